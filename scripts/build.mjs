@@ -1,0 +1,19 @@
+// Builds the three entry points with esbuild: the CLI, the language server and the VS Code client.
+// tree-sitter and its grammar are native modules with prebuilds: they stay external and are loaded
+// at run time from dist/node_modules/, where copyNativeRuntime puts their run-time files (so they
+// ship inside the VSIX, which `vsce package --no-dependencies` packs without the root node_modules).
+import { build } from 'esbuild';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { copyNativeRuntime } from './native-runtime.mjs';
+
+const external = ['tree-sitter', 'tree-sitter-python', 'vscode', 'webgpu'];
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, external, logLevel: 'warning' };
+
+mkdirSync('dist', { recursive: true });
+await Promise.all([
+  build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js' }),
+]);
+for (const f of ['dist/cli.js', 'dist/server.js']) chmodSync(f, 0o755);
+copyNativeRuntime('dist');

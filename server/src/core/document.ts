@@ -1,0 +1,128 @@
+/**
+ * A parsed Python document: its text and its tree-sitter tree, kept in step.
+ *
+ * Parsing never throws: tree-sitter always returns a tree, with ERROR and MISSING nodes where the
+ * text does not parse, so a syntax error in one function does not hide findings in the others.
+ * `applyChange` edits the old tree and re-parses incrementally, as editors send changes.
+ */
+import Parser from 'tree-sitter';
+import Python from 'tree-sitter-python';
+import type { Position } from './types';
+
+export type Tree = Parser.Tree;
+export type SyntaxNode = Parser.SyntaxNode;
+
+let sharedParser: Parser | undefined;
+
+/** One parser per thread; tree-sitter parsers are not re-entrant but parsing is synchronous. */
+export function parser(): Parser {
+  if (!sharedParser) {
+    sharedParser = new Parser();
+    sharedParser.setLanguage(Python as unknown as Parser.Language);
+  }
+  return sharedParser;
+}
+
+/** Files larger than this are not parsed at all; the caller reports why. */
+export const MAX_SOURCE_CHARS = 2_000_000;
+
+/** tree-sitter's Node binding reads the input in chunks; this keeps large strings working. */
+function parseText(text: string, old?: Tree): Tree {
+  const p = parser();
+  // The callback form avoids the binding's size limit on string input.
+  const chunk = 16 * 1024;
+  return p.parse((index: number) => text.slice(index, index + chunk), old);
+}
+
+export interface ContentChange {
+  /** Absent for a full-text replacement. */
+  range?: { start: Position; end: Position };
+  text: string;
+}
+
+export class ParsedDocument {
+  private lineStarts: number[] | undefined;
+
+  private constructor(
+    public text: string,
+    public tree: Tree,
+  ) {}
+
+  static parse(text: string): ParsedDocument {
+    return new ParsedDocument(text, parseText(text));
+  }
+
+  /** Offsets of line starts, computed on demand (UTF-16 offsets). */
+  private starts(): number[] {
+    if (!this.lineStarts) {
+      const s = [0];
+      const t = this.text;
+      for (let i = 0; i < t.length; i++) {
+        const c = t.charCodeAt(i);
+        if (c === 10) s.push(i + 1);
+        else if (c === 13) {
+          if (t.charCodeAt(i + 1) === 10) i++;
+          s.push(i + 1);
+        }
+      }
+      this.lineStarts = s;
+    }
+    return this.lineStarts;
+  }
+
+  offsetAt(pos: Position): number {
+    const s = this.starts();
+    if (pos.line >= s.length) return this.text.length;
+    if (pos.line < 0) return 0;
+    const lineEnd = pos.line + 1 < s.length ? s[pos.line + 1] : this.text.length;
+    return Math.min(s[pos.line] + Math.max(0, pos.character), lineEnd);
+  }
+
+  positionAt(offset: number): Position {
+    const s = this.starts();
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (s[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: offset - s[lo] };
+  }
+
+  /**
+   * Applies editor changes in order: each edits the old tree (tree.edit) and the text; the tree is
+   * re-parsed once at the end, reusing every unchanged subtree.
+   */
+  applyChanges(changes: ContentChange[]): void {
+    let full = false;
+    for (const c of changes) {
+      if (!c.range) {
+        this.text = c.text;
+        this.lineStarts = undefined;
+        full = true;
+        continue;
+      }
+      const startIndex = this.offsetAt(c.range.start);
+      const oldEndIndex = this.offsetAt(c.range.end);
+      const startPosition = this.positionAt(startIndex);
+      const oldEndPosition = this.positionAt(oldEndIndex);
+      const text = this.text.slice(0, startIndex) + c.text + this.text.slice(oldEndIndex);
+      this.text = text;
+      this.lineStarts = undefined;
+      const newEndIndex = startIndex + c.text.length;
+      const newEndPosition = this.positionAt(newEndIndex);
+      if (!full) {
+        this.tree.edit({
+          startIndex,
+          oldEndIndex,
+          newEndIndex,
+          startPosition: { row: startPosition.line, column: startPosition.character },
+          oldEndPosition: { row: oldEndPosition.line, column: oldEndPosition.character },
+          newEndPosition: { row: newEndPosition.line, column: newEndPosition.character },
+        });
+      }
+    }
+    this.tree = full ? parseText(this.text) : parseText(this.text, this.tree);
+  }
+}

@@ -1,0 +1,953 @@
+/**
+ * The abstract interpreter: runs each function of a ModuleIR over the lattice (lattice.ts) and
+ * records, for every expression, what its value means (logits, probabilities, pt, a modulating
+ * factor, ...) and what is known of scalars (their values and ranges).
+ *
+ * It never executes anything. Control flow: an `if` on a known scalar takes its branch, an `if` on
+ * anything else runs both branches and joins; loop, with and try bodies run once. Parameters are
+ * seeded from their defaults joined with the literals passed at call sites in the same file, and
+ * from how the function uses them (a parameter fed to `sigmoid` is logits). `self.x` resolves
+ * through the class's `__init__`, closures see their parent's final environment.
+ */
+import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Stmt, Target } from './ir';
+import { walkExprs } from './ir';
+import {
+  combineValues,
+  constValue,
+  iClamp,
+  iMul,
+  iNeg,
+  iAdd,
+  join,
+  mk,
+  REALS,
+  scalarOf,
+  UNIT,
+  unknown,
+  type AbsValue,
+  type FocalParts,
+} from './lattice';
+import type { OpSpec } from './ops';
+
+export interface FunctionFacts {
+  fn: FunctionIR;
+  /** The value of every expression of the body (nested defs excluded). */
+  values: Map<Expr, AbsValue>;
+  /** The seeded value of each parameter. */
+  params: Map<string, AbsValue>;
+  /** The values of its `return` statements. */
+  returns: AbsValue[];
+  /** The root expressions of the body's statements (nested defs excluded), in order. */
+  roots: Expr[];
+}
+
+export interface ModuleFacts {
+  functions: Map<FunctionIR, FunctionFacts>;
+  /** `self.x` values per class, from `__init__`. */
+  classAttrs: Map<string, Map<string, AbsValue>>;
+}
+
+type Env = { vars: Map<string, AbsValue>; parent?: Env };
+
+const TARGET_NAME = /^(y_?true|y|t|gt|gts|truth|targets?|labels?|label_ids?|gt_\w+|\w+_targets?|\w+_labels?|target_\w+|one_?hot\w*)$/i;
+const PRED_NAME = /^(logits?|\w+_logits?|logit_\w+|scores?|cls_\w+|inputs?|preds?|predictions?|outputs?|x|y_?pred|\w+_preds?)$/i;
+const HYPER_NAME = /^(gamma|alpha|beta|eps|epsilon|smooth\w*|weight|gamma_\w+|alpha_\w+|\w+_gamma|\w+_alpha|focusing_param\w*|balance\w*)$/i;
+
+function lookup(env: Env | undefined, name: string): AbsValue | undefined {
+  for (let e = env; e; e = e.parent) {
+    const v = e.vars.get(name);
+    if (v) return v;
+  }
+  return undefined;
+}
+
+function isTargetish(v: AbsValue): boolean {
+  return v.m === 'target' || v.m === 'target_index' || v.m === 'target_onehot';
+}
+
+function isNum(v: AbsValue, x: number): boolean {
+  return constValue(v) === x;
+}
+
+function probLike(v: AbsValue): boolean {
+  return v.m === 'prob' || v.m === 'pt' || v.m === 'one_minus_pt';
+}
+
+/** The CE-like factor of a product: a cross-entropy, or -log p_t. */
+function ceLike(v: AbsValue): boolean {
+  return v.m === 'ce' || (v.m === 'logprob' && !!v.gathered);
+}
+
+class Interp {
+  readonly facts: ModuleFacts = { functions: new Map(), classAttrs: new Map() };
+  private readonly moduleEnv: Env = { vars: new Map() };
+  private readonly globalsBusy = new Set<string>();
+  private readonly callLiterals = new Map<string, Map<string, AbsValue[]>>();
+  private readonly finalEnv = new Map<FunctionIR, Env>();
+  private cur!: FunctionFacts;
+  private curClass?: ClassIR;
+  private recordValues = true;
+
+  constructor(private readonly mod: ModuleIR) {}
+
+  run(): ModuleFacts {
+    this.collectCallLiterals();
+    for (const cls of this.mod.classes.values()) {
+      const init = cls.methods.get('__init__');
+      if (init) this.analyze(init);
+    }
+    for (const fn of this.mod.functions) {
+      if (!this.facts.functions.has(fn)) this.analyze(fn);
+    }
+    return this.facts;
+  }
+
+  // --- hyperparameters from call sites ------------------------------------------------------
+
+  private collectCallLiterals(): void {
+    const names = new Set<string>();
+    for (const fn of this.mod.functions) if (!fn.className && !fn.parent) names.add(fn.name);
+    for (const c of this.mod.classes.keys()) names.add(c);
+    const visit = (e: Expr): void => {
+      for (const x of walkExprs(e)) {
+        if (x.k !== 'call' || x.func.k !== 'name' || !names.has(x.func.id)) continue;
+        this.noteCall(x.func.id, x);
+      }
+    };
+    const stmts = (ss: Stmt[]): void => {
+      for (const s of ss) {
+        if (s.k === 'assign' || s.k === 'expr') visit(s.value);
+        else if (s.k === 'return' && s.value) visit(s.value);
+        else if (s.k === 'if') {
+          visit(s.test);
+          stmts(s.body);
+          stmts(s.orelse);
+        } else if (s.k === 'other') stmts(s.body);
+      }
+    };
+    stmts(this.mod.body);
+    for (const fn of this.mod.functions) stmts(fn.body);
+  }
+
+  private noteCall(callee: string, call: Call): void {
+    const cls = this.mod.classes.get(callee);
+    const fn = cls ? cls.methods.get('__init__') : this.mod.functions.find((f) => f.name === callee && !f.className && !f.parent);
+    if (!fn) return;
+    const params = fn.params.filter((p) => p.kind === 'plain').slice(cls ? 1 : 0);
+    let m = this.callLiterals.get(fn.qualname);
+    if (!m) this.callLiterals.set(fn.qualname, (m = new Map()));
+    const add = (name: string, e: Expr): void => {
+      const v = this.literal(e);
+      const list = m!.get(name) ?? [];
+      list.push(v);
+      m!.set(name, list);
+    };
+    call.args.forEach((a, i) => {
+      if (i < params.length) add(params[i].name, a);
+    });
+    for (const [k, v] of Object.entries(call.kwargs)) add(k, v);
+    if (call.splat) for (const p of params) add(p.name, { k: 'unknown', what: 'splat', span: call.span });
+  }
+
+  /** Evaluates a literal expression (numbers, constants, lists of numbers) without any environment. */
+  private literal(e: Expr): AbsValue {
+    const saved = this.recordValues;
+    this.recordValues = false;
+    try {
+      if (e.k === 'name' || e.k === 'attr' || e.k === 'call') {
+        // Module-level constants are fine; anything computed is not a literal.
+        if (e.k === 'name' && this.mod.globals.has(e.id)) return this.global(e.id);
+        return unknown(e.span);
+      }
+      return this.expr(e, this.moduleEnv);
+    } finally {
+      this.recordValues = saved;
+    }
+  }
+
+  private global(name: string): AbsValue {
+    const cached = this.moduleEnv.vars.get(name);
+    if (cached) return cached;
+    const e = this.mod.globals.get(name);
+    if (!e || this.globalsBusy.has(name)) return unknown();
+    this.globalsBusy.add(name);
+    const saved = this.recordValues;
+    this.recordValues = false;
+    try {
+      const v = this.expr(e, this.moduleEnv);
+      this.moduleEnv.vars.set(name, v);
+      return v;
+    } finally {
+      this.recordValues = saved;
+      this.globalsBusy.delete(name);
+    }
+  }
+
+  // --- functions -----------------------------------------------------------------------------
+
+  private analyze(fn: FunctionIR): FunctionFacts {
+    const done = this.facts.functions.get(fn);
+    if (done) return done;
+    const facts: FunctionFacts = { fn, values: new Map(), params: new Map(), returns: [], roots: [] };
+    this.facts.functions.set(fn, facts);
+    let parentEnv: Env = this.moduleEnv;
+    if (fn.parent) {
+      const parent = this.mod.functions.find((f) => f.qualname === fn.parent);
+      if (parent) {
+        this.analyze(parent);
+        parentEnv = this.finalEnv.get(parent) ?? this.moduleEnv;
+      }
+    }
+    const savedFacts = this.cur;
+    const savedClass = this.curClass;
+    this.cur = facts;
+    this.curClass = fn.className ? this.mod.classes.get(fn.className) : undefined;
+    const env: Env = { vars: new Map(), parent: parentEnv };
+    const roles = this.roles(fn);
+    const literals = this.callLiterals.get(fn.qualname);
+    fn.params.forEach((p, i) => {
+      let v: AbsValue;
+      if (i === 0 && fn.className && (p.name === 'self' || p.name === 'cls')) v = mk('unknown', { name: 'self', src: p.span });
+      else if (p.kind !== 'plain') v = unknown(p.span);
+      else v = this.seedParam(p.name, p.default, literals?.get(p.name), roles.get(p.name), env);
+      if (v.m === 'scalar' || v.m === 'none' || v.m === 'unknown') v = { ...v, name: v.name ?? p.name, hyper: v.m === 'scalar' ? true : v.hyper };
+      v.src ??= p.span;
+      facts.params.set(p.name, v);
+      env.vars.set(p.name, v);
+    });
+    this.block(fn.body, env, true);
+    this.finalEnv.set(fn, env);
+    this.cur = savedFacts;
+    this.curClass = savedClass;
+    return facts;
+  }
+
+  private seedParam(name: string, def: Expr | undefined, lits: AbsValue[] | undefined, role: AbsValue | undefined, env: Env): AbsValue {
+    let v: AbsValue | undefined;
+    if (def) {
+      const saved = this.recordValues;
+      this.recordValues = false;
+      v = this.expr(def, env.parent ?? this.moduleEnv);
+      this.recordValues = saved;
+    }
+    if (lits) {
+      for (const l of lits) {
+        if (!v) v = l;
+        else if (v.m === 'scalar' && l.m === 'scalar' && v.values && l.values) v = scalarOf([...v.values, ...l.values], { hyper: true });
+        else if (v.m === 'none' && l.m !== 'none') v = { ...l };
+        else if (l.m !== 'none' || v.m !== 'none') v = join(v, l);
+        // A call site passing something unknown makes the scalar's values unknown.
+        if (l.m === 'unknown' && v.m === 'scalar') v = mk('scalar', { hyper: true, name });
+      }
+    }
+    if (v && v.m !== 'unknown') return v;
+    if (role) return role;
+    if (HYPER_NAME.test(name)) return mk('unknown', { name, hyper: true });
+    if (TARGET_NAME.test(name)) return mk('target', { name });
+    return v ?? unknown();
+  }
+
+  /** Infers what an un-defaulted parameter holds from how the body uses it. */
+  private roles(fn: FunctionIR): Map<string, AbsValue> {
+    const names = new Set(fn.params.filter((p) => p.kind === 'plain' && !p.default).map((p) => p.name));
+    const out = new Map<string, AbsValue>();
+    const set = (e: Expr | undefined, v: () => AbsValue, strong = false): void => {
+      const base = e && stripCasts(e);
+      if (base && base.k === 'name' && names.has(base.id) && (strong || !out.has(base.id))) out.set(base.id, v());
+    };
+    const visitAll = (ss: Stmt[]): void => {
+      for (const s of ss) {
+        const roots: Expr[] = [];
+        if (s.k === 'assign' || s.k === 'expr') roots.push(s.value);
+        else if (s.k === 'return' && s.value) roots.push(s.value);
+        else if (s.k === 'if') {
+          roots.push(s.test);
+          visitAll(s.body);
+          visitAll(s.orelse);
+        } else if (s.k === 'other') visitAll(s.body);
+        for (const r of roots) for (const e of walkExprs(r)) this.roleOf(e, set);
+      }
+    };
+    visitAll(fn.body);
+    return out;
+  }
+
+  private roleOf(e: Expr, set: (e: Expr | undefined, v: () => AbsValue, strong?: boolean) => void): void {
+    if (e.k === 'call' && e.op && e.bound) {
+      const b = e.bound;
+      const id = e.op.id;
+      switch (id) {
+        case 'sigmoid':
+        case 'softmax':
+        case 'log_softmax':
+        case 'logsigmoid':
+          set(b.input, () => mk('logits'));
+          return;
+        case 'one_hot':
+          set(b.input, () => mk('target_index'), true);
+          return;
+        case 'gather':
+          set(b.index, () => mk('target_index'), true);
+          return;
+        case 'log':
+        case 'clamp':
+          set(b.input, () => mk('prob', { range: UNIT }));
+          return;
+        default:
+          break;
+      }
+      if (e.op.ctor) return;
+      const softmaxLoss = ['cross_entropy', 'nll_loss', 'tf_sparse_softmax_ce_with_logits', 'keras_sparse_categorical_crossentropy', 'mmcv_softmax_focal_loss'];
+      const sigmoidLoss = ['binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss_star'];
+      if (softmaxLoss.includes(id)) {
+        set(b.target, () => mk('target_index'), true);
+        if (id !== 'nll_loss' && id !== 'keras_sparse_categorical_crossentropy') set(b.input, () => mk('logits'));
+      } else if (sigmoidLoss.includes(id)) {
+        set(b.target, () => mk('target'));
+        if (id !== 'binary_cross_entropy') set(b.input, () => mk('logits'));
+      }
+      return;
+    }
+    if (e.k === 'subscript') {
+      // alpha[target], probs[range(n), target]
+      const last = e.index[e.index.length - 1];
+      if (last && last.k === 'name') set(last, () => mk('target_index'), true);
+    }
+  }
+
+  // --- statements ----------------------------------------------------------------------------
+
+  private block(stmts: Stmt[], env: Env, top = false): void {
+    for (const s of stmts) this.stmt(s, env, top);
+  }
+
+  private root(e: Expr, env: Env, top: boolean): AbsValue {
+    if (top || this.recordValues) this.cur.roots.push(e);
+    return this.expr(e, env);
+  }
+
+  private stmt(s: Stmt, env: Env, top: boolean): void {
+    switch (s.k) {
+      case 'assign': {
+        let v = this.root(s.value, env, top);
+        if (s.aug && s.targets[0]) {
+          const t = s.targets[0];
+          const old = t.k === 'name' ? (lookup(env, t.id) ?? unknown()) : t.k === 'attr' ? this.attrValue(t.obj, t.attr, env) : unknown();
+          v = this.binop(s.aug, old, v, s.span);
+        }
+        for (const t of s.targets) this.bind(t, v, env);
+        return;
+      }
+      case 'return': {
+        const v = s.value ? this.root(s.value, env, top) : mk('none');
+        this.cur.returns.push(v);
+        return;
+      }
+      case 'expr':
+        this.root(s.value, env, top);
+        return;
+      case 'if': {
+        const test = this.root(s.test, env, top);
+        const known = truthy(test);
+        if (known === true) return this.block(s.body, env, top);
+        if (known === false) return this.block(s.orelse, env, top);
+        const a: Env = { vars: new Map(env.vars), parent: env.parent };
+        const b: Env = { vars: new Map(env.vars), parent: env.parent };
+        this.block(s.body, a, top);
+        this.block(s.orelse, b, top);
+        const names = new Set([...a.vars.keys(), ...b.vars.keys()]);
+        for (const n of names) {
+          const va = a.vars.get(n);
+          const vb = b.vars.get(n);
+          if (va && vb) env.vars.set(n, va === vb ? va : join(va, vb));
+          else env.vars.set(n, (va ?? vb)!);
+        }
+        return;
+      }
+      case 'def':
+        env.vars.set(s.fn.name, mk('function', { fn: s.fn, src: s.span }));
+        return;
+      case 'other':
+        this.block(s.body, env, top);
+        return;
+      case 'pass':
+        return;
+    }
+  }
+
+  private bind(t: Target, v: AbsValue, env: Env): void {
+    switch (t.k) {
+      case 'name':
+        env.vars.set(t.id, v);
+        return;
+      case 'tuple':
+        t.items.forEach((item, i) => this.bind(item, v.m === 'tuple' && v.items && v.items[i] ? v.items[i] : unknown(), env));
+        return;
+      case 'attr': {
+        if (t.obj.k === 'name' && lookup(env, t.obj.id)?.name === 'self' && this.curClass) {
+          let attrs = this.facts.classAttrs.get(this.curClass.name);
+          if (!attrs) this.facts.classAttrs.set(this.curClass.name, (attrs = new Map()));
+          const isInit = this.cur.fn.name === '__init__';
+          const hv = v.m === 'scalar' || v.m === 'none' ? { ...v, hyper: true, name: v.name ?? t.attr } : v;
+          if (isInit) attrs.set(t.attr, hv);
+          env.vars.set(`self.${t.attr}`, hv);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private attrValue(obj: Expr, attr: string, env: Env): AbsValue {
+    if (obj.k === 'name') {
+      const o = lookup(env, obj.id);
+      if (o?.name === 'self') {
+        const local = lookup(env, `self.${attr}`);
+        if (local) return local;
+        const attrs = this.curClass && this.facts.classAttrs.get(this.curClass.name);
+        const v = attrs?.get(attr);
+        if (v) return v;
+        if (HYPER_NAME.test(attr)) return mk('unknown', { name: attr, hyper: true });
+        return unknown();
+      }
+    }
+    return unknown();
+  }
+
+  // --- expressions ---------------------------------------------------------------------------
+
+  expr(e: Expr, env: Env): AbsValue {
+    const v = this.eval(e, env);
+    if (this.recordValues) this.cur.values.set(e, v);
+    return v;
+  }
+
+  private eval(e: Expr, env: Env): AbsValue {
+    switch (e.k) {
+      case 'num':
+        return scalarOf([e.value], { src: e.span });
+      case 'str':
+        return mk('string', { str: e.value, src: e.span });
+      case 'const':
+        return e.value === null ? mk('none', { src: e.span }) : mk('bool', { bool: e.value, src: e.span });
+      case 'name': {
+        const v = lookup(env, e.id);
+        if (v) return v;
+        if (this.mod.globals.has(e.id)) return this.global(e.id);
+        return unknown(e.span);
+      }
+      case 'attr': {
+        const obj = this.expr(e.obj, env);
+        if (e.qualified) return unknown(e.span);
+        if (obj.name === 'self') return this.attrValue(e.obj, e.attr, env);
+        if (e.attr === 'data' || e.attr === 'T') return obj;
+        return unknown(e.span);
+      }
+      case 'call':
+        return this.call(e, env);
+      case 'bin': {
+        const l = this.expr(e.left, env);
+        const r = this.expr(e.right, env);
+        return this.binop(e.op, l, r, e.span);
+      }
+      case 'unary': {
+        const a = this.expr(e.operand, env);
+        if (e.op === '-') return this.neg(a, e.span);
+        if (e.op === '+') return a;
+        if (e.op === 'not') {
+          const t = truthy(a);
+          return t === undefined ? mk('bool', { src: e.span }) : mk('bool', { bool: !t, src: e.span });
+        }
+        return unknown(e.span);
+      }
+      case 'cmp':
+        return this.compare(e.ops, e.operands.map((o) => this.expr(o, env)), e.span);
+      case 'bool': {
+        const l = this.expr(e.left, env);
+        const r = this.expr(e.right, env);
+        const tl = truthy(l);
+        if (e.op === 'and') return tl === false ? l : tl === true ? r : join(l, r);
+        return tl === true ? l : tl === false ? r : join(l, r);
+      }
+      case 'subscript':
+        return this.subscript(e, env);
+      case 'tuple': {
+        const items = e.items.map((x) => this.expr(x, env));
+        if (items.length > 0 && items.every((x) => x.m === 'scalar' && x.values?.length === 1)) {
+          return mk('tuple', { items, values: items.map((x) => x.values![0]), src: e.span });
+        }
+        return mk('tuple', { items, src: e.span });
+      }
+      case 'cond': {
+        const t = this.expr(e.test, env);
+        const a = this.expr(e.body, env);
+        const b = this.expr(e.orelse, env);
+        const k = truthy(t);
+        return k === true ? a : k === false ? b : join(a, b);
+      }
+      case 'slice':
+        if (e.lower) this.expr(e.lower, env);
+        if (e.upper) this.expr(e.upper, env);
+        if (e.step) this.expr(e.step, env);
+        return unknown(e.span);
+      default:
+        return unknown(e.span);
+    }
+  }
+
+  private compare(ops: string[], vals: AbsValue[], span: Expr['span']): AbsValue {
+    if (ops.length === 1 && vals.length === 2) {
+      const [a, b] = vals;
+      const op = ops[0];
+      if (op === 'is' || op === 'is not' || op === 'isnot') {
+        const eq = a.m === 'none' && b.m === 'none' ? true : (a.m === 'none') !== (b.m === 'none') && a.m !== 'unknown' && b.m !== 'unknown' ? false : undefined;
+        if (eq === undefined) return mk('bool', { src: span });
+        return mk('bool', { bool: op === 'is' ? eq : !eq, src: span });
+      }
+      const x = constValue(a);
+      const y = constValue(b);
+      if (x !== undefined && y !== undefined) {
+        const r = op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : op === '>=' ? x >= y : op === '==' ? x === y : op === '!=' ? x !== y : undefined;
+        if (r !== undefined) return mk('bool', { bool: r, src: span });
+      }
+      // t == 1 on a target: a mask selecting the positives.
+      if ((op === '==' || op === '>' || op === '>=') && isTargetish(a) && b.m === 'scalar') return mk('bool', { of: a, src: span });
+    }
+    return mk('bool', { src: span });
+  }
+
+  private subscript(e: Extract<Expr, { k: 'subscript' }>, env: Env): AbsValue {
+    const obj = this.expr(e.obj, env);
+    const idx = e.index.map((i) => this.expr(i, env));
+    if (obj.m === 'tuple' && obj.items && idx.length === 1) {
+      const i = constValue(idx[0]);
+      if (i !== undefined && obj.items[i < 0 ? obj.items.length + i : i]) return obj.items[i < 0 ? obj.items.length + i : i];
+      return unknown(e.span);
+    }
+    const byTarget = idx.some((i) => i.m === 'target_index' || i.m === 'target');
+    if (byTarget) return this.gathered(obj, e.span);
+    // Slicing, None-indexing and masks keep the meaning.
+    return obj.m === 'unknown' ? unknown(e.span) : obj;
+  }
+
+  /** The value of `x` taken at each sample's target class. */
+  private gathered(x: AbsValue, span: Expr['span']): AbsValue {
+    if (x.m === 'prob') return x.act === 'sigmoid' ? { ...x, id: mk('unknown').id, gathered: true } : mk('pt', { act: x.act, range: x.range ?? UNIT, clamped: x.clamped, reduced: x.reduced, src: span });
+    if (x.m === 'logprob') return mk('logprob', { act: x.act, gathered: true, clamped: x.clamped, src: span });
+    if (x.m === 'class_weights') return mk('alpha_class', { src: span, range: x.range });
+    if (x.m === 'scalar' || (x.m === 'unknown' && x.hyper)) return mk('alpha_class', { src: span, name: x.name });
+    return unknown(span);
+  }
+
+  private neg(a: AbsValue, span: Expr['span']): AbsValue {
+    if (a.m === 'scalar') return a.values ? scalarOf(a.values.map((x) => -x), { hyper: a.hyper, name: a.name, negOf: a.id, src: span }) : mk('scalar', { hyper: a.hyper, name: a.name, negOf: a.id, range: a.range && iNeg(a.range), src: span });
+    if (a.m === 'ce') return mk('logprob', { gathered: true, act: a.act, reduced: a.reduced, src: span, of: a });
+    if (a.m === 'logprob' && a.gathered) return mk('ce', { act: a.act, reduced: a.reduced, src: span });
+    if (a.m === 'logprob' && a.scaledBy) return { ...a, id: mk('unknown').id, scaledBy: this.negScalar(a.scaledBy) };
+    if (a.m === 'masked' && a.of?.m === 'logprob') return { ...a, id: mk('unknown').id, negated: !a.negated } as AbsValue;
+    if (a.m === 'focal') return { ...a, id: mk('unknown').id };
+    if (a.m === 'logits') return a;
+    return unknown(span);
+  }
+
+  private negScalar(s: AbsValue): AbsValue {
+    return s.m === 'scalar' && s.values ? scalarOf(s.values.map((x) => -x)) : s;
+  }
+
+  // --- arithmetic ----------------------------------------------------------------------------
+
+  binop(op: string, a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
+    if (a.m === 'scalar' && b.m === 'scalar') return this.scalarArith(op, a, b, span);
+    switch (op) {
+      case '-':
+        return this.sub(a, b, span);
+      case '+':
+        return this.add(a, b, span);
+      case '*':
+        return this.mul(a, b, span);
+      case '/':
+        return this.div(a, b, span);
+      case '**':
+        return this.pow(a, b, span);
+      default:
+        return unknown(span);
+    }
+  }
+
+  private scalarArith(op: string, a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
+    const f: Record<string, (x: number, y: number) => number> = {
+      '+': (x, y) => x + y,
+      '-': (x, y) => x - y,
+      '*': (x, y) => x * y,
+      '/': (x, y) => x / y,
+      '//': (x, y) => Math.floor(x / y),
+      '%': (x, y) => x % y,
+      '**': (x, y) => x ** y,
+    };
+    const fn = f[op];
+    if (!fn) return mk('scalar', { src: span });
+    const values = combineValues(a.values, b.values, fn);
+    const hyper = a.hyper || b.hyper;
+    const out = values ? scalarOf(values, { hyper, src: span }) : mk('scalar', { hyper, src: span });
+    if (op === '-' && isNum(a, 1)) out.complementOf = b.id;
+    if (op === '-' && isNum(a, 1)) out.name = b.name ? `1 - ${b.name}` : undefined;
+    if (!values && a.range && b.range && (op === '+' || op === '-' || op === '*')) {
+      out.range = op === '+' ? iAdd(a.range, b.range) : op === '-' ? iAdd(a.range, iNeg(b.range)) : iMul(a.range, b.range);
+    }
+    return out;
+  }
+
+  private sub(a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
+    if (isNum(a, 1)) {
+      // 1 - x
+      if (b.m === 'pt') return mk('one_minus_pt', { act: b.act, reduced: b.reduced, fromLogProb: b.fromLogProb, range: complement(b.range), clamped: false, src: span, of: b });
+      if (b.m === 'prob') {
+        if (b.gathered || b.act === 'sigmoid' || b.act === undefined) return mk('prob', { act: b.act, gathered: b.gathered, complementOf: b.id, of: b, range: complement(b.range), src: span });
+        return mk('one_minus_pt', { act: b.act, ungathered: true, range: complement(b.range), src: span, of: b });
+      }
+      if (b.m === 'logprob') return mk('one_minus_pt', { act: b.act, fromLogProb: true, range: { lo: 1, hi: Infinity }, reduced: b.reduced, src: span, of: b });
+      if (isTargetish(b)) return { ...b, id: mk('unknown').id, complementOf: b.id, src: span };
+      if (b.m === 'masked' && b.of?.m === 'logprob') return mk('one_minus_pt', { act: b.of.act, fromLogProb: true, src: span });
+      return unknown(span);
+    }
+    if (b.m === 'scalar' && constValue(b) !== undefined && Math.abs(constValue(b)!) < 1e-2 && (a.m === 'prob' || a.m === 'pt' || a.m === 'one_minus_pt')) {
+      // p - eps: still a probability, not guarded.
+      return a;
+    }
+    if (a.m === 'logits' && (b.m === 'logits' || b.m === 'unknown')) return a;
+    if (a.m === 'logits' && b.m === 'scalar') return a;
+    if (termLike(a) && termLike(b)) return this.mergeFocal(a.m === 'masked' ? a.of! : a, b.m === 'masked' ? b.of! : b, span);
+    return unknown(span);
+  }
+
+  private add(a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
+    // p*t + (1-p)*(1-t) -> pt; alpha*t + (1-alpha)*(1-t) -> alpha_t
+    if (a.m === 'masked' && b.m === 'masked' && a.of && b.of) {
+      const pair = (x: AbsValue, y: AbsValue): AbsValue | undefined => {
+        const xm = x.mask!;
+        const ym = y.mask!;
+        const maskOk = y.maskComplementOf === xm || x.maskComplementOf === ym;
+        if (!maskOk) return undefined;
+        if (x.of!.m === 'prob' && y.of!.m === 'prob' && (y.of!.complementOf === x.of!.id || x.of!.complementOf === y.of!.id)) {
+          const p = x.of!.complementOf === y.of!.id ? y.of! : x.of!;
+          return mk('pt', { act: p.act, range: p.range ?? UNIT, clamped: p.clamped, src: span, binary: true } as Partial<AbsValue>);
+        }
+        if (x.of!.m === 'scalar' && y.of!.m === 'scalar' && (y.of!.complementOf === x.of!.id || x.of!.complementOf === y.of!.id)) {
+          const al = x.of!.complementOf === y.of!.id ? y.of! : x.of!;
+          return mk('alpha_t', { src: span, of: al, range: { lo: 0, hi: 1 } });
+        }
+        if (x.of!.m === 'logprob' && y.of!.m === 'logprob') return mk('logprob', { act: x.of!.act, gathered: true, src: span });
+        if ((x.of!.m === 'focal' || ceLike(x.of!)) && (y.of!.m === 'focal' || ceLike(y.of!))) return this.mergeFocal(x.of!, y.of!, span);
+        return undefined;
+      };
+      const r = pair(a, b) ?? pair(b, a);
+      if (r) return r;
+    }
+    if (b.m === 'scalar' && constValue(b) !== undefined && constValue(b)! > 0 && constValue(b)! < 1e-2 && probLike(a)) {
+      // p + eps: guarded away from 0.
+      return { ...a, id: mk('unknown').id, clamped: true, range: a.range ? { lo: a.range.lo + constValue(b)!, hi: a.range.hi + constValue(b)! } : undefined };
+    }
+    if (a.m === 'scalar' && b.m !== 'scalar') return this.add(b, a, span);
+    if (termLike(a) && termLike(b)) return this.mergeFocal(a.m === 'masked' ? a.of! : a, b.m === 'masked' ? b.of! : b, span);
+    if (a.m === 'logits' && b.m === 'logits') return a;
+    return unknown(span);
+  }
+
+  private mul(a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
+    // Put the scalar on the right.
+    if (a.m === 'scalar' && b.m !== 'scalar') return this.mul(b, a, span);
+    if (b.m === 'scalar' && isNum(b, -1)) return this.neg(a, span);
+    if (b.m === 'scalar' && isNum(b, 1)) return a;
+    // Masking by a target: x * t, x * (1 - t).
+    if (isTargetish(b) && !isTargetish(a)) return this.masked(a, b, span);
+    if (isTargetish(a) && !isTargetish(b)) return this.masked(b, a, span);
+    // gamma * log(1 - pt) (log-space modulating factor, awaiting exp)
+    if (a.m === 'logprob' && (b.m === 'scalar' || b.hyper) && !a.gathered) return { ...a, id: mk('unknown').id, scaledBy: b, src: span };
+    if (b.m === 'logprob' && (a.m === 'scalar' || a.hyper) && !b.gathered) return { ...b, id: mk('unknown').id, scaledBy: a, src: span };
+    if (a.m === 'logits' && b.m === 'scalar') return a;
+    if (a.m === 'logits' && b.m === 'logits') return unknown(span);
+    // A masked value times something else keeps the mask (alpha * t * log p).
+    if (a.m === 'masked' && a.of) return { ...a, id: mk('unknown').id, of: this.mul(a.of, b, span) };
+    if (b.m === 'masked' && b.of) return { ...b, id: mk('unknown').id, of: this.mul(a, b.of, span) };
+    const parts = this.factorParts(a) ;
+    const partsB = this.factorParts(b);
+    if (parts && partsB) {
+      const merged = mergeParts(parts, partsB);
+      if (merged && (merged.modulating || merged.ce)) return mk('focal', { focal: merged, act: a.act ?? b.act, reduced: a.reduced || b.reduced, src: span });
+    }
+    if (a.m === 'scalar' && b.m === 'scalar') return this.scalarArith('*', a, b, span);
+    return unknown(span);
+  }
+
+  /** What a factor contributes to a focal product, or undefined when it is not a recognised factor. */
+  private factorParts(v: AbsValue): FocalParts | undefined {
+    switch (v.m) {
+      case 'modulating':
+        return { modulating: v };
+      case 'ce':
+        return { ce: v };
+      case 'logprob':
+        return { ce: v };
+      case 'focal':
+        return v.focal ?? {};
+      case 'alpha_t':
+        return { alpha: { kind: 'alpha_t', value: v, span: v.src! } };
+      case 'alpha_class':
+        return { alpha: { kind: 'class', value: v, span: v.src! } };
+      case 'scalar':
+        if (isNum(v, 1) || isNum(v, -1)) return {};
+        if (v.hyper || (v.values && v.values.every((x) => x > 0 && x < 1))) return { alpha: { kind: 'scalar', value: v, span: v.src! } };
+        return {};
+      case 'unknown':
+        return v.hyper ? { alpha: { kind: 'scalar', value: v, span: v.src!, unknownKind: true } as FocalParts['alpha'] } : undefined;
+      case 'class_weights':
+        return { alpha: { kind: 'class', value: v, span: v.src!, ungathered: true } as FocalParts['alpha'] };
+      default:
+        return undefined;
+    }
+  }
+
+  private mergeFocal(a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
+    const pa = this.factorParts(a) ?? {};
+    const pb = this.factorParts(b) ?? {};
+    const parts: FocalParts = { ...pa, ...pb, terms: [...(pa.terms ?? [pa]), ...(pb.terms ?? [pb])] };
+    // alpha on the positive term and 1 - alpha on the negative one is alpha_t written out.
+    if (pa.alpha?.kind === 'scalar' && pb.alpha?.kind === 'scalar' && complementary(pa.alpha.value, pb.alpha.value)) {
+      parts.alpha = { kind: 'alpha_t', value: pa.alpha.value, span: pa.alpha.span };
+    } else if (pa.alpha && pb.alpha === undefined && pb.ce) {
+      // alpha on one term only: a weight on the positives, not a constant scale.
+      parts.alpha = { ...pa.alpha, kind: 'alpha_t' };
+    } else if (pb.alpha && pa.alpha === undefined && pa.ce) {
+      parts.alpha = { ...pb.alpha, kind: 'alpha_t' };
+    }
+    return mk('focal', { focal: parts, act: a.act ?? b.act, reduced: a.reduced || b.reduced, src: span });
+  }
+
+  private masked(x: AbsValue, t: AbsValue, span: Expr['span']): AbsValue {
+    return mk('masked', { of: x, mask: t.id, maskComplementOf: t.complementOf, act: x.act, src: span } as Partial<AbsValue>);
+  }
+
+  private div(a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
+    if (b.m === 'scalar' || b.m === 'unknown') {
+      if (a.m === 'logits' || a.m === 'ce' || a.m === 'focal' || a.m === 'masked') return a;
+    }
+    return unknown(span);
+  }
+
+  private pow(base: AbsValue, exponent: AbsValue, span: Expr['span']): AbsValue {
+    if (base.m === 'one_minus_pt' || base.m === 'prob' || base.m === 'pt') {
+      return mk('modulating', { base, exponent, act: base.act, range: UNIT, src: span, fromLogProb: base.fromLogProb });
+    }
+    if (base.m === 'scalar' && exponent.m === 'scalar') return this.scalarArith('**', base, exponent, span);
+    return unknown(span);
+  }
+
+  // --- calls ---------------------------------------------------------------------------------
+
+  private call(e: Call, env: Env): AbsValue {
+    const fv = e.func.k === 'attr' && e.method ? undefined : e.func.k === 'name' || e.func.k === 'attr' ? this.expr(e.func, env) : this.expr(e.func, env);
+    if (e.method && e.func.k === 'attr') this.expr(e.func.obj, env);
+    const args = e.args.map((a) => this.expr(a, env));
+    const kwargs: Record<string, AbsValue> = {};
+    for (const [k, a] of Object.entries(e.kwargs)) kwargs[k] = this.expr(a, env);
+    if (e.op && e.bound) {
+      const b: Record<string, AbsValue> = {};
+      for (const [k, x] of Object.entries(e.bound)) b[k] = this.cur.values.get(x) ?? this.exprQuiet(x, env);
+      return this.op(e.op, b, e, env);
+    }
+    if (fv?.m === 'module' && fv.module) return this.applyModule(fv.module, args, kwargs, e.span);
+    if (e.func.k === 'name' && (e.func.id === 'float' || e.func.id === 'int') && args[0]?.m === 'scalar') return args[0];
+    return unknown(e.span);
+  }
+
+  private exprQuiet(x: Expr, env: Env): AbsValue {
+    const saved = this.recordValues;
+    this.recordValues = false;
+    try {
+      return this.expr(x, env);
+    } finally {
+      this.recordValues = saved;
+    }
+  }
+
+  private applyModule(m: { op: OpSpec; args: Record<string, AbsValue> }, args: AbsValue[], kwargs: Record<string, AbsValue>, span: Expr['span']): AbsValue {
+    const reduction = m.args.reduction?.str ?? (m.op.defaults?.reduction as string | undefined);
+    const keras = m.op.framework === 'keras' || m.op.id === 'TfaSigmoidFocalCrossEntropy';
+    const reduced = keras ? m.args.reduction?.str !== 'none' : reduction !== 'none';
+    const softmax = ['CrossEntropyLoss', 'NLLLoss', 'KerasCategoricalCrossentropy', 'KerasSparseCategoricalCrossentropy', 'KerasCategoricalFocalCrossentropy'].includes(m.op.id);
+    void args;
+    void kwargs;
+    if (m.op.id.includes('Focal')) return mk('focal', { focal: { library: m.op }, reduced, act: softmax ? 'softmax' : 'sigmoid', src: span });
+    return mk('ce', { act: softmax ? 'softmax' : 'sigmoid', reduced, range: { lo: 0, hi: Infinity }, src: span });
+  }
+
+  private op(op: OpSpec, b: Record<string, AbsValue>, e: Call, env: Env): AbsValue {
+    const span = e.span;
+    const x = b.input ?? unknown();
+    void env;
+    switch (op.id) {
+      case 'sigmoid':
+        return mk('prob', { act: 'sigmoid', range: UNIT, src: span, of: x });
+      case 'softmax':
+        return mk('prob', { act: 'softmax', range: UNIT, src: span, of: x });
+      case 'log_softmax':
+        return mk('logprob', { act: 'softmax', range: { lo: -Infinity, hi: 0 }, src: span, of: x });
+      case 'logsigmoid':
+        return mk('logprob', { act: 'sigmoid', range: { lo: -Infinity, hi: 0 }, src: span, of: x });
+      case 'log':
+        if (x.m === 'prob' || x.m === 'pt') return mk('logprob', { act: x.act, gathered: x.m === 'pt' || x.gathered, clamped: x.clamped, src: span, of: x });
+        if (x.m === 'one_minus_pt') return mk('logprob', { act: x.act, src: span, of: x });
+        return unknown(span);
+      case 'log1p':
+        return unknown(span);
+      case 'exp': {
+        if (x.m === 'logprob' && x.scaledBy) {
+          const base = x.of && x.of.m === 'one_minus_pt' ? x.of : x.of && x.of.m === 'prob' ? x.of : mk('one_minus_pt', { act: x.act });
+          return mk('modulating', { base, exponent: x.scaledBy, logSpace: true, act: x.act, range: UNIT, src: span });
+        }
+        if (x.m === 'logprob' && x.gathered) return mk('pt', { act: x.act, reduced: x.reduced, range: UNIT, src: span });
+        if (x.m === 'logprob') return mk('prob', { act: x.act, range: UNIT, src: span, fromLogProb: true });
+        return unknown(span);
+      }
+      case 'neg':
+        return this.neg(x, span);
+      case 'pow':
+        return this.pow(x, b.exponent ?? unknown(), span);
+      case 'sqrt':
+      case 'abs':
+        return x.m === 'scalar' ? mk('scalar', { src: span }) : unknown(span);
+      case 'clamp': {
+        const lo = constValue(b.min);
+        const hi = constValue(b.max);
+        if (x.m === 'unknown') return unknown(span);
+        const guarded = (lo !== undefined && lo > 0) || (hi !== undefined && hi < 1 && (x.m === 'prob' || x.m === 'pt'));
+        return { ...x, id: x.id, range: iClamp(x.range ?? REALS, lo, hi), clamped: x.clamped || guarded || (b.min !== undefined && lo === undefined) };
+      }
+      case 'where': {
+        const c = b.condition;
+        const a1 = b.input ?? unknown();
+        const a2 = b.other ?? unknown();
+        if (c?.of && isTargetish(c.of)) {
+          if (a1.m === 'prob' && a2.m === 'prob' && a2.complementOf === a1.id) return mk('pt', { act: a1.act, range: UNIT, src: span, binary: true } as Partial<AbsValue>);
+          if (a1.m === 'scalar' && a2.m === 'scalar' && a2.complementOf === a1.id) return mk('alpha_t', { of: a1, src: span });
+        }
+        return join(a1, a2);
+      }
+      case 'gather':
+        return b.index && (b.index.m === 'target_index' || b.index.m === 'target') ? this.gathered(x, span) : unknown(span);
+      case 'one_hot':
+        return mk('target_onehot', { src: span, of: x });
+      case 'sum':
+      case 'mean': {
+        const dim = b.dim;
+        if (!dim) {
+          if (x.m === 'ce' || x.m === 'focal' || x.m === 'pt' || x.m === 'logprob') return { ...x, id: mk('unknown').id, reduced: true, src: span };
+          if (x.m === 'masked' && x.of && (x.of.m === 'focal' || ceLike(x.of))) return { ...x.of, id: mk('unknown').id, reduced: true, src: span };
+          return unknown(span);
+        }
+        if (x.m === 'masked' && x.of) {
+          // sum over classes of onehot * v: v at the target
+          if (x.of.m === 'logprob') return mk('logprob', { act: x.of.act, gathered: true, clamped: x.of.clamped, src: span, negated: (x as { negated?: boolean }).negated } as Partial<AbsValue>);
+          if (x.of.m === 'prob') return mk('pt', { act: x.of.act, range: UNIT, src: span });
+          if (x.of.m === 'focal' || ceLike(x.of)) return x.of;
+          if (x.of.m === 'scalar' || x.of.m === 'class_weights') return mk('alpha_class', { src: span });
+        }
+        if (x.m === 'ce' || x.m === 'focal') return x;
+        return unknown(span);
+      }
+      case 'reshape':
+      case 'squeeze':
+      case 'unsqueeze':
+      case 'cast':
+      case 'detach':
+        return x;
+      case 'tensor': {
+        const d = b.data;
+        if (d?.m === 'tuple' && d.values) return mk('class_weights', { values: d.values, range: d.values.length ? { lo: Math.min(...d.values), hi: Math.max(...d.values) } : undefined, src: span });
+        if (d?.m === 'scalar') return { ...d };
+        if (d?.m === 'class_weights') return d;
+        return unknown(span);
+      }
+      case 'arange':
+        return unknown(span);
+      case 'ones_like':
+      case 'zeros_like':
+        return unknown(span);
+      case 'cross_entropy':
+      case 'nll_loss':
+      case 'binary_cross_entropy':
+      case 'binary_cross_entropy_with_logits': {
+        const red = b.reduction?.str ?? (op.defaults?.reduction as string);
+        const legacy = b.reduce?.m === 'bool' ? b.reduce.bool !== false : b.size_average !== undefined ? true : undefined;
+        const reduced = legacy !== undefined && b.reduction === undefined ? legacy : red !== 'none';
+        const act = op.id === 'cross_entropy' || op.id === 'nll_loss' ? 'softmax' : 'sigmoid';
+        return mk('ce', { act, reduced, range: { lo: 0, hi: Infinity }, src: span });
+      }
+      case 'tf_sigmoid_ce_with_logits':
+      case 'keras_binary_crossentropy':
+        return mk('ce', { act: 'sigmoid', reduced: false, range: { lo: 0, hi: Infinity }, src: span });
+      case 'tf_softmax_ce_with_logits':
+      case 'tf_sparse_softmax_ce_with_logits':
+      case 'keras_categorical_crossentropy':
+      case 'keras_sparse_categorical_crossentropy':
+        return mk('ce', { act: 'softmax', reduced: false, range: { lo: 0, hi: Infinity }, src: span });
+      default:
+        break;
+    }
+    if (op.ctor) return mk('module', { module: { op, args: b }, src: span });
+    if (op.framework === 'lib' || op.id.includes('focal')) {
+      const red = b.reduction?.str ?? (op.defaults?.reduction as string | undefined);
+      const softmax = op.id === 'mmcv_softmax_focal_loss' || op.id === 'kornia_focal_loss' || op.id === 'keras_categorical_focal_crossentropy';
+      return mk('focal', { focal: { library: op }, reduced: red !== undefined && red !== 'none', act: softmax ? 'softmax' : 'sigmoid', src: span });
+    }
+    return unknown(span);
+  }
+}
+
+function mergeParts(a: FocalParts, b: FocalParts): FocalParts | undefined {
+  if ((a.modulating && b.modulating) || (a.ce && b.ce) || (a.alpha && b.alpha)) {
+    // Two of the same factor: keep the first of each (e.g. alpha * alpha_t is unusual; stay quiet).
+    return { modulating: a.modulating ?? b.modulating, ce: a.ce ?? b.ce, alpha: a.alpha && b.alpha ? undefined : (a.alpha ?? b.alpha) };
+  }
+  return { modulating: a.modulating ?? b.modulating, ce: a.ce ?? b.ce, alpha: a.alpha ?? b.alpha, library: a.library ?? b.library };
+}
+
+/** Whether one scalar is 1 - the other (through negations). */
+function complementary(a: AbsValue, b: AbsValue): boolean {
+  const ida = a.negOf ?? a.id;
+  const idb = b.negOf ?? b.id;
+  return (a.complementOf !== undefined && a.complementOf === idb) || (b.complementOf !== undefined && b.complementOf === ida);
+}
+
+/** A term of a loss sum: a focal product, a CE-like value, or either masked by a target. */
+function termLike(v: AbsValue): boolean {
+  if (v.m === 'masked') return !!v.of && termLike(v.of);
+  return v.m === 'focal' || v.m === 'ce' || v.m === 'logprob';
+}
+
+function complement(r: { lo: number; hi: number } | undefined): { lo: number; hi: number } | undefined {
+  return r ? { lo: 1 - r.hi, hi: 1 - r.lo } : undefined;
+}
+
+/** Whether a value is known truthy (true), known falsy (false), or not known. */
+function truthy(v: AbsValue): boolean | undefined {
+  if (v.m === 'bool') return v.bool;
+  if (v.m === 'none') return false;
+  if (v.m === 'scalar' && v.values?.length === 1) return v.values[0] !== 0;
+  if (v.m === 'string' && v.str !== undefined) return v.str.length > 0;
+  return undefined;
+}
+
+function stripCasts(e: Expr): Expr {
+  let cur = e;
+  for (let i = 0; i < 8; i++) {
+    if (cur.k === 'call' && cur.op && cur.method && ['cast', 'reshape', 'squeeze', 'unsqueeze', 'detach'].includes(cur.op.id) && cur.bound?.input) cur = cur.bound.input;
+    else break;
+  }
+  return cur;
+}
+
+export function interpretModule(mod: ModuleIR): ModuleFacts {
+  return new Interp(mod).run();
+}

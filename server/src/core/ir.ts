@@ -1,0 +1,670 @@
+/**
+ * The intermediate representation: one module, its imports, classes and functions, built once from
+ * a tree-sitter tree. Both interpreters read it: the abstract one (interp.ts) that labels values
+ * with what they mean, and the concrete one (numeric/) that evaluates the same statements on tensors.
+ *
+ * The IR is plain data (no tree-sitter nodes), so it can be hashed, cached and posted to a worker.
+ * Calls carry the canonical dotted name of their callee, resolved through imports and aliases
+ * (`F.cross_entropy` -> `torch.nn.functional.cross_entropy`), and the operation it denotes
+ * (ops.ts), with arguments bound to the operation's parameter names.
+ */
+import type { SyntaxNode } from './document';
+import { bindOp, methodOp, qualifiedOp, type OpSpec } from './ops';
+import type { Range } from './types';
+
+/** Source location of an IR node: offsets (UTF-16) and the same as a line/column range. */
+export interface Span {
+  s: number;
+  e: number;
+  r: Range;
+}
+
+export type BinOpName = '+' | '-' | '*' | '/' | '//' | '%' | '**' | '@';
+
+/** Every expression may remember the span of the parentheses around it (`paren`), for fixes. */
+export type Expr = ExprNode & { paren?: Span };
+
+type ExprNode =
+  | { k: 'name'; id: string; span: Span }
+  | { k: 'num'; value: number; span: Span }
+  | { k: 'str'; value: string; span: Span }
+  | { k: 'const'; value: boolean | null; span: Span }
+  | { k: 'attr'; obj: Expr; attr: string; span: Span; qualified?: string }
+  | Call
+  | { k: 'bin'; op: BinOpName; left: Expr; right: Expr; span: Span }
+  | { k: 'unary'; op: '-' | '+' | 'not' | '~'; operand: Expr; span: Span }
+  | { k: 'cmp'; ops: string[]; operands: Expr[]; span: Span }
+  | { k: 'bool'; op: 'and' | 'or'; left: Expr; right: Expr; span: Span }
+  | { k: 'subscript'; obj: Expr; index: Expr[]; span: Span }
+  | { k: 'slice'; lower?: Expr; upper?: Expr; step?: Expr; span: Span }
+  | { k: 'ellipsis'; span: Span }
+  | { k: 'tuple'; items: Expr[]; list: boolean; span: Span }
+  | { k: 'cond'; test: Expr; body: Expr; orelse: Expr; span: Span }
+  | { k: 'unknown'; what: string; span: Span };
+
+export interface Call {
+  k: 'call';
+  func: Expr;
+  args: Expr[];
+  kwargs: Record<string, Expr>;
+  /** True when `*args` or `**kwargs` is passed: the binding is then incomplete. */
+  splat: boolean;
+  /** Canonical dotted name when the callee is an imported name or attribute chain. */
+  callee?: string;
+  /** The operation this call denotes, when known (ops.ts). */
+  op?: OpSpec;
+  /** True for `x.op(...)`: the receiver was bound as the op's first parameter. */
+  method?: boolean;
+  /** Arguments bound to the op's parameter names (receiver included for methods). */
+  bound?: Record<string, Expr>;
+  span: Span;
+}
+
+export type Target =
+  | { k: 'name'; id: string; span: Span }
+  | { k: 'attr'; obj: Expr; attr: string; span: Span }
+  | { k: 'subscript'; obj: Expr; index: Expr[]; span: Span }
+  | { k: 'tuple'; items: Target[]; span: Span }
+  | { k: 'unknown'; span: Span };
+
+export type Stmt =
+  | { k: 'assign'; targets: Target[]; value: Expr; aug?: BinOpName; span: Span }
+  | { k: 'return'; value?: Expr; span: Span }
+  | { k: 'expr'; value: Expr; span: Span }
+  | { k: 'if'; test: Expr; body: Stmt[]; orelse: Stmt[]; span: Span }
+  | { k: 'def'; fn: FunctionIR; span: Span }
+  /** A statement the interpreters do not model (loops, with, try, ...); `body` holds nested statements. */
+  | { k: 'other'; what: string; body: Stmt[]; span: Span }
+  | { k: 'pass'; span: Span };
+
+export interface Param {
+  name: string;
+  default?: Expr;
+  kind: 'plain' | 'star' | 'kwstar';
+  span: Span;
+}
+
+export interface FunctionIR {
+  name: string;
+  /** `Class.method`, `outer.<locals>.inner`, or the plain name. */
+  qualname: string;
+  params: Param[];
+  body: Stmt[];
+  span: Span;
+  nameSpan: Span;
+  /** Qualname of the enclosing class for methods. */
+  className?: string;
+  /** Qualname of the enclosing function for closures. */
+  parent?: string;
+  /** True when the function's text holds a syntax error (ERROR or MISSING node). */
+  hasError: boolean;
+}
+
+export interface ClassIR {
+  name: string;
+  bases: string[];
+  methods: Map<string, FunctionIR>;
+  span: Span;
+}
+
+/** A call in the module to one of its own functions or classes, kept for hyperparameter values. */
+export interface CallSite {
+  callee: string;
+  args: Expr[];
+  kwargs: Record<string, Expr>;
+  span: Span;
+}
+
+export interface ModuleIR {
+  /** Local name -> canonical dotted name (`F` -> `torch.nn.functional`). */
+  imports: Map<string, string>;
+  /** Module-level assignments of a single name, in order (the last one wins). */
+  globals: Map<string, Expr>;
+  functions: FunctionIR[];
+  classes: Map<string, ClassIR>;
+  callSites: CallSite[];
+  /** Line numbers (0-based) that carry a `# noqa` comment, with the codes listed (empty = all). */
+  noqa: Map<number, string[]>;
+  /** The module's top-level statements. */
+  body: Stmt[];
+}
+
+function spanOf(n: SyntaxNode): Span {
+  return {
+    s: n.startIndex,
+    e: n.endIndex,
+    r: {
+      start: { line: n.startPosition.row, character: n.startPosition.column },
+      end: { line: n.endPosition.row, character: n.endPosition.column },
+    },
+  };
+}
+
+function dotted(n: SyntaxNode): string {
+  return n.text.replace(/\s+/g, '');
+}
+
+class Builder {
+  readonly mod: ModuleIR = {
+    imports: new Map(),
+    globals: new Map(),
+    functions: [],
+    classes: new Map(),
+    callSites: [],
+    noqa: new Map(),
+    body: [],
+  };
+
+  build(root: SyntaxNode): ModuleIR {
+    // Imports first, wherever they are (module level or inside functions), so aliases resolve everywhere.
+    this.collectImports(root);
+    this.mod.body = this.block(root.namedChildren, { scope: '' });
+    this.collectNoqa(root);
+    return this.mod;
+  }
+
+  private collectImports(root: SyntaxNode): void {
+    for (const n of root.descendantsOfType(['import_statement', 'import_from_statement'])) {
+      if (n.type === 'import_statement') {
+        for (const c of n.childrenForFieldName('name')) {
+          if (c.type === 'aliased_import') {
+            const name = c.childForFieldName('name');
+            const alias = c.childForFieldName('alias');
+            if (name && alias) this.mod.imports.set(alias.text, dotted(name));
+          } else if (c.type === 'dotted_name') {
+            // `import torch.nn` binds `torch`.
+            const first = dotted(c).split('.')[0];
+            this.mod.imports.set(first, first);
+          }
+        }
+      } else {
+        const moduleNode = n.childForFieldName('module_name');
+        if (!moduleNode || moduleNode.type === 'relative_import') continue;
+        const base = dotted(moduleNode);
+        for (const c of n.childrenForFieldName('name')) {
+          if (c.type === 'aliased_import') {
+            const name = c.childForFieldName('name');
+            const alias = c.childForFieldName('alias');
+            if (name && alias) this.mod.imports.set(alias.text, `${base}.${dotted(name)}`);
+          } else if (c.type === 'dotted_name') {
+            this.mod.imports.set(dotted(c), `${base}.${dotted(c)}`);
+          }
+        }
+      }
+    }
+  }
+
+  private collectNoqa(root: SyntaxNode): void {
+    for (const c of root.descendantsOfType('comment')) {
+      const m = /#\s*noqa(?::\s*([A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+)*))?/i.exec(c.text);
+      if (!m) continue;
+      const codes = m[1] ? m[1].split(',').map((x) => x.trim().toUpperCase()) : [];
+      this.mod.noqa.set(c.startPosition.row, codes);
+    }
+  }
+
+  private block(nodes: SyntaxNode[], ctx: { scope: string; className?: string; fn?: string }): Stmt[] {
+    const out: Stmt[] = [];
+    for (const n of nodes) {
+      const s = this.stmt(n, ctx);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  private bodyOf(n: SyntaxNode | null): SyntaxNode[] {
+    return n ? n.namedChildren : [];
+  }
+
+  private stmt(n: SyntaxNode, ctx: { scope: string; className?: string; fn?: string }): Stmt | undefined {
+    const span = spanOf(n);
+    switch (n.type) {
+      case 'comment':
+      case 'import_statement':
+      case 'import_from_statement':
+      case 'future_import_statement':
+        return undefined;
+      case 'pass_statement':
+        return { k: 'pass', span };
+      case 'decorated_definition': {
+        const def = n.childForFieldName('definition');
+        return def ? this.stmt(def, ctx) : undefined;
+      }
+      case 'function_definition': {
+        const fn = this.func(n, ctx);
+        return { k: 'def', fn, span };
+      }
+      case 'class_definition': {
+        this.klass(n, ctx);
+        return undefined;
+      }
+      case 'expression_statement': {
+        const c = n.namedChild(0);
+        if (!c) return undefined;
+        if (c.type === 'assignment') return this.assignment(c, span, ctx);
+        if (c.type === 'augmented_assignment') {
+          const left = c.childForFieldName('left');
+          const right = c.childForFieldName('right');
+          const opNode = c.childForFieldName('operator');
+          const op = (opNode?.text ?? '+=').slice(0, -1) as BinOpName;
+          if (!left || !right) return { k: 'other', what: 'assignment', body: [], span };
+          return { k: 'assign', targets: [this.target(left)], value: this.expr(right), aug: op, span };
+        }
+        const value = this.expr(c);
+        if (!ctx.fn && value.k === 'call') this.noteCallSite(value);
+        return { k: 'expr', value, span };
+      }
+      case 'return_statement': {
+        const c = n.namedChild(0);
+        return { k: 'return', value: c ? this.expr(c) : undefined, span };
+      }
+      case 'if_statement':
+        return this.ifStmt(n, ctx);
+      case 'for_statement':
+      case 'while_statement':
+      case 'with_statement':
+      case 'try_statement': {
+        const inner: Stmt[] = [];
+        for (const b of n.descendantsOfType('block')) {
+          // Only direct blocks of this statement and its clauses; nested statements recurse themselves.
+          let p = b.parent;
+          while (p && p.type !== 'block' && p !== n) p = p.parent;
+          if (p === n) inner.push(...this.block(b.namedChildren, ctx));
+        }
+        return { k: 'other', what: n.type.replace('_statement', ''), body: inner, span };
+      }
+      default:
+        return { k: 'other', what: n.type.replace('_statement', ''), body: [], span };
+    }
+  }
+
+  private ifStmt(n: SyntaxNode, ctx: { scope: string; className?: string; fn?: string }): Stmt {
+    const test = n.childForFieldName('condition');
+    const body = this.block(this.bodyOf(n.childForFieldName('consequence')), ctx);
+    const alts = n.childrenForFieldName('alternative');
+    // elif chains become nested ifs in the else branch.
+    let orelse: Stmt[] = [];
+    for (let i = alts.length - 1; i >= 0; i--) {
+      const a = alts[i];
+      if (a.type === 'else_clause') {
+        orelse = this.block(this.bodyOf(a.childForFieldName('body')), ctx);
+      } else {
+        const cond = a.childForFieldName('condition');
+        orelse = [
+          {
+            k: 'if',
+            test: cond ? this.expr(cond) : { k: 'unknown', what: 'condition', span: spanOf(a) },
+            body: this.block(this.bodyOf(a.childForFieldName('consequence')), ctx),
+            orelse,
+            span: spanOf(a),
+          },
+        ];
+      }
+    }
+    return {
+      k: 'if',
+      test: test ? this.expr(test) : { k: 'unknown', what: 'condition', span: spanOf(n) },
+      body,
+      orelse,
+      span: spanOf(n),
+    };
+  }
+
+  private assignment(c: SyntaxNode, span: Span, ctx: { scope: string; fn?: string }): Stmt {
+    // `a = b = value` nests: assignment(left=a, right=assignment(left=b, right=value)).
+    const targets: Target[] = [];
+    let cur: SyntaxNode | null = c;
+    while (cur && cur.type === 'assignment') {
+      const left = cur.childForFieldName('left');
+      if (left) targets.push(this.target(left));
+      const right: SyntaxNode | null = cur.childForFieldName('right');
+      if (!right) return { k: 'other', what: 'annotation', body: [], span };
+      if (right.type !== 'assignment') {
+        const value = this.expr(right);
+        if (!ctx.fn) {
+          for (const t of targets) if (t.k === 'name') this.mod.globals.set(t.id, value);
+          if (value.k === 'call') this.noteCallSite(value);
+        }
+        return { k: 'assign', targets, value, span };
+      }
+      cur = right;
+    }
+    return { k: 'other', what: 'assignment', body: [], span };
+  }
+
+  private target(n: SyntaxNode): Target {
+    const span = spanOf(n);
+    switch (n.type) {
+      case 'identifier':
+        return { k: 'name', id: n.text, span };
+      case 'attribute': {
+        const obj = n.childForFieldName('object');
+        const attr = n.childForFieldName('attribute');
+        if (obj && attr) return { k: 'attr', obj: this.expr(obj), attr: attr.text, span };
+        return { k: 'unknown', span };
+      }
+      case 'subscript': {
+        const obj = n.childForFieldName('value');
+        if (!obj) return { k: 'unknown', span };
+        return { k: 'subscript', obj: this.expr(obj), index: n.childrenForFieldName('subscript').map((x) => this.expr(x)), span };
+      }
+      case 'pattern_list':
+      case 'tuple_pattern':
+      case 'list_pattern':
+      case 'tuple':
+      case 'list':
+        return { k: 'tuple', items: n.namedChildren.filter((x) => x.type !== 'comment').map((x) => this.target(x)), span };
+      case 'parenthesized_expression': {
+        const inner = n.namedChild(0);
+        return inner ? this.target(inner) : { k: 'unknown', span };
+      }
+      default:
+        return { k: 'unknown', span };
+    }
+  }
+
+  private params(n: SyntaxNode | null): Param[] {
+    if (!n) return [];
+    const out: Param[] = [];
+    for (const p of n.namedChildren) {
+      const span = spanOf(p);
+      switch (p.type) {
+        case 'identifier':
+          out.push({ name: p.text, kind: 'plain', span });
+          break;
+        case 'typed_parameter': {
+          const id = p.namedChildren.find((x) => x.type === 'identifier');
+          const splat = p.namedChildren.find((x) => x.type === 'list_splat_pattern' || x.type === 'dictionary_splat_pattern');
+          if (id) out.push({ name: id.text, kind: 'plain', span });
+          else if (splat) out.push({ name: splat.text.replace(/^\*+/, ''), kind: splat.type === 'list_splat_pattern' ? 'star' : 'kwstar', span });
+          break;
+        }
+        case 'default_parameter':
+        case 'typed_default_parameter': {
+          const name = p.childForFieldName('name');
+          const value = p.childForFieldName('value');
+          if (name) out.push({ name: name.text, default: value ? this.expr(value) : undefined, kind: 'plain', span });
+          break;
+        }
+        case 'list_splat_pattern':
+          out.push({ name: p.text.replace(/^\*/, ''), kind: 'star', span });
+          break;
+        case 'dictionary_splat_pattern':
+          out.push({ name: p.text.replace(/^\*\*/, ''), kind: 'kwstar', span });
+          break;
+        default:
+          break;
+      }
+    }
+    return out;
+  }
+
+  private func(n: SyntaxNode, ctx: { scope: string; className?: string; fn?: string }): FunctionIR {
+    const nameNode = n.childForFieldName('name');
+    const name = nameNode?.text ?? '<anonymous>';
+    const qualname = ctx.scope ? `${ctx.scope}.${name}` : name;
+    const fn: FunctionIR = {
+      name,
+      qualname,
+      params: this.params(n.childForFieldName('parameters')),
+      body: [],
+      span: spanOf(n),
+      nameSpan: spanOf(nameNode ?? n),
+      className: ctx.className,
+      parent: ctx.fn,
+      hasError: n.hasError,
+    };
+    // Register before the body so functions are listed outer first.
+    this.mod.functions.push(fn);
+    fn.body = this.block(this.bodyOf(n.childForFieldName('body')), { scope: qualname, fn: qualname });
+    return fn;
+  }
+
+  private klass(n: SyntaxNode, ctx: { scope: string; fn?: string }): void {
+    const nameNode = n.childForFieldName('name');
+    const name = nameNode?.text ?? '<class>';
+    const qualname = ctx.scope ? `${ctx.scope}.${name}` : name;
+    const bases: string[] = [];
+    const sup = n.childForFieldName('superclasses');
+    if (sup) {
+      for (const b of sup.namedChildren) {
+        if (b.type === 'keyword_argument') continue;
+        const e = this.expr(b);
+        bases.push(this.qualify(e) ?? dotted(b));
+      }
+    }
+    const cls: ClassIR = { name: qualname, bases, methods: new Map(), span: spanOf(n) };
+    this.mod.classes.set(qualname, cls);
+    const body = n.childForFieldName('body');
+    for (const c of this.bodyOf(body)) {
+      const def = c.type === 'decorated_definition' ? c.childForFieldName('definition') : c;
+      if (def?.type === 'function_definition') {
+        const fn = this.func(def, { scope: qualname, className: qualname, fn: ctx.fn });
+        cls.methods.set(fn.name, fn);
+      } else if (def?.type === 'class_definition') {
+        this.klass(def, { scope: qualname, fn: ctx.fn });
+      }
+    }
+  }
+
+  private noteCallSite(call: Call): void {
+    if (call.func.k === 'name' && !this.mod.imports.has(call.func.id)) {
+      this.mod.callSites.push({ callee: call.func.id, args: call.args, kwargs: call.kwargs, span: call.span });
+    }
+  }
+
+  /** Canonical dotted name of a name or attribute chain rooted at an import, else undefined. */
+  qualify(e: Expr): string | undefined {
+    if (e.k === 'name') return this.mod.imports.get(e.id);
+    if (e.k === 'attr') {
+      const base = this.qualify(e.obj);
+      return base ? `${base}.${e.attr}` : undefined;
+    }
+    return undefined;
+  }
+
+  expr(n: SyntaxNode): Expr {
+    const span = spanOf(n);
+    switch (n.type) {
+      case 'identifier':
+        return { k: 'name', id: n.text, span };
+      case 'integer':
+      case 'float': {
+        const t = n.text.replace(/_/g, '').toLowerCase();
+        if (/[jl]$/.test(t)) return { k: 'unknown', what: 'complex literal', span };
+        const v = t.startsWith('0x') || t.startsWith('0o') || t.startsWith('0b') ? Number(t) : parseFloat(t);
+        return Number.isNaN(v) ? { k: 'unknown', what: 'number', span } : { k: 'num', value: v, span };
+      }
+      case 'string': {
+        const content = n.namedChildren.filter((c) => c.type === 'string_content').map((c) => c.text).join('');
+        const interp = n.namedChildren.some((c) => c.type === 'interpolation');
+        return interp ? { k: 'unknown', what: 'f-string', span } : { k: 'str', value: content, span };
+      }
+      case 'concatenated_string':
+        return { k: 'unknown', what: 'string', span };
+      case 'true':
+        return { k: 'const', value: true, span };
+      case 'false':
+        return { k: 'const', value: false, span };
+      case 'none':
+        return { k: 'const', value: null, span };
+      case 'ellipsis':
+        return { k: 'ellipsis', span };
+      case 'parenthesized_expression': {
+        const inner = n.namedChildren.find((c) => c.type !== 'comment');
+        if (!inner) return { k: 'unknown', what: '()', span };
+        const e = this.expr(inner);
+        e.paren = span;
+        return e;
+      }
+      case 'attribute': {
+        const obj = n.childForFieldName('object');
+        const attr = n.childForFieldName('attribute');
+        if (!obj || !attr) return { k: 'unknown', what: 'attribute', span };
+        const e: Expr = { k: 'attr', obj: this.expr(obj), attr: attr.text, span };
+        const q = this.qualify(e);
+        if (q) e.qualified = q;
+        return e;
+      }
+      case 'call':
+        return this.call(n, span);
+      case 'binary_operator': {
+        const l = n.childForFieldName('left');
+        const r = n.childForFieldName('right');
+        const op = n.childForFieldName('operator')?.text as BinOpName | undefined;
+        if (!l || !r || !op || !['+', '-', '*', '/', '//', '%', '**', '@'].includes(op)) {
+          return { k: 'unknown', what: `operator ${op ?? '?'}`, span };
+        }
+        return { k: 'bin', op, left: this.expr(l), right: this.expr(r), span };
+      }
+      case 'unary_operator': {
+        const a = n.childForFieldName('argument');
+        const op = n.childForFieldName('operator')?.text;
+        if (!a || (op !== '-' && op !== '+' && op !== '~')) return { k: 'unknown', what: 'unary', span };
+        return { k: 'unary', op, operand: this.expr(a), span };
+      }
+      case 'not_operator': {
+        const a = n.childForFieldName('argument');
+        return a ? { k: 'unary', op: 'not', operand: this.expr(a), span } : { k: 'unknown', what: 'not', span };
+      }
+      case 'boolean_operator': {
+        const l = n.childForFieldName('left');
+        const r = n.childForFieldName('right');
+        const op = n.childForFieldName('operator')?.text;
+        if (!l || !r || (op !== 'and' && op !== 'or')) return { k: 'unknown', what: 'boolean', span };
+        return { k: 'bool', op, left: this.expr(l), right: this.expr(r), span };
+      }
+      case 'comparison_operator': {
+        const operands = n.namedChildren.filter((c) => c.type !== 'comment').map((c) => this.expr(c));
+        const ops = n.children.filter((c) => !c.isNamed).map((c) => c.text);
+        return { k: 'cmp', ops, operands, span };
+      }
+      case 'subscript': {
+        const v = n.childForFieldName('value');
+        if (!v) return { k: 'unknown', what: 'subscript', span };
+        return { k: 'subscript', obj: this.expr(v), index: n.childrenForFieldName('subscript').map((x) => this.expr(x)), span };
+      }
+      case 'slice': {
+        // tree-sitter gives the parts positionally, with ':' tokens between them.
+        const parts: (Expr | undefined)[] = [undefined, undefined, undefined];
+        let i = 0;
+        for (const c of n.children) {
+          if (!c.isNamed) {
+            if (c.text === ':') i++;
+            continue;
+          }
+          if (c.type !== 'comment') parts[i] = this.expr(c);
+        }
+        return { k: 'slice', lower: parts[0], upper: parts[1], step: parts[2], span };
+      }
+      case 'tuple':
+      case 'expression_list':
+      case 'list':
+        return { k: 'tuple', items: n.namedChildren.filter((c) => c.type !== 'comment').map((c) => this.expr(c)), list: n.type === 'list', span };
+      case 'conditional_expression': {
+        const [body, test, orelse] = n.namedChildren.filter((c) => c.type !== 'comment');
+        if (!body || !test || !orelse) return { k: 'unknown', what: 'conditional', span };
+        return { k: 'cond', test: this.expr(test), body: this.expr(body), orelse: this.expr(orelse), span };
+      }
+      default:
+        return { k: 'unknown', what: n.type, span };
+    }
+  }
+
+  private call(n: SyntaxNode, span: Span): Expr {
+    const f = n.childForFieldName('function');
+    const argsNode = n.childForFieldName('arguments');
+    if (!f) return { k: 'unknown', what: 'call', span };
+    const func = this.expr(f);
+    const args: Expr[] = [];
+    const kwargs: Record<string, Expr> = {};
+    let splat = false;
+    if (argsNode && argsNode.type === 'argument_list') {
+      for (const a of argsNode.namedChildren) {
+        if (a.type === 'comment') continue;
+        if (a.type === 'keyword_argument') {
+          const name = a.childForFieldName('name');
+          const value = a.childForFieldName('value');
+          if (name && value) kwargs[name.text] = this.expr(value);
+        } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') {
+          splat = true;
+        } else {
+          args.push(this.expr(a));
+        }
+      }
+    } else if (argsNode) {
+      // A generator expression as the only argument.
+      args.push({ k: 'unknown', what: argsNode.type, span: spanOf(argsNode) });
+    }
+    const call: Call = { k: 'call', func, args, kwargs, splat, span };
+    const callee = this.qualify(func);
+    if (callee) {
+      call.callee = callee;
+      const op = qualifiedOp(callee);
+      if (op) {
+        call.op = op;
+        call.bound = bindOp(op, args, kwargs);
+      }
+    } else if (func.k === 'attr') {
+      const op = methodOp(func.attr);
+      if (op) {
+        call.op = op;
+        call.method = true;
+        call.bound = bindOp(op, [func.obj, ...args], kwargs);
+      }
+    }
+    return call;
+  }
+}
+
+export function buildModule(root: SyntaxNode): ModuleIR {
+  return new Builder().build(root);
+}
+
+/** Every expression in a statement list, children before parents (evaluation order). */
+export function* walkExprs(e: Expr): Generator<Expr> {
+  switch (e.k) {
+    case 'attr':
+      yield* walkExprs(e.obj);
+      break;
+    case 'call':
+      yield* walkExprs(e.func);
+      for (const a of e.args) yield* walkExprs(a);
+      for (const a of Object.values(e.kwargs)) yield* walkExprs(a);
+      break;
+    case 'bin':
+      yield* walkExprs(e.left);
+      yield* walkExprs(e.right);
+      break;
+    case 'unary':
+      yield* walkExprs(e.operand);
+      break;
+    case 'cmp':
+      for (const a of e.operands) yield* walkExprs(a);
+      break;
+    case 'bool':
+      yield* walkExprs(e.left);
+      yield* walkExprs(e.right);
+      break;
+    case 'subscript':
+      yield* walkExprs(e.obj);
+      for (const a of e.index) yield* walkExprs(a);
+      break;
+    case 'slice':
+      if (e.lower) yield* walkExprs(e.lower);
+      if (e.upper) yield* walkExprs(e.upper);
+      if (e.step) yield* walkExprs(e.step);
+      break;
+    case 'tuple':
+      for (const a of e.items) yield* walkExprs(a);
+      break;
+    case 'cond':
+      yield* walkExprs(e.test);
+      yield* walkExprs(e.body);
+      yield* walkExprs(e.orelse);
+      break;
+    default:
+      break;
+  }
+  yield e;
+}

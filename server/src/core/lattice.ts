@@ -1,0 +1,225 @@
+/**
+ * The abstract domain: what a value means in a loss computation, and what is known of its range.
+ *
+ * Each value the abstract interpreter meets gets a `Meaning` (logits, probabilities, pt, ...) and,
+ * where it is known, an interval of its elements (tensors) or its value (scalars), plus the finite
+ * set of values a hyperparameter can take (a default joined with the literals at call sites).
+ * Rules are predicates on these values.
+ */
+import type { FunctionIR, Span } from './ir';
+import type { OpSpec } from './ops';
+
+export type Meaning =
+  | 'unknown'
+  | 'scalar'
+  | 'string'
+  | 'bool'
+  | 'none'
+  | 'logits'
+  /** Probabilities from a sigmoid or a softmax (`act`). `gathered` when taken at the target class. */
+  | 'prob'
+  /** Log-probabilities; `gathered` when taken at the target (log pt, which is -CE). */
+  | 'logprob'
+  /** Cross-entropy: per element (sigmoid/BCE), per sample (softmax), or `reduced` over the batch. */
+  | 'ce'
+  /** The probability of the true class, p_t. */
+  | 'pt'
+  /** 1 - p_t, or 1 - p for a sigmoid probability. */
+  | 'one_minus_pt'
+  /** (1 - p_t) ** gamma, or its log-space form exp(gamma * log(1 - p_t)). */
+  | 'modulating'
+  /** alpha * t + (1 - alpha) * (1 - t). */
+  | 'alpha_t'
+  /** A per-class weight vector (a list or tensor of numbers), not yet indexed by the target. */
+  | 'class_weights'
+  /** A per-class alpha gathered at each sample's target. */
+  | 'alpha_class'
+  | 'target_index'
+  | 'target_onehot'
+  /** Targets whose encoding (class indices or one-hot / binary) is not known. */
+  | 'target'
+  /** A product or sum that contains a modulating factor or a cross-entropy term (a focal loss). */
+  | 'focal'
+  /** A loss module instance (`nn.CrossEntropyLoss(...)`), callable later. */
+  | 'module'
+  | 'function'
+  | 'tuple'
+  /** Intermediate: x * mask, kept to recognise p*t + (1-p)*(1-t) and alpha*t + (1-alpha)*(1-t). */
+  | 'masked';
+
+export interface Interval {
+  lo: number;
+  hi: number;
+}
+
+export interface FocalParts {
+  modulating?: AbsValue;
+  /** The cross-entropy (or -log p_t) factor. */
+  ce?: AbsValue;
+  alpha?: {
+    kind: 'scalar' | 'alpha_t' | 'class';
+    value: AbsValue;
+    span: Span;
+    /** A hyperparameter whose value is not known: a scalar or a per-class vector. */
+    unknownKind?: boolean;
+    /** A per-class vector not indexed by the target. */
+    ungathered?: boolean;
+  };
+  /** The additive terms this loss was built from (pos + neg terms of a binary focal loss). */
+  terms?: FocalParts[];
+  /** Set when the loss comes from a library call (`sigmoid_focal_loss(...)`). */
+  library?: OpSpec;
+}
+
+export interface AbsValue {
+  m: Meaning;
+  /** Unique per abstract value; patterns such as p*t + (1-p)*(1-t) compare ids, never text. */
+  id: number;
+  act?: 'sigmoid' | 'softmax';
+  /** For ce, pt, logprob, focal: collapsed to one number for the whole batch. */
+  reduced?: boolean;
+  /** For prob and logprob: taken at the target class (p_t or log p_t). */
+  gathered?: boolean;
+  /** For pt and one_minus_pt: computed from log-probabilities instead of probabilities. */
+  fromLogProb?: boolean;
+  /** For one_minus_pt: 1 - p of a softmax probability that was never gathered at the target. */
+  ungathered?: boolean;
+  /** For modulating: the base and exponent, and whether it is computed in log space. */
+  base?: AbsValue;
+  exponent?: AbsValue;
+  logSpace?: boolean;
+  /** Known range of the elements (tensors) or of the value (scalars). */
+  range?: Interval;
+  /** The finite set of values a scalar can take, when known. */
+  values?: number[];
+  /** A scalar from a parameter or attribute (a hyperparameter), as opposed to a literal. */
+  hyper?: boolean;
+  /** The value's elements were clamped or clipped. */
+  clamped?: boolean;
+  str?: string;
+  bool?: boolean;
+  focal?: FocalParts;
+  /** For module: the constructor and its bound arguments. */
+  module?: { op: OpSpec; args: Record<string, AbsValue> };
+  /** For function values (closures). */
+  fn?: FunctionIR;
+  items?: AbsValue[];
+  /** For masked: the masked value and the mask's id; for complements, the id of what was complemented. */
+  of?: AbsValue;
+  mask?: number;
+  /** For masked: when the mask is 1 - t, the id of t. */
+  maskComplementOf?: number;
+  complementOf?: number;
+  /** For scalars: the id of the scalar this one is the negation of. */
+  negOf?: number;
+  /** For masked log-probabilities: negated (-t * log p). */
+  negated?: boolean;
+  /** For pt: built from the binary form p*t + (1-p)*(1-t) or where(t == 1, p, 1 - p). */
+  binary?: boolean;
+  /** For hyperparameters: the parameter or attribute name it came from. */
+  name?: string;
+  /** For logprob: multiplied by this scalar (gamma * log(1 - pt)), awaiting exp. */
+  scaledBy?: AbsValue;
+  /** Where the value was produced. */
+  src?: Span;
+}
+
+let nextId = 1;
+
+export function mk(m: Meaning, props: Partial<AbsValue> = {}): AbsValue {
+  return { ...props, m, id: nextId++ };
+}
+
+export const UNIT: Interval = { lo: 0, hi: 1 };
+export const REALS: Interval = { lo: -Infinity, hi: Infinity };
+
+export function unknown(src?: Span): AbsValue {
+  return mk('unknown', { src });
+}
+
+export function scalarOf(values: number[], props: Partial<AbsValue> = {}): AbsValue {
+  const vs = [...new Set(values)].sort((a, b) => a - b).slice(0, 32);
+  return mk('scalar', { ...props, values: vs, range: vs.length ? { lo: vs[0], hi: vs[vs.length - 1] } : undefined });
+}
+
+export function isScalar(v: AbsValue): boolean {
+  return v.m === 'scalar';
+}
+
+/** The single known value of a scalar, if there is exactly one. */
+export function constValue(v: AbsValue | undefined): number | undefined {
+  return v && v.m === 'scalar' && v.values && v.values.length === 1 ? v.values[0] : undefined;
+}
+
+// --- interval arithmetic -------------------------------------------------------------------
+
+function fix(x: number): number {
+  return Number.isNaN(x) ? 0 : x;
+}
+
+export function iAdd(a: Interval, b: Interval): Interval {
+  return { lo: fix(a.lo + b.lo), hi: fix(a.hi + b.hi) };
+}
+
+export function iNeg(a: Interval): Interval {
+  return { lo: -a.hi, hi: -a.lo };
+}
+
+export function iSub(a: Interval, b: Interval): Interval {
+  return iAdd(a, iNeg(b));
+}
+
+export function iMul(a: Interval, b: Interval): Interval {
+  const c = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi].map((x) => (Number.isNaN(x) ? 0 : x));
+  return { lo: Math.min(...c), hi: Math.max(...c) };
+}
+
+export function iMonotone(a: Interval, f: (x: number) => number): Interval {
+  return { lo: f(a.lo), hi: f(a.hi) };
+}
+
+export function iClamp(a: Interval, min?: number, max?: number): Interval {
+  let { lo, hi } = a;
+  if (min !== undefined) {
+    lo = Math.max(lo, min);
+    hi = Math.max(hi, min);
+  }
+  if (max !== undefined) {
+    lo = Math.min(lo, max);
+    hi = Math.min(hi, max);
+  }
+  return { lo, hi };
+}
+
+export function iHull(a: Interval, b: Interval): Interval {
+  return { lo: Math.min(a.lo, b.lo), hi: Math.max(a.hi, b.hi) };
+}
+
+/** Applies a binary function to two finite value sets, when both are small. */
+export function combineValues(a: number[] | undefined, b: number[] | undefined, f: (x: number, y: number) => number): number[] | undefined {
+  if (!a || !b || a.length * b.length > 64) return undefined;
+  const out: number[] = [];
+  for (const x of a) for (const y of b) out.push(f(x, y));
+  return out.every((x) => Number.isFinite(x)) ? out : undefined;
+}
+
+/** Whether a scalar may take a value strictly between lo and hi (exclusive). */
+export function mayLieIn(v: AbsValue, lo: number, hi: number): boolean | undefined {
+  if (v.values && v.values.length) return v.values.some((x) => x > lo && x < hi);
+  if (v.range) return v.range.hi > lo && v.range.lo < hi;
+  return undefined;
+}
+
+/** Least upper bound of two values, used where control flow joins. */
+export function join(a: AbsValue, b: AbsValue): AbsValue {
+  if (a.id === b.id) return a;
+  if (a.m !== b.m || a.act !== b.act) {
+    // One side unknown: keep what is known, it is still what flows on that path.
+    if (a.m === 'unknown' || a.m === 'none') return b;
+    if (b.m === 'unknown' || b.m === 'none') return a;
+    return mk('unknown', { src: a.src });
+  }
+  const values = a.values && b.values ? [...new Set([...a.values, ...b.values])].sort((x, y) => x - y) : undefined;
+  const range = a.range && b.range ? iHull(a.range, b.range) : undefined;
+  return { ...a, id: nextId++, values, range, reduced: a.reduced || b.reduced, clamped: a.clamped && b.clamped };
+}
