@@ -1,0 +1,159 @@
+/**
+ * textDocument/publishDiagnostics: turns findings into LSP diagnostics and publishes them.
+ *
+ * Validation is scheduled, never run inside the didOpen/didChange handler: changes within
+ * CHANGE_DELAY_MS of each other are coalesced into one run, and each run is tagged with the document
+ * version it analysed. A run whose document moved on meanwhile is dropped instead of published.
+ *
+ * Each diagnostic carries in `data` everything its code actions need (the fix, the explanation and
+ * the analysed version), as ruff's server does, so quick fixes need no lookup of server state.
+ */
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DiagnosticSeverity, type Connection, type Diagnostic } from 'vscode-languageserver';
+import { docsRelativePath, ruleByCode } from '../../core/registry';
+import type { Finding, Fix, Severity } from '../../core/types';
+import type { DocumentStore } from '../documents';
+import { guarded, type Log } from '../guard';
+import { tooLargeMessage, type Linter } from '../lint';
+
+/** How long a document must stay unchanged before it is validated again. */
+export const CHANGE_DELAY_MS = 100;
+
+export const DIAGNOSTIC_SOURCE = 'losslint';
+
+/** The payload of every LossLint diagnostic's `data` field. */
+export interface DiagnosticData {
+  /** The document version the finding was computed on; its fix edits refer to that text. */
+  version: number;
+  name: string;
+  explanation: string;
+  evidence?: string;
+  fix?: Fix;
+}
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+/** The file URI of a rule's documentation page shipped next to dist/ (docs/rules/LLxxx.md). */
+export function docsUri(code: string): string {
+  return pathToFileURL(path.resolve(__dirname, '..', docsRelativePath(code))).href;
+}
+
+/** The rule's registered name, falling back to the one the finding carries. */
+export function ruleName(finding: Pick<Finding, 'code' | 'name'>): string {
+  return ruleByCode(finding.code)?.meta.name ?? finding.name;
+}
+
+export function toDiagnostic(finding: Finding, version: number): Diagnostic {
+  const data: DiagnosticData = {
+    version,
+    name: ruleName(finding),
+    explanation: finding.explanation,
+    evidence: finding.evidence,
+    fix: finding.fix,
+  };
+  return {
+    range: finding.range,
+    severity: SEVERITY[finding.severity] ?? DiagnosticSeverity.Warning,
+    code: finding.code,
+    codeDescription: { href: docsUri(finding.code) },
+    source: DIAGNOSTIC_SOURCE,
+    message: finding.message,
+    data,
+  };
+}
+
+/** The LossLint payload of a diagnostic a client sent back, or undefined if it is not one of ours. */
+export function readDiagnosticData(diagnostic: Diagnostic): DiagnosticData | undefined {
+  if (diagnostic.source !== DIAGNOSTIC_SOURCE) return undefined;
+  const data = diagnostic.data as Partial<DiagnosticData> | null | undefined;
+  if (typeof data !== 'object' || data === null || typeof data.version !== 'number') return undefined;
+  return {
+    version: data.version,
+    name: typeof data.name === 'string' ? data.name : '',
+    explanation: typeof data.explanation === 'string' ? data.explanation : '',
+    evidence: typeof data.evidence === 'string' ? data.evidence : undefined,
+    fix: isFix(data.fix) ? data.fix : undefined,
+  };
+}
+
+function isFix(value: unknown): value is Fix {
+  const fix = value as Partial<Fix> | undefined;
+  return (
+    typeof fix === 'object' &&
+    fix !== null &&
+    typeof fix.title === 'string' &&
+    (fix.applicability === 'safe' || fix.applicability === 'unsafe') &&
+    Array.isArray(fix.edits) &&
+    fix.edits.every((e) => typeof e?.newText === 'string' && typeof e?.range?.start?.line === 'number')
+  );
+}
+
+export class DiagnosticsPublisher {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly documents: DocumentStore,
+    private readonly linter: Linter,
+    private readonly log: Log,
+  ) {}
+
+  /** Schedules a validation of `uri`, replacing one already scheduled (bursts of changes coalesce). */
+  schedule(uri: string, delayMs = CHANGE_DELAY_MS): void {
+    clearTimeout(this.timers.get(uri));
+    const run = guarded(this.log, `validating ${uri}`, undefined, () => this.validate(uri));
+    this.timers.set(
+      uri,
+      setTimeout(() => {
+        this.timers.delete(uri);
+        void run();
+      }, delayMs),
+    );
+  }
+
+  /** Revalidates every open document, after a settings change. */
+  scheduleAll(): void {
+    for (const uri of this.documents.uris()) this.schedule(uri, 0);
+  }
+
+  /** Cancels the pending validation of a closed document and clears its diagnostics. */
+  clear(uri: string): void {
+    clearTimeout(this.timers.get(uri));
+    this.timers.delete(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  /** Cancels every pending validation (on shutdown). */
+  dispose(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private async validate(uri: string): Promise<void> {
+    const document = this.documents.get(uri);
+    if (!document) return;
+    const version = document.version;
+    const result = await this.linter.lint(uri);
+    // A stale result is dropped: the change that made it stale scheduled a newer validation.
+    if (result === undefined || this.documents.get(uri) !== document || document.version !== version) return;
+    const diagnostics =
+      result.skipped === 'too-large' ? [tooLargeDiagnostic(document.text.length)] : result.findings.map((f) => toDiagnostic(f, version));
+    await this.connection.sendDiagnostics({ uri, version, diagnostics });
+  }
+}
+
+/** The one diagnostic of a document too large to analyse: informational, on the first character. */
+export function tooLargeDiagnostic(length: number): Diagnostic {
+  return {
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: DiagnosticSeverity.Information,
+    source: DIAGNOSTIC_SOURCE,
+    message: tooLargeMessage(length),
+  };
+}

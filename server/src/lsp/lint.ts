@@ -1,0 +1,88 @@
+/**
+ * Runs the core's `analyze` for open documents, at most once per document version and settings
+ * generation; diagnostics, hover and fix-all all read the same result.
+ *
+ * A result is dropped (undefined) when the document changed, closed, or got new settings while it
+ * was computed: whoever made it stale has already scheduled a newer validation.
+ */
+import { analyze } from '../core/analyze';
+import { MAX_SOURCE_CHARS, type ParsedDocument } from '../core/document';
+import type { Finding, LintSettings } from '../core/types';
+import type { DocumentStore, OpenDocument } from './documents';
+import { describeError, type Log } from './guard';
+import type { SettingsStore } from './settings';
+
+/** Why a document was not analysed. */
+export type SkipReason = 'disabled' | 'excluded' | 'too-large';
+
+export interface LintResult {
+  findings: Finding[];
+  /** Set when the document was not analysed; `findings` is then empty. */
+  skipped?: SkipReason;
+}
+
+interface CachedResult {
+  version: number;
+  generation: number;
+  result: LintResult;
+}
+
+/** The one informational message shown for a document over MAX_SOURCE_CHARS. */
+export function tooLargeMessage(length: number): string {
+  return (
+    `LossLint did not analyse this file: it has ${length.toLocaleString('en-US')} characters, ` +
+    `over the limit of ${MAX_SOURCE_CHARS.toLocaleString('en-US')}.`
+  );
+}
+
+/** Runs `analyze`, reporting rule failures to the log (shared by open documents and the workspace check). */
+export function analyzeParsed(
+  parsed: ParsedDocument,
+  settings: LintSettings,
+  uri: string,
+  log: Log,
+  isCancelled?: () => boolean,
+): Finding[] {
+  return analyze(parsed, settings, {
+    isCancelled,
+    onRuleError: (code, error) => log.error(`LossLint: rule ${code} failed on ${uri}: ${describeError(error)}`),
+  });
+}
+
+export class Linter {
+  private readonly cache = new WeakMap<OpenDocument, CachedResult>();
+
+  constructor(
+    private readonly documents: DocumentStore,
+    private readonly settings: SettingsStore,
+    private readonly log: Log,
+  ) {}
+
+  /** The findings for the current version of `uri`, or undefined when the result went stale. */
+  async findings(uri: string): Promise<Finding[] | undefined> {
+    return (await this.lint(uri))?.findings;
+  }
+
+  /** The lint result for the current version of `uri`, or undefined when it went stale or `uri` is not open. */
+  async lint(uri: string): Promise<LintResult | undefined> {
+    const document = this.documents.get(uri);
+    if (!document) return undefined;
+    const version = document.version;
+    const generation = this.settings.generation;
+    const cached = this.cache.get(document);
+    if (cached && cached.version === version && cached.generation === generation) return cached.result;
+
+    const settings = await this.settings.get(uri);
+    const isStale = () =>
+      this.documents.get(uri) !== document || document.version !== version || this.settings.generation !== generation;
+    if (isStale()) return undefined;
+    let result: LintResult;
+    if (!settings.enable) result = { findings: [], skipped: 'disabled' };
+    else if (settings.excluded) result = { findings: [], skipped: 'excluded' };
+    else if (!document.parsedDocument) result = { findings: [], skipped: 'too-large' };
+    else result = { findings: analyzeParsed(document.parsedDocument, settings.lint, uri, this.log, isStale) };
+    if (isStale()) return undefined;
+    this.cache.set(document, { version, generation, result });
+    return result;
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * Wiring of the LossLint language server: creates the connection and the services, and registers
+ * one guarded handler per LSP method. Behaviour lives in documents.ts, settings.ts, lint.ts,
+ * workspace.ts, commands.ts and handlers/; nothing here decides anything.
+ *
+ * Architecture invariant: this folder is the only part of LossLint that knows LSP. The core sees a
+ * ParsedDocument and LintSettings, nothing else.
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  CancellationTokenSource,
+  createConnection,
+  DidChangeConfigurationNotification,
+  ErrorCodes,
+  ProposedFeatures,
+  ResponseError,
+  TextDocumentSyncKind,
+  type CancellationToken,
+  type Connection,
+  type InitializeResult,
+  type MessageReader,
+  type MessageWriter,
+  type WorkDoneProgressReporter,
+  type WorkspaceFolder,
+} from 'vscode-languageserver/node';
+import { CommandRegistry } from './commands';
+import { DocumentStore } from './documents';
+import { checkTextDocumentParams, describeError, guarded, type Log } from './guard';
+import { CODE_ACTION_KINDS, provideCodeActions } from './handlers/codeAction';
+import { DiagnosticsPublisher } from './handlers/diagnostics';
+import { provideHover } from './handlers/hover';
+import { Linter } from './lint';
+import { SERVER_COMMANDS, ServerCommands, STATUS_NOTIFICATION, type StatusParams } from './protocol';
+import { SettingsStore } from './settings';
+import { WorkspaceChecker } from './workspace';
+
+/** An explicit transport; without one, the connection reads --stdio / --node-ipc / --socket from the command line. */
+export interface Transport {
+  reader: MessageReader;
+  writer: MessageWriter;
+}
+
+/** What startServer returns: enough for main.ts to end the process when the client goes away. */
+export interface RunningServer {
+  connection: Connection;
+  /** Whether a `shutdown` request arrived (the exit code is 0 only then). */
+  readonly shutdownReceived: boolean;
+}
+
+/** Starts the server on `transport`, or on the transport named on the command line. */
+export function startServer(version: string, transport?: Transport): RunningServer {
+  const connection = transport
+    ? createConnection(ProposedFeatures.all, transport.reader, transport.writer)
+    : createConnection(ProposedFeatures.all);
+  const log: Log = connection.console;
+  const documents = new DocumentStore();
+  const settings = new SettingsStore(connection, log);
+  const linter = new Linter(documents, settings, log);
+  const diagnostics = new DiagnosticsPublisher(connection, documents, linter, log);
+  const workspace = new WorkspaceChecker(documents, settings, (uri, list) => void connection.sendDiagnostics({ uri, diagnostics: list }), log);
+  const commands = new CommandRegistry();
+  let registerConfigurationChanges = false;
+  let workspaceFoldersSupported = false;
+  let initialFolders: WorkspaceFolder[] = [];
+  let state: 'new' | 'initialized' | 'shut down' = 'new';
+  let shutdownReceived = false;
+
+  const sendStatus = (status: StatusParams) => void connection.sendNotification(STATUS_NOTIFICATION, status);
+
+  /**
+   * A request handler that answers ServerNotInitialized before `initialize` and InvalidRequest
+   * after `shutdown`, as the specification asks, and is otherwise guarded.
+   */
+  function request<P, R>(name: string, handler: (params: P, token: CancellationToken) => R | Promise<R | null> | null) {
+    const run = guarded(log, name, null, handler);
+    return (params: P, token: CancellationToken) => {
+      if (state === 'new') throw new ResponseError(ErrorCodes.ServerNotInitialized, `LossLint: ${name} before initialize`);
+      if (state === 'shut down') throw new ResponseError(ErrorCodes.InvalidRequest, `LossLint: ${name} after shutdown`);
+      return run(params, token);
+    };
+  }
+
+  /** A notification handler that drops notifications before `initialize` (the specification says so) and is guarded. */
+  function notification<P>(name: string, handler: (params: P) => void | Promise<void>) {
+    const run = guarded(log, name, undefined, handler);
+    return (params: P) => {
+      if (state !== 'initialized') return;
+      void run(params);
+    };
+  }
+
+  const result: InitializeResult = {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      hoverProvider: true,
+      codeActionProvider: { codeActionKinds: CODE_ACTION_KINDS, resolveProvider: false },
+      executeCommandProvider: { commands: [...SERVER_COMMANDS] },
+      workspace: { workspaceFolders: { supported: true, changeNotifications: false } },
+    },
+    serverInfo: { name: 'losslint', version },
+  };
+
+  connection.onInitialize((params) => {
+    if (state !== 'new') throw new ResponseError(ErrorCodes.InvalidRequest, 'LossLint: initialize sent twice');
+    try {
+      settings.setClientCapabilities(params.capabilities);
+      registerConfigurationChanges = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+      workspaceFoldersSupported = params.capabilities.workspace?.workspaceFolders === true;
+      initialFolders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
+      // A client that cannot answer workspace/configuration pushes its settings in initializationOptions.
+      if (params.initializationOptions) settings.changed({ losslint: params.initializationOptions });
+    } catch (error) {
+      log.error(`LossLint: initialize: ${describeError(error)}`);
+    }
+    state = 'initialized';
+    return result;
+  });
+
+  connection.onInitialized(
+    notification('initialized', async () => {
+      sendStatus({ state: 'ready', message: 'Static checks run as you type.' });
+      // VS Code sends didChangeConfiguration for pulled settings only once the server registers for it.
+      if (registerConfigurationChanges) await connection.client.register(DidChangeConfigurationNotification.type, undefined);
+    }),
+  );
+
+  connection.onDidOpenTextDocument(
+    notification('didOpen', ({ textDocument }) => {
+      documents.open(textDocument.uri, textDocument.version, textDocument.text);
+      diagnostics.schedule(textDocument.uri, 0);
+    }),
+  );
+
+  connection.onDidChangeTextDocument(
+    notification('didChange', ({ textDocument, contentChanges }) => {
+      if (!documents.change(textDocument.uri, textDocument.version, contentChanges)) {
+        log.warn(`LossLint: didChange for ${textDocument.uri}, which is not open; ignored.`);
+        return;
+      }
+      diagnostics.schedule(textDocument.uri);
+    }),
+  );
+
+  connection.onDidCloseTextDocument(
+    notification('didClose', ({ textDocument }) => {
+      documents.close(textDocument.uri);
+      settings.forget(textDocument.uri);
+      diagnostics.clear(textDocument.uri);
+    }),
+  );
+
+  connection.onDidChangeConfiguration(
+    notification('didChangeConfiguration', (params) => {
+      settings.changed(params.settings);
+      diagnostics.scheduleAll();
+    }),
+  );
+
+  // The VS Code client reports pyproject.toml changes here: the project's settings may have changed.
+  connection.onDidChangeWatchedFiles(
+    notification('didChangeWatchedFiles', () => {
+      settings.changed();
+      diagnostics.scheduleAll();
+    }),
+  );
+
+  connection.onHover(
+    request('hover', (params, token) => {
+      checkTextDocumentParams(params, 'position');
+      return provideHover(params, token, linter);
+    }),
+  );
+
+  connection.onCodeAction(
+    request('codeAction', (params, token) => {
+      checkTextDocumentParams(params, 'range');
+      if (!Array.isArray(params.context?.diagnostics)) {
+        throw new ResponseError(ErrorCodes.InvalidParams, 'LossLint: invalid parameters: context.diagnostics must be an array');
+      }
+      return provideCodeActions(params, token, documents, linter);
+    }),
+  );
+
+  commands.register(ServerCommands.checkWorkspace, async (args, token, params) => {
+    const folders = await workspaceFolders(args);
+    // Cancelled by the request's $/cancelRequest or by the progress notification's cancel button.
+    const cancellation = new CancellationTokenSource();
+    token.onCancellationRequested(() => cancellation.cancel());
+    let progress: WorkDoneProgressReporter;
+    if (params.workDoneToken !== undefined) {
+      progress = connection.window.attachWorkDoneProgress(params.workDoneToken);
+    } else {
+      const created = await connection.window.createWorkDoneProgress();
+      created.token.onCancellationRequested(() => cancellation.cancel());
+      progress = created;
+    }
+    progress.begin('LossLint: checking the workspace', 0, undefined, true);
+    sendStatus({ state: 'busy', message: 'Checking the workspace.' });
+    try {
+      const outcome = await workspace.check(folders, { report: (p, m) => progress.report(p, m ?? '') }, cancellation.token);
+      log.info(
+        `LossLint: workspace check${outcome.cancelled ? ' (cancelled)' : ''}: ${outcome.files} files analysed, ` +
+          `${outcome.findings} findings, ${outcome.skipped} files skipped.`,
+      );
+      return outcome;
+    } finally {
+      cancellation.dispose();
+      progress.done();
+      sendStatus({ state: 'ready', message: 'Static checks run as you type.' });
+    }
+  });
+
+  /** The folders to check: the `file:` URIs given as the command's first argument, else the workspace's folders. */
+  async function workspaceFolders(args: unknown[]): Promise<{ path: string; uri: string }[]> {
+    let uris: string[];
+    if (Array.isArray(args[0]) && args[0].every((u) => typeof u === 'string')) uris = args[0] as string[];
+    else if (args.length > 0) throw new ResponseError(ErrorCodes.InvalidParams, 'LossLint: checkWorkspace takes an optional list of folder URIs');
+    else {
+      const folders = workspaceFoldersSupported ? ((await connection.workspace.getWorkspaceFolders()) ?? []) : initialFolders;
+      uris = folders.map((f) => f.uri);
+    }
+    const local: { path: string; uri: string }[] = [];
+    for (const uri of uris) {
+      if (!uri.startsWith('file:')) {
+        log.info(`LossLint: ${uri} is not on the local file system; the workspace check skips it.`);
+        continue;
+      }
+      local.push({ path: fileURLToPath(uri), uri });
+    }
+    return local;
+  }
+
+  connection.onExecuteCommand(request('executeCommand', (params, token) => commands.execute(params, token)));
+
+  connection.onShutdown(() => {
+    shutdownReceived = true;
+    state = 'shut down';
+    diagnostics.dispose();
+  });
+
+  connection.listen();
+  return {
+    connection,
+    get shutdownReceived() {
+      return shutdownReceived;
+    },
+  };
+}
