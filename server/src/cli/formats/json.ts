@@ -1,0 +1,75 @@
+/**
+ * `--format json`: one JSON array with one object per finding, streamed as files are checked.
+ * Positions are 1-based; columns count UTF-16 code units and `endColumn` is exclusive.
+ */
+import type { Finding } from '../../core/types';
+import { docsPath } from '../package';
+import type { FileResult } from '../report';
+import { displayPath, toSpan } from './location';
+
+export interface JsonEdit {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  newText: string;
+}
+
+export interface JsonFinding {
+  code: string;
+  name: string;
+  /** As printed by the text format: relative to the working directory when inside it. */
+  path: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: Finding['severity'];
+  message: string;
+  /** Absolute path of the rule's documentation page in the installed package. */
+  docs: string;
+  /** The rule's fix for this finding, or null when it has none. */
+  fix: { title: string; applicability: 'safe' | 'unsafe'; edits: JsonEdit[] } | null;
+  /** Present when a numeric probe confirmed the finding. */
+  evidence?: string;
+}
+
+export function toJsonFinding(finding: Finding, file: string, cwd: string): JsonFinding {
+  const out: JsonFinding = {
+    code: finding.code,
+    name: finding.name,
+    path: displayPath(file, cwd),
+    ...toSpan(finding.range),
+    severity: finding.severity,
+    message: finding.message,
+    docs: docsPath(finding.code),
+    fix: finding.fix
+      ? {
+          title: finding.fix.title,
+          applicability: finding.fix.applicability,
+          edits: finding.fix.edits.map((e) => ({ ...toSpan(e.range), newText: e.newText })),
+        }
+      : null,
+  };
+  if (finding.evidence) out.evidence = finding.evidence;
+  return out;
+}
+
+export class JsonFormatter {
+  private written = 0;
+
+  constructor(private readonly cwd: string) {}
+
+  file(result: FileResult): string {
+    let out = '';
+    for (const finding of result.findings) {
+      const item = JSON.stringify(toJsonFinding(finding, result.path, this.cwd), null, 2).replace(/\n/g, '\n  ');
+      out += `${this.written++ === 0 ? '[\n  ' : ',\n  '}${item}`;
+    }
+    return out;
+  }
+
+  finish(): string {
+    return this.written === 0 ? '[]\n' : '\n]\n';
+  }
+}
