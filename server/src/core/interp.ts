@@ -50,7 +50,6 @@ export interface ModuleFacts {
 type Env = { vars: Map<string, AbsValue>; parent?: Env };
 
 const TARGET_NAME = /^(y_?true|y|t|gt|gts|truth|targets?|labels?|label_ids?|gt_\w+|\w+_targets?|\w+_labels?|target_\w+|one_?hot\w*)$/i;
-const PRED_NAME = /^(logits?|\w+_logits?|logit_\w+|scores?|cls_\w+|inputs?|preds?|predictions?|outputs?|x|y_?pred|\w+_preds?)$/i;
 const HYPER_NAME = /^(gamma|alpha|beta|eps|epsilon|smooth\w*|weight|gamma_\w+|alpha_\w+|\w+_gamma|\w+_alpha|focusing_param\w*|balance\w*)$/i;
 
 function lookup(env: Env | undefined, name: string): AbsValue | undefined {
@@ -243,6 +242,7 @@ class Interp {
     if (v && v.m !== 'unknown') return v;
     if (role) return role;
     if (HYPER_NAME.test(name)) return mk('unknown', { name, hyper: true });
+    if (/logit/i.test(name)) return mk('logits', { name });
     if (TARGET_NAME.test(name)) return mk('target', { name });
     return v ?? unknown();
   }
@@ -806,7 +806,7 @@ class Interp {
           const base = x.of && x.of.m === 'one_minus_pt' ? x.of : x.of && x.of.m === 'prob' ? x.of : mk('one_minus_pt', { act: x.act });
           return mk('modulating', { base, exponent: x.scaledBy, logSpace: true, act: x.act, range: UNIT, src: span });
         }
-        if (x.m === 'logprob' && x.gathered) return mk('pt', { act: x.act, reduced: x.reduced, range: UNIT, src: span });
+        if (x.m === 'logprob' && x.gathered) return mk('pt', { act: x.act, reduced: x.reduced, range: UNIT, src: span, of: x });
         if (x.m === 'logprob') return mk('prob', { act: x.act, range: UNIT, src: span, fromLogProb: true });
         return unknown(span);
       }

@@ -98,6 +98,8 @@ export interface FunctionIR {
   parent?: string;
   /** True when the function's text holds a syntax error (ERROR or MISSING node). */
   hasError: boolean;
+  /** The module's own top-level statements, analysed as a function named `<module>`. */
+  isModule?: boolean;
 }
 
 export interface ClassIR {
@@ -159,6 +161,10 @@ class Builder {
     // Imports first, wherever they are (module level or inside functions), so aliases resolve everywhere.
     this.collectImports(root);
     this.mod.body = this.block(root.namedChildren, { scope: '' });
+    if (this.mod.body.some((st) => st.k !== 'def' && st.k !== 'pass')) {
+      const span = spanOf(root);
+      this.mod.functions.unshift({ name: '<module>', qualname: '<module>', params: [], body: this.mod.body, span, nameSpan: span, hasError: root.hasError, isModule: true });
+    }
     this.collectNoqa(root);
     return this.mod;
   }

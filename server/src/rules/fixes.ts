@@ -4,7 +4,7 @@
  * user's own sub-expressions into the replacement.
  */
 import type { RuleContext } from '../core/context';
-import type { Expr, Span } from '../core/ir';
+import type { Call, Expr, Span } from '../core/ir';
 import type { TextEdit } from '../core/types';
 
 export type Framework = 'torch' | 'tf' | 'keras';
@@ -57,4 +57,40 @@ export function atomText(ctx: RuleContext, e: Expr): string {
 
 export function replace(span: Span, newText: string): TextEdit {
   return { range: span.r, newText };
+}
+
+/** An edit that adds `name=value` as the last argument of a call (or replaces the argument if present). */
+export function setKeyword(ctx: RuleContext, call: Call, name: string, value: string): TextEdit {
+  const existing = call.kwargs[name];
+  if (existing) return replace(existing.span, value);
+  const end = call.span.r.end;
+  const before = ctx.source.slice(call.span.s, call.span.e - 1).trimEnd();
+  const open = before.endsWith('(');
+  const sep = open ? '' : before.endsWith(',') ? ' ' : ', ';
+  return { range: { start: { line: end.line, character: end.character - 1 }, end: { line: end.line, character: end.character - 1 } }, newText: `${sep}${name}=${value}` };
+}
+
+/** The local spelling of torch.nn.functional (`F`), or the full path. */
+export function functionalName(ctx: RuleContext): string {
+  return localName(ctx, 'torch.nn.functional') ?? (localName(ctx, 'torch') ? `${localName(ctx, 'torch')}.nn.functional` : 'torch.nn.functional');
+}
+
+export function torchName(ctx: RuleContext): string {
+  return localName(ctx, 'torch') ?? 'torch';
+}
+
+/** The Expr in this function whose span is exactly `span` (values remember where they were produced). */
+export function exprAt(ctx: RuleContext, span: Span | undefined): Expr | undefined {
+  if (!span) return undefined;
+  for (const e of ctx.exprs()) if (e.span.s === span.s && e.span.e === span.e) return e;
+  return undefined;
+}
+
+/** Every function's facts in the module: for rules that look across functions (LL104 modules, LL107). */
+export function findCallBySpan(ctx: RuleContext, span: Span | undefined): Call | undefined {
+  if (!span) return undefined;
+  for (const facts of ctx.moduleFacts.functions.values()) {
+    for (const e of facts.values.keys()) if (e.k === 'call' && e.span.s === span.s && e.span.e === span.e) return e;
+  }
+  return undefined;
 }

@@ -3,6 +3,26 @@
  * docs/rules/<code>.md is generated from the rule's `docs` (test/rules/docs.test.ts keeps them equal).
  */
 import type { Rule } from '../core/rule';
+import scalarAlphaSoftmax from './scalar-alpha-softmax';
+import alphaNotAlphaT from './alpha-not-alpha-t';
 import gammaBelowOneUnclamped from './gamma-below-one-unclamped';
+import ptFromReducedCe from './pt-from-reduced-ce';
+import ptFromLogProb from './pt-from-log-prob';
+import classIndexTargetsToSigmoidFocal from './class-index-targets-to-sigmoid-focal';
+import sigmoidTrainSoftmaxInfer from './sigmoid-train-softmax-infer';
+import kerasAlphaIgnored from './keras-alpha-ignored';
+import probabilitiesAsLogits from './probabilities-as-logits';
+import logOfProbability from './log-of-probability';
 
-export const RULES: readonly Rule[] = [gammaBelowOneUnclamped];
+export const RULES: readonly Rule[] = [
+  scalarAlphaSoftmax,
+  alphaNotAlphaT,
+  gammaBelowOneUnclamped,
+  ptFromReducedCe,
+  ptFromLogProb,
+  classIndexTargetsToSigmoidFocal,
+  sigmoidTrainSoftmaxInfer,
+  kerasAlphaIgnored,
+  probabilitiesAsLogits,
+  logOfProbability,
+];

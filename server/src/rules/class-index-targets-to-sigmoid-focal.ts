@@ -1,0 +1,97 @@
+/**
+ * LL106 class-index-targets-to-sigmoid-focal: a sigmoid focal loss or BCE-with-logits receives
+ * the integer class indices that the same code uses as class indices elsewhere (a cross-entropy
+ * target, a one_hot input, a gather index). Sigmoid losses need float one-hot targets.
+ */
+import type { Call } from '../core/ir';
+import type { OpId } from '../core/ops';
+import { defineRule } from '../core/rule';
+import { atomText, functionalName, replace } from './fixes';
+
+const SIGMOID_LOSSES: ReadonlySet<OpId> = new Set<OpId>([
+  'binary_cross_entropy_with_logits',
+  'binary_cross_entropy',
+  'tf_sigmoid_ce_with_logits',
+  'torchvision_sigmoid_focal_loss',
+  'fvcore_sigmoid_focal_loss',
+  'fvcore_sigmoid_focal_loss_star',
+  'mmcv_sigmoid_focal_loss',
+]);
+
+export default defineRule({
+  meta: {
+    code: 'LL106',
+    name: 'class-index-targets-to-sigmoid-focal',
+    severity: 'error',
+    summary: 'A sigmoid focal loss / BCE receives integer class indices instead of one-hot targets',
+    fixable: true,
+  },
+  check(ctx) {
+    for (const call of ctx.calls()) {
+      let target: Call['args'][number] | undefined;
+      let input: Call['args'][number] | undefined;
+      let name: string | undefined;
+      if (call.op && SIGMOID_LOSSES.has(call.op.id) && call.bound) {
+        target = call.bound.target;
+        input = call.bound.input;
+        name = call.callee?.split('.').pop();
+      } else if (!call.op) {
+        const fv = ctx.valueOf(call.func);
+        if (fv?.m === 'module' && fv.module && (fv.module.op.id === 'BCEWithLogitsLoss' || fv.module.op.id === 'BCELoss')) {
+          input = call.args[0];
+          target = call.args[1];
+          name = fv.module.op.id;
+        }
+      }
+      if (!target || !input) continue;
+      const tv = ctx.valueOf(target);
+      if (tv?.m !== 'target_index') continue;
+      const F = functionalName(ctx);
+      const fixed = `${F}.one_hot(${ctx.text(target.span)}, num_classes=${atomText(ctx, input)}.shape[-1]).float()`;
+      ctx.report({
+        span: target.span,
+        message: `\`${ctx.text(target.span)}\` holds class indices (it is used as one elsewhere) but \`${name}\` needs float one-hot targets of the logits' shape`,
+        explanation: [
+          `\`${name}\` is a per-element sigmoid loss: the target must have the logits' shape [N, C] with 1 at the true class and 0 elsewhere.`,
+          'Class indices of shape [N] either fail to broadcast or, worse, broadcast silently ([N] against [N, C] when N == C, or a [N, 1] logit) and train the wrong objective.',
+          `Convert them: \`${fixed}\`.`,
+        ].join('\n\n'),
+        fix: { title: 'Convert the targets to one-hot', edits: [replace(target.span, fixed)], applicability: 'unsafe' },
+      });
+    }
+  },
+  docs: `# LL106 class-index-targets-to-sigmoid-focal
+
+## What it does
+Flags a sigmoid focal loss (\`torchvision.ops.sigmoid_focal_loss\`, fvcore, mmcv) or a BCE
+(\`F.binary_cross_entropy_with_logits\`, \`nn.BCEWithLogitsLoss\`, \`tf.nn.sigmoid_cross_entropy_with_logits\`)
+whose target is a tensor that the same code uses as integer class indices: the target of a
+\`F.cross_entropy\`, the input of \`F.one_hot\`, the index of a \`gather\` or of \`alpha[target]\`.
+
+## Why is this bad?
+Sigmoid losses are per element: the target has the logits' shape $[N, C]$ with $t_{ic} \\in \\{0, 1\\}$.
+Class indices have shape $[N]$ and values up to $C-1$; passed as-is they fail to broadcast or, when
+shapes happen to line up, silently train each logit towards its class *number*.
+
+## Example
+\`\`\`python
+def loss_fn(logits, targets):
+    ce = F.cross_entropy(logits, targets)
+    fl = sigmoid_focal_loss(logits, targets, reduction="mean")
+    return ce + fl
+\`\`\`
+
+## Use instead
+\`\`\`python
+    fl = sigmoid_focal_loss(logits, F.one_hot(targets, num_classes=logits.shape[-1]).float(), reduction="mean")
+\`\`\`
+
+## Fix safety
+The fix converts the targets with \`F.one_hot(..., num_classes=logits.shape[-1]).float()\`. It is marked
+unsafe: an \`ignore_index\` such as -100 in the targets would make \`one_hot\` raise.
+
+## References
+- torchvision \`ops.sigmoid_focal_loss\` docs: "targets: a float tensor with the same shape as inputs".
+- PyTorch docs: \`binary_cross_entropy_with_logits\`.
+`,
+});

@@ -1,0 +1,104 @@
+/**
+ * LL202 log-of-probability: log of a sigmoid/softmax probability (or its complement) with no clamp
+ * and no eps: -inf (and NaN gradients) as soon as a probability underflows to 0.
+ */
+import type { RuleContext } from '../core/context';
+import type { Expr } from '../core/ir';
+import type { AbsValue } from '../core/lattice';
+import { defineRule } from '../core/rule';
+import { atomText, frameworkOf, functionalName, localName, outerSpan, replace } from './fixes';
+
+function unguarded(v: AbsValue | undefined): boolean {
+  if (!v || v.clamped || (v.range && v.range.lo > 0)) return false;
+  if (v.m === 'prob') return v.act === 'sigmoid' || v.act === 'softmax';
+  if (v.m === 'pt') return !!v.binary || (v.act !== undefined && !v.of);
+  if (v.m === 'one_minus_pt') return !v.fromLogProb && v.act !== undefined;
+  return false;
+}
+
+function fixFor(ctx: RuleContext, call: Extract<Expr, { k: 'call' }>, arg: Expr): { title: string; newText: string } {
+  const fw = frameworkOf(ctx);
+  const F = functionalName(ctx);
+  // log(sigmoid(x)) -> logsigmoid(x); log(softmax(x, d)) -> log_softmax(x, d); log(1 - sigmoid(x)) -> logsigmoid(-x)
+  if (fw === 'torch') {
+    if (arg.k === 'call' && arg.op?.id === 'sigmoid' && arg.bound?.input) return { title: 'Use F.logsigmoid', newText: `${F}.logsigmoid(${ctx.text(outerSpan(arg.bound.input))})` };
+    if (arg.k === 'call' && arg.op?.id === 'softmax' && arg.bound?.input) {
+      const dim = arg.bound.dim ? ctx.text(arg.bound.dim.span) : '-1';
+      return { title: 'Use F.log_softmax', newText: `${F}.log_softmax(${ctx.text(outerSpan(arg.bound.input))}, dim=${dim})` };
+    }
+    if (arg.k === 'bin' && arg.op === '-' && arg.right.k === 'call' && arg.right.op?.id === 'sigmoid' && arg.right.bound?.input) {
+      return { title: 'Use F.logsigmoid(-x)', newText: `${F}.logsigmoid(-${atomText(ctx, arg.right.bound.input)})` };
+    }
+    const torch = localName(ctx, 'torch') ?? 'torch';
+    return { title: 'Clamp the probability before the log', newText: `${torch}.log(${atomText(ctx, arg)}.clamp(min=1e-6))` };
+  }
+  if (fw === 'keras') {
+    const K = localName(ctx, ['tensorflow.keras.backend', 'keras.backend']) ?? 'K';
+    return { title: 'Clip the probability before the log', newText: `${K}.log(${K}.clip(${ctx.text(outerSpan(arg))}, ${K}.epsilon(), 1.0))` };
+  }
+  const tf = localName(ctx, 'tensorflow') ?? 'tf';
+  void call;
+  return { title: 'Clip the probability before the log', newText: `${tf}.math.log(${tf}.clip_by_value(${ctx.text(outerSpan(arg))}, 1e-7, 1.0))` };
+}
+
+export default defineRule({
+  meta: {
+    code: 'LL202',
+    name: 'log-of-probability',
+    severity: 'warning',
+    summary: '`log` of a sigmoid/softmax probability with no clamp or eps: -inf and NaN gradients',
+    fixable: true,
+  },
+  check(ctx) {
+    for (const call of ctx.calls()) {
+      if (call.op?.id !== 'log' || !call.bound?.input) continue;
+      const arg = call.bound.input;
+      const v = ctx.valueOf(arg);
+      if (!unguarded(v)) continue;
+      const { title, newText } = fixFor(ctx, call, arg);
+      ctx.report({
+        span: call.span,
+        message: `\`${ctx.text(call.span)}\` takes the log of a probability with no clamp: -inf once it underflows to 0`,
+        explanation: [
+          `A ${v!.act ?? ''} probability underflows to exactly 0 in float32 (sigmoid below about −88, softmax when a logit trails by ~104), and log(0) = −∞. The loss becomes inf and the backward pass, through 1/p, yields inf and NaN.`,
+          'Compute the log-probability directly (`F.logsigmoid`, `F.log_softmax`, which are stable), or clamp the probability away from 0 first.',
+        ].join('\n\n'),
+        fix: { title, edits: [replace(call.span, newText)], applicability: title.startsWith('Use') ? 'safe' : 'unsafe' },
+      });
+    }
+  },
+  docs: `# LL202 log-of-probability
+
+## What it does
+Flags \`log(sigmoid(x))\`, \`log(softmax(x))\`, \`log(1 - sigmoid(x))\`, and \`log(p)\` of any sigmoid or
+softmax probability (directly or through a variable, including a binary \`p_t\`) when no clamp or eps
+keeps it away from 0. PyTorch, \`tf.math.log\` and \`K.log\` spellings.
+
+## Why is this bad?
+Probabilities underflow: in float32 $\\sigma(x) = 0$ for $x < -88$ (or $1 - \\sigma(x) = 0$ for $x > 17$), and
+a softmax entry is 0 once its logit trails by about 104. Then $\\log p = -\\infty$, the loss is inf,
+and the gradient $1/p$ gives inf and NaN. The log-space functions compute the same value stably:
+$\\log\\sigma(x) = -\\mathrm{softplus}(-x)$.
+
+## Example
+\`\`\`python
+p = torch.sigmoid(logits)
+loss = -(targets * torch.log(p) + (1 - targets) * torch.log(1 - p))
+\`\`\`
+
+## Use instead
+\`\`\`python
+loss = -(targets * F.logsigmoid(logits) + (1 - targets) * F.logsigmoid(-logits))
+\`\`\`
+or \`torch.log(p.clamp(min=eps))\`.
+
+## Fix safety
+Rewriting \`log(sigmoid(x))\` to \`F.logsigmoid(x)\` and \`log(softmax(x))\` to \`F.log_softmax(x)\` computes
+the same values (more accurately) and is marked safe. The clamp fix changes values below eps and is
+marked unsafe.
+
+## References
+- PyTorch docs: \`torch.nn.functional.logsigmoid\`, \`log_softmax\`.
+- The focal-loss article in \`shared/seeds/\`.
+`,
+});

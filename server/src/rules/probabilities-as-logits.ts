@@ -1,0 +1,163 @@
+/**
+ * LL201 probabilities-as-logits: sigmoid/softmax output fed where logits are expected (the
+ * `*_with_logits` losses, F.cross_entropy, nn.CrossEntropyLoss, sigmoid_focal_loss, Keras
+ * `from_logits=True`), and logits fed where probabilities are expected (Keras `from_logits=False`
+ * on a value known to be logits, F.nll_loss on raw scores).
+ */
+import type { RuleContext } from '../core/context';
+import type { Call, Expr } from '../core/ir';
+import type { AbsValue } from '../core/lattice';
+import { EXPECTS_LOGITS, type OpId, type OpSpec } from '../core/ops';
+import { defineRule } from '../core/rule';
+import { functionalName, outerSpan, replace, setKeyword } from './fixes';
+
+/** Keras losses with a `from_logits` flag (functions and classes). */
+const KERAS_FLAG: ReadonlySet<OpId> = new Set<OpId>([
+  'keras_binary_crossentropy',
+  'keras_categorical_crossentropy',
+  'keras_sparse_categorical_crossentropy',
+  'keras_binary_focal_crossentropy',
+  'keras_categorical_focal_crossentropy',
+  'KerasBinaryCrossentropy',
+  'KerasCategoricalCrossentropy',
+  'KerasSparseCategoricalCrossentropy',
+  'KerasBinaryFocalCrossentropy',
+  'KerasCategoricalFocalCrossentropy',
+  'TfaSigmoidFocalCrossEntropy',
+  'tfa_sigmoid_focal_crossentropy',
+]);
+
+const TORCH_LOGIT_MODULES: ReadonlySet<OpId> = new Set<OpId>(['CrossEntropyLoss', 'BCEWithLogitsLoss']);
+
+function isActivated(v: AbsValue | undefined): boolean {
+  return !!v && v.m === 'prob' && (v.act === 'sigmoid' || v.act === 'softmax') && v.complementOf === undefined && !v.fromLogProb;
+}
+
+function fromLogits(ctx: RuleContext, spec: OpSpec, flag: Expr | undefined, flagValue?: AbsValue): boolean | undefined {
+  const v = flagValue ?? (flag ? ctx.valueOf(flag) : undefined);
+  if (v) return v.m === 'bool' ? v.bool : undefined;
+  return spec.defaults?.from_logits === true;
+}
+
+/** The fix for a probability passed as logits: drop the activation when it is written right there. */
+function dropActivation(ctx: RuleContext, arg: Expr): { title: string; edits: ReturnType<typeof replace>[] } | undefined {
+  if (arg.k === 'call' && arg.op && (arg.op.id === 'sigmoid' || arg.op.id === 'softmax') && arg.bound?.input) {
+    return { title: `Pass the logits: remove the ${arg.op.id}`, edits: [replace(outerSpan(arg), ctx.text(outerSpan(arg.bound.input)))] };
+  }
+  return undefined;
+}
+
+function report(ctx: RuleContext, arg: Expr, what: string, fix?: { title: string; edits: ReturnType<typeof replace>[] }): void {
+  const v = ctx.valueOf(arg);
+  ctx.report({
+    span: arg.span,
+    message: what,
+    explanation: [
+      v?.m === 'prob'
+        ? `This value is already a ${v.act} probability in [0, 1]; the loss applies ${v.act === 'softmax' ? 'log_softmax' : 'a sigmoid'} to it again. Probabilities squeezed into [0, 1] give nearly uniform second activations: the loss barely changes with the prediction and gradients shrink by a large factor.`
+        : 'This value is raw logits (unbounded scores), but the loss treats it as probabilities and takes its log directly: negative scores give NaN, scores above 1 give negative losses.',
+      'Pass logits to losses that expect logits (`*_with_logits`, `F.cross_entropy`, `sigmoid_focal_loss`, Keras `from_logits=True`), and probabilities to those that expect probabilities.',
+    ].join('\n\n'),
+    fix: fix ? { ...fix, applicability: 'unsafe' } : undefined,
+  });
+}
+
+function checkKeras(ctx: RuleContext, spec: OpSpec, flag: Expr | undefined, pred: Expr | undefined, flagValue: AbsValue | undefined, flagCall: Call | undefined): void {
+  if (!pred) return;
+  const pv = ctx.valueOf(pred);
+  const fl = fromLogits(ctx, spec, flag, flagValue);
+  if (fl === true && isActivated(pv)) {
+    const drop = dropActivation(ctx, pred);
+    const fix = drop ?? (flag ? { title: 'Set from_logits=False', edits: [replace(flag.span, 'False')] } : undefined);
+    report(ctx, pred, `a ${pv!.act} probability is passed to a loss built with from_logits=True`, fix);
+  } else if (fl === false && pv?.m === 'logits') {
+    const fix = flagCall ? { title: 'Set from_logits=True', edits: [setKeyword(ctx, flagCall, 'from_logits', 'True')] } : undefined;
+    report(ctx, pred, 'logits are passed to a loss that expects probabilities (from_logits=False)', fix);
+  }
+}
+
+export default defineRule({
+  meta: {
+    code: 'LL201',
+    name: 'probabilities-as-logits',
+    severity: 'error',
+    summary: 'Probabilities fed where logits are expected, or logits where probabilities are expected',
+    fixable: true,
+  },
+  check(ctx) {
+    for (const call of ctx.calls()) {
+      if (call.op && call.bound) {
+        const id = call.op.id;
+        if (KERAS_FLAG.has(id) && !call.op.ctor) {
+          checkKeras(ctx, call.op, call.bound.from_logits, call.bound.input, undefined, call);
+          continue;
+        }
+        if (EXPECTS_LOGITS.has(id)) {
+          const arg = call.bound.input;
+          if (arg && isActivated(ctx.valueOf(arg))) {
+            const name = call.callee?.split('.').pop() ?? id;
+            report(ctx, arg, `a ${ctx.valueOf(arg)!.act} probability is passed to \`${name}\`, which expects logits`, dropActivation(ctx, arg));
+          }
+          continue;
+        }
+        if (id === 'nll_loss') {
+          const arg = call.bound.input;
+          const v = ctx.valueOf(arg);
+          if (arg && v?.m === 'logits') {
+            const F = functionalName(ctx);
+            report(ctx, arg, '`nll_loss` expects log-probabilities but receives raw logits', {
+              title: 'Apply log_softmax first',
+              edits: [replace(outerSpan(arg), `${F}.log_softmax(${ctx.text(outerSpan(arg))}, dim=1)`)],
+            });
+          }
+        }
+        continue;
+      }
+      // Calling a loss module built earlier: nn.CrossEntropyLoss()(probs, t), keras loss objects.
+      const fv = ctx.valueOf(call.func);
+      if (fv?.m !== 'module' || !fv.module) continue;
+      const spec = fv.module.op;
+      if (TORCH_LOGIT_MODULES.has(spec.id)) {
+        const arg = call.args[0];
+        if (arg && isActivated(ctx.valueOf(arg))) report(ctx, arg, `a ${ctx.valueOf(arg)!.act} probability is passed to \`${spec.id}\`, which expects logits`, dropActivation(ctx, arg));
+      } else if (KERAS_FLAG.has(spec.id)) {
+        checkKeras(ctx, spec, undefined, call.kwargs.y_pred ?? call.args[1], fv.module.args.from_logits ?? (spec.defaults?.from_logits === true ? undefined : { m: 'bool', bool: false, id: 0 }), undefined);
+      }
+    }
+  },
+  docs: `# LL201 probabilities-as-logits
+
+## What it does
+Flags a sigmoid or softmax output passed to an operation that expects logits
+(\`F.cross_entropy\`, \`nn.CrossEntropyLoss\`, \`F.binary_cross_entropy_with_logits\`, \`nn.BCEWithLogitsLoss\`,
+\`tf.nn.*_cross_entropy_with_logits\`, \`torchvision.ops.sigmoid_focal_loss\`, fvcore, kornia, mmcv, and Keras
+losses with \`from_logits=True\`), and logits passed where probabilities are expected (Keras losses left at
+\`from_logits=False\` on a value known to be logits, \`F.nll_loss\` on raw scores).
+
+## Why is this bad?
+A loss that expects logits applies the activation itself: $\\log\\sigma(\\sigma(x))$ squeezes the inputs
+into $[0, 1]$, where the second activation is nearly flat, so the loss hardly depends on the
+prediction and the gradients shrink. The other way round, a loss that expects probabilities takes
+$\\log$ of raw scores: negative scores give NaN.
+
+## Example
+\`\`\`python
+probs = torch.softmax(logits, dim=1)
+loss = F.cross_entropy(probs, targets)
+\`\`\`
+
+## Use instead
+\`\`\`python
+loss = F.cross_entropy(logits, targets)
+\`\`\`
+
+## Fix safety
+When the activation is written inside the call, the fix removes it; for Keras it flips \`from_logits\`.
+Both change the loss's values, so the fixes are marked unsafe.
+
+## References
+- PyTorch docs: \`torch.nn.CrossEntropyLoss\` ("The input is expected to contain the unnormalized logits").
+- Keras docs: \`from_logits\`.
+- \`shared/recipes/reference-implementations.md\`: which focal losses take logits.
+`,
+});

@@ -1,0 +1,99 @@
+/**
+ * LL104 pt-from-reduced-ce: `pt = exp(-ce)` where ce was already reduced over the batch (the
+ * default `reduction='mean'` of F.cross_entropy and the loss modules, or a `.mean()`/`.sum()`), so
+ * pt is one number for the whole batch and the focal term weighs nothing per sample.
+ */
+import type { RuleContext } from '../core/context';
+import type { Call } from '../core/ir';
+import type { AbsValue } from '../core/lattice';
+import { defineRule } from '../core/rule';
+import { findCallBySpan, setKeyword } from './fixes';
+
+const REDUCING_CALLS = new Set(['cross_entropy', 'nll_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'CrossEntropyLoss', 'NLLLoss', 'BCELoss', 'BCEWithLogitsLoss']);
+
+/** The CE value a pt was computed from: pt.of is log pt (-ce), whose `of` is the ce. */
+function ceOf(pt: AbsValue): AbsValue | undefined {
+  const lp = pt.of;
+  return lp?.of?.m === 'ce' ? lp.of : undefined;
+}
+
+/** The call (F.cross_entropy(...) or nn.CrossEntropyLoss(...)) that produced a reduced CE with its default reduction. */
+function reducingCall(ctx: RuleContext, ce: AbsValue): Call | undefined {
+  const call = findCallBySpan(ctx, ce.src);
+  if (call?.op && REDUCING_CALLS.has(call.op.id) && !call.splat && !call.kwargs.reduce && !call.kwargs.size_average) return call;
+  // A loss module called later: the module value remembers its constructor.
+  if (call && !call.op) {
+    const fv = ctx.moduleFacts.functions.get(ctx.fn)?.values.get(call.func);
+    const ctor = fv?.m === 'module' ? findCallBySpan(ctx, fv.src) : undefined;
+    if (ctor?.op && REDUCING_CALLS.has(ctor.op.id) && !ctor.splat) return ctor;
+  }
+  return undefined;
+}
+
+export default defineRule({
+  meta: {
+    code: 'LL104',
+    name: 'pt-from-reduced-ce',
+    severity: 'error',
+    summary: '`pt = exp(-ce)` from a batch-reduced cross-entropy: one pt for the whole batch',
+    fixable: true,
+  },
+  check(ctx) {
+    for (const e of ctx.exprs()) {
+      if (e.k !== 'call' || e.op?.id !== 'exp') continue;
+      const v = ctx.valueOf(e);
+      if (!v || v.m !== 'pt' || !v.reduced) continue;
+      const ce = ceOf(v);
+      const call = ce ? reducingCall(ctx, ce) : undefined;
+      const how = call ? (call.op?.ctor ? `\`${call.callee?.split('.').pop()}\` built without reduction="none"` : `\`${call.callee?.split('.').pop()}\` with its default reduction="mean"`) : 'a cross-entropy already reduced with .mean() or .sum()';
+      ctx.report({
+        span: e.span,
+        message: `pt is computed from ${how}: it is one number for the whole batch, not one per sample`,
+        explanation: [
+          'Focal loss down-weights each **easy sample** by (1 − pt)^γ, where pt is that sample\'s probability of its true class: pt = exp(−CE) per sample.',
+          `Here the cross-entropy was averaged over the batch first, so exp(−mean CE) is a single number: every sample gets the same factor, the loss is a rescaled mean CE and the focusing does nothing.`,
+          'Compute the per-sample CE with `reduction="none"`, build pt and the focal term from it, and reduce at the end.',
+        ].join('\n\n'),
+        fix: call ? { title: 'Compute the cross-entropy per sample: reduction="none"', edits: [setKeyword(ctx, call, 'reduction', '"none"')], applicability: 'unsafe' } : undefined,
+      });
+    }
+  },
+  docs: `# LL104 pt-from-reduced-ce
+
+## What it does
+Flags \`pt = exp(-ce)\` when \`ce\` is a cross-entropy that was already reduced over the batch:
+\`F.cross_entropy\`, \`F.binary_cross_entropy(_with_logits)\` or \`F.nll_loss\` called without
+\`reduction="none"\` (their default is \`"mean"\`), a loss module such as \`nn.CrossEntropyLoss()\` built
+without \`reduction="none"\`, or a CE followed by \`.mean()\` / \`.sum()\` before the \`exp\`.
+
+## Why is this bad?
+The focal term $(1-p_t)^\\gamma$ is meant to weigh **each sample** by how well it is already
+classified. With a reduced CE, $p_t = e^{-\\overline{\\mathrm{CE}}}$ is one scalar for the batch:
+every sample gets the same weight, so the "focal loss" is the mean cross-entropy times a constant
+that changes from batch to batch. Training runs, the loss goes down, and the focusing never happens.
+
+## Example
+\`\`\`python
+def focal_loss(logits, targets, gamma=2.0):
+    ce = F.cross_entropy(logits, targets)
+    pt = torch.exp(-ce)
+    return (1 - pt) ** gamma * ce
+\`\`\`
+
+## Use instead
+\`\`\`python
+def focal_loss(logits, targets, gamma=2.0):
+    ce = F.cross_entropy(logits, targets, reduction="none")
+    pt = torch.exp(-ce)
+    return ((1 - pt) ** gamma * ce).mean()
+\`\`\`
+
+## Fix safety
+The fix adds \`reduction="none"\` to the cross-entropy call. The expressions after it then have one value
+per sample, so a final \`.mean()\` may be needed where the loss is returned: the fix is marked unsafe.
+
+## References
+- Lin et al., *Focal Loss for Dense Object Detection*, 2017, equation (4).
+- PyTorch docs: \`torch.nn.functional.cross_entropy\` (\`reduction\` defaults to \`'mean'\`).
+`,
+});

@@ -1,0 +1,93 @@
+/**
+ * LL107 sigmoid-train-softmax-infer: a file (module) trains with a sigmoid focal loss (one
+ * independent sigmoid per class) and reads probabilities at inference through a softmax, which
+ * couples the classes the model learned to score independently.
+ */
+import type { RuleContext } from '../core/context';
+import type { FunctionFacts } from '../core/interp';
+import { defineRule } from '../core/rule';
+import { outerSpan, replace, torchName } from './fixes';
+
+const SIGMOID_FOCAL_LIBS = new Set(['torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss_star', 'mmcv_sigmoid_focal_loss', 'keras_binary_focal_crossentropy', 'KerasBinaryFocalCrossentropy', 'TfaSigmoidFocalCrossEntropy', 'tfa_sigmoid_focal_crossentropy']);
+const INFERENCE_NAME = /(predict|infer|inference|eval|evaluate|test|postprocess|post_process|decode|detect|demo)/i;
+
+/** Whether a function computes a sigmoid focal loss: a focal value on sigmoid probabilities, or a library call. */
+function trainsSigmoidFocal(f: FunctionFacts): boolean {
+  for (const [e, v] of f.values) {
+    if (e.k === 'call' && e.op && SIGMOID_FOCAL_LIBS.has(e.op.id)) return true;
+    if (v.m === 'focal' && v.focal?.modulating && (v.focal.ce?.act ?? v.focal.modulating.act ?? v.act) === 'sigmoid') return true;
+  }
+  return false;
+}
+
+function moduleTrainsSigmoid(ctx: RuleContext): boolean {
+  for (const f of ctx.moduleFacts.functions.values()) if (f.fn !== ctx.fn && trainsSigmoidFocal(f)) return true;
+  return false;
+}
+
+export default defineRule({
+  meta: {
+    code: 'LL107',
+    name: 'sigmoid-train-softmax-infer',
+    severity: 'warning',
+    summary: 'Trained with a sigmoid focal loss, but probabilities are read through softmax',
+    fixable: true,
+  },
+  check(ctx) {
+    if (!ctx.fn.isModule && !INFERENCE_NAME.test(ctx.fn.name)) return;
+    if (trainsSigmoidFocal(ctx.facts)) return;
+    let trains: boolean | undefined;
+    for (const call of ctx.calls()) {
+      if (call.op?.id !== 'softmax' || !call.bound?.input) continue;
+      trains ??= moduleTrainsSigmoid(ctx);
+      if (!trains) return;
+      const input = ctx.text(outerSpan(call.bound.input));
+      const fixed = `${torchName(ctx)}.sigmoid(${input})`;
+      ctx.report({
+        span: call.span,
+        message: 'this file trains with a sigmoid focal loss, but probabilities are read here with softmax',
+        explanation: [
+          'A sigmoid focal loss trains one independent binary classifier per class: each probability is σ(logit_c), and the scores of different classes need not sum to 1 (RetinaNet even has no background class).',
+          'Softmax at inference couples them: a confident second class lowers the first one\'s score, and thresholds tuned on sigmoid scores no longer apply. Use the same sigmoid the loss used.',
+        ].join('\n\n'),
+        fix: { title: `Use sigmoid: ${fixed}`, edits: [replace(call.span, fixed)], applicability: 'unsafe' },
+      });
+    }
+  },
+  docs: `# LL107 sigmoid-train-softmax-infer
+
+## What it does
+In one file, when a function trains with a sigmoid focal loss (\`sigmoid_focal_loss\`, a hand-written
+focal loss on \`sigmoid\` probabilities, Keras \`BinaryFocalCrossentropy\`), flags \`softmax\` calls in the
+module's top-level code and in inference functions (\`predict\`, \`infer\`, \`evaluate\`, \`postprocess\`, ...).
+
+## Why is this bad?
+The sigmoid focal loss of RetinaNet treats each class as an independent binary problem, scored by
+$\\sigma(z_c)$; the scores need not sum to 1. Reading them through $\\mathrm{softmax}(z)_c$ couples the
+classes: the probabilities change whenever another class's logit moves, so calibrated thresholds
+(0.05 in RetinaNet) and per-class precision no longer hold.
+
+## Example
+\`\`\`python
+def train_step(model, images, targets):
+    logits = model(images)
+    return sigmoid_focal_loss(logits, targets, reduction="mean")
+
+def predict(model, images):
+    return torch.softmax(model(images), dim=-1)
+\`\`\`
+
+## Use instead
+\`\`\`python
+def predict(model, images):
+    return torch.sigmoid(model(images))
+\`\`\`
+
+## Fix safety
+The fix replaces the softmax with \`torch.sigmoid\` of the same input. Scores change, so it is unsafe.
+
+## References
+- Lin et al., *Focal Loss for Dense Object Detection*, 2017, section 4 ("we use sigmoid ... not softmax").
+- torchvision RetinaNet \`postprocess_detections\` (\`sigmoid()\` of the class logits).
+`,
+});
