@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { valuesOf } from './helpers';
+
+const SOFTMAX = `import torch
+import torch.nn.functional as F
+
+def focal(logits, targets, alpha=0.25, gamma=0.5):
+    ce = F.cross_entropy(logits, targets, reduction="none")
+    pt = torch.exp(-ce)
+    mod = (1 - pt) ** gamma
+    return (alpha * mod * ce).mean()
+`;
+
+describe('abstract interpreter', () => {
+  it('labels the softmax focal loss chain: ce, pt, 1 - pt, modulating factor, focal with scalar alpha', () => {
+    const { at, facts } = valuesOf(SOFTMAX, 'focal');
+    expect(at('F.cross_entropy(logits, targets, reduction="none")')).toMatchObject({ m: 'ce', act: 'softmax', reduced: false });
+    expect(at('-ce')).toMatchObject({ m: 'logprob', gathered: true });
+    expect(at('torch.exp(-ce)')).toMatchObject({ m: 'pt', act: 'softmax' });
+    expect(at('1 - pt')).toMatchObject({ m: 'one_minus_pt' });
+    const mod = at('(1 - pt) ** gamma');
+    expect(mod.m).toBe('modulating');
+    expect(mod.exponent?.values).toEqual([0.5]);
+    const focal = at('alpha * mod * ce');
+    expect(focal.m).toBe('focal');
+    expect(focal.focal?.alpha?.kind).toBe('scalar');
+    expect(focal.focal?.modulating).toBeDefined();
+    expect(facts.params.get('logits')?.m).toBe('logits');
+    expect(facts.params.get('targets')?.m).toBe('target_index');
+    expect(facts.params.get('gamma')).toMatchObject({ m: 'scalar', values: [0.5], hyper: true });
+  });
+
+  it('marks a CE reduced by default and the pt computed from it', () => {
+    const { at } = valuesOf(`import torch
+import torch.nn.functional as F
+def f(x, t):
+    ce = F.cross_entropy(x, t)
+    return torch.exp(-ce)
+`, 'f');
+    expect(at('F.cross_entropy(x, t)')).toMatchObject({ m: 'ce', reduced: true });
+    expect(at('torch.exp(-ce)')).toMatchObject({ m: 'pt', reduced: true });
+  });
+
+  it('recognises p*t + (1-p)*(1-t) as pt and alpha*t + (1-alpha)*(1-t) as alpha_t', () => {
+    const { at } = valuesOf(`import torch
+def f(logits, targets, alpha=0.25):
+    p = torch.sigmoid(logits)
+    p_t = p * targets + (1 - p) * (1 - targets)
+    a_t = alpha * targets + (1 - alpha) * (1 - targets)
+    w = torch.where(targets == 1, p, 1 - p)
+`, 'f');
+    expect(at('p * targets + (1 - p) * (1 - targets)')).toMatchObject({ m: 'pt', act: 'sigmoid' });
+    expect(at('alpha * targets + (1 - alpha) * (1 - targets)').m).toBe('alpha_t');
+    expect(at('torch.where(targets == 1, p, 1 - p)').m).toBe('pt');
+  });
+
+  it('does not take p*t + (1-q)*(1-t) for two different probabilities as pt', () => {
+    const { at } = valuesOf(`import torch
+def f(a, b, targets):
+    p = torch.sigmoid(a)
+    q = torch.sigmoid(b)
+    x = p * targets + (1 - q) * (1 - targets)
+`, 'f');
+    expect(at('p * targets + (1 - q) * (1 - targets)').m).not.toBe('pt');
+  });
+
+  it('resolves self.x through __init__ and joins call-site literals with defaults', () => {
+    const { at } = valuesOf(`import torch
+import torch.nn as nn
+class FL(nn.Module):
+    def __init__(self, gamma=2.0, eps=1e-6):
+        super().__init__()
+        self.gamma = gamma
+        self.eps = eps
+    def forward(self, x, t):
+        g = self.gamma
+        return g
+
+crit = FL(gamma=0.25)
+`, 'FL.forward');
+    expect(at('self.gamma')).toMatchObject({ m: 'scalar', values: [0.25, 2] });
+  });
+
+  it('gives closures their parent parameters, with call-site values', () => {
+    const { at } = valuesOf(`from tensorflow.keras import backend as K
+def make(gamma=2.0):
+    def fn(y_true, y_pred):
+        return K.pow(1.0 - y_pred, gamma)
+    return fn
+loss = make(gamma=0.5)
+`, 'make.<locals>.fn'.replace('.<locals>', ''));
+    expect(at('gamma')).toMatchObject({ m: 'scalar', values: [0.5, 2] });
+  });
+
+  it('takes the branch of an if on a known scalar, and joins otherwise', () => {
+    const { at } = valuesOf(`import torch
+def f(x, t, alpha=0.25, flag=None):
+    if alpha >= 0:
+        a = 1
+    else:
+        a = 2
+    if flag:
+        b = 3
+    else:
+        b = 4
+    return a + b
+`, 'f');
+    expect(at('a + b').values).toEqual([5]);
+    const { at: at2 } = valuesOf(`def g(x, flag):
+    if flag:
+        b = 0.5
+    else:
+        b = 2.0
+    return b
+`, 'g');
+    expect(at2('b').values).toEqual([0.5, 2]);
+  });
+
+  it('sees clamps: the range of a clamped base is bounded away from zero', () => {
+    const { at } = valuesOf(`import torch
+import torch.nn.functional as F
+def f(x, t, gamma=0.5):
+    pt = torch.exp(-F.cross_entropy(x, t, reduction="none"))
+    return (1 - pt).clamp(min=1e-6) ** gamma
+`, 'f');
+    const v = at('(1 - pt).clamp(min=1e-6)');
+    expect(v.clamped).toBe(true);
+    expect(v.range?.lo).toBe(1e-6);
+  });
+
+  it('recognises the log-space modulating factor exp(gamma * log(1 - pt))', () => {
+    const { at } = valuesOf(`import torch
+import torch.nn.functional as F
+def f(x, t, gamma=0.5):
+    return torch.exp(gamma * F.logsigmoid(-x * (2 * t - 1)))
+`, 'f');
+    expect(at('torch.exp(gamma * F.logsigmoid(-x * (2 * t - 1)))')).toMatchObject({ m: 'modulating', logSpace: true });
+  });
+
+  it('never throws on odd code and labels it unknown', () => {
+    const { at } = valuesOf(`def f(x):
+    y = [i for i in x]
+    z = lambda q: q ** 0.5
+    return y, z
+`, 'f');
+    expect(at('[i for i in x]').m).toBe('unknown');
+  });
+});

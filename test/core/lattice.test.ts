@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { combineValues, constValue, iClamp, iMul, join, mayLieIn, mk, scalarOf } from '../../server/src/core/lattice';
+
+describe('lattice', () => {
+  it('keeps the finite value sets of scalars and their ranges', () => {
+    const g = scalarOf([2, 0.5, 2]);
+    expect(g.values).toEqual([0.5, 2]);
+    expect(g.range).toEqual({ lo: 0.5, hi: 2 });
+    expect(constValue(g)).toBeUndefined();
+    expect(constValue(scalarOf([0.25]))).toBe(0.25);
+  });
+
+  it('answers whether a scalar may lie in an open interval, or does not know', () => {
+    expect(mayLieIn(scalarOf([0.5]), 0, 1)).toBe(true);
+    expect(mayLieIn(scalarOf([1, 2]), 0, 1)).toBe(false);
+    expect(mayLieIn(scalarOf([0]), 0, 1)).toBe(false);
+    expect(mayLieIn(mk('scalar', { range: { lo: 1, hi: 5 } }), 0, 1)).toBe(false);
+    expect(mayLieIn(mk('scalar', { range: { lo: 0.9, hi: 5 } }), 0, 1)).toBe(true);
+    expect(mayLieIn(mk('scalar'), 0, 1)).toBeUndefined();
+  });
+
+  it('does interval arithmetic and clamps', () => {
+    expect(iMul({ lo: -1, hi: 2 }, { lo: 3, hi: 4 })).toEqual({ lo: -4, hi: 8 });
+    expect(iClamp({ lo: 0, hi: 1 }, 1e-6)).toEqual({ lo: 1e-6, hi: 1 });
+    expect(iClamp({ lo: -5, hi: 5 }, undefined, 1)).toEqual({ lo: -5, hi: 1 });
+    expect(combineValues([1], [0.25, 0.5], (x, y) => x - y)).toEqual([0.75, 0.5]);
+    expect(combineValues([1], [0], (x, y) => x / y)).toBeUndefined();
+  });
+
+  it('joins values at control-flow merges', () => {
+    const a = scalarOf([0.5]);
+    const b = scalarOf([2]);
+    const j = join(a, b);
+    expect(j.m).toBe('scalar');
+    expect(j.values).toEqual([0.5, 2]);
+    // Unknown on one path keeps what is known on the other.
+    expect(join(mk('unknown'), mk('prob', { act: 'sigmoid' })).m).toBe('prob');
+    // Different meanings join to unknown.
+    expect(join(mk('prob', { act: 'sigmoid' }), mk('logits')).m).toBe('unknown');
+    // A clamp on one path only is not a clamp.
+    expect(join(mk('prob', { clamped: true }), mk('prob', { clamped: false })).clamped).toBe(false);
+  });
+});
