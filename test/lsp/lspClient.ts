@@ -7,7 +7,17 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { StreamMessageReader, StreamMessageWriter, type Message } from 'vscode-jsonrpc/node';
+import { StreamMessageReader, StreamMessageWriter, type Message as JsonRpcMessage } from 'vscode-jsonrpc/node';
+
+/** Any JSON-RPC message as received: request, response or notification. */
+export interface Message {
+  jsonrpc?: string;
+  id?: number | string | null;
+  method?: string;
+  params?: any;
+  result?: any;
+  error?: { code: number; message: string; data?: unknown };
+}
 
 export const SERVER_JS = path.resolve(__dirname, '../../dist/server.js');
 
@@ -42,21 +52,22 @@ export class LspTestClient {
   private nextId = 1;
   readonly exited: Promise<number | null>;
 
-  constructor() {
-    requireBuiltServer();
-    this.process = spawn(process.execPath, [SERVER_JS, '--stdio'], { stdio: 'pipe' });
+  /** Spawns `serverJs` (the built dist/server.js unless told otherwise) with --stdio. */
+  constructor(serverJs = SERVER_JS) {
+    if (serverJs === SERVER_JS) requireBuiltServer();
+    this.process = spawn(process.execPath, [serverJs, '--stdio'], { stdio: 'pipe' });
     this.process.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => this.process.on('exit', (code) => resolve(code)));
     const reader = new StreamMessageReader(this.process.stdout);
     this.writer = new StreamMessageWriter(this.process.stdin);
-    reader.listen((message) => this.onMessage(message));
+    reader.listen((message) => this.onMessage(message as Message));
   }
 
   private onMessage(message: Message): void {
     this.received.push(message);
-    const m = message as { id?: number | string | null; method?: string; params?: unknown };
+    const m = message;
     if (m.method !== undefined && m.id !== undefined && m.id !== null) {
-      void this.writer.write({ jsonrpc: '2.0', id: m.id, result: this.answer(m.method, m.params) } as Message);
+      void this.writer.write({ jsonrpc: '2.0', id: m.id, result: this.answer(m.method, m.params) } as JsonRpcMessage);
     }
     for (const waiter of [...this.waiters]) {
       if (waiter.predicate(message)) {
@@ -92,7 +103,7 @@ export class LspTestClient {
   async request(method: string, params?: unknown): Promise<ResponseLike> {
     const id = this.nextId++;
     const from = this.received.length;
-    await this.writer.write({ jsonrpc: '2.0', id, method, params } as Message);
+    await this.writer.write({ jsonrpc: '2.0', id, method, params } as JsonRpcMessage);
     return this.waitFor<ResponseLike>((m) => (m as ResponseLike).id === id && !('method' in m), `the response to ${method}`, 10_000, from);
   }
 
@@ -104,7 +115,7 @@ export class LspTestClient {
   }
 
   notify(method: string, params?: unknown): Promise<void> {
-    return this.writer.write({ jsonrpc: '2.0', method, params } as Message);
+    return this.writer.write({ jsonrpc: '2.0', method, params } as JsonRpcMessage);
   }
 
   /** Writes one frame with an arbitrary body, bypassing JSON encoding. */

@@ -9,18 +9,8 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyEdits, LspTestClient, positionAt, type ResponseLike } from './lspClient';
+import { FOCAL } from './samples';
 
-const FOCAL = [
-  'import torch',
-  'import torch.nn.functional as F',
-  '',
-  '',
-  'def focal_loss(logits, targets, gamma=0.5):',
-  '    ce = F.cross_entropy(logits, targets, reduction="none")',
-  '    pt = torch.exp(-ce)',
-  '    return ((1 - pt) ** gamma * ce).mean()',
-  '',
-].join('\n');
 
 /** The range of the first `needle` in `text`, computed from the text rather than hard-coded. */
 function rangeOf(text: string, needle: string) {

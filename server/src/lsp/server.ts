@@ -120,7 +120,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
     notification('initialized', async () => {
       sendStatus({ state: 'ready', message: 'Static checks run as you type.' });
       // VS Code sends didChangeConfiguration for pulled settings only once the server registers for it.
-      if (registerConfigurationChanges) await connection.client.register(DidChangeConfigurationNotification.type, undefined);
+      if (registerConfigurationChanges) await connection.client.register(DidChangeConfigurationNotification.type, { section: 'losslint' });
     }),
   );
 

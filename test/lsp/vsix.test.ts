@@ -1,0 +1,126 @@
+/**
+ * Packs the VSIX from the built dist/ (as `npm run package` does, without rebuilding, so that the
+ * other tests' servers keep their files) and checks what is inside, both ways: every runtime file
+ * the extension needs on each platform is there, and nothing from the sources, the tests or the
+ * root node_modules is. Then it runs the packed server, from an extracted copy outside the
+ * repository, to prove the VSIX works without node_modules.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allRules } from '../../server/src/core/registry';
+import { LspTestClient, requireBuiltServer } from './lspClient';
+import { FOCAL } from './samples';
+import { extractZip, listZip, readEntry, type ZipEntry } from './zip';
+
+const ROOT = path.resolve(__dirname, '../..');
+const PLATFORMS = ['darwin-arm64', 'darwin-x64', 'linux-arm64', 'linux-x64', 'win32-arm64', 'win32-x64'];
+/** A generous ceiling: today's package is about 2.3 MB; a jump past this means something unintended got in. */
+const MAX_VSIX_BYTES = 25 * 1024 * 1024;
+
+let work: string;
+let vsix: Buffer;
+let entries: ZipEntry[];
+let names: string[];
+
+beforeAll(() => {
+  requireBuiltServer();
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-vsix-'));
+  const out = path.join(work, 'losslint.vsix');
+  const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+  execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '-o', out], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+  vsix = fs.readFileSync(out);
+  entries = listZip(vsix);
+  names = entries.map((e) => e.name);
+}, 150_000);
+
+afterAll(() => {
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('the VSIX', () => {
+  it('holds the bundles, the manifest and the native runtime for every platform', () => {
+    const required = [
+      'extension/package.json',
+      'extension/dist/extension.js',
+      'extension/dist/server.js',
+      'extension/dist/node_modules/node-gyp-build/index.js',
+      'extension/dist/node_modules/node-gyp-build/node-gyp-build.js',
+      'extension/dist/node_modules/tree-sitter/index.js',
+      'extension/dist/node_modules/tree-sitter/package.json',
+      'extension/dist/node_modules/tree-sitter-python/package.json',
+      'extension/dist/node_modules/tree-sitter-python/bindings/node/index.js',
+      ...PLATFORMS.flatMap((p) => [
+        `extension/dist/node_modules/tree-sitter/prebuilds/${p}/tree-sitter.node`,
+        `extension/dist/node_modules/tree-sitter-python/prebuilds/${p}/tree-sitter-python.node`,
+      ]),
+    ];
+    expect(required.filter((n) => !names.includes(n))).toEqual([]);
+    // The packed manifest is the repository's, contributions included.
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const packed = JSON.parse(vsixText('extension/package.json'));
+    expect(packed.contributes).toEqual(manifest.contributes);
+    expect(packed.main).toBe('./dist/extension.js');
+  });
+
+  it('holds the documentation page of every registered rule', () => {
+    const codes = allRules().map((r) => r.meta.code);
+    expect(codes.length).toBeGreaterThan(0);
+    expect(codes.filter((c) => !names.includes(`extension/docs/rules/${c}.md`))).toEqual([]);
+  });
+
+  it('holds nothing but runtime files', () => {
+    const forbidden = names.filter(
+      (n) =>
+        /\.(ts|mts|map|vsix|tsbuildinfo)$/.test(n) ||
+        /^extension\/(server|client|test|bench|scripts|examples|grammars|test-artifacts|node_modules)\//.test(n) ||
+        /^extension\/(tsconfig\.json|package-lock\.json|\.gitignore|\.vscodeignore)$/.test(n) ||
+        /\/build\/(Release|Debug)\//.test(n) ||
+        // Native packages ship their binaries, not their C sources or build files.
+        /^extension\/dist\/node_modules\/.*\.(c|cc|h|gyp|gypi)$/.test(n),
+    );
+    expect(forbidden).toEqual([]);
+    // Every file is under extension/dist, extension/docs/rules, or is one of the top-level documents.
+    const unexpected = names.filter(
+      (n) =>
+        !['extension.vsixmanifest', '[Content_Types].xml'].includes(n) &&
+        !/^extension\/(dist\/|docs\/rules\/LL\d+\.md$|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE(\.md|\.txt)?$)/.test(n),
+    );
+    expect(unexpected).toEqual([]);
+  });
+
+  it('stays small', () => {
+    console.info(`losslint.vsix: ${vsix.length} bytes, ${entries.length} files`);
+    expect(vsix.length).toBeLessThan(MAX_VSIX_BYTES);
+  });
+
+  it(
+    'runs: the packed server, extracted outside the repository, lints a document',
+    async () => {
+      const target = path.join(work, 'extracted');
+      extractZip(vsix, target);
+      const serverJs = path.join(target, 'extension', 'dist', 'server.js');
+      const client = new LspTestClient(serverJs);
+      try {
+        await client.initialize();
+        const uri = pathToFileURL(path.join(work, 'focal.py')).href;
+        await client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: FOCAL } });
+        const published = await client.diagnostics(uri, (p) => p.version === 1);
+        expect(published.diagnostics.map((d: any) => d.code)).toEqual(['LL103']);
+        expect(await client.stop()).toBe(0);
+      } finally {
+        client.kill();
+      }
+    },
+    30_000,
+  );
+});
+
+function vsixText(name: string): string {
+  const entry = entries.find((e) => e.name === name);
+  if (!entry) throw new Error(`${name} is not in the VSIX`);
+  return readEntry(vsix, entry).toString('utf8');
+}
