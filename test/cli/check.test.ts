@@ -51,6 +51,15 @@ describe('text output and exit codes', () => {
     expect(r.code).toBe(1);
   });
 
+  it('warns when there is no Python file to check, exit 0', async () => {
+    writeTree(root, { 'README.md': '# x\n' });
+    expect(await runCli(['check'], root)).toEqual({
+      code: 0,
+      stdout: 'All checks passed!\n',
+      stderr: 'warning: no Python files found under .\n',
+    });
+  });
+
   it('honours .gitignore, hidden folders and virtual environments', async () => {
     writeTree(root, {
       '.git/HEAD': 'ref: refs/heads/main\n',

@@ -90,6 +90,9 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
 
   const walk = collectFiles(options.paths, cwd, loader, { forceExclude: options.forceExclude });
   for (const problem of walk.problems) notify('error', problem.path, `${displayPath(problem.path, cwd)}: ${problem.reason}`);
+  if (walk.files.length === 0 && walk.problems.length === 0) {
+    notify('warning', undefined, `no Python files found under ${options.paths.join(', ')}`);
+  }
 
   const runner = options.numeric.enabled ? numericRunner() : undefined;
   if (options.numeric.enabled && !runner) notify('info', undefined, 'numeric checks: not available');
@@ -116,8 +119,13 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
       notify('info', file, `${shown}: skipped: ${source.reason}`);
       continue;
     }
-    const onRuleError: RuleErrorHandler = (code, error) =>
+    const failedRules = new Set<string>();
+    const onRuleError: RuleErrorHandler = (code, error) => {
+      // Once per rule and file: a rule that throws usually throws for every function.
+      if (failedRules.has(code)) return;
+      failedRules.add(code);
       notify('error', file, `${shown}: rule ${code} failed: ${error instanceof Error ? error.message : String(error)}`);
+    };
 
     let findings: Finding[];
     let fixed = 0;
