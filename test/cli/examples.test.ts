@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allRules } from '../../server/src/core/registry';
-import { lines, REPO, runCli } from './helpers';
+import { lines, REPO, runCli, sarifValidator, tempDir } from './helpers';
 
 const EXAMPLES = path.join(REPO, 'examples');
 const hasExamples = fs.existsSync(EXAMPLES) && fs.readdirSync(EXAMPLES).some((name) => name.endsWith('.py'));
@@ -34,5 +34,31 @@ describe('losslint check examples/', () => {
     expect(json.code).toBe(1);
     const findings = JSON.parse(json.stdout) as { path: string; line: number; column: number; code: string }[];
     expect(findings.map((f) => `${f.path}:${f.line}:${f.column}: ${f.code}`)).toEqual(out.map((l) => l.split(' ').slice(0, 2).join(' ')));
+  });
+
+  it.runIf(hasExamples)('produces a schema-valid SARIF log with one result per finding', async () => {
+    const r = await runCli(['check', 'examples/', '--format', 'sarif'], REPO);
+    const log = JSON.parse(r.stdout);
+    const validate = sarifValidator();
+    expect(validate(log), JSON.stringify(validate.errors)).toBe(true);
+    const json = JSON.parse((await runCli(['check', 'examples/', '--format', 'json'], REPO)).stdout) as unknown[];
+    expect(log.runs[0].results).toHaveLength(json.length);
+  });
+
+  it.runIf(hasExamples)('fixes a copy of the examples until no safe fix is left, leaving the rest reported', async () => {
+    const root = tempDir();
+    try {
+      fs.cpSync(EXAMPLES, path.join(root, 'examples'), { recursive: true });
+      const before = JSON.parse((await runCli(['check', '--format', 'json', 'examples'], root)).stdout) as { fix: unknown }[];
+      const fixable = before.filter((f) => (f.fix as { applicability?: string } | null)?.applicability === 'safe').length;
+      const fixed = await runCli(['check', '--fix', 'examples'], root);
+      expect(fixed.stderr).toBe('');
+      expect(lines(fixed.stdout).pop()).toMatch(new RegExp(`^Found \\d+ problems? \\(${fixable} fixed, ${before.length - fixable} remaining\\)\\.$`));
+      const after = JSON.parse((await runCli(['check', '--format', 'json', 'examples'], root)).stdout) as { fix: { applicability: string } | null }[];
+      expect(after).toHaveLength(before.length - fixable);
+      expect(after.filter((f) => f.fix?.applicability === 'safe')).toEqual([]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

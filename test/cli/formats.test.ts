@@ -3,23 +3,11 @@
  * valid against the SARIF 2.1.0 JSON schema (the copy shipped by @microsoft/jest-sarif, checked
  * offline with ajv's draft-04 build) and has what GitHub code scanning reads.
  */
-import Ajv from 'ajv-draft-04';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as Sarif from 'sarif';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLEAN_SAMPLE, LL103_SAMPLE, REPO, runCli, tempDir, writeTree } from './helpers';
-
-const SCHEMA = path.join(REPO, 'node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
-
-function sarifValidator() {
-  // unicodeRegExp: false, because the schema's pattern for `language` is not a valid `u` regular expression.
-  const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
-  ajv.addFormat('uri', (s: string) => URL.canParse(s));
-  ajv.addFormat('uri-reference', (s: string) => URL.canParse(s, 'file:///base/'));
-  ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d\d-\d\dT/.test(s));
-  return ajv.compile(JSON.parse(fs.readFileSync(SCHEMA, 'utf8')));
-}
+import { CLEAN_SAMPLE, LL103_SAMPLE, REPO, runCli, sarifValidator, tempDir, writeTree } from './helpers';
 
 let root: string;
 

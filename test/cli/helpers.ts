@@ -2,6 +2,7 @@
  * Helpers for the CLI tests: they run the built CLI (dist/cli.js, built by `npm test`) as a
  * subprocess in temporary directories, as a user would.
  */
+import Ajv from 'ajv-draft-04';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -62,4 +63,20 @@ export function writeTree(root: string, files: Record<string, string | Buffer>):
 /** Non-empty lines. */
 export function lines(text: string): string[] {
   return text.split('\n').filter((l) => l.length > 0);
+}
+
+const SCHEMA = path.join(REPO, 'node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
+
+let compiled: ReturnType<Ajv['compile']> | undefined;
+
+/** A validator for the SARIF 2.1.0 JSON schema shipped by @microsoft/jest-sarif (offline), compiled once. */
+export function sarifValidator() {
+  if (compiled) return compiled;
+  // unicodeRegExp: false, because the schema's pattern for `language` is not a valid `u` regular expression.
+  const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
+  ajv.addFormat('uri', (s: string) => URL.canParse(s));
+  ajv.addFormat('uri-reference', (s: string) => URL.canParse(s, 'file:///base/'));
+  ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d\d-\d\dT/.test(s));
+  compiled = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA, 'utf8')));
+  return compiled;
 }
