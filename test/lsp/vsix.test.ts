@@ -30,8 +30,20 @@ beforeAll(() => {
   requireBuiltServer();
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-vsix-'));
   const out = path.join(work, 'losslint.vsix');
+  // The vsce command line of `npm run package`, writing to a temporary file instead.
+  const script: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.package;
+  const args = script.split('&&').pop()!.trim().split(/\s+/);
+  expect(args.slice(0, 2)).toEqual(['vsce', 'package']);
+  const o = args.indexOf('-o');
+  expect(o).toBeGreaterThan(0);
+  args[o + 1] = out;
   const vsce = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '-o', out], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+  try {
+    execFileSync(process.execPath, [vsce, ...args.slice(1)], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+  } catch (error) {
+    const e = error as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`vsce failed:\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
+  }
   vsix = fs.readFileSync(out);
   entries = listZip(vsix);
   names = entries.map((e) => e.name);
@@ -42,9 +54,12 @@ afterAll(() => {
 });
 
 describe('the VSIX', () => {
-  it('holds the bundles, the manifest and the native runtime for every platform', () => {
+  it('holds the bundles, the manifest, README, LICENSE and the native runtime for every platform', () => {
     const required = [
       'extension/package.json',
+      // vsce renames these two.
+      'extension/readme.md',
+      'extension/LICENSE.txt',
       'extension/dist/extension.js',
       'extension/dist/server.js',
       'extension/dist/node_modules/node-gyp-build/index.js',
@@ -87,7 +102,7 @@ describe('the VSIX', () => {
     const unexpected = names.filter(
       (n) =>
         !['extension.vsixmanifest', '[Content_Types].xml'].includes(n) &&
-        !/^extension\/(dist\/|docs\/rules\/LL\d+\.md$|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE(\.md|\.txt)?$)/.test(n),
+        !/^extension\/(dist\/|docs\/rules\/LL\d+\.md$|package\.json$|readme\.md$|changelog\.md$|license(\.md|\.txt)?$)/i.test(n),
     );
     expect(unexpected).toEqual([]);
   });
