@@ -7,7 +7,7 @@ import { parseFileSize } from '../../server/src/config';
 import { ParsedDocument } from '../../server/src/core/document';
 import { DEFAULT_SETTINGS, type Fix } from '../../server/src/core/types';
 import { checkFile } from '../../server/src/cli/check';
-import { applyFixes } from '../../server/src/cli/fix';
+import { applyFixes, fixUntilStable } from '../../server/src/cli/fix';
 import { whatItDoes } from '../../server/src/cli/formats/sarif';
 import { summary } from '../../server/src/cli/formats/text';
 import type { CheckReport } from '../../server/src/cli/report';
@@ -68,6 +68,27 @@ describe('applyFixes', () => {
       text: 'zzz\nb = 20\n',
       applied: 2,
     });
+  });
+});
+
+describe('fixUntilStable', () => {
+  it('fixes LL103 in one pass and reports nothing left', () => {
+    const outcome = fixUntilStable(ParsedDocument.parse(LL103_SAMPLE), (doc) => checkFile('/x.py', doc.text, DEFAULT_SETTINGS));
+    expect(outcome.fixed).toBe(1);
+    expect(outcome.findings).toEqual([]);
+    expect(outcome.doc.text).toContain('.clamp(');
+  });
+
+  it('stops when a fix leaves the text unchanged', () => {
+    const doc = ParsedDocument.parse('x = 1\n');
+    const noop: Fix = { title: 't', applicability: 'safe', edits: [{ range: { start: { line: 0, character: 4 }, end: { line: 0, character: 5 } }, newText: '1' }] };
+    let runs = 0;
+    const outcome = fixUntilStable(doc, () => {
+      runs++;
+      return [{ code: 'LL999', name: 'n', severity: 'error', message: 'm', explanation: '', range: noop.edits[0].range, fix: noop }];
+    });
+    expect(outcome).toMatchObject({ fixed: 0 });
+    expect(runs).toBe(1);
   });
 });
 

@@ -24,7 +24,8 @@ export function fixUntilStable(doc: ParsedDocument, lint: (doc: ParsedDocument) 
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const safe = findings.flatMap((f) => (f.fix?.applicability === 'safe' ? [f.fix] : []));
     const { text, applied } = applyFixes(doc, safe);
-    if (applied === 0) break;
+    // A fix that rewrites the text to itself would be offered again forever: stop there.
+    if (applied === 0 || text === doc.text) break;
     fixed += applied;
     doc = ParsedDocument.parse(text);
     findings = lint(doc);
