@@ -139,6 +139,17 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--force-exclude', 'apply exclude patterns to files named on the command line too')
     .option('--numeric', 'confirm findings with numeric probes')
     .addOption(new Option('--backend <backend>', 'where numeric probes run').choices(NUMERIC_BACKENDS).default('auto'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Configuration: [tool.losslint] in the nearest pyproject.toml above each file (select, ignore,',
+        'severity, strict, exclude, extend-exclude, per-file-ignores, max-file-size); flags win.',
+        '',
+        'Exit status: 0 no problems (or --exit-zero), 1 problems found, 2 usage error or a path,',
+        'file or configuration that could not be read.',
+      ].join('\n'),
+    )
     .action(async (paths: string[], flags: CheckFlags) => setExitCode(await check(paths, flags)));
 
   program
