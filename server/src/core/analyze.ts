@@ -7,7 +7,7 @@
  */
 import { makeContext, type Report } from './context';
 import type { ParsedDocument } from './document';
-import { interpretModule, type ModuleFacts } from './interp';
+import { interpretModule, type FunctionFacts, type ModuleFacts } from './interp';
 import { buildModule, type ModuleIR } from './ir';
 import { allRules, effectiveSeverity, isEnabled } from './registry';
 import type { Finding, LintSettings } from './types';
@@ -26,6 +26,13 @@ export interface Analysis {
   findings: Finding[];
 }
 
+const PLAIN = new Set(['unknown', 'scalar', 'string', 'bool', 'none', 'tuple', 'function']);
+
+function hasMeaning(ff: FunctionFacts): boolean {
+  for (const v of ff.values.values()) if (!PLAIN.has(v.m)) return true;
+  return false;
+}
+
 export function analyze(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOptions = {}): Finding[] {
   return analyzeFull(doc, settings, options)?.findings ?? [];
 }
@@ -34,7 +41,7 @@ export function analyzeFull(doc: ParsedDocument, settings: LintSettings, options
   let module: ModuleIR;
   let facts: ModuleFacts;
   try {
-    module = buildModule(doc.tree.rootNode);
+    module = buildModule(doc.tree.rootNode, doc.text);
     facts = interpretModule(module);
   } catch (error) {
     options.onRuleError?.('core', error);
@@ -43,32 +50,36 @@ export function analyzeFull(doc: ParsedDocument, settings: LintSettings, options
   const rules = allRules().filter((r) => isEnabled(r.meta.code, settings));
   const findings: Finding[] = [];
   const seen = new Set<string>();
+  let rule = rules[0];
+  const report = (r: Report): void => {
+    const code = rule.meta.code;
+    const line = r.span.r.start.line;
+    const noqa = module.noqa.get(line);
+    if (noqa && (noqa.length === 0 || noqa.includes(code))) return;
+    const key = `${code}:${r.span.s}:${r.span.e}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    findings.push({
+      code,
+      name: rule.meta.name,
+      severity: effectiveSeverity(code, settings),
+      message: r.message,
+      range: r.span.r,
+      explanation: r.explanation,
+      fix: r.fix,
+    });
+  };
   for (const fn of module.functions) {
     if (options.isCancelled?.()) break;
-    if (!facts.functions.has(fn)) continue;
-    for (const rule of rules) {
-      const code = rule.meta.code;
-      const report = (r: Report): void => {
-        const line = r.span.r.start.line;
-        const noqa = module.noqa.get(line);
-        if (noqa && (noqa.length === 0 || noqa.includes(code))) return;
-        const key = `${code}:${r.span.s}:${r.span.e}`;
-        if (seen.has(key)) return;
-        seen.add(key);
-        findings.push({
-          code,
-          name: rule.meta.name,
-          severity: effectiveSeverity(code, settings),
-          message: r.message,
-          range: r.span.r,
-          explanation: r.explanation,
-          fix: r.fix,
-        });
-      };
+    const ff = facts.functions.get(fn);
+    // A function whose values all stayed plain (no tensor meaning at all) cannot satisfy any rule.
+    if (!ff || !hasMeaning(ff)) continue;
+    const ctx = makeContext(fn, module, facts, settings, doc.text, report);
+    for (rule of rules) {
       try {
-        rule.check(makeContext(fn, module, facts, settings, doc.text, report));
+        rule.check(ctx);
       } catch (error) {
-        options.onRuleError?.(code, error);
+        options.onRuleError?.(rule.meta.code, error);
       }
     }
   }
