@@ -4,6 +4,7 @@
 // ship inside the VSIX, which `vsce package --no-dependencies` packs without the root node_modules).
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync } from 'node:fs';
+import { copyWasm } from './copy-wasm.mjs';
 import { copyNativeRuntime } from './native-runtime.mjs';
 
 const external = ['tree-sitter', 'tree-sitter-python', 'vscode', 'webgpu'];
@@ -14,6 +15,9 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js' }),
+  // numeric: the probes' worker (TensorFlow.js, bundled from its ES modules) and its .wasm files.
+  build({ ...common, entryPoints: ['server/src/numeric/worker.ts'], outfile: 'dist/numeric-worker.js', mainFields: ['module', 'main'] }),
 ]);
 for (const f of ['dist/cli.js', 'dist/server.js']) chmodSync(f, 0o755);
+copyWasm('dist/wasm');
 copyNativeRuntime('dist');

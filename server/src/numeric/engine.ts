@@ -1,0 +1,51 @@
+/**
+ * The worker side of the numeric checks: starts a backend and probes planned functions.
+ * Loaded only inside dist/numeric-worker.js (it imports TensorFlow.js), and by tests and the bench
+ * through that bundle's exports.
+ */
+import type { ModuleIR } from '../core/ir';
+import { Prober } from './probes';
+import type { CheckPlan } from './roles';
+import { initBackend, tf } from './tf';
+import type { BackendChoice, NumericReport } from './types';
+
+export interface EngineOptions {
+  backend: BackendChoice;
+  samples: number;
+  classes: number;
+  maxElements: number;
+  seed: number;
+  /** Absolute deadline (Date.now()) for the whole batch. */
+  deadline: number;
+}
+
+export const DEFAULT_ENGINE: Omit<EngineOptions, 'deadline'> = { backend: 'auto', samples: 4096, classes: 8, maxElements: 1 << 22, seed: 0 };
+
+export async function checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions): Promise<NumericReport[]> {
+  const info = await initBackend(opts.backend);
+  const prober = new Prober(mod, {
+    samples: opts.samples,
+    classes: opts.classes,
+    maxElements: opts.maxElements,
+    seed: opts.seed,
+    deadline: opts.deadline,
+    backend: info.name,
+    backendNotes: info.notes,
+  });
+  const out: NumericReport[] = [];
+  for (const plan of plans) {
+    const fn = mod.functions.find((f) => f.qualname === plan.qualname);
+    if (!fn) continue;
+    if (Date.now() > opts.deadline) {
+      out.push({ function: plan.qualname, range: fn.nameSpan.r, notChecked: 'not checked: time budget exhausted', probes: [], findings: [], ms: 0, backend: info.name, backendNotes: info.notes });
+      continue;
+    }
+    const before = tf.memory().numTensors;
+    out.push(prober.check(fn, plan));
+    // Every probe runs in tf.tidy; anything left over is a leak worth knowing about in tests.
+    void before;
+  }
+  return out;
+}
+
+export { initBackend, tf };

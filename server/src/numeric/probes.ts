@@ -1,0 +1,477 @@
+/**
+ * The probes: runs one planned function on seeded inputs with the concrete interpreter, takes the
+ * gradient w.r.t. the logits (tf.valueAndGrad), and turns failed probes into findings LL301-LL305.
+ */
+import type { FunctionIR, ModuleIR } from '../core/ir';
+import type { Finding } from '../core/types';
+import { Evaluator, forbiddenCall, sigmoidFocalReference, softmaxFocalReference } from './eval';
+import { describeGenerator, generate } from './gen';
+import type { CheckPlan, TargetEncoding } from './roles';
+import { LL301, LL302, LL303, LL304, LL305 } from './rules';
+import { tf } from './tf';
+import * as P from './torchops';
+import type { NumericReport, ProbeInputs, ProbeResult } from './types';
+import { ElementCap, EvalError, num, NONE, Unsupported, type Val } from './values';
+
+export interface ProbeOptions {
+  samples: number;
+  classes: number;
+  maxElements: number;
+  seed: number;
+  /** Absolute time (Date.now()) after which no new probe starts. */
+  deadline: number;
+  backend: NumericReport['backend'];
+  backendNotes: string[];
+}
+
+export const GAMMA_SWEEP = [0.25, 0.5, 1, 2, 5];
+export const MARGINS = [10, 30, 100];
+const REL_TOL = 1e-3;
+
+type Formulation = 'softmax' | 'sigmoid';
+
+interface Setup {
+  fn: FunctionIR;
+  plan: CheckPlan;
+  encoding: TargetEncoding;
+  formulation: Formulation;
+  classes: number;
+}
+
+function hyperVal(v: number | number[] | null | string): Val {
+  if (v === null) return NONE;
+  if (typeof v === 'string') return { t: 'str', v };
+  if (Array.isArray(v)) return { t: 'list', items: v.map((x) => num(x)), tuple: false };
+  return num(v, false);
+}
+
+class Budget extends Error {}
+
+/** Output of one evaluation: the loss tensor's summary and the gradient's non-finite pattern. */
+interface RunOut {
+  loss: number | null;
+  lossElements: number;
+  lossNonFinite: number;
+  grad: Float32Array;
+  gradNaN: number;
+  gradInf: number;
+  samplesNonFinite: number;
+  trace: Set<string>;
+}
+
+export class Prober {
+  constructor(
+    private readonly mod: ModuleIR,
+    private readonly opts: ProbeOptions,
+  ) {}
+
+  private inputsFor(s: Setup, extra: Partial<ProbeInputs>): ProbeInputs {
+    const inp: ProbeInputs = {
+      seed: this.opts.seed,
+      shape: [this.opts.samples, s.classes],
+      std: 1,
+      target: s.encoding,
+      generator: '',
+      ...extra,
+    };
+    if (s.plan.inputIsProb) inp.activation = s.formulation;
+    inp.generator = describeGenerator(inp);
+    return inp;
+  }
+
+  /** Evaluates the function on generated inputs and differentiates the summed loss w.r.t. the logits. */
+  run(s: Pick<Setup, 'fn' | 'plan' | 'encoding'> & { formulation?: Formulation }, inp: ProbeInputs, hyper: Record<string, Val>): RunOut {
+    if (Date.now() > this.opts.deadline) throw new Budget();
+    const g = generate(inp);
+    const [N, C] = inp.shape;
+    const ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper });
+    let result: RunOut | undefined;
+    tf.tidy(() => {
+      const z = tf.tensor2d(g.logits, [N, C]);
+      let tgt: Val;
+      if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor1d(g.index, 'int32'), dt: 'int' };
+      else tgt = { t: 'tensor', x: tf.tensor2d(g.onehot, [N, C]), dt: 'float' };
+      let lossT: tf.Tensor | undefined;
+      const f = (x: tf.Tensor): tf.Scalar => {
+        let xin = x;
+        if (inp.activation) xin = inp.activation === 'softmax' ? P.softmax(x, 1) : P.sigmoid(x);
+        const args: Record<string, Val> = { [s.plan.input]: { t: 'tensor', x: xin, dt: 'float' } };
+        if (s.plan.target) args[s.plan.target] = tgt;
+        const out = ev.run(s.fn, args);
+        let t: Val = out;
+        if (t.t === 'list' && t.items.length && t.items[0].t === 'tensor') t = t.items[0];
+        if (t.t !== 'tensor') throw new EvalError(`the function returned ${t.t}, not a tensor`, s.fn.span.r.start.line + 1);
+        if (t.dt !== 'float') throw new EvalError('the function returned an integer tensor', s.fn.span.r.start.line + 1);
+        lossT = tf.keep(t.x);
+        return tf.sum(t.x) as tf.Scalar;
+      };
+      const { value, grad } = tf.valueAndGrad(f)(z);
+      const lv = lossT!.dataSync();
+      const gv = grad.dataSync() as Float32Array;
+      let nan = 0;
+      let inf = 0;
+      const bad = new Uint8Array(N);
+      for (let i = 0; i < gv.length; i++) {
+        const v = gv[i];
+        if (Number.isNaN(v)) {
+          nan++;
+          bad[Math.floor(i / C)] = 1;
+        } else if (!Number.isFinite(v)) {
+          inf++;
+          bad[Math.floor(i / C)] = 1;
+        }
+      }
+      let lossNonFinite = 0;
+      for (const v of lv) if (!Number.isFinite(v)) lossNonFinite++;
+      const total = value.dataSync()[0];
+      lossT!.dispose();
+      result = {
+        loss: lv.length === 1 ? lv[0] : total,
+        lossElements: lv.length,
+        lossNonFinite,
+        grad: Float32Array.from(gv),
+        gradNaN: nan,
+        gradInf: inf,
+        samplesNonFinite: bad.reduce((a, b) => a + b, 0),
+        trace: ev.trace,
+      };
+    });
+    return result!;
+  }
+
+  /** Finds an encoding (and class count) under which the function evaluates; Unsupported ends it. */
+  setup(fn: FunctionIR, plan: CheckPlan, hyper: Record<string, Val>): Setup | string {
+    const errors: string[] = [];
+    for (const enc of plan.encodings) {
+      for (const C of [this.opts.classes, 2]) {
+        const trial = { fn, plan, encoding: enc };
+        const inp: ProbeInputs = { seed: 1, shape: [6, C], std: 1, target: enc, generator: '' };
+        if (plan.inputIsProb) inp.activation = plan.act ?? 'softmax';
+        try {
+          const out = this.run(trial, inp, hyper);
+          const tr = out.trace;
+          const softmaxOps = ['softmax', 'log_softmax', 'cross_entropy', 'nll_loss', 'tf_softmax_ce_with_logits', 'tf_sparse_softmax_ce_with_logits', 'keras_categorical_crossentropy', 'keras_sparse_categorical_crossentropy'];
+          const sigmoidOps = ['sigmoid', 'logsigmoid', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'keras_binary_crossentropy', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss'];
+          let formulation: Formulation = plan.act ?? (softmaxOps.some((o) => tr.has(o)) ? 'softmax' : sigmoidOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax');
+          if (plan.inputIsProb && !plan.act) formulation = 'softmax';
+          let encoding = enc;
+          // Sigmoid losses on one-hot targets are multi-label: probe them with background rows too.
+          if (formulation === 'sigmoid' && enc === 'onehot') encoding = 'binary';
+          if (formulation === 'softmax' && enc === 'binary') encoding = 'onehot';
+          return { fn, plan, encoding, formulation, classes: C };
+        } catch (e) {
+          if (e instanceof Unsupported || e instanceof Budget) throw e;
+          if (e instanceof ElementCap) throw e;
+          errors.push(`${enc}: ${e instanceof Error ? e.message : String(e)}`);
+          if (!(e instanceof EvalError && /out of bounds|Target/.test(e.message))) break;
+        }
+      }
+    }
+    return `the function raises on every target encoding tried (${errors[0] ?? 'no encoding'})`;
+  }
+
+  check(fn: FunctionIR, plan: CheckPlan): NumericReport {
+    const t0 = Date.now();
+    const report: NumericReport = { function: plan.qualname, range: fn.nameSpan.r, probes: [], findings: [], ms: 0, backend: this.opts.backend, backendNotes: this.opts.backendNotes };
+    const finish = (why?: string): NumericReport => {
+      if (why) report.notChecked = `not checked: ${why}`;
+      report.ms = Date.now() - t0;
+      return report;
+    };
+    const cls = fn.className ? this.mod.classes.get(fn.className) : undefined;
+    const init = cls?.methods.get('__init__');
+    const bad = forbiddenCall([fn, ...(init ? [init] : []), ...(cls ? [...cls.methods.values()] : [])], this.mod);
+    if (bad) return finish(bad.message);
+    const baseHyper: Record<string, Val> = {};
+    const gammaValues = (plan.gamma?.values ?? []).filter((v): v is number => typeof v === 'number');
+    const alphaDefault = plan.alpha?.values[0];
+    try {
+      const setup = this.setup(fn, plan, baseHyper);
+      if (typeof setup === 'string') return finish(setup);
+      report.formulation = setup.formulation;
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: plan.inputIsProb };
+      const configs: Record<string, Val>[] = gammaValues.length ? gammaValues.slice(0, 3).map((g) => ({ [plan.gamma!.name]: num(g, false) })) : [{}];
+      // 1. typical and confident inputs at the function's own hyperparameters.
+      for (const h of configs) {
+        for (const std of [1, 5]) this.probe(report, setup, 'typical', this.inputsFor(setup, { std, seed: this.opts.seed + std }), h);
+        for (const m of MARGINS) this.probe(report, setup, 'confident', this.inputsFor(setup, { margin: m, seed: this.opts.seed + 100 + m }), h);
+      }
+      // 2. gamma sweep.
+      if (plan.gamma) {
+        for (const g of GAMMA_SWEEP) {
+          if (gammaValues.includes(g)) continue;
+          for (const m of MARGINS) this.probe(report, setup, 'gamma-sweep', this.inputsFor(setup, { margin: m, seed: this.opts.seed + 100 + m }), { [plan.gamma.name]: num(g, false) });
+        }
+      }
+      // 3. alpha effect.
+      if (plan.alpha && (typeof alphaDefault === 'number' || alphaDefault === undefined)) this.alphaEffect(report, setup);
+      // 4. CE at gamma = 0.
+      if (plan.gamma) this.ceAtGammaZero(report, setup);
+      // 5. reference.
+      this.reference(report, setup, gammaValues[0] ?? 2, alphaDefault);
+      this.findings(report, setup);
+      return finish();
+    } catch (e) {
+      if (e instanceof Unsupported) return finish(e.message);
+      if (e instanceof ElementCap) return finish(e.message);
+      if (e instanceof Budget) {
+        this.findings(report);
+        return finish(`time budget exhausted after ${report.probes.length} probes`);
+      }
+      if (e instanceof EvalError) return finish(`the function raises on the probe inputs: ${e.message}`);
+      return finish(`evaluation failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+  }
+
+  private hyperRecord(h: Record<string, Val>): Record<string, number | number[] | string | null> {
+    const out: Record<string, number | number[] | string | null> = {};
+    for (const [k, v] of Object.entries(h)) {
+      out[k] = v.t === 'num' ? v.v : v.t === 'str' ? v.v : v.t === 'list' ? v.items.map((x) => (x.t === 'num' ? x.v : NaN)) : null;
+    }
+    return out;
+  }
+
+  private probe(report: NumericReport, s: Setup, name: string, inp: ProbeInputs, h: Record<string, Val>): RunOut {
+    const t = Date.now();
+    const out = this.run(s, inp, h);
+    report.probes.push({
+      probe: name,
+      inputs: inp,
+      hyper: this.hyperRecord(h),
+      loss: out.loss,
+      lossElements: out.lossElements,
+      lossNonFinite: out.lossNonFinite,
+      gradNaN: out.gradNaN,
+      gradInf: out.gradInf,
+      samplesNonFinite: out.samplesNonFinite,
+      samples: inp.shape[0],
+      ok: out.gradNaN + out.gradInf + out.lossNonFinite === 0,
+      ms: Date.now() - t,
+    });
+    return out;
+  }
+
+  /**
+   * Fits g ≈ c_k * r (c_k > 0) per group k (all one group by default) and returns the scales with
+   * the largest relative deviation over significant entries. Groups absorb alpha weighting: per
+   * target value for sigmoid losses (alpha_t), per target class for softmax ones (alpha[t]).
+   */
+  private compare(g: Float32Array, r: Float32Array, groups?: Int32Array): { scale: number; scales: number[]; maxRel: number } {
+    const K = groups ? Math.max(...groups) + 1 : 1;
+    const gr = new Float64Array(K);
+    const rr = new Float64Array(K);
+    let rmax = 0;
+    for (let i = 0; i < g.length; i++) {
+      if (!Number.isFinite(g[i]) || !Number.isFinite(r[i])) continue;
+      const k = groups ? groups[i] : 0;
+      gr[k] += g[i] * r[i];
+      rr[k] += r[i] * r[i];
+      rmax = Math.max(rmax, Math.abs(r[i]));
+    }
+    const scales = Array.from(gr, (x, k) => (rr[k] > 0 ? x / rr[k] : NaN));
+    let maxRel = 0;
+    for (let i = 0; i < g.length; i++) {
+      if (!Number.isFinite(g[i]) || !Number.isFinite(r[i])) {
+        if (Number.isFinite(g[i]) !== Number.isFinite(r[i])) maxRel = Infinity;
+        continue;
+      }
+      const c = scales[groups ? groups[i] : 0];
+      const ref = c * r[i];
+      const denom = Math.max(Math.abs(ref), 1e-3 * Math.abs(c) * rmax);
+      if (!(denom > 0)) continue;
+      maxRel = Math.max(maxRel, Math.abs(g[i] - ref) / denom);
+    }
+    const fitted = scales.filter((c) => !Number.isNaN(c));
+    if (!fitted.length || fitted.some((c) => !(c > 0))) maxRel = Infinity;
+    return { scale: fitted[0] ?? 0, scales, maxRel };
+  }
+
+  /** Group of each gradient entry: its binary target (sigmoid) or its row's class (softmax). */
+  private groups(s: Setup, inp: ProbeInputs): Int32Array {
+    const g = generate(inp);
+    const [N, C] = inp.shape;
+    const out = new Int32Array(N * C);
+    for (let i = 0; i < N * C; i++) out[i] = s.formulation === 'sigmoid' ? (g.onehot[i] ? 1 : 0) : g.index[Math.floor(i / C)];
+    return out;
+  }
+
+  private weightsNote(s: Setup, scales: number[]): string {
+    if (s.formulation === 'sigmoid' && scales.length === 2 && scales.every((c) => c > 0)) {
+      return `; implied alpha_t weights: positives ${(scales[1] / (scales[0] + scales[1])).toFixed(3)}, negatives ${(scales[0] / (scales[0] + scales[1])).toFixed(3)}`;
+    }
+    const ok = scales.filter((c) => c > 0);
+    if (ok.length > 1) {
+      const mx = Math.max(...ok);
+      const mn = Math.min(...ok);
+      if (mx / mn > 1 + 1e-3) return `; per-class weights vary by ${(mx / mn).toFixed(3)}x`;
+    }
+    return '';
+  }
+
+  private alphaEffect(report: NumericReport, s: Setup): void {
+    const name = s.plan.alpha!.name;
+    const inp = this.inputsFor(s, { std: 1, seed: this.opts.seed + 1 });
+    const t = Date.now();
+    const a = this.run(s, inp, { [name]: num(0.25, false) });
+    const b = this.run(s, inp, { [name]: num(0.75, false) });
+    const { scale, maxRel } = this.compare(b.grad, a.grad);
+    const onlyScales = maxRel < 1e-4 && scale > 0;
+    report.probes.push({
+      probe: 'alpha-effect',
+      inputs: inp,
+      hyper: { [name]: [0.25, 0.75] },
+      loss: b.loss,
+      lossElements: b.lossElements,
+      lossNonFinite: b.lossNonFinite,
+      gradNaN: b.gradNaN,
+      gradInf: b.gradInf,
+      samplesNonFinite: b.samplesNonFinite,
+      samples: inp.shape[0],
+      maxRelDiff: maxRel,
+      scale,
+      ok: !onlyScales,
+      note: onlyScales
+        ? `alpha 0.25 -> 0.75 scales every gradient entry by ${scale.toPrecision(4)} (max deviation ${maxRel.toExponential(1)})`
+        : `alpha 0.25 -> 0.75 changes the relative weights (max deviation from one common factor ${fmtRel(maxRel)})`,
+      ms: Date.now() - t,
+    });
+  }
+
+  private neutralAlpha(s: Setup): Record<string, Val> {
+    const a = s.plan.alpha;
+    if (!a) return {};
+    const d = a.values[0];
+    if (d === null || d === undefined) return { [a.name]: NONE };
+    if (Array.isArray(d)) return { [a.name]: hyperVal(d.map(() => 1)) };
+    return { [a.name]: num(s.formulation === 'sigmoid' ? 0.5 : 1, false) };
+  }
+
+  private ceGrad(s: Setup, inp: ProbeInputs): Float32Array {
+    const g = generate(inp);
+    const [N, C] = inp.shape;
+    return tf.tidy(() => {
+      const z = tf.tensor2d(g.logits, [N, C]);
+      const f = (x: tf.Tensor): tf.Scalar => {
+        if (s.formulation === 'softmax') {
+          const lp = P.logSoftmax(x, 1);
+          return tf.neg(tf.sum(P.gatherDim(lp, 1, tf.tensor2d(g.index, [N, 1], 'int32')))) as tf.Scalar;
+        }
+        const t = tf.tensor2d(g.onehot, [N, C]);
+        return tf.sum(sigmoidFocalReference(x, t, -1, 0, 'none')) as tf.Scalar;
+      };
+      return Float32Array.from(tf.grad(f)(z).dataSync() as Float32Array);
+    });
+  }
+
+  private ceAtGammaZero(report: NumericReport, s: Setup): void {
+    const inp = this.inputsFor(s, { std: 1, seed: this.opts.seed + 1 });
+    const t = Date.now();
+    const h = { [s.plan.gamma!.name]: num(0, false), ...this.neutralAlpha(s) };
+    const out = this.run(s, inp, h);
+    const ref = this.ceGrad(s, inp);
+    const { scale, scales, maxRel } = this.compare(out.grad, ref, this.groups(s, inp));
+    report.probes.push({
+      probe: 'ce-at-gamma-0',
+      inputs: inp,
+      hyper: this.hyperRecord(h),
+      loss: out.loss,
+      lossElements: out.lossElements,
+      lossNonFinite: out.lossNonFinite,
+      gradNaN: out.gradNaN,
+      gradInf: out.gradInf,
+      samplesNonFinite: out.samplesNonFinite,
+      samples: inp.shape[0],
+      maxRelDiff: maxRel,
+      scale,
+      ok: maxRel <= REL_TOL,
+      note: `gradient vs ${s.formulation === 'softmax' ? 'softmax cross-entropy' : 'BCE with logits'}: scale ${scale.toPrecision(4)}, max relative difference ${fmtRel(maxRel)}${this.weightsNote(s, scales)}`,
+      ms: Date.now() - t,
+    });
+  }
+
+  private reference(report: NumericReport, s: Setup, gamma: number, alpha: number | number[] | null | undefined): void {
+    const inp = this.inputsFor(s, { std: 1, seed: this.opts.seed + 1 });
+    const t = Date.now();
+    const out = this.run(s, inp, {});
+    const g = generate(inp);
+    const [N, C] = inp.shape;
+    const ref = tf.tidy(() => {
+      const z = tf.tensor2d(g.logits, [N, C]);
+      const f = (x: tf.Tensor): tf.Scalar => {
+        if (s.formulation === 'sigmoid') {
+          const a = typeof alpha === 'number' ? alpha : -1;
+          return tf.sum(sigmoidFocalReference(x, tf.tensor2d(g.onehot, [N, C]), a, gamma, 'none')) as tf.Scalar;
+        }
+        const a = Array.isArray(alpha) && alpha.length === C ? alpha : undefined;
+        return tf.sum(softmaxFocalReference(x, tf.tensor1d(g.index, 'int32'), a, gamma, 'none')) as tf.Scalar;
+      };
+      return Float32Array.from(tf.grad(f)(z).dataSync() as Float32Array);
+    });
+    const { scale, scales, maxRel } = this.compare(out.grad, ref, this.groups(s, inp));
+    const canon = s.formulation === 'sigmoid' ? `torchvision sigmoid_focal_loss(alpha=${typeof alpha === 'number' ? alpha : -1}, gamma=${gamma})` : `softmax focal loss (gamma=${gamma}${Array.isArray(alpha) ? ', per-class alpha' : ''})`;
+    report.probes.push({
+      probe: 'reference',
+      inputs: inp,
+      hyper: { gamma, alpha: alpha ?? null },
+      loss: out.loss,
+      lossElements: out.lossElements,
+      lossNonFinite: out.lossNonFinite,
+      gradNaN: out.gradNaN,
+      gradInf: out.gradInf,
+      samplesNonFinite: out.samplesNonFinite,
+      samples: inp.shape[0],
+      maxRelDiff: maxRel,
+      scale,
+      ok: maxRel <= REL_TOL,
+      note: `gradient vs ${canon}: scale ${scale.toPrecision(4)}, max relative difference ${fmtRel(maxRel)}${this.weightsNote(s, scales)}`,
+      ms: Date.now() - t,
+    });
+  }
+
+  private finding(rule: { meta: { code: string; name: string; severity: Finding['severity'] }; docs: string }, report: NumericReport, message: string, evidence: string): Finding {
+    return {
+      code: rule.meta.code,
+      name: rule.meta.name,
+      severity: rule.meta.severity,
+      message,
+      range: report.range,
+      explanation: `**${rule.meta.code} ${rule.meta.name}** (numeric probe)\n\n${message}\n\n${evidence}`,
+      evidence,
+    };
+  }
+
+  private findings(report: NumericReport, s?: Setup): void {
+    const where = (p: ProbeResult): string => (p.inputs.margin !== undefined ? (p.inputs.target === 'binary' ? `when every logit is at least ${p.inputs.margin} on its target's side` : `when the target logit leads by ${p.inputs.margin}`) : `on typical logits (std ${p.inputs.std})`);
+    const hy = (p: ProbeResult): string => {
+      const parts = Object.entries(p.hyper).map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : v}`);
+      return parts.length ? ` (${parts.join(', ')})` : '';
+    };
+    const evidence = (p: ProbeResult): string => `probe ${p.probe}: ${p.inputs.generator}; backend ${report.backend}`;
+    const main = report.probes.filter((p) => p.probe === 'typical' || p.probe === 'confident');
+    const sweep = report.probes.filter((p) => p.probe === 'gamma-sweep');
+    const gradBad = (p: ProbeResult) => p.gradNaN + p.gradInf > 0;
+    const g1 = main.find(gradBad) ?? sweep.find(gradBad);
+    if (g1) {
+      const kind = g1.gradNaN ? 'NaN' : 'infinite';
+      const extra = main.includes(g1) ? '' : ' (a gamma this function accepts; its configured value is finite)';
+      const first = g1.hyper[Object.keys(g1.hyper)[0]];
+      const gammas = [...new Set(sweep.filter(gradBad).map((p) => p.hyper[Object.keys(p.hyper)[0]]))].filter((x) => x !== first);
+      const also = !main.includes(g1) && gammas.length ? `; also at gamma ${gammas.join(', ')}` : '';
+      report.findings.push(this.finding(LL301, report, `gradient is ${kind} for ${g1.samplesNonFinite} of ${g1.samples} samples ${where(g1)}${hy(g1)}${extra}${also}`, evidence(g1)));
+    }
+    const l1 = main.find((p) => p.lossNonFinite > 0) ?? sweep.find((p) => p.lossNonFinite > 0);
+    if (l1) {
+      report.findings.push(this.finding(LL302, report, `loss is not finite (${l1.lossNonFinite} of ${l1.lossElements} elements) ${where(l1)}${hy(l1)}`, evidence(l1)));
+    }
+    const a = report.probes.find((p) => p.probe === 'alpha-effect');
+    if (a && !a.ok) report.findings.push(this.finding(LL303, report, `alpha only rescales the loss: ${a.note}`, evidence(a)));
+    const c = report.probes.find((p) => p.probe === 'ce-at-gamma-0');
+    if (c && !c.ok && Number.isFinite(c.loss ?? NaN)) report.findings.push(this.finding(LL304, report, `at gamma=0 the loss is not cross-entropy: ${c.note}`, evidence(c)));
+    const r = report.probes.find((p) => p.probe === 'reference');
+    if (r && !r.ok && s) report.findings.push(this.finding(LL305, report, `differs from the canonical ${s.formulation} focal loss: ${r.note}`, evidence(r)));
+  }
+}
+
+function fmtRel(x: number): string {
+  return Number.isFinite(x) ? x.toExponential(2) : 'inf (non-finite entries differ)';
+}

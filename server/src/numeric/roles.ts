@@ -1,0 +1,141 @@
+/**
+ * Which functions of a module the numeric checker probes, and what each parameter is: the logits
+ * (or probabilities), the targets (class indices, one-hot or binary), the hyperparameters (gamma,
+ * alpha) and their values. Read from the abstract interpreter's facts (core/interp.ts) where it
+ * knows, from parameter names otherwise. Pure data; no tensors here, so the main thread can plan
+ * and hash checks without loading TensorFlow.js.
+ */
+import { createHash } from 'node:crypto';
+import { interpretModule, type ModuleFacts } from '../core/interp';
+import type { Expr, FunctionIR, ModuleIR } from '../core/ir';
+import type { AbsValue } from '../core/lattice';
+
+export type TargetEncoding = 'index' | 'onehot' | 'binary';
+
+export interface HyperInfo {
+  /** Parameter name (of the function, or of `__init__` for a method). */
+  name: string;
+  /** Known values: the default first, then call-site literals; numbers, lists or null. */
+  values: (number | number[] | null)[];
+}
+
+export interface CheckPlan {
+  qualname: string;
+  /** The parameter that receives the logits (or probabilities, see `inputIsProb`). */
+  input: string;
+  /** The parameter that receives the targets, if any. */
+  target?: string;
+  /** Encodings to try, most likely first. */
+  encodings: TargetEncoding[];
+  /** The function takes probabilities; the probes feed act(logits) and differentiate w.r.t. the logits. */
+  inputIsProb: boolean;
+  /** The activation the facts saw, if any. */
+  act?: 'sigmoid' | 'softmax';
+  gamma?: HyperInfo;
+  alpha?: HyperInfo;
+  /** Content hash of everything the check depends on. */
+  key: string;
+}
+
+const TARGET_NAME = /^(y_?true|y|t|gt|gts|truth|targets?|labels?|label_ids?|gt_\w+|\w+_targets?|\w+_labels?|target_\w+|one_?hot\w*)$/i;
+const PRED_NAME = /^(logits?|\w+_logits?|logit_\w+|scores?|cls_\w+|inputs?|preds?|predictions?|outputs?|x|y_?pred|\w+_preds?|probs?|p|probabilities)$/i;
+const PROB_NAME = /^(probs?|p|probabilities|\w+_probs?)$/i;
+const GAMMA_NAME = /^(gamma|\w*_gamma|gamma_\w+|focusing_param\w*)$/i;
+const ALPHA_NAME = /^(alpha|\w*_alpha|alpha_\w+|balance\w*)$/i;
+
+function literalValue(e: Expr | undefined): number | number[] | null | undefined {
+  if (!e) return undefined;
+  if (e.k === 'num') return e.value;
+  if (e.k === 'const' && e.value === null) return null;
+  if (e.k === 'unary' && e.op === '-' && e.operand.k === 'num') return -e.operand.value;
+  if (e.k === 'tuple') {
+    const xs = e.items.map(literalValue);
+    return xs.every((x) => typeof x === 'number') ? (xs as number[]) : undefined;
+  }
+  return undefined;
+}
+
+function hyper(fn: FunctionIR, owner: FunctionIR | undefined, re: RegExp, facts: ModuleFacts | undefined): HyperInfo | undefined {
+  for (const f of [fn, owner]) {
+    if (!f) continue;
+    const p = f.params.find((x) => x.kind === 'plain' && re.test(x.name));
+    if (!p) continue;
+    const values: (number | number[] | null)[] = [];
+    const d = literalValue(p.default);
+    if (d !== undefined) values.push(d);
+    const fv = facts?.functions.get(f)?.params.get(p.name);
+    for (const v of fv?.values ?? []) if (!values.some((x) => x === v)) values.push(v);
+    return { name: p.name, values };
+  }
+  return undefined;
+}
+
+function meaning(facts: ModuleFacts | undefined, fn: FunctionIR, name: string): AbsValue | undefined {
+  return facts?.functions.get(fn)?.params.get(name);
+}
+
+/** Everything a check's result depends on, spans removed (moving a function does not re-run it). */
+export function contentKey(parts: unknown[]): string {
+  const h = createHash('sha1');
+  h.update(
+    JSON.stringify(parts, (k, v) => {
+      if (k === 'span' || k === 'nameSpan' || k === 'paren' || k === 'src') return undefined;
+      if (v instanceof Map) return [...v.entries()];
+      return v;
+    }),
+  );
+  return h.digest('hex');
+}
+
+/** Plans the checks of a module: the loss-like functions and their roles. */
+export function planModule(mod: ModuleIR, facts?: ModuleFacts): CheckPlan[] {
+  let f = facts;
+  if (!f) {
+    try {
+      f = interpretModule(mod);
+    } catch {
+      f = undefined;
+    }
+  }
+  const plans: CheckPlan[] = [];
+  for (const fn of mod.functions) {
+    if (fn.hasError) continue;
+    if (fn.className && !['forward', '__call__', 'call'].includes(fn.name)) continue;
+    const cls = fn.className ? mod.classes.get(fn.className) : undefined;
+    const init = cls?.methods.get('__init__');
+    const params = fn.params.filter((p) => p.kind === 'plain').slice(fn.className ? 1 : 0);
+    const required = params.filter((p) => !p.default);
+    const m = (n: string) => meaning(f, fn, n);
+    let input = required.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? ''))?.name;
+    let target = required.find((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? ''))?.name;
+    if (!input) input = required.find((p) => PRED_NAME.test(p.name) && p.name !== target)?.name;
+    if (!target) target = required.find((p) => TARGET_NAME.test(p.name) && p.name !== input)?.name;
+    // Keras spells (y_true, y_pred): names decide; otherwise the first two required parameters.
+    if (!input || !target) {
+      if (required.length !== 2) continue;
+      input ??= required.find((p) => p.name !== target)?.name;
+      target ??= required.find((p) => p.name !== input)?.name;
+    }
+    if (!input || !target) continue;
+    // Other required parameters cannot be supplied.
+    if (required.some((p) => p.name !== input && p.name !== target)) continue;
+    const iv = m(input);
+    const tv = m(target);
+    const inputIsProb = iv?.m === 'prob' || (!iv && PROB_NAME.test(input));
+    const act = iv?.act;
+    let encodings: TargetEncoding[] = ['index', 'onehot', 'binary'];
+    if (tv?.m === 'target_onehot') encodings = act === 'sigmoid' ? ['binary', 'onehot', 'index'] : ['onehot', 'binary', 'index'];
+    else if (tv?.m === 'target_index') encodings = ['index', 'onehot', 'binary'];
+    else if (act === 'sigmoid') encodings = ['binary', 'index', 'onehot'];
+    // Only functions the facts see as a loss, or whose names say so, are worth the probes.
+    const rets = f?.functions.get(fn)?.returns ?? [];
+    const lossy = rets.some((r) => ['focal', 'ce', 'modulating', 'logprob', 'pt', 'unknown'].includes(r.m)) || rets.length === 0 || /loss|focal|criterion/i.test(fn.qualname);
+    if (!lossy) continue;
+    const gamma = hyper(fn, init, GAMMA_NAME, f);
+    const alpha = hyper(fn, init, ALPHA_NAME, f);
+    const helpers = mod.functions.filter((g) => !g.className && !g.parent && g !== fn);
+    const key = contentKey([fn.body, fn.params, init?.body, init?.params, helpers.map((h) => [h.name, h.params, h.body]), [...mod.globals], [...mod.imports], input, target, encodings, inputIsProb, gamma, alpha]);
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, key });
+  }
+  return plans;
+}

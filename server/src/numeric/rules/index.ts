@@ -1,0 +1,10 @@
+/** The numeric probe rules' metadata and documentation (registered by the core registry). */
+import { LL301 } from './LL301';
+import { LL302 } from './LL302';
+import { LL303 } from './LL303';
+import { LL304 } from './LL304';
+import { LL305 } from './LL305';
+
+export { LL301, LL302, LL303, LL304, LL305 };
+
+export const NUMERIC_RULES = [LL301, LL302, LL303, LL304, LL305] as const;

@@ -1,0 +1,181 @@
+/**
+ * The numeric checks' main-thread API. Plans the checks (roles.ts, no tensors), serves repeated
+ * functions from a cache keyed by their IR hash, and sends the rest to a worker thread
+ * (dist/numeric-worker.js) under a time budget; aborting or running out of time terminates the
+ * worker, so a runaway probe never blocks the CLI or the language server.
+ *
+ *   checkDocumentNumerically(text | ModuleIR, { backend, timeBudgetMs, signal }) -> NumericReport[]
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ParsedDocument } from '../core/document';
+import { buildModule, type ModuleIR } from '../core/ir';
+import type { EngineOptions } from './engine';
+import { type CheckPlan, planModule } from './roles';
+import type { CheckOptions, NumericReport } from './types';
+
+export type { CheckOptions, NumericReport } from './types';
+
+const DEFAULTS = { backend: 'auto' as const, samples: 4096, classes: 8, maxElements: 1 << 22, seed: 0, timeBudgetMs: 20_000 };
+
+/** Where the worker bundle is: next to the calling bundle (dist/), else the repository's dist/. */
+export function resolveWorkerPath(explicit?: string): string {
+  const candidates = [explicit, process.env.LOSSLINT_NUMERIC_WORKER];
+  const here = typeof __dirname !== 'undefined' ? __dirname : undefined;
+  if (here) candidates.push(path.join(here, 'numeric-worker.js'), path.resolve(here, '../../../dist/numeric-worker.js'));
+  candidates.push(path.resolve(process.cwd(), 'dist/numeric-worker.js'));
+  for (const c of candidates) if (c && fs.existsSync(c)) return path.resolve(c);
+  throw new Error('dist/numeric-worker.js not found (run the build, or set LOSSLINT_NUMERIC_WORKER)');
+}
+
+interface Pending {
+  resolve(r: NumericReport[]): void;
+  reject(e: Error): void;
+}
+
+class WorkerHost {
+  private worker: Worker | undefined;
+  private file: string | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  private spawn(file: string): Worker {
+    if (this.worker && this.file === file) return this.worker;
+    this.kill(new Error('worker replaced'));
+    const w = new Worker(file, { stderr: false });
+    w.on('message', (msg: { id: number; reports?: NumericReport[]; error?: string }) => {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (this.pending.size === 0) w.unref();
+      if (msg.error !== undefined) p.reject(new Error(msg.error));
+      else p.resolve(msg.reports ?? []);
+    });
+    w.on('error', (e) => this.kill(e instanceof Error ? e : new Error(String(e))));
+    w.on('exit', (code) => {
+      if (this.worker === w) this.kill(new Error(`numeric worker exited with code ${code}`));
+    });
+    this.worker = w;
+    this.file = file;
+    return w;
+  }
+
+  /** Terminates the worker and fails whatever was in flight. */
+  kill(reason: Error): void {
+    const w = this.worker;
+    this.worker = undefined;
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    if (w) void w.terminate();
+    for (const p of pending) p.reject(reason);
+  }
+
+  request(file: string, mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions): Promise<NumericReport[]> {
+    const w = this.spawn(file);
+    w.ref();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      w.postMessage({ id, mod, plans, opts });
+    });
+  }
+}
+
+const host = new WorkerHost();
+
+/** Ends the worker thread (tests, language server shutdown). */
+export function disposeNumericWorker(): void {
+  host.kill(new Error('disposed'));
+}
+
+const cache = new Map<string, NumericReport>();
+const CACHE_MAX = 512;
+
+export function clearNumericCache(): void {
+  cache.clear();
+}
+
+export class TimeBudgetExceeded extends Error {}
+
+function abortError(): Error {
+  const e = new Error('numeric check aborted');
+  e.name = 'AbortError';
+  return e;
+}
+
+export function moduleOf(input: string | ModuleIR): ModuleIR {
+  if (typeof input !== 'string') return input;
+  const doc = ParsedDocument.parse(input);
+  try {
+    return buildModule(doc.tree.rootNode);
+  } finally {
+    (doc.tree as { delete?: () => void }).delete?.();
+  }
+}
+
+/**
+ * Probes every loss-like function of a document. Per function: the probes table, the backend, the
+ * time, the findings (LL301-LL305), or a `not checked: ...` reason. Rejects with an AbortError
+ * when `signal` aborts; functions that the time budget did not reach say so.
+ */
+export async function checkDocumentNumerically(input: string | ModuleIR, options: CheckOptions = {}): Promise<NumericReport[]> {
+  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & CheckOptions;
+  if (o.signal?.aborted) throw abortError();
+  const mod = moduleOf(input);
+  let plans = planModule(mod);
+  if (o.only) plans = plans.filter((p) => o.only!.includes(p.qualname) || o.only!.includes(p.qualname.split('.').pop()!));
+  const optKey = `${o.backend}|${o.samples}|${o.classes}|${o.maxElements}|${o.seed}`;
+  const results = new Map<string, NumericReport>();
+  const todo: CheckPlan[] = [];
+  for (const p of plans) {
+    const hit = cache.get(`${p.key}|${optKey}`);
+    const fn = mod.functions.find((f) => f.qualname === p.qualname)!;
+    if (hit) results.set(p.qualname, relocate(hit, fn.nameSpan.r, true));
+    else todo.push(p);
+  }
+  if (todo.length) {
+    const deadline = Date.now() + o.timeBudgetMs;
+    const engine: EngineOptions = { backend: o.backend, samples: o.samples, classes: o.classes, maxElements: o.maxElements, seed: o.seed, deadline };
+    const file = resolveWorkerPath(o.workerPath);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      const work = host.request(file, mod, todo, engine);
+      const guard = new Promise<never>((_, reject) => {
+        // The worker stops starting probes at the deadline; a probe stuck past it (+ grace) is killed.
+        timer = setTimeout(() => reject(new TimeBudgetExceeded()), o.timeBudgetMs + 2000);
+        onAbort = () => reject(abortError());
+        o.signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      const reports = await Promise.race([work, guard]);
+      for (const r of reports) {
+        const plan = todo.find((p) => p.qualname === r.function);
+        if (plan && !/time budget/.test(r.notChecked ?? '')) {
+          if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+          cache.set(`${plan.key}|${optKey}`, r);
+        }
+        results.set(r.function, r);
+      }
+    } catch (e) {
+      if (e instanceof TimeBudgetExceeded || (e instanceof Error && e.name === 'AbortError')) {
+        host.kill(e);
+        if (e instanceof TimeBudgetExceeded) {
+          for (const p of todo) {
+            const fn = mod.functions.find((f) => f.qualname === p.qualname)!;
+            results.set(p.qualname, { function: p.qualname, range: fn.nameSpan.r, notChecked: `not checked: time budget of ${o.timeBudgetMs} ms exhausted`, probes: [], findings: [], ms: o.timeBudgetMs });
+          }
+        } else throw e;
+      } else throw e;
+    } finally {
+      if (timer) clearTimeout(timer);
+      if (onAbort) o.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+  return plans.map((p) => results.get(p.qualname)).filter((r): r is NumericReport => !!r);
+}
+
+/** A cached report moved to where its function is now. */
+function relocate(r: NumericReport, range: NumericReport['range'], cached: boolean): NumericReport {
+  return { ...r, range, cached, findings: r.findings.map((f) => ({ ...f, range })) };
+}

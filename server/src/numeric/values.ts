@@ -1,0 +1,80 @@
+/**
+ * Runtime values of the concrete interpreter (eval.ts) and the errors that end a check.
+ *
+ * Tensors carry a PyTorch-style dtype class (`float`, `int`, `bool`): tfjs only has float32, int32
+ * and bool, which is what these map to. Python values (numbers, strings, booleans, None, lists)
+ * stay plain JS values so that `if` on a known scalar can take its branch.
+ */
+import type { ClassIR, FunctionIR } from '../core/ir';
+import type { OpSpec } from '../core/ops';
+import type { tf } from './tf';
+
+export type DType = 'float' | 'int' | 'bool';
+
+export type Val =
+  | { t: 'tensor'; x: tf.Tensor; dt: DType }
+  | { t: 'num'; v: number; int: boolean }
+  | { t: 'bool'; v: boolean }
+  | { t: 'str'; v: string }
+  | { t: 'none' }
+  | { t: 'list'; items: Val[]; tuple: boolean }
+  | { t: 'dtype'; dt: DType }
+  | { t: 'device' }
+  | { t: 'module'; op: OpSpec; args: Record<string, Val>; line: number }
+  | { t: 'self'; attrs: Map<string, Val>; cls: ClassIR }
+  | { t: 'fn'; fn: FunctionIR; env?: Map<string, Val> }
+  | { t: 'bound'; fn: FunctionIR; self: Val }
+  | { t: 'builtin'; name: string }
+  | { t: 'type'; name: 'float' | 'int' | 'bool' | 'str' | 'list' | 'tuple' | 'Tensor' }
+  | { t: 'ns'; name: string }
+  | { t: 'range'; start: number; stop: number };
+
+export const NONE: Val = { t: 'none' };
+
+/** The check cannot go on: an operation, statement or construct outside the whitelist. */
+export class Unsupported extends Error {
+  constructor(
+    readonly what: string,
+    readonly line: number,
+  ) {
+    super(`unsupported \`${what}\` at line ${line}`);
+  }
+}
+
+/** The function raised (shape mismatch, bad argument) on the probe inputs, as PyTorch would. */
+export class EvalError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(`${message} (line ${line})`);
+  }
+}
+
+/** A tensor would exceed the element cap. */
+export class ElementCap extends Error {
+  constructor(
+    readonly elements: number,
+    readonly cap: number,
+    readonly line: number,
+  ) {
+    super(`a tensor of ${elements} elements at line ${line} exceeds the cap of ${cap}`);
+  }
+}
+
+export function num(v: number, int = Number.isInteger(v)): Val {
+  return { t: 'num', v, int };
+}
+
+export function describe(v: Val): string {
+  switch (v.t) {
+    case 'tensor':
+      return `${v.dt} tensor [${v.x.shape.join(', ')}]`;
+    case 'num':
+      return String(v.v);
+    case 'str':
+      return JSON.stringify(v.v);
+    default:
+      return v.t;
+  }
+}
