@@ -65,6 +65,8 @@ export interface CheckSink {
   file(result: FileResult): void | Promise<void>;
   /** Each notice, as it happens. */
   notice(notice: Notice): void;
+  /** When this returns true (the reader of the output went away), the run stops early. */
+  stopped?(): boolean;
 }
 
 interface Prepared {
@@ -105,7 +107,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   // Reads run ahead of the (synchronous) checking, so that IO and parsing overlap.
   const readAhead = Math.max(1, options.readAhead ?? 16);
   const pending: Promise<Prepared>[] = walk.files.slice(0, readAhead).map(prepare);
-  for (let i = 0; i < walk.files.length; i++) {
+  for (let i = 0; i < walk.files.length && !sink.stopped?.(); i++) {
     const next = i + readAhead;
     if (next < walk.files.length) pending.push(prepare(walk.files[next]));
     const { file, settings, source } = await pending[i];

@@ -83,7 +83,7 @@ async function check(paths: string[], flags: CheckFlags): Promise<number> {
       forceExclude: flags.forceExclude,
       numeric: { enabled: flags.numeric ?? false, backend: flags.backend },
     },
-    { file: (result) => output.write(formatter.file(result)), notice: printNotice },
+    { file: (result) => output.write(formatter.file(result)), notice: printNotice, stopped: () => output.isClosed },
   );
   await output.write(formatter.finish(report));
   try {

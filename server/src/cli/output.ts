@@ -37,6 +37,11 @@ export class Output {
     return new Output(stream, true);
   }
 
+  /** Whether the reader went away (a closed pipe): further output is dropped. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   async write(text: string): Promise<void> {
     if (this.closed || text === '') return;
     if (!this.stream.write(text)) {
