@@ -7,7 +7,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigLoader, type ConfigError, clearProjectConfigCache, describeConfigError, loadProjectConfig, mergeSettings } from '../../server/src/config';
+import {
+  ConfigLoader,
+  type ConfigError,
+  DEFAULT_MAX_FILE_SIZE,
+  clearProjectConfigCache,
+  describeConfigError,
+  loadProjectConfig,
+  mergeSettings,
+} from '../../server/src/config';
 import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';
 
 const KNOWN = ['LL101', 'LL102', 'LL103', 'LL201', 'LL301'];
@@ -163,6 +171,45 @@ describe('ConfigLoader', () => {
     expect(l.forFile(path.join(root, 'pkg/model_pb2.py')).excluded).toBe(true);
     expect(l.forFile(path.join(root, 'scripts/old.py')).excluded).toBe(true);
     expect(l.forFile(path.join(root, 'pkg/scripts/old.py')).excluded).toBe(false);
+  });
+
+  it('adds extend-exclude to the defaults, while exclude replaces them', () => {
+    write({
+      'a/pyproject.toml': '[tool.losslint]\nextend-exclude = ["gen/"]\n',
+      'a/gen/x.py': '',
+      'b/pyproject.toml': '[tool.losslint]\nexclude = ["old.py"]\nextend-exclude = ["gen/"]\n',
+      'b/old.py': '',
+      'b/gen/x.py': '',
+      'c/x.py': '',
+    });
+    const l = loader();
+    expect(l.forFile(path.join(root, 'a/gen/x.py')).excluded).toBe(true);
+    expect(l.usesDefaultExcludes(path.join(root, 'a'))).toBe(true);
+    expect(l.forFile(path.join(root, 'b/old.py')).excluded).toBe(true);
+    expect(l.forFile(path.join(root, 'b/gen/x.py')).excluded).toBe(true);
+    expect(l.usesDefaultExcludes(path.join(root, 'b'))).toBe(false);
+    expect(l.usesDefaultExcludes(path.join(root, 'c'))).toBe(true);
+  });
+
+  it('reads max-file-size as bytes or a size with a unit, 2 MB by default', () => {
+    write({
+      'a/pyproject.toml': '[tool.losslint]\nmax-file-size = 1000\n',
+      'b/pyproject.toml': '[tool.losslint]\nmax-file-size = "1.5MB"\n',
+      'c/pyproject.toml': '[tool.losslint]\nmax-file-size = -3\n',
+      'a/x.py': '',
+      'b/x.py': '',
+      'c/x.py': '',
+      'x.py': '',
+    });
+    const l = loader();
+    expect(l.forFile(path.join(root, 'a/x.py')).maxFileSize).toBe(1000);
+    expect(l.forFile(path.join(root, 'b/x.py')).maxFileSize).toBe(1_500_000);
+    expect(l.forFile(path.join(root, 'x.py')).maxFileSize).toBe(DEFAULT_MAX_FILE_SIZE);
+    const broken = l.forFile(path.join(root, 'c/x.py'));
+    expect(broken.maxFileSize).toBe(DEFAULT_MAX_FILE_SIZE);
+    expect(broken.error?.problems).toEqual([
+      'tool.losslint.max-file-size: expected a number of bytes or a size such as "2MB", found the number -3',
+    ]);
   });
 
   it('reports broken TOML once, with its line, and uses the defaults', () => {
