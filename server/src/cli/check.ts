@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { ConfigLoader, describeConfigError, type SettingsOverride } from '../config';
 import { analyze } from '../core/analyze';
 import { ParsedDocument } from '../core/document';
-import type { Finding, LintSettings } from '../core/types';
+import { DEFAULT_SETTINGS, type Finding, type LintSettings } from '../core/types';
 import { fixUntilStable } from './fix';
 import { displayPath } from './formats/location';
 import { type NumericFile, type NumericLog, type NumericOptions, numericRunner } from './numeric';
@@ -100,9 +100,15 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   if (options.numeric.enabled && !runner) notify('info', undefined, 'numeric checks: not available');
   const numericLog: NumericLog = { notice: (level, message) => notify(level, undefined, message) };
 
+  // Never rejects: a read-ahead promise that nobody awaits yet must not become an unhandled rejection.
   const prepare = async (file: string): Promise<Prepared> => {
-    const config = loader.forFile(file, options.override);
-    return { file, settings: config.settings, source: await readSource(file, config.maxFileSize) };
+    try {
+      const config = loader.forFile(file, options.override);
+      return { file, settings: config.settings, source: await readSource(file, config.maxFileSize) };
+    } catch (error) {
+      const reason = `cannot prepare: ${error instanceof Error ? error.message : String(error)}`;
+      return { file, settings: DEFAULT_SETTINGS, source: { kind: 'error', reason } };
+    }
   };
   // Reads run ahead of the (synchronous) checking, so that IO and parsing overlap.
   const readAhead = Math.max(1, options.readAhead ?? 16);
