@@ -1355,11 +1355,7 @@ export class Evaluator {
         sameShape(x, t, name);
         const red = id === 'tf_sigmoid_ce_with_logits' ? 'none' : this.reduction(a.reduction, 'mean', line);
         const pw = opt('pos_weight') ? fl(this.toTensor(a.pos_weight, line)) : undefined;
-        // PyTorch: (1 - t) * x + lw * (log1p(exp(-|x|)) + max(-x, 0)), lw = 1 + (pw - 1) * t.
-        const lw = pw ? tf.add(1, tf.mul(tf.sub(pw, 1), t)) : undefined;
-        const soft = tf.add(tf.log1p(tf.exp(tf.neg(tf.abs(x)))), tf.relu(tf.neg(x)));
-        let l = tf.add(tf.mul(tf.sub(1, t), x), lw ? tf.mul(lw, soft) : soft);
-        // Gradient: PyTorch's analytic form (sigmoid(x) * lw' - t * pw) is what autograd of the above gives.
+        let l = P.bceWithLogits(x, t, pw ? tf.broadcastTo(pw, tf.broadcast_util.assertAndGetBroadcastShape(pw.shape, x.shape)) : undefined);
         if (opt('weight')) l = tf.mul(l, fl(this.toTensor(a.weight, line)));
         return { t: 'tensor', x: this.reduce(l, red), dt: 'float' };
       }
@@ -1388,7 +1384,7 @@ export class Evaluator {
           const tt = fl(t);
           sameShape(x, tt, name);
           let per: T;
-          if (fromLogits) per = tf.add(tf.mul(tf.sub(1, tt), x), tf.add(tf.log1p(tf.exp(tf.neg(tf.abs(x)))), tf.relu(tf.neg(x))));
+          if (fromLogits) per = P.bceWithLogits(x, tt);
           else {
             const p = tf.clipByValue(x, eps, 1 - eps);
             per = tf.neg(tf.add(tf.mul(tt, tf.log(p)), tf.mul(tf.sub(1, tt), tf.log(tf.sub(1, p)))));
@@ -1429,7 +1425,7 @@ export class Evaluator {
 /** The torchvision / fvcore formula, op for op (torchvision/ops/focal_loss.py). */
 export function sigmoidFocalReference(x: T, t: T, alpha: number, gamma: number, reduction: string): T {
   const p = P.sigmoid(x);
-  const ce = tf.add(tf.mul(tf.sub(1, t), x), tf.add(tf.log1p(tf.exp(tf.neg(tf.abs(x)))), tf.relu(tf.neg(x))));
+  const ce = P.bceWithLogits(x, t);
   const pt = tf.add(tf.mul(p, t), tf.mul(tf.sub(1, p), tf.sub(1, t)));
   let loss = tf.mul(ce, P.powScalar(tf.sub(1, pt), gamma));
   if (alpha >= 0) {

@@ -163,11 +163,12 @@ export class Prober {
           if (e instanceof Unsupported || e instanceof Budget) throw e;
           if (e instanceof ElementCap) throw e;
           errors.push(`${enc}: ${e instanceof Error ? e.message : String(e)}`);
+          if (process.env.LOSSLINT_DEBUG) console.error(e);
           if (!(e instanceof EvalError && /out of bounds|Target/.test(e.message))) break;
         }
       }
     }
-    return `the function raises on every target encoding tried (${errors[0] ?? 'no encoding'})`;
+    return `the function raises on every target encoding tried (${errors.join('; ') || 'no encoding'})`;
   }
 
   check(fn: FunctionIR, plan: CheckPlan): NumericReport {

@@ -206,3 +206,33 @@ export function gatherAdvanced(input: T, indices: T[]): T {
   }
   return gatherFlat(input, flat);
 }
+
+/**
+ * Elementwise binary cross-entropy with logits, PyTorch's formula op for op (ATen Loss.cpp):
+ * max_val = clamp(-x, min=0); (1 - t) * x + lw * (log(exp(-max_val) + exp(-x - max_val)) + max_val),
+ * lw = 1 + (pos_weight - 1) * t. Its last float32 bits decide whether exp(-bce) rounds to exactly 1,
+ * so it must be this formula and not an algebraically equal one. Gradient: PyTorch's analytic
+ * backward, (lw' * sigmoid(x) - pos_weight * t) with lw' = pos_weight * t + 1 - t.
+ */
+export function bceWithLogits(x: T, t: T, posWeight?: T): T {
+  const f = cg((a: T, save: tf.GradSaveFunc) => {
+    // Tensors the gradient reads must be saved: closure tensors of the forward pass are disposed.
+    save(posWeight ? [a, t, posWeight] : [a, t]);
+    const maxVal = tf.relu(tf.neg(a));
+    const lse = tf.add(tf.log(tf.add(tf.exp(tf.neg(maxVal)), tf.exp(tf.sub(tf.neg(a), maxVal)))), maxVal);
+    const value = posWeight
+      ? tf.add(tf.mul(tf.sub(1, t), a), tf.mul(tf.add(tf.mul(tf.sub(posWeight, 1), t), 1), lse))
+      : tf.add(tf.add(tf.mul(tf.sub(1, t), a), maxVal), tf.log(tf.add(tf.exp(tf.neg(maxVal)), tf.exp(tf.sub(tf.neg(a), maxVal)))));
+    return {
+      value,
+      gradFunc: (dy: T, s: T[]) => {
+        const [a0, t0, pw0] = s;
+        const sg = tf.sigmoid(a0);
+        if (!pw0) return tf.mul(tf.sub(sg, t0), dy);
+        const pt = tf.mul(pw0, t0);
+        return tf.mul(tf.sub(tf.mul(tf.sub(tf.add(pt, 1), t0), sg), pt), dy);
+      },
+    };
+  });
+  return f(x);
+}

@@ -11,7 +11,7 @@ import { checkPlans, type EngineOptions } from './engine';
 import type { CheckPlan } from './roles';
 
 export { checkPlans, DEFAULT_ENGINE, initBackend, tf } from './engine';
-export { Evaluator } from './eval';
+export { Evaluator, forbiddenCall, sigmoidFocalReference, softmaxFocalReference } from './eval';
 export { generate } from './gen';
 export { Prober } from './probes';
 

@@ -1,0 +1,187 @@
+/**
+ * Differential test against real PyTorch. For every fixture loss the checker can evaluate, the
+ * same function runs in torch (test/numeric/torch_driver.py imports the fixture file) on the very
+ * same inputs: the loss must agree within 1e-4 relative and the NaN/inf pattern of the gradient
+ * w.r.t. the logits must agree entry for entry. Our canonical sigmoid reference must match
+ * torchvision.ops.sigmoid_focal_loss the same way.
+ *
+ * Skipped (with the reason printed) when no Python imports torch; CI installs it with
+ * scripts/install-torch.sh.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ModuleIR } from '../../server/src/core/ir';
+import { planModule } from '../../server/src/numeric/roles';
+import { moduleOf } from '../../server/src/numeric/runner';
+import type { ProbeInputs } from '../../server/src/numeric/types';
+import { FIXTURES, fn, loadEngine, prober, type RunOut, torchPython } from './helpers';
+
+const { python, reason } = torchPython();
+if (!python) console.log(`[numeric/torch] skipped: ${reason}`);
+
+const N = 256;
+const C = 8;
+const REL = 1e-4;
+
+interface Case {
+  id: string;
+  kind?: 'torchvision';
+  file?: string;
+  qualname?: string;
+  input?: string;
+  target?: string;
+  hyper?: Record<string, unknown>;
+  shape: [number, number];
+  logits: number[];
+  targetKind: string;
+  targets: number[];
+  activation?: string;
+  alpha?: number;
+  gamma?: number;
+  reduction?: string;
+}
+
+interface TorchResult {
+  id: string;
+  loss?: number | string;
+  lossElements?: number;
+  grad?: { nan: number[]; inf: number[] };
+  error?: string;
+}
+
+function pattern(g: Float32Array): { nan: number[]; inf: number[] } {
+  const nan: number[] = [];
+  const inf: number[] = [];
+  g.forEach((v, i) => {
+    if (Number.isNaN(v)) nan.push(i);
+    else if (!Number.isFinite(v)) inf.push(i);
+  });
+  return { nan, inf };
+}
+
+function lossAgrees(ours: number | null, theirs: number | string | undefined): boolean {
+  const t = typeof theirs === 'string' ? (theirs === 'nan' ? NaN : theirs === 'inf' ? Infinity : -Infinity) : theirs;
+  if (ours === null || t === undefined) return false;
+  if (Number.isNaN(ours) || Number.isNaN(t)) return Number.isNaN(ours) && Number.isNaN(t);
+  if (!Number.isFinite(ours) || !Number.isFinite(t)) return ours === t;
+  return Math.abs(ours - t) <= REL * Math.max(Math.abs(ours), Math.abs(t)) + 1e-6;
+}
+
+function caseInputs(inp: ProbeInputs): Pick<Case, 'shape' | 'logits' | 'targetKind' | 'targets' | 'activation'> {
+  const g = loadEngine().generate(inp);
+  return {
+    shape: inp.shape,
+    logits: Array.from(g.logits),
+    targetKind: inp.target,
+    targets: inp.target === 'index' ? Array.from(g.index) : Array.from(g.onehot),
+    activation: inp.activation,
+  };
+}
+
+function runTorch(cases: Case[]): Map<string, TorchResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-torch-'));
+  try {
+    const file = path.join(dir, 'cases.json');
+    fs.writeFileSync(file, JSON.stringify(cases));
+    const out = execFileSync(python!, [path.join(__dirname, 'torch_driver.py'), file], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 600_000 });
+    const parsed = JSON.parse(out) as { torch: string; results: TorchResult[] };
+    console.log(`[numeric/torch] torch ${parsed.torch}: ${parsed.results.length} cases`);
+    return new Map(parsed.results.map((r) => [r.id, r]));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
+  const ours = new Map<string, RunOut>();
+  const cases: Case[] = [];
+  let theirs: Map<string, TorchResult>;
+  const checked: string[] = [];
+
+  beforeAll(async () => {
+    const engine = loadEngine();
+    await engine.initBackend('wasm');
+    for (const name of fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.py')).sort()) {
+      const file = path.join(FIXTURES, name);
+      const mod: ModuleIR = moduleOf(fs.readFileSync(file, 'utf8'));
+      const pr = prober(mod, N, C);
+      for (const plan of planModule(mod)) {
+        let setup: { encoding: ProbeInputs['target']; formulation: string; classes: number } | string;
+        try {
+          setup = pr.setup(fn(mod, plan.qualname), plan, {});
+        } catch {
+          continue; // unsupported: covered by the coverage test
+        }
+        if (typeof setup === 'string') continue;
+        checked.push(`${name}::${plan.qualname}`);
+        const hypers: Record<string, unknown>[] = [{}];
+        if (plan.gamma) hypers.push({ [plan.gamma.name]: 0.5 }, { [plan.gamma.name]: 0 });
+        const inputs: Partial<ProbeInputs>[] = [{ std: 1, seed: 1 }, { std: 5, seed: 2 }, { margin: 10, seed: 3 }, { margin: 30, seed: 4 }, { margin: 100, seed: 5 }];
+        for (const h of hypers) {
+          for (const extra of inputs) {
+            const inp: ProbeInputs = { seed: 0, shape: [N, setup.classes], std: 1, target: setup.encoding, generator: '', ...extra };
+            if (plan.inputIsProb) inp.activation = setup.formulation as 'softmax' | 'sigmoid';
+            const hv = Object.fromEntries(Object.entries(h).map(([k, v]) => [k, { t: 'num', v, int: false }]));
+            const id = `${name}::${plan.qualname}::${JSON.stringify(h)}::${JSON.stringify(extra)}`;
+            ours.set(id, pr.run(setup as never, inp, hv));
+            cases.push({ id, file, qualname: plan.qualname, input: plan.input, target: plan.target, hyper: h, ...caseInputs(inp) });
+          }
+        }
+      }
+    }
+    // The canonical sigmoid reference vs torchvision.ops.sigmoid_focal_loss.
+    const tf = engine.tf;
+    for (const [alpha, gamma, reduction] of [[0.25, 2, 'none'], [0.25, 0.5, 'mean'], [-1, 2, 'sum'], [0.75, 1, 'mean'], [0.25, 0, 'none']] as const) {
+      for (const extra of [{ std: 1, seed: 11 }, { std: 5, seed: 12 }, { margin: 30, seed: 13 }, { margin: 100, seed: 14 }] as Partial<ProbeInputs>[]) {
+        const inp: ProbeInputs = { seed: 0, shape: [N, C], std: 1, target: 'binary', generator: '', ...extra };
+        const g = engine.generate(inp);
+        const id = `torchvision::${alpha}::${gamma}::${reduction}::${JSON.stringify(extra)}`;
+        let lossT: number[] = [];
+        const grad = tf.tidy(() => {
+          const x = tf.tensor2d(g.logits, [N, C]);
+          const t = tf.tensor2d(g.onehot, [N, C]);
+          const f = (z: unknown) => {
+            const l = engine.sigmoidFocalReference(z, t, alpha, gamma, reduction);
+            lossT = Array.from(l.dataSync() as Float32Array);
+            return tf.sum(l);
+          };
+          return Float32Array.from(tf.grad(f)(x).dataSync());
+        });
+        ours.set(id, { loss: lossT.length === 1 ? lossT[0] : lossT.reduce((a, b) => a + b, 0), lossElements: lossT.length, lossNonFinite: 0, grad, gradNaN: 0, gradInf: 0, samplesNonFinite: 0, trace: new Set() });
+        cases.push({ id, kind: 'torchvision', alpha, gamma, reduction, ...caseInputs(inp) });
+      }
+    }
+    theirs = runTorch(cases);
+  }, 600_000);
+
+  it('evaluates most fixture losses', () => {
+    console.log(`[numeric/torch] compared ${checked.length} fixture losses: ${checked.join(', ')}`);
+    expect(checked.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('agrees with torch on every loss value (1e-4 relative) and every gradient NaN/inf entry', () => {
+    const mismatches: string[] = [];
+    let nonFiniteCases = 0;
+    for (const c of cases) {
+      const o = ours.get(c.id)!;
+      const t = theirs.get(c.id);
+      if (!t || t.error) {
+        mismatches.push(`${c.id}: torch failed: ${t?.error ?? 'no result'}`);
+        continue;
+      }
+      if (!lossAgrees(o.loss, t.loss)) mismatches.push(`${c.id}: loss ${o.loss} vs torch ${t.loss}`);
+      const p = pattern(o.grad);
+      if (p.nan.length + p.inf.length > 0) nonFiniteCases++;
+      if (p.nan.join() !== t.grad!.nan.join() || p.inf.join() !== t.grad!.inf.join()) {
+        mismatches.push(`${c.id}: gradient NaN/inf ${p.nan.length}/${p.inf.length} vs torch ${t.grad!.nan.length}/${t.grad!.inf.length}`);
+      }
+    }
+    console.log(`[numeric/torch] ${cases.length} cases, ${nonFiniteCases} with non-finite gradients, ${mismatches.length} mismatches`);
+    expect(mismatches).toEqual([]);
+    // The probes must actually exercise the NaN paths (gamma = 0.5, confident logits).
+    expect(nonFiniteCases).toBeGreaterThan(10);
+  });
+});

@@ -1,0 +1,108 @@
+"""Differential-test driver: runs fixture losses in real PyTorch on the inputs LossLint's numeric
+checker used, and reports each loss and the NaN/inf pattern of its gradient w.r.t. the logits.
+
+This is the ONLY place user-style Python is executed, and only the repository's own fixtures
+(test/numeric/fixtures/*.py), by the test suite. The checker itself never runs Python.
+
+Usage: python3 torch_driver.py cases.json > results.json
+"""
+import importlib.util
+import inspect
+import json
+import math
+import sys
+
+import torch
+import torch.nn.functional as F
+
+
+def load(path, cache={}):
+    if path not in cache:
+        spec = importlib.util.spec_from_file_location("fixture_%d" % len(cache), path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        cache[path] = mod
+    return cache[path]
+
+
+def num(x):
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def pattern(g):
+    flat = g.detach().flatten()
+    return {
+        "nan": torch.isnan(flat).nonzero().flatten().tolist(),
+        "inf": torch.isinf(flat).nonzero().flatten().tolist(),
+    }
+
+
+def inputs(case):
+    n, c = case["shape"]
+    logits = torch.tensor(case["logits"], dtype=torch.float32).reshape(n, c).requires_grad_(True)
+    if case["targetKind"] == "index":
+        t = torch.tensor(case["targets"], dtype=torch.int64)
+    else:
+        t = torch.tensor(case["targets"], dtype=torch.float32).reshape(n, c)
+    return logits, t
+
+
+def run_case(case):
+    logits, t = inputs(case)
+    x = logits
+    act = case.get("activation")
+    if act == "softmax":
+        x = torch.softmax(logits, 1)
+    elif act == "sigmoid":
+        x = torch.sigmoid(logits)
+    mod = load(case["file"])
+    hyper = dict(case.get("hyper") or {})
+    args = {case["input"]: x, case["target"]: t}
+    parts = case["qualname"].split(".")
+    if len(parts) == 2:
+        cls = getattr(mod, parts[0])
+        init = inspect.signature(cls.__init__).parameters
+        obj = cls(**{k: v for k, v in hyper.items() if k in init})
+        fwd = {k: v for k, v in hyper.items() if k not in init}
+        out = getattr(obj, parts[1])(**args, **fwd)
+    else:
+        out = getattr(mod, parts[0])(**args, **hyper)
+    if isinstance(out, (tuple, list)):
+        out = out[0]
+    total = out.sum()
+    total.backward()
+    loss = out.item() if out.numel() == 1 else total.item()
+    return {"loss": num(loss), "lossElements": out.numel(), "grad": pattern(logits.grad)}
+
+
+def run_ref(case):
+    from torchvision.ops import sigmoid_focal_loss
+
+    logits, t = inputs(case)
+    out = sigmoid_focal_loss(logits, t, alpha=case["alpha"], gamma=case["gamma"], reduction=case["reduction"])
+    total = out.sum()
+    total.backward()
+    loss = out.item() if out.numel() == 1 else total.item()
+    return {"loss": num(loss), "lossElements": out.numel(), "grad": pattern(logits.grad)}
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        cases = json.load(f)
+    results = []
+    for case in cases:
+        try:
+            r = run_ref(case) if case.get("kind") == "torchvision" else run_case(case)
+        except Exception as e:  # reported, compared as a failure by the test
+            r = {"error": "%s: %s" % (type(e).__name__, e)}
+        r["id"] = case["id"]
+        results.append(r)
+    json.dump({"torch": torch.__version__, "results": results}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
