@@ -128,21 +128,20 @@ function* allSubExprs(e: Expr): Generator<Expr> {
  * functions (taken branch or not) refuses the whole check before anything is evaluated.
  */
 export function forbiddenCall(fns: FunctionIR[], mod: ModuleIR): Unsupported | undefined {
-  for (const fn of fns) {
-    for (const root of stmtExprs(fn.body)) {
-      for (const e of allSubExprs(root)) {
-        if (e.k !== 'call') continue;
-        let name = e.callee;
-        if (!name && e.func.k === 'name') name = mod.imports.get(e.func.id) ?? e.func.id;
-        if (!name && e.func.k === 'attr') name = calleeName(e);
-        if (!name) continue;
-        if (FORBIDDEN_NAMES.has(name) || FORBIDDEN_PREFIXES.some((p) => name!.startsWith(p) || name === p.replace(/\.$/, ''))) {
-          return new Unsupported(name, lineOf(e));
-        }
-        if (e.func.k === 'attr' && ['system', 'popen', 'spawn', 'remove', 'unlink', 'rmtree', 'write', 'read'].includes(e.func.attr)) {
-          return new Unsupported(calleeName(e), lineOf(e));
-        }
-      }
+  const calls: Call[] = [];
+  for (const fn of fns) for (const root of stmtExprs(fn.body)) for (const e of allSubExprs(root)) if (e.k === 'call') calls.push(e);
+  // Names first (`open(...).write` is reported as `open`), then dangerous method names on anything.
+  for (const e of calls) {
+    let name = e.callee;
+    if (!name && e.func.k === 'name') name = mod.imports.get(e.func.id) ?? e.func.id;
+    if (!name) continue;
+    if (FORBIDDEN_NAMES.has(name) || FORBIDDEN_PREFIXES.some((p) => name!.startsWith(p) || name === p.replace(/\.$/, ''))) {
+      return new Unsupported(name, lineOf(e));
+    }
+  }
+  for (const e of calls) {
+    if (e.func.k === 'attr' && ['system', 'popen', 'spawn', 'remove', 'unlink', 'rmtree', 'write', 'read'].includes(e.func.attr)) {
+      return new Unsupported(calleeName(e), lineOf(e));
     }
   }
   return undefined;

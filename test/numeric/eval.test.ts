@@ -1,0 +1,197 @@
+/**
+ * Unit tests of the concrete interpreter (server/src/numeric/eval.ts): each lowering against values
+ * computed by hand, PyTorch's semantics (broadcasting, dim/keepdim, reductions, target dtypes) and
+ * PyTorch's backward formulas where they differ from tfjs's.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { moduleOf } from '../../server/src/numeric/runner';
+import { fn, loadEngine } from './helpers';
+
+let E: ReturnType<typeof loadEngine>;
+
+beforeAll(async () => {
+  E = loadEngine();
+  await E.initBackend('wasm');
+});
+
+type Arg = number[] | number[][] | { int: number[] } | number | string | null;
+
+function val(a: Arg): unknown {
+  const tf = E.tf;
+  if (a === null) return { t: 'none' };
+  if (typeof a === 'number') return { t: 'num', v: a, int: Number.isInteger(a) };
+  if (typeof a === 'string') return { t: 'str', v: a };
+  if (!Array.isArray(a)) return { t: 'tensor', x: tf.tensor1d(a.int, 'int32'), dt: 'int' };
+  return { t: 'tensor', x: tf.tensor(a), dt: 'float' };
+}
+
+/** Evaluates `name` in `src` with these arguments; returns [values, shape, dtype] of the result. */
+function run(src: string, name: string, args: Record<string, Arg>): { v: number[]; shape: number[]; dt: string } {
+  const mod = moduleOf(src);
+  const ev = new E.Evaluator(mod, { maxElements: 1 << 20 });
+  const out = ev.run(fn(mod, name), Object.fromEntries(Object.entries(args).map(([k, a]) => [k, val(a)])));
+  if (out.t === 'num') return { v: [out.v], shape: [], dt: 'py' };
+  return { v: Array.from(out.x.dataSync() as Float32Array), shape: out.x.shape, dt: out.dt };
+}
+
+/** Gradient of sum(f(x, ...)) w.r.t. x. */
+function grad(src: string, name: string, x: number[][], args: Record<string, Arg>): number[] {
+  const mod = moduleOf(src);
+  const tf = E.tf;
+  const f = (z: unknown) => {
+    const ev = new E.Evaluator(mod, { maxElements: 1 << 20 });
+    const out = ev.run(fn(mod, name), { x: { t: 'tensor', x: z, dt: 'float' }, ...Object.fromEntries(Object.entries(args).map(([k, a]) => [k, val(a)])) });
+    return tf.sum(out.x);
+  };
+  return Array.from(tf.grad(f)(tf.tensor2d(x)).dataSync() as Float32Array);
+}
+
+function close(a: number[], b: number[], tol = 1e-5): void {
+  expect(a.length).toBe(b.length);
+  a.forEach((x, i) => expect(Math.abs(x - b[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]))));
+}
+
+const HDR = 'import torch\nimport torch.nn.functional as F\nfrom torch import nn\n';
+const lse = (xs: number[]) => Math.log(xs.reduce((a, b) => a + Math.exp(b), 0));
+
+describe('lowering of elementwise ops and arithmetic', () => {
+  it('computes arithmetic with broadcasting and Python scalars', () => {
+    const r = run(`${HDR}def f(x, y):\n    return (1 - x) * y + x / 2 - x ** 2\n`, 'f', { x: [[1, 2], [3, 4]], y: [10, 20] });
+    close(r.v, [0 * 10 + 0.5 - 1, -1 * 20 + 1 - 4, -2 * 10 + 1.5 - 9, -3 * 20 + 2 - 16]);
+    expect(r.shape).toEqual([2, 2]);
+  });
+
+  it('rejects shapes that do not broadcast, as PyTorch', () => {
+    expect(() => run(`${HDR}def f(x, y):\n    return x * y\n`, 'f', { x: [[1, 2, 3]], y: [1, 2] })).toThrow(/do not broadcast/);
+  });
+
+  it('evaluates exp, log, log1p, sqrt, abs, neg, sigmoid, logsigmoid', () => {
+    const r = run(`${HDR}def f(x):\n    return torch.exp(x) + torch.log(x) + torch.log1p(x) + x.sqrt() + torch.abs(-x) + torch.neg(x) + torch.sigmoid(x) + F.logsigmoid(x)\n`, 'f', { x: [0.5, 2] });
+    const h = (x: number) => Math.exp(x) + Math.log(x) + Math.log1p(x) + Math.sqrt(x) + x - x + 1 / (1 + Math.exp(-x)) + Math.log(1 / (1 + Math.exp(-x)));
+    close(r.v, [h(0.5), h(2)]);
+  });
+
+  it('takes softmax and log_softmax along dim, sum/mean with dim and keepdim', () => {
+    const x = [[1, 2, 3], [0, 0, 0]];
+    const r = run(`${HDR}def f(x):\n    return F.log_softmax(x, dim=1)\n`, 'f', { x });
+    close(r.v, [1 - lse([1, 2, 3]), 2 - lse([1, 2, 3]), 3 - lse([1, 2, 3]), -Math.log(3), -Math.log(3), -Math.log(3)]);
+    const s = run(`${HDR}def f(x):\n    return x.softmax(0).sum(dim=0, keepdim=True)\n`, 'f', { x });
+    expect(s.shape).toEqual([1, 3]);
+    close(s.v, [1, 1, 1]);
+    const m = run(`${HDR}def f(x):\n    return torch.mean(x, dim=(0, 1))\n`, 'f', { x });
+    close(m.v, [1]);
+  });
+
+  it('clamps with min only, and the gradient is masked where clamped (x >= min passes)', () => {
+    const r = run(`${HDR}def f(x):\n    return x.clamp(min=0.5)\n`, 'f', { x: [0.2, 0.5, 0.9] });
+    close(r.v, [0.5, 0.5, 0.9]);
+    close(grad(`${HDR}def f(x):\n    return torch.clamp(x, min=0.5, max=0.8)\n`, 'f', [[0.2, 0.5, 0.9]], {}), [0, 1, 0]);
+  });
+
+  it('gives x ** 0 a zero gradient at x = 0 (PyTorch), and x ** 0.5 an infinite one', () => {
+    close(grad(`${HDR}def f(x, g):\n    return x ** g\n`, 'f', [[0, 1]], { g: 0 }), [0, 0]);
+    const g = grad(`${HDR}def f(x, g):\n    return x ** g\n`, 'f', [[0, 4]], { g: 0.5 });
+    expect(g[0]).toBe(Infinity);
+    close([g[1]], [0.25]);
+  });
+
+  it('keeps integer targets integer: one_hot is int64-like, float() casts, mean of ints raises', () => {
+    const r = run(`${HDR}def f(t):\n    return F.one_hot(t, num_classes=3)\n`, 'f', { t: { int: [2, 0] } });
+    expect(r.dt).toBe('int');
+    expect(r.v).toEqual([0, 0, 1, 1, 0, 0]);
+    expect(run(`${HDR}def f(t):\n    return F.one_hot(t, 3).float() * 0.5\n`, 'f', { t: { int: [1] } }).dt).toBe('float');
+    expect(() => run(`${HDR}def f(t):\n    return t.mean()\n`, 'f', { t: { int: [1, 2] } })).toThrow(/floating point/);
+  });
+});
+
+describe('lowering of indexing by target', () => {
+  const x = [[1, 2, 3], [4, 5, 6]];
+  it('x[range(N), t] and x[torch.arange(N), t]', () => {
+    close(run(`${HDR}def f(x, t):\n    return x[range(len(t)), t]\n`, 'f', { x, t: { int: [2, 0] } }).v, [3, 4]);
+    close(run(`${HDR}def f(x, t):\n    return x[torch.arange(x.size(0)), t]\n`, 'f', { x, t: { int: [1, 1] } }).v, [2, 5]);
+  });
+
+  it('.gather(1, t.view(-1, 1)).squeeze(1), and its gradient scatters into zeros', () => {
+    close(run(`${HDR}def f(x, t):\n    return x.gather(1, t.view(-1, 1)).squeeze(1)\n`, 'f', { x, t: { int: [2, 1] } }).v, [3, 5]);
+    close(grad(`${HDR}def f(x, t):\n    return x.gather(1, t.view(-1, 1)) * 2\n`, 'f', x, { t: { int: [2, 2] } }), [0, 0, 2, 0, 0, 2]);
+  });
+
+  it('alpha[t] on a per-class tensor, slices, None and int indices', () => {
+    close(run(`${HDR}def f(t):\n    alpha = torch.tensor([0.1, 0.2, 0.7])\n    return alpha[t]\n`, 'f', { t: { int: [2, 0, 2] } }).v, [0.7, 0.1, 0.7]);
+    const r = run(`${HDR}def f(x):\n    return x[:, 1][None]\n`, 'f', { x });
+    expect(r.shape).toEqual([1, 2]);
+    close(r.v, [2, 5]);
+    close(run(`${HDR}def f(x):\n    return x[-1, :2]\n`, 'f', { x }).v, [4, 5]);
+  });
+
+  it('raises on an out-of-range target, as PyTorch', () => {
+    expect(() => run(`${HDR}def f(x, t):\n    return x.gather(1, t.view(-1, 1))\n`, 'f', { x, t: { int: [3, 0] } })).toThrow(/out of bounds/);
+  });
+});
+
+describe('lowering of losses', () => {
+  const x = [[1, 2, 3], [1, 0, -1]];
+  const ce = [lse([1, 2, 3]) - 3, lse([1, 0, -1]) - 1];
+
+  it('F.cross_entropy with reduction none / mean / weight', () => {
+    close(run(`${HDR}def f(x, t):\n    return F.cross_entropy(x, t, reduction="none")\n`, 'f', { x, t: { int: [2, 0] } }).v, ce);
+    close(run(`${HDR}def f(x, t):\n    return F.cross_entropy(x, t)\n`, 'f', { x, t: { int: [2, 0] } }).v, [(ce[0] + ce[1]) / 2]);
+    // Weighted mean divides by the sum of the targets' weights.
+    close(run(`${HDR}def f(x, t):\n    return F.cross_entropy(x, t, weight=torch.tensor([1.0, 2.0, 3.0]))\n`, 'f', { x, t: { int: [2, 0] } }).v, [(3 * ce[0] + 1 * ce[1]) / 4]);
+  });
+
+  it('F.nll_loss on log_softmax equals cross_entropy; class-probability targets work', () => {
+    close(run(`${HDR}def f(x, t):\n    return F.nll_loss(F.log_softmax(x, 1), t, reduction="sum")\n`, 'f', { x, t: { int: [2, 0] } }).v, [ce[0] + ce[1]]);
+    close(run(`${HDR}def f(x, t):\n    return F.cross_entropy(x, t, reduction="none")\n`, 'f', { x, t: [[0, 0, 1], [1, 0, 0]] }).v, ce);
+  });
+
+  it('nn.CrossEntropyLoss built in __init__ and called in forward, hyperparameters from __init__', () => {
+    const src = `${HDR}class L(nn.Module):\n    def __init__(self, gamma=2.0):\n        super().__init__()\n        self.gamma = gamma\n        self.ce = nn.CrossEntropyLoss(reduction="none")\n    def forward(self, x, t):\n        c = self.ce(x, t)\n        return (1 - torch.exp(-c)) ** self.gamma * c\n`;
+    const r = run(src, 'L.forward', { x, t: { int: [2, 0] } });
+    close(r.v, ce.map((c) => (1 - Math.exp(-c)) ** 2 * c));
+  });
+
+  it('F.binary_cross_entropy_with_logits with pos_weight, and F.binary_cross_entropy', () => {
+    const bce = (z: number, t: number, pw = 1) => -(pw * t * Math.log(1 / (1 + Math.exp(-z))) + (1 - t) * Math.log(1 - 1 / (1 + Math.exp(-z))));
+    close(run(`${HDR}def f(x, t):\n    return F.binary_cross_entropy_with_logits(x, t, reduction="none", pos_weight=torch.tensor(2.0))\n`, 'f', { x: [0.5, -1], t: [1, 0] }).v, [bce(0.5, 1, 2), bce(-1, 0)]);
+    close(run(`${HDR}def f(x, t):\n    return F.binary_cross_entropy(torch.sigmoid(x), t, reduction="sum")\n`, 'f', { x: [0.5, -1], t: [1, 0] }).v, [bce(0.5, 1) + bce(-1, 0)]);
+  });
+
+  it('torchvision.ops.sigmoid_focal_loss follows torchvision formula', () => {
+    const src = 'from torchvision.ops import sigmoid_focal_loss\ndef f(x, t):\n    return sigmoid_focal_loss(x, t, alpha=0.25, gamma=2, reduction="sum")\n';
+    const z = [2, -1];
+    const t = [1, 0];
+    const want = z.map((zi, i) => {
+      const p = 1 / (1 + Math.exp(-zi));
+      const c = -(t[i] * Math.log(p) + (1 - t[i]) * Math.log(1 - p));
+      const pt = p * t[i] + (1 - p) * (1 - t[i]);
+      return (0.25 * t[i] + 0.75 * (1 - t[i])) * c * (1 - pt) ** 2;
+    });
+    close(run(src, 'f', { x: z, t }).v, [want[0] + want[1]]);
+  });
+
+  it('TF/Keras counterparts: sparse softmax CE with logits, reduce_sum with axis', () => {
+    const src = 'import tensorflow as tf\ndef f(x, t):\n    return tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=t, logits=x), axis=0)\n';
+    close(run(src, 'f', { x, t: { int: [2, 0] } }).v, [ce[0] + ce[1]]);
+  });
+});
+
+describe('control flow and the whitelist', () => {
+  it('takes `if` on known hyperparameters and strings', () => {
+    const src = `${HDR}def f(x, reduction="sum", alpha=None):\n    if alpha is not None:\n        x = x * alpha\n    if reduction == "mean":\n        return x.mean()\n    elif reduction == "sum":\n        return x.sum()\n    return x\n`;
+    close(run(src, 'f', { x: [1, 2, 3] }).v, [6]);
+    close(run(src, 'f', { x: [1, 2, 3], reduction: 'mean', alpha: 2 }).v, [4]);
+  });
+
+  it('refuses `if` on a tensor, loops and unknown calls, naming the construct and line', () => {
+    expect(() => run(`${HDR}def f(x):\n    if x.sum() > 0:\n        return x\n    return -x\n`, 'f', { x: [1] })).toThrow(/unsupported `if on a tensor` at line 5/);
+    expect(() => run(`${HDR}def f(x):\n    for i in range(3):\n        x = x + 1\n    return x\n`, 'f', { x: [1] })).toThrow(/unsupported `for` at line 5/);
+    expect(() => run(`${HDR}def f(x):\n    return torch.topk(x, 1)\n`, 'f', { x: [1] })).toThrow(/unsupported `torch.topk` at line 5/);
+  });
+
+  it('caps the number of elements of any tensor', () => {
+    const mod = moduleOf(`${HDR}def f(x):\n    return x.view(-1, 1) * x.view(1, -1)\n`);
+    const ev = new E.Evaluator(mod, { maxElements: 1000 });
+    expect(() => ev.run(fn(mod, 'f'), { x: { t: 'tensor', x: E.tf.zeros([100]), dt: 'float' } })).toThrow(/exceeds the cap of 1000/);
+  });
+});

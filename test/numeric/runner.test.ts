@@ -1,0 +1,188 @@
+/**
+ * The numeric runner end to end, through the worker thread (dist/numeric-worker.js): findings and
+ * probe tables on the fixtures, coverage (checkable vs unsupported), the security guarantee (calls
+ * to os/subprocess/open/eval/exec/__import__ are refused and nothing runs), backend fallback,
+ * caching by IR hash, time budget and cancellation.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkDocumentNumerically, clearNumericCache, disposeNumericWorker } from '../../server/src/numeric/runner';
+import type { NumericReport } from '../../server/src/numeric/types';
+import { FIXTURES, loadEngine, WORKER } from './helpers';
+
+const opts = { backend: 'wasm' as const, workerPath: WORKER, samples: 1024, timeBudgetMs: 60_000 };
+const read = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
+const byName = (rs: NumericReport[], name: string) => rs.find((r) => r.function === name)!;
+
+beforeAll(() => {
+  loadEngine(); // builds dist/ when missing
+});
+
+afterAll(() => {
+  disposeNumericWorker();
+});
+
+describe('findings on the fixtures', () => {
+  it('LL301 with evidence for unclamped gamma = 0.5, none for the clamped one', async () => {
+    const rs = await checkDocumentNumerically(read('gamma_half.py'), opts);
+    const bad = byName(rs, 'focal_unclamped');
+    const good = byName(rs, 'focal_clamped');
+    expect(bad.notChecked).toBeUndefined();
+    const f = bad.findings.find((x) => x.code === 'LL301')!;
+    expect(f.message).toBe('gradient is NaN for 1024 of 1024 samples when the target logit leads by 30 (gamma=0.5)');
+    expect(f.evidence).toMatch(/mulberry32\(seed=130\).*backend wasm/);
+    expect(f.range.start.line).toBe(5);
+    expect(good.findings.filter((x) => x.code === 'LL301')).toEqual([]);
+    // Every probe records seed, shape and generator.
+    for (const p of bad.probes) {
+      expect(p.inputs.shape).toEqual([1024, 8]);
+      expect(typeof p.inputs.seed).toBe('number');
+      expect(p.inputs.generator).toMatch(/mulberry32/);
+    }
+  });
+
+  it('LL303 for scalar alpha on a softmax focal loss, not for alpha_t', async () => {
+    const rs = await checkDocumentNumerically(read('softmax_ce_exp.py'), opts);
+    expect(byName(rs, 'focal_loss').findings.find((x) => x.code === 'LL303')?.message).toMatch(/alpha 0.25 -> 0.75 scales every gradient entry by 3.000/);
+    const tv = await checkDocumentNumerically(read('sigmoid_torchvision.py'), opts);
+    expect(byName(tv, 'sigmoid_focal').findings.map((x) => x.code)).not.toContain('LL303');
+  });
+
+  it('LL304 and LL305 for the one-hot * log_softmax mistake, none for the fixed version', async () => {
+    const rs = await checkDocumentNumerically(read('onehot_logsoftmax.py'), opts);
+    const codes = byName(rs, 'focal_onehot').findings.map((x) => x.code);
+    expect(codes).toEqual(expect.arrayContaining(['LL303', 'LL304', 'LL305']));
+    const fixed = byName(rs, 'focal_onehot_fixed');
+    expect(fixed.findings.map((x) => x.code)).not.toContain('LL304');
+    expect(fixed.findings.map((x) => x.code)).not.toContain('LL305');
+    expect(fixed.probes.find((p) => p.probe === 'reference')!.maxRelDiff!).toBeLessThan(1e-4);
+  });
+
+  it('LL302 for log(sigmoid(x)) cross-entropy', async () => {
+    const rs = await checkDocumentNumerically(read('sigmoid_torchvision.py'), opts);
+    const f = byName(rs, 'sigmoid_focal_log_of_sigmoid').findings.find((x) => x.code === 'LL302');
+    expect(f?.message).toMatch(/loss is not finite/);
+  });
+});
+
+describe('coverage', () => {
+  it('reports how many fixture losses are checkable and which are not', async () => {
+    let checkable = 0;
+    const unsupported: string[] = [];
+    for (const name of fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.py')).sort()) {
+      for (const r of await checkDocumentNumerically(read(name), opts)) {
+        if (r.notChecked) unsupported.push(`${name}::${r.function}: ${r.notChecked}`);
+        else checkable++;
+      }
+    }
+    console.log(`[numeric/coverage] ${checkable} checkable, ${unsupported.length} not checked:\n  ${unsupported.join('\n  ')}`);
+    expect(checkable).toBeGreaterThanOrEqual(14);
+    expect(unsupported).toEqual([
+      'unsupported_op.py::ohem_focal: not checked: unsupported `torch.topk` at line 10',
+      'unsupported_op.py::looped: not checked: unsupported `for` at line 16',
+    ]);
+  }, 120_000);
+});
+
+describe('security: nothing is ever executed', () => {
+  it('refuses os.system, subprocess, open, eval, exec and __import__ and runs none of them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-sec-'));
+    const marker = path.join(dir, 'pwned');
+    const src = [
+      'import os',
+      'import subprocess',
+      'import torch.nn.functional as F',
+      '',
+      'def loss_os(logits, targets):',
+      `    os.system("touch ${marker}")`,
+      '    return F.cross_entropy(logits, targets)',
+      '',
+      'def loss_subprocess(logits, targets):',
+      `    subprocess.run(["touch", "${marker}"])`,
+      '    return F.cross_entropy(logits, targets)',
+      '',
+      'def loss_open(logits, targets):',
+      `    open("${marker}", "w").write("x")`,
+      '    return F.cross_entropy(logits, targets)',
+      '',
+      'def loss_eval(logits, targets):',
+      '    return eval("F.cross_entropy(logits, targets)")',
+      '',
+      'def loss_exec(logits, targets):',
+      `    exec("import os; os.system('touch ${marker}')")`,
+      '    return F.cross_entropy(logits, targets)',
+      '',
+      'def loss_import(logits, targets, gamma=2.0):',
+      '    if gamma < 0:',
+      `        __import__("os").system("touch ${marker}")`,
+      '    return F.cross_entropy(logits, targets)',
+      '',
+    ].join('\n');
+    try {
+      const rs = await checkDocumentNumerically(src, opts);
+      const reasons = Object.fromEntries(rs.map((r) => [r.function, r.notChecked]));
+      expect(reasons).toEqual({
+        loss_os: 'not checked: unsupported `os.system` at line 6',
+        loss_subprocess: 'not checked: unsupported `subprocess.run` at line 10',
+        loss_open: 'not checked: unsupported `open` at line 14',
+        loss_eval: 'not checked: unsupported `eval` at line 18',
+        loss_exec: 'not checked: unsupported `exec` at line 21',
+        loss_import: 'not checked: unsupported `__import__` at line 26',
+      });
+      for (const r of rs) expect(r.probes).toEqual([]);
+      expect(fs.existsSync(marker)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('backends, cache, budget, cancellation', () => {
+  const src = read('gamma_half.py');
+
+  it('a forced webgpu without an adapter says so and falls back to wasm', async () => {
+    clearNumericCache();
+    const rs = await checkDocumentNumerically(src, { ...opts, backend: 'webgpu', only: ['focal_clamped'] });
+    if (rs[0].backend === 'webgpu') return; // a machine with a GPU adapter
+    expect(rs[0].backend).toBe('wasm');
+    expect(rs[0].backendNotes?.join('\n')).toMatch(/webgpu: .*; falling back/);
+  });
+
+  it('cpu and wasm agree on the findings', async () => {
+    clearNumericCache();
+    const cpu = await checkDocumentNumerically(src, { ...opts, backend: 'cpu', samples: 256 });
+    clearNumericCache();
+    const wasm = await checkDocumentNumerically(src, { ...opts, backend: 'wasm', samples: 256 });
+    expect(cpu[0].backend).toBe('cpu');
+    expect(cpu.map((r) => r.findings.map((f) => f.message))).toEqual(wasm.map((r) => r.findings.map((f) => f.message)));
+  });
+
+  it('caches by IR hash: a moved function is served from cache at its new place', async () => {
+    clearNumericCache();
+    const first = await checkDocumentNumerically(src, opts);
+    expect(first.every((r) => !r.cached)).toBe(true);
+    const moved = await checkDocumentNumerically(`\n\n# moved\n${src}`, opts);
+    expect(moved.every((r) => r.cached)).toBe(true);
+    expect(moved[0].range.start.line).toBe(first[0].range.start.line + 3);
+    expect(moved[0].findings[0].range.start.line).toBe(first[0].findings[0].range.start.line + 3);
+    // Changing the body (not just moving it) runs the probes again.
+    const edited = await checkDocumentNumerically(src.replace('gamma=0.5, eps=1e-6', 'gamma=0.25, eps=1e-6'), opts);
+    expect(byName(edited, 'focal_clamped').cached).toBeFalsy();
+  });
+
+  it('stops at the time budget with a reason, and rejects when aborted', async () => {
+    clearNumericCache();
+    const rs = await checkDocumentNumerically(src, { ...opts, timeBudgetMs: 1 });
+    for (const r of rs) expect(r.notChecked).toMatch(/time budget/);
+    clearNumericCache();
+    const ac = new AbortController();
+    const p = checkDocumentNumerically(src, { ...opts, signal: ac.signal });
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+    // The next check starts a fresh worker.
+    const again = await checkDocumentNumerically(src, { ...opts, only: ['focal_clamped'] });
+    expect(again[0].notChecked).toBeUndefined();
+  });
+});
