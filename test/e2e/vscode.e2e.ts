@@ -1,0 +1,286 @@
+/**
+ * End to end in real VS Code: code-server 4.139 (VS Code 1.139) with losslint.vsix installed into
+ * fresh user-data and extensions folders, driven by playwright-core in Debian's headless Chromium.
+ * For a trusted folder and then for a folder opened in Restricted Mode (the extension declares
+ * untrustedWorkspaces support), it checks what a user sees:
+ *   1. the LL103 diagnostic in the Problems panel, with its code and line;
+ *   2. the hover on the flagged expression, with the rule's explanation;
+ *   3. the "Clamp" quick fix from Ctrl+., the file's new text on disk after saving, and the
+ *      diagnostic gone;
+ *   4. no error from the extension host, in its log files or in the browser console.
+ * Screenshots of every step go to test-artifacts/e2e/; the trusted hover is also docs/images/hover.png
+ * (written when missing or with UPDATE_SNAPSHOTS=1).
+ *
+ * Run with `npm run test:e2e` after `scripts/e2e-setup.sh`. Every process started here is ended by
+ * its process group, also when a step fails.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BrowserContext, ConsoleMessage, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  findFiles,
+  installExtension,
+  loadTools,
+  ROOT,
+  startChromium,
+  startCodeServer,
+  stopChromium,
+  stopGroup,
+  type Chromium,
+  type CodeServer,
+  type CodeServerDirs,
+  type E2eTools,
+} from './harness';
+import { FIX_TITLE_PREFIX, FIXED_SAMPLE, FLAGGED, FLAGGED_CHARACTER, FLAGGED_LINE, LL103_SAMPLE } from './sample';
+
+const VSIX = path.resolve(process.env.LOSSLINT_VSIX ?? path.join(ROOT, 'losslint.vsix'));
+const ARTIFACTS = path.join(ROOT, 'test-artifacts/e2e');
+const README_IMAGE = path.join(ROOT, 'docs/images/hover.png');
+const STEP_MS = 60_000;
+
+/** User settings for a quiet, deterministic workbench: no welcome page, no chat, a trust prompt every time. */
+const USER_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'git.enabled': false,
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'always',
+  'editor.hover.delay': 150,
+  'files.autoSave': 'off',
+};
+
+let tools: E2eTools;
+let tmp: string;
+let dirs: CodeServerDirs;
+let codeServer: CodeServer | undefined;
+let browser: Chromium | undefined;
+
+beforeAll(async () => {
+  tools = loadTools();
+  if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: 'npm run test:e2e' builds it with 'npm run package'.`);
+  fs.rmSync(ARTIFACTS, { recursive: true, force: true });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-e2e-')));
+  dirs = { userDataDir: path.join(tmp, 'user-data'), extensionsDir: path.join(tmp, 'extensions') };
+  fs.mkdirSync(path.join(dirs.userDataDir, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(dirs.userDataDir, 'User/settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  const installed = installExtension(tools, dirs, VSIX, tmp);
+  expect(installed).toMatch(/successfully installed/i);
+  expect(fs.readdirSync(dirs.extensionsDir).filter((d) => d.startsWith('losslint.losslint-'))).toHaveLength(1);
+  codeServer = await startCodeServer(tools, dirs, tmp);
+  browser = await startChromium(tools, tmp);
+}, 180_000);
+
+afterAll(async () => {
+  await stopChromium(browser);
+  const stubborn = await stopGroup(codeServer?.child.pid);
+  if (codeServer) fs.writeFileSync(path.join(ARTIFACTS, 'code-server.log'), codeServer.output());
+  if (tmp) {
+    // Logs of the run, for a look when it fails in CI; the rest of the temporary folder goes.
+    const logs = path.join(dirs.userDataDir, 'logs');
+    if (fs.existsSync(logs)) fs.cpSync(logs, path.join(ARTIFACTS, 'logs'), { recursive: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  if (stubborn.length > 0) console.warn(`code-server processes ${stubborn.join(', ')} ignored SIGTERM and were killed.`);
+}, 60_000);
+
+/** The `[error]` lines the extension host and the LossLint channel logged that `seen` (each file's length at the last call) has not seen. */
+function exthostErrors(seen: Map<string, number>): string[] {
+  const errors: string[] = [];
+  // remoteexthost.log is the extension host's own log; output_logging_*/N-LossLint*.log is the client's channel.
+  for (const file of findFiles(path.join(dirs.userDataDir, 'logs'), /^(remoteexthost|losslint).*\.log$/i)) {
+    const text = fs.readFileSync(file, 'utf8');
+    const from = seen.get(file) ?? 0;
+    seen.set(file, text.length);
+    for (const line of text.slice(from).split('\n')) if (/\[error\]/i.test(line)) errors.push(`${path.relative(dirs.userDataDir, file)}: ${line}`);
+  }
+  return errors;
+}
+
+/** A browser console message that comes from the extension host (VS Code forwards its console there). */
+function fromExtensionHost(message: ConsoleMessage): boolean {
+  return message.type() === 'error' && /extension host|losslint/i.test(message.text());
+}
+
+async function shot(page: Page, name: string): Promise<string> {
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** Runs a workbench command by its title through the command palette (F1). */
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+/** The rows of the Problems panel (file rows and marker rows), as their visible text. */
+async function problemRows(page: Page): Promise<string[]> {
+  return (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+}
+
+/** The squiggle of the LossLint finding on the flagged expression. */
+function squiggle(page: Page): Locator {
+  return page.locator('.monaco-editor .view-overlays [class*="squiggly-"]').first();
+}
+
+const MODES = [
+  { name: 'trusted', trust: true, button: 'Yes, I trust the authors' },
+  { name: 'restricted', trust: false, button: "No, I don't trust the authors" },
+] as const;
+
+describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
+  let context: BrowserContext;
+  let page: Page;
+  let workspace: string;
+  let file: string;
+  const consoleErrors: string[] = [];
+  const seenLogs = new Map<string, number>();
+  // The steps build on each other: after a failure, the later ones are skipped instead of timing out.
+  let failed = false;
+
+  beforeEach((test) => {
+    if (failed) test.skip('an earlier step in this folder failed');
+    test.onTestFailed(() => {
+      failed = true;
+    });
+  });
+
+  beforeAll(async () => {
+    workspace = path.join(tmp, `workspace-${name}`);
+    fs.mkdirSync(workspace);
+    file = path.join(workspace, 'focal.py');
+    fs.writeFileSync(file, LL103_SAMPLE);
+    exthostErrors(seenLogs); // Only errors from this folder's window count below.
+
+    context = await browser!.browser.newContext({ viewport: { width: 1280, height: 760 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(STEP_MS);
+    page.on('console', (m) => {
+      if (fromExtensionHost(m)) consoleErrors.push(m.text());
+    });
+    await page.goto(`${codeServer!.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor();
+
+    // The workspace-trust prompt: trust the folder, or open it in Restricted Mode.
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.getByRole('button', { name: button }).click();
+    await dialog.waitFor({ state: 'detached' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it(`opens the folder ${trust ? 'trusted' : 'in Restricted Mode'}, and the file with Quick Open`, async () => {
+    const restricted = page.locator('.statusbar').getByText('Restricted Mode');
+    if (trust) await expect.poll(() => restricted.count(), { timeout: STEP_MS }).toBe(0);
+    else await restricted.waitFor();
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill('focal.py');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'focal.py' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-editor .view-lines', { hasText: 'focal_loss' }).waitFor();
+  });
+
+  it('shows LL103 on the return line in the Problems panel', async () => {
+    await runCommand(page, 'View: Focus Problems');
+    const row = page.locator('.markers-panel .monaco-list-row', { hasText: 'LL103' });
+    await row.first().waitFor();
+    await shot(page, `${name}-1-problems`);
+    const rows = (await problemRows(page)).filter((r) => r.includes('LL103'));
+    expect(rows).toHaveLength(1);
+    // The sample has exactly this one mistake: no other LossLint finding.
+    expect((await problemRows(page)).filter((r) => /losslint/i.test(r))).toEqual(rows);
+    // "<message> losslint LL103 [Ln 8, Col 13]": the source, the code and the 1-based place.
+    expect(rows[0]).toMatch(/losslint\W+LL103\b/);
+    expect(rows[0]).toContain(`[Ln ${FLAGGED_LINE + 1}, Col ${FLAGGED_CHARACTER + 1}]`);
+    expect(rows[0]).toMatch(/gamma=0\.5/);
+    // The squiggle covers exactly the flagged expression.
+    await squiggle(page).waitFor();
+    const box = (await squiggle(page).boundingBox())!;
+    // Width of one character of the monospace font, from the first token on screen.
+    const token = page.locator('.monaco-editor .view-line span span').first();
+    const charWidth = (await token.boundingBox())!.width / (await token.textContent())!.length;
+    expect(charWidth).toBeGreaterThan(0);
+    expect(Math.round(box.width / charWidth)).toBe(FLAGGED.length);
+  });
+
+  it('hovering the flagged expression shows the rule and its explanation', async () => {
+    await runCommand(page, 'View: Hide Panel'); // Room for the whole hover below the line.
+    const box = (await squiggle(page).boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2 - 4);
+    const hover = page.locator('.monaco-hover:visible', { hasText: 'gamma-below-one-unclamped' });
+    await hover.first().waitFor();
+    const text = (await hover.first().innerText()).replace(/\s+/g, ' ');
+    expect(text).toContain('LL103');
+    expect(text).toMatch(/not clamped/);
+    expect(text).toMatch(/derivative/i);
+    expect(text).toMatch(/NaN/);
+    expect(text).toContain('clamp(min=eps)');
+    await shot(page, `${name}-2-hover`);
+    if (trust) {
+      // The editor with its hover, cut just below the hover: the picture in the README.
+      const editor = path.join(ARTIFACTS, 'hover-editor.png');
+      const area = (await page.locator('.part.editor').boundingBox())!;
+      const widget = (await hover.first().boundingBox())!;
+      const bottom = Math.min(area.y + area.height, widget.y + widget.height + 16);
+      await page.screenshot({ path: editor, clip: { x: area.x, y: area.y, width: area.width, height: bottom - area.y } });
+      if (!fs.existsSync(README_IMAGE) || process.env.UPDATE_SNAPSHOTS === '1') {
+        fs.mkdirSync(path.dirname(README_IMAGE), { recursive: true });
+        fs.copyFileSync(editor, README_IMAGE);
+      }
+    }
+    await page.mouse.move(5, 5);
+    await page.keyboard.press('Escape');
+  });
+
+  it('the Clamp quick fix from Ctrl+. rewrites the base, saves, and the diagnostic goes', async () => {
+    // Put the cursor inside the flagged expression, then open the code-action menu.
+    const box = (await squiggle(page).boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2 - 4);
+    await page.keyboard.press('Control+.');
+    const menu = page.locator('.action-widget:not(.action-list-submenu-panel)');
+    await menu.waitFor();
+    const items = (await menu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.trim());
+    await shot(page, `${name}-3-quickfix-menu`);
+    expect(items.some((t) => t.startsWith(FIX_TITLE_PREFIX))).toBe(true);
+    expect(items).toContain('Disable LL103 for this line');
+    await menu.locator('.monaco-list-row', { hasText: FIX_TITLE_PREFIX }).first().click();
+    await page.locator('.monaco-editor .view-lines', { hasText: '.clamp(min=1e-6)' }).waitFor();
+
+    await page.keyboard.press('Control+S');
+    await expect.poll(() => fs.readFileSync(file, 'utf8'), { timeout: STEP_MS }).toBe(FIXED_SAMPLE);
+
+    await runCommand(page, 'View: Focus Problems');
+    await expect.poll(async () => (await problemRows(page)).filter((r) => r.includes('LL103')), { timeout: STEP_MS }).toEqual([]);
+    await expect.poll(() => squiggle(page).count(), { timeout: STEP_MS }).toBe(0);
+    await shot(page, `${name}-4-fixed`);
+  });
+
+  it('the extension host logs no error, up to and including its shutdown when the window closes', async () => {
+    await context.close();
+    // The window's extension host ends once the browser tab goes; it logs its exit, then flushes.
+    const logs = path.join(dirs.userDataDir, 'logs');
+    const running = (): number =>
+      findFiles(logs, /^remoteexthost\.log$/).filter((f) => !/exiting with code/.test(fs.readFileSync(f, 'utf8'))).length;
+    await expect.poll(running, { timeout: STEP_MS }).toBe(0);
+    expect(findFiles(logs, /^LossLint.*\.log$/).length).toBeGreaterThan(0);
+    expect(exthostErrors(seenLogs)).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+});
