@@ -19,8 +19,8 @@ import { Output } from './output';
 import { packageInfo } from './package';
 import { type Notice, totals } from './report';
 import { rulePage, rulesJson, rulesTable } from './rules';
-// numeric: the numeric engine registers its runner when imported here (see ./numeric.ts), e.g.
-// import '../numeric/cli';
+// numeric: the numeric engine registers its runner when imported here (see ./numeric.ts).
+import { registerProbeCommand } from '../numeric/cli';
 
 /** Exit codes. */
 const EXIT_CLEAN = 0;
@@ -165,6 +165,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('list every rule: code, name, whether it is fixable, summary')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((flags: { format: 'text' | 'json' }) => setExitCode(rule(undefined, { all: true, format: flags.format })));
+
+  registerProbeCommand(program, setExitCode); // numeric: `losslint probe FILE::NAME [--repro]`
 
   return program;
 }

@@ -32,6 +32,8 @@ export interface JsonFinding {
   fix: { title: string; applicability: 'safe' | 'unsafe'; edits: JsonEdit[] } | null;
   /** Present when a numeric probe confirmed the finding. */
   evidence?: string;
+  /** numeric: for probe findings (LL301-LL305), the function and the probe result (server/src/numeric/cli.ts). */
+  numeric?: unknown;
 }
 
 export function toJsonFinding(finding: Finding, file: string, cwd: string): JsonFinding {
@@ -52,6 +54,7 @@ export function toJsonFinding(finding: Finding, file: string, cwd: string): Json
       : null,
   };
   if (finding.evidence) out.evidence = finding.evidence;
+  if ((finding as { numeric?: unknown }).numeric) out.numeric = (finding as { numeric?: unknown }).numeric; // numeric:
   return out;
 }
 

@@ -1,0 +1,154 @@
+/**
+ * The numeric checks in the CLI. Imported for its side effect by server/src/cli/main.ts (the line
+ * marked `// numeric:`): registers the runner that `losslint check --numeric` calls, and exports
+ * the `losslint probe FILE::NAME [--repro]` command.
+ *
+ * The runner adds the probe findings LL301-LL305 (selection, severity overrides and `# noqa` apply
+ * as to every rule) and appends evidence to the static findings a probe confirms. Numeric findings
+ * carry their probe result in `numeric`, which `--format json` prints.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type Command, Option } from 'commander';
+import { isEnabled } from '../core/registry';
+import type { Finding, LintSettings } from '../core/types';
+import { type NumericFile, type NumericLog, type NumericOptions, setNumericRunner } from '../cli/numeric';
+import { reproScript } from './repro';
+import { checkDocumentNumerically, moduleOf } from './runner';
+import type { NumericReport, ProbeResult } from './types';
+
+/** What `--format json` prints for a numeric finding. */
+export interface NumericFindingData {
+  function: string;
+  backend?: string;
+  probe?: ProbeResult;
+}
+
+/** Static rules (by name) that a failed probe confirms, and the probe rule that confirms them. */
+const CONFIRMS: Record<string, string> = {
+  'gamma-below-one-unclamped': 'LL301',
+  'log-of-probability': 'LL302',
+  'scalar-alpha-softmax': 'LL303',
+  'alpha-not-alpha-t': 'LL303',
+  'pt-from-reduced-ce': 'LL305',
+};
+
+const PROBE_OF: Record<string, (p: ProbeResult) => boolean> = {
+  LL301: (p) => (p.probe === 'typical' || p.probe === 'confident' || p.probe === 'gamma-sweep') && p.gradNaN + p.gradInf > 0,
+  LL302: (p) => (p.probe === 'typical' || p.probe === 'confident' || p.probe === 'gamma-sweep') && p.lossNonFinite > 0,
+  LL303: (p) => p.probe === 'alpha-effect' && !p.ok,
+  LL304: (p) => p.probe === 'ce-at-gamma-0' && !p.ok,
+  LL305: (p) => p.probe === 'reference' && !p.ok,
+};
+
+function inside(f: Finding, r: NumericReport, fnEnd: number | undefined): boolean {
+  const line = f.range.start.line;
+  return line >= r.range.start.line && (fnEnd === undefined || line <= fnEnd);
+}
+
+/** Merges one file's numeric reports into its static findings. */
+export function mergeFindings(text: string, staticFindings: Finding[], reports: NumericReport[], settings: LintSettings): Finding[] {
+  const mod = moduleOf(text);
+  const out = staticFindings.map((f) => ({ ...f }));
+  for (const r of reports) {
+    const fn = mod.functions.find((x) => x.qualname === r.function);
+    const end = fn?.span.r.end.line;
+    for (const nf of r.findings) {
+      if (!isEnabled(nf.code, settings)) continue;
+      const noqa = mod.noqa.get(nf.range.start.line);
+      if (noqa && (noqa.length === 0 || noqa.includes(nf.code))) continue;
+      const confirmed = out.filter((f) => CONFIRMS[f.name] === nf.code && inside(f, r, end));
+      for (const f of confirmed) f.evidence = f.evidence ? `${f.evidence}; ${nf.message}` : `numeric probe: ${nf.message} (${nf.evidence})`;
+      if (confirmed.length) continue;
+      const sev = settings.severity[nf.code];
+      const probe = r.probes.find(PROBE_OF[nf.code] ?? (() => false));
+      const data: NumericFindingData = { function: r.function, backend: r.backend, probe };
+      out.push({ ...nf, severity: sev && sev !== 'off' ? sev : nf.severity, numeric: data } as Finding);
+    }
+  }
+  return out;
+}
+
+async function runFiles(files: NumericFile[], options: NumericOptions, log: NumericLog): Promise<Finding[][]> {
+  const results: Finding[][] = [];
+  for (const file of files) {
+    const reports = await checkDocumentNumerically(moduleOf(file.text), { backend: options.backend });
+    for (const note of new Set(reports.flatMap((r) => r.backendNotes ?? []))) {
+      if (options.backend !== 'auto') log.notice('warning', `numeric: ${note}`);
+    }
+    results.push(mergeFindings(file.text, file.findings, reports, file.settings));
+  }
+  return results;
+}
+
+setNumericRunner(runFiles);
+
+// --- losslint probe FILE::NAME [--repro] ------------------------------------------------------
+
+function table(r: NumericReport): string {
+  const rows = [`${r.function}: ${r.notChecked ?? `${r.formulation} focal loss, input \`${r.roles?.input}\`, target \`${r.roles?.target}\` (${r.roles?.encoding}), backend ${r.backend}, ${r.ms} ms`}`];
+  for (const n of r.backendNotes ?? []) rows.push(`  note: ${n}`);
+  if (r.probes.length) {
+    rows.push('  probe           hyper                    inputs                    loss          grad NaN/inf   samples hit');
+    for (const p of r.probes) {
+      const hyper = Object.entries(p.hyper)
+        .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : v}`)
+        .join(' ');
+      const inp = p.inputs.margin !== undefined ? `margin ${p.inputs.margin}, seed ${p.inputs.seed}` : `std ${p.inputs.std}, seed ${p.inputs.seed}`;
+      const loss = p.loss === null ? '-' : Number.isFinite(p.loss) ? p.loss.toPrecision(6) : String(p.loss);
+      rows.push(`  ${p.probe.padEnd(15)} ${hyper.padEnd(24)} ${inp.padEnd(25)} ${loss.padEnd(13)} ${`${p.gradNaN}/${p.gradInf}`.padEnd(14)} ${p.samplesNonFinite}/${p.samples}${p.note ? `  ${p.note}` : ''}`);
+    }
+  }
+  for (const f of r.findings) rows.push(`  ${f.code} ${f.name}: ${f.message}`);
+  return rows.join('\n');
+}
+
+/** `losslint probe FILE::NAME`: the probe table of one function, or a PyTorch repro script. */
+export function registerProbeCommand(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command('probe')
+    .description('run the numeric probes on one function (FILE::NAME), or print a PyTorch script reproducing them')
+    .argument('<target>', 'FILE::NAME, NAME a function or Class.forward (or the class name)')
+    .option('--repro', 'print a self-contained PyTorch script that rebuilds the probe inputs and calls the function')
+    .addOption(new Option('--backend <backend>', 'where the probes run').choices(['auto', 'webgpu', 'wasm', 'cpu']).default('auto'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--samples <n>', 'samples per probe', (v) => Number.parseInt(v, 10), 4096)
+    .action(async (target: string, flags: { repro?: boolean; backend: 'auto' | 'webgpu' | 'wasm' | 'cpu'; format: 'text' | 'json'; samples: number }) => {
+      const sep = target.lastIndexOf('::');
+      if (sep < 0) {
+        process.stderr.write('error: expected FILE::NAME\n');
+        return setExitCode(2);
+      }
+      const file = target.slice(0, sep);
+      let name = target.slice(sep + 2);
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (e) {
+        process.stderr.write(`error: ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
+        return setExitCode(2);
+      }
+      const mod = moduleOf(text);
+      if (mod.classes.has(name)) name = `${name}.forward`;
+      if (!mod.functions.some((f) => f.qualname === name)) {
+        process.stderr.write(`error: ${file}: no function ${name}\n`);
+        return setExitCode(2);
+      }
+      const reports = await checkDocumentNumerically(mod, { backend: flags.backend, only: [name], samples: flags.samples });
+      const r = reports[0];
+      if (!r) {
+        process.stderr.write(`error: ${name} does not look like a loss (no logits and targets parameters)\n`);
+        return setExitCode(2);
+      }
+      if (flags.repro) {
+        if (r.notChecked && !r.roles) {
+          process.stderr.write(`error: ${r.notChecked}\n`);
+          return setExitCode(2);
+        }
+        process.stdout.write(reproScript(path.resolve(file), r));
+        return setExitCode(0);
+      }
+      process.stdout.write(flags.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : `${table(r)}\n`);
+      setExitCode(r.notChecked ? 2 : r.findings.length ? 1 : 0);
+    });
+}

@@ -1,0 +1,89 @@
+/**
+ * The numeric checks through the built CLI: `check --numeric` (probe findings, evidence on static
+ * findings, `numeric` in JSON), `probe FILE::NAME` and `probe --repro`, whose script, run with real
+ * PyTorch, reproduces the probe table (skipped when no Python imports torch).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, loadEngine, ROOT, torchPython } from './helpers';
+
+const CLI = path.join(ROOT, 'dist/cli.js');
+const fixture = (n: string) => path.join(FIXTURES, n);
+
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  loadEngine(); // builds dist/ when missing
+});
+
+describe('losslint check --numeric', () => {
+  it('adds probe findings with their probe result to --format json', () => {
+    const r = cli(['check', fixture('onehot_logsoftmax.py'), '--numeric', '--backend', 'wasm', '--format', 'json']);
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout) as { code: string; numeric?: { function: string; probe: { probe: string; inputs: { seed: number } } } }[];
+    const ll304 = out.find((f) => f.code === 'LL304')!;
+    expect(ll304.numeric?.function).toBe('focal_onehot');
+    expect(ll304.numeric?.probe.probe).toBe('ce-at-gamma-0');
+    expect(typeof ll304.numeric?.probe.inputs.seed).toBe('number');
+  });
+
+  it('puts the probe evidence on a static finding it confirms instead of repeating it', () => {
+    const r = cli(['check', fixture('gamma_half.py'), '--numeric', '--backend', 'wasm', '--format', 'json']);
+    const out = JSON.parse(r.stdout) as { code: string; name: string; evidence?: string }[];
+    const stat = out.find((f) => f.name === 'gamma-below-one-unclamped');
+    if (stat) {
+      expect(stat.evidence).toMatch(/gradient is NaN for 4096 of 4096 samples when the target logit leads by 30 \(gamma=0.5\)/);
+      expect(out.filter((f) => f.code === 'LL301')).toEqual([]);
+    } else {
+      expect(out.find((f) => f.code === 'LL301')?.message ?? '').toMatch(/gamma=0.5/);
+    }
+  });
+
+  it('without --numeric, no probe runs', () => {
+    const r = cli(['check', fixture('onehot_logsoftmax.py'), '--format', 'json']);
+    expect((JSON.parse(r.stdout) as { code: string }[]).filter((f) => f.code.startsWith('LL30'))).toEqual([]);
+  });
+});
+
+describe('losslint probe', () => {
+  it('prints the probe table and exits 1 on findings, 2 for an unknown function', () => {
+    const r = cli(['probe', `${fixture('gamma_half.py')}::focal_unclamped`, '--backend', 'wasm', '--samples', '256']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/confident\s+gamma=0.5\s+margin 30, seed 130\s+\S+\s+2048\/0\s+256\/256/);
+    expect(cli(['probe', `${fixture('gamma_half.py')}::nope`]).status).toBe(2);
+  });
+
+  const { python, reason } = torchPython();
+  if (!python) console.log(`[numeric/cli] repro run skipped: ${reason}`);
+
+  it.skipIf(!python)('--repro prints a PyTorch script that reproduces the probes exactly', () => {
+    const target = `${fixture('module_init.py')}::FocalLoss`;
+    const json = JSON.parse(cli(['probe', target, '--backend', 'wasm', '--samples', '256', '--format', 'json']).stdout) as { probes: { probe: string; inputs: { margin?: number; std: number }; hyper: Record<string, unknown>; gradNaN: number; gradInf: number; loss: number }[] };
+    const script = cli(['probe', target, '--samples', '256', '--repro']).stdout;
+    expect(script).toMatch(/^#!\/usr\/bin\/env python3/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-repro-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'repro.py'), script);
+      const out = execFileSync(python!, [path.join(dir, 'repro.py')], { encoding: 'utf8', timeout: 300_000 });
+      const lines = out.trim().split('\n').slice(1);
+      const rows = lines.map((l) => /^(\S+)\s+(\{.*?\})\s+(std|margin) (\S+)\s+loss=(\S+)\s+grad NaN=(\d+) inf=(\d+)/.exec(l)!);
+      // Every typical/confident/sweep probe: same NaN and inf counts as ours, loss within 1e-4.
+      for (const p of json.probes.filter((x) => ['typical', 'confident', 'gamma-sweep'].includes(x.probe))) {
+        const g = String(p.hyper.gamma);
+        const row = rows.find((m) => m[1] === p.probe && m[2].includes(`'gamma': ${g}`) && m[4] === String(p.inputs.margin ?? p.inputs.std) && m[3] === (p.inputs.margin !== undefined ? 'margin' : 'std'));
+        expect(row, `${p.probe} gamma=${g} ${p.inputs.margin ?? p.inputs.std}`).toBeTruthy();
+        expect([Number(row![6]), Number(row![7])]).toEqual([p.gradNaN, p.gradInf]);
+        const l = Number(row![5]);
+        expect(Math.abs(l - p.loss)).toBeLessThanOrEqual(1e-4 * Math.max(Math.abs(l), Math.abs(p.loss)) + 1e-6);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
