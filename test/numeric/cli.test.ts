@@ -35,7 +35,7 @@ describe('losslint check --numeric', () => {
 
   it('puts the probe evidence on a static finding it confirms instead of repeating it', () => {
     const r = cli(['check', fixture('gamma_half.py'), '--numeric', '--backend', 'wasm', '--format', 'json']);
-    const out = JSON.parse(r.stdout) as { code: string; name: string; evidence?: string }[];
+    const out = JSON.parse(r.stdout) as { code: string; name: string; message: string; evidence?: string }[];
     const stat = out.find((f) => f.name === 'gamma-below-one-unclamped');
     if (stat) {
       expect(stat.evidence).toMatch(/gradient is NaN for 4096 of 4096 samples when the target logit leads by 30 \(gamma=0.5\)/);
