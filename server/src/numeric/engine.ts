@@ -17,21 +17,25 @@ export interface EngineOptions {
   seed: number;
   /** Absolute deadline (Date.now()) for the whole batch. */
   deadline: number;
+  /** Time cap of one function's check (its probes stop starting after it). */
+  functionBudgetMs?: number;
 }
 
 export const DEFAULT_ENGINE: Omit<EngineOptions, 'deadline'> = { backend: 'auto', samples: 4096, classes: 8, maxElements: 1 << 22, seed: 0 };
 
 export async function checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions): Promise<NumericReport[]> {
   const info = await initBackend(opts.backend);
-  const prober = new Prober(mod, {
-    samples: opts.samples,
-    classes: opts.classes,
-    maxElements: opts.maxElements,
-    seed: opts.seed,
-    deadline: opts.deadline,
-    backend: info.name,
-    backendNotes: info.notes,
-  });
+  const prober = (): Prober =>
+    new Prober(mod, {
+      // The probe tensor itself must fit under the element cap.
+      samples: Math.max(1, Math.min(opts.samples, Math.floor(opts.maxElements / opts.classes))),
+      classes: opts.classes,
+      maxElements: opts.maxElements,
+      seed: opts.seed,
+      deadline: Math.min(opts.deadline, Date.now() + (opts.functionBudgetMs ?? 15_000)),
+      backend: info.name,
+      backendNotes: info.notes,
+    });
   const out: NumericReport[] = [];
   for (const plan of plans) {
     const fn = mod.functions.find((f) => f.qualname === plan.qualname);
@@ -40,10 +44,7 @@ export async function checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: Engine
       out.push({ function: plan.qualname, range: fn.nameSpan.r, notChecked: 'not checked: time budget exhausted', probes: [], findings: [], ms: 0, backend: info.name, backendNotes: info.notes });
       continue;
     }
-    const before = tf.memory().numTensors;
-    out.push(prober.check(fn, plan));
-    // Every probe runs in tf.tidy; anything left over is a leak worth knowing about in tests.
-    void before;
+    out.push(prober().check(fn, plan));
   }
   return out;
 }

@@ -100,6 +100,7 @@ export class Prober {
         const out = ev.run(s.fn, args);
         let t: Val = out;
         if (t.t === 'list' && t.items.length && t.items[0].t === 'tensor') t = t.items[0];
+        if (t.t === 'num') throw new Unsupported('a loss returned as a Python number (no gradient)', s.fn.span.r.start.line + 1);
         if (t.t !== 'tensor') throw new EvalError(`the function returned ${t.t}, not a tensor`, s.fn.span.r.start.line + 1);
         if (t.dt !== 'float') throw new EvalError('the function returned an integer tensor', s.fn.span.r.start.line + 1);
         lossT = tf.keep(t.x);

@@ -136,7 +136,7 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
   }
   if (todo.length) {
     const deadline = Date.now() + o.timeBudgetMs;
-    const engine: EngineOptions = { backend: o.backend, samples: o.samples, classes: o.classes, maxElements: o.maxElements, seed: o.seed, deadline };
+    const engine: EngineOptions = { backend: o.backend, samples: o.samples, classes: o.classes, maxElements: o.maxElements, seed: o.seed, deadline, functionBudgetMs: o.functionBudgetMs };
     const file = resolveWorkerPath(o.workerPath);
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;

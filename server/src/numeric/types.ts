@@ -68,6 +68,8 @@ export interface CheckOptions {
   backend?: BackendChoice;
   /** Wall-clock budget for a whole document; functions not reached say so. */
   timeBudgetMs?: number;
+  /** Time cap of one function's check (default 15 s). */
+  functionBudgetMs?: number;
   signal?: AbortSignal;
   /** Samples N per probe (default 4096). */
   samples?: number;
