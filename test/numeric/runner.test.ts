@@ -67,6 +67,37 @@ describe('findings on the fixtures', () => {
   });
 });
 
+describe('TensorFlow / Keras spellings', () => {
+  it('checks a tf.nn sigmoid focal loss and a Keras one on probabilities (y_true, y_pred)', async () => {
+    const src = [
+      'import tensorflow as tf',
+      'from tensorflow.keras import backend as K',
+      '',
+      'def tf_focal(y_true, y_pred, gamma=2.0, alpha=0.25):',
+      '    ce = tf.nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=y_pred)',
+      '    p = tf.sigmoid(y_pred)',
+      '    p_t = y_true * p + (1 - y_true) * (1 - p)',
+      '    alpha_t = y_true * alpha + (1 - y_true) * (1 - alpha)',
+      '    return tf.reduce_sum(alpha_t * tf.pow(1.0 - p_t, gamma) * ce, axis=-1)',
+      '',
+      'def keras_focal(y_true, y_pred, gamma=2.0):',
+      '    y_pred = K.clip(y_pred, K.epsilon(), 1 - K.epsilon())',
+      '    ce = -y_true * K.log(y_pred)',
+      '    return K.sum(K.pow(1 - y_pred, gamma) * ce, axis=-1)',
+      '',
+    ].join('\n');
+    const rs = await checkDocumentNumerically(src, opts);
+    const tfr = byName(rs, 'tf_focal');
+    expect(tfr.notChecked).toBeUndefined();
+    expect(tfr.formulation).toBe('sigmoid');
+    expect(tfr.probes.find((p) => p.probe === 'reference')!.ok).toBe(true);
+    const k = byName(rs, 'keras_focal');
+    expect(k.notChecked).toBeUndefined();
+    expect(k.roles).toMatchObject({ input: 'y_pred', target: 'y_true', inputIsProb: true });
+    expect(k.findings.map((f) => f.code)).not.toContain('LL302');
+  });
+});
+
 describe('coverage', () => {
   it('reports how many fixture losses are checkable and which are not', async () => {
     let checkable = 0;

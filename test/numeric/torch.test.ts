@@ -109,7 +109,7 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
       const mod: ModuleIR = moduleOf(fs.readFileSync(file, 'utf8'));
       const pr = prober(mod, N, C);
       for (const plan of planModule(mod)) {
-        let setup: { encoding: ProbeInputs['target']; formulation: string; classes: number } | string;
+        let setup: { encoding: ProbeInputs['target']; formulation: string; classes: number; plan: { inputIsProb: boolean } } | string;
         try {
           setup = pr.setup(fn(mod, plan.qualname), plan, {});
         } catch {
@@ -123,7 +123,7 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
         for (const h of hypers) {
           for (const extra of inputs) {
             const inp: ProbeInputs = { seed: 0, shape: [N, setup.classes], std: 1, target: setup.encoding, generator: '', ...extra };
-            if (plan.inputIsProb) inp.activation = setup.formulation as 'softmax' | 'sigmoid';
+            if (setup.plan.inputIsProb) inp.activation = setup.formulation as 'softmax' | 'sigmoid';
             const hv = Object.fromEntries(Object.entries(h).map(([k, v]) => [k, { t: 'num', v, int: false }]));
             const id = `${name}::${plan.qualname}::${JSON.stringify(h)}::${JSON.stringify(extra)}`;
             ours.set(id, pr.run(setup as never, inp, hv));

@@ -159,7 +159,8 @@ export class Prober {
           // Sigmoid losses on one-hot targets are multi-label: probe them with background rows too.
           if (formulation === 'sigmoid' && enc === 'onehot') encoding = 'binary';
           if (formulation === 'softmax' && enc === 'binary') encoding = 'onehot';
-          return { fn, plan, encoding, formulation, classes: C };
+          const found: Setup = { fn, plan, encoding, formulation, classes: C };
+          return this.maybeProbabilities(found);
         } catch (e) {
           if (e instanceof Unsupported || e instanceof Budget) throw e;
           if (e instanceof ElementCap) throw e;
@@ -170,6 +171,27 @@ export class Prober {
       }
     }
     return `the function raises on every target encoding tried (${errors.join('; ') || 'no encoding'})`;
+  }
+
+  /**
+   * A function whose parameter we took for logits but that takes probabilities (Keras' y_pred,
+   * `-t * log(p)`) is NaN on every typical input. If feeding softmax/sigmoid of the logits makes it
+   * finite, probe it that way instead of reporting a NaN that is our own doing.
+   */
+  private maybeProbabilities(s: Setup): Setup {
+    if (s.plan.inputIsProb) return s;
+    const inp = (activation?: Formulation): ProbeInputs => ({ seed: 7, shape: [64, s.classes], std: 1, target: s.encoding, generator: '', activation });
+    const onLogits = this.run(s, inp(), {});
+    if (onLogits.lossNonFinite === 0) return s;
+    const act: Formulation = s.encoding === 'binary' ? 'sigmoid' : 'softmax';
+    const plan = { ...s.plan, inputIsProb: true, act };
+    try {
+      const onProbs = this.run({ ...s, plan }, inp(act), {});
+      if (onProbs.lossNonFinite === 0) return { ...s, plan, formulation: act };
+    } catch {
+      // keep the logits reading
+    }
+    return s;
   }
 
   check(fn: FunctionIR, plan: CheckPlan): NumericReport {
@@ -191,7 +213,7 @@ export class Prober {
       const setup = this.setup(fn, plan, baseHyper);
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: plan.inputIsProb };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb };
       const configs: Record<string, Val>[] = gammaValues.length ? gammaValues.slice(0, 3).map((g) => ({ [plan.gamma!.name]: num(g, false) })) : [{}];
       // 1. typical and confident inputs at the function's own hyperparameters.
       for (const h of configs) {
