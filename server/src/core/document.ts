@@ -31,7 +31,11 @@ function parseText(text: string, old?: Tree): Tree {
   const p = parser();
   // The callback form avoids the binding's size limit on string input.
   const chunk = 16 * 1024;
-  return p.parse((index: number) => text.slice(index, index + chunk), old);
+  const tree = p.parse((index: number) => text.slice(index, index + chunk), old);
+  // With callback input the binding reads `node.text` through the callback, building a 16 KiB chunk
+  // per call (the IR reads the text of every name); read it from the string instead.
+  (tree as unknown as { getText: (n: { startIndex: number; endIndex: number }) => string }).getText = (n) => text.substring(n.startIndex, n.endIndex);
+  return tree;
 }
 
 export interface ContentChange {
@@ -74,7 +78,9 @@ export class ParsedDocument {
     const s = this.starts();
     if (pos.line >= s.length) return this.text.length;
     if (pos.line < 0) return 0;
-    const lineEnd = pos.line + 1 < s.length ? s[pos.line + 1] : this.text.length;
+    let lineEnd = pos.line + 1 < s.length ? s[pos.line + 1] : this.text.length;
+    // LSP: a character past the end of the line means the end of the line, before its line break.
+    while (lineEnd > s[pos.line] && (this.text.charCodeAt(lineEnd - 1) === 10 || this.text.charCodeAt(lineEnd - 1) === 13)) lineEnd--;
     return Math.min(s[pos.line] + Math.max(0, pos.character), lineEnd);
   }
 
@@ -103,8 +109,9 @@ export class ParsedDocument {
         full = true;
         continue;
       }
-      const startIndex = this.offsetAt(c.range.start);
-      const oldEndIndex = this.offsetAt(c.range.end);
+      // A reversed range (end before start) is read as the same range the right way round, as
+      // vscode-languageserver-textdocument does; tree.edit must never see oldEndIndex < startIndex.
+      const [startIndex, oldEndIndex] = [this.offsetAt(c.range.start), this.offsetAt(c.range.end)].sort((a, b) => a - b);
       const startPosition = this.positionAt(startIndex);
       const oldEndPosition = this.positionAt(oldEndIndex);
       const text = this.text.slice(0, startIndex) + c.text + this.text.slice(oldEndIndex);

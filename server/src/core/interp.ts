@@ -15,6 +15,7 @@ import {
   combineValues,
   constValue,
   iClamp,
+  iHull,
   iMul,
   iNeg,
   iAdd,
@@ -27,7 +28,7 @@ import {
   type AbsValue,
   type FocalParts,
 } from './lattice';
-import type { OpSpec } from './ops';
+import { normalize, type OpSpec } from './ops';
 
 export interface FunctionFacts {
   fn: FunctionIR;
@@ -209,6 +210,12 @@ class Interp {
       if (i === 0 && fn.className && (p.name === 'self' || p.name === 'cls')) v = mk('unknown', { name: 'self', src: p.span });
       else if (p.kind !== 'plain') v = unknown(p.span);
       else v = this.seedParam(p.name, p.default, literals?.get(p.name), roles.get(p.name), env);
+      // `alpha: float` is a scalar even when no value reaches it.
+      if ((v.m === 'unknown' || v.m === 'none') && (p.annotation === 'float' || p.annotation === 'int')) v = mk('scalar', { hyper: true, name: p.name, src: p.span });
+      // Keras calls a loss as fn(y_true, y_pred) with y_pred the model's output: a probability unless from_logits.
+      if (((v.m === 'unknown' && !v.hyper) || (v.m === 'prob' && !v.act)) && p.name === 'y_pred' && fn.params.some((q) => q.name === 'y_true')) {
+        v = mk('prob', { range: UNIT, keras: true, src: p.span });
+      }
       if (v.m === 'scalar' || v.m === 'none' || v.m === 'unknown') v = { ...v, name: v.name ?? p.name, hyper: v.m === 'scalar' ? true : v.hyper };
       v.src ??= p.span;
       facts.params.set(p.name, v);
@@ -299,6 +306,15 @@ class Interp {
       if (e.op.ctor) return;
       const softmaxLoss = ['cross_entropy', 'nll_loss', 'tf_sparse_softmax_ce_with_logits', 'keras_sparse_categorical_crossentropy', 'mmcv_softmax_focal_loss'];
       const sigmoidLoss = ['binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss_star'];
+      const kerasLoss = ['keras_binary_crossentropy', 'keras_categorical_crossentropy', 'keras_binary_focal_crossentropy', 'keras_categorical_focal_crossentropy'];
+      if (kerasLoss.includes(id)) {
+        const fl = e.bound.from_logits;
+        const logits = fl && fl.k === 'const' && fl.value === true;
+        const act = id.includes('binary') ? 'sigmoid' : 'softmax';
+        set(b.input, () => (logits ? mk('logits') : mk('prob', { range: UNIT, act, keras: true })));
+        set(b.target, () => mk(id.includes('binary') ? 'target' : 'target_onehot'));
+        return;
+      }
       if (softmaxLoss.includes(id)) {
         set(b.target, () => mk('target_index'), true);
         if (id !== 'nll_loss' && id !== 'keras_sparse_categorical_crossentropy') set(b.input, () => mk('logits'));
@@ -439,7 +455,7 @@ class Interp {
       }
       case 'attr': {
         const obj = this.expr(e.obj, env);
-        if (e.qualified) return unknown(e.span);
+        if (e.qualified) return /\.Reduction\.NONE$/.test(e.qualified) ? mk('string', { str: 'none', src: e.span }) : unknown(e.span);
         if (obj.name === 'self') return this.attrValue(e.obj, e.attr, env);
         if (e.attr === 'data' || e.attr === 'T') return obj;
         return unknown(e.span);
@@ -513,6 +529,7 @@ class Interp {
       }
       // t == 1 on a target: a mask selecting the positives.
       if ((op === '==' || op === '>' || op === '>=') && isTargetish(a) && b.m === 'scalar') return mk('bool', { of: a, src: span });
+      if (op === '==' && isTargetish(b) && a.m === 'scalar') return mk('bool', { of: b, src: span });
     }
     return mk('bool', { src: span });
   }
@@ -541,7 +558,12 @@ class Interp {
   }
 
   private neg(a: AbsValue, span: Expr['span']): AbsValue {
-    if (a.m === 'scalar') return a.values ? scalarOf(a.values.map((x) => -x), { hyper: a.hyper, name: a.name, negOf: a.id, src: span }) : mk('scalar', { hyper: a.hyper, name: a.name, negOf: a.id, range: a.range && iNeg(a.range), src: span });
+    if (a.m === 'scalar') {
+      const props = { hyper: a.hyper, name: a.name, negOf: a.negOf ?? a.id, complementOf: a.complementOf, src: span };
+      return a.values ? scalarOf(a.values.map((x) => -x), props) : mk('scalar', { ...props, range: a.range && iNeg(a.range) });
+    }
+    // -p: kept so that -p + 1 is recognised as 1 - p.
+    if (a.m === 'prob') return mk('unknown', { of: a, negated: true, src: span });
     if (a.m === 'ce') return mk('logprob', { gathered: true, act: a.act, reduced: a.reduced, src: span, of: a });
     if (a.m === 'logprob' && a.gathered) return mk('ce', { act: a.act, reduced: a.reduced, src: span });
     if (a.m === 'logprob' && a.scaledBy) return { ...a, id: mk('unknown').id, scaledBy: this.negScalar(a.scaledBy) };
@@ -622,6 +644,8 @@ class Interp {
   }
 
   private add(a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
+    if (isNum(a, 1) && b.negated && b.of?.m === 'prob') return this.sub(a, b.of, span);
+    if (isNum(b, 1) && a.negated && a.of?.m === 'prob') return this.sub(b, a.of, span);
     // p*t + (1-p)*(1-t) -> pt; alpha*t + (1-alpha)*(1-t) -> alpha_t
     if (a.m === 'masked' && b.m === 'masked' && a.of && b.of) {
       const pair = (x: AbsValue, y: AbsValue): AbsValue | undefined => {
@@ -631,7 +655,8 @@ class Interp {
         if (!maskOk) return undefined;
         if (x.of!.m === 'prob' && y.of!.m === 'prob' && (y.of!.complementOf === x.of!.id || x.of!.complementOf === y.of!.id)) {
           const p = x.of!.complementOf === y.of!.id ? y.of! : x.of!;
-          return mk('pt', { act: p.act, range: p.range ?? UNIT, clamped: p.clamped, src: span, binary: true } as Partial<AbsValue>);
+          const q = x.of!.complementOf === y.of!.id ? x.of! : y.of!;
+          return mk('pt', { act: p.act ?? 'sigmoid', range: iHull(p.range ?? UNIT, q.range ?? UNIT), clamped: p.clamped, src: span, binary: true, keras: p.keras });
         }
         if (x.of!.m === 'scalar' && y.of!.m === 'scalar' && (y.of!.complementOf === x.of!.id || x.of!.complementOf === y.of!.id)) {
           const al = x.of!.complementOf === y.of!.id ? y.of! : x.of!;
@@ -644,9 +669,11 @@ class Interp {
       const r = pair(a, b) ?? pair(b, a);
       if (r) return r;
     }
-    if (b.m === 'scalar' && constValue(b) !== undefined && constValue(b)! > 0 && constValue(b)! < 1e-2 && probLike(a)) {
+    const small = b.m === 'scalar' && (b.values ? b.values.length > 0 && b.values.every((x) => x > 0 && x < 1e-2) : !!b.name && /^(self\.)?(eps|epsilon|smooth)/i.test(b.name));
+    if (small && probLike(a)) {
       // p + eps: guarded away from 0.
-      return { ...a, id: mk('unknown').id, clamped: true, range: a.range ? { lo: a.range.lo + constValue(b)!, hi: a.range.hi + constValue(b)! } : undefined };
+      const lo = b.values ? Math.min(...b.values) : 0;
+      return { ...a, id: mk('unknown').id, clamped: true, range: a.range ? { lo: a.range.lo + lo, hi: a.range.hi + (b.values ? Math.max(...b.values) : 1e-2) } : undefined };
     }
     if (a.m === 'scalar' && b.m !== 'scalar') return this.add(b, a, span);
     if (termLike(a) && termLike(b)) return this.mergeFocal(a.m === 'masked' ? a.of! : a, b.m === 'masked' ? b.of! : b, span);
@@ -729,6 +756,10 @@ class Interp {
   }
 
   private div(a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
+    // x / x.sum(-1): normalised over the classes, a softmax-like probability (Keras categorical losses).
+    if (b.sumOf !== undefined && b.sumOf === a.id && (a.m === 'prob' || a.m === 'unknown')) {
+      return mk('prob', { act: 'softmax', range: UNIT, keras: a.keras, src: span });
+    }
     if (b.m === 'scalar' || b.m === 'unknown') {
       if (a.m === 'logits' || a.m === 'ce' || a.m === 'focal' || a.m === 'masked') return a;
     }
@@ -757,6 +788,9 @@ class Interp {
       return this.op(e.op, b, e, env);
     }
     if (fv?.m === 'module' && fv.module) return this.applyModule(fv.module, args, kwargs, e.span);
+    const q = e.callee ? normalize(e.callee) : undefined;
+    if (q === 'K.epsilon') return scalarOf([1e-7], { src: e.span });
+    if ((q === 'K.equal' || q === 'tf.equal' || q === 'kops.equal') && args.length === 2) return this.compare(['=='], args, e.span);
     if (e.func.k === 'name' && (e.func.id === 'float' || e.func.id === 'int') && args[0]?.m === 'scalar') return args[0];
     return unknown(e.span);
   }
@@ -774,7 +808,8 @@ class Interp {
   private applyModule(m: { op: OpSpec; args: Record<string, AbsValue> }, args: AbsValue[], kwargs: Record<string, AbsValue>, span: Expr['span']): AbsValue {
     const reduction = m.args.reduction?.str ?? (m.op.defaults?.reduction as string | undefined);
     const keras = m.op.framework === 'keras' || m.op.id === 'TfaSigmoidFocalCrossEntropy';
-    const reduced = keras ? m.args.reduction?.str !== 'none' : reduction !== 'none';
+    const red = m.args.reduction;
+    const reduced = keras ? !(red && (red.str === 'none' || red.m === 'none')) : reduction !== 'none';
     const softmax = ['CrossEntropyLoss', 'NLLLoss', 'KerasCategoricalCrossentropy', 'KerasSparseCategoricalCrossentropy', 'KerasCategoricalFocalCrossentropy'].includes(m.op.id);
     void args;
     void kwargs;
@@ -829,7 +864,9 @@ class Interp {
         const a1 = b.input ?? unknown();
         const a2 = b.other ?? unknown();
         if (c?.of && isTargetish(c.of)) {
-          if (a1.m === 'prob' && a2.m === 'prob' && a2.complementOf === a1.id) return mk('pt', { act: a1.act, range: UNIT, src: span, binary: true } as Partial<AbsValue>);
+          if (a1.m === 'prob' && a2.m === 'prob' && a2.complementOf === a1.id) {
+            return mk('pt', { act: a1.act ?? 'sigmoid', range: iHull(a1.range ?? UNIT, a2.range ?? UNIT), clamped: a1.clamped, src: span, binary: true, keras: a1.keras });
+          }
           if (a1.m === 'scalar' && a2.m === 'scalar' && a2.complementOf === a1.id) return mk('alpha_t', { of: a1, src: span });
         }
         return join(a1, a2);
@@ -854,6 +891,7 @@ class Interp {
           if (x.of.m === 'scalar' || x.of.m === 'class_weights') return mk('alpha_class', { src: span });
         }
         if (x.m === 'ce' || x.m === 'focal') return x;
+        if (x.m === 'prob' || x.m === 'unknown') return mk('unknown', { sumOf: x.id, src: span });
         return unknown(span);
       }
       case 'reshape':

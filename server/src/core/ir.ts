@@ -80,6 +80,8 @@ export type Stmt =
 export interface Param {
   name: string;
   default?: Expr;
+  /** The annotation's text (`float`, `torch.Tensor`), when there is one. */
+  annotation?: string;
   kind: 'plain' | 'star' | 'kwstar';
   span: Span;
 }
@@ -176,6 +178,14 @@ function computeLineStarts(text: string): number[] {
 function dotted(n: SyntaxNode): string {
   return n.text.replace(/\s+/g, '');
 }
+
+/**
+ * Expressions nested deeper than this become `unknown`, so that the IR, the interpreters and the
+ * rules (all recursive over expressions) stay far from the call stack's limit: 10,000 nested
+ * parentheses or a 10,000-term `a + a + ...` would otherwise overflow it and lose the whole module.
+ * CPython itself rejects more than 200 nested parentheses.
+ */
+export const MAX_EXPR_DEPTH = 300;
 
 class Builder {
   readonly mod: ModuleIR = {
@@ -370,6 +380,16 @@ class Builder {
   }
 
   private target(n: SyntaxNode): Target {
+    if (this.depth >= MAX_EXPR_DEPTH) return { k: 'unknown', span: spanOf(n) };
+    this.depth++;
+    try {
+      return this.targetNode(n);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private targetNode(n: SyntaxNode): Target {
     const span = spanOf(n);
     switch (n.type) {
       case 'identifier':
@@ -412,7 +432,8 @@ class Builder {
         case 'typed_parameter': {
           const id = p.namedChildren.find((x) => x.type === 'identifier');
           const splat = p.namedChildren.find((x) => x.type === 'list_splat_pattern' || x.type === 'dictionary_splat_pattern');
-          if (id) out.push({ name: id.text, kind: 'plain', span });
+          const annotation = p.childForFieldName('type')?.text;
+          if (id) out.push({ name: id.text, kind: 'plain', span, annotation });
           else if (splat) out.push({ name: splat.text.replace(/^\*+/, ''), kind: splat.type === 'list_splat_pattern' ? 'star' : 'kwstar', span });
           break;
         }
@@ -420,7 +441,8 @@ class Builder {
         case 'typed_default_parameter': {
           const name = p.childForFieldName('name');
           const value = p.childForFieldName('value');
-          if (name) out.push({ name: name.text, default: value ? this.expr(value) : undefined, kind: 'plain', span });
+          const annotation = p.type === 'typed_default_parameter' ? p.childForFieldName('type')?.text : undefined;
+          if (name) out.push({ name: name.text, default: value ? this.expr(value) : undefined, kind: 'plain', span, annotation });
           break;
         }
         case 'list_splat_pattern':
@@ -500,7 +522,20 @@ class Builder {
     return undefined;
   }
 
+  /** How many `expr` and `target` calls are on the stack (see MAX_EXPR_DEPTH). */
+  private depth = 0;
+
   expr(n: SyntaxNode): Expr {
+    if (this.depth >= MAX_EXPR_DEPTH) return { k: 'unknown', what: 'nesting too deep', span: spanOf(n) };
+    this.depth++;
+    try {
+      return this.exprNode(n);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private exprNode(n: SyntaxNode): Expr {
     const span = spanOf(n);
     switch (n.type) {
       case 'identifier':

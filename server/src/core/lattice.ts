@@ -114,6 +114,10 @@ export interface AbsValue {
   negOf?: number;
   /** For masked log-probabilities: negated (-t * log p). */
   negated?: boolean;
+  /** For a sum over an axis: the id of the value summed (to recognise x / x.sum(-1) as a softmax). */
+  sumOf?: number;
+  /** A prediction of a Keras loss `(y_true, y_pred)`: a probability by Keras's convention (from_logits=False). */
+  keras?: boolean;
   /** For pt: built from the binary form p*t + (1-p)*(1-t) or where(t == 1, p, 1 - p). */
   binary?: boolean;
   /** For hyperparameters: the parameter or attribute name it came from. */

@@ -204,29 +204,37 @@ const METHODS: Record<string, OpSpec> = {
   type_as: { id: 'cast', params: ['input', 'other'], framework: T },
   to: { id: 'cast', params: ['input', 'dtype'], framework: T },
   detach: { id: 'detach', params: ['input'], framework: T },
+  permute: { id: 'reshape', params: ['input'], framework: T },
+  transpose: { id: 'reshape', params: ['input'], framework: T },
+  flatten: { id: 'reshape', params: ['input'], framework: T },
+  expand_as: { id: 'reshape', params: ['input', 'other'], framework: T },
+  clone: { id: 'detach', params: ['input'], framework: T },
+  cpu: { id: 'detach', params: ['input'], framework: T },
+  cuda: { id: 'detach', params: ['input'], framework: T },
   contiguous: { id: 'detach', params: ['input'], framework: T },
 };
 
 /** Folds module prefixes so each op is listed once per framework. */
+const NORMALIZE_RULES: [string, string][] = [
+  ['torch.nn.functional.', 'F.'],
+  ['torch.special.', 'torch.'],
+  ['tensorflow.keras.backend.', 'K.'],
+  ['tensorflow.keras.', 'keras.'],
+  ['tensorflow.compat.v1.', 'tf.'],
+  ['tensorflow.compat.v2.', 'tf.'],
+  ['tensorflow.math.', 'tf.'],
+  ['tensorflow.', 'tf.'],
+  ['keras.src.', 'keras.'],
+  ['keras.backend.', 'K.'],
+  ['keras.ops.', 'kops.'],
+  ['tf.keras.backend.', 'K.'],
+  ['tf.keras.', 'keras.'],
+  ['torch.nn.modules.loss.', 'torch.nn.'],
+];
+
 export function normalize(name: string): string {
-  const rules: [string, string][] = [
-    ['torch.nn.functional.', 'F.'],
-    ['torch.special.', 'torch.'],
-    ['tensorflow.keras.backend.', 'K.'],
-    ['tensorflow.keras.', 'keras.'],
-    ['tensorflow.compat.v1.', 'tf.'],
-    ['tensorflow.compat.v2.', 'tf.'],
-    ['tensorflow.math.', 'tf.'],
-    ['tensorflow.', 'tf.'],
-    ['keras.src.', 'keras.'],
-    ['keras.backend.', 'K.'],
-    ['keras.ops.', 'kops.'],
-    ['tf.keras.backend.', 'K.'],
-    ['tf.keras.', 'keras.'],
-    ['torch.nn.modules.loss.', 'torch.nn.'],
-  ];
   let n = name;
-  for (const [from, to] of rules) {
+  for (const [from, to] of NORMALIZE_RULES) {
     if (n.startsWith(from)) n = to + n.slice(from.length);
   }
   return n;
@@ -237,6 +245,18 @@ for (const [spec, names] of TABLE) for (const n of names) BY_NAME.set(n, spec);
 
 export function qualifiedOp(callee: string): OpSpec | undefined {
   return BY_NAME.get(normalize(callee));
+}
+
+/**
+ * Every spelling that resolves to an op, for core/prefilter.ts: the canonical dotted names of the
+ * table, the prefixes `normalize` rewrites, and the tensor methods with the op each denotes.
+ */
+export function opSpellings(): { qualified: string[]; prefixes: string[]; methods: [string, OpId][] } {
+  return {
+    qualified: [...BY_NAME.keys()],
+    prefixes: NORMALIZE_RULES.map(([from]) => from),
+    methods: Object.entries(METHODS).map(([name, spec]) => [name, spec.id]),
+  };
 }
 
 export function methodOp(name: string): OpSpec | undefined {

@@ -4,7 +4,7 @@
  */
 import type { RuleContext } from '../core/context';
 import { defineRule } from '../core/rule';
-import { alphaText, scalarAlphaProducts } from './alpha';
+import { alphaText, scalarAlphaProducts, unnegated } from './alpha';
 import { atomText, outerSpan, replace } from './fixes';
 
 /** The text of the function's binary targets: a parameter or local holding targets. */
@@ -29,8 +29,9 @@ export default defineRule({
     for (const hit of scalarAlphaProducts(ctx, 'sigmoid')) {
       const a = alphaText(hit.alphaValue);
       const t = targetText(ctx);
-      const alphaSrc = atomText(ctx, hit.alpha);
-      const alphaT = t ? `(${alphaSrc} * ${t} + (1 - ${alphaSrc}) * (1 - ${t}))` : undefined;
+      const { expr, negated } = unnegated(hit.alpha);
+      const alphaSrc = atomText(ctx, expr);
+      const alphaT = t ? `${negated ? '-' : ''}(${alphaSrc} * ${t} + (1 - ${alphaSrc}) * (1 - ${t}))` : undefined;
       ctx.report({
         span: hit.alpha.span,
         message: `scalar ${a} multiplies positives and negatives alike: use alpha_t = alpha * t + (1 - alpha) * (1 - t)`,

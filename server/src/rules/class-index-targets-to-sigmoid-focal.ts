@@ -3,10 +3,10 @@
  * the integer class indices that the same code uses as class indices elsewhere (a cross-entropy
  * target, a one_hot input, a gather index). Sigmoid losses need float one-hot targets.
  */
-import type { Call } from '../core/ir';
+import type { Call, Expr } from '../core/ir';
 import type { OpId } from '../core/ops';
 import { defineRule } from '../core/rule';
-import { atomText, functionalName, replace } from './fixes';
+import { atomText, functionalName, outerSpan, replace } from './fixes';
 
 const SIGMOID_LOSSES: ReadonlySet<OpId> = new Set<OpId>([
   'binary_cross_entropy_with_logits',
@@ -47,7 +47,10 @@ export default defineRule({
       const tv = ctx.valueOf(target);
       if (tv?.m !== 'target_index') continue;
       const F = functionalName(ctx);
-      const fixed = `${F}.one_hot(${ctx.text(target.span)}, num_classes=${atomText(ctx, input)}.shape[-1]).float()`;
+      // one_hot needs integer input: drop a cast such as `.float()` from the target first.
+      let indices: Expr = target;
+      while (indices.k === 'call' && indices.method && indices.op?.id === 'cast' && indices.bound?.input) indices = indices.bound.input;
+      const fixed = `${F}.one_hot(${ctx.text(outerSpan(indices))}.long(), num_classes=${atomText(ctx, input)}.shape[1]).float()`;
       ctx.report({
         span: target.span,
         message: `\`${ctx.text(target.span)}\` holds class indices (it is used as one elsewhere) but \`${name}\` needs float one-hot targets of the logits' shape`,
@@ -83,12 +86,14 @@ def loss_fn(logits, targets):
 
 ## Use instead
 \`\`\`python
-    fl = sigmoid_focal_loss(logits, F.one_hot(targets, num_classes=logits.shape[-1]).float(), reduction="mean")
+    fl = sigmoid_focal_loss(logits, F.one_hot(targets.long(), num_classes=logits.shape[1]).float(), reduction="mean")
 \`\`\`
 
 ## Fix safety
-The fix converts the targets with \`F.one_hot(..., num_classes=logits.shape[-1]).float()\`. It is marked
-unsafe: an \`ignore_index\` such as -100 in the targets would make \`one_hot\` raise.
+The fix converts the targets with \`F.one_hot(t.long(), num_classes=logits.shape[1]).float()\` (class
+dimension 1, as PyTorch losses use). It is marked unsafe: an \`ignore_index\` such as -100 in the targets
+would make \`one_hot\` raise, and for \`[N, C, H, W]\` logits the one-hot classes come last and need a
+\`permute(0, 3, 1, 2)\`.
 
 ## References
 - torchvision \`ops.sigmoid_focal_loss\` docs: "targets: a float tensor with the same shape as inputs".

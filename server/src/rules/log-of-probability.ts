@@ -10,7 +10,8 @@ import { atomText, frameworkOf, functionalName, localName, outerSpan, replace } 
 
 function unguarded(v: AbsValue | undefined): boolean {
   if (!v || v.clamped || (v.range && v.range.lo > 0)) return false;
-  if (v.m === 'prob') return v.act === 'sigmoid' || v.act === 'softmax';
+  // A probability from an activation, or a Keras loss's y_pred (a probability by Keras's convention).
+  if (v.m === 'prob') return v.act === 'sigmoid' || v.act === 'softmax' || !!v.keras;
   if (v.m === 'pt') return !!v.binary || (v.act !== undefined && !v.of);
   if (v.m === 'one_minus_pt') return !v.fromLogProb && v.act !== undefined;
   return false;
@@ -60,7 +61,7 @@ export default defineRule({
         span: call.span,
         message: `\`${ctx.text(call.span)}\` takes the log of a probability with no clamp: -inf once it underflows to 0`,
         explanation: [
-          `A ${v!.act ?? ''} probability underflows to exactly 0 in float32 (sigmoid below about −88, softmax when a logit trails by ~104), and log(0) = −∞. The loss becomes inf and the backward pass, through 1/p, yields inf and NaN.`,
+          `A ${v!.act ? `${v!.act} ` : ''}probability underflows to exactly 0 in float32 (sigmoid below about −88, softmax when a logit trails by ~104), and log(0) = −∞. The loss becomes inf and the backward pass, through 1/p, yields inf and NaN.`,
           'Compute the log-probability directly (`F.logsigmoid`, `F.log_softmax`, which are stable), or clamp the probability away from 0 first.',
         ].join('\n\n'),
         fix: { title, edits: [replace(call.span, newText)], applicability: title.startsWith('Use') ? 'safe' : 'unsafe' },

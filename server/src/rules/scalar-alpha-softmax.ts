@@ -6,7 +6,7 @@
 import type { RuleContext } from '../core/context';
 import type { OpId } from '../core/ops';
 import { defineRule } from '../core/rule';
-import { alphaText, scalarAlphaProducts } from './alpha';
+import { alphaText, scalarAlphaProducts, unnegated } from './alpha';
 import { outerSpan, replace } from './fixes';
 
 /** Softmax-based library focal losses whose scalar alpha multiplies every class. */
@@ -44,13 +44,15 @@ export default defineRule({
     for (const hit of scalarAlphaProducts(ctx, 'softmax')) {
       const a = alphaText(hit.alphaValue);
       const rest = ctx.text(outerSpan(hit.rest));
+      const { negated } = unnegated(hit.alpha);
+      const kept = negated ? `-${rest}` : rest;
       ctx.report({
         span: hit.alpha.span,
         message: `scalar ${a} multiplies a softmax focal loss: every class gets the same weight, so alpha only rescales the loss`,
         explanation: EXPLANATION(a),
         fix: {
           title: 'Drop the scalar alpha (it only rescales the loss)',
-          edits: [replace(outerSpan(hit.product), hit.product.paren ? `(${rest})` : rest)],
+          edits: [replace(outerSpan(hit.product), hit.product.paren ? `(${kept})` : kept)],
           applicability: 'unsafe',
         },
       });

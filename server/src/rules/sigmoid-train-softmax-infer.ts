@@ -6,7 +6,7 @@
 import type { RuleContext } from '../core/context';
 import type { FunctionFacts } from '../core/interp';
 import { defineRule } from '../core/rule';
-import { outerSpan, replace, torchName } from './fixes';
+import { frameworkOf, localName, outerSpan, replace, torchName } from './fixes';
 
 const SIGMOID_FOCAL_LIBS = new Set(['torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss_star', 'mmcv_sigmoid_focal_loss', 'keras_binary_focal_crossentropy', 'KerasBinaryFocalCrossentropy', 'TfaSigmoidFocalCrossEntropy', 'tfa_sigmoid_focal_crossentropy']);
 const INFERENCE_NAME = /(predict|infer|inference|eval|evaluate|test|postprocess|post_process|decode|detect|demo)/i;
@@ -42,7 +42,8 @@ export default defineRule({
       trains ??= moduleTrainsSigmoid(ctx);
       if (!trains) return;
       const input = ctx.text(outerSpan(call.bound.input));
-      const fixed = `${torchName(ctx)}.sigmoid(${input})`;
+      const fw = frameworkOf(ctx);
+      const fixed = fw === 'torch' ? `${torchName(ctx)}.sigmoid(${input})` : `${localName(ctx, 'tensorflow') ?? 'tf'}.sigmoid(${input})`;
       ctx.report({
         span: call.span,
         message: 'this file trains with a sigmoid focal loss, but probabilities are read here with softmax',

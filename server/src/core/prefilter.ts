@@ -1,0 +1,151 @@
+/**
+ * A text test run before parsing: `mayHaveFindings(text) === false` proves that `analyze` would
+ * report nothing for this text, so the caller may skip the parse and the analysis. It may say true
+ * for files without findings (it is a filter, not a linter); it must never say false for a file
+ * with one. test/perf/prefilter.test.ts checks both lemmas below on the rule fixtures, the examples,
+ * the standard library and randomly damaged texts (tree-sitter's error recovery).
+ *
+ * ## Why a file without these words has no finding
+ *
+ * Lemma 1 (lattice). Call an IR call *creating* when it has an `op` (ir.ts) and either its callee was
+ * qualified through an import (`torch.sigmoid`, `F.cross_entropy`, any library loss), or it is a
+ * tensor method whose op is one of CREATING_OPS (`x.sigmoid()`, `x.softmax()`, `x.log_softmax()`,
+ * `x.log()`, `x.clamp()`/`clip`/`clamp_min`/`clamp_max`). In a module without creating calls, the
+ * abstract interpreter (interp.ts) only produces the meanings
+ *   unknown, scalar, string, bool, none, tuple, function, logits, target, target_index, masked,
+ *   alpha_t, alpha_class
+ * (by induction over `eval`, `seedParam`, `roles`, `binop`, `neg`, `subscript`, `gathered`, `join`:
+ * parameter names give logits/target/hyper, subscripts by a parameter give target_index and
+ * alpha_class, products with targets give masked, `alpha*t + (1-alpha)*(1-t)` gives alpha_t; every
+ * other meaning (prob, pt, one_minus_pt, logprob, ce, modulating, focal, module, class_weights,
+ * target_onehot) is made only in `op()`/`applyModule`, by a creating op, or from a value that
+ * already has one of them). The other tensor methods (exp, pow, sum, mean, view, to, float, ...)
+ * map this set into itself: exp/pow need logprob/prob, sum/mean need ce/focal/prob inside a mask,
+ * the casts are the identity.
+ *
+ * Lemma 2 (rules). Every rule reports only on values with a meaning outside that set or on calls
+ * with a qualified op: LL101/LL102 need `focal` with a modulating factor; LL103 a `modulating`
+ * value or a qualified library loss; LL104 `pt` (from `exp` of a logprob); LL105 `one_minus_pt`
+ * from a logprob; LL106/LL108/LL201 qualified losses or loss `module`s; LL107 a `softmax` op and a
+ * sigmoid focal value; LL202 a `log` op on a sigmoid/softmax `prob`.
+ *
+ * Lemma 3 (text). A qualified callee's first segment is the first segment of a module named in an
+ * import statement (ir.ts `collectImports`), and `qualifiedOp` matches only names whose first
+ * segment is the first segment of an ops table spelling or of a prefix `normalize` rewrites
+ * (torch, F, tf, tensorflow, keras, K, kops, torchvision, fvcore, kornia, monai, mmcv,
+ * segmentation_models_pytorch, tensorflow_addons): that identifier is a token of the text. The long
+ * ones are looked for as words anywhere; the short ones (F, K, tf, kops) only count on a logical line
+ * that holds `import` or `from` before them. A method call's name is a token preceded by `.`, with
+ * only whitespace, line continuations, comments and (under error recovery) stray punctuation between.
+ *
+ * So: no root word and no creating method name after a dot => no creating call => no finding.
+ * A new rule or a new meaning-producing path in interp.ts must keep Lemma 1 and 2 true or extend
+ * CREATING_OPS / this filter; the fixture test fails when it does not.
+ */
+import { opSpellings, type OpId } from './ops';
+
+/** Method ops that can give a value one of the op-only meanings from values without one (Lemma 1). */
+export const CREATING_OPS: ReadonlySet<OpId> = new Set<OpId>(['sigmoid', 'softmax', 'log_softmax', 'logsigmoid', 'log', 'clamp']);
+
+/** Roots shorter than 5 letters are common words (`F`, `K`); they count only in an import line. */
+const SHORT_ROOT = 4;
+
+interface Patterns {
+  longRoots: RegExp;
+  shortRoots: RegExp;
+  methods: RegExp;
+}
+
+let patterns: Patterns | undefined;
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A word of ASCII identifier characters; non-ASCII neighbours count as boundaries (more matches, never fewer). */
+function words(list: Iterable<string>, flags = ''): RegExp {
+  const alt = [...new Set(list)].sort((a, b) => b.length - a.length).map(escape).join('|');
+  return new RegExp(`(?<![A-Za-z0-9_])(?:${alt})(?![A-Za-z0-9_])`, flags);
+}
+
+function build(): Patterns {
+  const spell = opSpellings();
+  const roots = new Set<string>();
+  for (const n of [...spell.qualified, ...spell.prefixes]) roots.add(n.split('.')[0]);
+  const methods = spell.methods.filter(([, id]) => CREATING_OPS.has(id)).map(([name]) => name);
+  return {
+    longRoots: words([...roots].filter((r) => r.length > SHORT_ROOT)),
+    shortRoots: words([...roots].filter((r) => r.length <= SHORT_ROOT), 'g'),
+    methods: words(methods, 'g'),
+  };
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/** Start of the physical line holding `i`. */
+function lineStart(text: string, i: number): number {
+  let j = i;
+  while (j > 0 && text.charCodeAt(j - 1) !== 10 && text.charCodeAt(j - 1) !== 13) j--;
+  return j;
+}
+
+/**
+ * Whether the token at `at` may be an attribute name: walking back over anything but identifier
+ * characters reaches a `.`. Crossing a line break into a line with a `#` (a comment between the dot
+ * and the name) gives up and answers yes.
+ */
+function afterDot(text: string, at: number): boolean {
+  let i = at - 1;
+  while (i >= 0) {
+    const c = text.charCodeAt(i);
+    if (c === 46) return true; // .
+    if (isWordChar(c)) return false;
+    if (c === 10 || c === 13) {
+      const start = lineStart(text, i);
+      if (text.lastIndexOf('#', i) >= start) return true;
+    }
+    i--;
+  }
+  return false;
+}
+
+/**
+ * Whether the logical line before `at` holds the word `import` or `from`. The logical line extends
+ * back over backslash continuations and over lines ending in `(` or `,` (conservatively, for bracketed
+ * and error-recovered forms).
+ */
+function inImportLine(text: string, at: number): boolean {
+  let end = at;
+  for (let guard = 0; guard < 10_000; guard++) {
+    const start = lineStart(text, end);
+    if (/(?<![A-Za-z0-9_])(?:import|from)(?![A-Za-z0-9_])/.test(text.slice(start, end))) return true;
+    if (start === 0) return false;
+    // Previous line: continued by a backslash, an open bracket or a trailing comma?
+    let p = start - 1;
+    if (text.charCodeAt(p) === 10 && p > 0 && text.charCodeAt(p - 1) === 13) p--;
+    let q = p - 1;
+    while (q >= 0 && (text.charCodeAt(q) === 32 || text.charCodeAt(q) === 9 || text.charCodeAt(q) === 12)) q--;
+    const last = q >= 0 ? text[q] : '';
+    if (last !== '\\' && last !== '(' && last !== ',') return false;
+    end = p;
+  }
+  return true;
+}
+
+/** False only when the text provably yields no finding (see the proof above); true otherwise. */
+export function mayHaveFindings(text: string): boolean {
+  patterns ??= build();
+  if (patterns.longRoots.test(text)) return true;
+  const { shortRoots, methods } = patterns;
+  shortRoots.lastIndex = 0;
+  for (let m = shortRoots.exec(text); m; m = shortRoots.exec(text)) {
+    if (inImportLine(text, m.index)) return true;
+  }
+  methods.lastIndex = 0;
+  for (let m = methods.exec(text); m; m = methods.exec(text)) {
+    if (afterDot(text, m.index)) return true;
+  }
+  return false;
+}
