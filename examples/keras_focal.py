@@ -5,7 +5,6 @@ from tensorflow.keras import backend as K
 
 def binary_focal_loss(gamma=2.0, alpha=0.25):
     def focal_loss(y_true, y_pred):
-        y_pred = K.clip(y_pred, K.epsilon(), 1.0 - K.epsilon())
         p_t = tf.where(K.equal(y_true, 1), y_pred, 1 - y_pred)
         alpha_t = tf.where(K.equal(y_true, 1), alpha, 1 - alpha)
         return -K.mean(alpha_t * K.pow(1.0 - p_t, gamma) * K.log(p_t))
