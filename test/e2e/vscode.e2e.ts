@@ -7,7 +7,8 @@
  *   2. the hover on the flagged expression, with the rule's explanation;
  *   3. the "Clamp" quick fix from Ctrl+., the file's new text on disk after saving, and the
  *      diagnostic gone;
- *   4. no error from the extension host, in its log files or in the browser console.
+ *   4. no error of LossLint's in the extension host's log, the LossLint channel or the browser
+ *      console, up to and including the extension host's exit when the window closes.
  * Screenshots of every step go to test-artifacts/e2e/; the trusted hover is also docs/images/hover.png
  * (written when missing or with UPDATE_SNAPSHOTS=1).
  *
@@ -94,22 +95,37 @@ afterAll(async () => {
   if (stubborn.length > 0) console.warn(`code-server processes ${stubborn.join(', ')} ignored SIGTERM and were killed.`);
 }, 60_000);
 
-/** The `[error]` lines the extension host and the LossLint channel logged that `seen` (each file's length at the last call) has not seen. */
-function exthostErrors(seen: Map<string, number>): string[] {
-  const errors: string[] = [];
-  // remoteexthost.log is the extension host's own log; output_logging_*/N-LossLint*.log is the client's channel.
+interface LogError {
+  file: string;
+  /** The `[error]` line and the stack lines under it. */
+  text: string;
+  /** Whether it is LossLint's: logged to its channel, or naming the extension (its id or install path). */
+  ours: boolean;
+}
+
+/**
+ * The `[error]` entries that the extension hosts (remoteexthost.log) and the LossLint channel
+ * (exthostN/losslint.losslint/LossLint.log) logged since the last call; `seen` holds each file's length then.
+ */
+function newLogErrors(seen: Map<string, number>): LogError[] {
+  const errors: LogError[] = [];
   for (const file of findFiles(path.join(dirs.userDataDir, 'logs'), /^(remoteexthost|losslint).*\.log$/i)) {
     const text = fs.readFileSync(file, 'utf8');
     const from = seen.get(file) ?? 0;
     seen.set(file, text.length);
-    for (const line of text.slice(from).split('\n')) if (/\[error\]/i.test(line)) errors.push(`${path.relative(dirs.userDataDir, file)}: ${line}`);
+    // An entry starts with a timestamp; the lines up to the next one (a stack) belong to it.
+    for (const entry of text.slice(from).split(/\n(?=\d{4}-\d\d-\d\d )/)) {
+      if (!/^\S+ \S+ \[error\]/.test(entry)) continue;
+      const name = path.relative(dirs.userDataDir, file);
+      errors.push({ file: name, text: entry.trimEnd(), ours: /losslint/i.test(path.basename(file)) || /losslint/i.test(entry) });
+    }
   }
   return errors;
 }
 
 /** A browser console message that comes from the extension host (VS Code forwards its console there). */
 function fromExtensionHost(message: ConsoleMessage): boolean {
-  return message.type() === 'error' && /extension host|losslint/i.test(message.text());
+  return message.type() === 'error' && /losslint|extension host terminated/i.test(message.text());
 }
 
 async function shot(page: Page, name: string): Promise<string> {
@@ -155,8 +171,9 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
 
   beforeEach((test) => {
     if (failed) test.skip('an earlier step in this folder failed');
-    test.onTestFailed(() => {
+    test.onTestFailed(async () => {
       failed = true;
+      await page?.screenshot({ path: path.join(ARTIFACTS, `${name}-failed-${test.task.name.replace(/\W+/g, '-')}.png`) }).catch(() => undefined);
     });
   });
 
@@ -165,7 +182,7 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
     fs.mkdirSync(workspace);
     file = path.join(workspace, 'focal.py');
     fs.writeFileSync(file, LL103_SAMPLE);
-    exthostErrors(seenLogs); // Only errors from this folder's window count below.
+    newLogErrors(seenLogs); // Only errors from this folder's window count below.
 
     context = await browser!.browser.newContext({ viewport: { width: 1280, height: 760 } });
     page = await context.newPage();
@@ -250,12 +267,21 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
   });
 
   it('the Clamp quick fix from Ctrl+. rewrites the base, saves, and the diagnostic goes', async () => {
-    // Put the cursor inside the flagged expression, then open the code-action menu.
+    // Put the cursor inside the flagged expression; the light bulb shows once the editor has the
+    // line's code actions. Then open the menu with Ctrl+. (again if a busy machine dropped the key).
     const box = (await squiggle(page).boundingBox())!;
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2 - 4);
-    await page.keyboard.press('Control+.');
+    await page.locator('.monaco-editor .lightBulbWidget').first().waitFor();
     const menu = page.locator('.action-widget:not(.action-list-submenu-panel)');
-    await menu.waitFor();
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press('Control+.');
+      try {
+        await menu.waitFor({ timeout: 10_000 });
+        break;
+      } catch (error) {
+        if (attempt === 3) throw error;
+      }
+    }
     const items = (await menu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.trim());
     await shot(page, `${name}-3-quickfix-menu`);
     expect(items.some((t) => t.startsWith(FIX_TITLE_PREFIX))).toBe(true);
@@ -280,7 +306,13 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
       findFiles(logs, /^remoteexthost\.log$/).filter((f) => !/exiting with code/.test(fs.readFileSync(f, 'utf8'))).length;
     await expect.poll(running, { timeout: STEP_MS }).toBe(0);
     expect(findFiles(logs, /^LossLint.*\.log$/).length).toBeGreaterThan(0);
-    expect(exthostErrors(seenLogs)).toEqual([]);
+    const exits = findFiles(logs, /^remoteexthost\.log$/).map((f) => /exiting with code (\d+)/.exec(fs.readFileSync(f, 'utf8'))?.[1]);
+    expect(exits.every((code) => code === '0')).toBe(true);
+    const errors = newLogErrors(seenLogs);
+    // Built-in extensions sometimes log their own shutdown races (json-language-features: "Channel has
+    // been closed"); those are shown, not counted. Any error of LossLint's fails the test.
+    for (const e of errors.filter((e) => !e.ours)) console.warn(`Not LossLint's, not counted: ${e.file}: ${e.text}`);
+    expect(errors.filter((e) => e.ours).map((e) => `${e.file}: ${e.text}`)).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });
 });
