@@ -5,8 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CLEAN_SAMPLE, LL103_SAMPLE, lines, runCli, tempDir, writeTree } from './helpers';
+
+// Each test starts the CLI one or more times; a loaded 2-core CI machine needs more than 5 s.
+vi.setConfig({ testTimeout: 60_000 });
 
 const LL103_LINE = /^(.+):8:13: LL103 \S.*$/;
 

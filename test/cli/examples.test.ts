@@ -4,9 +4,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { allRules } from '../../server/src/core/registry';
 import { lines, REPO, runCli, sarifValidator, tempDir } from './helpers';
+
+// Each test starts the CLI one or more times; a loaded 2-core CI machine needs more than 5 s.
+vi.setConfig({ testTimeout: 60_000 });
 
 const EXAMPLES = path.join(REPO, 'examples');
 const hasExamples = fs.existsSync(EXAMPLES) && fs.readdirSync(EXAMPLES).some((name) => name.endsWith('.py'));

@@ -6,8 +6,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as Sarif from 'sarif';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CLEAN_SAMPLE, LL103_SAMPLE, REPO, runCli, sarifValidator, tempDir, writeTree } from './helpers';
+
+// Each test starts the CLI one or more times; a loaded 2-core CI machine needs more than 5 s.
+vi.setConfig({ testTimeout: 60_000 });
 
 let root: string;
 

@@ -1,7 +1,10 @@
 /** `losslint rule CODE`, `losslint rule --all` and `losslint rules` from the built CLI. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { allRules } from '../../server/src/core/registry';
 import { lines, REPO, runCli } from './helpers';
+
+// Each test starts the CLI one or more times; a loaded 2-core CI machine needs more than 5 s.
+vi.setConfig({ testTimeout: 60_000 });
 
 describe('losslint rule', () => {
   it("prints a rule's documentation page from the registry", async () => {
