@@ -146,3 +146,19 @@ def f(x, t, gamma=0.5):
     expect(at('[i for i in x]').m).toBe('unknown');
   });
 });
+
+describe('abstract interpreter robustness', () => {
+  it('evaluates module-level op calls reached from call-site literals before any function is analysed', () => {
+    // Regression: torch/distributions/kl.py crashed the whole module ("reading 'values'").
+    const src = `import torch
+SCALE = torch.exp(torch.tensor(1.0))
+
+def f(x, g=SCALE):
+    return torch.sigmoid(x) ** g
+
+f(1, SCALE)
+`;
+    const { at } = valuesOf(src, 'f');
+    expect(at('torch.sigmoid(x) ** g').m).toBe('modulating');
+  });
+});

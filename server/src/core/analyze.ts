@@ -43,6 +43,7 @@ export function analyzeFull(doc: ParsedDocument, settings: LintSettings, options
   try {
     module = buildModule(doc.tree.rootNode, doc.text);
     facts = interpretModule(module);
+    for (const e of facts.errors) options.onRuleError?.('core', e.error);
   } catch (error) {
     options.onRuleError?.('core', error);
     return undefined;

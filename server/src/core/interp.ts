@@ -46,6 +46,8 @@ export interface ModuleFacts {
   functions: Map<FunctionIR, FunctionFacts>;
   /** `self.x` values per class, from `__init__`. */
   classAttrs: Map<string, Map<string, AbsValue>>;
+  /** Functions whose interpretation failed (an interpreter bug): they are left out, the others go on. */
+  errors: { fn: string; error: unknown }[];
 }
 
 type Env = { vars: Map<string, AbsValue>; parent?: Env };
@@ -79,7 +81,7 @@ function ceLike(v: AbsValue): boolean {
 }
 
 class Interp {
-  readonly facts: ModuleFacts = { functions: new Map(), classAttrs: new Map() };
+  readonly facts: ModuleFacts = { functions: new Map(), classAttrs: new Map(), errors: [] };
   private readonly moduleEnv: Env = { vars: new Map() };
   private readonly globalsBusy = new Set<string>();
   private readonly callLiterals = new Map<string, Map<string, AbsValue[]>>();
@@ -94,12 +96,28 @@ class Interp {
     this.collectCallLiterals();
     for (const cls of this.mod.classes.values()) {
       const init = cls.methods.get('__init__');
-      if (init) this.analyze(init);
+      if (init) this.guarded(init);
     }
     for (const fn of this.mod.functions) {
-      if (!this.facts.functions.has(fn)) this.analyze(fn);
+      if (!this.facts.functions.has(fn)) this.guarded(fn);
     }
     return this.facts;
+  }
+
+  /** Analyses one function; an exception drops that function only, never the module. */
+  private guarded(fn: FunctionIR): void {
+    const savedFacts = this.cur;
+    const savedClass = this.curClass;
+    const savedRecord = this.recordValues;
+    try {
+      this.analyze(fn);
+    } catch (error) {
+      this.facts.functions.delete(fn);
+      this.facts.errors.push({ fn: fn.qualname, error });
+      this.cur = savedFacts;
+      this.curClass = savedClass;
+      this.recordValues = savedRecord;
+    }
   }
 
   // --- hyperparameters from call sites ------------------------------------------------------
@@ -435,7 +453,7 @@ class Interp {
 
   expr(e: Expr, env: Env): AbsValue {
     const v = this.eval(e, env);
-    if (this.recordValues) this.cur.values.set(e, v);
+    if (this.recordValues && this.cur) this.cur.values.set(e, v);
     return v;
   }
 
@@ -784,7 +802,7 @@ class Interp {
     for (const [k, a] of Object.entries(e.kwargs)) kwargs[k] = this.expr(a, env);
     if (e.op && e.bound) {
       const b: Record<string, AbsValue> = {};
-      for (const [k, x] of Object.entries(e.bound)) b[k] = this.cur.values.get(x) ?? this.exprQuiet(x, env);
+      for (const [k, x] of Object.entries(e.bound)) b[k] = this.cur?.values.get(x) ?? this.exprQuiet(x, env);
       return this.op(e.op, b, e, env);
     }
     if (fv?.m === 'module' && fv.module) return this.applyModule(fv.module, args, kwargs, e.span);
