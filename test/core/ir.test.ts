@@ -124,3 +124,32 @@ def ok(x):
     expect(src.slice(left.span.s, left.span.e)).toBe('1 - pt');
   });
 });
+
+describe('IR: compound statements', () => {
+  it('keeps the statements of loop, with and try bodies and of their else/except/finally clauses', () => {
+    const mod = moduleOf(`def f(x):
+    for i in x:
+        while True:
+            try:
+                with open(x):
+                    a = 1
+            except ValueError:
+                b = 2
+            else:
+                c = 3
+            finally:
+                d = 4
+    else:
+        e = 5
+`);
+    const names: string[] = [];
+    const visit = (ss: Stmt[]): void => {
+      for (const s of ss) {
+        if (s.k === 'assign') for (const t of s.targets) if (t.k === 'name') names.push(t.id);
+        if (s.k === 'other') visit(s.body);
+      }
+    };
+    visit(mod.functions[0].body);
+    expect(names).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+});

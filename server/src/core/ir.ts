@@ -311,12 +311,13 @@ class Builder {
       case 'while_statement':
       case 'with_statement':
       case 'try_statement': {
+        // The statement's own blocks and its clauses' (else, except, finally); nested statements recurse themselves.
         const inner: Stmt[] = [];
-        for (const b of n.descendantsOfType('block')) {
-          // Only direct blocks of this statement and its clauses; nested statements recurse themselves.
-          let p = b.parent;
-          while (p && p.type !== 'block' && p !== n) p = p.parent;
-          if (p === n) inner.push(...this.block(b.namedChildren, ctx));
+        for (const c of n.namedChildren) {
+          if (c.type === 'block') inner.push(...this.block(c.namedChildren, ctx));
+          else if (c.type.endsWith('_clause')) {
+            for (const b of c.namedChildren) if (b.type === 'block') inner.push(...this.block(b.namedChildren, ctx));
+          }
         }
         return { k: 'other', what: n.type.replace('_statement', ''), body: inner, span };
       }
