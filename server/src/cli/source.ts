@@ -29,7 +29,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export async function readSource(file: string, maxBytes: number): Promise<Source> {
   let bytes: Buffer;
   try {
-    const handle = await fs.promises.open(file, 'r');
+    // O_NONBLOCK: opening a FIFO (or another special file) named *.py must not wait for a writer
+    // forever; the stat below then refuses it as not a regular file. No effect on regular files.
+    const handle = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
     try {
       const stats = await handle.stat();
       if (!stats.isFile()) return { kind: 'error', reason: 'not a regular file' };

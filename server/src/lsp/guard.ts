@@ -60,3 +60,22 @@ export function checkTextDocumentParams(params: unknown, need: 'position' | 'ran
     throw invalid('range must be {start, end} positions');
   }
 }
+
+/** Whether `value` is a {start, end} range of integer positions. */
+function isRange(value: unknown): boolean {
+  return isRecord(value) && isPosition(value.start) && isPosition(value.end);
+}
+
+/**
+ * Whether `changes` is what a didChange must carry: an array of `{ text }` (a full replacement) or
+ * `{ range, text }` with integer positions. Anything else is refused as a whole, before a single
+ * change is applied, so that a malformed notification cannot leave a document half edited.
+ */
+export function isContentChanges(changes: unknown): changes is { range?: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string }[] {
+  return Array.isArray(changes) && changes.every((c) => isRecord(c) && typeof c.text === 'string' && (c.range === undefined || isRange(c.range)));
+}
+
+/** Whether a didOpen / didChange `textDocument` names a document: a string uri and an integer version. */
+export function isVersionedDocument(value: unknown): value is { uri: string; version: number } {
+  return isRecord(value) && typeof value.uri === 'string' && Number.isInteger(value.version);
+}

@@ -25,7 +25,7 @@ import {
 } from 'vscode-languageserver/node';
 import { CommandRegistry } from './commands';
 import { DocumentStore } from './documents';
-import { checkTextDocumentParams, describeError, guarded, type Log } from './guard';
+import { checkTextDocumentParams, describeError, guarded, isContentChanges, isVersionedDocument, type Log } from './guard';
 import { CODE_ACTION_KINDS, provideCodeActions } from './handlers/codeAction';
 import { DiagnosticsPublisher } from './handlers/diagnostics';
 import { provideHover } from './handlers/hover';
@@ -126,6 +126,10 @@ export function startServer(version: string, transport?: Transport): RunningServ
 
   connection.onDidOpenTextDocument(
     notification('didOpen', ({ textDocument }) => {
+      if (!isVersionedDocument(textDocument) || typeof textDocument.text !== 'string') {
+        log.warn('LossLint: didOpen without a uri, an integer version and a text; ignored.');
+        return;
+      }
       documents.open(textDocument.uri, textDocument.version, textDocument.text);
       diagnostics.schedule(textDocument.uri, 0);
     }),
@@ -133,6 +137,10 @@ export function startServer(version: string, transport?: Transport): RunningServ
 
   connection.onDidChangeTextDocument(
     notification('didChange', ({ textDocument, contentChanges }) => {
+      if (!isVersionedDocument(textDocument) || !isContentChanges(contentChanges)) {
+        log.warn('LossLint: didChange without a uri, an integer version and well-formed content changes; ignored.');
+        return;
+      }
       if (!documents.change(textDocument.uri, textDocument.version, contentChanges)) {
         log.warn(`LossLint: didChange for ${textDocument.uri}, which is not open; ignored.`);
         return;
@@ -233,6 +241,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
   connection.onExecuteCommand(request('executeCommand', (params, token) => commands.execute(params, token)));
 
   connection.onShutdown(() => {
+    if (state === 'new') throw new ResponseError(ErrorCodes.ServerNotInitialized, 'LossLint: shutdown before initialize');
     shutdownReceived = true;
     state = 'shut down';
     diagnostics.dispose();

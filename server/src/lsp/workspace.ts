@@ -174,6 +174,13 @@ export class WorkspaceChecker {
   ): Promise<Diagnostic[] | undefined> {
     let text: string;
     try {
+      // Sized before it is read: a file that cannot fit under the limit (a UTF-16 code unit takes
+      // at most 3 bytes of UTF-8) is never loaded into memory.
+      const stats = await fs.promises.stat(file);
+      if (!stats.isFile() || stats.size > 3 * MAX_SOURCE_CHARS) {
+        this.log.info(`LossLint: ${file} is over ${MAX_SOURCE_CHARS} characters or not a regular file; not analysed.`);
+        return undefined;
+      }
       text = await fs.promises.readFile(file, 'utf8');
     } catch (error) {
       this.log.warn(`LossLint: cannot read ${file}: ${describeError(error)}`);
