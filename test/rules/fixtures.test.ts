@@ -168,7 +168,8 @@ describe('fixture layout', () => {
     else expect(f.expected.some((p) => p.endsWith(`:${f.folder}`)), `a wrong_ fixture must expect its folder's code ${f.folder}`).toBe(true);
   });
 
-  it.each([...registered].sort())('%s has at least one wrong_ and one right_ fixture', (code) => {
+  // LL3xx findings come from the numeric probes, whose fixtures and tests are in test/numeric/.
+  it.each([...registered].filter((c) => !c.startsWith('LL3')).sort())('%s has at least one wrong_ and one right_ fixture', (code) => {
     const mine = fixtures.filter((f) => f.folder === code);
     expect(mine.some((f) => f.kind === 'wrong')).toBe(true);
     expect(mine.some((f) => f.kind === 'right')).toBe(true);

@@ -13,6 +13,7 @@ import sigmoidTrainSoftmaxInfer from './sigmoid-train-softmax-infer';
 import kerasAlphaIgnored from './keras-alpha-ignored';
 import probabilitiesAsLogits from './probabilities-as-logits';
 import logOfProbability from './log-of-probability';
+import { NUMERIC_PROBE_RULES } from './numeric-probes';
 
 export const RULES: readonly Rule[] = [
   scalarAlphaSoftmax,
@@ -25,4 +26,5 @@ export const RULES: readonly Rule[] = [
   kerasAlphaIgnored,
   probabilitiesAsLogits,
   logOfProbability,
+  ...NUMERIC_PROBE_RULES,
 ];
