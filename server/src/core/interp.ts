@@ -90,7 +90,16 @@ class Interp {
   private curClass?: ClassIR;
   private recordValues = true;
 
-  constructor(private readonly mod: ModuleIR) {}
+  /** Top-level functions by name (the first definition wins, as call sites bind at run time) and every function by qualname. */
+  private readonly topLevel = new Map<string, FunctionIR>();
+  private readonly byQualname = new Map<string, FunctionIR>();
+
+  constructor(private readonly mod: ModuleIR) {
+    for (const f of mod.functions) {
+      if (!f.className && !f.parent && !f.isModule && !this.topLevel.has(f.name)) this.topLevel.set(f.name, f);
+      if (!this.byQualname.has(f.qualname)) this.byQualname.set(f.qualname, f);
+    }
+  }
 
   run(): ModuleFacts {
     this.collectCallLiterals();
@@ -149,7 +158,7 @@ class Interp {
 
   private noteCall(callee: string, call: Call): void {
     const cls = this.mod.classes.get(callee);
-    const fn = cls ? cls.methods.get('__init__') : this.mod.functions.find((f) => f.name === callee && !f.className && !f.parent);
+    const fn = cls ? cls.methods.get('__init__') : this.topLevel.get(callee);
     if (!fn) return;
     const params = fn.params.filter((p) => p.kind === 'plain').slice(cls ? 1 : 0);
     let m = this.callLiterals.get(fn.qualname);
@@ -210,7 +219,7 @@ class Interp {
     this.facts.functions.set(fn, facts);
     let parentEnv: Env = this.moduleEnv;
     if (fn.parent) {
-      const parent = this.mod.functions.find((f) => f.qualname === fn.parent);
+      const parent = this.byQualname.get(fn.parent);
       if (parent) {
         this.analyze(parent);
         parentEnv = this.finalEnv.get(parent) ?? this.moduleEnv;
