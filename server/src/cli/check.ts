@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { ConfigLoader, describeConfigError, type SettingsOverride } from '../config';
 import { analyze } from '../core/analyze';
 import { ParsedDocument } from '../core/document';
+import { mayHaveFindings } from '../core/prefilter';
 import { DEFAULT_SETTINGS, type Finding, type LintSettings } from '../core/types';
 import { fixUntilStable } from './fix';
 import { displayPath } from './formats/location';
@@ -24,6 +25,8 @@ export type RuleErrorHandler = (code: string, error: unknown) => void;
 /** Parses and analyses one file's text; findings come back sorted by position, then code. */
 export function checkFile(file: string, text: string, settings: LintSettings, onRuleError?: RuleErrorHandler): Finding[] {
   void file; // Part of the contract for workers and error messages; the core needs only the text.
+  // No framework import and no tensor method that makes a probability: nothing to find (core/prefilter.ts).
+  if (!mayHaveFindings(text)) return [];
   const doc = ParsedDocument.parse(text);
   try {
     return lintDocument(doc, settings, onRuleError);

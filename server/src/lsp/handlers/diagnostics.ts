@@ -18,7 +18,13 @@ import { guarded, type Log } from '../guard';
 import { tooLargeMessage, type Linter } from '../lint';
 
 /** How long a document must stay unchanged before it is validated again. */
-export const CHANGE_DELAY_MS = 100;
+export const CHANGE_DELAY_MS = delayFromEnv(process.env.LOSSLINT_DIAGNOSTICS_DELAY_MS) ?? 100;
+
+/** LOSSLINT_DIAGNOSTICS_DELAY_MS overrides the delay (bench/lsp-latency.mjs sets 0 to time the analysis itself). */
+function delayFromEnv(value: string | undefined): number | undefined {
+  const n = value === undefined || value === '' ? NaN : Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
 
 export const DIAGNOSTIC_SOURCE = 'losslint';
 

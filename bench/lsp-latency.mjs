@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// bench/lsp-latency.mjs: replays N edits (typing a statement, one character per didChange, inside a
+// loss function in the middle of a generated 3,000-line file) over LSP stdio and times each
+// didChange -> publishDiagnostics for that version, first against `dist/server.js --stdio`, then
+// with the same edits against pyright's language server, and prints p50/p99 and the ratio.
+//
+//   node bench/lsp-latency.mjs [--edits 500] [--lines 3000] [--cpus 0,1] [--skip-pyright]
+//
+// Edits are sent one at a time: the next goes out when the diagnostics of the previous arrived (or
+// after --timeout ms), so each figure is one keystroke's latency with nothing coalesced.
+// The LossLint server debounces diagnostics by 100 ms in the editor; the bench sets
+// LOSSLINT_DIAGNOSTICS_DELAY_MS=0 so that the figure is the server's own work (add the 100 ms for
+// what a user sees). Pyright runs with its defaults. Needs `npm run build` first.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import { genLossFile } from './gen-loss-file.mjs';
+
+const rpc = createRequire(import.meta.url)('vscode-jsonrpc/node');
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const EDITS = Number(opt('--edits', '500'));
+const LINES = Number(opt('--lines', '3000'));
+const CPUS = opt('--cpus', undefined);
+const TIMEOUT_MS = Number(opt('--timeout', '20000'));
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-lsp-bench-'));
+const file = path.join(dir, 'losses.py');
+const text = genLossFile(LINES);
+fs.writeFileSync(file, text);
+const uri = pathToFileURL(file).href;
+
+/** The edits: type `snippet` at the start of an empty line inserted after the middle function's first body line. */
+function edits() {
+  const lines = text.split('\n');
+  let at = lines.findIndex((l, i) => i > lines.length / 2 && /^def softmax_focal_/.test(l));
+  if (at < 0) at = Math.floor(lines.length / 2);
+  const line = at + 3; // after `ce = F.cross_entropy(...)`
+  const snippet = '    modulating = (1 - pt) ** gamma\n    weighted = alpha * modulating * ce\n    total = weighted.sum() / max(1, targets.numel())\n';
+  const out = [];
+  let l = line;
+  let c = 0;
+  // First an empty line to type into.
+  out.push({ range: { start: { line: l, character: 0 }, end: { line: l, character: 0 } }, text: '' });
+  for (let i = 0; out.length < EDITS + 1; i = (i + 1) % snippet.length) {
+    const ch = snippet[i];
+    out.push({ range: { start: { line: l, character: c }, end: { line: l, character: c } }, text: ch });
+    if (ch === '\n') {
+      l++;
+      c = 0;
+    } else c++;
+  }
+  return out.slice(1);
+}
+
+function pct(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+async function measure(name, cmd, env) {
+  const full = CPUS ? ['taskset', '-c', CPUS, ...cmd] : cmd;
+  const proc = spawn(full[0], full.slice(1), { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const conn = rpc.createMessageConnection(new rpc.StreamMessageReader(proc.stdout), new rpc.StreamMessageWriter(proc.stdin));
+  let waiter;
+  conn.onNotification('textDocument/publishDiagnostics', (p) => {
+    if (p.uri === uri && waiter) waiter(p);
+  });
+  conn.onRequest('workspace/configuration', (p) => p.items.map(() => null));
+  conn.onRequest('client/registerCapability', () => null);
+  conn.onRequest('window/workDoneProgress/create', () => null);
+  conn.onNotification(() => {});
+  conn.listen();
+  const next = (version) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        waiter = undefined;
+        resolve(undefined);
+      }, TIMEOUT_MS);
+      waiter = (p) => {
+        if (version !== undefined && p.version !== undefined && p.version !== version) return;
+        clearTimeout(timer);
+        waiter = undefined;
+        resolve(p);
+      };
+    });
+  await conn.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: pathToFileURL(dir).href,
+    workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'bench' }],
+    capabilities: { textDocument: { publishDiagnostics: { versionSupport: true }, synchronization: { didSave: true } }, workspace: { configuration: true } },
+  });
+  conn.sendNotification('initialized', {});
+  const opened = next(1);
+  const t0 = performance.now();
+  conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
+  const first = await opened;
+  const openMs = performance.now() - t0;
+  const times = [];
+  let timeouts = 0;
+  let version = 1;
+  for (const change of edits()) {
+    version++;
+    const got = next(version);
+    const s = performance.now();
+    conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
+    const p = await got;
+    if (p === undefined) timeouts++;
+    else times.push(performance.now() - s);
+  }
+  const rss = fs.existsSync(`/proc/${proc.pid}/status`) ? /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] : undefined;
+  try {
+    await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 3000))]);
+    conn.sendNotification('exit');
+  } catch {}
+  setTimeout(() => proc.kill(), 1000).unref();
+  const r = { name, open: openMs, firstDiagnostics: first?.diagnostics.length, n: times.length, timeouts, p50: pct(times, 50), p99: pct(times, 99), max: Math.max(...times), rssMB: rss ? Number(rss) / 1024 : NaN };
+  console.log(`  ${name.padEnd(9)} open->diagnostics ${openMs.toFixed(0)} ms (${r.firstDiagnostics ?? '-'} diagnostics); ${r.n} edits: p50 ${r.p50?.toFixed(1)} ms, p99 ${r.p99?.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; ${timeouts} without diagnostics in ${TIMEOUT_MS} ms; server RSS ${r.rssMB.toFixed(0)} MB`);
+  return r;
+}
+
+console.log(`# bench/lsp-latency ${new Date().toISOString()}`);
+console.log(`machine: nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}${CPUS ? `, pinned to CPUs ${CPUS}` : ''}; node ${process.version}`);
+console.log(`file: ${LINES} lines, ${text.length} chars; ${EDITS} one-character edits inside softmax_focal_* near the middle`);
+const ll = await measure('losslint', [process.execPath, path.join(ROOT, 'dist/server.js'), '--stdio'], { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0' });
+console.log('  (LossLint debounce set to 0 via LOSSLINT_DIAGNOSTICS_DELAY_MS; the editor default adds 100 ms)');
+if (!args.includes('--skip-pyright')) {
+  const py = await measure('pyright', [process.execPath, path.join(ROOT, 'node_modules/pyright/langserver.index.js'), '--stdio'], {});
+  console.log(`  ratio: pyright p50 / losslint p50 = ${(py.p50 / ll.p50).toFixed(1)}x; pyright p50 / losslint p99 = ${(py.p50 / ll.p99).toFixed(1)}x`);
+}
+fs.rmSync(dir, { recursive: true, force: true });
+process.exit(0);

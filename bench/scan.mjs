@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+// bench/scan.mjs: `losslint check` over the CPython standard library (Lib, without site-packages)
+// and over a synthetic tree of about 5M lines made by replicating it, side by side in one run with:
+//   floor   the raw tree-sitter parse of the same files in one process (what a parse-everything
+//           linter cannot beat),
+//   ruff    @astral-sh/ruff-wasm-nodejs, one Workspace, every file checked in one process,
+//   pyright the `pyright` CLI (type checker; stdlib only unless --pyright-big),
+//   flake8  Debian's flake8 (-j auto).
+// Prints wall time, peak RSS (GNU time), lines/s and each tool's ratio to losslint.
+//
+//   node bench/scan.mjs [--cpus 0,1] [--lines 5000000] [--skip-big] [--only losslint,floor]
+//
+// --cpus pins every command with `taskset -c` (0,1 emulates a 2-core machine). Trees are built
+// under /tmp/losslint-bench (never in the repo). Needs `npm run build` first.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const WORK = '/tmp/losslint-bench';
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const CPUS = opt('--cpus', undefined);
+const TARGET_LINES = Number(opt('--lines', '5000000'));
+const ONLY = opt('--only', undefined)?.split(',');
+const SKIP_BIG = args.includes('--skip-big');
+const PYRIGHT_BIG = args.includes('--pyright-big');
+const TIMEOUT_S = Number(opt('--timeout', '900'));
+
+function stdlibDir() {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    try {
+      const d = execFileSync(py, ['-c', "import sysconfig;print(sysconfig.get_paths()['stdlib'])"], { encoding: 'utf8' }).trim();
+      if (fs.existsSync(d)) return d;
+    } catch {}
+  }
+  throw new Error('no python3 with a standard library found');
+}
+
+function pyFiles(dir, out = []) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'site-packages' && e.name !== '__pycache__') pyFiles(p, out);
+    } else if (e.isFile() && e.name.endsWith('.py')) out.push(p);
+  }
+  return out;
+}
+
+function countLines(files) {
+  let n = 0;
+  for (const f of files) {
+    const b = fs.readFileSync(f);
+    for (let i = 0; i < b.length; i++) if (b[i] === 10) n++;
+  }
+  return n;
+}
+
+/** Copies the stdlib's .py files (no site-packages) once; returns the folder, its file and line counts. */
+function prepareStdlib() {
+  const src = stdlibDir();
+  const dst = path.join(WORK, 'stdlib');
+  if (!fs.existsSync(path.join(dst, '.done'))) {
+    fs.rmSync(dst, { recursive: true, force: true });
+    for (const f of pyFiles(src)) {
+      const to = path.join(dst, path.relative(src, f));
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.copyFileSync(f, to);
+    }
+    fs.writeFileSync(path.join(dst, '.done'), src);
+  }
+  const files = pyFiles(dst);
+  return { dir: dst, src, files: files.length, lines: countLines(files) };
+}
+
+/** Replicates the stdlib copy into big/copyNN until the tree holds TARGET_LINES lines. */
+function prepareBig(std) {
+  const copies = Math.ceil(TARGET_LINES / std.lines);
+  const dst = path.join(WORK, `big-${copies}`);
+  if (!fs.existsSync(path.join(dst, '.done'))) {
+    fs.rmSync(dst, { recursive: true, force: true });
+    for (let i = 0; i < copies; i++) fs.cpSync(std.dir, path.join(dst, `copy${String(i).padStart(2, '0')}`), { recursive: true, filter: (s) => !s.endsWith('.done') });
+    fs.writeFileSync(path.join(dst, '.done'), String(copies));
+  }
+  return { dir: dst, files: std.files * copies, lines: std.lines * copies, copies };
+}
+
+const FLOOR = `
+const P = require(${JSON.stringify(path.join(ROOT, 'node_modules/tree-sitter'))});
+const Py = require(${JSON.stringify(path.join(ROOT, 'node_modules/tree-sitter-python'))});
+const fs = require('fs'), path = require('path');
+function walk(d, o = []) { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const p = path.join(d, e.name); if (e.isDirectory()) walk(p, o); else if (e.name.endsWith('.py')) o.push(p); } return o; }
+const p = new P(); p.setLanguage(Py); let n = 0;
+for (const f of walk(process.argv[1])) { const t = fs.readFileSync(f, 'utf8'); const tree = p.parse((i) => t.slice(i, i + 16384)); n += tree.rootNode.childCount > -1 ? 1 : 0; }
+console.log(n + ' files parsed');
+`;
+
+const RUFF = `
+const { Workspace, PositionEncoding } = require(${JSON.stringify(path.join(ROOT, 'node_modules/@astral-sh/ruff-wasm-nodejs'))});
+const fs = require('fs'), path = require('path');
+function walk(d, o = []) { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const p = path.join(d, e.name); if (e.isDirectory()) walk(p, o); else if (e.name.endsWith('.py')) o.push(p); } return o; }
+const ws = new Workspace(Workspace.defaultSettings(), PositionEncoding.Utf16); let n = 0, d = 0;
+for (const f of walk(process.argv[1])) { let t; try { t = fs.readFileSync(f, 'utf8'); } catch { continue; } try { d += ws.check(t).length; n++; } catch {} }
+console.log(n + ' files, ' + d + ' diagnostics');
+`;
+
+function tools(tree, big) {
+  const node = process.execPath;
+  const bin = (name) => path.join(ROOT, 'node_modules/.bin', name);
+  const list = [
+    { name: 'losslint', cmd: [node, path.join(ROOT, 'dist/cli.js'), 'check', tree, '--exit-zero', '-o', '/dev/null'] },
+    { name: 'floor', cmd: [node, '-e', FLOOR, tree], note: 'tree-sitter parse only, one process' },
+    { name: 'ruff', cmd: [node, '-e', RUFF, tree], note: 'ruff-wasm, one process, default rules' },
+    { name: 'flake8', cmd: ['flake8', '-j', 'auto', '--exit-zero', '-q', tree], note: 'Debian flake8, -j auto' },
+  ];
+  if (!big || PYRIGHT_BIG) list.push({ name: 'pyright', cmd: [bin('pyright'), tree], note: 'type checker' });
+  return list.filter((t) => !ONLY || ONLY.includes(t.name));
+}
+
+function run(tool) {
+  const cmd = ['/usr/bin/time', '-f', '%e %M', ...(CPUS ? ['taskset', '-c', CPUS] : []), ...tool.cmd];
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30, timeout: TIMEOUT_S * 1000 });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const last = (r.stderr ?? '').trim().split('\n').pop() ?? '';
+  const m = /^([\d.]+) (\d+)$/.exec(last);
+  const timedOut = r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGTERM';
+  return { wall, rssMB: m ? Number(m[2]) / 1024 : NaN, timedOut, status: r.status, tail: (r.stdout ?? '').trim().split('\n').pop()?.slice(0, 80) };
+}
+
+function table(title, tree) {
+  console.log(`\n## ${title}: ${tree.files} files, ${tree.lines.toLocaleString('en-US')} lines (${tree.dir})`);
+  const rows = [];
+  for (const tool of tools(tree.dir, title !== 'stdlib')) {
+    const r = run(tool);
+    rows.push({ tool, ...r });
+    console.log(`  ${tool.name.padEnd(9)} ${r.timedOut ? `>${TIMEOUT_S} s (timed out)` : `${r.wall.toFixed(2)} s`}  peak RSS ${r.rssMB.toFixed(0)} MB  ${(tree.lines / r.wall / 1e6).toFixed(2)} M lines/s  exit ${r.status}  ${r.tail ?? ''}`);
+  }
+  const ll = rows.find((r) => r.tool.name === 'losslint');
+  if (ll) {
+    console.log('  ratios (tool wall / losslint wall; > 1 means losslint is faster):');
+    for (const r of rows) if (r !== ll) console.log(`    ${r.tool.name.padEnd(9)} ${r.timedOut ? '>' : ''}${(r.wall / ll.wall).toFixed(2)}x   ${r.tool.note ?? ''}`);
+  }
+  return rows;
+}
+
+const cpu = os.cpus()[0]?.model ?? 'unknown';
+console.log(`# bench/scan ${new Date().toISOString()}`);
+console.log(`machine: nproc ${os.availableParallelism()}, ${cpu}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}${CPUS ? `, pinned to CPUs ${CPUS}` : ''}`);
+console.log(`node ${process.version}; ${spawnSync('flake8', ['--version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? 'no flake8'}`);
+const std = prepareStdlib();
+console.log(`stdlib: ${std.src}`);
+const stdRows = table('stdlib', std);
+if (!SKIP_BIG) {
+  const big = prepareBig(std);
+  const bigRows = table(`synthetic ${big.copies}x stdlib`, big);
+  const a = stdRows.find((r) => r.tool.name === 'losslint');
+  const b = bigRows.find((r) => r.tool.name === 'losslint');
+  if (a && b) console.log(`\nlinearity: losslint ${(std.lines / a.wall / 1e6).toFixed(2)} M lines/s on stdlib, ${(big.lines / b.wall / 1e6).toFixed(2)} M lines/s on ${big.copies}x (ratio ${(big.lines / b.wall / (std.lines / a.wall)).toFixed(2)})`);
+}

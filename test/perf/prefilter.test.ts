@@ -1,0 +1,203 @@
+/**
+ * The text prefilter (server/src/core/prefilter.ts) must never hide a finding.
+ *
+ * 1. On every rule fixture, example and a standard library sample, the analysis of every file that
+ *    the prefilter rejects finds nothing, so output with and without it is identical.
+ * 2. Lemma 3 of its proof, on the same texts and on randomly damaged copies of the fixtures (where
+ *    tree-sitter's error recovery builds odd trees): every call the IR resolves to a creating op
+ *    (qualified, or a creating tensor method) is in a text the prefilter keeps.
+ * 3. Files that reach for an op without importing anything (`x.sigmoid()`) are kept.
+ *
+ * Untimed: it checks equality, not speed. LOSSLINT_STDLIB=all checks the whole standard library.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../server/src/core/analyze';
+import { ParsedDocument } from '../../server/src/core/document';
+import { buildModule, walkExprs, type Call, type Expr, type Stmt } from '../../server/src/core/ir';
+import { CREATING_OPS, mayHaveFindings } from '../../server/src/core/prefilter';
+import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';
+
+const ROOT = path.resolve(__dirname, '../..');
+const STRICT: LintSettings = { ...DEFAULT_SETTINGS, strict: true };
+
+function pyFiles(dir: string, out: string[] = []): string[] {
+  if (!fs.existsSync(dir)) return out;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'site-packages' && e.name !== 'node_modules') pyFiles(p, out);
+    } else if (e.name.endsWith('.py')) out.push(p);
+  }
+  return out.sort();
+}
+
+function read(file: string): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(fs.readFileSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
+function stdlibDir(): string | undefined {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    try {
+      const dir = execFileSync(py, ['-c', "import sysconfig;print(sysconfig.get_paths()['stdlib'])"], { encoding: 'utf8' }).trim();
+      if (dir && fs.existsSync(dir)) return dir;
+    } catch {
+      // try the next interpreter
+    }
+  }
+  return undefined;
+}
+
+/** Every n-th file, so the sample spreads over the whole tree. */
+function sample<T>(items: T[], max: number): T[] {
+  if (process.env.LOSSLINT_STDLIB === 'all' || items.length <= max) return items;
+  const step = items.length / max;
+  return Array.from({ length: max }, (_, i) => items[Math.floor(i * step)]);
+}
+
+/** The calls that Lemma 1 calls creating, anywhere in the module (bodies, defaults, class bases excluded). */
+function creatingCalls(text: string): Call[] {
+  const doc = ParsedDocument.parse(text);
+  const mod = buildModule(doc.tree.rootNode);
+  const out: Call[] = [];
+  const visit = (e: Expr | undefined): void => {
+    if (!e) return;
+    for (const x of walkExprs(e)) {
+      if (x.k === 'call' && x.op && (x.callee !== undefined || (x.method && CREATING_OPS.has(x.op.id)))) out.push(x);
+    }
+  };
+  const stmts = (ss: Stmt[]): void => {
+    for (const s of ss) {
+      if (s.k === 'assign') {
+        visit(s.value);
+        for (const t of s.targets) if (t.k === 'attr' || t.k === 'subscript') visit(t.obj);
+      } else if (s.k === 'expr' || s.k === 'return') visit(s.value);
+      else if (s.k === 'if') {
+        visit(s.test);
+        stmts(s.body);
+        stmts(s.orelse);
+      } else if (s.k === 'other') stmts(s.body);
+    }
+  };
+  stmts(mod.body);
+  for (const fn of mod.functions) {
+    for (const p of fn.params) visit(p.default);
+    stmts(fn.body);
+  }
+  for (const e of mod.globals.values()) visit(e);
+  for (const c of mod.callSites) {
+    c.args.forEach(visit);
+    Object.values(c.kwargs).forEach(visit);
+  }
+  return out;
+}
+
+function corpus(): { name: string; text: string }[] {
+  const files = [...pyFiles(path.join(ROOT, 'test/fixtures')), ...pyFiles(path.join(ROOT, 'examples')), ...pyFiles(path.join(ROOT, 'test/rules'))];
+  const std = stdlibDir();
+  if (std) files.push(...sample(pyFiles(std), 250));
+  const out: { name: string; text: string }[] = [];
+  for (const f of files) {
+    const text = read(f);
+    if (text !== undefined && text.length < 2_000_000) out.push({ name: path.relative(ROOT, f), text });
+  }
+  return out;
+}
+
+/** A deterministic generator (mulberry32), so a failure reproduces. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const JUNK = ['(', ')', '[', ']', ':', '\n', '\\\n', ' if ', ' import ', ' from ', '.', ',', '#', '"', "'", '$', '?', '!', ' = ', '**', '\n    ', 'def ', 'class ', ' as '];
+
+function damage(text: string, random: () => number): string {
+  let t = text;
+  const edits = 1 + Math.floor(random() * 4);
+  for (let i = 0; i < edits; i++) {
+    const at = Math.floor(random() * (t.length + 1));
+    if (random() < 0.5) {
+      const len = Math.floor(random() * 12);
+      t = t.slice(0, at) + t.slice(at + len);
+    } else {
+      t = t.slice(0, at) + JUNK[Math.floor(random() * JUNK.length)] + t.slice(at);
+    }
+  }
+  return t;
+}
+
+const FILES = corpus();
+
+describe('prefilter', () => {
+  it('has a corpus: fixtures, examples and standard library files', () => {
+    expect(FILES.filter((f) => f.name.startsWith('test/fixtures')).length).toBeGreaterThan(10);
+    expect(FILES.length).toBeGreaterThan(50);
+  });
+
+  it('keeps every file with a finding: output with and without the prefilter is identical', { timeout: 600_000 }, () => {
+    let rejected = 0;
+    const hidden: string[] = [];
+    for (const { name, text } of FILES) {
+      if (mayHaveFindings(text)) continue;
+      rejected++;
+      const doc = ParsedDocument.parse(text);
+      for (const settings of [DEFAULT_SETTINGS, STRICT]) {
+        const findings = analyze(doc, settings);
+        if (findings.length > 0) hidden.push(`${name}: ${findings.map((f) => `${f.code}@${f.range.start.line + 1}`).join(', ')}`);
+      }
+    }
+    expect(hidden).toEqual([]);
+    // The filter has to be useful too: most of the standard library has no deep-learning code.
+    if (stdlibDir()) expect(rejected).toBeGreaterThan(FILES.length / 2);
+  });
+
+  it('keeps every text where the IR resolves a creating call (Lemma 3), damaged texts included', { timeout: 600_000 }, () => {
+    const random = rng(6);
+    const missed: string[] = [];
+    const check = (name: string, text: string): void => {
+      if (mayHaveFindings(text)) return;
+      const calls = creatingCalls(text);
+      if (calls.length > 0) missed.push(`${name}: ${JSON.stringify(text.slice(calls[0].span.s, calls[0].span.e))}`);
+    };
+    for (const { name, text } of FILES) check(name, text);
+    const seeds = FILES.filter((f) => !f.name.includes('python3'));
+    for (let round = 0; round < 20; round++) {
+      for (const { name, text } of seeds) {
+        check(`${name} (damaged, round ${round})`, damage(text, random));
+        // The same file with every import removed: only tensor methods remain.
+        const noImports = text.replace(/^[ \t]*(?:import|from)[^\n]*$/gm, '');
+        check(`${name} (no imports, round ${round})`, damage(noImports, random));
+      }
+    }
+    expect(missed).toEqual([]);
+  });
+
+  it('keeps loss code that imports nothing but calls tensor methods', () => {
+    const text = ['def focal(logits, targets, gamma=0.5):', '    p = logits.sigmoid()', '    return ((1 - p) ** gamma).mean()', ''].join('\n');
+    expect(analyze(ParsedDocument.parse(text), DEFAULT_SETTINGS).map((f) => f.code)).toContain('LL103');
+    expect(mayHaveFindings(text)).toBe(true);
+    expect(mayHaveFindings(text.replace('logits.sigmoid()', 'logits.\\\n        sigmoid()'))).toBe(true);
+    expect(mayHaveFindings(text.replace('logits.sigmoid()', '(logits.  # note\n        sigmoid())'))).toBe(true);
+  });
+
+  it('rejects ordinary Python and keeps every import spelling of the frameworks', () => {
+    expect(mayHaveFindings('import os\n\ndef f(x):\n    return os.path.join(x, "F")\n')).toBe(false);
+    expect(mayHaveFindings('import math\nK = 3\nF = math.floor(2.5)\n')).toBe(false);
+    for (const head of ['import torch', 'from torch import nn', 'import tensorflow as tf', 'import keras', 'from F import cross_entropy', 'import os, \\\n    K', 'import tf', 'from kops import sigmoid', 'import mmcv', 'from monai.losses import FocalLoss']) {
+      expect(mayHaveFindings(`${head}\n`), head).toBe(true);
+    }
+  });
+});
