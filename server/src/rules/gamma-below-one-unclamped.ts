@@ -6,6 +6,7 @@
  */
 import type { RuleContext } from '../core/context';
 import type { Call, Expr } from '../core/ir';
+import type { Fix } from '../core/types';
 import { mayLieIn, type AbsValue } from '../core/lattice';
 import { defineRule } from '../core/rule';
 import type { OpId } from '../core/ops';
@@ -86,7 +87,9 @@ function checkLibrary(ctx: RuleContext, call: Call): void {
   if (below === false || (below === undefined && !ctx.settings.strict)) return;
   const g = gammaText(gamma);
   const name = call.callee?.split('.').pop() ?? call.op.id;
+  const fix = logSpaceFix(ctx, call);
   ctx.report({
+    fix,
     span: gammaExpr!.span,
     message: `\`${name}\` with ${g} has no guard for gamma < 1: its gradient is NaN for confident predictions`,
     explanation: [
@@ -94,6 +97,46 @@ function checkLibrary(ctx: RuleContext, call: Call): void {
       `\`${name}\` computes \`(1 - p_t) ** gamma\` directly (see the rule page for each library). Use gamma >= 1, or a log-space modulating factor as MONAI does: \`torch.exp(gamma * F.logsigmoid(-x * (2 * t - 1)))\`.`,
     ].join('\n\n'),
   });
+}
+
+/**
+ * For torchvision/fvcore `sigmoid_focal_loss(x, t, alpha, gamma, reduction)`: the same loss written
+ * out with the modulating factor in log space, (1 - p_t) ** gamma = exp(gamma * logsigmoid(-x * (2t - 1)))
+ * for t in {0, 1}, as MONAI computes it. Offered only when x and t are plain names or attributes
+ * (they are repeated) and torch and its functional module are imported.
+ */
+function logSpaceFix(ctx: RuleContext, call: Call): Fix | undefined {
+  if (!call.op || (call.op.id !== 'torchvision_sigmoid_focal_loss' && call.op.id !== 'fvcore_sigmoid_focal_loss') || call.splat) return undefined;
+  const b = call.bound!;
+  const simple = (e: Expr | undefined): e is Expr => !!e && (e.k === 'name' || e.k === 'attr');
+  if (!simple(b.input) || !simple(b.target) || !b.gamma) return undefined;
+  const torch = localName(ctx, 'torch');
+  const F = localName(ctx, 'torch.nn.functional') ?? (torch ? `${torch}.nn.functional` : undefined);
+  if (!torch || !F) return undefined;
+  const x = ctx.text(b.input.span);
+  const t = ctx.text(b.target.span);
+  const gamma = atomText(ctx, b.gamma);
+  let alphaT = '';
+  if (b.alpha) {
+    const a = ctx.valueOf(b.alpha);
+    if (!(a?.m === 'scalar' && a.values?.every((v) => v < 0))) {
+      if (a?.m !== 'scalar') return undefined;
+      const at = atomText(ctx, b.alpha);
+      alphaT = `(${at} * ${t} + (1 - ${at}) * (1 - ${t})) * `;
+    }
+  } else if (call.op.id === 'torchvision_sigmoid_focal_loss') {
+    alphaT = `(0.25 * ${t} + 0.75 * (1 - ${t})) * `;
+  }
+  let reduction = 'none';
+  if (b.reduction) {
+    const r = ctx.valueOf(b.reduction);
+    if (r?.m !== 'string' || r.str === undefined) return undefined;
+    reduction = r.str;
+  }
+  const core = `${alphaT}${torch}.exp(${gamma} * ${F}.logsigmoid(-${x} * (2 * ${t} - 1))) * ${F}.binary_cross_entropy_with_logits(${x}, ${t}, reduction="none")`;
+  const text = reduction === 'mean' ? `(${core}).mean()` : reduction === 'sum' ? `(${core}).sum()` : reduction === 'none' ? `(${core})` : undefined;
+  if (!text) return undefined;
+  return { title: 'Compute the modulating factor in log space (as MONAI does)', edits: [replace(call.span, text)], applicability: 'unsafe' };
 }
 
 function stripParens(s: string): string {
@@ -167,7 +210,11 @@ TensorFlow: \`tf.clip_by_value(1 - pt, 1e-7, 1.0)\`; Keras backend: \`K.clip(1 -
 Or compute the factor in log space, as MONAI does: \`torch.exp(gamma * F.logsigmoid(-x * (2 * t - 1)))\`.
 
 ## Fix safety
-The fix clamps the base at \`eps\` (an \`eps\` parameter or \`self.eps\` when one exists, else \`1e-6\`;
+For torchvision and fvcore \`sigmoid_focal_loss\` calls, the fix writes the same loss out with the
+modulating factor in log space, \`exp(gamma * logsigmoid(-x * (2 * t - 1)))\`, which equals
+\`(1 - p_t) ** gamma\` for binary targets and has a finite gradient; it is unsafe (soft targets differ).
+
+For a written-out factor, the fix clamps the base at \`eps\` (an \`eps\` parameter or \`self.eps\` when one exists, else \`1e-6\`;
 \`1e-7\` for TensorFlow/Keras). It changes the loss by at most \`eps ** gamma\` per sample for examples
 that are already classified with certainty, and makes the gradient finite. It is marked safe.
 
