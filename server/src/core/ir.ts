@@ -135,6 +135,75 @@ export interface ModuleIR {
 
 /** Offsets of line starts, to turn offsets into positions without asking the native tree. */
 let lineStarts: number[] | undefined;
+/** The text being built, when the caller gave it (enables the unit cache). */
+let currentText: string | undefined;
+
+/** What building one top-level statement added to the module, kept to be replayed when its text recurs. */
+interface UnitEffects {
+  stmt: Stmt | undefined;
+  functions: FunctionIR[];
+  classes: [string, ClassIR][];
+  globals: [string, Expr][];
+  callSites: CallSite[];
+  /** Offset and line where the statement started when these effects were built. */
+  s: number;
+  line: number;
+}
+
+const UNIT_CACHE_MAX = 8192;
+const unitCache = new Map<string, UnitEffects>();
+
+function isSpan(x: object): x is Span {
+  const o = x as Partial<Span>;
+  return typeof o.s === 'number' && typeof o.e === 'number' && typeof o.r === 'object';
+}
+
+/** A deep copy of cached IR with every span moved by (dOff, dLine); shared references stay shared. */
+function shiftEffects(fx: UnitEffects, dOff: number, dLine: number, s: number, line: number): UnitEffects {
+  const memo = new Map<object, unknown>();
+  const clone = (x: unknown): unknown => {
+    if (x === null || typeof x !== 'object') return x;
+    const seen = memo.get(x);
+    if (seen !== undefined) return seen;
+    if (Array.isArray(x)) {
+      const out: unknown[] = [];
+      memo.set(x, out);
+      for (const v of x) out.push(clone(v));
+      return out;
+    }
+    if (x instanceof Map) {
+      const out = new Map();
+      memo.set(x, out);
+      for (const [k, v] of x) out.set(k, clone(v));
+      return out;
+    }
+    if (isSpan(x)) {
+      const sp: Span = {
+        s: x.s + dOff,
+        e: x.e + dOff,
+        r: { start: { line: x.r.start.line + dLine, character: x.r.start.character }, end: { line: x.r.end.line + dLine, character: x.r.end.character } },
+      };
+      memo.set(x, sp);
+      return sp;
+    }
+    const out: Record<string, unknown> = {};
+    memo.set(x, out);
+    for (const k of Object.keys(x)) {
+      // Op specs are static tables, shared by every call.
+      out[k] = k === 'op' ? (x as Record<string, unknown>)[k] : clone((x as Record<string, unknown>)[k]);
+    }
+    return out;
+  };
+  return {
+    stmt: clone(fx.stmt) as Stmt | undefined,
+    functions: clone(fx.functions) as FunctionIR[],
+    classes: clone(fx.classes) as [string, ClassIR][],
+    globals: clone(fx.globals) as [string, Expr][],
+    callSites: clone(fx.callSites) as CallSite[],
+    s,
+    line,
+  };
+}
 
 function positionOf(offset: number): { line: number; character: number } {
   const ls = lineStarts!;
@@ -198,10 +267,13 @@ class Builder {
     body: [],
   };
 
+  /** When set, the effects of the top-level statement being built are recorded here (unit cache). */
+  private unit?: UnitEffects;
+
   build(root: SyntaxNode): ModuleIR {
     // Imports first, wherever they are (module level or inside functions), so aliases resolve everywhere.
     this.collectImports(root);
-    this.mod.body = this.block(root.namedChildren, { scope: '' });
+    this.mod.body = currentText === undefined ? this.block(root.namedChildren, { scope: '' }) : this.cachedUnits(root, currentText);
     if (this.mod.body.some((st) => st.k !== 'def' && st.k !== 'pass')) {
       const span = spanOf(root);
       this.mod.functions.unshift({ name: '<module>', qualname: '<module>', params: [], body: this.mod.body, span, nameSpan: span, hasError: root.hasError, isModule: true });
@@ -370,7 +442,11 @@ class Builder {
       if (right.type !== 'assignment') {
         const value = this.expr(right);
         if (!ctx.fn) {
-          for (const t of targets) if (t.k === 'name') this.mod.globals.set(t.id, value);
+          for (const t of targets) {
+            if (t.k !== 'name') continue;
+            this.mod.globals.set(t.id, value);
+            this.unit?.globals.push([t.id, value]);
+          }
           if (value.k === 'call') this.noteCallSite(value);
         }
         return { k: 'assign', targets, value, span };
@@ -476,6 +552,7 @@ class Builder {
     };
     // Register before the body so functions are listed outer first.
     this.mod.functions.push(fn);
+    this.unit?.functions.push(fn);
     fn.body = this.block(this.bodyOf(n.childForFieldName('body')), { scope: qualname, fn: qualname });
     return fn;
   }
@@ -495,6 +572,7 @@ class Builder {
     }
     const cls: ClassIR = { name: qualname, bases, methods: new Map(), span: spanOf(n) };
     this.mod.classes.set(qualname, cls);
+    this.unit?.classes.push([qualname, cls]);
     const body = n.childForFieldName('body');
     for (const c of this.bodyOf(body)) {
       const def = c.type === 'decorated_definition' ? c.childForFieldName('definition') : c;
@@ -507,9 +585,56 @@ class Builder {
     }
   }
 
+  /**
+   * Builds the top-level statements, reusing the IR of each one whose text (and column, and the
+   * module's imports, which decide how names resolve) is unchanged since an earlier build: typing in
+   * one function rebuilds only that function's IR. Reused IR is cloned with its spans shifted to the
+   * statement's new place; nothing else in a unit depends on the rest of the module.
+   */
+  private cachedUnits(root: SyntaxNode, text: string): Stmt[] {
+    const sig = [...this.mod.imports].map(([k, v]) => `${k}=${v}`).join(';');
+    const body: Stmt[] = [];
+    for (const n of root.namedChildren) {
+      // A statement with a syntax error is never cached: error recovery depends on the text around it.
+      if (n.hasError) {
+        const st = this.stmt(n, { scope: '' });
+        if (st) body.push(st);
+        continue;
+      }
+      const s = n.startIndex;
+      const pos = positionOf(s);
+      const key = `${sig}\u0000${pos.character}\u0000${text.slice(s, n.endIndex)}`;
+      let fx = unitCache.get(key);
+      if (fx) {
+        unitCache.delete(key);
+        if (fx.s !== s || fx.line !== pos.line) fx = shiftEffects(fx, s - fx.s, pos.line - fx.line, s, pos.line);
+        unitCache.set(key, fx);
+        if (fx.stmt) body.push(fx.stmt);
+        for (const f of fx.functions) this.mod.functions.push(f);
+        for (const [k, c] of fx.classes) this.mod.classes.set(k, c);
+        for (const [k, g] of fx.globals) this.mod.globals.set(k, g);
+        for (const c of fx.callSites) this.mod.callSites.push(c);
+        continue;
+      }
+      this.unit = { stmt: undefined, functions: [], classes: [], globals: [], callSites: [], s, line: pos.line };
+      try {
+        const st = this.stmt(n, { scope: '' });
+        if (st) body.push(st);
+        this.unit.stmt = st;
+        unitCache.set(key, this.unit);
+        if (unitCache.size > UNIT_CACHE_MAX) unitCache.delete(unitCache.keys().next().value!);
+      } finally {
+        this.unit = undefined;
+      }
+    }
+    return body;
+  }
+
   private noteCallSite(call: Call): void {
     if (call.func.k === 'name' && !this.mod.imports.has(call.func.id)) {
-      this.mod.callSites.push({ callee: call.func.id, args: call.args, kwargs: call.kwargs, span: call.span });
+      const site: CallSite = { callee: call.func.id, args: call.args, kwargs: call.kwargs, span: call.span };
+      this.mod.callSites.push(site);
+      this.unit?.callSites.push(site);
     }
   }
 
@@ -696,10 +821,12 @@ class Builder {
  */
 export function buildModule(root: SyntaxNode, text?: string): ModuleIR {
   lineStarts = text !== undefined ? computeLineStarts(text) : undefined;
+  currentText = text;
   try {
     return new Builder().build(root);
   } finally {
     lineStarts = undefined;
+    currentText = undefined;
   }
 }
 
