@@ -30,7 +30,10 @@ export const NATIVE_PACKAGES = {
   'node-gyp-build': ['package.json', 'LICENSE', 'index.js', 'node-gyp-build.js'],
   'tree-sitter': ['package.json', 'LICENSE', 'index.js', 'prebuilds'],
   'tree-sitter-python': ['package.json', 'LICENSE', 'bindings/node/index.js', 'src/node-types.json', 'prebuilds'],
-  // 'webgpu': [...],  (the numeric engineer: the binaries the numeric backend loads)
+  // The numeric probes' WebGPU backend (Dawn): its ES module entry and the prebuilt dawn.node of each
+  // platform it ships (win32 with its d3dcompiler/dxcompiler DLLs). Without it the checker says so
+  // and falls back to wasm.
+  webgpu: ['package.json', 'LICENSE.md', 'index.js', 'dist'],
 };
 
 /**

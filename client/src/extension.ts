@@ -10,6 +10,9 @@
  *   once the server runs; the middleware below reports their answers. When the server fails to
  *   start, fallbacks registered here say so instead of VS Code's "command not found"; they are
  *   removed before a restart, as VS Code allows one handler per command id.
+ * - `losslint.rerunNumeric` and `losslint.reproduceInPyTorch` get the active editor's URI (and the
+ *   function under the cursor's line is left to the server) when run from the palette; the repro
+ *   script the server answers is put on the clipboard here.
  */
 import * as vscode from 'vscode';
 import {
@@ -25,6 +28,7 @@ import {
   ServerCommands,
   STATUS_NOTIFICATION,
   type CheckWorkspaceResult,
+  type ReproduceResult,
   type StatusParams,
   type UnavailableResult,
 } from '../../server/src/lsp/protocol';
@@ -49,8 +53,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     outputChannelName: 'LossLint',
     middleware: {
       executeCommand: async (command, args, next) => {
-        const result: unknown = await next(command, args);
-        showCommandResult(command, result);
+        const result: unknown = await next(command, withActiveDocument(command, args));
+        await showCommandResult(command, result);
         return result;
       },
     },
@@ -128,10 +132,26 @@ function isUnavailable(result: unknown): result is UnavailableResult {
   return typeof result === 'object' && result !== null && (result as UnavailableResult).available === false;
 }
 
-/** Shows what a server command answered: "not available", or the workspace check's summary. */
-function showCommandResult(command: string, result: unknown): void {
+/** The numeric commands run on the active Python document when the palette gives them no URI. */
+function withActiveDocument(command: string, args: unknown[]): unknown[] {
+  if (command !== ServerCommands.rerunNumeric && command !== ServerCommands.reproduceInPyTorch) return args;
+  if (typeof args[0] === 'string') return args;
+  const uri = vscode.window.activeTextEditor?.document.uri.toString();
+  return uri ? [uri] : args;
+}
+
+/** Shows what a server command answered: "not available", the repro script copied, or the workspace check's summary. */
+async function showCommandResult(command: string, result: unknown): Promise<void> {
   if (isUnavailable(result)) {
     void vscode.window.showInformationMessage(result.message);
+    return;
+  }
+  if (command === ServerCommands.reproduceInPyTorch && typeof result === 'object' && result !== null) {
+    const r = result as ReproduceResult;
+    if (typeof r.script === 'string') {
+      await vscode.env.clipboard.writeText(r.script);
+      void vscode.window.showInformationMessage(`LossLint: a PyTorch script reproducing the probes of ${r.function} is on the clipboard.`);
+    }
     return;
   }
   if (command === ServerCommands.checkWorkspace && typeof result === 'object' && result !== null) {
@@ -145,9 +165,10 @@ function showCommandResult(command: string, result: unknown): void {
 function showStatus(params: StatusParams): void {
   if (!status) return;
   const icon = { ready: '$(check)', busy: '$(sync~spin)', disabled: '$(circle-slash)', error: '$(error)' }[params.state] ?? '$(question)';
-  const backend = params.backend ? ` (${params.backend})` : '';
+  const backend = params.backend ? ` (${params.backend}${params.numericRunning ? ', probing' : ''})` : params.numericRunning ? ' (probing)' : '';
   status.text = `${icon} LossLint${backend}`;
-  const numeric = params.backend ? `Numeric checks: ${params.backend} backend.` : 'Numeric checks: off.';
+  const running = params.numericRunning ? ' Probes are running.' : '';
+  const numeric = params.backend ? `Numeric checks: ${params.backend} backend.${running}` : `Numeric checks: not run yet or off.${running}`;
   status.tooltip = new vscode.MarkdownString(`**LossLint**: ${params.message ?? params.state}\n\n${numeric}\n\nClick to open the log.`);
   status.backgroundColor = params.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
 }

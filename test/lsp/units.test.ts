@@ -43,7 +43,7 @@ describe('editor settings', () => {
     const settings = resolveSettings({ ignore: ['LL103'] }, undefined);
     expect(settings).toMatchObject({ enable: true, excluded: false, configPath: undefined });
     expect(settings.lint).toEqual({ ...DEFAULT_SETTINGS, ignore: ['LL103'] });
-    expect(settings.numeric).toEqual({ enable: false, backend: 'auto', timeBudgetMs: 2000 });
+    expect(settings.numeric).toEqual({ enable: true, backend: 'auto', timeBudgetMs: 2000 });
   });
 
   it('finds the file that governs a document, notebook cells included', () => {

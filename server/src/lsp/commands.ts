@@ -5,9 +5,8 @@
  * not available yet answers `{ available: false, message }` instead of failing, so that the client
  * can show the message.
  *
- * INTEGRATION POINT for the numeric checker: register the handlers of `losslint.rerunNumeric` and
- * `losslint.reproduceInPyTorch` with `CommandRegistry.register` (from server.ts); until then they
- * answer "numeric checks not available yet".
+ * server.ts registers the numeric commands (`losslint.rerunNumeric`, `losslint.reproduceInPyTorch`)
+ * with `CommandRegistry.register`; until then they answer "numeric checks not available yet".
  */
 import { ErrorCodes, ResponseError, type CancellationToken, type ExecuteCommandParams } from 'vscode-languageserver';
 import { SERVER_COMMANDS, ServerCommands, type UnavailableResult } from './protocol';

@@ -28,8 +28,10 @@ export type ServerState = 'ready' | 'busy' | 'disabled' | 'error';
 /** The parameters of the `losslint/status` notification (server → client). */
 export interface StatusParams {
   state: ServerState;
-  /** The numeric backend in use; absent while numeric checks are off or not available. */
+  /** The numeric backend in use; absent while numeric checks are off or have not run yet. */
   backend?: string;
+  /** Whether numeric probes are running now. */
+  numericRunning?: boolean;
   /** One line shown in the status bar's tooltip. */
   message?: string;
 }
@@ -46,6 +48,20 @@ export interface CheckWorkspaceResult {
   skipped: number;
   /** Whether the check was cancelled before it covered every file. */
   cancelled: boolean;
+}
+
+/** The answer of `losslint.rerunNumeric`. */
+export interface RerunNumericResult {
+  available: true;
+  uri: string;
+  function?: string;
+}
+
+/** The answer of `losslint.reproduceInPyTorch`: the client puts `script` on the clipboard. */
+export interface ReproduceResult {
+  available: true;
+  function: string;
+  script: string;
 }
 
 /** The answer of a command the server knows but cannot run (yet). */

@@ -27,10 +27,12 @@ import { CommandRegistry } from './commands';
 import { DocumentStore } from './documents';
 import { checkTextDocumentParams, describeError, guarded, isContentChanges, isVersionedDocument, type Log } from './guard';
 import { CODE_ACTION_KINDS, provideCodeActions } from './handlers/codeAction';
+import { provideCodeLenses } from './handlers/codeLens';
 import { DiagnosticsPublisher } from './handlers/diagnostics';
 import { provideHover } from './handlers/hover';
 import { Linter } from './lint';
-import { SERVER_COMMANDS, ServerCommands, STATUS_NOTIFICATION, type StatusParams } from './protocol';
+import { NumericChecker } from './numeric';
+import { SERVER_COMMANDS, ServerCommands, STATUS_NOTIFICATION, type ReproduceResult, type RerunNumericResult, type StatusParams, type UnavailableResult } from './protocol';
 import { SettingsStore } from './settings';
 import { WorkspaceChecker } from './workspace';
 
@@ -66,6 +68,9 @@ export function startServer(version: string, transport?: Transport): RunningServ
   let shutdownReceived = false;
 
   const sendStatus = (status: StatusParams) => void connection.sendNotification(STATUS_NOTIFICATION, status);
+  const numeric = new NumericChecker(connection, documents, settings, linter, log, sendStatus);
+  // The probes start once a version's static diagnostics are out, never before.
+  diagnostics.onPublished = (uri) => numeric.schedule(uri);
 
   /**
    * A request handler that answers ServerNotInitialized before `initialize` and InvalidRequest
@@ -93,6 +98,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
       hoverProvider: true,
+      codeLensProvider: { resolveProvider: false },
       codeActionProvider: { codeActionKinds: CODE_ACTION_KINDS, resolveProvider: false },
       executeCommandProvider: { commands: [...SERVER_COMMANDS] },
       workspace: { workspaceFolders: { supported: true, changeNotifications: false } },
@@ -104,6 +110,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
     if (state !== 'new') throw new ResponseError(ErrorCodes.InvalidRequest, 'LossLint: initialize sent twice');
     try {
       settings.setClientCapabilities(params.capabilities);
+      numeric.setCodeLensRefresh(params.capabilities.workspace?.codeLens?.refreshSupport === true);
       registerConfigurationChanges = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
       workspaceFoldersSupported = params.capabilities.workspace?.workspaceFolders === true;
       initialFolders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
@@ -118,7 +125,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
 
   connection.onInitialized(
     notification('initialized', async () => {
-      sendStatus({ state: 'ready', message: 'Static checks run as you type.' });
+      sendStatus({ state: 'ready', backend: numeric.backendInUse, message: 'Static checks run as you type.' });
       // VS Code sends didChangeConfiguration for pulled settings only once the server registers for it.
       if (registerConfigurationChanges) await connection.client.register(DidChangeConfigurationNotification.type, { section: 'losslint' });
     }),
@@ -145,12 +152,14 @@ export function startServer(version: string, transport?: Transport): RunningServ
         log.warn(`LossLint: didChange for ${textDocument.uri}, which is not open; ignored.`);
         return;
       }
+      numeric.cancel(textDocument.uri);
       diagnostics.schedule(textDocument.uri);
     }),
   );
 
   connection.onDidCloseTextDocument(
     notification('didClose', ({ textDocument }) => {
+      numeric.clear(textDocument.uri);
       documents.close(textDocument.uri);
       settings.forget(textDocument.uri);
       diagnostics.clear(textDocument.uri);
@@ -175,7 +184,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
   connection.onHover(
     request('hover', (params, token) => {
       checkTextDocumentParams(params, 'position');
-      return provideHover(params, token, linter);
+      return provideHover(params, token, linter, numeric);
     }),
   );
 
@@ -188,6 +197,30 @@ export function startServer(version: string, transport?: Transport): RunningServ
       return provideCodeActions(params, token, documents, linter);
     }),
   );
+
+  connection.onCodeLens(
+    request('codeLens', (params) => {
+      checkTextDocumentParams(params, 'none');
+      return provideCodeLenses(params, numeric);
+    }),
+  );
+
+  // losslint.rerunNumeric [uri, function?]: the checks of that document again, from scratch.
+  commands.register(ServerCommands.rerunNumeric, (args): RerunNumericResult | UnavailableResult => {
+    const [uri, fn] = args;
+    if (typeof uri !== 'string') return { available: false, message: 'LossLint: open a Python file to re-run its numeric checks.' };
+    if (!numeric.rerun(uri)) return { available: false, message: `LossLint: ${uri} is not open.` };
+    return { available: true, uri, function: typeof fn === 'string' ? fn : undefined };
+  });
+
+  // losslint.reproduceInPyTorch [uri, function?]: the PyTorch script; the client copies it to the clipboard.
+  commands.register(ServerCommands.reproduceInPyTorch, (args): ReproduceResult | UnavailableResult => {
+    const [uri, fn] = args;
+    if (typeof uri !== 'string') return { available: false, message: 'LossLint: open a Python file to reproduce its numeric checks.' };
+    const repro = numeric.reproduce(uri, typeof fn === 'string' ? fn : undefined);
+    if (typeof repro === 'string') return { available: false, message: repro };
+    return { available: true, ...repro };
+  });
 
   commands.register(ServerCommands.checkWorkspace, async (args, token, params) => {
     const folders = await workspaceFolders(args);
@@ -245,6 +278,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
     shutdownReceived = true;
     state = 'shut down';
     diagnostics.dispose();
+    numeric.dispose();
   });
 
   connection.listen();

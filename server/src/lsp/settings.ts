@@ -47,7 +47,7 @@ export interface EditorSettings {
   numeric?: Partial<NumericSettings>;
 }
 
-export const DEFAULT_NUMERIC: NumericSettings = { enable: false, backend: 'auto', timeBudgetMs: 2000 };
+export const DEFAULT_NUMERIC: NumericSettings = { enable: true, backend: 'auto', timeBudgetMs: 2000 };
 
 const SEVERITIES: ReadonlySet<string> = new Set(['error', 'warning', 'info', 'hint', 'off']);
 const BACKENDS: ReadonlySet<string> = new Set(['auto', 'webgpu', 'wasm', 'cpu']);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ParsedDocument } from '../core/document';
 import { buildModule, type ModuleIR } from '../core/ir';
+import type { CurveRequest, LossCurve } from './curve';
 import type { EngineOptions } from './engine';
 import { type CheckPlan, planModule } from './roles';
 import type { CheckOptions, NumericReport } from './types';
@@ -30,7 +31,7 @@ export function resolveWorkerPath(explicit?: string): string {
 }
 
 interface Pending {
-  resolve(r: NumericReport[]): void;
+  resolve(r: any): void; // eslint-disable-line @typescript-eslint/no-explicit-any
   reject(e: Error): void;
 }
 
@@ -44,13 +45,13 @@ class WorkerHost {
     if (this.worker && this.file === file) return this.worker;
     this.kill(new Error('worker replaced'));
     const w = new Worker(file, { stderr: false });
-    w.on('message', (msg: { id: number; reports?: NumericReport[]; error?: string }) => {
+    w.on('message', (msg: { id: number; reports?: NumericReport[]; curve?: LossCurve; error?: string }) => {
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
       if (this.pending.size === 0) w.unref();
       if (msg.error !== undefined) p.reject(new Error(msg.error));
-      else p.resolve(msg.reports ?? []);
+      else p.resolve(msg.curve ?? msg.reports ?? []);
     });
     w.on('error', (e) => this.kill(e instanceof Error ? e : new Error(String(e))));
     w.on('exit', (code) => {
@@ -72,12 +73,17 @@ class WorkerHost {
   }
 
   request(file: string, mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions): Promise<NumericReport[]> {
+    return this.post(file, { mod, plans, opts });
+  }
+
+  /** Sends one message (a check, or `{ kind: 'curve' }`) and resolves with the worker's answer. */
+  post<R>(file: string, payload: Record<string, unknown>): Promise<R> {
     const w = this.spawn(file);
     w.ref();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      w.postMessage({ id, mod, plans, opts });
+      w.postMessage({ id, ...payload });
     });
   }
 }
@@ -178,4 +184,30 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
 /** A cached report moved to where its function is now. */
 function relocate(r: NumericReport, range: NumericReport['range'], cached: boolean): NumericReport {
   return { ...r, range, cached, findings: r.findings.map((f) => ({ ...f, range })) };
+}
+
+/**
+ * The loss curve of one checked function (curve.ts): its loss and gradient against pt beside the
+ * reference focal loss, computed in the worker. Rejects with an AbortError when `signal` aborts.
+ */
+export async function lossCurve(input: string | ModuleIR, req: CurveRequest, options: { signal?: AbortSignal; workerPath?: string; timeoutMs?: number } = {}): Promise<LossCurve> {
+  if (options.signal?.aborted) throw abortError();
+  const mod = moduleOf(input);
+  const file = resolveWorkerPath(options.workerPath);
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    const guard = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeBudgetExceeded()), options.timeoutMs ?? 10_000);
+      onAbort = () => reject(abortError());
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    return await Promise.race([host.post<LossCurve>(file, { kind: 'curve', mod, req }), guard]);
+  } catch (e) {
+    if (e instanceof TimeBudgetExceeded || (e instanceof Error && e.name === 'AbortError')) host.kill(e);
+    throw e;
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+  }
 }

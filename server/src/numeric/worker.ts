@@ -1,12 +1,15 @@
 /**
  * dist/numeric-worker.js: the numeric checks' worker thread (worker_threads).
  *
- * Messages in: { id, mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions }.
- * Messages out: { id, reports } or { id, error }.
+ * Messages in: { id, mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions }, or
+ * { id, kind: 'curve', mod, req: CurveRequest } (curve.ts, the language server's hover plot).
+ * Messages out: { id, reports }, { id, curve } or { id, error }.
  * Required from the main thread instead (tests, bench), it exports the engine.
  */
 import { isMainThread, parentPort } from 'node:worker_threads';
 import type { ModuleIR } from '../core/ir';
+import type { CurveRequest } from './curve';
+import { computeLossCurve } from './curve-eval';
 import { checkPlans, type EngineOptions } from './engine';
 import type { CheckPlan } from './roles';
 
@@ -22,14 +25,27 @@ interface Request {
   opts: EngineOptions;
 }
 
+/** The language server's hover plot (curve.ts): answered with { id, curve }. */
+interface CurveMessage {
+  id: number;
+  kind: 'curve';
+  mod: ModuleIR;
+  req: CurveRequest;
+}
+
 if (!isMainThread && parentPort) {
   const port = parentPort;
   // One request at a time: checks are synchronous tensor work, a queue keeps them ordered.
   let chain: Promise<void> = Promise.resolve();
-  port.on('message', (msg: Request) => {
+  port.on('message', (msg: Request | CurveMessage) => {
     chain = chain.then(async () => {
       try {
-        const reports = await checkPlans(msg.mod, msg.plans, msg.opts);
+        if ('kind' in msg) {
+          port.postMessage({ id: msg.id, curve: await computeLossCurve(msg.mod, msg.req) });
+          return;
+        }
+        const check = msg as Request;
+        const reports = await checkPlans(check.mod, check.plans, check.opts);
         port.postMessage({ id: msg.id, reports });
       } catch (e) {
         port.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) });

@@ -102,6 +102,8 @@ function isFix(value: unknown): value is Fix {
 
 export class DiagnosticsPublisher {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Called after the static diagnostics of an analysed version are published (the numeric checks start from here). */
+  onPublished: ((uri: string, version: number) => void) | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -151,6 +153,7 @@ export class DiagnosticsPublisher {
     const diagnostics =
       result.skipped === 'too-large' ? [tooLargeDiagnostic(document.text.length)] : result.findings.map((f) => toDiagnostic(f, version));
     await this.connection.sendDiagnostics({ uri, version, diagnostics });
+    if (!result.skipped) this.onPublished?.(uri, version);
   }
 }
 

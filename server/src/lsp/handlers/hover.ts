@@ -1,11 +1,14 @@
 /**
  * textDocument/hover: on a position inside a LossLint finding, shows the rule's code and name, the
  * explanation of this very finding (the math behind it), any numeric evidence, and a link to the
- * rule's documentation page.
+ * rule's documentation page. On the signature line of a function the numeric checks probed, it
+ * also shows the probe table and the loss curve against the reference focal loss (../plot.ts).
  */
 import { MarkupKind, type CancellationToken, type Hover, type HoverParams, type Position } from 'vscode-languageserver';
 import type { Finding, Range } from '../../core/types';
 import type { Linter } from '../lint';
+import type { NumericChecker } from '../numeric';
+import { curveMarkdown, probeTable } from '../plot';
 import { docsUri, ruleName } from './diagnostics';
 
 function before(a: Position, b: Position): boolean {
@@ -26,15 +29,22 @@ export function hoverMarkdown(finding: Finding): string {
   return parts.filter((p) => p.trim() !== '').join('\n\n');
 }
 
-export async function provideHover(params: HoverParams, token: CancellationToken, linter: Linter): Promise<Hover | null> {
-  const findings = await linter.findings(params.textDocument.uri);
+export async function provideHover(params: HoverParams, token: CancellationToken, linter: Linter, numeric?: NumericChecker): Promise<Hover | null> {
+  const uri = params.textDocument.uri;
+  // Once the probes ran on this version, their merged findings (with the probe evidence) are shown.
+  const current = numeric?.result(uri);
+  const findings = current?.findings ?? (await linter.findings(uri));
   if (!findings || token.isCancellationRequested) return null;
   const hits = findings.filter((f) => contains(f.range, params.position));
-  if (hits.length === 0) return null;
+  // The numeric report of the function whose signature line is under the cursor.
+  const report = current?.reports.find((r) => r.range.start.line === params.position.line);
+  if (hits.length === 0 && !report) return null;
+  const sections = hits.map(hoverMarkdown);
+  if (report) sections.push(`${probeTable(report)}\n\n${report.notChecked ? '' : curveMarkdown(current?.curves.get(report.function))}`.trim());
   // The innermost finding decides the highlighted range; every finding under the cursor is shown.
-  const innermost = hits.reduce((a, b) => (before(a.range.start, b.range.start) ? b : a));
+  const innermost = hits.length ? hits.reduce((a, b) => (before(a.range.start, b.range.start) ? b : a)) : undefined;
   return {
-    contents: { kind: MarkupKind.Markdown, value: hits.map(hoverMarkdown).join('\n\n---\n\n') },
-    range: innermost.range,
+    contents: { kind: MarkupKind.Markdown, value: sections.join('\n\n---\n\n') },
+    range: innermost?.range ?? report?.range,
   };
 }
