@@ -12,6 +12,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { registeredCodes, type SettingsOverride, selectorProblem, normalizeSelector } from '../config';
 import { allRules } from '../core/registry';
+import { setIrCacheSize } from '../core/ir';
 import { runCheck } from './check';
 import { createFormatter, FORMATS, type FormatName } from './formats';
 import { NUMERIC_BACKENDS, type NumericBackend } from './numeric';
@@ -172,6 +173,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // Each file is analysed once: the IR's unit cache (for editors) would only hold memory.
+  setIrCacheSize(0);
   let exitCode = EXIT_CLEAN;
   const program = buildProgram((code) => {
     exitCode = code;

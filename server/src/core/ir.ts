@@ -150,8 +150,17 @@ interface UnitEffects {
   line: number;
 }
 
-const UNIT_CACHE_MAX = 8192;
+let unitCacheMax = 8192;
 const unitCache = new Map<string, UnitEffects>();
+
+/**
+ * Sets how many top-level statements the unit cache keeps (0 turns it off). The language server
+ * keeps the default; the CLI, which builds each file once, turns it off to keep memory flat.
+ */
+export function setIrCacheSize(max: number): void {
+  unitCacheMax = Math.max(0, max);
+  while (unitCache.size > unitCacheMax) unitCache.delete(unitCache.keys().next().value!);
+}
 
 function isSpan(x: object): x is Span {
   const o = x as Partial<Span>;
@@ -273,7 +282,7 @@ class Builder {
   build(root: SyntaxNode): ModuleIR {
     // Imports first, wherever they are (module level or inside functions), so aliases resolve everywhere.
     this.collectImports(root);
-    this.mod.body = currentText === undefined ? this.block(root.namedChildren, { scope: '' }) : this.cachedUnits(root, currentText);
+    this.mod.body = currentText === undefined || unitCacheMax === 0 ? this.block(root.namedChildren, { scope: '' }) : this.cachedUnits(root, currentText);
     if (this.mod.body.some((st) => st.k !== 'def' && st.k !== 'pass')) {
       const span = spanOf(root);
       this.mod.functions.unshift({ name: '<module>', qualname: '<module>', params: [], body: this.mod.body, span, nameSpan: span, hasError: root.hasError, isModule: true });
@@ -622,7 +631,7 @@ class Builder {
         if (st) body.push(st);
         this.unit.stmt = st;
         unitCache.set(key, this.unit);
-        if (unitCache.size > UNIT_CACHE_MAX) unitCache.delete(unitCache.keys().next().value!);
+        if (unitCache.size > unitCacheMax) unitCache.delete(unitCache.keys().next().value!);
       } finally {
         this.unit = undefined;
       }
