@@ -89,9 +89,22 @@ export interface Group {
   output(): string;
 }
 
+/** Process groups started here and not yet stopped: a last SIGKILL when this process exits without stopping them. */
+const groups = new Set<number>();
+process.on('exit', () => {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
 /** Starts `command` as the leader of a new process group, keeping its output. */
 export function startGroup(command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Group {
   const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid) groups.add(child.pid);
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -122,6 +135,7 @@ export async function stopGroup(pgid: number | undefined, graceMs = 5000): Promi
   while (Date.now() < deadline && groupMembers(pgid).length > 0) await new Promise((r) => setTimeout(r, 100));
   const left = groupMembers(pgid);
   if (left.length > 0) signal('SIGKILL');
+  groups.delete(pgid);
   return left;
 }
 
@@ -190,6 +204,7 @@ export async function startChromium(tools: E2eTools, tmp: string): Promise<Chrom
     ],
   });
   const pid = server.process().pid!;
+  groups.add(pid);
   const browser = await chromium.connect(server.wsEndpoint());
   return { server, browser, pid };
 }
