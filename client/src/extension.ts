@@ -17,7 +17,9 @@
 import * as vscode from 'vscode';
 import {
   LanguageClient,
+  ResponseError,
   State,
+  type MessageSignature,
   TransportKind,
   type LanguageClientOptions,
   type ServerOptions,
@@ -32,6 +34,25 @@ import {
   type StatusParams,
   type UnavailableResult,
 } from '../../server/src/lsp/protocol';
+
+/**
+ * A request VS Code makes while the window closes can be in flight when deactivate() stops the
+ * client; vscode-languageclient then fails it with a plain "Starting server failed" and logs it as an
+ * error. Once the client is no longer running, such a failure is expected: answer the default value.
+ */
+class LossLintClient extends LanguageClient {
+  override handleFailedRequest<T>(
+    type: MessageSignature,
+    token: vscode.CancellationToken | undefined,
+    error: unknown,
+    defaultValue: T,
+    showNotification?: boolean,
+    throwOnCancel?: boolean,
+  ): T {
+    if (this.state !== State.Running && !(error instanceof ResponseError)) return defaultValue;
+    return super.handleFailedRequest(type, token, error, defaultValue, showNotification, throwOnCancel);
+  }
+}
 
 let client: LanguageClient | undefined;
 let status: vscode.StatusBarItem | undefined;
@@ -59,7 +80,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       },
     },
   };
-  client = new LanguageClient('losslint', 'LossLint', serverOptions, clientOptions);
+  client = new LossLintClient('losslint', 'LossLint', serverOptions, clientOptions);
 
   status = vscode.window.createStatusBarItem('losslint.status', vscode.StatusBarAlignment.Right, 100);
   status.name = 'LossLint';
