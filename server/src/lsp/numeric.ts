@@ -14,7 +14,7 @@ import type { Finding } from '../core/types';
 import { curveRequest, type LossCurve } from '../numeric/curve';
 import { mergeFindings } from '../numeric/merge';
 import { reproScript } from '../numeric/repro';
-import { checkDocumentNumerically, clearNumericCache, disposeNumericWorker, lossCurve, moduleOf } from '../numeric/runner';
+import { checkDocumentNumerically, clearNumericCache, disposeNumericWorker, lossCurve, moduleOf, UNAVAILABLE } from '../numeric/runner';
 import type { NumericReport } from '../numeric/types';
 import type { DocumentStore } from './documents';
 import { describeError, type Log } from './guard';
@@ -48,6 +48,8 @@ export class NumericChecker {
   private active = 0;
   private backend: string | undefined;
   private codeLensRefresh = false;
+  /** "numeric check unavailable" reasons already logged (each is logged once per session). */
+  private readonly unavailableLogged = new Set<string>();
   /** Runs that were cancelled before publishing (tests read it through the log). */
   cancelled = 0;
 
@@ -170,6 +172,11 @@ export class NumericChecker {
       this.backend = reports.find((r) => r.backend)?.backend ?? this.backend;
       for (const note of new Set(reports.flatMap((r) => r.backendNotes ?? []))) {
         if (settings.numeric.backend !== 'auto') this.log.info(`LossLint: numeric: ${note}`);
+      }
+      for (const why of new Set(reports.map((r) => r.notChecked ?? '').filter((n) => n.startsWith(UNAVAILABLE)))) {
+        if (this.unavailableLogged.has(why)) continue;
+        this.unavailableLogged.add(why);
+        this.log.warn(`LossLint: ${why} (static checks are unaffected)`);
       }
       const findings = mergeFindings(text, lint.findings, reports, settings.lint);
       const result: NumericResult = { version, reports, findings, curves: new Map() };

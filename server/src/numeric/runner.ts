@@ -20,15 +20,30 @@ export type { CheckOptions, NumericReport } from './types';
 
 const DEFAULTS = { backend: 'auto' as const, samples: 4096, classes: 8, maxElements: 1 << 22, seed: 0, timeBudgetMs: 20_000 };
 
-/** Where the worker bundle is: next to the calling bundle (dist/), else the repository's dist/. */
+/**
+ * Where the worker bundle is: `explicit` (CheckOptions.workerPath), else `LOSSLINT_NUMERIC_WORKER`,
+ * else next to the calling bundle (dist/), else the repository's dist/. A path that was asked for
+ * (option or environment variable) is used as is: when it does not exist the check is unavailable
+ * rather than silently served by another bundle (test/numeric/faults.test.ts relies on this).
+ */
 export function resolveWorkerPath(explicit?: string): string {
-  const candidates = [explicit, process.env.LOSSLINT_NUMERIC_WORKER];
+  const asked = explicit || process.env.LOSSLINT_NUMERIC_WORKER;
+  if (asked) {
+    if (fs.existsSync(asked)) return path.resolve(asked);
+    throw new Error(`numeric worker bundle ${asked} not found`);
+  }
+  const candidates: string[] = [];
   const here = typeof __dirname !== 'undefined' ? __dirname : undefined;
   if (here) candidates.push(path.join(here, 'numeric-worker.js'), path.resolve(here, '../../../dist/numeric-worker.js'));
   candidates.push(path.resolve(process.cwd(), 'dist/numeric-worker.js'));
-  for (const c of candidates) if (c && fs.existsSync(c)) return path.resolve(c);
+  for (const c of candidates) if (fs.existsSync(c)) return path.resolve(c);
   throw new Error('dist/numeric-worker.js not found (run the build, or set LOSSLINT_NUMERIC_WORKER)');
 }
+
+/** The prefix of a report whose check could not run at all (no worker, worker crashed, no backend). */
+export const UNAVAILABLE = 'numeric check unavailable';
+
+const live = new Set<Worker>();
 
 interface Pending {
   resolve(r: any): void; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -45,6 +60,7 @@ class WorkerHost {
     if (this.worker && this.file === file) return this.worker;
     this.kill(new Error('worker replaced'));
     const w = new Worker(file, { stderr: false });
+    live.add(w);
     w.on('message', (msg: { id: number; reports?: NumericReport[]; curve?: LossCurve; error?: string }) => {
       const p = this.pending.get(msg.id);
       if (!p) return;
@@ -55,6 +71,7 @@ class WorkerHost {
     });
     w.on('error', (e) => this.kill(e instanceof Error ? e : new Error(String(e))));
     w.on('exit', (code) => {
+      live.delete(w);
       if (this.worker === w) this.kill(new Error(`numeric worker exited with code ${code}`));
     });
     this.worker = w;
@@ -90,6 +107,11 @@ class WorkerHost {
 
 const host = new WorkerHost();
 
+/** Worker threads started and not yet exited (0 after a crash or dispose once the exit is seen). */
+export function liveNumericWorkers(): number {
+  return live.size;
+}
+
 /** Ends the worker thread (tests, language server shutdown). */
 export function disposeNumericWorker(): void {
   host.kill(new Error('disposed'));
@@ -123,7 +145,8 @@ export function moduleOf(input: string | ModuleIR): ModuleIR {
 /**
  * Probes every loss-like function of a document. Per function: the probes table, the backend, the
  * time, the findings (LL301-LL305), or a `not checked: ...` reason. Rejects with an AbortError
- * when `signal` aborts; functions that the time budget did not reach say so.
+ * when `signal` aborts; functions that the time budget did not reach say so. Never rejects for a
+ * broken environment: then every function's report says `numeric check unavailable: <why>`.
  */
 export async function checkDocumentNumerically(input: string | ModuleIR, options: CheckOptions = {}): Promise<NumericReport[]> {
   const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & CheckOptions;
@@ -143,11 +166,11 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
   if (todo.length) {
     const deadline = Date.now() + o.timeBudgetMs;
     const engine: EngineOptions = { backend: o.backend, samples: o.samples, classes: o.classes, maxElements: o.maxElements, seed: o.seed, deadline, functionBudgetMs: o.functionBudgetMs };
-    const file = resolveWorkerPath(o.workerPath);
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
+    const started = Date.now();
     try {
-      const work = host.request(file, mod, todo, engine);
+      const work = host.request(resolveWorkerPath(o.workerPath), mod, todo, engine);
       const guard = new Promise<never>((_, reject) => {
         // The worker stops starting probes at the deadline; a probe stuck past it (+ grace) is killed.
         timer = setTimeout(() => reject(new TimeBudgetExceeded()), o.timeBudgetMs + 2000);
@@ -172,7 +195,15 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
             results.set(p.qualname, { function: p.qualname, range: fn.nameSpan.r, notChecked: `not checked: time budget of ${o.timeBudgetMs} ms exhausted`, probes: [], findings: [], ms: o.timeBudgetMs });
           }
         } else throw e;
-      } else throw e;
+      } else {
+        // The environment failed (no worker bundle, the worker crashed, no backend could start):
+        // every function says why, nothing is cached, and the next call starts a fresh worker.
+        const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
+        for (const p of todo) {
+          const fn = mod.functions.find((f) => f.qualname === p.qualname)!;
+          results.set(p.qualname, { function: p.qualname, range: fn.nameSpan.r, notChecked: `${UNAVAILABLE}: ${why}`, probes: [], findings: [], ms: Date.now() - started });
+        }
+      }
     } finally {
       if (timer) clearTimeout(timer);
       if (onAbort) o.signal?.removeEventListener('abort', onAbort);

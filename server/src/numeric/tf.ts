@@ -41,13 +41,17 @@ console.warn = (...args: unknown[]) => {
  * carries them), else the package in node_modules. `LOSSLINT_WASM_DIR` overrides both.
  */
 export function wasmDir(): string | undefined {
+  // Asked for, it is the only place looked at: a directory without the files means no wasm backend
+  // (test/numeric/faults.test.ts points it at an empty directory), not another copy.
   const candidates: string[] = [];
   if (process.env.LOSSLINT_WASM_DIR) candidates.push(process.env.LOSSLINT_WASM_DIR);
-  candidates.push(path.join(__dirname, 'wasm'));
-  try {
-    candidates.push(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist'));
-  } catch {
-    // not installed next to us: only the copied files can work
+  else candidates.push(path.join(__dirname, 'wasm'));
+  if (!process.env.LOSSLINT_WASM_DIR) {
+    try {
+      candidates.push(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist'));
+    } catch {
+      // not installed next to us: only the copied files can work
+    }
   }
   for (const dir of candidates) {
     if (fs.existsSync(path.join(dir, 'tfjs-backend-wasm.wasm'))) return dir;
