@@ -31,10 +31,14 @@ describe('findings on the fixtures', () => {
     const good = byName(rs, 'focal_clamped');
     expect(bad.notChecked).toBeUndefined();
     const f = bad.findings.find((x) => x.code === 'LL301')!;
-    expect(f.message).toBe('gradient is NaN for 1024 of 1024 samples when the target logit leads by 30 (gamma=0.5)');
+    expect(f.message).toBe('gradient is NaN for 1024 of 1024 samples when the target logit leads by 30 (gamma=0.5); the gamma sweep also fails at gamma 0.25');
     expect(f.evidence).toMatch(/mulberry32\(seed=130\).*backend wasm/);
     expect(f.range.start.line).toBe(5);
     expect(good.findings.filter((x) => x.code === 'LL301')).toEqual([]);
+    // A gamma that only the sweep tries (the configured one is finite) is no finding, only a probe row.
+    const tv = byName(await checkDocumentNumerically(read('sigmoid_torchvision.py'), opts), 'sigmoid_focal');
+    expect(tv.probes.some((p) => p.probe === 'gamma-sweep' && p.gradNaN > 0)).toBe(true);
+    expect(tv.findings.filter((x) => x.code === 'LL301')).toEqual([]);
     // Every probe records seed, shape and generator.
     for (const p of bad.probes) {
       expect(p.inputs.shape).toEqual([1024, 8]);

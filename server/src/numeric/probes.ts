@@ -474,16 +474,18 @@ export class Prober {
     const main = report.probes.filter((p) => p.probe === 'typical' || p.probe === 'confident');
     const sweep = report.probes.filter((p) => p.probe === 'gamma-sweep');
     const gradBad = (p: ProbeResult) => p.gradNaN + p.gradInf > 0;
-    const g1 = main.find(gradBad) ?? sweep.find(gradBad);
+    // Findings come from the configured hyperparameters only (precision first): a swept gamma that
+    // gives NaN while the configured one does not stays in the probe table, and is named in the
+    // finding's message when the configured value fails too.
+    const g1 = main.find(gradBad);
     if (g1) {
       const kind = g1.gradNaN ? 'NaN' : 'infinite';
-      const extra = main.includes(g1) ? '' : ' (a gamma this function accepts; its configured value is finite)';
       const first = g1.hyper[Object.keys(g1.hyper)[0]];
       const gammas = [...new Set(sweep.filter(gradBad).map((p) => p.hyper[Object.keys(p.hyper)[0]]))].filter((x) => x !== first);
-      const also = !main.includes(g1) && gammas.length ? `; also at gamma ${gammas.join(', ')}` : '';
-      report.findings.push(this.finding(LL301, report, `gradient is ${kind} for ${g1.samplesNonFinite} of ${g1.samples} samples ${where(g1)}${hy(g1)}${extra}${also}`, evidence(g1)));
+      const also = gammas.length ? `; the gamma sweep also fails at gamma ${gammas.join(', ')}` : '';
+      report.findings.push(this.finding(LL301, report, `gradient is ${kind} for ${g1.samplesNonFinite} of ${g1.samples} samples ${where(g1)}${hy(g1)}${also}`, evidence(g1)));
     }
-    const l1 = main.find((p) => p.lossNonFinite > 0) ?? sweep.find((p) => p.lossNonFinite > 0);
+    const l1 = main.find((p) => p.lossNonFinite > 0);
     if (l1) {
       report.findings.push(this.finding(LL302, report, `loss is not finite (${l1.lossNonFinite} of ${l1.lossElements} elements) ${where(l1)}${hy(l1)}`, evidence(l1)));
     }
