@@ -207,6 +207,23 @@ describe('language server over stdio', () => {
   );
 
   it(
+    'applies max-file-size from [tool.losslint] to open documents',
+    async () => {
+      fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.losslint]\nmax-file-size = 100\n');
+      client.configuration = (section) => (section === 'losslint' ? {} : null);
+      await client.initialize({ workspace: { configuration: true } });
+      const uri = pathToFileURL(path.join(dir, 'focal.py')).href;
+      await client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: FOCAL } });
+      const published = await client.diagnostics(uri, (p) => p.version === 1);
+      expect(published.diagnostics).toHaveLength(1);
+      expect(published.diagnostics[0]).toMatchObject({ severity: 3, source: 'losslint' });
+      expect(published.diagnostics[0].message).toContain('over the limit of 100');
+      expect(await client.stop()).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'layers [tool.losslint] below the editor settings',
     async () => {
       fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[tool.losslint]\nignore = ["LL103"]\n');

@@ -19,6 +19,8 @@ export interface LintResult {
   findings: Finding[];
   /** Set when the document was not analysed; `findings` is then empty. */
   skipped?: SkipReason;
+  /** For `too-large`: the limit in characters that applied. */
+  limit?: number;
 }
 
 interface CachedResult {
@@ -27,11 +29,15 @@ interface CachedResult {
   result: LintResult;
 }
 
-/** The one informational message shown for a document over MAX_SOURCE_CHARS. */
-export function tooLargeMessage(length: number): string {
+/**
+ * The one informational message shown for a document over its size limit: `max-file-size` from
+ * `[tool.losslint]` when set (clamped to MAX_SOURCE_CHARS, above which the server never parses), else
+ * MAX_SOURCE_CHARS.
+ */
+export function tooLargeMessage(length: number, limit: number = MAX_SOURCE_CHARS): string {
   return (
     `LossLint did not analyse this file: it has ${length.toLocaleString('en-US')} characters, ` +
-    `over the limit of ${MAX_SOURCE_CHARS.toLocaleString('en-US')}.`
+    `over the limit of ${limit.toLocaleString('en-US')}.`
   );
 }
 
@@ -79,7 +85,8 @@ export class Linter {
     let result: LintResult;
     if (!settings.enable) result = { findings: [], skipped: 'disabled' };
     else if (settings.excluded) result = { findings: [], skipped: 'excluded' };
-    else if (!document.parsedDocument) result = { findings: [], skipped: 'too-large' };
+    else if (!document.parsedDocument) result = { findings: [], skipped: 'too-large', limit: MAX_SOURCE_CHARS };
+    else if (document.parsedDocument.text.length > settings.maxFileSize) result = { findings: [], skipped: 'too-large', limit: settings.maxFileSize };
     else result = { findings: analyzeParsed(document.parsedDocument, settings.lint, uri, this.log, isStale) };
     if (isStale()) return undefined;
     this.cache.set(document, { version, generation, result });

@@ -12,6 +12,7 @@
  * default to null in package.json, meaning "not set in the editor", so that a project file still
  * decides them (ruff's extension does the same).
  */
+import { MAX_SOURCE_CHARS } from '../core/document';
 import { fileURLToPath } from 'node:url';
 import type { ClientCapabilities, Connection } from 'vscode-languageserver';
 import { ConfigLoader, describeConfigError, mergeSettings, type FileConfig, type SettingsOverride } from '../config';
@@ -35,6 +36,8 @@ export interface ServerSettings {
   excluded: boolean;
   /** The pyproject.toml whose `[tool.losslint]` applies, if any. */
   configPath: string | undefined;
+  /** Documents longer than this (characters) are not analysed: `max-file-size`, at most MAX_SOURCE_CHARS. */
+  maxFileSize: number;
 }
 
 /** What the editor set; a field is undefined when the editor leaves it to the project or the default. */
@@ -142,6 +145,7 @@ export function resolveSettings(editor: EditorSettings, project: FileConfig | un
     numeric: { ...DEFAULT_NUMERIC, ...editor.numeric },
     excluded: project?.excluded ?? false,
     configPath: project?.configPath,
+    maxFileSize: Math.min(MAX_SOURCE_CHARS, project?.maxFileSize ?? MAX_SOURCE_CHARS),
   };
 }
 

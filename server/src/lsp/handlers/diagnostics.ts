@@ -151,18 +151,18 @@ export class DiagnosticsPublisher {
     // A stale result is dropped: the change that made it stale scheduled a newer validation.
     if (result === undefined || this.documents.get(uri) !== document || document.version !== version) return;
     const diagnostics =
-      result.skipped === 'too-large' ? [tooLargeDiagnostic(document.text.length)] : result.findings.map((f) => toDiagnostic(f, version));
+      result.skipped === 'too-large' ? [tooLargeDiagnostic(document.text.length, result.limit)] : result.findings.map((f) => toDiagnostic(f, version));
     await this.connection.sendDiagnostics({ uri, version, diagnostics });
     if (!result.skipped) this.onPublished?.(uri, version);
   }
 }
 
 /** The one diagnostic of a document too large to analyse: informational, on the first character. */
-export function tooLargeDiagnostic(length: number): Diagnostic {
+export function tooLargeDiagnostic(length: number, limit?: number): Diagnostic {
   return {
     range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
     severity: DiagnosticSeverity.Information,
     source: DIAGNOSTIC_SOURCE,
-    message: tooLargeMessage(length),
+    message: tooLargeMessage(length, limit),
   };
 }
