@@ -50,7 +50,10 @@ export function mergeFindings(text: string, staticFindings: Finding[], reports: 
       const noqa = mod.noqa.get(nf.range.start.line);
       if (noqa && (noqa.length === 0 || noqa.includes(nf.code))) continue;
       const confirmed = out.filter((f) => CONFIRMS[f.name] === nf.code && inside(f, r, end));
-      for (const f of confirmed) f.evidence = f.evidence ? `${f.evidence}; ${nf.message}` : `numeric probe: ${nf.message} (${nf.evidence})`;
+      for (const f of confirmed) {
+        if (!f.evidence) f.message = `${f.message} (confirmed by a numeric probe)`;
+        f.evidence = f.evidence ? `${f.evidence}; ${nf.message}` : `numeric probe: ${nf.message} (${nf.evidence})`;
+      }
       if (confirmed.length) continue;
       const sev = settings.severity[nf.code];
       const probe = r.probes.find(PROBE_OF[nf.code] ?? (() => false));
