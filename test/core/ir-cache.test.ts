@@ -7,6 +7,7 @@ import { ParsedDocument } from '../../server/src/core/document';
 import { buildModule, type ModuleIR } from '../../server/src/core/ir';
 import { analyze } from '../../server/src/core/analyze';
 import { DEFAULT_SETTINGS } from '../../server/src/core/types';
+import { rng } from '../robust/random';
 // @ts-expect-error: plain JavaScript bench helper
 import { genLossFile } from '../../bench/gen-loss-file.mjs';
 
@@ -21,11 +22,6 @@ function snapshot(mod: ModuleIR): string {
   });
 }
 
-/** A seeded generator, so a failure replays. */
-function rng(seed: number): () => number {
-  let x = seed;
-  return () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
 
 describe('IR unit cache', () => {
   it('gives the same IR and findings as a fresh build after 60 random edits', () => {

@@ -19,6 +19,7 @@ import { ParsedDocument } from '../../server/src/core/document';
 import { buildModule, walkExprs, type Call, type Expr, type Stmt } from '../../server/src/core/ir';
 import { CREATING_OPS, mayHaveFindings } from '../../server/src/core/prefilter';
 import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';
+import { rng } from '../robust/random';
 
 const ROOT = path.resolve(__dirname, '../..');
 const STRICT: LintSettings = { ...DEFAULT_SETTINGS, strict: true };
@@ -110,17 +111,6 @@ function corpus(): { name: string; text: string }[] {
   return out;
 }
 
-/** A deterministic generator (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const JUNK = ['(', ')', '[', ']', ':', '\n', '\\\n', ' if ', ' import ', ' from ', '.', ',', '#', '"', "'", '$', '?', '!', ' = ', '**', '\n    ', 'def ', 'class ', ' as '];
 

@@ -3,17 +3,8 @@
  * is a pure function of (seed, index), so a failure is reproduced from the two numbers it prints.
  */
 
-/** mulberry32: a small, fast, seedable 32-bit generator. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small, fast, seedable 32-bit generator (the numeric probes' own, server/src/numeric/gen.ts). */
+export { mulberry32 as rng } from '../../server/src/numeric/gen';
 
 export type Rand = () => number;
 

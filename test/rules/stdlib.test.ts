@@ -17,6 +17,7 @@ import { pyFiles, stdlibDirs } from '../../bench/stdlib-files.cjs';
 import { analyze } from '../../server/src/core/analyze';
 import { MAX_SOURCE_CHARS, ParsedDocument } from '../../server/src/core/document';
 import { DEFAULT_SETTINGS } from '../../server/src/core/types';
+import { rng } from '../robust/random';
 
 const SEED = Number(process.env.LOSSLINT_STDLIB_SEED ?? 20240611);
 const SAMPLE = Number(process.env.LOSSLINT_STDLIB_SAMPLE ?? 250);
@@ -24,17 +25,6 @@ const ALL = process.env.LOSSLINT_STDLIB_ALL === '1';
 /** Always analysed: numeric code with logs, exponentials and powers of probabilities. */
 const ALWAYS = ['statistics.py', 'random.py', 'fractions.py', 'decimal.py', '_pydecimal.py', 'colorsys.py', 'datetime.py', 'difflib.py'];
 
-/** mulberry32: a small seeded generator, so a failing sample can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function sample(files: string[], dir: string): string[] {
   if (ALL) return files;
