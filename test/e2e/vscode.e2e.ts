@@ -5,12 +5,14 @@
  * untrustedWorkspaces support), it checks what a user sees:
  *   1. the LL103 diagnostic in the Problems panel, with its code and line;
  *   2. the hover on the flagged expression, with the rule's explanation;
- *   3. the "Clamp" quick fix from Ctrl+., the file's new text on disk after saving, and the
+ *   3. the numeric checks: the CodeLens with the probe count above `def focal_loss`, and on its
+ *      signature the hover with the probe table and the loss-curve plot (an SVG <img>, loaded);
+ *   4. the "Clamp" quick fix from Ctrl+., the file's new text on disk after saving, and the
  *      diagnostic gone;
- *   4. no error of LossLint's in the extension host's log, the LossLint channel or the browser
+ *   5. no error of LossLint's in the extension host's log, the LossLint channel or the browser
  *      console, up to and including the extension host's exit when the window closes.
- * Screenshots of every step go to test-artifacts/e2e/; the trusted hover is also docs/images/hover.png
- * (written when missing or with UPDATE_SNAPSHOTS=1).
+ * Screenshots of every step go to test-artifacts/e2e/; the trusted hovers are also docs/images/hover.png and
+ * docs/images/numeric-hover.png (written when missing or with UPDATE_SNAPSHOTS=1).
  *
  * Run with `npm run test:e2e` after `scripts/e2e-setup.sh`. Every process started here is ended by
  * its process group, also when a step fails.
@@ -39,7 +41,10 @@ import { FIX_TITLE_PREFIX, FIXED_SAMPLE, FLAGGED, FLAGGED_CHARACTER, FLAGGED_LIN
 const VSIX = path.resolve(process.env.LOSSLINT_VSIX ?? path.join(ROOT, 'losslint.vsix'));
 const ARTIFACTS = path.join(ROOT, 'test-artifacts/e2e');
 const README_IMAGE = path.join(ROOT, 'docs/images/hover.png');
+const NUMERIC_README_IMAGE = path.join(ROOT, 'docs/images/numeric-hover.png');
 const STEP_MS = 60_000;
+/** The numeric probes and the loss curve run in a worker after the static publish: slower on a 2-core machine. */
+const NUMERIC_MS = 90_000;
 
 /** User settings for a quiet, deterministic workbench: no welcome page, no chat, a trust prompt every time. */
 const USER_SETTINGS = {
@@ -154,6 +159,42 @@ function squiggle(page: Page): Locator {
   return page.locator('.monaco-editor .view-overlays [class*="squiggly-"]').first();
 }
 
+/** The `def focal_loss(...)` line of the sample, as shown in the editor. */
+const DEF_LINE_TEXT = LL103_SAMPLE.split('\n').find((l) => l.startsWith('def focal_loss'))!;
+
+function defLine(page: Page): Locator {
+  return page.locator('.monaco-editor .view-line', { hasText: 'def focal_loss' }).first();
+}
+
+/** Width of one character of the editor's monospace font, from the first token on screen. */
+async function monoCharWidth(page: Page): Promise<number> {
+  const token = page.locator('.monaco-editor .view-line span span').first();
+  return (await token.boundingBox())!.width / (await token.textContent())!.length;
+}
+
+interface PlotInfo {
+  src: string;
+  naturalWidth: number;
+  loaded: boolean;
+}
+
+/** The parts of an <img> read below (the tests' tsconfig has no DOM library). */
+interface ImageLike {
+  naturalWidth: number;
+  complete: boolean;
+  getAttribute(name: string): string | null;
+}
+
+/** The first <img> in `hover`: the start of its src, its natural width and whether it loaded. */
+async function hoverPlot(hover: Locator): Promise<PlotInfo | undefined> {
+  const img = hover.locator('img').first();
+  if ((await img.count()) === 0) return undefined;
+  return img.evaluate((el) => {
+    const i = el as unknown as ImageLike;
+    return { src: (i.getAttribute('src') ?? '').slice(0, 40), naturalWidth: i.naturalWidth, loaded: i.complete && i.naturalWidth > 0 };
+  });
+}
+
 const MODES = [
   { name: 'trusted', trust: true, button: 'Yes, I trust the authors' },
   { name: 'restricted', trust: false, button: "No, I don't trust the authors" },
@@ -266,6 +307,70 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
     await page.keyboard.press('Escape');
   });
 
+  it('the numeric checks put a CodeLens with the probe count above def focal_loss', async () => {
+    // Numeric checks are on by default (losslint.numeric.enable); they run after the static publish,
+    // in a worker, and the lens comes with the codeLens refresh. A 2-core CI machine needs a while.
+    const lens = page.locator('.monaco-editor .codelens-decoration', { hasText: 'probes' });
+    await lens.first().waitFor({ timeout: NUMERIC_MS });
+    const title = (await lens.first().innerText()).replace(/\s+/g, ' ').trim();
+    // "LossLint: 18/19 probes pass (wasm, 812 ms) · LL103"
+    expect(title).toMatch(/^LossLint: \d+\/\d+ probes pass \(\w+, (\d+ ms|cached)\)/);
+    // The lens is the line above the def (CodeLens sits on its own line above the function).
+    const lensBox = (await lens.first().boundingBox())!;
+    const defBox = (await defLine(page).boundingBox())!;
+    expect(lensBox.y).toBeLessThan(defBox.y);
+    expect(defBox.y - lensBox.y).toBeLessThan(2 * defBox.height + 4);
+    await shot(page, `${name}-3-codelens`);
+  }, NUMERIC_MS + STEP_MS);
+
+  it('hovering def focal_loss shows the probe table and the loss-curve plot', async () => {
+    // The curve is computed after the probes publish: until then the hover says "computing…".
+    // Hover again (away and back) until the plot is in it.
+    const line = defLine(page);
+    const box = (await line.boundingBox())!;
+    const charWidth = await monoCharWidth(page);
+    const x = box.x + (DEF_LINE_TEXT.indexOf('focal_loss') + 4) * charWidth;
+    const hover = page.locator('.monaco-hover:visible', { hasText: 'probe' });
+    let plot: PlotInfo | undefined;
+    const deadline = Date.now() + NUMERIC_MS;
+    for (;;) {
+      await page.mouse.move(x, box.y + box.height / 2);
+      await hover.first().waitFor();
+      plot = await hoverPlot(hover.first());
+      if (plot?.loaded || Date.now() > deadline) break;
+      await page.mouse.move(5, 5);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+    const text = (await hover.first().innerText()).replace(/\s+/g, ' ');
+    fs.writeFileSync(path.join(ARTIFACTS, `${name}-numeric-hover.html`), await hover.first().innerHTML());
+    expect(text).toContain('LossLint numeric check of');
+    expect(text).toContain('focal_loss');
+    expect(text).toMatch(/probe inputs loss grad finite verdict/);
+    expect(text).toMatch(/confident/);
+    expect(text).toMatch(/Loss and gradient against pt/);
+    expect(plot, 'an <img> of the loss curve in the hover').toBeDefined();
+    expect(plot!.src).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(plot!.naturalWidth).toBeGreaterThan(0);
+    expect(plot!.loaded).toBe(true);
+    // Scroll the hover so the plot is in view, then take the picture.
+    await hover.first().locator('img').first().scrollIntoViewIfNeeded();
+    await shot(page, `${name}-4-numeric-hover`);
+    if (trust) {
+      const editor = path.join(ARTIFACTS, 'numeric-hover-editor.png');
+      const area = (await page.locator('.part.editor').boundingBox())!;
+      const widget = (await hover.first().boundingBox())!;
+      const bottom = Math.min(area.y + area.height, widget.y + widget.height + 16);
+      await page.screenshot({ path: editor, clip: { x: area.x, y: area.y, width: area.width, height: bottom - area.y } });
+      if (!fs.existsSync(NUMERIC_README_IMAGE) || process.env.UPDATE_SNAPSHOTS === '1') {
+        fs.mkdirSync(path.dirname(NUMERIC_README_IMAGE), { recursive: true });
+        fs.copyFileSync(editor, NUMERIC_README_IMAGE);
+      }
+    }
+    await page.mouse.move(5, 5);
+    await page.keyboard.press('Escape');
+  }, NUMERIC_MS + STEP_MS);
+
   it('the Clamp quick fix from Ctrl+. rewrites the base, saves, and the diagnostic goes', async () => {
     // Put the cursor inside the flagged expression; the light bulb shows once the editor has the
     // line's code actions. Then open the menu with Ctrl+. (again if a busy machine dropped the key).
@@ -283,7 +388,7 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
       }
     }
     const items = (await menu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.trim());
-    await shot(page, `${name}-3-quickfix-menu`);
+    await shot(page, `${name}-5-quickfix-menu`);
     expect(items.some((t) => t.startsWith(FIX_TITLE_PREFIX))).toBe(true);
     expect(items).toContain('Disable LL103 for this line');
     await menu.locator('.monaco-list-row', { hasText: FIX_TITLE_PREFIX }).first().click();
@@ -295,7 +400,7 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
     await runCommand(page, 'View: Focus Problems');
     await expect.poll(async () => (await problemRows(page)).filter((r) => r.includes('LL103')), { timeout: STEP_MS }).toEqual([]);
     await expect.poll(() => squiggle(page).count(), { timeout: STEP_MS }).toBe(0);
-    await shot(page, `${name}-4-fixed`);
+    await shot(page, `${name}-6-fixed`);
   });
 
   it('the extension host logs no error, up to and including its shutdown when the window closes', async () => {
