@@ -151,6 +151,19 @@ interface UnitEffects {
 }
 
 let unitCacheMax = 8192;
+
+/** What the last cached build did: top-level statements seen, rebuilt from the tree, and reused shifted. */
+export interface IrBuildStats {
+  units: number;
+  rebuilt: number;
+  shifted: number;
+}
+let lastStats: IrBuildStats = { units: 0, rebuilt: 0, shifted: 0 };
+
+/** Statistics of the last build that went through the unit cache (for benches and logs). */
+export function irBuildStats(): IrBuildStats {
+  return { ...lastStats };
+}
 const unitCache = new Map<string, UnitEffects>();
 
 /**
@@ -160,6 +173,7 @@ const unitCache = new Map<string, UnitEffects>();
 export function setIrCacheSize(max: number): void {
   unitCacheMax = Math.max(0, max);
   while (unitCache.size > unitCacheMax) unitCache.delete(unitCache.keys().next().value!);
+  while (unitMeta.size > unitCacheMax) unitMeta.delete(unitMeta.keys().next().value!);
 }
 
 function isSpan(x: object): x is Span {
@@ -265,6 +279,66 @@ function dotted(n: SyntaxNode): string {
  */
 export const MAX_EXPR_DEPTH = 300;
 
+
+const IMPORT_TYPES = ['import_statement', 'import_from_statement'];
+
+/** The (local name, canonical name) pairs bound by the imports in `root` (itself included), in order. */
+function importsOf(root: SyntaxNode): [string, string][] {
+  const out: [string, string][] = [];
+  const nodes = IMPORT_TYPES.includes(root.type) ? [root] : root.descendantsOfType(IMPORT_TYPES);
+  for (const n of nodes) {
+    if (n.type === 'import_statement') {
+      for (const c of n.childrenForFieldName('name')) {
+        if (c.type === 'aliased_import') {
+          const name = c.childForFieldName('name');
+          const alias = c.childForFieldName('alias');
+          if (name && alias) out.push([alias.text, dotted(name)]);
+        } else if (c.type === 'dotted_name') {
+          // `import torch.nn` binds `torch`.
+          const first = dotted(c).split('.')[0];
+          out.push([first, first]);
+        }
+      }
+    } else {
+      const moduleNode = n.childForFieldName('module_name');
+      if (!moduleNode || moduleNode.type === 'relative_import') continue;
+      const base = dotted(moduleNode);
+      for (const c of n.childrenForFieldName('name')) {
+        if (c.type === 'aliased_import') {
+          const name = c.childForFieldName('name');
+          const alias = c.childForFieldName('alias');
+          if (name && alias) out.push([alias.text, `${base}.${dotted(name)}`]);
+        } else if (c.type === 'dotted_name') {
+          out.push([dotted(c), `${base}.${dotted(c)}`]);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const NOQA = /#\s*noqa(?::\s*([A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+)*))?/i;
+
+/** The `# noqa` comments in `root` (itself included): line (0-based) and the codes listed (empty = all). */
+function noqaOf(root: SyntaxNode): [number, string[]][] {
+  const out: [number, string[]][] = [];
+  const nodes = root.type === 'comment' ? [root] : root.descendantsOfType('comment');
+  for (const c of nodes) {
+    const m = NOQA.exec(c.text);
+    if (!m) continue;
+    const codes = m[1] ? m[1].split(',').map((x) => x.trim().toUpperCase()) : [];
+    out.push([lineStarts ? positionOf(c.startIndex).line : c.startPosition.row, codes]);
+  }
+  return out;
+}
+
+/** Per top-level statement text: its imports and noqa lines (relative to its first line), to skip tree walks. */
+interface UnitMeta {
+  imports: [string, string][];
+  noqa: [number, string[]][];
+}
+const unitMeta = new Map<string, UnitMeta>();
+
 class Builder {
   readonly mod: ModuleIR = {
     imports: new Map(),
@@ -281,55 +355,45 @@ class Builder {
 
   build(root: SyntaxNode): ModuleIR {
     // Imports first, wherever they are (module level or inside functions), so aliases resolve everywhere.
-    this.collectImports(root);
+    const cached = currentText !== undefined && unitCacheMax > 0;
+    if (cached) this.collectMetaByUnit(root, currentText!);
+    else this.collectImports(root);
     this.mod.body = currentText === undefined || unitCacheMax === 0 ? this.block(root.namedChildren, { scope: '' }) : this.cachedUnits(root, currentText);
     if (this.mod.body.some((st) => st.k !== 'def' && st.k !== 'pass')) {
       const span = spanOf(root);
       this.mod.functions.unshift({ name: '<module>', qualname: '<module>', params: [], body: this.mod.body, span, nameSpan: span, hasError: root.hasError, isModule: true });
     }
-    this.collectNoqa(root);
+    if (!cached) this.collectNoqa(root);
     return this.mod;
   }
 
-  private collectImports(root: SyntaxNode): void {
-    for (const n of root.descendantsOfType(['import_statement', 'import_from_statement'])) {
-      if (n.type === 'import_statement') {
-        for (const c of n.childrenForFieldName('name')) {
-          if (c.type === 'aliased_import') {
-            const name = c.childForFieldName('name');
-            const alias = c.childForFieldName('alias');
-            if (name && alias) this.mod.imports.set(alias.text, dotted(name));
-          } else if (c.type === 'dotted_name') {
-            // `import torch.nn` binds `torch`.
-            const first = dotted(c).split('.')[0];
-            this.mod.imports.set(first, first);
-          }
-        }
-      } else {
-        const moduleNode = n.childForFieldName('module_name');
-        if (!moduleNode || moduleNode.type === 'relative_import') continue;
-        const base = dotted(moduleNode);
-        for (const c of n.childrenForFieldName('name')) {
-          if (c.type === 'aliased_import') {
-            const name = c.childForFieldName('name');
-            const alias = c.childForFieldName('alias');
-            if (name && alias) this.mod.imports.set(alias.text, `${base}.${dotted(name)}`);
-          } else if (c.type === 'dotted_name') {
-            this.mod.imports.set(dotted(c), `${base}.${dotted(c)}`);
-          }
+  /** Imports and noqa comments, per top-level statement, reusing what an earlier build found for the same text. */
+  private collectMetaByUnit(root: SyntaxNode, text: string): void {
+    for (const n of root.namedChildren) {
+      const s = n.startIndex;
+      const pos = positionOf(s);
+      const key = `${pos.character}\u0000${text.slice(s, n.endIndex)}`;
+      let meta = n.hasError ? undefined : unitMeta.get(key);
+      if (!meta) {
+        meta = { imports: importsOf(n), noqa: noqaOf(n).map(([line, codes]) => [line - pos.line, codes]) };
+        if (!n.hasError) {
+          unitMeta.set(key, meta);
+          if (unitMeta.size > unitCacheMax) unitMeta.delete(unitMeta.keys().next().value!);
         }
       }
+      for (const [k, v] of meta.imports) this.mod.imports.set(k, v);
+      for (const [line, codes] of meta.noqa) this.mod.noqa.set(line + pos.line, codes);
     }
   }
 
-  private collectNoqa(root: SyntaxNode): void {
-    for (const c of root.descendantsOfType('comment')) {
-      const m = /#\s*noqa(?::\s*([A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+)*))?/i.exec(c.text);
-      if (!m) continue;
-      const codes = m[1] ? m[1].split(',').map((x) => x.trim().toUpperCase()) : [];
-      this.mod.noqa.set(c.startPosition.row, codes);
-    }
+  private collectImports(root: SyntaxNode): void {
+    for (const [k, v] of importsOf(root)) this.mod.imports.set(k, v);
   }
+
+  private collectNoqa(root: SyntaxNode): void {
+    for (const [line, codes] of noqaOf(root)) this.mod.noqa.set(line, codes);
+  }
+
 
   private block(nodes: SyntaxNode[], ctx: { scope: string; className?: string; fn?: string }): Stmt[] {
     const out: Stmt[] = [];
@@ -603,9 +667,13 @@ class Builder {
   private cachedUnits(root: SyntaxNode, text: string): Stmt[] {
     const sig = [...this.mod.imports].map(([k, v]) => `${k}=${v}`).join(';');
     const body: Stmt[] = [];
+    const stats: IrBuildStats = { units: 0, rebuilt: 0, shifted: 0 };
+    lastStats = stats;
     for (const n of root.namedChildren) {
+      stats.units++;
       // A statement with a syntax error is never cached: error recovery depends on the text around it.
       if (n.hasError) {
+        stats.rebuilt++;
         const st = this.stmt(n, { scope: '' });
         if (st) body.push(st);
         continue;
@@ -616,7 +684,10 @@ class Builder {
       let fx = unitCache.get(key);
       if (fx) {
         unitCache.delete(key);
-        if (fx.s !== s || fx.line !== pos.line) fx = shiftEffects(fx, s - fx.s, pos.line - fx.line, s, pos.line);
+        if (fx.s !== s || fx.line !== pos.line) {
+          fx = shiftEffects(fx, s - fx.s, pos.line - fx.line, s, pos.line);
+          stats.shifted++;
+        }
         unitCache.set(key, fx);
         if (fx.stmt) body.push(fx.stmt);
         for (const f of fx.functions) this.mod.functions.push(f);
@@ -625,6 +696,7 @@ class Builder {
         for (const c of fx.callSites) this.mod.callSites.push(c);
         continue;
       }
+      stats.rebuilt++;
       this.unit = { stmt: undefined, functions: [], classes: [], globals: [], callSites: [], s, line: pos.line };
       try {
         const st = this.stmt(n, { scope: '' });
