@@ -15,16 +15,8 @@ export const WORKER = path.join(ROOT, 'dist/numeric-worker.js');
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export interface RunOut {
-  loss: number | null;
-  lossElements: number;
-  lossNonFinite: number;
-  grad: Float32Array;
-  gradNaN: number;
-  gradInf: number;
-  samplesNonFinite: number;
-  trace: Set<string>;
-}
+import type { RunOut } from '../../server/src/numeric/probes';
+export type { RunOut };
 
 export interface ProberLike {
   setup(fn: FunctionIR, plan: CheckPlan, hyper: Record<string, unknown>): any;

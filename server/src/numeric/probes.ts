@@ -48,7 +48,7 @@ function hyperVal(v: number | number[] | null | string): Val {
 class Budget extends Error {}
 
 /** Output of one evaluation: the loss tensor's summary and the gradient's non-finite pattern. */
-interface RunOut {
+export interface RunOut {
   loss: number | null;
   lossElements: number;
   lossNonFinite: number;
@@ -57,6 +57,19 @@ interface RunOut {
   gradInf: number;
   samplesNonFinite: number;
   trace: Set<string>;
+}
+
+/** The fields a probe result copies from one evaluation. */
+function runFields(out: RunOut, inp: ProbeInputs): Pick<ProbeResult, 'loss' | 'lossElements' | 'lossNonFinite' | 'gradNaN' | 'gradInf' | 'samplesNonFinite' | 'samples'> {
+  return {
+    loss: out.loss,
+    lossElements: out.lossElements,
+    lossNonFinite: out.lossNonFinite,
+    gradNaN: out.gradNaN,
+    gradInf: out.gradInf,
+    samplesNonFinite: out.samplesNonFinite,
+    samples: inp.shape[0],
+  };
 }
 
 export class Prober {
@@ -262,13 +275,7 @@ export class Prober {
       probe: name,
       inputs: inp,
       hyper: this.hyperRecord(h),
-      loss: out.loss,
-      lossElements: out.lossElements,
-      lossNonFinite: out.lossNonFinite,
-      gradNaN: out.gradNaN,
-      gradInf: out.gradInf,
-      samplesNonFinite: out.samplesNonFinite,
-      samples: inp.shape[0],
+      ...runFields(out, inp),
       ok: out.gradNaN + out.gradInf + out.lossNonFinite === 0,
       ms: Date.now() - t,
     });
@@ -344,13 +351,7 @@ export class Prober {
       probe: 'alpha-effect',
       inputs: inp,
       hyper: { [name]: [0.25, 0.75] },
-      loss: b.loss,
-      lossElements: b.lossElements,
-      lossNonFinite: b.lossNonFinite,
-      gradNaN: b.gradNaN,
-      gradInf: b.gradInf,
-      samplesNonFinite: b.samplesNonFinite,
-      samples: inp.shape[0],
+      ...runFields(b, inp),
       maxRelDiff: maxRel,
       scale,
       ok: !onlyScales,
@@ -398,13 +399,7 @@ export class Prober {
       probe: 'ce-at-gamma-0',
       inputs: inp,
       hyper: this.hyperRecord(h),
-      loss: out.loss,
-      lossElements: out.lossElements,
-      lossNonFinite: out.lossNonFinite,
-      gradNaN: out.gradNaN,
-      gradInf: out.gradInf,
-      samplesNonFinite: out.samplesNonFinite,
-      samples: inp.shape[0],
+      ...runFields(out, inp),
       maxRelDiff: maxRel,
       scale,
       ok: maxRel <= REL_TOL,
@@ -437,13 +432,7 @@ export class Prober {
       probe: 'reference',
       inputs: inp,
       hyper: { gamma, alpha: alpha ?? null },
-      loss: out.loss,
-      lossElements: out.lossElements,
-      lossNonFinite: out.lossNonFinite,
-      gradNaN: out.gradNaN,
-      gradInf: out.gradInf,
-      samplesNonFinite: out.samplesNonFinite,
-      samples: inp.shape[0],
+      ...runFields(out, inp),
       maxRelDiff: maxRel,
       scale,
       ok: maxRel <= REL_TOL,
