@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { FOCAL } from '../lsp/samples';
 
 export const REPO = path.resolve(__dirname, '../..');
 
@@ -29,17 +30,8 @@ export function fixtureFiles(): string[] {
   return [...pythonFiles(path.join(REPO, 'test/fixtures')), ...pythonFiles(path.join(REPO, 'examples'))];
 }
 
-export const FOCAL = [
-  'import torch',
-  'import torch.nn.functional as F',
-  '',
-  '',
-  'def focal_loss(logits, targets, gamma=0.5):',
-  '    ce = F.cross_entropy(logits, targets, reduction="none")',
-  '    pt = torch.exp(-ce)',
-  '    return ((1 - pt) ** gamma * ce).mean()',
-  '',
-].join('\n');
+/** The brief's LL103 sample, shared with the LSP tests. */
+export { FOCAL };
 
 export function samples(): Sample[] {
   return [{ name: 'FOCAL', text: FOCAL }, ...fixtureFiles().map((f) => ({ name: path.relative(REPO, f), text: fs.readFileSync(f, 'utf8') }))];
