@@ -4,12 +4,16 @@
  *
  * Flow: tree -> IR (ir.ts) -> abstract interpretation (interp.ts) -> each enabled rule's `check`
  * per function -> noqa and severity overrides -> findings sorted by position.
+ *
+ * The editor uses the incremental variant (incremental.ts), which runs the same `checkFunctions`
+ * on the top-level statements that changed and reuses the findings of the others.
  */
 import { makeContext, type Report } from './context';
 import type { ParsedDocument } from './document';
 import { interpretModule, type FunctionFacts, type ModuleFacts } from './interp';
-import { buildModule, type ModuleIR } from './ir';
+import { buildModule, type FunctionIR, type ModuleIR } from './ir';
 import { allRules, effectiveSeverity, isEnabled } from './registry';
+import type { ModuleSummary } from './summary';
 import type { Finding, LintSettings } from './types';
 
 export interface AnalyzeOptions {
@@ -37,6 +41,98 @@ export function analyze(doc: ParsedDocument, settings: LintSettings, options: An
   return analyzeFull(doc, settings, options)?.findings ?? [];
 }
 
+/** What `checkFunctions` needs besides the functions: the module, its facts and how to answer summaries. */
+export interface CheckInput {
+  module: ModuleIR;
+  facts: ModuleFacts;
+  settings: LintSettings;
+  text: string;
+  anyFunction: (summary: ModuleSummary) => boolean;
+}
+
+/**
+ * Runs every enabled rule on each of `fns` that was analysed and has a tensor meaning, handing each
+ * finding to `sink` with its function (noqa not applied). Returns false when cancelled part way.
+ */
+export function checkFunctions(
+  input: CheckInput,
+  fns: Iterable<FunctionIR>,
+  options: AnalyzeOptions,
+  sink: (fn: FunctionIR, finding: Finding, key: string) => void,
+  before?: (fn: FunctionIR) => void,
+): boolean {
+  const { module, facts, settings, text } = input;
+  const rules = allRules().filter((r) => isEnabled(r.meta.code, settings));
+  let rule = rules[0];
+  let current: FunctionIR;
+  const report = (r: Report): void => {
+    const code = rule.meta.code;
+    sink(
+      current,
+      {
+        code,
+        name: rule.meta.name,
+        severity: effectiveSeverity(code, settings),
+        message: r.message,
+        range: r.span.r,
+        explanation: r.explanation,
+        fix: r.fix,
+      },
+      `${code}:${r.span.s}:${r.span.e}`,
+    );
+  };
+  for (const fn of fns) {
+    if (options.isCancelled?.()) return false;
+    const ff = facts.functions.get(fn);
+    // A function whose values all stayed plain (no tensor meaning at all) cannot satisfy any rule.
+    if (!ff || !hasMeaning(ff)) continue;
+    current = fn;
+    before?.(fn);
+    const ctx = makeContext(fn, module, facts, settings, text, report, input.anyFunction);
+    for (rule of rules) {
+      try {
+        rule.check(ctx);
+      } catch (error) {
+        options.onRuleError?.(rule.meta.code, error);
+      }
+    }
+  }
+  return true;
+}
+
+/** Findings in position order; ties broken by code, then end and message, so the order never depends on how they were found. */
+export function compareByPosition(a: Finding, b: Finding): number {
+  const x = a.range;
+  const y = b.range;
+  return (
+    x.start.line - y.start.line ||
+    x.start.character - y.start.character ||
+    a.code.localeCompare(b.code) ||
+    x.end.line - y.end.line ||
+    x.end.character - y.end.character ||
+    (a.message < b.message ? -1 : a.message > b.message ? 1 : 0)
+  );
+}
+
+/** A summary answered by looking at every analysed function (memoized per run). */
+export function summariesOver(facts: ModuleFacts): (summary: ModuleSummary) => boolean {
+  const memo = new Map<ModuleSummary, boolean>();
+  return (s) => {
+    let v = memo.get(s);
+    if (v === undefined) {
+      v = false;
+      for (const f of facts.functions.values()) {
+        if (s.holds(f)) {
+          v = true;
+          break;
+        }
+      }
+      memo.set(s, v);
+    }
+    return v;
+  };
+}
+
 export function analyzeFull(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOptions = {}): Analysis | undefined {
   let module: ModuleIR;
   let facts: ModuleFacts;
@@ -48,42 +144,15 @@ export function analyzeFull(doc: ParsedDocument, settings: LintSettings, options
     options.onRuleError?.('core', error);
     return undefined;
   }
-  const rules = allRules().filter((r) => isEnabled(r.meta.code, settings));
   const findings: Finding[] = [];
   const seen = new Set<string>();
-  let rule = rules[0];
-  const report = (r: Report): void => {
-    const code = rule.meta.code;
-    const line = r.span.r.start.line;
-    const noqa = module.noqa.get(line);
-    if (noqa && (noqa.length === 0 || noqa.includes(code))) return;
-    const key = `${code}:${r.span.s}:${r.span.e}`;
+  checkFunctions({ module, facts, settings, text: doc.text, anyFunction: summariesOver(facts) }, module.functions, options, (_fn, f, key) => {
+    const noqa = module.noqa.get(f.range.start.line);
+    if (noqa && (noqa.length === 0 || noqa.includes(f.code))) return;
     if (seen.has(key)) return;
     seen.add(key);
-    findings.push({
-      code,
-      name: rule.meta.name,
-      severity: effectiveSeverity(code, settings),
-      message: r.message,
-      range: r.span.r,
-      explanation: r.explanation,
-      fix: r.fix,
-    });
-  };
-  for (const fn of module.functions) {
-    if (options.isCancelled?.()) break;
-    const ff = facts.functions.get(fn);
-    // A function whose values all stayed plain (no tensor meaning at all) cannot satisfy any rule.
-    if (!ff || !hasMeaning(ff)) continue;
-    const ctx = makeContext(fn, module, facts, settings, doc.text, report);
-    for (rule of rules) {
-      try {
-        rule.check(ctx);
-      } catch (error) {
-        options.onRuleError?.(rule.meta.code, error);
-      }
-    }
-  }
-  findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.code.localeCompare(b.code));
+    findings.push(f);
+  });
+  findings.sort(compareByPosition);
   return { module, facts, findings };
 }

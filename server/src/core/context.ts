@@ -7,6 +7,7 @@ import type { FunctionFacts, ModuleFacts } from './interp';
 import type { Call, Expr, FunctionIR, ModuleIR, Span } from './ir';
 import { walkExprs } from './ir';
 import type { AbsValue } from './lattice';
+import type { ModuleSummary } from './summary';
 import type { Fix, LintSettings } from './types';
 
 export interface Report {
@@ -22,6 +23,10 @@ export interface RuleContext {
   readonly fn: FunctionIR;
   readonly module: ModuleIR;
   readonly facts: FunctionFacts;
+  /**
+   * The facts of the functions analysed in this run: the whole module, or in an incremental run only
+   * the statements being re-checked. To look beyond the function, use `unitFunctions` or `anyFunction`.
+   */
   readonly moduleFacts: ModuleFacts;
   readonly settings: LintSettings;
   readonly source: string;
@@ -33,6 +38,17 @@ export interface RuleContext {
   calls(): Iterable<Call>;
   text(span: Span): string;
   report(r: Report): void;
+  /** The functions of the top-level statement this one belongs to (itself, nested ones, its class's methods). */
+  unitFunctions(): Iterable<FunctionFacts>;
+  /** Whether some function of the module satisfies `summary` (summary.ts). */
+  anyFunction(summary: ModuleSummary): boolean;
+}
+
+/** The top-level name a function belongs to: `f` for `f.<locals>.g`, `Cls` for `Cls.forward`. */
+export function topLevelName(fn: FunctionIR): string {
+  if (fn.isModule) return '<module>';
+  const dot = fn.qualname.indexOf('.');
+  return dot < 0 ? fn.qualname : fn.qualname.slice(0, dot);
 }
 
 export function makeContext(
@@ -42,6 +58,7 @@ export function makeContext(
   settings: LintSettings,
   source: string,
   report: (r: Report) => void,
+  anyFunction: (summary: ModuleSummary) => boolean,
 ): RuleContext {
   const facts = moduleFacts.functions.get(fn)!;
   let cached: Expr[] | undefined;
@@ -66,5 +83,10 @@ export function makeContext(
     },
     text: (span) => source.slice(span.s, span.e),
     report,
+    *unitFunctions() {
+      const top = topLevelName(fn);
+      for (const f of moduleFacts.functions.values()) if (topLevelName(f.fn) === top) yield f;
+    },
+    anyFunction,
   };
 }

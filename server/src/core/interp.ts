@@ -101,14 +101,14 @@ class Interp {
     }
   }
 
-  run(): ModuleFacts {
+  run(only?: (fn: FunctionIR) => boolean): ModuleFacts {
     this.collectCallLiterals();
     for (const cls of this.mod.classes.values()) {
       const init = cls.methods.get('__init__');
-      if (init) this.guarded(init);
+      if (init && (!only || only(init))) this.guarded(init);
     }
     for (const fn of this.mod.functions) {
-      if (!this.facts.functions.has(fn)) this.guarded(fn);
+      if ((!only || only(fn)) && !this.facts.functions.has(fn)) this.guarded(fn);
     }
     return this.facts;
   }
@@ -1013,6 +1013,12 @@ function stripCasts(e: Expr): Expr {
   return cur;
 }
 
-export function interpretModule(mod: ModuleIR): ModuleFacts {
-  return new Interp(mod).run();
+/**
+ * Interprets the module's functions, or only those `only` selects (with their enclosing functions,
+ * whose final environment closures read). Call-site literals are gathered from every function of
+ * `mod` either way, so a function's facts are the same as in a whole-module run as long as `mod`
+ * holds every statement that calls it and every module-level name it reads (core/incremental.ts).
+ */
+export function interpretModule(mod: ModuleIR, only?: (fn: FunctionIR) => boolean): ModuleFacts {
+  return new Interp(mod).run(only);
 }

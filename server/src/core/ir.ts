@@ -339,6 +339,50 @@ interface UnitMeta {
 }
 const unitMeta = new Map<string, UnitMeta>();
 
+const DEF_TYPES = ['function_definition', 'class_definition', 'decorated_definition'];
+
+/** Module code (anything but definitions) is analysed as a function named `<module>`. */
+function addModuleFunction(mod: ModuleIR, span: Span, hasError: boolean): void {
+  if (mod.body.some((st) => st.k !== 'def' && st.k !== 'pass')) {
+    mod.functions.unshift({ name: '<module>', qualname: '<module>', params: [], body: mod.body, span, nameSpan: span, hasError, isModule: true });
+  }
+}
+
+/** One top-level statement of a module, as `planModule` found it. */
+export interface ModuleUnit {
+  /** Its place among the module's top-level statements. */
+  index: number;
+  /** Offsets where it starts and ends, and the positions of both, in the current text. */
+  s: number;
+  e: number;
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+  text: string;
+  hasError: boolean;
+  /** A function or class definition (else module code: imports, assignments, `if` blocks, ...). */
+  isDef: boolean;
+  /** Top-level functions and classes it defines: call sites elsewhere reach them by these names. */
+  defs: string[];
+  /** Module-level names it assigns (the module's `globals`). */
+  globals: string[];
+}
+
+/** A module's top-level statements with their IR ready, not yet put together. */
+export interface ModulePlan {
+  units: ModuleUnit[];
+  /** The module's imports as `local=canonical;...`: the IR of every statement depends on them. */
+  importSig: string;
+  imports: Map<string, string>;
+  noqa: Map<number, string[]>;
+  /**
+   * The ModuleIR of the statements `include` selects (all when omitted), in document order, with
+   * reused IR moved to where its statement is now. Imports and noqa always cover the whole text.
+   */
+  assemble(include?: (u: ModuleUnit) => boolean): ModuleIR;
+}
+
 class Builder {
   readonly mod: ModuleIR = {
     imports: new Map(),
@@ -355,16 +399,103 @@ class Builder {
 
   build(root: SyntaxNode): ModuleIR {
     // Imports first, wherever they are (module level or inside functions), so aliases resolve everywhere.
-    const cached = currentText !== undefined && unitCacheMax > 0;
-    if (cached) this.collectMetaByUnit(root, currentText!);
-    else this.collectImports(root);
-    this.mod.body = currentText === undefined || unitCacheMax === 0 ? this.block(root.namedChildren, { scope: '' }) : this.cachedUnits(root, currentText);
-    if (this.mod.body.some((st) => st.k !== 'def' && st.k !== 'pass')) {
-      const span = spanOf(root);
-      this.mod.functions.unshift({ name: '<module>', qualname: '<module>', params: [], body: this.mod.body, span, nameSpan: span, hasError: root.hasError, isModule: true });
-    }
-    if (!cached) this.collectNoqa(root);
+    if (currentText !== undefined && unitCacheMax > 0) return this.plan(root, currentText).assemble();
+    this.collectImports(root);
+    this.mod.body = this.block(root.namedChildren, { scope: '' });
+    addModuleFunction(this.mod, spanOf(root), root.hasError);
+    this.collectNoqa(root);
     return this.mod;
+  }
+
+  /**
+   * Imports, noqa comments and every top-level statement's IR effects (reused from the unit cache
+   * when the statement's text, column and the module's imports are unchanged, else built now),
+   * before any module is assembled: callers can look at the statements and then assemble all of
+   * them or only some (core/incremental.ts).
+   */
+  plan(root: SyntaxNode, text: string): ModulePlan {
+    this.collectMetaByUnit(root, text);
+    const sig = [...this.mod.imports].map(([k, v]) => `${k}=${v}`).join(';');
+    const stats: IrBuildStats = { units: 0, rebuilt: 0, shifted: 0 };
+    lastStats = stats;
+    const units: ModuleUnit[] = [];
+    const effects: UnitEffects[] = [];
+    const keys: (string | undefined)[] = [];
+    for (const n of root.namedChildren) {
+      stats.units++;
+      const s = n.startIndex;
+      const pos = positionOf(s);
+      const unitText = text.slice(s, n.endIndex);
+      // A statement with a syntax error is never cached: error recovery depends on the text around it.
+      const key = n.hasError ? undefined : `${sig}\u0000${pos.character}\u0000${unitText}`;
+      let fx = key === undefined ? undefined : unitCache.get(key);
+      if (fx) {
+        // Most recently used last.
+        unitCache.delete(key!);
+        unitCache.set(key!, fx);
+      } else {
+        stats.rebuilt++;
+        fx = { stmt: undefined, functions: [], classes: [], globals: [], callSites: [], s, line: pos.line };
+        this.unit = fx;
+        try {
+          fx.stmt = this.stmt(n, { scope: '' });
+        } finally {
+          this.unit = undefined;
+        }
+        if (key !== undefined) {
+          unitCache.set(key, fx);
+          if (unitCache.size > unitCacheMax) unitCache.delete(unitCache.keys().next().value!);
+        }
+      }
+      const end = positionOf(n.endIndex);
+      units.push({
+        index: units.length,
+        s,
+        e: n.endIndex,
+        line: pos.line,
+        col: pos.character,
+        endLine: end.line,
+        endCol: end.character,
+        text: unitText,
+        hasError: n.hasError,
+        isDef: DEF_TYPES.includes(n.type),
+        defs: [...fx.functions.filter((f) => !f.className && !f.parent).map((f) => f.name), ...fx.classes.filter(([q]) => !q.includes('.')).map(([q]) => q)],
+        globals: fx.globals.map(([g]) => g),
+      });
+      effects.push(fx);
+      keys.push(key);
+    }
+    const imports = this.mod.imports;
+    const noqa = this.mod.noqa;
+    const rootSpan = spanOf(root);
+    const rootHasError = root.hasError;
+    return {
+      units,
+      importSig: sig,
+      imports,
+      noqa,
+      assemble(include?: (u: ModuleUnit) => boolean): ModuleIR {
+        const mod: ModuleIR = { imports, globals: new Map(), functions: [], classes: new Map(), callSites: [], noqa, body: [] };
+        for (const u of units) {
+          if (include && !include(u)) continue;
+          let fx = effects[u.index];
+          if (fx.s !== u.s || fx.line !== u.line) {
+            fx = shiftEffects(fx, u.s - fx.s, u.line - fx.line, u.s, u.line);
+            effects[u.index] = fx;
+            stats.shifted++;
+            const key = keys[u.index];
+            if (key !== undefined && unitCache.has(key)) unitCache.set(key, fx);
+          }
+          if (fx.stmt) mod.body.push(fx.stmt);
+          for (const f of fx.functions) mod.functions.push(f);
+          for (const [k, c] of fx.classes) mod.classes.set(k, c);
+          for (const [k, g] of fx.globals) mod.globals.set(k, g);
+          for (const c of fx.callSites) mod.callSites.push(c);
+        }
+        addModuleFunction(mod, rootSpan, rootHasError);
+        return mod;
+      },
+    };
   }
 
   /** Imports and noqa comments, per top-level statement, reusing what an earlier build found for the same text. */
@@ -658,59 +789,6 @@ class Builder {
     }
   }
 
-  /**
-   * Builds the top-level statements, reusing the IR of each one whose text (and column, and the
-   * module's imports, which decide how names resolve) is unchanged since an earlier build: typing in
-   * one function rebuilds only that function's IR. Reused IR is cloned with its spans shifted to the
-   * statement's new place; nothing else in a unit depends on the rest of the module.
-   */
-  private cachedUnits(root: SyntaxNode, text: string): Stmt[] {
-    const sig = [...this.mod.imports].map(([k, v]) => `${k}=${v}`).join(';');
-    const body: Stmt[] = [];
-    const stats: IrBuildStats = { units: 0, rebuilt: 0, shifted: 0 };
-    lastStats = stats;
-    for (const n of root.namedChildren) {
-      stats.units++;
-      // A statement with a syntax error is never cached: error recovery depends on the text around it.
-      if (n.hasError) {
-        stats.rebuilt++;
-        const st = this.stmt(n, { scope: '' });
-        if (st) body.push(st);
-        continue;
-      }
-      const s = n.startIndex;
-      const pos = positionOf(s);
-      const key = `${sig}\u0000${pos.character}\u0000${text.slice(s, n.endIndex)}`;
-      let fx = unitCache.get(key);
-      if (fx) {
-        unitCache.delete(key);
-        if (fx.s !== s || fx.line !== pos.line) {
-          fx = shiftEffects(fx, s - fx.s, pos.line - fx.line, s, pos.line);
-          stats.shifted++;
-        }
-        unitCache.set(key, fx);
-        if (fx.stmt) body.push(fx.stmt);
-        for (const f of fx.functions) this.mod.functions.push(f);
-        for (const [k, c] of fx.classes) this.mod.classes.set(k, c);
-        for (const [k, g] of fx.globals) this.mod.globals.set(k, g);
-        for (const c of fx.callSites) this.mod.callSites.push(c);
-        continue;
-      }
-      stats.rebuilt++;
-      this.unit = { stmt: undefined, functions: [], classes: [], globals: [], callSites: [], s, line: pos.line };
-      try {
-        const st = this.stmt(n, { scope: '' });
-        if (st) body.push(st);
-        this.unit.stmt = st;
-        unitCache.set(key, this.unit);
-        if (unitCache.size > unitCacheMax) unitCache.delete(unitCache.keys().next().value!);
-      } finally {
-        this.unit = undefined;
-      }
-    }
-    return body;
-  }
-
   private noteCallSite(call: Call): void {
     if (call.func.k === 'name' && !this.mod.imports.has(call.func.id)) {
       const site: CallSite = { callee: call.func.id, args: call.args, kwargs: call.kwargs, span: call.span };
@@ -905,6 +983,21 @@ export function buildModule(root: SyntaxNode, text?: string): ModuleIR {
   currentText = text;
   try {
     return new Builder().build(root);
+  } finally {
+    lineStarts = undefined;
+    currentText = undefined;
+  }
+}
+
+/**
+ * Plans a module's IR statement by statement (see `ModulePlan`), through the unit cache. The plan's
+ * `assemble()` gives the same ModuleIR as `buildModule(root, text)`.
+ */
+export function planModule(root: SyntaxNode, text: string): ModulePlan {
+  lineStarts = computeLineStarts(text);
+  currentText = text;
+  try {
+    return new Builder().plan(root, text);
   } finally {
     lineStarts = undefined;
     currentText = undefined;

@@ -7,6 +7,7 @@
  */
 import { analyze } from '../core/analyze';
 import { MAX_SOURCE_CHARS, type ParsedDocument } from '../core/document';
+import { IncrementalAnalyzer } from '../core/incremental';
 import type { Finding, LintSettings } from '../core/types';
 import type { DocumentStore, OpenDocument } from './documents';
 import { describeError, type Log } from './guard';
@@ -57,6 +58,8 @@ export function analyzeParsed(
 
 export class Linter {
   private readonly cache = new WeakMap<OpenDocument, CachedResult>();
+  /** Per open document: findings of its top-level statements, reused across keystrokes (core/incremental.ts). */
+  private readonly incremental = new WeakMap<OpenDocument, IncrementalAnalyzer>();
 
   constructor(
     private readonly documents: DocumentStore,
@@ -87,7 +90,15 @@ export class Linter {
     else if (settings.excluded) result = { findings: [], skipped: 'excluded' };
     else if (!document.parsedDocument) result = { findings: [], skipped: 'too-large', limit: MAX_SOURCE_CHARS };
     else if (document.parsedDocument.text.length > settings.maxFileSize) result = { findings: [], skipped: 'too-large', limit: settings.maxFileSize };
-    else result = { findings: analyzeParsed(document.parsedDocument, settings.lint, uri, this.log, isStale) };
+    else {
+      let inc = this.incremental.get(document);
+      if (!inc) this.incremental.set(document, (inc = new IncrementalAnalyzer()));
+      const findings = inc.analyze(document.parsedDocument, settings.lint, {
+        isCancelled: isStale,
+        onRuleError: (code, error) => this.log.error(`LossLint: rule ${code} failed on ${uri}: ${describeError(error)}`),
+      });
+      result = { findings };
+    }
     if (isStale()) return undefined;
     this.cache.set(document, { version, generation, result });
     return result;

@@ -31,7 +31,8 @@ function consumedAlphas(ctx: RuleContext): Set<number> {
     if (!p?.terms || p.alpha?.kind !== 'alpha_t') return;
     for (const t of p.terms) if (t.alpha) out.add(t.alpha.value.id);
   };
-  for (const f of ctx.moduleFacts.functions.values()) for (const v of f.values.values()) if (v.m === 'focal') visit(v.focal);
+  // The same statement only: an alpha consumed correctly by another function does not excuse this one.
+  for (const f of ctx.unitFunctions()) for (const v of f.values.values()) if (v.m === 'focal') visit(v.focal);
   return out;
 }
 

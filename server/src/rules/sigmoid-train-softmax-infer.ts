@@ -3,9 +3,9 @@
  * independent sigmoid per class) and reads probabilities at inference through a softmax, which
  * couples the classes the model learned to score independently.
  */
-import type { RuleContext } from '../core/context';
 import type { FunctionFacts } from '../core/interp';
 import { defineRule } from '../core/rule';
+import { defineSummary } from '../core/summary';
 import { frameworkOf, localName, outerSpan, replace, torchName } from './fixes';
 
 const SIGMOID_FOCAL_LIBS = new Set(['torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss_star', 'mmcv_sigmoid_focal_loss', 'keras_binary_focal_crossentropy', 'KerasBinaryFocalCrossentropy', 'TfaSigmoidFocalCrossEntropy', 'tfa_sigmoid_focal_crossentropy']);
@@ -20,10 +20,8 @@ function trainsSigmoidFocal(f: FunctionFacts): boolean {
   return false;
 }
 
-function moduleTrainsSigmoid(ctx: RuleContext): boolean {
-  for (const f of ctx.moduleFacts.functions.values()) if (f.fn !== ctx.fn && trainsSigmoidFocal(f)) return true;
-  return false;
-}
+/** Some function of the file trains with a sigmoid focal loss (the checked one never does: it returns early). */
+const TRAINS_SIGMOID = defineSummary('trains-sigmoid-focal', trainsSigmoidFocal);
 
 export default defineRule({
   meta: {
@@ -39,7 +37,7 @@ export default defineRule({
     let trains: boolean | undefined;
     for (const call of ctx.calls()) {
       if (call.op?.id !== 'softmax' || !call.bound?.input) continue;
-      trains ??= moduleTrainsSigmoid(ctx);
+      trains ??= ctx.anyFunction(TRAINS_SIGMOID);
       if (!trains) return;
       const input = ctx.text(outerSpan(call.bound.input));
       const fw = frameworkOf(ctx);

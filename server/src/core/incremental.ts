@@ -1,0 +1,361 @@
+/**
+ * Incremental analysis for the editor: after a keystroke, re-check only the top-level statements
+ * whose findings can have changed, and reuse (moved to their new lines) the findings of the others.
+ * The result is exactly `analyze(doc, settings)`'s; test/core/incremental.test.ts checks that on
+ * random edit sequences.
+ *
+ * ## What a statement's findings depend on
+ *
+ * A top-level function or class ("definition") is interpreted (interp.ts) from
+ *   1. its own text (closures, `self.x` through its own `__init__`, nested functions),
+ *   2. the module's imports, wherever they are (they decide what every name resolves to),
+ *   3. the module code, i.e. every statement that is not a definition (globals, module-level calls),
+ *   4. the literals that call sites pass to it: the statements that mention one of its names.
+ * Calls to the file's own functions do not carry values back (interp.ts), so what it calls does not
+ * matter. Its rules read its facts, the facts of its own statement (`ctx.unitFunctions`), the module
+ * code's facts (a module-level `nn.CrossEntropyLoss()` a fix rewrites), and module summaries
+ * (`ctx.anyFunction`, summary.ts), whose answers are kept with the findings.
+ *
+ * So the cache key of a definition is: settings, imports, the text of all module code, its column and
+ * text, and the texts of the statements that mention a name it defines. A definition whose key is new
+ * is re-checked; so is every definition of the same name (their functions share `unitFunctions`);
+ * module code is re-checked every time. The module passed to the interpreter holds the statements
+ * re-checked, all module code and the statements that call them; only the re-checked ones are
+ * interpreted. A statement with a syntax error is never cached, and neither are findings with a
+ * range or edit outside their statement, nor those of a statement whose rules or interpretation failed.
+ */
+import { checkFunctions, compareByPosition, type AnalyzeOptions } from './analyze';
+import type { ParsedDocument } from './document';
+import { interpretModule, type FunctionFacts } from './interp';
+import { planModule, type FunctionIR, type ModuleUnit } from './ir';
+import { allSummaries, type ModuleSummary } from './summary';
+import type { Finding, LintSettings, Position } from './types';
+
+/** What the last run did, for benches and logs. */
+export interface IncrementalStats {
+  /** Top-level statements in the document. */
+  units: number;
+  /** Statements whose findings were reused. */
+  reused: number;
+  /** Statements re-checked (module code included). */
+  checked: number;
+  /** Statements given to the interpreter (re-checked ones and the call sites that feed them). */
+  assembled: number;
+  /** Functions interpreted and checked. */
+  functions: number;
+}
+
+interface TextInfo {
+  idents: Set<string>;
+  hash: string;
+}
+
+interface UnitRecord {
+  /** The line the statement started on when these findings were computed. */
+  line: number;
+  findings: Finding[];
+  /** The summaries some function of the statement satisfies. */
+  holds: Set<string>;
+  /** The summaries its rules asked for, with the answers they got. */
+  read: Map<string, boolean>;
+}
+
+const IDENT = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*/g;
+
+function identifiers(text: string): Set<string> {
+  const out = new Set<string>();
+  IDENT.lastIndex = 0;
+  for (let m = IDENT.exec(text); m; m = IDENT.exec(text)) out.add(m[0]);
+  return out;
+}
+
+/** cyrb53: a fast 53-bit string hash (collisions are astronomically unlikely at these sizes). */
+function hash(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+function shiftPos(p: Position, d: number): Position {
+  return { line: p.line + d, character: p.character };
+}
+
+function shiftFinding(f: Finding, d: number): Finding {
+  if (d === 0) return f;
+  const range = { start: shiftPos(f.range.start, d), end: shiftPos(f.range.end, d) };
+  const fix = f.fix && { ...f.fix, edits: f.fix.edits.map((e) => ({ ...e, range: { start: shiftPos(e.range.start, d), end: shiftPos(e.range.end, d) } })) };
+  return { ...f, range, ...(fix ? { fix } : {}) };
+}
+
+function within(u: ModuleUnit, p: Position): boolean {
+  if (p.line < u.line || p.line > u.endLine) return false;
+  if (p.line === u.line && p.character < u.col) return false;
+  if (p.line === u.endLine && p.character > u.endCol) return false;
+  return true;
+}
+
+/** Whether every position of the finding lies in its statement (so it moves with it). */
+function movesWith(u: ModuleUnit, f: Finding): boolean {
+  if (!within(u, f.range.start) || !within(u, f.range.end)) return false;
+  for (const e of f.fix?.edits ?? []) if (!within(u, e.range.start) || !within(u, e.range.end)) return false;
+  return true;
+}
+
+export class IncrementalAnalyzer {
+  private records = new Map<string, UnitRecord>();
+  private settingsKey = '';
+  private texts = new Map<string, TextInfo>();
+  private stats: IncrementalStats = { units: 0, reused: 0, checked: 0, assembled: 0, functions: 0 };
+
+  lastStats(): IncrementalStats {
+    return { ...this.stats };
+  }
+
+  /** The findings of `doc`, as `analyze` gives them. When cancelled, returns what it had and keeps no state from this run. */
+  analyze(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOptions = {}): Finding[] {
+    try {
+      return this.run(doc, settings, options);
+    } catch (error) {
+      // An internal failure must not lose the document's findings for good: start from scratch next time.
+      this.records.clear();
+      options.onRuleError?.('core', error);
+      return [];
+    }
+  }
+
+  private run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOptions): Finding[] {
+    const settingsKey = JSON.stringify(settings);
+    if (settingsKey !== this.settingsKey) {
+      this.records.clear();
+      this.settingsKey = settingsKey;
+    }
+    const plan = planModule(doc.tree.rootNode, doc.text);
+    const units = plan.units;
+    const n = units.length;
+
+    // Identifiers each statement mentions (a superset of the names it uses) and its hash, cached by text.
+    const infos: TextInfo[] = [];
+    const nextInfos = new Map<string, TextInfo>();
+    for (const u of units) {
+      let info = nextInfos.get(u.text) ?? this.texts.get(u.text);
+      if (!info) info = { idents: identifiers(u.text), hash: hash(u.text) };
+      nextInfos.set(u.text, info);
+      infos.push(info);
+    }
+    this.texts = nextInfos;
+
+    // Who defines and who mentions each top-level name.
+    const definers = new Map<string, number[]>();
+    for (const u of units) for (const d of u.defs) (definers.get(d) ?? definers.set(d, []).get(d)!).push(u.index);
+    const mentionedBy = new Map<string, number[]>();
+    for (const u of units) for (const id of infos[u.index].idents) if (definers.has(id)) (mentionedBy.get(id) ?? mentionedBy.set(id, []).get(id)!).push(u.index);
+    /** The statements other than `self` that mention one of `names`, in document order. */
+    const mentioners = (names: Iterable<string>, self: number): number[] => {
+      const out = new Set<number>();
+      for (const d of names) for (const i of mentionedBy.get(d) ?? []) if (i !== self) out.add(i);
+      return [...out].sort((a, b) => a - b);
+    };
+
+    const moduleCode = units
+      .filter((u) => !u.isDef)
+      .map((u) => `${u.col}:${u.text}`)
+      .join('\u0000');
+    const prefix = `${plan.importSig}\u0000${hash(moduleCode)}\u0000`;
+    const keys: (string | undefined)[] = units.map((u) => {
+      if (!u.isDef || u.hasError) return undefined;
+      const callers = mentioners(u.defs, u.index)
+        .map((i) => `${units[i].col}:${infos[i].hash}`)
+        .join(',');
+      return `${prefix}${callers}\u0000${u.col}\u0000${u.text}`;
+    });
+
+    // Statements to re-check: module code, new keys, and every definition of a name they define.
+    const check = new Set<number>();
+    for (const u of units) if (!u.isDef || keys[u.index] === undefined || !this.records.has(keys[u.index]!)) check.add(u.index);
+    const expand = (): void => {
+      for (const i of [...check]) for (const d of units[i].defs) for (const j of definers.get(d) ?? []) check.add(j);
+    };
+    expand();
+
+    // The set only grows, so this ends; a second round is rare (a summary's answer changed).
+    for (;;) {
+      const result = this.checkUnits(plan, units, check, keys, doc.text, settings, options, mentioners);
+      if (!result) return [];
+      // A reused statement whose rules asked a summary that now answers differently is re-checked too.
+      let more = false;
+      for (const u of units) {
+        if (check.has(u.index)) continue;
+        const rec = this.records.get(keys[u.index]!)!;
+        for (const [name, v] of rec.read) {
+          if (result.answer(name) !== v) {
+            check.add(u.index);
+            more = true;
+          }
+        }
+      }
+      if (!more) return this.finish(plan, units, check, keys, result);
+      expand();
+    }
+  }
+
+  private checkUnits(
+    plan: ReturnType<typeof planModule>,
+    units: ModuleUnit[],
+    check: Set<number>,
+    keys: (string | undefined)[],
+    text: string,
+    settings: LintSettings,
+    options: AnalyzeOptions,
+    mentioners: (names: Iterable<string>, self: number) => number[],
+  ): CheckResult | undefined {
+    // The interpreter sees the re-checked statements, all module code, and the call sites feeding them.
+    const include = new Set<number>(check);
+    const names = new Set<string>();
+    for (const i of check) for (const d of units[i].defs) names.add(d);
+    for (const i of mentioners(names, -1)) include.add(i);
+    for (const u of units) if (!u.isDef) include.add(u.index);
+    const mod = plan.assemble((u) => include.has(u.index));
+
+    // Each function's statement, by span (functions are listed in document order, as the statements).
+    const unitOf = new Map<FunctionIR, number>();
+    const sorted = [...include].sort((a, b) => a - b);
+    let k = 0;
+    for (const fn of mod.functions) {
+      if (fn.isModule) {
+        unitOf.set(fn, -1);
+        continue;
+      }
+      while (k < sorted.length && units[sorted[k]].e <= fn.span.s) k++;
+      unitOf.set(fn, k < sorted.length && units[sorted[k]].s <= fn.span.s ? sorted[k] : -1);
+    }
+    const checked = (fn: FunctionIR): boolean => {
+      const u = unitOf.get(fn);
+      return u === undefined || u < 0 || check.has(u);
+    };
+    const facts = interpretModule(mod, checked);
+    const failed = new Set<number>();
+    for (const e of facts.errors) {
+      options.onRuleError?.('core', e.error);
+      for (const [fn, u] of unitOf) if (fn.qualname === e.fn) failed.add(u);
+    }
+
+    // Summaries: fresh for the re-checked statements, from the records for the others.
+    const holds = new Map<number, Set<string>>();
+    for (const f of facts.functions.values()) {
+      const u = unitOf.get(f.fn) ?? -1;
+      let set = holds.get(u);
+      if (!set) holds.set(u, (set = new Set()));
+      for (const s of allSummaries()) if (!set.has(s.name) && s.holds(f)) set.add(s.name);
+    }
+    const answers = new Map<string, boolean>();
+    const answer = (name: string): boolean => {
+      let v = answers.get(name);
+      if (v === undefined) {
+        v = false;
+        for (const set of holds.values()) if (set.has(name)) v = true;
+        if (!v) {
+          for (const u of units) {
+            if (check.has(u.index)) continue;
+            if (this.records.get(keys[u.index]!)?.holds.has(name)) {
+              v = true;
+              break;
+            }
+          }
+        }
+        answers.set(name, v);
+      }
+      return v;
+    };
+
+    const found = new Map<number, Finding[]>();
+    const read = new Map<number, Map<string, boolean>>();
+    const seen = new Set<string>();
+    let cur = -1;
+    const rulesFailed = new Set<number>();
+    const onRuleError = (code: string, error: unknown): void => {
+      rulesFailed.add(cur);
+      options.onRuleError?.(code, error);
+    };
+    const fns = mod.functions.filter((fn) => checked(fn));
+    const complete = checkFunctions(
+      {
+        module: mod,
+        facts,
+        settings,
+        text,
+        anyFunction: (s: ModuleSummary) => {
+          const v = answer(s.name);
+          let m = read.get(cur);
+          if (!m) read.set(cur, (m = new Map()));
+          m.set(s.name, v);
+          return v;
+        },
+      },
+      fns,
+      { isCancelled: options.isCancelled, onRuleError },
+      (fn, finding, key) => {
+        if (seen.has(key)) return;
+        seen.add(key);
+        const u = unitOf.get(fn) ?? -1;
+        (found.get(u) ?? found.set(u, []).get(u)!).push(finding);
+      },
+      (fn) => {
+        cur = unitOf.get(fn) ?? -1;
+      },
+    );
+    if (!complete) return undefined;
+    this.stats = {
+      units: units.length,
+      reused: units.length - check.size,
+      checked: check.size,
+      assembled: include.size,
+      functions: fns.length,
+    };
+    return { found, holds, read, answer, failed: new Set([...failed, ...rulesFailed]) };
+  }
+
+  private finish(plan: ReturnType<typeof planModule>, units: ModuleUnit[], check: Set<number>, keys: (string | undefined)[], result: CheckResult): Finding[] {
+    const next = new Map<string, UnitRecord>();
+    const all: Finding[] = [];
+    for (const u of units) {
+      const key = keys[u.index];
+      if (check.has(u.index)) {
+        const findings = result.found.get(u.index) ?? [];
+        all.push(...findings);
+        if (key !== undefined && !result.failed.has(u.index) && findings.every((f) => movesWith(u, f))) {
+          next.set(key, { line: u.line, findings, holds: result.holds.get(u.index) ?? new Set(), read: result.read.get(u.index) ?? new Map() });
+        }
+      } else {
+        let rec = this.records.get(key!)!;
+        if (rec.line !== u.line) rec = { ...rec, line: u.line, findings: rec.findings.map((f) => shiftFinding(f, u.line - rec.line)) };
+        all.push(...rec.findings);
+        next.set(key!, rec);
+      }
+    }
+    // Module code (and anything that was not inside a statement) comes in fresh every time.
+    all.push(...(result.found.get(-1) ?? []));
+    this.records = next;
+    const out = all.filter((f) => {
+      const noqa = plan.noqa.get(f.range.start.line);
+      return !(noqa && (noqa.length === 0 || noqa.includes(f.code)));
+    });
+    return out.sort(compareByPosition);
+  }
+}
+
+interface CheckResult {
+  found: Map<number, Finding[]>;
+  holds: Map<number, Set<string>>;
+  read: Map<number, Map<string, boolean>>;
+  answer: (name: string) => boolean;
+  failed: Set<number>;
+}
+
+export type { FunctionFacts };

@@ -1,0 +1,209 @@
+/**
+ * The editor's incremental analysis (core/incremental.ts) must give exactly the findings of a whole
+ * analysis of the same text, after any edit: typing inside a function, editing module code or
+ * imports, renaming, adding `# noqa`, breaking the syntax, moving statements, changing settings.
+ * Seeds come from INCREMENTAL_SEED (default fixed) so a failure reproduces.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../server/src/core/analyze';
+import { ParsedDocument } from '../../server/src/core/document';
+import { IncrementalAnalyzer } from '../../server/src/core/incremental';
+import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';
+import { int, pick, rng, type Rand } from '../robust/random';
+// @ts-expect-error: plain JavaScript bench helper
+import { genLossFile } from '../../bench/gen-loss-file.mjs';
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'rules');
+
+function fixtureTexts(): string[] {
+  const out: string[] = [];
+  for (const code of fs.readdirSync(FIXTURES).sort()) {
+    const dir = path.join(FIXTURES, code);
+    for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.py')) out.push(fs.readFileSync(path.join(dir, f), 'utf8'));
+  }
+  return out;
+}
+
+/** Snippets typed or pasted by the random edits: loss code, module code, imports, noqa, syntax errors. */
+const SNIPPETS = [
+  'x',
+  ' ',
+  '\n',
+  '(',
+  ')',
+  ':',
+  '0.5',
+  '2',
+  'gamma',
+  'alpha',
+  '    modulating = (1 - pt) ** gamma\n',
+  '    loss = alpha * ce * (1 - pt) ** gamma\n',
+  '    probs = torch.softmax(logits, dim=1)\n',
+  '  # noqa\n',
+  '  # noqa: LL101\n',
+  'GAMMA = 0.5\n',
+  'ALPHA = 0.25\n',
+  'import torch.nn.functional as G\n',
+  'from torchvision.ops import sigmoid_focal_loss\n',
+  '\ndef predict(logits):\n    return torch.softmax(logits, dim=-1)\n',
+  '\ndef helper(logits, targets, gamma=0.5):\n    ce = F.cross_entropy(logits, targets, reduction="none")\n    pt = torch.exp(-ce)\n    return ((1 - pt) ** gamma * ce).mean()\n',
+  '\nloss = helper(x, y, gamma=0.3)\n',
+  '\ndef focal_nodefault(logits, targets, gamma):\n    ce = F.cross_entropy(logits, targets, reduction="none")\n    pt = torch.exp(-ce)\n    return ((1 - pt) ** gamma * ce).mean()\n',
+  '\ndef train_step(x, y):\n    return focal_nodefault(x, y, gamma=2.0) + helper(x, y, gamma=0.5)\n',
+  '\nclass Focal(nn.Module):\n    def __init__(self, alpha=0.25, gamma=0.5):\n        super().__init__()\n        self.alpha = alpha\n        self.gamma = gamma\n\n    def forward(self, logits, targets):\n        ce = F.cross_entropy(logits, targets, reduction="none")\n        pt = torch.exp(-ce)\n        return (self.alpha * (1 - pt) ** self.gamma * ce).mean()\n',
+  '\ncriterion = Focal(gamma=0.2)\n',
+  'def ',
+  '"""',
+];
+
+function lineStarts(text: string): number[] {
+  const out = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') out.push(i + 1);
+  return out;
+}
+
+function position(text: string, offset: number): { line: number; character: number } {
+  const ls = lineStarts(text);
+  let line = 0;
+  while (line + 1 < ls.length && ls[line + 1] <= offset) line++;
+  return { line, character: offset - ls[line] };
+}
+
+/** One random edit, applied to the document as an editor would send it (an incremental change). */
+function randomEdit(r: Rand, doc: ParsedDocument): void {
+  const text = doc.text;
+  const k = r();
+  let start = int(r, text.length + 1);
+  let end = start;
+  let insert = '';
+  if (k < 0.25) {
+    end = Math.min(text.length, start + 1 + int(r, 6));
+  } else if (k < 0.35) {
+    // Delete or duplicate whole lines.
+    const ls = lineStarts(text);
+    const a = int(r, ls.length);
+    const b = Math.min(ls.length - 1, a + 1 + int(r, 4));
+    start = ls[a];
+    end = ls[b];
+    if (r() < 0.5) {
+      insert = text.slice(start, end);
+      end = start;
+    }
+  } else if (k < 0.45) {
+    // Change a number.
+    const m = [...text.matchAll(/\d+(\.\d+)?/g)];
+    if (m.length) {
+      const hit = pick(r, m);
+      start = hit.index!;
+      end = start + hit[0].length;
+      insert = pick(r, ['0.5', '2.0', '0.25', '1', '0', '0.75']);
+    }
+  } else if (k < 0.5) {
+    // Rename an identifier everywhere it occurs once.
+    const m = [...text.matchAll(/\b(gamma|alpha|logits|targets|ce|pt|predict|helper|Focal)\b/g)];
+    if (m.length) {
+      const hit = pick(r, m);
+      start = hit.index!;
+      end = start + hit[0].length;
+      insert = `${hit[0]}_${int(r, 3)}`;
+    }
+  } else {
+    // Type or paste at a line start (keeps pasted blocks well-formed) or anywhere.
+    if (r() < 0.6) start = end = lineStarts(text)[int(r, lineStarts(text).length)];
+    insert = pick(r, SNIPPETS);
+  }
+  doc.applyChanges([{ range: { start: position(text, start), end: position(text, end) }, text: insert }]);
+}
+
+/** Returns how many of the runs reused some statement's findings. */
+function runEdits(seed: number, initial: string, edits: number, settings: LintSettings[]): number {
+  const r = rng(seed);
+  const doc = ParsedDocument.parse(initial);
+  const inc = new IncrementalAnalyzer();
+  let reusedTotal = 0;
+  for (let i = 0; i <= edits; i++) {
+    if (i > 0) randomEdit(r, doc);
+    const s = settings[Math.floor(i / 15) % settings.length];
+    const got = inc.analyze(doc, s);
+    if (inc.lastStats().reused > 0) reusedTotal++;
+    // The same tree: tree-sitter's error recovery after an incremental re-parse may differ from a
+    // fresh parse of the same text (seen here), which is the parser's business, not this cache's.
+    const want = analyze(doc, s);
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      fs.mkdirSync('/tmp/losslint-incremental', { recursive: true });
+      fs.writeFileSync(`/tmp/losslint-incremental/seed-${seed}-edit-${i}.py`, doc.text);
+    }
+    expect(got, `seed ${seed}, edit ${i} (text in /tmp/losslint-incremental)`).toEqual(want);
+  }
+  return reusedTotal;
+}
+
+const SEED = Number(process.env.INCREMENTAL_SEED ?? 7);
+const STRICT: LintSettings = { ...DEFAULT_SETTINGS, strict: true };
+const SOME: LintSettings = { ...DEFAULT_SETTINGS, ignore: ['LL103'], severity: { LL101: 'error' } };
+
+describe('incremental analysis equals a whole analysis', () => {
+  it('on a generated 400-line loss file, over 150 random edits, under three settings', () => {
+    const reused = runEdits(SEED, genLossFile(400), 150, [DEFAULT_SETTINGS, STRICT, SOME]);
+    // Many runs did reuse findings (else this test would prove nothing about the cache); edits to
+    // module code, imports and settings re-check everything, and the random edits make many of those.
+    expect(reused).toBeGreaterThan(5);
+  });
+
+  it('on every rule fixture pasted into one file, over 150 random edits', () => {
+    runEdits(SEED + 1, fixtureTexts().join('\n\n'), 150, [DEFAULT_SETTINGS, STRICT]);
+  });
+
+  it('on each fixture alone, 10 random edits each', () => {
+    fixtureTexts().forEach((t, i) => runEdits(SEED + 100 + i, t, 10, [DEFAULT_SETTINGS]));
+  });
+
+  it('re-checks only the edited function of a large file', () => {
+    const text: string = genLossFile(3000);
+    const doc = ParsedDocument.parse(text);
+    const inc = new IncrementalAnalyzer();
+    const first = inc.analyze(doc, DEFAULT_SETTINGS);
+    expect(inc.lastStats().checked).toBe(inc.lastStats().units);
+    const at = doc.text.indexOf('    pt = torch.exp(-ce)\n', doc.text.length / 2);
+    const pos = doc.positionAt(at);
+    doc.applyChanges([{ range: { start: pos, end: pos }, text: '    modulating = (1 - pt) ** 0.5\n' }]);
+    const second = inc.analyze(doc, DEFAULT_SETTINGS);
+    const st = inc.lastStats();
+    const moduleCode = st.checked - 1;
+    expect(st.reused).toBe(st.units - 1 - moduleCode);
+    expect(moduleCode).toBeLessThan(10);
+    expect(second).toEqual(analyze(ParsedDocument.parse(doc.text), DEFAULT_SETTINGS));
+    expect(second.length).toBeGreaterThanOrEqual(first.length);
+  });
+
+  it('re-checks a function when a call site in another function changes the literal it passes', () => {
+    const callee =
+      'import torch\nimport torch.nn.functional as F\n\ndef focal(logits, targets, gamma):\n    ce = F.cross_entropy(logits, targets, reduction="none")\n    pt = torch.exp(-ce)\n    return ((1 - pt) ** gamma * ce).mean()\n\n';
+    const doc = ParsedDocument.parse(`${callee}def train(x, y):\n    return focal(x, y, gamma=2.0)\n`);
+    const inc = new IncrementalAnalyzer();
+    expect(inc.analyze(doc, DEFAULT_SETTINGS).map((f) => f.code)).not.toContain('LL103');
+    const at = doc.text.indexOf('gamma=2.0');
+    doc.applyChanges([{ range: { start: doc.positionAt(at + 6), end: doc.positionAt(at + 9) }, text: '0.5' }]);
+    const got = inc.analyze(doc, DEFAULT_SETTINGS);
+    expect(got).toEqual(analyze(ParsedDocument.parse(doc.text), DEFAULT_SETTINGS));
+    expect(got.map((f) => f.code)).toContain('LL103');
+  });
+
+  it('re-checks a reused statement when a module summary it read changes (LL107)', () => {
+    const head = 'import torch\nimport torch.nn.functional as F\n\n';
+    const predict = 'def predict(logits):\n    return torch.softmax(logits, dim=-1)\n\n';
+    const train =
+      'def train_loss(logits, targets, gamma=2.0):\n    p = torch.sigmoid(logits)\n    ce = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")\n    p_t = p * targets + (1 - p) * (1 - targets)\n    return ((1 - p_t) ** gamma * ce).mean()\n';
+    const doc = ParsedDocument.parse(head + predict + train);
+    const inc = new IncrementalAnalyzer();
+    expect(inc.analyze(doc, DEFAULT_SETTINGS).map((f) => f.code)).toContain('LL107');
+    // Break the training function's sigmoid: predict's text is unchanged, but its finding must go.
+    const at = doc.text.indexOf('torch.sigmoid(logits)');
+    doc.applyChanges([{ range: { start: doc.positionAt(at), end: doc.positionAt(at + 'torch.sigmoid'.length) }, text: 'torch.relu' }]);
+    const got = inc.analyze(doc, DEFAULT_SETTINGS);
+    expect(got).toEqual(analyze(ParsedDocument.parse(doc.text), DEFAULT_SETTINGS));
+    expect(got.map((f) => f.code)).not.toContain('LL107');
+  });
+});
