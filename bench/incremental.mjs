@@ -88,5 +88,7 @@ console.log(`  incremental analysis (editor)  p50 ${pct(incMs, 50).toFixed(1)} m
 console.log(`  whole analysis (same edits)    p50 ${pct(analyzeMs, 50).toFixed(1)} ms, p99 ${pct(analyzeMs, 99).toFixed(1)} ms`);
 console.log(`  whole / incremental: p50 ${(pct(analyzeMs, 50) / pct(incMs, 50)).toFixed(1)}x, p99 ${(pct(analyzeMs, 99) / pct(incMs, 99)).toFixed(1)}x`);
 console.log(`  per edit: statements re-checked ${mean(checked).toFixed(2)} (max ${Math.max(...checked)}) of ${units}, given to the interpreter ${mean(assembled).toFixed(1)}, functions interpreted and checked ${mean(functions).toFixed(2)} (max ${Math.max(...functions)})`);
+const slow = incMs.map((ms, i) => [ms, i]).sort((a, b) => b[0] - a[0]).slice(0, 5);
+console.log(`  slowest incremental analyses: ${slow.map(([ms, i]) => `${ms.toFixed(1)} ms (edit ${i}, ${checked[i]} statements, ${functions[i]} functions)`).join('; ')}`);
 console.log(`  edits that re-checked over 10% of the statements: ${checked.filter((x) => x > units / 10).length} of ${EDITS}`);
 console.log(`  findings differing between the two: ${mismatches} of ${EDITS} edits`);

@@ -4,7 +4,9 @@
 // didChange -> publishDiagnostics for that version, first against `dist/server.js --stdio`, then
 // with the same edits against pyright's language server, and prints p50/p99 and the ratio.
 //
-//   node bench/lsp-latency.mjs [--edits 500] [--lines 3000] [--cpus 0,1] [--skip-pyright]
+//   node bench/lsp-latency.mjs [--edits 500] [--lines 3000] [--cpus 0,1] [--skip-pyright] [--autoclose] [--prof DIR]
+//
+// --autoclose types brackets as VS Code does by default (bench/typing.mjs).
 //
 // Edits are sent one at a time: the next goes out when the diagnostics of the previous arrived (or
 // after --timeout ms), so each figure is one keystroke's latency with nothing coalesced.
@@ -18,6 +20,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { genLossFile } from './gen-loss-file.mjs';
+import { typingEdits } from './typing.mjs';
 
 const rpc = createRequire(import.meta.url)('vscode-jsonrpc/node');
 
@@ -31,6 +34,8 @@ const EDITS = Number(opt('--edits', '500'));
 const LINES = Number(opt('--lines', '3000'));
 const CPUS = opt('--cpus', undefined);
 const TIMEOUT_MS = Number(opt('--timeout', '20000'));
+const AUTOCLOSE = args.includes('--autoclose');
+const PROF = opt('--prof', undefined); // a folder: profile the LossLint server with --cpu-prof
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-lsp-bench-'));
 const file = path.join(dir, 'losses.py');
@@ -38,27 +43,9 @@ const text = genLossFile(LINES);
 fs.writeFileSync(file, text);
 const uri = pathToFileURL(file).href;
 
-/** The edits: type `snippet` at the start of an empty line inserted after the middle function's first body line. */
+/** The edits: typing three statements inside the middle `softmax_focal_*` (bench/typing.mjs). */
 function edits() {
-  const lines = text.split('\n');
-  let at = lines.findIndex((l, i) => i > lines.length / 2 && /^def softmax_focal_/.test(l));
-  if (at < 0) at = Math.floor(lines.length / 2);
-  const line = at + 3; // after `ce = F.cross_entropy(...)`
-  const snippet = '    modulating = (1 - pt) ** gamma\n    weighted = alpha * modulating * ce\n    total = weighted.sum() / max(1, targets.numel())\n';
-  const out = [];
-  let l = line;
-  let c = 0;
-  // First an empty line to type into.
-  out.push({ range: { start: { line: l, character: 0 }, end: { line: l, character: 0 } }, text: '' });
-  for (let i = 0; out.length < EDITS + 1; i = (i + 1) % snippet.length) {
-    const ch = snippet[i];
-    out.push({ range: { start: { line: l, character: c }, end: { line: l, character: c } }, text: ch });
-    if (ch === '\n') {
-      l++;
-      c = 0;
-    } else c++;
-  }
-  return out.slice(1);
+  return typingEdits(text, EDITS, { autoClose: AUTOCLOSE });
 }
 
 function pct(xs, p) {
@@ -121,7 +108,10 @@ async function measure(name, cmd, env) {
     await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 3000))]);
     conn.sendNotification('exit');
   } catch {}
-  setTimeout(() => proc.kill(), 1000).unref();
+  const exited = new Promise((r) => proc.once('exit', r));
+  const kill = setTimeout(() => proc.kill(), PROF ? 10000 : 1000);
+  kill.unref();
+  if (PROF) await exited; // the profile is written on a clean exit
   const r = { name, open: openMs, firstDiagnostics: first?.diagnostics.length, n: times.length, timeouts, p50: pct(times, 50), p99: pct(times, 99), max: Math.max(...times), rssMB: rss ? Number(rss) / 1024 : NaN };
   console.log(`  ${name.padEnd(9)} open->diagnostics ${openMs.toFixed(0)} ms (${r.firstDiagnostics ?? '-'} diagnostics); ${r.n} edits: p50 ${r.p50?.toFixed(1)} ms, p99 ${r.p99?.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; ${timeouts} without diagnostics in ${TIMEOUT_MS} ms; server RSS ${r.rssMB.toFixed(0)} MB`);
   return r;
@@ -129,8 +119,8 @@ async function measure(name, cmd, env) {
 
 console.log(`# bench/lsp-latency ${new Date().toISOString()}`);
 console.log(`machine: nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}${CPUS ? `, pinned to CPUs ${CPUS}` : ''}; node ${process.version}`);
-console.log(`file: ${LINES} lines, ${text.length} chars; ${EDITS} one-character edits inside softmax_focal_* near the middle`);
-const ll = await measure('losslint', [process.execPath, path.join(ROOT, 'dist/server.js'), '--stdio'], { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0' });
+console.log(`file: ${LINES} lines, ${text.length} chars; ${EDITS} keystrokes inside softmax_focal_* near the middle, brackets ${AUTOCLOSE ? 'auto-closed (VS Code default)' : 'typed one by one'}`);
+const ll = await measure('losslint', [process.execPath, ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), path.join(ROOT, 'dist/server.js'), '--stdio'], { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0' });
 console.log('  (LossLint debounce set to 0 via LOSSLINT_DIAGNOSTICS_DELAY_MS; the editor default adds 100 ms)');
 if (!args.includes('--skip-pyright')) {
   const py = await measure('pyright', [process.execPath, path.join(ROOT, 'node_modules/pyright/langserver.index.js'), '--stdio'], {});

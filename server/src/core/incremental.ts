@@ -51,6 +51,8 @@ interface TextInfo {
 }
 
 interface UnitRecord {
+  /** What the findings depend on besides the statement's own text (settings aside): see the header. */
+  ctx: string;
   /** The line the statement started on when these findings were computed. */
   line: number;
   findings: Finding[];
@@ -59,6 +61,9 @@ interface UnitRecord {
   /** The summaries its rules asked for, with the answers they got. */
   read: Map<string, boolean>;
 }
+
+/** Records kept at least (more for documents with more statements: three per statement). */
+const MIN_RECORDS = 1024;
 
 const IDENT = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*/g;
 
@@ -168,17 +173,26 @@ export class IncrementalAnalyzer {
       .map((u) => `${u.col}:${u.text}`)
       .join('\u0000');
     const prefix = `${plan.importSig}\u0000${hash(moduleCode)}\u0000`;
-    const keys: (string | undefined)[] = units.map((u) => {
+    // A definition's context: imports, module code, its column and its callers' texts. Records are
+    // keyed by the statement's text itself (one V8 hash per text), with the context in the record.
+    const ctxs: (string | undefined)[] = units.map((u) => {
       if (!u.isDef || u.hasError) return undefined;
       const callers = mentioners(u.defs, u.index)
         .map((i) => `${units[i].col}:${infos[i].hash}`)
         .join(',');
-      return `${prefix}${callers}\u0000${u.col}\u0000${u.text}`;
+      return `${prefix}${callers}\u0000${u.col}`;
     });
+    const recordOf = (u: ModuleUnit): UnitRecord | undefined => {
+      const ctx = ctxs[u.index];
+      if (ctx === undefined) return undefined;
+      const rec = this.records.get(u.text);
+      return rec && rec.ctx === ctx ? rec : undefined;
+    };
 
     // Statements to re-check: module code, new keys, and every definition of a name they define.
     const check = new Set<number>();
-    for (const u of units) if (!u.isDef || keys[u.index] === undefined || !this.records.has(keys[u.index]!)) check.add(u.index);
+    const reuse: (UnitRecord | undefined)[] = units.map(recordOf);
+    for (const u of units) if (!reuse[u.index]) check.add(u.index);
     const expand = (): void => {
       for (const i of [...check]) for (const d of units[i].defs) for (const j of definers.get(d) ?? []) check.add(j);
     };
@@ -186,13 +200,13 @@ export class IncrementalAnalyzer {
 
     // The set only grows, so this ends; a second round is rare (a summary's answer changed).
     for (;;) {
-      const result = this.checkUnits(plan, units, check, keys, doc.text, settings, options, mentioners);
+      const result = this.checkUnits(plan, units, check, reuse, doc.text, settings, options, mentioners);
       if (!result) return [];
       // A reused statement whose rules asked a summary that now answers differently is re-checked too.
       let more = false;
       for (const u of units) {
         if (check.has(u.index)) continue;
-        const rec = this.records.get(keys[u.index]!)!;
+        const rec = reuse[u.index]!;
         for (const [name, v] of rec.read) {
           if (result.answer(name) !== v) {
             check.add(u.index);
@@ -200,7 +214,7 @@ export class IncrementalAnalyzer {
           }
         }
       }
-      if (!more) return this.finish(plan, units, check, keys, result);
+      if (!more) return this.finish(plan, units, check, ctxs, reuse, result);
       expand();
     }
   }
@@ -209,7 +223,7 @@ export class IncrementalAnalyzer {
     plan: ReturnType<typeof planModule>,
     units: ModuleUnit[],
     check: Set<number>,
-    keys: (string | undefined)[],
+    reuse: (UnitRecord | undefined)[],
     text: string,
     settings: LintSettings,
     options: AnalyzeOptions,
@@ -263,7 +277,7 @@ export class IncrementalAnalyzer {
         if (!v) {
           for (const u of units) {
             if (check.has(u.index)) continue;
-            if (this.records.get(keys[u.index]!)?.holds.has(name)) {
+            if (reuse[u.index]?.holds.has(name)) {
               v = true;
               break;
             }
@@ -321,27 +335,42 @@ export class IncrementalAnalyzer {
     return { found, holds, read, answer, failed: new Set([...failed, ...rulesFailed]) };
   }
 
-  private finish(plan: ReturnType<typeof planModule>, units: ModuleUnit[], check: Set<number>, keys: (string | undefined)[], result: CheckResult): Finding[] {
-    const next = new Map<string, UnitRecord>();
+  private finish(
+    plan: ReturnType<typeof planModule>,
+    units: ModuleUnit[],
+    check: Set<number>,
+    ctxs: (string | undefined)[],
+    reuse: (UnitRecord | undefined)[],
+    result: CheckResult,
+  ): Finding[] {
+    // Records of statements that just went away stay a while (least recently used first out): a
+    // keystroke that briefly turns the rest of the file into one syntax error must not cost a
+    // whole re-check when the next keystroke repairs it.
+    const next = this.records;
+    const touch = (key: string, rec: UnitRecord): void => {
+      next.delete(key);
+      next.set(key, rec);
+    };
     const all: Finding[] = [];
     for (const u of units) {
-      const key = keys[u.index];
+      const ctx = ctxs[u.index];
       if (check.has(u.index)) {
         const findings = result.found.get(u.index) ?? [];
         all.push(...findings);
-        if (key !== undefined && !result.failed.has(u.index) && findings.every((f) => movesWith(u, f))) {
-          next.set(key, { line: u.line, findings, holds: result.holds.get(u.index) ?? new Set(), read: result.read.get(u.index) ?? new Map() });
+        if (ctx !== undefined && !result.failed.has(u.index) && findings.every((f) => movesWith(u, f))) {
+          touch(u.text, { ctx, line: u.line, findings, holds: result.holds.get(u.index) ?? new Set(), read: result.read.get(u.index) ?? new Map() });
         }
       } else {
-        let rec = this.records.get(key!)!;
+        let rec = reuse[u.index]!;
         if (rec.line !== u.line) rec = { ...rec, line: u.line, findings: rec.findings.map((f) => shiftFinding(f, u.line - rec.line)) };
         all.push(...rec.findings);
-        next.set(key!, rec);
+        touch(u.text, rec);
       }
     }
     // Module code (and anything that was not inside a statement) comes in fresh every time.
     all.push(...(result.found.get(-1) ?? []));
-    this.records = next;
+    const max = Math.max(MIN_RECORDS, 3 * units.length);
+    while (next.size > max) next.delete(next.keys().next().value!);
     const out = all.filter((f) => {
       const noqa = plan.noqa.get(f.range.start.line);
       return !(noqa && (noqa.length === 0 || noqa.includes(f.code)));

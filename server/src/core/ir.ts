@@ -148,6 +148,22 @@ interface UnitEffects {
   /** Offset and line where the statement started when these effects were built. */
   s: number;
   line: number;
+  /** The module's imports (`ModulePlan.importSig`) and the statement's column when it was built: both must match to reuse it. */
+  sig: string;
+  col: number;
+  /** What `ModuleUnit` reports of it: a definition?, the top-level names it defines and the globals it assigns. */
+  isDef: boolean;
+  defs: string[];
+  globalNames: string[];
+}
+
+/** A top-level node with what `plan` reads of it once. */
+interface TopNode {
+  n: SyntaxNode;
+  s: number;
+  e: number;
+  err: boolean;
+  text: string;
 }
 
 let unitCacheMax = 8192;
@@ -164,6 +180,10 @@ let lastStats: IrBuildStats = { units: 0, rebuilt: 0, shifted: 0 };
 export function irBuildStats(): IrBuildStats {
   return { ...lastStats };
 }
+/**
+ * The IR of top-level statements by their text (the effects remember the imports and column they
+ * were built under, and are rebuilt when either differs), least recently used first.
+ */
 const unitCache = new Map<string, UnitEffects>();
 
 /**
@@ -225,6 +245,11 @@ function shiftEffects(fx: UnitEffects, dOff: number, dLine: number, s: number, l
     callSites: clone(fx.callSites) as CallSite[],
     s,
     line,
+    sig: fx.sig,
+    col: fx.col,
+    isDef: fx.isDef,
+    defs: fx.defs,
+    globalNames: fx.globalNames,
   };
 }
 
@@ -332,8 +357,14 @@ function noqaOf(root: SyntaxNode): [number, string[]][] {
   return out;
 }
 
-/** Per top-level statement text: its imports and noqa lines (relative to its first line), to skip tree walks. */
+/**
+ * Per top-level statement text: its imports and noqa lines (relative to its first line), to skip tree
+ * walks. Keyed by the statement's text itself (the same string object as the unit cache's key, so V8
+ * hashes it once).
+ */
 interface UnitMeta {
+  /** The column the statement started at: its noqa lines and imports are the same only at the same column. */
+  col: number;
   imports: [string, string][];
   noqa: [number, string[]][];
 }
@@ -414,56 +445,62 @@ class Builder {
    * them or only some (core/incremental.ts).
    */
   plan(root: SyntaxNode, text: string): ModulePlan {
-    this.collectMetaByUnit(root, text);
+    // One read of each top-level node's offsets and error flag (each is a call into the native binding).
+    const tops: TopNode[] = root.namedChildren.map((n) => {
+      const s = n.startIndex;
+      const e = n.endIndex;
+      return { n, s, e, err: n.hasError, text: text.slice(s, e) };
+    });
+    this.collectMetaByUnit(tops);
     const sig = [...this.mod.imports].map(([k, v]) => `${k}=${v}`).join(';');
     const stats: IrBuildStats = { units: 0, rebuilt: 0, shifted: 0 };
     lastStats = stats;
     const units: ModuleUnit[] = [];
     const effects: UnitEffects[] = [];
-    const keys: (string | undefined)[] = [];
-    for (const n of root.namedChildren) {
+    for (const { n, s, e, err, text: unitText } of tops) {
       stats.units++;
-      const s = n.startIndex;
       const pos = positionOf(s);
-      const unitText = text.slice(s, n.endIndex);
       // A statement with a syntax error is never cached: error recovery depends on the text around it.
-      const key = n.hasError ? undefined : `${sig}\u0000${pos.character}\u0000${unitText}`;
-      let fx = key === undefined ? undefined : unitCache.get(key);
+      let fx = err ? undefined : unitCache.get(unitText);
+      if (fx && (fx.sig !== sig || fx.col !== pos.character)) fx = undefined;
       if (fx) {
         // Most recently used last.
-        unitCache.delete(key!);
-        unitCache.set(key!, fx);
+        unitCache.delete(unitText);
+        unitCache.set(unitText, fx);
       } else {
         stats.rebuilt++;
-        fx = { stmt: undefined, functions: [], classes: [], globals: [], callSites: [], s, line: pos.line };
-        this.unit = fx;
+        const built: UnitEffects = { stmt: undefined, functions: [], classes: [], globals: [], callSites: [], s, line: pos.line, sig, col: pos.character, isDef: DEF_TYPES.includes(n.type), defs: [], globalNames: [] };
+        this.unit = built;
         try {
-          fx.stmt = this.stmt(n, { scope: '' });
+          built.stmt = this.stmt(n, { scope: '' });
         } finally {
           this.unit = undefined;
         }
-        if (key !== undefined) {
-          unitCache.set(key, fx);
+        built.defs = [...built.functions.filter((f) => !f.className && !f.parent).map((f) => f.name), ...built.classes.filter(([q]) => !q.includes('.')).map(([q]) => q)];
+        built.globalNames = built.globals.map(([g]) => g);
+        fx = built;
+        if (!err) {
+          unitCache.delete(unitText);
+          unitCache.set(unitText, fx);
           if (unitCache.size > unitCacheMax) unitCache.delete(unitCache.keys().next().value!);
         }
       }
-      const end = positionOf(n.endIndex);
+      const end = positionOf(e);
       units.push({
         index: units.length,
         s,
-        e: n.endIndex,
+        e,
         line: pos.line,
         col: pos.character,
         endLine: end.line,
         endCol: end.character,
         text: unitText,
-        hasError: n.hasError,
-        isDef: DEF_TYPES.includes(n.type),
-        defs: [...fx.functions.filter((f) => !f.className && !f.parent).map((f) => f.name), ...fx.classes.filter(([q]) => !q.includes('.')).map(([q]) => q)],
-        globals: fx.globals.map(([g]) => g),
+        hasError: err,
+        isDef: fx.isDef,
+        defs: fx.defs,
+        globals: fx.globalNames,
       });
       effects.push(fx);
-      keys.push(key);
     }
     const imports = this.mod.imports;
     const noqa = this.mod.noqa;
@@ -480,11 +517,10 @@ class Builder {
           if (include && !include(u)) continue;
           let fx = effects[u.index];
           if (fx.s !== u.s || fx.line !== u.line) {
-            fx = shiftEffects(fx, u.s - fx.s, u.line - fx.line, u.s, u.line);
-            effects[u.index] = fx;
+            const moved = shiftEffects(fx, u.s - fx.s, u.line - fx.line, u.s, u.line);
+            if (unitCache.get(u.text) === fx) unitCache.set(u.text, moved);
+            effects[u.index] = fx = moved;
             stats.shifted++;
-            const key = keys[u.index];
-            if (key !== undefined && unitCache.has(key)) unitCache.set(key, fx);
           }
           if (fx.stmt) mod.body.push(fx.stmt);
           for (const f of fx.functions) mod.functions.push(f);
@@ -499,16 +535,15 @@ class Builder {
   }
 
   /** Imports and noqa comments, per top-level statement, reusing what an earlier build found for the same text. */
-  private collectMetaByUnit(root: SyntaxNode, text: string): void {
-    for (const n of root.namedChildren) {
-      const s = n.startIndex;
-      const pos = positionOf(s);
-      const key = `${pos.character}\u0000${text.slice(s, n.endIndex)}`;
-      let meta = n.hasError ? undefined : unitMeta.get(key);
-      if (!meta) {
-        meta = { imports: importsOf(n), noqa: noqaOf(n).map(([line, codes]) => [line - pos.line, codes]) };
-        if (!n.hasError) {
-          unitMeta.set(key, meta);
+  private collectMetaByUnit(tops: TopNode[]): void {
+    for (const t of tops) {
+      const pos = positionOf(t.s);
+      let meta = t.err ? undefined : unitMeta.get(t.text);
+      if (!meta || meta.col !== pos.character) {
+        meta = { col: pos.character, imports: importsOf(t.n), noqa: noqaOf(t.n).map(([line, codes]) => [line - pos.line, codes]) };
+        if (!t.err) {
+          unitMeta.delete(t.text);
+          unitMeta.set(t.text, meta);
           if (unitMeta.size > unitCacheMax) unitMeta.delete(unitMeta.keys().next().value!);
         }
       }
