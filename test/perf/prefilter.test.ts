@@ -7,6 +7,8 @@
  *    tree-sitter's error recovery builds odd trees): every call the IR resolves to a creating op
  *    (qualified, or a creating tensor method) is in a text the prefilter keeps.
  * 3. Files that reach for an op without importing anything (`x.sigmoid()`) are kept.
+ * 4. The CLI's sliced analysis (core/slice.ts), which checks only the statements that can have
+ *    findings, gives exactly `analyze`'s findings on every kept file, damaged copies included.
  *
  * Untimed: it checks equality, not speed. LOSSLINT_STDLIB=all checks the whole standard library.
  */
@@ -17,7 +19,8 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../server/src/core/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
 import { buildModule, walkExprs, type Call, type Expr, type Stmt } from '../../server/src/core/ir';
-import { CREATING_OPS, mayHaveFindings } from '../../server/src/core/prefilter';
+import { CREATING_OPS, mayHaveFindings, statementMayCreate } from '../../server/src/core/prefilter';
+import { analyzeSliced } from '../../server/src/core/slice';
 import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';
 import { rng } from '../robust/random';
 
@@ -173,6 +176,69 @@ describe('prefilter', () => {
       }
     }
     expect(missed).toEqual([]);
+  });
+
+  it('the sliced analysis gives exactly the findings of the whole analysis (damaged copies too)', { timeout: 600_000 }, () => {
+    const random = rng(9);
+    let compared = 0;
+    const diff: string[] = [];
+    const check = (name: string, text: string): void => {
+      if (!mayHaveFindings(text)) return;
+      compared++;
+      const doc = ParsedDocument.parse(text);
+      for (const settings of [DEFAULT_SETTINGS, STRICT]) {
+        const a = JSON.stringify(analyzeSliced(doc, settings));
+        const b = JSON.stringify(analyze(doc, settings));
+        if (a !== b) diff.push(`${name} (strict ${settings.strict})`);
+      }
+    };
+    for (const { name, text } of FILES) check(name, text);
+    const seeds = FILES.filter((f) => !f.name.includes('python3'));
+    for (let round = 0; round < 5; round++) for (const { name, text } of seeds) check(`${name} (damaged, round ${round})`, damage(text, random));
+    expect(diff).toEqual([]);
+    expect(compared).toBeGreaterThan(100);
+  });
+
+  it('the sliced analysis checks definitions that reach framework values only through globals', () => {
+    // `criterion` is a global built by a framework call; `focal` itself has no framework word.
+    const viaGlobal = [
+      'import torch',
+      'criterion = torch.nn.CrossEntropyLoss()',
+      '',
+      'def focal(logits, targets, gamma=0.5):',
+      '    ce = criterion(logits, targets)',
+      '    pt = (-ce).exp()',
+      '    return ((1 - pt) ** gamma * ce).mean()',
+      '',
+    ].join('\n');
+    // `modulate` gets a framework value only as a literal passed by a call site that names a global.
+    const viaLiteral = [
+      'import torch',
+      'import torch.nn.functional as F',
+      'PT = torch.exp(-F.cross_entropy(torch.zeros(4, 3), torch.zeros(4).long(), reduction="none"))',
+      '',
+      'def modulate(pt, gamma=0.5):',
+      '    return ((1 - pt) ** gamma).mean()',
+      '',
+      'def train():',
+      '    return modulate(PT)',
+      '',
+    ].join('\n');
+    for (const text of [viaGlobal, viaLiteral]) {
+      const doc = ParsedDocument.parse(text);
+      const whole = analyze(doc, DEFAULT_SETTINGS);
+      expect(whole.length).toBeGreaterThan(0);
+      expect(analyzeSliced(doc, DEFAULT_SETTINGS)).toEqual(whole);
+    }
+  });
+
+  it('a statement with a framework call, a creating method or an imported framework name may create; others may not', () => {
+    const imports = new Map([['F', 'torch.nn.functional'], ['np', 'numpy'], ['sigmoid_focal_loss', 'torchvision.ops.sigmoid_focal_loss']]);
+    expect(statementMayCreate('def f(x):\n    return F.softmax(x, 1)\n', imports)).toBe(true);
+    expect(statementMayCreate('def f(x, t):\n    return sigmoid_focal_loss(x, t)\n', imports)).toBe(true);
+    expect(statementMayCreate('def f(x):\n    return x.log()\n', imports)).toBe(true);
+    expect(statementMayCreate('def f(x):\n    return np.exp(x) * 2\n', imports)).toBe(false);
+    expect(statementMayCreate('def f(F):\n    return F\n', new Map())).toBe(false);
   });
 
   it('keeps loss code that imports nothing but calls tensor methods', () => {

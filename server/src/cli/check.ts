@@ -8,9 +8,9 @@
  */
 import * as path from 'node:path';
 import { ConfigLoader, describeConfigError, type SettingsOverride } from '../config';
-import { analyze } from '../core/analyze';
 import { ParsedDocument } from '../core/document';
 import { mayHaveFindings } from '../core/prefilter';
+import { analyzeSliced } from '../core/slice';
 import { DEFAULT_SETTINGS, type Finding, type LintSettings } from '../core/types';
 import { fixUntilStable } from './fix';
 import { displayPath } from './formats/location';
@@ -35,9 +35,12 @@ export function checkFile(file: string, text: string, settings: LintSettings, on
   }
 }
 
-/** Analyses an already parsed document; findings sorted by position, then code. */
+/**
+ * Analyses an already parsed document; findings sorted by position, then code. Only the statements
+ * that can have findings are built and checked (core/slice.ts: the same findings as `analyze`).
+ */
 export function lintDocument(doc: ParsedDocument, settings: LintSettings, onRuleError?: RuleErrorHandler): Finding[] {
-  return analyze(doc, settings, { onRuleError }).sort(compareFindings);
+  return analyzeSliced(doc, settings, { onRuleError }).sort(compareFindings);
 }
 
 /** Frees a tree's native memory now where the binding allows it (web-tree-sitter does). */

@@ -67,7 +67,8 @@ const MIN_RECORDS = 1024;
 
 const IDENT = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*/g;
 
-function identifiers(text: string): Set<string> {
+/** Every identifier-like word of a text (a superset of the names its code uses). */
+export function identifiers(text: string): Set<string> {
   const out = new Set<string>();
   IDENT.lastIndex = 0;
   for (let m = IDENT.exec(text); m; m = IDENT.exec(text)) out.add(m[0]);
@@ -111,6 +112,25 @@ function movesWith(u: ModuleUnit, f: Finding): boolean {
   if (!within(u, f.range.start) || !within(u, f.range.end)) return false;
   for (const e of f.fix?.edits ?? []) if (!within(u, e.range.start) || !within(u, e.range.end)) return false;
   return true;
+}
+
+/**
+ * The top-level statement (index into `units`) of each function of a module assembled from the
+ * statements in `include`; -1 for `<module>`. Functions are listed in document order, as statements.
+ */
+export function functionUnits(functions: FunctionIR[], units: ModuleUnit[], include: Iterable<number>): Map<FunctionIR, number> {
+  const unitOf = new Map<FunctionIR, number>();
+  const sorted = [...include].sort((a, b) => a - b);
+  let k = 0;
+  for (const fn of functions) {
+    if (fn.isModule) {
+      unitOf.set(fn, -1);
+      continue;
+    }
+    while (k < sorted.length && units[sorted[k]].e <= fn.span.s) k++;
+    unitOf.set(fn, k < sorted.length && units[sorted[k]].s <= fn.span.s ? sorted[k] : -1);
+  }
+  return unitOf;
 }
 
 export class IncrementalAnalyzer {
@@ -237,18 +257,7 @@ export class IncrementalAnalyzer {
     for (const u of units) if (!u.isDef) include.add(u.index);
     const mod = plan.assemble((u) => include.has(u.index));
 
-    // Each function's statement, by span (functions are listed in document order, as the statements).
-    const unitOf = new Map<FunctionIR, number>();
-    const sorted = [...include].sort((a, b) => a - b);
-    let k = 0;
-    for (const fn of mod.functions) {
-      if (fn.isModule) {
-        unitOf.set(fn, -1);
-        continue;
-      }
-      while (k < sorted.length && units[sorted[k]].e <= fn.span.s) k++;
-      unitOf.set(fn, k < sorted.length && units[sorted[k]].s <= fn.span.s ? sorted[k] : -1);
-    }
+    const unitOf = functionUnits(mod.functions, units, include);
     const checked = (fn: FunctionIR): boolean => {
       const u = unitOf.get(fn);
       return u === undefined || u < 0 || check.has(u);

@@ -444,7 +444,7 @@ class Builder {
    * before any module is assembled: callers can look at the statements and then assemble all of
    * them or only some (core/incremental.ts).
    */
-  plan(root: SyntaxNode, text: string): ModulePlan {
+  plan(root: SyntaxNode, text: string, lazy = false): ModulePlan {
     // One read of each top-level node's offsets and error flag (each is a call into the native binding).
     const tops: TopNode[] = root.namedChildren.map((n) => {
       const s = n.startIndex;
@@ -456,52 +456,55 @@ class Builder {
     const stats: IrBuildStats = { units: 0, rebuilt: 0, shifted: 0 };
     lastStats = stats;
     const units: ModuleUnit[] = [];
-    const effects: UnitEffects[] = [];
-    for (const { n, s, e, err, text: unitText } of tops) {
+    const effects: (UnitEffects | undefined)[] = [];
+    const build = (t: TopNode, line: number, col: number, isDef: boolean): UnitEffects => {
+      stats.rebuilt++;
+      const built: UnitEffects = { stmt: undefined, functions: [], classes: [], globals: [], callSites: [], s: t.s, line, sig, col, isDef, defs: [], globalNames: [] };
+      this.unit = built;
+      try {
+        built.stmt = this.stmt(t.n, { scope: '' });
+      } finally {
+        this.unit = undefined;
+      }
+      built.defs = [...built.functions.filter((f) => !f.className && !f.parent).map((f) => f.name), ...built.classes.filter(([q]) => !q.includes('.')).map(([q]) => q)];
+      built.globalNames = built.globals.map(([g]) => g);
+      // A statement with a syntax error is never cached: error recovery depends on the text around it.
+      if (!t.err) {
+        unitCache.delete(t.text);
+        unitCache.set(t.text, built);
+        if (unitCache.size > unitCacheMax) unitCache.delete(unitCache.keys().next().value!);
+      }
+      return built;
+    };
+    for (const t of tops) {
+      const { n, s, e, err, text: unitText } = t;
       stats.units++;
       const pos = positionOf(s);
-      // A statement with a syntax error is never cached: error recovery depends on the text around it.
       let fx = err ? undefined : unitCache.get(unitText);
       if (fx && (fx.sig !== sig || fx.col !== pos.character)) fx = undefined;
+      let isDef: boolean;
+      let defs: string[];
+      let globals: string[];
       if (fx) {
         // Most recently used last.
         unitCache.delete(unitText);
         unitCache.set(unitText, fx);
+        ({ isDef, defs, globalNames: globals } = fx);
+      } else if (lazy && DEF_TYPES.includes(n.type)) {
+        // Built when assembled. A definition binds its own name and no global (class bodies' assignments are not read).
+        isDef = true;
+        const def = n.type === 'decorated_definition' ? n.childForFieldName('definition') : n;
+        defs = def?.type === 'function_definition' ? [def.childForFieldName('name')?.text ?? '<anonymous>'] : def?.type === 'class_definition' ? [def.childForFieldName('name')?.text ?? '<class>'] : [];
+        globals = [];
       } else {
-        stats.rebuilt++;
-        const built: UnitEffects = { stmt: undefined, functions: [], classes: [], globals: [], callSites: [], s, line: pos.line, sig, col: pos.character, isDef: DEF_TYPES.includes(n.type), defs: [], globalNames: [] };
-        this.unit = built;
-        try {
-          built.stmt = this.stmt(n, { scope: '' });
-        } finally {
-          this.unit = undefined;
-        }
-        built.defs = [...built.functions.filter((f) => !f.className && !f.parent).map((f) => f.name), ...built.classes.filter(([q]) => !q.includes('.')).map(([q]) => q)];
-        built.globalNames = built.globals.map(([g]) => g);
-        fx = built;
-        if (!err) {
-          unitCache.delete(unitText);
-          unitCache.set(unitText, fx);
-          if (unitCache.size > unitCacheMax) unitCache.delete(unitCache.keys().next().value!);
-        }
+        fx = build(t, pos.line, pos.character, DEF_TYPES.includes(n.type));
+        ({ isDef, defs, globalNames: globals } = fx);
       }
       const end = positionOf(e);
-      units.push({
-        index: units.length,
-        s,
-        e,
-        line: pos.line,
-        col: pos.character,
-        endLine: end.line,
-        endCol: end.character,
-        text: unitText,
-        hasError: err,
-        isDef: fx.isDef,
-        defs: fx.defs,
-        globals: fx.globalNames,
-      });
+      units.push({ index: units.length, s, e, line: pos.line, col: pos.character, endLine: end.line, endCol: end.character, text: unitText, hasError: err, isDef, defs, globals });
       effects.push(fx);
     }
+    const starts = lineStarts;
     const imports = this.mod.imports;
     const noqa = this.mod.noqa;
     const rootSpan = spanOf(root);
@@ -516,6 +519,16 @@ class Builder {
         for (const u of units) {
           if (include && !include(u)) continue;
           let fx = effects[u.index];
+          if (!fx) {
+            const saved = [lineStarts, currentText] as const;
+            lineStarts = starts;
+            currentText = text;
+            try {
+              fx = effects[u.index] = build(tops[u.index], u.line, u.col, u.isDef);
+            } finally {
+              [lineStarts, currentText] = saved;
+            }
+          }
           if (fx.s !== u.s || fx.line !== u.line) {
             const moved = shiftEffects(fx, u.s - fx.s, u.line - fx.line, u.s, u.line);
             if (unitCache.get(u.text) === fx) unitCache.set(u.text, moved);
@@ -1026,13 +1039,15 @@ export function buildModule(root: SyntaxNode, text?: string): ModuleIR {
 
 /**
  * Plans a module's IR statement by statement (see `ModulePlan`), through the unit cache. The plan's
- * `assemble()` gives the same ModuleIR as `buildModule(root, text)`.
+ * `assemble()` gives the same ModuleIR as `buildModule(root, text)`. With `lazy`, the IR of a
+ * function or class definition that is not in the cache is built only when a module that includes it
+ * is assembled (the CLI's sliced analysis, core/slice.ts, never builds most of them).
  */
-export function planModule(root: SyntaxNode, text: string): ModulePlan {
+export function planModule(root: SyntaxNode, text: string, options: { lazy?: boolean } = {}): ModulePlan {
   lineStarts = computeLineStarts(text);
   currentText = text;
   try {
-    return new Builder().plan(root, text);
+    return new Builder().plan(root, text, options.lazy);
   } finally {
     lineStarts = undefined;
     currentText = undefined;

@@ -51,6 +51,7 @@ export const CREATING_OPS: ReadonlySet<OpId> = new Set<OpId>(['sigmoid', 'softma
 const SHORT_ROOT = 4;
 
 interface Patterns {
+  roots: Set<string>;
   longRoots: RegExp;
   shortRoots: RegExp;
   methods: RegExp;
@@ -74,6 +75,7 @@ function build(): Patterns {
   for (const n of [...spell.qualified, ...spell.prefixes]) roots.add(n.split('.')[0]);
   const methods = spell.methods.filter(([, id]) => CREATING_OPS.has(id)).map(([name]) => name);
   return {
+    roots,
     longRoots: words([...roots].filter((r) => r.length > SHORT_ROOT)),
     shortRoots: words([...roots].filter((r) => r.length <= SHORT_ROOT), 'g'),
     methods: words(methods, 'g'),
@@ -143,6 +145,28 @@ export function mayHaveFindings(text: string): boolean {
   for (let m = shortRoots.exec(text); m; m = shortRoots.exec(text)) {
     if (inImportLine(text, m.index)) return true;
   }
+  methods.lastIndex = 0;
+  for (let m = methods.exec(text); m; m = methods.exec(text)) {
+    if (afterDot(text, m.index)) return true;
+  }
+  return false;
+}
+
+/**
+ * The same test for one top-level statement of a module whose imports are known (`imports`: local
+ * name -> canonical dotted name, from every import of the file). False proves that no call in the
+ * statement is creating (Lemma 1): a qualified callee starts with a local name bound by an import to a
+ * framework root (Lemma 3), which is then a word of the statement; a creating method is a name after a
+ * dot. The statement can still receive meaning from module-level names (globals), which the caller
+ * accounts for (core/slice.ts).
+ */
+export function statementMayCreate(text: string, imports: ReadonlyMap<string, string>): boolean {
+  patterns ??= build();
+  const { roots, methods } = patterns;
+  if (patterns.longRoots.test(text)) return true;
+  const locals: string[] = [];
+  for (const [local, full] of imports) if (roots.has(full.split('.')[0])) locals.push(local);
+  if (locals.length && words(locals).test(text)) return true;
   methods.lastIndex = 0;
   for (let m = methods.exec(text); m; m = methods.exec(text)) {
     if (afterDot(text, m.index)) return true;

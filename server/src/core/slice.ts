@@ -1,0 +1,111 @@
+/**
+ * The CLI's analysis of one file: `analyze`'s findings, computed on the statements that can have any.
+ *
+ * The file prefilter (prefilter.ts) proves whole files silent; inside a file that passes it, most
+ * top-level definitions still cannot produce a finding, and their IR (built through the native
+ * binding, the largest cost of a scan) is never built here. A definition is checked when
+ *   - its text may hold a creating call (`statementMayCreate`: a creating method after a dot, or a word
+ *     bound by an import to a framework), or
+ *   - it mentions a "hot" global: one assigned by module code that may create, or that mentions a hot
+ *     global itself (values flow into functions only through their own code, their own statement,
+ *     globals and call-site literals, interp.ts), or
+ *   - it is called from a statement that mentions a hot global (a global passed as a literal), or
+ *   - it defines the same name as a checked definition (their functions share `ctx.unitFunctions`).
+ * By the prefilter's Lemma 1 and 2 any other definition has only meanings no rule reports on.
+ * Module code is always checked. As in core/incremental.ts, the module given to the interpreter holds
+ * the checked statements, all module code and the statements that call a checked definition, and only
+ * the checked ones are interpreted. test/perf/prefilter.test.ts requires `analyzeSliced` to give
+ * exactly `analyze`'s findings on the fixtures, the examples and the standard library.
+ */
+import { checkFunctions, compareByPosition, summariesOver, type AnalyzeOptions } from './analyze';
+import type { ParsedDocument } from './document';
+import { functionUnits, identifiers } from './incremental';
+import { interpretModule } from './interp';
+import { planModule, type FunctionIR } from './ir';
+import { statementMayCreate } from './prefilter';
+import type { Finding, LintSettings } from './types';
+
+/** What the last `analyzeSliced` did, for benches. */
+export interface SliceStats {
+  units: number;
+  checked: number;
+  built: number;
+}
+let lastStats: SliceStats = { units: 0, checked: 0, built: 0 };
+
+export function sliceStats(): SliceStats {
+  return { ...lastStats };
+}
+
+export function analyzeSliced(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOptions = {}): Finding[] {
+  try {
+    return run(doc, settings, options);
+  } catch (error) {
+    options.onRuleError?.('core', error);
+    return [];
+  }
+}
+
+function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOptions): Finding[] {
+  const plan = planModule(doc.tree.rootNode, doc.text, { lazy: true });
+  const units = plan.units;
+  const idents = units.map((u) => identifiers(u.text));
+  const creates = units.map((u) => statementMayCreate(u.text, plan.imports));
+
+  // Hot globals: assigned by module code that may create or that mentions a hot global (to a fixpoint).
+  const hot = new Set<string>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const u of units) {
+      if (u.isDef || u.globals.every((g) => hot.has(g))) continue;
+      if (creates[u.index] || [...hot].some((h) => idents[u.index].has(h))) {
+        for (const g of u.globals) hot.add(g);
+        changed = true;
+      }
+    }
+  }
+  const mentionsHot = units.map((u) => hot.size > 0 && [...hot].some((h) => idents[u.index].has(h)));
+
+  const definers = new Map<string, number[]>();
+  for (const u of units) for (const d of u.defs) (definers.get(d) ?? definers.set(d, []).get(d)!).push(u.index);
+
+  const check = new Set<number>();
+  for (const u of units) if (!u.isDef || creates[u.index] || mentionsHot[u.index]) check.add(u.index);
+  // A definition called from a statement that mentions a hot global may receive it as a literal.
+  for (const u of units) {
+    if (!mentionsHot[u.index]) continue;
+    for (const id of idents[u.index]) for (const j of definers.get(id) ?? []) check.add(j);
+  }
+  for (const i of [...check]) for (const d of units[i].defs) for (const j of definers.get(d) ?? []) check.add(j);
+
+  // The interpreter sees the checked statements, all module code, and the call sites feeding them.
+  const names = new Set<string>();
+  for (const i of check) for (const d of units[i].defs) names.add(d);
+  const include = new Set(check);
+  if (names.size) for (const u of units) if (!include.has(u.index) && [...names].some((n) => idents[u.index].has(n))) include.add(u.index);
+  const mod = plan.assemble((u) => include.has(u.index));
+  const unitOf = functionUnits(mod.functions, units, include);
+  const checked = (fn: FunctionIR): boolean => {
+    const u = unitOf.get(fn);
+    return u === undefined || u < 0 || check.has(u);
+  };
+  const facts = interpretModule(mod, checked);
+  for (const e of facts.errors) options.onRuleError?.('core', e.error);
+  lastStats = { units: units.length, checked: check.size, built: include.size };
+
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  checkFunctions(
+    { module: mod, facts, settings, text: doc.text, anyFunction: summariesOver(facts) },
+    mod.functions.filter(checked),
+    options,
+    (_fn, f, key) => {
+      const noqa = plan.noqa.get(f.range.start.line);
+      if (noqa && (noqa.length === 0 || noqa.includes(f.code))) return;
+      if (seen.has(key)) return;
+      seen.add(key);
+      findings.push(f);
+    },
+  );
+  return findings.sort(compareByPosition);
+}
