@@ -286,7 +286,7 @@ const IMPORT_TYPES = ['import_statement', 'import_from_statement'];
 /** The (local name, canonical name) pairs bound by the imports in `root` (itself included), in order. */
 function importsOf(root: SyntaxNode): [string, string][] {
   const out: [string, string][] = [];
-  const nodes = IMPORT_TYPES.includes(root.type) ? [root] : root.descendantsOfType(IMPORT_TYPES);
+  const nodes = IMPORT_TYPES.includes(root.type) ? [root] : importNodes(root);
   for (const n of nodes) {
     if (n.type === 'import_statement') {
       for (const c of n.childrenForFieldName('name')) {
@@ -318,12 +318,57 @@ function importsOf(root: SyntaxNode): [string, string][] {
   return out;
 }
 
+/**
+ * The import statements under `root`, in order. With the text, each is found from its `import`
+ * keyword (a search in the text, then one lookup in the tree per hit) instead of a walk of the
+ * whole tree; a tree with a syntax error may hold an import whose keyword is missing, so it is walked.
+ */
+function importNodes(root: SyntaxNode): SyntaxNode[] {
+  const text = currentText;
+  if (text === undefined || nodeBuilder || root.hasError) return root.descendantsOfType(IMPORT_TYPES);
+  return nodesAtWord(root, text, 'import', (tok) => {
+    if (tok.type !== 'import') return undefined;
+    const p = tok.parent;
+    return p && IMPORT_TYPES.includes(p.type) ? p : undefined;
+  });
+}
+
+/** The distinct nodes `pick` finds at the occurrences of `word` in the text of `root`, in order. */
+function nodesAtWord(root: SyntaxNode, text: string, word: string, pick: (n: SyntaxNode) => SyntaxNode | undefined, flags = 'g'): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const s = root.startIndex;
+  const e = root.endIndex;
+  const re = new RegExp(word, flags);
+  re.lastIndex = s;
+  let last = -1;
+  for (let m = re.exec(text); m && m.index + word.length <= e; m = re.exec(text)) {
+    const tok = root.descendantForIndex(m.index, m.index + word.length);
+    if (!tok || tok.startIndex > m.index || tok.endIndex < m.index + word.length) continue;
+    const n = pick(tok);
+    if (n && n.startIndex > last) {
+      out.push(n);
+      last = n.startIndex;
+    }
+  }
+  return out;
+}
+
 const NOQA = /#\s*noqa(?::\s*([A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+)*))?/i;
+
+/**
+ * The comments under `root` that may be `# noqa` comments, in order: with the text, the comments that
+ * hold the word `noqa` (comments are leaves, so the node at each hit is the comment), else all of them.
+ */
+function noqaCandidates(root: SyntaxNode): SyntaxNode[] {
+  const text = currentText;
+  if (text === undefined || nodeBuilder) return root.descendantsOfType('comment');
+  return nodesAtWord(root, text, 'noqa', (tok) => (tok.type === 'comment' ? tok : undefined), 'gi');
+}
 
 /** The `# noqa` comments in `root` (itself included): line (0-based) and the codes listed (empty = all). */
 function noqaOf(root: SyntaxNode): [number, string[]][] {
   const out: [number, string[]][] = [];
-  const nodes = root.type === 'comment' ? [root] : root.descendantsOfType('comment');
+  const nodes = root.type === 'comment' ? [root] : noqaCandidates(root);
   for (const c of nodes) {
     const m = NOQA.exec(c.text);
     if (!m) continue;
