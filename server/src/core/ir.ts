@@ -969,8 +969,9 @@ class Builder {
     const c = cur!;
     if (c.gotoFirstChild()) {
       do {
-        if (!typeNamed[kindHere()]) continue;
-        const st = this.stmtAt(ctx);
+        const k = kindHere();
+        if (!typeNamed[k]) continue;
+        const st = this.stmtAt(ctx, k);
         if (st) out.push(st);
       } while (c.gotoNextSibling());
       c.gotoParent();
@@ -994,9 +995,10 @@ class Builder {
     return out;
   }
 
-  private stmtAt(ctx: Ctx): Stmt | undefined {
+  /** `k`: the node's grammar symbol when the caller has read it already. */
+  private stmtAt(ctx: Ctx, k = kindHere()): Stmt | undefined {
     const c = cur!;
-    const type = typeNames[kindHere()];
+    const type = typeNames[k];
     switch (type) {
       case 'comment':
       case 'import_statement':
@@ -1028,12 +1030,13 @@ class Builder {
         return undefined;
       case 'expression_statement': {
         const span = spanHere();
-        if (!gotoNamedChild()) return undefined;
+        const k = gotoNamedChild();
+        if (k < 0) return undefined;
         try {
-          const t = typeNames[kindHere()];
+          const t = typeNames[k];
           if (t === 'assignment') return this.assignmentAt([], span, ctx);
           if (t === 'augmented_assignment') return this.augmentedAt(span);
-          const value = this.exprAt();
+          const value = this.exprAt(k);
           if (!ctx.fn && value.k === 'call') this.noteCallSite(value);
           return { k: 'expr', value, span };
         } finally {
@@ -1042,8 +1045,9 @@ class Builder {
       }
       case 'return_statement': {
         const span = spanHere();
-        if (!gotoNamedChild()) return { k: 'return', value: undefined, span };
-        const value = this.exprAt();
+        const k = gotoNamedChild();
+        if (k < 0) return { k: 'return', value: undefined, span };
+        const value = this.exprAt(k);
         c.gotoParent();
         return { k: 'return', value, span };
       }
@@ -1173,9 +1177,10 @@ class Builder {
           targets.push(this.targetAt());
         } else if (f === 'right' && !(seen & 2)) {
           seen |= 2;
-          if (typeNames[kindHere()] === 'assignment') out = this.assignmentAt(targets, span, ctx);
+          const k = kindHere();
+          if (typeNames[k] === 'assignment') out = this.assignmentAt(targets, span, ctx);
           else {
-            const value = this.exprAt();
+            const value = this.exprAt(k);
             if (!ctx.fn) {
               for (const t of targets) {
                 if (t.k !== 'name') continue;
@@ -1193,19 +1198,19 @@ class Builder {
     return out ?? { k: 'other', what: 'annotation', body: [], span };
   }
 
-  private targetAt(): Target {
+  private targetAt(k = kindHere()): Target {
     if (this.depth >= MAX_EXPR_DEPTH) return { k: 'unknown', span: spanHere() };
     this.depth++;
     try {
-      return this.targetNodeAt();
+      return this.targetNodeAt(k);
     } finally {
       this.depth--;
     }
   }
 
-  private targetNodeAt(): Target {
+  private targetNodeAt(k: number): Target {
     const c = cur!;
-    const type = typeNames[kindHere()];
+    const type = typeNames[k];
     const span = spanHere();
     switch (type) {
       case 'identifier':
@@ -1238,15 +1243,16 @@ class Builder {
         if (c.gotoFirstChild()) {
           do {
             const k = kindHere();
-            if (typeNamed[k] && typeNames[k] !== 'comment') items.push(this.targetAt());
+            if (typeNamed[k] && typeNames[k] !== 'comment') items.push(this.targetAt(k));
           } while (c.gotoNextSibling());
           c.gotoParent();
         }
         return { k: 'tuple', items, span };
       }
       case 'parenthesized_expression': {
-        if (!gotoNamedChild()) return { k: 'unknown', span };
-        const t = this.targetAt();
+        const k = gotoNamedChild();
+        if (k < 0) return { k: 'unknown', span };
+        const t = this.targetAt(k);
         c.gotoParent();
         return t;
       }
@@ -1427,7 +1433,7 @@ class Builder {
             do {
               const k = kindHere();
               if (!typeNamed[k] || typeNames[k] === 'keyword_argument') continue;
-              const e = this.exprAt();
+              const e = this.exprAt(k);
               bases.push(this.qualify(e) ?? textHere().replace(/\s+/g, ''));
             } while (c.gotoNextSibling());
             c.gotoParent();
@@ -1476,19 +1482,20 @@ class Builder {
     c.gotoParent();
   }
 
-  private exprAt(): Expr {
+  /** `k`: the node's grammar symbol when the caller has read it already. */
+  private exprAt(k = kindHere()): Expr {
     if (this.depth >= MAX_EXPR_DEPTH) return { k: 'unknown', what: 'nesting too deep', span: spanHere() };
     this.depth++;
     try {
-      return this.exprNodeAt();
+      return this.exprNodeAt(k);
     } finally {
       this.depth--;
     }
   }
 
-  private exprNodeAt(): Expr {
+  private exprNodeAt(k: number): Expr {
     const c = cur!;
-    const type = typeNames[kindHere()];
+    const type = typeNames[k];
     const span = spanHere();
     switch (type) {
       case 'identifier':
@@ -1520,8 +1527,9 @@ class Builder {
       case 'ellipsis':
         return { k: 'ellipsis', span };
       case 'parenthesized_expression': {
-        if (!gotoNamedChild(true)) return { k: 'unknown', what: '()', span };
-        const e = this.exprAt();
+        const k = gotoNamedChild(true);
+        if (k < 0) return { k: 'unknown', what: '()', span };
+        const e = this.exprAt(k);
         c.gotoParent();
         e.paren = span;
         return e;
@@ -1589,7 +1597,7 @@ class Builder {
           do {
             const k = kindHere();
             if (!typeNamed[k]) ops.push(textHere());
-            else if (typeNames[k] !== 'comment') operands.push(this.exprAt());
+            else if (typeNames[k] !== 'comment') operands.push(this.exprAt(k));
           } while (c.gotoNextSibling());
           c.gotoParent();
         }
@@ -1611,7 +1619,7 @@ class Builder {
               if (textHere() === ':') i++;
               continue;
             }
-            if (typeNames[k] !== 'comment') parts[i] = this.exprAt();
+            if (typeNames[k] !== 'comment') parts[i] = this.exprAt(k);
           } while (c.gotoNextSibling());
           c.gotoParent();
         }
@@ -1624,7 +1632,7 @@ class Builder {
         if (c.gotoFirstChild()) {
           do {
             const k = kindHere();
-            if (typeNamed[k] && typeNames[k] !== 'comment') items.push(this.exprAt());
+            if (typeNamed[k] && typeNames[k] !== 'comment') items.push(this.exprAt(k));
           } while (c.gotoNextSibling());
           c.gotoParent();
         }
@@ -1635,7 +1643,7 @@ class Builder {
         if (c.gotoFirstChild()) {
           do {
             const k = kindHere();
-            if (typeNamed[k] && typeNames[k] !== 'comment') parts.push(this.exprAt());
+            if (typeNamed[k] && typeNames[k] !== 'comment') parts.push(this.exprAt(k));
           } while (parts.length < 3 && c.gotoNextSibling());
           c.gotoParent();
         }
@@ -1662,9 +1670,10 @@ class Builder {
           func = this.exprAt();
         } else if (f === 'arguments' && !(seen & 2)) {
           seen |= 2;
-          if (typeNames[kindHere()] !== 'argument_list') {
+          const t = typeNames[kindHere()];
+          if (t !== 'argument_list') {
             // A generator expression as the only argument.
-            args.push({ k: 'unknown', what: typeNames[kindHere()], span: spanHere() });
+            args.push({ k: 'unknown', what: t, span: spanHere() });
           } else if (c.gotoFirstChild()) {
             do {
               const k = kindHere();
@@ -1673,7 +1682,7 @@ class Builder {
               if (t === 'comment') continue;
               if (t === 'keyword_argument') this.keywordAt(kwargs);
               else if (t === 'list_splat' || t === 'dictionary_splat') splat = true;
-              else args.push(this.exprAt());
+              else args.push(this.exprAt(k));
             } while (c.gotoNextSibling());
             c.gotoParent();
           }
@@ -1831,11 +1840,30 @@ function fieldHere(): string | undefined {
   return name;
 }
 
+/** The line of the last span's start: the next span starts on it or soon after (see lineAt). */
+let lineHint = 0;
+
+/** The line that holds `offset` (what positionOf finds), tried first at `hint` and the line after it. */
+function lineAt(offset: number, hint: number): number {
+  const ls = lineStarts!;
+  const n = ls.length;
+  if (hint < n && ls[hint] <= offset) {
+    if (hint + 1 === n || ls[hint + 1] > offset) return hint;
+    if (hint + 2 === n || (ls[hint + 2] > offset && ls[hint + 1] <= offset)) return hint + 1;
+  }
+  return positionOf(offset).line;
+}
+
 function spanHere(): Span {
   const c = cur!;
   const s = c.startIndex;
   const e = c.endIndex;
-  if (lineStarts) return { s, e, r: { start: positionOf(s), end: positionOf(e) } };
+  if (lineStarts) {
+    const ls = lineStarts;
+    const a = (lineHint = lineAt(s, lineHint));
+    const b = lineAt(e, a);
+    return { s, e, r: { start: { line: a, character: s - ls[a] }, end: { line: b, character: e - ls[b] } } };
+  }
   const a = c.startPosition;
   const b = c.endPosition;
   return { s, e, r: { start: { line: a.row, character: a.column }, end: { line: b.row, character: b.column } } };
@@ -1850,16 +1878,19 @@ function textHere(): string {
   return textOf(cur!.startIndex, cur!.endIndex);
 }
 
-/** Moves to the first named child (comments included unless `skipComments`); false, not moved, when there is none. */
-function gotoNamedChild(skipComments = false): boolean {
+/**
+ * Moves to the first named child (comments included unless `skipComments`) and returns its grammar
+ * symbol; -1, not moved, when there is none.
+ */
+function gotoNamedChild(skipComments = false): number {
   const c = cur!;
-  if (!c.gotoFirstChild()) return false;
+  if (!c.gotoFirstChild()) return -1;
   do {
     const k = kindHere();
-    if (typeNamed[k] && !(skipComments && typeNames[k] === 'comment')) return true;
+    if (typeNamed[k] && !(skipComments && typeNames[k] === 'comment')) return k;
   } while (c.gotoNextSibling());
   c.gotoParent();
-  return false;
+  return -1;
 }
 
 const BIN_OPS: ReadonlySet<string> = new Set(['+', '-', '*', '/', '//', '%', '**', '@']);
