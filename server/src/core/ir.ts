@@ -1819,10 +1819,15 @@ function useLanguage(tree: Tree): void {
   }
 }
 
-/** The grammar symbol of the cursor's node; its name and namedness are then in typeNames / typeNamed. */
+/**
+ * The grammar symbol of the cursor's node; its name and namedness are then in typeNames / typeNamed.
+ * ERROR's symbol (65535) is read as 0, the end-of-input symbol that no node of a tree has, so that
+ * those arrays stay small and fast (one element at 65535 turns a JavaScript array into a dictionary).
+ */
 function kindHere(): number {
   const c = cur!;
-  const id = c.nodeTypeId;
+  let id = c.nodeTypeId;
+  if (id === 0xffff) id = 0;
   if (typeNames[id] === undefined) {
     typeNames[id] = c.nodeType;
     typeNamed[id] = c.nodeIsNamed;
