@@ -8,7 +8,8 @@
  * (`F.cross_entropy` -> `torch.nn.functional.cross_entropy`), and the operation it denotes
  * (ops.ts), with arguments bound to the operation's parameter names.
  */
-import type { SyntaxNode } from './document';
+import type Parser from 'tree-sitter';
+import type { SyntaxNode, Tree } from './document';
 import { bindOp, methodOp, qualifiedOp, type OpSpec } from './ops';
 import type { Range } from './types';
 
@@ -310,7 +311,7 @@ const IMPORT_TYPES = ['import_statement', 'import_from_statement'];
 /** The (local name, canonical name) pairs bound by the imports in `root` (itself included), in order. */
 function importsOf(root: SyntaxNode): [string, string][] {
   const out: [string, string][] = [];
-  const nodes = IMPORT_TYPES.includes(root.type) ? [root] : root.descendantsOfType(IMPORT_TYPES);
+  const nodes = IMPORT_TYPES.includes(root.type) ? [root] : importNodes(root);
   for (const n of nodes) {
     if (n.type === 'import_statement') {
       for (const c of n.childrenForFieldName('name')) {
@@ -342,12 +343,57 @@ function importsOf(root: SyntaxNode): [string, string][] {
   return out;
 }
 
+/**
+ * The import statements under `root`, in order. With the text, each is found from its `import`
+ * keyword (a search in the text, then one lookup in the tree per hit) instead of a walk of the
+ * whole tree; a tree with a syntax error may hold an import whose keyword is missing, so it is walked.
+ */
+function importNodes(root: SyntaxNode): SyntaxNode[] {
+  const text = currentText;
+  if (text === undefined || nodeBuilder || root.hasError) return root.descendantsOfType(IMPORT_TYPES);
+  return nodesAtWord(root, text, 'import', (tok) => {
+    if (tok.type !== 'import') return undefined;
+    const p = tok.parent;
+    return p && IMPORT_TYPES.includes(p.type) ? p : undefined;
+  });
+}
+
+/** The distinct nodes `pick` finds at the occurrences of `word` in the text of `root`, in order. */
+function nodesAtWord(root: SyntaxNode, text: string, word: string, pick: (n: SyntaxNode) => SyntaxNode | undefined, flags = 'g'): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const s = root.startIndex;
+  const e = root.endIndex;
+  const re = new RegExp(word, flags);
+  re.lastIndex = s;
+  let last = -1;
+  for (let m = re.exec(text); m && m.index + word.length <= e; m = re.exec(text)) {
+    const tok = root.descendantForIndex(m.index, m.index + word.length);
+    if (!tok || tok.startIndex > m.index || tok.endIndex < m.index + word.length) continue;
+    const n = pick(tok);
+    if (n && n.startIndex > last) {
+      out.push(n);
+      last = n.startIndex;
+    }
+  }
+  return out;
+}
+
 const NOQA = /#\s*noqa(?::\s*([A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+)*))?/i;
+
+/**
+ * The comments under `root` that may be `# noqa` comments, in order: with the text, the comments that
+ * hold the word `noqa` (comments are leaves, so the node at each hit is the comment), else all of them.
+ */
+function noqaCandidates(root: SyntaxNode): SyntaxNode[] {
+  const text = currentText;
+  if (text === undefined || nodeBuilder) return root.descendantsOfType('comment');
+  return nodesAtWord(root, text, 'noqa', (tok) => (tok.type === 'comment' ? tok : undefined), 'gi');
+}
 
 /** The `# noqa` comments in `root` (itself included): line (0-based) and the codes listed (empty = all). */
 function noqaOf(root: SyntaxNode): [number, string[]][] {
   const out: [number, string[]][] = [];
-  const nodes = root.type === 'comment' ? [root] : root.descendantsOfType('comment');
+  const nodes = root.type === 'comment' ? [root] : noqaCandidates(root);
   for (const c of nodes) {
     const m = NOQA.exec(c.text);
     if (!m) continue;
@@ -588,6 +634,7 @@ class Builder {
   }
 
   private stmt(n: SyntaxNode, ctx: { scope: string; className?: string; fn?: string }): Stmt | undefined {
+    if (!nodeBuilder) return this.stmtFrom(n, ctx);
     const span = spanOf(n);
     switch (n.type) {
       case 'comment':
@@ -874,12 +921,8 @@ class Builder {
       case 'identifier':
         return { k: 'name', id: n.text, span };
       case 'integer':
-      case 'float': {
-        const t = n.text.replace(/_/g, '').toLowerCase();
-        if (/[jl]$/.test(t)) return { k: 'unknown', what: 'complex literal', span };
-        const v = t.startsWith('0x') || t.startsWith('0o') || t.startsWith('0b') ? Number(t) : parseFloat(t);
-        return Number.isNaN(v) ? { k: 'unknown', what: 'number', span } : { k: 'num', value: v, span };
-      }
+      case 'float':
+        return numberLiteral(n.text, span);
       case 'string': {
         const content = n.namedChildren.filter((c) => c.type === 'string_content').map((c) => c.text).join('');
         const interp = n.namedChildren.some((c) => c.type === 'interpolation');
@@ -1001,7 +1044,12 @@ class Builder {
       // A generator expression as the only argument.
       args.push({ k: 'unknown', what: argsNode.type, span: spanOf(argsNode) });
     }
-    const call: Call = { k: 'call', func, args, kwargs, splat, span };
+    return this.resolveCall({ k: 'call', func, args, kwargs, splat, span });
+  }
+
+  /** Sets a call's canonical callee and the operation it denotes, with its arguments bound. */
+  private resolveCall(call: Call): Call {
+    const { func, args, kwargs } = call;
     const callee = this.qualify(func);
     if (callee) {
       call.callee = callee;
@@ -1019,6 +1067,778 @@ class Builder {
       }
     }
     return call;
+  }
+
+  // ---- The same IR, read through a tree cursor -------------------------------------------------
+  // Every method below starts at the cursor's current node and leaves the cursor there. Each method
+  // mirrors the node-object method of the same name without the `At` suffix, in what it builds and in
+  // the order of its effects on the module (functions, classes, globals, call sites), which the IR
+  // snapshot test (test/core/ir-snapshot.test.ts) and the comparison of both builders check.
+
+  /** Builds top-level statement `n` (or any statement) through a cursor of its own. */
+  private stmtFrom(n: SyntaxNode, ctx: Ctx): Stmt | undefined {
+    const outer = cur;
+    const outerTree = curTree;
+    cur = n.walk();
+    curTree = n.tree;
+    useLanguage(curTree);
+    try {
+      return this.stmtAt(ctx);
+    } finally {
+      cur = outer;
+      curTree = outerTree;
+    }
+  }
+
+  /** The statements among the current node's named children. */
+  private blockAt(ctx: Ctx, out: Stmt[] = []): Stmt[] {
+    const c = cur!;
+    if (c.gotoFirstChild()) {
+      do {
+        const k = kindHere();
+        if (!typeNamed[k]) continue;
+        const st = this.stmtAt(ctx, k);
+        if (st) out.push(st);
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    return out;
+  }
+
+  /** The statements of the current node's first child in field `field` (none when it has no such child). */
+  private fieldBlockAt(field: string, ctx: Ctx): Stmt[] {
+    const c = cur!;
+    let out: Stmt[] = [];
+    if (c.gotoFirstChild()) {
+      do {
+        if (fieldHere() === field) {
+          out = this.blockAt(ctx);
+          break;
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    return out;
+  }
+
+  /** `k`: the node's grammar symbol when the caller has read it already. */
+  private stmtAt(ctx: Ctx, k = kindHere()): Stmt | undefined {
+    const c = cur!;
+    const type = typeNames[k];
+    switch (type) {
+      case 'comment':
+      case 'import_statement':
+      case 'import_from_statement':
+      case 'future_import_statement':
+        return undefined;
+      case 'pass_statement':
+        return { k: 'pass', span: spanHere() };
+      case 'decorated_definition': {
+        let st: Stmt | undefined;
+        if (c.gotoFirstChild()) {
+          do {
+            if (fieldHere() === 'definition') {
+              st = this.stmtAt(ctx);
+              break;
+            }
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+        return st;
+      }
+      case 'function_definition': {
+        const span = spanHere();
+        const fn = this.funcAt(ctx);
+        return { k: 'def', fn, span };
+      }
+      case 'class_definition':
+        this.klassAt(ctx);
+        return undefined;
+      case 'expression_statement': {
+        const span = spanHere();
+        const k = gotoNamedChild();
+        if (k < 0) return undefined;
+        try {
+          const t = typeNames[k];
+          if (t === 'assignment') return this.assignmentAt([], span, ctx);
+          if (t === 'augmented_assignment') return this.augmentedAt(span);
+          const value = this.exprAt(k);
+          if (!ctx.fn && value.k === 'call') this.noteCallSite(value);
+          return { k: 'expr', value, span };
+        } finally {
+          c.gotoParent();
+        }
+      }
+      case 'return_statement': {
+        const span = spanHere();
+        const k = gotoNamedChild();
+        if (k < 0) return { k: 'return', value: undefined, span };
+        const value = this.exprAt(k);
+        c.gotoParent();
+        return { k: 'return', value, span };
+      }
+      case 'if_statement':
+        return this.ifAt(ctx);
+      case 'for_statement':
+      case 'while_statement':
+      case 'with_statement':
+      case 'try_statement': {
+        // The statement's own blocks and its clauses' (else, except, finally); nested statements recurse themselves.
+        const span = spanHere();
+        const inner: Stmt[] = [];
+        if (c.gotoFirstChild()) {
+          do {
+            const k = kindHere();
+            if (!typeNamed[k]) continue;
+            const t = typeNames[k];
+            if (t === 'block') this.blockAt(ctx, inner);
+            else if (t.endsWith('_clause') && c.gotoFirstChild()) {
+              do {
+                if (typeNames[kindHere()] === 'block') this.blockAt(ctx, inner);
+              } while (c.gotoNextSibling());
+              c.gotoParent();
+            }
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+        return { k: 'other', what: type.replace('_statement', ''), body: inner, span };
+      }
+      default:
+        return { k: 'other', what: type.replace('_statement', ''), body: [], span: spanHere() };
+    }
+  }
+
+  private augmentedAt(span: Span): Stmt {
+    const c = cur!;
+    let target: Target | undefined;
+    let value: Expr | undefined;
+    let opText: string | undefined;
+    let seen = 0;
+    if (c.gotoFirstChild()) {
+      do {
+        const f = fieldHere();
+        if (f === 'left' && !(seen & 1)) {
+          seen |= 1;
+          target = this.targetAt();
+        } else if (f === 'right' && !(seen & 2)) {
+          seen |= 2;
+          value = this.exprAt();
+        } else if (f === 'operator' && !(seen & 4)) {
+          seen |= 4;
+          opText = textHere();
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    const op = (opText ?? '+=').slice(0, -1) as BinOpName;
+    if (!target || !value) return { k: 'other', what: 'assignment', body: [], span };
+    return { k: 'assign', targets: [target], value, aug: op, span };
+  }
+
+  private ifAt(ctx: Ctx): Stmt {
+    const c = cur!;
+    const span = spanHere();
+    let test: Expr | undefined;
+    let body: Stmt[] = [];
+    let alternatives = 0;
+    let seen = 0;
+    let orelse: Stmt[] = [];
+    if (c.gotoFirstChild()) {
+      do {
+        const f = fieldHere();
+        if (f === 'condition' && !(seen & 1)) {
+          seen |= 1;
+          test = this.exprAt();
+        } else if (f === 'consequence' && !(seen & 2)) {
+          seen |= 2;
+          body = this.blockAt(ctx);
+        } else if (f === 'alternative') alternatives++;
+      } while (c.gotoNextSibling());
+      // elif chains become nested ifs in the else branch, built from the last clause back.
+      while (alternatives > 0) {
+        if (fieldHere() === 'alternative') {
+          alternatives--;
+          if (typeNames[kindHere()] === 'else_clause') orelse = this.fieldBlockAt('body', ctx);
+          else orelse = [this.elifAt(orelse, ctx)];
+        }
+        if (!c.gotoPreviousSibling()) break;
+      }
+      c.gotoParent();
+    }
+    return { k: 'if', test: test ?? { k: 'unknown', what: 'condition', span }, body, orelse, span };
+  }
+
+  private elifAt(orelse: Stmt[], ctx: Ctx): Stmt {
+    const c = cur!;
+    const span = spanHere();
+    let test: Expr | undefined;
+    let body: Stmt[] = [];
+    let seen = 0;
+    if (c.gotoFirstChild()) {
+      do {
+        const f = fieldHere();
+        if (f === 'condition' && !(seen & 1)) {
+          seen |= 1;
+          test = this.exprAt();
+        } else if (f === 'consequence' && !(seen & 2)) {
+          seen |= 2;
+          body = this.blockAt(ctx);
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    return { k: 'if', test: test ?? { k: 'unknown', what: 'condition', span }, body, orelse, span };
+  }
+
+  /** `a = b = value`: the current node is an assignment; `targets` holds the targets of the ones around it. */
+  private assignmentAt(targets: Target[], span: Span, ctx: Ctx): Stmt {
+    const c = cur!;
+    let out: Stmt | undefined;
+    let seen = 0;
+    if (c.gotoFirstChild()) {
+      do {
+        const f = fieldHere();
+        if (f === 'left' && !(seen & 1)) {
+          seen |= 1;
+          targets.push(this.targetAt());
+        } else if (f === 'right' && !(seen & 2)) {
+          seen |= 2;
+          const k = kindHere();
+          if (typeNames[k] === 'assignment') out = this.assignmentAt(targets, span, ctx);
+          else {
+            const value = this.exprAt(k);
+            if (!ctx.fn) {
+              for (const t of targets) {
+                if (t.k !== 'name') continue;
+                this.mod.globals.set(t.id, value);
+                this.unit?.globals.push([t.id, value]);
+              }
+              if (value.k === 'call') this.noteCallSite(value);
+            }
+            out = { k: 'assign', targets, value, span };
+          }
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    return out ?? { k: 'other', what: 'annotation', body: [], span };
+  }
+
+  private targetAt(k = kindHere()): Target {
+    if (this.depth >= MAX_EXPR_DEPTH) return { k: 'unknown', span: spanHere() };
+    this.depth++;
+    try {
+      return this.targetNodeAt(k);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private targetNodeAt(k: number): Target {
+    const c = cur!;
+    const type = typeNames[k];
+    const span = spanHere();
+    switch (type) {
+      case 'identifier':
+        return { k: 'name', id: textOf(span.s, span.e), span };
+      case 'attribute': {
+        let obj: Expr | undefined;
+        let attr: string | undefined;
+        if (c.gotoFirstChild()) {
+          do {
+            const f = fieldHere();
+            if (f === 'object' && !obj) obj = this.exprAt();
+            else if (f === 'attribute' && attr === undefined) attr = textHere();
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+        if (obj && attr !== undefined) return { k: 'attr', obj, attr, span };
+        return { k: 'unknown', span };
+      }
+      case 'subscript': {
+        const [obj, index] = this.subscriptPartsAt();
+        if (!obj) return { k: 'unknown', span };
+        return { k: 'subscript', obj, index, span };
+      }
+      case 'pattern_list':
+      case 'tuple_pattern':
+      case 'list_pattern':
+      case 'tuple':
+      case 'list': {
+        const items: Target[] = [];
+        if (c.gotoFirstChild()) {
+          do {
+            const k = kindHere();
+            if (typeNamed[k] && typeNames[k] !== 'comment') items.push(this.targetAt(k));
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+        return { k: 'tuple', items, span };
+      }
+      case 'parenthesized_expression': {
+        const k = gotoNamedChild();
+        if (k < 0) return { k: 'unknown', span };
+        const t = this.targetAt(k);
+        c.gotoParent();
+        return t;
+      }
+      default:
+        return { k: 'unknown', span };
+    }
+  }
+
+  /** A subscript's `value` and `subscript` children. */
+  private subscriptPartsAt(): [Expr | undefined, Expr[]] {
+    const c = cur!;
+    let obj: Expr | undefined;
+    const index: Expr[] = [];
+    if (c.gotoFirstChild()) {
+      do {
+        const f = fieldHere();
+        if (f === 'value') {
+          if (!obj) obj = this.exprAt();
+        } else if (f === 'subscript') index.push(this.exprAt());
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    return [obj, index];
+  }
+
+  private paramsAt(): Param[] {
+    const c = cur!;
+    const out: Param[] = [];
+    if (!c.gotoFirstChild()) return out;
+    do {
+      const k = kindHere();
+      if (!typeNamed[k]) continue;
+      const type = typeNames[k];
+      switch (type) {
+        case 'identifier': {
+          const span = spanHere();
+          out.push({ name: textOf(span.s, span.e), kind: 'plain', span });
+          break;
+        }
+        case 'typed_parameter': {
+          const span = spanHere();
+          let id: string | undefined;
+          let splat: string | undefined;
+          let splatKind: 'star' | 'kwstar' = 'star';
+          let annotation: string | undefined;
+          let typeSeen = false;
+          if (c.gotoFirstChild()) {
+            do {
+              const ck = kindHere();
+              if (!typeNamed[ck]) continue;
+              const ct = typeNames[ck];
+              if (ct === 'identifier') {
+                if (id === undefined) id = textHere();
+              } else if (ct === 'list_splat_pattern' || ct === 'dictionary_splat_pattern') {
+                if (splat === undefined) {
+                  splat = textHere();
+                  splatKind = ct === 'list_splat_pattern' ? 'star' : 'kwstar';
+                }
+              }
+              if (!typeSeen && fieldHere() === 'type') {
+                typeSeen = true;
+                annotation = textHere();
+              }
+            } while (c.gotoNextSibling());
+            c.gotoParent();
+          }
+          if (id !== undefined) out.push({ name: id, kind: 'plain', span, annotation });
+          else if (splat !== undefined) out.push({ name: splat.replace(/^\*+/, ''), kind: splatKind, span });
+          break;
+        }
+        case 'default_parameter':
+        case 'typed_default_parameter': {
+          const span = spanHere();
+          let name: string | undefined;
+          let value: Expr | undefined;
+          let annotation: string | undefined;
+          let seen = 0;
+          if (c.gotoFirstChild()) {
+            do {
+              const f = fieldHere();
+              if (f === 'name' && !(seen & 1)) {
+                seen |= 1;
+                name = textHere();
+              } else if (f === 'value' && !(seen & 2)) {
+                seen |= 2;
+                value = this.exprAt();
+              } else if (f === 'type' && !(seen & 4)) {
+                seen |= 4;
+                annotation = textHere();
+              }
+            } while (c.gotoNextSibling());
+            c.gotoParent();
+          }
+          if (type !== 'typed_default_parameter') annotation = undefined;
+          if (name !== undefined) out.push({ name, default: value, kind: 'plain', span, annotation });
+          break;
+        }
+        case 'list_splat_pattern': {
+          const span = spanHere();
+          out.push({ name: textOf(span.s, span.e).replace(/^\*/, ''), kind: 'star', span });
+          break;
+        }
+        case 'dictionary_splat_pattern': {
+          const span = spanHere();
+          out.push({ name: textOf(span.s, span.e).replace(/^\*\*/, ''), kind: 'kwstar', span });
+          break;
+        }
+        default:
+          break;
+      }
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+    return out;
+  }
+
+  private funcAt(ctx: Ctx): FunctionIR {
+    const c = cur!;
+    const span = spanHere();
+    const hasError = c.currentNode.hasError;
+    let name = '<anonymous>';
+    let nameSpan = span;
+    let params: Param[] = [];
+    let fn: FunctionIR | undefined;
+    let seen = 0;
+    const register = (): FunctionIR => {
+      const qualname = ctx.scope ? `${ctx.scope}.${name}` : name;
+      const f: FunctionIR = { name, qualname, params, body: [], span, nameSpan, className: ctx.className, parent: ctx.fn, hasError };
+      // Register before the body so functions are listed outer first.
+      this.mod.functions.push(f);
+      this.unit?.functions.push(f);
+      return f;
+    };
+    if (c.gotoFirstChild()) {
+      do {
+        const f = fieldHere();
+        if (f === 'name' && !(seen & 1)) {
+          seen |= 1;
+          nameSpan = spanHere();
+          name = textOf(nameSpan.s, nameSpan.e);
+        } else if (f === 'parameters' && !(seen & 2)) {
+          seen |= 2;
+          params = this.paramsAt();
+        } else if (f === 'body' && !(seen & 4)) {
+          seen |= 4;
+          fn = register();
+          fn.body = this.blockAt({ scope: fn.qualname, fn: fn.qualname });
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    return fn ?? register();
+  }
+
+  private klassAt(ctx: Ctx): void {
+    const c = cur!;
+    const span = spanHere();
+    let name = '<class>';
+    const bases: string[] = [];
+    let cls: ClassIR | undefined;
+    let qualname = '';
+    let seen = 0;
+    const register = (): ClassIR => {
+      qualname = ctx.scope ? `${ctx.scope}.${name}` : name;
+      const k: ClassIR = { name: qualname, bases, methods: new Map(), span };
+      this.mod.classes.set(qualname, k);
+      this.unit?.classes.push([qualname, k]);
+      return k;
+    };
+    if (c.gotoFirstChild()) {
+      do {
+        const f = fieldHere();
+        if (f === 'name' && !(seen & 1)) {
+          seen |= 1;
+          name = textHere();
+        } else if (f === 'superclasses' && !(seen & 2)) {
+          seen |= 2;
+          if (c.gotoFirstChild()) {
+            do {
+              const k = kindHere();
+              if (!typeNamed[k] || typeNames[k] === 'keyword_argument') continue;
+              const e = this.exprAt(k);
+              bases.push(this.qualify(e) ?? textHere().replace(/\s+/g, ''));
+            } while (c.gotoNextSibling());
+            c.gotoParent();
+          }
+        } else if (f === 'body' && !(seen & 4)) {
+          seen |= 4;
+          cls = register();
+          this.classBodyAt(cls, qualname, ctx);
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    if (!cls) register();
+  }
+
+  /** The methods and nested classes of a class body (the current node). */
+  private classBodyAt(cls: ClassIR, qualname: string, ctx: Ctx): void {
+    const c = cur!;
+    if (!c.gotoFirstChild()) return;
+    do {
+      const k = kindHere();
+      if (!typeNamed[k]) continue;
+      let t = typeNames[k];
+      let down = false;
+      if (t === 'decorated_definition') {
+        // Its `definition` child, when it has one.
+        t = '';
+        if (c.gotoFirstChild()) {
+          down = true;
+          do {
+            if (fieldHere() === 'definition') {
+              t = typeNames[kindHere()];
+              break;
+            }
+          } while (c.gotoNextSibling());
+        }
+      }
+      if (t === 'function_definition') {
+        const fn = this.funcAt({ scope: qualname, className: qualname, fn: ctx.fn });
+        cls.methods.set(fn.name, fn);
+      } else if (t === 'class_definition') {
+        this.klassAt({ scope: qualname, fn: ctx.fn });
+      }
+      if (down) c.gotoParent();
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+  }
+
+  /** `k`: the node's grammar symbol when the caller has read it already. */
+  private exprAt(k = kindHere()): Expr {
+    if (this.depth >= MAX_EXPR_DEPTH) return { k: 'unknown', what: 'nesting too deep', span: spanHere() };
+    this.depth++;
+    try {
+      return this.exprNodeAt(k);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private exprNodeAt(k: number): Expr {
+    const c = cur!;
+    const type = typeNames[k];
+    const span = spanHere();
+    switch (type) {
+      case 'identifier':
+        return { k: 'name', id: textOf(span.s, span.e), span };
+      case 'integer':
+      case 'float':
+        return numberLiteral(textOf(span.s, span.e), span);
+      case 'string': {
+        let content = '';
+        let interp = false;
+        if (c.gotoFirstChild()) {
+          do {
+            const t = typeNames[kindHere()];
+            if (t === 'string_content') content += textHere();
+            else if (t === 'interpolation') interp = true;
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+        return interp ? { k: 'unknown', what: 'f-string', span } : { k: 'str', value: content, span };
+      }
+      case 'concatenated_string':
+        return { k: 'unknown', what: 'string', span };
+      case 'true':
+        return { k: 'const', value: true, span };
+      case 'false':
+        return { k: 'const', value: false, span };
+      case 'none':
+        return { k: 'const', value: null, span };
+      case 'ellipsis':
+        return { k: 'ellipsis', span };
+      case 'parenthesized_expression': {
+        const k = gotoNamedChild(true);
+        if (k < 0) return { k: 'unknown', what: '()', span };
+        const e = this.exprAt(k);
+        c.gotoParent();
+        e.paren = span;
+        return e;
+      }
+      case 'attribute': {
+        let obj: Expr | undefined;
+        let attr: string | undefined;
+        if (c.gotoFirstChild()) {
+          do {
+            const f = fieldHere();
+            if (f === 'object' && !obj) obj = this.exprAt();
+            else if (f === 'attribute' && attr === undefined) attr = textHere();
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+        if (!obj || attr === undefined) return { k: 'unknown', what: 'attribute', span };
+        const e: Expr = { k: 'attr', obj, attr, span };
+        const q = this.qualify(e);
+        if (q) e.qualified = q;
+        return e;
+      }
+      case 'call':
+        return this.callAt(span);
+      case 'binary_operator':
+      case 'boolean_operator': {
+        let l: Expr | undefined;
+        let r: Expr | undefined;
+        let op: string | undefined;
+        if (c.gotoFirstChild()) {
+          do {
+            const f = fieldHere();
+            if (f === 'left' && !l) l = this.exprAt();
+            else if (f === 'right' && !r) r = this.exprAt();
+            else if (f === 'operator' && op === undefined) op = textHere();
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+        if (type === 'boolean_operator') {
+          if (!l || !r || (op !== 'and' && op !== 'or')) return { k: 'unknown', what: 'boolean', span };
+          return { k: 'bool', op, left: l, right: r, span };
+        }
+        if (!l || !r || !op || !BIN_OPS.has(op)) return { k: 'unknown', what: `operator ${op ?? '?'}`, span };
+        return { k: 'bin', op: op as BinOpName, left: l, right: r, span };
+      }
+      case 'unary_operator':
+      case 'not_operator': {
+        let a: Expr | undefined;
+        let op: string | undefined;
+        if (c.gotoFirstChild()) {
+          do {
+            const f = fieldHere();
+            if (f === 'argument' && !a) a = this.exprAt();
+            else if (f === 'operator' && op === undefined) op = textHere();
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+        if (type === 'not_operator') return a ? { k: 'unary', op: 'not', operand: a, span } : { k: 'unknown', what: 'not', span };
+        if (!a || (op !== '-' && op !== '+' && op !== '~')) return { k: 'unknown', what: 'unary', span };
+        return { k: 'unary', op, operand: a, span };
+      }
+      case 'comparison_operator': {
+        const operands: Expr[] = [];
+        const ops: string[] = [];
+        if (c.gotoFirstChild()) {
+          do {
+            const k = kindHere();
+            if (!typeNamed[k]) ops.push(textHere());
+            else if (typeNames[k] !== 'comment') operands.push(this.exprAt(k));
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+        return { k: 'cmp', ops, operands, span };
+      }
+      case 'subscript': {
+        const [obj, index] = this.subscriptPartsAt();
+        if (!obj) return { k: 'unknown', what: 'subscript', span };
+        return { k: 'subscript', obj, index, span };
+      }
+      case 'slice': {
+        // tree-sitter gives the parts positionally, with ':' tokens between them.
+        const parts: (Expr | undefined)[] = [undefined, undefined, undefined];
+        let i = 0;
+        if (c.gotoFirstChild()) {
+          do {
+            const k = kindHere();
+            if (!typeNamed[k]) {
+              if (textHere() === ':') i++;
+              continue;
+            }
+            if (typeNames[k] !== 'comment') parts[i] = this.exprAt(k);
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+        return { k: 'slice', lower: parts[0], upper: parts[1], step: parts[2], span };
+      }
+      case 'tuple':
+      case 'expression_list':
+      case 'list': {
+        const items: Expr[] = [];
+        if (c.gotoFirstChild()) {
+          do {
+            const k = kindHere();
+            if (typeNamed[k] && typeNames[k] !== 'comment') items.push(this.exprAt(k));
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+        return { k: 'tuple', items, list: type === 'list', span };
+      }
+      case 'conditional_expression': {
+        const parts: Expr[] = [];
+        if (c.gotoFirstChild()) {
+          do {
+            const k = kindHere();
+            if (typeNamed[k] && typeNames[k] !== 'comment') parts.push(this.exprAt(k));
+          } while (parts.length < 3 && c.gotoNextSibling());
+          c.gotoParent();
+        }
+        if (parts.length < 3) return { k: 'unknown', what: 'conditional', span };
+        return { k: 'cond', test: parts[1], body: parts[0], orelse: parts[2], span };
+      }
+      default:
+        return { k: 'unknown', what: type, span };
+    }
+  }
+
+  private callAt(span: Span): Expr {
+    const c = cur!;
+    let func: Expr | undefined;
+    const args: Expr[] = [];
+    const kwargs: Record<string, Expr> = {};
+    let splat = false;
+    let seen = 0;
+    if (c.gotoFirstChild()) {
+      do {
+        const f = fieldHere();
+        if (f === 'function' && !(seen & 1)) {
+          seen |= 1;
+          func = this.exprAt();
+        } else if (f === 'arguments' && !(seen & 2)) {
+          seen |= 2;
+          const t = typeNames[kindHere()];
+          if (t !== 'argument_list') {
+            // A generator expression as the only argument.
+            args.push({ k: 'unknown', what: t, span: spanHere() });
+          } else if (c.gotoFirstChild()) {
+            do {
+              const k = kindHere();
+              if (!typeNamed[k]) continue;
+              const t = typeNames[k];
+              if (t === 'comment') continue;
+              if (t === 'keyword_argument') this.keywordAt(kwargs);
+              else if (t === 'list_splat' || t === 'dictionary_splat') splat = true;
+              else args.push(this.exprAt(k));
+            } while (c.gotoNextSibling());
+            c.gotoParent();
+          }
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    if (!func) return { k: 'unknown', what: 'call', span };
+    return this.resolveCall({ k: 'call', func, args, kwargs, splat, span });
+  }
+
+  private keywordAt(kwargs: Record<string, Expr>): void {
+    const c = cur!;
+    let name: string | undefined;
+    let value: Expr | undefined;
+    let seen = 0;
+    if (c.gotoFirstChild()) {
+      do {
+        const f = fieldHere();
+        if (f === 'name' && !(seen & 1)) {
+          seen |= 1;
+          name = textHere();
+        } else if (f === 'value' && !(seen & 2)) {
+          seen |= 2;
+          value = this.exprAt();
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    if (name !== undefined && value) kwargs[name] = value;
   }
 }
 
@@ -1101,4 +1921,131 @@ export function walkExprs(e: Expr, out: Expr[] = []): Expr[] {
   }
   out.push(e);
   return out;
+}
+
+// ---- Reading the tree through a cursor (the Builder's `...At` methods) ---------------------------
+// The Node binding makes every node object through N-API calls and registers each with a weak
+// reference and a finalizer; `childForFieldName`, `namedChildren`, `.type` and `.text` each cost one
+// or more such calls per node. A tree cursor moves with one call per step and reads a node's kind,
+// field and offsets with one call each, and the text comes from the document's string.
+
+type Ctx = { scope: string; className?: string; fn?: string };
+
+/** The cursor the builder is at, and its tree (for text when the caller gave none). */
+let cur: Parser.TreeCursor | undefined;
+let curTree: Tree | undefined;
+/** Per grammar symbol: its name and whether it is named; per field id: its name. Filled on first sight. */
+let typeNames: string[] = [];
+let typeNamed: boolean[] = [];
+let fieldNames: (string | undefined)[] = [];
+let namesLanguage: unknown;
+
+/** Which builder `stmt` uses: the cursor one, or the node-object one (kept to compare with; see setIrBuilder). */
+let nodeBuilder = false;
+
+/**
+ * Chooses how the IR is read from the tree: through a tree cursor (the default) or through node
+ * objects, the builder used before. Both build the same IR; the second one is kept for the test
+ * that compares them and for bench/ir-build.mjs.
+ */
+export function setIrBuilder(kind: 'cursor' | 'nodes'): void {
+  nodeBuilder = kind === 'nodes';
+}
+
+function useLanguage(tree: Tree): void {
+  const language = (tree as unknown as { language?: unknown }).language;
+  if (language !== namesLanguage) {
+    namesLanguage = language;
+    typeNames = [];
+    typeNamed = [];
+    fieldNames = [];
+  }
+}
+
+/**
+ * The grammar symbol of the cursor's node; its name and namedness are then in typeNames / typeNamed.
+ * ERROR's symbol (65535) is read as 0, the end-of-input symbol that no node of a tree has, so that
+ * those arrays stay small and fast (one element at 65535 turns a JavaScript array into a dictionary).
+ */
+function kindHere(): number {
+  const c = cur!;
+  let id = c.nodeTypeId;
+  if (id === 0xffff) id = 0;
+  if (typeNames[id] === undefined) {
+    typeNames[id] = c.nodeType;
+    typeNamed[id] = c.nodeIsNamed;
+  }
+  return id;
+}
+
+/** The field name of the cursor's node in its parent, if any. */
+function fieldHere(): string | undefined {
+  const c = cur!;
+  const id = c.currentFieldId;
+  if (id === undefined) return undefined;
+  let name = fieldNames[id];
+  if (name === undefined) name = fieldNames[id] = c.currentFieldName;
+  return name;
+}
+
+/** The line of the last span's start: the next span starts on it or soon after (see lineAt). */
+let lineHint = 0;
+
+/** The line that holds `offset` (what positionOf finds), tried first at `hint` and the line after it. */
+function lineAt(offset: number, hint: number): number {
+  const ls = lineStarts!;
+  const n = ls.length;
+  if (hint < n && ls[hint] <= offset) {
+    if (hint + 1 === n || ls[hint + 1] > offset) return hint;
+    if (hint + 2 === n || (ls[hint + 2] > offset && ls[hint + 1] <= offset)) return hint + 1;
+  }
+  return positionOf(offset).line;
+}
+
+function spanHere(): Span {
+  const c = cur!;
+  const s = c.startIndex;
+  const e = c.endIndex;
+  if (lineStarts) {
+    const ls = lineStarts;
+    const a = (lineHint = lineAt(s, lineHint));
+    const b = lineAt(e, a);
+    return { s, e, r: { start: { line: a, character: s - ls[a] }, end: { line: b, character: e - ls[b] } } };
+  }
+  const a = c.startPosition;
+  const b = c.endPosition;
+  return { s, e, r: { start: { line: a.row, character: a.column }, end: { line: b.row, character: b.column } } };
+}
+
+function textOf(s: number, e: number): string {
+  if (currentText !== undefined) return currentText.substring(s, e);
+  return curTree!.getText({ startIndex: s, endIndex: e } as SyntaxNode);
+}
+
+function textHere(): string {
+  return textOf(cur!.startIndex, cur!.endIndex);
+}
+
+/**
+ * Moves to the first named child (comments included unless `skipComments`) and returns its grammar
+ * symbol; -1, not moved, when there is none.
+ */
+function gotoNamedChild(skipComments = false): number {
+  const c = cur!;
+  if (!c.gotoFirstChild()) return -1;
+  do {
+    const k = kindHere();
+    if (typeNamed[k] && !(skipComments && typeNames[k] === 'comment')) return k;
+  } while (c.gotoNextSibling());
+  c.gotoParent();
+  return -1;
+}
+
+const BIN_OPS: ReadonlySet<string> = new Set(['+', '-', '*', '/', '//', '%', '**', '@']);
+
+function numberLiteral(text: string, span: Span): Expr {
+  const t = text.replace(/_/g, '').toLowerCase();
+  if (/[jl]$/.test(t)) return { k: 'unknown', what: 'complex literal', span };
+  const v = t.startsWith('0x') || t.startsWith('0o') || t.startsWith('0b') ? Number(t) : parseFloat(t);
+  return Number.isNaN(v) ? { k: 'unknown', what: 'number', span } : { k: 'num', value: v, span };
 }
