@@ -11,7 +11,9 @@
  *     globals and call-site literals, interp.ts), or
  *   - it is called from a statement that mentions a hot global (a global passed as a literal), or
  *   - it defines the same name as a checked definition (their functions share `ctx.unitFunctions`).
- * By the prefilter's Lemma 1 and 2 any other definition has only meanings no rule reports on.
+ * By the prefilter's Lemma 1 and 2 any other definition has only meanings no rule reports on. Inside a
+ * checked definition the same test picks the functions to interpret (a big class is built, but only
+ * its methods that may create, or that read a checked `__init__`'s attributes, are interpreted).
  * Module code is always checked. As in core/incremental.ts, the module given to the interpreter holds
  * the checked statements, all module code and the statements that call a checked definition, and only
  * the checked ones are interpreted. test/perf/prefilter.test.ts requires `analyzeSliced` to give
@@ -85,9 +87,42 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   if (names.size) for (const u of units) if (!include.has(u.index) && [...names].some((n) => idents[u.index].has(n))) include.add(u.index);
   const mod = plan.assemble((u) => include.has(u.index));
   const unitOf = functionUnits(mod.functions, units, include);
+  // Inside a checked definition, a function is checked when its own text may create or names a hot
+  // global, when it is a method of a class whose `__init__` is checked (`self.x` comes from there), a
+  // closure of a checked function, or a function or `__init__` that a hot statement may call.
+  const calledHot = new Set<string>();
+  for (const u of units) if (mentionsHot[u.index]) for (const id of idents[u.index]) if (definers.has(id)) calledHot.add(id);
+  const byQualname = new Map<string, FunctionIR>();
+  for (const fn of mod.functions) if (!byQualname.has(fn.qualname)) byQualname.set(fn.qualname, fn);
+  const hotFn = new Map<FunctionIR, boolean>();
+  const isHot = (fn: FunctionIR): boolean => {
+    let v = hotFn.get(fn);
+    if (v !== undefined) return v;
+    hotFn.set(fn, false); // cycles (none expected) end here
+    const t = doc.text.slice(fn.span.s, fn.span.e);
+    v = statementMayCreate(t, plan.imports) || (hot.size > 0 && [...hot].some((h) => identifiers(t).has(h)));
+    if (!v && !fn.parent && !fn.className && calledHot.has(fn.name)) v = true;
+    if (!v && fn.className) {
+      const cls = mod.classes.get(fn.className);
+      const init = cls?.methods.get('__init__');
+      if (fn === init && !fn.className.includes('.') && calledHot.has(fn.className)) v = true;
+      else if (init && init !== fn && isHot(init)) v = true;
+    }
+    if (!v && fn.parent) {
+      const parent = byQualname.get(fn.parent);
+      if (parent && isHot(parent)) v = true;
+    }
+    hotFn.set(fn, v);
+    return v;
+  };
   const checked = (fn: FunctionIR): boolean => {
     const u = unitOf.get(fn);
-    return u === undefined || u < 0 || check.has(u);
+    if (u === undefined || u < 0 || !units[u].isDef) return true;
+    if (!check.has(u)) return false;
+    if (isHot(fn)) return true;
+    // `__init__` gives the other methods their `self.x` values (plain hyperparameters too).
+    const cls = fn.className !== undefined && fn.name === '__init__' ? mod.classes.get(fn.className) : undefined;
+    return !!cls && cls.methods.get('__init__') === fn && [...cls.methods.values()].some((m) => m !== fn && isHot(m));
   };
   const facts = interpretModule(mod, checked);
   for (const e of facts.errors) options.onRuleError?.('core', e.error);
