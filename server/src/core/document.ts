@@ -38,6 +38,24 @@ function parseText(text: string, old?: Tree): Tree {
   return tree;
 }
 
+/**
+ * The line starts after replacing [from, to) of `old` with `inserted`, from those before: the starts up
+ * to `from` stay, those inside the replaced text go, the inserted text's own come in, and the rest
+ * move by the change in length. Undefined (recompute) when a `\r` is involved at either seam, where a
+ * `\r\n` pair may be made or split.
+ */
+function shiftLineStarts(starts: number[], old: string, from: number, to: number, inserted: string): number[] | undefined {
+  if (inserted.includes('\r') || old.charCodeAt(from - 1) === 13 || old.charCodeAt(to - 1) === 13 || old.charCodeAt(to) === 10 && old.charCodeAt(to - 1) === 13) return undefined;
+  const out: number[] = [];
+  let i = 0;
+  while (i < starts.length && starts[i] <= from) out.push(starts[i++]);
+  for (let k = 0; k < inserted.length; k++) if (inserted.charCodeAt(k) === 10) out.push(from + k + 1);
+  while (i < starts.length && starts[i] <= to) i++;
+  const delta = inserted.length - (to - from);
+  while (i < starts.length) out.push(starts[i++] + delta);
+  return out;
+}
+
 export interface ContentChange {
   /** Absent for a full-text replacement. */
   range?: { start: Position; end: Position };
@@ -54,6 +72,11 @@ export class ParsedDocument {
 
   static parse(text: string): ParsedDocument {
     return new ParsedDocument(text, parseText(text));
+  }
+
+  /** Offsets of line starts (UTF-16 offsets; `\n`, `\r\n` and `\r` end lines), kept up to date across edits. */
+  lineOffsets(): number[] {
+    return this.starts();
   }
 
   /** Offsets of line starts, computed on demand (UTF-16 offsets). */
@@ -115,8 +138,8 @@ export class ParsedDocument {
       const startPosition = this.positionAt(startIndex);
       const oldEndPosition = this.positionAt(oldEndIndex);
       const text = this.text.slice(0, startIndex) + c.text + this.text.slice(oldEndIndex);
+      this.lineStarts = this.lineStarts && shiftLineStarts(this.lineStarts, this.text, startIndex, oldEndIndex, c.text);
       this.text = text;
-      this.lineStarts = undefined;
       const newEndIndex = startIndex + c.text.length;
       const newEndPosition = this.positionAt(newEndIndex);
       if (!full) {

@@ -161,7 +161,7 @@ export class IncrementalAnalyzer {
       this.records.clear();
       this.settingsKey = settingsKey;
     }
-    const plan = planModule(doc.tree.rootNode, doc.text);
+    const plan = planModule(doc.tree.rootNode, doc.text, { lineStarts: doc.lineOffsets() });
     const units = plan.units;
     const n = units.length;
 

@@ -1863,8 +1863,8 @@ export function buildModule(root: SyntaxNode, text?: string): ModuleIR {
  * function or class definition that is not in the cache is built only when a module that includes it
  * is assembled (the CLI's sliced analysis, core/slice.ts, never builds most of them).
  */
-export function planModule(root: SyntaxNode, text: string, options: { lazy?: boolean } = {}): ModulePlan {
-  lineStarts = computeLineStarts(text);
+export function planModule(root: SyntaxNode, text: string, options: { lazy?: boolean; lineStarts?: number[] } = {}): ModulePlan {
+  lineStarts = options.lineStarts ?? computeLineStarts(text);
   currentText = text;
   try {
     return new Builder().plan(root, text, options.lazy);
