@@ -13,6 +13,8 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
 mkdirSync('dist', { recursive: true });
 await Promise.all([
   build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  // The worker threads of `losslint check --jobs N` (server/src/cli/pool.ts).
+  build({ ...common, entryPoints: ['server/src/cli/check-worker.ts'], outfile: 'dist/check-worker.js' }),
   build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js' }),
   // numeric: the probes' worker (TensorFlow.js, bundled from its ES modules) and its .wasm files.

@@ -1,10 +1,12 @@
 /**
- * `losslint check`: collects the files, reads them ahead asynchronously, checks them one by one in
- * path order and hands each result to the output as soon as it is ready, so output streams and no
- * syntax tree outlives the check of its file.
+ * `losslint check`: collects the files, reads them ahead asynchronously, checks them (in worker
+ * threads with `--jobs` > 1, see ./pool.ts) and hands each result to the output in path order as
+ * soon as it and every file before it are done, so output streams and no syntax tree outlives the
+ * check of its file.
  *
  * `checkFile` is the whole per-file work (parse, analyze, sort) and depends only on its arguments,
- * so that a worker pool can call it in other threads; `runCheck` does the IO and the ordering.
+ * so that the worker pool can call it in other threads; `runCheck` does the IO, the prefilter (files
+ * it rejects never travel to a worker), the ordering and every notice.
  */
 import * as path from 'node:path';
 import { ConfigLoader, describeConfigError, type SettingsOverride } from '../config';
@@ -13,6 +15,7 @@ import { mayHaveFindings } from '../core/prefilter';
 import { analyzeSliced } from '../core/slice';
 import { DEFAULT_SETTINGS, type Finding, type LintSettings } from '../core/types';
 import { fixUntilStable } from './fix';
+import { CheckPool, type JobOutcome, resolveCheckWorker } from './pool';
 import { displayPath } from './formats/location';
 import { type NumericFile, type NumericLog, type NumericOptions, numericRunner } from './numeric';
 import { type CheckReport, compareFindings, type FileResult, type Notice } from './report';
@@ -61,8 +64,10 @@ export interface CheckOptions {
   /** `--force-exclude`: apply `exclude` to files named on the command line too. */
   forceExclude?: boolean;
   numeric: NumericOptions;
-  /** How many files are read ahead of the one being checked. */
+  /** How many files are read ahead of the one being checked (at least 4 per job). */
   readAhead?: number;
+  /** `--jobs`: worker threads that parse and analyse; 1 (the default) checks in this thread. */
+  jobs?: number;
 }
 
 /** Receives results as the run produces them. */
@@ -79,6 +84,10 @@ interface Prepared {
   file: string;
   settings: LintSettings;
   source: Source;
+  /** What the worker pool made of the file; absent when it is checked here (or not at all). */
+  outcome?: JobOutcome;
+  /** The prefilter rejected the text: no finding, nothing to parse. */
+  nothingToFind?: boolean;
 }
 
 /** Runs the whole check; never throws for bad input, reporting it as notices instead. */
@@ -116,22 +125,83 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
       return { file, settings: DEFAULT_SETTINGS, source: { kind: 'error', reason } };
     }
   };
-  // Reads run ahead of the (synchronous) checking, so that IO and parsing overlap.
+  // One worker pool per run, only when there is more than one file and --fix is off (fixes are
+  // applied and re-checked in this thread). A pool that cannot start leaves everything to this thread.
+  const jobs = Math.min(Math.max(1, Math.floor(options.jobs ?? 1)), walk.files.length);
+  let pool: CheckPool | undefined;
+  if (jobs > 1 && !options.fix) {
+    try {
+      pool = new CheckPool(jobs, resolveCheckWorker());
+    } catch (error) {
+      notify('warning', undefined, `worker pool not available (${error instanceof Error ? error.message : String(error)}); checking in one thread`);
+    }
+  }
+  // With a pool, the prefilter runs as soon as a file is read and only the files it keeps go to a
+  // worker. A text is dropped once nothing needs it any more (its findings are known and the numeric
+  // runner, which reads it, is off), so what the window holds is mostly small results.
+  let checking = 0;
+  const dispatch = (prepared: Prepared): Promise<Prepared> | Prepared => {
+    const { source } = prepared;
+    if (!pool || source.kind !== 'text') return prepared;
+    const done = (p: Prepared): Prepared => (runner ? p : { ...p, source: { ...source, text: '' } });
+    if (!mayHaveFindings(source.text)) return done({ ...prepared, nothingToFind: true });
+    checking++;
+    return pool.check(prepared.file, source.text, prepared.settings).then((outcome) => {
+      checking--;
+      return outcome.kind === 'done' ? done({ ...prepared, outcome }) : { ...prepared, outcome };
+    });
+  };
+  let poolStopNoticed = false;
+
+  // Files are started in path order and finished (output) in path order. Without a pool, at most
+  // `readAhead` files are read ahead of the one being checked. With a pool, reading goes on while the
+  // output waits for a slow file, up to WINDOW files ahead, as long as every worker has at most two
+  // files in hand (one checked, one queued): that bounds the texts held to about 2 x jobs.
   const readAhead = Math.max(1, options.readAhead ?? 16);
-  const pending: Promise<Prepared>[] = walk.files.slice(0, readAhead).map(prepare);
-  for (let i = 0; i < walk.files.length && !sink.stopped?.(); i++) {
-    const next = i + readAhead;
-    if (next < walk.files.length) pending.push(prepare(walk.files[next]));
-    const { file, settings, source } = await pending[i];
-    delete pending[i];
+  const window = pool ? Math.max(readAhead, 64 * jobs) : readAhead;
+  const maxChecking = 2 * jobs;
+  const started: Promise<Prepared>[] = [];
+  let reading = 0;
+  let finished = 0;
+  const fill = (): void => {
+    while (started.length < walk.files.length && started.length - finished < window && reading < readAhead && (!pool || checking < maxChecking)) {
+      reading++;
+      started.push(
+        prepare(walk.files[started.length]).then((prepared) => {
+          reading--;
+          const next = dispatch(prepared);
+          fill();
+          return Promise.resolve(next).then((p) => {
+            fill();
+            return p;
+          });
+        }),
+      );
+    }
+  };
+
+  try {
+    for (let i = 0; i < walk.files.length && !sink.stopped?.(); i++) {
+      fill();
+      const prepared = await started[i];
+      delete started[i];
+      finished = i + 1;
+      await finishFile(prepared);
+    }
+  } finally {
+    await pool?.close();
+  }
+  return report;
+
+  async function finishFile({ file, settings, source, outcome: pooled, nothingToFind }: Prepared): Promise<void> {
     const shown = displayPath(file, cwd);
     if (source.kind === 'error') {
       notify('error', file, `${shown}: ${source.reason}`);
-      continue;
+      return;
     }
     if (source.kind === 'skipped') {
       notify('info', file, `${shown}: skipped: ${source.reason}`);
-      continue;
+      return;
     }
     const failedRules = new Set<string>();
     const onRuleError: RuleErrorHandler = (code, error) => {
@@ -163,7 +233,18 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
         }
       }
       releaseDocument(outcome.doc);
+    } else if (nothingToFind) {
+      findings = [];
+    } else if (pooled?.kind === 'done') {
+      for (const failure of pooled.ruleErrors) onRuleError(failure.code, new Error(failure.message));
+      findings = pooled.findings;
     } else {
+      if (pooled?.crashed) {
+        notify('warning', file, `${shown}: ${pooled.reason}; checked in the main thread instead`);
+      } else if (pooled && !poolStopNoticed) {
+        poolStopNoticed = true;
+        notify('warning', undefined, `worker pool stopped: ${pooled.reason}; checking the remaining files in the main thread`);
+      }
       findings = checkFile(file, text, settings, onRuleError);
     }
 
@@ -181,5 +262,4 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     report.files.push(result);
     await sink.file(result);
   }
-  return report;
 }

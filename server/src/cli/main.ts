@@ -14,6 +14,7 @@ import { registeredCodes, type SettingsOverride, selectorProblem, normalizeSelec
 import { allRules } from '../core/registry';
 import { setIrCacheSize } from '../core/ir';
 import { runCheck } from './check';
+import { defaultJobs, MAX_AUTO_JOBS } from './pool';
 import { createFormatter, FORMATS, type FormatName } from './formats';
 import { NUMERIC_BACKENDS, type NumericBackend } from './numeric';
 import { Output } from './output';
@@ -40,6 +41,14 @@ interface CheckFlags {
   forceExclude?: boolean;
   numeric?: boolean;
   backend: NumericBackend;
+  jobs: number | 'auto';
+}
+
+/** Parses `--jobs N` (N >= 1) or `--jobs auto`. */
+function jobCount(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a positive whole number or "auto"');
+  return Number(value);
 }
 
 /** Parses `--select LL101,LL103 --select LL2` into one validated list. */
@@ -83,6 +92,7 @@ async function check(paths: string[], flags: CheckFlags): Promise<number> {
       configFile: flags.config,
       forceExclude: flags.forceExclude,
       numeric: { enabled: flags.numeric ?? false, backend: flags.backend },
+      jobs: flags.jobs === 'auto' ? defaultJobs() : flags.jobs,
     },
     { file: (result) => output.write(formatter.file(result)), notice: printNotice, stopped: () => output.isClosed },
   );
@@ -140,6 +150,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--force-exclude', 'apply exclude patterns to files named on the command line too')
     .option('--numeric', 'confirm findings with numeric probes')
     .addOption(new Option('--backend <backend>', 'where numeric probes run').choices(NUMERIC_BACKENDS).default('auto'))
+    .addOption(
+      new Option('-j, --jobs <n>', 'worker threads that parse and analyse files; 1 checks in one thread (--fix always does)')
+        .argParser(jobCount)
+        .default('auto', `"auto": one per core, at most ${MAX_AUTO_JOBS}`),
+    )
     .addHelpText(
       'after',
       [

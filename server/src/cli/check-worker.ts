@@ -1,0 +1,34 @@
+/**
+ * dist/check-worker.js: one thread of the `losslint check` worker pool (./pool.ts).
+ *
+ * Message in: a CheckJob { id, file, text, settings }. Message out: { id, findings, ruleErrors },
+ * or { id, error } when checkFile itself threw (the pool then checks that file in the main thread).
+ * Each job is parsed, analysed and its tree released before the answer is sent, so a worker holds
+ * no tree between files.
+ */
+import { isMainThread, parentPort } from 'node:worker_threads';
+import { setIrCacheSize } from '../core/ir';
+import { checkFile } from './check';
+import type { CheckJob, RuleFailure, WorkerReply } from './pool';
+
+if (!isMainThread && parentPort) {
+  const port = parentPort;
+  // Each file is analysed once, as in the main thread of the CLI (main.ts).
+  setIrCacheSize(0);
+  port.on('message', (job: CheckJob) => {
+    let reply: WorkerReply;
+    try {
+      const ruleErrors: RuleFailure[] = [];
+      const seen = new Set<string>();
+      const findings = checkFile(job.file, job.text, job.settings, (code, error) => {
+        if (seen.has(code)) return; // The main thread reports a rule once per file anyway.
+        seen.add(code);
+        ruleErrors.push({ code, message: error instanceof Error ? error.message : String(error) });
+      });
+      reply = { id: job.id, findings, ruleErrors };
+    } catch (error) {
+      reply = { id: job.id, error: error instanceof Error ? error.message : String(error) };
+    }
+    port.postMessage(reply);
+  });
+}
