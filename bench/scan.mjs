@@ -9,8 +9,12 @@
 // Prints wall time, peak RSS (GNU time), lines/s and each tool's ratio to losslint.
 //
 //   node bench/scan.mjs [--cpus 0,1] [--lines 5000000] [--skip-big] [--only losslint,floor]
+//                       [--jobs 1,2] [--repeat 3]
 //
-// --cpus pins every command with `taskset -c` (0,1 emulates a 2-core machine). Trees are built
+// --cpus pins every command with `taskset -c` (0,1 emulates a 2-core machine). --jobs passes
+// `--jobs N` to losslint; a list (1,2) runs losslint once per value, side by side, and prints the
+// ratio of each to the first. --repeat runs every command N times, interleaved (tool after tool,
+// round after round), and reports the median wall time and the largest peak RSS. Trees are built
 // under /tmp/losslint-bench (never in the repo). Needs `npm run build` first.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -31,6 +35,8 @@ const ONLY = opt('--only', undefined)?.split(',');
 const SKIP_BIG = args.includes('--skip-big');
 const PYRIGHT_BIG = args.includes('--pyright-big');
 const TIMEOUT_S = Number(opt('--timeout', '900'));
+const JOBS = opt('--jobs', undefined)?.split(',');
+const REPEAT = Math.max(1, Number(opt('--repeat', '1')));
 
 function stdlibDir() {
   for (const py of ['python3', '/usr/bin/python3']) {
@@ -112,8 +118,13 @@ console.log(n + ' files, ' + d + ' diagnostics');
 function tools(tree, big) {
   const node = process.execPath;
   const bin = (name) => path.join(ROOT, 'node_modules/.bin', name);
+  const losslint = (jobs) => ({
+    name: 'losslint',
+    label: jobs ? `losslint -j${jobs}` : 'losslint',
+    cmd: [node, path.join(ROOT, 'dist/cli.js'), 'check', tree, '--exit-zero', '-o', '/dev/null', ...(jobs ? ['--jobs', jobs] : [])],
+  });
   const list = [
-    { name: 'losslint', cmd: [node, path.join(ROOT, 'dist/cli.js'), 'check', tree, '--exit-zero', '-o', '/dev/null'] },
+    ...(JOBS ?? [undefined]).map(losslint),
     { name: 'floor', cmd: [node, '-e', FLOOR, tree], note: 'tree-sitter parse only, one process' },
     { name: 'ruff', cmd: [node, '-e', RUFF, tree], note: 'ruff-wasm, one process, default rules' },
     { name: 'flake8', cmd: ['flake8', '-j', 'auto', '--exit-zero', '-q', tree], note: 'Debian flake8, -j auto' },
@@ -133,18 +144,40 @@ function run(tool) {
   return { wall, rssMB: m ? Number(m[2]) / 1024 : NaN, timedOut, status: r.status, tail: (r.stdout ?? '').trim().split('\n').pop()?.slice(0, 80) };
 }
 
+const label = (tool) => tool.label ?? tool.name;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
 function table(title, tree) {
   console.log(`\n## ${title}: ${tree.files} files, ${tree.lines.toLocaleString('en-US')} lines (${tree.dir})`);
-  const rows = [];
-  for (const tool of tools(tree.dir, title !== 'stdlib')) {
-    const r = run(tool);
-    rows.push({ tool, ...r });
-    console.log(`  ${tool.name.padEnd(9)} ${r.timedOut ? `>${TIMEOUT_S} s (timed out)` : `${r.wall.toFixed(2)} s`}  peak RSS ${r.rssMB.toFixed(0)} MB  ${(tree.lines / r.wall / 1e6).toFixed(2)} M lines/s  exit ${r.status}  ${r.tail ?? ''}`);
+  const list = tools(tree.dir, title !== 'stdlib');
+  const runs = list.map(() => []);
+  for (let round = 0; round < REPEAT; round++) {
+    list.forEach((tool, i) => {
+      const r = run(tool);
+      runs[i].push(r);
+      if (REPEAT > 1) console.log(`  round ${round + 1}: ${label(tool).padEnd(12)} ${r.wall.toFixed(2)} s  peak RSS ${r.rssMB.toFixed(0)} MB  exit ${r.status}`);
+    });
   }
-  const ll = rows.find((r) => r.tool.name === 'losslint');
+  const rows = list.map((tool, i) => {
+    const rs = runs[i];
+    return { tool, wall: median(rs.map((r) => r.wall)), rssMB: Math.max(...rs.map((r) => r.rssMB)), timedOut: rs.some((r) => r.timedOut), status: rs.at(-1).status, tail: rs.at(-1).tail, walls: rs.map((r) => r.wall) };
+  });
+  if (REPEAT > 1) console.log(`  median of ${REPEAT} rounds, largest peak RSS:`);
+  for (const r of rows) {
+    console.log(`  ${label(r.tool).padEnd(12)} ${r.timedOut ? `>${TIMEOUT_S} s (timed out)` : `${r.wall.toFixed(2)} s`}  peak RSS ${r.rssMB.toFixed(0)} MB  ${(tree.lines / r.wall / 1e6).toFixed(2)} M lines/s  exit ${r.status}  ${r.tail ?? ''}`);
+  }
+  const lls = rows.filter((r) => r.tool.name === 'losslint');
+  const ll = lls[0];
   if (ll) {
-    console.log('  ratios (tool wall / losslint wall; > 1 means losslint is faster):');
-    for (const r of rows) if (r !== ll) console.log(`    ${r.tool.name.padEnd(9)} ${r.timedOut ? '>' : ''}${(r.wall / ll.wall).toFixed(2)}x   ${r.tool.note ?? ''}`);
+    console.log(`  ratios (tool wall / ${label(ll.tool)} wall; > 1 means ${label(ll.tool)} is faster):`);
+    for (const r of rows) if (r !== ll) console.log(`    ${label(r.tool).padEnd(12)} ${r.timedOut ? '>' : ''}${(r.wall / ll.wall).toFixed(2)}x   ${r.tool.note ?? ''}`);
+  }
+  for (const r of lls.slice(1)) {
+    const perRound = r.walls.map((w, k) => (ll.walls[k] / w).toFixed(2)).join(', ');
+    console.log(`  speed-up ${label(r.tool)} over ${label(ll.tool)}: ${(ll.wall / r.wall).toFixed(2)}x (median walls)${REPEAT > 1 ? `; per round ${perRound}` : ''}`);
   }
   return rows;
 }
@@ -159,7 +192,9 @@ const stdRows = table('stdlib', std);
 if (!SKIP_BIG) {
   const big = prepareBig(std);
   const bigRows = table(`synthetic ${big.copies}x stdlib`, big);
-  const a = stdRows.find((r) => r.tool.name === 'losslint');
-  const b = bigRows.find((r) => r.tool.name === 'losslint');
-  if (a && b) console.log(`\nlinearity: losslint ${(std.lines / a.wall / 1e6).toFixed(2)} M lines/s on stdlib, ${(big.lines / b.wall / 1e6).toFixed(2)} M lines/s on ${big.copies}x (ratio ${(big.lines / b.wall / (std.lines / a.wall)).toFixed(2)})`);
+  console.log('');
+  for (const a of stdRows) {
+    const b = bigRows.find((r) => label(r.tool) === label(a.tool));
+    if (b) console.log(`linearity: ${label(a.tool)} ${(std.lines / a.wall / 1e6).toFixed(2)} M lines/s on stdlib, ${(big.lines / b.wall / 1e6).toFixed(2)} M lines/s on ${big.copies}x (ratio ${(big.lines / b.wall / (std.lines / a.wall)).toFixed(2)})`);
+  }
 }
