@@ -14,8 +14,12 @@
 // examples/*.py (which have findings). Every document is a file on disk (a temporary folder), as an editor would open them.
 // --numeric answers `workspace/configuration` with numeric probes on (the editor default); without
 // it they are off, so the figures are the static analysis alone. Diagnostics are not debounced
-// (LOSSLINT_DIAGNOSTICS_DELAY_MS=0). Each checkpoint waits --settle ms, then reads /proc. Linux only.
-// Needs `npm run build` first.
+// (LOSSLINT_DIAGNOSTICS_DELAY_MS=0). Each checkpoint waits --settle ms, then reads /proc; then it
+// forces a full garbage collection in the server and reads /proc and process.memoryUsage() again,
+// so that memory that is only waiting for a collection (an idle server allocates nothing, so V8
+// does not collect) is told apart from memory that is held. The collection is done by a preload
+// script (`node --expose-gc -r`, answering SIGUSR2) that the bench writes to its temporary folder;
+// the server's code is unchanged. Linux only. Needs `npm run build` first.
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -117,7 +121,14 @@ console.log(
     `numeric probes ${NUMERIC ? 'on' : 'off'}`,
 );
 
-const cmd = [process.execPath, path.join(ROOT, 'dist/server.js'), '--stdio'];
+// The preload: on SIGUSR2, a full collection, then process.memoryUsage() written to a file.
+const memFile = path.join(dir, 'memory.json');
+const preload = path.join(dir, 'gc-on-signal.cjs');
+fs.writeFileSync(
+  preload,
+  `process.on('SIGUSR2', () => { global.gc(); global.gc(); require('fs').writeFileSync(${JSON.stringify(memFile)} + '.tmp', JSON.stringify(process.memoryUsage())); require('fs').renameSync(${JSON.stringify(memFile)} + '.tmp', ${JSON.stringify(memFile)}); });\n`,
+);
+const cmd = [process.execPath, '--expose-gc', '-r', preload, path.join(ROOT, 'dist/server.js'), '--stdio'];
 const full = CPUS ? ['taskset', '-c', CPUS, ...cmd] : cmd;
 const proc = spawn(full[0], full.slice(1), { env: { ...process.env, LOSSLINT_DIAGNOSTICS_DELAY_MS: '0' }, stdio: ['pipe', 'pipe', 'inherit'] });
 // With taskset, the server is taskset's child after exec: the same pid.
@@ -147,12 +158,31 @@ await conn.sendRequest('initialize', {
 });
 conn.sendNotification('initialized', {});
 
+/** Forces a full collection in the server; resolves with its process.memoryUsage() after it. */
+async function collect() {
+  fs.rmSync(memFile, { force: true });
+  process.kill(proc.pid, 'SIGUSR2');
+  for (let waited = 0; waited < 30_000; waited += 50) {
+    await sleep(50);
+    if (fs.existsSync(memFile)) return JSON.parse(fs.readFileSync(memFile, 'utf8'));
+  }
+  return undefined;
+}
+
+const MB = (bytes) => bytes / (1024 * 1024);
 const rows = [];
 const checkpoint = async (label, open, settle = SETTLE_MS) => {
   await sleep(settle);
   const m = memory(proc.pid);
-  rows.push({ label, open, ...m });
-  console.log(`  ${label.padEnd(22)} RSS ${m.rssMB.toFixed(0).padStart(5)} MB   peak ${m.hwmMB.toFixed(0).padStart(5)} MB   threads ${m.threads}`);
+  const usage = await collect();
+  await sleep(500);
+  const after = memory(proc.pid);
+  const row = { label, open, ...m, gcRssMB: after.rssMB, heapMB: usage ? MB(usage.heapUsed) : NaN, externalMB: usage ? MB(usage.external) : NaN };
+  rows.push(row);
+  console.log(
+    `  ${label.padEnd(22)} RSS ${m.rssMB.toFixed(0).padStart(5)} MB   peak ${m.hwmMB.toFixed(0).padStart(5)} MB   after a full GC: RSS ${row.gcRssMB.toFixed(0).padStart(5)} MB, ` +
+      `V8 heap used ${row.heapMB.toFixed(0).padStart(4)} MB, external ${row.externalMB.toFixed(0).padStart(3)} MB   threads ${m.threads}`,
+  );
 };
 
 await checkpoint('0 documents', 0);
@@ -192,10 +222,12 @@ conn.sendNotification('exit');
 setTimeout(() => proc.kill(), 1000).unref();
 
 console.log(`\nopened ${docs.length} documents in ${openS.toFixed(1)} s (${diagnostics} diagnostics on first publish, ${timeouts} without diagnostics in ${TIMEOUT_MS} ms, ${published} publishes in all)`);
-console.log('\n| documents open | server RSS | peak RSS (VmHWM) |\n|---|---|---|');
-for (const r of rows) console.log(`| ${r.label} | ${r.rssMB.toFixed(0)} MB | ${r.hwmMB.toFixed(0)} MB |`);
+console.log('\n| documents open | server RSS | peak RSS (VmHWM) | RSS after a full GC | V8 heap used after GC |\n|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.label} | ${r.rssMB.toFixed(0)} MB | ${r.hwmMB.toFixed(0)} MB | ${r.gcRssMB.toFixed(0)} MB | ${r.heapMB.toFixed(0)} MB |`);
 const base = rows[0];
 const last = rows.find((r) => r.open === DOCS);
-if (base && last && DOCS > 0) console.log(`\n${((last.rssMB - base.rssMB) * 1024 / DOCS).toFixed(0)} KB per open document (RSS at ${DOCS} minus RSS at 0, / ${DOCS})`);
+if (base && last && DOCS > 0) {
+  console.log(`\n${(((last.rssMB - base.rssMB) * 1024) / DOCS).toFixed(0)} KB of RSS and ${(((last.heapMB - base.heapMB) * 1024) / DOCS).toFixed(0)} KB of V8 heap (after GC) per open document (at ${DOCS} minus at 0, / ${DOCS})`);
+}
 fs.rmSync(dir, { recursive: true, force: true });
 process.exit(0);
