@@ -6,7 +6,8 @@
 //   ruff    @astral-sh/ruff-wasm-nodejs, one Workspace, every file checked in one process,
 //   pyright the `pyright` CLI (type checker; stdlib only unless --pyright-big),
 //   flake8  Debian's flake8 (-j auto).
-// Prints wall time, peak RSS (GNU time), lines/s and each tool's ratio to losslint.
+// Prints wall time, CPU time (user + sys; over 100 % of wall means it ran on several cores at once),
+// peak RSS (GNU time), lines/s and each tool's ratio to losslint.
 //
 //   node bench/scan.mjs [--cpus 0,1] [--lines 5000000] [--skip-big] [--only losslint,floor]
 //                       [--jobs 1,2] [--repeat 3]
@@ -134,14 +135,14 @@ function tools(tree, big) {
 }
 
 function run(tool) {
-  const cmd = ['/usr/bin/time', '-f', '%e %M', ...(CPUS ? ['taskset', '-c', CPUS] : []), ...tool.cmd];
+  const cmd = ['/usr/bin/time', '-f', '%e %M %U %S', ...(CPUS ? ['taskset', '-c', CPUS] : []), ...tool.cmd];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30, timeout: TIMEOUT_S * 1000 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const last = (r.stderr ?? '').trim().split('\n').pop() ?? '';
-  const m = /^([\d.]+) (\d+)$/.exec(last);
+  const m = /^([\d.]+) (\d+) ([\d.]+) ([\d.]+)$/.exec(last);
   const timedOut = r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGTERM';
-  return { wall, rssMB: m ? Number(m[2]) / 1024 : NaN, timedOut, status: r.status, tail: (r.stdout ?? '').trim().split('\n').pop()?.slice(0, 80) };
+  return { wall, rssMB: m ? Number(m[2]) / 1024 : NaN, cpu: m ? Number(m[3]) + Number(m[4]) : NaN, timedOut, status: r.status, tail: (r.stdout ?? '').trim().split('\n').pop()?.slice(0, 80) };
 }
 
 const label = (tool) => tool.label ?? tool.name;
@@ -158,16 +159,17 @@ function table(title, tree) {
     list.forEach((tool, i) => {
       const r = run(tool);
       runs[i].push(r);
-      if (REPEAT > 1) console.log(`  round ${round + 1}: ${label(tool).padEnd(12)} ${r.wall.toFixed(2)} s  peak RSS ${r.rssMB.toFixed(0)} MB  exit ${r.status}`);
+      if (REPEAT > 1) console.log(`  round ${round + 1}: ${label(tool).padEnd(12)} ${r.wall.toFixed(2)} s  cpu ${r.cpu.toFixed(2)} s  peak RSS ${r.rssMB.toFixed(0)} MB  exit ${r.status}`);
     });
   }
   const rows = list.map((tool, i) => {
     const rs = runs[i];
-    return { tool, wall: median(rs.map((r) => r.wall)), rssMB: Math.max(...rs.map((r) => r.rssMB)), timedOut: rs.some((r) => r.timedOut), status: rs.at(-1).status, tail: rs.at(-1).tail, walls: rs.map((r) => r.wall) };
+    return { tool, wall: median(rs.map((r) => r.wall)), cpu: median(rs.map((r) => r.cpu)), rssMB: Math.max(...rs.map((r) => r.rssMB)), timedOut: rs.some((r) => r.timedOut), status: rs.at(-1).status, tail: rs.at(-1).tail, walls: rs.map((r) => r.wall) };
   });
+  console.log(`  (load average after the runs: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`);
   if (REPEAT > 1) console.log(`  median of ${REPEAT} rounds, largest peak RSS:`);
   for (const r of rows) {
-    console.log(`  ${label(r.tool).padEnd(12)} ${r.timedOut ? `>${TIMEOUT_S} s (timed out)` : `${r.wall.toFixed(2)} s`}  peak RSS ${r.rssMB.toFixed(0)} MB  ${(tree.lines / r.wall / 1e6).toFixed(2)} M lines/s  exit ${r.status}  ${r.tail ?? ''}`);
+    console.log(`  ${label(r.tool).padEnd(12)} ${r.timedOut ? `>${TIMEOUT_S} s (timed out)` : `${r.wall.toFixed(2)} s`}  cpu ${r.cpu.toFixed(2)} s (${((100 * r.cpu) / r.wall).toFixed(0)} %)  peak RSS ${r.rssMB.toFixed(0)} MB  ${(tree.lines / r.wall / 1e6).toFixed(2)} M lines/s  exit ${r.status}  ${r.tail ?? ''}`);
   }
   const lls = rows.filter((r) => r.tool.name === 'losslint');
   const ll = lls[0];
