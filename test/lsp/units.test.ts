@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type Fix } from '../../server/src/core/types';
-import { OpenDocument } from '../../server/src/lsp/documents';
+import { DocumentStore, OpenDocument } from '../../server/src/lsp/documents';
+import { ParsedDocument } from '../../server/src/core/document';
 import { noqaEdit, safeEdits } from '../../server/src/lsp/handlers/codeAction';
 import { readDiagnosticData, toDiagnostic } from '../../server/src/lsp/handlers/diagnostics';
 import { configPathOf, parseEditorSettings, resolveSettings } from '../../server/src/lsp/settings';
@@ -104,5 +105,32 @@ describe('diagnostic data', () => {
     expect(readDiagnosticData({ ...diagnostic, source: 'ruff' })).toBeUndefined();
     expect(readDiagnosticData({ ...diagnostic, data: { version: 'x' } })).toBeUndefined();
     expect(readDiagnosticData({ ...diagnostic, data: { ...diagnostic.data, fix: { title: 'x', edits: [{}], applicability: 'safe' } } })?.fix).toBeUndefined();
+  });
+});
+
+describe('open documents keep a tree only while recently used', () => {
+  it('releases the least recently used trees and parses a released document again on its next use', () => {
+    const store = new DocumentStore(3);
+    const text = (i: number) => `import torch\n\ndef f${i}(x):\n    return torch.sigmoid(x)\n`;
+    for (let i = 0; i < 10; i++) store.open(`file:///d${i}.py`, 1, text(i));
+    expect(store.parsedCount()).toBe(3);
+    const first = store.get('file:///d0.py')!;
+    expect(first.hasTree).toBe(false);
+    expect(first.text).toBe(text(0));
+    // An edit to a released document: the text and the tree are those of the edited text.
+    store.change('file:///d0.py', 2, [{ range: { start: { line: 2, character: 5 }, end: { line: 2, character: 6 } }, text: '_zero' }]);
+    expect(first.hasTree).toBe(true);
+    expect(first.text).toBe(text(0).replace('f0', 'f_zero'));
+    expect(first.parsedDocument!.tree.rootNode.toString()).toBe(ParsedDocument.parse(first.text).tree.rootNode.toString());
+    expect(store.parsedCount()).toBe(3);
+    // Reading a released document's tree (analysis, hover) wakes it too and releases another.
+    const second = store.get('file:///d1.py')!;
+    expect(second.hasTree).toBe(false);
+    expect(second.parsedDocument!.text).toBe(text(1));
+    expect(store.parsedCount()).toBe(3);
+    expect(first.hasTree).toBe(true);
+    store.close('file:///d0.py');
+    store.close('file:///d1.py');
+    expect(store.parsedCount()).toBe(1);
   });
 });
