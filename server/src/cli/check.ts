@@ -182,6 +182,10 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
 
   try {
     for (let i = 0; i < walk.files.length && !sink.stopped?.(); i++) {
+      // Files are read synchronously (cli/source.ts), so without this the loop could run on microtasks
+      // alone: the event loop must turn now and then for tree-sitter to free the trees of checked files
+      // (their native memory is released by finalizers) and for the output to drain.
+      if (i % 16 === 15) await new Promise((resolve) => setImmediate(resolve));
       fill();
       const prepared = await started[i];
       delete started[i];

@@ -25,20 +25,30 @@ export type Source =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads a file, skipping it when larger than `maxBytes` (and always past the core's limit). */
+/**
+ * Reads a file, skipping it when larger than `maxBytes` (and always past the core's limit).
+ *
+ * The reads are synchronous: source files are small and the CLI's main thread has nothing else to do
+ * meanwhile, and a promise-based open/stat/read/close costs four trips through libuv's thread pool per
+ * file (~0.2 ms each, ~0.35 s of a stdlib scan's 2.5 s, measured with --cpu-prof).
+ */
 export async function readSource(file: string, maxBytes: number): Promise<Source> {
+  return readSourceSync(file, maxBytes);
+}
+
+export function readSourceSync(file: string, maxBytes: number): Source {
   let bytes: Buffer;
   try {
     // O_NONBLOCK: opening a FIFO (or another special file) named *.py must not wait for a writer
     // forever; the stat below then refuses it as not a regular file. No effect on regular files.
-    const handle = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
     try {
-      const stats = await handle.stat();
+      const stats = fs.fstatSync(fd);
       if (!stats.isFile()) return { kind: 'error', reason: 'not a regular file' };
       if (stats.size > maxBytes) return tooLarge(stats.size, maxBytes);
-      bytes = await handle.readFile();
+      bytes = fs.readFileSync(fd);
     } finally {
-      await handle.close();
+      fs.closeSync(fd);
     }
   } catch (error) {
     return { kind: 'error', reason: `cannot read: ${describeIoError(error)}` };
