@@ -364,11 +364,14 @@ function nodesAtWord(root: SyntaxNode, text: string, word: string, pick: (n: Syn
   const s = root.startIndex;
   const e = root.endIndex;
   const re = new RegExp(word, flags);
-  re.lastIndex = s;
+  // Search the node's own text: a search of the whole text from `s` would run on to the next hit
+  // after the node, or to the end of the file, for every statement without one.
+  const own = text.slice(s, e);
   let last = -1;
-  for (let m = re.exec(text); m && m.index + word.length <= e; m = re.exec(text)) {
-    const tok = root.descendantForIndex(m.index, m.index + word.length);
-    if (!tok || tok.startIndex > m.index || tok.endIndex < m.index + word.length) continue;
+  for (let m = re.exec(own); m; m = re.exec(own)) {
+    const at = s + m.index;
+    const tok = root.descendantForIndex(at, at + word.length);
+    if (!tok || tok.startIndex > at || tok.endIndex < at + word.length) continue;
     const n = pick(tok);
     if (n && n.startIndex > last) {
       out.push(n);

@@ -53,8 +53,9 @@ const SHORT_ROOT = 4;
 interface Patterns {
   roots: Set<string>;
   longRoots: RegExp;
-  shortRoots: RegExp;
   methods: RegExp;
+  /** The three word lists in one pattern (groups 1, 2, 3), for a single pass over a file. */
+  any: RegExp;
 }
 
 let patterns: Patterns | undefined;
@@ -63,10 +64,14 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** The words as one alternation, longest first. */
+function alt(list: Iterable<string>): string {
+  return [...new Set(list)].sort((a, b) => b.length - a.length).map(escape).join('|');
+}
+
 /** A word of ASCII identifier characters; non-ASCII neighbours count as boundaries (more matches, never fewer). */
 function words(list: Iterable<string>, flags = ''): RegExp {
-  const alt = [...new Set(list)].sort((a, b) => b.length - a.length).map(escape).join('|');
-  return new RegExp(`(?<![A-Za-z0-9_])(?:${alt})(?![A-Za-z0-9_])`, flags);
+  return new RegExp(`(?<![A-Za-z0-9_])(?:${alt(list)})(?![A-Za-z0-9_])`, flags);
 }
 
 function build(): Patterns {
@@ -74,10 +79,12 @@ function build(): Patterns {
   const roots = new Set<string>();
   for (const n of [...spell.qualified, ...spell.prefixes]) roots.add(n.split('.')[0]);
   const methods = spell.methods.filter(([, id]) => CREATING_OPS.has(id)).map(([name]) => name);
+  const longs = [...roots].filter((r) => r.length > SHORT_ROOT);
+  const shorts = [...roots].filter((r) => r.length <= SHORT_ROOT);
   return {
     roots,
-    longRoots: words([...roots].filter((r) => r.length > SHORT_ROOT)),
-    shortRoots: words([...roots].filter((r) => r.length <= SHORT_ROOT), 'g'),
+    any: new RegExp(`(?<![A-Za-z0-9_])(?:(${alt(longs)})|(${alt(shorts)})|(${alt(methods)}))(?![A-Za-z0-9_])`, 'g'),
+    longRoots: words(longs),
     methods: words(methods, 'g'),
   };
 }
@@ -139,15 +146,13 @@ function inImportLine(text: string, at: number): boolean {
 /** False only when the text provably yields no finding (see the proof above); true otherwise. */
 export function mayHaveFindings(text: string): boolean {
   patterns ??= build();
-  if (patterns.longRoots.test(text)) return true;
-  const { shortRoots, methods } = patterns;
-  shortRoots.lastIndex = 0;
-  for (let m = shortRoots.exec(text); m; m = shortRoots.exec(text)) {
-    if (inImportLine(text, m.index)) return true;
-  }
-  methods.lastIndex = 0;
-  for (let m = methods.exec(text); m; m = methods.exec(text)) {
-    if (afterDot(text, m.index)) return true;
+  // One pass over the text for the three word lists (a long root anywhere; a short root in an import
+  // line; a creating method after a dot): the same answer as three passes, a third of the scanning.
+  const { any } = patterns;
+  any.lastIndex = 0;
+  for (let m = any.exec(text); m; m = any.exec(text)) {
+    if (m[1] !== undefined) return true;
+    if (m[2] !== undefined ? inImportLine(text, m.index) : afterDot(text, m.index)) return true;
   }
   return false;
 }
@@ -160,13 +165,20 @@ export function mayHaveFindings(text: string): boolean {
  * dot. The statement can still receive meaning from module-level names (globals), which the caller
  * accounts for (core/slice.ts).
  */
+const importedRoots = new WeakMap<ReadonlyMap<string, string>, RegExp | null>();
+
 export function statementMayCreate(text: string, imports: ReadonlyMap<string, string>): boolean {
   patterns ??= build();
   const { roots, methods } = patterns;
   if (patterns.longRoots.test(text)) return true;
-  const locals: string[] = [];
-  for (const [local, full] of imports) if (roots.has(full.split('.')[0])) locals.push(local);
-  if (locals.length && words(locals).test(text)) return true;
+  // One pattern per module's imports (the callers pass the same map for every statement of a module).
+  let locals = importedRoots.get(imports);
+  if (locals === undefined) {
+    const names: string[] = [];
+    for (const [local, full] of imports) if (roots.has(full.split('.')[0])) names.push(local);
+    importedRoots.set(imports, (locals = names.length ? words(names) : null));
+  }
+  if (locals && locals.test(text)) return true;
   methods.lastIndex = 0;
   for (let m = methods.exec(text); m; m = methods.exec(text)) {
     if (afterDot(text, m.index)) return true;
