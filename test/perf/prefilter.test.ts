@@ -199,7 +199,7 @@ describe('prefilter', () => {
     expect(compared).toBeGreaterThan(100);
   });
 
-  it('the sliced analysis checks definitions that reach framework values only through globals', () => {
+  it('the sliced analysis checks definitions that reach framework values only through globals or call sites', () => {
     // `criterion` is a global built by a framework call; `focal` itself has no framework word.
     const viaGlobal = [
       'import torch',
@@ -224,11 +224,28 @@ describe('prefilter', () => {
       '    return modulate(PT)',
       '',
     ].join('\n');
-    for (const text of [viaGlobal, viaLiteral]) {
+    // `step` has no framework word, but passes the literal that `focal`'s gamma gets: its body is built.
+    const viaMethod = [
+      'import torch',
+      'import torch.nn.functional as F',
+      '',
+      'def focal(logits, targets, gamma):',
+      '    ce = F.cross_entropy(logits, targets, reduction="none")',
+      '    pt = torch.exp(-ce)',
+      '    return ((1 - pt) ** gamma * ce).mean()',
+      '',
+      'class Trainer:',
+      '    def step(self, x, y):',
+      '        return focal(x, y, gamma=0.5)',
+      '',
+    ].join('\n');
+    for (const text of [viaGlobal, viaLiteral, viaMethod]) {
       const doc = ParsedDocument.parse(text);
+      // Sliced first: a whole analysis would fill the IR cache with full method bodies.
+      const sliced = analyzeSliced(doc, DEFAULT_SETTINGS);
       const whole = analyze(doc, DEFAULT_SETTINGS);
       expect(whole.length).toBeGreaterThan(0);
-      expect(analyzeSliced(doc, DEFAULT_SETTINGS)).toEqual(whole);
+      expect(sliced).toEqual(whole);
     }
   });
 

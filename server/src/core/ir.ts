@@ -136,6 +136,12 @@ export interface ModuleIR {
 
 /** Offsets of line starts, to turn offsets into positions without asking the native tree. */
 let lineStarts: number[] | undefined;
+/**
+ * While set (ModulePlan.assemble's `keepBody`), a method whose span it rejects gets an empty body: its
+ * IR is not built. Never `__init__`. A statement built so is marked `stubbed` and never cached.
+ */
+let bodyFilter: ((s: number, e: number) => boolean) | undefined;
+let stubbed = false;
 /** The text being built, when the caller gave it (enables the unit cache). */
 let currentText: string | undefined;
 
@@ -156,6 +162,8 @@ interface UnitEffects {
   isDef: boolean;
   defs: string[];
   globalNames: string[];
+  /** Built with some method bodies left out (`bodyFilter`): never cached, never reused by another assemble. */
+  stubbed?: boolean;
 }
 
 /** A top-level node with what `plan` reads of it once. */
@@ -251,6 +259,7 @@ function shiftEffects(fx: UnitEffects, dOff: number, dLine: number, s: number, l
     isDef: fx.isDef,
     defs: fx.defs,
     globalNames: fx.globalNames,
+    stubbed: fx.stubbed,
   };
 }
 
@@ -459,8 +468,10 @@ export interface ModulePlan {
   /**
    * The ModuleIR of the statements `include` selects (all when omitted), in document order, with
    * reused IR moved to where its statement is now. Imports and noqa always cover the whole text.
+   * With `keepBody`, a definition built now gets empty bodies for the methods (other than `__init__`)
+   * whose span it rejects; such a statement is built again by the next `assemble`.
    */
-  assemble(include?: (u: ModuleUnit) => boolean): ModuleIR;
+  assemble(include?: (u: ModuleUnit) => boolean, keepBody?: (s: number, e: number) => boolean): ModuleIR;
 }
 
 class Builder {
@@ -510,15 +521,17 @@ class Builder {
       stats.rebuilt++;
       const built: UnitEffects = { stmt: undefined, functions: [], classes: [], globals: [], callSites: [], s: t.s, line, sig, col, isDef, defs: [], globalNames: [] };
       this.unit = built;
+      stubbed = false;
       try {
         built.stmt = this.stmt(t.n, { scope: '' });
       } finally {
         this.unit = undefined;
       }
+      built.stubbed = stubbed;
       built.defs = [...built.functions.filter((f) => !f.className && !f.parent).map((f) => f.name), ...built.classes.filter(([q]) => !q.includes('.')).map(([q]) => q)];
       built.globalNames = built.globals.map(([g]) => g);
       // A statement with a syntax error is never cached: error recovery depends on the text around it.
-      if (!t.err) {
+      if (!t.err && !built.stubbed) {
         unitCache.delete(t.text);
         unitCache.set(t.text, built);
         if (unitCache.size > unitCacheMax) unitCache.delete(unitCache.keys().next().value!);
@@ -563,19 +576,20 @@ class Builder {
       importSig: sig,
       imports,
       noqa,
-      assemble(include?: (u: ModuleUnit) => boolean): ModuleIR {
+      assemble(include?: (u: ModuleUnit) => boolean, keepBody?: (s: number, e: number) => boolean): ModuleIR {
         const mod: ModuleIR = { imports, globals: new Map(), functions: [], classes: new Map(), callSites: [], noqa, body: [] };
         for (const u of units) {
           if (include && !include(u)) continue;
           let fx = effects[u.index];
-          if (!fx) {
-            const saved = [lineStarts, currentText] as const;
+          if (!fx || fx.stubbed) {
+            const saved = [lineStarts, currentText, bodyFilter] as const;
             lineStarts = starts;
             currentText = text;
+            bodyFilter = keepBody;
             try {
               fx = effects[u.index] = build(tops[u.index], u.line, u.col, u.isDef);
             } finally {
-              [lineStarts, currentText] = saved;
+              [lineStarts, currentText, bodyFilter] = saved;
             }
           }
           if (fx.s !== u.s || fx.line !== u.line) {
@@ -1527,7 +1541,8 @@ class Builder {
         } else if (f === 'body' && !(seen & 4)) {
           seen |= 4;
           fn = register();
-          fn.body = this.blockAt({ scope: fn.qualname, fn: fn.qualname });
+          if (bodyFilter && ctx.className && name !== '__init__' && !bodyFilter(span.s, span.e)) stubbed = true;
+          else fn.body = this.blockAt({ scope: fn.qualname, fn: fn.qualname });
         }
       } while (c.gotoNextSibling());
       c.gotoParent();

@@ -12,8 +12,11 @@
  *   - it is called from a statement that mentions a hot global (a global passed as a literal), or
  *   - it defines the same name as a checked definition (their functions share `ctx.unitFunctions`).
  * By the prefilter's Lemma 1 and 2 any other definition has only meanings no rule reports on. Inside a
- * checked definition the same test picks the functions to interpret (a big class is built, but only
- * its methods that may create, or that read a checked `__init__`'s attributes, are interpreted).
+ * checked definition the same test picks the functions to interpret, and the methods whose IR is built:
+ * a big class gets the bodies of `__init__`, of the methods that may create or name a hot global, and of
+ * those that name a checked definition (their literals reach its parameters); the other methods get
+ * empty bodies. A class whose `__init__` turns out hot is built again in full (its methods read its
+ * attributes).
  * Module code is always checked. As in core/incremental.ts, the module given to the interpreter holds
  * the checked statements, all module code and the statements that call a checked definition, and only
  * the checked ones are interpreted. test/perf/prefilter.test.ts requires `analyzeSliced` to give
@@ -70,6 +73,14 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
 
   const definers = new Map<string, number[]>();
   for (const u of units) for (const d of u.defs) (definers.get(d) ?? definers.set(d, []).get(d)!).push(u.index);
+  /** Top-level names that a statement naming a hot global also names: it may pass the global to them. */
+  let calledHotMemo: Set<string> | undefined;
+  const calledHotNames = (): Set<string> => {
+    if (calledHotMemo) return calledHotMemo;
+    calledHotMemo = new Set<string>();
+    for (const u of units) if (mentionsHot[u.index]) for (const id of idents[u.index]) if (definers.has(id)) calledHotMemo.add(id);
+    return calledHotMemo;
+  };
 
   const check = new Set<number>();
   for (const u of units) if (!u.isDef || creates[u.index] || mentionsHot[u.index]) check.add(u.index);
@@ -85,13 +96,44 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   for (const i of check) for (const d of units[i].defs) names.add(d);
   const include = new Set(check);
   if (names.size) for (const u of units) if (!include.has(u.index) && [...names].some((n) => idents[u.index].has(n))) include.add(u.index);
-  const mod = plan.assemble((u) => include.has(u.index));
+  // A method body is built only when the method may be checked (its text may create or names a hot
+  // global) or feeds a checked definition's parameters (it names one); `__init__` always. When a class's
+  // `__init__` turns out hot, all its methods are (they read its attributes): that class is built again
+  // in full.
+  const namesList = [...names];
+  const hotList = [...hot];
+  const full = new Set<number>();
+  let unitAt = 0;
+  const keepBody = (s: number, e: number): boolean => {
+    while (unitAt < units.length && units[unitAt].e <= s) unitAt++;
+    if (unitAt >= units.length || units[unitAt].s > s) unitAt = units.findIndex((u) => u.s <= s && s < u.e);
+    if (unitAt >= 0 && full.has(unitAt)) return true;
+    const t = doc.text.slice(s, e);
+    if (statementMayCreate(t, plan.imports)) return true;
+    if (hotList.length === 0 && namesList.length === 0) return false;
+    const ids = identifiers(t);
+    return hotList.some((h) => ids.has(h)) || namesList.some((n) => ids.has(n));
+  };
+  let mod = plan.assemble((u) => include.has(u.index), keepBody);
+  for (const cls of mod.classes.values()) {
+    const init = cls.methods.get('__init__');
+    if (!init || cls.name.includes('.')) continue;
+    const t = doc.text.slice(init.span.s, init.span.e);
+    const initHot = statementMayCreate(t, plan.imports) || hotList.some((h) => identifiers(t).has(h)) || calledHotNames().has(cls.name);
+    if (initHot) {
+      const u = units.findIndex((x) => x.s <= cls.span.s && cls.span.s < x.e);
+      if (u >= 0) full.add(u);
+    }
+  }
+  if (full.size > 0) {
+    unitAt = 0;
+    mod = plan.assemble((u) => include.has(u.index), keepBody);
+  }
   const unitOf = functionUnits(mod.functions, units, include);
   // Inside a checked definition, a function is checked when its own text may create or names a hot
   // global, when it is a method of a class whose `__init__` is checked (`self.x` comes from there), a
   // closure of a checked function, or a function or `__init__` that a hot statement may call.
-  const calledHot = new Set<string>();
-  for (const u of units) if (mentionsHot[u.index]) for (const id of idents[u.index]) if (definers.has(id)) calledHot.add(id);
+  const calledHot = calledHotNames();
   const byQualname = new Map<string, FunctionIR>();
   for (const fn of mod.functions) if (!byQualname.has(fn.qualname)) byQualname.set(fn.qualname, fn);
   const hotFn = new Map<FunctionIR, boolean>();
