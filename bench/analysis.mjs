@@ -6,44 +6,26 @@
 // the rounds are printed, with the ratios, and the findings of both are compared.
 //
 //   node bench/analysis.mjs [--rounds 5] [LIB_DIR ...]
-import { build } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import os from 'node:os';
+import { loadCore } from './load-core.mjs';
 import files from './stdlib-files.cjs';
 
 const { pyFiles, stdlibDirs } = files;
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const ROUNDS = Number(opt('--rounds', '5'));
 const dirsGiven = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
 
-const out = join(root, 'node_modules', '.cache', 'losslint-bench-analysis.mjs');
-mkdirSync(dirname(out), { recursive: true });
-await build({
-  stdin: {
-    contents: [
+const core = await loadCore('analysis', [
       "export { ParsedDocument, MAX_SOURCE_CHARS } from './server/src/core/document';",
       "export { setIrCacheSize } from './server/src/core/ir';",
       "export { analyze } from './server/src/core/analyze';",
       "export { analyzeSliced, sliceStats } from './server/src/core/slice';",
       "export { mayHaveFindings } from './server/src/core/prefilter';",
       "export { DEFAULT_SETTINGS } from './server/src/core/types';",
-    ].join('\n'),
-    resolveDir: root,
-    loader: 'ts',
-  },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  outfile: out,
-  external: ['tree-sitter', 'tree-sitter-python'],
-  logLevel: 'error',
-});
-const core = await import(pathToFileURL(out).href);
-rmSync(out);
+]);
 core.setIrCacheSize(0);
 
 const dirs = dirsGiven.length ? dirsGiven.map((d) => resolve(d)) : stdlibDirs();

@@ -7,44 +7,24 @@
 //   node bench/incremental.mjs [--edits 300] [--lines 3000] [--autoclose]
 //
 // --autoclose types brackets as VS Code does by default (bench/typing.mjs).
-import { build } from 'esbuild';
-import { mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import os from 'node:os';
+import { loadCore } from './load-core.mjs';
 import { genLossFile } from './gen-loss-file.mjs';
 import { typingEdits } from './typing.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const EDITS = Number(opt('--edits', '300'));
 const LINES = Number(opt('--lines', '3000'));
 const AUTOCLOSE = args.includes('--autoclose');
 
-const out = join(root, 'node_modules', '.cache', 'losslint-bench-incremental.mjs');
-mkdirSync(dirname(out), { recursive: true });
-await build({
-  stdin: {
-    contents: [
+const core = await loadCore('incremental', [
       "export { ParsedDocument } from './server/src/core/document';",
       "export { analyze } from './server/src/core/analyze';",
       "export { IncrementalAnalyzer } from './server/src/core/incremental';",
       "export { irBuildStats } from './server/src/core/ir';",
       "export { DEFAULT_SETTINGS } from './server/src/core/types';",
-    ].join('\n'),
-    resolveDir: root,
-    loader: 'ts',
-  },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  outfile: out,
-  external: ['tree-sitter', 'tree-sitter-python'],
-  logLevel: 'error',
-});
-const core = await import(pathToFileURL(out).href);
-rmSync(out);
+]);
 
 const text = genLossFile(LINES);
 const edits = typingEdits(text, EDITS, { autoClose: AUTOCLOSE });

@@ -114,6 +114,22 @@ export function compareByPosition(a: Finding, b: Finding): number {
   );
 }
 
+/** Whether a `# noqa` comment on the finding's line silences it. */
+export function silenced(noqa: ReadonlyMap<number, string[]>, f: Finding): boolean {
+  const codes = noqa.get(f.range.start.line);
+  return !!codes && (codes.length === 0 || codes.includes(f.code));
+}
+
+/** A `checkFunctions` sink that drops silenced and duplicate findings (same rule, same span) into `out`. */
+export function collectInto(out: Finding[], noqa: ReadonlyMap<number, string[]>): (fn: FunctionIR, f: Finding, key: string) => void {
+  const seen = new Set<string>();
+  return (_fn, f, key) => {
+    if (silenced(noqa, f) || seen.has(key)) return;
+    seen.add(key);
+    out.push(f);
+  };
+}
+
 /** A summary answered by looking at every analysed function (memoized per run). */
 export function summariesOver(facts: ModuleFacts): (summary: ModuleSummary) => boolean {
   const memo = new Map<ModuleSummary, boolean>();
@@ -145,14 +161,7 @@ export function analyzeFull(doc: ParsedDocument, settings: LintSettings, options
     return undefined;
   }
   const findings: Finding[] = [];
-  const seen = new Set<string>();
-  checkFunctions({ module, facts, settings, text: doc.text, anyFunction: summariesOver(facts) }, module.functions, options, (_fn, f, key) => {
-    const noqa = module.noqa.get(f.range.start.line);
-    if (noqa && (noqa.length === 0 || noqa.includes(f.code))) return;
-    if (seen.has(key)) return;
-    seen.add(key);
-    findings.push(f);
-  });
+  checkFunctions({ module, facts, settings, text: doc.text, anyFunction: summariesOver(facts) }, module.functions, options, collectInto(findings, module.noqa));
   findings.sort(compareByPosition);
   return { module, facts, findings };
 }

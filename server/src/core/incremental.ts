@@ -24,7 +24,7 @@
  * interpreted. A statement with a syntax error is never cached, and neither are findings with a
  * range or edit outside their statement, nor those of a statement whose rules or interpretation failed.
  */
-import { checkFunctions, compareByPosition, type AnalyzeOptions } from './analyze';
+import { checkFunctions, compareByPosition, silenced, type AnalyzeOptions } from './analyze';
 import type { ParsedDocument } from './document';
 import { interpretModule, type FunctionFacts } from './interp';
 import { planModule, type FunctionIR, type ModuleUnit } from './ir';
@@ -114,6 +114,13 @@ function movesWith(u: ModuleUnit, f: Finding): boolean {
   return true;
 }
 
+/** The statements defining each top-level name (more than one when a name is defined again). */
+export function definersOf(units: readonly ModuleUnit[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const u of units) for (const d of u.defs) (out.get(d) ?? out.set(d, []).get(d)!).push(u.index);
+  return out;
+}
+
 /**
  * The top-level statement (index into `units`) of each function of a module assembled from the
  * statements in `include`; -1 for `<module>`. Functions are listed in document order, as statements.
@@ -177,8 +184,7 @@ export class IncrementalAnalyzer {
     this.texts = nextInfos;
 
     // Who defines and who mentions each top-level name.
-    const definers = new Map<string, number[]>();
-    for (const u of units) for (const d of u.defs) (definers.get(d) ?? definers.set(d, []).get(d)!).push(u.index);
+    const definers = definersOf(units);
     const mentionedBy = new Map<string, number[]>();
     for (const u of units) for (const id of infos[u.index].idents) if (definers.has(id)) (mentionedBy.get(id) ?? mentionedBy.set(id, []).get(id)!).push(u.index);
     /** The statements other than `self` that mention one of `names`, in document order. */
@@ -380,10 +386,7 @@ export class IncrementalAnalyzer {
     all.push(...(result.found.get(-1) ?? []));
     const max = Math.max(MIN_RECORDS, 3 * units.length);
     while (next.size > max) next.delete(next.keys().next().value!);
-    const out = all.filter((f) => {
-      const noqa = plan.noqa.get(f.range.start.line);
-      return !(noqa && (noqa.length === 0 || noqa.includes(f.code)));
-    });
+    const out = all.filter((f) => !silenced(plan.noqa, f));
     return out.sort(compareByPosition);
   }
 }

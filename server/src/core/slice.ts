@@ -22,9 +22,9 @@
  * the checked ones are interpreted. test/perf/prefilter.test.ts requires `analyzeSliced` to give
  * exactly `analyze`'s findings on the fixtures, the examples and the standard library.
  */
-import { checkFunctions, compareByPosition, summariesOver, type AnalyzeOptions } from './analyze';
+import { checkFunctions, collectInto, compareByPosition, summariesOver, type AnalyzeOptions } from './analyze';
 import type { ParsedDocument } from './document';
-import { functionUnits, identifiers } from './incremental';
+import { definersOf, functionUnits, identifiers } from './incremental';
 import { interpretModule } from './interp';
 import { planModule, type FunctionIR } from './ir';
 import { statementMayCreate } from './prefilter';
@@ -71,8 +71,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   }
   const mentionsHot = units.map((u) => hot.size > 0 && [...hot].some((h) => idents[u.index].has(h)));
 
-  const definers = new Map<string, number[]>();
-  for (const u of units) for (const d of u.defs) (definers.get(d) ?? definers.set(d, []).get(d)!).push(u.index);
+  const definers = definersOf(units);
   /** Top-level names that a statement naming a hot global also names: it may pass the global to them. */
   let calledHotMemo: Set<string> | undefined;
   const calledHotNames = (): Set<string> => {
@@ -171,18 +170,6 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   lastStats = { units: units.length, checked: check.size, built: include.size };
 
   const findings: Finding[] = [];
-  const seen = new Set<string>();
-  checkFunctions(
-    { module: mod, facts, settings, text: doc.text, anyFunction: summariesOver(facts) },
-    mod.functions.filter(checked),
-    options,
-    (_fn, f, key) => {
-      const noqa = plan.noqa.get(f.range.start.line);
-      if (noqa && (noqa.length === 0 || noqa.includes(f.code))) return;
-      if (seen.has(key)) return;
-      seen.add(key);
-      findings.push(f);
-    },
-  );
+  checkFunctions({ module: mod, facts, settings, text: doc.text, anyFunction: summariesOver(facts) }, mod.functions.filter(checked), options, collectInto(findings, plan.noqa));
   return findings.sort(compareByPosition);
 }
