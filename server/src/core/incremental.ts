@@ -150,7 +150,7 @@ export class IncrementalAnalyzer {
     return { ...this.stats };
   }
 
-  /** The findings of `doc`, as `analyze` gives them. When cancelled, returns what it had and keeps no state from this run. */
+  /** The findings of `doc`, as `analyze` gives them. When cancelled, returns none (the caller drops a stale result) and keeps the previous records. */
   analyze(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOptions = {}): Finding[] {
     try {
       return this.run(doc, settings, options);
@@ -170,7 +170,6 @@ export class IncrementalAnalyzer {
     }
     const plan = planModule(doc.tree.rootNode, doc.text, { lineStarts: doc.lineOffsets() });
     const units = plan.units;
-    const n = units.length;
 
     // Identifiers each statement mentions (a superset of the names it uses) and its hash, cached by text.
     const infos: TextInfo[] = [];
