@@ -1,9 +1,8 @@
 // bench/ir-build.mjs: what building the IR costs next to parsing, over the CPython stdlib files that
 // pass the CLI's prefilter (`mayHaveFindings`), in one process and one run, so that the ratios are
 // measured side by side on the same (noisy, shared) cores. Per round and per file: the tree-sitter
-// parse, then `buildModule(root, text)` with the unit cache off (as the CLI builds), and, when the
-// build has the node-object builder behind `setIrBuilder('nodes')`, that one on the same tree. The
-// order of the builders alternates between rounds; the medians of the rounds are printed.
+// parse, then `buildModule(root, text)` with the unit cache off (as the CLI builds); the medians of
+// the rounds are printed. (The node-object builder it was compared with in bench/RESULTS.md is gone.)
 //
 //   node bench/ir-build.mjs [--rounds 5] [--limit N] [LIB_DIR ...]
 import { readFileSync, statSync } from 'node:fs';
@@ -25,7 +24,6 @@ const core = await loadCore('ir-build', [
       "export { mayHaveFindings } from './server/src/core/prefilter';",
 ]);
 core.setIrCacheSize(0);
-const hasLegacy = typeof core.setIrBuilder === 'function';
 
 const dirs = dirsGiven.length ? dirsGiven.map((d) => resolve(d)) : stdlibDirs();
 const texts = [];
@@ -41,42 +39,27 @@ for (const dir of dirs) {
 }
 const chars = texts.reduce((a, t) => a + t.length, 0);
 
-const rounds = { parse: [], build: [], legacy: [] };
+const rounds = { parse: [], build: [] };
 for (let r = 0; r < ROUNDS; r++) {
   let parse = 0;
   let build = 0;
-  let legacy = 0;
   for (const text of texts) {
     const t0 = performance.now();
     const doc = core.ParsedDocument.parse(text);
     const rootNode = doc.tree.rootNode;
     parse += performance.now() - t0;
-    const order = r % 2 === 0 ? ['cursor', 'nodes'] : ['nodes', 'cursor'];
-    for (const which of order) {
-      if (which === 'nodes' && !hasLegacy) continue;
-      if (hasLegacy) core.setIrBuilder(which);
-      const t1 = performance.now();
-      core.buildModule(rootNode, text);
-      const dt = performance.now() - t1;
-      if (which === 'cursor') build += dt;
-      else legacy += dt;
-    }
+    const t1 = performance.now();
+    core.buildModule(rootNode, text);
+    build += performance.now() - t1;
   }
-  if (hasLegacy) core.setIrBuilder('cursor');
   rounds.parse.push(parse);
   rounds.build.push(build);
-  rounds.legacy.push(legacy);
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const p = median(rounds.parse);
 const b = median(rounds.build);
-const l = hasLegacy ? median(rounds.legacy) : undefined;
 console.log(`# bench/ir-build ${new Date().toISOString()}`);
 console.log(`machine: nproc ${os.availableParallelism?.() ?? os.cpus().length}, ${os.cpus()[0]?.model.trim()}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; node ${process.version}`);
 console.log(`corpus: ${texts.length} of ${seen} files pass the prefilter, ${(chars / 1e6).toFixed(2)} M chars; ${ROUNDS} rounds, medians`);
 console.log(`parse (tree-sitter)           ${p.toFixed(0).padStart(7)} ms`);
-console.log(`IR build${hasLegacy ? ' (cursor)' : '         '}            ${b.toFixed(0).padStart(7)} ms   build / parse = ${(b / p).toFixed(2)}`);
-if (l !== undefined) {
-  console.log(`IR build (node objects, old)  ${l.toFixed(0).padStart(7)} ms   build / parse = ${(l / p).toFixed(2)}`);
-  console.log(`old / new = ${(l / b).toFixed(2)}x`);
-}
+console.log(`IR build                      ${b.toFixed(0).padStart(7)} ms   build / parse = ${(b / p).toFixed(2)}`);

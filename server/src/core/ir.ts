@@ -359,7 +359,7 @@ function importsOf(root: SyntaxNode): [string, string][] {
  */
 function importNodes(root: SyntaxNode): SyntaxNode[] {
   const text = currentText;
-  if (text === undefined || nodeBuilder || root.hasError) return root.descendantsOfType(IMPORT_TYPES);
+  if (text === undefined || root.hasError) return root.descendantsOfType(IMPORT_TYPES);
   return nodesAtWord(root, text, 'import', (tok) => {
     if (tok.type !== 'import') return undefined;
     const p = tok.parent;
@@ -398,7 +398,7 @@ const NOQA = /#\s*noqa(?::\s*([A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+)*))?/i;
  */
 function noqaCandidates(root: SyntaxNode): SyntaxNode[] {
   const text = currentText;
-  if (text === undefined || nodeBuilder) return root.descendantsOfType('comment');
+  if (text === undefined) return root.descendantsOfType('comment');
   return nodesAtWord(root, text, 'noqa', (tok) => (tok.type === 'comment' ? tok : undefined), 'gi');
 }
 
@@ -492,7 +492,10 @@ class Builder {
     // Imports first, wherever they are (module level or inside functions), so aliases resolve everywhere.
     if (currentText !== undefined && unitCacheMax > 0) return this.plan(root, currentText).assemble();
     this.collectImports(root);
-    this.mod.body = this.block(root.namedChildren, { scope: '' });
+    for (const n of root.namedChildren) {
+      const st = this.stmt(n, { scope: '' });
+      if (st) this.mod.body.push(st);
+    }
     addModuleFunction(this.mod, spanOf(root), root.hasError);
     this.collectNoqa(root);
     return this.mod;
@@ -637,268 +640,9 @@ class Builder {
   }
 
 
-  private block(nodes: SyntaxNode[], ctx: { scope: string; className?: string; fn?: string }): Stmt[] {
-    const out: Stmt[] = [];
-    for (const n of nodes) {
-      const s = this.stmt(n, ctx);
-      if (s) out.push(s);
-    }
-    return out;
-  }
-
-  private bodyOf(n: SyntaxNode | null): SyntaxNode[] {
-    return n ? n.namedChildren : [];
-  }
-
-  private stmt(n: SyntaxNode, ctx: { scope: string; className?: string; fn?: string }): Stmt | undefined {
-    if (!nodeBuilder) return this.stmtFrom(n, ctx);
-    const span = spanOf(n);
-    switch (n.type) {
-      case 'comment':
-      case 'import_statement':
-      case 'import_from_statement':
-      case 'future_import_statement':
-        return undefined;
-      case 'pass_statement':
-        return { k: 'pass', span };
-      case 'decorated_definition': {
-        const def = n.childForFieldName('definition');
-        return def ? this.stmt(def, ctx) : undefined;
-      }
-      case 'function_definition': {
-        const fn = this.func(n, ctx);
-        return { k: 'def', fn, span };
-      }
-      case 'class_definition': {
-        this.klass(n, ctx);
-        return undefined;
-      }
-      case 'expression_statement': {
-        const c = n.namedChild(0);
-        if (!c) return undefined;
-        if (c.type === 'assignment') return this.assignment(c, span, ctx);
-        if (c.type === 'augmented_assignment') {
-          const left = c.childForFieldName('left');
-          const right = c.childForFieldName('right');
-          const opNode = c.childForFieldName('operator');
-          const op = (opNode?.text ?? '+=').slice(0, -1) as BinOpName;
-          if (!left || !right) return { k: 'other', what: 'assignment', body: [], span };
-          return { k: 'assign', targets: [this.target(left)], value: this.expr(right), aug: op, span };
-        }
-        const value = this.expr(c);
-        if (!ctx.fn && value.k === 'call') this.noteCallSite(value);
-        return { k: 'expr', value, span };
-      }
-      case 'return_statement': {
-        const c = n.namedChild(0);
-        return { k: 'return', value: c ? this.expr(c) : undefined, span };
-      }
-      case 'if_statement':
-        return this.ifStmt(n, ctx);
-      case 'for_statement':
-      case 'while_statement':
-      case 'with_statement':
-      case 'try_statement': {
-        // The statement's own blocks and its clauses' (else, except, finally); nested statements recurse themselves.
-        const inner: Stmt[] = [];
-        for (const c of n.namedChildren) {
-          if (c.type === 'block') inner.push(...this.block(c.namedChildren, ctx));
-          else if (c.type.endsWith('_clause')) {
-            for (const b of c.namedChildren) if (b.type === 'block') inner.push(...this.block(b.namedChildren, ctx));
-          }
-        }
-        return { k: 'other', what: n.type.replace('_statement', ''), body: inner, span };
-      }
-      default:
-        return { k: 'other', what: n.type.replace('_statement', ''), body: [], span };
-    }
-  }
-
-  private ifStmt(n: SyntaxNode, ctx: { scope: string; className?: string; fn?: string }): Stmt {
-    const test = n.childForFieldName('condition');
-    const body = this.block(this.bodyOf(n.childForFieldName('consequence')), ctx);
-    const alts = n.childrenForFieldName('alternative');
-    // elif chains become nested ifs in the else branch.
-    let orelse: Stmt[] = [];
-    for (let i = alts.length - 1; i >= 0; i--) {
-      const a = alts[i];
-      if (a.type === 'else_clause') {
-        orelse = this.block(this.bodyOf(a.childForFieldName('body')), ctx);
-      } else {
-        const cond = a.childForFieldName('condition');
-        orelse = [
-          {
-            k: 'if',
-            test: cond ? this.expr(cond) : { k: 'unknown', what: 'condition', span: spanOf(a) },
-            body: this.block(this.bodyOf(a.childForFieldName('consequence')), ctx),
-            orelse,
-            span: spanOf(a),
-          },
-        ];
-      }
-    }
-    return {
-      k: 'if',
-      test: test ? this.expr(test) : { k: 'unknown', what: 'condition', span: spanOf(n) },
-      body,
-      orelse,
-      span: spanOf(n),
-    };
-  }
-
-  private assignment(c: SyntaxNode, span: Span, ctx: { scope: string; fn?: string }): Stmt {
-    // `a = b = value` nests: assignment(left=a, right=assignment(left=b, right=value)).
-    const targets: Target[] = [];
-    let cur: SyntaxNode | null = c;
-    while (cur && cur.type === 'assignment') {
-      const left = cur.childForFieldName('left');
-      if (left) targets.push(this.target(left));
-      const right: SyntaxNode | null = cur.childForFieldName('right');
-      if (!right) return { k: 'other', what: 'annotation', body: [], span };
-      if (right.type !== 'assignment') {
-        const value = this.expr(right);
-        if (!ctx.fn) {
-          for (const t of targets) {
-            if (t.k !== 'name') continue;
-            this.mod.globals.set(t.id, value);
-            this.unit?.globals.push([t.id, value]);
-          }
-          if (value.k === 'call') this.noteCallSite(value);
-        }
-        return { k: 'assign', targets, value, span };
-      }
-      cur = right;
-    }
-    return { k: 'other', what: 'assignment', body: [], span };
-  }
-
-  private target(n: SyntaxNode): Target {
-    if (this.depth >= MAX_EXPR_DEPTH) return { k: 'unknown', span: spanOf(n) };
-    this.depth++;
-    try {
-      return this.targetNode(n);
-    } finally {
-      this.depth--;
-    }
-  }
-
-  private targetNode(n: SyntaxNode): Target {
-    const span = spanOf(n);
-    switch (n.type) {
-      case 'identifier':
-        return { k: 'name', id: n.text, span };
-      case 'attribute': {
-        const obj = n.childForFieldName('object');
-        const attr = n.childForFieldName('attribute');
-        if (obj && attr) return { k: 'attr', obj: this.expr(obj), attr: attr.text, span };
-        return { k: 'unknown', span };
-      }
-      case 'subscript': {
-        const obj = n.childForFieldName('value');
-        if (!obj) return { k: 'unknown', span };
-        return { k: 'subscript', obj: this.expr(obj), index: n.childrenForFieldName('subscript').map((x) => this.expr(x)), span };
-      }
-      case 'pattern_list':
-      case 'tuple_pattern':
-      case 'list_pattern':
-      case 'tuple':
-      case 'list':
-        return { k: 'tuple', items: n.namedChildren.filter((x) => x.type !== 'comment').map((x) => this.target(x)), span };
-      case 'parenthesized_expression': {
-        const inner = n.namedChild(0);
-        return inner ? this.target(inner) : { k: 'unknown', span };
-      }
-      default:
-        return { k: 'unknown', span };
-    }
-  }
-
-  private params(n: SyntaxNode | null): Param[] {
-    if (!n) return [];
-    const out: Param[] = [];
-    for (const p of n.namedChildren) {
-      const span = spanOf(p);
-      switch (p.type) {
-        case 'identifier':
-          out.push({ name: p.text, kind: 'plain', span });
-          break;
-        case 'typed_parameter': {
-          const id = p.namedChildren.find((x) => x.type === 'identifier');
-          const splat = p.namedChildren.find((x) => x.type === 'list_splat_pattern' || x.type === 'dictionary_splat_pattern');
-          const annotation = p.childForFieldName('type')?.text;
-          if (id) out.push({ name: id.text, kind: 'plain', span, annotation });
-          else if (splat) out.push({ name: splat.text.replace(/^\*+/, ''), kind: splat.type === 'list_splat_pattern' ? 'star' : 'kwstar', span });
-          break;
-        }
-        case 'default_parameter':
-        case 'typed_default_parameter': {
-          const name = p.childForFieldName('name');
-          const value = p.childForFieldName('value');
-          const annotation = p.type === 'typed_default_parameter' ? p.childForFieldName('type')?.text : undefined;
-          if (name) out.push({ name: name.text, default: value ? this.expr(value) : undefined, kind: 'plain', span, annotation });
-          break;
-        }
-        case 'list_splat_pattern':
-          out.push({ name: p.text.replace(/^\*/, ''), kind: 'star', span });
-          break;
-        case 'dictionary_splat_pattern':
-          out.push({ name: p.text.replace(/^\*\*/, ''), kind: 'kwstar', span });
-          break;
-        default:
-          break;
-      }
-    }
-    return out;
-  }
-
-  private func(n: SyntaxNode, ctx: { scope: string; className?: string; fn?: string }): FunctionIR {
-    const nameNode = n.childForFieldName('name');
-    const name = nameNode?.text ?? '<anonymous>';
-    const qualname = ctx.scope ? `${ctx.scope}.${name}` : name;
-    const fn: FunctionIR = {
-      name,
-      qualname,
-      params: this.params(n.childForFieldName('parameters')),
-      body: [],
-      span: spanOf(n),
-      nameSpan: spanOf(nameNode ?? n),
-      className: ctx.className,
-      parent: ctx.fn,
-      hasError: n.hasError,
-    };
-    // Register before the body so functions are listed outer first.
-    this.mod.functions.push(fn);
-    this.unit?.functions.push(fn);
-    fn.body = this.block(this.bodyOf(n.childForFieldName('body')), { scope: qualname, fn: qualname });
-    return fn;
-  }
-
-  private klass(n: SyntaxNode, ctx: { scope: string; fn?: string }): void {
-    const nameNode = n.childForFieldName('name');
-    const name = nameNode?.text ?? '<class>';
-    const qualname = ctx.scope ? `${ctx.scope}.${name}` : name;
-    const bases: string[] = [];
-    const sup = n.childForFieldName('superclasses');
-    if (sup) {
-      for (const b of sup.namedChildren) {
-        if (b.type === 'keyword_argument') continue;
-        const e = this.expr(b);
-        bases.push(this.qualify(e) ?? dotted(b));
-      }
-    }
-    const cls: ClassIR = { name: qualname, bases, methods: new Map(), span: spanOf(n) };
-    this.mod.classes.set(qualname, cls);
-    this.unit?.classes.push([qualname, cls]);
-    const body = n.childForFieldName('body');
-    for (const c of this.bodyOf(body)) {
-      const def = c.type === 'decorated_definition' ? c.childForFieldName('definition') : c;
-      if (def?.type === 'function_definition') {
-        const fn = this.func(def, { scope: qualname, className: qualname, fn: ctx.fn });
-        cls.methods.set(fn.name, fn);
-      } else if (def?.type === 'class_definition') {
-        this.klass(def, { scope: qualname, fn: ctx.fn });
-      }
-    }
+  /** Builds one statement (a top-level one, from the plan or a whole-module build) through a tree cursor. */
+  private stmt(n: SyntaxNode, ctx: Ctx): Stmt | undefined {
+    return this.stmtFrom(n, ctx);
   }
 
   private noteCallSite(call: Call): void {
@@ -919,150 +663,8 @@ class Builder {
     return undefined;
   }
 
-  /** How many `expr` and `target` calls are on the stack (see MAX_EXPR_DEPTH). */
+  /** How many `exprAt` and `targetAt` calls are on the stack (see MAX_EXPR_DEPTH). */
   private depth = 0;
-
-  expr(n: SyntaxNode): Expr {
-    if (this.depth >= MAX_EXPR_DEPTH) return { k: 'unknown', what: 'nesting too deep', span: spanOf(n) };
-    this.depth++;
-    try {
-      return this.exprNode(n);
-    } finally {
-      this.depth--;
-    }
-  }
-
-  private exprNode(n: SyntaxNode): Expr {
-    const span = spanOf(n);
-    switch (n.type) {
-      case 'identifier':
-        return { k: 'name', id: n.text, span };
-      case 'integer':
-      case 'float':
-        return numberLiteral(n.text, span);
-      case 'string': {
-        const content = n.namedChildren.filter((c) => c.type === 'string_content').map((c) => c.text).join('');
-        const interp = n.namedChildren.some((c) => c.type === 'interpolation');
-        return interp ? { k: 'unknown', what: 'f-string', span } : { k: 'str', value: content, span };
-      }
-      case 'concatenated_string':
-        return { k: 'unknown', what: 'string', span };
-      case 'true':
-        return { k: 'const', value: true, span };
-      case 'false':
-        return { k: 'const', value: false, span };
-      case 'none':
-        return { k: 'const', value: null, span };
-      case 'ellipsis':
-        return { k: 'ellipsis', span };
-      case 'parenthesized_expression': {
-        const inner = n.namedChildren.find((c) => c.type !== 'comment');
-        if (!inner) return { k: 'unknown', what: '()', span };
-        const e = this.expr(inner);
-        e.paren = span;
-        return e;
-      }
-      case 'attribute': {
-        const obj = n.childForFieldName('object');
-        const attr = n.childForFieldName('attribute');
-        if (!obj || !attr) return { k: 'unknown', what: 'attribute', span };
-        const e: Expr = { k: 'attr', obj: this.expr(obj), attr: attr.text, span };
-        const q = this.qualify(e);
-        if (q) e.qualified = q;
-        return e;
-      }
-      case 'call':
-        return this.call(n, span);
-      case 'binary_operator': {
-        const l = n.childForFieldName('left');
-        const r = n.childForFieldName('right');
-        const op = n.childForFieldName('operator')?.text as BinOpName | undefined;
-        if (!l || !r || !op || !['+', '-', '*', '/', '//', '%', '**', '@'].includes(op)) {
-          return { k: 'unknown', what: `operator ${op ?? '?'}`, span };
-        }
-        return { k: 'bin', op, left: this.expr(l), right: this.expr(r), span };
-      }
-      case 'unary_operator': {
-        const a = n.childForFieldName('argument');
-        const op = n.childForFieldName('operator')?.text;
-        if (!a || (op !== '-' && op !== '+' && op !== '~')) return { k: 'unknown', what: 'unary', span };
-        return { k: 'unary', op, operand: this.expr(a), span };
-      }
-      case 'not_operator': {
-        const a = n.childForFieldName('argument');
-        return a ? { k: 'unary', op: 'not', operand: this.expr(a), span } : { k: 'unknown', what: 'not', span };
-      }
-      case 'boolean_operator': {
-        const l = n.childForFieldName('left');
-        const r = n.childForFieldName('right');
-        const op = n.childForFieldName('operator')?.text;
-        if (!l || !r || (op !== 'and' && op !== 'or')) return { k: 'unknown', what: 'boolean', span };
-        return { k: 'bool', op, left: this.expr(l), right: this.expr(r), span };
-      }
-      case 'comparison_operator': {
-        const operands = n.namedChildren.filter((c) => c.type !== 'comment').map((c) => this.expr(c));
-        const ops = n.children.filter((c) => !c.isNamed).map((c) => c.text);
-        return { k: 'cmp', ops, operands, span };
-      }
-      case 'subscript': {
-        const v = n.childForFieldName('value');
-        if (!v) return { k: 'unknown', what: 'subscript', span };
-        return { k: 'subscript', obj: this.expr(v), index: n.childrenForFieldName('subscript').map((x) => this.expr(x)), span };
-      }
-      case 'slice': {
-        // tree-sitter gives the parts positionally, with ':' tokens between them.
-        const parts: (Expr | undefined)[] = [undefined, undefined, undefined];
-        let i = 0;
-        for (const c of n.children) {
-          if (!c.isNamed) {
-            if (c.text === ':') i++;
-            continue;
-          }
-          if (c.type !== 'comment') parts[i] = this.expr(c);
-        }
-        return { k: 'slice', lower: parts[0], upper: parts[1], step: parts[2], span };
-      }
-      case 'tuple':
-      case 'expression_list':
-      case 'list':
-        return { k: 'tuple', items: n.namedChildren.filter((c) => c.type !== 'comment').map((c) => this.expr(c)), list: n.type === 'list', span };
-      case 'conditional_expression': {
-        const [body, test, orelse] = n.namedChildren.filter((c) => c.type !== 'comment');
-        if (!body || !test || !orelse) return { k: 'unknown', what: 'conditional', span };
-        return { k: 'cond', test: this.expr(test), body: this.expr(body), orelse: this.expr(orelse), span };
-      }
-      default:
-        return { k: 'unknown', what: n.type, span };
-    }
-  }
-
-  private call(n: SyntaxNode, span: Span): Expr {
-    const f = n.childForFieldName('function');
-    const argsNode = n.childForFieldName('arguments');
-    if (!f) return { k: 'unknown', what: 'call', span };
-    const func = this.expr(f);
-    const args: Expr[] = [];
-    const kwargs: Record<string, Expr> = {};
-    let splat = false;
-    if (argsNode && argsNode.type === 'argument_list') {
-      for (const a of argsNode.namedChildren) {
-        if (a.type === 'comment') continue;
-        if (a.type === 'keyword_argument') {
-          const name = a.childForFieldName('name');
-          const value = a.childForFieldName('value');
-          if (name && value) kwargs[name.text] = this.expr(value);
-        } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') {
-          splat = true;
-        } else {
-          args.push(this.expr(a));
-        }
-      }
-    } else if (argsNode) {
-      // A generator expression as the only argument.
-      args.push({ k: 'unknown', what: argsNode.type, span: spanOf(argsNode) });
-    }
-    return this.resolveCall({ k: 'call', func, args, kwargs, splat, span });
-  }
 
   /** Sets a call's canonical callee and the operation it denotes, with its arguments bound. */
   private resolveCall(call: Call): Call {
@@ -1086,11 +688,12 @@ class Builder {
     return call;
   }
 
-  // ---- The same IR, read through a tree cursor -------------------------------------------------
-  // Every method below starts at the cursor's current node and leaves the cursor there. Each method
-  // mirrors the node-object method of the same name without the `At` suffix, in what it builds and in
-  // the order of its effects on the module (functions, classes, globals, call sites), which the IR
-  // snapshot test (test/core/ir-snapshot.test.ts) and the comparison of both builders check.
+  // ---- The IR, read through a tree cursor ------------------------------------------------------
+  // Every method below starts at the cursor's current node and leaves the cursor there, reading each
+  // node's kind, field and offsets once (no node objects, which the binding registers with
+  // finalizers). The IR, and the order of its effects on the module (functions, classes, globals,
+  // call sites), is that of the node-object builder this replaced: test/core/ir-snapshot.test.ts
+  // holds the IR that builder made for every fixture and corner case.
 
   /** Builds top-level statement `n` (or any statement) through a cursor of its own. */
   private stmtFrom(n: SyntaxNode, ctx: Ctx): Stmt | undefined {
@@ -1957,18 +1560,6 @@ let typeNames: string[] = [];
 let typeNamed: boolean[] = [];
 let fieldNames: (string | undefined)[] = [];
 let namesLanguage: unknown;
-
-/** Which builder `stmt` uses: the cursor one, or the node-object one (kept to compare with; see setIrBuilder). */
-let nodeBuilder = false;
-
-/**
- * Chooses how the IR is read from the tree: through a tree cursor (the default) or through node
- * objects, the builder used before. Both build the same IR; the second one is kept for the test
- * that compares them and for bench/ir-build.mjs.
- */
-export function setIrBuilder(kind: 'cursor' | 'nodes'): void {
-  nodeBuilder = kind === 'nodes';
-}
 
 function useLanguage(tree: Tree): void {
   const language = (tree as unknown as { language?: unknown }).language;
