@@ -10,7 +10,7 @@
  */
 import type Parser from 'tree-sitter';
 import type { SyntaxNode, Tree } from './document';
-import { bindOp, methodOp, qualifiedOp, type OpSpec } from './ops';
+import { bindOp, emptyCallAfter, methodOp, NO_ARGUMENT_METHODS, qualifiedOp, type OpSpec } from './ops';
 import type { Range } from './types';
 
 /** Source location of an IR node: offsets (UTF-16) and the same as a line/column range. */
@@ -667,7 +667,11 @@ class Builder {
   private depth = 0;
 
   /** Sets a call's canonical callee and the operation it denotes, with its arguments bound. */
-  private resolveCall(call: Call): Call {
+  /**
+   * `noArgs`: the call's text after the method's name is `()` (ops.ts emptyCallAfter); a method of
+   * NO_ARGUMENT_METHODS is the tensor op only then (`logger.log(level, msg)` is not a log).
+   */
+  private resolveCall(call: Call, noArgs: boolean): Call {
     const { func, args, kwargs } = call;
     const callee = this.qualify(func);
     if (callee) {
@@ -679,7 +683,7 @@ class Builder {
       }
     } else if (func.k === 'attr') {
       const op = methodOp(func.attr);
-      if (op) {
+      if (op && (noArgs || !NO_ARGUMENT_METHODS.has(func.attr))) {
         call.op = op;
         call.method = true;
         call.bound = bindOp(op, [func.obj, ...args], kwargs);
@@ -1288,7 +1292,10 @@ class Builder {
           do {
             const f = fieldHere();
             if (f === 'object' && !obj) obj = this.exprAt();
-            else if (f === 'attribute' && attr === undefined) attr = textHere();
+            else if (f === 'attribute' && attr === undefined) {
+              attr = textHere();
+              lastAttrEnd = c.endIndex;
+            }
           } while (c.gotoNextSibling());
           c.gotoParent();
         }
@@ -1409,12 +1416,15 @@ class Builder {
     const kwargs: Record<string, Expr> = {};
     let splat = false;
     let seen = 0;
+    let noArgs = false;
     if (c.gotoFirstChild()) {
       do {
         const f = fieldHere();
         if (f === 'function' && !(seen & 1)) {
           seen |= 1;
           func = this.exprAt();
+          // Where the method's name ends (exprAt read the attribute's name last): see resolveCall.
+          if (func.k === 'attr' && NO_ARGUMENT_METHODS.has(func.attr)) noArgs = emptyCallAfter(textOf(lastAttrEnd, span.e), 0);
         } else if (f === 'arguments' && !(seen & 2)) {
           seen |= 2;
           const t = typeNames[kindHere()];
@@ -1438,7 +1448,7 @@ class Builder {
       c.gotoParent();
     }
     if (!func) return { k: 'unknown', what: 'call', span };
-    return this.resolveCall({ k: 'call', func, args, kwargs, splat, span });
+    return this.resolveCall({ k: 'call', func, args, kwargs, splat, span }, noArgs);
   }
 
   private keywordAt(kwargs: Record<string, Expr>): void {
@@ -1596,6 +1606,9 @@ function fieldHere(): string | undefined {
   if (name === undefined) name = fieldNames[id] = c.currentFieldName;
   return name;
 }
+
+/** The end of the last attribute name read (callAt reads it right after the callee's exprAt). */
+let lastAttrEnd = 0;
 
 /** The line of the last span's start: the next span starts on it or soon after (see lineAt). */
 let lineHint = 0;

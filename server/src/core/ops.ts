@@ -259,6 +259,40 @@ export function opSpellings(): { qualified: string[]; prefixes: string[]; method
   };
 }
 
+/**
+ * Tensor methods that take no arguments (`x.log()`, `x.sigmoid()`): a call of one of these names
+ * with anything between its parentheses (`logger.log(level, msg)`, `self.log(x)`) is some other
+ * object's method, not the op. The IR (ir.ts `callAt`) and the prefilter (prefilter.ts) both decide
+ * this with `emptyCallAfter` on the text that follows the method's name, so they always agree.
+ */
+export const NO_ARGUMENT_METHODS: ReadonlySet<string> = new Set(['sigmoid', 'log', 'exp', 'log1p', 'sqrt', 'abs', 'neg']);
+
+/**
+ * Whether `text` from `at` (just after a method's name) reads `(` `)` with only whitespace, line
+ * continuations and comments around and between them. A missing or extra token answers false.
+ */
+export function emptyCallAfter(text: string, at: number): boolean {
+  let i = skipExtras(text, at);
+  if (text.charCodeAt(i) !== 40) return false; // (
+  i = skipExtras(text, i + 1);
+  return text.charCodeAt(i) === 41; // )
+}
+
+function skipExtras(text: string, at: number): number {
+  let i = at;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12) i++;
+    else if (c === 92 && (text.charCodeAt(i + 1) === 10 || text.charCodeAt(i + 1) === 13)) i += 2; // \ newline
+    else if (c === 35) {
+      // # comment, to the end of the line
+      while (i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
+    } else break;
+  }
+  return i;
+}
+
 export function methodOp(name: string): OpSpec | undefined {
   return Object.prototype.hasOwnProperty.call(METHODS, name) ? METHODS[name] : undefined;
 }

@@ -37,12 +37,15 @@
  * ones are looked for as words anywhere; the short ones (F, K, tf, kops) only count on a logical line
  * that holds `import` or `from` before them. A method call's name is a token preceded by `.`, with
  * only whitespace, line continuations, comments and (under error recovery) stray punctuation between.
+ * A method of ops.ts NO_ARGUMENT_METHODS (`log`, `sigmoid`) is an op only when ir.ts found
+ * `emptyCallAfter` true just after its name; the filter runs the same function at the same offset of
+ * the same text, so `logger.log(level, msg)` and `self.log(x)` are neither ops nor reasons to parse.
  *
- * So: no root word and no creating method name after a dot => no creating call => no finding.
+ * So: no root word and no creating method call after a dot => no creating call => no finding.
  * A new rule or a new meaning-producing path in interp.ts must keep Lemma 1 and 2 true or extend
  * CREATING_OPS / this filter; the fixture test fails when it does not.
  */
-import { opSpellings, type OpId } from './ops';
+import { emptyCallAfter, NO_ARGUMENT_METHODS, opSpellings, type OpId } from './ops';
 
 /** Method ops that can give a value one of the op-only meanings from values without one (Lemma 1). */
 export const CREATING_OPS: ReadonlySet<OpId> = new Set<OpId>(['sigmoid', 'softmax', 'log_softmax', 'logsigmoid', 'log', 'clamp']);
@@ -121,6 +124,16 @@ function afterDot(text: string, at: number): boolean {
 }
 
 /**
+ * Whether the creating method name `name` at `at` may be the IR's op: an attribute name (after a
+ * dot) and, for the methods that take no arguments, followed by an empty call (the same
+ * `emptyCallAfter` test on the same text as ir.ts, so `logger.log(level, msg)` never counts).
+ */
+function methodCall(text: string, at: number, name: string): boolean {
+  if (NO_ARGUMENT_METHODS.has(name) && !emptyCallAfter(text, at + name.length)) return false;
+  return afterDot(text, at);
+}
+
+/**
  * Whether the logical line before `at` holds the word `import` or `from`. The logical line extends
  * back over backslash continuations and over lines ending in `(` or `,` (conservatively, for bracketed
  * and error-recovered forms).
@@ -152,7 +165,7 @@ export function mayHaveFindings(text: string): boolean {
   any.lastIndex = 0;
   for (let m = any.exec(text); m; m = any.exec(text)) {
     if (m[1] !== undefined) return true;
-    if (m[2] !== undefined ? inImportLine(text, m.index) : afterDot(text, m.index)) return true;
+    if (m[2] !== undefined ? inImportLine(text, m.index) : methodCall(text, m.index, m[3])) return true;
   }
   return false;
 }
@@ -181,7 +194,7 @@ export function statementMayCreate(text: string, imports: ReadonlyMap<string, st
   if (locals && locals.test(text)) return true;
   methods.lastIndex = 0;
   for (let m = methods.exec(text); m; m = methods.exec(text)) {
-    if (afterDot(text, m.index)) return true;
+    if (methodCall(text, m.index, m[0])) return true;
   }
   return false;
 }
