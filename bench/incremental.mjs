@@ -4,9 +4,10 @@
 // incremental analysis the editor runs (core/incremental.ts) and a whole analysis (core/analyze.ts),
 // with how many top-level statements and functions the incremental one re-checked per edit.
 //
-//   node bench/incremental.mjs [--edits 300] [--lines 3000] [--autoclose]
+//   node bench/incremental.mjs [--edits 300] [--lines 3000] [--autoclose] [--enter]
 //
-// --autoclose types brackets as VS Code does by default (bench/typing.mjs).
+// --autoclose types brackets as VS Code does by default; --enter types each statement on a new line
+// opened with Enter, instead of in front of existing code on the same line (bench/typing.mjs).
 import os from 'node:os';
 import { loadCore } from './load-core.mjs';
 import { genLossFile } from './gen-loss-file.mjs';
@@ -17,6 +18,7 @@ const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] 
 const EDITS = Number(opt('--edits', '300'));
 const LINES = Number(opt('--lines', '3000'));
 const AUTOCLOSE = args.includes('--autoclose');
+const ENTER = args.includes('--enter');
 
 const core = await loadCore('incremental', [
       "export { ParsedDocument } from './server/src/core/document';",
@@ -27,7 +29,7 @@ const core = await loadCore('incremental', [
 ]);
 
 const text = genLossFile(LINES);
-const edits = typingEdits(text, EDITS, { autoClose: AUTOCLOSE });
+const edits = typingEdits(text, EDITS, { autoClose: AUTOCLOSE, enter: ENTER });
 const doc = core.ParsedDocument.parse(text);
 const inc = new core.IncrementalAnalyzer();
 inc.analyze(doc, core.DEFAULT_SETTINGS); // warm: what opening the document does
@@ -62,7 +64,7 @@ const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Mat
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 console.log(`# bench/incremental ${new Date().toISOString()}`);
 console.log(`machine: nproc ${os.availableParallelism?.() ?? os.cpus().length}, ${os.cpus()[0]?.model.trim()}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; node ${process.version}`);
-console.log(`file: ${LINES} lines, ${units} top-level statements; ${EDITS} keystrokes in the middle, brackets ${AUTOCLOSE ? 'auto-closed (VS Code default)' : 'typed one by one (no auto-close)'}`);
+console.log(`file: ${LINES} lines, ${units} top-level statements; ${EDITS} keystrokes in the middle, brackets ${AUTOCLOSE ? 'auto-closed (VS Code default)' : 'typed one by one (no auto-close)'}, ${ENTER ? 'each statement on a new line (Enter first)' : 'in front of the code of an existing line'}`);
 console.log(`  incremental parse  p50 ${pct(parseMs, 50).toFixed(1)} ms, p99 ${pct(parseMs, 99).toFixed(1)} ms`);
 console.log(`  incremental analysis (editor)  p50 ${pct(incMs, 50).toFixed(1)} ms, p99 ${pct(incMs, 99).toFixed(1)} ms`);
 console.log(`  whole analysis (same edits)    p50 ${pct(analyzeMs, 50).toFixed(1)} ms, p99 ${pct(analyzeMs, 99).toFixed(1)} ms`);

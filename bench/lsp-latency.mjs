@@ -4,9 +4,10 @@
 // didChange -> publishDiagnostics for that version, first against `dist/server.js --stdio`, then
 // with the same edits against pyright's language server, and prints p50/p99 and the ratio.
 //
-//   node bench/lsp-latency.mjs [--edits 500] [--lines 3000] [--cpus 0,1] [--skip-pyright] [--autoclose] [--prof DIR]
+//   node bench/lsp-latency.mjs [--edits 500] [--lines 3000] [--cpus 0,1] [--skip-pyright] [--autoclose] [--enter] [--prof DIR]
 //
-// --autoclose types brackets as VS Code does by default (bench/typing.mjs).
+// --autoclose types brackets as VS Code does by default; --enter types each statement on a new line
+// opened with Enter, instead of in front of existing code on the same line (bench/typing.mjs).
 //
 // Edits are sent one at a time: the next goes out when the diagnostics of the previous arrived (or
 // after --timeout ms), so each figure is one keystroke's latency with nothing coalesced.
@@ -35,6 +36,7 @@ const LINES = Number(opt('--lines', '3000'));
 const CPUS = opt('--cpus', undefined);
 const TIMEOUT_MS = Number(opt('--timeout', '20000'));
 const AUTOCLOSE = args.includes('--autoclose');
+const ENTER = args.includes('--enter');
 const PROF = opt('--prof', undefined); // a folder: profile the LossLint server with --cpu-prof
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-lsp-bench-'));
@@ -45,7 +47,7 @@ const uri = pathToFileURL(file).href;
 
 /** The edits: typing three statements inside the middle `softmax_focal_*` (bench/typing.mjs). */
 function edits() {
-  return typingEdits(text, EDITS, { autoClose: AUTOCLOSE });
+  return typingEdits(text, EDITS, { autoClose: AUTOCLOSE, enter: ENTER });
 }
 
 function pct(xs, p) {
@@ -119,7 +121,7 @@ async function measure(name, cmd, env) {
 
 console.log(`# bench/lsp-latency ${new Date().toISOString()}`);
 console.log(`machine: nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}${CPUS ? `, pinned to CPUs ${CPUS}` : ''}; node ${process.version}`);
-console.log(`file: ${LINES} lines, ${text.length} chars; ${EDITS} keystrokes inside softmax_focal_* near the middle, brackets ${AUTOCLOSE ? 'auto-closed (VS Code default)' : 'typed one by one'}`);
+console.log(`file: ${LINES} lines, ${text.length} chars; ${EDITS} keystrokes inside softmax_focal_* near the middle, brackets ${AUTOCLOSE ? 'auto-closed (VS Code default)' : 'typed one by one'}, ${ENTER ? 'each statement on a new line (Enter first)' : 'typed in front of the code of an existing line'}`);
 const ll = await measure('losslint', [process.execPath, ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), path.join(ROOT, 'dist/server.js'), '--stdio'], { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0' });
 console.log('  (LossLint debounce set to 0 via LOSSLINT_DIAGNOSTICS_DELAY_MS; the editor default adds 100 ms)');
 if (!args.includes('--skip-pyright')) {

@@ -7,6 +7,12 @@
 // it (sent as a one-character replacement). Without it every bracket stays open until typed, which
 // leaves the rest of the file inside an unclosed `(` for a few keystrokes: the worst case for any
 // incremental parser and analyzer.
+//
+// With `enter`, each statement is typed on a line of its own, as in an editor: Enter at the end of the
+// line above (one change inserting the line break and the indentation, as VS Code's auto-indent
+// does), then the statement's characters. Without it the snippet is typed at column 0 of an existing
+// line, in front of its code (`total = max(1, targets.)    pt = torch.exp(-ce)` for one keystroke):
+// tree-sitter then sometimes turns the whole module into one ERROR node, the worst case measured.
 
 export const SNIPPET = '    modulating = (1 - pt) ** gamma\n    weighted = alpha * modulating * ce\n    total = weighted.sum() / max(1, targets.numel())\n';
 
@@ -24,7 +30,8 @@ export function typingLine(text) {
  * `count` LSP content changes that type SNIPPET (repeatedly) at `line`, column 0. The caller first
  * inserts nothing: the snippet's own newlines make the room.
  */
-export function typingEdits(text, count, { autoClose = false } = {}) {
+export function typingEdits(text, count, { autoClose = false, enter = false } = {}) {
+  if (enter) return typingOnNewLines(text, count, { autoClose });
   const out = [];
   let l = typingLine(text);
   let c = 0;
@@ -55,4 +62,34 @@ export function typingEdits(text, count, { autoClose = false } = {}) {
     c++;
   }
   return out;
+}
+
+/** `typingEdits` with `enter`: Enter (line break plus indentation) opens each statement's line. */
+function typingOnNewLines(text, count, { autoClose }) {
+  const out = [];
+  const indent = '    ';
+  const statements = SNIPPET.split('\n').filter(Boolean).map((s) => s.slice(indent.length));
+  let l = typingLine(text) - 1;
+  let c = text.split('\n')[l].length;
+  const at = (line, ch) => ({ line, character: ch });
+  for (let k = 0; out.length < count; k = (k + 1) % statements.length) {
+    out.push({ range: { start: at(l, c), end: at(l, c) }, text: `\n${indent}` });
+    l++;
+    c = indent.length;
+    const pending = [];
+    for (const ch of statements[k]) {
+      if (out.length >= count) break;
+      if (autoClose && pending.length && pending[pending.length - 1] === ch) {
+        out.push({ range: { start: at(l, c), end: at(l, c + 1) }, text: ch });
+        pending.pop();
+      } else if (autoClose && PAIRS[ch]) {
+        out.push({ range: { start: at(l, c), end: at(l, c) }, text: ch + PAIRS[ch] });
+        pending.push(PAIRS[ch]);
+      } else {
+        out.push({ range: { start: at(l, c), end: at(l, c) }, text: ch });
+      }
+      c++;
+    }
+  }
+  return out.slice(0, count);
 }

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../server/src/core/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
 import { IncrementalAnalyzer } from '../../server/src/core/incremental';
+import { setVerifyPlanCarry } from '../../server/src/core/ir';
 import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';
 import { int, pick, rng, type Rand } from '../robust/random';
 // @ts-expect-error: plain JavaScript bench helper
@@ -117,6 +118,10 @@ function randomEdit(r: Rand, doc: ParsedDocument): void {
   doc.applyChanges([{ range: { start: position(text, start), end: position(text, end) }, text: insert }]);
 }
 
+// Every plan carried over from the previous one (ir.ts carryTops) is compared with a fresh read of the tree.
+setVerifyPlanCarry(true);
+let carriedRuns = 0;
+
 /** Returns how many of the runs reused some statement's findings. */
 function runEdits(seed: number, initial: string, edits: number, settings: LintSettings[]): number {
   const r = rng(seed);
@@ -128,14 +133,17 @@ function runEdits(seed: number, initial: string, edits: number, settings: LintSe
     const s = settings[Math.floor(i / 15) % settings.length];
     const got = inc.analyze(doc, s);
     if (inc.lastStats().reused > 0) reusedTotal++;
+    if (inc.lastStats().carried) carriedRuns++;
     // The same tree: tree-sitter's error recovery after an incremental re-parse may differ from a
     // fresh parse of the same text (seen here), which is the parser's business, not this cache's.
     const want = analyze(doc, s);
     if (JSON.stringify(got) !== JSON.stringify(want)) {
       fs.mkdirSync('/tmp/losslint-incremental', { recursive: true });
       fs.writeFileSync(`/tmp/losslint-incremental/seed-${seed}-edit-${i}.py`, doc.text);
+      const only = (a: unknown[], b: unknown[]) => a.filter((f) => !b.some((g) => JSON.stringify(g) === JSON.stringify(f)));
+      fs.writeFileSync(`/tmp/losslint-incremental/seed-${seed}-edit-${i}.json`, JSON.stringify({ change: doc.lastChange, onlyIncremental: only(got, want), onlyWhole: only(want, got) }, null, 1));
     }
-    expect(got, `seed ${seed}, edit ${i} (text in /tmp/losslint-incremental)`).toEqual(want);
+    expect(got, `seed ${seed}, edit ${i} (text and the differing findings in /tmp/losslint-incremental)`).toEqual(want);
   }
   return reusedTotal;
 }
@@ -153,7 +161,10 @@ describe('incremental analysis equals a whole analysis', () => {
   });
 
   it('on every rule fixture pasted into one file, over 150 random edits', () => {
+    const before = carriedRuns;
     runEdits(SEED + 1, fixtureTexts().join('\n\n'), 150, [DEFAULT_SETTINGS, STRICT]);
+    // Most runs carried the previous plan's statements over (and each was checked against the tree).
+    expect(carriedRuns - before).toBeGreaterThan(75);
   });
 
   it('on each fixture alone, 10 random edits each', () => {

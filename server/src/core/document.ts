@@ -7,6 +7,7 @@
  */
 import Parser from 'tree-sitter';
 import Python from 'tree-sitter-python';
+import type { TreeChange, TextEdit } from './ir';
 import type { Position } from './types';
 
 export type Tree = Parser.Tree;
@@ -62,8 +63,22 @@ export interface ContentChange {
   text: string;
 }
 
+/** What the last `applyChanges` did, when it was one edit: see ir.ts `TreeChange`. */
+export interface DocumentChange extends TreeChange {
+  /** The revision the edit was applied to (the document's `revision` is then one more). */
+  from: number;
+}
+
+let documentIds = 0;
+
 export class ParsedDocument {
   private lineStarts: number[] | undefined;
+  /** Tells documents apart without holding on to them (core/incremental.ts keeps the last one's plan by id). */
+  readonly id = ++documentIds;
+  /** Counts `applyChanges` calls: a plan of revision r can be carried to r + 1 (ir.ts `PlanCarry`). */
+  revision = 0;
+  /** The edit and the tree's changed ranges of the last `applyChanges`, when it applied exactly one ranged edit. */
+  lastChange: DocumentChange | undefined;
 
   private constructor(
     public text: string,
@@ -124,6 +139,9 @@ export class ParsedDocument {
    * re-parsed once at the end, reusing every unchanged subtree.
    */
   applyChanges(changes: ContentChange[]): void {
+    const from = this.revision++;
+    this.lastChange = undefined;
+    let edit: TextEdit | undefined;
     let full = false;
     for (const c of changes) {
       if (!c.range) {
@@ -142,6 +160,7 @@ export class ParsedDocument {
       this.text = text;
       const newEndIndex = startIndex + c.text.length;
       const newEndPosition = this.positionAt(newEndIndex);
+      edit = { start: startIndex, oldEnd: oldEndIndex, newEnd: newEndIndex, dLine: newEndPosition.line - oldEndPosition.line, endLine: newEndPosition.line };
       if (!full) {
         this.tree.edit({
           startIndex,
@@ -153,6 +172,11 @@ export class ParsedDocument {
         });
       }
     }
-    this.tree = full ? parseText(this.text) : parseText(this.text, this.tree);
+    const old = this.tree;
+    this.tree = full ? parseText(this.text) : parseText(this.text, old);
+    if (!full && edit && changes.length === 1) {
+      const changed = old.getChangedRanges(this.tree).map((r): [number, number] => [r.startIndex, r.endIndex]);
+      this.lastChange = { from, edit, changed };
+    }
   }
 }

@@ -27,7 +27,7 @@
 import { checkFunctions, compareByPosition, silenced, type AnalyzeOptions } from './analyze';
 import type { ParsedDocument } from './document';
 import { interpretModule, type FunctionFacts } from './interp';
-import { planModule, type FunctionIR, type ModuleUnit } from './ir';
+import { planModule, type FunctionIR, type ModuleUnit, type PlanCarry } from './ir';
 import { allSummaries, type ModuleSummary } from './summary';
 import type { Finding, LintSettings, Position } from './types';
 
@@ -43,11 +43,16 @@ export interface IncrementalStats {
   assembled: number;
   /** Functions interpreted and checked. */
   functions: number;
+  /** Whether the statements were carried over from the previous run's plan (one edit since) instead of read from the whole tree. */
+  carried: boolean;
 }
 
 interface TextInfo {
   idents: Set<string>;
   hash: string;
+  /** Its identifiers that are top-level names of the module, for the names of generation `gen`. */
+  mentions?: string[];
+  gen?: number;
 }
 
 interface UnitRecord {
@@ -60,6 +65,8 @@ interface UnitRecord {
   holds: Set<string>;
   /** The summaries its rules asked for, with the answers they got. */
   read: Map<string, boolean>;
+  /** The last run that used it. */
+  used: number;
 }
 
 /** Records kept at least (more for documents with more statements: three per statement). */
@@ -144,7 +151,14 @@ export class IncrementalAnalyzer {
   private records = new Map<string, UnitRecord>();
   private settingsKey = '';
   private texts = new Map<string, TextInfo>();
-  private stats: IncrementalStats = { units: 0, reused: 0, checked: 0, assembled: 0, functions: 0 };
+  /** The module's top-level names at the last run, and a counter bumped whenever they change (TextInfo.gen). */
+  private definerNames = '';
+  private definerGen = 0;
+  /** Runs so far: a record's `used` is the last run that used it (the least recently used go first). */
+  private runs = 0;
+  /** The last plan, for the next run on the same document one edit later. */
+  private lastPlan: { id: number; revision: number; carry: PlanCarry } | undefined;
+  private stats: IncrementalStats = { units: 0, reused: 0, checked: 0, assembled: 0, functions: 0, carried: false };
 
   lastStats(): IncrementalStats {
     return { ...this.stats };
@@ -168,7 +182,22 @@ export class IncrementalAnalyzer {
       this.records.clear();
       this.settingsKey = settingsKey;
     }
-    const plan = planModule(doc.tree.rootNode, doc.text, { lineStarts: doc.lineOffsets() });
+    // The previous plan's statements carry over when the document moved on by one edit since.
+    const last = this.lastPlan;
+    const change = doc.lastChange;
+    const previous = last && last.id === doc.id && change && change.from === last.revision ? { carry: last.carry, change } : undefined;
+    this.lastPlan = undefined;
+    const plan = planModule(doc.tree.rootNode, doc.text, { lineStarts: doc.lineOffsets(), previous });
+    try {
+      return this.runPlan(plan, doc, settings, options);
+    } finally {
+      // Kept without its node objects, which would keep this tree alive (the next plan reads its own).
+      for (const t of plan.carry.tops) t.n = undefined;
+      this.lastPlan = { id: doc.id, revision: doc.revision, carry: plan.carry };
+    }
+  }
+
+  private runPlan(plan: ReturnType<typeof planModule>, doc: ParsedDocument, settings: LintSettings, options: AnalyzeOptions): Finding[] {
     const units = plan.units;
 
     // Identifiers each statement mentions (a superset of the names it uses) and its hash, cached by text.
@@ -184,8 +213,21 @@ export class IncrementalAnalyzer {
 
     // Who defines and who mentions each top-level name.
     const definers = definersOf(units);
+    const names = [...definers.keys()].join('\u0000');
+    if (names !== this.definerNames) {
+      this.definerNames = names;
+      this.definerGen++;
+    }
     const mentionedBy = new Map<string, number[]>();
-    for (const u of units) for (const id of infos[u.index].idents) if (definers.has(id)) (mentionedBy.get(id) ?? mentionedBy.set(id, []).get(id)!).push(u.index);
+    for (const u of units) {
+      const info = infos[u.index];
+      if (info.gen !== this.definerGen) {
+        info.mentions = [];
+        for (const id of info.idents) if (definers.has(id)) info.mentions.push(id);
+        info.gen = this.definerGen;
+      }
+      for (const id of info.mentions!) (mentionedBy.get(id) ?? mentionedBy.set(id, []).get(id)!).push(u.index);
+    }
     /** The statements other than `self` that mention one of `names`, in document order. */
     const mentioners = (names: Iterable<string>, self: number): number[] => {
       const out = new Set<number>();
@@ -345,6 +387,7 @@ export class IncrementalAnalyzer {
       checked: check.size,
       assembled: include.size,
       functions: fns.length,
+      carried: plan.carried,
     };
     return { found, holds, read, answer, failed: new Set([...failed, ...rulesFailed]) };
   }
@@ -361,9 +404,10 @@ export class IncrementalAnalyzer {
     // keystroke that briefly turns the rest of the file into one syntax error must not cost a
     // whole re-check when the next keystroke repairs it.
     const next = this.records;
+    const run = ++this.runs;
     const touch = (key: string, rec: UnitRecord): void => {
-      next.delete(key);
-      next.set(key, rec);
+      rec.used = run;
+      if (next.get(key) !== rec) next.set(key, rec);
     };
     const all: Finding[] = [];
     for (const u of units) {
@@ -372,11 +416,11 @@ export class IncrementalAnalyzer {
         const findings = result.found.get(u.index) ?? [];
         all.push(...findings);
         if (ctx !== undefined && !result.failed.has(u.index) && findings.every((f) => movesWith(u, f))) {
-          touch(u.text, { ctx, line: u.line, findings, holds: result.holds.get(u.index) ?? new Set(), read: result.read.get(u.index) ?? new Map() });
+          touch(u.text, { ctx, line: u.line, findings, holds: result.holds.get(u.index) ?? new Set(), read: result.read.get(u.index) ?? new Map(), used: run });
         }
       } else {
         let rec = reuse[u.index]!;
-        if (rec.line !== u.line) rec = { ...rec, line: u.line, findings: rec.findings.map((f) => shiftFinding(f, u.line - rec.line)) };
+        if (rec.line !== u.line) rec = { ...rec, line: u.line, findings: rec.findings.map((f) => shiftFinding(f, u.line - rec.line)), used: run };
         all.push(...rec.findings);
         touch(u.text, rec);
       }
@@ -384,7 +428,11 @@ export class IncrementalAnalyzer {
     // Module code (and anything that was not inside a statement) comes in fresh every time.
     all.push(...(result.found.get(-1) ?? []));
     const max = Math.max(MIN_RECORDS, 3 * units.length);
-    while (next.size > max) next.delete(next.keys().next().value!);
+    if (next.size > max) {
+      // Down to three quarters at once, least recently used first (this run's records are the newest).
+      const byUse = [...next].sort((a, b) => a[1].used - b[1].used);
+      for (const [key] of byUse.slice(0, next.size - Math.floor((max * 3) / 4))) next.delete(key);
+    }
     const out = all.filter((f) => !silenced(plan.noqa, f));
     return out.sort(compareByPosition);
   }

@@ -166,13 +166,54 @@ interface UnitEffects {
   stubbed?: boolean;
 }
 
-/** A top-level node with what `plan` reads of it once. */
+/**
+ * A top-level node with what `plan` reads of it once. `n` is read from the tree only when needed: a
+ * statement carried over from the previous plan of the same document (`PlanCarry`) has none until then.
+ */
 interface TopNode {
-  n: SyntaxNode;
+  n: SyntaxNode | undefined;
   s: number;
   e: number;
   err: boolean;
   text: string;
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+  /** Its imports and noqa lines, when carried over (valid at the same column). */
+  meta?: UnitMeta;
+  /** Its IR effects in the previous plan, when carried over (checked against sig and column before use). */
+  fx?: UnitEffects;
+}
+
+/** One text edit in offsets: [start, oldEnd) of the old text became [start, newEnd) of the new one. */
+export interface TextEdit {
+  start: number;
+  oldEnd: number;
+  newEnd: number;
+  /** Lines added (negative: removed) by the edit. */
+  dLine: number;
+  /** The line, in the new text, where the inserted text ends. */
+  endLine: number;
+}
+
+/** What one re-parse changed (ParsedDocument.lastChange): the edit and tree-sitter's changed ranges, in new offsets. */
+export interface TreeChange {
+  edit: TextEdit;
+  changed: [number, number][];
+}
+
+/** What a plan hands to the next plan of the same document (`ModulePlan.carry`): its statements and their IR. */
+export interface PlanCarry {
+  tops: readonly TopNode[];
+  effects: readonly (UnitEffects | undefined)[];
+}
+
+let verifyCarry = false;
+
+/** Tests: make every carried-over plan compare its statements with a fresh read of the tree (throws on a difference). */
+export function setVerifyPlanCarry(on: boolean): void {
+  verifyCarry = on;
 }
 
 let unitCacheMax = 8192;
@@ -472,6 +513,123 @@ export interface ModulePlan {
    * whose span it rejects; such a statement is built again by the next `assemble`.
    */
   assemble(include?: (u: ModuleUnit) => boolean, keepBody?: (s: number, e: number) => boolean): ModuleIR;
+  /** For the next plan of the same document, after one edit (`planModule`'s `previous`). */
+  carry: PlanCarry;
+  /** Whether the statements were carried over from the previous plan rather than read from the whole tree. */
+  carried: boolean;
+}
+
+/** Every top-level node of the tree, read from it. */
+function readTops(root: SyntaxNode, text: string): TopNode[] {
+  // One read of each top-level node's offsets and error flag (each is a call into the native binding).
+  return root.namedChildren.map((n) => {
+    const s = n.startIndex;
+    const e = n.endIndex;
+    const a = positionOf(s);
+    const b = positionOf(e);
+    return { n, s, e, err: n.hasError, text: text.slice(s, e), line: a.line, col: a.character, endLine: b.line, endCol: b.character };
+  });
+}
+
+/**
+ * The top-level nodes after one edit, from the previous plan's: a statement that neither touches the
+ * edit nor any range tree-sitter reports as changed (`Tree.getChangedRanges`: outside them the tree's
+ * structure is the same, moved by the edit) is carried over, moved; only the nodes in between are read
+ * from the tree (and only they are made into node objects, which also keeps the next `Tree.edit`
+ * cheap: it updates every node object the tree has handed out). Undefined when the result does not fit
+ * the tree (the caller then reads every node).
+ */
+function carryTops(root: SyntaxNode, text: string, carry: PlanCarry, change: TreeChange): TopNode[] | undefined {
+  const { start: a, oldEnd: b, newEnd, dLine, endLine } = change.edit;
+  const prev = carry.tops;
+  const delta = newEnd - b;
+  let lo = a;
+  let hi = newEnd;
+  for (const [s, e] of change.changed) {
+    if (s < lo) lo = s;
+    if (e > hi) hi = e;
+  }
+  // Where each old statement is now; undefined for those touching the edit.
+  const ns: number[] = [];
+  const ne: number[] = [];
+  for (let i = 0; i < prev.length; i++) {
+    const t = prev[i];
+    if (t.e < a) {
+      ns.push(t.s);
+      ne.push(t.e);
+    } else if (t.s > b) {
+      ns.push(t.s + delta);
+      ne.push(t.e + delta);
+    } else {
+      // Touches the edit: somewhere in [its start, its end moved], which the dirty range covers.
+      ns.push(-1);
+      ne.push(-1);
+      if (t.s < lo) lo = t.s;
+      if (t.e > b && t.e + delta > hi) hi = t.e + delta;
+    }
+  }
+  // Grow the dirty range over every statement it touches (a statement is either wholly kept or read again).
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (let i = 0; i < prev.length; i++) {
+      if (ns[i] < 0 || ns[i] > hi || ne[i] < lo) continue;
+      if (ns[i] < lo) (lo = ns[i]), (grown = true);
+      if (ne[i] > hi) (hi = ne[i]), (grown = true);
+    }
+  }
+  const out: TopNode[] = [];
+  let i = 0;
+  for (; i < prev.length && ns[i] >= 0 && ne[i] < lo; i++) {
+    const t = prev[i];
+    out.push({ n: undefined, s: t.s, e: t.e, err: t.err, text: t.text, line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol, meta: t.meta, fx: carry.effects[i] });
+  }
+  let j = i;
+  while (j < prev.length && !(ns[j] > hi)) j++;
+  // The nodes of the new tree from the first that ends at or after `lo` to the last that starts at or before `hi`.
+  const c = root.walk();
+  const before = out.length;
+  if (c.gotoFirstChildForIndex(Math.max(0, lo - 1)) !== null) {
+    do {
+      if (!c.nodeIsNamed) continue;
+      const s = c.startIndex;
+      if (s > hi) break;
+      const n = c.currentNode;
+      const e = c.endIndex;
+      const p = positionOf(s);
+      const q = positionOf(e);
+      out.push({ n, s, e, err: n.hasError, text: text.slice(s, e), line: p.line, col: p.character, endLine: q.line, endCol: q.character });
+    } while (c.gotoNextSibling());
+  }
+  // The kept statements before must end before the first node read, those after start after the last.
+  if (before > 0 && out.length > before && out[before - 1].e >= out[before].s) return undefined;
+  const lastRead = out.length > before ? out[out.length - 1].e : before > 0 ? out[before - 1].e : -1;
+  for (; j < prev.length; j++) {
+    const t = prev[j];
+    if (ns[j] < 0 || ns[j] <= lastRead) return undefined;
+    let { line, col, endLine: el, endCol } = t;
+    line += dLine;
+    el += dLine;
+    if (line <= endLine) {
+      // Starts on the line where the edit ends: its column moved too.
+      const p = positionOf(ns[j]);
+      const q = positionOf(ne[j]);
+      ({ line, character: col } = p);
+      ({ line: el, character: endCol } = q);
+    }
+    out.push({ n: undefined, s: ns[j], e: ne[j], err: t.err, text: t.text, line, col, endLine: el, endCol, meta: t.meta, fx: carry.effects[j] });
+  }
+  if (out.length !== root.namedChildCount) return undefined;
+  if (verifyCarry) {
+    const fresh = readTops(root, text);
+    for (let k = 0; k < fresh.length; k++) {
+      const x = fresh[k];
+      const y = out[k];
+      if (x.s !== y.s || x.e !== y.e || x.err !== y.err || x.text !== y.text || x.line !== y.line || x.col !== y.col || x.endLine !== y.endLine || x.endCol !== y.endCol) {
+        throw new Error(`carried plan differs at statement ${k}: ${JSON.stringify([x.s, x.e, x.line, x.col, x.err])} != ${JSON.stringify([y.s, y.e, y.line, y.col, y.err])}`);
+      }
+    }
+  }
+  return out;
 }
 
 class Builder {
@@ -507,26 +665,24 @@ class Builder {
    * before any module is assembled: callers can look at the statements and then assemble all of
    * them or only some (core/incremental.ts).
    */
-  plan(root: SyntaxNode, text: string, lazy = false): ModulePlan {
-    // One read of each top-level node's offsets and error flag (each is a call into the native binding).
-    const tops: TopNode[] = root.namedChildren.map((n) => {
-      const s = n.startIndex;
-      const e = n.endIndex;
-      return { n, s, e, err: n.hasError, text: text.slice(s, e) };
-    });
-    this.collectMetaByUnit(tops);
+  plan(root: SyntaxNode, text: string, lazy = false, previous?: { carry: PlanCarry; change: TreeChange }): ModulePlan {
+    const carried = previous ? carryTops(root, text, previous.carry, previous.change) : undefined;
+    const tops = carried ?? readTops(root, text);
+    const node = (i: number): SyntaxNode => (tops[i].n ??= root.namedChild(i)!);
+    this.collectMetaByUnit(tops, node);
     const sig = [...this.mod.imports].map(([k, v]) => `${k}=${v}`).join(';');
     const stats: IrBuildStats = { units: 0, rebuilt: 0, shifted: 0 };
     lastStats = stats;
     const units: ModuleUnit[] = [];
     const effects: (UnitEffects | undefined)[] = [];
-    const build = (t: TopNode, line: number, col: number, isDef: boolean): UnitEffects => {
+    const build = (i: number, line: number, col: number, isDef: boolean): UnitEffects => {
       stats.rebuilt++;
+      const t = tops[i];
       const built: UnitEffects = { stmt: undefined, functions: [], classes: [], globals: [], callSites: [], s: t.s, line, sig, col, isDef, defs: [], globalNames: [] };
       this.unit = built;
       stubbed = false;
       try {
-        built.stmt = this.stmt(t.n, { scope: '' });
+        built.stmt = this.stmt(node(i), { scope: '' });
       } finally {
         this.unit = undefined;
       }
@@ -541,32 +697,39 @@ class Builder {
       }
       return built;
     };
-    for (const t of tops) {
-      const { n, s, e, err, text: unitText } = t;
+    for (let i = 0; i < tops.length; i++) {
+      const t = tops[i];
+      const { s, e, err, text: unitText } = t;
       stats.units++;
-      const pos = positionOf(s);
-      let fx = err ? undefined : unitCache.get(unitText);
-      if (fx && (fx.sig !== sig || fx.col !== pos.character)) fx = undefined;
+      const pos = { line: t.line, character: t.col };
+      // The previous plan's IR of a statement carried over, else the unit cache's.
+      let fx = !err && t.fx && !t.fx.stubbed && t.fx.sig === sig && t.fx.col === t.col ? t.fx : undefined;
       let isDef: boolean;
       let defs: string[];
       let globals: string[];
+      if (!fx) {
+        fx = err ? undefined : unitCache.get(unitText);
+        if (fx && (fx.sig !== sig || fx.col !== pos.character)) fx = undefined;
+        else if (fx) {
+          // Most recently used last.
+          unitCache.delete(unitText);
+          unitCache.set(unitText, fx);
+        }
+      }
       if (fx) {
-        // Most recently used last.
-        unitCache.delete(unitText);
-        unitCache.set(unitText, fx);
         ({ isDef, defs, globalNames: globals } = fx);
-      } else if (lazy && DEF_TYPES.includes(n.type)) {
+      } else if (lazy && DEF_TYPES.includes(node(i).type)) {
+        const n = node(i);
         // Built when assembled. A definition binds its own name and no global (class bodies' assignments are not read).
         isDef = true;
         const def = n.type === 'decorated_definition' ? n.childForFieldName('definition') : n;
         defs = def?.type === 'function_definition' ? [def.childForFieldName('name')?.text ?? '<anonymous>'] : def?.type === 'class_definition' ? [def.childForFieldName('name')?.text ?? '<class>'] : [];
         globals = [];
       } else {
-        fx = build(t, pos.line, pos.character, DEF_TYPES.includes(n.type));
+        fx = build(i, pos.line, pos.character, DEF_TYPES.includes(node(i).type));
         ({ isDef, defs, globalNames: globals } = fx);
       }
-      const end = positionOf(e);
-      units.push({ index: units.length, s, e, line: pos.line, col: pos.character, endLine: end.line, endCol: end.character, text: unitText, hasError: err, isDef, defs, globals });
+      units.push({ index: units.length, s, e, line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol, text: unitText, hasError: err, isDef, defs, globals });
       effects.push(fx);
     }
     const starts = lineStarts;
@@ -590,7 +753,7 @@ class Builder {
             currentText = text;
             bodyFilter = keepBody;
             try {
-              fx = effects[u.index] = build(tops[u.index], u.line, u.col, u.isDef);
+              fx = effects[u.index] = build(u.index, u.line, u.col, u.isDef);
             } finally {
               [lineStarts, currentText, bodyFilter] = saved;
             }
@@ -610,24 +773,31 @@ class Builder {
         addModuleFunction(mod, rootSpan, rootHasError);
         return mod;
       },
+      carry: { tops, effects },
+      carried: carried !== undefined,
     };
   }
 
   /** Imports and noqa comments, per top-level statement, reusing what an earlier build found for the same text. */
-  private collectMetaByUnit(tops: TopNode[]): void {
-    for (const t of tops) {
-      const pos = positionOf(t.s);
-      let meta = t.err ? undefined : unitMeta.get(t.text);
-      if (!meta || meta.col !== pos.character) {
-        meta = { col: pos.character, imports: importsOf(t.n), noqa: noqaOf(t.n).map(([line, codes]) => [line - pos.line, codes]) };
-        if (!t.err) {
-          unitMeta.delete(t.text);
-          unitMeta.set(t.text, meta);
-          if (unitMeta.size > unitCacheMax) unitMeta.delete(unitMeta.keys().next().value!);
+  private collectMetaByUnit(tops: TopNode[], node: (i: number) => SyntaxNode): void {
+    for (let i = 0; i < tops.length; i++) {
+      const t = tops[i];
+      let meta = t.meta && t.meta.col === t.col ? t.meta : undefined;
+      if (!meta) {
+        meta = t.err ? undefined : unitMeta.get(t.text);
+        if (!meta || meta.col !== t.col) {
+          const n = node(i);
+          meta = { col: t.col, imports: importsOf(n), noqa: noqaOf(n).map(([line, codes]) => [line - t.line, codes]) };
+          if (!t.err) {
+            unitMeta.delete(t.text);
+            unitMeta.set(t.text, meta);
+            if (unitMeta.size > unitCacheMax) unitMeta.delete(unitMeta.keys().next().value!);
+          }
         }
+        t.meta = meta;
       }
       for (const [k, v] of meta.imports) this.mod.imports.set(k, v);
-      for (const [line, codes] of meta.noqa) this.mod.noqa.set(line + pos.line, codes);
+      for (const [line, codes] of meta.noqa) this.mod.noqa.set(line + t.line, codes);
     }
   }
 
@@ -1494,11 +1664,15 @@ export function buildModule(root: SyntaxNode, text?: string): ModuleIR {
  * function or class definition that is not in the cache is built only when a module that includes it
  * is assembled (the CLI's sliced analysis, core/slice.ts, never builds most of them).
  */
-export function planModule(root: SyntaxNode, text: string, options: { lazy?: boolean; lineStarts?: number[] } = {}): ModulePlan {
+export function planModule(
+  root: SyntaxNode,
+  text: string,
+  options: { lazy?: boolean; lineStarts?: number[]; previous?: { carry: PlanCarry; change: TreeChange } } = {},
+): ModulePlan {
   lineStarts = options.lineStarts ?? computeLineStarts(text);
   currentText = text;
   try {
-    return new Builder().plan(root, text, options.lazy);
+    return new Builder().plan(root, text, options.lazy, options.previous);
   } finally {
     lineStarts = undefined;
     currentText = undefined;
