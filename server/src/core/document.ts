@@ -27,16 +27,29 @@ export function parser(): Parser {
 /** Files larger than this are not parsed at all; the caller reports why. */
 export const MAX_SOURCE_CHARS = 2_000_000;
 
-/** tree-sitter's Node binding reads the input in chunks; this keeps large strings working. */
-function parseText(text: string, old?: Tree): Tree {
+/**
+ * Parses `source.text`. tree-sitter's Node binding reads the input in chunks; this keeps large
+ * strings working. The tree reads node texts from `source` (its current text), not from a string of
+ * its own: a tree lives until the garbage collector finalizes it, and one that held its text would
+ * keep every replaced text of a document alive (and copied by each young-generation GC) until then.
+ */
+function parseText(source: { readonly text: string }, old?: Tree): Tree {
   const p = parser();
+  const text = source.text;
   // The callback form avoids the binding's size limit on string input.
   const chunk = 16 * 1024;
   const tree = p.parse((index: number) => text.slice(index, index + chunk), old);
-  // With callback input the binding reads `node.text` through the callback, building a 16 KiB chunk
-  // per call (the IR reads the text of every name); read it from the string instead.
-  (tree as unknown as { getText: (n: { startIndex: number; endIndex: number }) => string }).getText = (n) => text.substring(n.startIndex, n.endIndex);
+  // With callback input the binding reads `node.text` through the callback (`tree.input`), building a
+  // 16 KiB chunk per call (the IR reads the text of every name); read it from the source instead.
+  const t = tree as unknown as { input: unknown; getText: (n: { startIndex: number; endIndex: number }) => string };
+  t.input = undefined;
+  t.getText = textReader(source);
   return tree;
+}
+
+/** Made outside parseText: a closure made there would share its scope, and with it `text`, with the input callback. */
+function textReader(source: { readonly text: string }): (n: { startIndex: number; endIndex: number }) => string {
+  return (n) => source.text.substring(n.startIndex, n.endIndex);
 }
 
 /**
@@ -86,7 +99,9 @@ export class ParsedDocument {
   ) {}
 
   static parse(text: string): ParsedDocument {
-    return new ParsedDocument(text, parseText(text));
+    const doc = new ParsedDocument(text, undefined as unknown as Tree);
+    doc.tree = parseText(doc);
+    return doc;
   }
 
   /** Offsets of line starts (UTF-16 offsets; `\n`, `\r\n` and `\r` end lines), kept up to date across edits. */
@@ -173,7 +188,7 @@ export class ParsedDocument {
       }
     }
     const old = this.tree;
-    this.tree = full ? parseText(this.text) : parseText(this.text, old);
+    this.tree = full ? parseText(this) : parseText(this, old);
     if (!full && edit && changes.length === 1) {
       const changed = old.getChangedRanges(this.tree).map((r): [number, number] => [r.startIndex, r.endIndex]);
       this.lastChange = { from, edit, changed };

@@ -184,6 +184,11 @@ interface TopNode {
   meta?: UnitMeta;
   /** Its IR effects in the previous plan, when carried over (checked against sig and column before use). */
   fx?: UnitEffects;
+  /**
+   * Read again around an edit: most likely a statement being typed, whose text of this keystroke will
+   * not come back. Its IR and imports stay out of the shared caches (the next plan carries them over).
+   */
+  fresh?: boolean;
 }
 
 /** One text edit in offsets: [start, oldEnd) of the old text became [start, newEnd) of the new one. */
@@ -519,6 +524,18 @@ export interface ModulePlan {
   carried: boolean;
 }
 
+/**
+ * `text.slice(s, e)` as a string of its own. V8 makes a slice of a long string a view that keeps the
+ * whole string alive; a statement's text is kept as a cache key across keystrokes (here and in
+ * core/incremental.ts), and each view would keep that keystroke's whole document text (a 3,000-line
+ * file: 100 KB per keystroke, 70 MB over 750 keystrokes in bench/incremental.mjs).
+ */
+function ownSlice(text: string, s: number, e: number): string {
+  const t = text.slice(s, e);
+  // Concatenating makes a rope; slicing a rope flattens it into a new string of its own first.
+  return t.length < 16 ? t : `${t} `.slice(0, -1);
+}
+
 /** Every top-level node of the tree, read from it. */
 function readTops(root: SyntaxNode, text: string): TopNode[] {
   // One read of each top-level node's offsets and error flag (each is a call into the native binding).
@@ -527,7 +544,7 @@ function readTops(root: SyntaxNode, text: string): TopNode[] {
     const e = n.endIndex;
     const a = positionOf(s);
     const b = positionOf(e);
-    return { n, s, e, err: n.hasError, text: text.slice(s, e), line: a.line, col: a.character, endLine: b.line, endCol: b.character };
+    return { n, s, e, err: n.hasError, text: ownSlice(text, s, e), line: a.line, col: a.character, endLine: b.line, endCol: b.character };
   });
 }
 
@@ -597,7 +614,7 @@ function carryTops(root: SyntaxNode, text: string, carry: PlanCarry, change: Tre
       const e = c.endIndex;
       const p = positionOf(s);
       const q = positionOf(e);
-      out.push({ n, s, e, err: n.hasError, text: text.slice(s, e), line: p.line, col: p.character, endLine: q.line, endCol: q.character });
+      out.push({ n, s, e, err: n.hasError, text: ownSlice(text, s, e), line: p.line, col: p.character, endLine: q.line, endCol: q.character, fresh: true });
     } while (c.gotoNextSibling());
   }
   // The kept statements before must end before the first node read, those after start after the last.
@@ -690,7 +707,7 @@ class Builder {
       built.defs = [...built.functions.filter((f) => !f.className && !f.parent).map((f) => f.name), ...built.classes.filter(([q]) => !q.includes('.')).map(([q]) => q)];
       built.globalNames = built.globals.map(([g]) => g);
       // A statement with a syntax error is never cached: error recovery depends on the text around it.
-      if (!t.err && !built.stubbed) {
+      if (!t.err && !built.stubbed && !t.fresh) {
         unitCache.delete(t.text);
         unitCache.set(t.text, built);
         if (unitCache.size > unitCacheMax) unitCache.delete(unitCache.keys().next().value!);
@@ -788,7 +805,7 @@ class Builder {
         if (!meta || meta.col !== t.col) {
           const n = node(i);
           meta = { col: t.col, imports: importsOf(n), noqa: noqaOf(n).map(([line, codes]) => [line - t.line, codes]) };
-          if (!t.err) {
+          if (!t.err && !t.fresh) {
             unitMeta.delete(t.text);
             unitMeta.set(t.text, meta);
             if (unitMeta.size > unitCacheMax) unitMeta.delete(unitMeta.keys().next().value!);
