@@ -88,12 +88,22 @@ async function measure(name, cmd, env) {
     capabilities: { textDocument: { publishDiagnostics: { versionSupport: true }, synchronization: { didSave: true } }, workspace: { configuration: true } },
   });
   conn.sendNotification('initialized', {});
+  if (process.env.WARM_EDITS) {
+    // Experiment: warm the server up on another document first.
+    const wuri = pathToFileURL(path.join(dir, 'warm.py')).href;
+    const wtext = genLossFile(Number(process.env.WARM_LINES ?? 300));
+    conn.sendNotification('textDocument/didOpen', { textDocument: { uri: wuri, languageId: 'python', version: 1, text: wtext } });
+    let v = 1;
+    for (const change of typingEdits(wtext, Number(process.env.WARM_EDITS), { autoClose: true, enter: true })) conn.sendNotification('textDocument/didChange', { textDocument: { uri: wuri, version: ++v }, contentChanges: [change] });
+    await new Promise((r) => setTimeout(r, 4000));
+  }
   const opened = next(1);
   const t0 = performance.now();
   conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
   const first = await opened;
   const openMs = performance.now() - t0;
   const times = [];
+  const byEdit = [];
   let timeouts = 0;
   let version = 1;
   for (const change of edits()) {
@@ -103,7 +113,10 @@ async function measure(name, cmd, env) {
     conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
     const p = await got;
     if (p === undefined) timeouts++;
-    else times.push(performance.now() - s);
+    else {
+      times.push(performance.now() - s);
+      byEdit.push([performance.now() - s, version - 2]);
+    }
   }
   const rss = fs.existsSync(`/proc/${proc.pid}/status`) ? /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] : undefined;
   try {
@@ -116,13 +129,15 @@ async function measure(name, cmd, env) {
   if (PROF) await exited; // the profile is written on a clean exit
   const r = { name, open: openMs, firstDiagnostics: first?.diagnostics.length, n: times.length, timeouts, p50: pct(times, 50), p99: pct(times, 99), max: Math.max(...times), rssMB: rss ? Number(rss) / 1024 : NaN };
   console.log(`  ${name.padEnd(9)} open->diagnostics ${openMs.toFixed(0)} ms (${r.firstDiagnostics ?? '-'} diagnostics); ${r.n} edits: p50 ${r.p50?.toFixed(1)} ms, p99 ${r.p99?.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; ${timeouts} without diagnostics in ${TIMEOUT_MS} ms; server RSS ${r.rssMB.toFixed(0)} MB`);
+  const slow = byEdit.sort((a, b) => b[0] - a[0]).slice(0, 8);
+  console.log(`            slowest edits (index: ms): ${slow.map(([ms, i]) => `${i}: ${ms.toFixed(1)}`).join(', ')}`);
   return r;
 }
 
 console.log(`# bench/lsp-latency ${new Date().toISOString()}`);
 console.log(`machine: nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}${CPUS ? `, pinned to CPUs ${CPUS}` : ''}; node ${process.version}`);
 console.log(`file: ${LINES} lines, ${text.length} chars; ${EDITS} keystrokes inside softmax_focal_* near the middle, brackets ${AUTOCLOSE ? 'auto-closed (VS Code default)' : 'typed one by one'}, ${ENTER ? 'each statement on a new line (Enter first)' : 'typed in front of the code of an existing line'}`);
-const ll = await measure('losslint', [process.execPath, ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), path.join(ROOT, 'dist/server.js'), '--stdio'], { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0' });
+const ll = await measure('losslint', [process.execPath, ...(process.env.LL_NODE_FLAGS ? process.env.LL_NODE_FLAGS.split(' ') : []), ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), path.join(ROOT, 'dist/server.js'), '--stdio'], { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0' });
 console.log('  (LossLint debounce set to 0 via LOSSLINT_DIAGNOSTICS_DELAY_MS; the editor default adds 100 ms)');
 if (!args.includes('--skip-pyright')) {
   const py = await measure('pyright', [process.execPath, path.join(ROOT, 'node_modules/pyright/langserver.index.js'), '--stdio'], {});

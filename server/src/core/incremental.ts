@@ -51,8 +51,8 @@ interface TextInfo {
   idents: Set<string>;
   hash: string;
   /** Its identifiers that are top-level names of the module, for the names of generation `gen`. */
-  mentions?: string[];
-  gen?: number;
+  mentions: string[] | undefined;
+  gen: number;
 }
 
 interface UnitRecord {
@@ -67,6 +67,11 @@ interface UnitRecord {
   read: Map<string, boolean>;
   /** The last run that used it. */
   used: number;
+}
+
+/** A UnitRecord, always with the same fields in the same order (one object shape). */
+function record(ctx: string, line: number, findings: Finding[], holds: Set<string>, read: Map<string, boolean>, used: number): UnitRecord {
+  return { ctx, line, findings, holds, read, used };
 }
 
 /** Records kept at least (more for documents with more statements: three per statement). */
@@ -205,7 +210,7 @@ export class IncrementalAnalyzer {
     const nextInfos = new Map<string, TextInfo>();
     for (const u of units) {
       let info = nextInfos.get(u.text) ?? this.texts.get(u.text);
-      if (!info) info = { idents: identifiers(u.text), hash: hash(u.text) };
+      if (!info) info = { idents: identifiers(u.text), hash: hash(u.text), mentions: undefined, gen: -1 };
       nextInfos.set(u.text, info);
       infos.push(info);
     }
@@ -416,11 +421,11 @@ export class IncrementalAnalyzer {
         const findings = result.found.get(u.index) ?? [];
         all.push(...findings);
         if (ctx !== undefined && !result.failed.has(u.index) && findings.every((f) => movesWith(u, f))) {
-          touch(u.text, { ctx, line: u.line, findings, holds: result.holds.get(u.index) ?? new Set(), read: result.read.get(u.index) ?? new Map(), used: run });
+          touch(u.text, record(ctx, u.line, findings, result.holds.get(u.index) ?? new Set(), result.read.get(u.index) ?? new Map(), run));
         }
       } else {
         let rec = reuse[u.index]!;
-        if (rec.line !== u.line) rec = { ...rec, line: u.line, findings: rec.findings.map((f) => shiftFinding(f, u.line - rec.line)), used: run };
+        if (rec.line !== u.line) rec = record(rec.ctx, u.line, rec.findings.map((f) => shiftFinding(f, u.line - rec.line)), rec.holds, rec.read, run);
         all.push(...rec.findings);
         touch(u.text, rec);
       }

@@ -188,7 +188,7 @@ interface TopNode {
    * Read again around an edit: most likely a statement being typed, whose text of this keystroke will
    * not come back. Its IR and imports stay out of the shared caches (the next plan carries them over).
    */
-  fresh?: boolean;
+  fresh: boolean;
 }
 
 /** One text edit in offsets: [start, oldEnd) of the old text became [start, newEnd) of the new one. */
@@ -536,6 +536,24 @@ function ownSlice(text: string, s: number, e: number): string {
   return t.length < 16 ? t : `${t} `.slice(0, -1);
 }
 
+/** A TopNode, always with every field in the same order (one object shape for the optimizing compiler). */
+function top(
+  n: SyntaxNode | undefined,
+  s: number,
+  e: number,
+  err: boolean,
+  text: string,
+  line: number,
+  col: number,
+  endLine: number,
+  endCol: number,
+  meta: UnitMeta | undefined,
+  fx: UnitEffects | undefined,
+  fresh: boolean,
+): TopNode {
+  return { n, s, e, err, text, line, col, endLine, endCol, meta, fx, fresh };
+}
+
 /** Every top-level node of the tree, read from it. */
 function readTops(root: SyntaxNode, text: string): TopNode[] {
   // One read of each top-level node's offsets and error flag (each is a call into the native binding).
@@ -544,7 +562,7 @@ function readTops(root: SyntaxNode, text: string): TopNode[] {
     const e = n.endIndex;
     const a = positionOf(s);
     const b = positionOf(e);
-    return { n, s, e, err: n.hasError, text: ownSlice(text, s, e), line: a.line, col: a.character, endLine: b.line, endCol: b.character };
+    return top(n, s, e, n.hasError, ownSlice(text, s, e), a.line, a.character, b.line, b.character, undefined, undefined, false);
   });
 }
 
@@ -598,7 +616,7 @@ function carryTops(root: SyntaxNode, text: string, carry: PlanCarry, change: Tre
   let i = 0;
   for (; i < prev.length && ns[i] >= 0 && ne[i] < lo; i++) {
     const t = prev[i];
-    out.push({ n: undefined, s: t.s, e: t.e, err: t.err, text: t.text, line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol, meta: t.meta, fx: carry.effects[i] });
+    out.push(top(undefined, t.s, t.e, t.err, t.text, t.line, t.col, t.endLine, t.endCol, t.meta, carry.effects[i], false));
   }
   let j = i;
   while (j < prev.length && !(ns[j] > hi)) j++;
@@ -614,7 +632,7 @@ function carryTops(root: SyntaxNode, text: string, carry: PlanCarry, change: Tre
       const e = c.endIndex;
       const p = positionOf(s);
       const q = positionOf(e);
-      out.push({ n, s, e, err: n.hasError, text: ownSlice(text, s, e), line: p.line, col: p.character, endLine: q.line, endCol: q.character, fresh: true });
+      out.push(top(n, s, e, n.hasError, ownSlice(text, s, e), p.line, p.character, q.line, q.character, undefined, undefined, true));
     } while (c.gotoNextSibling());
   }
   // The kept statements before must end before the first node read, those after start after the last.
@@ -633,7 +651,7 @@ function carryTops(root: SyntaxNode, text: string, carry: PlanCarry, change: Tre
       ({ line, character: col } = p);
       ({ line: el, character: endCol } = q);
     }
-    out.push({ n: undefined, s: ns[j], e: ne[j], err: t.err, text: t.text, line, col, endLine: el, endCol, meta: t.meta, fx: carry.effects[j] });
+    out.push(top(undefined, ns[j], ne[j], t.err, t.text, line, col, el, endCol, t.meta, carry.effects[j], false));
   }
   if (out.length !== root.namedChildCount) return undefined;
   if (verifyCarry) {

@@ -100,8 +100,17 @@ function isFix(value: unknown): value is Fix {
   );
 }
 
+/** A scheduled validation: a timer, or an immediate for a zero delay (a 0 ms timer still waits a 1 ms tick). */
+type Pending = { timer: NodeJS.Timeout } | { immediate: NodeJS.Immediate };
+
+function cancelPending(p: Pending | undefined): void {
+  if (!p) return;
+  if ('timer' in p) clearTimeout(p.timer);
+  else clearImmediate(p.immediate);
+}
+
 export class DiagnosticsPublisher {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, Pending>();
   /** Called after the static diagnostics of an analysed version are published (the numeric checks start from here). */
   onPublished: ((uri: string, version: number) => void) | undefined;
 
@@ -114,15 +123,14 @@ export class DiagnosticsPublisher {
 
   /** Schedules a validation of `uri`, replacing one already scheduled (bursts of changes coalesce). */
   schedule(uri: string, delayMs = CHANGE_DELAY_MS): void {
-    clearTimeout(this.timers.get(uri));
+    cancelPending(this.timers.get(uri));
     const run = guarded(this.log, `validating ${uri}`, undefined, () => this.validate(uri));
-    this.timers.set(
-      uri,
-      setTimeout(() => {
-        this.timers.delete(uri);
-        void run();
-      }, delayMs),
-    );
+    const go = (): void => {
+      this.timers.delete(uri);
+      void run();
+    };
+    // Never inside the notification handler: after the messages already received (a burst coalesces).
+    this.timers.set(uri, delayMs > 0 ? { timer: setTimeout(go, delayMs) } : { immediate: setImmediate(go) });
   }
 
   /** Revalidates every open document, after a settings change. */
@@ -132,14 +140,14 @@ export class DiagnosticsPublisher {
 
   /** Cancels the pending validation of a closed document and clears its diagnostics. */
   clear(uri: string): void {
-    clearTimeout(this.timers.get(uri));
+    cancelPending(this.timers.get(uri));
     this.timers.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
   /** Cancels every pending validation (on shutdown). */
   dispose(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const pending of this.timers.values()) cancelPending(pending);
     this.timers.clear();
   }
 
