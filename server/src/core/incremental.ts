@@ -152,6 +152,14 @@ export function functionUnits(functions: FunctionIR[], units: ModuleUnit[], incl
   return unitOf;
 }
 
+/**
+ * How many analyzers keep their last plan (`PlanCarry`: every statement's IR) for the next keystroke.
+ * One per open document would keep the IR of every open file alive (1,000 open files: 1 GB); a
+ * keystroke only needs the plan of the document being typed in.
+ */
+export const MAX_CARRIED_PLANS = 8;
+const carrying = new Set<IncrementalAnalyzer>();
+
 export class IncrementalAnalyzer {
   private records = new Map<string, UnitRecord>();
   private settingsKey = '';
@@ -199,6 +207,13 @@ export class IncrementalAnalyzer {
       // Kept without its node objects, which would keep this tree alive (the next plan reads its own).
       for (const t of plan.carry.tops) t.n = undefined;
       this.lastPlan = { id: doc.id, revision: doc.revision, carry: plan.carry };
+      carrying.delete(this);
+      carrying.add(this);
+      for (const a of carrying) {
+        if (carrying.size <= MAX_CARRIED_PLANS) break;
+        carrying.delete(a);
+        a.lastPlan = undefined;
+      }
     }
   }
 
