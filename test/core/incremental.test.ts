@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../server/src/core/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
-import { IncrementalAnalyzer } from '../../server/src/core/incremental';
+import { IncrementalAnalyzer, MAX_CARRIED_PLANS } from '../../server/src/core/incremental';
 import { setVerifyPlanCarry } from '../../server/src/core/ir';
 import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';
 import { int, pick, rng, type Rand } from '../robust/random';
@@ -187,6 +187,25 @@ describe('incremental analysis equals a whole analysis', () => {
     expect(moduleCode).toBeLessThan(10);
     expect(second).toEqual(analyze(ParsedDocument.parse(doc.text), DEFAULT_SETTINGS));
     expect(second.length).toBeGreaterThanOrEqual(first.length);
+  });
+
+  it('carries the plan over to the next keystroke for the most recently analysed documents only', () => {
+    const n = MAX_CARRIED_PLANS + 2;
+    const docs = Array.from({ length: n }, (_, i) => ParsedDocument.parse(`import torch\n\ndef f${i}(x):\n    return torch.sigmoid(x)\n`));
+    const incs = docs.map(() => new IncrementalAnalyzer());
+    docs.forEach((d, i) => incs[i].analyze(d, DEFAULT_SETTINGS));
+    const type = (i: number): boolean => {
+      const d = docs[i];
+      const end = d.positionAt(d.text.length);
+      d.applyChanges([{ range: { start: end, end }, text: '#' }]);
+      const got = incs[i].analyze(d, DEFAULT_SETTINGS);
+      expect(got).toEqual(analyze(d, DEFAULT_SETTINGS));
+      return incs[i].lastStats().carried;
+    };
+    // The first two documents' plans were dropped when the last ones were analysed; the newest are kept.
+    expect(type(0)).toBe(false);
+    expect(type(n - 1)).toBe(true);
+    expect(type(0)).toBe(true);
   });
 
   it('re-checks a function when a call site in another function changes the literal it passes', () => {
