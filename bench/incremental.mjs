@@ -4,7 +4,7 @@
 // incremental analysis the editor runs (core/incremental.ts) and a whole analysis (core/analyze.ts),
 // with how many top-level statements and functions the incremental one re-checked per edit.
 //
-//   node bench/incremental.mjs [--edits 300] [--lines 3000] [--autoclose] [--enter]
+//   node [--expose-gc] bench/incremental.mjs [--edits 300] [--lines 3000] [--autoclose] [--enter]
 //
 // --autoclose types brackets as VS Code does by default; --enter types each statement on a new line
 // opened with Enter, instead of in front of existing code on the same line (bench/typing.mjs).
@@ -42,7 +42,11 @@ const functions = [];
 const assembled = [];
 let units = 0;
 let mismatches = 0;
+// With `node --expose-gc`: the V8 heap after a full GC, every 100 edits (what the editor keeps alive).
+const heapMB = () => (globalThis.gc ? (globalThis.gc(), process.memoryUsage().heapUsed / 1e6) : undefined);
+const heap = [heapMB()];
 for (const change of edits) {
+  if (globalThis.gc && parseMs.length > 0 && parseMs.length % 100 === 0) heap.push(heapMB());
   const t0 = performance.now();
   doc.applyChanges([change]);
   const t1 = performance.now();
@@ -74,3 +78,5 @@ const slow = incMs.map((ms, i) => [ms, i]).sort((a, b) => b[0] - a[0]).slice(0, 
 console.log(`  slowest incremental analyses: ${slow.map(([ms, i]) => `${ms.toFixed(1)} ms (edit ${i}, ${checked[i]} statements, ${functions[i]} functions)`).join('; ')}`);
 console.log(`  edits that re-checked over 10% of the statements: ${checked.filter((x) => x > units / 10).length} of ${EDITS}`);
 console.log(`  findings differing between the two: ${mismatches} of ${EDITS} edits`);
+if (globalThis.gc) console.log(`  V8 heap after a full GC, every 100 edits: ${heap.map((x) => `${x.toFixed(1)} MB`).join(', ')}`);
+else console.log('  (run with node --expose-gc to print the V8 heap after a full GC every 100 edits)');

@@ -242,12 +242,35 @@ export function irBuildStats(): IrBuildStats {
 const unitCache = new Map<string, UnitEffects>();
 
 /**
+ * The unit cache also stops at this many characters of statement text (its IR is some 20 times
+ * larger): a few long statements edited many times (each version is a new key) must not fill memory.
+ */
+const UNIT_CACHE_CHARS = 4_000_000;
+let unitCacheChars = 0;
+
+/** Puts a statement's IR in the unit cache, most recently used last, and evicts the oldest past the limits. */
+function cacheUnit(text: string, fx: UnitEffects): void {
+  if (unitCache.delete(text)) unitCacheChars -= text.length;
+  unitCache.set(text, fx);
+  unitCacheChars += text.length;
+  evictUnits();
+}
+
+function evictUnits(): void {
+  while (unitCache.size > 0 && (unitCache.size > unitCacheMax || unitCacheChars > UNIT_CACHE_CHARS)) {
+    const oldest = unitCache.keys().next().value!;
+    unitCache.delete(oldest);
+    unitCacheChars -= oldest.length;
+  }
+}
+
+/**
  * Sets how many top-level statements the unit cache keeps (0 turns it off). The language server
  * keeps the default; the CLI, which builds each file once, turns it off to keep memory flat.
  */
 export function setIrCacheSize(max: number): void {
   unitCacheMax = Math.max(0, max);
-  while (unitCache.size > unitCacheMax) unitCache.delete(unitCache.keys().next().value!);
+  evictUnits();
   while (unitMeta.size > unitCacheMax) unitMeta.delete(unitMeta.keys().next().value!);
 }
 
@@ -532,8 +555,9 @@ export interface ModulePlan {
  */
 function ownSlice(text: string, s: number, e: number): string {
   const t = text.slice(s, e);
-  // Concatenating makes a rope; slicing a rope flattens it into a new string of its own first.
-  return t.length < 16 ? t : `${t} `.slice(0, -1);
+  // Shorter slices are copies already (V8's SlicedString::kMinLength is 13). Concatenating makes a
+  // rope; slicing a rope flattens it into a new string of its own first.
+  return t.length < 13 ? t : `${t} `.slice(0, -1);
 }
 
 /** A TopNode, always with every field in the same order (one object shape for the optimizing compiler). */
@@ -726,9 +750,7 @@ class Builder {
       built.globalNames = built.globals.map(([g]) => g);
       // A statement with a syntax error is never cached: error recovery depends on the text around it.
       if (!t.err && !built.stubbed && !t.fresh) {
-        unitCache.delete(t.text);
-        unitCache.set(t.text, built);
-        if (unitCache.size > unitCacheMax) unitCache.delete(unitCache.keys().next().value!);
+        cacheUnit(t.text, built);
       }
       return built;
     };
@@ -1848,8 +1870,9 @@ function spanHere(): Span {
   return { s, e, r: { start: { line: a.row, character: a.column }, end: { line: b.row, character: b.column } } };
 }
 
+/** The text of [s, e): a string of its own (the IR is cached across keystrokes; see ownSlice). */
 function textOf(s: number, e: number): string {
-  if (currentText !== undefined) return currentText.substring(s, e);
+  if (currentText !== undefined) return ownSlice(currentText, s, e);
   return curTree!.getText({ startIndex: s, endIndex: e } as SyntaxNode);
 }
 
