@@ -167,6 +167,12 @@ describe('incremental analysis equals a whole analysis', () => {
     expect(carriedRuns - before).toBeGreaterThan(75);
   });
 
+  it('keys a calling statement with a syntax error by its IR: an edit after it can change how it parses', () => {
+    // Seed 5 on the fixtures: at edit 37 a paste below a class with a syntax error changes tree-sitter's
+    // recovery of that class (same text), and with it the literal it passes to `sigmoid_focal_loss`.
+    runEdits(5, fixtureTexts().join('\n\n'), 40, [DEFAULT_SETTINGS, STRICT]);
+  });
+
   it('on each fixture alone, 10 random edits each', () => {
     fixtureTexts().forEach((t, i) => runEdits(SEED + 100 + i, t, 10, [DEFAULT_SETTINGS]));
   });

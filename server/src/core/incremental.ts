@@ -17,7 +17,9 @@
  * (`ctx.anyFunction`, summary.ts), whose answers are kept with the findings.
  *
  * So the cache key of a definition is: settings, imports, the text of all module code, its column and
- * text, and the texts of the statements that mention a name it defines. A definition whose key is new
+ * text, and the texts of the statements that mention a name it defines. A statement with a syntax
+ * error counts by its IR instead of its text: tree-sitter's error recovery depends on the text around
+ * it, so the same text can be read differently after an edit elsewhere. A definition whose key is new
  * is re-checked; so is every definition of the same name (their functions share `unitFunctions`);
  * module code is re-checked every time. The module passed to the interpreter holds the statements
  * re-checked, all module code and the statements that call them; only the re-checked ones are
@@ -27,7 +29,7 @@
 import { checkFunctions, compareByPosition, silenced, type AnalyzeOptions } from './analyze';
 import type { ParsedDocument } from './document';
 import { interpretModule, type FunctionFacts } from './interp';
-import { planModule, type FunctionIR, type ModuleUnit, type PlanCarry } from './ir';
+import { planModule, type FunctionIR, type ModuleUnit, type PlanCarry, type UnitEffects } from './ir';
 import { allSummaries, type ModuleSummary } from './summary';
 import type { Finding, LintSettings, Position } from './types';
 
@@ -85,6 +87,22 @@ export function identifiers(text: string): Set<string> {
   IDENT.lastIndex = 0;
   for (let m = IDENT.exec(text); m; m = IDENT.exec(text)) out.add(m[0]);
   return out;
+}
+
+const IR_KEY_SKIP = new Set(['span', 'nameSpan', 'op', 'bound', 'parent']);
+let unkeyable = 0;
+
+/**
+ * What the interpreter reads of a statement's IR, as text (spans, op tables and closures' parent
+ * links left out). A statement that cannot be written out gets a key of its own (re-checked every time).
+ */
+function irKey(fx: UnitEffects | undefined): string {
+  if (!fx) return '';
+  try {
+    return JSON.stringify([fx.stmt, fx.functions, fx.globals, fx.callSites], (k, v) => (IR_KEY_SKIP.has(k) ? undefined : v));
+  } catch {
+    return `\u0000unkeyable ${++unkeyable}`;
+  }
 }
 
 /** cyrb53: a fast 53-bit string hash (collisions are astronomically unlikely at these sizes). */
@@ -255,9 +273,18 @@ export class IncrementalAnalyzer {
       return [...out].sort((a, b) => a - b);
     };
 
+    // A statement with a syntax error may be read differently with the same text (tree-sitter's error
+    // recovery depends on the text around it): its key is its IR (what the interpreter sees), not its text.
+    const errorKeys = new Map<number, string>();
+    const keyOf = (i: number): string => {
+      if (!units[i].hasError) return infos[i].hash;
+      let k = errorKeys.get(i);
+      if (k === undefined) errorKeys.set(i, (k = hash(irKey(plan.carry.effects[i]))));
+      return k;
+    };
     const moduleCode = units
       .filter((u) => !u.isDef)
-      .map((u) => `${u.col}:${u.text}`)
+      .map((u) => `${u.col}:${u.hasError ? keyOf(u.index) : u.text}`)
       .join('\u0000');
     const prefix = `${plan.importSig}\u0000${hash(moduleCode)}\u0000`;
     // A definition's context: imports, module code, its column and its callers' texts. Records are
@@ -265,7 +292,7 @@ export class IncrementalAnalyzer {
     const ctxs: (string | undefined)[] = units.map((u) => {
       if (!u.isDef || u.hasError) return undefined;
       const callers = mentioners(u.defs, u.index)
-        .map((i) => `${units[i].col}:${infos[i].hash}`)
+        .map((i) => `${units[i].col}:${keyOf(i)}`)
         .join(',');
       return `${prefix}${callers}\u0000${u.col}`;
     });

@@ -146,7 +146,7 @@ let stubbed = false;
 let currentText: string | undefined;
 
 /** What building one top-level statement added to the module, kept to be replayed when its text recurs. */
-interface UnitEffects {
+export interface UnitEffects {
   stmt: Stmt | undefined;
   functions: FunctionIR[];
   classes: [string, ClassIR][];
