@@ -195,6 +195,27 @@ describe('incremental analysis equals a whole analysis', () => {
     expect(second.length).toBeGreaterThanOrEqual(first.length);
   });
 
+  it('carries plans over correctly with CRLF line ends and non-ASCII text (surrogate pairs included)', () => {
+    const base =
+      'import torch\r\nimport torch.nn.functional as F\r\n\r\n# 焦点损失 🔥\r\ndef focal(logits, targets, gamma=0.5):\r\n    ce = F.cross_entropy(logits, targets, reduction="none")  # é\r\n    pt = torch.exp(-ce)\r\n    return ((1 - pt) ** gamma * ce).mean()\r\n\r\nx = "日本語 🎉"; y = 2\r\n';
+    const doc = ParsedDocument.parse(Array.from({ length: 20 }, (_, i) => base.replace('def focal', `def focal${i}`)).join('\r\n'));
+    const inc = new IncrementalAnalyzer();
+    inc.analyze(doc, DEFAULT_SETTINGS);
+    const r = rng(SEED + 50);
+    const typed = ['x', '🔥', '\r\n', '(', ')', '日', ' ', '    pt = 1\r\n', '"'];
+    let carried = 0;
+    for (let k = 0; k < 300; k++) {
+      const off = int(r, doc.text.length);
+      const end = r() < 0.3 ? Math.min(doc.text.length, off + int(r, 4)) : off;
+      doc.applyChanges([{ range: { start: doc.positionAt(off), end: doc.positionAt(end) }, text: pick(r, typed) }]);
+      const got = inc.analyze(doc, DEFAULT_SETTINGS);
+      if (inc.lastStats().carried) carried++;
+      expect(got, `edit ${k}`).toEqual(analyze(doc, DEFAULT_SETTINGS));
+    }
+    // Each carried plan was also compared with a fresh read of the tree (setVerifyPlanCarry above).
+    expect(carried).toBeGreaterThan(150);
+  });
+
   it('carries the plan over to the next keystroke for the most recently analysed documents only', () => {
     const n = MAX_CARRIED_PLANS + 2;
     const docs = Array.from({ length: n }, (_, i) => ParsedDocument.parse(`import torch\n\ndef f${i}(x):\n    return torch.sigmoid(x)\n`));
