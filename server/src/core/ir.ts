@@ -180,10 +180,10 @@ interface TopNode {
   col: number;
   endLine: number;
   endCol: number;
-  /** Its imports and noqa lines, when carried over (valid at the same column). */
-  meta?: UnitMeta;
+  /** Its imports and noqa lines, once read or when carried over (valid at the same column). */
+  meta: UnitMeta | undefined;
   /** Its IR effects in the previous plan, when carried over (checked against sig and column before use). */
-  fx?: UnitEffects;
+  fx: UnitEffects | undefined;
   /**
    * Read again around an edit: most likely a statement being typed, whose text of this keystroke will
    * not come back. Its IR and imports stay out of the shared caches (the next plan carries them over).
@@ -551,7 +551,7 @@ export interface ModulePlan {
  * `text.slice(s, e)` as a string of its own. V8 makes a slice of a long string a view that keeps the
  * whole string alive; a statement's text is kept as a cache key across keystrokes (here and in
  * core/incremental.ts), and each view would keep that keystroke's whole document text (a 3,000-line
- * file: 100 KB per keystroke, 70 MB over 750 keystrokes in bench/incremental.mjs).
+ * file: 100 KB per keystroke, 70 MB of heap after 750 keystrokes; bench/RESULTS.md, session 3).
  */
 function ownSlice(text: string, s: number, e: number): string {
   const t = text.slice(s, e);
@@ -608,7 +608,7 @@ function carryTops(root: SyntaxNode, text: string, carry: PlanCarry, change: Tre
     if (s < lo) lo = s;
     if (e > hi) hi = e;
   }
-  // Where each old statement is now; undefined for those touching the edit.
+  // Where each old statement is now; -1 for those touching the edit.
   const ns: number[] = [];
   const ne: number[] = [];
   for (let i = 0; i < prev.length; i++) {
