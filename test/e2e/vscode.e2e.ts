@@ -271,14 +271,19 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
     expect(rows[0]).toMatch(/losslint\W+LL103\b/);
     expect(rows[0]).toContain(`[Ln ${FLAGGED_LINE + 1}, Col ${FLAGGED_CHARACTER + 1}]`);
     expect(rows[0]).toMatch(/gamma=0\.5/);
-    // The squiggle covers exactly the flagged expression.
+    // The squiggle covers exactly the flagged expression, in characters of the monospace font (the width
+    // of the first token on screen over its length). Read until both are on screen: when the numeric
+    // probes confirm the finding, the diagnostics are published again and the squiggle is redrawn.
     await squiggle(page).waitFor();
-    const box = (await squiggle(page).boundingBox())!;
-    // Width of one character of the monospace font, from the first token on screen.
     const token = page.locator('.monaco-editor .view-line span span').first();
-    const charWidth = (await token.boundingBox())!.width / (await token.textContent())!.length;
-    expect(charWidth).toBeGreaterThan(0);
-    expect(Math.round(box.width / charWidth)).toBe(FLAGGED.length);
+    const squiggleChars = async (): Promise<number | undefined> => {
+      const box = await squiggle(page).boundingBox();
+      const tokenBox = await token.boundingBox();
+      const tokenText = await token.textContent();
+      if (!box || !tokenBox || !tokenText || tokenBox.width <= 0) return undefined;
+      return Math.round(box.width / (tokenBox.width / tokenText.length));
+    };
+    await expect.poll(squiggleChars, { timeout: STEP_MS }).toBe(FLAGGED.length);
   });
 
   it('hovering the flagged expression shows the rule and its explanation', async () => {
