@@ -157,7 +157,10 @@ describe('incremental analysis equals a whole analysis', () => {
     const reused = runEdits(SEED, genLossFile(400), 150, [DEFAULT_SETTINGS, STRICT, SOME]);
     // Many runs did reuse findings (else this test would prove nothing about the cache); edits to
     // module code, imports and settings re-check everything, and the random edits make many of those.
-    expect(reused).toBeGreaterThan(5);
+    // Some other seeds soon paste an unclosed `"""` that turns the rest of the file into one statement
+    // for good (seed 1: one statement for 145 of 150 runs), where nothing can be reused: the count is
+    // calibrated on the default seed; the equality above holds for every seed.
+    if (process.env.INCREMENTAL_SEED === undefined) expect(reused).toBeGreaterThan(5);
   });
 
   it('on every rule fixture pasted into one file, over 150 random edits', () => {
