@@ -6,13 +6,12 @@
 // the rounds are printed, with the ratios, and the findings of both are compared.
 //
 //   node bench/analysis.mjs [--rounds 5] [LIB_DIR ...]
-import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import os from 'node:os';
 import { loadCore } from './load-core.mjs';
 import files from './stdlib-files.cjs';
 
-const { pyFiles, stdlibDirs } = files;
+const { keptTexts, stdlibDirs } = files;
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const ROUNDS = Number(opt('--rounds', '5'));
@@ -29,21 +28,7 @@ const core = await loadCore('analysis', [
 core.setIrCacheSize(0);
 
 const dirs = dirsGiven.length ? dirsGiven.map((d) => resolve(d)) : stdlibDirs();
-const texts = [];
-let seen = 0;
-for (const dir of dirs) {
-  for (const file of pyFiles(dir)) {
-    seen++;
-    if (statSync(file).size > core.MAX_SOURCE_CHARS) continue;
-    let text;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(file));
-    } catch {
-      continue;
-    }
-    if (core.mayHaveFindings(text)) texts.push(text);
-  }
-}
+const { texts, seen } = keptTexts(dirs, core.mayHaveFindings, { maxBytes: core.MAX_SOURCE_CHARS });
 const chars = texts.reduce((a, t) => a + t.length, 0);
 
 const rounds = { parse: [], whole: [], sliced: [] };

@@ -5,13 +5,12 @@
 // the rounds are printed. (The node-object builder it was compared with in bench/RESULTS.md is gone.)
 //
 //   node bench/ir-build.mjs [--rounds 5] [--limit N] [LIB_DIR ...]
-import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import os from 'node:os';
 import { loadCore } from './load-core.mjs';
 import files from './stdlib-files.cjs';
 
-const { pyFiles, stdlibDirs } = files;
+const { keptTexts, stdlibDirs } = files;
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const ROUNDS = Number(opt('--rounds', '5'));
@@ -26,17 +25,7 @@ const core = await loadCore('ir-build', [
 core.setIrCacheSize(0);
 
 const dirs = dirsGiven.length ? dirsGiven.map((d) => resolve(d)) : stdlibDirs();
-const texts = [];
-let seen = 0;
-for (const dir of dirs) {
-  for (const file of pyFiles(dir)) {
-    if (texts.length >= LIMIT) break;
-    seen++;
-    if (statSync(file).size > core.MAX_SOURCE_CHARS) continue;
-    const text = readFileSync(file, 'utf8');
-    if (core.mayHaveFindings(text)) texts.push(text);
-  }
-}
+const { texts, seen } = keptTexts(dirs, core.mayHaveFindings, { maxBytes: core.MAX_SOURCE_CHARS, limit: LIMIT });
 const chars = texts.reduce((a, t) => a + t.length, 0);
 
 const rounds = { parse: [], build: [] };

@@ -25,8 +25,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import files from './stdlib-files.cjs';
 import { createRequire } from 'node:module';
 import { genLossFile } from './gen-loss-file.mjs';
+
+const { pyFiles } = files;
 
 const rpc = createRequire(import.meta.url)('vscode-jsonrpc/node');
 
@@ -44,15 +47,6 @@ const TIMEOUT_MS = Number(opt('--timeout', '60000'));
 const CHECKPOINTS = [0, 100, 500, 1000, 2000, 5000].filter((n) => n <= DOCS);
 if (!CHECKPOINTS.includes(DOCS)) CHECKPOINTS.push(DOCS);
 
-function pyFiles(dir, out = []) {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== 'site-packages' && e.name !== '__pycache__') pyFiles(p, out);
-    } else if (e.isFile() && e.name.endsWith('.py')) out.push(p);
-  }
-  return out;
-}
 
 function stdlibFiles() {
   let dir = '/tmp/losslint-bench/stdlib';

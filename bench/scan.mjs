@@ -22,6 +22,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import files from './stdlib-files.cjs';
+
+const { pyFiles } = files;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = '/tmp/losslint-bench';
@@ -49,15 +52,6 @@ function stdlibDir() {
   throw new Error('no python3 with a standard library found');
 }
 
-function pyFiles(dir, out = []) {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== 'site-packages' && e.name !== '__pycache__') pyFiles(p, out);
-    } else if (e.isFile() && e.name.endsWith('.py')) out.push(p);
-  }
-  return out;
-}
 
 function countLines(files) {
   let n = 0;

@@ -1,8 +1,8 @@
-// File discovery shared by bench/stdlib.mjs and test/rules/stdlib.test.ts: the CPython Lib folders of
-// this machine and the .py files under them.
+// File discovery shared by the benches and test/rules/stdlib.test.ts: the CPython Lib folders of this
+// machine, the .py files under them, and the texts of those a filter keeps.
 'use strict';
 const { execFileSync } = require('node:child_process');
-const { existsSync, readdirSync, realpathSync } = require('node:fs');
+const { existsSync, readFileSync, readdirSync, realpathSync, statSync } = require('node:fs');
 const path = require('node:path');
 
 /** The stdlib folder of every python3 on PATH, deduplicated by real path. */
@@ -47,4 +47,28 @@ function pyFiles(dir) {
   return out;
 }
 
-module.exports = { stdlibDirs, pyFiles };
+/**
+ * The texts of the .py files under `dirs` that `keep` accepts (valid UTF-8, at most `maxBytes`), up to
+ * `limit` of them, and how many files were looked at.
+ */
+function keptTexts(dirs, keep, { maxBytes = Infinity, limit = Infinity } = {}) {
+  const texts = [];
+  let seen = 0;
+  for (const dir of dirs) {
+    for (const file of pyFiles(dir)) {
+      if (texts.length >= limit) return { texts, seen };
+      seen++;
+      if (statSync(file).size > maxBytes) continue;
+      let text;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(file));
+      } catch {
+        continue;
+      }
+      if (keep(text)) texts.push(text);
+    }
+  }
+  return { texts, seen };
+}
+
+module.exports = { stdlibDirs, pyFiles, keptTexts };
