@@ -1193,16 +1193,7 @@ class Builder {
       case 'identifier':
         return { k: 'name', id: textOf(span.s, span.e), span };
       case 'attribute': {
-        let obj: Expr | undefined;
-        let attr: string | undefined;
-        if (c.gotoFirstChild()) {
-          do {
-            const f = fieldHere();
-            if (f === 'object' && !obj) obj = this.exprAt();
-            else if (f === 'attribute' && attr === undefined) attr = textHere();
-          } while (c.gotoNextSibling());
-          c.gotoParent();
-        }
+        const [obj, attr] = this.attributePartsAt();
         if (obj && attr !== undefined) return { k: 'attr', obj, attr, span };
         return { k: 'unknown', span };
       }
@@ -1236,6 +1227,25 @@ class Builder {
       default:
         return { k: 'unknown', span };
     }
+  }
+
+  /** The object and the name of an attribute node (the current node); sets `lastAttrEnd` to where the name ends. */
+  private attributePartsAt(): [Expr | undefined, string | undefined] {
+    const c = cur!;
+    let obj: Expr | undefined;
+    let attr: string | undefined;
+    if (c.gotoFirstChild()) {
+      do {
+        const f = fieldHere();
+        if (f === 'object' && !obj) obj = this.exprAt();
+        else if (f === 'attribute' && attr === undefined) {
+          attr = textHere();
+          lastAttrEnd = c.endIndex;
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    return [obj, attr];
   }
 
   /** A subscript's `value` and `subscript` children. */
@@ -1513,19 +1523,7 @@ class Builder {
         return e;
       }
       case 'attribute': {
-        let obj: Expr | undefined;
-        let attr: string | undefined;
-        if (c.gotoFirstChild()) {
-          do {
-            const f = fieldHere();
-            if (f === 'object' && !obj) obj = this.exprAt();
-            else if (f === 'attribute' && attr === undefined) {
-              attr = textHere();
-              lastAttrEnd = c.endIndex;
-            }
-          } while (c.gotoNextSibling());
-          c.gotoParent();
-        }
+        const [obj, attr] = this.attributePartsAt();
         if (!obj || attr === undefined) return { k: 'unknown', what: 'attribute', span };
         const e: Expr = { k: 'attr', obj, attr, span };
         const q = this.qualify(e);
