@@ -60,14 +60,27 @@ function textReader(source: { readonly text: string }): (n: { startIndex: number
  */
 function shiftLineStarts(starts: number[], old: string, from: number, to: number, inserted: string): number[] | undefined {
   if (inserted.includes('\r') || old.charCodeAt(from - 1) === 13 || old.charCodeAt(to - 1) === 13 || old.charCodeAt(to) === 10 && old.charCodeAt(to - 1) === 13) return undefined;
-  const out: number[] = [];
-  let i = 0;
-  while (i < starts.length && starts[i] <= from) out.push(starts[i++]);
+  // A new array (a plan being built may still read the old one), made with one copy of the unchanged
+  // head: this runs on every keystroke, on every line of the document.
+  let i = firstAfter(starts, from);
+  const out = starts.slice(0, i);
   for (let k = 0; k < inserted.length; k++) if (inserted.charCodeAt(k) === 10) out.push(from + k + 1);
-  while (i < starts.length && starts[i] <= to) i++;
+  i = firstAfter(starts, to);
   const delta = inserted.length - (to - from);
   while (i < starts.length) out.push(starts[i++] + delta);
   return out;
+}
+
+/** The index of the first of the ascending `xs` above `x` (`xs.length` when none is). */
+function firstAfter(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export interface ContentChange {

@@ -55,7 +55,11 @@ interface TextInfo {
   /** Its identifiers that are top-level names of the module, for the names of generation `gen`. */
   mentions: string[] | undefined;
   gen: number;
+  /** The last run whose document had a statement with this text. */
+  seen: number;
 }
+
+const NO_UNITS: readonly number[] = [];
 
 interface UnitRecord {
   /** What the findings depend on besides the statement's own text (settings aside): see the header. */
@@ -182,6 +186,7 @@ export class IncrementalAnalyzer {
   private records = new Map<string, UnitRecord>();
   private settingsKey = '';
   private texts = new Map<string, TextInfo>();
+  private textRuns = 0;
   /** The module's top-level names at the last run, and a counter bumped whenever they change (TextInfo.gen). */
   private definerNames = '';
   private definerGen = 0;
@@ -238,16 +243,19 @@ export class IncrementalAnalyzer {
   private runPlan(plan: ReturnType<typeof planModule>, doc: ParsedDocument, settings: LintSettings, options: AnalyzeOptions): Finding[] {
     const units = plan.units;
 
-    // Identifiers each statement mentions (a superset of the names it uses) and its hash, cached by text.
-    const infos: TextInfo[] = [];
-    const nextInfos = new Map<string, TextInfo>();
+    // Identifiers each statement mentions (a superset of the names it uses) and its hash, cached by
+    // text. Texts no statement has any more go when the cache is twice the statements (not on every
+    // keystroke: this runs once per keystroke over every statement, so it allocates nothing per statement).
+    const texts = this.texts;
+    const seen = ++this.textRuns;
+    const infos: TextInfo[] = new Array(units.length);
     for (const u of units) {
-      let info = nextInfos.get(u.text) ?? this.texts.get(u.text);
-      if (!info) info = { idents: identifiers(u.text), hash: hash(u.text), mentions: undefined, gen: -1 };
-      nextInfos.set(u.text, info);
-      infos.push(info);
+      let info = texts.get(u.text);
+      if (!info) texts.set(u.text, (info = { idents: identifiers(u.text), hash: hash(u.text), mentions: undefined, gen: -1, seen }));
+      info.seen = seen;
+      infos[u.index] = info;
     }
-    this.texts = nextInfos;
+    if (texts.size > 2 * units.length + 64) for (const [text, info] of texts) if (info.seen !== seen) texts.delete(text);
 
     // Who defines and who mentions each top-level name.
     const definers = definersOf(units);
@@ -266,11 +274,21 @@ export class IncrementalAnalyzer {
       }
       for (const id of info.mentions!) (mentionedBy.get(id) ?? mentionedBy.set(id, []).get(id)!).push(u.index);
     }
-    /** The statements other than `self` that mention one of `names`, in document order. */
-    const mentioners = (names: Iterable<string>, self: number): number[] => {
-      const out = new Set<number>();
-      for (const d of names) for (const i of mentionedBy.get(d) ?? []) if (i !== self) out.add(i);
-      return [...out].sort((a, b) => a - b);
+    /**
+     * The statements other than `self` that mention one of `names`, in document order. Each name's
+     * list is in document order without repeats (statements are visited in order, and a statement's
+     * mentions are distinct): one name's list is returned as it is, when `self` is not in it.
+     */
+    const mentioners = (names: Iterable<string>, self: number): readonly number[] => {
+      let out: readonly number[] = NO_UNITS;
+      let lists = 0;
+      for (const d of names) {
+        const list = mentionedBy.get(d);
+        if (!list) continue;
+        out = lists++ === 0 ? list : out.concat(list);
+      }
+      if (lists > 1) out = [...new Set(out)].sort((a, b) => a - b);
+      return out.includes(self) ? out.filter((i) => i !== self) : out;
     };
 
     // A statement with a syntax error may be read differently with the same text (tree-sitter's error
@@ -291,9 +309,8 @@ export class IncrementalAnalyzer {
     // keyed by the statement's text itself (one V8 hash per text), with the context in the record.
     const ctxs: (string | undefined)[] = units.map((u) => {
       if (!u.isDef || u.hasError) return undefined;
-      const callers = mentioners(u.defs, u.index)
-        .map((i) => `${units[i].col}:${keyOf(i)}`)
-        .join(',');
+      let callers = '';
+      for (const i of mentioners(u.defs, u.index)) callers += `${callers ? ',' : ''}${units[i].col}:${keyOf(i)}`;
       return `${prefix}${callers}\u0000${u.col}`;
     });
     const recordOf = (u: ModuleUnit): UnitRecord | undefined => {
@@ -341,7 +358,7 @@ export class IncrementalAnalyzer {
     text: string,
     settings: LintSettings,
     options: AnalyzeOptions,
-    mentioners: (names: Iterable<string>, self: number) => number[],
+    mentioners: (names: Iterable<string>, self: number) => readonly number[],
   ): CheckResult | undefined {
     // The interpreter sees the re-checked statements, all module code, and the call sites feeding them.
     const include = new Set<number>(check);
