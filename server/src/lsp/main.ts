@@ -7,9 +7,10 @@
  */
 import { version } from '../../../package.json';
 import { format } from 'node:util';
-import { ErrorCodes, StreamMessageReader, StreamMessageWriter, type ResponseMessage } from 'vscode-languageserver/node';
+import { ErrorCodes, StreamMessageReader, WriteableStreamMessageWriter, type ResponseMessage } from 'vscode-languageserver/node';
 import { describeError } from './guard';
 import { startServer } from './server';
+import { oneWritePerMessage } from './stdio';
 
 const TRANSPORTS = ['--stdio', '--node-ipc', '--socket', '--pipe'];
 
@@ -38,7 +39,7 @@ function startStdio(): void {
     console[method] = (...values: unknown[]) => process.stderr.write(`${format(...values)}\n`);
   }
   const reader = new StreamMessageReader(process.stdin);
-  const writer = new StreamMessageWriter(process.stdout);
+  const writer = new WriteableStreamMessageWriter(oneWritePerMessage(process.stdout));
   reader.onError((error) => {
     process.stderr.write(`LossLint: unreadable message: ${error.message}\n`);
     const answer: ResponseMessage = { jsonrpc: '2.0', id: null, error: { code: ErrorCodes.ParseError, message: `LossLint: ${error.message}` } };
