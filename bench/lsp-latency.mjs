@@ -4,10 +4,14 @@
 // didChange -> publishDiagnostics for that version, first against `dist/server.js --stdio`, then
 // with the same edits against pyright's language server, and prints p50/p99 and the ratio.
 //
-//   node bench/lsp-latency.mjs [--edits 500] [--lines 3000] [--cpus 0,1] [--skip-pyright] [--autoclose] [--enter] [--warm 100] [--prof DIR]
+//   node bench/lsp-latency.mjs [--edits 500] [--lines 3000] [--cpus 0,1] [--skip-pyright] [--autoclose] [--enter]
+//                              [--pause MS] [--no-warmup] [--warm 100] [--node-flags "..."] [--prof DIR]
 //
 // --warm N: also prints p50/p99 of the edits after the first N, once V8 has optimized the code a
 // keystroke runs (a fresh server runs its first keystrokes several times slower).
+// --pause MS: waits MS after the open's diagnostics before the first keystroke, as a user reads before
+// typing (both servers). --no-warmup starts LossLint with LOSSLINT_WARMUP=0: no warm-up of the
+// keystroke path in idle time (server/src/lsp/warmup.ts), which a keystroke stops at once anyway.
 // --autoclose types brackets as VS Code does by default; --enter types each statement on a new line
 // opened with Enter, instead of in front of existing code on the same line (bench/typing.mjs).
 //
@@ -41,6 +45,9 @@ const AUTOCLOSE = args.includes('--autoclose');
 const ENTER = args.includes('--enter');
 const WARM = Number(opt('--warm', '100'));
 const PROF = opt('--prof', undefined); // a folder: profile the LossLint server with --cpu-prof
+const PAUSE_MS = Number(opt('--pause', '0'));
+const WARMUP = !args.includes('--no-warmup');
+const NODE_FLAGS = (opt('--node-flags', '') ?? '').split(/\s+/).filter(Boolean); // extra flags for the LossLint server's node
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-lsp-bench-'));
 const file = path.join(dir, 'losses.py');
@@ -96,6 +103,7 @@ async function measure(name, cmd, env) {
   conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
   const first = await opened;
   const openMs = performance.now() - t0;
+  if (PAUSE_MS > 0) await new Promise((r) => setTimeout(r, PAUSE_MS));
   const times = [];
   const byEdit = [];
   let timeouts = 0;
@@ -136,7 +144,8 @@ async function measure(name, cmd, env) {
 console.log(`# bench/lsp-latency ${new Date().toISOString()}`);
 console.log(`machine: nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}${CPUS ? `, pinned to CPUs ${CPUS}` : ''}; node ${process.version}`);
 console.log(`file: ${LINES} lines, ${text.length} chars; ${EDITS} keystrokes inside softmax_focal_* near the middle, brackets ${AUTOCLOSE ? 'auto-closed (VS Code default)' : 'typed one by one'}, ${ENTER ? 'each statement on a new line (Enter first)' : 'typed in front of the code of an existing line'}`);
-const ll = await measure('losslint', [process.execPath, ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), path.join(ROOT, 'dist/server.js'), '--stdio'], { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0' });
+console.log(`first keystroke ${PAUSE_MS} ms after the open's diagnostics; LossLint warm-up ${WARMUP ? 'on' : 'off (LOSSLINT_WARMUP=0)'}${NODE_FLAGS.length ? `; LossLint node flags ${NODE_FLAGS.join(' ')}` : ''}`);
+const ll = await measure('losslint', [process.execPath, ...NODE_FLAGS, ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), path.join(ROOT, 'dist/server.js'), '--stdio'], { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0', ...(WARMUP ? {} : { LOSSLINT_WARMUP: '0' }) });
 console.log('  (LossLint debounce set to 0 via LOSSLINT_DIAGNOSTICS_DELAY_MS; the editor default adds 100 ms)');
 if (!args.includes('--skip-pyright')) {
   const py = await measure('pyright', [process.execPath, path.join(ROOT, 'node_modules/pyright/langserver.index.js'), '--stdio'], {});

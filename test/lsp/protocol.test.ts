@@ -295,4 +295,36 @@ describe('language server over stdio', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    'warms up in idle time without publishing anything, and stops at the first edit',
+    async () => {
+      const logs = () => client.notifications('window/logMessage').map((n) => n.params as { type: number; message: string });
+      await client.initialize();
+      const done = await client.waitFor((m) => m.method === 'window/logMessage' && /warm-up/.test((m.params as any).message), 'the warm-up log', 20_000);
+      expect((done.params as any).message).toMatch(/^LossLint: warm-up done after 400 keystrokes \(\d+ ms\)\.$/);
+      expect(client.notifications('textDocument/publishDiagnostics')).toEqual([]);
+      expect(logs().filter((l) => l.type === 1)).toEqual([]);
+      expect(await client.stop()).toBe(0);
+
+      // A second server, edited at once: the warm-up ends there and the edit is analysed as usual.
+      const second = new LspTestClient();
+      try {
+        await second.initialize();
+        const uri = pathToFileURL(path.join(dir, 'focal.py')).href;
+        await second.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: FOCAL } });
+        await second.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: `${FOCAL}\n` }] });
+        const published = await second.diagnostics(uri, (p) => p.version === 2);
+        expect(published.diagnostics.map((d: any) => d.code)).toEqual(['LL103']);
+        const stopped = await second.waitFor((m) => m.method === 'window/logMessage' && /warm-up/.test((m.params as any).message), 'the warm-up log', 10_000);
+        const n = Number(/stopped by an edit after (\d+) keystrokes/.exec((stopped.params as any).message)?.[1]);
+        expect(n).toBeGreaterThanOrEqual(0);
+        expect(n).toBeLessThan(400);
+        expect(await second.stop()).toBe(0);
+      } finally {
+        second.kill();
+      }
+    },
+    TIMEOUT,
+  );
 });

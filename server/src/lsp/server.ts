@@ -34,6 +34,7 @@ import { Linter } from './lint';
 import { NumericChecker } from './numeric';
 import { SERVER_COMMANDS, ServerCommands, STATUS_NOTIFICATION, type ReproduceResult, type RerunNumericResult, type StatusParams, type UnavailableResult } from './protocol';
 import { SettingsStore } from './settings';
+import { Warmup, warmupEnabled } from './warmup';
 import { WorkspaceChecker } from './workspace';
 
 /** An explicit transport; without one, the connection reads --stdio / --node-ipc / --socket from the command line. */
@@ -71,6 +72,11 @@ export function startServer(version: string, transport?: Transport): RunningServ
   const numeric = new NumericChecker(connection, documents, settings, linter, log, sendStatus);
   // The probes start once a version's static diagnostics are out, never before.
   diagnostics.onPublished = (uri) => numeric.schedule(uri);
+  // Idle until the first edit: compiles the keystroke path (warmup.ts).
+  const warmup = new Warmup(undefined, (end, error) => {
+    if (error !== undefined) log.error(`LossLint: warm-up failed: ${describeError(error)}`);
+    else log.log(`LossLint: warm-up ${end.why === 'done' ? 'done' : 'stopped by an edit'} after ${end.keystrokes} keystrokes (${Math.round(end.busyMs)} ms).`);
+  });
 
   /**
    * A request handler that answers ServerNotInitialized before `initialize` and InvalidRequest
@@ -126,6 +132,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
   connection.onInitialized(
     notification('initialized', async () => {
       sendStatus({ state: 'ready', backend: numeric.backendInUse, message: 'Static checks run as you type.' });
+      if (warmupEnabled()) warmup.start();
       // VS Code sends didChangeConfiguration for pulled settings only once the server registers for it.
       if (registerConfigurationChanges) await connection.client.register(DidChangeConfigurationNotification.type, { section: 'losslint' });
     }),
@@ -144,6 +151,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
 
   connection.onDidChangeTextDocument(
     notification('didChange', ({ textDocument, contentChanges }) => {
+      warmup.stop();
       if (!isVersionedDocument(textDocument) || !isContentChanges(contentChanges)) {
         log.warn('LossLint: didChange without a uri, an integer version and well-formed content changes; ignored.');
         return;
@@ -277,6 +285,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
     if (state === 'new') throw new ResponseError(ErrorCodes.ServerNotInitialized, 'LossLint: shutdown before initialize');
     shutdownReceived = true;
     state = 'shut down';
+    warmup.stop();
     diagnostics.dispose();
     numeric.dispose();
   });
