@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkDocumentNumerically, clearNumericCache, disposeNumericWorker } from '../../server/src/numeric/runner';
+import { curveRequest } from '../../server/src/numeric/curve';
+import { checkDocumentNumerically, clearNumericCache, disposeNumericWorker, lossCurve, moduleOf } from '../../server/src/numeric/runner';
 import type { NumericReport } from '../../server/src/numeric/types';
 import { FIXTURES, loadEngine, WORKER } from './helpers';
 
@@ -219,5 +220,23 @@ describe('backends, cache, budget, cancellation', () => {
     // The next check starts a fresh worker.
     const again = await checkDocumentNumerically(src, { ...opts, only: ['focal_clamped'] });
     expect(again[0].notChecked).toBeUndefined();
+  });
+});
+
+describe('loss curves after a check', () => {
+  it('come for the module the check sent (not sent again), for another module, and from a fresh worker', async () => {
+    clearNumericCache();
+    const mod = moduleOf(read('gamma_half.py'));
+    const reports = await checkDocumentNumerically(mod, opts);
+    const req = curveRequest(byName(reports, 'focal_clamped'), 'wasm')!;
+    const curve = await lossCurve(mod, req, { workerPath: WORKER });
+    expect(curve.function).toBe('focal_clamped');
+    expect(curve.error).toBeUndefined();
+    expect(curve.points.length).toBeGreaterThan(10);
+    // Another module object with the same text: the same curve.
+    expect(await lossCurve(moduleOf(read('gamma_half.py')), req, { workerPath: WORKER })).toEqual(curve);
+    // A module the worker does not have, after it was replaced: sent again.
+    disposeNumericWorker();
+    expect(await lossCurve(mod, req, { workerPath: WORKER })).toEqual(curve);
   });
 });

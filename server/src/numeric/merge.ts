@@ -5,6 +5,7 @@
  * findings carry their probe result in `numeric`. No TensorFlow.js and no CLI imports here.
  */
 import { isEnabled } from '../core/registry';
+import type { ModuleIR } from '../core/ir';
 import type { Finding, LintSettings } from '../core/types';
 import { moduleOf } from './runner';
 import type { NumericReport, ProbeResult } from './types';
@@ -38,9 +39,9 @@ function inside(f: Finding, r: NumericReport, fnEnd: number | undefined): boolea
   return line >= r.range.start.line && (fnEnd === undefined || line <= fnEnd);
 }
 
-/** Merges one file's numeric reports into its static findings. */
-export function mergeFindings(text: string, staticFindings: Finding[], reports: NumericReport[], settings: LintSettings): Finding[] {
-  const mod = moduleOf(text);
+/** Merges one file's numeric reports into its static findings (`source`: its text, or the module the checks ran on). */
+export function mergeFindings(source: string | ModuleIR, staticFindings: Finding[], reports: NumericReport[], settings: LintSettings): Finding[] {
+  const mod = moduleOf(source);
   const out = staticFindings.map((f) => ({ ...f }));
   for (const r of reports) {
     const fn = mod.functions.find((x) => x.qualname === r.function);

@@ -74,17 +74,18 @@ function meaning(facts: ModuleFacts | undefined, fn: FunctionIR, name: string): 
   return facts?.functions.get(fn)?.params.get(name);
 }
 
-/** Everything a check's result depends on, spans removed (moving a function does not re-run it). */
+/** IR as JSON without spans (moving a function does not re-run it). */
+function keyJson(value: unknown): string {
+  return JSON.stringify(value, (k, v) => {
+    if (k === 'span' || k === 'nameSpan' || k === 'paren' || k === 'src') return undefined;
+    if (v instanceof Map) return [...v.entries()];
+    return v;
+  });
+}
+
+/** Everything a check's result depends on, spans removed: the hash of `parts` (IR, or JSON made by `keyJson` once for many keys). */
 export function contentKey(parts: unknown[]): string {
-  const h = createHash('sha1');
-  h.update(
-    JSON.stringify(parts, (k, v) => {
-      if (k === 'span' || k === 'nameSpan' || k === 'paren' || k === 'src') return undefined;
-      if (v instanceof Map) return [...v.entries()];
-      return v;
-    }),
-  );
-  return h.digest('hex');
+  return createHash('sha1').update(keyJson(parts)).digest('hex');
 }
 
 /**
@@ -138,6 +139,14 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts): CheckPlan[] {
   // defined, eval.ts `name`).
   const topLevel = new Map<string, FunctionIR>();
   for (const g of mod.functions) if (!g.className && !g.parent && !topLevel.has(g.name)) topLevel.set(g.name, g);
+  // What many keys hold is serialized once: the module's globals and imports, and each function.
+  let moduleJson: string | undefined;
+  const functionJson = new Map<FunctionIR, string>();
+  const jsonOf = (h: FunctionIR): string => {
+    let j = functionJson.get(h);
+    if (j === undefined) functionJson.set(h, (j = keyJson([h.name, h.params, h.body])));
+    return j;
+  };
   for (const fn of mod.functions) {
     if (fn.hasError) continue;
     if (fn.className && !['forward', '__call__', 'call'].includes(fn.name)) continue;
@@ -177,7 +186,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts): CheckPlan[] {
     // re-runs the checks that can call it, and a key costs the size of what it can run (keys holding
     // every function were quadratic: 7 s of the main thread for a 3,000-line file).
     const helpers = reachableFunctions([fn.body, fn.params, init?.body, init?.params, [...mod.globals.values()]], topLevel, fn);
-    const key = contentKey([fn.body, fn.params, init?.body, init?.params, helpers.map((h) => [h.name, h.params, h.body]), [...mod.globals], [...mod.imports], input, target, encodings, inputIsProb, gamma, alpha]);
+    moduleJson ??= keyJson([[...mod.globals], [...mod.imports]]);
+    const key = contentKey([fn.body, fn.params, init?.body, init?.params, helpers.map(jsonOf), moduleJson, input, target, encodings, inputIsProb, gamma, alpha]);
     plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, key });
   }
   return plans;

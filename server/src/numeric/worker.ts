@@ -2,7 +2,9 @@
  * dist/numeric-worker.js: the numeric checks' worker thread (worker_threads).
  *
  * Messages in: { id, mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions }, or
- * { id, kind: 'curve', mod, req: CurveRequest } (curve.ts, the language server's hover plot).
+ * { id, kind: 'curve', mod, req: CurveRequest } (curve.ts, the language server's hover plot). Each
+ * carries a `modId`; a message without `mod` is about the module last sent with that `modId`, which
+ * the worker keeps (runner.ts sends a module once for a check and its curves).
  * Messages out: { id, reports }, { id, curve } or { id, error }.
  * Required from the main thread instead (tests, bench), it exports the engine.
  */
@@ -20,7 +22,8 @@ export { Prober } from './probes';
 
 interface Request {
   id: number;
-  mod: ModuleIR;
+  modId: number;
+  mod?: ModuleIR;
   plans: CheckPlan[];
   opts: EngineOptions;
 }
@@ -29,7 +32,8 @@ interface Request {
 interface CurveMessage {
   id: number;
   kind: 'curve';
-  mod: ModuleIR;
+  modId: number;
+  mod?: ModuleIR;
   req: CurveRequest;
 }
 
@@ -37,15 +41,19 @@ if (!isMainThread && parentPort) {
   const port = parentPort;
   // One request at a time: checks are synchronous tensor work, a queue keeps them ordered.
   let chain: Promise<void> = Promise.resolve();
+  let kept: { mod: ModuleIR; id: number } | undefined;
   port.on('message', (msg: Request | CurveMessage) => {
     chain = chain.then(async () => {
       try {
+        if (msg.mod) kept = { mod: msg.mod, id: msg.modId };
+        const mod = msg.mod ?? (kept?.id === msg.modId ? kept.mod : undefined);
+        if (!mod) throw new Error(`module ${msg.modId} was not sent to this worker`);
         if ('kind' in msg) {
-          port.postMessage({ id: msg.id, curve: await computeLossCurve(msg.mod, msg.req) });
+          port.postMessage({ id: msg.id, curve: await computeLossCurve(mod, msg.req) });
           return;
         }
         const check = msg as Request;
-        const reports = await checkPlans(check.mod, check.plans, check.opts);
+        const reports = await checkPlans(mod, check.plans, check.opts);
         port.postMessage({ id: msg.id, reports });
       } catch (e) {
         port.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) });
