@@ -10,7 +10,8 @@
 // --warm N: also prints p50/p99 of the edits after the first N, once V8 has optimized the code a
 // keystroke runs (a fresh server runs its first keystrokes several times slower).
 // --pause MS: waits MS after the open's diagnostics before the first keystroke, as a user reads before
-// typing (both servers). --no-warmup starts LossLint with LOSSLINT_WARMUP=0: no warm-up of the
+// typing (both servers), sending a hover every 20 ms meanwhile (how long the server takes to answer
+// while it runs the numeric checks and warms up). --no-warmup starts LossLint with LOSSLINT_WARMUP=0: no warm-up of the
 // keystroke path in idle time (server/src/lsp/warmup.ts), which a keystroke stops at once anyway.
 // --autoclose types brackets as VS Code does by default; --enter types each statement on a new line
 // opened with Enter, instead of in front of existing code on the same line (bench/typing.mjs).
@@ -103,7 +104,20 @@ async function measure(name, cmd, env) {
   conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
   const first = await opened;
   const openMs = performance.now() - t0;
-  if (PAUSE_MS > 0) await new Promise((r) => setTimeout(r, PAUSE_MS));
+  let pauseLine = '';
+  if (PAUSE_MS > 0) {
+    // While the user reads, the server runs the numeric checks (after 400 ms) and warms up: a hover
+    // every 20 ms tells whether it still answers at once.
+    const hovers = [];
+    const until = performance.now() + PAUSE_MS;
+    while (performance.now() < until) {
+      const s = performance.now();
+      await conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
+      hovers.push(performance.now() - s);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    pauseLine = `hover during the ${PAUSE_MS} ms pause: ${hovers.length} requests, p50 ${pct(hovers, 50).toFixed(1)} ms, max ${Math.max(...hovers).toFixed(1)} ms`;
+  }
   const times = [];
   const byEdit = [];
   let timeouts = 0;
@@ -130,6 +144,7 @@ async function measure(name, cmd, env) {
   kill.unref();
   if (PROF) await exited; // the profile is written on a clean exit
   const r = { name, open: openMs, firstDiagnostics: first?.diagnostics.length, n: times.length, timeouts, p50: pct(times, 50), p99: pct(times, 99), max: Math.max(...times), rssMB: rss ? Number(rss) / 1024 : NaN };
+  if (pauseLine) console.log(`  ${name.padEnd(9)} ${pauseLine}`);
   console.log(`  ${name.padEnd(9)} open->diagnostics ${openMs.toFixed(0)} ms (${r.firstDiagnostics ?? '-'} diagnostics); ${r.n} edits: p50 ${r.p50?.toFixed(1)} ms, p99 ${r.p99?.toFixed(1)} ms, max ${r.max.toFixed(1)} ms; ${timeouts} without diagnostics in ${TIMEOUT_MS} ms; server RSS ${r.rssMB.toFixed(0)} MB`);
   // After the first WARM edits, V8 has compiled the per-keystroke code: the steady state of a session.
   const steady = byEdit.filter(([, i]) => i >= WARM).map(([ms]) => ms);
