@@ -123,13 +123,19 @@ setVerifyPlanCarry(true);
 let carriedRuns = 0;
 
 /** Returns how many of the runs reused some statement's findings. */
-function runEdits(seed: number, initial: string, edits: number, settings: LintSettings[]): number {
+function runEdits(seed: number, initial: string, edits: number, settings: LintSettings[], settleEvery = 0): number {
   const r = rng(seed);
   const doc = ParsedDocument.parse(initial);
   const inc = new IncrementalAnalyzer();
   let reusedTotal = 0;
   for (let i = 0; i <= edits; i++) {
     if (i > 0) randomEdit(r, doc);
+    if (settleEvery > 0 && i % settleEvery === 0) {
+      // What the server does in idle time: re-parse the same text; nothing else may change.
+      const [text, revision, change] = [doc.text, doc.revision, doc.lastChange];
+      while (doc.settle());
+      expect([doc.text, doc.revision, doc.lastChange]).toEqual([text, revision, change]);
+    }
     const s = settings[Math.floor(i / 15) % settings.length];
     const got = inc.analyze(doc, s);
     if (inc.lastStats().reused > 0) reusedTotal++;
@@ -161,6 +167,10 @@ describe('incremental analysis equals a whole analysis', () => {
     // for good (seed 1: one statement for 145 of 150 runs), where nothing can be reused: the count is
     // calibrated on the default seed; the equality above holds for every seed.
     if (process.env.INCREMENTAL_SEED === undefined) expect(reused).toBeGreaterThan(5);
+  });
+
+  it('with the tree settled (re-parsed unchanged) between some edits, as the server does when idle', () => {
+    runEdits(SEED + 1, genLossFile(300), 60, [DEFAULT_SETTINGS], 4);
   });
 
   it('on every rule fixture pasted into one file, over 150 random edits', () => {
@@ -265,5 +275,30 @@ describe('incremental analysis equals a whole analysis', () => {
     const got = inc.analyze(doc, DEFAULT_SETTINGS);
     expect(got).toEqual(analyze(ParsedDocument.parse(doc.text), DEFAULT_SETTINGS));
     expect(got.map((f) => f.code)).not.toContain('LL107');
+  });
+});
+
+describe('ParsedDocument.settle', () => {
+  it('re-parses a freshly parsed tree three times, then has nothing left until the next full parse', () => {
+    const text = genLossFile(200);
+    const doc = ParsedDocument.parse(text);
+    const tree = doc.tree.rootNode.toString();
+    const trees = [doc.tree];
+    expect(doc.settle()).toBe(true);
+    trees.push(doc.tree);
+    expect(doc.settle()).toBe(true);
+    expect(doc.settle()).toBe(false);
+    trees.push(doc.tree);
+    expect(doc.settle()).toBe(false);
+    expect(doc.tree).toBe(trees[2]);
+    expect(new Set(trees).size).toBe(3);
+    expect(doc.tree.rootNode.toString()).toBe(tree);
+    expect([doc.text, doc.revision]).toEqual([text, 0]);
+    // Incremental edits settle it as they go; a full replacement starts over.
+    doc.applyChanges([{ text: `${text}\n` }]);
+    expect(doc.settle()).toBe(true);
+    const edited = ParsedDocument.parse(text);
+    for (let i = 0; i < 3; i++) edited.applyChanges([{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '#' }]);
+    expect(edited.settle()).toBe(false);
   });
 });

@@ -91,6 +91,11 @@ export class OpenDocument {
     return this.parsed;
   }
 
+  /** One step of settling the tree (`ParsedDocument.settle`) in idle time; false when none is left or there is no tree. */
+  settle(): boolean {
+    return this.parsed !== undefined && this.parsed.settle();
+  }
+
   /** Applies one didChange notification: its content changes, in order, and its new version. */
   applyChanges(changes: readonly ContentChange[], version: number): void {
     this.version = version;
