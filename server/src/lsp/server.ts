@@ -30,6 +30,7 @@ import { CODE_ACTION_KINDS, provideCodeActions } from './handlers/codeAction';
 import { provideCodeLenses } from './handlers/codeLens';
 import { DiagnosticsPublisher } from './handlers/diagnostics';
 import { provideHover } from './handlers/hover';
+import { IdleGc } from './idle-gc';
 import { Linter } from './lint';
 import { NumericChecker } from './numeric';
 import { SERVER_COMMANDS, ServerCommands, STATUS_NOTIFICATION, type ReproduceResult, type RerunNumericResult, type StatusParams, type UnavailableResult } from './protocol';
@@ -70,8 +71,20 @@ export function startServer(version: string, transport?: Transport): RunningServ
 
   const sendStatus = (status: StatusParams) => void connection.sendNotification(STATUS_NOTIFICATION, status);
   const numeric = new NumericChecker(connection, documents, settings, linter, log, sendStatus);
+  // Between keystrokes, not during one (idle-gc.ts).
+  const idleGc = new IdleGc();
   // The probes start once a version's static diagnostics are out, never before.
-  diagnostics.onPublished = (uri) => numeric.schedule(uri);
+  diagnostics.onPublished = (uri) => {
+    numeric.schedule(uri);
+    idleGc.schedule();
+    settle(uri);
+  };
+  /** Settles a freshly parsed tree, one re-parse per turn of the event loop (ParsedDocument.settle). */
+  const settle = (uri: string): void => {
+    setImmediate(() => {
+      if (documents.get(uri)?.settle()) settle(uri);
+    });
+  };
   // Idle until the first edit: compiles the keystroke path (warmup.ts).
   const warmup = new Warmup(undefined, (end, error) => {
     if (error !== undefined) log.error(`LossLint: warm-up failed: ${describeError(error)}`);
@@ -286,6 +299,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
     shutdownReceived = true;
     state = 'shut down';
     warmup.stop();
+    idleGc.dispose();
     diagnostics.dispose();
     numeric.dispose();
   });

@@ -1,0 +1,73 @@
+/**
+ * A young-generation garbage collection between keystrokes instead of during one.
+ *
+ * A keystroke allocates about 1 MB (a new text, a new tree's wrappers, the re-checked statements'
+ * IR and facts). V8 collects the young generation when it is full, which is in the middle of some
+ * keystroke, while that keystroke's own objects are alive and must be copied: 2.5-10 ms, a few times
+ * per hundred keystrokes, and most of the slowest keystrokes. Right after diagnostics are published
+ * almost nothing young is alive: the same collection takes about 0.4 ms (bench/RESULTS.md). So once
+ * the young generation is more than half full, the server collects it then, as browsers do in idle
+ * time. Not in the CLI; LOSSLINT_IDLE_GC=0 turns it off.
+ */
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+
+type Gc = (options: { type: 'minor' | 'major' }) => void;
+
+/** The young generation's fill above which a publish is followed by a collection. */
+export const YOUNG_FILL = 0.5;
+
+let gcFunction: Gc | null | undefined;
+
+/** V8's gc(), exposed in a context of its own (as jest's leak detector does); null where that fails. */
+function gc(): Gc | null {
+  if (gcFunction === undefined) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      const f = vm.runInNewContext('gc') as unknown;
+      gcFunction = typeof f === 'function' ? (f as Gc) : null;
+    } catch {
+      gcFunction = null;
+    }
+  }
+  return gcFunction;
+}
+
+/** How full the young generation's current semispace is, from 0 to 1. */
+export function youngFill(): number {
+  const s = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');
+  if (!s) return 0;
+  const usable = s.space_used_size + s.space_available_size;
+  return usable > 0 ? s.space_used_size / usable : 0;
+}
+
+export function idleGcEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.LOSSLINT_IDLE_GC !== '0';
+}
+
+/** Collects the young generation on a later turn of the event loop when it is over YOUNG_FILL full. */
+export class IdleGc {
+  private immediate: NodeJS.Immediate | undefined;
+  /** Collections made (tests, logs). */
+  collections = 0;
+
+  constructor(private readonly enabled = idleGcEnabled(), private readonly fill: () => number = youngFill) {}
+
+  /** After a publish: the keystroke's objects are garbage now. */
+  schedule(): void {
+    if (!this.enabled || this.immediate) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      if (this.fill() < YOUNG_FILL) return;
+      const collect = gc();
+      if (!collect) return;
+      collect({ type: 'minor' });
+      this.collections++;
+    });
+  }
+
+  dispose(): void {
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * lsp/idle-gc.ts: after a publish, a young-generation collection on a later turn of the event loop,
+ * only when the young generation is over half full, never when turned off.
+ */
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { describe, expect, it } from 'vitest';
+import { IdleGc, idleGcEnabled, youngFill, YOUNG_FILL } from '../../server/src/lsp/idle-gc';
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** The kinds of the garbage collections V8 reports while `run` runs (and a few ticks after). */
+async function gcKinds(run: () => Promise<void>): Promise<number[]> {
+  const kinds: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) kinds.push((e as unknown as { detail: { kind: number } }).detail.kind);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  await run();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  observer.disconnect();
+  return kinds;
+}
+
+describe('IdleGc', () => {
+  it('collects the young generation on a later turn when it is over half full', async () => {
+    const gc = new IdleGc(true, () => YOUNG_FILL + 0.1);
+    const kinds = await gcKinds(async () => {
+      gc.schedule();
+      gc.schedule(); // one collection for a burst of publishes
+      expect(gc.collections).toBe(0); // not in the publishing turn
+      await tick();
+      await tick();
+    });
+    expect(gc.collections).toBe(1);
+    expect(kinds).toContain(constants.NODE_PERFORMANCE_GC_MINOR);
+  });
+
+  it('does nothing when the young generation has room, when off, or once disposed', async () => {
+    const roomy = new IdleGc(true, () => YOUNG_FILL - 0.1);
+    const off = new IdleGc(false, () => 1);
+    const disposed = new IdleGc(true, () => 1);
+    roomy.schedule();
+    off.schedule();
+    disposed.schedule();
+    disposed.dispose();
+    await tick();
+    await tick();
+    expect([roomy.collections, off.collections, disposed.collections]).toEqual([0, 0, 0]);
+  });
+
+  it('reads the fill of the young generation between 0 and 1, and is on unless LOSSLINT_IDLE_GC=0', () => {
+    const fill = youngFill();
+    expect(fill).toBeGreaterThanOrEqual(0);
+    expect(fill).toBeLessThanOrEqual(1);
+    expect(idleGcEnabled({})).toBe(true);
+    expect(idleGcEnabled({ LOSSLINT_IDLE_GC: '0' })).toBe(false);
+  });
+});
