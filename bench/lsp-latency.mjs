@@ -5,7 +5,7 @@
 // with the same edits against pyright's language server, and prints p50/p99 and the ratio.
 //
 //   node bench/lsp-latency.mjs [--edits 500] [--lines 3000] [--cpus 0,1] [--skip-pyright] [--autoclose] [--enter]
-//                              [--pause MS] [--no-warmup] [--warm 100] [--node-flags "..."] [--prof DIR]
+//                              [--pause MS] [--interval MS] [--no-warmup] [--no-idle-gc] [--warm 100] [--node-flags "..."] [--prof DIR]
 //
 // --warm N: also prints p50/p99 of the edits after the first N, once V8 has optimized the code a
 // keystroke runs (a fresh server runs its first keystrokes several times slower).
@@ -13,11 +13,14 @@
 // typing (both servers), sending a hover every 20 ms meanwhile (how long the server takes to answer
 // while it runs the numeric checks and warms up). --no-warmup starts LossLint with LOSSLINT_WARMUP=0: no warm-up of the
 // keystroke path in idle time (server/src/lsp/warmup.ts), which a keystroke stops at once anyway.
+// --no-idle-gc starts it with LOSSLINT_IDLE_GC=0: no young-generation GC after a publish (idle-gc.ts).
 // --autoclose types brackets as VS Code does by default; --enter types each statement on a new line
 // opened with Enter, instead of in front of existing code on the same line (bench/typing.mjs).
 //
 // Edits are sent one at a time: the next goes out when the diagnostics of the previous arrived (or
-// after --timeout ms), so each figure is one keystroke's latency with nothing coalesced.
+// after --timeout ms), so each figure is one keystroke's latency with nothing coalesced; with
+// --interval MS, also no sooner than MS after the previous one went out (a typist's pace: 50 ms is
+// 20 characters a second), which leaves the server the idle time it has in an editor.
 // The LossLint server debounces diagnostics by 100 ms in the editor; the bench sets
 // LOSSLINT_DIAGNOSTICS_DELAY_MS=0 so that the figure is the server's own work (add the 100 ms for
 // what a user sees). Pyright runs with its defaults. Needs `npm run build` first.
@@ -47,7 +50,9 @@ const ENTER = args.includes('--enter');
 const WARM = Number(opt('--warm', '100'));
 const PROF = opt('--prof', undefined); // a folder: profile the LossLint server with --cpu-prof
 const PAUSE_MS = Number(opt('--pause', '0'));
+const INTERVAL_MS = Number(opt('--interval', '0'));
 const WARMUP = !args.includes('--no-warmup');
+const IDLE_GC = !args.includes('--no-idle-gc');
 const NODE_FLAGS = (opt('--node-flags', '') ?? '').split(/\s+/).filter(Boolean); // extra flags for the LossLint server's node
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-lsp-bench-'));
@@ -122,10 +127,14 @@ async function measure(name, cmd, env) {
   const byEdit = [];
   let timeouts = 0;
   let version = 1;
+  let last = 0;
   for (const change of edits()) {
     version++;
+    // --interval: keystrokes at a typist's pace (the next one at least INTERVAL_MS after the previous).
+    if (INTERVAL_MS > 0) await new Promise((r) => setTimeout(r, Math.max(0, last + INTERVAL_MS - performance.now())));
     const got = next(version);
     const s = performance.now();
+    last = s;
     conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [change] });
     const p = await got;
     if (p === undefined) timeouts++;
@@ -159,8 +168,8 @@ async function measure(name, cmd, env) {
 console.log(`# bench/lsp-latency ${new Date().toISOString()}`);
 console.log(`machine: nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}${CPUS ? `, pinned to CPUs ${CPUS}` : ''}; node ${process.version}`);
 console.log(`file: ${LINES} lines, ${text.length} chars; ${EDITS} keystrokes inside softmax_focal_* near the middle, brackets ${AUTOCLOSE ? 'auto-closed (VS Code default)' : 'typed one by one'}, ${ENTER ? 'each statement on a new line (Enter first)' : 'typed in front of the code of an existing line'}`);
-console.log(`first keystroke ${PAUSE_MS} ms after the open's diagnostics; LossLint warm-up ${WARMUP ? 'on' : 'off (LOSSLINT_WARMUP=0)'}${NODE_FLAGS.length ? `; LossLint node flags ${NODE_FLAGS.join(' ')}` : ''}`);
-const ll = await measure('losslint', [process.execPath, ...NODE_FLAGS, ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), path.join(ROOT, 'dist/server.js'), '--stdio'], { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0', ...(WARMUP ? {} : { LOSSLINT_WARMUP: '0' }) });
+console.log(`first keystroke ${PAUSE_MS} ms after the open's diagnostics; ${INTERVAL_MS > 0 ? `a keystroke every ${INTERVAL_MS} ms at most` : 'each keystroke as soon as the previous one is answered'}; LossLint warm-up ${WARMUP ? 'on' : 'off (LOSSLINT_WARMUP=0)'}, idle-time young GC ${IDLE_GC ? 'on' : 'off (LOSSLINT_IDLE_GC=0)'}${NODE_FLAGS.length ? `; LossLint node flags ${NODE_FLAGS.join(' ')}` : ''}`);
+const ll = await measure('losslint', [process.execPath, ...NODE_FLAGS, ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), path.join(ROOT, 'dist/server.js'), '--stdio'], { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0', ...(WARMUP ? {} : { LOSSLINT_WARMUP: '0' }), ...(IDLE_GC ? {} : { LOSSLINT_IDLE_GC: '0' }) });
 console.log('  (LossLint debounce set to 0 via LOSSLINT_DIAGNOSTICS_DELAY_MS; the editor default adds 100 ms)');
 if (!args.includes('--skip-pyright')) {
   const py = await measure('pyright', [process.execPath, path.join(ROOT, 'node_modules/pyright/langserver.index.js'), '--stdio'], {});
