@@ -22,11 +22,12 @@ export { mergeFindings, type NumericFindingData } from './merge';
 async function runFiles(files: NumericFile[], options: NumericOptions, log: NumericLog): Promise<Finding[][]> {
   const results: Finding[][] = [];
   for (const file of files) {
-    const reports = await checkDocumentNumerically(moduleOf(file.text), { backend: options.backend });
+    const mod = moduleOf(file.text);
+    const reports = await checkDocumentNumerically(mod, { backend: options.backend });
     for (const note of new Set(reports.flatMap((r) => r.backendNotes ?? []))) {
       if (options.backend !== 'auto') log.notice('warning', `numeric: ${note}`);
     }
-    results.push(mergeFindings(file.text, file.findings, reports, file.settings));
+    results.push(mergeFindings(mod, file.findings, reports, file.settings));
   }
   return results;
 }
