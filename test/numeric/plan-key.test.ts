@@ -75,3 +75,12 @@ describe('numeric check keys', () => {
     expect(reachableFunctions([a.body, a.params], byName, a).map((f) => f.name)).toEqual(['b', 'c']);
   });
 });
+
+describe('numeric check keys and module globals', () => {
+  it('change with a function a module global names, for every check', () => {
+    const source = `import torch\nimport torch.nn.functional as F\n\ndef act(x):\n    return x.sigmoid()\n\nACT = act\n\ndef focal_loss(logits, targets, gamma=2.0):\n    ce = F.cross_entropy(logits, targets, reduction="none")\n    return ((1 - torch.exp(-ce)) ** gamma * ce).mean()\n`;
+    const before = keys(source);
+    const after = keys(source.replace('return x.sigmoid()', 'return x.sigmoid() * 2'));
+    expect(after.focal_loss).not.toBe(before.focal_loss);
+  });
+});

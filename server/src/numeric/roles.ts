@@ -83,7 +83,7 @@ function keyJson(value: unknown): string {
   });
 }
 
-/** Everything a check's result depends on, spans removed: the hash of `parts` (IR, or JSON made by `keyJson` once for many keys). */
+/** Everything a check's result depends on, spans removed: the hash of `parts` (IR, or the hashes of parts many keys share). */
 export function contentKey(parts: unknown[]): string {
   return createHash('sha1').update(keyJson(parts)).digest('hex');
 }
@@ -139,12 +139,13 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts): CheckPlan[] {
   // defined, eval.ts `name`).
   const topLevel = new Map<string, FunctionIR>();
   for (const g of mod.functions) if (!g.className && !g.parent && !topLevel.has(g.name)) topLevel.set(g.name, g);
-  // What many keys hold is serialized once: the module's globals and imports, and each function.
-  let moduleJson: string | undefined;
-  const functionJson = new Map<FunctionIR, string>();
-  const jsonOf = (h: FunctionIR): string => {
-    let j = functionJson.get(h);
-    if (j === undefined) functionJson.set(h, (j = keyJson([h.name, h.params, h.body])));
+  // What many keys hold is hashed once: the module's globals and imports, and each function.
+  let moduleHash: string | undefined;
+  let fromGlobals: FunctionIR[] | undefined;
+  const functionHash = new Map<FunctionIR, string>();
+  const hashOf = (h: FunctionIR): string => {
+    let j = functionHash.get(h);
+    if (j === undefined) functionHash.set(h, (j = contentKey([h.name, h.params, h.body])));
     return j;
   };
   for (const fn of mod.functions) {
@@ -185,9 +186,13 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts): CheckPlan[] {
     // The key holds the top-level functions the check can reach, not all of them: editing one function
     // re-runs the checks that can call it, and a key costs the size of what it can run (keys holding
     // every function were quadratic: 7 s of the main thread for a 3,000-line file).
-    const helpers = reachableFunctions([fn.body, fn.params, init?.body, init?.params, [...mod.globals.values()]], topLevel, fn);
-    moduleJson ??= keyJson([[...mod.globals], [...mod.imports]]);
-    const key = contentKey([fn.body, fn.params, init?.body, init?.params, helpers.map(jsonOf), moduleJson, input, target, encodings, inputIsProb, gamma, alpha]);
+    // reach(A and B) is reach(A) and reach(B): what the globals reach is found once for all checks.
+    fromGlobals ??= reachableFunctions([[...mod.globals.values()]], topLevel);
+    const helpers = reachableFunctions([fn.body, fn.params, init?.body, init?.params], topLevel, fn);
+    const own = new Set(helpers);
+    for (const g of fromGlobals) if (g !== fn && !own.has(g)) helpers.push(g);
+    moduleHash ??= contentKey([[...mod.globals], [...mod.imports]]);
+    const key = contentKey([fn.body, fn.params, init?.body, init?.params, helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha]);
     plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, key });
   }
   return plans;
