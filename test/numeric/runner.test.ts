@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curveRequest } from '../../server/src/numeric/curve';
-import { checkDocumentNumerically, clearNumericCache, disposeNumericWorker, lossCurve, moduleOf } from '../../server/src/numeric/runner';
+import { checkDocumentNumerically, clearNumericCache, disposeNumericWorker, liveNumericWorkers, lossCurve, moduleOf, planChecks } from '../../server/src/numeric/runner';
+import { planModule } from '../../server/src/numeric/roles';
 import type { NumericReport } from '../../server/src/numeric/types';
 import { FIXTURES, loadEngine, WORKER } from './helpers';
 
@@ -238,5 +239,23 @@ describe('loss curves after a check', () => {
     // A module the worker does not have, after it was replaced: sent again.
     disposeNumericWorker();
     expect(await lossCurve(mod, req, { workerPath: WORKER })).toEqual(curve);
+  });
+});
+
+describe('planning the checks', () => {
+  it('in the worker gives the plans of the main thread; without a worker they are planned here; an abort rejects', async () => {
+    const mod = moduleOf(read('module_init.py') + '\n' + read('gamma_half.py'));
+    const here = planModule(mod);
+    expect(here.length).toBeGreaterThan(1);
+    disposeNumericWorker();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(liveNumericWorkers()).toBe(0);
+    expect(await planChecks(mod, { workerPath: WORKER })).toEqual(here);
+    expect(liveNumericWorkers()).toBe(1); // planned there
+    const missing = path.join(os.tmpdir(), 'no-such-numeric-worker.js');
+    expect(await planChecks(mod, { workerPath: missing })).toEqual(here);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(planChecks(mod, { workerPath: WORKER, signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
   });
 });

@@ -68,13 +68,13 @@ class WorkerHost {
     this.kill(new Error('worker replaced'));
     const w = new Worker(file, { stderr: false });
     live.add(w);
-    w.on('message', (msg: { id: number; reports?: NumericReport[]; curve?: LossCurve; error?: string }) => {
+    w.on('message', (msg: { id: number; plans?: CheckPlan[]; reports?: NumericReport[]; curve?: LossCurve; error?: string }) => {
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
       if (this.pending.size === 0) w.unref();
       if (msg.error !== undefined) p.reject(new Error(msg.error));
-      else p.resolve(msg.curve ?? msg.reports ?? []);
+      else p.resolve(msg.curve ?? msg.plans ?? msg.reports ?? []);
     });
     w.on('error', (e) => this.kill(e instanceof Error ? e : new Error(String(e))));
     w.on('exit', (code) => {
@@ -168,13 +168,7 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
   const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & CheckOptions;
   if (o.signal?.aborted) throw abortError();
   const mod = moduleOf(input);
-  // In steps, with the event loop's other work (an editor's next keystroke) in between: a 3,000-line
-  // module takes some 40 ms to interpret and as long to plan on this thread.
-  await nextTurn(o.signal);
-  const facts = interpretOrUndefined(mod);
-  await nextTurn(o.signal);
-  let plans = planModule(mod, facts);
-  await nextTurn(o.signal);
+  let plans = await planChecks(mod, o);
   if (o.only) plans = plans.filter((p) => o.only!.includes(p.qualname) || o.only!.includes(p.qualname.split('.').pop()!));
   const optKey = `${o.backend}|${o.samples}|${o.classes}|${o.maxElements}|${o.seed}`;
   const results = new Map<string, NumericReport>();
@@ -232,6 +226,42 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
     }
   }
   return plans.map((p) => results.get(p.qualname)).filter((r): r is NumericReport => !!r);
+}
+
+/**
+ * The checks of `mod`, planned in the worker (which then keeps the module for the checks and curves
+ * that follow): the abstract interpreter and the keys take some 60-100 ms of a 3,000-line module. When
+ * the worker cannot plan (no bundle, a crash), they are planned here, in steps with the event loop's
+ * other work in between, and the checks then report why they could not run.
+ */
+export async function planChecks(mod: ModuleIR, o: CheckOptions = {}): Promise<CheckPlan[]> {
+  if (o.signal?.aborted) throw abortError();
+  let file: string | undefined;
+  try {
+    file = resolveWorkerPath(o.workerPath);
+  } catch {
+    file = undefined;
+  }
+  if (file) {
+    let onAbort: (() => void) | undefined;
+    try {
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => reject(abortError());
+        o.signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      return await Promise.race([host.post<CheckPlan[]>(file, { kind: 'plan', mod }), aborted]);
+    } catch (e) {
+      if (e instanceof Error && e.name === 'AbortError') throw e;
+    } finally {
+      if (onAbort) o.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+  await nextTurn(o.signal);
+  const facts = interpretOrUndefined(mod);
+  await nextTurn(o.signal);
+  const plans = planModule(mod, facts);
+  await nextTurn(o.signal);
+  return plans;
 }
 
 /** Resolves on a later turn of the event loop; rejects with an AbortError when `signal` has aborted by then. */

@@ -1,11 +1,12 @@
 /**
  * dist/numeric-worker.js: the numeric checks' worker thread (worker_threads).
  *
- * Messages in: { id, mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions }, or
+ * Messages in: { id, kind: 'plan', mod } (plan the checks: the abstract interpreter and the keys, kept
+ * off the main thread), { id, mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions }, or
  * { id, kind: 'curve', mod, req: CurveRequest } (curve.ts, the language server's hover plot). Each
  * carries a `modId`; a message without `mod` is about the module last sent with that `modId`, which
  * the worker keeps (runner.ts sends a module once for a check and its curves).
- * Messages out: { id, reports }, { id, curve } or { id, error }.
+ * Messages out: { id, plans }, { id, reports }, { id, curve } or { id, error }.
  * Required from the main thread instead (tests, bench), it exports the engine.
  */
 import { isMainThread, parentPort } from 'node:worker_threads';
@@ -13,7 +14,7 @@ import type { ModuleIR } from '../core/ir';
 import type { CurveRequest } from './curve';
 import { computeLossCurve } from './curve-eval';
 import { checkPlans, type EngineOptions } from './engine';
-import type { CheckPlan } from './roles';
+import { planModule, type CheckPlan } from './roles';
 
 export { checkPlans, DEFAULT_ENGINE, initBackend, tf } from './engine';
 export { Evaluator, forbiddenCall, sigmoidFocalReference, softmaxFocalReference } from './eval';
@@ -26,6 +27,14 @@ interface Request {
   mod?: ModuleIR;
   plans: CheckPlan[];
   opts: EngineOptions;
+}
+
+/** Plans the checks of a module (roles.ts, the abstract interpreter included): answered with { id, plans }. */
+interface PlanMessage {
+  id: number;
+  kind: 'plan';
+  modId: number;
+  mod?: ModuleIR;
 }
 
 /** The language server's hover plot (curve.ts): answered with { id, curve }. */
@@ -42,12 +51,16 @@ if (!isMainThread && parentPort) {
   // One request at a time: checks are synchronous tensor work, a queue keeps them ordered.
   let chain: Promise<void> = Promise.resolve();
   let kept: { mod: ModuleIR; id: number } | undefined;
-  port.on('message', (msg: Request | CurveMessage) => {
+  port.on('message', (msg: Request | CurveMessage | PlanMessage) => {
     chain = chain.then(async () => {
       try {
         if (msg.mod) kept = { mod: msg.mod, id: msg.modId };
         const mod = msg.mod ?? (kept?.id === msg.modId ? kept.mod : undefined);
         if (!mod) throw new Error(`module ${msg.modId} was not sent to this worker`);
+        if ('kind' in msg && msg.kind === 'plan') {
+          port.postMessage({ id: msg.id, plans: planModule(mod) });
+          return;
+        }
         if ('kind' in msg) {
           port.postMessage({ id: msg.id, curve: await computeLossCurve(mod, msg.req) });
           return;
