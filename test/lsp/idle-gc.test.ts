@@ -35,6 +35,20 @@ describe('IdleGc', () => {
     expect(kinds).toContain(constants.NODE_PERFORMANCE_GC_MINOR);
   });
 
+  it('makes one full collection on the next turn after the warm-up, unless off', async () => {
+    const gc = new IdleGc(true, () => 0);
+    const off = new IdleGc(false, () => 0);
+    const kinds = await gcKinds(async () => {
+      gc.scheduleFull();
+      off.scheduleFull();
+      expect(gc.collections).toBe(0);
+      await tick();
+      await tick();
+    });
+    expect([gc.collections, off.collections]).toEqual([1, 0]);
+    expect(kinds).toContain(constants.NODE_PERFORMANCE_GC_MAJOR);
+  });
+
   it('does nothing when the young generation has room, when off, or once disposed', async () => {
     const roomy = new IdleGc(true, () => YOUNG_FILL - 0.1);
     const off = new IdleGc(false, () => 1);

@@ -71,25 +71,27 @@ export function startServer(version: string, transport?: Transport): RunningServ
 
   const sendStatus = (status: StatusParams) => void connection.sendNotification(STATUS_NOTIFICATION, status);
   const numeric = new NumericChecker(connection, documents, settings, linter, log, sendStatus);
-  // Between keystrokes, not during one (idle-gc.ts).
+  // Idle-time work (ARCHITECTURE.md, invariant 8): the young-generation GC between keystrokes
+  // (idle-gc.ts), settling fresh trees, and the warm-up of the keystroke path until the first edit
+  // (warmup.ts), followed by one full GC.
   const idleGc = new IdleGc();
-  // The probes start once a version's static diagnostics are out, never before.
-  diagnostics.onPublished = (uri) => {
-    numeric.schedule(uri);
-    idleGc.schedule();
-    settle(uri);
-  };
   /** Settles a freshly parsed tree, one re-parse per turn of the event loop (ParsedDocument.settle). */
   const settle = (uri: string): void => {
     setImmediate(() => {
       if (documents.get(uri)?.settle()) settle(uri);
     });
   };
-  // Idle until the first edit: compiles the keystroke path (warmup.ts).
   const warmup = new Warmup(undefined, (end, error) => {
+    if (end.why === 'done') idleGc.scheduleFull();
     if (error !== undefined) log.error(`LossLint: warm-up failed: ${describeError(error)}`);
     else log.log(`LossLint: warm-up ${end.why === 'done' ? 'done' : 'stopped by an edit'} after ${end.keystrokes} keystrokes (${Math.round(end.busyMs)} ms).`);
   });
+  // The probes start once a version's static diagnostics are out, never before.
+  diagnostics.onPublished = (uri) => {
+    numeric.schedule(uri);
+    idleGc.schedule();
+    settle(uri);
+  };
 
   /**
    * A request handler that answers ServerNotInitialized before `initialize` and InvalidRequest
