@@ -244,16 +244,21 @@ export async function planChecks(mod: ModuleIR, o: CheckOptions = {}): Promise<C
   }
   if (file) {
     let onAbort: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const aborted = new Promise<never>((_, reject) => {
+      const guard = new Promise<never>((_, reject) => {
         onAbort = () => reject(abortError());
         o.signal?.addEventListener('abort', onAbort, { once: true });
+        // A worker that does not answer (stuck behind a runaway probe) is replaced; planning goes on here.
+        timer = setTimeout(() => reject(new TimeBudgetExceeded()), PLAN_TIMEOUT_MS);
       });
-      return await Promise.race([host.post<CheckPlan[]>(file, { kind: 'plan', mod }), aborted]);
+      return await Promise.race([host.post<CheckPlan[]>(file, { kind: 'plan', mod }), guard]);
     } catch (e) {
       if (e instanceof Error && e.name === 'AbortError') throw e;
+      if (e instanceof TimeBudgetExceeded) host.kill(e);
     } finally {
       if (onAbort) o.signal?.removeEventListener('abort', onAbort);
+      if (timer) clearTimeout(timer);
     }
   }
   await nextTurn(o.signal);
@@ -263,6 +268,9 @@ export async function planChecks(mod: ModuleIR, o: CheckOptions = {}): Promise<C
   await nextTurn(o.signal);
   return plans;
 }
+
+/** How long the worker may take to plan the checks of a module before it is replaced. */
+const PLAN_TIMEOUT_MS = 10_000;
 
 /** Resolves on a later turn of the event loop; rejects with an AbortError when `signal` has aborted by then. */
 function nextTurn(signal: AbortSignal | undefined): Promise<void> {
