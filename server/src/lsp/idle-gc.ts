@@ -6,8 +6,8 @@
  * keystroke, while that keystroke's own objects are alive and must be copied: 2.5-10 ms, a few times
  * per hundred keystrokes, and most of the slowest keystrokes. Right after diagnostics are published
  * almost nothing young is alive: the same collection takes about 0.4 ms (bench/RESULTS.md). So once
- * the young generation is more than half full, the server collects it then, as browsers do in idle
- * time. Not in the CLI; LOSSLINT_IDLE_GC=0 turns it off.
+ * the young generation is more than half full and no edit has come for IDLE_MS after a publish, the
+ * server collects it then, as browsers do in idle time. Not in the CLI; LOSSLINT_IDLE_GC=0 turns it off.
  */
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
@@ -46,25 +46,42 @@ export function idleGcEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.LOSSLINT_IDLE_GC !== '0';
 }
 
-/** Collects the young generation on a later turn of the event loop when it is over YOUNG_FILL full. */
+/** How long the server must have been idle after a publish before the collection (no edit came). */
+export const IDLE_MS = 10;
+
+/** Collects the young generation once the server has been idle IDLE_MS after a publish, when it is over YOUNG_FILL full. */
 export class IdleGc {
-  private immediate: NodeJS.Immediate | undefined;
+  private timer: NodeJS.Timeout | undefined;
   /** Collections made (tests, logs). */
   collections = 0;
 
-  constructor(private readonly enabled = idleGcEnabled(), private readonly fill: () => number = youngFill) {}
+  constructor(
+    private readonly enabled = idleGcEnabled(),
+    private readonly fill: () => number = youngFill,
+    private readonly idleMs = IDLE_MS,
+  ) {}
 
-  /** After a publish: the keystroke's objects are garbage now. */
+  /**
+   * After a publish: the keystroke's objects are garbage now. Not at once: when the next keystroke is
+   * already on its way (a fast typist, a replay), the collection would only delay it.
+   */
   schedule(): void {
-    if (!this.enabled || this.immediate) return;
-    this.immediate = setImmediate(() => {
-      this.immediate = undefined;
+    if (!this.enabled || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
       if (this.fill() < YOUNG_FILL) return;
       const collect = gc();
       if (!collect) return;
       collect({ type: 'minor' });
       this.collections++;
-    });
+    }, this.idleMs);
+    this.timer.unref();
+  }
+
+  /** An edit came: the server is not idle (the next publish schedules again). */
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /**
@@ -83,7 +100,6 @@ export class IdleGc {
   }
 
   dispose(): void {
-    if (this.immediate) clearImmediate(this.immediate);
-    this.immediate = undefined;
+    this.cancel();
   }
 }

@@ -167,6 +167,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
   connection.onDidChangeTextDocument(
     notification('didChange', ({ textDocument, contentChanges }) => {
       warmup.stop();
+      idleGc.cancel();
       if (!isVersionedDocument(textDocument) || !isContentChanges(contentChanges)) {
         log.warn('LossLint: didChange without a uri, an integer version and well-formed content changes; ignored.');
         return;
