@@ -6,6 +6,7 @@
 //
 //   node bench/lsp-latency.mjs [--edits 500] [--lines 3000] [--cpus 0,1] [--skip-pyright] [--autoclose] [--enter]
 //                              [--pause MS] [--interval MS] [--no-warmup] [--no-idle-gc] [--warm 100] [--node-flags "..."] [--prof DIR]
+//                              [--baseline path/to/server.js]
 //
 // --warm N: also prints p50/p99 of the edits after the first N, once V8 has optimized the code a
 // keystroke runs (a fresh server runs its first keystrokes several times slower).
@@ -14,6 +15,9 @@
 // while it runs the numeric checks and warms up). --no-warmup starts LossLint with LOSSLINT_WARMUP=0: no warm-up of the
 // keystroke path in idle time (server/src/lsp/warmup.ts), which a keystroke stops at once anyway.
 // --no-idle-gc starts it with LOSSLINT_IDLE_GC=0: no young-generation GC after a publish (idle-gc.ts).
+// --baseline: also measures another LossLint server (a build of an earlier commit, e.g. its dist/ copied
+// under node_modules/.cache/ so that it finds the native modules) on the same edits in the same run,
+// before pyright, and prints the ratios: the way to tell a change from this machine's noise.
 // --autoclose types brackets as VS Code does by default; --enter types each statement on a new line
 // opened with Enter, instead of in front of existing code on the same line (bench/typing.mjs).
 //
@@ -53,6 +57,7 @@ const PAUSE_MS = Number(opt('--pause', '0'));
 const INTERVAL_MS = Number(opt('--interval', '0'));
 const WARMUP = !args.includes('--no-warmup');
 const IDLE_GC = !args.includes('--no-idle-gc');
+const BASELINE = opt('--baseline', undefined);
 const NODE_FLAGS = (opt('--node-flags', '') ?? '').split(/\s+/).filter(Boolean); // extra flags for the LossLint server's node
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-lsp-bench-'));
@@ -169,8 +174,13 @@ console.log(`# bench/lsp-latency ${new Date().toISOString()}`);
 console.log(`machine: nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}${CPUS ? `, pinned to CPUs ${CPUS}` : ''}; node ${process.version}`);
 console.log(`file: ${LINES} lines, ${text.length} chars; ${EDITS} keystrokes inside softmax_focal_* near the middle, brackets ${AUTOCLOSE ? 'auto-closed (VS Code default)' : 'typed one by one'}, ${ENTER ? 'each statement on a new line (Enter first)' : 'typed in front of the code of an existing line'}`);
 console.log(`first keystroke ${PAUSE_MS} ms after the open's diagnostics; ${INTERVAL_MS > 0 ? `a keystroke every ${INTERVAL_MS} ms at most` : 'each keystroke as soon as the previous one is answered'}; LossLint warm-up ${WARMUP ? 'on' : 'off (LOSSLINT_WARMUP=0)'}, idle-time young GC ${IDLE_GC ? 'on' : 'off (LOSSLINT_IDLE_GC=0)'}${NODE_FLAGS.length ? `; LossLint node flags ${NODE_FLAGS.join(' ')}` : ''}`);
-const ll = await measure('losslint', [process.execPath, ...NODE_FLAGS, ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), path.join(ROOT, 'dist/server.js'), '--stdio'], { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0', ...(WARMUP ? {} : { LOSSLINT_WARMUP: '0' }), ...(IDLE_GC ? {} : { LOSSLINT_IDLE_GC: '0' }) });
+const lossLintEnv = { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0', ...(WARMUP ? {} : { LOSSLINT_WARMUP: '0' }), ...(IDLE_GC ? {} : { LOSSLINT_IDLE_GC: '0' }) };
+const ll = await measure('losslint', [process.execPath, ...NODE_FLAGS, ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), path.join(ROOT, 'dist/server.js'), '--stdio'], lossLintEnv);
 console.log('  (LossLint debounce set to 0 via LOSSLINT_DIAGNOSTICS_DELAY_MS; the editor default adds 100 ms)');
+if (BASELINE) {
+  const base = await measure('baseline', [process.execPath, ...NODE_FLAGS, path.resolve(BASELINE), '--stdio'], lossLintEnv);
+  console.log(`  baseline ${BASELINE}: baseline / losslint p50 = ${(base.p50 / ll.p50).toFixed(2)}x, p99 = ${(base.p99 / ll.p99).toFixed(2)}x, max = ${(base.max / ll.max).toFixed(2)}x`);
+}
 if (!args.includes('--skip-pyright')) {
   const py = await measure('pyright', [process.execPath, path.join(ROOT, 'node_modules/pyright/langserver.index.js'), '--stdio'], {});
   console.log(`  ratio: pyright p50 / losslint p50 = ${(py.p50 / ll.p50).toFixed(1)}x; pyright p50 / losslint p99 = ${(py.p50 / ll.p99).toFixed(1)}x`);

@@ -35,11 +35,11 @@ export interface RuleContext {
   /** Every expression of the function body (nested defs excluded), children before parents. */
   exprs(): Iterable<Expr>;
   /** Every call of the function body (nested defs excluded). */
-  calls(): Iterable<Call>;
+  calls(): readonly Call[];
   text(span: Span): string;
   report(r: Report): void;
   /** The functions of the top-level statement this one belongs to (itself, nested ones, its class's methods). */
-  unitFunctions(): Iterable<FunctionFacts>;
+  unitFunctions(): FunctionFacts[];
   /** Whether some function of the module satisfies `summary` (summary.ts). */
   anyFunction(summary: ModuleSummary): boolean;
 }
@@ -61,7 +61,11 @@ export function makeContext(
   anyFunction: (summary: ModuleSummary) => boolean,
 ): RuleContext {
   const facts = moduleFacts.functions.get(fn)!;
+  // Plain functions only: a generator method made here per context (`*calls() {...}`) kept the
+  // context, with the document text and the run's facts, alive through V8's young-generation
+  // collections until the next full one (test/core/context.test.ts, bench/RESULTS.md).
   let cached: Expr[] | undefined;
+  let cachedCalls: Call[] | undefined;
   const all = (): Expr[] => {
     if (!cached) {
       cached = [];
@@ -78,14 +82,20 @@ export function makeContext(
     source,
     valueOf: (e) => (e ? facts.values.get(e) : undefined),
     exprs: all,
-    *calls() {
-      for (const e of all()) if (e.k === 'call') yield e;
+    calls: () => {
+      if (!cachedCalls) {
+        cachedCalls = [];
+        for (const e of all()) if (e.k === 'call') cachedCalls.push(e);
+      }
+      return cachedCalls;
     },
     text: (span) => source.slice(span.s, span.e),
     report,
-    *unitFunctions() {
+    unitFunctions: () => {
       const top = topLevelName(fn);
-      for (const f of moduleFacts.functions.values()) if (topLevelName(f.fn) === top) yield f;
+      const out: FunctionFacts[] = [];
+      for (const f of moduleFacts.functions.values()) if (topLevelName(f.fn) === top) out.push(f);
+      return out;
     },
     anyFunction,
   };
