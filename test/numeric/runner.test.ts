@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curveRequest } from '../../server/src/numeric/curve';
-import { checkDocumentNumerically, clearNumericCache, disposeNumericWorker, liveNumericWorkers, lossCurve, moduleOf, planChecks } from '../../server/src/numeric/runner';
+import { checkDocumentNumerically, clearNumericCache, disposeNumericWorker, liveNumericWorkers, lossCurve, moduleOf, numericWorkerStarts, planChecks } from '../../server/src/numeric/runner';
 import { planModule } from '../../server/src/numeric/roles';
 import type { NumericReport } from '../../server/src/numeric/types';
 import { FIXTURES, loadEngine, WORKER } from './helpers';
@@ -218,9 +218,51 @@ describe('backends, cache, budget, cancellation', () => {
     const p = checkDocumentNumerically(src, { ...opts, signal: ac.signal });
     ac.abort();
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
-    // The next check starts a fresh worker.
+    // The next check runs on the same worker: a cancelled run stops in the worker, which stays up.
+    const started = numericWorkerStarts();
     const again = await checkDocumentNumerically(src, { ...opts, only: ['focal_clamped'] });
     expect(again[0].notChecked).toBeUndefined();
+    expect(numericWorkerStarts()).toBe(started);
+    expect(liveNumericWorkers()).toBe(1);
+  });
+
+  it('keeps the worker when a check is aborted while it probes, and the next check gives the full result', async () => {
+    // Twelve copies of the two losses at 4,096 samples: seconds of probes, aborted well before the end.
+    const many = Array.from({ length: 6 }, (_, k) => src.replace(/def focal_(\w+)/g, `def focal_$1_${k}`)).join('\n');
+    const big = { ...opts, samples: 4096 };
+    clearNumericCache();
+    const t0 = Date.now();
+    const full = await checkDocumentNumerically(many, big);
+    const fullMs = Date.now() - t0;
+    expect(full.length).toBe(12);
+    clearNumericCache();
+    const started = numericWorkerStarts();
+    const ac = new AbortController();
+    const p = checkDocumentNumerically(many, { ...big, signal: ac.signal });
+    setTimeout(() => ac.abort(), Math.min(300, fullMs / 3));
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+    // The same reports, timings aside.
+    const timeless = (rs: NumericReport[]) => rs.map(({ ms: _, probes, ...r }) => ({ ...r, probes: probes.map(({ ms: __, ...p }) => p) }));
+    expect(timeless(await checkDocumentNumerically(many, big))).toEqual(timeless(full));
+    expect(numericWorkerStarts()).toBe(started);
+  });
+});
+
+describe('cancellation in the worker (the engine on this thread)', () => {
+  it('a set flag stops checkPlans and a Prober before any probe; a clear one changes nothing', async () => {
+    const e = loadEngine();
+    const mod = moduleOf(read('gamma_half.py'));
+    const plans = planModule(mod);
+    const fn = mod.functions.find((f) => f.qualname === plans[0].qualname)!;
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const engine = { backend: 'wasm', samples: 256, classes: 8, maxElements: 1 << 22, seed: 0, deadline: Date.now() + 600_000, cancel: flag };
+    const reports = await e.checkPlans(mod, plans, engine);
+    expect(reports.map((r) => r.function)).toEqual(plans.map((p) => p.qualname));
+    expect(reports.every((r) => r.probes.length > 0)).toBe(true);
+    Atomics.store(flag, 0, 1);
+    await expect(e.checkPlans(mod, plans, engine)).rejects.toThrow('numeric check cancelled');
+    const p = new e.Prober(mod, { samples: 256, classes: 8, maxElements: 1 << 22, seed: 0, deadline: Date.now() + 600_000, backend: 'wasm', backendNotes: [], cancel: flag });
+    expect(() => p.check(fn, plans[0])).toThrow('numeric check cancelled');
   });
 });
 

@@ -4,7 +4,7 @@
  * through that bundle's exports.
  */
 import type { ModuleIR } from '../core/ir';
-import { Prober } from './probes';
+import { Cancelled, cancelRequested, Prober } from './probes';
 import type { CheckPlan } from './roles';
 import { initBackend, tf } from './tf';
 import type { BackendChoice, NumericReport } from './types';
@@ -19,6 +19,11 @@ export interface EngineOptions {
   deadline: number;
   /** Time cap of one function's check (its probes stop starting after it). */
   functionBudgetMs?: number;
+  /**
+   * Set to non-zero by the main thread to cancel (a SharedArrayBuffer, shared with the worker):
+   * checkPlans then throws Cancelled before its next probe, and the worker stays up for the next run.
+   */
+  cancel?: Int32Array;
 }
 
 export const DEFAULT_ENGINE: Omit<EngineOptions, 'deadline'> = { backend: 'auto', samples: 4096, classes: 8, maxElements: 1 << 22, seed: 0 };
@@ -35,11 +40,13 @@ export async function checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: Engine
       deadline: Math.min(opts.deadline, Date.now() + (opts.functionBudgetMs ?? 15_000)),
       backend: info.name,
       backendNotes: info.notes,
+      cancel: opts.cancel,
     });
   const out: NumericReport[] = [];
   for (const plan of plans) {
     const fn = mod.functions.find((f) => f.qualname === plan.qualname);
     if (!fn) continue;
+    if (cancelRequested(opts.cancel)) throw new Cancelled();
     if (Date.now() > opts.deadline) {
       out.push({ function: plan.qualname, range: fn.nameSpan.r, notChecked: 'not checked: time budget exhausted', probes: [], findings: [], ms: 0, backend: info.name, backendNotes: info.notes });
       continue;
@@ -49,4 +56,4 @@ export async function checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: Engine
   return out;
 }
 
-export { initBackend, tf };
+export { Cancelled, initBackend, tf };

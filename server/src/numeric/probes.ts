@@ -20,6 +20,8 @@ export interface ProbeOptions {
   seed: number;
   /** Absolute time (Date.now()) after which no new probe starts. */
   deadline: number;
+  /** Set to non-zero (by another thread) to stop before the next probe: check() then throws Cancelled. */
+  cancel?: Int32Array;
   backend: NumericReport['backend'];
   backendNotes: string[];
 }
@@ -46,6 +48,18 @@ function hyperVal(v: number | number[] | null | string): Val {
 }
 
 class Budget extends Error {}
+
+/** The run was cancelled (ProbeOptions.cancel): nothing of it is reported. */
+export class Cancelled extends Error {
+  constructor() {
+    super('numeric check cancelled');
+  }
+}
+
+/** Whether `flag` (a SharedArrayBuffer's Int32Array, written by another thread) asks to stop. */
+export function cancelRequested(flag: Int32Array | undefined): boolean {
+  return flag !== undefined && Atomics.load(flag, 0) !== 0;
+}
 
 /** Output of one evaluation: the loss tensor's summary and the gradient's non-finite pattern. */
 export interface RunOut {
@@ -94,6 +108,7 @@ export class Prober {
 
   /** Evaluates the function on generated inputs and differentiates the summed loss w.r.t. the logits. */
   run(s: Pick<Setup, 'fn' | 'plan' | 'encoding'> & { formulation?: Formulation }, inp: ProbeInputs, hyper: Record<string, Val>): RunOut {
+    if (cancelRequested(this.opts.cancel)) throw new Cancelled();
     if (Date.now() > this.opts.deadline) throw new Budget();
     const g = generate(inp);
     const [N, C] = inp.shape;
@@ -175,7 +190,7 @@ export class Prober {
           const found: Setup = { fn, plan, encoding, formulation, classes: C };
           return this.maybeProbabilities(found);
         } catch (e) {
-          if (e instanceof Unsupported || e instanceof Budget) throw e;
+          if (e instanceof Unsupported || e instanceof Budget || e instanceof Cancelled) throw e;
           if (e instanceof ElementCap) throw e;
           errors.push(`${enc}: ${e instanceof Error ? e.message : String(e)}`);
           if (process.env.LOSSLINT_DEBUG) console.error(e);
@@ -201,8 +216,9 @@ export class Prober {
     try {
       const onProbs = this.run({ ...s, plan }, inp(act), {});
       if (onProbs.lossNonFinite === 0) return { ...s, plan, formulation: act };
-    } catch {
-      // keep the logits reading
+    } catch (e) {
+      if (e instanceof Cancelled) throw e;
+      // else keep the logits reading
     }
     return s;
   }
@@ -249,6 +265,7 @@ export class Prober {
       this.findings(report, setup);
       return finish();
     } catch (e) {
+      if (e instanceof Cancelled) throw e;
       if (e instanceof Unsupported) return finish(e.message);
       if (e instanceof ElementCap) return finish(e.message);
       if (e instanceof Budget) {

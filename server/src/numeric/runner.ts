@@ -1,8 +1,9 @@
 /**
  * The numeric checks' main-thread API. Plans the checks (roles.ts, no tensors), serves repeated
  * functions from a cache keyed by their IR hash, and sends the rest to a worker thread
- * (dist/numeric-worker.js) under a time budget; aborting or running out of time terminates the
- * worker, so a runaway probe never blocks the CLI or the language server.
+ * (dist/numeric-worker.js) under a time budget. Aborting cancels the run in the worker, which stops
+ * before its next probe and stays up (its backend ready) for the next run; running out of time
+ * terminates the worker, so a runaway probe never blocks the CLI or the language server.
  *
  *   checkDocumentNumerically(text | ModuleIR, { backend, timeBudgetMs, signal }) -> NumericReport[]
  */
@@ -45,10 +46,22 @@ export function resolveWorkerPath(explicit?: string): string {
 export const UNAVAILABLE = 'numeric check unavailable';
 
 const live = new Set<Worker>();
+let starts = 0;
 
 interface Pending {
   resolve(r: any): void; // eslint-disable-line @typescript-eslint/no-explicit-any
   reject(e: Error): void;
+}
+
+/** A request in flight in the worker. */
+interface Job<R> {
+  result: Promise<R>;
+  /**
+   * Cancels it: the worker sees the shared flag before its next probe and answers 'cancelled'
+   * (ignored). Terminating the worker instead cost the next keystrokes some 5-10 ms each while the
+   * thread and its backend were torn down, and the next run a new backend (bench/RESULTS.md).
+   */
+  cancel(): void;
 }
 
 class WorkerHost {
@@ -68,6 +81,7 @@ class WorkerHost {
     this.kill(new Error('worker replaced'));
     const w = new Worker(file, { stderr: false });
     live.add(w);
+    starts++;
     w.on('message', (msg: { id: number; plans?: CheckPlan[]; reports?: NumericReport[]; curve?: LossCurve; error?: string }) => {
       const p = this.pending.get(msg.id);
       if (!p) return;
@@ -98,26 +112,36 @@ class WorkerHost {
     for (const p of pending) p.reject(reason);
   }
 
-  request(file: string, mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions): Promise<NumericReport[]> {
+  request(file: string, mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions): Job<NumericReport[]> {
     return this.post(file, { mod, plans, opts });
   }
 
-  /** Sends one message (a check, or `{ kind: 'curve' }`) and resolves with the worker's answer. */
-  post<R>(file: string, payload: Record<string, unknown>): Promise<R> {
+  /** Sends one message (a check, a plan or `{ kind: 'curve' }`); the job resolves with the worker's answer. */
+  post<R>(file: string, payload: Record<string, unknown>): Job<R> {
     const w = this.spawn(file);
     w.ref();
     const id = this.nextId++;
+    const flag = new Int32Array(new SharedArrayBuffer(4));
     const { mod, ...rest } = payload as { mod?: ModuleIR };
     let message: Record<string, unknown>;
-    if (mod && this.sent?.mod === mod) message = { id, ...rest, modId: this.sent.id };
+    if (mod && this.sent?.mod === mod) message = { id, ...rest, modId: this.sent.id, cancel: flag };
     else {
-      message = { id, ...payload, modId: id };
+      message = { id, ...payload, modId: id, cancel: flag };
       this.sent = mod ? { mod, id } : this.sent;
     }
-    return new Promise((resolve, reject) => {
+    const result = new Promise<R>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       w.postMessage(message);
     });
+    const cancel = (): void => {
+      Atomics.store(flag, 0, 1);
+      const p = this.pending.get(id);
+      if (!p) return;
+      this.pending.delete(id);
+      if (this.pending.size === 0 && this.worker === w) w.unref();
+      p.reject(abortError());
+    };
+    return { result, cancel };
   }
 }
 
@@ -126,6 +150,11 @@ const host = new WorkerHost();
 /** Worker threads started and not yet exited (0 after a crash or dispose once the exit is seen). */
 export function liveNumericWorkers(): number {
   return live.size;
+}
+
+/** Worker threads started so far (tests: a cancelled run keeps its worker). */
+export function numericWorkerStarts(): number {
+  return starts;
 }
 
 /** Ends the worker thread (tests, language server shutdown). */
@@ -184,9 +213,11 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
     const engine: EngineOptions = { backend: o.backend, samples: o.samples, classes: o.classes, maxElements: o.maxElements, seed: o.seed, deadline, functionBudgetMs: o.functionBudgetMs };
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
+    let job: Job<NumericReport[]> | undefined;
     const started = Date.now();
     try {
-      const work = host.request(resolveWorkerPath(o.workerPath), mod, todo, engine);
+      job = host.request(resolveWorkerPath(o.workerPath), mod, todo, engine);
+      const work = job.result;
       const guard = new Promise<never>((_, reject) => {
         // The worker stops starting probes at the deadline; a probe stuck past it (+ grace) is killed.
         timer = setTimeout(() => reject(new TimeBudgetExceeded()), o.timeBudgetMs + 2000);
@@ -204,7 +235,8 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
       }
     } catch (e) {
       if (e instanceof TimeBudgetExceeded || (e instanceof Error && e.name === 'AbortError')) {
-        host.kill(e);
+        if (e instanceof TimeBudgetExceeded) host.kill(e);
+        else job?.cancel();
         if (e instanceof TimeBudgetExceeded) {
           for (const p of todo) {
             const fn = mod.functions.find((f) => f.qualname === p.qualname)!;
@@ -245,6 +277,7 @@ export async function planChecks(mod: ModuleIR, o: CheckOptions = {}): Promise<C
   if (file) {
     let onAbort: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let job: Job<CheckPlan[]> | undefined;
     try {
       const guard = new Promise<never>((_, reject) => {
         onAbort = () => reject(abortError());
@@ -252,9 +285,13 @@ export async function planChecks(mod: ModuleIR, o: CheckOptions = {}): Promise<C
         // A worker that does not answer (stuck behind a runaway probe) is replaced; planning goes on here.
         timer = setTimeout(() => reject(new TimeBudgetExceeded()), PLAN_TIMEOUT_MS);
       });
-      return await Promise.race([host.post<CheckPlan[]>(file, { kind: 'plan', mod }), guard]);
+      job = host.post<CheckPlan[]>(file, { kind: 'plan', mod });
+      return await Promise.race([job.result, guard]);
     } catch (e) {
-      if (e instanceof Error && e.name === 'AbortError') throw e;
+      if (e instanceof Error && e.name === 'AbortError') {
+        job?.cancel();
+        throw e;
+      }
       if (e instanceof TimeBudgetExceeded) host.kill(e);
     } finally {
       if (onAbort) o.signal?.removeEventListener('abort', onAbort);
@@ -301,15 +338,18 @@ export async function lossCurve(input: string | ModuleIR, req: CurveRequest, opt
   const file = resolveWorkerPath(options.workerPath);
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
+  let job: Job<LossCurve> | undefined;
   try {
     const guard = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new TimeBudgetExceeded()), options.timeoutMs ?? 10_000);
       onAbort = () => reject(abortError());
       options.signal?.addEventListener('abort', onAbort, { once: true });
     });
-    return await Promise.race([host.post<LossCurve>(file, { kind: 'curve', mod, req }), guard]);
+    job = host.post<LossCurve>(file, { kind: 'curve', mod, req });
+    return await Promise.race([job.result, guard]);
   } catch (e) {
-    if (e instanceof TimeBudgetExceeded || (e instanceof Error && e.name === 'AbortError')) host.kill(e);
+    if (e instanceof TimeBudgetExceeded) host.kill(e);
+    else if (e instanceof Error && e.name === 'AbortError') job?.cancel();
     throw e;
   } finally {
     if (timer) clearTimeout(timer);

@@ -6,6 +6,9 @@
  * { id, kind: 'curve', mod, req: CurveRequest } (curve.ts, the language server's hover plot). Each
  * carries a `modId`; a message without `mod` is about the module last sent with that `modId`, which
  * the worker keeps (runner.ts sends a module once for a check and its curves).
+ * Any message may carry `cancel`, an Int32Array on a SharedArrayBuffer: once the main thread sets it,
+ * the request is answered { id, error: 'cancelled' } before its next probe (or at once if it has not
+ * started), and the worker stays up, its backend ready, for the next one.
  * Messages out: { id, plans }, { id, reports }, { id, curve } or { id, error }.
  * Required from the main thread instead (tests, bench), it exports the engine.
  */
@@ -13,10 +16,11 @@ import { isMainThread, parentPort } from 'node:worker_threads';
 import type { ModuleIR } from '../core/ir';
 import type { CurveRequest } from './curve';
 import { computeLossCurve } from './curve-eval';
-import { checkPlans, type EngineOptions } from './engine';
+import { Cancelled, checkPlans, type EngineOptions } from './engine';
+import { cancelRequested } from './probes';
 import { planModule, type CheckPlan } from './roles';
 
-export { checkPlans, DEFAULT_ENGINE, initBackend, tf } from './engine';
+export { Cancelled, checkPlans, DEFAULT_ENGINE, initBackend, tf } from './engine';
 export { Evaluator, forbiddenCall, sigmoidFocalReference, softmaxFocalReference } from './eval';
 export { generate } from './gen';
 export { Prober } from './probes';
@@ -24,6 +28,7 @@ export { Prober } from './probes';
 interface Request {
   id: number;
   modId: number;
+  cancel?: Int32Array;
   mod?: ModuleIR;
   plans: CheckPlan[];
   opts: EngineOptions;
@@ -34,6 +39,7 @@ interface PlanMessage {
   id: number;
   kind: 'plan';
   modId: number;
+  cancel?: Int32Array;
   mod?: ModuleIR;
 }
 
@@ -42,6 +48,7 @@ interface CurveMessage {
   id: number;
   kind: 'curve';
   modId: number;
+  cancel?: Int32Array;
   mod?: ModuleIR;
   req: CurveRequest;
 }
@@ -55,6 +62,7 @@ if (!isMainThread && parentPort) {
     chain = chain.then(async () => {
       try {
         if (msg.mod) kept = { mod: msg.mod, id: msg.modId };
+        if (cancelRequested(msg.cancel)) throw new Cancelled();
         const mod = msg.mod ?? (kept?.id === msg.modId ? kept.mod : undefined);
         if (!mod) throw new Error(`module ${msg.modId} was not sent to this worker`);
         if ('kind' in msg && msg.kind === 'plan') {
@@ -66,10 +74,10 @@ if (!isMainThread && parentPort) {
           return;
         }
         const check = msg as Request;
-        const reports = await checkPlans(mod, check.plans, check.opts);
+        const reports = await checkPlans(mod, check.plans, { ...check.opts, cancel: check.cancel });
         port.postMessage({ id: msg.id, reports });
       } catch (e) {
-        port.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) });
+        port.postMessage({ id: msg.id, error: e instanceof Cancelled ? 'cancelled' : e instanceof Error ? e.message : String(e) });
       }
     });
   });
