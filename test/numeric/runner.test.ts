@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curveRequest } from '../../server/src/numeric/curve';
 import { checkDocumentNumerically, clearNumericCache, disposeNumericWorker, liveNumericWorkers, lossCurve, moduleOf, numericWorkerStarts, planChecks } from '../../server/src/numeric/runner';
@@ -245,6 +246,45 @@ describe('backends, cache, budget, cancellation', () => {
     const timeless = (rs: NumericReport[]) => rs.map(({ ms: _, probes, ...r }) => ({ ...r, probes: probes.map(({ ms: __, ...p }) => p) }));
     expect(timeless(await checkDocumentNumerically(many, big))).toEqual(timeless(full));
     expect(numericWorkerStarts()).toBe(started);
+  });
+});
+
+describe('what goes to the worker', () => {
+  it('the text instead of the module when the caller has it, with the same reports', async () => {
+    const text = read('gamma_half.py');
+    const posted: Record<string, unknown>[] = [];
+    const original = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: unknown[]) {
+      posted.push(message as Record<string, unknown>);
+      return (original as (...a: unknown[]) => void).call(this, message, ...rest);
+    };
+    try {
+      clearNumericCache();
+      const viaModule = await checkDocumentNumerically(moduleOf(text), opts);
+      expect(posted[0].mod).toBeDefined();
+      expect(posted[0].text).toBeUndefined();
+      posted.length = 0;
+      clearNumericCache();
+      const mod = moduleOf(text);
+      const viaText = await checkDocumentNumerically(mod, { ...opts, text });
+      expect(posted.length).toBe(2); // the plan, then the check of the same module by its id
+      expect(posted[0]).toMatchObject({ kind: 'plan', text });
+      expect(posted[0].mod).toBeUndefined();
+      expect(posted[1].mod).toBeUndefined();
+      expect(posted[1].text).toBeUndefined();
+      expect(posted[1].modId).toBe(posted[0].modId);
+      const timeless = (rs: NumericReport[]) => rs.map(({ ms: _, probes, ...r }) => ({ ...r, probes: probes.map(({ ms: __, ...p }) => p) }));
+      expect(timeless(viaText)).toEqual(timeless(viaModule));
+      // The curves after it name the module the worker built.
+      posted.length = 0;
+      const req = curveRequest(byName(viaText, 'focal_clamped'), 'wasm')!;
+      const curve = await lossCurve(mod, req, { workerPath: WORKER, text });
+      expect(curve.points.length).toBeGreaterThan(10);
+      expect(posted[0].mod).toBeUndefined();
+      expect(posted[0].text).toBeUndefined();
+    } finally {
+      Worker.prototype.postMessage = original;
+    }
   });
 });
 

@@ -168,7 +168,8 @@ export class NumericChecker {
       // built again (a fresh parse and build of a 3,000-line file would hold this thread ~50 ms).
       const parsed = document.parsedDocument;
       const mod = parsed && parsed.text === text ? buildModule(parsed.tree.rootNode, text) : moduleOf(text);
-      reports = await checkDocumentNumerically(mod, { backend: settings.numeric.backend, timeBudgetMs: settings.numeric.timeBudgetMs, signal });
+      // The worker gets the text and builds its own module (cloning this one held this thread 30-50 ms).
+      reports = await checkDocumentNumerically(mod, { backend: settings.numeric.backend, timeBudgetMs: settings.numeric.timeBudgetMs, signal, text });
       if (signal.aborted || isStale()) {
         this.cancelled++;
         return;
@@ -193,7 +194,7 @@ export class NumericChecker {
         const req = curveRequest(r, settings.numeric.backend);
         if (!req) continue;
         try {
-          const curve = await lossCurve(mod, req, { signal });
+          const curve = await lossCurve(mod, req, { signal, text });
           if (isStale()) return;
           result.curves.set(r.function, curve);
         } catch (error) {

@@ -23,7 +23,7 @@ async function runFiles(files: NumericFile[], options: NumericOptions, log: Nume
   const results: Finding[][] = [];
   for (const file of files) {
     const mod = moduleOf(file.text);
-    const reports = await checkDocumentNumerically(mod, { backend: options.backend });
+    const reports = await checkDocumentNumerically(mod, { backend: options.backend, text: file.text });
     for (const note of new Set(reports.flatMap((r) => r.backendNotes ?? []))) {
       if (options.backend !== 'auto') log.notice('warning', `numeric: ${note}`);
     }
@@ -85,7 +85,7 @@ export function registerProbeCommand(program: Command, setExitCode: (code: numbe
         process.stderr.write(`error: ${file}: no function ${name}\n`);
         return setExitCode(2);
       }
-      const reports = await checkDocumentNumerically(mod, { backend: flags.backend, only: [name], samples: flags.samples });
+      const reports = await checkDocumentNumerically(mod, { backend: flags.backend, only: [name], samples: flags.samples, text });
       const r = reports[0];
       if (!r) {
         process.stderr.write(`error: ${name} does not look like a loss (no logits and targets parameters)\n`);

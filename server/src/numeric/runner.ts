@@ -10,11 +10,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ParsedDocument } from '../core/document';
 import { interpretModule, type ModuleFacts } from '../core/interp';
-import { buildModule, type ModuleIR } from '../core/ir';
+import type { ModuleIR } from '../core/ir';
 import type { CurveRequest, LossCurve } from './curve';
 import type { EngineOptions } from './engine';
+import { moduleOf } from './module-of';
 import { type CheckPlan, planModule } from './roles';
 import type { CheckOptions, NumericReport } from './types';
 
@@ -112,12 +112,17 @@ class WorkerHost {
     for (const p of pending) p.reject(reason);
   }
 
-  request(file: string, mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions): Job<NumericReport[]> {
-    return this.post(file, { mod, plans, opts });
+  request(file: string, mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions, text?: string): Job<NumericReport[]> {
+    return this.post(file, { mod, plans, opts }, text);
   }
 
-  /** Sends one message (a check, a plan or `{ kind: 'curve' }`); the job resolves with the worker's answer. */
-  post<R>(file: string, payload: Record<string, unknown>): Job<R> {
+  /**
+   * Sends one message (a check, a plan or `{ kind: 'curve' }`); the job resolves with the worker's
+   * answer. The module goes as `text` when the caller has the text it was built from (the worker
+   * builds its own: a 3,000-line module is 2.4 MB to clone, 30-50 ms of this thread), else as the
+   * module itself, and not at all when the worker has it already.
+   */
+  post<R>(file: string, payload: Record<string, unknown>, text?: string): Job<R> {
     const w = this.spawn(file);
     w.ref();
     const id = this.nextId++;
@@ -126,7 +131,7 @@ class WorkerHost {
     let message: Record<string, unknown>;
     if (mod && this.sent?.mod === mod) message = { id, ...rest, modId: this.sent.id, cancel: flag };
     else {
-      message = { id, ...payload, modId: id, cancel: flag };
+      message = text !== undefined && mod ? { id, ...rest, text, modId: id, cancel: flag } : { id, ...payload, modId: id, cancel: flag };
       this.sent = mod ? { mod, id } : this.sent;
     }
     const result = new Promise<R>((resolve, reject) => {
@@ -177,15 +182,7 @@ function abortError(): Error {
   return e;
 }
 
-export function moduleOf(input: string | ModuleIR): ModuleIR {
-  if (typeof input !== 'string') return input;
-  const doc = ParsedDocument.parse(input);
-  try {
-    return buildModule(doc.tree.rootNode);
-  } finally {
-    (doc.tree as { delete?: () => void }).delete?.();
-  }
-}
+export { moduleOf };
 
 /**
  * Probes every loss-like function of a document. Per function: the probes table, the backend, the
@@ -197,6 +194,7 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
   const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & CheckOptions;
   if (o.signal?.aborted) throw abortError();
   const mod = moduleOf(input);
+  if (typeof input === 'string') o.text = input;
   let plans = await planChecks(mod, o);
   if (o.only) plans = plans.filter((p) => o.only!.includes(p.qualname) || o.only!.includes(p.qualname.split('.').pop()!));
   const optKey = `${o.backend}|${o.samples}|${o.classes}|${o.maxElements}|${o.seed}`;
@@ -216,7 +214,7 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
     let job: Job<NumericReport[]> | undefined;
     const started = Date.now();
     try {
-      job = host.request(resolveWorkerPath(o.workerPath), mod, todo, engine);
+      job = host.request(resolveWorkerPath(o.workerPath), mod, todo, engine, o.text);
       const work = job.result;
       const guard = new Promise<never>((_, reject) => {
         // The worker stops starting probes at the deadline; a probe stuck past it (+ grace) is killed.
@@ -285,7 +283,7 @@ export async function planChecks(mod: ModuleIR, o: CheckOptions = {}): Promise<C
         // A worker that does not answer (stuck behind a runaway probe) is replaced; planning goes on here.
         timer = setTimeout(() => reject(new TimeBudgetExceeded()), PLAN_TIMEOUT_MS);
       });
-      job = host.post<CheckPlan[]>(file, { kind: 'plan', mod });
+      job = host.post<CheckPlan[]>(file, { kind: 'plan', mod }, o.text);
       return await Promise.race([job.result, guard]);
     } catch (e) {
       if (e instanceof Error && e.name === 'AbortError') {
@@ -332,7 +330,7 @@ function relocate(r: NumericReport, range: NumericReport['range'], cached: boole
  * The loss curve of one checked function (curve.ts): its loss and gradient against pt beside the
  * reference focal loss, computed in the worker. Rejects with an AbortError when `signal` aborts.
  */
-export async function lossCurve(input: string | ModuleIR, req: CurveRequest, options: { signal?: AbortSignal; workerPath?: string; timeoutMs?: number } = {}): Promise<LossCurve> {
+export async function lossCurve(input: string | ModuleIR, req: CurveRequest, options: { signal?: AbortSignal; workerPath?: string; timeoutMs?: number; text?: string } = {}): Promise<LossCurve> {
   if (options.signal?.aborted) throw abortError();
   const mod = moduleOf(input);
   const file = resolveWorkerPath(options.workerPath);
@@ -345,7 +343,7 @@ export async function lossCurve(input: string | ModuleIR, req: CurveRequest, opt
       onAbort = () => reject(abortError());
       options.signal?.addEventListener('abort', onAbort, { once: true });
     });
-    job = host.post<LossCurve>(file, { kind: 'curve', mod, req });
+    job = host.post<LossCurve>(file, { kind: 'curve', mod, req }, typeof input === 'string' ? input : options.text);
     return await Promise.race([job.result, guard]);
   } catch (e) {
     if (e instanceof TimeBudgetExceeded) host.kill(e);

@@ -83,4 +83,9 @@ export interface CheckOptions {
   workerPath?: string;
   /** Only these functions (qualnames). */
   only?: string[];
+  /**
+   * The source text the module was built from (when the input is a module): the worker then builds
+   * its own copy of the module from it instead of receiving a clone (numeric/module-of.ts).
+   */
+  text?: string;
 }

@@ -4,8 +4,9 @@
  * Messages in: { id, kind: 'plan', mod } (plan the checks: the abstract interpreter and the keys, kept
  * off the main thread), { id, mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions }, or
  * { id, kind: 'curve', mod, req: CurveRequest } (curve.ts, the language server's hover plot). Each
- * carries a `modId`; a message without `mod` is about the module last sent with that `modId`, which
- * the worker keeps (runner.ts sends a module once for a check and its curves).
+ * carries a `modId`; instead of `mod` it may carry the module's source `text` (the worker parses it
+ * and builds the module itself), and a message with neither is about the module last sent with that
+ * `modId`, which the worker keeps (runner.ts sends a module once for a check and its curves).
  * Any message may carry `cancel`, an Int32Array on a SharedArrayBuffer: once the main thread sets it,
  * the request is answered { id, error: 'cancelled' } before its next probe (or at once if it has not
  * started), and the worker stays up, its backend ready, for the next one.
@@ -18,6 +19,7 @@ import type { CurveRequest } from './curve';
 import { computeLossCurve } from './curve-eval';
 import { Cancelled, checkPlans, type EngineOptions } from './engine';
 import { cancelRequested } from './probes';
+import { moduleOf } from './module-of';
 import { planModule, type CheckPlan } from './roles';
 
 export { Cancelled, checkPlans, DEFAULT_ENGINE, initBackend, tf } from './engine';
@@ -30,6 +32,8 @@ interface Request {
   modId: number;
   cancel?: Int32Array;
   mod?: ModuleIR;
+  /** The source text of the module, sent instead of `mod`: the worker builds the module itself. */
+  text?: string;
   plans: CheckPlan[];
   opts: EngineOptions;
 }
@@ -41,6 +45,8 @@ interface PlanMessage {
   modId: number;
   cancel?: Int32Array;
   mod?: ModuleIR;
+  /** The source text of the module, sent instead of `mod`: the worker builds the module itself. */
+  text?: string;
 }
 
 /** The language server's hover plot (curve.ts): answered with { id, curve }. */
@@ -50,6 +56,8 @@ interface CurveMessage {
   modId: number;
   cancel?: Int32Array;
   mod?: ModuleIR;
+  /** The source text of the module, sent instead of `mod`: the worker builds the module itself. */
+  text?: string;
   req: CurveRequest;
 }
 
@@ -62,6 +70,7 @@ if (!isMainThread && parentPort) {
     chain = chain.then(async () => {
       try {
         if (msg.mod) kept = { mod: msg.mod, id: msg.modId };
+        else if (msg.text !== undefined) kept = { mod: moduleOf(msg.text), id: msg.modId };
         if (cancelRequested(msg.cancel)) throw new Cancelled();
         const mod = msg.mod ?? (kept?.id === msg.modId ? kept.mod : undefined);
         if (!mod) throw new Error(`module ${msg.modId} was not sent to this worker`);
