@@ -32,7 +32,7 @@ describe('RuleContext', () => {
       '((1 - pt) ** gamma * ce).mean()',
     ]);
     expect(ctx.calls()).toBe(calls);
-    expect(ctx.exprs().filter((e) => e.k === 'call')).toEqual(calls);
+    expect([...ctx.exprs()].filter((e) => e.k === 'call')).toEqual(calls);
   });
 
   it('lists the functions of the same top-level statement', () => {
