@@ -6,7 +6,7 @@
 //
 //   node bench/lsp-latency.mjs [--edits 500] [--lines 3000] [--cpus 0,1] [--skip-pyright] [--autoclose] [--enter]
 //                              [--pause MS] [--interval MS] [--no-warmup] [--no-idle-gc] [--warm 100] [--node-flags "..."] [--prof DIR]
-//                              [--baseline path/to/server.js]
+//                              [--baseline path/to/server.js] [--bursts K] [--burst-pause MS]
 //
 // --warm N: also prints p50/p99 of the edits after the first N, once V8 has optimized the code a
 // keystroke runs (a fresh server runs its first keystrokes several times slower).
@@ -18,6 +18,8 @@
 // --baseline: also measures another LossLint server (a build of an earlier commit, e.g. its dist/ copied
 // under node_modules/.cache/ so that it finds the native modules) on the same edits in the same run,
 // before pyright, and prints the ratios: the way to tell a change from this machine's noise.
+// --bursts K: a pause of --burst-pause MS (default 600) after every K keystrokes, as a user who stops to
+// think: LossLint's numeric checks start 400 ms after a publish and the next burst cancels them.
 // --autoclose types brackets as VS Code does by default; --enter types each statement on a new line
 // opened with Enter, instead of in front of existing code on the same line (bench/typing.mjs).
 //
@@ -55,6 +57,8 @@ const WARM = Number(opt('--warm', '100'));
 const PROF = opt('--prof', undefined); // a folder: profile the LossLint server with --cpu-prof
 const PAUSE_MS = Number(opt('--pause', '0'));
 const INTERVAL_MS = Number(opt('--interval', '0'));
+const BURST = Number(opt('--bursts', '0'));
+const BURST_PAUSE_MS = Number(opt('--burst-pause', '600'));
 const WARMUP = !args.includes('--no-warmup');
 const IDLE_GC = !args.includes('--no-idle-gc');
 const BASELINE = opt('--baseline', undefined);
@@ -137,6 +141,8 @@ async function measure(name, cmd, env) {
     version++;
     // --interval: keystrokes at a typist's pace (the next one at least INTERVAL_MS after the previous).
     if (INTERVAL_MS > 0) await new Promise((r) => setTimeout(r, Math.max(0, last + INTERVAL_MS - performance.now())));
+    // --bursts: the user stops to think after every BURST keystrokes.
+    if (BURST > 0 && version > 2 && (version - 2) % BURST === 0) await new Promise((r) => setTimeout(r, BURST_PAUSE_MS));
     const got = next(version);
     const s = performance.now();
     last = s;
@@ -173,7 +179,7 @@ async function measure(name, cmd, env) {
 console.log(`# bench/lsp-latency ${new Date().toISOString()}`);
 console.log(`machine: nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}${CPUS ? `, pinned to CPUs ${CPUS}` : ''}; node ${process.version}`);
 console.log(`file: ${LINES} lines, ${text.length} chars; ${EDITS} keystrokes inside softmax_focal_* near the middle, brackets ${AUTOCLOSE ? 'auto-closed (VS Code default)' : 'typed one by one'}, ${ENTER ? 'each statement on a new line (Enter first)' : 'typed in front of the code of an existing line'}`);
-console.log(`first keystroke ${PAUSE_MS} ms after the open's diagnostics; ${INTERVAL_MS > 0 ? `a keystroke every ${INTERVAL_MS} ms at most` : 'each keystroke as soon as the previous one is answered'}; LossLint warm-up ${WARMUP ? 'on' : 'off (LOSSLINT_WARMUP=0)'}, idle-time young GC ${IDLE_GC ? 'on' : 'off (LOSSLINT_IDLE_GC=0)'}${NODE_FLAGS.length ? `; LossLint node flags ${NODE_FLAGS.join(' ')}` : ''}`);
+console.log(`first keystroke ${PAUSE_MS} ms after the open's diagnostics; ${INTERVAL_MS > 0 ? `a keystroke every ${INTERVAL_MS} ms at most` : 'each keystroke as soon as the previous one is answered'}${BURST > 0 ? `, a ${BURST_PAUSE_MS} ms pause after every ${BURST}` : ''}; LossLint warm-up ${WARMUP ? 'on' : 'off (LOSSLINT_WARMUP=0)'}, idle-time young GC ${IDLE_GC ? 'on' : 'off (LOSSLINT_IDLE_GC=0)'}${NODE_FLAGS.length ? `; LossLint node flags ${NODE_FLAGS.join(' ')}` : ''}`);
 const lossLintEnv = { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0', ...(WARMUP ? {} : { LOSSLINT_WARMUP: '0' }), ...(IDLE_GC ? {} : { LOSSLINT_IDLE_GC: '0' }) };
 const ll = await measure('losslint', [process.execPath, ...NODE_FLAGS, ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), path.join(ROOT, 'dist/server.js'), '--stdio'], lossLintEnv);
 console.log('  (LossLint debounce set to 0 via LOSSLINT_DIAGNOSTICS_DELAY_MS; the editor default adds 100 ms)');

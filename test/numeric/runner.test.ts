@@ -10,8 +10,11 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curveRequest } from '../../server/src/numeric/curve';
-import { checkDocumentNumerically, clearNumericCache, disposeNumericWorker, liveNumericWorkers, lossCurve, moduleOf, numericWorkerStarts, planChecks } from '../../server/src/numeric/runner';
-import { planModule } from '../../server/src/numeric/roles';
+import { DEFAULT_SETTINGS } from '../../server/src/core/types';
+import { mergeFindings } from '../../server/src/numeric/merge';
+import { outlineOf } from '../../server/src/numeric/module-of';
+import { checkDocumentNumerically, checkTextNumerically, clearNumericCache, disposeNumericWorker, liveNumericWorkers, lossCurve, moduleOf, numericWorkerStarts, planChecks } from '../../server/src/numeric/runner';
+import { planModule, PlanStopped } from '../../server/src/numeric/roles';
 import type { NumericReport } from '../../server/src/numeric/types';
 import { FIXTURES, loadEngine, WORKER } from './helpers';
 
@@ -288,6 +291,37 @@ describe('what goes to the worker', () => {
   });
 });
 
+describe('checking a text', () => {
+  it('builds nothing on this thread: the worker sends back the outline, which merges as the module does', async () => {
+    const text = read('gamma_half.py');
+    clearNumericCache();
+    const { reports, outline } = await checkTextNumerically(text, opts);
+    const mod = moduleOf(text);
+    expect(outline).toEqual(outlineOf(mod));
+    expect(outline.functions.map((f) => f.qualname)).toEqual(['focal_unclamped', 'focal_clamped']);
+    clearNumericCache();
+    const timeless = (rs: NumericReport[]) => rs.map(({ ms: _, probes, ...r }) => ({ ...r, probes: probes.map(({ ms: __, ...p }) => p) }));
+    expect(timeless(reports)).toEqual(timeless(await checkDocumentNumerically(mod, opts)));
+    const statics = [{ code: 'LL103', name: 'gamma-below-one-unclamped', severity: 'warning' as const, message: 'm', explanation: '', range: reports[0].range }];
+    expect(mergeFindings(outline, statics, reports, DEFAULT_SETTINGS)).toEqual(mergeFindings(mod, statics, reports, DEFAULT_SETTINGS));
+    expect(mergeFindings(outline, statics, reports, DEFAULT_SETTINGS).length).toBeGreaterThan(0);
+  });
+
+  it('a plan cancelled before the worker built the module: the next check of the same text builds it then', async () => {
+    const text = read('gamma_half.py');
+    clearNumericCache();
+    const expected = await checkTextNumerically(text + '\n', opts);
+    clearNumericCache();
+    const ac = new AbortController();
+    const p = checkTextNumerically(text + '\n', { ...opts, signal: ac.signal });
+    ac.abort(); // the plan is posted; the worker sees the flag before it builds anything
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+    const again = await checkTextNumerically(text + '\n', opts);
+    for (const r of again.reports) expect(r.notChecked).toBeUndefined();
+    expect(again.reports.map((r) => r.findings)).toEqual(expected.reports.map((r) => r.findings));
+  });
+});
+
 describe('cancellation in the worker (the engine on this thread)', () => {
   it('a set flag stops checkPlans and a Prober before any probe; a clear one changes nothing', async () => {
     const e = loadEngine();
@@ -303,6 +337,15 @@ describe('cancellation in the worker (the engine on this thread)', () => {
     await expect(e.checkPlans(mod, plans, engine)).rejects.toThrow('numeric check cancelled');
     const p = new e.Prober(mod, { samples: 256, classes: 8, maxElements: 1 << 22, seed: 0, deadline: Date.now() + 600_000, backend: 'wasm', backendNotes: [], cancel: flag });
     expect(() => p.check(fn, plans[0])).toThrow('numeric check cancelled');
+  });
+
+  it('planning asks its stop callback before each function', () => {
+    const mod = moduleOf(read('module_init.py') + '\n' + read('gamma_half.py'));
+    expect(planModule(mod, undefined, () => false)).toEqual(planModule(mod));
+    expect(() => planModule(mod, undefined, () => true)).toThrow(PlanStopped);
+    let asked = 0;
+    expect(() => planModule(mod, undefined, () => ++asked > 3)).toThrow(PlanStopped);
+    expect(asked).toBe(4);
   });
 });
 

@@ -10,12 +10,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import { CodeLensRefreshRequest, type Connection } from 'vscode-languageserver';
-import { buildModule } from '../core/ir';
 import type { Finding } from '../core/types';
 import { curveRequest, type LossCurve } from '../numeric/curve';
 import { mergeFindings } from '../numeric/merge';
 import { reproScript } from '../numeric/repro';
-import { checkDocumentNumerically, clearNumericCache, disposeNumericWorker, lossCurve, moduleOf, UNAVAILABLE } from '../numeric/runner';
+import { checkTextNumerically, clearNumericCache, disposeNumericWorker, lossCurve, UNAVAILABLE } from '../numeric/runner';
 import type { NumericReport } from '../numeric/types';
 import type { DocumentStore } from './documents';
 import { describeError, type Log } from './guard';
@@ -164,12 +163,11 @@ export class NumericChecker {
     this.status();
     let reports: NumericReport[];
     try {
-      // The document's own tree and the IR unit cache: only statements edited since the last build are
-      // built again (a fresh parse and build of a 3,000-line file would hold this thread ~50 ms).
-      const parsed = document.parsedDocument;
-      const mod = parsed && parsed.text === text ? buildModule(parsed.tree.rootNode, text) : moduleOf(text);
-      // The worker gets the text and builds its own module (cloning this one held this thread 30-50 ms).
-      reports = await checkDocumentNumerically(mod, { backend: settings.numeric.backend, timeBudgetMs: settings.numeric.timeBudgetMs, signal, text });
+      // The worker gets the text and builds the module: this thread builds none (a whole module, even
+      // from the IR unit cache, held it and filled its young generation with IR that the next
+      // keystrokes' collections copied, 8-16 ms each), and sends none (a 2.4 MB clone, 30-50 ms).
+      const checked = await checkTextNumerically(text, { backend: settings.numeric.backend, timeBudgetMs: settings.numeric.timeBudgetMs, signal });
+      reports = checked.reports;
       if (signal.aborted || isStale()) {
         this.cancelled++;
         return;
@@ -183,8 +181,8 @@ export class NumericChecker {
         this.unavailableLogged.add(why);
         this.log.warn(`LossLint: ${why} (static checks are unaffected)`);
       }
-      // The module the checks ran on: building it again from the text held this thread ~160 ms for a 3,000-line file.
-      const findings = mergeFindings(mod, lint.findings, reports, settings.lint);
+      // The outline of the module the checks ran on (building it again from the text: ~160 ms of this thread for a 3,000-line file).
+      const findings = mergeFindings(checked.outline, lint.findings, reports, settings.lint);
       const result: NumericResult = { version, reports, findings, curves: new Map() };
       this.results.set(uri, result);
       await this.connection.sendDiagnostics({ uri, version, diagnostics: findings.map((f) => toDiagnostic(f, version)) });
@@ -194,7 +192,7 @@ export class NumericChecker {
         const req = curveRequest(r, settings.numeric.backend);
         if (!req) continue;
         try {
-          const curve = await lossCurve(mod, req, { signal, text });
+          const curve = await lossCurve(text, req, { signal });
           if (isStale()) return;
           result.curves.set(r.function, curve);
         } catch (error) {

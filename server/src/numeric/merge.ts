@@ -7,8 +7,8 @@
 import { isEnabled } from '../core/registry';
 import type { ModuleIR } from '../core/ir';
 import type { Finding, LintSettings } from '../core/types';
-import { moduleOf } from './runner';
-import type { NumericReport, ProbeResult } from './types';
+import { moduleOf } from './module-of';
+import type { ModuleOutline, NumericReport, ProbeResult } from './types';
 
 /** What `--format json` prints for a numeric finding. */
 export interface NumericFindingData {
@@ -39,9 +39,12 @@ function inside(f: Finding, r: NumericReport, fnEnd: number | undefined): boolea
   return line >= r.range.start.line && (fnEnd === undefined || line <= fnEnd);
 }
 
-/** Merges one file's numeric reports into its static findings (`source`: its text, or the module the checks ran on). */
-export function mergeFindings(source: string | ModuleIR, staticFindings: Finding[], reports: NumericReport[], settings: LintSettings): Finding[] {
-  const mod = moduleOf(source);
+/**
+ * Merges one file's numeric reports into its static findings (`source`: its text, or the module the
+ * checks ran on, or that module's outline from checkTextNumerically).
+ */
+export function mergeFindings(source: string | ModuleIR | ModuleOutline, staticFindings: Finding[], reports: NumericReport[], settings: LintSettings): Finding[] {
+  const mod: ModuleOutline = typeof source === 'string' ? moduleOf(source) : source;
   const out = staticFindings.map((f) => ({ ...f }));
   for (const r of reports) {
     const fn = mod.functions.find((x) => x.qualname === r.function);

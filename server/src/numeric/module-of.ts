@@ -5,6 +5,7 @@
  */
 import { ParsedDocument } from '../core/document';
 import { buildModule, type ModuleIR } from '../core/ir';
+import type { ModuleOutline } from './types';
 
 export function moduleOf(input: string | ModuleIR): ModuleIR {
   if (typeof input !== 'string') return input;
@@ -14,4 +15,12 @@ export function moduleOf(input: string | ModuleIR): ModuleIR {
   } finally {
     (doc.tree as { delete?: () => void }).delete?.();
   }
+}
+
+/** A module's outline, as plain data for the main thread (ModuleOutline). */
+export function outlineOf(mod: ModuleIR): ModuleOutline {
+  return {
+    functions: mod.functions.map((f) => ({ qualname: f.qualname, nameSpan: { r: f.nameSpan.r }, span: { r: f.span.r } })),
+    noqa: mod.noqa,
+  };
 }

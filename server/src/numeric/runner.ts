@@ -14,11 +14,11 @@ import { interpretModule, type ModuleFacts } from '../core/interp';
 import type { ModuleIR } from '../core/ir';
 import type { CurveRequest, LossCurve } from './curve';
 import type { EngineOptions } from './engine';
-import { moduleOf } from './module-of';
+import { moduleOf, outlineOf } from './module-of';
 import { type CheckPlan, planModule } from './roles';
-import type { CheckOptions, NumericReport } from './types';
+import type { CheckOptions, ModuleOutline, NumericReport } from './types';
 
-export type { CheckOptions, NumericReport } from './types';
+export type { CheckOptions, ModuleOutline, NumericReport } from './types';
 
 const DEFAULTS = { backend: 'auto' as const, samples: 4096, classes: 8, maxElements: 1 << 22, seed: 0, timeBudgetMs: 20_000 };
 
@@ -48,6 +48,15 @@ export const UNAVAILABLE = 'numeric check unavailable';
 const live = new Set<Worker>();
 let starts = 0;
 
+/** What the checks run on: a module, or the source text it is built from (then the worker builds it). */
+type Source = { mod: ModuleIR; text?: string } | { mod?: undefined; text: string };
+
+/** The worker's answer to a plan: the checks, and the outline of the module it built. */
+interface Planned {
+  plans: CheckPlan[];
+  outline: ModuleOutline;
+}
+
 interface Pending {
   resolve(r: any): void; // eslint-disable-line @typescript-eslint/no-explicit-any
   reject(e: Error): void;
@@ -70,11 +79,11 @@ class WorkerHost {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   /**
-   * The module last posted to this worker, which keeps it: a request about the same module (the
-   * curves after a check) names it instead of sending it again (a 3,000-line file's module is
-   * 2.4 MB, 27 ms of this thread to serialize).
+   * The module last posted to this worker (by its text, or the module itself), which keeps it: a
+   * request about the same module (the check after the plan, the curves after a check) names it
+   * instead of sending it again.
    */
-  private sent: { mod: ModuleIR; id: number } | undefined;
+  private sent: { key: string | ModuleIR; id: number } | undefined;
 
   private spawn(file: string): Worker {
     if (this.worker && this.file === file) return this.worker;
@@ -82,13 +91,13 @@ class WorkerHost {
     const w = new Worker(file, { stderr: false });
     live.add(w);
     starts++;
-    w.on('message', (msg: { id: number; plans?: CheckPlan[]; reports?: NumericReport[]; curve?: LossCurve; error?: string }) => {
+    w.on('message', (msg: { id: number; planned?: Planned; reports?: NumericReport[]; curve?: LossCurve; error?: string }) => {
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
       if (this.pending.size === 0) w.unref();
       if (msg.error !== undefined) p.reject(new Error(msg.error));
-      else p.resolve(msg.curve ?? msg.plans ?? msg.reports ?? []);
+      else p.resolve(msg.curve ?? msg.planned ?? msg.reports ?? []);
     });
     w.on('error', (e) => this.kill(e instanceof Error ? e : new Error(String(e))));
     w.on('exit', (code) => {
@@ -112,27 +121,23 @@ class WorkerHost {
     for (const p of pending) p.reject(reason);
   }
 
-  request(file: string, mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions, text?: string): Job<NumericReport[]> {
-    return this.post(file, { mod, plans, opts }, text);
-  }
-
   /**
-   * Sends one message (a check, a plan or `{ kind: 'curve' }`); the job resolves with the worker's
-   * answer. The module goes as `text` when the caller has the text it was built from (the worker
-   * builds its own: a 3,000-line module is 2.4 MB to clone, 30-50 ms of this thread), else as the
-   * module itself, and not at all when the worker has it already.
+   * Sends one message about `source` (a check, a plan or `{ kind: 'curve' }`); the job resolves with
+   * the worker's answer. The module goes as its text when there is one (the worker builds its own: a
+   * 3,000-line module is 2.4 MB to clone, 30-50 ms of this thread, and building it here costs as
+   * much), else as the module itself, and not at all when the worker has it already.
    */
-  post<R>(file: string, payload: Record<string, unknown>, text?: string): Job<R> {
+  post<R>(file: string, payload: Record<string, unknown>, source: Source): Job<R> {
     const w = this.spawn(file);
     w.ref();
     const id = this.nextId++;
     const flag = new Int32Array(new SharedArrayBuffer(4));
-    const { mod, ...rest } = payload as { mod?: ModuleIR };
+    const key = source.text ?? source.mod!;
     let message: Record<string, unknown>;
-    if (mod && this.sent?.mod === mod) message = { id, ...rest, modId: this.sent.id, cancel: flag };
+    if (this.sent?.key === key) message = { id, ...payload, modId: this.sent.id, cancel: flag };
     else {
-      message = text !== undefined && mod ? { id, ...rest, text, modId: id, cancel: flag } : { id, ...payload, modId: id, cancel: flag };
-      this.sent = mod ? { mod, id } : this.sent;
+      message = { id, ...payload, ...(source.text !== undefined ? { text: source.text } : { mod: source.mod }), modId: id, cancel: flag };
+      this.sent = { key, id };
     }
     const result = new Promise<R>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -189,21 +194,37 @@ export { moduleOf };
  * time, the findings (LL301-LL305), or a `not checked: ...` reason. Rejects with an AbortError
  * when `signal` aborts; functions that the time budget did not reach say so. Never rejects for a
  * broken environment: then every function's report says `numeric check unavailable: <why>`.
+ * A text is not built into a module here: the worker builds it (see checkTextNumerically).
  */
 export async function checkDocumentNumerically(input: string | ModuleIR, options: CheckOptions = {}): Promise<NumericReport[]> {
+  return (await runChecks(typeof input === 'string' ? { text: input } : { mod: input, text: options.text }, options)).reports;
+}
+
+/**
+ * checkDocumentNumerically on a text, with the outline of its module (what mergeFindings needs): the
+ * worker parses the text and builds the module, so that this thread builds nothing (the language
+ * server: building a whole module held its thread and filled its young generation with IR that the
+ * next keystrokes' collections then copied, 8-16 ms each).
+ */
+export async function checkTextNumerically(text: string, options: CheckOptions = {}): Promise<{ reports: NumericReport[]; outline: ModuleOutline }> {
+  return runChecks({ text }, options);
+}
+
+async function runChecks(source: Source, options: CheckOptions): Promise<{ reports: NumericReport[]; outline: ModuleOutline }> {
   const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & CheckOptions;
   if (o.signal?.aborted) throw abortError();
-  const mod = moduleOf(input);
-  if (typeof input === 'string') o.text = input;
-  let plans = await planChecks(mod, o);
+  const planned = await planSource(source, o);
+  const outline = planned.outline;
+  let plans = planned.plans;
   if (o.only) plans = plans.filter((p) => o.only!.includes(p.qualname) || o.only!.includes(p.qualname.split('.').pop()!));
+  const nameRange = new Map(outline.functions.map((f) => [f.qualname, f.nameSpan.r]));
+  const rangeOf = (qualname: string) => nameRange.get(qualname)!;
   const optKey = `${o.backend}|${o.samples}|${o.classes}|${o.maxElements}|${o.seed}`;
   const results = new Map<string, NumericReport>();
   const todo: CheckPlan[] = [];
   for (const p of plans) {
     const hit = cache.get(`${p.key}|${optKey}`);
-    const fn = mod.functions.find((f) => f.qualname === p.qualname)!;
-    if (hit) results.set(p.qualname, relocate(hit, fn.nameSpan.r, true));
+    if (hit) results.set(p.qualname, relocate(hit, rangeOf(p.qualname), true));
     else todo.push(p);
   }
   if (todo.length) {
@@ -214,7 +235,7 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
     let job: Job<NumericReport[]> | undefined;
     const started = Date.now();
     try {
-      job = host.request(resolveWorkerPath(o.workerPath), mod, todo, engine, o.text);
+      job = host.post<NumericReport[]>(resolveWorkerPath(o.workerPath), { plans: todo, opts: engine }, source);
       const work = job.result;
       const guard = new Promise<never>((_, reject) => {
         // The worker stops starting probes at the deadline; a probe stuck past it (+ grace) is killed.
@@ -237,8 +258,7 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
         else job?.cancel();
         if (e instanceof TimeBudgetExceeded) {
           for (const p of todo) {
-            const fn = mod.functions.find((f) => f.qualname === p.qualname)!;
-            results.set(p.qualname, { function: p.qualname, range: fn.nameSpan.r, notChecked: `not checked: time budget of ${o.timeBudgetMs} ms exhausted`, probes: [], findings: [], ms: o.timeBudgetMs });
+            results.set(p.qualname, { function: p.qualname, range: rangeOf(p.qualname), notChecked: `not checked: time budget of ${o.timeBudgetMs} ms exhausted`, probes: [], findings: [], ms: o.timeBudgetMs });
           }
         } else throw e;
       } else {
@@ -246,8 +266,7 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
         // every function says why, nothing is cached, and the next call starts a fresh worker.
         const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
         for (const p of todo) {
-          const fn = mod.functions.find((f) => f.qualname === p.qualname)!;
-          results.set(p.qualname, { function: p.qualname, range: fn.nameSpan.r, notChecked: `${UNAVAILABLE}: ${why}`, probes: [], findings: [], ms: Date.now() - started });
+          results.set(p.qualname, { function: p.qualname, range: rangeOf(p.qualname), notChecked: `${UNAVAILABLE}: ${why}`, probes: [], findings: [], ms: Date.now() - started });
         }
       }
     } finally {
@@ -255,7 +274,7 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
       if (onAbort) o.signal?.removeEventListener('abort', onAbort);
     }
   }
-  return plans.map((p) => results.get(p.qualname)).filter((r): r is NumericReport => !!r);
+  return { reports: plans.map((p) => results.get(p.qualname)).filter((r): r is NumericReport => !!r), outline };
 }
 
 /**
@@ -265,6 +284,11 @@ export async function checkDocumentNumerically(input: string | ModuleIR, options
  * other work in between, and the checks then report why they could not run.
  */
 export async function planChecks(mod: ModuleIR, o: CheckOptions = {}): Promise<CheckPlan[]> {
+  return (await planSource({ mod, text: o.text }, o)).plans;
+}
+
+/** planChecks for a module or a text (built into a module here only when there is no worker to do it). */
+async function planSource(source: Source, o: CheckOptions): Promise<Planned> {
   if (o.signal?.aborted) throw abortError();
   let file: string | undefined;
   try {
@@ -275,7 +299,7 @@ export async function planChecks(mod: ModuleIR, o: CheckOptions = {}): Promise<C
   if (file) {
     let onAbort: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
-    let job: Job<CheckPlan[]> | undefined;
+    let job: Job<Planned> | undefined;
     try {
       const guard = new Promise<never>((_, reject) => {
         onAbort = () => reject(abortError());
@@ -283,7 +307,7 @@ export async function planChecks(mod: ModuleIR, o: CheckOptions = {}): Promise<C
         // A worker that does not answer (stuck behind a runaway probe) is replaced; planning goes on here.
         timer = setTimeout(() => reject(new TimeBudgetExceeded()), PLAN_TIMEOUT_MS);
       });
-      job = host.post<CheckPlan[]>(file, { kind: 'plan', mod }, o.text);
+      job = host.post<Planned>(file, { kind: 'plan' }, source);
       return await Promise.race([job.result, guard]);
     } catch (e) {
       if (e instanceof Error && e.name === 'AbortError') {
@@ -297,11 +321,13 @@ export async function planChecks(mod: ModuleIR, o: CheckOptions = {}): Promise<C
     }
   }
   await nextTurn(o.signal);
+  const mod = source.mod ?? moduleOf(source.text);
+  await nextTurn(o.signal);
   const facts = interpretOrUndefined(mod);
   await nextTurn(o.signal);
   const plans = planModule(mod, facts);
   await nextTurn(o.signal);
-  return plans;
+  return { plans, outline: outlineOf(mod) };
 }
 
 /** How long the worker may take to plan the checks of a module before it is replaced. */
@@ -332,7 +358,7 @@ function relocate(r: NumericReport, range: NumericReport['range'], cached: boole
  */
 export async function lossCurve(input: string | ModuleIR, req: CurveRequest, options: { signal?: AbortSignal; workerPath?: string; timeoutMs?: number; text?: string } = {}): Promise<LossCurve> {
   if (options.signal?.aborted) throw abortError();
-  const mod = moduleOf(input);
+  const source: Source = typeof input === 'string' ? { text: input } : { mod: input, text: options.text };
   const file = resolveWorkerPath(options.workerPath);
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
@@ -343,7 +369,7 @@ export async function lossCurve(input: string | ModuleIR, req: CurveRequest, opt
       onAbort = () => reject(abortError());
       options.signal?.addEventListener('abort', onAbort, { once: true });
     });
-    job = host.post<LossCurve>(file, { kind: 'curve', mod, req }, typeof input === 'string' ? input : options.text);
+    job = host.post<LossCurve>(file, { kind: 'curve', req }, source);
     return await Promise.race([job.result, guard]);
   } catch (e) {
     if (e instanceof TimeBudgetExceeded) host.kill(e);

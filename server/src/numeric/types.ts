@@ -7,6 +7,15 @@ import type { BackendChoice, BackendName } from './backend-names';
 
 export type { BackendChoice, BackendName };
 
+/**
+ * What the main thread needs of a checked module, sent back by the worker that built it from the
+ * text: each function's name and ranges, and the `# noqa` lines (a ModuleIR is one too).
+ */
+export interface ModuleOutline {
+  functions: { qualname: string; nameSpan: { r: Range }; span: { r: Range } }[];
+  noqa: ReadonlyMap<number, string[]>;
+}
+
 export interface ProbeInputs {
   /** PRNG seed (mulberry32) of the logits and targets. */
   seed: number;

@@ -10,17 +10,20 @@
  * Any message may carry `cancel`, an Int32Array on a SharedArrayBuffer: once the main thread sets it,
  * the request is answered { id, error: 'cancelled' } before its next probe (or at once if it has not
  * started), and the worker stays up, its backend ready, for the next one.
- * Messages out: { id, plans }, { id, reports }, { id, curve } or { id, error }.
+ * Messages out: { id, planned: { plans, outline } }, { id, reports }, { id, curve } or { id, error }.
  * Required from the main thread instead (tests, bench), it exports the engine.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { isMainThread, parentPort } from 'node:worker_threads';
 import type { ModuleIR } from '../core/ir';
 import type { CurveRequest } from './curve';
 import { computeLossCurve } from './curve-eval';
 import { Cancelled, checkPlans, type EngineOptions } from './engine';
 import { cancelRequested } from './probes';
-import { moduleOf } from './module-of';
-import { planModule, type CheckPlan } from './roles';
+import { moduleOf, outlineOf } from './module-of';
+import { planModule, PlanStopped, type CheckPlan } from './roles';
 
 export { Cancelled, checkPlans, DEFAULT_ENGINE, initBackend, tf } from './engine';
 export { Evaluator, forbiddenCall, sigmoidFocalReference, softmaxFocalReference } from './eval';
@@ -61,21 +64,44 @@ interface CurveMessage {
   req: CurveRequest;
 }
 
+/**
+ * Lowers this thread's CPU priority to the least (nice 19; Linux, where a thread has its own): the
+ * probes are background work, and on a machine with few cores they must not take a core from the
+ * thread that answers keystrokes. Elsewhere, or when refused, nothing changes.
+ */
+export function lowerThreadPriority(): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    const tid = Number(path.basename(fs.readlinkSync('/proc/thread-self')));
+    if (!Number.isInteger(tid) || tid <= 0) return false;
+    os.setPriority(tid, 19);
+    return os.getPriority(tid) === 19;
+  } catch {
+    return false;
+  }
+}
+
 if (!isMainThread && parentPort) {
+  lowerThreadPriority();
   const port = parentPort;
   // One request at a time: checks are synchronous tensor work, a queue keeps them ordered.
   let chain: Promise<void> = Promise.resolve();
-  let kept: { mod: ModuleIR; id: number } | undefined;
+  // The module last sent, or its text until a request needs the module (a request cancelled before
+  // then leaves the text: the next request about the same module builds it).
+  let kept: { id: number; mod?: ModuleIR; text?: string } | undefined;
   port.on('message', (msg: Request | CurveMessage | PlanMessage) => {
     chain = chain.then(async () => {
       try {
-        if (msg.mod) kept = { mod: msg.mod, id: msg.modId };
-        else if (msg.text !== undefined) kept = { mod: moduleOf(msg.text), id: msg.modId };
+        if (msg.mod) kept = { id: msg.modId, mod: msg.mod };
+        else if (msg.text !== undefined) kept = { id: msg.modId, text: msg.text };
+        const entry = kept?.id === msg.modId ? kept : undefined;
+        if (!entry) throw new Error(`module ${msg.modId} was not sent to this worker`);
         if (cancelRequested(msg.cancel)) throw new Cancelled();
-        const mod = msg.mod ?? (kept?.id === msg.modId ? kept.mod : undefined);
-        if (!mod) throw new Error(`module ${msg.modId} was not sent to this worker`);
+        const mod = (entry.mod ??= moduleOf(entry.text!));
+        if (cancelRequested(msg.cancel)) throw new Cancelled();
         if ('kind' in msg && msg.kind === 'plan') {
-          port.postMessage({ id: msg.id, plans: planModule(mod) });
+          const plans = planModule(mod, undefined, () => cancelRequested(msg.cancel));
+          port.postMessage({ id: msg.id, planned: { plans, outline: outlineOf(mod) } });
           return;
         }
         if ('kind' in msg) {
@@ -86,7 +112,8 @@ if (!isMainThread && parentPort) {
         const reports = await checkPlans(mod, check.plans, { ...check.opts, cancel: check.cancel });
         port.postMessage({ id: msg.id, reports });
       } catch (e) {
-        port.postMessage({ id: msg.id, error: e instanceof Cancelled ? 'cancelled' : e instanceof Error ? e.message : String(e) });
+        const cancelled = e instanceof Cancelled || e instanceof PlanStopped;
+        port.postMessage({ id: msg.id, error: cancelled ? 'cancelled' : e instanceof Error ? e.message : String(e) });
       }
     });
   });
