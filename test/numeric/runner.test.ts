@@ -291,6 +291,20 @@ describe('what goes to the worker', () => {
   });
 });
 
+describe('the worker thread', () => {
+  it.runIf(process.platform === 'linux')('runs at the lowest CPU priority (nice 19), the rest of the process unchanged', async () => {
+    await checkDocumentNumerically(read('gamma_half.py'), { ...opts, only: ['focal_clamped'] });
+    expect(liveNumericWorkers()).toBe(1);
+    // /proc/self/task/<tid>/stat: the 19th field is the thread's nice value (after the command in parentheses).
+    const nices = fs.readdirSync('/proc/self/task').map((tid) => {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+    expect(nices.filter((n) => n === 19).length).toBeGreaterThanOrEqual(1);
+    expect(Number(fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[16])).toBe(0);
+  });
+});
+
 describe('checking a text', () => {
   it('builds nothing on this thread: the worker sends back the outline, which merges as the module does', async () => {
     const text = read('gamma_half.py');
