@@ -13,7 +13,7 @@ import { curveRequest } from '../../server/src/numeric/curve';
 import { DEFAULT_SETTINGS } from '../../server/src/core/types';
 import { mergeFindings } from '../../server/src/numeric/merge';
 import { outlineOf } from '../../server/src/numeric/module-of';
-import { checkDocumentNumerically, checkTextNumerically, clearNumericCache, disposeNumericWorker, liveNumericWorkers, lossCurve, moduleOf, numericWorkerStarts, planChecks } from '../../server/src/numeric/runner';
+import { checkDocumentNumerically, checkTextNumerically, clearNumericCache, disposeNumericWorker, liveNumericWorkers, lossCurve, moduleOf, numericWorkerStarts, planChecks, setNumericWorkerLowPriority } from '../../server/src/numeric/runner';
 import { planModule, PlanStopped } from '../../server/src/numeric/roles';
 import type { NumericReport } from '../../server/src/numeric/types';
 import { FIXTURES, loadEngine, WORKER } from './helpers';
@@ -292,15 +292,24 @@ describe('what goes to the worker', () => {
 });
 
 describe('the worker thread', () => {
-  it.runIf(process.platform === 'linux')('runs at the lowest CPU priority (nice 19), the rest of the process unchanged', async () => {
-    await checkDocumentNumerically(read('gamma_half.py'), { ...opts, only: ['focal_clamped'] });
-    expect(liveNumericWorkers()).toBe(1);
-    // /proc/self/task/<tid>/stat: the 19th field is the thread's nice value (after the command in parentheses).
-    const nices = fs.readdirSync('/proc/self/task').map((tid) => {
+  const nicesOfThreads = () =>
+    fs.readdirSync('/proc/self/task').map((tid) => {
+      // /proc/self/task/<tid>/stat: the 19th field is the thread's nice value (after the command in parentheses).
       const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
       return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
     });
-    expect(nices.filter((n) => n === 19).length).toBeGreaterThanOrEqual(1);
+
+  it.runIf(process.platform === 'linux')('runs at the lowest CPU priority (nice 19) when asked (the language server), the rest of the process unchanged', async () => {
+    disposeNumericWorker();
+    await checkDocumentNumerically(read('gamma_half.py'), { ...opts, only: ['focal_clamped'] });
+    expect(nicesOfThreads().filter((n) => n === 19)).toEqual([]); // the CLI's default
+    setNumericWorkerLowPriority(true);
+    disposeNumericWorker();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the old thread exits
+    await checkDocumentNumerically(read('gamma_half.py'), { ...opts, only: ['focal_clamped'] });
+    setNumericWorkerLowPriority(false);
+    expect(liveNumericWorkers()).toBe(1);
+    expect(nicesOfThreads().filter((n) => n === 19).length).toBe(1);
     expect(Number(fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[16])).toBe(0);
   });
 });

@@ -14,7 +14,7 @@ import type { Finding } from '../core/types';
 import { curveRequest, type LossCurve } from '../numeric/curve';
 import { mergeFindings } from '../numeric/merge';
 import { reproScript } from '../numeric/repro';
-import { checkTextNumerically, clearNumericCache, disposeNumericWorker, lossCurve, UNAVAILABLE } from '../numeric/runner';
+import { checkTextNumerically, clearNumericCache, disposeNumericWorker, lossCurve, setNumericWorkerLowPriority, UNAVAILABLE } from '../numeric/runner';
 import type { NumericReport } from '../numeric/types';
 import type { DocumentStore } from './documents';
 import { describeError, type Log } from './guard';
@@ -60,7 +60,10 @@ export class NumericChecker {
     private readonly linter: Linter,
     private readonly log: Log,
     private readonly sendStatus: (status: StatusParams) => void,
-  ) {}
+  ) {
+    // Probes are background work here: their thread must not take a core from the one that answers keystrokes.
+    setNumericWorkerLowPriority(true);
+  }
 
   /** Whether the client answers workspace/codeLens/refresh. */
   setCodeLensRefresh(supported: boolean): void {

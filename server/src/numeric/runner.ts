@@ -47,6 +47,15 @@ export const UNAVAILABLE = 'numeric check unavailable';
 
 const live = new Set<Worker>();
 let starts = 0;
+let lowPriority = false;
+
+/**
+ * Whether worker threads started from now on lower their CPU priority (nice 19, worker.ts): the
+ * language server's probes are background work beside typing; the CLI's are the job itself.
+ */
+export function setNumericWorkerLowPriority(on: boolean): void {
+  lowPriority = on;
+}
 
 /** What the checks run on: a module, or the source text it is built from (then the worker builds it). */
 type Source = { mod: ModuleIR; text?: string } | { mod?: undefined; text: string };
@@ -88,7 +97,7 @@ class WorkerHost {
   private spawn(file: string): Worker {
     if (this.worker && this.file === file) return this.worker;
     this.kill(new Error('worker replaced'));
-    const w = new Worker(file, { stderr: false });
+    const w = new Worker(file, { stderr: false, workerData: { lowPriority } });
     live.add(w);
     starts++;
     w.on('message', (msg: { id: number; planned?: Planned; reports?: NumericReport[]; curve?: LossCurve; error?: string }) => {

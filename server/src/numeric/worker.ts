@@ -16,7 +16,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isMainThread, parentPort } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { ModuleIR } from '../core/ir';
 import type { CurveRequest } from './curve';
 import { computeLossCurve } from './curve-eval';
@@ -65,9 +65,10 @@ interface CurveMessage {
 }
 
 /**
- * Lowers this thread's CPU priority to the least (nice 19; Linux, where a thread has its own): the
- * probes are background work, and on a machine with few cores they must not take a core from the
- * thread that answers keystrokes. Elsewhere, or when refused, nothing changes.
+ * Lowers this thread's CPU priority to the least (nice 19; Linux, where a thread has its own), when
+ * the runner asks (the language server: the probes are background work, and on a machine with few
+ * cores they must not take a core from the thread that answers keystrokes). Elsewhere, or when
+ * refused, nothing changes.
  */
 export function lowerThreadPriority(): boolean {
   if (process.platform !== 'linux') return false;
@@ -82,7 +83,7 @@ export function lowerThreadPriority(): boolean {
 }
 
 if (!isMainThread && parentPort) {
-  lowerThreadPriority();
+  if ((workerData as { lowPriority?: boolean } | undefined)?.lowPriority) lowerThreadPriority();
   const port = parentPort;
   // One request at a time: checks are synchronous tensor work, a queue keeps them ordered.
   let chain: Promise<void> = Promise.resolve();
