@@ -76,8 +76,9 @@ interface Job<R> {
   result: Promise<R>;
   /**
    * Cancels it: the worker sees the shared flag before its next probe and answers 'cancelled'
-   * (ignored). Terminating the worker instead cost the next keystrokes some 5-10 ms each while the
-   * thread and its backend were torn down, and the next run a new backend (bench/RESULTS.md).
+   * (ignored). Terminating the worker instead cost the next keystrokes 6-14 ms each (2-3 ms
+   * otherwise) while the thread and its backend were torn down, and the next run a new backend
+   * (bench/RESULTS.md, session 5).
    */
   cancel(): void;
 }
@@ -262,14 +263,14 @@ async function runChecks(source: Source, options: CheckOptions): Promise<{ repor
         results.set(r.function, r);
       }
     } catch (e) {
-      if (e instanceof TimeBudgetExceeded || (e instanceof Error && e.name === 'AbortError')) {
-        if (e instanceof TimeBudgetExceeded) host.kill(e);
-        else job?.cancel();
-        if (e instanceof TimeBudgetExceeded) {
-          for (const p of todo) {
-            results.set(p.qualname, { function: p.qualname, range: rangeOf(p.qualname), notChecked: `not checked: time budget of ${o.timeBudgetMs} ms exhausted`, probes: [], findings: [], ms: o.timeBudgetMs });
-          }
-        } else throw e;
+      if (e instanceof Error && e.name === 'AbortError') {
+        job?.cancel();
+        throw e;
+      } else if (e instanceof TimeBudgetExceeded) {
+        host.kill(e);
+        for (const p of todo) {
+          results.set(p.qualname, { function: p.qualname, range: rangeOf(p.qualname), notChecked: `not checked: time budget of ${o.timeBudgetMs} ms exhausted`, probes: [], findings: [], ms: o.timeBudgetMs });
+        }
       } else {
         // The environment failed (no worker bundle, the worker crashed, no backend could start):
         // every function says why, nothing is cached, and the next call starts a fresh worker.
