@@ -230,7 +230,7 @@ describe('backends, cache, budget, cancellation', () => {
     expect(liveNumericWorkers()).toBe(1);
   });
 
-  it('keeps the worker when a check is aborted while it probes, and the next check gives the full result', async () => {
+  it('keeps the worker when a check is aborted once under way (planning or probing), and the next check gives the full result', async () => {
     // Twelve copies of the two losses at 4,096 samples: seconds of probes, aborted well before the end.
     const many = Array.from({ length: 6 }, (_, k) => src.replace(/def focal_(\w+)/g, `def focal_$1_${k}`)).join('\n');
     const big = { ...opts, samples: 4096 };

@@ -124,7 +124,6 @@ export function reachableFunctions(roots: unknown[], byName: ReadonlyMap<string,
   return out;
 }
 
-/** Plans the checks of a module: the loss-like functions and their roles. */
 /** Planning stopped because `stop` said so (planModule). */
 export class PlanStopped extends Error {
   constructor() {
@@ -133,6 +132,7 @@ export class PlanStopped extends Error {
 }
 
 /**
+ * Plans the checks of a module: the loss-like functions and their roles.
  * `stop`, when given, is asked before each function (the abstract interpreter's and the plan's):
  * when it answers true, planning throws PlanStopped (the worker's cancel flag: a plan takes some
  * 60-100 ms of a 3,000-line module).

@@ -30,37 +30,29 @@ export { Evaluator, forbiddenCall, sigmoidFocalReference, softmaxFocalReference 
 export { generate } from './gen';
 export { Prober } from './probes';
 
-interface Request {
+/** What every message carries: which module it is about, how it comes, and the cancel flag. */
+interface ModuleMessage {
   id: number;
   modId: number;
   cancel?: Int32Array;
   mod?: ModuleIR;
   /** The source text of the module, sent instead of `mod`: the worker builds the module itself. */
   text?: string;
+}
+
+interface Request extends ModuleMessage {
   plans: CheckPlan[];
   opts: EngineOptions;
 }
 
 /** Plans the checks of a module (roles.ts, the abstract interpreter included): answered with { id, plans }. */
-interface PlanMessage {
-  id: number;
+interface PlanMessage extends ModuleMessage {
   kind: 'plan';
-  modId: number;
-  cancel?: Int32Array;
-  mod?: ModuleIR;
-  /** The source text of the module, sent instead of `mod`: the worker builds the module itself. */
-  text?: string;
 }
 
 /** The language server's hover plot (curve.ts): answered with { id, curve }. */
-interface CurveMessage {
-  id: number;
+interface CurveMessage extends ModuleMessage {
   kind: 'curve';
-  modId: number;
-  cancel?: Int32Array;
-  mod?: ModuleIR;
-  /** The source text of the module, sent instead of `mod`: the worker builds the module itself. */
-  text?: string;
   req: CurveRequest;
 }
 
@@ -70,7 +62,7 @@ interface CurveMessage {
  * cores they must not take a core from the thread that answers keystrokes). Elsewhere, or when
  * refused, nothing changes.
  */
-export function lowerThreadPriority(): boolean {
+function lowerThreadPriority(): boolean {
   if (process.platform !== 'linux') return false;
   try {
     const tid = Number(path.basename(fs.readlinkSync('/proc/thread-self')));
