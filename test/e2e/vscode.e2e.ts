@@ -159,6 +159,22 @@ function squiggle(page: Page): Locator {
   return page.locator('.monaco-editor .view-overlays [class*="squiggly-"]').first();
 }
 
+/**
+ * Where the squiggle is on screen. The editor redraws its decorations on a relayout (a panel hidden)
+ * and whenever the diagnostics are published again (the numeric probes confirm a finding), and for a
+ * moment in between there is no element to measure: read until there is one.
+ */
+async function squiggleBox(page: Page): Promise<{ x: number; y: number; width: number; height: number }> {
+  let box: Awaited<ReturnType<Locator['boundingBox']>> = null;
+  await expect
+    .poll(async () => {
+      box = await squiggle(page).boundingBox();
+      return box !== null && box.width > 0;
+    }, { timeout: STEP_MS })
+    .toBe(true);
+  return box!;
+}
+
 /** The `def focal_loss(...)` line of the sample, as shown in the editor. */
 const DEF_LINE_TEXT = LL103_SAMPLE.split('\n').find((l) => l.startsWith('def focal_loss'))!;
 
@@ -288,7 +304,7 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
 
   it('hovering the flagged expression shows the rule and its explanation', async () => {
     await runCommand(page, 'View: Hide Panel'); // Room for the whole hover below the line.
-    const box = (await squiggle(page).boundingBox())!;
+    const box = await squiggleBox(page);
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2 - 4);
     const hover = page.locator('.monaco-hover:visible', { hasText: 'gamma-below-one-unclamped' });
     await hover.first().waitFor();
@@ -382,7 +398,7 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
   it('the Clamp quick fix from Ctrl+. rewrites the base, saves, and the diagnostic goes', async () => {
     // Put the cursor inside the flagged expression; the light bulb shows once the editor has the
     // line's code actions. Then open the menu with Ctrl+. (again if a busy machine dropped the key).
-    const box = (await squiggle(page).boundingBox())!;
+    const box = await squiggleBox(page);
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2 - 4);
     await page.locator('.monaco-editor .lightBulbWidget').first().waitFor();
     const menu = page.locator('.action-widget:not(.action-list-submenu-panel)');
