@@ -160,15 +160,15 @@ function squiggle(page: Page): Locator {
 }
 
 /**
- * Where the squiggle is on screen. The editor redraws its decorations on a relayout (a panel hidden)
- * and whenever the diagnostics are published again (the numeric probes confirm a finding), and for a
- * moment in between there is no element to measure: read until there is one.
+ * Where an element is on screen. The editor redraws its decorations, lenses and lines on a relayout
+ * (a panel hidden) and whenever the diagnostics are published again (the numeric probes confirm a
+ * finding), and for a moment in between there is no element to measure: read until there is one.
  */
-async function squiggleBox(page: Page): Promise<{ x: number; y: number; width: number; height: number }> {
+async function boxOf(locator: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
   let box: Awaited<ReturnType<Locator['boundingBox']>> = null;
   await expect
     .poll(async () => {
-      box = await squiggle(page).boundingBox();
+      box = await locator.boundingBox();
       return box !== null && box.width > 0;
     }, { timeout: STEP_MS })
     .toBe(true);
@@ -185,7 +185,7 @@ function defLine(page: Page): Locator {
 /** Width of one character of the editor's monospace font, from the first token on screen. */
 async function monoCharWidth(page: Page): Promise<number> {
   const token = page.locator('.monaco-editor .view-line span span').first();
-  return (await token.boundingBox())!.width / (await token.textContent())!.length;
+  return (await boxOf(token)).width / (await token.textContent())!.length;
 }
 
 interface PlotInfo {
@@ -304,7 +304,7 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
 
   it('hovering the flagged expression shows the rule and its explanation', async () => {
     await runCommand(page, 'View: Hide Panel'); // Room for the whole hover below the line.
-    const box = await squiggleBox(page);
+    const box = await boxOf(squiggle(page));
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2 - 4);
     const hover = page.locator('.monaco-hover:visible', { hasText: 'gamma-below-one-unclamped' });
     await hover.first().waitFor();
@@ -318,8 +318,8 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
     if (trust) {
       // The editor with its hover, cut just below the hover: the picture in the README.
       const editor = path.join(ARTIFACTS, 'hover-editor.png');
-      const area = (await page.locator('.part.editor').boundingBox())!;
-      const widget = (await hover.first().boundingBox())!;
+      const area = await boxOf(page.locator('.part.editor'));
+      const widget = await boxOf(hover.first());
       const bottom = Math.min(area.y + area.height, widget.y + widget.height + 16);
       await page.screenshot({ path: editor, clip: { x: area.x, y: area.y, width: area.width, height: bottom - area.y } });
       if (!fs.existsSync(README_IMAGE) || process.env.UPDATE_SNAPSHOTS === '1') {
@@ -340,8 +340,8 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
     // "LossLint: 18/19 probes pass (wasm, 812 ms) · LL103"
     expect(title).toMatch(/^LossLint: \d+\/\d+ probes pass \(\w+, (\d+ ms|cached)\)/);
     // The lens is the line above the def (CodeLens sits on its own line above the function).
-    const lensBox = (await lens.first().boundingBox())!;
-    const defBox = (await defLine(page).boundingBox())!;
+    const lensBox = await boxOf(lens.first());
+    const defBox = await boxOf(defLine(page));
     expect(lensBox.y).toBeLessThan(defBox.y);
     expect(defBox.y - lensBox.y).toBeLessThan(2 * defBox.height + 4);
     await shot(page, `${name}-3-codelens`);
@@ -351,7 +351,7 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
     // The curve is computed after the probes publish: until then the hover says "computing…".
     // Hover again (away and back) until the plot is in it.
     const line = defLine(page);
-    const box = (await line.boundingBox())!;
+    const box = await boxOf(line);
     const charWidth = await monoCharWidth(page);
     const x = box.x + (DEF_LINE_TEXT.indexOf('focal_loss') + 4) * charWidth;
     const hover = page.locator('.monaco-hover:visible', { hasText: 'probe' });
@@ -382,8 +382,8 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
     await shot(page, `${name}-4-numeric-hover`);
     if (trust) {
       const editor = path.join(ARTIFACTS, 'numeric-hover-editor.png');
-      const area = (await page.locator('.part.editor').boundingBox())!;
-      const widget = (await hover.first().boundingBox())!;
+      const area = await boxOf(page.locator('.part.editor'));
+      const widget = await boxOf(hover.first());
       const bottom = Math.min(area.y + area.height, widget.y + widget.height + 16);
       await page.screenshot({ path: editor, clip: { x: area.x, y: area.y, width: area.width, height: bottom - area.y } });
       if (!fs.existsSync(NUMERIC_README_IMAGE) || process.env.UPDATE_SNAPSHOTS === '1') {
@@ -398,7 +398,7 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
   it('the Clamp quick fix from Ctrl+. rewrites the base, saves, and the diagnostic goes', async () => {
     // Put the cursor inside the flagged expression; the light bulb shows once the editor has the
     // line's code actions. Then open the menu with Ctrl+. (again if a busy machine dropped the key).
-    const box = await squiggleBox(page);
+    const box = await boxOf(squiggle(page));
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2 - 4);
     await page.locator('.monaco-editor .lightBulbWidget').first().waitFor();
     const menu = page.locator('.action-widget:not(.action-list-submenu-panel)');
