@@ -153,7 +153,7 @@ export function analyzeFull(doc: ParsedDocument, settings: LintSettings, options
   let module: ModuleIR;
   let facts: ModuleFacts;
   try {
-    module = buildModule(doc.tree.rootNode, doc.text);
+    module = buildModule(doc.tree.rootNode, doc.text, { excluded: doc.excluded });
     facts = interpretModule(module);
     for (const e of facts.errors) options.onRuleError?.('core', e.error);
   } catch (error) {

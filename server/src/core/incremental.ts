@@ -223,7 +223,7 @@ export class IncrementalAnalyzer {
     const change = doc.lastChange;
     const previous = last && last.id === doc.id && change && change.from === last.revision ? { carry: last.carry, change } : undefined;
     this.lastPlan = undefined;
-    const plan = planModule(doc.tree.rootNode, doc.text, { lineStarts: doc.lineOffsets(), previous });
+    const plan = planModule(doc.tree.rootNode, doc.text, { lineStarts: doc.lineOffsets(), previous, excluded: doc.excluded });
     try {
       return this.runPlan(plan, doc, settings, options);
     } finally {

@@ -144,6 +144,16 @@ let bodyFilter: ((s: number, e: number) => boolean) | undefined;
 let stubbed = false;
 /** The text being built, when the caller gave it (enables the unit cache). */
 let currentText: string | undefined;
+/**
+ * The text the tree leaves out (document.ts `ParsedDocument.excluded`): a statement or function whose
+ * text overlaps it has a syntax error there, as it would have in a tree of the whole text.
+ */
+let excludedRange: { start: number; end: number } | undefined;
+
+/** Whether [s, e) overlaps the text the tree leaves out. */
+function overlapsExcluded(s: number, e: number): boolean {
+  return excludedRange !== undefined && excludedRange.start < e && excludedRange.end > s;
+}
 
 /** What building one top-level statement added to the module, kept to be replayed when its text recurs. */
 export interface UnitEffects {
@@ -588,7 +598,7 @@ function readTops(root: SyntaxNode, text: string): TopNode[] {
     const e = n.endIndex;
     const a = positionOf(s);
     const b = positionOf(e);
-    return top(n, s, e, n.hasError, ownSlice(text, s, e), a.line, a.character, b.line, b.character, undefined, undefined, false);
+    return top(n, s, e, n.hasError || overlapsExcluded(s, e), ownSlice(text, s, e), a.line, a.character, b.line, b.character, undefined, undefined, false);
   });
 }
 
@@ -658,7 +668,7 @@ function carryTops(root: SyntaxNode, text: string, carry: PlanCarry, change: Tre
       const e = c.endIndex;
       const p = positionOf(s);
       const q = positionOf(e);
-      out.push(top(n, s, e, n.hasError, ownSlice(text, s, e), p.line, p.character, q.line, q.character, undefined, undefined, true));
+      out.push(top(n, s, e, n.hasError || overlapsExcluded(s, e), ownSlice(text, s, e), p.line, p.character, q.line, q.character, undefined, undefined, true));
     } while (c.gotoNextSibling());
   }
   // The kept statements before must end before the first node read, those after start after the last.
@@ -715,7 +725,7 @@ class Builder {
       const st = this.stmt(n, { scope: '' });
       if (st) this.mod.body.push(st);
     }
-    addModuleFunction(this.mod, spanOf(root), root.hasError);
+    addModuleFunction(this.mod, spanOf(root), root.hasError || excludedRange !== undefined);
     this.collectNoqa(root);
     return this.mod;
   }
@@ -795,7 +805,7 @@ class Builder {
     const imports = this.mod.imports;
     const noqa = this.mod.noqa;
     const rootSpan = spanOf(root);
-    const rootHasError = root.hasError;
+    const rootHasError = root.hasError || excludedRange !== undefined;
     return {
       units,
       importSig: sig,
@@ -1360,7 +1370,7 @@ class Builder {
   private funcAt(ctx: Ctx): FunctionIR {
     const c = cur!;
     const span = spanHere();
-    const hasError = c.currentNode.hasError;
+    const hasError = c.currentNode.hasError || overlapsExcluded(c.startIndex, c.endIndex);
     let name = '<anonymous>';
     let nameSpan = span;
     let params: Param[] = [];
@@ -1704,14 +1714,16 @@ class Builder {
  * Builds the IR of a module. Pass the document's text when you have it: positions are then computed
  * from offsets in JavaScript, which is several times faster than asking the native tree for each.
  */
-export function buildModule(root: SyntaxNode, text?: string): ModuleIR {
+export function buildModule(root: SyntaxNode, text?: string, options: { excluded?: { start: number; end: number } } = {}): ModuleIR {
   lineStarts = text !== undefined ? computeLineStarts(text) : undefined;
   currentText = text;
+  excludedRange = options.excluded;
   try {
     return new Builder().build(root);
   } finally {
     lineStarts = undefined;
     currentText = undefined;
+    excludedRange = undefined;
   }
 }
 
@@ -1724,15 +1736,23 @@ export function buildModule(root: SyntaxNode, text?: string): ModuleIR {
 export function planModule(
   root: SyntaxNode,
   text: string,
-  options: { lazy?: boolean; lineStarts?: number[]; previous?: { carry: PlanCarry; change: TreeChange } } = {},
+  options: {
+    lazy?: boolean;
+    lineStarts?: number[];
+    previous?: { carry: PlanCarry; change: TreeChange };
+    /** The text the tree leaves out (document.ts `ParsedDocument.excluded`). */
+    excluded?: { start: number; end: number };
+  } = {},
 ): ModulePlan {
   lineStarts = options.lineStarts ?? computeLineStarts(text);
   currentText = text;
+  excludedRange = options.excluded;
   try {
     return new Builder().plan(root, text, options.lazy, options.previous);
   } finally {
     lineStarts = undefined;
     currentText = undefined;
+    excludedRange = undefined;
   }
 }
 

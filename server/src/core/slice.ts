@@ -52,7 +52,7 @@ export function analyzeSliced(doc: ParsedDocument, settings: LintSettings, optio
 }
 
 function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOptions): Finding[] {
-  const plan = planModule(doc.tree.rootNode, doc.text, { lazy: true });
+  const plan = planModule(doc.tree.rootNode, doc.text, { lazy: true, excluded: doc.excluded });
   const units = plan.units;
   const idents = units.map((u) => identifiers(u.text));
   const creates = units.map((u) => statementMayCreate(u.text, plan.imports));

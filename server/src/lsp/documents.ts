@@ -30,6 +30,8 @@ export class OpenDocument {
   private plain: TextDocument | undefined;
   /** The text of a document whose tree was released (`release`). */
   private dormant: string | undefined;
+  /** What its tree left out then (core/document.ts `ParsedDocument.excluded`), left out again when it wakes. */
+  private dormantExcluded: { start: number; end: number } | undefined;
 
   constructor(
     readonly uri: string,
@@ -57,13 +59,15 @@ export class OpenDocument {
   release(): void {
     if (!this.parsed) return;
     this.dormant = this.parsed.text;
+    this.dormantExcluded = this.parsed.excluded;
     this.parsed = undefined;
   }
 
   private wake(): void {
     if (this.dormant === undefined) return;
-    this.parsed = ParsedDocument.parse(this.dormant);
+    this.parsed = ParsedDocument.parse(this.dormant, { excluded: this.dormantExcluded });
     this.dormant = undefined;
+    this.dormantExcluded = undefined;
   }
 
   private touch(): void {

@@ -161,7 +161,9 @@ export class NumericChecker {
     const controller = new AbortController();
     this.running.set(uri, controller);
     const signal = controller.signal;
-    const text = document.text;
+    // While the editor's tree keeps a syntax error out (core/document.ts `contain`), the worker, which
+    // parses the text afresh, gets it without the broken statement, not with the error spread.
+    const text = document.parsedDocument.textWithoutExcluded();
     this.active++;
     this.status();
     let reports: NumericReport[];
