@@ -21,7 +21,7 @@ const AUTOCLOSE = args.includes('--autoclose');
 const ENTER = args.includes('--enter');
 
 const core = await loadCore('incremental', [
-      "export { ParsedDocument } from './server/src/core/document';",
+      "export { ParsedDocument, parseCounts } from './server/src/core/document';",
       "export { analyze } from './server/src/core/analyze';",
       "export { IncrementalAnalyzer } from './server/src/core/incremental';",
       "export { irBuildStats } from './server/src/core/ir';",
@@ -78,5 +78,6 @@ const slow = incMs.map((ms, i) => [ms, i]).sort((a, b) => b[0] - a[0]).slice(0, 
 console.log(`  slowest incremental analyses: ${slow.map(([ms, i]) => `${ms.toFixed(1)} ms (edit ${i}, ${checked[i]} statements, ${functions[i]} functions)`).join('; ')}`);
 console.log(`  edits that re-checked over 10% of the statements: ${checked.filter((x) => x > units / 10).length} of ${EDITS}`);
 console.log(`  findings differing between the two: ${mismatches} of ${EDITS} edits`);
+console.log(`  syntax errors kept inside the edited statement (core/document.ts contain): ${core.parseCounts.contained} edits; parses stopped early: ${core.parseCounts.halted}`);
 if (globalThis.gc) console.log(`  V8 heap after a full GC, every 100 edits: ${heap.map((x) => `${x.toFixed(1)} MB`).join(', ')}`);
 else console.log('  (run with node --expose-gc to print the V8 heap after a full GC every 100 edits)');

@@ -320,8 +320,13 @@ export class ParsedDocument {
    * what overlaps it as having a syntax error (ir.ts), as tree-sitter would have.
    */
   private contain(old: Tree, edit: TextEdit, kept: TextRange | undefined): Tree {
-    const region = this.statementsAround(old, edit.start, edit.newEnd);
     let tree: Tree | undefined;
+    // Most keystrokes: one parse, no error, nothing else to read.
+    if (!kept && !this.spreadLast) {
+      tree = parseText(this, old);
+      if (!tree.rootNode.hasError) return tree;
+    }
+    const region = this.statementsAround(old, edit.start, edit.newEnd);
     const keptRegion = kept && this.statementsAround(old, kept.start, kept.end);
     if (kept && keptRegion) {
       // An edit elsewhere while an earlier error is left out (the user went to add an import, say):
