@@ -142,6 +142,39 @@ describe('numeric checks in the language server', () => {
   );
 
   it(
+    'a syntax error whose recovery would swallow the next function: both other functions keep their findings and probes',
+    async () => {
+      await client.initialize({ workspace: { configuration: true, codeLens: { refreshSupport: true } } });
+      const uri = pathToFileURL(path.join(dir, 'three.py')).href;
+      // Three copies of the sample's function (gamma 0.75 here: nothing from another test's cache).
+      const fn = FOCAL.slice(FOCAL.indexOf('def ')).replace('gamma=0.5', 'gamma=0.75');
+      const text = FOCAL.slice(0, FOCAL.indexOf('def ')) + ['f1', 'f2', 'f3'].map((n) => `${fn.replace('focal_loss', n)}\n\n`).join('');
+      await client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
+      await client.diagnostics(uri, (p) => p.version === 1 && p.diagnostics.length === 3);
+      // Pasted in front of f2's `pt = ...`: `    x = f(1, t.)    pt = torch.exp(-ce)`, which tree-sitter
+      // reads as f2 running on over f3 (a fresh parse of this text has two functions).
+      const ptLine = text.split('\n').findIndex((l, i) => i > text.split('\n').findIndex((m) => m.startsWith('def f2')) && l.startsWith('    pt ='));
+      await client.notify('textDocument/didChange', {
+        textDocument: { uri, version: 2 },
+        contentChanges: [{ range: { start: { line: ptLine, character: 0 }, end: { line: ptLine, character: 0 } }, text: '    x = f(1, t.)' }],
+      });
+      const fnOf = (line: number) => ['f1', 'f2', 'f3'][Math.floor((line - 4) / 6)];
+      const v2 = await client.diagnostics<Published>(uri, (p) => p.version === 2);
+      expect(v2.diagnostics.map((d) => [d.code, fnOf(d.range.start.line)])).toEqual([
+        ['LL103', 'f1'],
+        ['LL103', 'f3'],
+      ]);
+      // The probes run on f1 and f3 (the worker gets the text with f2 blanked): their evidence and lenses.
+      const merged = await client.diagnostics<Published>(uri, (p) => p.version === 2 && p.diagnostics.filter((d) => /numeric probe/.test(String(d.data?.evidence ?? ''))).length === 2, 0, 30_000);
+      expect(merged.diagnostics.map((d) => fnOf(d.range.start.line))).toEqual(['f1', 'f3']);
+      const lenses = await client.call<any[]>('textDocument/codeLens', { textDocument: { uri } });
+      expect(lenses.map((l) => l.command.arguments[1])).toEqual(['f1', 'f3']);
+      expect(await client.stop()).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'stays quiet when losslint.numeric.enable is false',
     async () => {
       client.configuration = (section) => (section === 'losslint' ? { numeric: { ...NUMERIC, enable: false } } : null);
