@@ -6,7 +6,7 @@
 //
 //   node bench/lsp-latency.mjs [--edits 500] [--lines 3000] [--cpus 0,1] [--skip-pyright] [--autoclose] [--enter]
 //                              [--pause MS] [--interval MS] [--no-warmup] [--no-idle-gc] [--warm 100] [--node-flags "..."] [--prof DIR]
-//                              [--baseline path/to/server.js] [--bursts K] [--burst-pause MS]
+//                              [--baseline path/to/server.js] [--rounds N] [--bursts K] [--burst-pause MS]
 //
 // --warm N: also prints p50/p99 of the edits after the first N, once V8 has optimized the code a
 // keystroke runs (a fresh server runs its first keystrokes several times slower).
@@ -18,6 +18,9 @@
 // --baseline: also measures another LossLint server (a build of an earlier commit, e.g. its dist/ copied
 // under node_modules/.cache/ so that it finds the native modules) on the same edits in the same run,
 // before pyright, and prints the ratios: the way to tell a change from this machine's noise.
+// --rounds N (with --baseline): N rounds of both, the baseline first in every other round (whichever
+// runs first in a round is at a disadvantage on this machine: a swapped run once gave 0.97x where the
+// same builds in the usual order gave 0.78x on p50), then the geometric mean of the rounds' ratios.
 // --bursts K: a pause of --burst-pause MS (default 600) after every K keystrokes, as a user who stops to
 // think: LossLint's numeric checks start 400 ms after a publish and the next burst cancels them.
 // --autoclose types brackets as VS Code does by default; --enter types each statement on a new line
@@ -62,6 +65,7 @@ const BURST_PAUSE_MS = Number(opt('--burst-pause', '600'));
 const WARMUP = !args.includes('--no-warmup');
 const IDLE_GC = !args.includes('--no-idle-gc');
 const BASELINE = opt('--baseline', undefined);
+const ROUNDS = Number(opt('--rounds', '1'));
 const NODE_FLAGS = (opt('--node-flags', '') ?? '').split(/\s+/).filter(Boolean); // extra flags for the LossLint server's node
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-lsp-bench-'));
@@ -181,11 +185,28 @@ console.log(`machine: nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model}
 console.log(`file: ${LINES} lines, ${text.length} chars; ${EDITS} keystrokes inside softmax_focal_* near the middle, brackets ${AUTOCLOSE ? 'auto-closed (VS Code default)' : 'typed one by one'}, ${ENTER ? 'each statement on a new line (Enter first)' : 'typed in front of the code of an existing line'}`);
 console.log(`first keystroke ${PAUSE_MS} ms after the open's diagnostics; ${INTERVAL_MS > 0 ? `a keystroke every ${INTERVAL_MS} ms at most` : 'each keystroke as soon as the previous one is answered'}${BURST > 0 ? `, a ${BURST_PAUSE_MS} ms pause after every ${BURST}` : ''}; LossLint warm-up ${WARMUP ? 'on' : 'off (LOSSLINT_WARMUP=0)'}, idle-time young GC ${IDLE_GC ? 'on' : 'off (LOSSLINT_IDLE_GC=0)'}${NODE_FLAGS.length ? `; LossLint node flags ${NODE_FLAGS.join(' ')}` : ''}`);
 const lossLintEnv = { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0', ...(WARMUP ? {} : { LOSSLINT_WARMUP: '0' }), ...(IDLE_GC ? {} : { LOSSLINT_IDLE_GC: '0' }) };
-const ll = await measure('losslint', [process.execPath, ...NODE_FLAGS, ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), path.join(ROOT, 'dist/server.js'), '--stdio'], lossLintEnv);
-console.log('  (LossLint debounce set to 0 via LOSSLINT_DIAGNOSTICS_DELAY_MS; the editor default adds 100 ms)');
-if (BASELINE) {
-  const base = await measure('baseline', [process.execPath, ...NODE_FLAGS, path.resolve(BASELINE), '--stdio'], lossLintEnv);
-  console.log(`  baseline ${BASELINE}: baseline / losslint p50 = ${(base.p50 / ll.p50).toFixed(2)}x, p99 = ${(base.p99 / ll.p99).toFixed(2)}x, max = ${(base.max / ll.max).toFixed(2)}x`);
+const lossLint = () => measure('losslint', [process.execPath, ...NODE_FLAGS, ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), path.join(ROOT, 'dist/server.js'), '--stdio'], lossLintEnv);
+const baseline = () => measure('baseline', [process.execPath, ...NODE_FLAGS, path.resolve(BASELINE), '--stdio'], lossLintEnv);
+const ratios = (base, ll) => ({ p50: base.p50 / ll.p50, p99: base.p99 / ll.p99, max: base.max / ll.max });
+const fmt = (r) => `p50 = ${r.p50.toFixed(2)}x, p99 = ${r.p99.toFixed(2)}x, max = ${r.max.toFixed(2)}x`;
+let ll;
+if (!BASELINE || ROUNDS <= 1) {
+  ll = await lossLint();
+  console.log('  (LossLint debounce set to 0 via LOSSLINT_DIAGNOSTICS_DELAY_MS; the editor default adds 100 ms)');
+  if (BASELINE) console.log(`  baseline ${BASELINE}: baseline / losslint ${fmt(ratios(await baseline(), ll))}`);
+} else {
+  console.log('  (LossLint debounce set to 0 via LOSSLINT_DIAGNOSTICS_DELAY_MS; the editor default adds 100 ms)');
+  const each = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    console.log(`  round ${round}: ${round % 2 ? 'losslint first' : 'baseline first'}`);
+    let base;
+    if (round % 2) [ll, base] = [await lossLint(), await baseline()];
+    else [base, ll] = [await baseline(), await lossLint()];
+    each.push(ratios(base, ll));
+    console.log(`  round ${round}: baseline / losslint ${fmt(each.at(-1))}`);
+  }
+  const gmean = (k) => Math.exp(each.reduce((a, r) => a + Math.log(r[k]), 0) / each.length);
+  console.log(`  baseline ${BASELINE}, ${ROUNDS} rounds: geometric mean of baseline / losslint ${fmt({ p50: gmean('p50'), p99: gmean('p99'), max: gmean('max') })}`);
 }
 if (!args.includes('--skip-pyright')) {
   const py = await measure('pyright', [process.execPath, path.join(ROOT, 'node_modules/pyright/langserver.index.js'), '--stdio'], {});
