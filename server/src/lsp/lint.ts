@@ -103,4 +103,58 @@ export class Linter {
     this.cache.set(document, { version, generation, result });
     return result;
   }
+
+  /**
+   * One keystroke typed and taken back in `uri`'s document, each analysed by the document's own
+   * analyzer (lsp/warmup.ts `DocumentWarmup`): a space after the first statement of a function a
+   * quarter of the way into the file, then removed, in one synchronous step (no message can come in
+   * between). The text, the version and the findings are as before, the analyzer carries its plan to
+   * the next real keystroke, and V8 has compiled the keystroke path at this document's size. False
+   * when it did nothing (no such function, the document not analysed, stale).
+   */
+  async rehearse(uri: string): Promise<boolean> {
+    const document = this.documents.get(uri);
+    if (!document) return false;
+    const version = document.version;
+    const generation = this.settings.generation;
+    const settings = await this.settings.get(uri);
+    if (this.documents.get(uri) !== document || document.version !== version || this.settings.generation !== generation) return false;
+    const inc = this.incremental.get(document);
+    const doc = document.parsedDocument;
+    if (!inc || !doc || !settings.enable || settings.excluded || doc.text.length > settings.maxFileSize) return false;
+    const at = rehearsalPoint(doc);
+    if (at === undefined) return false;
+    const original = doc.text;
+    const position = doc.positionAt(at);
+    const after = { line: position.line, character: position.character + 1 };
+    try {
+      doc.applyChanges([{ range: { start: position, end: position }, text: ' ' }]);
+      inc.analyze(doc, settings.lint);
+      doc.applyChanges([{ range: { start: position, end: after }, text: '' }]);
+      inc.analyze(doc, settings.lint);
+    } finally {
+      if (doc.text !== original) {
+        // Cannot happen (the two edits undo each other); if it did, the client's text is the truth.
+        this.log.error(`LossLint: warm-up of ${uri} left a different text; parsed again.`);
+        doc.applyChanges([{ text: original }]);
+      }
+    }
+    return true;
+  }
+}
+
+/** Where `rehearse` types: the end of the first statement of the top-level function a quarter of the way into the file. */
+function rehearsalPoint(doc: ParsedDocument): number | undefined {
+  const c = doc.tree.rootNode.walk();
+  const starts: number[] = [];
+  if (c.gotoFirstChild()) {
+    do {
+      if (c.nodeType === 'function_definition') starts.push(c.startIndex);
+    } while (c.gotoNextSibling());
+  }
+  if (starts.length === 0) return undefined;
+  const fn = doc.tree.rootNode.descendantForIndex(starts[Math.floor(starts.length / 4)]);
+  const def = fn.type === 'function_definition' ? fn : fn.parent?.type === 'function_definition' ? fn.parent : undefined;
+  const first = def?.childForFieldName('body')?.firstNamedChild;
+  return first && !first.hasError ? first.endIndex : undefined;
 }

@@ -277,3 +277,69 @@ export class Warmup {
     this.onEnd({ keystrokes: this.typed, busyMs: this.busyMs, why }, error);
   }
 }
+
+/** Keystrokes typed and taken back in a document just opened (`DocumentWarmup`). */
+export const DOCUMENT_WARMUP_KEYSTROKES = 20;
+
+/**
+ * After a document's first diagnostics, keystrokes typed and taken back in it (`Linter.rehearse`),
+ * one per turn of the event loop, until DOCUMENT_WARMUP_KEYSTROKES, the first edit, or nothing to do.
+ *
+ * `Warmup` types into a small document of its own; the code that loops over every statement of a
+ * large file (carrying the plan over, keying the statements' records) is compiled only once it has
+ * run at that size. On the 3,000-line bench file, in process, the first 25 real keystrokes took
+ * 150-170 ms together without this, 70-105 ms after 20 rehearsals (bench/RESULTS.md, session 6).
+ */
+export class DocumentWarmup {
+  private typed = 0;
+  private state: 'new' | 'running' | 'ended' = 'new';
+  private immediate: NodeJS.Immediate | undefined;
+
+  constructor(
+    private readonly rehearse: () => Promise<boolean>,
+    private readonly keystrokes = DOCUMENT_WARMUP_KEYSTROKES,
+    private readonly onEnd: (typed: number, error?: unknown) => void = () => undefined,
+  ) {}
+
+  get count(): number {
+    return this.typed;
+  }
+
+  get done(): boolean {
+    return this.state === 'ended';
+  }
+
+  start(): void {
+    if (this.state !== 'new') return;
+    this.state = 'running';
+    const step = async (): Promise<void> => {
+      this.immediate = undefined;
+      if (this.state !== 'running') return;
+      let more: boolean;
+      try {
+        more = await this.rehearse();
+      } catch (error) {
+        this.end(error);
+        return;
+      }
+      if (this.state !== 'running') return;
+      if (more) this.typed++;
+      if (!more || this.typed >= this.keystrokes) this.end();
+      else this.immediate = setImmediate(() => void step());
+    };
+    this.immediate = setImmediate(() => void step());
+  }
+
+  /** Ends it for good (an edit, a close, shutdown); nothing if it has ended already. */
+  stop(): void {
+    if (this.state === 'running') this.end();
+    this.state = 'ended';
+  }
+
+  private end(error?: unknown): void {
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    this.state = 'ended';
+    this.onEnd(this.typed, error);
+  }
+}
