@@ -13,9 +13,7 @@
 // --pause MS: waits MS after the open's diagnostics before the first keystroke, as a user reads before
 // typing (both servers), sending a hover every 20 ms meanwhile (how long the server takes to answer
 // while it runs the numeric checks and warms up). --no-warmup starts LossLint with LOSSLINT_WARMUP=0: no warm-up of the
-// keystroke path in idle time (server/src/lsp/warmup.ts), which a keystroke stops at once anyway;
-// --no-document-warmup (LOSSLINT_DOCUMENT_WARMUP=0) only turns off the keystrokes typed and taken back
-// in the opened file after its first diagnostics (warmup.ts DocumentWarmup).
+// keystroke path in idle time (server/src/lsp/warmup.ts), which a keystroke stops at once anyway.
 // --no-idle-gc starts it with LOSSLINT_IDLE_GC=0: no young-generation GC after a publish (idle-gc.ts).
 // --baseline: also measures another LossLint server (a build of an earlier commit, e.g. its dist/ copied
 // under node_modules/.cache/ so that it finds the native modules) on the same edits in the same run,
@@ -65,7 +63,6 @@ const INTERVAL_MS = Number(opt('--interval', '0'));
 const BURST = Number(opt('--bursts', '0'));
 const BURST_PAUSE_MS = Number(opt('--burst-pause', '600'));
 const WARMUP = !args.includes('--no-warmup');
-const DOCUMENT_WARMUP = !args.includes('--no-document-warmup');
 const IDLE_GC = !args.includes('--no-idle-gc');
 const BASELINE = opt('--baseline', undefined);
 const ROUNDS = Number(opt('--rounds', '1'));
@@ -186,8 +183,8 @@ async function measure(name, cmd, env) {
 console.log(`# bench/lsp-latency ${new Date().toISOString()}`);
 console.log(`machine: nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}${CPUS ? `, pinned to CPUs ${CPUS}` : ''}; node ${process.version}`);
 console.log(`file: ${LINES} lines, ${text.length} chars; ${EDITS} keystrokes inside softmax_focal_* near the middle, brackets ${AUTOCLOSE ? 'auto-closed (VS Code default)' : 'typed one by one'}, ${ENTER ? 'each statement on a new line (Enter first)' : 'typed in front of the code of an existing line'}`);
-console.log(`first keystroke ${PAUSE_MS} ms after the open's diagnostics; ${INTERVAL_MS > 0 ? `a keystroke every ${INTERVAL_MS} ms at most` : 'each keystroke as soon as the previous one is answered'}${BURST > 0 ? `, a ${BURST_PAUSE_MS} ms pause after every ${BURST}` : ''}; LossLint warm-up ${WARMUP ? (DOCUMENT_WARMUP ? 'on' : 'on, document warm-up off (LOSSLINT_DOCUMENT_WARMUP=0)') : 'off (LOSSLINT_WARMUP=0)'}, idle-time young GC ${IDLE_GC ? 'on' : 'off (LOSSLINT_IDLE_GC=0)'}${NODE_FLAGS.length ? `; LossLint node flags ${NODE_FLAGS.join(' ')}` : ''}`);
-const lossLintEnv = { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0', ...(WARMUP ? {} : { LOSSLINT_WARMUP: '0' }), ...(DOCUMENT_WARMUP ? {} : { LOSSLINT_DOCUMENT_WARMUP: '0' }), ...(IDLE_GC ? {} : { LOSSLINT_IDLE_GC: '0' }) };
+console.log(`first keystroke ${PAUSE_MS} ms after the open's diagnostics; ${INTERVAL_MS > 0 ? `a keystroke every ${INTERVAL_MS} ms at most` : 'each keystroke as soon as the previous one is answered'}${BURST > 0 ? `, a ${BURST_PAUSE_MS} ms pause after every ${BURST}` : ''}; LossLint warm-up ${WARMUP ? 'on' : 'off (LOSSLINT_WARMUP=0)'}, idle-time young GC ${IDLE_GC ? 'on' : 'off (LOSSLINT_IDLE_GC=0)'}${NODE_FLAGS.length ? `; LossLint node flags ${NODE_FLAGS.join(' ')}` : ''}`);
+const lossLintEnv = { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0', ...(WARMUP ? {} : { LOSSLINT_WARMUP: '0' }), ...(IDLE_GC ? {} : { LOSSLINT_IDLE_GC: '0' }) };
 const lossLint = () => measure('losslint', [process.execPath, ...NODE_FLAGS, ...(PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : []), path.join(ROOT, 'dist/server.js'), '--stdio'], lossLintEnv);
 const baseline = () => measure('baseline', [process.execPath, ...NODE_FLAGS, path.resolve(BASELINE), '--stdio'], lossLintEnv);
 const ratios = (base, ll) => ({ p50: base.p50 / ll.p50, p99: base.p99 / ll.p99, max: base.max / ll.max });

@@ -301,7 +301,7 @@ describe('language server over stdio', () => {
     async () => {
       const logs = () => client.notifications('window/logMessage').map((n) => n.params as { type: number; message: string });
       await client.initialize();
-      const done = await client.waitFor((m) => m.method === 'window/logMessage' && /warm-up (done|stopped)/.test((m.params as any).message), 'the warm-up log', 20_000);
+      const done = await client.waitFor((m) => m.method === 'window/logMessage' && /warm-up/.test((m.params as any).message), 'the warm-up log', 20_000);
       expect((done.params as any).message).toMatch(/^LossLint: warm-up done after 400 keystrokes \(\d+ ms\)\.$/);
       expect(client.notifications('textDocument/publishDiagnostics')).toEqual([]);
       expect(logs().filter((l) => l.type === 1)).toEqual([]);
@@ -316,7 +316,7 @@ describe('language server over stdio', () => {
         await second.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: `${FOCAL}\n` }] });
         const published = await second.diagnostics(uri, (p) => p.version === 2);
         expect(published.diagnostics.map((d: any) => d.code)).toEqual(['LL103']);
-        const stopped = await second.waitFor((m) => m.method === 'window/logMessage' && /warm-up (done|stopped)/.test((m.params as any).message), 'the warm-up log', 10_000);
+        const stopped = await second.waitFor((m) => m.method === 'window/logMessage' && /warm-up/.test((m.params as any).message), 'the warm-up log', 10_000);
         const n = Number(/stopped by an edit after (\d+) keystrokes/.exec((stopped.params as any).message)?.[1]);
         expect(n).toBeGreaterThanOrEqual(0);
         expect(n).toBeLessThan(400);
@@ -324,36 +324,6 @@ describe('language server over stdio', () => {
       } finally {
         second.kill();
       }
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'types keystrokes into a document just opened and takes them back, unseen: one version, its diagnostics, then edits as usual',
-    async () => {
-      client.configuration = (section) => (section === 'losslint' ? { numeric: { enable: false } } : null);
-      await client.initialize({ workspace: { configuration: true } });
-      const uri = pathToFileURL(path.join(dir, 'three.py')).href;
-      const fn = FOCAL.slice(FOCAL.indexOf('def '));
-      const text = FOCAL.slice(0, FOCAL.indexOf('def ')) + ['f1', 'f2', 'f3', 'f4'].map((n) => `${fn.replace('focal_loss', n)}\n\n`).join('');
-      await client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
-      const done = await client.waitFor((m) => m.method === 'window/logMessage' && (m.params as any).message.startsWith(`LossLint: warm-up of ${uri}`), 'the document warm-up log', 20_000);
-      expect((done.params as any).message).toMatch(/: 20 keystrokes typed and taken back \(\d+ ms\)\.$/);
-      // Nothing of it reached the client: every publish is of version 1, with its four findings.
-      const published = client.notifications('textDocument/publishDiagnostics').map((n) => n.params as any);
-      expect(published.length).toBeGreaterThan(0);
-      for (const p of published) expect([p.version, p.diagnostics.map((d: any) => d.range.start.line)]).toEqual([1, [7, 13, 19, 25]]);
-      // The text the server holds is the client's: an edit at the end of the file lands where the client put it.
-      const end = text.split('\n').length - 1;
-      await client.notify('textDocument/didChange', {
-        textDocument: { uri, version: 2 },
-        contentChanges: [{ range: { start: { line: end, character: 0 }, end: { line: end, character: 0 } }, text: fn.replace('focal_loss', 'f5') }],
-      });
-      const after = await client.diagnostics(uri, (p) => p.version === 2);
-      expect(after.diagnostics.map((d: any) => d.range.start.line)).toEqual([7, 13, 19, 25, 31]);
-      const errors = client.notifications('window/logMessage').filter((n) => (n.params as any).type === 1);
-      expect(errors).toEqual([]);
-      expect(await client.stop()).toBe(0);
     },
     TIMEOUT,
   );

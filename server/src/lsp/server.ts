@@ -35,7 +35,7 @@ import { Linter } from './lint';
 import { NumericChecker } from './numeric';
 import { SERVER_COMMANDS, ServerCommands, STATUS_NOTIFICATION, type ReproduceResult, type RerunNumericResult, type StatusParams, type UnavailableResult } from './protocol';
 import { SettingsStore } from './settings';
-import { DocumentWarmup, Warmup, warmupEnabled } from './warmup';
+import { Warmup, warmupEnabled } from './warmup';
 import { WorkspaceChecker } from './workspace';
 
 /** An explicit transport; without one, the connection reads --stdio / --node-ipc / --socket from the command line. */
@@ -86,30 +86,11 @@ export function startServer(version: string, transport?: Transport): RunningServ
     if (error !== undefined) log.error(`LossLint: warm-up failed: ${describeError(error)}`);
     else log.log(`LossLint: warm-up ${end.why === 'done' ? 'done' : 'stopped by an edit'} after ${end.keystrokes} keystrokes (${Math.round(end.busyMs)} ms).`);
   });
-  /** The document warm-up running (warmup.ts DocumentWarmup), and the open documents that had theirs. */
-  let documentWarmup: DocumentWarmup | undefined;
-  const rehearsed = new Set<string>();
-  const warmDocument = (uri: string): void => {
-    if (!warmupEnabled() || process.env.LOSSLINT_DOCUMENT_WARMUP === '0' || documentWarmup || rehearsed.has(uri)) return;
-    rehearsed.add(uri);
-    const started = performance.now();
-    documentWarmup = new DocumentWarmup(
-      () => linter.rehearse(uri),
-      undefined,
-      (typed, error) => {
-        documentWarmup = undefined;
-        if (error !== undefined) log.error(`LossLint: warm-up of ${uri} failed: ${describeError(error)}`);
-        else log.log(`LossLint: warm-up of ${uri}: ${typed} keystrokes typed and taken back (${Math.round(performance.now() - started)} ms).`);
-      },
-    );
-    documentWarmup.start();
-  };
   // The probes start once a version's static diagnostics are out, never before.
   diagnostics.onPublished = (uri) => {
     numeric.schedule(uri);
     idleGc.schedule();
     settle(uri);
-    warmDocument(uri);
   };
 
   /**
@@ -186,7 +167,6 @@ export function startServer(version: string, transport?: Transport): RunningServ
   connection.onDidChangeTextDocument(
     notification('didChange', ({ textDocument, contentChanges }) => {
       warmup.stop();
-      documentWarmup?.stop();
       idleGc.cancel();
       if (!isVersionedDocument(textDocument) || !isContentChanges(contentChanges)) {
         log.warn('LossLint: didChange without a uri, an integer version and well-formed content changes; ignored.');
@@ -203,8 +183,6 @@ export function startServer(version: string, transport?: Transport): RunningServ
 
   connection.onDidCloseTextDocument(
     notification('didClose', ({ textDocument }) => {
-      documentWarmup?.stop();
-      rehearsed.delete(textDocument.uri);
       numeric.clear(textDocument.uri);
       documents.close(textDocument.uri);
       settings.forget(textDocument.uri);
@@ -324,7 +302,6 @@ export function startServer(version: string, transport?: Transport): RunningServ
     shutdownReceived = true;
     state = 'shut down';
     warmup.stop();
-    documentWarmup?.stop();
     idleGc.dispose();
     diagnostics.dispose();
     numeric.dispose();
