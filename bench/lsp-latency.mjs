@@ -5,14 +5,14 @@
 // with the same edits against pyright's language server, and prints p50/p99 and the ratio.
 //
 //   node bench/lsp-latency.mjs [--edits 500] [--lines 3000] [--cpus 0,1] [--skip-pyright] [--autoclose] [--enter]
-//                              [--pause MS] [--interval MS] [--no-warmup] [--no-idle-gc] [--warm 100] [--node-flags "..."] [--prof DIR]
+//                              [--pause MS] [--hover-every MS] [--interval MS] [--no-warmup] [--no-idle-gc] [--warm 100] [--node-flags "..."] [--prof DIR]
 //                              [--baseline path/to/server.js] [--rounds N] [--bursts K] [--burst-pause MS]
 //
 // --warm N: also prints p50/p99 of the edits after the first N, once V8 has optimized the code a
 // keystroke runs (a fresh server runs its first keystrokes several times slower).
 // --pause MS: waits MS after the open's diagnostics before the first keystroke, as a user reads before
 // typing (both servers), sending a hover every 20 ms meanwhile (how long the server takes to answer
-// while it runs the numeric checks and warms up). --no-warmup starts LossLint with LOSSLINT_WARMUP=0: no warm-up of the
+// while it runs the numeric checks and warms up; --hover-every MS to change that, 0 for none). --no-warmup starts LossLint with LOSSLINT_WARMUP=0: no warm-up of the
 // keystroke path in idle time (server/src/lsp/warmup.ts), which a keystroke stops at once anyway.
 // --no-idle-gc starts it with LOSSLINT_IDLE_GC=0: no young-generation GC after a publish (idle-gc.ts).
 // --baseline: also measures another LossLint server (a build of an earlier commit, e.g. its dist/ copied
@@ -59,6 +59,7 @@ const ENTER = args.includes('--enter');
 const WARM = Number(opt('--warm', '100'));
 const PROF = opt('--prof', undefined); // a folder: profile the LossLint server with --cpu-prof
 const PAUSE_MS = Number(opt('--pause', '0'));
+const HOVER_EVERY_MS = Number(opt('--hover-every', '20'));
 const INTERVAL_MS = Number(opt('--interval', '0'));
 const BURST = Number(opt('--bursts', '0'));
 const BURST_PAUSE_MS = Number(opt('--burst-pause', '600'));
@@ -128,13 +129,14 @@ async function measure(name, cmd, env) {
     // every 20 ms tells whether it still answers at once.
     const hovers = [];
     const until = performance.now() + PAUSE_MS;
-    while (performance.now() < until) {
+    if (HOVER_EVERY_MS <= 0) await new Promise((r) => setTimeout(r, PAUSE_MS));
+    while (HOVER_EVERY_MS > 0 && performance.now() < until) {
       const s = performance.now();
       await conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
       hovers.push(performance.now() - s);
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, HOVER_EVERY_MS));
     }
-    pauseLine = `hover during the ${PAUSE_MS} ms pause: ${hovers.length} requests, p50 ${pct(hovers, 50).toFixed(1)} ms, max ${Math.max(...hovers).toFixed(1)} ms`;
+    pauseLine = hovers.length ? `hover during the ${PAUSE_MS} ms pause: ${hovers.length} requests, p50 ${pct(hovers, 50).toFixed(1)} ms, max ${Math.max(...hovers).toFixed(1)} ms` : '';
   }
   const times = [];
   const byEdit = [];
