@@ -150,6 +150,22 @@ describe('a syntax error typed in one function stays in it', () => {
     expect(inc.analyze(doc, DEFAULT_SETTINGS).map((f) => f.code)).toEqual(['LL103', 'LL103', 'LL103']);
   });
 
+  it('an edit elsewhere that makes the left-out line parse in place (its bracket closed on the next line) brings it back', () => {
+    const doc = ParsedDocument.parse(TEXT);
+    const ptLine = doc.text.split('\n').findIndex((l, i) => i > doc.text.split('\n').findIndex((m) => m.startsWith('def f2')) && l.startsWith('    pt ='));
+    doc.applyChanges([{ range: { start: { line: ptLine, character: 0 }, end: { line: ptLine, character: 0 } }, text: '    x = f(1,\n' }]);
+    // `f(1,` swallows the rest of the file for tree-sitter: the line is left out.
+    expect(doc.excluded && doc.text.slice(doc.excluded.start, doc.excluded.end)).toBe('    x = f(1,');
+    expect(topFunctions(doc)).toEqual(['f1', 'f2', 'f3']);
+    // `)` at the end of the next line: `x = f(1, pt=torch.exp(-ce))`, valid Python.
+    const end = { line: ptLine + 1, character: doc.text.split('\n')[ptLine + 1].length };
+    doc.applyChanges([{ range: { start: end, end }, text: ')' }]);
+    expect(doc.text).toContain('    x = f(1,\n    pt = torch.exp(-ce))\n');
+    expect(doc.excluded).toBeUndefined();
+    expect(doc.tree.rootNode.hasError).toBe(false);
+    expect(doc.tree.rootNode.toString()).toBe(ParsedDocument.parse(doc.text).tree.rootNode.toString());
+  });
+
   it('what parses the text afresh (the numeric worker) gets it with the broken statement blanked, offsets kept', () => {
     const doc = ParsedDocument.parse(TEXT);
     expect(doc.textWithoutExcluded()).toBe(doc.text);

@@ -350,7 +350,9 @@ export class ParsedDocument {
     this.spreadLast = false;
     if (!region || (tree && !this.spreads(tree, region))) return tree ?? parseText(this, old);
     this.spreadLast = true;
-    const lines = { start: this.lineStart(edit.start), end: this.lineEnd(edit.newEnd) };
+    // The edited lines: an insertion that ends with a line break ends on the line before the next one.
+    const endsLine = edit.newEnd > edit.start && (this.text.charCodeAt(edit.newEnd - 1) === 10 || this.text.charCodeAt(edit.newEnd - 1) === 13);
+    const lines = { start: this.lineStart(edit.start), end: this.lineEnd(endsLine ? edit.newEnd - 1 : edit.newEnd) };
     for (const excluded of [lines, region]) {
       const contained = parseText(this, old, this.rangesWithout(excluded));
       if (!this.spreads(contained, region)) {
