@@ -410,16 +410,11 @@ export class ParsedDocument {
 
   /** The offset where the line holding `offset` starts. */
   private lineStart(offset: number): number {
-    const s = this.starts();
-    return s[this.positionAt(offset).line];
+    return this.offsetAt({ line: this.positionAt(offset).line, character: 0 });
   }
 
   /** The offset where the line holding `offset` ends, before its line break. */
   private lineEnd(offset: number): number {
-    const s = this.starts();
-    const line = this.positionAt(offset).line;
-    let end = line + 1 < s.length ? s[line + 1] : this.text.length;
-    while (end > s[line] && (this.text.charCodeAt(end - 1) === 10 || this.text.charCodeAt(end - 1) === 13)) end--;
-    return Math.max(end, offset);
+    return this.offsetAt({ line: this.positionAt(offset).line, character: Number.MAX_SAFE_INTEGER });
   }
 }

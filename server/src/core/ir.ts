@@ -9,7 +9,7 @@
  * (ops.ts), with arguments bound to the operation's parameter names.
  */
 import type Parser from 'tree-sitter';
-import type { SyntaxNode, Tree } from './document';
+import type { SyntaxNode, TextRange, Tree } from './document';
 import { bindOp, emptyCallAfter, methodOp, NO_ARGUMENT_METHODS, qualifiedOp, type OpSpec } from './ops';
 import type { Range } from './types';
 
@@ -148,7 +148,7 @@ let currentText: string | undefined;
  * The text the tree leaves out (document.ts `ParsedDocument.excluded`): a statement or function whose
  * text overlaps it has a syntax error there, as it would have in a tree of the whole text.
  */
-let excludedRange: { start: number; end: number } | undefined;
+let excludedRange: TextRange | undefined;
 
 /** Whether [s, e) overlaps the text the tree leaves out. */
 function overlapsExcluded(s: number, e: number): boolean {
@@ -1714,7 +1714,7 @@ class Builder {
  * Builds the IR of a module. Pass the document's text when you have it: positions are then computed
  * from offsets in JavaScript, which is several times faster than asking the native tree for each.
  */
-export function buildModule(root: SyntaxNode, text?: string, options: { excluded?: { start: number; end: number } } = {}): ModuleIR {
+export function buildModule(root: SyntaxNode, text?: string, options: { excluded?: TextRange } = {}): ModuleIR {
   lineStarts = text !== undefined ? computeLineStarts(text) : undefined;
   currentText = text;
   excludedRange = options.excluded;
@@ -1741,7 +1741,7 @@ export function planModule(
     lineStarts?: number[];
     previous?: { carry: PlanCarry; change: TreeChange };
     /** The text the tree leaves out (document.ts `ParsedDocument.excluded`). */
-    excluded?: { start: number; end: number };
+    excluded?: TextRange;
   } = {},
 ): ModulePlan {
   lineStarts = options.lineStarts ?? computeLineStarts(text);

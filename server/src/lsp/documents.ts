@@ -8,7 +8,7 @@
  * documents keep their tree; the others keep their text and are parsed again on their next use.
  */
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { MAX_SOURCE_CHARS, ParsedDocument, type ContentChange } from '../core/document';
+import { MAX_SOURCE_CHARS, ParsedDocument, type ContentChange, type TextRange } from '../core/document';
 import type { Position } from '../core/types';
 
 /** An upper bound of the text length after `changes`, computed without applying them. */
@@ -31,7 +31,7 @@ export class OpenDocument {
   /** The text of a document whose tree was released (`release`). */
   private dormant: string | undefined;
   /** What its tree left out then (core/document.ts `ParsedDocument.excluded`), left out again when it wakes. */
-  private dormantExcluded: { start: number; end: number } | undefined;
+  private dormantExcluded: TextRange | undefined;
 
   constructor(
     readonly uri: string,
