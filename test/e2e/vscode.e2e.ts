@@ -175,6 +175,28 @@ async function boxOf(locator: Locator): Promise<{ x: number; y: number; width: n
   return box!;
 }
 
+/**
+ * Moves the mouse to `at()` (measured again each time) until `hover` shows. A relayout (a panel
+ * hidden) or a redraw (the probes re-publish) can move the text from under a mouse that has already
+ * stopped, and the editor shows a hover only when the mouse moves: so move away and back, up to the
+ * step's time.
+ */
+async function hoverUntilShown(page: Page, at: () => Promise<{ x: number; y: number }>, hover: Locator): Promise<void> {
+  const deadline = Date.now() + STEP_MS;
+  for (;;) {
+    const { x, y } = await at();
+    await page.mouse.move(x, y);
+    try {
+      await hover.first().waitFor({ timeout: 5_000 });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await page.mouse.move(5, 5);
+    await page.keyboard.press('Escape');
+  }
+}
+
 /** The `def focal_loss(...)` line of the sample, as shown in the editor. */
 const DEF_LINE_TEXT = LL103_SAMPLE.split('\n').find((l) => l.startsWith('def focal_loss'))!;
 
@@ -304,10 +326,15 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
 
   it('hovering the flagged expression shows the rule and its explanation', async () => {
     await runCommand(page, 'View: Hide Panel'); // Room for the whole hover below the line.
-    const box = await boxOf(squiggle(page));
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2 - 4);
     const hover = page.locator('.monaco-hover:visible', { hasText: 'gamma-below-one-unclamped' });
-    await hover.first().waitFor();
+    await hoverUntilShown(
+      page,
+      async () => {
+        const box = await boxOf(squiggle(page));
+        return { x: box.x + box.width / 2, y: box.y + box.height / 2 - 4 };
+      },
+      hover,
+    );
     const text = (await hover.first().innerText()).replace(/\s+/g, ' ');
     expect(text).toContain('LL103');
     expect(text).toMatch(/not clamped/);
@@ -350,16 +377,15 @@ describe.each(MODES)('code-server, $name folder', ({ name, trust, button }) => {
   it('hovering def focal_loss shows the probe table and the loss-curve plot', async () => {
     // The curve is computed after the probes publish: until then the hover says "computing…".
     // Hover again (away and back) until the plot is in it.
-    const line = defLine(page);
-    const box = await boxOf(line);
-    const charWidth = await monoCharWidth(page);
-    const x = box.x + (DEF_LINE_TEXT.indexOf('focal_loss') + 4) * charWidth;
+    const onName = async () => {
+      const box = await boxOf(defLine(page));
+      return { x: box.x + (DEF_LINE_TEXT.indexOf('focal_loss') + 4) * (await monoCharWidth(page)), y: box.y + box.height / 2 };
+    };
     const hover = page.locator('.monaco-hover:visible', { hasText: 'probe' });
     let plot: PlotInfo | undefined;
     const deadline = Date.now() + NUMERIC_MS;
     for (;;) {
-      await page.mouse.move(x, box.y + box.height / 2);
-      await hover.first().waitFor();
+      await hoverUntilShown(page, onName, hover);
       plot = await hoverPlot(hover.first());
       if (plot?.loaded || Date.now() > deadline) break;
       await page.mouse.move(5, 5);
