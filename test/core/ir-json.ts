@@ -1,7 +1,7 @@
 /** A module's IR as plain JSON, for the IR snapshot test and the comparison of the two IR builders. */
 import type { ModuleIR, Span } from '../../server/src/core/ir';
 
-/** Plain JSON of a module's IR: spans as [s, e, line, col, endLine, endCol], ops by id, maps as pairs. */
+/** Plain JSON of a module's IR: spans as [s, e, line, col, endLine, endCol], ops by id, spellings by name, maps as pairs. */
 export function irJson(mod: ModuleIR): unknown {
   const conv = (x: unknown): unknown => {
     if (x === null || typeof x !== 'object') return x;
@@ -16,7 +16,7 @@ export function irJson(mod: ModuleIR): unknown {
     for (const k of Object.keys(o).sort()) {
       if (o[k] === undefined) continue;
       // Ops by id; a nested def by qualname (its IR is in `functions`).
-      out[k] = k === 'op' ? (o[k] as { id: string }).id : k === 'fn' ? (o[k] as { qualname: string }).qualname : conv(o[k]);
+      out[k] = k === 'op' ? (o[k] as { id: string }).id : k === 'spell' ? (o[k] as { name: string }).name : k === 'fn' ? (o[k] as { qualname: string }).qualname : conv(o[k]);
     }
     return out;
   };

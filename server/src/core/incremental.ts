@@ -93,7 +93,7 @@ export function identifiers(text: string): Set<string> {
   return out;
 }
 
-const IR_KEY_SKIP = new Set(['span', 'nameSpan', 'op', 'bound', 'parent']);
+const IR_KEY_SKIP = new Set(['span', 'nameSpan', 'op', 'spell', 'bound', 'parent']);
 let unkeyable = 0;
 
 /**

@@ -28,7 +28,8 @@ import {
   type AbsValue,
   type FocalParts,
 } from './lattice';
-import { normalize, type OpSpec } from './ops';
+import { bindModuleCall, type AbsCtx, type Expect, type ExpectKind, type OpDef, type Spelling } from '../ops';
+import type { LatticeOps } from '../ops/api';
 
 export interface FunctionFacts {
   fn: FunctionIR;
@@ -307,47 +308,15 @@ class Interp {
   }
 
   private roleOf(e: Expr, set: (e: Expr | undefined, v: () => AbsValue, strong?: boolean) => void): void {
-    if (e.k === 'call' && e.op && e.bound) {
-      const b = e.bound;
-      const id = e.op.id;
-      switch (id) {
-        case 'sigmoid':
-        case 'softmax':
-        case 'log_softmax':
-        case 'logsigmoid':
-          set(b.input, () => mk('logits'));
-          return;
-        case 'one_hot':
-          set(b.input, () => mk('target_index'), true);
-          return;
-        case 'gather':
-          set(b.index, () => mk('target_index'), true);
-          return;
-        case 'log':
-        case 'clamp':
-          set(b.input, () => mk('prob', { range: UNIT }));
-          return;
-        default:
-          break;
-      }
-      if (e.op.ctor) return;
-      const softmaxLoss = ['cross_entropy', 'nll_loss', 'tf_sparse_softmax_ce_with_logits', 'keras_sparse_categorical_crossentropy', 'mmcv_softmax_focal_loss'];
-      const sigmoidLoss = ['binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss_star'];
-      const kerasLoss = ['keras_binary_crossentropy', 'keras_categorical_crossentropy', 'keras_binary_focal_crossentropy', 'keras_categorical_focal_crossentropy'];
-      if (kerasLoss.includes(id)) {
-        const fl = e.bound.from_logits;
-        const logits = fl && fl.k === 'const' && fl.value === true;
-        const act = id.includes('binary') ? 'sigmoid' : 'softmax';
-        set(b.input, () => (logits ? mk('logits') : mk('prob', { range: UNIT, act, keras: true })));
-        set(b.target, () => mk(id.includes('binary') ? 'target' : 'target_onehot'));
-        return;
-      }
-      if (softmaxLoss.includes(id)) {
-        set(b.target, () => mk('target_index'), true);
-        if (id !== 'nll_loss' && id !== 'keras_sparse_categorical_crossentropy') set(b.input, () => mk('logits'));
-      } else if (sigmoidLoss.includes(id)) {
-        set(b.target, () => mk('target'));
-        if (id !== 'binary_cross_entropy') set(b.input, () => mk('logits'));
+    if (e.k === 'call' && e.op && e.bound && e.spell) {
+      if (e.spell.kind === 'module') return;
+      const expects = e.op.expects;
+      if (!expects) return;
+      for (const [p, spec] of Object.entries(expects)) {
+        const arg = e.bound[p];
+        if (!arg) continue;
+        const r = this.expectation(spec, e);
+        if (r) set(arg, () => roleValue(r.kind, e.op!, e.spell!), r.strong);
       }
       return;
     }
@@ -356,6 +325,17 @@ class Interp {
       const last = e.index[e.index.length - 1];
       if (last && last.k === 'name') set(last, () => mk('target_index'), true);
     }
+  }
+
+  /** What an `expects` entry asks of an argument in this call (a `from_logits` flag read from a literal or the default). */
+  private expectation(spec: Expect, call: Call): { kind: ExpectKind; strong: boolean } | undefined {
+    if (typeof spec === 'string') return { kind: spec, strong: false };
+    if ('kind' in spec) return { kind: spec.kind, strong: true };
+    const flag = call.bound?.[spec.flag];
+    const d = call.spell?.defaults[spec.flag];
+    const on = flag ? (flag.k === 'const' && typeof flag.value === 'boolean' ? flag.value : undefined) : typeof d === 'boolean' ? d : undefined;
+    if (on === undefined) return undefined;
+    return { kind: on ? spec.yes : spec.no, strong: false };
   }
 
   // --- statements ----------------------------------------------------------------------------
@@ -386,9 +366,17 @@ class Interp {
         this.cur.returns.push(v);
         return;
       }
-      case 'expr':
-        this.root(s.value, env, top);
+      case 'expr': {
+        const v = this.root(s.value, env, top);
+        // An in-place tensor method (`onehot.scatter_(1, t, 1)`, `x.clamp_(min=eps)`) rebinds its receiver.
+        const c = s.value;
+        if (c.k === 'call' && c.method && c.spell?.name.endsWith('_') && c.func.k === 'attr') {
+          const recv = c.func.obj;
+          if (recv.k === 'name') env.vars.set(recv.id, v);
+          else if (recv.k === 'attr' && recv.obj.k === 'name') this.bind({ k: 'attr', obj: recv.obj, attr: recv.attr, span: recv.span }, v, env);
+        }
         return;
+      }
       case 'if': {
         const test = this.root(s.test, env, top);
         const known = truthy(test);
@@ -426,6 +414,14 @@ class Interp {
       case 'tuple':
         t.items.forEach((item, i) => this.bind(item, v.m === 'tuple' && v.items && v.items[i] ? v.items[i] : unknown(), env));
         return;
+      case 'subscript': {
+        // onehot[range(n), t] = 1: a one-hot encoding of t written in place.
+        if (t.obj.k !== 'name') return;
+        const idx = t.index.map((i) => this.expr(i, env));
+        const flat = idx.length === 1 && idx[0].m === 'tuple' && idx[0].items ? idx[0].items : idx;
+        if (flat.some((i) => i.m === 'target_index' || i.m === 'target') && constValue(v) === 1) env.vars.set(t.obj.id, mk('target_onehot', { src: t.span }));
+        return;
+      }
       case 'attr': {
         if (t.obj.k === 'name' && lookup(env, t.obj.id)?.name === 'self' && this.curClass) {
           let attrs = this.facts.classAttrs.get(this.curClass.name);
@@ -804,22 +800,25 @@ class Interp {
   // --- calls ---------------------------------------------------------------------------------
 
   private call(e: Call, env: Env): AbsValue {
-    const fv = e.func.k === 'attr' && e.method ? undefined : e.func.k === 'name' || e.func.k === 'attr' ? this.expr(e.func, env) : this.expr(e.func, env);
+    const fv = e.func.k === 'attr' && e.method ? undefined : this.expr(e.func, env);
     if (e.method && e.func.k === 'attr') this.expr(e.func.obj, env);
     const args = e.args.map((a) => this.expr(a, env));
-    const kwargs: Record<string, AbsValue> = {};
-    for (const [k, a] of Object.entries(e.kwargs)) kwargs[k] = this.expr(a, env);
-    if (e.op && e.bound) {
-      const b: Record<string, AbsValue> = {};
-      for (const [k, x] of Object.entries(e.bound)) b[k] = this.cur?.values.get(x) ?? this.exprQuiet(x, env);
-      return this.op(e.op, b, e, env);
+    for (const a of Object.values(e.kwargs)) this.expr(a, env);
+    if (e.op && e.bound && e.spell) {
+      const b = this.boundValues(e.bound, env);
+      if (e.spell.kind === 'module') return mk('module', { module: { spell: e.spell, args: b }, src: e.span });
+      return this.applyOp(e.spell, b, e);
     }
-    if (fv?.m === 'module' && fv.module) return this.applyModule(fv.module, args, kwargs, e.span);
-    const q = e.callee ? normalize(e.callee) : undefined;
-    if (q === 'K.epsilon') return scalarOf([1e-7], { src: e.span });
-    if ((q === 'K.equal' || q === 'tf.equal' || q === 'kops.equal') && args.length === 2) return this.compare(['=='], args, e.span);
+    if (fv?.m === 'module' && fv.module) return this.applyModule(fv.module, e, env);
     if (e.func.k === 'name' && (e.func.id === 'float' || e.func.id === 'int') && args[0]?.m === 'scalar') return args[0];
     return unknown(e.span);
+  }
+
+  /** The values of a call's bound arguments (already evaluated, or evaluated now without recording: a synthesised varargs tuple). */
+  private boundValues(bound: Record<string, Expr>, env: Env): Record<string, AbsValue> {
+    const b: Record<string, AbsValue> = {};
+    for (const [k, x] of Object.entries(bound)) b[k] = this.cur?.values.get(x) ?? this.exprQuiet(x, env);
+    return b;
   }
 
   private exprQuiet(x: Expr, env: Env): AbsValue {
@@ -832,140 +831,73 @@ class Interp {
     }
   }
 
-  private applyModule(m: { op: OpSpec; args: Record<string, AbsValue> }, args: AbsValue[], kwargs: Record<string, AbsValue>, span: Expr['span']): AbsValue {
-    const reduction = m.args.reduction?.str ?? (m.op.defaults?.reduction as string | undefined);
-    const keras = m.op.framework === 'keras' || m.op.id === 'TfaSigmoidFocalCrossEntropy';
-    const red = m.args.reduction;
-    const reduced = keras ? !(red && (red.str === 'none' || red.m === 'none')) : reduction !== 'none';
-    const softmax = ['CrossEntropyLoss', 'NLLLoss', 'KerasCategoricalCrossentropy', 'KerasSparseCategoricalCrossentropy', 'KerasCategoricalFocalCrossentropy'].includes(m.op.id);
-    void args;
-    void kwargs;
-    if (m.op.id.includes('Focal')) return mk('focal', { focal: { library: m.op }, reduced, act: softmax ? 'softmax' : 'sigmoid', src: span });
-    return mk('ce', { act: softmax ? 'softmax' : 'sigmoid', reduced, range: { lo: 0, hi: Infinity }, src: span });
+  /** A call of a module instance (`criterion(logits, t)`, `self.act(x)`): the call's arguments over the constructor's. */
+  private applyModule(m: { spell: Spelling; args: Record<string, AbsValue> }, e: Call, env: Env): AbsValue {
+    const tuple = (items: Expr[]): Expr => ({ k: 'tuple', items, list: false, span: e.span });
+    const b = { ...m.args, ...this.boundValues(bindModuleCall(m.spell, e.args, e.kwargs, tuple), env) };
+    return this.applyOp(m.spell, b, e);
   }
 
-  private op(op: OpSpec, b: Record<string, AbsValue>, e: Call, env: Env): AbsValue {
-    const span = e.span;
-    const x = b.input ?? unknown();
-    void env;
-    switch (op.id) {
-      case 'sigmoid':
-        return mk('prob', { act: 'sigmoid', range: UNIT, src: span, of: x });
-      case 'softmax':
-        return mk('prob', { act: 'softmax', range: UNIT, src: span, of: x });
-      case 'log_softmax':
-        return mk('logprob', { act: 'softmax', range: { lo: -Infinity, hi: 0 }, src: span, of: x });
-      case 'logsigmoid':
-        return mk('logprob', { act: 'sigmoid', range: { lo: -Infinity, hi: 0 }, src: span, of: x });
-      case 'log':
-        if (x.m === 'prob' || x.m === 'pt') return mk('logprob', { act: x.act, gathered: x.m === 'pt' || x.gathered, clamped: x.clamped, src: span, of: x });
-        if (x.m === 'one_minus_pt') return mk('logprob', { act: x.act, src: span, of: x });
-        return unknown(span);
-      case 'log1p':
-        return unknown(span);
-      case 'exp': {
-        if (x.m === 'logprob' && x.scaledBy) {
-          const base = x.of && x.of.m === 'one_minus_pt' ? x.of : x.of && x.of.m === 'prob' ? x.of : mk('one_minus_pt', { act: x.act });
-          return mk('modulating', { base, exponent: x.scaledBy, logSpace: true, act: x.act, range: UNIT, src: span });
-        }
-        if (x.m === 'logprob' && x.gathered) return mk('pt', { act: x.act, reduced: x.reduced, range: UNIT, src: span, of: x });
-        if (x.m === 'logprob') return mk('prob', { act: x.act, range: UNIT, src: span, fromLogProb: true });
-        return unknown(span);
-      }
-      case 'neg':
-        return this.neg(x, span);
-      case 'pow':
-        return this.pow(x, b.exponent ?? unknown(), span);
-      case 'sqrt':
-      case 'abs':
-        return x.m === 'scalar' ? mk('scalar', { src: span }) : unknown(span);
-      case 'clamp': {
-        const lo = constValue(b.min);
-        const hi = constValue(b.max);
-        if (x.m === 'unknown') return unknown(span);
-        const guarded = (lo !== undefined && lo > 0) || (hi !== undefined && hi < 1 && (x.m === 'prob' || x.m === 'pt'));
-        return { ...x, id: x.id, range: iClamp(x.range ?? REALS, lo, hi), clamped: x.clamped || guarded || (b.min !== undefined && lo === undefined) };
-      }
-      case 'where': {
-        const c = b.condition;
-        const a1 = b.input ?? unknown();
-        const a2 = b.other ?? unknown();
-        if (c?.of && isTargetish(c.of)) {
-          if (a1.m === 'prob' && a2.m === 'prob' && a2.complementOf === a1.id) {
-            return mk('pt', { act: a1.act ?? 'sigmoid', range: iHull(a1.range ?? UNIT, a2.range ?? UNIT), clamped: a1.clamped, src: span, binary: true, keras: a1.keras });
-          }
-          if (a1.m === 'scalar' && a2.m === 'scalar' && a2.complementOf === a1.id) return mk('alpha_t', { of: a1, src: span });
-        }
-        return join(a1, a2);
-      }
-      case 'gather':
-        return b.index && (b.index.m === 'target_index' || b.index.m === 'target') ? this.gathered(x, span) : unknown(span);
-      case 'one_hot':
-        return mk('target_onehot', { src: span, of: x });
-      case 'sum':
-      case 'mean': {
-        const dim = b.dim;
-        if (!dim) {
-          if (x.m === 'ce' || x.m === 'focal' || x.m === 'pt' || x.m === 'logprob') return { ...x, id: mk('unknown').id, reduced: true, src: span };
-          if (x.m === 'masked' && x.of && (x.of.m === 'focal' || ceLike(x.of))) return { ...x.of, id: mk('unknown').id, reduced: true, src: span };
-          return unknown(span);
-        }
-        if (x.m === 'masked' && x.of) {
-          // sum over classes of onehot * v: v at the target
-          if (x.of.m === 'logprob') return mk('logprob', { act: x.of.act, gathered: true, clamped: x.of.clamped, src: span, negated: (x as { negated?: boolean }).negated } as Partial<AbsValue>);
-          if (x.of.m === 'prob') return mk('pt', { act: x.of.act, range: UNIT, src: span });
-          if (x.of.m === 'focal' || ceLike(x.of)) return x.of;
-          if (x.of.m === 'scalar' || x.of.m === 'class_weights') return mk('alpha_class', { src: span });
-        }
-        if (x.m === 'ce' || x.m === 'focal') return x;
-        if (x.m === 'prob' || x.m === 'unknown') return mk('unknown', { sumOf: x.id, src: span });
-        return unknown(span);
-      }
-      case 'reshape':
-      case 'squeeze':
-      case 'unsqueeze':
-      case 'cast':
-      case 'detach':
-        return x;
-      case 'tensor': {
-        const d = b.data;
-        if (d?.m === 'tuple' && d.values) return mk('class_weights', { values: d.values, range: d.values.length ? { lo: Math.min(...d.values), hi: Math.max(...d.values) } : undefined, src: span });
-        if (d?.m === 'scalar') return { ...d };
-        if (d?.m === 'class_weights') return d;
-        return unknown(span);
-      }
-      case 'arange':
-        return unknown(span);
-      case 'ones_like':
-      case 'zeros_like':
-        return unknown(span);
-      case 'cross_entropy':
-      case 'nll_loss':
-      case 'binary_cross_entropy':
-      case 'binary_cross_entropy_with_logits': {
-        const red = b.reduction?.str ?? (op.defaults?.reduction as string);
-        const legacy = b.reduce?.m === 'bool' ? b.reduce.bool !== false : b.size_average !== undefined ? true : undefined;
-        const reduced = legacy !== undefined && b.reduction === undefined ? legacy : red !== 'none';
-        const act = op.id === 'cross_entropy' || op.id === 'nll_loss' ? 'softmax' : 'sigmoid';
-        return mk('ce', { act, reduced, range: { lo: 0, hi: Infinity }, src: span });
-      }
-      case 'tf_sigmoid_ce_with_logits':
-      case 'keras_binary_crossentropy':
-        return mk('ce', { act: 'sigmoid', reduced: false, range: { lo: 0, hi: Infinity }, src: span });
-      case 'tf_softmax_ce_with_logits':
-      case 'tf_sparse_softmax_ce_with_logits':
-      case 'keras_categorical_crossentropy':
-      case 'keras_sparse_categorical_crossentropy':
-        return mk('ce', { act: 'softmax', reduced: false, range: { lo: 0, hi: Infinity }, src: span });
-      default:
-        break;
+  /** Runs an op's abstract meaning (ops/) on bound argument values. */
+  private applyOp(spell: Spelling, b: Record<string, AbsValue>, e: Call): AbsValue {
+    const op = spell.op;
+    if (!op.abstract) return unknown(e.span);
+    const def = (p: string): unknown => (Object.prototype.hasOwnProperty.call(spell.defaults, p) ? spell.defaults[p] : undefined);
+    const cx: AbsCtx = {
+      call: e,
+      spelling: spell,
+      span: e.span,
+      arg: (p) => b[p],
+      has: (p) => b[p] !== undefined,
+      str: (p) => {
+        const v = b[p];
+        if (v?.m === 'string' && v.str !== undefined) return v.str;
+        const d = def(p);
+        return typeof d === 'string' ? d : undefined;
+      },
+      flag: (p) => {
+        const v = b[p];
+        if (v) return v.m === 'bool' ? v.bool : v.m === 'none' ? false : v.m === 'scalar' && v.values?.length === 1 ? v.values[0] !== 0 : undefined;
+        const d = def(p);
+        return typeof d === 'boolean' ? d : undefined;
+      },
+      num: (p) => {
+        const v = b[p];
+        if (v) return constValue(v);
+        const d = def(p);
+        return typeof d === 'number' ? d : undefined;
+      },
+      L: this.latticeOps,
+    };
+    return op.abstract(cx);
+  }
+
+  private readonly latticeOps: LatticeOps = {
+    neg: (a, span) => this.neg(a, span),
+    pow: (base, exponent, span) => this.pow(base, exponent, span),
+    binop: (op, a, b, span) => this.binop(op, a, b, span),
+    compare: (ops, vals, span) => this.compare(ops, vals, span),
+    gathered: (x, span) => this.gathered(x, span),
+    reduce: (x, dim, span, how) => this.reduce(x, dim, span, how),
+  };
+
+  /** A sum or mean of `x`, over `dim` when given. */
+  private reduce(x: AbsValue, dim: AbsValue | undefined, span: Expr['span'], how: 'sum' | 'mean'): AbsValue {
+    void how;
+    if (!dim || dim.m === 'none') {
+      if (x.m === 'ce' || x.m === 'focal' || x.m === 'pt' || x.m === 'logprob') return { ...x, id: mk('unknown').id, reduced: true, src: span };
+      if (x.m === 'masked' && x.of && (x.of.m === 'focal' || ceLike(x.of))) return { ...x.of, id: mk('unknown').id, reduced: true, src: span };
+      return unknown(span);
     }
-    if (op.ctor) return mk('module', { module: { op, args: b }, src: span });
-    if (op.framework === 'lib' || op.id.includes('focal')) {
-      const red = b.reduction?.str ?? (op.defaults?.reduction as string | undefined);
-      const softmax = op.id === 'mmcv_softmax_focal_loss' || op.id === 'kornia_focal_loss' || op.id === 'keras_categorical_focal_crossentropy';
-      return mk('focal', { focal: { library: op }, reduced: red !== undefined && red !== 'none', act: softmax ? 'softmax' : 'sigmoid', src: span });
+    if (x.m === 'masked' && x.of) {
+      // sum over classes of onehot * v: v at the target
+      if (x.of.m === 'logprob') return mk('logprob', { act: x.of.act, gathered: true, clamped: x.of.clamped, src: span, negated: (x as { negated?: boolean }).negated } as Partial<AbsValue>);
+      if (x.of.m === 'prob') return mk('pt', { act: x.of.act, range: UNIT, src: span });
+      if (x.of.m === 'focal' || ceLike(x.of)) return x.of;
+      if (x.of.m === 'scalar' || x.of.m === 'class_weights') return mk('alpha_class', { src: span });
     }
+    if (x.m === 'ce' || x.m === 'focal') return x;
+    if (x.m === 'prob' || x.m === 'unknown') return mk('unknown', { sumOf: x.id, src: span });
     return unknown(span);
   }
 }
@@ -1004,13 +936,32 @@ function truthy(v: AbsValue): boolean | undefined {
   return undefined;
 }
 
+/** Ops that keep what a value means (reshapes, casts, copies): a parameter seen through them is still the parameter. */
+const MEANING_PRESERVING: ReadonlySet<string> = new Set(['cast', 'reshape', 'flatten', 'permute', 'transpose', 'squeeze', 'unsqueeze', 'expand', 'identity', 'detach']);
+
 function stripCasts(e: Expr): Expr {
   let cur = e;
   for (let i = 0; i < 8; i++) {
-    if (cur.k === 'call' && cur.op && cur.method && ['cast', 'reshape', 'squeeze', 'unsqueeze', 'detach'].includes(cur.op.id) && cur.bound?.input) cur = cur.bound.input;
+    if (cur.k === 'call' && cur.op && MEANING_PRESERVING.has(cur.op.id) && cur.bound?.input) cur = cur.bound.input;
     else break;
   }
   return cur;
+}
+
+/** The value an expectation gives a parameter: a prediction of a Keras or library loss knows its activation. */
+function roleValue(kind: ExpectKind, op: OpDef, spell: Spelling): AbsValue {
+  switch (kind) {
+    case 'logits':
+      return mk('logits');
+    case 'prob':
+      return op.loss ? mk('prob', { range: UNIT, act: op.loss.act, keras: spell.framework === 'keras' || op.loss.input === 'flag' }) : mk('prob', { range: UNIT });
+    case 'target_index':
+      return mk('target_index');
+    case 'target_onehot':
+      return mk('target_onehot');
+    default:
+      return mk('target');
+  }
 }
 
 /**

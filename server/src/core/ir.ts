@@ -10,7 +10,7 @@
  */
 import type Parser from 'tree-sitter';
 import type { SyntaxNode, TextRange, Tree } from './document';
-import { bindOp, emptyCallAfter, methodOp, NO_ARGUMENT_METHODS, qualifiedOp, type OpSpec } from './ops';
+import { bindCall, emptyCallAfter, isNoArgumentMethod, resolveMethod, resolveQualified, type OpDef, type Spelling } from '../ops';
 import type { Range } from './types';
 
 /** Source location of an IR node: offsets (UTF-16) and the same as a line/column range. */
@@ -52,11 +52,13 @@ export interface Call {
   splat: boolean;
   /** Canonical dotted name when the callee is an imported name or attribute chain. */
   callee?: string;
-  /** The operation this call denotes, when known (ops.ts). */
-  op?: OpSpec;
+  /** The operation this call denotes, when known (ops/). For a module class (`nn.CrossEntropyLoss(...)`) it is the op its instances apply. */
+  op?: OpDef;
+  /** How the call spells the op: its framework, signature and defaults; `kind: 'module'` constructs a module. */
+  spell?: Spelling;
   /** True for `x.op(...)`: the receiver was bound as the op's first parameter. */
   method?: boolean;
-  /** Arguments bound to the op's parameter names (receiver included for methods). */
+  /** Arguments bound to the op's canonical parameter names (receiver included for methods; the constructor's for a module). */
   bound?: Record<string, Expr>;
   span: Span;
 }
@@ -322,8 +324,8 @@ function shiftEffects(fx: UnitEffects, dOff: number, dLine: number, s: number, l
     const out: Record<string, unknown> = {};
     memo.set(x, out);
     for (const k of Object.keys(x)) {
-      // Op specs are static tables, shared by every call.
-      out[k] = k === 'op' ? (x as Record<string, unknown>)[k] : clone((x as Record<string, unknown>)[k]);
+      // Ops and their spellings are static tables, shared by every call.
+      out[k] = k === 'op' || k === 'spell' ? (x as Record<string, unknown>)[k] : clone((x as Record<string, unknown>)[k]);
     }
     return out;
   };
@@ -892,9 +894,22 @@ class Builder {
     }
   }
 
-  /** Canonical dotted name of a name or attribute chain rooted at an import, else undefined. */
+  /** Parameter names of the functions being built (innermost last): they shadow conventional module names. */
+  private locals: ReadonlySet<string>[] = [];
+
+  /**
+   * Canonical dotted name of a name or attribute chain rooted at an import, else undefined. A file
+   * that uses `torch`, `F`, `nn`, `tf`, `K`, `np`, `jnp`, ... without importing them (a snippet, a
+   * notebook cell, a star import) means their conventional modules, unless a parameter shadows them.
+   */
   qualify(e: Expr): string | undefined {
-    if (e.k === 'name') return this.mod.imports.get(e.id);
+    if (e.k === 'name') {
+      const imported = this.mod.imports.get(e.id);
+      if (imported !== undefined) return imported;
+      const conventional = CONVENTIONAL_MODULES.get(e.id);
+      if (conventional && !this.locals.some((l) => l.has(e.id))) return conventional;
+      return undefined;
+    }
     if (e.k === 'attr') {
       const base = this.qualify(e.obj);
       return base ? `${base}.${e.attr}` : undefined;
@@ -913,19 +928,22 @@ class Builder {
   private resolveCall(call: Call, noArgs: boolean): Call {
     const { func, args, kwargs } = call;
     const callee = this.qualify(func);
+    const tuple = (items: Expr[]): Expr => ({ k: 'tuple', items, list: false, span: call.span });
     if (callee) {
       call.callee = callee;
-      const op = qualifiedOp(callee);
-      if (op) {
-        call.op = op;
-        call.bound = bindOp(op, args, kwargs);
+      const spell = resolveQualified(callee);
+      if (spell && spell.kind !== 'method') {
+        call.op = spell.op;
+        call.spell = spell;
+        call.bound = bindCall(spell, args, kwargs, tuple);
       }
     } else if (func.k === 'attr') {
-      const op = methodOp(func.attr);
-      if (op && (noArgs || !NO_ARGUMENT_METHODS.has(func.attr))) {
-        call.op = op;
+      const spell = resolveMethod(func.attr);
+      if (spell && (noArgs || !isNoArgumentMethod(func.attr))) {
+        call.op = spell.op;
+        call.spell = spell;
         call.method = true;
-        call.bound = bindOp(op, [func.obj, ...args], kwargs);
+        call.bound = bindCall(spell, args, kwargs, tuple, func.obj);
       }
     }
     return call;
@@ -1398,7 +1416,14 @@ class Builder {
           seen |= 4;
           fn = register();
           if (bodyFilter && ctx.className && name !== '__init__' && !bodyFilter(span.s, span.e)) stubbed = true;
-          else fn.body = this.blockAt({ scope: fn.qualname, fn: fn.qualname });
+          else {
+            this.locals.push(new Set(params.map((p) => p.name)));
+            try {
+              fn.body = this.blockAt({ scope: fn.qualname, fn: fn.qualname });
+            } finally {
+              this.locals.pop();
+            }
+          }
         }
       } while (c.gotoNextSibling());
       c.gotoParent();
@@ -1661,7 +1686,7 @@ class Builder {
           seen |= 1;
           func = this.exprAt();
           // Where the method's name ends (exprAt read the attribute's name last): see resolveCall.
-          if (func.k === 'attr' && NO_ARGUMENT_METHODS.has(func.attr)) noArgs = emptyCallAfter(textOf(lastAttrEnd, span.e), 0);
+          if (func.k === 'attr' && isNoArgumentMethod(func.attr)) noArgs = emptyCallAfter(textOf(lastAttrEnd, span.e), 0);
         } else if (f === 'arguments' && !(seen & 2)) {
           seen |= 2;
           const t = typeNames[kindHere()];
@@ -1812,6 +1837,23 @@ export function walkExprs(e: Expr, out: Expr[] = []): Expr[] {
 // field and offsets with one call each, and the text comes from the document's string.
 
 type Ctx = { scope: string; className?: string; fn?: string };
+
+/**
+ * Module names a file may use without importing them (snippets, notebook cells, star imports): the
+ * conventional module each stands for. An import or a parameter of the same name wins.
+ */
+export const CONVENTIONAL_MODULES: ReadonlyMap<string, string> = new Map([
+  ['torch', 'torch'],
+  ['F', 'torch.nn.functional'],
+  ['nn', 'torch.nn'],
+  ['tf', 'tensorflow'],
+  ['K', 'keras.backend'],
+  ['keras', 'keras'],
+  ['np', 'numpy'],
+  ['jnp', 'jax.numpy'],
+  ['jax', 'jax'],
+  ['optax', 'optax'],
+]);
 
 /** The cursor the builder is at, and its tree (for text when the caller gave none). */
 let cur: Parser.TreeCursor | undefined;

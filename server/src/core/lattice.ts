@@ -7,7 +7,7 @@
  * Rules are predicates on these values.
  */
 import type { FunctionIR, Span } from './ir';
-import type { OpSpec } from './ops';
+import type { OpDef, Spelling } from '../ops/api';
 
 export type Meaning =
   | 'unknown'
@@ -68,7 +68,7 @@ export interface FocalParts {
   /** The additive terms this loss was built from (pos + neg terms of a binary focal loss). */
   terms?: FocalParts[];
   /** Set when the loss comes from a library call (`sigmoid_focal_loss(...)`). */
-  library?: OpSpec;
+  library?: OpDef;
 }
 
 export interface AbsValue {
@@ -99,8 +99,8 @@ export interface AbsValue {
   str?: string;
   bool?: boolean;
   focal?: FocalParts;
-  /** For module: the constructor and its bound arguments. */
-  module?: { op: OpSpec; args: Record<string, AbsValue> };
+  /** For module: the spelling of its class and the constructor's bound arguments. */
+  module?: { spell: Spelling; args: Record<string, AbsValue> };
   /** For function values (closures). */
   fn?: FunctionIR;
   items?: AbsValue[];
@@ -124,6 +124,24 @@ export interface AbsValue {
   name?: string;
   /** For logprob: multiplied by this scalar (gamma * log(1 - pt)), awaiting exp. */
   scaledBy?: AbsValue;
+  /** The dtype class of a tensor, when known (`.long()`, `argmax`, `dtype=torch.int64`). */
+  dtype?: 'float' | 'int' | 'bool';
+  /** Computed under `detach` / `stop_gradient`: no gradient flows through it. */
+  detached?: boolean;
+  /** For logits: a log-sum-exp over the classes (x - logsumexp(x) is a log-softmax). */
+  lse?: boolean;
+  /** exp(z): the exponent's value (of logits: an unnormalised probability). */
+  expOf?: AbsValue;
+  /** 1 + exp(z): the exponent's value (log of it is softplus(z)). */
+  onePlusExpOf?: AbsValue;
+  /** exp(a) + exp(b) of logits (log of it is a log-sum-exp). */
+  expSumOfLogits?: boolean;
+  /** A tensor filled with one value (`zeros`, `ones`, `fill_(0)`). */
+  fill?: number;
+  /** An identity matrix (its rows at the targets are one-hot). */
+  eye?: boolean;
+  /** A range (`arange(N)`): indexes every row. */
+  arange?: boolean;
   /** Where the value was produced. */
   src?: Span;
 }

@@ -8,20 +8,21 @@
  * ## Why a file without these words has no finding
  *
  * Lemma 1 (lattice). Call an IR call *creating* when it has an `op` (ir.ts) and either its callee was
- * qualified through an import (`torch.sigmoid`, `F.cross_entropy`, any library loss), or it is a
- * tensor method whose op is one of CREATING_OPS (`x.sigmoid()`, `x.softmax()`, `x.log_softmax()`,
- * `x.log()`, `x.clamp()`/`clip`/`clamp_min`/`clamp_max`). In a module without creating calls, the
- * abstract interpreter (interp.ts) only produces the meanings
- *   unknown, scalar, string, bool, none, tuple, function, logits, target, target_index, masked,
- *   alpha_t, alpha_class
- * (by induction over `eval`, `seedParam`, `roles`, `binop`, `neg`, `subscript`, `gathered`, `join`:
- * parameter names give logits/target/hyper, subscripts by a parameter give target_index and
- * alpha_class, products with targets give masked, `alpha*t + (1-alpha)*(1-t)` gives alpha_t; every
- * other meaning (prob, pt, one_minus_pt, logprob, ce, modulating, focal, module, class_weights,
- * target_onehot) is made only in `op()`/`applyModule`, by a creating op, or from a value that
- * already has one of them). The other tensor methods (exp, pow, sum, mean, view, to, float, ...)
- * map this set into itself: exp/pow need logprob/prob, sum/mean need ce/focal/prob inside a mask,
- * the casts are the identity.
+ * qualified (through an import or a conventional module name: `torch.sigmoid`, `F.cross_entropy`,
+ * any library loss), or it is a tensor method whose op is `creating` in the op table (ops/table:
+ * `x.sigmoid()`, `x.softmax()`, `x.log_softmax()`, `x.log()`, `x.log1p()`, `x.clamp()`/`clip`, ...).
+ * In a module without creating calls and without a parameter named `y_pred` (a Keras prediction,
+ * seeded as a probability), the abstract interpreter (interp.ts) only produces the meanings
+ *   unknown, scalar, string, bool, none, tuple, function, logits, target, target_index,
+ *   target_onehot, masked, alpha_t, alpha_class
+ * (by induction over `eval`, `seedParam`, `roles`, `binop`, `neg`, `subscript`, `gathered`, `join`
+ * and the ops' `abstract`: parameter names give logits/target/hyper, subscripts by a parameter give
+ * target_index and alpha_class, an index assignment or a scatter of 1 at the targets gives
+ * target_onehot, products with targets give masked, `alpha*t + (1-alpha)*(1-t)` gives alpha_t; every
+ * other meaning (prob, pt, one_minus_pt, logprob, ce, modulating, focal, module, class_weights) is
+ * made only by a creating op, or from a value that already has one of them). The other tensor
+ * methods (exp, pow, sum, mean, view, to, float, scatter_, fill_, ...) map this set into itself:
+ * exp/pow need logprob/prob, sum/mean need ce/focal/prob inside a mask, the casts are the identity.
  *
  * Lemma 2 (rules). Every rule reports only on values with a meaning outside that set or on calls
  * with a qualified op: LL101/LL102 need `focal` with a modulating factor; LL103 a `modulating`
@@ -29,32 +30,38 @@
  * from a logprob; LL106/LL108/LL201 qualified losses or loss `module`s; LL107 a `softmax` op and a
  * sigmoid focal value; LL202 a `log` op on a sigmoid/softmax `prob`.
  *
- * Lemma 3 (text). A qualified callee's first segment is the first segment of a module named in an
- * import statement (ir.ts `collectImports`), and `qualifiedOp` matches only names whose first
- * segment is the first segment of an ops table spelling or of a prefix `normalize` rewrites
- * (torch, F, tf, tensorflow, keras, K, kops, torchvision, fvcore, kornia, monai, mmcv,
- * segmentation_models_pytorch, tensorflow_addons): that identifier is a token of the text. The long
- * ones are looked for as words anywhere; the short ones (F, K, tf, kops) only count on a logical line
- * that holds `import` or `from` before them. A method call's name is a token preceded by `.`, with
+ * Lemma 3 (text). A qualified callee's first segment is either the first segment of a module named
+ * in an import statement (ir.ts `collectImports`), or a conventional module name used without an
+ * import (ir.ts CONVENTIONAL_MODULES: `torch`, `F`, `nn`, `tf`, `K`, `np`, `jnp`, ...) followed by a
+ * dot; and `resolveQualified` (ops/index.ts) matches only names whose first segment is the first
+ * segment of an op table spelling or of an alias prefix it folds (torch, tensorflow, keras, jax,
+ * numpy, scipy, optax, torchvision, fvcore, kornia, monai, mmcv, mmdet, segmentation_models_pytorch,
+ * tensorflow_addons). The long roots are looked for as words anywhere; the short ones only on a
+ * logical line that holds `import` or `from` before them; a conventional name counts when a dot
+ * follows it (after whitespace and comments). A method call's name is a token preceded by `.`, with
  * only whitespace, line continuations, comments and (under error recovery) stray punctuation between.
- * A method of ops.ts NO_ARGUMENT_METHODS (`log`, `sigmoid`) is an op only when ir.ts found
- * `emptyCallAfter` true just after its name; the filter runs the same function at the same offset of
- * the same text, so `logger.log(level, msg)` and `self.log(x)` are neither ops nor reasons to parse.
+ * A method that takes no argument (ops/index.ts `isNoArgumentMethod`: `log`, `sigmoid`) is an op
+ * only when ir.ts found `emptyCallAfter` true just after its name; the filter runs the same function
+ * at the same offset of the same text, so `logger.log(level, msg)` and `self.log(x)` are neither ops
+ * nor reasons to parse.
  *
  * So: no root word and no creating method call after a dot => no creating call => no finding.
  * A new rule or a new meaning-producing path in interp.ts must keep Lemma 1 and 2 true or extend
  * CREATING_OPS / this filter; the fixture test fails when it does not.
  */
-import { emptyCallAfter, NO_ARGUMENT_METHODS, opSpellings, type OpId } from './ops';
+import { allOps, emptyCallAfter, isNoArgumentMethod, opSpellings } from '../ops';
+import { CONVENTIONAL_MODULES } from './ir';
 
-/** Method ops that can give a value one of the op-only meanings from values without one (Lemma 1). */
-export const CREATING_OPS: ReadonlySet<OpId> = new Set<OpId>(['sigmoid', 'softmax', 'log_softmax', 'logsigmoid', 'log', 'clamp']);
+/** Method ops that can give a value one of the op-only meanings from values without one (Lemma 1): the table's `creating` ops. */
+export const CREATING_OPS: ReadonlySet<string> = new Set(allOps().filter((o) => o.creating).map((o) => o.id));
 
 /** Roots shorter than 5 letters are common words (`F`, `K`); they count only in an import line. */
 const SHORT_ROOT = 4;
 
 interface Patterns {
   roots: Set<string>;
+  /** A conventional module name used without an import (`F.softmax(`): the name followed by a dot. */
+  conventional: RegExp;
   longRoots: RegExp;
   methods: RegExp;
   /** The three word lists in one pattern (groups 1, 2, 3), for a single pass over a file. */
@@ -81,11 +88,14 @@ function build(): Patterns {
   const spell = opSpellings();
   const roots = new Set<string>();
   for (const n of [...spell.qualified, ...spell.prefixes]) roots.add(n.split('.')[0]);
-  const methods = spell.methods.filter(([, id]) => CREATING_OPS.has(id)).map(([name]) => name);
+  // A Keras loss's prediction is a probability by name (interp.ts seedParam).
+  roots.add('y_pred');
+  const methods = spell.methods.filter(([, op]) => op.creating).map(([name]) => name);
   const longs = [...roots].filter((r) => r.length > SHORT_ROOT);
   const shorts = [...roots].filter((r) => r.length <= SHORT_ROOT);
   return {
     roots,
+    conventional: new RegExp(`(?<![A-Za-z0-9_.])(?:${alt(CONVENTIONAL_MODULES.keys())})(?:\\s|#[^\\n\\r]*)*\\.`, 'g'),
     any: new RegExp(`(?<![A-Za-z0-9_])(?:(${alt(longs)})|(${alt(shorts)})|(${alt(methods)}))(?![A-Za-z0-9_])`, 'g'),
     longRoots: words(longs),
     methods: words(methods, 'g'),
@@ -129,7 +139,7 @@ function afterDot(text: string, at: number): boolean {
  * `emptyCallAfter` test on the same text as ir.ts, so `logger.log(level, msg)` never counts).
  */
 function methodCall(text: string, at: number, name: string): boolean {
-  if (NO_ARGUMENT_METHODS.has(name) && !emptyCallAfter(text, at + name.length)) return false;
+  if (isNoArgumentMethod(name) && !emptyCallAfter(text, at + name.length)) return false;
   return afterDot(text, at);
 }
 
@@ -161,13 +171,14 @@ export function mayHaveFindings(text: string): boolean {
   patterns ??= build();
   // One pass over the text for the three word lists (a long root anywhere; a short root in an import
   // line; a creating method after a dot): the same answer as three passes, a third of the scanning.
-  const { any } = patterns;
+  const { any, conventional } = patterns;
   any.lastIndex = 0;
   for (let m = any.exec(text); m; m = any.exec(text)) {
     if (m[1] !== undefined) return true;
     if (m[2] !== undefined ? inImportLine(text, m.index) : methodCall(text, m.index, m[3])) return true;
   }
-  return false;
+  conventional.lastIndex = 0;
+  return conventional.test(text);
 }
 
 /**
@@ -184,6 +195,8 @@ export function statementMayCreate(text: string, imports: ReadonlyMap<string, st
   patterns ??= build();
   const { roots, methods } = patterns;
   if (patterns.longRoots.test(text)) return true;
+  patterns.conventional.lastIndex = 0;
+  if (patterns.conventional.test(text)) return true;
   // One pattern per module's imports (the callers pass the same map for every statement of a module).
   let locals = importedRoots.get(imports);
   if (locals === undefined) {

@@ -9,7 +9,9 @@
  * same module or a small set of pure builtins (len, range, float, int, min, max, isinstance) stop it.
  */
 import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir';
-import type { OpSpec } from '../core/ops';
+import { bindModuleCall, type LowerCtx, type Spelling } from '../ops';
+import type { CVal, PyLiteral } from '../ops/api';
+import { KERNELS, tfDtype } from './kernels';
 import { tf } from './tf';
 import * as P from './torchops';
 import { cg } from './torchops';
@@ -176,10 +178,6 @@ const TORCH_DTYPES: Record<string, DType> = {
   bool: 'bool',
 };
 
-function tfDtype(dt: DType): 'float32' | 'int32' | 'bool' {
-  return dt === 'float' ? 'float32' : dt === 'int' ? 'int32' : 'bool';
-}
-
 function isTensor(v: Val): v is Extract<Val, { t: 'tensor' }> {
   return v.t === 'tensor';
 }
@@ -290,7 +288,10 @@ export class Evaluator {
       case 'expr': {
         // Docstrings and bare names are inert; calls are evaluated (and must be whitelisted).
         if (s.value.k === 'str' || s.value.k === 'name') return;
-        this.expr(s.value, f);
+        const v = this.expr(s.value, f);
+        // An in-place tensor method (`onehot.scatter_(1, t, 1)`) rebinds its receiver.
+        const c = s.value;
+        if (c.k === 'call' && c.method && c.spell?.name.endsWith('_') && c.func.k === 'attr') this.assignTo(c.func.obj, v, f);
         return;
       }
       case 'return':
@@ -318,6 +319,12 @@ export class Evaluator {
         if (s.what === 'raise') throw new EvalError('the function raises on the probe inputs', lineOf(s));
         throw new Unsupported(s.what, lineOf(s));
     }
+  }
+
+  /** Rebinds the receiver of an in-place method: a name or an attribute of `self`. */
+  private assignTo(recv: Expr, v: Val, f: Frame): void {
+    if (recv.k === 'name') this.assign({ k: 'name', id: recv.id, span: recv.span }, v, f);
+    else if (recv.k === 'attr') this.assign({ k: 'attr', obj: recv.obj, attr: recv.attr, span: recv.span }, v, f);
   }
 
   private readTarget(t: Target, f: Frame): Val {
@@ -506,19 +513,22 @@ export class Evaluator {
     const vals = e.operands.map((x) => this.expr(x, f));
     if (vals.some(isTensor)) {
       if (vals.length !== 2) throw new Unsupported('chained comparison of tensors', line);
-      const [a, b] = vals.map((v) => this.toTensor(v, line));
-      const [x, y] = this.promote(a, b);
-      const op = e.ops[0];
-      const fns: Record<string, (p: T, q: T) => T> = { '<': tf.less, '<=': tf.lessEqual, '>': tf.greater, '>=': tf.greaterEqual, '==': tf.equal, '!=': tf.notEqual };
-      const fn = fns[op];
-      if (!fn) throw new Unsupported(op, line);
-      return { t: 'tensor', x: fn(x.x, y.x), dt: 'bool' };
+      return this.compareValues(e.ops[0], vals[0], vals[1], line);
     }
     let ok = true;
     for (let i = 0; i < e.ops.length; i++) {
       ok = ok && this.pyCompare(e.ops[i], vals[i], vals[i + 1], line);
     }
     return { t: 'bool', v: ok };
+  }
+
+  /** An elementwise comparison of two values, one of them a tensor. */
+  compareValues(op: string, av: Val, bv: Val, line: number): Val {
+    const [x, y] = this.promote(this.toTensor(av, line), this.toTensor(bv, line));
+    const fns: Record<string, (p: T, q: T) => T> = { '<': tf.less, '<=': tf.lessEqual, '>': tf.greater, '>=': tf.greaterEqual, '==': tf.equal, '!=': tf.notEqual };
+    const fn = fns[op];
+    if (!fn) throw new Unsupported(op, line);
+    return { t: 'tensor', x: fn(x.x, y.x), dt: 'bool' };
   }
 
   private pyCompare(op: string, a: Val, b: Val, line: number): boolean {
@@ -764,9 +774,11 @@ export class Evaluator {
       if (self.t === 'self' && key.t === 'str') self.attrs.set(key.v, this.expr(c.args[1] ?? c.kwargs.tensor, f));
       return NONE;
     }
-    if (c.op && !(c.method && c.func.k === 'attr' && this.isSelfCallable(c.func.obj, c.func.attr, f))) {
+    if (c.op && c.spell && c.bound && !(c.method && c.func.k === 'attr' && this.isSelfCallable(c.func.obj, c.func.attr, f))) {
       this.trace.add(c.op.id);
-      return this.op(c.op, c, f, line);
+      const args = this.lazyArgs(c.bound, f);
+      if (c.spell.kind === 'module') return { t: 'module', spell: c.spell, args: this.forceArgs(args), line };
+      return this.lowerOp(c.spell, args, c, line);
     }
     if (c.func.k === 'attr' && !c.callee) {
       const recv = this.expr(c.func.obj, f);
@@ -912,44 +924,25 @@ export class Evaluator {
 
   private tensorMethod(x: Extract<Val, { t: 'tensor' }>, m: string, c: Call, f: Frame, line: number): Val {
     const { pos, kw } = this.args(c, f);
-    const arith: Record<string, string> = { add: '+', sub: '-', mul: '*', div: '/', true_divide: '/', multiply: '*', subtract: '-', divide: '/' };
-    if (m in arith) {
-      if (kw.alpha) throw new Unsupported(`${m}(alpha=)`, line);
-      return this.binop(arith[m], x, pos[0] ?? kw.other, line);
-    }
-    if (m === 'rsub') return this.binop('-', pos[0] ?? kw.other, x, line);
-    const cmp: Record<string, (a: T, b: T) => T> = { eq: tf.equal, ne: tf.notEqual, gt: tf.greater, lt: tf.less, ge: tf.greaterEqual, le: tf.lessEqual };
-    if (m in cmp) {
-      const [a, b] = this.promote(x, this.toTensor(pos[0], line));
-      return { t: 'tensor', x: cmp[m](a.x, b.x), dt: 'bool' };
-    }
     switch (m) {
       case 'size': {
-        if (pos.length) {
-          const d = pyNumber(pos[0])!;
-          return num(x.x.shape[d < 0 ? x.x.shape.length + d : d], true);
+        const d = pos[0] ?? kw.dim;
+        if (d) {
+          const n = pyNumber(d)!;
+          return num(x.x.shape[n < 0 ? x.x.shape.length + n : n], true);
         }
-        return { t: 'list', items: x.x.shape.map((d) => num(d, true)), tuple: true };
+        return { t: 'list', items: x.x.shape.map((n) => num(n, true)), tuple: true };
       }
       case 'dim':
+      case 'ndimension':
         return num(x.x.shape.length, true);
       case 'numel':
+      case 'nelement':
         return num(x.x.size, true);
       case 'item': {
         if (x.x.size !== 1) throw new EvalError('a Tensor with more than one element cannot be converted to a scalar', line);
         return num(x.x.dataSync()[0], x.dt !== 'float');
       }
-      case 't':
-        return { t: 'tensor', x: tf.transpose(x.x), dt: x.dt };
-      case 'argmax': {
-        const d = pos[0] ?? kw.dim;
-        const axis = d ? pyNumber(d) : undefined;
-        const flat = axis === undefined ? tf.reshape(x.x, [-1]) : x.x;
-        return { t: 'tensor', x: tf.argMax(flat, axis ?? 0), dt: 'int' };
-      }
-      case 'cpu':
-      case 'cuda':
-        return x;
       default:
         throw new Unsupported(`.${m}()`, line);
     }
@@ -970,221 +963,6 @@ export class Evaluator {
     if (!v || v.t === 'none') return undefined;
     if (v.t === 'list') return v.items.map((i) => this.dimArg(i, rank, line)!);
     return [this.dimArg(v, rank, line)!];
-  }
-
-  private isTf(c: Call): boolean {
-    return !!c.callee && /^(tensorflow|keras|tf\.)/.test(c.callee);
-  }
-
-  private op(spec: OpSpec, c: Call, f: Frame, line: number): Val {
-    const b = c.bound ?? {};
-    const get = (k: string): Val | undefined => (b[k] ? this.expr(b[k], f) : undefined);
-    const tensor = (k: string): Extract<Val, { t: 'tensor' }> => {
-      const v = get(k);
-      if (!v) throw new EvalError(`missing argument ${k}`, line);
-      return this.toTensor(v, line);
-    };
-    const float = (k: string) => this.cast(tensor(k), 'float');
-    const out = (x: T, dt: DType = 'float'): Val => {
-      this.checkSize(x.shape, line);
-      return { t: 'tensor', x, dt };
-    };
-    const id = spec.id;
-    switch (id) {
-      case 'sigmoid':
-        return out(P.sigmoid(float('input').x));
-      case 'logsigmoid':
-        return out(P.logsigmoid(float('input').x));
-      case 'softmax':
-      case 'log_softmax': {
-        const x = float('input');
-        const d = get('dim');
-        if (!d && !this.isTf(c) && x.x.shape.length !== 1 && !c.method) throw new Unsupported(`${id} without dim`, line);
-        const axis = this.dimArg(d, x.x.shape.length, line) ?? x.x.shape.length - 1;
-        return out(id === 'softmax' ? P.softmax(x.x, axis) : P.logSoftmax(x.x, axis));
-      }
-      case 'exp':
-        return out(tf.exp(float('input').x));
-      case 'log':
-        return out(tf.log(float('input').x));
-      case 'log1p':
-        return out(tf.log1p(float('input').x));
-      case 'sqrt':
-        return out(tf.sqrt(float('input').x));
-      case 'abs': {
-        const x = tensor('input');
-        return out(x.dt === 'float' ? P.abs(x.x) : tf.abs(x.x), x.dt);
-      }
-      case 'neg': {
-        const x = tensor('input');
-        return out(tf.neg(x.x), x.dt);
-      }
-      case 'pow':
-        return this.pow(get('input')!, get('exponent') ?? NONE, line);
-      case 'clamp': {
-        const x = tensor('input');
-        const lo = get('min');
-        const hi = get('max');
-        const nlo = lo && lo.t !== 'none' ? pyNumber(lo) : undefined;
-        const nhi = hi && hi.t !== 'none' ? pyNumber(hi) : undefined;
-        if ((lo && lo.t === 'tensor') || (hi && hi.t === 'tensor')) {
-          const xf = this.cast(x, 'float');
-          return out(P.clampTensor(xf.x, lo?.t === 'tensor' ? this.cast(lo, 'float').x : undefined, hi?.t === 'tensor' ? this.cast(hi, 'float').x : undefined));
-        }
-        if (nlo === undefined && nhi === undefined) throw new EvalError('clamp needs min or max', line);
-        if (x.dt !== 'float') return out(tf.clipByValue(x.x, nlo ?? -2147483648, nhi ?? 2147483647), x.dt);
-        return out(P.clamp(x.x, nlo, nhi));
-      }
-      case 'where': {
-        const cond = tensor('condition');
-        if (!b.input || !b.other) throw new Unsupported('where with one argument', line);
-        const [p, q] = this.promote(tensor('input'), tensor('other'));
-        const shape = tf.broadcast_util.assertAndGetBroadcastShape(tf.broadcast_util.assertAndGetBroadcastShape(cond.x.shape, p.x.shape), q.x.shape);
-        this.checkSize(shape, line);
-        const bc = (t: T) => (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : tf.broadcastTo(t, shape));
-        return out(tf.where(bc(this.cast(cond, 'bool').x), bc(p.x), bc(q.x)), p.dt);
-      }
-      case 'gather': {
-        const x = tensor('input');
-        const idx = tensor('index');
-        const d = this.dimArg(get('dim'), x.x.shape.length, line);
-        if (d === undefined) throw new EvalError('gather needs dim', line);
-        if (idx.dt !== 'int') throw new EvalError('gather(): Expected dtype int64 for index', line);
-        if (idx.x.shape.length !== x.x.shape.length) throw new EvalError('Index tensor must have the same number of dimensions as input tensor', line);
-        const vals = idx.x.dataSync();
-        const size = x.x.shape[d];
-        for (const q of vals) if (q < 0 || q >= size) throw new EvalError(`index ${q} is out of bounds for dimension ${d} with size ${size}`, line);
-        return out(P.gatherDim(x.x, d, idx.x), x.dt);
-      }
-      case 'one_hot': {
-        const t = tensor('input');
-        if (t.dt !== 'int') throw new EvalError('one_hot is only applicable to index tensor', line);
-        let k = pyNumber(get('num_classes') ?? num(-1, true)) ?? -1;
-        if (k < 0) k = tf.max(t.x).dataSync()[0] + 1;
-        const tfStyle = this.isTf(c);
-        const oh = tf.oneHot(tf.reshape(t.x, [-1]), k);
-        const shaped = tf.reshape(oh, [...t.x.shape, k]);
-        return tfStyle ? out(tf.cast(shaped, 'float32')) : out(tf.cast(shaped, 'int32'), 'int');
-      }
-      case 'sum':
-      case 'mean': {
-        const x = tensor('input');
-        const dims = this.dimsArg(get('dim'), x.x.shape.length, line);
-        const keep = get('keepdim');
-        const kd = keep ? truthy(keep, line) : false;
-        if (id === 'mean' && x.dt !== 'float' && !this.isTf(c)) throw new EvalError('mean(): could not infer output dtype; input must be floating point', line);
-        const src = id === 'sum' && x.dt === 'bool' ? this.cast(x, 'int') : x;
-        const r = id === 'sum' ? tf.sum(src.x, dims, kd) : tf.mean(src.x, dims, kd);
-        return out(r, src.dt === 'int' && id === 'mean' ? 'float' : src.dt);
-      }
-      case 'reshape':
-        return this.reshape(c, f, line, tensor('input'));
-      case 'squeeze': {
-        const x = tensor('input');
-        const d = this.dimArg(get('dim'), x.x.shape.length, line);
-        if (d === undefined) return out(tf.squeeze(x.x), x.dt);
-        return out(x.x.shape[d] === 1 ? tf.squeeze(x.x, [d]) : x.x, x.dt);
-      }
-      case 'unsqueeze': {
-        const x = tensor('input');
-        const dv = pyNumber(get('dim') ?? NONE);
-        if (dv === undefined) throw new EvalError('unsqueeze needs dim', line);
-        const rank = x.x.shape.length + 1;
-        const d = dv < 0 ? dv + rank : dv;
-        return out(tf.expandDims(x.x, d), x.dt);
-      }
-      case 'cast':
-        return this.castOp(c, f, line, tensor('input'));
-      case 'detach': {
-        const x = tensor('input');
-        if (c.method && c.func.k === 'attr' && c.func.attr === 'contiguous') return x;
-        return out(P.detach(x.x), x.dt);
-      }
-      case 'tensor': {
-        const data = get('data');
-        if (!data) throw new EvalError('tensor() needs data', line);
-        const dtv = c.kwargs.dtype ? this.expr(c.kwargs.dtype, f) : undefined;
-        let dt: DType | undefined = dtv?.t === 'dtype' ? dtv.dt : undefined;
-        if (!dt && c.callee && /(\.Tensor|FloatTensor)$/.test(c.callee)) dt = 'float';
-        if (!dt && this.isTf(c)) dt = 'float';
-        if (data.t === 'tensor') return out(P.detach(this.cast(data, dt ?? data.dt).x), dt ?? data.dt);
-        if (c.callee && /\.Tensor$/.test(c.callee) && data.t === 'num') throw new Unsupported('torch.Tensor(size)', line);
-        const tv = this.tensorFromData(data, dt, line);
-        return out(tv.x, tv.dt);
-      }
-      case 'arange': {
-        const ns = c.args.map((a) => pyNumber(this.expr(a, f)));
-        if (!ns.length || ns.some((x) => x === undefined) || ns.length > 3) throw new Unsupported('arange', line);
-        const [s, e, st] = ns.length === 1 ? [0, ns[0]!, 1] : [ns[0]!, ns[1]!, ns[2] ?? 1];
-        const allInt = c.args.every((a) => {
-          const v = this.expr(a, f);
-          return v.t === 'num' && v.int;
-        });
-        return out(tf.range(s, e, st, allInt ? 'int32' : 'float32'), allInt ? 'int' : 'float');
-      }
-      case 'ones_like':
-      case 'zeros_like': {
-        const x = tensor('input');
-        const dtv = c.kwargs.dtype ? this.expr(c.kwargs.dtype, f) : undefined;
-        const dt: DType = dtv?.t === 'dtype' ? dtv.dt : x.dt;
-        return out(id === 'ones_like' ? tf.ones(x.x.shape, tfDtype(dt)) : tf.zeros(x.x.shape, tfDtype(dt)), dt);
-      }
-      default:
-        return this.loss(spec, c, f, line);
-    }
-  }
-
-  private reshape(c: Call, f: Frame, line: number, x: Extract<Val, { t: 'tensor' }>): Val {
-    let dims: Val[];
-    if (c.method) {
-      if (c.func.k === 'attr' && c.func.attr === 'view_as') {
-        const o = this.toTensor(this.expr(c.args[0], f), line);
-        return { t: 'tensor', x: tf.reshape(x.x, o.x.shape), dt: x.dt };
-      }
-      const args = c.args.map((a) => this.expr(a, f));
-      dims = args.length === 1 && args[0].t === 'list' ? args[0].items : args;
-      if (!args.length && c.kwargs.shape) {
-        const s = this.expr(c.kwargs.shape, f);
-        dims = s.t === 'list' ? s.items : [s];
-      }
-    } else {
-      const s = c.bound?.shape ? this.expr(c.bound.shape, f) : undefined;
-      if (!s) throw new EvalError('reshape needs a shape', line);
-      dims = s.t === 'list' ? s.items : [s];
-    }
-    const shape = dims.map((d) => {
-      const n = pyNumber(d);
-      if (n === undefined) throw new Unsupported('reshape to a non-integer shape', line);
-      return n;
-    });
-    try {
-      return { t: 'tensor', x: tf.reshape(x.x, shape), dt: x.dt };
-    } catch {
-      throw new EvalError(`shape [${shape}] is invalid for input of size ${x.x.size}`, line);
-    }
-  }
-
-  private castOp(c: Call, f: Frame, line: number, x: Extract<Val, { t: 'tensor' }>): Val {
-    const m = c.method && c.func.k === 'attr' ? c.func.attr : undefined;
-    if (m === 'float' || m === 'double' || m === 'half') return this.cast(x, 'float');
-    if (m === 'long' || m === 'int') return this.cast(x, 'int');
-    if (m === 'bool') return this.cast(x, 'bool');
-    if (m === 'type_as') return this.cast(x, this.toTensor(this.expr(c.args[0], f), line).dt);
-    const dv = c.bound?.dtype ? this.expr(c.bound.dtype, f) : c.kwargs.dtype ? this.expr(c.kwargs.dtype, f) : undefined;
-    if (!dv) {
-      if (m === 'to' || m === 'type') return x;
-      throw new EvalError('cast needs a dtype', line);
-    }
-    if (dv.t === 'dtype') return this.cast(x, dv.dt);
-    if (dv.t === 'device') return x;
-    if (dv.t === 'tensor') return this.cast(x, dv.dt);
-    if (dv.t === 'str') {
-      if (/^(cuda|cpu|mps)(:\d+)?$/.test(dv.v)) return x;
-      if (dv.v in TORCH_DTYPES) return this.cast(x, TORCH_DTYPES[dv.v]);
-      if (/Float|Double/.test(dv.v)) return this.cast(x, 'float');
-      if (/Long|Int/.test(dv.v)) return this.cast(x, 'int');
-    }
-    throw new Unsupported(`cast to ${dv.t}`, line);
   }
 
   tensorFromData(v: Val, dt: DType | undefined, line: number): Extract<Val, { t: 'tensor' }> {
@@ -1218,207 +996,103 @@ export class Evaluator {
     return { t: 'tensor', x: tf.tensor(flat, shape, tfDtype(d)), dt: d };
   }
 
-  // --- losses ------------------------------------------------------------------------------------
-
-  private reduction(v: Val | undefined, def: string, line: number): string {
-    if (!v || v.t === 'none') return def;
-    if (v.t !== 'str' || !['none', 'mean', 'sum'].includes(v.v)) throw new EvalError(`${v.t === 'str' ? v.v : v.t} is not a valid value for reduction`, line);
-    return v.v;
-  }
-
-  private reduce(x: T, r: string): T {
-    return r === 'mean' ? tf.mean(x) : r === 'sum' ? tf.sum(x) : x;
-  }
-
-  private loss(spec: OpSpec, c: Call, f: Frame, line: number): Val {
-    if (spec.ctor) {
-      const { pos, kw } = this.args(c, f);
-      const args: Record<string, Val> = {};
-      pos.forEach((v, i) => {
-        if (i < spec.params.length) args[spec.params[i]] = v;
-      });
-      for (const [k, v] of Object.entries(kw)) args[k === 'axis' ? 'dim' : k] = v;
-      const supported = ['CrossEntropyLoss', 'NLLLoss', 'BCELoss', 'BCEWithLogitsLoss', 'KerasBinaryCrossentropy', 'KerasCategoricalCrossentropy', 'KerasSparseCategoricalCrossentropy'];
-      if (!supported.includes(spec.id)) throw new Unsupported(calleeName(c), line);
-      return { t: 'module', op: spec, args, line };
+  /** Arguments by canonical name, each evaluated once, when a lowering first reads it. */
+  private lazyArgs(bound: Record<string, Expr>, f: Frame): Record<string, () => Val> {
+    const out: Record<string, () => Val> = {};
+    for (const [k, e] of Object.entries(bound)) {
+      let v: Val | undefined;
+      out[k] = () => (v ??= this.expr(e, f));
     }
-    const b = c.bound ?? {};
-    const args: Record<string, Val> = {};
-    for (const [k, e] of Object.entries(b)) args[k] = this.expr(e, f);
-    return this.lossFn(spec.id, args, line, calleeName(c));
+    return out;
+  }
+
+  private forceArgs(args: Record<string, () => Val>): Record<string, Val> {
+    const out: Record<string, Val> = {};
+    for (const [k, get] of Object.entries(args)) out[k] = get();
+    return out;
+  }
+
+  /** Runs an op's lowering (ops/) on its arguments; an op without one is unsupported. */
+  private lowerOp(spell: Spelling, args: Record<string, () => Val>, c: Call, line: number): Val {
+    const op = spell.op;
+    const name = calleeName(c);
+    if (!op.lower) throw new Unsupported(c.callee ?? spell.name.replace(/^Tensor\./, '.'), line);
+    const lit = (d: PyLiteral): Val => (d === null ? NONE : typeof d === 'number' ? num(d) : typeof d === 'boolean' ? { t: 'bool', v: d } : { t: 'str', v: d });
+    const value = (p: string): Val | undefined => {
+      const get = args[p];
+      if (get) return get();
+      return Object.prototype.hasOwnProperty.call(spell.defaults, p) ? lit(spell.defaults[p]) : undefined;
+    };
+    const present = (p: string): Val => {
+      const v = value(p);
+      if (!v || v.t === 'none') throw new EvalError(`${name}: missing ${p}`, line);
+      return v;
+    };
+    const ev = this;
+    const cx: LowerCtx = {
+      k: KERNELS,
+      call: c,
+      spelling: spell,
+      name,
+      line,
+      has: (p) => args[p] !== undefined,
+      value: (p) => value(p) as CVal | undefined,
+      tensor: (p) => ev.toTensor(present(p), line) as unknown as ReturnType<LowerCtx['tensor']>,
+      float: (p) => ev.cast(ev.toTensor(present(p), line), 'float') as unknown as ReturnType<LowerCtx['tensor']>,
+      num(p) {
+        const v = value(p);
+        if (!v || v.t === 'none') return undefined;
+        const n = pyNumber(v);
+        if (n === undefined) throw new Unsupported(`${name} with a non-number ${p}`, line);
+        return n;
+      },
+      str(p) {
+        const v = value(p);
+        return v?.t === 'str' ? v.v : undefined;
+      },
+      flag(p) {
+        const v = value(p);
+        return v ? truthy(v, line) : undefined;
+      },
+      dim: (p, rank) => ev.dimArg(value(p), rank, line),
+      dims: (p, rank) => ev.dimsArg(value(p), rank, line),
+      shape(p) {
+        const v = present(p);
+        let items: Val[] = v.t === 'list' ? v.items : [v];
+        if (items.length === 1 && items[0].t === 'list') items = items[0].items;
+        return items.map((d) => {
+          const n = pyNumber(d);
+          if (n === undefined || !Number.isInteger(n)) throw new Unsupported(`${name} with a non-integer size`, line);
+          return n;
+        });
+      },
+      out(x, dt = 'float') {
+        ev.checkSize(x.shape, line);
+        return { t: 'tensor', x, dt };
+      },
+      toTensor: (v) => ev.toTensor(v as Val, line) as unknown as ReturnType<LowerCtx['tensor']>,
+      cast: (v, dt) => ev.cast(v as unknown as Extract<Val, { t: 'tensor' }>, dt) as unknown as ReturnType<LowerCtx['tensor']>,
+      promote: (a, b, arith) => ev.promote(a as unknown as Extract<Val, { t: 'tensor' }>, b as unknown as Extract<Val, { t: 'tensor' }>, arith) as unknown as ReturnType<LowerCtx['promote']>,
+      binop: (o, a, b) => ev.binop(o, a as Val, b as Val, line) as CVal,
+      compare: (o, a, b) => ev.compareValues(o, a as Val, b as Val, line) as CVal,
+      unsupported(what) {
+        throw new Unsupported(what, line);
+      },
+      error(message) {
+        throw new EvalError(message, line);
+      },
+    };
+    return op.lower(cx) as Val;
   }
 
   private applyModule(m: Extract<Val, { t: 'module' }>, c: Call, f: Frame, line: number): Val {
-    const { pos, kw } = this.args(c, f);
-    const args: Record<string, Val> = { ...m.args };
-    const keras = m.op.framework === 'keras';
-    // torch modules: (input, target); Keras losses: (y_true, y_pred).
-    const order = keras ? ['target', 'input'] : ['input', 'target'];
-    pos.forEach((v, i) => {
-      if (i < 2) args[order[i]] = v;
-    });
-    for (const [k, v] of Object.entries(kw)) args[k === 'y_true' ? 'target' : k === 'y_pred' ? 'input' : k] = v;
-    const fnId: Record<string, string> = {
-      CrossEntropyLoss: 'cross_entropy',
-      NLLLoss: 'nll_loss',
-      BCELoss: 'binary_cross_entropy',
-      BCEWithLogitsLoss: 'binary_cross_entropy_with_logits',
-      KerasBinaryCrossentropy: 'keras_binary_crossentropy',
-      KerasCategoricalCrossentropy: 'keras_categorical_crossentropy',
-      KerasSparseCategoricalCrossentropy: 'keras_sparse_categorical_crossentropy',
-    };
-    this.trace.add(fnId[m.op.id]);
-    const r = this.lossFn(fnId[m.op.id], args, line, m.op.id);
-    if (keras) {
-      const red = args.reduction?.t === 'str' ? args.reduction.v : 'sum_over_batch_size';
-      if (isTensor(r) && red !== 'none') return { t: 'tensor', x: red === 'sum' ? tf.sum(r.x) : tf.mean(r.x), dt: 'float' };
-    }
-    return r;
+    this.trace.add(m.spell.op.id);
+    const tuple = (items: Expr[]): Expr => ({ k: 'tuple', items, list: false, span: c.span });
+    const args = { ...this.lazyArgs(bindModuleCall(m.spell, c.args, c.kwargs, tuple), f) };
+    for (const [k, v] of Object.entries(m.args)) if (!(k in args)) args[k] = () => v;
+    return this.lowerOp(m.spell, args, c, line);
   }
 
-  private lossFn(id: string, a: Record<string, Val>, line: number, name: string): Val {
-    const T_ = (k: string): Extract<Val, { t: 'tensor' }> => {
-      const v = a[k];
-      if (!v || v.t === 'none') throw new EvalError(`${name}: missing ${k}`, line);
-      return this.toTensor(v, line);
-    };
-    const opt = (k: string): Val | undefined => (a[k] && a[k].t !== 'none' ? a[k] : undefined);
-    for (const legacy of ['size_average', 'reduce']) if (opt(legacy)) throw new Unsupported(`${name}(${legacy}=)`, line);
-    const fl = (v: Extract<Val, { t: 'tensor' }>) => this.cast(v, 'float').x;
-    const sameShape = (x: T, y: T, what: string) => {
-      if (x.shape.join() !== y.shape.join()) throw new EvalError(`${what}: target size [${y.shape}] must be the same as input size [${x.shape}]`, line);
-    };
-    switch (id) {
-      case 'cross_entropy':
-      case 'nll_loss': {
-        const x = T_('input');
-        const t = T_('target');
-        const red = this.reduction(a.reduction, 'mean', line);
-        if (x.x.shape.length < 2) throw new Unsupported(`${name} on 1-D input`, line);
-        const logp = id === 'cross_entropy' ? P.logSoftmax(fl(x), 1) : fl(x);
-        const w = opt('weight') ? fl(this.toTensor(a.weight, line)) : undefined;
-        const ls = opt('label_smoothing') ? pyNumber(a.label_smoothing) ?? 0 : 0;
-        if (t.dt === 'float') {
-          // Class probabilities as target (soft labels).
-          sameShape(x.x, t.x, name);
-          if (w || ls) throw new Unsupported(`${name} with probability targets and weight/label_smoothing`, line);
-          const per = tf.neg(tf.sum(tf.mul(logp, t.x), 1));
-          return { t: 'tensor', x: this.reduce(per, red), dt: 'float' };
-        }
-        if (t.x.shape.length !== x.x.shape.length - 1 || t.x.shape[0] !== x.x.shape[0]) throw new EvalError(`${name}: expected target of shape [${[x.x.shape[0], ...x.x.shape.slice(2)]}], got [${t.x.shape}]`, line);
-        const C = x.x.shape[1] as number;
-        const ii = opt('ignore_index') ? pyNumber(a.ignore_index)! : -100;
-        const tv = t.x.dataSync();
-        for (const q of tv) if (q !== ii && (q < 0 || q >= C)) throw new EvalError(`Target ${q} is out of bounds.`, line);
-        if (x.x.shape.length !== 2) throw new Unsupported(`${name} on inputs of rank ${x.x.shape.length}`, line);
-        const safeT = tf.where(tf.equal(t.x, ii), tf.zerosLike(t.x), t.x);
-        const picked = tf.reshape(P.gatherDim(logp, 1, tf.reshape(safeT, [-1, 1])), [-1]);
-        const valid = tf.cast(tf.notEqual(t.x, ii), 'float32');
-        const wt = w ? tf.mul(tf.gather(w, safeT), valid) : valid;
-        let per = tf.neg(tf.mul(picked, wt));
-        if (ls > 0) {
-          if (w) throw new Unsupported(`${name}(weight=, label_smoothing=)`, line);
-          const smooth = tf.mul(tf.neg(tf.sum(logp, 1)), valid);
-          per = tf.add(tf.mul(per, 1 - ls), tf.mul(smooth, ls / C));
-        }
-        const r = red === 'mean' ? tf.div(tf.sum(per), tf.sum(wt)) : this.reduce(per, red);
-        return { t: 'tensor', x: r, dt: 'float' };
-      }
-      case 'binary_cross_entropy': {
-        const p = fl(T_('input'));
-        const t = fl(T_('target'));
-        sameShape(p, t, name);
-        const red = this.reduction(a.reduction, 'mean', line);
-        const f2 = cg((pp: T, tt: T, save: tf.GradSaveFunc) => {
-          save([pp, tt]);
-          const lp = tf.maximum(tf.log(pp), -100);
-          const l1p = tf.maximum(tf.log(tf.sub(1, pp)), -100);
-          const value = tf.neg(tf.add(tf.mul(tt, lp), tf.mul(tf.sub(1, tt), l1p)));
-          return {
-            value,
-            gradFunc: (dy: T, s: T[]) => {
-              const [p0, t0] = s;
-              const g = tf.div(tf.sub(p0, t0), tf.maximum(tf.mul(tf.sub(1, p0), p0), 1e-12));
-              return [tf.mul(dy, g), tf.zerosLike(t0)];
-            },
-          };
-        });
-        let l = f2(p, t) as T;
-        if (opt('weight')) l = tf.mul(l, fl(this.toTensor(a.weight, line)));
-        return { t: 'tensor', x: this.reduce(l, red), dt: 'float' };
-      }
-      case 'binary_cross_entropy_with_logits':
-      case 'tf_sigmoid_ce_with_logits': {
-        const x = fl(T_('input'));
-        const t = fl(T_('target'));
-        sameShape(x, t, name);
-        const red = id === 'tf_sigmoid_ce_with_logits' ? 'none' : this.reduction(a.reduction, 'mean', line);
-        const pw = opt('pos_weight') ? fl(this.toTensor(a.pos_weight, line)) : undefined;
-        let l = P.bceWithLogits(x, t, pw ? tf.broadcastTo(pw, tf.broadcast_util.assertAndGetBroadcastShape(pw.shape, x.shape)) : undefined);
-        if (opt('weight')) l = tf.mul(l, fl(this.toTensor(a.weight, line)));
-        return { t: 'tensor', x: this.reduce(l, red), dt: 'float' };
-      }
-      case 'tf_softmax_ce_with_logits': {
-        const t = fl(T_('target'));
-        const x = fl(T_('input'));
-        sameShape(x, t, name);
-        return { t: 'tensor', x: tf.neg(tf.sum(tf.mul(t, P.logSoftmax(x, x.shape.length - 1)), -1)), dt: 'float' };
-      }
-      case 'tf_sparse_softmax_ce_with_logits': {
-        const t = T_('target');
-        const x = fl(T_('input'));
-        const lp = P.logSoftmax(x, x.shape.length - 1);
-        return { t: 'tensor', x: tf.neg(tf.reshape(P.gatherDim(lp, 1, tf.reshape(tf.cast(t.x, 'int32'), [-1, 1])), [-1])), dt: 'float' };
-      }
-      case 'keras_binary_crossentropy':
-      case 'keras_categorical_crossentropy':
-      case 'keras_sparse_categorical_crossentropy': {
-        const t = T_('target');
-        const x = fl(T_('input'));
-        const fromLogits = opt('from_logits') ? truthy(a.from_logits, line) : false;
-        if (opt('label_smoothing') && pyNumber(a.label_smoothing) !== 0) throw new Unsupported(`${name}(label_smoothing=)`, line);
-        const eps = 1e-7;
-        const last = x.shape.length - 1;
-        if (id === 'keras_binary_crossentropy') {
-          const tt = fl(t);
-          sameShape(x, tt, name);
-          let per: T;
-          if (fromLogits) per = P.bceWithLogits(x, tt);
-          else {
-            const p = tf.clipByValue(x, eps, 1 - eps);
-            per = tf.neg(tf.add(tf.mul(tt, tf.log(p)), tf.mul(tf.sub(1, tt), tf.log(tf.sub(1, p)))));
-          }
-          return { t: 'tensor', x: tf.mean(per, -1), dt: 'float' };
-        }
-        let logp: T;
-        if (fromLogits) logp = P.logSoftmax(x, last);
-        else {
-          const p = tf.clipByValue(tf.div(x, tf.sum(x, last, true)), eps, 1 - eps);
-          logp = tf.log(p);
-        }
-        if (id === 'keras_sparse_categorical_crossentropy') {
-          const idx = tf.reshape(tf.cast(t.x, 'int32'), [-1, 1]);
-          return { t: 'tensor', x: tf.neg(tf.reshape(P.gatherDim(logp, 1, idx), [-1])), dt: 'float' };
-        }
-        const tt = fl(t);
-        sameShape(x, tt, name);
-        return { t: 'tensor', x: tf.neg(tf.sum(tf.mul(tt, logp), last)), dt: 'float' };
-      }
-      case 'torchvision_sigmoid_focal_loss':
-      case 'fvcore_sigmoid_focal_loss': {
-        const x = fl(T_('input'));
-        const t = fl(T_('target'));
-        sameShape(x, t, name);
-        const alpha = opt('alpha') ? pyNumber(a.alpha) : id === 'fvcore_sigmoid_focal_loss' ? -1 : 0.25;
-        const gamma = opt('gamma') ? pyNumber(a.gamma) : 2;
-        if (alpha === undefined || gamma === undefined) throw new Unsupported(`${name} with tensor alpha/gamma`, line);
-        const red = this.reduction(a.reduction, 'none', line);
-        return { t: 'tensor', x: sigmoidFocalReference(x, t, alpha, gamma, red), dt: 'float' };
-      }
-      default:
-        throw new Unsupported(name, line);
-    }
-  }
 }
 
 /** The torchvision / fvcore formula, op for op (torchvision/ops/focal_loss.py). */

@@ -5,6 +5,7 @@
  */
 import { ParsedDocument } from '../core/document';
 import { buildModule, type ModuleIR } from '../core/ir';
+import { resolveMethod, resolveQualified, type Spelling } from '../ops';
 import type { ModuleOutline } from './types';
 
 export function moduleOf(input: string | ModuleIR): ModuleIR {
@@ -23,4 +24,63 @@ export function outlineOf(mod: ModuleIR): ModuleOutline {
     functions: mod.functions.map((f) => ({ qualname: f.qualname, nameSpan: { r: f.nameSpan.r }, span: { r: f.span.r } })),
     noqa: mod.noqa,
   };
+}
+
+/**
+ * A module as a worker can receive it: ops and their spellings hold the op table's functions, which
+ * do not survive a structured clone, so they travel as the spelling's name (`revivedModule` looks it
+ * up again). Shared references stay shared.
+ */
+export function portableModule(mod: ModuleIR): unknown {
+  const memo = new Map<object, unknown>();
+  const walk = (x: unknown): unknown => {
+    if (x === null || typeof x !== 'object') return x;
+    const seen = memo.get(x);
+    if (seen !== undefined) return seen;
+    if (Array.isArray(x)) {
+      const out: unknown[] = [];
+      memo.set(x, out);
+      for (const v of x) out.push(walk(v));
+      return out;
+    }
+    if (x instanceof Map) {
+      const out = new Map();
+      memo.set(x, out);
+      for (const [k, v] of x) out.set(k, walk(v));
+      return out;
+    }
+    const out: Record<string, unknown> = {};
+    memo.set(x, out);
+    // Placeholders in place, so the revived objects keep their keys' order (IR hashes read it).
+    const call = (x as { k?: unknown }).k === 'call';
+    for (const [k, v] of Object.entries(x)) out[k] = call && k === 'spell' ? { $spell: (v as Spelling).name } : call && k === 'op' ? null : walk(v);
+    return out;
+  };
+  return walk(mod);
+}
+
+/** The module `portableModule` sent, with its spellings and ops looked up again (in place). */
+export function revivedModule(x: unknown): ModuleIR {
+  const seen = new Set<object>();
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== 'object' || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (v instanceof Map) return v.forEach((item) => walk(item));
+    const o = v as Record<string, unknown>;
+    const ref = o.spell as { $spell?: string } | undefined;
+    if (ref?.$spell !== undefined) {
+      const s = ref.$spell.startsWith('Tensor.') ? resolveMethod(ref.$spell.slice('Tensor.'.length)) : resolveQualified(ref.$spell);
+      if (s) {
+        o.spell = s;
+        o.op = s.op;
+      } else {
+        delete o.spell;
+        delete o.op;
+      }
+    }
+    for (const item of Object.values(o)) walk(item);
+  };
+  walk(x);
+  return x as ModuleIR;
 }

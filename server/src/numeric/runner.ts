@@ -14,7 +14,7 @@ import { interpretModule, type ModuleFacts } from '../core/interp';
 import type { ModuleIR } from '../core/ir';
 import type { CurveRequest, LossCurve } from './curve';
 import type { EngineOptions } from './engine';
-import { moduleOf, outlineOf } from './module-of';
+import { moduleOf, outlineOf, portableModule } from './module-of';
 import { type CheckPlan, planModule } from './roles';
 import type { CheckOptions, ModuleOutline, NumericReport } from './types';
 
@@ -146,7 +146,7 @@ class WorkerHost {
     let message: Record<string, unknown>;
     if (this.sent?.key === key) message = { id, ...payload, modId: this.sent.id, cancel: flag };
     else {
-      message = { id, ...payload, ...(source.text !== undefined ? { text: source.text } : { mod: source.mod }), modId: id, cancel: flag };
+      message = { id, ...payload, ...(source.text !== undefined ? { text: source.text } : { mod: portableModule(source.mod!) }), modId: id, cancel: flag };
       this.sent = { key, id };
     }
     const result = new Promise<R>((resolve, reject) => {

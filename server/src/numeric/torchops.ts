@@ -236,3 +236,25 @@ export function bceWithLogits(x: T, t: T, posWeight?: T): T {
   });
   return f(x);
 }
+
+/**
+ * Elementwise binary cross-entropy of probabilities as PyTorch computes it: each log clamped at
+ * -100 (so p = 0 or 1 gives a finite loss), gradient (p - t) / max((1 - p) p, 1e-12).
+ */
+export function bceProbs(p: T, t: T): T {
+  const f = cg((pp: T, tt: T, save: tf.GradSaveFunc) => {
+    save([pp, tt]);
+    const lp = tf.maximum(tf.log(pp), -100);
+    const l1p = tf.maximum(tf.log(tf.sub(1, pp)), -100);
+    const value = tf.neg(tf.add(tf.mul(tt, lp), tf.mul(tf.sub(1, tt), l1p)));
+    return {
+      value,
+      gradFunc: (dy: T, s: T[]) => {
+        const [p0, t0] = s;
+        const g = tf.div(tf.sub(p0, t0), tf.maximum(tf.mul(tf.sub(1, p0), p0), 1e-12));
+        return [tf.mul(dy, g), tf.zerosLike(t0)];
+      },
+    };
+  });
+  return f(p, t);
+}

@@ -6,7 +6,7 @@
  * stay plain JS values so that `if` on a known scalar can take its branch.
  */
 import type { ClassIR, FunctionIR } from '../core/ir';
-import type { OpSpec } from '../core/ops';
+import type { Spelling } from '../ops/api';
 import type { tf } from './tf';
 
 export type DType = 'float' | 'int' | 'bool';
@@ -20,7 +20,7 @@ export type Val =
   | { t: 'list'; items: Val[]; tuple: boolean }
   | { t: 'dtype'; dt: DType }
   | { t: 'device' }
-  | { t: 'module'; op: OpSpec; args: Record<string, Val>; line: number }
+  | { t: 'module'; spell: Spelling; args: Record<string, Val>; line: number }
   | { t: 'self'; attrs: Map<string, Val>; cls: ClassIR }
   | { t: 'fn'; fn: FunctionIR; env?: Map<string, Val> }
   | { t: 'bound'; fn: FunctionIR; self: Val }

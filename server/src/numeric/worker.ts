@@ -22,7 +22,7 @@ import type { CurveRequest } from './curve';
 import { computeLossCurve } from './curve-eval';
 import { Cancelled, checkPlans, type EngineOptions } from './engine';
 import { cancelRequested } from './probes';
-import { moduleOf, outlineOf } from './module-of';
+import { moduleOf, outlineOf, revivedModule } from './module-of';
 import { planModule, PlanStopped, type CheckPlan } from './roles';
 
 export { Cancelled, checkPlans, DEFAULT_ENGINE, initBackend, tf } from './engine';
@@ -85,7 +85,7 @@ if (!isMainThread && parentPort) {
   port.on('message', (msg: Request | CurveMessage | PlanMessage) => {
     chain = chain.then(async () => {
       try {
-        if (msg.mod) kept = { id: msg.modId, mod: msg.mod };
+        if (msg.mod) kept = { id: msg.modId, mod: revivedModule(msg.mod) };
         else if (msg.text !== undefined) kept = { id: msg.modId, text: msg.text };
         const entry = kept?.id === msg.modId ? kept : undefined;
         if (!entry) throw new Error(`module ${msg.modId} was not sent to this worker`);

@@ -3,20 +3,10 @@
  * the integer class indices that the same code uses as class indices elsewhere (a cross-entropy
  * target, a one_hot input, a gather index). Sigmoid losses need float one-hot targets.
  */
-import type { Call, Expr } from '../core/ir';
-import type { OpId } from '../core/ops';
+import type { Expr } from '../core/ir';
 import { defineRule } from '../core/rule';
+import { appliedOps } from './applied';
 import { atomText, functionalName, outerSpan, replace } from './fixes';
-
-const SIGMOID_LOSSES: ReadonlySet<OpId> = new Set<OpId>([
-  'binary_cross_entropy_with_logits',
-  'binary_cross_entropy',
-  'tf_sigmoid_ce_with_logits',
-  'torchvision_sigmoid_focal_loss',
-  'fvcore_sigmoid_focal_loss',
-  'fvcore_sigmoid_focal_loss_star',
-  'mmcv_sigmoid_focal_loss',
-]);
 
 export default defineRule({
   meta: {
@@ -27,25 +17,16 @@ export default defineRule({
     fixable: true,
   },
   check(ctx) {
-    for (const call of ctx.calls()) {
-      let target: Call['args'][number] | undefined;
-      let input: Call['args'][number] | undefined;
-      let name: string | undefined;
-      if (call.op && SIGMOID_LOSSES.has(call.op.id) && call.bound) {
-        target = call.bound.target;
-        input = call.bound.input;
-        name = call.callee?.split('.').pop();
-      } else if (!call.op) {
-        const fv = ctx.valueOf(call.func);
-        if (fv?.m === 'module' && fv.module && (fv.module.op.id === 'BCEWithLogitsLoss' || fv.module.op.id === 'BCELoss')) {
-          input = call.args[0];
-          target = call.args[1];
-          name = fv.module.op.id;
-        }
-      }
+    for (const a of appliedOps(ctx)) {
+      // Per-element sigmoid losses whose targets have the logits' shape (not mmcv's, which take indices).
+      if (a.op.loss?.act !== 'sigmoid' || a.op.loss.target !== 'binary') continue;
+      const target = a.exprs.target;
+      const input = a.exprs.input;
+      const name = a.name;
       if (!target || !input) continue;
       const tv = ctx.valueOf(target);
       if (tv?.m !== 'target_index') continue;
+      const torchFix = a.spell.framework === 'torch' || a.spell.framework === 'lib';
       const F = functionalName(ctx);
       // one_hot needs integer input: drop a cast such as `.float()` from the target first.
       let indices: Expr = target;
@@ -57,16 +38,16 @@ export default defineRule({
         explanation: [
           `\`${name}\` is a per-element sigmoid loss: the target must have the logits' shape [N, C] with 1 at the true class and 0 elsewhere.`,
           'Class indices of shape [N] either fail to broadcast or, worse, broadcast silently ([N] against [N, C] when N == C, or a [N, 1] logit) and train the wrong objective.',
-          `Convert them: \`${fixed}\`.`,
+          torchFix ? `Convert them: \`${fixed}\`.` : 'Convert them to one-hot rows (`tf.one_hot(t, num_classes)`).',
         ].join('\n\n'),
-        fix: { title: 'Convert the targets to one-hot', edits: [replace(target.span, fixed)], applicability: 'unsafe' },
+        fix: torchFix ? { title: 'Convert the targets to one-hot', edits: [replace(target.span, fixed)], applicability: 'unsafe' } : undefined,
       });
     }
   },
   docs: `# LL106 class-index-targets-to-sigmoid-focal
 
 ## What it does
-Flags a sigmoid focal loss (\`torchvision.ops.sigmoid_focal_loss\`, fvcore, mmcv) or a BCE
+Flags a sigmoid focal loss (\`torchvision.ops.sigmoid_focal_loss\`, fvcore, kornia) or a BCE
 (\`F.binary_cross_entropy_with_logits\`, \`nn.BCEWithLogitsLoss\`, \`tf.nn.sigmoid_cross_entropy_with_logits\`)
 whose target is a tensor that the same code uses as integer class indices: the target of a
 \`F.cross_entropy\`, the input of \`F.one_hot\`, the index of a \`gather\` or of \`alpha[target]\`.

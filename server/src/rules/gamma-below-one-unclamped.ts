@@ -9,22 +9,7 @@ import type { Call, Expr } from '../core/ir';
 import type { Fix } from '../core/types';
 import { mayLieIn, type AbsValue } from '../core/lattice';
 import { defineRule } from '../core/rule';
-import type { OpId } from '../core/ops';
 import { atomText, epsilonIn, frameworkOf, localName, outerSpan, replace } from './fixes';
-
-/** Library focal losses that raise (1 - p_t) to gamma with no guard (reference-implementations.md). */
-const UNGUARDED: ReadonlySet<OpId> = new Set<OpId>([
-  'torchvision_sigmoid_focal_loss',
-  'fvcore_sigmoid_focal_loss',
-  'kornia_focal_loss',
-  'KorniaFocalLoss',
-  'SmpFocalLoss',
-  'mmcv_softmax_focal_loss',
-  'keras_binary_focal_crossentropy',
-  'KerasBinaryFocalCrossentropy',
-  'TfaSigmoidFocalCrossEntropy',
-  'tfa_sigmoid_focal_crossentropy',
-]);
 
 function gammaText(g: AbsValue): string {
   if (g.values && g.values.length) {
@@ -78,7 +63,8 @@ function checkPow(ctx: RuleContext, e: Expr, v: AbsValue): void {
 }
 
 function checkLibrary(ctx: RuleContext, call: Call): void {
-  if (!call.op || !UNGUARDED.has(call.op.id) || !call.bound) return;
+  // Library focal losses that raise (1 - p_t) to gamma with no guard (reference-implementations.md).
+  if (!call.op || !call.op.loss?.focal || call.op.loss.focal.gammaGuard || !call.bound) return;
   const gammaExpr = call.bound.gamma;
   const gamma = gammaExpr ? ctx.valueOf(gammaExpr) : undefined;
   // The library default (2 or more) is safe; only a gamma passed in can be below 1.

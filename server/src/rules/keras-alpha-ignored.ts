@@ -16,11 +16,13 @@ export default defineRule({
   },
   check(ctx) {
     for (const call of ctx.calls()) {
-      if (call.op?.id !== 'KerasBinaryFocalCrossentropy' && call.op?.id !== 'keras_binary_focal_crossentropy') continue;
+      // A focal loss that applies alpha only under a flag (Keras `apply_class_balancing`).
+      const flag = call.op?.loss?.focal?.alphaFlag;
+      if (!flag) continue;
       const b = call.bound as Record<string, Call['args'][number]> | undefined;
       if (!b?.alpha || call.splat) continue;
-      const acb = b.apply_class_balancing ? ctx.valueOf(b.apply_class_balancing) : undefined;
-      if (b.apply_class_balancing && !(acb?.m === 'bool' && acb.bool === false)) continue;
+      const acb = b[flag] ? ctx.valueOf(b[flag]) : undefined;
+      if (b[flag] && !(acb?.m === 'bool' && acb.bool === false)) continue;
       ctx.report({
         span: b.alpha.span,
         message: '`alpha` has no effect: Keras applies it only with `apply_class_balancing=True`',

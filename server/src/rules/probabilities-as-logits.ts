@@ -5,43 +5,19 @@
  * on a value known to be logits, F.nll_loss on raw scores).
  */
 import type { RuleContext } from '../core/context';
-import type { Call, Expr } from '../core/ir';
+import type { Expr } from '../core/ir';
 import type { AbsValue } from '../core/lattice';
-import { EXPECTS_LOGITS, type OpId, type OpSpec } from '../core/ops';
 import { defineRule } from '../core/rule';
+import { appliedOps, flagOf, type Applied } from './applied';
 import { functionalName, outerSpan, replace, setKeyword } from './fixes';
-
-/** Keras losses with a `from_logits` flag (functions and classes). */
-const KERAS_FLAG: ReadonlySet<OpId> = new Set<OpId>([
-  'keras_binary_crossentropy',
-  'keras_categorical_crossentropy',
-  'keras_sparse_categorical_crossentropy',
-  'keras_binary_focal_crossentropy',
-  'keras_categorical_focal_crossentropy',
-  'KerasBinaryCrossentropy',
-  'KerasCategoricalCrossentropy',
-  'KerasSparseCategoricalCrossentropy',
-  'KerasBinaryFocalCrossentropy',
-  'KerasCategoricalFocalCrossentropy',
-  'TfaSigmoidFocalCrossEntropy',
-  'tfa_sigmoid_focal_crossentropy',
-]);
-
-const TORCH_LOGIT_MODULES: ReadonlySet<OpId> = new Set<OpId>(['CrossEntropyLoss', 'BCEWithLogitsLoss']);
 
 function isActivated(v: AbsValue | undefined): boolean {
   return !!v && v.m === 'prob' && (v.act === 'sigmoid' || v.act === 'softmax') && v.complementOf === undefined && !v.fromLogProb;
 }
 
-function fromLogits(ctx: RuleContext, spec: OpSpec, flag: Expr | undefined, flagValue?: AbsValue): boolean | undefined {
-  const v = flagValue ?? (flag ? ctx.valueOf(flag) : undefined);
-  if (v) return v.m === 'bool' ? v.bool : undefined;
-  return spec.defaults?.from_logits === true;
-}
-
 /** The fix for a probability passed as logits: drop the activation when it is written right there. */
 function dropActivation(ctx: RuleContext, arg: Expr): { title: string; edits: ReturnType<typeof replace>[] } | undefined {
-  if (arg.k === 'call' && arg.op && (arg.op.id === 'sigmoid' || arg.op.id === 'softmax') && arg.bound?.input) {
+  if (arg.k === 'call' && arg.op && (arg.op.id === 'sigmoid' || arg.op.id === 'softmax') && arg.spell?.kind !== 'module' && arg.bound?.input) {
     return { title: `Pass the logits: remove the ${arg.op.id}`, edits: [replace(outerSpan(arg), ctx.text(outerSpan(arg.bound.input)))] };
   }
   return undefined;
@@ -62,16 +38,19 @@ function report(ctx: RuleContext, arg: Expr, what: string, fix?: { title: string
   });
 }
 
-function checkKeras(ctx: RuleContext, spec: OpSpec, flag: Expr | undefined, pred: Expr | undefined, flagValue: AbsValue | undefined, flagCall: Call | undefined): void {
+/** A loss whose `from_logits` decides what its prediction holds (Keras, TF Addons). */
+function checkFlagged(ctx: RuleContext, a: Applied): void {
+  const pred = a.exprs.input;
   if (!pred) return;
   const pv = ctx.valueOf(pred);
-  const fl = fromLogits(ctx, spec, flag, flagValue);
+  const fl = flagOf(ctx, a, 'from_logits');
+  const flag = a.exprs.from_logits;
   if (fl === true && isActivated(pv)) {
     const drop = dropActivation(ctx, pred);
     const fix = drop ?? (flag ? { title: 'Set from_logits=False', edits: [replace(flag.span, 'False')] } : undefined);
     report(ctx, pred, `a ${pv!.act} probability is passed to a loss built with from_logits=True`, fix);
   } else if (fl === false && pv?.m === 'logits') {
-    const fix = flagCall ? { title: 'Set from_logits=True', edits: [setKeyword(ctx, flagCall, 'from_logits', 'True')] } : undefined;
+    const fix = a.viaModule ? undefined : { title: 'Set from_logits=True', edits: [setKeyword(ctx, a.call, 'from_logits', 'True')] };
     report(ctx, pred, 'logits are passed to a loss that expects probabilities (from_logits=False)', fix);
   }
 }
@@ -85,43 +64,21 @@ export default defineRule({
     fixable: true,
   },
   check(ctx) {
-    for (const call of ctx.calls()) {
-      if (call.op && call.bound) {
-        const id = call.op.id;
-        if (KERAS_FLAG.has(id) && !call.op.ctor) {
-          checkKeras(ctx, call.op, call.bound.from_logits, call.bound.input, undefined, call);
-          continue;
+    for (const a of appliedOps(ctx)) {
+      const loss = a.op.loss;
+      if (!loss) continue;
+      const arg = a.exprs.input;
+      if (loss.input === 'flag') checkFlagged(ctx, a);
+      else if (loss.input === 'logits') {
+        if (arg && isActivated(ctx.valueOf(arg))) report(ctx, arg, `a ${ctx.valueOf(arg)!.act} probability is passed to \`${a.name}\`, which expects logits`, dropActivation(ctx, arg));
+      } else if (loss.input === 'logprob') {
+        if (arg && ctx.valueOf(arg)?.m === 'logits') {
+          const F = functionalName(ctx);
+          report(ctx, arg, `\`${a.name}\` expects log-probabilities but receives raw logits`, {
+            title: 'Apply log_softmax first',
+            edits: [replace(outerSpan(arg), `${F}.log_softmax(${ctx.text(outerSpan(arg))}, dim=1)`)],
+          });
         }
-        if (EXPECTS_LOGITS.has(id)) {
-          const arg = call.bound.input;
-          if (arg && isActivated(ctx.valueOf(arg))) {
-            const name = call.callee?.split('.').pop() ?? id;
-            report(ctx, arg, `a ${ctx.valueOf(arg)!.act} probability is passed to \`${name}\`, which expects logits`, dropActivation(ctx, arg));
-          }
-          continue;
-        }
-        if (id === 'nll_loss') {
-          const arg = call.bound.input;
-          const v = ctx.valueOf(arg);
-          if (arg && v?.m === 'logits') {
-            const F = functionalName(ctx);
-            report(ctx, arg, '`nll_loss` expects log-probabilities but receives raw logits', {
-              title: 'Apply log_softmax first',
-              edits: [replace(outerSpan(arg), `${F}.log_softmax(${ctx.text(outerSpan(arg))}, dim=1)`)],
-            });
-          }
-        }
-        continue;
-      }
-      // Calling a loss module built earlier: nn.CrossEntropyLoss()(probs, t), keras loss objects.
-      const fv = ctx.valueOf(call.func);
-      if (fv?.m !== 'module' || !fv.module) continue;
-      const spec = fv.module.op;
-      if (TORCH_LOGIT_MODULES.has(spec.id)) {
-        const arg = call.args[0];
-        if (arg && isActivated(ctx.valueOf(arg))) report(ctx, arg, `a ${ctx.valueOf(arg)!.act} probability is passed to \`${spec.id}\`, which expects logits`, dropActivation(ctx, arg));
-      } else if (KERAS_FLAG.has(spec.id)) {
-        checkKeras(ctx, spec, undefined, call.kwargs.y_pred ?? call.args[1], fv.module.args.from_logits ?? (spec.defaults?.from_logits === true ? undefined : { m: 'bool', bool: false, id: 0 }), undefined);
       }
     }
   },

@@ -9,7 +9,10 @@ import type { AbsValue } from '../core/lattice';
 import { defineRule } from '../core/rule';
 import { findCallBySpan, setKeyword } from './fixes';
 
-const REDUCING_CALLS = new Set(['cross_entropy', 'nll_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'CrossEntropyLoss', 'NLLLoss', 'BCELoss', 'BCEWithLogitsLoss']);
+/** Cross-entropies that reduce over the batch by default (PyTorch's, with `reduction="mean"`). */
+function reducesByDefault(call: Call): boolean {
+  return !!call.op?.loss && !call.op.loss.focal && call.spell?.framework === 'torch' && call.spell.defaults.reduction === 'mean';
+}
 
 /** The CE value a pt was computed from: pt.of is log pt (-ce), whose `of` is the ce. */
 function ceOf(pt: AbsValue): AbsValue | undefined {
@@ -20,12 +23,12 @@ function ceOf(pt: AbsValue): AbsValue | undefined {
 /** The call (F.cross_entropy(...) or nn.CrossEntropyLoss(...)) that produced a reduced CE with its default reduction. */
 function reducingCall(ctx: RuleContext, ce: AbsValue): Call | undefined {
   const call = findCallBySpan(ctx, ce.src);
-  if (call?.op && REDUCING_CALLS.has(call.op.id) && !call.splat && !call.kwargs.reduce && !call.kwargs.size_average) return call;
+  if (call?.op && reducesByDefault(call) && !call.splat && !call.kwargs.reduce && !call.kwargs.size_average) return call;
   // A loss module called later: the module value remembers its constructor.
   if (call && !call.op) {
     const fv = ctx.moduleFacts.functions.get(ctx.fn)?.values.get(call.func);
     const ctor = fv?.m === 'module' ? findCallBySpan(ctx, fv.src) : undefined;
-    if (ctor?.op && REDUCING_CALLS.has(ctor.op.id) && !ctor.splat) return ctor;
+    if (ctor?.op && reducesByDefault(ctor) && !ctor.splat) return ctor;
   }
   return undefined;
 }
@@ -45,7 +48,7 @@ export default defineRule({
       if (!v || v.m !== 'pt' || !v.reduced) continue;
       const ce = ceOf(v);
       const call = ce ? reducingCall(ctx, ce) : undefined;
-      const how = call ? (call.op?.ctor ? `\`${call.callee?.split('.').pop()}\` built without reduction="none"` : `\`${call.callee?.split('.').pop()}\` with its default reduction="mean"`) : 'a cross-entropy already reduced with .mean() or .sum()';
+      const how = call ? (call.spell?.kind === 'module' ? `\`${call.callee?.split('.').pop()}\` built without reduction="none"` : `\`${call.callee?.split('.').pop()}\` with its default reduction="mean"`) : 'a cross-entropy already reduced with .mean() or .sum()';
       ctx.report({
         span: e.span,
         message: `pt is computed from ${how}: it is one number for the whole batch, not one per sample`,

@@ -4,13 +4,10 @@
  * learning rate); it balances nothing.
  */
 import type { RuleContext } from '../core/context';
-import type { OpId } from '../core/ops';
 import { defineRule } from '../core/rule';
 import { alphaText, scalarAlphaProducts, unnegated } from './alpha';
 import { outerSpan, replace } from './fixes';
 
-/** Softmax-based library focal losses whose scalar alpha multiplies every class. */
-const SCALAR_ALPHA_LIBS: ReadonlySet<OpId> = new Set<OpId>(['mmcv_softmax_focal_loss', 'keras_categorical_focal_crossentropy', 'KerasCategoricalFocalCrossentropy']);
 
 const EXPLANATION = (a: string) =>
   [
@@ -20,7 +17,8 @@ const EXPLANATION = (a: string) =>
 
 function checkLibrary(ctx: RuleContext): void {
   for (const call of ctx.calls()) {
-    if (!call.op || !SCALAR_ALPHA_LIBS.has(call.op.id) || !call.bound?.alpha) continue;
+    // Softmax library focal losses whose scalar alpha multiplies every class.
+    if (call.op?.loss?.focal?.alpha !== 'scalar_all' || !call.bound?.alpha) continue;
     const a = ctx.valueOf(call.bound.alpha);
     if (!a || a.m !== 'scalar' || (a.values?.length === 1 && a.values[0] === 1)) continue;
     const name = call.callee?.split('.').pop() ?? call.op.id;

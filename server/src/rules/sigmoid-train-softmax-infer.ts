@@ -8,13 +8,12 @@ import { defineRule } from '../core/rule';
 import { defineSummary } from '../core/summary';
 import { frameworkOf, localName, outerSpan, replace, torchName } from './fixes';
 
-const SIGMOID_FOCAL_LIBS = new Set(['torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss_star', 'mmcv_sigmoid_focal_loss', 'keras_binary_focal_crossentropy', 'KerasBinaryFocalCrossentropy', 'TfaSigmoidFocalCrossEntropy', 'tfa_sigmoid_focal_crossentropy']);
 const INFERENCE_NAME = /(predict|infer|inference|eval|evaluate|test|postprocess|post_process|decode|detect|demo)/i;
 
 /** Whether a function computes a sigmoid focal loss: a focal value on sigmoid probabilities, or a library call. */
 function trainsSigmoidFocal(f: FunctionFacts): boolean {
   for (const [e, v] of f.values) {
-    if (e.k === 'call' && e.op && SIGMOID_FOCAL_LIBS.has(e.op.id)) return true;
+    if (e.k === 'call' && e.op?.loss?.focal && e.op.loss.act === 'sigmoid') return true;
     if (v.m === 'focal' && v.focal?.modulating && (v.focal.ce?.act ?? v.focal.modulating.act ?? v.act) === 'sigmoid') return true;
   }
   return false;
@@ -36,7 +35,7 @@ export default defineRule({
     if (trainsSigmoidFocal(ctx.facts)) return;
     let trains: boolean | undefined;
     for (const call of ctx.calls()) {
-      if (call.op?.id !== 'softmax' || !call.bound?.input) continue;
+      if (call.op?.id !== 'softmax' || call.spell?.kind === 'module' || !call.bound?.input) continue;
       trains ??= ctx.anyFunction(TRAINS_SIGMOID);
       if (!trains) return;
       const input = ctx.text(outerSpan(call.bound.input));

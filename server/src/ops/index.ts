@@ -1,0 +1,200 @@
+/**
+ * The op table: every operation LossLint understands, declared once (ops/table/*.ts) with its
+ * spellings in every framework, and the look-ups both interpreters and the IR builder use.
+ *
+ *   resolveQualified('torch.nn.functional.softmax')  -> the spelling (function or module class)
+ *   resolveMethod('softmax')                          -> the tensor method's spelling
+ *   bindCall(spelling, args, kwargs)                  -> arguments by canonical parameter name
+ *
+ * Qualified names are looked up as written, then with known prefix aliases folded
+ * (`tensorflow.math.log` is `tensorflow.log`, `tensorflow.keras.` is `keras.`, ...).
+ */
+import type { Framework, OpDef, Spelling } from './api';
+import { bindSignature, defaultsOf, frameworkOf, parseSpelling } from './signature';
+import { TABLE } from './table';
+
+export type { AbsCtx, Expect, ExpectKind, Framework, LossFacts, LowerCtx, OpDef, Spelling } from './api';
+
+/** Prefix aliases, folded in order (repeatedly) before a second look-up. */
+const ALIASES: readonly [string, string][] = [
+  ['tensorflow.compat.v1.', 'tensorflow.'],
+  ['tensorflow.compat.v2.', 'tensorflow.'],
+  ['tensorflow.python.keras.', 'keras.'],
+  ['tensorflow.keras.', 'keras.'],
+  ['tensorflow.math.', 'tensorflow.'],
+  ['tensorflow.dtypes.', 'tensorflow.'],
+  ['keras.src.', 'keras.'],
+  ['keras.api.', 'keras.'],
+  ['keras._tf_keras.keras.', 'keras.'],
+  ['keras.losses.losses.', 'keras.losses.'],
+  ['keras.activations.activations.', 'keras.activations.'],
+  ['keras.backend.numpy.', 'keras.ops.'],
+  ['keras.layers.core.', 'keras.layers.'],
+  ['keras.layers.activation.', 'keras.layers.'],
+  ['keras.models.', 'keras.'],
+  ['torch.nn.modules.loss.', 'torch.nn.'],
+  ['torch.nn.modules.activation.', 'torch.nn.'],
+  ['torch.nn.modules.linear.', 'torch.nn.'],
+  ['torch.nn.modules.container.', 'torch.nn.'],
+  ['torch.autograd.', 'torch.'],
+  ['optax.losses.', 'optax.'],
+  ['jax.scipy.special.', 'scipy.special.'],
+  ['torchvision.ops.focal_loss.', 'torchvision.ops.'],
+  ['fvcore.nn.focal_loss.', 'fvcore.nn.'],
+  ['kornia.losses.focal.', 'kornia.losses.'],
+  ['monai.losses.focal_loss.', 'monai.losses.'],
+  ['segmentation_models_pytorch.losses.focal.', 'segmentation_models_pytorch.losses.'],
+  ['mmdet.models.losses.focal_loss.', 'mmdet.models.losses.'],
+  ['tensorflow_addons.losses.focal_loss.', 'tensorflow_addons.losses.'],
+];
+
+interface Registry {
+  byId: Map<string, OpDef>;
+  qualified: Map<string, Spelling>;
+  methods: Map<string, Spelling>;
+  all: Spelling[];
+}
+
+let registry: Registry | undefined;
+
+function build(): Registry {
+  const byId = new Map<string, OpDef>();
+  const qualified = new Map<string, Spelling>();
+  const methods = new Map<string, Spelling>();
+  const all: Spelling[] = [];
+  for (const op of TABLE) {
+    if (byId.has(op.id)) throw new Error(`op ${op.id} declared twice`);
+    byId.set(op.id, op);
+    for (const text of [...op.spell, ...(op.modules ?? [])]) {
+      const p = parseSpelling(text);
+      const framework: Framework = p.kind === 'method' ? 'torch' : frameworkOf(p.name);
+      const spelling: Spelling = {
+        name: p.name,
+        kind: p.kind,
+        framework,
+        sig: p.sig,
+        callSig: p.callSig,
+        receiver: p.kind === 'method' ? 'input' : undefined,
+        defaults: defaultsOf(p.callSig, p.sig),
+        op,
+      };
+      // JSON of the IR (hashes, snapshots) names a spelling, never its whole op.
+      Object.defineProperty(spelling, 'toJSON', { value: () => spelling.name, enumerable: false });
+      all.push(spelling);
+      if (p.kind === 'method') {
+        const m = p.name.slice('Tensor.'.length);
+        if (methods.has(m)) throw new Error(`method ${m} spelled by ${methods.get(m)!.op.id} and ${op.id}`);
+        methods.set(m, spelling);
+      } else {
+        if (qualified.has(p.name)) throw new Error(`${p.name} spelled by ${qualified.get(p.name)!.op.id} and ${op.id}`);
+        qualified.set(p.name, spelling);
+      }
+    }
+    Object.defineProperty(op, 'toJSON', { value: () => op.id, enumerable: false });
+  }
+  return { byId, qualified, methods, all };
+}
+
+function reg(): Registry {
+  return (registry ??= build());
+}
+
+/** Folds known prefix aliases (`tensorflow.math.` -> `tensorflow.`), repeatedly. */
+export function canonicalName(name: string): string {
+  let n = name;
+  for (let guard = 0; guard < 8; guard++) {
+    let changed = false;
+    for (const [from, to] of ALIASES) {
+      if (n.startsWith(from) && from !== to) {
+        n = to + n.slice(from.length);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  return n;
+}
+
+/** The spelling of a qualified callee (a function or a module class), if it is one. */
+export function resolveQualified(callee: string): Spelling | undefined {
+  const r = reg();
+  return r.qualified.get(callee) ?? r.qualified.get(canonicalName(callee));
+}
+
+/** The spelling of a tensor method by its name. */
+export function resolveMethod(name: string): Spelling | undefined {
+  return reg().methods.get(name);
+}
+
+export function opById(id: string): OpDef | undefined {
+  return reg().byId.get(id);
+}
+
+export function allOps(): readonly OpDef[] {
+  return TABLE;
+}
+
+export function allSpellings(): readonly Spelling[] {
+  return reg().all;
+}
+
+/** Whether a method spelling takes no argument (`x.log()`): such a method is the op only with empty parentheses. */
+export function isNoArgumentMethod(name: string): boolean {
+  const s = reg().methods.get(name);
+  return !!s && s.sig.params.every((p) => p.name.startsWith('__'));
+}
+
+/**
+ * Binds a call's arguments to canonical names through a spelling: for a method the receiver first;
+ * for a module spelling, the constructor's signature (the instance's call binds through `callSig`).
+ */
+export function bindCall<E>(s: Spelling, args: readonly E[], kwargs: Readonly<Record<string, E>>, tuple: (items: E[]) => E, receiver?: E): Record<string, E> {
+  const out = bindSignature(s.sig, args, kwargs, tuple);
+  if (receiver !== undefined) out[s.receiver ?? 'input'] = receiver;
+  return out;
+}
+
+/** Binds the arguments of a call of a module instance through its call signature. */
+export function bindModuleCall<E>(s: Spelling, args: readonly E[], kwargs: Readonly<Record<string, E>>, tuple: (items: E[]) => E): Record<string, E> {
+  return s.callSig ? bindSignature(s.callSig, args, kwargs, tuple) : {};
+}
+
+/**
+ * Every spelling that resolves to an op, for core/prefilter.ts: the qualified names (functions and
+ * module classes), the alias prefixes `canonicalName` folds, and the tensor methods with their ops.
+ */
+export function opSpellings(): { qualified: string[]; prefixes: string[]; methods: [string, OpDef][] } {
+  const r = reg();
+  return {
+    qualified: [...r.qualified.keys()],
+    prefixes: ALIASES.map(([from]) => from),
+    methods: [...r.methods].map(([name, s]) => [name, s.op]),
+  };
+}
+
+/**
+ * Whether `text` from `at` (just after a method's name) reads `(` `)` with only whitespace, line
+ * continuations and comments around and between them. The IR (ir.ts) and the prefilter both decide
+ * with this whether `x.log()` is the op (`logger.log(level, msg)` is not), on the same text.
+ */
+export function emptyCallAfter(text: string, at: number): boolean {
+  let i = skipExtras(text, at);
+  if (text.charCodeAt(i) !== 40) return false; // (
+  i = skipExtras(text, i + 1);
+  return text.charCodeAt(i) === 41; // )
+}
+
+function skipExtras(text: string, at: number): number {
+  let i = at;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12) i++;
+    else if (c === 92 && (text.charCodeAt(i + 1) === 10 || text.charCodeAt(i + 1) === 13)) i += 2; // \ newline
+    else if (c === 35) {
+      // # comment, to the end of the line
+      while (i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
+    } else break;
+  }
+  return i;
+}

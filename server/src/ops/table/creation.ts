@@ -1,0 +1,280 @@
+/**
+ * Values made from data or shapes: tensors from lists (a list of numbers is a per-class weight
+ * vector), filled tensors (zeros that a scatter makes one-hot), identity matrices (whose rows at the
+ * targets are one-hot), ranges, random tensors (integers: class indices), and framework constants.
+ */
+import { mk, scalarOf, unknown, type AbsValue } from '../../core/lattice';
+import { defineOp, type CVal, type DType, type LowerCtx } from '../api';
+import { dtypeClass } from './shape';
+
+/** The dtype class a creation op asks for (`dtype=` or the spelling's own), if any. */
+function askedDtype(c: LowerCtx): DType | undefined {
+  const v = c.value('dtype');
+  if (!v || v.t === 'none') return undefined;
+  if (v.t === 'dtype') return v.dt;
+  if (v.t === 'str') return dtypeClass(v.v) ?? c.unsupported(`dtype ${v.v}`);
+  return c.unsupported('dtype');
+}
+
+/** Tensor data: numbers, booleans, nested lists, one-element tensors. */
+function fromData(c: LowerCtx, v: CVal, dt: DType | undefined): CVal {
+  if (v.t === 'tensor') {
+    const t = dt ? c.cast(v, dt) : v;
+    return c.out(c.k.detach(t.x), t.dt);
+  }
+  const flat: number[] = [];
+  let allInt = true;
+  let allBool = true;
+  const walk = (x: CVal): number[] => {
+    if (x.t === 'list') {
+      const shapes = x.items.map(walk);
+      const s0 = shapes[0] ?? [];
+      if (!shapes.every((s) => s.join() === s0.join())) c.error('ragged nested sequence');
+      return [x.items.length, ...s0];
+    }
+    if (x.t === 'num') {
+      if (!x.int) allInt = false;
+      allBool = false;
+      flat.push(x.v);
+      return [];
+    }
+    if (x.t === 'bool') {
+      flat.push(x.v ? 1 : 0);
+      return [];
+    }
+    if (x.t === 'tensor' && x.x.size === 1) {
+      flat.push(c.k.data(x.x)[0]);
+      if (x.dt === 'float') allInt = false;
+      allBool = false;
+      return [];
+    }
+    return c.unsupported(`tensor() of ${x.t}`);
+  };
+  const shape = walk(v);
+  const d: DType = dt ?? (allBool && flat.length ? 'bool' : allInt ? 'int' : 'float');
+  return c.out(c.k.fromData(flat, shape, d), d);
+}
+
+export const tensor = defineOp({
+  id: 'tensor',
+  summary: 'A tensor from data: a list of numbers is a per-class weight vector; an existing tensor keeps its meaning.',
+  spell: [
+    'torch.tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False)',
+    'torch.as_tensor(data, dtype=None, device=None)',
+    'torch.from_numpy(ndarray->data)',
+    'torch.Tensor(data, *, __dtype->dtype="float32")',
+    'torch.FloatTensor(data, *, __dtype->dtype="float32")',
+    'torch.cuda.FloatTensor(data, *, __dtype->dtype="float32")',
+    'torch.LongTensor(data, *, __dtype->dtype="int64")',
+    'torch.cuda.LongTensor(data, *, __dtype->dtype="int64")',
+    'Tensor.new_tensor(data, dtype=None, device=None, requires_grad=False)',
+    'tensorflow.constant(value->data, dtype=None, shape=None, name="Const")',
+    'tensorflow.convert_to_tensor(value->data, dtype=None, dtype_hint=None, name=None)',
+    'tensorflow.Variable(initial_value->data, trainable=None, validate_shape=True, caching_device=None, name=None, variable_def=None, dtype=None)',
+    'keras.backend.constant(value->data, dtype=None, shape=None, name=None)',
+    'keras.backend.variable(value->data, dtype=None, name=None, constraint=None)',
+    'keras.ops.convert_to_tensor(x->data, dtype=None, sparse=None)',
+    'jax.numpy.array(object->data, dtype=None, copy=True, order="K", ndmin=0)',
+    'jax.numpy.asarray(a->data, dtype=None, order=None)',
+    'numpy.array(object->data, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, like=None)',
+    'numpy.asarray(a->data, dtype=None, order=None, *, like=None)',
+  ],
+  abstract(c) {
+    const d = c.arg('data');
+    if (!d) return unknown(c.span);
+    if (d.m === 'tuple' && d.values) return mk('class_weights', { values: d.values, range: d.values.length ? { lo: Math.min(...d.values), hi: Math.max(...d.values) } : undefined, src: c.span });
+    if (d.m === 'scalar') return { ...d };
+    const dt = dtypeClass(c.str('dtype'));
+    // convert_to_tensor(y_pred), torch.as_tensor(p): the same values.
+    return dt && d.m !== 'unknown' ? { ...d, dtype: dt } : d;
+  },
+  lower(c) {
+    const data = c.value('data') ?? c.error('tensor() needs data');
+    const dt = askedDtype(c) ?? (c.spelling.framework === 'tf' || c.spelling.framework === 'keras' ? (data.t === 'tensor' ? data.dt : 'float') : undefined);
+    if (c.spelling.name === 'torch.Tensor' && data.t === 'num') c.unsupported('torch.Tensor(size)');
+    return fromData(c, data, dt);
+  },
+});
+
+/** A filled tensor: zeros, ones, full, empty (zeros: probes never read uninitialised memory). */
+function fillOp(id: string, summary: string, value: number | 'arg', spell: string[], like: boolean) {
+  return defineOp({
+    id,
+    summary,
+    spell,
+    abstract(c) {
+      const v = value === 'arg' ? c.num('fill_value') : value;
+      return mk('unknown', { fill: v, dtype: (dtypeClass(c.str('dtype')) as AbsValue['dtype']) ?? undefined, src: c.span });
+    },
+    lower(c) {
+      const v = value === 'arg' ? (c.num('fill_value') ?? c.unsupported(`${c.name} with a tensor fill value`)) : value;
+      if (like) {
+        const x = c.tensor('input');
+        const dt = askedDtype(c) ?? x.dt;
+        return c.out(c.k.fill([...x.x.shape], v, dt), dt);
+      }
+      const shape = c.shape('shape');
+      const dt = askedDtype(c) ?? (c.spelling.kind === 'method' ? c.tensor('input').dt : value === 'arg' && c.spelling.framework === 'torch' && Number.isInteger(v) && c.value('fill_value')?.t === 'num' && (c.value('fill_value') as { int: boolean }).int ? 'int' : 'float');
+      return c.out(c.k.fill(shape, v, dt), dt);
+    },
+  });
+}
+
+export const zeros = fillOp('zeros', 'A tensor of zeros.', 0, [
+  'torch.zeros(*size->shape, out=None, dtype=None, layout=None, device=None, requires_grad=False)',
+  'torch.empty(*size->shape, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False, memory_format=None)',
+  'Tensor.new_zeros(*size->shape, dtype=None, device=None, requires_grad=False)',
+  'Tensor.new_empty(*size->shape, dtype=None, device=None, requires_grad=False)',
+  'Tensor.new(*size->shape)',
+  'tensorflow.zeros(shape, dtype="float32", name=None)',
+  'keras.backend.zeros(shape, dtype=None, name=None)',
+  'keras.ops.zeros(shape, dtype=None)',
+  'jax.numpy.zeros(shape, dtype=None)',
+  'numpy.zeros(shape, dtype=None, order="C", *, like=None)',
+  'numpy.empty(shape, dtype=None, order="C", *, like=None)',
+], false);
+
+export const ones = fillOp('ones', 'A tensor of ones.', 1, [
+  'torch.ones(*size->shape, out=None, dtype=None, layout=None, device=None, requires_grad=False)',
+  'Tensor.new_ones(*size->shape, dtype=None, device=None, requires_grad=False)',
+  'tensorflow.ones(shape, dtype="float32", name=None)',
+  'keras.backend.ones(shape, dtype=None, name=None)',
+  'keras.ops.ones(shape, dtype=None)',
+  'jax.numpy.ones(shape, dtype=None)',
+  'numpy.ones(shape, dtype=None, order="C", *, like=None)',
+], false);
+
+export const full = fillOp('full', 'A tensor filled with one value.', 'arg', [
+  'torch.full(size->shape, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False)',
+  'Tensor.new_full(size->shape, fill_value, *, dtype=None, device=None, requires_grad=False)',
+  'tensorflow.fill(dims->shape, value->fill_value, name=None)',
+  'keras.ops.full(shape, fill_value, dtype=None)',
+  'jax.numpy.full(shape, fill_value, dtype=None)',
+  'numpy.full(shape, fill_value, dtype=None, order="C", *, like=None)',
+], false);
+
+export const zerosLike = fillOp('zeros_like', 'Zeros of the input\'s shape.', 0, [
+  'torch.zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None)',
+  'torch.empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None)',
+  'tensorflow.zeros_like(input, dtype=None, name=None)',
+  'keras.backend.zeros_like(x->input, dtype=None, name=None)',
+  'keras.ops.zeros_like(x->input, dtype=None)',
+  'jax.numpy.zeros_like(a->input, dtype=None, shape=None)',
+  'numpy.zeros_like(a->input, dtype=None, order="K", subok=True, shape=None)',
+], true);
+
+export const onesLike = fillOp('ones_like', 'Ones of the input\'s shape.', 1, [
+  'torch.ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None)',
+  'tensorflow.ones_like(input, dtype=None, name=None)',
+  'keras.backend.ones_like(x->input, dtype=None, name=None)',
+  'keras.ops.ones_like(x->input, dtype=None)',
+  'jax.numpy.ones_like(a->input, dtype=None, shape=None)',
+  'numpy.ones_like(a->input, dtype=None, order="K", subok=True, shape=None)',
+], true);
+
+export const fullLike = fillOp('full_like', 'One value in the input\'s shape.', 'arg', [
+  'torch.full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None)',
+  'keras.ops.full_like(x->input, fill_value, dtype=None)',
+  'jax.numpy.full_like(a->input, fill_value, dtype=None, shape=None)',
+  'numpy.full_like(a->input, fill_value, dtype=None, order="K", subok=True, shape=None)',
+], true);
+
+export const fillInPlace = defineOp({
+  id: 'fill_',
+  summary: 'Fills a tensor in place (`x.new(N, C).fill_(0)`, `x.zero_()`).',
+  spell: ['Tensor.fill_(value->fill_value)', 'Tensor.zero_(*, __fill->fill_value=0)'],
+  abstract: (c) => mk('unknown', { fill: c.num('fill_value'), src: c.span }),
+  lower(c) {
+    const x = c.tensor('input');
+    const v = c.num('fill_value') ?? c.unsupported(`${c.name} with a tensor value`);
+    return c.out(c.k.fill([...x.x.shape], v, x.dt), x.dt);
+  },
+});
+
+export const eye = defineOp({
+  id: 'eye',
+  summary: 'An identity matrix: its rows at the targets are one-hot (`torch.eye(C)[t]`).',
+  spell: [
+    'torch.eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False)',
+    'tensorflow.eye(num_rows->n, num_columns->m=None, batch_shape=None, dtype="float32", name=None)',
+    'keras.ops.eye(N->n, M->m=None, k=0, dtype=None)',
+    'jax.numpy.eye(N->n, M->m=None, k=0, dtype=None)',
+    'numpy.eye(N->n, M->m=None, k=0, dtype="float64", order="C", *, like=None)',
+  ],
+  abstract: (c) => mk('unknown', { eye: true, src: c.span }),
+  lower(c) {
+    const n = c.num('n') ?? c.unsupported('eye of a non-integer size');
+    if (c.num('m') !== undefined && c.num('m') !== n) c.unsupported('a non-square eye');
+    const dt = askedDtype(c) ?? 'float';
+    return c.out(c.k.eye(n, dt), dt);
+  },
+});
+
+export const arange = defineOp({
+  id: 'arange',
+  summary: 'A range of numbers (`x[torch.arange(N), t]` takes each row at its target).',
+  spell: [
+    'torch.arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False)',
+    'tensorflow.range(start, limit->end=None, delta->step=1, dtype=None, name="range")',
+    'keras.ops.arange(start, stop->end=None, step=1, dtype=None)',
+    'jax.numpy.arange(start, stop->end=None, step=None, dtype=None)',
+    'numpy.arange(start, stop->end=None, step=None, dtype=None, *, like=None)',
+  ],
+  abstract: (c) => mk('unknown', { arange: true, dtype: 'int', src: c.span }),
+  lower(c) {
+    // arange(n) is range(0, n): a single bound is the end.
+    const vals = ['start', 'end', 'step'].map((p) => c.value(p)).map((v) => (v && v.t !== 'none' ? v : undefined));
+    if (vals.some((v) => v && v.t !== 'num')) c.unsupported(`${c.name} of tensors`);
+    const [first, b, st] = vals as ({ t: 'num'; v: number; int: boolean } | undefined)[];
+    const a = first ?? c.error(`${c.name}() needs an end`);
+    const [s, e] = b ? [a.v, b.v] : [0, a.v];
+    const allInt = [a, b, st].every((x) => !x || x.int);
+    const dt = askedDtype(c) ?? (allInt ? 'int' : 'float');
+    return c.out(c.k.range(s, e, st?.v ?? 1, dt), dt);
+  },
+});
+
+export const randint = defineOp({
+  id: 'randint',
+  summary: 'Random integers: class indices.',
+  spell: [
+    'torch.randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False)',
+    'numpy.random.randint(low, high=None, size=None, dtype="int64")',
+    'numpy.random.choice(a, size=None, replace=True, p=None)',
+  ],
+  abstract: (c) => mk('target_index', { dtype: 'int', src: c.span }),
+});
+
+export const randn = defineOp({
+  id: 'randn',
+  summary: 'Random floats (test data).',
+  spell: [
+    'torch.randn(*size->shape, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False)',
+    'torch.rand(*size->shape, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False)',
+    'torch.randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None)',
+    'torch.rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None)',
+    'numpy.random.randn(*d->shape)',
+    'numpy.random.rand(*d->shape)',
+    'tensorflow.random.normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None, name=None)',
+    'tensorflow.random.uniform(shape, minval=0, maxval=None, dtype="float32", seed=None, name=None)',
+  ],
+  abstract: (c) => mk('unknown', { dtype: 'float', src: c.span }),
+});
+
+export const epsilon = defineOp({
+  id: 'epsilon',
+  summary: 'The Keras fuzz factor, 1e-7.',
+  spell: ['keras.backend.epsilon()', 'keras.config.epsilon()'],
+  abstract: (c) => scalarOf([1e-7], { src: c.span }),
+  lower: () => ({ t: 'num', v: 1e-7, int: false }),
+});
+
+export const floatx = defineOp({
+  id: 'floatx',
+  summary: "The Keras default float type, 'float32'.",
+  spell: ['keras.backend.floatx()', 'keras.config.floatx()'],
+  abstract: (c) => mk('string', { str: 'float32', src: c.span }),
+  lower: () => ({ t: 'str', v: 'float32' }),
+});
+
+export const CREATION = [tensor, zeros, ones, full, zerosLike, onesLike, fullLike, fillInPlace, eye, arange, randint, randn, epsilon, floatx];

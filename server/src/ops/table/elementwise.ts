@@ -1,0 +1,360 @@
+/**
+ * Elementwise math: exp and log (and their accurate forms), powers, clamps, maxima, `where`, and
+ * the arithmetic and comparison functions that spell an operator (`torch.mul`, `tf.equal`).
+ */
+import type { Span } from '../../core/ir';
+import { constValue, iClamp, iHull, join, mk, REALS, scalarOf, unknown, UNIT, type AbsValue } from '../../core/lattice';
+import { defineOp, type AbsCtx, type CVal, type LowerCtx } from '../api';
+
+function isTargetish(v: AbsValue | undefined): boolean {
+  return !!v && (v.m === 'target' || v.m === 'target_index' || v.m === 'target_onehot');
+}
+
+/** log of a value: log p (a log-probability, log p_t when p is gathered), log(1 + exp(z)) = softplus(z). */
+export function logOf(x: AbsValue, span: Span): AbsValue {
+  if (x.m === 'prob' || x.m === 'pt') return mk('logprob', { act: x.act, gathered: x.m === 'pt' || x.gathered, clamped: x.clamped, keras: x.keras, src: span, of: x });
+  if (x.m === 'one_minus_pt') return mk('logprob', { act: x.act, src: span, of: x });
+  // log(1 + exp(z)) of logits z is softplus(z): one side's binary cross-entropy.
+  if (x.onePlusExpOf?.m === 'logits') return mk('ce', { act: 'sigmoid', reduced: false, range: { lo: 0, hi: Infinity }, src: span });
+  // log(exp(a) + exp(b)) of logits: a log-sum-exp.
+  if (x.expSumOfLogits) return mk('logits', { lse: true, src: span });
+  return unknown(span);
+}
+
+function expOf(c: AbsCtx): AbsValue {
+  const x = c.arg('input') ?? unknown();
+  if (x.m === 'logprob' && x.scaledBy) {
+    const base = x.of && x.of.m === 'one_minus_pt' ? x.of : x.of && x.of.m === 'prob' ? x.of : mk('one_minus_pt', { act: x.act });
+    return mk('modulating', { base, exponent: x.scaledBy, logSpace: true, act: x.act, range: UNIT, src: c.span });
+  }
+  if (x.m === 'logprob' && x.gathered) return mk('pt', { act: x.act, reduced: x.reduced, range: UNIT, src: c.span, of: x, keras: x.keras });
+  if (x.m === 'logprob') return mk('prob', { act: x.act, range: UNIT, src: c.span, fromLogProb: true });
+  if (x.m === 'logits') return mk('unknown', { expOf: x, range: { lo: 0, hi: Infinity }, src: c.span });
+  return unknown(c.span);
+}
+
+/** An op that spells a binary operator: `torch.mul(a, b)` is `a * b`. */
+function arith(id: string, op: string, summary: string, spell: string[]) {
+  return defineOp({
+    id,
+    summary,
+    spell,
+    abstract(c) {
+      if (c.has('alpha') && c.num('alpha') !== 1) return unknown(c.span);
+      return c.L.binop(op, c.arg('input') ?? unknown(), c.arg('other') ?? unknown(), c.span);
+    },
+    lower(c) {
+      if (c.has('alpha') && c.num('alpha') !== 1) c.unsupported(`${c.name}(alpha=)`);
+      if (c.has('rounding_mode') && c.str('rounding_mode') !== undefined) c.unsupported(`${c.name}(rounding_mode=)`);
+      const a = c.value('input') ?? c.error(`${c.name}() missing an operand`);
+      const b = c.value('other') ?? c.error(`${c.name}() missing an operand`);
+      return c.binop(op, a, b);
+    },
+  });
+}
+
+function cmp(id: string, op: string, spell: string[]) {
+  return defineOp({
+    id,
+    summary: `Elementwise comparison \`${op}\`.`,
+    spell,
+    abstract: (c) => c.L.compare([op], [c.arg('input') ?? unknown(), c.arg('other') ?? unknown()], c.span),
+    lower(c) {
+      const a = c.value('input') ?? c.error(`${c.name}() missing an operand`);
+      const b = c.value('other') ?? c.error(`${c.name}() missing an operand`);
+      return c.compare(op, a, b);
+    },
+  });
+}
+
+function unary(id: string, summary: string, spell: string[], kernel: (c: LowerCtx) => CVal, abstract?: (c: AbsCtx) => AbsValue) {
+  return defineOp({ id, summary, spell, abstract: abstract ?? ((c) => (c.arg('input')?.m === 'scalar' ? mk('scalar', { src: c.span }) : unknown(c.span))), lower: kernel });
+}
+
+export const exp = defineOp({
+  id: 'exp',
+  summary: 'e to the x: of a log-probability, a probability (exp(-CE) is p_t).',
+  spell: ['torch.exp(input, *, out=None)', 'Tensor.exp()', 'Tensor.exp_()', 'tensorflow.exp(x->input, name=None)', 'keras.backend.exp(x->input)', 'keras.ops.exp(x->input)', 'jax.numpy.exp(x->input)', 'numpy.exp(x->input)'],
+  abstract: expOf,
+  lower: (c) => c.out(c.k.exp(c.float('input').x)),
+});
+
+export const log = defineOp({
+  id: 'log',
+  summary: 'Natural log: of a probability, a log-probability (-inf where the probability underflows to 0).',
+  spell: ['torch.log(input, *, out=None)', 'Tensor.log()', 'Tensor.log_()', 'tensorflow.log(x->input, name=None)', 'keras.backend.log(x->input)', 'keras.ops.log(x->input)', 'jax.numpy.log(x->input)', 'numpy.log(x->input)'],
+  expects: { input: 'prob' },
+  creating: true,
+  abstract: (c) => logOf(c.arg('input') ?? unknown(), c.span),
+  lower: (c) => c.out(c.k.log(c.float('input').x)),
+});
+
+export const log1p = defineOp({
+  id: 'log1p',
+  summary: 'log(1 + x), accurate for small x: log1p(-p) is log(1 - p), log1p(exp(z)) is softplus(z).',
+  spell: ['torch.log1p(input, *, out=None)', 'torch.special.log1p(input, *, out=None)', 'Tensor.log1p()', 'tensorflow.log1p(x->input, name=None)', 'keras.ops.log1p(x->input)', 'jax.numpy.log1p(x->input)', 'numpy.log1p(x->input)'],
+  creating: true,
+  abstract(c) {
+    const x = c.arg('input') ?? unknown();
+    const one = scalarOf([1]);
+    return logOf(c.L.binop('+', one, x, c.span), c.span);
+  },
+  lower: (c) => c.out(c.k.log1p(c.float('input').x)),
+});
+
+export const expm1 = unary(
+  'expm1',
+  'exp(x) - 1, accurate for small x.',
+  ['torch.expm1(input, *, out=None)', 'torch.special.expm1(input, *, out=None)', 'Tensor.expm1()', 'tensorflow.expm1(x->input, name=None)', 'keras.ops.expm1(x->input)', 'jax.numpy.expm1(x->input)', 'numpy.expm1(x->input)'],
+  (c) => c.out(c.k.expm1(c.float('input').x)),
+);
+
+export const sqrt = unary(
+  'sqrt',
+  'Square root.',
+  ['torch.sqrt(input, *, out=None)', 'Tensor.sqrt()', 'tensorflow.sqrt(x->input, name=None)', 'keras.backend.sqrt(x->input)', 'keras.ops.sqrt(x->input)', 'jax.numpy.sqrt(x->input)', 'numpy.sqrt(x->input)'],
+  (c) => c.out(c.k.sqrt(c.float('input').x)),
+);
+
+export const abs = unary(
+  'abs',
+  'Absolute value.',
+  ['torch.abs(input, *, out=None)', 'torch.absolute(input, *, out=None)', 'Tensor.abs()', 'tensorflow.abs(x->input, name=None)', 'keras.backend.abs(x->input)', 'keras.ops.abs(x->input)', 'jax.numpy.abs(x->input)', 'numpy.abs(x->input)'],
+  (c) => {
+    const x = c.tensor('input');
+    return c.out(x.dt === 'float' ? c.k.abs(x.x) : c.k.abs(c.k.cast(x.x, 'float')), x.dt === 'float' ? 'float' : x.dt);
+  },
+);
+
+export const neg = defineOp({
+  id: 'neg',
+  summary: 'Negation.',
+  spell: ['torch.neg(input, *, out=None)', 'torch.negative(input, *, out=None)', 'Tensor.neg()', 'Tensor.negative()', 'tensorflow.negative(x->input, name=None)', 'keras.ops.negative(x->input)', 'jax.numpy.negative(x->input)', 'numpy.negative(x->input)'],
+  abstract: (c) => c.L.neg(c.arg('input') ?? unknown(), c.span),
+  lower(c) {
+    const x = c.tensor('input');
+    return c.out(c.k.neg(x.x), x.dt === 'bool' ? 'int' : x.dt);
+  },
+});
+
+export const square = defineOp({
+  id: 'square',
+  summary: 'x ** 2.',
+  spell: ['torch.square(input, *, out=None)', 'Tensor.square()', 'tensorflow.square(x->input, name=None)', 'keras.backend.square(x->input)', 'keras.ops.square(x->input)', 'jax.numpy.square(x->input)', 'numpy.square(x->input)'],
+  abstract: (c) => c.L.pow(c.arg('input') ?? unknown(), scalarOf([2]), c.span),
+  lower: (c) => c.binop('**', c.tensor('input'), { t: 'num', v: 2, int: true }),
+});
+
+export const pow = defineOp({
+  id: 'pow',
+  summary: 'x ** e: of 1 - p_t, the focal modulating factor.',
+  spell: [
+    'torch.pow(input, exponent, *, out=None)',
+    'torch.float_power(input, exponent, *, out=None)',
+    'Tensor.pow(exponent)',
+    'Tensor.pow_(exponent)',
+    'tensorflow.pow(x->input, y->exponent, name=None)',
+    'keras.backend.pow(x->input, a->exponent)',
+    'keras.ops.power(x1->input, x2->exponent)',
+    'jax.numpy.power(x1->input, x2->exponent)',
+    'numpy.power(x1->input, x2->exponent)',
+  ],
+  abstract: (c) => c.L.pow(c.arg('input') ?? unknown(), c.arg('exponent') ?? unknown(), c.span),
+  lower(c) {
+    const a = c.value('input') ?? c.error(`${c.name}() missing input`);
+    return c.binop('**', a, c.value('exponent') ?? { t: 'none' });
+  },
+});
+
+/** A clamp's abstract value: the range narrows; a lower bound above 0 (or an upper one below 1 on a probability) guards a log or a power. */
+function clampValue(x: AbsValue, lo: number | undefined, hi: number | undefined, loUnknown: boolean, span: Span): AbsValue {
+  if (x.m === 'unknown') return unknown(span);
+  const guarded = (lo !== undefined && lo > 0) || (hi !== undefined && hi < 1 && (x.m === 'prob' || x.m === 'pt'));
+  return { ...x, id: x.id, range: iClamp(x.range ?? REALS, lo, hi), clamped: x.clamped || guarded || loUnknown };
+}
+
+export const clamp = defineOp({
+  id: 'clamp',
+  summary: 'Clamp to [min, max]: keeps a probability away from 0 (and 1) before a log or a power.',
+  spell: [
+    'torch.clamp(input, min=None, max=None, *, out=None)',
+    'torch.clip(input, min=None, max=None, *, out=None)',
+    'Tensor.clamp(min=None, max=None)',
+    'Tensor.clip(min=None, max=None)',
+    'Tensor.clamp_(min=None, max=None)',
+    'Tensor.clip_(min=None, max=None)',
+    'Tensor.clamp_min(min)',
+    'Tensor.clamp_max(max)',
+    'Tensor.clamp_min_(min)',
+    'Tensor.clamp_max_(max)',
+    'torch.clamp_min(input, min)',
+    'torch.clamp_max(input, max)',
+    'tensorflow.clip_by_value(t->input, clip_value_min->min, clip_value_max->max, name=None)',
+    'keras.backend.clip(x->input, min_value->min, max_value->max)',
+    'keras.ops.clip(x->input, x_min->min, x_max->max)',
+    'jax.numpy.clip(a->input, a_min->min=None, a_max->max=None)',
+    'numpy.clip(a->input, a_min->min, a_max->max)',
+  ],
+  expects: { input: 'prob' },
+  creating: true,
+  abstract(c) {
+    const x = c.arg('input') ?? unknown();
+    return clampValue(x, constValue(c.arg('min')), constValue(c.arg('max')), c.arg('min') !== undefined && constValue(c.arg('min')) === undefined, c.span);
+  },
+  lower(c) {
+    const x = c.tensor('input');
+    const lo = c.value('min');
+    const hi = c.value('max');
+    if ((lo && lo.t === 'tensor') || (hi && hi.t === 'tensor')) {
+      const xf = c.cast(x, 'float');
+      return c.out(c.k.clampTensor(xf.x, lo?.t === 'tensor' ? c.cast(lo, 'float').x : undefined, hi?.t === 'tensor' ? c.cast(hi, 'float').x : undefined));
+    }
+    const nlo = c.num('min');
+    const nhi = c.num('max');
+    if (nlo === undefined && nhi === undefined) c.error('clamp needs min or max');
+    if (x.dt !== 'float') return c.out(c.k.clamp(x.x, nlo ?? -2147483648, nhi ?? 2147483647), x.dt);
+    return c.out(c.k.clamp(x.x, nlo, nhi));
+  },
+});
+
+function extremum(id: 'maximum' | 'minimum', spell: string[]) {
+  return defineOp({
+    id,
+    summary: id === 'maximum' ? 'Elementwise maximum: with a small constant, a lower clamp (tf.maximum(p, eps)).' : 'Elementwise minimum: with a constant below 1, an upper clamp.',
+    spell,
+    creating: true,
+    abstract(c) {
+      const a = c.arg('input') ?? unknown();
+      const b = c.arg('other') ?? unknown();
+      const [x, s] = a.m === 'scalar' && b.m !== 'scalar' ? [b, a] : [a, b];
+      const k = constValue(s);
+      if (s.m !== 'scalar' || x.m === 'scalar') return x.m === 'scalar' && s.m === 'scalar' ? mk('scalar', { src: c.span }) : unknown(c.span);
+      return id === 'maximum' ? clampValue(x, k, undefined, k === undefined, c.span) : clampValue(x, undefined, k, false, c.span);
+    },
+    lower(c) {
+      const [a, b] = c.promote(c.toTensor(c.value('input') ?? c.error(`${c.name}() missing input`)), c.toTensor(c.value('other') ?? c.error(`${c.name}() missing other`)));
+      const shape = c.k.broadcastShape(a.x.shape, b.x.shape);
+      const bc = (t: typeof a.x) => (t.shape.join() === shape.join() ? t : c.k.broadcastTo(t, shape));
+      return c.out(id === 'maximum' ? c.k.maximum(bc(a.x), bc(b.x)) : c.k.minimum(bc(a.x), bc(b.x)), a.dt);
+    },
+  });
+}
+
+export const maximum = extremum('maximum', [
+  'torch.maximum(input, other, *, out=None)',
+  'torch.fmax(input, other, *, out=None)',
+  'Tensor.maximum(other)',
+  'tensorflow.maximum(x->input, y->other, name=None)',
+  'keras.backend.maximum(x->input, y->other)',
+  'keras.ops.maximum(x1->input, x2->other)',
+  'jax.numpy.maximum(x1->input, x2->other)',
+  'numpy.maximum(x1->input, x2->other)',
+]);
+
+export const minimum = extremum('minimum', [
+  'torch.minimum(input, other, *, out=None)',
+  'torch.fmin(input, other, *, out=None)',
+  'Tensor.minimum(other)',
+  'tensorflow.minimum(x->input, y->other, name=None)',
+  'keras.backend.minimum(x->input, y->other)',
+  'keras.ops.minimum(x1->input, x2->other)',
+  'jax.numpy.minimum(x1->input, x2->other)',
+  'numpy.minimum(x1->input, x2->other)',
+]);
+
+export const where = defineOp({
+  id: 'where',
+  summary: 'Elementwise choice by a condition: where(t == 1, p, 1 - p) is the binary p_t.',
+  spell: [
+    'torch.where(condition, input|x, other|y)',
+    'Tensor.where(condition, other|y)',
+    'tensorflow.where(condition, x->input=None, y->other=None, name=None)',
+    'keras.backend.switch(condition, then_expression->input, else_expression->other)',
+    'keras.ops.where(condition, x1->input=None, x2->other=None)',
+    'jax.numpy.where(condition, x->input=None, y->other=None)',
+    'numpy.where(condition, x->input, y->other)',
+  ],
+  abstract(c) {
+    const cond = c.arg('condition');
+    const a1 = c.arg('input') ?? unknown();
+    const a2 = c.arg('other') ?? unknown();
+    if (cond?.of && isTargetish(cond.of)) {
+      if (a1.m === 'prob' && a2.m === 'prob' && a2.complementOf === a1.id) {
+        return mk('pt', { act: a1.act ?? 'sigmoid', range: iHull(a1.range ?? UNIT, a2.range ?? UNIT), clamped: a1.clamped, src: c.span, binary: true, keras: a1.keras });
+      }
+      if (a1.m === 'scalar' && a2.m === 'scalar' && a2.complementOf === a1.id) return mk('alpha_t', { of: a1, src: c.span });
+    }
+    return join(a1, a2);
+  },
+  lower(c) {
+    const cond = c.tensor('condition');
+    if (!c.has('input') || !c.has('other')) c.unsupported('where with one argument');
+    const [p, q] = c.promote(c.tensor('input'), c.tensor('other'));
+    const shape = c.k.broadcastShape(c.k.broadcastShape(cond.x.shape, p.x.shape), q.x.shape);
+    const bc = (t: typeof p.x) => (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : c.k.broadcastTo(t, shape));
+    return c.out(c.k.where(bc(c.cast(cond, 'bool').x), bc(p.x), bc(q.x)), p.dt);
+  },
+});
+
+export const ELEMENTWISE = [
+  exp,
+  log,
+  log1p,
+  expm1,
+  sqrt,
+  abs,
+  neg,
+  square,
+  pow,
+  clamp,
+  maximum,
+  minimum,
+  where,
+  arith('add', '+', 'a + b.', ['torch.add(input, other, *, alpha=1, out=None)', 'Tensor.add(other, *, alpha=1)', 'Tensor.add_(other, *, alpha=1)', 'tensorflow.add(x->input, y->other, name=None)', 'keras.ops.add(x1->input, x2->other)', 'jax.numpy.add(x1->input, x2->other)', 'numpy.add(x1->input, x2->other)']),
+  arith('sub', '-', 'a - b.', [
+    'torch.sub(input, other, *, alpha=1, out=None)',
+    'torch.subtract(input, other, *, alpha=1, out=None)',
+    'Tensor.sub(other, *, alpha=1)',
+    'Tensor.subtract(other, *, alpha=1)',
+    'Tensor.sub_(other, *, alpha=1)',
+    'tensorflow.subtract(x->input, y->other, name=None)',
+    'keras.ops.subtract(x1->input, x2->other)',
+    'jax.numpy.subtract(x1->input, x2->other)',
+    'numpy.subtract(x1->input, x2->other)',
+  ]),
+  arith('rsub', '-', '`torch.rsub(x, y)` is y - x.', ['torch.rsub(input->other, other->input, *, alpha=1)']),
+  arith('mul', '*', 'a * b.', [
+    'torch.mul(input, other, *, out=None)',
+    'torch.multiply(input, other, *, out=None)',
+    'Tensor.mul(other)',
+    'Tensor.multiply(other)',
+    'Tensor.mul_(other)',
+    'tensorflow.multiply(x->input, y->other, name=None)',
+    'keras.ops.multiply(x1->input, x2->other)',
+    'jax.numpy.multiply(x1->input, x2->other)',
+    'numpy.multiply(x1->input, x2->other)',
+  ]),
+  arith('div', '/', 'a / b.', [
+    'torch.div(input, other, *, rounding_mode=None, out=None)',
+    'torch.divide(input, other, *, rounding_mode=None, out=None)',
+    'torch.true_divide(input, other, *, out=None)',
+    'Tensor.div(other, *, rounding_mode=None)',
+    'Tensor.divide(other, *, rounding_mode=None)',
+    'Tensor.true_divide(other)',
+    'Tensor.div_(other, *, rounding_mode=None)',
+    'tensorflow.divide(x->input, y->other, name=None)',
+    'tensorflow.truediv(x->input, y->other, name=None)',
+    'keras.ops.divide(x1->input, x2->other)',
+    'keras.ops.true_divide(x1->input, x2->other)',
+    'jax.numpy.divide(x1->input, x2->other)',
+    'jax.numpy.true_divide(x1->input, x2->other)',
+    'numpy.divide(x1->input, x2->other)',
+    'numpy.true_divide(x1->input, x2->other)',
+  ]),
+  cmp('eq', '==', ['torch.eq(input, other, *, out=None)', 'Tensor.eq(other)', 'tensorflow.equal(x->input, y->other, name=None)', 'keras.backend.equal(x->input, y->other)', 'keras.ops.equal(x1->input, x2->other)', 'jax.numpy.equal(x1->input, x2->other)', 'numpy.equal(x1->input, x2->other)']),
+  cmp('ne', '!=', ['torch.ne(input, other, *, out=None)', 'torch.not_equal(input, other, *, out=None)', 'Tensor.ne(other)', 'tensorflow.not_equal(x->input, y->other, name=None)', 'keras.backend.not_equal(x->input, y->other)', 'keras.ops.not_equal(x1->input, x2->other)', 'jax.numpy.not_equal(x1->input, x2->other)', 'numpy.not_equal(x1->input, x2->other)']),
+  cmp('gt', '>', ['torch.gt(input, other, *, out=None)', 'torch.greater(input, other, *, out=None)', 'Tensor.gt(other)', 'tensorflow.greater(x->input, y->other, name=None)', 'keras.backend.greater(x->input, y->other)', 'keras.ops.greater(x1->input, x2->other)', 'jax.numpy.greater(x1->input, x2->other)', 'numpy.greater(x1->input, x2->other)']),
+  cmp('ge', '>=', ['torch.ge(input, other, *, out=None)', 'torch.greater_equal(input, other, *, out=None)', 'Tensor.ge(other)', 'tensorflow.greater_equal(x->input, y->other, name=None)', 'keras.backend.greater_equal(x->input, y->other)', 'keras.ops.greater_equal(x1->input, x2->other)', 'jax.numpy.greater_equal(x1->input, x2->other)', 'numpy.greater_equal(x1->input, x2->other)']),
+  cmp('lt', '<', ['torch.lt(input, other, *, out=None)', 'torch.less(input, other, *, out=None)', 'Tensor.lt(other)', 'tensorflow.less(x->input, y->other, name=None)', 'keras.backend.less(x->input, y->other)', 'keras.ops.less(x1->input, x2->other)', 'jax.numpy.less(x1->input, x2->other)', 'numpy.less(x1->input, x2->other)']),
+  cmp('le', '<=', ['torch.le(input, other, *, out=None)', 'torch.less_equal(input, other, *, out=None)', 'Tensor.le(other)', 'tensorflow.less_equal(x->input, y->other, name=None)', 'keras.backend.less_equal(x->input, y->other)', 'keras.ops.less_equal(x1->input, x2->other)', 'jax.numpy.less_equal(x1->input, x2->other)', 'numpy.less_equal(x1->input, x2->other)']),
+];

@@ -1,0 +1,15 @@
+/**
+ * Every op, by family. A new op is one entry in one of these files (its spellings, meaning and
+ * lowering together); test/ops/table.test.ts checks the table's invariants.
+ */
+import type { OpDef } from '../api';
+import { ACTIVATIONS } from './activations';
+import { CREATION } from './creation';
+import { ELEMENTWISE } from './elementwise';
+import { INDEXING } from './indexing';
+import { LIBRARY } from './library';
+import { LOSSES } from './losses';
+import { REDUCTIONS } from './reductions';
+import { SHAPE } from './shape';
+
+export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...INDEXING, ...LOSSES, ...LIBRARY];

@@ -1,0 +1,139 @@
+/**
+ * Indexing by targets: gathers (a probability at the target class is p_t, class weights at the
+ * target are alpha_t), one-hot encodings, scatters that build them in place, masked fills.
+ */
+import { constValue, mk, unknown, type AbsValue } from '../../core/lattice';
+import { defineOp } from '../api';
+
+function byTarget(v: AbsValue | undefined): boolean {
+  return !!v && (v.m === 'target_index' || v.m === 'target');
+}
+
+export const gather = defineOp({
+  id: 'gather',
+  summary: 'Elementwise gather along a dim (`x.gather(1, t)`): a probability at the target class is p_t.',
+  spell: [
+    'torch.gather(input, dim, index, *, sparse_grad=False, out=None)',
+    'Tensor.gather(dim, index)',
+    'torch.take_along_dim(input, indices->index, dim=None, *, out=None)',
+    'jax.numpy.take_along_axis(arr->input, indices->index, axis->dim)',
+    'numpy.take_along_axis(arr->input, indices->index, axis->dim)',
+    'keras.ops.take_along_axis(x->input, indices->index, axis->dim=None)',
+  ],
+  expects: { index: { kind: 'target_index', strong: true } },
+  abstract: (c) => (byTarget(c.arg('index')) ? c.L.gathered(c.arg('input') ?? unknown(), c.span) : unknown(c.span)),
+  lower(c) {
+    const x = c.tensor('input');
+    const idx = c.tensor('index');
+    const d = c.dim('dim', x.x.shape.length) ?? c.error('gather needs dim');
+    if (idx.dt !== 'int') c.error('gather(): Expected dtype int64 for index');
+    if (idx.x.shape.length !== x.x.shape.length) c.error('Index tensor must have the same number of dimensions as input tensor');
+    const size = x.x.shape[d];
+    for (const q of Array.from(c.k.data(idx.x))) if (q < 0 || q >= size) c.error(`index ${q} is out of bounds for dimension ${d} with size ${size}`);
+    return c.out(c.k.gatherDim(x.x, d, idx.x), x.dt);
+  },
+});
+
+export const take = defineOp({
+  id: 'take',
+  summary: 'Rows (or entries) selected by an index tensor: a per-class alpha taken at the targets is alpha_t.',
+  spell: [
+    'torch.index_select(input, dim, index, *, out=None)',
+    'Tensor.index_select(dim, index)',
+    'tensorflow.gather(params->input, indices->index, validate_indices=None, axis->dim=None, batch_dims=0, name=None)',
+    'keras.backend.gather(reference->input, indices->index)',
+    'keras.ops.take(x->input, indices->index, axis->dim=None)',
+    'jax.numpy.take(a->input, indices->index, axis->dim=None, out=None, mode=None, unique_indices=False, indices_are_sorted=False, fill_value=None)',
+    'numpy.take(a->input, indices->index, axis->dim=None, out=None, mode="raise")',
+  ],
+  expects: { index: { kind: 'target_index', strong: true } },
+  abstract: (c) => (byTarget(c.arg('index')) ? c.L.gathered(c.arg('input') ?? unknown(), c.span) : unknown(c.span)),
+  lower(c) {
+    const x = c.tensor('input');
+    const idx = c.tensor('index');
+    if (idx.dt !== 'int') c.error(`${c.name}: indices must be integers`);
+    if ((c.num('batch_dims') ?? 0) !== 0) c.unsupported(`${c.name}(batch_dims=)`);
+    const rank = x.x.shape.length;
+    let d = c.dim('dim', rank);
+    if (d === undefined) {
+      if (c.spelling.framework === 'numpy' || c.spelling.name === 'keras.ops.take') return c.out(c.k.take(c.k.reshape(x.x, [-1]), idx.x, 0), x.dt);
+      d = 0;
+    }
+    const size = x.x.shape[d];
+    for (const q of Array.from(c.k.data(idx.x))) if (q < -size || q >= size) c.error(`index ${q} is out of range for dimension ${d} with size ${size}`);
+    return c.out(c.k.take(x.x, idx.x, d), x.dt);
+  },
+});
+
+export const oneHot = defineOp({
+  id: 'one_hot',
+  summary: 'One-hot encoding of class indices.',
+  spell: [
+    'torch.nn.functional.one_hot(tensor->input, num_classes=-1)',
+    'tensorflow.one_hot(indices->input, depth->num_classes, on_value=None, off_value=None, axis=None, dtype=None, name=None)',
+    'keras.backend.one_hot(indices->input, num_classes)',
+    'keras.ops.one_hot(x->input, num_classes, axis=-1, dtype=None, sparse=False)',
+    'keras.utils.to_categorical(x->input, num_classes=None)',
+    'jax.nn.one_hot(x->input, num_classes, *, dtype=None, axis=-1)',
+  ],
+  expects: { input: { kind: 'target_index', strong: true } },
+  abstract: (c) => mk('target_onehot', { src: c.span, of: c.arg('input') }),
+  lower(c) {
+    const t = c.tensor('input');
+    if (t.dt !== 'int') c.error('one_hot is only applicable to index tensor');
+    if (c.has('on_value') || c.has('off_value') || (c.has('axis') && c.num('axis') !== -1)) c.unsupported(`${c.name} with on/off values or an axis`);
+    let k = c.num('num_classes') ?? -1;
+    const flat = c.k.reshape(t.x, [-1]);
+    if (k < 0) k = Math.max(-1, ...Array.from(c.k.data(flat))) + 1;
+    for (const q of Array.from(c.k.data(flat))) if (q >= k || (q < 0 && c.spelling.framework === 'torch')) c.error('Class values must be smaller than num_classes.');
+    const dt = c.spelling.framework === 'torch' ? 'int' : 'float';
+    return c.out(c.k.reshape(c.k.oneHot(flat, k, dt), [...t.x.shape, k]), dt);
+  },
+});
+
+export const scatter = defineOp({
+  id: 'scatter',
+  summary: 'Writes a value at indices along a dim: `zeros.scatter_(1, t, 1)` is the one-hot of t.',
+  spell: [
+    'torch.scatter(input, dim, index, src->value)',
+    'Tensor.scatter(dim, index, src->value)',
+    'Tensor.scatter_(dim, index, src->value, reduce=None)',
+  ],
+  expects: { index: { kind: 'target_index', strong: true } },
+  abstract(c) {
+    const v = c.arg('value');
+    const x = c.arg('input');
+    if (byTarget(c.arg('index')) && constValue(v) === 1 && (x?.fill === 0 || x?.m === 'unknown')) return mk('target_onehot', { src: c.span });
+    return unknown(c.span);
+  },
+  lower(c) {
+    const x = c.tensor('input');
+    const idx = c.tensor('index');
+    if (c.has('reduce')) c.unsupported(`${c.name}(reduce=)`);
+    const d = c.dim('dim', x.x.shape.length) ?? c.error('scatter needs dim');
+    if (idx.dt !== 'int') c.error('scatter(): Expected dtype int64 for index');
+    const size = x.x.shape[d];
+    for (const q of Array.from(c.k.data(idx.x))) if (q < 0 || q >= size) c.error(`index ${q} is out of bounds for dimension ${d} with size ${size}`);
+    const v = c.value('value') ?? c.error('scatter needs a value');
+    const src = v.t === 'tensor' ? c.cast(v, x.dt).x : c.k.fill([...idx.x.shape], v.t === 'num' ? v.v : v.t === 'bool' ? Number(v.v) : c.unsupported('scatter value'), x.dt);
+    return c.out(c.k.scatter(x.x, d, idx.x, src), x.dt);
+  },
+});
+
+export const maskedFill = defineOp({
+  id: 'masked_fill',
+  summary: 'Replaces the entries where a mask holds (ignored targets, padding): the meaning stays.',
+  spell: ['torch.masked_fill(input, mask, value)', 'Tensor.masked_fill(mask, value)', 'Tensor.masked_fill_(mask, value)'],
+  abstract: (c) => c.arg('input') ?? unknown(c.span),
+  lower(c) {
+    const x = c.tensor('input');
+    const m = c.cast(c.tensor('mask'), 'bool');
+    const v = c.cast(c.tensor('value'), x.dt);
+    const shape = c.k.broadcastShape(x.x.shape, m.x.shape);
+    if (shape.join() !== x.x.shape.join()) c.error('masked_fill: the mask must broadcast to the input');
+    const mm = m.x.shape.join() === shape.join() ? m.x : c.k.broadcastTo(m.x, shape);
+    return c.out(c.k.where(mm, c.k.broadcastTo(v.x, shape), x.x), x.dt);
+  },
+});
+
+export const INDEXING = [gather, take, oneHot, scatter, maskedFill];

@@ -1,0 +1,324 @@
+/**
+ * Cross-entropy losses in every framework, as functions and as loss classes (torch.nn.*Loss, Keras
+ * `losses.*` classes: their instances are modules).
+ */
+import { mk, type AbsValue } from '../../core/lattice';
+import { defineOp, type AbsCtx, type CTensor, type CVal, type LowerCtx, type Tensor } from '../api';
+
+const CE_RANGE = { lo: 0, hi: Infinity };
+
+/**
+ * The reduction a loss call applies: its `reduction` (argument or default), PyTorch's legacy
+ * `reduce`/`size_average` when given without one, `none` for a spelling without a reduction
+ * (`keras.losses.binary_crossentropy` returns one loss per sample).
+ */
+export function reductionOf(c: { has(p: string): boolean; str(p: string): string | undefined; flag(p: string): boolean | undefined; arg?(p: string): AbsValue | undefined }): string {
+  if (!c.has('reduction')) {
+    if (c.has('reduce')) return c.flag('reduce') === false ? 'none' : 'mean';
+    if (c.has('size_average')) return c.flag('size_average') === false ? 'sum' : 'mean';
+  }
+  const r = c.str('reduction');
+  if (r === undefined) return c.has('reduction') ? 'mean' : 'none';
+  return r.toLowerCase();
+}
+
+function ceValue(c: AbsCtx, act: 'sigmoid' | 'softmax'): AbsValue {
+  return mk('ce', { act, reduced: reductionOf(c) !== 'none', range: CE_RANGE, src: c.span });
+}
+
+function checkedReduction(c: LowerCtx): string {
+  const r = reductionOf(c);
+  if (!['none', 'mean', 'sum', 'sum_over_batch_size', 'auto'].includes(r)) c.error(`${r} is not a valid value for reduction`);
+  return r;
+}
+
+function reduce(c: LowerCtx, x: Tensor, r: string): Tensor {
+  return r === 'none' ? x : r === 'sum' ? c.k.sum(x, undefined, false) : c.k.mean(x, undefined, false);
+}
+
+function sameShape(c: LowerCtx, x: Tensor, y: Tensor): void {
+  if (x.shape.join() !== y.shape.join()) c.error(`${c.name}: target size [${y.shape}] must be the same as input size [${x.shape}]`);
+}
+
+function noLegacy(c: LowerCtx): void {
+  for (const legacy of ['size_average', 'reduce']) if (c.has(legacy) && c.value(legacy)?.t !== 'none') c.unsupported(`${c.name}(${legacy}=)`);
+}
+
+function floatOpt(c: LowerCtx, p: string): Tensor | undefined {
+  const v = c.value(p);
+  return v && v.t !== 'none' ? c.cast(c.toTensor(v), 'float').x : undefined;
+}
+
+/** PyTorch's cross_entropy / nll_loss: class indices (with ignore_index, weight, label smoothing) or class probabilities as targets. */
+function torchCE(c: LowerCtx, fromLogits: boolean): CVal {
+  noLegacy(c);
+  const x = c.tensor('input');
+  const t = c.tensor('target');
+  const red = checkedReduction(c);
+  if (x.x.shape.length < 2) c.unsupported(`${c.name} on 1-D input`);
+  const xf = c.cast(x, 'float').x;
+  const logp = fromLogits ? c.k.logSoftmax(xf, 1) : xf;
+  const w = floatOpt(c, 'weight');
+  const ls = c.num('label_smoothing') ?? 0;
+  if (t.dt === 'float') {
+    sameShape(c, x.x, t.x);
+    if (w || ls) c.unsupported(`${c.name} with probability targets and weight/label_smoothing`);
+    const per = c.k.neg(c.k.sum(elementwise(c, '*', logp, t.x), [1], false));
+    return c.out(reduce(c, per, red));
+  }
+  if (t.x.shape.length !== x.x.shape.length - 1 || t.x.shape[0] !== x.x.shape[0]) c.error(`${c.name}: expected target of shape [${[x.x.shape[0], ...x.x.shape.slice(2)]}], got [${t.x.shape}]`);
+  const C = x.x.shape[1];
+  const ii = c.num('ignore_index') ?? -100;
+  for (const q of Array.from(c.k.data(t.x))) if (q !== ii && (q < 0 || q >= C)) c.error(`Target ${q} is out of bounds.`);
+  if (x.x.shape.length !== 2) c.unsupported(`${c.name} on inputs of rank ${x.x.shape.length}`);
+  const isIgnored = c.k.cast(elementwiseCmp(c, '==', t.x, c.k.fill([], ii, 'int')), 'bool');
+  const safeT = c.k.where(isIgnored, c.k.fill([...t.x.shape], 0, 'int'), t.x);
+  const picked = c.k.reshape(c.k.gatherDim(logp, 1, c.k.reshape(safeT, [-1, 1])), [-1]);
+  const valid = c.k.cast(c.k.where(isIgnored, c.k.fill([...t.x.shape], 0, 'int'), c.k.fill([...t.x.shape], 1, 'int')), 'float');
+  const wt = w ? elementwise(c, '*', c.k.take(w, safeT, 0), valid) : valid;
+  let per = c.k.neg(elementwise(c, '*', picked, wt));
+  if (ls > 0) {
+    if (w) c.unsupported(`${c.name}(weight=, label_smoothing=)`);
+    const smooth = elementwise(c, '*', c.k.neg(c.k.sum(logp, [1], false)), valid);
+    per = elementwise(c, '+', elementwise(c, '*', per, c.k.fill([], 1 - ls, 'float')), elementwise(c, '*', smooth, c.k.fill([], ls / C, 'float')));
+  }
+  const r = red === 'mean' ? elementwise(c, '/', c.k.sum(per, undefined, false), c.k.sum(wt, undefined, false)) : reduce(c, per, red);
+  return c.out(r);
+}
+
+/** A tensor arithmetic step through the evaluator (broadcasting and dtypes as PyTorch). */
+function elementwise(c: LowerCtx, op: string, a: Tensor, b: Tensor): Tensor {
+  const r = c.binop(op, { t: 'tensor', x: a, dt: 'float' }, { t: 'tensor', x: b, dt: 'float' });
+  return (r as CTensor).x;
+}
+
+function elementwiseCmp(c: LowerCtx, op: string, a: Tensor, b: Tensor): Tensor {
+  return (c.compare(op, { t: 'tensor', x: a, dt: 'int' }, { t: 'tensor', x: b, dt: 'int' }) as CTensor).x;
+}
+
+/** Keras's reduction of a per-sample loss by a loss class (`sum_over_batch_size` by default). */
+function kerasReduce(c: LowerCtx, per: Tensor): CVal {
+  if (c.has('sample_weight') && c.value('sample_weight')?.t !== 'none') c.unsupported(`${c.name}(sample_weight=)`);
+  if (c.spelling.kind !== 'module') return c.out(per);
+  const r = checkedReduction(c);
+  return c.out(r === 'none' ? per : r === 'sum' ? c.k.sum(per, undefined, false) : c.k.mean(per, undefined, false));
+}
+
+const KERAS_EPS = 1e-7;
+
+export const crossEntropy = defineOp({
+  id: 'cross_entropy',
+  summary: 'Softmax cross-entropy of logits against class indices (or class probabilities).',
+  spell: ['torch.nn.functional.cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0)'],
+  modules: ['torch.nn.CrossEntropyLoss(weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0)(input, target)'],
+  expects: { input: 'logits', target: { kind: 'target_index', strong: true } },
+  loss: { act: 'softmax', input: 'logits', target: 'index' },
+  abstract: (c) => ceValue(c, 'softmax'),
+  lower: (c) => torchCE(c, true),
+});
+
+export const nllLoss = defineOp({
+  id: 'nll_loss',
+  summary: 'Negative log-likelihood of log-probabilities at class indices.',
+  spell: ['torch.nn.functional.nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean")'],
+  modules: ['torch.nn.NLLLoss(weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean")(input, target)'],
+  expects: { target: { kind: 'target_index', strong: true } },
+  loss: { act: 'softmax', input: 'logprob', target: 'index' },
+  abstract: (c) => ceValue(c, 'softmax'),
+  lower: (c) => torchCE(c, false),
+});
+
+export const binaryCrossEntropy = defineOp({
+  id: 'binary_cross_entropy',
+  summary: 'Binary cross-entropy of probabilities (each log clamped at -100, as PyTorch does).',
+  spell: ['torch.nn.functional.binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean")'],
+  modules: ['torch.nn.BCELoss(weight=None, size_average=None, reduce=None, reduction="mean")(input, target)'],
+  expects: { input: 'prob', target: 'target' },
+  loss: { act: 'sigmoid', input: 'prob', target: 'binary' },
+  abstract: (c) => ceValue(c, 'sigmoid'),
+  lower(c) {
+    noLegacy(c);
+    const p = c.float('input').x;
+    const t = c.float('target').x;
+    sameShape(c, p, t);
+    let l = c.k.bceProbs(p, t);
+    const w = floatOpt(c, 'weight');
+    if (w) l = elementwise(c, '*', l, w);
+    return c.out(reduce(c, l, checkedReduction(c)));
+  },
+});
+
+function bceLogitsLower(c: LowerCtx): CVal {
+  noLegacy(c);
+  const x = c.float('input').x;
+  const t = c.float('target').x;
+  sameShape(c, x, t);
+  const pw = floatOpt(c, 'pos_weight');
+  let l = c.k.bceWithLogits(x, t, pw ? c.k.broadcastTo(pw, c.k.broadcastShape(pw.shape, x.shape)) : undefined);
+  const w = floatOpt(c, 'weight');
+  if (w) l = elementwise(c, '*', l, w);
+  return c.out(reduce(c, l, checkedReduction(c)));
+}
+
+export const bceWithLogits = defineOp({
+  id: 'binary_cross_entropy_with_logits',
+  summary: 'Binary cross-entropy of logits, computed stably (also `tf.nn.sigmoid_cross_entropy_with_logits`).',
+  spell: [
+    'torch.nn.functional.binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None)',
+    'tensorflow.nn.sigmoid_cross_entropy_with_logits(labels->target=None, logits->input=None, name=None)',
+    'tensorflow.nn.weighted_cross_entropy_with_logits(labels->target, logits->input, pos_weight, name=None)',
+    'optax.sigmoid_binary_cross_entropy(logits->input, labels->target)',
+  ],
+  modules: ['torch.nn.BCEWithLogitsLoss(weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None)(input, target)'],
+  expects: { input: 'logits', target: 'target' },
+  loss: { act: 'sigmoid', input: 'logits', target: 'binary' },
+  abstract: (c) => ceValue(c, 'sigmoid'),
+  lower: bceLogitsLower,
+});
+
+export const tfSoftmaxCE = defineOp({
+  id: 'softmax_ce_with_logits',
+  summary: 'Softmax cross-entropy of logits against one-hot (or probability) labels.',
+  spell: [
+    'tensorflow.nn.softmax_cross_entropy_with_logits(labels->target, logits->input, axis->dim=-1, name=None)',
+    'tensorflow.nn.softmax_cross_entropy_with_logits_v2(labels->target, logits->input, axis->dim=-1, name=None)',
+    'optax.softmax_cross_entropy(logits->input, labels->target, axis->dim=-1, where=None)',
+  ],
+  expects: { input: 'logits', target: 'target_onehot' },
+  loss: { act: 'softmax', input: 'logits', target: 'onehot' },
+  abstract: (c) => ceValue(c, 'softmax'),
+  lower(c) {
+    const t = c.float('target').x;
+    const x = c.float('input').x;
+    sameShape(c, x, t);
+    const axis = c.dim('dim', x.shape.length) ?? x.shape.length - 1;
+    return c.out(c.k.neg(c.k.sum(elementwise(c, '*', t, c.k.logSoftmax(x, axis)), [axis], false)));
+  },
+});
+
+export const tfSparseSoftmaxCE = defineOp({
+  id: 'sparse_softmax_ce_with_logits',
+  summary: 'Softmax cross-entropy of logits at class indices.',
+  spell: ['tensorflow.nn.sparse_softmax_cross_entropy_with_logits(labels->target=None, logits->input=None, name=None)', 'optax.softmax_cross_entropy_with_integer_labels(logits->input, labels->target, axis->dim=-1, where=None)'],
+  expects: { input: 'logits', target: { kind: 'target_index', strong: true } },
+  loss: { act: 'softmax', input: 'logits', target: 'index' },
+  abstract: (c) => ceValue(c, 'softmax'),
+  lower(c) {
+    const t = c.tensor('target');
+    const x = c.float('input').x;
+    const lp = c.k.logSoftmax(x, x.shape.length - 1);
+    return c.out(c.k.neg(c.k.reshape(c.k.gatherDim(lp, 1, c.k.reshape(c.cast(t, 'int').x, [-1, 1])), [-1])));
+  },
+});
+
+/** Keras's `from_logits` convention: what the prediction holds. */
+const FROM_LOGITS = { flag: 'from_logits', yes: 'logits', no: 'prob' } as const;
+
+function kerasCE(c: LowerCtx, kind: 'binary' | 'categorical' | 'sparse'): CVal {
+  const t = c.tensor('target');
+  const x = c.float('input').x;
+  const fromLogits = c.flag('from_logits') ?? false;
+  if ((c.num('label_smoothing') ?? 0) !== 0) c.unsupported(`${c.name}(label_smoothing=)`);
+  const last = x.shape.length - 1;
+  if (kind === 'binary') {
+    const tt = c.cast(t, 'float').x;
+    sameShape(c, x, tt);
+    let per: Tensor;
+    if (fromLogits) per = c.k.bceWithLogits(x, tt);
+    else {
+      const p = c.k.clamp(x, KERAS_EPS, 1 - KERAS_EPS);
+      const one = c.k.fill([], 1, 'float');
+      per = c.k.neg(elementwise(c, '+', elementwise(c, '*', tt, c.k.log(p)), elementwise(c, '*', elementwise(c, '-', one, tt), c.k.log(elementwise(c, '-', one, p)))));
+    }
+    return kerasReduce(c, c.k.mean(per, [last], false));
+  }
+  let logp: Tensor;
+  if (fromLogits) logp = c.k.logSoftmax(x, last);
+  else logp = c.k.log(c.k.clamp(elementwise(c, '/', x, c.k.sum(x, [last], true)), KERAS_EPS, 1 - KERAS_EPS));
+  if (kind === 'sparse') {
+    const idx = c.k.reshape(c.cast(t, 'int').x, [-1, 1]);
+    return kerasReduce(c, c.k.neg(c.k.reshape(c.k.gatherDim(logp, 1, idx), [-1])));
+  }
+  const tt = c.cast(t, 'float').x;
+  sameShape(c, x, tt);
+  return kerasReduce(c, c.k.neg(c.k.sum(elementwise(c, '*', tt, logp), [last], false)));
+}
+
+export const kerasBinaryCE = defineOp({
+  id: 'keras_binary_crossentropy',
+  summary: 'Keras binary cross-entropy: probabilities unless from_logits (clipped to [1e-7, 1 - 1e-7]), mean over the last axis.',
+  spell: [
+    'keras.losses.binary_crossentropy(y_true->target, y_pred->input, from_logits=False, label_smoothing=0.0, axis->dim=-1)',
+    'keras.metrics.binary_crossentropy(y_true->target, y_pred->input, from_logits=False, label_smoothing=0.0, axis->dim=-1)',
+    'keras.backend.binary_crossentropy(target, output->input, from_logits=False)',
+    'keras.ops.binary_crossentropy(target, output->input, from_logits=False)',
+  ],
+  modules: ['keras.losses.BinaryCrossentropy(from_logits=False, label_smoothing=0.0, axis->dim=-1, reduction="sum_over_batch_size", name="binary_crossentropy")(y_true->target, y_pred->input, sample_weight=None)'],
+  expects: { input: FROM_LOGITS, target: 'target' },
+  loss: { act: 'sigmoid', input: 'flag', target: 'binary' },
+  abstract: (c) => ceValue(c, 'sigmoid'),
+  lower: (c) => kerasCE(c, 'binary'),
+});
+
+export const kerasCategoricalCE = defineOp({
+  id: 'keras_categorical_crossentropy',
+  summary: 'Keras categorical cross-entropy of one-hot targets: probabilities (renormalised, clipped) unless from_logits.',
+  spell: [
+    'keras.losses.categorical_crossentropy(y_true->target, y_pred->input, from_logits=False, label_smoothing=0.0, axis->dim=-1)',
+    'keras.metrics.categorical_crossentropy(y_true->target, y_pred->input, from_logits=False, label_smoothing=0.0, axis->dim=-1)',
+    'keras.backend.categorical_crossentropy(target, output->input, from_logits=False, axis->dim=-1)',
+    'keras.ops.categorical_crossentropy(target, output->input, from_logits=False, axis->dim=-1)',
+  ],
+  modules: ['keras.losses.CategoricalCrossentropy(from_logits=False, label_smoothing=0.0, axis->dim=-1, reduction="sum_over_batch_size", name="categorical_crossentropy")(y_true->target, y_pred->input, sample_weight=None)'],
+  expects: { input: FROM_LOGITS, target: 'target_onehot' },
+  loss: { act: 'softmax', input: 'flag', target: 'onehot' },
+  abstract: (c) => ceValue(c, 'softmax'),
+  lower: (c) => kerasCE(c, 'categorical'),
+});
+
+export const kerasSparseCE = defineOp({
+  id: 'keras_sparse_categorical_crossentropy',
+  summary: 'Keras sparse categorical cross-entropy of class indices: probabilities unless from_logits.',
+  spell: [
+    'keras.losses.sparse_categorical_crossentropy(y_true->target, y_pred->input, from_logits=False, axis->dim=-1, ignore_class=None)',
+    'keras.metrics.sparse_categorical_crossentropy(y_true->target, y_pred->input, from_logits=False, axis->dim=-1, ignore_class=None)',
+    'keras.backend.sparse_categorical_crossentropy(target, output->input, from_logits=False, axis->dim=-1)',
+    'keras.ops.sparse_categorical_crossentropy(target, output->input, from_logits=False, axis->dim=-1)',
+  ],
+  modules: ['keras.losses.SparseCategoricalCrossentropy(from_logits=False, ignore_class=None, reduction="sum_over_batch_size", name="sparse_categorical_crossentropy")(y_true->target, y_pred->input, sample_weight=None)'],
+  expects: { input: FROM_LOGITS, target: { kind: 'target_index', strong: true } },
+  loss: { act: 'softmax', input: 'flag', target: 'index' },
+  abstract: (c) => ceValue(c, 'softmax'),
+  lower: (c) => kerasCE(c, 'sparse'),
+});
+
+export const tf1Losses = defineOp({
+  id: 'tf1_softmax_cross_entropy',
+  summary: 'TF1 `tf.losses.softmax_cross_entropy`: logits against one-hot labels, reduced to a scalar.',
+  spell: [
+    'tensorflow.losses.softmax_cross_entropy(onehot_labels->target, logits->input, weights=1.0, label_smoothing=0, scope=None, loss_collection=None, __r->reduction="mean")',
+  ],
+  expects: { input: 'logits', target: 'target_onehot' },
+  loss: { act: 'softmax', input: 'logits', target: 'onehot' },
+  abstract: (c) => ceValue(c, 'softmax'),
+});
+
+export const tf1SigmoidLoss = defineOp({
+  id: 'tf1_sigmoid_cross_entropy',
+  summary: 'TF1 `tf.losses.sigmoid_cross_entropy`: logits against binary labels, reduced to a scalar.',
+  spell: ['tensorflow.losses.sigmoid_cross_entropy(multi_class_labels->target, logits->input, weights=1.0, label_smoothing=0, scope=None, loss_collection=None, __r->reduction="mean")'],
+  expects: { input: 'logits', target: 'target' },
+  loss: { act: 'sigmoid', input: 'logits', target: 'binary' },
+  abstract: (c) => ceValue(c, 'sigmoid'),
+});
+
+export const tf1SparseLoss = defineOp({
+  id: 'tf1_sparse_softmax_cross_entropy',
+  summary: 'TF1 `tf.losses.sparse_softmax_cross_entropy`: logits at class indices, reduced to a scalar.',
+  spell: ['tensorflow.losses.sparse_softmax_cross_entropy(labels->target, logits->input, weights=1.0, scope=None, loss_collection=None, __r->reduction="mean")'],
+  expects: { input: 'logits', target: { kind: 'target_index', strong: true } },
+  loss: { act: 'softmax', input: 'logits', target: 'index' },
+  abstract: (c) => ceValue(c, 'softmax'),
+});
+
+export const LOSSES = [crossEntropy, nllLoss, binaryCrossEntropy, bceWithLogits, tfSoftmaxCE, tfSparseSoftmaxCE, kerasBinaryCE, kerasCategoricalCE, kerasSparseCE, tf1Losses, tf1SigmoidLoss, tf1SparseLoss];

@@ -1,0 +1,144 @@
+/**
+ * Reductions over axes: sums and means (a sum over the class axis of one-hot * v is v at the target),
+ * maxima (the shift of a hand-written log-sum-exp), argmax (class indices).
+ */
+import { mk, unknown } from '../../core/lattice';
+import { defineOp, type CVal, type LowerCtx } from '../api';
+
+function reduceLower(c: LowerCtx, how: 'sum' | 'mean'): CVal {
+  const x = c.tensor('input');
+  const rank = x.x.shape.length;
+  const dims = c.dims('dim', rank);
+  const keep = c.flag('keepdim') ?? false;
+  const tfLike = c.spelling.framework !== 'torch';
+  if (how === 'mean' && x.dt !== 'float' && !tfLike) c.error('mean(): could not infer output dtype; input must be floating point');
+  const src = x.dt === 'bool' ? c.cast(x, how === 'mean' ? 'float' : 'int') : x;
+  const r = how === 'sum' ? c.k.sum(src.x, dims, keep) : c.k.mean(how === 'mean' && src.dt === 'int' ? c.k.cast(src.x, 'float') : src.x, dims, keep);
+  return c.out(r, how === 'mean' ? 'float' : src.dt);
+}
+
+const SUM = [
+  'torch.sum(input, dim=None, keepdim=False, *, dtype=None)',
+  'Tensor.sum(dim=None, keepdim=False, dtype=None)',
+  'tensorflow.reduce_sum(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+  'keras.backend.sum(x->input, axis->dim=None, keepdims->keepdim=False)',
+  'keras.ops.sum(x->input, axis->dim=None, keepdims->keepdim=False)',
+  'jax.numpy.sum(a->input, axis->dim=None, dtype=None, out=None, keepdims->keepdim=False, initial=None, where=None)',
+  'numpy.sum(a->input, axis->dim=None, dtype=None, out=None, keepdims->keepdim=False)',
+];
+
+const MEAN = [
+  'torch.mean(input, dim=None, keepdim=False, *, dtype=None)',
+  'Tensor.mean(dim=None, keepdim=False, dtype=None)',
+  'tensorflow.reduce_mean(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+  'keras.backend.mean(x->input, axis->dim=None, keepdims->keepdim=False)',
+  'keras.ops.mean(x->input, axis->dim=None, keepdims->keepdim=False)',
+  'jax.numpy.mean(a->input, axis->dim=None, dtype=None, out=None, keepdims->keepdim=False, where=None)',
+  'numpy.mean(a->input, axis->dim=None, dtype=None, out=None, keepdims->keepdim=False)',
+];
+
+export const sum = defineOp({
+  id: 'sum',
+  summary: 'Sum over axes (all of them when no axis is given).',
+  spell: SUM,
+  abstract: (c) => c.L.reduce(c.arg('input') ?? unknown(), c.arg('dim'), c.span, 'sum'),
+  lower: (c) => reduceLower(c, 'sum'),
+});
+
+export const mean = defineOp({
+  id: 'mean',
+  summary: 'Mean over axes (all of them when no axis is given).',
+  spell: MEAN,
+  abstract: (c) => c.L.reduce(c.arg('input') ?? unknown(), c.arg('dim'), c.span, 'mean'),
+  lower: (c) => reduceLower(c, 'mean'),
+});
+
+function extremumReduction(id: 'max' | 'min', spell: string[]) {
+  return defineOp({
+    id,
+    summary: `${id === 'max' ? 'Maximum' : 'Minimum'} over axes; torch's form with a dim gives (values, indices); with a tensor second argument, elementwise.`,
+    spell,
+    abstract(c) {
+      const x = c.arg('input') ?? unknown();
+      const d = c.arg('dim');
+      // torch.max(a, b) with a tensor b is elementwise.
+      if (d && d.m !== 'scalar' && d.m !== 'tuple') return unknown(c.span);
+      const values = x.m === 'logits' ? mk('logits', { src: c.span }) : unknown(c.span);
+      const torchTuple = c.spelling.framework === 'torch' && d !== undefined && !c.spelling.name.endsWith('amax') && !c.spelling.name.endsWith('amin');
+      return torchTuple ? mk('tuple', { items: [values, mk('target_index', { dtype: 'int', src: c.span })], src: c.span }) : values;
+    },
+    lower(c) {
+      const x = c.tensor('input');
+      const d = c.value('dim');
+      if (d && d.t === 'tensor') {
+        const [a, b] = c.promote(x, d);
+        const shape = c.k.broadcastShape(a.x.shape, b.x.shape);
+        const bc = (t: typeof a.x) => (t.shape.join() === shape.join() ? t : c.k.broadcastTo(t, shape));
+        return c.out(id === 'max' ? c.k.maximum(bc(a.x), bc(b.x)) : c.k.minimum(bc(a.x), bc(b.x)), a.dt);
+      }
+      const rank = x.x.shape.length;
+      const dims = c.dims('dim', rank);
+      const keep = c.flag('keepdim') ?? false;
+      const values = c.out(id === 'max' ? c.k.max(x.x, dims, keep) : c.k.min(x.x, dims, keep), x.dt);
+      if (c.spelling.framework === 'torch' && dims !== undefined && !c.spelling.name.endsWith('amax') && !c.spelling.name.endsWith('amin')) {
+        if (dims.length !== 1) c.unsupported(`${c.name} over several dims`);
+        const idx = id === 'max' ? c.k.argmax(x.x, dims[0]) : c.k.argmax(c.k.neg(x.x), dims[0]);
+        const indices = c.out(keep ? c.k.expandDims(idx, dims[0]) : idx, 'int');
+        return { t: 'list', items: [values, indices], tuple: true };
+      }
+      return values;
+    },
+  });
+}
+
+export const max = extremumReduction('max', [
+  'torch.max(input, dim=None, keepdim=False, *, out=None)',
+  'torch.amax(input, dim=None, keepdim=False, *, out=None)',
+  'Tensor.max(dim=None, keepdim=False)',
+  'Tensor.amax(dim=None, keepdim=False)',
+  'tensorflow.reduce_max(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+  'keras.backend.max(x->input, axis->dim=None, keepdims->keepdim=False)',
+  'keras.ops.max(x->input, axis->dim=None, keepdims->keepdim=False, initial=None)',
+  'jax.numpy.max(a->input, axis->dim=None, out=None, keepdims->keepdim=False, initial=None, where=None)',
+  'jax.numpy.amax(a->input, axis->dim=None, out=None, keepdims->keepdim=False, initial=None, where=None)',
+  'numpy.max(a->input, axis->dim=None, out=None, keepdims->keepdim=False)',
+  'numpy.amax(a->input, axis->dim=None, out=None, keepdims->keepdim=False)',
+]);
+
+export const min = extremumReduction('min', [
+  'torch.min(input, dim=None, keepdim=False, *, out=None)',
+  'torch.amin(input, dim=None, keepdim=False, *, out=None)',
+  'Tensor.min(dim=None, keepdim=False)',
+  'Tensor.amin(dim=None, keepdim=False)',
+  'tensorflow.reduce_min(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+  'keras.backend.min(x->input, axis->dim=None, keepdims->keepdim=False)',
+  'keras.ops.min(x->input, axis->dim=None, keepdims->keepdim=False, initial=None)',
+  'jax.numpy.min(a->input, axis->dim=None, out=None, keepdims->keepdim=False, initial=None, where=None)',
+  'numpy.min(a->input, axis->dim=None, out=None, keepdims->keepdim=False)',
+]);
+
+export const argmax = defineOp({
+  id: 'argmax',
+  summary: 'Index of the largest entry: class indices (an integer tensor).',
+  spell: [
+    'torch.argmax(input, dim=None, keepdim=False)',
+    'Tensor.argmax(dim=None, keepdim=False)',
+    'tensorflow.argmax(input, axis->dim=None, output_type=None, name=None)',
+    'keras.backend.argmax(x->input, axis->dim=-1)',
+    'keras.ops.argmax(x->input, axis->dim=None, keepdims->keepdim=False)',
+    'jax.numpy.argmax(a->input, axis->dim=None, out=None, keepdims->keepdim=None)',
+    'numpy.argmax(a->input, axis->dim=None, out=None)',
+  ],
+  abstract: (c) => mk('target_index', { dtype: 'int', src: c.span }),
+  lower(c) {
+    const x = c.tensor('input');
+    const rank = x.x.shape.length;
+    let d = c.dim('dim', rank);
+    if (d === undefined && c.spelling.framework === 'tf') d = 0;
+    const flat = d === undefined ? c.k.reshape(x.x, [-1]) : x.x;
+    const r = c.k.argmax(flat, d ?? 0);
+    return c.out(c.flag('keepdim') && d !== undefined ? c.k.expandDims(r, d) : r, 'int');
+  },
+});
+
+export const REDUCTIONS = [sum, mean, max, min, argmax];

@@ -1,0 +1,272 @@
+/**
+ * Ops that keep a value's meaning: reshapes, transposes, casts, copies, and `detach` (which keeps
+ * the values and drops the gradient).
+ */
+import { unknown, type AbsValue } from '../../core/lattice';
+import { defineOp, type AbsCtx, type CVal, type CTensor, type DType, type LowerCtx } from '../api';
+
+/** The value itself: these ops change the layout, not what the elements mean. */
+function same(c: AbsCtx): AbsValue {
+  return c.arg('input') ?? unknown(c.span);
+}
+
+/** A dtype written as a string or a dtype name (`float32`, `torch.long`, `"int64"`), as a dtype class. */
+export function dtypeClass(name: string | undefined): DType | undefined {
+  if (!name) return undefined;
+  const n = name.replace(/^.*\./, '').toLowerCase();
+  if (/^(float|double|half|bfloat16|float16|float32|float64|floatx|floattensor|doubletensor|halftensor)$/.test(n)) return 'float';
+  if (/^(long|int|short|byte|char|int8|int16|int32|int64|uint8|longtensor|inttensor|bytetensor)$/.test(n)) return 'int';
+  if (/^(bool|booltensor)$/.test(n)) return 'bool';
+  return undefined;
+}
+
+function reshapeTo(c: LowerCtx, x: CTensor, shape: number[]): CVal {
+  const known = shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const free = shape.filter((d) => d === -1).length;
+  if (free > 1 || (free === 0 && known !== x.x.size) || (free === 1 && (known === 0 || x.x.size % known !== 0))) {
+    c.error(`shape [${shape}] is invalid for input of size ${x.x.size}`);
+  }
+  return c.out(c.k.reshape(x.x, shape), x.dt);
+}
+
+export const reshape = defineOp({
+  id: 'reshape',
+  summary: 'A new shape for the same elements.',
+  spell: [
+    'torch.reshape(input, shape)',
+    'Tensor.reshape(*shape)',
+    'Tensor.view(*shape)',
+    'tensorflow.reshape(tensor->input, shape, name=None)',
+    'keras.backend.reshape(x->input, shape)',
+    'keras.ops.reshape(x->input, newshape->shape)',
+    'jax.numpy.reshape(a->input, shape=None, newshape=None, order="C")',
+    'numpy.reshape(a->input, newshape->shape, order="C")',
+    'Tensor.view_as(other)',
+    'Tensor.reshape_as(other)',
+  ],
+  abstract: same,
+  lower(c) {
+    const x = c.tensor('input');
+    if (c.has('other')) return reshapeTo(c, x, [...c.tensor('other').x.shape]);
+    const shape = c.has('shape') ? c.shape('shape') : c.has('newshape') ? c.shape('newshape') : c.error('reshape needs a shape');
+    return reshapeTo(c, x, shape);
+  },
+});
+
+export const flatten = defineOp({
+  id: 'flatten',
+  summary: 'Flattens a range of axes into one.',
+  spell: [
+    'torch.flatten(input, start_dim=0, end_dim=-1)',
+    'Tensor.flatten(start_dim=0, end_dim=-1)',
+    'torch.ravel(input)',
+    'Tensor.ravel()',
+    'keras.backend.flatten(x->input)',
+    'keras.ops.ravel(x->input)',
+    'jax.numpy.ravel(a->input, order="C")',
+    'numpy.ravel(a->input, order="C")',
+  ],
+  abstract: same,
+  lower(c) {
+    const x = c.tensor('input');
+    const rank = x.x.shape.length;
+    if (rank === 0) return c.out(c.k.reshape(x.x, [1]), x.dt);
+    const s = c.dim('start_dim', rank) ?? 0;
+    const e = c.dim('end_dim', rank) ?? rank - 1;
+    const shape = x.x.shape;
+    const mid = shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
+    return c.out(c.k.reshape(x.x, [...shape.slice(0, s), mid, ...shape.slice(e + 1)]), x.dt);
+  },
+});
+
+export const permute = defineOp({
+  id: 'permute',
+  summary: 'Reorders the axes.',
+  spell: [
+    'torch.permute(input, dims)',
+    'Tensor.permute(*dims)',
+    'tensorflow.transpose(a->input, perm->dims=None, conjugate=False, name=None)',
+    'keras.backend.permute_dimensions(x->input, pattern->dims)',
+    'keras.ops.transpose(x->input, axes->dims=None)',
+    'jax.numpy.transpose(a->input, axes->dims=None)',
+    'numpy.transpose(a->input, axes->dims=None)',
+  ],
+  abstract: same,
+  lower(c) {
+    const x = c.tensor('input');
+    const rank = x.x.shape.length;
+    const perm = c.has('dims') ? c.shape('dims').map((d) => (d < 0 ? d + rank : d)) : undefined;
+    if (perm && (perm.length !== rank || new Set(perm).size !== rank || perm.some((d) => d < 0 || d >= rank))) c.error(`permute: dims ${perm} do not match a tensor of rank ${rank}`);
+    return c.out(c.k.transpose(x.x, perm), x.dt);
+  },
+});
+
+export const transpose = defineOp({
+  id: 'transpose',
+  summary: 'Swaps two axes (`x.t()`: a matrix transpose).',
+  spell: ['torch.transpose(input, dim0, dim1)', 'torch.swapaxes(input, axis0->dim0, axis1->dim1)', 'Tensor.transpose(dim0, dim1)', 'Tensor.swapaxes(axis0->dim0, axis1->dim1)', 'Tensor.t()', 'jax.numpy.swapaxes(a->input, axis1->dim0, axis2->dim1)', 'numpy.swapaxes(a->input, axis1->dim0, axis2->dim1)'],
+  abstract: same,
+  lower(c) {
+    const x = c.tensor('input');
+    const rank = x.x.shape.length;
+    if (!c.has('dim0')) {
+      if (rank > 2) c.error('t() expects a tensor with <= 2 dimensions');
+      return c.out(c.k.transpose(x.x), x.dt);
+    }
+    const a = c.dim('dim0', rank)!;
+    const b = c.dim('dim1', rank) ?? c.error('transpose needs two dims');
+    const perm = Array.from({ length: rank }, (_, i) => (i === a ? b : i === b ? a : i));
+    return c.out(c.k.transpose(x.x, perm), x.dt);
+  },
+});
+
+export const squeeze = defineOp({
+  id: 'squeeze',
+  summary: 'Removes axes of size 1.',
+  spell: [
+    'torch.squeeze(input, dim=None)',
+    'Tensor.squeeze(dim=None)',
+    'Tensor.squeeze_(dim=None)',
+    'tensorflow.squeeze(input, axis->dim=None, name=None)',
+    'keras.backend.squeeze(x->input, axis->dim)',
+    'keras.ops.squeeze(x->input, axis->dim=None)',
+    'jax.numpy.squeeze(a->input, axis->dim=None)',
+    'numpy.squeeze(a->input, axis->dim=None)',
+  ],
+  abstract: same,
+  lower(c) {
+    const x = c.tensor('input');
+    const d = c.dim('dim', x.x.shape.length);
+    if (d === undefined) return c.out(c.k.squeeze(x.x), x.dt);
+    return c.out(x.x.shape[d] === 1 ? c.k.squeeze(x.x, [d]) : x.x, x.dt);
+  },
+});
+
+export const unsqueeze = defineOp({
+  id: 'unsqueeze',
+  summary: 'Inserts an axis of size 1.',
+  spell: [
+    'torch.unsqueeze(input, dim)',
+    'Tensor.unsqueeze(dim)',
+    'Tensor.unsqueeze_(dim)',
+    'tensorflow.expand_dims(input, axis->dim, name=None)',
+    'keras.backend.expand_dims(x->input, axis->dim=-1)',
+    'keras.ops.expand_dims(x->input, axis->dim)',
+    'jax.numpy.expand_dims(a->input, axis->dim)',
+    'numpy.expand_dims(a->input, axis->dim)',
+  ],
+  abstract: same,
+  lower(c) {
+    const x = c.tensor('input');
+    const d = c.dim('dim', x.x.shape.length + 1) ?? c.error('unsqueeze needs dim');
+    return c.out(c.k.expandDims(x.x, d), x.dt);
+  },
+});
+
+export const expand = defineOp({
+  id: 'expand',
+  summary: 'Broadcasts to a larger shape.',
+  spell: ['Tensor.expand(*sizes->shape)', 'Tensor.expand_as(other)', 'torch.broadcast_to(input, shape->shape)', 'tensorflow.broadcast_to(input, shape, name=None)', 'keras.ops.broadcast_to(x->input, shape)', 'jax.numpy.broadcast_to(array->input, shape)', 'numpy.broadcast_to(array->input, shape)'],
+  abstract: same,
+  lower(c) {
+    const x = c.tensor('input');
+    let shape = c.has('other') ? [...c.tensor('other').x.shape] : c.shape('shape');
+    const lead = shape.length - x.x.shape.length;
+    shape = shape.map((d, i) => (d === -1 ? x.x.shape[i - lead] : d));
+    try {
+      return c.out(c.k.broadcastTo(x.x, shape), x.dt);
+    } catch {
+      return c.error(`the expanded size [${shape}] does not match the tensor's shape [${x.x.shape}]`);
+    }
+  },
+});
+
+export const identity = defineOp({
+  id: 'identity',
+  summary: 'A copy or a move to another device: the same values and gradient.',
+  spell: [
+    'Tensor.contiguous(memory_format=None)',
+    'Tensor.clone(*, memory_format=None)',
+    'torch.clone(input, *, memory_format=None)',
+    'Tensor.cpu(memory_format=None)',
+    'Tensor.cuda(device=None, non_blocking=False, memory_format=None)',
+    'Tensor.requires_grad_(requires_grad=True)',
+    'tensorflow.identity(input, name=None)',
+  ],
+  abstract: same,
+  lower: (c) => c.tensor('input'),
+});
+
+export const detach = defineOp({
+  id: 'detach',
+  summary: 'The same values with no gradient (`detach`, `stop_gradient`).',
+  spell: ['Tensor.detach()', 'Tensor.detach_()', 'tensorflow.stop_gradient(input, name=None)', 'keras.backend.stop_gradient(variables->input)', 'keras.ops.stop_gradient(variable->input)', 'jax.lax.stop_gradient(x->input)'],
+  abstract(c) {
+    const x = c.arg('input');
+    return x ? { ...x, detached: true } : unknown(c.span);
+  },
+  lower(c) {
+    const x = c.tensor('input');
+    return c.out(c.k.detach(x.x), x.dt);
+  },
+});
+
+/** The dtype a cast asks for: a dtype value, a dtype name, another tensor's dtype, or none (a device move). */
+function castTarget(c: LowerCtx, x: CTensor): DType | undefined {
+  const v = c.value('dtype');
+  if (!v || v.t === 'none' || v.t === 'device') return undefined;
+  if (v.t === 'dtype') return v.dt;
+  if (v.t === 'tensor') return v.dt;
+  if (v.t === 'str') {
+    if (/^(cuda|cpu|mps)(:\d+)?$/.test(v.v)) return undefined;
+    const d = dtypeClass(v.v);
+    if (d) return d;
+  }
+  void x;
+  return c.unsupported(`cast to ${v.t === 'str' ? v.v : v.t}`);
+}
+
+export const cast = defineOp({
+  id: 'cast',
+  summary: 'A change of dtype (or of device): the same meaning; integer dtypes make class indices.',
+  spell: [
+    'Tensor.float(memory_format=None, *, __dtype->dtype="float32")',
+    'Tensor.double(memory_format=None, *, __dtype->dtype="float64")',
+    'Tensor.half(memory_format=None, *, __dtype->dtype="float16")',
+    'Tensor.bfloat16(memory_format=None, *, __dtype->dtype="bfloat16")',
+    'Tensor.long(memory_format=None, *, __dtype->dtype="int64")',
+    'Tensor.int(memory_format=None, *, __dtype->dtype="int32")',
+    'Tensor.short(memory_format=None, *, __dtype->dtype="int16")',
+    'Tensor.byte(memory_format=None, *, __dtype->dtype="uint8")',
+    'Tensor.bool(memory_format=None, *, __dtype->dtype="bool")',
+    'Tensor.type(dtype=None, non_blocking=False)',
+    'Tensor.type_as(other->dtype)',
+    'Tensor.to(dtype, non_blocking=False, copy=False, memory_format=None)',
+    'Tensor.astype(dtype)',
+    'tensorflow.cast(x->input, dtype, name=None)',
+    'tensorflow.to_float(x->input, name="ToFloat", *, __dtype->dtype="float32")',
+    'tensorflow.to_double(x->input, name="ToDouble", *, __dtype->dtype="float64")',
+    'tensorflow.to_int32(x->input, name="ToInt32", *, __dtype->dtype="int32")',
+    'tensorflow.to_int64(x->input, name="ToInt64", *, __dtype->dtype="int64")',
+    'keras.backend.cast(x->input, dtype)',
+    'keras.backend.cast_to_floatx(x->input, *, __dtype->dtype="float32")',
+    'keras.ops.cast(x->input, dtype)',
+  ],
+  abstract(c) {
+    const x = c.arg('input');
+    if (!x) return unknown(c.span);
+    const d = c.arg('dtype');
+    const dt = dtypeClass(c.str('dtype')) ?? (d?.dtype as DType | undefined);
+    if (!dt || x.m === 'scalar') return x;
+    // An integer cast of targets: class indices.
+    if (dt === 'int' && (x.m === 'target' || x.m === 'unknown')) return { ...x, m: x.m === 'target' ? 'target_index' : x.m, dtype: 'int' };
+    return { ...x, dtype: dt };
+  },
+  lower(c) {
+    const x = c.tensor('input');
+    const dt = castTarget(c, x);
+    return dt ? c.cast(x, dt) : x;
+  },
+});
+
+export const SHAPE = [reshape, flatten, permute, transpose, squeeze, unsqueeze, expand, identity, detach, cast];
