@@ -136,6 +136,10 @@ export interface AbsValue {
   onePlusExpOf?: AbsValue;
   /** exp(a) + exp(b) of logits (log of it is a log-sum-exp). */
   expSumOfLogits?: boolean;
+  /** For logits: an affine combination that involves a target (`x - x * t`): with a softplus added, a BCE with logits. */
+  withTarget?: boolean;
+  /** For a sum: the summed value was exp of logits (exp(z) / sum(exp(z)) is a softmax). */
+  sumExp?: boolean;
   /** A tensor filled with one value (`zeros`, `ones`, `fill_(0)`). */
   fill?: number;
   /** An identity matrix (its rows at the targets are one-hot). */
