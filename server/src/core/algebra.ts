@@ -47,6 +47,7 @@ export function compare(ops: string[], vals: AbsValue[], span: Span): AbsValue {
     const [a, b] = vals;
     const op = ops[0];
     if (op === 'is' || op === 'is not' || op === 'isnot') {
+      if (a.orNone || b.orNone) return mk('bool', { src: span });
       const eq = a.m === 'none' && b.m === 'none' ? true : (a.m === 'none') !== (b.m === 'none') && a.m !== 'unknown' && b.m !== 'unknown' ? false : undefined;
       if (eq === undefined) return mk('bool', { src: span });
       return mk('bool', { bool: op === 'is' ? eq : !eq, src: span });
@@ -351,11 +352,11 @@ export function masked(x: AbsValue, t: AbsValue, span: Span): AbsValue {
 
 export function div(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   // x / x.sum(-1), exp(z) / exp(z).sum(-1): normalised over the classes, a softmax probability.
-  if (b.sumOf !== undefined && (b.sumOf === a.id || (b.sumExp && a.expOf?.m === 'logits')) && (a.m === 'prob' || a.m === 'unknown')) {
+  if (b.sumOf !== undefined && (b.sumOf === a.id || (b.sumExp && a.expOf !== undefined)) && (a.m === 'prob' || a.m === 'unknown')) {
     return mk('prob', { act: 'softmax', range: UNIT, keras: a.keras, src: span });
   }
   // 1 / (1 + exp(-x)) and exp(x) / (1 + exp(x)): a hand-written sigmoid.
-  if (b.onePlusExpOf?.m === 'logits' && (isNum(a, 1) || a.expOf?.m === 'logits')) return mk('prob', { act: 'sigmoid', range: UNIT, src: span });
+  if (b.onePlusExpOf !== undefined && (isNum(a, 1) || a.expOf !== undefined)) return mk('prob', { act: 'sigmoid', range: UNIT, src: span });
   if (b.m === 'scalar' || b.m === 'unknown') {
     if (a.m === 'logits' || a.m === 'ce' || a.m === 'focal' || a.m === 'masked') return a;
   }

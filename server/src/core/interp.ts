@@ -252,7 +252,7 @@ class Interp {
       for (const l of lits) {
         if (!v) v = l;
         else if (v.m === 'scalar' && l.m === 'scalar' && v.values && l.values) v = scalarOf([...v.values, ...l.values], { hyper: true });
-        else if (v.m === 'none' && l.m !== 'none') v = { ...l };
+        else if (v.m === 'none' && l.m !== 'none') v = { ...l, orNone: true };
         else if (l.m !== 'none' || v.m !== 'none') v = join(v, l);
         // A call site passing something unknown makes the scalar's values unknown.
         if (l.m === 'unknown' && v.m === 'scalar') v = mk('scalar', { hyper: true, name });
@@ -621,6 +621,7 @@ class Interp {
 
 /** Whether a value is known truthy (true), known falsy (false), or not known. */
 function truthy(v: AbsValue): boolean | undefined {
+  if (v.orNone) return undefined;
   if (v.m === 'bool') return v.bool;
   if (v.m === 'none') return false;
   if (v.m === 'scalar' && v.values?.length === 1) return v.values[0] !== 0;

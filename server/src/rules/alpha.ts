@@ -20,7 +20,16 @@ export interface ScalarAlpha {
 
 /** A scalar the lattice counts as an alpha factor (algebra.ts `factorParts`): the same predicate that built the focal parts. */
 function isScalarAlpha(v: AbsValue | undefined): boolean {
-  return !!v && v.m === 'scalar' && factorParts(v)?.alpha?.kind === 'scalar';
+  return !!v && (v.m === 'scalar' || alphaNamed(v)) && factorParts(v)?.alpha?.kind === 'scalar';
+}
+
+/**
+ * A hyperparameter named alpha whose value is not known here (a factory's parameter without a
+ * default) is taken for the RetinaNet scalar: a per-class weight vector would be a `weight` or a
+ * `class_weights`, and in a softmax loss a vector could not multiply one loss per sample at all.
+ */
+function alphaNamed(v: AbsValue): boolean {
+  return !!v.name && /alpha/i.test(v.name);
 }
 
 /** Ids of alpha values that a sum of terms turned into alpha_t (or that weigh one term only). */
@@ -76,7 +85,7 @@ export function* scalarAlphaProducts(ctx: RuleContext, act: 'softmax' | 'sigmoid
     const v = ctx.valueOf(e);
     const parts = v?.focal;
     if (!v || v.m !== 'focal' || !parts || parts.library || !parts.modulating) continue;
-    if (parts.alpha?.kind !== 'scalar' || parts.alpha.unknownKind) continue;
+    if (parts.alpha?.kind !== 'scalar' || (parts.alpha.unknownKind && !alphaNamed(parts.alpha.value))) continue;
     const focalAct = parts.ce?.act ?? parts.modulating.act ?? v.act;
     if (focalAct !== act) continue;
     const alphaId = parts.alpha.value.id;

@@ -28,7 +28,8 @@ function expOf(c: AbsCtx): AbsValue {
   }
   if (x.m === 'logprob' && x.gathered) return mk('pt', { act: x.act, reduced: x.reduced, range: UNIT, src: c.span, of: x, keras: x.keras });
   if (x.m === 'logprob') return mk('prob', { act: x.act, range: UNIT, src: c.span, fromLogProb: true });
-  if (x.m === 'logits') return mk('unknown', { expOf: x, range: { lo: 0, hi: Infinity }, src: c.span });
+  // exp of logits (or of a tensor not known to be anything else): 1 / (1 + exp(-x)) and exp(x) / sum(exp(x)) are activations whatever x is called.
+  if (x.m === 'logits' || (x.m === 'unknown' && !x.hyper && !x.expOf)) return mk('unknown', { expOf: x, range: { lo: 0, hi: Infinity }, src: c.span });
   return unknown(c.span);
 }
 
