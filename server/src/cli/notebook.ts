@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { TextDecoder } from 'node:util';
-import { ParsedDocument } from '../core/document';
+import { MAX_SOURCE_CHARS, ParsedDocument } from '../core/document';
 import type { Finding, Range } from '../core/types';
 import { FileLocator } from '../notebook/locate';
 import { fromNotebook, type ModuleEdit, type NotebookModule } from '../notebook/module';
@@ -76,6 +76,13 @@ export function notebookSource(text: string, bom: boolean, maxCodeChars: number)
     return { kind: 'skipped', reason: `its code cells hold ${formatBytes(module.text.length)}, over the ${formatBytes(maxCodeChars)} limit (max-file-size)` };
   }
   return { kind: 'text', text: module.text, bom, notebook: { notebook, module } };
+}
+
+/** The module of a notebook's code cells (`losslint probe nb.ipynb::NAME`); throws with the reason a notebook cannot be read. */
+export function notebookModuleText(file: string): string {
+  const source = readNotebookSource(file, MAX_SOURCE_CHARS);
+  if (source.kind !== 'text') throw new Error(source.reason);
+  return source.text;
 }
 
 /**

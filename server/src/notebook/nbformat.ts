@@ -117,10 +117,11 @@ function propertyValue(object: Node, key: string): Node | undefined {
 
 /** "line 3, column 7: CommaExpected", from jsonc-parser's error list (JSON.parse's messages vary by Node version). */
 function jsonProblem(text: string): string {
+  if (text.trim() === '') return 'the file is empty';
   const errors: ParseError[] = [];
   parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const first = errors[0];
-  if (!first) return text.trim() === '' ? 'the file is empty' : 'invalid JSON';
+  if (!first) return 'invalid JSON';
   const before = text.slice(0, first.offset);
   const line = before.split('\n').length;
   const column = first.offset - (before.lastIndexOf('\n') + 1) + 1;
