@@ -51,7 +51,6 @@ export function maskMagics(source: string): MaskResult {
   const lines = splitLines(source);
   const skip = cellMagicSkip(lines);
   if (skip) return { ok: false, reason: skip };
-  const out = source.split('');
   const masked: [number, number][] = [];
   const state: ScanState = { quote: undefined, depth: 0 };
   let continued = false;
@@ -64,11 +63,7 @@ export function maskMagics(source: string): MaskResult {
         // The magic runs to the end of its logical line: backslash continuations included.
         let last = i;
         while (last + 1 < lines.length && /\\$/.test(lines[last].content)) last++;
-        const start = line.start + from;
-        const end = lines[last].start + lines[last].content.length;
-        for (let k = start; k < end; k++) if (out[k] !== '\n' && out[k] !== '\r') out[k] = ' ';
-        out[start] = '0';
-        masked.push([start, end]);
+        masked.push([line.start + from, lines[last].start + lines[last].content.length]);
         i = last;
         continued = false;
         continue;
@@ -76,7 +71,18 @@ export function maskMagics(source: string): MaskResult {
     }
     continued = scanLine(line.content, state);
   }
-  return { ok: true, text: out.join(''), masked };
+  return { ok: true, text: masked.length === 0 ? source : maskSpans(source, masked), masked };
+}
+
+/** `0` at the start of each span, spaces over the rest; line breaks stay. */
+function maskSpans(source: string, spans: readonly [number, number][]): string {
+  let text = '';
+  let at = 0;
+  for (const [start, end] of spans) {
+    text += source.slice(at, start) + '0' + source.slice(start + 1, end).replace(/[^\r\n]/g, ' ');
+    at = end;
+  }
+  return text + source.slice(at);
 }
 
 interface Line {
