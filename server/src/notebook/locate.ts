@@ -6,24 +6,27 @@
  * `\t`, `\u00e9`), which this follows character by character.
  */
 import type { Node } from 'jsonc-parser';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Position, Range } from '../core/types';
 import { sourceFragments, sourceNode } from './nbformat';
 
 export class FileLocator {
-  private lineStarts: number[] | undefined;
+  private readonly file: TextDocument;
   private readonly cells = new Map<number, CellFragments>();
 
   constructor(
     private readonly text: string,
     private readonly tree: Node,
-  ) {}
+  ) {
+    this.file = TextDocument.create('file:///notebook.ipynb', 'json', 0, text);
+  }
 
   /** A range in cell `index`'s source (0-based lines and UTF-16 columns) as a range of the file. */
   fileRange(index: number, range: Range): Range {
     const cell = this.cell(index);
     return {
-      start: this.position(cell.fileOffset(cell.offsetAt(range.start), false)),
-      end: this.position(cell.fileOffset(cell.offsetAt(range.end), true)),
+      start: this.file.positionAt(cell.fileOffset(cell.offsetAt(range.start), false)),
+      end: this.file.positionAt(cell.fileOffset(cell.offsetAt(range.end), true)),
     };
   }
 
@@ -32,34 +35,13 @@ export class FileLocator {
     if (!cell) this.cells.set(index, (cell = new CellFragments(this.text, sourceFragments(sourceNode(this.tree, index)))));
     return cell;
   }
-
-  private position(offset: number): Position {
-    if (!this.lineStarts) {
-      const starts = [0];
-      for (let i = 0; i < this.text.length; i++) {
-        const c = this.text.charCodeAt(i);
-        if (c === 10 || (c === 13 && this.text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
-      }
-      this.lineStarts = starts;
-    }
-    const s = this.lineStarts;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (s[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo, character: offset - s[lo] };
-  }
 }
 
 /** One cell's source as the JSON strings that hold it. */
 class CellFragments {
   /** Decoded start offset of each fragment in the source. */
   private readonly starts: number[] = [];
-  private readonly source: string;
-  private lineStarts: number[] | undefined;
+  private readonly source: TextDocument;
 
   constructor(
     private readonly text: string,
@@ -70,26 +52,12 @@ class CellFragments {
       this.starts.push(offset);
       offset += String(f.value).length;
     }
-    this.source = fragments.map((f) => String(f.value)).join('');
+    this.source = TextDocument.create('file:///cell.py', 'python', 0, fragments.map((f) => String(f.value)).join(''));
   }
 
   /** A position in the source as an offset in it (LSP rules: a column past the line's end is its end). */
   offsetAt(position: Position): number {
-    if (!this.lineStarts) {
-      const starts = [0];
-      const s = this.source;
-      for (let i = 0; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        if (c === 10 || (c === 13 && s.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
-      }
-      this.lineStarts = starts;
-    }
-    const starts = this.lineStarts;
-    if (position.line >= starts.length) return this.source.length;
-    const lineStart = starts[position.line];
-    let lineEnd = position.line + 1 < starts.length ? starts[position.line + 1] : this.source.length;
-    while (lineEnd > lineStart && /[\r\n]/.test(this.source[lineEnd - 1])) lineEnd--;
-    return Math.min(lineStart + Math.max(0, position.character), lineEnd);
+    return this.source.offsetAt(position);
   }
 
   /**
