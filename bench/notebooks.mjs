@@ -13,7 +13,8 @@
 //                            [--formats text,sarif] [--repeat 5] [--cpus 0,1]
 //
 // Runs every command --repeat times, interleaved (py, notebooks, py, ...), and prints the median
-// wall time of each and the ratio notebooks / .py. Needs `npm run build` first.
+// wall time and CPU time (user + sys, GNU time: less moved by other work on a shared machine) of
+// each, and the ratios notebooks / .py. Needs `npm run build` first.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -104,13 +105,12 @@ function sizeOf(dir) {
 
 function run(kind, jobs, format) {
   const cmd = [process.execPath, CLI, 'check', path.join(WORK, kind), '--exit-zero', '-j', jobs, '--format', format];
-  const full = CPUS ? ['taskset', '-c', CPUS, ...cmd] : cmd;
-  const t0 = process.hrtime.bigint();
+  const full = ['/usr/bin/time', '-f', '@@time %e %U %S', ...(CPUS ? ['taskset', '-c', CPUS] : []), ...cmd];
   const r = spawnSync(full[0], full.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
-  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${full.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const [wall, user, sys] = /@@time (\S+) (\S+) (\S+)/.exec(r.stderr).slice(1).map(Number);
   const findings = format === 'sarif' ? JSON.parse(r.stdout).runs[0].results.length : r.stdout.split('\n').filter((l) => / LL\d{3} /.test(l)).length;
-  return { wall, findings };
+  return { wall, cpu: user + sys, findings };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -118,22 +118,27 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 prepare();
 console.log(`node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}); load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`${COUNT} notebooks (${(sizeOf(path.join(WORK, 'ipynb')) / 1e6).toFixed(1)} MB) vs ${COUNT} .py files (${(sizeOf(path.join(WORK, 'py')) / 1e6).toFixed(1)} MB) in ${WORK}; median of ${REPEAT}${CPUS ? `; taskset -c ${CPUS}` : ''}`);
-console.log('| jobs | format | .py | notebooks | notebooks / .py | findings (.py / notebooks) |');
-console.log('|---|---|---|---|---|---|');
+console.log('| jobs | format | .py wall / CPU | notebooks wall / CPU | notebooks / .py, wall | notebooks / .py, CPU | findings (.py / notebooks) |');
+console.log('|---|---|---|---|---|---|---|');
 for (const jobs of JOBS) {
   for (const format of FORMATS) {
     const times = { py: [], ipynb: [] };
+    const cpus = { py: [], ipynb: [] };
     const found = {};
     for (let k = 0; k < REPEAT; k++) {
       // Interleaved, and which goes first alternates, so that neither always runs on a warmer machine.
       for (const kind of k % 2 ? ['ipynb', 'py'] : ['py', 'ipynb']) {
         const r = run(kind, jobs, format);
         times[kind].push(r.wall);
+        cpus[kind].push(r.cpu);
         found[kind] = r.findings;
       }
     }
     const [py, nb] = [median(times.py), median(times.ipynb)];
-    console.log(`| ${jobs} | ${format} | ${py.toFixed(2)} s | ${nb.toFixed(2)} s | ${(nb / py).toFixed(2)}x | ${found.py} / ${found.ipynb} |`);
+    const [pyCpu, nbCpu] = [median(cpus.py), median(cpus.ipynb)];
+    console.log(
+      `| ${jobs} | ${format} | ${py.toFixed(2)} / ${pyCpu.toFixed(2)} s | ${nb.toFixed(2)} / ${nbCpu.toFixed(2)} s | ${(nb / py).toFixed(2)}x | ${(nbCpu / pyCpu).toFixed(2)}x | ${found.py} / ${found.ipynb} |`,
+    );
   }
 }
 console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);

@@ -69,6 +69,8 @@ export interface CheckOptions {
   readAhead?: number;
   /** `--jobs`: worker threads that parse and analyse; 1 (the default) checks in this thread. */
   jobs?: number;
+  /** Place notebook findings in the .ipynb text too (`CellLocation.file`), for SARIF. */
+  fileLocations?: boolean;
 }
 
 /** Receives results as the run produces them. */
@@ -295,7 +297,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     const result: FileResult = { path: file, findings, fixed };
     if (notebook) {
       try {
-        result.cells = locateFindings(notebook.notebook.text, notebook.module, findings);
+        result.cells = locateFindings(notebook.notebook.text, notebook.module, findings, options.fileLocations === true);
       } catch (error) {
         notify('error', file, `${shown}: cannot place the findings in their cells: ${error instanceof Error ? error.message : String(error)}`);
         return;

@@ -120,8 +120,8 @@ export interface CellLocation {
   cell: number;
   /** 0-based, in the cell's source. */
   range: Range;
-  /** 0-based, in the .ipynb file's text (for SARIF). */
-  file: Range;
+  /** 0-based, in the .ipynb file's text; only when asked for (SARIF). */
+  file?: Range;
 }
 
 export interface FindingCells {
@@ -130,14 +130,20 @@ export interface FindingCells {
   edits?: CellLocation[];
 }
 
-/** The cell locations of findings in module coordinates; `text` is the notebook file's text they refer to. */
-export function locateFindings(text: string, module: NotebookModule, findings: readonly Finding[]): FindingCells[] {
+/**
+ * The cell locations of findings in module coordinates; `text` is the notebook file's text they
+ * refer to. With `inFile`, also where each is in that text (SARIF), which parses the file's JSON
+ * again with offsets.
+ */
+export function locateFindings(text: string, module: NotebookModule, findings: readonly Finding[], inFile: boolean): FindingCells[] {
   if (findings.length === 0) return [];
-  const locator = new FileLocator(text, notebookTree(text));
+  const locator = inFile ? new FileLocator(text, notebookTree(text)) : undefined;
   const locate = (range: Range): CellLocation => {
     const placed = module.toCellRange(range);
     if (!placed) throw new Error('a finding outside every code cell');
-    return { cell: placed.cell.index + 1, range: placed.range, file: locator.fileRange(placed.cell.index, placed.range) };
+    const at: CellLocation = { cell: placed.cell.index + 1, range: placed.range };
+    if (locator) at.file = locator.fileRange(placed.cell.index, placed.range);
+    return at;
   };
   return findings.map((f) => ({ at: locate(f.range), ...(f.fix ? { edits: f.fix.edits.map((e) => locate(e.range)) } : {}) }));
 }

@@ -48,8 +48,13 @@ export type MaskResult = ({ ok: true } & MaskedCell) | { ok: false; reason: stri
 
 /** Masks a code cell's IPython syntax, or says why the cell is not Python. */
 export function maskMagics(source: string): MaskResult {
+  // Most cells have none of IPython's characters: nothing to mask, only the automagic test.
+  if (!/[%!?]/.test(source)) {
+    const skip = automagicSkip(source);
+    return skip ? { ok: false, reason: skip } : { ok: true, text: source, masked: [] };
+  }
   const lines = splitLines(source);
-  const skip = cellMagicSkip(lines);
+  const skip = automagicSkip(source) ?? cellMagicSkip(lines);
   if (skip) return { ok: false, reason: skip };
   const masked: [number, number][] = [];
   const state: ScanState = { quote: undefined, depth: 0 };
@@ -102,20 +107,18 @@ function splitLines(text: string): Line[] {
   return lines;
 }
 
-/** Why a cell holding a cell magic, or starting with an automagic, is not checked. */
+/** Why a cell starting with an automagic command (`pip install x`, `cd data`) is not checked. */
+function automagicSkip(source: string): string | undefined {
+  const first = /^([\w.]+)[ \t]+(\S+)/.exec(source.trimStart());
+  if (!first || !AUTOMAGICS.has(first[1]) || ASSIGNMENT_OPERATORS.has(first[2])) return undefined;
+  return `the cell starts with the IPython command \`${first[1]}\``;
+}
+
+/** Why a cell holding a cell magic other than the Python ones (`%%bash`, `%%writefile`) is not checked. */
 function cellMagicSkip(lines: readonly Line[]): string | undefined {
-  const first = lines.find((l) => l.content.trim() !== '');
-  if (first) {
-    const tokens = first.content.trim().split(/\s+/);
-    if (AUTOMAGICS.has(tokens[0]) && !(tokens[1] !== undefined && ASSIGNMENT_OPERATORS.has(tokens[1])) && tokens.length > 1) {
-      return `the cell starts with the IPython command \`${tokens[0]}\``;
-    }
-  }
   for (const line of lines) {
-    const token = line.content.trim().split(/\s+/)[0];
-    if (token.startsWith('%%') && token.length > 2 && !PYTHON_CELL_MAGICS.has(token.slice(2))) {
-      return `the cell runs the cell magic \`${token}\`, not Python`;
-    }
+    const match = /^\s*%%(\S+)/.exec(line.content);
+    if (match && !PYTHON_CELL_MAGICS.has(match[1])) return `the cell runs the cell magic \`%%${match[1]}\`, not Python`;
   }
   return undefined;
 }

@@ -110,7 +110,7 @@ export class SarifFormatter {
       message: { text: finding.message },
       locations: [
         {
-          physicalLocation: { artifactLocation: location, region: region(cells ? cells.at.file : finding.range) },
+          physicalLocation: { artifactLocation: location, region: region(cells ? fileRange(cells.at) : finding.range) },
           ...(cells ? { properties: cellProperties(cells.at) } : {}),
         },
       ],
@@ -125,7 +125,7 @@ export class SarifFormatter {
               replacements: finding.fix.edits.map((edit, i) => {
                 const at = cells?.edits?.[i];
                 return at
-                  ? { deletedRegion: region(at.file), insertedContent: { text: JSON.stringify(edit.newText).slice(1, -1) } }
+                  ? { deletedRegion: region(fileRange(at)), insertedContent: { text: JSON.stringify(edit.newText).slice(1, -1) } }
                   : { deletedRegion: region(edit.range), insertedContent: { text: edit.newText } };
               }),
             },
@@ -167,6 +167,12 @@ function ruleDescriptor(rule: Rule): Sarif.ReportingDescriptor {
 /** SARIF levels: the core's info and hint are both `note`. */
 function level(severity: Severity): Sarif.Result.level {
   return severity === 'error' ? 'error' : severity === 'warning' ? 'warning' : 'note';
+}
+
+/** Where a notebook location is in the .ipynb text (`runCheck` computes it when the format is SARIF). */
+function fileRange(at: CellLocation): Range {
+  if (!at.file) throw new Error('a notebook finding without its place in the file (fileLocations was not set)');
+  return at.file;
 }
 
 /** The notebook cell of a location: its number (1-based, counting every cell) and the 1-based region in its source. */
