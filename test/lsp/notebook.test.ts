@@ -179,6 +179,30 @@ describe('notebook document sync', () => {
   );
 
   it(
+    'survives notebook messages that make no sense, and keeps serving the notebook',
+    async () => {
+      await client.initialize({ workspace: { configuration: true }, notebookDocument: { synchronization: {} } });
+      const nb = pathToFileURL(path.join(dir, 'odd.ipynb')).href;
+      // Changes to a notebook never opened, to a cell it does not have, a close of an unknown notebook, no cells at all.
+      await client.notify('notebookDocument/didChange', { notebookDocument: { uri: `${nb}-unknown`, version: 2 }, change: { cells: { data: [] } } });
+      await openNotebook(nb, [code(IMPORTS), code(LOSS.replace('gamma=GAMMA', 'gamma=0.5'))]);
+      await client.diagnostics(cellUri(nb, 1), nonEmpty, 0, TIMEOUT);
+      await client.notify('notebookDocument/didChange', {
+        notebookDocument: { uri: nb, version: 2 },
+        change: { cells: { data: [{ kind: 2, document: cellUri(nb, 7) }] } },
+      });
+      await client.notify('notebookDocument/didClose', { notebookDocument: { uri: `${nb}-unknown` }, cellTextDocuments: [] });
+      const empty = pathToFileURL(path.join(dir, 'empty.ipynb')).href;
+      await client.notify('notebookDocument/didOpen', { notebookDocument: { uri: empty, notebookType: 'jupyter-notebook', version: 1, cells: [] }, cellTextDocuments: [] });
+      // Still serving the notebook that makes sense.
+      const hover = await client.call<any>('textDocument/hover', { textDocument: { uri: cellUri(nb, 1) }, position: { line: 3, character: 13 } });
+      expect(hover.contents.value).toMatch(/LL103/);
+      expect(await client.stop()).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'keeps one document per cell for a client without notebook sync',
     async () => {
       const init = await client.initialize({ workspace: { configuration: true } });
