@@ -35,8 +35,16 @@ function notebook(...cells: string[]): string {
   return `${JSON.stringify(json, null, 1)}\n`;
 }
 
-const IMPORTS = 'import torch\nimport torch.nn.functional as F\n';
-const LOSS = LL103_SAMPLE.slice(LL103_SAMPLE.indexOf('def focal_loss'));
+// `nnf` is no conventional name: without its import it means nothing.
+const IMPORTS = 'import torch\nimport torch.nn.functional as nnf\n';
+const CONSTANT = 'GAMMA = 0.5\n';
+const LOSS = [
+  'def focal_loss(logits, targets, gamma=GAMMA):',
+  '    ce = nnf.cross_entropy(logits, targets, reduction="none")',
+  '    pt = torch.exp(-ce)',
+  '    return ((1 - pt) ** gamma * ce).mean()',
+  '',
+].join('\n');
 
 let root: string;
 
@@ -58,14 +66,20 @@ describe('check on notebooks', () => {
     expect(await runCli(['check', 'right_focal.ipynb'], root)).toEqual({ code: 0, stdout: 'All checks passed!\n', stderr: '' });
   });
 
-  it('analyses the code cells as one module: the loss needs the imports of an earlier cell', async () => {
-    writeTree(root, { 'together.ipynb': notebook(IMPORTS, LOSS), 'alone.ipynb': notebook(LOSS), 'reordered.ipynb': notebook(LOSS, IMPORTS) });
+  it('analyses the code cells as one module: imports in one cell, the constant in another, the loss in a third', async () => {
+    writeTree(root, {
+      'together.ipynb': notebook(IMPORTS, CONSTANT, LOSS),
+      'alone.ipynb': notebook(LOSS),
+      'no_constant.ipynb': notebook(IMPORTS, LOSS),
+      'imports_last.ipynb': notebook(CONSTANT, LOSS, IMPORTS),
+    });
     const r = await runCli(['check', '.'], root);
-    // Alone, `F` and `torch` mean nothing and nothing is reported. The imports may come in a later
-    // cell, as in a module: a function body reads its globals when it runs.
+    // Alone, `nnf` and GAMMA mean nothing; without the constant's cell gamma is unknown: nothing is
+    // reported. The imports may come in a later cell, as in a module: a function body reads its
+    // globals when it runs.
     expect(lines(r.stdout)).toEqual([
-      expect.stringMatching(/^reordered\.ipynb:cell 1:4:13: LL103 /),
-      expect.stringMatching(/^together\.ipynb:cell 2:4:13: LL103 /),
+      expect.stringMatching(/^imports_last\.ipynb:cell 2:4:13: LL103 `1 - pt` raised to gamma=0\.5 /),
+      expect.stringMatching(/^together\.ipynb:cell 3:4:13: LL103 `1 - pt` raised to gamma=0\.5 /),
       'Found 2 problems (2 fixable with --fix).',
     ]);
   });
@@ -121,7 +135,7 @@ describe('check on notebooks', () => {
   it('skips markdown, raw and non-Python cells and masks magics: findings keep their columns', async () => {
     // A Python-looking `(1 - pt) ** 0.5` sits in a raw cell and a %%bash cell of the fixture; the
     // magics (%matplotlib, !pip, %%time, focal_loss?) would be syntax errors if they were not masked.
-    writeTree(root, { 'nb.ipynb': notebook('%matplotlib inline\n!pip install torch\n' + IMPORTS, '%%time\nx = 1\nx?\n' + LOSS) });
+    writeTree(root, { 'nb.ipynb': notebook(`%matplotlib inline\n!pip install torch\n${IMPORTS}${CONSTANT}`, `%%time\nx = 1\nx?\n${LOSS}`) });
     const r = await runCli(['check', 'nb.ipynb'], root);
     expect(lines(r.stdout)[0]).toMatch(/^nb\.ipynb:cell 2:7:13: LL103 /);
   });

@@ -17,11 +17,12 @@ import { applyEdits, LspTestClient } from './lspClient';
 const TIMEOUT = 30_000;
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 
-const IMPORTS = 'import torch\nimport torch.nn.functional as F\n';
+// `nnf` is no conventional name: without its import it means nothing.
+const IMPORTS = 'import torch\nimport torch.nn.functional as nnf\n';
 const CONSTANT = 'GAMMA = 0.5';
 const LOSS = [
   'def focal_loss(logits, targets, gamma=GAMMA):',
-  '    ce = F.cross_entropy(logits, targets, reduction="none")',
+  '    ce = nnf.cross_entropy(logits, targets, reduction="none")',
   '    pt = torch.exp(-ce)',
   '    return ((1 - pt) ** gamma * ce).mean()',
 ].join('\n');
