@@ -439,6 +439,8 @@ function importsOf(root: SyntaxNode): [string, string][] {
           out.push([dotted(c), `${base}.${dotted(c)}`]);
         }
       }
+      // `from keras.backend import *`: recorded as `*keras.backend` (qualify looks unbound names up in it).
+      if (n.children.some((c) => c.type === 'wildcard_import')) out.push([`*${base}`, base]);
     }
   }
   return out;
@@ -927,8 +929,11 @@ class Builder {
     if (e.k === 'name') {
       const imported = this.mod.imports.get(e.id);
       if (imported !== undefined) return imported;
+      if (this.locals.some((l) => l.has(e.id))) return undefined;
       const conventional = CONVENTIONAL_MODULES.get(e.id);
-      if (conventional && !this.locals.some((l) => l.has(e.id))) return conventional;
+      if (conventional) return conventional;
+      // A name a star import brings: an op of that module (`from keras.backend import *` ... `log(p)`).
+      for (const [k, m] of this.mod.imports) if (k.startsWith('*') && resolveQualified(`${m}.${e.id}`)) return `${m}.${e.id}`;
       return undefined;
     }
     if (e.k === 'attr') {
@@ -1211,6 +1216,14 @@ class Builder {
             const value = this.exprAt(k);
             if (!ctx.fn && !ctx.classBody) {
               for (const t of targets) {
+                if (t.k === 'tuple' && value.k === 'tuple' && t.items.length === value.items.length) {
+                  // `ALPHA, GAMMA = 0.25, 2.0`: each name its item.
+                  t.items.forEach((it, i) => {
+                    if (it.k !== 'name') return;
+                    this.mod.globals.set(it.id, value.items[i]);
+                    this.unit?.globals.push([it.id, value.items[i]]);
+                  });
+                }
                 if (t.k !== 'name') continue;
                 this.mod.globals.set(t.id, value);
                 this.unit?.globals.push([t.id, value]);
