@@ -109,6 +109,12 @@ export interface FunctionIR {
   hasError: boolean;
   /** The module's own top-level statements, analysed as a function named `<module>`. */
   isModule?: boolean;
+  /**
+   * A lambda written inline as an argument or a container item (a callback, a test table's
+   * `reference_fn=lambda ...`): interpreted for what it returns, not checked by the rules. A lambda
+   * bound to a name or returned is a function like any other.
+   */
+  inline?: boolean;
 }
 
 export interface ClassIR {
@@ -1082,6 +1088,7 @@ class Builder {
         if (k < 0) return { k: 'return', value: undefined, span };
         const value = this.exprAt(k);
         c.gotoParent();
+        if (value.k === 'lambda') delete value.fn.inline;
         return { k: 'return', value, span };
       }
       case 'if_statement':
@@ -1214,6 +1221,7 @@ class Builder {
           if (typeNames[k] === 'assignment') out = this.assignmentAt(targets, span, ctx);
           else {
             const value = this.exprAt(k);
+            if (value.k === 'lambda') delete value.fn.inline;
             if (!ctx.fn && !ctx.classBody) {
               for (const t of targets) {
                 if (t.k === 'tuple' && value.k === 'tuple' && t.items.length === value.items.length) {
@@ -1782,6 +1790,7 @@ class Builder {
       nameSpan: span,
       parent,
       hasError: overlapsExcluded(span.s, span.e),
+      inline: true,
     };
     this.mod.functions.push(fn);
     this.unit?.functions.push(fn);
