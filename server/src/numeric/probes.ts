@@ -132,7 +132,7 @@ export class Prober {
         if (t.t !== 'tensor') throw new EvalError(`the function returned ${t.t}, not a tensor`, s.fn.span.r.start.line + 1);
         if (t.dt !== 'float') throw new EvalError('the function returned an integer tensor', s.fn.span.r.start.line + 1);
         lossT = tf.keep(t.x);
-        return tf.sum(t.x) as tf.Scalar;
+        return P.sum(t.x) as tf.Scalar;
       };
       const { value, grad } = tf.valueAndGrad(f)(z);
       const lv = lossT!.dataSync();
