@@ -2,7 +2,8 @@
 returns the float32 result. Data only: no user code is imported or run here.
 
 Usage: python3 kernel_driver.py cases.json > results.json
-cases.json: [{"id", "op", "shape", "data" (base64 little-endian float32), "dim"}]; results: {id: base64}.
+cases.json: [{"id", "op", "shape", "data" (base64 little-endian float32), "dim", "exponent"}]; results:
+{id: base64}. "pow" returns x ** exponent and the gradient of its sum, concatenated.
 One thread, so that ATen's reductions do not depend on the machine's core count.
 """
 import base64
@@ -21,6 +22,14 @@ OPS = {
 }
 
 
+def pow_and_grad(x, e):
+    """x ** e and d(sum(x ** e))/dx, concatenated."""
+    x = x.clone().requires_grad_(True)
+    y = x.pow(e)
+    y.sum().backward()
+    return torch.cat([y.detach(), x.grad])
+
+
 def main():
     torch.set_num_threads(1)
     with open(sys.argv[1]) as f:
@@ -28,7 +37,10 @@ def main():
     out = {}
     for c in cases:
         x = torch.frombuffer(bytearray(base64.b64decode(c["data"])), dtype=torch.float32).clone().reshape(c["shape"])
-        y = OPS[c["op"]](x, c.get("dim")).contiguous().to(torch.float32)
+        if c["op"] == "pow":
+            y = pow_and_grad(x, c["exponent"])
+        else:
+            y = OPS[c["op"]](x, c.get("dim")).contiguous().to(torch.float32)
         out[c["id"]] = base64.b64encode(y.numpy().tobytes()).decode()
     json.dump({"torch": torch.__version__, "results": out}, sys.stdout)
 

@@ -1,12 +1,14 @@
 /**
- * Kernel-level accuracy against real PyTorch: the float32 kernels of numeric/torchops.ts (pairwise
- * sum and mean, compensated log1p and expm1, softmax and log_softmax) on the same float32 data as
- * torch (test/numeric/kernel_driver.py, one thread), on the default backend (wasm) and on cpu,
- * measured in ulp (units in the last place of float32). TensorFlow.js's own kernels are measured on
- * the same data and printed next to ours: they are what torchops.ts replaces (wasm's log1p is
- * log(1 + x) in float32 and its sum a float32 running sum).
- *
- * Skipped (with the reason printed) when no Python imports torch.
+ * Kernel-level agreement with real PyTorch, on the default backend (wasm) and on cpu:
+ * - x ** e as ATen computes it (0.5 is sqrt, -0.5 rsqrt, 2 and 3 products...), value and gradient,
+ *   NaN and infinities with their signs included (torchops powScalar);
+ * - the accuracy of the float32 kernels of numeric/torchops.ts (pairwise sum and mean, log1p and
+ *   expm1, softmax and log_softmax) on the same float32 data as torch, in ulp (units in the last
+ *   place of float32) from the float64 result. TensorFlow.js's own kernels are measured on the same
+ *   data and printed next to ours: they are what torchops.ts replaces (wasm's log1p is log(1 + x)
+ *   in float32 and its sum a float32 running sum).
+ * torch runs test/numeric/kernel_driver.py (one thread). Skipped (with the reason printed) when no
+ * Python imports torch.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -164,12 +166,12 @@ function cases(): KCase[] {
   ];
 }
 
-function runTorch(cs: KCase[]): Map<string, Float32Array> {
+function runTorch(cs: (Pick<KCase, 'id' | 'shape' | 'data' | 'dim'> & { op: string; exponent?: number })[]): Map<string, Float32Array> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-kernels-'));
   try {
     const file = path.join(dir, 'cases.json');
     const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-    fs.writeFileSync(file, JSON.stringify(cs.map((c) => ({ id: c.id, op: c.op, shape: c.shape, dim: c.dim ?? null, data: b64(c.data) }))));
+    fs.writeFileSync(file, JSON.stringify(cs.map((c) => ({ id: c.id, op: c.op, shape: c.shape, dim: c.dim ?? null, exponent: c.exponent, data: b64(c.data) }))));
     const out = execFileSync(python!, [path.join(__dirname, 'kernel_driver.py'), file], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 300_000 });
     const parsed = JSON.parse(out) as { results: Record<string, string> };
     return new Map(Object.entries(parsed.results).map(([k, v]) => [k, new Float32Array(new Uint8Array(Buffer.from(v, 'base64')).buffer)]));
@@ -177,6 +179,43 @@ function runTorch(cs: KCase[]): Map<string, Float32Array> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** NaN, +inf and -inf at the same places, finite values within `rel` of each other (signs of zero aside). */
+function agrees(x: number, y: number, rel: number): boolean {
+  if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) && Number.isNaN(y);
+  if (!Number.isFinite(x) || !Number.isFinite(y)) return x === y;
+  return Math.abs(x - y) <= rel * Math.max(Math.abs(x), Math.abs(y));
+}
+
+describe.skipIf(!python)('x ** e as ATen computes it, value and gradient (torchops powScalar)', () => {
+  const SPECIAL = [-Infinity, -4, -0.5, -0, 0, 1e-30, 0.5, 3, Infinity, NaN];
+  const EXPONENTS = [0.5, -0.5, 1.5, 2, 3, -1, -2, 0.25, 1, 0, 2.5];
+  let theirs: Map<string, Float32Array>;
+  beforeAll(() => {
+    theirs = runTorch(EXPONENTS.map((e) => ({ id: `pow ${e}`, op: 'pow', shape: [SPECIAL.length], data: Float32Array.from(SPECIAL), exponent: e })));
+  });
+
+  it.each(BACKENDS)('on %s: the same NaN and infinities (with their signs), finite values within 1e-6', async (b) => {
+    const e = loadEngine();
+    await e.initBackend(b);
+    const tf = e.tf;
+    const problems: string[] = [];
+    for (const exponent of EXPONENTS) {
+      const ours: Float32Array = tf.tidy(() => {
+        const x = tf.tensor1d(Float32Array.from(SPECIAL));
+        const grad = tf.grad((z: unknown) => tf.sum(e.torchops.powScalar(z as never, exponent)))(x);
+        return Float32Array.from([...e.torchops.powScalar(x, exponent).dataSync(), ...grad.dataSync()]);
+      });
+      const ref = theirs.get(`pow ${exponent}`)!;
+      ours.forEach((v, i) => {
+        const k = i % SPECIAL.length;
+        if (!agrees(v, ref[i], 1e-6)) problems.push(`${SPECIAL[k]} ** ${exponent}: ${i < SPECIAL.length ? 'value' : 'gradient'} ${v} vs torch ${ref[i]}`);
+      });
+    }
+    await e.initBackend(BACKENDS[0]);
+    expect(problems).toEqual([]);
+  });
+});
 
 describe.skipIf(!python)('float32 kernels vs real PyTorch (ulp)', () => {
   const cs = python ? cases() : [];

@@ -67,7 +67,8 @@ export const KERNELS: Kernels = {
   sqrt: (x) => tf.sqrt(t(x)),
   abs: (x) => P.abs(t(x)),
   neg: (x) => tf.neg(t(x)),
-  clamp: (x, min, max) => (t(x).dtype === 'float32' ? P.clamp(t(x), min, max) : tf.clipByValue(t(x), min ?? -2147483648, max ?? 2147483647)),
+  // Integers by max/min: tfjs-backend-wasm's ClipByValue reads int32 data as float32.
+  clamp: (x, min, max) => (t(x).dtype === 'float32' ? P.clamp(t(x), min, max) : tf.cast(P.clampInt(tf.cast(t(x), 'int32'), min, max), t(x).dtype)),
   clampTensor: (x, min, max) => P.clampTensor(t(x), min && t(min), max && t(max)),
   maximum: (a, b) => tf.maximum(t(a), t(b)),
   minimum: (a, b) => tf.minimum(t(a), t(b)),

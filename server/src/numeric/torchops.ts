@@ -34,16 +34,46 @@ export function reduceTo(g: T, shape: number[]): T {
   return tf.reshape(r, shape);
 }
 
-/** x ** e for a Python-number exponent; d/dx = e * x^(e-1), and exactly 0 when e == 0 (PyTorch pow_backward). */
+/**
+ * x ** e for a Python-number exponent, as ATen's pow_tensor_scalar computes it: e = 0.5 is sqrt and
+ * e = -0.5 rsqrt (so (-inf) ** 0.5 is NaN, not inf), e = 2, 3, -2 are products (x * x * x), e = -1 a
+ * reciprocal; other exponents std::pow.
+ */
+function powValue(x: T, e: number): T {
+  if (e === 0.5) return tf.sqrt(x);
+  if (e === -0.5) return tf.rsqrt(x);
+  if (e === 2) return tf.mul(x, x);
+  if (e === 3) return tf.mul(tf.mul(x, x), x);
+  if (e === -2) return tf.div(1, tf.mul(x, x));
+  if (e === -1) return tf.div(1, x);
+  return tf.pow(x, tf.scalar(e));
+}
+
+/**
+ * x ** e for a Python-number exponent; d/dx = e * x ** (e - 1) through the same kernel (x ** 0.5 in
+ * the gradient of x ** 1.5 is a sqrt), and exactly 0 when e == 0 (PyTorch pow_backward).
+ */
 export function powScalar(x: T, e: number): T {
   const f = cg((a: T, save: tf.GradSaveFunc) => {
     save([a]);
     return {
-      value: tf.pow(a, tf.scalar(e)),
-      gradFunc: (dy: T, saved: T[]) => (e === 0 ? tf.zerosLike(saved[0]) : tf.mul(dy, tf.mul(tf.scalar(e), tf.pow(saved[0], tf.scalar(e - 1))))),
+      value: e === 0 ? tf.onesLike(a) : e === 1 ? tf.clone(a) : powValue(a, e),
+      gradFunc: (dy: T, saved: T[]) => (e === 0 ? tf.zerosLike(saved[0]) : e === 1 ? tf.clone(dy) : tf.mul(dy, tf.mul(tf.scalar(e), powValue(saved[0], e - 1)))),
     };
   });
   return f(x) as T;
+}
+
+/**
+ * torch.clamp of an integer tensor with number bounds (tfjs-backend-wasm's ClipByValue reads int32
+ * data as float32: it turned 256 into 1065353216). A non-integer bound clamps at the integers it
+ * admits (min 0.5 is min 1).
+ */
+export function clampInt(x: T, min?: number, max?: number): T {
+  let v = x;
+  if (min !== undefined) v = tf.maximum(v, tf.scalar(Math.ceil(min), 'int32'));
+  if (max !== undefined) v = tf.minimum(v, tf.scalar(Math.floor(max), 'int32'));
+  return v;
 }
 
 /** x ** y for tensors; PyTorch pow_backward_self / pow_backward_exponent. */
