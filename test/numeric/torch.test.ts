@@ -190,7 +190,7 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
 
   it('evaluates most fixture losses', () => {
     console.log(`[numeric/torch] compared ${checked.length} fixture losses: ${checked.join(', ')}`);
-    expect(checked.length).toBeGreaterThanOrEqual(22);
+    expect(checked.length).toBeGreaterThanOrEqual(20);
   });
 
   it.each(BACKENDS)('agrees with torch on %s on every loss value (1e-4 relative) and every gradient NaN/inf entry', (backend) => {
