@@ -2,7 +2,7 @@
  * Kernel-level agreement with real PyTorch, on the default backend (wasm) and on cpu:
  * - x ** e as ATen computes it (0.5 is sqrt, -0.5 rsqrt, 2 and 3 products...), value and gradient,
  *   NaN and infinities with their signs included (torchops powScalar);
- * - the accuracy of the float32 kernels of numeric/torchops.ts (pairwise sum and mean, log1p and
+ * - the accuracy of the float32 kernels of numeric/torchops.ts (cascade sum and mean, log1p and
  *   expm1, softmax and log_softmax) on the same float32 data as torch, in ulp (units in the last
  *   place of float32) from the float64 result. TensorFlow.js's own kernels are measured on the same
  *   data and printed next to ours: they are what torchops.ts replaces (wasm's log1p is log(1 + x)
@@ -26,7 +26,7 @@ const BACKENDS = (process.env.LOSSLINT_TORCH_BACKENDS ?? 'wasm,cpu').split(',');
 
 /**
  * Each kernel's error (from the float64 result, in ulp) may exceed torch's own error on the same data
- * by at most one ulp, or be at most 2 ulp: the reductions are pairwise (log2(n) roundings, well under
+ * by at most one ulp, or be at most 2 ulp: the reductions cascade (log(n) roundings, well under
  * an ulp of sum |x| each), log1p and expm1 a logarithm or a series and one more rounding.
  */
 const BOUND = 2;

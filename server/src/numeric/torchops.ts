@@ -12,7 +12,7 @@
  * sums float32 values one after the other in a float32 accumulator (up to 2e-5 relative off on a
  * 4096 x 8 sum), while tfjs-backend-cpu accumulates in float64. Here `log1p` and `expm1` are
  * computed so that no rounding cancels (a correction term; a series near 0), and `sum` / `mean`
- * (and the sums inside softmax and log_softmax) are pairwise: see "Accurate kernels" below.
+ * (and the sums inside softmax and log_softmax) cascade as ATen's: see "Accurate kernels" below.
  */
 import { tf } from './tf';
 
@@ -297,7 +297,7 @@ export function bceProbs(p: T, t: T): T {
   return f(p, t);
 }
 
-// --- Accurate kernels: log1p, expm1, pairwise sum and mean -------------------------------------------
+// --- Accurate kernels: log1p, expm1, cascade sum and mean -------------------------------------------
 
 /**
  * log1p(x) to about an ulp on every backend. With u = 1 + x rounded to float32, 1 + x = u + c
@@ -360,25 +360,29 @@ function padLast(x: T, k: number): T {
   return k === 0 ? x : tf.pad(x, [...x.shape.slice(0, -1).map((): [number, number] => [0, 0]), [0, k]]);
 }
 
+/** Values each step of `cascadeLast` adds with the backend's own sum: the first step, and every later one. */
+const LEAF = 8;
+const FAN = 4;
+
 /**
- * Pairwise summation over the last axis, in float32 at every step: the backend's own sum over
- * blocks of 4 (at most 3 roundings, as tfjs-backend-wasm adds in float32; tfjs-backend-cpu's is exact),
- * then the partial sums two by two (x[2i] + x[2i + 1], a zero appended to an odd count) until one
- * is left. Its error grows with log2(n) instead of n: on 32768 values within about an ulp of
- * sum |x|, as ATen's cascade sum, where a float32 running sum is off by up to 100. Each step is a
- * reshape and a native sum over the innermost axis: no transpose, few kernel calls.
+ * Cascade summation over the last axis, as ATen's cascade_sum: the backend's own sum over blocks of
+ * 8 (tfjs-backend-wasm adds them in float32 one after the other, as ATen does up to 8 values;
+ * tfjs-backend-cpu's sum is exact), then the partial sums 4 by 4 (zeros appended to complete the
+ * last block), until one is left. The error grows with log(n) instead of n: on 32768 values about
+ * an ulp of sum |x|, as torch's, where a float32 running sum is off by up to 100 ulp. Each step is
+ * a reshape and a native sum over the innermost axis: no transpose, log4(n / 8) + 1 kernel calls.
  */
-function pairwiseLast(x: T): T {
+function cascadeLast(x: T): T {
   const lead = x.shape.slice(0, -1);
   let m = x.shape[x.shape.length - 1];
-  if (m <= 4) return m === 0 ? tf.zeros(lead, 'float32') : tf.sum(x, -1);
-  const q = Math.ceil(m / 4);
-  let y = tf.sum(tf.reshape(padLast(x, 4 * q - m), [...lead, q, 4]), -1);
-  m = q;
+  if (m <= LEAF) return m === 0 ? tf.zeros(lead, 'float32') : tf.sum(x, -1);
+  let y = x;
+  let block = LEAF;
   while (m > 1) {
-    if (m % 2) y = padLast(y, 1);
-    m = Math.ceil(m / 2);
-    y = tf.sum(tf.reshape(y, [...lead, m, 2]), -1);
+    const q = Math.ceil(m / block);
+    y = tf.sum(tf.reshape(padLast(y, q * block - m), [...lead, q, block]), -1);
+    m = q;
+    block = FAN;
   }
   return tf.reshape(y, lead);
 }
@@ -390,7 +394,7 @@ function sumForward(x: T, axis?: number | number[], keepDims = false): T {
   const kept = Array.from({ length: rank }, (_, i) => i).filter((i) => !axes.includes(i));
   const moved = axes.every((a, i) => a === rank - axes.length + i) ? x : tf.transpose(x, [...kept, ...axes]);
   const inner = axes.reduce((m, a) => m * x.shape[a], 1);
-  const r = pairwiseLast(tf.reshape(moved, [...kept.map((i) => x.shape[i]), inner]));
+  const r = cascadeLast(tf.reshape(moved, [...kept.map((i) => x.shape[i]), inner]));
   return keepDims ? tf.reshape(r, x.shape.map((d, i) => (axes.includes(i) ? 1 : d))) : r;
 }
 
@@ -400,13 +404,13 @@ function reducedCount(shape: number[], axis?: number | number[]): number {
 }
 
 /**
- * torch.sum of a float tensor over `axis` (all axes by default), pairwise (sumForward): as accurate
- * as ATen's cascade sum on any backend. Its gradient broadcasts dy back, as tf.sum's. Integer and
+ * torch.sum of a float tensor over `axis` (all axes by default) by cascade summation (sumForward):
+ * as accurate as ATen's on any backend. Its gradient broadcasts dy back, as tf.sum's. Integer and
  * boolean tensors and an empty axis list go to tf.sum unchanged (their sums are exact), and so does
- * a sum of at most 4 values per output (one native sum: what pairwiseLast does there).
+ * a sum of at most 8 values per output (one native sum: what cascadeLast does there).
  */
 export function sum(x: T, axis?: number | number[], keepDims = false): T {
-  if (x.dtype !== 'float32' || (Array.isArray(axis) && axis.length === 0) || reducedCount(x.shape, axis) <= 4) return tf.sum(x, axis, keepDims);
+  if (x.dtype !== 'float32' || (Array.isArray(axis) && axis.length === 0) || reducedCount(x.shape, axis) <= LEAF) return tf.sum(x, axis, keepDims);
   const shape = x.shape;
   const kdShape = shape.map((d, i) => (reductionAxes(shape.length, axis).includes(i) ? 1 : d));
   const f = cg((a: T) => ({
@@ -416,12 +420,12 @@ export function sum(x: T, axis?: number | number[], keepDims = false): T {
   return f(x) as T;
 }
 
-/** torch.mean: the pairwise sum divided by the count in float32 (ATen: sum, then div_); gradient dy / n. */
+/** torch.mean: the cascade sum divided by the count in float32 (ATen: sum, then div_); gradient dy / n. */
 export function mean(x: T, axis?: number | number[], keepDims = false): T {
   if (x.dtype !== 'float32' || (Array.isArray(axis) && axis.length === 0)) return tf.mean(x, axis, keepDims);
   const shape = x.shape;
   const n = reducedCount(shape, axis);
-  if (n <= 4) return tf.div(tf.sum(x, axis, keepDims), n);
+  if (n <= LEAF) return tf.div(tf.sum(x, axis, keepDims), n);
   const kdShape = shape.map((d, i) => (reductionAxes(shape.length, axis).includes(i) ? 1 : d));
   const f = cg((a: T) => ({
     value: tf.div(sumForward(a, axis, keepDims), n),
