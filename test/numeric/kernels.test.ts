@@ -26,10 +26,12 @@ const BACKENDS = (process.env.LOSSLINT_TORCH_BACKENDS ?? 'wasm,cpu').split(',');
 
 /**
  * Each kernel's error (from the float64 result, in ulp) may exceed torch's own error on the same data
- * by at most one ulp, or be at most 2 ulp: the reductions cascade (log(n) roundings, well under
- * an ulp of sum |x| each), log1p and expm1 a logarithm or a series and one more rounding.
+ * by at most one ulp, or stay within a bound of its own that does not depend on torch's build (whose
+ * summation order varies with the CPU: AVX2, AVX512, NEON): sums and means 3.5 (8 values added in
+ * turn, then pairwise: the mean adds its division), log_softmax 2.5 (the sum of 8 exps in turn, a log),
+ * log1p, expm1 and softmax 2.
  */
-const BOUND = 2;
+const BOUND: Record<KCase['op'], number> = { sum: 3.5, mean: 3.5, log_softmax: 2.5, log1p: 2, expm1: 2, softmax: 2 };
 
 interface Distances {
   /** Ours from the float64 result, ours from torch, and TensorFlow.js's own kernel from the float64 result. */
@@ -267,8 +269,8 @@ describe.skipIf(!python)('float32 kernels vs real PyTorch (ulp)', () => {
     console.log(`[numeric/kernels] max error in float32 ulp (of the output, of sum |x| for sums, at least of 1 for log_softmax) from float64\n${rows.join('\n')}`);
   }, 300_000);
 
-  it.each(BACKENDS)('on %s, every kernel is within an ulp of torch\'s accuracy, or within 2 ulp', (b) => {
-    const over = cs.filter((c) => !(measured.get(b)!.get(c.id)!.ours <= Math.max(torchErr.get(c.id)! + 1, BOUND))).map((c) => `${c.id}: ${measured.get(b)!.get(c.id)!.ours} ulp (torch ${torchErr.get(c.id)})`);
+  it.each(BACKENDS)('on %s, every kernel is within an ulp of torch\'s accuracy, or within its own bound', (b) => {
+    const over = cs.filter((c) => !(measured.get(b)!.get(c.id)!.ours <= Math.max(torchErr.get(c.id)! + 1, BOUND[c.op]))).map((c) => `${c.id}: ${measured.get(b)!.get(c.id)!.ours} ulp (torch ${torchErr.get(c.id)}, bound ${BOUND[c.op]})`);
     expect(over).toEqual([]);
   });
 });

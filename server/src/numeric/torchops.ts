@@ -360,17 +360,16 @@ function padLast(x: T, k: number): T {
   return k === 0 ? x : tf.pad(x, [...x.shape.slice(0, -1).map((): [number, number] => [0, 0]), [0, k]]);
 }
 
-/** Values each step of `cascadeLast` adds with the backend's own sum: the first step, and every later one. */
+/** Values per block of `cascadeLast`'s first step, done by the backend's own sum. */
 const LEAF = 8;
-const FAN = 4;
 
 /**
- * Cascade summation over the last axis, as ATen's cascade_sum: the backend's own sum over blocks of
- * 8 (tfjs-backend-wasm adds them in float32 one after the other, as ATen does up to 8 values;
- * tfjs-backend-cpu's sum is exact), then the partial sums 4 by 4 (zeros appended to complete the
- * last block), until one is left. The error grows with log(n) instead of n: on 32768 values about
- * an ulp of sum |x|, as torch's, where a float32 running sum is off by up to 100 ulp. Each step is
- * a reshape and a native sum over the innermost axis: no transpose, log4(n / 8) + 1 kernel calls.
+ * Cascade summation over the last axis: the backend's own sum over blocks of 8 (tfjs-backend-wasm
+ * adds them in float32 one after the other, as ATen does up to 8 values; tfjs-backend-cpu's sum is
+ * exact), then the partial sums pairwise, two by two (a zero appended to an odd count), until one
+ * is left. The error grows with log2(n) instead of n, as ATen's cascade_sum's: on 32768 values about
+ * an ulp of sum |x|, where a float32 running sum is off by up to 100 ulp. Each step is a reshape and
+ * a native sum over the innermost axis (no transpose, no Tile): 1 + log2(n / 8) kernel calls.
  */
 function cascadeLast(x: T): T {
   const lead = x.shape.slice(0, -1);
@@ -382,7 +381,7 @@ function cascadeLast(x: T): T {
     const q = Math.ceil(m / block);
     y = tf.sum(tf.reshape(padLast(y, q * block - m), [...lead, q, block]), -1);
     m = q;
-    block = FAN;
+    block = 2;
   }
   return tf.reshape(y, lead);
 }
@@ -405,7 +404,7 @@ function reducedCount(shape: number[], axis?: number | number[]): number {
 
 /**
  * torch.sum of a float tensor over `axis` (all axes by default) by cascade summation (sumForward):
- * as accurate as ATen's on any backend. Its gradient broadcasts dy back, as tf.sum's. Integer and
+ * as accurate as ATen's on any backend. Its gradient is tf.sum's (dy times ones). Integer and
  * boolean tensors and an empty axis list go to tf.sum unchanged (their sums are exact), and so does
  * a sum of at most 8 values per output (one native sum: what cascadeLast does there).
  */
@@ -415,7 +414,8 @@ export function sum(x: T, axis?: number | number[], keepDims = false): T {
   const kdShape = shape.map((d, i) => (reductionAxes(shape.length, axis).includes(i) ? 1 : d));
   const f = cg((a: T) => ({
     value: sumForward(a, axis, keepDims),
-    gradFunc: (dy: T) => tf.broadcastTo(tf.reshape(dy, kdShape), shape),
+    // As tf.sum's own gradient (Sum_grad): dy times ones, no Tile (slow on wasm).
+    gradFunc: (dy: T) => tf.mul(tf.reshape(dy, kdShape), tf.ones(shape)),
   }));
   return f(x) as T;
 }
@@ -429,7 +429,7 @@ export function mean(x: T, axis?: number | number[], keepDims = false): T {
   const kdShape = shape.map((d, i) => (reductionAxes(shape.length, axis).includes(i) ? 1 : d));
   const f = cg((a: T) => ({
     value: tf.div(sumForward(a, axis, keepDims), n),
-    gradFunc: (dy: T) => tf.div(tf.broadcastTo(tf.reshape(dy, kdShape), shape), n),
+    gradFunc: (dy: T) => tf.div(tf.mul(tf.reshape(dy, kdShape), tf.ones(shape)), n),
   }));
   return f(x) as T;
 }
