@@ -93,14 +93,17 @@ function exact(c: KCase): { value: Float64Array; scale: Float64Array } {
     case 'log_softmax': {
       const value = new Float64Array(x.length);
       const scale = new Float64Array(x.length);
-      for (let i = 0; i < rows; i++) {
+      // Along dim 1 (rows) or dim 0 (columns): position k of the j-th value of line i.
+      const [lines, len] = c.dim === 0 ? [cols, rows] : [rows, cols];
+      const pos = (i: number, j: number) => (c.dim === 0 ? j * cols + i : i * cols + j);
+      for (let i = 0; i < lines; i++) {
         let m = -Infinity;
-        for (let j = 0; j < cols; j++) m = Math.max(m, at(i, j));
+        for (let j = 0; j < len; j++) m = Math.max(m, x[pos(i, j)]);
         let s = 0;
-        for (let j = 0; j < cols; j++) s += Math.exp(at(i, j) - m);
-        for (let j = 0; j < cols; j++) {
-          const k = i * cols + j;
-          value[k] = c.op === 'softmax' ? Math.exp(at(i, j) - m) / s : at(i, j) - m - Math.log(s);
+        for (let j = 0; j < len; j++) s += Math.exp(x[pos(i, j)] - m);
+        for (let j = 0; j < len; j++) {
+          const k = pos(i, j);
+          value[k] = c.op === 'softmax' ? Math.exp(x[k] - m) / s : x[k] - m - Math.log(s);
           // log_softmax is (x - max) - log(sum): its float32 error is on the scale of 1 (the sum's rounding) at least.
           scale[k] = c.op === 'softmax' ? Math.abs(value[k]) : Math.max(Math.abs(value[k]), 1);
         }
@@ -163,6 +166,10 @@ function cases(): KCase[] {
     { id: 'log_softmax [4096, 8] std 1', op: 'log_softmax', shape: [4096, 8], data: logits({ std: 1 }), dim: 1 },
     { id: 'log_softmax [4096, 8] std 5', op: 'log_softmax', shape: [4096, 8], data: logits({ std: 5 }), dim: 1 },
     { id: 'log_softmax [4096, 8] margin 10', op: 'log_softmax', shape: [4096, 8], data: logits({ margin: 10 }), dim: 1 },
+    { id: 'log_softmax [4096, 5] margin 10', op: 'log_softmax', shape: [4096, 5], data: logits({ margin: 10 }, 5), dim: 1 },
+    { id: 'log_softmax [4096, 12] margin 10', op: 'log_softmax', shape: [4096, 12], data: logits({ margin: 10 }, 12), dim: 1 },
+    { id: 'log_softmax [4096, 80] margin 10', op: 'log_softmax', shape: [4096, 80], data: logits({ margin: 10 }, 80), dim: 1 },
+    { id: 'log_softmax [8, 4096] std 1, dim 0', op: 'log_softmax', shape: [8, 4096], data: logits({ std: 1 }), dim: 0 },
     { id: 'softmax [4096, 8] std 1', op: 'softmax', shape: [4096, 8], data: logits({ std: 1 }), dim: 1 },
     { id: 'softmax [4096, 8] margin 10', op: 'softmax', shape: [4096, 8], data: logits({ margin: 10 }), dim: 1 },
   ];
@@ -249,9 +256,10 @@ describe.skipIf(!python)('float32 kernels vs real PyTorch (ulp)', () => {
               case 'expm1':
                 return [P.expm1(x), tf.expm1(x)];
               case 'softmax':
-                return [P.softmax(x, c.dim!), tf.softmax(x, c.dim)];
+                return [P.softmax(x, c.dim!), c.dim === 0 ? tf.transpose(tf.softmax(tf.transpose(x))) : tf.softmax(x, c.dim)];
               case 'log_softmax':
-                return [P.logSoftmax(x, c.dim!), tf.logSoftmax(x, c.dim)];
+                // tfjs's own log_softmax takes the last axis only.
+                return [P.logSoftmax(x, c.dim!), c.dim === 0 ? tf.transpose(tf.logSoftmax(tf.transpose(x))) : tf.logSoftmax(x, c.dim)];
             }
           };
           return pick().map((t) => Float32Array.from((t as { dataSync(): Float32Array }).dataSync()));

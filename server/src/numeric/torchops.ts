@@ -11,8 +11,8 @@
  * kernels differ: tfjs-backend-wasm computes log1p as log(1 + x) in float32 (log1p(1e-10) is 0) and
  * sums float32 values one after the other in a float32 accumulator (up to 2e-5 relative off on a
  * 4096 x 8 sum), while tfjs-backend-cpu accumulates in float64. Here `log1p` and `expm1` are
- * computed so that no rounding cancels (a correction term; a series near 0), and `sum` / `mean`
- * (and the sums inside softmax and log_softmax) cascade as ATen's: see "Accurate kernels" below.
+ * computed so that no rounding cancels (a correction term; a series near 0), `sum` / `mean` cascade
+ * as ATen's, and softmax / log_softmax add their exps in ATen's own order: see "Accurate kernels".
  */
 import { tf } from './tf';
 
@@ -126,7 +126,7 @@ export function logsigmoid(x: T): T {
 export function logSoftmax(x: T, axis: number): T {
   const f = cg((a: T, save: tf.GradSaveFunc) => {
     const shifted = tf.sub(a, tf.max(a, axis, true));
-    const out = tf.sub(shifted, tf.log(sumForward(tf.exp(shifted), axis, true)));
+    const out = tf.sub(shifted, tf.log(softmaxSum(tf.exp(shifted), axis)));
     save([out]);
     return { value: out, gradFunc: (dy: T, s: T[]) => tf.sub(dy, tf.mul(tf.exp(s[0]), tf.sum(dy, axis, true))) };
   });
@@ -137,7 +137,7 @@ export function softmax(x: T, axis: number): T {
   const f = cg((a: T, save: tf.GradSaveFunc) => {
     const e = tf.exp(tf.sub(a, tf.max(a, axis, true)));
     // ATen's softmax multiplies by the reciprocal of the sum (vec_softmax_lastdim: tmp_sum = 1 / tmp_sum).
-    const out = tf.mul(e, tf.div(1, sumForward(e, axis, true)));
+    const out = tf.mul(e, tf.div(1, softmaxSum(e, axis)));
     save([out]);
     return { value: out, gradFunc: (dy: T, s: T[]) => tf.mul(tf.sub(dy, tf.sum(tf.mul(dy, s[0]), axis, true)), s[0]) };
   });
@@ -384,6 +384,25 @@ function cascadeLast(x: T): T {
     block = 2;
   }
   return tf.reshape(y, lead);
+}
+
+/**
+ * The sum of exps inside softmax and log_softmax (kept dims), in the order of ATen's CPU kernels
+ * (vec_log_softmax_lastdim / vec_softmax_lastdim, torch 1.13 with its default AVX2 dispatch), since
+ * on confident logits (sum = 1 + a few ulp) that order decides the loss: over the last axis, fewer
+ * than 8 values one after the other; 8 or more in 8 lanes (lane j: x[j] + x[j + 8] + ..., in turn)
+ * that are then added as a tree (j with j + 4, then j + 2, then j + 1). On wasm this is ATen's sum
+ * bit for bit; the cpu backend's own sums (the lanes) are exact. Over another axis ATen adds in turn.
+ */
+function softmaxSum(e: T, axis: number): T {
+  const rank = e.shape.length;
+  const n = e.shape[axis];
+  if (axis !== rank - 1 || n < 8) return tf.sum(e, axis, true);
+  const lead = e.shape.slice(0, -1);
+  const q = Math.ceil(n / 8);
+  let y = tf.sum(tf.reshape(padLast(e, 8 * q - n), [...lead, q, 8]), rank - 1);
+  for (const half of [4, 2, 1]) y = tf.sum(tf.reshape(y, [...lead, 2, half]), rank - 1);
+  return tf.reshape(y, [...lead, 1]);
 }
 
 /** The value of `sum` below, without a gradient of its own (for the forward passes in this file). */
