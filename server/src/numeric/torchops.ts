@@ -400,7 +400,7 @@ function softmaxSum(e: T, axis: number): T {
   if (axis !== rank - 1 || n < 8) return tf.sum(e, axis, true);
   const lead = e.shape.slice(0, -1);
   const q = Math.ceil(n / 8);
-  let y = tf.sum(tf.reshape(padLast(e, 8 * q - n), [...lead, q, 8]), rank - 1);
+  let y = q === 1 ? e : tf.sum(tf.reshape(padLast(e, 8 * q - n), [...lead, q, 8]), rank - 1);
   for (const half of [4, 2, 1]) y = tf.sum(tf.reshape(y, [...lead, 2, half]), rank - 1);
   return tf.reshape(y, [...lead, 1]);
 }
