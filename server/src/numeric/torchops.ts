@@ -400,8 +400,12 @@ function softmaxSum(e: T, axis: number): T {
   if (axis !== rank - 1 || n < 8) return tf.sum(e, axis, true);
   const lead = e.shape.slice(0, -1);
   const q = Math.ceil(n / 8);
-  let y = q === 1 ? e : tf.sum(tf.reshape(padLast(e, 8 * q - n), [...lead, q, 8]), rank - 1);
-  for (const half of [4, 2, 1]) y = tf.sum(tf.reshape(y, [...lead, 2, half]), rank - 1);
+  const lanes = q === 1 ? e : tf.sum(tf.reshape(padLast(e, 8 * q - n), [...lead, q, 8]), rank - 1);
+  // The tree: lane j plus lane j + 4, then + 2, then + 1. With j's three bits as axes, reversed
+  // by one transpose, each step is a native sum over the innermost axis of size 2.
+  const L = lead.length;
+  let y = tf.transpose(tf.reshape(lanes, [...lead, 2, 2, 2]), [...lead.map((_, i) => i), L + 2, L + 1, L]);
+  for (let k = 0; k < 3; k++) y = tf.sum(y, -1);
   return tf.reshape(y, [...lead, 1]);
 }
 
