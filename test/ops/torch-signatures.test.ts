@@ -41,6 +41,7 @@ const UNSTATED: Readonly<Record<string, string>> = {
   'torch.cuda.LongTensor': 'legacy constructor',
   'Tensor.new': 'legacy constructor',
   'Tensor.astype': 'a numpy / JAX array method',
+  'torch.autograd.Variable': 'legacy wrapper (a builtin type; Variable(t) returns t since torch 0.4)',
 };
 if (!python) console.log(`[ops/torch-signatures] skipped: ${reason}`);
 
@@ -105,6 +106,9 @@ describe.skipIf(!python)('op table vs the installed torch', () => {
       if (s.kind === 'module') {
         problems.push(...compare(`${s.name}.__init__`, s.sig.params, d.ctor ?? null));
         problems.push(...compare(`${s.name}.forward`, s.callSig?.params ?? [], d.call ?? null));
+      } else if (!d.fn && d.ctor) {
+        // A class called like a function (`torch.no_grad()`, `torch.set_grad_enabled(False)`): its constructor.
+        problems.push(...compare(s.name, s.sig.params, d.ctor));
       } else problems.push(...compare(s.name, s.sig.params, d.fn ?? null));
     }
     console.log(`[ops/torch-signatures] torch ${version}: ${checked} spellings checked`);

@@ -12,7 +12,7 @@
  * change what the rules read).
  */
 import type { Span } from './ir';
-import { combineValues, constValue, iAdd, iHull, iMul, iNeg, mk, scalarOf, unknown, UNIT, type AbsValue, type FocalParts, type Interval } from './lattice';
+import { combineValues, constValue, detachedFrom, iAdd, iHull, iMul, iNeg, mk, scalarOf, unknown, UNIT, type AbsValue, type FocalParts, type Interval } from './lattice';
 
 export function isTargetish(v: AbsValue): boolean {
   return v.m === 'target' || v.m === 'target_index' || v.m === 'target_onehot';
@@ -58,19 +58,47 @@ export function compare(ops: string[], vals: AbsValue[], span: Span): AbsValue {
       const r = op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : op === '>=' ? x >= y : op === '==' ? x === y : op === '!=' ? x !== y : undefined;
       if (r !== undefined) return mk('bool', { bool: r, src: span });
     }
-    // t == 1 on a target: a mask selecting the positives.
-    if ((op === '==' || op === '>' || op === '>=') && isTargetish(a) && b.m === 'scalar') return mk('bool', { of: a, src: span });
-    if (op === '==' && isTargetish(b) && a.m === 'scalar') return mk('bool', { of: b, src: span });
+    // t == 1 on a target: a mask selecting the positives; t == 0, t < 0.5: the negatives.
+    if (isTargetish(a) && b.m === 'scalar') {
+      const side = targetTestSide(op, constValue(b));
+      if (side) return mk('bool', { of: a, maskNeg: side === 'neg' || undefined, src: span });
+    }
+    if ((op === '==' || op === '!=') && isTargetish(b) && a.m === 'scalar') {
+      const side = targetTestSide(op, constValue(a));
+      if (side) return mk('bool', { of: b, maskNeg: side === 'neg' || undefined, src: span });
+    }
   }
   return mk('bool', { src: span });
+}
+
+/**
+ * Which elements a comparison of a binary target with a number selects: `t == 1`, `t > 0`, `t >= 0.5`
+ * the positives; `t == 0`, `t != 1`, `t < 0.5`, `t <= 0` the negatives (`t == k` for another k, a
+ * class index: the samples of that class, counted as positives as before).
+ */
+function targetTestSide(op: string, c: number | undefined): 'pos' | 'neg' | undefined {
+  switch (op) {
+    case '==':
+      return c === 0 ? 'neg' : 'pos';
+    case '!=':
+      return c === 0 ? 'pos' : c === 1 ? 'neg' : undefined;
+    case '>':
+    case '>=':
+      return 'pos';
+    case '<':
+    case '<=':
+      return 'neg';
+    default:
+      return undefined;
+  }
 }
 
 // --- indexing by the target ----------------------------------------------------------------
 
 /** The value of `x` taken at each sample's target class. */
 export function gathered(x: AbsValue, span: Span): AbsValue {
-  if (x.m === 'prob') return x.act === 'sigmoid' ? fresh(x, { gathered: true }) : mk('pt', { act: x.act, range: x.range ?? UNIT, clamped: x.clamped, reduced: x.reduced, keras: x.keras, src: span });
-  if (x.m === 'logprob') return mk('logprob', { act: x.act, gathered: true, clamped: x.clamped, negated: x.negated, src: span });
+  if (x.m === 'prob') return x.act === 'sigmoid' ? fresh(x, { gathered: true }) : mk('pt', { act: x.act, range: x.range ?? UNIT, clamped: x.clamped, reduced: x.reduced, keras: x.keras, src: span, ...detachedFrom(x) });
+  if (x.m === 'logprob') return mk('logprob', { act: x.act, gathered: true, clamped: x.clamped, negated: x.negated, src: span, ...detachedFrom(x) });
   if (x.m === 'class_weights') return mk('alpha_class', { src: span, range: x.range });
   if (x.m === 'scalar' || (x.m === 'unknown' && x.hyper)) return mk('alpha_class', { src: span, name: x.name });
   // Per-class focal terms taken at the target (`nll_loss((1 - p) ** g * log p, t)`): the focal loss itself.
@@ -133,8 +161,8 @@ export function neg(a: AbsValue, span: Span): AbsValue {
   if (a.m === 'prob') return mk('unknown', { of: a, negated: true, src: span });
   // -t: a mask that negates what it selects (`-t * log p`), still the mask of t.
   if (isTargetish(a)) return a.negated ? { ...a, id: a.negOf!, negated: false, negOf: undefined } : fresh(a, { negated: true, negOf: a.id, src: span });
-  if (a.m === 'ce') return mk('logprob', { gathered: true, act: a.act, reduced: a.reduced, binary: a.binary, src: span, of: a });
-  if (a.m === 'logprob' && a.gathered) return mk('ce', { act: a.act, reduced: a.reduced, binary: a.binary, src: span });
+  if (a.m === 'ce') return mk('logprob', { gathered: true, act: a.act, reduced: a.reduced, binary: a.binary, src: span, of: a, ...detachedFrom(a) });
+  if (a.m === 'logprob' && a.gathered) return mk('ce', { act: a.act, reduced: a.reduced, binary: a.binary, src: span, ...detachedFrom(a) });
   if (a.m === 'logprob' && a.scaledBy) return fresh(a, { scaledBy: negScalar(a.scaledBy) });
   if (a.m === 'logprob') return fresh(a, { negated: !a.negated, src: span });
   if (a.m === 'masked') return fresh(a, { negated: !a.negated });
@@ -157,12 +185,12 @@ function logitsLike(v: AbsValue): boolean {
 export function sub(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   if (isNum(a, 1)) {
     // 1 - x
-    if (b.m === 'pt') return mk('one_minus_pt', { act: b.act, reduced: b.reduced, fromLogProb: b.fromLogProb, range: complement(b.range), clamped: false, src: span, of: b });
+    if (b.m === 'pt') return mk('one_minus_pt', { act: b.act, reduced: b.reduced, fromLogProb: b.fromLogProb, range: complement(b.range), clamped: false, src: span, of: b, ...detachedFrom(b) });
     if (b.m === 'prob') {
-      if (b.gathered || b.act === 'sigmoid' || b.act === undefined) return mk('prob', { act: b.act, gathered: b.gathered, keras: b.keras, complementOf: b.id, of: b, range: complement(b.range), src: span });
-      return mk('one_minus_pt', { act: b.act, ungathered: true, range: complement(b.range), src: span, of: b });
+      if (b.gathered || b.act === 'sigmoid' || b.act === undefined) return mk('prob', { act: b.act, gathered: b.gathered, keras: b.keras, complementOf: b.id, of: b, range: complement(b.range), src: span, ...detachedFrom(b) });
+      return mk('one_minus_pt', { act: b.act, ungathered: true, range: complement(b.range), src: span, of: b, ...detachedFrom(b) });
     }
-    if (b.m === 'logprob') return mk('one_minus_pt', { act: b.act, fromLogProb: true, range: { lo: 1, hi: Infinity }, reduced: b.reduced, src: span, of: b });
+    if (b.m === 'logprob') return mk('one_minus_pt', { act: b.act, fromLogProb: true, range: { lo: 1, hi: Infinity }, reduced: b.reduced, src: span, of: b, ...detachedFrom(b) });
     if (isTargetish(b)) return fresh(b, { complementOf: b.id, src: span });
     if (b.m === 'masked' && b.of?.m === 'logprob') return mk('one_minus_pt', { act: b.of.act, fromLogProb: true, src: span });
     return unknown(span);
@@ -217,6 +245,11 @@ function complementaryMasks(x: AbsValue, y: AbsValue): boolean {
   return (y.maskComplementOf !== undefined && y.maskComplementOf === x.mask) || (x.maskComplementOf !== undefined && x.maskComplementOf === y.mask);
 }
 
+/** Of two terms masked by a target and its complement, the masked value on the positives (the one whose mask is not the complement). */
+function positiveTerm(x: AbsValue, y: AbsValue): AbsValue {
+  return y.maskComplementOf !== undefined && y.maskComplementOf === x.mask ? x.of! : y.of!;
+}
+
 /** The sum of two terms masked by a target and its complement, when it is a known pattern. */
 function pair(x: AbsValue, y: AbsValue, span: Span): AbsValue | undefined {
   if (!complementaryMasks(x, y)) return undefined;
@@ -225,11 +258,14 @@ function pair(x: AbsValue, y: AbsValue, span: Span): AbsValue | undefined {
   if (xo.m === 'prob' && yo.m === 'prob' && (yo.complementOf === xo.id || xo.complementOf === yo.id)) {
     const p = xo.complementOf === yo.id ? yo : xo;
     const q = xo.complementOf === yo.id ? xo : yo;
-    return mk('pt', { act: p.act ?? 'sigmoid', range: iHull(p.range ?? UNIT, q.range ?? UNIT), clamped: p.clamped, src: span, binary: true, keras: p.keras });
+    const props = { act: p.act ?? 'sigmoid', range: iHull(p.range ?? UNIT, q.range ?? UNIT), clamped: p.clamped, src: span, binary: true, keras: p.keras, ...detachedFrom(p) };
+    // p on the positives and 1 - p on the negatives is p_t; the other way round (mmdet's `pt`) it is 1 - p_t.
+    return positiveTerm(x, y) === q ? mk('one_minus_pt', props) : mk('pt', props);
   }
   if (xo.m === 'scalar' && yo.m === 'scalar' && (yo.complementOf === xo.id || xo.complementOf === yo.id)) {
     const al = xo.complementOf === yo.id ? yo : xo;
-    return mk('alpha_t', { src: span, of: al, range: { lo: 0, hi: 1 } });
+    // alpha on the negatives and 1 - alpha on the positives: alpha weighs the other class than RetinaNet's.
+    return mk('alpha_t', { src: span, of: al, range: { lo: 0, hi: 1 }, alphaOnNeg: positiveTerm(x, y) !== al || undefined });
   }
   // t log p + (1 - t) log(1 - p): the binary log-likelihood (negated: the binary cross-entropy).
   if (xo.m === 'logprob' && yo.m === 'logprob' && !xo.gathered && !yo.gathered) {
@@ -369,7 +405,7 @@ export function div(a: AbsValue, b: AbsValue, span: Span): AbsValue {
 
 export function pow(base: AbsValue, exponent: AbsValue, span: Span): AbsValue {
   if (base.m === 'one_minus_pt' || base.m === 'prob' || base.m === 'pt') {
-    return mk('modulating', { base, exponent, act: base.act, range: UNIT, src: span, fromLogProb: base.fromLogProb });
+    return mk('modulating', { base, exponent, act: base.act, range: UNIT, src: span, fromLogProb: base.fromLogProb, ...detachedFrom(base) });
   }
   if (base.m === 'scalar' && exponent.m === 'scalar') return scalarArith('**', base, exponent, span);
   return unknown(span);

@@ -76,6 +76,12 @@ class Interp {
   private cur!: FunctionFacts;
   private curClass?: ClassIR;
   private recordValues = true;
+  /**
+   * Autograd is off here: inside `with torch.no_grad():` (the span of `torch.no_grad()`) or after
+   * `torch.set_grad_enabled(False)` called as a statement (the span of that call). What is bound
+   * meanwhile is detached there.
+   */
+  private gradOff: Expr['span'] | undefined;
 
   /** Top-level functions by name (the first definition wins, as call sites bind at run time) and every function by qualname. */
   private readonly topLevel = new Map<string, FunctionIR>();
@@ -112,6 +118,7 @@ class Interp {
     const savedFacts = this.cur;
     const savedClass = this.curClass;
     const savedRecord = this.recordValues;
+    const savedGrad = this.gradOff;
     try {
       this.analyze(fn);
     } catch (error) {
@@ -120,6 +127,8 @@ class Interp {
       this.cur = savedFacts;
       this.curClass = savedClass;
       this.recordValues = savedRecord;
+    } finally {
+      this.gradOff = savedGrad;
     }
   }
 
@@ -239,6 +248,8 @@ class Interp {
     this.cur = facts;
     this.curClass = this.classOf.get(fn) ?? (fn.className ? this.mod.classes.get(fn.className) : undefined);
     const env: Env = { vars: new Map(), parent: parentEnv };
+    const savedGrad = this.gradOff;
+    this.gradOff = undefined;
     const roles = this.roles(fn);
     const literals = this.callLiterals.get(fn.qualname);
     fn.params.forEach((p, i) => {
@@ -259,6 +270,7 @@ class Interp {
       env.vars.set(p.name, v);
     });
     this.block(fn.body, env, true);
+    this.gradOff = savedGrad;
     this.finalEnv.set(fn, env);
     this.cur = savedFacts;
     this.curClass = savedClass;
@@ -373,6 +385,7 @@ class Interp {
           const old = t.k === 'name' ? (lookup(env, t.id) ?? unknown()) : t.k === 'attr' ? this.attrValue(t.obj, t.attr, env) : unknown();
           v = A.binop(s.aug, old, v, s.span);
         }
+        if (this.gradOff) v = detachedUnder(v, this.gradOff);
         for (const t of s.targets) this.bind(t, v, env);
         return;
       }
@@ -383,6 +396,11 @@ class Interp {
       }
       case 'expr': {
         const v = this.root(s.value, env, top);
+        // `torch.set_grad_enabled(False)` as a statement: autograd off from here on (until it is turned on again).
+        if (v.gradSwitch && v.gradMode) {
+          this.gradOff = v.gradMode === 'off' ? s.span : undefined;
+          return;
+        }
         // An in-place tensor method (`onehot.scatter_(1, t, 1)`, `x.clamp_(min=eps)`) rebinds its receiver.
         const c = s.value;
         // `model.add(layer)` on a Sequential model: one more layer.
@@ -419,8 +437,13 @@ class Interp {
         if (known === false) return this.block(s.orelse, env, top);
         const a: Env = { vars: new Map(env.vars), parent: env.parent };
         const b: Env = { vars: new Map(env.vars), parent: env.parent };
+        const gradBefore = this.gradOff;
         this.block(s.body, a, top);
+        const gradA = this.gradOff;
+        this.gradOff = gradBefore;
         this.block(s.orelse, b, top);
+        // Autograd is off after the `if` only when it is off at the end of both branches.
+        if (!gradA) this.gradOff = undefined;
         const names = new Set([...a.vars.keys(), ...b.vars.keys()]);
         for (const n of names) {
           const va = a.vars.get(n);
@@ -433,9 +456,25 @@ class Interp {
       case 'def':
         env.vars.set(s.fn.name, mk('function', { fn: s.fn, src: s.span }));
         return;
-      case 'other':
+      case 'other': {
+        if (!s.items?.length) {
+          this.block(s.body, env, top);
+          return;
+        }
+        // `with torch.no_grad():` turns autograd off for its body; `with torch.enable_grad():` back on.
+        let mode: 'off' | 'on' | undefined;
+        let where: Expr['span'] | undefined;
+        for (const item of s.items) {
+          const m = this.root(item, env, top).gradMode;
+          if (m) [mode, where] = [m, item.span];
+        }
+        const saved = this.gradOff;
+        if (mode === 'off') this.gradOff ??= where;
+        else if (mode === 'on') this.gradOff = undefined;
         this.block(s.body, env, top);
+        this.gradOff = saved;
         return;
+      }
       case 'pass':
         return;
     }
@@ -533,7 +572,9 @@ class Interp {
         if (obj.name === 'self') return this.attrValue(e.obj, e.attr, env);
         if (obj.instanceOf) return this.instanceAttr(obj.instanceOf, e.attr, e.span);
         if (obj.classRef) return this.classAttr(obj.classRef, e.attr, e.span);
-        if (e.attr === 'data' || e.attr === 'T') return obj;
+        // `.data`: the same values, cut from the graph.
+        if (e.attr === 'data') return obj.m === 'unknown' ? obj : { ...obj, detached: true, detachSrc: obj.detachSrc ?? e.span };
+        if (e.attr === 'T') return obj;
         return unknown(e.span);
       }
       case 'lambda':
@@ -807,6 +848,15 @@ class Interp {
     },
   };
 
+}
+
+/** Meanings that are not tensors (nothing to detach). */
+const NOT_TENSOR: ReadonlySet<AbsValue['m']> = new Set(['scalar', 'string', 'bool', 'none', 'module', 'function', 'tuple']);
+
+/** A value bound while autograd is off (`with torch.no_grad():`): the same values, detached at `where`. */
+function detachedUnder(v: AbsValue, where: Expr['span']): AbsValue {
+  if (NOT_TENSOR.has(v.m) || v.detached || (v.m === 'unknown' && (v.hyper || v.instanceOf || v.classRef))) return v;
+  return { ...v, detached: true, detachSrc: where };
 }
 
 /** Whether a value is known truthy (true), known falsy (false), or not known. */

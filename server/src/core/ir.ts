@@ -80,8 +80,11 @@ export type Stmt =
   | { k: 'expr'; value: Expr; span: Span }
   | { k: 'if'; test: Expr; body: Stmt[]; orelse: Stmt[]; span: Span }
   | { k: 'def'; fn: FunctionIR; span: Span }
-  /** A statement the interpreters do not model (loops, with, try, ...); `body` holds nested statements. */
-  | { k: 'other'; what: string; body: Stmt[]; span: Span }
+  /**
+   * A statement the interpreters do not model (loops, with, try, ...); `body` holds nested statements.
+   * For `with`: `items` holds the context managers (`torch.no_grad()`), the `as` targets left out.
+   */
+  | { k: 'other'; what: string; body: Stmt[]; span: Span; items?: Expr[] }
   | { k: 'pass'; span: Span };
 
 export interface Param {
@@ -1034,6 +1037,29 @@ class Builder {
     return out;
   }
 
+  /** The context managers of the current `with_clause` (`with torch.no_grad(), open(f) as g:`), without their `as` targets. */
+  private withItemsAt(out: Expr[]): void {
+    const c = cur!;
+    if (!c.gotoFirstChild()) return;
+    do {
+      if (typeNames[kindHere()] !== 'with_item' || !c.gotoFirstChild()) continue;
+      do {
+        const k = kindHere();
+        if (!typeNamed[k] || fieldHere() !== 'value') continue;
+        // `with x as y`: the value is an as_pattern whose first named child is the expression.
+        if (typeNames[k] === 'as_pattern') {
+          const first = gotoNamedChild();
+          if (first >= 0) {
+            out.push(this.exprAt(first));
+            c.gotoParent();
+          }
+        } else out.push(this.exprAt(k));
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    } while (c.gotoNextSibling());
+    c.gotoParent();
+  }
+
   /** `k`: the node's grammar symbol when the caller has read it already. */
   private stmtAt(ctx: Ctx, k = kindHere()): Stmt | undefined {
     const c = cur!;
@@ -1100,12 +1126,14 @@ class Builder {
         // The statement's own blocks and its clauses' (else, except, finally); nested statements recurse themselves.
         const span = spanHere();
         const inner: Stmt[] = [];
+        const items: Expr[] = [];
         if (c.gotoFirstChild()) {
           do {
             const k = kindHere();
             if (!typeNamed[k]) continue;
             const t = typeNames[k];
             if (t === 'block') this.blockAt(ctx, inner);
+            else if (t === 'with_clause') this.withItemsAt(items);
             else if (t.endsWith('_clause') && c.gotoFirstChild()) {
               do {
                 if (typeNames[kindHere()] === 'block') this.blockAt(ctx, inner);
@@ -1115,6 +1143,7 @@ class Builder {
           } while (c.gotoNextSibling());
           c.gotoParent();
         }
+        if (type === 'with_statement') return { k: 'other', what: 'with', body: inner, span, items };
         return { k: 'other', what: type.replace('_statement', ''), body: inner, span };
       }
       default:

@@ -107,6 +107,13 @@ export interface AbsValue {
   /** For masked: the masked value and the mask's id; for complements, the id of what was complemented. */
   of?: AbsValue;
   mask?: number;
+  /**
+   * For alpha_t: the hyperparameter (`of`) weighs the negatives and its complement the positives
+   * (`alpha * (1 - t) + (1 - alpha) * t`), the other way round from RetinaNet's alpha_t.
+   */
+  alphaOnNeg?: boolean;
+  /** For a comparison of a target (`t == 0`, a bool with `of`): it selects the negatives. */
+  maskNeg?: boolean;
   /** For masked: when the mask is 1 - t, the id of t. */
   maskComplementOf?: number;
   complementOf?: number;
@@ -126,8 +133,18 @@ export interface AbsValue {
   scaledBy?: AbsValue;
   /** The dtype class of a tensor, when known (`.long()`, `argmax`, `dtype=torch.int64`). */
   dtype?: 'float' | 'int' | 'bool';
-  /** Computed under `detach` / `stop_gradient`: no gradient flows through it. */
+  /**
+   * Computed under `detach` / `stop_gradient`, from `.data`, or bound under `torch.no_grad()`: no
+   * gradient flows through it. Values computed from a detached one keep it (algebra.ts); where control
+   * flow joins, a value is detached only when it is on every path.
+   */
   detached?: boolean;
+  /** For detached values: where the gradient was cut (the `.detach()` call, the `.data`, the `with` statement). */
+  detachSrc?: Span;
+  /** A grad-mode context or switch (`torch.no_grad()`, `torch.set_grad_enabled(False)`): whether it turns gradients off or on. */
+  gradMode?: 'off' | 'on';
+  /** For gradMode: `torch.set_grad_enabled(mode)`, which also takes effect when called as a statement. */
+  gradSwitch?: boolean;
   /** For logits: a log-sum-exp over the classes (x - logsumexp(x) is a log-softmax). */
   lse?: boolean;
   /** exp(z): the exponent's value (of logits: an unnormalised probability). */
@@ -255,7 +272,8 @@ export function mayLieIn(v: AbsValue, lo: number, hi: number): boolean | undefin
 
 /** Least upper bound of two values, used where control flow joins. */
 export function join(a: AbsValue, b: AbsValue): AbsValue {
-  if (a.id === b.id) return a;
+  // The same value (a detached copy keeps its id: it is detached only if both are).
+  if (a.id === b.id) return !!a.detached === !!b.detached ? a : a.detached ? b : a;
   if (a.m !== b.m || a.act !== b.act) {
     // One side None: the other value, which may be None (`if x is None` stays undecided).
     if (a.m === 'none') return { ...b, id: nextId++, orNone: true };
@@ -267,5 +285,12 @@ export function join(a: AbsValue, b: AbsValue): AbsValue {
   }
   const values = a.values && b.values ? [...new Set([...a.values, ...b.values])].sort((x, y) => x - y) : undefined;
   const range = a.range && b.range ? iHull(a.range, b.range) : undefined;
-  return { ...a, id: nextId++, values, range, reduced: a.reduced || b.reduced, clamped: a.clamped && b.clamped, orNone: a.orNone || b.orNone };
+  const detached = a.detached && b.detached;
+  return { ...a, id: nextId++, values, range, reduced: a.reduced || b.reduced, clamped: a.clamped && b.clamped, orNone: a.orNone || b.orNone, detached, detachSrc: detached ? a.detachSrc : undefined };
+}
+
+/** The detachment a value computed from `inputs` inherits: detached when one of them is (each input is a tensor the result is computed from). */
+export function detachedFrom(...inputs: (AbsValue | undefined)[]): Pick<AbsValue, 'detached' | 'detachSrc'> {
+  for (const x of inputs) if (x?.detached) return { detached: true, detachSrc: x.detachSrc };
+  return {};
 }

@@ -3,7 +3,7 @@
  * the arithmetic and comparison functions that spell an operator (`torch.mul`, `tf.equal`).
  */
 import type { Span } from '../../core/ir';
-import { constValue, iClamp, iHull, join, mk, REALS, scalarOf, unknown, UNIT, type AbsValue } from '../../core/lattice';
+import { constValue, detachedFrom, iClamp, iHull, join, mk, REALS, scalarOf, unknown, UNIT, type AbsValue } from '../../core/lattice';
 import { defineOp, type AbsCtx, type CVal, type LowerCtx } from '../api';
 
 function isTargetish(v: AbsValue | undefined): boolean {
@@ -12,8 +12,8 @@ function isTargetish(v: AbsValue | undefined): boolean {
 
 /** log of a value: log p (a log-probability, log p_t when p is gathered), log(1 + exp(z)) = softplus(z). */
 export function logOf(x: AbsValue, span: Span): AbsValue {
-  if (x.m === 'prob' || x.m === 'pt') return mk('logprob', { act: x.act, gathered: x.m === 'pt' || x.gathered, clamped: x.clamped, keras: x.keras, src: span, of: x });
-  if (x.m === 'one_minus_pt') return mk('logprob', { act: x.act, src: span, of: x });
+  if (x.m === 'prob' || x.m === 'pt') return mk('logprob', { act: x.act, gathered: x.m === 'pt' || x.gathered, clamped: x.clamped, keras: x.keras, src: span, of: x, ...detachedFrom(x) });
+  if (x.m === 'one_minus_pt') return mk('logprob', { act: x.act, src: span, of: x, ...detachedFrom(x) });
   // log(1 + exp(z)) of logits is softplus(z), log(exp(a) + exp(b)) its shifted form: a log-sum-exp
   // of two logits (with a target: one side's binary cross-entropy, algebra.ts).
   if (x.onePlusExpOf?.m === 'logits' || x.expSumOfLogits) return mk('logits', { lse: true, act: 'sigmoid', src: span });
@@ -26,10 +26,10 @@ function expOf(c: AbsCtx): AbsValue {
   const x = c.arg('input') ?? unknown();
   if (x.m === 'logprob' && x.scaledBy) {
     const base = x.of && x.of.m === 'one_minus_pt' ? x.of : x.of && x.of.m === 'prob' ? x.of : mk('one_minus_pt', { act: x.act });
-    return mk('modulating', { base, exponent: x.scaledBy, logSpace: true, act: x.act, range: UNIT, src: c.span });
+    return mk('modulating', { base, exponent: x.scaledBy, logSpace: true, act: x.act, range: UNIT, src: c.span, ...detachedFrom(x, base) });
   }
-  if (x.m === 'logprob' && x.gathered) return mk('pt', { act: x.act, reduced: x.reduced, range: UNIT, src: c.span, of: x, keras: x.keras });
-  if (x.m === 'logprob') return mk('prob', { act: x.act, range: UNIT, src: c.span, fromLogProb: true });
+  if (x.m === 'logprob' && x.gathered) return mk('pt', { act: x.act, reduced: x.reduced, range: UNIT, src: c.span, of: x, keras: x.keras, ...detachedFrom(x) });
+  if (x.m === 'logprob') return mk('prob', { act: x.act, range: UNIT, src: c.span, fromLogProb: true, ...detachedFrom(x) });
   // exp of logits (or of a tensor not known to be anything else): 1 / (1 + exp(-x)) and exp(x) / sum(exp(x)) are activations whatever x is called.
   if (x.m === 'logits' || (x.m === 'unknown' && !x.hyper && !x.expOf)) return mk('unknown', { expOf: x, range: { lo: 0, hi: Infinity }, src: c.span });
   return unknown(c.span);
@@ -280,15 +280,20 @@ export const where = defineOp({
   ],
   abstract(c) {
     const cond = c.arg('condition');
-    const a1 = c.arg('input') ?? unknown();
-    const a2 = c.arg('other') ?? unknown();
+    const given = [c.arg('input') ?? unknown(), c.arg('other') ?? unknown()];
     if (cond?.of && isTargetish(cond.of)) {
-      if (a1.m === 'prob' && a2.m === 'prob' && a2.complementOf === a1.id) {
-        return mk('pt', { act: a1.act ?? 'sigmoid', range: iHull(a1.range ?? UNIT, a2.range ?? UNIT), clamped: a1.clamped, src: c.span, binary: true, keras: a1.keras });
+      // The value on the positives first: where(t == 0, 1 - p, p) is where(t == 1, p, 1 - p).
+      const [pos, neg] = cond.maskNeg ? [given[1], given[0]] : given;
+      const p = pos.complementOf === neg.id ? neg : pos;
+      const q = p === pos ? neg : pos;
+      if (pos.m === 'prob' && neg.m === 'prob' && q.complementOf === p.id) {
+        // p on the positives is p_t; 1 - p on the positives is 1 - p_t.
+        const props = { act: p.act ?? 'sigmoid', range: iHull(p.range ?? UNIT, q.range ?? UNIT), clamped: p.clamped, src: c.span, binary: true, keras: p.keras, ...detachedFrom(p) };
+        return mk(p === pos ? 'pt' : 'one_minus_pt', props);
       }
-      if (a1.m === 'scalar' && a2.m === 'scalar' && a2.complementOf === a1.id) return mk('alpha_t', { of: a1, src: c.span });
+      if (pos.m === 'scalar' && neg.m === 'scalar' && q.complementOf === p.id) return mk('alpha_t', { of: p, alphaOnNeg: p === neg || undefined, src: c.span });
     }
-    return join(a1, a2);
+    return join(given[0], given[1]);
   },
   lower(c) {
     const cond = c.tensor('condition');

@@ -4,6 +4,7 @@
  */
 import type { OpDef } from '../api';
 import { ACTIVATIONS } from './activations';
+import { AUTOGRAD } from './autograd';
 import { CREATION } from './creation';
 import { ELEMENTWISE } from './elementwise';
 import { INDEXING } from './indexing';
@@ -13,4 +14,4 @@ import { LOSSES } from './losses';
 import { REDUCTIONS } from './reductions';
 import { SHAPE } from './shape';
 
-export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...INDEXING, ...LOSSES, ...LIBRARY, ...LAYERS];
+export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...INDEXING, ...LOSSES, ...LIBRARY, ...LAYERS, ...AUTOGRAD];

@@ -191,6 +191,7 @@ export const identity = defineOp({
     'Tensor.cpu(memory_format=None)',
     'Tensor.cuda(device=None, non_blocking=False, memory_format=None)',
     'Tensor.requires_grad_(requires_grad=True)',
+    'torch.autograd.Variable(data->input, requires_grad=False, volatile=False)',
     'tensorflow.identity(input, name=None)',
   ],
   abstract: same,
@@ -203,7 +204,7 @@ export const detach = defineOp({
   spell: ['Tensor.detach()', 'Tensor.detach_()', 'tensorflow.stop_gradient(input, name=None)', 'keras.backend.stop_gradient(variables->input)', 'keras.ops.stop_gradient(variable->input)', 'jax.lax.stop_gradient(x->input)'],
   abstract(c) {
     const x = c.arg('input');
-    return x ? { ...x, detached: true } : unknown(c.span);
+    return x ? { ...x, detached: true, detachSrc: x.detachSrc ?? c.span } : unknown(c.span);
   },
   lower(c) {
     const x = c.tensor('input');

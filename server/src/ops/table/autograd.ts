@@ -1,0 +1,35 @@
+/**
+ * Grad mode: the context managers and switches that turn autograd off (`with torch.no_grad():`,
+ * `torch.set_grad_enabled(False)`) or back on. Their abstract value says which way they switch; the
+ * interpreter (core/interp.ts) marks what a `with` body binds under a context that turns gradients
+ * off, and what is bound after `torch.set_grad_enabled(False)` called as a statement, as detached.
+ * They have no lowering: the numeric checker does not run `with` bodies.
+ */
+import { mk } from '../../core/lattice';
+import { defineOp } from '../api';
+
+export const noGrad = defineOp({
+  id: 'no_grad',
+  summary: 'A context in which autograd records nothing (`torch.no_grad()`, `torch.inference_mode()`): what it computes has no gradient.',
+  spell: ['torch.no_grad()', 'torch.inference_mode(mode=True)'],
+  abstract: (c) => mk('unknown', { gradMode: c.flag('mode') === false ? 'on' : 'off', src: c.span }),
+});
+
+export const enableGrad = defineOp({
+  id: 'enable_grad',
+  summary: 'A context in which autograd records again (`torch.enable_grad()`), inside a `no_grad` one.',
+  spell: ['torch.enable_grad()'],
+  abstract: (c) => mk('unknown', { gradMode: 'on', src: c.span }),
+});
+
+export const setGradEnabled = defineOp({
+  id: 'set_grad_enabled',
+  summary: 'Turns autograd on or off, as a context manager or, called as a statement, from there on (`torch.set_grad_enabled(False)`).',
+  spell: ['torch.set_grad_enabled(mode)'],
+  abstract(c) {
+    const on = c.flag('mode');
+    return mk('unknown', { gradMode: on === undefined ? undefined : on ? 'on' : 'off', gradSwitch: true, src: c.span });
+  },
+});
+
+export const AUTOGRAD = [noGrad, enableGrad, setGradEnabled];

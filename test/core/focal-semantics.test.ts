@@ -1,0 +1,152 @@
+/**
+ * The lattice facts behind the focal-semantics rules LL109-LL113, one fact per test, through the
+ * interpreter on small functions (names chosen to carry no meaning: the facts come from the
+ * operations): which side of a binary target a term is on, where a gradient is cut, whether a
+ * modulating factor is taken at the target, what a class-weighted cross-entropy makes of p_t.
+ */
+import { describe, expect, it } from 'vitest';
+import { valuesOf } from './helpers';
+
+describe('the side of a binary target', () => {
+  it('p on the positives and 1 - p on the negatives is p_t; the other way round (mmdet\'s `pt`) is 1 - p_t', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(a, y):
+    q = torch.sigmoid(a)
+    u = q * y + (1 - q) * (1 - y)
+    v = (1 - q) * y + q * (1 - y)
+    w = (1 - y) * q + y * (1 - q)
+    return u, v, w
+`,
+      'f',
+    );
+    expect(at('q * y + (1 - q) * (1 - y)')).toMatchObject({ m: 'pt', binary: true });
+    expect(at('(1 - q) * y + q * (1 - y)')).toMatchObject({ m: 'one_minus_pt', binary: true });
+    expect(at('(1 - y) * q + y * (1 - q)')).toMatchObject({ m: 'one_minus_pt', binary: true });
+  });
+
+  it('a comparison of the target says which side it selects: where(y == 0, 1 - q, q) is p_t, where(y == 1, 1 - q, q) is 1 - p_t', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(a, y):
+    q = torch.sigmoid(a)
+    u = torch.where(y == 0, 1 - q, q)
+    v = torch.where(y == 1, 1 - q, q)
+    w = torch.where(y < 0.5, q, 1 - q)
+    z = torch.where(y >= 0.5, q, 1 - q)
+    return u, v, w, z
+`,
+      'f',
+    );
+    expect(at('y == 0')).toMatchObject({ m: 'bool', maskNeg: true });
+    expect(at('y == 1').maskNeg).toBeUndefined();
+    expect(at('torch.where(y == 0, 1 - q, q)').m).toBe('pt');
+    expect(at('torch.where(y == 1, 1 - q, q)').m).toBe('one_minus_pt');
+    expect(at('torch.where(y < 0.5, q, 1 - q)').m).toBe('one_minus_pt');
+    expect(at('torch.where(y >= 0.5, q, 1 - q)').m).toBe('pt');
+  });
+
+  it('alpha_t knows which side alpha weighs: a * y + (1 - a) * (1 - y) the positives, a * (1 - y) + (1 - a) * y the negatives', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(y, a=0.25):
+    u = a * y + (1 - a) * (1 - y)
+    v = a * (1 - y) + (1 - a) * y
+    w = torch.where(y == 1, 1 - a, a)
+    z = torch.where(y == 0, 1 - a, a)
+    return u, v, w, z
+`,
+      'f',
+    );
+    const u = at('a * y + (1 - a) * (1 - y)');
+    expect(u.m).toBe('alpha_t');
+    expect(u.alphaOnNeg).toBeUndefined();
+    expect(u.of?.values).toEqual([0.25]);
+    const v = at('a * (1 - y) + (1 - a) * y');
+    expect(v).toMatchObject({ m: 'alpha_t', alphaOnNeg: true });
+    expect(v.of?.values).toEqual([0.25]);
+    expect(at('torch.where(y == 1, 1 - a, a)')).toMatchObject({ m: 'alpha_t', alphaOnNeg: true });
+    expect(at('torch.where(y == 0, 1 - a, a)').alphaOnNeg).toBeUndefined();
+  });
+});
+
+describe('where the gradient is cut', () => {
+  it('.detach(), .data and stop_gradient detach, and what is computed from a detached value stays detached', () => {
+    const { at } = valuesOf(
+      `import torch
+import torch.nn.functional as F
+from torch.autograd import Variable
+def f(a, b, g=2.0):
+    lp = F.log_softmax(a, 1).gather(1, b.view(-1, 1)).view(-1)
+    u = Variable(lp.data.exp())
+    v = lp.exp().detach()
+    w = (1 - v) ** g
+    z = (1 - lp.exp()) ** g
+    return u, w, z
+`,
+      'f',
+    );
+    expect(at('lp.data')).toMatchObject({ m: 'logprob', detached: true });
+    expect(at('Variable(lp.data.exp())')).toMatchObject({ m: 'pt', detached: true });
+    expect(at('lp.exp().detach()')).toMatchObject({ m: 'pt', detached: true });
+    expect(at('1 - v')).toMatchObject({ m: 'one_minus_pt', detached: true });
+    expect(at('(1 - v) ** g')).toMatchObject({ m: 'modulating', detached: true });
+    expect(at('(1 - lp.exp()) ** g').detached).toBeFalsy();
+  });
+
+  it('what a `with torch.no_grad():` body binds is detached there; the body of `with torch.enable_grad():` inside it is not', () => {
+    const { at, facts } = valuesOf(
+      `import torch
+def f(a, b, g=2.0):
+    with torch.no_grad():
+        q = torch.softmax(a, 1).gather(1, b.view(-1, 1)).view(-1)
+        m = (1 - q) ** g
+        with torch.enable_grad():
+            n = (1 - q) ** g
+    r = (1 - torch.softmax(a, 1).gather(1, b.view(-1, 1)).view(-1)) ** g
+    return m, n, r
+`,
+      'f',
+    );
+    expect(at('torch.no_grad()')).toMatchObject({ gradMode: 'off' });
+    expect(at('m')).toMatchObject({ m: 'modulating', detached: true });
+    expect(at('m').detachSrc).toBeDefined();
+    // n is computed from q, which the no_grad body detached.
+    expect(at('n')).toMatchObject({ m: 'modulating', detached: true });
+    expect(at('r').detached).toBeFalsy();
+    expect(facts.fn.body.some((s) => s.k === 'other' && s.what === 'with' && s.items?.length === 1)).toBe(true);
+  });
+
+  it('torch.set_grad_enabled(False) as a statement detaches what is bound until it is turned on again', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(a, y, g=2.0):
+    q = torch.sigmoid(a)
+    torch.set_grad_enabled(False)
+    u = q * y + (1 - q) * (1 - y)
+    torch.set_grad_enabled(True)
+    v = q * y + (1 - q) * (1 - y)
+    return u, v
+`,
+      'f',
+    );
+    expect(at('u')).toMatchObject({ m: 'pt', detached: true });
+    expect(at('v').detached).toBeFalsy();
+  });
+
+  it('a value detached on one path only is not detached where the paths join', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(a, b, flag, g=2.0):
+    q = torch.softmax(a, 1).gather(1, b.view(-1, 1)).view(-1)
+    if flag:
+        q = q.detach()
+    m = (1 - q) ** g
+    return m
+`,
+      'f',
+    );
+    expect(at('m').m).toBe('modulating');
+    expect(at('m').detached).toBeFalsy();
+  });
+});
