@@ -150,3 +150,43 @@ def f(a, b, flag, g=2.0):
     expect(at('m').detached).toBeFalsy();
   });
 });
+
+describe('pt from a class-weighted cross-entropy', () => {
+  it('a cross-entropy with class weights carries them through -ce and exp(-ce); a literal None, ones or a 0/1 mask weigh nothing', () => {
+    const { at } = valuesOf(
+      `import torch
+import torch.nn as nn
+import torch.nn.functional as F
+W = torch.tensor([0.5, 2.0])
+def f(a, b, w, m, g=2.0):
+    u = torch.exp(-F.cross_entropy(a, b, weight=w, reduction="none"))
+    v = torch.exp(-F.cross_entropy(a, b, weight=None, reduction="none"))
+    z = torch.exp(-nn.CrossEntropyLoss(weight=W, reduction="none")(a, b))
+    q = torch.exp(-F.binary_cross_entropy_with_logits(a, m, pos_weight=w, reduction="none"))
+    r = torch.exp(-F.binary_cross_entropy_with_logits(a, m, weight=w, reduction="none"))
+    s = torch.exp(-F.cross_entropy(a, b, weight=torch.ones(2), reduction="none"))
+    return u, v, z, q, r, s
+`,
+      'f',
+    );
+    expect(at('torch.exp(-F.cross_entropy(a, b, weight=w, reduction="none"))')).toMatchObject({ m: 'pt', classWeight: { name: 'w' } });
+    expect(at('torch.exp(-F.cross_entropy(a, b, weight=None, reduction="none"))').classWeight).toBeUndefined();
+    expect(at('torch.exp(-nn.CrossEntropyLoss(weight=W, reduction="none")(a, b))').classWeight).toMatchObject({ m: 'class_weights', values: [0.5, 2] });
+    expect(at('torch.exp(-F.binary_cross_entropy_with_logits(a, m, pos_weight=w, reduction="none"))').classWeight).toBeDefined();
+    // A binary `weight` of unknown values may be a mask: not a class weight.
+    expect(at('torch.exp(-F.binary_cross_entropy_with_logits(a, m, weight=w, reduction="none"))').classWeight).toBeUndefined();
+    expect(at('torch.exp(-F.cross_entropy(a, b, weight=torch.ones(2), reduction="none"))').classWeight).toBeUndefined();
+  });
+
+  it('a weight hyperparameter that is None by default is kept (it weighs as soon as a caller passes weights)', () => {
+    const { at } = valuesOf(
+      `import torch
+import torch.nn.functional as F
+def f(a, b, weight=None):
+    return torch.exp(-F.cross_entropy(a, b, weight=weight, reduction="none"))
+`,
+      'f',
+    );
+    expect(at('torch.exp(-F.cross_entropy(a, b, weight=weight, reduction="none"))').classWeight).toMatchObject({ m: 'none', name: 'weight' });
+  });
+});

@@ -161,8 +161,8 @@ export function neg(a: AbsValue, span: Span): AbsValue {
   if (a.m === 'prob') return mk('unknown', { of: a, negated: true, src: span });
   // -t: a mask that negates what it selects (`-t * log p`), still the mask of t.
   if (isTargetish(a)) return a.negated ? { ...a, id: a.negOf!, negated: false, negOf: undefined } : fresh(a, { negated: true, negOf: a.id, src: span });
-  if (a.m === 'ce') return mk('logprob', { gathered: true, act: a.act, reduced: a.reduced, binary: a.binary, src: span, of: a, ...detachedFrom(a) });
-  if (a.m === 'logprob' && a.gathered) return mk('ce', { act: a.act, reduced: a.reduced, binary: a.binary, src: span, ...detachedFrom(a) });
+  if (a.m === 'ce') return mk('logprob', { gathered: true, act: a.act, reduced: a.reduced, binary: a.binary, src: span, of: a, classWeight: a.classWeight, ...detachedFrom(a) });
+  if (a.m === 'logprob' && a.gathered) return mk('ce', { act: a.act, reduced: a.reduced, binary: a.binary, src: span, classWeight: a.classWeight, ...detachedFrom(a) });
   if (a.m === 'logprob' && a.scaledBy) return fresh(a, { scaledBy: negScalar(a.scaledBy) });
   if (a.m === 'logprob') return fresh(a, { negated: !a.negated, src: span });
   if (a.m === 'masked') return fresh(a, { negated: !a.negated });

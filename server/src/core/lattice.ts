@@ -108,6 +108,12 @@ export interface AbsValue {
   of?: AbsValue;
   mask?: number;
   /**
+   * For ce: the per-class (or positive-class) weights it multiplies each term by (`weight=`,
+   * `pos_weight=`), a None hyperparameter included. Kept by -ce and exp(-ce): for a pt, exp(-w_t * CE)
+   * is p_t ** w_t, not p_t.
+   */
+  classWeight?: AbsValue;
+  /**
    * For alpha_t: the hyperparameter (`of`) weighs the negatives and its complement the positives
    * (`alpha * (1 - t) + (1 - alpha) * t`), the other way round from RetinaNet's alpha_t.
    */

@@ -28,7 +28,7 @@ function expOf(c: AbsCtx): AbsValue {
     const base = x.of && x.of.m === 'one_minus_pt' ? x.of : x.of && x.of.m === 'prob' ? x.of : mk('one_minus_pt', { act: x.act });
     return mk('modulating', { base, exponent: x.scaledBy, logSpace: true, act: x.act, range: UNIT, src: c.span, ...detachedFrom(x, base) });
   }
-  if (x.m === 'logprob' && x.gathered) return mk('pt', { act: x.act, reduced: x.reduced, range: UNIT, src: c.span, of: x, keras: x.keras, ...detachedFrom(x) });
+  if (x.m === 'logprob' && x.gathered) return mk('pt', { act: x.act, reduced: x.reduced, range: UNIT, src: c.span, of: x, keras: x.keras, classWeight: x.classWeight, ...detachedFrom(x) });
   if (x.m === 'logprob') return mk('prob', { act: x.act, range: UNIT, src: c.span, fromLogProb: true, ...detachedFrom(x) });
   // exp of logits (or of a tensor not known to be anything else): 1 / (1 + exp(-x)) and exp(x) / sum(exp(x)) are activations whatever x is called.
   if (x.m === 'logits' || (x.m === 'unknown' && !x.hyper && !x.expOf)) return mk('unknown', { expOf: x, range: { lo: 0, hi: Infinity }, src: c.span });

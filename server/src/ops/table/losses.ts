@@ -23,7 +23,26 @@ export function reductionOf(c: { has(p: string): boolean; str(p: string): string
 }
 
 function ceValue(c: AbsCtx, act: 'sigmoid' | 'softmax'): AbsValue {
-  return mk('ce', { act, reduced: reductionOf(c) !== 'none', range: CE_RANGE, src: c.span });
+  return mk('ce', { act, reduced: reductionOf(c) !== 'none', range: CE_RANGE, src: c.span, classWeight: classWeightOf(c) });
+}
+
+/**
+ * The weights a cross-entropy multiplies each term by, when they weigh classes: `weight=` of the
+ * class-index losses (one weight per class), `pos_weight=` of the binary ones (the positives' weight),
+ * and a binary `weight=` only when it is known to hold weights other than 0 and 1 (a 0/1 weight is a
+ * mask, and exp(-ce) of a masked term is harmless). A literal None weighs nothing; a None
+ * hyperparameter (`weight=None` in a signature) is kept: it weighs as soon as a caller passes weights.
+ */
+function classWeightOf(c: AbsCtx): AbsValue | undefined {
+  const perClass = c.spelling.op.loss?.target === 'index';
+  for (const p of perClass ? ['weight'] : ['pos_weight', 'weight']) {
+    const w = c.arg(p);
+    if (!w || (w.m === 'none' && !w.name) || w.fill === 1) continue;
+    if (w.values?.length && w.values.every((x) => x === 1)) continue;
+    if (!perClass && p === 'weight' && !(w.m === 'class_weights' && w.values?.some((x) => x !== 0 && x !== 1))) continue;
+    return w;
+  }
+  return undefined;
 }
 
 function checkedReduction(c: LowerCtx): string {
