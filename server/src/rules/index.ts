@@ -14,6 +14,7 @@ import kerasAlphaIgnored from './keras-alpha-ignored';
 import probabilitiesAsLogits from './probabilities-as-logits';
 import logOfProbability from './log-of-probability';
 import modulatingFactorDetached from './modulating-factor-detached';
+import ptFromWeightedCe from './pt-from-weighted-ce';
 import { NUMERIC_PROBE_RULES } from './numeric-probes';
 
 export const RULES: readonly Rule[] = [
@@ -25,6 +26,7 @@ export const RULES: readonly Rule[] = [
   classIndexTargetsToSigmoidFocal,
   sigmoidTrainSoftmaxInfer,
   kerasAlphaIgnored,
+  ptFromWeightedCe,
   modulatingFactorDetached,
   probabilitiesAsLogits,
   logOfProbability,
