@@ -190,3 +190,62 @@ def f(a, b, weight=None):
     expect(at('torch.exp(-F.cross_entropy(a, b, weight=weight, reduction="none"))').classWeight).toMatchObject({ m: 'none', name: 'weight' });
   });
 });
+
+describe('a modulating factor taken at the target or not', () => {
+  it('(1 - p) ** g of a sigmoid probability, and p ** g, are per class until applied to one side of the targets', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(a, y, g=2.0):
+    q = torch.sigmoid(a)
+    u = (1 - q) ** g
+    v = q ** g
+    pos = u * y
+    neg = u * (1 - y)
+    w = torch.where(y == 1, v, u)
+    return pos, neg, w
+`,
+      'f',
+    );
+    expect(at('(1 - q) ** g')).toMatchObject({ m: 'modulating', perClass: 'one_minus_p' });
+    expect(at('q ** g')).toMatchObject({ m: 'modulating', perClass: 'p' });
+    // On the positives (1 - p) ** g is (1 - p_t) ** g; on the negatives it is misplaced.
+    const pos = at('u * y');
+    expect(pos.of?.perClass).toBeUndefined();
+    expect(pos.of?.misplaced).toBeUndefined();
+    expect(at('u * (1 - y)').of?.misplaced).toBe('negatives');
+    expect(at('torch.where(y == 1, v, u)')).toMatchObject({ m: 'modulating', misplaced: 'positives' });
+  });
+
+  it('a softmax factor over every class is taken at the target by a gather, nll_loss or a one-hot mask, and misplaced once reduced over the classes', () => {
+    const { at } = valuesOf(
+      `import torch
+import torch.nn.functional as F
+def f(a, b, g=2.0):
+    m = (1 - F.softmax(a, 1)) ** g
+    n = F.nll_loss(m * F.log_softmax(a, 1), b, reduction="none")
+    h = F.one_hot(b, 3).float()
+    o = (m * F.log_softmax(a, 1) * h).sum(1)
+    r = m.mean(dim=1)
+    return n, o, r
+`,
+      'f',
+    );
+    expect(at('(1 - F.softmax(a, 1)) ** g')).toMatchObject({ m: 'modulating', act: 'softmax', perClass: 'one_minus_p' });
+    expect(at('F.nll_loss(m * F.log_softmax(a, 1), b, reduction="none")').focal?.modulating?.perClass).toBeUndefined();
+    expect(at('(m * F.log_softmax(a, 1) * h).sum(1)').focal?.modulating?.perClass).toBeUndefined();
+    expect(at('m.mean(dim=1)')).toMatchObject({ m: 'modulating', misplaced: 'classes' });
+  });
+
+  it('a binary cross-entropy against constant targets is one side\'s loss', () => {
+    const { at } = valuesOf(
+      `import torch
+import torch.nn.functional as F
+def f(q):
+    z = q.new_zeros(q.shape)
+    return F.binary_cross_entropy(q, z, reduction="none")
+`,
+      'f',
+    );
+    expect(at('F.binary_cross_entropy(q, z, reduction="none")')).toMatchObject({ m: 'ce', targetSide: 'neg' });
+  });
+});

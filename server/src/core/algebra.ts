@@ -102,7 +102,7 @@ export function gathered(x: AbsValue, span: Span): AbsValue {
   if (x.m === 'class_weights') return mk('alpha_class', { src: span, range: x.range });
   if (x.m === 'scalar' || (x.m === 'unknown' && x.hyper)) return mk('alpha_class', { src: span, name: x.name });
   // Per-class focal terms taken at the target (`nll_loss((1 - p) ** g * log p, t)`): the focal loss itself.
-  if (x.m === 'focal' || x.m === 'modulating' || x.m === 'one_minus_pt') return fresh(x, { ungathered: false, src: span });
+  if (x.m === 'focal' || x.m === 'modulating' || x.m === 'one_minus_pt') return placeOn(fresh(x, { ungathered: false, src: span }), 'target');
   if (x.m === 'logits') return fresh(x, { gathered: true, src: span });
   // The rows of an identity matrix at the targets: their one-hot encoding.
   if (x.eye) return mk('target_onehot', { src: span });
@@ -298,8 +298,8 @@ export function mul(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   if (a.m === 'logits' && b.m === 'scalar') return a;
   if (a.m === 'logits' && b.m === 'logits') return unknown(span);
   // A masked value times something else keeps the mask (alpha * t * log p).
-  if (a.m === 'masked' && a.of) return fresh(a, { of: mul(a.of, b, span) });
-  if (b.m === 'masked' && b.of) return fresh(b, { of: mul(a, b.of, span) });
+  if (a.m === 'masked' && a.of) return fresh(a, { of: placeOn(mul(a.of, b, span), maskSide(a)) });
+  if (b.m === 'masked' && b.of) return fresh(b, { of: placeOn(mul(a, b.of, span), maskSide(b)) });
   const parts = factorParts(a);
   const partsB = factorParts(b);
   if (parts && partsB) {
@@ -387,7 +387,35 @@ export function mergeFocal(a: AbsValue, b: AbsValue, span: Span): AbsValue {
 /** x * t: `x` where the target holds; the mask of `-t` is still t's, the product negated. */
 export function masked(x: AbsValue, t: AbsValue, span: Span): AbsValue {
   const mask = t.negated && t.negOf !== undefined ? t.negOf : t.id;
-  return mk('masked', { of: x, mask, maskComplementOf: t.complementOf, negated: !!t.negated, act: x.act, src: span });
+  return mk('masked', { of: placeOn(x, t.complementOf !== undefined ? 'neg' : 'pos'), mask, maskComplementOf: t.complementOf, negated: !!t.negated, act: x.act, src: span });
+}
+
+/** The side of the targets a masked value is on: `x * (1 - t)` the negatives, `x * t` the positives. */
+function maskSide(m: AbsValue): 'pos' | 'neg' {
+  return m.maskComplementOf !== undefined ? 'neg' : 'pos';
+}
+
+/**
+ * A modulating factor computed per class (`(1 - p) ** g` of a sigmoid's class-1 probability or of
+ * every class of a softmax; `p ** g`), as it is applied to one side of the targets: on the positives
+ * (or at the target class) `(1 - p) ** g` is (1 - p_t) ** g, on the negatives `p ** g` is. The other
+ * way round, for a binary (sigmoid) probability, it is misplaced: easy examples of that side get the
+ * larger weight. A softmax factor on the non-target classes stays unjudged. `x` is the factor, a
+ * focal product holding it, or anything else (returned as it is).
+ */
+export function placeOn(x: AbsValue, side: 'pos' | 'neg' | 'target'): AbsValue {
+  if (x.m === 'focal' && x.focal?.modulating?.perClass) return fresh(x, { focal: { ...x.focal, modulating: placeOn(x.focal.modulating, side) } });
+  if (x.m !== 'modulating' || !x.perClass) return x;
+  const binary = x.act !== 'softmax';
+  const wrong = side === 'pos' && x.perClass === 'p' && binary ? 'positives' : side === 'neg' && x.perClass === 'one_minus_p' && binary ? 'negatives' : undefined;
+  return fresh(x, { perClass: undefined, misplaced: wrong });
+}
+
+/** What a modulating factor's base makes of it: per class (`1 - p`, `p` not taken at the target) or not. */
+function perClassOf(base: AbsValue): AbsValue['perClass'] {
+  if (base.m === 'one_minus_pt' && base.ungathered) return 'one_minus_p';
+  if (base.m === 'prob' && !base.gathered) return base.complementOf !== undefined ? 'one_minus_p' : 'p';
+  return undefined;
 }
 
 export function div(a: AbsValue, b: AbsValue, span: Span): AbsValue {
@@ -405,7 +433,7 @@ export function div(a: AbsValue, b: AbsValue, span: Span): AbsValue {
 
 export function pow(base: AbsValue, exponent: AbsValue, span: Span): AbsValue {
   if (base.m === 'one_minus_pt' || base.m === 'prob' || base.m === 'pt') {
-    return mk('modulating', { base, exponent, act: base.act, range: UNIT, src: span, fromLogProb: base.fromLogProb, ...detachedFrom(base) });
+    return mk('modulating', { base, exponent, act: base.act, range: UNIT, src: span, fromLogProb: base.fromLogProb, perClass: perClassOf(base), ...detachedFrom(base) });
   }
   if (base.m === 'scalar' && exponent.m === 'scalar') return scalarArith('**', base, exponent, span);
   return unknown(span);
@@ -436,6 +464,8 @@ export function reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 
     if (x.of.m === 'scalar' || x.of.m === 'class_weights') return mk('alpha_class', { src: span });
   }
   if (x.m === 'ce' || x.m === 'focal') return x;
+  // A per-class factor summed or averaged over an axis: one number per sample that is no class's (1 - p_t) ** g.
+  if (x.m === 'modulating' && x.perClass) return fresh(x, { perClass: undefined, misplaced: 'classes', src: span });
   if (x.m === 'prob' || x.m === 'unknown') return mk('unknown', { sumOf: x.id, sumExp: !!x.expOf, src: span });
   return unknown(span);
 }

@@ -840,6 +840,7 @@ class Interp {
     binop: A.binop,
     compare: A.compare,
     gathered: A.gathered,
+    placeOn: A.placeOn,
     reduce: A.reduce,
     applyModule: (m, args, span) => {
       if (m.m !== 'module' || !m.module) return unknown(span);

@@ -108,6 +108,19 @@ export interface AbsValue {
   of?: AbsValue;
   mask?: number;
   /**
+   * For modulating: the factor is computed per class, not at the target: `(1 - p) ** g` (`one_minus_p`)
+   * or `p ** g` (`p`) of a sigmoid's class-1 probability or of every class of a softmax. Cleared when it
+   * is applied to one side of the targets (a mask, a gather, `where(t == 1, ...)`, algebra.ts placeOn).
+   */
+  perClass?: 'one_minus_p' | 'p';
+  /**
+   * For modulating: applied where it does not weigh by the true class: `(1 - p) ** g` on the negatives,
+   * `p ** g` on the positives, or a per-class factor reduced over the classes.
+   */
+  misplaced?: 'negatives' | 'positives' | 'classes';
+  /** For a binary ce against constant targets (`zeros_like(p)`): every element is a negative (`neg`) or a positive. */
+  targetSide?: 'pos' | 'neg';
+  /**
    * For ce: the per-class (or positive-class) weights it multiplies each term by (`weight=`,
    * `pos_weight=`), a None hyperparameter included. Kept by -ce and exp(-ce): for a pt, exp(-w_t * CE)
    * is p_t ** w_t, not p_t.

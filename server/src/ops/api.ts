@@ -109,6 +109,8 @@ export interface LatticeOps {
   compare(ops: string[], vals: AbsValue[], span: Span): AbsValue;
   /** The value of `x` taken at each sample's target class. */
   gathered(x: AbsValue, span: Span): AbsValue;
+  /** A per-class modulating factor (or a focal term holding one) applied to one side of the targets (algebra.ts placeOn). */
+  placeOn(x: AbsValue, side: 'pos' | 'neg' | 'target'): AbsValue;
   /** A reduction (`sum`/`mean`) of `x`, over `dim` when given. */
   reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 'sum' | 'mean'): AbsValue;
   /** A module value (a layer, a loss object) applied to arguments by canonical name, over its constructor's. */

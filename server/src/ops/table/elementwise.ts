@@ -281,9 +281,16 @@ export const where = defineOp({
   abstract(c) {
     const cond = c.arg('condition');
     const given = [c.arg('input') ?? unknown(), c.arg('other') ?? unknown()];
-    if (cond?.of && isTargetish(cond.of)) {
+    // A comparison of the targets (`t == 1`), or binary targets themselves as the condition (`t.bool()`).
+    const onTargets = !!cond && ((!!cond.of && isTargetish(cond.of)) || isTargetish(cond));
+    if (onTargets) {
       // The value on the positives first: where(t == 0, 1 - p, p) is where(t == 1, p, 1 - p).
-      const [pos, neg] = cond.maskNeg ? [given[1], given[0]] : given;
+      const negFirst = cond!.maskNeg || (isTargetish(cond) && cond!.complementOf !== undefined);
+      const [pos0, neg0] = negFirst ? [given[1], given[0]] : given;
+      // Per-class modulating factors (and focal terms holding one) are applied to their side.
+      const pos = c.L.placeOn(pos0, 'pos');
+      const neg = c.L.placeOn(neg0, 'neg');
+      if (pos !== pos0 || neg !== neg0) return join(pos, neg);
       const p = pos.complementOf === neg.id ? neg : pos;
       const q = p === pos ? neg : pos;
       if (pos.m === 'prob' && neg.m === 'prob' && q.complementOf === p.id) {

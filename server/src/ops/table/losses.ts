@@ -23,7 +23,14 @@ export function reductionOf(c: { has(p: string): boolean; str(p: string): string
 }
 
 function ceValue(c: AbsCtx, act: 'sigmoid' | 'softmax'): AbsValue {
-  return mk('ce', { act, reduced: reductionOf(c) !== 'none', range: CE_RANGE, src: c.span, classWeight: classWeightOf(c) });
+  return mk('ce', { act, reduced: reductionOf(c) !== 'none', range: CE_RANGE, src: c.span, classWeight: classWeightOf(c), targetSide: targetSideOf(c) });
+}
+
+/** A binary cross-entropy against constant targets (`zeros_like(p)`: every element a negative) is one side's loss only. */
+function targetSideOf(c: AbsCtx): 'pos' | 'neg' | undefined {
+  if (c.spelling.op.loss?.target !== 'binary') return undefined;
+  const t = c.arg('target');
+  return t?.fill === 0 ? 'neg' : t?.fill === 1 ? 'pos' : undefined;
 }
 
 /**
@@ -144,9 +151,10 @@ export const nllLoss = defineOp({
   expects: { target: { kind: 'target_index', strong: true } },
   loss: { act: 'softmax', input: 'logprob', target: 'index' },
   abstract(c) {
-    const x = c.arg('input');
+    const given = c.arg('input');
     // Per-class focal terms picked at the target ((1 - p) ** g * log p): the focal loss itself; a
     // `weight` is a per-class weight taken at each sample's target.
+    const x = given?.m === 'focal' ? c.L.placeOn(given, 'target') : given;
     if (x?.m === 'focal' && x.focal) {
       const w = c.arg('weight');
       const focal = w && w.m !== 'none' ? { ...x.focal, alpha: { kind: 'class' as const, value: w, span: w.src ?? c.span } } : x.focal;
