@@ -14,6 +14,7 @@ import kerasAlphaIgnored from './keras-alpha-ignored';
 import probabilitiesAsLogits from './probabilities-as-logits';
 import logOfProbability from './log-of-probability';
 import modulatingFactorDetached from './modulating-factor-detached';
+import modulatingNotAtTarget from './modulating-not-at-target';
 import ptFromWeightedCe from './pt-from-weighted-ce';
 import { NUMERIC_PROBE_RULES } from './numeric-probes';
 
@@ -26,6 +27,7 @@ export const RULES: readonly Rule[] = [
   classIndexTargetsToSigmoidFocal,
   sigmoidTrainSoftmaxInfer,
   kerasAlphaIgnored,
+  modulatingNotAtTarget,
   ptFromWeightedCe,
   modulatingFactorDetached,
   probabilitiesAsLogits,
