@@ -68,6 +68,24 @@ def f(y, a=0.25):
     expect(at('torch.where(y == 1, 1 - a, a)')).toMatchObject({ m: 'alpha_t', alphaOnNeg: true });
     expect(at('torch.where(y == 0, 1 - a, a)').alphaOnNeg).toBeUndefined();
   });
+
+  it('two focal terms with alpha and 1 - alpha make alpha_t, and know which side alpha weighs', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(x, y, a=0.25, g=2.0):
+    q = torch.sigmoid(x)
+    u = a * y * (1 - q) ** g * torch.log(q) + (1 - a) * (1 - y) * q ** g * torch.log(1 - q)
+    v = (1 - a) * y * (1 - q) ** g * torch.log(q) + a * (1 - y) * q ** g * torch.log(1 - q)
+    return u, v
+`,
+      'f',
+    );
+    const u = at('a * y * (1 - q) ** g * torch.log(q) + (1 - a) * (1 - y) * q ** g * torch.log(1 - q)').focal?.alpha;
+    expect(u).toMatchObject({ kind: 'alpha_t', value: { values: [0.25] } });
+    expect(u?.onNeg).toBeUndefined();
+    const v = at('(1 - a) * y * (1 - q) ** g * torch.log(q) + a * (1 - y) * q ** g * torch.log(1 - q)').focal?.alpha;
+    expect(v).toMatchObject({ kind: 'alpha_t', onNeg: true, value: { values: [0.25] } });
+  });
 });
 
 describe('where the gradient is cut', () => {

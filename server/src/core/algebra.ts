@@ -278,7 +278,7 @@ function pair(x: AbsValue, y: AbsValue, span: Span): AbsValue | undefined {
   // t softplus(-x) + (1 - t) softplus(x): the binary cross-entropy with logits.
   if (xo.m === 'logits' && yo.m === 'logits' && xo.lse && yo.lse) return mk('ce', { act: 'sigmoid', binary: true, reduced: false, range: { lo: 0, hi: Infinity }, src: span });
   if ((xo.m === 'focal' || ceLike(xo)) && (yo.m === 'focal' || ceLike(yo))) {
-    const f = mergeFocal(xo, yo, span);
+    const f = mergeFocal(xo, yo, span, positiveTerm(x, y) === xo);
     return f.act ? f : fresh(f, { act: 'sigmoid' });
   }
   return undefined;
@@ -368,13 +368,23 @@ function termLike(v: AbsValue): boolean {
   return v.m === 'focal' || v.m === 'ce' || v.m === 'logprob';
 }
 
-export function mergeFocal(a: AbsValue, b: AbsValue, span: Span): AbsValue {
+/**
+ * The sum of two loss terms. `aOnPositives`: `a` is the term on the positives and `b` the one on the
+ * negatives (a pair of terms masked by t and 1 - t), when known.
+ */
+export function mergeFocal(a: AbsValue, b: AbsValue, span: Span, aOnPositives?: boolean): AbsValue {
   const pa = factorParts(a) ?? {};
   const pb = factorParts(b) ?? {};
   const parts: FocalParts = { ...pa, ...pb, terms: [...(pa.terms ?? [pa]), ...(pb.terms ?? [pb])] };
   // alpha on the positive term and 1 - alpha on the negative one is alpha_t written out.
   if (pa.alpha?.kind === 'scalar' && pb.alpha?.kind === 'scalar' && complementary(pa.alpha.value, pb.alpha.value)) {
     parts.alpha = { kind: 'alpha_t', value: pa.alpha.value, span: pa.alpha.span };
+    // Which side the hyperparameter (the scalar that is not a complement) weighs.
+    if (aOnPositives !== undefined) {
+      const aIsBase = pa.alpha.value.complementOf === undefined;
+      const base = aIsBase ? pa.alpha : pb.alpha;
+      parts.alpha = { kind: 'alpha_t', value: base.value, span: base.span, onNeg: aIsBase !== aOnPositives || undefined };
+    }
   } else if (pa.alpha && pb.alpha === undefined && pb.ce) {
     // alpha on one term only: a weight on the positives, not a constant scale.
     parts.alpha = { ...pa.alpha, kind: 'alpha_t' };

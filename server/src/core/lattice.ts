@@ -64,6 +64,8 @@ export interface FocalParts {
     unknownKind?: boolean;
     /** A per-class vector not indexed by the target. */
     ungathered?: boolean;
+    /** For an alpha_t written as two terms: the hyperparameter weighs the negative term, its complement the positive one. */
+    onNeg?: boolean;
   };
   /** The additive terms this loss was built from (pos + neg terms of a binary focal loss). */
   terms?: FocalParts[];
