@@ -16,6 +16,7 @@ import logOfProbability from './log-of-probability';
 import modulatingFactorDetached from './modulating-factor-detached';
 import modulatingNotAtTarget from './modulating-not-at-target';
 import ptFromWeightedCe from './pt-from-weighted-ce';
+import alphaOnNegatives from './alpha-on-negatives';
 import { NUMERIC_PROBE_RULES } from './numeric-probes';
 
 export const RULES: readonly Rule[] = [
@@ -30,6 +31,7 @@ export const RULES: readonly Rule[] = [
   modulatingNotAtTarget,
   ptFromWeightedCe,
   modulatingFactorDetached,
+  alphaOnNegatives,
   probabilitiesAsLogits,
   logOfProbability,
   ...NUMERIC_PROBE_RULES,
