@@ -267,3 +267,40 @@ def f(q):
     expect(at('F.binary_cross_entropy(q, z, reduction="none")')).toMatchObject({ m: 'ce', targetSide: 'neg' });
   });
 });
+
+describe('what alpha can be', () => {
+  it('isinstance(None, T) is False, so a branch that converts a list alpha is skipped while alpha is None', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(a=None):
+    w = a
+    if isinstance(a, list):
+        w = torch.tensor(a)
+    n = isinstance(a, type(None))
+    return w, n
+`,
+      'f',
+    );
+    expect(at('isinstance(a, list)')).toMatchObject({ m: 'bool', bool: false });
+    expect(at('w')).toMatchObject({ m: 'none' });
+    expect(at('w').orNone).toBeFalsy();
+    expect(at('isinstance(a, type(None))').bool).toBeUndefined();
+  });
+
+  it('a tensor of class weights knows how many it holds, and so does the alpha taken from it at the target; one-hot rows know their class count', () => {
+    const { at } = valuesOf(
+      `import torch
+import torch.nn.functional as F
+def f(y, k=5):
+    w = torch.tensor([0.1, 0.2, 0.7])
+    a = w[y]
+    h = F.one_hot(y, num_classes=k)
+    return a, h
+`,
+      'f',
+    );
+    expect(at('torch.tensor([0.1, 0.2, 0.7])')).toMatchObject({ m: 'class_weights', count: 3 });
+    expect(at('w[y]')).toMatchObject({ m: 'alpha_class', count: 3 });
+    expect(at('F.one_hot(y, num_classes=k)')).toMatchObject({ m: 'target_onehot', classCounts: [5] });
+  });
+});

@@ -99,7 +99,7 @@ function targetTestSide(op: string, c: number | undefined): 'pos' | 'neg' | unde
 export function gathered(x: AbsValue, span: Span): AbsValue {
   if (x.m === 'prob') return x.act === 'sigmoid' ? fresh(x, { gathered: true }) : mk('pt', { act: x.act, range: x.range ?? UNIT, clamped: x.clamped, reduced: x.reduced, keras: x.keras, src: span, ...detachedFrom(x) });
   if (x.m === 'logprob') return mk('logprob', { act: x.act, gathered: true, clamped: x.clamped, negated: x.negated, src: span, ...detachedFrom(x) });
-  if (x.m === 'class_weights') return mk('alpha_class', { src: span, range: x.range });
+  if (x.m === 'class_weights') return mk('alpha_class', { src: span, range: x.range, count: x.count, of: x });
   if (x.m === 'scalar' || (x.m === 'unknown' && x.hyper)) return mk('alpha_class', { src: span, name: x.name });
   // Per-class focal terms taken at the target (`nll_loss((1 - p) ** g * log p, t)`): the focal loss itself.
   if (x.m === 'focal' || x.m === 'modulating' || x.m === 'one_minus_pt') return placeOn(fresh(x, { ungathered: false, src: span }), 'target');
@@ -471,7 +471,7 @@ export function reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 
     }
     if (x.of.m === 'prob') return mk('pt', { act: x.of.act ?? 'softmax', range: UNIT, keras: x.of.keras, src: span });
     if (x.of.m === 'focal' || ceLike(x.of)) return x.of.act ? x.of : fresh(x.of, { act: 'softmax' });
-    if (x.of.m === 'scalar' || x.of.m === 'class_weights') return mk('alpha_class', { src: span });
+    if (x.of.m === 'scalar' || x.of.m === 'class_weights') return mk('alpha_class', { src: span, count: x.of.count, of: x.of.m === 'class_weights' ? x.of : undefined });
   }
   if (x.m === 'ce' || x.m === 'focal') return x;
   // A per-class factor summed or averaged over an axis: one number per sample that is no class's (1 - p_t) ** g.

@@ -673,6 +673,10 @@ class Interp {
     }
     if (fv?.m === 'module' && fv.module) return this.applyModule(fv.module, e, env);
     if (e.func.k === 'name' && (e.func.id === 'float' || e.func.id === 'int') && args[0]?.m === 'scalar') return args[0];
+    // isinstance(None, T) is False (for any T but NoneType): a hyperparameter left at None skips such a branch.
+    if (e.func.k === 'name' && e.func.id === 'isinstance' && !this.mod.globals.has('isinstance') && args[0]?.m === 'none' && !args[0].orNone && !mentionsNoneType(e.args[1])) {
+      return mk('bool', { bool: false, src: e.span });
+    }
     // An op held in a variable (`bce = tf.keras.losses.binary_crossentropy` ... `bce(y, p)`).
     if (fv?.opSpell && fv.opSpell.kind === 'function') {
       const tuple = (items: Expr[]): Expr => ({ k: 'tuple', items, list: false, span: e.span });
@@ -849,6 +853,17 @@ class Interp {
     },
   };
 
+}
+
+/** Whether a type argument of isinstance names NoneType (`type(None)`, `types.NoneType`, `None`). */
+function mentionsNoneType(e: Expr | undefined): boolean {
+  if (!e) return true;
+  for (const x of walkExprs(e)) {
+    if (x.k === 'const' && x.value === null) return true;
+    if (x.k === 'name' && x.id === 'NoneType') return true;
+    if (x.k === 'attr' && x.attr === 'NoneType') return true;
+  }
+  return false;
 }
 
 /** Meanings that are not tensors (nothing to detach). */

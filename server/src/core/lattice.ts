@@ -120,6 +120,10 @@ export interface AbsValue {
    * `p ** g` on the positives, or a per-class factor reduced over the classes.
    */
   misplaced?: 'negatives' | 'positives' | 'classes';
+  /** For class_weights (and the alpha_class taken from them): how many weights, one per class, when known. */
+  count?: number;
+  /** For target_onehot: the number of classes of its rows, when known (`one_hot(t, num_classes=3)`). */
+  classCounts?: number[];
   /** For a binary ce against constant targets (`zeros_like(p)`): every element is a negative (`neg`) or a positive. */
   targetSide?: 'pos' | 'neg';
   /**

@@ -77,7 +77,12 @@ export const oneHot = defineOp({
     'jax.nn.one_hot(x->input, num_classes, *, dtype=None, axis=-1)',
   ],
   expects: { input: { kind: 'target_index', strong: true } },
-  abstract: (c) => mk('target_onehot', { src: c.span, of: c.arg('input') }),
+  abstract(c) {
+    // The class count, when known: a one-hot row has one entry per class.
+    const k = c.arg('num_classes');
+    const counts = k?.m === 'scalar' && k.values?.length && k.values.every((x) => Number.isInteger(x) && x > 0) ? k.values : undefined;
+    return mk('target_onehot', { src: c.span, of: c.arg('input'), classCounts: counts });
+  },
   lower(c) {
     const t = c.tensor('input');
     if (t.dt !== 'int') c.error('one_hot is only applicable to index tensor');
