@@ -12,7 +12,7 @@ import { isTargetish } from '../core/algebra';
 import { defineRule } from '../core/rule';
 import type { Fix } from '../core/types';
 import { replace } from './fixes';
-import { exprWithSpan, focalProducts, ownsSpan } from './focal-sites';
+import { exprWithSpan, focalProducts, ownsSpan, useOf } from './focal-sites';
 
 /** The alpha hyperparameter of a focal product's alpha_t and whether it weighs the negatives. */
 function sideOfAlpha(parts: NonNullable<AbsValue['focal']>): { alpha: AbsValue; onNeg: boolean; site?: AbsValue } | undefined {
@@ -20,12 +20,6 @@ function sideOfAlpha(parts: NonNullable<AbsValue['focal']>): { alpha: AbsValue; 
   if (a?.kind !== 'alpha_t') return undefined;
   if (a.value.m === 'alpha_t' && a.value.of) return { alpha: a.value.of, onNeg: !!a.value.alphaOnNeg, site: a.value };
   if (a.value.m === 'scalar') return { alpha: a.value, onNeg: !!a.onNeg };
-  return undefined;
-}
-
-/** Where this function uses a value (the first expression that holds it). */
-function useOf(ctx: RuleContext, v: AbsValue): Expr | undefined {
-  for (const e of ctx.exprs()) if ((e.k === 'name' || e.k === 'attr') && ctx.valueOf(e)?.id === v.id) return e;
   return undefined;
 }
 

@@ -85,3 +85,9 @@ export function behindSwitch(ctx: RuleContext, span: Span): boolean {
   }
   return false;
 }
+
+/** Where this function uses a value: the first name or attribute that holds it. */
+export function useOf(ctx: RuleContext, v: AbsValue): Expr | undefined {
+  for (const e of ctx.exprs()) if ((e.k === 'name' || e.k === 'attr') && ctx.valueOf(e)?.id === v.id) return e;
+  return undefined;
+}

@@ -17,6 +17,7 @@ import modulatingFactorDetached from './modulating-factor-detached';
 import modulatingNotAtTarget from './modulating-not-at-target';
 import ptFromWeightedCe from './pt-from-weighted-ce';
 import alphaOnNegatives from './alpha-on-negatives';
+import alphaOffOrMissing from './alpha-off-or-missing';
 import { NUMERIC_PROBE_RULES } from './numeric-probes';
 
 export const RULES: readonly Rule[] = [
@@ -32,6 +33,7 @@ export const RULES: readonly Rule[] = [
   ptFromWeightedCe,
   modulatingFactorDetached,
   alphaOnNegatives,
+  alphaOffOrMissing,
   probabilitiesAsLogits,
   logOfProbability,
   ...NUMERIC_PROBE_RULES,
