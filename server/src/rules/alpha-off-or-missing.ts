@@ -139,12 +139,18 @@ export default defineRule({
         });
       }
     }
-    // A hyperparameter left at None and used as a tensor: it raises with the defaults.
-    const done = new Set<number>();
+    // A hyperparameter left at None and used as a tensor: it raises with the defaults (reported at its
+    // first use: `alpha = self.alpha.to(d)` then `alpha[t]` is one mistake).
+    const uses: { e: Expr; operand: Expr; how: string; name: string }[] = [];
     for (const e of ctx.exprs()) {
       const use = tensorUseOfNone(ctx, e);
-      if (!use || !ownsSpan(ctx, e.span) || done.has(use.operand.span.s) || guarded(ctx, e.span)) continue;
-      done.add(use.operand.span.s);
+      if (use && ownsSpan(ctx, e.span) && !guarded(ctx, e.span)) uses.push({ e, ...use, name: ctx.valueOf(use.operand)!.name! });
+    }
+    uses.sort((a, b) => a.e.span.s - b.e.span.s);
+    const done = new Set<string>();
+    for (const use of uses) {
+      if (done.has(use.name)) continue;
+      done.add(use.name);
       ctx.report({
         span: use.operand.span,
         message: `${NAME(ctx, use.operand)} is None by default (and no call in this file passes it) but is ${use.how} here: the loss raises at its defaults`,
