@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { valuesOf } from './helpers';
 
 describe('the side of a binary target', () => {
-  it('p on the positives and 1 - p on the negatives is p_t; the other way round (mmdet\'s `pt`) is 1 - p_t', () => {
+  it('p on the positives and 1 - p on the negatives is p_t; the other way round (mmdet\'s `pt`) is 1 - p_t, and 1 - (1 - p_t) is p_t', () => {
     const { at } = valuesOf(
       `import torch
 def f(a, y):
@@ -16,12 +16,14 @@ def f(a, y):
     u = q * y + (1 - q) * (1 - y)
     v = (1 - q) * y + q * (1 - y)
     w = (1 - y) * q + y * (1 - q)
-    return u, v, w
+    z = 1 - v
+    return u, v, w, z
 `,
       'f',
     );
     expect(at('q * y + (1 - q) * (1 - y)')).toMatchObject({ m: 'pt', binary: true });
     expect(at('(1 - q) * y + q * (1 - y)')).toMatchObject({ m: 'one_minus_pt', binary: true });
+    expect(at('1 - v')).toMatchObject({ m: 'pt', binary: true });
     expect(at('(1 - y) * q + y * (1 - q)')).toMatchObject({ m: 'one_minus_pt', binary: true });
   });
 

@@ -191,6 +191,8 @@ export function sub(a: AbsValue, b: AbsValue, span: Span): AbsValue {
       return mk('one_minus_pt', { act: b.act, ungathered: true, range: complement(b.range), src: span, of: b, ...detachedFrom(b) });
     }
     if (b.m === 'logprob') return mk('one_minus_pt', { act: b.act, fromLogProb: true, range: { lo: 1, hi: Infinity }, reduced: b.reduced, src: span, of: b, ...detachedFrom(b) });
+    // 1 - (1 - p_t) is p_t (mmdet's `pt`, which is 1 - p_t, complemented again).
+    if (b.m === 'one_minus_pt' && !b.ungathered && !b.fromLogProb) return mk('pt', { act: b.act, reduced: b.reduced, binary: b.binary, range: complement(b.range), src: span, ...detachedFrom(b) });
     if (isTargetish(b)) return fresh(b, { complementOf: b.id, src: span });
     if (b.m === 'masked' && b.of?.m === 'logprob') return mk('one_minus_pt', { act: b.of.act, fromLogProb: true, src: span });
     return unknown(span);
