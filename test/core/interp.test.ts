@@ -205,3 +205,28 @@ def f(inp, x):
     expect(at('model(x)')).toMatchObject({ m: 'prob', act: 'softmax' });
   });
 });
+
+describe('joins (ops/table/joins.ts)', () => {
+  it('row numbers stacked with the targets index each row at its target: gather_nd of a softmax there is p_t', () => {
+    const { at } = valuesOf(`import tensorflow as tf
+def f(labels, logits, other):
+    probs = tf.nn.softmax(logits)
+    idx = tf.stack([tf.range(tf.shape(probs)[0]), labels], axis=1)
+    not_idx = tf.stack([other, labels], axis=1)
+    return tf.gather_nd(probs, idx), tf.gather_nd(probs, not_idx)
+`, 'f');
+    expect(at('tf.gather_nd(probs, idx)')).toMatchObject({ m: 'pt', act: 'softmax' });
+    expect(at('tf.gather_nd(probs, not_idx)').m).toBe('unknown');
+  });
+
+  it('logits joined to logits stay logits; a join of different meanings is unknown', () => {
+    const { at } = valuesOf(`import torch
+def f(model, x, t):
+    bg = model.bg(x)
+    fg = model.fg(x)
+    return torch.cat([torch.log_softmax(bg, 1), torch.log_softmax(fg, 1)], 1), torch.cat([torch.sigmoid(bg), t], 1)
+`, 'f');
+    expect(at('torch.cat([torch.log_softmax(bg, 1), torch.log_softmax(fg, 1)], 1)')).toMatchObject({ m: 'logprob', act: 'softmax' });
+    expect(at('torch.cat([torch.sigmoid(bg), t], 1)').m).toBe('unknown');
+  });
+});

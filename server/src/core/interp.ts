@@ -425,8 +425,10 @@ class Interp {
         for (const n of names) {
           const va = a.vars.get(n);
           const vb = b.vars.get(n);
-          if (va && vb) env.vars.set(n, va === vb ? va : join(va, vb));
-          else env.vars.set(n, (va ?? vb)!);
+          const v = va && vb ? (va === vb ? va : join(va, vb)) : (va ?? vb)!;
+          env.vars.set(n, v);
+          // `self.alpha = None` on one branch of __init__, a tensor on the other: the attribute is either.
+          if (n.startsWith('self.') && va !== vb && this.cur.fn.name === '__init__' && this.curClass) this.attrsOf.get(this.curClass)?.set(n.slice('self.'.length), v);
         }
         return;
       }
@@ -627,7 +629,11 @@ class Interp {
     for (const a of Object.values(e.kwargs)) this.expr(a, env);
     if (e.op && e.bound && e.spell) {
       const b = this.boundValues(e.bound, env);
-      if (e.spell.kind === 'module') return mk('module', { module: { spell: e.spell, args: b }, src: e.span });
+      if (e.spell.kind === 'module') {
+        const m = mk('module', { module: { spell: e.spell, args: b }, src: e.span });
+        if (e.baseInit && this.curClass) this.baseModuleOf.set(this.curClass, m);
+        return m;
+      }
       return this.applyOp(e.spell, b, e);
     }
     if (fv?.m === 'module' && fv.module) return this.applyModule(fv.module, e, env);
@@ -653,6 +659,9 @@ class Interp {
       const isSuper = recv.k === 'call' && recv.func.k === 'name' && recv.func.id === 'super';
       const m = isSuper && this.curClass ? this.baseMethod(this.curClass, e.func.attr) : owner ? this.method(owner, e.func.attr) : undefined;
       if (m) return this.returnOf(m, e.span);
+      // super().forward(x, t) in a subclass of a library module: that module applied.
+      const lib = isSuper && this.curClass && MODULE_APPLY.has(e.func.attr) ? this.baseModule(this.curClass) : undefined;
+      if (lib?.module) return this.applyModule(lib.module, e, env);
       if (e.callee === 'functools.partial' || (e.func.attr === 'partial' && e.callee?.endsWith('.partial'))) return args[0] ?? unknown(e.span);
     }
     if (e.callee === 'functools.partial' && args[0]?.m === 'function') return args[0];
@@ -692,6 +701,25 @@ class Interp {
       const bc = this.mod.classes.get(b);
       const found = bc && this.method(bc, name, seen);
       if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** The library module a class's `__init__` constructs through `super().__init__(...)`, by class. */
+  private readonly baseModuleOf = new Map<ClassIR, AbsValue>();
+
+  /** The library module behind `super()` in a class (or a base of it in this module), from its `__init__`. */
+  private baseModule(c: ClassIR, seen = new Set<ClassIR>()): AbsValue | undefined {
+    if (seen.has(c)) return undefined;
+    seen.add(c);
+    const init = c.methods.get('__init__');
+    if (init && !this.facts.functions.has(init) && !this.busy.has(init)) this.returnOf(init, c.span);
+    const v = this.baseModuleOf.get(c);
+    if (v) return v;
+    for (const b of c.bases) {
+      const bc = this.mod.classes.get(b);
+      const bv = bc && this.baseModule(bc, seen);
+      if (bv) return bv;
     }
     return undefined;
   }
@@ -808,6 +836,9 @@ class Interp {
   };
 
 }
+
+/** The methods that apply a module to its inputs. */
+const MODULE_APPLY: ReadonlySet<string> = new Set(['forward', '__call__', 'call']);
 
 /** Whether a value is known truthy (true), known falsy (false), or not known. */
 function truthy(v: AbsValue): boolean | undefined {

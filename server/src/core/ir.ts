@@ -62,6 +62,8 @@ export interface Call {
   spell?: Spelling;
   /** True for `x.op(...)`: the receiver was bound as the op's first parameter. */
   method?: boolean;
+  /** True for `super().__init__(...)` in a class deriving from the library module it constructs. */
+  baseInit?: boolean;
   /** Arguments bound to the op's canonical parameter names (receiver included for methods; the constructor's for a module). */
   bound?: Record<string, Expr>;
   span: Span;
@@ -1526,6 +1528,51 @@ class Builder {
       c.gotoParent();
     }
     if (!cls) register();
+    else this.resolveBaseInit(cls);
+  }
+
+  /**
+   * A class deriving from a library module (`class Focal(nn.CrossEntropyLoss)`, a subclass of
+   * mmcv's `SoftmaxFocalLoss`): its `super().__init__(...)` (or `Base.__init__(self, ...)`) builds
+   * that module, so the call is the module's construction, with its arguments bound.
+   */
+  private resolveBaseInit(cls: ClassIR): void {
+    const init = cls.methods.get('__init__');
+    if (!init) return;
+    let base: Spelling | undefined;
+    let baseName = '';
+    for (const b of cls.bases) {
+      const s = resolveQualified(b);
+      if (s?.kind === 'module') {
+        base = s;
+        baseName = b;
+        break;
+      }
+    }
+    if (!base) return;
+    const visit = (body: Stmt[]): void => {
+      for (const st of body) {
+        if (st.k === 'if' || st.k === 'other') {
+          visit(st.body);
+          if (st.k === 'if') visit(st.orelse);
+          continue;
+        }
+        if (st.k !== 'expr' || st.value.k !== 'call') continue;
+        const call = st.value;
+        if (call.op || call.func.k !== 'attr' || call.func.attr !== '__init__') continue;
+        const recv = call.func.obj;
+        const viaSuper = recv.k === 'call' && recv.func.k === 'name' && recv.func.id === 'super';
+        const viaBase = !viaSuper && (recv.k === 'name' || recv.k === 'attr') && this.qualify(recv) === baseName;
+        if (!viaSuper && !viaBase) continue;
+        const args = viaBase ? call.args.slice(1) : call.args;
+        call.callee = base!.name;
+        call.op = base!.op;
+        call.spell = base;
+        call.baseInit = true;
+        call.bound = bindCall(base!, args, call.kwargs, (items) => ({ k: 'tuple', items, list: false, span: call.span }));
+      }
+    };
+    visit(init.body);
   }
 
   /** The methods and nested classes of a class body (the current node). */

@@ -163,6 +163,8 @@ export interface AbsValue {
   eye?: boolean;
   /** A range (`arange(N)`): indexes every row. */
   arange?: boolean;
+  /** A target index over several dimensions (row numbers stacked with the targets), for `gather_nd`. */
+  nd?: boolean;
   /** Where the value was produced. */
   src?: Span;
 }

@@ -168,6 +168,10 @@ export interface Kernels {
   gatherAdvanced(x: Tensor, indices: Tensor[]): Tensor;
   /** `x.index_select(axis, index)` / `tf.gather(x, index, axis)`. */
   take(x: Tensor, index: Tensor, axis: number): Tensor;
+  /** Tensors of one shape but along `axis`, joined along it. */
+  concat(xs: Tensor[], axis: number): Tensor;
+  /** Tensors of one shape, stacked along a new `axis`. */
+  stack(xs: Tensor[], axis: number): Tensor;
   oneHot(index: Tensor, depth: number, dt: DType): Tensor;
   sum(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
   mean(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
