@@ -8,6 +8,7 @@
  * so that the worker pool can call it in other threads; `runCheck` does the IO, the prefilter (files
  * it rejects never travel to a worker), the ordering and every notice.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigLoader, describeConfigError, type SettingsOverride } from '../config';
 import { ParsedDocument } from '../core/document';
@@ -21,6 +22,9 @@ import { type NumericFile, type NumericLog, type NumericOptions, numericRunner }
 import { type CheckReport, compareFindings, type FileResult, type Notice } from './report';
 import { readSource, type Source, writeSource } from './source';
 import { collectFiles } from './walk';
+import { calledNames, checkFileProject, runProjectPass, type ProjectInput } from './project';
+import type { FileSummary } from '../project/summary';
+import { importsFromText, VALUE_MARKERS, type ImportInfo } from '../project/summary';
 
 /** Called when a rule throws on a file; the other rules' findings are still returned. */
 export type RuleErrorHandler = (code: string, error: unknown) => void;
@@ -68,6 +72,11 @@ export interface CheckOptions {
   readAhead?: number;
   /** `--jobs`: worker threads that parse and analyse; 1 (the default) checks in this thread. */
   jobs?: number;
+  /**
+   * Project analysis (server/src/project/): values passed to a loss from other files and configs.
+   * Results are then handed to the sink once every file is checked (still in path order). Default on.
+   */
+  project?: boolean;
 }
 
 /** Receives results as the run produces them. */
@@ -88,6 +97,9 @@ interface Prepared {
   outcome?: JobOutcome;
   /** The prefilter rejected the text: no finding, nothing to parse. */
   nothingToFind?: boolean;
+  /** Project analysis: the names the text calls (`Name(`) and its imports. */
+  called?: string[];
+  imports?: ImportInfo[];
 }
 
 /** Runs the whole check; never throws for bad input, reporting it as notices instead. */
@@ -111,6 +123,8 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     notify('warning', undefined, `no Python files found under ${options.paths.join(', ')}`);
   }
 
+  const project = options.project !== false;
+  const projectInputs: ProjectInput[] = [];
   const runner = options.numeric.enabled ? numericRunner() : undefined;
   if (options.numeric.enabled && !runner) notify('info', undefined, 'numeric checks: not available');
   const numericLog: NumericLog = { notice: (level, message) => notify(level, undefined, message) };
@@ -119,7 +133,9 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   const prepare = async (file: string): Promise<Prepared> => {
     try {
       const config = loader.forFile(file, options.override);
-      return { file, settings: config.settings, source: await readSource(file, config.maxFileSize) };
+      const source = await readSource(file, config.maxFileSize);
+      const text = project && source.kind === 'text' ? source.text : undefined;
+      return { file, settings: config.settings, source, called: text !== undefined ? calledNames(text) : undefined, imports: text !== undefined ? importsFromText(text) : undefined };
     } catch (error) {
       const reason = `cannot prepare: ${error instanceof Error ? error.message : String(error)}`;
       return { file, settings: DEFAULT_SETTINGS, source: { kind: 'error', reason } };
@@ -144,9 +160,9 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     const { source } = prepared;
     if (!pool || source.kind !== 'text') return prepared;
     const done = (p: Prepared): Prepared => (runner ? p : { ...p, source: { ...source, text: '' } });
-    if (!mayHaveFindings(source.text)) return done({ ...prepared, nothingToFind: true });
+    if (!mayHaveFindings(source.text) && !(project && VALUE_MARKERS.test(source.text))) return done({ ...prepared, nothingToFind: true });
     checking++;
-    return pool.check(prepared.file, source.text, prepared.settings).then((outcome) => {
+    return pool.check(prepared.file, source.text, prepared.settings, project).then((outcome) => {
       checking--;
       return outcome.kind === 'done' ? done({ ...prepared, outcome }) : { ...prepared, outcome };
     });
@@ -195,9 +211,46 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   } finally {
     await pool?.close();
   }
+  if (project && !sink.stopped?.()) await finishProject();
   return report;
 
-  async function finishFile({ file, settings, source, outcome: pooled, nothingToFind }: Prepared): Promise<void> {
+  /** The project pass (cli/project.ts), then every result to the sink in path order. */
+  async function finishProject(): Promise<void> {
+    const roots = [...new Set(options.paths.map((p) => path.resolve(cwd, p)))].map((p) => {
+      try {
+        return fs.statSync(p).isDirectory() ? p : path.dirname(p);
+      } catch {
+        return path.dirname(p);
+      }
+    });
+    if (!roots.includes(cwd)) roots.push(cwd);
+    let pass: ReturnType<typeof runProjectPass> | undefined;
+    try {
+      pass = runProjectPass(roots, projectInputs, (f) => displayPath(f, cwd), (file, code, error) =>
+        notify('error', file, `${displayPath(file, cwd)}: ${code === 'project' ? 'project analysis' : `rule ${code}`} failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    } catch (error) {
+      notify('error', undefined, `project analysis failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    for (const p of pass?.problems ?? []) notify('warning', p.file, p.message);
+    const byPath = new Map(report.files.map((f) => [f.path, f]));
+    for (const [file, findings] of pass?.findings ?? []) {
+      const existing = byPath.get(file);
+      if (existing) existing.findings = findings.sort(compareFindings);
+      else {
+        const added: FileResult = { path: file, findings: findings.sort(compareFindings), fixed: 0 };
+        report.files.push(added);
+        byPath.set(file, added);
+      }
+    }
+    report.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    for (const result of report.files) {
+      if (sink.stopped?.()) break;
+      await sink.file(result);
+    }
+  }
+
+  async function finishFile({ file, settings, source, outcome: pooled, nothingToFind, called, imports }: Prepared): Promise<void> {
     const shown = displayPath(file, cwd);
     if (source.kind === 'error') {
       notify('error', file, `${shown}: ${source.reason}`);
@@ -216,6 +269,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     };
 
     let findings: Finding[];
+    let summary: FileSummary | undefined;
     let fixed = 0;
     let text = source.text;
     if (options.fix) {
@@ -242,6 +296,9 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     } else if (pooled?.kind === 'done') {
       for (const failure of pooled.ruleErrors) onRuleError(failure.code, new Error(failure.message));
       findings = pooled.findings;
+      summary = pooled.summary;
+    } else if (project && !pooled) {
+      ({ findings, summary } = checkFileProject(text, settings, onRuleError));
     } else {
       if (pooled?.crashed) {
         notify('warning', file, `${shown}: ${pooled.reason}; checked in the main thread instead`);
@@ -264,6 +321,11 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
 
     const result: FileResult = { path: file, findings, fixed };
     report.files.push(result);
+    if (project) {
+      if (options.fix && !summary && text) summary = checkFileProject(text, settings).summary;
+      projectInputs.push({ file, settings, summary, called: called ?? [], imports, findings });
+      return;
+    }
     await sink.file(result);
   }
 }

@@ -10,7 +10,7 @@
  */
 import { makeContext, type Report } from './context';
 import type { ParsedDocument } from './document';
-import { interpretModule, type FunctionFacts, type ModuleFacts } from './interp';
+import { interpretModule, type ExternalValues, type FunctionFacts, type ModuleFacts } from './interp';
 import { buildModule, type FunctionIR, type ModuleIR } from './ir';
 import { allRules, effectiveSeverity, isEnabled } from './registry';
 import type { ModuleSummary } from './summary';
@@ -21,6 +21,8 @@ export interface AnalyzeOptions {
   isCancelled?: () => boolean;
   /** Called when a rule throws; the analysis goes on without it. */
   onRuleError?: (code: string, error: unknown) => void;
+  /** Values passed to this module's functions from other files and configs (interp.ts `ExternalValues`, built by project/). */
+  external?: ExternalValues;
 }
 
 /** The IR and lattice of one document, for callers that need more than findings (numeric checks, hovers). */
@@ -154,7 +156,7 @@ export function analyzeFull(doc: ParsedDocument, settings: LintSettings, options
   let facts: ModuleFacts;
   try {
     module = buildModule(doc.tree.rootNode, doc.text, { excluded: doc.excluded });
-    facts = interpretModule(module);
+    facts = interpretModule(module, undefined, { external: options.external });
     for (const e of facts.errors) options.onRuleError?.('core', e.error);
   } catch (error) {
     options.onRuleError?.('core', error);

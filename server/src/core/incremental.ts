@@ -10,7 +10,9 @@
  *   1. its own text (closures, `self.x` through its own `__init__`, nested functions),
  *   2. the module's imports, wherever they are (they decide what every name resolves to),
  *   3. the module code, i.e. every statement that is not a definition (globals, module-level calls),
- *   4. the literals that call sites pass to it: the statements that mention one of its names.
+ *   4. the literals that call sites pass to it: the statements that mention one of its names,
+ *   5. the values other files and configs pass to it (`AnalyzeOptions.external`, project/): its
+ *      entries in that map, written out.
  * Calls to the file's own functions do not carry values back (interp.ts), so what it calls does not
  * matter. Its rules read its facts, the facts of its own statement (`ctx.unitFunctions`), the module
  * code's facts (a module-level `nn.CrossEntropyLoss()` a fix rewrites), and module summaries
@@ -28,7 +30,7 @@
  */
 import { checkFunctions, compareByPosition, silenced, type AnalyzeOptions } from './analyze';
 import type { ParsedDocument } from './document';
-import { interpretModule, type FunctionFacts } from './interp';
+import { interpretModule, type ExternalValues, type FunctionFacts } from './interp';
 import { planModule, type FunctionIR, type ModuleUnit, type PlanCarry, type UnitEffects } from './ir';
 import { allSummaries, type ModuleSummary } from './summary';
 import type { Finding, LintSettings, Position } from './types';
@@ -175,6 +177,21 @@ export function functionUnits(functions: FunctionIR[], units: ModuleUnit[], incl
 }
 
 /**
+ * The external values (interp.ts `ExternalValues`) of each top-level name, written out: part of the
+ * key of the definitions of that name (`Cls` for `Cls.__init__`, `f` for `f`).
+ */
+function externalKeys(external: ExternalValues | undefined): Map<string, string> | undefined {
+  if (!external || external.size === 0) return undefined;
+  const out = new Map<string, string>();
+  for (const [qualname, params] of external) {
+    const top = qualname.split('.')[0];
+    const values = [...params].map(([p, exprs]) => [p, exprs.map((e) => JSON.stringify(e, (k, v) => (k === 'span' ? undefined : v)))]);
+    out.set(top, `${out.get(top) ?? ''}${qualname}=${JSON.stringify(values)};`);
+  }
+  return out;
+}
+
+/**
  * How many analyzers keep their last plan (`PlanCarry`: every statement's IR) for the next keystroke.
  * One per open document would keep the IR of every open file alive (1,000 open files: 1 GB); a
  * keystroke only needs the plan of the document being typed in.
@@ -305,13 +322,16 @@ export class IncrementalAnalyzer {
       .map((u) => `${u.col}:${u.hasError ? keyOf(u.index) : u.text}`)
       .join('\u0000');
     const prefix = `${plan.importSig}\u0000${hash(moduleCode)}\u0000`;
+    const externalOf = externalKeys(options.external);
     // A definition's context: imports, module code, its column and its callers' texts. Records are
     // keyed by the statement's text itself (one V8 hash per text), with the context in the record.
     const ctxs: (string | undefined)[] = units.map((u) => {
       if (!u.isDef || u.hasError) return undefined;
       let callers = '';
       for (const i of mentioners(u.defs, u.index)) callers += `${callers ? ',' : ''}${units[i].col}:${keyOf(i)}`;
-      return `${prefix}${callers}\u0000${u.col}`;
+      let ext = '';
+      if (externalOf) for (const d of u.defs) ext += externalOf.get(d) ?? '';
+      return `${prefix}${callers}\u0000${u.col}${ext ? `\u0000${ext}` : ''}`;
     });
     const recordOf = (u: ModuleUnit): UnitRecord | undefined => {
       const ctx = ctxs[u.index];
@@ -373,7 +393,7 @@ export class IncrementalAnalyzer {
       const u = unitOf.get(fn);
       return u === undefined || u < 0 || check.has(u);
     };
-    const facts = interpretModule(mod, checked);
+    const facts = interpretModule(mod, checked, { external: options.external });
     const failed = new Set<number>();
     for (const e of facts.errors) {
       options.onRuleError?.('core', e.error);

@@ -14,6 +14,10 @@ export class TextFormatter {
     for (const finding of result.findings) {
       const { line, column } = toSpan(finding.range);
       out += `${shown}:${line}:${column}: ${finding.code} ${oneLine(finding.message)}\n`;
+      for (const r of finding.related ?? []) {
+        const at = toSpan(r.range);
+        out += `  ${displayPath(r.path, this.cwd)}:${at.line}:${at.column}: ${oneLine(r.message)}\n`;
+      }
     }
     return out;
   }

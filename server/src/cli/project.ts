@@ -1,0 +1,147 @@
+/**
+ * `losslint check`'s project pass (server/src/project/): each file's summary is made with its check
+ * (in the worker that parses it, `checkFileProject`); once every file is checked, the files that call
+ * a project definition are summarized again with those names (`wanted`), the index resolves the values
+ * that reach each loss from other files and configs, and the files that receive some are checked
+ * again with them (`runProjectPass`). The language server does the same through lsp/project.ts.
+ */
+import * as fs from 'node:fs';
+import { analyzeSliced } from '../core/slice';
+import { ParsedDocument } from '../core/document';
+import { identifiers } from '../core/incremental';
+import { mayHaveFindings } from '../core/prefilter';
+import { compareByPosition } from '../core/analyze';
+import type { Finding, LintSettings } from '../core/types';
+import { attribute, checkLibraryUses } from '../project/check';
+import { ProjectIndex, textHash } from '../project/index';
+import { EMPTY_SUMMARY, summarize, VALUE_MARKERS, type FileSummary, type ImportInfo } from '../project/summary';
+import { isConfigFile } from '../project/configs';
+
+export interface ProjectOutcome {
+  findings: Finding[];
+  /** Undefined when the file can neither hold a loss nor pass a value (nothing to index). */
+  summary?: FileSummary;
+}
+
+type OnRuleError = (code: string, error: unknown) => void;
+
+/** Check and summary of one file from one parse (the summary without `wanted` names: see runProjectPass). */
+export function checkFileProject(text: string, settings: LintSettings, onRuleError?: OnRuleError): ProjectOutcome {
+  const may = mayHaveFindings(text);
+  if (!may && !VALUE_MARKERS.test(text)) return { findings: [] };
+  const doc = ParsedDocument.parse(text);
+  try {
+    const findings = may ? analyzeSliced(doc, settings, { onRuleError }).sort(compareByPosition) : [];
+    let summary: FileSummary | undefined;
+    try {
+      summary = summarize(doc, new Set());
+    } catch (error) {
+      onRuleError?.('project', error);
+    }
+    return { findings, summary };
+  } finally {
+    (doc.tree as { delete?: () => void }).delete?.();
+  }
+}
+
+const CALLED = /([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
+
+/** The names a text calls (`Name(`): the files worth a second summary once the project's definitions are known. */
+export function calledNames(text: string): string[] {
+  const out = new Set<string>();
+  CALLED.lastIndex = 0;
+  for (let m = CALLED.exec(text); m; m = CALLED.exec(text)) out.add(m[1]);
+  return [...out];
+}
+
+export interface ProjectInput {
+  file: string;
+  settings: LintSettings;
+  summary?: FileSummary;
+  called: readonly string[];
+  /** The file's imports, for a file without a summary (read from its text, `importsFromText`). */
+  imports?: ImportInfo[];
+  /** This run's findings of the file (replaced for the files that receive values from elsewhere). */
+  findings: Finding[];
+}
+
+export interface ProjectPassResult {
+  /** New findings per file: for files in the input they replace its findings, others are config files. */
+  findings: Map<string, Finding[]>;
+  /** Problems worth a notice (a config file that does not parse). */
+  problems: { file: string; message: string }[];
+}
+
+/**
+ * Resolves the values that reach each loss from elsewhere and re-checks the files that get some.
+ * Reads the files again from disk (only those that call a project definition or receive a value).
+ */
+export function runProjectPass(roots: readonly string[], inputs: readonly ProjectInput[], show: (file: string) => string, onRuleError?: (file: string, code: string, error: unknown) => void): ProjectPassResult {
+  const index = new ProjectIndex(roots);
+  const byFile = new Map(inputs.map((i) => [i.file, i]));
+  // Every Python file is a module the others may import (a package's `__init__.py` re-exports its losses).
+  for (const i of inputs) index.put(i.file, '', i.summary ?? { ...EMPTY_SUMMARY, imports: i.imports ?? [] });
+  const result: ProjectPassResult = { findings: new Map(), problems: [] };
+  const wanted = new Set<string>();
+  for (const name of index.definedNames()) wanted.add(name);
+  if (wanted.size === 0 && !inputs.some((i) => i.summary && (i.summary.typed.length || i.summary.configs.length))) return result;
+  const read = (file: string): string | undefined => {
+    try {
+      const t = fs.readFileSync(file, 'utf8');
+      return t.charCodeAt(0) === 0xfeff ? t.slice(1) : t;
+    } catch {
+      return undefined;
+    }
+  };
+  // Second summaries: the files that call a name the project defines, with those names.
+  if (wanted.size) {
+    for (const i of inputs) {
+      if (!i.called.some((n) => wanted.has(n))) continue;
+      const text = read(i.file);
+      if (text === undefined) continue;
+      if (![...identifiers(text)].some((n) => wanted.has(n))) continue;
+      const doc = ParsedDocument.parse(text);
+      try {
+        index.put(i.file, textHash(text), summarize(doc, wanted));
+      } catch (error) {
+        onRuleError?.(i.file, 'project', error);
+      } finally {
+        (doc.tree as { delete?: () => void }).delete?.();
+      }
+    }
+  }
+  const resolution = index.resolve();
+  const add = (file: string, list: Finding[]): void => {
+    if (!list.length) return;
+    const summary = index.summaryOf(file);
+    const noqa = new Map(summary?.noqa ?? resolution.configs.get(file)?.noqa ?? []);
+    const kept = list.filter((f) => {
+      const codes = noqa.get(f.range.start.line);
+      return !(codes && (codes.length === 0 || codes.includes(f.code)));
+    });
+    const prev = result.findings.get(file) ?? byFile.get(file)?.findings ?? [];
+    result.findings.set(file, [...prev, ...kept].sort(compareByPosition));
+  };
+  for (const [file, sources] of resolution.byTarget) {
+    const input = byFile.get(file);
+    if (!input) continue;
+    const text = read(file);
+    if (text === undefined) continue;
+    const doc = ParsedDocument.parse(text);
+    try {
+      const run = attribute(file, sources, (external) => analyzeSliced(doc, input.settings, { external, onRuleError: (c, e) => onRuleError?.(file, c, e) }).sort(compareByPosition), show);
+      // The file's own findings: replaced (they include its baseline), then what others add to it.
+      const before = result.findings.get(file);
+      const extra = before ? before.filter((f) => !input.findings.includes(f)) : [];
+      result.findings.set(file, [...run.own, ...extra].sort(compareByPosition));
+      for (const [where, list] of run.elsewhere) add(where, list);
+    } finally {
+      (doc.tree as { delete?: () => void }).delete?.();
+    }
+  }
+  const settingsOf = (file: string): LintSettings => byFile.get(file)?.settings ?? inputs[0]?.settings;
+  for (const [where, list] of checkLibraryUses(resolution.library, settingsOf, show)) add(where, list);
+  for (const [file, doc] of resolution.configs) if (doc.error) result.problems.push({ file, message: `${show(file)}: cannot read the config: ${doc.error}` });
+  void isConfigFile;
+  return result;
+}
