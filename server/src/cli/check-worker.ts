@@ -27,7 +27,7 @@ if (!isMainThread && parentPort) {
         ruleErrors.push({ code, message: error instanceof Error ? error.message : String(error) });
       };
       if (job.project) {
-        const { findings, summary } = checkFileProject(job.text, job.settings, onRuleError);
+        const { findings, summary } = checkFileProject(job.file, job.text, job.settings, onRuleError);
         reply = { id: job.id, findings, ruleErrors, summary };
       } else reply = { id: job.id, findings: checkFile(job.file, job.text, job.settings, onRuleError), ruleErrors };
     } catch (error) {

@@ -135,7 +135,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
       const config = loader.forFile(file, options.override);
       const source = await readSource(file, config.maxFileSize);
       const text = project && source.kind === 'text' ? source.text : undefined;
-      return { file, settings: config.settings, source, called: text !== undefined ? calledNames(text) : undefined, imports: text !== undefined ? importsFromText(text) : undefined };
+      return { file, settings: config.settings, source, imports: text !== undefined ? importsFromText(text) : undefined };
     } catch (error) {
       const reason = `cannot prepare: ${error instanceof Error ? error.message : String(error)}`;
       return { file, settings: DEFAULT_SETTINGS, source: { kind: 'error', reason } };
@@ -160,7 +160,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     const { source } = prepared;
     if (!pool || source.kind !== 'text') return prepared;
     const done = (p: Prepared): Prepared => (runner ? p : { ...p, source: { ...source, text: '' } });
-    if (!mayHaveFindings(source.text) && !(project && VALUE_MARKERS.test(source.text))) return done({ ...prepared, nothingToFind: true });
+    if (!mayHaveFindings(source.text) && !(project && VALUE_MARKERS.test(source.text))) return done({ ...prepared, nothingToFind: true, called: project ? calledNames(source.text) : undefined });
     checking++;
     return pool.check(prepared.file, source.text, prepared.settings, project).then((outcome) => {
       checking--;
@@ -298,7 +298,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
       findings = pooled.findings;
       summary = pooled.summary;
     } else if (project && !pooled) {
-      ({ findings, summary } = checkFileProject(text, settings, onRuleError));
+      ({ findings, summary } = checkFileProject(file, text, settings, onRuleError));
     } else {
       if (pooled?.crashed) {
         notify('warning', file, `${shown}: ${pooled.reason}; checked in the main thread instead`);
@@ -322,8 +322,9 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     const result: FileResult = { path: file, findings, fixed };
     report.files.push(result);
     if (project) {
-      if (options.fix && !summary && text) summary = checkFileProject(text, settings).summary;
-      projectInputs.push({ file, settings, summary, called: called ?? [], imports, findings });
+      if (options.fix && !summary && text) summary = checkFileProject(file, text, settings).summary;
+      // A file without a summary is read again only when it calls a project definition.
+      projectInputs.push({ file, settings, summary, called: summary ? [] : (called ?? (text ? calledNames(text) : [])), imports: summary ? undefined : imports, findings });
       return;
     }
     await sink.file(result);

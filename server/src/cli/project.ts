@@ -13,7 +13,8 @@ import { mayHaveFindings } from '../core/prefilter';
 import { compareByPosition } from '../core/analyze';
 import type { Finding, LintSettings } from '../core/types';
 import { attribute, checkLibraryUses } from '../project/check';
-import { ProjectIndex, textHash } from '../project/index';
+import { moduleNameOf, ProjectIndex, textHash } from '../project/index';
+import type { SlicedModule } from '../core/analyze';
 import { EMPTY_SUMMARY, summarize, VALUE_MARKERS, type FileSummary, type ImportInfo } from '../project/summary';
 import { isConfigFile } from '../project/configs';
 
@@ -26,15 +27,16 @@ export interface ProjectOutcome {
 type OnRuleError = (code: string, error: unknown) => void;
 
 /** Check and summary of one file from one parse (the summary without `wanted` names: see runProjectPass). */
-export function checkFileProject(text: string, settings: LintSettings, onRuleError?: OnRuleError): ProjectOutcome {
+export function checkFileProject(file: string, text: string, settings: LintSettings, onRuleError?: OnRuleError): ProjectOutcome {
   const may = mayHaveFindings(text);
   if (!may && !VALUE_MARKERS.test(text)) return { findings: [] };
   const doc = ParsedDocument.parse(text);
   try {
-    const findings = may ? analyzeSliced(doc, settings, { onRuleError }).sort(compareByPosition) : [];
+    let sliced: SlicedModule | undefined;
+    const findings = may ? analyzeSliced(doc, settings, { onRuleError, onSliced: (x) => (sliced = x) }).sort(compareByPosition) : [];
     let summary: FileSummary | undefined;
     try {
-      summary = summarize(doc, new Set());
+      summary = summarize(doc, { sliced, moduleName: moduleNameOf(file) });
     } catch (error) {
       onRuleError?.('project', error);
     }
@@ -93,16 +95,17 @@ export function runProjectPass(roots: readonly string[], inputs: readonly Projec
       return undefined;
     }
   };
-  // Second summaries: the files that call a name the project defines, with those names.
+  // Second summaries: the files whose statements not read the first time call a name the project defines.
   if (wanted.size) {
     for (const i of inputs) {
-      if (!i.called.some((n) => wanted.has(n))) continue;
+      if (!(i.summary ? i.summary.pending : i.called).some((n) => wanted.has(n))) continue;
       const text = read(i.file);
       if (text === undefined) continue;
       if (![...identifiers(text)].some((n) => wanted.has(n))) continue;
       const doc = ParsedDocument.parse(text);
       try {
-        index.put(i.file, textHash(text), summarize(doc, wanted));
+        const uses = summarize(doc, { wanted, usesOnly: true });
+        index.put(i.file, textHash(text), { ...uses, defs: i.summary?.defs ?? [] });
       } catch (error) {
         onRuleError?.(i.file, 'project', error);
       } finally {

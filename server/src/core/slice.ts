@@ -173,6 +173,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   const facts = interpretModule(mod, checked, { external: options.external });
   for (const e of facts.errors) options.onRuleError?.('core', e.error);
   lastStats = { units: units.length, checked: check.size, built: include.size };
+  options.onSliced?.({ plan, module: mod, facts, built: include });
 
   const findings: Finding[] = [];
   checkFunctions({ module: mod, facts, settings, text: doc.text, anyFunction: summariesOver(facts) }, mod.functions.filter(checked), options, collectInto(findings, plan.noqa));

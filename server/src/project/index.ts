@@ -363,6 +363,25 @@ export class ProjectIndex {
   }
 }
 
+const packageDirs = new Map<string, boolean>();
+
+/** The dotted module name of a file from the packages above it (folders with an `__init__.py`): `torch/nn/functional.py` -> `torch.nn.functional`. */
+export function moduleNameOf(file: string): string {
+  const parts = [path.basename(file, path.extname(file))];
+  if (parts[0] === '__init__') parts.pop();
+  for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    let isPackage = packageDirs.get(dir);
+    if (isPackage === undefined) {
+      isPackage = fs.existsSync(path.join(dir, '__init__.py'));
+      if (packageDirs.size > 10_000) packageDirs.clear();
+      packageDirs.set(dir, isPackage);
+    }
+    if (!isPackage) break;
+    parts.unshift(path.basename(dir));
+  }
+  return parts.join('.');
+}
+
 function defaultRead(file: string): string | undefined {
   try {
     const st = fs.statSync(file);

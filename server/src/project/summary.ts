@@ -18,11 +18,15 @@
  * Nothing is executed: each of these is read from the syntax, and anything that is not a literal is
  * left out (its value is unknown, as at a same-file call site).
  */
+import type { SlicedModule } from '../core/analyze';
 import type { ParsedDocument } from '../core/document';
-import { walkExprs, planModule, type Call, type Expr, type FunctionIR, type Stmt } from '../core/ir';
+import type { FunctionFacts } from '../core/interp';
+import { walkExprs, planModule, type Call, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
 import { identifiers } from '../core/incremental';
-import { statementMayCreate } from '../core/prefilter';
-import type { Range } from '../core/types';
+import { mayHaveFindings } from '../core/prefilter';
+import { analyzeSliced } from '../core/slice';
+import { DEFAULT_SETTINGS, type Range } from '../core/types';
+import { resolveQualified } from '../ops';
 
 export interface ImportInfo {
   /** The name the import binds in the file. */
@@ -101,70 +105,125 @@ export interface FileSummary {
   namespaces: string[];
   /** `# noqa` lines (0-based) and their codes (empty: all), for findings reported in this file. */
   noqa: [number, string[]][];
+  /** Without `wanted`: the names called in statements that were not read (the CLI's second pass reads a file again only when one is a project definition). */
+  pending: string[];
 }
 
-export const EMPTY_SUMMARY: FileSummary = { imports: [], defs: [], uses: [], typed: [], argparse: [], configs: [], namespaces: [], noqa: [] };
+export const EMPTY_SUMMARY: FileSummary = { imports: [], defs: [], uses: [], typed: [], argparse: [], configs: [], namespaces: [], noqa: [], pending: [] };
+
+/** Roots of the frameworks the op table models: calls into them are never project calls. */
+const FRAMEWORKS: ReadonlySet<string> = new Set(['torch', 'tensorflow', 'keras', 'jax', 'numpy', 'scipy', 'optax', 'torchvision', 'fvcore', 'kornia', 'monai', 'mmcv', 'mmdet', 'segmentation_models_pytorch', 'tensorflow_addons']);
 
 /** Text that may bind or read a config, an argparse default or an mmdet dict: such a file is summarized whatever names it mentions. */
 export const VALUE_MARKERS = /add_argument|parse_args|OmegaConf|hydra|safe_load|yaml\.load|json\.load|toml\.load|tomllib|\btype\s*=\s*['"]/;
 
+/** Meanings a loss has and a plain helper has not: a definition with one of them is a loss others may pass values to. */
+const LOSS_MEANINGS: ReadonlySet<string> = new Set(['prob', 'logprob', 'ce', 'pt', 'one_minus_pt', 'modulating', 'focal', 'module', 'alpha_t', 'alpha_class', 'class_weights']);
+
+function hasLossMeaning(facts: FunctionFacts | undefined): boolean {
+  if (!facts) return false;
+  for (const v of facts.values.values()) if (LOSS_MEANINGS.has(v.m)) return true;
+  return false;
+}
+
+/** A copy of a slice of a long text that does not keep the whole text alive (ir.ts `ownSlice`). */
+function own(text: string, s: number, e: number): string {
+  const t = text.slice(s, e);
+  return t.length < 13 ? t : `${t} `.slice(0, -1);
+}
+
+export interface SummarizeOptions {
+  /**
+   * Names of the project's definitions: calls to them are read wherever they are. Without it (the
+   * CLI's first pass) calls are read only in the statements built anyway, and the names called in the
+   * others are listed in `pending`.
+   */
+  wanted?: ReadonlySet<string>;
+  /** What the sliced analysis of this parse built (core/analyze.ts `SlicedModule`): definitions are read from its facts. */
+  sliced?: SlicedModule;
+  /** The file's dotted module name (`pkg.losses.focal`), to leave out definitions the op table already models. */
+  moduleName?: string;
+  /** Only the calls, configs and argparse defaults (the CLI's second pass keeps the first pass's definitions). */
+  usesOnly?: boolean;
+}
+
 /**
- * The summary of a parsed file. `wanted`: names whose calls the index follows (project definitions,
- * by their last segment); calls to other names are not kept.
+ * The summary of a parsed file. Definitions: top-level functions and classes some function of which
+ * has a loss meaning in the sliced analysis (so only files the prefilter keeps have any). Uses: calls
+ * through an import (`FocalLoss(...)` imported, `losses.focal(...)`), in the statements the slice
+ * built, those with a value marker, and (with `wanted`) those that mention a wanted name.
  */
-export function summarize(doc: ParsedDocument, wanted: ReadonlySet<string>): FileSummary {
-  const plan = planModule(doc.tree.rootNode, doc.text, { lazy: true, lineStarts: doc.lineOffsets(), excluded: doc.excluded });
-  const out: FileSummary = { imports: importsFromText(doc.text), defs: [], uses: [], typed: [], argparse: [], configs: [], namespaces: [], noqa: [...plan.noqa] };
-  const moduleCreates = plan.units.some((u) => !u.isDef && statementMayCreate(u.text, plan.imports));
-  const include = new Set<number>();
-  const defUnits = new Set<number>();
-  for (const u of plan.units) {
-    if (u.isDef && u.defs.length && (moduleCreates || statementMayCreate(u.text, plan.imports))) {
-      include.add(u.index);
-      defUnits.add(u.index);
+export function summarize(doc: ParsedDocument, options: SummarizeOptions = {}): FileSummary {
+  let sliced = options.sliced;
+  if (!sliced && !options.usesOnly && mayHaveFindings(doc.text)) {
+    analyzeSliced(doc, DEFAULT_SETTINGS, { onSliced: (x) => (sliced = x) });
+  }
+  const plan = sliced?.plan ?? planModule(doc.tree.rootNode, doc.text, { lazy: true, lineStarts: doc.lineOffsets(), excluded: doc.excluded });
+  const out: FileSummary = { imports: importsFromText(doc.text), defs: [], uses: [], typed: [], argparse: [], configs: [], namespaces: [], noqa: [...plan.noqa], pending: [] };
+  const text = doc.text;
+  if (sliced) {
+    const tops = new Map<string, boolean>();
+    for (const [fn, facts] of sliced.facts.functions) {
+      if (fn.isModule) continue;
+      const top = fn.qualname.split('.')[0];
+      if (!tops.get(top)) tops.set(top, hasLossMeaning(facts));
     }
-    if (VALUE_MARKERS.test(u.text)) include.add(u.index);
-    else if (wanted.size) {
+    const modeled = (name: string): boolean => !!options.moduleName && !!resolveQualified(`${options.moduleName}.${name}`);
+    for (const fn of sliced.module.functions) {
+      if (fn.isModule || fn.parent || fn.className || !tops.get(fn.name) || modeled(fn.name)) continue;
+      const params = fn.params.filter((p) => p.kind === 'plain').map((p) => p.name);
+      if (params.length) out.defs.push({ name: fn.name, kind: 'function', target: fn.qualname, params, kwstar: fn.params.some((p) => p.kind === 'kwstar'), range: fn.nameSpan.r, bases: [] });
+    }
+    for (const cls of sliced.module.classes.values()) {
+      if (cls.name.includes('.') || !tops.get(cls.name) || modeled(cls.name)) continue;
+      const init = cls.methods.get('__init__');
+      const params = init ? init.params.filter((p) => p.kind === 'plain').slice(1).map((p) => p.name) : [];
+      if (params.length) out.defs.push({ name: cls.name, kind: 'class', target: `${cls.name}.__init__`, params, kwstar: !!init?.params.some((p) => p.kind === 'kwstar'), range: cls.span.r, bases: cls.bases });
+    }
+  }
+  const wanted = options.wanted;
+  const built = sliced?.built ?? new Set<number>();
+  const extra = new Set<number>();
+  const pending = new Set<string>();
+  for (const u of plan.units) {
+    if (built.has(u.index)) continue;
+    if (VALUE_MARKERS.test(u.text)) {
+      extra.add(u.index);
+      continue;
+    }
+    if (wanted) {
       for (const id of identifiers(u.text)) {
         if (wanted.has(id)) {
-          include.add(u.index);
+          extra.add(u.index);
           break;
         }
       }
+    } else {
+      CALLED.lastIndex = 0;
+      for (let m = CALLED.exec(u.text); m; m = CALLED.exec(u.text)) pending.add(m[1]);
     }
   }
-  if (include.size === 0) return out;
-  const mod = plan.assemble((u) => include.has(u.index));
-  const text = doc.text;
-  // Definitions (top level only: a loss class or function other files can import).
-  for (const fn of mod.functions) {
-    if (fn.isModule || fn.parent || fn.className) continue;
-    if (!inUnits(fn.span.s, plan.units, defUnits)) continue;
-    const params = fn.params.filter((p) => p.kind === 'plain').map((p) => p.name);
-    out.defs.push({ name: fn.name, kind: 'function', target: fn.qualname, params, kwstar: fn.params.some((p) => p.kind === 'kwstar'), range: fn.nameSpan.r, bases: [] });
-  }
-  for (const cls of mod.classes.values()) {
-    if (cls.name.includes('.') || !inUnits(cls.span.s, plan.units, defUnits)) continue;
-    const init = cls.methods.get('__init__');
-    const params = init ? init.params.filter((p) => p.kind === 'plain').slice(1).map((p) => p.name) : [];
-    out.defs.push({ name: cls.name, kind: 'class', target: `${cls.name}.__init__`, params, kwstar: !!init?.params.some((p) => p.kind === 'kwstar'), range: cls.span.r, bases: cls.bases });
-  }
-  // Uses: every call in the statements read.
-  const reader = new UseReader(text, wanted, out);
-  reader.stmts(mod.body);
-  for (const fn of mod.functions) {
-    if (fn.isModule) continue;
-    reader.fn(fn);
-    reader.stmts(fn.body);
+  out.pending = [...pending];
+  const reader = new UseReader(text, wanted, out, plan.imports, new Set(out.imports.map((i) => i.local)));
+  const read = (mod: ModuleIR): void => {
+    reader.stmts(mod.body);
+    for (const fn of mod.functions) {
+      if (fn.isModule) continue;
+      reader.fn(fn);
+      reader.stmts(fn.body);
+    }
+  };
+  if (sliced) read(sliced.module);
+  if (extra.size) {
+    const mod = plan.assemble((u) => extra.has(u.index) && !built.has(u.index));
+    read(mod);
   }
   out.namespaces = [...reader.namespaces];
   return out;
 }
 
-function inUnits(offset: number, units: readonly { s: number; e: number; index: number }[], set: ReadonlySet<number>): boolean {
-  for (const i of set) if (units[i].s <= offset && offset < units[i].e) return true;
-  return false;
-}
+const CALLED = /([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
+
 
 /**
  * Every import of a file, relative ones included, read from its text (the IR keeps only absolute
@@ -255,14 +314,20 @@ export function isLiteral(e: Expr): boolean {
 
 class UseReader {
   readonly namespaces = new Set<string>();
+  private readonly seen = new Set<number>();
   constructor(
     private readonly text: string,
-    private readonly wanted: ReadonlySet<string>,
+    /** Without it, any call through an import is kept. */
+    private readonly wanted: ReadonlySet<string> | undefined,
     private readonly out: FileSummary,
+    /** The IR's imports (local -> canonical), to leave out calls into the frameworks. */
+    private readonly irImports: ReadonlyMap<string, string>,
+    /** Every name an import binds, relative imports included. */
+    private readonly importedNames: ReadonlySet<string>,
   ) {}
 
   private value(e: Expr): ArgValue | null {
-    const text = this.text.slice(e.span.s, e.span.e);
+    const text = own(this.text, e.span.s, e.span.e);
     if (isLiteral(e)) return { k: 'lit', expr: e, range: e.span.r, text };
     if (e.k === 'attr' && e.obj.k === 'name') return { k: 'argparse', base: e.obj.id, attr: e.attr, range: e.span.r, text };
     const p = accessPath(e);
@@ -333,9 +398,12 @@ class UseReader {
       }
       return;
     }
-    if (!this.wanted.has(last)) return;
-    // A call the IR bound to an op of the table is the table's (`F.cross_entropy`), not the project's.
-    if (c.op) return;
+    if (this.wanted ? !this.wanted.has(last) : !this.importedNames.has(callee[0])) return;
+    // A call the IR bound to an op of the table is the table's (`F.cross_entropy`), not the project's;
+    // so is one into a framework (`torch.foo(...)`: the op table models the frameworks).
+    if (c.op || FRAMEWORKS.has((this.irImports.get(callee[0]) ?? '').split('.')[0])) return;
+    if (this.seen.has(c.span.s)) return;
+    this.seen.add(c.span.s);
     const args = c.args.map((a) => this.value(a));
     const kwargs: Record<string, ArgValue> = {};
     for (const [k, v] of Object.entries(c.kwargs)) {
@@ -351,7 +419,7 @@ class UseReader {
     const dest = c.kwargs.dest?.k === 'str' ? c.kwargs.dest.value : destOf(flags);
     const d = c.kwargs.default;
     if (!dest || !d || !isLiteral(d)) return;
-    this.out.argparse.push({ dest, value: { k: 'lit', expr: d, range: d.span.r, text: this.text.slice(d.span.s, d.span.e) } });
+    this.out.argparse.push({ dest, value: { k: 'lit', expr: d, range: d.span.r, text: own(this.text, d.span.s, d.span.e) } });
   }
 }
 

@@ -63,7 +63,7 @@ export function toDiagnostic(finding: Finding, version: number): Diagnostic {
     evidence: finding.evidence,
     fix: finding.fix,
   };
-  return {
+  const diagnostic: Diagnostic = {
     range: finding.range,
     severity: SEVERITY[finding.severity] ?? DiagnosticSeverity.Warning,
     code: finding.code,
@@ -72,6 +72,10 @@ export function toDiagnostic(finding: Finding, version: number): Diagnostic {
     message: finding.message,
     data,
   };
+  if (finding.related?.length) {
+    diagnostic.relatedInformation = finding.related.map((r) => ({ location: { uri: pathToFileURL(r.path).href, range: r.range }, message: r.message }));
+  }
+  return diagnostic;
 }
 
 /** The LossLint payload of a diagnostic a client sent back, or undefined if it is not one of ours. */
@@ -113,6 +117,8 @@ export class DiagnosticsPublisher {
   private readonly timers = new Map<string, Pending>();
   /** Called after the static diagnostics of an analysed version are published (the numeric checks start from here). */
   onPublished: ((uri: string, version: number) => void) | undefined;
+  /** Findings reported in a document because of values written there (lsp/project.ts `findingsIn`). */
+  extraFindings: ((uri: string) => Finding[]) | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -159,7 +165,9 @@ export class DiagnosticsPublisher {
     // A stale result is dropped: the change that made it stale scheduled a newer validation.
     if (result === undefined || this.documents.get(uri) !== document || document.version !== version) return;
     const diagnostics =
-      result.skipped === 'too-large' ? [tooLargeDiagnostic(document.text.length, result.limit)] : result.findings.map((f) => toDiagnostic(f, version));
+      result.skipped === 'too-large'
+        ? [tooLargeDiagnostic(document.text.length, result.limit)]
+        : [...result.findings, ...(result.skipped ? [] : (this.extraFindings?.(uri) ?? []))].map((f) => toDiagnostic(f, version));
     await this.connection.sendDiagnostics({ uri, version, diagnostics });
     if (!result.skipped) this.onPublished?.(uri, version);
   }
