@@ -95,19 +95,22 @@ export function runProjectPass(roots: readonly string[], inputs: readonly Projec
       return undefined;
     }
   };
-  // Second summaries: the files whose statements not read the first time call a name the project defines.
-  if (wanted.size) {
-    for (const i of inputs) {
-      if (!(i.summary ? i.summary.pending : i.called).some((n) => wanted.has(n))) continue;
-      const text = read(i.file);
+  // Second summaries: the files whose statements not read the first time call a name the project
+  // defines (a file without a summary: its text calls one), read again with those names.
+  for (let round = 0; round < 4 && wanted.size; round++) {
+    const names = index.definedNames();
+    const files = new Set(index.unsettled());
+    for (const i of inputs) if (!i.summary && round === 0 && i.called.some((n) => names.has(n))) files.add(i.file);
+    if (!files.size) break;
+    for (const file of files) {
+      const text = read(file);
       if (text === undefined) continue;
-      if (![...identifiers(text)].some((n) => wanted.has(n))) continue;
       const doc = ParsedDocument.parse(text);
       try {
-        const uses = summarize(doc, { wanted, usesOnly: true });
-        index.put(i.file, textHash(text), { ...uses, defs: i.summary?.defs ?? [] });
+        const uses = summarize(doc, { wanted: names, usesOnly: true });
+        index.put(file, textHash(text), { ...uses, defs: index.summaryOf(file)?.defs ?? [] });
       } catch (error) {
-        onRuleError?.(i.file, 'project', error);
+        onRuleError?.(file, 'project', error);
       } finally {
         (doc.tree as { delete?: () => void }).delete?.();
       }

@@ -117,16 +117,7 @@ export class ProjectService {
         this.summarizeFile(files[i]);
       }
       // Second pass: files whose other statements call a name the project defines.
-      const wanted = index.definedNames();
-      if (wanted.size) {
-        for (const file of index.files()) {
-          if (this.disposed) break;
-          const s = index.summaryOf(file);
-          if (!s?.pending.some((n) => wanted.has(n))) continue;
-          await turn();
-          this.summarizeFile(file, wanted);
-        }
-      }
+      await this.settle();
       this.deps.log.log(`LossLint: project indexed: ${files.length} Python files in ${Date.now() - started} ms.`);
     } catch (error) {
       this.deps.log.error(`LossLint: project indexing failed: ${describeError(error)}`);
@@ -135,6 +126,22 @@ export class ProjectService {
     }
     this.complete = true;
     await this.refresh();
+  }
+
+  /** Summarizes again the files whose unread statements call a name the project defines (`ProjectIndex.unsettled`). */
+  private async settle(): Promise<boolean> {
+    const index = this.index;
+    let changed = false;
+    for (let round = 0; index && round < 4 && !this.disposed; round++) {
+      const files = index.unsettled();
+      if (!files.length) break;
+      const wanted = index.definedNames();
+      for (const file of files) {
+        await turn();
+        changed = this.summarizeFile(file, wanted) || changed;
+      }
+    }
+    return changed;
   }
 
   dispose(): void {
@@ -187,7 +194,7 @@ export class ProjectService {
       file,
       setTimeout(() => {
         this.summaryTimers.delete(file);
-        if (this.summarizeFile(file)) this.queueRefresh();
+        if (this.summarizeFile(file)) void this.settle().then(() => this.queueRefresh());
         // Its text changed: the findings its values cause elsewhere may have too.
         else if (this.index?.resolve().byTarget.has(file)) this.queueRefresh();
       }, SUMMARY_DELAY_MS),
@@ -232,7 +239,7 @@ export class ProjectService {
         any = this.summarizeFile(file) || any;
       }
     }
-    if (any) this.queueRefresh();
+    if (any) void this.settle().then(() => this.queueRefresh());
   }
 
   private readConfigText(file: string): string | undefined {

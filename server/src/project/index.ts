@@ -148,6 +148,18 @@ export class ProjectIndex {
     return out;
   }
 
+  /**
+   * Files whose statements not read yet call a name the project defines: they are to be summarized
+   * again with `definedNames()` as `wanted` (the CLI's second pass; the server after each change).
+   */
+  unsettled(): string[] {
+    const names = this.definedNames();
+    if (!names.size) return [];
+    const out: string[] = [];
+    for (const [file, e] of this.entries) if (e.summary.pending.some((n) => names.has(n))) out.push(file);
+    return out;
+  }
+
   /** Every value that reaches a project function from elsewhere, and every library config dict. */
   resolve(): Resolution {
     if (this.resolution) return this.resolution;

@@ -105,7 +105,7 @@ export interface FileSummary {
   namespaces: string[];
   /** `# noqa` lines (0-based) and their codes (empty: all), for findings reported in this file. */
   noqa: [number, string[]][];
-  /** Without `wanted`: the names called in statements that were not read (the CLI's second pass reads a file again only when one is a project definition). */
+  /** The names called in statements that were not read: once one is a project definition, the file is read again with it (`ProjectIndex.unsettled`). */
   pending: string[];
 }
 
@@ -181,7 +181,10 @@ export function summarize(doc: ParsedDocument, options: SummarizeOptions = {}): 
       if (params.length) out.defs.push({ name: cls.name, kind: 'class', target: `${cls.name}.__init__`, params, kwstar: !!init?.params.some((p) => p.kind === 'kwstar'), range: cls.span.r, bases: cls.bases });
     }
   }
-  const wanted = options.wanted;
+  let wanted = options.wanted;
+  // `from losses import FocalLoss as FL`: calls to `FL(...)` are calls to a wanted name.
+  const aliases = wanted ? out.imports.filter((i) => i.name && i.local !== i.name && wanted!.has(i.name)).map((i) => i.local) : [];
+  if (wanted && aliases.length) wanted = new Set([...wanted, ...aliases]);
   const built = sliced?.built ?? new Set<number>();
   const extra = new Set<number>();
   const pending = new Set<string>();
@@ -192,16 +195,20 @@ export function summarize(doc: ParsedDocument, options: SummarizeOptions = {}): 
       continue;
     }
     if (wanted) {
+      let hit = false;
       for (const id of identifiers(u.text)) {
         if (wanted.has(id)) {
-          extra.add(u.index);
+          hit = true;
           break;
         }
       }
-    } else {
-      CALLED.lastIndex = 0;
-      for (let m = CALLED.exec(u.text); m; m = CALLED.exec(u.text)) pending.add(m[1]);
+      if (hit) {
+        extra.add(u.index);
+        continue;
+      }
     }
+    CALLED.lastIndex = 0;
+    for (let m = CALLED.exec(u.text); m; m = CALLED.exec(u.text)) pending.add(m[1]);
   }
   out.pending = [...pending];
   const reader = new UseReader(text, wanted, out, plan.imports, new Set(out.imports.map((i) => i.local)));
@@ -398,7 +405,7 @@ class UseReader {
       }
       return;
     }
-    if (this.wanted ? !this.wanted.has(last) : !this.importedNames.has(callee[0])) return;
+    if (!this.importedNames.has(callee[0]) && !this.wanted?.has(last)) return;
     // A call the IR bound to an op of the table is the table's (`F.cross_entropy`), not the project's;
     // so is one into a framework (`torch.foo(...)`: the op table models the frameworks).
     if (c.op || FRAMEWORKS.has((this.irImports.get(callee[0]) ?? '').split('.')[0])) return;
