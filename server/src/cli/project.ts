@@ -8,14 +8,13 @@
 import * as fs from 'node:fs';
 import { analyzeSliced } from '../core/slice';
 import { ParsedDocument } from '../core/document';
-import { identifiers } from '../core/incremental';
 import { mayHaveFindings } from '../core/prefilter';
 import { compareByPosition } from '../core/analyze';
 import type { Finding, LintSettings } from '../core/types';
 import { attribute, checkLibraryUses } from '../project/check';
 import { moduleNameOf, ProjectIndex, textHash } from '../project/index';
 import type { SlicedModule } from '../core/analyze';
-import { EMPTY_SUMMARY, summarize, VALUE_MARKERS, type FileSummary, type ImportInfo } from '../project/summary';
+import { calledNames, EMPTY_SUMMARY, summarize, VALUE_MARKERS, type FileSummary, type ImportInfo } from '../project/summary';
 import { isConfigFile } from '../project/configs';
 
 export interface ProjectOutcome {
@@ -46,15 +45,7 @@ export function checkFileProject(file: string, text: string, settings: LintSetti
   }
 }
 
-const CALLED = /([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
-
-/** The names a text calls (`Name(`): the files worth a second summary once the project's definitions are known. */
-export function calledNames(text: string): string[] {
-  const out = new Set<string>();
-  CALLED.lastIndex = 0;
-  for (let m = CALLED.exec(text); m; m = CALLED.exec(text)) out.add(m[1]);
-  return [...out];
-}
+export { calledNames };
 
 export interface ProjectInput {
   file: string;

@@ -180,9 +180,15 @@ export function functionUnits(functions: FunctionIR[], units: ModuleUnit[], incl
  * The external values (interp.ts `ExternalValues`) of each top-level name, written out: part of the
  * key of the definitions of that name (`Cls` for `Cls.__init__`, `f` for `f`).
  */
+const externalKeyCache = new WeakMap<ExternalValues, Map<string, string>>();
+
 function externalKeys(external: ExternalValues | undefined): Map<string, string> | undefined {
   if (!external || external.size === 0) return undefined;
+  // The language server hands the same map on every keystroke until the values change.
+  const cached = externalKeyCache.get(external);
+  if (cached) return cached;
   const out = new Map<string, string>();
+  externalKeyCache.set(external, out);
   for (const [qualname, params] of external) {
     const top = qualname.split('.')[0];
     const values = [...params].map(([p, exprs]) => [p, exprs.map((e) => JSON.stringify(e, (k, v) => (k === 'span' ? undefined : v)))]);

@@ -19,14 +19,16 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CancellationToken, Diagnostic } from 'vscode-languageserver';
-import { analyze } from '../core/analyze';
 import { ParsedDocument, type ContentChange } from '../core/document';
 import type { ExternalValues } from '../core/interp';
 import type { Finding, LintSettings, RelatedLocation } from '../core/types';
 import { attribute, checkLibraryUses } from '../project/check';
 import { isConfigFile } from '../project/configs';
 import { moduleNameOf, ProjectIndex, textHash, type ValueSource } from '../project/index';
-import { summarize, type FileSummary } from '../project/summary';
+import { calledNames, EMPTY_SUMMARY, importsFromText, summarize, VALUE_MARKERS, type FileSummary } from '../project/summary';
+import { withoutIrCache } from '../core/ir';
+import { mayHaveFindings } from '../core/prefilter';
+import { identifiers, IncrementalAnalyzer } from '../core/incremental';
 import type { DocumentStore } from './documents';
 import { describeError, type Log } from './guard';
 import { toDiagnostic } from './handlers/diagnostics';
@@ -97,6 +99,8 @@ export class ProjectService {
   private disposed = false;
   /** The external values handed out per file, with the key lint.ts caches by. */
   private externals = new Map<string, { generation: number; key: string; external: ExternalValues | undefined }>();
+
+  private readonly analyzers = new Map<string, IncrementalAnalyzer>();
 
   constructor(private readonly deps: ProjectDeps) {}
 
@@ -173,9 +177,17 @@ export class ProjectService {
     if (!wanted && old && index.hashOf(file) === hash) return false;
     let summary: FileSummary;
     try {
-      doc ??= ParsedDocument.parse(text);
-      if (wanted && old) summary = { ...summarize(doc, { wanted, usesOnly: true }), defs: old.defs };
-      else summary = summarize(doc, { wanted: wanted ?? (this.complete ? index.definedNames() : undefined), moduleName: moduleNameOf(file) });
+      const names = wanted ?? (this.complete ? index.definedNames() : undefined);
+      if (!open && !mayHaveFindings(text) && !VALUE_MARKERS.test(text) && !(names && [...identifiers(text)].some((n) => names.has(n)))) {
+        // Nothing to read in it but its imports (a package's re-exports) and the names it calls: not parsed.
+        summary = { ...EMPTY_SUMMARY, imports: importsFromText(text), pending: calledNames(text) };
+      } else {
+        // Statements of files nobody edits stay out of the IR caches (core/ir.ts withoutIrCache).
+        const d = (doc ??= ParsedDocument.parse(text));
+        summary = withoutIrCache(() =>
+          wanted && old ? { ...summarize(d, { wanted, usesOnly: true }), defs: old.defs } : summarize(d, { wanted: names, moduleName: moduleNameOf(file) }),
+        );
+      }
     } catch (error) {
       this.deps.log.error(`LossLint: cannot index ${file}: ${describeError(error)}`);
       return false;
@@ -388,7 +400,14 @@ export class ProjectService {
       }
     }
     const d = doc;
-    return attribute(file, sources, (external) => analyze(d, settings, { external }), (f) => this.index?.rel(f) ?? f);
+    // An incremental analyzer per loss file: each run with other values re-checks only the definitions they reach.
+    let inc = this.analyzers.get(file);
+    if (!inc) {
+      if (this.analyzers.size >= 16) this.analyzers.delete(this.analyzers.keys().next().value!);
+      this.analyzers.set(file, (inc = new IncrementalAnalyzer()));
+    }
+    const a = inc;
+    return attribute(file, sources, (external) => a.analyze(d, settings, { external }), (f) => this.index?.rel(f) ?? f);
   }
 }
 

@@ -51,12 +51,18 @@ export function attribute(file: string, sources: readonly ValueSource[], analyze
   if (!fresh.length) return { own: all, elsewhere };
   const wanted = new Set(fresh.map(key));
   const causes = new Map<string, { source: ValueSource; finding: Finding }[]>();
-  // One run per distinct value source (the same value written once and passed at several sites counts once per site).
-  for (const source of sources) {
-    for (const f of analyzeWith(toExternal([source]))) {
+  // One run per distinct value (parameter and literal): sources that pass the same value cause the same findings.
+  const groups = new Map<string, ValueSource[]>();
+  for (const s of sources) {
+    const k = `${s.target}\u0000${s.param}\u0000${JSON.stringify(s.expr, (name, v) => (name === 'span' ? undefined : v))}`;
+    (groups.get(k) ?? groups.set(k, []).get(k)!).push(s);
+  }
+  for (const group of groups.values()) {
+    for (const f of analyzeWith(toExternal([group[0]]))) {
       const k = key(f);
       if (!wanted.has(k)) continue;
-      (causes.get(k) ?? causes.set(k, []).get(k)!).push({ source, finding: f });
+      const list = causes.get(k) ?? causes.set(k, []).get(k)!;
+      for (const source of group) list.push({ source, finding: f });
     }
   }
   const own = all.map((f) => {

@@ -231,6 +231,14 @@ export function summarize(doc: ParsedDocument, options: SummarizeOptions = {}): 
 
 const CALLED = /([A-Za-z_][A-Za-z0-9_]*)\s*\(/g;
 
+/** The names a text calls (`Name(`): a file without a summary is read again once one is a project definition. */
+export function calledNames(text: string): string[] {
+  const out = new Set<string>();
+  CALLED.lastIndex = 0;
+  for (let m = CALLED.exec(text); m; m = CALLED.exec(text)) out.add(m[1]);
+  return [...out];
+}
+
 
 /**
  * Every import of a file, relative ones included, read from its text (the IR keeps only absolute
