@@ -10,7 +10,8 @@
 //   node bench/study-recall.mjs --root /work/study [--split study|heldout|all] [--baseline DIR/cli.js] [--verbose]
 //
 // A finding matches an expected one of the same code within 3 lines; a finding that matches a
-// `debatable` entry counts neither way; any other LL1xx/LL2xx finding is a false positive.
+// `debatable` entry counts neither way, and so does a second finding of a matched code on the same
+// line; any other LL1xx/LL2xx finding is a false positive.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -90,8 +91,11 @@ function score(cli) {
         }
       }
     }
+    // A second finding of the same code on a line a label already matched (`log(p)` and `log(1 - p)` on one
+    // line, labelled once) is the same mistake, not a false positive.
+    const matchedLines = new Set([...used].map((i) => `${got[i].code}:${got[i].line}`));
     got.forEach((f, i) => {
-      if (used.has(i)) return;
+      if (used.has(i) || matchedLines.has(`${f.code}:${f.line}`)) return;
       fp++;
       bump(f.code, 'fp');
       falsePositives.push(`${l.file}:${f.line}:${f.column} ${f.code} ${f.message}`);

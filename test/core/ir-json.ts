@@ -16,7 +16,7 @@ export function irJson(mod: ModuleIR): unknown {
     for (const k of Object.keys(o).sort()) {
       if (o[k] === undefined) continue;
       // Ops by id; a nested def by qualname (its IR is in `functions`).
-      out[k] = k === 'op' ? (o[k] as { id: string }).id : k === 'spell' ? (o[k] as { name: string }).name : k === 'fn' ? (o[k] as { qualname: string }).qualname : conv(o[k]);
+      out[k] = k === 'op' && typeof o[k] === 'object' ? (o[k] as { id: string }).id : k === 'spell' ? (o[k] as { name: string }).name : k === 'fn' ? (o[k] as { qualname: string }).qualname : conv(o[k]);
     }
     return out;
   };
@@ -24,7 +24,7 @@ export function irJson(mod: ModuleIR): unknown {
     imports: conv(mod.imports),
     globals: conv(mod.globals),
     functions: conv(mod.functions),
-    classes: [...mod.classes].map(([k, c]) => [k, { name: c.name, bases: c.bases, span: conv(c.span), methods: [...c.methods].map(([m, f]) => [m, f.qualname]) }]),
+    classes: [...mod.classes].map(([k, c]) => [k, { name: c.name, bases: c.bases, span: conv(c.span), methods: [...c.methods].map(([m, f]) => [m, f.qualname]), attrs: conv(c.attrs) }]),
     callSites: conv(mod.callSites),
     noqa: conv(mod.noqa),
     // The module's statements are the body of `<module>` when it exists.

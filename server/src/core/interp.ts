@@ -9,6 +9,7 @@
  * from how the function uses them (a parameter fed to `sigmoid` is logits). `self.x` resolves
  * through the class's `__init__`, closures see their parent's final environment.
  */
+import * as A from './algebra';
 import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Stmt, Target } from './ir';
 import { walkExprs } from './ir';
 import {
@@ -71,23 +72,6 @@ function lookup(env: Env | undefined, name: string): AbsValue | undefined {
     if (v) return v;
   }
   return undefined;
-}
-
-function isTargetish(v: AbsValue): boolean {
-  return v.m === 'target' || v.m === 'target_index' || v.m === 'target_onehot';
-}
-
-function isNum(v: AbsValue, x: number): boolean {
-  return constValue(v) === x;
-}
-
-function probLike(v: AbsValue): boolean {
-  return v.m === 'prob' || v.m === 'pt' || v.m === 'one_minus_pt';
-}
-
-/** The CE-like factor of a product: a cross-entropy, or -log p_t. */
-function ceLike(v: AbsValue): boolean {
-  return v.m === 'ce' || (v.m === 'logprob' && !!v.gathered);
 }
 
 class Interp {
@@ -294,7 +278,7 @@ class Interp {
       for (const l of lits) {
         if (!v) v = l;
         else if (v.m === 'scalar' && l.m === 'scalar' && v.values && l.values) v = scalarOf([...v.values, ...l.values], { hyper: true });
-        else if (v.m === 'none' && l.m !== 'none') v = { ...l };
+        else if (v.m === 'none' && l.m !== 'none') v = { ...l, orNone: true };
         else if (l.m !== 'none' || v.m !== 'none') v = join(v, l);
         // A call site passing something unknown makes the scalar's values unknown.
         if (l.m === 'unknown' && v.m === 'scalar') v = mk('scalar', { hyper: true, name });
@@ -382,7 +366,7 @@ class Interp {
         if (s.aug && s.targets[0]) {
           const t = s.targets[0];
           const old = t.k === 'name' ? (lookup(env, t.id) ?? unknown()) : t.k === 'attr' ? this.attrValue(t.obj, t.attr, env) : unknown();
-          v = this.binop(s.aug, old, v, s.span);
+          v = A.binop(s.aug, old, v, s.span);
         }
         for (const t of s.targets) this.bind(t, v, env);
         return;
@@ -514,11 +498,11 @@ class Interp {
       case 'bin': {
         const l = this.expr(e.left, env);
         const r = this.expr(e.right, env);
-        return this.binop(e.op, l, r, e.span);
+        return A.binop(e.op, l, r, e.span);
       }
       case 'unary': {
         const a = this.expr(e.operand, env);
-        if (e.op === '-') return this.neg(a, e.span);
+        if (e.op === '-') return A.neg(a, e.span);
         if (e.op === '+') return a;
         if (e.op === 'not') {
           const t = truthy(a);
@@ -527,7 +511,7 @@ class Interp {
         return unknown(e.span);
       }
       case 'cmp':
-        return this.compare(e.ops, e.operands.map((o) => this.expr(o, env)), e.span);
+        return A.compare(e.ops, e.operands.map((o) => this.expr(o, env)), e.span);
       case 'bool': {
         const l = this.expr(e.left, env);
         const r = this.expr(e.right, env);
@@ -561,28 +545,6 @@ class Interp {
     }
   }
 
-  private compare(ops: string[], vals: AbsValue[], span: Expr['span']): AbsValue {
-    if (ops.length === 1 && vals.length === 2) {
-      const [a, b] = vals;
-      const op = ops[0];
-      if (op === 'is' || op === 'is not' || op === 'isnot') {
-        const eq = a.m === 'none' && b.m === 'none' ? true : (a.m === 'none') !== (b.m === 'none') && a.m !== 'unknown' && b.m !== 'unknown' ? false : undefined;
-        if (eq === undefined) return mk('bool', { src: span });
-        return mk('bool', { bool: op === 'is' ? eq : !eq, src: span });
-      }
-      const x = constValue(a);
-      const y = constValue(b);
-      if (x !== undefined && y !== undefined) {
-        const r = op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : op === '>=' ? x >= y : op === '==' ? x === y : op === '!=' ? x !== y : undefined;
-        if (r !== undefined) return mk('bool', { bool: r, src: span });
-      }
-      // t == 1 on a target: a mask selecting the positives.
-      if ((op === '==' || op === '>' || op === '>=') && isTargetish(a) && b.m === 'scalar') return mk('bool', { of: a, src: span });
-      if (op === '==' && isTargetish(b) && a.m === 'scalar') return mk('bool', { of: b, src: span });
-    }
-    return mk('bool', { src: span });
-  }
-
   private subscript(e: Extract<Expr, { k: 'subscript' }>, env: Env): AbsValue {
     const obj = this.expr(e.obj, env);
     const idx = e.index.map((i) => this.expr(i, env));
@@ -592,235 +554,9 @@ class Interp {
       return unknown(e.span);
     }
     const byTarget = idx.some((i) => i.m === 'target_index' || i.m === 'target');
-    if (byTarget) return this.gathered(obj, e.span);
+    if (byTarget) return A.gathered(obj, e.span);
     // Slicing, None-indexing and masks keep the meaning.
     return obj.m === 'unknown' ? unknown(e.span) : obj;
-  }
-
-  /** The value of `x` taken at each sample's target class. */
-  private gathered(x: AbsValue, span: Expr['span']): AbsValue {
-    if (x.m === 'prob') return x.act === 'sigmoid' ? { ...x, id: mk('unknown').id, gathered: true } : mk('pt', { act: x.act, range: x.range ?? UNIT, clamped: x.clamped, reduced: x.reduced, src: span });
-    if (x.m === 'logprob') return mk('logprob', { act: x.act, gathered: true, clamped: x.clamped, src: span });
-    if (x.m === 'class_weights') return mk('alpha_class', { src: span, range: x.range });
-    if (x.m === 'scalar' || (x.m === 'unknown' && x.hyper)) return mk('alpha_class', { src: span, name: x.name });
-    return unknown(span);
-  }
-
-  private neg(a: AbsValue, span: Expr['span']): AbsValue {
-    if (a.m === 'scalar') {
-      const props = { hyper: a.hyper, name: a.name, negOf: a.negOf ?? a.id, complementOf: a.complementOf, src: span };
-      return a.values ? scalarOf(a.values.map((x) => -x), props) : mk('scalar', { ...props, range: a.range && iNeg(a.range) });
-    }
-    // -p: kept so that -p + 1 is recognised as 1 - p.
-    if (a.m === 'prob') return mk('unknown', { of: a, negated: true, src: span });
-    if (a.m === 'ce') return mk('logprob', { gathered: true, act: a.act, reduced: a.reduced, src: span, of: a });
-    if (a.m === 'logprob' && a.gathered) return mk('ce', { act: a.act, reduced: a.reduced, src: span });
-    if (a.m === 'logprob' && a.scaledBy) return { ...a, id: mk('unknown').id, scaledBy: this.negScalar(a.scaledBy) };
-    if (a.m === 'masked' && a.of?.m === 'logprob') return { ...a, id: mk('unknown').id, negated: !a.negated } as AbsValue;
-    if (a.m === 'focal') return { ...a, id: mk('unknown').id };
-    if (a.m === 'logits') return a;
-    return unknown(span);
-  }
-
-  private negScalar(s: AbsValue): AbsValue {
-    return s.m === 'scalar' && s.values ? scalarOf(s.values.map((x) => -x)) : s;
-  }
-
-  // --- arithmetic ----------------------------------------------------------------------------
-
-  binop(op: string, a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
-    if (a.m === 'scalar' && b.m === 'scalar') return this.scalarArith(op, a, b, span);
-    switch (op) {
-      case '-':
-        return this.sub(a, b, span);
-      case '+':
-        return this.add(a, b, span);
-      case '*':
-        return this.mul(a, b, span);
-      case '/':
-        return this.div(a, b, span);
-      case '**':
-        return this.pow(a, b, span);
-      default:
-        return unknown(span);
-    }
-  }
-
-  private scalarArith(op: string, a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
-    const f: Record<string, (x: number, y: number) => number> = {
-      '+': (x, y) => x + y,
-      '-': (x, y) => x - y,
-      '*': (x, y) => x * y,
-      '/': (x, y) => x / y,
-      '//': (x, y) => Math.floor(x / y),
-      '%': (x, y) => x % y,
-      '**': (x, y) => x ** y,
-    };
-    const fn = f[op];
-    if (!fn) return mk('scalar', { src: span });
-    const values = combineValues(a.values, b.values, fn);
-    const hyper = a.hyper || b.hyper;
-    const out = values ? scalarOf(values, { hyper, src: span }) : mk('scalar', { hyper, src: span });
-    if (op === '-' && isNum(a, 1)) out.complementOf = b.id;
-    if (op === '-' && isNum(a, 1)) out.name = b.name ? `1 - ${b.name}` : undefined;
-    if (!values && a.range && b.range && (op === '+' || op === '-' || op === '*')) {
-      out.range = op === '+' ? iAdd(a.range, b.range) : op === '-' ? iAdd(a.range, iNeg(b.range)) : iMul(a.range, b.range);
-    }
-    return out;
-  }
-
-  private sub(a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
-    if (isNum(a, 1)) {
-      // 1 - x
-      if (b.m === 'pt') return mk('one_minus_pt', { act: b.act, reduced: b.reduced, fromLogProb: b.fromLogProb, range: complement(b.range), clamped: false, src: span, of: b });
-      if (b.m === 'prob') {
-        if (b.gathered || b.act === 'sigmoid' || b.act === undefined) return mk('prob', { act: b.act, gathered: b.gathered, complementOf: b.id, of: b, range: complement(b.range), src: span });
-        return mk('one_minus_pt', { act: b.act, ungathered: true, range: complement(b.range), src: span, of: b });
-      }
-      if (b.m === 'logprob') return mk('one_minus_pt', { act: b.act, fromLogProb: true, range: { lo: 1, hi: Infinity }, reduced: b.reduced, src: span, of: b });
-      if (isTargetish(b)) return { ...b, id: mk('unknown').id, complementOf: b.id, src: span };
-      if (b.m === 'masked' && b.of?.m === 'logprob') return mk('one_minus_pt', { act: b.of.act, fromLogProb: true, src: span });
-      return unknown(span);
-    }
-    if (b.m === 'scalar' && constValue(b) !== undefined && Math.abs(constValue(b)!) < 1e-2 && (a.m === 'prob' || a.m === 'pt' || a.m === 'one_minus_pt')) {
-      // p - eps: still a probability, not guarded.
-      return a;
-    }
-    if (a.m === 'logits' && (b.m === 'logits' || b.m === 'unknown')) return a;
-    if (a.m === 'logits' && b.m === 'scalar') return a;
-    if (termLike(a) && termLike(b)) return this.mergeFocal(a.m === 'masked' ? a.of! : a, b.m === 'masked' ? b.of! : b, span);
-    return unknown(span);
-  }
-
-  private add(a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
-    if (isNum(a, 1) && b.negated && b.of?.m === 'prob') return this.sub(a, b.of, span);
-    if (isNum(b, 1) && a.negated && a.of?.m === 'prob') return this.sub(b, a.of, span);
-    // p*t + (1-p)*(1-t) -> pt; alpha*t + (1-alpha)*(1-t) -> alpha_t
-    if (a.m === 'masked' && b.m === 'masked' && a.of && b.of) {
-      const pair = (x: AbsValue, y: AbsValue): AbsValue | undefined => {
-        const xm = x.mask!;
-        const ym = y.mask!;
-        const maskOk = y.maskComplementOf === xm || x.maskComplementOf === ym;
-        if (!maskOk) return undefined;
-        if (x.of!.m === 'prob' && y.of!.m === 'prob' && (y.of!.complementOf === x.of!.id || x.of!.complementOf === y.of!.id)) {
-          const p = x.of!.complementOf === y.of!.id ? y.of! : x.of!;
-          const q = x.of!.complementOf === y.of!.id ? x.of! : y.of!;
-          return mk('pt', { act: p.act ?? 'sigmoid', range: iHull(p.range ?? UNIT, q.range ?? UNIT), clamped: p.clamped, src: span, binary: true, keras: p.keras });
-        }
-        if (x.of!.m === 'scalar' && y.of!.m === 'scalar' && (y.of!.complementOf === x.of!.id || x.of!.complementOf === y.of!.id)) {
-          const al = x.of!.complementOf === y.of!.id ? y.of! : x.of!;
-          return mk('alpha_t', { src: span, of: al, range: { lo: 0, hi: 1 } });
-        }
-        if (x.of!.m === 'logprob' && y.of!.m === 'logprob') return mk('logprob', { act: x.of!.act, gathered: true, src: span });
-        if ((x.of!.m === 'focal' || ceLike(x.of!)) && (y.of!.m === 'focal' || ceLike(y.of!))) return this.mergeFocal(x.of!, y.of!, span);
-        return undefined;
-      };
-      const r = pair(a, b) ?? pair(b, a);
-      if (r) return r;
-    }
-    const small = b.m === 'scalar' && (b.values ? b.values.length > 0 && b.values.every((x) => x > 0 && x < 1e-2) : !!b.name && /^(self\.)?(eps|epsilon|smooth)/i.test(b.name));
-    if (small && probLike(a)) {
-      // p + eps: guarded away from 0.
-      const lo = b.values ? Math.min(...b.values) : 0;
-      return { ...a, id: mk('unknown').id, clamped: true, range: a.range ? { lo: a.range.lo + lo, hi: a.range.hi + (b.values ? Math.max(...b.values) : 1e-2) } : undefined };
-    }
-    if (a.m === 'scalar' && b.m !== 'scalar') return this.add(b, a, span);
-    if (termLike(a) && termLike(b)) return this.mergeFocal(a.m === 'masked' ? a.of! : a, b.m === 'masked' ? b.of! : b, span);
-    if (a.m === 'logits' && b.m === 'logits') return a;
-    return unknown(span);
-  }
-
-  private mul(a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
-    // Put the scalar on the right.
-    if (a.m === 'scalar' && b.m !== 'scalar') return this.mul(b, a, span);
-    if (b.m === 'scalar' && isNum(b, -1)) return this.neg(a, span);
-    if (b.m === 'scalar' && isNum(b, 1)) return a;
-    // Masking by a target: x * t, x * (1 - t).
-    if (isTargetish(b) && !isTargetish(a)) return this.masked(a, b, span);
-    if (isTargetish(a) && !isTargetish(b)) return this.masked(b, a, span);
-    // gamma * log(1 - pt) (log-space modulating factor, awaiting exp)
-    if (a.m === 'logprob' && (b.m === 'scalar' || b.hyper) && !a.gathered) return { ...a, id: mk('unknown').id, scaledBy: b, src: span };
-    if (b.m === 'logprob' && (a.m === 'scalar' || a.hyper) && !b.gathered) return { ...b, id: mk('unknown').id, scaledBy: a, src: span };
-    if (a.m === 'logits' && b.m === 'scalar') return a;
-    if (a.m === 'logits' && b.m === 'logits') return unknown(span);
-    // A masked value times something else keeps the mask (alpha * t * log p).
-    if (a.m === 'masked' && a.of) return { ...a, id: mk('unknown').id, of: this.mul(a.of, b, span) };
-    if (b.m === 'masked' && b.of) return { ...b, id: mk('unknown').id, of: this.mul(a, b.of, span) };
-    const parts = this.factorParts(a) ;
-    const partsB = this.factorParts(b);
-    if (parts && partsB) {
-      const merged = mergeParts(parts, partsB);
-      if (merged && (merged.modulating || merged.ce)) return mk('focal', { focal: merged, act: a.act ?? b.act, reduced: a.reduced || b.reduced, src: span });
-    }
-    if (a.m === 'scalar' && b.m === 'scalar') return this.scalarArith('*', a, b, span);
-    return unknown(span);
-  }
-
-  /** What a factor contributes to a focal product, or undefined when it is not a recognised factor. */
-  private factorParts(v: AbsValue): FocalParts | undefined {
-    switch (v.m) {
-      case 'modulating':
-        return { modulating: v };
-      case 'ce':
-        return { ce: v };
-      case 'logprob':
-        return { ce: v };
-      case 'focal':
-        return v.focal ?? {};
-      case 'alpha_t':
-        return { alpha: { kind: 'alpha_t', value: v, span: v.src! } };
-      case 'alpha_class':
-        return { alpha: { kind: 'class', value: v, span: v.src! } };
-      case 'scalar':
-        if (isNum(v, 1) || isNum(v, -1)) return {};
-        if (v.hyper || (v.values && v.values.every((x) => x > 0 && x < 1))) return { alpha: { kind: 'scalar', value: v, span: v.src! } };
-        return {};
-      case 'unknown':
-        return v.hyper ? { alpha: { kind: 'scalar', value: v, span: v.src!, unknownKind: true } as FocalParts['alpha'] } : undefined;
-      case 'class_weights':
-        return { alpha: { kind: 'class', value: v, span: v.src!, ungathered: true } as FocalParts['alpha'] };
-      default:
-        return undefined;
-    }
-  }
-
-  private mergeFocal(a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
-    const pa = this.factorParts(a) ?? {};
-    const pb = this.factorParts(b) ?? {};
-    const parts: FocalParts = { ...pa, ...pb, terms: [...(pa.terms ?? [pa]), ...(pb.terms ?? [pb])] };
-    // alpha on the positive term and 1 - alpha on the negative one is alpha_t written out.
-    if (pa.alpha?.kind === 'scalar' && pb.alpha?.kind === 'scalar' && complementary(pa.alpha.value, pb.alpha.value)) {
-      parts.alpha = { kind: 'alpha_t', value: pa.alpha.value, span: pa.alpha.span };
-    } else if (pa.alpha && pb.alpha === undefined && pb.ce) {
-      // alpha on one term only: a weight on the positives, not a constant scale.
-      parts.alpha = { ...pa.alpha, kind: 'alpha_t' };
-    } else if (pb.alpha && pa.alpha === undefined && pa.ce) {
-      parts.alpha = { ...pb.alpha, kind: 'alpha_t' };
-    }
-    return mk('focal', { focal: parts, act: a.act ?? b.act, reduced: a.reduced || b.reduced, src: span });
-  }
-
-  private masked(x: AbsValue, t: AbsValue, span: Expr['span']): AbsValue {
-    return mk('masked', { of: x, mask: t.id, maskComplementOf: t.complementOf, act: x.act, src: span } as Partial<AbsValue>);
-  }
-
-  private div(a: AbsValue, b: AbsValue, span: Expr['span']): AbsValue {
-    // x / x.sum(-1): normalised over the classes, a softmax-like probability (Keras categorical losses).
-    if (b.sumOf !== undefined && b.sumOf === a.id && (a.m === 'prob' || a.m === 'unknown')) {
-      return mk('prob', { act: 'softmax', range: UNIT, keras: a.keras, src: span });
-    }
-    if (b.m === 'scalar' || b.m === 'unknown') {
-      if (a.m === 'logits' || a.m === 'ce' || a.m === 'focal' || a.m === 'masked') return a;
-    }
-    return unknown(span);
-  }
-
-  private pow(base: AbsValue, exponent: AbsValue, span: Expr['span']): AbsValue {
-    if (base.m === 'one_minus_pt' || base.m === 'prob' || base.m === 'pt') {
-      return mk('modulating', { base, exponent, act: base.act, range: UNIT, src: span, fromLogProb: base.fromLogProb });
-    }
-    if (base.m === 'scalar' && exponent.m === 'scalar') return this.scalarArith('**', base, exponent, span);
-    return unknown(span);
   }
 
   // --- calls ---------------------------------------------------------------------------------
@@ -899,62 +635,19 @@ class Interp {
   }
 
   private readonly latticeOps: LatticeOps = {
-    neg: (a, span) => this.neg(a, span),
-    pow: (base, exponent, span) => this.pow(base, exponent, span),
-    binop: (op, a, b, span) => this.binop(op, a, b, span),
-    compare: (ops, vals, span) => this.compare(ops, vals, span),
-    gathered: (x, span) => this.gathered(x, span),
-    reduce: (x, dim, span, how) => this.reduce(x, dim, span, how),
+    neg: A.neg,
+    pow: A.pow,
+    binop: A.binop,
+    compare: A.compare,
+    gathered: A.gathered,
+    reduce: A.reduce,
   };
 
-  /** A sum or mean of `x`, over `dim` when given. */
-  private reduce(x: AbsValue, dim: AbsValue | undefined, span: Expr['span'], how: 'sum' | 'mean'): AbsValue {
-    void how;
-    if (!dim || dim.m === 'none') {
-      if (x.m === 'ce' || x.m === 'focal' || x.m === 'pt' || x.m === 'logprob') return { ...x, id: mk('unknown').id, reduced: true, src: span };
-      if (x.m === 'masked' && x.of && (x.of.m === 'focal' || ceLike(x.of))) return { ...x.of, id: mk('unknown').id, reduced: true, src: span };
-      return unknown(span);
-    }
-    if (x.m === 'masked' && x.of) {
-      // sum over classes of onehot * v: v at the target
-      if (x.of.m === 'logprob') return mk('logprob', { act: x.of.act, gathered: true, clamped: x.of.clamped, src: span, negated: (x as { negated?: boolean }).negated } as Partial<AbsValue>);
-      if (x.of.m === 'prob') return mk('pt', { act: x.of.act, range: UNIT, src: span });
-      if (x.of.m === 'focal' || ceLike(x.of)) return x.of;
-      if (x.of.m === 'scalar' || x.of.m === 'class_weights') return mk('alpha_class', { src: span });
-    }
-    if (x.m === 'ce' || x.m === 'focal') return x;
-    if (x.m === 'prob' || x.m === 'unknown') return mk('unknown', { sumOf: x.id, src: span });
-    return unknown(span);
-  }
-}
-
-function mergeParts(a: FocalParts, b: FocalParts): FocalParts | undefined {
-  if ((a.modulating && b.modulating) || (a.ce && b.ce) || (a.alpha && b.alpha)) {
-    // Two of the same factor: keep the first of each (e.g. alpha * alpha_t is unusual; stay quiet).
-    return { modulating: a.modulating ?? b.modulating, ce: a.ce ?? b.ce, alpha: a.alpha && b.alpha ? undefined : (a.alpha ?? b.alpha) };
-  }
-  return { modulating: a.modulating ?? b.modulating, ce: a.ce ?? b.ce, alpha: a.alpha ?? b.alpha, library: a.library ?? b.library };
-}
-
-/** Whether one scalar is 1 - the other (through negations). */
-function complementary(a: AbsValue, b: AbsValue): boolean {
-  const ida = a.negOf ?? a.id;
-  const idb = b.negOf ?? b.id;
-  return (a.complementOf !== undefined && a.complementOf === idb) || (b.complementOf !== undefined && b.complementOf === ida);
-}
-
-/** A term of a loss sum: a focal product, a CE-like value, or either masked by a target. */
-function termLike(v: AbsValue): boolean {
-  if (v.m === 'masked') return !!v.of && termLike(v.of);
-  return v.m === 'focal' || v.m === 'ce' || v.m === 'logprob';
-}
-
-function complement(r: { lo: number; hi: number } | undefined): { lo: number; hi: number } | undefined {
-  return r ? { lo: 1 - r.hi, hi: 1 - r.lo } : undefined;
 }
 
 /** Whether a value is known truthy (true), known falsy (false), or not known. */
 function truthy(v: AbsValue): boolean | undefined {
+  if (v.orNone) return undefined;
   if (v.m === 'bool') return v.bool;
   if (v.m === 'none') return false;
   if (v.m === 'scalar' && v.values?.length === 1) return v.values[0] !== 0;

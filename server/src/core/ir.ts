@@ -41,6 +41,10 @@ type ExprNode =
   | { k: 'ellipsis'; span: Span }
   | { k: 'tuple'; items: Expr[]; list: boolean; span: Span }
   | { k: 'cond'; test: Expr; body: Expr; orelse: Expr; span: Span }
+  /** `{k: v, ...}`: a key is null for `**other`. */
+  | { k: 'dict'; keys: (Expr | null)[]; values: Expr[]; span: Span }
+  /** `lambda x: ...`: its function (in `ModuleIR.functions`, body `return <expr>`). */
+  | { k: 'lambda'; fn: FunctionIR; span: Span }
   | { k: 'unknown'; what: string; span: Span };
 
 export interface Call {
@@ -111,6 +115,8 @@ export interface ClassIR {
   name: string;
   bases: string[];
   methods: Map<string, FunctionIR>;
+  /** Class attributes assigned in the class body (`gamma = 2.0`, a dataclass field `gamma: float = 2.0`). */
+  attrs: Map<string, Expr>;
   span: Span;
 }
 
@@ -900,8 +906,14 @@ class Builder {
   }
 
 
+  /** The top-level statement being built: names made from positions are relative to it (the IR of a statement moves with it). */
+  private topStart = 0;
+  private topEnd = 0;
+
   /** Builds one statement (a top-level one, from the plan or a whole-module build) through a tree cursor. */
   private stmt(n: SyntaxNode, ctx: Ctx): Stmt | undefined {
+    this.topStart = n.startIndex;
+    this.topEnd = n.endIndex;
     return this.stmtFrom(n, ctx);
   }
 
@@ -915,6 +927,8 @@ class Builder {
 
   /** Parameter names of the functions being built (innermost last): they shadow conventional module names. */
   private locals: ReadonlySet<string>[] = [];
+  /** The qualname of the function whose body is being built (a lambda's parent). */
+  private lambdaParent: string | undefined;
 
   /**
    * Canonical dotted name of a name or attribute chain rooted at an import, else undefined. A file
@@ -1207,7 +1221,7 @@ class Builder {
           if (typeNames[k] === 'assignment') out = this.assignmentAt(targets, span, ctx);
           else {
             const value = this.exprAt(k);
-            if (!ctx.fn) {
+            if (!ctx.fn && !ctx.classBody) {
               for (const t of targets) {
                 if (t.k !== 'name') continue;
                 this.mod.globals.set(t.id, value);
@@ -1437,10 +1451,13 @@ class Builder {
           if (bodyFilter && ctx.className && name !== '__init__' && !bodyFilter(span.s, span.e)) stubbed = true;
           else {
             this.locals.push(new Set(params.map((p) => p.name)));
+            const outerParent = this.lambdaParent;
+            this.lambdaParent = fn.qualname;
             try {
               fn.body = this.blockAt({ scope: fn.qualname, fn: fn.qualname });
             } finally {
               this.locals.pop();
+              this.lambdaParent = outerParent;
             }
           }
         }
@@ -1460,7 +1477,7 @@ class Builder {
     let seen = 0;
     const register = (): ClassIR => {
       qualname = ctx.scope ? `${ctx.scope}.${name}` : name;
-      const k: ClassIR = { name: qualname, bases, methods: new Map(), span };
+      const k: ClassIR = { name: qualname, bases, methods: new Map(), attrs: new Map(), span };
       this.mod.classes.set(qualname, k);
       this.unit?.classes.push([qualname, k]);
       return k;
@@ -1520,6 +1537,10 @@ class Builder {
         cls.methods.set(fn.name, fn);
       } else if (t === 'class_definition') {
         this.klassAt({ scope: qualname, fn: ctx.fn });
+      } else if (t === 'expression_statement') {
+        // A class attribute: `gamma = 2.0`, `gamma: float = 2.0`.
+        const st = this.stmtAt({ scope: qualname, fn: ctx.fn, classBody: true }, k);
+        if (st?.k === 'assign' && !st.aug && st.targets.length === 1 && st.targets[0].k === 'name') cls.attrs.set(st.targets[0].id, st.value);
       }
       if (down) c.gotoParent();
     } while (c.gotoNextSibling());
@@ -1673,6 +1694,44 @@ class Builder {
         }
         return { k: 'tuple', items, list: type === 'list', span };
       }
+      case 'dictionary': {
+        const keys: (Expr | null)[] = [];
+        const values: Expr[] = [];
+        if (c.gotoFirstChild()) {
+          do {
+            const k = kindHere();
+            if (!typeNamed[k]) continue;
+            const t = typeNames[k];
+            if (t === 'pair') {
+              let key: Expr | undefined;
+              let value: Expr | undefined;
+              if (c.gotoFirstChild()) {
+                do {
+                  const f = fieldHere();
+                  if (f === 'key' && !key) key = this.exprAt();
+                  else if (f === 'value' && !value) value = this.exprAt();
+                } while (c.gotoNextSibling());
+                c.gotoParent();
+              }
+              if (key && value) {
+                keys.push(key);
+                values.push(value);
+              }
+            } else if (t === 'dictionary_splat') {
+              const inner = gotoNamedChild(true);
+              if (inner >= 0) {
+                keys.push(null);
+                values.push(this.exprAt(inner));
+                c.gotoParent();
+              }
+            }
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+        return { k: 'dict', keys, values, span };
+      }
+      case 'lambda':
+        return this.lambdaAt(span);
       case 'conditional_expression': {
         const parts: Expr[] = [];
         if (c.gotoFirstChild()) {
@@ -1688,6 +1747,43 @@ class Builder {
       default:
         return { k: 'unknown', what: type, span };
     }
+  }
+
+  /** `lambda params: body` as a function of its own (parent: the enclosing function, or `<module>`). */
+  private lambdaAt(span: Span): Expr {
+    const c = cur!;
+    let params: Param[] = [];
+    let body: Expr | undefined;
+    if (c.gotoFirstChild()) {
+      do {
+        const f = fieldHere();
+        if (f === 'parameters') params = this.paramsAt();
+        else if (f === 'body' && !body) {
+          this.locals.push(new Set(params.map((p) => p.name)));
+          try {
+            body = this.exprAt();
+          } finally {
+            this.locals.pop();
+          }
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    const parent = this.lambdaParent ?? '<module>';
+    const fn: FunctionIR = {
+      name: '<lambda>',
+      // Unique per lambda of the module (its statement's text and its place in it), the same wherever the statement moves.
+      qualname: `${parent}.<lambda>@${shortHash(textOf(this.topStart, this.topEnd))}+${span.s - this.topStart}`,
+      params,
+      body: body ? [{ k: 'return', value: body, span: body.span }] : [],
+      span,
+      nameSpan: span,
+      parent,
+      hasError: overlapsExcluded(span.s, span.e),
+    };
+    this.mod.functions.push(fn);
+    this.unit?.functions.push(fn);
+    return { k: 'lambda', fn, span };
   }
 
   private callAt(span: Span): Expr {
@@ -1842,7 +1938,12 @@ export function walkExprs(e: Expr, out: Expr[] = []): Expr[] {
       walkExprs(e.body, out);
       walkExprs(e.orelse, out);
       break;
+    case 'dict':
+      for (const k of e.keys) if (k) walkExprs(k, out);
+      for (const v of e.values) walkExprs(v, out);
+      break;
     default:
+      // A lambda's body is its own function's.
       break;
   }
   out.push(e);
@@ -1855,7 +1956,8 @@ export function walkExprs(e: Expr, out: Expr[] = []): Expr[] {
 // or more such calls per node. A tree cursor moves with one call per step and reads a node's kind,
 // field and offsets with one call each, and the text comes from the document's string.
 
-type Ctx = { scope: string; className?: string; fn?: string };
+/** `classBody`: a statement of a class body (its assignments are class attributes, not globals). */
+type Ctx = { scope: string; className?: string; fn?: string; classBody?: boolean };
 
 /**
  * Module names a file may use without importing them (snippets, notebook cells, star imports): the
@@ -1952,6 +2054,13 @@ function spanHere(): Span {
 }
 
 /** The text of [s, e): a string of its own (the IR is cached across keystrokes; see ownSlice). */
+/** A short FNV-1a hash of a text, for names that must not depend on where the text is. */
+function shortHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(36);
+}
+
 function textOf(s: number, e: number): string {
   if (currentText !== undefined) return ownSlice(currentText, s, e);
   return curTree!.getText({ startIndex: s, endIndex: e } as SyntaxNode);

@@ -136,6 +136,12 @@ export interface AbsValue {
   onePlusExpOf?: AbsValue;
   /** exp(a) + exp(b) of logits (log of it is a log-sum-exp). */
   expSumOfLogits?: boolean;
+  /** For logits: an affine combination that involves a target (`x - x * t`): with a softplus added, a BCE with logits. */
+  withTarget?: boolean;
+  /** For a sum: the summed value was exp of logits (exp(z) / sum(exp(z)) is a softmax). */
+  sumExp?: boolean;
+  /** The value, or None on some path (a default of None joined with a value a caller passes): `is None` is undecided. */
+  orNone?: boolean;
   /** A tensor filled with one value (`zeros`, `ones`, `fill_(0)`). */
   fill?: number;
   /** An identity matrix (its rows at the targets are one-hot). */
@@ -236,12 +242,15 @@ export function mayLieIn(v: AbsValue, lo: number, hi: number): boolean | undefin
 export function join(a: AbsValue, b: AbsValue): AbsValue {
   if (a.id === b.id) return a;
   if (a.m !== b.m || a.act !== b.act) {
+    // One side None: the other value, which may be None (`if x is None` stays undecided).
+    if (a.m === 'none') return { ...b, id: nextId++, orNone: true };
+    if (b.m === 'none') return { ...a, id: nextId++, orNone: true };
     // One side unknown: keep what is known, it is still what flows on that path.
-    if (a.m === 'unknown' || a.m === 'none') return b;
-    if (b.m === 'unknown' || b.m === 'none') return a;
+    if (a.m === 'unknown') return b;
+    if (b.m === 'unknown') return a;
     return mk('unknown', { src: a.src });
   }
   const values = a.values && b.values ? [...new Set([...a.values, ...b.values])].sort((x, y) => x - y) : undefined;
   const range = a.range && b.range ? iHull(a.range, b.range) : undefined;
-  return { ...a, id: nextId++, values, range, reduced: a.reduced || b.reduced, clamped: a.clamped && b.clamped };
+  return { ...a, id: nextId++, values, range, reduced: a.reduced || b.reduced, clamped: a.clamped && b.clamped, orNone: a.orNone || b.orNone };
 }

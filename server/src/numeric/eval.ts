@@ -120,6 +120,13 @@ function* allSubExprs(e: Expr): Generator<Expr> {
       yield* allSubExprs(e.body);
       yield* allSubExprs(e.orelse);
       break;
+    case 'dict':
+      for (const k of e.keys) if (k) yield* allSubExprs(k);
+      for (const v of e.values) yield* allSubExprs(v);
+      break;
+    case 'lambda':
+      yield* stmtExprs(e.fn.body);
+      break;
     default:
       break;
   }
@@ -461,6 +468,10 @@ export class Evaluator {
       case 'slice':
       case 'ellipsis':
         throw new Unsupported(e.k, line);
+      case 'lambda':
+        return { t: 'fn', fn: e.fn, env: f.vars };
+      case 'dict':
+        throw new Unsupported('dict', line);
       case 'unknown':
         throw new Unsupported(e.what, line);
     }

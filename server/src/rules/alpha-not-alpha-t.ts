@@ -4,7 +4,7 @@
  */
 import type { RuleContext } from '../core/context';
 import { defineRule } from '../core/rule';
-import { alphaText, scalarAlphaProducts, unnegated } from './alpha';
+import { alphaIsOne, alphaText, scalarAlphaProducts, unnegated } from './alpha';
 import { atomText, outerSpan, replace } from './fixes';
 
 /** The text of the function's binary targets: a parameter or local holding targets. */
@@ -32,14 +32,17 @@ export default defineRule({
       const { expr, negated } = unnegated(hit.alpha);
       const alphaSrc = atomText(ctx, expr);
       const alphaT = t ? `${negated ? '-' : ''}(${alphaSrc} * ${t} + (1 - ${alphaSrc}) * (1 - ${t}))` : undefined;
+      const one = alphaIsOne(hit.alphaValue);
       ctx.report({
         span: hit.alpha.span,
-        message: `scalar ${a} multiplies positives and negatives alike: use alpha_t = alpha * t + (1 - alpha) * (1 - t)`,
+        message: `scalar ${a} multiplies positives and negatives alike${one ? ' (a no-op at its default, a rescale for any other value)' : ''}: use alpha_t = alpha * t + (1 - alpha) * (1 - t)`,
         explanation: [
           `A binary focal loss balances positives against negatives with α_t = α for t = 1 and 1 − α for t = 0. Here one scalar (${a}) multiplies every element, so it only rescales the loss.`,
+          ...(one ? ['With its default of 1 the factor does nothing; a caller who passes 0.25, as the paper does, gets a loss scaled by 0.25 instead of balanced positives.'] : []),
           'torchvision and fvcore compute `alpha_t = alpha * targets + (1 - alpha) * (1 - targets)` and multiply the loss by it.',
         ].join('\n\n'),
-        fix: alphaT ? { title: `Use alpha_t: ${alphaT}`, edits: [replace(outerSpan(hit.alpha), alphaT)], applicability: 'unsafe' } : undefined,
+        // Replacing the factor in place is a fix only where it multiplies the loss in one expression.
+        fix: alphaT && hit.product ? { title: `Use alpha_t: ${alphaT}`, edits: [replace(outerSpan(hit.alpha), alphaT)], applicability: 'unsafe' } : undefined,
       });
     }
   },

@@ -5,23 +5,31 @@
  * negative term turned into alpha_t (`alpha * ... * t + (1 - alpha) * ... * (1 - t)`).
  */
 import type { RuleContext } from '../core/context';
-import type { Expr } from '../core/ir';
-import { walkExprs } from '../core/ir';
+import type { Expr, Stmt } from '../core/ir';
+import { factorParts } from '../core/algebra';
 import type { AbsValue, FocalParts } from '../core/lattice';
 
 export interface ScalarAlpha {
-  /** The `alpha * rest` product where alpha is an operand. */
-  product: Extract<Expr, { k: 'bin' }>;
+  /** The `alpha * rest` product where alpha is an operand; absent when alpha is applied by `x *= alpha`. */
+  product?: Extract<Expr, { k: 'bin' }>;
   alpha: Expr;
-  rest: Expr;
+  rest?: Expr;
   alphaValue: AbsValue;
   focal: AbsValue;
 }
 
+/** A scalar the lattice counts as an alpha factor (algebra.ts `factorParts`): the same predicate that built the focal parts. */
 function isScalarAlpha(v: AbsValue | undefined): boolean {
-  if (!v || v.m !== 'scalar') return false;
-  if (v.values?.length === 1 && Math.abs(v.values[0]) === 1) return false;
-  return !!v.hyper || !!(v.values && v.values.length > 0 && v.values.every((x) => Math.abs(x) > 0 && Math.abs(x) < 1));
+  return !!v && (v.m === 'scalar' || alphaNamed(v)) && factorParts(v)?.alpha?.kind === 'scalar';
+}
+
+/**
+ * A hyperparameter named alpha whose value is not known here (a factory's parameter without a
+ * default) is taken for the RetinaNet scalar: a per-class weight vector would be a `weight` or a
+ * `class_weights`, and in a softmax loss a vector could not multiply one loss per sample at all.
+ */
+function alphaNamed(v: AbsValue): boolean {
+  return !!v.name && /alpha/i.test(v.name);
 }
 
 /** Ids of alpha values that a sum of terms turned into alpha_t (or that weigh one term only). */
@@ -36,39 +44,65 @@ function consumedAlphas(ctx: RuleContext): Set<number> {
   return out;
 }
 
-/** Focal values with a scalar alpha and a modulating factor, each with the product where alpha is an operand. */
+/** The statements of a body, nested blocks included. */
+function* statements(ss: readonly Stmt[]): Generator<Stmt> {
+  for (const s of ss) {
+    yield s;
+    if (s.k === 'if') {
+      yield* statements(s.body);
+      yield* statements(s.orelse);
+    } else if (s.k === 'other') yield* statements(s.body);
+  }
+}
+
+/** Where alpha multiplies the loss: an operand of a product (`alpha * ce`), or `x *= alpha` a statement earlier. */
+function alphaSite(ctx: RuleContext, alphaId: number): Omit<ScalarAlpha, 'focal'> | undefined {
+  for (const inner of ctx.exprs()) {
+    if (inner.k !== 'bin' || inner.op !== '*') continue;
+    const l = ctx.valueOf(inner.left);
+    const r = ctx.valueOf(inner.right);
+    const hit = l?.id === alphaId && isScalarAlpha(l) ? 'left' : r?.id === alphaId && isScalarAlpha(r) ? 'right' : undefined;
+    if (!hit) continue;
+    return { product: inner, alpha: hit === 'left' ? inner.left : inner.right, rest: hit === 'left' ? inner.right : inner.left, alphaValue: hit === 'left' ? l! : r! };
+  }
+  for (const s of statements(ctx.fn.body)) {
+    if (s.k !== 'assign' || s.aug !== '*') continue;
+    const v = ctx.valueOf(s.value);
+    if (v?.id === alphaId && isScalarAlpha(v)) return { alpha: s.value, alphaValue: v };
+  }
+  return undefined;
+}
+
+/**
+ * Focal losses of the given activation with one scalar alpha and a modulating factor, each with
+ * where alpha enters: in the same expression or statements earlier (`logpt = logpt * alpha`,
+ * `logpt *= alpha`). Each alpha is reported once, at that place.
+ */
 export function* scalarAlphaProducts(ctx: RuleContext, act: 'softmax' | 'sigmoid'): Generator<ScalarAlpha> {
   let consumed: Set<number> | undefined;
-  const done = new Set<Expr>();
+  const done = new Set<number>();
   for (const e of ctx.exprs()) {
-    if (e.k !== 'bin' || e.op !== '*') continue;
     const v = ctx.valueOf(e);
     const parts = v?.focal;
     if (!v || v.m !== 'focal' || !parts || parts.library || !parts.modulating) continue;
-    if (parts.alpha?.kind !== 'scalar' || parts.alpha.unknownKind) continue;
+    if (parts.alpha?.kind !== 'scalar' || (parts.alpha.unknownKind && !alphaNamed(parts.alpha.value))) continue;
     const focalAct = parts.ce?.act ?? parts.modulating.act ?? v.act;
     if (focalAct !== act) continue;
     const alphaId = parts.alpha.value.id;
+    if (done.has(alphaId)) continue;
     consumed ??= consumedAlphas(ctx);
     if (consumed.has(alphaId)) continue;
-    // The operand carrying alpha, inside this product.
-    for (const inner of walkExprs(e)) {
-      if (inner.k !== 'bin' || inner.op !== '*' || done.has(inner)) continue;
-      const l = ctx.valueOf(inner.left);
-      const r = ctx.valueOf(inner.right);
-      const hit = l?.id === alphaId && isScalarAlpha(l) ? 'left' : r?.id === alphaId && isScalarAlpha(r) ? 'right' : undefined;
-      if (!hit) continue;
-      done.add(inner);
-      yield {
-        product: inner,
-        alpha: hit === 'left' ? inner.left : inner.right,
-        rest: hit === 'left' ? inner.right : inner.left,
-        alphaValue: hit === 'left' ? l! : r!,
-        focal: v,
-      };
-      break;
-    }
+    const site = alphaSite(ctx, alphaId);
+    if (!site) continue;
+    done.add(alphaId);
+    yield { ...site, focal: v };
   }
+}
+
+/** Whether alpha's only known value is 1: a no-op as written, a rescale for any other value passed. */
+export function alphaIsOne(v: AbsValue): boolean {
+  const values = v.values?.map((x) => (v.negOf !== undefined ? -x : x));
+  return !!values && values.length === 1 && values[0] === 1;
 }
 
 /** `alpha=0.25` for display, with the sign of the hyperparameter itself (not of `-alpha`). */

@@ -17,8 +17,22 @@ function unguarded(v: AbsValue | undefined): boolean {
   return false;
 }
 
+/** The framework a log call is written in: its spelling's, else the file's. */
+function callFramework(ctx: RuleContext, call: Extract<Expr, { k: 'call' }>): 'torch' | 'tf' | 'keras' | 'numpy' | 'jax' {
+  const s = call.spell;
+  if (s && !call.method) {
+    if (s.name.startsWith('keras.')) return 'keras';
+    if (s.framework === 'tf' || s.framework === 'numpy' || s.framework === 'jax' || s.framework === 'torch') return s.framework;
+  }
+  return frameworkOf(ctx);
+}
+
 function fixFor(ctx: RuleContext, call: Extract<Expr, { k: 'call' }>, arg: Expr): { title: string; newText: string } {
-  const fw = frameworkOf(ctx);
+  const fw = callFramework(ctx, call);
+  if (fw === 'numpy' || fw === 'jax') {
+    const np = fw === 'numpy' ? (localName(ctx, 'numpy') ?? 'np') : (localName(ctx, 'jax.numpy') ?? 'jnp');
+    return { title: 'Clip the probability before the log', newText: `${np}.log(${np}.clip(${ctx.text(outerSpan(arg))}, 1e-7, 1.0))` };
+  }
   const F = functionalName(ctx);
   // log(sigmoid(x)) -> logsigmoid(x); log(softmax(x, d)) -> log_softmax(x, d); log(1 - sigmoid(x)) -> logsigmoid(-x)
   if (fw === 'torch') {
@@ -73,7 +87,9 @@ export default defineRule({
 ## What it does
 Flags \`log(sigmoid(x))\`, \`log(softmax(x))\`, \`log(1 - sigmoid(x))\`, and \`log(p)\` of any sigmoid or
 softmax probability (directly or through a variable, including a binary \`p_t\`) when no clamp or eps
-keeps it away from 0. PyTorch, \`tf.math.log\` and \`K.log\` spellings.
+keeps it away from 0. Every spelling of the op table: PyTorch, \`tf.math.log\`, \`K.log\`, \`np.log\`,
+\`jnp.log\`; probabilities from an activation op or written by hand (\`1 / (1 + np.exp(-x))\`,
+\`np.exp(z) / np.exp(z).sum(axis=1)\`).
 
 ## Why is this bad?
 Probabilities underflow: in float32 $\\sigma(x) = 0$ for $x < -88$ (or $1 - \\sigma(x) = 0$ for $x > 17$), and

@@ -5,7 +5,7 @@
  */
 import type { RuleContext } from '../core/context';
 import { defineRule } from '../core/rule';
-import { alphaText, scalarAlphaProducts, unnegated } from './alpha';
+import { alphaIsOne, alphaText, scalarAlphaProducts, unnegated } from './alpha';
 import { outerSpan, replace } from './fixes';
 
 
@@ -14,6 +14,9 @@ const EXPLANATION = (a: string) =>
     `In a softmax focal loss FL = −α · (1 − pt)^γ · log(pt), a single scalar α (${a}) multiplies **every** sample, whatever its class.`,
     'A constant factor does not change which examples weigh more; it only scales the loss and therefore the effective learning rate. The α of the RetinaNet paper balances classes, so in the multi-class case it has to depend on the target class: α_t = alpha[target].',
   ].join('\n\n');
+
+/** Why a hyperparameter alpha whose default is 1 is still reported (the rule page's decision). */
+const ONE = 'With its default of 1 the factor does nothing; every caller who sets alpha to balance classes (0.25, as the paper) only rescales the loss and the learning rate. Make alpha a per-class vector indexed by the target, or remove it.';
 
 function checkLibrary(ctx: RuleContext): void {
   for (const call of ctx.calls()) {
@@ -41,18 +44,23 @@ export default defineRule({
   check(ctx) {
     for (const hit of scalarAlphaProducts(ctx, 'softmax')) {
       const a = alphaText(hit.alphaValue);
-      const rest = ctx.text(outerSpan(hit.rest));
       const { negated } = unnegated(hit.alpha);
-      const kept = negated ? `-${rest}` : rest;
+      const rest = hit.rest && ctx.text(outerSpan(hit.rest));
+      const kept = rest && (negated ? `-${rest}` : rest);
       ctx.report({
         span: hit.alpha.span,
-        message: `scalar ${a} multiplies a softmax focal loss: every class gets the same weight, so alpha only rescales the loss`,
-        explanation: EXPLANATION(a),
-        fix: {
-          title: 'Drop the scalar alpha (it only rescales the loss)',
-          edits: [replace(outerSpan(hit.product), hit.product.paren ? `(${kept})` : kept)],
-          applicability: 'unsafe',
-        },
+        message: alphaIsOne(hit.alphaValue)
+          ? `scalar ${a} multiplies a softmax focal loss: a no-op at its default, and any other value only rescales the loss`
+          : `scalar ${a} multiplies a softmax focal loss: every class gets the same weight, so alpha only rescales the loss`,
+        explanation: alphaIsOne(hit.alphaValue) ? `${EXPLANATION(a)}\n\n${ONE}` : EXPLANATION(a),
+        fix:
+          hit.product && kept
+            ? {
+                title: 'Drop the scalar alpha (it only rescales the loss)',
+                edits: [replace(outerSpan(hit.product), hit.product.paren ? `(${kept})` : kept)],
+                applicability: 'unsafe',
+              }
+            : undefined,
       });
     }
     checkLibrary(ctx);
@@ -96,8 +104,17 @@ def focal_loss(logits, targets, alpha, gamma=2.0):
 \`\`\`
 or no alpha at all.
 
+### A hyperparameter alpha whose default is 1
+\`def __init__(self, alpha=1, gamma=2): ... self.alpha * (1 - pt) ** self.gamma * ce\` is reported too.
+At its default the factor is a no-op, but alpha is a parameter so that callers change it, and every
+value a caller passes (0.25, as in the paper) only rescales the loss: the construct cannot balance
+classes. What a constant factor is meant to be is read from its name: a hyperparameter named like a
+scale (\`loss_weight\`, \`weight\`, \`scale\`, \`lambda\`, \`coef\`, \`factor\`) is a scale by intent and is
+not reported; a literal \`1 *\` is no factor at all. The same holds for LL102.
+
 ## Fix safety
-The quick fix removes the scalar factor. That keeps the loss's gradients' direction and changes their
+The quick fix removes the scalar factor (when alpha multiplies the loss in the same expression; an
+alpha applied statements earlier, \`logpt *= alpha\`, is reported there without a fix). That keeps the loss's gradients' direction and changes their
 scale, so it is marked unsafe: the learning rate may need retuning. Indexing a per-class alpha needs
 the class weights, which only the user knows.
 

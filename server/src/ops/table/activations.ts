@@ -129,8 +129,8 @@ export const softplus = defineOp({
   creating: true,
   abstract(c) {
     const x = c.arg('input');
-    // softplus(+-x) of logits is -log sigmoid(-+x): one side's cross-entropy, per element.
-    if (x?.m === 'logits') return mk('ce', { act: 'sigmoid', reduced: false, range: { lo: 0, hi: Infinity }, src: c.span });
+    // softplus(z) = log(1 + exp(z)) of logits: a log-sum-exp, -log sigmoid(-z) (masked by a target: one side's cross-entropy).
+    if (x?.m === 'logits') return mk('logits', { lse: true, act: 'sigmoid', src: c.span });
     return unknown(c.span);
   },
   lower(c) {
@@ -156,7 +156,7 @@ export const logsumexp = defineOp({
   expects: { input: 'logits' },
   abstract(c) {
     const x = c.arg('input');
-    if (x?.m === 'logits') return mk('logits', { lse: true, src: c.span });
+    if (x?.m === 'logits') return mk('logits', { lse: true, act: 'softmax', src: c.span });
     return unknown(c.span);
   },
   lower(c) {

@@ -14,10 +14,9 @@ function isTargetish(v: AbsValue | undefined): boolean {
 export function logOf(x: AbsValue, span: Span): AbsValue {
   if (x.m === 'prob' || x.m === 'pt') return mk('logprob', { act: x.act, gathered: x.m === 'pt' || x.gathered, clamped: x.clamped, keras: x.keras, src: span, of: x });
   if (x.m === 'one_minus_pt') return mk('logprob', { act: x.act, src: span, of: x });
-  // log(1 + exp(z)) of logits z is softplus(z): one side's binary cross-entropy.
-  if (x.onePlusExpOf?.m === 'logits') return mk('ce', { act: 'sigmoid', reduced: false, range: { lo: 0, hi: Infinity }, src: span });
-  // log(exp(a) + exp(b)) of logits: a log-sum-exp.
-  if (x.expSumOfLogits) return mk('logits', { lse: true, src: span });
+  // log(1 + exp(z)) of logits is softplus(z), log(exp(a) + exp(b)) its shifted form: a log-sum-exp
+  // of two logits (with a target: one side's binary cross-entropy, algebra.ts).
+  if (x.onePlusExpOf?.m === 'logits' || x.expSumOfLogits) return mk('logits', { lse: true, act: 'sigmoid', src: span });
   return unknown(span);
 }
 
@@ -29,7 +28,8 @@ function expOf(c: AbsCtx): AbsValue {
   }
   if (x.m === 'logprob' && x.gathered) return mk('pt', { act: x.act, reduced: x.reduced, range: UNIT, src: c.span, of: x, keras: x.keras });
   if (x.m === 'logprob') return mk('prob', { act: x.act, range: UNIT, src: c.span, fromLogProb: true });
-  if (x.m === 'logits') return mk('unknown', { expOf: x, range: { lo: 0, hi: Infinity }, src: c.span });
+  // exp of logits (or of a tensor not known to be anything else): 1 / (1 + exp(-x)) and exp(x) / sum(exp(x)) are activations whatever x is called.
+  if (x.m === 'logits' || (x.m === 'unknown' && !x.hyper && !x.expOf)) return mk('unknown', { expOf: x, range: { lo: 0, hi: Infinity }, src: c.span });
   return unknown(c.span);
 }
 

@@ -124,7 +124,17 @@ export const nllLoss = defineOp({
   modules: ['torch.nn.NLLLoss(weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean")(input, target)'],
   expects: { target: { kind: 'target_index', strong: true } },
   loss: { act: 'softmax', input: 'logprob', target: 'index' },
-  abstract: (c) => ceValue(c, 'softmax'),
+  abstract(c) {
+    const x = c.arg('input');
+    // Per-class focal terms picked at the target ((1 - p) ** g * log p): the focal loss itself; a
+    // `weight` is a per-class weight taken at each sample's target.
+    if (x?.m === 'focal' && x.focal) {
+      const w = c.arg('weight');
+      const focal = w && w.m !== 'none' ? { ...x.focal, alpha: { kind: 'class' as const, value: w, span: w.src ?? c.span } } : x.focal;
+      return mk('focal', { focal, act: 'softmax', reduced: reductionOf(c) !== 'none', src: c.span });
+    }
+    return ceValue(c, 'softmax');
+  },
   lower: (c) => torchCE(c, false),
 });
 

@@ -1,0 +1,401 @@
+/**
+ * The algebra of meanings: what arithmetic, comparisons, gathers and reductions do to the lattice's
+ * values (lattice.ts), as pure functions. The abstract interpreter (interp.ts) applies them to the
+ * values of an expression's operands; the ops' abstract meanings (ops/table) call them through
+ * `LatticeOps`; test/core/algebra.test.ts states each fact on its own.
+ *
+ * Patterns are recognised by value ids, never by text: p*t + (1-p)*(1-t) is p_t because the second
+ * product's factors are the complements of the first's (`complementOf`), whatever they are named.
+ *
+ * Signs: a product with a negated target (`-t * log p`) or a negated product is a `masked` value
+ * with `negated` set; a negated modulating factor keeps its meaning (a focal product's sign does not
+ * change what the rules read).
+ */
+import type { Span } from './ir';
+import { combineValues, constValue, iAdd, iHull, iMul, iNeg, mk, scalarOf, unknown, UNIT, type AbsValue, type FocalParts, type Interval } from './lattice';
+
+export function isTargetish(v: AbsValue): boolean {
+  return v.m === 'target' || v.m === 'target_index' || v.m === 'target_onehot';
+}
+
+export function isNum(v: AbsValue, x: number): boolean {
+  return constValue(v) === x;
+}
+
+export function probLike(v: AbsValue): boolean {
+  return v.m === 'prob' || v.m === 'pt' || v.m === 'one_minus_pt';
+}
+
+/** The CE-like factor of a product: a cross-entropy, or -log p_t. */
+export function ceLike(v: AbsValue): boolean {
+  return v.m === 'ce' || (v.m === 'logprob' && !!v.gathered);
+}
+
+/** A copy with a fresh id (a new value computed from `v`, with the same meaning). */
+function fresh(v: AbsValue, props: Partial<AbsValue> = {}): AbsValue {
+  return { ...v, ...props, id: mk('unknown').id };
+}
+
+function complement(r: Interval | undefined): Interval | undefined {
+  return r ? { lo: 1 - r.hi, hi: 1 - r.lo } : undefined;
+}
+
+// --- comparisons ---------------------------------------------------------------------------
+
+export function compare(ops: string[], vals: AbsValue[], span: Span): AbsValue {
+  if (ops.length === 1 && vals.length === 2) {
+    const [a, b] = vals;
+    const op = ops[0];
+    if (op === 'is' || op === 'is not' || op === 'isnot') {
+      if (a.orNone || b.orNone) return mk('bool', { src: span });
+      const eq = a.m === 'none' && b.m === 'none' ? true : (a.m === 'none') !== (b.m === 'none') && a.m !== 'unknown' && b.m !== 'unknown' ? false : undefined;
+      if (eq === undefined) return mk('bool', { src: span });
+      return mk('bool', { bool: op === 'is' ? eq : !eq, src: span });
+    }
+    const x = constValue(a);
+    const y = constValue(b);
+    if (x !== undefined && y !== undefined) {
+      const r = op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : op === '>=' ? x >= y : op === '==' ? x === y : op === '!=' ? x !== y : undefined;
+      if (r !== undefined) return mk('bool', { bool: r, src: span });
+    }
+    // t == 1 on a target: a mask selecting the positives.
+    if ((op === '==' || op === '>' || op === '>=') && isTargetish(a) && b.m === 'scalar') return mk('bool', { of: a, src: span });
+    if (op === '==' && isTargetish(b) && a.m === 'scalar') return mk('bool', { of: b, src: span });
+  }
+  return mk('bool', { src: span });
+}
+
+// --- indexing by the target ----------------------------------------------------------------
+
+/** The value of `x` taken at each sample's target class. */
+export function gathered(x: AbsValue, span: Span): AbsValue {
+  if (x.m === 'prob') return x.act === 'sigmoid' ? fresh(x, { gathered: true }) : mk('pt', { act: x.act, range: x.range ?? UNIT, clamped: x.clamped, reduced: x.reduced, keras: x.keras, src: span });
+  if (x.m === 'logprob') return mk('logprob', { act: x.act, gathered: true, clamped: x.clamped, negated: x.negated, src: span });
+  if (x.m === 'class_weights') return mk('alpha_class', { src: span, range: x.range });
+  if (x.m === 'scalar' || (x.m === 'unknown' && x.hyper)) return mk('alpha_class', { src: span, name: x.name });
+  // Per-class focal terms taken at the target (`nll_loss((1 - p) ** g * log p, t)`): the focal loss itself.
+  if (x.m === 'focal' || x.m === 'modulating' || x.m === 'one_minus_pt') return fresh(x, { ungathered: false, src: span });
+  if (x.m === 'logits') return fresh(x, { gathered: true, src: span });
+  // The rows of an identity matrix at the targets: their one-hot encoding.
+  if (x.eye) return mk('target_onehot', { src: span });
+  return unknown(span);
+}
+
+// --- arithmetic ----------------------------------------------------------------------------
+
+export function binop(op: string, a: AbsValue, b: AbsValue, span: Span): AbsValue {
+  if (a.m === 'scalar' && b.m === 'scalar') return scalarArith(op, a, b, span);
+  switch (op) {
+    case '-':
+      return sub(a, b, span);
+    case '+':
+      return add(a, b, span);
+    case '*':
+      return mul(a, b, span);
+    case '/':
+      return div(a, b, span);
+    case '**':
+      return pow(a, b, span);
+    default:
+      return unknown(span);
+  }
+}
+
+export function scalarArith(op: string, a: AbsValue, b: AbsValue, span: Span): AbsValue {
+  const f: Record<string, (x: number, y: number) => number> = {
+    '+': (x, y) => x + y,
+    '-': (x, y) => x - y,
+    '*': (x, y) => x * y,
+    '/': (x, y) => x / y,
+    '//': (x, y) => Math.floor(x / y),
+    '%': (x, y) => x % y,
+    '**': (x, y) => x ** y,
+  };
+  const fn = f[op];
+  if (!fn) return mk('scalar', { src: span });
+  const values = combineValues(a.values, b.values, fn);
+  const hyper = a.hyper || b.hyper;
+  const out = values ? scalarOf(values, { hyper, src: span }) : mk('scalar', { hyper, src: span });
+  if (op === '-' && isNum(a, 1)) out.complementOf = b.id;
+  if (op === '-' && isNum(a, 1)) out.name = b.name ? `1 - ${b.name}` : undefined;
+  if (!values && a.range && b.range && (op === '+' || op === '-' || op === '*')) {
+    out.range = op === '+' ? iAdd(a.range, b.range) : op === '-' ? iAdd(a.range, iNeg(b.range)) : iMul(a.range, b.range);
+  }
+  return out;
+}
+
+export function neg(a: AbsValue, span: Span): AbsValue {
+  if (a.m === 'scalar') {
+    const props = { hyper: a.hyper, name: a.name, negOf: a.negOf ?? a.id, complementOf: a.complementOf, src: span };
+    return a.values ? scalarOf(a.values.map((x) => -x), props) : mk('scalar', { ...props, range: a.range && iNeg(a.range) });
+  }
+  // -p: kept so that -p + 1 is recognised as 1 - p.
+  if (a.m === 'prob') return mk('unknown', { of: a, negated: true, src: span });
+  // -t: a mask that negates what it selects (`-t * log p`), still the mask of t.
+  if (isTargetish(a)) return a.negated ? { ...a, id: a.negOf!, negated: false, negOf: undefined } : fresh(a, { negated: true, negOf: a.id, src: span });
+  if (a.m === 'ce') return mk('logprob', { gathered: true, act: a.act, reduced: a.reduced, binary: a.binary, src: span, of: a });
+  if (a.m === 'logprob' && a.gathered) return mk('ce', { act: a.act, reduced: a.reduced, binary: a.binary, src: span });
+  if (a.m === 'logprob' && a.scaledBy) return fresh(a, { scaledBy: negScalar(a.scaledBy) });
+  if (a.m === 'logprob') return fresh(a, { negated: !a.negated, src: span });
+  if (a.m === 'masked') return fresh(a, { negated: !a.negated });
+  if (a.m === 'focal' || a.m === 'modulating' || a.m === 'one_minus_pt') return fresh(a, { negated: !a.negated });
+  // -softplus(z) is log sigmoid(-z): a log-probability.
+  if (a.m === 'logits' && a.lse) return mk('logprob', { act: a.act ?? 'sigmoid', src: span });
+  if (a.m === 'logits') return a;
+  return unknown(span);
+}
+
+export function negScalar(s: AbsValue): AbsValue {
+  return s.m === 'scalar' && s.values ? scalarOf(s.values.map((x) => -x)) : s;
+}
+
+/** A value computed from logits by shifts, scales, clamps and products with targets (`x - x * t`, `(-x).clamp(min=0)`). */
+function logitsLike(v: AbsValue): boolean {
+  return v.m === 'logits' || (v.m === 'masked' && v.of?.m === 'logits');
+}
+
+export function sub(a: AbsValue, b: AbsValue, span: Span): AbsValue {
+  if (isNum(a, 1)) {
+    // 1 - x
+    if (b.m === 'pt') return mk('one_minus_pt', { act: b.act, reduced: b.reduced, fromLogProb: b.fromLogProb, range: complement(b.range), clamped: false, src: span, of: b });
+    if (b.m === 'prob') {
+      if (b.gathered || b.act === 'sigmoid' || b.act === undefined) return mk('prob', { act: b.act, gathered: b.gathered, keras: b.keras, complementOf: b.id, of: b, range: complement(b.range), src: span });
+      return mk('one_minus_pt', { act: b.act, ungathered: true, range: complement(b.range), src: span, of: b });
+    }
+    if (b.m === 'logprob') return mk('one_minus_pt', { act: b.act, fromLogProb: true, range: { lo: 1, hi: Infinity }, reduced: b.reduced, src: span, of: b });
+    if (isTargetish(b)) return fresh(b, { complementOf: b.id, src: span });
+    if (b.m === 'masked' && b.of?.m === 'logprob') return mk('one_minus_pt', { act: b.of.act, fromLogProb: true, src: span });
+    return unknown(span);
+  }
+  if (b.m === 'scalar' && constValue(b) !== undefined && Math.abs(constValue(b)!) < 1e-2 && (a.m === 'prob' || a.m === 'pt' || a.m === 'one_minus_pt')) {
+    // p - eps: still a probability, not guarded.
+    return a;
+  }
+  // x - logsumexp(x) is a log-softmax; x - softplus(x) a log-sigmoid; logsumexp(x) - x[t] the cross-entropy.
+  if (a.m === 'logits' && b.m === 'logits' && b.lse && !a.lse) return mk('logprob', { act: b.act ?? 'softmax', gathered: a.gathered, src: span });
+  if (a.m === 'logits' && a.lse && b.m === 'logits' && b.gathered) return mk('ce', { act: a.act ?? 'softmax', reduced: false, range: { lo: 0, hi: Infinity }, src: span });
+  if (a.m === 'masked' && b.m === 'masked') return add(a, neg(b, span), span);
+  if (logitsLike(a) && logitsLike(b)) return mk('logits', { src: span, withTarget: a.withTarget || b.withTarget || a.m === 'masked' || b.m === 'masked' });
+  if (a.m === 'logits' && (b.m === 'unknown' || b.m === 'scalar')) return a;
+  if (termLike(a) && termLike(b)) return mergeFocal(a.m === 'masked' ? a.of! : a, b.m === 'masked' ? b.of! : b, span);
+  return unknown(span);
+}
+
+export function add(a: AbsValue, b: AbsValue, span: Span): AbsValue {
+  if (isNum(a, 1) && b.negated && b.of?.m === 'prob') return sub(a, b.of, span);
+  if (isNum(b, 1) && a.negated && a.of?.m === 'prob') return sub(b, a.of, span);
+  // 1 + exp(z): its log is softplus(z).
+  if (isNum(a, 1) && b.expOf) return mk('unknown', { onePlusExpOf: b.expOf, range: { lo: 1, hi: Infinity }, src: span });
+  if (isNum(b, 1) && a.expOf) return mk('unknown', { onePlusExpOf: a.expOf, range: { lo: 1, hi: Infinity }, src: span });
+  // exp(a) + exp(b) of logits: its log is a log-sum-exp.
+  if (a.expOf?.m === 'logits' && b.expOf?.m === 'logits') return mk('unknown', { expSumOfLogits: true, range: { lo: 0, hi: Infinity }, src: span });
+  // p*t + (1-p)*(1-t) -> pt; alpha*t + (1-alpha)*(1-t) -> alpha_t; t log p + (1-t) log(1-p) -> -BCE
+  if (a.m === 'masked' && b.m === 'masked' && a.of && b.of) {
+    const r = pair(a, b, span) ?? pair(b, a, span);
+    if (r) return r;
+  }
+  const small = b.m === 'scalar' && (b.values ? b.values.length > 0 && b.values.every((x) => x > 0 && x < 1e-2) : !!b.name && /^(self\.)?(eps|epsilon|smooth)/i.test(b.name));
+  if (small && probLike(a)) {
+    // p + eps: guarded away from 0.
+    const lo = b.values ? Math.min(...b.values) : 0;
+    return fresh(a, { clamped: true, range: a.range ? { lo: a.range.lo + lo, hi: a.range.hi + (b.values ? Math.max(...b.values) : 1e-2) } : undefined });
+  }
+  if (a.m === 'scalar' && b.m !== 'scalar') return add(b, a, span);
+  // A hand-written BCE with logits: x - x * t + softplus(-x) (also with its log-sum-exp written out).
+  if (a.m === 'logits' && b.m === 'logits' && (a.lse || b.lse) && (a.withTarget || b.withTarget)) return mk('ce', { act: 'sigmoid', reduced: false, binary: true, range: { lo: 0, hi: Infinity }, src: span });
+  if (logitsLike(a) && logitsLike(b)) return mk('logits', { src: span, lse: a.lse || b.lse, act: a.lse ? a.act : b.lse ? b.act : undefined, withTarget: a.withTarget || b.withTarget || a.m === 'masked' || b.m === 'masked' });
+  if (termLike(a) && termLike(b)) return mergeFocal(a.m === 'masked' ? a.of! : a, b.m === 'masked' ? b.of! : b, span);
+  return unknown(span);
+}
+
+/** Whether two masks are a target and its complement (`t` and `1 - t`). */
+function complementaryMasks(x: AbsValue, y: AbsValue): boolean {
+  return (y.maskComplementOf !== undefined && y.maskComplementOf === x.mask) || (x.maskComplementOf !== undefined && x.maskComplementOf === y.mask);
+}
+
+/** The sum of two terms masked by a target and its complement, when it is a known pattern. */
+function pair(x: AbsValue, y: AbsValue, span: Span): AbsValue | undefined {
+  if (!complementaryMasks(x, y)) return undefined;
+  const xo = x.of!;
+  const yo = y.of!;
+  if (xo.m === 'prob' && yo.m === 'prob' && (yo.complementOf === xo.id || xo.complementOf === yo.id)) {
+    const p = xo.complementOf === yo.id ? yo : xo;
+    const q = xo.complementOf === yo.id ? xo : yo;
+    return mk('pt', { act: p.act ?? 'sigmoid', range: iHull(p.range ?? UNIT, q.range ?? UNIT), clamped: p.clamped, src: span, binary: true, keras: p.keras });
+  }
+  if (xo.m === 'scalar' && yo.m === 'scalar' && (yo.complementOf === xo.id || xo.complementOf === yo.id)) {
+    const al = xo.complementOf === yo.id ? yo : xo;
+    return mk('alpha_t', { src: span, of: al, range: { lo: 0, hi: 1 } });
+  }
+  // t log p + (1 - t) log(1 - p): the binary log-likelihood (negated: the binary cross-entropy).
+  if (xo.m === 'logprob' && yo.m === 'logprob' && !xo.gathered && !yo.gathered) {
+    const nx = !!x.negated !== !!xo.negated;
+    const ny = !!y.negated !== !!yo.negated;
+    if (nx !== ny) return undefined;
+    const act = xo.act ?? yo.act ?? 'sigmoid';
+    return nx ? mk('ce', { act, binary: true, reduced: false, range: { lo: 0, hi: Infinity }, src: span }) : mk('logprob', { act, gathered: true, binary: true, clamped: xo.clamped && yo.clamped, src: span });
+  }
+  // t softplus(-x) + (1 - t) softplus(x): the binary cross-entropy with logits.
+  if (xo.m === 'logits' && yo.m === 'logits' && xo.lse && yo.lse) return mk('ce', { act: 'sigmoid', binary: true, reduced: false, range: { lo: 0, hi: Infinity }, src: span });
+  if ((xo.m === 'focal' || ceLike(xo)) && (yo.m === 'focal' || ceLike(yo))) {
+    const f = mergeFocal(xo, yo, span);
+    return f.act ? f : fresh(f, { act: 'sigmoid' });
+  }
+  return undefined;
+}
+
+export function mul(a: AbsValue, b: AbsValue, span: Span): AbsValue {
+  // Put the scalar on the right.
+  if (a.m === 'scalar' && b.m !== 'scalar') return mul(b, a, span);
+  if (b.m === 'scalar' && isNum(b, -1) && !b.hyper) return neg(a, span);
+  if (b.m === 'scalar' && isNum(b, 1) && !b.hyper) return a;
+  // Masking by a target: x * t, x * (1 - t), x * -t.
+  if (isTargetish(b) && !isTargetish(a)) return masked(a, b, span);
+  if (isTargetish(a) && !isTargetish(b)) return masked(b, a, span);
+  // gamma * log(1 - pt) (log-space modulating factor, awaiting exp)
+  if (a.m === 'logprob' && (b.m === 'scalar' || b.hyper) && !a.gathered) return fresh(a, { scaledBy: b, src: span });
+  if (b.m === 'logprob' && (a.m === 'scalar' || a.hyper) && !b.gathered) return fresh(b, { scaledBy: a, src: span });
+  if (a.m === 'logits' && b.m === 'scalar') return a;
+  if (a.m === 'logits' && b.m === 'logits') return unknown(span);
+  // A masked value times something else keeps the mask (alpha * t * log p).
+  if (a.m === 'masked' && a.of) return fresh(a, { of: mul(a.of, b, span) });
+  if (b.m === 'masked' && b.of) return fresh(b, { of: mul(a, b.of, span) });
+  const parts = factorParts(a);
+  const partsB = factorParts(b);
+  if (parts && partsB) {
+    const merged = mergeParts(parts, partsB);
+    if (merged && (merged.modulating || merged.ce)) return mk('focal', { focal: merged, act: a.act ?? b.act, reduced: a.reduced || b.reduced, src: span });
+  }
+  if (a.m === 'scalar' && b.m === 'scalar') return scalarArith('*', a, b, span);
+  return unknown(span);
+}
+
+const ALPHA_NAME = /alpha|balanc/i;
+const SCALE_NAME = /(^|_)(loss_?weights?|weights?|scales?|lambdas?|lam|coefs?|coeffs?|coefficients?|factors?|multipliers?|mult|norm|beta|temperature|temp|ratio)$/i;
+
+/** What a factor contributes to a focal product, or undefined when it is not a recognised factor. */
+export function factorParts(v: AbsValue): FocalParts | undefined {
+  switch (v.m) {
+    case 'modulating':
+      return { modulating: v };
+    case 'ce':
+      return { ce: v };
+    case 'logprob':
+      return { ce: v };
+    case 'focal':
+      return v.focal ?? {};
+    case 'alpha_t':
+      return { alpha: { kind: 'alpha_t', value: v, span: v.src! } };
+    case 'alpha_class':
+      return { alpha: { kind: 'class', value: v, span: v.src! } };
+    case 'scalar': {
+      // What a constant factor is meant to be is in its name: a `loss_weight` or a `scale` is meant to
+      // rescale; an `alpha` is meant to balance classes, whatever its default (alpha=1 is a rescale for
+      // every other value a caller passes). A literal 1 or -1 is no factor at all.
+      const alphaNamed = !!v.name && ALPHA_NAME.test(v.name);
+      if (v.hyper && v.name && SCALE_NAME.test(v.name) && !alphaNamed) return {};
+      if ((isNum(v, 1) || isNum(v, -1)) && !(v.hyper && alphaNamed)) return {};
+      if (v.hyper || (v.values && v.values.every((x) => x > 0 && x < 1))) return { alpha: { kind: 'scalar', value: v, span: v.src! } };
+      return {};
+    }
+    case 'unknown':
+      return v.hyper ? { alpha: { kind: 'scalar', value: v, span: v.src!, unknownKind: true } } : undefined;
+    case 'class_weights':
+      return { alpha: { kind: 'class', value: v, span: v.src!, ungathered: true } };
+    default:
+      return undefined;
+  }
+}
+
+function mergeParts(a: FocalParts, b: FocalParts): FocalParts | undefined {
+  if ((a.modulating && b.modulating) || (a.ce && b.ce) || (a.alpha && b.alpha)) {
+    // Two of the same factor: keep the first of each (e.g. alpha * alpha_t is unusual; stay quiet).
+    return { modulating: a.modulating ?? b.modulating, ce: a.ce ?? b.ce, alpha: a.alpha && b.alpha ? undefined : (a.alpha ?? b.alpha) };
+  }
+  return { modulating: a.modulating ?? b.modulating, ce: a.ce ?? b.ce, alpha: a.alpha ?? b.alpha, library: a.library ?? b.library };
+}
+
+/** Whether one scalar is 1 - the other (through negations). */
+function complementary(a: AbsValue, b: AbsValue): boolean {
+  const ida = a.negOf ?? a.id;
+  const idb = b.negOf ?? b.id;
+  return (a.complementOf !== undefined && a.complementOf === idb) || (b.complementOf !== undefined && b.complementOf === ida);
+}
+
+/** A term of a loss sum: a focal product, a CE-like value, or either masked by a target. */
+function termLike(v: AbsValue): boolean {
+  if (v.m === 'masked') return !!v.of && termLike(v.of);
+  return v.m === 'focal' || v.m === 'ce' || v.m === 'logprob';
+}
+
+export function mergeFocal(a: AbsValue, b: AbsValue, span: Span): AbsValue {
+  const pa = factorParts(a) ?? {};
+  const pb = factorParts(b) ?? {};
+  const parts: FocalParts = { ...pa, ...pb, terms: [...(pa.terms ?? [pa]), ...(pb.terms ?? [pb])] };
+  // alpha on the positive term and 1 - alpha on the negative one is alpha_t written out.
+  if (pa.alpha?.kind === 'scalar' && pb.alpha?.kind === 'scalar' && complementary(pa.alpha.value, pb.alpha.value)) {
+    parts.alpha = { kind: 'alpha_t', value: pa.alpha.value, span: pa.alpha.span };
+  } else if (pa.alpha && pb.alpha === undefined && pb.ce) {
+    // alpha on one term only: a weight on the positives, not a constant scale.
+    parts.alpha = { ...pa.alpha, kind: 'alpha_t' };
+  } else if (pb.alpha && pa.alpha === undefined && pa.ce) {
+    parts.alpha = { ...pb.alpha, kind: 'alpha_t' };
+  }
+  return mk('focal', { focal: parts, act: a.act ?? b.act, reduced: a.reduced || b.reduced, src: span });
+}
+
+/** x * t: `x` where the target holds; the mask of `-t` is still t's, the product negated. */
+export function masked(x: AbsValue, t: AbsValue, span: Span): AbsValue {
+  const mask = t.negated && t.negOf !== undefined ? t.negOf : t.id;
+  return mk('masked', { of: x, mask, maskComplementOf: t.complementOf, negated: !!t.negated, act: x.act, src: span });
+}
+
+export function div(a: AbsValue, b: AbsValue, span: Span): AbsValue {
+  // x / x.sum(-1), exp(z) / exp(z).sum(-1): normalised over the classes, a softmax probability.
+  if (b.sumOf !== undefined && (b.sumOf === a.id || (b.sumExp && a.expOf !== undefined)) && (a.m === 'prob' || a.m === 'unknown')) {
+    return mk('prob', { act: 'softmax', range: UNIT, keras: a.keras, src: span });
+  }
+  // 1 / (1 + exp(-x)) and exp(x) / (1 + exp(x)): a hand-written sigmoid.
+  if (b.onePlusExpOf !== undefined && (isNum(a, 1) || a.expOf !== undefined)) return mk('prob', { act: 'sigmoid', range: UNIT, src: span });
+  if (b.m === 'scalar' || b.m === 'unknown') {
+    if (a.m === 'logits' || a.m === 'ce' || a.m === 'focal' || a.m === 'masked') return a;
+  }
+  return unknown(span);
+}
+
+export function pow(base: AbsValue, exponent: AbsValue, span: Span): AbsValue {
+  if (base.m === 'one_minus_pt' || base.m === 'prob' || base.m === 'pt') {
+    return mk('modulating', { base, exponent, act: base.act, range: UNIT, src: span, fromLogProb: base.fromLogProb });
+  }
+  if (base.m === 'scalar' && exponent.m === 'scalar') return scalarArith('**', base, exponent, span);
+  return unknown(span);
+}
+
+// --- reductions ----------------------------------------------------------------------------
+
+/**
+ * A sum or mean of `x`, over `dim` when given. A sum over the class axis of a one-hot mask times a
+ * per-class value is that value at the target; a lone masked log-likelihood (no complementary term)
+ * is a categorical cross-entropy, so its activation, if not known yet, is a softmax.
+ */
+export function reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 'sum' | 'mean'): AbsValue {
+  void how;
+  if (!dim || dim.m === 'none') {
+    if (x.m === 'ce' || x.m === 'focal' || x.m === 'pt' || x.m === 'logprob') return fresh(x, { reduced: true, src: span });
+    if (x.m === 'masked' && x.of && (x.of.m === 'focal' || ceLike(x.of))) return fresh(x.of, { reduced: true, act: x.of.act ?? 'softmax', src: span });
+    return unknown(span);
+  }
+  if (x.m === 'masked' && x.of) {
+    // sum over classes of onehot * v: v at the target
+    if (x.of.m === 'logprob') {
+      const lp = mk('logprob', { act: x.of.act ?? 'softmax', gathered: true, clamped: x.of.clamped, keras: x.of.keras, src: span });
+      return !!x.negated !== !!x.of.negated ? neg(lp, span) : lp;
+    }
+    if (x.of.m === 'prob') return mk('pt', { act: x.of.act ?? 'softmax', range: UNIT, keras: x.of.keras, src: span });
+    if (x.of.m === 'focal' || ceLike(x.of)) return x.of.act ? x.of : fresh(x.of, { act: 'softmax' });
+    if (x.of.m === 'scalar' || x.of.m === 'class_weights') return mk('alpha_class', { src: span });
+  }
+  if (x.m === 'ce' || x.m === 'focal') return x;
+  if (x.m === 'prob' || x.m === 'unknown') return mk('unknown', { sumOf: x.id, sumExp: !!x.expOf, src: span });
+  return unknown(span);
+}

@@ -1,0 +1,179 @@
+/**
+ * The algebra of meanings (server/src/core/algebra.ts), one fact per test, through the interpreter
+ * on small functions written in several styles (the names are chosen to carry no meaning: the facts
+ * must come from the operations, not from what things are called).
+ */
+import { describe, expect, it } from 'vitest';
+import { valuesOf } from './helpers';
+
+describe('signs and masks', () => {
+  it('-t * log p is a negated product masked by t, and -t*log p - (1-t)*log(1-p) the binary cross-entropy', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(a, y):
+    q = torch.sigmoid(a)
+    first = -y * torch.log(q)
+    both = -y * torch.log(q) - (1 - y) * torch.log(1 - q)
+    return both
+`,
+      'f',
+    );
+    expect(at('-y * torch.log(q)')).toMatchObject({ m: 'masked', negated: true });
+    expect(at('-y * torch.log(q) - (1 - y) * torch.log(1 - q)')).toMatchObject({ m: 'ce', act: 'sigmoid', binary: true });
+  });
+
+  it('t * log p + (1 - t) * log(1 - p) is the binary log-likelihood; a mixed sign is not', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(a, y):
+    q = torch.sigmoid(a)
+    ll = y * torch.log(q) + (1 - y) * torch.log(1 - q)
+    odd = y * torch.log(q) - (1 - y) * torch.log(1 - q)
+    return ll
+`,
+      'f',
+    );
+    expect(at('y * torch.log(q) + (1 - y) * torch.log(1 - q)')).toMatchObject({ m: 'logprob', gathered: true, act: 'sigmoid' });
+    expect(['ce', 'logprob']).not.toContain(at('y * torch.log(q) - (1 - y) * torch.log(1 - q)').m);
+  });
+
+  it('a negated modulating factor keeps its meaning', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(a, b, g=2.0):
+    lp = torch.log_softmax(a, 1).gather(1, b.view(-1, 1)).view(-1)
+    m = -1 * (1 - lp.exp()) ** g
+    return m * lp
+`,
+      'f',
+    );
+    expect(at('-1 * (1 - lp.exp()) ** g')).toMatchObject({ m: 'modulating', negated: true });
+    expect(at('m * lp').m).toBe('focal');
+  });
+});
+
+describe('categorical or binary, from the formula', () => {
+  it('a lone masked log-likelihood summed over the class axis is categorical (softmax) when the activation is not known', () => {
+    const { at } = valuesOf(
+      `import keras.backend as K
+def f(y_true, y_pred):
+    return -K.sum(y_true * K.log(y_pred), axis=-1)
+`,
+      'f',
+    );
+    expect(at('K.sum(y_true * K.log(y_pred), axis=-1)')).toMatchObject({ m: 'logprob', gathered: true, act: 'softmax' });
+  });
+
+  it('a focal product of a lone masked term reduced over everything is categorical too', () => {
+    const { at } = valuesOf(
+      `import keras.backend as K
+def f(y_true, y_pred, a=0.25, g=2.0):
+    w = a * K.pow(1 - y_pred, g)
+    ce = -y_true * K.log(y_pred)
+    return K.mean(w * ce)
+`,
+      'f',
+    );
+    const v = at('K.mean(w * ce)');
+    expect(v.m).toBe('focal');
+    expect(v.act).toBe('softmax');
+  });
+});
+
+describe('hand-written activations and stable forms', () => {
+  it('1 / (1 + exp(-x)) is a sigmoid, in torch and numpy', () => {
+    const { at } = valuesOf(
+      `import numpy as np
+def f(logits):
+    return 1.0 / (1.0 + np.exp(-logits))
+`,
+      'f',
+    );
+    expect(at('1.0 / (1.0 + np.exp(-logits))')).toMatchObject({ m: 'prob', act: 'sigmoid' });
+  });
+
+  it('exp(z) / exp(z).sum(axis) is a softmax, with one exp or two', () => {
+    const { at } = valuesOf(
+      `import numpy as np
+def f(logits):
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p1 = e / e.sum(axis=1, keepdims=True)
+    p2 = np.exp(logits) / np.sum(np.exp(logits), axis=1, keepdims=True)
+    return p1, p2
+`,
+      'f',
+    );
+    expect(at('e / e.sum(axis=1, keepdims=True)')).toMatchObject({ m: 'prob', act: 'softmax' });
+    expect(at('np.exp(logits) / np.sum(np.exp(logits), axis=1, keepdims=True)')).toMatchObject({ m: 'prob', act: 'softmax' });
+  });
+
+  it('x - logsumexp(x) is a log-softmax; logsumexp(x) - x[t] the cross-entropy', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(logits, t):
+    z = torch.logsumexp(logits, dim=1, keepdim=True)
+    logp = logits - z
+    return logp
+`,
+      'f',
+    );
+    expect(at('logits - z')).toMatchObject({ m: 'logprob', act: 'softmax' });
+  });
+
+  it('x - x * t + log(1 + exp(-x)) and its max-shifted form are the binary cross-entropy with logits', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(logits, target):
+    simple = logits - logits * target + torch.log(1 + torch.exp(-logits))
+    m = (-logits).clamp(min=0)
+    shifted = logits - logits * target + m + torch.log(torch.exp(-m) + torch.exp(-logits - m))
+    return simple, shifted
+`,
+      'f',
+    );
+    expect(at('logits - logits * target + torch.log(1 + torch.exp(-logits))')).toMatchObject({ m: 'ce', act: 'sigmoid' });
+    expect(at('logits - logits * target + m + torch.log(torch.exp(-m) + torch.exp(-logits - m))')).toMatchObject({ m: 'ce', act: 'sigmoid' });
+  });
+
+  it('t * softplus(-x) + (1 - t) * softplus(x) is the binary cross-entropy with logits', () => {
+    const { at } = valuesOf(
+      `import torch.nn.functional as F
+def f(logits, target):
+    return target * F.softplus(-logits) + (1 - target) * F.softplus(logits)
+`,
+      'f',
+    );
+    expect(at('target * F.softplus(-logits) + (1 - target) * F.softplus(logits)')).toMatchObject({ m: 'ce', act: 'sigmoid' });
+  });
+
+  it('the rows of an identity matrix at the targets are their one-hot encoding', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(logits, target):
+    oh = torch.eye(logits.shape[1])[target]
+    return oh
+`,
+      'f',
+    );
+    expect(at('torch.eye(logits.shape[1])[target]').m).toBe('target_onehot');
+  });
+});
+
+describe('what a constant factor is meant to be', () => {
+  it('a hyperparameter named like alpha counts as alpha even at its default of 1; a scale does not; a literal 1 is nothing', () => {
+    const src = `import torch
+import torch.nn.functional as F
+def f(x, t, alpha=1.0, loss_weight=1.0, gamma=2.0):
+    ce = F.cross_entropy(x, t, reduction="none")
+    m = (1 - torch.exp(-ce)) ** gamma
+    a = alpha * m * ce
+    b = loss_weight * m * ce
+    c = 1 * m * ce
+    return a, b, c
+`;
+    const { at } = valuesOf(src, 'f');
+    expect(at('alpha * m * ce').focal?.alpha?.kind).toBe('scalar');
+    expect(at('loss_weight * m * ce').focal?.alpha).toBeUndefined();
+    expect(at('1 * m * ce').focal?.alpha).toBeUndefined();
+  });
+});
