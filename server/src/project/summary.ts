@@ -9,8 +9,8 @@
  *   - `uses`: calls to names the index asked about (`FocalLoss(gamma=0.5)`, `losses.focal(x, t, 0.5)`)
  *     with what each argument is: a literal, `args.gamma` (argparse), or `cfg.loss.gamma` /
  *     `cfg['loss']['gamma']` (a config object);
- *   - `typed`: mmdetection / mmcv config dicts, `dict(type='FocalLoss', gamma=0.5)` (the IR has no
- *     dict displays, so `{'type': ...}` is not read);
+ *   - `typed`: mmdetection / mmcv config dicts, `dict(type='FocalLoss', gamma=0.5)` or
+ *     `{'type': 'FocalLoss', 'gamma': 0.5}`;
  *   - `argparse`: `parser.add_argument('--gamma', type=float, default=0.5)` defaults;
  *   - `configs`: names bound to a config file (`cfg = OmegaConf.load('conf.yaml')`, `yaml.safe_load(open(...))`,
  *     `json.load(open(...))`, Hydra's `@hydra.main(config_path=..., config_name=...)` on `def main(cfg)`).
@@ -115,7 +115,7 @@ export const EMPTY_SUMMARY: FileSummary = { imports: [], defs: [], uses: [], typ
 const FRAMEWORKS: ReadonlySet<string> = new Set(['torch', 'tensorflow', 'keras', 'jax', 'numpy', 'scipy', 'optax', 'torchvision', 'fvcore', 'kornia', 'monai', 'mmcv', 'mmdet', 'segmentation_models_pytorch', 'tensorflow_addons']);
 
 /** Text that may bind or read a config, an argparse default or an mmdet dict: such a file is summarized whatever names it mentions. */
-export const VALUE_MARKERS = /add_argument|parse_args|OmegaConf|hydra|safe_load|yaml\.load|json\.load|toml\.load|tomllib|\btype\s*=\s*['"]/;
+export const VALUE_MARKERS = /add_argument|parse_args|OmegaConf|hydra|safe_load|yaml\.load|json\.load|toml\.load|tomllib|\btype\s*=\s*['"]|['"]type['"]\s*:/;
 
 /** Meanings a loss has and a plain helper has not: a definition with one of them is a loss others may pass values to. */
 const LOSS_MEANINGS: ReadonlySet<string> = new Set(['prob', 'logprob', 'ce', 'pt', 'one_minus_pt', 'modulating', 'focal', 'module', 'alpha_t', 'alpha_class', 'class_weights']);
@@ -392,7 +392,24 @@ class UseReader {
   }
 
   private expr(root: Expr): void {
-    for (const e of walkExprs(root)) if (e.k === 'call') this.call(e);
+    for (const e of walkExprs(root)) {
+      if (e.k === 'call') this.call(e);
+      else if (e.k === 'dict') this.dictDisplay(e);
+    }
+  }
+
+  /** `{'type': 'FocalLoss', 'gamma': 0.5}`: an mmdet config dict written as a display. */
+  private dictDisplay(d: Expr & { k: 'dict' }): void {
+    const at = d.keys.findIndex((k) => k?.k === 'str' && k.value === 'type');
+    const t = at >= 0 ? d.values[at] : undefined;
+    if (!t || t.k !== 'str') return;
+    const kwargs: Record<string, ArgValue> = {};
+    d.keys.forEach((k, i) => {
+      if (i === at || k?.k !== 'str') return;
+      const a = this.value(d.values[i]);
+      if (a) kwargs[k.value] = a;
+    });
+    this.out.typed.push({ type: t.value, kwargs, range: d.span.r, typeRange: t.span.r });
   }
 
   private call(c: Call): void {
