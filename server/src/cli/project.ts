@@ -11,11 +11,10 @@ import { ParsedDocument } from '../core/document';
 import { mayHaveFindings } from '../core/prefilter';
 import { compareByPosition } from '../core/analyze';
 import type { Finding, LintSettings } from '../core/types';
-import { attribute, checkLibraryUses } from '../project/check';
+import { attribute, checkLibraryUses, withoutNoqa } from '../project/check';
 import { moduleNameOf, ProjectIndex, textHash } from '../project/index';
 import type { SlicedModule } from '../core/analyze';
 import { calledNames, EMPTY_SUMMARY, summarize, VALUE_MARKERS, type FileSummary, type ImportInfo } from '../project/summary';
-import { isConfigFile } from '../project/configs';
 
 export interface ProjectOutcome {
   findings: Finding[];
@@ -110,12 +109,7 @@ export function runProjectPass(roots: readonly string[], inputs: readonly Projec
   const resolution = index.resolve();
   const add = (file: string, list: Finding[]): void => {
     if (!list.length) return;
-    const summary = index.summaryOf(file);
-    const noqa = new Map(summary?.noqa ?? resolution.configs.get(file)?.noqa ?? []);
-    const kept = list.filter((f) => {
-      const codes = noqa.get(f.range.start.line);
-      return !(codes && (codes.length === 0 || codes.includes(f.code)));
-    });
+    const kept = withoutNoqa(list, index.summaryOf(file)?.noqa ?? resolution.configs.get(file)?.noqa);
     const prev = result.findings.get(file) ?? byFile.get(file)?.findings ?? [];
     result.findings.set(file, [...prev, ...kept].sort(compareByPosition));
   };
@@ -139,6 +133,5 @@ export function runProjectPass(roots: readonly string[], inputs: readonly Projec
   const settingsOf = (file: string): LintSettings => byFile.get(file)?.settings ?? inputs[0]?.settings;
   for (const [where, list] of checkLibraryUses(resolution.library, settingsOf, show)) add(where, list);
   for (const [file, doc] of resolution.configs) if (doc.error) result.problems.push({ file, message: `${show(file)}: cannot read the config: ${doc.error}` });
-  void isConfigFile;
   return result;
 }

@@ -112,7 +112,7 @@ function irKey(fx: UnitEffects | undefined): string {
 }
 
 /** cyrb53: a fast 53-bit string hash (collisions are astronomically unlikely at these sizes). */
-function hash(text: string): string {
+export function hash(text: string): string {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < text.length; i++) {

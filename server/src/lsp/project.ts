@@ -22,9 +22,9 @@ import type { CancellationToken, Diagnostic } from 'vscode-languageserver';
 import { ParsedDocument, type ContentChange } from '../core/document';
 import type { ExternalValues } from '../core/interp';
 import type { Finding, LintSettings, RelatedLocation } from '../core/types';
-import { attribute, checkLibraryUses } from '../project/check';
+import { attribute, checkLibraryUses, withoutNoqa } from '../project/check';
 import { isConfigFile } from '../project/configs';
-import { moduleNameOf, ProjectIndex, textHash, type ValueSource } from '../project/index';
+import { moduleNameOf, ProjectIndex, readSmallFile, textHash, type ValueSource } from '../project/index';
 import { calledNames, EMPTY_SUMMARY, importsFromText, summarize, VALUE_MARKERS, type FileSummary } from '../project/summary';
 import { withoutIrCache } from '../core/ir';
 import { mayHaveFindings } from '../core/prefilter';
@@ -256,14 +256,7 @@ export class ProjectService {
 
   private readConfigText(file: string): string | undefined {
     const open = this.configDocs.get(pathToFileURL(file).href);
-    if (open) return open.getText();
-    try {
-      const st = fs.statSync(file);
-      if (!st.isFile() || st.size > 2_000_000) return undefined;
-      return fs.readFileSync(file, 'utf8');
-    } catch {
-      return undefined;
-    }
+    return open ? open.getText() : readSmallFile(file);
   }
 
   // --- what lint.ts and the handlers read ---------------------------------------------------------
@@ -301,11 +294,7 @@ export class ProjectService {
     const out: Finding[] = [...(this.library.get(file) ?? [])];
     for (const m of this.elsewhere.values()) out.push(...(m.get(file) ?? []));
     if (!out.length || !this.index) return out;
-    const noqa = new Map(this.index.summaryOf(file)?.noqa ?? this.index.resolve().configs.get(file)?.noqa ?? []);
-    return out.filter((f) => {
-      const codes = noqa.get(f.range.start.line);
-      return !(codes && (codes.length === 0 || codes.includes(f.code)));
-    });
+    return withoutNoqa(out, this.index.summaryOf(file)?.noqa ?? this.index.resolve().configs.get(file)?.noqa);
   }
 
   // --- refresh -------------------------------------------------------------------------------------

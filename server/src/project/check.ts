@@ -92,6 +92,16 @@ export function attribute(file: string, sources: readonly ValueSource[], analyze
   return { own, elsewhere };
 }
 
+/** The findings a `# noqa` line of their file does not silence (`noqa`: a summary's or a config's lines). */
+export function withoutNoqa(findings: Finding[], noqa: readonly [number, string[]][] | undefined): Finding[] {
+  if (!noqa?.length) return findings;
+  const lines = new Map(noqa);
+  return findings.filter((f) => {
+    const codes = lines.get(f.range.start.line);
+    return !(codes && (codes.length === 0 || codes.includes(f.code)));
+  });
+}
+
 function pyLiteral(e: Expr): string {
   switch (e.k) {
     case 'num':

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import type { Expr } from '../core/ir';
 import type { ExternalValues } from '../core/interp';
 import type { Range } from '../core/types';
+import { hash } from '../core/incremental';
 import { resolveQualified, type Spelling } from '../ops';
 import { readConfig, type ConfigDoc } from './configs';
 import type { ArgValue, DefInfo, FileSummary, ImportInfo, UseInfo } from './summary';
@@ -61,18 +62,9 @@ interface Entry {
 
 type Resolved = { kind: 'def'; file: string; def: DefInfo } | { kind: 'module'; file: string };
 
-/** cyrb53 of a text: the key of a file's summary. */
+/** The key of a file's summary: its length and cyrb53 hash (core/incremental.ts). */
 export function textHash(text: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return `${text.length}:${(4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)}`;
+  return `${text.length}:${hash(text)}`;
 }
 
 /** Conventional names of a parsed argparse namespace, when the file does not say (`def main(args)`). */
@@ -91,7 +83,7 @@ export class ProjectIndex {
     /** The folders the project was opened at (module roots besides each file's own ancestors). */
     readonly roots: readonly string[],
     /** Reads a config file from disk; undefined when it cannot be read. */
-    private readonly readFile: (file: string) => string | undefined = defaultRead,
+    private readonly readFile: (file: string) => string | undefined = readSmallFile,
   ) {}
 
   /** The summary's key for `file`, when it has one. */
@@ -394,7 +386,8 @@ export function moduleNameOf(file: string): string {
   return parts.join('.');
 }
 
-function defaultRead(file: string): string | undefined {
+/** A file's text from disk when it is a regular file of at most 2 MB, else undefined (never throws). */
+export function readSmallFile(file: string): string | undefined {
   try {
     const st = fs.statSync(file);
     if (!st.isFile() || st.size > 2_000_000) return undefined;
