@@ -87,11 +87,13 @@ export function runProjectPass(roots: readonly string[], inputs: readonly Projec
   };
   // Second summaries: the files whose statements not read the first time call a name the project
   // defines (a file without a summary: its text calls one), read again with those names.
+  let reread = 0;
   for (let round = 0; round < 4 && wanted.size; round++) {
     const names = index.definedNames();
     const files = new Set(index.unsettled());
     for (const i of inputs) if (!i.summary && round === 0 && i.called.some((n) => names.has(n))) files.add(i.file);
     if (!files.size) break;
+    reread += files.size;
     for (const file of files) {
       const text = read(file);
       if (text === undefined) continue;
@@ -107,6 +109,12 @@ export function runProjectPass(roots: readonly string[], inputs: readonly Projec
     }
   }
   const resolution = index.resolve();
+  // LOSSLINT_PROJECT_STATS=1: what the pass read and resolved (bench/project.mjs, profiling).
+  if (process.env.LOSSLINT_PROJECT_STATS) {
+    let sources = 0;
+    for (const list of resolution.byTarget.values()) sources += list.length;
+    process.stderr.write(`project: ${inputs.length} files, ${index.definedNames().size} definitions, ${reread} read again, ${resolution.byTarget.size} files receive ${sources} values, ${resolution.library.length} library dicts, ${resolution.configs.size} configs\n`);
+  }
   const add = (file: string, list: Finding[]): void => {
     if (!list.length) return;
     const kept = withoutNoqa(list, index.summaryOf(file)?.noqa ?? resolution.configs.get(file)?.noqa);
