@@ -52,9 +52,11 @@ export function analyzeParsed(
   uri: string,
   log: Log,
   isCancelled?: () => boolean,
+  external?: ExternalValues,
 ): Finding[] {
   return analyze(parsed, settings, {
     isCancelled,
+    external,
     onRuleError: (code, error) => log.error(`LossLint: rule ${code} failed on ${uri}: ${describeError(error)}`),
   });
 }

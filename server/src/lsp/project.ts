@@ -101,6 +101,8 @@ export class ProjectService {
   private externals = new Map<string, { generation: number; key: string; external: ExternalValues | undefined }>();
 
   private readonly analyzers = new Map<string, IncrementalAnalyzer>();
+  /** The last attribution of each loss file, with what it depends on. */
+  private readonly attributed = new Map<string, { key: string; found: ReturnType<typeof attribute> }>();
 
   constructor(private readonly deps: ProjectDeps) {}
 
@@ -233,8 +235,7 @@ export class ProjectService {
   private configText(uri: string, text: string | undefined): void {
     const file = uriToPath(uri);
     if (!file || !this.index) return;
-    this.index.setConfigText(file, text);
-    this.queueRefresh();
+    if (this.index.setConfigText(file, text)) this.queueRefresh();
   }
 
   /** Files changed on disk (the client's file watcher). */
@@ -245,8 +246,7 @@ export class ProjectService {
       const file = uriToPath(c.uri);
       if (!file) continue;
       if (isConfigFile(file)) {
-        if (!this.configDocs.has(c.uri)) this.index.configChanged(file);
-        any = true;
+        if (!this.configDocs.has(c.uri)) any = this.index.configChanged(file) || any;
       } else if (file.endsWith('.py') && !this.deps.documents.get(c.uri)) {
         any = this.summarizeFile(file) || any;
       }
@@ -388,6 +388,10 @@ export class ProjectService {
         return undefined;
       }
     }
+    // The same values, text and settings give the same attribution (a config edit re-attributes only the losses it feeds).
+    const key = `${JSON.stringify(settings)}\u0000${textHash(doc.text)}\u0000${sources.map((s) => JSON.stringify([s.file, s.range, s.text, s.target, s.param, s.via, s.how])).join('\u0001')}`;
+    const memo = this.attributed.get(file);
+    if (memo && memo.key === key) return memo.found;
     const d = doc;
     // An incremental analyzer per loss file: each run with other values re-checks only the definitions they reach.
     let inc = this.analyzers.get(file);
@@ -396,7 +400,10 @@ export class ProjectService {
       this.analyzers.set(file, (inc = new IncrementalAnalyzer()));
     }
     const a = inc;
-    return attribute(file, sources, (external) => a.analyze(d, settings, { external }), (f) => this.index?.rel(f) ?? f);
+    const found = attribute(file, sources, (external) => a.analyze(d, settings, { external }), (f) => this.index?.rel(f) ?? f);
+    if (this.attributed.size >= 64 && !this.attributed.has(file)) this.attributed.delete(this.attributed.keys().next().value!);
+    this.attributed.set(file, { key, found });
+    return found;
   }
 }
 

@@ -83,6 +83,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
     },
   });
   linter.project = project;
+  workspace.project = project;
   diagnostics.extraFindings = (uri) => project.findingsIn(uri);
   let registerConfigurationChanges = false;
   let workspaceFoldersSupported = false;

@@ -115,18 +115,25 @@ export class ProjectIndex {
   }
 
   /** The editor's text of a config file (undefined: read the disk again). */
-  setConfigText(file: string, text: string | undefined): void {
+  setConfigText(file: string, text: string | undefined): boolean {
     if (text === undefined) this.overlays.delete(file);
     else this.overlays.set(file, text);
-    this.configCache.delete(file);
-    this.changed();
+    return this.configChanged(file);
   }
 
-  /** A config file changed on disk. */
-  configChanged(file: string): void {
+  /**
+   * A config file changed on disk. Returns whether that can change a resolution: only a file the last
+   * one tried to read can (one that no code loads, a `package.json`, changes nothing until some does).
+   */
+  configChanged(file: string): boolean {
     this.configCache.delete(file);
+    if (this.resolution && !this.triedConfigs.has(file)) return false;
     this.changed();
+    return true;
   }
+
+  /** The config files the last resolution looked for (found or not). */
+  private triedConfigs = new Set<string>();
 
   private changed(): void {
     this.generation++;
@@ -156,6 +163,7 @@ export class ProjectIndex {
   resolve(): Resolution {
     if (this.resolution) return this.resolution;
     const out: Resolution = { byTarget: new Map(), library: [], configs: new Map() };
+    this.triedConfigs = new Set();
     const byName = new Map<string, { file: string; def: DefInfo }[]>();
     for (const [file, e] of this.entries) for (const def of e.summary.defs) (byName.get(def.name) ?? byName.set(def.name, []).get(def.name)!).push({ file, def });
     for (const [file, e] of this.entries) {
@@ -265,6 +273,7 @@ export class ProjectIndex {
   }
 
   private config(out: Resolution, file: string): ConfigDoc | undefined {
+    this.triedConfigs.add(file);
     const text = this.overlays.get(file) ?? this.readFile(file);
     if (text === undefined) return undefined;
     const hash = textHash(text);
