@@ -8,7 +8,9 @@ import { copyWasm } from './copy-wasm.mjs';
 import { copyNativeRuntime } from './native-runtime.mjs';
 
 const external = ['tree-sitter', 'tree-sitter-python', 'vscode', 'webgpu'];
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, external, logLevel: 'warning' };
+// jsonc-parser's `main` is a UMD build whose requires esbuild cannot follow: bundle its ES modules.
+const alias = { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' };
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, external, alias, logLevel: 'warning' };
 
 mkdirSync('dist', { recursive: true });
 await Promise.all([

@@ -54,12 +54,12 @@ describe('text output and exit codes', () => {
     expect(r.code).toBe(1);
   });
 
-  it('warns when there is no Python file to check, exit 0', async () => {
+  it('says so and exits 2 when there is no Python file or notebook to check', async () => {
     writeTree(root, { 'README.md': '# x\n' });
     expect(await runCli(['check'], root)).toEqual({
-      code: 0,
-      stdout: 'All checks passed!\n',
-      stderr: 'warning: no Python files found under .\n',
+      code: 2,
+      stdout: 'No problems found, but 1 error (see above) kept some files from being checked.\n',
+      stderr: 'error: no Python files or notebooks found under .\n',
     });
   });
 
@@ -89,7 +89,8 @@ describe('text output and exit codes', () => {
     writeTree(root, { 'pyproject.toml': '[tool.losslint]\nextend-exclude = ["legacy.py"]\n', 'legacy.py': LL103_SAMPLE });
     expect((await runCli(['check', 'legacy.py'], root)).code).toBe(1);
     expect(await runCli(['check', '--force-exclude', 'legacy.py'], root)).toMatchObject({ code: 0, stdout: 'All checks passed!\n' });
-    expect((await runCli(['check', '.'], root)).code).toBe(0);
+    // The directory holds nothing left to check: that is said, and is an error (a misconfiguration, or the wrong path).
+    expect(await runCli(['check', '.'], root)).toMatchObject({ code: 2, stderr: 'error: no Python files or notebooks found under .\n' });
   });
 });
 

@@ -67,6 +67,10 @@ describe('applyFixes', () => {
     expect(applyFixes(doc, [fix(1, 4, 5, '20'), fix(0, 4, 5, '10'), fix(0, 0, 5, 'zzz')])).toEqual({
       text: 'zzz\nb = 20\n',
       applied: 2,
+      edits: [
+        { start: 10, end: 11, newText: '20' },
+        { start: 0, end: 5, newText: 'zzz' },
+      ],
     });
   });
 });

@@ -11,11 +11,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigLoader, describeConfigError, type SettingsOverride } from '../config';
-import { ParsedDocument } from '../core/document';
+import { MAX_SOURCE_CHARS, ParsedDocument } from '../core/document';
 import { mayHaveFindings } from '../core/prefilter';
 import { analyzeSliced } from '../core/slice';
 import { DEFAULT_SETTINGS, type Finding, type LintSettings } from '../core/types';
 import { fixUntilStable } from './fix';
+import { isNotebookPath, locateFindings, NotebookFixer, readNotebookSource } from './notebook';
 import { CheckPool, type JobOutcome, resolveCheckWorker } from './pool';
 import { displayPath } from './formats/location';
 import { type NumericFile, type NumericLog, type NumericOptions, numericRunner } from './numeric';
@@ -72,9 +73,12 @@ export interface CheckOptions {
   readAhead?: number;
   /** `--jobs`: worker threads that parse and analyse; 1 (the default) checks in this thread. */
   jobs?: number;
+  /** Place notebook findings in the .ipynb text too (`CellLocation.file`), for SARIF. */
+  fileLocations?: boolean;
   /**
    * Project analysis (server/src/project/): values passed to a loss from other files and configs.
    * Results are then handed to the sink once every file is checked (still in path order). Default on.
+   * Notebooks take no part in it (their findings are placed in their cells).
    */
   project?: boolean;
 }
@@ -120,7 +124,13 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   const walk = collectFiles(options.paths, cwd, loader, { forceExclude: options.forceExclude });
   for (const problem of walk.problems) notify('error', problem.path, `${displayPath(problem.path, cwd)}: ${problem.reason}`);
   if (walk.files.length === 0 && walk.problems.length === 0) {
-    notify('warning', undefined, `no Python files found under ${options.paths.join(', ')}`);
+    // Nothing to check is an error (exit 2), not a pass: a wrong path must not look like clean code.
+    // Files named on the command line that --force-exclude left out are the one exception: the
+    // project excluded them on purpose (pre-commit passes every staged file).
+    if (walk.forceExcluded > 0) notify('info', undefined, `every file given is excluded by the configuration (--force-exclude)`);
+    else notify('error', undefined, `no Python files or notebooks found under ${options.paths.join(', ')}`);
+  } else {
+    for (const empty of walk.emptyDirectories) notify('warning', empty, `no Python files or notebooks found under ${displayPath(empty, cwd)}`);
   }
 
   const project = options.project !== false;
@@ -133,8 +143,9 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   const prepare = async (file: string): Promise<Prepared> => {
     try {
       const config = loader.forFile(file, options.override);
-      const source = await readSource(file, config.maxFileSize);
-      const text = project && source.kind === 'text' ? source.text : undefined;
+      const notebook = isNotebookPath(file);
+      const source = notebook ? readNotebookSource(file, Math.min(config.maxFileSize, MAX_SOURCE_CHARS)) : await readSource(file, config.maxFileSize);
+      const text = project && !notebook && source.kind === 'text' ? source.text : undefined;
       return { file, settings: config.settings, source, imports: text !== undefined ? importsFromText(text) : undefined };
     } catch (error) {
       const reason = `cannot prepare: ${error instanceof Error ? error.message : String(error)}`;
@@ -159,12 +170,17 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   const dispatch = (prepared: Prepared): Promise<Prepared> | Prepared => {
     const { source } = prepared;
     if (!pool || source.kind !== 'text') return prepared;
-    const done = (p: Prepared): Prepared => (runner ? p : { ...p, source: { ...source, text: '' } });
-    if (!mayHaveFindings(source.text) && !(project && VALUE_MARKERS.test(source.text))) return done({ ...prepared, nothingToFind: true, called: project ? calledNames(source.text) : undefined });
+    // A notebook stays only while its findings need placing in its cells.
+    const done = (p: Prepared, found: boolean): Prepared =>
+      runner ? p : { ...p, source: { ...source, text: '', notebook: found ? source.notebook : undefined } };
+    const projectFile = project && !source.notebook;
+    if (!mayHaveFindings(source.text) && !(projectFile && VALUE_MARKERS.test(source.text))) {
+      return done({ ...prepared, nothingToFind: true, called: projectFile ? calledNames(source.text) : undefined }, false);
+    }
     checking++;
-    return pool.check(prepared.file, source.text, prepared.settings, project).then((outcome) => {
+    return pool.check(prepared.file, source.text, prepared.settings, projectFile).then((outcome) => {
       checking--;
-      return outcome.kind === 'done' ? done({ ...prepared, outcome }) : { ...prepared, outcome };
+      return outcome.kind === 'done' ? done({ ...prepared, outcome }, outcome.findings.length > 0) : { ...prepared, outcome };
     });
   };
   let poolStopNoticed = false;
@@ -272,7 +288,25 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     let summary: FileSummary | undefined;
     let fixed = 0;
     let text = source.text;
-    if (options.fix) {
+    let notebook = source.notebook;
+    if (options.fix && notebook) {
+      const fixer = new NotebookFixer(notebook);
+      const outcome = fixUntilStable(ParsedDocument.parse(text), (doc) => lintDocument(doc, settings, onRuleError), fixer);
+      findings = outcome.findings;
+      if (outcome.fixed > 0) {
+        try {
+          const fileText = fixer.fileText();
+          await writeSource(file, fileText, source.bom);
+          fixed = outcome.fixed;
+          text = outcome.doc.text;
+          notebook = { notebook: { ...notebook.notebook, text: fileText }, module: fixer.module };
+        } catch (error) {
+          notify('error', file, `${shown}: cannot write fixes: ${error instanceof Error ? error.message : String(error)}`);
+          findings = checkFile(file, text, settings, onRuleError);
+        }
+      }
+      releaseDocument(outcome.doc);
+    } else if (options.fix) {
       const outcome = fixUntilStable(ParsedDocument.parse(text), (doc) => lintDocument(doc, settings, onRuleError));
       findings = outcome.findings;
       if (outcome.fixed > 0) {
@@ -297,7 +331,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
       for (const failure of pooled.ruleErrors) onRuleError(failure.code, new Error(failure.message));
       findings = pooled.findings;
       summary = pooled.summary;
-    } else if (project && !pooled) {
+    } else if (project && !pooled && !notebook) {
       ({ findings, summary } = checkFileProject(file, text, settings, onRuleError));
     } else {
       if (pooled?.crashed) {
@@ -320,8 +354,17 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     }
 
     const result: FileResult = { path: file, findings, fixed };
+    if (notebook) {
+      try {
+        result.cells = locateFindings(notebook.notebook.text, notebook.module, findings, options.fileLocations === true);
+      } catch (error) {
+        notify('error', file, `${shown}: cannot place the findings in their cells: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+    }
     report.files.push(result);
     if (project) {
+      if (notebook) return; // its result goes out with the others, after the project pass
       if (options.fix && !summary && text) summary = checkFileProject(file, text, settings).summary;
       // A file without a summary is read again only when it calls a project definition.
       projectInputs.push({ file, settings, summary, called: summary ? [] : (called ?? (text ? calledNames(text) : [])), imports: summary ? undefined : imports, findings });

@@ -94,6 +94,7 @@ async function check(paths: string[], flags: CheckFlags): Promise<number> {
       forceExclude: flags.forceExclude,
       numeric: { enabled: flags.numeric ?? false, backend: flags.backend },
       jobs: flags.jobs === 'auto' ? defaultJobs() : flags.jobs,
+      fileLocations: flags.format === 'sarif',
       project: flags.project,
     },
     { file: (result) => output.write(formatter.file(result)), notice: printNotice, stopped: () => output.isClosed },

@@ -4,6 +4,7 @@
  * also printed to stderr as they happened.
  */
 import type { Finding } from '../core/types';
+import type { FindingCells } from './notebook';
 
 export interface FileResult {
   /** Absolute path. */
@@ -12,6 +13,8 @@ export interface FileResult {
   findings: Finding[];
   /** Fixes applied by `--fix`. */
   fixed: number;
+  /** A notebook's: where each finding is, in its cell and in the file (aligned with `findings`). */
+  cells?: FindingCells[];
 }
 
 export interface Notice {

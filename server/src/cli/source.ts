@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import { TextDecoder } from 'node:util';
 import { MAX_SOURCE_CHARS } from '../core/document';
+import type { NotebookSource } from './notebook';
 
 export type Source =
   | {
@@ -17,6 +18,8 @@ export type Source =
       bom: boolean;
       /** The encoding the text was decoded from, when not UTF-8 (fixes are not written back then). */
       encoding?: string;
+      /** A Jupyter notebook: `text` is the module of its code cells (./notebook.ts). */
+      notebook?: NotebookSource;
     }
   /** A file that is deliberately not checked; a notice, not an error. */
   | { kind: 'skipped'; reason: string }

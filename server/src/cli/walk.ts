@@ -1,8 +1,10 @@
 /**
- * Turns the paths given on the command line into the sorted list of Python files to check.
+ * Turns the paths given on the command line into the sorted list of Python files and notebooks to
+ * check.
  *
  * A named file is always checked, whatever its extension (unless `forceExclude` is set, as ruff's
- * `--force-exclude`). A named directory is walked for *.py and *.pyi files, honouring .gitignore
+ * `--force-exclude`). A named directory is walked for the files the configuration's `include`
+ * and `extend-include` globs name (by default *.py, *.pyi and *.ipynb), honouring .gitignore
  * files (from the repository root down) and the configuration's `exclude` and `extend-exclude`
  * globs. Unless the configuration sets `exclude`, the walk also skips hidden directories, virtual
  * environments (any directory holding a pyvenv.cfg) and the names in `DEFAULT_EXCLUDE`.
@@ -24,9 +26,11 @@ export interface WalkResult {
   /** Absolute paths, sorted and without duplicates. */
   files: string[];
   problems: WalkProblem[];
+  /** Named files that `forceExclude` left out. */
+  forceExcluded: number;
+  /** Named directories under which nothing was found (absolute). */
+  emptyDirectories: string[];
 }
-
-const PYTHON_EXTENSIONS = new Set(['.py', '.pyi']);
 const SKIPPED_DIRECTORIES = new Set(DEFAULT_EXCLUDE);
 
 export interface WalkOptions {
@@ -37,6 +41,8 @@ export interface WalkOptions {
 export function collectFiles(paths: readonly string[], cwd: string, config: ConfigLoader, options: WalkOptions = {}): WalkResult {
   const files = new Set<string>();
   const problems: WalkProblem[] = [];
+  const emptyDirectories: string[] = [];
+  let forceExcluded = 0;
   for (const given of paths) {
     const absolute = path.resolve(cwd, given);
     let stats: fs.Stats;
@@ -47,12 +53,17 @@ export function collectFiles(paths: readonly string[], cwd: string, config: Conf
       continue;
     }
     if (stats.isDirectory()) {
-      walkDirectory(absolute, repositoryIgnores(absolute), { files, problems, config });
+      const found: Set<string> = new Set();
+      walkDirectory(absolute, repositoryIgnores(absolute), { files: found, problems, config });
+      if (found.size === 0) emptyDirectories.push(absolute);
+      for (const file of found) files.add(file);
     } else if (!options.forceExclude || !config.isExcluded(absolute, false)) {
       files.add(absolute);
+    } else {
+      forceExcluded++;
     }
   }
-  return { files: [...files].sort(compareCodeUnits), problems };
+  return { files: [...files].sort(compareCodeUnits), problems, forceExcluded, emptyDirectories };
 }
 
 interface WalkState {
@@ -78,7 +89,7 @@ function walkDirectory(directory: string, inherited: readonly GlobSet[], state: 
       if (!skipped && !isIgnored(absolute, true, ignores, state.config)) {
         walkDirectory(absolute, ignores, state);
       }
-    } else if ((entry.isFile() || entry.isSymbolicLink()) && PYTHON_EXTENSIONS.has(path.extname(entry.name))) {
+    } else if ((entry.isFile() || entry.isSymbolicLink()) && state.config.isIncluded(absolute)) {
       if (!isIgnored(absolute, false, ignores, state.config)) state.files.add(absolute);
     }
   }

@@ -5,6 +5,7 @@
 export {
   ConfigLoader,
   DEFAULT_EXCLUDE,
+  DEFAULT_INCLUDE,
   DEFAULT_MAX_FILE_SIZE,
   clearProjectConfigCache,
   describeConfigError,

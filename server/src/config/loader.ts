@@ -55,6 +55,8 @@ interface LoadedConfig {
   exclude: GlobSet | undefined;
   /** Whether `exclude` is set, which replaces the default exclusions. */
   replacesDefaultExcludes: boolean;
+  /** `include` (or the default) and `extend-include` together; undefined: the default alone. */
+  include: GlobSet | undefined;
   maxFileSize: number | undefined;
   perFileIgnores: { globs: GlobSet; codes: string[] }[];
   error: ConfigError | undefined;
@@ -64,6 +66,14 @@ interface LoadedConfig {
 const { parse: parseToml, TomlError } = require('smol-toml') as typeof SmolToml;
 
 const CONFIG_NAME = 'pyproject.toml';
+
+/**
+ * The files a directory walk checks unless the configuration sets `include` (which replaces this
+ * list; `extend-include` adds to it): Python files, stubs and Jupyter notebooks, as ruff's defaults.
+ */
+export const DEFAULT_INCLUDE: readonly string[] = ['*.py', '*.pyi', '*.ipynb'];
+
+const DEFAULT_INCLUDE_EXTENSIONS = new Set(DEFAULT_INCLUDE.map((glob) => glob.slice(1)));
 
 /** `max-file-size` when the configuration does not set it: 2 MB. */
 export const DEFAULT_MAX_FILE_SIZE = 2_000_000;
@@ -129,6 +139,12 @@ export class ConfigLoader {
     return config?.exclude?.matches(absolutePath, isDirectory) ?? false;
   }
 
+  /** Whether a directory walk checks a file: the `include` globs of its configuration, by default Python files and notebooks. */
+  isIncluded(absolutePath: string): boolean {
+    const include = this.forDirectory(path.dirname(absolutePath))?.include;
+    return include ? include.matches(absolutePath, false) : DEFAULT_INCLUDE_EXTENSIONS.has(path.extname(absolutePath));
+  }
+
   /**
    * Whether the default exclusions (`DEFAULT_EXCLUDE`, hidden directories, virtual environments)
    * apply to the entries of a directory: yes unless its configuration sets `exclude`.
@@ -185,6 +201,7 @@ export class ConfigLoader {
       settings: {},
       exclude: undefined,
       replacesDefaultExcludes: false,
+      include: undefined,
       maxFileSize: undefined,
       perFileIgnores: [],
       error: { path: file, problems },
@@ -202,11 +219,13 @@ export class ConfigLoader {
     const root = path.dirname(file);
     const { table } = result;
     const excludes = [...(table.exclude ?? []), ...table.extendExclude];
+    const includes = table.include === undefined && table.extendInclude.length === 0 ? undefined : [...(table.include ?? DEFAULT_INCLUDE), ...table.extendInclude];
     return {
       path: file,
       settings: table.settings,
       exclude: excludes.length > 0 ? new GlobSet(root, excludes) : undefined,
       replacesDefaultExcludes: table.exclude !== undefined,
+      include: includes ? new GlobSet(root, includes) : undefined,
       maxFileSize: table.maxFileSize,
       perFileIgnores: table.perFileIgnores.map((p) => ({ globs: new GlobSet(root, [p.pattern]), codes: p.codes })),
       error: undefined,

@@ -16,6 +16,10 @@ export interface LossLintTable {
   exclude: string[] | undefined;
   /** `extend-exclude`: added to `exclude` or to the defaults. */
   extendExclude: string[];
+  /** `include`: the files a directory walk checks; replaces the default (`*.py`, `*.pyi`, `*.ipynb`) when set. */
+  include: string[] | undefined;
+  /** `extend-include`: added to `include` or to the default. */
+  extendInclude: string[];
   perFileIgnores: { pattern: string; codes: string[] }[];
   /** `max-file-size` in bytes, when set. */
   maxFileSize: number | undefined;
@@ -23,7 +27,18 @@ export interface LossLintTable {
 
 export type TableResult = { ok: true; table: LossLintTable } | { ok: false; problems: string[] };
 
-const KEYS = ['select', 'ignore', 'severity', 'strict', 'exclude', 'extend-exclude', 'per-file-ignores', 'max-file-size'] as const;
+const KEYS = [
+  'select',
+  'ignore',
+  'severity',
+  'strict',
+  'include',
+  'extend-include',
+  'exclude',
+  'extend-exclude',
+  'per-file-ignores',
+  'max-file-size',
+] as const;
 const LEVELS: readonly (Severity | 'off')[] = ['error', 'warning', 'info', 'hint', 'off'];
 
 /** Returns the `tool.losslint` value of a parsed TOML document, or undefined when it has none. */
@@ -58,11 +73,13 @@ export function validateTable(value: unknown, knownCodes: readonly string[]): Ta
   }
   const exclude = stringList(value.exclude, `${where}.exclude`, problems);
   const extendExclude = stringList(value['extend-exclude'], `${where}.extend-exclude`, problems) ?? [];
+  const include = stringList(value.include, `${where}.include`, problems);
+  const extendInclude = stringList(value['extend-include'], `${where}.extend-include`, problems) ?? [];
   const perFileIgnores = perFileTable(value['per-file-ignores'], `${where}.per-file-ignores`, knownCodes, problems);
   const maxFileSize = fileSize(value['max-file-size'], `${where}.max-file-size`, problems);
 
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, table: { settings, exclude, extendExclude, perFileIgnores, maxFileSize } };
+  return { ok: true, table: { settings, exclude, extendExclude, include, extendInclude, perFileIgnores, maxFileSize } };
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };

@@ -11,15 +11,18 @@
  *   2. the module's imports, wherever they are (they decide what every name resolves to),
  *   3. the module code, i.e. every statement that is not a definition (globals, module-level calls),
  *   4. the literals that call sites pass to it: the statements that mention one of its names,
- *   5. the values other files and configs pass to it (`AnalyzeOptions.external`, project/): its
- *      entries in that map, written out.
- * Calls to the file's own functions do not carry values back (interp.ts), so what it calls does not
- * matter. Its rules read its facts, the facts of its own statement (`ctx.unitFunctions`), the module
+ *   5. what the file's own functions it calls return (interp.ts `returnOf`): the definitions whose names
+ *      it mentions, theirs in turn, and the call sites that feed those,
+ *   6. which definition of each of its names is the last one (a class defined twice),
+ *   7. the values other files and configs pass to it or to the definitions of 5 and 6
+ *      (`AnalyzeOptions.external`, project/): their entries in that map, written out.
+ * Its rules read its facts, the facts of its own statement (`ctx.unitFunctions`), the module
  * code's facts (a module-level `nn.CrossEntropyLoss()` a fix rewrites), and module summaries
  * (`ctx.anyFunction`, summary.ts), whose answers are kept with the findings.
  *
  * So the cache key of a definition is: settings, imports, the text of all module code, its column and
- * text, and the texts of the statements that mention a name it defines. A statement with a syntax
+ * text, and the texts of the statements that mention a name it defines, of the definitions it calls
+ * (transitively) and their callers, and of the other definitions of its names. A statement with a syntax
  * error counts by its IR instead of its text: tree-sitter's error recovery depends on the text around
  * it, so the same text can be read differently after an edit elsewhere. A definition whose key is new
  * is re-checked; so is every definition of the same name (their functions share `unitFunctions`);
@@ -331,13 +334,58 @@ export class IncrementalAnalyzer {
     const externalOf = externalKeys(options.external);
     // A definition's context: imports, module code, its column and its callers' texts. Records are
     // keyed by the statement's text itself (one V8 hash per text), with the context in the record.
+    // The definitions a statement calls (the names it mentions that the module defines), and theirs in
+    // turn: a call of the module's own function returns what that function computes (interp.ts), so a
+    // definition's findings depend on its callees' texts and on the call sites that feed them.
+    const calleeMemo = new Map<number, readonly number[]>();
+    const callees = (i: number): readonly number[] => {
+      const known = calleeMemo.get(i);
+      if (known) return known;
+      const out = new Set<number>();
+      const stack = [i];
+      while (stack.length) {
+        const j = stack.pop()!;
+        for (const id of infos[j].mentions!) {
+          for (const d of definers.get(id) ?? NO_UNITS) {
+            if (d === i || out.has(d)) continue;
+            out.add(d);
+            stack.push(d);
+          }
+        }
+      }
+      const list = out.size ? [...out].sort((a, b) => a - b) : NO_UNITS;
+      calleeMemo.set(i, list);
+      return list;
+    };
+    /**
+     * What a definition's interpretation reads besides its own text: its callers, its callees and the
+     * callees' callers, and the other definitions of its own names (a class defined twice: which one
+     * is last decides what its name means, and an edit elsewhere can add or remove one).
+     */
+    const dependencies = (i: number): readonly number[] => {
+      const u = units[i];
+      const cs = callees(i);
+      let siblings = false;
+      for (const d of u.defs) if ((definers.get(d)?.length ?? 0) > 1) siblings = true;
+      if (cs.length === 0 && !siblings) return mentioners(u.defs, i);
+      const names = new Set(u.defs);
+      for (const c of cs) for (const d of units[c].defs) names.add(d);
+      const out = new Set<number>([...mentioners(names, i), ...cs]);
+      for (const d of u.defs) for (const j of definers.get(d) ?? NO_UNITS) out.add(j);
+      out.delete(i);
+      return [...out].sort((a, b) => a - b);
+    };
     const ctxs: (string | undefined)[] = units.map((u) => {
       if (!u.isDef || u.hasError) return undefined;
-      let callers = '';
-      for (const i of mentioners(u.defs, u.index)) callers += `${callers ? ',' : ''}${units[i].col}:${keyOf(i)}`;
+      let deps = '';
       let ext = '';
       if (externalOf) for (const d of u.defs) ext += externalOf.get(d) ?? '';
-      return `${prefix}${callers}\u0000${u.col}${ext ? `\u0000${ext}` : ''}`;
+      for (const i of dependencies(u.index)) {
+        deps += `${deps ? ',' : ''}${units[i].col}:${keyOf(i)}`;
+        // What a callee returns depends on the values that reach it from elsewhere too.
+        if (externalOf) for (const d of units[i].defs) ext += externalOf.get(d) ?? '';
+      }
+      return `${prefix}${deps}\u0000${u.col}${ext ? `\u0000${ext}` : ''}`;
     });
     const recordOf = (u: ModuleUnit): UnitRecord | undefined => {
       const ctx = ctxs[u.index];
@@ -357,7 +405,7 @@ export class IncrementalAnalyzer {
 
     // The set only grows, so this ends; a second round is rare (a summary's answer changed).
     for (;;) {
-      const result = this.checkUnits(plan, units, check, reuse, doc.text, settings, options, mentioners);
+      const result = this.checkUnits(plan, units, check, reuse, doc.text, settings, options, mentioners, callees);
       if (!result) return [];
       // A reused statement whose rules asked a summary that now answers differently is re-checked too.
       let more = false;
@@ -385,13 +433,16 @@ export class IncrementalAnalyzer {
     settings: LintSettings,
     options: AnalyzeOptions,
     mentioners: (names: Iterable<string>, self: number) => readonly number[],
+    callees: (i: number) => readonly number[],
   ): CheckResult | undefined {
-    // The interpreter sees the re-checked statements, all module code, and the call sites feeding them.
+    // The interpreter sees the re-checked statements, all module code, the definitions they call (and
+    // those call), and the call sites feeding all of these.
     const include = new Set<number>(check);
-    const names = new Set<string>();
-    for (const i of check) for (const d of units[i].defs) names.add(d);
-    for (const i of mentioners(names, -1)) include.add(i);
     for (const u of units) if (!u.isDef) include.add(u.index);
+    for (const i of [...include]) for (const c of callees(i)) include.add(c);
+    const names = new Set<string>();
+    for (const i of include) if (units[i].isDef) for (const d of units[i].defs) names.add(d);
+    for (const i of mentioners(names, -1)) include.add(i);
     const mod = plan.assemble((u) => include.has(u.index));
 
     const unitOf = functionUnits(mod.functions, units, include);

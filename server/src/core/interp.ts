@@ -88,6 +88,11 @@ class Interp {
   private readonly topLevel = new Map<string, FunctionIR>();
   private readonly byQualname = new Map<string, FunctionIR>();
 
+  /** Each method's own class definition (a name defined twice has two: each method belongs to its own). */
+  private readonly classOf = new Map<FunctionIR, ClassIR>();
+  /** The attributes each class definition's `__init__` sets on `self`. */
+  private readonly attrsOf = new Map<ClassIR, Map<string, AbsValue>>();
+
   constructor(
     private readonly mod: ModuleIR,
     private readonly external?: ExternalValues,
@@ -96,11 +101,13 @@ class Interp {
       if (!f.className && !f.parent && !f.isModule && !this.topLevel.has(f.name)) this.topLevel.set(f.name, f);
       if (!this.byQualname.has(f.qualname)) this.byQualname.set(f.qualname, f);
     }
+    for (const c of mod.classDefs) for (const m of c.methods.values()) this.classOf.set(m, c);
   }
 
   run(only?: (fn: FunctionIR) => boolean): ModuleFacts {
     this.collectCallLiterals();
-    for (const cls of this.mod.classes.values()) {
+    // Every class's `__init__` first: its methods read the attributes it sets.
+    for (const cls of this.mod.classDefs) {
       const init = cls.methods.get('__init__');
       if (init && (!only || only(init))) this.guarded(init);
     }
@@ -134,7 +141,13 @@ class Interp {
     for (const c of this.mod.classes.keys()) names.add(c);
     const visit = (e: Expr): void => {
       for (const x of walkExprs(e)) {
-        if (x.k !== 'call' || x.func.k !== 'name' || !names.has(x.func.id)) continue;
+        if (x.k !== 'call') continue;
+        // functools.partial(f, gamma=0.5): the arguments it binds are passed at every call of the partial.
+        if (x.callee === 'functools.partial' && x.args[0]?.k === 'name' && names.has(x.args[0].id)) {
+          this.noteCall(x.args[0].id, { ...x, args: x.args.slice(1) });
+          continue;
+        }
+        if (x.func.k !== 'name' || !names.has(x.func.id)) continue;
         this.noteCall(x.func.id, x);
       }
     };
@@ -226,6 +239,15 @@ class Interp {
   private analyze(fn: FunctionIR): FunctionFacts {
     const done = this.facts.functions.get(fn);
     if (done) return done;
+    this.busy.add(fn);
+    try {
+      return this.analyzeNew(fn);
+    } finally {
+      this.busy.delete(fn);
+    }
+  }
+
+  private analyzeNew(fn: FunctionIR): FunctionFacts {
     const facts: FunctionFacts = { fn, values: new Map(), params: new Map(), returns: [], roots: [] };
     this.facts.functions.set(fn, facts);
     let parentEnv: Env = this.moduleEnv;
@@ -239,7 +261,7 @@ class Interp {
     const savedFacts = this.cur;
     const savedClass = this.curClass;
     this.cur = facts;
-    this.curClass = fn.className ? this.mod.classes.get(fn.className) : undefined;
+    this.curClass = this.classOf.get(fn) ?? (fn.className ? this.mod.classes.get(fn.className) : undefined);
     const env: Env = { vars: new Map(), parent: parentEnv };
     const roles = this.roles(fn);
     const literals = this.callLiterals.get(fn.qualname);
@@ -380,6 +402,15 @@ class Interp {
         const v = this.root(s.value, env, top);
         // An in-place tensor method (`onehot.scatter_(1, t, 1)`, `x.clamp_(min=eps)`) rebinds its receiver.
         const c = s.value;
+        // `weights.append(w)` on a list: the list grows (in a loop, by an unknown number of items).
+        if (c.k === 'call' && !c.op && c.func.k === 'attr' && (c.func.attr === 'append' || c.func.attr === 'extend') && c.func.obj.k === 'name') {
+          const list = lookup(env, c.func.obj.id);
+          const item = c.args[0] ? (this.cur?.values.get(c.args[0]) ?? unknown()) : unknown();
+          if (list?.m === 'tuple' && list.items && !list.entries) {
+            env.vars.set(c.func.obj.id, mk('tuple', { items: c.func.attr === 'append' ? [...list.items, item] : list.items, open: true, src: c.span }));
+          }
+          return;
+        }
         if (c.k === 'call' && c.method && c.spell?.name.endsWith('_') && c.func.k === 'attr') {
           const recv = c.func.obj;
           if (recv.k === 'name') env.vars.set(recv.id, v);
@@ -434,8 +465,10 @@ class Interp {
       }
       case 'attr': {
         if (t.obj.k === 'name' && lookup(env, t.obj.id)?.name === 'self' && this.curClass) {
-          let attrs = this.facts.classAttrs.get(this.curClass.name);
-          if (!attrs) this.facts.classAttrs.set(this.curClass.name, (attrs = new Map()));
+          let attrs = this.attrsOf.get(this.curClass);
+          if (!attrs) this.attrsOf.set(this.curClass, (attrs = new Map()));
+          // The facts rules read name classes as callers do: the last definition of the name.
+          if (this.mod.classes.get(this.curClass.name) === this.curClass) this.facts.classAttrs.set(this.curClass.name, attrs);
           const isInit = this.cur.fn.name === '__init__';
           const hv = v.m === 'scalar' || v.m === 'none' ? { ...v, hyper: true, name: v.name ?? t.attr } : v;
           if (isInit) attrs.set(t.attr, hv);
@@ -454,9 +487,10 @@ class Interp {
       if (o?.name === 'self') {
         const local = lookup(env, `self.${attr}`);
         if (local) return local;
-        const attrs = this.curClass && this.facts.classAttrs.get(this.curClass.name);
-        const v = attrs?.get(attr);
-        if (v) return v;
+        if (this.curClass) {
+          const v = this.instanceAttr(this.curClass, attr, obj.span, true);
+          if (v.m !== 'unknown' || v.hyper) return v;
+        }
         if (HYPER_NAME.test(attr)) return mk('unknown', { name: attr, hyper: true });
         return unknown();
       }
@@ -484,14 +518,36 @@ class Interp {
         const v = lookup(env, e.id);
         if (v) return v;
         if (this.mod.globals.has(e.id)) return this.global(e.id);
+        const fn = this.topLevel.get(e.id);
+        if (fn) return mk('function', { fn, src: e.span });
+        if (this.mod.classes.has(e.id)) return mk('unknown', { classRef: e.id, src: e.span });
         return unknown(e.span);
       }
       case 'attr': {
         const obj = this.expr(e.obj, env);
-        if (e.qualified) return /\.Reduction\.NONE$/.test(e.qualified) ? mk('string', { str: 'none', src: e.span }) : unknown(e.span);
+        if (e.qualified) {
+          if (/\.Reduction\.NONE$/.test(e.qualified)) return mk('string', { str: 'none', src: e.span });
+          // A dtype (`torch.long`, `tf.float32`, `np.int64`): its name, which casts read.
+          if (/^(torch|tensorflow|numpy|jax\.numpy|keras\.backend)\.(u?int\d*|long|short|float\d*|double|half|bfloat16|bool)$/.test(e.qualified)) return mk('string', { str: e.attr, src: e.span });
+          return unknown(e.span);
+        }
         if (obj.name === 'self') return this.attrValue(e.obj, e.attr, env);
+        if (obj.instanceOf) return this.instanceAttr(obj.instanceOf, e.attr, e.span);
+        if (obj.classRef) return this.classAttr(obj.classRef, e.attr, e.span);
         if (e.attr === 'data' || e.attr === 'T') return obj;
         return unknown(e.span);
+      }
+      case 'lambda':
+        return mk('function', { fn: e.fn, src: e.span });
+      case 'dict': {
+        const entries: Record<string, AbsValue> = {};
+        e.values.forEach((v, i) => {
+          const k = e.keys[i];
+          const value = this.expr(v, env);
+          if (k?.k === 'str') entries[k.value] = value;
+          else if (k) this.expr(k, env);
+        });
+        return mk('tuple', { entries, src: e.span });
       }
       case 'call':
         return this.call(e, env);
@@ -548,6 +604,10 @@ class Interp {
   private subscript(e: Extract<Expr, { k: 'subscript' }>, env: Env): AbsValue {
     const obj = this.expr(e.obj, env);
     const idx = e.index.map((i) => this.expr(i, env));
+    if (obj.m === 'tuple' && obj.entries && idx.length === 1) {
+      const k = idx[0].m === 'string' ? idx[0].str : undefined;
+      return (k !== undefined && obj.entries[k]) || unknown(e.span);
+    }
     if (obj.m === 'tuple' && obj.items && idx.length === 1) {
       const i = constValue(idx[0]);
       if (i !== undefined && obj.items[i < 0 ? obj.items.length + i : i]) return obj.items[i < 0 ? obj.items.length + i : i];
@@ -573,7 +633,102 @@ class Interp {
     }
     if (fv?.m === 'module' && fv.module) return this.applyModule(fv.module, e, env);
     if (e.func.k === 'name' && (e.func.id === 'float' || e.func.id === 'int') && args[0]?.m === 'scalar') return args[0];
+    // Functions and classes of this module: what they return (their own analysis, context-free).
+    if (fv?.m === 'function' && fv.fn) return this.returnOf(fv.fn, e.span);
+    if (fv?.classRef) return mk('unknown', { instanceOf: fv.classRef, src: e.span });
+    if (fv?.instanceOf) {
+      const cls = this.mod.classes.get(fv.instanceOf);
+      const m = cls && (this.method(cls, 'forward') ?? this.method(cls, '__call__') ?? this.method(cls, 'call'));
+      return m ? this.returnOf(m, e.span) : unknown(e.span);
+    }
+    if (e.func.k === 'attr' && !e.op) {
+      const recv = e.func.obj;
+      const rv = this.cur?.values.get(recv) ?? this.exprQuiet(recv, env);
+      // self.helper(...), obj.method(...), super().forward(...)
+      const owner = rv.name === 'self' && this.curClass ? this.curClass : rv.instanceOf ? this.mod.classes.get(rv.instanceOf) : undefined;
+      const isSuper = recv.k === 'call' && recv.func.k === 'name' && recv.func.id === 'super';
+      const m = isSuper && this.curClass ? this.baseMethod(this.curClass, e.func.attr) : owner ? this.method(owner, e.func.attr) : undefined;
+      if (m) return this.returnOf(m, e.span);
+      if (e.callee === 'functools.partial' || (e.func.attr === 'partial' && e.callee?.endsWith('.partial'))) return args[0] ?? unknown(e.span);
+    }
+    if (e.callee === 'functools.partial' && args[0]?.m === 'function') return args[0];
     return unknown(e.span);
+  }
+
+  /** The functions being analysed (a call into one of them while it is being analysed returns unknown). */
+  private readonly busy = new Set<FunctionIR>();
+
+  /** What a function of this module returns: the join of its `return` values, from its own analysis. */
+  private returnOf(fn: FunctionIR, span: Expr['span']): AbsValue {
+    if (this.busy.has(fn)) return unknown(span);
+    let facts = this.facts.functions.get(fn);
+    if (!facts) {
+      const saved = this.recordValues;
+      this.recordValues = true;
+      try {
+        this.guarded(fn);
+      } finally {
+        this.recordValues = saved;
+      }
+      facts = this.facts.functions.get(fn);
+    }
+    if (!facts || facts.returns.length === 0) return unknown(span);
+    let v = facts.returns[0];
+    for (const r of facts.returns.slice(1)) v = join(v, r);
+    return v.m === 'none' ? unknown(span) : v;
+  }
+
+  /** A method of a class definition, looked up through its bases (by name, as Python resolves them) in this module. */
+  private method(c: ClassIR, name: string, seen = new Set<ClassIR>()): FunctionIR | undefined {
+    if (seen.has(c)) return undefined;
+    seen.add(c);
+    const m = c.methods.get(name);
+    if (m) return m;
+    for (const b of c.bases) {
+      const bc = this.mod.classes.get(b);
+      const found = bc && this.method(bc, name, seen);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** `super().name`: the method of a base class. */
+  private baseMethod(c: ClassIR, name: string): FunctionIR | undefined {
+    for (const b of c.bases) {
+      const bc = this.mod.classes.get(b);
+      const m = bc && this.method(bc, name);
+      if (m) return m;
+    }
+    return undefined;
+  }
+
+  /** An attribute of an instance: set by `__init__` (of the class or a base), else a class attribute. */
+  private instanceAttr(c: ClassIR | string, attr: string, span: Expr['span'], selfOnly = false, seen = new Set<ClassIR>()): AbsValue {
+    const cls = typeof c === 'string' ? this.mod.classes.get(c) : c;
+    if (!cls || seen.has(cls)) return unknown(span);
+    seen.add(cls);
+    const init = cls.methods.get('__init__');
+    if (init && !this.facts.functions.has(init) && !this.busy.has(init) && !selfOnly) this.returnOf(init, span);
+    const v = this.attrsOf.get(cls)?.get(attr);
+    if (v) return v;
+    const ca = this.classAttr(cls, attr, span);
+    if (ca.m !== 'unknown' || ca.hyper) return ca;
+    for (const b of cls.bases) {
+      const bc = this.mod.classes.get(b);
+      if (!bc) continue;
+      const bv = this.instanceAttr(bc, attr, span, selfOnly, seen);
+      if (bv.m !== 'unknown' || bv.hyper) return bv;
+    }
+    return unknown(span);
+  }
+
+  /** A class attribute (`gamma = 2.0` in the class body): a hyperparameter. */
+  private classAttr(c: ClassIR | string, attr: string, span: Expr['span']): AbsValue {
+    const cls = typeof c === 'string' ? this.mod.classes.get(c) : c;
+    const e = cls?.attrs.get(attr);
+    if (!e) return unknown(span);
+    const v = this.literal(e);
+    return v.m === 'scalar' || v.m === 'none' || v.m === 'string' || v.m === 'bool' ? { ...v, hyper: v.m === 'scalar' ? true : v.hyper, name: v.name ?? attr } : v;
   }
 
   /** The values of a call's bound arguments (already evaluated, or evaluated now without recording: a synthesised varargs tuple). */

@@ -134,7 +134,10 @@ export interface ModuleIR {
   /** Module-level assignments of a single name, in order (the last one wins). */
   globals: Map<string, Expr>;
   functions: FunctionIR[];
+  /** Classes by qualname: the last definition of a name (what a caller of the name gets). */
   classes: Map<string, ClassIR>;
+  /** Every class definition, in order (a name defined twice keeps both: each method belongs to its own). */
+  classDefs: ClassIR[];
   callSites: CallSite[];
   /** Line numbers (0-based) that carry a `# noqa` comment, with the codes listed (empty = all). */
   noqa: Map<number, string[]>;
@@ -736,6 +739,7 @@ class Builder {
     globals: new Map(),
     functions: [],
     classes: new Map(),
+    classDefs: [],
     callSites: [],
     noqa: new Map(),
     body: [],
@@ -839,7 +843,7 @@ class Builder {
       imports,
       noqa,
       assemble(include?: (u: ModuleUnit) => boolean, keepBody?: (s: number, e: number) => boolean): ModuleIR {
-        const mod: ModuleIR = { imports, globals: new Map(), functions: [], classes: new Map(), callSites: [], noqa, body: [] };
+        const mod: ModuleIR = { imports, globals: new Map(), functions: [], classes: new Map(), classDefs: [], callSites: [], noqa, body: [] };
         for (const u of units) {
           if (include && !include(u)) continue;
           let fx = effects[u.index];
@@ -862,7 +866,10 @@ class Builder {
           }
           if (fx.stmt) mod.body.push(fx.stmt);
           for (const f of fx.functions) mod.functions.push(f);
-          for (const [k, c] of fx.classes) mod.classes.set(k, c);
+          for (const [k, c] of fx.classes) {
+            mod.classes.set(k, c);
+            mod.classDefs.push(c);
+          }
           for (const [k, g] of fx.globals) mod.globals.set(k, g);
           for (const c of fx.callSites) mod.callSites.push(c);
         }
@@ -1479,6 +1486,7 @@ class Builder {
       qualname = ctx.scope ? `${ctx.scope}.${name}` : name;
       const k: ClassIR = { name: qualname, bases, methods: new Map(), attrs: new Map(), span };
       this.mod.classes.set(qualname, k);
+      this.mod.classDefs.push(k);
       this.unit?.classes.push([qualname, k]);
       return k;
     };

@@ -142,6 +142,14 @@ export interface AbsValue {
   sumExp?: boolean;
   /** The value, or None on some path (a default of None joined with a value a caller passes): `is None` is undecided. */
   orNone?: boolean;
+  /** A class of this module, as a value (`Cls`); calling it makes an instance. */
+  classRef?: string;
+  /** An instance of a class of this module (`Cls(...)`): its attributes, methods and call. */
+  instanceOf?: string;
+  /** For tuple values built from a dict display: its entries by string key. */
+  entries?: Record<string, AbsValue>;
+  /** For a list: items appended in a loop or a comprehension (the length is not known). */
+  open?: boolean;
   /** A tensor filled with one value (`zeros`, `ones`, `fill_(0)`). */
   fill?: number;
   /** An identity matrix (its rows at the targets are one-hot). */

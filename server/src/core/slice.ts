@@ -5,7 +5,8 @@
  * top-level definitions still cannot produce a finding, and their IR (built through the native
  * binding, the largest cost of a scan) is never built here. A definition is checked when
  *   - its text may hold a creating call (`statementMayCreate`: a creating method after a dot, or a word
- *     bound by an import to a framework), or
+ *     bound by an import to a framework), or it names a definition that is checked for this reason
+ *     (a call of the module's own function returns what that function computes), or
  *   - it mentions a "hot" global: one assigned by module code that may create, or that mentions a hot
  *     global itself (values flow into functions only through their own code, their own statement,
  *     globals and call-site literals, interp.ts), or
@@ -14,8 +15,9 @@
  *   - values from other files reach it (`AnalyzeOptions.external`: a call site elsewhere, as one here).
  * By the prefilter's Lemma 1 and 2 any other definition has only meanings no rule reports on. Inside a
  * checked definition the same test picks the functions to interpret, and the methods whose IR is built:
- * a big class gets the bodies of `__init__`, of the methods that may create or name a hot global, and of
- * those that name a checked definition (their literals reach its parameters); the other methods get
+ * a big class gets the bodies of `__init__`, of the methods that may create or name a hot global, of
+ * those that name a checked definition (their literals reach its parameters, its return value them)
+ * and of those that name a built method of their class (`self.helper(...)`); the other methods get
  * empty bodies. A class whose `__init__` turns out hot is built again in full (its methods read its
  * attributes).
  * Module code is always checked. As in core/incremental.ts, the module given to the interpreter holds
@@ -85,8 +87,28 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     return calledHotMemo;
   };
 
+  // Definitions that can hold meaning: they may create, name a hot global, or call (name) a definition
+  // that can (a call of the module's own function returns what it computes, interp.ts), to a fixpoint.
+  const producing = new Set<number>();
+  for (const u of units) if (u.isDef && (creates[u.index] || mentionsHot[u.index])) producing.add(u.index);
+  const producingNames = new Set<string>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const i of producing) for (const d of units[i].defs) producingNames.add(d);
+    for (const u of units) {
+      if (!u.isDef || producing.has(u.index)) continue;
+      for (const id of idents[u.index]) {
+        if (producingNames.has(id) && !u.defs.includes(id)) {
+          producing.add(u.index);
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+
   const check = new Set<number>();
-  for (const u of units) if (!u.isDef || creates[u.index] || mentionsHot[u.index]) check.add(u.index);
+  for (const u of units) if (!u.isDef || producing.has(u.index)) check.add(u.index);
   // A definition called from a statement that mentions a hot global may receive it as a literal.
   for (const u of units) {
     if (!mentionsHot[u.index]) continue;
@@ -107,8 +129,11 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   const namesList = [...names];
   const hotList = [...hot];
   const full = new Set<number>();
+  /** Methods built because a built method of their class is named in them (`self.helper(...)` returns what helper computes). */
+  const forced = new Set<number>();
   let unitAt = 0;
   const keepBody = (s: number, e: number): boolean => {
+    if (forced.has(s)) return true;
     while (unitAt < units.length && units[unitAt].e <= s) unitAt++;
     if (unitAt >= units.length || units[unitAt].s > s) unitAt = units.findIndex((u) => u.s <= s && s < u.e);
     if (unitAt >= 0 && full.has(unitAt)) return true;
@@ -129,7 +154,22 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
       if (u >= 0) full.add(u);
     }
   }
-  if (full.size > 0) {
+  // A method left out that names a built method of its class (or of the module) is built too, to a fixpoint.
+  for (let round = 0; round < 8; round++) {
+    let more = false;
+    for (const cls of mod.classDefs) {
+      const built = new Set<string>();
+      for (const [n, m] of cls.methods) if (m.body.length > 0) built.add(n);
+      for (const m of cls.methods.values()) {
+        if (m.body.length > 0 || forced.has(m.span.s)) continue;
+        const ids = identifiers(doc.text.slice(m.span.s, m.span.e));
+        if ([...built].some((n) => ids.has(n)) || [...producingNames].some((n) => ids.has(n))) {
+          forced.add(m.span.s);
+          more = true;
+        }
+      }
+    }
+    if (!more && (round > 0 || full.size === 0)) break;
     unitAt = 0;
     mod = plan.assemble((u) => include.has(u.index), keepBody);
   }
@@ -138,6 +178,8 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   // global, when it is a method of a class whose `__init__` is checked (`self.x` comes from there), a
   // closure of a checked function, or a function or `__init__` that a hot statement may call.
   const calledHot = calledHotNames();
+  const classOfFn = new Map<FunctionIR, (typeof mod.classDefs)[number]>();
+  for (const c of mod.classDefs) for (const m of c.methods.values()) classOfFn.set(m, c);
   const byQualname = new Map<string, FunctionIR>();
   for (const fn of mod.functions) if (!byQualname.has(fn.qualname)) byQualname.set(fn.qualname, fn);
   const hotFn = new Map<FunctionIR, boolean>();
@@ -148,6 +190,13 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     const t = doc.text.slice(fn.span.s, fn.span.e);
     v = statementMayCreate(t, plan.imports) || (hot.size > 0 && [...hot].some((h) => identifiers(t).has(h)));
     if (!v && !fn.parent && !fn.className && calledHot.has(fn.name)) v = true;
+    // It calls a definition of the module, or a method of its class, that can hold meaning.
+    if (!v) {
+      const ids = identifiers(t);
+      if ([...producingNames].some((n) => ids.has(n) && n !== fn.name)) v = true;
+      const cls = fn.className ? classOfFn.get(fn) : undefined;
+      if (!v && cls) for (const [n, m] of cls.methods) if (m !== fn && ids.has(n) && isHot(m)) v = true;
+    }
     if (!v && fn.className) {
       const cls = mod.classes.get(fn.className);
       const init = cls?.methods.get('__init__');

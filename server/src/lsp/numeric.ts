@@ -18,7 +18,7 @@ import { checkTextNumerically, clearNumericCache, disposeNumericWorker, lossCurv
 import type { NumericReport } from '../numeric/types';
 import type { DocumentStore } from './documents';
 import { describeError, type Log } from './guard';
-import { toDiagnostic } from './handlers/diagnostics';
+import { type DiagnosticRoute, publishFindings } from './handlers/diagnostics';
 import type { Linter } from './lint';
 import type { StatusParams } from './protocol';
 import type { SettingsStore } from './settings';
@@ -52,6 +52,8 @@ export class NumericChecker {
   private readonly unavailableLogged = new Set<string>();
   /** Runs that were cancelled before publishing (tests read it through the log). */
   cancelled = 0;
+  /** Where a document's diagnostics go when not to its own URI (a notebook's cells). */
+  route: DiagnosticRoute | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -190,7 +192,7 @@ export class NumericChecker {
       const findings = mergeFindings(checked.outline, lint.findings, reports, settings.lint);
       const result: NumericResult = { version, reports, findings, curves: new Map() };
       this.results.set(uri, result);
-      await this.connection.sendDiagnostics({ uri, version, diagnostics: findings.map((f) => toDiagnostic(f, version)) });
+      await publishFindings(this.connection, this.route, uri, version, findings);
       this.refreshCodeLenses();
       // The hover's curves, one function at a time, after the diagnostics are out.
       for (const r of reports) {

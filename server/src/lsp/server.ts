@@ -32,6 +32,7 @@ import { DiagnosticsPublisher } from './handlers/diagnostics';
 import { provideHover } from './handlers/hover';
 import { IdleGc } from './idle-gc';
 import { Linter } from './lint';
+import { NOTEBOOK_SYNC, NotebookSync } from './notebooks';
 import { NumericChecker } from './numeric';
 import { SERVER_COMMANDS, ServerCommands, STATUS_NOTIFICATION, type ReproduceResult, type RerunNumericResult, type StatusParams, type UnavailableResult } from './protocol';
 import { SettingsStore } from './settings';
@@ -108,6 +109,28 @@ export function startServer(version: string, transport?: Transport): RunningServ
     if (error !== undefined) log.error(`LossLint: warm-up failed: ${describeError(error)}`);
     else log.log(`LossLint: warm-up ${end.why === 'done' ? 'done' : 'stopped by an edit'} after ${end.keystrokes} keystrokes (${Math.round(end.busyMs)} ms).`);
   });
+  // Notebooks (LSP 3.17 notebook sync): the Python cells of a notebook are one module in the
+  // DocumentStore under the notebook's URI; its diagnostics go to the cells (notebooks.ts).
+  const notebooks = new NotebookSync(documents, {
+    changed: (uri, opened) => {
+      if (!opened) {
+        warmup.stop();
+        idleGc.cancel();
+        numeric.cancel(uri);
+      }
+      diagnostics.schedule(uri, opened ? 0 : undefined);
+    },
+    closed: (uri, cells) => {
+      if (!notebooks.isNotebook(uri)) {
+        numeric.clear(uri);
+        settings.forget(uri);
+        diagnostics.cancel(uri);
+      }
+      for (const cell of cells) void connection.sendDiagnostics({ uri: cell, diagnostics: [] });
+    },
+  });
+  diagnostics.route = numeric.route = (uri, findings) => notebooks.route(uri, findings);
+  notebooks.listen(connection);
   // The probes start once a version's static diagnostics are out, never before.
   diagnostics.onPublished = (uri) => {
     numeric.schedule(uri);
@@ -155,6 +178,8 @@ export function startServer(version: string, transport?: Transport): RunningServ
       settings.setClientCapabilities(params.capabilities);
       numeric.setCodeLensRefresh(params.capabilities.workspace?.codeLens?.refreshSupport === true);
       registerConfigurationChanges = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+      // Notebook sync only for clients that announce it; the others send each cell as a document of its own.
+      if (params.capabilities.notebookDocument?.synchronization) result.capabilities.notebookDocumentSync = NOTEBOOK_SYNC;
       workspaceFoldersSupported = params.capabilities.workspace?.workspaceFolders === true;
       workDoneProgress = params.capabilities.window?.workDoneProgress === true;
       initialFolders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
@@ -254,9 +279,17 @@ export function startServer(version: string, transport?: Transport): RunningServ
   );
 
   connection.onHover(
-    request('hover', (params, token) => {
+    request('hover', async (params, token) => {
       checkTextDocumentParams(params, 'position');
-      return provideHover(params, token, linter, numeric, (uri) => project.findingsIn(uri));
+      const cell = params.textDocument.uri;
+      const inModule = notebooks.toModule(cell, params.position);
+      const elsewhere = (uri: string) => project.findingsIn(uri);
+      if (!inModule) return provideHover(params, token, linter, numeric, elsewhere);
+      // A notebook cell: hover the module, then place the range back in the cell.
+      const hover = await provideHover({ ...params, textDocument: { uri: inModule.uri }, position: inModule.position }, token, linter, numeric);
+      if (!hover?.range) return hover;
+      const placed = notebooks.toCell(inModule.uri, hover.range);
+      return { ...hover, range: placed?.uri === cell ? placed.range : undefined };
     }),
   );
 
@@ -266,21 +299,33 @@ export function startServer(version: string, transport?: Transport): RunningServ
       if (!Array.isArray(params.context?.diagnostics)) {
         throw new ResponseError(ErrorCodes.InvalidParams, 'LossLint: invalid parameters: context.diagnostics must be an array');
       }
-      return provideCodeActions(params, token, documents, linter);
+      const inModule = notebooks.codeActionParams(params);
+      if (!inModule) return provideCodeActions(params, token, documents, linter);
+      return provideCodeActions(inModule.params, token, documents, linter).then((actions) =>
+        actions ? notebooks.codeActionsToCell(params.textDocument.uri, actions, inModule.originals) : actions,
+      );
     }),
   );
 
   connection.onCodeLens(
     request('codeLens', (params) => {
       checkTextDocumentParams(params, 'none');
-      return provideCodeLenses(params, numeric);
+      const cell = params.textDocument.uri;
+      const notebook = notebooks.notebookOf(cell);
+      if (!notebook) return provideCodeLenses(params, numeric);
+      // A notebook cell: the module's lenses that sit in this cell.
+      return provideCodeLenses({ ...params, textDocument: { uri: notebook } }, numeric).flatMap((lens) => {
+        const placed = notebooks.toCell(notebook, lens.range);
+        return placed?.uri === cell ? [{ ...lens, range: placed.range }] : [];
+      });
     }),
   );
 
   // losslint.rerunNumeric [uri, function?]: the checks of that document again, from scratch.
   commands.register(ServerCommands.rerunNumeric, (args): RerunNumericResult | UnavailableResult => {
-    const [uri, fn] = args;
-    if (typeof uri !== 'string') return { available: false, message: 'LossLint: open a Python file to re-run its numeric checks.' };
+    const [given, fn] = args;
+    if (typeof given !== 'string') return { available: false, message: 'LossLint: open a Python file to re-run its numeric checks.' };
+    const uri = notebooks.notebookOf(given) ?? given; // a notebook cell: its notebook's module
     if (!numeric.rerun(uri)) return { available: false, message: `LossLint: ${uri} is not open.` };
     return { available: true, uri, function: typeof fn === 'string' ? fn : undefined };
   });
@@ -289,6 +334,10 @@ export function startServer(version: string, transport?: Transport): RunningServ
   commands.register(ServerCommands.reproduceInPyTorch, (args): ReproduceResult | UnavailableResult => {
     const [uri, fn] = args;
     if (typeof uri !== 'string') return { available: false, message: 'LossLint: open a Python file to reproduce its numeric checks.' };
+    if (notebooks.notebookOf(uri) || notebooks.isNotebook(uri)) {
+      // The script imports the file, and Python cannot import a notebook.
+      return { available: false, message: 'LossLint: the PyTorch script needs a Python file; export the notebook first (jupyter nbconvert --to script).' };
+    }
     const repro = numeric.reproduce(uri, typeof fn === 'string' ? fn : undefined);
     if (typeof repro === 'string') return { available: false, message: repro };
     return { available: true, ...repro };

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Finding } from '../core/types';
+import { isNotebookPath, notebookModuleText } from '../cli/notebook';
 import { type NumericFile, type NumericLog, type NumericOptions, setNumericRunner } from '../cli/numeric';
 import { mergeFindings } from './merge';
 import { reproScript } from './repro';
@@ -74,7 +75,8 @@ export function registerProbeCommand(program: Command, setExitCode: (code: numbe
       let name = target.slice(sep + 2);
       let text: string;
       try {
-        text = fs.readFileSync(file, 'utf8');
+        // notebooks: a notebook's code cells, as the one module `check` analyses (server/src/cli/notebook.ts).
+        text = isNotebookPath(file) ? notebookModuleText(file) : fs.readFileSync(file, 'utf8');
       } catch (e) {
         process.stderr.write(`error: ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
         return setExitCode(2);
@@ -92,6 +94,11 @@ export function registerProbeCommand(program: Command, setExitCode: (code: numbe
         return setExitCode(2);
       }
       if (flags.repro) {
+        if (isNotebookPath(file)) {
+          // The script imports the file, and Python cannot import a notebook.
+          process.stderr.write(`error: --repro needs a Python file: export the notebook first (jupyter nbconvert --to script ${file})\n`);
+          return setExitCode(2);
+        }
         if (r.notChecked && !r.roles) {
           process.stderr.write(`error: ${r.notChecked}\n`);
           return setExitCode(2);

@@ -1,13 +1,18 @@
 /**
  * `--format json`: one JSON array with one object per finding, streamed as files are checked.
- * Positions are 1-based; columns count UTF-16 code units and `endColumn` is exclusive.
+ * Positions are 1-based; columns count UTF-16 code units and `endColumn` is exclusive. In a
+ * notebook, `cell` (1-based, counting every cell) comes before `line`, and the positions are the
+ * cell's, fix edits included, as ruff's JSON output.
  */
 import type { Finding } from '../../core/types';
+import type { FindingCells } from '../notebook';
 import { docsPath } from '../package';
 import type { FileResult } from '../report';
 import { displayPath, toSpan } from './location';
 
 export interface JsonEdit {
+  /** In a notebook: the cell the edit is in. */
+  cell?: number;
   line: number;
   column: number;
   endLine: number;
@@ -20,6 +25,8 @@ export interface JsonFinding {
   name: string;
   /** As printed by the text format: relative to the working directory when inside it. */
   path: string;
+  /** In a notebook: the cell (1-based, counting every cell); `line` and `column` are then the cell's. */
+  cell?: number;
   line: number;
   column: number;
   endLine: number;
@@ -38,12 +45,12 @@ export interface JsonFinding {
   numeric?: unknown;
 }
 
-export function toJsonFinding(finding: Finding, file: string, cwd: string): JsonFinding {
+export function toJsonFinding(finding: Finding, file: string, cwd: string, cells?: FindingCells): JsonFinding {
   const out: JsonFinding = {
     code: finding.code,
     name: finding.name,
     path: displayPath(file, cwd),
-    ...toSpan(finding.range),
+    ...(cells ? { cell: cells.at.cell, ...toSpan(cells.at.range) } : toSpan(finding.range)),
     severity: finding.severity,
     message: finding.message,
     docs: docsPath(finding.code),
@@ -51,7 +58,10 @@ export function toJsonFinding(finding: Finding, file: string, cwd: string): Json
       ? {
           title: finding.fix.title,
           applicability: finding.fix.applicability,
-          edits: finding.fix.edits.map((e) => ({ ...toSpan(e.range), newText: e.newText })),
+          edits: finding.fix.edits.map((e, i) => {
+            const at = cells?.edits?.[i];
+            return { ...(at ? { cell: at.cell, ...toSpan(at.range) } : toSpan(e.range)), newText: e.newText };
+          }),
         }
       : null,
   };
@@ -68,10 +78,10 @@ export class JsonFormatter {
 
   file(result: FileResult): string {
     let out = '';
-    for (const finding of result.findings) {
-      const item = JSON.stringify(toJsonFinding(finding, result.path, this.cwd), null, 2).replace(/\n/g, '\n  ');
+    result.findings.forEach((finding, i) => {
+      const item = JSON.stringify(toJsonFinding(finding, result.path, this.cwd, result.cells?.[i]), null, 2).replace(/\n/g, '\n  ');
       out += `${this.written++ === 0 ? '[\n  ' : ',\n  '}${item}`;
-    }
+    });
     return out;
   }
 

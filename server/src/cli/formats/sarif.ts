@@ -6,13 +6,20 @@
  *
  * Results stream: the log's head is written with the first file, each result as its file is done,
  * and the tail (with the notifications) at the end.
+ *
+ * A notebook's finding is located in the .ipynb file itself, the only artifact GitHub code
+ * scanning knows: the region is where the cell's source text lies in the file's JSON (the line of
+ * the JSON string holding that source line, and the columns inside it), and the location's
+ * `properties` name the cell and the position in it (`cell`, `cellRegion`). A fix's replacement is
+ * JSON-escaped, as it replaces characters inside a JSON string.
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Sarif from 'sarif';
 import { allRules, docsRelativePath } from '../../core/registry';
 import type { Rule } from '../../core/rule';
-import type { Finding, Severity } from '../../core/types';
+import type { Finding, Range, Severity } from '../../core/types';
+import type { CellLocation, FindingCells } from '../notebook';
 import { packageInfo } from '../package';
 import type { CheckReport, FileResult, Notice } from '../report';
 import { artifactLocation, toSpan } from './location';
@@ -31,15 +38,15 @@ export class SarifFormatter {
 
   file(result: FileResult): string {
     let out = '';
-    for (const finding of result.findings) {
+    result.findings.forEach((finding, i) => {
       if (!this.headWritten) {
         out += this.skeleton().text;
         this.headWritten = true;
       }
       const { indent } = this.skeleton();
-      const item = JSON.stringify(this.result(finding, result.path), null, 2).replace(/\n/g, `\n${indent}`);
+      const item = JSON.stringify(this.result(finding, result.path, result.cells?.[i]), null, 2).replace(/\n/g, `\n${indent}`);
       out += `${this.written++ === 0 ? '\n' : ',\n'}${indent}${item}`;
-    }
+    });
     return out;
   }
 
@@ -93,7 +100,7 @@ export class SarifFormatter {
     return { $schema: SARIF_SCHEMA, version: '2.1.0', runs: [run] };
   }
 
-  private result(finding: Finding, file: string): Sarif.Result {
+  private result(finding: Finding, file: string, cells?: FindingCells): Sarif.Result {
     const location = artifactLocation(file, this.cwd);
     const index = this.ruleIndex.get(finding.code);
     const result: Sarif.Result = {
@@ -101,7 +108,12 @@ export class SarifFormatter {
       ...(index !== undefined ? { ruleIndex: index } : {}),
       level: level(finding.severity),
       message: { text: finding.message },
-      locations: [{ physicalLocation: { artifactLocation: location, region: region(finding.range) } }],
+      locations: [
+        {
+          physicalLocation: { artifactLocation: location, region: region(cells ? fileRange(cells.at) : finding.range) },
+          ...(cells ? { properties: cellProperties(cells.at) } : {}),
+        },
+      ],
     };
     if (finding.fix) {
       result.fixes = [
@@ -110,10 +122,12 @@ export class SarifFormatter {
           artifactChanges: [
             {
               artifactLocation: location,
-              replacements: finding.fix.edits.map((edit) => ({
-                deletedRegion: region(edit.range),
-                insertedContent: { text: edit.newText },
-              })),
+              replacements: finding.fix.edits.map((edit, i) => {
+                const at = cells?.edits?.[i];
+                return at
+                  ? { deletedRegion: region(fileRange(at)), insertedContent: { text: JSON.stringify(edit.newText).slice(1, -1) } }
+                  : { deletedRegion: region(edit.range), insertedContent: { text: edit.newText } };
+              }),
             },
           ],
         },
@@ -162,7 +176,18 @@ function level(severity: Severity): Sarif.Result.level {
   return severity === 'error' ? 'error' : severity === 'warning' ? 'warning' : 'note';
 }
 
-function region(range: Finding['range']): Sarif.Region {
+/** Where a notebook location is in the .ipynb text (`runCheck` computes it when the format is SARIF). */
+function fileRange(at: CellLocation): Range {
+  if (!at.file) throw new Error('a notebook finding without its place in the file (fileLocations was not set)');
+  return at.file;
+}
+
+/** The notebook cell of a location: its number (1-based, counting every cell) and the 1-based region in its source. */
+function cellProperties(at: CellLocation): Sarif.PropertyBag {
+  return { cell: at.cell, cellRegion: region(at.range) };
+}
+
+function region(range: Range): Sarif.Region {
   const span = toSpan(range);
   return { startLine: span.line, startColumn: span.column, endLine: span.endLine, endColumn: span.endColumn };
 }

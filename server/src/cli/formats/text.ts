@@ -1,6 +1,7 @@
 /**
  * ruff's concise text format: `path:line:col: CODE message` per finding (1-based, UTF-16 columns),
- * then a closing summary.
+ * then a closing summary. In a notebook the line and column are the cell's, after its number:
+ * `nb.ipynb:cell 3:4:12: CODE message` (ruff's form; cells counted from 1 over every cell).
  */
 import { type CheckReport, type FileResult, totals } from '../report';
 import { displayPath, toSpan } from './location';
@@ -11,14 +12,15 @@ export class TextFormatter {
   file(result: FileResult): string {
     const shown = displayPath(result.path, this.cwd);
     let out = '';
-    for (const finding of result.findings) {
-      const { line, column } = toSpan(finding.range);
-      out += `${shown}:${line}:${column}: ${finding.code} ${oneLine(finding.message)}\n`;
+    result.findings.forEach((finding, i) => {
+      const cell = result.cells?.[i]?.at;
+      const { line, column } = toSpan(cell ? cell.range : finding.range);
+      out += `${shown}:${cell ? `cell ${cell.cell}:` : ''}${line}:${column}: ${finding.code} ${oneLine(finding.message)}\n`;
       for (const r of finding.related ?? []) {
         const at = toSpan(r.range);
         out += `  ${displayPath(r.path, this.cwd)}:${at.line}:${at.column}: ${oneLine(r.message)}\n`;
       }
-    }
+    });
     return out;
   }
 

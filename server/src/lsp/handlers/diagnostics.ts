@@ -104,6 +104,37 @@ function isFix(value: unknown): value is Fix {
   );
 }
 
+/**
+ * Where a document's findings are published: undefined for its own URI, or a list of documents and
+ * their findings (a notebook's module: one list per cell, in the cell's positions; lsp/notebooks.ts).
+ */
+export type DiagnosticRoute = (uri: string, findings: readonly Finding[]) => { uri: string; findings: Finding[] }[] | undefined;
+
+/**
+ * Publishes a document version's findings, through `route` when it has one. A routed document's
+ * `extra` diagnostics (the too-large notice) go to its first target.
+ */
+export async function publishFindings(
+  connection: Connection,
+  route: DiagnosticRoute | undefined,
+  uri: string,
+  version: number,
+  findings: readonly Finding[],
+  extra: Diagnostic[] = [],
+): Promise<void> {
+  const routed = route?.(uri, findings);
+  if (!routed) {
+    await connection.sendDiagnostics({ uri, version, diagnostics: [...extra, ...findings.map((f) => toDiagnostic(f, version))] });
+    return;
+  }
+  // A cell's own version is not the module's: the diagnostics carry the module's in `data`, where code actions check it.
+  await Promise.all(
+    routed.map((target, i) =>
+      connection.sendDiagnostics({ uri: target.uri, diagnostics: [...(i === 0 ? extra : []), ...target.findings.map((f) => toDiagnostic(f, version))] }),
+    ),
+  );
+}
+
 /** A scheduled validation: a timer, or an immediate for a zero delay (a 0 ms timer still waits a 1 ms tick). */
 type Pending = { timer: NodeJS.Timeout } | { immediate: NodeJS.Immediate };
 
@@ -117,6 +148,8 @@ export class DiagnosticsPublisher {
   private readonly timers = new Map<string, Pending>();
   /** Called after the static diagnostics of an analysed version are published (the numeric checks start from here). */
   onPublished: ((uri: string, version: number) => void) | undefined;
+  /** Where a document's diagnostics go when not to its own URI (a notebook's cells). */
+  route: DiagnosticRoute | undefined;
   /** Findings reported in a document because of values written there (lsp/project.ts `findingsIn`). */
   extraFindings: ((uri: string) => Finding[]) | undefined;
 
@@ -146,9 +179,14 @@ export class DiagnosticsPublisher {
 
   /** Cancels the pending validation of a closed document and clears its diagnostics. */
   clear(uri: string): void {
+    this.cancel(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  /** Cancels the pending validation of `uri`, publishing nothing (a closed notebook: its cells are cleared one by one). */
+  cancel(uri: string): void {
     cancelPending(this.timers.get(uri));
     this.timers.delete(uri);
-    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
 
   /** Cancels every pending validation (on shutdown). */
@@ -164,11 +202,9 @@ export class DiagnosticsPublisher {
     const result = await this.linter.lint(uri);
     // A stale result is dropped: the change that made it stale scheduled a newer validation.
     if (result === undefined || this.documents.get(uri) !== document || document.version !== version) return;
-    const diagnostics =
-      result.skipped === 'too-large'
-        ? [tooLargeDiagnostic(document.text.length, result.limit)]
-        : [...result.findings, ...(result.skipped ? [] : (this.extraFindings?.(uri) ?? []))].map((f) => toDiagnostic(f, version));
-    await this.connection.sendDiagnostics({ uri, version, diagnostics });
+    const extra = result.skipped === 'too-large' ? [tooLargeDiagnostic(document.text.length, result.limit)] : [];
+    const findings = result.skipped ? result.findings : [...result.findings, ...(this.extraFindings?.(uri) ?? [])];
+    await publishFindings(this.connection, this.route, uri, version, findings, extra);
     if (!result.skipped) this.onPublished?.(uri, version);
   }
 }
