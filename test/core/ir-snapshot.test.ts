@@ -22,10 +22,7 @@ const SNAPSHOT = path.join(DIR, 'ir.json');
 const UPDATE = process.env.UPDATE_IR_SNAPSHOT === '1';
 
 function inputs(): { name: string; text: string }[] {
-  // The project fixtures (test/fixtures/projects/) exercise the project index, not the IR.
-  const out = fixtureFiles()
-    .filter((f) => !f.includes(`${path.sep}fixtures${path.sep}projects${path.sep}`))
-    .map((f) => ({ name: path.relative(REPO, f), text: fs.readFileSync(f, 'utf8') }));
+  const out = fixtureFiles().map((f) => ({ name: path.relative(REPO, f), text: fs.readFileSync(f, 'utf8') }));
   for (const f of fs.readdirSync(DIR).filter((x) => x.endsWith('.py')).sort()) {
     const text = fs.readFileSync(path.join(DIR, f), 'utf8');
     out.push({ name: `corners/${f}`, text }, { name: `corners/${f} (CRLF)`, text: text.replace(/\n/g, '\r\n') });
