@@ -23,9 +23,9 @@ import { type NumericFile, type NumericLog, type NumericOptions, numericRunner }
 import { type CheckReport, compareFindings, type FileResult, type Notice } from './report';
 import { readSource, type Source, writeSource } from './source';
 import { collectFiles } from './walk';
-import { calledNames, checkFileProject, runProjectPass, type ProjectInput } from './project';
+import { checkFileProject, runProjectPass, type ProjectInput } from './project';
 import type { FileSummary } from '../project/summary';
-import { importsFromText, VALUE_MARKERS, type ImportInfo } from '../project/summary';
+import { needsParse } from '../project/summary';
 
 /** Called when a rule throws on a file; the other rules' findings are still returned. */
 export type RuleErrorHandler = (code: string, error: unknown) => void;
@@ -101,9 +101,6 @@ interface Prepared {
   outcome?: JobOutcome;
   /** The prefilter rejected the text: no finding, nothing to parse. */
   nothingToFind?: boolean;
-  /** Project analysis: the names the text calls (`Name(`) and its imports. */
-  called?: string[];
-  imports?: ImportInfo[];
 }
 
 /** Runs the whole check; never throws for bad input, reporting it as notices instead. */
@@ -145,8 +142,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
       const config = loader.forFile(file, options.override);
       const notebook = isNotebookPath(file);
       const source = notebook ? readNotebookSource(file, Math.min(config.maxFileSize, MAX_SOURCE_CHARS)) : await readSource(file, config.maxFileSize);
-      const text = project && !notebook && source.kind === 'text' ? source.text : undefined;
-      return { file, settings: config.settings, source, imports: text !== undefined ? importsFromText(text) : undefined };
+      return { file, settings: config.settings, source };
     } catch (error) {
       const reason = `cannot prepare: ${error instanceof Error ? error.message : String(error)}`;
       return { file, settings: DEFAULT_SETTINGS, source: { kind: 'error', reason } };
@@ -174,8 +170,8 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     const done = (p: Prepared, found: boolean): Prepared =>
       runner ? p : { ...p, source: { ...source, text: '', notebook: found ? source.notebook : undefined } };
     const projectFile = project && !source.notebook;
-    if (!mayHaveFindings(source.text) && !(projectFile && VALUE_MARKERS.test(source.text))) {
-      return done({ ...prepared, nothingToFind: true, called: projectFile ? calledNames(source.text) : undefined }, false);
+    if (!mayHaveFindings(source.text) && !(projectFile && needsParse(source.text))) {
+      return done({ ...prepared, nothingToFind: true }, false);
     }
     checking++;
     return pool.check(prepared.file, source.text, prepared.settings, projectFile).then((outcome) => {
@@ -266,7 +262,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     }
   }
 
-  async function finishFile({ file, settings, source, outcome: pooled, nothingToFind, called, imports }: Prepared): Promise<void> {
+  async function finishFile({ file, settings, source, outcome: pooled, nothingToFind }: Prepared): Promise<void> {
     const shown = displayPath(file, cwd);
     if (source.kind === 'error') {
       notify('error', file, `${shown}: ${source.reason}`);
@@ -366,8 +362,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     if (project) {
       if (notebook) return; // its result goes out with the others, after the project pass
       if (options.fix && !summary && text) summary = checkFileProject(file, text, settings).summary;
-      // A file without a summary is read again only when it calls a project definition.
-      projectInputs.push({ file, settings, summary, called: summary ? [] : (called ?? (text ? calledNames(text) : [])), imports: summary ? undefined : imports, findings });
+      projectInputs.push({ file, settings, summary, findings });
       return;
     }
     await sink.file(result);

@@ -14,7 +14,7 @@ import type { Finding, LintSettings } from '../core/types';
 import { attribute, checkLibraryUses, withoutNoqa } from '../project/check';
 import { moduleNameOf, ProjectIndex, textHash } from '../project/index';
 import type { SlicedModule } from '../core/analyze';
-import { calledNames, EMPTY_SUMMARY, summarize, VALUE_MARKERS, type FileSummary, type ImportInfo } from '../project/summary';
+import { EMPTY_SUMMARY, importsFromText, needsParse, pendingNames, summarize, type FileSummary } from '../project/summary';
 
 export interface ProjectOutcome {
   findings: Finding[];
@@ -27,7 +27,7 @@ type OnRuleError = (code: string, error: unknown) => void;
 /** Check and summary of one file from one parse (the summary without `wanted` names: see runProjectPass). */
 export function checkFileProject(file: string, text: string, settings: LintSettings, onRuleError?: OnRuleError): ProjectOutcome {
   const may = mayHaveFindings(text);
-  if (!may && !VALUE_MARKERS.test(text)) return { findings: [] };
+  if (!may && !needsParse(text, undefined, false)) return { findings: [] };
   const doc = ParsedDocument.parse(text);
   try {
     let sliced: SlicedModule | undefined;
@@ -44,15 +44,11 @@ export function checkFileProject(file: string, text: string, settings: LintSetti
   }
 }
 
-export { calledNames };
 
 export interface ProjectInput {
   file: string;
   settings: LintSettings;
   summary?: FileSummary;
-  called: readonly string[];
-  /** The file's imports, for a file without a summary (read from its text, `importsFromText`). */
-  imports?: ImportInfo[];
   /** This run's findings of the file (replaced for the files that receive values from elsewhere). */
   findings: Finding[];
 }
@@ -71,12 +67,11 @@ export interface ProjectPassResult {
 export function runProjectPass(roots: readonly string[], inputs: readonly ProjectInput[], show: (file: string) => string, onRuleError?: (file: string, code: string, error: unknown) => void): ProjectPassResult {
   const index = new ProjectIndex(roots);
   const byFile = new Map(inputs.map((i) => [i.file, i]));
-  // Every Python file is a module the others may import (a package's `__init__.py` re-exports its losses).
-  for (const i of inputs) index.put(i.file, '', i.summary ?? { ...EMPTY_SUMMARY, imports: i.imports ?? [] });
+  for (const i of inputs) if (i.summary) index.put(i.file, '', i.summary);
   const result: ProjectPassResult = { findings: new Map(), problems: [] };
-  const wanted = new Set<string>();
-  for (const name of index.definedNames()) wanted.add(name);
-  if (wanted.size === 0 && !inputs.some((i) => i.summary && (i.summary.typed.length || i.summary.configs.length))) return result;
+  const wanted = index.definedNames();
+  // Without a loss to pass values to, nor a config dict naming a library loss, there is nothing to resolve.
+  if (wanted.size === 0 && !inputs.some((i) => i.summary?.typed.length)) return result;
   const read = (file: string): string | undefined => {
     try {
       const t = fs.readFileSync(file, 'utf8');
@@ -85,15 +80,22 @@ export function runProjectPass(roots: readonly string[], inputs: readonly Projec
       return undefined;
     }
   };
+  // Every other Python file is a module the others may import (a package's `__init__.py` re-exports its
+  // losses): its imports and the names it calls or types are read from its text, and it is parsed once
+  // one of those is a project definition (below).
+  for (const i of inputs) {
+    if (i.summary) continue;
+    const text = read(i.file);
+    if (text !== undefined) index.put(i.file, '', { ...EMPTY_SUMMARY, imports: importsFromText(text), pending: pendingNames(text) });
+  }
   // Second summaries: the files whose statements not read the first time call a name the project
   // defines (a file without a summary: its text calls one), read again with those names.
   let reread = 0;
   for (let round = 0; round < 4 && wanted.size; round++) {
     const names = index.definedNames();
-    const files = new Set(index.unsettled());
-    for (const i of inputs) if (!i.summary && round === 0 && i.called.some((n) => names.has(n))) files.add(i.file);
-    if (!files.size) break;
-    reread += files.size;
+    const files = index.unsettled();
+    if (!files.length) break;
+    reread += files.length;
     for (const file of files) {
       const text = read(file);
       if (text === undefined) continue;

@@ -25,10 +25,9 @@ import type { Finding, LintSettings, RelatedLocation } from '../core/types';
 import { attribute, checkLibraryUses, withoutNoqa } from '../project/check';
 import { isConfigFile } from '../project/configs';
 import { moduleNameOf, ProjectIndex, readSmallFile, textHash, type ValueSource } from '../project/index';
-import { calledNames, EMPTY_SUMMARY, importsFromText, summarize, VALUE_MARKERS, type FileSummary } from '../project/summary';
+import { EMPTY_SUMMARY, importsFromText, needsParse, pendingNames, summarize, type FileSummary } from '../project/summary';
 import { withoutIrCache } from '../core/ir';
-import { mayHaveFindings } from '../core/prefilter';
-import { identifiers, IncrementalAnalyzer } from '../core/incremental';
+import { IncrementalAnalyzer } from '../core/incremental';
 import type { DocumentStore } from './documents';
 import { describeError, type Log } from './guard';
 import { toDiagnostic } from './handlers/diagnostics';
@@ -180,9 +179,9 @@ export class ProjectService {
     let summary: FileSummary;
     try {
       const names = wanted ?? (this.complete ? index.definedNames() : undefined);
-      if (!open && !mayHaveFindings(text) && !VALUE_MARKERS.test(text) && !(names && [...identifiers(text)].some((n) => names.has(n)))) {
+      if (!open && !needsParse(text, names)) {
         // Nothing to read in it but its imports (a package's re-exports) and the names it calls: not parsed.
-        summary = { ...EMPTY_SUMMARY, imports: importsFromText(text), pending: calledNames(text) };
+        summary = { ...EMPTY_SUMMARY, imports: importsFromText(text), pending: pendingNames(text) };
       } else {
         // Statements of files nobody edits stay out of the IR caches (core/ir.ts withoutIrCache).
         const d = (doc ??= ParsedDocument.parse(text));
