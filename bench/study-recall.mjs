@@ -7,7 +7,7 @@
 // lines, debatable cases). The code itself is never committed: fetch it with the search tool's
 // read_file(repo, path) into a folder laid out as the labels' `file` paths say, then
 //
-//   node bench/study-recall.mjs --root /work/study [--split study|heldout|all] [--baseline DIR/cli.js] [--verbose]
+//   node bench/study-recall.mjs --root /work/study [--split study|heldout|all] [--set pytorch|tfjax|variants] [--baseline DIR/cli.js] [--verbose]
 //
 // A finding matches an expected one of the same code within 3 lines; a finding that matches a
 // `debatable` entry counts neither way, and so does a second finding of a matched code on the same
@@ -30,7 +30,10 @@ const verbose = args.includes('--verbose');
 const WINDOW = 3;
 
 const labelFiles = fs.readdirSync(path.join(here, 'study')).filter((f) => /^labels-.*\.json$/.test(f));
-const labels = labelFiles.flatMap((f) => JSON.parse(fs.readFileSync(path.join(here, 'study', f), 'utf8')));
+const only = opt('--set');
+const labels = labelFiles
+  .filter((f) => !only || f === `labels-${only}.json`)
+  .flatMap((f) => JSON.parse(fs.readFileSync(path.join(here, 'study', f), 'utf8')).map((l) => ({ ...l, set: f.replace(/^labels-|\.json$/g, '') })));
 const chosen = labels.filter((l) => split === 'all' || l.split === split).filter((l) => fs.existsSync(path.join(root, l.file)));
 const missing = labels.filter((l) => (split === 'all' || l.split === split) && !fs.existsSync(path.join(root, l.file)));
 
@@ -115,7 +118,7 @@ function show(name, r) {
   }
 }
 
-console.log(`study set: ${chosen.length} files (split ${split}) under ${root}${missing.length ? `; ${missing.length} labelled files not fetched` : ''}`);
+console.log(`study set: ${chosen.length} files (split ${split}${only ? `, set ${only}` : ''}) under ${root}${missing.length ? `; ${missing.length} labelled files not fetched` : ''}`);
 const cur = score(path.join(here, '..', 'dist', 'cli.js'));
 show('this build', cur);
 if (baseline) show('baseline  ', score(baseline));

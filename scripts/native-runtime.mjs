@@ -9,7 +9,8 @@
 //
 // ADDING A NATIVE OR WASM PACKAGE (for example `webgpu`, or tfjs's .wasm files): add an entry to
 // NATIVE_PACKAGES with the files and folders it needs at run time, keep it in build.mjs's
-// `external` list if it is required by name, and extend test/lsp/vsix.test.ts with what must ship.
+// `external` list if it is required by name, name its per-platform folder in PLATFORM_FOLDERS (the
+// platform-specific VSIXs keep only their own), and extend test/lsp/vsix.test.ts with what must ship.
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -35,6 +36,36 @@ export const NATIVE_PACKAGES = {
   // and falls back to wasm.
   webgpu: ['package.json', 'LICENSE.md', 'index.js', 'dist'],
 };
+
+/**
+ * The folder, inside a NATIVE_PACKAGES package, whose subfolders hold one platform's binaries each
+ * (`tree-sitter/prebuilds/linux-x64/`, `webgpu/dist/win32-x64/`).
+ */
+export const PLATFORM_FOLDERS = { 'tree-sitter': 'prebuilds', 'tree-sitter-python': 'prebuilds', webgpu: 'dist' };
+
+/**
+ * VS Code's target platforms for which every native package ships a binary, and the platform
+ * folders each one loads (webgpu has one universal macOS binary, `darwin-universal`). A
+ * platform-specific VSIX (scripts/package-targets.mjs) carries only these; the universal VSIX
+ * carries them all, for the platforms without a target of their own (Alpine, armhf).
+ */
+export const VSIX_TARGETS = {
+  'linux-x64': ['linux-x64'],
+  'linux-arm64': ['linux-arm64'],
+  'darwin-x64': ['darwin-x64', 'darwin-universal'],
+  'darwin-arm64': ['darwin-arm64', 'darwin-universal'],
+  'win32-x64': ['win32-x64'],
+  'win32-arm64': ['win32-arm64'],
+};
+
+/**
+ * The platform folder that a path under dist/node_modules/ (`webgpu/dist/linux-x64/dawn.node`)
+ * belongs to, or undefined for a file every platform uses.
+ */
+export function platformOf(rel) {
+  const parts = rel.split(/[\\/]/);
+  return parts.length > 3 && PLATFORM_FOLDERS[parts[0]] === parts[1] ? parts[2] : undefined;
+}
 
 /**
  * Copies every NATIVE_PACKAGES entry from `nodeModules` to `<outDir>/node_modules`, replacing what

@@ -84,6 +84,8 @@ describe('numeric checks in the language server', () => {
       const md: string = hover.contents.value;
       expect(md).toContain('| probe | inputs | loss | grad finite | verdict |');
       expect(md).toMatch(/\| confident \| margin 30, .*\| no \(\d+ NaN, 0 inf\) \| ✗ fail/);
+      // The reference probe: the function at its defaults, the canonical formula at its own values.
+      expect(md).toMatch(/\| reference \| std 1, [^|]*, defaults; reference gamma=0\.5 alpha=\S+ \|/);
       const uriMatch = /data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)/.exec(md);
       expect(uriMatch).not.toBeNull();
       const svg = Buffer.from(uriMatch![1], 'base64').toString('utf8');

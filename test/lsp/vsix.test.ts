@@ -4,6 +4,10 @@
  * the extension needs on each platform is there, and nothing from the sources, the tests or the
  * root node_modules is. Then it runs the packed server, from an extracted copy outside the
  * repository, to prove the VSIX works without node_modules.
+ *
+ * The platform-specific VSIXs (`npm run package:targets`, scripts/package-targets.mjs): each holds
+ * exactly the universal VSIX's files less the other platforms' native binaries (its own are there,
+ * the others' absent), names its target in the manifest, and the one for this machine runs too.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -160,3 +164,86 @@ function vsixText(name: string): string {
   if (!entry) throw new Error(`${name} is not in the VSIX`);
   return readEntry(vsix, entry).toString('utf8');
 }
+
+// --- the platform-specific VSIXs ------------------------------------------------------------------
+
+interface PackTargets {
+  packageTarget(target: string, out: string, root?: string): number;
+}
+interface NativeRuntime {
+  VSIX_TARGETS: Record<string, string[]>;
+  platformOf(rel: string): string | undefined;
+}
+
+/** The native files a target must carry (NATIVE_PACKAGES' binaries for its platform folders). */
+function ownNativeFiles(target: string, platforms: string[]): string[] {
+  const n = 'extension/dist/node_modules';
+  const webgpu = platforms.find((p) => WEBGPU_PLATFORMS.includes(p))!;
+  return [
+    `${n}/tree-sitter/prebuilds/${target}/tree-sitter.node`,
+    `${n}/tree-sitter-python/prebuilds/${target}/tree-sitter-python.node`,
+    `${n}/webgpu/dist/${webgpu}/dawn.node`,
+    ...(target.startsWith('win32') ? [`${n}/webgpu/dist/${webgpu}/dxcompiler.dll`, `${n}/webgpu/dist/${webgpu}/d3dcompiler_47.dll`] : []),
+  ];
+}
+
+describe('the platform-specific VSIXs', () => {
+  const packs = new Map<string, { vsix: Buffer; names: string[] }>();
+  let native: NativeRuntime;
+
+  beforeAll(async () => {
+    const scripts = path.join(ROOT, 'scripts');
+    native = (await import(pathToFileURL(path.join(scripts, 'native-runtime.mjs')).href)) as NativeRuntime;
+    const pack = (await import(pathToFileURL(path.join(scripts, 'package-targets.mjs')).href)) as PackTargets;
+    for (const target of Object.keys(native.VSIX_TARGETS)) {
+      const out = path.join(work, `losslint-${target}.vsix`);
+      pack.packageTarget(target, out, ROOT);
+      const buf = fs.readFileSync(out);
+      packs.set(target, { vsix: buf, names: listZip(buf).map((e) => e.name) });
+    }
+    console.info(
+      `VSIX sizes: universal ${(vsix.length / 2 ** 20).toFixed(1)} MiB (${entries.length} files); ${[...packs].map(([t, p]) => `${t} ${(p.vsix.length / 2 ** 20).toFixed(1)} MiB (${p.names.length} files)`).join(', ')}`,
+    );
+  }, 300_000);
+
+  it('one per platform that every native package ships a binary for', () => {
+    expect(Object.keys(native.VSIX_TARGETS).sort()).toEqual([...PLATFORMS].sort());
+  });
+
+  it.each(PLATFORMS)('%s: the universal VSIX\'s files less the other platforms\' binaries, its own there, its target in the manifest', (target) => {
+    const { vsix: buf, names: own } = packs.get(target)!;
+    const platforms = native.VSIX_TARGETS[target];
+    const platformOf = (n: string) => (n.startsWith('extension/dist/node_modules/') ? native.platformOf(n.slice('extension/dist/node_modules/'.length)) : undefined);
+    // Its own native files are there; no other platform's is.
+    expect(ownNativeFiles(target, platforms).filter((n) => !own.includes(n))).toEqual([]);
+    expect(own.filter((n) => platformOf(n) !== undefined && !platforms.includes(platformOf(n)!))).toEqual([]);
+    // Everything else is the universal package's, both ways (the manifest files differ in content only).
+    const expected = names.filter((n) => platformOf(n) === undefined || platforms.includes(platformOf(n)!));
+    expect([...own].sort()).toEqual([...expected].sort());
+    const manifest = readEntry(buf, listZip(buf).find((e) => e.name === 'extension.vsixmanifest')!).toString('utf8');
+    expect(manifest).toContain(`TargetPlatform="${target}"`);
+    expect(buf.length).toBeLessThan(vsix.length / 2);
+  });
+
+  const here = `${process.platform}-${process.arch}`;
+  it.skipIf(!PLATFORMS.includes(here))(
+    `runs: the ${here} VSIX's server, extracted outside the repository, lints a document and probes it`,
+    async () => {
+      const target = path.join(work, `extracted-${here}`);
+      extractZip(packs.get(here)!.vsix, target);
+      const client = new LspTestClient(path.join(target, 'extension', 'dist', 'server.js'));
+      client.configuration = (section) => (section === 'losslint' ? { numeric: { enable: true, backend: 'wasm', timeBudgetMs: 20_000 } } : null);
+      try {
+        await client.initialize();
+        const uri = pathToFileURL(path.join(work, 'focal.py')).href;
+        await client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text: FOCAL } });
+        const probed = await client.diagnostics(uri, (p) => p.version === 1 && /numeric probe/.test(String(p.diagnostics[0]?.data?.evidence ?? '')), 0, 25_000);
+        expect(probed.diagnostics.map((d: any) => d.code)).toEqual(['LL103']);
+        expect(await client.stop()).toBe(0);
+      } finally {
+        client.kill();
+      }
+    },
+    30_000,
+  );
+});

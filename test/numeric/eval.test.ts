@@ -88,6 +88,12 @@ describe('lowering of elementwise ops and arithmetic', () => {
     close(grad(`${HDR}def f(x):\n    return torch.clamp(x, min=0.5, max=0.8)\n`, 'f', [[0.2, 0.5, 0.9]], {}), [0, 1, 0]);
   });
 
+  it('clamps integer tensors as integers on wasm (its ClipByValue read int32 as float32): a count clamped at 1', () => {
+    const r = run(`${HDR}def f(t):\n    return (t != -100).sum().clamp(min=1)\n`, 'f', { t: { int: [3, 1, -100, 2] } });
+    expect(r).toEqual({ v: [3], shape: [], dt: 'int' });
+    expect(run(`${HDR}def f(t):\n    return t.clamp(min=0, max=2)\n`, 'f', { t: { int: [-3, 1, 5] } }).v).toEqual([0, 1, 2]);
+  });
+
   it('gives x ** 0 a zero gradient at x = 0 (PyTorch), and x ** 0.5 an infinite one', () => {
     close(grad(`${HDR}def f(x, g):\n    return x ** g\n`, 'f', [[0, 1]], { g: 0 }), [0, 0]);
     const g = grad(`${HDR}def f(x, g):\n    return x ** g\n`, 'f', [[0, 4]], { g: 0.5 });

@@ -32,6 +32,8 @@ export interface Engine {
   generate(inp: ProbeInputs): { logits: Float32Array; index: Int32Array; onehot: Float32Array };
   sigmoidFocalReference(x: any, t: any, alpha: number, gamma: number, reduction: string): any;
   checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: any): Promise<NumericReport[]>;
+  /** server/src/numeric/torchops.ts, from the bundle (its tensors are the bundle's). */
+  torchops: typeof import('../../server/src/numeric/torchops');
 }
 
 let engine: Engine | undefined;

@@ -5,7 +5,10 @@ This is the ONLY place user-style Python is executed, and only the repository's 
 (test/numeric/fixtures/*.py), by the test suite. The checker itself never runs Python.
 
 Usage: python3 torch_driver.py cases.json > results.json
+cases.json: {"inputs": {key: {shape, logits, targetKind, targets, activation}}, "cases": [...]}, the
+logits and targets as base64 of little-endian float32 (int32 for class indices) bytes.
 """
+import base64
 import importlib.util
 import inspect
 import json
@@ -41,20 +44,28 @@ def pattern(g):
     }
 
 
+INPUTS = {}
+
+
+def from_b64(s, dtype):
+    return torch.frombuffer(bytearray(base64.b64decode(s)), dtype=dtype).clone()
+
+
 def inputs(case):
-    n, c = case["shape"]
-    logits = torch.tensor(case["logits"], dtype=torch.float32).reshape(n, c).requires_grad_(True)
-    if case["targetKind"] == "index":
-        t = torch.tensor(case["targets"], dtype=torch.int64)
+    inp = INPUTS[case["inputs"]]
+    n, c = inp["shape"]
+    logits = from_b64(inp["logits"], torch.float32).reshape(n, c).requires_grad_(True)
+    if inp["targetKind"] == "index":
+        t = from_b64(inp["targets"], torch.int32).to(torch.int64)
     else:
-        t = torch.tensor(case["targets"], dtype=torch.float32).reshape(n, c)
+        t = from_b64(inp["targets"], torch.float32).reshape(n, c)
     return logits, t
 
 
 def run_case(case):
     logits, t = inputs(case)
     x = logits
-    act = case.get("activation")
+    act = INPUTS[case["inputs"]].get("activation")
     if act == "softmax":
         x = torch.softmax(logits, 1)
     elif act == "sigmoid":
@@ -92,7 +103,9 @@ def run_ref(case):
 
 def main():
     with open(sys.argv[1]) as f:
-        cases = json.load(f)
+        data = json.load(f)
+    INPUTS.update(data["inputs"])
+    cases = data["cases"]
     results = []
     for case in cases:
         try:

@@ -172,7 +172,8 @@ export function sub(a: AbsValue, b: AbsValue, span: Span): AbsValue {
     return a;
   }
   // x - logsumexp(x) is a log-softmax; x - softplus(x) a log-sigmoid; logsumexp(x) - x[t] the cross-entropy.
-  if (a.m === 'logits' && b.m === 'logits' && b.lse && !a.lse) return mk('logprob', { act: b.act ?? 'softmax', gathered: a.gathered, src: span });
+  // (x may be a tensor not known as logits: subtracting a log-sum-exp makes it their log-probabilities.)
+  if ((a.m === 'logits' || (a.m === 'unknown' && !a.hyper)) && b.m === 'logits' && b.lse && !a.lse) return mk('logprob', { act: b.act ?? 'softmax', gathered: a.gathered, src: span });
   if (a.m === 'logits' && a.lse && b.m === 'logits' && b.gathered) return mk('ce', { act: a.act ?? 'softmax', reduced: false, range: { lo: 0, hi: Infinity }, src: span });
   if (a.m === 'masked' && b.m === 'masked') return add(a, neg(b, span), span);
   if (logitsLike(a) && logitsLike(b)) return mk('logits', { src: span, withTarget: a.withTarget || b.withTarget || a.m === 'masked' || b.m === 'masked' });
@@ -204,6 +205,9 @@ export function add(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   // A hand-written BCE with logits: x - x * t + softplus(-x) (also with its log-sum-exp written out).
   if (a.m === 'logits' && b.m === 'logits' && (a.lse || b.lse) && (a.withTarget || b.withTarget)) return mk('ce', { act: 'sigmoid', reduced: false, binary: true, range: { lo: 0, hi: Infinity }, src: span });
   if (logitsLike(a) && logitsLike(b)) return mk('logits', { src: span, lse: a.lse || b.lse, act: a.lse ? a.act : b.lse ? b.act : undefined, withTarget: a.withTarget || b.withTarget || a.m === 'masked' || b.m === 'masked' });
+  // m + log(sum(exp(z - m))): the max shift added back to a log-sum-exp.
+  if (a.m === 'logits' && a.lse && b.m === 'unknown' && !b.hyper) return a;
+  if (b.m === 'logits' && b.lse && a.m === 'unknown' && !a.hyper) return b;
   if (termLike(a) && termLike(b)) return mergeFocal(a.m === 'masked' ? a.of! : a, b.m === 'masked' ? b.of! : b, span);
   return unknown(span);
 }

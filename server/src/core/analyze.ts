@@ -101,8 +101,9 @@ export function checkFunctions(
   for (const fn of fns) {
     if (options.isCancelled?.()) return false;
     const ff = facts.functions.get(fn);
-    // A function whose values all stayed plain (no tensor meaning at all) cannot satisfy any rule.
-    if (!ff || !hasMeaning(ff)) continue;
+    // A function whose values all stayed plain (no tensor meaning at all) cannot satisfy any rule; an
+    // inline lambda (a callback argument) is interpreted for its return value only (ir.ts `inline`).
+    if (!ff || !hasMeaning(ff) || fn.inline) continue;
     current = fn;
     before?.(fn);
     const ctx = makeContext(fn, module, facts, settings, text, report, input.anyFunction);

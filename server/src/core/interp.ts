@@ -270,10 +270,11 @@ class Interp {
       if (i === 0 && fn.className && (p.name === 'self' || p.name === 'cls')) v = mk('unknown', { name: 'self', src: p.span });
       else if (p.kind !== 'plain') v = unknown(p.span);
       else v = this.seedParam(p.name, p.default, literals?.get(p.name), roles.get(p.name), env);
-      // `alpha: float` is a scalar even when no value reaches it.
+      // `alpha: float` is a scalar even when no value reaches it; `cfg: LossConfig` an instance of that class.
       if ((v.m === 'unknown' || v.m === 'none') && (p.annotation === 'float' || p.annotation === 'int')) v = mk('scalar', { hyper: true, name: p.name, src: p.span });
+      if (v.m === 'unknown' && !v.hyper && p.annotation && this.mod.classes.has(p.annotation)) v = mk('unknown', { instanceOf: p.annotation, src: p.span });
       // Keras calls a loss as fn(y_true, y_pred) with y_pred the model's output: a probability unless from_logits.
-      if (((v.m === 'unknown' && !v.hyper) || (v.m === 'prob' && !v.act)) && p.name === 'y_pred' && fn.params.some((q) => q.name === 'y_true')) {
+      if (((v.m === 'unknown' && !v.hyper) || (v.m === 'prob' && !v.act) || v.inBranch) && p.name === 'y_pred' && fn.params.some((q) => q.name === 'y_true')) {
         v = mk('prob', { range: UNIT, keras: true, src: p.span });
       }
       if (v.m === 'scalar' || v.m === 'none' || v.m === 'unknown') v = { ...v, name: v.name ?? p.name, hyper: v.m === 'scalar' ? true : v.hyper };
@@ -322,6 +323,7 @@ class Interp {
       const base = e && stripCasts(e);
       if (base && base.k === 'name' && names.has(base.id) && (strong || !out.has(base.id))) out.set(base.id, v());
     };
+    let branch = 0;
     const visitAll = (ss: Stmt[]): void => {
       for (const s of ss) {
         const roots: Expr[] = [];
@@ -329,10 +331,15 @@ class Interp {
         else if (s.k === 'return' && s.value) roots.push(s.value);
         else if (s.k === 'if') {
           roots.push(s.test);
+          branch++;
           visitAll(s.body);
           visitAll(s.orelse);
+          branch--;
         } else if (s.k === 'other') visitAll(s.body);
-        for (const r of roots) for (const e of walkExprs(r)) this.roleOf(e, set);
+        // A use inside an `if` holds on that branch only: a Keras prediction passed to sigmoid under
+        // `if self.from_logits:` is a probability otherwise.
+        const mark = (v: () => AbsValue) => (branch > 0 ? () => ({ ...v(), inBranch: true }) : v);
+        for (const r of roots) for (const e of walkExprs(r)) this.roleOf(e, (x, v, strong) => set(x, mark(v), strong));
       }
     };
     visitAll(fn.body);
@@ -817,9 +824,16 @@ function stripCasts(e: Expr): Expr {
   let cur = e;
   for (let i = 0; i < 8; i++) {
     if (cur.k === 'call' && cur.op && MEANING_PRESERVING.has(cur.op.id) && cur.bound?.input) cur = cur.bound.input;
+    // `k[:, None]`, `t[..., None]`: a new axis or a full slice, the same values.
+    else if (cur.k === 'subscript' && cur.index.every(isLayoutIndex)) cur = cur.obj;
     else break;
   }
   return cur;
+}
+
+function isLayoutIndex(i: Expr): boolean {
+  if (i.k === 'tuple') return i.items.every(isLayoutIndex);
+  return (i.k === 'slice' && !i.lower && !i.upper && !i.step) || i.k === 'ellipsis' || (i.k === 'const' && i.value === null);
 }
 
 /** The value an expectation gives a parameter: a prediction of a Keras or library loss knows its activation. */

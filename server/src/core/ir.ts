@@ -109,6 +109,12 @@ export interface FunctionIR {
   hasError: boolean;
   /** The module's own top-level statements, analysed as a function named `<module>`. */
   isModule?: boolean;
+  /**
+   * A lambda written inline as an argument or a container item (a callback, a test table's
+   * `reference_fn=lambda ...`): interpreted for what it returns, not checked by the rules. A lambda
+   * bound to a name or returned is a function like any other.
+   */
+  inline?: boolean;
 }
 
 export interface ClassIR {
@@ -458,6 +464,8 @@ function importsOf(root: SyntaxNode): [string, string][] {
           out.push([dotted(c), `${base}.${dotted(c)}`]);
         }
       }
+      // `from keras.backend import *`: recorded as `*keras.backend` (qualify looks unbound names up in it).
+      if (n.children.some((c) => c.type === 'wildcard_import')) out.push([`*${base}`, base]);
     }
   }
   return out;
@@ -946,8 +954,11 @@ class Builder {
     if (e.k === 'name') {
       const imported = this.mod.imports.get(e.id);
       if (imported !== undefined) return imported;
+      if (this.locals.some((l) => l.has(e.id))) return undefined;
       const conventional = CONVENTIONAL_MODULES.get(e.id);
-      if (conventional && !this.locals.some((l) => l.has(e.id))) return conventional;
+      if (conventional) return conventional;
+      // A name a star import brings: an op of that module (`from keras.backend import *` ... `log(p)`).
+      for (const [k, m] of this.mod.imports) if (k.startsWith('*') && resolveQualified(`${m}.${e.id}`)) return `${m}.${e.id}`;
       return undefined;
     }
     if (e.k === 'attr') {
@@ -1096,6 +1107,7 @@ class Builder {
         if (k < 0) return { k: 'return', value: undefined, span };
         const value = this.exprAt(k);
         c.gotoParent();
+        if (value.k === 'lambda') delete value.fn.inline;
         return { k: 'return', value, span };
       }
       case 'if_statement':
@@ -1228,8 +1240,17 @@ class Builder {
           if (typeNames[k] === 'assignment') out = this.assignmentAt(targets, span, ctx);
           else {
             const value = this.exprAt(k);
+            if (value.k === 'lambda') delete value.fn.inline;
             if (!ctx.fn && !ctx.classBody) {
               for (const t of targets) {
+                if (t.k === 'tuple' && value.k === 'tuple' && t.items.length === value.items.length) {
+                  // `ALPHA, GAMMA = 0.25, 2.0`: each name its item.
+                  t.items.forEach((it, i) => {
+                    if (it.k !== 'name') return;
+                    this.mod.globals.set(it.id, value.items[i]);
+                    this.unit?.globals.push([it.id, value.items[i]]);
+                  });
+                }
                 if (t.k !== 'name') continue;
                 this.mod.globals.set(t.id, value);
                 this.unit?.globals.push([t.id, value]);
@@ -1788,6 +1809,7 @@ class Builder {
       nameSpan: span,
       parent,
       hasError: overlapsExcluded(span.s, span.e),
+      inline: true,
     };
     this.mod.functions.push(fn);
     this.unit?.functions.push(fn);

@@ -150,6 +150,8 @@ export interface AbsValue {
   entries?: Record<string, AbsValue>;
   /** For a list: items appended in a loop or a comprehension (the length is not known). */
   open?: boolean;
+  /** A parameter's role learnt from a use inside an `if` branch only (weaker than a convention). */
+  inBranch?: boolean;
   /** A tensor filled with one value (`zeros`, `ones`, `fill_(0)`). */
   fill?: number;
   /** An identity matrix (its rows at the targets are one-hot). */

@@ -117,10 +117,21 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   for (const n of externalNames) for (const j of definers.get(n) ?? []) check.add(j);
   for (const i of [...check]) for (const d of units[i].defs) for (const j of definers.get(d) ?? []) check.add(j);
 
-  // The interpreter sees the checked statements, all module code, and the call sites feeding them.
-  const names = new Set<string>();
-  for (const i of check) for (const d of units[i].defs) names.add(d);
+  // The interpreter sees the checked statements, all module code, the definitions they name (a helper
+  // they call, a config class whose attributes they read) and the call sites feeding all of these.
   const include = new Set(check);
+  for (const i of [...include]) {
+    const stack = [i];
+    while (stack.length) {
+      const j = stack.pop()!;
+      for (const id of idents[j]) for (const d of definers.get(id) ?? []) if (!include.has(d)) {
+        include.add(d);
+        stack.push(d);
+      }
+    }
+  }
+  const names = new Set<string>();
+  for (const i of include) for (const d of units[i].defs) names.add(d);
   if (names.size) for (const u of units) if (!include.has(u.index) && [...names].some((n) => idents[u.index].has(n))) include.add(u.index);
   // A method body is built only when the method may be checked (its text may create or names a hot
   // global) or feeds a checked definition's parameters (it names one); `__init__` always. When a class's

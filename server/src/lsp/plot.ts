@@ -3,7 +3,7 @@
  * plot (a small SVG in a data: URI) of the hover. Plain strings; no LSP state.
  */
 import type { LossCurve } from '../numeric/curve';
-import type { NumericReport, ProbeResult } from '../numeric/types';
+import { type NumericReport, type ProbeResult, probeHyperText } from '../numeric/types';
 
 /** "LossLint: 5/6 probes pass (wasm, 41 ms)", or "LossLint: not checked: unsupported `X` at line N". */
 export function lensTitle(r: NumericReport): string {
@@ -23,9 +23,7 @@ function fmt(x: number | null): string {
 }
 
 function inputsOf(p: ProbeResult): string {
-  const hyper = Object.entries(p.hyper)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : v}`)
-    .join(' ');
+  const hyper = probeHyperText(p);
   const base = p.inputs.margin !== undefined ? `margin ${p.inputs.margin}` : `std ${p.inputs.std}`;
   return [base, `${p.inputs.shape.join('×')}`, hyper].filter(Boolean).join(', ');
 }

@@ -16,7 +16,7 @@ import { type NumericFile, type NumericLog, type NumericOptions, setNumericRunne
 import { mergeFindings } from './merge';
 import { reproScript } from './repro';
 import { checkDocumentNumerically, moduleOf } from './runner';
-import type { NumericReport } from './types';
+import { jsonNumbers, type NumericReport, probeHyperText } from './types';
 
 export { mergeFindings, type NumericFindingData } from './merge';
 
@@ -41,15 +41,15 @@ function table(r: NumericReport): string {
   const rows = [`${r.function}: ${r.notChecked ?? `${r.formulation} focal loss, input \`${r.roles?.input}\`, target \`${r.roles?.target}\` (${r.roles?.encoding}), backend ${r.backend}, ${r.ms} ms`}`];
   for (const n of r.backendNotes ?? []) rows.push(`  note: ${n}`);
   if (r.probes.length) {
-    rows.push('  probe           hyper                    inputs                    loss          grad NaN/inf   samples hit');
-    for (const p of r.probes) {
-      const hyper = Object.entries(p.hyper)
-        .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : v}`)
-        .join(' ');
+    // hyper: what the function was called with (`defaults`); the reference probe adds the formula's.
+    const hypers = r.probes.map((p) => probeHyperText(p));
+    const w = Math.max(24, ...hypers.map((h) => h.length));
+    rows.push(`  probe           ${'hyper'.padEnd(w)} inputs                    loss          grad NaN/inf   samples hit`);
+    r.probes.forEach((p, i) => {
       const inp = p.inputs.margin !== undefined ? `margin ${p.inputs.margin}, seed ${p.inputs.seed}` : `std ${p.inputs.std}, seed ${p.inputs.seed}`;
       const loss = p.loss === null ? '-' : Number.isFinite(p.loss) ? p.loss.toPrecision(6) : String(p.loss);
-      rows.push(`  ${p.probe.padEnd(15)} ${hyper.padEnd(24)} ${inp.padEnd(25)} ${loss.padEnd(13)} ${`${p.gradNaN}/${p.gradInf}`.padEnd(14)} ${p.samplesNonFinite}/${p.samples}${p.note ? `  ${p.note}` : ''}`);
-    }
+      rows.push(`  ${p.probe.padEnd(15)} ${hypers[i].padEnd(w)} ${inp.padEnd(25)} ${loss.padEnd(13)} ${`${p.gradNaN}/${p.gradInf}`.padEnd(14)} ${p.samplesNonFinite}/${p.samples}${p.note ? `  ${p.note}` : ''}`);
+    });
   }
   for (const f of r.findings) rows.push(`  ${f.code} ${f.name}: ${f.message}`);
   return rows.join('\n');
@@ -63,7 +63,7 @@ export function registerProbeCommand(program: Command, setExitCode: (code: numbe
     .argument('<target>', 'FILE::NAME, NAME a function or Class.forward (or the class name)')
     .option('--repro', 'print a self-contained PyTorch script that rebuilds the probe inputs and calls the function')
     .addOption(new Option('--backend <backend>', 'where the probes run').choices(['auto', 'webgpu', 'wasm', 'cpu']).default('auto'))
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format (json: non-finite numbers as "NaN", "Infinity", "-Infinity")').choices(['text', 'json']).default('text'))
     .option('--samples <n>', 'samples per probe', (v) => Number.parseInt(v, 10), 4096)
     .action(async (target: string, flags: { repro?: boolean; backend: 'auto' | 'webgpu' | 'wasm' | 'cpu'; format: 'text' | 'json'; samples: number }) => {
       const sep = target.lastIndexOf('::');
@@ -106,7 +106,8 @@ export function registerProbeCommand(program: Command, setExitCode: (code: numbe
         process.stdout.write(reproScript(path.resolve(file), r));
         return setExitCode(0);
       }
-      process.stdout.write(flags.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : `${table(r)}\n`);
+      // JSON: a non-finite loss (or other number) is "NaN", "Infinity" or "-Infinity" (types.ts jsonNumbers).
+      process.stdout.write(flags.format === 'json' ? `${JSON.stringify(r, jsonNumbers, 2)}\n` : `${table(r)}\n`);
       setExitCode(r.notChecked ? 2 : r.findings.length ? 1 : 0);
     });
 }

@@ -66,7 +66,7 @@ export async function computeLossCurve(mod: ModuleIR, req: CurveRequest, maxElem
           let v = ev.run(fn, args);
           if (v.t === 'list' && v.items.length && v.items[0].t === 'tensor') v = v.items[0];
           if (v.t !== 'tensor' || v.dt !== 'float') throw new Error(`the function returned ${v.t === 'tensor' ? `a ${v.dt} tensor` : v.t}`);
-          return tf.sum(v.x) as tf.Scalar;
+          return P.sum(v.x) as tf.Scalar;
         };
         const { value, grad } = tf.valueAndGrad(f)(x);
         const gv = grad.dataSync();

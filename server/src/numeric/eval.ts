@@ -1116,7 +1116,7 @@ export function sigmoidFocalReference(x: T, t: T, alpha: number, gamma: number, 
     const at = tf.add(tf.mul(alpha, t), tf.mul(1 - alpha, tf.sub(1, t)));
     loss = tf.mul(at, loss);
   }
-  return reduction === 'mean' ? tf.mean(loss) : reduction === 'sum' ? tf.sum(loss) : loss;
+  return reduction === 'mean' ? P.mean(loss) : reduction === 'sum' ? P.sum(loss) : loss;
 }
 
 /** Softmax focal loss with per-class alpha: -alpha[t] * (1 - p_t)^gamma * log p_t per sample. */
@@ -1126,5 +1126,5 @@ export function softmaxFocalReference(x: T, target: T, alpha: number[] | undefin
   const pt = tf.exp(logpt);
   let loss = tf.mul(tf.neg(P.powScalar(tf.sub(1, pt), gamma)), logpt);
   if (alpha) loss = tf.mul(tf.gather(tf.tensor1d(alpha), target), loss);
-  return reduction === 'mean' ? tf.mean(loss) : reduction === 'sum' ? tf.sum(loss) : loss;
+  return reduction === 'mean' ? P.mean(loss) : reduction === 'sum' ? P.sum(loss) : loss;
 }

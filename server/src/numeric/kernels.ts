@@ -47,7 +47,7 @@ export const KERNELS: Kernels = {
     const a = t(x);
     const bx = tf.mul(a, beta);
     // PyTorch: x where beta * x > threshold, else log1p(exp(beta * x)) / beta.
-    return tf.where(tf.greater(bx, threshold), a, tf.div(tf.log1p(tf.exp(bx)), beta));
+    return tf.where(tf.greater(bx, threshold), a, tf.div(P.log1p(tf.exp(bx)), beta));
   },
   softmax: (x, axis) => P.softmax(t(x), axis),
   logSoftmax: (x, axis) => P.logSoftmax(t(x), axis),
@@ -56,17 +56,19 @@ export const KERNELS: Kernels = {
     const m = tf.max(a, axes, true);
     const finite = tf.where(tf.isFinite(m), m, tf.zerosLike(m));
     // The shift's gradient cancels: d/dx [m + log sum exp(x - m)] = softmax(x).
-    const r = tf.add(tf.log(tf.sum(tf.exp(tf.sub(a, finite)), axes, true)), finite);
+    const r = tf.add(tf.log(P.sum(tf.exp(tf.sub(a, finite)), axes, true)), finite);
     return keepdim ? r : tf.squeeze(r, axes);
   },
   exp: (x) => tf.exp(t(x)),
   log: (x) => tf.log(t(x)),
-  log1p: (x) => tf.log1p(t(x)),
-  expm1: (x) => tf.sub(tf.exp(t(x)), 1),
+  // Accurate on every backend (torchops.ts): wasm's own log1p is log(1 + x) in float32.
+  log1p: (x) => P.log1p(t(x)),
+  expm1: (x) => P.expm1(t(x)),
   sqrt: (x) => tf.sqrt(t(x)),
   abs: (x) => P.abs(t(x)),
   neg: (x) => tf.neg(t(x)),
-  clamp: (x, min, max) => (t(x).dtype === 'float32' ? P.clamp(t(x), min, max) : tf.clipByValue(t(x), min ?? -2147483648, max ?? 2147483647)),
+  // Integers by max/min: tfjs-backend-wasm's ClipByValue reads int32 data as float32.
+  clamp: (x, min, max) => (t(x).dtype === 'float32' ? P.clamp(t(x), min, max) : tf.cast(P.clampInt(tf.cast(t(x), 'int32'), min, max), t(x).dtype)),
   clampTensor: (x, min, max) => P.clampTensor(t(x), min && t(min), max && t(max)),
   maximum: (a, b) => tf.maximum(t(a), t(b)),
   minimum: (a, b) => tf.minimum(t(a), t(b)),
@@ -88,8 +90,9 @@ export const KERNELS: Kernels = {
     return tf.transpose(rows, back);
   },
   oneHot: (index, depth, dt) => tf.cast(tf.oneHot(tf.cast(t(index), 'int32'), depth), tfDtype(dt)),
-  sum: (x, axes, keepdim) => tf.sum(t(x), axes, keepdim),
-  mean: (x, axes, keepdim) => tf.mean(t(x), axes, keepdim),
+  // Cascade sums as ATen's (torchops.ts): wasm's own sum is a float32 running sum.
+  sum: (x, axes, keepdim) => P.sum(t(x), axes, keepdim),
+  mean: (x, axes, keepdim) => P.mean(t(x), axes, keepdim),
   max: (x, axes, keepdim) => tf.max(t(x), axes, keepdim),
   min: (x, axes, keepdim) => tf.min(t(x), axes, keepdim),
   argmax: (x, axis) => tf.argMax(t(x), axis ?? 0),

@@ -8,13 +8,13 @@ import { isEnabled } from '../core/registry';
 import type { ModuleIR } from '../core/ir';
 import type { Finding, LintSettings } from '../core/types';
 import { moduleOf } from './module-of';
-import type { ModuleOutline, NumericReport, ProbeResult } from './types';
+import { jsonSafe, type JsonSafe, type ModuleOutline, type NumericReport, type ProbeResult } from './types';
 
-/** What `--format json` prints for a numeric finding. */
+/** What `--format json` prints for a numeric finding (non-finite numbers spelled "NaN", "Infinity", "-Infinity"). */
 export interface NumericFindingData {
   function: string;
   backend?: string;
-  probe?: ProbeResult;
+  probe?: JsonSafe<ProbeResult>;
 }
 
 /** Static rules (by name) that a failed probe confirms, and the probe rule that confirms them. */
@@ -61,7 +61,7 @@ export function mergeFindings(source: string | ModuleIR | ModuleOutline, staticF
       if (confirmed.length) continue;
       const sev = settings.severity[nf.code];
       const probe = r.probes.find(PROBE_OF[nf.code] ?? (() => false));
-      const data: NumericFindingData = { function: r.function, backend: r.backend, probe };
+      const data: NumericFindingData = { function: r.function, backend: r.backend, probe: probe && jsonSafe(probe) };
       out.push({ ...nf, severity: sev && sev !== 'off' ? sev : nf.severity, numeric: data } as Finding);
     }
   }

@@ -10,7 +10,7 @@ import type { CheckPlan, TargetEncoding } from './roles';
 import { LL301, LL302, LL303, LL304, LL305 } from './rules';
 import { tf } from './tf';
 import * as P from './torchops';
-import type { NumericReport, ProbeInputs, ProbeResult } from './types';
+import type { HyperValue, NumericReport, ProbeInputs, ProbeResult } from './types';
 import { ElementCap, EvalError, num, NONE, Unsupported, type Val } from './values';
 
 export interface ProbeOptions {
@@ -40,7 +40,7 @@ interface Setup {
   classes: number;
 }
 
-function hyperVal(v: number | number[] | null | string): Val {
+function hyperVal(v: HyperValue): Val {
   if (v === null) return NONE;
   if (typeof v === 'string') return { t: 'str', v };
   if (Array.isArray(v)) return { t: 'list', items: v.map((x) => num(x)), tuple: false };
@@ -132,7 +132,7 @@ export class Prober {
         if (t.t !== 'tensor') throw new EvalError(`the function returned ${t.t}, not a tensor`, s.fn.span.r.start.line + 1);
         if (t.dt !== 'float') throw new EvalError('the function returned an integer tensor', s.fn.span.r.start.line + 1);
         lossT = tf.keep(t.x);
-        return tf.sum(t.x) as tf.Scalar;
+        return P.sum(t.x) as tf.Scalar;
       };
       const { value, grad } = tf.valueAndGrad(f)(z);
       const lv = lossT!.dataSync();
@@ -277,8 +277,8 @@ export class Prober {
     }
   }
 
-  private hyperRecord(h: Record<string, Val>): Record<string, number | number[] | string | null> {
-    const out: Record<string, number | number[] | string | null> = {};
+  private hyperRecord(h: Record<string, Val>): Record<string, HyperValue> {
+    const out: Record<string, HyperValue> = {};
     for (const [k, v] of Object.entries(h)) {
       out[k] = v.t === 'num' ? v.v : v.t === 'str' ? v.v : v.t === 'list' ? v.items.map((x) => (x.t === 'num' ? x.v : NaN)) : null;
     }
@@ -368,6 +368,7 @@ export class Prober {
       probe: 'alpha-effect',
       inputs: inp,
       hyper: { [name]: [0.25, 0.75] },
+      calls: [{ [name]: 0.25 }, { [name]: 0.75 }],
       ...runFields(b, inp),
       maxRelDiff: maxRel,
       scale,
@@ -448,7 +449,9 @@ export class Prober {
     report.probes.push({
       probe: 'reference',
       inputs: inp,
-      hyper: { gamma, alpha: alpha ?? null },
+      // The function runs at its defaults; the canonical formula at these values.
+      hyper: {},
+      referenceHyper: { gamma, alpha: alpha ?? null },
       ...runFields(out, inp),
       maxRelDiff: maxRel,
       scale,

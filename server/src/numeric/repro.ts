@@ -1,10 +1,14 @@
 /**
  * `losslint probe FILE::NAME --repro`: a self-contained PyTorch script that rebuilds the probe inputs
  * (the same mulberry32 + Box-Muller generator as gen.ts, in pure Python), imports the user's file,
- * calls the function on each probe, and prints the loss and the count of non-finite gradient
- * entries. LossLint never runs it; the user does, with their own torch.
+ * makes exactly the calls the checker made (one row per probe: its inputs and the hyperparameters of
+ * each call, `ProbeResult.calls` or `hyper`), and prints per probe the loss and the count of
+ * non-finite gradient entries. A hyperparameter goes to every callable of the call that names it
+ * (the constructor and the method of a class), as the interpreter binds it (eval.ts callFunction).
+ * A probe that raises is reported and the script goes on; it exits 1 if any did. LossLint never
+ * runs it; the user does, with their own torch.
  */
-import type { NumericReport } from './types';
+import type { HyperValue, NumericReport, ProbeResult } from './types';
 
 const PY_GENERATOR = `
 def _mulberry32(seed):
@@ -61,47 +65,56 @@ def probe_inputs(seed, n, c, std, target, margin=None):
     return x, t
 `;
 
-function py(v: unknown): string {
+/**
+ * A hyperparameter as a Python literal, as the interpreter held it: a number on its own is a float
+ * (the probes pass `2.0`, not `2`), numbers in a list keep their kind ([1, 1] is a list of ints).
+ */
+function py(v: HyperValue | number | undefined, inList = false): string {
   if (v === null || v === undefined) return 'None';
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'float("nan")' : v > 0 ? 'float("inf")' : '-float("inf")';
   if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(py).join(', ')}]`;
-  return 'None';
+  if (Array.isArray(v)) return `[${v.map((x) => py(x, true)).join(', ')}]`;
+  if (Number.isNaN(v)) return 'float("nan")';
+  if (!Number.isFinite(v)) return v > 0 ? 'float("inf")' : '-float("inf")';
+  const s = String(v);
+  return inList || /[.e]/.test(s) ? s : `${s}.0`;
+}
+
+function pyDict(h: Record<string, HyperValue>): string {
+  return `{${Object.entries(h)
+    .map(([k, v]) => `${JSON.stringify(k)}: ${py(v)}`)
+    .join(', ')}}`;
+}
+
+/** The hyperparameters of each call the probe made, in order. */
+export function probeCalls(p: Pick<ProbeResult, 'hyper' | 'calls'>): Record<string, HyperValue>[] {
+  return p.calls ?? [p.hyper];
 }
 
 export function reproScript(file: string, r: NumericReport): string {
   const roles = r.roles!;
   const [cls, method] = r.function.includes('.') ? r.function.split('.') : [undefined, r.function];
-  const seen = new Set<string>();
-  const probes: string[] = [];
-  for (const p of r.probes) {
-    const hypers = Object.entries(p.hyper).flatMap(([k, v]) => (p.probe === 'alpha-effect' && Array.isArray(v) ? v.map((x) => [[k, x]]) : [[[k, v]]]));
-    for (const h of hypers.length ? hypers : [[]]) {
-      const hy = Object.fromEntries(h as [string, unknown][]);
-      const key = JSON.stringify([p.inputs.seed, p.inputs.std, p.inputs.margin, p.inputs.target, p.inputs.activation, hy]);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const hyPy = `{${Object.entries(hy)
-        .map(([k, v]) => `${JSON.stringify(k)}: ${py(v)}`)
-        .join(', ')}}`;
-      probes.push(`    (${JSON.stringify(p.probe)}, ${p.inputs.seed}, ${p.inputs.shape[0]}, ${p.inputs.shape[1]}, ${p.inputs.std}, ${JSON.stringify(p.inputs.target)}, ${py(p.inputs.margin ?? null)}, ${py(p.inputs.activation ?? null)}, ${hyPy}),`);
-    }
-  }
+  const probes = r.probes.map((p) => {
+    const i = p.inputs;
+    // The reference probe compares the gradient with the canonical formula at these values.
+    const ref = p.referenceHyper ? `  # vs the canonical formula at ${pyDict(p.referenceHyper)}` : '';
+    return `    (${JSON.stringify(p.probe)}, ${i.seed}, ${i.shape[0]}, ${i.shape[1]}, ${i.std}, ${JSON.stringify(i.target)}, ${i.margin ?? 'None'}, ${i.activation ? JSON.stringify(i.activation) : 'None'}, [${probeCalls(p).map(pyDict).join(', ')}]),${ref}`;
+  });
+  const args = `{${JSON.stringify(roles.input)}: x_in, ${JSON.stringify(roles.target ?? 'target')}: t}`;
   const call = cls
-    ? `    init = inspect.signature(${'mod.' + cls}.__init__).parameters
-    obj = mod.${cls}(**{k: v for k, v in hyper.items() if k in init})
-    out = obj.${method}(**{${JSON.stringify(roles.input)}: x_in, ${JSON.stringify(roles.target ?? 'target')}: t}, **{k: v for k, v in hyper.items() if k not in init})`
-    : `    out = mod.${method}(**{${JSON.stringify(roles.input)}: x_in, ${JSON.stringify(roles.target ?? 'target')}: t}, **hyper)`;
+    ? `    obj = mod.${cls}(**named(mod.${cls}.__init__, hyper))
+    fn = obj.${method}`
+    : `    fn = mod.${method}`;
   return `#!/usr/bin/env python3
 # Reproduces LossLint's numeric probes of ${r.function} (${file}).
 # Generated by \`losslint probe ...::${r.function} --repro\`; inputs: ${r.probes[0]?.inputs.generator ?? 'see probe_inputs'}.
-# Runs YOUR function with real PyTorch on the same inputs and prints, per probe, the loss and how
-# many entries of d(loss.sum())/d(logits) are not finite. LossLint itself never executes this.
+# Runs YOUR function with real PyTorch on the same inputs, making the calls LossLint's checker made, and
+# prints per probe the loss and how many entries of d(loss.sum())/d(logits) are not finite. LossLint
+# itself never executes this.
 import importlib.util
 import inspect
 import math
 import struct
+import sys
 
 import torch
 ${PY_GENERATOR}
@@ -111,10 +124,18 @@ spec = importlib.util.spec_from_file_location("losslint_repro_target", FILE)
 mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mod)
 
-# (probe, seed, N, C, std, target encoding, margin, activation fed to the function, hyperparameters)
+# (probe, seed, N, C, std, target encoding, margin, activation fed to the function, the
+#  hyperparameters of each call, in order: the results printed are the last call's)
 PROBES = [
 ${probes.join('\n')}
 ]
+
+
+def named(f, hyper):
+    """The hyperparameters that are named parameters of f (LossLint binds no others)."""
+    params = inspect.signature(f).parameters
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {k: v for k, v in hyper.items() if k in params and params[k].kind in kinds}
 
 
 def run(seed, n, c, std, target, margin, activation, hyper):
@@ -126,6 +147,7 @@ def run(seed, n, c, std, target, margin, activation, hyper):
     elif activation == "sigmoid":
         x_in = torch.sigmoid(x)
 ${call}
+    out = fn(**${args}, **named(fn, hyper))
     if isinstance(out, (tuple, list)):
         out = out[0]
     out.sum().backward()
@@ -135,11 +157,24 @@ ${call}
     return loss, torch.isnan(g).sum().item(), torch.isinf(g).sum().item(), bad_rows
 
 
-if __name__ == "__main__":
+def main():
     print("torch", torch.__version__)
-    for name, seed, n, c, std, target, margin, activation, hyper in PROBES:
-        loss, nan, inf, rows = run(seed, n, c, std, target, margin, activation, hyper)
+    failed = 0
+    for k, (name, seed, n, c, std, target, margin, activation, calls) in enumerate(PROBES):
         where = "std %s" % std if margin is None else "margin %s" % margin
-        print("%-14s %-28s %-12s loss=%-14.6g grad NaN=%d inf=%d samples hit=%d/%d" % (name, hyper, where, loss, nan, inf, rows, n))
+        shown = calls[-1] if len(calls) == 1 else {key: [h.get(key) for h in calls] for key in calls[-1]}
+        try:
+            for hyper in calls:
+                loss, nan, inf, rows = run(seed, n, c, std, target, margin, activation, hyper)
+        except Exception as e:  # the checker evaluated this call: say what torch did, and go on
+            failed += 1
+            print("%2d %-14s %-28s %-12s error: %s: %s" % (k, name, shown, where, type(e).__name__, e))
+            continue
+        print("%2d %-14s %-28s %-12s loss=%-16.9g grad NaN=%d inf=%d samples hit=%d/%d" % (k, name, shown, where, loss, nan, inf, rows, n))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
 `;
 }

@@ -32,13 +32,23 @@ export interface ProbeInputs {
   activation?: 'softmax' | 'sigmoid';
 }
 
+/** A hyperparameter's value as the probes pass it: a Python float, a list, a string or None. */
+export type HyperValue = number | number[] | string | null;
+
 export interface ProbeResult {
   /** typical | confident | gamma-sweep | alpha-effect | ce-at-gamma-0 | reference */
   probe: string;
   inputs: ProbeInputs;
-  /** Hyperparameter values used (by parameter name). */
-  hyper: Record<string, number | number[] | string | null>;
-  /** The loss: the function's value, or the sum of its elements when it returns a tensor. */
+  /**
+   * The hyperparameters the function was called with (by parameter name; the others at their
+   * defaults, so `{}` is a call at the defaults). alpha-effect: the two alphas it was called with.
+   */
+  hyper: Record<string, HyperValue>;
+  /** Each call of the function, when the probe made more than one (alpha-effect); the results are the last call's. */
+  calls?: Record<string, HyperValue>[];
+  /** reference: the canonical formula's gamma and alpha (the function itself ran with `hyper`). */
+  referenceHyper?: Record<string, HyperValue>;
+  /** The loss: the function's value, or the sum of its elements when it returns a tensor (NaN and infinities included). */
   loss: number | null;
   lossElements: number;
   lossNonFinite: number;
@@ -97,4 +107,41 @@ export interface CheckOptions {
    * its own copy of the module from it instead of receiving a clone (numeric/module-of.ts).
    */
   text?: string;
+}
+
+/** `gamma=2 alpha=[0.25,0.75]`: hyperparameters as the probe table shows them. */
+export function hyperText(h: Record<string, HyperValue>, sep = ' '): string {
+  return Object.entries(h)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : v}`)
+    .join(sep);
+}
+
+/**
+ * What a probe's function call was given, for the probe table (CLI and hover): its hyperparameters, or
+ * `defaults`; for the reference probe also the canonical formula's (`defaults; reference gamma=2 alpha=null`).
+ */
+export function probeHyperText(p: Pick<ProbeResult, 'hyper' | 'referenceHyper'>, sep = ' '): string {
+  const own = hyperText(p.hyper, sep) || 'defaults';
+  return p.referenceHyper ? `${own}; reference ${hyperText(p.referenceHyper, sep)}` : own;
+}
+
+/**
+ * JSON output (`probe --format json`, the `numeric` of `check --format json` and of a diagnostic's
+ * data) spells a non-finite number as a string, as Python's json module spells it: "NaN",
+ * "Infinity", "-Infinity" (JSON has no such numbers; JSON.stringify would write null).
+ */
+export type NonFinite = 'NaN' | 'Infinity' | '-Infinity';
+
+/** T with every number that may be non-finite spelled as in JSON output. */
+export type JsonSafe<T> = T extends number ? number | NonFinite : T extends (infer U)[] ? JsonSafe<U>[] : T extends object ? { [K in keyof T]: JsonSafe<T[K]> } : T;
+
+/** JSON.stringify replacer: non-finite numbers become "NaN", "Infinity", "-Infinity". */
+export function jsonNumbers(_key: string, value: unknown): unknown {
+  if (typeof value !== 'number' || Number.isFinite(value)) return value;
+  return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+}
+
+/** A copy of plain data with its non-finite numbers spelled as in JSON output. */
+export function jsonSafe<T>(value: T): JsonSafe<T> {
+  return JSON.parse(JSON.stringify(value, jsonNumbers)) as JsonSafe<T>;
 }

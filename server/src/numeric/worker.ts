@@ -29,6 +29,7 @@ export { Cancelled, checkPlans, DEFAULT_ENGINE, initBackend, tf } from './engine
 export { Evaluator, forbiddenCall, sigmoidFocalReference, softmaxFocalReference } from './eval';
 export { generate } from './gen';
 export { Prober } from './probes';
+export * as torchops from './torchops';
 
 /** What every message carries: which module it is about, how it comes, and the cancel flag. */
 interface ModuleMessage {

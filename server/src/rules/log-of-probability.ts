@@ -66,11 +66,13 @@ export default defineRule({
   },
   check(ctx) {
     for (const call of ctx.calls()) {
-      if (call.op?.id !== 'log' || !call.bound?.input) continue;
+      if ((call.op?.id !== 'log' && call.op?.id !== 'log1p') || !call.bound?.input) continue;
       const arg = call.bound.input;
-      const v = ctx.valueOf(arg);
+      // The probability whose log this is: the argument of `log`, 1 + the argument of `log1p` (`log1p(-p)` is log(1 - p)).
+      const lp = ctx.valueOf(call);
+      const v = call.op.id === 'log' ? ctx.valueOf(arg) : lp?.m === 'logprob' ? lp.of : undefined;
       if (!unguarded(v)) continue;
-      const { title, newText } = fixFor(ctx, call, arg);
+      const fix = call.op.id === 'log' ? fixFor(ctx, call, arg) : undefined;
       ctx.report({
         span: call.span,
         message: `\`${ctx.text(call.span)}\` takes the log of a probability with no clamp: -inf once it underflows to 0`,
@@ -78,7 +80,7 @@ export default defineRule({
           `A ${v!.act ? `${v!.act} ` : ''}probability underflows to exactly 0 in float32 (sigmoid below about −88, softmax when a logit trails by ~104), and log(0) = −∞. The loss becomes inf and the backward pass, through 1/p, yields inf and NaN.`,
           'Compute the log-probability directly (`F.logsigmoid`, `F.log_softmax`, which are stable), or clamp the probability away from 0 first.',
         ].join('\n\n'),
-        fix: { title, edits: [replace(call.span, newText)], applicability: title.startsWith('Use') ? 'safe' : 'unsafe' },
+        fix: fix && { title: fix.title, edits: [replace(call.span, fix.newText)], applicability: fix.title.startsWith('Use') ? 'safe' : 'unsafe' },
       });
     }
   },

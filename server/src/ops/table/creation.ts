@@ -245,7 +245,14 @@ export const randint = defineOp({
     'numpy.random.randint(low, high=None, size=None, dtype="int64")',
     'numpy.random.choice(a, size=None, replace=True, p=None)',
   ],
-  abstract: (c) => mk('target_index', { dtype: 'int', src: c.span }),
+  abstract(c) {
+    // randint(0, C, (N,)) draws class indices; randint(0, 2, (N, C)) binary labels of the logits' shape.
+    const size = c.arg('size');
+    const rank = size?.m === 'tuple' && size.items ? size.items.length : undefined;
+    const high = c.num('high');
+    if (rank !== undefined && rank >= 2 && high === 2) return mk('target', { dtype: 'int', src: c.span });
+    return mk('target_index', { dtype: 'int', src: c.span });
+  },
 });
 
 export const randn = defineOp({

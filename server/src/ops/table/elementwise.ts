@@ -17,6 +17,8 @@ export function logOf(x: AbsValue, span: Span): AbsValue {
   // log(1 + exp(z)) of logits is softplus(z), log(exp(a) + exp(b)) its shifted form: a log-sum-exp
   // of two logits (with a target: one side's binary cross-entropy, algebra.ts).
   if (x.onePlusExpOf?.m === 'logits' || x.expSumOfLogits) return mk('logits', { lse: true, act: 'sigmoid', src: span });
+  // log(sum(exp(z), axis)): the log-sum-exp over the classes, the softmax's normaliser.
+  if (x.sumExp) return mk('logits', { lse: true, act: 'softmax', src: span });
   return unknown(span);
 }
 
@@ -199,7 +201,9 @@ export const clamp = defineOp({
   creating: true,
   abstract(c) {
     const x = c.arg('input') ?? unknown();
-    return clampValue(x, constValue(c.arg('min')), constValue(c.arg('max')), c.arg('min') !== undefined && constValue(c.arg('min')) === undefined, c.span);
+    // Bounds applied to a float32 tensor are float32: `1 - 1e-10` is exactly 1.0 there (numpy's default is float64).
+    const f32 = (v: number | undefined): number | undefined => (v === undefined || x.m === 'scalar' || c.spelling.framework === 'numpy' ? v : Math.fround(v));
+    return clampValue(x, f32(constValue(c.arg('min'))), f32(constValue(c.arg('max'))), c.arg('min') !== undefined && constValue(c.arg('min')) === undefined, c.span);
   },
   lower(c) {
     const x = c.tensor('input');

@@ -3,7 +3,7 @@
  * maxima (the shift of a hand-written log-sum-exp), argmax (class indices).
  */
 import { mk, unknown } from '../../core/lattice';
-import { defineOp, type CVal, type LowerCtx } from '../api';
+import { defineOp, type CVal, type LowerCtx, type Spelling } from '../api';
 
 function reduceLower(c: LowerCtx, how: 'sum' | 'mean'): CVal {
   const x = c.tensor('input');
@@ -53,6 +53,15 @@ export const mean = defineOp({
   lower: (c) => reduceLower(c, 'mean'),
 });
 
+/**
+ * Whether a max/min returns PyTorch's (values, indices): torch's function or method with a dim, but
+ * not `amax`/`amin`, nor a method called numpy-style (`a.max(axis=1, keepdims=True)` on an array).
+ */
+function torchValuesAndIndices(s: Spelling, kwargs: Readonly<Record<string, unknown>>, withDim: boolean): boolean {
+  if (s.framework !== 'torch' || !withDim || s.name.endsWith('amax') || s.name.endsWith('amin')) return false;
+  return !(s.kind === 'method' && ('axis' in kwargs || 'keepdims' in kwargs));
+}
+
 function extremumReduction(id: 'max' | 'min', spell: string[]) {
   return defineOp({
     id,
@@ -64,7 +73,7 @@ function extremumReduction(id: 'max' | 'min', spell: string[]) {
       // torch.max(a, b) with a tensor b is elementwise.
       if (d && d.m !== 'scalar' && d.m !== 'tuple') return unknown(c.span);
       const values = x.m === 'logits' ? mk('logits', { src: c.span }) : unknown(c.span);
-      const torchTuple = c.spelling.framework === 'torch' && d !== undefined && !c.spelling.name.endsWith('amax') && !c.spelling.name.endsWith('amin');
+      const torchTuple = torchValuesAndIndices(c.spelling, c.call.kwargs, d !== undefined);
       return torchTuple ? mk('tuple', { items: [values, mk('target_index', { dtype: 'int', src: c.span })], src: c.span }) : values;
     },
     lower(c) {
@@ -80,7 +89,7 @@ function extremumReduction(id: 'max' | 'min', spell: string[]) {
       const dims = c.dims('dim', rank);
       const keep = c.flag('keepdim') ?? false;
       const values = c.out(id === 'max' ? c.k.max(x.x, dims, keep) : c.k.min(x.x, dims, keep), x.dt);
-      if (c.spelling.framework === 'torch' && dims !== undefined && !c.spelling.name.endsWith('amax') && !c.spelling.name.endsWith('amin')) {
+      if (dims !== undefined && torchValuesAndIndices(c.spelling, c.call.kwargs, true)) {
         if (dims.length !== 1) c.unsupported(`${c.name} over several dims`);
         const idx = id === 'max' ? c.k.argmax(x.x, dims[0]) : c.k.argmax(c.k.neg(x.x), dims[0]);
         const indices = c.out(keep ? c.k.expandDims(idx, dims[0]) : idx, 'int');
