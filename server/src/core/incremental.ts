@@ -197,6 +197,8 @@ function externalKeys(external: ExternalValues | undefined): Map<string, string>
     const values = [...params].map(([p, exprs]) => [p, exprs.map((e) => JSON.stringify(e, (k, v) => (k === 'span' ? undefined : v)))]);
     out.set(top, `${out.get(top) ?? ''}${qualname}=${JSON.stringify(values)};`);
   }
+  // Hashed: a loss built at hundreds of call sites elsewhere must not make every key it enters that long.
+  for (const [top, text] of out) out.set(top, `${text.length}:${hash(text)};`);
   return out;
 }
 

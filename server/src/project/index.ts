@@ -420,11 +420,19 @@ function librarySpelling(type: string): Spelling | undefined {
   return undefined;
 }
 
-/** Sources grouped as the interpreter takes them. */
+/**
+ * Sources grouped as the interpreter takes them, each distinct value once per parameter (a loss built
+ * at hundreds of call sites with the same gamma gets that gamma once: the interpreter joins values as a
+ * set, and it runs this list on every keystroke in the loss's file).
+ */
 export function toExternal(sources: readonly ValueSource[]): ExternalValues | undefined {
   if (!sources.length) return undefined;
   const out = new Map<string, Map<string, Expr[]>>();
+  const seen = new Set<string>();
   for (const s of sources) {
+    const key = `${s.target}\u0000${s.param}\u0000${JSON.stringify(s.expr, (k, v) => (k === 'span' ? undefined : v))}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     let m = out.get(s.target);
     if (!m) out.set(s.target, (m = new Map()));
     const list = m.get(s.param) ?? [];
