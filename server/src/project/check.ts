@@ -30,6 +30,9 @@ export interface ProjectFindings {
   elsewhere: Map<string, Finding[]>;
 }
 
+/** Related locations listed on a loss's finding at most (the explanation says how many more). */
+export const MAX_RELATED = 10;
+
 function key(f: Finding): string {
   const r = f.range;
   return `${f.code}:${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
@@ -70,8 +73,12 @@ export function attribute(file: string, sources: readonly ValueSource[], analyze
     if (!wanted.has(k)) return f;
     const by = causes.get(k);
     const list = by?.map((c) => c.source) ?? sources.filter((s) => s.targetFile === file);
-    const related = list.map((s) => ({ path: s.file, range: s.range, message: `${s.param}=${s.text} comes from here (${s.how[0].replace(/`/g, '')})` }));
-    const path = list.map((s) => `- \`${s.param}\`: ${s.how.join(' → ')}`).join('\n');
+    // A loss built at hundreds of places: the first MAX_RELATED, and how many more.
+    const shown = list.slice(0, MAX_RELATED);
+    const related = shown.map((s) => ({ path: s.file, range: s.range, message: `${s.param}=${s.text} comes from here (${s.how[0].replace(/`/g, '')})` }));
+    const more = list.length - shown.length;
+    if (more > 0) related[related.length - 1].message += ` (and ${more} more places)`;
+    const path = shown.map((s) => `- \`${s.param}\`: ${s.how.join(' → ')}`).join('\n') + (more > 0 ? `\n- and ${more} more` : '');
     return { ...f, related, explanation: `${f.explanation}\n\n**Values from elsewhere** (project analysis):\n${path}` };
   });
   for (const [k, list] of causes) {
