@@ -1240,7 +1240,15 @@ class Builder {
           if (typeNames[k] === 'assignment') out = this.assignmentAt(targets, span, ctx);
           else {
             const value = this.exprAt(k);
-            if (value.k === 'lambda') delete value.fn.inline;
+            if (value.k === 'lambda') {
+              delete value.fn.inline;
+              // `focal = lambda y, p: ...` is the function `focal` (its name in messages, probes and repro scripts).
+              const only = targets.length === 1 ? targets[0] : undefined;
+              if (only?.k === 'name') {
+                value.fn.name = only.id;
+                value.fn.qualname = value.fn.parent === "<module>" ? only.id : `${value.fn.parent}.${only.id}`;
+              }
+            }
             if (!ctx.fn && !ctx.classBody) {
               for (const t of targets) {
                 if (t.k === 'tuple' && value.k === 'tuple' && t.items.length === value.items.length) {

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { interpretModule, type ModuleFacts } from '../core/interp';
-import type { Expr, FunctionIR, ModuleIR } from '../core/ir';
+import { walkExprs, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
 import type { AbsValue } from '../core/lattice';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
@@ -137,6 +137,29 @@ export class PlanStopped extends Error {
  * when it answers true, planning throws PlanStopped (the worker's cancel flag: a plan takes some
  * 60-100 ms of a 3,000-line module).
  */
+/** Whether a function computes with numpy (or scipy) ops, itself or through the module's functions it calls. */
+function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, seen = new Set<FunctionIR>()): boolean {
+  if (seen.has(fn)) return false;
+  seen.add(fn);
+  const visit = (ss: readonly Stmt[]): boolean => {
+    for (const s of ss) {
+      const roots = s.k === 'assign' || s.k === 'expr' ? [s.value] : s.k === 'return' && s.value ? [s.value] : s.k === 'if' ? [s.test] : [];
+      for (const r of roots) {
+        for (const e of walkExprs(r)) {
+          if (e.k !== 'call') continue;
+          if (e.spell?.framework === 'numpy') return true;
+          const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
+          if (callee && usesNumpy(callee, byName, seen)) return true;
+        }
+      }
+      if (s.k === 'if' && (visit(s.body) || visit(s.orelse))) return true;
+      if (s.k === 'other' && visit(s.body)) return true;
+    }
+    return false;
+  };
+  return visit(fn.body);
+}
+
 export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => boolean): CheckPlan[] {
   const check = (): true => {
     if (stop?.()) throw new PlanStopped();
@@ -156,6 +179,9 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
   // defined, eval.ts `name`).
   const topLevel = new Map<string, FunctionIR>();
   for (const g of mod.functions) if (!g.className && !g.parent && !topLevel.has(g.name)) topLevel.set(g.name, g);
+  // Functions by the name a call uses: top-level ones, and methods as `.name` (for `self.name(...)`).
+  const callable = new Map<string, FunctionIR>(topLevel);
+  for (const g of mod.functions) if (g.className && !callable.has(`.${g.name}`)) callable.set(`.${g.name}`, g);
   // What many keys hold is hashed once: the module's globals and imports, and each function.
   let moduleHash: string | undefined;
   let fromGlobals: FunctionIR[] | undefined;
@@ -167,8 +193,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
   };
   for (const fn of mod.functions) {
     check();
-    if (fn.hasError) continue;
+    if (fn.hasError || fn.inline) continue;
     if (fn.className && !['forward', '__call__', 'call'].includes(fn.name)) continue;
+    // numpy has no autograd: the probes' gradients would be the interpreter's own, not the user's.
+    if (usesNumpy(fn, callable)) continue;
     const cls = fn.className ? mod.classes.get(fn.className) : undefined;
     const init = cls?.methods.get('__init__');
     const params = fn.params.filter((p) => p.kind === 'plain').slice(fn.className ? 1 : 0);
