@@ -163,3 +163,45 @@ f(1, SCALE)
     expect(at('torch.sigmoid(x) ** g').m).toBe('modulating');
   });
 });
+
+describe('model facts (ops/table/layers.ts)', () => {
+  it('an affine layer outputs logits; a Sequential outputs what its last layer makes of them', () => {
+    const { at } = valuesOf(`import torch.nn as nn
+def f(x):
+    head = nn.Linear(16, 4)
+    scores = head(x)
+    probs_net = nn.Sequential(nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 4), nn.Softmax(dim=1))
+    logits_net = nn.Sequential(nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 4))
+    return scores, probs_net(x), logits_net(x)
+`, 'f');
+    expect(at('head(x)').m).toBe('logits');
+    expect(at('probs_net(x)')).toMatchObject({ m: 'prob', act: 'softmax' });
+    expect(at('logits_net(x)').m).toBe('logits');
+  });
+
+  it('a Keras Dense layer is read by its activation, given as a name or as a function', () => {
+    const { at } = valuesOf(`import tensorflow as tf
+def f(x):
+    a = tf.keras.layers.Dense(10)(x)
+    b = tf.keras.layers.Dense(10, activation="sigmoid")(x)
+    c = tf.keras.layers.Dense(10, activation=tf.nn.softmax)(x)
+    d = tf.keras.layers.Dense(10, activation="relu")(x)
+    return a, b, c, d
+`, 'f');
+    expect(at('tf.keras.layers.Dense(10)(x)').m).toBe('logits');
+    expect(at('tf.keras.layers.Dense(10, activation="sigmoid")(x)')).toMatchObject({ m: 'prob', act: 'sigmoid' });
+    expect(at('tf.keras.layers.Dense(10, activation=tf.nn.softmax)(x)')).toMatchObject({ m: 'prob', act: 'softmax' });
+    expect(at('tf.keras.layers.Dense(10, activation="relu")(x)').m).toBe('unknown');
+  });
+
+  it('a Keras functional model outputs its `outputs`', () => {
+    const { at } = valuesOf(`import tensorflow as tf
+def f(inp, x):
+    h = tf.keras.layers.Dense(32, activation="relu")(inp)
+    out = tf.keras.layers.Dense(3, activation="softmax")(h)
+    model = tf.keras.Model(inputs=inp, outputs=out)
+    return model(x)
+`, 'f');
+    expect(at('model(x)')).toMatchObject({ m: 'prob', act: 'softmax' });
+  });
+});

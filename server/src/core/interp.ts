@@ -29,7 +29,7 @@ import {
   type AbsValue,
   type FocalParts,
 } from './lattice';
-import { bindModuleCall, type AbsCtx, type Expect, type ExpectKind, type OpDef, type Spelling } from '../ops';
+import { bindCall, bindModuleCall, resolveQualified, type AbsCtx, type Expect, type ExpectKind, type OpDef, type Spelling } from '../ops';
 import type { LatticeOps } from '../ops/api';
 
 export interface FunctionFacts {
@@ -64,6 +64,8 @@ export interface ModuleFacts {
 type Env = { vars: Map<string, AbsValue>; parent?: Env };
 
 const TARGET_NAME = /^(y_?true|y|t|gt|gts|truth|targets?|labels?|label_ids?|gt_\w+|\w+_targets?|\w+_labels?|target_\w+|one_?hot\w*)$/i;
+/** A variable named for logits (`logits`, `real_logits`, `cls_logit`). */
+const LOGITS_NAME = /(^|_)logits?$/i;
 const HYPER_NAME = /^(gamma|alpha|beta|eps|epsilon|smooth\w*|weight|gamma_\w+|alpha_\w+|\w+_gamma|\w+_alpha|focusing_param\w*|balance\w*)$/i;
 
 function lookup(env: Env | undefined, name: string): AbsValue | undefined {
@@ -409,6 +411,17 @@ class Interp {
         const v = this.root(s.value, env, top);
         // An in-place tensor method (`onehot.scatter_(1, t, 1)`, `x.clamp_(min=eps)`) rebinds its receiver.
         const c = s.value;
+        // `model.add(layer)` on a Sequential model: one more layer.
+        if (c.k === 'call' && c.func.k === 'attr' && c.func.attr === 'add' && c.func.obj.k === 'name') {
+          const model = lookup(env, c.func.obj.id);
+          const layer = c.args[0] ? (this.cur?.values.get(c.args[0]) ?? unknown()) : unknown();
+          if (model?.m === 'module' && model.module?.spell.op.id === 'sequential') {
+            const prev = model.module.args.layers;
+            const items = prev?.m === 'tuple' ? (prev.items?.length === 1 && prev.items[0].m === 'tuple' ? (prev.items[0].items ?? []) : (prev.items ?? [])) : [];
+            env.vars.set(c.func.obj.id, { ...model, id: mk('unknown').id, module: { spell: model.module.spell, args: { ...model.module.args, layers: mk('tuple', { items: [...items, layer] }) } } });
+            return;
+          }
+        }
         // `weights.append(w)` on a list: the list grows (in a loop, by an unknown number of items).
         if (c.k === 'call' && !c.op && c.func.k === 'attr' && (c.func.attr === 'append' || c.func.attr === 'extend') && c.func.obj.k === 'name') {
           const list = lookup(env, c.func.obj.id);
@@ -457,6 +470,8 @@ class Interp {
   private bind(t: Target, v: AbsValue, env: Env): void {
     switch (t.k) {
       case 'name':
+        // `real_logits = disc(real)`: a tensor nothing else tells about, named logits by its author.
+        if (v.m === 'unknown' && !v.hyper && !v.instanceOf && !v.classRef && !v.expOf && !v.onePlusExpOf && !v.sumOf && LOGITS_NAME.test(t.id)) v = mk('logits', { src: v.src, name: t.id });
         env.vars.set(t.id, v);
         return;
       case 'tuple':
@@ -536,6 +551,9 @@ class Interp {
           if (/\.Reduction\.NONE$/.test(e.qualified)) return mk('string', { str: 'none', src: e.span });
           // A dtype (`torch.long`, `tf.float32`, `np.int64`): its name, which casts read.
           if (/^(torch|tensorflow|numpy|jax\.numpy|keras\.backend)\.(u?int\d*|long|short|float\d*|double|half|bfloat16|bool)$/.test(e.qualified)) return mk('string', { str: e.attr, src: e.span });
+          // An op named as a value (`activation=tf.nn.softmax`).
+          const spell = resolveQualified(e.qualified);
+          if (spell && spell.kind !== 'method') return mk('function', { opRef: spell.op.id, opSpell: spell, src: e.span });
           return unknown(e.span);
         }
         if (obj.name === 'self') return this.attrValue(e.obj, e.attr, env);
@@ -640,6 +658,11 @@ class Interp {
     }
     if (fv?.m === 'module' && fv.module) return this.applyModule(fv.module, e, env);
     if (e.func.k === 'name' && (e.func.id === 'float' || e.func.id === 'int') && args[0]?.m === 'scalar') return args[0];
+    // An op held in a variable (`bce = tf.keras.losses.binary_crossentropy` ... `bce(y, p)`).
+    if (fv?.opSpell && fv.opSpell.kind === 'function') {
+      const tuple = (items: Expr[]): Expr => ({ k: 'tuple', items, list: false, span: e.span });
+      return this.applyOp(fv.opSpell, this.boundValues(bindCall(fv.opSpell, e.args, e.kwargs, tuple), env), e);
+    }
     // Functions and classes of this module: what they return (their own analysis, context-free).
     if (fv?.m === 'function' && fv.fn) return this.returnOf(fv.fn, e.span);
     if (fv?.classRef) return mk('unknown', { instanceOf: fv.classRef, src: e.span });
@@ -803,6 +826,11 @@ class Interp {
     compare: A.compare,
     gathered: A.gathered,
     reduce: A.reduce,
+    applyModule: (m, args, span) => {
+      if (m.m !== 'module' || !m.module) return unknown(span);
+      const call: Call = { k: 'call', func: { k: 'unknown', what: 'module', span }, args: [], kwargs: {}, splat: false, span };
+      return this.applyOp(m.module.spell, { ...m.module.args, ...args }, call);
+    },
   };
 
 }

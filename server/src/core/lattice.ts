@@ -152,6 +152,11 @@ export interface AbsValue {
   open?: boolean;
   /** A parameter's role learnt from a use inside an `if` branch only (weaker than a convention). */
   inBranch?: boolean;
+  /** A function value that is an op of the table (`activation=tf.nn.softmax`, `bce = tf.keras.losses.binary_crossentropy`): the op's id and spelling. */
+  opRef?: string;
+  opSpell?: Spelling;
+  /** For `model.compile(...)`: what the compiled model outputs. */
+  modelOutput?: AbsValue;
   /** A tensor filled with one value (`zeros`, `ones`, `fill_(0)`). */
   fill?: number;
   /** An identity matrix (its rows at the targets are one-hot). */

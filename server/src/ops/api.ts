@@ -111,6 +111,8 @@ export interface LatticeOps {
   gathered(x: AbsValue, span: Span): AbsValue;
   /** A reduction (`sum`/`mean`) of `x`, over `dim` when given. */
   reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 'sum' | 'mean'): AbsValue;
+  /** A module value (a layer, a loss object) applied to arguments by canonical name, over its constructor's. */
+  applyModule(m: AbsValue, args: Record<string, AbsValue>, span: Span): AbsValue;
 }
 
 // --- the concrete side -------------------------------------------------------------------------

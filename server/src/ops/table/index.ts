@@ -7,9 +7,10 @@ import { ACTIVATIONS } from './activations';
 import { CREATION } from './creation';
 import { ELEMENTWISE } from './elementwise';
 import { INDEXING } from './indexing';
+import { LAYERS } from './layers';
 import { LIBRARY } from './library';
 import { LOSSES } from './losses';
 import { REDUCTIONS } from './reductions';
 import { SHAPE } from './shape';
 
-export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...INDEXING, ...LOSSES, ...LIBRARY];
+export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...INDEXING, ...LOSSES, ...LIBRARY, ...LAYERS];
