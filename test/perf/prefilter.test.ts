@@ -199,6 +199,41 @@ describe('prefilter', () => {
     expect(compared).toBeGreaterThan(100);
   });
 
+  it('values from other files (project/) keep both equalities: rejected files stay silent, sliced = whole', { timeout: 600_000 }, () => {
+    // Every plain parameter of every top-level function and `__init__` gets literals from "elsewhere".
+    const NOWHERE = { s: 0, e: 0, r: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } };
+    const literals: Expr[] = [
+      { k: 'num', value: 0.5, span: NOWHERE },
+      { k: 'num', value: 2, span: NOWHERE },
+      { k: 'str', value: 'none', span: NOWHERE },
+      { k: 'const', value: true, span: NOWHERE },
+      { k: 'tuple', items: [{ k: 'num', value: 0.25, span: NOWHERE }, { k: 'num', value: 0.75, span: NOWHERE }], list: true, span: NOWHERE },
+    ];
+    const random = rng(11);
+    const diff: string[] = [];
+    let compared = 0;
+    for (const { name, text } of FILES.filter((f) => !f.name.includes('python3') || random() < 0.2)) {
+      const mod = buildModule(ParsedDocument.parse(text).tree.rootNode, text);
+      const external = new Map<string, Map<string, Expr[]>>();
+      for (const fn of mod.functions) {
+        if (fn.parent || fn.isModule || (fn.className && fn.name !== '__init__')) continue;
+        const params = new Map<string, Expr[]>();
+        for (const p of fn.params) if (p.kind === 'plain' && p.name !== 'self') params.set(p.name, [literals[Math.floor(random() * literals.length)]]);
+        external.set(fn.qualname, params);
+      }
+      const doc = ParsedDocument.parse(text);
+      const whole = JSON.stringify(analyze(doc, DEFAULT_SETTINGS, { external }));
+      if (!mayHaveFindings(text)) {
+        if (whole !== '[]') diff.push(`${name}: rejected by the prefilter, findings with external values`);
+        continue;
+      }
+      compared++;
+      if (JSON.stringify(analyzeSliced(doc, DEFAULT_SETTINGS, { external })) !== whole) diff.push(name);
+    }
+    expect(diff).toEqual([]);
+    expect(compared).toBeGreaterThan(50);
+  });
+
   it('the sliced analysis checks definitions that reach framework values only through globals or call sites', () => {
     // `criterion` is a global built by a framework call; `focal` itself has no framework word.
     const viaGlobal = [

@@ -44,6 +44,15 @@ export interface FunctionFacts {
   roots: Expr[];
 }
 
+/**
+ * Values that reach a module's functions from elsewhere (server/src/project/: call sites in other
+ * files, argparse defaults, config files): per function qualname (`FocalLoss.__init__`, `focal_loss`),
+ * per parameter name, literal expressions (numbers, strings, booleans, None, lists of numbers). They
+ * are joined with the defaults and the same file's call-site literals, as one more call site each.
+ * The project index builds them; this is the only way values from other files enter the interpreter.
+ */
+export type ExternalValues = ReadonlyMap<string, ReadonlyMap<string, readonly Expr[]>>;
+
 export interface ModuleFacts {
   functions: Map<FunctionIR, FunctionFacts>;
   /** `self.x` values per class, from `__init__`. */
@@ -86,7 +95,10 @@ class Interp {
   /** The attributes each class definition's `__init__` sets on `self`. */
   private readonly attrsOf = new Map<ClassIR, Map<string, AbsValue>>();
 
-  constructor(private readonly mod: ModuleIR) {
+  constructor(
+    private readonly mod: ModuleIR,
+    private readonly external?: ExternalValues,
+  ) {
     for (const f of mod.functions) {
       if (!f.className && !f.parent && !f.isModule && !this.topLevel.has(f.name)) this.topLevel.set(f.name, f);
       if (!this.byQualname.has(f.qualname)) this.byQualname.set(f.qualname, f);
@@ -154,6 +166,20 @@ class Interp {
     };
     stmts(this.mod.body);
     for (const fn of this.mod.functions) stmts(fn.body);
+    // Values from other files and configs (project/): one more call site per value.
+    if (this.external) {
+      for (const [qualname, params] of this.external) {
+        const fn = this.byQualname.get(qualname);
+        if (!fn) continue;
+        let m = this.callLiterals.get(qualname);
+        if (!m) this.callLiterals.set(qualname, (m = new Map()));
+        for (const [name, exprs] of params) {
+          const list = m.get(name) ?? [];
+          for (const e of exprs) list.push(this.literal(e));
+          m.set(name, list);
+        }
+      }
+    }
   }
 
   private noteCall(callee: string, call: Call): void {
@@ -891,6 +917,6 @@ function roleValue(kind: ExpectKind, op: OpDef, spell: Spelling): AbsValue {
  * `mod` either way, so a function's facts are the same as in a whole-module run as long as `mod`
  * holds every statement that calls it and every module-level name it reads (core/incremental.ts).
  */
-export function interpretModule(mod: ModuleIR, only?: (fn: FunctionIR) => boolean): ModuleFacts {
-  return new Interp(mod).run(only);
+export function interpretModule(mod: ModuleIR, only?: (fn: FunctionIR) => boolean, options: { external?: ExternalValues } = {}): ModuleFacts {
+  return new Interp(mod, options.external).run(only);
 }

@@ -295,6 +295,25 @@ function evictUnits(): void {
   }
 }
 
+/** While set (`withoutIrCache`), the unit caches are neither read nor written. */
+let bypass = false;
+
+/**
+ * Runs `fn` without the unit caches: its statements' IR is neither looked up nor kept. For work
+ * over many files that are not being edited (the language server's project index, project/), which
+ * would otherwise push the open documents' statements out of the caches and hold the IR of
+ * thousands of statements nobody types in.
+ */
+export function withoutIrCache<T>(fn: () => T): T {
+  const saved = bypass;
+  bypass = true;
+  try {
+    return fn();
+  } finally {
+    bypass = saved;
+  }
+}
+
 /**
  * Sets how many top-level statements the unit cache keeps (0 turns it off). The language server
  * keeps the default; the CLI, which builds each file once, turns it off to keep memory flat.
@@ -783,7 +802,7 @@ class Builder {
       built.defs = [...built.functions.filter((f) => !f.className && !f.parent).map((f) => f.name), ...built.classes.filter(([q]) => !q.includes('.')).map(([q]) => q)];
       built.globalNames = built.globals.map(([g]) => g);
       // A statement with a syntax error is never cached: error recovery depends on the text around it.
-      if (!t.err && !built.stubbed && !t.fresh) {
+      if (!t.err && !built.stubbed && !t.fresh && !bypass) {
         cacheUnit(t.text, built);
       }
       return built;
@@ -799,7 +818,7 @@ class Builder {
       let defs: string[];
       let globals: string[];
       if (!fx) {
-        fx = err ? undefined : unitCache.get(unitText);
+        fx = err || bypass ? undefined : unitCache.get(unitText);
         if (fx && (fx.sig !== sig || fx.col !== pos.character)) fx = undefined;
         else if (fx) {
           // Most recently used last.
@@ -878,11 +897,11 @@ class Builder {
       const t = tops[i];
       let meta = t.meta && t.meta.col === t.col ? t.meta : undefined;
       if (!meta) {
-        meta = t.err ? undefined : unitMeta.get(t.text);
+        meta = t.err || bypass ? undefined : unitMeta.get(t.text);
         if (!meta || meta.col !== t.col) {
           const n = node(i);
           meta = { col: t.col, imports: importsOf(n), noqa: noqaOf(n).map(([line, codes]) => [line - t.line, codes]) };
-          if (!t.err && !t.fresh) {
+          if (!t.err && !t.fresh && !bypass) {
             unitMeta.delete(t.text);
             unitMeta.set(t.text, meta);
             if (unitMeta.size > unitCacheMax) unitMeta.delete(unitMeta.keys().next().value!);

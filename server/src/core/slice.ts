@@ -11,7 +11,8 @@
  *     global itself (values flow into functions only through their own code, their own statement,
  *     globals and call-site literals, interp.ts), or
  *   - it is called from a statement that mentions a hot global (a global passed as a literal), or
- *   - it defines the same name as a checked definition (their functions share `ctx.unitFunctions`).
+ *   - it defines the same name as a checked definition (their functions share `ctx.unitFunctions`), or
+ *   - values from other files reach it (`AnalyzeOptions.external`: a call site elsewhere, as one here).
  * By the prefilter's Lemma 1 and 2 any other definition has only meanings no rule reports on. Inside a
  * checked definition the same test picks the functions to interpret, and the methods whose IR is built:
  * a big class gets the bodies of `__init__`, of the methods that may create or name a hot global, of
@@ -74,11 +75,14 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   const mentionsHot = units.map((u) => hot.size > 0 && [...hot].some((h) => idents[u.index].has(h)));
 
   const definers = definersOf(units);
+  // Names that other files or configs pass values to (project/): as if a hot statement called them.
+  const externalNames = new Set<string>();
+  for (const q of options.external?.keys() ?? []) externalNames.add(q.split('.')[0]);
   /** Top-level names that a statement naming a hot global also names: it may pass the global to them. */
   let calledHotMemo: Set<string> | undefined;
   const calledHotNames = (): Set<string> => {
     if (calledHotMemo) return calledHotMemo;
-    calledHotMemo = new Set<string>();
+    calledHotMemo = new Set<string>(externalNames);
     for (const u of units) if (mentionsHot[u.index]) for (const id of idents[u.index]) if (definers.has(id)) calledHotMemo.add(id);
     return calledHotMemo;
   };
@@ -110,6 +114,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     if (!mentionsHot[u.index]) continue;
     for (const id of idents[u.index]) for (const j of definers.get(id) ?? []) check.add(j);
   }
+  for (const n of externalNames) for (const j of definers.get(n) ?? []) check.add(j);
   for (const i of [...check]) for (const d of units[i].defs) for (const j of definers.get(d) ?? []) check.add(j);
 
   // The interpreter sees the checked statements, all module code, the definitions they name (a helper
@@ -225,9 +230,10 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     const cls = fn.className !== undefined && fn.name === '__init__' ? mod.classes.get(fn.className) : undefined;
     return !!cls && cls.methods.get('__init__') === fn && [...cls.methods.values()].some((m) => m !== fn && isHot(m));
   };
-  const facts = interpretModule(mod, checked);
+  const facts = interpretModule(mod, checked, { external: options.external });
   for (const e of facts.errors) options.onRuleError?.('core', e.error);
   lastStats = { units: units.length, checked: check.size, built: include.size };
+  options.onSliced?.({ plan, module: mod, facts, built: include });
 
   const findings: Finding[] = [];
   checkFunctions({ module: mod, facts, settings, text: doc.text, anyFunction: summariesOver(facts) }, mod.functions.filter(checked), options, collectInto(findings, plan.noqa));

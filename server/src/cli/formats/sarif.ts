@@ -134,6 +134,13 @@ export class SarifFormatter {
       ];
     }
     if (finding.evidence) result.properties = { evidence: finding.evidence };
+    if (finding.related?.length) {
+      result.relatedLocations = finding.related.map((r, id) => ({
+        id,
+        physicalLocation: { artifactLocation: artifactLocation(r.path, this.cwd), region: region(r.range) },
+        message: { text: r.message },
+      }));
+    }
     return result;
   }
 
