@@ -13,6 +13,8 @@
  *   - it is called from a statement that mentions a hot global (a global passed as a literal), or
  *   - it defines the same name as a checked definition (their functions share `ctx.unitFunctions`), or
  *   - values from other files reach it (`AnalyzeOptions.external`: a call site elsewhere, as one here).
+ * A class deriving from a library module (`class Focal(nn.CrossEntropyLoss)`) is built and checked in
+ * full: its `super().__init__(...)` and `super().forward(...)` build and apply that module.
  * By the prefilter's Lemma 1 and 2 any other definition has only meanings no rule reports on. Inside a
  * checked definition the same test picks the functions to interpret, and the methods whose IR is built:
  * a big class gets the bodies of `__init__`, of the methods that may create or name a hot global, of
@@ -29,9 +31,15 @@ import { checkFunctions, collectInto, compareByPosition, summariesOver, type Ana
 import type { ParsedDocument } from './document';
 import { definersOf, functionUnits, identifiers } from './incremental';
 import { interpretModule } from './interp';
-import { planModule, type FunctionIR } from './ir';
+import { planModule, type ClassIR, type FunctionIR } from './ir';
+import { resolveQualified } from '../ops';
 import { statementMayCreate } from './prefilter';
 import type { Finding, LintSettings } from './types';
+
+/** Whether a class derives from a module of the op table (ir.ts `resolveBaseInit`). */
+function derivesFromLibraryModule(cls: ClassIR): boolean {
+  return cls.bases.some((b) => resolveQualified(b)?.kind === 'module');
+}
 
 /** What the last `analyzeSliced` did, for benches. */
 export interface SliceStats {
@@ -159,7 +167,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     const init = cls.methods.get('__init__');
     if (!init || cls.name.includes('.')) continue;
     const t = doc.text.slice(init.span.s, init.span.e);
-    const initHot = statementMayCreate(t, plan.imports) || hotList.some((h) => identifiers(t).has(h)) || calledHotNames().has(cls.name);
+    const initHot = statementMayCreate(t, plan.imports) || hotList.some((h) => identifiers(t).has(h)) || calledHotNames().has(cls.name) || derivesFromLibraryModule(cls);
     if (initHot) {
       const u = units.findIndex((x) => x.s <= cls.span.s && cls.span.s < x.e);
       if (u >= 0) full.add(u);
@@ -201,6 +209,11 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     const t = doc.text.slice(fn.span.s, fn.span.e);
     v = statementMayCreate(t, plan.imports) || (hot.size > 0 && [...hot].some((h) => identifiers(t).has(h)));
     if (!v && !fn.parent && !fn.className && calledHot.has(fn.name)) v = true;
+    // A method of a subclass of a library loss module: its `super()` builds and applies that module.
+    if (!v && fn.className) {
+      const cls = classOfFn.get(fn);
+      if (cls && derivesFromLibraryModule(cls)) v = true;
+    }
     // It calls a definition of the module, or a method of its class, that can hold meaning.
     if (!v) {
       const ids = identifiers(t);
