@@ -33,7 +33,7 @@ import {
   type ReproduceResult,
   type StatusParams,
   type UnavailableResult,
-} from '../../server/src/lsp/protocol';
+} from '../../common/protocol';
 
 /**
  * A request VS Code makes while the window closes can be in flight when deactivate() stops the

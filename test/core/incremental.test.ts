@@ -1,5 +1,5 @@
 /**
- * The editor's incremental analysis (core/incremental.ts) must give exactly the findings of a whole
+ * The editor's incremental analysis (analysis/incremental.ts) must give exactly the findings of a whole
  * analysis of the same text, after any edit: typing inside a function, editing module code or
  * imports, renaming, adding `# noqa`, breaking the syntax, moving statements, changing settings.
  * Seeds come from INCREMENTAL_SEED (default fixed) so a failure reproduces.
@@ -7,9 +7,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../server/src/core/analyze';
+import { analyze } from '../../server/src/analysis/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
-import { IncrementalAnalyzer, MAX_CARRIED_PLANS } from '../../server/src/core/incremental';
+import { IncrementalAnalyzer, MAX_CARRIED_PLANS } from '../../server/src/analysis/incremental';
 import { setVerifyPlanCarry, type Expr } from '../../server/src/core/ir';
 import type { ExternalValues } from '../../server/src/core/interp';
 import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';

@@ -7,7 +7,7 @@
  *    tree-sitter's error recovery builds odd trees): every call the IR resolves to a creating op
  *    (qualified, or a creating tensor method) is in a text the prefilter keeps.
  * 3. Files that reach for an op without importing anything (`x.sigmoid()`) are kept.
- * 4. The CLI's sliced analysis (core/slice.ts), which checks only the statements that can have
+ * 4. The CLI's sliced analysis (analysis/slice.ts), which checks only the statements that can have
  *    findings, gives exactly `analyze`'s findings on every kept file, damaged copies included.
  *
  * Untimed: it checks equality, not speed. LOSSLINT_STDLIB=all checks the whole standard library.
@@ -16,11 +16,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../server/src/core/analyze';
+import { analyze } from '../../server/src/analysis/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
 import { buildModule, walkExprs, type Call, type Expr, type Stmt } from '../../server/src/core/ir';
 import { CREATING_OPS, mayHaveFindings, statementMayCreate } from '../../server/src/core/prefilter';
-import { analyzeSliced } from '../../server/src/core/slice';
+import { analyzeSliced } from '../../server/src/analysis/slice';
 import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';
 import { rng } from '../robust/random';
 

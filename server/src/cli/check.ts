@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { ConfigLoader, describeConfigError, type SettingsOverride } from '../config';
 import { MAX_SOURCE_CHARS, ParsedDocument } from '../core/document';
 import { mayHaveFindings } from '../core/prefilter';
-import { analyzeSliced } from '../core/slice';
+import { analyzeSliced } from '../analysis/slice';
 import { DEFAULT_SETTINGS, type Finding, type LintSettings } from '../core/types';
 import { fixUntilStable } from './fix';
 import { isNotebookPath, locateFindings, NotebookFixer, readNotebookSource } from './notebook';
@@ -45,7 +45,7 @@ export function checkFile(file: string, text: string, settings: LintSettings, on
 
 /**
  * Analyses an already parsed document; findings sorted by position, then code. Only the statements
- * that can have findings are built and checked (core/slice.ts: the same findings as `analyze`).
+ * that can have findings are built and checked (analysis/slice.ts: the same findings as `analyze`).
  */
 export function lintDocument(doc: ParsedDocument, settings: LintSettings, onRuleError?: RuleErrorHandler): Finding[] {
   return analyzeSliced(doc, settings, { onRuleError }).sort(compareFindings);

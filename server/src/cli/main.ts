@@ -11,7 +11,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { registeredCodes, type SettingsOverride, selectorProblem, normalizeSelector } from '../config';
-import { allRules } from '../core/registry';
+import { allRules } from '../analysis/registry';
 import { setIrCacheSize } from '../core/ir';
 import { runCheck } from './check';
 import { defaultJobs, MAX_AUTO_JOBS } from './pool';

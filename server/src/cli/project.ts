@@ -6,14 +6,14 @@
  * again with them (`runProjectPass`). The language server does the same through lsp/project.ts.
  */
 import * as fs from 'node:fs';
-import { analyzeSliced } from '../core/slice';
+import { analyzeSliced } from '../analysis/slice';
 import { ParsedDocument } from '../core/document';
 import { mayHaveFindings } from '../core/prefilter';
-import { compareByPosition } from '../core/analyze';
+import { compareByPosition } from '../analysis/analyze';
 import type { Finding, LintSettings } from '../core/types';
 import { attribute, checkLibraryUses, withoutNoqa } from '../project/check';
 import { moduleNameOf, ProjectIndex, textHash } from '../project/index';
-import type { SlicedModule } from '../core/analyze';
+import type { SlicedModule } from '../analysis/analyze';
 import { EMPTY_SUMMARY, importsFromText, needsParse, pendingNames, summarize, type FileSummary } from '../project/summary';
 
 export interface ProjectOutcome {

@@ -915,7 +915,7 @@ function roleValue(kind: ExpectKind, op: OpDef, spell: Spelling): AbsValue {
  * Interprets the module's functions, or only those `only` selects (with their enclosing functions,
  * whose final environment closures read). Call-site literals are gathered from every function of
  * `mod` either way, so a function's facts are the same as in a whole-module run as long as `mod`
- * holds every statement that calls it and every module-level name it reads (core/incremental.ts).
+ * holds every statement that calls it and every module-level name it reads (analysis/incremental.ts).
  */
 export function interpretModule(mod: ModuleIR, only?: (fn: FunctionIR) => boolean, options: { external?: ExternalValues } = {}): ModuleFacts {
   return new Interp(mod, options.external).run(only);

@@ -602,7 +602,7 @@ export interface ModulePlan {
 /**
  * `text.slice(s, e)` as a string of its own. V8 makes a slice of a long string a view that keeps the
  * whole string alive; a statement's text is kept as a cache key across keystrokes (here and in
- * core/incremental.ts), and each view would keep that keystroke's whole document text (a 3,000-line
+ * analysis/incremental.ts), and each view would keep that keystroke's whole document text (a 3,000-line
  * file: 100 KB per keystroke, 70 MB of heap after 750 keystrokes; bench/RESULTS.md, session 3).
  */
 function ownSlice(text: string, s: number, e: number): string {
@@ -775,7 +775,7 @@ class Builder {
    * Imports, noqa comments and every top-level statement's IR effects (reused from the unit cache
    * when the statement's text, column and the module's imports are unchanged, else built now),
    * before any module is assembled: callers can look at the statements and then assemble all of
-   * them or only some (core/incremental.ts).
+   * them or only some (analysis/incremental.ts).
    */
   plan(root: SyntaxNode, text: string, lazy = false, previous?: { carry: PlanCarry; change: TreeChange }): ModulePlan {
     const carried = previous ? carryTops(root, text, previous.carry, previous.change) : undefined;
@@ -1956,7 +1956,7 @@ export function buildModule(root: SyntaxNode, text?: string, options: { excluded
  * Plans a module's IR statement by statement (see `ModulePlan`), through the unit cache. The plan's
  * `assemble()` gives the same ModuleIR as `buildModule(root, text)`. With `lazy`, the IR of a
  * function or class definition that is not in the cache is built only when a module that includes it
- * is assembled (the CLI's sliced analysis, core/slice.ts, never builds most of them).
+ * is assembled (the CLI's sliced analysis, analysis/slice.ts, never builds most of them).
  */
 export function planModule(
   root: SyntaxNode,

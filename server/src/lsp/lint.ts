@@ -5,9 +5,9 @@
  * A result is dropped (undefined) when the document changed, closed, or got new settings while it
  * was computed: whoever made it stale has already scheduled a newer validation.
  */
-import { analyze } from '../core/analyze';
+import { analyze } from '../analysis/analyze';
 import { MAX_SOURCE_CHARS, type ParsedDocument } from '../core/document';
-import { IncrementalAnalyzer } from '../core/incremental';
+import { IncrementalAnalyzer } from '../analysis/incremental';
 import type { ExternalValues } from '../core/interp';
 import type { Finding, LintSettings } from '../core/types';
 import type { DocumentStore, OpenDocument } from './documents';
@@ -71,7 +71,7 @@ export class Linter {
   private readonly cache = new WeakMap<OpenDocument, CachedResult>();
   /** Set by server.ts once the project index exists. */
   project: ProjectValues | undefined;
-  /** Per open document: findings of its top-level statements, reused across keystrokes (core/incremental.ts). */
+  /** Per open document: findings of its top-level statements, reused across keystrokes (analysis/incremental.ts). */
   private readonly incremental = new WeakMap<OpenDocument, IncrementalAnalyzer>();
 
   constructor(

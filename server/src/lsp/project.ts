@@ -27,7 +27,7 @@ import { isConfigFile } from '../project/configs';
 import { moduleNameOf, ProjectIndex, readSmallFile, textHash, type ValueSource } from '../project/index';
 import { EMPTY_SUMMARY, importsFromText, needsParse, pendingNames, summarize, type FileSummary } from '../project/summary';
 import { withoutIrCache } from '../core/ir';
-import { IncrementalAnalyzer } from '../core/incremental';
+import { IncrementalAnalyzer } from '../analysis/incremental';
 import type { DocumentStore } from './documents';
 import { describeError, type Log } from './guard';
 import { toDiagnostic } from './handlers/diagnostics';

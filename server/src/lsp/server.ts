@@ -34,7 +34,7 @@ import { IdleGc } from './idle-gc';
 import { Linter } from './lint';
 import { NOTEBOOK_SYNC, NotebookSync } from './notebooks';
 import { NumericChecker } from './numeric';
-import { SERVER_COMMANDS, ServerCommands, STATUS_NOTIFICATION, type ReproduceResult, type RerunNumericResult, type StatusParams, type UnavailableResult } from './protocol';
+import { SERVER_COMMANDS, ServerCommands, STATUS_NOTIFICATION, type ReproduceResult, type RerunNumericResult, type StatusParams, type UnavailableResult } from '../../../common/protocol';
 import { SettingsStore } from './settings';
 import { Warmup, warmupEnabled } from './warmup';
 import { WorkspaceChecker } from './workspace';

@@ -19,7 +19,7 @@ import { describeError, type Log } from './guard';
 import { toDiagnostic } from './handlers/diagnostics';
 import { analyzeParsed, type ProjectValues } from './lint';
 import type { Finding } from '../core/types';
-import type { CheckWorkspaceResult } from './protocol';
+import type { CheckWorkspaceResult } from '../../../common/protocol';
 import type { EditorSettings, SettingsStore } from './settings';
 
 const PYTHON_EXTENSIONS = new Set(['.py', '.pyi']);

@@ -18,7 +18,7 @@
  * mmdet config dicts whose `type=` names a library loss are checked as a call of that class
  * (`checkLibraryUses`), each finding reported on the value it is about.
  */
-import { analyze } from '../core/analyze';
+import { analyze } from '../analysis/analyze';
 import { ParsedDocument } from '../core/document';
 import type { ExternalValues } from '../core/interp';
 import type { Expr } from '../core/ir';

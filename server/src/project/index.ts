@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import type { Expr } from '../core/ir';
 import type { ExternalValues } from '../core/interp';
 import type { Range } from '../core/types';
-import { hash } from '../core/incremental';
+import { hash } from '../analysis/incremental';
 import { resolveQualified, type Spelling } from '../ops';
 import { readConfig, type ConfigDoc } from './configs';
 import type { ArgValue, DefInfo, FileSummary, ImportInfo, UseInfo } from './summary';
@@ -62,7 +62,7 @@ interface Entry {
 
 type Resolved = { kind: 'def'; file: string; def: DefInfo } | { kind: 'module'; file: string };
 
-/** The key of a file's summary: its length and cyrb53 hash (core/incremental.ts). */
+/** The key of a file's summary: its length and cyrb53 hash (analysis/incremental.ts). */
 export function textHash(text: string): string {
   return `${text.length}:${hash(text)}`;
 }

@@ -18,13 +18,13 @@
  * Nothing is executed: each of these is read from the syntax, and anything that is not a literal is
  * left out (its value is unknown, as at a same-file call site).
  */
-import type { SlicedModule } from '../core/analyze';
+import type { SlicedModule } from '../analysis/analyze';
 import type { ParsedDocument } from '../core/document';
 import type { FunctionFacts } from '../core/interp';
 import { walkExprs, planModule, type Call, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
-import { identifiers } from '../core/incremental';
+import { identifiers } from '../analysis/incremental';
 import { mayHaveFindings } from '../core/prefilter';
-import { analyzeSliced } from '../core/slice';
+import { analyzeSliced } from '../analysis/slice';
 import { DEFAULT_SETTINGS, type Range } from '../core/types';
 import { allSpellings, resolveQualified } from '../ops';
 
@@ -139,7 +139,7 @@ export interface SummarizeOptions {
    * others are listed in `pending`.
    */
   wanted?: ReadonlySet<string>;
-  /** What the sliced analysis of this parse built (core/analyze.ts `SlicedModule`): definitions are read from its facts. */
+  /** What the sliced analysis of this parse built (analysis/analyze.ts `SlicedModule`): definitions are read from its facts. */
   sliced?: SlicedModule;
   /** The file's dotted module name (`pkg.losses.focal`), to leave out definitions the op table already models. */
   moduleName?: string;

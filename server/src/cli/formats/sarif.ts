@@ -16,7 +16,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Sarif from 'sarif';
-import { allRules, docsRelativePath } from '../../core/registry';
+import { allRules, docsRelativePath } from '../../analysis/registry';
 import type { Rule } from '../../core/rule';
 import type { Finding, Range, Severity } from '../../core/types';
 import type { CellLocation, FindingCells } from '../notebook';

@@ -11,7 +11,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Connection, type Diagnostic } from 'vscode-languageserver';
-import { docsRelativePath, ruleByCode } from '../../core/registry';
+import { docsRelativePath, ruleByCode } from '../../analysis/registry';
 import type { Finding, Fix, Severity } from '../../core/types';
 import type { DocumentStore } from '../documents';
 import { guarded, type Log } from '../guard';

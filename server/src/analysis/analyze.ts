@@ -8,13 +8,13 @@
  * The editor uses the incremental variant (incremental.ts), which runs the same `checkFunctions`
  * on the top-level statements that changed and reuses the findings of the others.
  */
-import { makeContext, type Report } from './context';
-import type { ParsedDocument } from './document';
-import { interpretModule, type ExternalValues, type FunctionFacts, type ModuleFacts } from './interp';
-import { buildModule, type FunctionIR, type ModuleIR, type ModulePlan } from './ir';
+import { makeContext, type Report } from '../core/context';
+import type { ParsedDocument } from '../core/document';
+import { interpretModule, type ExternalValues, type FunctionFacts, type ModuleFacts } from '../core/interp';
+import { buildModule, type FunctionIR, type ModuleIR, type ModulePlan } from '../core/ir';
 import { allRules, effectiveSeverity, isEnabled } from './registry';
-import type { ModuleSummary } from './summary';
-import type { Finding, LintSettings } from './types';
+import type { ModuleSummary } from '../core/summary';
+import type { Finding, LintSettings } from '../core/types';
 
 export interface AnalyzeOptions {
   /** Polled between functions and rules; when it returns true the analysis stops early. */

@@ -22,19 +22,19 @@
  * and of those that name a built method of their class (`self.helper(...)`); the other methods get
  * empty bodies. A class whose `__init__` turns out hot is built again in full (its methods read its
  * attributes).
- * Module code is always checked. As in core/incremental.ts, the module given to the interpreter holds
+ * Module code is always checked. As in analysis/incremental.ts, the module given to the interpreter holds
  * the checked statements, all module code and the statements that call a checked definition, and only
  * the checked ones are interpreted. test/perf/prefilter.test.ts requires `analyzeSliced` to give
  * exactly `analyze`'s findings on the fixtures, the examples and the standard library.
  */
 import { checkFunctions, collectInto, compareByPosition, summariesOver, type AnalyzeOptions } from './analyze';
-import type { ParsedDocument } from './document';
+import type { ParsedDocument } from '../core/document';
 import { definersOf, functionUnits, identifiers } from './incremental';
-import { interpretModule } from './interp';
-import { planModule, type ClassIR, type FunctionIR } from './ir';
+import { interpretModule } from '../core/interp';
+import { planModule, type ClassIR, type FunctionIR } from '../core/ir';
 import { resolveQualified } from '../ops';
-import { statementMayCreate } from './prefilter';
-import type { Finding, LintSettings } from './types';
+import { statementMayCreate } from '../core/prefilter';
+import type { Finding, LintSettings } from '../core/types';
 
 /** Whether a class derives from a module of the op table (ir.ts `resolveBaseInit`). */
 function derivesFromLibraryModule(cls: ClassIR): boolean {

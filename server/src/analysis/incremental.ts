@@ -32,11 +32,11 @@
  * range or edit outside their statement, nor those of a statement whose rules or interpretation failed.
  */
 import { checkFunctions, compareByPosition, silenced, type AnalyzeOptions } from './analyze';
-import type { ParsedDocument } from './document';
-import { interpretModule, type ExternalValues, type FunctionFacts } from './interp';
-import { planModule, type FunctionIR, type ModuleUnit, type PlanCarry, type UnitEffects } from './ir';
-import { allSummaries, type ModuleSummary } from './summary';
-import type { Finding, LintSettings, Position } from './types';
+import type { ParsedDocument } from '../core/document';
+import { interpretModule, type ExternalValues, type FunctionFacts } from '../core/interp';
+import { planModule, type FunctionIR, type ModuleUnit, type PlanCarry, type UnitEffects } from '../core/ir';
+import { allSummaries, type ModuleSummary } from '../core/summary';
+import type { Finding, LintSettings, Position } from '../core/types';
 
 /** What the last run did, for benches and logs. */
 export interface IncrementalStats {
