@@ -230,3 +230,30 @@ def f(model, x, t):
     expect(at('torch.cat([torch.sigmoid(bg), t], 1)').m).toBe('unknown');
   });
 });
+
+describe('dtype facts', () => {
+  it('targets made integer are class indices, by a cast or by a tensor built with an integer dtype', () => {
+    const { at } = valuesOf(`import torch
+def f(logits, y):
+    a = y.long()
+    b = torch.tensor(y, dtype=torch.int64)
+    c = torch.as_tensor(y, dtype=torch.float32)
+    d = y.to(torch.long)
+    return a, b, c, d
+`, 'f');
+    expect(at('y.long()')).toMatchObject({ m: 'target_index', dtype: 'int' });
+    expect(at('torch.tensor(y, dtype=torch.int64)')).toMatchObject({ m: 'target_index', dtype: 'int' });
+    expect(at('torch.as_tensor(y, dtype=torch.float32)')).toMatchObject({ m: 'target', dtype: 'float' });
+    expect(at('y.to(torch.long)')).toMatchObject({ m: 'target_index', dtype: 'int' });
+  });
+});
+
+describe('dtype facts across frameworks', () => {
+  it('a TF/Keras integer cast of targets keeps them targets (0/1 labels are cast freely there)', () => {
+    const { at } = valuesOf(`import tensorflow as tf
+def f(y_true, y_pred):
+    return tf.cast(y_true, tf.int32)
+`, 'f');
+    expect(at('tf.cast(y_true, tf.int32)')).toMatchObject({ m: 'target', dtype: 'int' });
+  });
+});
