@@ -257,3 +257,28 @@ def f(y_true, y_pred):
     expect(at('tf.cast(y_true, tf.int32)')).toMatchObject({ m: 'target', dtype: 'int' });
   });
 });
+
+describe('evidence from use, through what a value is made of', () => {
+  it('a parameter selected by a one-hot sum and then logged (guarded or clamped) is a probability; the mask is not', () => {
+    const { facts } = valuesOf(`import torch
+def f(onehot, scores, gamma=0.5):
+    sel = (onehot * scores).sum(dim=1)
+    return -(1 - sel) ** gamma * torch.log(sel + 1e-7)
+`, 'f');
+    expect(facts.params.get('scores')?.m).toBe('prob');
+    expect(facts.params.get('onehot')?.m).not.toBe('prob');
+  });
+
+  it('no evidence from a product without a target mask, nor from a reduction over every axis', () => {
+    const a = valuesOf(`import torch
+def f(w, scores):
+    return torch.log((w * scores).sum(dim=1))
+`, 'f');
+    expect(a.facts.params.get('scores')?.m).not.toBe('prob');
+    const b = valuesOf(`import torch
+def f(onehot, scores):
+    return torch.log((onehot * scores).sum())
+`, 'f');
+    expect(b.facts.params.get('scores')?.m).not.toBe('prob');
+  });
+});

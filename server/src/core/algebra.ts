@@ -395,7 +395,8 @@ export function reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 
       const lp = mk('logprob', { act: x.of.act ?? 'softmax', gathered: true, clamped: x.of.clamped, keras: x.of.keras, src: span });
       return !!x.negated !== !!x.of.negated ? neg(lp, span) : lp;
     }
-    if (x.of.m === 'prob') return mk('pt', { act: x.of.act ?? 'softmax', range: UNIT, keras: x.of.keras, src: span });
+    // A clamp of the probabilities before the mask holds for the one at the target.
+    if (x.of.m === 'prob') return mk('pt', { act: x.of.act ?? 'softmax', range: x.of.range ?? UNIT, clamped: x.of.clamped, keras: x.of.keras, src: span });
     if (x.of.m === 'focal' || ceLike(x.of)) return x.of.act ? x.of : fresh(x.of, { act: 'softmax' });
     if (x.of.m === 'scalar' || x.of.m === 'class_weights') return mk('alpha_class', { src: span });
   }

@@ -321,9 +321,16 @@ class Interp {
   private roles(fn: FunctionIR): Map<string, AbsValue> {
     const names = new Set(fn.params.filter((p) => p.kind === 'plain' && !p.default).map((p) => p.name));
     const out = new Map<string, AbsValue>();
+    const defs = definedOnce(fn.body);
     const set = (e: Expr | undefined, v: () => AbsValue, strong = false): void => {
       const base = e && stripCasts(e);
       if (base && base.k === 'name' && names.has(base.id) && (strong || !out.has(base.id))) out.set(base.id, v());
+      // A use as a probability reaches back through what the value was made of (`p_t = (onehot * p).sum(1)`
+      // then `log(p_t + eps)`: p is a probability), never over an earlier, direct use.
+      else if (base && !strong) {
+        const r = v();
+        if (r.m === 'prob') for (const src of probabilitySources(base, defs, names, 0)) if (!out.has(src)) out.set(src, r);
+      }
     };
     let branch = 0;
     const visitAll = (ss: Stmt[]): void => {
@@ -874,6 +881,66 @@ function truthy(v: AbsValue): boolean | undefined {
   if (v.m === 'scalar' && v.values?.length === 1) return v.values[0] !== 0;
   if (v.m === 'string' && v.str !== undefined) return v.str.length > 0;
   return undefined;
+}
+
+/** Local names assigned exactly once in a body (nested blocks included), with the expression they hold. */
+function definedOnce(body: Stmt[]): Map<string, Expr> {
+  const seen = new Map<string, Expr | null>();
+  const visit = (ss: Stmt[]): void => {
+    for (const s of ss) {
+      if (s.k === 'assign') {
+        for (const t of s.targets) {
+          if (t.k !== 'name') continue;
+          seen.set(t.id, seen.has(t.id) || s.aug || s.targets.length > 1 ? null : s.value);
+        }
+      } else if (s.k === 'if') {
+        visit(s.body);
+        visit(s.orelse);
+      } else if (s.k === 'other') visit(s.body);
+    }
+  };
+  visit(body);
+  const out = new Map<string, Expr>();
+  for (const [k, v] of seen) if (v) out.set(k, v);
+  return out;
+}
+
+/** A small positive constant added as a guard (`p + 1e-7`, `p + K.epsilon()`). */
+function isGuardConstant(e: Expr): boolean {
+  if (e.k === 'num') return e.value > 0 && e.value < 1e-2;
+  return e.k === 'call' && e.op?.id === 'epsilon';
+}
+
+/** A target mask by its name or its making (`onehot`, `F.one_hot(t, C)`): never the probability factor. */
+function isTargetMask(e: Expr): boolean {
+  const b = stripCasts(e);
+  if (b.k === 'name') return TARGET_NAME.test(b.id);
+  return b.k === 'call' && b.op?.id === 'one_hot';
+}
+
+/**
+ * The parameters a value used as a probability was made of, through the ops that carry that evidence
+ * (`OpDef.evidence`), guard constants, indexing and the locals defined once on the way.
+ */
+function probabilitySources(e: Expr, defs: ReadonlyMap<string, Expr>, params: ReadonlySet<string>, depth: number): string[] {
+  if (depth > 6) return [];
+  const b = stripCasts(e);
+  const next = (x: Expr | undefined): string[] => (x ? probabilitySources(x, defs, params, depth + 1) : []);
+  if (b.k === 'name') {
+    if (params.has(b.id)) return depth > 0 ? [b.id] : [];
+    return next(defs.get(b.id));
+  }
+  if (b.k === 'bin' && b.op === '+') return isGuardConstant(b.right) ? next(b.left) : isGuardConstant(b.left) ? next(b.right) : [];
+  if (b.k === 'subscript') return next(b.obj);
+  if (b.k === 'call' && b.op?.evidence && b.bound?.input) {
+    if (b.op.evidence === 'input') return next(b.bound.input);
+    if (!b.bound.dim) return [];
+    const prod = stripCasts(b.bound.input);
+    if (prod.k !== 'bin' || prod.op !== '*') return [];
+    const factors = [prod.left, prod.right].filter((x) => !isTargetMask(x));
+    return factors.length === 1 ? next(factors[0]) : [];
+  }
+  return [];
 }
 
 /** Ops that keep what a value means (reshapes, casts, copies): a parameter seen through them is still the parameter. */

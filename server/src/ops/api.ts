@@ -247,6 +247,12 @@ export interface OpDef {
   readonly modules?: readonly string[];
   /** Evidence from use: what a value passed to each canonical parameter must hold. */
   readonly expects?: Readonly<Record<string, Expect>>;
+  /**
+   * Evidence through this op (core/interp.ts `roles`): a use of its result as a probability is a use of
+   * its `input` as one (`input`: a clamp, a gather), or, for a reduction over an axis of a product,
+   * of the factor that is not the target mask (`selection`: `(onehot * p).sum(1)` is p at the target).
+   */
+  readonly evidence?: 'input' | 'selection';
   /** The facts the rules read of a loss op. */
   readonly loss?: LossFacts;
   /**

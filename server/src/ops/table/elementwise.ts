@@ -198,6 +198,7 @@ export const clamp = defineOp({
     'numpy.clip(a->input, a_min->min, a_max->max)',
   ],
   expects: { input: 'prob' },
+  evidence: 'input',
   creating: true,
   abstract(c) {
     const x = c.arg('input') ?? unknown();
