@@ -195,3 +195,22 @@ def f(a, y):
     expect(at('1 - sel').range?.lo).toBeGreaterThan(0);
   });
 });
+
+describe('balancing weights of unknown kind', () => {
+  it('where(t == 1, a, 1 - a) and t*a + (1-t)*(1-a) are alpha_t also when nothing is known of the hyperparameter a', () => {
+    const { at } = valuesOf(
+      `import torch
+class L:
+    def __init__(self, alpha):
+        self.alpha = alpha
+    def forward(self, x, y):
+        w = torch.where(y == 1, self.alpha, 1 - self.alpha)
+        v = y * self.alpha + (1 - y) * (1 - self.alpha)
+        return w, v
+`,
+      'L.forward',
+    );
+    expect(at('torch.where(y == 1, self.alpha, 1 - self.alpha)').m).toBe('alpha_t');
+    expect(at('y * self.alpha + (1 - y) * (1 - self.alpha)').m).toBe('alpha_t');
+  });
+});

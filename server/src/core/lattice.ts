@@ -271,3 +271,8 @@ export function join(a: AbsValue, b: AbsValue): AbsValue {
   const range = a.range && b.range ? iHull(a.range, b.range) : undefined;
   return { ...a, id: nextId++, values, range, reduced: a.reduced || b.reduced, clamped: a.clamped && b.clamped, orNone: a.orNone || b.orNone };
 }
+
+/** A balancing weight: a scalar, or a hyperparameter of unknown kind (a number or per-class weights). */
+export function isWeight(v: AbsValue): boolean {
+  return v.m === 'scalar' || (v.m === 'unknown' && !!v.hyper);
+}
