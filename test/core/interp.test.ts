@@ -282,3 +282,19 @@ def f(onehot, scores):
     expect(b.facts.params.get('scores')?.m).not.toBe('prob');
   });
 });
+
+describe('calls of the model itself', () => {
+  it('self(x) in a method returns what the class forward returns', () => {
+    const { at } = valuesOf(`import torch.nn as nn
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+    def forward(self, x):
+        return self.fc(x).sigmoid()
+    def step(self, x):
+        return self(x)
+`, 'M.step');
+    expect(at('self(x)')).toMatchObject({ m: 'prob', act: 'sigmoid' });
+  });
+});

@@ -679,6 +679,11 @@ class Interp {
     // Functions and classes of this module: what they return (their own analysis, context-free).
     if (fv?.m === 'function' && fv.fn) return this.returnOf(fv.fn, e.span);
     if (fv?.classRef) return mk('unknown', { instanceOf: fv.classRef, src: e.span });
+    // `self(x)` in a method (a Lightning training_step): the class's own forward.
+    if (fv?.name === 'self' && fv.m === 'unknown' && !fv.instanceOf && this.curClass && e.func.k === 'name') {
+      const m = this.method(this.curClass, 'forward') ?? this.method(this.curClass, '__call__') ?? this.method(this.curClass, 'call');
+      if (m && m !== this.cur?.fn) return this.returnOf(m, e.span);
+    }
     if (fv?.instanceOf) {
       const cls = this.mod.classes.get(fv.instanceOf);
       const m = cls && (this.method(cls, 'forward') ?? this.method(cls, '__call__') ?? this.method(cls, 'call'));
