@@ -298,3 +298,20 @@ class M(nn.Module):
     expect(at('self(x)')).toMatchObject({ m: 'prob', act: 'sigmoid' });
   });
 });
+
+describe('config instances held by the loss', () => {
+  it('self.cfg holding an instance of a config class (a parameter default or annotation) reads its class defaults', () => {
+    const { at } = valuesOf(`from dataclasses import dataclass
+@dataclass
+class C:
+    gamma: float = 0.5
+class L:
+    def __init__(self, cfg: C = C()):
+        self.cfg = cfg
+    def forward(self, x):
+        return x ** self.cfg.gamma
+`, 'L.forward');
+    expect(at('self.cfg')).toMatchObject({ instanceOf: 'C' });
+    expect(at('self.cfg.gamma')).toMatchObject({ m: 'scalar', values: [0.5] });
+  });
+});

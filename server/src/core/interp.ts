@@ -520,7 +520,7 @@ class Interp {
         if (local) return local;
         if (this.curClass) {
           const v = this.instanceAttr(this.curClass, attr, obj.span, true);
-          if (v.m !== 'unknown' || v.hyper) return v;
+          if (informative(v)) return v;
         }
         if (HYPER_NAME.test(attr)) return mk('unknown', { name: attr, hyper: true });
         return unknown();
@@ -782,12 +782,12 @@ class Interp {
     const v = this.attrsOf.get(cls)?.get(attr);
     if (v) return v;
     const ca = this.classAttr(cls, attr, span);
-    if (ca.m !== 'unknown' || ca.hyper) return ca;
+    if (informative(ca)) return ca;
     for (const b of cls.bases) {
       const bc = this.mod.classes.get(b);
       if (!bc) continue;
       const bv = this.instanceAttr(bc, attr, span, selfOnly, seen);
-      if (bv.m !== 'unknown' || bv.hyper) return bv;
+      if (informative(bv)) return bv;
     }
     return unknown(span);
   }
@@ -873,6 +873,11 @@ class Interp {
     },
   };
 
+}
+
+/** Whether a value says anything: a meaning, or an unknown that is a hyperparameter, an instance, a class or an op. */
+function informative(v: AbsValue): boolean {
+  return v.m !== 'unknown' || !!v.hyper || !!v.instanceOf || !!v.classRef || !!v.opSpell;
 }
 
 /** The methods that apply a module to its inputs. */
