@@ -12,7 +12,7 @@
  * change what the rules read).
  */
 import type { Span } from './ir';
-import { combineValues, constValue, detachedFrom, iAdd, iHull, iMul, iNeg, mk, scalarOf, unknown, UNIT, type AbsValue, type FocalParts, type Interval } from './lattice';
+import { combineValues, constValue, detachedFrom, iAdd, iHull, iMul, iNeg, isWeight, mk, scalarOf, unknown, UNIT, type AbsValue, type FocalParts, type Interval } from './lattice';
 
 export function isTargetish(v: AbsValue): boolean {
   return v.m === 'target' || v.m === 'target_index' || v.m === 'target_onehot';
@@ -194,6 +194,8 @@ export function sub(a: AbsValue, b: AbsValue, span: Span): AbsValue {
     // 1 - (1 - p_t) is p_t (mmdet's `pt`, which is 1 - p_t, complemented again).
     if (b.m === 'one_minus_pt' && !b.ungathered && !b.fromLogProb) return mk('pt', { act: b.act, reduced: b.reduced, binary: b.binary, range: complement(b.range), src: span, ...detachedFrom(b) });
     if (isTargetish(b)) return fresh(b, { complementOf: b.id, src: span });
+    // 1 - alpha of a hyperparameter nothing tells more about (a number, or per-class weights).
+    if (b.m === 'unknown' && b.hyper) return mk('unknown', { hyper: true, complementOf: b.id, src: span });
     if (b.m === 'masked' && b.of?.m === 'logprob') return mk('one_minus_pt', { act: b.of.act, fromLogProb: true, src: span });
     return unknown(span);
   }
@@ -264,7 +266,7 @@ function pair(x: AbsValue, y: AbsValue, span: Span): AbsValue | undefined {
     // p on the positives and 1 - p on the negatives is p_t; the other way round (mmdet's `pt`) it is 1 - p_t.
     return positiveTerm(x, y) === q ? mk('one_minus_pt', props) : mk('pt', props);
   }
-  if (xo.m === 'scalar' && yo.m === 'scalar' && (yo.complementOf === xo.id || xo.complementOf === yo.id)) {
+  if (isWeight(xo) && isWeight(yo) && (yo.complementOf === xo.id || xo.complementOf === yo.id)) {
     const al = xo.complementOf === yo.id ? yo : xo;
     // alpha on the negatives and 1 - alpha on the positives: alpha weighs the other class than RetinaNet's.
     return mk('alpha_t', { src: span, of: al, range: { lo: 0, hi: 1 }, alphaOnNeg: positiveTerm(x, y) !== al || undefined });
@@ -471,7 +473,8 @@ export function reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 
       const lp = mk('logprob', { act: x.of.act ?? 'softmax', gathered: true, clamped: x.of.clamped, keras: x.of.keras, src: span });
       return !!x.negated !== !!x.of.negated ? neg(lp, span) : lp;
     }
-    if (x.of.m === 'prob') return mk('pt', { act: x.of.act ?? 'softmax', range: UNIT, keras: x.of.keras, src: span });
+    // A clamp of the probabilities before the mask holds for the one at the target.
+    if (x.of.m === 'prob') return mk('pt', { act: x.of.act ?? 'softmax', range: x.of.range ?? UNIT, clamped: x.of.clamped, keras: x.of.keras, src: span });
     if (x.of.m === 'focal' || ceLike(x.of)) return x.of.act ? x.of : fresh(x.of, { act: 'softmax' });
     if (x.of.m === 'scalar' || x.of.m === 'class_weights') return mk('alpha_class', { src: span, count: x.of.count, of: x.of.m === 'class_weights' ? x.of : undefined });
   }

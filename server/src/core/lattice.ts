@@ -205,6 +205,8 @@ export interface AbsValue {
   eye?: boolean;
   /** A range (`arange(N)`): indexes every row. */
   arange?: boolean;
+  /** A target index over several dimensions (row numbers stacked with the targets), for `gather_nd`. */
+  nd?: boolean;
   /** Where the value was produced. */
   src?: Span;
 }
@@ -318,4 +320,9 @@ export function join(a: AbsValue, b: AbsValue): AbsValue {
 export function detachedFrom(...inputs: (AbsValue | undefined)[]): Pick<AbsValue, 'detached' | 'detachSrc'> {
   for (const x of inputs) if (x?.detached) return { detached: true, detachSrc: x.detachSrc };
   return {};
+}
+
+/** A balancing weight: a scalar, or a hyperparameter of unknown kind (a number or per-class weights). */
+export function isWeight(v: AbsValue): boolean {
+  return v.m === 'scalar' || (v.m === 'unknown' && !!v.hyper);
 }

@@ -89,6 +89,8 @@ export const KERNELS: Kernels = {
     const back = [...Array.from({ length: axis }, (_, i) => k + i), ...Array.from({ length: k }, (_, i) => i), ...Array.from({ length: a.shape.length - 1 - axis }, (_, i) => k + axis + i)];
     return tf.transpose(rows, back);
   },
+  concat: (xs, axis) => tf.concat(xs.map(t), axis),
+  stack: (xs, axis) => tf.stack(xs.map(t), axis),
   oneHot: (index, depth, dt) => tf.cast(tf.oneHot(tf.cast(t(index), 'int32'), depth), tfDtype(dt)),
   // Cascade sums as ATen's (torchops.ts): wasm's own sum is a float32 running sum.
   sum: (x, axes, keepdim) => P.sum(t(x), axes, keepdim),

@@ -170,6 +170,10 @@ export interface Kernels {
   gatherAdvanced(x: Tensor, indices: Tensor[]): Tensor;
   /** `x.index_select(axis, index)` / `tf.gather(x, index, axis)`. */
   take(x: Tensor, index: Tensor, axis: number): Tensor;
+  /** Tensors of one shape but along `axis`, joined along it. */
+  concat(xs: Tensor[], axis: number): Tensor;
+  /** Tensors of one shape, stacked along a new `axis`. */
+  stack(xs: Tensor[], axis: number): Tensor;
   oneHot(index: Tensor, depth: number, dt: DType): Tensor;
   sum(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
   mean(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
@@ -245,6 +249,12 @@ export interface OpDef {
   readonly modules?: readonly string[];
   /** Evidence from use: what a value passed to each canonical parameter must hold. */
   readonly expects?: Readonly<Record<string, Expect>>;
+  /**
+   * Evidence through this op (core/interp.ts `roles`): a use of its result as a probability is a use of
+   * its `input` as one (`input`: a clamp, a gather), or, for a reduction over an axis of a product,
+   * of the factor that is not the target mask (`selection`: `(onehot * p).sum(1)` is p at the target).
+   */
+  readonly evidence?: 'input' | 'selection';
   /** The facts the rules read of a loss op. */
   readonly loss?: LossFacts;
   /**

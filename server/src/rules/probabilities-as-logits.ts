@@ -8,6 +8,7 @@ import type { RuleContext } from '../core/context';
 import type { Expr } from '../core/ir';
 import type { AbsValue } from '../core/lattice';
 import { defineRule } from '../core/rule';
+import { VALUE_SOURCES } from './sources';
 import { resolveQualified } from '../ops';
 import { appliedOps, flagOf, type Applied } from './applied';
 import { functionalName, outerSpan, replace, setKeyword } from './fixes';
@@ -121,6 +122,8 @@ Flags a sigmoid or softmax output passed to an operation that expects logits
 \`tf.nn.*_cross_entropy_with_logits\`, \`torchvision.ops.sigmoid_focal_loss\`, fvcore, kornia, mmcv, and Keras
 losses with \`from_logits=True\`), and logits passed where probabilities are expected (Keras losses left at
 \`from_logits=False\` on a value known to be logits, \`F.nll_loss\` on raw scores).
+
+${VALUE_SOURCES}
 
 ## Why is this bad?
 A loss that expects logits applies the activation itself: $\\log\\sigma(\\sigma(x))$ squeezes the inputs

@@ -3,7 +3,7 @@
  * the arithmetic and comparison functions that spell an operator (`torch.mul`, `tf.equal`).
  */
 import type { Span } from '../../core/ir';
-import { constValue, detachedFrom, iClamp, iHull, join, mk, REALS, scalarOf, unknown, UNIT, type AbsValue } from '../../core/lattice';
+import { constValue, detachedFrom, iClamp, iHull, isWeight, join, mk, REALS, scalarOf, unknown, UNIT, type AbsValue } from '../../core/lattice';
 import { defineOp, type AbsCtx, type CVal, type LowerCtx } from '../api';
 
 function isTargetish(v: AbsValue | undefined): boolean {
@@ -198,6 +198,7 @@ export const clamp = defineOp({
     'numpy.clip(a->input, a_min->min, a_max->max)',
   ],
   expects: { input: 'prob' },
+  evidence: 'input',
   creating: true,
   abstract(c) {
     const x = c.arg('input') ?? unknown();
@@ -298,7 +299,7 @@ export const where = defineOp({
         const props = { act: p.act ?? 'sigmoid', range: iHull(p.range ?? UNIT, q.range ?? UNIT), clamped: p.clamped, src: c.span, binary: true, keras: p.keras, ...detachedFrom(p) };
         return mk(p === pos ? 'pt' : 'one_minus_pt', props);
       }
-      if (pos.m === 'scalar' && neg.m === 'scalar' && q.complementOf === p.id) return mk('alpha_t', { of: p, alphaOnNeg: p === neg || undefined, src: c.span });
+      if (isWeight(pos) && isWeight(neg) && q.complementOf === p.id) return mk('alpha_t', { of: p, alphaOnNeg: p === neg || undefined, src: c.span });
     }
     return join(given[0], given[1]);
   },

@@ -10,8 +10,9 @@ import { ELEMENTWISE } from './elementwise';
 import { INDEXING } from './indexing';
 import { LAYERS } from './layers';
 import { LIBRARY } from './library';
+import { JOINS } from './joins';
 import { LOSSES } from './losses';
 import { REDUCTIONS } from './reductions';
 import { SHAPE } from './shape';
 
-export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...INDEXING, ...LOSSES, ...LIBRARY, ...LAYERS, ...AUTOGRAD];
+export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...INDEXING, ...JOINS, ...LOSSES, ...LIBRARY, ...LAYERS, ...AUTOGRAD];
