@@ -63,6 +63,8 @@ export default defineRule({
       if (e.k !== 'call' || e.op?.id !== 'exp') continue;
       const v = ctx.valueOf(e);
       if (v?.m !== 'pt' || !v.classWeight) continue;
+      // A weight hyperparameter left at None: exact as called in this file; reported only in strict mode.
+      if (v.classWeight.m === 'none' && !ctx.settings.strict) continue;
       modulated ??= modulatedPts(ctx);
       if (!modulated.has(v.id)) continue;
       const ce = v.of?.of;
@@ -91,8 +93,9 @@ export default defineRule({
 Flags \`pt = exp(-ce)\` (feeding a modulating factor) when \`ce\` is a class-weighted cross-entropy:
 \`F.cross_entropy(..., weight=w)\`, \`nn.CrossEntropyLoss(weight=w)\`, \`F.nll_loss(..., weight=w)\`, or a
 binary cross-entropy with \`pos_weight\` (or with a \`weight\` known to hold values other than 0 and 1;
-a 0/1 \`weight\` is a mask and is left alone). A weight that is a \`None\` hyperparameter is reported
-too, with a note: the code is exact as long as nobody passes weights, and wrong as soon as someone does.
+a 0/1 \`weight\` is a mask and is left alone). A weight that is a \`None\` hyperparameter which no call
+in the file sets (\`def __init__(self, weight=None)\`) is reported only with \`strict = true\`: the code
+is exact as long as nobody passes weights, and wrong as soon as someone does, which this file does not show.
 
 ## Why is this bad?
 PyTorch's weighted cross-entropy of a sample is $w_{t}\\cdot(-\\log p_t)$, so
