@@ -642,8 +642,9 @@ class Interp {
     }
     const byTarget = idx.some((i) => i.m === 'target_index' || i.m === 'target');
     if (byTarget) return A.gathered(obj, e.span);
-    // Slicing, None-indexing and masks keep the meaning.
-    return obj.m === 'unknown' ? unknown(e.span) : obj;
+    // Slicing, None-indexing and masks keep the meaning; a mask or an index picks a subset (`loss[valid]`).
+    if (obj.m === 'unknown') return unknown(e.span);
+    return obj.selected || e.index.every(isLayoutIndex) ? obj : { ...obj, selected: true };
   }
 
   // --- calls ---------------------------------------------------------------------------------

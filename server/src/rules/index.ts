@@ -13,6 +13,7 @@ import sigmoidTrainSoftmaxInfer from './sigmoid-train-softmax-infer';
 import kerasAlphaIgnored from './keras-alpha-ignored';
 import probabilitiesAsLogits from './probabilities-as-logits';
 import logOfProbability from './log-of-probability';
+import ignoreIndexInMean from './ignore-index-in-mean';
 import { NUMERIC_PROBE_RULES } from './numeric-probes';
 
 export const RULES: readonly Rule[] = [
@@ -24,6 +25,7 @@ export const RULES: readonly Rule[] = [
   classIndexTargetsToSigmoidFocal,
   sigmoidTrainSoftmaxInfer,
   kerasAlphaIgnored,
+  ignoreIndexInMean,
   probabilitiesAsLogits,
   logOfProbability,
   ...NUMERIC_PROBE_RULES,

@@ -23,7 +23,24 @@ export function reductionOf(c: { has(p: string): boolean; str(p: string): string
 }
 
 function ceValue(c: AbsCtx, act: 'sigmoid' | 'softmax'): AbsValue {
-  return mk('ce', { act, reduced: reductionOf(c) !== 'none', range: CE_RANGE, src: c.span });
+  return mk('ce', { act, reduced: reductionOf(c) !== 'none', range: CE_RANGE, src: c.span, ...ceFacts(c) });
+}
+
+/**
+ * What a loss call's arguments say beyond its value: an explicit `ignore_index` (Keras: `ignore_class`),
+ * whose targets add 0 to an unreduced loss (LL116), and a `label_smoothing` above 0, which mixes every
+ * class into the loss (LL118).
+ */
+export function ceFacts(c: Pick<AbsCtx, 'arg' | 'span'>): Partial<AbsValue> {
+  const out: Partial<AbsValue> = {};
+  const ii = c.arg('ignore_index') ?? c.arg('ignore_class');
+  // Targets already picked by a mask (`y = y[y != ignore_index]`) may hold no ignored entry.
+  const picked = c.arg('target')?.selected || c.arg('input')?.selected;
+  if (ii && ii.m !== 'none' && !picked) out.ignoreIndex = { values: ii.m === 'scalar' ? ii.values : undefined, span: ii.src ?? c.span };
+  const ls = c.arg('label_smoothing');
+  const positive = ls?.m === 'scalar' ? ls.values?.filter((v) => v > 0) : undefined;
+  if (positive?.length) out.smoothed = { values: positive, span: ls!.src ?? c.span };
+  return out;
 }
 
 function checkedReduction(c: LowerCtx): string {
@@ -131,7 +148,7 @@ export const nllLoss = defineOp({
     if (x?.m === 'focal' && x.focal) {
       const w = c.arg('weight');
       const focal = w && w.m !== 'none' ? { ...x.focal, alpha: { kind: 'class' as const, value: w, span: w.src ?? c.span } } : x.focal;
-      return mk('focal', { focal, act: 'softmax', reduced: reductionOf(c) !== 'none', src: c.span });
+      return mk('focal', { focal, act: 'softmax', reduced: reductionOf(c) !== 'none', src: c.span, ...ceFacts(c) });
     }
     return ceValue(c, 'softmax');
   },

@@ -1,0 +1,84 @@
+/**
+ * The lattice facts behind LL114-LL118 and LL203-LL205, each stated on its own: what an op entry or
+ * the algebra records of a loss call's arguments (ignore index, label smoothing), of selections, of
+ * the per-sample layout, of clamps and of dtypes.
+ */
+import { describe, expect, it } from 'vitest';
+import { join, mk, scalarOf } from '../../server/src/core/lattice';
+import { valuesOf } from './helpers';
+
+const HEAD = `import torch
+import torch.nn as nn
+import torch.nn.functional as F
+`;
+
+describe('ignore index (LL116)', () => {
+  it('is recorded on a CE given ignore_index explicitly, with its value', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(x, t):
+    a = F.cross_entropy(x, t, reduction="none", ignore_index=255)
+    b = F.cross_entropy(x, t, reduction="none")
+    c = F.nll_loss(F.log_softmax(x, 1), t, ignore_index=-1, reduction="none")
+`, 'f');
+    expect(at('F.cross_entropy(x, t, reduction="none", ignore_index=255)').ignoreIndex?.values).toEqual([255]);
+    expect(at('F.cross_entropy(x, t, reduction="none")').ignoreIndex).toBeUndefined();
+    expect(at('F.nll_loss(F.log_softmax(x, 1), t, ignore_index=-1, reduction="none")').ignoreIndex?.values).toEqual([-1]);
+  });
+
+  it('comes from a loss module built in __init__, with a hyperparameter value', () => {
+    const { at } = valuesOf(`${HEAD}
+class L(nn.Module):
+    def __init__(self, pad=-100):
+        super().__init__()
+        self.ce = nn.CrossEntropyLoss(reduction="none", ignore_index=pad)
+
+    def forward(self, x, t):
+        return self.ce(x, t)
+`, 'L.forward');
+    expect(at('self.ce(x, t)')).toMatchObject({ m: 'ce', reduced: false, ignoreIndex: { values: [-100] } });
+  });
+
+  it('a subscript by a mask selects a subset; a slice does not', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(x, t):
+    ce = F.cross_entropy(x, t, reduction="none", ignore_index=255)
+    a = ce[t != 255]
+    b = ce[:, None]
+`, 'f');
+    expect(at('ce[t != 255]')).toMatchObject({ m: 'ce', selected: true });
+    expect(at('ce[:, None]').selected).toBeUndefined();
+  });
+
+  it('survives a join of two branches', () => {
+    const a = mk('ce', { ignoreIndex: { values: [255], span: undefined as never } });
+    const b = mk('ce');
+    expect(join(a, b).ignoreIndex?.values).toEqual([255]);
+    expect(join(b, a).ignoreIndex?.values).toEqual([255]);
+    expect(join(scalarOf([1]), scalarOf([2])).ignoreIndex).toBeUndefined();
+  });
+});
+
+describe('label smoothing (LL118)', () => {
+  it('is recorded on a CE with label_smoothing above 0 only', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(x, t, ls=0.1, off=0.0):
+    a = F.cross_entropy(x, t, reduction="none", label_smoothing=ls)
+    b = F.cross_entropy(x, t, reduction="none", label_smoothing=off)
+`, 'f');
+    expect(at('F.cross_entropy(x, t, reduction="none", label_smoothing=ls)').smoothed?.values).toEqual([0.1]);
+    expect(at('F.cross_entropy(x, t, reduction="none", label_smoothing=off)').smoothed).toBeUndefined();
+  });
+});
+
+describe('ignore index on targets already selected (LL116)', () => {
+  it('is not recorded when the targets were picked by a mask before the loss', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(x, y, ignore_index=-100):
+    keep = y != ignore_index
+    y = y[keep]
+    x = x[keep]
+    return F.nll_loss(F.log_softmax(x, -1), y, reduction="none", ignore_index=ignore_index)
+`, 'f');
+    expect(at('F.nll_loss(F.log_softmax(x, -1), y, reduction="none", ignore_index=ignore_index)').ignoreIndex).toBeUndefined();
+  });
+});
