@@ -82,3 +82,34 @@ def f(x, y, ignore_index=-100):
     expect(at('F.nll_loss(F.log_softmax(x, -1), y, reduction="none", ignore_index=ignore_index)').ignoreIndex).toBeUndefined();
   });
 });
+
+describe('smoothed targets (LL118)', () => {
+  it('t * (1 - e) + e / K is a smoothed one-hot; its product with probabilities a smoothed pt', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(x, t, e=0.1):
+    k = x.size(1)
+    soft = F.one_hot(t, k).float() * (1 - e) + e / k
+    pt = (soft * torch.softmax(x, 1)).sum(1)
+    ce = -(soft * F.log_softmax(x, 1)).sum(1)
+`, 'f');
+    expect(at('x.size(1)')).toMatchObject({ m: 'scalar' });
+    expect(at('F.one_hot(t, k).float() * (1 - e) + e / k')).toMatchObject({ m: 'target_onehot', smoothed: { values: [0.1] } });
+    expect(at('(soft * torch.softmax(x, 1)).sum(1)')).toMatchObject({ m: 'pt', smoothed: { values: [0.1] } });
+    expect(at('-(soft * F.log_softmax(x, 1)).sum(1)')).toMatchObject({ m: 'ce', smoothed: { values: [0.1] } });
+  });
+
+  it('a binary pt from smoothed targets is smoothed; alpha * t + (1 - alpha) * (1 - t) stays alpha_t', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(x, targets, alpha=0.25, ls=0.1):
+    soft = targets * (1 - ls) + 0.5 * ls
+    p = torch.sigmoid(x)
+    a = p * soft + (1 - p) * (1 - soft)
+    b = alpha * targets + (1 - alpha) * (1 - targets)
+    c = targets * 0.25 + 0.1
+`, 'f');
+    expect(at('p * soft + (1 - p) * (1 - soft)')).toMatchObject({ m: 'pt', binary: true, smoothed: { values: [0.1] } });
+    expect(at('alpha * targets + (1 - alpha) * (1 - targets)').m).toBe('alpha_t');
+    // A multiplier not written as a complement is not a smoothing.
+    expect(at('targets * 0.25 + 0.1').smoothed).toBeUndefined();
+  });
+});

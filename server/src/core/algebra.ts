@@ -134,7 +134,7 @@ export function neg(a: AbsValue, span: Span): AbsValue {
   // -t: a mask that negates what it selects (`-t * log p`), still the mask of t.
   if (isTargetish(a)) return a.negated ? { ...a, id: a.negOf!, negated: false, negOf: undefined } : fresh(a, { negated: true, negOf: a.id, src: span });
   if (a.m === 'ce') return mk('logprob', { gathered: true, act: a.act, reduced: a.reduced, binary: a.binary, src: span, of: a });
-  if (a.m === 'logprob' && a.gathered) return mk('ce', { act: a.act, reduced: a.reduced, binary: a.binary, src: span });
+  if (a.m === 'logprob' && a.gathered) return mk('ce', { act: a.act, reduced: a.reduced, binary: a.binary, src: span, smoothed: a.smoothed });
   if (a.m === 'logprob' && a.scaledBy) return fresh(a, { scaledBy: negScalar(a.scaledBy) });
   if (a.m === 'logprob') return fresh(a, { negated: !a.negated, src: span });
   if (a.m === 'masked') return fresh(a, { negated: !a.negated });
@@ -190,6 +190,15 @@ export function add(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   if (isNum(b, 1) && a.expOf) return mk('unknown', { onePlusExpOf: a.expOf, range: { lo: 1, hi: Infinity }, src: span });
   // exp(a) + exp(b) of logits: its log is a log-sum-exp.
   if (a.expOf?.m === 'logits' && b.expOf?.m === 'logits') return mk('unknown', { expSumOfLogits: true, range: { lo: 0, hi: Infinity }, src: span });
+  // t * (1 - e) + e / K: label-smoothed targets (the multiplier written as a complement, `1 - e`).
+  if (a.m === 'masked' && b.m === 'scalar' && !a.negated) {
+    const s = smoothedTargets(a, undefined, span);
+    if (s) return s;
+  }
+  if (b.m === 'masked' && a.m === 'scalar' && !b.negated) {
+    const s = smoothedTargets(b, undefined, span);
+    if (s) return s;
+  }
   // p*t + (1-p)*(1-t) -> pt; alpha*t + (1-alpha)*(1-t) -> alpha_t; t log p + (1-t) log(1-p) -> -BCE
   if (a.m === 'masked' && b.m === 'masked' && a.of && b.of) {
     const r = pair(a, b, span) ?? pair(b, a, span);
@@ -212,6 +221,22 @@ export function add(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   return unknown(span);
 }
 
+/**
+ * Label-smoothed targets: `t * (1 - e)` (a target mask of a scalar written as a complement) plus a
+ * scalar, or plus `(1 - t) * s` (the complement's mask of another scalar). The result is the target
+ * with `smoothed` set; a weight `alpha * t + (1 - alpha) * (1 - t)` (complementary scalars) is alpha_t.
+ */
+function smoothedTargets(pos: AbsValue, neg: AbsValue | undefined, span: Span): AbsValue | undefined {
+  const m = pos.maskMeaning;
+  if (pos.m !== 'masked' || pos.maskComplementOf !== undefined || !pos.of || pos.of.m !== 'scalar' || pos.of.complementOf === undefined) return undefined;
+  if (m !== 'target' && m !== 'target_onehot' && m !== 'target_index') return undefined;
+  if (neg && (neg.m !== 'masked' || neg.maskComplementOf !== pos.mask || neg.of?.m !== 'scalar')) return undefined;
+  // The multiplier 1 - e must be a weight in (0.5, 1) when its value is known (e = 0.1, not alpha = 0.75).
+  const w = pos.of.values;
+  if (w && !w.every((x) => x > 0.5 && x < 1)) return undefined;
+  return mk(m === 'target_index' ? 'target_onehot' : m, { smoothed: { values: w?.map((x) => Number((1 - x).toPrecision(12))), span }, src: span });
+}
+
 /** Whether two masks are a target and its complement (`t` and `1 - t`). */
 function complementaryMasks(x: AbsValue, y: AbsValue): boolean {
   return (y.maskComplementOf !== undefined && y.maskComplementOf === x.mask) || (x.maskComplementOf !== undefined && x.maskComplementOf === y.mask);
@@ -225,12 +250,15 @@ function pair(x: AbsValue, y: AbsValue, span: Span): AbsValue | undefined {
   if (xo.m === 'prob' && yo.m === 'prob' && (yo.complementOf === xo.id || xo.complementOf === yo.id)) {
     const p = xo.complementOf === yo.id ? yo : xo;
     const q = xo.complementOf === yo.id ? xo : yo;
-    return mk('pt', { act: p.act ?? 'sigmoid', range: iHull(p.range ?? UNIT, q.range ?? UNIT), clamped: p.clamped, src: span, binary: true, keras: p.keras });
+    return mk('pt', { act: p.act ?? 'sigmoid', range: iHull(p.range ?? UNIT, q.range ?? UNIT), clamped: p.clamped, src: span, binary: true, keras: p.keras, smoothed: x.smoothed ?? y.smoothed });
   }
   if (xo.m === 'scalar' && yo.m === 'scalar' && (yo.complementOf === xo.id || xo.complementOf === yo.id)) {
     const al = xo.complementOf === yo.id ? yo : xo;
     return mk('alpha_t', { src: span, of: al, range: { lo: 0, hi: 1 } });
   }
+  // t * (1 - e) + (1 - t) * e / (K - 1): targets smoothed towards the other classes.
+  const smooth = smoothedTargets(x, y, span) ?? smoothedTargets(y, x, span);
+  if (smooth) return smooth;
   // t log p + (1 - t) log(1 - p): the binary log-likelihood (negated: the binary cross-entropy).
   if (xo.m === 'logprob' && yo.m === 'logprob' && !xo.gathered && !yo.gathered) {
     const nx = !!x.negated !== !!xo.negated;
@@ -351,7 +379,7 @@ export function mergeFocal(a: AbsValue, b: AbsValue, span: Span): AbsValue {
 /** x * t: `x` where the target holds; the mask of `-t` is still t's, the product negated. */
 export function masked(x: AbsValue, t: AbsValue, span: Span): AbsValue {
   const mask = t.negated && t.negOf !== undefined ? t.negOf : t.id;
-  return mk('masked', { of: x, mask, maskComplementOf: t.complementOf, negated: !!t.negated, act: x.act, src: span });
+  return mk('masked', { of: x, mask, maskComplementOf: t.complementOf, negated: !!t.negated, act: x.act, src: span, smoothed: t.smoothed, maskMeaning: t.m });
 }
 
 export function div(a: AbsValue, b: AbsValue, span: Span): AbsValue {
@@ -392,10 +420,10 @@ export function reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 
   if (x.m === 'masked' && x.of) {
     // sum over classes of onehot * v: v at the target
     if (x.of.m === 'logprob') {
-      const lp = mk('logprob', { act: x.of.act ?? 'softmax', gathered: true, clamped: x.of.clamped, keras: x.of.keras, src: span });
+      const lp = mk('logprob', { act: x.of.act ?? 'softmax', gathered: true, clamped: x.of.clamped, keras: x.of.keras, src: span, smoothed: x.smoothed });
       return !!x.negated !== !!x.of.negated ? neg(lp, span) : lp;
     }
-    if (x.of.m === 'prob') return mk('pt', { act: x.of.act ?? 'softmax', range: UNIT, keras: x.of.keras, src: span });
+    if (x.of.m === 'prob') return mk('pt', { act: x.of.act ?? 'softmax', range: UNIT, keras: x.of.keras, src: span, smoothed: x.smoothed });
     if (x.of.m === 'focal' || ceLike(x.of)) return x.of.act ? x.of : fresh(x.of, { act: 'softmax' });
     if (x.of.m === 'scalar' || x.of.m === 'class_weights') return mk('alpha_class', { src: span });
   }

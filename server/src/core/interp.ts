@@ -562,6 +562,8 @@ class Interp {
         if (obj.instanceOf) return this.instanceAttr(obj.instanceOf, e.attr, e.span);
         if (obj.classRef) return this.classAttr(obj.classRef, e.attr, e.span);
         if (e.attr === 'data' || e.attr === 'T') return obj;
+        // A tensor's sizes are non-negative integers (`x.shape[1]`: the class count).
+        if (e.attr === 'shape' && obj.m !== 'tuple' && obj.m !== 'string') return mk('scalar', { range: { lo: 0, hi: Infinity }, src: e.span });
         return unknown(e.span);
       }
       case 'lambda':
@@ -665,6 +667,8 @@ class Interp {
     }
     if (fv?.m === 'module' && fv.module) return this.applyModule(fv.module, e, env);
     if (e.func.k === 'name' && (e.func.id === 'float' || e.func.id === 'int') && args[0]?.m === 'scalar') return args[0];
+    // `x.size(1)`, `x.dim()`, `x.numel()`: non-negative integers.
+    if (e.func.k === 'attr' && !e.op && SIZE_METHODS.has(e.func.attr) && e.args.length <= 1 && Object.keys(e.kwargs).length === 0) return mk('scalar', { range: { lo: 0, hi: Infinity }, src: e.span });
     // An op held in a variable (`bce = tf.keras.losses.binary_crossentropy` ... `bce(y, p)`).
     if (fv?.opSpell && fv.opSpell.kind === 'function') {
       const tuple = (items: Expr[]): Expr => ({ k: 'tuple', items, list: false, span: e.span });
@@ -876,6 +880,9 @@ function truthy(v: AbsValue): boolean | undefined {
   if (v.m === 'string' && v.str !== undefined) return v.str.length > 0;
   return undefined;
 }
+
+/** Tensor methods that return a size: a Python integer (`size(d)`), or a torch.Size read through an index. */
+const SIZE_METHODS: ReadonlySet<string> = new Set(['size', 'dim', 'numel', 'nelement', 'ndimension']);
 
 /** Ops that keep what a value means (reshapes, casts, copies): a parameter seen through them is still the parameter. */
 const MEANING_PRESERVING: ReadonlySet<string> = new Set(['cast', 'reshape', 'flatten', 'permute', 'transpose', 'squeeze', 'unsqueeze', 'expand', 'identity', 'detach']);

@@ -172,6 +172,8 @@ export interface AbsValue {
   selected?: boolean;
   /** Label smoothing went into this value: a CE with `label_smoothing` > 0, or targets `t * (1 - e) + e / K`. */
   smoothed?: { values?: number[]; span: Span };
+  /** For masked: what the mask was (a target, one-hot targets), to recognise smoothed targets. */
+  maskMeaning?: Meaning;
   /**
    * The layout of a per-sample tensor relative to the batch axis: `col` is [N, 1, ...] (a class axis kept
    * with size 1: `gather(1, t[:, None])`, `sum(1, keepdim=True)`), `vec` is [N, ...] (the class axis

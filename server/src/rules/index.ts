@@ -14,6 +14,7 @@ import kerasAlphaIgnored from './keras-alpha-ignored';
 import probabilitiesAsLogits from './probabilities-as-logits';
 import logOfProbability from './log-of-probability';
 import ignoreIndexInMean from './ignore-index-in-mean';
+import smoothedPt from './smoothed-pt';
 import { NUMERIC_PROBE_RULES } from './numeric-probes';
 
 export const RULES: readonly Rule[] = [
@@ -26,6 +27,7 @@ export const RULES: readonly Rule[] = [
   sigmoidTrainSoftmaxInfer,
   kerasAlphaIgnored,
   ignoreIndexInMean,
+  smoothedPt,
   probabilitiesAsLogits,
   logOfProbability,
   ...NUMERIC_PROBE_RULES,
