@@ -113,3 +113,26 @@ def f(x, targets, alpha=0.25, ls=0.1):
     expect(at('targets * 0.25 + 0.1').smoothed).toBeUndefined();
   });
 });
+
+describe('role provenance (LL114)', () => {
+  it('a parameter whose meaning came from one call remembers the call and its name convention', () => {
+    const { facts } = valuesOf(`${HEAD}
+def f(logits, labels):
+    return F.cross_entropy(labels, logits)
+`, 'f');
+    const logits = facts.params.get('logits')!;
+    const labels = facts.params.get('labels')!;
+    expect(logits).toMatchObject({ m: 'target_index', byName: 'logits' });
+    expect(labels).toMatchObject({ m: 'logits', byName: 'target' });
+    expect(logits.roleFrom).toBeDefined();
+  });
+
+  it("a Keras y_pred keeps 'prob' as its name convention when a call gave it another role", () => {
+    const { facts } = valuesOf(`from tensorflow.keras import backend as K
+def f(y_true, y_pred):
+    return K.binary_crossentropy(y_pred, y_true)
+`, 'f');
+    expect(facts.params.get('y_pred')).toMatchObject({ m: 'target', byName: 'prob' });
+    expect(facts.params.get('y_true')).toMatchObject({ m: 'prob', byName: 'target' });
+  });
+});

@@ -278,6 +278,9 @@ class Interp {
       // Keras calls a loss as fn(y_true, y_pred) with y_pred the model's output: a probability unless from_logits.
       if (((v.m === 'unknown' && !v.hyper) || (v.m === 'prob' && !v.act) || v.inBranch) && p.name === 'y_pred' && fn.params.some((q) => q.name === 'y_true')) {
         v = mk('prob', { range: UNIT, keras: true, src: p.span });
+      } else if (v.roleFrom && p.name === 'y_pred' && fn.params.some((q) => q.name === 'y_true')) {
+        // The role came from one call; by Keras's convention y_pred is still the prediction.
+        v = { ...v, byName: 'prob' };
       }
       if (v.m === 'scalar' || v.m === 'none' || v.m === 'unknown') v = { ...v, name: v.name ?? p.name, hyper: v.m === 'scalar' ? true : v.hyper };
       v.src ??= p.span;
@@ -310,7 +313,10 @@ class Interp {
       }
     }
     if (v && v.m !== 'unknown') return v;
-    if (role) return role;
+    if (role) {
+      const byName = /logit/i.test(name) ? 'logits' : TARGET_NAME.test(name) ? 'target' : undefined;
+      return role.roleFrom && byName && !role.byName ? { ...role, byName } : role;
+    }
     if (HYPER_NAME.test(name)) return mk('unknown', { name, hyper: true });
     if (/logit/i.test(name)) return mk('logits', { name });
     if (TARGET_NAME.test(name)) return mk('target', { name });
@@ -357,7 +363,8 @@ class Interp {
         const arg = e.bound[p];
         if (!arg) continue;
         const r = this.expectation(spec, e);
-        if (r) set(arg, () => roleValue(r.kind, e.op!, e.spell!), r.strong);
+        // The call a role came from: a rule about that very call (LL114) reads the name's convention instead.
+        if (r) set(arg, () => ({ ...roleValue(r.kind, e.op!, e.spell!), roleFrom: e.span }), r.strong);
       }
       return;
     }

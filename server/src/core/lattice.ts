@@ -188,6 +188,10 @@ export interface AbsValue {
   noopMax?: { written: number; span: Span };
   /** A clamp's (or maximum's) lower bound: where the input lies below it, the gradient is zero. */
   floor?: { value?: number; span: Span };
+  /** For a parameter whose meaning was learnt from one call's use of it: that call (LL114 reads `byName` there instead). */
+  roleFrom?: Span;
+  /** For such a parameter: what its name says by convention (`labels`: a target, `logits`, Keras' `y_pred`: a probability). */
+  byName?: Meaning;
   /** Stored in half precision (`.half()`, `dtype=torch.float16`): 6e-8 is the smallest step above 0, 1 - 4.9e-4 the largest below 1. */
   half?: boolean;
   /** Where the value was produced. */

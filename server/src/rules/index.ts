@@ -13,6 +13,7 @@ import sigmoidTrainSoftmaxInfer from './sigmoid-train-softmax-infer';
 import kerasAlphaIgnored from './keras-alpha-ignored';
 import probabilitiesAsLogits from './probabilities-as-logits';
 import logOfProbability from './log-of-probability';
+import swappedArguments from './swapped-arguments';
 import ignoreIndexInMean from './ignore-index-in-mean';
 import smoothedPt from './smoothed-pt';
 import { NUMERIC_PROBE_RULES } from './numeric-probes';
@@ -26,6 +27,7 @@ export const RULES: readonly Rule[] = [
   classIndexTargetsToSigmoidFocal,
   sigmoidTrainSoftmaxInfer,
   kerasAlphaIgnored,
+  swappedArguments,
   ignoreIndexInMean,
   smoothedPt,
   probabilitiesAsLogits,
