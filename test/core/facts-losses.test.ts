@@ -136,3 +136,29 @@ def f(y_true, y_pred):
     expect(facts.params.get('y_true')).toMatchObject({ m: 'prob', byName: 'target' });
   });
 });
+
+describe('clamp bounds (LL203, LL204)', () => {
+  it('an upper bound float32 rounds to 1 is a no-op; a lower bound above 0 is a floor', () => {
+    const { at } = valuesOf(`${HEAD}
+import numpy as np
+def f(x, z, eps=1e-7):
+    a = torch.sigmoid(x).clamp(1e-8, 1 - 1e-8)
+    b = torch.sigmoid(x).clamp(eps, 1 - eps)
+    c = np.clip(1 / (1 + np.exp(-z)), 1e-10, 1 - 1e-10)
+    d = torch.maximum(torch.sigmoid(x), torch.tensor(1e-6))
+`, 'f');
+    expect(at('torch.sigmoid(x).clamp(1e-8, 1 - 1e-8)')).toMatchObject({ m: 'prob', noopMax: { written: 1 - 1e-8 }, floor: { value: 1e-8 } });
+    expect(at('torch.sigmoid(x).clamp(eps, 1 - eps)').noopMax).toBeUndefined();
+    expect(at('torch.sigmoid(x).clamp(eps, 1 - eps)').floor?.value).toBe(1e-7);
+    expect(at('np.clip(1 / (1 + np.exp(-z)), 1e-10, 1 - 1e-10)').noopMax).toBeUndefined();
+  });
+
+  it('1 - p of such a clamp points back at it', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(x):
+    p = torch.sigmoid(x).clamp(1e-8, 1 - 1e-8)
+    q = 1 - p
+`, 'f');
+    expect(at('1 - p').of?.noopMax).toBeDefined();
+  });
+});

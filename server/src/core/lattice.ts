@@ -192,8 +192,8 @@ export interface AbsValue {
   roleFrom?: Span;
   /** For such a parameter: what its name says by convention (`labels`: a target, `logits`, Keras' `y_pred`: a probability). */
   byName?: Meaning;
-  /** Stored in half precision (`.half()`, `dtype=torch.float16`): 6e-8 is the smallest step above 0, 1 - 4.9e-4 the largest below 1. */
-  half?: boolean;
+  /** Stored in a 16-bit float (`.half()`, `.to(torch.bfloat16)`): constants round to it (float16: nothing below 3e-8 but 0, nothing in (1 - 2.4e-4, 1) but 1; bfloat16: nothing in (1 - 2e-3, 1) but 1). */
+  lowp?: 'float16' | 'bfloat16';
   /** Where the value was produced. */
   src?: Span;
 }

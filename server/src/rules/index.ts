@@ -13,6 +13,7 @@ import sigmoidTrainSoftmaxInfer from './sigmoid-train-softmax-infer';
 import kerasAlphaIgnored from './keras-alpha-ignored';
 import probabilitiesAsLogits from './probabilities-as-logits';
 import logOfProbability from './log-of-probability';
+import epsBelowFloat32 from './eps-below-float32';
 import swappedArguments from './swapped-arguments';
 import ignoreIndexInMean from './ignore-index-in-mean';
 import smoothedPt from './smoothed-pt';
@@ -32,5 +33,6 @@ export const RULES: readonly Rule[] = [
   smoothedPt,
   probabilitiesAsLogits,
   logOfProbability,
+  epsBelowFloat32,
   ...NUMERIC_PROBE_RULES,
 ];

@@ -7,9 +7,12 @@ import type { Expr } from '../core/ir';
 import type { AbsValue } from '../core/lattice';
 import { defineRule } from '../core/rule';
 import { atomText, frameworkOf, functionalName, localName, outerSpan, replace } from './fixes';
+import { noopComplement } from './eps-below-float32';
 
 function unguarded(v: AbsValue | undefined): boolean {
   if (!v || v.clamped || (v.range && v.range.lo > 0)) return false;
+  // 1 - p of a clamp whose bound float32 rounds to 1: LL203 says why that clamp does not guard.
+  if (noopComplement(v)) return false;
   // A probability from an activation, or a Keras loss's y_pred (a probability by Keras's convention).
   if (v.m === 'prob') return v.act === 'sigmoid' || v.act === 'softmax' || !!v.keras;
   if (v.m === 'pt') return !!v.binary || (v.act !== undefined && !v.of);

@@ -175,6 +175,21 @@ function clampValue(x: AbsValue, lo: number | undefined, hi: number | undefined,
   return { ...x, id: x.id, range: iClamp(x.range ?? REALS, lo, hi), clamped: x.clamped || guarded || loUnknown };
 }
 
+/**
+ * What a clamp's bounds do to a tensor (not a Python number): a lower bound above 0 is a floor below
+ * which the gradient is zero (LL204); an upper bound written below 1 that float32 rounds to 1.0
+ * (`1 - 1e-10`) keeps nothing from 1 (LL203). numpy computes in float64, where it does.
+ */
+function boundFacts(v: AbsValue, x: AbsValue, lo: AbsValue | undefined, hi: AbsValue | undefined, numpy: boolean, span: Span): AbsValue {
+  if (v.m === 'unknown' || x.m === 'scalar') return v;
+  const l = constValue(lo);
+  const h = constValue(hi);
+  const out: Partial<AbsValue> = {};
+  if (lo && (l === undefined ? lo.m === 'scalar' || lo.hyper : l > 0)) out.floor = { value: l, span: lo.src ?? span };
+  if (!numpy && h !== undefined && h < 1 && Math.fround(h) === 1) out.noopMax = { written: h, span: hi?.src ?? span };
+  return Object.keys(out).length ? { ...v, ...out } : v;
+}
+
 export const clamp = defineOp({
   id: 'clamp',
   summary: 'Clamp to [min, max]: keeps a probability away from 0 (and 1) before a log or a power.',
@@ -203,7 +218,8 @@ export const clamp = defineOp({
     const x = c.arg('input') ?? unknown();
     // Bounds applied to a float32 tensor are float32: `1 - 1e-10` is exactly 1.0 there (numpy's default is float64).
     const f32 = (v: number | undefined): number | undefined => (v === undefined || x.m === 'scalar' || c.spelling.framework === 'numpy' ? v : Math.fround(v));
-    return clampValue(x, f32(constValue(c.arg('min'))), f32(constValue(c.arg('max'))), c.arg('min') !== undefined && constValue(c.arg('min')) === undefined, c.span);
+    const v = clampValue(x, f32(constValue(c.arg('min'))), f32(constValue(c.arg('max'))), c.arg('min') !== undefined && constValue(c.arg('min')) === undefined, c.span);
+    return boundFacts(v, x, c.arg('min'), c.arg('max'), c.spelling.framework === 'numpy', c.span);
   },
   lower(c) {
     const x = c.tensor('input');
@@ -233,7 +249,8 @@ function extremum(id: 'maximum' | 'minimum', spell: string[]) {
       const [x, s] = a.m === 'scalar' && b.m !== 'scalar' ? [b, a] : [a, b];
       const k = constValue(s);
       if (s.m !== 'scalar' || x.m === 'scalar') return x.m === 'scalar' && s.m === 'scalar' ? mk('scalar', { src: c.span }) : unknown(c.span);
-      return id === 'maximum' ? clampValue(x, k, undefined, k === undefined, c.span) : clampValue(x, undefined, k, false, c.span);
+      const numpy = c.spelling.framework === 'numpy';
+      return id === 'maximum' ? boundFacts(clampValue(x, k, undefined, k === undefined, c.span), x, s, undefined, numpy, c.span) : boundFacts(clampValue(x, undefined, k, false, c.span), x, undefined, s, numpy, c.span);
     },
     lower(c) {
       const [a, b] = c.promote(c.toTensor(c.value('input') ?? c.error(`${c.name}() missing input`)), c.toTensor(c.value('other') ?? c.error(`${c.name}() missing other`)));
