@@ -162,3 +162,14 @@ def f(x):
     expect(at('1 - p').of?.noopMax).toBeDefined();
   });
 });
+
+describe('a probability joined with its complement is neither (LL204)', () => {
+  it('where(mask, p, 1 - p) with an unknown mask is a new value, not the sigmoid output', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(x, mask):
+    p = torch.sigmoid(x).clamp(1e-6, 1 - 1e-6)
+    pt = torch.where(mask > 0.5, p, 1 - p)
+`, 'f');
+    expect(at('torch.where(mask > 0.5, p, 1 - p)').id).not.toBe(at('torch.sigmoid(x)').id);
+  });
+});

@@ -14,6 +14,7 @@ import kerasAlphaIgnored from './keras-alpha-ignored';
 import probabilitiesAsLogits from './probabilities-as-logits';
 import logOfProbability from './log-of-probability';
 import epsBelowFloat32 from './eps-below-float32';
+import clampKillsGradient from './clamp-kills-gradient';
 import swappedArguments from './swapped-arguments';
 import ignoreIndexInMean from './ignore-index-in-mean';
 import smoothedPt from './smoothed-pt';
@@ -34,5 +35,6 @@ export const RULES: readonly Rule[] = [
   probabilitiesAsLogits,
   logOfProbability,
   epsBelowFloat32,
+  clampKillsGradient,
   ...NUMERIC_PROBE_RULES,
 ];

@@ -59,16 +59,44 @@ export function assignedNames(body: Stmt[], out = new Set<string>()): Set<string
   return out;
 }
 
+/** How many times each name is bound by an assignment, and whether only at the function's top level. */
+function bindings(body: Stmt[]): Map<string, { count: number; nested: boolean }> {
+  const out = new Map<string, { count: number; nested: boolean }>();
+  const walk = (ss: Stmt[], nested: boolean): void => {
+    const target = (t: Target): void => {
+      if (t.k === 'name') {
+        const b = out.get(t.id) ?? { count: 0, nested: false };
+        b.count++;
+        b.nested ||= nested;
+        out.set(t.id, b);
+      } else if (t.k === 'tuple') t.items.forEach(target);
+    };
+    for (const s of ss) {
+      if (s.k === 'assign') s.targets.forEach(target);
+      else if (s.k === 'if') {
+        walk(s.body, true);
+        walk(s.orelse, true);
+      } else if (s.k === 'other') walk(s.body, true);
+    }
+  };
+  walk(body, false);
+  return out;
+}
+
 /**
- * Whether `e` means the same anywhere in the function: a literal, a parameter the body never
- * rebinds, or `self.x`. Only such expressions are copied into a fix far from where they were written.
+ * Whether `e` means the same anywhere after its value was made: a literal, a parameter the body never
+ * rebinds, a local assigned exactly once at the function's top level, or `self.x`. Only such
+ * expressions are copied into a fix away from where they were written.
  */
 export function stable(ctx: RuleContext, e: Expr | undefined): boolean {
   if (!e) return false;
   if (e.k === 'num' || e.k === 'str' || e.k === 'const') return true;
   if (e.k === 'unary' && e.op === '-' && e.operand.k === 'num') return true;
-  const assigned = assignedNames(ctx.fn.body);
-  if (e.k === 'name') return ctx.fn.params.some((p) => p.name === e.id) && !assigned.has(e.id);
+  if (e.k === 'name') {
+    const b = bindings(ctx.fn.body).get(e.id);
+    const param = ctx.fn.params.some((p) => p.name === e.id);
+    return param ? !b : !!b && b.count === 1 && !b.nested;
+  }
   if (e.k === 'attr') return e.obj.k === 'name' && e.obj.id === 'self';
   return false;
 }
