@@ -173,3 +173,55 @@ def f(x, mask):
     expect(at('torch.where(mask > 0.5, p, 1 - p)').id).not.toBe(at('torch.sigmoid(x)').id);
   });
 });
+
+describe('per-sample layout (LL117)', () => {
+  it('gather at t[:, None] keeps a size-1 class axis; an unreduced CE is [N]; their product is [N, N]', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(x, t, gamma=2.0):
+    ce = F.cross_entropy(x, t, reduction="none")
+    a = torch.softmax(x, 1).gather(1, t[:, None])
+    b = torch.softmax(x, 1).gather(1, t.view(-1, 1)).squeeze(1)
+    c = (1 - a) ** gamma * ce
+    d = (1 - b) ** gamma * ce
+    e = torch.softmax(x, 1).sum(1, keepdim=True)
+    g = torch.softmax(x, 1).sum(dim=1)
+`, 'f');
+    expect(at('F.cross_entropy(x, t, reduction="none")').layout).toBe('vec');
+    expect(at('torch.softmax(x, 1).gather(1, t[:, None])').layout).toBe('col');
+    expect(at('torch.softmax(x, 1).gather(1, t.view(-1, 1)).squeeze(1)').layout).toBe('vec');
+    const c = at('(1 - a) ** gamma * ce');
+    expect(c.layout).toBe('mixed');
+    expect(c.mixedAt).toEqual(c.src);
+    expect(at('(1 - b) ** gamma * ce').layout).toBe('vec');
+    expect(at('torch.softmax(x, 1).sum(1, keepdim=True)').layout).toBe('col');
+    expect(at('torch.softmax(x, 1).sum(dim=1)').layout).toBe('vec');
+  });
+
+  it('a table indexed by the targets is laid out as the targets only when it is known 1-D', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(t, w, alpha=(0.25, 0.75)):
+    flat = torch.tensor(alpha)
+    a = flat[t]
+    b = flat[t.view(-1, 1)]
+    c = w[t]
+    d = flat.view(-1, 1)[t]
+`, 'f');
+    expect(at('flat[t]').layout).toBe('vec');
+    expect(at('flat[t.view(-1, 1)]').layout).toBe('col');
+    expect(at('w[t]').layout).toBeUndefined();
+    expect(at('flat.view(-1, 1)[t]').layout).toBeUndefined();
+  });
+
+  it('scalars and reduced values broadcast without changing a layout; unknown shapes never mix', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(x, t, m):
+    ce = F.cross_entropy(x, t, reduction="none")
+    a = 2.0 * ce
+    b = ce * ce.mean()
+    c = ce * m
+`, 'f');
+    expect(at('2.0 * ce').layout).toBe('vec');
+    expect(at('ce * ce.mean()').layout).toBe('vec');
+    expect(at('ce * m').layout).toBeUndefined();
+  });
+});

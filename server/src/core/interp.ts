@@ -10,6 +10,7 @@
  * through the class's `__init__`, closures see their parent's final environment.
  */
 import * as A from './algebra';
+import { binaryLayout, indexLayout, unsqueezed, withLayout } from './layout';
 import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Stmt, Target } from './ir';
 import { walkExprs } from './ir';
 import {
@@ -404,7 +405,7 @@ class Interp {
         if (s.aug && s.targets[0]) {
           const t = s.targets[0];
           const old = t.k === 'name' ? (lookup(env, t.id) ?? unknown()) : t.k === 'attr' ? this.attrValue(t.obj, t.attr, env) : unknown();
-          v = A.binop(s.aug, old, v, s.span);
+          v = binaryLayout(old, v, A.binop(s.aug, old, v, s.span), s.span);
         }
         for (const t of s.targets) this.bind(t, v, env);
         return;
@@ -590,11 +591,12 @@ class Interp {
       case 'bin': {
         const l = this.expr(e.left, env);
         const r = this.expr(e.right, env);
-        return A.binop(e.op, l, r, e.span);
+        const v = A.binop(e.op, l, r, e.span);
+        return e.op === '@' ? v : binaryLayout(l, r, v, e.span);
       }
       case 'unary': {
         const a = this.expr(e.operand, env);
-        if (e.op === '-') return A.neg(a, e.span);
+        if (e.op === '-') return withLayout(A.neg(a, e.span), a.layout, a.mixedAt);
         if (e.op === '+') return a;
         if (e.op === 'not') {
           const t = truthy(a);
@@ -650,7 +652,10 @@ class Interp {
       return unknown(e.span);
     }
     const byTarget = idx.some((i) => i.m === 'target_index' || i.m === 'target');
-    if (byTarget) return A.gathered(obj, e.span);
+    // alpha[t]: one entry per sample, laid out as the index is ([N] for targets as given).
+    if (byTarget) return withLayout(A.gathered(obj, e.span), obj.flat ? indexLayout(idx.find((i) => i.m === 'target_index' || i.m === 'target')) : undefined);
+    // t[:, None], ce[..., None]: a size-1 axis after the batch axis of a per-sample value.
+    if (newAxisAfterBatch(e.index) && unsqueezed(obj)) return withLayout(obj, 'col');
     // Slicing, None-indexing and masks keep the meaning; a mask or an index picks a subset (`loss[valid]`).
     if (obj.m === 'unknown') return unknown(e.span);
     return obj.selected || e.index.every(isLayoutIndex) ? obj : { ...obj, selected: true };
@@ -856,7 +861,8 @@ class Interp {
       },
       L: this.latticeOps,
     };
-    return op.abstract(cx);
+    const v = op.abstract(cx);
+    return op.layout ? op.layout(cx, v) : v;
   }
 
   private readonly latticeOps: LatticeOps = {
@@ -903,6 +909,15 @@ function stripCasts(e: Expr): Expr {
     else break;
   }
   return cur;
+}
+
+/** `[:, None]` or `[..., None]` on a 1-D per-sample value: [N] becomes [N, 1]. */
+function newAxisAfterBatch(index: Expr[]): boolean {
+  const items = index.length === 1 && index[0].k === 'tuple' ? index[0].items : index;
+  if (items.length !== 2) return false;
+  const [a, b] = items;
+  const isNone = b.k === 'const' && b.value === null;
+  return isNone && ((a.k === 'slice' && !a.lower && !a.upper && !a.step) || a.k === 'ellipsis');
 }
 
 function isLayoutIndex(i: Expr): boolean {

@@ -180,6 +180,8 @@ export interface AbsValue {
    * reduced away: a CE with reduction='none', `sum(1)`), `mixed` is [N, N, ...] (a `col` met a `vec`).
    */
   layout?: Layout;
+  /** A 1-D tensor (a per-class weight vector made from a flat list): indexing it by [N] targets gives [N]. */
+  flat?: boolean;
   /** For a `mixed` layout: the operation where the [N, 1] and [N] operands met. */
   mixedAt?: Span;
   /** A count of positive targets (`(t == 1).sum()`, `(labels > 0).float().sum()`). */

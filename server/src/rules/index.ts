@@ -17,6 +17,7 @@ import epsBelowFloat32 from './eps-below-float32';
 import clampKillsGradient from './clamp-kills-gradient';
 import swappedArguments from './swapped-arguments';
 import ignoreIndexInMean from './ignore-index-in-mean';
+import broadcastMixesSamples from './broadcast-mixes-samples';
 import smoothedPt from './smoothed-pt';
 import { NUMERIC_PROBE_RULES } from './numeric-probes';
 
@@ -31,6 +32,7 @@ export const RULES: readonly Rule[] = [
   kerasAlphaIgnored,
   swappedArguments,
   ignoreIndexInMean,
+  broadcastMixesSamples,
   smoothedPt,
   probabilitiesAsLogits,
   logOfProbability,

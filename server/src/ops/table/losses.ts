@@ -3,6 +3,7 @@
  * `losses.*` classes: their instances are modules).
  */
 import { mk, type AbsValue } from '../../core/lattice';
+import { keepLayout, withLayout } from '../../core/layout';
 import { defineOp, type AbsCtx, type CTensor, type CVal, type LowerCtx, type Tensor } from '../api';
 
 const CE_RANGE = { lo: 0, hi: Infinity };
@@ -121,6 +122,11 @@ function kerasReduce(c: LowerCtx, per: Tensor): CVal {
   return c.out(r === 'none' ? per : r === 'sum' ? c.k.sum(per, undefined, false) : c.k.mean(per, undefined, false));
 }
 
+/** A softmax CE over class indices, unreduced: one loss per sample, [N] (the class axis reduced away). */
+function perSample(c: AbsCtx, v: AbsValue): AbsValue {
+  return withLayout(v, v.reduced ? undefined : 'vec');
+}
+
 const KERAS_EPS = 1e-7;
 
 export const crossEntropy = defineOp({
@@ -131,6 +137,7 @@ export const crossEntropy = defineOp({
   expects: { input: 'logits', target: { kind: 'target_index', strong: true } },
   loss: { act: 'softmax', input: 'logits', target: 'index' },
   abstract: (c) => ceValue(c, 'softmax'),
+  layout: perSample,
   lower: (c) => torchCE(c, true),
 });
 
@@ -152,6 +159,7 @@ export const nllLoss = defineOp({
     }
     return ceValue(c, 'softmax');
   },
+  layout: perSample,
   lower: (c) => torchCE(c, false),
 });
 
@@ -163,6 +171,7 @@ export const binaryCrossEntropy = defineOp({
   expects: { input: 'prob', target: 'target' },
   loss: { act: 'sigmoid', input: 'prob', target: 'binary' },
   abstract: (c) => ceValue(c, 'sigmoid'),
+  layout: keepLayout,
   lower(c) {
     noLegacy(c);
     const p = c.float('input').x;
@@ -200,6 +209,7 @@ export const bceWithLogits = defineOp({
   expects: { input: 'logits', target: 'target' },
   loss: { act: 'sigmoid', input: 'logits', target: 'binary' },
   abstract: (c) => ceValue(c, 'sigmoid'),
+  layout: keepLayout,
   lower: bceLogitsLower,
 });
 
