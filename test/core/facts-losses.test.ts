@@ -225,3 +225,19 @@ def f(x, t, m):
     expect(at('ce * m').layout).toBeUndefined();
   });
 });
+
+describe('positive counts (LL115)', () => {
+  it('a sum of a comparison of the targets, or of binary targets, counts positives; a sum of logits does not', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(x, labels, targets):
+    a = (labels > 0).sum()
+    b = (targets == 1).float().sum().clamp(min=1)
+    c = targets.sum()
+    d = x.sum()
+`, 'f');
+    expect(at('(labels > 0).sum()').posCount).toBe(true);
+    expect(at('(targets == 1).float().sum().clamp(min=1)').posCount).toBe(true);
+    expect(at('targets.sum()').posCount).toBe(true);
+    expect(at('x.sum()').posCount).toBeUndefined();
+  });
+});

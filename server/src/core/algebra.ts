@@ -208,7 +208,7 @@ export function add(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   if (small && probLike(a)) {
     // p + eps: guarded away from 0.
     const lo = b.values ? Math.min(...b.values) : 0;
-    return fresh(a, { clamped: true, range: a.range ? { lo: a.range.lo + lo, hi: a.range.hi + (b.values ? Math.max(...b.values) : 1e-2) } : undefined });
+    return fresh(a, { clamped: true, range: a.range ? { lo: a.range.lo + lo, hi: a.range.hi + (b.values ? Math.max(...b.values) : 1e-2) } : undefined, addedEps: { values: b.values, span: b.src ?? span } });
   }
   if (a.m === 'scalar' && b.m !== 'scalar') return add(b, a, span);
   // A hand-written BCE with logits: x - x * t + softplus(-x) (also with its log-sum-exp written out).
@@ -411,8 +411,11 @@ export function pow(base: AbsValue, exponent: AbsValue, span: Span): AbsValue {
  * is a categorical cross-entropy, so its activation, if not known yet, is a softmax.
  */
 export function reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 'sum' | 'mean'): AbsValue {
-  void how;
   if (!dim || dim.m === 'none') {
+    // (t == 1).sum(), (labels > 0).float().sum(), t.sum() of binary targets: how many targets are positive.
+    if (how === 'sum' && ((x.m === 'bool' && x.of && isTargetish(x.of)) || x.m === 'target' || x.m === 'target_onehot')) {
+      return mk('scalar', { posCount: true, range: { lo: 0, hi: Infinity }, src: span });
+    }
     if (x.m === 'ce' || x.m === 'focal' || x.m === 'pt' || x.m === 'logprob') return fresh(x, { reduced: true, src: span });
     if (x.m === 'masked' && x.of && (x.of.m === 'focal' || ceLike(x.of))) return fresh(x.of, { reduced: true, act: x.of.act ?? 'softmax', src: span });
     return unknown(span);

@@ -186,6 +186,8 @@ export interface AbsValue {
   mixedAt?: Span;
   /** A count of positive targets (`(t == 1).sum()`, `(labels > 0).float().sum()`). */
   posCount?: boolean;
+  /** For a probability guarded by an added constant (`p + eps`): that constant. */
+  addedEps?: { values?: number[]; span: Span };
   /** A clamp's upper bound written below 1 that float32 rounds to 1.0 (`1 - 1e-10`): it keeps nothing from 1. */
   noopMax?: { written: number; span: Span };
   /** A clamp's (or maximum's) lower bound: where the input lies below it, the gradient is zero. */

@@ -16,6 +16,7 @@ import logOfProbability from './log-of-probability';
 import epsBelowFloat32 from './eps-below-float32';
 import clampKillsGradient from './clamp-kills-gradient';
 import swappedArguments from './swapped-arguments';
+import focalMeanOverAnchors from './focal-mean-over-anchors';
 import ignoreIndexInMean from './ignore-index-in-mean';
 import broadcastMixesSamples from './broadcast-mixes-samples';
 import smoothedPt from './smoothed-pt';
@@ -31,6 +32,7 @@ export const RULES: readonly Rule[] = [
   sigmoidTrainSoftmaxInfer,
   kerasAlphaIgnored,
   swappedArguments,
+  focalMeanOverAnchors,
   ignoreIndexInMean,
   broadcastMixesSamples,
   smoothedPt,
