@@ -241,3 +241,21 @@ def f(x, labels, targets):
     expect(at('x.sum()').posCount).toBeUndefined();
   });
 });
+
+describe('16-bit floats (LL205)', () => {
+  it('.half() and .to(torch.bfloat16) make a 16-bit tensor; elementwise ops keep it; float32 tensors promote it away', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(x, t):
+    a = torch.sigmoid(x.half())
+    b = x.to(torch.bfloat16).sigmoid()
+    c = a * 0.5
+    d = a * t
+    e = a.float()
+`, 'f');
+    expect(at('torch.sigmoid(x.half())').lowp).toBe('float16');
+    expect(at('x.to(torch.bfloat16).sigmoid()').lowp).toBe('bfloat16');
+    expect(at('a * 0.5').lowp).toBe('float16');
+    expect(at('a * t').lowp).toBeUndefined();
+    expect(at('a.float()').lowp).toBeUndefined();
+  });
+});

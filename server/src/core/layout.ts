@@ -39,7 +39,10 @@ export function binaryLayout(a: AbsValue, b: AbsValue, result: AbsValue, span: S
   else if (a.layout === b.layout) out = a.layout;
   else out = 'mixed';
   if (out === 'mixed') at = a.layout === 'mixed' ? a.mixedAt : b.layout === 'mixed' ? b.mixedAt : span;
-  return withLayout(result, out, at);
+  const laid = withLayout(result, out, at);
+  // A 16-bit float tensor stays 16-bit with a Python number or another 16-bit tensor of its format.
+  const lowp = a.lowp && (nb || b.lowp === a.lowp) ? a.lowp : b.lowp && na ? b.lowp : undefined;
+  return laid.lowp === lowp || laid.m === 'scalar' ? laid : { ...laid, lowp };
 }
 
 /** The layout a value has as an index of the batch: targets not reshaped are one class index per sample, [N]. */
@@ -73,6 +76,15 @@ interface Args {
 
 /** An elementwise op of one tensor (`exp`, `sigmoid`, `clamp`): the result is laid out as its input. */
 export function keepLayout(c: Args, v: AbsValue): AbsValue {
+  const x = c.arg('input');
+  if (!x) return v;
+  const out = withLayout(v, x.layout, x.mixedAt);
+  // ... and in its input's 16-bit float format (LL205).
+  return out.lowp === x.lowp || out.m === 'scalar' ? out : { ...out, lowp: x.lowp };
+}
+
+/** A cast: laid out as its input, in the dtype the cast gave it. */
+export function keepLayoutOnly(c: Args, v: AbsValue): AbsValue {
   const x = c.arg('input');
   return x ? withLayout(v, x.layout, x.mixedAt) : v;
 }

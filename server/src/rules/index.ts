@@ -15,6 +15,7 @@ import probabilitiesAsLogits from './probabilities-as-logits';
 import logOfProbability from './log-of-probability';
 import epsBelowFloat32 from './eps-below-float32';
 import clampKillsGradient from './clamp-kills-gradient';
+import epsBelowHalfPrecision from './eps-below-half-precision';
 import swappedArguments from './swapped-arguments';
 import focalMeanOverAnchors from './focal-mean-over-anchors';
 import ignoreIndexInMean from './ignore-index-in-mean';
@@ -40,5 +41,6 @@ export const RULES: readonly Rule[] = [
   logOfProbability,
   epsBelowFloat32,
   clampKillsGradient,
+  epsBelowHalfPrecision,
   ...NUMERIC_PROBE_RULES,
 ];

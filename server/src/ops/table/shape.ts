@@ -3,7 +3,7 @@
  * the values and drops the gradient).
  */
 import { unknown, type AbsValue } from '../../core/lattice';
-import { classAxis, keepLayout, squeezed, unsqueezed, withLayout } from '../../core/layout';
+import { classAxis, keepLayout, keepLayoutOnly, squeezed, unsqueezed, withLayout } from '../../core/layout';
 import { defineOp, type AbsCtx, type CVal, type CTensor, type DType, type LowerCtx } from '../api';
 
 /**
@@ -283,10 +283,13 @@ export const cast = defineOp({
     const dt = dtypeClass(c.str('dtype')) ?? (d?.dtype as DType | undefined);
     if (!dt || x.m === 'scalar') return x;
     // An integer cast of targets: class indices.
-    if (dt === 'int' && (x.m === 'target' || x.m === 'unknown')) return { ...x, m: x.m === 'target' ? 'target_index' : x.m, dtype: 'int' };
-    return { ...x, dtype: dt };
+    if (dt === 'int' && (x.m === 'target' || x.m === 'unknown')) return { ...x, m: x.m === 'target' ? 'target_index' : x.m, dtype: 'int', lowp: undefined };
+    // `.half()`, `.to(torch.bfloat16)`: a 16-bit float, whose rounding LL205 checks constants against.
+    const name = (c.str('dtype') ?? '').replace(/^.*\./, '').toLowerCase();
+    const lowp = name === 'half' || name === 'float16' ? 'float16' : name === 'bfloat16' ? 'bfloat16' : undefined;
+    return { ...x, dtype: dt, lowp };
   },
-  layout: keepLayout,
+  layout: keepLayoutOnly,
   lower(c) {
     const x = c.tensor('input');
     const dt = castTarget(c, x);
