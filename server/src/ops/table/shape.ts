@@ -239,6 +239,10 @@ export const detach = defineOp({
 function castTarget(c: LowerCtx, x: CTensor): DType | undefined {
   const v = c.value('dtype');
   if (!v || v.t === 'none' || v.t === 'device') return undefined;
+  // float16 / bfloat16: the checker computes in float32, whose results those formats do not reproduce (LL205).
+  const e = c.call.bound?.dtype;
+  const written = v.t === 'str' ? v.v : e?.k === 'attr' ? (e.qualified ?? e.attr) : '';
+  if (/(^|\.)(half|float16|bfloat16)$/.test(written)) c.unsupported(`cast to ${written.replace(/^.*\./, '')} (the checker computes in float32)`);
   if (v.t === 'dtype') return v.dt;
   if (v.t === 'tensor') return v.dt;
   if (v.t === 'str') {
