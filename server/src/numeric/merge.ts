@@ -1,6 +1,6 @@
 /**
  * Merges the numeric reports of a file into its static findings (the CLI's `--numeric` and the
- * language server): adds the probe findings LL301-LL305 (selection, severity overrides and `# noqa`
+ * language server): adds the probe findings LL301-LL309 (selection, severity overrides and `# noqa`
  * apply as to every rule) and appends evidence to the static findings a probe confirms. Numeric
  * findings carry their probe result in `numeric`. No TensorFlow.js and no CLI imports here.
  */
