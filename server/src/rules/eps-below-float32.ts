@@ -1,7 +1,8 @@
 /**
  * LL203 eps-below-float32: a probability clamped to at most `1 - eps` with an eps that float32 cannot
  * represent next to 1 (`1 - 1e-8` is exactly 1.0 in float32), then complemented and logged:
- * `log(1 - p)` is still -inf where p rounds to 1. The clamp looks like a guard and is not one.
+ * `log(1 - p)` is still -inf where p rounds to 1. The clamp looks like a guard and is not one; the
+ * finding is on the bound (LL202 reports the log itself).
  */
 import type { RuleContext } from '../core/context';
 import type { Expr } from '../core/ir';
@@ -41,10 +42,13 @@ export default defineRule({
     fixable: true,
   },
   check(ctx) {
+    // The clamps whose complement is logged, once each: reported at the bound that float32 rounds to 1.
+    const done = new Set<number>();
     for (const call of ctx.calls()) {
       if ((call.op?.id !== 'log' && call.op?.id !== 'log1p') || !call.bound?.input) continue;
       const p = noopComplement(loggedOf(ctx, call));
-      if (!p?.noopMax) continue;
+      if (!p?.noopMax || done.has(p.id)) continue;
+      done.add(p.id);
       const written = num(p.noopMax.written);
       const bound = exprAt(ctx, p.noopMax.span);
       const boundText = bound ? ctx.text(bound.span) : written;
@@ -53,11 +57,11 @@ export default defineRule({
       const epsValue = right?.m === 'scalar' && right.values?.length === 1 ? right.values[0] : Number((1 - p.noopMax.written).toPrecision(3));
       const eps = num(epsValue);
       ctx.report({
-        span: call.span,
-        message: `\`${ctx.text(call.span)}\`: the clamp's upper bound \`${boundText}\` is exactly 1.0 in float32 (eps=${eps} is below its resolution next to 1), so 1 - p is still 0 where p rounds to 1: -inf`,
+        span: bound?.span ?? call.span,
+        message: `the upper bound \`${boundText}\` is exactly 1.0 in float32 (eps=${eps} is below its resolution next to 1): the clamp keeps nothing from 1, so \`${ctx.text(call.span)}\` is still -inf where p rounds to 1`,
         explanation: [
           `float32 has 24 significant bits: the numbers just below 1 are 1 - 2^-24 ≈ 1 - 5.96e-8, 1 - 1.19e-7, …, and anything closer to 1 than 2.98e-8 rounds to 1.0. \`${boundText}\` (${written}) is stored as 1.0, so the clamp keeps nothing from 1.`,
-          'A sigmoid reaches exactly 1.0 in float32 for logits above about 17 (a softmax once the target logit leads by about 17), so `1 - p` is 0 and its log is -inf; the loss is inf and the gradient NaN, as if there were no clamp.',
+          'A sigmoid reaches exactly 1.0 in float32 for logits above about 17 (a softmax once the target logit leads by about 17), so `1 - p` is 0 and its log is -inf; the loss is inf and the gradient NaN, as if there were no clamp (LL202 reports that log).',
           'Use an eps float32 can hold next to 1 (1e-7 or more: `1 - 1e-7` is 0.99999988), or better, compute log(1 - p) in log space: `F.logsigmoid(-x)` for a sigmoid, `log_softmax` for a softmax.',
         ].join('\n\n'),
         fix: bound ? boundFix(bound) : undefined,
@@ -67,10 +71,11 @@ export default defineRule({
   docs: `# LL203 eps-below-float32
 
 ## What it does
-Flags \`log(1 - p)\` (also \`log1p(-p)\`) of a probability that was clamped or clipped to at most
-\`1 - eps\` (\`torch.clamp(p, eps, 1 - eps)\`, \`p.clamp(max=1 - eps)\`, \`tf.clip_by_value\`, \`K.clip\`,
-\`torch.minimum\`) when \`1 - eps\` rounds to exactly 1.0 in float32, that is when eps is below about
-3e-8 (\`1e-8\`, \`1e-10\`, \`1e-12\`). numpy's \`clip\` computes in float64 and is not flagged. The
+Flags the upper bound \`1 - eps\` of a clamp (\`torch.clamp(p, eps, 1 - eps)\`, \`p.clamp(max=1 - eps)\`,
+\`tf.clip_by_value\`, \`K.clip\`, \`torch.minimum\`) on a probability whose complement is then logged
+(\`log(1 - p)\`, \`log1p(-p)\`), when \`1 - eps\` rounds to exactly 1.0 in float32. The log itself is
+reported by LL202. That happens when eps is below about 3e-8 (\`1e-8\`, \`1e-10\`, \`1e-12\`). numpy's
+\`clip\` computes in float64 and is not flagged. The
 probability must come from a sigmoid or softmax (or be a Keras \`y_pred\`).
 
 ## Why is this bad?

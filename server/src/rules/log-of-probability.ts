@@ -12,8 +12,6 @@ import { logSpaceOf } from './logspace';
 
 function unguarded(v: AbsValue | undefined): boolean {
   if (!v || v.clamped || (v.range && v.range.lo > 0)) return false;
-  // 1 - p of a clamp whose bound float32 rounds to 1: LL203 says why that clamp does not guard.
-  if (noopComplement(v)) return false;
   // A probability from an activation, or a Keras loss's y_pred (a probability by Keras's convention).
   if (v.m === 'prob') return v.act === 'sigmoid' || v.act === 'softmax' || !!v.keras;
   if (v.m === 'pt') return !!v.binary || (v.act !== undefined && !v.of);
@@ -84,7 +82,9 @@ export default defineRule({
       const fix = call.op.id === 'log' ? fixFor(ctx, call, arg) : undefined;
       ctx.report({
         span: call.span,
-        message: `\`${ctx.text(call.span)}\` takes the log of a probability with no clamp: -inf once it underflows to 0`,
+        message: noopComplement(v)
+          ? `\`${ctx.text(call.span)}\` takes the log of a probability whose clamp does not keep it from 0 in float32 (LL203): -inf once it underflows to 0`
+          : `\`${ctx.text(call.span)}\` takes the log of a probability with no clamp: -inf once it underflows to 0`,
         explanation: [
           `A ${v!.act ? `${v!.act} ` : ''}probability underflows to exactly 0 in float32 (sigmoid below about −88, softmax when a logit trails by ~104), and log(0) = −∞. The loss becomes inf and the backward pass, through 1/p, yields inf and NaN.`,
           'Compute the log-probability directly (`F.logsigmoid`, `F.log_softmax`, which are stable), or clamp the probability away from 0 first.',
