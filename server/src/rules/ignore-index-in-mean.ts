@@ -56,7 +56,7 @@ export default defineRule({
     fixable: true,
   },
   check(ctx) {
-    const parent = parents(ctx);
+    let parent: Map<Expr, Expr> | undefined;
     for (const call of ctx.calls()) {
       if (call.op?.id !== 'mean' || !call.bound?.input) continue;
       const input = call.bound.input;
@@ -64,7 +64,7 @@ export default defineRule({
       if (input.k === 'call' && input.op?.id === 'mean') continue;
       const v = ctx.valueOf(input);
       const fact = ignoreOf(v);
-      if (!v || !fact || rescaled(ctx, call, parent)) continue;
+      if (!v || !fact || rescaled(ctx, call, (parent ??= parents(ctx)))) continue;
       const ceCall = ceCallOf(ctx, v);
       // Messages name places by their text, never by line: a finding moves with its function (core/incremental.ts).
       const by = ceCall ? ` by \`${ctx.text(ceCall.func.span)}\`` : '';

@@ -49,6 +49,8 @@ function swapFix(ctx: RuleContext, call: Call, a: Expr, b: Expr, title: string):
 }
 
 function checkRoles(ctx: RuleContext, call: Call): void {
+  // Only loss calls and calls of a module instance (`self.criterion(...)`) can be losses.
+  if (call.op ? !call.op.loss : call.args.length < 2) return;
   const b = bindingOf(ctx, call);
   if (!b || !b.spell.op.loss) return;
   const { input, target } = b.bound;
