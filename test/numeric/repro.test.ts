@@ -95,7 +95,7 @@ describe.skipIf(!python)('--repro scripts vs the checker, run with real PyTorch'
   it('covers the probed fixture losses, ce-at-gamma-0 and reference probes included', () => {
     expect(probed.length).toBeGreaterThanOrEqual(22);
     const kinds = new Set(probed.flatMap((p) => p.report.probes.map((x) => x.probe)));
-    expect([...kinds].sort()).toEqual(['alpha-effect', 'ce-at-gamma-0', 'confident', 'gamma-sweep', 'reference', 'typical']);
+    expect([...kinds].sort()).toEqual(['alpha-effect', 'anchor-scaling', 'ce-at-gamma-0', 'confident', 'gamma-sweep', 'hard-examples', 'ignore-index', 'reference', 'sample-mixing', 'typical']);
   });
 
   it('every script runs to the end and prints, per probe, the checker\'s loss and NaN/inf counts', () => {

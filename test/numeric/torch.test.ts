@@ -172,7 +172,7 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
             };
             return Float32Array.from(tf.grad(f)(x).dataSync());
           });
-          return { loss: lossT.length === 1 ? lossT[0] : total, lossElements: lossT.length, lossNonFinite: 0, grad, gradNaN: 0, gradInf: 0, samplesNonFinite: 0, trace: new Set() };
+          return { rows: N, loss: lossT.length === 1 ? lossT[0] : total, lossElements: lossT.length, lossNonFinite: 0, grad, gradNaN: 0, gradInf: 0, samplesNonFinite: 0, trace: new Set() };
         });
         cases.push({ id, kind: 'torchvision', alpha, gamma, reduction, inputs: inputsKey(inputs, inp) });
       }

@@ -162,7 +162,7 @@ export function neg(a: AbsValue, span: Span): AbsValue {
   // -t: a mask that negates what it selects (`-t * log p`), still the mask of t.
   if (isTargetish(a)) return a.negated ? { ...a, id: a.negOf!, negated: false, negOf: undefined } : fresh(a, { negated: true, negOf: a.id, src: span });
   if (a.m === 'ce') return mk('logprob', { gathered: true, act: a.act, reduced: a.reduced, binary: a.binary, src: span, of: a, classWeight: a.classWeight, ...detachedFrom(a) });
-  if (a.m === 'logprob' && a.gathered) return mk('ce', { act: a.act, reduced: a.reduced, binary: a.binary, src: span, classWeight: a.classWeight, ...detachedFrom(a) });
+  if (a.m === 'logprob' && a.gathered) return mk('ce', { act: a.act, reduced: a.reduced, binary: a.binary, src: span, classWeight: a.classWeight, smoothed: a.smoothed, ...detachedFrom(a) });
   if (a.m === 'logprob' && a.scaledBy) return fresh(a, { scaledBy: negScalar(a.scaledBy) });
   if (a.m === 'logprob') return fresh(a, { negated: !a.negated, src: span });
   if (a.m === 'masked') return fresh(a, { negated: !a.negated });
@@ -222,6 +222,15 @@ export function add(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   if (isNum(b, 1) && a.expOf) return mk('unknown', { onePlusExpOf: a.expOf, range: { lo: 1, hi: Infinity }, src: span });
   // exp(a) + exp(b) of logits: its log is a log-sum-exp.
   if (a.expOf?.m === 'logits' && b.expOf?.m === 'logits') return mk('unknown', { expSumOfLogits: true, range: { lo: 0, hi: Infinity }, src: span });
+  // t * (1 - e) + e / K: label-smoothed targets (the multiplier written as a complement, `1 - e`).
+  if (a.m === 'masked' && b.m === 'scalar' && !a.negated) {
+    const s = smoothedTargets(a, undefined, span);
+    if (s) return s;
+  }
+  if (b.m === 'masked' && a.m === 'scalar' && !b.negated) {
+    const s = smoothedTargets(b, undefined, span);
+    if (s) return s;
+  }
   // p*t + (1-p)*(1-t) -> pt; alpha*t + (1-alpha)*(1-t) -> alpha_t; t log p + (1-t) log(1-p) -> -BCE
   if (a.m === 'masked' && b.m === 'masked' && a.of && b.of) {
     const r = pair(a, b, span) ?? pair(b, a, span);
@@ -231,7 +240,7 @@ export function add(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   if (small && probLike(a)) {
     // p + eps: guarded away from 0.
     const lo = b.values ? Math.min(...b.values) : 0;
-    return fresh(a, { clamped: true, range: a.range ? { lo: a.range.lo + lo, hi: a.range.hi + (b.values ? Math.max(...b.values) : 1e-2) } : undefined });
+    return fresh(a, { clamped: true, range: a.range ? { lo: a.range.lo + lo, hi: a.range.hi + (b.values ? Math.max(...b.values) : 1e-2) } : undefined, addedEps: { values: b.values, span: b.src ?? span } });
   }
   if (a.m === 'scalar' && b.m !== 'scalar') return add(b, a, span);
   // A hand-written BCE with logits: x - x * t + softplus(-x) (also with its log-sum-exp written out).
@@ -242,6 +251,22 @@ export function add(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   if (b.m === 'logits' && b.lse && a.m === 'unknown' && !a.hyper) return b;
   if (termLike(a) && termLike(b)) return mergeFocal(a.m === 'masked' ? a.of! : a, b.m === 'masked' ? b.of! : b, span);
   return unknown(span);
+}
+
+/**
+ * Label-smoothed targets: `t * (1 - e)` (a target mask of a scalar written as a complement) plus a
+ * scalar, or plus `(1 - t) * s` (the complement's mask of another scalar). The result is the target
+ * with `smoothed` set; a weight `alpha * t + (1 - alpha) * (1 - t)` (complementary scalars) is alpha_t.
+ */
+function smoothedTargets(pos: AbsValue, neg: AbsValue | undefined, span: Span): AbsValue | undefined {
+  const m = pos.maskMeaning;
+  if (pos.m !== 'masked' || pos.maskComplementOf !== undefined || !pos.of || pos.of.m !== 'scalar' || pos.of.complementOf === undefined) return undefined;
+  if (m !== 'target' && m !== 'target_onehot' && m !== 'target_index') return undefined;
+  if (neg && (neg.m !== 'masked' || neg.maskComplementOf !== pos.mask || neg.of?.m !== 'scalar')) return undefined;
+  // The multiplier 1 - e must be a weight in (0.5, 1) when its value is known (e = 0.1, not alpha = 0.75).
+  const w = pos.of.values;
+  if (w && !w.every((x) => x > 0.5 && x < 1)) return undefined;
+  return mk(m === 'target_index' ? 'target_onehot' : m, { smoothed: { values: w?.map((x) => Number((1 - x).toPrecision(12))), span }, src: span });
 }
 
 /** Whether two masks are a target and its complement (`t` and `1 - t`). */
@@ -262,7 +287,7 @@ function pair(x: AbsValue, y: AbsValue, span: Span): AbsValue | undefined {
   if (xo.m === 'prob' && yo.m === 'prob' && (yo.complementOf === xo.id || xo.complementOf === yo.id)) {
     const p = xo.complementOf === yo.id ? yo : xo;
     const q = xo.complementOf === yo.id ? xo : yo;
-    const props = { act: p.act ?? 'sigmoid', range: iHull(p.range ?? UNIT, q.range ?? UNIT), clamped: p.clamped, src: span, binary: true, keras: p.keras, ...detachedFrom(p) };
+    const props = { act: p.act ?? 'sigmoid', range: iHull(p.range ?? UNIT, q.range ?? UNIT), clamped: p.clamped, src: span, binary: true, keras: p.keras, smoothed: x.smoothed ?? y.smoothed, ...detachedFrom(p) };
     // p on the positives and 1 - p on the negatives is p_t; the other way round (mmdet's `pt`) it is 1 - p_t.
     return positiveTerm(x, y) === q ? mk('one_minus_pt', props) : mk('pt', props);
   }
@@ -271,6 +296,9 @@ function pair(x: AbsValue, y: AbsValue, span: Span): AbsValue | undefined {
     // alpha on the negatives and 1 - alpha on the positives: alpha weighs the other class than RetinaNet's.
     return mk('alpha_t', { src: span, of: al, range: { lo: 0, hi: 1 }, alphaOnNeg: positiveTerm(x, y) !== al || undefined });
   }
+  // t * (1 - e) + (1 - t) * e / (K - 1): targets smoothed towards the other classes.
+  const smooth = smoothedTargets(x, y, span) ?? smoothedTargets(y, x, span);
+  if (smooth) return smooth;
   // t log p + (1 - t) log(1 - p): the binary log-likelihood (negated: the binary cross-entropy).
   if (xo.m === 'logprob' && yo.m === 'logprob' && !xo.gathered && !yo.gathered) {
     const nx = !!x.negated !== !!xo.negated;
@@ -401,7 +429,7 @@ export function mergeFocal(a: AbsValue, b: AbsValue, span: Span, aOnPositives?: 
 /** x * t: `x` where the target holds; the mask of `-t` is still t's, the product negated. */
 export function masked(x: AbsValue, t: AbsValue, span: Span): AbsValue {
   const mask = t.negated && t.negOf !== undefined ? t.negOf : t.id;
-  return mk('masked', { of: placeOn(x, t.complementOf !== undefined ? 'neg' : 'pos'), mask, maskComplementOf: t.complementOf, negated: !!t.negated, act: x.act, src: span });
+  return mk('masked', { of: placeOn(x, t.complementOf !== undefined ? 'neg' : 'pos'), mask, maskComplementOf: t.complementOf, negated: !!t.negated, act: x.act, src: span, smoothed: t.smoothed, maskMeaning: t.m });
 }
 
 /** The side of the targets a masked value is on: `x * (1 - t)` the negatives, `x * t` the positives. */
@@ -461,8 +489,11 @@ export function pow(base: AbsValue, exponent: AbsValue, span: Span): AbsValue {
  * is a categorical cross-entropy, so its activation, if not known yet, is a softmax.
  */
 export function reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 'sum' | 'mean'): AbsValue {
-  void how;
   if (!dim || dim.m === 'none') {
+    // (t == 1).sum(), (labels > 0).float().sum(), t.sum() of binary targets: how many targets are positive.
+    if (how === 'sum' && ((x.m === 'bool' && x.of && isTargetish(x.of)) || x.m === 'target' || x.m === 'target_onehot')) {
+      return mk('scalar', { posCount: true, range: { lo: 0, hi: Infinity }, src: span });
+    }
     if (x.m === 'ce' || x.m === 'focal' || x.m === 'pt' || x.m === 'logprob') return fresh(x, { reduced: true, src: span });
     if (x.m === 'masked' && x.of && (x.of.m === 'focal' || ceLike(x.of))) return fresh(x.of, { reduced: true, act: x.of.act ?? 'softmax', src: span });
     return unknown(span);
@@ -470,11 +501,11 @@ export function reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 
   if (x.m === 'masked' && x.of) {
     // sum over classes of onehot * v: v at the target
     if (x.of.m === 'logprob') {
-      const lp = mk('logprob', { act: x.of.act ?? 'softmax', gathered: true, clamped: x.of.clamped, keras: x.of.keras, src: span });
+      const lp = mk('logprob', { act: x.of.act ?? 'softmax', gathered: true, clamped: x.of.clamped, keras: x.of.keras, src: span, smoothed: x.smoothed });
       return !!x.negated !== !!x.of.negated ? neg(lp, span) : lp;
     }
     // A clamp of the probabilities before the mask holds for the one at the target.
-    if (x.of.m === 'prob') return mk('pt', { act: x.of.act ?? 'softmax', range: x.of.range ?? UNIT, clamped: x.of.clamped, keras: x.of.keras, src: span });
+    if (x.of.m === 'prob') return mk('pt', { act: x.of.act ?? 'softmax', range: x.of.range ?? UNIT, clamped: x.of.clamped, keras: x.of.keras, src: span, smoothed: x.smoothed });
     if (x.of.m === 'focal' || ceLike(x.of)) return x.of.act ? x.of : fresh(x.of, { act: 'softmax' });
     if (x.of.m === 'scalar' || x.of.m === 'class_weights') return mk('alpha_class', { src: span, count: x.of.count, of: x.of.m === 'class_weights' ? x.of : undefined });
   }

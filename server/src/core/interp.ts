@@ -10,6 +10,7 @@
  * through the class's `__init__`, closures see their parent's final environment.
  */
 import * as A from './algebra';
+import { binaryLayout, indexLayout, unsqueezed, withLayout } from './layout';
 import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Stmt, Target } from './ir';
 import { walkExprs } from './ir';
 import {
@@ -289,6 +290,9 @@ class Interp {
       // Keras calls a loss as fn(y_true, y_pred) with y_pred the model's output: a probability unless from_logits.
       if (((v.m === 'unknown' && !v.hyper) || (v.m === 'prob' && !v.act) || v.inBranch) && p.name === 'y_pred' && fn.params.some((q) => q.name === 'y_true')) {
         v = mk('prob', { range: UNIT, keras: true, src: p.span });
+      } else if (v.roleFrom && p.name === 'y_pred' && fn.params.some((q) => q.name === 'y_true')) {
+        // The role came from one call; by Keras's convention y_pred is still the prediction.
+        v = { ...v, byName: 'prob' };
       }
       if (v.m === 'scalar' || v.m === 'none' || v.m === 'unknown') v = { ...v, name: v.name ?? p.name, hyper: v.m === 'scalar' ? true : v.hyper };
       v.src ??= p.span;
@@ -322,7 +326,10 @@ class Interp {
       }
     }
     if (v && v.m !== 'unknown') return v;
-    if (role) return role;
+    if (role) {
+      const byName = /logit/i.test(name) ? 'logits' : TARGET_NAME.test(name) ? 'target' : undefined;
+      return role.roleFrom && byName && !role.byName ? { ...role, byName } : role;
+    }
     if (HYPER_NAME.test(name)) return mk('unknown', { name, hyper: true });
     if (/logit/i.test(name)) return mk('logits', { name });
     if (TARGET_NAME.test(name)) return mk('target', { name });
@@ -376,7 +383,8 @@ class Interp {
         const arg = e.bound[p];
         if (!arg) continue;
         const r = this.expectation(spec, e);
-        if (r) set(arg, () => roleValue(r.kind, e.op!, e.spell!), r.strong);
+        // The call a role came from: a rule about that very call (LL114) reads the name's convention instead.
+        if (r) set(arg, () => ({ ...roleValue(r.kind, e.op!, e.spell!), roleFrom: e.span }), r.strong);
       }
       return;
     }
@@ -416,7 +424,7 @@ class Interp {
         if (s.aug && s.targets[0]) {
           const t = s.targets[0];
           const old = t.k === 'name' ? (lookup(env, t.id) ?? unknown()) : t.k === 'attr' ? this.attrValue(t.obj, t.attr, env) : unknown();
-          v = A.binop(s.aug, old, v, s.span);
+          v = binaryLayout(old, v, A.binop(s.aug, old, v, s.span), s.span);
         }
         if (this.gradOff) v = detachedUnder(v, this.gradOff);
         for (const t of s.targets) this.bind(t, v, env);
@@ -610,6 +618,8 @@ class Interp {
         // `.data`: the same values, cut from the graph.
         if (e.attr === 'data') return obj.m === 'unknown' ? obj : { ...obj, detached: true, detachSrc: obj.detachSrc ?? e.span };
         if (e.attr === 'T') return obj;
+        // A tensor's sizes are non-negative integers (`x.shape[1]`: the class count).
+        if (e.attr === 'shape' && obj.m !== 'tuple' && obj.m !== 'string') return mk('scalar', { range: { lo: 0, hi: Infinity }, src: e.span });
         return unknown(e.span);
       }
       case 'lambda':
@@ -629,11 +639,12 @@ class Interp {
       case 'bin': {
         const l = this.expr(e.left, env);
         const r = this.expr(e.right, env);
-        return A.binop(e.op, l, r, e.span);
+        const v = A.binop(e.op, l, r, e.span);
+        return e.op === '@' ? v : binaryLayout(l, r, v, e.span);
       }
       case 'unary': {
         const a = this.expr(e.operand, env);
-        if (e.op === '-') return A.neg(a, e.span);
+        if (e.op === '-') return withLayout(A.neg(a, e.span), a.layout, a.mixedAt);
         if (e.op === '+') return a;
         if (e.op === 'not') {
           const t = truthy(a);
@@ -689,9 +700,13 @@ class Interp {
       return unknown(e.span);
     }
     const byTarget = idx.some((i) => i.m === 'target_index' || i.m === 'target');
-    if (byTarget) return A.gathered(obj, e.span);
-    // Slicing, None-indexing and masks keep the meaning.
-    return obj.m === 'unknown' ? unknown(e.span) : obj;
+    // alpha[t]: one entry per sample, laid out as the index is ([N] for targets as given).
+    if (byTarget) return withLayout(A.gathered(obj, e.span), obj.flat ? indexLayout(idx.find((i) => i.m === 'target_index' || i.m === 'target')) : undefined);
+    // t[:, None], ce[..., None]: a size-1 axis after the batch axis of a per-sample value.
+    if (newAxisAfterBatch(e.index) && unsqueezed(obj)) return withLayout(obj, 'col');
+    // Slicing, None-indexing and masks keep the meaning; a mask or an index picks a subset (`loss[valid]`).
+    if (obj.m === 'unknown') return unknown(e.span);
+    return obj.selected || e.index.every(isLayoutIndex) ? obj : { ...obj, selected: true };
   }
 
   // --- calls ---------------------------------------------------------------------------------
@@ -716,6 +731,8 @@ class Interp {
     if (e.func.k === 'name' && e.func.id === 'isinstance' && !this.mod.globals.has('isinstance') && args[0]?.m === 'none' && !args[0].orNone && !mentionsNoneType(e.args[1])) {
       return mk('bool', { bool: false, src: e.span });
     }
+    // `x.size(1)`, `x.dim()`, `x.numel()`: non-negative integers.
+    if (e.func.k === 'attr' && !e.op && SIZE_METHODS.has(e.func.attr) && e.args.length <= 1 && Object.keys(e.kwargs).length === 0) return mk('scalar', { range: { lo: 0, hi: Infinity }, src: e.span });
     // An op held in a variable (`bce = tf.keras.losses.binary_crossentropy` ... `bce(y, p)`).
     if (fv?.opSpell && fv.opSpell.kind === 'function') {
       const tuple = (items: Expr[]): Expr => ({ k: 'tuple', items, list: false, span: e.span });
@@ -901,7 +918,8 @@ class Interp {
       },
       L: this.latticeOps,
     };
-    return op.abstract(cx);
+    const v = op.abstract(cx);
+    return op.layout ? op.layout(cx, v) : v;
   }
 
   private readonly latticeOps: LatticeOps = {
@@ -1019,6 +1037,9 @@ function probabilitySources(e: Expr, defs: ReadonlyMap<string, Expr>, params: Re
   return [];
 }
 
+/** Tensor methods that return a size: a Python integer (`size(d)`), or a torch.Size read through an index. */
+const SIZE_METHODS: ReadonlySet<string> = new Set(['size', 'dim', 'numel', 'nelement', 'ndimension']);
+
 /** Ops that keep what a value means (reshapes, casts, copies): a parameter seen through them is still the parameter. */
 const MEANING_PRESERVING: ReadonlySet<string> = new Set(['cast', 'reshape', 'flatten', 'permute', 'transpose', 'squeeze', 'unsqueeze', 'expand', 'identity', 'detach']);
 
@@ -1031,6 +1052,15 @@ function stripCasts(e: Expr): Expr {
     else break;
   }
   return cur;
+}
+
+/** `[:, None]` or `[..., None]` on a 1-D per-sample value: [N] becomes [N, 1]. */
+function newAxisAfterBatch(index: Expr[]): boolean {
+  const items = index.length === 1 && index[0].k === 'tuple' ? index[0].items : index;
+  if (items.length !== 2) return false;
+  const [a, b] = items;
+  const isNone = b.k === 'const' && b.value === null;
+  return isNone && ((a.k === 'slice' && !a.lower && !a.upper && !a.step) || a.k === 'ellipsis');
 }
 
 function isLayoutIndex(i: Expr): boolean {

@@ -425,7 +425,10 @@ function computeLineStarts(text: string): number[] {
 }
 
 function dotted(n: SyntaxNode): string {
-  return n.text.replace(/\s+/g, '');
+  // Whitespace may surround the dots (`import os . path`); inside a name it is a syntax error that
+  // tree-sitter recovered from (`torchv\n ision`), and the name is not the module's (the prefilter
+  // looks for the module's name as one word).
+  return n.text.replace(/\s*\.\s*/g, '.');
 }
 
 /**

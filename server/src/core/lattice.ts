@@ -207,9 +207,44 @@ export interface AbsValue {
   arange?: boolean;
   /** A target index over several dimensions (row numbers stacked with the targets), for `gather_nd`. */
   nd?: boolean;
+  // --- Facts for the rules LL114-LL118 and LL203-LL205 (each set by an op entry or algebra.ts) ---
+  /** For ce: the ignore index its loss call was given (`ignore_index=255`): those targets add 0 to the loss but still count in a mean. */
+  ignoreIndex?: { values?: number[]; span: Span };
+  /** Elements picked by a boolean mask or an index (`loss[valid]`): a subset, no longer every element. */
+  selected?: boolean;
+  /** Label smoothing went into this value: a CE with `label_smoothing` > 0, or targets `t * (1 - e) + e / K`. */
+  smoothed?: { values?: number[]; span: Span };
+  /** For masked: what the mask was (a target, one-hot targets), to recognise smoothed targets. */
+  maskMeaning?: Meaning;
+  /**
+   * The layout of a per-sample tensor relative to the batch axis: `col` is [N, 1, ...] (a class axis kept
+   * with size 1: `gather(1, t[:, None])`, `sum(1, keepdim=True)`), `vec` is [N, ...] (the class axis
+   * reduced away: a CE with reduction='none', `sum(1)`), `mixed` is [N, N, ...] (a `col` met a `vec`).
+   */
+  layout?: Layout;
+  /** A 1-D tensor (a per-class weight vector made from a flat list): indexing it by [N] targets gives [N]. */
+  flat?: boolean;
+  /** For a `mixed` layout: the operation where the [N, 1] and [N] operands met. */
+  mixedAt?: Span;
+  /** A count of positive targets (`(t == 1).sum()`, `(labels > 0).float().sum()`). */
+  posCount?: boolean;
+  /** For a probability guarded by an added constant (`p + eps`): that constant. */
+  addedEps?: { values?: number[]; span: Span };
+  /** A clamp's upper bound written below 1 that float32 rounds to 1.0 (`1 - 1e-10`): it keeps nothing from 1. */
+  noopMax?: { written: number; span: Span };
+  /** A clamp's (or maximum's) lower bound: where the input lies below it, the gradient is zero. */
+  floor?: { value?: number; span: Span };
+  /** For a parameter whose meaning was learnt from one call's use of it: that call (LL114 reads `byName` there instead). */
+  roleFrom?: Span;
+  /** For such a parameter: what its name says by convention (`labels`: a target, `logits`, Keras' `y_pred`: a probability). */
+  byName?: Meaning;
+  /** Stored in a 16-bit float (`.half()`, `.to(torch.bfloat16)`): constants round to it (float16: nothing below 3e-8 but 0, nothing in (1 - 2.4e-4, 1) but 1; bfloat16: nothing in (1 - 2e-3, 1) but 1). */
+  lowp?: 'float16' | 'bfloat16';
   /** Where the value was produced. */
   src?: Span;
 }
+
+export type Layout = 'col' | 'vec' | 'mixed';
 
 let nextId = 1;
 
@@ -313,7 +348,21 @@ export function join(a: AbsValue, b: AbsValue): AbsValue {
   const values = a.values && b.values ? [...new Set([...a.values, ...b.values])].sort((x, y) => x - y) : undefined;
   const range = a.range && b.range ? iHull(a.range, b.range) : undefined;
   const detached = a.detached && b.detached;
-  return { ...a, id: nextId++, values, range, reduced: a.reduced || b.reduced, clamped: a.clamped && b.clamped, orNone: a.orNone || b.orNone, detached, detachSrc: detached ? a.detachSrc : undefined };
+  return {
+    ...a,
+    id: nextId++,
+    values,
+    range,
+    reduced: a.reduced || b.reduced,
+    clamped: a.clamped && b.clamped,
+    orNone: a.orNone || b.orNone,
+    detached,
+    detachSrc: detached ? a.detachSrc : undefined,
+    ignoreIndex: a.ignoreIndex ?? b.ignoreIndex,
+    smoothed: a.smoothed ?? b.smoothed,
+    layout: a.layout === b.layout ? a.layout : undefined,
+    selected: a.selected && b.selected,
+  };
 }
 
 /** The detachment a value computed from `inputs` inherits: detached when one of them is (each input is a tensor the result is computed from). */

@@ -25,6 +25,8 @@ export interface EvalOptions {
   maxElements: number;
   /** Hyperparameter overrides by parameter name (of the checked function and of `__init__`). */
   hyper?: Record<string, Val>;
+  /** Called with the operand shapes and the result shape of every broadcasting arithmetic operation (LL308). */
+  onBroadcast?: (a: readonly number[], b: readonly number[], out: readonly number[], op: string, line: number) => void;
 }
 
 /** Callees that are never evaluated, wherever they appear: the security pre-scan refuses them. */
@@ -632,6 +634,7 @@ export class Evaluator {
     } catch {
       throw new EvalError(`shapes [${ta.x.shape}] and [${tb.x.shape}] do not broadcast for ${op}`, line);
     }
+    this.opts.onBroadcast?.(ta.x.shape, tb.x.shape, shape, op, line);
     this.checkSize(shape, line);
     if (op === '/') {
       const [p, q] = [this.cast(ta, 'float'), this.cast(tb, 'float')];

@@ -16,6 +16,8 @@ export function mulberry32(seed: number): () => number {
 }
 
 export interface GeneratedInputs {
+  /** Samples: the shape's N, less the dropped ones (`ignore.drop`), plus `background`. */
+  rows: number;
   logits: Float32Array;
   /** Class index per sample. */
   index: Int32Array;
@@ -58,7 +60,46 @@ export function generate(inp: ProbeInputs): GeneratedInputs {
       }
     }
   }
-  return { logits, index, onehot };
+  return reshape({ rows: N, logits, index, onehot }, inp);
+}
+
+/** The background logit (LL307): sigmoid(-12) = 6.1e-6, an easy negative. */
+export const BACKGROUND_LOGIT = -12;
+
+/**
+ * After the draws (the repro script follows the same steps): ignored samples relabelled or dropped,
+ * then background samples appended.
+ */
+function reshape(g: GeneratedInputs, inp: ProbeInputs): GeneratedInputs {
+  const C = inp.shape[1];
+  let { rows, logits, index, onehot } = g;
+  const ig = inp.ignore;
+  if (ig) {
+    const hit = (i: number) => i % ig.every === ig.every - 1;
+    if (ig.drop) {
+      const keep = Array.from({ length: rows }, (_, i) => i).filter((i) => !hit(i));
+      logits = Float32Array.from(keep.flatMap((i) => Array.from(logits.subarray(i * C, i * C + C))));
+      onehot = Float32Array.from(keep.flatMap((i) => Array.from(onehot.subarray(i * C, i * C + C))));
+      index = Int32Array.from(keep.map((i) => index[i]));
+      rows = keep.length;
+    } else {
+      index = Int32Array.from(index, (v, i) => (hit(i) ? ig.value : v));
+    }
+  }
+  const B = inp.background ?? 0;
+  if (B > 0) {
+    const l = new Float32Array((rows + B) * C).fill(BACKGROUND_LOGIT);
+    l.set(logits);
+    const o = new Float32Array((rows + B) * C);
+    o.set(onehot);
+    const x = new Int32Array(rows + B);
+    x.set(index);
+    logits = l;
+    onehot = o;
+    index = x;
+    rows += B;
+  }
+  return { rows, logits, index, onehot };
 }
 
 export function describeGenerator(inp: ProbeInputs): string {
@@ -66,5 +107,7 @@ export function describeGenerator(inp: ProbeInputs): string {
   const t = inp.target === 'index' ? 'class indices floor(u*C)' : inp.target === 'onehot' ? 'one-hot of floor(u*C)' : 'binary: one-hot of floor(u*C), row zeroed when u<0.5';
   const m = inp.margin === undefined ? '' : inp.target === 'binary' ? `; logits (2t-1)*(${inp.margin}+|z|)` : `; target logit = max(other logits) + ${inp.margin}`;
   const a = inp.activation ? `; fed ${inp.activation}(logits)` : '';
-  return `${base}; targets ${t}${m}${a}`;
+  const ig = inp.ignore ? (inp.ignore.drop ? `; every ${inp.ignore.every}th sample left out` : `; every ${inp.ignore.every}th target set to ${inp.ignore.value}`) : '';
+  const bg = inp.background ? `; ${inp.background} background samples appended (logits ${BACKGROUND_LOGIT}, targets 0)` : '';
+  return `${base}; targets ${t}${m}${a}${ig}${bg}`;
 }

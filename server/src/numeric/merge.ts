@@ -1,6 +1,6 @@
 /**
  * Merges the numeric reports of a file into its static findings (the CLI's `--numeric` and the
- * language server): adds the probe findings LL301-LL305 (selection, severity overrides and `# noqa`
+ * language server): adds the probe findings LL301-LL309 (selection, severity overrides and `# noqa`
  * apply as to every rule) and appends evidence to the static findings a probe confirms. Numeric
  * findings carry their probe result in `numeric`. No TensorFlow.js and no CLI imports here.
  */
@@ -24,6 +24,10 @@ const CONFIRMS: Record<string, string> = {
   'scalar-alpha-softmax': 'LL303',
   'alpha-not-alpha-t': 'LL303',
   'pt-from-reduced-ce': 'LL305',
+  'ignore-index-in-mean': 'LL306',
+  'focal-mean-over-anchors': 'LL307',
+  'broadcast-mixes-samples': 'LL308',
+  'clamp-kills-gradient': 'LL309',
 };
 
 const PROBE_OF: Record<string, (p: ProbeResult) => boolean> = {
@@ -32,6 +36,10 @@ const PROBE_OF: Record<string, (p: ProbeResult) => boolean> = {
   LL303: (p) => p.probe === 'alpha-effect' && !p.ok,
   LL304: (p) => p.probe === 'ce-at-gamma-0' && !p.ok,
   LL305: (p) => p.probe === 'reference' && !p.ok,
+  LL306: (p) => p.probe === 'ignore-index' && !p.ok,
+  LL307: (p) => p.probe === 'anchor-scaling' && !p.ok,
+  LL308: (p) => p.probe === 'sample-mixing' && !p.ok,
+  LL309: (p) => p.probe === 'hard-examples' && !p.ok,
 };
 
 function inside(f: Finding, r: NumericReport, fnEnd: number | undefined): boolean {

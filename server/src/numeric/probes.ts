@@ -4,10 +4,11 @@
  */
 import type { FunctionIR, ModuleIR } from '../core/ir';
 import type { Finding } from '../core/types';
-import { Evaluator, forbiddenCall, sigmoidFocalReference, softmaxFocalReference } from './eval';
+import { Evaluator, forbiddenCall, sigmoidFocalReference, softmaxFocalReference, type EvalOptions } from './eval';
 import { describeGenerator, generate } from './gen';
 import type { CheckPlan, TargetEncoding } from './roles';
 import { LL301, LL302, LL303, LL304, LL305 } from './rules';
+import { runExtraProbes } from './probes-extra';
 import { tf } from './tf';
 import * as P from './torchops';
 import type { HyperValue, NumericReport, ProbeInputs, ProbeResult } from './types';
@@ -63,6 +64,8 @@ export function cancelRequested(flag: Int32Array | undefined): boolean {
 
 /** Output of one evaluation: the loss tensor's summary and the gradient's non-finite pattern. */
 export interface RunOut {
+  /** Samples the function was given (the inputs' N, after dropped and appended samples). */
+  rows: number;
   loss: number | null;
   lossElements: number;
   lossNonFinite: number;
@@ -82,7 +85,7 @@ function runFields(out: RunOut, inp: ProbeInputs): Pick<ProbeResult, 'loss' | 'l
     gradNaN: out.gradNaN,
     gradInf: out.gradInf,
     samplesNonFinite: out.samplesNonFinite,
-    samples: inp.shape[0],
+    samples: out.rows,
   };
 }
 
@@ -107,12 +110,13 @@ export class Prober {
   }
 
   /** Evaluates the function on generated inputs and differentiates the summed loss w.r.t. the logits. */
-  run(s: Pick<Setup, 'fn' | 'plan' | 'encoding'> & { formulation?: Formulation }, inp: ProbeInputs, hyper: Record<string, Val>): RunOut {
+  run(s: Pick<Setup, 'fn' | 'plan' | 'encoding'> & { formulation?: Formulation }, inp: ProbeInputs, hyper: Record<string, Val>, extra: Pick<EvalOptions, 'onBroadcast'> = {}): RunOut {
     if (cancelRequested(this.opts.cancel)) throw new Cancelled();
     if (Date.now() > this.opts.deadline) throw new Budget();
     const g = generate(inp);
-    const [N, C] = inp.shape;
-    const ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper });
+    const N = g.rows;
+    const C = inp.shape[1];
+    const ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper, ...extra });
     let result: RunOut | undefined;
     tf.tidy(() => {
       const z = tf.tensor2d(g.logits, [N, C]);
@@ -155,6 +159,7 @@ export class Prober {
       const total = value.dataSync()[0];
       lossT!.dispose();
       result = {
+        rows: N,
         loss: lv.length === 1 ? lv[0] : total,
         lossElements: lv.length,
         lossNonFinite,
@@ -243,6 +248,8 @@ export class Prober {
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
       report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb };
+      // 0. LL306-LL309: samples mixed by broadcasting, ignored targets, anchor count, hard examples.
+      runExtraProbes({ run: (x, inp, h, extra) => this.run(x, inp, h, extra), samples: this.opts.samples, seed: this.opts.seed }, this.mod, report, setup);
       const configs: Record<string, Val>[] = gammaValues.length ? gammaValues.slice(0, 3).map((g) => ({ [plan.gamma!.name]: num(g, false) })) : [{}];
       // 1. typical and confident inputs at the function's own hyperparameters.
       for (const h of configs) {

@@ -8,6 +8,7 @@
  * A probe that raises is reported and the script goes on; it exits 1 if any did. LossLint never
  * runs it; the user does, with their own torch.
  */
+import { BACKGROUND_LOGIT } from './gen';
 import type { HyperValue, NumericReport, ProbeResult } from './types';
 
 const PY_GENERATOR = `
@@ -33,7 +34,7 @@ def _f32(x):
     return struct.unpack("f", struct.pack("f", x))[0]
 
 
-def probe_inputs(seed, n, c, std, target, margin=None):
+def probe_inputs(seed, n, c, std, target, margin=None, ignore=None, background=0):
     """Same draws, in the same order, as LossLint's numeric/gen.ts."""
     rnd = _mulberry32(seed)
     logits = []
@@ -57,6 +58,22 @@ def probe_inputs(seed, n, c, std, target, margin=None):
             for i in range(n):
                 mx = max(logits[i * c + j] for j in range(c) if j != index[i])
                 logits[i * c + index[i]] = _f32(mx + margin)
+    if ignore is not None:
+        value, every, drop = ignore
+        hit = [i % every == every - 1 for i in range(n)]
+        if drop:
+            keep = [i for i in range(n) if not hit[i]]
+            logits = [logits[i * c + j] for i in keep for j in range(c)]
+            onehot = [onehot[i * c + j] for i in keep for j in range(c)]
+            index = [index[i] for i in keep]
+            n = len(keep)
+        else:
+            index = [value if hit[i] else index[i] for i in range(n)]
+    if background:
+        logits += [float(${BACKGROUND_LOGIT})] * (background * c)
+        onehot += [0.0] * (background * c)
+        index += [0] * background
+        n += background
     x = torch.tensor(logits, dtype=torch.float32).reshape(n, c)
     if target == "index":
         t = torch.tensor(index, dtype=torch.int64)
@@ -97,7 +114,8 @@ export function reproScript(file: string, r: NumericReport): string {
     const i = p.inputs;
     // The reference probe compares the gradient with the canonical formula at these values.
     const ref = p.referenceHyper ? `  # vs the canonical formula at ${pyDict(p.referenceHyper)}` : '';
-    return `    (${JSON.stringify(p.probe)}, ${i.seed}, ${i.shape[0]}, ${i.shape[1]}, ${i.std}, ${JSON.stringify(i.target)}, ${i.margin ?? 'None'}, ${i.activation ? JSON.stringify(i.activation) : 'None'}, [${probeCalls(p).map(pyDict).join(', ')}]),${ref}`;
+    const extra = `{${[i.ignore ? `"ignore": (${i.ignore.value}, ${i.ignore.every}, ${i.ignore.drop ? 'True' : 'False'})` : '', i.background ? `"background": ${i.background}` : ''].filter(Boolean).join(', ')}}`;
+    return `    (${JSON.stringify(p.probe)}, ${i.seed}, ${i.shape[0]}, ${i.shape[1]}, ${i.std}, ${JSON.stringify(i.target)}, ${i.margin ?? 'None'}, ${i.activation ? JSON.stringify(i.activation) : 'None'}, [${probeCalls(p).map(pyDict).join(', ')}], ${extra}),${ref}`;
   });
   const args = `{${JSON.stringify(roles.input)}: x_in, ${JSON.stringify(roles.target ?? 'target')}: t}`;
   const call = cls
@@ -125,7 +143,8 @@ mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mod)
 
 # (probe, seed, N, C, std, target encoding, margin, activation fed to the function, the
-#  hyperparameters of each call, in order: the results printed are the last call's)
+#  hyperparameters of each call, in order: the results printed are the last call's, and the
+#  input changes of LL306/LL307: ignored targets (value, every, dropped), background samples)
 PROBES = [
 ${probes.join('\n')}
 ]
@@ -138,8 +157,8 @@ def named(f, hyper):
     return {k: v for k, v in hyper.items() if k in params and params[k].kind in kinds}
 
 
-def run(seed, n, c, std, target, margin, activation, hyper):
-    x, t = probe_inputs(seed, n, c, std, target, margin)
+def run(seed, n, c, std, target, margin, activation, hyper, extra):
+    x, t = probe_inputs(seed, n, c, std, target, margin, **extra)
     x.requires_grad_(True)
     x_in = x
     if activation == "softmax":
@@ -154,18 +173,18 @@ ${call}
     g = x.grad
     bad_rows = (~torch.isfinite(g)).any(dim=1).sum().item()
     loss = out.item() if out.numel() == 1 else out.sum().item()
-    return loss, torch.isnan(g).sum().item(), torch.isinf(g).sum().item(), bad_rows
+    return loss, torch.isnan(g).sum().item(), torch.isinf(g).sum().item(), bad_rows, x.shape[0]
 
 
 def main():
     print("torch", torch.__version__)
     failed = 0
-    for k, (name, seed, n, c, std, target, margin, activation, calls) in enumerate(PROBES):
+    for k, (name, seed, n, c, std, target, margin, activation, calls, extra) in enumerate(PROBES):
         where = "std %s" % std if margin is None else "margin %s" % margin
         shown = calls[-1] if len(calls) == 1 else {key: [h.get(key) for h in calls] for key in calls[-1]}
         try:
             for hyper in calls:
-                loss, nan, inf, rows = run(seed, n, c, std, target, margin, activation, hyper)
+                loss, nan, inf, rows, n = run(seed, n, c, std, target, margin, activation, hyper, extra)
         except Exception as e:  # the checker evaluated this call: say what torch did, and go on
             failed += 1
             print("%2d %-14s %-28s %-12s error: %s: %s" % (k, name, shown, where, type(e).__name__, e))

@@ -30,6 +30,13 @@ export interface ProbeInputs {
   target: 'index' | 'onehot' | 'binary';
   /** The function takes probabilities: it was fed softmax/sigmoid of the logits. */
   activation?: 'softmax' | 'sigmoid';
+  /**
+   * Class-index targets of every `every`-th sample (i % every == every - 1) set to `value` (an ignore
+   * index), or, with `drop`, those samples left out (LL306).
+   */
+  ignore?: { value: number; every: number; drop?: boolean };
+  /** This many easy background samples appended: every logit -12, every binary target 0 (LL307). */
+  background?: number;
 }
 
 /** A hyperparameter's value as the probes pass it: a Python float, a list, a string or None. */

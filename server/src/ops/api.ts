@@ -264,6 +264,12 @@ export interface OpDef {
   readonly creating?: boolean;
   /** The abstract meaning (core/interp.ts). Without it the result is `unknown`. */
   abstract?(cx: AbsCtx): AbsValue;
+  /**
+   * The per-sample layout of the result (core/layout.ts, LL117): `v` is what `abstract` returned; the
+   * function returns it with its layout set (`withLayout`). Without it the result's layout is what
+   * `abstract` gave it.
+   */
+  layout?(cx: AbsCtx, v: AbsValue): AbsValue;
   /** The concrete lowering (numeric/eval.ts). Without it the numeric check says "unsupported". */
   lower?(cx: LowerCtx): CVal;
 }

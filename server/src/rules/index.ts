@@ -18,6 +18,14 @@ import modulatingNotAtTarget from './modulating-not-at-target';
 import ptFromWeightedCe from './pt-from-weighted-ce';
 import alphaOnNegatives from './alpha-on-negatives';
 import alphaOffOrMissing from './alpha-off-or-missing';
+import epsBelowFloat32 from './eps-below-float32';
+import clampKillsGradient from './clamp-kills-gradient';
+import epsBelowHalfPrecision from './eps-below-half-precision';
+import swappedArguments from './swapped-arguments';
+import focalMeanOverAnchors from './focal-mean-over-anchors';
+import ignoreIndexInMean from './ignore-index-in-mean';
+import broadcastMixesSamples from './broadcast-mixes-samples';
+import smoothedPt from './smoothed-pt';
 import { NUMERIC_PROBE_RULES } from './numeric-probes';
 
 export const RULES: readonly Rule[] = [
@@ -34,7 +42,15 @@ export const RULES: readonly Rule[] = [
   modulatingFactorDetached,
   alphaOnNegatives,
   alphaOffOrMissing,
+  swappedArguments,
+  focalMeanOverAnchors,
+  ignoreIndexInMean,
+  broadcastMixesSamples,
+  smoothedPt,
   probabilitiesAsLogits,
   logOfProbability,
+  epsBelowFloat32,
+  clampKillsGradient,
+  epsBelowHalfPrecision,
   ...NUMERIC_PROBE_RULES,
 ];

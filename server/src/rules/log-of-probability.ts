@@ -7,6 +7,8 @@ import type { Expr } from '../core/ir';
 import type { AbsValue } from '../core/lattice';
 import { defineRule } from '../core/rule';
 import { atomText, frameworkOf, functionalName, localName, outerSpan, replace } from './fixes';
+import { noopComplement } from './eps-below-float32';
+import { logSpaceOf } from './logspace';
 
 function unguarded(v: AbsValue | undefined): boolean {
   if (!v || v.clamped || (v.range && v.range.lo > 0)) return false;
@@ -44,6 +46,9 @@ function fixFor(ctx: RuleContext, call: Extract<Expr, { k: 'call' }>, arg: Expr)
     if (arg.k === 'bin' && arg.op === '-' && arg.right.k === 'call' && arg.right.op?.id === 'sigmoid' && arg.right.bound?.input) {
       return { title: 'Use F.logsigmoid(-x)', newText: `${F}.logsigmoid(-${atomText(ctx, arg.right.bound.input)})` };
     }
+    // p = sigmoid(x) or softmax(x) held in a variable: the same log in log space (a clamp would stop the gradient of the hardest examples, LL204).
+    const ls = logSpaceOf(ctx, ctx.valueOf(arg), arg);
+    if (ls) return { title: `Use ${ls.fn}`, newText: ls.text };
     const torch = localName(ctx, 'torch') ?? 'torch';
     return { title: 'Clamp the probability before the log', newText: `${torch}.log(${atomText(ctx, arg)}.clamp(min=1e-6))` };
   }
@@ -51,6 +56,8 @@ function fixFor(ctx: RuleContext, call: Extract<Expr, { k: 'call' }>, arg: Expr)
     const K = localName(ctx, ['tensorflow.keras.backend', 'keras.backend']) ?? 'K';
     return { title: 'Clip the probability before the log', newText: `${K}.log(${K}.clip(${ctx.text(outerSpan(arg))}, ${K}.epsilon(), 1.0))` };
   }
+  const ls = logSpaceOf(ctx, ctx.valueOf(arg), arg);
+  if (ls) return { title: `Use ${ls.fn}`, newText: ls.text };
   const tf = localName(ctx, 'tensorflow') ?? 'tf';
   void call;
   return { title: 'Clip the probability before the log', newText: `${tf}.math.log(${tf}.clip_by_value(${ctx.text(outerSpan(arg))}, 1e-7, 1.0))` };
@@ -75,7 +82,9 @@ export default defineRule({
       const fix = call.op.id === 'log' ? fixFor(ctx, call, arg) : undefined;
       ctx.report({
         span: call.span,
-        message: `\`${ctx.text(call.span)}\` takes the log of a probability with no clamp: -inf once it underflows to 0`,
+        message: noopComplement(v)
+          ? `\`${ctx.text(call.span)}\` takes the log of a probability whose clamp does not keep it from 0 in float32 (LL203): -inf once it underflows to 0`
+          : `\`${ctx.text(call.span)}\` takes the log of a probability with no clamp: -inf once it underflows to 0`,
         explanation: [
           `A ${v!.act ? `${v!.act} ` : ''}probability underflows to exactly 0 in float32 (sigmoid below about −88, softmax when a logit trails by ~104), and log(0) = −∞. The loss becomes inf and the backward pass, through 1/p, yields inf and NaN.`,
           'Compute the log-probability directly (`F.logsigmoid`, `F.log_softmax`, which are stable), or clamp the probability away from 0 first.',
@@ -109,12 +118,15 @@ loss = -(targets * torch.log(p) + (1 - targets) * torch.log(1 - p))
 \`\`\`python
 loss = -(targets * F.logsigmoid(logits) + (1 - targets) * F.logsigmoid(-logits))
 \`\`\`
-or \`torch.log(p.clamp(min=eps))\`.
+A clamp, \`torch.log(p.clamp(min=eps))\`, keeps the loss finite but gives a zero gradient wherever
+\`p < eps\` (LL204); prefer the log-space functions when the logits are at hand.
 
 ## Fix safety
 Rewriting \`log(sigmoid(x))\` to \`F.logsigmoid(x)\` and \`log(softmax(x))\` to \`F.log_softmax(x)\` computes
-the same values (more accurately) and is marked safe. The clamp fix changes values below eps and is
-marked unsafe.
+the same values (more accurately) and is marked safe; so is the same rewrite of \`log(p)\` and
+\`log(1 - p)\` for a \`p = torch.sigmoid(x)\` (or softmax) held in a variable, when \`x\` is a parameter,
+\`self.x\` or a local assigned once and \`p\` is not changed in place. Otherwise the fix clamps the
+probability, which changes values below eps, and is marked unsafe.
 
 ## References
 - PyTorch docs: \`torch.nn.functional.logsigmoid\`, \`log_softmax\`.

@@ -1,5 +1,5 @@
 /**
- * LL301-LL305: the numeric probe rules. Their findings come from the concrete interpreter
+ * LL301-LL309: the numeric probe rules. Their findings come from the concrete interpreter
  * (server/src/numeric/), not from a static `check`; they are registered here so that selection,
  * severity overrides, `losslint rule LL301`, SARIF rule metadata and docs pages treat them like
  * every other rule. Their pages live beside the probes in server/src/numeric/rules/.

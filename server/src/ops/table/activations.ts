@@ -2,6 +2,7 @@
  * Activations and their logs: logits in, probabilities or log-probabilities out.
  */
 import { mk, unknown, UNIT } from '../../core/lattice';
+import { keepLayout, reducedLayout } from '../../core/layout';
 import { defineOp, type LowerCtx } from '../api';
 
 /** PyTorch's `_get_softmax_dim`: the class axis `F.softmax(x)` picks when no dim is given. */
@@ -41,6 +42,7 @@ export const sigmoid = defineOp({
   expects: { input: 'logits' },
   creating: true,
   abstract: (c) => mk('prob', { act: 'sigmoid', range: UNIT, src: c.span, of: c.arg('input') }),
+  layout: keepLayout,
   lower: (c) => c.out(c.k.sigmoid(c.float('input').x)),
 });
 
@@ -64,6 +66,7 @@ export const softmax = defineOp({
   expects: { input: 'logits' },
   creating: true,
   abstract: (c) => mk('prob', { act: 'softmax', range: UNIT, src: c.span, of: c.arg('input') }),
+  layout: keepLayout,
   lower(c) {
     const x = c.float('input');
     return c.out(c.k.softmax(x.x, softmaxAxis(c, x.x.shape.length)));
@@ -89,6 +92,7 @@ export const logSoftmax = defineOp({
   expects: { input: 'logits' },
   creating: true,
   abstract: (c) => mk('logprob', { act: 'softmax', range: { lo: -Infinity, hi: 0 }, src: c.span, of: c.arg('input') }),
+  layout: keepLayout,
   lower(c) {
     const x = c.float('input');
     return c.out(c.k.logSoftmax(x.x, softmaxAxis(c, x.x.shape.length)));
@@ -109,6 +113,7 @@ export const logsigmoid = defineOp({
   expects: { input: 'logits' },
   creating: true,
   abstract: (c) => mk('logprob', { act: 'sigmoid', range: { lo: -Infinity, hi: 0 }, src: c.span, of: c.arg('input') }),
+  layout: keepLayout,
   lower: (c) => c.out(c.k.logsigmoid(c.float('input').x)),
 });
 
@@ -133,6 +138,7 @@ export const softplus = defineOp({
     if (x?.m === 'logits') return mk('logits', { lse: true, act: 'sigmoid', src: c.span });
     return unknown(c.span);
   },
+  layout: keepLayout,
   lower(c) {
     const beta = c.num('beta') ?? 1;
     const threshold = c.num('threshold') ?? 20;
@@ -159,6 +165,7 @@ export const logsumexp = defineOp({
     if (x?.m === 'logits') return mk('logits', { lse: true, act: 'softmax', src: c.span });
     return unknown(c.span);
   },
+  layout: reducedLayout,
   lower(c) {
     const x = c.float('input');
     const rank = x.x.shape.length;

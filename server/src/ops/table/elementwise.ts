@@ -5,6 +5,7 @@
 import type { Span } from '../../core/ir';
 import { constValue, detachedFrom, iClamp, iHull, isWeight, join, mk, REALS, scalarOf, unknown, UNIT, type AbsValue } from '../../core/lattice';
 import { defineOp, type AbsCtx, type CVal, type LowerCtx } from '../api';
+import { combineLayout, keepLayout } from '../../core/layout';
 
 function isTargetish(v: AbsValue | undefined): boolean {
   return !!v && (v.m === 'target' || v.m === 'target_index' || v.m === 'target_onehot');
@@ -45,6 +46,7 @@ function arith(id: string, op: string, summary: string, spell: string[]) {
       if (c.has('alpha') && c.num('alpha') !== 1) return unknown(c.span);
       return c.L.binop(op, c.arg('input') ?? unknown(), c.arg('other') ?? unknown(), c.span);
     },
+    layout: combineLayout,
     lower(c) {
       if (c.has('alpha') && c.num('alpha') !== 1) c.unsupported(`${c.name}(alpha=)`);
       if (c.has('rounding_mode') && c.str('rounding_mode') !== undefined) c.unsupported(`${c.name}(rounding_mode=)`);
@@ -70,7 +72,7 @@ function cmp(id: string, op: string, spell: string[]) {
 }
 
 function unary(id: string, summary: string, spell: string[], kernel: (c: LowerCtx) => CVal, abstract?: (c: AbsCtx) => AbsValue) {
-  return defineOp({ id, summary, spell, abstract: abstract ?? ((c) => (c.arg('input')?.m === 'scalar' ? mk('scalar', { src: c.span }) : unknown(c.span))), lower: kernel });
+  return defineOp({ id, summary, spell, abstract: abstract ?? ((c) => (c.arg('input')?.m === 'scalar' ? mk('scalar', { src: c.span }) : unknown(c.span))), layout: keepLayout, lower: kernel });
 }
 
 export const exp = defineOp({
@@ -78,6 +80,7 @@ export const exp = defineOp({
   summary: 'e to the x: of a log-probability, a probability (exp(-CE) is p_t).',
   spell: ['torch.exp(input, *, out=None)', 'Tensor.exp()', 'Tensor.exp_()', 'tensorflow.exp(x->input, name=None)', 'keras.backend.exp(x->input)', 'keras.ops.exp(x->input)', 'jax.numpy.exp(x->input)', 'numpy.exp(x->input)'],
   abstract: expOf,
+  layout: keepLayout,
   lower: (c) => c.out(c.k.exp(c.float('input').x)),
 });
 
@@ -88,6 +91,7 @@ export const log = defineOp({
   expects: { input: 'prob' },
   creating: true,
   abstract: (c) => logOf(c.arg('input') ?? unknown(), c.span),
+  layout: keepLayout,
   lower: (c) => c.out(c.k.log(c.float('input').x)),
 });
 
@@ -101,6 +105,7 @@ export const log1p = defineOp({
     const one = scalarOf([1]);
     return logOf(c.L.binop('+', one, x, c.span), c.span);
   },
+  layout: keepLayout,
   lower: (c) => c.out(c.k.log1p(c.float('input').x)),
 });
 
@@ -133,6 +138,7 @@ export const neg = defineOp({
   summary: 'Negation.',
   spell: ['torch.neg(input, *, out=None)', 'torch.negative(input, *, out=None)', 'Tensor.neg()', 'Tensor.negative()', 'tensorflow.negative(x->input, name=None)', 'keras.ops.negative(x->input)', 'jax.numpy.negative(x->input)', 'numpy.negative(x->input)'],
   abstract: (c) => c.L.neg(c.arg('input') ?? unknown(), c.span),
+  layout: keepLayout,
   lower(c) {
     const x = c.tensor('input');
     return c.out(c.k.neg(x.x), x.dt === 'bool' ? 'int' : x.dt);
@@ -144,6 +150,7 @@ export const square = defineOp({
   summary: 'x ** 2.',
   spell: ['torch.square(input, *, out=None)', 'Tensor.square()', 'tensorflow.square(x->input, name=None)', 'keras.backend.square(x->input)', 'keras.ops.square(x->input)', 'jax.numpy.square(x->input)', 'numpy.square(x->input)'],
   abstract: (c) => c.L.pow(c.arg('input') ?? unknown(), scalarOf([2]), c.span),
+  layout: keepLayout,
   lower: (c) => c.binop('**', c.tensor('input'), { t: 'num', v: 2, int: true }),
 });
 
@@ -162,6 +169,7 @@ export const pow = defineOp({
     'numpy.power(x1->input, x2->exponent)',
   ],
   abstract: (c) => c.L.pow(c.arg('input') ?? unknown(), c.arg('exponent') ?? unknown(), c.span),
+  layout: keepLayout,
   lower(c) {
     const a = c.value('input') ?? c.error(`${c.name}() missing input`);
     return c.binop('**', a, c.value('exponent') ?? { t: 'none' });
@@ -173,6 +181,21 @@ function clampValue(x: AbsValue, lo: number | undefined, hi: number | undefined,
   if (x.m === 'unknown') return unknown(span);
   const guarded = (lo !== undefined && lo > 0) || (hi !== undefined && hi < 1 && (x.m === 'prob' || x.m === 'pt'));
   return { ...x, id: x.id, range: iClamp(x.range ?? REALS, lo, hi), clamped: x.clamped || guarded || loUnknown };
+}
+
+/**
+ * What a clamp's bounds do to a tensor (not a Python number): a lower bound above 0 is a floor below
+ * which the gradient is zero (LL204); an upper bound written below 1 that float32 rounds to 1.0
+ * (`1 - 1e-10`) keeps nothing from 1 (LL203). numpy computes in float64, where it does.
+ */
+function boundFacts(v: AbsValue, x: AbsValue, lo: AbsValue | undefined, hi: AbsValue | undefined, numpy: boolean, span: Span): AbsValue {
+  if (v.m === 'unknown' || x.m === 'scalar') return v;
+  const l = constValue(lo);
+  const h = constValue(hi);
+  const out: Partial<AbsValue> = {};
+  if (lo && (l === undefined ? lo.m === 'scalar' || lo.hyper : l > 0)) out.floor = { value: l, span: lo.src ?? span };
+  if (!numpy && h !== undefined && h < 1 && Math.fround(h) === 1) out.noopMax = { written: h, span: hi?.src ?? span };
+  return Object.keys(out).length ? { ...v, ...out } : v;
 }
 
 export const clamp = defineOp({
@@ -204,8 +227,10 @@ export const clamp = defineOp({
     const x = c.arg('input') ?? unknown();
     // Bounds applied to a float32 tensor are float32: `1 - 1e-10` is exactly 1.0 there (numpy's default is float64).
     const f32 = (v: number | undefined): number | undefined => (v === undefined || x.m === 'scalar' || c.spelling.framework === 'numpy' ? v : Math.fround(v));
-    return clampValue(x, f32(constValue(c.arg('min'))), f32(constValue(c.arg('max'))), c.arg('min') !== undefined && constValue(c.arg('min')) === undefined, c.span);
+    const v = clampValue(x, f32(constValue(c.arg('min'))), f32(constValue(c.arg('max'))), c.arg('min') !== undefined && constValue(c.arg('min')) === undefined, c.span);
+    return boundFacts(v, x, c.arg('min'), c.arg('max'), c.spelling.framework === 'numpy', c.span);
   },
+  layout: keepLayout,
   lower(c) {
     const x = c.tensor('input');
     const lo = c.value('min');
@@ -234,8 +259,10 @@ function extremum(id: 'maximum' | 'minimum', spell: string[]) {
       const [x, s] = a.m === 'scalar' && b.m !== 'scalar' ? [b, a] : [a, b];
       const k = constValue(s);
       if (s.m !== 'scalar' || x.m === 'scalar') return x.m === 'scalar' && s.m === 'scalar' ? mk('scalar', { src: c.span }) : unknown(c.span);
-      return id === 'maximum' ? clampValue(x, k, undefined, k === undefined, c.span) : clampValue(x, undefined, k, false, c.span);
+      const numpy = c.spelling.framework === 'numpy';
+      return id === 'maximum' ? boundFacts(clampValue(x, k, undefined, k === undefined, c.span), x, s, undefined, numpy, c.span) : boundFacts(clampValue(x, undefined, k, false, c.span), x, undefined, s, numpy, c.span);
     },
+    layout: combineLayout,
     lower(c) {
       const [a, b] = c.promote(c.toTensor(c.value('input') ?? c.error(`${c.name}() missing input`)), c.toTensor(c.value('other') ?? c.error(`${c.name}() missing other`)));
       const shape = c.k.broadcastShape(a.x.shape, b.x.shape);
@@ -303,6 +330,7 @@ export const where = defineOp({
     }
     return join(given[0], given[1]);
   },
+  layout: combineLayout,
   lower(c) {
     const cond = c.tensor('condition');
     if (!c.has('input') || !c.has('other')) c.unsupported('where with one argument');

@@ -3,6 +3,7 @@
  * target are alpha_t), one-hot encodings, scatters that build them in place, masked fills.
  */
 import { constValue, mk, unknown, type AbsValue } from '../../core/lattice';
+import { classAxis, indexLayout, withLayout } from '../../core/layout';
 import { defineOp } from '../api';
 
 function byTarget(v: AbsValue | undefined): boolean {
@@ -23,6 +24,12 @@ export const gather = defineOp({
   expects: { index: { kind: 'target_index', strong: true } },
   evidence: 'input',
   abstract: (c) => (byTarget(c.arg('index')) ? c.L.gathered(c.arg('input') ?? unknown(), c.span) : unknown(c.span)),
+  // The result has the index's shape: `alpha.gather(0, t)` is [N]; `p.gather(1, t[:, None])` is [N, 1].
+  layout(c, v) {
+    const d = c.arg('dim');
+    const at = d?.m === 'scalar' && d.values?.length === 1 && d.values[0] === 0 ? indexLayout(c.arg('index')) : classAxis(d) && c.arg('index')?.layout === 'col' ? 'col' : undefined;
+    return withLayout(v, at);
+  },
   lower(c) {
     const x = c.tensor('input');
     const idx = c.tensor('index');
@@ -50,6 +57,12 @@ export const take = defineOp({
   expects: { index: { kind: 'target_index', strong: true } },
   evidence: 'input',
   abstract: (c) => (byTarget(c.arg('index')) ? c.L.gathered(c.arg('input') ?? unknown(), c.span) : unknown(c.span)),
+  // Rows at the index (`alpha.index_select(0, t)`, `tf.gather(alpha, t)`): laid out as the index.
+  layout(c, v) {
+    const d = c.arg('dim');
+    const first = !d || d.m === 'none' || (d.m === 'scalar' && d.values?.length === 1 && d.values[0] === 0);
+    return withLayout(v, first && c.arg('input')?.flat ? indexLayout(c.arg('index')) : undefined);
+  },
   lower(c) {
     const x = c.tensor('input');
     const idx = c.tensor('index');

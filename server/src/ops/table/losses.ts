@@ -3,6 +3,7 @@
  * `losses.*` classes: their instances are modules).
  */
 import { mk, type AbsValue } from '../../core/lattice';
+import { keepLayout, withLayout } from '../../core/layout';
 import { defineOp, type AbsCtx, type CTensor, type CVal, type LowerCtx, type Tensor } from '../api';
 
 const CE_RANGE = { lo: 0, hi: Infinity };
@@ -23,7 +24,7 @@ export function reductionOf(c: { has(p: string): boolean; str(p: string): string
 }
 
 function ceValue(c: AbsCtx, act: 'sigmoid' | 'softmax'): AbsValue {
-  return mk('ce', { act, reduced: reductionOf(c) !== 'none', range: CE_RANGE, src: c.span, classWeight: classWeightOf(c), targetSide: targetSideOf(c) });
+  return mk('ce', { act, reduced: reductionOf(c) !== 'none', range: CE_RANGE, src: c.span, classWeight: classWeightOf(c), targetSide: targetSideOf(c), ...ceFacts(c) });
 }
 
 /** A binary cross-entropy against constant targets (`zeros_like(p)`: every element a negative) is one side's loss only. */
@@ -50,6 +51,23 @@ function classWeightOf(c: AbsCtx): AbsValue | undefined {
     return w;
   }
   return undefined;
+}
+
+/**
+ * What a loss call's arguments say beyond its value: an explicit `ignore_index` (Keras: `ignore_class`),
+ * whose targets add 0 to an unreduced loss (LL116), and a `label_smoothing` above 0, which mixes every
+ * class into the loss (LL118).
+ */
+export function ceFacts(c: Pick<AbsCtx, 'arg' | 'span'>): Partial<AbsValue> {
+  const out: Partial<AbsValue> = {};
+  const ii = c.arg('ignore_index') ?? c.arg('ignore_class');
+  // Targets already picked by a mask (`y = y[y != ignore_index]`) may hold no ignored entry.
+  const picked = c.arg('target')?.selected || c.arg('input')?.selected;
+  if (ii && ii.m !== 'none' && !picked) out.ignoreIndex = { values: ii.m === 'scalar' ? ii.values : undefined, span: ii.src ?? c.span };
+  const ls = c.arg('label_smoothing');
+  const positive = ls?.m === 'scalar' ? ls.values?.filter((v) => v > 0) : undefined;
+  if (positive?.length) out.smoothed = { values: positive, span: ls!.src ?? c.span };
+  return out;
 }
 
 function checkedReduction(c: LowerCtx): string {
@@ -130,6 +148,11 @@ function kerasReduce(c: LowerCtx, per: Tensor): CVal {
   return c.out(r === 'none' ? per : r === 'sum' ? c.k.sum(per, undefined, false) : c.k.mean(per, undefined, false));
 }
 
+/** A softmax CE over class indices, unreduced: one loss per sample, [N] (the class axis reduced away). */
+function perSample(c: AbsCtx, v: AbsValue): AbsValue {
+  return withLayout(v, v.reduced ? undefined : 'vec');
+}
+
 const KERAS_EPS = 1e-7;
 
 export const crossEntropy = defineOp({
@@ -140,6 +163,7 @@ export const crossEntropy = defineOp({
   expects: { input: 'logits', target: { kind: 'target_index', strong: true } },
   loss: { act: 'softmax', input: 'logits', target: 'index' },
   abstract: (c) => ceValue(c, 'softmax'),
+  layout: perSample,
   lower: (c) => torchCE(c, true),
 });
 
@@ -158,10 +182,11 @@ export const nllLoss = defineOp({
     if (x?.m === 'focal' && x.focal) {
       const w = c.arg('weight');
       const focal = w && w.m !== 'none' ? { ...x.focal, alpha: { kind: 'class' as const, value: w, span: w.src ?? c.span } } : x.focal;
-      return mk('focal', { focal, act: 'softmax', reduced: reductionOf(c) !== 'none', src: c.span });
+      return mk('focal', { focal, act: 'softmax', reduced: reductionOf(c) !== 'none', src: c.span, ...ceFacts(c) });
     }
     return ceValue(c, 'softmax');
   },
+  layout: perSample,
   lower: (c) => torchCE(c, false),
 });
 
@@ -173,6 +198,7 @@ export const binaryCrossEntropy = defineOp({
   expects: { input: 'prob', target: 'target' },
   loss: { act: 'sigmoid', input: 'prob', target: 'binary' },
   abstract: (c) => ceValue(c, 'sigmoid'),
+  layout: keepLayout,
   lower(c) {
     noLegacy(c);
     const p = c.float('input').x;
@@ -210,6 +236,7 @@ export const bceWithLogits = defineOp({
   expects: { input: 'logits', target: 'target' },
   loss: { act: 'sigmoid', input: 'logits', target: 'binary' },
   abstract: (c) => ceValue(c, 'sigmoid'),
+  layout: keepLayout,
   lower: bceLogitsLower,
 });
 

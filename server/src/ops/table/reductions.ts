@@ -3,6 +3,7 @@
  * maxima (the shift of a hand-written log-sum-exp), argmax (class indices).
  */
 import { mk, unknown } from '../../core/lattice';
+import { reducedLayout } from '../../core/layout';
 import { defineOp, type CVal, type LowerCtx, type Spelling } from '../api';
 
 function reduceLower(c: LowerCtx, how: 'sum' | 'mean'): CVal {
@@ -43,6 +44,7 @@ export const sum = defineOp({
   spell: SUM,
   evidence: 'selection',
   abstract: (c) => c.L.reduce(c.arg('input') ?? unknown(), c.arg('dim'), c.span, 'sum'),
+  layout: reducedLayout,
   lower: (c) => reduceLower(c, 'sum'),
 });
 
@@ -51,6 +53,7 @@ export const mean = defineOp({
   summary: 'Mean over axes (all of them when no axis is given).',
   spell: MEAN,
   abstract: (c) => c.L.reduce(c.arg('input') ?? unknown(), c.arg('dim'), c.span, 'mean'),
+  layout: reducedLayout,
   lower: (c) => reduceLower(c, 'mean'),
 });
 

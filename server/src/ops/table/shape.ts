@@ -3,7 +3,22 @@
  * the values and drops the gradient).
  */
 import { unknown, type AbsValue } from '../../core/lattice';
+import { classAxis, keepLayout, keepLayoutOnly, squeezed, unsqueezed, withLayout } from '../../core/layout';
 import { defineOp, type AbsCtx, type CVal, type CTensor, type DType, type LowerCtx } from '../api';
+
+/**
+ * The per-sample layout after a reshape (LL117): `view(-1, 1)` / `reshape(N, 1)` of a [N] value is
+ * [N, 1]; `view(-1)` of a [N, 1] one is [N]; any other shape is not followed.
+ */
+function reshapeLayout(c: AbsCtx, v: AbsValue): AbsValue {
+  const s = c.arg('shape');
+  const items = s?.m === 'tuple' ? (s.items?.length === 1 && s.items[0].m === 'tuple' ? s.items[0].items : s.items) : s ? [s] : undefined;
+  if (!items) return withLayout(v, undefined);
+  const one = (x: AbsValue) => x.m === 'scalar' && x.values?.length === 1 && x.values[0] === 1;
+  if (items.length === 2 && one(items[1])) return withLayout(v, unsqueezed(c.arg('input')));
+  if (items.length === 1) return withLayout(v, squeezed(c.arg('input')));
+  return withLayout(v, undefined);
+}
 
 /** The value itself: these ops change the layout, not what the elements mean. */
 function same(c: AbsCtx): AbsValue {
@@ -55,6 +70,7 @@ export const reshape = defineOp({
     'Tensor.reshape_as(other)',
   ],
   abstract: same,
+  layout: reshapeLayout,
   lower(c) {
     const x = c.tensor('input');
     if (c.has('other')) return reshapeTo(c, x, [...c.tensor('other').x.shape]);
@@ -77,6 +93,7 @@ export const flatten = defineOp({
     'numpy.ravel(a->input, order="C")',
   ],
   abstract: same,
+  layout: (c, v) => withLayout(v, c.has('start_dim') ? undefined : squeezed(c.arg('input'))),
   lower(c) {
     const x = c.tensor('input');
     const rank = x.x.shape.length;
@@ -102,6 +119,7 @@ export const permute = defineOp({
     'numpy.transpose(a->input, axes->dims=None)',
   ],
   abstract: same,
+  layout: (_c, v) => withLayout(v, undefined),
   lower(c) {
     const x = c.tensor('input');
     const rank = x.x.shape.length;
@@ -116,6 +134,7 @@ export const transpose = defineOp({
   summary: 'Swaps two axes (`x.t()`: a matrix transpose).',
   spell: ['torch.transpose(input, dim0, dim1)', 'torch.swapaxes(input, axis0->dim0, axis1->dim1)', 'Tensor.transpose(dim0, dim1)', 'Tensor.swapaxes(axis0->dim0, axis1->dim1)', 'Tensor.t()', 'jax.numpy.swapaxes(a->input, axis1->dim0, axis2->dim1)', 'numpy.swapaxes(a->input, axis1->dim0, axis2->dim1)'],
   abstract: same,
+  layout: (_c, v) => withLayout(v, undefined),
   lower(c) {
     const x = c.tensor('input');
     const rank = x.x.shape.length;
@@ -144,6 +163,7 @@ export const squeeze = defineOp({
     'numpy.squeeze(a->input, axis->dim=None)',
   ],
   abstract: same,
+  layout: (c, v) => withLayout(v, !c.arg('dim') || classAxis(c.arg('dim')) ? squeezed(c.arg('input')) : undefined),
   lower(c) {
     const x = c.tensor('input');
     const d = c.dim('dim', x.x.shape.length);
@@ -166,6 +186,7 @@ export const unsqueeze = defineOp({
     'numpy.expand_dims(a->input, axis->dim)',
   ],
   abstract: same,
+  layout: (c, v) => withLayout(v, classAxis(c.arg('dim')) ? unsqueezed(c.arg('input')) : undefined),
   lower(c) {
     const x = c.tensor('input');
     const d = c.dim('dim', x.x.shape.length + 1) ?? c.error('unsqueeze needs dim');
@@ -178,6 +199,7 @@ export const expand = defineOp({
   summary: 'Broadcasts to a larger shape.',
   spell: ['Tensor.expand(*sizes->shape)', 'Tensor.expand_as(other)', 'torch.broadcast_to(input, shape->shape)', 'tensorflow.broadcast_to(input, shape, name=None)', 'keras.ops.broadcast_to(x->input, shape)', 'jax.numpy.broadcast_to(array->input, shape)', 'numpy.broadcast_to(array->input, shape)'],
   abstract: same,
+  layout: (_c, v) => withLayout(v, undefined),
   lower(c) {
     const x = c.tensor('input');
     let shape = c.has('other') ? [...c.tensor('other').x.shape] : c.shape('shape');
@@ -205,6 +227,7 @@ export const identity = defineOp({
     'tensorflow.identity(input, name=None)',
   ],
   abstract: same,
+  layout: keepLayout,
   lower: (c) => c.tensor('input'),
 });
 
@@ -216,6 +239,7 @@ export const detach = defineOp({
     const x = c.arg('input');
     return x ? { ...x, detached: true, detachSrc: x.detachSrc ?? c.span } : unknown(c.span);
   },
+  layout: keepLayout,
   lower(c) {
     const x = c.tensor('input');
     return c.out(c.k.detach(x.x), x.dt);
@@ -226,6 +250,10 @@ export const detach = defineOp({
 function castTarget(c: LowerCtx, x: CTensor): DType | undefined {
   const v = c.value('dtype');
   if (!v || v.t === 'none' || v.t === 'device') return undefined;
+  // float16 / bfloat16: the checker computes in float32, whose results those formats do not reproduce (LL205).
+  const e = c.call.bound?.dtype;
+  const written = v.t === 'str' ? v.v : e?.k === 'attr' ? (e.qualified ?? e.attr) : '';
+  if (/(^|\.)(half|float16|bfloat16)$/.test(written)) c.unsupported(`cast to ${written.replace(/^.*\./, '')} (the checker computes in float32)`);
   if (v.t === 'dtype') return v.dt;
   if (v.t === 'tensor') return v.dt;
   if (v.t === 'str') {
@@ -269,8 +297,12 @@ export const cast = defineOp({
     const d = c.arg('dtype');
     const dt = dtypeClass(c.str('dtype')) ?? (d?.dtype as DType | undefined);
     if (!dt || x.m === 'scalar') return x;
-    return withDtype(x, dt, c.spelling.framework);
+    // `.half()`, `.to(torch.bfloat16)`: a 16-bit float, whose rounding LL205 checks constants against.
+    const name = (c.str('dtype') ?? '').replace(/^.*\./, '').toLowerCase();
+    const lowp = name === 'half' || name === 'float16' ? 'float16' : name === 'bfloat16' ? 'bfloat16' : undefined;
+    return { ...withDtype(x, dt, c.spelling.framework), lowp: dt === 'int' ? undefined : lowp };
   },
+  layout: keepLayoutOnly,
   lower(c) {
     const x = c.tensor('input');
     const dt = castTarget(c, x);

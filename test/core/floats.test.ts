@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { roundTo, tiniest } from '../../server/src/core/floats';
+
+describe('roundTo', () => {
+  it('rounds to float32 as Math.fround does', () => {
+    expect(roundTo(1 - 1e-8, 'float32')).toBe(1);
+    expect(roundTo(1 - 1e-7, 'float32')).toBeLessThan(1);
+  });
+
+  it('rounds to float16: nothing below 2^-25 but 0, nothing within 2^-12 of 1 but 1, 65504 the largest', () => {
+    expect(roundTo(1e-8, 'float16')).toBe(0);
+    expect(roundTo(3e-8, 'float16')).toBe(2 ** -24);
+    expect(roundTo(1 - 1e-4, 'float16')).toBe(1);
+    expect(roundTo(1 - 3e-4, 'float16')).toBe(1 - 2 ** -11);
+    expect(roundTo(0.1, 'float16')).toBe(0.0999755859375);
+    expect(roundTo(65504, 'float16')).toBe(65504);
+    expect(roundTo(70000, 'float16')).toBe(Infinity);
+    expect(tiniest('float16')).toBe(2 ** -24);
+  });
+
+  it('rounds ties to even', () => {
+    // 1 - 2^-12 lies halfway between 1 - 2^-11 and 1; 1.0 has the even significand.
+    expect(roundTo(1 - 2 ** -12, 'float16')).toBe(1);
+    expect(roundTo(1 + 2 ** -11, 'float16')).toBe(1);
+  });
+
+  it('rounds to bfloat16: 1 - 1e-3 is 1, small numbers survive', () => {
+    expect(roundTo(1 - 1e-3, 'bfloat16')).toBe(1);
+    expect(roundTo(1e-8, 'bfloat16')).toBeGreaterThan(0);
+  });
+});
