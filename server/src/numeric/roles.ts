@@ -160,7 +160,82 @@ function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, seen
   return visit(fn.body);
 }
 
-export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => boolean): CheckPlan[] {
+/** A function that looks like a loss and is not probed, and why (`losslint probe --coverage`). */
+export interface PlanSkip {
+  qualname: string;
+  reason: string;
+}
+
+/** Whether a function's name says it is a loss (what `--coverage` counts beside the planned ones). */
+export const LOSS_NAME = /loss|focal|criterion|entropy|xent|bce|dice/i;
+
+/** The frameworks a coverage report tells apart (tf and keras together). */
+export type CoverageFramework = 'torch' | 'tf/keras' | 'jax' | 'numpy' | 'other';
+
+/**
+ * The framework a function computes with: the one most of its ops (its own and its helpers') are
+ * spelled in, else what the module imports (`losslint probe --coverage`).
+ */
+export function frameworkOf(fn: FunctionIR, mod: ModuleIR): CoverageFramework {
+  const byName = new Map<string, FunctionIR>();
+  for (const g of mod.functions) if (!g.className && !g.parent && !byName.has(g.name)) byName.set(g.name, g);
+  for (const g of mod.functions) if (g.className && !byName.has(`.${g.name}`)) byName.set(`.${g.name}`, g);
+  const counts = new Map<CoverageFramework, number>();
+  const bump = (fw: CoverageFramework): void => void counts.set(fw, (counts.get(fw) ?? 0) + 1);
+  const classify = (name: string): CoverageFramework | undefined =>
+    /^torch\b/.test(name) ? 'torch' : /^(tensorflow|keras|tf_keras)\b/.test(name) ? 'tf/keras' : /^(jax|flax|optax|haiku)\b/.test(name) ? 'jax' : /^(numpy|scipy)\b/.test(name) ? 'numpy' : undefined;
+  const seen = new Set<FunctionIR>();
+  const visitFn = (g: FunctionIR): void => {
+    if (seen.has(g)) return;
+    seen.add(g);
+    const visit = (ss: readonly Stmt[]): void => {
+      for (const s of ss) {
+        const roots = s.k === 'assign' || s.k === 'expr' ? [s.value] : s.k === 'return' && s.value ? [s.value] : s.k === 'if' ? [s.test] : [];
+        for (const r of roots) {
+          for (const e of walkExprs(r)) {
+            if (e.k !== 'call') continue;
+            const fw = e.spell ? (e.spell.framework === 'tf' || e.spell.framework === 'keras' ? 'tf/keras' : e.spell.framework === 'lib' ? undefined : e.spell.framework) : e.callee ? classify(e.callee) : undefined;
+            if (fw) bump(fw);
+            const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
+            if (callee) visitFn(callee);
+          }
+        }
+        if (s.k === 'if') {
+          visit(s.body);
+          visit(s.orelse);
+        } else if (s.k === 'other' || s.k === 'def') visit(s.k === 'def' ? s.fn.body : s.body);
+      }
+    };
+    visit(g.body);
+  };
+  visitFn(fn);
+  let best: CoverageFramework | undefined;
+  for (const [fw, n] of counts) if (!best || n > counts.get(best)!) best = fw;
+  if (best) return best;
+  const imported = [...mod.imports.values()].map(classify);
+  for (const fw of ['torch', 'tf/keras', 'jax', 'numpy'] as const) if (imported.includes(fw)) return fw;
+  return 'other';
+}
+
+/** Whether a function returns a function (a factory: `def focal(gamma): def loss(y, p): ...; return loss`). */
+function returnsFunction(fn: FunctionIR): boolean {
+  const local = new Set<string>();
+  let found = false;
+  const visit = (ss: readonly Stmt[]): void => {
+    for (const s of ss) {
+      if (s.k === 'def') local.add(s.fn.name);
+      else if (s.k === 'return' && s.value && (s.value.k === 'lambda' || (s.value.k === 'name' && local.has(s.value.id)) || (s.value.k === 'call' && s.value.callee === 'functools.partial'))) found = true;
+      else if (s.k === 'if') {
+        visit(s.body);
+        visit(s.orelse);
+      } else if (s.k === 'other') visit(s.body);
+    }
+  };
+  visit(fn.body);
+  return found;
+}
+
+export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => boolean, skipped?: PlanSkip[]): CheckPlan[] {
   const check = (): true => {
     if (stop?.()) throw new PlanStopped();
     return true;
@@ -193,10 +268,24 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
   };
   for (const fn of mod.functions) {
     check();
-    if (fn.hasError || fn.inline) continue;
-    if (fn.className && !['forward', '__call__', 'call'].includes(fn.name)) continue;
+    if (fn.inline || fn.isModule) continue;
+    // What --coverage counts: a function whose name says loss, unless it only builds one (a factory).
+    const skip = (reason: string): void => {
+      if (skipped && LOSS_NAME.test(fn.qualname) && !returnsFunction(fn)) skipped.push({ qualname: fn.qualname, reason });
+    };
+    if (fn.hasError) {
+      skip('syntax error');
+      continue;
+    }
+    if (fn.className && !['forward', '__call__', 'call'].includes(fn.name)) {
+      if (!fn.name.startsWith('_')) skip('a method other than forward, call or __call__');
+      continue;
+    }
     // numpy has no autograd: the probes' gradients would be the interpreter's own, not the user's.
-    if (usesNumpy(fn, callable)) continue;
+    if (usesNumpy(fn, callable)) {
+      skip('numpy (no autograd)');
+      continue;
+    }
     const cls = fn.className ? mod.classes.get(fn.className) : undefined;
     const init = cls?.methods.get('__init__');
     const params = fn.params.filter((p) => p.kind === 'plain').slice(fn.className ? 1 : 0);
@@ -208,13 +297,23 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     if (!target) target = required.find((p) => TARGET_NAME.test(p.name) && p.name !== input)?.name;
     // Keras spells (y_true, y_pred): names decide; otherwise the first two required parameters.
     if (!input || !target) {
-      if (required.length !== 2) continue;
+      if (required.length !== 2) {
+        skip(required.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${required.length} required parameters`);
+        continue;
+      }
       input ??= required.find((p) => p.name !== target)?.name;
       target ??= required.find((p) => p.name !== input)?.name;
     }
-    if (!input || !target) continue;
+    if (!input || !target) {
+      skip('no prediction and target parameters');
+      continue;
+    }
     // Other required parameters cannot be supplied.
-    if (required.some((p) => p.name !== input && p.name !== target)) continue;
+    const other = required.find((p) => p.name !== input && p.name !== target);
+    if (other) {
+      skip(`required parameter \`${other.name}\` has no value`);
+      continue;
+    }
     const iv = m(input);
     const tv = m(target);
     const inputIsProb = iv?.m === 'prob' || (!iv && PROB_NAME.test(input));
@@ -226,7 +325,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // Only functions the facts see as a loss, or whose names say so, are worth the probes.
     const rets = f?.functions.get(fn)?.returns ?? [];
     const lossy = rets.some((r) => ['focal', 'ce', 'modulating', 'logprob', 'pt', 'unknown'].includes(r.m)) || rets.length === 0 || /loss|focal|criterion/i.test(fn.qualname);
-    if (!lossy) continue;
+    if (!lossy) {
+      skip('does not compute a loss');
+      continue;
+    }
     const gamma = hyper(fn, init, GAMMA_NAME, f);
     const alpha = hyper(fn, init, ALPHA_NAME, f);
     // The key holds the top-level functions the check can reach, not all of them: editing one function

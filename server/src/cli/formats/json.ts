@@ -39,7 +39,7 @@ export interface JsonFinding {
   fix: { title: string; applicability: 'safe' | 'unsafe'; edits: JsonEdit[] } | null;
   /** Present when a numeric probe confirmed the finding. */
   evidence?: string;
-  /** numeric: for probe findings (LL301-LL305), the function and the probe result (server/src/numeric/cli.ts). */
+  /** numeric: for probe findings (LL301-LL305), the function and the probe result (server/src/cli/probe.ts). */
   numeric?: unknown;
 }
 
