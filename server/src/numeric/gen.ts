@@ -66,5 +66,6 @@ export function describeGenerator(inp: ProbeInputs): string {
   const t = inp.target === 'index' ? 'class indices floor(u*C)' : inp.target === 'onehot' ? 'one-hot of floor(u*C)' : 'binary: one-hot of floor(u*C), row zeroed when u<0.5';
   const m = inp.margin === undefined ? '' : inp.target === 'binary' ? `; logits (2t-1)*(${inp.margin}+|z|)` : `; target logit = max(other logits) + ${inp.margin}`;
   const a = inp.activation ? `; fed ${inp.activation}(logits)` : '';
-  return `${base}; targets ${t}${m}${a}`;
+  const l = inp.layout === 'nchw' ? '; as [N, C, 1, 1] images (class indices [N, 1, 1])' : inp.layout === 'nhwc' ? '; as [N, 1, 1, C] images (class indices [N, 1, 1])' : '';
+  return `${base}; targets ${t}${m}${a}${l}`;
 }

@@ -38,6 +38,12 @@ interface Setup {
   encoding: TargetEncoding;
   formulation: Formulation;
   classes: number;
+  layout?: ProbeInputs['layout'];
+}
+
+/** Whether an error on the flat [N, C] probe says the function wants image-shaped inputs. */
+function wantsImages(message: string): boolean {
+  return /values to unpack|out of range for a tensor of rank|too many indices|must match the size of tensor|rank|dimension/.test(message);
 }
 
 function hyperVal(v: HyperValue): Val {
@@ -101,6 +107,7 @@ export class Prober {
       generator: '',
       ...extra,
     };
+    if (s.layout) inp.layout = s.layout;
     if (s.plan.inputIsProb) inp.activation = s.formulation;
     inp.generator = describeGenerator(inp);
     return inp;
@@ -112,20 +119,32 @@ export class Prober {
     if (Date.now() > this.opts.deadline) throw new Budget();
     const g = generate(inp);
     const [N, C] = inp.shape;
-    const ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper });
     let result: RunOut | undefined;
+    let ev: Evaluator | undefined;
     tf.tidy(() => {
+      // Images of 1 x 1 pixels: the N x C logits, channels first or last, and targets to match.
+      const shapeOf = (classes: boolean): number[] => (inp.layout === 'nchw' ? (classes ? [N, C, 1, 1] : [N, 1, 1]) : inp.layout === 'nhwc' ? (classes ? [N, 1, 1, C] : [N, 1, 1]) : classes ? [N, C] : [N]);
       const z = tf.tensor2d(g.logits, [N, C]);
       let tgt: Val;
-      if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor1d(g.index, 'int32'), dt: 'int' };
-      else tgt = { t: 'tensor', x: tf.tensor2d(g.onehot, [N, C]), dt: 'float' };
+      if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor(g.index, shapeOf(false), 'int32'), dt: 'int' };
+      else tgt = { t: 'tensor', x: tf.tensor(g.onehot, shapeOf(true)), dt: 'float' };
+      // Required parameters without a default (roles.ts fill), under the probe's own hyperparameters.
+      const all: Record<string, Val> = {};
+      for (const [k, { value }] of Object.entries(s.plan.fill ?? {})) {
+        if (value !== null && typeof value === 'object' && 'classes' in value) all[k] = num(C, true);
+        else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(shapeOf(true)), dt: 'float' };
+        else if (typeof value === 'boolean') all[k] = { t: 'bool', v: value };
+        else all[k] = hyperVal(value as HyperValue);
+      }
+      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: { ...all, ...hyper } });
       let lossT: tf.Tensor | undefined;
       const f = (x: tf.Tensor): tf.Scalar => {
         let xin = x;
         if (inp.activation) xin = inp.activation === 'softmax' ? P.softmax(x, 1) : P.sigmoid(x);
+        if (inp.layout) xin = inp.layout === 'nchw' ? tf.reshape(xin, [N, C, 1, 1]) : tf.reshape(xin, [N, 1, 1, C]);
         const args: Record<string, Val> = { [s.plan.input]: { t: 'tensor', x: xin, dt: 'float' } };
         if (s.plan.target) args[s.plan.target] = tgt;
-        const out = ev.run(s.fn, args);
+        const out = ev!.run(s.fn, args);
         let t: Val = out;
         if (t.t === 'list' && t.items.length && t.items[0].t === 'tensor') t = t.items[0];
         if (t.t === 'num') throw new Unsupported('a loss returned as a Python number (no gradient)', s.fn.span.r.start.line + 1);
@@ -162,7 +181,7 @@ export class Prober {
         gradNaN: nan,
         gradInf: inf,
         samplesNonFinite: bad.reduce((a, b) => a + b, 0),
-        trace: ev.trace,
+        trace: ev!.trace,
       };
     });
     return result!;
@@ -171,10 +190,23 @@ export class Prober {
   /** Finds an encoding (and class count) under which the function evaluates; Unsupported ends it. */
   setup(fn: FunctionIR, plan: CheckPlan, hyper: Record<string, Val>): Setup | string {
     const errors: string[] = [];
+    // Flat [N, C] inputs first; image-shaped ones (channels first for PyTorch, last elsewhere) when
+    // the flat ones fail as a loss over images would.
+    const image: ProbeInputs['layout'] = plan.framework === 'torch' || !plan.framework ? 'nchw' : 'nhwc';
+    for (const layout of [undefined, image]) {
+      if (layout && !errors.some(wantsImages)) break;
+      if (layout) errors.length = 0;
+      const found = this.trySetup(fn, plan, hyper, layout, errors);
+      if (found) return found;
+    }
+    return `the function raises on every target encoding tried (${errors.join('; ') || 'no encoding'})`;
+  }
+
+  private trySetup(fn: FunctionIR, plan: CheckPlan, hyper: Record<string, Val>, layout: ProbeInputs['layout'], errors: string[]): Setup | undefined {
     for (const enc of plan.encodings) {
       for (const C of [this.opts.classes, 2]) {
         const trial = { fn, plan, encoding: enc };
-        const inp: ProbeInputs = { seed: 1, shape: [6, C], std: 1, target: enc, generator: '' };
+        const inp: ProbeInputs = { seed: 1, shape: [6, C], std: 1, target: enc, generator: '', ...(layout ? { layout } : {}) };
         if (plan.inputIsProb) inp.activation = plan.act ?? 'softmax';
         try {
           const out = this.run(trial, inp, hyper);
@@ -187,7 +219,7 @@ export class Prober {
           // Sigmoid losses on one-hot targets are multi-label: probe them with background rows too.
           if (formulation === 'sigmoid' && enc === 'onehot') encoding = 'binary';
           if (formulation === 'softmax' && enc === 'binary') encoding = 'onehot';
-          const found: Setup = { fn, plan, encoding, formulation, classes: C };
+          const found: Setup = { fn, plan, encoding, formulation, classes: C, ...(layout ? { layout } : {}) };
           return this.maybeProbabilities(found);
         } catch (e) {
           if (e instanceof Unsupported || e instanceof Budget || e instanceof Cancelled) throw e;
@@ -198,7 +230,7 @@ export class Prober {
         }
       }
     }
-    return `the function raises on every target encoding tried (${errors.join('; ') || 'no encoding'})`;
+    return undefined;
   }
 
   /**
@@ -208,7 +240,7 @@ export class Prober {
    */
   private maybeProbabilities(s: Setup): Setup {
     if (s.plan.inputIsProb) return s;
-    const inp = (activation?: Formulation): ProbeInputs => ({ seed: 7, shape: [64, s.classes], std: 1, target: s.encoding, generator: '', activation });
+    const inp = (activation?: Formulation): ProbeInputs => ({ seed: 7, shape: [64, s.classes], std: 1, target: s.encoding, generator: '', activation, ...(s.layout ? { layout: s.layout } : {}) });
     const onLogits = this.run(s, inp(), {});
     if (onLogits.lossNonFinite === 0) return s;
     const act: Formulation = s.encoding === 'binary' ? 'sigmoid' : 'softmax';
@@ -232,8 +264,19 @@ export class Prober {
       return report;
     };
     const cls = fn.className ? this.mod.classes.get(fn.className) : undefined;
+    const closure = fn.parent && fn.parent !== '<module>' ? fn.parent : undefined;
+    report.entry = closure ? { kind: 'closure', owner: closure } : cls ? { kind: 'method', owner: cls.name } : { kind: 'function' };
+    // The pre-scan covers the function, its class and its factories (what runs beyond them is
+    // evaluated by the same whitelist, which has no process, file or import API to reach).
     const init = cls?.methods.get('__init__');
-    const bad = forbiddenCall([fn, ...(init ? [init] : []), ...(cls ? [...cls.methods.values()] : [])], this.mod);
+    const factories: FunctionIR[] = [];
+    for (let q = closure; q && q !== '<module>'; ) {
+      const g = this.mod.functions.find((x) => x.qualname === q);
+      if (!g) break;
+      factories.push(g);
+      q = g.parent;
+    }
+    const bad = forbiddenCall([fn, ...(init ? [init] : []), ...(cls ? [...cls.methods.values()] : []), ...factories], this.mod);
     if (bad) return finish(bad.message);
     const baseHyper: Record<string, Val> = {};
     const gammaValues = (plan.gamma?.values ?? []).filter((v): v is number => typeof v === 'number');
@@ -243,6 +286,14 @@ export class Prober {
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
       report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb };
+      if (plan.fill) {
+        report.supplied = {};
+        for (const [k, { value, why }] of Object.entries(plan.fill)) {
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('classes' in value ? 'classes' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
+          report.supplied[k] = { value: v, why };
+        }
+      }
       const configs: Record<string, Val>[] = gammaValues.length ? gammaValues.slice(0, 3).map((g) => ({ [plan.gamma!.name]: num(g, false) })) : [{}];
       // 1. typical and confident inputs at the function's own hyperparameters.
       for (const h of configs) {

@@ -33,15 +33,36 @@ export interface CheckPlan {
   act?: 'sigmoid' | 'softmax';
   gamma?: HyperInfo;
   alpha?: HyperInfo;
+  /**
+   * Values for required parameters without a default (of the function, its `__init__` or its
+   * factory): a call-site literal, else a typical value (gamma 2, alpha 0.25), the probe's class
+   * count, or ones shaped like the input (a weight or mask); `why` says which, for the probe table.
+   */
+  fill?: Record<string, { value: FillValue; why: string }>;
+  /** The framework the function computes with (what an image-shaped probe's channels follow). */
+  framework?: CoverageFramework;
   /** Content hash of everything the check depends on. */
   key: string;
 }
+
+/** A value for a required parameter: a Python value, the probe's class count, or ones shaped like the input. */
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: true };
+
+/** Typical values for a required gamma / alpha no call site gives (named as such in the probe table). */
+export const TYPICAL_GAMMA = [2, 0.5];
+export const TYPICAL_ALPHA = 0.25;
 
 const TARGET_NAME = /^(y_?true|y|t|gt|gts|truth|targets?|labels?|label_ids?|gt_\w+|\w+_targets?|\w+_labels?|target_\w+|one_?hot\w*)$/i;
 const PRED_NAME = /^(logits?|\w+_logits?|logit_\w+|scores?|cls_\w+|inputs?|preds?|predictions?|outputs?|x|y_?pred|\w+_preds?|probs?|p|probabilities)$/i;
 const PROB_NAME = /^(probs?|p|probabilities|\w+_probs?)$/i;
 const GAMMA_NAME = /^(gamma|\w*_gamma|gamma_\w+|focusing_param\w*)$/i;
 const ALPHA_NAME = /^(alpha|\w*_alpha|alpha_\w+|balance\w*)$/i;
+/** A required parameter that counts the classes: it takes the probe's class count. */
+const CLASSES_NAME = /^(num_?classe?s?|n_?class(es)?|nclass(es)?|class_?num|classes|num_?labels|n_?labels|num_cls|cls_num)$/i;
+/** A required tensor parameter of the loss that weighs or masks its terms: it takes ones shaped like the input. */
+const WEIGHT_NAME = /^(weights?|sample_?weights?|label_?weights?|masks?|valid_?mask|loss_?mask)$/i;
+/** A required ignore label: one no probe target takes. */
+const IGNORE_NAME = /^(ignore_?(index|label|lb|idx)|ignore)$/i;
 
 function literalValue(e: Expr | undefined): number | number[] | null | undefined {
   if (!e) return undefined;
@@ -55,8 +76,8 @@ function literalValue(e: Expr | undefined): number | number[] | null | undefined
   return undefined;
 }
 
-function hyper(fn: FunctionIR, owner: FunctionIR | undefined, re: RegExp, facts: ModuleFacts | undefined): HyperInfo | undefined {
-  for (const f of [fn, owner]) {
+function hyper(fn: FunctionIR, owners: (FunctionIR | undefined)[], re: RegExp, facts: ModuleFacts | undefined, typical: number[]): HyperInfo | undefined {
+  for (const f of [fn, ...owners]) {
     if (!f) continue;
     const p = f.params.find((x) => x.kind === 'plain' && re.test(x.name));
     if (!p) continue;
@@ -65,7 +86,56 @@ function hyper(fn: FunctionIR, owner: FunctionIR | undefined, re: RegExp, facts:
     if (d !== undefined) values.push(d);
     const fv = facts?.functions.get(f)?.params.get(p.name);
     for (const v of fv?.values ?? []) if (!values.some((x) => x === v)) values.push(v);
+    // A required one no call site gives: typical values (the probe table names them).
+    if (!p.default && !values.length) values.push(...typical);
     return { name: p.name, values };
+  }
+  return undefined;
+}
+
+/** The functions whose parameters a check's hyperparameters set: `__init__` of a method's class, the factories of a closure. */
+function owners(fn: FunctionIR, mod: ModuleIR): FunctionIR[] {
+  const out: FunctionIR[] = [];
+  let g: FunctionIR | undefined = fn;
+  for (let guard = 0; g && guard < 8; guard++) {
+    if (g.className) {
+      const cls = mod.classes.get(g.className);
+      const init = cls && initOf(cls, mod);
+      if (init) out.push(init);
+    }
+    if (!g.parent || g.parent === '<module>') break;
+    const parent: string = g.parent;
+    g = mod.functions.find((x) => x.qualname === parent);
+    if (g) out.push(g);
+  }
+  return out;
+}
+
+/** The `__init__` an instance of `cls` runs: its own, else a base's defined in the module. */
+function initOf(cls: { methods: Map<string, FunctionIR>; bases: string[] }, mod: ModuleIR, depth = 0): FunctionIR | undefined {
+  const own = cls.methods.get('__init__');
+  if (own || depth > 4) return own;
+  for (const b of cls.bases) {
+    const base = mod.classes.get(b);
+    const init = base && initOf(base, mod, depth + 1);
+    if (init) return init;
+  }
+  return undefined;
+}
+
+/** A literal a call site in the module passes for parameter `p` of `g` (its class's name for `__init__`, its own name otherwise). */
+function callSiteLiteral(mod: ModuleIR, g: FunctionIR, p: string): FillValue | undefined {
+  const name = g.name === '__init__' && g.className ? g.className.split('.').pop()! : g.name;
+  const params = g.params.filter((x) => x.kind === 'plain').slice(g.className ? 1 : 0);
+  const at = params.findIndex((x) => x.name === p);
+  for (const site of mod.callSites) {
+    if (site.callee.split('.').pop() !== name) continue;
+    const e = site.kwargs[p] ?? (at >= 0 ? site.args[at] : undefined);
+    if (!e) continue;
+    if (e.k === 'str') return e.value;
+    if (e.k === 'const') return e.value;
+    const v = literalValue(e);
+    if (v !== undefined) return v;
   }
   return undefined;
 }
@@ -277,7 +347,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       skip('syntax error');
       continue;
     }
-    if (fn.className && !['forward', '__call__', 'call'].includes(fn.name)) {
+    // Methods: forward / call / __call__, and the public methods named as losses or of a class named as one.
+    if (fn.className && !['forward', '__call__', 'call'].includes(fn.name) && (fn.name.startsWith('_') || !(LOSS_NAME.test(fn.name) || LOSS_NAME.test(fn.className)))) {
       if (!fn.name.startsWith('_')) skip('a method other than forward, call or __call__');
       continue;
     }
@@ -287,7 +358,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       continue;
     }
     const cls = fn.className ? mod.classes.get(fn.className) : undefined;
-    const init = cls?.methods.get('__init__');
+    const init = cls ? initOf(cls, mod) : undefined;
+    const chain = owners(fn, mod);
     const params = fn.params.filter((p) => p.kind === 'plain').slice(fn.className ? 1 : 0);
     const required = params.filter((p) => !p.default);
     const m = (n: string) => meaning(f, fn, n);
@@ -308,10 +380,27 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       skip('no prediction and target parameters');
       continue;
     }
-    // Other required parameters cannot be supplied.
-    const other = required.find((p) => p.name !== input && p.name !== target);
-    if (other) {
-      skip(`required parameter \`${other.name}\` has no value`);
+    // Other required parameters (of the function, its __init__, its factories) take a value from a
+    // call site, else one that means the same to every loss (a class count, unit weights, an unused
+    // ignore label, a typical gamma or alpha), else the function cannot be probed.
+    const fill: Record<string, { value: FillValue; why: string }> = {};
+    let missing: string | undefined;
+    for (const g of [fn, ...chain]) {
+      const ps = g.params.filter((p) => p.kind === 'plain').slice(g.className ? 1 : 0);
+      for (const p of ps) {
+        if (p.default || (g === fn && (p.name === input || p.name === target)) || fill[p.name]) continue;
+        const site = callSiteLiteral(mod, g, p.name);
+        if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
+        else if (GAMMA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: 'typical' };
+        else if (ALPHA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_ALPHA, why: 'typical' };
+        else if (CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
+        else if (IGNORE_NAME.test(p.name)) fill[p.name] = { value: -100, why: 'no probe target takes it' };
+        else if (g === fn && WEIGHT_NAME.test(p.name)) fill[p.name] = { value: { ones: true }, why: 'ones like the input' };
+        else if (!missing) missing = p.name;
+      }
+    }
+    if (missing) {
+      skip(`required parameter \`${missing}\` has no value`);
       continue;
     }
     const iv = m(input);
@@ -329,19 +418,23 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       skip('does not compute a loss');
       continue;
     }
-    const gamma = hyper(fn, init, GAMMA_NAME, f);
-    const alpha = hyper(fn, init, ALPHA_NAME, f);
+    const gamma = hyper(fn, chain, GAMMA_NAME, f, TYPICAL_GAMMA);
+    const alpha = hyper(fn, chain, ALPHA_NAME, f, [TYPICAL_ALPHA]);
+    // A required gamma / alpha is set by the probes (gamma per config); the fill gives the first value.
+    for (const h of [gamma, alpha]) if (h && fill[h.name] && typeof h.values[0] === 'number' && fill[h.name].why === 'typical') fill[h.name].value = h.values[0];
     // The key holds the top-level functions the check can reach, not all of them: editing one function
     // re-runs the checks that can call it, and a key costs the size of what it can run (keys holding
     // every function were quadratic: 7 s of the main thread for a 3,000-line file).
     // reach(A and B) is reach(A) and reach(B): what the globals reach is found once for all checks.
     fromGlobals ??= reachableFunctions([[...mod.globals.values()]], topLevel);
-    const helpers = reachableFunctions([fn.body, fn.params, init?.body, init?.params], topLevel, fn);
+    const helpers = reachableFunctions([fn.body, fn.params, ...chain.map((g) => [g.body, g.params])], topLevel, fn);
     const own = new Set(helpers);
     for (const g of fromGlobals) if (g !== fn && !own.has(g)) helpers.push(g);
     moduleHash ??= contentKey([[...mod.globals], [...mod.imports]]);
-    const key = contentKey([fn.body, fn.params, init?.body, init?.params, helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha]);
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, key });
+    const framework = frameworkOf(fn, mod);
+    const hasFill = Object.keys(fill).length > 0;
+    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework]);
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, key });
   }
   return plans;
 }

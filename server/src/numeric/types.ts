@@ -30,6 +30,12 @@ export interface ProbeInputs {
   target: 'index' | 'onehot' | 'binary';
   /** The function takes probabilities: it was fed softmax/sigmoid of the logits. */
   activation?: 'softmax' | 'sigmoid';
+  /**
+   * Image-shaped inputs for a loss that reads them so (`n, c, h, w = logits.size()`): the [N, C]
+   * logits as N images of 1 x 1 pixels, channels first (`nchw`: [N, C, 1, 1], class indices
+   * [N, 1, 1]) or last (`nhwc`: [N, 1, 1, C]); the gradient is the same N x C numbers.
+   */
+  layout?: 'nchw' | 'nhwc';
 }
 
 /** A hyperparameter's value as the probes pass it: a Python float, a list, a string or None. */
@@ -77,6 +83,10 @@ export interface NumericReport {
   backendNotes?: string[];
   formulation?: 'softmax' | 'sigmoid';
   roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean };
+  /** Values given to required parameters without a default, and where each came from (roles.ts `fill`). */
+  supplied?: Record<string, { value: HyperValue | 'classes' | 'ones'; why: string }>;
+  /** How the function is reached: a method through its class, a closure through the factory that returns it. */
+  entry?: { kind: 'function' | 'method' | 'closure'; owner?: string };
   probes: ProbeResult[];
   findings: Finding[];
   ms: number;
