@@ -394,8 +394,24 @@ export class Evaluator {
     return self;
   }
 
+  /** Top-level functions given a gradient of their own (`f.defvjp(fwd, bwd)`: jax.custom_vjp), by name. */
+  private customGrad: Set<string> | undefined;
+
+  private hasCustomGradient(fn: FunctionIR): boolean {
+    if (!this.customGrad) {
+      this.customGrad = new Set();
+      for (const st of this.mod.body) {
+        const e = st.k === 'expr' ? st.value : undefined;
+        if (e?.k === 'call' && e.func.k === 'attr' && ['defvjp', 'defjvp', 'defvjps', 'defjvps'].includes(e.func.attr) && e.func.obj.k === 'name') this.customGrad.add(e.func.obj.id);
+      }
+    }
+    return !fn.className && !fn.parent && this.customGrad.has(fn.name);
+  }
+
   callFunction(fn: FunctionIR, args: Val[], kwargs: Record<string, Val>, self?: Val, closure?: Map<string, Val>): Val {
     if (this.depth > 8) throw new Unsupported('recursion', lineOf(fn));
+    // Its gradient is the user's backward function, not the derivative of what it computes.
+    if (this.hasCustomGradient(fn)) throw new Unsupported(`${fn.name}, which defines its own gradient (jax.custom_vjp)`, lineOf(fn));
     const frame: Frame = { vars: new Map(), self, parent: closure ? { vars: closure } : undefined };
     if (self?.t === 'self') frame.cls = self.cls;
     if (fn.className) frame.defCls = this.mod.classDefs.find((k) => k.methods.get(fn.name) === fn) ?? this.mod.classes.get(fn.className);
@@ -969,7 +985,15 @@ export class Evaluator {
     const fns: Record<string, (p: T, q: T) => T> = { '<': tf.less, '<=': tf.lessEqual, '>': tf.greater, '>=': tf.greaterEqual, '==': tf.equal, '!=': tf.notEqual };
     const fn = fns[op];
     if (!fn) throw new Unsupported(op, line);
-    return { t: 'tensor', x: fn(x.x, y.x), dt: 'bool' };
+    let shape: number[];
+    try {
+      shape = tf.broadcast_util.assertAndGetBroadcastShape(x.x.shape, y.x.shape);
+    } catch {
+      throw new EvalError(`shapes [${x.x.shape}] and [${y.x.shape}] do not broadcast for ${op}`, line);
+    }
+    this.checkSize(shape, line);
+    // A comparison ends the graph in PyTorch; tfjs would try to differentiate it (torchops.ts cut).
+    return { t: 'tensor', x: fn(P.cut(x.x), P.cut(y.x)), dt: 'bool' };
   }
 
   private pyCompare(op: string, a: Val, b: Val, line: number): boolean {
@@ -997,6 +1021,8 @@ export class Evaluator {
       default: {
         const x = pyNumber(a);
         const y = pyNumber(b);
+        // `None > 0` raises TypeError in Python 3.
+        if ((a.t === 'none' && (y !== undefined || b.t === 'none')) || (b.t === 'none' && x !== undefined)) throw new EvalError(`TypeError: '${norm}' not supported between ${a.t} and ${b.t}`, line);
         if (x === undefined || y === undefined) throw new Unsupported(`${op} on non-numbers`, line);
         return norm === '<' ? x < y : norm === '<=' ? x <= y : norm === '>' ? x > y : norm === '>=' ? x >= y : false;
       }
@@ -1492,6 +1518,11 @@ export class Evaluator {
       case 'torch.cuda.amp.autocast':
       case 'torch.cpu.amp.autocast':
       case 'tensorflow.GradientTape':
+      case 'tensorflow.variable_scope':
+      case 'tensorflow.name_scope':
+      case 'tensorflow.device':
+      case 'torch.cuda.device':
+      case 'jax.named_scope':
       case 'contextlib.nullcontext':
       case 'contextlib.suppress':
         // The probes run in float32 on the CPU: autocast there changes nothing they compute.
@@ -1867,8 +1898,20 @@ export class Evaluator {
         return num(-1, true);
       case 'is_contiguous':
         return { t: 'bool', v: true };
-      default:
+      default: {
+        // x.op(...) is torch.op(x, ...) for the torch functions the table spells without a method
+        // (ops/table/more.ts: a method spelling would also take over `self.op(...)` in the IR).
+        const spell = resolveQualified(`torch.${m}`);
+        if (spell && spell.kind === 'function' && spell.sig.params[0]?.canon === 'input') {
+          this.trace.add(spell.op.id);
+          const tuple = (items: Val[]): Val => ({ t: 'list', items, tuple: true });
+          const bound = bindCall(spell, [x, ...pos], kw, tuple);
+          const args: Record<string, () => Val> = {};
+          for (const [k, v] of Object.entries(bound)) args[k] = () => v;
+          return this.lowerOp(spell, args, c, line);
+        }
         throw new Unsupported(`.${m}()`, line);
+      }
     }
   }
 
@@ -1941,6 +1984,14 @@ export class Evaluator {
     const op = spell.op;
     const name = calleeName(c);
     if (!op.lower) throw new Unsupported(c.callee ?? spell.name.replace(/^Tensor\./, '.'), line);
+    if (spell.framework === 'numpy' && !/^(jax|tensorflow|keras|torch)\./.test(c.callee ?? '')) {
+      // numpy has no autograd: on a shape or a Python list it computes a constant, on a tensor the
+      // framework would raise (PyTorch) or trace nothing (JAX).
+      for (const get of Object.values(args)) {
+        const v = get();
+        if (isTensor(v) && v.dt === 'float') throw new Unsupported(`${name} on a tensor (numpy has no autograd)`, line);
+      }
+    }
     const lit = (d: PyLiteral): Val => (d === null ? NONE : typeof d === 'number' ? num(d) : typeof d === 'boolean' ? { t: 'bool', v: d } : { t: 'str', v: d });
     const value = (p: string): Val | undefined => {
       const get = args[p];

@@ -43,12 +43,8 @@ function scatter(x: T, dim: number, index: T, src: T): T {
 export const KERNELS: Kernels = {
   sigmoid: (x) => P.sigmoid(t(x)),
   logsigmoid: (x) => P.logsigmoid(t(x)),
-  softplus(x, beta, threshold) {
-    const a = t(x);
-    const bx = tf.mul(a, beta);
-    // PyTorch: x where beta * x > threshold, else log1p(exp(beta * x)) / beta.
-    return tf.where(tf.greater(bx, threshold), a, tf.div(P.log1p(tf.exp(bx)), beta));
-  },
+  // PyTorch: x where beta * x > threshold, else log1p(exp(beta * x)) / beta; its backward (torchops.ts).
+  softplus: (x, beta, threshold) => P.softplus(t(x), beta, threshold),
   softmax: (x, axis) => P.softmax(t(x), axis),
   logSoftmax: (x, axis) => P.logSoftmax(t(x), axis),
   logsumexp(x, axes, keepdim) {
@@ -112,4 +108,23 @@ export const KERNELS: Kernels = {
   scatter: (x, dim, index, src) => scatter(t(x), dim, t(index), t(src)),
   bceWithLogits: (x, tt, pw) => P.bceWithLogits(t(x), t(tt), pw && t(pw)),
   bceProbs: (p, tt) => P.bceProbs(t(p), t(tt)),
+  relu: (x) => P.relu(t(x)),
+  tanh: (x) => tf.tanh(t(x)),
+  step(x, fn) {
+    // Cut from the tape: these have a zero gradient in PyTorch, and tfjs's own is zero too or missing.
+    const a = P.cut(t(x));
+    return fn === 'sign' ? tf.sign(a) : fn === 'floor' ? tf.floor(a) : fn === 'ceil' ? tf.ceil(a) : tf.round(a);
+  },
+  isnan: (x) => tf.isNaN(P.cut(t(x))),
+  isinf: (x) => tf.isInf(P.cut(t(x))),
+  isfinite: (x) => tf.isFinite(P.cut(t(x))),
+  logical: (op, a, b) => (op === 'and' ? tf.logicalAnd : op === 'or' ? tf.logicalOr : tf.logicalXor)(tf.cast(t(a), 'bool'), tf.cast(t(b), 'bool')),
+  logicalNot: (x) => tf.logicalNot(tf.cast(t(x), 'bool')),
+  concat: (xs, axis) => tf.concat(xs.map(t), axis),
+  stack: (xs, axis) => tf.stack(xs.map(t), axis),
+  cumsum: (x, axis) => tf.cumsum(t(x), axis),
+  prod: (x, axes, keepdim) => tf.prod(t(x), axes, keepdim),
+  any: (x, axes, keepdim) => tf.any(tf.cast(t(x), 'bool'), axes, keepdim),
+  all: (x, axes, keepdim) => tf.all(tf.cast(t(x), 'bool'), axes, keepdim),
+  gatherFlat: (x, flat) => P.gatherFlat(t(x), tf.cast(t(flat), 'int32')),
 };

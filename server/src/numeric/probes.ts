@@ -132,7 +132,8 @@ export class Prober {
       const all: Record<string, Val> = {};
       for (const [k, { value }] of Object.entries(s.plan.fill ?? {})) {
         if (value !== null && typeof value === 'object' && 'classes' in value) all[k] = num(C, true);
-        else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(shapeOf(true)), dt: 'float' };
+        else if (value !== null && typeof value === 'object' && 'device' in value) all[k] = { t: 'device' };
+        else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(value.ones === 'classes' ? [C] : shapeOf(true)), dt: 'float' };
         else if (typeof value === 'boolean') all[k] = { t: 'bool', v: value };
         else all[k] = hyperVal(value as HyperValue);
       }
@@ -193,18 +194,35 @@ export class Prober {
     // Flat [N, C] inputs first; image-shaped ones (channels first for PyTorch, last elsewhere) when
     // the flat ones fail as a loss over images would.
     const image: ProbeInputs['layout'] = plan.framework === 'torch' || !plan.framework ? 'nchw' : 'nhwc';
+    const first: string[] = [];
     for (const layout of [undefined, image]) {
       if (layout && !errors.some(wantsImages)) break;
       if (layout) errors.length = 0;
-      const found = this.trySetup(fn, plan, hyper, layout, errors);
+      const found = this.trySetup(fn, plan, hyper, layout, errors, [this.opts.classes, 2]);
+      if (found) return found;
+      if (!layout) first.push(...errors);
+    }
+    // A class count the function holds itself (`one_hot(labels, 10)`, `ones(5) - y_pred`): the other
+    // size in a shape mismatch on the flat probe is tried as the probe's class count.
+    const sizes = new Set<number>();
+    for (const e of first) {
+      if (!/broadcast|must be the same|must match|size/.test(e)) continue;
+      for (const m of e.matchAll(/\[(?:\d+, ?)?(\d+)\]/g)) {
+        const d = Number(m[1]);
+        if (d >= 2 && d <= 1024 && d !== this.opts.classes && d !== 6) sizes.add(d);
+      }
+    }
+    if (sizes.size) {
+      const found = this.trySetup(fn, plan, hyper, undefined, [], [...sizes].slice(0, 2));
       if (found) return found;
     }
-    return `the function raises on every target encoding tried (${errors.join('; ') || 'no encoding'})`;
+    const why = errors.length ? errors : first;
+    return `the function raises on every target encoding tried (${why.join('; ') || 'no encoding'})`;
   }
 
-  private trySetup(fn: FunctionIR, plan: CheckPlan, hyper: Record<string, Val>, layout: ProbeInputs['layout'], errors: string[]): Setup | undefined {
+  private trySetup(fn: FunctionIR, plan: CheckPlan, hyper: Record<string, Val>, layout: ProbeInputs['layout'], errors: string[], classCounts: number[]): Setup | undefined {
     for (const enc of plan.encodings) {
-      for (const C of [this.opts.classes, 2]) {
+      for (const C of classCounts) {
         const trial = { fn, plan, encoding: enc };
         const inp: ProbeInputs = { seed: 1, shape: [6, C], std: 1, target: enc, generator: '', ...(layout ? { layout } : {}) };
         if (plan.inputIsProb) inp.activation = plan.act ?? 'softmax';
@@ -289,7 +307,7 @@ export class Prober {
       if (plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('classes' in value ? 'classes' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('classes' in value ? 'classes' : 'device' in value ? 'device' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

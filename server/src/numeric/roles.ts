@@ -46,14 +46,14 @@ export interface CheckPlan {
 }
 
 /** A value for a required parameter: a Python value, the probe's class count, or ones shaped like the input. */
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: true };
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { device: true };
 
 /** Typical values for a required gamma / alpha no call site gives (named as such in the probe table). */
 export const TYPICAL_GAMMA = [2, 0.5];
 export const TYPICAL_ALPHA = 0.25;
 
 const TARGET_NAME = /^(y_?true|y|t|gt|gts|truth|targets?|labels?|label_ids?|gt_\w+|\w+_targets?|\w+_labels?|target_\w+|one_?hot\w*)$/i;
-const PRED_NAME = /^(logits?|\w+_logits?|logit_\w+|scores?|cls_\w+|inputs?|preds?|predictions?|outputs?|x|y_?pred|\w+_preds?|probs?|p|probabilities)$/i;
+const PRED_NAME = /^(logits?|\w+_logits?|logits?_\w+|scores?|cls_\w+|inputs?|preds?|predictions?|outputs?|x|y_?pred|\w+_preds?|preds?_\w+|prediction_\w+|output_\w+|pr|probs?|p|probabilities)$/i;
 const PROB_NAME = /^(probs?|p|probabilities|\w+_probs?)$/i;
 const GAMMA_NAME = /^(gamma|\w*_gamma|gamma_\w+|focusing_param\w*)$/i;
 const ALPHA_NAME = /^(alpha|\w*_alpha|alpha_\w+|balance\w*)$/i;
@@ -63,6 +63,12 @@ const CLASSES_NAME = /^(num_?classe?s?|n_?class(es)?|nclass(es)?|class_?num|clas
 const WEIGHT_NAME = /^(weights?|sample_?weights?|label_?weights?|masks?|valid_?mask|loss_?mask)$/i;
 /** A required ignore label: one no probe target takes. */
 const IGNORE_NAME = /^(ignore_?(index|label|lb|idx)|ignore)$/i;
+/** A required device: the probes' (the CPU). */
+const DEVICE_NAME = /^(device|dev)$/i;
+/** A required parameter that is not the prediction or the target (what the roles are not chosen among). */
+function hyperish(name: string): boolean {
+  return GAMMA_NAME.test(name) || ALPHA_NAME.test(name) || CLASSES_NAME.test(name) || IGNORE_NAME.test(name) || DEVICE_NAME.test(name) || /^(eps|epsilon|smooth\w*|reduction|beta|delta|temperature|tau)$/i.test(name);
+}
 
 function literalValue(e: Expr | undefined): number | number[] | null | undefined {
   if (!e) return undefined;
@@ -217,7 +223,8 @@ function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, seen
       for (const r of roots) {
         for (const e of walkExprs(r)) {
           if (e.k !== 'call') continue;
-          if (e.spell?.framework === 'numpy') return true;
+          // numpy on shapes and constants (np.prod(x.shape)) computes no value of the loss; jax.scipy is JAX.
+          if (e.spell?.framework === 'numpy' && !/^(jax|tensorflow|keras|torch)\./.test(e.callee ?? '') && !shapeArithmetic(e)) return true;
           const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
           if (callee && usesNumpy(callee, byName, seen)) return true;
         }
@@ -285,6 +292,34 @@ export function frameworkOf(fn: FunctionIR, mod: ModuleIR): CoverageFramework {
   const imported = [...mod.imports.values()].map(classify);
   for (const fw of ['torch', 'tf/keras', 'jax', 'numpy'] as const) if (imported.includes(fw)) return fw;
   return 'other';
+}
+
+/** Whether a call's arguments are shapes, sizes or literals only (`np.prod(t.shape[:-1])`, `np.log(2)`). */
+function shapeArithmetic(e: Extract<Expr, { k: 'call' }>): boolean {
+  const ok = (x: Expr): boolean => {
+    switch (x.k) {
+      case 'num':
+      case 'str':
+      case 'const':
+        return true;
+      case 'attr':
+        return ['shape', 'ndim', 'size', 'dtype'].includes(x.attr);
+      case 'subscript':
+        return ok(x.obj);
+      case 'tuple':
+        return x.items.every(ok);
+      case 'bin':
+        return ok(x.left) && ok(x.right);
+      case 'unary':
+        return ok(x.operand);
+      case 'call':
+        return x.func.k === 'name' && x.func.id === 'len';
+      default:
+        return false;
+    }
+  };
+  const args = [...e.args, ...Object.values(e.kwargs)];
+  return args.length > 0 && args.every(ok);
 }
 
 /** Whether a function returns a function (a factory: `def focal(gamma): def loss(y, p): ...; return loss`). */
@@ -361,7 +396,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const init = cls ? initOf(cls, mod) : undefined;
     const chain = owners(fn, mod);
     const params = fn.params.filter((p) => p.kind === 'plain').slice(fn.className ? 1 : 0);
-    const required = params.filter((p) => !p.default);
+    // The prediction and the target are among the required parameters that are not hyperparameters.
+    const required = params.filter((p) => !p.default && !hyperish(p.name));
     const m = (n: string) => meaning(f, fn, n);
     let input = required.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? ''))?.name;
     let target = required.find((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? ''))?.name;
@@ -395,9 +431,13 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (ALPHA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_ALPHA, why: 'typical' };
         else if (CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
         else if (IGNORE_NAME.test(p.name)) fill[p.name] = { value: -100, why: 'no probe target takes it' };
-        else if (g === fn && WEIGHT_NAME.test(p.name)) fill[p.name] = { value: { ones: true }, why: 'ones like the input' };
+        else if (DEVICE_NAME.test(p.name)) fill[p.name] = { value: { device: true }, why: "the probes' device" };
+        else if (g === fn && WEIGHT_NAME.test(p.name)) fill[p.name] = { value: { ones: 'input' }, why: 'ones like the input' };
+        else if (g !== fn && /weight/i.test(p.name)) fill[p.name] = { value: { ones: 'classes' }, why: 'one weight per class, all ones' };
         else if (!missing) missing = p.name;
       }
+      // A class count with a default takes the probe's too: it must match the inputs (`n_class=5`).
+      for (const p of ps) if (p.default && CLASSES_NAME.test(p.name) && !fill[p.name] && literalValue(p.default) !== undefined && typeof literalValue(p.default) === 'number') fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
     }
     if (missing) {
       skip(`required parameter \`${missing}\` has no value`);

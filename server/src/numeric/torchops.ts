@@ -181,6 +181,44 @@ export function clampTensor(x: T, min?: T, max?: T): T {
 }
 
 /** Identity forward, zero gradient (torch .detach()). */
+/**
+ * The same values, off the tape: tfjs differentiates through every op between the logits and the
+ * loss, comparisons included, and has no gradient for them (`Greater`); PyTorch's comparisons end
+ * the graph. A copy of the data is what a comparison, a boolean test or a rounding reads.
+ */
+export function cut(x: T): T {
+  return x.dtype === 'float32' ? tf.tensor(x.dataSync() as Float32Array, x.shape, 'float32') : x;
+}
+
+/** max(x, 0); PyTorch's threshold_backward: the gradient passes where x > 0 (not at 0). */
+export function relu(x: T): T {
+  const f = cg((a: T, save: tf.GradSaveFunc) => {
+    save([a]);
+    return { value: tf.relu(a), gradFunc: (dy: T, s: T[]) => tf.mul(dy, tf.cast(tf.greater(s[0], 0), 'float32')) };
+  });
+  return f(x);
+}
+
+/**
+ * softplus(x) = log1p(exp(beta x)) / beta, x where beta x > threshold; PyTorch's softplus_backward:
+ * dy where beta x > threshold, else dy * z / (z + 1) with z = exp(beta x).
+ */
+export function softplus(x: T, beta: number, threshold: number): T {
+  const f = cg((a: T, save: tf.GradSaveFunc) => {
+    save([a]);
+    const bx = tf.mul(a, beta);
+    return {
+      value: tf.where(tf.greater(bx, threshold), a, tf.div(log1p(tf.exp(bx)), beta)),
+      gradFunc: (dy: T, s: T[]) => {
+        const b = tf.mul(s[0], beta);
+        const z = tf.exp(b);
+        return tf.where(tf.greater(b, threshold), dy, tf.mul(dy, tf.div(z, tf.add(z, 1))));
+      },
+    };
+  });
+  return f(x);
+}
+
 export function detach(x: T): T {
   if (x.dtype !== 'float32') return x;
   const f = cg((a: T) => ({ value: tf.clone(a), gradFunc: (dy: T) => tf.zerosLike(dy) }));

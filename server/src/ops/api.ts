@@ -190,6 +190,26 @@ export interface Kernels {
   bceWithLogits(x: Tensor, t: Tensor, posWeight?: Tensor): Tensor;
   /** `-(t log p + (1 - t) log(1 - p))` with PyTorch's clamp of each log at -100 and its backward. */
   bceProbs(p: Tensor, t: Tensor): Tensor;
+  /** `max(x, 0)` with PyTorch's backward (0 at x = 0). */
+  relu(x: Tensor): Tensor;
+  tanh(x: Tensor): Tensor;
+  /** Elementwise math with PyTorch's (zero) gradients: `sign`, `floor`, `ceil`, `round` (half to even). */
+  step(x: Tensor, fn: 'sign' | 'floor' | 'ceil' | 'round'): Tensor;
+  /** Boolean tests of float values (no gradient flows through them). */
+  isnan(x: Tensor): Tensor;
+  isinf(x: Tensor): Tensor;
+  isfinite(x: Tensor): Tensor;
+  logical(op: 'and' | 'or' | 'xor', a: Tensor, b: Tensor): Tensor;
+  logicalNot(x: Tensor): Tensor;
+  /** Tensors joined along an existing axis (`cat`) or a new one (`stack`). */
+  concat(xs: Tensor[], axis: number): Tensor;
+  stack(xs: Tensor[], axis: number): Tensor;
+  cumsum(x: Tensor, axis: number): Tensor;
+  prod(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
+  any(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
+  all(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
+  /** The elements of `x` at flat (row-major) positions, in the positions' shape; gradient scattered back (a sum over repeats). */
+  gatherFlat(x: Tensor, flat: Tensor): Tensor;
 }
 
 /** What the concrete interpreter hands an op's `lower`. Its helpers throw `Unsupported` / `EvalError` as the evaluator does. */

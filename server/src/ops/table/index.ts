@@ -9,7 +9,8 @@ import { ELEMENTWISE } from './elementwise';
 import { INDEXING } from './indexing';
 import { LIBRARY } from './library';
 import { LOSSES } from './losses';
+import { MORE } from './more';
 import { REDUCTIONS } from './reductions';
 import { SHAPE } from './shape';
 
-export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...INDEXING, ...LOSSES, ...LIBRARY];
+export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...INDEXING, ...LOSSES, ...LIBRARY, ...MORE];
