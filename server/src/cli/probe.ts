@@ -74,10 +74,16 @@ export interface CoverageEntry {
 
 /** A `not checked: ...` reason as it groups: line numbers and the message of a raise left out. */
 export function coverageReason(notChecked: string): string {
-  return notChecked
-    .replace(/^not checked: /, '')
-    // Every encoding failed: the first one's error says why.
-    .replace(/^the function raises on every target encoding tried \(\w+: (.*?)(?:; \w+: .*)?\)$/, '$1')
+  let why = notChecked.replace(/^not checked: /, '');
+  // Every encoding failed: the error most of them met says why (the last one on a tie).
+  const every = /^the function raises on every target encoding tried \((.*)\)$/.exec(why);
+  if (every) {
+    const errors = every[1].split(/; (?=(?:index|onehot|binary): )/).map((e) => e.replace(/^(index|onehot|binary): /, '').replace(/ \(line \d+\)/g, ''));
+    const counts = new Map<string, number>();
+    for (const e of errors) counts.set(e, (counts.get(e) ?? 0) + 1);
+    why = [...counts].reduce((best, cur) => (cur[1] >= best[1] ? cur : best))[0];
+  }
+  return why
     .replace(/ at line \d+/g, '')
     .replace(/ \(line \d+\)/g, '')
     .replace(/^(the function raises on the probe inputs): .*/, '$1')

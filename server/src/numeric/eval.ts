@@ -651,7 +651,22 @@ export class Evaluator {
     if (!isTensor(obj)) throw new Unsupported(`item assignment to ${obj.t}`, line);
     const x = obj.x;
     const positions = { t: 'tensor' as const, x: tf.reshape(tf.range(0, x.size, 1, 'int32'), x.shape), dt: 'int' as const };
-    const sel = this.indexTensor(positions, items, f, line).x;
+    this.assignTo(t.obj, this.scatterInto(obj, this.indexTensor(positions, items, f, line).x, v, line), f);
+  }
+
+  /** `x.index_put_(indices, v)`: as `x[indices] = v` with the indices evaluated already. */
+  private putItems(obj: Extract<Val, { t: 'tensor' }>, indices: Val[], v: Val, line: number): Val {
+    const positions = { t: 'tensor' as const, x: tf.reshape(tf.range(0, obj.x.size, 1, 'int32'), obj.x.shape), dt: 'int' as const };
+    // The index values stand in as literal expressions of a frame that holds them.
+    const frame: Frame = { vars: new Map(indices.map((val, i) => [`__i${i}`, val])) };
+    const span = { s: 0, e: 0, r: { start: { line: line - 1, character: 0 }, end: { line: line - 1, character: 0 } } };
+    const exprs: Expr[] = indices.map((_, i) => ({ k: 'name', id: `__i${i}`, span }));
+    return this.scatterInto(obj, this.indexTensor(positions, exprs, frame, line).x, v, line);
+  }
+
+  /** A copy of `obj` with the elements at flat positions `sel` replaced by `v` (broadcast to sel's shape). */
+  private scatterInto(obj: Extract<Val, { t: 'tensor' }>, sel: T, v: Val, line: number): Val {
+    const x = obj.x;
     const value = this.cast(this.toTensor(v, line), obj.dt);
     let src: T;
     try {
@@ -663,9 +678,9 @@ export class Evaluator {
     const from = new Int32Array(x.size).fill(-1);
     for (let i = 0; i < pos.length; i++) from[pos[i]] = i;
     const written = tf.reshape(tf.tensor1d(Array.from(from, (q) => (q >= 0 ? 1 : 0)), 'bool'), x.shape);
-    const gathered = P.gatherFlat(tf.reshape(src, [-1]), tf.reshape(tf.tensor1d(Array.from(from, (q) => Math.max(q, 0)), 'int32'), x.shape));
-    const out: Val = { t: 'tensor', x: tf.where(written, gathered, x), dt: obj.dt };
-    this.assignTo(t.obj, out, f);
+    const at = tf.reshape(tf.tensor1d(Array.from(from, (q) => Math.max(q, 0)), 'int32'), x.shape);
+    const gathered = obj.dt === 'float' ? P.gatherFlat(tf.reshape(src, [-1]), at) : tf.reshape(tf.gather(tf.reshape(src, [-1]), tf.reshape(at, [-1])), x.shape);
+    return { t: 'tensor', x: tf.where(written, gathered, x), dt: obj.dt };
   }
 
   private assign(t: Target, v: Val, f: Frame): void {
@@ -1158,6 +1173,8 @@ export class Evaluator {
       if (!v) throw new EvalError(`${obj.t} index out of range`, line);
       return v;
     }
+    // Python: TypeError ('float' object is not subscriptable).
+    if (obj.t === 'num' || obj.t === 'none' || obj.t === 'bool') throw new EvalError(`TypeError: '${obj.t === 'num' ? (obj.int ? 'int' : 'float') : obj.t === 'none' ? 'NoneType' : 'bool'}' object is not subscriptable`, line);
     if (!isTensor(obj)) throw new Unsupported(`indexing of ${obj.t}`, line);
     return this.indexTensor(obj, items, f, line);
   }
@@ -1328,7 +1345,7 @@ export class Evaluator {
         const { pos, kw } = this.args(c, f);
         return this.callFunction(m, pos, kw, self);
       }
-      if (c.func.attr === '__init__') return NONE;
+      if (c.func.attr === '__init__') return this.frameworkInit(self, f.defCls, c, f);
       throw new Unsupported(`super().${c.func.attr}`, line);
     }
     if (c.func.k === 'attr' && c.func.attr === '__init__') {
@@ -1340,6 +1357,10 @@ export class Evaluator {
         const { pos, kw } = this.args(c, f);
         return this.callFunction(init, pos.slice(1), kw, pos[0]);
       }
+      if (c.func.obj.k === 'name' || c.func.obj.k === 'attr') {
+        const self = c.args[0] ? this.expr(c.args[0], f) : NONE;
+        return this.frameworkInit(self, f.defCls, { ...c, args: c.args.slice(1) }, f);
+      }
       return NONE;
     }
     if (c.func.k === 'attr' && c.func.attr === 'register_buffer') {
@@ -1349,6 +1370,19 @@ export class Evaluator {
       return NONE;
     }
     if (c.splat) throw new Unsupported('*args in a call', line);
+    // torch.FloatTensor(N, C) (a legacy constructor given sizes): a tensor of that size. Its memory is
+    // not initialised in PyTorch; here it is zeros (the code that builds one fills it: `.zero_()`).
+    const legacy = c.spell?.op.id === 'tensor' && /^torch\.(cuda\.)?(Float|Long|Double|Int|Byte|Bool|Half)?Tensor$/.test(c.spell.name) ? /^torch\.(?:cuda\.)?(\w*)Tensor$/.exec(c.spell.name)![1] : undefined;
+    if (legacy !== undefined && c.args.length >= 1 && !Object.keys(c.kwargs).length) {
+      const sizes = c.args.map((a) => this.expr(a, f));
+      const flat = sizes.length === 1 && sizes[0].t === 'list' && sizes[0].tuple ? sizes[0].items : sizes;
+      if (flat.every((v) => v.t === 'num' && v.int)) {
+        const shape = flat.map((v) => (v as { v: number }).v);
+        this.checkSize(shape, line);
+        const dt: DType = legacy === 'Long' || legacy === 'Int' || legacy === 'Byte' ? 'int' : legacy === 'Bool' ? 'bool' : 'float';
+        return { t: 'tensor', x: tf.zeros(shape, tfDtype(dt)), dt };
+      }
+    }
     if (c.op && c.spell && c.bound && !(c.method && c.func.k === 'attr' && this.isSelfCallable(c.func.obj, c.func.attr, f))) {
       if (c.method && c.func.k === 'attr') {
         // A method spelled like a tensor op applies only to a tensor (`xs.sort()` of a list does not).
@@ -1388,6 +1422,72 @@ export class Evaluator {
     if (c.callee) return this.nsCall(c.callee, c, f, line);
     const fv = this.expr(c.func, f);
     return this.apply(fv, c, f, line, name);
+  }
+
+  /** A base class name as its qualified name (`nn.Module` -> `torch.nn.Module`). */
+  private qualifiedBase(b: string): string {
+    const [head, ...rest] = b.split('.');
+    const imp = this.mod.imports.get(head);
+    return imp ? [imp, ...rest].join('.') : b;
+  }
+
+  /**
+   * A framework base's __init__ (through super() or Base.__init__(self)): what it sets that losses
+   * read. PyTorch's `_Loss` sets `reduction` (from the legacy `size_average` / `reduce` when given)
+   * and `_WeightedLoss` also `weight`; a Keras `Loss` sets `reduction` and `name`. Other bases
+   * (nn.Module, a Keras Layer) set nothing the probes read.
+   */
+  private frameworkInit(self: Val, cls: ClassIR | undefined, c: Call, f: Frame): Val {
+    if (self.t !== 'self' || !cls) return NONE;
+    const bases = this.allBases(cls).map((b) => this.qualifiedBase(b));
+    const torchLoss = bases.some((b) => /^torch\.nn\.(modules\.loss\.)?_(Weighted)?Loss$/.test(b));
+    const kerasLoss = bases.some((b) => /^(tensorflow\.keras|keras|tf_keras)(\.src)?\.losses(\.loss)?\.Loss$/.test(b));
+    if (!torchLoss && !kerasLoss) return NONE;
+    // `super().__init__(**kwargs)`: the IR keeps no splatted expression; passing on the caller's own
+    // *args / **kwargs is passing nothing when those are empty (the probes build with no arguments).
+    if (c.splat && !this.emptyVarargs(f)) throw new Unsupported('*args in a call', lineOf(c));
+    const { pos, kw } = this.args(c, f);
+    if (torchLoss) {
+      const weighted = bases.some((b) => /_WeightedLoss$/.test(b));
+      const names = weighted ? ['weight', 'size_average', 'reduce', 'reduction'] : ['size_average', 'reduce', 'reduction'];
+      const arg = (n: string): Val | undefined => kw[n] ?? pos[names.indexOf(n)];
+      const sa = arg('size_average');
+      const rd = arg('reduce');
+      let reduction: Val = arg('reduction') ?? { t: 'str', v: 'mean' };
+      if ((sa && sa.t !== 'none') || (rd && rd.t !== 'none')) {
+        const s0 = sa && sa.t !== 'none' ? truthy(sa, lineOf(c)) : true;
+        const r0 = rd && rd.t !== 'none' ? truthy(rd, lineOf(c)) : true;
+        reduction = { t: 'str', v: s0 && r0 ? 'mean' : r0 ? 'sum' : 'none' };
+      }
+      self.attrs.set('reduction', reduction);
+      if (weighted) self.attrs.set('weight', arg('weight') ?? NONE);
+    } else {
+      self.attrs.set('reduction', kw.reduction ?? pos[0] ?? { t: 'str', v: 'sum_over_batch_size' });
+      self.attrs.set('name', kw.name ?? pos[1] ?? NONE);
+    }
+    return NONE;
+  }
+
+  /** Whether the running function's *args and **kwargs (if any) are empty. */
+  private emptyVarargs(f: Frame): boolean {
+    for (const v of f.vars.values()) {
+      if (v.t === 'dict' && v.entries.length) return false;
+    }
+    for (const v of f.vars.values()) if (v.t === 'list' && v.tuple && v.items.length && f.vars.size > 0) return false;
+    return true;
+  }
+
+  /** Every base class name of `cls` and of its bases defined in this module. */
+  private allBases(cls: ClassIR, seen = new Set<ClassIR>()): string[] {
+    if (seen.has(cls)) return [];
+    seen.add(cls);
+    const out: string[] = [];
+    for (const b of cls.bases) {
+      out.push(b);
+      const own = this.mod.classes.get(b);
+      if (own) out.push(...this.allBases(own, seen));
+    }
+    return out;
   }
 
   /** A method of a base of `cls` (not of `cls` itself): what `super().name` finds in this module. */
@@ -1486,8 +1586,9 @@ export class Evaluator {
    * module, the shape of a tensor in TensorFlow, warnings and logging (which compute nothing).
    */
   private nsValues(q: string, pos: Val[], kw: Record<string, Val>, c: Call, line: number): Val {
-    const tail = q.replace(/^(tensorflow\.keras|keras|tensorflow\.python\.keras)\.backend\./, 'K.');
+    const tail = q.replace(/^(tensorflow\.keras|keras|tensorflow\.python\.keras)\.(backend|backend_config)\./, 'K.');
     if (tail === 'K.epsilon') return num(1e-7, false);
+    if (tail === 'K.floatx') return { t: 'str', v: 'float32' };
     const op = this.opByName(q, pos, kw, c, line);
     if (op) return op;
     const a0 = pos[0];
@@ -1589,6 +1690,17 @@ export class Evaluator {
       }
       case 'warnings.warn':
         return NONE;
+      case 'tensorflow.cond':
+      case 'tensorflow.python.framework.smart_cond.smart_cond':
+      case 'jax.lax.cond': {
+        // A condition known on the probe inputs: the branch it takes (as eager TensorFlow and JAX do).
+        const pred = pos[0] ?? kw.pred;
+        const yes = pos[1] ?? kw.true_fn ?? kw.true_fun;
+        const no = pos[2] ?? kw.false_fn ?? kw.false_fun;
+        if (!pred || !yes || !no) throw new EvalError(`${q}() needs a predicate and two branches`, line);
+        const branch = truthy(pred, line) ? yes : no;
+        return this.applyValues(branch, q === 'jax.lax.cond' ? pos.slice(3) : [], {}, c, line, q);
+      }
       case 'torch.finfo':
       case 'numpy.finfo':
       case 'jax.numpy.finfo':
@@ -1893,6 +2005,17 @@ export class Evaluator {
           return { t: 'list', items: Array.from({ length: shape[0] }, (_, i) => build(shape.slice(1), at + i * step)), tuple: false };
         };
         return build(x.x.shape, 0);
+      }
+      case 'index_put_':
+      case 'index_put': {
+        // x.index_put_((i, j), v) is x[i, j] = v.
+        const idx = pos[0] ?? kw.indices;
+        const v = pos[1] ?? kw.values;
+        if (!idx || idx.t !== 'list' || !v) throw new EvalError('index_put_ needs a tuple of indices and values', line);
+        if ((pos[2] ?? kw.accumulate) && truthy(pos[2] ?? kw.accumulate, line)) throw new Unsupported('index_put_(accumulate=True)', line);
+        const out = this.putItems(x, idx.items, v, line);
+        if (m === 'index_put_' && c.func.k === 'attr') this.assignTo(c.func.obj, out, f);
+        return out;
       }
       case 'get_device':
         return num(-1, true);

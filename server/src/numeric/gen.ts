@@ -2,7 +2,7 @@
  * Seeded probe inputs: mulberry32 uniform numbers, Box-Muller normals, rounded to float32. The same
  * generator is written out in Python by repro.ts, so a repro script rebuilds the very same inputs.
  */
-import type { ProbeInputs } from './types';
+import { layoutShape, type ProbeInputs } from './types';
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -66,6 +66,6 @@ export function describeGenerator(inp: ProbeInputs): string {
   const t = inp.target === 'index' ? 'class indices floor(u*C)' : inp.target === 'onehot' ? 'one-hot of floor(u*C)' : 'binary: one-hot of floor(u*C), row zeroed when u<0.5';
   const m = inp.margin === undefined ? '' : inp.target === 'binary' ? `; logits (2t-1)*(${inp.margin}+|z|)` : `; target logit = max(other logits) + ${inp.margin}`;
   const a = inp.activation ? `; fed ${inp.activation}(logits)` : '';
-  const l = inp.layout === 'nchw' ? '; as [N, C, 1, 1] images (class indices [N, 1, 1])' : inp.layout === 'nhwc' ? '; as [N, 1, 1, C] images (class indices [N, 1, 1])' : '';
+  const l = inp.layout ? `; laid out as [${layoutShape(inp.layout, 'N' as never, 'C' as never, true).join(', ')}] (class indices [${layoutShape(inp.layout, 'N' as never, 'C' as never, false).join(', ')}])` : '';
   return `${base}; targets ${t}${m}${a}${l}`;
 }

@@ -75,7 +75,8 @@ export const KERNELS: Kernels = {
     const a = t(x);
     const idx = tf.cast(t(index), 'int32');
     const size = a.shape[axis];
-    const pos = tf.where(tf.less(idx, 0), tf.add(idx, size), idx);
+    // int32 scalars: a JS number makes tf.add float32, and wasm's Select then reads the int32 branch as float bits.
+    const pos = tf.where(tf.less(idx, tf.scalar(0, 'int32')), tf.add(idx, tf.scalar(size, 'int32')), idx);
     // Move the axis first, take rows with the scatter-backed gather, move it back.
     const perm = [axis, ...a.shape.map((_, i) => i).filter((i) => i !== axis)];
     const moved = axis === 0 ? a : tf.transpose(a, perm);

@@ -10,7 +10,7 @@ import type { CheckPlan, TargetEncoding } from './roles';
 import { LL301, LL302, LL303, LL304, LL305 } from './rules';
 import { tf } from './tf';
 import * as P from './torchops';
-import type { HyperValue, NumericReport, ProbeInputs, ProbeResult } from './types';
+import { layoutShape, type HyperValue, type NumericReport, type ProbeInputs, type ProbeResult } from './types';
 import { ElementCap, EvalError, num, NONE, Unsupported, type Val } from './values';
 
 export interface ProbeOptions {
@@ -27,6 +27,8 @@ export interface ProbeOptions {
 }
 
 export const GAMMA_SWEEP = [0.25, 0.5, 1, 2, 5];
+/** Samples of the setup's trial runs (enough for a top-k of 64 hard examples, few enough to cost nothing). */
+const SETUP_SAMPLES = 64;
 export const MARGINS = [10, 30, 100];
 const REL_TOL = 1e-3;
 
@@ -43,7 +45,7 @@ interface Setup {
 
 /** Whether an error on the flat [N, C] probe says the function wants image-shaped inputs. */
 function wantsImages(message: string): boolean {
-  return /values to unpack|out of range for a tensor of rank|too many indices|must match the size of tensor|rank|dimension/.test(message);
+  return /values to unpack|out of range for a tensor of rank|too many indices|must match the size of tensor|rank|dimension|index out of range|expected target of shape|Incorrect shapes/.test(message);
 }
 
 function hyperVal(v: HyperValue): Val {
@@ -123,7 +125,7 @@ export class Prober {
     let ev: Evaluator | undefined;
     tf.tidy(() => {
       // Images of 1 x 1 pixels: the N x C logits, channels first or last, and targets to match.
-      const shapeOf = (classes: boolean): number[] => (inp.layout === 'nchw' ? (classes ? [N, C, 1, 1] : [N, 1, 1]) : inp.layout === 'nhwc' ? (classes ? [N, 1, 1, C] : [N, 1, 1]) : classes ? [N, C] : [N]);
+      const shapeOf = (classes: boolean): number[] => layoutShape(inp.layout, N, C, classes);
       const z = tf.tensor2d(g.logits, [N, C]);
       let tgt: Val;
       if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor(g.index, shapeOf(false), 'int32'), dt: 'int' };
@@ -142,7 +144,7 @@ export class Prober {
       const f = (x: tf.Tensor): tf.Scalar => {
         let xin = x;
         if (inp.activation) xin = inp.activation === 'softmax' ? P.softmax(x, 1) : P.sigmoid(x);
-        if (inp.layout) xin = inp.layout === 'nchw' ? tf.reshape(xin, [N, C, 1, 1]) : tf.reshape(xin, [N, 1, 1, C]);
+        if (inp.layout) xin = tf.reshape(xin, shapeOf(true));
         const args: Record<string, Val> = { [s.plan.input]: { t: 'tensor', x: xin, dt: 'float' } };
         if (s.plan.target) args[s.plan.target] = tgt;
         const out = ev!.run(s.fn, args);
@@ -193,9 +195,11 @@ export class Prober {
     const errors: string[] = [];
     // Flat [N, C] inputs first; image-shaped ones (channels first for PyTorch, last elsewhere) when
     // the flat ones fail as a loss over images would.
-    const image: ProbeInputs['layout'] = plan.framework === 'torch' || !plan.framework ? 'nchw' : 'nhwc';
+    // Images, then sequences, channels first for PyTorch and last elsewhere.
+    const last = plan.framework && plan.framework !== 'torch';
+    const layouts: ProbeInputs['layout'][] = [undefined, last ? 'nhwc' : 'nchw', last ? 'nlc' : 'ncl'];
     const first: string[] = [];
-    for (const layout of [undefined, image]) {
+    for (const layout of layouts) {
       if (layout && !errors.some(wantsImages)) break;
       if (layout) errors.length = 0;
       const found = this.trySetup(fn, plan, hyper, layout, errors, [this.opts.classes, 2]);
@@ -209,12 +213,19 @@ export class Prober {
       if (!/broadcast|must be the same|must match|size/.test(e)) continue;
       for (const m of e.matchAll(/\[(?:\d+, ?)?(\d+)\]/g)) {
         const d = Number(m[1]);
-        if (d >= 2 && d <= 1024 && d !== this.opts.classes && d !== 6) sizes.add(d);
+        if (d >= 2 && d <= 1024 && d !== this.opts.classes && d !== SETUP_SAMPLES) sizes.add(d);
       }
     }
     if (sizes.size) {
       const found = this.trySetup(fn, plan, hyper, undefined, [], [...sizes].slice(0, 2));
       if (found) return found;
+    }
+    // A weight that defaults to None but that the function needs (`pos = weight > 0`): ones.
+    if (plan.optionalWeights?.length && !plan.fill?.[plan.optionalWeights[0]]) {
+      const fill = { ...plan.fill };
+      for (const w of plan.optionalWeights) fill[w] = { value: { ones: 'input' as const }, why: 'ones like the input (the function raises without it)' };
+      const found = this.setup(fn, { ...plan, fill }, hyper);
+      if (typeof found !== 'string') return found;
     }
     const why = errors.length ? errors : first;
     return `the function raises on every target encoding tried (${why.join('; ') || 'no encoding'})`;
@@ -224,7 +235,7 @@ export class Prober {
     for (const enc of plan.encodings) {
       for (const C of classCounts) {
         const trial = { fn, plan, encoding: enc };
-        const inp: ProbeInputs = { seed: 1, shape: [6, C], std: 1, target: enc, generator: '', ...(layout ? { layout } : {}) };
+        const inp: ProbeInputs = { seed: 1, shape: [Math.min(SETUP_SAMPLES, this.opts.samples), C], std: 1, target: enc, generator: '', ...(layout ? { layout } : {}) };
         if (plan.inputIsProb) inp.activation = plan.act ?? 'softmax';
         try {
           const out = this.run(trial, inp, hyper);
@@ -304,10 +315,10 @@ export class Prober {
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
       report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb };
-      if (plan.fill) {
+      if (setup.plan.fill) {
         report.supplied = {};
-        for (const [k, { value, why }] of Object.entries(plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('classes' in value ? 'classes' : 'device' in value ? 'device' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+        for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('classes' in value ? 'classes' : 'device' in value ? 'device' : value.ones === 'classes' ? 'class_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

@@ -41,6 +41,8 @@ export interface CheckPlan {
   fill?: Record<string, { value: FillValue; why: string }>;
   /** The framework the function computes with (what an image-shaped probe's channels follow). */
   framework?: CoverageFramework;
+  /** Optional weight parameters (`weight=None`) the probes give ones when the function raises without them. */
+  optionalWeights?: string[];
   /** Content hash of everything the check depends on. */
   key: string;
 }
@@ -382,10 +384,16 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       skip('syntax error');
       continue;
     }
-    // Methods: forward / call / __call__, and the public methods named as losses or of a class named as one.
-    if (fn.className && !['forward', '__call__', 'call'].includes(fn.name) && (fn.name.startsWith('_') || !(LOSS_NAME.test(fn.name) || LOSS_NAME.test(fn.className)))) {
-      if (!fn.name.startsWith('_')) skip('a method other than forward, call or __call__');
-      continue;
+    // Methods: forward / call / __call__, the public methods named as losses or of a class named as
+    // one, and the others whose parameters name a prediction and a target (`error(self, y_true, y_pred)`).
+    const otherMethod = !!fn.className && !['forward', '__call__', 'call'].includes(fn.name) && !(LOSS_NAME.test(fn.name) || LOSS_NAME.test(fn.className));
+    if (fn.className && fn.name.startsWith('_') && fn.name !== '__call__') continue;
+    if (otherMethod) {
+      const ps = fn.params.filter((p) => p.kind === 'plain' && !p.default).slice(1);
+      if (!(ps.some((p) => PRED_NAME.test(p.name) && p.name !== 'x') && ps.some((p) => TARGET_NAME.test(p.name) && p.name !== 'y'))) {
+        skip('a method other than forward, call or __call__');
+        continue;
+      }
     }
     // numpy has no autograd: the probes' gradients would be the interpreter's own, not the user's.
     if (usesNumpy(fn, callable)) {
@@ -453,7 +461,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     else if (act === 'sigmoid') encodings = ['binary', 'index', 'onehot'];
     // Only functions the facts see as a loss, or whose names say so, are worth the probes.
     const rets = f?.functions.get(fn)?.returns ?? [];
-    const lossy = rets.some((r) => ['focal', 'ce', 'modulating', 'logprob', 'pt', 'unknown'].includes(r.m)) || rets.length === 0 || /loss|focal|criterion/i.test(fn.qualname);
+    const lossy = rets.some((r) => ['focal', 'ce', 'modulating', 'logprob', 'pt', 'unknown'].includes(r.m)) || rets.length === 0 || LOSS_NAME.test(fn.qualname);
     if (!lossy) {
       skip('does not compute a loss');
       continue;
@@ -473,8 +481,9 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     moduleHash ??= contentKey([[...mod.globals], [...mod.imports]]);
     const framework = frameworkOf(fn, mod);
     const hasFill = Object.keys(fill).length > 0;
+    const optionalWeights = params.filter((p) => p.default?.k === 'const' && p.default.value === null && WEIGHT_NAME.test(p.name)).map((p) => p.name);
     const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework]);
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), key });
   }
   return plans;
 }

@@ -292,7 +292,25 @@ export const where = defineOp({
   },
   lower(c) {
     const cond = c.tensor('condition');
-    if (!c.has('input') || !c.has('other')) c.unsupported('where with one argument');
+    if (!c.has('input') && !c.has('other')) {
+      // where(cond): the indices of the true elements; TensorFlow's as one [K, rank] tensor, the others' one vector per axis.
+      const shape = cond.x.shape;
+      const m = Array.from(c.k.data(c.cast(cond, 'bool').x));
+      const coords: number[][] = [];
+      m.forEach((v, i) => {
+        if (!v) return;
+        const at: number[] = [];
+        let r = i;
+        for (let a = shape.length - 1; a >= 0; a--) {
+          at.unshift(r % shape[a]);
+          r = Math.floor(r / shape[a]);
+        }
+        coords.push(at);
+      });
+      if (c.spelling.framework === 'tf') return c.out(c.k.fromData(coords.flat(), [coords.length, shape.length], 'int'), 'int');
+      return { t: 'list', items: shape.map((_, a) => c.out(c.k.fromData(coords.map((q) => q[a]), [coords.length], 'int'), 'int')), tuple: true };
+    }
+    if (!c.has('input') || !c.has('other')) c.unsupported('where with one of x and y');
     const [p, q] = c.promote(c.tensor('input'), c.tensor('other'));
     const shape = c.k.broadcastShape(c.k.broadcastShape(cond.x.shape, p.x.shape), q.x.shape);
     const bc = (t: typeof p.x) => (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : c.k.broadcastTo(t, shape));

@@ -96,6 +96,8 @@ function kerasBceProbs(c: LowerCtx, p: CTensor, t: CTensor): CTensor {
 /** A Keras loss class reduces the per-sample losses (`sum_over_batch_size` by default); the function does not. */
 function kerasReduced(c: LowerCtx, per: CVal): CVal {
   if (c.has('sample_weight') && c.value('sample_weight')?.t !== 'none') c.unsupported(`${c.name}(sample_weight=)`);
+  // Keras 3: reduction=None is no reduction.
+  if (c.spelling.kind === 'module' && c.has('reduction') && c.value('reduction')?.t === 'none') return per;
   return c.spelling.kind === 'module' ? reduced(c, per, reductionOf(c)) : per;
 }
 

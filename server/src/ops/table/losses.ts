@@ -133,6 +133,8 @@ function elementwiseCmp(c: LowerCtx, op: string, a: Tensor, b: Tensor): Tensor {
 function kerasReduce(c: LowerCtx, per: Tensor): CVal {
   if (c.has('sample_weight') && c.value('sample_weight')?.t !== 'none') c.unsupported(`${c.name}(sample_weight=)`);
   if (c.spelling.kind !== 'module') return c.out(per);
+  // Keras 3: reduction=None is no reduction.
+  if (c.has('reduction') && c.value('reduction')?.t === 'none') return c.out(per);
   const r = checkedReduction(c);
   return c.out(r === 'none' ? per : r === 'sum' ? c.k.sum(per, undefined, false) : c.k.mean(per, undefined, false));
 }

@@ -11,6 +11,7 @@
  * formulas on tfjs (test/numeric/ops-frameworks.test.ts).
  */
 import { unknown } from '../../core/lattice';
+import { dtypeClass } from './shape';
 import { defineOp as define, type CTensor, type CVal, type LowerCtx, type OpDef, type Tensor } from '../api';
 
 /** An op whose abstract meaning is unknown (what the abstract interpreter gave the call before it was spelled). */
@@ -434,6 +435,18 @@ export const laxSelect = defineOp({
   },
 });
 
+export const jnpAstype = defineOp({
+  id: 'jnp_astype',
+  summary: 'jnp.astype(x, dtype): x cast to dtype.',
+  spell: ['jax.numpy.astype(x->input, dtype, copy=False)'],
+  lower(c) {
+    const x = c.tensor('input');
+    const v = c.value('dtype');
+    const dt = v?.t === 'dtype' ? v.dt : v?.t === 'str' ? dtypeClass(v.v) : undefined;
+    return c.cast(x, dt ?? c.unsupported(`${c.name} to this dtype`));
+  },
+});
+
 export const divideNoNan = defineOp({
   id: 'divide_no_nan',
   summary: 'x / y, 0 where y is 0 (TensorFlow).',
@@ -496,4 +509,4 @@ export const smoothL1Loss = regression(
   },
 );
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cat, stack, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, gatherNd, booleanMask, maskedSelect, laxSelect, divideNoNan, mseLoss, l1Loss, smoothL1Loss];
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cat, stack, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, gatherNd, booleanMask, maskedSelect, laxSelect, jnpAstype, divideNoNan, mseLoss, l1Loss, smoothL1Loss];
