@@ -32,6 +32,8 @@ export interface EvalOptions {
   maxElements: number;
   /** Hyperparameter overrides by parameter name (of the checked function, of `__init__` and of the factory that returns it). */
   hyper?: Record<string, Val>;
+  /** The tensor gradients are taken with respect to (the probe's logits): what `requires_grad` means. */
+  gradSource?: tf.Tensor;
 }
 
 /** The most iterations one loop may run (a loop over the probe's 4096 samples is out of reach). */
@@ -680,7 +682,7 @@ export class Evaluator {
     const written = tf.reshape(tf.tensor1d(Array.from(from, (q) => (q >= 0 ? 1 : 0)), 'bool'), x.shape);
     const at = tf.reshape(tf.tensor1d(Array.from(from, (q) => Math.max(q, 0)), 'int32'), x.shape);
     const gathered = obj.dt === 'float' ? P.gatherFlat(tf.reshape(src, [-1]), at) : tf.reshape(tf.gather(tf.reshape(src, [-1]), tf.reshape(at, [-1])), x.shape);
-    return { t: 'tensor', x: tf.where(written, gathered, x), dt: obj.dt };
+    return { t: 'tensor', x: P.where(written, gathered, x), dt: obj.dt };
   }
 
   private assign(t: Target, v: Val, f: Frame): void {
@@ -2102,6 +2104,30 @@ export class Evaluator {
     return out;
   }
 
+  /**
+   * Whether `x` is computed from the probe's logits (`gradSource`): a path back to them on tfjs's
+   * gradient tape. Without a tape (no gradient being taken) nothing requires a gradient.
+   */
+  requiresGrad(x: T): boolean {
+    const src = this.opts.gradSource;
+    const tape = (tf.engine() as unknown as { state: { activeTape?: { outputs: T[]; inputs: Record<string, T> }[] } }).state.activeTape;
+    if (!src || !tape || x.dtype !== 'float32') return false;
+    if (x.id === src.id) return true;
+    const producer = new Map<number, { inputs: Record<string, T> }>();
+    for (const node of tape) for (const o of node.outputs) if (o) producer.set(o.id, node);
+    const seen = new Set<number>();
+    const stack = [x.id];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (id === src.id) return true;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const node = producer.get(id);
+      if (node) for (const inp of Object.values(node.inputs)) if (inp) stack.push(inp.id);
+    }
+    return false;
+  }
+
   /** Runs an op's lowering (ops/) on its arguments; an op without one is unsupported. */
   private lowerOp(spell: Spelling, args: Record<string, () => Val>, c: Call, line: number): Val {
     const op = spell.op;
@@ -2175,6 +2201,10 @@ export class Evaluator {
       promote: (a, b, arith) => ev.promote(a as unknown as Extract<Val, { t: 'tensor' }>, b as unknown as Extract<Val, { t: 'tensor' }>, arith) as unknown as ReturnType<LowerCtx['promote']>,
       binop: (o, a, b) => ev.binop(o, a as Val, b as Val, line) as CVal,
       compare: (o, a, b) => ev.compareValues(o, a as Val, b as Val, line) as CVal,
+      requiresGrad(p) {
+        const v = value(p);
+        return !!v && isTensor(v) && ev.requiresGrad(v.x);
+      },
       unsupported(what) {
         throw new Unsupported(what, line);
       },

@@ -36,7 +36,7 @@ function scatter(x: T, dim: number, index: T, src: T): T {
   // PyTorch for duplicates; a one-hot has none).
   const written = tf.cast(tf.greater(tf.scatterND(pos, tf.ones([vals.shape[0]], 'float32'), [n]), 0), 'bool');
   const scattered = tf.scatterND(pos, tf.cast(vals, 'float32'), [n]);
-  const out = tf.where(written, scattered, tf.cast(tf.reshape(x, [-1]), 'float32'));
+  const out = P.where(written, scattered, tf.cast(tf.reshape(x, [-1]), 'float32'));
   return tf.cast(tf.reshape(out, x.shape), x.dtype);
 }
 
@@ -66,9 +66,9 @@ export const KERNELS: Kernels = {
   // Integers by max/min: tfjs-backend-wasm's ClipByValue reads int32 data as float32.
   clamp: (x, min, max) => (t(x).dtype === 'float32' ? P.clamp(t(x), min, max) : tf.cast(P.clampInt(tf.cast(t(x), 'int32'), min, max), t(x).dtype)),
   clampTensor: (x, min, max) => P.clampTensor(t(x), min && t(min), max && t(max)),
-  maximum: (a, b) => tf.maximum(t(a), t(b)),
-  minimum: (a, b) => tf.minimum(t(a), t(b)),
-  where: (c, a, b) => tf.where(t(c), t(a), t(b)),
+  maximum: (a, b) => (t(a).dtype === 'float32' ? P.extremum(t(a), t(b), true) : tf.maximum(t(a), t(b))),
+  minimum: (a, b) => (t(a).dtype === 'float32' ? P.extremum(t(a), t(b), false) : tf.minimum(t(a), t(b))),
+  where: (c, a, b) => P.where(t(c), t(a), t(b)),
   gatherDim: (x, dim, index) => P.gatherDim(t(x), dim, t(index)),
   gatherAdvanced: (x, indices) => P.gatherAdvanced(t(x), indices.map(t)),
   take(x, index, axis) {

@@ -139,7 +139,7 @@ export class Prober {
         else if (typeof value === 'boolean') all[k] = { t: 'bool', v: value };
         else all[k] = hyperVal(value as HyperValue);
       }
-      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: { ...all, ...hyper } });
+      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: { ...all, ...hyper }, gradSource: z });
       let lossT: tf.Tensor | undefined;
       const f = (x: tf.Tensor): tf.Scalar => {
         let xin = x;

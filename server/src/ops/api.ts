@@ -247,6 +247,8 @@ export interface LowerCtx {
   binop(op: string, a: CVal, b: CVal): CVal;
   /** A tensor comparison (`== != < <= > >=`). */
   compare(op: string, a: CVal, b: CVal): CVal;
+  /** Whether the argument bound to `p` is a tensor computed from the probe's logits (PyTorch: requires_grad). */
+  requiresGrad(p: string): boolean;
   unsupported(what: string): never;
   error(message: string): never;
 }

@@ -109,10 +109,13 @@ function torchCE2(c: LowerCtx, fromLogits: boolean, x: CTensor, t: CTensor, red:
   const picked = c.k.reshape(c.k.gatherDim(logp, 1, c.k.reshape(safeT, [-1, 1])), [-1]);
   const valid = c.k.cast(c.k.where(isIgnored, c.k.fill([...t.x.shape], 0, 'int'), c.k.fill([...t.x.shape], 1, 'int')), 'float');
   const wt = w ? elementwise(c, '*', c.k.take(w, safeT, 0), valid) : valid;
-  let per = c.k.neg(elementwise(c, '*', picked, wt));
+  // An ignored row's loss is 0 by a where, not by a product with 0: PyTorch's nll_loss backward
+  // writes no gradient there, so a NaN coming down from the loss does not reach it.
+  const zeros = c.k.fill([...t.x.shape], 0, 'float');
+  let per = c.k.where(isIgnored, zeros, c.k.neg(w ? elementwise(c, '*', picked, c.k.take(w, safeT, 0)) : picked));
   if (ls > 0) {
     if (w) c.unsupported(`${c.name}(weight=, label_smoothing=)`);
-    const smooth = elementwise(c, '*', c.k.neg(c.k.sum(logp, [1], false)), valid);
+    const smooth = c.k.where(isIgnored, zeros, c.k.neg(c.k.sum(logp, [1], false)));
     per = elementwise(c, '+', elementwise(c, '*', per, c.k.fill([], 1 - ls, 'float')), elementwise(c, '*', smooth, c.k.fill([], ls / C, 'float')));
   }
   const r = red === 'mean' ? elementwise(c, '/', c.k.sum(per, undefined, false), c.k.sum(wt, undefined, false)) : reduce(c, per, red);
@@ -182,6 +185,7 @@ export const binaryCrossEntropy = defineOp({
   loss: { act: 'sigmoid', input: 'prob', target: 'binary' },
   abstract: (c) => ceValue(c, 'sigmoid'),
   lower(c) {
+    if (c.spelling.framework === 'torch' && c.requiresGrad('weight')) c.error("the derivative for 'weight' is not implemented.");
     const p = c.float('input').x;
     const t = c.float('target').x;
     sameShape(c, p, t);
@@ -192,7 +196,13 @@ export const binaryCrossEntropy = defineOp({
   },
 });
 
+/** PyTorch (1.13 and 2.x) refuses a loss weight that requires a gradient: `weight` is not differentiable there. */
+function weightWithoutGrad(c: LowerCtx, fn: string): void {
+  if (c.spelling.framework === 'torch' && c.requiresGrad('weight')) c.error(`The function '${fn}' is not differentiable with respect to argument 'weight'. This input cannot have requires_grad True.`);
+}
+
 function bceLogitsLower(c: LowerCtx): CVal {
+  weightWithoutGrad(c, 'binary_cross_entropy_with_logits');
   const x = c.float('input').x;
   const t = c.float('target').x;
   sameShape(c, x, t);
