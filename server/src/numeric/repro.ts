@@ -93,7 +93,8 @@ export function probeCalls(p: Pick<ProbeResult, 'hyper' | 'calls'>): Record<stri
 /** The values given to required parameters (report.supplied) as Python, resolved in `run` (c, the input's shape). */
 function suppliedDict(r: NumericReport): string {
   const entries = Object.entries(r.supplied ?? {}).map(([k, { value }]) => {
-    const v = value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'device' ? '"__device__"' : py(value as HyperValue);
+    // Supplied numbers keep their kind (an integer literal at a call site is an int).
+    const v = value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'device' ? '"__device__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
     return `${JSON.stringify(k)}: ${v}`;
   });
   return `{${entries.join(', ')}}`;

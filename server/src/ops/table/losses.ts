@@ -71,10 +71,14 @@ function torchCE(c: LowerCtx, fromLogits: boolean): CVal {
   let x = x0;
   let t = t0;
   let spatial: number[] | undefined;
+  let logits = fromLogits;
   if (x0.x.shape.length > 2) {
     const [n, classes, ...rest] = x0.x.shape;
     const perm = [0, ...rest.map((_, i) => i + 2), 1];
-    x = c.out(c.k.reshape(c.k.transpose(x0.x, perm), [-1, classes]), x0.dt) as CTensor;
+    // log_softmax over the class axis where it stands (ATen adds over a middle axis in turn, not in lanes).
+    const lp = fromLogits ? c.k.logSoftmax(c.cast(x0, 'float').x, 1) : x0.x;
+    logits = false;
+    x = c.out(c.k.reshape(c.k.transpose(lp, perm), [-1, classes]), x0.dt) as CTensor;
     if (t0.dt === 'float') {
       if (t0.x.shape.join() !== x0.x.shape.join()) c.error(`${c.name}: target size [${t0.x.shape}] must be the same as input size [${x0.x.shape}]`);
       t = c.out(c.k.reshape(c.k.transpose(t0.x, perm), [-1, classes]), t0.dt) as CTensor;
@@ -85,7 +89,7 @@ function torchCE(c: LowerCtx, fromLogits: boolean): CVal {
     spatial = [n, ...rest];
   }
   const back = (v: CVal): CVal => (spatial && red === 'none' && v.t === 'tensor' ? c.out(c.k.reshape(v.x, spatial), v.dt) : v);
-  return back(torchCE2(c, fromLogits, x, t, red));
+  return back(torchCE2(c, logits, x, t, red));
 }
 
 function torchCE2(c: LowerCtx, fromLogits: boolean, x: CTensor, t: CTensor, red: string): CVal {
