@@ -970,6 +970,8 @@ export class Evaluator {
       }
     }
     if (o.t === 'dtype') {
+      if (a === 'base_dtype' || a === 'real_dtype') return o;
+      if (a === 'is_floating') return { t: 'bool', v: o.dt === 'float' };
       if (a === 'is_floating_point') return { t: 'bool', v: o.dt === 'float' };
       if (a === 'is_signed') return { t: 'bool', v: o.dt !== 'bool' };
     }

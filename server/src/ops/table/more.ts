@@ -447,6 +447,16 @@ export const jnpAstype = defineOp({
   },
 });
 
+export const squaredDifference = defineOp({
+  id: 'squared_difference',
+  summary: '(x - y)^2 (TensorFlow).',
+  spell: ['tensorflow.squared_difference(x->input, y->other, name=None)'],
+  lower(c) {
+    const d = c.binop('-', c.float('input'), c.float('other'));
+    return c.binop('*', d, d);
+  },
+});
+
 export const divideNoNan = defineOp({
   id: 'divide_no_nan',
   summary: 'x / y, 0 where y is 0 (TensorFlow).',
@@ -509,4 +519,4 @@ export const smoothL1Loss = regression(
   },
 );
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cat, stack, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, gatherNd, booleanMask, maskedSelect, laxSelect, jnpAstype, divideNoNan, mseLoss, l1Loss, smoothL1Loss];
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cat, stack, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, gatherNd, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, divideNoNan, mseLoss, l1Loss, smoothL1Loss];
