@@ -6,6 +6,7 @@
  * points written as Keras code writes them (a factory's inner loss, a Loss subclass's `call`).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { planModule } from '../../server/src/numeric/roles';
 import { moduleOf } from '../../server/src/numeric/runner';
 import { fn, loadEngine } from './helpers';
 
@@ -178,8 +179,7 @@ describe('Keras entry points', () => {
     close(run(src, 'Focal.call', { y_true: [1, 1], y_pred: [0.5, 0] }).v, [(0.25 + 1) / 2]);
   });
 
-  it('a factory with required hyperparameters: the probe plan supplies typical values and names them', async () => {
-    const { planModule } = await import('../../server/src/numeric/roles');
+  it('a factory with required hyperparameters: the probe plan supplies typical values and names them', () => {
     const mod = moduleOf(`${TF}def focal_loss(alpha, gamma):\n    def focal_loss_fixed(y_true, y_pred):\n        y_pred = tf.clip_by_value(y_pred, K.epsilon(), 1 - K.epsilon())\n        return -alpha * tf.pow(1 - y_pred, gamma) * y_true * tf.math.log(y_pred)\n    return focal_loss_fixed\n`);
     const plan = planModule(mod).find((p) => p.qualname === 'focal_loss.focal_loss_fixed')!;
     expect(plan.fill).toEqual({ alpha: { value: 0.25, why: 'typical' }, gamma: { value: 2, why: 'typical' } });
