@@ -106,7 +106,11 @@ function torchCE2(c: LowerCtx, fromLogits: boolean, x: CTensor, t: CTensor, red:
   if (t.x.shape.length !== x.x.shape.length - 1 || t.x.shape[0] !== x.x.shape[0]) c.error(`${c.name}: expected target of shape [${[x.x.shape[0], ...x.x.shape.slice(2)]}], got [${t.x.shape}]`);
   const C = x.x.shape[1];
   const ii = c.num('ignore_index') ?? -100;
-  for (const q of Array.from(c.k.data(t.x))) if (q !== ii && (q < 0 || q >= C)) c.error(`Target ${q} is out of bounds.`);
+  let anyIgnored = false;
+  for (const q of Array.from(c.k.data(t.x))) {
+    if (q === ii) anyIgnored = true;
+    else if (q < 0 || q >= C) c.error(`Target ${q} is out of bounds.`);
+  }
   if (x.x.shape.length !== 2) c.unsupported(`${c.name} on inputs of rank ${x.x.shape.length}`);
   const isIgnored = c.k.cast(elementwiseCmp(c, '==', t.x, c.k.fill([], ii, 'int')), 'bool');
   const safeT = c.k.where(isIgnored, c.k.fill([...t.x.shape], 0, 'int'), t.x);
@@ -115,11 +119,13 @@ function torchCE2(c: LowerCtx, fromLogits: boolean, x: CTensor, t: CTensor, red:
   const wt = w ? elementwise(c, '*', c.k.take(w, safeT, 0), valid) : valid;
   // An ignored row's loss is 0 by a where, not by a product with 0: PyTorch's nll_loss backward
   // writes no gradient there, so a NaN coming down from the loss does not reach it.
+  // (Without an ignored row the where changes nothing, and costs three kernels a probe run.)
   const zeros = c.k.fill([...t.x.shape], 0, 'float');
-  let per = c.k.where(isIgnored, zeros, c.k.neg(w ? elementwise(c, '*', picked, c.k.take(w, safeT, 0)) : picked));
+  const masked = (v: Tensor): Tensor => (anyIgnored ? c.k.where(isIgnored, zeros, v) : v);
+  let per = masked(c.k.neg(w ? elementwise(c, '*', picked, c.k.take(w, safeT, 0)) : picked));
   if (ls > 0) {
     if (w) c.unsupported(`${c.name}(weight=, label_smoothing=)`);
-    const smooth = c.k.where(isIgnored, zeros, c.k.neg(c.k.sum(logp, [1], false)));
+    const smooth = masked(c.k.neg(c.k.sum(logp, [1], false)));
     per = elementwise(c, '+', elementwise(c, '*', per, c.k.fill([], 1 - ls, 'float')), elementwise(c, '*', smooth, c.k.fill([], ls / C, 'float')));
   }
   const r = red === 'mean' ? elementwise(c, '/', c.k.sum(per, undefined, false), c.k.sum(wt, undefined, false)) : reduce(c, per, red);
