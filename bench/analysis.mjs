@@ -20,8 +20,8 @@ const dirsGiven = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.sta
 const core = await loadCore('analysis', [
       "export { ParsedDocument, MAX_SOURCE_CHARS } from './server/src/core/document';",
       "export { setIrCacheSize } from './server/src/core/ir';",
-      "export { analyze } from './server/src/core/analyze';",
-      "export { analyzeSliced, sliceStats } from './server/src/core/slice';",
+      "export { analyze } from './server/src/analysis/analyze';",
+      "export { analyzeSliced, sliceStats } from './server/src/analysis/slice';",
       "export { mayHaveFindings } from './server/src/core/prefilter';",
       "export { DEFAULT_SETTINGS } from './server/src/core/types';",
 ]);

@@ -22,8 +22,8 @@ const ENTER = args.includes('--enter');
 
 const core = await loadCore('incremental', [
       "export { ParsedDocument, parseCounts } from './server/src/core/document';",
-      "export { analyze } from './server/src/core/analyze';",
-      "export { IncrementalAnalyzer } from './server/src/core/incremental';",
+      "export { analyze } from './server/src/analysis/analyze';",
+      "export { IncrementalAnalyzer } from './server/src/analysis/incremental';",
       "export { irBuildStats } from './server/src/core/ir';",
       "export { DEFAULT_SETTINGS } from './server/src/core/types';",
 ]);

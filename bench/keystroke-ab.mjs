@@ -33,7 +33,7 @@ if (!BASE) {
 }
 const EXPORTS = [
   "export { ParsedDocument } from './server/src/core/document';",
-  "export { IncrementalAnalyzer } from './server/src/core/incremental';",
+  "export { IncrementalAnalyzer } from './server/src/analysis/incremental';",
   "export { DEFAULT_SETTINGS } from './server/src/core/types';",
 ];
 const autoClose = args.includes('--autoclose');

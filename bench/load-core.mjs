@@ -1,5 +1,5 @@
 // Loads parts of the TypeScript sources into a bench script: bundles `exports` (lines such as
-// "export { analyze } from './server/src/core/analyze';", relative to the repository root) with
+// "export { analyze } from './server/src/analysis/analyze';", relative to the repository root) with
 // esbuild into node_modules/.cache and imports the bundle. tree-sitter stays external (native).
 import { build } from 'esbuild';
 import { mkdirSync, rmSync } from 'node:fs';

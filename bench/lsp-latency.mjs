@@ -6,8 +6,12 @@
 //
 //   node bench/lsp-latency.mjs [--edits 500] [--lines 3000] [--cpus 0,1] [--skip-pyright] [--autoclose] [--enter]
 //                              [--pause MS] [--hover-every MS] [--interval MS] [--no-warmup] [--no-idle-gc] [--warm 100] [--node-flags "..."] [--prof DIR]
-//                              [--baseline path/to/server.js] [--rounds N] [--bursts K] [--burst-pause MS]
+//                              [--baseline path/to/server.js] [--rounds N] [--bursts K] [--burst-pause MS] [--workspace N]
 //
+// --workspace N: the folder also holds N other Python files (generated loss files of 120 lines, each
+// third importing a loss class of another and building it with its own gamma, and a YAML config), so
+// the server's project index (lsp/project.ts) has a workspace to index; typing starts once its
+// `window/workDoneProgress` has ended, and the time it took and the RSS then are printed.
 // --warm N: also prints p50/p99 of the edits after the first N, once V8 has optimized the code a
 // keystroke runs (a fresh server runs its first keystrokes several times slower).
 // --pause MS: waits MS after the open's diagnostics before the first keystroke, as a user reads before
@@ -68,12 +72,22 @@ const IDLE_GC = !args.includes('--no-idle-gc');
 const BASELINE = opt('--baseline', undefined);
 const ROUNDS = Number(opt('--rounds', '1'));
 const NODE_FLAGS = (opt('--node-flags', '') ?? '').split(/\s+/).filter(Boolean); // extra flags for the LossLint server's node
+const WORKSPACE = Number(opt('--workspace', '0'));
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-lsp-bench-'));
 const file = path.join(dir, 'losses.py');
 const text = genLossFile(LINES);
 fs.writeFileSync(file, text);
 const uri = pathToFileURL(file).href;
+// --workspace: N more files for the project index; the typed file's classes are built elsewhere too.
+for (let i = 0; i < WORKSPACE; i++) {
+  const sub = path.join(dir, `pkg${i % 20}`);
+  fs.mkdirSync(sub, { recursive: true });
+  let body = genLossFile(120).replace(/FocalLoss(\d+)/g, `FocalLoss$1_${i}`);
+  if (i % 3 === 0) body += `\nfrom losses import FocalLoss2\ncriterion_${i} = FocalLoss2(gamma=${i % 2 ? '0.5' : '2.0'})\n`;
+  fs.writeFileSync(path.join(sub, `m${i}.py`), body);
+}
+if (WORKSPACE) fs.writeFileSync(path.join(dir, 'config.yaml'), 'loss:\n  gamma: 0.5\n');
 
 /** The edits: typing three statements inside the middle `softmax_focal_*` (bench/typing.mjs). */
 function edits() {
@@ -97,6 +111,11 @@ async function measure(name, cmd, env) {
   conn.onRequest('client/registerCapability', () => null);
   conn.onRequest('window/workDoneProgress/create', () => null);
   conn.onNotification(() => {});
+  let indexed;
+  const indexDone = new Promise((resolve) => (indexed = resolve));
+  conn.onUnhandledProgress((p) => {
+    if (p?.value?.kind === 'end') indexed();
+  });
   conn.listen();
   const next = (version) =>
     new Promise((resolve) => {
@@ -115,9 +134,15 @@ async function measure(name, cmd, env) {
     processId: process.pid,
     rootUri: pathToFileURL(dir).href,
     workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'bench' }],
-    capabilities: { textDocument: { publishDiagnostics: { versionSupport: true }, synchronization: { didSave: true } }, workspace: { configuration: true } },
+    capabilities: { textDocument: { publishDiagnostics: { versionSupport: true }, synchronization: { didSave: true } }, workspace: { configuration: true }, window: { workDoneProgress: WORKSPACE > 0 } },
   });
   conn.sendNotification('initialized', {});
+  if (WORKSPACE && name !== 'pyright') {
+    const t = performance.now();
+    await Promise.race([indexDone, new Promise((r) => setTimeout(r, 600_000))]);
+    const rssNow = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1];
+    console.log(`  ${name.padEnd(9)} project index of ${WORKSPACE + 1} files: ${((performance.now() - t) / 1000).toFixed(2)} s, server RSS ${(Number(rssNow) / 1024).toFixed(0)} MB`);
+  }
   const opened = next(1);
   const t0 = performance.now();
   conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });

@@ -29,9 +29,9 @@ async function buildCore() {
   mkdirSync(outDir, { recursive: true });
   const contents = [
     "export { ParsedDocument, MAX_SOURCE_CHARS } from './server/src/core/document';",
-    "export { analyze } from './server/src/core/analyze';",
+    "export { analyze } from './server/src/analysis/analyze';",
     "export { DEFAULT_SETTINGS } from './server/src/core/types';",
-    "export { allRules } from './server/src/core/registry';",
+    "export { allRules } from './server/src/analysis/registry';",
   ].join('\n');
   const outfile = path.join(outDir, 'stdlib-core.cjs');
   await build({

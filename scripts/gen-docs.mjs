@@ -9,7 +9,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'node_modules', '.cache', 'losslint-gen-docs.mjs');
 mkdirSync(dirname(out), { recursive: true });
 await build({
-  stdin: { contents: "export { allRules } from './server/src/core/registry';", resolveDir: root, loader: 'ts' },
+  stdin: { contents: "export { allRules } from './server/src/analysis/registry';", resolveDir: root, loader: 'ts' },
   bundle: true,
   platform: 'node',
   format: 'esm',

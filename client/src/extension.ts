@@ -33,7 +33,7 @@ import {
   type ReproduceResult,
   type StatusParams,
   type UnavailableResult,
-} from '../../server/src/lsp/protocol';
+} from '../../common/protocol';
 
 /**
  * A request VS Code makes while the window closes can be in flight when deactivate() stops the
@@ -65,11 +65,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    // Python files on any file system (virtual workspaces included) and Python cells of notebooks.
-    documentSelector: [{ language: 'python' }, { notebook: '*', language: 'python' }],
+    // Python files on any file system (virtual workspaces included) and Python cells of notebooks;
+    // config files (YAML, JSON, TOML) on disk, which feed the project index (a loss's hyperparameters).
+    documentSelector: [{ language: 'python' }, { notebook: '*', language: 'python' }, { scheme: 'file', pattern: '**/*.{yaml,yml,json,toml}' }],
     synchronize: {
       // The project's [tool.losslint] lives in pyproject.toml: the server re-reads it when one changes.
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/pyproject.toml'),
+      // Python and config files changed on disk update the project index.
+      fileEvents: [
+        vscode.workspace.createFileSystemWatcher('**/pyproject.toml'),
+        vscode.workspace.createFileSystemWatcher('**/*.{py,yaml,yml,json,toml}'),
+      ],
     },
     outputChannelName: 'LossLint',
     middleware: {

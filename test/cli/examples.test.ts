@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { allRules } from '../../server/src/core/registry';
+import { allRules } from '../../server/src/analysis/registry';
 import { lines, REPO, runCli, sarifValidator, tempDir } from './helpers';
 
 // Each test starts the CLI one or more times; a loaded 2-core CI machine needs more than 5 s.

@@ -1,6 +1,6 @@
 /** `losslint rule CODE`, `losslint rule --all` and `losslint rules` from the built CLI. */
 import { describe, expect, it, vi } from 'vitest';
-import { allRules } from '../../server/src/core/registry';
+import { allRules } from '../../server/src/analysis/registry';
 import { lines, REPO, runCli } from './helpers';
 
 // Each test starts the CLI one or more times; a loaded 2-core CI machine needs more than 5 s.

@@ -177,3 +177,40 @@ def f(x, t, alpha=1.0, loss_weight=1.0, gamma=2.0):
     expect(at('1 * m * ce').focal?.alpha).toBeUndefined();
   });
 });
+
+describe('clamps through a one-hot selection', () => {
+  it('probabilities clipped to [eps, 1 - eps] and then selected by a one-hot sum keep the clip: p_t and 1 - p_t are bounded away from 0', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(a, y):
+    q = torch.softmax(a, dim=-1).clamp(1e-6, 1 - 1e-6)
+    sel = (y * q).sum(dim=-1)
+    return 1 - sel
+`,
+      'f',
+    );
+    const pt = at('(y * q).sum(dim=-1)');
+    expect(pt).toMatchObject({ m: 'pt', clamped: true });
+    expect(pt.range?.lo).toBeGreaterThan(0);
+    expect(at('1 - sel').range?.lo).toBeGreaterThan(0);
+  });
+});
+
+describe('balancing weights of unknown kind', () => {
+  it('where(t == 1, a, 1 - a) and t*a + (1-t)*(1-a) are alpha_t also when nothing is known of the hyperparameter a', () => {
+    const { at } = valuesOf(
+      `import torch
+class L:
+    def __init__(self, alpha):
+        self.alpha = alpha
+    def forward(self, x, y):
+        w = torch.where(y == 1, self.alpha, 1 - self.alpha)
+        v = y * self.alpha + (1 - y) * (1 - self.alpha)
+        return w, v
+`,
+      'L.forward',
+    );
+    expect(at('torch.where(y == 1, self.alpha, 1 - self.alpha)').m).toBe('alpha_t');
+    expect(at('y * self.alpha + (1 - y) * (1 - self.alpha)').m).toBe('alpha_t');
+  });
+});

@@ -6,9 +6,9 @@
  * overlaps them as having a syntax error.
  */
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../server/src/core/analyze';
+import { analyze } from '../../server/src/analysis/analyze';
 import { ParsedDocument, parseCounts } from '../../server/src/core/document';
-import { IncrementalAnalyzer } from '../../server/src/core/incremental';
+import { IncrementalAnalyzer } from '../../server/src/analysis/incremental';
 import { buildModule } from '../../server/src/core/ir';
 import { DEFAULT_SETTINGS } from '../../server/src/core/types';
 import { OpenDocument } from '../../server/src/lsp/documents';

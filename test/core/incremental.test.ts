@@ -1,5 +1,5 @@
 /**
- * The editor's incremental analysis (core/incremental.ts) must give exactly the findings of a whole
+ * The editor's incremental analysis (analysis/incremental.ts) must give exactly the findings of a whole
  * analysis of the same text, after any edit: typing inside a function, editing module code or
  * imports, renaming, adding `# noqa`, breaking the syntax, moving statements, changing settings.
  * Seeds come from INCREMENTAL_SEED (default fixed) so a failure reproduces.
@@ -7,10 +7,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../server/src/core/analyze';
+import { analyze } from '../../server/src/analysis/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
-import { IncrementalAnalyzer, MAX_CARRIED_PLANS } from '../../server/src/core/incremental';
-import { setVerifyPlanCarry } from '../../server/src/core/ir';
+import { IncrementalAnalyzer, MAX_CARRIED_PLANS } from '../../server/src/analysis/incremental';
+import { setVerifyPlanCarry, type Expr } from '../../server/src/core/ir';
+import type { ExternalValues } from '../../server/src/core/interp';
 import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';
 import { int, pick, rng, type Rand } from '../robust/random';
 // @ts-expect-error: plain JavaScript bench helper
@@ -122,8 +123,27 @@ function randomEdit(r: Rand, doc: ParsedDocument): void {
 setVerifyPlanCarry(true);
 let carriedRuns = 0;
 
+const NOWHERE = { s: 0, e: 0, r: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } };
+const num = (value: number): Expr => ({ k: 'num', value, span: NOWHERE });
+
+/** Values from other files (project/) as the index hands them over: a few maps the random runs switch between. */
+const EXTERNALS: (ExternalValues | undefined)[] = [
+  undefined,
+  new Map([['Focal.__init__', new Map([['gamma', [num(0.5)]]])]]),
+  new Map([
+    ['helper', new Map([['gamma', [num(2.0), num(0.3)]]])],
+    ['focal_nodefault', new Map([['gamma', [num(0.25)]]])],
+  ]),
+  new Map([
+    ['Focal.__init__', new Map([['gamma', [num(2.0)]], ['alpha', [{ k: 'tuple', items: [num(0.25), num(0.75)], list: true, span: NOWHERE } as Expr]]])],
+    ['softmax_focal_3', new Map([['gamma', [num(0.5)]]])],
+    ['FocalLoss2.__init__', new Map([['gamma', [num(0.5)]]])],
+    ['sigmoid_focal_1', new Map([['gamma', [num(0.4)]], ['alpha', [num(0.5)]]])],
+  ]),
+];
+
 /** Returns how many of the runs reused some statement's findings. */
-function runEdits(seed: number, initial: string, edits: number, settings: LintSettings[], settleEvery = 0): number {
+function runEdits(seed: number, initial: string, edits: number, settings: LintSettings[], settleEvery = 0, externals = false): number {
   const r = rng(seed);
   const doc = ParsedDocument.parse(initial);
   const inc = new IncrementalAnalyzer();
@@ -137,12 +157,13 @@ function runEdits(seed: number, initial: string, edits: number, settings: LintSe
       expect([doc.text, doc.revision, doc.lastChange]).toEqual([text, revision, change]);
     }
     const s = settings[Math.floor(i / 15) % settings.length];
-    const got = inc.analyze(doc, s);
+    const external = externals ? EXTERNALS[Math.floor(i / 7) % EXTERNALS.length] : undefined;
+    const got = inc.analyze(doc, s, { external });
     if (inc.lastStats().reused > 0) reusedTotal++;
     if (inc.lastStats().carried) carriedRuns++;
     // The same tree: tree-sitter's error recovery after an incremental re-parse may differ from a
     // fresh parse of the same text (seen here), which is the parser's business, not this cache's.
-    const want = analyze(doc, s);
+    const want = analyze(doc, s, { external });
     if (JSON.stringify(got) !== JSON.stringify(want)) {
       fs.mkdirSync('/tmp/losslint-incremental', { recursive: true });
       fs.writeFileSync(`/tmp/losslint-incremental/seed-${seed}-edit-${i}.py`, doc.text);
@@ -167,6 +188,24 @@ describe('incremental analysis equals a whole analysis', () => {
     // for good (seed 1: one statement for 145 of 150 runs), where nothing can be reused: the count is
     // calibrated on the default seed; the equality above holds for every seed.
     if (process.env.INCREMENTAL_SEED === undefined) expect(reused).toBeGreaterThan(5);
+  });
+
+  it('with values from other files and configs (project/) that change every few edits', () => {
+    const reused = runEdits(SEED + 7, genLossFile(300), 120, [DEFAULT_SETTINGS, STRICT], 0, true);
+    if (process.env.INCREMENTAL_SEED === undefined) expect(reused).toBeGreaterThan(5);
+    runEdits(SEED + 8, fixtureTexts().join('\n\n') + SNIPPETS.slice(-5).join(''), 80, [DEFAULT_SETTINGS], 0, true);
+  });
+
+  it('re-checks a definition when the values other files pass to it change, and only it', () => {
+    const doc = ParsedDocument.parse(genLossFile(400));
+    const inc = new IncrementalAnalyzer();
+    inc.analyze(doc, DEFAULT_SETTINGS);
+    const external: ExternalValues = new Map([['FocalLoss2.__init__', new Map([['gamma', [num(0.5)]]])]]);
+    const got = inc.analyze(doc, DEFAULT_SETTINGS, { external });
+    expect(got).toEqual(analyze(doc, DEFAULT_SETTINGS, { external }));
+    expect(got.length).toBeGreaterThan(analyze(doc, DEFAULT_SETTINGS).length);
+    const st = inc.lastStats();
+    expect(st.checked).toBeLessThan(st.units / 2);
   });
 
   it('with the tree settled (re-parsed unchanged) between some edits, as the server does when idle', () => {

@@ -163,3 +163,155 @@ f(1, SCALE)
     expect(at('torch.sigmoid(x) ** g').m).toBe('modulating');
   });
 });
+
+describe('model facts (ops/table/layers.ts)', () => {
+  it('an affine layer outputs logits; a Sequential outputs what its last layer makes of them', () => {
+    const { at } = valuesOf(`import torch.nn as nn
+def f(x):
+    head = nn.Linear(16, 4)
+    scores = head(x)
+    probs_net = nn.Sequential(nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 4), nn.Softmax(dim=1))
+    logits_net = nn.Sequential(nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 4))
+    return scores, probs_net(x), logits_net(x)
+`, 'f');
+    expect(at('head(x)').m).toBe('logits');
+    expect(at('probs_net(x)')).toMatchObject({ m: 'prob', act: 'softmax' });
+    expect(at('logits_net(x)').m).toBe('logits');
+  });
+
+  it('a Keras Dense layer is read by its activation, given as a name or as a function', () => {
+    const { at } = valuesOf(`import tensorflow as tf
+def f(x):
+    a = tf.keras.layers.Dense(10)(x)
+    b = tf.keras.layers.Dense(10, activation="sigmoid")(x)
+    c = tf.keras.layers.Dense(10, activation=tf.nn.softmax)(x)
+    d = tf.keras.layers.Dense(10, activation="relu")(x)
+    return a, b, c, d
+`, 'f');
+    expect(at('tf.keras.layers.Dense(10)(x)').m).toBe('logits');
+    expect(at('tf.keras.layers.Dense(10, activation="sigmoid")(x)')).toMatchObject({ m: 'prob', act: 'sigmoid' });
+    expect(at('tf.keras.layers.Dense(10, activation=tf.nn.softmax)(x)')).toMatchObject({ m: 'prob', act: 'softmax' });
+    expect(at('tf.keras.layers.Dense(10, activation="relu")(x)').m).toBe('unknown');
+  });
+
+  it('a Keras functional model outputs its `outputs`', () => {
+    const { at } = valuesOf(`import tensorflow as tf
+def f(inp, x):
+    h = tf.keras.layers.Dense(32, activation="relu")(inp)
+    out = tf.keras.layers.Dense(3, activation="softmax")(h)
+    model = tf.keras.Model(inputs=inp, outputs=out)
+    return model(x)
+`, 'f');
+    expect(at('model(x)')).toMatchObject({ m: 'prob', act: 'softmax' });
+  });
+});
+
+describe('joins (ops/table/joins.ts)', () => {
+  it('row numbers stacked with the targets index each row at its target: gather_nd of a softmax there is p_t', () => {
+    const { at } = valuesOf(`import tensorflow as tf
+def f(labels, logits, other):
+    probs = tf.nn.softmax(logits)
+    idx = tf.stack([tf.range(tf.shape(probs)[0]), labels], axis=1)
+    not_idx = tf.stack([other, labels], axis=1)
+    return tf.gather_nd(probs, idx), tf.gather_nd(probs, not_idx)
+`, 'f');
+    expect(at('tf.gather_nd(probs, idx)')).toMatchObject({ m: 'pt', act: 'softmax' });
+    expect(at('tf.gather_nd(probs, not_idx)').m).toBe('unknown');
+  });
+
+  it('logits joined to logits stay logits; a join of different meanings is unknown', () => {
+    const { at } = valuesOf(`import torch
+def f(model, x, t):
+    bg = model.bg(x)
+    fg = model.fg(x)
+    return torch.cat([torch.log_softmax(bg, 1), torch.log_softmax(fg, 1)], 1), torch.cat([torch.sigmoid(bg), t], 1)
+`, 'f');
+    expect(at('torch.cat([torch.log_softmax(bg, 1), torch.log_softmax(fg, 1)], 1)')).toMatchObject({ m: 'logprob', act: 'softmax' });
+    expect(at('torch.cat([torch.sigmoid(bg), t], 1)').m).toBe('unknown');
+  });
+});
+
+describe('dtype facts', () => {
+  it('targets made integer are class indices, by a cast or by a tensor built with an integer dtype', () => {
+    const { at } = valuesOf(`import torch
+def f(logits, y):
+    a = y.long()
+    b = torch.tensor(y, dtype=torch.int64)
+    c = torch.as_tensor(y, dtype=torch.float32)
+    d = y.to(torch.long)
+    return a, b, c, d
+`, 'f');
+    expect(at('y.long()')).toMatchObject({ m: 'target_index', dtype: 'int' });
+    expect(at('torch.tensor(y, dtype=torch.int64)')).toMatchObject({ m: 'target_index', dtype: 'int' });
+    expect(at('torch.as_tensor(y, dtype=torch.float32)')).toMatchObject({ m: 'target', dtype: 'float' });
+    expect(at('y.to(torch.long)')).toMatchObject({ m: 'target_index', dtype: 'int' });
+  });
+});
+
+describe('dtype facts across frameworks', () => {
+  it('a TF/Keras integer cast of targets keeps them targets (0/1 labels are cast freely there)', () => {
+    const { at } = valuesOf(`import tensorflow as tf
+def f(y_true, y_pred):
+    return tf.cast(y_true, tf.int32)
+`, 'f');
+    expect(at('tf.cast(y_true, tf.int32)')).toMatchObject({ m: 'target', dtype: 'int' });
+  });
+});
+
+describe('evidence from use, through what a value is made of', () => {
+  it('a parameter selected by a one-hot sum and then logged (guarded or clamped) is a probability; the mask is not', () => {
+    const { facts } = valuesOf(`import torch
+def f(onehot, scores, gamma=0.5):
+    sel = (onehot * scores).sum(dim=1)
+    return -(1 - sel) ** gamma * torch.log(sel + 1e-7)
+`, 'f');
+    expect(facts.params.get('scores')?.m).toBe('prob');
+    expect(facts.params.get('onehot')?.m).not.toBe('prob');
+  });
+
+  it('no evidence from a product without a target mask, nor from a reduction over every axis', () => {
+    const a = valuesOf(`import torch
+def f(w, scores):
+    return torch.log((w * scores).sum(dim=1))
+`, 'f');
+    expect(a.facts.params.get('scores')?.m).not.toBe('prob');
+    const b = valuesOf(`import torch
+def f(onehot, scores):
+    return torch.log((onehot * scores).sum())
+`, 'f');
+    expect(b.facts.params.get('scores')?.m).not.toBe('prob');
+  });
+});
+
+describe('calls of the model itself', () => {
+  it('self(x) in a method returns what the class forward returns', () => {
+    const { at } = valuesOf(`import torch.nn as nn
+class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+    def forward(self, x):
+        return self.fc(x).sigmoid()
+    def step(self, x):
+        return self(x)
+`, 'M.step');
+    expect(at('self(x)')).toMatchObject({ m: 'prob', act: 'sigmoid' });
+  });
+});
+
+describe('config instances held by the loss', () => {
+  it('self.cfg holding an instance of a config class (a parameter default or annotation) reads its class defaults', () => {
+    const { at } = valuesOf(`from dataclasses import dataclass
+@dataclass
+class C:
+    gamma: float = 0.5
+class L:
+    def __init__(self, cfg: C = C()):
+        self.cfg = cfg
+    def forward(self, x):
+        return x ** self.cfg.gamma
+`, 'L.forward');
+    expect(at('self.cfg')).toMatchObject({ instanceOf: 'C' });
+    expect(at('self.cfg.gamma')).toMatchObject({ m: 'scalar', values: [0.5] });
+  });
+});

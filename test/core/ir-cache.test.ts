@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ParsedDocument } from '../../server/src/core/document';
 import { buildModule, type ModuleIR } from '../../server/src/core/ir';
-import { analyze } from '../../server/src/core/analyze';
+import { analyze } from '../../server/src/analysis/analyze';
 import { DEFAULT_SETTINGS } from '../../server/src/core/types';
 import { rng } from '../robust/random';
 // @ts-expect-error: plain JavaScript bench helper

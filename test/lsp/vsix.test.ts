@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allRules } from '../../server/src/core/registry';
+import { allRules } from '../../server/src/analysis/registry';
 import { LspTestClient, requireBuiltServer } from './lspClient';
 import { FOCAL } from './samples';
 import { extractZip, listZip, readEntry, type ZipEntry } from './zip';

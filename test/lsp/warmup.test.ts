@@ -3,7 +3,7 @@
  * editor's), ends after its budget or at once when stopped, and reports how it ended.
  */
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../server/src/core/analyze';
+import { analyze } from '../../server/src/analysis/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
 import { DEFAULT_SETTINGS } from '../../server/src/core/types';
 import { Warmup, warmupEdits, warmupEnabled, WARMUP_SOURCE, type WarmupEnd } from '../../server/src/lsp/warmup';

@@ -182,6 +182,21 @@ describe('lowering of losses', () => {
   });
 });
 
+describe('joins (ops/table/joins.ts)', () => {
+  it('cat and stack along a dim, promoting dtypes as PyTorch; gather_nd by stacked row numbers and targets', () => {
+    const c = run(`${HDR}def f(x, y):\n    return torch.cat([x, y], dim=1)\n`, 'f', { x: [[1], [2]], y: [[3, 4], [5, 6]] });
+    expect(c.shape).toEqual([2, 3]);
+    close(c.v, [1, 3, 4, 2, 5, 6]);
+    const s = run(`${HDR}def f(x, y):\n    return torch.stack([x, y], 1)\n`, 'f', { x: [1, 2], y: [3, 4] });
+    expect(s.shape).toEqual([2, 2]);
+    close(s.v, [1, 3, 2, 4]);
+    expect(() => run(`${HDR}def f(x, y):\n    return torch.stack([x, y])\n`, 'f', { x: [1, 2], y: [3, 4, 5] })).toThrow(/equal size/);
+    const g = run('import tensorflow as tf\ndef f(p, t):\n    idx = tf.stack([tf.range(2), t], axis=1)\n    return tf.gather_nd(p, idx)\n', 'f', { p: [[0.1, 0.9], [0.7, 0.3]], t: { int: [1, 0] } });
+    close(g.v, [0.9, 0.7]);
+    expect(() => run('import tensorflow as tf\ndef f(p, t):\n    return tf.gather_nd(p, tf.stack([tf.range(2), t], axis=1))\n', 'f', { p: [[0.1, 0.9], [0.7, 0.3]], t: { int: [1, 2] } })).toThrow(/out of bounds/);
+  });
+});
+
 describe('control flow and the whitelist', () => {
   it('takes `if` on known hyperparameters and strings', () => {
     const src = `${HDR}def f(x, reduction="sum", alpha=None):\n    if alpha is not None:\n        x = x * alpha\n    if reduction == "mean":\n        return x.mean()\n    elif reduction == "sum":\n        return x.sum()\n    return x\n`;

@@ -7,7 +7,7 @@
  *    tree-sitter's error recovery builds odd trees): every call the IR resolves to a creating op
  *    (qualified, or a creating tensor method) is in a text the prefilter keeps.
  * 3. Files that reach for an op without importing anything (`x.sigmoid()`) are kept.
- * 4. The CLI's sliced analysis (core/slice.ts), which checks only the statements that can have
+ * 4. The CLI's sliced analysis (analysis/slice.ts), which checks only the statements that can have
  *    findings, gives exactly `analyze`'s findings on every kept file, damaged copies included.
  *
  * Untimed: it checks equality, not speed. LOSSLINT_STDLIB=all checks the whole standard library.
@@ -16,11 +16,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../server/src/core/analyze';
+import { analyze } from '../../server/src/analysis/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
 import { buildModule, walkExprs, type Call, type Expr, type Stmt } from '../../server/src/core/ir';
 import { CREATING_OPS, mayHaveFindings, statementMayCreate } from '../../server/src/core/prefilter';
-import { analyzeSliced } from '../../server/src/core/slice';
+import { analyzeSliced } from '../../server/src/analysis/slice';
 import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';
 import { rng } from '../robust/random';
 
@@ -197,6 +197,41 @@ describe('prefilter', () => {
     for (let round = 0; round < 5; round++) for (const { name, text } of seeds) check(`${name} (damaged, round ${round})`, damage(text, random));
     expect(diff).toEqual([]);
     expect(compared).toBeGreaterThan(100);
+  });
+
+  it('values from other files (project/) keep both equalities: rejected files stay silent, sliced = whole', { timeout: 600_000 }, () => {
+    // Every plain parameter of every top-level function and `__init__` gets literals from "elsewhere".
+    const NOWHERE = { s: 0, e: 0, r: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } };
+    const literals: Expr[] = [
+      { k: 'num', value: 0.5, span: NOWHERE },
+      { k: 'num', value: 2, span: NOWHERE },
+      { k: 'str', value: 'none', span: NOWHERE },
+      { k: 'const', value: true, span: NOWHERE },
+      { k: 'tuple', items: [{ k: 'num', value: 0.25, span: NOWHERE }, { k: 'num', value: 0.75, span: NOWHERE }], list: true, span: NOWHERE },
+    ];
+    const random = rng(11);
+    const diff: string[] = [];
+    let compared = 0;
+    for (const { name, text } of FILES.filter((f) => !f.name.includes('python3') || random() < 0.2)) {
+      const mod = buildModule(ParsedDocument.parse(text).tree.rootNode, text);
+      const external = new Map<string, Map<string, Expr[]>>();
+      for (const fn of mod.functions) {
+        if (fn.parent || fn.isModule || (fn.className && fn.name !== '__init__')) continue;
+        const params = new Map<string, Expr[]>();
+        for (const p of fn.params) if (p.kind === 'plain' && p.name !== 'self') params.set(p.name, [literals[Math.floor(random() * literals.length)]]);
+        external.set(fn.qualname, params);
+      }
+      const doc = ParsedDocument.parse(text);
+      const whole = JSON.stringify(analyze(doc, DEFAULT_SETTINGS, { external }));
+      if (!mayHaveFindings(text)) {
+        if (whole !== '[]') diff.push(`${name}: rejected by the prefilter, findings with external values`);
+        continue;
+      }
+      compared++;
+      if (JSON.stringify(analyzeSliced(doc, DEFAULT_SETTINGS, { external })) !== whole) diff.push(name);
+    }
+    expect(diff).toEqual([]);
+    expect(compared).toBeGreaterThan(50);
   });
 
   it('the sliced analysis checks definitions that reach framework values only through globals or call sites', () => {

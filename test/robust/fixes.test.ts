@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixUntilStable } from '../../server/src/cli/fix';
-import { analyze } from '../../server/src/core/analyze';
+import { analyze } from '../../server/src/analysis/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
 import { DEFAULT_SETTINGS, type Finding, type LintSettings } from '../../server/src/core/types';
 import { findingViolations } from './invariants';

@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { decodeSource } from '../../server/src/cli/source';
-import { analyze } from '../../server/src/core/analyze';
+import { analyze } from '../../server/src/analysis/analyze';
 import { type ContentChange, ParsedDocument } from '../../server/src/core/document';
 import { interpretModule } from '../../server/src/core/interp';
 import { buildModule } from '../../server/src/core/ir';

@@ -27,7 +27,9 @@ function pythonFiles(dir: string): string[] {
 
 /** The fixtures and examples, as repository-relative names. */
 export function fixtureFiles(): string[] {
-  return [...pythonFiles(path.join(REPO, 'test/fixtures')), ...pythonFiles(path.join(REPO, 'examples'))];
+  // The project fixtures (test/fixtures/projects/) exercise the project index (test/project, test/cli/project.test.ts).
+  const projects = path.join(REPO, 'test/fixtures/projects') + path.sep;
+  return [...pythonFiles(path.join(REPO, 'test/fixtures')).filter((f) => !f.startsWith(projects)), ...pythonFiles(path.join(REPO, 'examples'))];
 }
 
 /** The brief's LL103 sample, shared with the LSP tests. */

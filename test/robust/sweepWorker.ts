@@ -4,7 +4,7 @@
  * never throws by contract; a thrown error or an onRuleError call is a crash.
  */
 import { parentPort } from 'node:worker_threads';
-import { analyze } from '../../server/src/core/analyze';
+import { analyze } from '../../server/src/analysis/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
 import { DEFAULT_SETTINGS } from '../../server/src/core/types';
 import { findingViolations } from './invariants';

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allRules, docsRelativePath, ruleByCode } from '../../server/src/core/registry';
+import { allRules, docsRelativePath, ruleByCode } from '../../server/src/analysis/registry';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DOCS = path.join(ROOT, 'docs/rules');

@@ -17,9 +17,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../server/src/core/analyze';
+import { analyze } from '../../server/src/analysis/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
-import { allRules } from '../../server/src/core/registry';
+import { allRules } from '../../server/src/analysis/registry';
 import { DEFAULT_SETTINGS, type Finding, type LintSettings, type TextEdit } from '../../server/src/core/types';
 
 const ROOT = path.resolve(__dirname, '../fixtures/rules');

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pyFiles, stdlibDirs } from '../../bench/stdlib-files.cjs';
-import { analyze } from '../../server/src/core/analyze';
+import { analyze } from '../../server/src/analysis/analyze';
 import { MAX_SOURCE_CHARS, ParsedDocument } from '../../server/src/core/document';
 import { DEFAULT_SETTINGS } from '../../server/src/core/types';
 import { rng } from '../robust/random';

@@ -9,6 +9,7 @@
 import { isMainThread, parentPort } from 'node:worker_threads';
 import { setIrCacheSize } from '../core/ir';
 import { checkFile } from './check';
+import { checkFileProject } from './project';
 import type { CheckJob, RuleFailure, WorkerReply } from './pool';
 
 if (!isMainThread && parentPort) {
@@ -20,12 +21,15 @@ if (!isMainThread && parentPort) {
     try {
       const ruleErrors: RuleFailure[] = [];
       const seen = new Set<string>();
-      const findings = checkFile(job.file, job.text, job.settings, (code, error) => {
+      const onRuleError = (code: string, error: unknown): void => {
         if (seen.has(code)) return; // The main thread reports a rule once per file anyway.
         seen.add(code);
         ruleErrors.push({ code, message: error instanceof Error ? error.message : String(error) });
-      });
-      reply = { id: job.id, findings, ruleErrors };
+      };
+      if (job.project) {
+        const { findings, summary } = checkFileProject(job.file, job.text, job.settings, onRuleError);
+        reply = { id: job.id, findings, ruleErrors, summary };
+      } else reply = { id: job.id, findings: checkFile(job.file, job.text, job.settings, onRuleError), ruleErrors };
     } catch (error) {
       reply = { id: job.id, error: error instanceof Error ? error.message : String(error) };
     }

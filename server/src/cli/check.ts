@@ -8,11 +8,12 @@
  * so that the worker pool can call it in other threads; `runCheck` does the IO, the prefilter (files
  * it rejects never travel to a worker), the ordering and every notice.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigLoader, describeConfigError, type SettingsOverride } from '../config';
 import { MAX_SOURCE_CHARS, ParsedDocument } from '../core/document';
 import { mayHaveFindings } from '../core/prefilter';
-import { analyzeSliced } from '../core/slice';
+import { analyzeSliced } from '../analysis/slice';
 import { DEFAULT_SETTINGS, type Finding, type LintSettings } from '../core/types';
 import { fixUntilStable } from './fix';
 import { isNotebookPath, locateFindings, NotebookFixer, readNotebookSource } from './notebook';
@@ -22,6 +23,9 @@ import { type NumericFile, type NumericLog, type NumericOptions, numericRunner }
 import { type CheckReport, compareFindings, type FileResult, type Notice } from './report';
 import { readSource, type Source, writeSource } from './source';
 import { collectFiles } from './walk';
+import { checkFileProject, runProjectPass, type ProjectInput } from './project';
+import type { FileSummary } from '../project/summary';
+import { needsParse } from '../project/summary';
 
 /** Called when a rule throws on a file; the other rules' findings are still returned. */
 export type RuleErrorHandler = (code: string, error: unknown) => void;
@@ -41,7 +45,7 @@ export function checkFile(file: string, text: string, settings: LintSettings, on
 
 /**
  * Analyses an already parsed document; findings sorted by position, then code. Only the statements
- * that can have findings are built and checked (core/slice.ts: the same findings as `analyze`).
+ * that can have findings are built and checked (analysis/slice.ts: the same findings as `analyze`).
  */
 export function lintDocument(doc: ParsedDocument, settings: LintSettings, onRuleError?: RuleErrorHandler): Finding[] {
   return analyzeSliced(doc, settings, { onRuleError }).sort(compareFindings);
@@ -71,6 +75,12 @@ export interface CheckOptions {
   jobs?: number;
   /** Place notebook findings in the .ipynb text too (`CellLocation.file`), for SARIF. */
   fileLocations?: boolean;
+  /**
+   * Project analysis (server/src/project/): values passed to a loss from other files and configs.
+   * Results are then handed to the sink once every file is checked (still in path order). Default on.
+   * Notebooks take no part in it (their findings are placed in their cells).
+   */
+  project?: boolean;
 }
 
 /** Receives results as the run produces them. */
@@ -120,6 +130,8 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     for (const empty of walk.emptyDirectories) notify('warning', empty, `no Python files or notebooks found under ${displayPath(empty, cwd)}`);
   }
 
+  const project = options.project !== false;
+  const projectInputs: ProjectInput[] = [];
   const runner = options.numeric.enabled ? numericRunner() : undefined;
   if (options.numeric.enabled && !runner) notify('info', undefined, 'numeric checks: not available');
   const numericLog: NumericLog = { notice: (level, message) => notify(level, undefined, message) };
@@ -128,9 +140,8 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   const prepare = async (file: string): Promise<Prepared> => {
     try {
       const config = loader.forFile(file, options.override);
-      const source = isNotebookPath(file)
-        ? readNotebookSource(file, Math.min(config.maxFileSize, MAX_SOURCE_CHARS))
-        : await readSource(file, config.maxFileSize);
+      const notebook = isNotebookPath(file);
+      const source = notebook ? readNotebookSource(file, Math.min(config.maxFileSize, MAX_SOURCE_CHARS)) : await readSource(file, config.maxFileSize);
       return { file, settings: config.settings, source };
     } catch (error) {
       const reason = `cannot prepare: ${error instanceof Error ? error.message : String(error)}`;
@@ -158,9 +169,12 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     // A notebook stays only while its findings need placing in its cells.
     const done = (p: Prepared, found: boolean): Prepared =>
       runner ? p : { ...p, source: { ...source, text: '', notebook: found ? source.notebook : undefined } };
-    if (!mayHaveFindings(source.text)) return done({ ...prepared, nothingToFind: true }, false);
+    const projectFile = project && !source.notebook;
+    if (!mayHaveFindings(source.text) && !(projectFile && needsParse(source.text))) {
+      return done({ ...prepared, nothingToFind: true }, false);
+    }
     checking++;
-    return pool.check(prepared.file, source.text, prepared.settings).then((outcome) => {
+    return pool.check(prepared.file, source.text, prepared.settings, projectFile).then((outcome) => {
       checking--;
       return outcome.kind === 'done' ? done({ ...prepared, outcome }, outcome.findings.length > 0) : { ...prepared, outcome };
     });
@@ -209,7 +223,44 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   } finally {
     await pool?.close();
   }
+  if (project && !sink.stopped?.()) await finishProject();
   return report;
+
+  /** The project pass (cli/project.ts), then every result to the sink in path order. */
+  async function finishProject(): Promise<void> {
+    const roots = [...new Set(options.paths.map((p) => path.resolve(cwd, p)))].map((p) => {
+      try {
+        return fs.statSync(p).isDirectory() ? p : path.dirname(p);
+      } catch {
+        return path.dirname(p);
+      }
+    });
+    if (!roots.includes(cwd)) roots.push(cwd);
+    let pass: ReturnType<typeof runProjectPass> | undefined;
+    try {
+      pass = runProjectPass(roots, projectInputs, (f) => displayPath(f, cwd), (file, code, error) =>
+        notify('error', file, `${displayPath(file, cwd)}: ${code === 'project' ? 'project analysis' : `rule ${code}`} failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    } catch (error) {
+      notify('error', undefined, `project analysis failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    for (const p of pass?.problems ?? []) notify('warning', p.file, p.message);
+    const byPath = new Map(report.files.map((f) => [f.path, f]));
+    for (const [file, findings] of pass?.findings ?? []) {
+      const existing = byPath.get(file);
+      if (existing) existing.findings = findings.sort(compareFindings);
+      else {
+        const added: FileResult = { path: file, findings: findings.sort(compareFindings), fixed: 0 };
+        report.files.push(added);
+        byPath.set(file, added);
+      }
+    }
+    report.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    for (const result of report.files) {
+      if (sink.stopped?.()) break;
+      await sink.file(result);
+    }
+  }
 
   async function finishFile({ file, settings, source, outcome: pooled, nothingToFind }: Prepared): Promise<void> {
     const shown = displayPath(file, cwd);
@@ -230,6 +281,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     };
 
     let findings: Finding[];
+    let summary: FileSummary | undefined;
     let fixed = 0;
     let text = source.text;
     let notebook = source.notebook;
@@ -274,6 +326,9 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     } else if (pooled?.kind === 'done') {
       for (const failure of pooled.ruleErrors) onRuleError(failure.code, new Error(failure.message));
       findings = pooled.findings;
+      summary = pooled.summary;
+    } else if (project && !pooled && !notebook) {
+      ({ findings, summary } = checkFileProject(file, text, settings, onRuleError));
     } else {
       if (pooled?.crashed) {
         notify('warning', file, `${shown}: ${pooled.reason}; checked in the main thread instead`);
@@ -304,6 +359,12 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
       }
     }
     report.files.push(result);
+    if (project) {
+      if (notebook) return; // its result goes out with the others, after the project pass
+      if (options.fix && !summary && text) summary = checkFileProject(file, text, settings).summary;
+      projectInputs.push({ file, settings, summary, findings });
+      return;
+    }
     await sink.file(result);
   }
 }

@@ -11,7 +11,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { registeredCodes, type SettingsOverride, selectorProblem, normalizeSelector } from '../config';
-import { allRules } from '../core/registry';
+import { allRules } from '../analysis/registry';
 import { setIrCacheSize } from '../core/ir';
 import { runCheck } from './check';
 import { defaultJobs, MAX_AUTO_JOBS } from './pool';
@@ -42,6 +42,7 @@ interface CheckFlags {
   numeric?: boolean;
   backend: NumericBackend;
   jobs: number | 'auto';
+  project: boolean;
 }
 
 /** Parses `--jobs N` (N >= 1) or `--jobs auto`. */
@@ -94,6 +95,7 @@ async function check(paths: string[], flags: CheckFlags): Promise<number> {
       numeric: { enabled: flags.numeric ?? false, backend: flags.backend },
       jobs: flags.jobs === 'auto' ? defaultJobs() : flags.jobs,
       fileLocations: flags.format === 'sarif',
+      project: flags.project,
     },
     { file: (result) => output.write(formatter.file(result)), notice: printNotice, stopped: () => output.isClosed },
   );
@@ -150,6 +152,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--config <file>', 'use this TOML file ([tool.losslint]) for every path')
     .option('--force-exclude', 'apply exclude patterns to files named on the command line too')
     .option('--numeric', 'confirm findings with numeric probes')
+    .option('--no-project', 'check each file alone: no values from other files, argparse defaults or config files')
     .addOption(new Option('--backend <backend>', 'where numeric probes run').choices(NUMERIC_BACKENDS).default('auto'))
     .addOption(
       new Option('-j, --jobs <n>', 'worker threads that parse and analyse files; 1 checks in one thread (--fix always does)')

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { docsRelativePath } from '../core/registry';
+import { docsRelativePath } from '../analysis/registry';
 
 export interface PackageInfo {
   root: string;

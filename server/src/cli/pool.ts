@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Finding, LintSettings } from '../core/types';
+import type { FileSummary } from '../project/summary';
 
 /** One file to check, as posted to a worker. */
 export interface CheckJob {
@@ -21,6 +22,8 @@ export interface CheckJob {
   file: string;
   text: string;
   settings: LintSettings;
+  /** Also summarize the file for the project index (cli/project.ts `checkFileProject`). */
+  project?: boolean;
 }
 
 /** A rule that threw in the worker: its code and the error's message. */
@@ -30,10 +33,10 @@ export interface RuleFailure {
 }
 
 /** What a worker posts back for a job. */
-export type WorkerReply = { id: number; findings: Finding[]; ruleErrors: RuleFailure[] } | { id: number; error: string };
+export type WorkerReply = { id: number; findings: Finding[]; ruleErrors: RuleFailure[]; summary?: FileSummary } | { id: number; error: string };
 
 export type JobOutcome =
-  | { kind: 'done'; findings: Finding[]; ruleErrors: RuleFailure[] }
+  | { kind: 'done'; findings: Finding[]; ruleErrors: RuleFailure[]; summary?: FileSummary }
   /** `crashed`: this job's worker died or checkFile threw in it; otherwise the pool had stopped. */
   | { kind: 'failed'; reason: string; crashed: boolean };
 
@@ -99,10 +102,10 @@ export class CheckPool {
   }
 
   /** Checks one file in a worker. Never rejects. */
-  check(file: string, text: string, settings: LintSettings): Promise<JobOutcome> {
+  check(file: string, text: string, settings: LintSettings, project = false): Promise<JobOutcome> {
     if (this.stopped || this.closed) return Promise.resolve({ kind: 'failed', reason: this.stopped ?? 'pool closed', crashed: false });
     return new Promise((resolve) => {
-      this.queue.push({ job: { id: this.nextId++, file, text, settings }, resolve });
+      this.queue.push({ job: { id: this.nextId++, file, text, settings, project }, resolve });
       this.pump();
     });
   }
@@ -158,7 +161,7 @@ export class CheckPool {
         waiting.resolve({ kind: 'failed', reason: `the check threw in a worker: ${reply.error}`, crashed: true });
       } else {
         this.crashesInARow = 0;
-        waiting.resolve({ kind: 'done', findings: reply.findings, ruleErrors: reply.ruleErrors });
+        waiting.resolve({ kind: 'done', findings: reply.findings, ruleErrors: reply.ruleErrors, summary: reply.summary });
       }
       this.pump();
     });

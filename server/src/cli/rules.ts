@@ -2,7 +2,7 @@
  * `losslint rule CODE` (a rule's documentation page) and `losslint rules` / `losslint rule --all`
  * (the table of rules), read from the registry.
  */
-import { allRules, ruleByCode } from '../core/registry';
+import { allRules, ruleByCode } from '../analysis/registry';
 import type { Rule } from '../core/rule';
 
 /** The rule's page in Markdown, ending with one newline; undefined for an unknown code. */

@@ -3,7 +3,7 @@
  * Shared by the `[tool.losslint]` reader and the CLI's `--select`/`--ignore` flags, so both reject
  * the same typos with the same words.
  */
-import { allRules } from '../core/registry';
+import { allRules } from '../analysis/registry';
 
 /** The codes of every registered rule. */
 export function registeredCodes(): string[] {

@@ -12,7 +12,7 @@
  * change what the rules read).
  */
 import type { Span } from './ir';
-import { combineValues, constValue, iAdd, iHull, iMul, iNeg, mk, scalarOf, unknown, UNIT, type AbsValue, type FocalParts, type Interval } from './lattice';
+import { combineValues, constValue, iAdd, iHull, iMul, iNeg, isWeight, mk, scalarOf, unknown, UNIT, type AbsValue, type FocalParts, type Interval } from './lattice';
 
 export function isTargetish(v: AbsValue): boolean {
   return v.m === 'target' || v.m === 'target_index' || v.m === 'target_onehot';
@@ -164,6 +164,8 @@ export function sub(a: AbsValue, b: AbsValue, span: Span): AbsValue {
     }
     if (b.m === 'logprob') return mk('one_minus_pt', { act: b.act, fromLogProb: true, range: { lo: 1, hi: Infinity }, reduced: b.reduced, src: span, of: b });
     if (isTargetish(b)) return fresh(b, { complementOf: b.id, src: span });
+    // 1 - alpha of a hyperparameter nothing tells more about (a number, or per-class weights).
+    if (b.m === 'unknown' && b.hyper) return mk('unknown', { hyper: true, complementOf: b.id, src: span });
     if (b.m === 'masked' && b.of?.m === 'logprob') return mk('one_minus_pt', { act: b.of.act, fromLogProb: true, src: span });
     return unknown(span);
   }
@@ -227,7 +229,7 @@ function pair(x: AbsValue, y: AbsValue, span: Span): AbsValue | undefined {
     const q = xo.complementOf === yo.id ? xo : yo;
     return mk('pt', { act: p.act ?? 'sigmoid', range: iHull(p.range ?? UNIT, q.range ?? UNIT), clamped: p.clamped, src: span, binary: true, keras: p.keras });
   }
-  if (xo.m === 'scalar' && yo.m === 'scalar' && (yo.complementOf === xo.id || xo.complementOf === yo.id)) {
+  if (isWeight(xo) && isWeight(yo) && (yo.complementOf === xo.id || xo.complementOf === yo.id)) {
     const al = xo.complementOf === yo.id ? yo : xo;
     return mk('alpha_t', { src: span, of: al, range: { lo: 0, hi: 1 } });
   }
@@ -395,7 +397,8 @@ export function reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 
       const lp = mk('logprob', { act: x.of.act ?? 'softmax', gathered: true, clamped: x.of.clamped, keras: x.of.keras, src: span });
       return !!x.negated !== !!x.of.negated ? neg(lp, span) : lp;
     }
-    if (x.of.m === 'prob') return mk('pt', { act: x.of.act ?? 'softmax', range: UNIT, keras: x.of.keras, src: span });
+    // A clamp of the probabilities before the mask holds for the one at the target.
+    if (x.of.m === 'prob') return mk('pt', { act: x.of.act ?? 'softmax', range: x.of.range ?? UNIT, clamped: x.of.clamped, keras: x.of.keras, src: span });
     if (x.of.m === 'focal' || ceLike(x.of)) return x.of.act ? x.of : fresh(x.of, { act: 'softmax' });
     if (x.of.m === 'scalar' || x.of.m === 'class_weights') return mk('alpha_class', { src: span });
   }

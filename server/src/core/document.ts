@@ -148,7 +148,7 @@ const SETTLE_PARSES = 3;
 
 export class ParsedDocument {
   private lineStarts: number[] | undefined;
-  /** Tells documents apart without holding on to them (core/incremental.ts keeps the last one's plan by id). */
+  /** Tells documents apart without holding on to them (analysis/incremental.ts keeps the last one's plan by id). */
   readonly id = ++documentIds;
   /** Counts `applyChanges` calls: a plan of revision r can be carried to r + 1 (ir.ts `PlanCarry`). */
   revision = 0;

@@ -29,7 +29,7 @@ import {
   type AbsValue,
   type FocalParts,
 } from './lattice';
-import { bindModuleCall, type AbsCtx, type Expect, type ExpectKind, type OpDef, type Spelling } from '../ops';
+import { bindCall, bindModuleCall, resolveQualified, type AbsCtx, type Expect, type ExpectKind, type OpDef, type Spelling } from '../ops';
 import type { LatticeOps } from '../ops/api';
 
 export interface FunctionFacts {
@@ -44,6 +44,15 @@ export interface FunctionFacts {
   roots: Expr[];
 }
 
+/**
+ * Values that reach a module's functions from elsewhere (server/src/project/: call sites in other
+ * files, argparse defaults, config files): per function qualname (`FocalLoss.__init__`, `focal_loss`),
+ * per parameter name, literal expressions (numbers, strings, booleans, None, lists of numbers). They
+ * are joined with the defaults and the same file's call-site literals, as one more call site each.
+ * The project index builds them; this is the only way values from other files enter the interpreter.
+ */
+export type ExternalValues = ReadonlyMap<string, ReadonlyMap<string, readonly Expr[]>>;
+
 export interface ModuleFacts {
   functions: Map<FunctionIR, FunctionFacts>;
   /** `self.x` values per class, from `__init__`. */
@@ -55,6 +64,8 @@ export interface ModuleFacts {
 type Env = { vars: Map<string, AbsValue>; parent?: Env };
 
 const TARGET_NAME = /^(y_?true|y|t|gt|gts|truth|targets?|labels?|label_ids?|gt_\w+|\w+_targets?|\w+_labels?|target_\w+|one_?hot\w*)$/i;
+/** A variable named for logits (`logits`, `real_logits`, `cls_logit`). */
+const LOGITS_NAME = /(^|_)logits?$/i;
 const HYPER_NAME = /^(gamma|alpha|beta|eps|epsilon|smooth\w*|weight|gamma_\w+|alpha_\w+|\w+_gamma|\w+_alpha|focusing_param\w*|balance\w*)$/i;
 
 function lookup(env: Env | undefined, name: string): AbsValue | undefined {
@@ -84,7 +95,10 @@ class Interp {
   /** The attributes each class definition's `__init__` sets on `self`. */
   private readonly attrsOf = new Map<ClassIR, Map<string, AbsValue>>();
 
-  constructor(private readonly mod: ModuleIR) {
+  constructor(
+    private readonly mod: ModuleIR,
+    private readonly external?: ExternalValues,
+  ) {
     for (const f of mod.functions) {
       if (!f.className && !f.parent && !f.isModule && !this.topLevel.has(f.name)) this.topLevel.set(f.name, f);
       if (!this.byQualname.has(f.qualname)) this.byQualname.set(f.qualname, f);
@@ -152,6 +166,20 @@ class Interp {
     };
     stmts(this.mod.body);
     for (const fn of this.mod.functions) stmts(fn.body);
+    // Values from other files and configs (project/): one more call site per value.
+    if (this.external) {
+      for (const [qualname, params] of this.external) {
+        const fn = this.byQualname.get(qualname);
+        if (!fn) continue;
+        let m = this.callLiterals.get(qualname);
+        if (!m) this.callLiterals.set(qualname, (m = new Map()));
+        for (const [name, exprs] of params) {
+          const list = m.get(name) ?? [];
+          for (const e of exprs) list.push(this.literal(e));
+          m.set(name, list);
+        }
+      }
+    }
   }
 
   private noteCall(callee: string, call: Call): void {
@@ -293,9 +321,16 @@ class Interp {
   private roles(fn: FunctionIR): Map<string, AbsValue> {
     const names = new Set(fn.params.filter((p) => p.kind === 'plain' && !p.default).map((p) => p.name));
     const out = new Map<string, AbsValue>();
+    const defs = definedOnce(fn.body);
     const set = (e: Expr | undefined, v: () => AbsValue, strong = false): void => {
       const base = e && stripCasts(e);
       if (base && base.k === 'name' && names.has(base.id) && (strong || !out.has(base.id))) out.set(base.id, v());
+      // A use as a probability reaches back through what the value was made of (`p_t = (onehot * p).sum(1)`
+      // then `log(p_t + eps)`: p is a probability), never over an earlier, direct use.
+      else if (base && !strong) {
+        const r = v();
+        if (r.m === 'prob') for (const src of probabilitySources(base, defs, names, 0)) if (!out.has(src)) out.set(src, r);
+      }
     };
     let branch = 0;
     const visitAll = (ss: Stmt[]): void => {
@@ -383,6 +418,17 @@ class Interp {
         const v = this.root(s.value, env, top);
         // An in-place tensor method (`onehot.scatter_(1, t, 1)`, `x.clamp_(min=eps)`) rebinds its receiver.
         const c = s.value;
+        // `model.add(layer)` on a Sequential model: one more layer.
+        if (c.k === 'call' && c.func.k === 'attr' && c.func.attr === 'add' && c.func.obj.k === 'name') {
+          const model = lookup(env, c.func.obj.id);
+          const layer = c.args[0] ? (this.cur?.values.get(c.args[0]) ?? unknown()) : unknown();
+          if (model?.m === 'module' && model.module?.spell.op.id === 'sequential') {
+            const prev = model.module.args.layers;
+            const items = prev?.m === 'tuple' ? (prev.items?.length === 1 && prev.items[0].m === 'tuple' ? (prev.items[0].items ?? []) : (prev.items ?? [])) : [];
+            env.vars.set(c.func.obj.id, { ...model, id: mk('unknown').id, module: { spell: model.module.spell, args: { ...model.module.args, layers: mk('tuple', { items: [...items, layer] }) } } });
+            return;
+          }
+        }
         // `weights.append(w)` on a list: the list grows (in a loop, by an unknown number of items).
         if (c.k === 'call' && !c.op && c.func.k === 'attr' && (c.func.attr === 'append' || c.func.attr === 'extend') && c.func.obj.k === 'name') {
           const list = lookup(env, c.func.obj.id);
@@ -412,8 +458,10 @@ class Interp {
         for (const n of names) {
           const va = a.vars.get(n);
           const vb = b.vars.get(n);
-          if (va && vb) env.vars.set(n, va === vb ? va : join(va, vb));
-          else env.vars.set(n, (va ?? vb)!);
+          const v = va && vb ? (va === vb ? va : join(va, vb)) : (va ?? vb)!;
+          env.vars.set(n, v);
+          // `self.alpha = None` on one branch of __init__, a tensor on the other: the attribute is either.
+          if (n.startsWith('self.') && va !== vb && this.cur.fn.name === '__init__' && this.curClass) this.attrsOf.get(this.curClass)?.set(n.slice('self.'.length), v);
         }
         return;
       }
@@ -431,6 +479,8 @@ class Interp {
   private bind(t: Target, v: AbsValue, env: Env): void {
     switch (t.k) {
       case 'name':
+        // `real_logits = disc(real)`: a tensor nothing else tells about, named logits by its author.
+        if (v.m === 'unknown' && !v.hyper && !v.instanceOf && !v.classRef && !v.expOf && !v.onePlusExpOf && !v.sumOf && LOGITS_NAME.test(t.id)) v = mk('logits', { src: v.src, name: t.id });
         env.vars.set(t.id, v);
         return;
       case 'tuple':
@@ -470,7 +520,7 @@ class Interp {
         if (local) return local;
         if (this.curClass) {
           const v = this.instanceAttr(this.curClass, attr, obj.span, true);
-          if (v.m !== 'unknown' || v.hyper) return v;
+          if (informative(v)) return v;
         }
         if (HYPER_NAME.test(attr)) return mk('unknown', { name: attr, hyper: true });
         return unknown();
@@ -510,6 +560,9 @@ class Interp {
           if (/\.Reduction\.NONE$/.test(e.qualified)) return mk('string', { str: 'none', src: e.span });
           // A dtype (`torch.long`, `tf.float32`, `np.int64`): its name, which casts read.
           if (/^(torch|tensorflow|numpy|jax\.numpy|keras\.backend)\.(u?int\d*|long|short|float\d*|double|half|bfloat16|bool)$/.test(e.qualified)) return mk('string', { str: e.attr, src: e.span });
+          // An op named as a value (`activation=tf.nn.softmax`).
+          const spell = resolveQualified(e.qualified);
+          if (spell && spell.kind !== 'method') return mk('function', { opRef: spell.op.id, opSpell: spell, src: e.span });
           return unknown(e.span);
         }
         if (obj.name === 'self') return this.attrValue(e.obj, e.attr, env);
@@ -609,14 +662,28 @@ class Interp {
     for (const a of Object.values(e.kwargs)) this.expr(a, env);
     if (e.op && e.bound && e.spell) {
       const b = this.boundValues(e.bound, env);
-      if (e.spell.kind === 'module') return mk('module', { module: { spell: e.spell, args: b }, src: e.span });
+      if (e.spell.kind === 'module') {
+        const m = mk('module', { module: { spell: e.spell, args: b }, src: e.span });
+        if (e.baseInit && this.curClass) this.baseModuleOf.set(this.curClass, m);
+        return m;
+      }
       return this.applyOp(e.spell, b, e);
     }
     if (fv?.m === 'module' && fv.module) return this.applyModule(fv.module, e, env);
     if (e.func.k === 'name' && (e.func.id === 'float' || e.func.id === 'int') && args[0]?.m === 'scalar') return args[0];
+    // An op held in a variable (`bce = tf.keras.losses.binary_crossentropy` ... `bce(y, p)`).
+    if (fv?.opSpell && fv.opSpell.kind === 'function') {
+      const tuple = (items: Expr[]): Expr => ({ k: 'tuple', items, list: false, span: e.span });
+      return this.applyOp(fv.opSpell, this.boundValues(bindCall(fv.opSpell, e.args, e.kwargs, tuple), env), e);
+    }
     // Functions and classes of this module: what they return (their own analysis, context-free).
     if (fv?.m === 'function' && fv.fn) return this.returnOf(fv.fn, e.span);
     if (fv?.classRef) return mk('unknown', { instanceOf: fv.classRef, src: e.span });
+    // `self(x)` in a method (a Lightning training_step): the class's own forward.
+    if (fv?.name === 'self' && fv.m === 'unknown' && !fv.instanceOf && this.curClass && e.func.k === 'name') {
+      const m = this.method(this.curClass, 'forward') ?? this.method(this.curClass, '__call__') ?? this.method(this.curClass, 'call');
+      if (m && m !== this.cur?.fn) return this.returnOf(m, e.span);
+    }
     if (fv?.instanceOf) {
       const cls = this.mod.classes.get(fv.instanceOf);
       const m = cls && (this.method(cls, 'forward') ?? this.method(cls, '__call__') ?? this.method(cls, 'call'));
@@ -630,6 +697,9 @@ class Interp {
       const isSuper = recv.k === 'call' && recv.func.k === 'name' && recv.func.id === 'super';
       const m = isSuper && this.curClass ? this.baseMethod(this.curClass, e.func.attr) : owner ? this.method(owner, e.func.attr) : undefined;
       if (m) return this.returnOf(m, e.span);
+      // super().forward(x, t) in a subclass of a library module: that module applied.
+      const lib = isSuper && this.curClass && MODULE_APPLY.has(e.func.attr) ? this.baseModule(this.curClass) : undefined;
+      if (lib?.module) return this.applyModule(lib.module, e, env);
       if (e.callee === 'functools.partial' || (e.func.attr === 'partial' && e.callee?.endsWith('.partial'))) return args[0] ?? unknown(e.span);
     }
     if (e.callee === 'functools.partial' && args[0]?.m === 'function') return args[0];
@@ -673,6 +743,25 @@ class Interp {
     return undefined;
   }
 
+  /** The library module a class's `__init__` constructs through `super().__init__(...)`, by class. */
+  private readonly baseModuleOf = new Map<ClassIR, AbsValue>();
+
+  /** The library module behind `super()` in a class (or a base of it in this module), from its `__init__`. */
+  private baseModule(c: ClassIR, seen = new Set<ClassIR>()): AbsValue | undefined {
+    if (seen.has(c)) return undefined;
+    seen.add(c);
+    const init = c.methods.get('__init__');
+    if (init && !this.facts.functions.has(init) && !this.busy.has(init)) this.returnOf(init, c.span);
+    const v = this.baseModuleOf.get(c);
+    if (v) return v;
+    for (const b of c.bases) {
+      const bc = this.mod.classes.get(b);
+      const bv = bc && this.baseModule(bc, seen);
+      if (bv) return bv;
+    }
+    return undefined;
+  }
+
   /** `super().name`: the method of a base class. */
   private baseMethod(c: ClassIR, name: string): FunctionIR | undefined {
     for (const b of c.bases) {
@@ -693,12 +782,12 @@ class Interp {
     const v = this.attrsOf.get(cls)?.get(attr);
     if (v) return v;
     const ca = this.classAttr(cls, attr, span);
-    if (ca.m !== 'unknown' || ca.hyper) return ca;
+    if (informative(ca)) return ca;
     for (const b of cls.bases) {
       const bc = this.mod.classes.get(b);
       if (!bc) continue;
       const bv = this.instanceAttr(bc, attr, span, selfOnly, seen);
-      if (bv.m !== 'unknown' || bv.hyper) return bv;
+      if (informative(bv)) return bv;
     }
     return unknown(span);
   }
@@ -777,9 +866,22 @@ class Interp {
     compare: A.compare,
     gathered: A.gathered,
     reduce: A.reduce,
+    applyModule: (m, args, span) => {
+      if (m.m !== 'module' || !m.module) return unknown(span);
+      const call: Call = { k: 'call', func: { k: 'unknown', what: 'module', span }, args: [], kwargs: {}, splat: false, span };
+      return this.applyOp(m.module.spell, { ...m.module.args, ...args }, call);
+    },
   };
 
 }
+
+/** Whether a value says anything: a meaning, or an unknown that is a hyperparameter, an instance, a class or an op. */
+function informative(v: AbsValue): boolean {
+  return v.m !== 'unknown' || !!v.hyper || !!v.instanceOf || !!v.classRef || !!v.opSpell;
+}
+
+/** The methods that apply a module to its inputs. */
+const MODULE_APPLY: ReadonlySet<string> = new Set(['forward', '__call__', 'call']);
 
 /** Whether a value is known truthy (true), known falsy (false), or not known. */
 function truthy(v: AbsValue): boolean | undefined {
@@ -789,6 +891,66 @@ function truthy(v: AbsValue): boolean | undefined {
   if (v.m === 'scalar' && v.values?.length === 1) return v.values[0] !== 0;
   if (v.m === 'string' && v.str !== undefined) return v.str.length > 0;
   return undefined;
+}
+
+/** Local names assigned exactly once in a body (nested blocks included), with the expression they hold. */
+function definedOnce(body: Stmt[]): Map<string, Expr> {
+  const seen = new Map<string, Expr | null>();
+  const visit = (ss: Stmt[]): void => {
+    for (const s of ss) {
+      if (s.k === 'assign') {
+        for (const t of s.targets) {
+          if (t.k !== 'name') continue;
+          seen.set(t.id, seen.has(t.id) || s.aug || s.targets.length > 1 ? null : s.value);
+        }
+      } else if (s.k === 'if') {
+        visit(s.body);
+        visit(s.orelse);
+      } else if (s.k === 'other') visit(s.body);
+    }
+  };
+  visit(body);
+  const out = new Map<string, Expr>();
+  for (const [k, v] of seen) if (v) out.set(k, v);
+  return out;
+}
+
+/** A small positive constant added as a guard (`p + 1e-7`, `p + K.epsilon()`). */
+function isGuardConstant(e: Expr): boolean {
+  if (e.k === 'num') return e.value > 0 && e.value < 1e-2;
+  return e.k === 'call' && e.op?.id === 'epsilon';
+}
+
+/** A target mask by its name or its making (`onehot`, `F.one_hot(t, C)`): never the probability factor. */
+function isTargetMask(e: Expr): boolean {
+  const b = stripCasts(e);
+  if (b.k === 'name') return TARGET_NAME.test(b.id);
+  return b.k === 'call' && b.op?.id === 'one_hot';
+}
+
+/**
+ * The parameters a value used as a probability was made of, through the ops that carry that evidence
+ * (`OpDef.evidence`), guard constants, indexing and the locals defined once on the way.
+ */
+function probabilitySources(e: Expr, defs: ReadonlyMap<string, Expr>, params: ReadonlySet<string>, depth: number): string[] {
+  if (depth > 6) return [];
+  const b = stripCasts(e);
+  const next = (x: Expr | undefined): string[] => (x ? probabilitySources(x, defs, params, depth + 1) : []);
+  if (b.k === 'name') {
+    if (params.has(b.id)) return depth > 0 ? [b.id] : [];
+    return next(defs.get(b.id));
+  }
+  if (b.k === 'bin' && b.op === '+') return isGuardConstant(b.right) ? next(b.left) : isGuardConstant(b.left) ? next(b.right) : [];
+  if (b.k === 'subscript') return next(b.obj);
+  if (b.k === 'call' && b.op?.evidence && b.bound?.input) {
+    if (b.op.evidence === 'input') return next(b.bound.input);
+    if (!b.bound.dim) return [];
+    const prod = stripCasts(b.bound.input);
+    if (prod.k !== 'bin' || prod.op !== '*') return [];
+    const factors = [prod.left, prod.right].filter((x) => !isTargetMask(x));
+    return factors.length === 1 ? next(factors[0]) : [];
+  }
+  return [];
 }
 
 /** Ops that keep what a value means (reshapes, casts, copies): a parameter seen through them is still the parameter. */
@@ -830,8 +992,8 @@ function roleValue(kind: ExpectKind, op: OpDef, spell: Spelling): AbsValue {
  * Interprets the module's functions, or only those `only` selects (with their enclosing functions,
  * whose final environment closures read). Call-site literals are gathered from every function of
  * `mod` either way, so a function's facts are the same as in a whole-module run as long as `mod`
- * holds every statement that calls it and every module-level name it reads (core/incremental.ts).
+ * holds every statement that calls it and every module-level name it reads (analysis/incremental.ts).
  */
-export function interpretModule(mod: ModuleIR, only?: (fn: FunctionIR) => boolean): ModuleFacts {
-  return new Interp(mod).run(only);
+export function interpretModule(mod: ModuleIR, only?: (fn: FunctionIR) => boolean, options: { external?: ExternalValues } = {}): ModuleFacts {
+  return new Interp(mod, options.external).run(only);
 }

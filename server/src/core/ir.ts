@@ -83,6 +83,8 @@ export interface Call {
   spell?: Spelling;
   /** True for `x.op(...)`: the receiver was bound as the op's first parameter. */
   method?: boolean;
+  /** True for `super().__init__(...)` in a class deriving from the library module it constructs. */
+  baseInit?: boolean;
   /** Arguments bound to the op's canonical parameter names (receiver included for methods; the constructor's for a module). */
   bound?: Record<string, Expr>;
   span: Span;
@@ -316,6 +318,25 @@ function evictUnits(): void {
     const oldest = unitCache.keys().next().value!;
     unitCache.delete(oldest);
     unitCacheChars -= oldest.length;
+  }
+}
+
+/** While set (`withoutIrCache`), the unit caches are neither read nor written. */
+let bypass = false;
+
+/**
+ * Runs `fn` without the unit caches: its statements' IR is neither looked up nor kept. For work
+ * over many files that are not being edited (the language server's project index, project/), which
+ * would otherwise push the open documents' statements out of the caches and hold the IR of
+ * thousands of statements nobody types in.
+ */
+export function withoutIrCache<T>(fn: () => T): T {
+  const saved = bypass;
+  bypass = true;
+  try {
+    return fn();
+  } finally {
+    bypass = saved;
   }
 }
 
@@ -607,7 +628,7 @@ export interface ModulePlan {
 /**
  * `text.slice(s, e)` as a string of its own. V8 makes a slice of a long string a view that keeps the
  * whole string alive; a statement's text is kept as a cache key across keystrokes (here and in
- * core/incremental.ts), and each view would keep that keystroke's whole document text (a 3,000-line
+ * analysis/incremental.ts), and each view would keep that keystroke's whole document text (a 3,000-line
  * file: 100 KB per keystroke, 70 MB of heap after 750 keystrokes; bench/RESULTS.md, session 3).
  */
 function ownSlice(text: string, s: number, e: number): string {
@@ -780,7 +801,7 @@ class Builder {
    * Imports, noqa comments and every top-level statement's IR effects (reused from the unit cache
    * when the statement's text, column and the module's imports are unchanged, else built now),
    * before any module is assembled: callers can look at the statements and then assemble all of
-   * them or only some (core/incremental.ts).
+   * them or only some (analysis/incremental.ts).
    */
   plan(root: SyntaxNode, text: string, lazy = false, previous?: { carry: PlanCarry; change: TreeChange }): ModulePlan {
     const carried = previous ? carryTops(root, text, previous.carry, previous.change) : undefined;
@@ -807,7 +828,7 @@ class Builder {
       built.defs = [...built.functions.filter((f) => !f.className && !f.parent).map((f) => f.name), ...built.classes.filter(([q]) => !q.includes('.')).map(([q]) => q)];
       built.globalNames = built.globals.map(([g]) => g);
       // A statement with a syntax error is never cached: error recovery depends on the text around it.
-      if (!t.err && !built.stubbed && !t.fresh) {
+      if (!t.err && !built.stubbed && !t.fresh && !bypass) {
         cacheUnit(t.text, built);
       }
       return built;
@@ -823,7 +844,7 @@ class Builder {
       let defs: string[];
       let globals: string[];
       if (!fx) {
-        fx = err ? undefined : unitCache.get(unitText);
+        fx = err || bypass ? undefined : unitCache.get(unitText);
         if (fx && (fx.sig !== sig || fx.col !== pos.character)) fx = undefined;
         else if (fx) {
           // Most recently used last.
@@ -902,11 +923,11 @@ class Builder {
       const t = tops[i];
       let meta = t.meta && t.meta.col === t.col ? t.meta : undefined;
       if (!meta) {
-        meta = t.err ? undefined : unitMeta.get(t.text);
+        meta = t.err || bypass ? undefined : unitMeta.get(t.text);
         if (!meta || meta.col !== t.col) {
           const n = node(i);
           meta = { col: t.col, imports: importsOf(n), noqa: noqaOf(n).map(([line, codes]) => [line - t.line, codes]) };
-          if (!t.err && !t.fresh) {
+          if (!t.err && !t.fresh && !bypass) {
             unitMeta.delete(t.text);
             unitMeta.set(t.text, meta);
             if (unitMeta.size > unitCacheMax) unitMeta.delete(unitMeta.keys().next().value!);
@@ -1689,6 +1710,51 @@ class Builder {
       c.gotoParent();
     }
     if (!cls) register();
+    else this.resolveBaseInit(cls);
+  }
+
+  /**
+   * A class deriving from a library module (`class Focal(nn.CrossEntropyLoss)`, a subclass of
+   * mmcv's `SoftmaxFocalLoss`): its `super().__init__(...)` (or `Base.__init__(self, ...)`) builds
+   * that module, so the call is the module's construction, with its arguments bound.
+   */
+  private resolveBaseInit(cls: ClassIR): void {
+    const init = cls.methods.get('__init__');
+    if (!init) return;
+    let base: Spelling | undefined;
+    let baseName = '';
+    for (const b of cls.bases) {
+      const s = resolveQualified(b);
+      if (s?.kind === 'module') {
+        base = s;
+        baseName = b;
+        break;
+      }
+    }
+    if (!base) return;
+    const visit = (body: Stmt[]): void => {
+      for (const st of body) {
+        if (st.k === 'if' || st.k === 'other') {
+          visit(st.body);
+          if (st.k === 'if') visit(st.orelse);
+          continue;
+        }
+        if (st.k !== 'expr' || st.value.k !== 'call') continue;
+        const call = st.value;
+        if (call.op || call.func.k !== 'attr' || call.func.attr !== '__init__') continue;
+        const recv = call.func.obj;
+        const viaSuper = recv.k === 'call' && recv.func.k === 'name' && recv.func.id === 'super';
+        const viaBase = !viaSuper && (recv.k === 'name' || recv.k === 'attr') && this.qualify(recv) === baseName;
+        if (!viaSuper && !viaBase) continue;
+        const args = viaBase ? call.args.slice(1) : call.args;
+        call.callee = base!.name;
+        call.op = base!.op;
+        call.spell = base;
+        call.baseInit = true;
+        call.bound = bindCall(base!, args, call.kwargs, (items) => ({ k: 'tuple', items, list: false, span: call.span }));
+      }
+    };
+    visit(init.body);
   }
 
   /** The methods and nested classes of a class body (the current node). */
@@ -2059,7 +2125,7 @@ export function buildModule(root: SyntaxNode, text?: string, options: { excluded
  * Plans a module's IR statement by statement (see `ModulePlan`), through the unit cache. The plan's
  * `assemble()` gives the same ModuleIR as `buildModule(root, text)`. With `lazy`, the IR of a
  * function or class definition that is not in the cache is built only when a module that includes it
- * is assembled (the CLI's sliced analysis, core/slice.ts, never builds most of them).
+ * is assembled (the CLI's sliced analysis, analysis/slice.ts, never builds most of them).
  */
 export function planModule(
   root: SyntaxNode,

@@ -152,12 +152,19 @@ export interface AbsValue {
   open?: boolean;
   /** A parameter's role learnt from a use inside an `if` branch only (weaker than a convention). */
   inBranch?: boolean;
+  /** A function value that is an op of the table (`activation=tf.nn.softmax`, `bce = tf.keras.losses.binary_crossentropy`): the op's id and spelling. */
+  opRef?: string;
+  opSpell?: Spelling;
+  /** For `model.compile(...)`: what the compiled model outputs. */
+  modelOutput?: AbsValue;
   /** A tensor filled with one value (`zeros`, `ones`, `fill_(0)`). */
   fill?: number;
   /** An identity matrix (its rows at the targets are one-hot). */
   eye?: boolean;
   /** A range (`arange(N)`): indexes every row. */
   arange?: boolean;
+  /** A target index over several dimensions (row numbers stacked with the targets), for `gather_nd`. */
+  nd?: boolean;
   /** Where the value was produced. */
   src?: Span;
 }
@@ -263,4 +270,9 @@ export function join(a: AbsValue, b: AbsValue): AbsValue {
   const values = a.values && b.values ? [...new Set([...a.values, ...b.values])].sort((x, y) => x - y) : undefined;
   const range = a.range && b.range ? iHull(a.range, b.range) : undefined;
   return { ...a, id: nextId++, values, range, reduced: a.reduced || b.reduced, clamped: a.clamped && b.clamped, orNone: a.orNone || b.orNone };
+}
+
+/** A balancing weight: a scalar, or a hyperparameter of unknown kind (a number or per-class weights). */
+export function isWeight(v: AbsValue): boolean {
+  return v.m === 'scalar' || (v.m === 'unknown' && !!v.hyper);
 }

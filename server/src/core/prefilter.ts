@@ -187,7 +187,7 @@ export function mayHaveFindings(text: string): boolean {
  * statement is creating (Lemma 1): a qualified callee starts with a local name bound by an import to a
  * framework root (Lemma 3), which is then a word of the statement; a creating method is a name after a
  * dot. The statement can still receive meaning from module-level names (globals), which the caller
- * accounts for (core/slice.ts).
+ * accounts for (analysis/slice.ts).
  */
 const importedRoots = new WeakMap<ReadonlyMap<string, string>, RegExp | null>();
 

@@ -41,6 +41,19 @@ export interface Finding {
   fix?: Fix;
   /** Extra evidence appended by the numeric checker when a probe confirms the finding. */
   evidence?: string;
+  /**
+   * Other places the finding is about (project/check.ts): for a loss checked with a value from another
+   * file, where that value is written; for a finding reported where the value is written, the loss.
+   * LSP `relatedInformation`, SARIF `relatedLocations`, an indented line in the CLI's text.
+   */
+  related?: RelatedLocation[];
+}
+
+export interface RelatedLocation {
+  /** Absolute path of the file. */
+  path: string;
+  range: Range;
+  message: string;
 }
 
 export interface LintSettings {

@@ -9,7 +9,7 @@
  * with `CommandRegistry.register`; until then they answer "numeric checks not available yet".
  */
 import { ErrorCodes, ResponseError, type CancellationToken, type ExecuteCommandParams } from 'vscode-languageserver';
-import { SERVER_COMMANDS, ServerCommands, type UnavailableResult } from './protocol';
+import { SERVER_COMMANDS, ServerCommands, type UnavailableResult } from '../../../common/protocol';
 
 export type CommandHandler = (args: unknown[], token: CancellationToken, params: ExecuteCommandParams) => unknown;
 

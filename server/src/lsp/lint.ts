@@ -5,9 +5,10 @@
  * A result is dropped (undefined) when the document changed, closed, or got new settings while it
  * was computed: whoever made it stale has already scheduled a newer validation.
  */
-import { analyze } from '../core/analyze';
+import { analyze } from '../analysis/analyze';
 import { MAX_SOURCE_CHARS, type ParsedDocument } from '../core/document';
-import { IncrementalAnalyzer } from '../core/incremental';
+import { IncrementalAnalyzer } from '../analysis/incremental';
+import type { ExternalValues } from '../core/interp';
 import type { Finding, LintSettings } from '../core/types';
 import type { DocumentStore, OpenDocument } from './documents';
 import { describeError, type Log } from './guard';
@@ -27,6 +28,8 @@ export interface LintResult {
 interface CachedResult {
   version: number;
   generation: number;
+  /** The key of the values from elsewhere it was computed with. */
+  external: string;
   result: LintResult;
 }
 
@@ -49,16 +52,26 @@ export function analyzeParsed(
   uri: string,
   log: Log,
   isCancelled?: () => boolean,
+  external?: ExternalValues,
 ): Finding[] {
   return analyze(parsed, settings, {
     isCancelled,
+    external,
     onRuleError: (code, error) => log.error(`LossLint: rule ${code} failed on ${uri}: ${describeError(error)}`),
   });
 }
 
+/** Values from other files and configs (lsp/project.ts): what lint.ts asks of the project index. */
+export interface ProjectValues {
+  externalFor(uri: string): { key: string; external: ExternalValues | undefined };
+  decorate(uri: string, findings: Finding[]): Finding[];
+}
+
 export class Linter {
   private readonly cache = new WeakMap<OpenDocument, CachedResult>();
-  /** Per open document: findings of its top-level statements, reused across keystrokes (core/incremental.ts). */
+  /** Set by server.ts once the project index exists. */
+  project: ProjectValues | undefined;
+  /** Per open document: findings of its top-level statements, reused across keystrokes (analysis/incremental.ts). */
   private readonly incremental = new WeakMap<OpenDocument, IncrementalAnalyzer>();
 
   constructor(
@@ -78,8 +91,9 @@ export class Linter {
     if (!document) return undefined;
     const version = document.version;
     const generation = this.settings.generation;
+    const values = this.project?.externalFor(uri) ?? { key: '', external: undefined };
     const cached = this.cache.get(document);
-    if (cached && cached.version === version && cached.generation === generation) return cached.result;
+    if (cached && cached.version === version && cached.generation === generation && cached.external === values.key) return this.decorated(uri, cached.result);
 
     const settings = await this.settings.get(uri);
     const isStale = () =>
@@ -96,11 +110,19 @@ export class Linter {
       const findings = inc.analyze(document.parsedDocument, settings.lint, {
         isCancelled: isStale,
         onRuleError: (code, error) => this.log.error(`LossLint: rule ${code} failed on ${uri}: ${describeError(error)}`),
+        external: values.external,
       });
       result = { findings };
     }
     if (isStale()) return undefined;
-    this.cache.set(document, { version, generation, result });
-    return result;
+    this.cache.set(document, { version, generation, external: values.key, result });
+    return this.decorated(uri, result);
+  }
+
+  /** The findings with where their values from elsewhere come from (lsp/project.ts computes that after the analysis). */
+  private decorated(uri: string, result: LintResult): LintResult {
+    if (!this.project || !result.findings.length) return result;
+    const findings = this.project.decorate(uri, result.findings);
+    return findings === result.findings ? result : { ...result, findings };
   }
 }

@@ -20,7 +20,7 @@ import type { DocumentStore } from './documents';
 import { describeError, type Log } from './guard';
 import { type DiagnosticRoute, publishFindings } from './handlers/diagnostics';
 import type { Linter } from './lint';
-import type { StatusParams } from './protocol';
+import type { StatusParams } from '../../../common/protocol';
 import type { SettingsStore } from './settings';
 
 /** How long a document must stay unchanged after its static publish before the probes run. */

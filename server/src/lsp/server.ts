@@ -34,10 +34,11 @@ import { IdleGc } from './idle-gc';
 import { Linter } from './lint';
 import { NOTEBOOK_SYNC, NotebookSync } from './notebooks';
 import { NumericChecker } from './numeric';
-import { SERVER_COMMANDS, ServerCommands, STATUS_NOTIFICATION, type ReproduceResult, type RerunNumericResult, type StatusParams, type UnavailableResult } from './protocol';
+import { SERVER_COMMANDS, ServerCommands, STATUS_NOTIFICATION, type ReproduceResult, type RerunNumericResult, type StatusParams, type UnavailableResult } from '../../../common/protocol';
 import { SettingsStore } from './settings';
 import { Warmup, warmupEnabled } from './warmup';
 import { WorkspaceChecker } from './workspace';
+import { isConfigUri, ProjectService } from './project';
 
 /** An explicit transport; without one, the connection reads --stdio / --node-ipc / --socket from the command line. */
 export interface Transport {
@@ -64,6 +65,27 @@ export function startServer(version: string, transport?: Transport): RunningServ
   const diagnostics = new DiagnosticsPublisher(connection, documents, linter, log);
   const workspace = new WorkspaceChecker(documents, settings, (uri, list) => void connection.sendDiagnostics({ uri, diagnostics: list }), log);
   const commands = new CommandRegistry();
+  let workDoneProgress = false;
+  // The project index (lsp/project.ts): values that reach a loss from other files and configs.
+  const project = new ProjectService({
+    documents,
+    log,
+    publish: (uri, list) => void connection.sendDiagnostics({ uri, diagnostics: list }),
+    revalidate: (uri) => diagnostics.schedule(uri, 0),
+    settings: async (uri) => {
+      const s = await settings.get(uri);
+      return s.enable && !s.excluded ? s.lint : undefined;
+    },
+    isExcluded: (file, isDirectory) => settings.loader.isExcluded(file, isDirectory),
+    progress: async () => {
+      if (!workDoneProgress) return undefined;
+      const p = await connection.window.createWorkDoneProgress();
+      return { begin: (t, pc, m) => p.begin(t, pc, m), report: (pc, m) => p.report(pc, m ?? ''), done: () => p.done() };
+    },
+  });
+  linter.project = project;
+  workspace.project = project;
+  diagnostics.extraFindings = (uri) => project.findingsIn(uri);
   let registerConfigurationChanges = false;
   let workspaceFoldersSupported = false;
   let initialFolders: WorkspaceFolder[] = [];
@@ -159,6 +181,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
       // Notebook sync only for clients that announce it; the others send each cell as a document of its own.
       if (params.capabilities.notebookDocument?.synchronization) result.capabilities.notebookDocumentSync = NOTEBOOK_SYNC;
       workspaceFoldersSupported = params.capabilities.workspace?.workspaceFolders === true;
+      workDoneProgress = params.capabilities.window?.workDoneProgress === true;
       initialFolders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
       // A client that cannot answer workspace/configuration pushes its settings in initializationOptions.
       if (params.initializationOptions) settings.changed({ losslint: params.initializationOptions });
@@ -173,6 +196,11 @@ export function startServer(version: string, transport?: Transport): RunningServ
     notification('initialized', async () => {
       sendStatus({ state: 'ready', backend: numeric.backendInUse, message: 'Static checks run as you type.' });
       if (warmupEnabled()) warmup.start();
+      // Indexed in the background; diagnostics are published meanwhile and again when it completes.
+      if (process.env.LOSSLINT_PROJECT !== '0') {
+        const roots = initialFolders.filter((f) => f.uri.startsWith('file:')).map((f) => fileURLToPath(f.uri));
+        void project.start(roots).catch((error) => log.error(`LossLint: project index: ${describeError(error)}`));
+      }
       // VS Code sends didChangeConfiguration for pulled settings only once the server registers for it.
       if (registerConfigurationChanges) await connection.client.register(DidChangeConfigurationNotification.type, { section: 'losslint' });
     }),
@@ -184,8 +212,14 @@ export function startServer(version: string, transport?: Transport): RunningServ
         log.warn('LossLint: didOpen without a uri, an integer version and a text; ignored.');
         return;
       }
+      // YAML/JSON/TOML configs feed the project index; only Python is parsed and linted.
+      if (isConfigUri(textDocument.uri) && textDocument.languageId !== 'python') {
+        project.configOpened(textDocument.uri, textDocument.version, textDocument.text);
+        return;
+      }
       documents.open(textDocument.uri, textDocument.version, textDocument.text);
       diagnostics.schedule(textDocument.uri, 0);
+      project.pythonChanged(textDocument.uri);
     }),
   );
 
@@ -197,17 +231,26 @@ export function startServer(version: string, transport?: Transport): RunningServ
         log.warn('LossLint: didChange without a uri, an integer version and well-formed content changes; ignored.');
         return;
       }
+      if (!documents.get(textDocument.uri) && isConfigUri(textDocument.uri)) {
+        project.configChanged(textDocument.uri, textDocument.version, contentChanges);
+        return;
+      }
       if (!documents.change(textDocument.uri, textDocument.version, contentChanges)) {
         log.warn(`LossLint: didChange for ${textDocument.uri}, which is not open; ignored.`);
         return;
       }
       numeric.cancel(textDocument.uri);
       diagnostics.schedule(textDocument.uri);
+      project.pythonChanged(textDocument.uri);
     }),
   );
 
   connection.onDidCloseTextDocument(
     notification('didClose', ({ textDocument }) => {
+      if (!documents.get(textDocument.uri) && isConfigUri(textDocument.uri)) {
+        project.configClosed(textDocument.uri);
+        return;
+      }
       numeric.clear(textDocument.uri);
       documents.close(textDocument.uri);
       settings.forget(textDocument.uri);
@@ -222,11 +265,16 @@ export function startServer(version: string, transport?: Transport): RunningServ
     }),
   );
 
-  // The VS Code client reports pyproject.toml changes here: the project's settings may have changed.
+  // The VS Code client reports pyproject.toml changes here (the project's settings may have changed),
+  // and changes to Python and config files on disk (the project index).
   connection.onDidChangeWatchedFiles(
-    notification('didChangeWatchedFiles', () => {
-      settings.changed();
-      diagnostics.scheduleAll();
+    notification('didChangeWatchedFiles', (params) => {
+      const changes = Array.isArray(params?.changes) ? params.changes : [];
+      if (!changes.length || changes.some((c) => typeof c?.uri === 'string' && c.uri.endsWith('pyproject.toml'))) {
+        settings.changed();
+        diagnostics.scheduleAll();
+      }
+      project.watched(changes.filter((c) => typeof c?.uri === 'string' && !c.uri.endsWith('pyproject.toml')));
     }),
   );
 
@@ -235,7 +283,8 @@ export function startServer(version: string, transport?: Transport): RunningServ
       checkTextDocumentParams(params, 'position');
       const cell = params.textDocument.uri;
       const inModule = notebooks.toModule(cell, params.position);
-      if (!inModule) return provideHover(params, token, linter, numeric);
+      const elsewhere = (uri: string) => project.findingsIn(uri);
+      if (!inModule) return provideHover(params, token, linter, numeric, elsewhere);
       // A notebook cell: hover the module, then place the range back in the cell.
       const hover = await provideHover({ ...params, textDocument: { uri: inModule.uri }, position: inModule.position }, token, linter, numeric);
       if (!hover?.range) return hover;
@@ -351,6 +400,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
     state = 'shut down';
     warmup.stop();
     idleGc.dispose();
+    project.dispose();
     diagnostics.dispose();
     numeric.dispose();
   });

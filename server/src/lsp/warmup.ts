@@ -12,7 +12,7 @@
  * a message from the client waits for one keystroke at most, and none once an edit arrived. The
  * document store, the settings and the published diagnostics are not touched.
  */
-import { IncrementalAnalyzer } from '../core/incremental';
+import { IncrementalAnalyzer } from '../analysis/incremental';
 import { ParsedDocument, type ContentChange } from '../core/document';
 import { DEFAULT_SETTINGS } from '../core/types';
 import { toDiagnostic } from './handlers/diagnostics';

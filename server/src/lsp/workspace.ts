@@ -17,8 +17,9 @@ import { MAX_SOURCE_CHARS, ParsedDocument } from '../core/document';
 import type { DocumentStore } from './documents';
 import { describeError, type Log } from './guard';
 import { toDiagnostic } from './handlers/diagnostics';
-import { analyzeParsed } from './lint';
-import type { CheckWorkspaceResult } from './protocol';
+import { analyzeParsed, type ProjectValues } from './lint';
+import type { Finding } from '../core/types';
+import type { CheckWorkspaceResult } from '../../../common/protocol';
 import type { EditorSettings, SettingsStore } from './settings';
 
 const PYTHON_EXTENSIONS = new Set(['.py', '.pyi']);
@@ -110,6 +111,8 @@ export async function collectPythonFiles(
 export class WorkspaceChecker {
   /** URIs of closed files that the last check published diagnostics for. */
   private published = new Set<string>();
+  /** The project index (lsp/project.ts): values from elsewhere, and findings reported where they are written. */
+  project: Pick<ProjectValues, 'externalFor'> & { findingsIn(uri: string): Finding[] } | undefined;
 
   constructor(
     private readonly documents: DocumentStore,
@@ -193,7 +196,8 @@ export class WorkspaceChecker {
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const settings = this.settings.resolve(uri, editor);
     if (settings.excluded) return [];
-    const findings = analyzeParsed(ParsedDocument.parse(text), settings.lint, uri, this.log, () => token.isCancellationRequested);
-    return findings.map((f) => toDiagnostic(f, DISK_VERSION));
+    const external = this.project?.externalFor(uri).external;
+    const findings = analyzeParsed(ParsedDocument.parse(text), settings.lint, uri, this.log, () => token.isCancellationRequested, external);
+    return [...findings, ...(this.project?.findingsIn(uri) ?? [])].map((f) => toDiagnostic(f, DISK_VERSION));
   }
 }

@@ -86,6 +86,8 @@ export const KERNELS: Kernels = {
     const back = [...Array.from({ length: axis }, (_, i) => k + i), ...Array.from({ length: k }, (_, i) => i), ...Array.from({ length: a.shape.length - 1 - axis }, (_, i) => k + axis + i)];
     return tf.transpose(rows, back);
   },
+  concat: (xs, axis) => tf.concat(xs.map(t), axis),
+  stack: (xs, axis) => tf.stack(xs.map(t), axis),
   oneHot: (index, depth, dt) => tf.cast(tf.oneHot(tf.cast(t(index), 'int32'), depth), tfDtype(dt)),
   // Cascade sums as ATen's (torchops.ts): wasm's own sum is a float32 running sum.
   sum: (x, axes, keepdim) => P.sum(t(x), axes, keepdim),
@@ -121,8 +123,6 @@ export const KERNELS: Kernels = {
   isfinite: (x) => tf.isFinite(P.cut(t(x))),
   logical: (op, a, b) => (op === 'and' ? tf.logicalAnd : op === 'or' ? tf.logicalOr : tf.logicalXor)(tf.cast(t(a), 'bool'), tf.cast(t(b), 'bool')),
   logicalNot: (x) => tf.logicalNot(tf.cast(t(x), 'bool')),
-  concat: (xs, axis) => tf.concat(xs.map(t), axis),
-  stack: (xs, axis) => tf.stack(xs.map(t), axis),
   cumsum: (x, axis) => tf.cumsum(t(x), axis),
   prod: (x, axes, keepdim) => tf.prod(t(x), axes, keepdim),
   any: (x, axes, keepdim) => tf.any(tf.cast(t(x), 'bool'), axes, keepdim),

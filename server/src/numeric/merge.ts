@@ -4,7 +4,7 @@
  * apply as to every rule) and appends evidence to the static findings a probe confirms. Numeric
  * findings carry their probe result in `numeric`. No TensorFlow.js and no CLI imports here.
  */
-import { isEnabled } from '../core/registry';
+import { isEnabled } from '../analysis/registry';
 import type { ModuleIR } from '../core/ir';
 import type { Finding, LintSettings } from '../core/types';
 import { moduleOf } from './module-of';

@@ -6,6 +6,7 @@
 import { ParsedDocument } from '../core/document';
 import { buildModule, type ModuleIR } from '../core/ir';
 import { resolveMethod, resolveQualified, type Spelling } from '../ops';
+import { METHOD_RECEIVERS } from '../ops/signature';
 import type { ModuleOutline } from './types';
 
 export function moduleOf(input: string | ModuleIR): ModuleIR {
@@ -70,7 +71,8 @@ export function revivedModule(x: unknown): ModuleIR {
     const o = v as Record<string, unknown>;
     const ref = o.spell as { $spell?: string } | undefined;
     if (ref?.$spell !== undefined) {
-      const s = ref.$spell.startsWith('Tensor.') ? resolveMethod(ref.$spell.slice('Tensor.'.length)) : resolveQualified(ref.$spell);
+      const receiver = METHOD_RECEIVERS.find((r) => ref.$spell!.startsWith(`${r}.`));
+      const s = receiver !== undefined ? resolveMethod(ref.$spell.slice(receiver.length + 1)) : resolveQualified(ref.$spell);
       if (s) {
         o.spell = s;
         o.op = s.op;

@@ -111,6 +111,8 @@ export interface LatticeOps {
   gathered(x: AbsValue, span: Span): AbsValue;
   /** A reduction (`sum`/`mean`) of `x`, over `dim` when given. */
   reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 'sum' | 'mean'): AbsValue;
+  /** A module value (a layer, a loss object) applied to arguments by canonical name, over its constructor's. */
+  applyModule(m: AbsValue, args: Record<string, AbsValue>, span: Span): AbsValue;
 }
 
 // --- the concrete side -------------------------------------------------------------------------
@@ -166,6 +168,10 @@ export interface Kernels {
   gatherAdvanced(x: Tensor, indices: Tensor[]): Tensor;
   /** `x.index_select(axis, index)` / `tf.gather(x, index, axis)`. */
   take(x: Tensor, index: Tensor, axis: number): Tensor;
+  /** Tensors of one shape but along `axis`, joined along it. */
+  concat(xs: Tensor[], axis: number): Tensor;
+  /** Tensors of one shape, stacked along a new `axis`. */
+  stack(xs: Tensor[], axis: number): Tensor;
   oneHot(index: Tensor, depth: number, dt: DType): Tensor;
   sum(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
   mean(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
@@ -201,9 +207,6 @@ export interface Kernels {
   isfinite(x: Tensor): Tensor;
   logical(op: 'and' | 'or' | 'xor', a: Tensor, b: Tensor): Tensor;
   logicalNot(x: Tensor): Tensor;
-  /** Tensors joined along an existing axis (`cat`) or a new one (`stack`). */
-  concat(xs: Tensor[], axis: number): Tensor;
-  stack(xs: Tensor[], axis: number): Tensor;
   cumsum(x: Tensor, axis: number): Tensor;
   prod(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
   any(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
@@ -263,6 +266,12 @@ export interface OpDef {
   readonly modules?: readonly string[];
   /** Evidence from use: what a value passed to each canonical parameter must hold. */
   readonly expects?: Readonly<Record<string, Expect>>;
+  /**
+   * Evidence through this op (core/interp.ts `roles`): a use of its result as a probability is a use of
+   * its `input` as one (`input`: a clamp, a gather), or, for a reduction over an axis of a product,
+   * of the factor that is not the target mask (`selection`: `(onehot * p).sum(1)` is p at the target).
+   */
+  readonly evidence?: 'input' | 'selection';
   /** The facts the rules read of a loss op. */
   readonly loss?: LossFacts;
   /**

@@ -73,7 +73,7 @@ function build(): Registry {
     byId.set(op.id, op);
     for (const text of [...op.spell, ...(op.modules ?? [])]) {
       const p = parseSpelling(text);
-      const framework: Framework = p.kind === 'method' ? 'torch' : frameworkOf(p.name);
+      const framework: Framework = frameworkOf(p.name);
       const spelling: Spelling = {
         name: p.name,
         kind: p.kind,
@@ -88,7 +88,7 @@ function build(): Registry {
       Object.defineProperty(spelling, 'toJSON', { value: () => spelling.name, enumerable: false });
       all.push(spelling);
       if (p.kind === 'method') {
-        const m = p.name.slice('Tensor.'.length);
+        const m = p.name.slice(p.name.indexOf('.') + 1);
         if (methods.has(m)) throw new Error(`method ${m} spelled by ${methods.get(m)!.op.id} and ${op.id}`);
         methods.set(m, spelling);
       } else {

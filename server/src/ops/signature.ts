@@ -16,6 +16,12 @@
  */
 import type { Framework, PyLiteral, SigParam, Signature, SpellingKind } from './api';
 
+/**
+ * Receivers a method spelling names: `Tensor.sum` (a tensor or array of any framework, PyTorch's
+ * semantics by default), `Model.compile` (a Keras model).
+ */
+export const METHOD_RECEIVERS: readonly string[] = ['Tensor', 'Model'];
+
 export interface ParsedSpelling {
   name: string;
   kind: SpellingKind;
@@ -116,7 +122,7 @@ export function parseSpelling(text: string): ParsedSpelling {
     while (text[i] === ' ') i++;
   }
   if (lists.length > 2) throw new Error(`bad spelling ${text}`);
-  const kind: SpellingKind = lists.length === 2 ? 'module' : name.startsWith('Tensor.') ? 'method' : 'function';
+  const kind: SpellingKind = lists.length === 2 ? 'module' : METHOD_RECEIVERS.some((r) => name.startsWith(`${r}.`)) ? 'method' : 'function';
   return {
     name,
     kind,
@@ -129,6 +135,7 @@ export function parseSpelling(text: string): ParsedSpelling {
 export function frameworkOf(name: string): Framework {
   const root = name.split('.')[0];
   if (root === 'torch' || root === 'Tensor') return 'torch';
+  if (root === 'Model') return 'keras';
   if (root === 'tensorflow') return 'tf';
   if (root === 'keras') return 'keras';
   if (root === 'jax' || root === 'optax' || root === 'flax') return 'jax';

@@ -4,6 +4,7 @@
  */
 import type { RuleContext } from '../core/context';
 import { defineRule } from '../core/rule';
+import { VALUE_SOURCES } from './sources';
 import { alphaIsOne, alphaText, scalarAlphaProducts, unnegated } from './alpha';
 import { atomText, outerSpan, replace } from './fixes';
 
@@ -51,6 +52,8 @@ export default defineRule({
 ## What it does
 Flags a sigmoid (binary, per-element) focal loss that multiplies the whole loss by a scalar \`alpha\`,
 instead of weighting positives by \`alpha\` and negatives by \`1 - alpha\`.
+
+${VALUE_SOURCES}
 
 ## Why is this bad?
 RetinaNet's $\\alpha$-balanced focal loss is

@@ -7,7 +7,7 @@
 import type { RuleContext } from '../core/context';
 import type { Call, Expr } from '../core/ir';
 import type { AbsValue } from '../core/lattice';
-import { bindModuleCall, type OpDef, type Spelling } from '../ops';
+import { bindCall, bindModuleCall, type OpDef, type Spelling } from '../ops';
 
 export interface Applied {
   /** The call that applies the op. */
@@ -48,9 +48,14 @@ export function appliedOps(ctx: RuleContext): Applied[] {
       continue;
     }
     const fv = ctx.valueOf(call.func);
+    const tuple = (items: Expr[]): Expr => ({ k: 'tuple', items, list: false, span: call.span });
+    // An op held in a variable: `bce = tf.keras.losses.binary_crossentropy` ... `bce(y, p)`.
+    if (fv?.opSpell && fv.opSpell.kind === 'function') {
+      out.push({ call, spell: fv.opSpell, op: fv.opSpell.op, exprs: bindCall(fv.opSpell, call.args, call.kwargs, tuple), ctorArgs: {}, viaModule: false, name: fv.opSpell.name.split('.').pop()! });
+      continue;
+    }
     if (fv?.m !== 'module' || !fv.module) continue;
     const spell = fv.module.spell;
-    const tuple = (items: Expr[]): Expr => ({ k: 'tuple', items, list: false, span: call.span });
     out.push({ call, spell, op: spell.op, exprs: bindModuleCall(spell, call.args, call.kwargs, tuple), ctorArgs: fv.module.args, viaModule: true, name: spell.name.split('.').pop()! });
   }
   return out;

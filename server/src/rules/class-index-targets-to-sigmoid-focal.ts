@@ -25,8 +25,11 @@ export default defineRule({
       const name = a.name;
       if (!target || !input) continue;
       const tv = ctx.valueOf(target);
-      if (tv?.m !== 'target_index') continue;
       const torchFix = a.spell.framework === 'torch' || a.spell.framework === 'lib';
+      // PyTorch's per-element sigmoid losses take float targets only: an integer tensor there is class
+      // numbers (Keras casts integer 0/1 labels to the predictions' dtype, so there it is no evidence).
+      const intTarget = torchFix && tv?.dtype === 'int' && (tv.m === 'unknown' || tv.m === 'target');
+      if (tv?.m !== 'target_index' && !intTarget) continue;
       const F = functionalName(ctx);
       // one_hot needs integer input: drop a cast such as `.float()` from the target first.
       let indices: Expr = target;
@@ -34,7 +37,7 @@ export default defineRule({
       const fixed = `${F}.one_hot(${ctx.text(outerSpan(indices))}.long(), num_classes=${atomText(ctx, input)}.shape[1]).float()`;
       ctx.report({
         span: target.span,
-        message: `\`${ctx.text(target.span)}\` holds class indices (it is used as one elsewhere) but \`${name}\` needs float one-hot targets of the logits' shape`,
+        message: `\`${ctx.text(target.span)}\` holds class indices (${tv.dtype === 'int' ? 'an integer tensor' : 'it is used as one elsewhere'}) but \`${name}\` needs float one-hot targets of the logits' shape`,
         explanation: [
           `\`${name}\` is a per-element sigmoid loss: the target must have the logits' shape [N, C] with 1 at the true class and 0 elsewhere.`,
           'Class indices of shape [N] either fail to broadcast or, worse, broadcast silently ([N] against [N, C] when N == C, or a [N, 1] logit) and train the wrong objective.',

@@ -9,6 +9,7 @@ import type { Call, Expr } from '../core/ir';
 import type { Fix } from '../core/types';
 import { mayLieIn, type AbsValue } from '../core/lattice';
 import { defineRule } from '../core/rule';
+import { VALUE_SOURCES } from './sources';
 import { atomText, epsilonIn, frameworkOf, localName, outerSpan, replace } from './fixes';
 
 function gammaText(g: AbsValue): string {
@@ -158,9 +159,10 @@ export default defineRule({
 ## What it does
 Flags a focal-loss modulating factor \`(1 - pt) ** gamma\` (in any spelling: \`**\`, \`torch.pow\`,
 \`.pow()\`, \`tf.pow\`, \`K.pow\`) when gamma can lie strictly between 0 and 1 and the base \`1 - pt\` is not
-clamped away from 0. Gamma's value comes from a literal, the parameter's default, \`__init__\`, or a
-literal passed at a call site in the same file. When gamma's value is not known, the rule is silent
-unless \`strict\` is on.
+clamped away from 0. When gamma's value is not known, the rule is silent unless \`strict\` is on.
+
+${VALUE_SOURCES} A \`gamma: 0.5\` in a Hydra config that reaches an
+unclamped \`FocalLoss\` is reported on that line of the YAML file.
 
 It also flags calls to library focal losses that have no guard (torchvision and fvcore
 \`sigmoid_focal_loss\`, kornia, segmentation_models_pytorch, Keras \`BinaryFocalCrossentropy\`, TF Addons,

@@ -4,6 +4,7 @@
  */
 import type { Call } from '../core/ir';
 import { defineRule } from '../core/rule';
+import { VALUE_SOURCES } from './sources';
 import { setKeyword } from './fixes';
 
 export default defineRule({
@@ -39,6 +40,8 @@ export default defineRule({
 ## What it does
 Flags \`tf.keras.losses.BinaryFocalCrossentropy(...)\` and \`binary_focal_crossentropy(...)\` called with
 \`alpha\` but without \`apply_class_balancing=True\`.
+
+${VALUE_SOURCES}
 
 ## Why is this bad?
 Keras applies $\\alpha_t = \\alpha t + (1-\\alpha)(1-t)$ only when \`apply_class_balancing=True\`; its

@@ -8,6 +8,8 @@ import type { RuleContext } from '../core/context';
 import type { Expr } from '../core/ir';
 import type { AbsValue } from '../core/lattice';
 import { defineRule } from '../core/rule';
+import { VALUE_SOURCES } from './sources';
+import { resolveQualified } from '../ops';
 import { appliedOps, flagOf, type Applied } from './applied';
 import { functionalName, outerSpan, replace, setKeyword } from './fixes';
 
@@ -55,6 +57,35 @@ function checkFlagged(ctx: RuleContext, a: Applied): void {
   }
 }
 
+/**
+ * `model.compile(loss=...)`: the model's output against what the loss expects. A loss given by name
+ * (`"categorical_crossentropy"`) takes probabilities (Keras's from_logits=False default); a loss
+ * object says it with its own `from_logits`.
+ */
+function checkCompile(ctx: RuleContext, call: Extract<Expr, { k: 'call' }>): void {
+  const out = ctx.valueOf(call)?.modelOutput;
+  const lossExpr = call.bound?.loss;
+  if (!out || !lossExpr) return;
+  const lv = ctx.valueOf(lossExpr);
+  let fromLogits: boolean | undefined;
+  let name: string | undefined;
+  if (lv?.m === 'string' && lv.str) {
+    const s = resolveQualified(`keras.losses.${lv.str}`);
+    if (!s?.op.loss || s.op.loss.input !== 'flag') return;
+    fromLogits = s.defaults.from_logits === true;
+    name = `"${lv.str}"`;
+  } else if (lv?.m === 'module' && lv.module?.spell.op.loss?.input === 'flag') {
+    const f = lv.module.args.from_logits;
+    fromLogits = f ? (f.m === 'bool' ? f.bool : undefined) : lv.module.spell.defaults.from_logits === true;
+    name = `\`${lv.module.spell.name.split('.').pop()}\``;
+  } else return;
+  if (fromLogits === true && isActivated(out)) {
+    report(ctx, lossExpr, `the model ends in a ${out.act}, but its loss ${name} is built with from_logits=True`);
+  } else if (fromLogits === false && out.m === 'logits') {
+    report(ctx, lossExpr, `the model's last layer has no activation (it outputs logits), but its loss ${name} expects probabilities (from_logits=False)`);
+  }
+}
+
 export default defineRule({
   meta: {
     code: 'LL201',
@@ -64,6 +95,7 @@ export default defineRule({
     fixable: true,
   },
   check(ctx) {
+    for (const call of ctx.calls()) if (call.op?.id === 'keras_compile') checkCompile(ctx, call);
     for (const a of appliedOps(ctx)) {
       const loss = a.op.loss;
       if (!loss) continue;
@@ -90,6 +122,8 @@ Flags a sigmoid or softmax output passed to an operation that expects logits
 \`tf.nn.*_cross_entropy_with_logits\`, \`torchvision.ops.sigmoid_focal_loss\`, fvcore, kornia, mmcv, and Keras
 losses with \`from_logits=True\`), and logits passed where probabilities are expected (Keras losses left at
 \`from_logits=False\` on a value known to be logits, \`F.nll_loss\` on raw scores).
+
+${VALUE_SOURCES}
 
 ## Why is this bad?
 A loss that expects logits applies the activation itself: $\\log\\sigma(\\sigma(x))$ squeezes the inputs

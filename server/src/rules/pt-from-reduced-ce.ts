@@ -4,7 +4,7 @@
  * pt is one number for the whole batch and the focal term weighs nothing per sample.
  */
 import type { RuleContext } from '../core/context';
-import type { Call } from '../core/ir';
+import type { Call, Stmt } from '../core/ir';
 import type { AbsValue } from '../core/lattice';
 import { defineRule } from '../core/rule';
 import { findCallBySpan, setKeyword } from './fixes';
@@ -29,8 +29,26 @@ function reducingCall(ctx: RuleContext, ce: AbsValue): Call | undefined {
     const fv = ctx.moduleFacts.functions.get(ctx.fn)?.values.get(call.func);
     const ctor = fv?.m === 'module' ? findCallBySpan(ctx, fv.src) : undefined;
     if (ctor?.op && reducesByDefault(ctor) && !ctor.splat) return ctor;
+    // super().forward(x, t) in a subclass of the loss module: the module its __init__ built.
+    const recv = call.func.k === 'attr' ? call.func.obj : undefined;
+    if (recv?.k === 'call' && recv.func.k === 'name' && recv.func.id === 'super') return baseInitOf(ctx);
   }
   return undefined;
+}
+
+/** The `super().__init__(...)` call of the checked method's class that builds its library base. */
+function baseInitOf(ctx: RuleContext): Call | undefined {
+  const init = ctx.fn.className ? ctx.module.classes.get(ctx.fn.className)?.methods.get('__init__') : undefined;
+  const found: Call[] = [];
+  const visit = (body: Stmt[]): void => {
+    for (const st of body) {
+      if (st.k === 'if') visit([...st.body, ...st.orelse]);
+      else if (st.k === 'other') visit(st.body);
+      else if (st.k === 'expr' && st.value.k === 'call' && st.value.baseInit) found.push(st.value);
+    }
+  };
+  if (init) visit(init.body);
+  return found[0];
 }
 
 export default defineRule({
@@ -48,7 +66,7 @@ export default defineRule({
       if (!v || v.m !== 'pt' || !v.reduced) continue;
       const ce = ceOf(v);
       const call = ce ? reducingCall(ctx, ce) : undefined;
-      const how = call ? (call.spell?.kind === 'module' ? `\`${call.callee?.split('.').pop()}\` built without reduction="none"` : `\`${call.callee?.split('.').pop()}\` with its default reduction="mean"`) : 'a cross-entropy already reduced with .mean() or .sum()';
+      const how = call ? (call.baseInit ? `its base class \`${call.callee?.split('.').pop()}\`, built without reduction="none"` : call.spell?.kind === 'module' ? `\`${call.callee?.split('.').pop()}\` built without reduction="none"` : `\`${call.callee?.split('.').pop()}\` with its default reduction="mean"`) : 'a cross-entropy already reduced with .mean() or .sum()';
       ctx.report({
         span: e.span,
         message: `pt is computed from ${how}: it is one number for the whole batch, not one per sample`,
@@ -57,7 +75,7 @@ export default defineRule({
           `Here the cross-entropy was averaged over the batch first, so exp(−mean CE) is a single number: every sample gets the same factor, the loss is a rescaled mean CE and the focusing does nothing.`,
           'Compute the per-sample CE with `reduction="none"`, build pt and the focal term from it, and reduce at the end.',
         ].join('\n\n'),
-        fix: call ? { title: 'Compute the cross-entropy per sample: reduction="none"', edits: [setKeyword(ctx, call, 'reduction', '"none"')], applicability: 'unsafe' } : undefined,
+        fix: call && !call.baseInit ? { title: 'Compute the cross-entropy per sample: reduction="none"', edits: [setKeyword(ctx, call, 'reduction', '"none"')], applicability: 'unsafe' } : undefined,
       });
     }
   },

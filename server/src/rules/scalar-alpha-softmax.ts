@@ -5,6 +5,7 @@
  */
 import type { RuleContext } from '../core/context';
 import { defineRule } from '../core/rule';
+import { VALUE_SOURCES } from './sources';
 import { alphaIsOne, alphaText, scalarAlphaProducts, unnegated } from './alpha';
 import { outerSpan, replace } from './fixes';
 
@@ -72,6 +73,8 @@ Flags a softmax (cross-entropy based) focal loss multiplied by a single scalar \
 widely copied snippet \`alpha * (1 - pt) ** gamma * ce_loss\` with \`ce_loss = F.cross_entropy(...)\`, and
 a scalar \`alpha\` passed to a softmax-based library focal loss that applies it to every class
 (mmcv's \`softmax_focal_loss\`, Keras \`CategoricalFocalCrossentropy\`).
+
+${VALUE_SOURCES}
 
 ## Why is this bad?
 In the RetinaNet paper, $\\alpha$ balances positives against negatives:

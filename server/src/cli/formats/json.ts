@@ -39,6 +39,8 @@ export interface JsonFinding {
   fix: { title: string; applicability: 'safe' | 'unsafe'; edits: JsonEdit[] } | null;
   /** Present when a numeric probe confirmed the finding. */
   evidence?: string;
+  /** Project analysis: where a value from elsewhere is written, or the loss a value reaches (1-based). */
+  related?: { path: string; line: number; column: number; endLine: number; endColumn: number; message: string }[];
   /** numeric: for probe findings (LL301-LL305), the function and the probe result (server/src/cli/probe.ts). */
   numeric?: unknown;
 }
@@ -64,6 +66,7 @@ export function toJsonFinding(finding: Finding, file: string, cwd: string, cells
       : null,
   };
   if (finding.evidence) out.evidence = finding.evidence;
+  if (finding.related?.length) out.related = finding.related.map((r) => ({ path: displayPath(r.path, cwd), ...toSpan(r.range), message: r.message }));
   if ((finding as { numeric?: unknown }).numeric) out.numeric = (finding as { numeric?: unknown }).numeric; // numeric:
   return out;
 }

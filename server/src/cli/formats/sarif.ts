@@ -16,7 +16,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Sarif from 'sarif';
-import { allRules, docsRelativePath } from '../../core/registry';
+import { allRules, docsRelativePath } from '../../analysis/registry';
 import type { Rule } from '../../core/rule';
 import type { Finding, Range, Severity } from '../../core/types';
 import type { CellLocation, FindingCells } from '../notebook';
@@ -134,6 +134,13 @@ export class SarifFormatter {
       ];
     }
     if (finding.evidence) result.properties = { evidence: finding.evidence };
+    if (finding.related?.length) {
+      result.relatedLocations = finding.related.map((r, id) => ({
+        id,
+        physicalLocation: { artifactLocation: artifactLocation(r.path, this.cwd), region: region(r.range) },
+        message: { text: r.message },
+      }));
+    }
     return result;
   }
 

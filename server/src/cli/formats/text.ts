@@ -16,6 +16,10 @@ export class TextFormatter {
       const cell = result.cells?.[i]?.at;
       const { line, column } = toSpan(cell ? cell.range : finding.range);
       out += `${shown}:${cell ? `cell ${cell.cell}:` : ''}${line}:${column}: ${finding.code} ${oneLine(finding.message)}\n`;
+      for (const r of finding.related ?? []) {
+        const at = toSpan(r.range);
+        out += `  ${displayPath(r.path, this.cwd)}:${at.line}:${at.column}: ${oneLine(r.message)}\n`;
+      }
     });
     return out;
   }

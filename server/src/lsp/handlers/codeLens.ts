@@ -7,7 +7,7 @@
 import type { CodeLens, CodeLensParams } from 'vscode-languageserver';
 import type { NumericChecker } from '../numeric';
 import { lensTitle } from '../plot';
-import { ServerCommands } from '../protocol';
+import { ServerCommands } from '../../../../common/protocol';
 
 export function provideCodeLenses(params: CodeLensParams, numeric: NumericChecker): CodeLens[] {
   const uri = params.textDocument.uri;

@@ -11,7 +11,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Connection, type Diagnostic } from 'vscode-languageserver';
-import { docsRelativePath, ruleByCode } from '../../core/registry';
+import { docsRelativePath, ruleByCode } from '../../analysis/registry';
 import type { Finding, Fix, Severity } from '../../core/types';
 import type { DocumentStore } from '../documents';
 import { guarded, type Log } from '../guard';
@@ -63,7 +63,7 @@ export function toDiagnostic(finding: Finding, version: number): Diagnostic {
     evidence: finding.evidence,
     fix: finding.fix,
   };
-  return {
+  const diagnostic: Diagnostic = {
     range: finding.range,
     severity: SEVERITY[finding.severity] ?? DiagnosticSeverity.Warning,
     code: finding.code,
@@ -72,6 +72,10 @@ export function toDiagnostic(finding: Finding, version: number): Diagnostic {
     message: finding.message,
     data,
   };
+  if (finding.related?.length) {
+    diagnostic.relatedInformation = finding.related.map((r) => ({ location: { uri: pathToFileURL(r.path).href, range: r.range }, message: r.message }));
+  }
+  return diagnostic;
 }
 
 /** The LossLint payload of a diagnostic a client sent back, or undefined if it is not one of ours. */
@@ -146,6 +150,8 @@ export class DiagnosticsPublisher {
   onPublished: ((uri: string, version: number) => void) | undefined;
   /** Where a document's diagnostics go when not to its own URI (a notebook's cells). */
   route: DiagnosticRoute | undefined;
+  /** Findings reported in a document because of values written there (lsp/project.ts `findingsIn`). */
+  extraFindings: ((uri: string) => Finding[]) | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -197,7 +203,8 @@ export class DiagnosticsPublisher {
     // A stale result is dropped: the change that made it stale scheduled a newer validation.
     if (result === undefined || this.documents.get(uri) !== document || document.version !== version) return;
     const extra = result.skipped === 'too-large' ? [tooLargeDiagnostic(document.text.length, result.limit)] : [];
-    await publishFindings(this.connection, this.route, uri, version, result.findings, extra);
+    const findings = result.skipped ? result.findings : [...result.findings, ...(this.extraFindings?.(uri) ?? [])];
+    await publishFindings(this.connection, this.route, uri, version, findings, extra);
     if (!result.skipped) this.onPublished?.(uri, version);
   }
 }

@@ -29,12 +29,21 @@ export function hoverMarkdown(finding: Finding): string {
   return parts.filter((p) => p.trim() !== '').join('\n\n');
 }
 
-export async function provideHover(params: HoverParams, token: CancellationToken, linter: Linter, numeric?: NumericChecker): Promise<Hover | null> {
+export async function provideHover(
+  params: HoverParams,
+  token: CancellationToken,
+  linter: Linter,
+  numeric?: NumericChecker,
+  /** Findings reported in the document because of values written there (lsp/project.ts), config files included. */
+  extra?: (uri: string) => Finding[],
+): Promise<Hover | null> {
   const uri = params.textDocument.uri;
   // Once the probes ran on this version, their merged findings (with the probe evidence) are shown.
   const current = numeric?.result(uri);
-  const findings = current?.findings ?? (await linter.findings(uri));
-  if (!findings || token.isCancellationRequested) return null;
+  const own = current?.findings ?? (await linter.findings(uri));
+  const more = extra?.(uri) ?? [];
+  if ((!own && !more.length) || token.isCancellationRequested) return null;
+  const findings = [...(own ?? []), ...more];
   const hits = findings.filter((f) => contains(f.range, params.position));
   // The numeric report of the function whose signature line is under the cursor.
   const report = current?.reports.find((r) => r.range.start.line === params.position.line);

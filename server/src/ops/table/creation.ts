@@ -5,7 +5,7 @@
  */
 import { mk, scalarOf, unknown, type AbsValue } from '../../core/lattice';
 import { defineOp, type CVal, type DType, type LowerCtx } from '../api';
-import { dtypeClass } from './shape';
+import { dtypeClass, withDtype } from './shape';
 
 /** The dtype class a creation op asks for (`dtype=` or the spelling's own), if any. */
 function askedDtype(c: LowerCtx): DType | undefined {
@@ -91,7 +91,7 @@ export const tensor = defineOp({
     if (d.m === 'scalar') return { ...d };
     const dt = dtypeClass(c.str('dtype'));
     // convert_to_tensor(y_pred), torch.as_tensor(p): the same values.
-    return dt && d.m !== 'unknown' ? { ...d, dtype: dt } : d;
+    return dt ? withDtype(d, dt, c.spelling.framework) : d;
   },
   lower(c) {
     const data = c.value('data') ?? c.error('tensor() needs data');

@@ -3,7 +3,7 @@
  * the arithmetic and comparison functions that spell an operator (`torch.mul`, `tf.equal`).
  */
 import type { Span } from '../../core/ir';
-import { constValue, iClamp, iHull, join, mk, REALS, scalarOf, unknown, UNIT, type AbsValue } from '../../core/lattice';
+import { constValue, iClamp, iHull, isWeight, join, mk, REALS, scalarOf, unknown, UNIT, type AbsValue } from '../../core/lattice';
 import { defineOp, type AbsCtx, type CVal, type LowerCtx } from '../api';
 
 function isTargetish(v: AbsValue | undefined): boolean {
@@ -198,6 +198,7 @@ export const clamp = defineOp({
     'numpy.clip(a->input, a_min->min, a_max->max)',
   ],
   expects: { input: 'prob' },
+  evidence: 'input',
   creating: true,
   abstract(c) {
     const x = c.arg('input') ?? unknown();
@@ -286,7 +287,7 @@ export const where = defineOp({
       if (a1.m === 'prob' && a2.m === 'prob' && a2.complementOf === a1.id) {
         return mk('pt', { act: a1.act ?? 'sigmoid', range: iHull(a1.range ?? UNIT, a2.range ?? UNIT), clamped: a1.clamped, src: c.span, binary: true, keras: a1.keras });
       }
-      if (a1.m === 'scalar' && a2.m === 'scalar' && a2.complementOf === a1.id) return mk('alpha_t', { of: a1, src: c.span });
+      if (isWeight(a1) && isWeight(a2) && a2.complementOf === a1.id) return mk('alpha_t', { of: a1, src: c.span });
     }
     return join(a1, a2);
   },

@@ -7,10 +7,12 @@ import { ACTIVATIONS } from './activations';
 import { CREATION } from './creation';
 import { ELEMENTWISE } from './elementwise';
 import { INDEXING } from './indexing';
+import { LAYERS } from './layers';
 import { LIBRARY } from './library';
+import { JOINS } from './joins';
 import { LOSSES } from './losses';
 import { MORE } from './more';
 import { REDUCTIONS } from './reductions';
 import { SHAPE } from './shape';
 
-export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...INDEXING, ...LOSSES, ...LIBRARY, ...MORE];
+export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...INDEXING, ...JOINS, ...LOSSES, ...LIBRARY, ...LAYERS, ...MORE];

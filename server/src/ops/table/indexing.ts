@@ -21,6 +21,7 @@ export const gather = defineOp({
     'keras.ops.take_along_axis(x->input, indices->index, axis->dim=None)',
   ],
   expects: { index: { kind: 'target_index', strong: true } },
+  evidence: 'input',
   abstract: (c) => (byTarget(c.arg('index')) ? c.L.gathered(c.arg('input') ?? unknown(), c.span) : unknown(c.span)),
   lower(c) {
     const x = c.tensor('input');
@@ -47,6 +48,7 @@ export const take = defineOp({
     'numpy.take(a->input, indices->index, axis->dim=None, out=None, mode="raise")',
   ],
   expects: { index: { kind: 'target_index', strong: true } },
+  evidence: 'input',
   abstract: (c) => (byTarget(c.arg('index')) ? c.L.gathered(c.arg('input') ?? unknown(), c.span) : unknown(c.span)),
   lower(c) {
     const x = c.tensor('input');

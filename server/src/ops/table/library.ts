@@ -75,6 +75,9 @@ const SIGMOID_ALPHA_T = { act: 'sigmoid', input: 'logits', target: 'binary', foc
 
 function torchvisionLike(c: LowerCtx, alphaDefault: number, star: boolean): CVal {
   if (star) c.unsupported(`${c.name} (FL*)`);
+  // Its binary_cross_entropy_with_logits (torchvision, fvcore: PyTorch) refuses an integer target.
+  const t = c.value('target');
+  if (t?.t === 'tensor' && t.dt !== 'float') c.error(`result type Float can't be cast to the desired output type ${t.dt === 'int' ? 'Long' : 'Bool'}`);
   const gamma = hyper(c, 'gamma', 2)!;
   const alpha = hyper(c, 'alpha', alphaDefault);
   return reduced(c, sigmoidFocal(c, c.tensor('input'), c.tensor('target'), alpha, gamma), reductionOf(c));

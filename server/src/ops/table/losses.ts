@@ -196,6 +196,7 @@ export const binaryCrossEntropy = defineOp({
   abstract: (c) => ceValue(c, 'sigmoid'),
   lower(c) {
     if (c.spelling.framework === 'torch' && c.requiresGrad('weight')) c.error("the derivative for 'weight' is not implemented.");
+    floatTarget(c);
     const p = c.float('input').x;
     const t = c.float('target').x;
     sameShape(c, p, t);
@@ -211,8 +212,15 @@ function weightWithoutGrad(c: LowerCtx, fn: string): void {
   if (c.spelling.framework === 'torch' && c.requiresGrad('weight')) c.error(`The function '${fn}' is not differentiable with respect to argument 'weight'. This input cannot have requires_grad True.`);
 }
 
+/** PyTorch's binary cross-entropies compute in the input's float dtype, and an integer target cannot be cast to it. */
+export function floatTarget(c: LowerCtx): void {
+  const t = c.value('target');
+  if (c.spelling.framework === 'torch' && t?.t === 'tensor' && t.dt !== 'float') c.error(`result type Float can't be cast to the desired output type ${t.dt === 'int' ? 'Long' : 'Bool'}`);
+}
+
 function bceLogitsLower(c: LowerCtx): CVal {
   weightWithoutGrad(c, 'binary_cross_entropy_with_logits');
+  floatTarget(c);
   const x = c.float('input').x;
   const t = c.float('target').x;
   sameShape(c, x, t);

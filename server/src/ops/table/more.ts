@@ -1,8 +1,7 @@
 /**
  * Ops the numeric checker lowers that the rules do not read (no `abstract`: the abstract interpreter
  * gives them no meaning, as it did before they were spelled): activations and rounding, boolean
- * tests and logic, joins, cumulative and product reductions, top-k and sorting, `gather_nd` and
- * boolean masks, and PyTorch's regression losses. They are spelled as functions only: a tensor
+ * tests and logic, cumulative and product reductions, top-k and sorting, boolean masks, and PyTorch's regression losses. They are spelled as functions only: a tensor
  * method of the same name (`x.cumsum(1)`) is `torch.cumsum(x, 1)` to the numeric checker
  * (eval.ts), and a method spelling would take over `self.sort(...)` of a user's class in the IR.
  * Each lowering follows its framework's documented
@@ -17,16 +16,6 @@ import { defineOp as define, type CTensor, type CVal, type LowerCtx, type OpDef,
 /** An op whose abstract meaning is unknown (what the abstract interpreter gave the call before it was spelled). */
 function defineOp(def: Omit<OpDef, 'abstract'>): OpDef {
   return define({ ...def, abstract: (c) => unknown(c.span) });
-}
-
-/** The tensors of a list argument (`torch.cat([a, b])`), promoted to one dtype. */
-function tensorList(c: LowerCtx, p: string): CTensor[] {
-  const v = c.value(p);
-  if (!v || v.t !== 'list') return c.error(`${c.name} expects a list of tensors`);
-  if (!v.items.length) c.error(`${c.name} expects a non-empty list of tensors`);
-  const ts = v.items.map((x) => c.toTensor(x));
-  const dt = ts.some((t) => t.dt === 'float') ? 'float' : ts.some((t) => t.dt === 'int') ? 'int' : 'bool';
-  return ts.map((t) => c.cast(t, dt));
 }
 
 function unaryOp(id: string, summary: string, spell: string[], f: (c: LowerCtx, x: CTensor) => CVal, modules?: string[]) {
@@ -120,49 +109,6 @@ export const logicalXor = logic('xor');
 export const logicalNot = unaryOp('logical_not', 'Elementwise logical not (a boolean tensor).', ['torch.logical_not(input, *, out=None)', 'tensorflow.logical_not(x->input, name=None)', 'keras.ops.logical_not(x->input)', 'jax.numpy.logical_not(x->input)'], (c, x) =>
   c.out(c.k.logicalNot(x.x), 'bool'),
 );
-
-export const cat = defineOp({
-  id: 'cat',
-  summary: 'Tensors joined along an existing axis.',
-  spell: [
-    'torch.cat(tensors, dim=0, *, out=None)',
-    'torch.concat(tensors, dim=0, *, out=None)',
-    'torch.concatenate(tensors, axis->dim=0, out=None)',
-    'tensorflow.concat(values->tensors, axis->dim, name="concat")',
-    'keras.backend.concatenate(tensors, axis->dim=-1)',
-    'keras.ops.concatenate(xs->tensors, axis->dim=0)',
-    'jax.numpy.concatenate(arrays->tensors, axis->dim=0, dtype=None)',
-  ],
-  lower(c) {
-    const ts = tensorList(c, 'tensors');
-    const rank = ts[0].x.shape.length;
-    if (!rank) c.error('zero-dimensional tensors cannot be concatenated');
-    const d = c.dim('dim', rank) ?? 0;
-    for (const t of ts) {
-      if (t.x.shape.length !== rank || t.x.shape.some((n, i) => i !== d && n !== ts[0].x.shape[i])) c.error(`${c.name}: sizes of tensors must match except in dimension ${d}`);
-    }
-    return c.out(c.k.concat(ts.map((t) => t.x), d), ts[0].dt);
-  },
-});
-
-export const stack = defineOp({
-  id: 'stack',
-  summary: 'Tensors of one shape joined along a new axis.',
-  spell: [
-    'torch.stack(tensors, dim=0, *, out=None)',
-    'tensorflow.stack(values->tensors, axis->dim=0, name="stack")',
-    'keras.backend.stack(x->tensors, axis->dim=0)',
-    'keras.ops.stack(x->tensors, axis->dim=0)',
-    'jax.numpy.stack(arrays->tensors, axis->dim=0, out=None, dtype=None)',
-  ],
-  lower(c) {
-    const ts = tensorList(c, 'tensors');
-    const shape = ts[0].x.shape.join();
-    if (ts.some((t) => t.x.shape.join() !== shape)) c.error(`${c.name} expects each tensor to be equal size`);
-    const d = c.dim('dim', ts[0].x.shape.length + 1) ?? 0;
-    return c.out(c.k.stack(ts.map((t) => t.x), d), ts[0].dt);
-  },
-});
 
 export const cumsum = defineOp({
   id: 'cumsum',
@@ -353,36 +299,6 @@ export const sort = defineOp({
   },
 });
 
-export const gatherNd = defineOp({
-  id: 'gather_nd',
-  summary: 'Slices of params at index tuples (the last axis of indices).',
-  spell: ['tensorflow.gather_nd(params->input, indices->index, batch_dims=0, name=None)'],
-  lower(c) {
-    const x = c.tensor('input');
-    const idx = c.tensor('index');
-    if ((c.num('batch_dims') ?? 0) !== 0) c.unsupported(`${c.name}(batch_dims=)`);
-    if (idx.dt === 'float') c.error('gather_nd: indices must be integers');
-    const depth = idx.x.shape[idx.x.shape.length - 1];
-    const shape = x.x.shape;
-    if (!depth || depth > shape.length) c.error(`gather_nd: index depth ${depth} does not fit params of rank ${shape.length}`);
-    const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-    const rest = shape.slice(depth);
-    const restSize = rest.reduce((a, b) => a * b, 1);
-    const data = c.k.data(idx.x);
-    const flat: number[] = [];
-    for (let r = 0; r < data.length / depth; r++) {
-      let base = 0;
-      for (let a = 0; a < depth; a++) {
-        const q = data[r * depth + a];
-        if (q < 0 || q >= shape[a]) c.error(`gather_nd: index ${q} is not in [0, ${shape[a]})`);
-        base += q * strides[a];
-      }
-      for (let j = 0; j < restSize; j++) flat.push(base + j);
-    }
-    return c.out(c.k.gatherFlat(x.x, c.k.fromData(flat, [...idx.x.shape.slice(0, -1), ...rest], 'int')), x.dt);
-  },
-});
-
 function maskedRows(c: LowerCtx, x: CTensor, m: CTensor): CVal {
   const k = m.x.shape.length;
   if (m.x.shape.join() !== x.x.shape.slice(0, k).join()) c.error(`${c.name}: the mask's shape [${m.x.shape}] must match the leading dims of [${x.x.shape}]`);
@@ -519,4 +435,4 @@ export const smoothL1Loss = regression(
   },
 );
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cat, stack, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, gatherNd, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, divideNoNan, mseLoss, l1Loss, smoothL1Loss];
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, divideNoNan, mseLoss, l1Loss, smoothL1Loss];

@@ -41,6 +41,7 @@ export const sum = defineOp({
   id: 'sum',
   summary: 'Sum over axes (all of them when no axis is given).',
   spell: SUM,
+  evidence: 'selection',
   abstract: (c) => c.L.reduce(c.arg('input') ?? unknown(), c.arg('dim'), c.span, 'sum'),
   lower: (c) => reduceLower(c, 'sum'),
 });

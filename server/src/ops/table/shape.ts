@@ -20,6 +20,16 @@ export function dtypeClass(name: string | undefined): DType | undefined {
   return undefined;
 }
 
+/**
+ * A value given a dtype: the same meaning, except that targets PyTorch makes integer are class indices
+ * (its losses take integer targets only as class numbers). Keras and TF cast 0/1 labels to integers and
+ * back freely, so there an integer target is still just a target.
+ */
+export function withDtype(x: AbsValue, dt: DType, framework: string): AbsValue {
+  if (dt === 'int' && x.m === 'target' && framework === 'torch') return { ...x, m: 'target_index', dtype: 'int' };
+  return { ...x, dtype: dt };
+}
+
 function reshapeTo(c: LowerCtx, x: CTensor, shape: number[]): CVal {
   const known = shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const free = shape.filter((d) => d === -1).length;
@@ -258,9 +268,7 @@ export const cast = defineOp({
     const d = c.arg('dtype');
     const dt = dtypeClass(c.str('dtype')) ?? (d?.dtype as DType | undefined);
     if (!dt || x.m === 'scalar') return x;
-    // An integer cast of targets: class indices.
-    if (dt === 'int' && (x.m === 'target' || x.m === 'unknown')) return { ...x, m: x.m === 'target' ? 'target_index' : x.m, dtype: 'int' };
-    return { ...x, dtype: dt };
+    return withDtype(x, dt, c.spelling.framework);
   },
   lower(c) {
     const x = c.tensor('input');

@@ -8,19 +8,36 @@
  * The editor uses the incremental variant (incremental.ts), which runs the same `checkFunctions`
  * on the top-level statements that changed and reuses the findings of the others.
  */
-import { makeContext, type Report } from './context';
-import type { ParsedDocument } from './document';
-import { interpretModule, type FunctionFacts, type ModuleFacts } from './interp';
-import { buildModule, type FunctionIR, type ModuleIR } from './ir';
+import { makeContext, type Report } from '../core/context';
+import type { ParsedDocument } from '../core/document';
+import { interpretModule, type ExternalValues, type FunctionFacts, type ModuleFacts } from '../core/interp';
+import { buildModule, type FunctionIR, type ModuleIR, type ModulePlan } from '../core/ir';
 import { allRules, effectiveSeverity, isEnabled } from './registry';
-import type { ModuleSummary } from './summary';
-import type { Finding, LintSettings } from './types';
+import type { ModuleSummary } from '../core/summary';
+import type { Finding, LintSettings } from '../core/types';
 
 export interface AnalyzeOptions {
   /** Polled between functions and rules; when it returns true the analysis stops early. */
   isCancelled?: () => boolean;
   /** Called when a rule throws; the analysis goes on without it. */
   onRuleError?: (code: string, error: unknown) => void;
+  /** Values passed to this module's functions from other files and configs (interp.ts `ExternalValues`, built by project/). */
+  external?: ExternalValues;
+  /**
+   * The CLI's sliced analysis (slice.ts) hands over what it built, so that the project index reads a
+   * file's definitions from the same parse and IR (project/summary.ts): the plan, the module of the
+   * statements it assembled, which ones, and their facts.
+   */
+  onSliced?: (sliced: SlicedModule) => void;
+}
+
+/** What `analyzeSliced` built of a file (`AnalyzeOptions.onSliced`). */
+export interface SlicedModule {
+  plan: ModulePlan;
+  module: ModuleIR;
+  facts: ModuleFacts;
+  /** Indexes of the statements assembled into `module`. */
+  built: ReadonlySet<number>;
 }
 
 /** The IR and lattice of one document, for callers that need more than findings (numeric checks, hovers). */
@@ -155,7 +172,7 @@ export function analyzeFull(doc: ParsedDocument, settings: LintSettings, options
   let facts: ModuleFacts;
   try {
     module = buildModule(doc.tree.rootNode, doc.text, { excluded: doc.excluded });
-    facts = interpretModule(module);
+    facts = interpretModule(module, undefined, { external: options.external });
     for (const e of facts.errors) options.onRuleError?.('core', e.error);
   } catch (error) {
     options.onRuleError?.('core', error);

@@ -11,7 +11,10 @@
  *     global itself (values flow into functions only through their own code, their own statement,
  *     globals and call-site literals, interp.ts), or
  *   - it is called from a statement that mentions a hot global (a global passed as a literal), or
- *   - it defines the same name as a checked definition (their functions share `ctx.unitFunctions`).
+ *   - it defines the same name as a checked definition (their functions share `ctx.unitFunctions`), or
+ *   - values from other files reach it (`AnalyzeOptions.external`: a call site elsewhere, as one here).
+ * A class deriving from a library module (`class Focal(nn.CrossEntropyLoss)`) is built and checked in
+ * full: its `super().__init__(...)` and `super().forward(...)` build and apply that module.
  * By the prefilter's Lemma 1 and 2 any other definition has only meanings no rule reports on. Inside a
  * checked definition the same test picks the functions to interpret, and the methods whose IR is built:
  * a big class gets the bodies of `__init__`, of the methods that may create or name a hot global, of
@@ -19,18 +22,24 @@
  * and of those that name a built method of their class (`self.helper(...)`); the other methods get
  * empty bodies. A class whose `__init__` turns out hot is built again in full (its methods read its
  * attributes).
- * Module code is always checked. As in core/incremental.ts, the module given to the interpreter holds
+ * Module code is always checked. As in analysis/incremental.ts, the module given to the interpreter holds
  * the checked statements, all module code and the statements that call a checked definition, and only
  * the checked ones are interpreted. test/perf/prefilter.test.ts requires `analyzeSliced` to give
  * exactly `analyze`'s findings on the fixtures, the examples and the standard library.
  */
 import { checkFunctions, collectInto, compareByPosition, summariesOver, type AnalyzeOptions } from './analyze';
-import type { ParsedDocument } from './document';
+import type { ParsedDocument } from '../core/document';
 import { definersOf, functionUnits, identifiers } from './incremental';
-import { interpretModule } from './interp';
-import { planModule, type FunctionIR } from './ir';
-import { statementMayCreate } from './prefilter';
-import type { Finding, LintSettings } from './types';
+import { interpretModule } from '../core/interp';
+import { planModule, type ClassIR, type FunctionIR } from '../core/ir';
+import { resolveQualified } from '../ops';
+import { statementMayCreate } from '../core/prefilter';
+import type { Finding, LintSettings } from '../core/types';
+
+/** Whether a class derives from a module of the op table (ir.ts `resolveBaseInit`). */
+function derivesFromLibraryModule(cls: ClassIR): boolean {
+  return cls.bases.some((b) => resolveQualified(b)?.kind === 'module');
+}
 
 /** What the last `analyzeSliced` did, for benches. */
 export interface SliceStats {
@@ -74,11 +83,14 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   const mentionsHot = units.map((u) => hot.size > 0 && [...hot].some((h) => idents[u.index].has(h)));
 
   const definers = definersOf(units);
+  // Names that other files or configs pass values to (project/): as if a hot statement called them.
+  const externalNames = new Set<string>();
+  for (const q of options.external?.keys() ?? []) externalNames.add(q.split('.')[0]);
   /** Top-level names that a statement naming a hot global also names: it may pass the global to them. */
   let calledHotMemo: Set<string> | undefined;
   const calledHotNames = (): Set<string> => {
     if (calledHotMemo) return calledHotMemo;
-    calledHotMemo = new Set<string>();
+    calledHotMemo = new Set<string>(externalNames);
     for (const u of units) if (mentionsHot[u.index]) for (const id of idents[u.index]) if (definers.has(id)) calledHotMemo.add(id);
     return calledHotMemo;
   };
@@ -110,6 +122,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     if (!mentionsHot[u.index]) continue;
     for (const id of idents[u.index]) for (const j of definers.get(id) ?? []) check.add(j);
   }
+  for (const n of externalNames) for (const j of definers.get(n) ?? []) check.add(j);
   for (const i of [...check]) for (const d of units[i].defs) for (const j of definers.get(d) ?? []) check.add(j);
 
   // The interpreter sees the checked statements, all module code, the definitions they name (a helper
@@ -154,7 +167,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     const init = cls.methods.get('__init__');
     if (!init || cls.name.includes('.')) continue;
     const t = doc.text.slice(init.span.s, init.span.e);
-    const initHot = statementMayCreate(t, plan.imports) || hotList.some((h) => identifiers(t).has(h)) || calledHotNames().has(cls.name);
+    const initHot = statementMayCreate(t, plan.imports) || hotList.some((h) => identifiers(t).has(h)) || calledHotNames().has(cls.name) || derivesFromLibraryModule(cls);
     if (initHot) {
       const u = units.findIndex((x) => x.s <= cls.span.s && cls.span.s < x.e);
       if (u >= 0) full.add(u);
@@ -196,6 +209,11 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     const t = doc.text.slice(fn.span.s, fn.span.e);
     v = statementMayCreate(t, plan.imports) || (hot.size > 0 && [...hot].some((h) => identifiers(t).has(h)));
     if (!v && !fn.parent && !fn.className && calledHot.has(fn.name)) v = true;
+    // A method of a subclass of a library loss module: its `super()` builds and applies that module.
+    if (!v && fn.className) {
+      const cls = classOfFn.get(fn);
+      if (cls && derivesFromLibraryModule(cls)) v = true;
+    }
     // It calls a definition of the module, or a method of its class, that can hold meaning.
     if (!v) {
       const ids = identifiers(t);
@@ -225,9 +243,10 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     const cls = fn.className !== undefined && fn.name === '__init__' ? mod.classes.get(fn.className) : undefined;
     return !!cls && cls.methods.get('__init__') === fn && [...cls.methods.values()].some((m) => m !== fn && isHot(m));
   };
-  const facts = interpretModule(mod, checked);
+  const facts = interpretModule(mod, checked, { external: options.external });
   for (const e of facts.errors) options.onRuleError?.('core', e.error);
   lastStats = { units: units.length, checked: check.size, built: include.size };
+  options.onSliced?.({ plan, module: mod, facts, built: include });
 
   const findings: Finding[] = [];
   checkFunctions({ module: mod, facts, settings, text: doc.text, anyFunction: summariesOver(facts) }, mod.functions.filter(checked), options, collectInto(findings, plan.noqa));

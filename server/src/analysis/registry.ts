@@ -3,8 +3,8 @@
  * torchfix do) and severity overrides.
  */
 import { RULES } from '../rules';
-import type { Rule } from './rule';
-import type { LintSettings, Severity } from './types';
+import type { Rule } from '../core/rule';
+import type { LintSettings, Severity } from '../core/types';
 
 const byCode = new Map<string, Rule>(RULES.map((r) => [r.meta.code, r]));
 

@@ -1,6 +1,6 @@
 /**
- * LossLint's additions to LSP, shared by the server and the VS Code client (client/src imports
- * this file): command identifiers and the `losslint/status` notification.
+ * LossLint's additions to LSP, shared by the server and the VS Code client (both import this file;
+ * neither imports the other): command identifiers and the `losslint/status` notification.
  *
  * API boundary: plain constants and types only, no imports, so that the client bundle does not
  * pull in the server.

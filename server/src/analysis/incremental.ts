@@ -13,7 +13,9 @@
  *   4. the literals that call sites pass to it: the statements that mention one of its names,
  *   5. what the file's own functions it calls return (interp.ts `returnOf`): the definitions whose names
  *      it mentions, theirs in turn, and the call sites that feed those,
- *   6. which definition of each of its names is the last one (a class defined twice).
+ *   6. which definition of each of its names is the last one (a class defined twice),
+ *   7. the values other files and configs pass to it or to the definitions of 5 and 6
+ *      (`AnalyzeOptions.external`, project/): their entries in that map, written out.
  * Its rules read its facts, the facts of its own statement (`ctx.unitFunctions`), the module
  * code's facts (a module-level `nn.CrossEntropyLoss()` a fix rewrites), and module summaries
  * (`ctx.anyFunction`, summary.ts), whose answers are kept with the findings.
@@ -30,11 +32,11 @@
  * range or edit outside their statement, nor those of a statement whose rules or interpretation failed.
  */
 import { checkFunctions, compareByPosition, silenced, type AnalyzeOptions } from './analyze';
-import type { ParsedDocument } from './document';
-import { interpretModule, type FunctionFacts } from './interp';
-import { planModule, type FunctionIR, type ModuleUnit, type PlanCarry, type UnitEffects } from './ir';
-import { allSummaries, type ModuleSummary } from './summary';
-import type { Finding, LintSettings, Position } from './types';
+import type { ParsedDocument } from '../core/document';
+import { interpretModule, type ExternalValues, type FunctionFacts } from '../core/interp';
+import { planModule, type FunctionIR, type ModuleUnit, type PlanCarry, type UnitEffects } from '../core/ir';
+import { allSummaries, type ModuleSummary } from '../core/summary';
+import type { Finding, LintSettings, Position } from '../core/types';
 
 /** What the last run did, for benches and logs. */
 export interface IncrementalStats {
@@ -113,7 +115,7 @@ function irKey(fx: UnitEffects | undefined): string {
 }
 
 /** cyrb53: a fast 53-bit string hash (collisions are astronomically unlikely at these sizes). */
-function hash(text: string): string {
+export function hash(text: string): string {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < text.length; i++) {
@@ -175,6 +177,29 @@ export function functionUnits(functions: FunctionIR[], units: ModuleUnit[], incl
     unitOf.set(fn, k < sorted.length && units[sorted[k]].s <= fn.span.s ? sorted[k] : -1);
   }
   return unitOf;
+}
+
+/**
+ * The external values (interp.ts `ExternalValues`) of each top-level name, written out: part of the
+ * key of the definitions of that name (`Cls` for `Cls.__init__`, `f` for `f`).
+ */
+const externalKeyCache = new WeakMap<ExternalValues, Map<string, string>>();
+
+function externalKeys(external: ExternalValues | undefined): Map<string, string> | undefined {
+  if (!external || external.size === 0) return undefined;
+  // The language server hands the same map on every keystroke until the values change.
+  const cached = externalKeyCache.get(external);
+  if (cached) return cached;
+  const out = new Map<string, string>();
+  externalKeyCache.set(external, out);
+  for (const [qualname, params] of external) {
+    const top = qualname.split('.')[0];
+    const values = [...params].map(([p, exprs]) => [p, exprs.map((e) => JSON.stringify(e, (k, v) => (k === 'span' ? undefined : v)))]);
+    out.set(top, `${out.get(top) ?? ''}${qualname}=${JSON.stringify(values)};`);
+  }
+  // Hashed: a loss built at hundreds of call sites elsewhere must not make every key it enters that long.
+  for (const [top, text] of out) out.set(top, `${text.length}:${hash(text)};`);
+  return out;
 }
 
 /**
@@ -308,6 +333,7 @@ export class IncrementalAnalyzer {
       .map((u) => `${u.col}:${u.hasError ? keyOf(u.index) : u.text}`)
       .join('\u0000');
     const prefix = `${plan.importSig}\u0000${hash(moduleCode)}\u0000`;
+    const externalOf = externalKeys(options.external);
     // A definition's context: imports, module code, its column and its callers' texts. Records are
     // keyed by the statement's text itself (one V8 hash per text), with the context in the record.
     // The definitions a statement calls (the names it mentions that the module defines), and theirs in
@@ -354,8 +380,14 @@ export class IncrementalAnalyzer {
     const ctxs: (string | undefined)[] = units.map((u) => {
       if (!u.isDef || u.hasError) return undefined;
       let deps = '';
-      for (const i of dependencies(u.index)) deps += `${deps ? ',' : ''}${units[i].col}:${keyOf(i)}`;
-      return `${prefix}${deps}\u0000${u.col}`;
+      let ext = '';
+      if (externalOf) for (const d of u.defs) ext += externalOf.get(d) ?? '';
+      for (const i of dependencies(u.index)) {
+        deps += `${deps ? ',' : ''}${units[i].col}:${keyOf(i)}`;
+        // What a callee returns depends on the values that reach it from elsewhere too.
+        if (externalOf) for (const d of units[i].defs) ext += externalOf.get(d) ?? '';
+      }
+      return `${prefix}${deps}\u0000${u.col}${ext ? `\u0000${ext}` : ''}`;
     });
     const recordOf = (u: ModuleUnit): UnitRecord | undefined => {
       const ctx = ctxs[u.index];
@@ -420,7 +452,7 @@ export class IncrementalAnalyzer {
       const u = unitOf.get(fn);
       return u === undefined || u < 0 || check.has(u);
     };
-    const facts = interpretModule(mod, checked);
+    const facts = interpretModule(mod, checked, { external: options.external });
     const failed = new Set<number>();
     for (const e of facts.errors) {
       options.onRuleError?.('core', e.error);

@@ -1,0 +1,225 @@
+#!/usr/bin/env node
+// bench/project.mjs: the project analysis (server/src/project/) side by side in one run.
+//
+//   A. `losslint check` of torch's and torchvision's own sources (Debian's python3-torch and
+//      python3-torchvision) against the raw tree-sitter parse of the same files in one thread (the
+//      floor of bench/scan.mjs): --no-project -j1, the project check -j1 and -j2, with ratios.
+//   B. The language server indexing the same tree as its workspace: time to the end of its
+//      `window/workDoneProgress` and its RSS then.
+//   C. A config edit reaching a loss file's diagnostics: the fixture project (test/fixtures/projects/
+//      focal) open in the server, `gamma` in conf/loss/focal.yaml switched between 0.7 and 2.0, timed
+//      from the didChange to the loss file's diagnostics that reflect it.
+//
+//   node bench/project.mjs [--only cli,index,config] [--repeat 3] [--cpus 0,1] [--config-edits 40]
+//
+// Needs `npm run build` first. Trees are copied under /tmp/losslint-bench (Python files only).
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const rpc = createRequire(import.meta.url)('vscode-jsonrpc/node');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const ONLY = opt('--only', 'cli,index,config').split(',');
+const REPEAT = Math.max(1, Number(opt('--repeat', '1')));
+const CPUS = opt('--cpus', undefined);
+const CONFIG_EDITS = Number(opt('--config-edits', '40'));
+const DIST = '/usr/lib/python3/dist-packages';
+const WORK = '/tmp/losslint-bench';
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+};
+
+/** torch and torchvision's .py files copied under WORK/torch-tree (so that a workspace holds nothing else). */
+function torchTree() {
+  const dst = path.join(WORK, 'torch-tree');
+  if (!fs.existsSync(path.join(dst, '.done'))) {
+    fs.rmSync(dst, { recursive: true, force: true });
+    const walk = (src, rel) => {
+      for (const e of fs.readdirSync(src, { withFileTypes: true })) {
+        const s = path.join(src, e.name);
+        if (e.isDirectory()) walk(s, path.join(rel, e.name));
+        else if (e.name.endsWith('.py')) {
+          fs.mkdirSync(path.join(dst, rel), { recursive: true });
+          fs.copyFileSync(s, path.join(dst, rel, e.name));
+        }
+      }
+    };
+    for (const t of ['torch', 'torchvision']) walk(path.join(DIST, t), t);
+    fs.writeFileSync(path.join(dst, '.done'), '');
+  }
+  let files = 0;
+  let lines = 0;
+  const count = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) count(p);
+      else if (e.name.endsWith('.py')) {
+        files++;
+        const b = fs.readFileSync(p);
+        for (let i = 0; i < b.length; i++) if (b[i] === 10) lines++;
+      }
+    }
+  };
+  count(dst);
+  return { dir: dst, files, lines };
+}
+
+const FLOOR = `
+const P = require(${JSON.stringify(path.join(ROOT, 'node_modules/tree-sitter'))});
+const Py = require(${JSON.stringify(path.join(ROOT, 'node_modules/tree-sitter-python'))});
+const fs = require('fs'), path = require('path');
+function walk(d, o = []) { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const p = path.join(d, e.name); if (e.isDirectory()) walk(p, o); else if (e.name.endsWith('.py')) o.push(p); } return o; }
+const p = new P(); p.setLanguage(Py); let n = 0;
+for (const f of walk(process.argv[1])) { const t = fs.readFileSync(f, 'utf8'); const tree = p.parse((i) => t.slice(i, i + 16384)); n += tree.rootNode.childCount > -1 ? 1 : 0; }
+console.log(n + ' files parsed');
+`;
+
+function run(cmd) {
+  const full = ['/usr/bin/time', '-f', '%e %M', ...(CPUS ? ['taskset', '-c', CPUS] : []), ...cmd];
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(full[0], full.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const m = /([\d.]+) (\d+)\s*$/.exec((r.stderr ?? '').trim());
+  return { wall, rssMB: m ? Number(m[2]) / 1024 : NaN, status: r.status, tail: (r.stdout ?? '').trim().split('\n').pop()?.slice(0, 60) };
+}
+
+function cli(tree) {
+  const node = process.execPath;
+  const check = (extra) => [node, path.join(ROOT, 'dist/cli.js'), 'check', tree.dir, '--exit-zero', ...extra];
+  const tools = [
+    { name: 'floor (parse, 1 thread)', cmd: [node, '-e', FLOOR, tree.dir] },
+    { name: 'check --no-project -j1', cmd: check(['--no-project', '-j', '1']) },
+    { name: 'check (project) -j1', cmd: check(['-j', '1']) },
+    { name: 'check (project) -j2', cmd: check(['-j', '2']) },
+  ];
+  const runs = tools.map(() => []);
+  for (let round = 0; round < REPEAT; round++) tools.forEach((t, i) => runs[i].push(run(t.cmd)));
+  console.log(`\n## A. CLI: ${tree.files} files, ${tree.lines.toLocaleString('en-US')} lines (${tree.dir}); median of ${REPEAT}, load average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  const floor = median(runs[0].map((r) => r.wall));
+  tools.forEach((t, i) => {
+    const wall = median(runs[i].map((r) => r.wall));
+    const rss = Math.max(...runs[i].map((r) => r.rssMB));
+    console.log(`  ${t.name.padEnd(26)} ${wall.toFixed(2)} s  peak RSS ${rss.toFixed(0)} MB  ${(wall / floor).toFixed(2)}x the floor  exit ${runs[i].at(-1).status}  ${runs[i].at(-1).tail ?? ''}`);
+  });
+}
+
+/** A language server over stdio with the replies a client owes it. */
+function server(env = {}) {
+  const cmd = [process.execPath, path.join(ROOT, 'dist/server.js'), '--stdio'];
+  const full = CPUS ? ['taskset', '-c', CPUS, ...cmd] : cmd;
+  const proc = spawn(full[0], full.slice(1), { env: { ...process.env, LOSSLINT_DIAGNOSTICS_DELAY_MS: '0', LOSSLINT_WARMUP: '0', ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const conn = rpc.createMessageConnection(new rpc.StreamMessageReader(proc.stdout), new rpc.StreamMessageWriter(proc.stdin));
+  conn.onRequest('workspace/configuration', (p) => p.items.map(() => null));
+  conn.onRequest('client/registerCapability', () => null);
+  conn.onRequest('window/workDoneProgress/create', () => null);
+  const listeners = new Set();
+  conn.onNotification((method, params) => {
+    for (const l of listeners) l(method, params);
+  });
+  // vscode-jsonrpc hands `$/progress` without a registered token here, not to the catch-all handler.
+  conn.onUnhandledProgress((params) => {
+    for (const l of listeners) l('$/progress', params);
+  });
+  conn.listen();
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  const when = (pred) => new Promise((resolve) => {
+    const l = (m, p) => {
+      if (pred(m, p)) {
+        listeners.delete(l);
+        resolve(p);
+      }
+    };
+    listeners.add(l);
+  });
+  const init = async (folder) => {
+    const done = when((m, p) => m === '$/progress' && p?.value?.kind === 'end');
+    await conn.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: pathToFileURL(folder).href,
+      workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'bench' }],
+      capabilities: { window: { workDoneProgress: true }, workspace: { configuration: true }, textDocument: { publishDiagnostics: { versionSupport: true } } },
+    });
+    conn.sendNotification('initialized', {});
+    return done;
+  };
+  const stop = async () => {
+    try {
+      await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 3000))]);
+      conn.sendNotification('exit');
+    } catch {}
+    setTimeout(() => proc.kill(), 1000).unref();
+  };
+  return { conn, init, when, rss, stop };
+}
+
+async function indexing(tree) {
+  console.log(`\n## B. Language server indexing ${tree.files} files (${tree.dir})`);
+  for (let round = 0; round < REPEAT; round++) {
+    const s = server();
+    const t0 = performance.now();
+    const before = await new Promise((r) => setTimeout(() => r(s.rss()), 300));
+    await s.init(tree.dir);
+    const ms = performance.now() - t0;
+    const after = s.rss();
+    // What stays once the transient garbage of indexing is collected by the server's own idle GC.
+    await new Promise((r) => setTimeout(r, 3000));
+    console.log(`  round ${round + 1}: indexed in ${(ms / 1000).toFixed(2)} s; server RSS ${before.toFixed(0)} MB at start, ${after.toFixed(0)} MB when indexed, ${s.rss().toFixed(0)} MB 3 s later`);
+    await s.stop();
+  }
+}
+
+async function configEdits() {
+  const fixture = path.join(ROOT, 'test/fixtures/projects/focal');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-project-bench-'));
+  fs.cpSync(fixture, dir, { recursive: true });
+  const s = server();
+  await s.init(dir);
+  const loss = pathToFileURL(path.join(dir, 'pkg/losses/focal.py')).href;
+  const yaml = pathToFileURL(path.join(dir, 'conf/loss/focal.yaml')).href;
+  const text = fs.readFileSync(path.join(dir, 'conf/loss/focal.yaml'), 'utf8');
+  const opened = s.when((m, p) => m === 'textDocument/publishDiagnostics' && p.uri === loss && p.diagnostics.some((d) => d.message.includes('0.7')));
+  s.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: loss, languageId: 'python', version: 1, text: fs.readFileSync(path.join(dir, 'pkg/losses/focal.py'), 'utf8') } });
+  s.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: yaml, languageId: 'yaml', version: 1, text } });
+  await opened;
+  const line = text.split('\n').findIndex((l) => l.startsWith('gamma'));
+  const times = [];
+  let value = '0.7';
+  for (let i = 0; i < CONFIG_EDITS; i++) {
+    const next = value === '0.7' ? '2.0' : '0.7';
+    const seen = s.when((m, p) => m === 'textDocument/publishDiagnostics' && p.uri === loss && p.diagnostics.some((d) => d.range.start.line === 15) && p.diagnostics.find((d) => d.range.start.line === 15).message.includes('0.7') === (next === '0.7'));
+    const t0 = performance.now();
+    s.conn.sendNotification('textDocument/didChange', { textDocument: { uri: yaml, version: i + 2 }, contentChanges: [{ range: { start: { line, character: 7 }, end: { line, character: 10 } }, text: next }] });
+    await seen;
+    times.push(performance.now() - t0);
+    value = next;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  console.log(`\n## C. Config edit -> loss diagnostics (fixture project, ${CONFIG_EDITS} edits of conf/loss/focal.yaml, diagnostics delay 0 as in bench/lsp-latency.mjs)`);
+  console.log(`  p50 ${pct(times, 50).toFixed(1)} ms, p99 ${pct(times, 99).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms (goal: 200 ms)`);
+  await s.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+console.log(`# bench/project ${new Date().toISOString()}`);
+console.log(`machine: nproc ${os.availableParallelism()}, ${os.cpus()[0]?.model}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}${CPUS ? `, pinned to CPUs ${CPUS}` : ''}; node ${process.version}`);
+const haveTorch = fs.existsSync(path.join(DIST, 'torch/__init__.py')) && fs.existsSync(path.join(DIST, 'torchvision/__init__.py'));
+const tree = haveTorch && (ONLY.includes('cli') || ONLY.includes('index')) ? torchTree() : undefined;
+if (!tree && (ONLY.includes('cli') || ONLY.includes('index'))) console.log('python3-torch / python3-torchvision not installed: A and B skipped');
+if (tree && ONLY.includes('cli')) cli(tree);
+if (tree && ONLY.includes('index')) await indexing(tree);
+if (ONLY.includes('config')) await configEdits();
+process.exit(0);

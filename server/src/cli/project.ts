@@ -1,0 +1,147 @@
+/**
+ * `losslint check`'s project pass (server/src/project/): each file's summary is made with its check
+ * (in the worker that parses it, `checkFileProject`); once every file is checked, the files that call
+ * a project definition are summarized again with those names (`wanted`), the index resolves the values
+ * that reach each loss from other files and configs, and the files that receive some are checked
+ * again with them (`runProjectPass`). The language server does the same through lsp/project.ts.
+ */
+import * as fs from 'node:fs';
+import { analyzeSliced } from '../analysis/slice';
+import { ParsedDocument } from '../core/document';
+import { mayHaveFindings } from '../core/prefilter';
+import { compareByPosition } from '../analysis/analyze';
+import type { Finding, LintSettings } from '../core/types';
+import { attribute, checkLibraryUses, withoutNoqa } from '../project/check';
+import { moduleNameOf, ProjectIndex, textHash } from '../project/index';
+import type { SlicedModule } from '../analysis/analyze';
+import { EMPTY_SUMMARY, importsFromText, needsParse, pendingNames, summarize, type FileSummary } from '../project/summary';
+
+export interface ProjectOutcome {
+  findings: Finding[];
+  /** Undefined when the file can neither hold a loss nor pass a value (nothing to index). */
+  summary?: FileSummary;
+}
+
+type OnRuleError = (code: string, error: unknown) => void;
+
+/** Check and summary of one file from one parse (the summary without `wanted` names: see runProjectPass). */
+export function checkFileProject(file: string, text: string, settings: LintSettings, onRuleError?: OnRuleError): ProjectOutcome {
+  const may = mayHaveFindings(text);
+  if (!may && !needsParse(text, undefined, false)) return { findings: [] };
+  const doc = ParsedDocument.parse(text);
+  try {
+    let sliced: SlicedModule | undefined;
+    const findings = may ? analyzeSliced(doc, settings, { onRuleError, onSliced: (x) => (sliced = x) }).sort(compareByPosition) : [];
+    let summary: FileSummary | undefined;
+    try {
+      summary = summarize(doc, { sliced, moduleName: moduleNameOf(file) });
+    } catch (error) {
+      onRuleError?.('project', error);
+    }
+    return { findings, summary };
+  } finally {
+    (doc.tree as { delete?: () => void }).delete?.();
+  }
+}
+
+
+export interface ProjectInput {
+  file: string;
+  settings: LintSettings;
+  summary?: FileSummary;
+  /** This run's findings of the file (replaced for the files that receive values from elsewhere). */
+  findings: Finding[];
+}
+
+export interface ProjectPassResult {
+  /** New findings per file: for files in the input they replace its findings, others are config files. */
+  findings: Map<string, Finding[]>;
+  /** Problems worth a notice (a config file that does not parse). */
+  problems: { file: string; message: string }[];
+}
+
+/**
+ * Resolves the values that reach each loss from elsewhere and re-checks the files that get some.
+ * Reads the files again from disk (only those that call a project definition or receive a value).
+ */
+export function runProjectPass(roots: readonly string[], inputs: readonly ProjectInput[], show: (file: string) => string, onRuleError?: (file: string, code: string, error: unknown) => void): ProjectPassResult {
+  const index = new ProjectIndex(roots);
+  const byFile = new Map(inputs.map((i) => [i.file, i]));
+  for (const i of inputs) if (i.summary) index.put(i.file, '', i.summary);
+  const result: ProjectPassResult = { findings: new Map(), problems: [] };
+  const wanted = index.definedNames();
+  // Without a loss to pass values to, nor a config dict naming a library loss, there is nothing to resolve.
+  if (wanted.size === 0 && !inputs.some((i) => i.summary?.typed.length)) return result;
+  const read = (file: string): string | undefined => {
+    try {
+      const t = fs.readFileSync(file, 'utf8');
+      return t.charCodeAt(0) === 0xfeff ? t.slice(1) : t;
+    } catch {
+      return undefined;
+    }
+  };
+  // Every other Python file is a module the others may import (a package's `__init__.py` re-exports its
+  // losses): its imports and the names it calls or types are read from its text, and it is parsed once
+  // one of those is a project definition (below).
+  for (const i of inputs) {
+    if (i.summary) continue;
+    const text = read(i.file);
+    if (text !== undefined) index.put(i.file, '', { ...EMPTY_SUMMARY, imports: importsFromText(text), pending: pendingNames(text) });
+  }
+  // Second summaries: the files whose statements not read the first time call a name the project
+  // defines (a file without a summary: its text calls one), read again with those names.
+  let reread = 0;
+  for (let round = 0; round < 4 && wanted.size; round++) {
+    const names = index.definedNames();
+    const files = index.unsettled();
+    if (!files.length) break;
+    reread += files.length;
+    for (const file of files) {
+      const text = read(file);
+      if (text === undefined) continue;
+      const doc = ParsedDocument.parse(text);
+      try {
+        const uses = summarize(doc, { wanted: names, usesOnly: true });
+        index.put(file, textHash(text), { ...uses, defs: index.summaryOf(file)?.defs ?? [] });
+      } catch (error) {
+        onRuleError?.(file, 'project', error);
+      } finally {
+        (doc.tree as { delete?: () => void }).delete?.();
+      }
+    }
+  }
+  const resolution = index.resolve();
+  // LOSSLINT_PROJECT_STATS=1: what the pass read and resolved (bench/project.mjs, profiling).
+  if (process.env.LOSSLINT_PROJECT_STATS) {
+    let sources = 0;
+    for (const list of resolution.byTarget.values()) sources += list.length;
+    process.stderr.write(`project: ${inputs.length} files, ${index.definedNames().size} definitions, ${reread} read again, ${resolution.byTarget.size} files receive ${sources} values, ${resolution.library.length} library dicts, ${resolution.configs.size} configs\n`);
+  }
+  const add = (file: string, list: Finding[]): void => {
+    if (!list.length) return;
+    const kept = withoutNoqa(list, index.summaryOf(file)?.noqa ?? resolution.configs.get(file)?.noqa);
+    const prev = result.findings.get(file) ?? byFile.get(file)?.findings ?? [];
+    result.findings.set(file, [...prev, ...kept].sort(compareByPosition));
+  };
+  for (const [file, sources] of resolution.byTarget) {
+    const input = byFile.get(file);
+    if (!input) continue;
+    const text = read(file);
+    if (text === undefined) continue;
+    const doc = ParsedDocument.parse(text);
+    try {
+      const run = attribute(file, sources, (external) => analyzeSliced(doc, input.settings, { external, onRuleError: (c, e) => onRuleError?.(file, c, e) }).sort(compareByPosition), show);
+      // The file's own findings: replaced (they include its baseline), then what others add to it.
+      const before = result.findings.get(file);
+      const extra = before ? before.filter((f) => !input.findings.includes(f)) : [];
+      result.findings.set(file, [...run.own, ...extra].sort(compareByPosition));
+      for (const [where, list] of run.elsewhere) add(where, list);
+    } finally {
+      (doc.tree as { delete?: () => void }).delete?.();
+    }
+  }
+  const settingsOf = (file: string): LintSettings => byFile.get(file)?.settings ?? inputs[0]?.settings;
+  for (const [where, list] of checkLibraryUses(resolution.library, settingsOf, show)) add(where, list);
+  for (const [file, doc] of resolution.configs) if (doc.error) result.problems.push({ file, message: `${show(file)}: cannot read the config: ${doc.error}` });
+  return result;
+}

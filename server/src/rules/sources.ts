@@ -1,0 +1,14 @@
+/**
+ * The paragraph the rule pages share on where a hyperparameter's value comes from (docs only).
+ * The project analysis (server/src/project/) is described in the README.
+ */
+export const VALUE_SOURCES = `Hyperparameter values (\`alpha\`, \`gamma\`, flags such as \`from_logits\`) are read from literals, a
+parameter's default, \`__init__\` (\`self.gamma\`), module-level constants, and literals passed at call
+sites in the same file. In a project check (\`losslint check\` on a folder, and the language server once
+its workspace is indexed) they are also read from elsewhere, and the finding is reported where the value
+is written, with the loss's line as related information: literals passed at call sites in other files of
+the project (imports followed: absolute, relative, packages, \`__init__\` re-exports), argparse defaults
+read through \`args.x\`, YAML/JSON/TOML config values read through \`cfg.a.b\` or \`cfg['a']['b']\`
+(\`OmegaConf.load\`, \`yaml.safe_load\`, \`json.load\`, \`tomllib.load\`, Hydra's \`@hydra.main\` and its
+config groups), and mmdetection / mmcv config dicts whose \`type=\` names a loss class (the project's own,
+or a library's from the op table). Nothing is executed: a value that is not a literal stays unknown.`;
