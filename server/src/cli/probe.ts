@@ -201,7 +201,16 @@ export function registerProbeCommand(program: Command, setExitCode: (code: numbe
         return setExitCode(2);
       }
       const mod = moduleOf(text);
-      if (mod.classes.has(name)) name = `${name}.forward`;
+      if (mod.classes.has(name)) {
+        const cls = mod.classes.get(name)!;
+        name = `${name}.${['forward', 'call', '__call__'].find((m) => cls.methods.has(m)) ?? 'forward'}`;
+      }
+      // Python's __qualname__ of a closure (`outer.<locals>.inner`), or its own name when only one function has it.
+      name = name.replace(/\.<locals>\./g, '.');
+      if (!mod.functions.some((f) => f.qualname === name)) {
+        const same = mod.functions.filter((f) => f.qualname.split('.').pop() === name);
+        if (same.length === 1) name = same[0].qualname;
+      }
       if (!mod.functions.some((f) => f.qualname === name)) {
         process.stderr.write(`error: ${file}: no function ${name}\n`);
         return setExitCode(2);

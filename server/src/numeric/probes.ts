@@ -245,7 +245,9 @@ export class Prober {
           const softmaxOps = ['softmax', 'log_softmax', 'cross_entropy', 'nll_loss', 'tf_softmax_ce_with_logits', 'tf_sparse_softmax_ce_with_logits', 'keras_categorical_crossentropy', 'keras_sparse_categorical_crossentropy'];
           const sigmoidOps = ['sigmoid', 'logsigmoid', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'keras_binary_crossentropy', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss'];
           let formulation: Formulation = plan.act ?? (softmaxOps.some((o) => tr.has(o)) ? 'softmax' : sigmoidOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax');
-          if (plan.inputIsProb && !plan.act) formulation = 'softmax';
+          // Probabilities whose activation the facts do not say: sigmoid when the function calls a
+          // binary loss (K.binary_crossentropy), else softmax (Keras' categorical convention).
+          if (plan.inputIsProb && !plan.act) formulation = sigmoidOps.some((o) => tr.has(o)) && !softmaxOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax';
           let encoding = enc;
           // Sigmoid losses on one-hot targets are multi-label: probe them with background rows too.
           if (formulation === 'sigmoid' && enc === 'onehot') encoding = 'binary';

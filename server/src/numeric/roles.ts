@@ -454,7 +454,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const iv = m(input);
     const tv = m(target);
     const inputIsProb = iv?.m === 'prob' || (!iv && PROB_NAME.test(input));
-    const act = iv?.act;
+    // The activation: the prediction's, else the one of what the function returns (a focal or CE
+    // value built from a binary two-term form is sigmoid's, from a sum over classes softmax's).
+    const rets0 = f?.functions.get(fn)?.returns ?? [];
+    const act = iv?.act ?? (inputIsProb ? rets0.find((r) => r.act && ['focal', 'ce', 'modulating', 'logprob'].includes(r.m))?.act : undefined);
     let encodings: TargetEncoding[] = ['index', 'onehot', 'binary'];
     if (tv?.m === 'target_onehot') encodings = act === 'sigmoid' ? ['binary', 'onehot', 'index'] : ['onehot', 'binary', 'index'];
     else if (tv?.m === 'target_index') encodings = ['index', 'onehot', 'binary'];

@@ -301,6 +301,8 @@ function kerasCE(c: LowerCtx, kind: 'binary' | 'categorical' | 'sparse'): CVal {
       const one = c.k.fill([], 1, 'float');
       per = c.k.neg(elementwise(c, '+', elementwise(c, '*', tt, c.k.log(p)), elementwise(c, '*', elementwise(c, '-', one, tt), c.k.log(elementwise(c, '-', one, p)))));
     }
+    // keras.backend / keras.ops binary_crossentropy are elementwise; keras.losses' takes the mean over the last axis.
+    if (/^keras\.(backend|ops)\./.test(c.spelling.name)) return c.out(per);
     return kerasReduce(c, c.k.mean(per, [last], false));
   }
   let logp: Tensor;
