@@ -210,33 +210,52 @@ export class PlanStopped extends Error {
 }
 
 /**
- * Plans the checks of a module: the loss-like functions and their roles.
- * `stop`, when given, is asked before each function (the abstract interpreter's and the plan's):
- * when it answers true, planning throws PlanStopped (the worker's cancel flag: a plan takes some
- * 60-100 ms of a 3,000-line module).
+ * The calls a function makes, and those made by the module's functions it calls (by name, or as
+ * `self.name(...)`: `byName` holds methods as `.name`), each function once; nested definitions and
+ * the headers of loops and `with` included.
  */
-/** Whether a function computes with numpy (or scipy) ops, itself or through the module's functions it calls. */
-function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, seen = new Set<FunctionIR>()): boolean {
-  if (seen.has(fn)) return false;
+function* callsOf(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, seen = new Set<FunctionIR>()): Generator<Extract<Expr, { k: 'call' }>> {
+  if (seen.has(fn)) return;
   seen.add(fn);
-  const visit = (ss: readonly Stmt[]): boolean => {
-    for (const s of ss) {
-      const roots = s.k === 'assign' || s.k === 'expr' ? [s.value] : s.k === 'return' && s.value ? [s.value] : s.k === 'if' ? [s.test] : [];
-      for (const r of roots) {
-        for (const e of walkExprs(r)) {
-          if (e.k !== 'call') continue;
-          // numpy on shapes and constants (np.prod(x.shape)) computes no value of the loss; jax.scipy is JAX.
-          if (e.spell?.framework === 'numpy' && !/^(jax|tensorflow|keras|torch)\./.test(e.callee ?? '') && !shapeArithmetic(e)) return true;
-          const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
-          if (callee && usesNumpy(callee, byName, seen)) return true;
-        }
-      }
-      if (s.k === 'if' && (visit(s.body) || visit(s.orelse))) return true;
-      if (s.k === 'other' && visit(s.body)) return true;
-    }
-    return false;
+  const roots = (s: Stmt): Expr[] => {
+    if (s.k === 'assign' || s.k === 'expr') return [s.value];
+    if (s.k === 'return') return s.value ? [s.value] : [];
+    if (s.k === 'if') return [s.test];
+    if (s.k === 'other') return [...(s.iter ? [s.iter] : []), ...(s.test ? [s.test] : []), ...(s.items ?? []).map((i) => i.ctx)];
+    return [];
   };
-  return visit(fn.body);
+  // Copies (the stack reverses them): the IR's own arrays are never changed.
+  const nested = (s: Stmt): Stmt[] => (s.k === 'if' ? [...s.body, ...s.orelse] : s.k === 'other' ? [...s.body] : s.k === 'def' ? [...s.fn.body] : []);
+  const stack: Stmt[] = [...fn.body].reverse();
+  while (stack.length) {
+    const s = stack.pop()!;
+    for (const r of roots(s)) {
+      for (const e of walkExprs(r)) {
+        if (e.k !== 'call') continue;
+        yield e;
+        const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
+        if (callee) yield* callsOf(callee, byName, seen);
+      }
+    }
+    stack.push(...nested(s).reverse());
+  }
+}
+
+/** The module's functions by the name a call uses: top-level ones, and methods as `.name` (for `self.name(...)`). */
+function callableByName(mod: ModuleIR): Map<string, FunctionIR> {
+  const byName = new Map<string, FunctionIR>();
+  for (const g of mod.functions) if (!g.className && !g.parent && !byName.has(g.name)) byName.set(g.name, g);
+  for (const g of mod.functions) if (g.className && !byName.has(`.${g.name}`)) byName.set(`.${g.name}`, g);
+  return byName;
+}
+
+/** Whether a function computes with numpy (or scipy) ops, itself or through the module's functions it calls. */
+function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): boolean {
+  for (const e of callsOf(fn, byName)) {
+    // numpy on shapes and constants (np.prod(x.shape)) computes no value of the loss; jax.scipy is JAX.
+    if (e.spell?.framework === 'numpy' && !/^(jax|tensorflow|keras|torch)\./.test(e.callee ?? '') && !shapeArithmetic(e)) return true;
+  }
+  return false;
 }
 
 /** A function that looks like a loss and is not probed, and why (`losslint probe --coverage`). */
@@ -255,39 +274,14 @@ export type CoverageFramework = 'torch' | 'tf/keras' | 'jax' | 'numpy' | 'other'
  * The framework a function computes with: the one most of its ops (its own and its helpers') are
  * spelled in, else what the module imports (`losslint probe --coverage`).
  */
-export function frameworkOf(fn: FunctionIR, mod: ModuleIR): CoverageFramework {
-  const byName = new Map<string, FunctionIR>();
-  for (const g of mod.functions) if (!g.className && !g.parent && !byName.has(g.name)) byName.set(g.name, g);
-  for (const g of mod.functions) if (g.className && !byName.has(`.${g.name}`)) byName.set(`.${g.name}`, g);
+export function frameworkOf(fn: FunctionIR, mod: ModuleIR, byName: ReadonlyMap<string, FunctionIR> = callableByName(mod)): CoverageFramework {
   const counts = new Map<CoverageFramework, number>();
-  const bump = (fw: CoverageFramework): void => void counts.set(fw, (counts.get(fw) ?? 0) + 1);
   const classify = (name: string): CoverageFramework | undefined =>
     /^torch\b/.test(name) ? 'torch' : /^(tensorflow|keras|tf_keras)\b/.test(name) ? 'tf/keras' : /^(jax|flax|optax|haiku)\b/.test(name) ? 'jax' : /^(numpy|scipy)\b/.test(name) ? 'numpy' : undefined;
-  const seen = new Set<FunctionIR>();
-  const visitFn = (g: FunctionIR): void => {
-    if (seen.has(g)) return;
-    seen.add(g);
-    const visit = (ss: readonly Stmt[]): void => {
-      for (const s of ss) {
-        const roots = s.k === 'assign' || s.k === 'expr' ? [s.value] : s.k === 'return' && s.value ? [s.value] : s.k === 'if' ? [s.test] : [];
-        for (const r of roots) {
-          for (const e of walkExprs(r)) {
-            if (e.k !== 'call') continue;
-            const fw = e.spell ? (e.spell.framework === 'tf' || e.spell.framework === 'keras' ? 'tf/keras' : e.spell.framework === 'lib' ? undefined : e.spell.framework) : e.callee ? classify(e.callee) : undefined;
-            if (fw) bump(fw);
-            const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
-            if (callee) visitFn(callee);
-          }
-        }
-        if (s.k === 'if') {
-          visit(s.body);
-          visit(s.orelse);
-        } else if (s.k === 'other' || s.k === 'def') visit(s.k === 'def' ? s.fn.body : s.body);
-      }
-    };
-    visit(g.body);
-  };
-  visitFn(fn);
+  for (const e of callsOf(fn, byName)) {
+    const fw = e.spell ? (e.spell.framework === 'tf' || e.spell.framework === 'keras' ? 'tf/keras' : e.spell.framework === 'lib' ? undefined : e.spell.framework) : e.callee ? classify(e.callee) : undefined;
+    if (fw) counts.set(fw, (counts.get(fw) ?? 0) + 1);
+  }
   let best: CoverageFramework | undefined;
   for (const [fw, n] of counts) if (!best || n > counts.get(best)!) best = fw;
   if (best) return best;
@@ -342,6 +336,12 @@ function returnsFunction(fn: FunctionIR): boolean {
   return found;
 }
 
+/**
+ * Plans the checks of a module: the loss-like functions and their roles.
+ * `stop`, when given, is asked before each function (the abstract interpreter's and the plan's):
+ * when it answers true, planning throws PlanStopped (the worker's cancel flag: a plan takes some
+ * 60-100 ms of a 3,000-line module).
+ */
 export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => boolean, skipped?: PlanSkip[]): CheckPlan[] {
   const check = (): true => {
     if (stop?.()) throw new PlanStopped();
@@ -362,8 +362,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
   const topLevel = new Map<string, FunctionIR>();
   for (const g of mod.functions) if (!g.className && !g.parent && !topLevel.has(g.name)) topLevel.set(g.name, g);
   // Functions by the name a call uses: top-level ones, and methods as `.name` (for `self.name(...)`).
-  const callable = new Map<string, FunctionIR>(topLevel);
-  for (const g of mod.functions) if (g.className && !callable.has(`.${g.name}`)) callable.set(`.${g.name}`, g);
+  const callable = callableByName(mod);
   // What many keys hold is hashed once: the module's globals and imports, and each function.
   let moduleHash: string | undefined;
   let fromGlobals: FunctionIR[] | undefined;
@@ -482,7 +481,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const own = new Set(helpers);
     for (const g of fromGlobals) if (g !== fn && !own.has(g)) helpers.push(g);
     moduleHash ??= contentKey([[...mod.globals], [...mod.imports]]);
-    const framework = frameworkOf(fn, mod);
+    const framework = frameworkOf(fn, mod, callable);
     const hasFill = Object.keys(fill).length > 0;
     const optionalWeights = params.filter((p) => p.default?.k === 'const' && p.default.value === null && WEIGHT_NAME.test(p.name)).map((p) => p.name);
     const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework]);

@@ -109,13 +109,17 @@ function kerasReduced(c: LowerCtx, per: CVal): CVal {
  * probabilities; focal factor (1 - p_t)^gamma; alpha_t only with apply_class_balancing; mean over
  * the last axis.
  */
-function kerasBinaryFocal(c: LowerCtx): CVal {
+/** What a Keras focal loss reads: prediction and target of one shape, gamma and alpha (defaults 2 and 0.25). */
+function kerasFocalArgs(c: LowerCtx): { x: CTensor; t: CTensor; gamma: number; alpha: number } {
   const x = c.float('input');
   const t = c.float('target');
   if (x.x.shape.join() !== t.x.shape.join()) c.error(`${c.name}: target size [${t.x.shape}] must be the same as input size [${x.x.shape}]`);
   if ((c.num('label_smoothing') ?? 0) !== 0) c.unsupported(`${c.name}(label_smoothing=)`);
-  const gamma = hyper(c, 'gamma', 2)!;
-  const alpha = hyper(c, 'alpha', 0.25)!;
+  return { x, t, gamma: hyper(c, 'gamma', 2)!, alpha: hyper(c, 'alpha', 0.25)! };
+}
+
+function kerasBinaryFocal(c: LowerCtx): CVal {
+  const { x, t, gamma, alpha } = kerasFocalArgs(c);
   const p = c.flag('from_logits') ? (c.out(c.k.sigmoid(x.x)) as CTensor) : x;
   const bce = kerasBceProbs(c, p, t);
   const pt = ar(c, '+', ar(c, '*', t, p), ar(c, '*', ar(c, '-', 1, t), ar(c, '-', 1, p)));
@@ -131,12 +135,7 @@ function kerasBinaryFocal(c: LowerCtx): CVal {
  * alpha (1 - p)^gamma (-t log p).
  */
 function kerasCategoricalFocal(c: LowerCtx): CVal {
-  const x = c.float('input');
-  const t = c.float('target');
-  if (x.x.shape.join() !== t.x.shape.join()) c.error(`${c.name}: target size [${t.x.shape}] must be the same as input size [${x.x.shape}]`);
-  if ((c.num('label_smoothing') ?? 0) !== 0) c.unsupported(`${c.name}(label_smoothing=)`);
-  const gamma = hyper(c, 'gamma', 2)!;
-  const alpha = hyper(c, 'alpha', 0.25)!;
+  const { x, t, gamma, alpha } = kerasFocalArgs(c);
   const last = x.x.shape.length - 1;
   const p = c.flag('from_logits') ? (c.out(c.k.softmax(x.x, last)) as CTensor) : x;
   const norm = ar(c, '/', p, c.out(c.k.sum(p.x, [last], true))) as CTensor;

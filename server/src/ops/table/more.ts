@@ -267,19 +267,22 @@ function order(c: LowerCtx, x: Tensor, dim: number, descending: boolean, k?: num
   return { flat, idx, shape: outShape };
 }
 
+/** Values and indices of `x` along `dim` in order (the k first when given), the values gathered so that the gradient flows to them. */
+function ordered(c: LowerCtx, x: CTensor, descending: boolean, k?: number): [CVal, CVal] {
+  const rank = x.x.shape.length;
+  const d = c.dim('dim', rank) ?? rank - 1;
+  const o = order(c, x.x, d, descending, k);
+  const values = c.out(c.k.gatherFlat(x.x, c.k.fromData(o.flat, o.shape, 'int')), x.dt);
+  return [values, c.out(c.k.fromData(o.idx, o.shape, 'int'), 'int')];
+}
+
 export const topk = defineOp({
   id: 'topk',
   summary: 'The k largest (or smallest) entries along an axis and their indices.',
   spell: ['torch.topk(input, k, dim=-1, largest=True, sorted=True, *, out=None)', 'tensorflow.nn.top_k(input, k=1, sorted=True, name=None)', 'tensorflow.top_k(input, k=1, sorted=True, name=None)'],
   lower(c) {
-    const x = c.tensor('input');
-    const rank = x.x.shape.length;
-    const d = c.dim('dim', rank) ?? rank - 1;
-    const k = c.num('k') ?? c.error('topk needs k');
-    const o = order(c, x.x, d, c.flag('largest') ?? true, k);
-    const values = c.out(c.k.gatherFlat(x.x, c.k.fromData(o.flat, o.shape, 'int')), x.dt);
-    const indices = c.out(c.k.fromData(o.idx, o.shape, 'int'), 'int');
-    return { t: 'list', items: [values, indices], tuple: true };
+    const items = ordered(c, c.tensor('input'), c.flag('largest') ?? true, c.num('k') ?? c.error('topk needs k'));
+    return { t: 'list', items, tuple: true };
   },
 });
 
@@ -288,14 +291,8 @@ export const sort = defineOp({
   summary: "Sorted along an axis: PyTorch's gives (values, indices), TensorFlow's and JAX's the values.",
   spell: ['torch.sort(input, dim=-1, descending=False, stable=False, *, out=None)', 'tensorflow.sort(values->input, axis->dim=-1, direction="ASCENDING", name=None)', 'jax.numpy.sort(a->input, axis->dim=-1)'],
   lower(c) {
-    const x = c.tensor('input');
-    const rank = x.x.shape.length;
-    const d = c.dim('dim', rank) ?? rank - 1;
-    const desc = c.flag('descending') ?? c.str('direction') === 'DESCENDING';
-    const o = order(c, x.x, d, desc);
-    const values = c.out(c.k.gatherFlat(x.x, c.k.fromData(o.flat, o.shape, 'int')), x.dt);
-    if (c.spelling.framework !== 'torch') return values;
-    return { t: 'list', items: [values, c.out(c.k.fromData(o.idx, o.shape, 'int'), 'int')], tuple: true };
+    const items = ordered(c, c.tensor('input'), c.flag('descending') ?? c.str('direction') === 'DESCENDING');
+    return c.spelling.framework === 'torch' ? { t: 'list', items, tuple: true } : items[0];
   },
 });
 
