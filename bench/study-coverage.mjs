@@ -13,24 +13,20 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliOptions, studyLabels } from './study-labels.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : def;
-};
+const { opt, flag } = cliOptions();
 const root = opt('--root', '/work/study');
 const split = opt('--split', 'all');
 const sets = opt('--set', 'pytorch,tfjax').split(',');
 const baseline = opt('--baseline');
 const samples = opt('--samples', '512');
 const backend = opt('--backend', 'wasm');
-const verbose = args.includes('--verbose');
+const verbose = flag('--verbose');
 const jsonOut = opt('--json');
 
-const labels = sets.flatMap((set) => JSON.parse(fs.readFileSync(path.join(here, 'study', `labels-${set}.json`), 'utf8')).map((l) => ({ ...l, set })));
-const chosen = labels.filter((l) => split === 'all' || l.split === split).filter((l) => fs.existsSync(path.join(root, l.file)));
+const { chosen } = studyLabels({ root, split, sets });
 
 function coverage(cli, files) {
   let out;
