@@ -13,29 +13,20 @@
 // `debatable` entry counts neither way, and so does a second finding of a matched code on the same
 // line; any other LL1xx/LL2xx finding is a false positive.
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliOptions, studyLabels } from './study-labels.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : def;
-};
+const { opt, flag } = cliOptions();
 const root = opt('--root', '/work/study');
 const split = opt('--split', 'study');
 const baseline = opt('--baseline');
-const verbose = args.includes('--verbose');
+const verbose = flag('--verbose');
 const WINDOW = 3;
 
-const labelFiles = fs.readdirSync(path.join(here, 'study')).filter((f) => /^labels-.*\.json$/.test(f));
 const only = opt('--set');
-const labels = labelFiles
-  .filter((f) => !only || f === `labels-${only}.json`)
-  .flatMap((f) => JSON.parse(fs.readFileSync(path.join(here, 'study', f), 'utf8')).map((l) => ({ ...l, set: f.replace(/^labels-|\.json$/g, '') })));
-const chosen = labels.filter((l) => split === 'all' || l.split === split).filter((l) => fs.existsSync(path.join(root, l.file)));
-const missing = labels.filter((l) => (split === 'all' || l.split === split) && !fs.existsSync(path.join(root, l.file)));
+const { chosen, missing } = studyLabels({ root, split, sets: only ? [only] : undefined });
 
 function findings(cli, files) {
   let out;

@@ -214,3 +214,43 @@ class L:
     expect(at('y * self.alpha + (1 - y) * (1 - self.alpha)').m).toBe('alpha_t');
   });
 });
+
+describe('a loss term on each side of a where', () => {
+  it('where(t == 1, a * fl, (1 - a) * fl) is the focal loss with alpha_t; the same a on both sides stays a scalar; a weight on one side only is alpha_t', () => {
+    const { at } = valuesOf(
+      `import torch
+import torch.nn.functional as F
+def f(z, y, a=0.25, g=2.0):
+    q = torch.sigmoid(z)
+    qt = torch.where(y == 1, q, 1 - q)
+    fl = (1 - qt) ** g * F.binary_cross_entropy_with_logits(z, y, reduction="none")
+    both = torch.where(y == 1, a * fl, (1 - a) * fl)
+    same = torch.where(y == 1, a * fl, a * fl)
+    one = torch.where(y >= 0.5, a * fl, fl)
+    return both, same, one
+`,
+      'f',
+    );
+    const both = at('torch.where(y == 1, a * fl, (1 - a) * fl)');
+    expect(both).toMatchObject({ m: 'focal' });
+    expect(both.focal?.alpha?.kind).toBe('alpha_t');
+    expect(both.focal?.modulating).toBeDefined();
+    expect(at('torch.where(y == 1, a * fl, a * fl)').focal?.alpha?.kind).toBe('scalar');
+    expect(at('torch.where(y >= 0.5, a * fl, fl)').focal?.alpha?.kind).toBe('alpha_t');
+  });
+
+  it('a where on something other than the targets is not read as sides', () => {
+    const { at } = valuesOf(
+      `import torch
+import torch.nn.functional as F
+def f(z, y, a=0.25, g=2.0):
+    q = torch.sigmoid(z)
+    qt = torch.where(y == 1, q, 1 - q)
+    fl = (1 - qt) ** g * F.binary_cross_entropy_with_logits(z, y, reduction="none")
+    return torch.where(q > 0.5, a * fl, (1 - a) * fl)
+`,
+      'f',
+    );
+    expect(at('torch.where(q > 0.5, a * fl, (1 - a) * fl)').focal?.alpha?.kind).not.toBe('alpha_t');
+  });
+});

@@ -315,3 +315,98 @@ class L:
     expect(at('self.cfg.gamma')).toMatchObject({ m: 'scalar', values: [0.5] });
   });
 });
+
+const SRC_BRANCHES = `import torch.nn.functional as F
+def f(a, b, flag):
+    if flag:
+        first = F.binary_cross_entropy_with_logits(a, b)
+    else:
+        second = F.cross_entropy(a, b)
+    return first
+def g(a, b):
+    if b.dim() == 2:
+        return F.binary_cross_entropy_with_logits(a, b)
+    return F.nll_loss(a, b)
+`;
+
+describe('control flow: branches that exclude each other', () => {
+  it('a role learnt on one side of an if is not seen on the other; the statements after `if c: return` are its else', () => {
+    const { facts } = valuesOf(
+      SRC_BRANCHES,
+      'f',
+    );
+    // b is a class index for cross_entropy and nll_loss, on their paths only (lines 0-based).
+    const bAt = (ff: typeof facts, line: number) => [...ff.values].find(([e]) => e.k === 'name' && e.id === 'b' && e.span.r.start.line === line)?.[1].m;
+    expect(bAt(facts, 3)).not.toBe('target_index');
+    expect(bAt(facts, 5)).toBe('target_index');
+    const g = valuesOf(SRC_BRANCHES, 'g').facts;
+    expect(bAt(g, 9)).not.toBe('target_index');
+    expect(bAt(g, 10)).toBe('target_index');
+  });
+
+  it('the same role learnt on both sides holds everywhere', () => {
+    const { facts } = valuesOf(
+      `import torch.nn.functional as F
+def f(a, b, w, flag):
+    if flag:
+        y = F.cross_entropy(a, b)
+    else:
+        y = w[b]
+    return b
+`,
+      'f',
+    );
+    const ret = [...facts.values].find(([e]) => e.k === 'name' && e.id === 'b' && e.span.r.start.line === 6);
+    expect(ret?.[1].m).toBe('target_index');
+  });
+
+  it('after an if whose body returns, a variable holds what the other path bound', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(z, early):
+    q = torch.sigmoid(z)
+    if early:
+        q = z
+        return q
+    return torch.log(q)
+`,
+      'f',
+    );
+    expect(at('torch.log(q)').m).toBe('logprob');
+  });
+
+  it('one meaning from two activations joins to that meaning, its activation unknown', () => {
+    const { at } = valuesOf(
+      `import torch
+import torch.nn.functional as F
+def f(z, t, one):
+    if one:
+        ce = F.binary_cross_entropy_with_logits(z, t)
+    else:
+        ce = F.cross_entropy(z, t)
+    return torch.exp(-ce)
+`,
+      'f',
+    );
+    const pt = at('torch.exp(-ce)');
+    expect(pt).toMatchObject({ m: 'pt', reduced: true });
+    expect(pt.act).toBeUndefined();
+  });
+});
+
+describe('values passed in at call sites', () => {
+  it('a table op called in the argument list is the parameter value (its meaning, without the caller\'s locals); a local name is not', () => {
+    const src = `import torch
+import torch.nn.functional as F
+def helper(v, w):
+    return torch.exp(-v), w
+def caller(a, b):
+    c = F.cross_entropy(a, b)
+    return helper(F.cross_entropy(a, b, reduction="none"), c)
+`;
+    const { facts } = valuesOf(src, 'helper');
+    expect(facts.params.get('v')).toMatchObject({ m: 'ce', act: 'softmax' });
+    expect(facts.params.get('v')?.reduced).toBeFalsy();
+    expect(facts.params.get('w')?.m).not.toBe('ce');
+  });
+});

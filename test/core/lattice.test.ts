@@ -41,3 +41,24 @@ describe('lattice', () => {
     expect(join(mk('prob', { clamped: true }), mk('prob', { clamped: false })).clamped).toBe(false);
   });
 });
+
+describe('join of values from two places', () => {
+  const at = (s: number) => ({ s, e: s + 5, r: { start: { line: 0, character: s }, end: { line: 0, character: s + 5 } } });
+  it('keeps the meaning, drops an activation the sides disagree on, and remembers both places', () => {
+    const a = mk('ce', { act: 'sigmoid', reduced: true, binary: true, src: at(0) });
+    const b = mk('ce', { act: 'softmax', reduced: true, src: at(10) });
+    const j = join(a, b);
+    expect(j).toMatchObject({ m: 'ce', reduced: true });
+    expect(j.act).toBeUndefined();
+    expect(j.binary).toBeFalsy();
+    expect(j.joinedFrom?.map((x) => x.s)).toEqual([0, 10]);
+    // A third branch adds its place once; the same place twice is one.
+    const c = mk('ce', { act: 'softmax', src: at(20) });
+    expect(join(j, c).joinedFrom?.map((x) => x.s)).toEqual([0, 10, 20]);
+    expect(join(j, b).joinedFrom?.map((x) => x.s)).toEqual([0, 10]);
+  });
+
+  it('two meanings still join to unknown', () => {
+    expect(join(mk('ce', { act: 'softmax' }), mk('prob', { act: 'softmax' })).m).toBe('unknown');
+  });
+});

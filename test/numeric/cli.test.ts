@@ -51,6 +51,26 @@ describe('losslint check --numeric', () => {
   });
 });
 
+describe('losslint probe --coverage', () => {
+  it('counts the loss functions probed and groups the others by reason, per framework', () => {
+    const files = ['unsupported_op.py', 'entry_shapes.py', 'helpers_legacy.py'].map(fixture);
+    const r = cli(['probe', '--coverage', ...files, '--backend', 'wasm', '--samples', '512', '--format', 'json']);
+    expect(r.status).toBe(0);
+    const entries = JSON.parse(r.stdout) as { file: string; function: string; framework: string; probed: boolean; reason?: string }[];
+    const by = (name: string) => entries.find((e) => e.function === name)!;
+    expect(by('ohem_focal').probed).toBe(true);
+    expect(by('looped')).toMatchObject({ probed: false, framework: 'torch', reason: 'unsupported `a loop of 512 iterations (more than 256)`' });
+    // Helpers named as losses that take no prediction and target are counted, with their reason.
+    expect(by('weight_reduce_loss')).toMatchObject({ probed: false, reason: 'no prediction and target parameters' });
+    expect(by('make_focal.focal').probed).toBe(true);
+    const text = cli(['probe', '--coverage', ...files, '--backend', 'wasm', '--samples', '512']).stdout;
+    const probed = entries.filter((e) => e.probed).length;
+    expect(text).toContain(`loss functions: ${entries.length}, probed ${probed} (${((100 * probed) / entries.length).toFixed(1)} %)`);
+    expect(text).toMatch(/\n {2}torch\s+\d+\s+probed\s+\d+/);
+    expect(text).toMatch(/\n {6}2 {2}no prediction and target parameters {2}\(torch 2\)/);
+  });
+});
+
 describe('losslint probe', () => {
   it('prints the probe table and exits 1 on findings, 2 for an unknown function', () => {
     const r = cli(['probe', `${fixture('gamma_half.py')}::focal_unclamped`, '--backend', 'wasm', '--samples', '256']);

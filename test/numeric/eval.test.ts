@@ -204,11 +204,95 @@ describe('control flow and the whitelist', () => {
     close(run(src, 'f', { x: [1, 2, 3], reduction: 'mean', alpha: 2 }).v, [4]);
   });
 
-  it('refuses `if` on a tensor, loops and unknown calls, naming the construct and line', () => {
-    expect(() => run(`${HDR}def f(x):\n    if x.sum() > 0:\n        return x\n    return -x\n`, 'f', { x: [1] })).toThrow(/unsupported `if on a tensor` at line 5/);
-    expect(() => run(`${HDR}def f(x):\n    for i in range(3):\n        x = x + 1\n    return x\n`, 'f', { x: [1] })).toThrow(/unsupported `for` at line 5/);
-    expect(() => run(`${HDR}def f(x):\n    return torch.topk(x, 1)\n`, 'f', { x: [1] })).toThrow(/unsupported `torch.topk` at line 5/);
+  it('takes `if` on a one-element tensor by its value, as bool(t); raises on a larger one', () => {
+    const src = `${HDR}def f(x):\n    if x.sum() > 0:\n        return x\n    return -x\n`;
+    close(run(src, 'f', { x: [1] }).v, [1]);
+    close(run(src, 'f', { x: [-1] }).v, [1]);
+    expect(() => run(`${HDR}def f(x):\n    if x > 0:\n        return x\n    return -x\n`, 'f', { x: [1, 2] })).toThrow(/ambiguous \(line 5\)/);
   });
+
+  it('refuses a loop past the iteration cap and unknown calls, naming the construct and line', () => {
+    expect(() => run(`${HDR}def f(x):\n    for i in range(10000):\n        x = x + 1\n    return x\n`, 'f', { x: [1] })).toThrow(/unsupported `a loop of 10000 iterations \(more than 256\)` at line 5/);
+    expect(() => run(`${HDR}def f(x):\n    while True:\n        x = x + 1\n    return x\n`, 'f', { x: [1] })).toThrow(/unsupported `a loop of more than 256 iterations` at line 5/);
+    expect(() => run(`${HDR}def f(x):\n    return torch.svd(x)\n`, 'f', { x: [1] })).toThrow(/unsupported `torch.svd` at line 5/);
+    expect(() => run(`${HDR}def f(x):\n    try:\n        return x\n    except Exception:\n        return -x\n`, 'f', { x: [1] })).toThrow(/unsupported `try` at line 5/);
+  });
+});
+
+describe('Python as losses are written', () => {
+  it('runs for and while loops (break, continue, else), augmented assignment, ranges with steps', () => {
+    const src = `${HDR}def f(x):\n    total = 0\n    for i in range(0, 10, 3):\n        if i == 6:\n            continue\n        total += i\n    else:\n        total += 100\n    n = 0\n    while n < 5:\n        n += 1\n        if n == 3:\n            break\n    return x * total + n\n`;
+    close(run(src, 'f', { x: [1, 2] }).v, [1 * 112 + 3, 2 * 112 + 3]);
+  });
+
+  it('builds lists, tuples and dicts with comprehensions, append, zip, enumerate, sum and in', () => {
+    const src = `${HDR}def f(x):\n    parts = []\n    for i, w in enumerate([1.0, 2.0, 3.0]):\n        parts.append(x * w)\n    d = {k: v for k, v in zip(["a", "b"], [10, 20])}\n    d["c"] = 30\n    squares = [i * i for i in range(4) if i % 2 == 1]\n    assert "c" in d\n    return sum(parts) + d.get("b", 0) + sum(squares) + len(d)\n`;
+    close(run(src, 'f', { x: [1] }).v, [6 + 20 + 10 + 3]);
+  });
+
+  it('assigns into tensors by index, slice and boolean mask (a copy, the gradient routed to the values)', () => {
+    const src = `${HDR}def f(x, t):\n    y = x.clone()\n    y[t > 0.5] = 0\n    y[:, 0] = y[:, 0] * 3\n    onehot = torch.zeros(2, 3)\n    onehot[torch.arange(2), t.long().sum(1)] = 1\n    return y + onehot\n`;
+    const r = run(src, 'f', { x: [[1, 2, 3], [4, 5, 6]], t: [[0, 1, 0], [1, 1, 0]] });
+    // y = [[3, 0, 3], [0, 0, 6]]; onehot at (0, 1), (1, 2)
+    close(r.v, [3, 1, 3, 0, 0, 7]);
+    const g = grad(`${HDR}def f(x, t):\n    y = x * 1\n    y[t > 0.5] = x[t > 0.5] * 2\n    return y\n`, 'f', [[1, 2, 3]], { t: [[0, 1, 0]] });
+    close(g, [1, 2, 1]);
+  });
+
+  it('reads boolean masks and advanced indices after a slice, as numpy places the result', () => {
+    const r = run(`${HDR}def f(x, t):\n    return x[t > 0]\n`, 'f', { x: [[1, 2], [3, 4]], t: [[1, 0], [0, 1]] });
+    close(r.v, [1, 4]);
+    const s = run(`${HDR}def f(x):\n    return x[:, [2, 0]]\n`, 'f', { x: [[1, 2, 3], [4, 5, 6]] });
+    close(s.v, [3, 1, 6, 4]);
+    expect(s.shape).toEqual([2, 2]);
+    const st = run(`${HDR}def f(x):\n    return x[::-1, ::2]\n`, 'f', { x: [[1, 2, 3], [4, 5, 6]] });
+    close(st.v, [4, 6, 1, 3]);
+  });
+
+  it('detaches what torch.no_grad() and set_grad_enabled(False) compute; autocast changes nothing', () => {
+    const g = grad(`${HDR}def f(x):\n    with torch.no_grad():\n        w = x * 2\n    with torch.autocast("cpu"):\n        y = x * 3\n    return w * x + y\n`, 'f', [[1, 2]], {});
+    // d/dx (w x + 3x) with w constant = w + 3 = 2x + 3
+    close(g, [5, 7]);
+    const h = grad(`${HDR}def f(x):\n    torch.set_grad_enabled(False)\n    w = x * 2\n    torch.set_grad_enabled(True)\n    return w * x\n`, 'f', [[1, 2]], {});
+    close(h, [2, 4]);
+  });
+
+  it('calls instances of the module\'s classes (forward), super() methods, functools.partial and module constants', () => {
+    const src = `${HDR}import functools\nSCALE = 2.0\nclass Base(nn.Module):\n    def weight(self):\n        return 3.0\nclass Inner(Base):\n    def __init__(self, k=1.0):\n        super().__init__()\n        self.k = k\n    def forward(self, x):\n        return x * self.k * super().weight()\nclass Outer(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.inner = Inner(k=SCALE)\n    def forward(self, x):\n        scale = functools.partial(torch.mul, other=10.0)\n        return scale(self.inner(x))\n`;
+    close(run(src, 'Outer.forward', { x: [1, 2] }).v, [60, 120]);
+  });
+
+  it('probes a Keras factory\'s inner loss with the factory\'s values, and a lambda bound to a name', () => {
+    const src = `import tensorflow as tf\ndef focal(gamma=2.0, alpha=0.25):\n    def loss(y_true, y_pred):\n        return alpha * tf.pow(1.0 - y_pred, gamma) * y_true\n    return loss\nscaled = lambda y_true, y_pred: y_true * y_pred * 3\n`;
+    close(run(src, 'focal.loss', { y_true: [1, 1], y_pred: [0.5, 0] }).v, [0.25 * 0.25, 0.25]);
+    close(run(src, 'scaled', { y_true: [1, 2], y_pred: [2, 2] }).v, [6, 12]);
+  });
+
+  it('maps PyTorch\'s legacy size_average / reduce onto the reduction', () => {
+    const src = `${HDR}def f(x, t):\n    return F.binary_cross_entropy_with_logits(x, t, reduce=False)\n`;
+    expect(run(src, 'f', { x: [0, 0], t: [1, 0] }).shape).toEqual([2]);
+    const sum = run(`${HDR}def f(x, t):\n    return F.binary_cross_entropy_with_logits(x, t, size_average=False)\n`, 'f', { x: [0, 0], t: [1, 0] });
+    close(sum.v, [2 * Math.log(2)]);
+  });
+
+  it('raises as Python does: a raise reached, None compared, a number indexed, a failing assert', () => {
+    expect(() => run(`${HDR}def f(x):\n    if x.dim() != 3:\n        raise ValueError("expected images")\n    return x\n`, 'f', { x: [1] })).toThrow(/raises on the probe inputs/);
+    expect(() => run(`${HDR}def f(x, w=None):\n    return x[w > 0]\n`, 'f', { x: [1] })).toThrow(/TypeError/);
+    expect(() => run(`${HDR}def f(x, a=0.25):\n    return x * a[0]\n`, 'f', { x: [1] })).toThrow(/not subscriptable/);
+    expect(() => run(`${HDR}def f(x):\n    assert x.shape[0] == 2\n    return x\n`, 'f', { x: [1] })).toThrow(/assert fails/);
+  });
+
+  it('lowers the ops the table spells for TF and JAX, and torch tensor methods through torch functions', () => {
+    close(run(`import tensorflow as tf\ndef f(x):\n    return tf.reduce_sum(tf.concat([x, x * 2], axis=0))\n`, 'f', { x: [1, 2] }).v, [9]);
+    close(run(`import jax.numpy as jnp\nimport jax\ndef f(x):\n    return jax.lax.select(x > 1, x, jnp.zeros_like(x))\n`, 'f', { x: [1, 2] }).v, [0, 2]);
+    close(run(`${HDR}def f(x):\n    return x.cumsum(0)\n`, 'f', { x: [1, 2, 3] }).v, [1, 3, 6]);
+    const tk = run(`${HDR}def f(x):\n    v, i = x.topk(2)\n    return v\n`, 'f', { x: [3, 1, 2] });
+    close(tk.v, [3, 2]);
+    close(run(`import tensorflow as tf\ndef f(x, t):\n    return tf.gather(x, t, axis=1, batch_dims=1)\n`, 'f', { x: [[1, 2], [3, 4]], t: { int: [1, 0] } }).v, [2, 3]);
+  });
+});
+
+describe('control flow and the whitelist (continued)', () => {
 
   it('caps the number of elements of any tensor', () => {
     const mod = moduleOf(`${HDR}def f(x):\n    return x.view(-1, 1) * x.view(1, -1)\n`);

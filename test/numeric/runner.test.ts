@@ -120,11 +120,9 @@ describe('coverage', () => {
       }
     }
     console.log(`[numeric/coverage] ${checkable} checkable, ${unsupported.length} not checked:\n  ${unsupported.join('\n  ')}`);
-    expect(checkable).toBeGreaterThanOrEqual(17);
-    expect(unsupported).toEqual([
-      'unsupported_op.py::ohem_focal: not checked: unsupported `torch.topk` at line 10',
-      'unsupported_op.py::looped: not checked: unsupported `for` at line 16',
-    ]);
+    expect(checkable).toBeGreaterThanOrEqual(18);
+    // A loop over the 1,024 samples is past the iteration cap (MAX_LOOP); top-k mining is lowered.
+    expect(unsupported).toEqual(['unsupported_op.py::looped: not checked: unsupported `a loop of 1024 iterations (more than 256)` at line 16']);
   }, 120_000);
 });
 

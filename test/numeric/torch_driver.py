@@ -1,14 +1,18 @@
 """Differential-test driver: runs fixture losses in real PyTorch on the inputs LossLint's numeric
 checker used, and reports each loss and the NaN/inf pattern of its gradient w.r.t. the logits.
 
-This is the ONLY place user-style Python is executed, and only the repository's own fixtures
-(test/numeric/fixtures/*.py), by the test suite. The checker itself never runs Python.
+This is the ONLY place user-style Python is executed: the repository's own fixtures
+(test/numeric/fixtures/*.py), by the test suite, and on a developer's explicit request
+(LOSSLINT_TORCH_EXTRA, a local run) the files of the directories named there. The checker itself
+never runs Python.
 
 Usage: python3 torch_driver.py cases.json > results.json
 cases.json: {"inputs": {key: {shape, logits, targetKind, targets, activation}}, "cases": [...]}, the
 logits and targets as base64 of little-endian float32 (int32 for class indices) bytes.
 """
 import base64
+import contextlib
+import io
 import importlib.util
 import inspect
 import json
@@ -62,26 +66,50 @@ def inputs(case):
     return logits, t
 
 
+# The checker's layouts of the [N, C] probe (numeric/types.ts layoutShape): logits, class indices.
+LAYOUTS = {"nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1))}
+
+
+def named(f, hyper):
+    params = inspect.signature(f).parameters
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {k: v for k, v in hyper.items() if k in params and params[k].kind in kinds}
+
+
 def run_case(case):
     logits, t = inputs(case)
     x = logits
-    act = INPUTS[case["inputs"]].get("activation")
+    inp = INPUTS[case["inputs"]]
+    act = inp.get("activation")
     if act == "softmax":
         x = torch.softmax(logits, 1)
     elif act == "sigmoid":
         x = torch.sigmoid(logits)
+    n, c = inp["shape"]
+    if inp.get("layout"):
+        xs, ts = LAYOUTS[inp["layout"]](n, c)
+        x = x.reshape(xs)
+        t = t.reshape(xs if t.dim() == 2 else ts)
     mod = load(case["file"])
-    hyper = dict(case.get("hyper") or {})
+    fill = {}
+    for k, v in (case.get("fill") or {}).items():
+        fill[k] = c if v == "__classes__" else torch.ones_like(x) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else torch.device("cpu") if v == "__device__" else v
+    hyper = dict(fill, **(case.get("hyper") or {}))
     args = {case["input"]: x, case["target"]: t}
+    entry = case.get("entry") or {}
     parts = case["qualname"].split(".")
-    if len(parts) == 2:
+    if entry.get("kind") == "closure":
+        factory = getattr(mod, entry["owner"])
+        fn = factory(**named(factory, hyper))
+        out = fn(**args, **named(fn, hyper))
+    elif len(parts) == 2:
         cls = getattr(mod, parts[0])
-        init = inspect.signature(cls.__init__).parameters
-        obj = cls(**{k: v for k, v in hyper.items() if k in init})
-        fwd = {k: v for k, v in hyper.items() if k not in init}
-        out = getattr(obj, parts[1])(**args, **fwd)
+        obj = cls(**named(cls.__init__, hyper))
+        method = getattr(obj, parts[1])
+        out = method(**args, **{k: v for k, v in named(method, hyper).items() if k not in inspect.signature(cls.__init__).parameters})
     else:
-        out = getattr(mod, parts[0])(**args, **hyper)
+        fn = getattr(mod, parts[0])
+        out = fn(**args, **named(fn, hyper))
     if isinstance(out, (tuple, list)):
         out = out[0]
     total = out.sum()
@@ -109,7 +137,9 @@ def main():
     results = []
     for case in cases:
         try:
-            r = run_ref(case) if case.get("kind") == "torchvision" else run_case(case)
+            # What a file prints (at import, in the loss) must not reach the JSON on stdout.
+            with contextlib.redirect_stdout(io.StringIO()):
+                r = run_ref(case) if case.get("kind") == "torchvision" else run_case(case)
         except Exception as e:  # reported, compared as a failure by the test
             r = {"error": "%s: %s" % (type(e).__name__, e)}
         r["id"] = case["id"]

@@ -143,9 +143,12 @@ describe('prefilter', () => {
   it('keeps every file with a finding: output with and without the prefilter is identical', { timeout: 600_000 }, () => {
     let rejected = 0;
     const hidden: string[] = [];
+    let stdlib = 0;
     for (const { name, text } of FILES) {
+      const fromStdlib = !name.startsWith('test/') && !name.startsWith('examples/');
+      if (fromStdlib) stdlib++;
       if (mayHaveFindings(text)) continue;
-      rejected++;
+      if (fromStdlib) rejected++;
       const doc = ParsedDocument.parse(text);
       for (const settings of [DEFAULT_SETTINGS, STRICT]) {
         const findings = analyze(doc, settings);
@@ -153,8 +156,9 @@ describe('prefilter', () => {
       }
     }
     expect(hidden).toEqual([]);
-    // The filter has to be useful too: most of the standard library has no deep-learning code.
-    if (stdlibDir()) expect(rejected).toBeGreaterThan(FILES.length / 2);
+    // The filter has to be useful too: most of the standard library has no deep-learning code (the
+    // fixtures, which grow with every rule, all have some and are not counted).
+    if (stdlibDir()) expect(rejected).toBeGreaterThan(stdlib / 2);
   });
 
   it('keeps every text where the IR resolves a creating call (Lemma 3), damaged texts included', { timeout: 600_000 }, () => {

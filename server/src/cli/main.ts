@@ -21,8 +21,8 @@ import { Output } from './output';
 import { packageInfo } from './package';
 import { type Notice, totals } from './report';
 import { rulePage, rulesJson, rulesTable } from './rules';
-// numeric: the numeric engine registers its runner when imported here (see ./numeric.ts).
-import { registerProbeCommand } from '../numeric/cli';
+// numeric: the numeric checks' front end registers its runner when imported here (see ./numeric.ts).
+import { registerProbeCommand } from './probe';
 
 /** Exit codes. */
 const EXIT_CLEAN = 0;
@@ -186,7 +186,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((flags: { format: 'text' | 'json' }) => setExitCode(rule(undefined, { all: true, format: flags.format })));
 
-  registerProbeCommand(program, setExitCode); // numeric: `losslint probe FILE::NAME [--repro]`
+  registerProbeCommand(program, setExitCode); // numeric: `losslint probe FILE::NAME [--repro]`, `losslint probe --coverage PATH...`
 
   return program;
 }

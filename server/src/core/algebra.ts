@@ -426,6 +426,16 @@ export function mergeFocal(a: AbsValue, b: AbsValue, span: Span, aOnPositives?: 
   return mk('focal', { focal: parts, act: a.act ?? b.act, reduced: a.reduced || b.reduced, src: span });
 }
 
+/**
+ * `where(t == 1, a, b)` of two loss terms: `a` on the positives and `b` on the negatives, the same as
+ * `a * t + b * (1 - t)` (so `where(t == 1, alpha * fl, (1 - alpha) * fl)` is alpha_t * fl). Undefined
+ * unless both are loss terms.
+ */
+export function sideTerms(pos: AbsValue, neg: AbsValue, span: Span): AbsValue | undefined {
+  if (!termLike(pos) || !termLike(neg)) return undefined;
+  return mergeFocal(pos.m === 'masked' ? pos.of! : pos, neg.m === 'masked' ? neg.of! : neg, span, true);
+}
+
 /** x * t: `x` where the target holds; the mask of `-t` is still t's, the product negated. */
 export function masked(x: AbsValue, t: AbsValue, span: Span): AbsValue {
   const mask = t.negated && t.negOf !== undefined ? t.negOf : t.id;

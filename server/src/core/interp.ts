@@ -92,6 +92,8 @@ class Interp {
    * meanwhile is detached there.
    */
   private gradOff: Expr['span'] | undefined;
+  /** The current function's parameters whose role was learnt inside a branch: their value without it. */
+  private unroled = new Map<string, { role: AbsValue; plain: AbsValue }>();
 
   /** Top-level functions by name (the first definition wins, as call sites bind at run time) and every function by qualname. */
   private readonly topLevel = new Map<string, FunctionIR>();
@@ -212,11 +214,14 @@ class Interp {
     if (call.splat) for (const p of params) add(p.name, { k: 'unknown', what: 'splat', span: call.span });
   }
 
-  /** Evaluates a literal expression (numbers, constants, lists of numbers) without any environment. */
+  /** Evaluates a literal expression (numbers, constants, lists of numbers, op calls) without any environment. */
   private literal(e: Expr): AbsValue {
     const saved = this.recordValues;
     this.recordValues = false;
     try {
+      // A call of a table op passed straight in (`weigh(F.cross_entropy(x, t, reduction="none"), 0.5)`):
+      // what the op makes of its arguments as far as they are known without the caller's locals.
+      if (e.k === 'call' && e.op && e.spell && e.spell.kind !== 'module' && !e.method) return this.expr(e, this.moduleEnv);
       if (e.k === 'name' || e.k === 'attr' || e.k === 'call') {
         // Module-level constants are fine; anything computed is not a literal.
         if (e.k === 'name' && this.mod.globals.has(e.id)) return this.global(e.id);
@@ -279,6 +284,8 @@ class Interp {
     this.gradOff = undefined;
     const roles = this.roles(fn);
     const literals = this.callLiterals.get(fn.qualname);
+    const savedUnroled = this.unroled;
+    this.unroled = new Map();
     fn.params.forEach((p, i) => {
       let v: AbsValue;
       if (i === 0 && fn.className && (p.name === 'self' || p.name === 'cls')) v = mk('unknown', { name: 'self', src: p.span });
@@ -298,8 +305,16 @@ class Interp {
       v.src ??= p.span;
       facts.params.set(p.name, v);
       env.vars.set(p.name, v);
+      if (v.branchPath && p.kind === 'plain') {
+        // What the parameter is on the branches that did not teach the role.
+        let plain = this.seedParam(p.name, p.default, literals?.get(p.name), undefined, env);
+        if (plain.m === 'scalar' || plain.m === 'none' || plain.m === 'unknown') plain = { ...plain, name: plain.name ?? p.name, hyper: plain.m === 'scalar' ? true : plain.hyper };
+        plain.src ??= p.span;
+        this.unroled.set(p.name, { role: v, plain });
+      }
     });
     this.block(fn.body, env, true);
+    this.unroled = savedUnroled;
     this.gradOff = savedGrad;
     this.finalEnv.set(fn, env);
     this.cur = savedFacts;
@@ -343,7 +358,13 @@ class Interp {
     const defs = definedOnce(fn.body);
     const set = (e: Expr | undefined, v: () => AbsValue, strong = false): void => {
       const base = e && stripCasts(e);
-      if (base && base.k === 'name' && names.has(base.id) && (strong || !out.has(base.id))) out.set(base.id, v());
+      if (base && base.k === 'name' && names.has(base.id) && (strong || !out.has(base.id))) {
+        const nv = v();
+        const old = out.get(base.id);
+        // The same role learnt on two branches holds where both do (their common enclosing branches).
+        if (old && old.m === nv.m) out.set(base.id, { ...nv, branchPath: commonPath(old.branchPath, nv.branchPath), inBranch: old.inBranch && nv.inBranch ? true : undefined });
+        else out.set(base.id, nv);
+      }
       // A use as a probability reaches back through what the value was made of (`p_t = (onehot * p).sum(1)`
       // then `log(p_t + eps)`: p is a probability), never over an earlier, direct use.
       else if (base && !strong) {
@@ -351,27 +372,54 @@ class Interp {
         if (r.m === 'prob') for (const src of probabilitySources(base, defs, names, 0)) if (!out.has(src)) out.set(src, r);
       }
     };
-    let branch = 0;
+    type Path = NonNullable<AbsValue['branchPath']>;
+    let path: Path = [];
     const visitAll = (ss: Stmt[]): void => {
-      for (const s of ss) {
+      for (let i = 0; i < ss.length; i++) {
+        const s = ss[i];
         const roots: Expr[] = [];
         if (s.k === 'assign' || s.k === 'expr') roots.push(s.value);
         else if (s.k === 'return' && s.value) roots.push(s.value);
         else if (s.k === 'if') {
           roots.push(s.test);
-          branch++;
+          const saved = path;
+          path = [...saved, { at: s.span.s, side: 'body' }];
           visitAll(s.body);
+          path = [...saved, { at: s.span.s, side: 'orelse' }];
           visitAll(s.orelse);
-          branch--;
+          // `if c: return ...` with no else: the statements after it are its else.
+          if (!s.orelse.length && terminates(s.body)) {
+            visitAll(ss.slice(i + 1));
+            path = saved;
+            this.markRoots(roots, path, set);
+            return;
+          }
+          path = saved;
         } else if (s.k === 'other') visitAll(s.body);
-        // A use inside an `if` holds on that branch only: a Keras prediction passed to sigmoid under
-        // `if self.from_logits:` is a probability otherwise.
-        const mark = (v: () => AbsValue) => (branch > 0 ? () => ({ ...v(), inBranch: true }) : v);
-        for (const r of roots) for (const e of walkExprs(r)) this.roleOf(e, (x, v, strong) => set(x, mark(v), strong));
+        this.markRoots(roots, path, set);
       }
     };
     visitAll(fn.body);
     return out;
+  }
+
+  /**
+   * Records the roles the uses in `roots` give. A use inside an `if` holds on that branch only: a
+   * Keras prediction passed to sigmoid under `if self.from_logits:` is a probability otherwise, and
+   * targets used as class indices on the softmax branch are not indices on the sigmoid one.
+   */
+  private markRoots(roots: Expr[], path: NonNullable<AbsValue['branchPath']>, set: (e: Expr | undefined, v: () => AbsValue, strong?: boolean) => void): void {
+    const mark = (v: () => AbsValue) => (path.length > 0 ? () => ({ ...v(), inBranch: true, branchPath: path }) : v);
+    for (const r of roots) for (const e of walkExprs(r)) this.roleOf(e, (x, v, strong) => set(x, mark(v), strong));
+  }
+
+  /** In `env` (one side of `if` statement `stmt`), parameters whose role was learnt on `side` only get their value without it. */
+  private withoutRolesOf(stmt: Stmt, side: 'body' | 'orelse', env: Env): void {
+    if (!this.unroled.size) return;
+    for (const [name, { role, plain }] of this.unroled) {
+      if (!role.branchPath?.some((b) => b.at === stmt.span.s && b.side === side)) continue;
+      if (env.vars.get(name) === role) env.vars.set(name, plain);
+    }
   }
 
   private roleOf(e: Expr, set: (e: Expr | undefined, v: () => AbsValue, strong?: boolean) => void): void {
@@ -478,6 +526,9 @@ class Interp {
         if (known === false) return this.block(s.orelse, env, top);
         const a: Env = { vars: new Map(env.vars), parent: env.parent };
         const b: Env = { vars: new Map(env.vars), parent: env.parent };
+        // A parameter's role learnt on one side only is not seen on the other.
+        this.withoutRolesOf(s, 'orelse', a);
+        this.withoutRolesOf(s, 'body', b);
         const gradBefore = this.gradOff;
         this.block(s.body, a, top);
         const gradA = this.gradOff;
@@ -485,10 +536,12 @@ class Interp {
         this.block(s.orelse, b, top);
         // Autograd is off after the `if` only when it is off at the end of both branches.
         if (!gradA) this.gradOff = undefined;
+        // A branch that returns (or raises) does not reach the statements after the `if`.
+        const [endA, endB] = [terminates(s.body), terminates(s.orelse)];
         const names = new Set([...a.vars.keys(), ...b.vars.keys()]);
         for (const n of names) {
-          const va = a.vars.get(n);
-          const vb = b.vars.get(n);
+          const va = endA && !endB ? b.vars.get(n) : a.vars.get(n);
+          const vb = endB && !endA ? a.vars.get(n) : b.vars.get(n);
           const v = va && vb ? (va === vb ? va : join(va, vb)) : (va ?? vb)!;
           env.vars.set(n, v);
           // `self.alpha = None` on one branch of __init__, a tensor on the other: the attribute is either.
@@ -508,8 +561,8 @@ class Interp {
         let mode: 'off' | 'on' | undefined;
         let where: Expr['span'] | undefined;
         for (const item of s.items) {
-          const m = this.root(item, env, top).gradMode;
-          if (m) [mode, where] = [m, item.span];
+          const m = this.root(item.ctx, env, top).gradMode;
+          if (m) [mode, where] = [m, item.ctx.span];
         }
         const saved = this.gradOff;
         if (mode === 'off') this.gradOff ??= where;
@@ -929,6 +982,7 @@ class Interp {
     compare: A.compare,
     gathered: A.gathered,
     placeOn: A.placeOn,
+    sideTerms: A.sideTerms,
     reduce: A.reduce,
     applyModule: (m, args, span) => {
       if (m.m !== 'module' || !m.module) return unknown(span);
@@ -968,6 +1022,20 @@ function informative(v: AbsValue): boolean {
 const MODULE_APPLY: ReadonlySet<string> = new Set(['forward', '__call__', 'call']);
 
 /** Whether a value is known truthy (true), known falsy (false), or not known. */
+/** Whether a block always leaves the function or the loop (its last statement returns or raises). */
+function terminates(body: Stmt[]): boolean {
+  const last = body[body.length - 1];
+  return !!last && (last.k === 'return' || (last.k === 'other' && (last.what === 'raise' || last.what === 'continue' || last.what === 'break')));
+}
+
+/** The branches two paths share (the enclosing ones common to both); undefined when either holds everywhere. */
+function commonPath(a: AbsValue['branchPath'], b: AbsValue['branchPath']): AbsValue['branchPath'] {
+  if (!a || !b) return undefined;
+  const out: NonNullable<AbsValue['branchPath']> = [];
+  for (let i = 0; i < a.length && i < b.length && a[i].at === b[i].at && a[i].side === b[i].side; i++) out.push(a[i]);
+  return out.length ? out : undefined;
+}
+
 function truthy(v: AbsValue): boolean | undefined {
   if (v.orNone) return undefined;
   if (v.m === 'bool') return v.bool;

@@ -45,7 +45,28 @@ type ExprNode =
   | { k: 'dict'; keys: (Expr | null)[]; values: Expr[]; span: Span }
   /** `lambda x: ...`: its function (in `ModuleIR.functions`, body `return <expr>`). */
   | { k: 'lambda'; fn: FunctionIR; span: Span }
-  | { k: 'unknown'; what: string; span: Span };
+  /**
+   * What the interpreters do not model. Two kinds carry their parts for the concrete interpreter
+   * (numeric/eval.ts), which the abstract one leaves unknown: a comprehension (`comp`) and a bitwise
+   * operator `| & ^ << >>` (`operands`, the operator in `what`: `operator |`).
+   */
+  | { k: 'unknown'; what: string; span: Span; comp?: Comprehension; operands?: [Expr, Expr] };
+
+/** `[elt for target in iter if cond ...]`, a set, a dict (`key: elt`) or a generator expression. */
+export interface Comprehension {
+  kind: 'list' | 'set' | 'dict' | 'generator';
+  elt: Expr;
+  /** A dict comprehension's key. */
+  key?: Expr;
+  /** The `for` clauses in order, each with its `if` conditions. */
+  gens: { target: Target; iter: Expr; ifs: Expr[] }[];
+}
+
+/** A `with` item: the context expression and its `as` target. */
+export interface WithItem {
+  ctx: Expr;
+  target?: Target;
+}
 
 export interface Call {
   k: 'call';
@@ -83,10 +104,12 @@ export type Stmt =
   | { k: 'if'; test: Expr; body: Stmt[]; orelse: Stmt[]; span: Span }
   | { k: 'def'; fn: FunctionIR; span: Span }
   /**
-   * A statement the interpreters do not model (loops, with, try, ...); `body` holds nested statements.
-   * For `with`: `items` holds the context managers (`torch.no_grad()`), the `as` targets left out.
+   * A statement the abstract interpreter does not model (loops, with, try, assert, raise, ...); `body`
+   * holds the nested statements (of every clause). The concrete interpreter (numeric/eval.ts) reads
+   * the headers: `for` its `target` and `iter`, `while` its `test`, both `elseAt` (where the `else`
+   * clause's statements start in `body`); `with` its `items`; `assert` its `test`.
    */
-  | { k: 'other'; what: string; body: Stmt[]; span: Span; items?: Expr[] }
+  | { k: 'other'; what: string; body: Stmt[]; span: Span; target?: Target; iter?: Expr; test?: Expr; items?: WithItem[]; elseAt?: number }
   | { k: 'pass'; span: Span };
 
 export interface Param {
@@ -1061,29 +1084,6 @@ class Builder {
     return out;
   }
 
-  /** The context managers of the current `with_clause` (`with torch.no_grad(), open(f) as g:`), without their `as` targets. */
-  private withItemsAt(out: Expr[]): void {
-    const c = cur!;
-    if (!c.gotoFirstChild()) return;
-    do {
-      if (typeNames[kindHere()] !== 'with_item' || !c.gotoFirstChild()) continue;
-      do {
-        const k = kindHere();
-        if (!typeNamed[k] || fieldHere() !== 'value') continue;
-        // `with x as y`: the value is an as_pattern whose first named child is the expression.
-        if (typeNames[k] === 'as_pattern') {
-          const first = gotoNamedChild();
-          if (first >= 0) {
-            out.push(this.exprAt(first));
-            c.gotoParent();
-          }
-        } else out.push(this.exprAt(k));
-      } while (c.gotoNextSibling());
-      c.gotoParent();
-    } while (c.gotoNextSibling());
-    c.gotoParent();
-  }
-
   /** `k`: the node's grammar symbol when the caller has read it already. */
   private stmtAt(ctx: Ctx, k = kindHere()): Stmt | undefined {
     const c = cur!;
@@ -1148,31 +1148,165 @@ class Builder {
       case 'with_statement':
       case 'try_statement': {
         // The statement's own blocks and its clauses' (else, except, finally); nested statements recurse themselves.
+        // The headers (for target and iterable, while test, with items) for the concrete interpreter.
         const span = spanHere();
         const inner: Stmt[] = [];
-        const items: Expr[] = [];
+        const st: Extract<Stmt, { k: 'other' }> = { k: 'other', what: type.replace('_statement', ''), body: inner, span };
         if (c.gotoFirstChild()) {
           do {
             const k = kindHere();
             if (!typeNamed[k]) continue;
             const t = typeNames[k];
+            const f = fieldHere();
             if (t === 'block') this.blockAt(ctx, inner);
-            else if (t === 'with_clause') this.withItemsAt(items);
-            else if (t.endsWith('_clause') && c.gotoFirstChild()) {
-              do {
-                if (typeNames[kindHere()] === 'block') this.blockAt(ctx, inner);
-              } while (c.gotoNextSibling());
-              c.gotoParent();
-            }
+            else if (t === 'with_clause') st.items = this.withItemsAt();
+            else if (t.endsWith('_clause')) {
+              if (t === 'else_clause' && type !== 'try_statement') st.elseAt = inner.length;
+              if (c.gotoFirstChild()) {
+                do {
+                  if (typeNames[kindHere()] === 'block') this.blockAt(ctx, inner);
+                } while (c.gotoNextSibling());
+                c.gotoParent();
+              }
+            } else if (type === 'for_statement' && f === 'left') st.target = this.targetAt(k);
+            else if (type === 'for_statement' && f === 'right') st.iter = this.exprAt(k);
+            else if (type === 'while_statement' && f === 'condition') st.test = this.exprAt(k);
           } while (c.gotoNextSibling());
           c.gotoParent();
         }
-        if (type === 'with_statement') return { k: 'other', what: 'with', body: inner, span, items };
-        return { k: 'other', what: type.replace('_statement', ''), body: inner, span };
+        return st;
+      }
+      case 'assert_statement': {
+        const span = spanHere();
+        const k = gotoNamedChild(true);
+        if (k < 0) return { k: 'other', what: 'assert', body: [], span };
+        const test = this.exprAt(k);
+        c.gotoParent();
+        return { k: 'other', what: 'assert', body: [], span, test };
       }
       default:
         return { k: 'other', what: type.replace('_statement', ''), body: [], span: spanHere() };
     }
+  }
+
+  /** The items of a `with_clause` (the current node): each context expression and its `as` target. */
+  private withItemsAt(): WithItem[] {
+    const c = cur!;
+    const items: WithItem[] = [];
+    if (c.gotoFirstChild()) {
+      do {
+        if (typeNames[kindHere()] !== 'with_item') continue;
+        if (c.gotoFirstChild()) {
+          do {
+            if (fieldHere() !== 'value') continue;
+            let k = kindHere();
+            let parens = false;
+            if (typeNames[k] === 'parenthesized_expression') {
+              const inner = gotoNamedChild(true);
+              if (inner >= 0 && typeNames[inner] === 'as_pattern') {
+                parens = true;
+                k = inner;
+              } else if (inner >= 0) c.gotoParent();
+            }
+            if (typeNames[k] === 'as_pattern') {
+              let ctx: Expr | undefined;
+              let target: Target | undefined;
+              if (c.gotoFirstChild()) {
+                do {
+                  const kk = kindHere();
+                  if (!typeNamed[kk]) continue;
+                  if (fieldHere() === 'alias') {
+                    const t = gotoNamedChild(true);
+                    if (t >= 0) {
+                      target = this.targetAt(t);
+                      c.gotoParent();
+                    }
+                  } else if (!ctx) ctx = this.exprAt(kk);
+                } while (c.gotoNextSibling());
+                c.gotoParent();
+              }
+              if (ctx) items.push({ ctx, target });
+            } else items.push({ ctx: this.exprAt(k) });
+            if (parens) c.gotoParent();
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    return items;
+  }
+
+  /** A comprehension or generator expression (the current node): its element, key and clauses. */
+  private comprehensionAt(type: string, span: Span): Expr {
+    const c = cur!;
+    const kind = type === 'list_comprehension' ? 'list' : type === 'set_comprehension' ? 'set' : type === 'dictionary_comprehension' ? 'dict' : 'generator';
+    const gens: Comprehension['gens'] = [];
+    let elt: Expr | undefined;
+    let key: Expr | undefined;
+    // The clauses first (their targets are the body's locals), then the body.
+    let bodyAt = false;
+    let pushed = 0;
+    if (c.gotoFirstChild()) {
+      do {
+        const k = kindHere();
+        if (!typeNamed[k]) continue;
+        const t = typeNames[k];
+        if (fieldHere() === 'body') bodyAt = true;
+        else if (t === 'for_in_clause') {
+          let target: Target | undefined;
+          let iter: Expr | undefined;
+          if (c.gotoFirstChild()) {
+            do {
+              const f = fieldHere();
+              if (f === 'left' && !target) target = this.targetAt();
+              else if (f === 'right' && !iter) iter = this.exprAt();
+            } while (c.gotoNextSibling());
+            c.gotoParent();
+          }
+          if (target && iter) {
+            gens.push({ target, iter, ifs: [] });
+            // The clause's names are local from here on (not an import's: `[F for F in fs]`).
+            const names = new Set<string>();
+            const collect = (x: Target): void => {
+              if (x.k === 'name') names.add(x.id);
+              else if (x.k === 'tuple') x.items.forEach(collect);
+            };
+            collect(target);
+            this.locals.push(names);
+            pushed++;
+          }
+        } else if (t === 'if_clause') {
+          const kk = gotoNamedChild(true);
+          if (kk >= 0) {
+            const cond = this.exprAt(kk);
+            c.gotoParent();
+            gens[gens.length - 1]?.ifs.push(cond);
+          }
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    if (bodyAt && c.gotoFirstChild()) {
+      do {
+        if (fieldHere() !== 'body') continue;
+        if (kind === 'dict' && typeNames[kindHere()] === 'pair') {
+          if (c.gotoFirstChild()) {
+            do {
+              const f = fieldHere();
+              if (f === 'key' && !key) key = this.exprAt();
+              else if (f === 'value' && !elt) elt = this.exprAt();
+            } while (c.gotoNextSibling());
+            c.gotoParent();
+          }
+        } else elt = this.exprAt();
+        break;
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    this.locals.length -= pushed;
+    if (!elt || !gens.length || (kind === 'dict' && !key)) return { k: 'unknown', what: type, span };
+    return { k: 'unknown', what: type, span, comp: { kind, elt, ...(key ? { key } : {}), gens } };
   }
 
   private augmentedAt(span: Span): Stmt {
@@ -1743,6 +1877,7 @@ class Builder {
           if (!l || !r || (op !== 'and' && op !== 'or')) return { k: 'unknown', what: 'boolean', span };
           return { k: 'bool', op, left: l, right: r, span };
         }
+        if (l && r && op && BITWISE_OPS.has(op)) return { k: 'unknown', what: `operator ${op}`, span, operands: [l, r] };
         if (!l || !r || !op || !BIN_OPS.has(op)) return { k: 'unknown', what: `operator ${op ?? '?'}`, span };
         return { k: 'bin', op: op as BinOpName, left: l, right: r, span };
       }
@@ -1848,6 +1983,11 @@ class Builder {
       }
       case 'lambda':
         return this.lambdaAt(span);
+      case 'list_comprehension':
+      case 'set_comprehension':
+      case 'dictionary_comprehension':
+      case 'generator_expression':
+        return this.comprehensionAt(type, span);
       case 'conditional_expression': {
         const parts: Expr[] = [];
         if (c.gotoFirstChild()) {
@@ -1924,7 +2064,7 @@ class Builder {
           const t = typeNames[kindHere()];
           if (t !== 'argument_list') {
             // A generator expression as the only argument.
-            args.push({ k: 'unknown', what: t, span: spanHere() });
+            args.push(t === 'generator_expression' ? this.comprehensionAt(t, spanHere()) : { k: 'unknown', what: t, span: spanHere() });
           } else if (c.gotoFirstChild()) {
             do {
               const k = kindHere();
@@ -2203,6 +2343,8 @@ function gotoNamedChild(skipComments = false): number {
 }
 
 const BIN_OPS: ReadonlySet<string> = new Set(['+', '-', '*', '/', '//', '%', '**', '@']);
+/** Operators the IR keeps as `unknown` with their operands (numeric/eval.ts evaluates them on booleans and integers). */
+const BITWISE_OPS: ReadonlySet<string> = new Set(['|', '&', '^', '<<', '>>']);
 
 function numberLiteral(text: string, span: Span): Expr {
   const t = text.replace(/_/g, '').toLowerCase();

@@ -194,6 +194,12 @@ export interface AbsValue {
   open?: boolean;
   /** A parameter's role learnt from a use inside an `if` branch only (weaker than a convention). */
   inBranch?: boolean;
+  /**
+   * For such a role: the branches every use it was learnt from lies in (each `if` statement, by the
+   * offset where it starts, and its side, outermost first; the statements after an `if` whose body returns are its `else`). The
+   * other side of any of them does not see the role (interp.ts).
+   */
+  branchPath?: { at: number; side: 'body' | 'orelse' }[];
   /** A function value that is an op of the table (`activation=tf.nn.softmax`, `bce = tf.keras.losses.binary_crossentropy`): the op's id and spelling. */
   opRef?: string;
   opSpell?: Spelling;
@@ -242,6 +248,8 @@ export interface AbsValue {
   lowp?: 'float16' | 'bfloat16';
   /** Where the value was produced. */
   src?: Span;
+  /** For a value joined from branches that produced it in different places: each of those places (`src` is the first). */
+  joinedFrom?: Span[];
 }
 
 export type Layout = 'col' | 'vec' | 'mixed';
@@ -336,7 +344,7 @@ export function mayLieIn(v: AbsValue, lo: number, hi: number): boolean | undefin
 export function join(a: AbsValue, b: AbsValue): AbsValue {
   // The same value (a detached copy keeps its id: it is detached only if both are).
   if (a.id === b.id) return !!a.detached === !!b.detached ? a : a.detached ? b : a;
-  if (a.m !== b.m || a.act !== b.act) {
+  if (a.m !== b.m) {
     // One side None: the other value, which may be None (`if x is None` stays undecided).
     if (a.m === 'none') return { ...b, id: nextId++, orNone: true };
     if (b.m === 'none') return { ...a, id: nextId++, orNone: true };
@@ -348,9 +356,16 @@ export function join(a: AbsValue, b: AbsValue): AbsValue {
   const values = a.values && b.values ? [...new Set([...a.values, ...b.values])].sort((x, y) => x - y) : undefined;
   const range = a.range && b.range ? iHull(a.range, b.range) : undefined;
   const detached = a.detached && b.detached;
+  // The same meaning from two activations (a sigmoid CE on one branch, a softmax CE on the other): that
+  // meaning, of an activation not known here.
+  const sameAct = a.act === b.act;
+  const places = [...(a.joinedFrom ?? (a.src ? [a.src] : [])), ...(b.joinedFrom ?? (b.src ? [b.src] : []))].filter((x, i, all) => all.findIndex((y) => y.s === x.s && y.e === x.e) === i);
   return {
     ...a,
     id: nextId++,
+    joinedFrom: places.length > 1 ? places : undefined,
+    act: sameAct ? a.act : undefined,
+    binary: sameAct ? a.binary : a.binary && b.binary,
     values,
     range,
     reduced: a.reduced || b.reduced,

@@ -4,18 +4,25 @@
  * whitelist of operations. Anything outside the whitelist ends the check with `Unsupported`.
  *
  * Nothing is ever executed: Python is never run, only the IR's whitelisted operations are mapped
- * onto tensor kernels. `if` is taken only on known Python values (hyperparameters, strings, None);
- * loops, `with`, `try` and every call that is not a known tensor operation, a loss, a function of the
- * same module or a small set of pure builtins (len, range, float, int, min, max, isinstance) stop it.
+ * onto tensor kernels. The statements losses are written with are interpreted: `if` on known values
+ * (hyperparameters, strings, None, and a one-element tensor's value, as Python's `bool(t)`), `for`
+ * over ranges, lists, dicts and tensors and `while` (each loop at most `MAX_LOOP` iterations),
+ * `break`/`continue`, `with` over the context managers PyTorch, TensorFlow and the standard library
+ * spell for gradients and precision (`torch.no_grad()` detaches what its block computes, autocast
+ * changes nothing in float32), `assert`, `raise` (an error on the probe inputs), lists, tuples and
+ * dicts with their comprehensions and methods, item assignment to tensors (a scatter into a copy
+ * that rebinds the name) and in-place tensor methods. `try`, and every call that is not a known
+ * tensor operation, a loss, a function or class of the same module or a small set of pure
+ * builtins, stop it with `Unsupported`.
  */
-import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir';
-import { bindModuleCall, type LowerCtx, type Spelling } from '../ops';
+import type { Call, ClassIR, Comprehension, Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir';
+import { bindCall, bindModuleCall, resolveQualified, type LowerCtx, type Spelling } from '../ops';
 import type { CVal, PyLiteral } from '../ops/api';
 import { KERNELS, tfDtype } from './kernels';
 import { tf } from './tf';
 import * as P from './torchops';
 import { cg } from './torchops';
-import { type DType, ElementCap, EvalError, NONE, num, Unsupported, type Val } from './values';
+import { describe, type DType, ElementCap, EvalError, NONE, num, Unsupported, type Val } from './values';
 
 type T = tf.Tensor;
 
@@ -23,11 +30,16 @@ type T = tf.Tensor;
 export interface EvalOptions {
   /** Largest number of elements any tensor may have. */
   maxElements: number;
-  /** Hyperparameter overrides by parameter name (of the checked function and of `__init__`). */
+  /** Hyperparameter overrides by parameter name (of the checked function, of `__init__` and of the factory that returns it). */
   hyper?: Record<string, Val>;
   /** Called with the operand shapes and the result shape of every broadcasting arithmetic operation (LL308). */
   onBroadcast?: (a: readonly number[], b: readonly number[], out: readonly number[], op: string, line: number) => void;
+  /** The tensor gradients are taken with respect to (the probe's logits): what `requires_grad` means. */
+  gradSource?: tf.Tensor;
 }
+
+/** The most iterations one loop may run (a loop over the probe's 4096 samples is out of reach). */
+export const MAX_LOOP = 256;
 
 /** Callees that are never evaluated, wherever they appear: the security pre-scan refuses them. */
 const FORBIDDEN_NAMES = new Set(['eval', 'exec', 'compile', 'open', '__import__', 'input', 'globals', 'locals', 'vars', 'getattr', 'setattr', 'delattr', 'breakpoint', 'memoryview', 'help']);
@@ -66,8 +78,16 @@ function* stmtExprs(ss: Stmt[]): Generator<Expr> {
       yield s.test;
       yield* stmtExprs(s.body);
       yield* stmtExprs(s.orelse);
-    } else if (s.k === 'other') yield* stmtExprs(s.body);
-    else if (s.k === 'def') {
+    } else if (s.k === 'other') {
+      if (s.iter) yield s.iter;
+      if (s.test) yield s.test;
+      if (s.target) yield* targetExprs(s.target);
+      for (const it of s.items ?? []) {
+        yield it.ctx;
+        if (it.target) yield* targetExprs(it.target);
+      }
+      yield* stmtExprs(s.body);
+    } else if (s.k === 'def') {
       for (const p of s.fn.params) if (p.default) yield p.default;
       yield* stmtExprs(s.fn.body);
     }
@@ -129,6 +149,18 @@ function* allSubExprs(e: Expr): Generator<Expr> {
     case 'lambda':
       yield* stmtExprs(e.fn.body);
       break;
+    case 'unknown':
+      if (e.operands) for (const a of e.operands) yield* allSubExprs(a);
+      if (e.comp) {
+        yield* allSubExprs(e.comp.elt);
+        if (e.comp.key) yield* allSubExprs(e.comp.key);
+        for (const g of e.comp.gens) {
+          yield* allSubExprs(g.iter);
+          for (const c of g.ifs) yield* allSubExprs(c);
+          for (const t of targetExprs(g.target)) yield* allSubExprs(t);
+        }
+      }
+      break;
     default:
       break;
   }
@@ -138,9 +170,13 @@ function* allSubExprs(e: Expr): Generator<Expr> {
  * The security pre-scan: any call to a process, file, import or reflection API anywhere in these
  * functions (taken branch or not) refuses the whole check before anything is evaluated.
  */
-export function forbiddenCall(fns: FunctionIR[], mod: ModuleIR): Unsupported | undefined {
+export function forbiddenCall(fns: FunctionIR[], mod: ModuleIR, exprs: Expr[] = []): Unsupported | undefined {
   const calls: Call[] = [];
-  for (const fn of fns) for (const root of stmtExprs(fn.body)) for (const e of allSubExprs(root)) if (e.k === 'call') calls.push(e);
+  for (const fn of fns) {
+    for (const p of fn.params) if (p.default) for (const e of allSubExprs(p.default)) if (e.k === 'call') calls.push(e);
+    for (const root of stmtExprs(fn.body)) for (const e of allSubExprs(root)) if (e.k === 'call') calls.push(e);
+  }
+  for (const root of exprs) for (const e of allSubExprs(root)) if (e.k === 'call') calls.push(e);
   // Names first (`open(...).write` is reported as `open`), then dangerous method names on anything.
   for (const e of calls) {
     let name = e.callee;
@@ -162,11 +198,16 @@ class ReturnSignal {
   constructor(readonly value: Val) {}
 }
 
+class BreakSignal {}
+class ContinueSignal {}
+
 interface Frame {
   vars: Map<string, Val>;
   parent?: Frame;
   self?: Val;
   cls?: ClassIR;
+  /** The class that defines the running method (what `super()` starts from). */
+  defCls?: ClassIR;
 }
 
 const TORCH_DTYPES: Record<string, DType> = {
@@ -197,6 +238,28 @@ function pyNumber(v: Val): number | undefined {
   return undefined;
 }
 
+/** A Python value as a key: equal keys are equal values (`1 == 1.0 == True`, tuples by their items). */
+export function pyKey(v: Val): unknown {
+  switch (v.t) {
+    case 'num':
+      return v.v;
+    case 'bool':
+      return v.v ? 1 : 0;
+    case 'str':
+      return `s:${v.v}`;
+    case 'none':
+      return null;
+    case 'dtype':
+      return `d:${v.dt}`;
+    case 'list':
+      return `l:${v.tuple ? 't' : 'l'}[${v.items.map((x) => String(pyKey(x))).join(',')}]`;
+    case 'ns':
+      return `n:${v.name}`;
+    default:
+      return v;
+  }
+}
+
 function truthy(v: Val, line: number): boolean {
   switch (v.t) {
     case 'num':
@@ -209,11 +272,26 @@ function truthy(v: Val, line: number): boolean {
       return false;
     case 'list':
       return v.items.length > 0;
-    case 'tensor':
-      throw new Unsupported('if on a tensor', line);
+    case 'dict':
+      return v.entries.length > 0;
+    case 'range':
+      return rangeItems(v).length > 0;
+    case 'tensor': {
+      // Python's bool(t): the value of a one-element tensor (the probes run on concrete inputs).
+      if (v.x.size !== 1) throw new EvalError(`Boolean value of Tensor with more than one value is ambiguous`, line);
+      return v.x.dataSync()[0] !== 0;
+    }
     default:
       return true;
   }
+}
+
+function rangeItems(r: Extract<Val, { t: 'range' }>): Val[] {
+  const step = r.step ?? 1;
+  const out: Val[] = [];
+  if (step > 0) for (let i = r.start; i < r.stop; i += step) out.push(num(i, true));
+  else for (let i = r.start; i > r.stop; i += step) out.push(num(i, true));
+  return out;
 }
 
 export class Evaluator {
@@ -221,6 +299,12 @@ export class Evaluator {
   readonly trace = new Set<string>();
   private depth = 0;
   private readonly globalCache = new Map<string, Val>();
+  /** The functions whose parameters take `opts.hyper` (the checked one, its `__init__`, its factories); by default the outermost call and `__init__`. */
+  private hyperFns: Set<FunctionIR> | undefined;
+  /** A closure being looked for while its factory runs (`run`): the environment of its `def` or lambda. */
+  private capture: { fn: FunctionIR; env?: Map<string, Val> } | undefined;
+  /** False inside `torch.no_grad()` (and after `torch.set_grad_enabled(False)`): what is computed is detached. */
+  private gradEnabled = true;
 
   constructor(
     private readonly mod: ModuleIR,
@@ -229,45 +313,132 @@ export class Evaluator {
 
   // --- entry points ----------------------------------------------------------------------------
 
-  /** Calls `fn` with named arguments; for a method, `__init__` runs first to build `self`. */
+  /**
+   * Calls `fn` with named arguments: for a method, `__init__` runs first to build `self`; for a
+   * closure (a Keras factory's inner loss), its factory runs first, with its own defaults and the
+   * hyperparameters, and the closure is called in the environment the factory left.
+   */
   run(fn: FunctionIR, args: Record<string, Val>): Val {
-    let self: Val | undefined;
+    this.hyperFns = new Set([fn]);
+    const { self, env } = this.entry(fn);
+    return this.callFunction(fn, [], args, self, env);
+  }
+
+  private entry(fn: FunctionIR): { self?: Val; env?: Map<string, Val> } {
+    if (fn.parent && fn.parent !== '<module>') {
+      const factory = this.mod.functions.find((g) => g.qualname === fn.parent);
+      if (!factory) throw new Unsupported(`the function enclosing ${fn.qualname}`, lineOf(fn));
+      this.hyperFns?.add(factory);
+      const outer = this.entry(factory);
+      const saved = this.capture;
+      this.capture = { fn };
+      try {
+        try {
+          this.callFunction(factory, [], {}, outer.self, outer.env);
+        } catch (e) {
+          // The factory may stop after defining it (an unsupported call on the way out).
+          if (!(e instanceof Unsupported) || !this.capture.env) throw e;
+        }
+        if (!this.capture.env) throw new Unsupported(`${factory.qualname} without defining ${fn.name}`, lineOf(fn));
+        return { self: outer.self, env: this.capture.env };
+      } finally {
+        this.capture = saved;
+      }
+    }
     if (fn.className) {
       const cls = this.mod.classes.get(fn.className);
       if (!cls) throw new Unsupported(`class ${fn.className}`, lineOf(fn));
-      self = this.instantiate(cls, {});
+      const init = this.initOf(cls);
+      if (init) this.hyperFns?.add(init);
+      return { self: this.instantiate(cls, {}) };
     }
-    return this.callFunction(fn, [], args, self);
+    return {};
+  }
+
+  /** The `__init__` that builds an instance of `cls`: its own, else the first of its bases defined in this module. */
+  private initOf(cls: ClassIR, seen = new Set<ClassIR>()): FunctionIR | undefined {
+    if (seen.has(cls)) return undefined;
+    seen.add(cls);
+    const own = cls.methods.get('__init__');
+    if (own) return own;
+    for (const b of cls.bases) {
+      const base = this.mod.classes.get(b);
+      const init = base && this.initOf(base, seen);
+      if (init) return init;
+    }
+    return undefined;
+  }
+
+  /** A method of `cls` or of its bases defined in this module (Python's attribute lookup, first base first). */
+  private methodOf(cls: ClassIR, name: string, seen = new Set<ClassIR>()): FunctionIR | undefined {
+    if (seen.has(cls)) return undefined;
+    seen.add(cls);
+    const own = cls.methods.get(name);
+    if (own) return own;
+    for (const b of cls.bases) {
+      const base = this.mod.classes.get(b);
+      const m = base && this.methodOf(base, name, seen);
+      if (m) return m;
+    }
+    return undefined;
   }
 
   instantiate(cls: ClassIR, kwargs: Record<string, Val>, args: Val[] = []): Val {
-    const self: Val = { t: 'self', attrs: new Map(), cls };
-    const init = cls.methods.get('__init__');
+    const self: Extract<Val, { t: 'self' }> = { t: 'self', attrs: new Map(), cls };
+    // Class attributes first (`gamma = 2.0` in the class body); __init__ may replace them.
+    for (const [k, e] of cls.attrs) {
+      try {
+        self.attrs.set(k, this.expr(e, { vars: new Map() }));
+      } catch (err) {
+        if (!(err instanceof Unsupported)) throw err;
+      }
+    }
+    const init = this.initOf(cls);
     if (init) this.callFunction(init, args, kwargs, self);
     return self;
   }
 
+  /** Top-level functions given a gradient of their own (`f.defvjp(fwd, bwd)`: jax.custom_vjp), by name. */
+  private customGrad: Set<string> | undefined;
+
+  private hasCustomGradient(fn: FunctionIR): boolean {
+    if (!this.customGrad) {
+      this.customGrad = new Set();
+      for (const st of this.mod.body) {
+        const e = st.k === 'expr' ? st.value : undefined;
+        if (e?.k === 'call' && e.func.k === 'attr' && ['defvjp', 'defjvp', 'defvjps', 'defjvps'].includes(e.func.attr) && e.func.obj.k === 'name') this.customGrad.add(e.func.obj.id);
+      }
+    }
+    return !fn.className && !fn.parent && this.customGrad.has(fn.name);
+  }
+
   callFunction(fn: FunctionIR, args: Val[], kwargs: Record<string, Val>, self?: Val, closure?: Map<string, Val>): Val {
     if (this.depth > 8) throw new Unsupported('recursion', lineOf(fn));
+    // Its gradient is the user's backward function, not the derivative of what it computes.
+    if (this.hasCustomGradient(fn)) throw new Unsupported(`${fn.name}, which defines its own gradient (jax.custom_vjp)`, lineOf(fn));
     const frame: Frame = { vars: new Map(), self, parent: closure ? { vars: closure } : undefined };
     if (self?.t === 'self') frame.cls = self.cls;
+    if (fn.className) frame.defCls = this.mod.classDefs.find((k) => k.methods.get(fn.name) === fn) ?? this.mod.classes.get(fn.className);
     let params = fn.params;
     if (self && params.length && params[0].kind === 'plain') {
       frame.vars.set(params[0].name, self);
       params = params.slice(1);
     }
-    const top = this.depth === 0 || fn.name === '__init__';
+    const top = this.hyperFns ? this.hyperFns.has(fn) : this.depth === 0 || fn.name === '__init__';
     let i = 0;
+    const used = new Set<string>();
     for (const p of params) {
       if (p.kind !== 'plain') {
         if (p.kind === 'star') frame.vars.set(p.name, { t: 'list', items: args.slice(i), tuple: true });
+        else frame.vars.set(p.name, { t: 'dict', entries: Object.entries(kwargs).filter(([k]) => !used.has(k)).map(([k, v]) => [{ t: 'str', v: k }, v] as [Val, Val]) });
         continue;
       }
+      used.add(p.name);
       let v: Val | undefined;
       if (i < args.length) v = args[i];
       else if (p.name in kwargs) v = kwargs[p.name];
       else if (top && this.opts.hyper && p.name in this.opts.hyper) v = this.opts.hyper[p.name];
-      else if (p.default) v = this.expr(p.default, { vars: new Map() });
+      else if (p.default) v = this.expr(p.default, { vars: closure ? new Map(closure) : new Map() });
       else throw new EvalError(`missing argument \`${p.name}\` of ${fn.qualname}`, lineOf(fn));
       i++;
       frame.vars.set(p.name, v);
@@ -288,6 +459,86 @@ export class Evaluator {
 
   private block(ss: Stmt[], f: Frame): void {
     for (const s of ss) this.stmt(s, f);
+  }
+
+  /** The values a `for` runs over: a range, a list or tuple, a dict's keys, a tensor's rows. */
+  private iterate(v: Val, line: number): Val[] {
+    switch (v.t) {
+      case 'range':
+        return rangeItems(v);
+      case 'list':
+        return v.items;
+      case 'dict':
+        return v.entries.map(([k]) => k);
+      case 'str':
+        return [...v.v].map((ch) => ({ t: 'str', v: ch }));
+      case 'tensor': {
+        if (!v.x.shape.length) throw new EvalError('iteration over a 0-d tensor', line);
+        const n = v.x.shape[0];
+        if (n > MAX_LOOP) throw new Unsupported(`a loop of ${n} iterations (more than ${MAX_LOOP})`, line);
+        const rows = tf.unstack(v.x, 0);
+        return rows.map((x) => ({ t: 'tensor', x, dt: v.dt }));
+      }
+      default:
+        throw new Unsupported(`iteration over ${v.t}`, line);
+    }
+  }
+
+  private loop(s: Extract<Stmt, { k: 'other' }>, f: Frame): void {
+    const line = lineOf(s);
+    const body = s.elseAt === undefined ? s.body : s.body.slice(0, s.elseAt);
+    const orelse = s.elseAt === undefined ? [] : s.body.slice(s.elseAt);
+    let broke = false;
+    const once = (): boolean => {
+      try {
+        this.block(body, f);
+      } catch (e) {
+        if (e instanceof BreakSignal) return false;
+        if (!(e instanceof ContinueSignal)) throw e;
+      }
+      return true;
+    };
+    if (s.what === 'for') {
+      if (!s.iter || !s.target) throw new Unsupported('for', line);
+      const items = this.iterate(this.expr(s.iter, f), line);
+      if (items.length > MAX_LOOP) throw new Unsupported(`a loop of ${items.length} iterations (more than ${MAX_LOOP})`, line);
+      for (const it of items) {
+        this.assign(s.target, it, f);
+        if (!once()) {
+          broke = true;
+          break;
+        }
+      }
+    } else {
+      if (!s.test) throw new Unsupported('while', line);
+      let n = 0;
+      while (truthy(this.expr(s.test, f), line)) {
+        if (++n > MAX_LOOP) throw new Unsupported(`a loop of more than ${MAX_LOOP} iterations`, line);
+        if (!once()) {
+          broke = true;
+          break;
+        }
+      }
+    }
+    if (!broke) this.block(orelse, f);
+  }
+
+  /** `with` over the context managers the interpreter knows (grad mode, autocast, GradientTape, nullcontext). */
+  private withBlock(s: Extract<Stmt, { k: 'other' }>, f: Frame): void {
+    const line = lineOf(s);
+    const saved = this.gradEnabled;
+    try {
+      for (const it of s.items ?? []) {
+        const v = this.expr(it.ctx, f);
+        if (v.t !== 'ctx') throw new Unsupported(`with ${it.ctx.k === 'call' ? calleeName(it.ctx) : v.t}`, line);
+        if (v.grad !== undefined) this.gradEnabled = v.grad;
+        if (it.target) this.assign(it.target, v, f);
+      }
+      if (!s.items) throw new Unsupported('with', line);
+      this.block(s.body, f);
+    } finally {
+      this.gradEnabled = saved;
+    }
   }
 
   private stmt(s: Stmt, f: Frame): void {
@@ -322,24 +573,118 @@ export class Evaluator {
       }
       case 'def':
         f.vars.set(s.fn.name, { t: 'fn', fn: s.fn, env: f.vars });
+        if (this.capture?.fn === s.fn) this.capture.env = f.vars;
         return;
       case 'other':
-        if (s.what === 'assert') return;
-        if (s.what === 'raise') throw new EvalError('the function raises on the probe inputs', lineOf(s));
-        throw new Unsupported(s.what, lineOf(s));
+        switch (s.what) {
+          case 'assert': {
+            // An assert changes no value: it only raises. One we cannot evaluate is passed over.
+            if (!s.test) return;
+            let ok = true;
+            try {
+              ok = truthy(this.expr(s.test, f), lineOf(s));
+            } catch (e) {
+              if (!(e instanceof Unsupported)) throw e;
+            }
+            if (!ok) throw new EvalError('an assert fails on the probe inputs', lineOf(s));
+            return;
+          }
+          case 'raise':
+            throw new EvalError('the function raises on the probe inputs', lineOf(s));
+          case 'for':
+          case 'while':
+            return this.loop(s, f);
+          case 'with':
+            return this.withBlock(s, f);
+          case 'break':
+            throw new BreakSignal();
+          case 'continue':
+            throw new ContinueSignal();
+          case 'global':
+          case 'nonlocal':
+          case 'delete':
+            return;
+          default:
+            throw new Unsupported(s.what, lineOf(s));
+        }
     }
   }
 
-  /** Rebinds the receiver of an in-place method: a name or an attribute of `self`. */
+  /** Rebinds the receiver of an in-place method or item assignment: a name, an attribute of `self`, an item of one. */
   private assignTo(recv: Expr, v: Val, f: Frame): void {
     if (recv.k === 'name') this.assign({ k: 'name', id: recv.id, span: recv.span }, v, f);
     else if (recv.k === 'attr') this.assign({ k: 'attr', obj: recv.obj, attr: recv.attr, span: recv.span }, v, f);
+    else if (recv.k === 'subscript') this.assign({ k: 'subscript', obj: recv.obj, index: recv.index, span: recv.span }, v, f);
+    else throw new Unsupported('an in-place change of an expression', lineOf(recv));
   }
 
   private readTarget(t: Target, f: Frame): Val {
     if (t.k === 'name') return this.name(t.id, f, lineOf(t));
     if (t.k === 'attr') return this.attr(this.expr(t.obj, f), t.attr, lineOf(t));
+    if (t.k === 'subscript') return this.subscript(t.obj, t.index, f, lineOf(t));
     throw new Unsupported('augmented assignment', lineOf(t));
+  }
+
+  /**
+   * `obj[index] = v`: a list or dict item, or a tensor's elements. A tensor is not written in place:
+   * the name (or `self` attribute) it came from is rebound to a copy with those elements replaced,
+   * whose gradient flows to `v` where written and to the old tensor elsewhere (an alias of the old
+   * tensor keeps the old values). The positions written are those the same index reads.
+   */
+  private assignItem(t: Extract<Target, { k: 'subscript' }>, v: Val, f: Frame): void {
+    const line = lineOf(t);
+    const obj = this.expr(t.obj, f);
+    let items: Expr[] = t.index;
+    if (items.length === 1 && items[0].k === 'tuple' && !items[0].list) items = items[0].items;
+    if (obj.t === 'list') {
+      if (obj.tuple) throw new EvalError("'tuple' object does not support item assignment", line);
+      const k = pyNumber(this.expr(items[0], f));
+      if (items.length !== 1 || k === undefined) throw new Unsupported('list item assignment', line);
+      const i = k < 0 ? obj.items.length + k : k;
+      if (i < 0 || i >= obj.items.length) throw new EvalError('list assignment index out of range', line);
+      obj.items[i] = v;
+      return;
+    }
+    if (obj.t === 'dict') {
+      const key = this.expr(t.index.length === 1 ? t.index[0] : { k: 'tuple', items: t.index, list: false, span: t.span }, f);
+      const at = obj.entries.findIndex(([k]) => pyKey(k) === pyKey(key));
+      if (at >= 0) obj.entries[at][1] = v;
+      else obj.entries.push([key, v]);
+      return;
+    }
+    if (!isTensor(obj)) throw new Unsupported(`item assignment to ${obj.t}`, line);
+    const x = obj.x;
+    const positions = { t: 'tensor' as const, x: tf.reshape(tf.range(0, x.size, 1, 'int32'), x.shape), dt: 'int' as const };
+    this.assignTo(t.obj, this.scatterInto(obj, this.indexTensor(positions, items, f, line).x, v, line), f);
+  }
+
+  /** `x.index_put_(indices, v)`: as `x[indices] = v` with the indices evaluated already. */
+  private putItems(obj: Extract<Val, { t: 'tensor' }>, indices: Val[], v: Val, line: number): Val {
+    const positions = { t: 'tensor' as const, x: tf.reshape(tf.range(0, obj.x.size, 1, 'int32'), obj.x.shape), dt: 'int' as const };
+    // The index values stand in as literal expressions of a frame that holds them.
+    const frame: Frame = { vars: new Map(indices.map((val, i) => [`__i${i}`, val])) };
+    const span = { s: 0, e: 0, r: { start: { line: line - 1, character: 0 }, end: { line: line - 1, character: 0 } } };
+    const exprs: Expr[] = indices.map((_, i) => ({ k: 'name', id: `__i${i}`, span }));
+    return this.scatterInto(obj, this.indexTensor(positions, exprs, frame, line).x, v, line);
+  }
+
+  /** A copy of `obj` with the elements at flat positions `sel` replaced by `v` (broadcast to sel's shape). */
+  private scatterInto(obj: Extract<Val, { t: 'tensor' }>, sel: T, v: Val, line: number): Val {
+    const x = obj.x;
+    const value = this.cast(this.toTensor(v, line), obj.dt);
+    let src: T;
+    try {
+      src = tf.broadcastTo(value.x, sel.shape);
+    } catch {
+      throw new EvalError(`shape mismatch: value tensor of shape [${value.x.shape}] cannot be broadcast to indexing result of shape [${sel.shape}]`, line);
+    }
+    const pos = sel.dataSync();
+    const from = new Int32Array(x.size).fill(-1);
+    for (let i = 0; i < pos.length; i++) from[pos[i]] = i;
+    const written = tf.reshape(tf.tensor1d(Array.from(from, (q) => (q >= 0 ? 1 : 0)), 'bool'), x.shape);
+    const at = tf.reshape(tf.tensor1d(Array.from(from, (q) => Math.max(q, 0)), 'int32'), x.shape);
+    const gathered = obj.dt === 'float' ? P.gatherFlat(tf.reshape(src, [-1]), at) : tf.reshape(tf.gather(tf.reshape(src, [-1]), tf.reshape(at, [-1])), x.shape);
+    return { t: 'tensor', x: P.where(written, gathered, x), dt: obj.dt };
   }
 
   private assign(t: Target, v: Val, f: Frame): void {
@@ -356,13 +701,15 @@ export class Evaluator {
       case 'tuple': {
         let items: Val[];
         if (v.t === 'list') items = v.items;
-        else throw new Unsupported('tuple unpacking of a non-tuple', lineOf(t));
-        if (items.length !== t.items.length) throw new EvalError('wrong number of values to unpack', lineOf(t));
+        else if (v.t === 'tensor' && v.x.shape.length) items = this.iterate(v, lineOf(t));
+        else if (v.t === 'range' || v.t === 'dict' || v.t === 'str') items = this.iterate(v, lineOf(t));
+        else throw new Unsupported(`tuple unpacking of ${v.t}`, lineOf(t));
+        if (items.length !== t.items.length) throw new EvalError(`wrong number of values to unpack (expected ${t.items.length}, got ${items.length})`, lineOf(t));
         t.items.forEach((ti, i) => this.assign(ti, items[i], f));
         return;
       }
       case 'subscript':
-        throw new Unsupported('item assignment', lineOf(t));
+        return this.assignItem(t, v, f);
       default:
         throw new Unsupported('assignment target', lineOf(t));
     }
@@ -393,6 +740,16 @@ export class Evaluator {
       case 'isinstance':
       case 'super':
       case 'round':
+      case 'sum':
+      case 'any':
+      case 'all':
+      case 'zip':
+      case 'enumerate':
+      case 'reversed':
+      case 'sorted':
+      case 'divmod':
+      case 'pow':
+      case 'hasattr':
         return { t: 'builtin', name: id };
       case 'float':
       case 'int':
@@ -400,6 +757,7 @@ export class Evaluator {
       case 'str':
       case 'list':
       case 'tuple':
+      case 'dict':
         return { t: 'type', name: id };
       default:
         throw new Unsupported(id, line);
@@ -410,16 +768,30 @@ export class Evaluator {
     if (this.globalCache.has(id)) return this.globalCache.get(id);
     const e = this.mod.globals.get(id);
     if (!e) return undefined;
-    // Module-level constants only: numbers, strings, lists of them, arithmetic on them.
-    const ok = [...allSubExprs(e)].every((x) => ['num', 'str', 'const', 'tuple', 'unary', 'bin', 'name'].includes(x.k));
-    if (!ok) throw new Unsupported(`module-level ${id}`, line);
+    // A module-level value: evaluated by the same whitelist, after the same security pre-scan.
+    const bad = forbiddenCall([], this.mod, [e]);
+    if (bad) throw new Unsupported(`module-level ${id}: ${bad.what}`, line);
     this.globalCache.set(id, NONE);
-    const v = this.expr(e, { vars: new Map() });
+    let v: Val;
+    try {
+      v = this.expr(e, { vars: new Map() });
+    } catch (err) {
+      this.globalCache.delete(id);
+      if (err instanceof Unsupported) throw new Unsupported(`module-level ${id}: ${err.what}`, line);
+      throw err;
+    }
     this.globalCache.set(id, v);
     return v;
   }
 
   expr(e: Expr, f: Frame): Val {
+    const v = this.exprValue(e, f);
+    // Under torch.no_grad() what is computed carries no gradient.
+    if (!this.gradEnabled && v.t === 'tensor' && v.dt === 'float' && (e.k === 'call' || e.k === 'bin' || e.k === 'unary' || e.k === 'subscript')) return { t: 'tensor', x: P.detach(v.x), dt: v.dt };
+    return v;
+  }
+
+  private exprValue(e: Expr, f: Frame): Val {
     const line = lineOf(e);
     switch (e.k) {
       case 'num':
@@ -451,13 +823,14 @@ export class Evaluator {
           throw new EvalError('bad operand for unary -', line);
         }
         if (isTensor(v) && v.dt === 'bool') return { t: 'tensor', x: tf.logicalNot(v.x), dt: 'bool' };
+        if (v.t === 'num' && v.int) return num(-v.v - 1, true);
+        if (v.t === 'bool') return num(v.v ? -2 : -1, true);
         throw new Unsupported('~', line);
       }
       case 'cmp':
         return this.compare(e, f, line);
       case 'bool': {
         const l = this.expr(e.left, f);
-        if (isTensor(l)) throw new Unsupported(`${e.op} on a tensor`, line);
         if (e.op === 'and') return truthy(l, line) ? this.expr(e.right, f) : l;
         return truthy(l, line) ? l : this.expr(e.right, f);
       }
@@ -471,17 +844,90 @@ export class Evaluator {
       case 'ellipsis':
         throw new Unsupported(e.k, line);
       case 'lambda':
+        if (this.capture?.fn === e.fn) this.capture.env = f.vars;
         return { t: 'fn', fn: e.fn, env: f.vars };
-      case 'dict':
-        throw new Unsupported('dict', line);
+      case 'dict': {
+        const d: Extract<Val, { t: 'dict' }> = { t: 'dict', entries: [] };
+        e.keys.forEach((k, i) => {
+          const v = this.expr(e.values[i], f);
+          if (k === null) {
+            if (v.t !== 'dict') throw new EvalError(`'${v.t}' object is not a mapping`, line);
+            for (const [kk, vv] of v.entries) this.dictSet(d, kk, vv);
+          } else this.dictSet(d, this.expr(k, f), v);
+        });
+        return d;
+      }
       case 'unknown':
+        if (e.comp) return this.comprehension(e.comp, f, line);
+        if (e.operands) return this.bitwise(e.what.replace(/^operator /, ''), this.expr(e.operands[0], f), this.expr(e.operands[1], f), line);
         throw new Unsupported(e.what, line);
     }
   }
 
+  private dictSet(d: Extract<Val, { t: 'dict' }>, k: Val, v: Val): void {
+    const at = d.entries.findIndex(([kk]) => pyKey(kk) === pyKey(k));
+    if (at >= 0) d.entries[at][1] = v;
+    else d.entries.push([k, v]);
+  }
+
+  /** A list, set, dict or generator comprehension (a generator is evaluated at once, as a list). */
+  private comprehension(c: Comprehension, f: Frame, line: number): Val {
+    const inner: Frame = { vars: new Map(), parent: f, self: f.self, cls: f.cls };
+    const items: Val[] = [];
+    const entries: [Val, Val][] = [];
+    let n = 0;
+    const run = (g: number): void => {
+      if (g === c.gens.length) {
+        if (++n > MAX_LOOP * 16) throw new Unsupported(`a comprehension of more than ${MAX_LOOP * 16} items`, line);
+        if (c.kind === 'dict') entries.push([this.expr(c.key!, inner), this.expr(c.elt, inner)]);
+        else items.push(this.expr(c.elt, inner));
+        return;
+      }
+      const gen = c.gens[g];
+      for (const it of this.iterate(this.expr(gen.iter, g === 0 ? f : inner), line)) {
+        this.assign(gen.target, it, inner);
+        if (gen.ifs.every((cond) => truthy(this.expr(cond, inner), line))) run(g + 1);
+      }
+    };
+    run(0);
+    if (c.kind === 'dict') {
+      const d: Extract<Val, { t: 'dict' }> = { t: 'dict', entries: [] };
+      for (const [k, v] of entries) this.dictSet(d, k, v);
+      return d;
+    }
+    if (c.kind === 'set') {
+      const seen = new Set<unknown>();
+      return { t: 'list', items: items.filter((x) => !seen.has(pyKey(x)) && !!seen.add(pyKey(x))), tuple: false };
+    }
+    return { t: 'list', items, tuple: false };
+  }
+
+  /** `| & ^ << >>` on Python ints and bools, and `| & ^` on boolean tensors (logical). */
+  private bitwise(op: string, a: Val, b: Val, line: number): Val {
+    const x = pyNumber(a);
+    const y = pyNumber(b);
+    if (x !== undefined && y !== undefined) {
+      const r = op === '|' ? x | y : op === '&' ? x & y : op === '^' ? x ^ y : op === '<<' ? x << y : x >> y;
+      if (a.t === 'bool' && b.t === 'bool' && ['|', '&', '^'].includes(op)) return { t: 'bool', v: r !== 0 };
+      return num(r, true);
+    }
+    if (!isTensor(a) && !isTensor(b)) throw new Unsupported(`operator ${op} on ${a.t}`, line);
+    const ta = this.toTensor(a, line);
+    const tb = this.toTensor(b, line);
+    if (ta.dt !== 'bool' || tb.dt !== 'bool' || !['|', '&', '^'].includes(op)) throw new Unsupported(`operator ${op} on ${ta.dt} tensors`, line);
+    this.checkSize(tf.broadcast_util.assertAndGetBroadcastShape(ta.x.shape, tb.x.shape), line);
+    const fn = op === '|' ? tf.logicalOr : op === '&' ? tf.logicalAnd : tf.logicalXor;
+    return { t: 'tensor', x: fn(ta.x, tb.x), dt: 'bool' };
+  }
+
   private qualifiedAttr(q: string): Val | undefined {
-    const m = /^(?:torch|tensorflow|tensorflow\.dtypes|numpy|keras\.ops)\.(\w+)$/.exec(q);
+    const m = /^(?:torch|tensorflow|tensorflow\.dtypes|numpy|jax\.numpy|keras\.ops|keras\.backend)\.(\w+)$/.exec(q);
     if (m && m[1] in TORCH_DTYPES) return { t: 'dtype', dt: TORCH_DTYPES[m[1]] };
+    const c = /^(?:math|numpy|jax\.numpy|torch)\.(inf|pi|e|nan|newaxis)$/.exec(q);
+    if (c) return c[1] === 'newaxis' ? NONE : num(c[1] === 'inf' ? Infinity : c[1] === 'pi' ? Math.PI : c[1] === 'e' ? Math.E : NaN, false);
+    // Keras' reduction constants are their strings.
+    const r = /(?:^|\.)losses(?:\.loss)?\.Reduction\.(NONE|SUM|AUTO|SUM_OVER_BATCH_SIZE)$/.exec(q);
+    if (r) return { t: 'str', v: r[1].toLowerCase() };
     return undefined;
   }
 
@@ -489,9 +935,15 @@ export class Evaluator {
     if (o.t === 'self') {
       const v = o.attrs.get(a);
       if (v) return v;
-      const m = o.cls.methods.get(a);
+      const m = this.methodOf(o.cls, a);
       if (m) return { t: 'bound', fn: m, self: o };
       throw new EvalError(`self.${a} is not set by __init__`, line);
+    }
+    if (o.t === 'ns' && o.name.startsWith('finfo:')) {
+      // torch.finfo / numpy.finfo of float32 (the probes' dtype).
+      const v: Record<string, number> = { eps: 1.1920928955078125e-7, tiny: 1.1754943508222875e-38, smallest_normal: 1.1754943508222875e-38, max: 3.4028234663852886e38, min: -3.4028234663852886e38, resolution: 1e-6 };
+      if (a in v) return num(v[a], false);
+      throw new Unsupported(`finfo.${a}`, line);
     }
     if (o.t === 'tensor') {
       switch (a) {
@@ -509,10 +961,23 @@ export class Evaluator {
           return { t: 'tensor', x: P.detach(o.x), dt: o.dt };
         case 'T':
           return { t: 'tensor', x: tf.transpose(o.x), dt: o.dt };
+        case 'requires_grad':
+          return { t: 'bool', v: o.dt === 'float' };
+        case 'grad':
+          return NONE;
+        case 'is_leaf':
+          return { t: 'bool', v: false };
         default:
           break;
       }
     }
+    if (o.t === 'dtype') {
+      if (a === 'base_dtype' || a === 'real_dtype') return o;
+      if (a === 'is_floating') return { t: 'bool', v: o.dt === 'float' };
+      if (a === 'is_floating_point') return { t: 'bool', v: o.dt === 'float' };
+      if (a === 'is_signed') return { t: 'bool', v: o.dt !== 'bool' };
+    }
+    if (o.t === 'list' && o.tuple && a === 'rank') return num(o.items.length, true);
     if (o.t === 'ns') {
       const full = `${o.name}.${a}`;
       const q = this.qualifiedAttr(full);
@@ -541,28 +1006,44 @@ export class Evaluator {
     const fns: Record<string, (p: T, q: T) => T> = { '<': tf.less, '<=': tf.lessEqual, '>': tf.greater, '>=': tf.greaterEqual, '==': tf.equal, '!=': tf.notEqual };
     const fn = fns[op];
     if (!fn) throw new Unsupported(op, line);
-    return { t: 'tensor', x: fn(x.x, y.x), dt: 'bool' };
+    let shape: number[];
+    try {
+      shape = tf.broadcast_util.assertAndGetBroadcastShape(x.x.shape, y.x.shape);
+    } catch {
+      throw new EvalError(`shapes [${x.x.shape}] and [${y.x.shape}] do not broadcast for ${op}`, line);
+    }
+    this.checkSize(shape, line);
+    // A comparison ends the graph in PyTorch; tfjs would try to differentiate it (torchops.ts cut).
+    return { t: 'tensor', x: fn(P.cut(x.x), P.cut(y.x)), dt: 'bool' };
   }
 
   private pyCompare(op: string, a: Val, b: Val, line: number): boolean {
-    const key = (v: Val): unknown => (v.t === 'num' ? v.v : v.t === 'bool' ? (v.v ? 1 : 0) : v.t === 'str' ? `s:${v.v}` : v.t === 'none' ? null : v.t === 'dtype' ? `d:${v.dt}` : v);
+    const key = pyKey;
     const norm = op.replace(/\s+/g, ' ');
     switch (norm) {
       case 'is':
+        return a.t === 'list' || a.t === 'dict' ? a === b : key(a) === key(b);
       case '==':
         return key(a) === key(b);
       case 'is not':
+        return a.t === 'list' || a.t === 'dict' ? a !== b : key(a) !== key(b);
       case '!=':
         return key(a) !== key(b);
       case 'in':
       case 'not in': {
-        if (b.t !== 'list') throw new Unsupported(norm, line);
-        const found = b.items.some((x) => key(x) === key(a));
+        let found: boolean;
+        if (b.t === 'list') found = b.items.some((x) => key(x) === key(a));
+        else if (b.t === 'dict') found = b.entries.some(([x]) => key(x) === key(a));
+        else if (b.t === 'range') found = rangeItems(b).some((x) => key(x) === key(a));
+        else if (b.t === 'str' && a.t === 'str') found = b.v.includes(a.v);
+        else throw new Unsupported(`${norm} ${b.t}`, line);
         return norm === 'in' ? found : !found;
       }
       default: {
         const x = pyNumber(a);
         const y = pyNumber(b);
+        // `None > 0` raises TypeError in Python 3.
+        if ((a.t === 'none' && (y !== undefined || b.t === 'none')) || (b.t === 'none' && x !== undefined)) throw new EvalError(`TypeError: '${norm}' not supported between ${a.t} and ${b.t}`, line);
         if (x === undefined || y === undefined) throw new Unsupported(`${op} on non-numbers`, line);
         return norm === '<' ? x < y : norm === '<=' ? x <= y : norm === '>' ? x > y : norm === '>=' ? x >= y : false;
       }
@@ -677,94 +1158,180 @@ export class Evaluator {
     // `x[a, b]` arrives as one tuple index or as several; flatten either way.
     let items: Expr[] = index;
     if (items.length === 1 && items[0].k === 'tuple' && !items[0].list) items = items[0].items;
-    if (obj.t === 'list') {
-      if (items.length !== 1) throw new Unsupported('multi-index of a list', line);
-      const i = this.expr(items[0], f);
-      const k = pyNumber(i);
-      if (k === undefined) throw new Unsupported('list index', line);
-      const v = obj.items[k < 0 ? obj.items.length + k : k];
-      if (!v) throw new EvalError('list index out of range', line);
+    if (obj.t === 'dict') {
+      const key = this.expr(index.length === 1 ? index[0] : { k: 'tuple', items: index, list: false, span: index[0].span }, f);
+      const hit = obj.entries.find(([k]) => pyKey(k) === pyKey(key));
+      if (!hit) throw new EvalError(`KeyError: ${describe(key)}`, line);
+      return hit[1];
+    }
+    if (obj.t === 'list' || obj.t === 'str' || obj.t === 'range') {
+      const seq: Val[] = obj.t === 'list' ? obj.items : obj.t === 'range' ? rangeItems(obj) : [...obj.v].map((ch) => ({ t: 'str', v: ch }) as Val);
+      if (items.length !== 1) throw new Unsupported(`multi-index of a ${obj.t}`, line);
+      const it = items[0];
+      if (it.k === 'slice') {
+        const idx = this.sliceIndices(it, seq.length, f, line);
+        const out = idx.map((i) => seq[i]);
+        if (obj.t === 'str') return { t: 'str', v: out.map((x) => (x.t === 'str' ? x.v : '')).join('') };
+        return { t: 'list', items: out, tuple: obj.t === 'list' ? obj.tuple : true };
+      }
+      const k = pyNumber(this.expr(it, f));
+      if (k === undefined || !Number.isInteger(k)) throw new Unsupported(`${obj.t} index`, line);
+      const v = seq[k < 0 ? seq.length + k : k];
+      if (!v) throw new EvalError(`${obj.t} index out of range`, line);
       return v;
     }
+    // Python: TypeError ('float' object is not subscriptable).
+    if (obj.t === 'num' || obj.t === 'none' || obj.t === 'bool') throw new EvalError(`TypeError: '${obj.t === 'num' ? (obj.int ? 'int' : 'float') : obj.t === 'none' ? 'NoneType' : 'bool'}' object is not subscriptable`, line);
     if (!isTensor(obj)) throw new Unsupported(`indexing of ${obj.t}`, line);
-    let x = obj.x;
-    // Basic indexing first: slices, None, Ellipsis, ints. Advanced (tensor) indices are collected.
-    const adv: { axis: number; t: T }[] = [];
-    let axis = 0;
-    const ellipsisAt = items.findIndex((i) => i.k === 'ellipsis');
-    const consumed = items.filter((i) => i.k !== 'ellipsis' && !(i.k === 'const' && i.value === null)).length;
-    const ops: (() => void)[] = [];
-    const squeezeAxes: number[] = [];
-    for (let k = 0; k < items.length; k++) {
-      const it = items[k];
-      if (it.k === 'ellipsis') {
-        axis += x.shape.length - consumed;
-        continue;
-      }
-      if (it.k === 'const' && it.value === null) {
-        const at = axis;
-        ops.push(() => void 0);
-        x = tf.expandDims(x, at);
-        axis++;
-        continue;
-      }
-      if (it.k === 'slice') {
-        const lo = it.lower ? pyNumber(this.expr(it.lower, f)) : undefined;
-        const hi = it.upper ? pyNumber(this.expr(it.upper, f)) : undefined;
-        if (it.step) throw new Unsupported('slice step', line);
-        if ((it.lower && lo === undefined) || (it.upper && hi === undefined)) throw new Unsupported('slice bound', line);
-        if (lo !== undefined || hi !== undefined) {
-          const size = x.shape[axis];
-          const s = lo === undefined ? 0 : lo < 0 ? Math.max(0, size + lo) : Math.min(lo, size);
-          const en = hi === undefined ? size : hi < 0 ? Math.max(0, size + hi) : Math.min(hi, size);
-          const begin = x.shape.map((_, i) => (i === axis ? s : 0));
-          const sz = x.shape.map((d, i) => (i === axis ? Math.max(0, en - s) : d));
-          x = tf.slice(x, begin, sz);
-        }
-        axis++;
-        continue;
-      }
+    return this.indexTensor(obj, items, f, line);
+  }
+
+  /** The positions a Python slice `lo:hi:step` takes of a sequence of `size` items. */
+  private sliceIndices(it: Extract<Expr, { k: 'slice' }>, size: number, f: Frame, line: number): number[] {
+    const bound = (e: Expr | undefined): number | undefined => {
+      if (!e) return undefined;
+      const v = this.expr(e, f);
+      if (v.t === 'none') return undefined;
+      const n = pyNumber(v) ?? (isTensor(v) && v.x.size === 1 && v.dt !== 'float' ? v.x.dataSync()[0] : undefined);
+      if (n === undefined || !Number.isInteger(n)) throw new Unsupported('slice bound', line);
+      return n;
+    };
+    const step = bound(it.step) ?? 1;
+    if (step === 0) throw new EvalError('slice step cannot be zero', line);
+    let lo = bound(it.lower);
+    let hi = bound(it.upper);
+    const out: number[] = [];
+    if (step > 0) {
+      lo = lo === undefined ? 0 : lo < 0 ? Math.max(0, size + lo) : Math.min(lo, size);
+      hi = hi === undefined ? size : hi < 0 ? Math.max(0, size + hi) : Math.min(hi, size);
+      for (let i = lo; i < hi; i += step) out.push(i);
+    } else {
+      lo = lo === undefined ? size - 1 : lo < 0 ? Math.max(-1, size + lo) : Math.min(lo, size - 1);
+      hi = hi === undefined ? -1 : hi < 0 ? Math.max(-1, size + hi) : Math.min(hi, size - 1);
+      for (let i = lo; i > hi; i += step) out.push(i);
+    }
+    return out;
+  }
+
+  /**
+   * PyTorch's (numpy's) indexing of a tensor: slices (any step), ints, None, Ellipsis, and advanced
+   * indices (integer tensors or lists, boolean masks as the integer indices of their true elements,
+   * ranges); ints count as advanced indices when there are some. Advanced indices go first in the
+   * result, or where they stand when they are next to each other.
+   */
+  private indexTensor(obj: Extract<Val, { t: 'tensor' }>, items: Expr[], f: Frame, line: number): Extract<Val, { t: 'tensor' }> {
+    type D = { k: 'ellipsis' } | { k: 'new' } | { k: 'slice'; e: Extract<Expr, { k: 'slice' }> } | { k: 'int'; n: number } | { k: 'adv'; t: T } | { k: 'mask'; t: T };
+    const ds: D[] = items.map((it): D => {
+      if (it.k === 'ellipsis') return { k: 'ellipsis' };
+      if (it.k === 'const' && it.value === null) return { k: 'new' };
+      if (it.k === 'slice') return { k: 'slice', e: it };
       const v = this.expr(it, f);
+      if (v.t === 'none') return { k: 'new' };
       const n = pyNumber(v);
       if (n !== undefined && v.t !== 'bool') {
-        const size = x.shape[axis];
-        const i = n < 0 ? size + n : n;
-        if (i < 0 || i >= size) throw new EvalError('index out of range', line);
-        x = tf.slice(x, x.shape.map((_, j) => (j === axis ? i : 0)), x.shape.map((d, j) => (j === axis ? 1 : d)));
-        squeezeAxes.push(axis);
-        axis++;
-        continue;
+        if (!Number.isInteger(n)) throw new EvalError('only integers, slices, None, Ellipsis and integer or boolean tensors are valid indices', line);
+        return { k: 'int', n };
       }
-      if (v.t === 'range') {
-        adv.push({ axis, t: tf.range(v.start, v.stop, 1, 'int32') });
-        axis++;
-        continue;
-      }
+      if (v.t === 'range') return { k: 'adv', t: tf.tensor1d(rangeItems(v).map((x) => (x as { v: number }).v), 'int32') };
       if (isTensor(v) || v.t === 'list') {
         const tv = this.toTensor(v, line);
-        if (tv.dt === 'bool') throw new Unsupported('boolean mask indexing', line);
+        if (tv.dt === 'bool') return { k: 'mask', t: tv.x };
         if (tv.dt === 'float') throw new EvalError('tensors used as indices must be long, int or bool', line);
-        adv.push({ axis, t: tv.x });
-        axis++;
-        continue;
+        return { k: 'adv', t: tv.x };
       }
-      throw new Unsupported('index', line);
+      throw new Unsupported(`index of ${v.t}`, line);
+    });
+    let x = obj.x;
+    const consumed = ds.reduce((n, d) => n + (d.k === 'mask' ? d.t.shape.length || 1 : d.k === 'ellipsis' || d.k === 'new' ? 0 : 1), 0);
+    if (consumed > x.shape.length) throw new EvalError(`too many indices for tensor of dimension ${x.shape.length}`, line);
+    const hasAdv = ds.some((d) => d.k === 'adv' || d.k === 'mask');
+    const adv: { axis: number; t: T }[] = [];
+    const squeeze: number[] = [];
+    let axis = 0;
+    for (const d of ds) {
+      switch (d.k) {
+        case 'ellipsis':
+          axis += obj.x.shape.length - consumed;
+          break;
+        case 'new':
+          x = tf.expandDims(x, axis);
+          axis++;
+          break;
+        case 'slice': {
+          const size = x.shape[axis];
+          const idx = this.sliceIndices(d.e, size, f, line);
+          const step = idx.length > 1 ? idx[1] - idx[0] : 1;
+          if (idx.length === size && step === 1) {
+            // x[:] and friends: nothing to do.
+          } else if (step === 1 && idx.length) {
+            x = tf.slice(x, x.shape.map((_, i) => (i === axis ? idx[0] : 0)), x.shape.map((s0, i) => (i === axis ? idx.length : s0)));
+          } else if (!idx.length) {
+            x = tf.slice(x, x.shape.map(() => 0), x.shape.map((s0, i) => (i === axis ? 0 : s0)));
+          } else x = KERNELS.take(x, tf.tensor1d(idx, 'int32'), axis) as T;
+          axis++;
+          break;
+        }
+        case 'int': {
+          const size = x.shape[axis];
+          const i = d.n < 0 ? size + d.n : d.n;
+          if (i < 0 || i >= size) throw new EvalError(`index ${d.n} is out of bounds for dimension ${axis} with size ${size}`, line);
+          if (hasAdv) adv.push({ axis, t: tf.scalar(i, 'int32') });
+          else {
+            x = tf.slice(x, x.shape.map((_, j) => (j === axis ? i : 0)), x.shape.map((s0, j) => (j === axis ? 1 : s0)));
+            squeeze.push(axis);
+          }
+          axis++;
+          break;
+        }
+        case 'adv': {
+          const size = x.shape[axis];
+          for (const q of d.t.dataSync()) if (q >= size || q < -size) throw new EvalError(`index ${q} is out of bounds for dimension ${axis} with size ${size}`, line);
+          adv.push({ axis, t: tf.cast(d.t, 'int32') });
+          axis++;
+          break;
+        }
+        case 'mask': {
+          const k = d.t.shape.length;
+          if (k === 0) throw new Unsupported('a 0-d boolean index', line);
+          const dims = x.shape.slice(axis, axis + k);
+          if (dims.join() !== d.t.shape.join()) throw new EvalError(`The shape of the mask [${d.t.shape}] at index ${axis} does not match the shape of the indexed tensor [${x.shape}]`, line);
+          // The mask's true elements, as k integer index vectors (torch: mask.nonzero()).
+          const m = d.t.dataSync();
+          const strides = tf.util.computeStrides(d.t.shape);
+          const coords: number[][] = Array.from({ length: k }, () => []);
+          for (let i = 0; i < m.length; i++) {
+            if (!m[i]) continue;
+            let r = i;
+            for (let a = 0; a < k; a++) {
+              const st = a < k - 1 ? strides[a] : 1;
+              coords[a].push(Math.floor(r / st));
+              r %= st;
+            }
+          }
+          for (let a = 0; a < k; a++) adv.push({ axis: axis + a, t: tf.tensor1d(coords[a], 'int32') });
+          axis += k;
+          break;
+        }
+      }
     }
     if (adv.length) {
-      if (squeezeAxes.length) throw new Unsupported('mixed int and tensor indexing', line);
-      // Advanced indices must be on the leading dims, contiguous (x[idx], x[rows, cols]).
-      if (!adv.every((a, i) => a.axis === i)) throw new Unsupported('tensor index after a slice', line);
-      adv.forEach((a, i) => {
-        if (a.t.shape.length && false) void i;
-      });
-      for (const a of adv) {
-        const size = x.shape[a.axis];
-        const vals = a.t.dataSync();
-        for (const q of vals) if (q >= size || q < -size) throw new EvalError(`index ${q} is out of bounds for dimension ${a.axis} with size ${size}`, line);
+      const axes = adv.map((a) => a.axis);
+      const rest = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+      const perm = [...axes, ...rest];
+      const moved = perm.every((p, i) => p === i) ? x : tf.transpose(x, perm);
+      let g = P.gatherAdvanced(moved, adv.map((a) => a.t));
+      const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
+      const b = g.shape.length - rest.length;
+      if (adjacent && axes[0] > 0) {
+        // The advanced dims stand where the advanced indices stood.
+        const a0 = rest.filter((r) => r < axes[0]).length;
+        const order = [...Array.from({ length: a0 }, (_, i) => b + i), ...Array.from({ length: b }, (_, i) => i), ...Array.from({ length: rest.length - a0 }, (_, i) => b + a0 + i)];
+        g = tf.transpose(g, order);
       }
-      x = P.gatherAdvanced(x, adv.map((a) => a.t));
+      x = g;
     }
-    if (squeezeAxes.length) x = tf.squeeze(x, squeezeAxes);
+    if (squeeze.length) x = tf.squeeze(x, squeeze);
+    this.checkSize(x.shape, line);
     return { t: 'tensor', x, dt: obj.dt };
   }
 
@@ -772,23 +1339,67 @@ export class Evaluator {
 
   private call(c: Call, f: Frame): Val {
     const line = lineOf(c);
-    if (c.splat) throw new Unsupported('*args in a call', line);
     const name = calleeName(c);
     // Special forms before evaluating the callee.
-    if (c.func.k === 'call' && c.func.func.k === 'name' && c.func.func.id === 'super') {
-      if (c.func.k === 'call' && c.func.func.k === 'name' && (c.func.func as { id: string }).id === 'super' && (c as Call).func.k === 'call') {
-        // super().__init__() of nn.Module: nothing to do.
+    if (c.func.k === 'call' && c.func.func.k === 'name' && c.func.func.id === 'super') return NONE;
+    if (c.func.k === 'attr' && c.func.obj.k === 'call' && c.func.obj.func.k === 'name' && c.func.obj.func.id === 'super') {
+      // super().method(...): the method of a base class defined in this module; a framework base's
+      // __init__ (nn.Module, keras Loss) sets nothing the probes read.
+      const self = this.name('self', f, line);
+      const m = f.defCls && this.baseMethod(f.defCls, c.func.attr);
+      if (m && self.t === 'self') {
+        if (c.splat) throw new Unsupported('*args in a call', line);
+        const { pos, kw } = this.args(c, f);
+        return this.callFunction(m, pos, kw, self);
+      }
+      if (c.func.attr === '__init__') return this.frameworkInit(self, f.defCls, c, f);
+      throw new Unsupported(`super().${c.func.attr}`, line);
+    }
+    if (c.func.k === 'attr' && c.func.attr === '__init__') {
+      // Base.__init__(self, ...): a base of this module runs; a framework's sets nothing we read.
+      const base = c.func.obj.k === 'name' ? this.mod.classes.get(c.func.obj.id) : undefined;
+      const init = base && this.initOf(base);
+      if (init && c.args.length) {
+        if (c.splat) throw new Unsupported('*args in a call', line);
+        const { pos, kw } = this.args(c, f);
+        return this.callFunction(init, pos.slice(1), kw, pos[0]);
+      }
+      if (c.func.obj.k === 'name' || c.func.obj.k === 'attr') {
+        const self = c.args[0] ? this.expr(c.args[0], f) : NONE;
+        return this.frameworkInit(self, f.defCls, { ...c, args: c.args.slice(1) }, f);
       }
       return NONE;
     }
-    if (c.func.k === 'attr' && c.func.attr === '__init__') return NONE;
     if (c.func.k === 'attr' && c.func.attr === 'register_buffer') {
       const self = this.expr(c.func.obj, f);
       const key = this.expr(c.args[0] ?? c.kwargs.name, f);
       if (self.t === 'self' && key.t === 'str') self.attrs.set(key.v, this.expr(c.args[1] ?? c.kwargs.tensor, f));
       return NONE;
     }
+    if (c.splat) throw new Unsupported('*args in a call', line);
+    // torch.FloatTensor(N, C) (a legacy constructor given sizes): a tensor of that size. Its memory is
+    // not initialised in PyTorch; here it is zeros (the code that builds one fills it: `.zero_()`).
+    const legacy = c.spell?.op.id === 'tensor' && /^torch\.(cuda\.)?(Float|Long|Double|Int|Byte|Bool|Half)?Tensor$/.test(c.spell.name) ? /^torch\.(?:cuda\.)?(\w*)Tensor$/.exec(c.spell.name)![1] : undefined;
+    if (legacy !== undefined && c.args.length >= 1 && !Object.keys(c.kwargs).length) {
+      const sizes = c.args.map((a) => this.expr(a, f));
+      const flat = sizes.length === 1 && sizes[0].t === 'list' && sizes[0].tuple ? sizes[0].items : sizes;
+      if (flat.every((v) => v.t === 'num' && v.int)) {
+        const shape = flat.map((v) => (v as { v: number }).v);
+        this.checkSize(shape, line);
+        const dt: DType = legacy === 'Long' || legacy === 'Int' || legacy === 'Byte' ? 'int' : legacy === 'Bool' ? 'bool' : 'float';
+        return { t: 'tensor', x: tf.zeros(shape, tfDtype(dt)), dt };
+      }
+    }
     if (c.op && c.spell && c.bound && !(c.method && c.func.k === 'attr' && this.isSelfCallable(c.func.obj, c.func.attr, f))) {
+      if (c.method && c.func.k === 'attr') {
+        // A method spelled like a tensor op applies only to a tensor (`xs.sort()` of a list does not).
+        const recv = this.expr(c.func.obj, f);
+        if (!isTensor(recv) && recv.t !== 'num' && recv.t !== 'bool') return this.pyMethod(recv, c.func.attr, c, f, line);
+        this.trace.add(c.op.id);
+        const args = this.lazyArgs(c.bound, f);
+        args[c.spell.receiver ?? 'input'] = () => recv;
+        return this.lowerOp(c.spell, args, c, line);
+      }
       this.trace.add(c.op.id);
       const args = this.lazyArgs(c.bound, f);
       if (c.spell.kind === 'module') return { t: 'module', spell: c.spell, args: this.forceArgs(args), line };
@@ -801,18 +1412,105 @@ export class Evaluator {
         const v = this.attr(recv, c.func.attr, line);
         return this.apply(v, c, f, line, name);
       }
-      if (recv.t === 'ns') return this.nsCall(`${recv.name}.${c.func.attr}`, c, f, line);
-      throw new Unsupported(name, line);
+      if (recv.t === 'ns') {
+        if (recv.name.startsWith('class:')) {
+          // Class.method(...): a function of the class (a staticmethod, or an explicit self).
+          const cls = this.mod.classes.get(recv.name.slice(6));
+          const m = cls && this.methodOf(cls, c.func.attr);
+          if (m) {
+            const { pos, kw } = this.args(c, f);
+            return this.callFunction(m, pos, kw);
+          }
+        }
+        return this.nsCall(`${recv.name}.${c.func.attr}`, c, f, line);
+      }
+      return this.pyMethod(recv, c.func.attr, c, f, line);
     }
     if (c.callee) return this.nsCall(c.callee, c, f, line);
     const fv = this.expr(c.func, f);
     return this.apply(fv, c, f, line, name);
   }
 
+  /** A base class name as its qualified name (`nn.Module` -> `torch.nn.Module`). */
+  private qualifiedBase(b: string): string {
+    const [head, ...rest] = b.split('.');
+    const imp = this.mod.imports.get(head);
+    return imp ? [imp, ...rest].join('.') : b;
+  }
+
+  /**
+   * A framework base's __init__ (through super() or Base.__init__(self)): what it sets that losses
+   * read. PyTorch's `_Loss` sets `reduction` (from the legacy `size_average` / `reduce` when given)
+   * and `_WeightedLoss` also `weight`; a Keras `Loss` sets `reduction` and `name`. Other bases
+   * (nn.Module, a Keras Layer) set nothing the probes read.
+   */
+  private frameworkInit(self: Val, cls: ClassIR | undefined, c: Call, f: Frame): Val {
+    if (self.t !== 'self' || !cls) return NONE;
+    const bases = this.allBases(cls).map((b) => this.qualifiedBase(b));
+    const torchLoss = bases.some((b) => /^torch\.nn\.(modules\.loss\.)?_(Weighted)?Loss$/.test(b));
+    const kerasLoss = bases.some((b) => /^(tensorflow\.keras|keras|tf_keras)(\.src)?\.losses(\.loss)?\.Loss$/.test(b));
+    if (!torchLoss && !kerasLoss) return NONE;
+    // `super().__init__(**kwargs)`: the IR keeps no splatted expression; passing on the caller's own
+    // *args / **kwargs is passing nothing when those are empty (the probes build with no arguments).
+    if (c.splat && !this.emptyVarargs(f)) throw new Unsupported('*args in a call', lineOf(c));
+    const { pos, kw } = this.args(c, f);
+    if (torchLoss) {
+      const weighted = bases.some((b) => /_WeightedLoss$/.test(b));
+      const names = weighted ? ['weight', 'size_average', 'reduce', 'reduction'] : ['size_average', 'reduce', 'reduction'];
+      const arg = (n: string): Val | undefined => kw[n] ?? pos[names.indexOf(n)];
+      const sa = arg('size_average');
+      const rd = arg('reduce');
+      let reduction: Val = arg('reduction') ?? { t: 'str', v: 'mean' };
+      if ((sa && sa.t !== 'none') || (rd && rd.t !== 'none')) {
+        const s0 = sa && sa.t !== 'none' ? truthy(sa, lineOf(c)) : true;
+        const r0 = rd && rd.t !== 'none' ? truthy(rd, lineOf(c)) : true;
+        reduction = { t: 'str', v: s0 && r0 ? 'mean' : r0 ? 'sum' : 'none' };
+      }
+      self.attrs.set('reduction', reduction);
+      if (weighted) self.attrs.set('weight', arg('weight') ?? NONE);
+    } else {
+      self.attrs.set('reduction', kw.reduction ?? pos[0] ?? { t: 'str', v: 'sum_over_batch_size' });
+      self.attrs.set('name', kw.name ?? pos[1] ?? NONE);
+    }
+    return NONE;
+  }
+
+  /** Whether the running function's *args and **kwargs (if any) are empty. */
+  private emptyVarargs(f: Frame): boolean {
+    for (const v of f.vars.values()) {
+      if (v.t === 'dict' && v.entries.length) return false;
+    }
+    for (const v of f.vars.values()) if (v.t === 'list' && v.tuple && v.items.length && f.vars.size > 0) return false;
+    return true;
+  }
+
+  /** Every base class name of `cls` and of its bases defined in this module. */
+  private allBases(cls: ClassIR, seen = new Set<ClassIR>()): string[] {
+    if (seen.has(cls)) return [];
+    seen.add(cls);
+    const out: string[] = [];
+    for (const b of cls.bases) {
+      out.push(b);
+      const own = this.mod.classes.get(b);
+      if (own) out.push(...this.allBases(own, seen));
+    }
+    return out;
+  }
+
+  /** A method of a base of `cls` (not of `cls` itself): what `super().name` finds in this module. */
+  private baseMethod(cls: ClassIR, name: string): FunctionIR | undefined {
+    for (const b of cls.bases) {
+      const base = this.mod.classes.get(b);
+      const m = base && this.methodOf(base, name);
+      if (m) return m;
+    }
+    return undefined;
+  }
+
   private isSelfCallable(obj: Expr, attr: string, f: Frame): boolean {
     if (obj.k !== 'name' || obj.id !== 'self') return false;
     const s = this.name('self', f, 0);
-    return s.t === 'self' && (s.attrs.has(attr) || s.cls.methods.has(attr));
+    return s.t === 'self' && (s.attrs.has(attr) || !!this.methodOf(s.cls, attr));
   }
 
   private args(c: Call, f: Frame): { pos: Val[]; kw: Record<string, Val> } {
@@ -823,64 +1521,386 @@ export class Evaluator {
   }
 
   private apply(fv: Val, c: Call, f: Frame, line: number, name: string): Val {
-    if (fv.t === 'fn') {
-      const { pos, kw } = this.args(c, f);
-      return this.callFunction(fv.fn, pos, kw, undefined, fv.env);
-    }
-    if (fv.t === 'bound') {
-      const { pos, kw } = this.args(c, f);
-      return this.callFunction(fv.fn, pos, kw, fv.self);
-    }
-    if (fv.t === 'module') return this.applyModule(fv, c, f, line);
-    if (fv.t === 'builtin') return this.builtin(fv.name, c, f, line);
-    if (fv.t === 'type') return this.typeCall(fv.name, c, f, line);
-    if (fv.t === 'ns' && fv.name.startsWith('class:')) {
-      const cls = this.mod.classes.get(fv.name.slice(6));
-      if (cls) {
-        const { pos, kw } = this.args(c, f);
-        return this.instantiate(cls, kw, pos);
+    const { pos, kw } = this.args(c, f);
+    return this.applyValues(fv, pos, kw, c, line, name);
+  }
+
+  /** Calls a value with evaluated arguments: a function, a method, a module, an instance, a partial, an op named by its qualified name. */
+  private applyValues(fv: Val, pos: Val[], kw: Record<string, Val>, c: Call, line: number, name: string): Val {
+    switch (fv.t) {
+      case 'fn':
+        return this.callFunction(fv.fn, pos, kw, undefined, fv.env);
+      case 'bound':
+        return this.callFunction(fv.fn, pos, kw, fv.self);
+      case 'module': {
+        this.trace.add(fv.spell.op.id);
+        const tuple = (items: Val[]): Val => ({ t: 'list', items, tuple: true });
+        const args: Record<string, () => Val> = {};
+        for (const [k, v] of Object.entries(bindModuleCall(fv.spell, pos, kw, tuple))) args[k] = () => v;
+        for (const [k, v] of Object.entries(fv.args)) if (!(k in args)) args[k] = () => v;
+        return this.lowerOp(fv.spell, args, c, line);
       }
+      case 'builtin':
+        return this.builtin(fv.name, pos, kw, line);
+      case 'type':
+        return this.typeCall(fv.name, pos, line);
+      case 'partial':
+        return this.applyValues(fv.fn, [...fv.args, ...pos], { ...fv.kwargs, ...kw }, c, line, name);
+      case 'pymethod':
+        return this.pyMethodValues(fv.recv, fv.name, pos, kw, line);
+      case 'self': {
+        // An instance of a class of this module called: its __call__, Keras' call, or nn.Module's forward.
+        for (const m of ['__call__', 'call', 'forward']) {
+          const fn = this.methodOf(fv.cls, m);
+          if (fn) return this.callFunction(fn, pos, kw, fv);
+        }
+        throw new Unsupported(`${fv.cls.name}(...) called`, line);
+      }
+      case 'ns': {
+        if (fv.name.startsWith('class:')) {
+          const cls = this.mod.classes.get(fv.name.slice(6));
+          if (cls) return this.instantiate(cls, kw, pos);
+        }
+        return this.nsValues(fv.name, pos, kw, c, line);
+      }
+      default:
+        throw new Unsupported(name, line);
     }
-    throw new Unsupported(name, line);
+  }
+
+  /** A call of an op by its qualified name, on evaluated arguments (a function kept in a variable: `self.bce = F.binary_cross_entropy_with_logits`). */
+  private opByName(q: string, pos: Val[], kw: Record<string, Val>, c: Call, line: number): Val | undefined {
+    const spell = resolveQualified(q);
+    if (!spell) return undefined;
+    this.trace.add(spell.op.id);
+    const tuple = (items: Val[]): Val => ({ t: 'list', items, tuple: true });
+    const bound = bindCall(spell, pos, kw, tuple);
+    if (spell.kind === 'module') return { t: 'module', spell, args: bound, line };
+    const args: Record<string, () => Val> = {};
+    for (const [k, v] of Object.entries(bound)) args[k] = () => v;
+    return this.lowerOp(spell, args, c, line);
   }
 
   private nsCall(q: string, c: Call, f: Frame, line: number): Val {
-    const tail = q.replace(/^(tensorflow\.keras|keras)\.backend\./, 'K.');
+    if (c.splat) throw new Unsupported('*args in a call', line);
+    const { pos, kw } = this.args(c, f);
+    return this.nsValues(q, pos, kw, c, line);
+  }
+
+  /**
+   * Calls of qualified names that are not ops: grad-mode and precision context managers, devices,
+   * `Variable`, functools.partial, assertion helpers (chex, optax's own checks), Python's math
+   * module, the shape of a tensor in TensorFlow, warnings and logging (which compute nothing).
+   */
+  private nsValues(q: string, pos: Val[], kw: Record<string, Val>, c: Call, line: number): Val {
+    const tail = q.replace(/^(tensorflow\.keras|keras|tensorflow\.python\.keras)\.(backend|backend_config)\./, 'K.');
     if (tail === 'K.epsilon') return num(1e-7, false);
-    if (/^(torch|tensorflow|numpy)\.(float32|float|long|int64)$/.test(q)) throw new Unsupported(q, line);
-    if (q === 'torch.nn.Module.__init__') return NONE;
-    if (q === 'torch.numel' || q === 'torch.is_tensor') {
-      const v = this.expr(c.args[0], f);
-      return q === 'torch.is_tensor' ? { t: 'bool', v: isTensor(v) } : num(isTensor(v) ? v.x.size : 1, true);
+    if (tail === 'K.floatx') return { t: 'str', v: 'float32' };
+    const op = this.opByName(q, pos, kw, c, line);
+    if (op) return op;
+    const a0 = pos[0];
+    switch (q) {
+      case 'torch.nn.Module.__init__':
+        return NONE;
+      case 'torch.numel':
+        return num(a0 && isTensor(a0) ? a0.x.size : 1, true);
+      case 'torch.is_tensor':
+        return { t: 'bool', v: !!a0 && isTensor(a0) };
+      case 'torch.is_floating_point':
+        return { t: 'bool', v: !!a0 && isTensor(a0) && a0.dt === 'float' };
+      case 'torch.is_grad_enabled':
+        return { t: 'bool', v: this.gradEnabled };
+      case 'torch.autocast':
+      case 'torch.amp.autocast':
+      case 'torch.cuda.amp.autocast':
+      case 'torch.cpu.amp.autocast':
+      case 'tensorflow.GradientTape':
+      case 'tensorflow.variable_scope':
+      case 'tensorflow.name_scope':
+      case 'tensorflow.device':
+      case 'torch.cuda.device':
+      case 'jax.named_scope':
+      case 'contextlib.nullcontext':
+      case 'contextlib.suppress':
+        // The probes run in float32 on the CPU: autocast there changes nothing they compute.
+        if (q === 'contextlib.suppress') throw new Unsupported(q, line);
+        return { t: 'ctx' };
+      case 'torch.device':
+      case 'torch.cuda.current_device':
+        return { t: 'device' };
+      case 'torch.cuda.is_available':
+      case 'torch.backends.mps.is_available':
+        return { t: 'bool', v: false };
+      case 'torch.cuda.device_count':
+        return num(0, true);
+      case 'torch.Variable':
+      case 'torch.autograd.Variable':
+      case 'torch.autograd.variable.Variable':
+        // Variable(x) is x since PyTorch 0.4.
+        if (!a0) throw new EvalError('Variable() without data', line);
+        return a0;
+      case 'functools.partial':
+        if (!a0) throw new EvalError('partial() without a function', line);
+        return { t: 'partial', fn: a0, args: pos.slice(1), kwargs: kw };
+      case 'tensorflow.shape':
+      case 'keras.ops.shape':
+      case 'jax.numpy.shape':
+      case 'numpy.shape':
+        if (!a0 || !isTensor(a0)) throw new EvalError(`${q}() of a non-tensor`, line);
+        if (q.startsWith('tensorflow')) return { t: 'tensor', x: tf.tensor1d(a0.x.shape, 'int32'), dt: 'int' };
+        return { t: 'list', items: a0.x.shape.map((d) => num(d, true)), tuple: true };
+      case 'tensorflow.size':
+        if (!a0 || !isTensor(a0)) throw new EvalError('tf.size() of a non-tensor', line);
+        return { t: 'tensor', x: tf.scalar(a0.x.size, 'int32'), dt: 'int' };
+      case 'tensorflow.rank':
+        if (!a0 || !isTensor(a0)) throw new EvalError('tf.rank() of a non-tensor', line);
+        return { t: 'tensor', x: tf.scalar(a0.x.shape.length, 'int32'), dt: 'int' };
+      case 'jax.numpy.ndim':
+      case 'numpy.ndim':
+        return num(a0 && isTensor(a0) ? a0.x.shape.length : 0, true);
+      case 'jax.numpy.size':
+      case 'numpy.size':
+        return num(a0 && isTensor(a0) ? a0.x.size : 1, true);
+      case 'math.log':
+      case 'math.exp':
+      case 'math.sqrt':
+      case 'math.log1p':
+      case 'math.expm1':
+      case 'math.floor':
+      case 'math.ceil':
+      case 'math.fabs':
+      case 'math.log2':
+      case 'math.log10':
+      case 'math.isnan':
+      case 'math.isinf':
+      case 'math.pow': {
+        const xs = pos.map(pyNumber);
+        if (xs.some((x) => x === undefined) || !xs.length) throw new Unsupported(`${q} of a non-number`, line);
+        const [x, y] = xs as number[];
+        const fn = q.slice(5);
+        if (fn === 'isnan') return { t: 'bool', v: Number.isNaN(x) };
+        if (fn === 'isinf') return { t: 'bool', v: Math.abs(x) === Infinity };
+        if ((fn === 'log' || fn === 'log2' || fn === 'log10' || fn === 'sqrt') && (x < 0 || (x === 0 && fn !== 'sqrt'))) throw new EvalError('math domain error', line);
+        const r = fn === 'log' ? (y !== undefined ? Math.log(x) / Math.log(y) : Math.log(x)) : fn === 'exp' ? Math.exp(x) : fn === 'sqrt' ? Math.sqrt(x) : fn === 'log1p' ? Math.log1p(x) : fn === 'expm1' ? Math.expm1(x) : fn === 'floor' ? Math.floor(x) : fn === 'ceil' ? Math.ceil(x) : fn === 'fabs' ? Math.abs(x) : fn === 'log2' ? Math.log2(x) : fn === 'log10' ? Math.log10(x) : x ** y;
+        return num(r, fn === 'floor' || fn === 'ceil');
+      }
+      case 'warnings.warn':
+        return NONE;
+      case 'tensorflow.cond':
+      case 'tensorflow.python.framework.smart_cond.smart_cond':
+      case 'jax.lax.cond': {
+        // A condition known on the probe inputs: the branch it takes (as eager TensorFlow and JAX do).
+        const pred = pos[0] ?? kw.pred;
+        const yes = pos[1] ?? kw.true_fn ?? kw.true_fun;
+        const no = pos[2] ?? kw.false_fn ?? kw.false_fun;
+        if (!pred || !yes || !no) throw new EvalError(`${q}() needs a predicate and two branches`, line);
+        const branch = truthy(pred, line) ? yes : no;
+        return this.applyValues(branch, q === 'jax.lax.cond' ? pos.slice(3) : [], {}, c, line, q);
+      }
+      case 'torch.finfo':
+      case 'numpy.finfo':
+      case 'jax.numpy.finfo':
+        if (a0 && a0.t === 'dtype' && a0.dt !== 'float') throw new Unsupported(`${q} of an integer type`, line);
+        return { t: 'ns', name: 'finfo:float32' };
+      default:
+        break;
     }
-    // A class or function of this module imported under its own name is still ours.
+    // Assertions change no value (they raise only on input that is not valid).
+    if (/^(chex\.assert_|optax\._src\.utils\.check_|tensorflow\.debugging\.assert_|tensorflow\.assert_|jax\.debug\.|logging\.)/.test(q)) return NONE;
     throw new Unsupported(q, line);
   }
 
-  private builtin(name: string, c: Call, f: Frame, line: number): Val {
-    const { pos } = this.args(c, f);
+  /** Methods of Python values: lists, dicts, strings, module instances (`.cuda()` is the same module), a GradientTape's `watch`. */
+  private pyMethod(recv: Val, m: string, c: Call, f: Frame, line: number): Val {
+    if (c.splat) throw new Unsupported('*args in a call', line);
+    if (recv.t === 'self') return this.apply(this.attr(recv, m, line), c, f, line, `self.${m}`);
+    const { pos, kw } = this.args(c, f);
+    return this.pyMethodValues(recv, m, pos, kw, line);
+  }
+
+  private pyMethodValues(recv: Val, m: string, pos: Val[], kw: Record<string, Val>, line: number): Val {
+    const a0 = pos[0];
+    if (recv.t === 'list' && !recv.tuple) {
+      switch (m) {
+        case 'append':
+          recv.items.push(a0 ?? NONE);
+          return NONE;
+        case 'extend':
+          recv.items.push(...(a0 ? this.iterate(a0, line) : []));
+          return NONE;
+        case 'insert': {
+          const i = pyNumber(a0 ?? NONE) ?? 0;
+          recv.items.splice(i < 0 ? recv.items.length + i : i, 0, pos[1] ?? NONE);
+          return NONE;
+        }
+        case 'pop': {
+          const i = a0 ? (pyNumber(a0) ?? -1) : -1;
+          const at = i < 0 ? recv.items.length + i : i;
+          if (at < 0 || at >= recv.items.length) throw new EvalError('pop index out of range', line);
+          return recv.items.splice(at, 1)[0];
+        }
+        case 'copy':
+          return { t: 'list', items: [...recv.items], tuple: false };
+        case 'reverse':
+          recv.items.reverse();
+          return NONE;
+        default:
+          break;
+      }
+    }
+    if (recv.t === 'list') {
+      switch (m) {
+        case 'index': {
+          const i = recv.items.findIndex((x) => pyKey(x) === pyKey(a0 ?? NONE));
+          if (i < 0) throw new EvalError('value is not in list', line);
+          return num(i, true);
+        }
+        case 'count':
+          return num(recv.items.filter((x) => pyKey(x) === pyKey(a0 ?? NONE)).length, true);
+        default:
+          break;
+      }
+    }
+    if (recv.t === 'dict') {
+      switch (m) {
+        case 'get': {
+          const hit = recv.entries.find(([k]) => pyKey(k) === pyKey(a0 ?? NONE));
+          return hit ? hit[1] : (pos[1] ?? kw.default ?? NONE);
+        }
+        case 'pop': {
+          const at = recv.entries.findIndex(([k]) => pyKey(k) === pyKey(a0 ?? NONE));
+          if (at < 0) {
+            if (pos.length > 1) return pos[1];
+            throw new EvalError(`KeyError: ${describe(a0 ?? NONE)}`, line);
+          }
+          return recv.entries.splice(at, 1)[0][1];
+        }
+        case 'setdefault': {
+          const hit = recv.entries.find(([k]) => pyKey(k) === pyKey(a0 ?? NONE));
+          if (hit) return hit[1];
+          recv.entries.push([a0 ?? NONE, pos[1] ?? NONE]);
+          return pos[1] ?? NONE;
+        }
+        case 'items':
+          return { t: 'list', items: recv.entries.map(([k, v]) => ({ t: 'list', items: [k, v], tuple: true }) as Val), tuple: false };
+        case 'keys':
+          return { t: 'list', items: recv.entries.map(([k]) => k), tuple: false };
+        case 'values':
+          return { t: 'list', items: recv.entries.map(([, v]) => v), tuple: false };
+        case 'update':
+          if (a0?.t === 'dict') for (const [k, v] of a0.entries) this.dictSet(recv, k, v);
+          for (const [k, v] of Object.entries(kw)) this.dictSet(recv, { t: 'str', v: k }, v);
+          return NONE;
+        case 'copy':
+          return { t: 'dict', entries: recv.entries.map(([k, v]) => [k, v]) };
+        default:
+          break;
+      }
+    }
+    if (recv.t === 'str') {
+      switch (m) {
+        case 'lower':
+          return { t: 'str', v: recv.v.toLowerCase() };
+        case 'upper':
+          return { t: 'str', v: recv.v.toUpperCase() };
+        case 'strip':
+          return { t: 'str', v: recv.v.trim() };
+        case 'startswith':
+        case 'endswith':
+          return { t: 'bool', v: a0?.t === 'str' && (m === 'startswith' ? recv.v.startsWith(a0.v) : recv.v.endsWith(a0.v)) };
+        case 'format':
+          return { t: 'str', v: recv.v };
+        case 'replace':
+          return { t: 'str', v: a0?.t === 'str' && pos[1]?.t === 'str' ? recv.v.split(a0.v).join(pos[1].v) : recv.v };
+        default:
+          break;
+      }
+    }
+    if (recv.t === 'module' && ['cuda', 'cpu', 'to', 'float', 'double', 'half', 'train', 'eval', 'requires_grad_'].includes(m)) return recv;
+    if (recv.t === 'ctx' && m === 'watch') return NONE;
+    throw new Unsupported(`.${m}() of ${recv.t === 'list' ? (recv.tuple ? 'a tuple' : 'a list') : recv.t}`, line);
+  }
+
+  private builtin(name: string, pos: Val[], kw: Record<string, Val>, line: number): Val {
     switch (name) {
       case 'range': {
         const ns = pos.map(pyNumber);
-        if (ns.some((x) => x === undefined) || ns.length < 1 || ns.length > 2) throw new Unsupported('range', line);
-        return ns.length === 1 ? { t: 'range', start: 0, stop: ns[0]! } : { t: 'range', start: ns[0]!, stop: ns[1]! };
+        if (ns.some((x) => x === undefined) || ns.length < 1 || ns.length > 3) throw new Unsupported('range', line);
+        if (ns.length === 1) return { t: 'range', start: 0, stop: ns[0]! };
+        if (ns[2] === 0) throw new EvalError('range() arg 3 must not be zero', line);
+        return { t: 'range', start: ns[0]!, stop: ns[1]!, ...(ns.length === 3 ? { step: ns[2]! } : {}) };
       }
       case 'len': {
         const v = pos[0];
-        if (v?.t === 'tensor') return num(v.x.shape[0] ?? 0, true);
+        if (v?.t === 'tensor') {
+          if (!v.x.shape.length) throw new EvalError('len() of a 0-d tensor', line);
+          return num(v.x.shape[0], true);
+        }
         if (v?.t === 'list') return num(v.items.length, true);
         if (v?.t === 'str') return num(v.v.length, true);
+        if (v?.t === 'dict') return num(v.entries.length, true);
+        if (v?.t === 'range') return num(rangeItems(v).length, true);
         throw new EvalError('len() of an unsized value', line);
       }
       case 'min':
       case 'max':
       case 'abs':
       case 'round': {
-        const ns = (pos.length === 1 && pos[0].t === 'list' ? pos[0].items : pos).map(pyNumber);
+        const ns = (pos.length === 1 && (pos[0].t === 'list' || pos[0].t === 'range') ? this.iterate(pos[0], line) : pos).map(pyNumber);
         if (ns.some((x) => x === undefined)) throw new Unsupported(`${name} of tensors`, line);
         const xs = ns as number[];
-        const r = name === 'min' ? Math.min(...xs) : name === 'max' ? Math.max(...xs) : name === 'abs' ? Math.abs(xs[0]) : Math.round(xs[0]);
-        return num(r);
+        if ((name === 'min' || name === 'max') && !xs.length) throw new EvalError(`${name}() arg is an empty sequence`, line);
+        const digits = name === 'round' && pos[1] ? pyNumber(pos[1]) : undefined;
+        const r = name === 'min' ? Math.min(...xs) : name === 'max' ? Math.max(...xs) : name === 'abs' ? Math.abs(xs[0]) : digits !== undefined ? Number(xs[0].toFixed(digits)) : Math.round(xs[0]);
+        const allInt = pos.every((v) => (v.t === 'num' && v.int) || v.t === 'bool' || v.t === 'range' || (v.t === 'list' && v.items.every((x) => x.t === 'num' && x.int)));
+        return num(r, name === 'round' ? digits === undefined : allInt);
+      }
+      case 'sum': {
+        const items = pos[0] ? this.iterate(pos[0], line) : [];
+        let acc: Val = pos[1] ?? num(0, true);
+        for (const it of items) acc = this.binop('+', acc, it, line);
+        return acc;
+      }
+      case 'any':
+      case 'all': {
+        const items = pos[0] ? this.iterate(pos[0], line) : [];
+        const bs = items.map((x) => truthy(x, line));
+        return { t: 'bool', v: name === 'any' ? bs.some(Boolean) : bs.every(Boolean) };
+      }
+      case 'zip': {
+        const seqs = pos.map((p) => this.iterate(p, line));
+        const n = seqs.length ? Math.min(...seqs.map((q) => q.length)) : 0;
+        return { t: 'list', items: Array.from({ length: n }, (_, i) => ({ t: 'list', items: seqs.map((q) => q[i]), tuple: true }) as Val), tuple: false };
+      }
+      case 'enumerate': {
+        const start = pos[1] ?? kw.start;
+        const s0 = start ? (pyNumber(start) ?? 0) : 0;
+        const items = pos[0] ? this.iterate(pos[0], line) : [];
+        return { t: 'list', items: items.map((x, i) => ({ t: 'list', items: [num(s0 + i, true), x], tuple: true }) as Val), tuple: false };
+      }
+      case 'reversed':
+        return { t: 'list', items: [...(pos[0] ? this.iterate(pos[0], line) : [])].reverse(), tuple: false };
+      case 'sorted': {
+        const items = [...(pos[0] ? this.iterate(pos[0], line) : [])];
+        const ns = items.map(pyNumber);
+        if (ns.some((x) => x === undefined) || Object.keys(kw).some((k) => k !== 'reverse')) throw new Unsupported('sorted of non-numbers', line);
+        const order = items.map((v, i) => [ns[i]!, v] as const).sort((p, q) => p[0] - q[0]);
+        if (kw.reverse && truthy(kw.reverse, line)) order.reverse();
+        return { t: 'list', items: order.map(([, v]) => v), tuple: false };
+      }
+      case 'divmod': {
+        const [x, y] = pos.map(pyNumber);
+        if (x === undefined || y === undefined) throw new Unsupported('divmod of tensors', line);
+        if (y === 0) throw new EvalError('integer division or modulo by zero', line);
+        return { t: 'list', items: [num(Math.floor(x / y)), num(x - y * Math.floor(x / y))], tuple: true };
+      }
+      case 'pow':
+        return this.binop('**', pos[0] ?? NONE, pos[1] ?? NONE, line);
+      case 'hasattr': {
+        const [o, a] = pos;
+        if (o?.t === 'self' && a?.t === 'str') return { t: 'bool', v: o.attrs.has(a.v) || !!this.methodOf(o.cls, a.v) };
+        if (o && isTensor(o) && a?.t === 'str') return { t: 'bool', v: ['shape', 'dtype', 'device', 'ndim', 'data'].includes(a.v) };
+        throw new Unsupported('hasattr', line);
       }
       case 'print':
         return NONE;
@@ -889,15 +1909,22 @@ export class Evaluator {
         const types = ty?.t === 'list' ? ty.items : [ty];
         const is = types.some((t) => {
           if (t?.t === 'type') {
-            if (t.name === 'float') return v.t === 'num';
-            if (t.name === 'int') return v.t === 'num' && v.int;
+            if (t.name === 'float') return v.t === 'num' && !v.int;
+            if (t.name === 'int') return (v.t === 'num' && v.int) || v.t === 'bool';
             if (t.name === 'bool') return v.t === 'bool';
             if (t.name === 'str') return v.t === 'str';
             if (t.name === 'list') return v.t === 'list' && !v.tuple;
             if (t.name === 'tuple') return v.t === 'list' && v.tuple;
+            if (t.name === 'dict') return v.t === 'dict';
           }
-          if (t?.t === 'ns' && /(^|\.)Tensor$/.test(t.name)) return v.t === 'tensor';
-          if (t?.t === 'ns' && /^(torch\.)?(nn\.)?Module$/.test(t.name)) return false;
+          if (t?.t === 'ns' && /(^|\.)(Tensor|Variable|ndarray|Array)$/.test(t.name) && /^(torch|tensorflow|jax|numpy)\b/.test(t.name)) {
+            // The probes' tensors are the framework's own tensors; a numpy array they are not, in PyTorch or TensorFlow.
+            if (/^numpy\./.test(t.name)) return false;
+            return v.t === 'tensor';
+          }
+          if (t?.t === 'ns' && /^(numbers\.Number|numbers\.Real)$/.test(t.name)) return v.t === 'num';
+          if (t?.t === 'ns' && /^(torch\.)?(nn\.)?Module$|^torch\.nn\.Module$/.test(t.name)) return v.t === 'module' || v.t === 'self';
+          if (t?.t === 'ns' && t.name.startsWith('class:')) return v.t === 'self' && v.cls.name === t.name.slice(6);
           throw new Unsupported('isinstance', line);
         });
         return { t: 'bool', v: is };
@@ -907,8 +1934,7 @@ export class Evaluator {
     }
   }
 
-  private typeCall(name: string, c: Call, f: Frame, line: number): Val {
-    const { pos } = this.args(c, f);
+  private typeCall(name: string, pos: Val[], line: number): Val {
     const v = pos[0];
     if (name === 'float' || name === 'int') {
       if (v === undefined) return num(0, name === 'int');
@@ -918,8 +1944,10 @@ export class Evaluator {
         return num(name === 'int' ? Math.trunc(x) : x, name === 'int');
       }
       if (v.t === 'str') {
-        const x = Number(v.v);
-        if (Number.isNaN(x)) throw new EvalError('could not convert string to number', line);
+        const t = v.v.trim().toLowerCase();
+        const x = t === 'inf' || t === '+inf' || t === 'infinity' ? Infinity : t === '-inf' || t === '-infinity' ? -Infinity : t === 'nan' ? NaN : Number(t);
+        if (Number.isNaN(x) && t !== 'nan') throw new EvalError('could not convert string to number', line);
+        if (name === 'int' && !Number.isFinite(x)) throw new EvalError('cannot convert float infinity to integer', line);
         return num(name === 'int' ? Math.trunc(x) : x, name === 'int');
       }
       const x = pyNumber(v);
@@ -927,9 +1955,17 @@ export class Evaluator {
       return num(name === 'int' ? Math.trunc(x) : x, name === 'int');
     }
     if (name === 'bool') return { t: 'bool', v: v ? truthy(v, line) : false };
-    if (name === 'list' || name === 'tuple') {
-      if (v?.t === 'list') return { t: 'list', items: v.items, tuple: name === 'tuple' };
-      if (v?.t === 'range') return { t: 'list', items: Array.from({ length: Math.max(0, v.stop - v.start) }, (_, i) => num(v.start + i, true)), tuple: name === 'tuple' };
+    if (name === 'str') {
+      if (v?.t === 'str') return v;
+      if (v?.t === 'num') return { t: 'str', v: String(v.v) };
+      throw new Unsupported('str()', line);
+    }
+    if (name === 'list' || name === 'tuple') return { t: 'list', items: v ? [...this.iterate(v, line)] : [], tuple: name === 'tuple' };
+    if (name === 'dict') {
+      const d: Extract<Val, { t: 'dict' }> = { t: 'dict', entries: [] };
+      if (v?.t === 'dict') for (const [k, x] of v.entries) this.dictSet(d, k, x);
+      else if (v) for (const it of this.iterate(v, line)) if (it.t === 'list' && it.items.length === 2) this.dictSet(d, it.items[0], it.items[1]);
+      return d;
     }
     throw new Unsupported(name, line);
   }
@@ -957,8 +1993,44 @@ export class Evaluator {
         if (x.x.size !== 1) throw new EvalError('a Tensor with more than one element cannot be converted to a scalar', line);
         return num(x.x.dataSync()[0], x.dt !== 'float');
       }
-      default:
+      case 'tolist': {
+        const data = Array.from(x.x.dataSync());
+        const build = (shape: number[], at: number): Val => {
+          if (!shape.length) return x.dt === 'bool' ? { t: 'bool', v: data[at] !== 0 } : num(data[at], x.dt !== 'float');
+          const step = shape.slice(1).reduce((a, b) => a * b, 1);
+          return { t: 'list', items: Array.from({ length: shape[0] }, (_, i) => build(shape.slice(1), at + i * step)), tuple: false };
+        };
+        return build(x.x.shape, 0);
+      }
+      case 'index_put_':
+      case 'index_put': {
+        // x.index_put_((i, j), v) is x[i, j] = v.
+        const idx = pos[0] ?? kw.indices;
+        const v = pos[1] ?? kw.values;
+        if (!idx || idx.t !== 'list' || !v) throw new EvalError('index_put_ needs a tuple of indices and values', line);
+        if ((pos[2] ?? kw.accumulate) && truthy(pos[2] ?? kw.accumulate, line)) throw new Unsupported('index_put_(accumulate=True)', line);
+        const out = this.putItems(x, idx.items, v, line);
+        if (m === 'index_put_' && c.func.k === 'attr') this.assignTo(c.func.obj, out, f);
+        return out;
+      }
+      case 'get_device':
+        return num(-1, true);
+      case 'is_contiguous':
+        return { t: 'bool', v: true };
+      default: {
+        // x.op(...) is torch.op(x, ...) for the torch functions the table spells without a method
+        // (ops/table/more.ts: a method spelling would also take over `self.op(...)` in the IR).
+        const spell = resolveQualified(`torch.${m}`);
+        if (spell && spell.kind === 'function' && spell.sig.params[0]?.canon === 'input') {
+          this.trace.add(spell.op.id);
+          const tuple = (items: Val[]): Val => ({ t: 'list', items, tuple: true });
+          const bound = bindCall(spell, [x, ...pos], kw, tuple);
+          const args: Record<string, () => Val> = {};
+          for (const [k, v] of Object.entries(bound)) args[k] = () => v;
+          return this.lowerOp(spell, args, c, line);
+        }
         throw new Unsupported(`.${m}()`, line);
+      }
     }
   }
 
@@ -1026,11 +2098,43 @@ export class Evaluator {
     return out;
   }
 
+  /**
+   * Whether `x` is computed from the probe's logits (`gradSource`): a path back to them on tfjs's
+   * gradient tape. Without a tape (no gradient being taken) nothing requires a gradient.
+   */
+  requiresGrad(x: T): boolean {
+    const src = this.opts.gradSource;
+    const tape = (tf.engine() as unknown as { state: { activeTape?: { outputs: T[]; inputs: Record<string, T> }[] } }).state.activeTape;
+    if (!src || !tape || x.dtype !== 'float32') return false;
+    if (x.id === src.id) return true;
+    const producer = new Map<number, { inputs: Record<string, T> }>();
+    for (const node of tape) for (const o of node.outputs) if (o) producer.set(o.id, node);
+    const seen = new Set<number>();
+    const stack = [x.id];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (id === src.id) return true;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const node = producer.get(id);
+      if (node) for (const inp of Object.values(node.inputs)) if (inp) stack.push(inp.id);
+    }
+    return false;
+  }
+
   /** Runs an op's lowering (ops/) on its arguments; an op without one is unsupported. */
   private lowerOp(spell: Spelling, args: Record<string, () => Val>, c: Call, line: number): Val {
     const op = spell.op;
     const name = calleeName(c);
     if (!op.lower) throw new Unsupported(c.callee ?? spell.name.replace(/^Tensor\./, '.'), line);
+    if (spell.framework === 'numpy' && !/^(jax|tensorflow|keras|torch)\./.test(c.callee ?? '')) {
+      // numpy has no autograd: on a shape or a Python list it computes a constant, on a tensor the
+      // framework would raise (PyTorch) or trace nothing (JAX).
+      for (const get of Object.values(args)) {
+        const v = get();
+        if (isTensor(v) && v.dt === 'float') throw new Unsupported(`${name} on a tensor (numpy has no autograd)`, line);
+      }
+    }
     const lit = (d: PyLiteral): Val => (d === null ? NONE : typeof d === 'number' ? num(d) : typeof d === 'boolean' ? { t: 'bool', v: d } : { t: 'str', v: d });
     const value = (p: string): Val | undefined => {
       const get = args[p];
@@ -1056,7 +2160,9 @@ export class Evaluator {
       num(p) {
         const v = value(p);
         if (!v || v.t === 'none') return undefined;
-        const n = pyNumber(v);
+        // A one-element tensor holds one known number on the probe inputs (a tf.shape(x)[0], a t.sum()).
+        // (integers only: a float tensor's gradient would be lost).
+        const n = pyNumber(v) ?? (isTensor(v) && v.x.size === 1 && v.dt !== 'float' ? v.x.dataSync()[0] : undefined);
         if (n === undefined) throw new Unsupported(`${name} with a non-number ${p}`, line);
         return n;
       },
@@ -1089,6 +2195,13 @@ export class Evaluator {
       promote: (a, b, arith) => ev.promote(a as unknown as Extract<Val, { t: 'tensor' }>, b as unknown as Extract<Val, { t: 'tensor' }>, arith) as unknown as ReturnType<LowerCtx['promote']>,
       binop: (o, a, b) => ev.binop(o, a as Val, b as Val, line) as CVal,
       compare: (o, a, b) => ev.compareValues(o, a as Val, b as Val, line) as CVal,
+      requiresGrad(p) {
+        const v = value(p);
+        return !!v && isTensor(v) && ev.requiresGrad(v.x);
+      },
+      setGradEnabled(on) {
+        ev.gradEnabled = on;
+      },
       unsupported(what) {
         throw new Unsupported(what, line);
       },
@@ -1099,13 +2212,7 @@ export class Evaluator {
     return op.lower(cx) as Val;
   }
 
-  private applyModule(m: Extract<Val, { t: 'module' }>, c: Call, f: Frame, line: number): Val {
-    this.trace.add(m.spell.op.id);
-    const tuple = (items: Expr[]): Expr => ({ k: 'tuple', items, list: false, span: c.span });
-    const args = { ...this.lazyArgs(bindModuleCall(m.spell, c.args, c.kwargs, tuple), f) };
-    for (const [k, v] of Object.entries(m.args)) if (!(k in args)) args[k] = () => v;
-    return this.lowerOp(m.spell, args, c, line);
-  }
+
 
 }
 

@@ -2,7 +2,7 @@
  * Seeded probe inputs: mulberry32 uniform numbers, Box-Muller normals, rounded to float32. The same
  * generator is written out in Python by repro.ts, so a repro script rebuilds the very same inputs.
  */
-import type { ProbeInputs } from './types';
+import { layoutShape, type ProbeInputs } from './types';
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -109,5 +109,6 @@ export function describeGenerator(inp: ProbeInputs): string {
   const a = inp.activation ? `; fed ${inp.activation}(logits)` : '';
   const ig = inp.ignore ? (inp.ignore.drop ? `; every ${inp.ignore.every}th sample left out` : `; every ${inp.ignore.every}th target set to ${inp.ignore.value}`) : '';
   const bg = inp.background ? `; ${inp.background} background samples appended (logits ${BACKGROUND_LOGIT}, targets 0)` : '';
-  return `${base}; targets ${t}${m}${a}${ig}${bg}`;
+  const l = inp.layout ? `; laid out as [${layoutShape(inp.layout, 'N' as never, 'C' as never, true).join(', ')}] (class indices [${layoutShape(inp.layout, 'N' as never, 'C' as never, false).join(', ')}])` : '';
+  return `${base}; targets ${t}${m}${a}${ig}${bg}${l}`;
 }

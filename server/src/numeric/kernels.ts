@@ -36,19 +36,15 @@ function scatter(x: T, dim: number, index: T, src: T): T {
   // PyTorch for duplicates; a one-hot has none).
   const written = tf.cast(tf.greater(tf.scatterND(pos, tf.ones([vals.shape[0]], 'float32'), [n]), 0), 'bool');
   const scattered = tf.scatterND(pos, tf.cast(vals, 'float32'), [n]);
-  const out = tf.where(written, scattered, tf.cast(tf.reshape(x, [-1]), 'float32'));
+  const out = P.where(written, scattered, tf.cast(tf.reshape(x, [-1]), 'float32'));
   return tf.cast(tf.reshape(out, x.shape), x.dtype);
 }
 
 export const KERNELS: Kernels = {
   sigmoid: (x) => P.sigmoid(t(x)),
   logsigmoid: (x) => P.logsigmoid(t(x)),
-  softplus(x, beta, threshold) {
-    const a = t(x);
-    const bx = tf.mul(a, beta);
-    // PyTorch: x where beta * x > threshold, else log1p(exp(beta * x)) / beta.
-    return tf.where(tf.greater(bx, threshold), a, tf.div(P.log1p(tf.exp(bx)), beta));
-  },
+  // PyTorch: x where beta * x > threshold, else log1p(exp(beta * x)) / beta; its backward (torchops.ts).
+  softplus: (x, beta, threshold) => P.softplus(t(x), beta, threshold),
   softmax: (x, axis) => P.softmax(t(x), axis),
   logSoftmax: (x, axis) => P.logSoftmax(t(x), axis),
   logsumexp(x, axes, keepdim) {
@@ -70,16 +66,17 @@ export const KERNELS: Kernels = {
   // Integers by max/min: tfjs-backend-wasm's ClipByValue reads int32 data as float32.
   clamp: (x, min, max) => (t(x).dtype === 'float32' ? P.clamp(t(x), min, max) : tf.cast(P.clampInt(tf.cast(t(x), 'int32'), min, max), t(x).dtype)),
   clampTensor: (x, min, max) => P.clampTensor(t(x), min && t(min), max && t(max)),
-  maximum: (a, b) => tf.maximum(t(a), t(b)),
-  minimum: (a, b) => tf.minimum(t(a), t(b)),
-  where: (c, a, b) => tf.where(t(c), t(a), t(b)),
+  maximum: (a, b) => (t(a).dtype === 'float32' ? P.extremum(t(a), t(b), true) : tf.maximum(t(a), t(b))),
+  minimum: (a, b) => (t(a).dtype === 'float32' ? P.extremum(t(a), t(b), false) : tf.minimum(t(a), t(b))),
+  where: (c, a, b) => P.where(t(c), t(a), t(b)),
   gatherDim: (x, dim, index) => P.gatherDim(t(x), dim, t(index)),
   gatherAdvanced: (x, indices) => P.gatherAdvanced(t(x), indices.map(t)),
   take(x, index, axis) {
     const a = t(x);
     const idx = tf.cast(t(index), 'int32');
     const size = a.shape[axis];
-    const pos = tf.where(tf.less(idx, 0), tf.add(idx, size), idx);
+    // int32 scalars: a JS number makes tf.add float32, and wasm's Select then reads the int32 branch as float bits.
+    const pos = tf.where(tf.less(idx, tf.scalar(0, 'int32')), tf.add(idx, tf.scalar(size, 'int32')), idx);
     // Move the axis first, take rows with the scatter-backed gather, move it back.
     const perm = [axis, ...a.shape.map((_, i) => i).filter((i) => i !== axis)];
     const moved = axis === 0 ? a : tf.transpose(a, perm);
@@ -114,4 +111,21 @@ export const KERNELS: Kernels = {
   scatter: (x, dim, index, src) => scatter(t(x), dim, t(index), t(src)),
   bceWithLogits: (x, tt, pw) => P.bceWithLogits(t(x), t(tt), pw && t(pw)),
   bceProbs: (p, tt) => P.bceProbs(t(p), t(tt)),
+  relu: (x) => P.relu(t(x)),
+  tanh: (x) => tf.tanh(t(x)),
+  step(x, fn) {
+    // Cut from the tape: these have a zero gradient in PyTorch, and tfjs's own is zero too or missing.
+    const a = P.cut(t(x));
+    return fn === 'sign' ? tf.sign(a) : fn === 'floor' ? tf.floor(a) : fn === 'ceil' ? tf.ceil(a) : tf.round(a);
+  },
+  isnan: (x) => tf.isNaN(P.cut(t(x))),
+  isinf: (x) => tf.isInf(P.cut(t(x))),
+  isfinite: (x) => tf.isFinite(P.cut(t(x))),
+  logical: (op, a, b) => (op === 'and' ? tf.logicalAnd : op === 'or' ? tf.logicalOr : tf.logicalXor)(tf.cast(t(a), 'bool'), tf.cast(t(b), 'bool')),
+  logicalNot: (x) => tf.logicalNot(tf.cast(t(x), 'bool')),
+  cumsum: (x, axis) => tf.cumsum(t(x), axis),
+  prod: (x, axes, keepdim) => tf.prod(t(x), axes, keepdim),
+  any: (x, axes, keepdim) => tf.any(tf.cast(t(x), 'bool'), axes, keepdim),
+  all: (x, axes, keepdim) => tf.all(tf.cast(t(x), 'bool'), axes, keepdim),
+  gatherFlat: (x, flat) => P.gatherFlat(t(x), tf.cast(t(flat), 'int32')),
 };

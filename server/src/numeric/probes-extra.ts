@@ -20,7 +20,7 @@ import type { Finding } from '../core/types';
 import { describeGenerator } from './gen';
 import type { CheckPlan, TargetEncoding } from './roles';
 import { LL306, LL307, LL308, LL309 } from './rules';
-import type { NumericReport, ProbeInputs, ProbeResult } from './types';
+import type { Layout, NumericReport, ProbeInputs, ProbeResult } from './types';
 import { ElementCap, EvalError, Unsupported, type Val } from './values';
 import type { RunOut } from './probes';
 
@@ -30,6 +30,8 @@ export interface ExtraSetup {
   encoding: TargetEncoding;
   formulation: 'softmax' | 'sigmoid';
   classes: number;
+  /** Image- or sequence-shaped inputs, as the setup found the function reads them. */
+  layout?: Layout;
 }
 
 /** What the probes need of the Prober: its `run`, and its size and seed options. */
@@ -56,6 +58,7 @@ function finding(code: keyof typeof RULE_OF, report: NumericReport, message: str
 
 function inputs(s: ExtraSetup, host: ProbeHost, extra: Partial<ProbeInputs>): ProbeInputs {
   const inp: ProbeInputs = { seed: host.seed, shape: [Math.min(host.samples, 512), s.classes], std: 1, target: s.encoding, generator: '', ...extra };
+  if (s.layout) inp.layout = s.layout;
   if (s.plan.inputIsProb) inp.activation = s.formulation;
   inp.generator = describeGenerator(inp);
   return inp;
@@ -85,6 +88,9 @@ function attempt(f: () => RunOut): RunOut | Error {
     return f();
   } catch (e) {
     if (e instanceof ElementCap || e instanceof Unsupported || e instanceof EvalError) return e;
+    // A tfjs kernel refusing these inputs (an empty mask's gradient, say) throws a plain Error; the
+    // budget and cancellation (subclasses) and our own mistakes (TypeError, ...) go on up.
+    if (e instanceof Error && e.constructor === Error) return e;
     throw e;
   }
 }

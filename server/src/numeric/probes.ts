@@ -11,7 +11,7 @@ import { LL301, LL302, LL303, LL304, LL305 } from './rules';
 import { runExtraProbes } from './probes-extra';
 import { tf } from './tf';
 import * as P from './torchops';
-import type { HyperValue, NumericReport, ProbeInputs, ProbeResult } from './types';
+import { layoutShape, type HyperValue, type NumericReport, type ProbeInputs, type ProbeResult } from './types';
 import { ElementCap, EvalError, num, NONE, Unsupported, type Val } from './values';
 
 export interface ProbeOptions {
@@ -28,6 +28,8 @@ export interface ProbeOptions {
 }
 
 export const GAMMA_SWEEP = [0.25, 0.5, 1, 2, 5];
+/** Samples of the setup's trial runs (enough for a top-k of 64 hard examples, few enough to cost nothing). */
+const SETUP_SAMPLES = 64;
 export const MARGINS = [10, 30, 100];
 const REL_TOL = 1e-3;
 
@@ -39,6 +41,12 @@ interface Setup {
   encoding: TargetEncoding;
   formulation: Formulation;
   classes: number;
+  layout?: ProbeInputs['layout'];
+}
+
+/** Whether an error on the flat [N, C] probe says the function wants image-shaped inputs. */
+function wantsImages(message: string): boolean {
+  return /values to unpack|out of range for a tensor of rank|too many indices|must match the size of tensor|rank|dimension|index out of range|expected target of shape|Incorrect shapes/.test(message);
 }
 
 function hyperVal(v: HyperValue): Val {
@@ -104,6 +112,7 @@ export class Prober {
       generator: '',
       ...extra,
     };
+    if (s.layout) inp.layout = s.layout;
     if (s.plan.inputIsProb) inp.activation = s.formulation;
     inp.generator = describeGenerator(inp);
     return inp;
@@ -114,22 +123,38 @@ export class Prober {
     if (cancelRequested(this.opts.cancel)) throw new Cancelled();
     if (Date.now() > this.opts.deadline) throw new Budget();
     const g = generate(inp);
+    // Rows: the probe's samples, less any dropped and plus any background ones (LL306, LL307).
     const N = g.rows;
     const C = inp.shape[1];
-    const ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper, ...extra });
     let result: RunOut | undefined;
+    let ev: Evaluator | undefined;
     tf.tidy(() => {
+      // Images of 1 x 1 pixels: the N x C logits, channels first or last, and targets to match.
+      const shapeOf = (classes: boolean): number[] => layoutShape(inp.layout, N, C, classes);
       const z = tf.tensor2d(g.logits, [N, C]);
       let tgt: Val;
-      if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor1d(g.index, 'int32'), dt: 'int' };
-      else tgt = { t: 'tensor', x: tf.tensor2d(g.onehot, [N, C]), dt: 'float' };
+      if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor(g.index, shapeOf(false), 'int32'), dt: 'int' };
+      else tgt = { t: 'tensor', x: tf.tensor(g.onehot, shapeOf(true)), dt: 'float' };
+      // Required parameters without a default (roles.ts fill), under the probe's own hyperparameters.
+      const all: Record<string, Val> = {};
+      for (const [k, { value }] of Object.entries(s.plan.fill ?? {})) {
+        if (value !== null && typeof value === 'object' && 'classes' in value) all[k] = num(C, true);
+        else if (value !== null && typeof value === 'object' && 'device' in value) all[k] = { t: 'device' };
+        else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(value.ones === 'classes' ? [C] : shapeOf(true)), dt: 'float' };
+        else if (typeof value === 'boolean') all[k] = { t: 'bool', v: value };
+        // A call-site literal keeps its kind: `FocalLoss(num_classes=8)` passes an int (F.one_hot wants one).
+        else if (typeof value === 'number') all[k] = num(value);
+        else all[k] = hyperVal(value as HyperValue);
+      }
+      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: { ...all, ...hyper }, gradSource: z, ...extra });
       let lossT: tf.Tensor | undefined;
       const f = (x: tf.Tensor): tf.Scalar => {
         let xin = x;
         if (inp.activation) xin = inp.activation === 'softmax' ? P.softmax(x, 1) : P.sigmoid(x);
+        if (inp.layout) xin = tf.reshape(xin, shapeOf(true));
         const args: Record<string, Val> = { [s.plan.input]: { t: 'tensor', x: xin, dt: 'float' } };
         if (s.plan.target) args[s.plan.target] = tgt;
-        const out = ev.run(s.fn, args);
+        const out = ev!.run(s.fn, args);
         let t: Val = out;
         if (t.t === 'list' && t.items.length && t.items[0].t === 'tensor') t = t.items[0];
         if (t.t === 'num') throw new Unsupported('a loss returned as a Python number (no gradient)', s.fn.span.r.start.line + 1);
@@ -167,7 +192,7 @@ export class Prober {
         gradNaN: nan,
         gradInf: inf,
         samplesNonFinite: bad.reduce((a, b) => a + b, 0),
-        trace: ev.trace,
+        trace: ev!.trace,
       };
     });
     return result!;
@@ -176,10 +201,49 @@ export class Prober {
   /** Finds an encoding (and class count) under which the function evaluates; Unsupported ends it. */
   setup(fn: FunctionIR, plan: CheckPlan, hyper: Record<string, Val>): Setup | string {
     const errors: string[] = [];
+    // Flat [N, C] inputs first; image-shaped ones (channels first for PyTorch, last elsewhere) when
+    // the flat ones fail as a loss over images would.
+    // Images, then sequences, channels first for PyTorch and last elsewhere.
+    const last = plan.framework && plan.framework !== 'torch';
+    const layouts: ProbeInputs['layout'][] = [undefined, last ? 'nhwc' : 'nchw', last ? 'nlc' : 'ncl'];
+    const first: string[] = [];
+    for (const layout of layouts) {
+      if (layout && !errors.some(wantsImages)) break;
+      if (layout) errors.length = 0;
+      const found = this.trySetup(fn, plan, hyper, layout, errors, [this.opts.classes, 2]);
+      if (found) return found;
+      if (!layout) first.push(...errors);
+    }
+    // A class count the function holds itself (`one_hot(labels, 10)`, `ones(5) - y_pred`): the other
+    // size in a shape mismatch on the flat probe is tried as the probe's class count.
+    const sizes = new Set<number>();
+    for (const e of first) {
+      if (!/broadcast|must be the same|must match|size/.test(e)) continue;
+      for (const m of e.matchAll(/\[(?:\d+, ?)?(\d+)\]/g)) {
+        const d = Number(m[1]);
+        if (d >= 2 && d <= 1024 && d !== this.opts.classes && d !== SETUP_SAMPLES) sizes.add(d);
+      }
+    }
+    if (sizes.size) {
+      const found = this.trySetup(fn, plan, hyper, undefined, [], [...sizes].slice(0, 2));
+      if (found) return found;
+    }
+    // A weight that defaults to None but that the function needs (`pos = weight > 0`): ones.
+    if (plan.optionalWeights?.length && !plan.fill?.[plan.optionalWeights[0]]) {
+      const fill = { ...plan.fill };
+      for (const w of plan.optionalWeights) fill[w] = { value: { ones: 'input' as const }, why: 'ones like the input (the function raises without it)' };
+      const found = this.setup(fn, { ...plan, fill }, hyper);
+      if (typeof found !== 'string') return found;
+    }
+    const why = errors.length ? errors : first;
+    return `the function raises on every target encoding tried (${why.join('; ') || 'no encoding'})`;
+  }
+
+  private trySetup(fn: FunctionIR, plan: CheckPlan, hyper: Record<string, Val>, layout: ProbeInputs['layout'], errors: string[], classCounts: number[]): Setup | undefined {
     for (const enc of plan.encodings) {
-      for (const C of [this.opts.classes, 2]) {
+      for (const C of classCounts) {
         const trial = { fn, plan, encoding: enc };
-        const inp: ProbeInputs = { seed: 1, shape: [6, C], std: 1, target: enc, generator: '' };
+        const inp: ProbeInputs = { seed: 1, shape: [Math.min(SETUP_SAMPLES, this.opts.samples), C], std: 1, target: enc, generator: '', ...(layout ? { layout } : {}) };
         if (plan.inputIsProb) inp.activation = plan.act ?? 'softmax';
         try {
           const out = this.run(trial, inp, hyper);
@@ -187,12 +251,14 @@ export class Prober {
           const softmaxOps = ['softmax', 'log_softmax', 'cross_entropy', 'nll_loss', 'tf_softmax_ce_with_logits', 'tf_sparse_softmax_ce_with_logits', 'keras_categorical_crossentropy', 'keras_sparse_categorical_crossentropy'];
           const sigmoidOps = ['sigmoid', 'logsigmoid', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'keras_binary_crossentropy', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss'];
           let formulation: Formulation = plan.act ?? (softmaxOps.some((o) => tr.has(o)) ? 'softmax' : sigmoidOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax');
-          if (plan.inputIsProb && !plan.act) formulation = 'softmax';
+          // Probabilities whose activation the facts do not say: sigmoid when the function calls a
+          // binary loss (K.binary_crossentropy), else softmax (Keras' categorical convention).
+          if (plan.inputIsProb && !plan.act) formulation = sigmoidOps.some((o) => tr.has(o)) && !softmaxOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax';
           let encoding = enc;
           // Sigmoid losses on one-hot targets are multi-label: probe them with background rows too.
           if (formulation === 'sigmoid' && enc === 'onehot') encoding = 'binary';
           if (formulation === 'softmax' && enc === 'binary') encoding = 'onehot';
-          const found: Setup = { fn, plan, encoding, formulation, classes: C };
+          const found: Setup = { fn, plan, encoding, formulation, classes: C, ...(layout ? { layout } : {}) };
           return this.maybeProbabilities(found);
         } catch (e) {
           if (e instanceof Unsupported || e instanceof Budget || e instanceof Cancelled) throw e;
@@ -203,7 +269,7 @@ export class Prober {
         }
       }
     }
-    return `the function raises on every target encoding tried (${errors.join('; ') || 'no encoding'})`;
+    return undefined;
   }
 
   /**
@@ -213,7 +279,7 @@ export class Prober {
    */
   private maybeProbabilities(s: Setup): Setup {
     if (s.plan.inputIsProb) return s;
-    const inp = (activation?: Formulation): ProbeInputs => ({ seed: 7, shape: [64, s.classes], std: 1, target: s.encoding, generator: '', activation });
+    const inp = (activation?: Formulation): ProbeInputs => ({ seed: 7, shape: [64, s.classes], std: 1, target: s.encoding, generator: '', activation, ...(s.layout ? { layout: s.layout } : {}) });
     const onLogits = this.run(s, inp(), {});
     if (onLogits.lossNonFinite === 0) return s;
     const act: Formulation = s.encoding === 'binary' ? 'sigmoid' : 'softmax';
@@ -237,8 +303,19 @@ export class Prober {
       return report;
     };
     const cls = fn.className ? this.mod.classes.get(fn.className) : undefined;
+    const closure = fn.parent && fn.parent !== '<module>' ? fn.parent : undefined;
+    report.entry = closure ? { kind: 'closure', owner: closure } : cls ? { kind: 'method', owner: cls.name } : { kind: 'function' };
+    // The pre-scan covers the function, its class and its factories (what runs beyond them is
+    // evaluated by the same whitelist, which has no process, file or import API to reach).
     const init = cls?.methods.get('__init__');
-    const bad = forbiddenCall([fn, ...(init ? [init] : []), ...(cls ? [...cls.methods.values()] : [])], this.mod);
+    const factories: FunctionIR[] = [];
+    for (let q = closure; q && q !== '<module>'; ) {
+      const g = this.mod.functions.find((x) => x.qualname === q);
+      if (!g) break;
+      factories.push(g);
+      q = g.parent;
+    }
+    const bad = forbiddenCall([fn, ...(init ? [init] : []), ...(cls ? [...cls.methods.values()] : []), ...factories], this.mod);
     if (bad) return finish(bad.message);
     const baseHyper: Record<string, Val> = {};
     const gammaValues = (plan.gamma?.values ?? []).filter((v): v is number => typeof v === 'number');
@@ -248,6 +325,14 @@ export class Prober {
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
       report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb };
+      if (setup.plan.fill) {
+        report.supplied = {};
+        for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('classes' in value ? 'classes' : 'device' in value ? 'device' : value.ones === 'classes' ? 'class_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
+          report.supplied[k] = { value: v, why };
+        }
+      }
       // 0. LL306-LL309: samples mixed by broadcasting, ignored targets, anchor count, hard examples.
       runExtraProbes({ run: (x, inp, h, extra) => this.run(x, inp, h, extra), samples: this.opts.samples, seed: this.opts.seed }, this.mod, report, setup);
       const configs: Record<string, Val>[] = gammaValues.length ? gammaValues.slice(0, 3).map((g) => ({ [plan.gamma!.name]: num(g, false) })) : [{}];

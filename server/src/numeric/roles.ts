@@ -33,15 +33,44 @@ export interface CheckPlan {
   act?: 'sigmoid' | 'softmax';
   gamma?: HyperInfo;
   alpha?: HyperInfo;
+  /**
+   * Values for required parameters without a default (of the function, its `__init__` or its
+   * factory): a call-site literal, else a typical value (gamma 2, alpha 0.25), the probe's class
+   * count, or ones shaped like the input (a weight or mask); `why` says which, for the probe table.
+   */
+  fill?: Record<string, { value: FillValue; why: string }>;
+  /** The framework the function computes with (what an image-shaped probe's channels follow). */
+  framework?: CoverageFramework;
+  /** Optional weight parameters (`weight=None`) the probes give ones when the function raises without them. */
+  optionalWeights?: string[];
   /** Content hash of everything the check depends on. */
   key: string;
 }
 
+/** A value for a required parameter: a Python value, the probe's class count, or ones shaped like the input. */
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { device: true };
+
+/** Typical values for a required gamma / alpha no call site gives (named as such in the probe table). */
+export const TYPICAL_GAMMA = [2, 0.5];
+export const TYPICAL_ALPHA = 0.25;
+
 const TARGET_NAME = /^(y_?true|y|t|gt|gts|truth|targets?|labels?|label_ids?|gt_\w+|\w+_targets?|\w+_labels?|target_\w+|one_?hot\w*)$/i;
-const PRED_NAME = /^(logits?|\w+_logits?|logit_\w+|scores?|cls_\w+|inputs?|preds?|predictions?|outputs?|x|y_?pred|\w+_preds?|probs?|p|probabilities)$/i;
+const PRED_NAME = /^(logits?|\w+_logits?|logits?_\w+|scores?|cls_\w+|inputs?|preds?|predictions?|outputs?|x|y_?pred|\w+_preds?|preds?_\w+|prediction_\w+|output_\w+|pr|probs?|p|probabilities)$/i;
 const PROB_NAME = /^(probs?|p|probabilities|\w+_probs?)$/i;
 const GAMMA_NAME = /^(gamma|\w*_gamma|gamma_\w+|focusing_param\w*)$/i;
 const ALPHA_NAME = /^(alpha|\w*_alpha|alpha_\w+|balance\w*)$/i;
+/** A required parameter that counts the classes: it takes the probe's class count. */
+const CLASSES_NAME = /^(num_?classe?s?|n_?class(es)?|nclass(es)?|class_?num|classes|num_?labels|n_?labels|num_cls|cls_num)$/i;
+/** A required tensor parameter of the loss that weighs or masks its terms: it takes ones shaped like the input. */
+const WEIGHT_NAME = /^(weights?|sample_?weights?|label_?weights?|masks?|valid_?mask|loss_?mask)$/i;
+/** A required ignore label: one no probe target takes. */
+const IGNORE_NAME = /^(ignore_?(index|label|lb|idx)|ignore)$/i;
+/** A required device: the probes' (the CPU). */
+const DEVICE_NAME = /^(device|dev)$/i;
+/** A required parameter that is not the prediction or the target (what the roles are not chosen among). */
+function hyperish(name: string): boolean {
+  return GAMMA_NAME.test(name) || ALPHA_NAME.test(name) || CLASSES_NAME.test(name) || IGNORE_NAME.test(name) || DEVICE_NAME.test(name) || /^(eps|epsilon|smooth\w*|reduction|beta|delta|temperature|tau)$/i.test(name);
+}
 
 function literalValue(e: Expr | undefined): number | number[] | null | undefined {
   if (!e) return undefined;
@@ -55,8 +84,8 @@ function literalValue(e: Expr | undefined): number | number[] | null | undefined
   return undefined;
 }
 
-function hyper(fn: FunctionIR, owner: FunctionIR | undefined, re: RegExp, facts: ModuleFacts | undefined): HyperInfo | undefined {
-  for (const f of [fn, owner]) {
+function hyper(fn: FunctionIR, owners: (FunctionIR | undefined)[], re: RegExp, facts: ModuleFacts | undefined, typical: number[]): HyperInfo | undefined {
+  for (const f of [fn, ...owners]) {
     if (!f) continue;
     const p = f.params.find((x) => x.kind === 'plain' && re.test(x.name));
     if (!p) continue;
@@ -65,7 +94,56 @@ function hyper(fn: FunctionIR, owner: FunctionIR | undefined, re: RegExp, facts:
     if (d !== undefined) values.push(d);
     const fv = facts?.functions.get(f)?.params.get(p.name);
     for (const v of fv?.values ?? []) if (!values.some((x) => x === v)) values.push(v);
+    // A required one no call site gives: typical values (the probe table names them).
+    if (!p.default && !values.length) values.push(...typical);
     return { name: p.name, values };
+  }
+  return undefined;
+}
+
+/** The functions whose parameters a check's hyperparameters set: `__init__` of a method's class, the factories of a closure. */
+function owners(fn: FunctionIR, mod: ModuleIR): FunctionIR[] {
+  const out: FunctionIR[] = [];
+  let g: FunctionIR | undefined = fn;
+  for (let guard = 0; g && guard < 8; guard++) {
+    if (g.className) {
+      const cls = mod.classes.get(g.className);
+      const init = cls && initOf(cls, mod);
+      if (init) out.push(init);
+    }
+    if (!g.parent || g.parent === '<module>') break;
+    const parent: string = g.parent;
+    g = mod.functions.find((x) => x.qualname === parent);
+    if (g) out.push(g);
+  }
+  return out;
+}
+
+/** The `__init__` an instance of `cls` runs: its own, else a base's defined in the module. */
+function initOf(cls: { methods: Map<string, FunctionIR>; bases: string[] }, mod: ModuleIR, depth = 0): FunctionIR | undefined {
+  const own = cls.methods.get('__init__');
+  if (own || depth > 4) return own;
+  for (const b of cls.bases) {
+    const base = mod.classes.get(b);
+    const init = base && initOf(base, mod, depth + 1);
+    if (init) return init;
+  }
+  return undefined;
+}
+
+/** A literal a call site in the module passes for parameter `p` of `g` (its class's name for `__init__`, its own name otherwise). */
+function callSiteLiteral(mod: ModuleIR, g: FunctionIR, p: string): FillValue | undefined {
+  const name = g.name === '__init__' && g.className ? g.className.split('.').pop()! : g.name;
+  const params = g.params.filter((x) => x.kind === 'plain').slice(g.className ? 1 : 0);
+  const at = params.findIndex((x) => x.name === p);
+  for (const site of mod.callSites) {
+    if (site.callee.split('.').pop() !== name) continue;
+    const e = site.kwargs[p] ?? (at >= 0 ? site.args[at] : undefined);
+    if (!e) continue;
+    if (e.k === 'str') return e.value;
+    if (e.k === 'const') return e.value;
+    const v = literalValue(e);
+    if (v !== undefined) return v;
   }
   return undefined;
 }
@@ -132,35 +210,139 @@ export class PlanStopped extends Error {
 }
 
 /**
+ * The calls a function makes, and those made by the module's functions it calls (by name, or as
+ * `self.name(...)`: `byName` holds methods as `.name`), each function once; nested definitions and
+ * the headers of loops and `with` included.
+ */
+function* callsOf(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, seen = new Set<FunctionIR>()): Generator<Extract<Expr, { k: 'call' }>> {
+  if (seen.has(fn)) return;
+  seen.add(fn);
+  const roots = (s: Stmt): Expr[] => {
+    if (s.k === 'assign' || s.k === 'expr') return [s.value];
+    if (s.k === 'return') return s.value ? [s.value] : [];
+    if (s.k === 'if') return [s.test];
+    if (s.k === 'other') return [...(s.iter ? [s.iter] : []), ...(s.test ? [s.test] : []), ...(s.items ?? []).map((i) => i.ctx)];
+    return [];
+  };
+  // Copies (the stack reverses them): the IR's own arrays are never changed.
+  const nested = (s: Stmt): Stmt[] => (s.k === 'if' ? [...s.body, ...s.orelse] : s.k === 'other' ? [...s.body] : s.k === 'def' ? [...s.fn.body] : []);
+  const stack: Stmt[] = [...fn.body].reverse();
+  while (stack.length) {
+    const s = stack.pop()!;
+    for (const r of roots(s)) {
+      for (const e of walkExprs(r)) {
+        if (e.k !== 'call') continue;
+        yield e;
+        const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
+        if (callee) yield* callsOf(callee, byName, seen);
+      }
+    }
+    stack.push(...nested(s).reverse());
+  }
+}
+
+/** The module's functions by the name a call uses: top-level ones, and methods as `.name` (for `self.name(...)`). */
+function callableByName(mod: ModuleIR): Map<string, FunctionIR> {
+  const byName = new Map<string, FunctionIR>();
+  for (const g of mod.functions) if (!g.className && !g.parent && !byName.has(g.name)) byName.set(g.name, g);
+  for (const g of mod.functions) if (g.className && !byName.has(`.${g.name}`)) byName.set(`.${g.name}`, g);
+  return byName;
+}
+
+/** Whether a function computes with numpy (or scipy) ops, itself or through the module's functions it calls. */
+function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): boolean {
+  for (const e of callsOf(fn, byName)) {
+    // numpy on shapes and constants (np.prod(x.shape)) computes no value of the loss; jax.scipy is JAX.
+    if (e.spell?.framework === 'numpy' && !/^(jax|tensorflow|keras|torch)\./.test(e.callee ?? '') && !shapeArithmetic(e)) return true;
+  }
+  return false;
+}
+
+/** A function that looks like a loss and is not probed, and why (`losslint probe --coverage`). */
+export interface PlanSkip {
+  qualname: string;
+  reason: string;
+}
+
+/** Whether a function's name says it is a loss (what `--coverage` counts beside the planned ones). */
+export const LOSS_NAME = /loss|focal|criterion|entropy|xent|bce|dice/i;
+
+/** The frameworks a coverage report tells apart (tf and keras together). */
+export type CoverageFramework = 'torch' | 'tf/keras' | 'jax' | 'numpy' | 'other';
+
+/**
+ * The framework a function computes with: the one most of its ops (its own and its helpers') are
+ * spelled in, else what the module imports (`losslint probe --coverage`).
+ */
+export function frameworkOf(fn: FunctionIR, mod: ModuleIR, byName: ReadonlyMap<string, FunctionIR> = callableByName(mod)): CoverageFramework {
+  const counts = new Map<CoverageFramework, number>();
+  const classify = (name: string): CoverageFramework | undefined =>
+    /^torch\b/.test(name) ? 'torch' : /^(tensorflow|keras|tf_keras)\b/.test(name) ? 'tf/keras' : /^(jax|flax|optax|haiku)\b/.test(name) ? 'jax' : /^(numpy|scipy)\b/.test(name) ? 'numpy' : undefined;
+  for (const e of callsOf(fn, byName)) {
+    const fw = e.spell ? (e.spell.framework === 'tf' || e.spell.framework === 'keras' ? 'tf/keras' : e.spell.framework === 'lib' ? undefined : e.spell.framework) : e.callee ? classify(e.callee) : undefined;
+    if (fw) counts.set(fw, (counts.get(fw) ?? 0) + 1);
+  }
+  let best: CoverageFramework | undefined;
+  for (const [fw, n] of counts) if (!best || n > counts.get(best)!) best = fw;
+  if (best) return best;
+  const imported = [...mod.imports.values()].map(classify);
+  for (const fw of ['torch', 'tf/keras', 'jax', 'numpy'] as const) if (imported.includes(fw)) return fw;
+  return 'other';
+}
+
+/** Whether a call's arguments are shapes, sizes or literals only (`np.prod(t.shape[:-1])`, `np.log(2)`). */
+function shapeArithmetic(e: Extract<Expr, { k: 'call' }>): boolean {
+  const ok = (x: Expr): boolean => {
+    switch (x.k) {
+      case 'num':
+      case 'str':
+      case 'const':
+        return true;
+      case 'attr':
+        return ['shape', 'ndim', 'size', 'dtype'].includes(x.attr);
+      case 'subscript':
+        return ok(x.obj);
+      case 'tuple':
+        return x.items.every(ok);
+      case 'bin':
+        return ok(x.left) && ok(x.right);
+      case 'unary':
+        return ok(x.operand);
+      case 'call':
+        return x.func.k === 'name' && x.func.id === 'len';
+      default:
+        return false;
+    }
+  };
+  const args = [...e.args, ...Object.values(e.kwargs)];
+  return args.length > 0 && args.every(ok);
+}
+
+/** Whether a function returns a function (a factory: `def focal(gamma): def loss(y, p): ...; return loss`). */
+function returnsFunction(fn: FunctionIR): boolean {
+  const local = new Set<string>();
+  let found = false;
+  const visit = (ss: readonly Stmt[]): void => {
+    for (const s of ss) {
+      if (s.k === 'def') local.add(s.fn.name);
+      else if (s.k === 'return' && s.value && (s.value.k === 'lambda' || (s.value.k === 'name' && local.has(s.value.id)) || (s.value.k === 'call' && s.value.callee === 'functools.partial'))) found = true;
+      else if (s.k === 'if') {
+        visit(s.body);
+        visit(s.orelse);
+      } else if (s.k === 'other') visit(s.body);
+    }
+  };
+  visit(fn.body);
+  return found;
+}
+
+/**
  * Plans the checks of a module: the loss-like functions and their roles.
  * `stop`, when given, is asked before each function (the abstract interpreter's and the plan's):
  * when it answers true, planning throws PlanStopped (the worker's cancel flag: a plan takes some
  * 60-100 ms of a 3,000-line module).
  */
-/** Whether a function computes with numpy (or scipy) ops, itself or through the module's functions it calls. */
-function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, seen = new Set<FunctionIR>()): boolean {
-  if (seen.has(fn)) return false;
-  seen.add(fn);
-  const visit = (ss: readonly Stmt[]): boolean => {
-    for (const s of ss) {
-      const roots = s.k === 'assign' || s.k === 'expr' ? [s.value] : s.k === 'return' && s.value ? [s.value] : s.k === 'if' ? [s.test] : [];
-      for (const r of roots) {
-        for (const e of walkExprs(r)) {
-          if (e.k !== 'call') continue;
-          if (e.spell?.framework === 'numpy') return true;
-          const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
-          if (callee && usesNumpy(callee, byName, seen)) return true;
-        }
-      }
-      if (s.k === 'if' && (visit(s.body) || visit(s.orelse))) return true;
-      if (s.k === 'other' && visit(s.body)) return true;
-    }
-    return false;
-  };
-  return visit(fn.body);
-}
-
-export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => boolean): CheckPlan[] {
+export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => boolean, skipped?: PlanSkip[]): CheckPlan[] {
   const check = (): true => {
     if (stop?.()) throw new PlanStopped();
     return true;
@@ -180,8 +362,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
   const topLevel = new Map<string, FunctionIR>();
   for (const g of mod.functions) if (!g.className && !g.parent && !topLevel.has(g.name)) topLevel.set(g.name, g);
   // Functions by the name a call uses: top-level ones, and methods as `.name` (for `self.name(...)`).
-  const callable = new Map<string, FunctionIR>(topLevel);
-  for (const g of mod.functions) if (g.className && !callable.has(`.${g.name}`)) callable.set(`.${g.name}`, g);
+  const callable = callableByName(mod);
   // What many keys hold is hashed once: the module's globals and imports, and each function.
   let moduleHash: string | undefined;
   let fromGlobals: FunctionIR[] | undefined;
@@ -193,14 +374,37 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
   };
   for (const fn of mod.functions) {
     check();
-    if (fn.hasError || fn.inline) continue;
-    if (fn.className && !['forward', '__call__', 'call'].includes(fn.name)) continue;
+    if (fn.inline || fn.isModule) continue;
+    // What --coverage counts: a function whose name says loss, unless it only builds one (a factory).
+    const skip = (reason: string): void => {
+      if (skipped && LOSS_NAME.test(fn.qualname) && !returnsFunction(fn)) skipped.push({ qualname: fn.qualname, reason });
+    };
+    if (fn.hasError) {
+      skip('syntax error');
+      continue;
+    }
+    // Methods: forward / call / __call__, the public methods named as losses or of a class named as
+    // one, and the others whose parameters name a prediction and a target (`error(self, y_true, y_pred)`).
+    const otherMethod = !!fn.className && !['forward', '__call__', 'call'].includes(fn.name) && !(LOSS_NAME.test(fn.name) || LOSS_NAME.test(fn.className));
+    if (fn.className && fn.name.startsWith('_') && fn.name !== '__call__') continue;
+    if (otherMethod) {
+      const ps = fn.params.filter((p) => p.kind === 'plain' && !p.default).slice(1);
+      if (!(ps.some((p) => PRED_NAME.test(p.name) && p.name !== 'x') && ps.some((p) => TARGET_NAME.test(p.name) && p.name !== 'y'))) {
+        skip('a method other than forward, call or __call__');
+        continue;
+      }
+    }
     // numpy has no autograd: the probes' gradients would be the interpreter's own, not the user's.
-    if (usesNumpy(fn, callable)) continue;
+    if (usesNumpy(fn, callable)) {
+      skip('numpy (no autograd)');
+      continue;
+    }
     const cls = fn.className ? mod.classes.get(fn.className) : undefined;
-    const init = cls?.methods.get('__init__');
+    const init = cls ? initOf(cls, mod) : undefined;
+    const chain = owners(fn, mod);
     const params = fn.params.filter((p) => p.kind === 'plain').slice(fn.className ? 1 : 0);
-    const required = params.filter((p) => !p.default);
+    // The prediction and the target are among the required parameters that are not hyperparameters.
+    const required = params.filter((p) => !p.default && !hyperish(p.name));
     const m = (n: string) => meaning(f, fn, n);
     let input = required.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? ''))?.name;
     let target = required.find((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? ''))?.name;
@@ -208,38 +412,80 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     if (!target) target = required.find((p) => TARGET_NAME.test(p.name) && p.name !== input)?.name;
     // Keras spells (y_true, y_pred): names decide; otherwise the first two required parameters.
     if (!input || !target) {
-      if (required.length !== 2) continue;
+      if (required.length !== 2) {
+        skip(required.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${required.length} required parameters`);
+        continue;
+      }
       input ??= required.find((p) => p.name !== target)?.name;
       target ??= required.find((p) => p.name !== input)?.name;
     }
-    if (!input || !target) continue;
-    // Other required parameters cannot be supplied.
-    if (required.some((p) => p.name !== input && p.name !== target)) continue;
+    if (!input || !target) {
+      skip('no prediction and target parameters');
+      continue;
+    }
+    // Other required parameters (of the function, its __init__, its factories) take a value from a
+    // call site, else one that means the same to every loss (a class count, unit weights, an unused
+    // ignore label, a typical gamma or alpha), else the function cannot be probed.
+    const fill: Record<string, { value: FillValue; why: string }> = {};
+    let missing: string | undefined;
+    for (const g of [fn, ...chain]) {
+      const ps = g.params.filter((p) => p.kind === 'plain').slice(g.className ? 1 : 0);
+      for (const p of ps) {
+        if (p.default || (g === fn && (p.name === input || p.name === target)) || fill[p.name]) continue;
+        const site = callSiteLiteral(mod, g, p.name);
+        if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
+        else if (GAMMA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: 'typical' };
+        else if (ALPHA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_ALPHA, why: 'typical' };
+        else if (CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
+        else if (IGNORE_NAME.test(p.name)) fill[p.name] = { value: -100, why: 'no probe target takes it' };
+        else if (DEVICE_NAME.test(p.name)) fill[p.name] = { value: { device: true }, why: "the probes' device" };
+        else if (g === fn && WEIGHT_NAME.test(p.name)) fill[p.name] = { value: { ones: 'input' }, why: 'ones like the input' };
+        else if (g !== fn && /weight/i.test(p.name)) fill[p.name] = { value: { ones: 'classes' }, why: 'one weight per class, all ones' };
+        else if (!missing) missing = p.name;
+      }
+      // A class count with a default takes the probe's too: it must match the inputs (`n_class=5`).
+      for (const p of ps) if (p.default && CLASSES_NAME.test(p.name) && !fill[p.name] && literalValue(p.default) !== undefined && typeof literalValue(p.default) === 'number') fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
+    }
+    if (missing) {
+      skip(`required parameter \`${missing}\` has no value`);
+      continue;
+    }
     const iv = m(input);
     const tv = m(target);
     const inputIsProb = iv?.m === 'prob' || (!iv && PROB_NAME.test(input));
-    const act = iv?.act;
+    // The activation: the prediction's, else the one of what the function returns (a focal or CE
+    // value built from a binary two-term form is sigmoid's, from a sum over classes softmax's).
+    const rets0 = f?.functions.get(fn)?.returns ?? [];
+    const act = iv?.act ?? (inputIsProb ? rets0.find((r) => r.act && ['focal', 'ce', 'modulating', 'logprob'].includes(r.m))?.act : undefined);
     let encodings: TargetEncoding[] = ['index', 'onehot', 'binary'];
     if (tv?.m === 'target_onehot') encodings = act === 'sigmoid' ? ['binary', 'onehot', 'index'] : ['onehot', 'binary', 'index'];
     else if (tv?.m === 'target_index') encodings = ['index', 'onehot', 'binary'];
     else if (act === 'sigmoid') encodings = ['binary', 'index', 'onehot'];
     // Only functions the facts see as a loss, or whose names say so, are worth the probes.
     const rets = f?.functions.get(fn)?.returns ?? [];
-    const lossy = rets.some((r) => ['focal', 'ce', 'modulating', 'logprob', 'pt', 'unknown'].includes(r.m)) || rets.length === 0 || /loss|focal|criterion/i.test(fn.qualname);
-    if (!lossy) continue;
-    const gamma = hyper(fn, init, GAMMA_NAME, f);
-    const alpha = hyper(fn, init, ALPHA_NAME, f);
+    const lossy = rets.some((r) => ['focal', 'ce', 'modulating', 'logprob', 'pt', 'unknown'].includes(r.m)) || rets.length === 0 || LOSS_NAME.test(fn.qualname);
+    if (!lossy) {
+      skip('does not compute a loss');
+      continue;
+    }
+    const gamma = hyper(fn, chain, GAMMA_NAME, f, TYPICAL_GAMMA);
+    const alpha = hyper(fn, chain, ALPHA_NAME, f, [TYPICAL_ALPHA]);
+    // A required gamma / alpha is set by the probes (gamma per config); the fill gives the first value.
+    for (const h of [gamma, alpha]) if (h && fill[h.name] && typeof h.values[0] === 'number' && fill[h.name].why === 'typical') fill[h.name].value = h.values[0];
     // The key holds the top-level functions the check can reach, not all of them: editing one function
     // re-runs the checks that can call it, and a key costs the size of what it can run (keys holding
     // every function were quadratic: 7 s of the main thread for a 3,000-line file).
     // reach(A and B) is reach(A) and reach(B): what the globals reach is found once for all checks.
     fromGlobals ??= reachableFunctions([[...mod.globals.values()]], topLevel);
-    const helpers = reachableFunctions([fn.body, fn.params, init?.body, init?.params], topLevel, fn);
+    const helpers = reachableFunctions([fn.body, fn.params, ...chain.map((g) => [g.body, g.params])], topLevel, fn);
     const own = new Set(helpers);
     for (const g of fromGlobals) if (g !== fn && !own.has(g)) helpers.push(g);
     moduleHash ??= contentKey([[...mod.globals], [...mod.imports]]);
-    const key = contentKey([fn.body, fn.params, init?.body, init?.params, helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha]);
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, key });
+    const framework = frameworkOf(fn, mod, callable);
+    const hasFill = Object.keys(fill).length > 0;
+    const optionalWeights = params.filter((p) => p.default?.k === 'const' && p.default.value === null && WEIGHT_NAME.test(p.name)).map((p) => p.name);
+    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework]);
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), key });
   }
   return plans;
 }

@@ -172,19 +172,116 @@ export function clamp(x: T, min?: number, max?: number): T {
   return f(x) as T;
 }
 
-/** clamp with tensor bounds (torch.clamp(x, min=tensor)). */
+/** clamp with tensor bounds (torch.clamp(x, min=tensor)): the conditions read copies (cut), the values pass by where. */
 export function clampTensor(x: T, min?: T, max?: T): T {
   let v = x;
-  if (min) v = tf.where(tf.less(x, min), tf.broadcastTo(min, tf.broadcast_util.assertAndGetBroadcastShape(x.shape, min.shape)), v);
-  if (max) v = tf.where(tf.greater(x, max), tf.broadcastTo(max, tf.broadcast_util.assertAndGetBroadcastShape(v.shape, max.shape)), v);
+  if (min) {
+    const shape = tf.broadcast_util.assertAndGetBroadcastShape(x.shape, min.shape);
+    v = where(tf.broadcastTo(tf.less(cut(x), cut(min)), shape), tf.broadcastTo(min, shape), tf.broadcastTo(v, shape));
+  }
+  if (max) {
+    const shape = tf.broadcast_util.assertAndGetBroadcastShape(v.shape, max.shape);
+    v = where(tf.broadcastTo(tf.greater(cut(v), cut(max)), shape), tf.broadcastTo(max, shape), tf.broadcastTo(v, shape));
+  }
   return v;
 }
 
-/** Identity forward, zero gradient (torch .detach()). */
+/**
+ * torch.where(cond, a, b) with PyTorch's backward: each side gets the gradient where it was chosen
+ * and exactly 0 elsewhere (tfjs's Select multiplies the gradient by a 0/1 mask: a NaN coming down
+ * would reach the side not chosen). The condition reads a copy (no gradient through it).
+ */
+export function where(cond: T, a: T, b: T): T {
+  const c = cut(cond);
+  if (a.dtype !== 'float32' && b.dtype !== 'float32') return tf.where(c, a, b);
+  const f = cg((x: T, y: T, save: tf.GradSaveFunc) => {
+    const shape = tf.broadcast_util.assertAndGetBroadcastShape(tf.broadcast_util.assertAndGetBroadcastShape(c.shape, x.shape), y.shape);
+    const cb = tf.broadcastTo(c, shape);
+    save([cb]);
+    return {
+      value: tf.where(cb, tf.broadcastTo(x, shape), tf.broadcastTo(y, shape)),
+      gradFunc: (dy: T, s: T[]) => {
+        const zero = tf.zerosLike(dy);
+        return [reduceTo(tf.where(s[0], dy, zero), x.shape), reduceTo(tf.where(s[0], zero, dy), y.shape)];
+      },
+    };
+  });
+  return f(a, b);
+}
+
+/**
+ * torch.maximum / torch.minimum: NaN wins (either side); PyTorch's backward gives the chosen side
+ * the gradient, each half of it at a tie, and the other side exactly 0 (masked_fill: a NaN gradient
+ * does not leak into the side not chosen, as a product with a 0/1 mask would make it).
+ */
+export function extremum(a: T, b: T, max: boolean): T {
+  const f = cg((x: T, y: T, save: tf.GradSaveFunc) => {
+    save([x, y]);
+    const m = max ? tf.maximum(x, y) : tf.minimum(x, y);
+    const value = tf.where(tf.isNaN(x), tf.broadcastTo(x, m.shape), tf.where(tf.isNaN(y), tf.broadcastTo(y, m.shape), m));
+    return {
+      value,
+      gradFunc: (dy: T, s: T[]) => {
+        const [p, q] = s;
+        const shape = dy.shape;
+        const pb = tf.broadcastTo(p, shape);
+        const qb = tf.broadcastTo(q, shape);
+        const zero = tf.zerosLike(dy);
+        const half = tf.where(tf.equal(pb, qb), tf.div(dy, 2), dy);
+        const gp = tf.where(max ? tf.less(pb, qb) : tf.greater(pb, qb), zero, half);
+        const gq = tf.where(max ? tf.greater(pb, qb) : tf.less(pb, qb), zero, half);
+        return [reduceTo(gp, p.shape), reduceTo(gq, q.shape)];
+      },
+    };
+  });
+  return f(a, b);
+}
+
+/**
+ * The same values, off the tape: tfjs differentiates through every op between the logits and the
+ * loss, comparisons included, and has no gradient for them (`Greater`); PyTorch's comparisons end
+ * the graph. A copy of the data is what a comparison, a boolean test or a rounding reads.
+ */
+export function cut(x: T): T {
+  return x.dtype === 'float32' ? tf.tensor(x.dataSync() as Float32Array, x.shape, 'float32') : x;
+}
+
+/** max(x, 0); PyTorch's threshold_backward: the gradient passes where x > 0 (not at 0). */
+export function relu(x: T): T {
+  const f = cg((a: T, save: tf.GradSaveFunc) => {
+    save([a]);
+    return { value: tf.relu(a), gradFunc: (dy: T, s: T[]) => tf.where(tf.greater(s[0], 0), dy, tf.zerosLike(dy)) };
+  });
+  return f(x);
+}
+
+/**
+ * softplus(x) = log1p(exp(beta x)) / beta, x where beta x > threshold; PyTorch's softplus_backward:
+ * dy where beta x > threshold, else dy * z / (z + 1) with z = exp(beta x).
+ */
+export function softplus(x: T, beta: number, threshold: number): T {
+  const f = cg((a: T, save: tf.GradSaveFunc) => {
+    save([a]);
+    const bx = tf.mul(a, beta);
+    return {
+      value: tf.where(tf.greater(bx, threshold), a, tf.div(log1p(tf.exp(bx)), beta)),
+      gradFunc: (dy: T, s: T[]) => {
+        const b = tf.mul(s[0], beta);
+        const z = tf.exp(b);
+        return tf.where(tf.greater(b, threshold), dy, tf.mul(dy, tf.div(z, tf.add(z, 1))));
+      },
+    };
+  });
+  return f(x);
+}
+
+/**
+ * torch .detach(): the same values and no graph behind them. A copy of the data (cut), not a zero
+ * gradient: a zero times an infinite local derivative behind it (pow(pt, 0.5) at pt = 0) would be
+ * NaN, and PyTorch never computes that product.
+ */
 export function detach(x: T): T {
-  if (x.dtype !== 'float32') return x;
-  const f = cg((a: T) => ({ value: tf.clone(a), gradFunc: (dy: T) => tf.zerosLike(dy) }));
-  return f(x) as T;
+  return cut(x);
 }
 
 /**

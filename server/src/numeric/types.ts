@@ -37,6 +37,35 @@ export interface ProbeInputs {
   ignore?: { value: number; every: number; drop?: boolean };
   /** This many easy background samples appended: every logit -12, every binary target 0 (LL307). */
   background?: number;
+  /**
+   * Image-shaped inputs for a loss that reads them so (`n, c, h, w = logits.size()`): the [N, C]
+   * logits as N images of 1 x 1 pixels, channels first (`nchw`: [N, C, 1, 1], class indices
+   * [N, 1, 1]) or last (`nhwc`: [N, 1, 1, C]); the gradient is the same N x C numbers.
+   */
+  layout?: Layout;
+}
+
+/**
+ * How the probe's [N, C] logits are laid out for a loss that reads images or sequences: channels
+ * first (`nchw` [N, C, 1, 1], `ncl` [N, C, 1]) or last (`nhwc` [N, 1, 1, C], `nlc` [N, 1, C]);
+ * class indices [N, 1, 1] or [N, 1].
+ */
+export type Layout = 'nchw' | 'nhwc' | 'ncl' | 'nlc';
+
+/** The shape of the logits (`classes`) or of the class indices in a layout. */
+export function layoutShape(layout: Layout | undefined, n: number, c: number, classes: boolean): number[] {
+  switch (layout) {
+    case 'nchw':
+      return classes ? [n, c, 1, 1] : [n, 1, 1];
+    case 'nhwc':
+      return classes ? [n, 1, 1, c] : [n, 1, 1];
+    case 'ncl':
+      return classes ? [n, c, 1] : [n, 1];
+    case 'nlc':
+      return classes ? [n, 1, c] : [n, 1];
+    default:
+      return classes ? [n, c] : [n];
+  }
 }
 
 /** A hyperparameter's value as the probes pass it: a Python float, a list, a string or None. */
@@ -84,6 +113,10 @@ export interface NumericReport {
   backendNotes?: string[];
   formulation?: 'softmax' | 'sigmoid';
   roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean };
+  /** Values given to required parameters without a default, and where each came from (roles.ts `fill`). */
+  supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'device'; why: string }>;
+  /** How the function is reached: a method through its class, a closure through the factory that returns it. */
+  entry?: { kind: 'function' | 'method' | 'closure'; owner?: string };
   probes: ProbeResult[];
   findings: Finding[];
   ms: number;

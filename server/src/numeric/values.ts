@@ -25,9 +25,17 @@ export type Val =
   | { t: 'fn'; fn: FunctionIR; env?: Map<string, Val> }
   | { t: 'bound'; fn: FunctionIR; self: Val }
   | { t: 'builtin'; name: string }
-  | { t: 'type'; name: 'float' | 'int' | 'bool' | 'str' | 'list' | 'tuple' | 'Tensor' }
+  | { t: 'type'; name: 'float' | 'int' | 'bool' | 'str' | 'list' | 'tuple' | 'dict' | 'Tensor' }
   | { t: 'ns'; name: string }
-  | { t: 'range'; start: number; stop: number };
+  | { t: 'range'; start: number; stop: number; step?: number }
+  /** A dict: insertion-ordered entries, keys compared as Python compares them (eval.ts `pyKey`). */
+  | { t: 'dict'; entries: [Val, Val][] }
+  /** A context manager the interpreter knows: `torch.no_grad()` (grad off), `torch.enable_grad()`, one that changes nothing (autocast in float32, a GradientTape). */
+  | { t: 'ctx'; grad?: boolean }
+  /** `functools.partial(fn, *args, **kwargs)`. */
+  | { t: 'partial'; fn: Val; args: Val[]; kwargs: Record<string, Val> }
+  /** A method of a Python value, taken without calling it (`xs.append`). */
+  | { t: 'pymethod'; recv: Val; name: string };
 
 export const NONE: Val = { t: 'none' };
 

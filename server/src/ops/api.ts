@@ -111,6 +111,8 @@ export interface LatticeOps {
   gathered(x: AbsValue, span: Span): AbsValue;
   /** A per-class modulating factor (or a focal term holding one) applied to one side of the targets (algebra.ts placeOn). */
   placeOn(x: AbsValue, side: 'pos' | 'neg' | 'target'): AbsValue;
+  /** A loss term on the positives and one on the negatives, as one loss (algebra.ts sideTerms); undefined unless both are loss terms. */
+  sideTerms(pos: AbsValue, neg: AbsValue, span: Span): AbsValue | undefined;
   /** A reduction (`sum`/`mean`) of `x`, over `dim` when given. */
   reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 'sum' | 'mean'): AbsValue;
   /** A module value (a layer, a loss object) applied to arguments by canonical name, over its constructor's. */
@@ -137,7 +139,9 @@ export type ValOf<X> =
   | { t: 'none' }
   | { t: 'list'; items: ValOf<X>[]; tuple: boolean }
   | { t: 'dtype'; dt: DType }
-  | { t: 'device' };
+  | { t: 'device' }
+  /** A context manager (`with torch.no_grad():`): `grad` is the grad mode its body runs in, when it sets one. */
+  | { t: 'ctx'; grad?: boolean };
 
 export type CVal = ValOf<Tensor>;
 export type CTensor = { t: 'tensor'; x: Tensor; dt: DType };
@@ -198,6 +202,23 @@ export interface Kernels {
   bceWithLogits(x: Tensor, t: Tensor, posWeight?: Tensor): Tensor;
   /** `-(t log p + (1 - t) log(1 - p))` with PyTorch's clamp of each log at -100 and its backward. */
   bceProbs(p: Tensor, t: Tensor): Tensor;
+  /** `max(x, 0)` with PyTorch's backward (0 at x = 0). */
+  relu(x: Tensor): Tensor;
+  tanh(x: Tensor): Tensor;
+  /** Elementwise math with PyTorch's (zero) gradients: `sign`, `floor`, `ceil`, `round` (half to even). */
+  step(x: Tensor, fn: 'sign' | 'floor' | 'ceil' | 'round'): Tensor;
+  /** Boolean tests of float values (no gradient flows through them). */
+  isnan(x: Tensor): Tensor;
+  isinf(x: Tensor): Tensor;
+  isfinite(x: Tensor): Tensor;
+  logical(op: 'and' | 'or' | 'xor', a: Tensor, b: Tensor): Tensor;
+  logicalNot(x: Tensor): Tensor;
+  cumsum(x: Tensor, axis: number): Tensor;
+  prod(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
+  any(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
+  all(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
+  /** The elements of `x` at flat (row-major) positions, in the positions' shape; gradient scattered back (a sum over repeats). */
+  gatherFlat(x: Tensor, flat: Tensor): Tensor;
 }
 
 /** What the concrete interpreter hands an op's `lower`. Its helpers throw `Unsupported` / `EvalError` as the evaluator does. */
@@ -235,6 +256,10 @@ export interface LowerCtx {
   binop(op: string, a: CVal, b: CVal): CVal;
   /** A tensor comparison (`== != < <= > >=`). */
   compare(op: string, a: CVal, b: CVal): CVal;
+  /** Whether the argument bound to `p` is a tensor computed from the probe's logits (PyTorch: requires_grad). */
+  requiresGrad(p: string): boolean;
+  /** Turns autograd on or off from here on (`torch.set_grad_enabled(False)` called as a statement; a `with` restores it after its body). */
+  setGradEnabled(on: boolean): void;
   unsupported(what: string): never;
   error(message: string): never;
 }

@@ -46,6 +46,12 @@ const ALIASES: readonly [string, string][] = [
   ['segmentation_models_pytorch.losses.focal.', 'segmentation_models_pytorch.losses.'],
   ['mmdet.models.losses.focal_loss.', 'mmdet.models.losses.'],
   ['tensorflow_addons.losses.focal_loss.', 'tensorflow_addons.losses.'],
+  // flax.linen re-exports jax.nn's activations (nn.log_softmax, nn.sigmoid, nn.one_hot, ...).
+  ['flax.linen.', 'jax.nn.'],
+  ['tensorflow.python.framework.ops.', 'tensorflow.'],
+  ['tensorflow.python.ops.array_ops.', 'tensorflow.'],
+  ['tensorflow.python.ops.math_ops.', 'tensorflow.'],
+  ['tensorflow.python.ops.nn.', 'tensorflow.nn.'],
 ];
 
 interface Registry {

@@ -10,7 +10,7 @@ import { factorParts } from '../core/algebra';
 import type { AbsValue, FocalParts } from '../core/lattice';
 
 export interface ScalarAlpha {
-  /** The `alpha * rest` product where alpha is an operand; absent when alpha is applied by `x *= alpha`. */
+  /** The `alpha * rest` product where alpha is an operand; absent when alpha is applied by `x *= alpha` or in more than one product. */
   product?: Extract<Expr, { k: 'bin' }>;
   alpha: Expr;
   rest?: Expr;
@@ -57,14 +57,19 @@ function* statements(ss: readonly Stmt[]): Generator<Stmt> {
 
 /** Where alpha multiplies the loss: an operand of a product (`alpha * ce`), or `x *= alpha` a statement earlier. */
 function alphaSite(ctx: RuleContext, alphaId: number): Omit<ScalarAlpha, 'focal'> | undefined {
+  let found: Omit<ScalarAlpha, 'focal'> | undefined;
   for (const inner of ctx.exprs()) {
     if (inner.k !== 'bin' || inner.op !== '*') continue;
     const l = ctx.valueOf(inner.left);
     const r = ctx.valueOf(inner.right);
     const hit = l?.id === alphaId && isScalarAlpha(l) ? 'left' : r?.id === alphaId && isScalarAlpha(r) ? 'right' : undefined;
     if (!hit) continue;
-    return { product: inner, alpha: hit === 'left' ? inner.left : inner.right, rest: hit === 'left' ? inner.right : inner.left, alphaValue: hit === 'left' ? l! : r! };
+    // The same alpha in two products (`where(t == 1, alpha * a, alpha * b)`): reported at the first,
+    // with no product to rewrite (a fix of one would leave the other).
+    if (found) return { ...found, product: undefined };
+    found = { product: inner, alpha: hit === 'left' ? inner.left : inner.right, rest: hit === 'left' ? inner.right : inner.left, alphaValue: hit === 'left' ? l! : r! };
   }
+  if (found) return found;
   for (const s of statements(ctx.fn.body)) {
     if (s.k !== 'assign' || s.aug !== '*') continue;
     const v = ctx.valueOf(s.value);

@@ -37,6 +37,9 @@ function checkPow(ctx: RuleContext, e: Expr, v: AbsValue): void {
   if (v.m !== 'modulating' || v.logSpace || !v.base || !v.exponent) return;
   const base = v.base;
   if (base.clamped || (base.range && base.range.lo > 0)) return;
+  // No gradient flows through a detached base (`pt.detach()`, `.data`, `torch.no_grad()`): the
+  // infinite derivative is never taken, so there is no NaN (LL111 says what detaching costs).
+  if (base.detached || v.detached) return;
   const below = gammaBelowOne(v.exponent);
   if (below === false) return;
   if (below === undefined && !ctx.settings.strict) return;

@@ -7,7 +7,7 @@
  */
 import type { RuleContext } from '../core/context';
 import type { Expr, Span } from '../core/ir';
-import type { AbsValue } from '../core/lattice';
+import { mayLieIn, type AbsValue } from '../core/lattice';
 import { defineRule } from '../core/rule';
 import type { Fix } from '../core/types';
 import { atomText, outerSpan, replace } from './fixes';
@@ -66,11 +66,15 @@ export default defineRule({
       // A detach behind a switch (`if self.disable_torch_grad_focal_loss:`) is the author's choice.
       if (behindSwitch(ctx, src)) continue;
       const { how, fix } = cut(ctx, src);
+      // With 0 < gamma < 1 and an unclamped base, the detach is also what keeps the gradient finite at
+      // p_t = 1 (LL103): restoring the gradient takes a clamp too, so no one-edit fix.
+      const base = mod.base;
+      const smallGamma = !!mod.exponent && mayLieIn(mod.exponent, 0, 1) === true && !base?.clamped && !(base?.range && base.range.lo > 0);
       ctx.report({
         span: src,
-        message: `the modulating factor (1 - p_t) ** gamma is computed without gradient (${how}): the loss's gradient is not the focal loss's of the paper`,
+        message: `the modulating factor (1 - p_t) ** gamma is computed without gradient (${how}): the loss's gradient is not the focal loss's of the paper${smallGamma ? ' (with gamma below 1, keeping the gradient also needs `1 - p_t` clamped away from 0)' : ''}`,
         explanation: EXPLANATION(how, mod.exponent),
-        fix,
+        fix: smallGamma ? undefined : fix,
       });
     }
   },
@@ -121,7 +125,9 @@ def focal_loss(logits, target, gamma=2.0):
 ## Fix safety
 The fix removes the \`.data\`, \`.detach()\` or \`stop_gradient\` that cuts the gradient. It changes the
 gradient (that is its point, and the detach may have been deliberate), so it is marked unsafe. A
-\`no_grad\` block has no one-edit fix: compute the factor outside it.
+\`no_grad\` block has no one-edit fix: compute the factor outside it. Neither has a gamma below 1 with
+an unclamped \`1 - p_t\`: there the detach also keeps the gradient finite at p_t = 1 (LL103), and
+restoring the gradient takes a clamp as well.
 
 ## References
 - Lin et al., *Focal Loss for Dense Object Detection*, 2017, appendix (the derivative of FL).

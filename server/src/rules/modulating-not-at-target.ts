@@ -102,6 +102,16 @@ export default defineRule({
   },
   check(ctx) {
     const done = new Set<string>();
+    // Factors that a use places on the side they belong to (`where(t == 1, (1 - p) ** g * bce, ...)`):
+    // the product computed before that choice is not yet the loss, so it is not judged whole.
+    const placed = new Set<string>();
+    for (const e of ctx.exprs()) {
+      const parts = partsOf(ctx.valueOf(e));
+      for (const p of [parts, ...(parts?.terms ?? [])]) {
+        const mod = p?.modulating;
+        if (mod?.src && !mod.perClass && !mod.misplaced && mod.act !== 'softmax') placed.add(`${mod.src.s}:${mod.src.e}`);
+      }
+    }
     for (const e of ctx.exprs()) {
       const parts = partsOf(ctx.valueOf(e));
       const verdict = parts && verdictOf(parts);
@@ -111,7 +121,7 @@ export default defineRule({
       const where = mod.src;
       if (!where || !ownsSpan(ctx, where)) continue;
       const key = `${where.s}:${where.e}`;
-      if (done.has(key)) continue;
+      if (done.has(key) || (!mod.misplaced && placed.has(key))) continue;
       done.add(key);
       const pow = exprWithSpan(ctx, where);
       ctx.report({

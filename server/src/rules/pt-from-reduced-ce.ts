@@ -66,6 +66,10 @@ export default defineRule({
       if (!v || v.m !== 'pt' || !v.reduced) continue;
       const ce = ceOf(v);
       const call = ce ? reducingCall(ctx, ce) : undefined;
+      // A CE joined from branches (a sigmoid loss on one, a softmax one on the other): every branch's
+      // call needs reduction="none", so the fix edits them all, or is not offered.
+      const others = (ce?.joinedFrom ?? []).filter((sp) => sp.s !== ce?.src?.s).map((sp) => reducingCall(ctx, { ...ce!, src: sp }));
+      const calls = call && others.every((c) => c && !c.baseInit) ? [call, ...(others as Call[])] : undefined;
       const how = call ? (call.baseInit ? `its base class \`${call.callee?.split('.').pop()}\`, built without reduction="none"` : call.spell?.kind === 'module' ? `\`${call.callee?.split('.').pop()}\` built without reduction="none"` : `\`${call.callee?.split('.').pop()}\` with its default reduction="mean"`) : 'a cross-entropy already reduced with .mean() or .sum()';
       ctx.report({
         span: e.span,
@@ -75,7 +79,7 @@ export default defineRule({
           `Here the cross-entropy was averaged over the batch first, so exp(−mean CE) is a single number: every sample gets the same factor, the loss is a rescaled mean CE and the focusing does nothing.`,
           'Compute the per-sample CE with `reduction="none"`, build pt and the focal term from it, and reduce at the end.',
         ].join('\n\n'),
-        fix: call && !call.baseInit ? { title: 'Compute the cross-entropy per sample: reduction="none"', edits: [setKeyword(ctx, call, 'reduction', '"none"')], applicability: 'unsafe' } : undefined,
+        fix: calls && !call!.baseInit ? { title: 'Compute the cross-entropy per sample: reduction="none"', edits: calls.map((c) => setKeyword(ctx, c, 'reduction', '"none"')), applicability: 'unsafe' } : undefined,
       });
     }
   },

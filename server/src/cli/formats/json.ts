@@ -41,7 +41,7 @@ export interface JsonFinding {
   evidence?: string;
   /** Project analysis: where a value from elsewhere is written, or the loss a value reaches (1-based). */
   related?: { path: string; line: number; column: number; endLine: number; endColumn: number; message: string }[];
-  /** numeric: for probe findings (LL301-LL309), the function and the probe result (server/src/numeric/cli.ts). */
+  /** numeric: for probe findings (LL301-LL309), the function and the probe result (server/src/cli/probe.ts). */
   numeric?: unknown;
 }
 

@@ -3,7 +3,7 @@
  * `torch.set_grad_enabled(False)`) or back on. Their abstract value says which way they switch; the
  * interpreter (core/interp.ts) marks what a `with` body binds under a context that turns gradients
  * off, and what is bound after `torch.set_grad_enabled(False)` called as a statement, as detached.
- * They have no lowering: the numeric checker does not run `with` bodies.
+ * Their lowering is the context value the numeric checker's `with` reads (numeric/eval.ts withBlock).
  */
 import { mk } from '../../core/lattice';
 import { defineOp } from '../api';
@@ -13,6 +13,7 @@ export const noGrad = defineOp({
   summary: 'A context in which autograd records nothing (`torch.no_grad()`, `torch.inference_mode()`): what it computes has no gradient.',
   spell: ['torch.no_grad()', 'torch.inference_mode(mode=True)'],
   abstract: (c) => mk('unknown', { gradMode: c.flag('mode') === false ? 'on' : 'off', src: c.span }),
+  lower: (c) => ({ t: 'ctx', grad: c.flag('mode') === false }),
 });
 
 export const enableGrad = defineOp({
@@ -20,6 +21,7 @@ export const enableGrad = defineOp({
   summary: 'A context in which autograd records again (`torch.enable_grad()`), inside a `no_grad` one.',
   spell: ['torch.enable_grad()'],
   abstract: (c) => mk('unknown', { gradMode: 'on', src: c.span }),
+  lower: () => ({ t: 'ctx', grad: true }),
 });
 
 export const setGradEnabled = defineOp({
@@ -29,6 +31,12 @@ export const setGradEnabled = defineOp({
   abstract(c) {
     const on = c.flag('mode');
     return mk('unknown', { gradMode: on === undefined ? undefined : on ? 'on' : 'off', gradSwitch: true, src: c.span });
+  },
+  lower(c) {
+    const on = c.flag('mode') ?? c.unsupported('torch.set_grad_enabled without a known mode');
+    // Called as a function it switches at once; as a context manager `with` restores the mode after.
+    c.setGradEnabled(on);
+    return { t: 'ctx', grad: on };
   },
 });
 

@@ -20,7 +20,9 @@ function askedDtype(c: LowerCtx): DType | undefined {
 function fromData(c: LowerCtx, v: CVal, dt: DType | undefined): CVal {
   if (v.t === 'tensor') {
     const t = dt ? c.cast(v, dt) : v;
-    return c.out(c.k.detach(t.x), t.dt);
+    // torch.tensor(t) copies without the graph; as_tensor, tf.convert_to_tensor, jnp.asarray keep it.
+    const copies = c.spelling.framework === 'torch' && !/\.(as_tensor|from_numpy)$/.test(c.spelling.name);
+    return c.out(copies ? c.k.detach(t.x) : t.x, t.dt);
   }
   const flat: number[] = [];
   let allInt = true;
@@ -227,7 +229,11 @@ export const arange = defineOp({
   abstract: (c) => mk('unknown', { arange: true, dtype: 'int', src: c.span }),
   lower(c) {
     // arange(n) is range(0, n): a single bound is the end.
-    const vals = ['start', 'end', 'step'].map((p) => c.value(p)).map((v) => (v && v.t !== 'none' ? v : undefined));
+    // A one-element integer tensor holds a known number (tf.range(tf.shape(x)[0])).
+    const vals = ['start', 'end', 'step']
+      .map((p) => c.value(p))
+      .map((v) => (v && v.t !== 'none' ? v : undefined))
+      .map((v): CVal | undefined => (v?.t === 'tensor' && v.dt !== 'float' && v.x.size === 1 ? { t: 'num', v: c.k.data(v.x)[0], int: true } : v));
     if (vals.some((v) => v && v.t !== 'num')) c.unsupported(`${c.name} of tensors`);
     const [first, b, st] = vals as ({ t: 'num'; v: number; int: boolean } | undefined)[];
     const a = first ?? c.error(`${c.name}() needs an end`);

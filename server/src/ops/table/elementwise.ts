@@ -318,7 +318,6 @@ export const where = defineOp({
       // Per-class modulating factors (and focal terms holding one) are applied to their side.
       const pos = c.L.placeOn(pos0, 'pos');
       const neg = c.L.placeOn(neg0, 'neg');
-      if (pos !== pos0 || neg !== neg0) return join(pos, neg);
       const p = pos.complementOf === neg.id ? neg : pos;
       const q = p === pos ? neg : pos;
       if (pos.m === 'prob' && neg.m === 'prob' && q.complementOf === p.id) {
@@ -327,13 +326,35 @@ export const where = defineOp({
         return mk(p === pos ? 'pt' : 'one_minus_pt', props);
       }
       if (isWeight(pos) && isWeight(neg) && q.complementOf === p.id) return mk('alpha_t', { of: p, alphaOnNeg: p === neg || undefined, src: c.span });
+      // A loss term on each side: where(t == 1, alpha * fl, (1 - alpha) * fl) is alpha_t * fl.
+      const terms = c.L.sideTerms(pos, neg, c.span);
+      if (terms) return terms;
+      if (pos !== pos0 || neg !== neg0) return join(pos, neg);
     }
     return join(given[0], given[1]);
   },
   layout: combineLayout,
   lower(c) {
     const cond = c.tensor('condition');
-    if (!c.has('input') || !c.has('other')) c.unsupported('where with one argument');
+    if (!c.has('input') && !c.has('other')) {
+      // where(cond): the indices of the true elements; TensorFlow's as one [K, rank] tensor, the others' one vector per axis.
+      const shape = cond.x.shape;
+      const m = Array.from(c.k.data(c.cast(cond, 'bool').x));
+      const coords: number[][] = [];
+      m.forEach((v, i) => {
+        if (!v) return;
+        const at: number[] = [];
+        let r = i;
+        for (let a = shape.length - 1; a >= 0; a--) {
+          at.unshift(r % shape[a]);
+          r = Math.floor(r / shape[a]);
+        }
+        coords.push(at);
+      });
+      if (c.spelling.framework === 'tf') return c.out(c.k.fromData(coords.flat(), [coords.length, shape.length], 'int'), 'int');
+      return { t: 'list', items: shape.map((_, a) => c.out(c.k.fromData(coords.map((q) => q[a]), [coords.length], 'int'), 'int')), tuple: true };
+    }
+    if (!c.has('input') || !c.has('other')) c.unsupported('where with one of x and y');
     const [p, q] = c.promote(c.tensor('input'), c.tensor('other'));
     const shape = c.k.broadcastShape(c.k.broadcastShape(cond.x.shape, p.x.shape), q.x.shape);
     const bc = (t: typeof p.x) => (t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : c.k.broadcastTo(t, shape));

@@ -12,7 +12,8 @@ import { LAYERS } from './layers';
 import { LIBRARY } from './library';
 import { JOINS } from './joins';
 import { LOSSES } from './losses';
+import { MORE } from './more';
 import { REDUCTIONS } from './reductions';
 import { SHAPE } from './shape';
 
-export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...INDEXING, ...JOINS, ...LOSSES, ...LIBRARY, ...LAYERS, ...AUTOGRAD];
+export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...INDEXING, ...JOINS, ...LOSSES, ...LIBRARY, ...LAYERS, ...AUTOGRAD, ...MORE];

@@ -67,8 +67,18 @@ export const take = defineOp({
     const x = c.tensor('input');
     const idx = c.tensor('index');
     if (idx.dt !== 'int') c.error(`${c.name}: indices must be integers`);
-    if ((c.num('batch_dims') ?? 0) !== 0) c.unsupported(`${c.name}(batch_dims=)`);
     const rank = x.x.shape.length;
+    const bd = c.num('batch_dims') ?? 0;
+    if (bd !== 0) {
+      // tf.gather(params [N, C], indices [N] or [N, K], axis=1, batch_dims=1): each row's own entries.
+      const axis = c.dim('dim', rank) ?? bd;
+      if (bd !== 1 || rank !== 2 || axis !== 1 || idx.x.shape[0] !== x.x.shape[0] || idx.x.shape.length > 2) c.unsupported(`${c.name}(batch_dims=${bd}) on these shapes`);
+      const size = x.x.shape[1];
+      for (const q of Array.from(c.k.data(idx.x))) if (q < 0 || q >= size) c.error(`indices[${q}] is not in [0, ${size})`);
+      const rows = idx.x.shape.length === 1;
+      const g = c.k.gatherDim(x.x, 1, rows ? c.k.reshape(idx.x, [-1, 1]) : idx.x);
+      return c.out(rows ? c.k.reshape(g, [-1]) : g, x.dt);
+    }
     let d = c.dim('dim', rank);
     if (d === undefined) {
       if (c.spelling.framework === 'numpy' || c.spelling.name === 'keras.ops.take') return c.out(c.k.take(c.k.reshape(x.x, [-1]), idx.x, 0), x.dt);

@@ -3,7 +3,7 @@
  * (shared/recipes/reference-implementations.md), and the formula of those the numeric checker runs.
  */
 import { mk } from '../../core/lattice';
-import { defineOp, type AbsCtx, type CVal, type LossFacts, type LowerCtx, type OpDef } from '../api';
+import { defineOp, type AbsCtx, type CTensor, type CVal, type LossFacts, type LowerCtx, type OpDef } from '../api';
 import { reductionOf } from './losses';
 
 function focalValue(c: AbsCtx, act: 'sigmoid' | 'softmax') {
@@ -75,9 +75,96 @@ const SIGMOID_ALPHA_T = { act: 'sigmoid', input: 'logits', target: 'binary', foc
 
 function torchvisionLike(c: LowerCtx, alphaDefault: number, star: boolean): CVal {
   if (star) c.unsupported(`${c.name} (FL*)`);
+  // Its binary_cross_entropy_with_logits (torchvision, fvcore: PyTorch) refuses an integer target.
+  const t = c.value('target');
+  if (t?.t === 'tensor' && t.dt !== 'float') c.error(`result type Float can't be cast to the desired output type ${t.dt === 'int' ? 'Long' : 'Bool'}`);
   const gamma = hyper(c, 'gamma', 2)!;
   const alpha = hyper(c, 'alpha', alphaDefault);
   return reduced(c, sigmoidFocal(c, c.tensor('input'), c.tensor('target'), alpha, gamma), reductionOf(c));
+}
+
+const KERAS_EPS = 1e-7;
+
+/**
+ * Keras' binary cross-entropy of probabilities, elementwise: -(t log p + (1 - t) log(1 - p)) with p
+ * clipped to [eps, 1 - eps] (keras.ops.binary_crossentropy, from_logits=False).
+ */
+function kerasBceProbs(c: LowerCtx, p: CTensor, t: CTensor): CTensor {
+  const pc = c.out(c.k.clamp(p.x, KERAS_EPS, 1 - KERAS_EPS)) as CTensor;
+  const logp = c.out(c.k.log(pc.x)) as CTensor;
+  const log1m = c.out(c.k.log((ar(c, '-', 1, pc) as CTensor).x)) as CTensor;
+  return ar(c, '-', 0, ar(c, '+', ar(c, '*', t, logp), ar(c, '*', ar(c, '-', 1, t), log1m))) as CTensor;
+}
+
+/** A Keras loss class reduces the per-sample losses (`sum_over_batch_size` by default); the function does not. */
+function kerasReduced(c: LowerCtx, per: CVal): CVal {
+  if (c.has('sample_weight') && c.value('sample_weight')?.t !== 'none') c.unsupported(`${c.name}(sample_weight=)`);
+  // Keras 3: reduction=None is no reduction.
+  if (c.spelling.kind === 'module' && c.has('reduction') && c.value('reduction')?.t === 'none') return per;
+  return c.spelling.kind === 'module' ? reduced(c, per, reductionOf(c)) : per;
+}
+
+/**
+ * keras.losses.binary_focal_crossentropy (Keras 3): from_logits takes the sigmoid first; bce of the
+ * probabilities; focal factor (1 - p_t)^gamma; alpha_t only with apply_class_balancing; mean over
+ * the last axis.
+ */
+/** What a Keras focal loss reads: prediction and target of one shape, gamma and alpha (defaults 2 and 0.25). */
+function kerasFocalArgs(c: LowerCtx): { x: CTensor; t: CTensor; gamma: number; alpha: number } {
+  const x = c.float('input');
+  const t = c.float('target');
+  if (x.x.shape.join() !== t.x.shape.join()) c.error(`${c.name}: target size [${t.x.shape}] must be the same as input size [${x.x.shape}]`);
+  if ((c.num('label_smoothing') ?? 0) !== 0) c.unsupported(`${c.name}(label_smoothing=)`);
+  return { x, t, gamma: hyper(c, 'gamma', 2)!, alpha: hyper(c, 'alpha', 0.25)! };
+}
+
+function kerasBinaryFocal(c: LowerCtx): CVal {
+  const { x, t, gamma, alpha } = kerasFocalArgs(c);
+  const p = c.flag('from_logits') ? (c.out(c.k.sigmoid(x.x)) as CTensor) : x;
+  const bce = kerasBceProbs(c, p, t);
+  const pt = ar(c, '+', ar(c, '*', t, p), ar(c, '*', ar(c, '-', 1, t), ar(c, '-', 1, p)));
+  let loss = ar(c, '*', ar(c, '**', ar(c, '-', 1, pt), gamma), bce);
+  if (c.flag('apply_class_balancing')) loss = ar(c, '*', ar(c, '+', ar(c, '*', t, alpha), ar(c, '*', ar(c, '-', 1, t), 1 - alpha)), loss);
+  const lt = c.toTensor(loss);
+  return kerasReduced(c, c.out(c.k.mean(lt.x, [lt.x.shape.length - 1], false)));
+}
+
+/**
+ * keras.losses.categorical_focal_crossentropy: softmax first when from_logits; probabilities
+ * renormalised over the last axis and clipped to [eps, 1 - eps]; sum over classes of
+ * alpha (1 - p)^gamma (-t log p).
+ */
+function kerasCategoricalFocal(c: LowerCtx): CVal {
+  const { x, t, gamma, alpha } = kerasFocalArgs(c);
+  const last = x.x.shape.length - 1;
+  const p = c.flag('from_logits') ? (c.out(c.k.softmax(x.x, last)) as CTensor) : x;
+  const norm = ar(c, '/', p, c.out(c.k.sum(p.x, [last], true))) as CTensor;
+  const out = c.out(c.k.clamp(norm.x, KERAS_EPS, 1 - KERAS_EPS)) as CTensor;
+  const cce = ar(c, '-', 0, ar(c, '*', t, c.out(c.k.log(out.x))));
+  const loss = c.toTensor(ar(c, '*', ar(c, '*', ar(c, '**', ar(c, '-', 1, out), gamma), alpha), cce));
+  return kerasReduced(c, c.out(c.k.sum(loss.x, [last], false)));
+}
+
+/**
+ * tfa.losses.sigmoid_focal_crossentropy: Keras' bce (of logits or probabilities), alpha_t when
+ * alpha is truthy, (1 - p_t)^gamma when gamma is truthy, summed over the last axis.
+ */
+function tfaSigmoidFocal(c: LowerCtx): CVal {
+  const x = c.float('input');
+  const t = c.float('target');
+  if (x.x.shape.join() !== t.x.shape.join()) c.error(`${c.name}: target size [${t.x.shape}] must be the same as input size [${x.x.shape}]`);
+  const gamma = hyper(c, 'gamma', 2)!;
+  const alpha = hyper(c, 'alpha', 0.25)!;
+  if (gamma < 0) c.error('Value of gamma should be greater than or equal to zero.');
+  const fromLogits = c.flag('from_logits') ?? false;
+  const ce = fromLogits ? (c.out(c.k.bceWithLogits(x.x, t.x)) as CTensor) : kerasBceProbs(c, x, t);
+  const p = fromLogits ? (c.out(c.k.sigmoid(x.x)) as CTensor) : x;
+  const pt = ar(c, '+', ar(c, '*', t, p), ar(c, '*', ar(c, '-', 1, t), ar(c, '-', 1, p)));
+  let loss: CVal = ce;
+  if (alpha) loss = ar(c, '*', ar(c, '+', ar(c, '*', t, alpha), ar(c, '*', ar(c, '-', 1, t), 1 - alpha)), loss);
+  if (gamma) loss = ar(c, '*', ar(c, '**', ar(c, '-', 1, pt), gamma), loss);
+  const lt = c.toTensor(loss);
+  return kerasReduced(c, c.out(c.k.sum(lt.x, [lt.x.shape.length - 1], false)));
 }
 
 export const LIBRARY: OpDef[] = [
@@ -152,6 +239,7 @@ export const LIBRARY: OpDef[] = [
     ],
     modules: ['keras.losses.BinaryFocalCrossentropy(apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis->dim=-1, reduction="sum_over_batch_size", name="binary_focal_crossentropy")(y_true->target, y_pred->input, sample_weight=None)'],
     loss: { act: 'sigmoid', input: 'flag', target: 'binary', focal: { alpha: 'alpha_t', gammaGuard: false, alphaFlag: 'apply_class_balancing' } },
+    lower: kerasBinaryFocal,
   }),
   lib({
     id: 'keras_categorical_focal_crossentropy',
@@ -159,6 +247,7 @@ export const LIBRARY: OpDef[] = [
     spell: ['keras.losses.categorical_focal_crossentropy(y_true->target, y_pred->input, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis->dim=-1)'],
     modules: ['keras.losses.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis->dim=-1, reduction="sum_over_batch_size", name="categorical_focal_crossentropy")(y_true->target, y_pred->input, sample_weight=None)'],
     loss: { act: 'softmax', input: 'flag', target: 'onehot', focal: { alpha: 'scalar_all', gammaGuard: true } },
+    lower: kerasCategoricalFocal,
   }),
   lib({
     id: 'tfa_sigmoid_focal_crossentropy',
@@ -166,6 +255,7 @@ export const LIBRARY: OpDef[] = [
     spell: ['tensorflow_addons.losses.sigmoid_focal_crossentropy(y_true->target, y_pred->input, alpha=0.25, gamma=2.0, from_logits=False)'],
     modules: ['tensorflow_addons.losses.SigmoidFocalCrossEntropy(from_logits=False, alpha=0.25, gamma=2.0, reduction="none", name="sigmoid_focal_crossentropy")(y_true->target, y_pred->input, sample_weight=None)'],
     loss: { act: 'sigmoid', input: 'flag', target: 'binary', focal: { alpha: 'alpha_t', gammaGuard: false } },
+    lower: tfaSigmoidFocal,
   }),
   lib({
     id: 'optax_sigmoid_focal_loss',

@@ -84,8 +84,19 @@ function sameShape(c: LowerCtx, x: Tensor, y: Tensor): void {
   if (x.shape.join() !== y.shape.join()) c.error(`${c.name}: target size [${y.shape}] must be the same as input size [${x.shape}]`);
 }
 
-function noLegacy(c: LowerCtx): void {
-  for (const legacy of ['size_average', 'reduce']) if (c.has(legacy) && c.value(legacy)?.t !== 'none') c.unsupported(`${c.name}(${legacy}=)`);
+/**
+ * PyTorch's reduction of a loss call: when `size_average` or `reduce` (the legacy arguments) is
+ * given, they decide and `reduction` is ignored (torch.nn._reduction.legacy_get_string: both
+ * default to True; mean when both, sum when only `reduce`, none when `reduce` is False).
+ */
+export function torchReduction(c: LowerCtx): string {
+  const given = (p: string): boolean => c.has(p) && c.value(p)?.t !== 'none';
+  if (given('size_average') || given('reduce')) {
+    const sizeAverage = given('size_average') ? (c.flag('size_average') ?? true) : true;
+    const reduceFlag = given('reduce') ? (c.flag('reduce') ?? true) : true;
+    return sizeAverage && reduceFlag ? 'mean' : reduceFlag ? 'sum' : 'none';
+  }
+  return checkedReduction(c);
 }
 
 function floatOpt(c: LowerCtx, p: string): Tensor | undefined {
@@ -95,11 +106,37 @@ function floatOpt(c: LowerCtx, p: string): Tensor | undefined {
 
 /** PyTorch's cross_entropy / nll_loss: class indices (with ignore_index, weight, label smoothing) or class probabilities as targets. */
 function torchCE(c: LowerCtx, fromLogits: boolean): CVal {
-  noLegacy(c);
-  const x = c.tensor('input');
-  const t = c.tensor('target');
-  const red = checkedReduction(c);
-  if (x.x.shape.length < 2) c.unsupported(`${c.name} on 1-D input`);
+  const x0 = c.tensor('input');
+  const t0 = c.tensor('target');
+  const red = torchReduction(c);
+  if (x0.x.shape.length < 2) c.unsupported(`${c.name} on 1-D input`);
+  // Inputs over images [N, C, d1, ...]: the classes move last and the pixels become samples; a
+  // per-pixel loss ('none') goes back to [N, d1, ...].
+  let x = x0;
+  let t = t0;
+  let spatial: number[] | undefined;
+  let logits = fromLogits;
+  if (x0.x.shape.length > 2) {
+    const [n, classes, ...rest] = x0.x.shape;
+    const perm = [0, ...rest.map((_, i) => i + 2), 1];
+    // log_softmax over the class axis where it stands (ATen adds over a middle axis in turn, not in lanes).
+    const lp = fromLogits ? c.k.logSoftmax(c.cast(x0, 'float').x, 1) : x0.x;
+    logits = false;
+    x = c.out(c.k.reshape(c.k.transpose(lp, perm), [-1, classes]), x0.dt) as CTensor;
+    if (t0.dt === 'float') {
+      if (t0.x.shape.join() !== x0.x.shape.join()) c.error(`${c.name}: target size [${t0.x.shape}] must be the same as input size [${x0.x.shape}]`);
+      t = c.out(c.k.reshape(c.k.transpose(t0.x, perm), [-1, classes]), t0.dt) as CTensor;
+    } else {
+      if (t0.x.shape.join() !== [n, ...rest].join()) c.error(`${c.name}: expected target of shape [${[n, ...rest]}], got [${t0.x.shape}]`);
+      t = c.out(c.k.reshape(t0.x, [-1]), t0.dt) as CTensor;
+    }
+    spatial = [n, ...rest];
+  }
+  const back = (v: CVal): CVal => (spatial && red === 'none' && v.t === 'tensor' ? c.out(c.k.reshape(v.x, spatial), v.dt) : v);
+  return back(torchCE2(c, logits, x, t, red));
+}
+
+function torchCE2(c: LowerCtx, fromLogits: boolean, x: CTensor, t: CTensor, red: string): CVal {
   const xf = c.cast(x, 'float').x;
   const logp = fromLogits ? c.k.logSoftmax(xf, 1) : xf;
   const w = floatOpt(c, 'weight');
@@ -113,17 +150,26 @@ function torchCE(c: LowerCtx, fromLogits: boolean): CVal {
   if (t.x.shape.length !== x.x.shape.length - 1 || t.x.shape[0] !== x.x.shape[0]) c.error(`${c.name}: expected target of shape [${[x.x.shape[0], ...x.x.shape.slice(2)]}], got [${t.x.shape}]`);
   const C = x.x.shape[1];
   const ii = c.num('ignore_index') ?? -100;
-  for (const q of Array.from(c.k.data(t.x))) if (q !== ii && (q < 0 || q >= C)) c.error(`Target ${q} is out of bounds.`);
+  let anyIgnored = false;
+  for (const q of Array.from(c.k.data(t.x))) {
+    if (q === ii) anyIgnored = true;
+    else if (q < 0 || q >= C) c.error(`Target ${q} is out of bounds.`);
+  }
   if (x.x.shape.length !== 2) c.unsupported(`${c.name} on inputs of rank ${x.x.shape.length}`);
   const isIgnored = c.k.cast(elementwiseCmp(c, '==', t.x, c.k.fill([], ii, 'int')), 'bool');
   const safeT = c.k.where(isIgnored, c.k.fill([...t.x.shape], 0, 'int'), t.x);
   const picked = c.k.reshape(c.k.gatherDim(logp, 1, c.k.reshape(safeT, [-1, 1])), [-1]);
   const valid = c.k.cast(c.k.where(isIgnored, c.k.fill([...t.x.shape], 0, 'int'), c.k.fill([...t.x.shape], 1, 'int')), 'float');
   const wt = w ? elementwise(c, '*', c.k.take(w, safeT, 0), valid) : valid;
-  let per = c.k.neg(elementwise(c, '*', picked, wt));
+  // An ignored row's loss is 0 by a where, not by a product with 0: PyTorch's nll_loss backward
+  // writes no gradient there, so a NaN coming down from the loss does not reach it.
+  // (Without an ignored row the where changes nothing, and costs three kernels a probe run.)
+  const zeros = c.k.fill([...t.x.shape], 0, 'float');
+  const masked = (v: Tensor): Tensor => (anyIgnored ? c.k.where(isIgnored, zeros, v) : v);
+  let per = masked(c.k.neg(w ? elementwise(c, '*', picked, c.k.take(w, safeT, 0)) : picked));
   if (ls > 0) {
     if (w) c.unsupported(`${c.name}(weight=, label_smoothing=)`);
-    const smooth = elementwise(c, '*', c.k.neg(c.k.sum(logp, [1], false)), valid);
+    const smooth = masked(c.k.neg(c.k.sum(logp, [1], false)));
     per = elementwise(c, '+', elementwise(c, '*', per, c.k.fill([], 1 - ls, 'float')), elementwise(c, '*', smooth, c.k.fill([], ls / C, 'float')));
   }
   const r = red === 'mean' ? elementwise(c, '/', c.k.sum(per, undefined, false), c.k.sum(wt, undefined, false)) : reduce(c, per, red);
@@ -144,6 +190,8 @@ function elementwiseCmp(c: LowerCtx, op: string, a: Tensor, b: Tensor): Tensor {
 function kerasReduce(c: LowerCtx, per: Tensor): CVal {
   if (c.has('sample_weight') && c.value('sample_weight')?.t !== 'none') c.unsupported(`${c.name}(sample_weight=)`);
   if (c.spelling.kind !== 'module') return c.out(per);
+  // Keras 3: reduction=None is no reduction.
+  if (c.has('reduction') && c.value('reduction')?.t === 'none') return c.out(per);
   const r = checkedReduction(c);
   return c.out(r === 'none' ? per : r === 'sum' ? c.k.sum(per, undefined, false) : c.k.mean(per, undefined, false));
 }
@@ -200,19 +248,32 @@ export const binaryCrossEntropy = defineOp({
   abstract: (c) => ceValue(c, 'sigmoid'),
   layout: keepLayout,
   lower(c) {
-    noLegacy(c);
+    if (c.spelling.framework === 'torch' && c.requiresGrad('weight')) c.error("the derivative for 'weight' is not implemented.");
+    floatTarget(c);
     const p = c.float('input').x;
     const t = c.float('target').x;
     sameShape(c, p, t);
     let l = c.k.bceProbs(p, t);
     const w = floatOpt(c, 'weight');
     if (w) l = elementwise(c, '*', l, w);
-    return c.out(reduce(c, l, checkedReduction(c)));
+    return c.out(reduce(c, l, torchReduction(c)));
   },
 });
 
+/** PyTorch (1.13 and 2.x) refuses a loss weight that requires a gradient: `weight` is not differentiable there. */
+function weightWithoutGrad(c: LowerCtx, fn: string): void {
+  if (c.spelling.framework === 'torch' && c.requiresGrad('weight')) c.error(`The function '${fn}' is not differentiable with respect to argument 'weight'. This input cannot have requires_grad True.`);
+}
+
+/** PyTorch's binary cross-entropies compute in the input's float dtype, and an integer target cannot be cast to it. */
+export function floatTarget(c: LowerCtx): void {
+  const t = c.value('target');
+  if (c.spelling.framework === 'torch' && t?.t === 'tensor' && t.dt !== 'float') c.error(`result type Float can't be cast to the desired output type ${t.dt === 'int' ? 'Long' : 'Bool'}`);
+}
+
 function bceLogitsLower(c: LowerCtx): CVal {
-  noLegacy(c);
+  weightWithoutGrad(c, 'binary_cross_entropy_with_logits');
+  floatTarget(c);
   const x = c.float('input').x;
   const t = c.float('target').x;
   sameShape(c, x, t);
@@ -220,7 +281,7 @@ function bceLogitsLower(c: LowerCtx): CVal {
   let l = c.k.bceWithLogits(x, t, pw ? c.k.broadcastTo(pw, c.k.broadcastShape(pw.shape, x.shape)) : undefined);
   const w = floatOpt(c, 'weight');
   if (w) l = elementwise(c, '*', l, w);
-  return c.out(reduce(c, l, checkedReduction(c)));
+  return c.out(reduce(c, l, c.spelling.framework === 'torch' ? torchReduction(c) : checkedReduction(c)));
 }
 
 export const bceWithLogits = defineOp({
@@ -294,6 +355,8 @@ function kerasCE(c: LowerCtx, kind: 'binary' | 'categorical' | 'sparse'): CVal {
       const one = c.k.fill([], 1, 'float');
       per = c.k.neg(elementwise(c, '+', elementwise(c, '*', tt, c.k.log(p)), elementwise(c, '*', elementwise(c, '-', one, tt), c.k.log(elementwise(c, '-', one, p)))));
     }
+    // keras.backend / keras.ops binary_crossentropy are elementwise; keras.losses' takes the mean over the last axis.
+    if (/^keras\.(backend|ops)\./.test(c.spelling.name)) return c.out(per);
     return kerasReduce(c, c.k.mean(per, [last], false));
   }
   let logp: Tensor;
@@ -365,7 +428,34 @@ export const tf1Losses = defineOp({
   expects: { input: 'logits', target: 'target_onehot' },
   loss: { act: 'softmax', input: 'logits', target: 'onehot' },
   abstract: (c) => ceValue(c, 'softmax'),
+  lower(c) {
+    const x = c.float('input').x;
+    let t = c.float('target').x;
+    sameShape(c, x, t);
+    const ls = c.num('label_smoothing') ?? 0;
+    const C = x.shape[x.shape.length - 1];
+    if (ls) t = elementwise(c, '+', elementwise(c, '*', t, c.k.fill([], 1 - ls, 'float')), c.k.fill([], ls / C, 'float'));
+    const per = c.k.neg(c.k.sum(elementwise(c, '*', t, c.k.logSoftmax(x, x.shape.length - 1)), [x.shape.length - 1], false));
+    return tf1Reduce(c, per);
+  },
 });
+
+/**
+ * TF1's losses reduce by SUM_BY_NONZERO_WEIGHTS (the spelling's hidden `reduction="mean"`): the sum
+ * of the weighted losses over the number of non-zero weights (weights broadcast to the losses).
+ */
+function tf1Reduce(c: LowerCtx, per: Tensor): CVal {
+  const wv = c.value('weights');
+  const w = wv && wv.t !== 'none' ? c.cast(c.toTensor(wv), 'float').x : c.k.fill([], 1, 'float');
+  const shape = c.k.broadcastShape(per.shape, w.shape);
+  if (shape.join() !== per.shape.join()) c.error(`${c.name}: weights of shape [${w.shape}] do not broadcast to the losses [${per.shape}]`);
+  const wb = w.shape.join() === shape.join() ? w : c.k.broadcastTo(w, shape);
+  const total = c.k.sum(elementwise(c, '*', per, wb), undefined, false);
+  const nonzero = c.k.sum(c.k.cast(elementwiseCmp(c, '!=', wb, c.k.fill([], 0, 'float')), 'float'), undefined, false);
+  // A zero count gives 0 (tf.compat.v1.losses: div_no_nan).
+  const count = Array.from(c.k.data(nonzero))[0];
+  return c.out(count > 0 ? elementwise(c, '/', total, nonzero) : c.k.fill([], 0, 'float'));
+}
 
 export const tf1SigmoidLoss = defineOp({
   id: 'tf1_sigmoid_cross_entropy',
@@ -374,6 +464,14 @@ export const tf1SigmoidLoss = defineOp({
   expects: { input: 'logits', target: 'target' },
   loss: { act: 'sigmoid', input: 'logits', target: 'binary' },
   abstract: (c) => ceValue(c, 'sigmoid'),
+  lower(c) {
+    const x = c.float('input').x;
+    let t = c.float('target').x;
+    sameShape(c, x, t);
+    const ls = c.num('label_smoothing') ?? 0;
+    if (ls) t = elementwise(c, '+', elementwise(c, '*', t, c.k.fill([], 1 - ls, 'float')), c.k.fill([], 0.5 * ls, 'float'));
+    return tf1Reduce(c, c.k.bceWithLogits(x, t));
+  },
 });
 
 export const tf1SparseLoss = defineOp({
@@ -383,6 +481,17 @@ export const tf1SparseLoss = defineOp({
   expects: { input: 'logits', target: { kind: 'target_index', strong: true } },
   loss: { act: 'softmax', input: 'logits', target: 'index' },
   abstract: (c) => ceValue(c, 'softmax'),
+  lower(c) {
+    const t = c.tensor('target');
+    const x = c.float('input').x;
+    if (t.dt === 'float') c.error(`${c.name}: labels must be integers`);
+    if (t.x.shape.join() !== x.shape.slice(0, -1).join()) c.error(`${c.name}: labels of shape [${t.x.shape}] do not match logits [${x.shape}]`);
+    const C = x.shape[x.shape.length - 1];
+    for (const q of Array.from(c.k.data(t.x))) if (q < 0 || q >= C) c.error(`Received a label value of ${q} which is outside the valid range of [0, ${C})`);
+    const lp = c.k.reshape(c.k.logSoftmax(x, x.shape.length - 1), [-1, C]);
+    const per = c.k.reshape(c.k.neg(c.k.gatherDim(lp, 1, c.k.reshape(t.x, [-1, 1]))), [...t.x.shape]);
+    return tf1Reduce(c, per);
+  },
 });
 
 export const LOSSES = [crossEntropy, nllLoss, binaryCrossEntropy, bceWithLogits, tfSoftmaxCE, tfSparseSoftmaxCE, kerasBinaryCE, kerasCategoricalCE, kerasSparseCE, tf1Losses, tf1SigmoidLoss, tf1SparseLoss];

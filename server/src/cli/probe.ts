@@ -1,0 +1,241 @@
+/**
+ * The numeric checks in the CLI (the front end of server/src/numeric/, which imports nothing of the
+ * CLI). Imported by main.ts: registers the runner that `losslint check --numeric` calls (the line
+ * marked `// numeric:` in check.ts), and the `losslint probe` command:
+ *
+ *   losslint probe FILE::NAME [--repro]        the probe table of one function, or a PyTorch script
+ *   losslint probe --coverage PATH...          how many loss functions were probed, and why not the others
+ *
+ * The runner adds the probe findings LL301-LL305 (selection, severity overrides and `# noqa` apply
+ * as to every rule) and appends evidence to the static findings a probe confirms. Numeric findings
+ * carry their probe result in `numeric`, which `--format json` prints.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type Command, Option } from 'commander';
+import { ConfigLoader } from '../config';
+import { interpretModule } from '../core/interp';
+import type { Finding } from '../core/types';
+import { mergeFindings } from '../numeric/merge';
+import { reproScript } from '../numeric/repro';
+import { frameworkOf, planModule, type CoverageFramework, type PlanSkip } from '../numeric/roles';
+import { checkDocumentNumerically, moduleOf } from '../numeric/runner';
+import { jsonNumbers, type NumericReport, probeHyperText } from '../numeric/types';
+import { isNotebookPath, notebookModuleText } from './notebook';
+import { type NumericFile, type NumericLog, type NumericOptions, setNumericRunner } from './numeric';
+import { collectFiles } from './walk';
+
+async function runFiles(files: NumericFile[], options: NumericOptions, log: NumericLog): Promise<Finding[][]> {
+  const results: Finding[][] = [];
+  for (const file of files) {
+    const mod = moduleOf(file.text);
+    const reports = await checkDocumentNumerically(mod, { backend: options.backend, text: file.text });
+    for (const note of new Set(reports.flatMap((r) => r.backendNotes ?? []))) {
+      if (options.backend !== 'auto') log.notice('warning', `numeric: ${note}`);
+    }
+    results.push(mergeFindings(mod, file.findings, reports, file.settings));
+  }
+  return results;
+}
+
+setNumericRunner(runFiles);
+
+// --- losslint probe FILE::NAME [--repro] ------------------------------------------------------
+
+function table(r: NumericReport): string {
+  const rows = [`${r.function}: ${r.notChecked ?? `${r.formulation} focal loss, input \`${r.roles?.input}\`, target \`${r.roles?.target}\` (${r.roles?.encoding}), backend ${r.backend}, ${r.ms} ms`}`];
+  for (const n of r.backendNotes ?? []) rows.push(`  note: ${n}`);
+  if (r.probes.length) {
+    // hyper: what the function was called with (`defaults`); the reference probe adds the formula's.
+    const hypers = r.probes.map((p) => probeHyperText(p));
+    const w = Math.max(24, ...hypers.map((h) => h.length));
+    rows.push(`  probe           ${'hyper'.padEnd(w)} inputs                    loss          grad NaN/inf   samples hit`);
+    r.probes.forEach((p, i) => {
+      const inp = p.inputs.margin !== undefined ? `margin ${p.inputs.margin}, seed ${p.inputs.seed}` : `std ${p.inputs.std}, seed ${p.inputs.seed}`;
+      const loss = p.loss === null ? '-' : Number.isFinite(p.loss) ? p.loss.toPrecision(6) : String(p.loss);
+      rows.push(`  ${p.probe.padEnd(15)} ${hypers[i].padEnd(w)} ${inp.padEnd(25)} ${loss.padEnd(13)} ${`${p.gradNaN}/${p.gradInf}`.padEnd(14)} ${p.samplesNonFinite}/${p.samples}${p.note ? `  ${p.note}` : ''}`);
+    });
+  }
+  for (const f of r.findings) rows.push(`  ${f.code} ${f.name}: ${f.message}`);
+  return rows.join('\n');
+}
+
+// --- losslint probe --coverage PATH... -----------------------------------------------------------
+
+/** One loss function of a coverage run: probed, or why not. */
+export interface CoverageEntry {
+  file: string;
+  function: string;
+  framework: CoverageFramework;
+  probed: boolean;
+  /** Why it was not probed, without line numbers (so that equal reasons group). */
+  reason?: string;
+}
+
+/** A `not checked: ...` reason as it groups: line numbers and the message of a raise left out. */
+export function coverageReason(notChecked: string): string {
+  let why = notChecked.replace(/^not checked: /, '');
+  // Every encoding failed: the error most of them met says why (the last one on a tie).
+  const every = /^the function raises on every target encoding tried \((.*)\)$/.exec(why);
+  if (every) {
+    const errors = every[1].split(/; (?=(?:index|onehot|binary): )/).map((e) => e.replace(/^(index|onehot|binary): /, '').replace(/ \(line \d+\)/g, ''));
+    const counts = new Map<string, number>();
+    for (const e of errors) counts.set(e, (counts.get(e) ?? 0) + 1);
+    why = [...counts].reduce((best, cur) => (cur[1] >= best[1] ? cur : best))[0];
+  }
+  return why
+    .replace(/ at line \d+/g, '')
+    .replace(/ \(line \d+\)/g, '')
+    .replace(/^(the function raises on the probe inputs): .*/, '$1')
+    .replace(/^(evaluation failed): .*/, '$1')
+    .replace(/^(a tensor of) \d+ elements .*/, '$1 more elements than the cap')
+    .replace(/^(time budget) .*/, '$1 exhausted');
+}
+
+/** Coverage of the loss functions in `files`: every planned function and every loss-named one the planner left out. */
+export async function probeCoverage(files: string[], opts: { backend: 'auto' | 'webgpu' | 'wasm' | 'cpu'; samples: number; onFile?: (file: string) => void }): Promise<CoverageEntry[]> {
+  const out: CoverageEntry[] = [];
+  for (const file of files) {
+    opts.onFile?.(file);
+    let text: string;
+    try {
+      text = isNotebookPath(file) ? notebookModuleText(file) : fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const mod = moduleOf(text);
+    const skipped: PlanSkip[] = [];
+    let facts;
+    try {
+      facts = interpretModule(mod);
+    } catch {
+      facts = undefined;
+    }
+    planModule(mod, facts, undefined, skipped);
+    const fw = (qualname: string): CoverageFramework => {
+      const fn = mod.functions.find((f) => f.qualname === qualname);
+      return fn ? frameworkOf(fn, mod) : 'other';
+    };
+    const reports = await checkDocumentNumerically(mod, { backend: opts.backend, samples: opts.samples, text, timeBudgetMs: 600_000, functionBudgetMs: 60_000 });
+    for (const r of reports) out.push({ file, function: r.function, framework: fw(r.function), probed: !r.notChecked, ...(r.notChecked ? { reason: coverageReason(r.notChecked) } : {}) });
+    for (const s of skipped) out.push({ file, function: s.qualname, framework: fw(s.qualname), probed: false, reason: s.reason });
+  }
+  return out;
+}
+
+const FRAMEWORKS: CoverageFramework[] = ['torch', 'tf/keras', 'jax', 'numpy', 'other'];
+
+function pct(n: number, d: number): string {
+  return d ? `${((100 * n) / d).toFixed(1)} %` : '-';
+}
+
+/** The coverage summary: totals, per framework, and the reasons with their counts (most frequent first). */
+export function coverageText(entries: CoverageEntry[], cwd: string, verbose = false): string {
+  const rows: string[] = [];
+  const probed = entries.filter((e) => e.probed).length;
+  rows.push(`loss functions: ${entries.length}, probed ${probed} (${pct(probed, entries.length)})`);
+  for (const fw of FRAMEWORKS) {
+    const of = entries.filter((e) => e.framework === fw);
+    if (!of.length) continue;
+    const p = of.filter((e) => e.probed).length;
+    rows.push(`  ${fw.padEnd(9)} ${String(of.length).padStart(5)}  probed ${String(p).padStart(5)} (${pct(p, of.length)})`);
+  }
+  const reasons = new Map<string, CoverageEntry[]>();
+  for (const e of entries) if (!e.probed) reasons.set(e.reason ?? '?', [...(reasons.get(e.reason ?? '?') ?? []), e]);
+  if (reasons.size) {
+    rows.push('not probed:');
+    for (const [why, es] of [...reasons].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))) {
+      const fws = FRAMEWORKS.map((fw) => [fw, es.filter((e) => e.framework === fw).length] as const).filter(([, n]) => n > 0);
+      rows.push(`  ${String(es.length).padStart(5)}  ${why}  (${fws.map(([fw, n]) => `${fw} ${n}`).join(', ')})`);
+      if (verbose) for (const e of es) rows.push(`           ${path.relative(cwd, e.file)}::${e.function}`);
+    }
+  }
+  return rows.join('\n');
+}
+
+async function coverageCommand(paths: string[], flags: { backend: 'auto' | 'webgpu' | 'wasm' | 'cpu'; format: 'text' | 'json'; samples: number; verbose?: boolean }, setExitCode: (code: number) => void): Promise<void> {
+  const cwd = process.cwd();
+  const walk = collectFiles(paths, cwd, new ConfigLoader({}));
+  for (const p of walk.problems) process.stderr.write(`error: ${p.path}: ${p.reason}\n`);
+  if (!walk.files.length) {
+    process.stderr.write(`error: no Python files or notebooks found under ${paths.join(', ')}\n`);
+    return setExitCode(2);
+  }
+  const entries = await probeCoverage(walk.files, { backend: flags.backend, samples: flags.samples });
+  process.stdout.write(flags.format === 'json' ? `${JSON.stringify(entries, null, 2)}\n` : `${coverageText(entries, cwd, flags.verbose)}\n`);
+  setExitCode(walk.problems.length ? 2 : 0);
+}
+
+/** `losslint probe FILE::NAME`: the probe table of one function, or a PyTorch repro script; `--coverage PATH...`. */
+export function registerProbeCommand(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command('probe')
+    .description('run the numeric probes on one function (FILE::NAME), print a PyTorch script reproducing them, or count the loss functions probed (--coverage PATH...)')
+    .argument('<targets...>', 'FILE::NAME, NAME a function or Class.forward (or the class name); with --coverage, files and directories')
+    .option('--repro', 'print a self-contained PyTorch script that rebuilds the probe inputs and calls the function')
+    .option('--coverage', 'probe every loss function under the paths: how many were probed, and the reasons for the others with their counts')
+    .option('--verbose', 'with --coverage: list the functions under each reason')
+    .addOption(new Option('--backend <backend>', 'where the probes run').choices(['auto', 'webgpu', 'wasm', 'cpu']).default('auto'))
+    .addOption(new Option('--format <format>', 'output format (json: non-finite numbers as "NaN", "Infinity", "-Infinity")').choices(['text', 'json']).default('text'))
+    .option('--samples <n>', 'samples per probe', (v) => Number.parseInt(v, 10), 4096)
+    .action(async (targets: string[], flags: { repro?: boolean; coverage?: boolean; verbose?: boolean; backend: 'auto' | 'webgpu' | 'wasm' | 'cpu'; format: 'text' | 'json'; samples: number }) => {
+      if (flags.coverage) return coverageCommand(targets, flags, setExitCode);
+      if (targets.length !== 1) {
+        process.stderr.write('error: expected one FILE::NAME (or --coverage PATH...)\n');
+        return setExitCode(2);
+      }
+      const target = targets[0];
+      const sep = target.lastIndexOf('::');
+      if (sep < 0) {
+        process.stderr.write('error: expected FILE::NAME\n');
+        return setExitCode(2);
+      }
+      const file = target.slice(0, sep);
+      let name = target.slice(sep + 2);
+      let text: string;
+      try {
+        // notebooks: a notebook's code cells, as the one module `check` analyses (server/src/cli/notebook.ts).
+        text = isNotebookPath(file) ? notebookModuleText(file) : fs.readFileSync(file, 'utf8');
+      } catch (e) {
+        process.stderr.write(`error: ${file}: ${e instanceof Error ? e.message : String(e)}\n`);
+        return setExitCode(2);
+      }
+      const mod = moduleOf(text);
+      if (mod.classes.has(name)) {
+        const cls = mod.classes.get(name)!;
+        name = `${name}.${['forward', 'call', '__call__'].find((m) => cls.methods.has(m)) ?? 'forward'}`;
+      }
+      // Python's __qualname__ of a closure (`outer.<locals>.inner`), or its own name when only one function has it.
+      name = name.replace(/\.<locals>\./g, '.');
+      if (!mod.functions.some((f) => f.qualname === name)) {
+        const same = mod.functions.filter((f) => f.qualname.split('.').pop() === name);
+        if (same.length === 1) name = same[0].qualname;
+      }
+      if (!mod.functions.some((f) => f.qualname === name)) {
+        process.stderr.write(`error: ${file}: no function ${name}\n`);
+        return setExitCode(2);
+      }
+      const reports = await checkDocumentNumerically(mod, { backend: flags.backend, only: [name], samples: flags.samples, text });
+      const r = reports[0];
+      if (!r) {
+        process.stderr.write(`error: ${name} does not look like a loss (no logits and targets parameters)\n`);
+        return setExitCode(2);
+      }
+      if (flags.repro) {
+        if (isNotebookPath(file)) {
+          // The script imports the file, and Python cannot import a notebook.
+          process.stderr.write(`error: --repro needs a Python file: export the notebook first (jupyter nbconvert --to script ${file})\n`);
+          return setExitCode(2);
+        }
+        if (r.notChecked && !r.roles) {
+          process.stderr.write(`error: ${r.notChecked}\n`);
+          return setExitCode(2);
+        }
+        process.stdout.write(reproScript(path.resolve(file), r));
+        return setExitCode(0);
+      }
+      // JSON: a non-finite loss (or other number) is "NaN", "Infinity" or "-Infinity" (types.ts jsonNumbers).
+      process.stdout.write(flags.format === 'json' ? `${JSON.stringify(r, jsonNumbers, 2)}\n` : `${table(r)}\n`);
+      setExitCode(r.notChecked ? 2 : r.findings.length ? 1 : 0);
+    });
+}

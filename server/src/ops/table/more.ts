@@ -1,0 +1,435 @@
+/**
+ * Ops the numeric checker lowers that the rules do not read (no `abstract`: the abstract interpreter
+ * gives them no meaning, as it did before they were spelled): activations and rounding, boolean
+ * tests and logic, cumulative and product reductions, top-k and sorting, boolean masks, and PyTorch's regression losses. They are spelled as functions only: a tensor
+ * method of the same name (`x.cumsum(1)`) is `torch.cumsum(x, 1)` to the numeric checker
+ * (eval.ts), and a method spelling would take over `self.sort(...)` of a user's class in the IR.
+ * Each lowering follows its framework's documented
+ * formula and semantics (PyTorch's `(values, indices)` from `topk` and `sort`, TensorFlow's
+ * `axis` defaults); TensorFlow and JAX are not installed here, so theirs are tested against those
+ * formulas on tfjs (test/numeric/ops-frameworks.test.ts).
+ */
+import { unknown } from '../../core/lattice';
+import { dtypeClass } from './shape';
+import { defineOp as define, type CTensor, type CVal, type LowerCtx, type OpDef, type Tensor } from '../api';
+
+/** An op whose abstract meaning is unknown (what the abstract interpreter gave the call before it was spelled). */
+function defineOp(def: Omit<OpDef, 'abstract'>): OpDef {
+  return define({ ...def, abstract: (c) => unknown(c.span) });
+}
+
+function unaryOp(id: string, summary: string, spell: string[], f: (c: LowerCtx, x: CTensor) => CVal, modules?: string[]) {
+  return defineOp({ id, summary, spell, modules, lower: (c) => f(c, c.tensor('input')) });
+}
+
+const floatOf = (c: LowerCtx, x: CTensor): Tensor => c.cast(x, 'float').x;
+
+export const relu = unaryOp(
+  'relu',
+  'max(x, 0).',
+  [
+    'torch.relu(input)',
+    'torch.nn.functional.relu(input, inplace=False)',
+    'tensorflow.nn.relu(features->input, name=None)',
+    'keras.activations.relu(x->input, negative_slope=0.0, max_value=None, threshold=0.0)',
+    'keras.backend.relu(x->input, alpha->negative_slope=0.0, max_value=None, threshold=0.0)',
+    'keras.ops.relu(x->input)',
+    'jax.nn.relu(x->input)',
+  ],
+  (c, x) => {
+    if ((c.num('negative_slope') ?? 0) !== 0 || c.num('max_value') !== undefined || (c.num('threshold') ?? 0) !== 0) c.unsupported(`${c.name} with a slope, a maximum or a threshold`);
+    return c.out(c.k.relu(floatOf(c, x)));
+  },
+  ['torch.nn.ReLU(inplace=False)(input)'],
+);
+
+export const tanh = unaryOp('tanh', 'Hyperbolic tangent.', ['torch.tanh(input, *, out=None)', 'tensorflow.tanh(x->input, name=None)', 'keras.activations.tanh(x->input)', 'keras.backend.tanh(x->input)', 'keras.ops.tanh(x->input)', 'jax.numpy.tanh(x->input)'], (c, x) =>
+  c.out(c.k.tanh(floatOf(c, x))),
+);
+
+function stepOp(id: 'sign' | 'floor' | 'ceil' | 'round', spell: string[]) {
+  return unaryOp(id, `Elementwise ${id} (its gradient is zero, as PyTorch's).`, spell, (c, x) => {
+    if (id === 'round' && (c.num('decimals') ?? 0) !== 0) c.unsupported(`${c.name}(decimals=)`);
+    if (x.dt !== 'float') return id === 'sign' ? c.out(c.k.cast(c.k.step(c.k.cast(x.x, 'float'), 'sign'), x.dt), x.dt) : x;
+    return c.out(c.k.step(x.x, id));
+  });
+}
+
+export const sign = stepOp('sign', ['torch.sign(input, *, out=None)', 'tensorflow.sign(x->input, name=None)', 'keras.ops.sign(x->input)', 'jax.numpy.sign(x->input)']);
+export const floor = stepOp('floor', ['torch.floor(input, *, out=None)', 'tensorflow.floor(x->input, name=None)', 'keras.ops.floor(x->input)', 'jax.numpy.floor(x->input)']);
+export const ceil = stepOp('ceil', ['torch.ceil(input, *, out=None)', 'tensorflow.ceil(x->input, name=None)', 'keras.ops.ceil(x->input)', 'jax.numpy.ceil(x->input)']);
+export const round = stepOp('round', ['torch.round(input, *, decimals=0, out=None)', 'tensorflow.round(x->input, name=None)', 'keras.ops.round(x->input, decimals=0)', 'jax.numpy.round(a->input, decimals=0, out=None)']);
+
+export const reciprocal = unaryOp('reciprocal', '1 / x.', ['torch.reciprocal(input, *, out=None)', 'tensorflow.reciprocal(x->input, name=None)', 'jax.numpy.reciprocal(x->input)', 'keras.ops.reciprocal(x->input)'], (c, x) =>
+  c.binop('/', { t: 'num', v: 1, int: false }, c.cast(x, 'float')),
+);
+
+export const rsqrt = unaryOp('rsqrt', '1 / sqrt(x).', ['torch.rsqrt(input, *, out=None)', 'tensorflow.rsqrt(x->input, name=None)', 'jax.lax.rsqrt(x->input)'], (c, x) =>
+  c.binop('**', c.cast(x, 'float'), { t: 'num', v: -0.5, int: false }),
+);
+
+function logBase(id: 'log2' | 'log10', base: number, spell: string[]) {
+  return unaryOp(id, `Logarithm to base ${base}: log(x) / log(${base}).`, spell, (c, x) => c.binop('/', c.out(c.k.log(floatOf(c, x))), { t: 'num', v: Math.log(base), int: false }));
+}
+export const log2 = logBase('log2', 2, ['torch.log2(input, *, out=None)', 'jax.numpy.log2(x->input)', 'keras.ops.log2(x->input)']);
+export const log10 = logBase('log10', 10, ['torch.log10(input, *, out=None)', 'jax.numpy.log10(x->input)', 'keras.ops.log10(x->input)']);
+
+function test(id: 'isnan' | 'isinf' | 'isfinite', spell: string[]) {
+  return unaryOp(id, `Elementwise ${id} (a boolean tensor).`, spell, (c, x) => {
+    if (x.dt !== 'float') return c.out(c.k.fill([...x.x.shape], id === 'isfinite' ? 1 : 0, 'bool'), 'bool');
+    return c.out(id === 'isnan' ? c.k.isnan(x.x) : id === 'isinf' ? c.k.isinf(x.x) : c.k.isfinite(x.x), 'bool');
+  });
+}
+export const isnan = test('isnan', ['torch.isnan(input)', 'tensorflow.is_nan(x->input, name=None)', 'keras.ops.isnan(x->input)', 'jax.numpy.isnan(x->input)']);
+export const isinf = test('isinf', ['torch.isinf(input)', 'tensorflow.is_inf(x->input, name=None)', 'keras.ops.isinf(x->input)', 'jax.numpy.isinf(x->input)']);
+export const isfinite = test('isfinite', ['torch.isfinite(input)', 'tensorflow.is_finite(x->input, name=None)', 'keras.ops.isfinite(x->input)', 'jax.numpy.isfinite(x->input)']);
+
+function logic(op: 'and' | 'or' | 'xor') {
+  return defineOp({
+    id: `logical_${op}`,
+    summary: `Elementwise logical ${op} (a boolean tensor).`,
+    spell: [
+      `torch.logical_${op}(input, other, *, out=None)`,
+      `tensorflow.logical_${op}(x->input, y->other, name=None)`,
+      `keras.ops.logical_${op}(x1->input, x2->other)`,
+      `jax.numpy.logical_${op}(x1->input, x2->other)`,
+    ],
+    lower(c) {
+      const a = c.tensor('input');
+      const b = c.tensor('other');
+      const shape = c.k.broadcastShape(a.x.shape, b.x.shape);
+      const bc = (t: Tensor): Tensor => (t.shape.join() === shape.join() ? t : c.k.broadcastTo(t, shape));
+      return c.out(c.k.logical(op, bc(a.x), bc(b.x)), 'bool');
+    },
+  });
+}
+export const logicalAnd = logic('and');
+export const logicalOr = logic('or');
+export const logicalXor = logic('xor');
+export const logicalNot = unaryOp('logical_not', 'Elementwise logical not (a boolean tensor).', ['torch.logical_not(input, *, out=None)', 'tensorflow.logical_not(x->input, name=None)', 'keras.ops.logical_not(x->input)', 'jax.numpy.logical_not(x->input)'], (c, x) =>
+  c.out(c.k.logicalNot(x.x), 'bool'),
+);
+
+export const cumsum = defineOp({
+  id: 'cumsum',
+  summary: 'Running sum along an axis.',
+  spell: [
+    'torch.cumsum(input, dim, *, dtype=None, out=None)',
+    'tensorflow.cumsum(x->input, axis->dim=0, exclusive=False, reverse=False, name=None)',
+    'keras.ops.cumsum(x->input, axis->dim=None, dtype=None)',
+    'jax.numpy.cumsum(a->input, axis->dim=None, dtype=None, out=None)',
+  ],
+  lower(c) {
+    const x = c.tensor('input');
+    if (c.flag('exclusive') || c.flag('reverse')) c.unsupported(`${c.name}(exclusive=, reverse=)`);
+    let src = x.dt === 'bool' ? c.cast(x, 'int') : x;
+    let d = c.dim('dim', src.x.shape.length);
+    if (d === undefined) {
+      if (c.spelling.framework === 'torch') c.error('cumsum needs dim');
+      src = c.out(c.k.reshape(src.x, [-1]), src.dt) as CTensor;
+      d = 0;
+    }
+    return c.out(c.k.cumsum(src.x, d), src.dt);
+  },
+});
+
+function boolReduce(id: 'any' | 'all', spell: string[]) {
+  return defineOp({
+    id,
+    summary: `Whether ${id === 'any' ? 'any' : 'every'} element (over axes) is true.`,
+    spell,
+    lower(c) {
+      const x = c.tensor('input');
+      const dims = c.dims('dim', x.x.shape.length);
+      const r = id === 'any' ? c.k.any(x.x, dims, c.flag('keepdim') ?? false) : c.k.all(x.x, dims, c.flag('keepdim') ?? false);
+      return c.out(r, 'bool');
+    },
+  });
+}
+export const any = boolReduce('any', [
+  'torch.any(input, dim=None, keepdim=False, *, out=None)',
+  'tensorflow.reduce_any(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+  'keras.ops.any(x->input, axis->dim=None, keepdims->keepdim=False)',
+  'jax.numpy.any(a->input, axis->dim=None, out=None, keepdims->keepdim=False, where=None)',
+]);
+export const all = boolReduce('all', [
+  'torch.all(input, dim=None, keepdim=False, *, out=None)',
+  'tensorflow.reduce_all(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+  'keras.ops.all(x->input, axis->dim=None, keepdims->keepdim=False)',
+  'jax.numpy.all(a->input, axis->dim=None, out=None, keepdims->keepdim=False, where=None)',
+]);
+
+export const prod = defineOp({
+  id: 'prod',
+  summary: 'Product over axes (all of them when no axis is given).',
+  spell: [
+    'torch.prod(input, dim=None, keepdim=False, *, dtype=None)',
+    'tensorflow.reduce_prod(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+    'keras.backend.prod(x->input, axis->dim=None, keepdims->keepdim=False)',
+    'keras.ops.prod(x->input, axis->dim=None, keepdims->keepdim=False, dtype=None)',
+    'jax.numpy.prod(a->input, axis->dim=None, dtype=None, out=None, keepdims->keepdim=False, initial=None, where=None)',
+    'numpy.prod(a->input, axis->dim=None, dtype=None, out=None, keepdims->keepdim=False)',
+  ],
+  lower(c) {
+    const x = c.tensor('input');
+    const src = x.dt === 'bool' ? c.cast(x, 'int') : x;
+    return c.out(c.k.prod(src.x, c.dims('dim', src.x.shape.length), c.flag('keepdim') ?? false), src.dt);
+  },
+});
+
+export const countNonzero = defineOp({
+  id: 'count_nonzero',
+  summary: 'How many elements (over axes) are not zero.',
+  spell: [
+    'torch.count_nonzero(input, dim=None)',
+    'tensorflow.count_nonzero(input, axis->dim=None, keepdims->keepdim=None, dtype="int64", name=None)',
+    'jax.numpy.count_nonzero(a->input, axis->dim=None, keepdims->keepdim=False)',
+  ],
+  lower(c) {
+    const x = c.tensor('input');
+    const nz = c.compare('!=', x, { t: 'num', v: 0, int: true }) as CTensor;
+    return c.out(c.k.sum(c.k.cast(nz.x, 'int'), c.dims('dim', x.x.shape.length), c.flag('keepdim') ?? false), 'int');
+  },
+});
+
+function moments(id: 'std' | 'var', spell: string[]) {
+  return defineOp({
+    id,
+    summary: `${id === 'std' ? 'Standard deviation' : 'Variance'} over axes: PyTorch's is unbiased by default (correction 1), TensorFlow's and numpy's are not.`,
+    spell,
+    lower(c) {
+      const x = c.float('input');
+      const dims = c.dims('dim', x.x.shape.length);
+      const keep = c.flag('keepdim') ?? false;
+      let corr = c.spelling.framework === 'torch' ? 1 : 0;
+      if (c.has('unbiased')) corr = c.flag('unbiased') ? 1 : 0;
+      if (c.has('correction')) corr = c.num('correction') ?? corr;
+      if (c.has('ddof')) corr = c.num('ddof') ?? corr;
+      const n = (dims ?? x.x.shape.map((_, i) => i)).reduce((a, d) => a * x.x.shape[d], 1);
+      const mu = c.k.mean(x.x, dims, true);
+      const dev = c.binop('-', x, c.out(mu)) as CTensor;
+      const sq = c.binop('*', dev, dev) as CTensor;
+      const v = c.binop('/', c.out(c.k.sum(sq.x, dims, keep)), { t: 'num', v: n - corr, int: true }) as CTensor;
+      return id === 'var' ? v : c.binop('**', v, { t: 'num', v: 0.5, int: false });
+    },
+  });
+}
+export const std = moments('std', [
+  'torch.std(input, dim=None, unbiased=True, keepdim=False)',
+  'tensorflow.reduce_std(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+  'keras.backend.std(x->input, axis->dim=None, keepdims->keepdim=False)',
+  'jax.numpy.std(a->input, axis->dim=None, dtype=None, out=None, ddof=0, keepdims->keepdim=False)',
+]);
+export const variance = moments('var', [
+  'torch.var(input, dim=None, unbiased=True, keepdim=False)',
+  'tensorflow.reduce_variance(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+  'keras.backend.var(x->input, axis->dim=None, keepdims->keepdim=False)',
+  'jax.numpy.var(a->input, axis->dim=None, dtype=None, out=None, ddof=0, keepdims->keepdim=False)',
+]);
+
+/** The order of each row's entries along the last axis (stable), as flat positions into `x`. */
+function order(c: LowerCtx, x: Tensor, dim: number, descending: boolean, k?: number): { flat: number[]; idx: number[]; shape: number[] } {
+  const shape = [...x.shape];
+  const n = shape[dim];
+  const kk = k ?? n;
+  if (kk > n || kk < 0) c.error(`selected index k out of range`);
+  const data = c.k.data(x);
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const outer = shape.slice(0, dim).reduce((a, b) => a * b, 1);
+  const inner = strides[dim];
+  const flat: number[] = [];
+  const idx: number[] = [];
+  const outShape = shape.map((d, i) => (i === dim ? kk : d));
+  const lines: number[][] = [];
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      const pos = Array.from({ length: n }, (_, j) => j);
+      // NaN sorts as the largest value, as PyTorch's sort and topk do.
+      const key = (j: number): number => {
+        const v = data[base + j * inner];
+        return Number.isNaN(v) ? Infinity : v;
+      };
+      pos.sort((a, b) => (descending ? key(b) - key(a) : key(a) - key(b)) || a - b);
+      lines.push(pos.slice(0, kk));
+    }
+  }
+  // Lay the chosen positions out in the output's row-major order.
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < kk; j++) {
+      for (let i = 0; i < inner; i++) {
+        const p = lines[o * inner + i][j];
+        flat.push(o * n * inner + p * inner + i);
+        idx.push(p);
+      }
+    }
+  }
+  return { flat, idx, shape: outShape };
+}
+
+/** Values and indices of `x` along `dim` in order (the k first when given), the values gathered so that the gradient flows to them. */
+function ordered(c: LowerCtx, x: CTensor, descending: boolean, k?: number): [CVal, CVal] {
+  const rank = x.x.shape.length;
+  const d = c.dim('dim', rank) ?? rank - 1;
+  const o = order(c, x.x, d, descending, k);
+  const values = c.out(c.k.gatherFlat(x.x, c.k.fromData(o.flat, o.shape, 'int')), x.dt);
+  return [values, c.out(c.k.fromData(o.idx, o.shape, 'int'), 'int')];
+}
+
+export const topk = defineOp({
+  id: 'topk',
+  summary: 'The k largest (or smallest) entries along an axis and their indices.',
+  spell: ['torch.topk(input, k, dim=-1, largest=True, sorted=True, *, out=None)', 'tensorflow.nn.top_k(input, k=1, sorted=True, name=None)', 'tensorflow.top_k(input, k=1, sorted=True, name=None)'],
+  lower(c) {
+    const items = ordered(c, c.tensor('input'), c.flag('largest') ?? true, c.num('k') ?? c.error('topk needs k'));
+    return { t: 'list', items, tuple: true };
+  },
+});
+
+export const sort = defineOp({
+  id: 'sort',
+  summary: "Sorted along an axis: PyTorch's gives (values, indices), TensorFlow's and JAX's the values.",
+  spell: ['torch.sort(input, dim=-1, descending=False, stable=False, *, out=None)', 'tensorflow.sort(values->input, axis->dim=-1, direction="ASCENDING", name=None)', 'jax.numpy.sort(a->input, axis->dim=-1)'],
+  lower(c) {
+    const items = ordered(c, c.tensor('input'), c.flag('descending') ?? c.str('direction') === 'DESCENDING');
+    return c.spelling.framework === 'torch' ? { t: 'list', items, tuple: true } : items[0];
+  },
+});
+
+function maskedRows(c: LowerCtx, x: CTensor, m: CTensor): CVal {
+  const k = m.x.shape.length;
+  if (m.x.shape.join() !== x.x.shape.slice(0, k).join()) c.error(`${c.name}: the mask's shape [${m.x.shape}] must match the leading dims of [${x.x.shape}]`);
+  const rest = x.x.shape.slice(k);
+  const restSize = rest.reduce((a, b) => a * b, 1);
+  const data = c.k.data(c.k.cast(m.x, 'int'));
+  const flat: number[] = [];
+  let n = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (!data[i]) continue;
+    n++;
+    for (let j = 0; j < restSize; j++) flat.push(i * restSize + j);
+  }
+  return c.out(c.k.gatherFlat(x.x, c.k.fromData(flat, [n, ...rest], 'int')), x.dt);
+}
+
+export const booleanMask = defineOp({
+  id: 'boolean_mask',
+  summary: 'The entries (or rows) where a boolean mask holds.',
+  spell: ['tensorflow.boolean_mask(tensor->input, mask, axis=None, name="boolean_mask")'],
+  lower(c) {
+    if ((c.num('axis') ?? 0) !== 0) c.unsupported(`${c.name}(axis=)`);
+    return maskedRows(c, c.tensor('input'), c.cast(c.tensor('mask'), 'bool'));
+  },
+});
+
+export const maskedSelect = defineOp({
+  id: 'masked_select',
+  summary: 'The entries where a boolean mask (broadcast to the input) holds, flattened.',
+  spell: ['torch.masked_select(input, mask, *, out=None)'],
+  lower(c) {
+    const x = c.tensor('input');
+    const m = c.cast(c.tensor('mask'), 'bool');
+    const shape = c.k.broadcastShape(x.x.shape, m.x.shape);
+    const bx = c.out(c.k.reshape(x.x.shape.join() === shape.join() ? x.x : c.k.broadcastTo(x.x, shape), [-1]), x.dt) as CTensor;
+    const bm = c.out(c.k.reshape(m.x.shape.join() === shape.join() ? m.x : c.k.broadcastTo(m.x, shape), [-1]), 'bool') as CTensor;
+    return maskedRows(c, bx, bm);
+  },
+});
+
+export const laxSelect = defineOp({
+  id: 'lax_select',
+  summary: 'jax.lax.select(pred, on_true, on_false): where, with operands of one shape.',
+  spell: ['jax.lax.select(pred->condition, on_true->input, on_false->other)'],
+  lower(c) {
+    const cond = c.cast(c.tensor('condition'), 'bool');
+    const [p, q] = c.promote(c.tensor('input'), c.tensor('other'));
+    if (cond.x.shape.join() !== p.x.shape.join() || p.x.shape.join() !== q.x.shape.join()) c.error('jax.lax.select: pred, on_true and on_false must have the same shape');
+    return c.out(c.k.where(cond.x, p.x, q.x), p.dt);
+  },
+});
+
+export const jnpAstype = defineOp({
+  id: 'jnp_astype',
+  summary: 'jnp.astype(x, dtype): x cast to dtype.',
+  spell: ['jax.numpy.astype(x->input, dtype, copy=False)'],
+  lower(c) {
+    const x = c.tensor('input');
+    const v = c.value('dtype');
+    const dt = v?.t === 'dtype' ? v.dt : v?.t === 'str' ? dtypeClass(v.v) : undefined;
+    return c.cast(x, dt ?? c.unsupported(`${c.name} to this dtype`));
+  },
+});
+
+export const squaredDifference = defineOp({
+  id: 'squared_difference',
+  summary: '(x - y)^2 (TensorFlow).',
+  spell: ['tensorflow.squared_difference(x->input, y->other, name=None)'],
+  lower(c) {
+    const d = c.binop('-', c.float('input'), c.float('other'));
+    return c.binop('*', d, d);
+  },
+});
+
+export const divideNoNan = defineOp({
+  id: 'divide_no_nan',
+  summary: 'x / y, 0 where y is 0 (TensorFlow).',
+  spell: ['tensorflow.divide_no_nan(x->input, y->other, name=None)'],
+  lower(c) {
+    const x = c.float('input');
+    const y = c.float('other');
+    const zero = c.compare('==', y, { t: 'num', v: 0, int: true }) as CTensor;
+    const safe = c.out(c.k.where(zero.x, c.k.fill([...y.x.shape], 1, 'float'), y.x)) as CTensor;
+    const q = c.binop('/', x, safe) as CTensor;
+    const shape = q.x.shape;
+    const z = zero.x.shape.join() === shape.join() ? zero.x : c.k.broadcastTo(zero.x, shape);
+    return c.out(c.k.where(z, c.k.fill([...shape], 0, 'float'), q.x));
+  },
+});
+
+/** PyTorch's reduction of a loss: `size_average` / `reduce` (legacy) decide when either is given. */
+function torchReduced(c: LowerCtx, x: Tensor): CVal {
+  const given = (p: string): boolean => c.has(p) && c.value(p)?.t !== 'none';
+  let r = c.str('reduction') ?? 'mean';
+  if (given('size_average') || given('reduce')) {
+    const sa = given('size_average') ? (c.flag('size_average') ?? true) : true;
+    const rd = given('reduce') ? (c.flag('reduce') ?? true) : true;
+    r = sa && rd ? 'mean' : rd ? 'sum' : 'none';
+  }
+  if (!['none', 'mean', 'sum'].includes(r)) c.error(`${r} is not a valid value for reduction`);
+  return c.out(r === 'none' ? x : r === 'sum' ? c.k.sum(x, undefined, false) : c.k.mean(x, undefined, false));
+}
+
+function regression(id: string, summary: string, spell: string, module: string, f: (c: LowerCtx, d: CTensor) => CTensor) {
+  return defineOp({
+    id,
+    summary,
+    spell: [spell],
+    modules: [module],
+    lower(c) {
+      const x = c.float('input');
+      const t = c.float('target');
+      if (x.x.shape.join() !== t.x.shape.join()) c.error(`${c.name}: target size [${t.x.shape}] is not the input size [${x.x.shape}]`);
+      return torchReduced(c, f(c, c.binop('-', x, t) as CTensor).x);
+    },
+  });
+}
+
+export const mseLoss = regression('mse_loss', 'Mean squared error.', 'torch.nn.functional.mse_loss(input, target, size_average=None, reduce=None, reduction="mean")', 'torch.nn.MSELoss(size_average=None, reduce=None, reduction="mean")(input, target)', (c, d) => c.binop('*', d, d) as CTensor);
+export const l1Loss = regression('l1_loss', 'Mean absolute error.', 'torch.nn.functional.l1_loss(input, target, size_average=None, reduce=None, reduction="mean")', 'torch.nn.L1Loss(size_average=None, reduce=None, reduction="mean")(input, target)', (c, d) => c.out(c.k.abs(d.x)) as CTensor);
+export const smoothL1Loss = regression(
+  'smooth_l1_loss',
+  'Smooth L1: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta.',
+  'torch.nn.functional.smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0)',
+  'torch.nn.SmoothL1Loss(size_average=None, reduce=None, reduction="mean", beta=1.0)(input, target)',
+  (c, d) => {
+    const beta = c.num('beta') ?? 1;
+    const a = c.out(c.k.abs(d.x)) as CTensor;
+    if (beta === 0) return a;
+    const small = c.compare('<', a, { t: 'num', v: beta, int: false }) as CTensor;
+    const quad = c.binop('/', c.binop('*', c.binop('*', d, d), { t: 'num', v: 0.5, int: false }), { t: 'num', v: beta, int: false }) as CTensor;
+    const lin = c.binop('-', a, { t: 'num', v: 0.5 * beta, int: false }) as CTensor;
+    return c.out(c.k.where(small.x, quad.x, lin.x)) as CTensor;
+  },
+);
+
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, divideNoNan, mseLoss, l1Loss, smoothL1Loss];

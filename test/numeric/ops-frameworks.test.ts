@@ -1,0 +1,188 @@
+/**
+ * TensorFlow, Keras and JAX lowerings against their documented formulas, on tfjs: neither
+ * TensorFlow nor JAX installs here, so each lowering is checked against the formula its framework
+ * documents (computed by hand below), with that framework's semantics (axis defaults, what a loss
+ * class reduces, TensorFlow's `where(cond)` as coordinates, `gather(batch_dims=1)`), and entry
+ * points written as Keras code writes them (a factory's inner loss, a Loss subclass's `call`).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { planModule } from '../../server/src/numeric/roles';
+import { moduleOf } from '../../server/src/numeric/runner';
+import { fn, loadEngine } from './helpers';
+
+let E: ReturnType<typeof loadEngine>;
+
+beforeAll(async () => {
+  E = loadEngine();
+  await E.initBackend('wasm');
+});
+
+type Arg = number[] | number[][] | { int: number[] | number[][] } | number;
+
+function val(a: Arg): unknown {
+  const tf = E.tf;
+  if (typeof a === 'number') return { t: 'num', v: a, int: Number.isInteger(a) };
+  if (!Array.isArray(a)) return { t: 'tensor', x: tf.tensor(a.int, undefined, 'int32'), dt: 'int' };
+  return { t: 'tensor', x: tf.tensor(a), dt: 'float' };
+}
+
+function run(src: string, name: string, args: Record<string, Arg>): { v: number[]; shape: number[] } {
+  const mod = moduleOf(src);
+  const ev = new E.Evaluator(mod, { maxElements: 1 << 20 });
+  const out = ev.run(fn(mod, name), Object.fromEntries(Object.entries(args).map(([k, a]) => [k, val(a)])));
+  if (out.t === 'num') return { v: [out.v], shape: [] };
+  if (out.t === 'list') return { v: out.items.flatMap((i: { x: { dataSync(): ArrayLike<number> } }) => Array.from(i.x.dataSync())), shape: [out.items.length] };
+  return { v: Array.from(out.x.dataSync() as Float32Array), shape: out.x.shape };
+}
+
+function close(a: number[], b: number[], tol = 1e-5): void {
+  expect(a.length).toBe(b.length);
+  a.forEach((x, i) => expect(Math.abs(x - b[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]))));
+}
+
+const EPS = 1e-7;
+const clip = (p: number) => Math.min(Math.max(p, EPS), 1 - EPS);
+const sig = (z: number) => 1 / (1 + Math.exp(-z));
+const TF = 'import tensorflow as tf\nfrom tensorflow import keras\nfrom tensorflow.keras import backend as K\n';
+
+describe('Keras and TF Addons focal losses (their documented formulas)', () => {
+  const y = [
+    [1, 0],
+    [0, 1],
+  ];
+  const p = [
+    [0.9, 0.2],
+    [0.3, 0.6],
+  ];
+  const bce = (t: number, q: number) => -(t * Math.log(clip(q)) + (1 - t) * Math.log(1 - clip(q)));
+
+  it('keras.losses.binary_focal_crossentropy: (1 - p_t)^gamma * bce, alpha_t only with apply_class_balancing, mean over the last axis', () => {
+    const fl = (t: number, q: number, g: number, a?: number) => {
+      const pt = t * q + (1 - t) * (1 - q);
+      const w = a === undefined ? 1 : t * a + (1 - t) * (1 - a);
+      return w * (1 - pt) ** g * bce(t, q);
+    };
+    const r = run(`${TF}def f(y_true, y_pred):\n    return keras.losses.binary_focal_crossentropy(y_true, y_pred, gamma=2.0)\n`, 'f', { y_true: y, y_pred: p });
+    close(r.v, y.map((row, i) => (fl(row[0], p[i][0], 2) + fl(row[1], p[i][1], 2)) / 2));
+    const b = run(`${TF}def f(y_true, y_pred):\n    return keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.25, gamma=2.0)(y_true, y_pred)\n`, 'f', { y_true: y, y_pred: p });
+    const per = y.map((row, i) => (fl(row[0], p[i][0], 2, 0.25) + fl(row[1], p[i][1], 2, 0.25)) / 2);
+    close(b.v, [(per[0] + per[1]) / 2]);
+  });
+
+  it('keras.losses.categorical_focal_crossentropy: sum over classes of alpha (1 - p)^gamma (-t log p), p renormalised and clipped', () => {
+    const q = [
+      [0.7, 0.2, 0.1],
+      [0.1, 0.1, 0.8],
+    ];
+    const t = [
+      [1, 0, 0],
+      [0, 1, 0],
+    ];
+    const r = run(`${TF}def f(y_true, y_pred):\n    return keras.losses.categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0)\n`, 'f', { y_true: t, y_pred: q });
+    close(
+      r.v,
+      t.map((row, i) => row.reduce((s, ti, j) => s + 0.25 * (1 - clip(q[i][j])) ** 2 * -ti * Math.log(clip(q[i][j])), 0)),
+    );
+  });
+
+  it('tfa.losses.sigmoid_focal_crossentropy: alpha_t and (1 - p_t)^gamma times Keras bce, summed over the last axis; from_logits takes the sigmoid', () => {
+    const z = [
+      [2, -1],
+      [-0.5, 0.5],
+    ];
+    const fl = (t: number, x: number) => {
+      const q = sig(x);
+      const ce = Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
+      const pt = t * q + (1 - t) * (1 - q);
+      return (t * 0.25 + (1 - t) * 0.75) * (1 - pt) ** 2 * ce;
+    };
+    const r = run('import tensorflow_addons as tfa\ndef f(y_true, y_pred):\n    return tfa.losses.sigmoid_focal_crossentropy(y_true, y_pred, from_logits=True)\n', 'f', { y_true: y, y_pred: z });
+    close(r.v, y.map((row, i) => fl(row[0], z[i][0]) + fl(row[1], z[i][1])));
+  });
+
+  it('Keras 3: a loss class with reduction=None does not reduce', () => {
+    const r = run(`${TF}def f(y_true, y_pred):\n    return keras.losses.BinaryFocalCrossentropy(reduction=None)(y_true, y_pred)\n`, 'f', { y_true: y, y_pred: p });
+    expect(r.shape).toEqual([2]);
+  });
+});
+
+describe('TF1 losses (SUM_BY_NONZERO_WEIGHTS)', () => {
+  it('tf.losses.softmax_cross_entropy / sigmoid_cross_entropy / sparse_softmax_cross_entropy: weighted mean over the non-zero weights', () => {
+    const z = [
+      [1, 2, 0],
+      [0.5, -1, 2],
+    ];
+    const lse = (r: number[]) => Math.log(r.reduce((s, v) => s + Math.exp(v), 0));
+    const ce = [lse(z[0]) - z[0][1], lse(z[1]) - z[1][2]];
+    close(run(`${TF}def f(labels, logits):\n    return tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)\n`, 'f', { labels: { int: [1, 2] }, logits: z }).v, [(ce[0] + ce[1]) / 2]);
+    close(
+      run(`${TF}def f(onehot, logits):\n    return tf.losses.softmax_cross_entropy(onehot, logits, weights=tf.constant([1.0, 0.0]))\n`, 'f', {
+        onehot: [
+          [0, 1, 0],
+          [0, 0, 1],
+        ],
+        logits: z,
+      }).v,
+      [ce[0]],
+    );
+    const b = (t: number, x: number) => Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
+    close(run(`${TF}def f(t, x):\n    return tf.losses.sigmoid_cross_entropy(t, x)\n`, 'f', { t: [[1, 0]], x: [[0.5, -2]] }).v, [(b(1, 0.5) + b(0, -2)) / 2]);
+  });
+});
+
+describe('TF and JAX ops: shapes, gathers, selections', () => {
+  it('tf.where(cond) gives [K, rank] coordinates; torch.where(cond) one index vector per axis', () => {
+    const tfw = run(`${TF}def f(x):\n    return tf.where(x > 0)\n`, 'f', { x: [[1, -1], [-2, 3]] });
+    close(tfw.v, [0, 0, 1, 1]);
+    expect(tfw.shape).toEqual([2, 2]);
+    const tw = run('import torch\ndef f(x):\n    return torch.where(x > 0)\n', 'f', { x: [[1, -1], [-2, 3]] });
+    close(tw.v, [0, 1, 0, 1]);
+  });
+
+  it('tf.gather_nd, tf.boolean_mask, tf.gather(batch_dims=1), tf.range of a shape, tf.shape', () => {
+    close(run(`${TF}def f(x, i):\n    return tf.gather_nd(x, i)\n`, 'f', { x: [[1, 2], [3, 4]], i: { int: [[0, 1], [1, 0]] } }).v, [2, 3]);
+    close(run(`${TF}def f(x):\n    return tf.boolean_mask(x, x > 1)\n`, 'f', { x: [1, 2, 3] }).v, [2, 3]);
+    close(run(`${TF}def f(x, t):\n    return tf.gather(x, t, axis=-1, batch_dims=1)\n`, 'f', { x: [[1, 2], [3, 4]], t: { int: [[1, 1], [0, 1]] } }).v, [2, 2, 3, 4]);
+    const r = run(`${TF}def f(x):\n    idx = tf.stack([tf.range(tf.shape(x)[0]), tf.range(tf.shape(x)[0])], axis=1)\n    return tf.gather_nd(x, idx)\n`, 'f', { x: [[1, 2], [3, 4]] });
+    close(r.v, [1, 4]);
+  });
+
+  it('TF and JAX reductions keep their defaults: reduce_std is the population deviation, jnp.cumsum flattens without an axis', () => {
+    close(run(`${TF}def f(x):\n    return tf.math.reduce_std(x)\n`, 'f', { x: [1, 3] }).v, [1]);
+    close(run('import torch\ndef f(x):\n    return torch.std(x)\n', 'f', { x: [1, 3] }).v, [Math.SQRT2]);
+    close(run('import jax.numpy as jnp\ndef f(x):\n    return jnp.cumsum(x)\n', 'f', { x: [[1, 2], [3, 4]] }).v, [1, 3, 6, 10]);
+    close(run(`${TF}def f(x):\n    return tf.math.divide_no_nan(x, x - 1)\n`, 'f', { x: [1, 2] }).v, [0, 2]);
+  });
+
+  it('flax.linen activations are jax.nn\'s; jnp.astype casts; jax.lax.select wants one shape', () => {
+    const x = [1, 2, 3];
+    const lse = Math.log(x.reduce((s, v) => s + Math.exp(v), 0));
+    close(run('from flax import linen as nn\ndef f(x):\n    return nn.log_softmax(x)\n', 'f', { x }).v, x.map((v) => v - lse));
+    expect(run('import jax.numpy as jnp\ndef f(x):\n    return jnp.astype(x > 1, jnp.float32) * 2\n', 'f', { x }).v).toEqual([0, 2, 2]);
+    expect(() => run('import jax\nimport jax.numpy as jnp\ndef f(x):\n    return jax.lax.select(x > 1, x, 0.0)\n', 'f', { x })).toThrow();
+  });
+
+  it('tf.cond and jax.lax.cond take the branch their (known) predicate picks', () => {
+    close(run(`${TF}def f(x, k=2):\n    return tf.cond(k > 1, lambda: x * 2, lambda: x * 3)\n`, 'f', { x: [1] }).v, [2]);
+    close(run('import jax\ndef f(x):\n    return jax.lax.cond(False, lambda v: v * 2, lambda v: v * 3, x)\n', 'f', { x: [1] }).v, [3]);
+  });
+
+  it('a function given its own gradient (jax.custom_vjp) is not differentiated by the checker', () => {
+    const src = 'import jax\nimport jax.numpy as jnp\n@jax.custom_vjp\ndef xent(logits, labels):\n    return -jnp.sum(labels * jax.nn.log_softmax(logits))\ndef fwd(logits, labels):\n    return xent(logits, labels), None\ndef bwd(res, g):\n    return g, g\nxent.defvjp(fwd, bwd)\n';
+    expect(() => run(src, 'xent', { logits: [1, 2], labels: [0, 1] })).toThrow(/defines its own gradient/);
+  });
+});
+
+describe('Keras entry points', () => {
+  it('a Loss subclass reads self.reduction set by Loss.__init__ (Keras 3: sum_over_batch_size)', () => {
+    const src = `${TF}class Focal(keras.losses.Loss):\n    def __init__(self, gamma=2.0, **kwargs):\n        super().__init__(**kwargs)\n        self.gamma = gamma\n    def call(self, y_true, y_pred):\n        loss = y_true * tf.pow(1.0 - y_pred, self.gamma)\n        if self.reduction == "sum_over_batch_size":\n            return tf.reduce_mean(loss)\n        return loss\n`;
+    close(run(src, 'Focal.call', { y_true: [1, 1], y_pred: [0.5, 0] }).v, [(0.25 + 1) / 2]);
+  });
+
+  it('a factory with required hyperparameters: the probe plan supplies typical values and names them', () => {
+    const mod = moduleOf(`${TF}def focal_loss(alpha, gamma):\n    def focal_loss_fixed(y_true, y_pred):\n        y_pred = tf.clip_by_value(y_pred, K.epsilon(), 1 - K.epsilon())\n        return -alpha * tf.pow(1 - y_pred, gamma) * y_true * tf.math.log(y_pred)\n    return focal_loss_fixed\n`);
+    const plan = planModule(mod).find((p) => p.qualname === 'focal_loss.focal_loss_fixed')!;
+    expect(plan.fill).toEqual({ alpha: { value: 0.25, why: 'typical' }, gamma: { value: 2, why: 'typical' } });
+    expect(plan.gamma?.values).toEqual([2, 0.5]);
+  });
+});
