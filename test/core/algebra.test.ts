@@ -254,3 +254,22 @@ def f(z, y, a=0.25, g=2.0):
     expect(at('torch.where(q > 0.5, a * fl, (1 - a) * fl)').focal?.alpha?.kind).not.toBe('alpha_t');
   });
 });
+
+describe('columns of a probability', () => {
+  it('probs[:, k] is the probability of one class, not known to be the positive one: its powers are not per-class factors to judge', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(z, g=2.0):
+    q = torch.softmax(z, dim=1)
+    a = q[:, 0]
+    b = (1 - q[:, 1]) ** g
+    c = (1 - q) ** g
+    return a, b, c
+`,
+      'f',
+    );
+    expect(at('q[:, 0]')).toMatchObject({ m: 'prob', column: 0 });
+    expect(at('(1 - q[:, 1]) ** g').perClass).toBeUndefined();
+    expect(at('(1 - q) ** g').perClass).toBe('one_minus_p');
+  });
+});

@@ -187,7 +187,7 @@ export function sub(a: AbsValue, b: AbsValue, span: Span): AbsValue {
     // 1 - x
     if (b.m === 'pt') return mk('one_minus_pt', { act: b.act, reduced: b.reduced, fromLogProb: b.fromLogProb, range: complement(b.range), clamped: false, src: span, of: b, ...detachedFrom(b) });
     if (b.m === 'prob') {
-      if (b.gathered || b.act === 'sigmoid' || b.act === undefined) return mk('prob', { act: b.act, gathered: b.gathered, keras: b.keras, complementOf: b.id, of: b, range: complement(b.range), src: span, ...detachedFrom(b) });
+      if (b.gathered || b.act === 'sigmoid' || b.act === undefined || b.column !== undefined) return mk('prob', { act: b.act, gathered: b.gathered, keras: b.keras, complementOf: b.id, of: b, range: complement(b.range), src: span, column: b.column, ...detachedFrom(b) });
       return mk('one_minus_pt', { act: b.act, ungathered: true, range: complement(b.range), src: span, of: b, ...detachedFrom(b) });
     }
     if (b.m === 'logprob') return mk('one_minus_pt', { act: b.act, fromLogProb: true, range: { lo: 1, hi: Infinity }, reduced: b.reduced, src: span, of: b, ...detachedFrom(b) });
@@ -466,7 +466,7 @@ export function placeOn(x: AbsValue, side: 'pos' | 'neg' | 'target'): AbsValue {
 /** What a modulating factor's base makes of it: per class (`1 - p`, `p` not taken at the target) or not. */
 function perClassOf(base: AbsValue): AbsValue['perClass'] {
   if (base.m === 'one_minus_pt' && base.ungathered) return 'one_minus_p';
-  if (base.m === 'prob' && !base.gathered) return base.complementOf !== undefined ? 'one_minus_p' : 'p';
+  if (base.m === 'prob' && !base.gathered && base.column === undefined) return base.complementOf !== undefined ? 'one_minus_p' : 'p';
   return undefined;
 }
 

@@ -37,6 +37,8 @@ export interface RuleContext {
   /** Every call of the function body (nested defs excluded). */
   calls(): readonly Call[];
   text(span: Span): string;
+  /** The source text of `span` for a message: on one line (line breaks and the indentation after them become one space). */
+  code(span: Span): string;
   report(r: Report): void;
   /** The functions of the top-level statement this one belongs to (itself, nested ones, its class's methods). */
   unitFunctions(): FunctionFacts[];
@@ -90,6 +92,7 @@ export function makeContext(
       return cachedCalls;
     },
     text: (span) => source.slice(span.s, span.e),
+    code: (span) => source.slice(span.s, span.e).replace(/\s*(?:\r\n|\r|\n)\s*/g, ' '),
     report,
     unitFunctions: () => {
       const top = topLevelName(fn);

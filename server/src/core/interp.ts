@@ -724,11 +724,12 @@ class Interp {
         return mk('tuple', { items, src: e.span });
       }
       case 'cond': {
-        const t = this.expr(e.test, env);
-        const a = this.expr(e.body, env);
-        const b = this.expr(e.orelse, env);
-        const k = truthy(t);
-        return k === true ? a : k === false ? b : join(a, b);
+        // As for an `if` statement: a branch the test rules out is not evaluated (`1.0 if alpha is None
+        // else alpha[t]` with alpha left at None never indexes it).
+        const k = truthy(this.expr(e.test, env));
+        if (k === true) return this.expr(e.body, env);
+        if (k === false) return this.expr(e.orelse, env);
+        return join(this.expr(e.body, env), this.expr(e.orelse, env));
       }
       case 'slice':
         if (e.lower) this.expr(e.lower, env);
@@ -759,6 +760,9 @@ class Interp {
     if (newAxisAfterBatch(e.index) && unsqueezed(obj)) return withLayout(obj, 'col');
     // Slicing, None-indexing and masks keep the meaning; a mask or an index picks a subset (`loss[valid]`).
     if (obj.m === 'unknown') return unknown(e.span);
+    // probs[:, 0]: the probability of one class, which one not known here.
+    const col = e.index.length >= 2 && e.index.slice(0, -1).every((i) => i.k === 'slice') ? constValue(idx[idx.length - 1]) : undefined;
+    if (obj.m === 'prob' && !obj.gathered && col !== undefined && Number.isInteger(col)) return { ...obj, column: col, selected: true };
     return obj.selected || e.index.every(isLayoutIndex) ? obj : { ...obj, selected: true };
   }
 

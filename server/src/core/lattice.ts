@@ -218,6 +218,11 @@ export interface AbsValue {
   ignoreIndex?: { values?: number[]; span: Span };
   /** Elements picked by a boolean mask or an index (`loss[valid]`): a subset, no longer every element. */
   selected?: boolean;
+  /**
+   * For prob: one column picked by a constant (`probs[:, 0]`), or 1 minus such a column. Which class
+   * a column is, is not known here: its focusing factor is not judged as the positive class's p.
+   */
+  column?: number;
   /** Label smoothing went into this value: a CE with `label_smoothing` > 0, or targets `t * (1 - e) + e / K`. */
   smoothed?: { values?: number[]; span: Span };
   /** For masked: what the mask was (a target, one-hot targets), to recognise smoothed targets. */

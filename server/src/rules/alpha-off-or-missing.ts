@@ -121,7 +121,7 @@ export default defineRule({
       if (n !== undefined) {
         ctx.report({
           span: test.span,
-          message: `\`if ${ctx.text(test.span)}:\` tests a tensor of ${n} class weights: RuntimeError, the truth value of a tensor with more than one element is ambiguous`,
+          message: `\`if ${ctx.code(test.span)}:\` tests a tensor of ${n} class weights: RuntimeError, the truth value of a tensor with more than one element is ambiguous`,
           explanation: `Python asks the tensor for one boolean; PyTorch (and NumPy, TensorFlow) refuse for more than one element. Test what you mean: \`if ${ctx.text(test.span)} is not None:\`.`,
         });
         continue;
@@ -131,7 +131,7 @@ export default defineRule({
         const neg = negative;
         ctx.report({
           span: test.span,
-          message: `\`if ${ctx.text(test.span)}:\` is true for ${v.name ?? 'alpha'}=${neg}, torchvision's value for "no alpha": alpha_t then weighs the positives by ${neg} and the negatives by ${1 - neg}`,
+          message: `\`if ${ctx.code(test.span)}:\` is true for ${v.name ?? 'alpha'}=${neg}, torchvision's value for "no alpha": alpha_t then weighs the positives by ${neg} and the negatives by ${1 - neg}`,
           explanation: [
             `torchvision's \`sigmoid_focal_loss\` and fvcore take alpha in (0, 1), or -1 to turn the weighting off, and test \`if alpha >= 0:\`. A truth test is true for -1, so here alpha_t = ${neg}·t + ${1 - neg}·(1 − t): the positives' loss is negated, and training pushes their probability down.`,
             'Test `alpha >= 0` (or `alpha is not None`, with None as the "off" value).',

@@ -44,6 +44,28 @@ function consumedAlphas(ctx: RuleContext): Set<number> {
   return out;
 }
 
+/**
+ * Ids of alphas of a term added to something the algebra could not read (`-alpha * a * log(p) - (1 -
+ * alpha) * b * log(1 - p)` with `a` unknown): that term is a part of the loss, not the whole of it, so
+ * its alpha is not known to weigh both sides alike.
+ */
+function partialAlphas(ctx: RuleContext): Set<number> {
+  const out = new Set<number>();
+  for (const e of ctx.exprs()) {
+    if (e.k !== 'bin' || (e.op !== '+' && e.op !== '-')) continue;
+    if (ctx.valueOf(e)?.m === 'focal') continue;
+    const l = ctx.valueOf(e.left);
+    const r = ctx.valueOf(e.right);
+    for (const [x, other] of [
+      [l, r],
+      [r, l],
+    ]) {
+      if (x?.m === 'focal' && x.focal?.alpha?.kind === 'scalar' && other && other.m !== 'scalar' && other.m !== 'none') out.add(x.focal.alpha.value.id);
+    }
+  }
+  return out;
+}
+
 /** The statements of a body, nested blocks included. */
 function* statements(ss: readonly Stmt[]): Generator<Stmt> {
   for (const s of ss) {
@@ -95,7 +117,7 @@ export function* scalarAlphaProducts(ctx: RuleContext, act: 'softmax' | 'sigmoid
     if (focalAct !== act) continue;
     const alphaId = parts.alpha.value.id;
     if (done.has(alphaId)) continue;
-    consumed ??= consumedAlphas(ctx);
+    consumed ??= new Set([...consumedAlphas(ctx), ...partialAlphas(ctx)]);
     if (consumed.has(alphaId)) continue;
     const site = alphaSite(ctx, alphaId);
     if (!site) continue;

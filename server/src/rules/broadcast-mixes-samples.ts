@@ -48,7 +48,7 @@ export default defineRule({
       const vv = ctx.valueOf(vec)!;
       ctx.report({
         span: e.span,
-        message: `\`${ctx.text(col.span)}\` is ${shape(cv)} and \`${ctx.text(vec.span)}\` is ${shape(vv)}: broadcasting makes this [N, N], pairing every sample's factor with every other sample's term`,
+        message: `\`${ctx.code(col.span)}\` is ${shape(cv)} and \`${ctx.code(vec.span)}\` is ${shape(vv)}: broadcasting makes this [N, N], pairing every sample's factor with every other sample's term`,
         explanation: [
           'Broadcasting aligns shapes from the right: [N, 1] against [N] gives [N, N], with element (i, j) the first tensor\'s sample i times the second\'s sample j. The loss becomes a mean over all N² pairs: it mixes the samples (each sample\'s weight or focal factor now multiplies every sample\'s cross-entropy), its value and gradient are wrong, and a final `.mean()` or `.sum()` hides the shape.',
           `Give both the same shape: \`${ctx.text(col.span)}\` has kept the class axis (size 1) from a \`gather\`/\`keepdim=True\`/\`view(-1, 1)\`; \`squeeze(1)\` it (or index the targets with \`t\` rather than \`t[:, None]\`).`,

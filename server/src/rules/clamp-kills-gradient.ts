@@ -46,7 +46,7 @@ export default defineRule({
       const of = ls.complement ? '1 - p' : 'p';
       ctx.report({
         span: call.span,
-        message: `\`${ctx.text(call.span)}\` has zero gradient where ${of} < ${epsText}${where}: those examples, the hardest ones, stop learning; \`${ls.fn}\` keeps their gradient`,
+        message: `\`${ctx.code(call.span)}\` has zero gradient where ${of} < ${epsText}${where}: those examples, the hardest ones, stop learning; \`${ls.fn}\` keeps their gradient`,
         explanation: [
           `The clamp makes \`${ctx.text(arg.span)}\` constant (${epsText}) wherever ${of} is below it, and the derivative of a constant is 0. The examples that land there are the ones the model gets most wrong (a positive scored at p < ${epsText}, or a negative at p > 1 - ${epsText}): their loss is capped at -log(${epsText}) = ${eps !== undefined ? (-Math.log(eps)).toFixed(1) : '-log(eps)'} and they send no gradient back, so they are never corrected. The focal loss exists to focus on exactly these examples.`,
           `\`${ls.text}\` is the same log-probability computed from the logits \`${ls.logits}\`: finite for every logit, with the gradient ${ls.act === 'sigmoid' ? (ls.complement ? 'sigmoid(x)' : '-(1 - sigmoid(x))') : 'softmax - onehot'} everywhere.`,

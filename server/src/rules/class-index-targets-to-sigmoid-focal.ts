@@ -37,7 +37,7 @@ export default defineRule({
       const fixed = `${F}.one_hot(${ctx.text(outerSpan(indices))}.long(), num_classes=${atomText(ctx, input)}.shape[1]).float()`;
       ctx.report({
         span: target.span,
-        message: `\`${ctx.text(target.span)}\` holds class indices (${tv.dtype === 'int' ? 'an integer tensor' : 'it is used as one elsewhere'}) but \`${name}\` needs float one-hot targets of the logits' shape`,
+        message: `\`${ctx.code(target.span)}\` holds class indices (${tv.dtype === 'int' ? 'an integer tensor' : 'it is used as one elsewhere'}) but \`${name}\` needs float one-hot targets of the logits' shape`,
         explanation: [
           `\`${name}\` is a per-element sigmoid loss: the target must have the logits' shape [N, C] with 1 at the true class and 0 elsewhere.`,
           'Class indices of shape [N] either fail to broadcast or, worse, broadcast silently ([N] against [N, C] when N == C, or a [N, 1] logit) and train the wrong objective.',

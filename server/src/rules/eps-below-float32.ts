@@ -58,7 +58,7 @@ export default defineRule({
       const eps = num(epsValue);
       ctx.report({
         span: bound?.span ?? call.span,
-        message: `the upper bound \`${boundText}\` is exactly 1.0 in float32 (eps=${eps} is below its resolution next to 1): the clamp keeps nothing from 1, so \`${ctx.text(call.span)}\` is still -inf where p rounds to 1`,
+        message: `the upper bound \`${boundText}\` is exactly 1.0 in float32 (eps=${eps} is below its resolution next to 1): the clamp keeps nothing from 1, so \`${ctx.code(call.span)}\` is still -inf where p rounds to 1`,
         explanation: [
           `float32 has 24 significant bits: the numbers just below 1 are 1 - 2^-24 ≈ 1 - 5.96e-8, 1 - 1.19e-7, …, and anything closer to 1 than 2.98e-8 rounds to 1.0. \`${boundText}\` (${written}) is stored as 1.0, so the clamp keeps nothing from 1.`,
           'A sigmoid reaches exactly 1.0 in float32 for logits above about 17 (a softmax once the target logit leads by about 17), so `1 - p` is 0 and its log is -inf; the loss is inf and the gradient NaN, as if there were no clamp (LL202 reports that log).',

@@ -17,7 +17,7 @@ const PROBLIKE = new Set(['prob', 'pt', 'one_minus_pt']);
 function report(ctx: RuleContext, e: Expr, fmt: FloatFormat, what: string, why: string): void {
   ctx.report({
     span: e.span,
-    message: `\`${ctx.text(e.span)}\` on a ${fmt} probability: ${what}, so the guard is rounded away`,
+    message: `\`${ctx.code(e.span)}\` on a ${fmt} probability: ${what}, so the guard is rounded away`,
     explanation: [
       `${fmt} keeps ${fmt === 'float16' ? '11' : '8'} significant bits: ${fmt === 'float16' ? `the smallest positive number is ${num(tiniest('float16'))} (anything below half of it is 0) and the largest below 1 is 1 - 2^-11 ≈ 0.99951` : 'numbers near 0 are fine, but the largest below 1 is 1 - 2^-8 ≈ 0.9961'}. ${why}`,
       'Compute the loss in float32 (`p.float()`, or outside autocast), use a constant the format can hold, or take the log in log space from the logits (`F.logsigmoid`, `log_softmax`, which autocast runs in float32).',

@@ -73,7 +73,7 @@ export default defineRule({
       if (rescaled(ctx, call, parent)) continue;
       ctx.report({
         span: call.span,
-        message: `\`${ctx.text(call.span)}\` averages the focal loss over every anchor and class, while \`${ctx.text(count.span)}\` counts the positives and normalises another loss term: RetinaNet divides the summed focal loss by the number of positive anchors`,
+        message: `\`${ctx.code(call.span)}\` averages the focal loss over every anchor and class, while \`${ctx.code(count.span)}\` counts the positives and normalises another loss term: RetinaNet divides the summed focal loss by the number of positive anchors`,
         explanation: [
           'In a dense detector almost every anchor is an easy negative whose focal loss is nearly 0. A mean divides the summed loss by all A × C anchor-class pairs, so the classification loss (and its gradient) shrinks as the number of anchors grows (a larger image, another FPN level), and its scale no longer matches the box loss, which this function already divides by the number of positives.',
           'Lin et al. (RetinaNet) normalise the total focal loss by the number of anchors assigned to a ground-truth box; torchvision\'s and detectron2\'s RetinaNet compute `sigmoid_focal_loss(..., reduction="sum") / max(1, num_foreground)`.',

@@ -71,7 +71,7 @@ export default defineRule({
       const kind = v.m === 'focal' ? 'focal loss' : 'cross-entropy';
       ctx.report({
         span: call.span,
-        message: `\`${ctx.text(call.span)}\` averages a ${kind} computed${by} with ${ignoreText(fact)} over every element: the ignored targets add 0 to the sum but still count in the mean`,
+        message: `\`${ctx.code(call.span)}\` averages a ${kind} computed${by} with ${ignoreText(fact)} over every element: the ignored targets add 0 to the sum but still count in the mean`,
         explanation: [
           `With \`reduction='none'\` the loss is 0 wherever the target equals the ignore index, and \`.mean()\` divides the sum by **every** element, ignored ones included. The result is the true mean times the share of targets that are not ignored: it shrinks when a batch holds more ignored targets (padding tokens, unlabelled pixels), and so does its gradient.`,
           "PyTorch's own `reduction='mean'` divides by the number of targets that are not ignored (the sum of their weights). Divide the sum by that count, or average only the kept elements: `loss[target != ignore_index].mean()`.",

@@ -126,7 +126,7 @@ export default defineRule({
       const pow = exprWithSpan(ctx, where);
       ctx.report({
         span: pow ? outerSpan(pow) : where,
-        message: MESSAGES[verdict](pow && pow.span.e - pow.span.s <= 60 ? `\`${ctx.text(pow.span)}\`` : 'the modulating factor'),
+        message: MESSAGES[verdict](pow && pow.span.e - pow.span.s <= 60 ? `\`${ctx.code(pow.span)}\`` : 'the modulating factor'),
         explanation: EXPLANATIONS[verdict],
         fix: verdict === 'negatives' && !mod.misplaced ? ptFix(ctx, pow) : undefined,
       });

@@ -25,7 +25,7 @@ export default defineRule({
       const fixed = `${exp}(${inner.startsWith('(') && inner.endsWith(')') ? inner.slice(1, -1) : inner})`;
       ctx.report({
         span: e.span,
-        message: `\`${ctx.text(e.span)}\` subtracts a log-probability from 1: pt must be the probability exp(log pt)`,
+        message: `\`${ctx.code(e.span)}\` subtracts a log-probability from 1: pt must be the probability exp(log pt)`,
         explanation: [
           'The focal term is (1 − pt)^γ with pt = p(true class) ∈ [0, 1]. This value is log pt ∈ (−∞, 0], so 1 − log pt ∈ [1, ∞): the factor grows for hard examples without bound and is ≥ 1 for every sample, the opposite of focusing.',
           `Take pt = exp(log pt) first: \`1 - ${fixed}\`.`,

@@ -46,7 +46,7 @@ export default defineRule({
       const what = fromCE ? `a cross-entropy with label_smoothing${pieces(found.from)}` : `label-smoothed targets${found.s.values?.length ? ` (e=${found.s.values.map(num).join(' or ')})` : ''}`;
       ctx.report({
         span: e.span,
-        message: `the focal factor \`${ctx.text(e.span)}\` takes pt from ${what}: that pt is not the probability of the true class, so easy examples are not down-weighted`,
+        message: `the focal factor \`${ctx.code(e.span)}\` takes pt from ${what}: that pt is not the probability of the true class, so easy examples are not down-weighted`,
         explanation: fromCE
           ? [
               "With label smoothing e over K classes, the cross-entropy is $(1-e)\\,(-\\log p_t) + \\frac{e}{K}\\sum_c(-\\log p_c)$, so `exp(-ce)` is $p_t^{1-e}\\prod_c p_c^{e/K}$, not $p_t$.",

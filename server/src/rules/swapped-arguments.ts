@@ -69,7 +69,7 @@ function checkRoles(ctx: RuleContext, call: Call): void {
       : '';
   ctx.report({
     span: call.span,
-    message: `\`${callee}\` gets ${describe(etg)} (\`${ctx.text(target.span)}\`) as its targets and ${describe(ein)} (\`${ctx.text(input.span)}\`) as its prediction: the arguments are swapped; the order is ${order}`,
+    message: `\`${callee}\` gets ${describe(etg)} (\`${ctx.code(target.span)}\`) as its targets and ${describe(ein)} (\`${ctx.code(input.span)}\`) as its prediction: the arguments are swapped; the order is ${order}`,
     explanation: [
       `\`${b.spell.name}\` takes ${order}. Here the argument in the prediction's place holds ${describe(ein)} and the one in the targets' place holds ${describe(etg)} (from how they are computed, used elsewhere, or named), so the loss compares the targets against the prediction the wrong way round: its value and gradient are not those of the loss, and often nothing raises.${history}`,
       'Pass the arguments in the documented order, or by keyword.',
@@ -93,7 +93,7 @@ function checkAlphaGamma(ctx: RuleContext, call: Call): void {
   const alpha = av.values.map(num).join(' or ');
   ctx.report({
     span: a.span,
-    message: `\`${ctx.text(call.func.span)}\` takes (${order}) in that order: alpha=${alpha} and gamma=${gv.values.map(num).join(' or ')} look swapped (alpha must lie in [0, 1]; with alpha=${alpha} the negatives are weighted by ${av.values.map((x) => num(1 - x)).join(' or ')})`,
+    message: `\`${ctx.code(call.func.span)}\` takes (${order}) in that order: alpha=${alpha} and gamma=${gv.values.map(num).join(' or ')} look swapped (alpha must lie in [0, 1]; with alpha=${alpha} the negatives are weighted by ${av.values.map((x) => num(1 - x)).join(' or ')})`,
     explanation: [
       `\`${call.spell?.name ?? call.op.id}\` weighs positives by alpha and negatives by 1 - alpha, so alpha belongs in [0, 1] (a negative alpha turns the weighting off in torchvision and fvcore). An alpha above 1 makes the negatives' weight negative: the loss rewards confident mistakes on the background.`,
       `A gamma below 1 with an alpha above 1 is the signature of arguments passed in another library's order (mmcv's \`sigmoid_focal_loss\` takes gamma first, torchvision's alpha first). Pass them by keyword.`,
