@@ -6,7 +6,7 @@
  * set of values a hyperparameter can take (a default joined with the literals at call sites).
  * Rules are predicates on these values.
  */
-import type { FunctionIR, Span } from './ir';
+import type { FunctionIR, Span } from './ir-types';
 import type { OpDef, Spelling } from '../ops/api';
 
 export type Meaning =

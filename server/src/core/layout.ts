@@ -6,7 +6,7 @@
  * interpreter applies the rule for operators; both use these helpers. Anything not known is
  * undefined, and undefined never produces `mixed`.
  */
-import type { Span } from './ir';
+import type { Span } from './ir-types';
 import type { AbsValue, Layout } from './lattice';
 
 /** A value that broadcasts against anything without changing its layout: a Python number, a hyperparameter, a fully reduced tensor. */

@@ -23,6 +23,7 @@ import { tf } from './tf';
 import * as P from './torchops';
 import { cg } from './torchops';
 import { describe, type DType, ElementCap, EvalError, NONE, num, Unsupported, type Val } from './values';
+import { calleeName, forbiddenCall, lineOf } from './gate';
 
 type T = tf.Tensor;
 
@@ -40,159 +41,6 @@ export interface EvalOptions {
 
 /** The most iterations one loop may run (a loop over the probe's 4096 samples is out of reach). */
 export const MAX_LOOP = 256;
-
-/** Callees that are never evaluated, wherever they appear: the security pre-scan refuses them. */
-const FORBIDDEN_NAMES = new Set(['eval', 'exec', 'compile', 'open', '__import__', 'input', 'globals', 'locals', 'vars', 'getattr', 'setattr', 'delattr', 'breakpoint', 'memoryview', 'help']);
-const FORBIDDEN_PREFIXES = ['os.', 'subprocess.', 'sys.', 'shutil.', 'socket.', 'pickle.', 'importlib.', 'builtins.', 'ctypes.', 'multiprocessing.', 'urllib.', 'requests.', 'pathlib.', 'io.', 'tempfile.', 'signal.', 'pty.', 'marshal.', 'runpy.', 'code.', 'torch.hub.', 'torch.load', 'numpy.load', 'torch.save'];
-
-function lineOf(e: { span: { r: { start: { line: number } } } }): number {
-  return e.span.r.start.line + 1;
-}
-
-/** Dotted source-like name of a callee, for messages. */
-export function calleeName(call: Call): string {
-  if (call.callee) return call.callee;
-  const d = (e: Expr): string | undefined => {
-    if (e.k === 'name') return e.id;
-    if (e.k === 'attr') {
-      const o = d(e.obj);
-      return o ? `${o}.${e.attr}` : `….${e.attr}`;
-    }
-    if (e.k === 'call') {
-      const o = d(e.func);
-      return o ? `${o}()` : undefined;
-    }
-    return undefined;
-  };
-  return d(call.func) ?? 'call';
-}
-
-function* stmtExprs(ss: Stmt[]): Generator<Expr> {
-  for (const s of ss) {
-    if (s.k === 'assign') {
-      yield s.value;
-      for (const t of s.targets) yield* targetExprs(t);
-    } else if (s.k === 'expr') yield s.value;
-    else if (s.k === 'return' && s.value) yield s.value;
-    else if (s.k === 'if') {
-      yield s.test;
-      yield* stmtExprs(s.body);
-      yield* stmtExprs(s.orelse);
-    } else if (s.k === 'other') {
-      if (s.iter) yield s.iter;
-      if (s.test) yield s.test;
-      if (s.target) yield* targetExprs(s.target);
-      for (const it of s.items ?? []) {
-        yield it.ctx;
-        if (it.target) yield* targetExprs(it.target);
-      }
-      yield* stmtExprs(s.body);
-    } else if (s.k === 'def') {
-      for (const p of s.fn.params) if (p.default) yield p.default;
-      yield* stmtExprs(s.fn.body);
-    }
-  }
-}
-
-function* targetExprs(t: Target): Generator<Expr> {
-  if (t.k === 'attr') yield t.obj;
-  else if (t.k === 'subscript') {
-    yield t.obj;
-    yield* t.index;
-  } else if (t.k === 'tuple') for (const i of t.items) yield* targetExprs(i);
-}
-
-function* allSubExprs(e: Expr): Generator<Expr> {
-  yield e;
-  switch (e.k) {
-    case 'attr':
-      yield* allSubExprs(e.obj);
-      break;
-    case 'call':
-      yield* allSubExprs(e.func);
-      for (const a of e.args) yield* allSubExprs(a);
-      for (const a of Object.values(e.kwargs)) yield* allSubExprs(a);
-      break;
-    case 'bin':
-      yield* allSubExprs(e.left);
-      yield* allSubExprs(e.right);
-      break;
-    case 'unary':
-      yield* allSubExprs(e.operand);
-      break;
-    case 'cmp':
-      for (const a of e.operands) yield* allSubExprs(a);
-      break;
-    case 'bool':
-      yield* allSubExprs(e.left);
-      yield* allSubExprs(e.right);
-      break;
-    case 'subscript':
-      yield* allSubExprs(e.obj);
-      for (const a of e.index) yield* allSubExprs(a);
-      break;
-    case 'slice':
-      for (const x of [e.lower, e.upper, e.step]) if (x) yield* allSubExprs(x);
-      break;
-    case 'tuple':
-      for (const a of e.items) yield* allSubExprs(a);
-      break;
-    case 'cond':
-      yield* allSubExprs(e.test);
-      yield* allSubExprs(e.body);
-      yield* allSubExprs(e.orelse);
-      break;
-    case 'dict':
-      for (const k of e.keys) if (k) yield* allSubExprs(k);
-      for (const v of e.values) yield* allSubExprs(v);
-      break;
-    case 'lambda':
-      yield* stmtExprs(e.fn.body);
-      break;
-    case 'unknown':
-      if (e.operands) for (const a of e.operands) yield* allSubExprs(a);
-      if (e.comp) {
-        yield* allSubExprs(e.comp.elt);
-        if (e.comp.key) yield* allSubExprs(e.comp.key);
-        for (const g of e.comp.gens) {
-          yield* allSubExprs(g.iter);
-          for (const c of g.ifs) yield* allSubExprs(c);
-          for (const t of targetExprs(g.target)) yield* allSubExprs(t);
-        }
-      }
-      break;
-    default:
-      break;
-  }
-}
-
-/**
- * The security pre-scan: any call to a process, file, import or reflection API anywhere in these
- * functions (taken branch or not) refuses the whole check before anything is evaluated.
- */
-export function forbiddenCall(fns: FunctionIR[], mod: ModuleIR, exprs: Expr[] = []): Unsupported | undefined {
-  const calls: Call[] = [];
-  for (const fn of fns) {
-    for (const p of fn.params) if (p.default) for (const e of allSubExprs(p.default)) if (e.k === 'call') calls.push(e);
-    for (const root of stmtExprs(fn.body)) for (const e of allSubExprs(root)) if (e.k === 'call') calls.push(e);
-  }
-  for (const root of exprs) for (const e of allSubExprs(root)) if (e.k === 'call') calls.push(e);
-  // Names first (`open(...).write` is reported as `open`), then dangerous method names on anything.
-  for (const e of calls) {
-    let name = e.callee;
-    if (!name && e.func.k === 'name') name = mod.imports.get(e.func.id) ?? e.func.id;
-    if (!name) continue;
-    if (FORBIDDEN_NAMES.has(name) || FORBIDDEN_PREFIXES.some((p) => name!.startsWith(p) || name === p.replace(/\.$/, ''))) {
-      return new Unsupported(name, lineOf(e));
-    }
-  }
-  for (const e of calls) {
-    if (e.func.k === 'attr' && ['system', 'popen', 'spawn', 'remove', 'unlink', 'rmtree', 'write', 'read'].includes(e.func.attr)) {
-      return new Unsupported(calleeName(e), lineOf(e));
-    }
-  }
-  return undefined;
-}
 
 class ReturnSignal {
   constructor(readonly value: Val) {}
@@ -2214,27 +2062,4 @@ export class Evaluator {
 
 
 
-}
-
-/** The torchvision / fvcore formula, op for op (torchvision/ops/focal_loss.py). */
-export function sigmoidFocalReference(x: T, t: T, alpha: number, gamma: number, reduction: string): T {
-  const p = P.sigmoid(x);
-  const ce = P.bceWithLogits(x, t);
-  const pt = tf.add(tf.mul(p, t), tf.mul(tf.sub(1, p), tf.sub(1, t)));
-  let loss = tf.mul(ce, P.powScalar(tf.sub(1, pt), gamma));
-  if (alpha >= 0) {
-    const at = tf.add(tf.mul(alpha, t), tf.mul(1 - alpha, tf.sub(1, t)));
-    loss = tf.mul(at, loss);
-  }
-  return reduction === 'mean' ? P.mean(loss) : reduction === 'sum' ? P.sum(loss) : loss;
-}
-
-/** Softmax focal loss with per-class alpha: -alpha[t] * (1 - p_t)^gamma * log p_t per sample. */
-export function softmaxFocalReference(x: T, target: T, alpha: number[] | undefined, gamma: number, reduction: string): T {
-  const logp = P.logSoftmax(x, 1);
-  const logpt = tf.reshape(P.gatherDim(logp, 1, tf.reshape(target, [-1, 1])), [-1]);
-  const pt = tf.exp(logpt);
-  let loss = tf.mul(tf.neg(P.powScalar(tf.sub(1, pt), gamma)), logpt);
-  if (alpha) loss = tf.mul(tf.gather(tf.tensor1d(alpha), target), loss);
-  return reduction === 'mean' ? P.mean(loss) : reduction === 'sum' ? P.sum(loss) : loss;
 }

@@ -4,7 +4,9 @@
  */
 import type { FunctionIR, ModuleIR } from '../core/ir';
 import type { Finding } from '../core/types';
-import { Evaluator, forbiddenCall, sigmoidFocalReference, softmaxFocalReference, type EvalOptions } from './eval';
+import { Evaluator, type EvalOptions } from './eval';
+import { forbiddenCall } from './gate';
+import { sigmoidFocalReference, softmaxFocalReference } from './reference';
 import { describeGenerator, generate } from './gen';
 import type { CheckPlan, TargetEncoding } from './roles';
 import { LL301, LL302, LL303, LL304, LL305 } from './rules';

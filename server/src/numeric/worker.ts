@@ -26,7 +26,9 @@ import { moduleOf, outlineOf, revivedModule } from './module-of';
 import { planModule, PlanStopped, type CheckPlan } from './roles';
 
 export { Cancelled, checkPlans, DEFAULT_ENGINE, initBackend, tf } from './engine';
-export { Evaluator, forbiddenCall, sigmoidFocalReference, softmaxFocalReference } from './eval';
+export { Evaluator } from './eval';
+export { forbiddenCall } from './gate';
+export { sigmoidFocalReference, softmaxFocalReference } from './reference';
 export { generate } from './gen';
 export { Prober } from './probes';
 export * as torchops from './torchops';

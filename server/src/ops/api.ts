@@ -11,7 +11,7 @@
  * This file imports types only: an entry computes on tensors through the `Kernels` the concrete
  * interpreter hands it, so loading the table never loads TensorFlow.js.
  */
-import type { Call, Span } from '../core/ir';
+import type { Call, Span } from '../core/ir-types';
 import type { AbsValue } from '../core/lattice';
 
 export type Framework = 'torch' | 'tf' | 'keras' | 'jax' | 'numpy' | 'lib';

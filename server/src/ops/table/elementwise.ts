@@ -2,7 +2,7 @@
  * Elementwise math: exp and log (and their accurate forms), powers, clamps, maxima, `where`, and
  * the arithmetic and comparison functions that spell an operator (`torch.mul`, `tf.equal`).
  */
-import type { Span } from '../../core/ir';
+import type { Span } from '../../core/ir-types';
 import { constValue, detachedFrom, iClamp, iHull, isWeight, join, mk, REALS, scalarOf, unknown, UNIT, type AbsValue } from '../../core/lattice';
 import { defineOp, type AbsCtx, type CVal, type LowerCtx } from '../api';
 import { combineLayout, keepLayout } from '../../core/layout';

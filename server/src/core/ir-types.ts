@@ -1,0 +1,172 @@
+/**
+ * The IR's types: plain data (no tree-sitter nodes), so it can be hashed, cached and posted to a worker.
+ * The builder (ir.ts) makes them from a tree; both interpreters, the op table and the rules read them.
+ * Type-only: importing this module loads nothing (the op table, core/ and rules may depend on it).
+ */
+import type { OpDef, Spelling } from '../ops/api';
+import type { Range } from './types';
+/** Source location of an IR node: offsets (UTF-16) and the same as a line/column range. */
+export interface Span {
+  s: number;
+  e: number;
+  r: Range;
+}
+
+export type BinOpName = '+' | '-' | '*' | '/' | '//' | '%' | '**' | '@';
+
+/** Every expression may remember the span of the parentheses around it (`paren`), for fixes. */
+export type Expr = ExprNode & { paren?: Span };
+
+type ExprNode =
+  | { k: 'name'; id: string; span: Span }
+  | { k: 'num'; value: number; span: Span }
+  | { k: 'str'; value: string; span: Span }
+  | { k: 'const'; value: boolean | null; span: Span }
+  | { k: 'attr'; obj: Expr; attr: string; span: Span; qualified?: string }
+  | Call
+  | { k: 'bin'; op: BinOpName; left: Expr; right: Expr; span: Span }
+  | { k: 'unary'; op: '-' | '+' | 'not' | '~'; operand: Expr; span: Span }
+  | { k: 'cmp'; ops: string[]; operands: Expr[]; span: Span }
+  | { k: 'bool'; op: 'and' | 'or'; left: Expr; right: Expr; span: Span }
+  | { k: 'subscript'; obj: Expr; index: Expr[]; span: Span }
+  | { k: 'slice'; lower?: Expr; upper?: Expr; step?: Expr; span: Span }
+  | { k: 'ellipsis'; span: Span }
+  | { k: 'tuple'; items: Expr[]; list: boolean; span: Span }
+  | { k: 'cond'; test: Expr; body: Expr; orelse: Expr; span: Span }
+  /** `{k: v, ...}`: a key is null for `**other`. */
+  | { k: 'dict'; keys: (Expr | null)[]; values: Expr[]; span: Span }
+  /** `lambda x: ...`: its function (in `ModuleIR.functions`, body `return <expr>`). */
+  | { k: 'lambda'; fn: FunctionIR; span: Span }
+  /**
+   * What the interpreters do not model. Two kinds carry their parts for the concrete interpreter
+   * (numeric/eval.ts), which the abstract one leaves unknown: a comprehension (`comp`) and a bitwise
+   * operator `| & ^ << >>` (`operands`, the operator in `what`: `operator |`).
+   */
+  | { k: 'unknown'; what: string; span: Span; comp?: Comprehension; operands?: [Expr, Expr] };
+
+/** `[elt for target in iter if cond ...]`, a set, a dict (`key: elt`) or a generator expression. */
+export interface Comprehension {
+  kind: 'list' | 'set' | 'dict' | 'generator';
+  elt: Expr;
+  /** A dict comprehension's key. */
+  key?: Expr;
+  /** The `for` clauses in order, each with its `if` conditions. */
+  gens: { target: Target; iter: Expr; ifs: Expr[] }[];
+}
+
+/** A `with` item: the context expression and its `as` target. */
+export interface WithItem {
+  ctx: Expr;
+  target?: Target;
+}
+
+export interface Call {
+  k: 'call';
+  func: Expr;
+  args: Expr[];
+  kwargs: Record<string, Expr>;
+  /** True when `*args` or `**kwargs` is passed: the binding is then incomplete. */
+  splat: boolean;
+  /** Canonical dotted name when the callee is an imported name or attribute chain. */
+  callee?: string;
+  /** The operation this call denotes, when known (ops/). For a module class (`nn.CrossEntropyLoss(...)`) it is the op its instances apply. */
+  op?: OpDef;
+  /** How the call spells the op: its framework, signature and defaults; `kind: 'module'` constructs a module. */
+  spell?: Spelling;
+  /** True for `x.op(...)`: the receiver was bound as the op's first parameter. */
+  method?: boolean;
+  /** True for `super().__init__(...)` in a class deriving from the library module it constructs. */
+  baseInit?: boolean;
+  /** Arguments bound to the op's canonical parameter names (receiver included for methods; the constructor's for a module). */
+  bound?: Record<string, Expr>;
+  span: Span;
+}
+
+export type Target =
+  | { k: 'name'; id: string; span: Span }
+  | { k: 'attr'; obj: Expr; attr: string; span: Span }
+  | { k: 'subscript'; obj: Expr; index: Expr[]; span: Span }
+  | { k: 'tuple'; items: Target[]; span: Span }
+  | { k: 'unknown'; span: Span };
+
+export type Stmt =
+  | { k: 'assign'; targets: Target[]; value: Expr; aug?: BinOpName; span: Span }
+  | { k: 'return'; value?: Expr; span: Span }
+  | { k: 'expr'; value: Expr; span: Span }
+  | { k: 'if'; test: Expr; body: Stmt[]; orelse: Stmt[]; span: Span }
+  | { k: 'def'; fn: FunctionIR; span: Span }
+  /**
+   * A statement the abstract interpreter does not model (loops, with, try, assert, raise, ...); `body`
+   * holds the nested statements (of every clause). The concrete interpreter (numeric/eval.ts) reads
+   * the headers: `for` its `target` and `iter`, `while` its `test`, both `elseAt` (where the `else`
+   * clause's statements start in `body`); `with` its `items`; `assert` its `test`.
+   */
+  | { k: 'other'; what: string; body: Stmt[]; span: Span; target?: Target; iter?: Expr; test?: Expr; items?: WithItem[]; elseAt?: number }
+  | { k: 'pass'; span: Span };
+
+export interface Param {
+  name: string;
+  default?: Expr;
+  /** The annotation's text (`float`, `torch.Tensor`), when there is one. */
+  annotation?: string;
+  kind: 'plain' | 'star' | 'kwstar';
+  span: Span;
+}
+
+export interface FunctionIR {
+  name: string;
+  /** `Class.method`, `outer.<locals>.inner`, or the plain name. */
+  qualname: string;
+  params: Param[];
+  body: Stmt[];
+  span: Span;
+  nameSpan: Span;
+  /** Qualname of the enclosing class for methods. */
+  className?: string;
+  /** Qualname of the enclosing function for closures. */
+  parent?: string;
+  /** True when the function's text holds a syntax error (ERROR or MISSING node). */
+  hasError: boolean;
+  /** The module's own top-level statements, analysed as a function named `<module>`. */
+  isModule?: boolean;
+  /**
+   * A lambda written inline as an argument or a container item (a callback, a test table's
+   * `reference_fn=lambda ...`): interpreted for what it returns, not checked by the rules. A lambda
+   * bound to a name or returned is a function like any other.
+   */
+  inline?: boolean;
+}
+
+export interface ClassIR {
+  name: string;
+  bases: string[];
+  methods: Map<string, FunctionIR>;
+  /** Class attributes assigned in the class body (`gamma = 2.0`, a dataclass field `gamma: float = 2.0`). */
+  attrs: Map<string, Expr>;
+  span: Span;
+}
+
+/** A call in the module to one of its own functions or classes, kept for hyperparameter values. */
+export interface CallSite {
+  callee: string;
+  args: Expr[];
+  kwargs: Record<string, Expr>;
+  span: Span;
+}
+
+export interface ModuleIR {
+  /** Local name -> canonical dotted name (`F` -> `torch.nn.functional`). */
+  imports: Map<string, string>;
+  /** Module-level assignments of a single name, in order (the last one wins). */
+  globals: Map<string, Expr>;
+  functions: FunctionIR[];
+  /** Classes by qualname: the last definition of a name (what a caller of the name gets). */
+  classes: Map<string, ClassIR>;
+  /** Every class definition, in order (a name defined twice keeps both: each method belongs to its own). */
+  classDefs: ClassIR[];
+  callSites: CallSite[];
+  /** Line numbers (0-based) that carry a `# noqa` comment, with the codes listed (empty = all). */
+  noqa: Map<number, string[]>;
+  /** The module's top-level statements. */
+  body: Stmt[];
+}

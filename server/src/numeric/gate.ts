@@ -1,0 +1,162 @@
+/**
+ * The security gate of the concrete interpreter: before anything runs, every call a function (its
+ * class, the factories it comes from) could make is scanned, and callees that reach the system (`os.`,
+ * `subprocess.`, `open`, `eval`, pickle and model loading, ...) refuse the whole function. The evaluator
+ * (eval.ts) runs only the op table's lowerings and the Python it models; this scan is the second wall.
+ * Also the callee names both use in messages.
+ */
+import type { Call, Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir-types';
+import { Unsupported } from './values';
+
+/** Callees that are never evaluated, wherever they appear: the security pre-scan refuses them. */
+const FORBIDDEN_NAMES = new Set(['eval', 'exec', 'compile', 'open', '__import__', 'input', 'globals', 'locals', 'vars', 'getattr', 'setattr', 'delattr', 'breakpoint', 'memoryview', 'help']);
+const FORBIDDEN_PREFIXES = ['os.', 'subprocess.', 'sys.', 'shutil.', 'socket.', 'pickle.', 'importlib.', 'builtins.', 'ctypes.', 'multiprocessing.', 'urllib.', 'requests.', 'pathlib.', 'io.', 'tempfile.', 'signal.', 'pty.', 'marshal.', 'runpy.', 'code.', 'torch.hub.', 'torch.load', 'numpy.load', 'torch.save'];
+
+export function lineOf(e: { span: { r: { start: { line: number } } } }): number {
+  return e.span.r.start.line + 1;
+}
+
+/** Dotted source-like name of a callee, for messages. */
+export function calleeName(call: Call): string {
+  if (call.callee) return call.callee;
+  const d = (e: Expr): string | undefined => {
+    if (e.k === 'name') return e.id;
+    if (e.k === 'attr') {
+      const o = d(e.obj);
+      return o ? `${o}.${e.attr}` : `….${e.attr}`;
+    }
+    if (e.k === 'call') {
+      const o = d(e.func);
+      return o ? `${o}()` : undefined;
+    }
+    return undefined;
+  };
+  return d(call.func) ?? 'call';
+}
+
+function* stmtExprs(ss: Stmt[]): Generator<Expr> {
+  for (const s of ss) {
+    if (s.k === 'assign') {
+      yield s.value;
+      for (const t of s.targets) yield* targetExprs(t);
+    } else if (s.k === 'expr') yield s.value;
+    else if (s.k === 'return' && s.value) yield s.value;
+    else if (s.k === 'if') {
+      yield s.test;
+      yield* stmtExprs(s.body);
+      yield* stmtExprs(s.orelse);
+    } else if (s.k === 'other') {
+      if (s.iter) yield s.iter;
+      if (s.test) yield s.test;
+      if (s.target) yield* targetExprs(s.target);
+      for (const it of s.items ?? []) {
+        yield it.ctx;
+        if (it.target) yield* targetExprs(it.target);
+      }
+      yield* stmtExprs(s.body);
+    } else if (s.k === 'def') {
+      for (const p of s.fn.params) if (p.default) yield p.default;
+      yield* stmtExprs(s.fn.body);
+    }
+  }
+}
+
+function* targetExprs(t: Target): Generator<Expr> {
+  if (t.k === 'attr') yield t.obj;
+  else if (t.k === 'subscript') {
+    yield t.obj;
+    yield* t.index;
+  } else if (t.k === 'tuple') for (const i of t.items) yield* targetExprs(i);
+}
+
+function* allSubExprs(e: Expr): Generator<Expr> {
+  yield e;
+  switch (e.k) {
+    case 'attr':
+      yield* allSubExprs(e.obj);
+      break;
+    case 'call':
+      yield* allSubExprs(e.func);
+      for (const a of e.args) yield* allSubExprs(a);
+      for (const a of Object.values(e.kwargs)) yield* allSubExprs(a);
+      break;
+    case 'bin':
+      yield* allSubExprs(e.left);
+      yield* allSubExprs(e.right);
+      break;
+    case 'unary':
+      yield* allSubExprs(e.operand);
+      break;
+    case 'cmp':
+      for (const a of e.operands) yield* allSubExprs(a);
+      break;
+    case 'bool':
+      yield* allSubExprs(e.left);
+      yield* allSubExprs(e.right);
+      break;
+    case 'subscript':
+      yield* allSubExprs(e.obj);
+      for (const a of e.index) yield* allSubExprs(a);
+      break;
+    case 'slice':
+      for (const x of [e.lower, e.upper, e.step]) if (x) yield* allSubExprs(x);
+      break;
+    case 'tuple':
+      for (const a of e.items) yield* allSubExprs(a);
+      break;
+    case 'cond':
+      yield* allSubExprs(e.test);
+      yield* allSubExprs(e.body);
+      yield* allSubExprs(e.orelse);
+      break;
+    case 'dict':
+      for (const k of e.keys) if (k) yield* allSubExprs(k);
+      for (const v of e.values) yield* allSubExprs(v);
+      break;
+    case 'lambda':
+      yield* stmtExprs(e.fn.body);
+      break;
+    case 'unknown':
+      if (e.operands) for (const a of e.operands) yield* allSubExprs(a);
+      if (e.comp) {
+        yield* allSubExprs(e.comp.elt);
+        if (e.comp.key) yield* allSubExprs(e.comp.key);
+        for (const g of e.comp.gens) {
+          yield* allSubExprs(g.iter);
+          for (const c of g.ifs) yield* allSubExprs(c);
+          for (const t of targetExprs(g.target)) yield* allSubExprs(t);
+        }
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+/**
+ * The security pre-scan: any call to a process, file, import or reflection API anywhere in these
+ * functions (taken branch or not) refuses the whole check before anything is evaluated.
+ */
+export function forbiddenCall(fns: FunctionIR[], mod: ModuleIR, exprs: Expr[] = []): Unsupported | undefined {
+  const calls: Call[] = [];
+  for (const fn of fns) {
+    for (const p of fn.params) if (p.default) for (const e of allSubExprs(p.default)) if (e.k === 'call') calls.push(e);
+    for (const root of stmtExprs(fn.body)) for (const e of allSubExprs(root)) if (e.k === 'call') calls.push(e);
+  }
+  for (const root of exprs) for (const e of allSubExprs(root)) if (e.k === 'call') calls.push(e);
+  // Names first (`open(...).write` is reported as `open`), then dangerous method names on anything.
+  for (const e of calls) {
+    let name = e.callee;
+    if (!name && e.func.k === 'name') name = mod.imports.get(e.func.id) ?? e.func.id;
+    if (!name) continue;
+    if (FORBIDDEN_NAMES.has(name) || FORBIDDEN_PREFIXES.some((p) => name!.startsWith(p) || name === p.replace(/\.$/, ''))) {
+      return new Unsupported(name, lineOf(e));
+    }
+  }
+  for (const e of calls) {
+    if (e.func.k === 'attr' && ['system', 'popen', 'spawn', 'remove', 'unlink', 'rmtree', 'write', 'read'].includes(e.func.attr)) {
+      return new Unsupported(calleeName(e), lineOf(e));
+    }
+  }
+  return undefined;
+}
