@@ -410,3 +410,24 @@ def caller(a, b):
     expect(facts.params.get('w')?.m).not.toBe('ce');
   });
 });
+
+describe('loss modules handed to a constructor', () => {
+  it('a module built in the call is the parameter value, and a constructor parameter set on the instance changes it', () => {
+    const src = (switchOn: string) => `import torch
+import torch.nn as nn
+class W(nn.Module):
+    def __init__(self, crit, switch):
+        super().__init__()
+        self.crit = crit
+        if switch:
+            self.crit.reduction = "none"
+    def forward(self, x, t):
+        return self.crit(x, t)
+a = W(nn.BCEWithLogitsLoss(), ${switchOn})
+`;
+    const forward = (switchOn: string) => valuesOf(src(switchOn), 'W.forward').at('self.crit(x, t)');
+    expect(forward('True')).toMatchObject({ m: 'ce', act: 'sigmoid' });
+    expect(forward('True').reduced).toBeFalsy();
+    expect(forward('False')).toMatchObject({ m: 'ce', reduced: true });
+  });
+});

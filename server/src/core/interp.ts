@@ -221,7 +221,8 @@ class Interp {
     try {
       // A call of a table op passed straight in (`weigh(F.cross_entropy(x, t, reduction="none"), 0.5)`):
       // what the op makes of its arguments as far as they are known without the caller's locals.
-      if (e.k === 'call' && e.op && e.spell && e.spell.kind !== 'module' && !e.method) return this.expr(e, this.moduleEnv);
+      // A loss module built in the call (`Focal(nn.BCEWithLogitsLoss(reduction="none"))`) is a module value.
+      if (e.k === 'call' && e.op && e.spell && !e.method) return this.expr(e, this.moduleEnv);
       if (e.k === 'name' || e.k === 'attr' || e.k === 'call') {
         // Module-level constants are fine; anything computed is not a literal.
         if (e.k === 'name' && this.mod.globals.has(e.id)) return this.global(e.id);
@@ -595,6 +596,17 @@ class Interp {
         return;
       }
       case 'attr': {
+        // `self.loss_fcn.reduction = 'none'`: a loss module's constructor parameter set on the instance
+        // is what passing it would have been; the holder of the module gets the changed one.
+        if (t.obj.k === 'name' || t.obj.k === 'attr') {
+          const holder = t.obj.k === 'name' ? lookup(env, t.obj.id) : this.attrValue(t.obj.obj, t.obj.attr, env);
+          const param = holder?.m === 'module' && holder.module ? holder.module.spell.sig.params.find((p) => p.name === t.attr) : undefined;
+          if (holder?.module && param) {
+            const changed = mk('module', { module: { spell: holder.module.spell, args: { ...holder.module.args, [param.canon]: v } }, src: holder.src });
+            this.bind(t.obj.k === 'name' ? { k: 'name', id: t.obj.id, span: t.obj.span } : { k: 'attr', obj: t.obj.obj, attr: t.obj.attr, span: t.obj.span }, changed, env);
+            return;
+          }
+        }
         if (t.obj.k === 'name' && lookup(env, t.obj.id)?.name === 'self' && this.curClass) {
           let attrs = this.attrsOf.get(this.curClass);
           if (!attrs) this.attrsOf.set(this.curClass, (attrs = new Map()));
