@@ -78,6 +78,29 @@ def f(y_true, y_pred, a=0.25, g=2.0):
     expect(v.m).toBe('focal');
     expect(v.act).toBe('softmax');
   });
+
+  it('two factors masked by the same targets multiply under one mask (t * t = t); by different targets they do not', () => {
+    const { at } = valuesOf(
+      `import keras.backend as K
+def f(y_true, y_pred, a=0.25, g=2.0):
+    w = a * y_true * K.pow(1 - y_pred, g)
+    ce = -y_true * K.log(y_pred)
+    odd = -(1 - y_true) * K.log(1 - y_pred)
+    both = w * ce
+    mixed = w * odd
+    return K.sum(both, axis=-1)
+`,
+      'f',
+    );
+    const both = at('w * ce');
+    expect(both).toMatchObject({ m: 'masked', negated: true });
+    expect(both.of).toMatchObject({ m: 'focal' });
+    expect(both.of?.focal?.alpha?.kind).toBe('scalar');
+    expect(both.of?.focal?.ce?.m).toBe('logprob');
+    expect(at('K.sum(both, axis=-1)')).toMatchObject({ m: 'focal', act: 'softmax' });
+    // The complement's mask is not the same mask (t * (1 - t) is 0): the product stays masked twice.
+    expect(at('w * odd').of?.m).toBe('masked');
+  });
 });
 
 describe('hand-written activations and stable forms', () => {

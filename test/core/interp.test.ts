@@ -395,7 +395,7 @@ def f(z, t, one):
 });
 
 describe('values passed in at call sites', () => {
-  it('a table op called in the argument list is the parameter value (its meaning, without the caller\'s locals); a local name is not', () => {
+  it('a table op called in the argument list is the parameter value (its meaning, without the caller\'s locals); so is a local bound once to one', () => {
     const src = `import torch
 import torch.nn.functional as F
 def helper(v, w):
@@ -407,7 +407,7 @@ def caller(a, b):
     const { facts } = valuesOf(src, 'helper');
     expect(facts.params.get('v')).toMatchObject({ m: 'ce', act: 'softmax' });
     expect(facts.params.get('v')?.reduced).toBeFalsy();
-    expect(facts.params.get('w')?.m).not.toBe('ce');
+    expect(facts.params.get('w')).toMatchObject({ m: 'ce', reduced: true });
   });
 });
 
@@ -429,5 +429,59 @@ a = W(nn.BCEWithLogitsLoss(), ${switchOn})
     expect(forward('True')).toMatchObject({ m: 'ce', act: 'sigmoid' });
     expect(forward('True').reduced).toBeFalsy();
     expect(forward('False')).toMatchObject({ m: 'ce', reduced: true });
+  });
+});
+
+describe('call-site values read from the caller', () => {
+  const HELPER = (extra: string) => `import torch
+import torch.nn as nn
+import torch.nn.functional as F
+def helper(v, k=2.0):
+    return torch.exp(-v) * k
+class M(nn.Module):
+    def __init__(self, k=0.5, w=None):
+        super().__init__()
+        self.k = k
+        self.w = w
+    def forward(self, x, t):
+        ${extra}
+`;
+
+  it('self.<attr> at a call site is every value __init__ stored there: its default and each constructor call', () => {
+    const { facts } = valuesOf(`${HELPER('return helper(F.cross_entropy(x, t, reduction="none"), self.k)')}m = M(k=0.75)\n`, 'helper');
+    expect(facts.params.get('k')).toMatchObject({ m: 'scalar' });
+    expect([...(facts.params.get('k')?.values ?? [])].sort()).toEqual([0.5, 0.75, 2]);
+    // An attribute of the stored value (`self.k.real`) is not the stored value: no value, no crash.
+    const deeper = valuesOf(HELPER('return helper(F.cross_entropy(x, t, reduction="none"), self.k.real)'), 'helper');
+    expect(deeper.facts.params.get('k')?.values).toBeUndefined();
+  });
+
+  it('an attribute set on an instance after construction is one more value of the parameter stored there', () => {
+    const src = `${HELPER('return helper(F.cross_entropy(x, t, reduction="none"), self.k)')}def build():
+    m = M()
+    m.k = 0.125
+    m.other = 9.0
+    return m
+`;
+    expect([...(valuesOf(src, 'helper').facts.params.get('k')?.values ?? [])].sort()).toEqual([0.125, 0.5, 2]);
+    // Rebound to something else before the assignment: not an instance of M any more.
+    const rebound = src.replace('    m.k = 0.125', '    m = object()\n    m.k = 0.125');
+    expect([...(valuesOf(rebound, 'helper').facts.params.get('k')?.values ?? [])].sort()).toEqual([0.5, 2]);
+  });
+
+  it('a local bound once to a table op call is that call at the call site; bound twice or by unpacking, it is not', () => {
+    const once = valuesOf(HELPER('ce = F.cross_entropy(x, t, reduction="none")\n        return helper(ce)'), 'helper');
+    expect(once.facts.params.get('v')).toMatchObject({ m: 'ce', reduced: false });
+    const twice = valuesOf(HELPER('ce = F.cross_entropy(x, t, reduction="none")\n        ce, _ = ce.sort()\n        return helper(ce)'), 'helper');
+    expect(twice.facts.params.get('v')?.m).not.toBe('ce');
+    const loop = valuesOf(HELPER('ce = F.cross_entropy(x, t, reduction="none")\n        for ce in [x]:\n            pass\n        return helper(ce)'), 'helper');
+    expect(loop.facts.params.get('v')?.m).not.toBe('ce');
+  });
+
+  it('an op call reading self.<attr> is evaluated with the stored values: a None weight stays None', () => {
+    const none = valuesOf(HELPER('return helper(F.cross_entropy(x, t, weight=self.w, reduction="none"))'), 'helper');
+    expect(none.at('torch.exp(-v)').classWeight?.m).toBe('none');
+    const given = valuesOf(`${HELPER('return helper(F.cross_entropy(x, t, weight=self.w, reduction="none"))')}m = M(w=torch.ones(3))\n`, 'helper');
+    expect(given.at('torch.exp(-v)').classWeight?.m).not.toBe('none');
   });
 });

@@ -329,6 +329,11 @@ export function mul(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   if (b.m === 'logprob' && (a.m === 'scalar' || a.hyper) && !b.gathered) return fresh(b, { scaledBy: a, src: span });
   if (a.m === 'logits' && b.m === 'scalar') return a;
   if (a.m === 'logits' && b.m === 'logits') return unknown(span);
+  // Two values masked by the same targets: t * t is t for 0/1 targets, so the product keeps one mask
+  // (`(alpha * t * (1 - p) ** g) * (-t * log p)`, the categorical focal loss written per class).
+  if (a.m === 'masked' && a.of && b.m === 'masked' && b.of && a.mask === b.mask && a.maskComplementOf === b.maskComplementOf) {
+    return fresh(a, { of: placeOn(mul(a.of, b.of, span), maskSide(a)), negated: !!a.negated !== !!b.negated, act: a.act ?? b.act, src: span });
+  }
   // A masked value times something else keeps the mask (alpha * t * log p).
   if (a.m === 'masked' && a.of) return fresh(a, { of: placeOn(mul(a.of, b, span), maskSide(a)) });
   if (b.m === 'masked' && b.of) return fresh(b, { of: placeOn(mul(a, b.of, span), maskSide(b)) });

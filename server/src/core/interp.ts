@@ -11,7 +11,7 @@
  */
 import * as A from './algebra';
 import { binaryLayout, indexLayout, unsqueezed, withLayout } from './layout';
-import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Stmt, Target } from './ir';
+import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Param, Stmt, Target } from './ir';
 import { walkExprs } from './ir';
 import {
   combineValues,
@@ -82,6 +82,10 @@ class Interp {
   private readonly moduleEnv: Env = { vars: new Map() };
   private readonly globalsBusy = new Set<string>();
   private readonly callLiterals = new Map<string, Map<string, AbsValue[]>>();
+  /** Call-site values `self.<attr>` waiting for the values of the `__init__` parameter stored there. */
+  private readonly forwarded: { list: AbsValue[]; at: AbsValue; arg: Expr; self: string; stored: Map<string, { init: FunctionIR; param: Param }> }[] = [];
+  private readonly onceIn = new Map<FunctionIR, Map<string, Expr>>();
+  private readonly initParams = new Map<ClassIR, Map<string, { init: FunctionIR; param: Param } | undefined>>();
   private readonly finalEnv = new Map<FunctionIR, Env>();
   private cur!: FunctionFacts;
   private curClass?: ClassIR;
@@ -153,31 +157,43 @@ class Interp {
     const names = new Set<string>();
     for (const fn of this.mod.functions) if (!fn.className && !fn.parent) names.add(fn.name);
     for (const c of this.mod.classes.keys()) names.add(c);
-    const visit = (e: Expr): void => {
+    const visit = (e: Expr, from?: FunctionIR): void => {
       for (const x of walkExprs(e)) {
         if (x.k !== 'call') continue;
         // functools.partial(f, gamma=0.5): the arguments it binds are passed at every call of the partial.
         if (x.callee === 'functools.partial' && x.args[0]?.k === 'name' && names.has(x.args[0].id)) {
-          this.noteCall(x.args[0].id, { ...x, args: x.args.slice(1) });
+          this.noteCall(x.args[0].id, { ...x, args: x.args.slice(1) }, from);
           continue;
         }
         if (x.func.k !== 'name' || !names.has(x.func.id)) continue;
-        this.noteCall(x.func.id, x);
+        this.noteCall(x.func.id, x, from);
       }
     };
-    const stmts = (ss: Stmt[]): void => {
+    const stmts = (ss: Stmt[], from?: FunctionIR, instances = new Map<string, ClassIR>()): void => {
       for (const s of ss) {
-        if (s.k === 'assign' || s.k === 'expr') visit(s.value);
-        else if (s.k === 'return' && s.value) visit(s.value);
+        if (s.k === 'assign' || s.k === 'expr') visit(s.value, from);
+        else if (s.k === 'return' && s.value) visit(s.value, from);
         else if (s.k === 'if') {
-          visit(s.test);
-          stmts(s.body);
-          stmts(s.orelse);
-        } else if (s.k === 'other') stmts(s.body);
+          visit(s.test, from);
+          stmts(s.body, from, instances);
+          stmts(s.orelse, from, instances);
+        } else if (s.k === 'other') stmts(s.body, from, instances);
+        if (s.k !== 'assign' || s.aug) continue;
+        // `crit = Focal()` then `crit.gamma = 0.5`: the attribute set on the instance is one more value
+        // of the constructor parameter `__init__` stores in it.
+        const [t] = s.targets;
+        if (s.targets.length === 1 && t.k === 'name') {
+          const cls = s.value.k === 'call' && s.value.func.k === 'name' ? this.mod.classes.get(s.value.func.id) : undefined;
+          if (cls) instances.set(t.id, cls);
+          else instances.delete(t.id);
+        } else if (s.targets.length === 1 && t.k === 'attr' && t.obj.k === 'name' && instances.has(t.obj.id)) {
+          const stored = this.initParamOf(instances.get(t.obj.id)!, t.attr);
+          if (stored) this.addCallLiteral(stored.init.qualname, stored.param.name, this.literal(s.value));
+        }
       }
     };
     stmts(this.mod.body);
-    for (const fn of this.mod.functions) stmts(fn.body);
+    for (const fn of this.mod.functions) stmts(fn.body, fn);
     // Values from other files and configs (project/): one more call site per value.
     if (this.external) {
       for (const [qualname, params] of this.external) {
@@ -192,20 +208,119 @@ class Interp {
         }
       }
     }
+    // `self.gamma` passed at a call site in a method: the values of what `__init__` stored in it, now
+    // that every call site of the class is known.
+    for (const { list, at, arg, self, stored } of this.forwarded) {
+      const i = list.indexOf(at);
+      if (i < 0) continue;
+      const valuesOf = ({ init, param }: { init: FunctionIR; param: Param }): AbsValue[] => [
+        ...(param.default ? [this.literal(param.default)] : []),
+        ...(this.callLiterals.get(init.qualname)?.get(param.name) ?? []),
+      ];
+      const direct = arg.k === 'attr' && arg.obj.k === 'name' && arg.obj.id === self ? stored.get(arg.attr) : undefined;
+      if (direct) {
+        // `helper(ce, self.gamma)`: each value of the parameter is one more value here.
+        const values = valuesOf(direct);
+        if (values.length > 0) list.splice(i, 1, ...values);
+        continue;
+      }
+      // An op call reading `self` (`F.cross_entropy(x, t, weight=self.weight)`): evaluated with each
+      // attribute's values joined, as the parameter itself would be.
+      if (arg.k !== 'call' || !arg.op || !arg.spell || arg.method) continue;
+      const env: Env = { vars: new Map([[self, mk('unknown', { name: 'self', src: arg.span })]]), parent: this.moduleEnv };
+      for (const [attr, s] of stored) {
+        const v = this.seedParam(s.param.name, s.param.default, valuesOf(s).slice(s.param.default ? 1 : 0), undefined, { vars: new Map(), parent: this.moduleEnv });
+        // As `__init__` stores it (bind): a scalar or None hyperparameter, named.
+        env.vars.set(`self.${attr}`, v.m === 'scalar' || v.m === 'none' ? { ...v, hyper: true, name: v.name ?? attr } : v);
+      }
+      const saved = this.recordValues;
+      this.recordValues = false;
+      try {
+        list[i] = this.expr(arg, env);
+      } finally {
+        this.recordValues = saved;
+      }
+    }
+    this.forwarded.length = 0;
   }
 
-  private noteCall(callee: string, call: Call): void {
+  /** `definedOnce` of a function's body, computed once per interpretation. */
+  private definedOnceIn(fn: FunctionIR): Map<string, Expr> {
+    let m = this.onceIn.get(fn);
+    if (!m) this.onceIn.set(fn, (m = definedOnce(fn.body)));
+    return m;
+  }
+
+  private addCallLiteral(qualname: string, param: string, v: AbsValue): void {
+    let m = this.callLiterals.get(qualname);
+    if (!m) this.callLiterals.set(qualname, (m = new Map()));
+    const list = m.get(param) ?? [];
+    list.push(v);
+    m.set(param, list);
+  }
+
+  /**
+   * The `__init__` parameter stored in `self.<attr>` in class `cls` (`self.gamma = gamma`), when that
+   * is the attribute's only assignment in `__init__`.
+   */
+  private initParamOf(cls: ClassIR, attr: string): { init: FunctionIR; param: Param } | undefined {
+    let known = this.initParams.get(cls);
+    if (!known) this.initParams.set(cls, (known = new Map()));
+    if (!known.has(attr)) known.set(attr, this.findInitParam(cls, attr));
+    return known.get(attr);
+  }
+
+  private findInitParam(cls: ClassIR, attr: string): { init: FunctionIR; param: Param } | undefined {
+    const init = cls.methods.get('__init__');
+    const self = init?.params[0]?.name;
+    if (!init || !self) return undefined;
+    const sets: Expr[] = [];
+    const scan = (ss: Stmt[]): void => {
+      for (const s of ss) {
+        if (s.k === 'assign') {
+          for (const t of s.targets) if (t.k === 'attr' && t.attr === attr && t.obj.k === 'name' && t.obj.id === self) sets.push(s.aug ? { k: 'unknown', what: 'augmented', span: s.span } : s.value);
+        } else if (s.k === 'if') {
+          scan(s.body);
+          scan(s.orelse);
+        } else if (s.k === 'other') scan(s.body);
+      }
+    };
+    scan(init.body);
+    if (sets.length !== 1 || sets[0].k !== 'name') return undefined;
+    const id = sets[0].id;
+    const param = init.params.find((p, i) => i > 0 && p.kind === 'plain' && p.name === id);
+    return param ? { init, param } : undefined;
+  }
+
+  private noteCall(callee: string, call: Call, from?: FunctionIR): void {
     const cls = this.mod.classes.get(callee);
     const fn = cls ? cls.methods.get('__init__') : this.topLevel.get(callee);
     if (!fn) return;
     const params = fn.params.filter((p) => p.kind === 'plain').slice(cls ? 1 : 0);
     let m = this.callLiterals.get(fn.qualname);
     if (!m) this.callLiterals.set(fn.qualname, (m = new Map()));
+    const owner = from?.className && from.name !== '__init__' ? this.classOf.get(from) : undefined;
+    const self = owner ? from!.params[0]?.name : undefined;
     const add = (name: string, e: Expr): void => {
-      const v = this.literal(e);
+      // A local of the calling function bound once to a table op call is that call (`ce =
+      // F.cross_entropy(...)` then `helper(ce)`), evaluated as if written in the argument list.
+      const once = e.k === 'name' && from && !from.params.some((p) => p.name === e.id) ? this.definedOnceIn(from).get(e.id) : undefined;
+      const arg = once && once.k === 'call' && once.op && once.spell && !once.method ? once : e;
+      // What it reads of `self` (`self.gamma`, `weight=self.weight`): the values `__init__` stored
+      // there, known once every call site of the class is (collectCallLiterals' end).
+      const stored = new Map<string, { init: FunctionIR; param: Param }>();
+      if (owner && self) {
+        for (const x of walkExprs(arg)) {
+          if (x.k !== 'attr' || x.obj.k !== 'name' || x.obj.id !== self || stored.has(x.attr)) continue;
+          const s = this.initParamOf(owner, x.attr);
+          if (s) stored.set(x.attr, s);
+        }
+      }
+      const v = stored.size > 0 ? unknown(arg.span) : this.literal(arg);
       const list = m!.get(name) ?? [];
       list.push(v);
       m!.set(name, list);
+      if (stored.size > 0) this.forwarded.push({ list, at: v, arg, self: self!, stored });
     };
     call.args.forEach((a, i) => {
       if (i < params.length) add(params[i].name, a);
@@ -1064,17 +1179,27 @@ function truthy(v: AbsValue): boolean | undefined {
 /** Local names assigned exactly once in a body (nested blocks included), with the expression they hold. */
 function definedOnce(body: Stmt[]): Map<string, Expr> {
   const seen = new Map<string, Expr | null>();
+  // A name bound by unpacking, a loop or a `with` is not bound once to one expression.
+  const rebind = (t: Target | undefined): void => {
+    if (t?.k === 'name') seen.set(t.id, null);
+    else if (t?.k === 'tuple') t.items.forEach(rebind);
+  };
   const visit = (ss: Stmt[]): void => {
     for (const s of ss) {
       if (s.k === 'assign') {
         for (const t of s.targets) {
+          if (t.k === 'tuple') rebind(t);
           if (t.k !== 'name') continue;
           seen.set(t.id, seen.has(t.id) || s.aug || s.targets.length > 1 ? null : s.value);
         }
       } else if (s.k === 'if') {
         visit(s.body);
         visit(s.orelse);
-      } else if (s.k === 'other') visit(s.body);
+      } else if (s.k === 'other') {
+        rebind(s.target);
+        for (const w of s.items ?? []) rebind(w.target);
+        visit(s.body);
+      }
     }
   };
   visit(body);
