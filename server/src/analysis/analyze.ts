@@ -11,7 +11,7 @@
 import { makeContext, type Report } from '../core/context';
 import type { ParsedDocument } from '../core/document';
 import { interpretModule, type ExternalValues, type FunctionFacts, type ModuleFacts } from '../core/interp';
-import { buildModule, type FunctionIR, type ModuleIR, type ModulePlan } from '../core/ir';
+import { buildModule, kerasLossSignature, type FunctionIR, type ModuleIR, type ModulePlan } from '../core/ir';
 import { allRules, effectiveSeverity, isEnabled } from './registry';
 import type { ModuleSummary } from '../core/summary';
 import type { Finding, LintSettings } from '../core/types';
@@ -102,8 +102,9 @@ export function checkFunctions(
     if (options.isCancelled?.()) return false;
     const ff = facts.functions.get(fn);
     // A function whose values all stayed plain (no tensor meaning at all) cannot satisfy any rule; an
-    // inline lambda (a callback argument) is interpreted for its return value only (ir.ts `inline`).
-    if (!ff || !hasMeaning(ff) || fn.inline) continue;
+    // inline lambda (a callback argument) is interpreted for its return value only (ir.ts `inline`),
+    // unless it has a Keras loss's signature (`compile(loss=lambda y_true, y_pred: ...)`): a loss.
+    if (!ff || !hasMeaning(ff) || (fn.inline && !kerasLossSignature(fn))) continue;
     current = fn;
     before?.(fn);
     const ctx = makeContext(fn, module, facts, settings, text, report, input.anyFunction);

@@ -12,7 +12,7 @@
 import * as A from './algebra';
 import { binaryLayout, indexLayout, unsqueezed, withLayout } from './layout';
 import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Param, Stmt, Target } from './ir';
-import { walkExprs } from './ir';
+import { kerasLossSignature, walkExprs } from './ir';
 import {
   combineValues,
   constValue,
@@ -411,9 +411,9 @@ class Interp {
       if ((v.m === 'unknown' || v.m === 'none') && (p.annotation === 'float' || p.annotation === 'int')) v = mk('scalar', { hyper: true, name: p.name, src: p.span });
       if (v.m === 'unknown' && !v.hyper && p.annotation && this.mod.classes.has(p.annotation)) v = mk('unknown', { instanceOf: p.annotation, src: p.span });
       // Keras calls a loss as fn(y_true, y_pred) with y_pred the model's output: a probability unless from_logits.
-      if (((v.m === 'unknown' && !v.hyper) || (v.m === 'prob' && !v.act) || v.inBranch) && p.name === 'y_pred' && fn.params.some((q) => q.name === 'y_true')) {
+      if (((v.m === 'unknown' && !v.hyper) || (v.m === 'prob' && !v.act) || v.inBranch) && p.name === 'y_pred' && kerasLossSignature(fn)) {
         v = mk('prob', { range: UNIT, keras: true, src: p.span });
-      } else if (v.roleFrom && p.name === 'y_pred' && fn.params.some((q) => q.name === 'y_true')) {
+      } else if (v.roleFrom && p.name === 'y_pred' && kerasLossSignature(fn)) {
         // The role came from one call; by Keras's convention y_pred is still the prediction.
         v = { ...v, byName: 'prob' };
       }

@@ -1990,6 +1990,11 @@ export function planModule(
 }
 
 /** Every expression under `e`, children before parents (evaluation order). */
+/** Whether a function has the signature Keras calls a loss with, `(y_true, y_pred)` (its prediction a probability unless from_logits). */
+export function kerasLossSignature(fn: FunctionIR): boolean {
+  return fn.params.some((p) => p.name === 'y_true') && fn.params.some((p) => p.name === 'y_pred');
+}
+
 export function walkExprs(e: Expr, out: Expr[] = []): Expr[] {
   switch (e.k) {
     case 'attr':

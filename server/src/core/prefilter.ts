@@ -38,8 +38,9 @@
  * numpy, scipy, optax, torchvision, fvcore, kornia, monai, mmcv, mmdet, segmentation_models_pytorch,
  * tensorflow_addons). The long roots are looked for as words anywhere; the short ones only on a
  * logical line that holds `import` or `from` before them; a conventional name counts when a dot
- * follows it (after whitespace and comments). A method call's name is a token preceded by `.`, with
- * only whitespace, line continuations, comments and (under error recovery) stray punctuation between.
+ * follows it (after whitespace, comments and, under error recovery, stray punctuation: `F$.softmax`).
+ * A method call's name is a token preceded by `.`, with only whitespace, line continuations,
+ * comments and (under error recovery) stray punctuation between.
  * A method that takes no argument (ops/index.ts `isNoArgumentMethod`: `log`, `sigmoid`) is an op
  * only when ir.ts found `emptyCallAfter` true just after its name; the filter runs the same function
  * at the same offset of the same text, so `logger.log(level, msg)` and `self.log(x)` are neither ops
@@ -95,7 +96,8 @@ function build(): Patterns {
   const shorts = [...roots].filter((r) => r.length <= SHORT_ROOT);
   return {
     roots,
-    conventional: new RegExp(`(?<![A-Za-z0-9_.])(?:${alt(CONVENTIONAL_MODULES.keys())})(?:\\s|#[^\\n\\r]*)*\\.`, 'g'),
+    // Error recovery may skip stray punctuation between the name and its dot (`F$.softmax(x)`).
+    conventional: new RegExp(`(?<![A-Za-z0-9_.])(?:${alt(CONVENTIONAL_MODULES.keys())})(?:\\s|#[^\\n\\r]*|[^A-Za-z0-9_\\s'"#.])*\\.`, 'g'),
     any: new RegExp(`(?<![A-Za-z0-9_])(?:(${alt(longs)})|(${alt(shorts)})|(${alt(methods)}))(?![A-Za-z0-9_])`, 'g'),
     longRoots: words(longs),
     methods: words(methods, 'g'),
