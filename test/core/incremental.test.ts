@@ -190,7 +190,8 @@ describe('incremental analysis equals a whole analysis', () => {
     if (process.env.INCREMENTAL_SEED === undefined) expect(reused).toBeGreaterThan(5);
   });
 
-  it('with values from other files and configs (project/) that change every few edits', () => {
+  // The fixtures pasted into one file grow with every rule: the runs over them get their own timeout.
+  it('with values from other files and configs (project/) that change every few edits', { timeout: 120_000 }, () => {
     const reused = runEdits(SEED + 7, genLossFile(300), 120, [DEFAULT_SETTINGS, STRICT], 0, true);
     if (process.env.INCREMENTAL_SEED === undefined) expect(reused).toBeGreaterThan(5);
     runEdits(SEED + 8, fixtureTexts().join('\n\n') + SNIPPETS.slice(-5).join(''), 80, [DEFAULT_SETTINGS], 0, true);
@@ -212,7 +213,7 @@ describe('incremental analysis equals a whole analysis', () => {
     runEdits(SEED + 1, genLossFile(300), 60, [DEFAULT_SETTINGS], 4);
   });
 
-  it('on every rule fixture pasted into one file, over 150 random edits', () => {
+  it('on every rule fixture pasted into one file, over 150 random edits', { timeout: 120_000 }, () => {
     const before = carriedRuns;
     runEdits(SEED + 1, fixtureTexts().join('\n\n'), 150, [DEFAULT_SETTINGS, STRICT]);
     // Most runs carried the previous plan's statements over (and each was checked against the tree).

@@ -485,3 +485,29 @@ class M(nn.Module):
     expect(given.at('torch.exp(-v)').classWeight?.m).not.toBe('none');
   });
 });
+
+describe('argparse defaults at call sites in the same file', () => {
+  const SCRIPT = (bind: string, read: string) => `import argparse
+import torch
+def focal(x, gamma=2.0):
+    return torch.sigmoid(x) ** gamma
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--gamma-value", type=float, default=0.3)
+    p.add_argument("-k", dest="kappa", default=0.7)
+    ${bind}
+    return focal(torch.zeros(3), ${read})
+`;
+  const gammas = (bind: string, read: string) => [...(valuesOf(SCRIPT(bind, read), 'focal').facts.params.get('gamma')?.values ?? [])].sort();
+
+  it('an option read from a parsed namespace is its default (dashes to underscores, or its dest)', () => {
+    expect(gammas('a = p.parse_args()', 'a.gamma_value')).toEqual([0.3, 2]);
+    expect(gammas('a = p.parse_args()', 'a.kappa')).toEqual([0.7, 2]);
+    expect(gammas('a = p.parse_known_args()[0]', 'a.gamma_value')).toEqual([0.3, 2]);
+  });
+
+  it('an attribute of anything else, or an option never declared, gives no value', () => {
+    expect(gammas('a = object()', 'a.gamma_value')).toEqual([]);
+    expect(gammas('a = p.parse_args()', 'a.missing')).toEqual([]);
+  });
+});

@@ -13,6 +13,7 @@ import * as A from './algebra';
 import { binaryLayout, indexLayout, unsqueezed, withLayout } from './layout';
 import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Param, Stmt, Target } from './ir';
 import { kerasLossSignature, walkExprs } from './ir';
+import { argparseOption, parsesArgs } from './argparse';
 import {
   combineValues,
   constValue,
@@ -85,6 +86,10 @@ class Interp {
   /** Call-site values `self.<attr>` waiting for the values of the `__init__` parameter stored there. */
   private readonly forwarded: { list: AbsValue[]; at: AbsValue; arg: Expr; self: string; stored: Map<string, { init: FunctionIR; param: Param }> }[] = [];
   private readonly onceIn = new Map<FunctionIR, Map<string, Expr>>();
+  /** argparse options' defaults by dest, names bound to a parsed command line, and call-site values read from one. */
+  private readonly argDefaults = new Map<string, Expr>();
+  private readonly namespaces = new Set<string>();
+  private readonly fromArgs: { list: AbsValue[]; at: AbsValue; arg: Expr }[] = [];
   private readonly initParams = new Map<ClassIR, Map<string, { init: FunctionIR; param: Param } | undefined>>();
   private readonly finalEnv = new Map<FunctionIR, Env>();
   private cur!: FunctionFacts;
@@ -160,6 +165,8 @@ class Interp {
     const visit = (e: Expr, from?: FunctionIR): void => {
       for (const x of walkExprs(e)) {
         if (x.k !== 'call') continue;
+        const option = argparseOption(x);
+        if (option) this.argDefaults.set(option.dest, option.default);
         // functools.partial(f, gamma=0.5): the arguments it binds are passed at every call of the partial.
         if (x.callee === 'functools.partial' && x.args[0]?.k === 'name' && names.has(x.args[0].id)) {
           this.noteCall(x.args[0].id, { ...x, args: x.args.slice(1) }, from);
@@ -182,6 +189,7 @@ class Interp {
         // `crit = Focal()` then `crit.gamma = 0.5`: the attribute set on the instance is one more value
         // of the constructor parameter `__init__` stores in it.
         const [t] = s.targets;
+        if (s.targets.length === 1 && t.k === 'name' && parsesArgs(s.value)) this.namespaces.add(t.id);
         if (s.targets.length === 1 && t.k === 'name') {
           const cls = s.value.k === 'call' && s.value.func.k === 'name' ? this.mod.classes.get(s.value.func.id) : undefined;
           if (cls) instances.set(t.id, cls);
@@ -208,6 +216,13 @@ class Interp {
         }
       }
     }
+    // `args.gamma` passed at a call site, `args` a parsed command line: the option's default.
+    for (const { list, at, arg } of this.fromArgs) {
+      const i = list.indexOf(at);
+      const d = arg.k === 'attr' && arg.obj.k === 'name' && this.namespaces.has(arg.obj.id) ? this.argDefaults.get(arg.attr) : undefined;
+      if (i >= 0 && d) list[i] = this.literal(d);
+    }
+    this.fromArgs.length = 0;
     // `self.gamma` passed at a call site in a method: the values of what `__init__` stored in it, now
     // that every call site of the class is known.
     for (const { list, at, arg, self, stored } of this.forwarded) {
@@ -321,6 +336,7 @@ class Interp {
       list.push(v);
       m!.set(name, list);
       if (stored.size > 0) this.forwarded.push({ list, at: v, arg, self: self!, stored });
+      else if (arg.k === 'attr' && arg.obj.k === 'name') this.fromArgs.push({ list, at: v, arg });
     };
     call.args.forEach((a, i) => {
       if (i < params.length) add(params[i].name, a);

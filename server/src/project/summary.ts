@@ -22,6 +22,7 @@ import type { SlicedModule } from '../analysis/analyze';
 import type { ParsedDocument } from '../core/document';
 import type { FunctionFacts } from '../core/interp';
 import { walkExprs, planModule, type Call, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
+import { argparseOption, calleeChain, parsesArgs } from '../core/argparse';
 import { identifiers } from '../analysis/incremental';
 import { mayHaveFindings } from '../core/prefilter';
 import { analyzeSliced } from '../analysis/slice';
@@ -345,14 +346,7 @@ export function importsFromText(text: string): ImportInfo[] {
 }
 
 /** The parts of a name or attribute chain (`a.b.c` -> ['a', 'b', 'c']), else undefined. */
-function chain(e: Expr): string[] | undefined {
-  if (e.k === 'name') return [e.id];
-  if (e.k === 'attr') {
-    const base = chain(e.obj);
-    return base ? [...base, e.attr] : undefined;
-  }
-  return undefined;
-}
+const chain = calleeChain;
 
 /** `cfg.a.b`, `cfg['a']['b']`, `cfg.a['b']`: the base name and the keys, else undefined. */
 function accessPath(e: Expr): { base: string; path: string[] } | undefined {
@@ -445,9 +439,7 @@ class UseReader {
   private assign(targets: readonly { k: string; id?: string }[], value: Expr): void {
     const names = targets.filter((t) => t.k === 'name' && t.id).map((t) => t.id!);
     if (!names.length || value.k !== 'call') return;
-    const callee = chain(value.func);
-    const last = callee?.[callee.length - 1];
-    if (last === 'parse_args' || last === 'parse_known_args') {
+    if (parsesArgs(value)) {
       for (const n of names) this.namespaces.add(n);
       return;
     }
@@ -511,19 +503,11 @@ class UseReader {
   }
 
   private argparse(c: Call): void {
-    const flags = c.args.filter((a): a is Expr & { k: 'str' } => a.k === 'str').map((a) => a.value);
-    const dest = c.kwargs.dest?.k === 'str' ? c.kwargs.dest.value : destOf(flags);
-    const d = c.kwargs.default;
-    if (!dest || !d || !isLiteral(d)) return;
-    this.out.argparse.push({ dest, value: { k: 'lit', expr: d, range: d.span.r, text: own(this.text, d.span.s, d.span.e) } });
+    const o = argparseOption(c);
+    if (!o || !isLiteral(o.default)) return;
+    const d = o.default;
+    this.out.argparse.push({ dest: o.dest, value: { k: 'lit', expr: d, range: d.span.r, text: own(this.text, d.span.s, d.span.e) } });
   }
-}
-
-/** argparse's dest: the first long option without dashes, `-` turned into `_`, else the first short one, else a positional name. */
-function destOf(flags: string[]): string | undefined {
-  const long = flags.find((f) => f.startsWith('--'));
-  const f = long ?? flags.find((x) => x.startsWith('-')) ?? flags[0];
-  return f ? f.replace(/^-+/, '').replace(/-/g, '_') : undefined;
 }
 
 /** The config file a call loads, when it is a literal path: `OmegaConf.load('c.yaml')`, `yaml.safe_load(open('c.yaml'))`, `json.load(open(...))`, `tomllib.load(open(...))`, `toml.load('c.toml')`. */

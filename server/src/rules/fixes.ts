@@ -4,7 +4,7 @@
  * user's own sub-expressions into the replacement.
  */
 import type { RuleContext } from '../core/context';
-import type { Call, Expr, Span } from '../core/ir';
+import { walkExprs, type Call, type Expr, type ModuleIR, type Span, type Stmt } from '../core/ir';
 import type { TextEdit } from '../core/types';
 
 export type Framework = 'torch' | 'tf' | 'keras';
@@ -92,5 +92,40 @@ export function findCallBySpan(ctx: RuleContext, span: Span | undefined): Call |
   for (const facts of ctx.moduleFacts.functions.values()) {
     for (const e of facts.values.keys()) if (e.k === 'call' && e.span.s === span.s && e.span.e === span.e) return e;
   }
-  return undefined;
+  // A call evaluated as another function's call-site value (`helper(F.cross_entropy(...))`, or a local
+  // bound once to one) is in the IR whether or not its own function was interpreted in this run (the
+  // editor's incremental analysis interprets only the statements it re-checks).
+  return callInIR(ctx.module, span);
+}
+
+/** The call at exactly `span` in the module's IR, looking only into statements that enclose it. */
+function callInIR(module: ModuleIR, span: Span): Call | undefined {
+  const inExpr = (e: Expr | undefined): Call | undefined => {
+    if (!e || e.span.e < span.e || e.span.s > span.s) return undefined;
+    for (const x of walkExprs(e)) if (x.k === 'call' && x.span.s === span.s && x.span.e === span.e) return x;
+    return undefined;
+  };
+  const inStmts = (ss: Stmt[]): Call | undefined => {
+    for (const s of ss) {
+      if (s.span.e < span.e || s.span.s > span.s) continue;
+      const hit =
+        s.k === 'assign' || s.k === 'expr'
+          ? inExpr(s.value)
+          : s.k === 'return'
+            ? inExpr(s.value)
+            : s.k === 'if'
+              ? (inExpr(s.test) ?? inStmts(s.body) ?? inStmts(s.orelse))
+              : s.k === 'other'
+                ? (inExpr(s.iter) ?? inExpr(s.test) ?? inStmts(s.body))
+                : undefined;
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  for (const fn of module.functions) {
+    if (fn.span.e < span.e || fn.span.s > span.s) continue;
+    const hit = inStmts(fn.body);
+    if (hit) return hit;
+  }
+  return inStmts(module.body);
 }
