@@ -65,7 +65,7 @@ function sample<T>(items: T[], max: number): T[] {
   return Array.from({ length: max }, (_, i) => items[Math.floor(i * step)]);
 }
 
-/** The calls that Lemma 1 calls creating, anywhere in the module (bodies, defaults, class bases excluded). */
+/** The calls of creating ops (Lemma 1), qualified or methods, anywhere in the module (bodies, defaults, class bases excluded). */
 function creatingCalls(text: string): Call[] {
   const doc = ParsedDocument.parse(text);
   const mod = buildModule(doc.tree.rootNode);
@@ -73,7 +73,7 @@ function creatingCalls(text: string): Call[] {
   const visit = (e: Expr | undefined): void => {
     if (!e) return;
     for (const x of walkExprs(e)) {
-      if (x.k === 'call' && x.op && (x.callee !== undefined || (x.method && CREATING_OPS.has(x.op.id)))) out.push(x);
+      if (x.k === 'call' && x.op && CREATING_OPS.has(x.op.id) && (x.callee !== undefined || x.method)) out.push(x);
     }
   };
   const stmts = (ss: Stmt[]): void => {
@@ -288,7 +288,7 @@ describe('prefilter', () => {
     }
   });
 
-  it('a statement with a framework call, a creating method or an imported framework name may create; others may not', () => {
+  it('a statement with a creating framework call, a creating method, an alias string or y_pred may create; others may not', () => {
     const imports = new Map([['F', 'torch.nn.functional'], ['np', 'numpy'], ['sigmoid_focal_loss', 'torchvision.ops.sigmoid_focal_loss']]);
     expect(statementMayCreate('def f(x):\n    return F.softmax(x, 1)\n', imports)).toBe(true);
     expect(statementMayCreate('def f(x, t):\n    return sigmoid_focal_loss(x, t)\n', imports)).toBe(true);
@@ -297,6 +297,17 @@ describe('prefilter', () => {
     expect(statementMayCreate('def f(x):\n    return np.exp(x) * 2\n', imports)).toBe(true);
     expect(statementMayCreate('def f(x):\n    return math.exp(x) * 2\n', imports)).toBe(false);
     expect(statementMayCreate('def f(F):\n    return F\n', new Map())).toBe(false);
+    // Framework calls that only build or move tensors create nothing.
+    expect(statementMayCreate('def f(x):\n    return F.pad(np.zeros(3), (1, 1)).view(-1)\n', imports)).toBe(false);
+    // A creating function's name with no framework root in the statement or the imports.
+    expect(statementMayCreate('def f(x):\n    return logsigmoid(x)\n', imports)).toBe(false);
+    // ... unless the module star-imports a framework module (`logsigmoid` is then torch's).
+    expect(statementMayCreate('def f(x):\n    return logsigmoid(x)\n', new Map([['*torch.nn.functional', 'torch.nn.functional']]))).toBe(true);
+    // Alias strings and y_pred count without a root: a module constant carries the string to the layer
+    // (an activation name counts as a word anywhere in the statement, in any case).
+    expect(statementMayCreate('ACT = "Softmax"\n', new Map())).toBe(true);
+    expect(statementMayCreate('LOSS = "binary_crossentropy"\n', new Map())).toBe(true);
+    expect(statementMayCreate('def f(y_true, y_pred):\n    return y_pred\n', new Map())).toBe(true);
   });
 
   it('keeps loss code that imports nothing but calls tensor methods', () => {
@@ -333,7 +344,7 @@ describe('prefilter', () => {
       expect(mayHaveFindings(text), call).toBe(expected[i] !== undefined);
     }
     // A loss that logs through a logger is still read; the logger's call is not a reason to parse.
-    const focal = ['def focal(p, gamma=0.5):', '    return (-((1 - p) ** gamma) * p.log()).mean()', ''].join('\n');
+    const focal = ['def focal(p, gamma=0.5):', '    return -((1 - p) ** gamma) * p.log()', ''].join('\n');
     expect(analyze(ParsedDocument.parse(focal), DEFAULT_SETTINGS).map((f) => f.code)).toContain('LL103');
     const logging = focal.replace('p.log()', 'logger.log(20, p)');
     expect(analyze(ParsedDocument.parse(logging), DEFAULT_SETTINGS)).toEqual([]);
@@ -349,11 +360,50 @@ describe('prefilter', () => {
     expect(missed).toEqual([]);
   });
 
-  it('rejects ordinary Python and keeps every import spelling of the frameworks', () => {
+  it('rejects ordinary Python and framework code without a creating op; keeps every import spelling of the frameworks with one', () => {
     expect(mayHaveFindings('import os\n\ndef f(x):\n    return os.path.join(x, "F")\n')).toBe(false);
     expect(mayHaveFindings('import math\nK = 3\nF = math.floor(2.5)\n')).toBe(false);
-    for (const head of ['import torch', 'from torch import nn', 'import tensorflow as tf', 'import keras', 'import os, \\\n    jax', 'from jax import nn', 'import optax', 'import mmcv', 'from monai.losses import FocalLoss', 'y = F.softmax(x)', 'p = tf  # comment\n    .sigmoid(x)']) {
-      expect(mayHaveFindings(`${head}\n`), head).toBe(true);
+    // Framework code that only builds, moves and reshapes tensors (most of torch's own sources).
+    expect(mayHaveFindings('import torch\n\ndef f(x, y):\n    return torch.cat([x.view(-1), torch.zeros(3)]).to(y.device)\n')).toBe(false);
+    expect(mayHaveFindings('import torch.nn as nn\nnet = nn.Sequential(nn.Linear(3, 4), nn.ReLU())\n')).toBe(false);
+    // A creating op's name without a framework root is no qualified call (and no method call).
+    expect(mayHaveFindings('def softmax(x):\n    return x\n\ny = softmax(3)\n')).toBe(false);
+    const heads: [string, string][] = [
+      ['import torch', 'torch.sigmoid(x)'],
+      ['from torch import nn', 'nn.Softmax(dim=1)(x)'],
+      ['import tensorflow as tf', 'tf.nn.softmax(x)'],
+      ['import keras', 'keras.activations.softmax(x)'],
+      ['import os, \\\n    jax', 'jax.nn.log_softmax(x)'],
+      ['from jax import nn', 'nn.sigmoid(x)'],
+      ['import optax', 'optax.sigmoid_focal_loss(x, t)'],
+      ['import mmcv', 'mmcv.ops.sigmoid_focal_loss(x, t)'],
+      ['from monai.losses import FocalLoss', 'FocalLoss()(x, t)'],
+      ['from torch.nn.functional import *', 'log_softmax(x, 1)'],
+      ['', 'F.softmax(x)'],
+      ['', 'tf  # comment\n    .sigmoid(x)'],
+    ];
+    for (const [head, call] of heads) {
+      expect(mayHaveFindings(`${head}\ny = ${call}\n`), `${head} ${call}`).toBe(true);
+      // The same import with only tensor plumbing (an import that names a loss class is a reason itself).
+      if (head && !head.includes('FocalLoss')) expect(mayHaveFindings(`${head}\ny = x.reshape(-1)\n`), head).toBe(false);
+    }
+  });
+
+  it('keeps what the interpreter reads as an activation or a loss without a creating op name: alias strings, y_pred, hand-written activations', () => {
+    // A Keras layer's activation and a compiled loss given by name, in any case for activations.
+    expect(mayHaveFindings('import keras\nm = keras.Sequential([keras.layers.Dense(3, activation="SOFTMAX")])\n')).toBe(true);
+    expect(mayHaveFindings('import keras\nm = keras.Sequential([keras.layers.Dense(3)])\nm.compile(loss="categorical_crossentropy")\n')).toBe(true);
+    expect(mayHaveFindings('import keras\nm = keras.Sequential([keras.layers.Dense(3, activation="relu")])\n')).toBe(false);
+    expect(mayHaveFindings('def loss(y_true, y_pred):\n    return y_true * y_pred\n')).toBe(true);
+    // Softmax and sigmoid written out (algebra.ts): found, and kept by the filter.
+    const handWritten = [
+      ['def f(x, gamma=0.5):', '    p = x / x.sum(1, keepdim=True)', '    return (1 - p) ** gamma', ''],
+      ['def f(x, gamma=0.5):', '    e = x.exp()', '    p = e / e.sum(1, keepdim=True)', '    return (1 - p) ** gamma', ''],
+      ['def f(x, gamma=0.5):', '    p = 1 / (1 + x.exp())', '    return (1 - p) ** gamma', ''],
+    ].map((l) => l.join('\n'));
+    for (const text of handWritten) {
+      expect(analyze(ParsedDocument.parse(text), DEFAULT_SETTINGS).map((f) => f.code), text).toContain('LL103');
+      expect(mayHaveFindings(text), text).toBe(true);
     }
   });
 });

@@ -4,8 +4,9 @@
  * The file prefilter (prefilter.ts) proves whole files silent; inside a file that passes it, most
  * top-level definitions still cannot produce a finding, and their IR (built through the native
  * binding, the largest cost of a scan) is never built here. A definition is checked when
- *   - its text may hold a creating call (`statementMayCreate`: a creating method after a dot, or a word
- *     bound by an import to a framework), or it names a definition that is checked for this reason
+ *   - its text may hold a creating call, an alias string or a seed word (`statementMayCreate`: a
+ *     creating method after a dot, a creating function's or module's name beside a framework root or a
+ *     name an import binds to one), or it names a definition that is checked for this reason
  *     (a call of the module's own function returns what that function computes), or
  *   - it mentions a "hot" global: one assigned by module code that may create, or that mentions a hot
  *     global itself (values flow into functions only through their own code, their own statement,

@@ -1089,56 +1089,65 @@ class Interp {
 
   /** Runs an op's abstract meaning (ops/) on bound argument values. */
   private applyOp(spell: Spelling, b: Record<string, AbsValue>, e: Call): AbsValue {
-    const op = spell.op;
-    if (!op.abstract) return unknown(e.span);
-    const def = (p: string): unknown => (Object.prototype.hasOwnProperty.call(spell.defaults, p) ? spell.defaults[p] : undefined);
-    const cx: AbsCtx = {
-      call: e,
-      spelling: spell,
-      span: e.span,
-      arg: (p) => b[p],
-      has: (p) => b[p] !== undefined,
-      str: (p) => {
-        const v = b[p];
-        if (v?.m === 'string' && v.str !== undefined) return v.str;
-        const d = def(p);
-        return typeof d === 'string' ? d : undefined;
-      },
-      flag: (p) => {
-        const v = b[p];
-        if (v) return v.m === 'bool' ? v.bool : v.m === 'none' ? false : v.m === 'scalar' && v.values?.length === 1 ? v.values[0] !== 0 : undefined;
-        const d = def(p);
-        return typeof d === 'boolean' ? d : undefined;
-      },
-      num: (p) => {
-        const v = b[p];
-        if (v) return constValue(v);
-        const d = def(p);
-        return typeof d === 'number' ? d : undefined;
-      },
-      L: this.latticeOps,
-    };
-    const v = op.abstract(cx);
-    return op.layout ? op.layout(cx, v) : v;
+    return applyOpAbstract(spell, b, e);
   }
 
-  private readonly latticeOps: LatticeOps = {
-    neg: A.neg,
-    pow: A.pow,
-    binop: A.binop,
-    compare: A.compare,
-    gathered: A.gathered,
-    placeOn: A.placeOn,
-    sideTerms: A.sideTerms,
-    reduce: A.reduce,
-    applyModule: (m, args, span) => {
-      if (m.m !== 'module' || !m.module) return unknown(span);
-      const call: Call = { k: 'call', func: { k: 'unknown', what: 'module', span }, args: [], kwargs: {}, splat: false, span };
-      return this.applyOp(m.module.spell, { ...m.module.args, ...args }, call);
-    },
-  };
-
 }
+
+/**
+ * Runs an op's abstract meaning (ops/) on bound argument values, with the context the interpreter
+ * gives every op (its lattice operations apply a module value through this same function). Exported
+ * for test/core/creating-ops.test.ts, which runs every op this way (core/prefilter.ts Lemma 1).
+ */
+export function applyOpAbstract(spell: Spelling, b: Record<string, AbsValue>, e: Call): AbsValue {
+  const op = spell.op;
+  if (!op.abstract) return unknown(e.span);
+  const def = (p: string): unknown => (Object.prototype.hasOwnProperty.call(spell.defaults, p) ? spell.defaults[p] : undefined);
+  const cx: AbsCtx = {
+    call: e,
+    spelling: spell,
+    span: e.span,
+    arg: (p) => b[p],
+    has: (p) => b[p] !== undefined,
+    str: (p) => {
+      const v = b[p];
+      if (v?.m === 'string' && v.str !== undefined) return v.str;
+      const d = def(p);
+      return typeof d === 'string' ? d : undefined;
+    },
+    flag: (p) => {
+      const v = b[p];
+      if (v) return v.m === 'bool' ? v.bool : v.m === 'none' ? false : v.m === 'scalar' && v.values?.length === 1 ? v.values[0] !== 0 : undefined;
+      const d = def(p);
+      return typeof d === 'boolean' ? d : undefined;
+    },
+    num: (p) => {
+      const v = b[p];
+      if (v) return constValue(v);
+      const d = def(p);
+      return typeof d === 'number' ? d : undefined;
+    },
+    L: LATTICE_OPS,
+  };
+  const v = op.abstract(cx);
+  return op.layout ? op.layout(cx, v) : v;
+}
+
+const LATTICE_OPS: LatticeOps = {
+  neg: A.neg,
+  pow: A.pow,
+  binop: A.binop,
+  compare: A.compare,
+  gathered: A.gathered,
+  placeOn: A.placeOn,
+  sideTerms: A.sideTerms,
+  reduce: A.reduce,
+  applyModule: (m, args, span) => {
+    if (m.m !== 'module' || !m.module) return unknown(span);
+    const call: Call = { k: 'call', func: { k: 'unknown', what: 'module', span }, args: [], kwargs: {}, splat: false, span };
+    return applyOpAbstract(m.module.spell, { ...m.module.args, ...args }, call);
+  },
+};
 
 /** Whether a type argument of isinstance names NoneType (`type(None)`, `types.NoneType`, `None`). */
 function mentionsNoneType(e: Expr | undefined): boolean {

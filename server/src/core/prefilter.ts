@@ -2,71 +2,198 @@
  * A text test run before parsing: `mayHaveFindings(text) === false` proves that `analyze` would
  * report nothing for this text, so the caller may skip the parse and the analysis. It may say true
  * for files without findings (it is a filter, not a linter); it must never say false for a file
- * with one. test/perf/prefilter.test.ts checks both lemmas below on the rule fixtures, the examples,
- * the standard library and randomly damaged texts (tree-sitter's error recovery).
+ * with one. test/perf/prefilter.test.ts checks the lemmas below on the rule fixtures, the examples,
+ * the standard library and randomly damaged texts (tree-sitter's error recovery);
+ * test/core/creating-ops.test.ts checks Lemma 1's step over the op table and the algebra.
  *
  * ## Why a file without these words has no finding
  *
- * Lemma 1 (lattice). Call an IR call *creating* when it has an `op` (ir.ts) and either its callee was
- * qualified (through an import or a conventional module name: `torch.sigmoid`, `F.cross_entropy`,
- * any library loss), or it is a tensor method whose op is `creating` in the op table (ops/table:
- * `x.sigmoid()`, `x.softmax()`, `x.log_softmax()`, `x.log()`, `x.log1p()`, `x.clamp()`/`clip`, ...).
- * In a module without creating calls and without a parameter named `y_pred` (a Keras prediction,
- * seeded as a probability), the abstract interpreter (interp.ts) only produces the meanings
+ * Creating ops (`isCreatingOp`): the ops marked `creating` in the op table (the activations, log,
+ * clamp, exp, log-sum-exp, sum and mean), every loss (`loss` facts: the cross-entropies and the library
+ * focal losses, functions and modules), and every op whose `expects` asks for a probability (interp.ts
+ * `roles` makes the caller's parameter one). Being creating is a property of the op, whatever spelling
+ * calls it. A *creating call* is an IR call (ir.ts) whose `op` is creating.
+ *
+ * Lemma 1 (lattice). Call a value *closed* (`closedValue`) when its meaning is one of
  *   unknown, scalar, string, bool, none, tuple, function, logits, target, target_index,
- *   target_onehot, masked, alpha_t, alpha_class
- * (by induction over `eval`, `seedParam`, `roles`, `binop`, `neg`, `subscript`, `gathered`, `join`
- * and the ops' `abstract`: parameter names give logits/target/hyper, subscripts by a parameter give
- * target_index and alpha_class, an index assignment or a scatter of 1 at the targets gives
- * target_onehot, products with targets give masked, `alpha*t + (1-alpha)*(1-t)` gives alpha_t; every
- * other meaning (prob, pt, one_minus_pt, logprob, ce, modulating, focal, module, class_weights) is
- * made only by a creating op, or from a value that already has one of them). The other tensor
- * methods (exp, pow, sum, mean, view, to, float, scatter_, fill_, ...) map this set into itself:
- * exp/pow need logprob/prob, sum/mean need ce/focal/prob inside a mask, the casts are the identity.
+ *   target_onehot, masked, alpha_t, alpha_class, class_weights, module
+ * and: a string is no alias string (an activation name a Keras layer reads, `"softmax"` in any case,
+ * or a loss name `compile(loss=...)` resolves: `isAliasString`); a function value is no creating op
+ * (`opRef`); a module is one of an op that is not creating, with closed constructor arguments; it
+ * carries no seed fact (`lse`, `expOf`, `onePlusExpOf`, `expSumOfLogits`, `sumExp`, `sumOf`, `keras`:
+ * the facts algebra.ts turns into a probability or a log-probability) and every value it carries
+ * (`of`, `items`, `entries`, `base`, `modelOutput`, ...) is closed. Every other value (prob, pt,
+ * one_minus_pt, logprob, ce, modulating, focal, a loss or activation module, an alias string, a seed)
+ * is *op-only*. In a module without creating calls, alias strings and a parameter named `y_pred`,
+ * every value the abstract interpreter computes is closed, by induction over interp.ts:
+ *   - seeds: `seedParam` gives hyperparameters, logits and targets by name, defaults and call-site
+ *     literals (closed by induction); `roles` gives what ops' `expects` ask for, and only a creating
+ *     op asks for a probability; only `y_pred` beside `y_true` is seeded a probability by name;
+ *     `bind` names logits and writes one-hot targets; values from other files are literals, and the
+ *     project index passes them only to definitions of files this filter keeps (project/summary.ts
+ *     reads definitions from the sliced analysis, which runs only on kept files);
+ *   - `eval`: literals, names, attributes (`.data`, `.shape`, a dtype's name, an op as a value: a
+ *     creating op only where its name is written), conditionals and joins of closed values;
+ *     operators, unary minus, comparisons and subscripts by the targets go through algebra.ts
+ *     (`binop`, `neg`, `compare`, `gathered`), which maps closed values to closed values
+ *     (creating-ops.test.ts runs them on every pair of a pool of closed values);
+ *   - calls: an op call runs its `abstract` (`applyOpAbstract`), which for an op that is not creating
+ *     maps closed arguments to a closed value (creating-ops.test.ts runs every spelling of every such
+ *     op on arguments drawn from that pool); a module spelling makes a module of its op (closed for an
+ *     op that is not creating); a module instance called applies its op; the module's own functions
+ *     return what their analysis computes (closed by induction).
  *
- * Lemma 2 (rules). Every rule reports only on values with a meaning outside that set or on calls
- * with a qualified op: LL101/LL102 need `focal` with a modulating factor; LL103 a `modulating`
- * value or a qualified library loss; LL104 `pt` (from `exp` of a logprob); LL105 `one_minus_pt`
- * from a logprob; LL106/LL108/LL201 qualified losses or loss `module`s; LL107 a `softmax` op and a
- * sigmoid focal value; LL202 a `log` op on a sigmoid/softmax `prob`.
+ * Lemma 2 (rules). Every rule reports only on a value that is op-only or at a creating call (read in
+ * each rule's `check`): LL101/LL102 need `focal` with a modulating factor; LL103 a `modulating` value
+ * or a library focal loss; LL104 `pt` (exp of a logprob), LL105 `one_minus_pt` from a logprob; LL106,
+ * LL108, LL114 loss ops (called, or applied through a loss module value); LL107 a softmax op and a
+ * sigmoid focal value; LL109-LL112 focal products with a modulating factor or an alpha_t inside one;
+ * LL113 only in a function holding a modulating factor; LL115 a focal value or a library focal loss;
+ * LL116 a `ce` or `focal` with an ignore index; LL117 a `mixed` layout with a prob, logprob, ce, pt,
+ * one_minus_pt, modulating or focal operand; LL118 a modulating factor; LL201 a loss op, or
+ * `compile(loss=...)` with an alias string or a loss module; LL202-LL205 a prob, pt or one_minus_pt
+ * (at a log, log1p, clamp, maximum, minimum or `+ eps`); LL301-LL309 come from the numeric probes,
+ * which the CLI runs on every file whatever this filter says (their static `check` reports nothing).
  *
- * Lemma 3 (text). A qualified callee's first segment is either the first segment of a module named
- * in an import statement (ir.ts `collectImports`), or a conventional module name used without an
- * import (ir.ts CONVENTIONAL_MODULES: `torch`, `F`, `nn`, `tf`, `K`, `np`, `jnp`, ...) followed by a
- * dot; and `resolveQualified` (ops/index.ts) matches only names whose first segment is the first
- * segment of an op table spelling or of an alias prefix it folds (torch, tensorflow, keras, jax,
- * numpy, scipy, optax, torchvision, fvcore, kornia, monai, mmcv, mmdet, segmentation_models_pytorch,
- * tensorflow_addons). The long roots are looked for as words anywhere; the short ones only on a
- * logical line that holds `import` or `from` before them; a conventional name counts when a dot
- * follows it (after whitespace, comments and, under error recovery, stray punctuation: `F$.softmax`).
- * A method call's name is a token preceded by `.`, with only whitespace, line continuations,
- * comments and (under error recovery) stray punctuation between.
- * A method that takes no argument (ops/index.ts `isNoArgumentMethod`: `log`, `sigmoid`) is an op
- * only when ir.ts found `emptyCallAfter` true just after its name; the filter runs the same function
- * at the same offset of the same text, so `logger.log(level, msg)` and `self.log(x)` are neither ops
- * nor reasons to parse.
+ * Lemma 3 (text). A creating call's name is in the text: a method call's name is a token after a
+ * `.` (only whitespace, line continuations, comments and, under error recovery, stray punctuation
+ * between); a method that takes no argument (ops/index.ts `isNoArgumentMethod`: `log`, `sigmoid`)
+ * is an op only when ir.ts found `emptyCallAfter` true just after its name, and the filter runs the
+ * same function at the same offset of the same text, so `logger.log(level, msg)` is no reason to
+ * parse. A qualified callee (a function or a module class) ends with the last segment of the op
+ * table's spelling (aliases fold prefixes only: `canonicalName`), written as such at the call, in the
+ * import that binds a local name to it (`from torch.nn.functional import softmax as sm`), or after a
+ * star import; an op used as a value (`act = tf.nn.softmax`) or as a base class (`class L(nn.BCELoss)`)
+ * likewise. And a qualified callee's first segment is either the first segment of a module named in
+ * an import statement (ir.ts `collectImports`), or a conventional module name used without an import
+ * (ir.ts CONVENTIONAL_MODULES: `torch`, `F`, `nn`, `tf`, `K`, `np`, `jnp`, ...) followed by a dot;
+ * and `resolveQualified` matches only names whose first segment is the first segment of an op table
+ * spelling or of an alias prefix it folds (torch, tensorflow, keras, jax, numpy, scipy, optax,
+ * torchvision, fvcore, kornia, monai, mmcv, mmdet, segmentation_models_pytorch, tensorflow_addons):
+ * such a *root* is in the text, the long ones as words anywhere, the short ones on a logical line
+ * that holds `import` or `from` before them, a conventional name with a dot after it (after
+ * whitespace, comments and, under error recovery, stray punctuation: `F$.softmax`). An alias string does something only when a Keras layer or `compile` reads
+ * it, from a model built by a qualified call: a root is in the text then too.
  *
- * So: no root word and no creating method call after a dot => no creating call => no finding.
- * A new rule or a new meaning-producing path in interp.ts must keep Lemma 1 and 2 true or extend
- * CREATING_OPS / this filter; the fixture test fails when it does not.
+ * So: no `y_pred`, no creating method name after a dot, and no root or else no creating function or
+ * module name nor alias string => no creating call, no alias string => every value closed => no
+ * finding. A new rule, a new seed in interp.ts or a new fact the algebra reads must keep Lemmas 1 and
+ * 2 true (mark the op `creating`, add the fact to `SEED_FACTS`, the string to the aliases); the op
+ * table test fails when an op that is not marked makes an op-only value, the fixture test when a rule
+ * reports on closed values.
  */
-import { allOps, emptyCallAfter, isNoArgumentMethod, opSpellings } from '../ops';
+import { allOps, allSpellings, emptyCallAfter, isNoArgumentMethod, opSpellings, resolveQualified, type OpDef } from '../ops';
 import { CONVENTIONAL_MODULES } from './ir';
+import type { AbsValue, Meaning } from './lattice';
 
-/** Method ops that can give a value one of the op-only meanings from values without one (Lemma 1): the table's `creating` ops. */
-export const CREATING_OPS: ReadonlySet<string> = new Set(allOps().filter((o) => o.creating).map((o) => o.id));
+/**
+ * Whether an op is creating (Lemma 1): marked `creating` in the op table (its abstract meaning can
+ * make a value outside the closed set from closed arguments: test/core/creating-ops.test.ts checks
+ * every other op), a loss (a cross-entropy or a library focal loss, whose calls and modules the rules
+ * read), or an op whose use is evidence that an argument is a probability (`expects` 'prob': interp.ts
+ * `roles` seeds the caller's parameter as one).
+ */
+export function isCreatingOp(op: OpDef): boolean {
+  if (op.creating || op.loss) return true;
+  for (const e of Object.values(op.expects ?? {})) {
+    if (e === 'prob' || (typeof e === 'object' && ('kind' in e ? e.kind === 'prob' : e.yes === 'prob' || e.no === 'prob'))) return true;
+  }
+  return false;
+}
+
+/** The creating ops by id. */
+export const CREATING_OPS: ReadonlySet<string> = new Set(allOps().filter(isCreatingOp).map((o) => o.id));
+
+/** The meanings of Lemma 1's closed set (each under the conditions of `closedValue`). */
+export const CLOSED_MEANINGS: ReadonlySet<Meaning> = new Set<Meaning>([
+  'unknown', 'scalar', 'string', 'bool', 'none', 'tuple', 'function', 'logits', 'target', 'target_index', 'target_onehot', 'masked', 'alpha_t', 'alpha_class', 'class_weights', 'module',
+]);
+
+/** Activation names a Keras layer reads from a string (ops/table/layers.ts `activationOf`, which lower-cases them). */
+const ACTIVATION_STRINGS: readonly string[] = ['softmax', 'sigmoid', 'log_softmax'];
+
+let kerasLossNames: ReadonlySet<string> | undefined;
+
+/** Loss names `compile(loss="...")` resolves (rules/probabilities-as-logits.ts: `keras.losses.<name>`): last segments of loss spellings. */
+function lossNames(): ReadonlySet<string> {
+  if (!kerasLossNames) {
+    const out = new Set<string>();
+    for (const s of allSpellings()) {
+      const last = s.name.split('.').pop()!;
+      if (s.op.loss && resolveQualified(`keras.losses.${last}`)?.op.loss) out.add(last);
+    }
+    kerasLossNames = out;
+  }
+  return kerasLossNames;
+}
+
+/** A string the interpreter or a rule resolves to an op: an activation name (any case) or a Keras loss name. */
+export function isAliasString(s: string): boolean {
+  return ACTIVATION_STRINGS.includes(s.toLowerCase()) || lossNames().has(s) || !!resolveQualified(`keras.losses.${s}`)?.op.loss;
+}
+
+/** Every alias string's spelling: the activation names (matched in any case) and the Keras loss names. */
+export function aliasWords(): { anyCase: readonly string[]; exact: readonly string[] } {
+  return { anyCase: ACTIVATION_STRINGS, exact: [...lossNames()] };
+}
+
+/** Facts from which algebra.ts makes an op-only meaning (log-sum-exps, exponentials, sums to normalise by, Keras predictions). */
+const SEED_FACTS: readonly (keyof AbsValue)[] = ['lse', 'expOf', 'onePlusExpOf', 'expSumOfLogits', 'sumExp', 'sumOf', 'keras'];
+
+/** Nested values a value carries (what the algebra and the rules may read back). */
+const NESTED: readonly (keyof AbsValue)[] = ['of', 'base', 'exponent', 'classWeight', 'modelOutput', 'scaledBy', 'expOf', 'onePlusExpOf'];
+
+/**
+ * Whether a value lies in Lemma 1's closed set: a meaning of CLOSED_MEANINGS; a string that is no
+ * alias; a function that is no creating op (`opRef`); a module of an op that is not creating, with
+ * closed constructor arguments; no seed fact; and every value it carries closed too.
+ */
+export function closedValue(v: AbsValue, depth = 0): boolean {
+  if (depth > 12) return true;
+  if (!CLOSED_MEANINGS.has(v.m)) return false;
+  if (v.focal) return false;
+  for (const f of SEED_FACTS) if (v[f] !== undefined && v[f] !== false) return false;
+  if (v.m === 'string' && v.str !== undefined && isAliasString(v.str)) return false;
+  if (v.opRef !== undefined && CREATING_OPS.has(v.opRef)) return false;
+  if (v.opSpell && isCreatingOp(v.opSpell.op)) return false;
+  if (v.module) {
+    if (isCreatingOp(v.module.spell.op)) return false;
+    for (const a of Object.values(v.module.args)) if (a && !closedValue(a, depth + 1)) return false;
+  }
+  for (const f of NESTED) {
+    const x = v[f] as AbsValue | undefined;
+    if (x && typeof x === 'object' && !closedValue(x, depth + 1)) return false;
+  }
+  for (const x of v.items ?? []) if (!closedValue(x, depth + 1)) return false;
+  for (const x of Object.values(v.entries ?? {})) if (!closedValue(x, depth + 1)) return false;
+  return true;
+}
 
 /** Roots shorter than 5 letters are common words (`F`, `K`); they count only in an import line. */
 const SHORT_ROOT = 4;
 
 interface Patterns {
   roots: Set<string>;
+  /** Roots of 5 letters or more: a root anywhere (as a word). */
+  longRoots: Set<string>;
   /** A conventional module name used without an import (`F.softmax(`): the name followed by a dot. */
   conventional: RegExp;
-  longRoots: RegExp;
-  methods: RegExp;
-  /** The three word lists in one pattern (groups 1, 2, 3), for a single pass over a file. */
+  /** Method names of creating ops (a creating call only after a dot, Lemma 3). */
+  methods: Set<string>;
+  /** Last segments of the function and module spellings of creating ops (a creating call only where a root is, Lemma 3). */
+  qualified: Set<string>;
+  /** Alias strings matched exactly (Keras loss names); they are words of `qualified` too. */
+  aliasExact: Set<string>;
+  /** Words the interpreter seeds an op-only meaning from by name: a Keras loss's `y_pred`. */
+  seeds: Set<string>;
+  /** Every word above (roots, creating words, seeds) in one pattern, for a single pass over a file. */
   any: RegExp;
+  /** The activation names a Keras layer reads from a string, in any case (`activation="Softmax"`). */
+  aliasAnyCase: RegExp;
+  /** Creating method names, for a statement. */
+  methodWords: RegExp;
+  /** Creating words and long roots, for a statement. */
+  statementWords: RegExp;
 }
 
 let patterns: Patterns | undefined;
@@ -89,18 +216,28 @@ function build(): Patterns {
   const spell = opSpellings();
   const roots = new Set<string>();
   for (const n of [...spell.qualified, ...spell.prefixes]) roots.add(n.split('.')[0]);
-  // A Keras loss's prediction is a probability by name (interp.ts seedParam).
-  roots.add('y_pred');
-  const methods = spell.methods.filter(([, op]) => op.creating).map(([name]) => name);
-  const longs = [...roots].filter((r) => r.length > SHORT_ROOT);
-  const shorts = [...roots].filter((r) => r.length <= SHORT_ROOT);
+  const methods = new Set(spell.methods.filter(([, op]) => isCreatingOp(op)).map(([name]) => name));
+  const qualified = new Set<string>();
+  for (const s of allSpellings()) if (s.kind !== 'method' && isCreatingOp(s.op)) qualified.add(s.name.split('.').pop()!);
+  const alias = aliasWords();
+  const aliasExact = new Set(alias.exact);
+  for (const w of aliasExact) qualified.add(w);
+  // A Keras loss's prediction is a probability by name (interp.ts `analyzeNew`).
+  const seeds = new Set(['y_pred']);
+  const longRoots = new Set([...roots].filter((r) => r.length > SHORT_ROOT));
   return {
     roots,
+    longRoots,
     // Error recovery may skip stray punctuation between the name and its dot (`F$.softmax(x)`).
     conventional: new RegExp(`(?<![A-Za-z0-9_.])(?:${alt(CONVENTIONAL_MODULES.keys())})(?:\\s|#[^\\n\\r]*|[^A-Za-z0-9_\\s'"#.])*\\.`, 'g'),
-    any: new RegExp(`(?<![A-Za-z0-9_])(?:(${alt(longs)})|(${alt(shorts)})|(${alt(methods)}))(?![A-Za-z0-9_])`, 'g'),
-    longRoots: words(longs),
-    methods: words(methods, 'g'),
+    methods,
+    qualified,
+    aliasExact,
+    seeds,
+    any: words([...roots, ...methods, ...qualified, ...seeds], 'g'),
+    aliasAnyCase: new RegExp(`(?<![A-Za-z0-9_])(?:${alt(alias.anyCase)})(?![A-Za-z0-9_])`, 'i'),
+    methodWords: words(methods, 'g'),
+    statementWords: words([...longRoots, ...qualified, ...seeds], 'g'),
   };
 }
 
@@ -171,45 +308,74 @@ function inImportLine(text: string, at: number): boolean {
 /** False only when the text provably yields no finding (see the proof above); true otherwise. */
 export function mayHaveFindings(text: string): boolean {
   patterns ??= build();
-  // One pass over the text for the three word lists (a long root anywhere; a short root in an import
-  // line; a creating method after a dot): the same answer as three passes, a third of the scanning.
-  const { any, conventional } = patterns;
+  const p = patterns;
+  // One pass over the text for every word list: a seed word, a creating method after a dot, or a
+  // creating function's or module's name (or an alias string) in a text where a root is.
+  let root = false;
+  let qualified = false;
+  const any = p.any;
   any.lastIndex = 0;
   for (let m = any.exec(text); m; m = any.exec(text)) {
-    if (m[1] !== undefined) return true;
-    if (m[2] !== undefined ? inImportLine(text, m.index) : methodCall(text, m.index, m[3])) return true;
+    const w = m[0];
+    if (p.seeds.has(w)) return true;
+    if (p.methods.has(w) && methodCall(text, m.index, w)) return true;
+    if (p.qualified.has(w)) qualified = true;
+    if (!root && p.roots.has(w)) root = p.longRoots.has(w) || inImportLine(text, m.index);
+    if (root && qualified) return true;
   }
-  conventional.lastIndex = 0;
-  return conventional.test(text);
+  if (!root) {
+    p.conventional.lastIndex = 0;
+    if (!p.conventional.test(text)) return false;
+  }
+  return qualified || p.aliasAnyCase.test(text);
 }
 
 /**
  * The same test for one top-level statement of a module whose imports are known (`imports`: local
  * name -> canonical dotted name, from every import of the file). False proves that no call in the
- * statement is creating (Lemma 1): a qualified callee starts with a local name bound by an import to a
- * framework root (Lemma 3), which is then a word of the statement; a creating method is a name after a
- * dot. The statement can still receive meaning from module-level names (globals), which the caller
- * accounts for (analysis/slice.ts).
+ * statement is creating and that it holds no alias string nor seed word (Lemma 1): a creating method
+ * is a name after a dot; a creating function or module is named by its last segment, in a statement
+ * that holds a root (a long root, a conventional name with a dot, a local name an import binds to a
+ * framework), or anywhere when the module star-imports a framework module. An alias string counts
+ * wherever it is (a module-level constant carries it to the call that reads it). The statement can
+ * still receive meaning from module-level names (globals), which the caller accounts for
+ * (analysis/slice.ts).
  */
-const importedRoots = new WeakMap<ReadonlyMap<string, string>, RegExp | null>();
+const importedRoots = new WeakMap<ReadonlyMap<string, string>, { locals: RegExp | null; star: boolean }>();
 
 export function statementMayCreate(text: string, imports: ReadonlyMap<string, string>): boolean {
   patterns ??= build();
-  const { roots, methods } = patterns;
-  if (patterns.longRoots.test(text)) return true;
-  patterns.conventional.lastIndex = 0;
-  if (patterns.conventional.test(text)) return true;
+  const p = patterns;
+  const mw = p.methodWords;
+  mw.lastIndex = 0;
+  for (let m = mw.exec(text); m; m = mw.exec(text)) if (methodCall(text, m.index, m[0])) return true;
+  if (p.aliasAnyCase.test(text)) return true;
+  let qualified = false;
+  let root = false;
+  const sw = p.statementWords;
+  sw.lastIndex = 0;
+  for (let m = sw.exec(text); m; m = sw.exec(text)) {
+    const w = m[0];
+    if (p.seeds.has(w) || p.aliasExact.has(w)) return true;
+    if (p.longRoots.has(w)) root = true;
+    else qualified = true;
+    if (root && qualified) return true;
+  }
+  if (!qualified) return false;
   // One pattern per module's imports (the callers pass the same map for every statement of a module).
-  let locals = importedRoots.get(imports);
-  if (locals === undefined) {
+  let r = importedRoots.get(imports);
+  if (r === undefined) {
     const names: string[] = [];
-    for (const [local, full] of imports) if (roots.has(full.split('.')[0])) names.push(local);
-    importedRoots.set(imports, (locals = names.length ? words(names) : null));
+    let star = false;
+    for (const [local, full] of imports) {
+      if (!p.roots.has(full.split('.')[0])) continue;
+      if (local.startsWith('*')) star = true;
+      else names.push(local);
+    }
+    importedRoots.set(imports, (r = { locals: names.length ? words(names) : null, star }));
   }
-  if (locals && locals.test(text)) return true;
-  methods.lastIndex = 0;
-  for (let m = methods.exec(text); m; m = methods.exec(text)) {
-    if (methodCall(text, m.index, m[0])) return true;
-  }
-  return false;
+  if (r.star) return true;
+  p.conventional.lastIndex = 0;
+  if (p.conventional.test(text)) return true;
+  return !!r.locals && r.locals.test(text);
 }

@@ -283,8 +283,10 @@ export interface OpDef {
   /** The facts the rules read of a loss op. */
   readonly loss?: LossFacts;
   /**
-   * Whether a method call of this op can give a value a meaning from values without one (core/prefilter.ts
-   * Lemma 1): activations, logs, clamps.
+   * Whether the op can give a value one of the meanings outside the prefilter's closed set from
+   * arguments inside it (core/prefilter.ts Lemma 1): activations, logs, clamps, exp, log-sum-exp, sums.
+   * Losses and ops whose `expects` ask for a probability are creating without the mark
+   * (prefilter.ts `isCreatingOp`); test/core/creating-ops.test.ts runs every other op on closed values.
    */
   readonly creating?: boolean;
   /** The abstract meaning (core/interp.ts). Without it the result is `unknown`. */

@@ -11,7 +11,7 @@ import type { Fix } from '../core/types';
 import { defineRule } from '../core/rule';
 import { atomText, replace } from './fixes';
 
-/** Meanings only a loss computation makes (made by creating ops, core/prefilter.ts Lemma 1). */
+/** Meanings only a loss computation makes (op-only: outside core/prefilter.ts Lemma 1's closed set). */
 const LOSSY: ReadonlySet<Meaning> = new Set(['ce', 'focal', 'pt', 'one_minus_pt', 'modulating', 'logprob', 'prob']);
 
 /** The two operands of an elementwise operation: `a * b`, `torch.mul(a, b)`, `torch.where(c, a, b)`. */

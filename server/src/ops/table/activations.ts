@@ -160,6 +160,8 @@ export const logsumexp = defineOp({
     'scipy.special.logsumexp(a->input, axis->dim=None, b=None, keepdims->keepdim=False, return_sign=False)',
   ],
   expects: { input: 'logits' },
+  // Of logits, a log-sum-exp: x - logsumexp(x) is a log-softmax (algebra.ts).
+  creating: true,
   abstract(c) {
     const x = c.arg('input');
     if (x?.m === 'logits') return mk('logits', { lse: true, act: 'softmax', src: c.span });

@@ -79,6 +79,8 @@ export const exp = defineOp({
   id: 'exp',
   summary: 'e to the x: of a log-probability, a probability (exp(-CE) is p_t).',
   spell: ['torch.exp(input, *, out=None)', 'Tensor.exp()', 'Tensor.exp_()', 'tensorflow.exp(x->input, name=None)', 'keras.backend.exp(x->input)', 'keras.ops.exp(x->input)', 'jax.numpy.exp(x->input)', 'numpy.exp(x->input)'],
+  // exp(z) of logits or of any tensor is what 1 / (1 + exp(-z)) and exp(z) / exp(z).sum(1) are made of (algebra.ts).
+  creating: true,
   abstract: expOf,
   layout: keepLayout,
   lower: (c) => c.out(c.k.exp(c.float('input').x)),
@@ -99,7 +101,6 @@ export const log1p = defineOp({
   id: 'log1p',
   summary: 'log(1 + x), accurate for small x: log1p(-p) is log(1 - p), log1p(exp(z)) is softplus(z).',
   spell: ['torch.log1p(input, *, out=None)', 'torch.special.log1p(input, *, out=None)', 'Tensor.log1p()', 'tensorflow.log1p(x->input, name=None)', 'keras.ops.log1p(x->input)', 'jax.numpy.log1p(x->input)', 'numpy.log1p(x->input)'],
-  creating: true,
   abstract(c) {
     const x = c.arg('input') ?? unknown();
     const one = scalarOf([1]);
@@ -252,7 +253,6 @@ function extremum(id: 'maximum' | 'minimum', spell: string[]) {
     id,
     summary: id === 'maximum' ? 'Elementwise maximum: with a small constant, a lower clamp (tf.maximum(p, eps)).' : 'Elementwise minimum: with a constant below 1, an upper clamp.',
     spell,
-    creating: true,
     abstract(c) {
       const a = c.arg('input') ?? unknown();
       const b = c.arg('other') ?? unknown();

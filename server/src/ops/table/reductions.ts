@@ -43,6 +43,8 @@ export const sum = defineOp({
   summary: 'Sum over axes (all of them when no axis is given).',
   spell: SUM,
   evidence: 'selection',
+  // Over an axis, of any tensor: x / x.sum(1) is read as a softmax (algebra.ts `div`, `sumOf`).
+  creating: true,
   abstract: (c) => c.L.reduce(c.arg('input') ?? unknown(), c.arg('dim'), c.span, 'sum'),
   layout: reducedLayout,
   lower: (c) => reduceLower(c, 'sum'),
@@ -52,6 +54,8 @@ export const mean = defineOp({
   id: 'mean',
   summary: 'Mean over axes (all of them when no axis is given).',
   spell: MEAN,
+  // Over an axis it records `sumOf` as a sum does (algebra.ts `reduce`), which `div` reads as a softmax.
+  creating: true,
   abstract: (c) => c.L.reduce(c.arg('input') ?? unknown(), c.arg('dim'), c.span, 'mean'),
   layout: reducedLayout,
   lower: (c) => reduceLower(c, 'mean'),
