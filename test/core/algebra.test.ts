@@ -296,3 +296,40 @@ def f(z, g=2.0):
     expect(at('(1 - q) ** g').perClass).toBe('one_minus_p');
   });
 });
+
+describe('targets under a 0/1 mask', () => {
+  it('class indices times a comparison of themselves stay class indices (ignored labels set to 0)', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(scores, labels, w):
+    labels = labels.long()
+    a = labels * (labels != 255).long()
+    b = labels * w
+    return a
+`,
+      'f',
+    );
+    expect(at('labels * (labels != 255).long()').m).toBe('target_index');
+    // Times anything that is not a 0/1 mask, a target is a mask for it, as before.
+    expect(at('labels * w').m).toBe('masked');
+  });
+});
+
+describe('the largest class of a term masked by one-hot targets', () => {
+  it('is the term at the target when the term is >= 0 there (as a sum over the classes); not when it is <= 0', () => {
+    const { at } = valuesOf(
+      `import tensorflow as tf
+def f(y_true, y_pred, a=0.25, g=2.0):
+    pos = a * y_true * tf.pow(1.0 - y_pred, g) * -tf.math.log(y_pred)
+    neg = a * y_true * tf.pow(1.0 - y_pred, g) * tf.math.log(y_pred)
+    x = tf.reduce_max(pos, axis=-1)
+    y = tf.reduce_max(neg, axis=-1)
+    return x
+`,
+      'f',
+    );
+    expect(at('tf.reduce_max(pos, axis=-1)')).toMatchObject({ m: 'focal', act: 'softmax' });
+    // Off the target the term is 0, above a negative term: the maximum is not the target's.
+    expect(at('tf.reduce_max(neg, axis=-1)').m).toBe('unknown');
+  });
+});

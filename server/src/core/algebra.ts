@@ -321,6 +321,10 @@ export function mul(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   if (a.m === 'scalar' && b.m !== 'scalar') return mul(b, a, span);
   if (b.m === 'scalar' && isNum(b, -1) && !b.hyper) return neg(a, span);
   if (b.m === 'scalar' && isNum(b, 1) && !b.hyper) return a;
+  // Targets times a 0/1 mask (`t * (t != 255).long()`, `t * (t >= 0)`): still targets, the masked-out
+  // ones set to 0 (class indices stay class indices).
+  if (isTargetish(a) && b.m === 'bool' && !b.negated) return fresh(a, { src: span });
+  if (isTargetish(b) && a.m === 'bool' && !a.negated) return fresh(b, { src: span });
   // Masking by a target: x * t, x * (1 - t), x * -t.
   if (isTargetish(b) && !isTargetish(a)) return masked(a, b, span);
   if (isTargetish(a) && !isTargetish(b)) return masked(b, a, span);

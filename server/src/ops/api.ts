@@ -289,6 +289,12 @@ export interface OpDef {
    * (prefilter.ts `isCreatingOp`); test/core/creating-ops.test.ts runs every other op on closed values.
    */
   readonly creating?: boolean;
+  /**
+   * The Python operator this op spells (`torch.mul(a, b)`, `tf.multiply(a, b)` are `a * b`): its
+   * `input` and `other` are the operands. Rules that read the shape of a formula (a product's factors)
+   * read these calls as they read the operator.
+   */
+  readonly operator?: '+' | '-' | '*' | '/';
   /** The abstract meaning (core/interp.ts). Without it the result is `unknown`. */
   abstract?(cx: AbsCtx): AbsValue;
   /**

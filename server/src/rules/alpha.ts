@@ -47,26 +47,38 @@ function consumedAlphas(ctx: RuleContext): Set<number> {
 /**
  * Ids of alphas of a term added to something the algebra could not read (`-alpha * a * log(p) - (1 -
  * alpha) * b * log(1 - p)` with `a` unknown): that term is a part of the loss, not the whole of it, so
- * its alpha is not known to weigh both sides alike.
+ * its alpha is not known to weigh both sides alike. A focal loss already reduced (`focal.mean() +
+ * dice`) is a whole loss added to another one: its alpha still scales all of it.
  */
 function partialAlphas(ctx: RuleContext): Set<number> {
   const out = new Set<number>();
   for (const e of ctx.exprs()) {
-    if (e.k !== 'bin' || (e.op !== '+' && e.op !== '-')) continue;
+    const sides = operands(e, '+') ?? operands(e, '-');
+    if (!sides) continue;
     if (ctx.valueOf(e)?.m === 'focal') continue;
-    const l = ctx.valueOf(e.left);
-    const r = ctx.valueOf(e.right);
+    const l = ctx.valueOf(sides[0]);
+    const r = ctx.valueOf(sides[1]);
     for (const [x, other] of [
       [l, r],
       [r, l],
     ]) {
-      if (x?.m === 'focal' && x.focal?.alpha?.kind === 'scalar' && other && other.m !== 'scalar' && other.m !== 'none') out.add(x.focal.alpha.value.id);
+      if (x?.m === 'focal' && !x.reduced && x.focal?.alpha?.kind === 'scalar' && other && other.m !== 'scalar' && other.m !== 'none') out.add(x.focal.alpha.value.id);
     }
   }
   return out;
 }
 
 /** The statements of a body, nested blocks included. */
+/**
+ * The two operands of an arithmetic operation written with the operator (`a * b`) or with a call of
+ * an op that spells it (`tf.multiply(a, b)`, `torch.mul(a, b)`, `a.mul(b)`: the op table's `operator`).
+ */
+export function operands(e: Expr, op: '+' | '-' | '*' | '/'): [Expr, Expr] | undefined {
+  if (e.k === 'bin') return e.op === op ? [e.left, e.right] : undefined;
+  if (e.k === 'call' && e.op?.operator === op && e.bound?.input && e.bound.other && !e.splat) return [e.bound.input, e.bound.other];
+  return undefined;
+}
+
 function* statements(ss: readonly Stmt[]): Generator<Stmt> {
   for (const s of ss) {
     yield s;
@@ -81,15 +93,18 @@ function* statements(ss: readonly Stmt[]): Generator<Stmt> {
 function alphaSite(ctx: RuleContext, alphaId: number): Omit<ScalarAlpha, 'focal'> | undefined {
   let found: Omit<ScalarAlpha, 'focal'> | undefined;
   for (const inner of ctx.exprs()) {
-    if (inner.k !== 'bin' || inner.op !== '*') continue;
-    const l = ctx.valueOf(inner.left);
-    const r = ctx.valueOf(inner.right);
+    const sides = operands(inner, '*');
+    if (!sides) continue;
+    const [left, right] = sides;
+    const l = ctx.valueOf(left);
+    const r = ctx.valueOf(right);
     const hit = l?.id === alphaId && isScalarAlpha(l) ? 'left' : r?.id === alphaId && isScalarAlpha(r) ? 'right' : undefined;
     if (!hit) continue;
     // The same alpha in two products (`where(t == 1, alpha * a, alpha * b)`): reported at the first,
     // with no product to rewrite (a fix of one would leave the other).
     if (found) return { ...found, product: undefined };
-    found = { product: inner, alpha: hit === 'left' ? inner.left : inner.right, rest: hit === 'left' ? inner.right : inner.left, alphaValue: hit === 'left' ? l! : r! };
+    // A product spelled as a call (`tf.multiply(alpha, x)`) is reported without a rewrite.
+    found = { product: inner.k === 'bin' ? inner : undefined, alpha: hit === 'left' ? left : right, rest: hit === 'left' ? right : left, alphaValue: hit === 'left' ? l! : r! };
   }
   if (found) return found;
   for (const s of statements(ctx.fn.body)) {

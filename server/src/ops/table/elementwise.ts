@@ -37,11 +37,12 @@ function expOf(c: AbsCtx): AbsValue {
 }
 
 /** An op that spells a binary operator: `torch.mul(a, b)` is `a * b`. */
-function arith(id: string, op: string, summary: string, spell: string[]) {
+function arith(id: string, op: '+' | '-' | '*' | '/', summary: string, spell: string[]) {
   return defineOp({
     id,
     summary,
     spell,
+    operator: op,
     abstract(c) {
       if (c.has('alpha') && c.num('alpha') !== 1) return unknown(c.span);
       return c.L.binop(op, c.arg('input') ?? unknown(), c.arg('other') ?? unknown(), c.span);

@@ -2,7 +2,7 @@
  * Reductions over axes: sums and means (a sum over the class axis of one-hot * v is v at the target),
  * maxima (the shift of a hand-written log-sum-exp), argmax (class indices).
  */
-import { mk, unknown } from '../../core/lattice';
+import { mk, unknown, type AbsValue } from '../../core/lattice';
 import { reducedLayout } from '../../core/layout';
 import { defineOp, type CVal, type LowerCtx, type Spelling } from '../api';
 
@@ -70,6 +70,21 @@ function torchValuesAndIndices(s: Spelling, kwargs: Readonly<Record<string, unkn
   return !(s.kind === 'method' && ('axis' in kwargs || 'keepdims' in kwargs));
 }
 
+/**
+ * Whether a loss term masked by the targets is >= 0 where the mask holds: its cross-entropy factor is a
+ * cross-entropy or a negated log-likelihood once the signs of the mask and the product are counted
+ * (the other factors, alpha and the modulating factor, are non-negative).
+ */
+function nonNegativeTerm(x: AbsValue): boolean {
+  const of = x.of;
+  if (!of) return false;
+  const flipped = !!x.negated !== !!of.negated;
+  const ce = of.m === 'focal' ? of.focal?.ce : of;
+  if (!ce || (ce.m !== 'ce' && ce.m !== 'logprob')) return false;
+  const ceNegative = ce.m === 'logprob' && !ce.negated;
+  return flipped === ceNegative;
+}
+
 function extremumReduction(id: 'max' | 'min', spell: string[]) {
   return defineOp({
     id,
@@ -80,6 +95,12 @@ function extremumReduction(id: 'max' | 'min', spell: string[]) {
       const d = c.arg('dim');
       // torch.max(a, b) with a tensor b is elementwise.
       if (d && d.m !== 'scalar' && d.m !== 'tuple') return unknown(c.span);
+      // The largest class of a loss term masked by one-hot targets (0 off the target, >= 0 at it) is the
+      // term at the target: what a sum over that axis gives (`reduce_max(alpha * t * (1-p)**g * -log p, 1)`).
+      if (id === 'max' && d && x.m === 'masked' && x.maskMeaning !== 'target_index' && x.maskComplementOf === undefined && nonNegativeTerm(x)) {
+        const atTarget = c.L.reduce(x, d, c.span, 'sum');
+        if (atTarget.m === 'focal' || atTarget.m === 'ce') return atTarget;
+      }
       const values = x.m === 'logits' ? mk('logits', { src: c.span }) : unknown(c.span);
       const torchTuple = torchValuesAndIndices(c.spelling, c.call.kwargs, d !== undefined);
       return torchTuple ? mk('tuple', { items: [values, mk('target_index', { dtype: 'int', src: c.span })], src: c.span }) : values;
