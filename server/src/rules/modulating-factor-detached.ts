@@ -58,8 +58,11 @@ export default defineRule({
       // detached too does not train at all, another mistake; a weight alone is not a loss yet).
       const ce = value.focal!.ce;
       if (!mod.detached || !ce || ce.detached) continue;
-      // gamma = 0: the factor is 1, there is no gradient to lose.
-      if (mod.exponent?.values?.length && mod.exponent.values.every((g) => g === 0)) continue;
+      // gamma = 0: the factor is 1, there is no gradient to lose; but a gamma hyperparameter whose
+      // default is 0 is the focal loss for every other value a caller passes (as LL101 decides for an
+      // alpha whose default is 1).
+      const zero = !!mod.exponent?.values?.length && mod.exponent.values.every((g) => g === 0);
+      if (zero && !mod.exponent?.hyper) continue;
       const src = mod.detachSrc;
       if (!src || done.has(src.s) || !ownsSpan(ctx, src)) continue;
       done.add(src.s);
@@ -72,7 +75,7 @@ export default defineRule({
       const smallGamma = !!mod.exponent && mayLieIn(mod.exponent, 0, 1) === true && !base?.clamped && !(base?.range && base.range.lo > 0);
       ctx.report({
         span: src,
-        message: `the modulating factor (1 - p_t) ** gamma is computed without gradient (${how}): the loss's gradient is not the focal loss's of the paper${smallGamma ? ' (with gamma below 1, keeping the gradient also needs `1 - p_t` clamped away from 0)' : ''}`,
+        message: `the modulating factor (1 - p_t) ** gamma is computed without gradient (${how}): the loss's gradient is not the focal loss's of the paper${zero ? ' (a no-op at its default gamma=0, wrong for every gamma a caller passes)' : ''}${smallGamma ? ' (with gamma below 1, keeping the gradient also needs `1 - p_t` clamped away from 0)' : ''}`,
         explanation: EXPLANATION(how, mod.exponent),
         fix: smallGamma ? undefined : fix,
       });
@@ -87,6 +90,9 @@ gradient: from \`.data\` (\`pt = Variable(logpt.data.exp())\`, the widely copied
 \`torch.set_grad_enabled(False)\`. It stays silent when the cross-entropy factor has no gradient either
 (that loss does not train at all, a different mistake), when the detachment happens on one path only,
 and when a switch decides it (\`if self.disable_torch_grad_focal_loss:\`), which is an explicit choice.
+With gamma fixed at 0 the factor is 1 and nothing is lost; a gamma *hyperparameter* whose default is 0
+is still reported (a no-op at its default, the wrong gradient for every gamma a caller passes), as
+LL101 reports an alpha whose default is 1.
 
 ## Why is this bad?
 The focal loss of the paper is $\\mathrm{FL} = -(1-p_t)^\\gamma\\log p_t$, and its gradient with respect
