@@ -290,6 +290,19 @@ describe('Python as losses are written', () => {
     close(tk.v, [3, 2]);
     close(run(`import tensorflow as tf\ndef f(x, t):\n    return tf.gather(x, t, axis=1, batch_dims=1)\n`, 'f', { x: [[1, 2], [3, 4]], t: { int: [1, 0] } }).v, [2, 3]);
   });
+
+  it('takes a range as the axes of a reduction (numpy, JAX); an empty range reduces nothing', () => {
+    const src = `import jax.numpy as jnp\ndef f(x, k):\n    return jnp.mean(x, axis=range(k, x.ndim))\n`;
+    const all = run(src, 'f', { x: [[1, 2], [3, 5]], k: 0 });
+    expect(all.shape).toEqual([]);
+    close(all.v, [2.75]);
+    const rows = run(src, 'f', { x: [[1, 2], [3, 5]], k: 1 });
+    expect(rows.shape).toEqual([2]);
+    close(rows.v, [1.5, 4]);
+    const none = run(src, 'f', { x: [[1, 2], [3, 5]], k: 2 });
+    expect(none.shape).toEqual([2, 2]);
+    close(none.v, [1, 2, 3, 5]);
+  });
 });
 
 describe('control flow and the whitelist (continued)', () => {

@@ -1896,6 +1896,8 @@ export class Evaluator {
   private dimsArg(v: Val | undefined, rank: number, line: number): number[] | undefined {
     if (!v || v.t === 'none') return undefined;
     if (v.t === 'list') return v.items.map((i) => this.dimArg(i, rank, line)!);
+    // `axis=range(1, x.ndim)` (numpy, JAX): the range's dims; an empty one reduces nothing.
+    if (v.t === 'range') return rangeItems(v).map((i) => this.dimArg(i, rank, line)!);
     return [this.dimArg(v, rank, line)!];
   }
 

@@ -72,6 +72,24 @@ function hyperish(name: string): boolean {
   return GAMMA_NAME.test(name) || ALPHA_NAME.test(name) || CLASSES_NAME.test(name) || IGNORE_NAME.test(name) || DEVICE_NAME.test(name) || /^(eps|epsilon|smooth\w*|reduction|beta|delta|temperature|tau)$/i.test(name);
 }
 
+/** An annotation naming a Python scalar (`bool`, `int`, `float`, `str`, optionally `Optional[...]`): never a tensor. */
+const SCALAR_ANNOTATION = /^(?:(?:typing\.)?Optional\[\s*)?(bool|int|float|str)\s*\]?$/;
+/** An annotation naming a tensor type (`torch.Tensor`, `jnp.ndarray`, `tf.Tensor`, `chex.Array`, `jax.Array`). */
+const TENSOR_ANNOTATION = /(?:^|\.)(Tensor|ndarray|Array|ArrayLike)$/;
+
+/**
+ * Whether a required parameter is not among those the prediction and the target are chosen from: its
+ * annotation says a Python scalar (`classes_are_exclusive: bool`), or its name says a hyperparameter
+ * and no tensor annotation contradicts it (`eps: jnp.ndarray` is a tensor, the noise a diffusion loss
+ * compares with its prediction, not an epsilon).
+ */
+function notRole(p: { name: string; annotation?: string }): boolean {
+  const ann = p.annotation?.replace(/\s+/g, '');
+  if (ann && SCALAR_ANNOTATION.test(ann)) return true;
+  if (ann && TENSOR_ANNOTATION.test(ann)) return false;
+  return hyperish(p.name);
+}
+
 function literalValue(e: Expr | undefined): number | number[] | null | undefined {
   if (!e) return undefined;
   if (e.k === 'num') return e.value;
@@ -404,7 +422,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const chain = owners(fn, mod);
     const params = fn.params.filter((p) => p.kind === 'plain').slice(fn.className ? 1 : 0);
     // The prediction and the target are among the required parameters that are not hyperparameters.
-    const required = params.filter((p) => !p.default && !hyperish(p.name));
+    const required = params.filter((p) => !p.default && !notRole(p));
     const m = (n: string) => meaning(f, fn, n);
     let input = required.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? ''))?.name;
     let target = required.find((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? ''))?.name;
@@ -440,6 +458,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (IGNORE_NAME.test(p.name)) fill[p.name] = { value: -100, why: 'no probe target takes it' };
         else if (DEVICE_NAME.test(p.name)) fill[p.name] = { value: { device: true }, why: "the probes' device" };
         else if (g === fn && WEIGHT_NAME.test(p.name)) fill[p.name] = { value: { ones: 'input' }, why: 'ones like the input' };
+        // A flag annotated `bool`: the probes take True and say that False is not probed.
+        else if (p.annotation && /^bool$/.test(p.annotation.trim())) fill[p.name] = { value: true, why: 'a bool flag: True probed, False not' };
         else if (g !== fn && /weight/i.test(p.name)) fill[p.name] = { value: { ones: 'classes' }, why: 'one weight per class, all ones' };
         else if (!missing) missing = p.name;
       }
