@@ -291,6 +291,16 @@ describe('Python as losses are written', () => {
     close(run(`import tensorflow as tf\ndef f(x, t):\n    return tf.gather(x, t, axis=1, batch_dims=1)\n`, 'f', { x: [[1, 2], [3, 4]], t: { int: [1, 0] } }).v, [2, 3]);
   });
 
+  it('passes **kwargs on to a function of the module; parameters after *args are keyword-only; an op given **kwargs is refused', () => {
+    const src = `${HDR}def g(*xs, k=None, **kw):\n    return xs[0] * (1 if k is None else k) + kw["b"]\ndef f(x, **kwargs):\n    return g(x, x, **kwargs)\n`;
+    close(run(src, 'f', { x: [1, 2], b: 10 }).v, [11, 12]);
+    close(run(src, 'f', { x: [1, 2], b: 10, k: 3 }).v, [13, 16]);
+    const dup = `${HDR}def g(x, b=0):\n    return x + b\ndef f(x, **kwargs):\n    return g(x, b=1, **kwargs)\n`;
+    expect(() => run(dup, 'f', { x: [1], b: 2 })).toThrow(/multiple values for keyword argument 'b'/);
+    const op = `${HDR}def f(x, **kwargs):\n    return torch.sum(x, **kwargs)\n`;
+    expect(() => run(op, 'f', { x: [1, 2] })).toThrow(/unsupported `\*args in a call`/);
+  });
+
   it('takes a range as the axes of a reduction (numpy, JAX); an empty range reduces nothing', () => {
     const src = `import jax.numpy as jnp\ndef f(x, k):\n    return jnp.mean(x, axis=range(k, x.ndim))\n`;
     const all = run(src, 'f', { x: [[1, 2], [3, 5]], k: 0 });
