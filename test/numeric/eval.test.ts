@@ -301,6 +301,12 @@ describe('Python as losses are written', () => {
     expect(() => run(op, 'f', { x: [1, 2] })).toThrow(/unsupported `\*args in a call`/);
   });
 
+  it('atan2 as torch and TensorFlow spell it, broadcast; its gradient is d/dy = x / (x^2 + y^2)', () => {
+    close(run(`${HDR}def f(x, y):\n    return torch.atan2(x, y)\n`, 'f', { x: [1, -1, 0], y: [1, 1, -1] }).v, [Math.PI / 4, -Math.PI / 4, Math.PI]);
+    close(run(`import tensorflow as tf\ndef f(x, y):\n    return tf.math.atan2(x, y)\n`, 'f', { x: [[1], [2]], y: [1, 2] }).v, [Math.atan2(1, 1), Math.atan2(1, 2), Math.atan2(2, 1), Math.atan2(2, 2)]);
+    close(grad(`${HDR}def f(x, y):\n    return torch.atan2(x, y)\n`, 'f', [[1, 2]], { y: [3, 4] }), [3 / 10, 4 / 20]);
+  });
+
   it('takes a range as the axes of a reduction (numpy, JAX); an empty range reduces nothing', () => {
     const src = `import jax.numpy as jnp\ndef f(x, k):\n    return jnp.mean(x, axis=range(k, x.ndim))\n`;
     const all = run(src, 'f', { x: [[1, 2], [3, 5]], k: 0 });

@@ -673,9 +673,11 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     if (tv?.m === 'target_onehot') encodings = act === 'sigmoid' ? ['binary', 'onehot', 'index'] : ['onehot', 'binary', 'index'];
     else if (tv?.m === 'target_index') encodings = ['index', 'onehot', 'binary'];
     else if (act === 'sigmoid') encodings = ['binary', 'index', 'onehot'];
-    // Keras' convention when nothing says otherwise: y_true has y_pred's shape (only the sparse losses,
-    // which the facts know, take class indices).
-    else if (framework === 'tf/keras' && (!tv || tv.m === 'unknown' || tv.m === 'target')) encodings = ['onehot', 'binary', 'index'];
+    // A function computing with an injected Keras module, when nothing says otherwise: Keras' convention
+    // (y_true has y_pred's shape). Only there: elsewhere the facts see the ops, and a Keras loss that
+    // takes class indices without the facts saying so (a reshape of y_true) would be refused before
+    // the index encoding is tried (an unsupported construct ends the search).
+    else if (modules.size && framework === 'tf/keras' && (!tv || tv.m === 'unknown' || tv.m === 'target')) encodings = ['onehot', 'binary', 'index'];
     // Only functions the facts see as a loss, or whose names say so, are worth the probes.
     const rets = ff?.returns ?? [];
     const lossy = rets.some((r) => ['focal', 'ce', 'modulating', 'logprob', 'pt', 'unknown'].includes(r.m)) || rets.length === 0 || LOSS_NAME.test(fn.qualname);
