@@ -280,7 +280,7 @@ function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): boo
   return false;
 }
 
-/** The framework modules a module value handed to a loss may be (what `injectedKeywords` chooses among). */
+/** The framework modules a module value handed to a loss may be (what `injectedModule` chooses among). */
 const INJECTABLE_MODULES = ['keras.backend', 'keras.ops', 'tensorflow', 'tensorflow.math', 'torch', 'jax.numpy', 'numpy'];
 
 /** Statements of a body, nested ones included (not those of nested definitions). */
@@ -303,12 +303,6 @@ function stmtRoots(s: Stmt): Expr[] {
   return [];
 }
 
-/**
- * The keywords a function reads from its `**kwargs` by subscript (`backend = kwargs['backend']`:
- * Python raises KeyError without them), itself and in the module's functions it passes `**kwargs`
- * on to, each with the attributes called on it (`backend.mean(...)`); a keyword also used otherwise
- * than as the receiver of calls has no attribute set (`undefined`).
- */
 interface KeywordReads {
   /** Keyword -> the attributes called on it, or undefined when it is also used otherwise. */
   keys: Map<string, Set<string> | undefined>;
@@ -316,6 +310,12 @@ interface KeywordReads {
   readers: Map<FunctionIR, (e: Expr) => string | undefined>;
 }
 
+/**
+ * The keywords a function reads from its `**kwargs` by subscript (`backend = kwargs['backend']`:
+ * Python raises KeyError without them), itself and in the module's functions it passes `**kwargs`
+ * on to, each with the attributes called on it (`backend.mean(...)`); a keyword also used otherwise
+ * than as the receiver of calls has no attribute set (`undefined`).
+ */
 function readKeywords(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): KeywordReads {
   const out = new Map<string, Set<string> | undefined>();
   const readers = new Map<FunctionIR, (e: Expr) => string | undefined>();
