@@ -290,6 +290,35 @@ describe('Python as losses are written', () => {
     close(tk.v, [3, 2]);
     close(run(`import tensorflow as tf\ndef f(x, t):\n    return tf.gather(x, t, axis=1, batch_dims=1)\n`, 'f', { x: [[1, 2], [3, 4]], t: { int: [1, 0] } }).v, [2, 3]);
   });
+
+  it('passes **kwargs on to a function of the module; parameters after *args are keyword-only; an op given **kwargs is refused', () => {
+    const src = `${HDR}def g(*xs, k=None, **kw):\n    return xs[0] * (1 if k is None else k) + kw["b"]\ndef f(x, **kwargs):\n    return g(x, x, **kwargs)\n`;
+    close(run(src, 'f', { x: [1, 2], b: 10 }).v, [11, 12]);
+    close(run(src, 'f', { x: [1, 2], b: 10, k: 3 }).v, [13, 16]);
+    const dup = `${HDR}def g(x, b=0):\n    return x + b\ndef f(x, **kwargs):\n    return g(x, b=1, **kwargs)\n`;
+    expect(() => run(dup, 'f', { x: [1], b: 2 })).toThrow(/multiple values for keyword argument 'b'/);
+    const op = `${HDR}def f(x, **kwargs):\n    return torch.sum(x, **kwargs)\n`;
+    expect(() => run(op, 'f', { x: [1, 2] })).toThrow(/unsupported `\*args in a call`/);
+  });
+
+  it('atan2 as torch and TensorFlow spell it, broadcast; its gradient is d/dy = x / (x^2 + y^2)', () => {
+    close(run(`${HDR}def f(x, y):\n    return torch.atan2(x, y)\n`, 'f', { x: [1, -1, 0], y: [1, 1, -1] }).v, [Math.PI / 4, -Math.PI / 4, Math.PI]);
+    close(run(`import tensorflow as tf\ndef f(x, y):\n    return tf.math.atan2(x, y)\n`, 'f', { x: [[1], [2]], y: [1, 2] }).v, [Math.atan2(1, 1), Math.atan2(1, 2), Math.atan2(2, 1), Math.atan2(2, 2)]);
+    close(grad(`${HDR}def f(x, y):\n    return torch.atan2(x, y)\n`, 'f', [[1, 2]], { y: [3, 4] }), [3 / 10, 4 / 20]);
+  });
+
+  it('takes a range as the axes of a reduction (numpy, JAX); an empty range reduces nothing', () => {
+    const src = `import jax.numpy as jnp\ndef f(x, k):\n    return jnp.mean(x, axis=range(k, x.ndim))\n`;
+    const all = run(src, 'f', { x: [[1, 2], [3, 5]], k: 0 });
+    expect(all.shape).toEqual([]);
+    close(all.v, [2.75]);
+    const rows = run(src, 'f', { x: [[1, 2], [3, 5]], k: 1 });
+    expect(rows.shape).toEqual([2]);
+    close(rows.v, [1.5, 4]);
+    const none = run(src, 'f', { x: [[1, 2], [3, 5]], k: 2 });
+    expect(none.shape).toEqual([2, 2]);
+    close(none.v, [1, 2, 3, 5]);
+  });
 });
 
 describe('control flow and the whitelist (continued)', () => {

@@ -64,7 +64,8 @@ describe.skipIf(!python)('--repro scripts vs the checker, run with real PyTorch'
     const engine = loadEngine();
     const files = [...pyFiles(FIXTURES), ...pyFiles(path.join(ROOT, 'test/fixtures/rules'))].sort();
     const texts = new Map(files.map((f) => [f, fs.readFileSync(f, 'utf8')]));
-    const packages = [...new Set([...texts.values()].flatMap(importedPackages))];
+    // And the frameworks whose modules a probe may pass by keyword (report.supplied `module NAME`).
+    const packages = [...new Set([...[...texts.values()].flatMap(importedPackages), 'keras', 'tensorflow', 'jax', 'numpy'])];
     const importable = new Set(JSON.parse(execFileSync(python!, [path.join(__dirname, 'repro_runner.py'), '--importable', ...packages], { encoding: 'utf8' })) as string[]);
     for (const file of files) {
       const text = texts.get(file)!;
@@ -75,8 +76,10 @@ describe.skipIf(!python)('--repro scripts vs the checker, run with real PyTorch'
       const reports = await engine.checkPlans(mod, plans, { backend: 'wasm', samples: SAMPLES, classes: 8, maxElements: 1 << 22, seed: 0, deadline: Date.now() + 600_000 });
       for (const r of reports.filter((x) => x.probes.length && x.roles)) {
         const id = `${path.relative(ROOT, file)}::${r.function}`;
-        if (missing.length) {
-          leftOut.push(`${id} (imports ${missing.join(', ')})`);
+        const modules = Object.values(r.supplied ?? {}).flatMap(({ value }) => (typeof value === 'string' && value.startsWith('module ') ? [value.slice(7).split('.')[0]] : []));
+        const lacking = [...missing, ...modules.filter((p) => !importable.has(p))];
+        if (lacking.length) {
+          leftOut.push(`${id} (imports ${lacking.join(', ')})`);
           continue;
         }
         const script = path.join(dir, `repro_${probed.length}.py`);

@@ -111,8 +111,11 @@ export async function probeCoverage(files: string[], opts: { backend: 'auto' | '
     } catch {
       facts = undefined;
     }
-    planModule(mod, facts, undefined, skipped);
+    const plans = planModule(mod, facts, undefined, skipped);
+    // The plan's framework where there is one (it knows a module injected by keyword).
     const fw = (qualname: string): CoverageFramework => {
+      const planned = plans.find((p) => p.qualname === qualname)?.framework;
+      if (planned) return planned;
       const fn = mod.functions.find((f) => f.qualname === qualname);
       return fn ? frameworkOf(fn, mod) : 'other';
     };

@@ -67,6 +67,8 @@ export interface Call {
   kwargs: Record<string, Expr>;
   /** True when `*args` or `**kwargs` is passed: the binding is then incomplete. */
   splat: boolean;
+  /** The mapping passed as `**mapping` when it is the only splat (`f(x, **kwargs)`); `splat` is then true too. */
+  kwsplat?: Expr;
   /** Canonical dotted name when the callee is an imported name or attribute chain. */
   callee?: string;
   /** The operation this call denotes, when known (ops/). For a module class (`nn.CrossEntropyLoss(...)`) it is the op its instances apply. */

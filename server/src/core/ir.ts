@@ -1885,6 +1885,9 @@ class Builder {
     const args: Expr[] = [];
     const kwargs: Record<string, Expr> = {};
     let splat = false;
+    // The mapping of a lone `**mapping` (no `*args`): the concrete interpreter reads its keywords.
+    let kwsplat: Expr | undefined;
+    let stars = 0;
     let seen = 0;
     let noArgs = false;
     if (c.gotoFirstChild()) {
@@ -1908,8 +1911,17 @@ class Builder {
               const t = typeNames[k];
               if (t === 'comment') continue;
               if (t === 'keyword_argument') this.keywordAt(kwargs);
-              else if (t === 'list_splat' || t === 'dictionary_splat') splat = true;
-              else args.push(this.exprAt(k));
+              else if (t === 'list_splat' || t === 'dictionary_splat') {
+                splat = true;
+                stars++;
+                if (t === 'dictionary_splat' && stars === 1) {
+                  const inner = gotoNamedChild(true);
+                  if (inner >= 0) {
+                    kwsplat = this.exprAt(inner);
+                    c.gotoParent();
+                  }
+                } else kwsplat = undefined;
+              } else args.push(this.exprAt(k));
             } while (c.gotoNextSibling());
             c.gotoParent();
           }
@@ -1918,7 +1930,7 @@ class Builder {
       c.gotoParent();
     }
     if (!func) return { k: 'unknown', what: 'call', span };
-    return this.resolveCall({ k: 'call', func, args, kwargs, splat, span }, noArgs);
+    return this.resolveCall({ k: 'call', func, args, kwargs, splat, ...(kwsplat && stars === 1 ? { kwsplat } : {}), span }, noArgs);
   }
 
   private keywordAt(kwargs: Record<string, Expr>): void {
@@ -2004,6 +2016,7 @@ export function walkExprs(e: Expr, out: Expr[] = []): Expr[] {
       walkExprs(e.func, out);
       for (const a of e.args) walkExprs(a, out);
       for (const k in e.kwargs) walkExprs(e.kwargs[k], out);
+      if (e.kwsplat) walkExprs(e.kwsplat, out);
       break;
     case 'bin':
       walkExprs(e.left, out);

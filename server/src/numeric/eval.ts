@@ -277,8 +277,11 @@ export class Evaluator {
     const used = new Set<string>();
     for (const p of params) {
       if (p.kind !== 'plain') {
-        if (p.kind === 'star') frame.vars.set(p.name, { t: 'list', items: args.slice(i), tuple: true });
-        else frame.vars.set(p.name, { t: 'dict', entries: Object.entries(kwargs).filter(([k]) => !used.has(k)).map(([k, v]) => [{ t: 'str', v: k }, v] as [Val, Val]) });
+        if (p.kind === 'star') {
+          frame.vars.set(p.name, { t: 'list', items: args.slice(i), tuple: true });
+          // The parameters after *args are keyword-only: no positional argument is left for them.
+          i = args.length;
+        } else frame.vars.set(p.name, { t: 'dict', entries: Object.entries(kwargs).filter(([k]) => !used.has(k)).map(([k, v]) => [{ t: 'str', v: k }, v] as [Val, Val]) });
         continue;
       }
       used.add(p.name);
@@ -1224,7 +1227,9 @@ export class Evaluator {
       if (self.t === 'self' && key.t === 'str') self.attrs.set(key.v, this.expr(c.args[1] ?? c.kwargs.tensor, f));
       return NONE;
     }
-    if (c.splat) throw new Unsupported('*args in a call', line);
+    // `f(x, **kwargs)` of a function of this module (not of an op: its binding is the IR's, made
+    // without the mapping's keys) passes the mapping's keywords on (args()).
+    if (c.splat && !(c.kwsplat && !c.op)) throw new Unsupported('*args in a call', line);
     // torch.FloatTensor(N, C) (a legacy constructor given sizes): a tensor of that size. Its memory is
     // not initialised in PyTorch; here it is zeros (the code that builds one fills it: `.zero_()`).
     const legacy = c.spell?.op.id === 'tensor' && /^torch\.(cuda\.)?(Float|Long|Double|Int|Byte|Bool|Half)?Tensor$/.test(c.spell.name) ? /^torch\.(?:cuda\.)?(\w*)Tensor$/.exec(c.spell.name)![1] : undefined;
@@ -1242,6 +1247,8 @@ export class Evaluator {
       if (c.method && c.func.k === 'attr') {
         // A method spelled like a tensor op applies only to a tensor (`xs.sort()` of a list does not).
         const recv = this.expr(c.func.obj, f);
+        // A module held in a variable (an injected `backend`): `backend.sum(x)` is the module's function.
+        if (recv.t === 'ns' && !recv.name.includes(':')) return this.nsCall(`${recv.name}.${c.func.attr}`, c, f, line);
         if (!isTensor(recv) && recv.t !== 'num' && recv.t !== 'bool') return this.pyMethod(recv, c.func.attr, c, f, line);
         this.trace.add(c.op.id);
         const args = this.lazyArgs(c.bound, f);
@@ -1365,6 +1372,15 @@ export class Evaluator {
     const pos = c.args.map((a) => this.expr(a, f));
     const kw: Record<string, Val> = {};
     for (const [k, v] of Object.entries(c.kwargs)) kw[k] = this.expr(v, f);
+    if (c.kwsplat) {
+      const m = this.expr(c.kwsplat, f);
+      if (m.t !== 'dict') throw new Unsupported(`** of a ${m.t}`, lineOf(c));
+      for (const [k, v] of m.entries) {
+        if (k.t !== 'str') throw new EvalError('TypeError: keywords must be strings', lineOf(c));
+        if (k.v in kw) throw new EvalError(`TypeError: got multiple values for keyword argument '${k.v}'`, lineOf(c));
+        kw[k.v] = v;
+      }
+    }
     return { pos, kw };
   }
 
@@ -1896,6 +1912,8 @@ export class Evaluator {
   private dimsArg(v: Val | undefined, rank: number, line: number): number[] | undefined {
     if (!v || v.t === 'none') return undefined;
     if (v.t === 'list') return v.items.map((i) => this.dimArg(i, rank, line)!);
+    // `axis=range(1, x.ndim)` (numpy, JAX): the range's dims; an empty one reduces nothing.
+    if (v.t === 'range') return rangeItems(v).map((i) => this.dimArg(i, rank, line)!);
     return [this.dimArg(v, rank, line)!];
   }
 

@@ -79,6 +79,7 @@ function* allSubExprs(e: Expr): Generator<Expr> {
       yield* allSubExprs(e.func);
       for (const a of e.args) yield* allSubExprs(a);
       for (const a of Object.values(e.kwargs)) yield* allSubExprs(a);
+      if (e.kwsplat) yield* allSubExprs(e.kwsplat);
       break;
     case 'bin':
       yield* allSubExprs(e.left);

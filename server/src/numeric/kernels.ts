@@ -66,6 +66,7 @@ export const KERNELS: Kernels = {
   // Integers by max/min: tfjs-backend-wasm's ClipByValue reads int32 data as float32.
   clamp: (x, min, max) => (t(x).dtype === 'float32' ? P.clamp(t(x), min, max) : tf.cast(P.clampInt(tf.cast(t(x), 'int32'), min, max), t(x).dtype)),
   clampTensor: (x, min, max) => P.clampTensor(t(x), min && t(min), max && t(max)),
+  atan2: (a, b) => tf.atan2(t(a), t(b)),
   maximum: (a, b) => (t(a).dtype === 'float32' ? P.extremum(t(a), t(b), true) : tf.maximum(t(a), t(b))),
   minimum: (a, b) => (t(a).dtype === 'float32' ? P.extremum(t(a), t(b), false) : tf.minimum(t(a), t(b))),
   where: (c, a, b) => P.where(t(c), t(a), t(b)),

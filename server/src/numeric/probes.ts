@@ -139,8 +139,11 @@ export class Prober {
       else tgt = { t: 'tensor', x: tf.tensor(g.onehot, shapeOf(true)), dt: 'float' };
       // Required parameters without a default (roles.ts fill), under the probe's own hyperparameters.
       const all: Record<string, Val> = {};
+      // A module injected by keyword is passed as one (it may be read from **kwargs).
+      const passed: Record<string, Val> = {};
       for (const [k, { value }] of Object.entries(s.plan.fill ?? {})) {
-        if (value !== null && typeof value === 'object' && 'classes' in value) all[k] = num(C, true);
+        if (value !== null && typeof value === 'object' && 'module' in value) passed[k] = { t: 'ns', name: value.module };
+        else if (value !== null && typeof value === 'object' && 'classes' in value) all[k] = num(C, true);
         else if (value !== null && typeof value === 'object' && 'device' in value) all[k] = { t: 'device' };
         else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(value.ones === 'classes' ? [C] : shapeOf(true)), dt: 'float' };
         else if (typeof value === 'boolean') all[k] = { t: 'bool', v: value };
@@ -154,7 +157,7 @@ export class Prober {
         let xin = x;
         if (inp.activation) xin = inp.activation === 'softmax' ? P.softmax(x, 1) : P.sigmoid(x);
         if (inp.layout) xin = tf.reshape(xin, shapeOf(true));
-        const args: Record<string, Val> = { [s.plan.input]: { t: 'tensor', x: xin, dt: 'float' } };
+        const args: Record<string, Val> = { ...passed, [s.plan.input]: { t: 'tensor', x: xin, dt: 'float' } };
         if (s.plan.target) args[s.plan.target] = tgt;
         const out = ev!.run(s.fn, args);
         let t: Val = out;
@@ -330,7 +333,7 @@ export class Prober {
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('classes' in value ? 'classes' : 'device' in value ? 'device' : value.ones === 'classes' ? 'class_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : value.ones === 'classes' ? 'class_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

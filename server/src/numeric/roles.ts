@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { interpretModule, type ModuleFacts } from '../core/interp';
 import { walkExprs, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
+import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
@@ -47,8 +48,11 @@ export interface CheckPlan {
   key: string;
 }
 
-/** A value for a required parameter: a Python value, the probe's class count, or ones shaped like the input. */
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { device: true };
+/**
+ * A value for a required parameter: a Python value, the probe's class count, ones shaped like the
+ * input, or a framework module (`{ module: 'keras.backend' }`, passed by keyword: an injected backend).
+ */
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { device: true } | { module: string };
 
 /** Typical values for a required gamma / alpha no call site gives (named as such in the probe table). */
 export const TYPICAL_GAMMA = [2, 0.5];
@@ -70,6 +74,24 @@ const DEVICE_NAME = /^(device|dev)$/i;
 /** A required parameter that is not the prediction or the target (what the roles are not chosen among). */
 function hyperish(name: string): boolean {
   return GAMMA_NAME.test(name) || ALPHA_NAME.test(name) || CLASSES_NAME.test(name) || IGNORE_NAME.test(name) || DEVICE_NAME.test(name) || /^(eps|epsilon|smooth\w*|reduction|beta|delta|temperature|tau)$/i.test(name);
+}
+
+/** An annotation naming a Python scalar (`bool`, `int`, `float`, `str`, optionally `Optional[...]`): never a tensor. */
+const SCALAR_ANNOTATION = /^(?:(?:typing\.)?Optional\[\s*)?(bool|int|float|str)\s*\]?$/;
+/** An annotation naming a tensor type (`torch.Tensor`, `jnp.ndarray`, `tf.Tensor`, `chex.Array`, `jax.Array`). */
+const TENSOR_ANNOTATION = /(?:^|\.)(Tensor|ndarray|Array|ArrayLike)$/;
+
+/**
+ * Whether a required parameter is not among those the prediction and the target are chosen from: its
+ * annotation says a Python scalar (`classes_are_exclusive: bool`), or its name says a hyperparameter
+ * and no tensor annotation contradicts it (`eps: jnp.ndarray` is a tensor, the noise a diffusion loss
+ * compares with its prediction, not an epsilon).
+ */
+function notRole(p: { name: string; annotation?: string }): boolean {
+  const ann = p.annotation?.replace(/\s+/g, '');
+  if (ann && SCALAR_ANNOTATION.test(ann)) return true;
+  if (ann && TENSOR_ANNOTATION.test(ann)) return false;
+  return hyperish(p.name);
 }
 
 function literalValue(e: Expr | undefined): number | number[] | null | undefined {
@@ -258,6 +280,166 @@ function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): boo
   return false;
 }
 
+/** The framework modules a module value handed to a loss may be (what `injectedModule` chooses among). */
+const INJECTABLE_MODULES = ['keras.backend', 'keras.ops', 'tensorflow', 'tensorflow.math', 'torch', 'jax.numpy', 'numpy'];
+
+/** Statements of a body, nested ones included (not those of nested definitions). */
+function* stmtsOf(ss: readonly Stmt[]): Generator<Stmt> {
+  for (const s of ss) {
+    yield s;
+    if (s.k === 'if') {
+      yield* stmtsOf(s.body);
+      yield* stmtsOf(s.orelse);
+    } else if (s.k === 'other') yield* stmtsOf(s.body);
+  }
+}
+
+/** The expressions a statement holds at its own level. */
+function stmtRoots(s: Stmt): Expr[] {
+  if (s.k === 'assign' || s.k === 'expr') return [s.value];
+  if (s.k === 'return') return s.value ? [s.value] : [];
+  if (s.k === 'if') return [s.test];
+  if (s.k === 'other') return [...(s.iter ? [s.iter] : []), ...(s.test ? [s.test] : []), ...(s.items ?? []).map((i) => i.ctx)];
+  return [];
+}
+
+interface KeywordReads {
+  /** Keyword -> the attributes called on it, or undefined when it is also used otherwise. */
+  keys: Map<string, Set<string> | undefined>;
+  /** The functions that read them: for each, which keyword an expression is (`kwargs['k']`, or a local bound to it). */
+  readers: Map<FunctionIR, (e: Expr) => string | undefined>;
+}
+
+/**
+ * The keywords a function reads from its `**kwargs` by subscript (`backend = kwargs['backend']`:
+ * Python raises KeyError without them), itself and in the module's functions it passes `**kwargs`
+ * on to, each with the attributes called on it (`backend.mean(...)`); a keyword also used otherwise
+ * than as the receiver of calls has no attribute set (`undefined`).
+ */
+function readKeywords(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): KeywordReads {
+  const out = new Map<string, Set<string> | undefined>();
+  const readers = new Map<FunctionIR, (e: Expr) => string | undefined>();
+  const seen = new Set<FunctionIR>();
+  const visit = (g: FunctionIR): void => {
+    if (seen.has(g)) return;
+    seen.add(g);
+    const kw = g.params.find((p) => p.kind === 'kwstar')?.name;
+    if (!kw) return;
+    const keyOf = (e: Expr): string | undefined => (e.k === 'subscript' && e.obj.k === 'name' && e.obj.id === kw && e.index.length === 1 && e.index[0].k === 'str' ? e.index[0].value : undefined);
+    // Locals bound to a keyword, then every use of them.
+    const local = new Map<string, string>();
+    readers.set(g, (e) => (e.k === 'name' ? local.get(e.id) : keyOf(e)));
+    for (const s of stmtsOf(g.body)) {
+      if (s.k !== 'assign' || s.aug || s.targets.length !== 1 || s.targets[0].k !== 'name') continue;
+      const key = keyOf(s.value);
+      if (key !== undefined) local.set(s.targets[0].id, key);
+    }
+    const note = (key: string, attr: string | undefined): void => {
+      if (!out.has(key)) out.set(key, new Set());
+      const set = out.get(key);
+      if (!set) return;
+      if (attr === undefined) out.set(key, undefined);
+      else set.add(attr);
+    };
+    for (const s of stmtsOf(g.body)) {
+      for (const r of stmtRoots(s)) {
+        const all = walkExprs(r);
+        // A name or subscript that is the receiver of a called attribute is a module's use.
+        const receivers = new Set<Expr>();
+        for (const e of all) {
+          if (e.k !== 'call') continue;
+          if (e.func.k === 'attr') {
+            const o = e.func.obj;
+            const key = o.k === 'name' ? local.get(o.id) : keyOf(o);
+            if (key !== undefined) {
+              receivers.add(o);
+              note(key, e.func.attr);
+            }
+          }
+          // `helper(x, **kwargs)`: the helper reads the same keywords.
+          const callee = e.func.k === 'name' ? byName.get(e.func.id) : undefined;
+          if (callee && e.kwsplat?.k === 'name' && e.kwsplat.id === kw) visit(callee);
+        }
+        // The binding itself (`backend = kwargs['backend']`) is no use of the value.
+        const binding = s.k === 'assign' && keyOf(r) !== undefined ? r : undefined;
+        for (const e of all) {
+          if (receivers.has(e) || e === binding) continue;
+          const key = e.k === 'name' ? local.get(e.id) : keyOf(e);
+          if (key !== undefined) note(key, undefined);
+        }
+      }
+    }
+  };
+  visit(fn);
+  return { keys: out, readers };
+}
+
+/** A deep copy of IR, sharing the op table's objects (ops, spellings). */
+function copyIR<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(copyIR) as T;
+  if (v === null || typeof v !== 'object' || v instanceof Map || Object.getPrototypeOf(v) !== Object.prototype) return v;
+  const o: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) o[k] = k === 'op' || k === 'spell' || k === 'span' || k === 'nameSpan' ? x : copyIR(x);
+  return o as T;
+}
+
+/**
+ * The abstract facts of `fn` with its injected modules resolved: copies of the functions that read
+ * them, each call on a keyword's value made the module's function (`backend.log(pr)` is
+ * `keras.backend.log(pr)`, not a tensor method of `backend`), interpreted as the module's others are.
+ */
+function factsWithModules(mod: ModuleIR, fn: FunctionIR, reads: KeywordReads, modules: Map<string, string>, stop?: () => true): ReturnType<ModuleFacts['functions']['get']> {
+  const copies = new Map<FunctionIR, FunctionIR>();
+  for (const [g, keyOf] of reads.readers) {
+    const c = copyIR(g);
+    copies.set(g, c);
+    for (const s of stmtsOf(c.body))
+      for (const r of stmtRoots(s))
+        for (const e of walkExprs(r)) {
+          if (e.k !== 'call' || e.func.k !== 'attr') continue;
+          const key = keyOf(e.func.obj);
+          const m = key !== undefined ? modules.get(key) : undefined;
+          const spell = m ? resolveQualified(`${m}.${e.func.attr}`) : undefined;
+          if (!spell) continue;
+          const call = e as Extract<Expr, { k: 'call' }>;
+          call.callee = `${m}.${e.func.attr}`;
+          call.method = undefined;
+          if (spell.kind === 'method') continue;
+          call.op = spell.op;
+          call.spell = spell;
+          call.bound = bindCall(spell, call.args, call.kwargs, (items: Expr[]): Expr => ({ k: 'tuple', items, list: false, span: call.span }));
+        }
+  }
+  try {
+    const facts = interpretModule({ ...mod, functions: mod.functions.map((g) => copies.get(g) ?? g) }, stop);
+    return facts.functions.get(copies.get(fn) ?? fn);
+  } catch (e) {
+    if (e instanceof PlanStopped) throw e;
+    return undefined;
+  }
+}
+
+/**
+ * The framework module a keyword of `**kwargs` stands for, when it is used only as the receiver of
+ * calls and exactly one framework module spells every attribute called on it (segmentation_models
+ * passes `backend=keras.backend`: `backend.image_data_format()` is Keras' alone); else why not.
+ */
+function injectedModule(attrs: Set<string> | undefined): { module: string; alike?: string[] } | { why: string } {
+  if (!attrs || attrs.size === 0) return { why: 'not a module' };
+  const fits = INJECTABLE_MODULES.filter((m) => [...attrs].every((a) => resolveQualified(`${m}.${a}`)));
+  if (fits.length === 1) return { module: fits[0] };
+  if (!fits.length) return { why: 'no framework module spells all its ops' };
+  // Modules of one framework that spell each op as the same op with the same parameters compute the
+  // same (keras.backend and keras.ops: `mean`, `binary_crossentropy`): either is the value.
+  const shape = (m: string): string =>
+    JSON.stringify([...attrs].sort().map((a) => {
+      const sp = resolveQualified(`${m}.${a}`)!;
+      return [sp.framework, sp.op.id, sp.kind, sp.sig.params.map((p) => [p.name, p.canon, p.kind, p.default ?? null])];
+    }));
+  if (fits.every((m) => shape(m) === shape(fits[0]))) return { module: fits[0], alike: fits.slice(1) };
+  return { why: `its ops are spelled differently in ${fits.join(', ')}` };
+}
+
 /** A function that looks like a loss and is not probed, and why (`losslint probe --coverage`). */
 export interface PlanSkip {
   qualname: string;
@@ -270,14 +452,18 @@ export const LOSS_NAME = /loss|focal|criterion|entropy|xent|bce|dice/i;
 /** The frameworks a coverage report tells apart (tf and keras together). */
 export type CoverageFramework = 'torch' | 'tf/keras' | 'jax' | 'numpy' | 'other';
 
+/** The framework a qualified name belongs to (`keras.backend.mean` -> tf/keras). */
+function frameworkOfName(name: string): CoverageFramework | undefined {
+  return /^torch\b/.test(name) ? 'torch' : /^(tensorflow|keras|tf_keras)\b/.test(name) ? 'tf/keras' : /^(jax|flax|optax|haiku)\b/.test(name) ? 'jax' : /^(numpy|scipy)\b/.test(name) ? 'numpy' : undefined;
+}
+
 /**
  * The framework a function computes with: the one most of its ops (its own and its helpers') are
  * spelled in, else what the module imports (`losslint probe --coverage`).
  */
 export function frameworkOf(fn: FunctionIR, mod: ModuleIR, byName: ReadonlyMap<string, FunctionIR> = callableByName(mod)): CoverageFramework {
   const counts = new Map<CoverageFramework, number>();
-  const classify = (name: string): CoverageFramework | undefined =>
-    /^torch\b/.test(name) ? 'torch' : /^(tensorflow|keras|tf_keras)\b/.test(name) ? 'tf/keras' : /^(jax|flax|optax|haiku)\b/.test(name) ? 'jax' : /^(numpy|scipy)\b/.test(name) ? 'numpy' : undefined;
+  const classify = frameworkOfName;
   for (const e of callsOf(fn, byName)) {
     const fw = e.spell ? (e.spell.framework === 'tf' || e.spell.framework === 'keras' ? 'tf/keras' : e.spell.framework === 'lib' ? undefined : e.spell.framework) : e.callee ? classify(e.callee) : undefined;
     if (fw) counts.set(fw, (counts.get(fw) ?? 0) + 1);
@@ -404,8 +590,15 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const chain = owners(fn, mod);
     const params = fn.params.filter((p) => p.kind === 'plain').slice(fn.className ? 1 : 0);
     // The prediction and the target are among the required parameters that are not hyperparameters.
-    const required = params.filter((p) => !p.default && !hyperish(p.name));
-    const m = (n: string) => meaning(f, fn, n);
+    const required = params.filter((p) => !p.default && !notRole(p));
+    // Modules injected by keyword (`backend = kwargs['backend']`): the facts read their calls as the module's.
+    const reads = readKeywords(fn, callable);
+    const injected = new Map<string, ReturnType<typeof injectedModule>>();
+    for (const [key, attrs] of reads.keys) injected.set(key, injectedModule(attrs));
+    const modules = new Map<string, string>();
+    for (const [key, r] of injected) if ('module' in r) modules.set(key, r.module);
+    const ff = modules.size ? factsWithModules(mod, fn, reads, modules, stop ? check : undefined) : f?.functions.get(fn);
+    const m = (n: string) => ff?.params.get(n);
     let input = required.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? ''))?.name;
     let target = required.find((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? ''))?.name;
     if (!input) input = required.find((p) => PRED_NAME.test(p.name) && p.name !== target)?.name;
@@ -440,14 +633,30 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (IGNORE_NAME.test(p.name)) fill[p.name] = { value: -100, why: 'no probe target takes it' };
         else if (DEVICE_NAME.test(p.name)) fill[p.name] = { value: { device: true }, why: "the probes' device" };
         else if (g === fn && WEIGHT_NAME.test(p.name)) fill[p.name] = { value: { ones: 'input' }, why: 'ones like the input' };
+        // A flag annotated `bool`: the probes take True and say that False is not probed.
+        else if (p.annotation && /^bool$/.test(p.annotation.trim())) fill[p.name] = { value: true, why: 'a bool flag: True probed, False not' };
         else if (g !== fn && /weight/i.test(p.name)) fill[p.name] = { value: { ones: 'classes' }, why: 'one weight per class, all ones' };
         else if (!missing) missing = p.name;
       }
       // A class count with a default takes the probe's too: it must match the inputs (`n_class=5`).
       for (const p of ps) if (p.default && CLASSES_NAME.test(p.name) && !fill[p.name] && literalValue(p.default) !== undefined && typeof literalValue(p.default) === 'number') fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
     }
+    // Keywords read from **kwargs: a module injected by keyword takes the one framework module that
+    // spells all its ops; any other keyword has no value the probes could give.
+    let missingKeyword: string | undefined;
+    for (const [key, attrs] of reads.keys) {
+      if (missing || missingKeyword || fill[key]) continue;
+      const m = injected.get(key)!;
+      const spelled = [...(attrs ?? [])].sort().join(', ');
+      if ('module' in m) fill[key] = { value: { module: m.module }, why: m.alike ? `spells ${spelled} as ${m.alike.join(', ')} does` : `the only framework module spelling ${spelled}` };
+      else missingKeyword = attrs ? `keyword \`${key}\` of **kwargs is a module the probes cannot tell: ${m.why}` : `keyword \`${key}\` of **kwargs has no value`;
+    }
     if (missing) {
       skip(`required parameter \`${missing}\` has no value`);
+      continue;
+    }
+    if (missingKeyword) {
+      skip(missingKeyword);
       continue;
     }
     const iv = m(input);
@@ -455,14 +664,22 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const inputIsProb = iv?.m === 'prob' || (!iv && PROB_NAME.test(input));
     // The activation: the prediction's, else the one of what the function returns (a focal or CE
     // value built from a binary two-term form is sigmoid's, from a sum over classes softmax's).
-    const rets0 = f?.functions.get(fn)?.returns ?? [];
+    const rets0 = ff?.returns ?? [];
     const act = iv?.act ?? (inputIsProb ? rets0.find((r) => r.act && ['focal', 'ce', 'modulating', 'logprob'].includes(r.m))?.act : undefined);
+    // A function computing with an injected module computes with that module's framework (its calls
+    // on the module read as tensor methods to the IR).
+    const framework = (modules.size ? frameworkOfName([...modules.values()][0]) : undefined) ?? frameworkOf(fn, mod, callable);
     let encodings: TargetEncoding[] = ['index', 'onehot', 'binary'];
     if (tv?.m === 'target_onehot') encodings = act === 'sigmoid' ? ['binary', 'onehot', 'index'] : ['onehot', 'binary', 'index'];
     else if (tv?.m === 'target_index') encodings = ['index', 'onehot', 'binary'];
     else if (act === 'sigmoid') encodings = ['binary', 'index', 'onehot'];
+    // A function computing with an injected Keras module, when nothing says otherwise: Keras' convention
+    // (y_true has y_pred's shape). Only there: elsewhere the facts see the ops, and a Keras loss that
+    // takes class indices without the facts saying so (a reshape of y_true) would be refused before
+    // the index encoding is tried (an unsupported construct ends the search).
+    else if (modules.size && framework === 'tf/keras' && (!tv || tv.m === 'unknown' || tv.m === 'target')) encodings = ['onehot', 'binary', 'index'];
     // Only functions the facts see as a loss, or whose names say so, are worth the probes.
-    const rets = f?.functions.get(fn)?.returns ?? [];
+    const rets = ff?.returns ?? [];
     const lossy = rets.some((r) => ['focal', 'ce', 'modulating', 'logprob', 'pt', 'unknown'].includes(r.m)) || rets.length === 0 || LOSS_NAME.test(fn.qualname);
     if (!lossy) {
       skip('does not compute a loss');
@@ -481,7 +698,6 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const own = new Set(helpers);
     for (const g of fromGlobals) if (g !== fn && !own.has(g)) helpers.push(g);
     moduleHash ??= contentKey([[...mod.globals], [...mod.imports]]);
-    const framework = frameworkOf(fn, mod, callable);
     const hasFill = Object.keys(fill).length > 0;
     const optionalWeights = params.filter((p) => p.default?.k === 'const' && p.default.value === null && WEIGHT_NAME.test(p.name)).map((p) => p.name);
     const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework]);

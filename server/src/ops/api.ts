@@ -167,6 +167,8 @@ export interface Kernels {
   clamp(x: Tensor, min?: number, max?: number): Tensor;
   clampTensor(x: Tensor, min?: Tensor, max?: Tensor): Tensor;
   maximum(a: Tensor, b: Tensor): Tensor;
+  /** atan2(a, b): the angle of (b, a), elementwise (same shapes). */
+  atan2(a: Tensor, b: Tensor): Tensor;
   minimum(a: Tensor, b: Tensor): Tensor;
   where(cond: Tensor, a: Tensor, b: Tensor): Tensor;
   gatherDim(x: Tensor, dim: number, index: Tensor): Tensor;

@@ -294,4 +294,12 @@ export const floatx = defineOp({
   lower: () => ({ t: 'str', v: 'float32' }),
 });
 
-export const CREATION = [tensor, zeros, ones, full, zerosLike, onesLike, fullLike, fillInPlace, eye, arange, randint, randn, epsilon, floatx];
+export const imageDataFormat = defineOp({
+  id: 'image_data_format',
+  summary: "The Keras default image layout, 'channels_last'.",
+  spell: ['keras.backend.image_data_format()', 'keras.config.image_data_format()'],
+  abstract: (c) => mk('string', { str: 'channels_last', src: c.span }),
+  lower: () => ({ t: 'str', v: 'channels_last' }),
+});
+
+export const CREATION = [tensor, zeros, ones, full, zerosLike, onesLike, fullLike, fillInPlace, eye, arange, randint, randn, epsilon, floatx, imageDataFormat];

@@ -370,6 +370,26 @@ export const squaredDifference = defineOp({
   },
 });
 
+export const atan2 = defineOp({
+  id: 'atan2',
+  summary: 'The angle of (other, input), elementwise (box aspect-ratio terms of IoU losses).',
+  spell: [
+    'torch.atan2(input, other, *, out=None)',
+    'torch.arctan2(input, other, *, out=None)',
+    'Tensor.atan2(other)',
+    'tensorflow.atan2(y->input, x->other, name=None)',
+    'keras.ops.arctan2(x1->input, x2->other)',
+    'jax.numpy.arctan2(x1->input, x2->other)',
+    'numpy.arctan2(x1->input, x2->other)',
+  ],
+  lower(c) {
+    const [a, b] = c.promote(c.float('input'), c.float('other'), true);
+    const shape = c.k.broadcastShape(a.x.shape, b.x.shape);
+    const bc = (t: typeof a.x) => (t.shape.join() === shape.join() ? t : c.k.broadcastTo(t, shape));
+    return c.out(c.k.atan2(bc(a.x), bc(b.x)), 'float');
+  },
+});
+
 export const divideNoNan = defineOp({
   id: 'divide_no_nan',
   summary: 'x / y, 0 where y is 0 (TensorFlow).',
@@ -432,4 +452,4 @@ export const smoothL1Loss = regression(
   },
 );
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, divideNoNan, mseLoss, l1Loss, smoothL1Loss];
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss];
