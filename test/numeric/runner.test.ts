@@ -61,6 +61,28 @@ describe('findings on the fixtures', () => {
     expect(byName(tv, 'sigmoid_focal').findings.map((x) => x.code)).not.toContain('LL303');
   });
 
+  it('a cross-entropy with no modulating factor is compared with the cross-entropy (gamma 0), not a gamma-2 focal loss', async () => {
+    const src = `import torch
+import torch.nn.functional as F
+
+def plain_ce(logits, labels):
+    return F.cross_entropy(logits, labels)
+
+def focal_fixed_gamma(logits, labels):
+    ce = F.cross_entropy(logits, labels, reduction="none")
+    pt = torch.exp(-ce)
+    return ((1 - pt) ** 2 * ce).mean()
+`;
+    const rs = await checkDocumentNumerically(src, opts);
+    const ce = byName(rs, 'plain_ce');
+    expect(ce.probes.find((p) => p.probe === 'reference')!.referenceHyper).toMatchObject({ gamma: 0 });
+    expect(ce.findings.map((x) => x.code)).not.toContain('LL305');
+    // A focal loss whose gamma is written in the formula keeps the canonical gamma 2.
+    const focal = byName(rs, 'focal_fixed_gamma');
+    expect(focal.probes.find((p) => p.probe === 'reference')!.referenceHyper).toMatchObject({ gamma: 2 });
+    expect(focal.findings.map((x) => x.code)).not.toContain('LL305');
+  });
+
   it('LL304 and LL305 for the one-hot * log_softmax mistake, none for the fixed version', async () => {
     const rs = await checkDocumentNumerically(read('onehot_logsoftmax.py'), opts);
     const codes = byName(rs, 'focal_onehot').findings.map((x) => x.code);

@@ -358,7 +358,7 @@ export class Prober {
       // 4. CE at gamma = 0.
       if (plan.gamma) this.ceAtGammaZero(report, setup);
       // 5. reference.
-      this.reference(report, setup, gammaValues[0] ?? 2, alphaDefault);
+      this.reference(report, setup, gammaValues[0] ?? (plan.plainCE ? 0 : 2), alphaDefault);
       this.findings(report, setup);
       return finish();
     } catch (e) {

@@ -42,6 +42,8 @@ export interface CheckPlan {
   fill?: Record<string, { value: FillValue; why: string }>;
   /** The framework the function computes with (what an image-shaped probe's channels follow). */
   framework?: CoverageFramework;
+  /** The facts see a cross-entropy and no modulating factor: the reference is the cross-entropy (gamma 0). */
+  plainCE?: boolean;
   /** Optional weight parameters (`weight=None`) the probes give ones when the function raises without them. */
   optionalWeights?: string[];
   /** Content hash of everything the check depends on. */
@@ -701,7 +703,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const hasFill = Object.keys(fill).length > 0;
     const optionalWeights = params.filter((p) => p.default?.k === 'const' && p.default.value === null && WEIGHT_NAME.test(p.name)).map((p) => p.name);
     const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework]);
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), key });
+    // A cross-entropy with no modulating factor anywhere the facts see: its reference is the
+    // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
+    const plainCE = !gamma && rets.length > 0 && rets.every((r) => r.m === 'ce' || r.m === 'logprob') && ![...(ff?.values.values() ?? [])].some((v) => v.m === 'modulating' || v.m === 'focal');
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(plainCE ? { plainCE } : {}), key });
   }
   return plans;
 }

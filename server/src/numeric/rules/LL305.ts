@@ -14,7 +14,9 @@ formulation on the same probe inputs: for sigmoid losses the torchvision / fvcor
 (\`alpha_t * (1 - p_t) ** gamma * BCE-with-logits\`), for softmax losses
 \`-alpha[t] * (1 - p_t) ** gamma * log p_t\` with per-class alpha. It compares gradients with respect to
 the logits after fitting one positive scale factor (mean vs sum reductions), and reports the
-largest relative difference.
+largest relative difference. A function without a gamma parameter is compared at gamma 2, unless the
+abstract facts see a cross-entropy and no modulating factor: then at gamma 0, the cross-entropy of its
+formulation.
 
 ## Why is this bad?
 
