@@ -14,6 +14,7 @@ import { bindCall, emptyCallAfter, isNoArgumentMethod, resolveMethod, resolveQua
 
 export type * from './ir-types';
 import type { Call, Expr, FunctionIR, ModuleIR, Param, Span, Stmt, Target, WithItem, Comprehension, ClassIR, CallSite, BinOpName } from './ir-types';
+import { resolveInjectedModules } from './injected';
 
 /** Offsets of line starts, to turn offsets into positions without asking the native tree. */
 let lineStarts: number[] | undefined;
@@ -1495,6 +1496,7 @@ class Builder {
             this.lambdaParent = fn.qualname;
             try {
               fn.body = this.blockAt({ scope: fn.qualname, fn: fn.qualname });
+              resolveInjectedModules(fn, (e) => walkExprs(e));
             } finally {
               this.locals.pop();
               this.lambdaParent = outerParent;

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { interpretModule, type ModuleFacts } from '../core/interp';
 import { walkExprs, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
+import { injectedModule } from '../core/injected';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 
@@ -282,8 +283,6 @@ function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): boo
   return false;
 }
 
-/** The framework modules a module value handed to a loss may be (what `injectedModule` chooses among). */
-const INJECTABLE_MODULES = ['keras.backend', 'keras.ops', 'tensorflow', 'tensorflow.math', 'torch', 'jax.numpy', 'numpy'];
 
 /** Statements of a body, nested ones included (not those of nested definitions). */
 function* stmtsOf(ss: readonly Stmt[]): Generator<Stmt> {
@@ -419,27 +418,6 @@ function factsWithModules(mod: ModuleIR, fn: FunctionIR, reads: KeywordReads, mo
     if (e instanceof PlanStopped) throw e;
     return undefined;
   }
-}
-
-/**
- * The framework module a keyword of `**kwargs` stands for, when it is used only as the receiver of
- * calls and exactly one framework module spells every attribute called on it (segmentation_models
- * passes `backend=keras.backend`: `backend.image_data_format()` is Keras' alone); else why not.
- */
-function injectedModule(attrs: Set<string> | undefined): { module: string; alike?: string[] } | { why: string } {
-  if (!attrs || attrs.size === 0) return { why: 'not a module' };
-  const fits = INJECTABLE_MODULES.filter((m) => [...attrs].every((a) => resolveQualified(`${m}.${a}`)));
-  if (fits.length === 1) return { module: fits[0] };
-  if (!fits.length) return { why: 'no framework module spells all its ops' };
-  // Modules of one framework that spell each op as the same op with the same parameters compute the
-  // same (keras.backend and keras.ops: `mean`, `binary_crossentropy`): either is the value.
-  const shape = (m: string): string =>
-    JSON.stringify([...attrs].sort().map((a) => {
-      const sp = resolveQualified(`${m}.${a}`)!;
-      return [sp.framework, sp.op.id, sp.kind, sp.sig.params.map((p) => [p.name, p.canon, p.kind, p.default ?? null])];
-    }));
-  if (fits.every((m) => shape(m) === shape(fits[0]))) return { module: fits[0], alike: fits.slice(1) };
-  return { why: `its ops are spelled differently in ${fits.join(', ')}` };
 }
 
 /** A function that looks like a loss and is not probed, and why (`losslint probe --coverage`). */
