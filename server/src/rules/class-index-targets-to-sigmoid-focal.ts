@@ -3,10 +3,37 @@
  * the integer class indices that the same code uses as class indices elsewhere (a cross-entropy
  * target, a one_hot input, a gather index). Sigmoid losses need float one-hot targets.
  */
+import type { RuleContext } from '../core/context';
 import type { Expr } from '../core/ir';
 import { defineRule } from '../core/rule';
 import { appliedOps } from './applied';
 import { atomText, functionalName, outerSpan, replace } from './fixes';
+
+/** The name a target expression reads, through casts and reshapes (`t.long().view(-1)` -> t). */
+function baseName(e: Expr | undefined): string | undefined {
+  let x = e;
+  while (x && x.k === 'call' && x.method && x.func.k === 'attr') x = x.func.obj;
+  return x?.k === 'name' ? x.id : undefined;
+}
+
+/**
+ * Whether every use of the target's name as an index (a subscript's last index, a gather's index)
+ * picks from a table of exactly two entries, and there is at least one.
+ */
+function binaryTableIndexOnly(ctx: RuleContext, target: Expr): boolean {
+  const name = baseName(target);
+  if (!name) return false;
+  let uses = 0;
+  for (const e of ctx.exprs()) {
+    let table: Expr | undefined;
+    if (e.k === 'subscript' && baseName(e.index[e.index.length - 1]) === name) table = e.obj;
+    else if (e.k === 'call' && e.op?.expects?.index && e.bound?.index && baseName(e.bound.index) === name) table = e.bound.input;
+    else continue;
+    uses++;
+    if (ctx.valueOf(table)?.count !== 2) return false;
+  }
+  return uses > 0;
+}
 
 export default defineRule({
   meta: {
@@ -30,6 +57,9 @@ export default defineRule({
       // numbers (Keras casts integer 0/1 labels to the predictions' dtype, so there it is no evidence).
       const intTarget = torchFix && tv?.dtype === 'int' && (tv.m === 'unknown' || tv.m === 'target');
       if (tv?.m !== 'target_index' && !intTarget) continue;
+      // Labels used only to pick from a two-entry table (`tensor([w_neg, w_pos])[t]`, `.gather(0, t)`)
+      // are 0/1 labels: no evidence of class numbers.
+      if (!intTarget && binaryTableIndexOnly(ctx, target)) continue;
       const F = functionalName(ctx);
       // one_hot needs integer input: drop a cast such as `.float()` from the target first.
       let indices: Expr = target;
