@@ -333,3 +333,23 @@ def f(y_true, y_pred, a=0.25, g=2.0):
     expect(at('tf.reduce_max(neg, axis=-1)').m).toBe('unknown');
   });
 });
+
+describe('a table of alpha and its complement taken at the targets', () => {
+  it('is alpha_t, with alpha on the negatives when alpha is entry 0; other tables are per-class weights', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(x, t, a=0.25):
+    neg = torch.tensor([a, 1.0 - a])[t.long()]
+    pos = torch.tensor([1.0 - a, a]).gather(0, t.long())
+    other = torch.tensor([a, 0.5])[t.long()]
+    return neg
+`,
+      'f',
+    );
+    expect(at('torch.tensor([a, 1.0 - a])[t.long()]')).toMatchObject({ m: 'alpha_t', alphaOnNeg: true });
+    const pos = at('torch.tensor([1.0 - a, a]).gather(0, t.long())');
+    expect(pos.m).toBe('alpha_t');
+    expect(pos.alphaOnNeg).toBeFalsy();
+    expect(at('torch.tensor([a, 0.5])[t.long()]').m).toBe('alpha_class');
+  });
+});

@@ -99,6 +99,8 @@ function targetTestSide(op: string, c: number | undefined): 'pos' | 'neg' | unde
 export function gathered(x: AbsValue, span: Span): AbsValue {
   if (x.m === 'prob') return x.act === 'sigmoid' ? fresh(x, { gathered: true }) : mk('pt', { act: x.act, range: x.range ?? UNIT, clamped: x.clamped, reduced: x.reduced, keras: x.keras, src: span, ...detachedFrom(x) });
   if (x.m === 'logprob') return mk('logprob', { act: x.act, gathered: true, clamped: x.clamped, negated: x.negated, src: span, ...detachedFrom(x) });
+  // `[alpha, 1 - alpha][t]` at 0/1 targets: alpha_t, alpha on the negatives when it is entry 0.
+  if (x.m === 'class_weights' && x.alphaAt !== undefined && x.of) return mk('alpha_t', { src: span, of: x.of, range: { lo: 0, hi: 1 }, alphaOnNeg: x.alphaAt === 0 || undefined });
   if (x.m === 'class_weights') return mk('alpha_class', { src: span, range: x.range, count: x.count, of: x });
   if (x.m === 'scalar' || (x.m === 'unknown' && x.hyper)) return mk('alpha_class', { src: span, name: x.name });
   // Per-class focal terms taken at the target (`nll_loss((1 - p) ** g * log p, t)`): the focal loss itself.

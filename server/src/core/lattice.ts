@@ -137,6 +137,12 @@ export interface AbsValue {
    * (`alpha * (1 - t) + (1 - alpha) * t`), the other way round from RetinaNet's alpha_t.
    */
   alphaOnNeg?: boolean;
+  /**
+   * For class_weights of two entries, one the complement of the other (`[alpha, 1 - alpha]`): the index
+   * of the hyperparameter (`of`). Taken at a 0/1 target it is alpha_t, with alpha on the negatives
+   * when it is entry 0.
+   */
+  alphaAt?: 0 | 1;
   /** For a comparison of a target (`t == 0`, a bool with `of`): it selects the negatives. */
   maskNeg?: boolean;
   /** For masked: when the mask is 1 - t, the id of t. */

@@ -87,8 +87,11 @@ export const tensor = defineOp({
     // One number in a list is a scalar; several, a per-class weight vector (also a list filled in a loop).
     if (d.m === 'tuple' && d.values && d.values.length === 1 && !d.open) return scalarOf(d.values, { src: c.span, hyper: d.items?.[0]?.hyper, name: d.items?.[0]?.name });
     const count = d.m === 'tuple' && d.items && !d.open ? d.items.length : undefined;
-    if (d.m === 'tuple' && d.values) return mk('class_weights', { values: d.values, count, range: d.values.length ? { lo: Math.min(...d.values), hi: Math.max(...d.values) } : undefined, src: c.span, flat: true });
-    if (d.m === 'tuple' && d.items && d.items.length > 0 && d.items.every((x) => x.m === 'scalar')) return mk('class_weights', { count, src: c.span, flat: true });
+    // `[alpha, 1 - alpha]`: a table of alpha and its complement (taken at the target: alpha_t).
+    const [p, q] = d.m === 'tuple' && d.items?.length === 2 && !d.open ? d.items : [];
+    const pair = p && q && (q.complementOf === p.id ? { of: p, alphaAt: 0 as const } : p.complementOf === q.id ? { of: q, alphaAt: 1 as const } : undefined);
+    if (d.m === 'tuple' && d.values) return mk('class_weights', { values: d.values, count, range: d.values.length ? { lo: Math.min(...d.values), hi: Math.max(...d.values) } : undefined, src: c.span, flat: true, ...pair });
+    if (d.m === 'tuple' && d.items && d.items.length > 0 && d.items.every((x) => x.m === 'scalar')) return mk('class_weights', { count, src: c.span, flat: true, ...pair });
     if (d.m === 'scalar') return { ...d };
     const dt = dtypeClass(c.str('dtype'));
     // convert_to_tensor(y_pred), torch.as_tensor(p): the same values.
