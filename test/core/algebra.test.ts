@@ -353,3 +353,19 @@ def f(x, t, a=0.25):
     expect(at('torch.tensor([a, 0.5])[t.long()]').m).toBe('alpha_class');
   });
 });
+
+describe('label smoothing towards a class count read at run time', () => {
+  it('t * (1 - e) + e / K is smoothed targets when K is not a known number; another numerator is not', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(onehot, probs, k, e=0.1, other=0.05):
+    a = onehot * (1 - e) + e / k
+    b = onehot * (1 - e) + other / k
+    return a
+`,
+      'f',
+    );
+    expect(at('onehot * (1 - e) + e / k').smoothed?.values).toEqual([0.1]);
+    expect(at('onehot * (1 - e) + other / k').smoothed).toBeUndefined();
+  });
+});

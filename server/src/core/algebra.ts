@@ -224,12 +224,14 @@ export function add(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   if (isNum(b, 1) && a.expOf) return mk('unknown', { onePlusExpOf: a.expOf, range: { lo: 1, hi: Infinity }, src: span });
   // exp(a) + exp(b) of logits: its log is a log-sum-exp.
   if (a.expOf?.m === 'logits' && b.expOf?.m === 'logits') return mk('unknown', { expSumOfLogits: true, range: { lo: 0, hi: Infinity }, src: span });
-  // t * (1 - e) + e / K: label-smoothed targets (the multiplier written as a complement, `1 - e`).
-  if (a.m === 'masked' && b.m === 'scalar' && !a.negated) {
+  // t * (1 - e) + e / K: label-smoothed targets (the multiplier written as a complement, `1 - e`); K
+  // may be a class count the lattice does not hold as a number, when the numerator is that same e.
+  const spread = (m: AbsValue, x: AbsValue): boolean => x.m === 'scalar' || (x.m === 'unknown' && x.quotientOf !== undefined && x.quotientOf === m.of?.complementOf);
+  if (a.m === 'masked' && spread(a, b) && !a.negated) {
     const s = smoothedTargets(a, undefined, span);
     if (s) return s;
   }
-  if (b.m === 'masked' && a.m === 'scalar' && !b.negated) {
+  if (b.m === 'masked' && spread(b, a) && !b.negated) {
     const s = smoothedTargets(b, undefined, span);
     if (s) return s;
   }
@@ -491,6 +493,8 @@ export function div(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   if (b.m === 'scalar' || b.m === 'unknown') {
     if (a.m === 'logits' || a.m === 'ce' || a.m === 'focal' || a.m === 'masked') return a;
   }
+  // e / K with K a class count the lattice does not hold as a number (`tf.shape(y)[-1]`, a parameter).
+  if (a.m === 'scalar' && b.m === 'unknown') return mk('unknown', { quotientOf: a.negOf ?? a.id, src: span });
   return unknown(span);
 }
 

@@ -143,6 +143,8 @@ export interface AbsValue {
    * when it is entry 0.
    */
   alphaAt?: 0 | 1;
+  /** For unknown: a scalar divided by something not known to be a number (`e / num_classes`), the scalar's id. */
+  quotientOf?: number;
   /** For a comparison of a target (`t == 0`, a bool with `of`): it selects the negatives. */
   maskNeg?: boolean;
   /** For masked: when the mask is 1 - t, the id of t. */
