@@ -7,7 +7,8 @@
  * interpreters and the rules read the same calls; numeric/roles.ts also supplies the module to the probes.
  */
 import { bindCall, resolveQualified } from '../ops';
-import type { Call, Expr, FunctionIR, Stmt } from './ir-types';
+import type { Call, Expr, FunctionIR } from './ir-types';
+import { stmtRoots, stmtsOf } from './walk';
 
 /** The framework modules a module value handed to a loss may be. */
 export const INJECTABLE_MODULES = ['keras.backend', 'keras.ops', 'tensorflow', 'tensorflow.math', 'torch', 'jax.numpy', 'numpy'];
@@ -31,33 +32,6 @@ export function injectedModule(attrs: ReadonlySet<string> | undefined): { module
     );
   if (fits.every((m) => shape(m) === shape(fits[0]))) return { module: fits[0], alike: fits.slice(1) };
   return { why: `its ops are spelled differently in ${fits.join(', ')}` };
-}
-
-function* stmtsOf(ss: readonly Stmt[]): Generator<Stmt> {
-  for (const s of ss) {
-    yield s;
-    if (s.k === 'if') {
-      yield* stmtsOf(s.body);
-      yield* stmtsOf(s.orelse);
-    } else if (s.k === 'other') yield* stmtsOf(s.body);
-  }
-}
-
-function rootsOf(s: Stmt): Expr[] {
-  switch (s.k) {
-    case 'assign':
-      return [s.value, ...s.targets.flatMap((t) => (t.k === 'attr' || t.k === 'subscript' ? [t.obj, ...(t.k === 'subscript' ? t.index : [])] : []))];
-    case 'expr':
-      return [s.value];
-    case 'return':
-      return s.value ? [s.value] : [];
-    case 'if':
-      return [s.test];
-    case 'other':
-      return [...(s.iter ? [s.iter] : []), ...(s.test ? [s.test] : []), ...(s.items ?? []).map((w) => w.ctx)];
-    default:
-      return [];
-  }
 }
 
 /** The keyword a value is read from: `kwargs['k']`, `kwargs.get('k')`, `kwargs.pop('k')`. */
@@ -90,7 +64,7 @@ export function resolveInjectedModules(fn: FunctionIR, walk: (e: Expr) => Expr[]
   const receivers = new Set<Expr>();
   const uses = new Map<string, number>();
   for (const s of stmtsOf(fn.body)) {
-    for (const r of rootsOf(s)) {
+    for (const r of stmtRoots(s)) {
       for (const e of walk(r)) {
         if (e.k === 'name' && names.has(e.id)) uses.set(e.id, (uses.get(e.id) ?? 0) + 1);
         if (e.k === 'call' && e.func.k === 'attr' && e.func.obj.k === 'name' && names.has(e.func.obj.id)) {

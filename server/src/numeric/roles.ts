@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { interpretModule, type ModuleFacts } from '../core/interp';
 import { walkExprs, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
 import { injectedModule } from '../core/injected';
+import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 
@@ -283,26 +284,6 @@ function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): boo
   return false;
 }
 
-
-/** Statements of a body, nested ones included (not those of nested definitions). */
-function* stmtsOf(ss: readonly Stmt[]): Generator<Stmt> {
-  for (const s of ss) {
-    yield s;
-    if (s.k === 'if') {
-      yield* stmtsOf(s.body);
-      yield* stmtsOf(s.orelse);
-    } else if (s.k === 'other') yield* stmtsOf(s.body);
-  }
-}
-
-/** The expressions a statement holds at its own level. */
-function stmtRoots(s: Stmt): Expr[] {
-  if (s.k === 'assign' || s.k === 'expr') return [s.value];
-  if (s.k === 'return') return s.value ? [s.value] : [];
-  if (s.k === 'if') return [s.test];
-  if (s.k === 'other') return [...(s.iter ? [s.iter] : []), ...(s.test ? [s.test] : []), ...(s.items ?? []).map((i) => i.ctx)];
-  return [];
-}
 
 interface KeywordReads {
   /** Keyword -> the attributes called on it, or undefined when it is also used otherwise. */

@@ -5,7 +5,8 @@
  * negative term turned into alpha_t (`alpha * ... * t + (1 - alpha) * ... * (1 - t)`).
  */
 import type { RuleContext } from '../core/context';
-import type { Expr, Stmt } from '../core/ir';
+import type { Expr } from '../core/ir';
+import { stmtsOf } from '../core/walk';
 import { factorParts } from '../core/algebra';
 import type { AbsValue, FocalParts } from '../core/lattice';
 
@@ -79,16 +80,6 @@ export function operands(e: Expr, op: '+' | '-' | '*' | '/'): [Expr, Expr] | und
   return undefined;
 }
 
-function* statements(ss: readonly Stmt[]): Generator<Stmt> {
-  for (const s of ss) {
-    yield s;
-    if (s.k === 'if') {
-      yield* statements(s.body);
-      yield* statements(s.orelse);
-    } else if (s.k === 'other') yield* statements(s.body);
-  }
-}
-
 /** Where alpha multiplies the loss: an operand of a product (`alpha * ce`), or `x *= alpha` a statement earlier. */
 function alphaSite(ctx: RuleContext, alphaId: number): Omit<ScalarAlpha, 'focal'> | undefined {
   let found: Omit<ScalarAlpha, 'focal'> | undefined;
@@ -107,7 +98,7 @@ function alphaSite(ctx: RuleContext, alphaId: number): Omit<ScalarAlpha, 'focal'
     found = { product: inner.k === 'bin' ? inner : undefined, alpha: hit === 'left' ? left : right, rest: hit === 'left' ? right : left, alphaValue: hit === 'left' ? l! : r! };
   }
   if (found) return found;
-  for (const s of statements(ctx.fn.body)) {
+  for (const s of stmtsOf(ctx.fn.body)) {
     if (s.k !== 'assign' || s.aug !== '*') continue;
     const v = ctx.valueOf(s.value);
     if (v?.id === alphaId && isScalarAlpha(v)) return { alpha: s.value, alphaValue: v };

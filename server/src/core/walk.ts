@@ -1,0 +1,31 @@
+/** Walking the IR's statements (types only: ir.ts and the passes it runs may import it). */
+import type { Expr, Stmt } from './ir-types';
+
+/** Statements of a body, nested ones included (not those of nested definitions). */
+export function* stmtsOf(ss: readonly Stmt[]): Generator<Stmt> {
+  for (const s of ss) {
+    yield s;
+    if (s.k === 'if') {
+      yield* stmtsOf(s.body);
+      yield* stmtsOf(s.orelse);
+    } else if (s.k === 'other') yield* stmtsOf(s.body);
+  }
+}
+
+/** The expressions a statement holds at its own level (an assignment's target objects and indices included). */
+export function stmtRoots(s: Stmt): Expr[] {
+  switch (s.k) {
+    case 'assign':
+      return [s.value, ...s.targets.flatMap((t) => (t.k === 'attr' ? [t.obj] : t.k === 'subscript' ? [t.obj, ...t.index] : []))];
+    case 'expr':
+      return [s.value];
+    case 'return':
+      return s.value ? [s.value] : [];
+    case 'if':
+      return [s.test];
+    case 'other':
+      return [...(s.iter ? [s.iter] : []), ...(s.test ? [s.test] : []), ...(s.items ?? []).map((w) => w.ctx)];
+    default:
+      return [];
+  }
+}
