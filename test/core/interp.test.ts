@@ -504,6 +504,9 @@ def main():
     expect(gammas('a = p.parse_args()', 'a.gamma_value')).toEqual([0.3, 2]);
     expect(gammas('a = p.parse_args()', 'a.kappa')).toEqual([0.7, 2]);
     expect(gammas('a = p.parse_known_args()[0]', 'a.gamma_value')).toEqual([0.3, 2]);
+    expect(gammas('a, rest = p.parse_known_args()', 'a.gamma_value')).toEqual([0.3, 2]);
+    // parse_args returns one namespace: unpacking it binds no namespace.
+    expect(gammas('a, rest = p.parse_args()', 'a.gamma_value')).toEqual([]);
   });
 
   it('an attribute of anything else, or an option never declared, gives no value', () => {

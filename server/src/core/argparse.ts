@@ -4,7 +4,7 @@
  * a namespace whose attributes are the options. Read by the interpreter for call sites in the same
  * file (`focal(x, t, args.gamma)`) and by the project index for calls across files (project/summary.ts).
  */
-import type { Call, Expr } from './ir-types';
+import type { Call, Expr, Target } from './ir-types';
 
 /** A dotted callee as its segments (`parser.add_argument` -> ['parser', 'add_argument']), else undefined. */
 export function calleeChain(e: Expr): string[] | undefined {
@@ -37,4 +37,17 @@ export function parsesArgs(e: Expr): boolean {
   if (e.k === 'subscript') return parsesArgs(e.obj); // parse_known_args()[0]
   if (e.k !== 'call' || e.func.k !== 'attr') return false;
   return e.func.attr === 'parse_args' || e.func.attr === 'parse_known_args';
+}
+
+/**
+ * The names an assignment binds to a parsed namespace: `args = parser.parse_args()`, `args =
+ * parser.parse_known_args()[0]`, or the first of `args, rest = parser.parse_known_args()`.
+ */
+export function parsedNamespaces(targets: readonly Target[], value: Expr): string[] {
+  if (targets.length !== 1 || !parsesArgs(value)) return [];
+  const [t] = targets;
+  if (t.k === 'name') return [t.id];
+  const first = t.k === 'tuple' ? t.items[0] : undefined;
+  const known = value.k === 'call' && value.func.k === 'attr' && value.func.attr === 'parse_known_args';
+  return known && first?.k === 'name' ? [first.id] : [];
 }

@@ -13,7 +13,8 @@ import * as A from './algebra';
 import { binaryLayout, indexLayout, unsqueezed, withLayout } from './layout';
 import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Param, Stmt, Target } from './ir';
 import { kerasLossSignature, walkExprs } from './ir';
-import { argparseOption, parsesArgs } from './argparse';
+import { argparseOption, parsedNamespaces } from './argparse';
+import { stmtsOf } from './walk';
 import {
   combineValues,
   constValue,
@@ -189,7 +190,7 @@ class Interp {
         // `crit = Focal()` then `crit.gamma = 0.5`: the attribute set on the instance is one more value
         // of the constructor parameter `__init__` stores in it.
         const [t] = s.targets;
-        if (s.targets.length === 1 && t.k === 'name' && parsesArgs(s.value)) this.namespaces.add(t.id);
+        for (const n of parsedNamespaces(s.targets, s.value)) this.namespaces.add(n);
         if (s.targets.length === 1 && t.k === 'name') {
           const cls = s.value.k === 'call' && s.value.func.k === 'name' ? this.mod.classes.get(s.value.func.id) : undefined;
           if (cls) instances.set(t.id, cls);
@@ -290,17 +291,10 @@ class Interp {
     const self = init?.params[0]?.name;
     if (!init || !self) return undefined;
     const sets: Expr[] = [];
-    const scan = (ss: Stmt[]): void => {
-      for (const s of ss) {
-        if (s.k === 'assign') {
-          for (const t of s.targets) if (t.k === 'attr' && t.attr === attr && t.obj.k === 'name' && t.obj.id === self) sets.push(s.aug ? { k: 'unknown', what: 'augmented', span: s.span } : s.value);
-        } else if (s.k === 'if') {
-          scan(s.body);
-          scan(s.orelse);
-        } else if (s.k === 'other') scan(s.body);
-      }
-    };
-    scan(init.body);
+    for (const s of stmtsOf(init.body)) {
+      if (s.k !== 'assign') continue;
+      for (const t of s.targets) if (t.k === 'attr' && t.attr === attr && t.obj.k === 'name' && t.obj.id === self) sets.push(s.aug ? { k: 'unknown', what: 'augmented', span: s.span } : s.value);
+    }
     if (sets.length !== 1 || sets[0].k !== 'name') return undefined;
     const id = sets[0].id;
     const param = init.params.find((p, i) => i > 0 && p.kind === 'plain' && p.name === id);
@@ -1277,7 +1271,8 @@ const SIZE_METHODS: ReadonlySet<string> = new Set(['size', 'dim', 'numel', 'nele
 /** Ops that keep what a value means (reshapes, casts, copies): a parameter seen through them is still the parameter. */
 const MEANING_PRESERVING: ReadonlySet<string> = new Set(['cast', 'reshape', 'flatten', 'permute', 'transpose', 'squeeze', 'unsqueeze', 'expand', 'identity', 'detach']);
 
-function stripCasts(e: Expr): Expr {
+/** A value seen through reshapes, casts and copies (`t.long().view(-1)` is `t`). */
+export function stripCasts(e: Expr): Expr {
   let cur = e;
   for (let i = 0; i < 8; i++) {
     if (cur.k === 'call' && cur.op && MEANING_PRESERVING.has(cur.op.id) && cur.bound?.input) cur = cur.bound.input;

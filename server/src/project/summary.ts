@@ -21,8 +21,8 @@
 import type { SlicedModule } from '../analysis/analyze';
 import type { ParsedDocument } from '../core/document';
 import type { FunctionFacts } from '../core/interp';
-import { walkExprs, planModule, type Call, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
-import { argparseOption, calleeChain, parsesArgs } from '../core/argparse';
+import { walkExprs, planModule, type Call, type Expr, type FunctionIR, type ModuleIR, type Stmt, type Target } from '../core/ir';
+import { argparseOption, calleeChain, parsedNamespaces } from '../core/argparse';
 import { identifiers } from '../analysis/incremental';
 import { mayHaveFindings } from '../core/prefilter';
 import { analyzeSliced } from '../analysis/slice';
@@ -436,13 +436,11 @@ class UseReader {
     }
   }
 
-  private assign(targets: readonly { k: string; id?: string }[], value: Expr): void {
-    const names = targets.filter((t) => t.k === 'name' && t.id).map((t) => t.id!);
-    if (!names.length || value.k !== 'call') return;
-    if (parsesArgs(value)) {
-      for (const n of names) this.namespaces.add(n);
-      return;
-    }
+  private assign(targets: readonly Target[], value: Expr): void {
+    const parsed = parsedNamespaces(targets, value);
+    for (const n of parsed) this.namespaces.add(n);
+    const names = targets.flatMap((t) => (t.k === 'name' ? [t.id] : []));
+    if (parsed.length || !names.length || value.k !== 'call') return;
     const file = configFileOf(value);
     if (file) for (const n of names) this.out.configs.push({ name: n, file, how: 'load', range: value.span.r });
   }

@@ -4,6 +4,7 @@
  * target, a one_hot input, a gather index). Sigmoid losses need float one-hot targets.
  */
 import type { RuleContext } from '../core/context';
+import { stripCasts } from '../core/interp';
 import type { Expr } from '../core/ir';
 import { defineRule } from '../core/rule';
 import { appliedOps } from './applied';
@@ -11,8 +12,7 @@ import { atomText, functionalName, outerSpan, replace } from './fixes';
 
 /** The name a target expression reads, through casts and reshapes (`t.long().view(-1)` -> t). */
 function baseName(e: Expr | undefined): string | undefined {
-  let x = e;
-  while (x && x.k === 'call' && x.method && x.func.k === 'attr') x = x.func.obj;
+  const x = e && stripCasts(e);
   return x?.k === 'name' ? x.id : undefined;
 }
 

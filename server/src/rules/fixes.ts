@@ -4,7 +4,8 @@
  * user's own sub-expressions into the replacement.
  */
 import type { RuleContext } from '../core/context';
-import { walkExprs, type Call, type Expr, type ModuleIR, type Span, type Stmt } from '../core/ir';
+import { walkExprs, type Call, type Expr, type ModuleIR, type Span } from '../core/ir';
+import { stmtRoots, stmtsOf } from '../core/walk';
 import type { TextEdit } from '../core/types';
 
 export type Framework = 'torch' | 'tf' | 'keras';
@@ -98,34 +99,17 @@ export function findCallBySpan(ctx: RuleContext, span: Span | undefined): Call |
   return callInIR(ctx.module, span);
 }
 
-/** The call at exactly `span` in the module's IR, looking only into statements that enclose it. */
+/** The call at exactly `span` in the module's IR, looking only into functions and statements that enclose it. */
 function callInIR(module: ModuleIR, span: Span): Call | undefined {
-  const inExpr = (e: Expr | undefined): Call | undefined => {
-    if (!e || e.span.e < span.e || e.span.s > span.s) return undefined;
-    for (const x of walkExprs(e)) if (x.k === 'call' && x.span.s === span.s && x.span.e === span.e) return x;
-    return undefined;
-  };
-  const inStmts = (ss: Stmt[]): Call | undefined => {
-    for (const s of ss) {
-      if (s.span.e < span.e || s.span.s > span.s) continue;
-      const hit =
-        s.k === 'assign' || s.k === 'expr'
-          ? inExpr(s.value)
-          : s.k === 'return'
-            ? inExpr(s.value)
-            : s.k === 'if'
-              ? (inExpr(s.test) ?? inStmts(s.body) ?? inStmts(s.orelse))
-              : s.k === 'other'
-                ? (inExpr(s.iter) ?? inExpr(s.test) ?? inStmts(s.body))
-                : undefined;
-      if (hit) return hit;
+  const encloses = (x: { span: Span }): boolean => x.span.s <= span.s && x.span.e >= span.e;
+  for (const body of [...module.functions.filter(encloses).map((f) => f.body), module.body]) {
+    for (const s of stmtsOf(body)) {
+      if (!encloses(s)) continue;
+      for (const r of stmtRoots(s)) {
+        if (!encloses(r)) continue;
+        for (const x of walkExprs(r)) if (x.k === 'call' && x.span.s === span.s && x.span.e === span.e) return x;
+      }
     }
-    return undefined;
-  };
-  for (const fn of module.functions) {
-    if (fn.span.e < span.e || fn.span.s > span.s) continue;
-    const hit = inStmts(fn.body);
-    if (hit) return hit;
   }
-  return inStmts(module.body);
+  return undefined;
 }
