@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { moduleCandidates } from '../../server/src/core/modules';
 import { planModule } from '../../server/src/numeric/roles';
 import { reproScript } from '../../server/src/numeric/repro';
 import { moduleOf } from '../../server/src/numeric/runner';
@@ -69,11 +70,12 @@ describe.skipIf(!python)('--repro scripts vs the checker, run with real PyTorch'
     const importable = new Set(JSON.parse(execFileSync(python!, [path.join(__dirname, 'repro_runner.py'), '--importable', ...packages], { encoding: 'utf8' })) as string[]);
     for (const file of files) {
       const text = texts.get(file)!;
-      const missing = importedPackages(text).filter((p) => !importable.has(p));
+      // A package of the project itself (test/numeric/fixtures/project_helpers) is found from the file's folder, as the script finds it.
+      const missing = importedPackages(text).filter((p) => !importable.has(p) && !moduleCandidates(file, p, 0, []).some((c) => fs.existsSync(c)));
       const mod = moduleOf(text);
       const plans = planModule(mod);
       if (!plans.length) continue;
-      const reports = await engine.checkPlans(mod, plans, { backend: 'wasm', samples: SAMPLES, classes: 8, maxElements: 1 << 22, seed: 0, deadline: Date.now() + 600_000 });
+      const reports = await engine.checkPlans(mod, plans, { backend: 'wasm', samples: SAMPLES, classes: 8, maxElements: 1 << 22, seed: 0, deadline: Date.now() + 600_000, file, text });
       for (const r of reports.filter((x) => x.probes.length && x.roles)) {
         const id = `${path.relative(ROOT, file)}::${r.function}`;
         const modules = Object.values(r.supplied ?? {}).flatMap(({ value }) => (typeof value === 'string' && value.startsWith('module ') ? [value.slice(7).split('.')[0]] : []));
@@ -97,6 +99,9 @@ describe.skipIf(!python)('--repro scripts vs the checker, run with real PyTorch'
 
   it('covers the probed fixture losses, ce-at-gamma-0 and reference probes included', () => {
     expect(probed.length).toBeGreaterThanOrEqual(22);
+    // Losses calling helpers of other project files (numeric/imported.ts): the script imports the file as its package's module.
+    const helpers = ['sigmoid_focal_relative', 'sigmoid_focal_reexported', 'sigmoid_focal_absolute', 'sigmoid_focal_half_gamma'];
+    expect(probed.map((p) => p.id)).toEqual(expect.arrayContaining(helpers.map((f) => `test/numeric/fixtures/project_helpers/detlib/losses/focal.py::${f}`)));
     const kinds = new Set(probed.flatMap((p) => p.report.probes.map((x) => x.probe)));
     expect([...kinds].sort()).toEqual(['alpha-effect', 'anchor-scaling', 'ce-at-gamma-0', 'confident', 'gamma-sweep', 'hard-examples', 'ignore-index', 'reference', 'sample-mixing', 'typical']);
   });

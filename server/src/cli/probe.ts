@@ -29,7 +29,7 @@ async function runFiles(files: NumericFile[], options: NumericOptions, log: Nume
   const results: Finding[][] = [];
   for (const file of files) {
     const mod = moduleOf(file.text);
-    const reports = await checkDocumentNumerically(mod, { backend: options.backend, text: file.text });
+    const reports = await checkDocumentNumerically(mod, { backend: options.backend, text: file.text, file: file.path, roots: [process.cwd()] });
     for (const note of new Set(reports.flatMap((r) => r.backendNotes ?? []))) {
       if (options.backend !== 'auto') log.notice('warning', `numeric: ${note}`);
     }
@@ -119,7 +119,7 @@ export async function probeCoverage(files: string[], opts: { backend: 'auto' | '
       const fn = mod.functions.find((f) => f.qualname === qualname);
       return fn ? frameworkOf(fn, mod) : 'other';
     };
-    const reports = await checkDocumentNumerically(mod, { backend: opts.backend, samples: opts.samples, text, timeBudgetMs: 600_000, functionBudgetMs: 60_000 });
+    const reports = await checkDocumentNumerically(mod, { backend: opts.backend, samples: opts.samples, text, timeBudgetMs: 600_000, functionBudgetMs: 60_000, file: path.resolve(file), roots: [process.cwd()] });
     for (const r of reports) out.push({ file, function: r.function, framework: fw(r.function), probed: !r.notChecked, ...(r.notChecked ? { reason: coverageReason(r.notChecked) } : {}) });
     for (const s of skipped) out.push({ file, function: s.qualname, framework: fw(s.qualname), probed: false, reason: s.reason });
   }
@@ -218,7 +218,7 @@ export function registerProbeCommand(program: Command, setExitCode: (code: numbe
         process.stderr.write(`error: ${file}: no function ${name}\n`);
         return setExitCode(2);
       }
-      const reports = await checkDocumentNumerically(mod, { backend: flags.backend, only: [name], samples: flags.samples, text });
+      const reports = await checkDocumentNumerically(mod, { backend: flags.backend, only: [name], samples: flags.samples, text, file: path.resolve(file), roots: [process.cwd()] });
       const r = reports[0];
       if (!r) {
         process.stderr.write(`error: ${name} does not look like a loss (no logits and targets parameters)\n`);

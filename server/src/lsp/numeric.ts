@@ -173,7 +173,9 @@ export class NumericChecker {
       // The worker gets the text and builds the module: this thread builds none (a whole module, even
       // from the IR unit cache, held it and filled its young generation with IR that the next
       // keystrokes' collections copied, 8-16 ms each), and sends none (a 2.4 MB clone, 30-50 ms).
-      const checked = await checkTextNumerically(text, { backend: settings.numeric.backend, timeBudgetMs: settings.numeric.timeBudgetMs, signal });
+      // A file on disk: functions it imports from other project files are read from there (numeric/imported.ts).
+      const file = uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+      const checked = await checkTextNumerically(text, { backend: settings.numeric.backend, timeBudgetMs: settings.numeric.timeBudgetMs, signal, file });
       reports = checked.reports;
       if (signal.aborted || isStale()) {
         this.cancelled++;

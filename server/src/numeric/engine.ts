@@ -4,6 +4,7 @@
  * through that bundle's exports.
  */
 import type { ModuleIR } from '../core/ir';
+import { importResolver } from './imported';
 import { Cancelled, cancelRequested, Prober } from './probes';
 import type { CheckPlan } from './roles';
 import { initBackend, tf } from './tf';
@@ -24,12 +25,18 @@ export interface EngineOptions {
    * checkPlans then throws Cancelled before its next probe, and the worker stays up for the next run.
    */
   cancel?: Int32Array;
+  /** The checked document's path and text, and the project's folders: imported.ts reads its imports from them. */
+  file?: string;
+  text?: string;
+  roots?: string[];
 }
 
 export const DEFAULT_ENGINE: Omit<EngineOptions, 'deadline'> = { backend: 'auto', samples: 4096, classes: 8, maxElements: 1 << 22, seed: 0 };
 
 export async function checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: EngineOptions): Promise<NumericReport[]> {
   const info = await initBackend(opts.backend);
+  // One resolver for the batch: a helper module is read and built once for all the functions using it.
+  const imported = opts.file ? importResolver(opts.file, opts.text, opts.roots) : undefined;
   const prober = (): Prober =>
     new Prober(mod, {
       // The probe tensor itself must fit under the element cap.
@@ -41,6 +48,7 @@ export async function checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: Engine
       backend: info.name,
       backendNotes: info.notes,
       cancel: opts.cancel,
+      imported,
     });
   const out: NumericReport[] = [];
   for (const plan of plans) {
@@ -51,7 +59,10 @@ export async function checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: Engine
       out.push({ function: plan.qualname, range: fn.nameSpan.r, notChecked: 'not checked: time budget exhausted', probes: [], findings: [], ms: 0, backend: info.name, backendNotes: info.notes });
       continue;
     }
-    out.push(prober().check(fn, plan));
+    const report = prober().check(fn, plan);
+    // The files read so far in the batch (a superset of this function's: a cached report is dropped a little more often, never kept wrongly).
+    if (imported?.read.size) report.imported = Object.fromEntries(imported.read);
+    out.push(report);
   }
   return out;
 }

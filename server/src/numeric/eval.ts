@@ -15,6 +15,7 @@
  * tensor operation, a loss, a function or class of the same module or a small set of pure
  * builtins, stop it with `Unsupported`.
  */
+import * as path from 'node:path';
 import type { Call, ClassIR, Comprehension, Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir';
 import { bindCall, bindModuleCall, resolveQualified, type LowerCtx, type Spelling } from '../ops';
 import type { CVal, PyLiteral } from '../ops/api';
@@ -23,7 +24,8 @@ import { tf } from './tf';
 import * as P from './torchops';
 import { cg } from './torchops';
 import { describe, type DType, ElementCap, EvalError, NONE, num, Unsupported, type Val } from './values';
-import { calleeName, forbiddenCall, lineOf } from './gate';
+import { calleeName, forbiddenCall, lineOf, reachableFunctions as reachable } from './gate';
+import type { ImportedFunction, ImportResolver } from './imported';
 
 type T = tf.Tensor;
 
@@ -37,6 +39,8 @@ export interface EvalOptions {
   onBroadcast?: (a: readonly number[], b: readonly number[], out: readonly number[], op: string, line: number) => void;
   /** The tensor gradients are taken with respect to (the probe's logits): what `requires_grad` means. */
   gradSource?: tf.Tensor;
+  /** Functions of other project files, as this module's imports name them (imported.ts); none: such calls are unsupported. */
+  imported?: ImportResolver;
 }
 
 /** The most iterations one loop may run (a loop over the probe's 4096 samples is out of reach). */
@@ -143,8 +147,6 @@ function rangeItems(r: Extract<Val, { t: 'range' }>): Val[] {
 }
 
 export class Evaluator {
-  /** Operations met while evaluating (op ids and a few markers), for the formulation. */
-  readonly trace = new Set<string>();
   private depth = 0;
   private readonly globalCache = new Map<string, Val>();
   /** The functions whose parameters take `opts.hyper` (the checked one, its `__init__`, its factories); by default the outermost call and `__init__`. */
@@ -154,9 +156,14 @@ export class Evaluator {
   /** False inside `torch.no_grad()` (and after `torch.set_grad_enabled(False)`): what is computed is detached. */
   private gradEnabled = true;
 
+  /** Evaluators of other project files' modules this one called into (callForeign). */
+  private readonly foreign = new Map<ModuleIR, Evaluator>();
+
   constructor(
     private readonly mod: ModuleIR,
     private readonly opts: EvalOptions,
+    /** Operations met while evaluating: shared with the evaluator of the module that calls into this one. */
+    readonly trace = new Set<string>(),
   ) {}
 
   // --- entry points ----------------------------------------------------------------------------
@@ -610,8 +617,12 @@ export class Evaluator {
       case 'tuple':
       case 'dict':
         return { t: 'type', name: id };
-      default:
+      default: {
+        // A name a relative import binds (the IR leaves it unbound): a function of another project file.
+        const foreign = this.opts.imported?.resolve(id);
+        if (foreign) return { t: 'fn', fn: foreign.fn, foreign };
         throw new Unsupported(id, line);
+      }
     }
   }
 
@@ -1393,6 +1404,7 @@ export class Evaluator {
   private applyValues(fv: Val, pos: Val[], kw: Record<string, Val>, c: Call, line: number, name: string): Val {
     switch (fv.t) {
       case 'fn':
+        if (fv.foreign) return this.callForeign(fv.foreign, pos, kw, line);
         return this.callFunction(fv.fn, pos, kw, undefined, fv.env);
       case 'bound':
         return this.callFunction(fv.fn, pos, kw, fv.self);
@@ -1571,7 +1583,32 @@ export class Evaluator {
     }
     // Assertions change no value (they raise only on input that is not valid).
     if (/^(chex\.assert_|optax\._src\.utils\.check_|tensorflow\.debugging\.assert_|tensorflow\.assert_|jax\.debug\.|logging\.)/.test(q)) return NONE;
+    const foreign = this.opts.imported?.resolve(q);
+    if (foreign) return this.callForeign(foreign, pos, kw, line);
     throw new Unsupported(q, line);
+  }
+
+  /**
+   * Calls a function of another project file: in an evaluator of its module (its globals, its own
+   * helpers and imports), sharing this one's trace, grad mode and recursion depth, after the same
+   * security scan as the checked function. Hyperparameter overrides are not passed: they name the
+   * checked function's parameters.
+   */
+  private callForeign(g: ImportedFunction, pos: Val[], kw: Record<string, Val>, line: number): Val {
+    const bad = forbiddenCall(reachable(g.mod, g.fn), g.mod);
+    if (bad) throw new Unsupported(`${bad.what} in ${path.basename(g.file)}:${bad.line}`, line);
+    let ev = this.foreign.get(g.mod);
+    if (!ev) {
+      ev = new Evaluator(g.mod, { ...this.opts, hyper: undefined, imported: g.imports }, this.trace);
+      this.foreign.set(g.mod, ev);
+    }
+    ev.gradEnabled = this.gradEnabled;
+    ev.depth = this.depth + 1;
+    try {
+      return ev.callFunction(g.fn, pos, kw);
+    } finally {
+      this.gradEnabled = ev.gradEnabled;
+    }
   }
 
   /** Methods of Python values: lists, dicts, strings, module instances (`.cuda()` is the same module), a GradientTape's `watch`. */

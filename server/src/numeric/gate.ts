@@ -161,3 +161,21 @@ export function forbiddenCall(fns: FunctionIR[], mod: ModuleIR, exprs: Expr[] = 
   }
   return undefined;
 }
+
+/**
+ * `fn` and the top-level functions of `mod` it calls by name, transitively: what a call of `fn`
+ * from another module can run of `mod` (callForeign in eval.ts scans them before the call).
+ */
+export function reachableFunctions(mod: ModuleIR, fn: FunctionIR): FunctionIR[] {
+  const top = new Map(mod.functions.filter((f) => !f.className && !f.parent).map((f) => [f.name, f]));
+  const out = [fn];
+  for (let i = 0; i < out.length; i++) {
+    for (const root of stmtExprs(out[i].body)) {
+      for (const e of allSubExprs(root)) {
+        const g = e.k === 'call' && e.func.k === 'name' ? top.get(e.func.id) : e.k === 'name' ? top.get(e.id) : undefined;
+        if (g && !out.includes(g)) out.push(g);
+      }
+    }
+  }
+  return out;
+}

@@ -5,6 +5,7 @@
 import type { FunctionIR, ModuleIR } from '../core/ir';
 import type { Finding } from '../core/types';
 import { Evaluator, type EvalOptions } from './eval';
+import type { ImportResolver } from './imported';
 import { forbiddenCall } from './gate';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
 import { describeGenerator, generate } from './gen';
@@ -27,6 +28,8 @@ export interface ProbeOptions {
   cancel?: Int32Array;
   backend: NumericReport['backend'];
   backendNotes: string[];
+  /** Functions of other project files the checked module imports (imported.ts). */
+  imported?: ImportResolver;
 }
 
 export const GAMMA_SWEEP = [0.25, 0.5, 1, 2, 5];
@@ -151,7 +154,7 @@ export class Prober {
         else if (typeof value === 'number') all[k] = num(value);
         else all[k] = hyperVal(value as HyperValue);
       }
-      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: { ...all, ...hyper }, gradSource: z, ...extra });
+      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: { ...all, ...hyper }, gradSource: z, imported: this.opts.imported, ...extra });
       let lossT: tf.Tensor | undefined;
       const f = (x: tf.Tensor): tf.Scalar => {
         let xin = x;

@@ -8,6 +8,9 @@
  * A probe that raises is reported and the script goes on; it exits 1 if any did. LossLint never
  * runs it; the user does, with their own torch.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { packagedName } from '../core/modules';
 import { BACKGROUND_LOGIT } from './gen';
 import type { HyperValue, NumericReport, ProbeResult } from './types';
 
@@ -118,6 +121,23 @@ function suppliedDict(r: NumericReport): string {
   return `{${entries.join(', ')}}`;
 }
 
+/**
+ * How the script loads the user's file: from its path, or, when the check ran functions of other
+ * project files (report.imported), as the module of its package with the package's folder on
+ * Python's path, so that its imports (relative ones included) find those files as the checker did.
+ */
+function loadTarget(file: string, r: NumericReport): string {
+  if (!r.imported || !Object.keys(r.imported).length) {
+    return `spec = importlib.util.spec_from_file_location("losslint_repro_target", FILE)
+mod = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mod)`;
+  }
+  const { name, root } = packagedName(file, (dir) => fs.existsSync(path.join(dir, '__init__.py')));
+  return `# The file imports functions of other files of its project: it is imported as its package's module.
+sys.path.insert(0, ${JSON.stringify(root)})
+mod = importlib.import_module(${JSON.stringify(name)})`;
+}
+
 export function reproScript(file: string, r: NumericReport): string {
   const roles = r.roles!;
   const entry = r.entry ?? (r.function.includes('.') ? { kind: 'method' as const, owner: r.function.split('.')[0] } : { kind: 'function' as const });
@@ -157,9 +177,7 @@ import torch
 ${PY_GENERATOR}
 
 FILE = ${JSON.stringify(file)}
-spec = importlib.util.spec_from_file_location("losslint_repro_target", FILE)
-mod = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(mod)
+${loadTarget(file, r)}
 
 # (probe, seed, N, C, std, target encoding, margin, activation fed to the function, layout of the
 #  inputs (None: [N, C]), the hyperparameters of each call, in order: the results printed are the

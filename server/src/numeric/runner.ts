@@ -14,6 +14,7 @@ import { interpretModule, type ModuleFacts } from '../core/interp';
 import type { ModuleIR } from '../core/ir';
 import type { CurveRequest, LossCurve } from './curve';
 import type { EngineOptions } from './engine';
+import { fileStamp } from './imported';
 import { moduleOf, outlineOf, portableModule } from './module-of';
 import { type CheckPlan, planModule } from './roles';
 import type { CheckOptions, ModuleOutline, NumericReport } from './types';
@@ -229,17 +230,22 @@ async function runChecks(source: Source, options: CheckOptions): Promise<{ repor
   if (o.only) plans = plans.filter((p) => o.only!.includes(p.qualname) || o.only!.includes(p.qualname.split('.').pop()!));
   const nameRange = new Map(outline.functions.map((f) => [f.qualname, f.nameSpan.r]));
   const rangeOf = (qualname: string) => nameRange.get(qualname)!;
-  const optKey = `${o.backend}|${o.samples}|${o.classes}|${o.maxElements}|${o.seed}`;
+  // The file is in the key: a function calling a helper imported from another file runs what that file's folder holds.
+  const optKey = `${o.backend}|${o.samples}|${o.classes}|${o.maxElements}|${o.seed}|${o.file ?? ''}`;
   const results = new Map<string, NumericReport>();
   const todo: CheckPlan[] = [];
   for (const p of plans) {
-    const hit = cache.get(`${p.key}|${optKey}`);
+    let hit = cache.get(`${p.key}|${optKey}`);
+    if (hit && !unchanged(hit.imported)) {
+      cache.delete(`${p.key}|${optKey}`);
+      hit = undefined;
+    }
     if (hit) results.set(p.qualname, relocate(hit, rangeOf(p.qualname), true));
     else todo.push(p);
   }
   if (todo.length) {
     const deadline = Date.now() + o.timeBudgetMs;
-    const engine: EngineOptions = { backend: o.backend, samples: o.samples, classes: o.classes, maxElements: o.maxElements, seed: o.seed, deadline, functionBudgetMs: o.functionBudgetMs };
+    const engine: EngineOptions = { backend: o.backend, samples: o.samples, classes: o.classes, maxElements: o.maxElements, seed: o.seed, deadline, functionBudgetMs: o.functionBudgetMs, file: o.file, roots: o.roots };
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     let job: Job<NumericReport[]> | undefined;
@@ -355,6 +361,11 @@ function interpretOrUndefined(mod: ModuleIR): ModuleFacts | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether the other files a report's check read (imported.ts) are as they were then. */
+function unchanged(imported: NumericReport['imported']): boolean {
+  return !imported || Object.entries(imported).every(([file, stamp]) => fileStamp(file) === stamp);
 }
 
 /** A cached report moved to where its function is now. */

@@ -121,6 +121,11 @@ export interface NumericReport {
   findings: Finding[];
   ms: number;
   cached?: boolean;
+  /**
+   * Other project files whose functions the check ran (imported.ts), each with its size and
+   * modification time when read: a cached report holds only while they are unchanged.
+   */
+  imported?: Record<string, string>;
 }
 
 export interface CheckOptions {
@@ -142,6 +147,12 @@ export interface CheckOptions {
   workerPath?: string;
   /** Only these functions (qualnames). */
   only?: string[];
+  /**
+   * The document's path on disk, and the project's folders: functions it imports from other files
+   * of the project are read from there and run (imported.ts). Without it such calls are unsupported.
+   */
+  file?: string;
+  roots?: string[];
   /**
    * The source text the module was built from (when the input is a module): the worker then builds
    * its own copy of the module from it instead of receiving a clone (numeric/module-of.ts).

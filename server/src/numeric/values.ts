@@ -7,6 +7,7 @@
  */
 import type { ClassIR, FunctionIR } from '../core/ir';
 import type { Spelling } from '../ops/api';
+import type { ImportedFunction } from './imported';
 import type { tf } from './tf';
 
 export type DType = 'float' | 'int' | 'bool';
@@ -22,7 +23,8 @@ export type Val =
   | { t: 'device' }
   | { t: 'module'; spell: Spelling; args: Record<string, Val>; line: number }
   | { t: 'self'; attrs: Map<string, Val>; cls: ClassIR }
-  | { t: 'fn'; fn: FunctionIR; env?: Map<string, Val> }
+  /** A function; `foreign` when another project file defines it (numeric/imported.ts): it runs in an evaluator of that module. */
+  | { t: 'fn'; fn: FunctionIR; env?: Map<string, Val>; foreign?: ImportedFunction }
   | { t: 'bound'; fn: FunctionIR; self: Val }
   | { t: 'builtin'; name: string }
   | { t: 'type'; name: 'float' | 'int' | 'bool' | 'str' | 'list' | 'tuple' | 'dict' | 'Tensor' }

@@ -105,7 +105,7 @@ if (!isMainThread && parentPort) {
           return;
         }
         const check = msg as Request;
-        const reports = await checkPlans(mod, check.plans, { ...check.opts, cancel: check.cancel });
+        const reports = await checkPlans(mod, check.plans, { ...check.opts, cancel: check.cancel, text: check.opts.text ?? entry.text });
         port.postMessage({ id: msg.id, reports });
       } catch (e) {
         const cancelled = e instanceof Cancelled || e instanceof PlanStopped;

@@ -15,6 +15,7 @@ import type { Expr } from '../core/ir';
 import type { ExternalValues } from '../core/interp';
 import type { Range } from '../core/types';
 import { hash } from '../analysis/incremental';
+import { moduleCandidates, packagedName } from '../core/modules';
 import { resolveQualified, type Spelling } from '../ops';
 import { readConfig, type ConfigDoc } from './configs';
 import type { ArgValue, DefInfo, FileSummary, ImportInfo, UseInfo } from './summary';
@@ -340,30 +341,7 @@ export class ProjectIndex {
 
   /** The project file of module `module` imported from `from` (relative with `level` dots), if the project has it. */
   moduleFile(from: string, module: string, level: number): string | undefined {
-    const parts = module ? module.split('.') : [];
-    const bases: string[] = [];
-    if (level > 0) {
-      let dir = path.dirname(from);
-      for (let i = 1; i < level; i++) dir = path.dirname(dir);
-      bases.push(dir);
-    } else {
-      // The script's folder, then each folder above it up to a root (a `src/` layout, a run from the project root), then the roots.
-      for (let dir = path.dirname(from); ; dir = path.dirname(dir)) {
-        bases.push(dir);
-        if (this.roots.includes(dir) || path.dirname(dir) === dir) break;
-      }
-      for (const r of this.roots) if (!bases.includes(r)) bases.push(r);
-    }
-    for (const base of bases) {
-      const joined = path.join(base, ...parts);
-      if (parts.length === 0) {
-        const init = path.join(base, '__init__.py');
-        if (this.entries.has(init)) return init;
-        continue;
-      }
-      for (const c of [`${joined}.py`, path.join(joined, '__init__.py')]) if (this.entries.has(c)) return c;
-    }
-    return undefined;
+    return moduleCandidates(from, module, level, this.roots).find((c) => this.entries.has(c));
   }
 
   /** A path as shown in messages: relative to the first root that holds it. */
@@ -380,19 +358,15 @@ const packageDirs = new Map<string, boolean>();
 
 /** The dotted module name of a file from the packages above it (folders with an `__init__.py`): `torch/nn/functional.py` -> `torch.nn.functional`. */
 export function moduleNameOf(file: string): string {
-  const parts = [path.basename(file, path.extname(file))];
-  if (parts[0] === '__init__') parts.pop();
-  for (let dir = path.dirname(file); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+  return packagedName(file, (dir) => {
     let isPackage = packageDirs.get(dir);
     if (isPackage === undefined) {
       isPackage = fs.existsSync(path.join(dir, '__init__.py'));
       if (packageDirs.size > 10_000) packageDirs.clear();
       packageDirs.set(dir, isPackage);
     }
-    if (!isPackage) break;
-    parts.unshift(path.basename(dir));
-  }
-  return parts.join('.');
+    return isPackage;
+  }).name;
 }
 
 /** A file's text from disk when it is a regular file of at most 2 MB, else undefined (never throws). */

@@ -23,22 +23,15 @@ import type { ParsedDocument } from '../core/document';
 import type { FunctionFacts } from '../core/interp';
 import { walkExprs, planModule, type Call, type Expr, type FunctionIR, type ModuleIR, type Stmt, type Target } from '../core/ir';
 import { argparseOption, calleeChain, parsedNamespaces } from '../core/argparse';
+import { importsFromText, type ImportInfo } from '../core/modules';
+
+export { importsFromText, type ImportInfo };
 import { identifiers } from '../analysis/incremental';
 import { mayHaveFindings } from '../core/prefilter';
 import { analyzeSliced } from '../analysis/slice';
 import { DEFAULT_SETTINGS, type Range } from '../core/types';
 import { allSpellings, resolveQualified } from '../ops';
 
-export interface ImportInfo {
-  /** The name the import binds in the file. */
-  local: string;
-  /** The module as written (`a.b`), without the leading dots of a relative import. */
-  module: string;
-  /** How many leading dots (0: absolute). */
-  level: number;
-  /** For `from M import name`: the name imported (`*` for a star import). */
-  name?: string;
-}
 
 export interface DefInfo {
   name: string;
@@ -305,45 +298,6 @@ export function needsParse(text: string, wanted?: ReadonlySet<string>, may = may
 }
 
 
-/**
- * Every import of a file, relative ones included, read from its text (the IR keeps only absolute
- * ones, and a file that neither holds a loss nor passes a value is never parsed: its imports are
- * what makes a package's `__init__.py` re-export a loss). Logical lines: backslash continuations and
- * parenthesized name lists are joined; comments and strings' `import` words are not imports.
- */
-export function importsFromText(text: string): ImportInfo[] {
-  const out: ImportInfo[] = [];
-  if (!/\bimport\b/.test(text)) return out;
-  const re = /^[ \t]*(?:from[ \t]+(\.*)[ \t]*([A-Za-z_][\w.]*)?[ \t]+import[ \t]+(\([^)]*\)|(?:[^\n#\\]|\\\r?\n)*)|import[ \t]+((?:[^\n#\\]|\\\r?\n)+))/gm;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (m[4] !== undefined) {
-      for (const part of m[4].replace(/\\\r?\n/g, ' ').split(',')) {
-        const a = /^\s*([A-Za-z_][\w.]*)(?:\s+as\s+([A-Za-z_]\w*))?\s*$/.exec(part);
-        if (!a) continue;
-        const full = a[1];
-        if (a[2]) out.push({ local: a[2], module: full, level: 0 });
-        else {
-          out.push({ local: full.split('.')[0], module: full.split('.')[0], level: 0 });
-          if (full.includes('.')) out.push({ local: full, module: full, level: 0 });
-        }
-      }
-      continue;
-    }
-    const level = m[1].length;
-    const module = m[2] ?? '';
-    if (!level && !module) continue;
-    const names = m[3].replace(/^\(|\)$/g, '').replace(/#[^\n]*/g, '').replace(/\\\r?\n/g, ' ');
-    if (names.trim() === '*') {
-      out.push({ local: '*', module, level, name: '*' });
-      continue;
-    }
-    for (const part of names.split(',')) {
-      const a = /^\s*([A-Za-z_]\w*)(?:\s+as\s+([A-Za-z_]\w*))?\s*$/.exec(part);
-      if (a) out.push({ local: a[2] ?? a[1], module, level, name: a[1] });
-    }
-  }
-  return out;
-}
 
 /** The parts of a name or attribute chain (`a.b.c` -> ['a', 'b', 'c']), else undefined. */
 const chain = calleeChain;
