@@ -44,6 +44,34 @@ const hasProbeEvidence = (p: Published) =>
 
 describe('numeric checks in the language server', () => {
   it(
+    'probes a loss that calls a helper imported from another file of the project (read from disk)',
+    async () => {
+      await client.initialize({ workspace: { configuration: true } });
+      fs.writeFileSync(path.join(dir, 'reduce_helpers.py'), 'def reduce_sum(x):\n    return x.sum()\n');
+      const text = [
+        'import torch',
+        'import torch.nn.functional as F',
+        'from reduce_helpers import reduce_sum',
+        '',
+        '',
+        'def binary_focal(logits, targets, gamma=0.5):',
+        '    p = torch.sigmoid(logits)',
+        '    ce = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")',
+        '    p_t = p * targets + (1 - p) * (1 - targets)',
+        '    return reduce_sum((1 - p_t) ** gamma * ce)',
+        '',
+      ].join('\n');
+      const uri = pathToFileURL(path.join(dir, 'loss.py')).href;
+      fs.writeFileSync(path.join(dir, 'loss.py'), text);
+      await client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version: 1, text } });
+      // The probes ran through the helper: the unclamped gamma 0.5 has a NaN gradient (the static LL103 gets the evidence).
+      const merged = await client.diagnostics<Published>(uri, (p) => p.version === 1 && hasProbeEvidence(p), 0, 30_000);
+      expect(merged.diagnostics.some((d: any) => /NaN/.test(String(d.data?.evidence ?? d.message)))).toBe(true);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'publishes static diagnostics first, then the probe evidence; CodeLens, hover table + SVG, rerun and repro',
     async () => {
       const init = await client.initialize({ workspace: { configuration: true, codeLens: { refreshSupport: true } } });

@@ -201,7 +201,7 @@ export class NumericChecker {
         const req = curveRequest(r, settings.numeric.backend);
         if (!req) continue;
         try {
-          const curve = await lossCurve(text, req, { signal });
+          const curve = await lossCurve(text, { ...req, file }, { signal });
           if (isStale()) return;
           result.curves.set(r.function, curve);
         } catch (error) {

@@ -4,6 +4,7 @@
 import type { ModuleIR } from '../core/ir';
 import { CURVE_PTS, referenceFocal, type CurveRequest, type LossCurve } from './curve';
 import { Evaluator } from './eval';
+import { importResolver } from './imported';
 import { initBackend, tf } from './tf';
 import * as P from './torchops';
 import { num, NONE, type Val } from './values';
@@ -19,6 +20,7 @@ const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** Sweeps pt over CURVE_PTS (worker side). */
 export async function computeLossCurve(mod: ModuleIR, req: CurveRequest, maxElements = 1 << 22): Promise<LossCurve> {
+  const imported = req.file ? importResolver(req.file) : undefined;
   await initBackend(req.backend);
   const fn = mod.functions.find((f) => f.qualname === req.function);
   const g = req.gammaName ? req.hyper[req.gammaName] : undefined;
@@ -58,7 +60,7 @@ export async function computeLossCurve(mod: ModuleIR, req: CurveRequest, maxElem
           oh[0] = 1;
           tgt = { t: 'tensor', x: tf.tensor2d(oh, [1, C]), dt: 'float' };
         }
-        const ev = new Evaluator(mod, { maxElements, hyper });
+        const ev = new Evaluator(mod, { maxElements, hyper, imported });
         const f = (xx: tf.Tensor): tf.Scalar => {
           const xin = req.activation ? (req.activation === 'softmax' ? P.softmax(xx, 1) : P.sigmoid(xx)) : xx;
           const args: Record<string, Val> = { [req.input]: { t: 'tensor', x: xin, dt: 'float' } };

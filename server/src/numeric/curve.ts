@@ -43,6 +43,8 @@ export interface CurveRequest {
   hyper: Record<string, number | number[] | string | null>;
   gammaName?: string;
   alphaName?: string;
+  /** The document's path on disk: functions it imports from other project files run as in the check (imported.ts). */
+  file?: string;
 }
 
 export const CURVE_PTS: number[] = Array.from({ length: 33 }, (_, i) => 0.01 + (0.98 * i) / 32);
