@@ -73,6 +73,12 @@ export interface LossFacts {
   input: 'logits' | 'prob' | 'logprob' | 'flag';
   /** How targets are encoded: class indices, one-hot rows, binary / soft labels per element. */
   target: 'index' | 'onehot' | 'binary';
+  /**
+   * When a string argument chooses the encoding (segmentation_models_pytorch's `mode`: class indices
+   * for "multiclass", per-element labels for "binary" and "multilabel"): the encoding per value. While
+   * that argument's value is not known, no rule assumes one (`target` is then not read).
+   */
+  targetBy?: { param: string; values: Record<string, 'index' | 'onehot' | 'binary'> };
   focal?: {
     /** How alpha weighs: alpha_t (positives vs negatives), one scalar on every class, a `[1 - a, a, ...]` background split, per class. */
     alpha: 'alpha_t' | 'scalar_all' | 'background' | 'per_class';

@@ -8,6 +8,7 @@ import type { RuleContext } from '../core/context';
 import type { Call, Expr } from '../core/ir';
 import type { AbsValue } from '../core/lattice';
 import { bindCall, bindModuleCall, type OpDef, type Spelling } from '../ops';
+import type { LossFacts } from '../ops/api';
 
 export interface Applied {
   /** The call that applies the op. */
@@ -36,6 +37,21 @@ export function flagOf(ctx: RuleContext, a: Applied, p: string): boolean | undef
   if (v) return v.m === 'bool' ? v.bool : undefined;
   const d = a.spell.defaults[p];
   return typeof d === 'boolean' ? d : undefined;
+}
+
+/**
+ * How the applied loss's targets must be encoded: its `loss.target`, or, for a loss whose string
+ * argument chooses (`loss.targetBy`), the encoding of that argument's value; undefined when it is
+ * not known (a mode read from a library constant, a variable).
+ */
+export function targetEncoding(ctx: RuleContext, a: Applied): LossFacts['target'] | undefined {
+  const loss = a.op.loss;
+  if (!loss) return undefined;
+  if (!loss.targetBy) return loss.target;
+  const v = argValue(ctx, a, loss.targetBy.param);
+  const d = a.spell.defaults[loss.targetBy.param];
+  const value = v ? (v.m === 'string' ? v.str : undefined) : typeof d === 'string' ? d : undefined;
+  return value !== undefined ? loss.targetBy.values[value] : undefined;
 }
 
 /** Every op applied in the function, in evaluation order; module constructions are not applications. */

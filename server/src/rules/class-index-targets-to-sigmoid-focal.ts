@@ -7,7 +7,7 @@ import type { RuleContext } from '../core/context';
 import { stripCasts } from '../core/interp';
 import type { Expr } from '../core/ir';
 import { defineRule } from '../core/rule';
-import { appliedOps } from './applied';
+import { appliedOps, targetEncoding } from './applied';
 import { atomText, functionalName, outerSpan, replace } from './fixes';
 
 /** The name a target expression reads, through casts and reshapes (`t.long().view(-1)` -> t). */
@@ -46,7 +46,7 @@ export default defineRule({
   check(ctx) {
     for (const a of appliedOps(ctx)) {
       // Per-element sigmoid losses whose targets have the logits' shape (not mmcv's, which take indices).
-      if (a.op.loss?.act !== 'sigmoid' || a.op.loss.target !== 'binary') continue;
+      if (a.op.loss?.act !== 'sigmoid' || targetEncoding(ctx, a) !== 'binary') continue;
       const target = a.exprs.target;
       const input = a.exprs.input;
       const name = a.name;

@@ -206,9 +206,9 @@ export const LIBRARY: OpDef[] = [
   }),
   lib({
     id: 'smp_focal_loss',
-    summary: 'segmentation_models_pytorch FocalLoss: alpha off by default; multiclass as per-class sigmoids.',
-    modules: ['segmentation_models_pytorch.losses.FocalLoss(mode, alpha=None, gamma=2.0, ignore_index=None, reduction="mean", normalized=False, reduced_threshold=None)(y_pred->input, y_true->target)'],
-    loss: { act: 'sigmoid', input: 'logits', target: 'binary', focal: { alpha: 'alpha_t', gammaGuard: false } },
+    summary: 'segmentation_models_pytorch FocalLoss: alpha off by default; multiclass as per-class sigmoids of class-index targets; probabilities with from_logits=False (0.5).',
+    modules: ['segmentation_models_pytorch.losses.FocalLoss(mode, alpha=None, gamma=2.0, ignore_index=None, from_logits=True, eps=1e-7, reduction="mean", normalized=False, reduced_threshold=None, class_weights=None)(y_pred->input, y_true->target)'],
+    loss: { act: 'sigmoid', input: 'flag', target: 'binary', targetBy: { param: 'mode', values: { binary: 'binary', multilabel: 'binary', multiclass: 'index' } }, focal: { alpha: 'alpha_t', gammaGuard: false } },
   }),
   lib({
     id: 'monai_focal_loss',
