@@ -256,11 +256,11 @@ export const randint = defineOp({
     'numpy.random.choice(a, size=None, replace=True, p=None)',
   ],
   abstract(c) {
-    // randint(0, C, (N,)) draws class indices; randint(0, 2, (N, C)) binary labels of the logits' shape.
-    const size = c.arg('size');
-    const rank = size?.m === 'tuple' && size.items ? size.items.length : undefined;
+    // randint(0, C, (N,)) draws class indices; randint(0, 2, ...) draws 0/1 labels, which are binary
+    // labels as much as indices of two classes (fvcore's tests feed randint(0, 2, (N,)).float() to a
+    // sigmoid focal loss on [N] logits): labels, with no claim of class indices.
     const high = c.num('high');
-    if (rank !== undefined && rank >= 2 && high === 2) return mk('target', { dtype: 'int', src: c.span });
+    if (high === 2) return mk('target', { dtype: 'int', src: c.span });
     return mk('target_index', { dtype: 'int', src: c.span });
   },
 });
