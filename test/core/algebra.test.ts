@@ -369,3 +369,27 @@ def f(onehot, probs, k, e=0.1, other=0.05):
     expect(at('onehot * (1 - e) + other / k').smoothed).toBeUndefined();
   });
 });
+
+describe('the distance between targets and a sigmoid probability', () => {
+  it('|t - p| and |p - t| are 1 - p_t (the modulating factor written as a distance); other differences are not', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(logits, target, other):
+    p = torch.sigmoid(logits)
+    a = torch.abs(target - p)
+    b = (p - target).abs()
+    c = torch.abs(other - p)
+    d = torch.abs(target - torch.softmax(logits, dim=1))
+    e = target - p
+    return a
+`,
+      'f',
+    );
+    expect(at('torch.abs(target - p)')).toMatchObject({ m: 'one_minus_pt', act: 'sigmoid', binary: true });
+    expect(at('(p - target).abs()').m).toBe('one_minus_pt');
+    expect(at('torch.abs(other - p)').m).not.toBe('one_minus_pt');
+    expect(at('torch.abs(target - torch.softmax(logits, dim=1))').m).not.toBe('one_minus_pt');
+    // Without |.| the signed difference is no probability of any kind.
+    expect(at('target - p').m).toBe('unknown');
+  });
+});

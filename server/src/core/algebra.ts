@@ -201,6 +201,9 @@ export function sub(a: AbsValue, b: AbsValue, span: Span): AbsValue {
     if (b.m === 'masked' && b.of?.m === 'logprob') return mk('one_minus_pt', { act: b.of.act, fromLogProb: true, src: span });
     return unknown(span);
   }
+  // t - p and p - t of per-element targets and a sigmoid probability: a signed residual, |.| = 1 - p_t.
+  if (a.m === 'target' && sigmoidProb(b)) return mk('unknown', { residualOf: b, src: span, ...detachedFrom(b) });
+  if (b.m === 'target' && sigmoidProb(a)) return mk('unknown', { residualOf: a, src: span, ...detachedFrom(a) });
   if (b.m === 'scalar' && constValue(b) !== undefined && Math.abs(constValue(b)!) < 1e-2 && (a.m === 'prob' || a.m === 'pt' || a.m === 'one_minus_pt')) {
     // p - eps: still a probability, not guarded.
     return a;
@@ -214,6 +217,11 @@ export function sub(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   if (a.m === 'logits' && (b.m === 'unknown' || b.m === 'scalar')) return a;
   if (termLike(a) && termLike(b)) return mergeFocal(a.m === 'masked' ? a.of! : a, b.m === 'masked' ? b.of! : b, span);
   return unknown(span);
+}
+
+/** A per-element sigmoid probability (not gathered at the target, not a complement). */
+function sigmoidProb(v: AbsValue): boolean {
+  return v.m === 'prob' && v.act === 'sigmoid' && !v.gathered && v.complementOf === undefined && v.column === undefined;
 }
 
 export function add(a: AbsValue, b: AbsValue, span: Span): AbsValue {

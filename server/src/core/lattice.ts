@@ -213,6 +213,12 @@ export interface AbsValue {
   opSpell?: Spelling;
   /** For `model.compile(...)`: what the compiled model outputs. */
   modelOutput?: AbsValue;
+  /**
+   * `t - p` or `p - t` of per-element targets and a sigmoid probability (algebra.ts `sub`): its
+   * absolute value is 1 - p_t (`|t - sigmoid(x)| ** gamma`, the modulating factor written as a
+   * distance; for soft targets, Quality Focal Loss's factor). The probability it was taken from.
+   */
+  residualOf?: AbsValue;
   /** A tensor filled with one value (`zeros`, `ones`, `fill_(0)`). */
   fill?: number;
   /** An identity matrix (its rows at the targets are one-hot). */

@@ -23,6 +23,15 @@ export function logOf(x: AbsValue, span: Span): AbsValue {
   return unknown(span);
 }
 
+/** |x|: of a residual `t - p` (per-element targets and a sigmoid probability, algebra.ts `sub`), 1 - p_t; of a scalar, a scalar. */
+export function absOf(x: AbsValue, span: Span): AbsValue {
+  if (x.residualOf) {
+    const p = x.residualOf;
+    return mk('one_minus_pt', { act: 'sigmoid', range: UNIT, binary: true, clamped: p.clamped, keras: p.keras, src: span, ...detachedFrom(x) });
+  }
+  return x.m === 'scalar' ? mk('scalar', { src: span }) : unknown(span);
+}
+
 function expOf(c: AbsCtx): AbsValue {
   const x = c.arg('input') ?? unknown();
   if (x.m === 'logprob' && x.scaledBy) {
@@ -133,6 +142,7 @@ export const abs = unary(
     const x = c.tensor('input');
     return c.out(x.dt === 'float' ? c.k.abs(x.x) : c.k.abs(c.k.cast(x.x, 'float')), x.dt === 'float' ? 'float' : x.dt);
   },
+  (c) => absOf(c.arg('input') ?? unknown(), c.span),
 );
 
 export const neg = defineOp({
