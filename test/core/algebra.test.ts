@@ -393,3 +393,31 @@ def f(logits, target, other):
     expect(at('target - p').m).toBe('unknown');
   });
 });
+
+describe('a 0/1 mask of one side of binary targets', () => {
+  it('(t == 1) masks as t, (t == 0) as 1 - t; class indices compared with 1 do not', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(logits, target, labels: torch.LongTensor, gamma=2.0):
+    p = torch.sigmoid(logits)
+    a = (target == 1).float() * torch.pow(1 - p, gamma)
+    b = (target == 0).float() * torch.pow(p, gamma)
+    c = (a).detach()
+    idx = torch.nn.functional.cross_entropy(logits, labels)
+    d = (labels == 1).float() * torch.pow(1 - p, gamma)
+    return a
+`,
+      'f',
+    );
+    const a = at('(target == 1).float() * torch.pow(1 - p, gamma)');
+    expect(a).toMatchObject({ m: 'masked' });
+    expect(a.of?.m).toBe('modulating');
+    expect(a.maskComplementOf).toBeUndefined();
+    const b = at('(target == 0).float() * torch.pow(p, gamma)');
+    expect(b.m).toBe('masked');
+    expect(b.maskComplementOf).toBeDefined();
+    // Detaching a masked value detaches what it masks.
+    expect(at('(a).detach()').of?.detached).toBe(true);
+    expect(at('(labels == 1).float() * torch.pow(1 - p, gamma)').m).not.toBe('masked');
+  });
+});

@@ -224,7 +224,8 @@ describe('incremental analysis equals a whole analysis', () => {
     // Seed 5 on the fixtures: at edit 37 a paste below a class with a syntax error changes tree-sitter's
     // recovery of that class (same text), and with it the literal it passes to `sigmoid_focal_loss`.
     runEdits(5, fixtureTexts().join('\n\n'), 40, [DEFAULT_SETTINGS, STRICT]);
-  });
+    // Every fixture in one module, 40 edits, two settings: its time grows with the fixtures (a limit, not a measure).
+  }, 180_000);
 
   it('on each fixture alone, 10 random edits each', () => {
     fixtureTexts().forEach((t, i) => runEdits(SEED + 100 + i, t, 10, [DEFAULT_SETTINGS]));

@@ -337,6 +337,11 @@ export function mul(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   // ones set to 0 (class indices stay class indices).
   if (isTargetish(a) && b.m === 'bool' && !b.negated) return fresh(a, { src: span });
   if (isTargetish(b) && a.m === 'bool' && !a.negated) return fresh(b, { src: span });
+  // A 0/1 mask of binary targets' side (`(t == 1).float()`, `(t == 0)`) masks as t or 1 - t does.
+  const sideA = sideMaskTarget(a);
+  const sideB = sideMaskTarget(b);
+  if (sideB && !isTargetish(a) && !sideA) return masked(a, sideB, span);
+  if (sideA && !isTargetish(b) && !sideB) return masked(b, sideA, span);
   // Masking by a target: x * t, x * (1 - t), x * -t.
   if (isTargetish(b) && !isTargetish(a)) return masked(a, b, span);
   if (isTargetish(a) && !isTargetish(b)) return masked(b, a, span);
@@ -458,6 +463,15 @@ export function sideTerms(pos: AbsValue, neg: AbsValue, span: Span): AbsValue | 
 }
 
 /** x * t: `x` where the target holds; the mask of `-t` is still t's, the product negated. */
+/**
+ * The targets a 0/1 mask of one side of binary targets stands for: `t == 1` (or `t > 0.5`) is t, `t == 0`
+ * is 1 - t, for per-element 0/1 targets (class indices compared with 1 pick one class, not a side).
+ */
+function sideMaskTarget(v: AbsValue): AbsValue | undefined {
+  if (v.m !== 'bool' || v.negated || v.of?.m !== 'target') return undefined;
+  return v.maskNeg ? fresh(v.of, { complementOf: v.of.id, src: v.src }) : v.of;
+}
+
 export function masked(x: AbsValue, t: AbsValue, span: Span): AbsValue {
   const mask = t.negated && t.negOf !== undefined ? t.negOf : t.id;
   return mk('masked', { of: placeOn(x, t.complementOf !== undefined ? 'neg' : 'pos'), mask, maskComplementOf: t.complementOf, negated: !!t.negated, act: x.act, src: span, smoothed: t.smoothed, maskMeaning: t.m });

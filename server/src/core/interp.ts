@@ -18,6 +18,7 @@ import { stmtsOf } from './walk';
 import {
   combineValues,
   constValue,
+  detachValue,
   iClamp,
   iHull,
   iMul,
@@ -806,7 +807,7 @@ class Interp {
         if (obj.instanceOf) return this.instanceAttr(obj.instanceOf, e.attr, e.span);
         if (obj.classRef) return this.classAttr(obj.classRef, e.attr, e.span);
         // `.data`: the same values, cut from the graph.
-        if (e.attr === 'data') return obj.m === 'unknown' ? obj : { ...obj, detached: true, detachSrc: obj.detachSrc ?? e.span };
+        if (e.attr === 'data') return obj.m === 'unknown' ? obj : detachValue(obj, e.span);
         if (e.attr === 'T') return obj;
         // A tensor's sizes are non-negative integers (`x.shape[1]`: the class count).
         if (e.attr === 'shape' && obj.m !== 'tuple' && obj.m !== 'string') return mk('scalar', { range: { lo: 0, hi: Infinity }, src: e.span });
@@ -1160,7 +1161,7 @@ const NOT_TENSOR: ReadonlySet<AbsValue['m']> = new Set(['scalar', 'string', 'boo
 /** A value bound while autograd is off (`with torch.no_grad():`): the same values, detached at `where`. */
 function detachedUnder(v: AbsValue, where: Expr['span']): AbsValue {
   if (NOT_TENSOR.has(v.m) || v.detached || (v.m === 'unknown' && (v.hyper || v.instanceOf || v.classRef))) return v;
-  return { ...v, detached: true, detachSrc: where };
+  return detachValue(v, where);
 }
 
 /** Whether a value says anything: a meaning, or an unknown that is a hyperparameter, an instance, a class or an op. */

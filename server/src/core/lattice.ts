@@ -399,6 +399,16 @@ export function join(a: AbsValue, b: AbsValue): AbsValue {
   };
 }
 
+/**
+ * `v` with no gradient, detached at `src` (kept when it was detached already): `.detach()`, `.data`,
+ * autograd off. A masked value (`(mask * (1 - p) ** g).detach()`) is its inner value under a mask: that
+ * value is detached too, where the rules read it.
+ */
+export function detachValue(v: AbsValue, src: Span): AbsValue {
+  const at = v.detachSrc ?? src;
+  return { ...v, detached: true, detachSrc: at, ...(v.m === 'masked' && v.of ? { of: detachValue(v.of, at) } : {}) };
+}
+
 /** The detachment a value computed from `inputs` inherits: detached when one of them is (each input is a tensor the result is computed from). */
 export function detachedFrom(...inputs: (AbsValue | undefined)[]): Pick<AbsValue, 'detached' | 'detachSrc'> {
   for (const x of inputs) if (x?.detached) return { detached: true, detachSrc: x.detachSrc };

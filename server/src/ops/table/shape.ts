@@ -2,7 +2,7 @@
  * Ops that keep a value's meaning: reshapes, transposes, casts, copies, and `detach` (which keeps
  * the values and drops the gradient).
  */
-import { unknown, type AbsValue } from '../../core/lattice';
+import { detachValue, unknown, type AbsValue } from '../../core/lattice';
 import { classAxis, keepLayout, keepLayoutOnly, squeezed, unsqueezed, withLayout } from '../../core/layout';
 import { defineOp, type AbsCtx, type CVal, type CTensor, type DType, type LowerCtx } from '../api';
 
@@ -237,7 +237,7 @@ export const detach = defineOp({
   spell: ['Tensor.detach()', 'Tensor.detach_()', 'tensorflow.stop_gradient(input, name=None)', 'keras.backend.stop_gradient(variables->input)', 'keras.ops.stop_gradient(variable->input)', 'jax.lax.stop_gradient(x->input)'],
   abstract(c) {
     const x = c.arg('input');
-    return x ? { ...x, detached: true, detachSrc: x.detachSrc ?? c.span } : unknown(c.span);
+    return x ? detachValue(x, c.span) : unknown(c.span);
   },
   layout: keepLayout,
   lower(c) {
