@@ -514,3 +514,36 @@ def main():
     expect(gammas('a = p.parse_args()', 'a.missing')).toEqual([]);
   });
 });
+
+describe('a hyperparameter that is None by default', () => {
+  it('is None or a passed value: `is not None` is undecided, both branches run, and it is not None only where the test says so', () => {
+    const { at } = valuesOf(
+      `import torch
+class L(torch.nn.Module):
+    def __init__(self, alpha=None, beta=None, gamma=2.0):
+        super().__init__()
+        self.alpha = alpha
+        self.beta = beta
+        self.gamma = gamma
+    def forward(self, logits, target):
+        if self.alpha is not None:
+            inside = self.alpha * 1
+        if self.beta:
+            value_side = self.beta + 0
+        else:
+            none_side = self.beta
+        after = self.alpha
+        return logits
+`,
+      'L.forward',
+    );
+    expect(at('self.alpha is not None').bool).toBeUndefined();
+    // Where it is not None: a value of unknown kind (a number or per-class weights), not a hyperparameter the rules judge.
+    const inside = at('self.alpha * 1');
+    expect(inside.m).toBe('unknown');
+    expect(at('self.beta + 0').m).toBe('unknown');
+    // On the other side (the last `self.beta`), and after the branch (the last `self.alpha`), it is the hyperparameter at its default None.
+    expect(at('self.beta')).toMatchObject({ m: 'none', hyper: true });
+    expect(at('self.alpha')).toMatchObject({ m: 'none', hyper: true });
+  });
+});

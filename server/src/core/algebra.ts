@@ -36,6 +36,11 @@ function fresh(v: AbsValue, props: Partial<AbsValue> = {}): AbsValue {
   return { ...v, ...props, id: mk('unknown').id };
 }
 
+/** A hyperparameter left at its default None (`alpha=None`): None now, a value for any caller that passes one. */
+export function noneByDefault(v: AbsValue): boolean {
+  return v.m === 'none' && !!v.hyper;
+}
+
 function complement(r: Interval | undefined): Interval | undefined {
   return r ? { lo: 1 - r.hi, hi: 1 - r.lo } : undefined;
 }
@@ -47,7 +52,8 @@ export function compare(ops: string[], vals: AbsValue[], span: Span): AbsValue {
     const [a, b] = vals;
     const op = ops[0];
     if (op === 'is' || op === 'is not' || op === 'isnot') {
-      if (a.orNone || b.orNone) return mk('bool', { src: span });
+      // A value that may be None, and a hyperparameter whose default is None (a caller may pass one): either way.
+      if (a.orNone || b.orNone || noneByDefault(a) || noneByDefault(b)) return mk('bool', { src: span });
       const eq = a.m === 'none' && b.m === 'none' ? true : (a.m === 'none') !== (b.m === 'none') && a.m !== 'unknown' && b.m !== 'unknown' ? false : undefined;
       if (eq === undefined) return mk('bool', { src: span });
       return mk('bool', { bool: op === 'is' ? eq : !eq, src: span });

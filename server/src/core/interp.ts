@@ -656,11 +656,20 @@ class Interp {
         // A parameter's role learnt on one side only is not seen on the other.
         this.withoutRolesOf(s, 'orelse', a);
         this.withoutRolesOf(s, 'body', b);
+        // `if x is not None:` / `if self.alpha:`: on the side where it holds, a value that may be None is not.
+        const narrowed = this.notNoneSide(s.test, env);
+        const keep = narrowed ? (narrowed.side === 'body' ? a : b) : undefined;
+        if (narrowed && keep) keep.vars.set(narrowed.key, narrowed.value);
         const gradBefore = this.gradOff;
         this.block(s.body, a, top);
         const gradA = this.gradOff;
         this.gradOff = gradBefore;
         this.block(s.orelse, b, top);
+        // The narrowing holds inside its branch only: a name it left untouched is what it was after the `if`.
+        if (narrowed && keep && keep.vars.get(narrowed.key) === narrowed.value) {
+          if (narrowed.before) keep.vars.set(narrowed.key, narrowed.before);
+          else keep.vars.delete(narrowed.key);
+        }
         // Autograd is off after the `if` only when it is off at the end of both branches.
         if (!gradA) this.gradOff = undefined;
         // A branch that returns (or raises) does not reach the statements after the `if`.
@@ -748,6 +757,30 @@ class Interp {
       default:
         return;
     }
+  }
+
+  /**
+   * The branch of `if <test>:` where a name or `self.<attr>` that may be None (a hyperparameter left at
+   * its default None, or a value joined with None) is not None, and its value there: `x is not None`
+   * and `x` hold in the body, `x is None` and `not x` in the else branch.
+   */
+  private notNoneSide(test: Expr, env: Env): { side: 'body' | 'orelse'; key: string; value: AbsValue; before?: AbsValue } | undefined {
+    let side: 'body' | 'orelse' = 'body';
+    let x = test;
+    if (x.k === 'unary' && x.op === 'not') [x, side] = [x.operand, 'orelse'];
+    else if (x.k === 'cmp' && x.ops.length === 1 && x.operands.length === 2 && x.operands[1].k === 'const' && x.operands[1].value === null) {
+      if (x.ops[0] === 'is') side = 'orelse';
+      else if (x.ops[0] !== 'is not' && x.ops[0] !== 'isnot') return undefined;
+      x = x.operands[0];
+    }
+    let key: string | undefined;
+    let v: AbsValue | undefined;
+    if (x.k === 'name') [key, v] = [x.id, lookup(env, x.id)];
+    else if (x.k === 'attr' && x.obj.k === 'name' && lookup(env, x.obj.id)?.name === 'self') [key, v] = [`self.${x.attr}`, this.attrValue(x.obj, x.attr, env)];
+    if (!key || !v) return undefined;
+    // Of a None default only that it is not None is known: no kind (a number or per-class weights), no hyperparameter the rules may judge.
+    const value = A.noneByDefault(v) ? mk('unknown', { name: v.name }) : v.orNone ? { ...v, orNone: undefined } : undefined;
+    return value ? { side, key, value, before: env.vars.get(key) } : undefined;
   }
 
   private attrValue(obj: Expr, attr: string, env: Env): AbsValue {
@@ -1188,7 +1221,7 @@ function commonPath(a: AbsValue['branchPath'], b: AbsValue['branchPath']): AbsVa
 }
 
 function truthy(v: AbsValue): boolean | undefined {
-  if (v.orNone) return undefined;
+  if (v.orNone || A.noneByDefault(v)) return undefined;
   if (v.m === 'bool') return v.bool;
   if (v.m === 'none') return false;
   if (v.m === 'scalar' && v.values?.length === 1) return v.values[0] !== 0;

@@ -3,7 +3,7 @@
  * the values and drops the gradient).
  */
 import { detachValue, unknown, type AbsValue } from '../../core/lattice';
-import { classAxis, keepLayout, keepLayoutOnly, squeezed, unsqueezed, withLayout } from '../../core/layout';
+import { classAxis, indexLayout, keepLayout, keepLayoutOnly, squeezed, unsqueezed, withLayout } from '../../core/layout';
 import { defineOp, type AbsCtx, type CVal, type CTensor, type DType, type LowerCtx } from '../api';
 
 /**
@@ -15,7 +15,8 @@ function reshapeLayout(c: AbsCtx, v: AbsValue): AbsValue {
   const items = s?.m === 'tuple' ? (s.items?.length === 1 && s.items[0].m === 'tuple' ? s.items[0].items : s.items) : s ? [s] : undefined;
   if (!items) return withLayout(v, undefined);
   const one = (x: AbsValue) => x.m === 'scalar' && x.values?.length === 1 && x.values[0] === 1;
-  if (items.length === 2 && one(items[1])) return withLayout(v, unsqueezed(c.arg('input')));
+  // view(-1, 1) of a per-sample value: [N] -> [N, 1], and [N, 1] stays [N, 1] (unlike unsqueeze(1)).
+  if (items.length === 2 && one(items[1])) return withLayout(v, indexLayout(c.arg('input')) === 'col' ? 'col' : unsqueezed(c.arg('input')));
   if (items.length === 1) return withLayout(v, squeezed(c.arg('input')));
   return withLayout(v, undefined);
 }
