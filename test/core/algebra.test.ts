@@ -420,4 +420,43 @@ def f(logits, target, labels: torch.LongTensor, gamma=2.0):
     expect(at('(a).detach()').of?.detached).toBe(true);
     expect(at('(labels == 1).float() * torch.pow(1 - p, gamma)').m).not.toBe('masked');
   });
+
+  it('stays that side times another 0/1 mask (valid elements only)', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(logits, target, gamma=2.0, ignore=255):
+    p = torch.sigmoid(logits)
+    pos = (target == 1).float() * (target != ignore).float()
+    w = pos * torch.pow(1 - p, gamma)
+    return w
+`,
+      'f',
+    );
+    expect(at('(target == 1).float() * (target != ignore).float()')).toMatchObject({ m: 'bool' });
+    expect(at('pos * torch.pow(1 - p, gamma)')).toMatchObject({ m: 'masked' });
+  });
+});
+
+describe('which side of binary targets a comparison selects', () => {
+  it('thresholds between 0 and 1 split them; t >= 0 keeps every valid target (no side)', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(logits, target):
+    a = target > 0.5
+    b = target >= 1
+    c = target < 0.5
+    d = target >= 0
+    e = target > 2
+    return a
+`,
+      'f',
+    );
+    expect(at('target > 0.5')).toMatchObject({ m: 'bool' });
+    expect(at('target > 0.5').of?.m).toBe('target');
+    expect(at('target >= 1').maskNeg).toBeFalsy();
+    expect(at('target >= 1').of).toBeDefined();
+    expect(at('target < 0.5').maskNeg).toBe(true);
+    expect(at('target >= 0').of).toBeUndefined();
+    expect(at('target > 2').of).toBeUndefined();
+  });
 });

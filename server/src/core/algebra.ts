@@ -88,12 +88,16 @@ function targetTestSide(op: string, c: number | undefined): 'pos' | 'neg' | unde
       return c === 0 ? 'neg' : 'pos';
     case '!=':
       return c === 0 ? 'pos' : c === 1 ? 'neg' : undefined;
+    // Thresholds between 0 and 1 split 0/1 targets (and `labels > 0` the foreground of detection labels);
+    // `t >= 0` keeps every valid target (the ignored ones are negative), no side.
     case '>':
+      return c !== undefined && c >= 0 && c < 1 ? 'pos' : undefined;
     case '>=':
-      return 'pos';
+      return c !== undefined && c > 0 && c <= 1 ? 'pos' : undefined;
     case '<':
+      return c !== undefined && c > 0 && c <= 1 ? 'neg' : undefined;
     case '<=':
-      return 'neg';
+      return c !== undefined && c >= 0 && c < 1 ? 'neg' : undefined;
     default:
       return undefined;
   }
@@ -346,6 +350,9 @@ export function mul(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   // A 0/1 mask of binary targets' side (`(t == 1).float()`, `(t == 0)`) masks as t or 1 - t does.
   const sideA = sideMaskTarget(a);
   const sideB = sideMaskTarget(b);
+  // Such a side mask times another 0/1 mask (`pos_mask * valid_mask`) is still that side, some elements dropped.
+  if (sideA && b.m === 'bool' && !b.negated && !sideB) return fresh(a, { src: span });
+  if (sideB && a.m === 'bool' && !a.negated && !sideA) return fresh(b, { src: span });
   if (sideB && !isTargetish(a) && !sideA) return masked(a, sideB, span);
   if (sideA && !isTargetish(b) && !sideB) return masked(b, sideA, span);
   // Masking by a target: x * t, x * (1 - t), x * -t.

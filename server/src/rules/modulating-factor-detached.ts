@@ -42,6 +42,19 @@ const EXPLANATION = (how: string, gamma: AbsValue | undefined) =>
     'Some losses weight by a detached factor on purpose (ASL\'s `disable_torch_grad_focal_loss`, the Varifocal loss of RT-DETR): if this is one, add `# noqa: LL111`; otherwise compute the factor on the graph.',
   ].join('\n\n');
 
+/**
+ * The focal products of the function, and the focal terms under a target mask (`pos_mask * f`): a loss
+ * written per side (`pos_weight * log p + neg_weight * log(1 - p)`) has a factor on each side, each
+ * detached on its own line.
+ */
+function* focalTerms(ctx: RuleContext): Generator<{ value: AbsValue }> {
+  for (const e of ctx.exprs()) {
+    const v = ctx.valueOf(e);
+    if (v?.m === 'masked' && v.of?.m === 'focal' && v.of.focal?.modulating) yield { value: v.of };
+  }
+  yield* focalProducts(ctx);
+}
+
 export default defineRule({
   meta: {
     code: 'LL111',
@@ -52,7 +65,7 @@ export default defineRule({
   },
   check(ctx) {
     const done = new Set<number>();
-    for (const { value } of focalProducts(ctx)) {
+    for (const { value } of focalTerms(ctx)) {
       const mod = value.focal!.modulating!;
       // A focal loss: the factor times a cross-entropy that has a gradient (a loss whose cross-entropy is
       // detached too does not train at all, another mistake; a weight alone is not a loss yet).
