@@ -460,3 +460,23 @@ def f(logits, target):
     expect(at('target > 2').of).toBeUndefined();
   });
 });
+
+describe('a tensor clamped above 0, then normalised by its sum', () => {
+  it('is a probability kept away from 0; an exp normalised the same way is not', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(hist, scores, eps=1e-8):
+    h = hist.clamp(eps)
+    p = h / h.sum(dim=-1, keepdim=True)
+    e = torch.exp(scores)
+    q = e / e.sum(dim=-1, keepdim=True)
+    return p, q
+`,
+      'f',
+    );
+    expect(at('h / h.sum(dim=-1, keepdim=True)')).toMatchObject({ m: 'prob', clamped: true });
+    const q = at('e / e.sum(dim=-1, keepdim=True)');
+    expect(q.m).toBe('prob');
+    expect(q.clamped).toBeFalsy();
+  });
+});

@@ -521,7 +521,9 @@ function perClassOf(base: AbsValue): AbsValue['perClass'] {
 export function div(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   // x / x.sum(-1), exp(z) / exp(z).sum(-1): normalised over the classes, a softmax probability.
   if (b.sumOf !== undefined && (b.sumOf === a.id || (b.sumExp && a.expOf !== undefined)) && (a.m === 'prob' || a.m === 'unknown')) {
-    return mk('prob', { act: 'softmax', range: UNIT, keras: a.keras, src: span });
+    // A tensor clamped away from 0 (`h.clamp(eps)`) stays away from 0 once normalised: a guarded probability.
+    const guarded = a.clamped || (a.range !== undefined && a.range.lo > 0);
+    return mk('prob', { act: 'softmax', range: UNIT, keras: a.keras, src: span, clamped: guarded || undefined });
   }
   // 1 / (1 + exp(-x)) and exp(x) / (1 + exp(x)): a hand-written sigmoid.
   if (b.onePlusExpOf !== undefined && (isNum(a, 1) || a.expOf !== undefined)) return mk('prob', { act: 'sigmoid', range: UNIT, src: span });

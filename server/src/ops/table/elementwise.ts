@@ -190,7 +190,9 @@ export const pow = defineOp({
 
 /** A clamp's abstract value: the range narrows; a lower bound above 0 (or an upper one below 1 on a probability) guards a log or a power. */
 function clampValue(x: AbsValue, lo: number | undefined, hi: number | undefined, loUnknown: boolean, span: Span): AbsValue {
-  if (x.m === 'unknown') return unknown(span);
+  // A tensor of no known meaning clamped above 0 (`counts.clamp(eps)`): positive, which a normalisation keeps (algebra.ts `div`).
+  // (a floor given by a value not known here, `clamp(min=eps)`, is one too, as for a probability below).
+  if (x.m === 'unknown') return !x.hyper && ((lo !== undefined && lo > 0) || loUnknown) ? mk('unknown', { range: lo !== undefined && lo > 0 ? iClamp(REALS, lo, hi) : undefined, clamped: true, src: span }) : unknown(span);
   const guarded = (lo !== undefined && lo > 0) || (hi !== undefined && hi < 1 && (x.m === 'prob' || x.m === 'pt'));
   return { ...x, id: x.id, range: iClamp(x.range ?? REALS, lo, hi), clamped: x.clamped || guarded || loUnknown };
 }
