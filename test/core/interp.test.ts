@@ -547,3 +547,23 @@ class L(torch.nn.Module):
     expect(at('self.alpha')).toMatchObject({ m: 'none', hyper: true });
   });
 });
+
+describe('data passed by a test call', () => {
+  it('does not make a prediction or target parameter a constant; a hyperparameter still takes the literal', () => {
+    const { at } = valuesOf(
+      `import torch
+def loss(logits, labels, weights):
+    a = labels
+    b = logits
+    c = weights
+    return a
+
+loss(torch.tensor([[0.1, 0.9]]), torch.tensor([1]), [0.2, 0.8])
+`,
+      'loss',
+    );
+    expect(at('labels').m).toBe('target');
+    expect(at('logits').m).toBe('logits');
+    expect(at('weights').m).not.toBe('unknown');
+  });
+});

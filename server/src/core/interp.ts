@@ -457,6 +457,11 @@ class Interp {
       v = this.expr(def, env.parent ?? this.moduleEnv);
       this.recordValues = saved;
     }
+    // Data passed by a test call (`loss(tf.reshape(tf.Variable([[1, 2, 0, 1]]), [4, 1]), ...)`) does not make a
+    // prediction or target parameter a constant: its role (from its uses, or its name) stands. What a call
+    // passes that means something (`loss(tf.nn.softmax(z), y)`: probabilities) still counts.
+    const roleNamed = role !== undefined || /logit/i.test(name) || TARGET_NAME.test(name);
+    if (lits && !def && roleNamed) lits = lits.filter((l) => !(['tuple', 'scalar', 'bool', 'string'] as AbsValue['m'][]).includes(l.m));
     if (lits) {
       for (const l of lits) {
         if (!v) v = l;

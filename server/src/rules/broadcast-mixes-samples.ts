@@ -9,7 +9,7 @@ import type { Expr } from '../core/ir';
 import type { AbsValue, Meaning } from '../core/lattice';
 import type { Fix } from '../core/types';
 import { defineRule } from '../core/rule';
-import { atomText, replace } from './fixes';
+import { atomText, frameworkOf, localName, replace } from './fixes';
 
 /** Meanings only a loss computation makes (op-only: outside core/prefilter.ts Lemma 1's closed set). */
 const LOSSY: ReadonlySet<Meaning> = new Set(['ce', 'focal', 'pt', 'one_minus_pt', 'modulating', 'logprob', 'prob']);
@@ -100,6 +100,10 @@ intended. It changes the loss's value, so it is marked unsafe.
 });
 
 function squeezeFix(ctx: RuleContext, col: Expr): Fix | undefined {
-  const text = `${atomText(ctx, col)}.squeeze(1)`;
+  // In the function's framework: a method for PyTorch, `tf.squeeze(x, axis=1)` / `K.squeeze(x, axis=1)` otherwise.
+  const fw = frameworkOf(ctx);
+  const mod = fw === 'torch' ? undefined : fw === 'keras' ? (localName(ctx, ['keras.backend', 'tensorflow.keras.backend']) ?? localName(ctx, 'tensorflow')) : localName(ctx, 'tensorflow');
+  if (fw !== 'torch' && !mod) return undefined;
+  const text = fw === 'torch' ? `${atomText(ctx, col)}.squeeze(1)` : `${mod}.squeeze(${ctx.text(col.span)}, axis=1)`;
   return { title: 'Squeeze the [N, 1] operand to [N]', edits: [replace(col.paren ?? col.span, text)], applicability: 'unsafe' };
 }
