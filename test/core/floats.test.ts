@@ -29,3 +29,13 @@ describe('roundTo', () => {
     expect(roundTo(1e-8, 'bfloat16')).toBeGreaterThan(0);
   });
 });
+
+describe('FLOAT_INFO', () => {
+  it("is what the installed torch's finfo reports for each format (skipped without torch)", async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { FLOAT_INFO } = await import('../../server/src/core/floats');
+    const py = spawnSync('/usr/bin/python3', ['-c', 'import json, torch; print(json.dumps({str(d).split(".")[1]: {k: getattr(torch.finfo(d), k) for k in ["eps", "tiny", "smallest_normal", "max", "min", "resolution"]} for d in [torch.float32, torch.float16, torch.bfloat16, torch.float64]}))'], { encoding: 'utf8' });
+    if (py.status !== 0) return;
+    expect(JSON.parse(py.stdout)).toEqual(FLOAT_INFO);
+  });
+});

@@ -567,3 +567,26 @@ loss(torch.tensor([[0.1, 0.9]]), torch.tensor([1]), [0.2, 0.8])
     expect(at('weights').m).not.toBe('unknown');
   });
 });
+
+describe('finfo', () => {
+  it('gives the limits of the format asked for (core/floats.ts), float32 for torch.finfo()', () => {
+    const { at } = valuesOf(
+      `import numpy as np
+import torch
+def f(x):
+    a = np.finfo(np.float32).min
+    b = torch.finfo(torch.float16).tiny
+    c = torch.finfo().eps
+    d = np.finfo(np.float64).eps
+    e = np.finfo(x.dtype).eps
+    return a
+`,
+      'f',
+    );
+    expect(at('np.finfo(np.float32).min').values).toEqual([-3.4028234663852886e38]);
+    expect(at('torch.finfo(torch.float16).tiny').values).toEqual([6.103515625e-5]);
+    expect(at('torch.finfo().eps').values).toEqual([1.1920928955078125e-7]);
+    expect(at('np.finfo(np.float64).eps').values).toEqual([2.220446049250313e-16]);
+    expect(at('np.finfo(x.dtype).eps').values).toBeUndefined();
+  });
+});

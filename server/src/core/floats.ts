@@ -36,3 +36,43 @@ export function tiniest(format: FloatFormat): number {
   const { mant, minExp } = FORMATS[format];
   return 2 ** (minExp - mant);
 }
+
+/** What `torch.finfo(dtype)` / `numpy.finfo(dtype)` report of a float format (its attributes the losses read). */
+export interface FloatInfo {
+  eps: number;
+  tiny: number;
+  smallest_normal: number;
+  max: number;
+  min: number;
+  resolution: number;
+}
+
+export const FLOAT_INFO: Record<FloatFormat | 'float64', FloatInfo> = {
+  float64: { eps: 2.220446049250313e-16, tiny: 2.2250738585072014e-308, smallest_normal: 2.2250738585072014e-308, max: 1.7976931348623157e308, min: -1.7976931348623157e308, resolution: 1e-15 },
+  float32: { eps: 1.1920928955078125e-7, tiny: 1.1754943508222875e-38, smallest_normal: 1.1754943508222875e-38, max: 3.4028234663852886e38, min: -3.4028234663852886e38, resolution: 1e-6 },
+  float16: { eps: 0.0009765625, tiny: 6.103515625e-5, smallest_normal: 6.103515625e-5, max: 65504, min: -65504, resolution: 0.001 },
+  bfloat16: { eps: 0.0078125, tiny: 1.1754943508222875e-38, smallest_normal: 1.1754943508222875e-38, max: 3.3895313892515355e38, min: -3.3895313892515355e38, resolution: 0.01 },
+};
+
+/** The `finfo` calls of the frameworks (PyTorch's takes no dtype for its default, float32). */
+export const FINFO_CALLS: ReadonlySet<string> = new Set(['torch.finfo', 'numpy.finfo', 'jax.numpy.finfo']);
+
+/** The float format a dtype's name denotes (`float32`, `float`, `half`, `double`, ...), if it is one. */
+export function floatFormatOf(name: string | undefined): FloatFormat | 'float64' | undefined {
+  switch (name?.replace(/^.*\./, '')) {
+    case 'float32':
+    case 'float':
+    case 'single':
+      return 'float32';
+    case 'float16':
+    case 'half':
+      return 'float16';
+    case 'bfloat16':
+      return 'bfloat16';
+    case 'float64':
+    case 'double':
+      return 'float64';
+    default:
+      return undefined;
+  }
+}

@@ -9,6 +9,7 @@
  * from how the function uses them (a parameter fed to `sigmoid` is logits). `self.x` resolves
  * through the class's `__init__`, closures see their parent's final environment.
  */
+import { FINFO_CALLS, FLOAT_INFO, floatFormatOf, type FloatInfo } from './floats';
 import * as A from './algebra';
 import { binaryLayout, indexLayout, unsqueezed, withLayout } from './layout';
 import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Param, Stmt, Target } from './ir';
@@ -846,6 +847,7 @@ class Interp {
         if (obj.classRef) return this.classAttr(obj.classRef, e.attr, e.span);
         // `.data`: the same values, cut from the graph.
         if (e.attr === 'data') return obj.m === 'unknown' ? obj : detachValue(obj, e.span);
+        if (obj.finfo && e.attr in FLOAT_INFO[obj.finfo]) return scalarOf([FLOAT_INFO[obj.finfo][e.attr as keyof FloatInfo]], { src: e.span });
         if (e.attr === 'T') return obj;
         // A tensor's sizes are non-negative integers (`x.shape[1]`: the class count).
         if (e.attr === 'shape' && obj.m !== 'tuple' && obj.m !== 'string') return mk('scalar', { range: { lo: 0, hi: Infinity }, src: e.span });
@@ -959,6 +961,12 @@ class Interp {
       return this.applyOp(e.spell, b, e);
     }
     if (fv?.m === 'module' && fv.module) return this.applyModule(fv.module, e, env);
+    // torch.finfo(torch.float16), np.finfo(np.float32): a float format's limits (`.eps`, `.tiny`, `.min`, ...).
+    if (e.callee && FINFO_CALLS.has(e.callee)) {
+      const d = args[0] ?? (e.kwargs.type ? this.expr(e.kwargs.type, env) : e.kwargs.dtype ? this.expr(e.kwargs.dtype, env) : undefined);
+      const finfo = d === undefined ? (e.callee === 'torch.finfo' ? 'float32' : undefined) : d.m === 'string' ? floatFormatOf(d.str) : undefined;
+      return finfo ? mk('unknown', { finfo, src: e.span }) : unknown(e.span);
+    }
     if (e.func.k === 'name' && (e.func.id === 'float' || e.func.id === 'int') && args[0]?.m === 'scalar') return args[0];
     // isinstance(None, T) is False (for any T but NoneType): a hyperparameter left at None skips such a branch.
     if (e.func.k === 'name' && e.func.id === 'isinstance' && !this.mod.globals.has('isinstance') && args[0]?.m === 'none' && !args[0].orNone && !mentionsNoneType(e.args[1])) {

@@ -219,6 +219,8 @@ export interface AbsValue {
    * distance; for soft targets, Quality Focal Loss's factor). The probability it was taken from.
    */
   residualOf?: AbsValue;
+  /** `torch.finfo(dtype)` / `numpy.finfo(dtype)`: the float format whose limits its attributes are. */
+  finfo?: 'float32' | 'float16' | 'bfloat16' | 'float64';
   /** A tensor filled with one value (`zeros`, `ones`, `fill_(0)`). */
   fill?: number;
   /** An identity matrix (its rows at the targets are one-hot). */

@@ -16,6 +16,7 @@
  * builtins, stop it with `Unsupported`.
  */
 import * as path from 'node:path';
+import { FLOAT_INFO, floatFormatOf } from '../core/floats';
 import type { Call, ClassIR, Comprehension, Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir';
 import { bindCall, bindModuleCall, resolveQualified, type LowerCtx, type Spelling } from '../ops';
 import type { CVal, PyLiteral } from '../ops/api';
@@ -802,9 +803,9 @@ export class Evaluator {
       throw new EvalError(`self.${a} is not set by __init__`, line);
     }
     if (o.t === 'ns' && o.name.startsWith('finfo:')) {
-      // torch.finfo / numpy.finfo of float32 (the probes' dtype).
-      const v: Record<string, number> = { eps: 1.1920928955078125e-7, tiny: 1.1754943508222875e-38, smallest_normal: 1.1754943508222875e-38, max: 3.4028234663852886e38, min: -3.4028234663852886e38, resolution: 1e-6 };
-      if (a in v) return num(v[a], false);
+      // torch.finfo / numpy.finfo: the limits of the format asked for (core/floats.ts, as the abstract interpreter reads them).
+      const v = FLOAT_INFO[o.name.slice(6) as keyof typeof FLOAT_INFO] as unknown as Record<string, number> | undefined;
+      if (v && a in v) return num(v[a], false);
       throw new Unsupported(`finfo.${a}`, line);
     }
     if (o.t === 'tensor') {
@@ -1577,7 +1578,8 @@ export class Evaluator {
       case 'numpy.finfo':
       case 'jax.numpy.finfo':
         if (a0 && a0.t === 'dtype' && a0.dt !== 'float') throw new Unsupported(`${q} of an integer type`, line);
-        return { t: 'ns', name: 'finfo:float32' };
+        // The format named (`np.float16`, `"float64"`), else float32 (the probes' dtype, PyTorch's default).
+        return { t: 'ns', name: `finfo:${floatFormatOf(c.args[0]?.k === 'attr' ? c.args[0].attr : c.args[0]?.k === 'str' ? c.args[0].value : undefined) ?? 'float32'}` };
       default:
         break;
     }

@@ -4,7 +4,7 @@
  */
 import type { RuleContext } from '../core/context';
 import type { Expr } from '../core/ir';
-import type { AbsValue } from '../core/lattice';
+import { constValue, type AbsValue } from '../core/lattice';
 import { defineRule } from '../core/rule';
 import { atomText, frameworkOf, functionalName, localName, outerSpan, replace } from './fixes';
 import { noopComplement } from './eps-below-float32';
@@ -80,11 +80,15 @@ export default defineRule({
       const v = call.op.id === 'log' ? ctx.valueOf(arg) : lp?.m === 'logprob' ? lp.of : undefined;
       if (!unguarded(v)) continue;
       const fix = call.op.id === 'log' ? fixFor(ctx, call, arg) : undefined;
+      // A clamp whose floor is not above 0 (`clamp(p, np.finfo(np.float32).min)`) keeps nothing from 0.
+      const floor = arg.k === 'call' && arg.op?.id === 'clamp' && arg.bound?.min ? constValue(ctx.valueOf(arg.bound.min)) : undefined;
       ctx.report({
         span: call.span,
         message: noopComplement(v)
           ? `\`${ctx.text(call.span)}\` takes the log of a probability whose clamp does not keep it from 0 in float32 (LL203): -inf once it underflows to 0`
-          : `\`${ctx.text(call.span)}\` takes the log of a probability with no clamp: -inf once it underflows to 0`,
+          : floor !== undefined && floor <= 0
+            ? `\`${ctx.text(call.span)}\` takes the log of a probability clamped at ${floor.toPrecision(3)}, a floor that does not keep it from 0: -inf once it underflows to 0`
+            : `\`${ctx.text(call.span)}\` takes the log of a probability with no clamp: -inf once it underflows to 0`,
         explanation: [
           `A ${v!.act ? `${v!.act} ` : ''}probability underflows to exactly 0 in float32 (sigmoid below about −88, softmax when a logit trails by ~104), and log(0) = −∞. The loss becomes inf and the backward pass, through 1/p, yields inf and NaN.`,
           'Compute the log-probability directly (`F.logsigmoid`, `F.log_softmax`, which are stable), or clamp the probability away from 0 first.',
