@@ -130,6 +130,13 @@ describe('lowering of indexing by target', () => {
     close(run(`${HDR}def f(x):\n    return x[-1, :2]\n`, 'f', { x }).v, [4, 5]);
   });
 
+  it('alpha[t] on a [C, 1] table keeps the trailing dim of size 1 ([N, 1], as PyTorch)', () => {
+    const r = run(`${HDR}def f(t):\n    alpha = torch.tensor([[0.1], [0.2], [0.7]])\n    return alpha[t]\n`, 'f', { t: { int: [2, 0] } });
+    expect(r.shape).toEqual([2, 1]);
+    close(r.v, [0.7, 0.1]);
+    expect(run(`${HDR}def f(x, t):\n    return x[None][:, t]\n`, 'f', { x: [[1], [2]], t: { int: [1, 1, 0] } }).shape).toEqual([1, 3, 1]);
+  });
+
   it('raises on an out-of-range target, as PyTorch', () => {
     expect(() => run(`${HDR}def f(x, t):\n    return x.gather(1, t.view(-1, 1))\n`, 'f', { x, t: { int: [3, 0] } })).toThrow(/out of bounds/);
   });
