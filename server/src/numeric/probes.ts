@@ -145,6 +145,7 @@ export class Prober {
         if (value !== null && typeof value === 'object' && 'module' in value) passed[k] = { t: 'ns', name: value.module };
         else if (value !== null && typeof value === 'object' && 'classes' in value) all[k] = num(C, true);
         else if (value !== null && typeof value === 'object' && 'device' in value) all[k] = { t: 'device' };
+        else if (value !== null && typeof value === 'object' && 'counts' in value) all[k] = { t: 'list', items: Array.from({ length: C }, () => num(1, true)), tuple: false };
         else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(value.ones === 'classes' ? [C] : shapeOf(true)), dt: 'float' };
         else if (typeof value === 'boolean') all[k] = { t: 'bool', v: value };
         // A call-site literal keeps its kind: `FocalLoss(num_classes=8)` passes an int (F.one_hot wants one).
@@ -333,7 +334,7 @@ export class Prober {
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : value.ones === 'classes' ? 'class_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'counts' in value ? 'class_counts' : value.ones === 'classes' ? 'class_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

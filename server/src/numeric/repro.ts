@@ -112,7 +112,7 @@ function suppliedDict(r: NumericReport): string {
   const entries = Object.entries(r.supplied ?? {}).map(([k, { value }]) => {
     // Supplied numbers keep their kind (an integer literal at a call site is an int).
     // A framework module (`module keras.backend`) is imported by the script when the probe runs.
-    const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'device' ? '"__device__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
+    const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'class_counts' ? '"__class_counts__"' : value === 'device' ? '"__device__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
     return `${JSON.stringify(k)}: ${v}`;
   });
   return `{${entries.join(', ')}}`;
@@ -171,6 +171,7 @@ ${probes.join('\n')}
 
 # Values LossLint gave required parameters without a default ("__classes__": the probe's class
 # count C; "__ones__": ones shaped like the input; "__class_ones__": one weight of 1 per class;
+# "__class_counts__": a list of one sample count of 1 per class;
 # "__device__": the CPU; "__module__ NAME": that framework module, passed by keyword).
 SUPPLIED = ${suppliedDict(r)}
 
@@ -198,7 +199,7 @@ def run(seed, n, c, std, target, margin, activation, layout, hyper, extra):
         t = t.reshape(xs if t.dim() == 2 else ts)
     given = {}
     for k, v in SUPPLIED.items():
-        given[k] = c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else torch.device("cpu") if v == "__device__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
+        given[k] = c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
     hyper = dict(given, **hyper)
 ${call}
     out = fn(**${args}, **named(fn, hyper))

@@ -114,7 +114,7 @@ export interface NumericReport {
   formulation?: 'softmax' | 'sigmoid';
   roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean };
   /** Values given to required parameters without a default, and where each came from (roles.ts `fill`). */
-  supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'device'; why: string }>;
+  supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'class_counts' | 'device'; why: string }>;
   /** How the function is reached: a method through its class, a closure through the factory that returns it. */
   entry?: { kind: 'function' | 'method' | 'closure'; owner?: string };
   probes: ProbeResult[];
