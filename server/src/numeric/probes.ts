@@ -241,7 +241,11 @@ export class Prober {
       const found = this.setup(fn, { ...plan, fill }, hyper);
       if (typeof found !== 'string') return found;
     }
-    const why = errors.length ? errors : first;
+    let why = errors.length ? errors : first;
+    // Targets the function uses as class indices (a gather's or one_hot's index): the float
+    // encodings' dtype errors say nothing of the function; the index encoding's error does.
+    const floatIndex = /Expected dtype int64 for index|only applicable to index tensor/;
+    if (why.some((e) => e.startsWith('index:'))) why = why.filter((e) => e.startsWith('index:') || !floatIndex.test(e));
     return `the function raises on every target encoding tried (${why.join('; ') || 'no encoding'})`;
   }
 
@@ -271,7 +275,8 @@ export class Prober {
           if (e instanceof ElementCap) throw e;
           errors.push(`${enc}: ${e instanceof Error ? e.message : String(e)}`);
           if (process.env.LOSSLINT_DEBUG) console.error(e);
-          if (!(e instanceof EvalError && /out of bounds|Target/.test(e.message))) break;
+          // Targets out of a class count the function holds itself (`one_hot(labels, 2)`): the next count.
+          if (!(e instanceof EvalError && /out of bounds|Target|smaller than num_classes/.test(e.message))) break;
         }
       }
     }
