@@ -137,6 +137,12 @@ describe('lowering of indexing by target', () => {
     expect(run(`${HDR}def f(x, t):\n    return x[None][:, t]\n`, 'f', { x: [[1], [2]], t: { int: [1, 1, 0] } }).shape).toEqual([1, 3, 1]);
   });
 
+  it("a loss module's constructor argument read and set afterwards (`crit.reduction = 'none'`)", () => {
+    const src = `${HDR}def f(x, t):\n    crit = nn.BCEWithLogitsLoss()\n    r = crit.reduction\n    crit.reduction = 'none'\n    out = crit(x, t)\n    return out.sum() if r == 'mean' else out.mean()\n`;
+    const r = run(src, 'f', { x: [[0, 0]], t: [[1, 0]] });
+    close(r.v, [2 * Math.log(2)]);
+  });
+
   it('raises on an out-of-range target, as PyTorch', () => {
     expect(() => run(`${HDR}def f(x, t):\n    return x.gather(1, t.view(-1, 1))\n`, 'f', { x, t: { int: [3, 0] } })).toThrow(/out of bounds/);
   });

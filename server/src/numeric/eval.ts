@@ -545,6 +545,12 @@ export class Evaluator {
         return;
       case 'attr': {
         const o = this.expr(t.obj, f);
+        // A loss module's constructor argument set afterwards (`self.loss_fcn.reduction = 'none'`): its next calls see it.
+        const mp = o.t === 'module' ? o.spell.sig.params.find((x) => x.name === t.attr) : undefined;
+        if (o.t === 'module' && mp) {
+          o.args[mp.canon] = v;
+          return;
+        }
         if (o.t !== 'self') throw new Unsupported(`attribute assignment .${t.attr}`, lineOf(t));
         o.attrs.set(t.attr, v);
         return;
@@ -829,6 +835,15 @@ export class Evaluator {
       if (a === 'is_signed') return { t: 'bool', v: o.dt !== 'bool' };
     }
     if (o.t === 'list' && o.tuple && a === 'rank') return num(o.items.length, true);
+    // A loss module's constructor argument (`loss_fcn.reduction`): the value it was built with, else its default.
+    if (o.t === 'module') {
+      const p = o.spell.sig.params.find((x) => x.name === a);
+      if (p) {
+        const v = o.args[p.canon];
+        if (v) return v;
+        if (p.hasDefault && p.raw === undefined) return moduleDefault(p.default ?? null);
+      }
+    }
     if (o.t === 'ns') {
       const full = `${o.name}.${a}`;
       const q = this.qualifiedAttr(full);
@@ -2080,4 +2095,9 @@ export class Evaluator {
 
 
 
+}
+
+/** A module constructor's literal default as a value (`reduction='mean'`). */
+function moduleDefault(d: PyLiteral): Val {
+  return d === null ? NONE : typeof d === 'number' ? num(d) : typeof d === 'boolean' ? { t: 'bool', v: d } : { t: 'str', v: d };
 }

@@ -8,7 +8,8 @@ import { Evaluator, type EvalOptions } from './eval';
 import { forbiddenCall } from './gate';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
 import { describeGenerator, generate } from './gen';
-import type { CheckPlan, TargetEncoding } from './roles';
+import type { CheckPlan, OpModuleValue, TargetEncoding } from './roles';
+import { bindCall, resolveQualified } from '../ops';
 import { LL301, LL302, LL303, LL304, LL305 } from './rules';
 import { runExtraProbes } from './probes-extra';
 import { tf } from './tf';
@@ -56,6 +57,15 @@ function hyperVal(v: HyperValue): Val {
   if (typeof v === 'string') return { t: 'str', v };
   if (Array.isArray(v)) return { t: 'list', items: v.map((x) => num(x)), tuple: false };
   return num(v, false);
+}
+
+/** A loss module a call site builds (roles.ts OpModuleValue), as the evaluator holds one; a fresh one per run (a run may set its attributes). */
+function opModule(v: OpModuleValue): Val {
+  const spell = resolveQualified(v.op);
+  if (!spell || spell.kind !== 'module') throw new Unsupported(v.op, 0);
+  const kw: Record<string, Val> = {};
+  for (const [k, x] of Object.entries(v.kwargs)) kw[k] = x === null ? NONE : typeof x === 'boolean' ? { t: 'bool', v: x } : typeof x === 'string' ? { t: 'str', v: x } : num(x);
+  return { t: 'module', spell, args: bindCall(spell, [], kw, (items: Val[]): Val => ({ t: 'list', items, tuple: true })), line: 0 };
 }
 
 class Budget extends Error {}
@@ -145,6 +155,7 @@ export class Prober {
         if (value !== null && typeof value === 'object' && 'module' in value) passed[k] = { t: 'ns', name: value.module };
         else if (value !== null && typeof value === 'object' && 'classes' in value) all[k] = num(C, true);
         else if (value !== null && typeof value === 'object' && 'device' in value) all[k] = { t: 'device' };
+        else if (value !== null && typeof value === 'object' && 'op' in value) all[k] = opModule(value);
         else if (value !== null && typeof value === 'object' && 'counts' in value) all[k] = { t: 'list', items: Array.from({ length: C }, () => num(1, true)), tuple: false };
         else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(value.ones === 'classes' ? [C] : shapeOf(true)), dt: 'float' };
         else if (typeof value === 'boolean') all[k] = { t: 'bool', v: value };
@@ -339,7 +350,7 @@ export class Prober {
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'counts' in value ? 'class_counts' : value.ones === 'classes' ? 'class_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : value.ones === 'classes' ? 'class_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

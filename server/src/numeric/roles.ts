@@ -57,7 +57,18 @@ export interface CheckPlan {
  * A value for a required parameter: a Python value, the probe's class count, ones shaped like the
  * input, or a framework module (`{ module: 'keras.backend' }`, passed by keyword: an injected backend).
  */
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { counts: 'classes' } | { device: true } | { module: string };
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { counts: 'classes' } | { device: true } | { module: string } | OpModuleValue;
+
+/**
+ * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
+ * module spelling and the literal keywords it was built with; `dropped`: those that were not literals
+ * (the probes leave them at their defaults and say so).
+ */
+export interface OpModuleValue {
+  op: string;
+  kwargs: Record<string, number | string | boolean | null>;
+  dropped: string[];
+}
 
 /** Typical values for a required gamma / alpha no call site gives (named as such in the probe table). */
 export const TYPICAL_GAMMA = [2, 0.5];
@@ -171,6 +182,9 @@ function callSiteLiteral(mod: ModuleIR, g: FunctionIR, p: string): FillValue | u
     if (e.k === 'const') return e.value;
     const v = literalValue(e);
     if (v !== undefined) return v;
+    // A loss module the caller built (`bce = nn.BCEWithLogitsLoss(...)`; `FocalLoss(bce, g)`).
+    const built = e.k === 'name' && caller ? moduleBuiltIn(caller, e.id) : undefined;
+    if (built) return built;
     // The caller's own parameter passed on (`f(x, t, z_loss=z_loss)`): its default, if a literal.
     if (e.k === 'name') {
       const cp = caller?.params.find((x) => x.kind === 'plain' && x.name === e.id);
@@ -181,6 +195,28 @@ function callSiteLiteral(mod: ModuleIR, g: FunctionIR, p: string): FillValue | u
     }
   }
   return undefined;
+}
+
+/** The loss module (an op's module spelling) the last assignment of `name` in `g` builds, with its literal keywords. */
+function moduleBuiltIn(g: FunctionIR, name: string): OpModuleValue | undefined {
+  let out: OpModuleValue | undefined;
+  for (const s of stmtsOf(g.body)) {
+    if (s.k !== 'assign' || s.aug || s.targets.length !== 1 || s.targets[0].k !== 'name' || s.targets[0].id !== name) continue;
+    const v = s.value;
+    if (v.k !== 'call' || v.spell?.kind !== 'module' || v.args.length) {
+      out = undefined;
+      continue;
+    }
+    const kwargs: OpModuleValue['kwargs'] = {};
+    const dropped: string[] = [];
+    for (const [k, x] of Object.entries(v.kwargs)) {
+      const lit = x.k === 'str' ? x.value : x.k === 'const' ? x.value : literalValue(x);
+      if (lit === undefined || Array.isArray(lit)) dropped.push(k);
+      else kwargs[k] = lit;
+    }
+    out = { op: v.spell.name, kwargs, dropped };
+  }
+  return out;
 }
 
 const SITES = new WeakMap<ModuleIR, { site: Pick<CallSite, 'callee' | 'args' | 'kwargs'>; caller?: FunctionIR }[]>();
@@ -638,7 +674,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         if (p.default || (g === fn && (p.name === input || p.name === target)) || fill[p.name]) continue;
         const site = callSiteLiteral(mod, g, p.name);
         const used = site === undefined ? fillFromUses(g, fn, chain, mod, p.name) : undefined;
-        if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
+        if (site !== null && typeof site === 'object' && 'op' in site) fill[p.name] = { value: site, why: `the ${site.op.split('.').pop()} a call site builds${site.dropped.length ? ` (${site.dropped.join(', ')} not a literal: the default)` : ''}` };
+        else if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
         // A table indexed by the targets is no scalar alpha (`self.alpha[target]`).
         else if (used && used.value === null && ALPHA_NAME.test(p.name)) fill[p.name] = used;
         else if (GAMMA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: 'typical' };
