@@ -27,6 +27,8 @@ const INDEX = [
   '    return F.binary_cross_entropy_with_logits(logits, y)',
   '',
 ].join('\n');
+const LAYOUTS = fs.readFileSync(path.join(__dirname, 'fixtures', 'target_layouts.py'), 'utf8');
+let layouts: NumericReport[] = [];
 let supplied: NumericReport[] = [];
 let index: NumericReport[] = [];
 const report = (rs: NumericReport[], name: string) => rs.find((r) => r.function === name)!;
@@ -35,6 +37,7 @@ beforeAll(async () => {
   loadEngine();
   supplied = await checkDocumentNumerically(SUPPLIED, opts);
   index = await checkDocumentNumerically(INDEX, opts);
+  layouts = await checkDocumentNumerically(LAYOUTS, opts);
 }, 180_000);
 
 afterAll(() => disposeNumericWorker());
@@ -67,5 +70,13 @@ describe('targets as class indices', () => {
     const r = report(index, 'two_class_loss');
     expect(r.notChecked).toBeUndefined();
     expect(r.probes[0].inputs.shape[1]).toBe(2);
+  });
+});
+
+describe("input layouts from the function's operations", () => {
+  it('targets whose channel the function squeezes are [N, 1, H, W] beside [N, C, H, W] logits', () => {
+    const r = report(layouts, 'squeezed_overlap_loss');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.probes[0].inputs.layout).toBe('nc1hw');
   });
 });

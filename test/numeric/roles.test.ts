@@ -131,3 +131,14 @@ describe('values for required parameters, from what the function does with them'
     expect(plan(src.replace(/\ndef make[\s\S]*$/, '\n')).skipped).toEqual([{ qualname: "WrapLoss.forward", reason: 'required parameter `loss_fn` has no value' }]);
   });
 });
+
+describe("probe layouts from the function's operations", () => {
+  it('a target squeezed at dim 1 asks for image targets with a channel of one', () => {
+    expect(plan(`${HDR}def seg_loss(logits, target):\n    return F.cross_entropy(logits, target.long().squeeze(1))\n`).plans[0].targetChannel).toBe(true);
+    expect(plan(`${HDR}def seg_loss(logits, target):\n    return F.cross_entropy(logits, torch.squeeze(target, dim=1))\n`).plans[0].targetChannel).toBe(true);
+    // The logits squeezed, or the target squeezed elsewhere: nothing said.
+    expect(plan(`${HDR}def bin_loss(logits, target):\n    return F.binary_cross_entropy_with_logits(logits.squeeze(1), target)\n`).plans[0].targetChannel).toBeUndefined();
+    expect(plan(`${HDR}def seg_loss(logits, target):\n    return F.cross_entropy(logits, target.squeeze(-1))\n`).plans[0].targetChannel).toBeUndefined();
+  });
+});
+

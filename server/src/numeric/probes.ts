@@ -222,7 +222,8 @@ export class Prober {
     // the flat ones fail as a loss over images would.
     // Images, then sequences, channels first for PyTorch and last elsewhere.
     const last = plan.framework && plan.framework !== 'torch';
-    const layouts: ProbeInputs['layout'][] = [undefined, last ? 'nhwc' : 'nchw', last ? 'nlc' : 'ncl'];
+    // Targets whose channel the function squeezes (`target.squeeze(1)`): images with a channel of one.
+    const layouts: ProbeInputs['layout'][] = [undefined, last ? 'nhwc' : plan.targetChannel ? 'nc1hw' : 'nchw', last ? 'nlc' : 'ncl'];
     const first: string[] = [];
     for (const layout of layouts) {
       if (layout && !errors.some(wantsImages)) break;

@@ -183,7 +183,7 @@ ${probes.join('\n')}
 # "__device__": the CPU; "__module__ NAME": that framework module, passed by keyword).
 SUPPLIED = ${suppliedDict(r)}
 
-LAYOUTS = {"nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1))}
+LAYOUTS = {"nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1))}
 
 
 def named(f, hyper):

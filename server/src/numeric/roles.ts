@@ -47,6 +47,8 @@ export interface CheckPlan {
   framework?: CoverageFramework;
   /** The facts see a cross-entropy and no modulating factor: the reference is the cross-entropy (gamma 0). */
   plainCE?: boolean;
+  /** The function squeezes the target's dim 1 (`target.squeeze(1)`): image targets with a channel of one ([N, 1, H, W]). */
+  targetChannel?: boolean;
   /** Optional weight parameters (`weight=None`) the probes give ones when the function raises without them. */
   optionalWeights?: string[];
   /** Content hash of everything the check depends on. */
@@ -551,6 +553,20 @@ function shapeArithmetic(e: Extract<Expr, { k: 'call' }>): boolean {
   return args.length > 0 && args.every(ok);
 }
 
+/** Whether `fn` squeezes dim 1 of its parameter `target` (`target.squeeze(1)`, `t.long().squeeze(dim=1)`, `torch.squeeze(target, 1)`). */
+function squeezesChannel(fn: FunctionIR, target: string): boolean {
+  const root = (e: Expr): string | undefined => (e.k === 'name' ? e.id : e.k === 'call' && e.func.k === 'attr' ? root(e.func.obj) : e.k === 'attr' ? root(e.obj) : undefined);
+  const one = (e: Expr | undefined): boolean => e?.k === 'num' && e.value === 1;
+  for (const s of stmtsOf(fn.body))
+    for (const r of stmtRoots(s))
+      for (const e of walkExprs(r)) {
+        if (e.k !== 'call') continue;
+        if (e.func.k === 'attr' && e.func.attr === 'squeeze' && root(e.func.obj) === target && (one(e.args[0]) || one(e.kwargs.dim))) return true;
+        if (e.callee === 'torch.squeeze' && e.args[0] && root(e.args[0]) === target && (one(e.args[1]) || one(e.kwargs.dim))) return true;
+      }
+  return false;
+}
+
 /** Whether a function returns a function (a factory: `def focal(gamma): def loss(y, p): ...; return loss`). */
 function returnsFunction(fn: FunctionIR): boolean {
   const local = new Set<string>();
@@ -758,7 +774,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // A cross-entropy with no modulating factor anywhere the facts see: its reference is the
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
     const plainCE = !gamma && rets.length > 0 && rets.every((r) => r.m === 'ce' || r.m === 'logprob') && ![...(ff?.values.values() ?? [])].some((v) => v.m === 'modulating' || v.m === 'focal');
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(plainCE ? { plainCE } : {}), key });
+    const targetChannel = squeezesChannel(fn, target);
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(plainCE ? { plainCE } : {}), ...(targetChannel ? { targetChannel } : {}), key });
   }
   return plans;
 }
