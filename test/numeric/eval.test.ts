@@ -143,6 +143,11 @@ describe('lowering of indexing by target', () => {
     close(r.v, [2 * Math.log(2)]);
   });
 
+  it('assigning through an all-False mask writes nothing (and reads an empty selection)', () => {
+    const src = `${HDR}def f(x):\n    y = x.clone()\n    big = x > 100\n    y[big] = y[big] - 1.0\n    return y\n`;
+    close(run(src, 'f', { x: [[1, 2], [3, 4]] }).v, [1, 2, 3, 4]);
+  });
+
   it('raises on an out-of-range target, as PyTorch', () => {
     expect(() => run(`${HDR}def f(x, t):\n    return x.gather(1, t.view(-1, 1))\n`, 'f', { x, t: { int: [3, 0] } })).toThrow(/out of bounds/);
   });

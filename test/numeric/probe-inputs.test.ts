@@ -22,6 +22,11 @@ const INDEX = [
   '    p = F.softmax(x, dim=1).gather(1, t)',
   '    return -(F.cross_entropy(x, t, reduction="none") * p).mean()',
   '',
+  'def pair_loss(output, target):',
+  '    out = F.softmax(output.view(-1, 2), dim=1)',
+  '    t = target.view(-1)',
+  '    return -(out[t == 1, 1].log().sum() + out[t == 0, 0].log().sum()) / out.shape[0]',
+  '',
   'def two_class_loss(logits, labels):',
   '    y = F.one_hot(labels, 2).float()',
   '    return F.binary_cross_entropy_with_logits(logits, y)',
@@ -66,10 +71,12 @@ describe('targets as class indices', () => {
     expect(r.notChecked).not.toMatch(/Expected dtype int64|onehot: |binary: /);
   });
 
-  it('finds the class count a function holds itself (one_hot(t, 2))', () => {
-    const r = report(index, 'two_class_loss');
-    expect(r.notChecked).toBeUndefined();
-    expect(r.probes[0].inputs.shape[1]).toBe(2);
+  it('finds the class count a function holds itself (one_hot(t, 2), a mask of the targets on view(-1, 2))', () => {
+    for (const name of ['two_class_loss', 'pair_loss']) {
+      const r = report(index, name);
+      expect(r.notChecked, name).toBeUndefined();
+      expect(r.probes[0].inputs.shape[1]).toBe(2);
+    }
   });
 });
 

@@ -529,6 +529,8 @@ export class Evaluator {
     } catch {
       throw new EvalError(`shape mismatch: value tensor of shape [${value.x.shape}] cannot be broadcast to indexing result of shape [${sel.shape}]`, line);
     }
+    // Nothing selected (an all-False mask): nothing written.
+    if (sel.size === 0) return obj;
     const pos = sel.dataSync();
     const from = new Int32Array(x.size).fill(-1);
     for (let i = 0; i < pos.length; i++) from[pos[i]] = i;

@@ -287,8 +287,10 @@ export class Prober {
           if (e instanceof ElementCap) throw e;
           errors.push(`${enc}: ${e instanceof Error ? e.message : String(e)}`);
           if (process.env.LOSSLINT_DEBUG) console.error(e);
-          // Targets out of a class count the function holds itself (`one_hot(labels, 2)`): the next count.
-          if (!(e instanceof EvalError && /out of bounds|Target|smaller than num_classes/.test(e.message))) break;
+          // Targets out of a class count the function holds itself (`one_hot(labels, 2)`), or a mask of
+          // the targets that does not fit the logits the function reshaped to its own count
+          // (`x.view(-1, 2)[t == 1]`): the next count.
+          if (!(e instanceof EvalError && /out of bounds|Target|smaller than num_classes|does not match the shape of the indexed tensor/.test(e.message))) break;
         }
       }
     }
