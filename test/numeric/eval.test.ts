@@ -148,6 +148,11 @@ describe('lowering of indexing by target', () => {
     close(run(src, 'f', { x: [[1, 2], [3, 4]] }).v, [1, 2, 3, 4]);
   });
 
+  it('`t is not None` and `t is None` of a tensor are identity tests, not elementwise ones', () => {
+    const src = `${HDR}def f(x):\n    m = x > 1\n    y = x * 2.0 if m is not None else x\n    return y * 0.0 if m is None else y\n`;
+    close(run(src, 'f', { x: [[1, 2]] }).v, [2, 4]);
+  });
+
   it('raises on an out-of-range target, as PyTorch', () => {
     expect(() => run(`${HDR}def f(x, t):\n    return x.gather(1, t.view(-1, 1))\n`, 'f', { x, t: { int: [3, 0] } })).toThrow(/out of bounds/);
   });

@@ -857,6 +857,11 @@ export class Evaluator {
 
   private compare(e: Extract<Expr, { k: 'cmp' }>, f: Frame, line: number): Val {
     const vals = e.operands.map((x) => this.expr(x, f));
+    // `mask is not None` with a tensor: identity, never an elementwise comparison.
+    if (vals.some(isTensor) && e.ops.every((op) => /^is( not)?$/.test(op.replace(/\s+/g, ' ')))) {
+      const same = (a: Val, b: Val): boolean => a === b || (a.t === 'none' && b.t === 'none') || (isTensor(a) && isTensor(b) && a.x === b.x);
+      return { t: 'bool', v: e.ops.every((op, i) => same(vals[i], vals[i + 1]) === (op.replace(/\s+/g, ' ') === 'is')) };
+    }
     if (vals.some(isTensor)) {
       if (vals.length !== 2) throw new Unsupported('chained comparison of tensors', line);
       return this.compareValues(e.ops[0], vals[0], vals[1], line);
