@@ -86,4 +86,10 @@ describe("input layouts from the function's operations", () => {
     expect(r.notChecked).toBeUndefined();
     expect(r.probes[0].inputs.layout).toBe('nc1hw');
   });
+
+  it('class indices that pass the setup by a coincidence of sizes and fail later: the dense targets are probed', () => {
+    const r = report(layouts, 'masked_heatmap_loss');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.roles?.encoding).not.toBe('index');
+  });
 });

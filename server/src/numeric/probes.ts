@@ -33,6 +33,8 @@ export interface ProbeOptions {
 export const GAMMA_SWEEP = [0.25, 0.5, 1, 2, 5];
 /** Samples of the setup's trial runs (enough for a top-k of 64 hard examples, few enough to cost nothing). */
 const SETUP_SAMPLES = 64;
+/** Samples of the setup's second trial run: other than the first's, and as divisible (pairs, triplets, groups of 4 or 8 of samples still fit; a top-k of 64 too). */
+const RECHECK_SAMPLES = 96;
 export const MARGINS = [10, 30, 100];
 const REL_TOL = 1e-3;
 
@@ -269,6 +271,9 @@ export class Prober {
         if (plan.inputIsProb) inp.activation = plan.act ?? 'softmax';
         try {
           const out = this.run(trial, inp, hyper);
+          // Again at another sample count: a trial that passed by a coincidence of sizes (class
+          // indices, a mask's count equal to the class count: `pred[t < 1] * w[t < 1]`) raises here.
+          this.run(trial, { ...inp, seed: 2, shape: [Math.min(RECHECK_SAMPLES, this.opts.samples), C] }, hyper);
           const tr = out.trace;
           const softmaxOps = ['softmax', 'log_softmax', 'cross_entropy', 'nll_loss', 'tf_softmax_ce_with_logits', 'tf_sparse_softmax_ce_with_logits', 'keras_categorical_crossentropy', 'keras_sparse_categorical_crossentropy'];
           const sigmoidOps = ['sigmoid', 'logsigmoid', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'keras_binary_crossentropy', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss'];
