@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { roundTo, tiniest } from '../../server/src/core/floats';
+import { spawnSync } from 'node:child_process';
+import { FLOAT_INFO, roundTo, tiniest } from '../../server/src/core/floats';
 
 describe('roundTo', () => {
   it('rounds to float32 as Math.fround does', () => {
@@ -31,9 +32,7 @@ describe('roundTo', () => {
 });
 
 describe('FLOAT_INFO', () => {
-  it("is what the installed torch's finfo reports for each format (skipped without torch)", async () => {
-    const { spawnSync } = await import('node:child_process');
-    const { FLOAT_INFO } = await import('../../server/src/core/floats');
+  it("is what the installed torch's finfo reports for each format (skipped without torch)", () => {
     const py = spawnSync('/usr/bin/python3', ['-c', 'import json, torch; print(json.dumps({str(d).split(".")[1]: {k: getattr(torch.finfo(d), k) for k in ["eps", "tiny", "smallest_normal", "max", "min", "resolution"]} for d in [torch.float32, torch.float16, torch.bfloat16, torch.float64]}))'], { encoding: 'utf8' });
     if (py.status !== 0) return;
     expect(JSON.parse(py.stdout)).toEqual(FLOAT_INFO);

@@ -130,6 +130,29 @@ describe('lowering of indexing by target', () => {
     close(run(`${HDR}def f(x):\n    return x[-1, :2]\n`, 'f', { x }).v, [4, 5]);
   });
 
+  it('alpha[t] on a [C, 1] table keeps the trailing dim of size 1 ([N, 1], as PyTorch)', () => {
+    const r = run(`${HDR}def f(t):\n    alpha = torch.tensor([[0.1], [0.2], [0.7]])\n    return alpha[t]\n`, 'f', { t: { int: [2, 0] } });
+    expect(r.shape).toEqual([2, 1]);
+    close(r.v, [0.7, 0.1]);
+    expect(run(`${HDR}def f(x, t):\n    return x[None][:, t]\n`, 'f', { x: [[1], [2]], t: { int: [1, 1, 0] } }).shape).toEqual([1, 3, 1]);
+  });
+
+  it("a loss module's constructor argument read and set afterwards (`crit.reduction = 'none'`)", () => {
+    const src = `${HDR}def f(x, t):\n    crit = nn.BCEWithLogitsLoss()\n    r = crit.reduction\n    crit.reduction = 'none'\n    out = crit(x, t)\n    return out.sum() if r == 'mean' else out.mean()\n`;
+    const r = run(src, 'f', { x: [[0, 0]], t: [[1, 0]] });
+    close(r.v, [2 * Math.log(2)]);
+  });
+
+  it('assigning through an all-False mask writes nothing (and reads an empty selection)', () => {
+    const src = `${HDR}def f(x):\n    y = x.clone()\n    big = x > 100\n    y[big] = y[big] - 1.0\n    return y\n`;
+    close(run(src, 'f', { x: [[1, 2], [3, 4]] }).v, [1, 2, 3, 4]);
+  });
+
+  it('`t is not None` and `t is None` of a tensor are identity tests, not elementwise ones', () => {
+    const src = `${HDR}def f(x):\n    m = x > 1\n    y = x * 2.0 if m is not None else x\n    return y * 0.0 if m is None else y\n`;
+    close(run(src, 'f', { x: [[1, 2]] }).v, [2, 4]);
+  });
+
   it('raises on an out-of-range target, as PyTorch', () => {
     expect(() => run(`${HDR}def f(x, t):\n    return x.gather(1, t.view(-1, 1))\n`, 'f', { x, t: { int: [3, 0] } })).toThrow(/out of bounds/);
   });

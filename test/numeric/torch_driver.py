@@ -67,7 +67,7 @@ def inputs(case):
 
 
 # The checker's layouts of the [N, C] probe (numeric/types.ts layoutShape): logits, class indices.
-LAYOUTS = {"nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1))}
+LAYOUTS = {"nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1))}
 
 
 def named(f, hyper):
@@ -93,7 +93,12 @@ def run_case(case):
     mod = load(case["file"])
     fill = {}
     for k, v in (case.get("fill") or {}).items():
-        fill[k] = c if v == "__classes__" else torch.ones_like(x) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else torch.device("cpu") if v == "__device__" else v
+        if isinstance(v, list) and len(v) == 3 and v[0] == "__op__":
+            # A loss module a call site builds (made anew per case: the function may set its attributes).
+            mod_name, _, cls_name = v[1].rpartition(".")
+            fill[k] = getattr(importlib.import_module(mod_name), cls_name)(**v[2])
+            continue
+        fill[k] = [1] * c if v == "__class_counts__" else c if v == "__classes__" else torch.ones_like(x) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else torch.device("cpu") if v == "__device__" else v
     hyper = dict(fill, **(case.get("hyper") or {}))
     args = {case["input"]: x, case["target"]: t}
     entry = case.get("entry") or {}

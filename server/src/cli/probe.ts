@@ -45,6 +45,8 @@ setNumericRunner(runFiles);
 function table(r: NumericReport): string {
   const rows = [`${r.function}: ${r.notChecked ?? `${r.formulation} focal loss, input \`${r.roles?.input}\`, target \`${r.roles?.target}\` (${r.roles?.encoding}), backend ${r.backend}, ${r.ms} ms`}`];
   for (const n of r.backendNotes ?? []) rows.push(`  note: ${n}`);
+  // Values the probes gave required parameters without a default, and why each (roles.ts fill).
+  for (const [k, { value, why }] of Object.entries(r.supplied ?? {})) rows.push(`  given: ${k} = ${JSON.stringify(value)} (${why})`);
   if (r.probes.length) {
     // hyper: what the function was called with (`defaults`); the reference probe adds the formula's.
     const hypers = r.probes.map((p) => probeHyperText(p));

@@ -537,6 +537,8 @@ export class Evaluator {
     } catch {
       throw new EvalError(`shape mismatch: value tensor of shape [${value.x.shape}] cannot be broadcast to indexing result of shape [${sel.shape}]`, line);
     }
+    // Nothing selected (an all-False mask): nothing written.
+    if (sel.size === 0) return obj;
     const pos = sel.dataSync();
     const from = new Int32Array(x.size).fill(-1);
     for (let i = 0; i < pos.length; i++) from[pos[i]] = i;
@@ -553,6 +555,12 @@ export class Evaluator {
         return;
       case 'attr': {
         const o = this.expr(t.obj, f);
+        // A loss module's constructor argument set afterwards (`self.loss_fcn.reduction = 'none'`): its next calls see it.
+        const mp = o.t === 'module' ? o.spell.sig.params.find((x) => x.name === t.attr) : undefined;
+        if (o.t === 'module' && mp) {
+          o.args[mp.canon] = v;
+          return;
+        }
         if (o.t !== 'self') throw new Unsupported(`attribute assignment .${t.attr}`, lineOf(t));
         o.attrs.set(t.attr, v);
         return;
@@ -841,6 +849,15 @@ export class Evaluator {
       if (a === 'is_signed') return { t: 'bool', v: o.dt !== 'bool' };
     }
     if (o.t === 'list' && o.tuple && a === 'rank') return num(o.items.length, true);
+    // A loss module's constructor argument (`loss_fcn.reduction`): the value it was built with, else its default.
+    if (o.t === 'module') {
+      const p = o.spell.sig.params.find((x) => x.name === a);
+      if (p) {
+        const v = o.args[p.canon];
+        if (v) return v;
+        if (p.hasDefault && p.raw === undefined) return moduleDefault(p.default ?? null);
+      }
+    }
     if (o.t === 'ns') {
       const full = `${o.name}.${a}`;
       const q = this.qualifiedAttr(full);
@@ -852,6 +869,11 @@ export class Evaluator {
 
   private compare(e: Extract<Expr, { k: 'cmp' }>, f: Frame, line: number): Val {
     const vals = e.operands.map((x) => this.expr(x, f));
+    // `mask is not None` with a tensor: identity, never an elementwise comparison.
+    if (vals.some(isTensor) && e.ops.every((op) => /^is( not)?$/.test(op.replace(/\s+/g, ' ')))) {
+      const same = (a: Val, b: Val): boolean => a === b || (a.t === 'none' && b.t === 'none') || (isTensor(a) && isTensor(b) && a.x === b.x);
+      return { t: 'bool', v: e.ops.every((op, i) => same(vals[i], vals[i + 1]) === (op.replace(/\s+/g, ' ') === 'is')) };
+    }
     if (vals.some(isTensor)) {
       if (vals.length !== 2) throw new Unsupported('chained comparison of tensors', line);
       return this.compareValues(e.ops[0], vals[0], vals[1], line);
@@ -2119,4 +2141,9 @@ export class Evaluator {
 
 
 
+}
+
+/** A module constructor's literal default as a value (`reduction='mean'`). */
+function moduleDefault(d: PyLiteral): Val {
+  return d === null ? NONE : typeof d === 'number' ? num(d) : typeof d === 'boolean' ? { t: 'bool', v: d } : { t: 'str', v: d };
 }

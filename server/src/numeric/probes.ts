@@ -9,7 +9,8 @@ import type { ImportResolver } from './imported';
 import { forbiddenCall } from './gate';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
 import { describeGenerator, generate } from './gen';
-import type { CheckPlan, TargetEncoding } from './roles';
+import type { CheckPlan, OpModuleValue, TargetEncoding } from './roles';
+import { bindCall, resolveQualified } from '../ops';
 import { LL301, LL302, LL303, LL304, LL305 } from './rules';
 import { runExtraProbes } from './probes-extra';
 import { tf } from './tf';
@@ -35,6 +36,8 @@ export interface ProbeOptions {
 export const GAMMA_SWEEP = [0.25, 0.5, 1, 2, 5];
 /** Samples of the setup's trial runs (enough for a top-k of 64 hard examples, few enough to cost nothing). */
 const SETUP_SAMPLES = 64;
+/** Samples of the setup's second trial run: other than the first's, and as divisible (pairs, triplets, groups of 4 or 8 of samples still fit; a top-k of 64 too). */
+const RECHECK_SAMPLES = 96;
 export const MARGINS = [10, 30, 100];
 const REL_TOL = 1e-3;
 
@@ -59,6 +62,15 @@ function hyperVal(v: HyperValue): Val {
   if (typeof v === 'string') return { t: 'str', v };
   if (Array.isArray(v)) return { t: 'list', items: v.map((x) => num(x)), tuple: false };
   return num(v, false);
+}
+
+/** A loss module a call site builds (roles.ts OpModuleValue), as the evaluator holds one; a fresh one per run (a run may set its attributes). */
+function opModule(v: OpModuleValue): Val {
+  const spell = resolveQualified(v.op);
+  if (!spell || spell.kind !== 'module') throw new Unsupported(v.op, 0);
+  const kw: Record<string, Val> = {};
+  for (const [k, x] of Object.entries(v.kwargs)) kw[k] = x === null ? NONE : typeof x === 'boolean' ? { t: 'bool', v: x } : typeof x === 'string' ? { t: 'str', v: x } : num(x);
+  return { t: 'module', spell, args: bindCall(spell, [], kw, (items: Val[]): Val => ({ t: 'list', items, tuple: true })), line: 0 };
 }
 
 class Budget extends Error {}
@@ -148,6 +160,8 @@ export class Prober {
         if (value !== null && typeof value === 'object' && 'module' in value) passed[k] = { t: 'ns', name: value.module };
         else if (value !== null && typeof value === 'object' && 'classes' in value) all[k] = num(C, true);
         else if (value !== null && typeof value === 'object' && 'device' in value) all[k] = { t: 'device' };
+        else if (value !== null && typeof value === 'object' && 'op' in value) all[k] = opModule(value);
+        else if (value !== null && typeof value === 'object' && 'counts' in value) all[k] = { t: 'list', items: Array.from({ length: C }, () => num(1, true)), tuple: false };
         else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(value.ones === 'classes' ? [C] : shapeOf(true)), dt: 'float' };
         else if (typeof value === 'boolean') all[k] = { t: 'bool', v: value };
         // A call-site literal keeps its kind: `FocalLoss(num_classes=8)` passes an int (F.one_hot wants one).
@@ -213,7 +227,8 @@ export class Prober {
     // the flat ones fail as a loss over images would.
     // Images, then sequences, channels first for PyTorch and last elsewhere.
     const last = plan.framework && plan.framework !== 'torch';
-    const layouts: ProbeInputs['layout'][] = [undefined, last ? 'nhwc' : 'nchw', last ? 'nlc' : 'ncl'];
+    // Targets whose channel the function squeezes (`target.squeeze(1)`): images with a channel of one.
+    const layouts: ProbeInputs['layout'][] = [undefined, last ? 'nhwc' : plan.targetChannel ? 'nc1hw' : 'nchw', last ? 'nlc' : 'ncl'];
     const first: string[] = [];
     for (const layout of layouts) {
       if (layout && !errors.some(wantsImages)) break;
@@ -243,7 +258,11 @@ export class Prober {
       const found = this.setup(fn, { ...plan, fill }, hyper);
       if (typeof found !== 'string') return found;
     }
-    const why = errors.length ? errors : first;
+    let why = errors.length ? errors : first;
+    // Targets the function uses as class indices (a gather's or one_hot's index): the float
+    // encodings' dtype errors say nothing of the function; the index encoding's error does.
+    const floatIndex = /Expected dtype int64 for index|only applicable to index tensor/;
+    if (why.some((e) => e.startsWith('index:'))) why = why.filter((e) => e.startsWith('index:') || !floatIndex.test(e));
     return `the function raises on every target encoding tried (${why.join('; ') || 'no encoding'})`;
   }
 
@@ -255,6 +274,9 @@ export class Prober {
         if (plan.inputIsProb) inp.activation = plan.act ?? 'softmax';
         try {
           const out = this.run(trial, inp, hyper);
+          // Again at another sample count: a trial that passed by a coincidence of sizes (class
+          // indices, a mask's count equal to the class count: `pred[t < 1] * w[t < 1]`) raises here.
+          this.run(trial, { ...inp, seed: 2, shape: [Math.min(RECHECK_SAMPLES, this.opts.samples), C] }, hyper);
           const tr = out.trace;
           const softmaxOps = ['softmax', 'log_softmax', 'cross_entropy', 'nll_loss', 'tf_softmax_ce_with_logits', 'tf_sparse_softmax_ce_with_logits', 'keras_categorical_crossentropy', 'keras_sparse_categorical_crossentropy'];
           const sigmoidOps = ['sigmoid', 'logsigmoid', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'keras_binary_crossentropy', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss'];
@@ -273,7 +295,10 @@ export class Prober {
           if (e instanceof ElementCap) throw e;
           errors.push(`${enc}: ${e instanceof Error ? e.message : String(e)}`);
           if (process.env.LOSSLINT_DEBUG) console.error(e);
-          if (!(e instanceof EvalError && /out of bounds|Target/.test(e.message))) break;
+          // Targets out of a class count the function holds itself (`one_hot(labels, 2)`), or a mask of
+          // the targets that does not fit the logits the function reshaped to its own count
+          // (`x.view(-1, 2)[t == 1]`): the next count.
+          if (!(e instanceof EvalError && /out of bounds|Target|smaller than num_classes|does not match the shape of the indexed tensor/.test(e.message))) break;
         }
       }
     }
@@ -336,7 +361,7 @@ export class Prober {
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : value.ones === 'classes' ? 'class_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : value.ones === 'classes' ? 'class_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

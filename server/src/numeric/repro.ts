@@ -115,7 +115,14 @@ function suppliedDict(r: NumericReport): string {
   const entries = Object.entries(r.supplied ?? {}).map(([k, { value }]) => {
     // Supplied numbers keep their kind (an integer literal at a call site is an int).
     // A framework module (`module keras.backend`) is imported by the script when the probe runs.
-    const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'device' ? '"__device__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
+    // A loss module a call site builds: made anew for each call (the function may set its attributes).
+    const op = typeof value === 'string' ? /^op (\S+) (.*)$/.exec(value) : null;
+    if (op) {
+      // Keywords as written: an integer stays an int (`ignore_index=255`).
+      const kw = Object.entries(JSON.parse(op[2]) as Record<string, HyperValue>).map(([n, x]) => `${n}=${typeof x === 'number' && Number.isInteger(x) ? String(x) : py(x)}`);
+      return `${JSON.stringify(k)}: ("__op__", lambda: ${op[1]}(${kw.join(', ')}))`;
+    }
+    const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'class_counts' ? '"__class_counts__"' : value === 'device' ? '"__device__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
     return `${JSON.stringify(k)}: ${v}`;
   });
   return `{${entries.join(', ')}}`;
@@ -189,10 +196,12 @@ ${probes.join('\n')}
 
 # Values LossLint gave required parameters without a default ("__classes__": the probe's class
 # count C; "__ones__": ones shaped like the input; "__class_ones__": one weight of 1 per class;
+# "__class_counts__": a list of one sample count of 1 per class; ("__op__", make): the loss module a
+# call site builds, made anew per call;
 # "__device__": the CPU; "__module__ NAME": that framework module, passed by keyword).
 SUPPLIED = ${suppliedDict(r)}
 
-LAYOUTS = {"nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1))}
+LAYOUTS = {"nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1))}
 
 
 def named(f, hyper):
@@ -216,7 +225,7 @@ def run(seed, n, c, std, target, margin, activation, layout, hyper, extra):
         t = t.reshape(xs if t.dim() == 2 else ts)
     given = {}
     for k, v in SUPPLIED.items():
-        given[k] = c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else torch.device("cpu") if v == "__device__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
+        given[k] = v[1]() if isinstance(v, tuple) and v[0] == "__op__" else c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
     hyper = dict(given, **hyper)
 ${call}
     out = fn(**${args}, **named(fn, hyper))

@@ -7,11 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import { interpretModule, type ModuleFacts } from '../core/interp';
-import { walkExprs, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
+import { walkExprs, type CallSite, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
 import { injectedModule } from '../core/injected';
 import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
+import { ParamUses } from './param-uses';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
 
@@ -46,6 +47,8 @@ export interface CheckPlan {
   framework?: CoverageFramework;
   /** The facts see a cross-entropy and no modulating factor: the reference is the cross-entropy (gamma 0). */
   plainCE?: boolean;
+  /** The function squeezes the target's dim 1 (`target.squeeze(1)`): image targets with a channel of one ([N, 1, H, W]). */
+  targetChannel?: boolean;
   /** Optional weight parameters (`weight=None`) the probes give ones when the function raises without them. */
   optionalWeights?: string[];
   /** Content hash of everything the check depends on. */
@@ -56,7 +59,18 @@ export interface CheckPlan {
  * A value for a required parameter: a Python value, the probe's class count, ones shaped like the
  * input, or a framework module (`{ module: 'keras.backend' }`, passed by keyword: an injected backend).
  */
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { device: true } | { module: string };
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { counts: 'classes' } | { device: true } | { module: string } | OpModuleValue;
+
+/**
+ * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
+ * module spelling and the literal keywords it was built with; `dropped`: those that were not literals
+ * (the probes leave them at their defaults and say so).
+ */
+export interface OpModuleValue {
+  op: string;
+  kwargs: Record<string, number | string | boolean | null>;
+  dropped: string[];
+}
 
 /** Typical values for a required gamma / alpha no call site gives (named as such in the probe table). */
 export const TYPICAL_GAMMA = [2, 0.5];
@@ -162,7 +176,7 @@ function callSiteLiteral(mod: ModuleIR, g: FunctionIR, p: string): FillValue | u
   const name = g.name === '__init__' && g.className ? g.className.split('.').pop()! : g.name;
   const params = g.params.filter((x) => x.kind === 'plain').slice(g.className ? 1 : 0);
   const at = params.findIndex((x) => x.name === p);
-  for (const site of mod.callSites) {
+  for (const { site, caller } of callSitesOf(mod)) {
     if (site.callee.split('.').pop() !== name) continue;
     const e = site.kwargs[p] ?? (at >= 0 ? site.args[at] : undefined);
     if (!e) continue;
@@ -170,7 +184,81 @@ function callSiteLiteral(mod: ModuleIR, g: FunctionIR, p: string): FillValue | u
     if (e.k === 'const') return e.value;
     const v = literalValue(e);
     if (v !== undefined) return v;
+    // A loss module the caller built (`bce = nn.BCEWithLogitsLoss(...)`; `FocalLoss(bce, g)`).
+    const built = e.k === 'name' && caller ? moduleBuiltIn(caller, e.id) : undefined;
+    if (built) return built;
+    // The caller's own parameter passed on (`f(x, t, z_loss=z_loss)`): its default, if a literal.
+    if (e.k === 'name') {
+      const cp = caller?.params.find((x) => x.kind === 'plain' && x.name === e.id);
+      const d = cp?.default;
+      if (d?.k === 'str') return d.value;
+      const dv = literalValue(d);
+      if (dv !== undefined && dv !== null) return dv;
+    }
   }
+  return undefined;
+}
+
+/** The loss module (an op's module spelling) the last assignment of `name` in `g` builds, with its literal keywords. */
+function moduleBuiltIn(g: FunctionIR, name: string): OpModuleValue | undefined {
+  let out: OpModuleValue | undefined;
+  for (const s of stmtsOf(g.body)) {
+    if (s.k !== 'assign' || s.aug || s.targets.length !== 1 || s.targets[0].k !== 'name' || s.targets[0].id !== name) continue;
+    const v = s.value;
+    if (v.k !== 'call' || v.spell?.kind !== 'module' || v.args.length) {
+      out = undefined;
+      continue;
+    }
+    const kwargs: OpModuleValue['kwargs'] = {};
+    const dropped: string[] = [];
+    for (const [k, x] of Object.entries(v.kwargs)) {
+      const lit = x.k === 'str' ? x.value : x.k === 'const' ? x.value : literalValue(x);
+      if (lit === undefined || Array.isArray(lit)) dropped.push(k);
+      else kwargs[k] = lit;
+    }
+    out = { op: v.spell.name, kwargs, dropped };
+  }
+  return out;
+}
+
+const SITES = new WeakMap<ModuleIR, { site: Pick<CallSite, 'callee' | 'args' | 'kwargs'>; caller?: FunctionIR }[]>();
+
+/** Calls of a plain name in the module: its top-level ones (mod.callSites) and those in its functions, each with the function it is in. */
+function callSitesOf(mod: ModuleIR): { site: Pick<CallSite, 'callee' | 'args' | 'kwargs'>; caller?: FunctionIR }[] {
+  let out = SITES.get(mod);
+  if (out) return out;
+  out = mod.callSites.map((site) => ({ site }));
+  for (const g of mod.functions) {
+    if (g.isModule) continue;
+    for (const s of stmtsOf(g.body))
+      for (const r of stmtRoots(s))
+        for (const e of walkExprs(r)) if (e.k === 'call' && e.func.k === 'name') out.push({ site: { callee: e.func.id, args: e.args, kwargs: e.kwargs }, caller: g });
+  }
+  SITES.set(mod, out);
+  return out;
+}
+
+/** A required parameter that counts samples per class (`cls_num_list`, `classes_num`, `class_counts`), by name. */
+const CLASS_COUNTS_NAME = /^(?=.*(cls|class))(?=.*(num|count|freq|samples)).*$/i;
+
+/**
+ * A value for a required parameter that a call site does not give, chosen from what the function
+ * does with it (param-uses.ts): never read (None: any value gives the same result); only the
+ * `name=` of ops (the function's name); only a divisor (a normaliser: 1); a weight only multiplied
+ * in (ones like the input); a per-class count list (one count of 1 per class); a table indexed
+ * by the targets whose None the code handles itself (None). Undefined: its meaning is unknown.
+ */
+function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: ModuleIR, name: string): { value: FillValue; why: string } | undefined {
+  // A factory's closures other than the probed one (and those on its way) do not run in the probe.
+  const skip = new Set<FunctionIR>();
+  if (g !== fn && g.name !== '__init__') for (const s of stmtsOf(g.body)) if (s.k === 'def' && s.fn !== fn && !chain.includes(s.fn)) skip.add(s.fn);
+  const u = new ParamUses(name, g, mod, skip);
+  if (u.unread && !u.bindings.length) return { value: null, why: 'never read by the function: None' };
+  if (u.onlyName) return { value: fn.name, why: 'only names ops (`name=`): the function\'s name' };
+  if (u.onlyDivisor) return { value: 1, why: 'a normaliser the loss is divided by: 1' };
+  if (g === fn && /weight/i.test(name) && u.onlyFactor) return { value: { ones: 'input' }, why: 'a weight only multiplied in: ones like the input' };
+  if (CLASS_COUNTS_NAME.test(name) && u.sequence) return { value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class' };
+  if (u.subscripted && u.noneHandled) return { value: null, why: 'a table indexed by the targets, whose None the function handles: None' };
   return undefined;
 }
 
@@ -465,6 +553,20 @@ function shapeArithmetic(e: Extract<Expr, { k: 'call' }>): boolean {
   return args.length > 0 && args.every(ok);
 }
 
+/** Whether `fn` squeezes dim 1 of its parameter `target` (`target.squeeze(1)`, `t.long().squeeze(dim=1)`, `torch.squeeze(target, 1)`). */
+function squeezesChannel(fn: FunctionIR, target: string): boolean {
+  const root = (e: Expr): string | undefined => (e.k === 'name' ? e.id : e.k === 'call' && e.func.k === 'attr' ? root(e.func.obj) : e.k === 'attr' ? root(e.obj) : undefined);
+  const one = (e: Expr | undefined): boolean => e?.k === 'num' && e.value === 1;
+  for (const s of stmtsOf(fn.body))
+    for (const r of stmtRoots(s))
+      for (const e of walkExprs(r)) {
+        if (e.k !== 'call') continue;
+        if (e.func.k === 'attr' && e.func.attr === 'squeeze' && root(e.func.obj) === target && (one(e.args[0]) || one(e.kwargs.dim))) return true;
+        if (e.callee === 'torch.squeeze' && e.args[0] && root(e.args[0]) === target && (one(e.args[1]) || one(e.kwargs.dim))) return true;
+      }
+  return false;
+}
+
 /** Whether a function returns a function (a factory: `def focal(gamma): def loss(y, p): ...; return loss`). */
 function returnsFunction(fn: FunctionIR): boolean {
   const local = new Set<string>();
@@ -587,7 +689,11 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       for (const p of ps) {
         if (p.default || (g === fn && (p.name === input || p.name === target)) || fill[p.name]) continue;
         const site = callSiteLiteral(mod, g, p.name);
-        if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
+        const used = site === undefined ? fillFromUses(g, fn, chain, mod, p.name) : undefined;
+        if (site !== null && typeof site === 'object' && 'op' in site) fill[p.name] = { value: site, why: `the ${site.op.split('.').pop()} a call site builds${site.dropped.length ? ` (${site.dropped.join(', ')} not a literal: the default)` : ''}` };
+        else if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
+        // A table indexed by the targets is no scalar alpha (`self.alpha[target]`).
+        else if (used && used.value === null && ALPHA_NAME.test(p.name)) fill[p.name] = used;
         else if (GAMMA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: 'typical' };
         else if (ALPHA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_ALPHA, why: 'typical' };
         else if (CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
@@ -597,6 +703,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         // A flag annotated `bool`: the probes take True and say that False is not probed.
         else if (p.annotation && /^bool$/.test(p.annotation.trim())) fill[p.name] = { value: true, why: 'a bool flag: True probed, False not' };
         else if (g !== fn && /weight/i.test(p.name)) fill[p.name] = { value: { ones: 'classes' }, why: 'one weight per class, all ones' };
+        else if (used) fill[p.name] = used;
         else if (!missing) missing = p.name;
       }
       // A class count with a default takes the probe's too: it must match the inputs (`n_class=5`).
@@ -650,6 +757,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const alpha = hyper(fn, chain, ALPHA_NAME, f, [TYPICAL_ALPHA]);
     // A required gamma / alpha is set by the probes (gamma per config); the fill gives the first value.
     for (const h of [gamma, alpha]) if (h && fill[h.name] && typeof h.values[0] === 'number' && fill[h.name].why === 'typical') fill[h.name].value = h.values[0];
+    // An alpha given None (a table, not a scalar): the probes set no alpha of their own.
+    if (alpha && fill[alpha.name]?.value === null) alpha.values = [null];
     // The key holds the top-level functions the check can reach, not all of them: editing one function
     // re-runs the checks that can call it, and a key costs the size of what it can run (keys holding
     // every function were quadratic: 7 s of the main thread for a 3,000-line file).
@@ -665,7 +774,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // A cross-entropy with no modulating factor anywhere the facts see: its reference is the
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
     const plainCE = !gamma && rets.length > 0 && rets.every((r) => r.m === 'ce' || r.m === 'logprob') && ![...(ff?.values.values() ?? [])].some((v) => v.m === 'modulating' || v.m === 'focal');
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(plainCE ? { plainCE } : {}), key });
+    const targetChannel = squeezesChannel(fn, target);
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(plainCE ? { plainCE } : {}), ...(targetChannel ? { targetChannel } : {}), key });
   }
   return plans;
 }

@@ -336,7 +336,8 @@ export function gatherAdvanced(input: T, indices: T[]): T {
   });
   const rest = input.shape.slice(k);
   const restSize = rest.reduce((a, b) => a * b, 1);
-  if (restSize > 1) {
+  // Trailing dims are kept even when of size 1 (x of [C, 1] indexed by [N] is [N, 1]).
+  if (rest.length) {
     flat = tf.add(tf.reshape(flat, [...bshape, ...rest.map(() => 1)]), tf.reshape(tf.range(0, restSize, 1, 'int32'), rest));
   }
   return gatherFlat(input, flat);

@@ -48,15 +48,18 @@ export interface ProbeInputs {
 /**
  * How the probe's [N, C] logits are laid out for a loss that reads images or sequences: channels
  * first (`nchw` [N, C, 1, 1], `ncl` [N, C, 1]) or last (`nhwc` [N, 1, 1, C], `nlc` [N, 1, C]);
- * class indices [N, 1, 1] or [N, 1].
+ * class indices [N, 1, 1] or [N, 1]; `nc1hw`: [N, C, 1, 1] with class indices of one channel,
+ * [N, 1, 1, 1] (segmentation code that squeezes the target's channel: `target.squeeze(1)`).
  */
-export type Layout = 'nchw' | 'nhwc' | 'ncl' | 'nlc';
+export type Layout = 'nchw' | 'nhwc' | 'ncl' | 'nlc' | 'nc1hw';
 
 /** The shape of the logits (`classes`) or of the class indices in a layout. */
 export function layoutShape(layout: Layout | undefined, n: number, c: number, classes: boolean): number[] {
   switch (layout) {
     case 'nchw':
       return classes ? [n, c, 1, 1] : [n, 1, 1];
+    case 'nc1hw':
+      return classes ? [n, c, 1, 1] : [n, 1, 1, 1];
     case 'nhwc':
       return classes ? [n, 1, 1, c] : [n, 1, 1];
     case 'ncl':
@@ -114,7 +117,7 @@ export interface NumericReport {
   formulation?: 'softmax' | 'sigmoid';
   roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean };
   /** Values given to required parameters without a default, and where each came from (roles.ts `fill`). */
-  supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'device'; why: string }>;
+  supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'class_counts' | 'device'; why: string }>;
   /** How the function is reached: a method through its class, a closure through the factory that returns it. */
   entry?: { kind: 'function' | 'method' | 'closure'; owner?: string };
   probes: ProbeResult[];

@@ -1,0 +1,246 @@
+/**
+ * What a function does with one of its parameters, read from the IR (roles.ts asks it which value a
+ * required parameter without a call-site value can take): where each read of the parameter sits
+ * (the operand of a `/`, a factor of a `*`, a sequence iterated or counted, a `name=` keyword, a
+ * comparison with None). A parameter stored on `self` in `__init__` is followed to the reads of that
+ * attribute in the class's methods; a local bound to the parameter (or to a cast of it) is followed
+ * too. Pure IR reading; no values.
+ */
+import type { Expr, FunctionIR, ModuleIR, Stmt } from '../core/ir';
+
+/** One read of the parameter: the node read and its parents, nearest first (expressions and statements). */
+interface Read {
+  node: Expr;
+  parents: unknown[];
+}
+
+/** Calls that pass their first argument through as the same quantity (a cast, a conversion to a tensor). */
+const PASS_THROUGH = /(^|\.)(cast|to_float|float|int|convert_to_tensor|as_tensor|tensor|asarray|array|constant|Variable|float32)$/;
+/** Calls that make a tensor of a Python value (a list becomes a vector). */
+const TO_TENSOR = /(^|\.)(convert_to_tensor|as_tensor|tensor|asarray|array|constant)$/;
+
+function calleeName(e: Expr): string | undefined {
+  if (e.k !== 'call') return undefined;
+  if (e.callee) return e.callee;
+  return e.func.k === 'name' ? e.func.id : e.func.k === 'attr' ? e.func.attr : undefined;
+}
+
+/** Every node of `root` (IR objects and arrays) with its parents, nearest first; spans and ops skipped. */
+function visit(root: unknown, on: (node: Record<string, unknown>, parents: unknown[]) => void, parents: unknown[] = []): void {
+  if (typeof root !== 'object' || root === null) return;
+  if (Array.isArray(root)) {
+    for (const x of root) visit(x, on, parents);
+    return;
+  }
+  if (root instanceof Map) return;
+  const node = root as Record<string, unknown>;
+  on(node, parents);
+  const inner = [node, ...parents];
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'span' || k === 'nameSpan' || k === 'paren' || k === 'op' || k === 'spell' || k === 'bound' || k === 'parent') continue;
+    visit(v, on, inner);
+  }
+}
+
+/** The bodies a parameter of `g` is read in: `g`'s own, and for `__init__` the class's other methods (through `self.attr`). */
+export class ParamUses {
+  readonly reads: Read[] = [];
+  /** Reads that only bind a local or an attribute to it (or to a cast of it). */
+  readonly bindings: Read[] = [];
+
+  constructor(
+    readonly name: string,
+    g: FunctionIR,
+    mod: ModuleIR,
+    /** Nested functions of `g` whose reads do not count (a factory's closures other than the probed one). */
+    skip: ReadonlySet<FunctionIR> = new Set(),
+  ) {
+    const names = new Set([name]);
+    const attrs = new Set<string>();
+    // Locals bound to the parameter, or to a pass-through of it (`n = tf.cast(n, ...)`, `w = torch.tensor(w)`).
+    const bodyStmts = stmtsDeep(g.body, skip);
+    for (let changed = true, guard = 0; changed && guard < 4; guard++) {
+      changed = false;
+      for (const s of bodyStmts) {
+        if (s.k !== 'assign' || s.aug || s.targets.length !== 1) continue;
+        const src = this.passed(s.value, names);
+        if (!src) continue;
+        const t = s.targets[0];
+        if (t.k === 'name' && !names.has(t.id)) {
+          names.add(t.id);
+          changed = true;
+        } else if (t.k === 'attr' && t.obj.k === 'name' && t.obj.id === 'self' && g.name === '__init__' && !attrs.has(t.attr)) {
+          attrs.add(t.attr);
+          changed = true;
+        }
+      }
+    }
+    const isRead = (n: Record<string, unknown>): boolean =>
+      (n.k === 'name' && names.has(n.id as string)) || (n.k === 'attr' && attrs.has(n.attr as string) && (n.obj as Expr).k === 'name' && ((n.obj as { id?: string }).id === 'self'));
+    const collect = (body: readonly Stmt[], skipBindings: boolean): void => {
+      visit(body, (n, parents) => {
+        if (!isRead(n)) return;
+        // A binding (`n = tf.cast(n)`, `self.w = w`) is no use of its own: its target's reads are.
+        if (skipBindings && this.isBinding(n as Expr, parents, names)) {
+          this.bindings.push({ node: n as Expr, parents });
+          return;
+        }
+        // `self.attr` as an assignment target is a store.
+        const stmt = parents.find((p) => (p as { k?: string; targets?: unknown }).targets !== undefined) as Extract<Stmt, { k: 'assign' }> | undefined;
+        if (stmt && stmt.targets.includes(n as never)) return;
+        if (skip.size && parents.some((p) => (p as { k?: string }).k === 'def' && skip.has((p as { fn: FunctionIR }).fn))) return;
+        this.reads.push({ node: n as Expr, parents });
+      });
+    };
+    collect(g.body, true);
+    if (attrs.size && g.className) {
+      const cls = mod.classes.get(g.className);
+      for (const m of cls?.methods.values() ?? []) if (m !== g) collect(m.body, true);
+    }
+  }
+
+  /** The parameter's (or an alias's) read in `e` when `e` passes it through (`n`, `tf.cast(n, f32)`, `torch.tensor(w)`). */
+  private passed(e: Expr, names: ReadonlySet<string>): boolean {
+    if (e.k === 'name') return names.has(e.id);
+    // `w if w is not None else default`: either branch.
+    if (e.k === 'cond') return this.passed(e.body, names) || this.passed(e.orelse, names);
+    if (e.k === 'call') {
+      const c = calleeName(e);
+      return !!c && PASS_THROUGH.test(c) && e.args.length >= 1 && this.passed(e.args[0], names);
+    }
+    return false;
+  }
+
+  private isBinding(n: Expr, parents: unknown[], names: ReadonlySet<string>): boolean {
+    // Walk up through pass-through calls to the statement.
+    let child: unknown = n;
+    for (const p of parents) {
+      const q = p as { k?: string; targets?: unknown[]; value?: unknown; aug?: string };
+      if (q.targets && q.value === child && !q.aug) return true;
+      if (q.k === 'cond' && ((q as { body?: unknown }).body === child || (q as { orelse?: unknown }).orelse === child)) {
+        child = p;
+        continue;
+      }
+      if (q.k === 'call' && PASS_THROUGH.test(calleeName(q as Expr) ?? '') && (q as { args: unknown[] }).args[0] === child) {
+        child = p;
+        continue;
+      }
+      return false;
+    }
+    void names;
+    return false;
+  }
+
+  /** No read at all: any value gives the same result. */
+  get unread(): boolean {
+    return this.reads.length === 0;
+  }
+
+  /** The read through pass-through calls: the node the quantity flows into, and its parent. */
+  private outer(r: Read): { node: unknown; parent: unknown } {
+    let node: unknown = r.node;
+    for (const p of r.parents) {
+      const q = p as Expr;
+      if (q.k === 'call' && PASS_THROUGH.test(calleeName(q) ?? '') && q.args[0] === node) {
+        node = p;
+        continue;
+      }
+      return { node, parent: p };
+    }
+    return { node, parent: undefined };
+  }
+
+  /** Every read divides (`loss.sum() / n`, `(1 / n) * x`, `loss /= n`): a normaliser. */
+  get onlyDivisor(): boolean {
+    return (
+      this.reads.length > 0 &&
+      this.reads.every((r) => {
+        const { node, parent } = this.outer(r);
+        const p = parent as { k?: string; op?: string; right?: unknown; aug?: string; value?: unknown; targets?: unknown };
+        return (p?.k === 'bin' && p.op === '/' && p.right === node) || (p?.targets !== undefined && p.aug === '/' && p.value === node);
+      })
+    );
+  }
+
+  /** Every read is a factor of a product (`-y * log(p) * w`): a weight. */
+  get onlyFactor(): boolean {
+    return (
+      this.reads.length > 0 &&
+      this.reads.every((r) => {
+        const { parent } = this.outer(r);
+        const p = parent as { k?: string; op?: string; aug?: string; targets?: unknown };
+        return (p?.k === 'bin' && p.op === '*') || (p?.targets !== undefined && p.aug === '*');
+      })
+    );
+  }
+
+  /** Some read uses it as a sequence (iterated, `len`, `sum`, made a tensor) and none in arithmetic directly. */
+  get sequence(): boolean {
+    let seq = this.bindings.some((r) => {
+      const p = r.parents[0] as Expr | undefined;
+      return p?.k === 'call' && TO_TENSOR.test(calleeName(p) ?? '') && p.args[0] === r.node;
+    });
+    // The parameter's own reads (a tensor made of it may well meet arithmetic).
+    for (const r of this.reads) {
+      if (!(r.node.k === 'name' && r.node.id === this.name)) continue;
+      const p = r.parents[0] as Record<string, unknown> | undefined;
+      if (!p) return false;
+      const c = p.k === 'call' ? calleeName(p as Expr) : undefined;
+      if (c && /^(len|sum|max|min|list|sorted)$/.test(c) && (p.args as unknown[])[0] === r.node) seq = true;
+      else if (c && TO_TENSOR.test(c) && (p.args as unknown[])[0] === r.node) seq = true;
+      else if ('iter' in p && p.iter === r.node) seq = true;
+      else if (p.k === 'bin' || p.k === 'unary') return false;
+    }
+    return seq;
+  }
+
+  /** Every read is the `name=` keyword of a call (`tf.div(a, b, name=name)`) or a name scope's argument: a label. */
+  get onlyName(): boolean {
+    return (
+      this.reads.length > 0 &&
+      this.reads.every((r) => {
+        // A keyword's value sits in the call's `kwargs` record.
+        const kw = r.parents[0] as Record<string, unknown> | undefined;
+        const c = r.parents[1] as Expr | undefined;
+        if (c?.k === 'call' && c.kwargs === kw && c.kwargs.name === r.node) return true;
+        const p = r.parents[0] as Expr | undefined;
+        if (p?.k !== 'call') return false;
+        return /(^|\.)name_scope$/.test(calleeName(p) ?? '') && p.args[0] === r.node;
+      })
+    );
+  }
+
+  /** Some read compares it with None (`if alpha is None:`): the code handles None itself. */
+  get noneHandled(): boolean {
+    return this.reads.some((r) => {
+      const p = r.parents[0] as Expr | undefined;
+      return p?.k === 'cmp' && p.ops.length === 1 && (p.ops[0] === 'is' || p.ops[0] === 'is not') && p.operands.some((o) => o.k === 'const' && o.value === null);
+    });
+  }
+
+  /** Some read subscripts it (`alpha[target]`, `alpha.gather(0, t)`): a table, not a scalar. */
+  get subscripted(): boolean {
+    return this.reads.some((r) => {
+      const p = r.parents[0] as Expr | undefined;
+      if (p?.k === 'subscript' && p.obj === r.node) return true;
+      return p?.k === 'attr' && p.obj === r.node && (p.attr === 'gather' || p.attr === 'index_select');
+    });
+  }
+}
+
+/** The statements of a body, those of nested blocks and nested functions included (but `skip`'s). */
+function stmtsDeep(body: readonly Stmt[], skip: ReadonlySet<FunctionIR>): Stmt[] {
+  const out: Stmt[] = [];
+  const walk = (ss: readonly Stmt[]): void => {
+    for (const s of ss) {
+      out.push(s);
+      if (s.k === 'if') {
+        walk(s.body);
+        walk(s.orelse);
+      } else if (s.k === 'other') walk(s.body);
+      else if (s.k === 'def' && !skip.has(s.fn)) walk(s.fn.body);
+    }
+  };
+  walk(body);
+  return out;
+}

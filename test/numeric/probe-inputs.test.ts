@@ -1,0 +1,95 @@
+/**
+ * Probe inputs and the values of required parameters, end to end (worker, setup, report):
+ * values chosen from what a function does with a parameter (roles.ts fillFromUses) are named in the
+ * report's `supplied`; targets a function uses as class indices refuse with the index encoding's
+ * error, not the float encodings' dtype errors; a class count the function holds itself
+ * (`one_hot(t, 2)`) is found by the setup. The torch agreement of these fixtures is repro.test.ts's.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkDocumentNumerically, disposeNumericWorker } from '../../server/src/numeric/runner';
+import type { NumericReport } from '../../server/src/numeric/types';
+import { loadEngine, WORKER } from './helpers';
+
+const opts = { backend: 'wasm' as const, workerPath: WORKER, samples: 256, timeBudgetMs: 120_000 };
+const SUPPLIED = fs.readFileSync(path.join(__dirname, 'fixtures', 'supplied_values.py'), 'utf8');
+const INDEX = [
+  'import torch',
+  'import torch.nn.functional as F',
+  '',
+  'def gather_loss(x, t):',
+  '    p = F.softmax(x, dim=1).gather(1, t)',
+  '    return -(F.cross_entropy(x, t, reduction="none") * p).mean()',
+  '',
+  'def pair_loss(output, target):',
+  '    out = F.softmax(output.view(-1, 2), dim=1)',
+  '    t = target.view(-1)',
+  '    return -(out[t == 1, 1].log().sum() + out[t == 0, 0].log().sum()) / out.shape[0]',
+  '',
+  'def two_class_loss(logits, labels):',
+  '    y = F.one_hot(labels, 2).float()',
+  '    return F.binary_cross_entropy_with_logits(logits, y)',
+  '',
+].join('\n');
+const LAYOUTS = fs.readFileSync(path.join(__dirname, 'fixtures', 'target_layouts.py'), 'utf8');
+let layouts: NumericReport[] = [];
+let supplied: NumericReport[] = [];
+let index: NumericReport[] = [];
+const report = (rs: NumericReport[], name: string) => rs.find((r) => r.function === name)!;
+
+beforeAll(async () => {
+  loadEngine();
+  supplied = await checkDocumentNumerically(SUPPLIED, opts);
+  index = await checkDocumentNumerically(INDEX, opts);
+  layouts = await checkDocumentNumerically(LAYOUTS, opts);
+}, 180_000);
+
+afterAll(() => disposeNumericWorker());
+
+describe('required parameters given a value from their use', () => {
+  it('probes each function and names every value given, with why', () => {
+    for (const r of supplied) expect(r.notChecked, r.function).toBeUndefined();
+    expect(report(supplied, 'normalised_bce').supplied).toEqual({ num_items: { value: 1, why: 'a normaliser the loss is divided by: 1' } });
+    expect(report(supplied, 'ce_with_tag').supplied).toEqual({ tag: { value: null, why: 'never read by the function: None' } });
+    expect(report(supplied, 'CountWeightedLoss.forward').supplied).toEqual({ cls_num_list: { value: 'class_counts', why: 'a per-class count list: one count of 1 per class' } });
+    // A loss module a call site builds, its non-literal keyword left at the default (and said so); the
+    // function reads and sets its `reduction`.
+    expect(report(supplied, 'WrappedFocal.forward').supplied).toEqual({ base: { value: 'op torch.nn.BCEWithLogitsLoss {}', why: 'the BCEWithLogitsLoss a call site builds (pos_weight not a literal: the default)' } });
+    expect(report(supplied, 'TableFocalLoss.forward').supplied).toMatchObject({ alpha: { value: null, why: 'a table indexed by the targets, whose None the function handles: None' }, class_num: { value: 'classes' } });
+  });
+
+  it('a [C, 1] table indexed by the targets pairs no samples (LL308 silent)', () => {
+    expect(report(supplied, 'TableFocalLoss.forward').findings.map((f) => f.code)).not.toContain('LL308');
+  });
+});
+
+describe('targets as class indices', () => {
+  it("refuses with the index encoding's error, not the float encodings' dtype errors", () => {
+    const r = report(index, 'gather_loss');
+    expect(r.notChecked).toMatch(/index: /);
+    expect(r.notChecked).not.toMatch(/Expected dtype int64|onehot: |binary: /);
+  });
+
+  it('finds the class count a function holds itself (one_hot(t, 2), a mask of the targets on view(-1, 2))', () => {
+    for (const name of ['two_class_loss', 'pair_loss']) {
+      const r = report(index, name);
+      expect(r.notChecked, name).toBeUndefined();
+      expect(r.probes[0].inputs.shape[1]).toBe(2);
+    }
+  });
+});
+
+describe("input layouts from the function's operations", () => {
+  it('targets whose channel the function squeezes are [N, 1, H, W] beside [N, C, H, W] logits', () => {
+    const r = report(layouts, 'squeezed_overlap_loss');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.probes[0].inputs.layout).toBe('nc1hw');
+  });
+
+  it('class indices that pass the setup by a coincidence of sizes and fail later: the dense targets are probed', () => {
+    const r = report(layouts, 'masked_heatmap_loss');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.roles?.encoding).not.toBe('index');
+  });
+});
