@@ -358,6 +358,11 @@ describe('Python constructs: try, :=, super().forward of a library module, Pytho
     // A class of the module: caught by its own name and by the built-in base it derives from.
     const own = `${HDR}class Bad(ValueError):\n    pass\ndef f(x, n=1):\n    try:\n        if n > 0:\n            raise Bad("n")\n    except ValueError:\n        return x * 7\n    return x\n`;
     close(run(own, 'f', { x: [1] }).v, [7]);
+    // An attribute no __init__ here sets: AttributeError for a class of this module alone; with a
+    // framework base (nn.Module may set it) whether `except AttributeError` catches it is not known.
+    const attr = (base: string) => `${HDR}class L${base}:\n    def __init__(self):\n        self.k = 2\n    def forward(self, x):\n        try:\n            s = self.scale\n        except AttributeError:\n            s = 1\n        return x * s * self.k\n`;
+    close(run(attr(''), 'L.forward', { x: [1] }).v, [2]);
+    expect(err(attr('(nn.Module)'), 'L.forward', { x: [1] })).toMatchObject(UNSUPPORTED);
   });
 
   it('never catches what the check cannot evaluate; a framework error only where every exception is caught', () => {

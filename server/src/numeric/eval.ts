@@ -11,9 +11,10 @@
  * spell for gradients and precision (`torch.no_grad()` detaches what its block computes, autocast
  * changes nothing in float32), `assert`, `raise` (an error on the probe inputs), lists, tuples and
  * dicts with their comprehensions and methods, item assignment to tensors (a scatter into a copy
- * that rebinds the name) and in-place tensor methods. `try`, and every call that is not a known
- * tensor operation, a loss, a function or class of the same module or a small set of pure
- * builtins, stop it with `Unsupported`.
+ * that rebinds the name) and in-place tensor methods, `:=`, and `try` (a handler runs only for an
+ * error of a Python class it is known to catch: `tryBlock`). Every call that is not a known tensor
+ * operation, a loss, a function or class of the same module or a small set of pure builtins stops
+ * it with `Unsupported`, which no `try` catches.
  */
 import type { Call, ClassIR, Comprehension, Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir';
 import { bindCall, bindModuleCall, resolveQualified, type LowerCtx, type Spelling } from '../ops';
@@ -992,7 +993,10 @@ export class Evaluator {
       if (v) return v;
       const m = this.methodOf(o.cls, a);
       if (m) return { t: 'bound', fn: m, self: o };
-      throw new EvalError(`self.${a} is not set by __init__`, line, 'AttributeError');
+      // AttributeError only where every base is a class of this module: a framework's base (nn.Module's
+      // `training`) may set what is not modelled, so what catches the error is not known.
+      const own = this.allBases(o.cls).every((b) => b === 'object' || this.mod.classes.has(b));
+      throw new EvalError(`self.${a} is not set by __init__`, line, own ? 'AttributeError' : undefined);
     }
     if (o.t === 'ns' && o.name.startsWith('finfo:')) {
       // torch.finfo / numpy.finfo of float32 (the probes' dtype).
