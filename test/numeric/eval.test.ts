@@ -406,5 +406,6 @@ describe('Python constructs: try, :=, super().forward of a library module, Pytho
     close(run(`${HDR}def f(x, a="ab", b="c"):\n    return x * len(a + b * 2)\n`, 'f', { x: [1] }).v, [4]);
     expect(err(`${HDR}def f(x, a="ab"):\n    return x * (a + 1)\n`, 'f', { x: [1] })).toMatchObject({ pyType: 'TypeError' });
     expect(String((err(`${HDR}def f(x, gamma=2):\n    return x * gamma[0]\n`, 'f', { x: [1] }) as Error).message)).toMatch(/'int' object is not subscriptable \(`gamma` is 2\)/);
+    expect(String((err(`${HDR}def f(x):\n    return x * torch.randn(2)\n`, 'f', { x: [1] }) as Error).message)).toMatch(/^unsupported `torch.randn \(a random draw/);
   });
 });
