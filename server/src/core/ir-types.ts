@@ -40,9 +40,10 @@ type ExprNode =
   /**
    * What the interpreters do not model. Two kinds carry their parts for the concrete interpreter
    * (numeric/eval.ts), which the abstract one leaves unknown: a comprehension (`comp`) and a bitwise
-   * operator `| & ^ << >>` (`operands`, the operator in `what`: `operator |`).
+   * operator `| & ^ << >>` (`operands`, the operator in `what`: `operator |`); so does an
+   * assignment expression `name := value` (`walrus`).
    */
-  | { k: 'unknown'; what: string; span: Span; comp?: Comprehension; operands?: [Expr, Expr] };
+  | { k: 'unknown'; what: string; span: Span; comp?: Comprehension; operands?: [Expr, Expr]; walrus?: { name: string; value: Expr } };
 
 /** `[elt for target in iter if cond ...]`, a set, a dict (`key: elt`) or a generator expression. */
 export interface Comprehension {
@@ -52,6 +53,15 @@ export interface Comprehension {
   key?: Expr;
   /** The `for` clauses in order, each with its `if` conditions. */
   gens: { target: Target; iter: Expr; ifs: Expr[] }[];
+}
+
+/** An `except` clause of a `try`: the exception type(s) it names (none: a bare `except:`), its `as` name, where its statements start in the `try`'s `body`. `star` for `except*`. */
+export interface ExceptHandler {
+  type?: Expr;
+  name?: string;
+  at: number;
+  star?: boolean;
+  span: Span;
 }
 
 /** A `with` item: the context expression and its `as` target. */
@@ -101,9 +111,11 @@ export type Stmt =
    * A statement the abstract interpreter does not model (loops, with, try, assert, raise, ...); `body`
    * holds the nested statements (of every clause). The concrete interpreter (numeric/eval.ts) reads
    * the headers: `for` its `target` and `iter`, `while` its `test`, both `elseAt` (where the `else`
-   * clause's statements start in `body`); `with` its `items`; `assert` its `test`.
+   * clause's statements start in `body`); `with` its `items`; `assert` its `test`; `try` its
+   * `handlers` (where each `except` clause's statements start in `body`: the `try` block is
+   * `body[0, handlers[0].at)`), `elseAt` and `finallyAt`; `raise` the exception it raises (`exc`; none for a bare `raise`).
    */
-  | { k: 'other'; what: string; body: Stmt[]; span: Span; target?: Target; iter?: Expr; test?: Expr; items?: WithItem[]; elseAt?: number }
+  | { k: 'other'; what: string; body: Stmt[]; span: Span; target?: Target; iter?: Expr; test?: Expr; items?: WithItem[]; elseAt?: number; handlers?: ExceptHandler[]; finallyAt?: number; exc?: Expr }
   | { k: 'pass'; span: Span };
 
 export interface Param {

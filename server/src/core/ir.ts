@@ -13,7 +13,7 @@ import type { SyntaxNode, TextRange, Tree } from './document';
 import { bindCall, emptyCallAfter, isNoArgumentMethod, resolveMethod, resolveQualified, type Spelling } from '../ops';
 
 export type * from './ir-types';
-import type { Call, Expr, FunctionIR, ModuleIR, Param, Span, Stmt, Target, WithItem, Comprehension, ClassIR, CallSite, BinOpName } from './ir-types';
+import type { Call, ExceptHandler, Expr, FunctionIR, ModuleIR, Param, Span, Stmt, Target, WithItem, Comprehension, ClassIR, CallSite, BinOpName } from './ir-types';
 import { resolveInjectedModules } from './injected';
 
 /** Offsets of line starts, to turn offsets into positions without asking the native tree. */
@@ -998,7 +998,9 @@ class Builder {
             if (t === 'block') this.blockAt(ctx, inner);
             else if (t === 'with_clause') st.items = this.withItemsAt();
             else if (t.endsWith('_clause')) {
-              if (t === 'else_clause' && type !== 'try_statement') st.elseAt = inner.length;
+              if (t === 'else_clause') st.elseAt = inner.length;
+              if (t === 'finally_clause') st.finallyAt = inner.length;
+              if (t === 'except_clause' || t === 'except_group_clause') (st.handlers ??= []).push(this.exceptHandlerAt(t, inner.length));
               if (c.gotoFirstChild()) {
                 do {
                   if (typeNames[kindHere()] === 'block') this.blockAt(ctx, inner);
@@ -1013,6 +1015,14 @@ class Builder {
         }
         return st;
       }
+      case 'raise_statement': {
+        const span = spanHere();
+        const k = gotoNamedChild(true);
+        if (k < 0) return { k: 'other', what: 'raise', body: [], span };
+        const exc = this.exprAt(k);
+        c.gotoParent();
+        return { k: 'other', what: 'raise', body: [], span, exc };
+      }
       case 'assert_statement': {
         const span = spanHere();
         const k = gotoNamedChild(true);
@@ -1024,6 +1034,34 @@ class Builder {
       default:
         return { k: 'other', what: type.replace('_statement', ''), body: [], span: spanHere() };
     }
+  }
+
+  /** An `except` clause (the current node): the type it names and its `as` name; its block is read by the caller. */
+  private exceptHandlerAt(type: string, at: number): ExceptHandler {
+    const c = cur!;
+    const h: ExceptHandler = { at, span: spanHere(), ...(type === 'except_group_clause' ? { star: true } : {}) };
+    if (c.gotoFirstChild()) {
+      do {
+        const k = kindHere();
+        // `except* E` (an exception group's handler): the grammar marks it with a `*` token only.
+        if (!typeNamed[k] && !h.type && textHere() === '*') h.star = true;
+        if (!typeNamed[k] || typeNames[k] === 'block' || typeNames[k] === 'comment') continue;
+        if (h.type) continue;
+        if (typeNames[k] === 'as_pattern') {
+          if (c.gotoFirstChild()) {
+            do {
+              const kk = kindHere();
+              if (!typeNamed[kk]) continue;
+              if (fieldHere() === 'alias') h.name = textHere().trim();
+              else if (!h.type) h.type = this.exprAt(kk);
+            } while (c.gotoNextSibling());
+            c.gotoParent();
+          }
+        } else h.type = this.exprAt(k);
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    return h;
   }
 
   /** The items of a `with_clause` (the current node): each context expression and its `as` target. */
@@ -1826,6 +1864,19 @@ class Builder {
       case 'dictionary_comprehension':
       case 'generator_expression':
         return this.comprehensionAt(type, span);
+      case 'named_expression': {
+        let name: string | undefined;
+        let value: Expr | undefined;
+        if (c.gotoFirstChild()) {
+          do {
+            const f = fieldHere();
+            if (f === 'name') name = textHere();
+            else if (f === 'value') value = this.exprAt();
+          } while (c.gotoNextSibling());
+          c.gotoParent();
+        }
+        return name && value ? { k: 'unknown', what: type, span, walrus: { name, value } } : { k: 'unknown', what: type, span };
+      }
       case 'conditional_expression': {
         const parts: Expr[] = [];
         if (c.gotoFirstChild()) {

@@ -11,9 +11,10 @@
  * spell for gradients and precision (`torch.no_grad()` detaches what its block computes, autocast
  * changes nothing in float32), `assert`, `raise` (an error on the probe inputs), lists, tuples and
  * dicts with their comprehensions and methods, item assignment to tensors (a scatter into a copy
- * that rebinds the name) and in-place tensor methods. `try`, and every call that is not a known
- * tensor operation, a loss, a function or class of the same module or a small set of pure
- * builtins, stop it with `Unsupported`.
+ * that rebinds the name) and in-place tensor methods, `:=`, and `try` (a handler runs only for an
+ * error of a Python class it is known to catch: `tryBlock`). Every call that is not a known tensor
+ * operation, a loss, a function or class of the same module or a small set of pure builtins stops
+ * it with `Unsupported`, which no `try` catches.
  */
 import * as path from 'node:path';
 import { FLOAT_INFO, floatFormatOf } from '../core/floats';
@@ -61,6 +62,8 @@ interface Frame {
   cls?: ClassIR;
   /** The class that defines the running method (what `super()` starts from). */
   defCls?: ClassIR;
+  /** A comprehension's scope: `:=` in it binds in the enclosing function's. */
+  comp?: boolean;
 }
 
 const TORCH_DTYPES: Record<string, DType> = {
@@ -145,6 +148,39 @@ function rangeItems(r: Extract<Val, { t: 'range' }>): Val[] {
   if (step > 0) for (let i = r.start; i < r.stop; i += step) out.push(num(i, true));
   else for (let i = r.start; i > r.stop; i += step) out.push(num(i, true));
   return out;
+}
+
+/** Python's built-in exception classes the interpreter raises or a handler may name, each with its base. */
+const EXC_BASE: Record<string, string | undefined> = {
+  BaseException: undefined,
+  Exception: 'BaseException',
+  ArithmeticError: 'Exception',
+  ZeroDivisionError: 'ArithmeticError',
+  OverflowError: 'ArithmeticError',
+  FloatingPointError: 'ArithmeticError',
+  LookupError: 'Exception',
+  IndexError: 'LookupError',
+  KeyError: 'LookupError',
+  TypeError: 'Exception',
+  ValueError: 'Exception',
+  AttributeError: 'Exception',
+  NameError: 'Exception',
+  AssertionError: 'Exception',
+  RuntimeError: 'Exception',
+  NotImplementedError: 'RuntimeError',
+};
+
+function excSubclass(t: string, base: string): boolean {
+  for (let c: string | undefined = t; c; c = EXC_BASE[c]) if (c === base) return true;
+  return false;
+}
+
+/** Attributes Python's int, float and bool have (any other one raises AttributeError; None has none). */
+const NUMBER_ATTRS = new Set(['real', 'imag', 'conjugate', 'as_integer_ratio', 'is_integer', 'hex', 'fromhex', 'bit_length', 'bit_count', 'to_bytes', 'from_bytes', 'numerator', 'denominator']);
+
+/** The Python type name of a value that is not a tensor (for Python's own error messages). */
+function pyTypeName(v: Val): string {
+  return v.t === 'num' ? (v.int ? 'int' : 'float') : v.t === 'none' ? 'NoneType' : v.t === 'bool' ? 'bool' : v.t === 'str' ? 'str' : v.t;
 }
 
 export class Evaluator {
@@ -255,23 +291,26 @@ export class Evaluator {
   }
 
   /** Top-level functions given a gradient of their own (`f.defvjp(fwd, bwd)`: jax.custom_vjp), by name. */
-  private customGrad: Set<string> | undefined;
+  private customGrad: Map<string, string> | undefined;
 
-  private hasCustomGradient(fn: FunctionIR): boolean {
+  /** How `fn` defines its own gradient (`jax.custom_vjp`, `jax.custom_jvp`), if it does. */
+  private customGradient(fn: FunctionIR): string | undefined {
     if (!this.customGrad) {
-      this.customGrad = new Set();
+      this.customGrad = new Map();
       for (const st of this.mod.body) {
         const e = st.k === 'expr' ? st.value : undefined;
-        if (e?.k === 'call' && e.func.k === 'attr' && ['defvjp', 'defjvp', 'defvjps', 'defjvps'].includes(e.func.attr) && e.func.obj.k === 'name') this.customGrad.add(e.func.obj.id);
+        if (e?.k === 'call' && e.func.k === 'attr' && ['defvjp', 'defjvp', 'defvjps', 'defjvps'].includes(e.func.attr) && e.func.obj.k === 'name') this.customGrad.set(e.func.obj.id, e.func.attr.startsWith('defjvp') ? 'jax.custom_jvp' : 'jax.custom_vjp');
       }
     }
-    return !fn.className && !fn.parent && this.customGrad.has(fn.name);
+    return !fn.className && !fn.parent ? this.customGrad.get(fn.name) : undefined;
   }
 
   callFunction(fn: FunctionIR, args: Val[], kwargs: Record<string, Val>, self?: Val, closure?: Map<string, Val>): Val {
     if (this.depth > 8) throw new Unsupported('recursion', lineOf(fn));
     // Its gradient is the user's backward function, not the derivative of what it computes.
-    if (this.hasCustomGradient(fn)) throw new Unsupported(`${fn.name}, which defines its own gradient (jax.custom_vjp)`, lineOf(fn));
+    // (Neither is evaluated: a custom_jvp's rule is a forward-mode one, which reverse mode would have to transpose.)
+    const custom = this.customGradient(fn);
+    if (custom) throw new Unsupported(`${fn.name}, which defines its own gradient (${custom})`, lineOf(fn));
     const frame: Frame = { vars: new Map(), self, parent: closure ? { vars: closure } : undefined };
     if (self?.t === 'self') frame.cls = self.cls;
     if (fn.className) frame.defCls = this.mod.classDefs.find((k) => k.methods.get(fn.name) === fn) ?? this.mod.classes.get(fn.className);
@@ -298,7 +337,7 @@ export class Evaluator {
       else if (p.name in kwargs) v = kwargs[p.name];
       else if (top && this.opts.hyper && p.name in this.opts.hyper) v = this.opts.hyper[p.name];
       else if (p.default) v = this.expr(p.default, { vars: closure ? new Map(closure) : new Map() });
-      else throw new EvalError(`missing argument \`${p.name}\` of ${fn.qualname}`, lineOf(fn));
+      else throw new EvalError(`missing argument \`${p.name}\` of ${fn.qualname}`, lineOf(fn), 'TypeError');
       i++;
       frame.vars.set(p.name, v);
     }
@@ -332,7 +371,7 @@ export class Evaluator {
       case 'str':
         return [...v.v].map((ch) => ({ t: 'str', v: ch }));
       case 'tensor': {
-        if (!v.x.shape.length) throw new EvalError('iteration over a 0-d tensor', line);
+        if (!v.x.shape.length) throw new EvalError('iteration over a 0-d tensor', line, 'TypeError');
         const n = v.x.shape[0];
         if (n > MAX_LOOP) throw new Unsupported(`a loop of ${n} iterations (more than ${MAX_LOOP})`, line);
         const rows = tf.unstack(v.x, 0);
@@ -445,11 +484,13 @@ export class Evaluator {
             } catch (e) {
               if (!(e instanceof Unsupported)) throw e;
             }
-            if (!ok) throw new EvalError('an assert fails on the probe inputs', lineOf(s));
+            if (!ok) throw new EvalError('an assert fails on the probe inputs', lineOf(s), 'AssertionError');
             return;
           }
           case 'raise':
-            throw new EvalError('the function raises on the probe inputs', lineOf(s));
+            return this.raise(s, f);
+          case 'try':
+            return this.tryBlock(s, f);
           case 'for':
           case 'while':
             return this.loop(s, f);
@@ -467,6 +508,162 @@ export class Evaluator {
             throw new Unsupported(s.what, lineOf(s));
         }
     }
+  }
+
+  /** The exceptions being handled (innermost last): what a bare `raise` raises again. */
+  private handling: EvalError[] = [];
+
+  /**
+   * `raise E(...)` / `raise E`: an error of the class it names, its message the literal string
+   * passed, if any (nothing else of it is evaluated). A bare `raise` in a handler raises the
+   * exception being handled again; `raise e` the one caught as `e`.
+   */
+  private raise(s: Extract<Stmt, { k: 'other' }>, f: Frame): void {
+    const line = lineOf(s);
+    if (!s.exc) {
+      const cur = this.handling[this.handling.length - 1];
+      if (cur) throw cur;
+      throw new EvalError('RuntimeError: No active exception to reraise', line, 'RuntimeError');
+    }
+    const e = s.exc;
+    const callee = e.k === 'call' ? e.func : e;
+    if (callee.k === 'name') {
+      const v = this.lookup(callee.id, f);
+      if (v?.t === 'exc') throw v.err;
+    }
+    const type = this.excType(callee, f);
+    const cls = type === undefined ? 'an exception' : type.startsWith('class:') ? type.slice(6) : type.replace(/^q:/, '');
+    const arg = e.k === 'call' && e.args[0]?.k === 'str' ? `(${JSON.stringify(e.args[0].value)})` : '';
+    throw new EvalError(`it raises ${cls}${arg}`, line, type && !type.startsWith('q:') ? type : undefined);
+  }
+
+  /** A local, enclosing or global value bound to `id`, if any (no builtin or import). */
+  private lookup(id: string, f: Frame): Val | undefined {
+    for (let fr: Frame | undefined = f; fr; fr = fr.parent) {
+      const v = fr.vars.get(id);
+      if (v) return v;
+    }
+    return undefined;
+  }
+
+  /**
+   * The exception class an expression names, without evaluating it: a built-in exception, a class of
+   * this module (`class:Name`), a library's class (`q:qualified.Name`); undefined when not known
+   * (a variable, an unknown name).
+   */
+  private excType(e: Expr, f: Frame): string | undefined {
+    if (e.k === 'name') {
+      if (this.lookup(e.id, f) || this.mod.globals.has(e.id)) return undefined;
+      if (this.mod.classes.has(e.id)) return `class:${e.id}`;
+      const imp = this.mod.imports.get(e.id);
+      if (imp) return imp.startsWith('builtins.') && imp.slice(9) in EXC_BASE ? imp.slice(9) : `q:${imp}`;
+      return e.id in EXC_BASE ? e.id : undefined;
+    }
+    if (e.k === 'attr') {
+      const dotted = (x: Expr): string | undefined => (x.k === 'name' ? (this.lookup(x.id, f) ? undefined : (this.mod.imports.get(x.id) ?? undefined)) : x.k === 'attr' ? ((d) => (d ? `${d}.${x.attr}` : undefined))(dotted(x.obj)) : undefined);
+      const q = e.qualified ?? dotted(e);
+      if (!q) return undefined;
+      return q.startsWith('builtins.') && q.slice(9) in EXC_BASE ? q.slice(9) : `q:${q}`;
+    }
+    return undefined;
+  }
+
+  /** The built-in exception classes a class of this module derives from (through its bases here); undefined when a base is not known. */
+  private classExcBases(name: string, seen = new Set<string>()): { classes: Set<string>; builtins: string[] } | undefined {
+    const classes = new Set<string>([name]);
+    const builtins: string[] = [];
+    const walk = (n: string): boolean => {
+      if (seen.has(n)) return true;
+      seen.add(n);
+      const cls = this.mod.classes.get(n);
+      if (!cls) return false;
+      for (const b of cls.bases) {
+        if (this.mod.classes.has(b)) {
+          classes.add(b);
+          if (!walk(b)) return false;
+        } else if (b in EXC_BASE && !this.mod.imports.has(b)) builtins.push(b);
+        else return false;
+      }
+      return true;
+    };
+    return walk(name) ? { classes, builtins } : undefined;
+  }
+
+  /** Whether a handler naming `h` catches `err`: true, false, or undefined when that is not known here. */
+  private catches(h: string | undefined, err: EvalError): boolean | undefined {
+    if (h === undefined) return undefined;
+    const t = err.pyType;
+    if (t === undefined) {
+      // A framework's exception: some subclass of Exception, which only Exception and BaseException are sure to catch.
+      if (h === 'Exception' || h === 'BaseException') return true;
+      return h.startsWith('class:') ? false : undefined;
+    }
+    if (t.startsWith('class:')) {
+      const bases = this.classExcBases(t.slice(6));
+      if (h.startsWith('class:') && bases?.classes.has(h.slice(6))) return true;
+      if (!bases) return undefined;
+      if (h.startsWith('class:')) return false;
+      if (h.startsWith('q:')) return bases.builtins.length ? false : undefined;
+      return bases.builtins.some((b) => excSubclass(b, h));
+    }
+    // A built-in exception: only a built-in base catches it (no class of a module or a library is one).
+    if (h.startsWith('class:') || h.startsWith('q:')) return false;
+    return excSubclass(t, h);
+  }
+
+  /**
+   * `try` / `except` / `else` / `finally`, as Python runs it. Only an error of the function on the
+   * probe inputs (EvalError) is an exception a handler may catch, and only a handler known to catch
+   * its class does (a bare `except:`, `except Exception`, the class or a base); where that is not
+   * known the check is refused. An unsupported construct, the element cap or the time budget ends
+   * the check whatever the handlers say (no `finally` runs then: nothing after it is evaluated).
+   */
+  private tryBlock(s: Extract<Stmt, { k: 'other' }>, f: Frame): void {
+    const line = lineOf(s);
+    const hs = s.handlers ?? [];
+    if (hs.some((h) => h.star)) throw new Unsupported('except*', line);
+    const n = s.body.length;
+    const ends = (at: number): number => Math.min(...[...hs.map((h) => h.at), s.elseAt ?? n, s.finallyAt ?? n, n].filter((x) => x > at));
+    const tryBody = s.body.slice(0, Math.min(hs[0]?.at ?? n, s.elseAt ?? n, s.finallyAt ?? n));
+    const elseBody = s.elseAt === undefined ? [] : s.body.slice(s.elseAt, ends(s.elseAt));
+    const finallyBody = s.finallyAt === undefined ? [] : s.body.slice(s.finallyAt);
+    const signal = (e: unknown): boolean => e instanceof ReturnSignal || e instanceof BreakSignal || e instanceof ContinueSignal;
+    let pending: { err: unknown } | undefined;
+    try {
+      let caught: EvalError | undefined;
+      try {
+        this.block(tryBody, f);
+      } catch (e) {
+        if (!(e instanceof EvalError)) throw e;
+        caught = e;
+      }
+      if (caught) {
+        const err = caught;
+        const h = hs.find((hd) => {
+          const types = hd.type === undefined ? ['BaseException'] : hd.type.k === 'tuple' ? hd.type.items.map((x) => this.excType(x, f)) : [this.excType(hd.type, f)];
+          const r = types.map((t) => this.catches(t, err));
+          if (r.includes(true)) return true;
+          if (r.includes(undefined)) throw new Unsupported(`whether this except clause catches: ${err.message}`, lineOf(hd));
+          return false;
+        });
+        if (!h) throw err;
+        if (h.name) f.vars.set(h.name, { t: 'exc', err });
+        this.handling.push(err);
+        try {
+          this.block(s.body.slice(h.at, ends(h.at)), f);
+        } finally {
+          this.handling.pop();
+          // Python unbinds the `as` name at the end of the handler.
+          if (h.name) f.vars.delete(h.name);
+        }
+      } else this.block(elseBody, f);
+    } catch (e) {
+      if (!(e instanceof EvalError) && !signal(e)) throw e;
+      pending = { err: e };
+    }
+    // A return, break, continue or raise in `finally` replaces what was pending.
+    this.block(finallyBody, f);
+    if (pending) throw pending.err;
   }
 
   /** Rebinds the receiver of an in-place method or item assignment: a name, an attribute of `self`, an item of one. */
@@ -496,11 +693,11 @@ export class Evaluator {
     let items: Expr[] = t.index;
     if (items.length === 1 && items[0].k === 'tuple' && !items[0].list) items = items[0].items;
     if (obj.t === 'list') {
-      if (obj.tuple) throw new EvalError("'tuple' object does not support item assignment", line);
+      if (obj.tuple) throw new EvalError("'tuple' object does not support item assignment", line, 'TypeError');
       const k = pyNumber(this.expr(items[0], f));
       if (items.length !== 1 || k === undefined) throw new Unsupported('list item assignment', line);
       const i = k < 0 ? obj.items.length + k : k;
-      if (i < 0 || i >= obj.items.length) throw new EvalError('list assignment index out of range', line);
+      if (i < 0 || i >= obj.items.length) throw new EvalError('list assignment index out of range', line, 'IndexError');
       obj.items[i] = v;
       return;
     }
@@ -571,7 +768,7 @@ export class Evaluator {
         else if (v.t === 'tensor' && v.x.shape.length) items = this.iterate(v, lineOf(t));
         else if (v.t === 'range' || v.t === 'dict' || v.t === 'str') items = this.iterate(v, lineOf(t));
         else throw new Unsupported(`tuple unpacking of ${v.t}`, lineOf(t));
-        if (items.length !== t.items.length) throw new EvalError(`wrong number of values to unpack (expected ${t.items.length}, got ${items.length})`, lineOf(t));
+        if (items.length !== t.items.length) throw new EvalError(`wrong number of values to unpack (expected ${t.items.length}, got ${items.length})`, lineOf(t), 'ValueError');
         t.items.forEach((ti, i) => this.assign(ti, items[i], f));
         return;
       }
@@ -722,7 +919,7 @@ export class Evaluator {
         e.keys.forEach((k, i) => {
           const v = this.expr(e.values[i], f);
           if (k === null) {
-            if (v.t !== 'dict') throw new EvalError(`'${v.t}' object is not a mapping`, line);
+            if (v.t !== 'dict') throw new EvalError(`'${v.t}' object is not a mapping`, line, 'TypeError');
             for (const [kk, vv] of v.entries) this.dictSet(d, kk, vv);
           } else this.dictSet(d, this.expr(k, f), v);
         });
@@ -730,6 +927,14 @@ export class Evaluator {
       }
       case 'unknown':
         if (e.comp) return this.comprehension(e.comp, f, line);
+        if (e.walrus) {
+          // `name := value`: binds in the function's scope (a comprehension's enclosing one).
+          const v = this.expr(e.walrus.value, f);
+          let scope = f;
+          while (scope.comp && scope.parent) scope = scope.parent;
+          scope.vars.set(e.walrus.name, v);
+          return v;
+        }
         if (e.operands) return this.bitwise(e.what.replace(/^operator /, ''), this.expr(e.operands[0], f), this.expr(e.operands[1], f), line);
         throw new Unsupported(e.what, line);
     }
@@ -743,7 +948,7 @@ export class Evaluator {
 
   /** A list, set, dict or generator comprehension (a generator is evaluated at once, as a list). */
   private comprehension(c: Comprehension, f: Frame, line: number): Val {
-    const inner: Frame = { vars: new Map(), parent: f, self: f.self, cls: f.cls };
+    const inner: Frame = { vars: new Map(), parent: f, self: f.self, cls: f.cls, comp: true };
     const items: Val[] = [];
     const entries: [Val, Val][] = [];
     let n = 0;
@@ -808,7 +1013,10 @@ export class Evaluator {
       if (v) return v;
       const m = this.methodOf(o.cls, a);
       if (m) return { t: 'bound', fn: m, self: o };
-      throw new EvalError(`self.${a} is not set by __init__`, line);
+      // AttributeError only where every base is a class of this module: a framework's base (nn.Module's
+      // `training`) may set what is not modelled, so what catches the error is not known.
+      const own = this.allBases(o.cls).every((b) => b === 'object' || this.mod.classes.has(b));
+      throw new EvalError(`self.${a} is not set by __init__`, line, own ? 'AttributeError' : undefined);
     }
     if (o.t === 'ns' && o.name.startsWith('finfo:')) {
       // torch.finfo / numpy.finfo: the limits of the format asked for (core/floats.ts, as the abstract interpreter reads them).
@@ -864,7 +1072,14 @@ export class Evaluator {
       if (q) return q;
       return { t: 'ns', name: full };
     }
+    this.noAttribute(o, a, line);
     throw new Unsupported(`.${a}`, line);
+  }
+
+  /** Python's AttributeError for an attribute that a number, a bool or None does not have (`gamma.read_value()` of a float). */
+  private noAttribute(o: Val, a: string, line: number): void {
+    const known = o.t === 'num' || o.t === 'bool' ? NUMBER_ATTRS.has(a) : o.t === 'none' ? false : true;
+    if (!known && !a.startsWith('__')) throw new EvalError(`AttributeError: '${pyTypeName(o)}' object has no attribute '${a}'`, line, 'AttributeError');
   }
 
   private compare(e: Extract<Expr, { k: 'cmp' }>, f: Frame, line: number): Val {
@@ -928,7 +1143,7 @@ export class Evaluator {
         const x = pyNumber(a);
         const y = pyNumber(b);
         // `None > 0` raises TypeError in Python 3.
-        if ((a.t === 'none' && (y !== undefined || b.t === 'none')) || (b.t === 'none' && x !== undefined)) throw new EvalError(`TypeError: '${norm}' not supported between ${a.t} and ${b.t}`, line);
+        if ((a.t === 'none' && (y !== undefined || b.t === 'none')) || (b.t === 'none' && x !== undefined)) throw new EvalError(`TypeError: '${norm}' not supported between ${a.t} and ${b.t}`, line, 'TypeError');
         if (x === undefined || y === undefined) throw new Unsupported(`${op} on non-numbers`, line);
         return norm === '<' ? x < y : norm === '<=' ? x <= y : norm === '>' ? x > y : norm === '>=' ? x >= y : false;
       }
@@ -947,7 +1162,15 @@ export class Evaluator {
     if (v.t === 'num') return { t: 'tensor', x: tf.scalar(v.v, v.int ? 'int32' : 'float32'), dt: v.int ? 'int' : 'float' };
     if (v.t === 'bool') return { t: 'tensor', x: tf.scalar(v.v, 'bool'), dt: 'bool' };
     if (v.t === 'list') return this.tensorFromData(v, undefined, line);
+    // A value read from a module the interpreter does not know (`cfg.alpha` of `import config as cfg`).
+    if (v.t === 'ns') throw new Unsupported(this.what(v), line);
     throw new EvalError(`expected a tensor, got ${v.t}`, line);
+  }
+
+  /** A value for a message: a name read from a module is that name (`config.focal_loss_alpha`). */
+  private what(v: Val): string {
+    if (v.t === 'ns') return v.name.startsWith('class:') ? `class ${v.name.slice(6)}` : `${v.name} (a value of a module the check does not read)`;
+    return pyTypeName(v);
   }
 
   private cast(v: Extract<Val, { t: 'tensor' }>, dt: DType): Extract<Val, { t: 'tensor' }> {
@@ -975,12 +1198,13 @@ export class Evaluator {
         case '*':
           return num(x * y, bothInt);
         case '/':
-          if (y === 0) throw new EvalError('division by zero', line);
+          if (y === 0) throw new EvalError('ZeroDivisionError: division by zero', line, 'ZeroDivisionError');
           return num(x / y, false);
         case '//':
-          if (y === 0) throw new EvalError('division by zero', line);
+          if (y === 0) throw new EvalError('ZeroDivisionError: division by zero', line, 'ZeroDivisionError');
           return num(Math.floor(x / y), bothInt);
         case '%':
+          if (y === 0) throw new EvalError('ZeroDivisionError: modulo by zero', line, 'ZeroDivisionError');
           return num(x - y * Math.floor(x / y), bothInt);
         case '**':
           return num(x ** y, bothInt && y >= 0);
@@ -988,8 +1212,26 @@ export class Evaluator {
           throw new Unsupported(op, line);
       }
     }
-    if (a.t === 'list' && b.t === 'list' && op === '+') return { t: 'list', items: [...a.items, ...b.items], tuple: a.tuple };
-    if (!isTensor(a) && !isTensor(b)) throw new EvalError(`unsupported operand types for ${op}: ${a.t} and ${b.t}`, line);
+    if (a.t === 'list' && b.t === 'list' && op === '+') {
+      if (a.tuple !== b.tuple) throw new EvalError(`TypeError: can only concatenate ${a.tuple ? 'tuple' : 'list'} (not "${b.tuple ? 'tuple' : 'list'}") to ${a.tuple ? 'tuple' : 'list'}`, line, 'TypeError');
+      return { t: 'list', items: [...a.items, ...b.items], tuple: a.tuple };
+    }
+    if (a.t === 'str' && b.t === 'str' && op === '+') return { t: 'str', v: a.v + b.v };
+    if (op === '*' && (a.t === 'str' || a.t === 'list' || b.t === 'str' || b.t === 'list')) {
+      const [seq, k] = a.t === 'str' || a.t === 'list' ? [a, b] : [b, a];
+      const n = k.t === 'bool' ? Number(k.v) : k.t === 'num' && k.int ? k.v : undefined;
+      if (n !== undefined && n <= MAX_LOOP * 16) {
+        if (seq.t === 'str') return { t: 'str', v: seq.v.repeat(Math.max(0, n)) };
+        if (seq.t === 'list') return { t: 'list', items: Array.from({ length: Math.max(0, n) }, () => seq.items).flat(), tuple: seq.tuple };
+      }
+    }
+    // Python values of the kinds modelled here: their other combinations raise TypeError (string formatting with % aside).
+    const plain = (v: Val): boolean => ['num', 'bool', 'none', 'str', 'list', 'dict'].includes(v.t);
+    if (!isTensor(a) && !isTensor(b)) {
+      if (plain(a) && plain(b) && !(op === '%' && a.t === 'str')) throw new EvalError(`TypeError: unsupported operand type(s) for ${op}: '${pyTypeName(a)}' and '${pyTypeName(b)}'`, line, 'TypeError');
+      throw new Unsupported(`${op} on ${this.what(a)} and ${this.what(b)}`, line);
+    }
+    if (a.t === 'ns' || b.t === 'ns') throw new Unsupported(this.what(a.t === 'ns' ? a : b), line);
     if (op === '@') throw new Unsupported('@', line);
     if (op === '**') return this.pow(a, b, line);
     const ta = this.toTensor(a, line);
@@ -1046,7 +1288,7 @@ export class Evaluator {
     if (obj.t === 'dict') {
       const key = this.expr(index.length === 1 ? index[0] : { k: 'tuple', items: index, list: false, span: index[0].span }, f);
       const hit = obj.entries.find(([k]) => pyKey(k) === pyKey(key));
-      if (!hit) throw new EvalError(`KeyError: ${describe(key)}`, line);
+      if (!hit) throw new EvalError(`KeyError: ${describe(key)}`, line, 'KeyError');
       return hit[1];
     }
     if (obj.t === 'list' || obj.t === 'str' || obj.t === 'range') {
@@ -1062,11 +1304,14 @@ export class Evaluator {
       const k = pyNumber(this.expr(it, f));
       if (k === undefined || !Number.isInteger(k)) throw new Unsupported(`${obj.t} index`, line);
       const v = seq[k < 0 ? seq.length + k : k];
-      if (!v) throw new EvalError(`${obj.t} index out of range`, line);
+      if (!v) throw new EvalError(`${obj.t} index out of range`, line, 'IndexError');
       return v;
     }
     // Python: TypeError ('float' object is not subscriptable).
-    if (obj.t === 'num' || obj.t === 'none' || obj.t === 'bool') throw new EvalError(`TypeError: '${obj.t === 'num' ? (obj.int ? 'int' : 'float') : obj.t === 'none' ? 'NoneType' : 'bool'}' object is not subscriptable`, line);
+    if (obj.t === 'num' || obj.t === 'none' || obj.t === 'bool') {
+      const named = objE.k === 'name' ? objE.id : objE.k === 'attr' && objE.obj.k === 'name' ? `${objE.obj.id}.${objE.attr}` : undefined;
+      throw new EvalError(`TypeError: '${pyTypeName(obj)}' object is not subscriptable${named ? ` (\`${named}\` is ${obj.t === 'none' ? 'None' : obj.t === 'bool' ? (obj.v ? 'True' : 'False') : describe(obj)})` : ''}`, line, 'TypeError');
+    }
     if (!isTensor(obj)) throw new Unsupported(`indexing of ${obj.t}`, line);
     return this.indexTensor(obj, items, f, line);
   }
@@ -1082,7 +1327,7 @@ export class Evaluator {
       return n;
     };
     const step = bound(it.step) ?? 1;
-    if (step === 0) throw new EvalError('slice step cannot be zero', line);
+    if (step === 0) throw new EvalError('slice step cannot be zero', line, 'ValueError');
     let lo = bound(it.lower);
     let hi = bound(it.upper);
     const out: number[] = [];
@@ -1124,6 +1369,8 @@ export class Evaluator {
         if (tv.dt === 'float') throw new EvalError('tensors used as indices must be long, int or bool', line);
         return { k: 'adv', t: tv.x };
       }
+      // PyTorch raises TypeError; a function that does this reads a mapping (`batch["logits"]`), which the probes do not pass.
+      if (v.t === 'str') throw new Unsupported(`a tensor indexed by the string ${JSON.stringify(v.v)} (the function reads a mapping where the probes pass a tensor)`, line);
       throw new Unsupported(`index of ${v.t}`, line);
     });
     let x = obj.x;
@@ -1237,7 +1484,15 @@ export class Evaluator {
         const { pos, kw } = this.args(c, f);
         return this.callFunction(m, pos, kw, self);
       }
-      if (c.func.attr === '__init__') return this.frameworkInit(self, f.defCls, c, f);
+      if (c.func.attr === '__init__') {
+        // A library module as the base (`class Focal(nn.CrossEntropyLoss)`): the IR bound its constructor's arguments.
+        if (c.baseInit && c.spell?.kind === 'module' && c.bound && self.t === 'self') {
+          if (c.splat && !this.emptyVarargs(f)) throw new Unsupported('*args in a call', line);
+          self.base = { t: 'module', spell: c.spell, args: this.forceArgs(this.lazyArgs(c.bound, f)), line };
+        }
+        return this.frameworkInit(self, f.defCls, c, f);
+      }
+      if (c.func.attr === 'forward' && self.t === 'self' && (self.base?.spell.framework === 'torch' || self.base?.spell.framework === 'lib')) return this.baseForward(self, self.base, c, f, line);
       throw new Unsupported(`super().${c.func.attr}`, line);
     }
     if (c.func.k === 'attr' && c.func.attr === '__init__') {
@@ -1318,6 +1573,28 @@ export class Evaluator {
     if (c.callee) return this.nsCall(c.callee, c, f, line);
     const fv = this.expr(c.func, f);
     return this.apply(fv, c, f, line, name);
+  }
+
+  /**
+   * `super().forward(input, target)` in a subclass of a PyTorch library module: the module's op with
+   * its constructor's arguments, each read again from the instance's attribute of the same name when
+   * the subclass set one (PyTorch's modules read `self.reduction`, `self.ignore_index`, ... at call time;
+   * `size_average` and `reduce` are folded into `reduction` by the constructor and not read).
+   */
+  private baseForward(self: Extract<Val, { t: 'self' }>, base: Extract<Val, { t: 'module' }>, c: Call, f: Frame, line: number): Val {
+    if (c.splat) throw new Unsupported('*args in a call', line);
+    const args = { ...base.args };
+    const torchNn = base.spell.name.startsWith('torch.nn.');
+    for (const p of base.spell.sig.params) {
+      if (p.name === 'size_average' || p.name === 'reduce') continue;
+      const v = self.attrs.get(p.name);
+      if (!v) continue;
+      // Another library's module may not read that attribute back: what it computes is not known.
+      if (!torchNn) throw new Unsupported(`super().forward of ${base.spell.name} after self.${p.name} is set`, line);
+      args[p.canon] = v;
+    }
+    const { pos, kw } = this.args(c, f);
+    return this.applyValues({ ...base, args }, pos, kw, c, line, `super().forward`);
   }
 
   /** A base class name as its qualified name (`nn.Module` -> `torch.nn.Module`). */
@@ -1410,8 +1687,8 @@ export class Evaluator {
       const m = this.expr(c.kwsplat, f);
       if (m.t !== 'dict') throw new Unsupported(`** of a ${m.t}`, lineOf(c));
       for (const [k, v] of m.entries) {
-        if (k.t !== 'str') throw new EvalError('TypeError: keywords must be strings', lineOf(c));
-        if (k.v in kw) throw new EvalError(`TypeError: got multiple values for keyword argument '${k.v}'`, lineOf(c));
+        if (k.t !== 'str') throw new EvalError('TypeError: keywords must be strings', lineOf(c), 'TypeError');
+        if (k.v in kw) throw new EvalError(`TypeError: got multiple values for keyword argument '${k.v}'`, lineOf(c), 'TypeError');
         kw[k.v] = v;
       }
     }
@@ -1579,12 +1856,18 @@ export class Evaluator {
         const fn = q.slice(5);
         if (fn === 'isnan') return { t: 'bool', v: Number.isNaN(x) };
         if (fn === 'isinf') return { t: 'bool', v: Math.abs(x) === Infinity };
-        if ((fn === 'log' || fn === 'log2' || fn === 'log10' || fn === 'sqrt') && (x < 0 || (x === 0 && fn !== 'sqrt'))) throw new EvalError('math domain error', line);
+        if ((fn === 'log' || fn === 'log2' || fn === 'log10' || fn === 'sqrt') && (x < 0 || (x === 0 && fn !== 'sqrt'))) throw new EvalError('math domain error', line, 'ValueError');
         const r = fn === 'log' ? (y !== undefined ? Math.log(x) / Math.log(y) : Math.log(x)) : fn === 'exp' ? Math.exp(x) : fn === 'sqrt' ? Math.sqrt(x) : fn === 'log1p' ? Math.log1p(x) : fn === 'expm1' ? Math.expm1(x) : fn === 'floor' ? Math.floor(x) : fn === 'ceil' ? Math.ceil(x) : fn === 'fabs' ? Math.abs(x) : fn === 'log2' ? Math.log2(x) : fn === 'log10' ? Math.log10(x) : x ** y;
         return num(r, fn === 'floor' || fn === 'ceil');
       }
       case 'warnings.warn':
         return NONE;
+      case 'operator.index':
+        // An int (a bool is one) as itself; anything else that is not a tensor raises TypeError.
+        if (a0?.t === 'num' && a0.int) return a0;
+        if (a0?.t === 'bool') return num(a0.v ? 1 : 0, true);
+        if (a0 && a0.t !== 'tensor' && a0.t !== 'ns' && a0.t !== 'self') throw new EvalError(`TypeError: '${pyTypeName(a0)}' object cannot be interpreted as an integer`, line, 'TypeError');
+        throw new Unsupported(`${q} of ${a0 ? this.what(a0) : 'nothing'}`, line);
       case 'tensorflow.cond':
       case 'tensorflow.python.framework.smart_cond.smart_cond':
       case 'jax.lax.cond': {
@@ -1661,7 +1944,7 @@ export class Evaluator {
         case 'pop': {
           const i = a0 ? (pyNumber(a0) ?? -1) : -1;
           const at = i < 0 ? recv.items.length + i : i;
-          if (at < 0 || at >= recv.items.length) throw new EvalError('pop index out of range', line);
+          if (at < 0 || at >= recv.items.length) throw new EvalError('pop index out of range', line, 'IndexError');
           return recv.items.splice(at, 1)[0];
         }
         case 'copy':
@@ -1677,7 +1960,7 @@ export class Evaluator {
       switch (m) {
         case 'index': {
           const i = recv.items.findIndex((x) => pyKey(x) === pyKey(a0 ?? NONE));
-          if (i < 0) throw new EvalError('value is not in list', line);
+          if (i < 0) throw new EvalError('value is not in list', line, 'ValueError');
           return num(i, true);
         }
         case 'count':
@@ -1696,7 +1979,7 @@ export class Evaluator {
           const at = recv.entries.findIndex(([k]) => pyKey(k) === pyKey(a0 ?? NONE));
           if (at < 0) {
             if (pos.length > 1) return pos[1];
-            throw new EvalError(`KeyError: ${describe(a0 ?? NONE)}`, line);
+            throw new EvalError(`KeyError: ${describe(a0 ?? NONE)}`, line, 'KeyError');
           }
           return recv.entries.splice(at, 1)[0][1];
         }
@@ -1743,6 +2026,7 @@ export class Evaluator {
     }
     if (recv.t === 'module' && ['cuda', 'cpu', 'to', 'float', 'double', 'half', 'train', 'eval', 'requires_grad_'].includes(m)) return recv;
     if (recv.t === 'ctx' && m === 'watch') return NONE;
+    this.noAttribute(recv, m, line);
     throw new Unsupported(`.${m}() of ${recv.t === 'list' ? (recv.tuple ? 'a tuple' : 'a list') : recv.t}`, line);
   }
 
@@ -1752,7 +2036,7 @@ export class Evaluator {
         const ns = pos.map(pyNumber);
         if (ns.some((x) => x === undefined) || ns.length < 1 || ns.length > 3) throw new Unsupported('range', line);
         if (ns.length === 1) return { t: 'range', start: 0, stop: ns[0]! };
-        if (ns[2] === 0) throw new EvalError('range() arg 3 must not be zero', line);
+        if (ns[2] === 0) throw new EvalError('range() arg 3 must not be zero', line, 'ValueError');
         return { t: 'range', start: ns[0]!, stop: ns[1]!, ...(ns.length === 3 ? { step: ns[2]! } : {}) };
       }
       case 'len': {
@@ -1765,7 +2049,7 @@ export class Evaluator {
         if (v?.t === 'str') return num(v.v.length, true);
         if (v?.t === 'dict') return num(v.entries.length, true);
         if (v?.t === 'range') return num(rangeItems(v).length, true);
-        throw new EvalError('len() of an unsized value', line);
+        throw new EvalError('len() of an unsized value', line, 'TypeError');
       }
       case 'min':
       case 'max':
@@ -1774,7 +2058,7 @@ export class Evaluator {
         const ns = (pos.length === 1 && (pos[0].t === 'list' || pos[0].t === 'range') ? this.iterate(pos[0], line) : pos).map(pyNumber);
         if (ns.some((x) => x === undefined)) throw new Unsupported(`${name} of tensors`, line);
         const xs = ns as number[];
-        if ((name === 'min' || name === 'max') && !xs.length) throw new EvalError(`${name}() arg is an empty sequence`, line);
+        if ((name === 'min' || name === 'max') && !xs.length) throw new EvalError(`${name}() arg is an empty sequence`, line, 'ValueError');
         const digits = name === 'round' && pos[1] ? pyNumber(pos[1]) : undefined;
         const r = name === 'min' ? Math.min(...xs) : name === 'max' ? Math.max(...xs) : name === 'abs' ? Math.abs(xs[0]) : digits !== undefined ? Number(xs[0].toFixed(digits)) : Math.round(xs[0]);
         const allInt = pos.every((v) => (v.t === 'num' && v.int) || v.t === 'bool' || v.t === 'range' || (v.t === 'list' && v.items.every((x) => x.t === 'num' && x.int)));
@@ -1816,7 +2100,7 @@ export class Evaluator {
       case 'divmod': {
         const [x, y] = pos.map(pyNumber);
         if (x === undefined || y === undefined) throw new Unsupported('divmod of tensors', line);
-        if (y === 0) throw new EvalError('integer division or modulo by zero', line);
+        if (y === 0) throw new EvalError('integer division or modulo by zero', line, 'ZeroDivisionError');
         return { t: 'list', items: [num(Math.floor(x / y)), num(x - y * Math.floor(x / y))], tuple: true };
       }
       case 'pow':
@@ -1871,8 +2155,8 @@ export class Evaluator {
       if (v.t === 'str') {
         const t = v.v.trim().toLowerCase();
         const x = t === 'inf' || t === '+inf' || t === 'infinity' ? Infinity : t === '-inf' || t === '-infinity' ? -Infinity : t === 'nan' ? NaN : Number(t);
-        if (Number.isNaN(x) && t !== 'nan') throw new EvalError('could not convert string to number', line);
-        if (name === 'int' && !Number.isFinite(x)) throw new EvalError('cannot convert float infinity to integer', line);
+        if (Number.isNaN(x) && t !== 'nan') throw new EvalError('could not convert string to number', line, 'ValueError');
+        if (name === 'int' && !Number.isFinite(x)) throw new EvalError('cannot convert float infinity to integer', line, 'OverflowError');
         return num(name === 'int' ? Math.trunc(x) : x, name === 'int');
       }
       const x = pyNumber(v);
@@ -2099,6 +2383,8 @@ export class Evaluator {
       },
       flag(p) {
         const v = value(p);
+        // A tensor passed where a flag goes (`binary_crossentropy(t, p, w)`: from_logits=w) is tested as Python tests it.
+        if (v && isTensor(v) && v.x.size !== 1) throw new EvalError(`${name}: the flag \`${p}\` is given a tensor [${v.x.shape.join(', ')}]: Boolean value of Tensor with more than one value is ambiguous`, line);
         return v ? truthy(v, line) : undefined;
       },
       dim: (p, rank) => ev.dimArg(value(p), rank, line),

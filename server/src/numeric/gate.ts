@@ -49,6 +49,8 @@ function* stmtExprs(ss: Stmt[]): Generator<Expr> {
       if (s.iter) yield s.iter;
       if (s.test) yield s.test;
       if (s.target) yield* targetExprs(s.target);
+      if (s.exc) yield s.exc;
+      for (const h of s.handlers ?? []) if (h.type) yield h.type;
       for (const it of s.items ?? []) {
         yield it.ctx;
         if (it.target) yield* targetExprs(it.target);
@@ -119,6 +121,7 @@ function* allSubExprs(e: Expr): Generator<Expr> {
       break;
     case 'unknown':
       if (e.operands) for (const a of e.operands) yield* allSubExprs(a);
+      if (e.walrus) yield* allSubExprs(e.walrus.value);
       if (e.comp) {
         yield* allSubExprs(e.comp.elt);
         if (e.comp.key) yield* allSubExprs(e.comp.key);

@@ -4,6 +4,7 @@
  */
 import type { FunctionIR, ModuleIR } from '../core/ir';
 import type { Finding } from '../core/types';
+import { stmtsOf } from '../core/walk';
 import { Evaluator, type EvalOptions } from './eval';
 import type { ImportResolver } from './imported';
 import { forbiddenCall } from './gate';
@@ -180,7 +181,8 @@ export class Prober {
         let t: Val = out;
         if (t.t === 'list' && t.items.length && t.items[0].t === 'tensor') t = t.items[0];
         if (t.t === 'num') throw new Unsupported('a loss returned as a Python number (no gradient)', s.fn.span.r.start.line + 1);
-        if (t.t !== 'tensor') throw new EvalError(`the function returned ${t.t}, not a tensor`, s.fn.span.r.start.line + 1);
+        if (t.t === 'none' && ![...stmtsOf(s.fn.body)].some((st) => st.k === 'return' && st.value)) throw new EvalError('the function returned None, not a tensor (no `return` in it returns a value)', s.fn.span.r.start.line + 1);
+        if (t.t !== 'tensor') throw new EvalError(`the function returned ${t.t === 'none' ? 'None' : t.t}, not a tensor`, s.fn.span.r.start.line + 1);
         if (t.dt !== 'float') throw new EvalError('the function returned an integer tensor', s.fn.span.r.start.line + 1);
         lossT = tf.keep(t.x);
         return P.sum(t.x) as tf.Scalar;
@@ -534,8 +536,17 @@ export class Prober {
   private ceAtGammaZero(report: NumericReport, s: Setup): void {
     const inp = this.inputsFor(s, { std: 1, seed: this.opts.seed + 1 });
     const t = Date.now();
-    const h = { [s.plan.gamma!.name]: num(0, false), ...this.neutralAlpha(s) };
-    const out = this.run(s, inp, h);
+    let h: Record<string, Val> = { [s.plan.gamma!.name]: num(0, false), ...this.neutralAlpha(s) };
+    let out: RunOut;
+    try {
+      out = this.run(s, inp, h);
+    } catch (e) {
+      // A function that refuses the neutral alpha (`assert alpha < 1`) runs at its own: the groups of
+      // the comparison absorb a per-target or per-class alpha.
+      if (!(e instanceof EvalError) || !s.plan.alpha) throw e;
+      h = { [s.plan.gamma!.name]: num(0, false) };
+      out = this.run(s, inp, h);
+    }
     const ref = this.ceGrad(s, inp);
     const { scale, scales, maxRel } = this.compare(out.grad, ref, this.groups(s, inp));
     report.probes.push({

@@ -22,7 +22,8 @@ export type Val =
   | { t: 'dtype'; dt: DType }
   | { t: 'device' }
   | { t: 'module'; spell: Spelling; args: Record<string, Val>; line: number }
-  | { t: 'self'; attrs: Map<string, Val>; cls: ClassIR }
+  /** An instance of a class of the module; `base`: the library module its class derives from, as `super().__init__(...)` built it. */
+  | { t: 'self'; attrs: Map<string, Val>; cls: ClassIR; base?: Extract<Val, { t: 'module' }> }
   /** A function; `foreign` when another project file defines it (numeric/imported.ts): it runs in an evaluator of that module. */
   | { t: 'fn'; fn: FunctionIR; env?: Map<string, Val>; foreign?: ImportedFunction }
   | { t: 'bound'; fn: FunctionIR; self: Val }
@@ -37,7 +38,9 @@ export type Val =
   /** `functools.partial(fn, *args, **kwargs)`. */
   | { t: 'partial'; fn: Val; args: Val[]; kwargs: Record<string, Val> }
   /** A method of a Python value, taken without calling it (`xs.append`). */
-  | { t: 'pymethod'; recv: Val; name: string };
+  | { t: 'pymethod'; recv: Val; name: string }
+  /** The exception an `except ... as e:` clause caught. */
+  | { t: 'exc'; err: EvalError };
 
 export const NONE: Val = { t: 'none' };
 
@@ -51,11 +54,17 @@ export class Unsupported extends Error {
   }
 }
 
-/** The function raised (shape mismatch, bad argument) on the probe inputs, as PyTorch would. */
+/**
+ * The function raised (shape mismatch, bad argument) on the probe inputs, as PyTorch would. `pyType`
+ * is the Python exception's class when the interpreter knows it (`TypeError`, `KeyError`, a class of
+ * the module as `class:Name`): what decides whether a `try` catches it (eval.ts). Without one, it is
+ * an exception of the framework whose class is not modelled (a subclass of `Exception`).
+ */
 export class EvalError extends Error {
   constructor(
     message: string,
     readonly line: number,
+    readonly pyType?: string,
   ) {
     super(`${message} (line ${line})`);
   }

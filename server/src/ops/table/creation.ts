@@ -279,6 +279,9 @@ export const randn = defineOp({
     'tensorflow.random.uniform(shape, minval=0, maxval=None, dtype="float32", seed=None, name=None)',
   ],
   abstract: (c) => mk('unknown', { dtype: 'float', src: c.span }),
+  // Not drawn: the loss would depend on the generator, and the --repro script (numeric/repro.ts) passes
+  // only the probe inputs, not values drawn inside the function.
+  lower: (c) => c.unsupported(`${c.name} (a random draw inside the function, which the probes' --repro script could not reproduce)`),
 });
 
 export const epsilon = defineOp({

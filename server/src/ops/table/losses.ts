@@ -278,7 +278,13 @@ function bceLogitsLower(c: LowerCtx): CVal {
   const t = c.float('target').x;
   sameShape(c, x, t);
   const pw = floatOpt(c, 'pos_weight');
-  let l = c.k.bceWithLogits(x, t, pw ? c.k.broadcastTo(pw, c.k.broadcastShape(pw.shape, x.shape)) : undefined);
+  let pwShape: number[] | undefined;
+  try {
+    pwShape = pw && c.k.broadcastShape(pw.shape, x.shape);
+  } catch {
+    c.error(`pos_weight of shape [${pw!.shape}] does not broadcast with the input's shape [${x.shape}]`);
+  }
+  let l = c.k.bceWithLogits(x, t, pw && pwShape ? c.k.broadcastTo(pw, pwShape) : undefined);
   const w = floatOpt(c, 'weight');
   if (w) l = elementwise(c, '*', l, w);
   return c.out(reduce(c, l, c.spelling.framework === 'torch' ? torchReduction(c) : checkedReduction(c)));

@@ -229,7 +229,8 @@ export const identity = defineOp({
   ],
   abstract: same,
   layout: keepLayout,
-  lower: (c) => c.tensor('input'),
+  // `Variable(None)` is an empty float tensor in PyTorch (what a later op then raises on, or not).
+  lower: (c) => (c.spelling.name === 'torch.autograd.Variable' && c.value('input')?.t === 'none' ? c.out(c.k.fill([0], 0, 'float')) : c.tensor('input')),
 });
 
 export const detach = defineOp({
