@@ -11,7 +11,7 @@
  */
 import { unknown } from '../../core/lattice';
 import { dtypeClass } from './shape';
-import { defineOp as define, type CTensor, type CVal, type LowerCtx, type OpDef, type Tensor } from '../api';
+import { defineOp as define, type CTensor, type CVal, type Kernels, type LowerCtx, type OpDef, type Tensor } from '../api';
 
 /** An op whose abstract meaning is unknown (what the abstract interpreter gave the call before it was spelled). */
 function defineOp(def: Omit<OpDef, 'abstract'>): OpDef {
@@ -372,6 +372,7 @@ export const squaredDifference = defineOp({
 
 export const atan2 = defineOp({
   id: 'atan2',
+  inplace: true,
   summary: 'The angle of (other, input), elementwise (box aspect-ratio terms of IoU losses).',
   spell: [
     'torch.atan2(input, other, *, out=None)',
@@ -415,6 +416,8 @@ function torchReduced(c: LowerCtx, x: Tensor): CVal {
     const rd = given('reduce') ? (c.flag('reduce') ?? true) : true;
     r = sa && rd ? 'mean' : rd ? 'sum' : 'none';
   }
+  // PyTorch 0.4's name for 'mean', still accepted (with a deprecation warning) by torch.nn._reduction.get_enum.
+  if (r === 'elementwise_mean') r = 'mean';
   if (!['none', 'mean', 'sum'].includes(r)) c.error(`${r} is not a valid value for reduction`);
   return c.out(r === 'none' ? x : r === 'sum' ? c.k.sum(x, undefined, false) : c.k.mean(x, undefined, false));
 }
@@ -452,4 +455,129 @@ export const smoothL1Loss = regression(
   },
 );
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss];
+/**
+ * `a @ b` with numpy's and PyTorch's rules: a 1-D operand is a row (left) or a column (right) whose
+ * axis is dropped from the result, leading (batch) axes broadcast, the inner sizes must agree.
+ * Also the `@` operator (numeric/eval.ts).
+ */
+export function matmulTensors(k: Kernels, a: Tensor, b: Tensor, fail: (message: string) => never): Tensor {
+  if (a.shape.length === 0 || b.shape.length === 0) fail('both arguments to matmul need to be at least 1D');
+  const a2 = a.shape.length === 1 ? k.expandDims(a, 0) : a;
+  const b2 = b.shape.length === 1 ? k.expandDims(b, 1) : b;
+  const [m, n] = a2.shape.slice(-2);
+  const [n2, p] = b2.shape.slice(-2);
+  if (n !== n2) fail(`mat1 and mat2 shapes cannot be multiplied (${m}x${n} and ${n2}x${p})`);
+  let batch: number[];
+  try {
+    batch = k.broadcastShape(a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+  } catch {
+    return fail(`matmul: batch shapes [${a2.shape.slice(0, -2)}] and [${b2.shape.slice(0, -2)}] do not broadcast`);
+  }
+  const full = (x: Tensor, rows: number, cols: number): Tensor => (x.shape.length - 2 === batch.length && x.shape.slice(0, -2).join() === batch.join() ? x : k.broadcastTo(x, [...batch, rows, cols]));
+  let r = k.matmul(full(a2, m, n), full(b2, n, p));
+  if (a.shape.length === 1) r = k.squeeze(r, [r.shape.length - 2]);
+  if (b.shape.length === 1) r = k.squeeze(r, [r.shape.length - 1]);
+  return r;
+}
+
+export const matmul = defineOp({
+  id: 'matmul',
+  summary: 'Matrix product (`tf.matmul(w * ce, alpha)`: a weighted sum over the classes).',
+  // No method spelling: `x.matmul(y)` is torch.matmul(x, y) to the numeric checker (eval.ts tensorMethod).
+  spell: [
+    'torch.matmul(input, other, *, out=None)',
+    'torch.mm(input, mat2->other, *, out=None)',
+    'tensorflow.matmul(a->input, b->other, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False, a_is_sparse=False, b_is_sparse=False, output_type=None, name=None)',
+    'tensorflow.linalg.matmul(a->input, b->other, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False, a_is_sparse=False, b_is_sparse=False, output_type=None, name=None)',
+    'keras.ops.matmul(x1->input, x2->other)',
+    'jax.numpy.matmul(a->input, b->other, *, precision=None, preferred_element_type=None)',
+    'numpy.matmul(x1->input, x2->other)',
+  ],
+  lower(c) {
+    let a = c.tensor('input');
+    let b = c.tensor('other');
+    const fw = c.spelling.framework;
+    if (a.dt !== b.dt) {
+      if (fw === 'torch' || fw === 'tf') c.error(`${c.name}: expected both operands of one dtype, got ${a.dt} and ${b.dt}`);
+      [a, b] = c.promote(a, b, true);
+    }
+    const strict2d = c.spelling.name === 'torch.mm' || fw === 'tf';
+    if (strict2d && (a.x.shape.length < 2 || b.x.shape.length < 2)) c.error(`${c.name}: both operands must be matrices (rank >= 2)`);
+    if (c.spelling.name === 'torch.mm' && (a.x.shape.length !== 2 || b.x.shape.length !== 2)) c.error('mm: both operands must be 2-D');
+    const swap = (x: Tensor): Tensor => {
+      const r = x.shape.length;
+      return c.k.transpose(x, [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2]);
+    };
+    let xa = a.x;
+    let xb = b.x;
+    if (fw === 'tf') {
+      if (c.flag('transpose_a') || c.flag('adjoint_a')) xa = swap(xa);
+      if (c.flag('transpose_b') || c.flag('adjoint_b')) xb = swap(xb);
+      if (c.has('output_type') && c.value('output_type')?.t !== 'none') c.unsupported(`${c.name}(output_type=)`);
+    }
+    const f = a.dt === 'float' ? (x: Tensor) => x : (x: Tensor) => c.k.cast(x, 'float');
+    const r = matmulTensors(c.k, f(xa), f(xb), (m) => c.error(m));
+    return c.out(a.dt === 'float' ? r : c.k.cast(r, a.dt === 'bool' ? 'int' : a.dt), a.dt === 'bool' ? 'int' : a.dt);
+  },
+});
+
+export const isTensor = defineOp({
+  id: 'is_tensor',
+  summary: 'Whether a value is a tensor (the probes pass tensors).',
+  spell: ['torch.is_tensor(obj->input)', 'tensorflow.is_tensor(x->input)', 'keras.backend.is_tensor(x->input)', 'keras.ops.is_tensor(x->input)'],
+  lower: (c) => ({ t: 'bool', v: c.value('input')?.t === 'tensor' }),
+});
+
+/** PyTorch's pairwise losses of two inputs and a target of 1 / -1 (torch.nn.functional, ATen's formulas). */
+export const cosineEmbeddingLoss = defineOp({
+  id: 'cosine_embedding_loss',
+  summary: '1 - cos(x1, x2) where the target is 1, max(0, cos(x1, x2) - margin) where it is -1 (cos over the last axis, ATen\'s eps 1e-12 in each squared norm).',
+  spell: ['torch.nn.functional.cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean")'],
+  modules: ['torch.nn.CosineEmbeddingLoss(margin=0.0, size_average=None, reduce=None, reduction="mean")(input1, input2, target)'],
+  lower(c) {
+    const x1 = c.tensor('input1');
+    const x2 = c.tensor('input2');
+    const t = c.tensor('target');
+    const rank = x1.x.shape.length;
+    if (rank !== 1 && rank !== 2) c.error(`cosine_embedding_loss: 1D or 2D input expected, got ${rank}D`);
+    if (x1.x.shape.join() !== x2.x.shape.join()) c.error(`cosine_embedding_loss: the size of input1 [${x1.x.shape}] must match input2 [${x2.x.shape}]`);
+    if (t.x.shape.length !== rank - 1 && !(rank === 2 && t.x.shape.length === 1)) c.error(`cosine_embedding_loss: a ${rank - 1}D target is expected for ${rank}D inputs`);
+    const axis = rank - 1;
+    const sum = (v: CVal): CTensor => c.out(c.k.sum(c.cast(c.toTensor(v), 'float').x, [axis], false)) as CTensor;
+    const num = (v: number): CVal => ({ t: 'num', v, int: false });
+    const prod = sum(c.binop('*', x1, x2));
+    const m1 = c.binop('+', sum(c.binop('*', x1, x1)), num(1e-12));
+    const m2 = c.binop('+', sum(c.binop('*', x2, x2)), num(1e-12));
+    const denom = c.out(c.k.sqrt((c.binop('*', m1, m2) as CTensor).x)) as CTensor;
+    const cos = c.binop('/', prod, denom) as CTensor;
+    const zeros = c.out(c.k.fill([...cos.x.shape], 0, 'float')) as CTensor;
+    const pos = c.binop('-', num(1), cos) as CTensor;
+    const neg = c.out(c.k.clamp((c.binop('-', cos, num(c.num('margin') ?? 0)) as CTensor).x, 0, undefined)) as CTensor;
+    const pick = (test: number, v: CTensor): CTensor => {
+      const m = c.compare('==', t, num(test)) as CTensor;
+      const shape = c.k.broadcastShape(m.x.shape, v.x.shape);
+      const bc = (x: Tensor) => (x.shape.join() === shape.join() ? x : c.k.broadcastTo(x, shape));
+      return c.out(c.k.where(bc(m.x), bc(v.x), bc(zeros.x))) as CTensor;
+    };
+    return torchReduced(c, (c.binop('+', pick(1, pos), pick(-1, neg)) as CTensor).x);
+  },
+});
+
+export const marginRankingLoss = defineOp({
+  id: 'margin_ranking_loss',
+  summary: 'max(0, -target * (x1 - x2) + margin): x1 should rank above x2 where the target is 1, below where it is -1.',
+  spell: ['torch.nn.functional.margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean")'],
+  modules: ['torch.nn.MarginRankingLoss(margin=0.0, size_average=None, reduce=None, reduction="mean")(input1, input2, target)'],
+  lower(c) {
+    const x1 = c.float('input1');
+    const x2 = c.float('input2');
+    const t = c.tensor('target');
+    const [r1, r2, rt] = [x1.x.shape.length, x2.x.shape.length, t.x.shape.length];
+    if (r1 !== r2 || r1 !== rt) c.error(`margin_ranking_loss : All input tensors should have same dimension but got sizes: input1: [${x1.x.shape}], input2: [${x2.x.shape}], target: [${t.x.shape}]`);
+    const d = c.binop('-', x1, x2);
+    const v = c.binop('+', c.binop('*', c.binop('*', t, { t: 'num', v: -1, int: true }), d), { t: 'num', v: c.num('margin') ?? 0, int: false }) as CTensor;
+    return torchReduced(c, c.k.clamp(c.cast(v, 'float').x, 0, undefined));
+  },
+});
+
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, isTensor, cosineEmbeddingLoss, marginRankingLoss];

@@ -129,8 +129,36 @@ export const permute = defineOp({
   },
 });
 
+/** numpy's moveaxis: the axes in `source` go to the places in `destination`, the others keep their order. */
+export const moveaxis = defineOp({
+  id: 'moveaxis',
+  // No method spelling: `x.moveaxis(-1, 1)` is torch.moveaxis(x, -1, 1) to the numeric checker (eval.ts tensorMethod).
+  summary: 'Moves axes to new places (`x.moveaxis(-1, 1)`: a one-hot class axis to the channel place).',
+  spell: [
+    'torch.movedim(input, source, destination)',
+    'torch.moveaxis(input, source, destination)',
+    'keras.ops.moveaxis(x->input, source, destination)',
+    'jax.numpy.moveaxis(a->input, source, destination)',
+    'numpy.moveaxis(a->input, source, destination)',
+  ],
+  abstract: same,
+  layout: (_c, v) => withLayout(v, undefined),
+  lower(c) {
+    const x = c.tensor('input');
+    const rank = x.x.shape.length;
+    const src = c.dims('source', rank) ?? c.error(`${c.name}() needs source`);
+    const dst = c.dims('destination', rank) ?? c.error(`${c.name}() needs destination`);
+    if (src.length !== dst.length) c.error(`${c.name}: source and destination must have the same number of dimensions`);
+    if (new Set(src).size !== src.length || new Set(dst).size !== dst.length) c.error(`${c.name}: repeated dim in source or destination`);
+    const order = Array.from({ length: rank }, (_, i) => i).filter((i) => !src.includes(i));
+    for (const [d, s] of dst.map((d, i) => [d, src[i]]).sort((a, b) => a[0] - b[0])) order.splice(d, 0, s);
+    return c.out(c.k.transpose(x.x, order), x.dt);
+  },
+});
+
 export const transpose = defineOp({
   id: 'transpose',
+  inplace: true,
   summary: 'Swaps two axes (`x.t()`: a matrix transpose).',
   spell: ['torch.transpose(input, dim0, dim1)', 'torch.swapaxes(input, axis0->dim0, axis1->dim1)', 'Tensor.transpose(dim0, dim1)', 'Tensor.swapaxes(axis0->dim0, axis1->dim1)', 'Tensor.t()', 'jax.numpy.swapaxes(a->input, axis1->dim0, axis2->dim1)', 'numpy.swapaxes(a->input, axis1->dim0, axis2->dim1)'],
   abstract: same,
@@ -151,11 +179,11 @@ export const transpose = defineOp({
 
 export const squeeze = defineOp({
   id: 'squeeze',
+  inplace: true,
   summary: 'Removes axes of size 1.',
   spell: [
     'torch.squeeze(input, dim=None)',
     'Tensor.squeeze(dim=None)',
-    'Tensor.squeeze_(dim=None)',
     'tensorflow.squeeze(input, axis->dim=None, name=None)',
     'keras.backend.squeeze(x->input, axis->dim)',
     'keras.ops.squeeze(x->input, axis->dim=None)',
@@ -174,11 +202,11 @@ export const squeeze = defineOp({
 
 export const unsqueeze = defineOp({
   id: 'unsqueeze',
+  inplace: true,
   summary: 'Inserts an axis of size 1.',
   spell: [
     'torch.unsqueeze(input, dim)',
     'Tensor.unsqueeze(dim)',
-    'Tensor.unsqueeze_(dim)',
     'tensorflow.expand_dims(input, axis->dim, name=None)',
     'keras.backend.expand_dims(x->input, axis->dim=-1)',
     'keras.ops.expand_dims(x->input, axis->dim)',
@@ -310,4 +338,4 @@ export const cast = defineOp({
   },
 });
 
-export const SHAPE = [reshape, flatten, permute, transpose, squeeze, unsqueeze, expand, identity, detach, cast];
+export const SHAPE = [reshape, flatten, permute, moveaxis, transpose, squeeze, unsqueeze, expand, identity, detach, cast];
