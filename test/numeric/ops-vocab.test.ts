@@ -139,6 +139,43 @@ describe('matmul and @', () => {
   });
 });
 
+describe('addmm, normalize, interpolate', () => {
+  const a = [
+    [1, 2],
+    [3, 4],
+  ];
+  it('addmm: beta * input + alpha * mat1 @ mat2, also in the deprecated positional form addmm_(beta, alpha, mat1, mat2)', () => {
+    close(run(`${HDR}def f(x, a):\n    return torch.addmm(x, a, a, beta=0.5, alpha=2)\n`, 'f', { x: [1, 1], a }).v, [0.5 + 14, 0.5 + 20, 0.5 + 30, 0.5 + 44]);
+    const r = run(`${HDR}def f(x, a):\n    d = x * 1\n    d.addmm_(1, -2, a, a.t())\n    return d\n`, 'f', { x: [[1, 1], [1, 1]], a });
+    close(r.v, [1 - 10, 1 - 22, 1 - 22, 1 - 50]);
+  });
+
+  it('F.normalize: rows of unit L2 (or L1) norm; at a zero row the gradient is 1 / eps, finite (the norm adds none), as in PyTorch', () => {
+    close(run(`${HDR}def f(x):\n    return F.normalize(x)\n`, 'f', { x: [[3, 4], [0, 0]] }).v, [0.6, 0.8, 0, 0]);
+    close(run(`${HDR}def f(x):\n    return F.normalize(x, p=1, dim=0)\n`, 'f', { x: [[1, 2], [3, 2]] }).v, [0.25, 0.5, 0.75, 0.5]);
+    const tf = E.tf;
+    const mod = moduleOf(`${HDR}def f(x):\n    return F.normalize(x)\n`);
+    const g = tf.grad((z: unknown) => {
+      const ev = new E.Evaluator(mod, { maxElements: 1 << 20 });
+      return tf.sum(ev.run(fn(mod, 'f'), { x: { t: 'tensor', x: z, dt: 'float' } }).x);
+    })(tf.tensor2d([[0, 0]]));
+    close(Array.from(g.dataSync()), [1e12, 1e12]);
+  });
+
+  it('F.interpolate of [N, C, H, W]: bilinear with and without aligned corners, nearest; 2-D input is an error', () => {
+    const x = [[[[0, 1]]]]; // [1, 1, 1, 2]
+    // align_corners=True: source x = dst * (2 - 1) / (4 - 1).
+    close(run(`${HDR}def f(x):\n    return F.interpolate(x, size=(1, 4), mode="bilinear", align_corners=True)\n`, 'f', { x }).v, [0, 1 / 3, 2 / 3, 1]);
+    // Half-pixel centres: source x = (dst + 0.5) / 2 - 0.5, clamped at 0: 0, 0.25, 0.75, 1.
+    close(run(`${HDR}def f(x):\n    return F.interpolate(x, size=(1, 4), mode="bilinear")\n`, 'f', { x }).v, [0, 0.25, 0.75, 1]);
+    const n = run(`${HDR}def f(x):\n    return F.interpolate(x, scale_factor=2)\n`, 'f', { x });
+    expect(n.shape).toEqual([1, 1, 2, 4]);
+    close(n.v, [0, 0, 1, 1, 0, 0, 1, 1]);
+    expect(fails(`${HDR}def f(x):\n    return F.interpolate(x, size=(3,), mode="bilinear")\n`, 'f', { x: [[1, 2]] })).toMatch(/EvalError: Input Error: Only 3D, 4D and 5D/);
+    expect(fails(`${HDR}def f(x):\n    return F.interpolate(x, size=(1, 4), mode="bicubic")\n`, 'f', { x })).toMatch(/^Unsupported/);
+  });
+});
+
 describe('numpy average (jnp.average)', () => {
   const x = [
     [1, 2],

@@ -521,6 +521,64 @@ export const matmul = defineOp({
   },
 });
 
+export const addmm = defineOp({
+  id: 'addmm',
+  summary: 'beta * input + alpha * (mat1 @ mat2) (pairwise distances: ||a||^2 + ||b||^2 - 2 a.b).',
+  spell: [
+    'torch.addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None)',
+    // PyTorch still takes the deprecated positional forms addmm_(beta, alpha, mat1, mat2) and addmm_(beta, mat1, mat2).
+    'Tensor.addmm(mat1, mat2, *__legacy->legacy, beta=1, alpha=1)',
+  ],
+  inplace: true,
+  lower(c) {
+    const x = c.float('input');
+    let [m1, m2] = [c.value('mat1'), c.value('mat2')];
+    let beta = c.num('beta') ?? 1;
+    let alpha = c.num('alpha') ?? 1;
+    const legacy = c.value('legacy');
+    const extra = legacy?.t === 'list' ? legacy.items : [];
+    if (m1?.t === 'num') {
+      beta = m1.v;
+      if (m2?.t === 'num' && extra.length === 2) [alpha, m1, m2] = [m2.v, extra[0], extra[1]];
+      else if (m2?.t === 'tensor' && extra.length === 1) [m1, m2] = [m2, extra[0]];
+      else c.error(`${c.name}: arguments match no signature of addmm`);
+    } else if (extra.length) c.error(`${c.name}: too many positional arguments`);
+    const a = c.cast(c.toTensor(m1 ?? c.error(`${c.name}: missing mat1`)), 'float');
+    const b = c.cast(c.toTensor(m2 ?? c.error(`${c.name}: missing mat2`)), 'float');
+    if (a.x.shape.length !== 2 || b.x.shape.length !== 2) c.error(`${c.name}: mat1 and mat2 must be matrices`);
+    const prod = matmulTensors(c.k, a.x, b.x, (m) => c.error(m));
+    const shape = c.k.broadcastShape(x.x.shape, prod.shape);
+    if (shape.join() !== prod.shape.join() || (c.spelling.name.endsWith('_') && x.x.shape.join() !== prod.shape.join())) c.error(`${c.name}: the input [${x.x.shape}] does not match the product's size [${prod.shape}]`);
+    const scaled = c.binop('*', c.out(prod), { t: 'num', v: alpha, int: false });
+    // beta = 0: the input is ignored (its NaN does not propagate).
+    return beta === 0 ? scaled : c.binop('+', c.binop('*', x, { t: 'num', v: beta, int: false }), scaled);
+  },
+});
+
+export const normalize = defineOp({
+  id: 'normalize',
+  summary: 'x / max(||x||_p, eps) along a dim (F.normalize: rows of unit length).',
+  spell: ['torch.nn.functional.normalize(input, p=2.0, dim=1, eps=1e-12, out=None)'],
+  lower(c) {
+    const x = c.float('input');
+    const p = c.num('p') ?? 2;
+    if (p !== 2 && p !== 1) c.unsupported(`${c.name}(p=${p})`);
+    const d = c.dim('dim', x.x.shape.length) ?? 1;
+    const eps = c.num('eps') ?? 1e-12;
+    let norm: Tensor;
+    if (p === 1) norm = c.k.sum(c.k.abs(x.x), [d], true);
+    else {
+      // PyTorch's norm has a zero gradient at a zero vector: sqrt is taken only where the sum is positive.
+      const sq = c.k.sum((c.binop('*', x, x) as CTensor).x, [d], true);
+      const pos = (c.compare('>', c.out(sq), { t: 'num', v: 0, int: true }) as CTensor).x;
+      const safe = c.k.where(pos, sq, c.k.fill([...sq.shape], 1, 'float'));
+      norm = c.k.where(pos, c.k.sqrt(safe), c.k.fill([...sq.shape], 0, 'float'));
+    }
+    const denom = c.out(c.k.clamp(norm, eps, undefined));
+    return c.binop('/', x, denom);
+  },
+});
+
 export const isTensor = defineOp({
   id: 'is_tensor',
   summary: 'Whether a value is a tensor (the probes pass tensors).',
@@ -580,4 +638,4 @@ export const marginRankingLoss = defineOp({
   },
 });
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, isTensor, cosineEmbeddingLoss, marginRankingLoss];
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, addmm, normalize, isTensor, cosineEmbeddingLoss, marginRankingLoss];

@@ -156,6 +156,53 @@ export const moveaxis = defineOp({
   },
 });
 
+/**
+ * PyTorch's interpolate of [N, C, H, W] input, bilinear or nearest, to a size given or to an integer
+ * multiple (`scale_factor` whose output size is exact, where PyTorch's and TensorFlow's source
+ * coordinates agree). Bilinear with align_corners is TensorFlow's align_corners; without, its
+ * half-pixel centres (PyTorch clamps a negative source coordinate to 0, as TensorFlow's weights do);
+ * nearest is floor(dst * in / out) in both. Other modes and ranks are not modelled.
+ */
+export const interpolate = defineOp({
+  id: 'interpolate',
+  summary: 'Resizes the spatial axes of [N, C, H, W] input (logits to the label map\'s size): the meaning stays.',
+  spell: [
+    'torch.nn.functional.interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None, antialias=False)',
+    'torch.nn.functional.upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None)',
+  ],
+  modules: ['torch.nn.Upsample(size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None)(input)'],
+  abstract: same,
+  lower(c) {
+    const x = c.float('input');
+    const rank = x.x.shape.length;
+    const mode = c.str('mode') ?? 'nearest';
+    if (rank < 3 || rank > 5) c.error(`Input Error: Only 3D, 4D and 5D input Tensors supported (got ${rank}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ${mode})`);
+    const align = c.has('align_corners') && c.value('align_corners')?.t !== 'none' ? !!c.flag('align_corners') : undefined;
+    if (align !== undefined && mode !== 'linear' && mode !== 'bilinear' && mode !== 'bicubic' && mode !== 'trilinear') c.error('align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear');
+    if (mode === 'bilinear' && rank !== 4) c.error(`Got ${rank}D input, but bilinear mode needs 4D input`);
+    if (rank !== 4 || (mode !== 'bilinear' && mode !== 'nearest')) c.unsupported(`${c.name}(mode=${JSON.stringify(mode)}) of ${rank}D input`);
+    if (c.flag('antialias')) c.unsupported(`${c.name}(antialias=True)`);
+    const [h, w] = x.x.shape.slice(2);
+    const hasSize = c.has('size') && c.value('size')?.t !== 'none';
+    const hasScale = c.has('scale_factor') && c.value('scale_factor')?.t !== 'none';
+    if (hasSize === hasScale) c.error('only one of size or scale_factor should be defined');
+    let size: number[];
+    if (hasSize) {
+      size = c.shape('size');
+      if (size.length === 1) size = [size[0], size[0]];
+      if (size.length !== 2) c.error(`Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of [${h}, ${w}] and output size of [${size}]`);
+    } else {
+      const v = c.value('scale_factor')!;
+      const scales = v.t === 'list' ? v.items.map((i) => (i.t === 'num' ? i.v : NaN)) : v.t === 'num' ? [v.v, v.v] : [NaN];
+      if (scales.length !== 2 || scales.some((s) => !Number.isFinite(s))) c.unsupported(`${c.name} with this scale_factor`);
+      size = [Math.floor(h * scales[0]), Math.floor(w * scales[1])];
+      if (size[0] !== h * scales[0] || size[1] !== w * scales[1]) c.unsupported(`${c.name} with a scale_factor that does not give a whole output size`);
+    }
+    if (size.some((n) => n <= 0)) c.error(`Input and output sizes should be greater than 0, but got output size [${size}]`);
+    return c.out(c.k.resize2d(x.x, [size[0], size[1]], mode === 'bilinear' ? 'bilinear' : 'nearest', align ?? false));
+  },
+});
+
 export const transpose = defineOp({
   id: 'transpose',
   inplace: true,
@@ -338,4 +385,4 @@ export const cast = defineOp({
   },
 });
 
-export const SHAPE = [reshape, flatten, permute, moveaxis, transpose, squeeze, unsqueeze, expand, identity, detach, cast];
+export const SHAPE = [reshape, flatten, permute, moveaxis, interpolate, transpose, squeeze, unsqueeze, expand, identity, detach, cast];
