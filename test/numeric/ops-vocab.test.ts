@@ -18,7 +18,7 @@ beforeAll(async () => {
   await E.initBackend('wasm');
 });
 
-type Arg = number[] | number[][] | number[][][] | { int: number[] | number[][] } | number;
+type Arg = number[] | number[][] | number[][][] | number[][][][] | { int: number[] | number[][] } | number;
 
 function val(a: Arg): unknown {
   const tf = E.tf;
@@ -162,6 +162,12 @@ describe('addmm, normalize, interpolate', () => {
     close(Array.from(g.dataSync()), [1e12, 1e12]);
   });
 
+  it('a gather by indices keeps trailing axes of size 1 (x[idx] of [N, 1] is [K, 1], as index_select)', () => {
+    const r = run(`${HDR}def f(x, i):\n    return x[i] + x.index_select(0, i)\n`, 'f', { x: [[1], [2], [3]], i: { int: [2, 0] } });
+    expect(r.shape).toEqual([2, 1]);
+    close(r.v, [6, 2]);
+  });
+
   it('F.interpolate of [N, C, H, W]: bilinear with and without aligned corners, nearest; 2-D input is an error', () => {
     const x = [[[[0, 1]]]]; // [1, 1, 1, 2]
     // align_corners=True: source x = dst * (2 - 1) / (4 - 1).
@@ -249,6 +255,11 @@ describe('flax onehot, is_tensor, the Keras dtype policy', () => {
     const r = run(`${TF}def f(x):\n    x = K.constant(x) if not K.is_tensor(x) else x\n    return x * 2\n`, 'f', { x: [1, 2] });
     close(r.v, [2, 4]);
     expect(run(`${HDR}def f(x):\n    return torch.is_tensor(x)\n`, 'f', { x: [1] }).v).toEqual([true]);
+  });
+
+  it('tf.print changes no value; a size from tf.shape(x)[i] (a one-element integer tensor) is a known size', () => {
+    const src = `${TF}def f(x):\n    tf.print("shape", tf.shape(x))\n    return tf.reshape(x, [-1, tf.shape(x)[1], 1])\n`;
+    expect(run(src, 'f', { x: [[1, 2, 3], [4, 5, 6]] }).shape).toEqual([2, 3, 1]);
   });
 
   it("tf.keras.mixed_precision.global_policy(): the default policy, 'float32'", () => {

@@ -1592,6 +1592,8 @@ export class Evaluator {
         return num(r, fn === 'floor' || fn === 'ceil');
       }
       case 'warnings.warn':
+      case 'tensorflow.print':
+        // Printing changes no value (tf.print returns None when eager).
         return NONE;
       case 'tensorflow.cond':
       case 'tensorflow.python.framework.smart_cond.smart_cond':
@@ -2097,7 +2099,8 @@ export class Evaluator {
         let items: Val[] = v.t === 'list' ? v.items : [v];
         if (items.length === 1 && items[0].t === 'list') items = items[0].items;
         return items.map((d) => {
-          const n = pyNumber(d);
+          // A one-element integer tensor holds a known size on the probe inputs (`tf.shape(x)[1]`).
+          const n = pyNumber(d) ?? (isTensor(d) && d.x.size === 1 && d.dt === 'int' ? d.x.dataSync()[0] : undefined);
           if (n === undefined || !Number.isInteger(n)) throw new Unsupported(`${name} with a non-integer size`, line);
           return n;
         });

@@ -129,10 +129,5 @@ export const KERNELS: Kernels = {
   any: (x, axes, keepdim) => tf.any(tf.cast(t(x), 'bool'), axes, keepdim),
   all: (x, axes, keepdim) => tf.all(tf.cast(t(x), 'bool'), axes, keepdim),
   matmul: (a, b) => tf.matMul(t(a), t(b)),
-  resize2d(x, size, mode, alignCorners) {
-    const nhwc = tf.transpose(t(x), [0, 2, 3, 1]) as tf.Tensor4D;
-    const r = mode === 'bilinear' ? tf.image.resizeBilinear(nhwc, size, alignCorners, !alignCorners) : tf.image.resizeNearestNeighbor(nhwc, size, false, false);
-    return tf.transpose(r, [0, 3, 1, 2]);
-  },
   gatherFlat: (x, flat) => P.gatherFlat(t(x), tf.cast(t(flat), 'int32')),
 };

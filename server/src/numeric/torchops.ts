@@ -336,7 +336,8 @@ export function gatherAdvanced(input: T, indices: T[]): T {
   });
   const rest = input.shape.slice(k);
   const restSize = rest.reduce((a, b) => a * b, 1);
-  if (restSize > 1) {
+  // Trailing axes of size 1 stay axes of the result (x[i] of [N, 1] is [K, 1]).
+  if (rest.length) {
     flat = tf.add(tf.reshape(flat, [...bshape, ...rest.map(() => 1)]), tf.reshape(tf.range(0, restSize, 1, 'int32'), rest));
   }
   return gatherFlat(input, flat);

@@ -219,8 +219,6 @@ export interface Kernels {
   prod(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
   any(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
   all(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
-  /** `x` [N, C, H, W] resized to [N, C, ...size] (TensorFlow's resize kernels: bilinear with or without aligned corners, else half-pixel centres; nearest takes floor(dst * in / out)). */
-  resize2d(x: Tensor, size: [number, number], mode: 'bilinear' | 'nearest', alignCorners: boolean): Tensor;
   /** Matrix product of two tensors of rank >= 2 with the same leading (batch) axes. */
   matmul(a: Tensor, b: Tensor): Tensor;
   /** The elements of `x` at flat (row-major) positions, in the positions' shape; gradient scattered back (a sum over repeats). */

@@ -157,11 +157,37 @@ export const moveaxis = defineOp({
 });
 
 /**
+ * One spatial axis of PyTorch's upsample kernels (ATen UpSample.h): for each output index the two
+ * source indices and the weight of the second (bilinear: `area_pixel_compute_source_index`, a
+ * negative source clamped to 0; nearest: floor(dst * in / out), weight 0).
+ */
+function resizeAxis(inSize: number, outSize: number, mode: 'bilinear' | 'nearest', align: boolean): { i0: number[]; i1: number[]; w1: number[] } {
+  const i0: number[] = [];
+  const i1: number[] = [];
+  const w1: number[] = [];
+  for (let d = 0; d < outSize; d++) {
+    if (mode === 'nearest') {
+      const s = Math.min(Math.floor(d * Math.fround(inSize / outSize)), inSize - 1);
+      i0.push(s);
+      i1.push(s);
+      w1.push(0);
+      continue;
+    }
+    const scale = align ? (outSize > 1 ? (inSize - 1) / (outSize - 1) : 0) : inSize / outSize;
+    const src = Math.max(0, align ? scale * d : scale * (d + 0.5) - 0.5);
+    const lo = Math.min(Math.floor(src), inSize - 1);
+    i0.push(lo);
+    i1.push(Math.min(lo + 1, inSize - 1));
+    w1.push(src - lo);
+  }
+  return { i0, i1, w1 };
+}
+
+/**
  * PyTorch's interpolate of [N, C, H, W] input, bilinear or nearest, to a size given or to an integer
- * multiple (`scale_factor` whose output size is exact, where PyTorch's and TensorFlow's source
- * coordinates agree). Bilinear with align_corners is TensorFlow's align_corners; without, its
- * half-pixel centres (PyTorch clamps a negative source coordinate to 0, as TensorFlow's weights do);
- * nearest is floor(dst * in / out) in both. Other modes and ranks are not modelled.
+ * multiple (a `scale_factor` whose output size is exact, so that in / out is the scale PyTorch uses):
+ * gathers of the source rows and columns and their weights (ATen's formulas; the gathers' gradient
+ * scatters back). Other modes and ranks are not modelled.
  */
 export const interpolate = defineOp({
   id: 'interpolate',
@@ -199,7 +225,22 @@ export const interpolate = defineOp({
       if (size[0] !== h * scales[0] || size[1] !== w * scales[1]) c.unsupported(`${c.name} with a scale_factor that does not give a whole output size`);
     }
     if (size.some((n) => n <= 0)) c.error(`Input and output sizes should be greater than 0, but got output size [${size}]`);
-    return c.out(c.k.resize2d(x.x, [size[0], size[1]], mode === 'bilinear' ? 'bilinear' : 'nearest', align ?? false));
+    let r = x.x;
+    for (const [axis, n] of [[2, size[0]], [3, size[1]]] as const) {
+      const inSize = r.shape[axis];
+      const { i0, i1, w1 } = resizeAxis(inSize, n, mode === 'bilinear' ? 'bilinear' : 'nearest', align ?? false);
+      const lo = c.k.take(r, c.k.fromData(i0, [n], 'int'), axis);
+      if (mode === 'nearest') {
+        r = lo;
+        continue;
+      }
+      const hi = c.k.take(r, c.k.fromData(i1, [n], 'int'), axis);
+      const wShape = [1, 1, 1, 1].map((one, i) => (i === axis ? n : one));
+      const w = c.out(c.k.fromData(w1, wShape, 'float'));
+      // lo + (hi - lo) * w, as (1 - w) * lo + w * hi
+      r = (c.binop('+', c.binop('*', c.out(lo), c.binop('-', { t: 'num', v: 1, int: true }, w)), c.binop('*', c.out(hi), w)) as CTensor).x;
+    }
+    return c.out(r);
   },
 });
 
