@@ -182,6 +182,22 @@ describe('addmm, normalize, interpolate', () => {
   });
 });
 
+describe('tf.nn.conv2d', () => {
+  it('NHWC input, [h, w, in, out] filter, SAME and VALID padding, strides as TensorFlow writes them', () => {
+    // A 1 x 3 x 3 x 1 image and a horizontal difference filter [[-1, 0, 1]].
+    const x = [[[[1], [2], [4]], [[0], [1], [3]], [[2], [2], [2]]]];
+    const src = (pad: string, strides: string) => `${TF}def f(x):\n    k = tf.constant([-1.0, 0.0, 1.0], shape=[1, 3, 1, 1])\n    return tf.nn.conv2d(x, k, strides=${strides}, padding="${pad}")\n`;
+    const same = run(src('SAME', '[1, 1, 1, 1]'), 'f', { x });
+    expect(same.shape).toEqual([1, 3, 3, 1]);
+    // Zero padding at the borders: row [1, 2, 4] gives [2 - 0, 4 - 1, 0 - 2].
+    close(same.v, [2, 3, -2, 1, 3, -1, 2, 0, -2]);
+    const valid = run(src('VALID', '1'), 'f', { x });
+    expect(valid.shape).toEqual([1, 3, 1, 1]);
+    close(valid.v, [3, 3, 0]);
+    expect(run(src('SAME', '[1, 2, 2, 1]'), 'f', { x }).shape).toEqual([1, 2, 2, 1]);
+  });
+});
+
 describe('numpy average (jnp.average)', () => {
   const x = [
     [1, 2],
@@ -257,9 +273,11 @@ describe('flax onehot, is_tensor, the Keras dtype policy', () => {
     expect(run(`${HDR}def f(x):\n    return torch.is_tensor(x)\n`, 'f', { x: [1] }).v).toEqual([true]);
   });
 
-  it('tf.print changes no value; a size from tf.shape(x)[i] (a one-element integer tensor) is a known size', () => {
+  it('tf.print changes no value; a size from tf.shape(x)[i] (a one-element integer tensor) is a known size, a shape from tf.shape(x) too', () => {
     const src = `${TF}def f(x):\n    tf.print("shape", tf.shape(x))\n    return tf.reshape(x, [-1, tf.shape(x)[1], 1])\n`;
     expect(run(src, 'f', { x: [[1, 2, 3], [4, 5, 6]] }).shape).toEqual([2, 3, 1]);
+    // A shape held in a 1-D integer tensor.
+    expect(run(`${TF}def f(x):\n    return tf.zeros(tf.shape(x)[:-1], dtype=tf.int32) + tf.ones(tf.shape(x))[:, 0]\n`, 'f', { x: [[1, 2, 3], [4, 5, 6]] }).shape).toEqual([2]);
   });
 
   it("tf.keras.mixed_precision.global_policy(): the default policy, 'float32'", () => {

@@ -2096,6 +2096,8 @@ export class Evaluator {
       dims: (p, rank) => ev.dimsArg(value(p), rank, line),
       shape(p) {
         const v = present(p);
+        // A shape held in a 1-D integer tensor (`tf.zeros(tf.shape(y)[:-1])`): its values.
+        if (isTensor(v) && v.dt === 'int' && v.x.shape.length === 1) return Array.from(v.x.dataSync());
         let items: Val[] = v.t === 'list' ? v.items : [v];
         if (items.length === 1 && items[0].t === 'list') items = items[0].items;
         return items.map((d) => {

@@ -129,5 +129,6 @@ export const KERNELS: Kernels = {
   any: (x, axes, keepdim) => tf.any(tf.cast(t(x), 'bool'), axes, keepdim),
   all: (x, axes, keepdim) => tf.all(tf.cast(t(x), 'bool'), axes, keepdim),
   matmul: (a, b) => tf.matMul(t(a), t(b)),
+  conv2d: (x, filter, strides, padding, dilations) => tf.conv2d(t(x) as tf.Tensor4D, t(filter) as tf.Tensor4D, strides, padding, 'NHWC', dilations),
   gatherFlat: (x, flat) => P.gatherFlat(t(x), tf.cast(t(flat), 'int32')),
 };

@@ -219,6 +219,8 @@ export interface Kernels {
   prod(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
   any(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
   all(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
+  /** TensorFlow's conv2d of NHWC input with an [h, w, in, out] filter. */
+  conv2d(x: Tensor, filter: Tensor, strides: [number, number], padding: 'same' | 'valid', dilations: [number, number]): Tensor;
   /** Matrix product of two tensors of rank >= 2 with the same leading (batch) axes. */
   matmul(a: Tensor, b: Tensor): Tensor;
   /** The elements of `x` at flat (row-major) positions, in the positions' shape; gradient scattered back (a sum over repeats). */

@@ -579,6 +579,37 @@ export const normalize = defineOp({
   },
 });
 
+/** A stride or dilation argument of tf.nn.conv2d (an int, or a list of 1, 2 or 4 ints in NHWC order) as [h, w]; undefined when it moves along N or C. */
+function hw(v: CVal | undefined, fallback: number): [number, number] | undefined {
+  if (!v || v.t === 'none') return [fallback, fallback];
+  if (v.t === 'num') return [v.v, v.v];
+  if (v.t !== 'list' || v.items.some((i) => i.t !== 'num')) return undefined;
+  const ns = v.items.map((i) => (i as { v: number }).v);
+  if (ns.length === 1) return [ns[0], ns[0]];
+  if (ns.length === 2) return [ns[0], ns[1]];
+  if (ns.length === 4 && ns[0] === 1 && ns[3] === 1) return [ns[1], ns[2]];
+  return undefined;
+}
+
+export const conv2d = defineOp({
+  id: 'conv2d',
+  summary: 'A 2-D convolution of NHWC input with a fixed filter (Sobel edges of a mask and a prediction).',
+  spell: ['tensorflow.nn.conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None)'],
+  lower(c) {
+    const x = c.float('input');
+    const w = c.float('filters');
+    if (x.x.shape.length !== 4 || w.x.shape.length !== 4) c.error(`${c.name}: input and filters must be 4-D (got ${x.x.shape.length}-D and ${w.x.shape.length}-D)`);
+    if ((c.str('data_format') ?? 'NHWC') !== 'NHWC') c.unsupported(`${c.name}(data_format=${JSON.stringify(c.str('data_format'))})`);
+    if (x.x.shape[3] !== w.x.shape[2]) c.error(`${c.name}: input depth ${x.x.shape[3]} does not match the filters' in-channels ${w.x.shape[2]}`);
+    const padding = (c.str('padding') ?? c.unsupported(`${c.name} with explicit paddings`)).toLowerCase();
+    if (padding !== 'same' && padding !== 'valid') c.error(`${c.name}: padding must be SAME or VALID`);
+    const strides = hw(c.value('strides'), 1) ?? c.unsupported(`${c.name} with these strides`);
+    const dilations = hw(c.value('dilations'), 1) ?? c.unsupported(`${c.name} with these dilations`);
+    if (dilations.some((d) => d !== 1) && strides.some((s) => s !== 1)) c.error(`${c.name}: strides > 1 not supported in conjunction with dilations > 1`);
+    return c.out(c.k.conv2d(x.x, w.x, strides, padding === 'same' ? 'same' : 'valid', dilations));
+  },
+});
+
 export const isTensor = defineOp({
   id: 'is_tensor',
   summary: 'Whether a value is a tensor (the probes pass tensors).',
@@ -638,4 +669,4 @@ export const marginRankingLoss = defineOp({
   },
 });
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, addmm, normalize, isTensor, cosineEmbeddingLoss, marginRankingLoss];
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, addmm, normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss];
