@@ -132,6 +132,19 @@ describe('matmul and @', () => {
     expect(fails(`${HDR}def f(a, t):\n    return a @ t\n`, 'f', { a, t: { int: [1, 2] } })).toMatch(/EvalError: .*one dtype/);
   });
 
+  it('tensordot: the last `axes` axes of a against the first of b (torch dims, tf / numpy axes)', () => {
+    const b = [
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ];
+    const r = run(`${HDR}def f(a, b):\n    return torch.tensordot(a, b, dims=1)\n`, 'f', { a, b });
+    expect(r.shape).toEqual([2, 4]);
+    close(r.v, [8, 11, 14, 17, 16, 23, 30, 37]);
+    close(run(`${TF}def f(a):\n    return tf.tensordot(a, a, 2)\n`, 'f', { a }).v, [30]);
+    expect(run(`${JAX}def f(a):\n    return jnp.tensordot(a, a, axes=0)\n`, 'f', { a }).shape).toEqual([2, 2, 2, 2]);
+    expect(fails(`${TF}def f(a, b):\n    return tf.tensordot(a, b, [[1], [0]])\n`, 'f', { a, b })).toMatch(/^Unsupported/);
+  });
+
   it('tf.matmul: rank >= 2, transpose_b; tf.scalar_mul(s, x) is s * x', () => {
     close(run(`${TF}def f(a):\n    return tf.matmul(a, a, transpose_b=True)\n`, 'f', { a }).v, [5, 11, 11, 25]);
     expect(fails(`${TF}def f(a, b):\n    return tf.matmul(a, b)\n`, 'f', { a, b: [1, 2] })).toMatch(/EvalError: .*rank >= 2/);

@@ -521,6 +521,39 @@ export const matmul = defineOp({
   },
 });
 
+export const tensordot = defineOp({
+  id: 'tensordot',
+  summary: 'Sum of products over the last `axes` axes of a and the first `axes` of b (axes = 1 of two vectors: their dot product).',
+  spell: [
+    'torch.tensordot(a->input, b->other, dims->axes=2, out=None)',
+    'tensorflow.tensordot(a->input, b->other, axes, name=None)',
+    'keras.ops.tensordot(x1->input, x2->other, axes=2)',
+    'jax.numpy.tensordot(a->input, b->other, axes=2, *, precision=None, preferred_element_type=None)',
+    'numpy.tensordot(a->input, b->other, axes=2)',
+  ],
+  lower(c) {
+    let a = c.tensor('input');
+    let b = c.tensor('other');
+    const n = c.value('axes');
+    const k = n && n.t === 'num' && n.int ? n.v : c.unsupported(`${c.name} with axes given as lists`);
+    if (a.dt !== b.dt) {
+      if (c.spelling.framework === 'torch' || c.spelling.framework === 'tf') c.error(`${c.name}: expected both operands of one dtype, got ${a.dt} and ${b.dt}`);
+      [a, b] = c.promote(a, b, true);
+    }
+    const [sa, sb] = [a.x.shape, b.x.shape];
+    if (k < 0 || k > sa.length || k > sb.length) c.error(`${c.name}: axes ${k} exceeds the rank of an operand`);
+    const inner = sa.slice(sa.length - k);
+    if (inner.join() !== sb.slice(0, k).join()) c.error(`${c.name}: contracted dimensions [${inner}] and [${sb.slice(0, k)}] differ`);
+    const size = (d: number[]) => d.reduce((p, q) => p * q, 1);
+    const outer = [...sa.slice(0, sa.length - k), ...sb.slice(k)];
+    const f = (x: Tensor) => (a.dt === 'float' ? x : c.k.cast(x, 'float'));
+    const m = c.k.reshape(f(a.x), [size(sa.slice(0, sa.length - k)), size(inner)]);
+    const q = c.k.reshape(f(b.x), [size(inner), size(sb.slice(k))]);
+    const r = c.k.reshape(c.k.matmul(m, q), outer);
+    return c.out(a.dt === 'float' ? r : c.k.cast(r, 'int'), a.dt === 'float' ? 'float' : 'int');
+  },
+});
+
 export const addmm = defineOp({
   id: 'addmm',
   summary: 'beta * input + alpha * (mat1 @ mat2) (pairwise distances: ||a||^2 + ||b||^2 - 2 a.b).',
@@ -669,4 +702,4 @@ export const marginRankingLoss = defineOp({
   },
 });
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, addmm, normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss];
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, tensordot, addmm, normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss];
