@@ -19,7 +19,8 @@
 import * as path from 'node:path';
 import { FLOAT_INFO, floatFormatOf } from '../core/floats';
 import type { Call, ClassIR, Comprehension, Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir';
-import { bindCall, bindModuleCall, resolveQualified, type LowerCtx, type Spelling } from '../ops';
+import { bindCall, bindModuleCall, resolveMethod, resolveQualified, type LowerCtx, type Spelling } from '../ops';
+import { matmulTensors } from '../ops/table/more';
 import type { CVal, PyLiteral } from '../ops/api';
 import { KERNELS, tfDtype } from './kernels';
 import { tf } from './tf';
@@ -31,6 +32,30 @@ import type { ImportedFunction, ImportResolver } from './imported';
 
 type T = tf.Tensor;
 
+
+/**
+ * What an in-place method call changes: the receiver under a chain of in-place calls
+ * (`x.abs_().pow_(g)` changes `x`), undefined when the call is not one.
+ */
+function inplaceReceiver(e: Expr): Expr | undefined {
+  let root: Expr | undefined;
+  let c = e;
+  while (c.k === 'call' && c.method && c.spell?.name.endsWith('_') && c.func.k === 'attr') {
+    root = c.func.obj;
+    c = c.func.obj;
+  }
+  return root;
+}
+
+const DTYPE_RANK: Record<DType, number> = { bool: 0, int: 1, float: 2 };
+const DTYPE_NAME: Record<DType, string> = { bool: 'Bool', int: 'Long', float: 'Float' };
+
+/** The result of an in-place method: written into the receiver, so in its dtype; PyTorch refuses a result it cannot cast to it (a float into an integer tensor). */
+function inplaceResult(recv: Val | undefined, r: Val, name: string, line: number): Val {
+  if (!recv || !isTensor(recv) || !isTensor(r) || r.dt === recv.dt) return r;
+  if (DTYPE_RANK[r.dt] > DTYPE_RANK[recv.dt]) throw new EvalError(`${name}: result type ${DTYPE_NAME[r.dt]} can't be cast to the desired output type ${DTYPE_NAME[recv.dt]}`, line);
+  return { t: 'tensor', x: tf.cast(r.x, tfDtype(recv.dt)), dt: recv.dt };
+}
 
 export interface EvalOptions {
   /** Largest number of elements any tensor may have. */
@@ -448,8 +473,9 @@ export class Evaluator {
         if (s.value.k === 'str' || s.value.k === 'name') return;
         const v = this.expr(s.value, f);
         // An in-place tensor method (`onehot.scatter_(1, t, 1)`) rebinds its receiver.
-        const c = s.value;
-        if (c.k === 'call' && c.method && c.spell?.name.endsWith('_') && c.func.k === 'attr') this.assignTo(c.func.obj, v, f);
+        const root = inplaceReceiver(s.value);
+        // A fresh tensor (`(a - b).abs_()`) changes nothing else; what else (a view) is not modelled.
+        if (root && root.k !== 'bin' && root.k !== 'unary') this.assignTo(root, v, f);
         return;
       }
       case 'return':
@@ -460,6 +486,9 @@ export class Evaluator {
           const cur = this.readTarget(s.targets[0], f);
           value = this.binop(s.aug, cur, value, lineOf(s));
         }
+        // `y = x.mul_(a)`: x is changed too (a receiver that is a name, an attribute or an item).
+        const root = s.aug ? undefined : inplaceReceiver(s.value);
+        if (root && (root.k === 'name' || root.k === 'attr' || root.k === 'subscript')) this.assignTo(root, value, f);
         for (const t of s.targets) this.assign(t, value, f);
         return;
       }
@@ -1024,6 +1053,10 @@ export class Evaluator {
       if (v && a in v) return num(v[a], false);
       throw new Unsupported(`finfo.${a}`, line);
     }
+    if (o.t === 'ns' && o.name.startsWith('policy:')) {
+      if (a === 'compute_dtype' || a === 'variable_dtype' || a === 'name') return { t: 'str', v: o.name.slice(7) };
+      throw new Unsupported(`dtype policy .${a}`, line);
+    }
     if (o.t === 'tensor') {
       switch (a) {
         case 'shape':
@@ -1047,6 +1080,8 @@ export class Evaluator {
         case 'is_leaf':
           return { t: 'bool', v: false };
         default:
+          // A tensor method read without a call (`p.log` for `p.log()`): a bound method, not a tensor.
+          if (resolveMethod(a) || resolveQualified(`torch.${a}`)) return { t: 'pymethod', recv: o, name: a };
           break;
       }
     }
@@ -1164,7 +1199,7 @@ export class Evaluator {
     if (v.t === 'list') return this.tensorFromData(v, undefined, line);
     // A value read from a module the interpreter does not know (`cfg.alpha` of `import config as cfg`).
     if (v.t === 'ns') throw new Unsupported(this.what(v), line);
-    throw new EvalError(`expected a tensor, got ${v.t}`, line);
+    throw new EvalError(v.t === 'pymethod' ? `expected a tensor, got the method .${v.name} (read without a call)` : `expected a tensor, got ${v.t}`, line);
   }
 
   /** A value for a message: a name read from a module is that name (`config.focal_loss_alpha`). */
@@ -1232,7 +1267,17 @@ export class Evaluator {
       throw new Unsupported(`${op} on ${this.what(a)} and ${this.what(b)}`, line);
     }
     if (a.t === 'ns' || b.t === 'ns') throw new Unsupported(this.what(a.t === 'ns' ? a : b), line);
-    if (op === '@') throw new Unsupported('@', line);
+    if (op === '@') {
+      const [ta, tb] = [this.toTensor(a, line), this.toTensor(b, line)];
+      if (ta.dt !== tb.dt) throw new EvalError(`@: expected both operands of one dtype, got ${ta.dt} and ${tb.dt}`, line);
+      const f = (x: T): T => (ta.dt === 'float' ? x : tf.cast(x, 'float32'));
+      const r = matmulTensors(KERNELS, f(ta.x), f(tb.x), (m) => {
+        throw new EvalError(m, line);
+      }) as T;
+      const dt: DType = ta.dt === 'float' ? 'float' : 'int';
+      this.checkSize(r.shape, line);
+      return { t: 'tensor', x: dt === 'float' ? r : tf.cast(r, 'int32'), dt };
+    }
     if (op === '**') return this.pow(a, b, line);
     const ta = this.toTensor(a, line);
     const tb = this.toTensor(b, line);
@@ -1780,8 +1825,6 @@ export class Evaluator {
         return NONE;
       case 'torch.numel':
         return num(a0 && isTensor(a0) ? a0.x.size : 1, true);
-      case 'torch.is_tensor':
-        return { t: 'bool', v: !!a0 && isTensor(a0) };
       case 'torch.is_floating_point':
         return { t: 'bool', v: !!a0 && isTensor(a0) && a0.dt === 'float' };
       case 'torch.is_grad_enabled':
@@ -1861,6 +1904,8 @@ export class Evaluator {
         return num(r, fn === 'floor' || fn === 'ceil');
       }
       case 'warnings.warn':
+      case 'tensorflow.print':
+        // Printing changes no value (tf.print returns None when eager).
         return NONE;
       case 'operator.index':
         // An int (a bool is one) as itself; anything else that is not a tensor raises TypeError.
@@ -1879,6 +1924,13 @@ export class Evaluator {
         const branch = truthy(pred, line) ? yes : no;
         return this.applyValues(branch, q === 'jax.lax.cond' ? pos.slice(3) : [], {}, c, line, q);
       }
+      case 'keras.mixed_precision.global_policy':
+      case 'keras.mixed_precision.experimental.global_policy':
+      case 'tensorflow.keras.mixed_precision.global_policy':
+      case 'tensorflow.keras.mixed_precision.experimental.global_policy':
+      case 'keras.config.dtype_policy':
+        // Keras' default dtype policy, 'float32' (the probes run in float32).
+        return { t: 'ns', name: 'policy:float32' };
       case 'torch.finfo':
       case 'numpy.finfo':
       case 'jax.numpy.finfo':
@@ -2391,10 +2443,13 @@ export class Evaluator {
       dims: (p, rank) => ev.dimsArg(value(p), rank, line),
       shape(p) {
         const v = present(p);
+        // A shape held in a 1-D integer tensor (`tf.zeros(tf.shape(y)[:-1])`): its values.
+        if (isTensor(v) && v.dt === 'int' && v.x.shape.length === 1) return Array.from(v.x.dataSync());
         let items: Val[] = v.t === 'list' ? v.items : [v];
         if (items.length === 1 && items[0].t === 'list') items = items[0].items;
         return items.map((d) => {
-          const n = pyNumber(d);
+          // A one-element integer tensor holds a known size on the probe inputs (`tf.shape(x)[1]`).
+          const n = pyNumber(d) ?? (isTensor(d) && d.x.size === 1 && d.dt === 'int' ? d.x.dataSync()[0] : undefined);
           if (n === undefined || !Number.isInteger(n)) throw new Unsupported(`${name} with a non-integer size`, line);
           return n;
         });
@@ -2422,7 +2477,8 @@ export class Evaluator {
         throw new EvalError(message, line);
       },
     };
-    return op.lower(cx) as Val;
+    const r = op.lower(cx) as Val;
+    return spell.kind === 'method' && spell.name.endsWith('_') ? inplaceResult(value('input'), r, name, line) : r;
   }
 
 

@@ -128,5 +128,7 @@ export const KERNELS: Kernels = {
   prod: (x, axes, keepdim) => tf.prod(t(x), axes, keepdim),
   any: (x, axes, keepdim) => tf.any(tf.cast(t(x), 'bool'), axes, keepdim),
   all: (x, axes, keepdim) => tf.all(tf.cast(t(x), 'bool'), axes, keepdim),
+  matmul: (a, b) => tf.matMul(t(a), t(b)),
+  conv2d: (x, filter, strides, padding, dilations) => tf.conv2d(t(x) as tf.Tensor4D, t(filter) as tf.Tensor4D, strides, padding, 'NHWC', dilations),
   gatherFlat: (x, flat) => P.gatherFlat(t(x), tf.cast(t(flat), 'int32')),
 };

@@ -225,6 +225,10 @@ export interface Kernels {
   prod(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
   any(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
   all(x: Tensor, axes: number[] | undefined, keepdim: boolean): Tensor;
+  /** TensorFlow's conv2d of NHWC input with an [h, w, in, out] filter. */
+  conv2d(x: Tensor, filter: Tensor, strides: [number, number], padding: 'same' | 'valid', dilations: [number, number]): Tensor;
+  /** Matrix product of two tensors of rank >= 2 with the same leading (batch) axes. */
+  matmul(a: Tensor, b: Tensor): Tensor;
   /** The elements of `x` at flat (row-major) positions, in the positions' shape; gradient scattered back (a sum over repeats). */
   gatherFlat(x: Tensor, flat: Tensor): Tensor;
 }
@@ -303,6 +307,13 @@ export interface OpDef {
    * read these calls as they read the operator.
    */
   readonly operator?: '+' | '-' | '*' | '/';
+  /**
+   * Its tensor methods have PyTorch's in-place form: `x.abs_()` is `x.abs()` written back into `x`
+   * (the result keeps `x`'s dtype, and a result PyTorch cannot cast to it is an error). ops/index.ts
+   * spells `Tensor.m_` for every method spelling `Tensor.m` of the op, with the same signature;
+   * test/ops/torch-signatures.test.ts checks that torch has each of them.
+   */
+  readonly inplace?: boolean;
   /** The abstract meaning (core/interp.ts). Without it the result is `unknown`. */
   abstract?(cx: AbsCtx): AbsValue;
   /**

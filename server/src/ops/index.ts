@@ -98,6 +98,17 @@ function build(): Registry {
     }
     Object.defineProperty(op, 'toJSON', { value: () => op.id, enumerable: false });
   }
+  // PyTorch's in-place forms (`x.abs_()`, `x.clamp_(min=0)`): the method's signature under the
+  // name with a trailing underscore, for ops marked `inplace`, unless the table spells it itself.
+  for (const s of [...all]) {
+    if (s.kind !== 'method' || !s.op.inplace || s.name.endsWith('_')) continue;
+    const m = s.name.slice(s.name.indexOf('.') + 1) + '_';
+    if (methods.has(m)) continue;
+    const spelling: Spelling = { ...s, name: `${s.name}_` };
+    Object.defineProperty(spelling, 'toJSON', { value: () => spelling.name, enumerable: false });
+    all.push(spelling);
+    methods.set(m, spelling);
+  }
   return { byId, qualified, methods, all };
 }
 

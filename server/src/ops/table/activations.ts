@@ -24,6 +24,7 @@ export function softmaxAxis(c: LowerCtx, rank: number): number {
 
 export const sigmoid = defineOp({
   id: 'sigmoid',
+  inplace: true,
   summary: 'Logistic sigmoid: logits to per-element probabilities.',
   spell: [
     'torch.sigmoid(input, *, out=None)',

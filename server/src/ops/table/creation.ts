@@ -101,7 +101,16 @@ export const tensor = defineOp({
     const data = c.value('data') ?? c.error('tensor() needs data');
     const dt = askedDtype(c) ?? (c.spelling.framework === 'tf' || c.spelling.framework === 'keras' ? (data.t === 'tensor' ? data.dt : 'float') : undefined);
     if (c.spelling.name === 'torch.Tensor' && data.t === 'num') c.unsupported('torch.Tensor(size)');
-    return fromData(c, data, dt);
+    const out = fromData(c, data, dt);
+    // tf.constant(value, shape=...): the values in that shape, a single value filling it.
+    if (c.has('shape') && c.value('shape')?.t !== 'none' && out.t === 'tensor') {
+      const shape = c.shape('shape');
+      const n = shape.reduce((a, b) => a * b, 1);
+      if (out.x.size === n) return c.out(c.k.reshape(out.x, shape), out.dt);
+      if (out.x.size === 1) return c.out(c.k.broadcastTo(c.k.reshape(out.x, []), shape), out.dt);
+      c.error(`${c.name}: ${out.x.size} values do not fill the shape [${shape}]`);
+    }
+    return out;
   },
 });
 

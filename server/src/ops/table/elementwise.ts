@@ -52,6 +52,7 @@ function arith(id: string, op: '+' | '-' | '*' | '/', summary: string, spell: st
     summary,
     spell,
     operator: op,
+    inplace: true,
     abstract(c) {
       if (c.has('alpha') && c.num('alpha') !== 1) return unknown(c.span);
       return c.L.binop(op, c.arg('input') ?? unknown(), c.arg('other') ?? unknown(), c.span);
@@ -72,6 +73,7 @@ function cmp(id: string, op: string, spell: string[]) {
     id,
     summary: `Elementwise comparison \`${op}\`.`,
     spell,
+    inplace: true,
     abstract: (c) => c.L.compare([op], [c.arg('input') ?? unknown(), c.arg('other') ?? unknown()], c.span),
     lower(c) {
       const a = c.value('input') ?? c.error(`${c.name}() missing an operand`);
@@ -82,13 +84,14 @@ function cmp(id: string, op: string, spell: string[]) {
 }
 
 function unary(id: string, summary: string, spell: string[], kernel: (c: LowerCtx) => CVal, abstract?: (c: AbsCtx) => AbsValue) {
-  return defineOp({ id, summary, spell, abstract: abstract ?? ((c) => (c.arg('input')?.m === 'scalar' ? mk('scalar', { src: c.span }) : unknown(c.span))), layout: keepLayout, lower: kernel });
+  return defineOp({ id, summary, spell, inplace: true, abstract: abstract ?? ((c) => (c.arg('input')?.m === 'scalar' ? mk('scalar', { src: c.span }) : unknown(c.span))), layout: keepLayout, lower: kernel });
 }
 
 export const exp = defineOp({
   id: 'exp',
+  inplace: true,
   summary: 'e to the x: of a log-probability, a probability (exp(-CE) is p_t).',
-  spell: ['torch.exp(input, *, out=None)', 'Tensor.exp()', 'Tensor.exp_()', 'tensorflow.exp(x->input, name=None)', 'keras.backend.exp(x->input)', 'keras.ops.exp(x->input)', 'jax.numpy.exp(x->input)', 'numpy.exp(x->input)'],
+  spell: ['torch.exp(input, *, out=None)', 'Tensor.exp()', 'tensorflow.exp(x->input, name=None)', 'keras.backend.exp(x->input)', 'keras.ops.exp(x->input)', 'jax.numpy.exp(x->input)', 'numpy.exp(x->input)'],
   // exp(z) of logits or of any tensor is what 1 / (1 + exp(-z)) and exp(z) / exp(z).sum(1) are made of (algebra.ts).
   creating: true,
   abstract: expOf,
@@ -98,8 +101,9 @@ export const exp = defineOp({
 
 export const log = defineOp({
   id: 'log',
+  inplace: true,
   summary: 'Natural log: of a probability, a log-probability (-inf where the probability underflows to 0).',
-  spell: ['torch.log(input, *, out=None)', 'Tensor.log()', 'Tensor.log_()', 'tensorflow.log(x->input, name=None)', 'keras.backend.log(x->input)', 'keras.ops.log(x->input)', 'jax.numpy.log(x->input)', 'numpy.log(x->input)'],
+  spell: ['torch.log(input, *, out=None)', 'Tensor.log()', 'tensorflow.log(x->input, name=None)', 'keras.backend.log(x->input)', 'keras.ops.log(x->input)', 'jax.numpy.log(x->input)', 'numpy.log(x->input)'],
   expects: { input: 'prob' },
   creating: true,
   abstract: (c) => logOf(c.arg('input') ?? unknown(), c.span),
@@ -109,6 +113,7 @@ export const log = defineOp({
 
 export const log1p = defineOp({
   id: 'log1p',
+  inplace: true,
   summary: 'log(1 + x), accurate for small x: log1p(-p) is log(1 - p), log1p(exp(z)) is softplus(z).',
   spell: ['torch.log1p(input, *, out=None)', 'torch.special.log1p(input, *, out=None)', 'Tensor.log1p()', 'tensorflow.log1p(x->input, name=None)', 'keras.ops.log1p(x->input)', 'jax.numpy.log1p(x->input)', 'numpy.log1p(x->input)'],
   abstract(c) {
@@ -147,6 +152,7 @@ export const abs = unary(
 
 export const neg = defineOp({
   id: 'neg',
+  inplace: true,
   summary: 'Negation.',
   spell: ['torch.neg(input, *, out=None)', 'torch.negative(input, *, out=None)', 'Tensor.neg()', 'Tensor.negative()', 'tensorflow.negative(x->input, name=None)', 'keras.ops.negative(x->input)', 'jax.numpy.negative(x->input)', 'numpy.negative(x->input)'],
   abstract: (c) => c.L.neg(c.arg('input') ?? unknown(), c.span),
@@ -159,6 +165,7 @@ export const neg = defineOp({
 
 export const square = defineOp({
   id: 'square',
+  inplace: true,
   summary: 'x ** 2.',
   spell: ['torch.square(input, *, out=None)', 'Tensor.square()', 'tensorflow.square(x->input, name=None)', 'keras.backend.square(x->input)', 'keras.ops.square(x->input)', 'jax.numpy.square(x->input)', 'numpy.square(x->input)'],
   abstract: (c) => c.L.pow(c.arg('input') ?? unknown(), scalarOf([2]), c.span),
@@ -168,12 +175,12 @@ export const square = defineOp({
 
 export const pow = defineOp({
   id: 'pow',
+  inplace: true,
   summary: 'x ** e: of 1 - p_t, the focal modulating factor.',
   spell: [
     'torch.pow(input, exponent, *, out=None)',
     'torch.float_power(input, exponent, *, out=None)',
     'Tensor.pow(exponent)',
-    'Tensor.pow_(exponent)',
     'tensorflow.pow(x->input, y->exponent, name=None)',
     'keras.backend.pow(x->input, a->exponent)',
     'keras.ops.power(x1->input, x2->exponent)',
@@ -214,18 +221,15 @@ function boundFacts(v: AbsValue, x: AbsValue, lo: AbsValue | undefined, hi: AbsV
 
 export const clamp = defineOp({
   id: 'clamp',
+  inplace: true,
   summary: 'Clamp to [min, max]: keeps a probability away from 0 (and 1) before a log or a power.',
   spell: [
     'torch.clamp(input, min=None, max=None, *, out=None)',
     'torch.clip(input, min=None, max=None, *, out=None)',
     'Tensor.clamp(min=None, max=None)',
     'Tensor.clip(min=None, max=None)',
-    'Tensor.clamp_(min=None, max=None)',
-    'Tensor.clip_(min=None, max=None)',
     'Tensor.clamp_min(min)',
     'Tensor.clamp_max(max)',
-    'Tensor.clamp_min_(min)',
-    'Tensor.clamp_max_(max)',
     'torch.clamp_min(input, min)',
     'torch.clamp_max(input, max)',
     'tensorflow.clip_by_value(t->input, clip_value_min->min, clip_value_max->max, name=None)',
@@ -389,13 +393,12 @@ export const ELEMENTWISE = [
   maximum,
   minimum,
   where,
-  arith('add', '+', 'a + b.', ['torch.add(input, other, *, alpha=1, out=None)', 'Tensor.add(other, *, alpha=1)', 'Tensor.add_(other, *, alpha=1)', 'tensorflow.add(x->input, y->other, name=None)', 'keras.ops.add(x1->input, x2->other)', 'jax.numpy.add(x1->input, x2->other)', 'numpy.add(x1->input, x2->other)']),
+  arith('add', '+', 'a + b.', ['torch.add(input, other, *, alpha=1, out=None)', 'Tensor.add(other, *, alpha=1)', 'tensorflow.add(x->input, y->other, name=None)', 'keras.ops.add(x1->input, x2->other)', 'jax.numpy.add(x1->input, x2->other)', 'numpy.add(x1->input, x2->other)']),
   arith('sub', '-', 'a - b.', [
     'torch.sub(input, other, *, alpha=1, out=None)',
     'torch.subtract(input, other, *, alpha=1, out=None)',
     'Tensor.sub(other, *, alpha=1)',
     'Tensor.subtract(other, *, alpha=1)',
-    'Tensor.sub_(other, *, alpha=1)',
     'tensorflow.subtract(x->input, y->other, name=None)',
     'keras.ops.subtract(x1->input, x2->other)',
     'jax.numpy.subtract(x1->input, x2->other)',
@@ -407,8 +410,8 @@ export const ELEMENTWISE = [
     'torch.multiply(input, other, *, out=None)',
     'Tensor.mul(other)',
     'Tensor.multiply(other)',
-    'Tensor.mul_(other)',
     'tensorflow.multiply(x->input, y->other, name=None)',
+    'tensorflow.scalar_mul(scalar->other, x->input, name=None)',
     'keras.ops.multiply(x1->input, x2->other)',
     'jax.numpy.multiply(x1->input, x2->other)',
     'numpy.multiply(x1->input, x2->other)',
@@ -420,7 +423,6 @@ export const ELEMENTWISE = [
     'Tensor.div(other, *, rounding_mode=None)',
     'Tensor.divide(other, *, rounding_mode=None)',
     'Tensor.true_divide(other)',
-    'Tensor.div_(other, *, rounding_mode=None)',
     'tensorflow.divide(x->input, y->other, name=None)',
     'tensorflow.truediv(x->input, y->other, name=None)',
     'keras.ops.divide(x1->input, x2->other)',

@@ -4,7 +4,7 @@
  */
 import { constValue, mk, unknown, type AbsValue } from '../../core/lattice';
 import { classAxis, indexLayout, withLayout } from '../../core/layout';
-import { defineOp } from '../api';
+import { defineOp, type CTensor } from '../api';
 
 function byTarget(v: AbsValue | undefined): boolean {
   return !!v && (v.m === 'target_index' || v.m === 'target');
@@ -121,6 +121,30 @@ export const oneHot = defineOp({
   },
 });
 
+/** flax's `common_utils.onehot`: `labels[..., None] == arange(num_classes)`, on_value where true and off_value elsewhere (an out-of-range label is a row of off_value). */
+export const flaxOnehot = defineOp({
+  id: 'flax_onehot',
+  summary: "flax.training.common_utils.onehot: one-hot rows of on_value / off_value (label smoothing's soft targets when they are not 1 / 0).",
+  spell: ['flax.training.common_utils.onehot(labels->input, num_classes, on_value=1.0, off_value=0.0)'],
+  expects: { input: { kind: 'target_index', strong: true } },
+  abstract(c) {
+    const [on, off] = [constValue(c.arg('on_value')) ?? c.num('on_value'), constValue(c.arg('off_value')) ?? c.num('off_value')];
+    if ((c.arg('on_value') && on !== 1) || (c.arg('off_value') && off !== 0)) return unknown(c.span);
+    const k = c.arg('num_classes');
+    const counts = k?.m === 'scalar' && k.values?.length && k.values.every((x) => Number.isInteger(x) && x > 0) ? k.values : undefined;
+    return mk('target_onehot', { src: c.span, of: c.arg('input'), classCounts: counts });
+  },
+  lower(c) {
+    const t = c.tensor('input');
+    const k = c.num('num_classes') ?? c.error(`${c.name}() needs num_classes`);
+    const eq = c.compare('==', c.out(c.k.expandDims(t.x, t.x.shape.length), t.dt), c.out(c.k.range(0, k, 1, 'int'), 'int')) as CTensor;
+    const on = c.value('on_value') ?? { t: 'num', v: 1, int: false };
+    const off = c.value('off_value') ?? { t: 'num', v: 0, int: false };
+    // jnp.where(eq, on, off): float32 from Python numbers (their weak type), their own dtype from tensors.
+    return c.binop('+', c.binop('*', c.cast(eq, 'float'), c.binop('-', on, off)), off);
+  },
+});
+
 export const scatter = defineOp({
   id: 'scatter',
   summary: 'Writes a value at indices along a dim: `zeros.scatter_(1, t, 1)` is the one-hot of t.',
@@ -152,8 +176,9 @@ export const scatter = defineOp({
 
 export const maskedFill = defineOp({
   id: 'masked_fill',
+  inplace: true,
   summary: 'Replaces the entries where a mask holds (ignored targets, padding): the meaning stays.',
-  spell: ['torch.masked_fill(input, mask, value)', 'Tensor.masked_fill(mask, value)', 'Tensor.masked_fill_(mask, value)'],
+  spell: ['torch.masked_fill(input, mask, value)', 'Tensor.masked_fill(mask, value)'],
   abstract: (c) => c.arg('input') ?? unknown(c.span),
   lower(c) {
     const x = c.tensor('input');
@@ -166,4 +191,4 @@ export const maskedFill = defineOp({
   },
 });
 
-export const INDEXING = [gather, take, oneHot, scatter, maskedFill];
+export const INDEXING = [gather, take, oneHot, flaxOnehot, scatter, maskedFill];

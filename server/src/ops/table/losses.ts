@@ -13,13 +13,15 @@ const CE_RANGE = { lo: 0, hi: Infinity };
  * `reduce`/`size_average` when given without one, `none` for a spelling without a reduction
  * (`keras.losses.binary_crossentropy` returns one loss per sample).
  */
-export function reductionOf(c: { has(p: string): boolean; str(p: string): string | undefined; flag(p: string): boolean | undefined; arg?(p: string): AbsValue | undefined }): string {
+export function reductionOf(c: { has(p: string): boolean; str(p: string): string | undefined; flag(p: string): boolean | undefined; arg?(p: string): AbsValue | undefined; spelling?: { framework: string } }): string {
   if (!c.has('reduction')) {
     if (c.has('reduce')) return c.flag('reduce') === false ? 'none' : 'mean';
     if (c.has('size_average')) return c.flag('size_average') === false ? 'sum' : 'mean';
   }
   const r = c.str('reduction');
   if (r === undefined) return c.has('reduction') ? 'mean' : 'none';
+  // PyTorch 0.4's name for 'mean', still accepted (with a deprecation warning) by torch.nn._reduction.get_enum.
+  if (r === 'elementwise_mean' && c.spelling?.framework === 'torch') return 'mean';
   return r.toLowerCase();
 }
 

@@ -11,7 +11,7 @@
  */
 import { unknown } from '../../core/lattice';
 import { dtypeClass } from './shape';
-import { defineOp as define, type CTensor, type CVal, type LowerCtx, type OpDef, type Tensor } from '../api';
+import { defineOp as define, type CTensor, type CVal, type Kernels, type LowerCtx, type OpDef, type Tensor } from '../api';
 
 /** An op whose abstract meaning is unknown (what the abstract interpreter gave the call before it was spelled). */
 function defineOp(def: Omit<OpDef, 'abstract'>): OpDef {
@@ -372,6 +372,7 @@ export const squaredDifference = defineOp({
 
 export const atan2 = defineOp({
   id: 'atan2',
+  inplace: true,
   summary: 'The angle of (other, input), elementwise (box aspect-ratio terms of IoU losses).',
   spell: [
     'torch.atan2(input, other, *, out=None)',
@@ -415,6 +416,8 @@ function torchReduced(c: LowerCtx, x: Tensor): CVal {
     const rd = given('reduce') ? (c.flag('reduce') ?? true) : true;
     r = sa && rd ? 'mean' : rd ? 'sum' : 'none';
   }
+  // PyTorch 0.4's name for 'mean', still accepted (with a deprecation warning) by torch.nn._reduction.get_enum.
+  if (r === 'elementwise_mean') r = 'mean';
   if (!['none', 'mean', 'sum'].includes(r)) c.error(`${r} is not a valid value for reduction`);
   return c.out(r === 'none' ? x : r === 'sum' ? c.k.sum(x, undefined, false) : c.k.mean(x, undefined, false));
 }
@@ -452,4 +455,251 @@ export const smoothL1Loss = regression(
   },
 );
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss];
+/**
+ * `a @ b` with numpy's and PyTorch's rules: a 1-D operand is a row (left) or a column (right) whose
+ * axis is dropped from the result, leading (batch) axes broadcast, the inner sizes must agree.
+ * Also the `@` operator (numeric/eval.ts).
+ */
+export function matmulTensors(k: Kernels, a: Tensor, b: Tensor, fail: (message: string) => never): Tensor {
+  if (a.shape.length === 0 || b.shape.length === 0) fail('both arguments to matmul need to be at least 1D');
+  const a2 = a.shape.length === 1 ? k.expandDims(a, 0) : a;
+  const b2 = b.shape.length === 1 ? k.expandDims(b, 1) : b;
+  const [m, n] = a2.shape.slice(-2);
+  const [n2, p] = b2.shape.slice(-2);
+  if (n !== n2) fail(`mat1 and mat2 shapes cannot be multiplied (${m}x${n} and ${n2}x${p})`);
+  let batch: number[];
+  try {
+    batch = k.broadcastShape(a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+  } catch {
+    return fail(`matmul: batch shapes [${a2.shape.slice(0, -2)}] and [${b2.shape.slice(0, -2)}] do not broadcast`);
+  }
+  const full = (x: Tensor, rows: number, cols: number): Tensor => (x.shape.length - 2 === batch.length && x.shape.slice(0, -2).join() === batch.join() ? x : k.broadcastTo(x, [...batch, rows, cols]));
+  let r = k.matmul(full(a2, m, n), full(b2, n, p));
+  if (a.shape.length === 1) r = k.squeeze(r, [r.shape.length - 2]);
+  if (b.shape.length === 1) r = k.squeeze(r, [r.shape.length - 1]);
+  return r;
+}
+
+export const matmul = defineOp({
+  id: 'matmul',
+  summary: 'Matrix product (`tf.matmul(w * ce, alpha)`: a weighted sum over the classes).',
+  // No method spelling: `x.matmul(y)` is torch.matmul(x, y) to the numeric checker (eval.ts tensorMethod).
+  spell: [
+    'torch.matmul(input, other, *, out=None)',
+    'torch.mm(input, mat2->other, *, out=None)',
+    'tensorflow.matmul(a->input, b->other, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False, a_is_sparse=False, b_is_sparse=False, output_type=None, name=None)',
+    'tensorflow.linalg.matmul(a->input, b->other, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False, a_is_sparse=False, b_is_sparse=False, output_type=None, name=None)',
+    'keras.ops.matmul(x1->input, x2->other)',
+    'jax.numpy.matmul(a->input, b->other, *, precision=None, preferred_element_type=None)',
+    'numpy.matmul(x1->input, x2->other)',
+  ],
+  lower(c) {
+    let a = c.tensor('input');
+    let b = c.tensor('other');
+    const fw = c.spelling.framework;
+    if (a.dt !== b.dt) {
+      if (fw === 'torch' || fw === 'tf') c.error(`${c.name}: expected both operands of one dtype, got ${a.dt} and ${b.dt}`);
+      [a, b] = c.promote(a, b, true);
+    }
+    const strict2d = c.spelling.name === 'torch.mm' || fw === 'tf';
+    if (strict2d && (a.x.shape.length < 2 || b.x.shape.length < 2)) c.error(`${c.name}: both operands must be matrices (rank >= 2)`);
+    if (c.spelling.name === 'torch.mm' && (a.x.shape.length !== 2 || b.x.shape.length !== 2)) c.error('mm: both operands must be 2-D');
+    const swap = (x: Tensor): Tensor => {
+      const r = x.shape.length;
+      return c.k.transpose(x, [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2]);
+    };
+    let xa = a.x;
+    let xb = b.x;
+    if (fw === 'tf') {
+      if (c.flag('transpose_a') || c.flag('adjoint_a')) xa = swap(xa);
+      if (c.flag('transpose_b') || c.flag('adjoint_b')) xb = swap(xb);
+      if (c.has('output_type') && c.value('output_type')?.t !== 'none') c.unsupported(`${c.name}(output_type=)`);
+    }
+    const f = a.dt === 'float' ? (x: Tensor) => x : (x: Tensor) => c.k.cast(x, 'float');
+    const r = matmulTensors(c.k, f(xa), f(xb), (m) => c.error(m));
+    return c.out(a.dt === 'float' ? r : c.k.cast(r, a.dt === 'bool' ? 'int' : a.dt), a.dt === 'bool' ? 'int' : a.dt);
+  },
+});
+
+export const tensordot = defineOp({
+  id: 'tensordot',
+  summary: 'Sum of products over the last `axes` axes of a and the first `axes` of b (axes = 1 of two vectors: their dot product).',
+  spell: [
+    'torch.tensordot(a->input, b->other, dims->axes=2, out=None)',
+    'tensorflow.tensordot(a->input, b->other, axes, name=None)',
+    'keras.ops.tensordot(x1->input, x2->other, axes=2)',
+    'jax.numpy.tensordot(a->input, b->other, axes=2, *, precision=None, preferred_element_type=None)',
+    'numpy.tensordot(a->input, b->other, axes=2)',
+  ],
+  lower(c) {
+    let a = c.tensor('input');
+    let b = c.tensor('other');
+    const n = c.value('axes');
+    const k = n && n.t === 'num' && n.int ? n.v : c.unsupported(`${c.name} with axes given as lists`);
+    if (a.dt !== b.dt) {
+      if (c.spelling.framework === 'torch' || c.spelling.framework === 'tf') c.error(`${c.name}: expected both operands of one dtype, got ${a.dt} and ${b.dt}`);
+      [a, b] = c.promote(a, b, true);
+    }
+    const [sa, sb] = [a.x.shape, b.x.shape];
+    if (k < 0 || k > sa.length || k > sb.length) c.error(`${c.name}: axes ${k} exceeds the rank of an operand`);
+    const inner = sa.slice(sa.length - k);
+    if (inner.join() !== sb.slice(0, k).join()) c.error(`${c.name}: contracted dimensions [${inner}] and [${sb.slice(0, k)}] differ`);
+    const size = (d: number[]) => d.reduce((p, q) => p * q, 1);
+    const outer = [...sa.slice(0, sa.length - k), ...sb.slice(k)];
+    const f = (x: Tensor) => (a.dt === 'float' ? x : c.k.cast(x, 'float'));
+    const m = c.k.reshape(f(a.x), [size(sa.slice(0, sa.length - k)), size(inner)]);
+    const q = c.k.reshape(f(b.x), [size(inner), size(sb.slice(k))]);
+    const r = c.k.reshape(c.k.matmul(m, q), outer);
+    return c.out(a.dt === 'float' ? r : c.k.cast(r, 'int'), a.dt === 'float' ? 'float' : 'int');
+  },
+});
+
+export const addmm = defineOp({
+  id: 'addmm',
+  summary: 'beta * input + alpha * (mat1 @ mat2) (pairwise distances: ||a||^2 + ||b||^2 - 2 a.b).',
+  spell: [
+    'torch.addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None)',
+    // PyTorch still takes the deprecated positional forms addmm_(beta, alpha, mat1, mat2) and addmm_(beta, mat1, mat2).
+    'Tensor.addmm(mat1, mat2, *__legacy->legacy, beta=1, alpha=1)',
+  ],
+  inplace: true,
+  lower(c) {
+    const x = c.float('input');
+    let [m1, m2] = [c.value('mat1'), c.value('mat2')];
+    let beta = c.num('beta') ?? 1;
+    let alpha = c.num('alpha') ?? 1;
+    const legacy = c.value('legacy');
+    const extra = legacy?.t === 'list' ? legacy.items : [];
+    if (m1?.t === 'num') {
+      beta = m1.v;
+      if (m2?.t === 'num' && extra.length === 2) [alpha, m1, m2] = [m2.v, extra[0], extra[1]];
+      else if (m2?.t === 'tensor' && extra.length === 1) [m1, m2] = [m2, extra[0]];
+      else c.error(`${c.name}: arguments match no signature of addmm`);
+    } else if (extra.length) c.error(`${c.name}: too many positional arguments`);
+    const a = c.cast(c.toTensor(m1 ?? c.error(`${c.name}: missing mat1`)), 'float');
+    const b = c.cast(c.toTensor(m2 ?? c.error(`${c.name}: missing mat2`)), 'float');
+    if (a.x.shape.length !== 2 || b.x.shape.length !== 2) c.error(`${c.name}: mat1 and mat2 must be matrices`);
+    const prod = matmulTensors(c.k, a.x, b.x, (m) => c.error(m));
+    const shape = c.k.broadcastShape(x.x.shape, prod.shape);
+    if (shape.join() !== prod.shape.join() || (c.spelling.name.endsWith('_') && x.x.shape.join() !== prod.shape.join())) c.error(`${c.name}: the input [${x.x.shape}] does not match the product's size [${prod.shape}]`);
+    const scaled = c.binop('*', c.out(prod), { t: 'num', v: alpha, int: false });
+    // beta = 0: the input is ignored (its NaN does not propagate).
+    return beta === 0 ? scaled : c.binop('+', c.binop('*', x, { t: 'num', v: beta, int: false }), scaled);
+  },
+});
+
+export const normalize = defineOp({
+  id: 'normalize',
+  summary: 'x / max(||x||_p, eps) along a dim (F.normalize: rows of unit length).',
+  spell: ['torch.nn.functional.normalize(input, p=2.0, dim=1, eps=1e-12, out=None)'],
+  lower(c) {
+    const x = c.float('input');
+    const p = c.num('p') ?? 2;
+    if (p !== 2 && p !== 1) c.unsupported(`${c.name}(p=${p})`);
+    const d = c.dim('dim', x.x.shape.length) ?? 1;
+    const eps = c.num('eps') ?? 1e-12;
+    let norm: Tensor;
+    if (p === 1) norm = c.k.sum(c.k.abs(x.x), [d], true);
+    else {
+      // PyTorch's norm has a zero gradient at a zero vector: sqrt is taken only where the sum is positive.
+      const sq = c.k.sum((c.binop('*', x, x) as CTensor).x, [d], true);
+      const pos = (c.compare('>', c.out(sq), { t: 'num', v: 0, int: true }) as CTensor).x;
+      const safe = c.k.where(pos, sq, c.k.fill([...sq.shape], 1, 'float'));
+      norm = c.k.where(pos, c.k.sqrt(safe), c.k.fill([...sq.shape], 0, 'float'));
+    }
+    const denom = c.out(c.k.clamp(norm, eps, undefined));
+    return c.binop('/', x, denom);
+  },
+});
+
+/** A stride or dilation argument of tf.nn.conv2d (an int, or a list of 1, 2 or 4 ints in NHWC order) as [h, w]; undefined when it moves along N or C. */
+function hw(v: CVal | undefined, fallback: number): [number, number] | undefined {
+  if (!v || v.t === 'none') return [fallback, fallback];
+  if (v.t === 'num') return [v.v, v.v];
+  if (v.t !== 'list' || v.items.some((i) => i.t !== 'num')) return undefined;
+  const ns = v.items.map((i) => (i as { v: number }).v);
+  if (ns.length === 1) return [ns[0], ns[0]];
+  if (ns.length === 2) return [ns[0], ns[1]];
+  if (ns.length === 4 && ns[0] === 1 && ns[3] === 1) return [ns[1], ns[2]];
+  return undefined;
+}
+
+export const conv2d = defineOp({
+  id: 'conv2d',
+  summary: 'A 2-D convolution of NHWC input with a fixed filter (Sobel edges of a mask and a prediction).',
+  spell: ['tensorflow.nn.conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None)'],
+  lower(c) {
+    const x = c.float('input');
+    const w = c.float('filters');
+    if (x.x.shape.length !== 4 || w.x.shape.length !== 4) c.error(`${c.name}: input and filters must be 4-D (got ${x.x.shape.length}-D and ${w.x.shape.length}-D)`);
+    if ((c.str('data_format') ?? 'NHWC') !== 'NHWC') c.unsupported(`${c.name}(data_format=${JSON.stringify(c.str('data_format'))})`);
+    if (x.x.shape[3] !== w.x.shape[2]) c.error(`${c.name}: input depth ${x.x.shape[3]} does not match the filters' in-channels ${w.x.shape[2]}`);
+    const padding = (c.str('padding') ?? c.unsupported(`${c.name} with explicit paddings`)).toLowerCase();
+    if (padding !== 'same' && padding !== 'valid') c.error(`${c.name}: padding must be SAME or VALID`);
+    const strides = hw(c.value('strides'), 1) ?? c.unsupported(`${c.name} with these strides`);
+    const dilations = hw(c.value('dilations'), 1) ?? c.unsupported(`${c.name} with these dilations`);
+    if (dilations.some((d) => d !== 1) && strides.some((s) => s !== 1)) c.error(`${c.name}: strides > 1 not supported in conjunction with dilations > 1`);
+    return c.out(c.k.conv2d(x.x, w.x, strides, padding === 'same' ? 'same' : 'valid', dilations));
+  },
+});
+
+export const isTensor = defineOp({
+  id: 'is_tensor',
+  summary: 'Whether a value is a tensor (the probes pass tensors).',
+  spell: ['torch.is_tensor(obj->input)', 'tensorflow.is_tensor(x->input)', 'keras.backend.is_tensor(x->input)', 'keras.ops.is_tensor(x->input)'],
+  lower: (c) => ({ t: 'bool', v: c.value('input')?.t === 'tensor' }),
+});
+
+/** PyTorch's pairwise losses of two inputs and a target of 1 / -1 (torch.nn.functional, ATen's formulas). */
+export const cosineEmbeddingLoss = defineOp({
+  id: 'cosine_embedding_loss',
+  summary: '1 - cos(x1, x2) where the target is 1, max(0, cos(x1, x2) - margin) where it is -1 (cos over the last axis, ATen\'s eps 1e-12 in each squared norm).',
+  spell: ['torch.nn.functional.cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean")'],
+  modules: ['torch.nn.CosineEmbeddingLoss(margin=0.0, size_average=None, reduce=None, reduction="mean")(input1, input2, target)'],
+  lower(c) {
+    const x1 = c.tensor('input1');
+    const x2 = c.tensor('input2');
+    const t = c.tensor('target');
+    const rank = x1.x.shape.length;
+    if (rank !== 1 && rank !== 2) c.error(`cosine_embedding_loss: 1D or 2D input expected, got ${rank}D`);
+    if (x1.x.shape.join() !== x2.x.shape.join()) c.error(`cosine_embedding_loss: the size of input1 [${x1.x.shape}] must match input2 [${x2.x.shape}]`);
+    if (t.x.shape.length !== rank - 1 && !(rank === 2 && t.x.shape.length === 1)) c.error(`cosine_embedding_loss: a ${rank - 1}D target is expected for ${rank}D inputs`);
+    const axis = rank - 1;
+    const sum = (v: CVal): CTensor => c.out(c.k.sum(c.cast(c.toTensor(v), 'float').x, [axis], false)) as CTensor;
+    const num = (v: number): CVal => ({ t: 'num', v, int: false });
+    const prod = sum(c.binop('*', x1, x2));
+    const m1 = c.binop('+', sum(c.binop('*', x1, x1)), num(1e-12));
+    const m2 = c.binop('+', sum(c.binop('*', x2, x2)), num(1e-12));
+    const denom = c.out(c.k.sqrt((c.binop('*', m1, m2) as CTensor).x)) as CTensor;
+    const cos = c.binop('/', prod, denom) as CTensor;
+    const zeros = c.out(c.k.fill([...cos.x.shape], 0, 'float')) as CTensor;
+    const pos = c.binop('-', num(1), cos) as CTensor;
+    const neg = c.out(c.k.clamp((c.binop('-', cos, num(c.num('margin') ?? 0)) as CTensor).x, 0, undefined)) as CTensor;
+    const pick = (test: number, v: CTensor): CTensor => {
+      const m = c.compare('==', t, num(test)) as CTensor;
+      const shape = c.k.broadcastShape(m.x.shape, v.x.shape);
+      const bc = (x: Tensor) => (x.shape.join() === shape.join() ? x : c.k.broadcastTo(x, shape));
+      return c.out(c.k.where(bc(m.x), bc(v.x), bc(zeros.x))) as CTensor;
+    };
+    return torchReduced(c, (c.binop('+', pick(1, pos), pick(-1, neg)) as CTensor).x);
+  },
+});
+
+export const marginRankingLoss = defineOp({
+  id: 'margin_ranking_loss',
+  summary: 'max(0, -target * (x1 - x2) + margin): x1 should rank above x2 where the target is 1, below where it is -1.',
+  spell: ['torch.nn.functional.margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean")'],
+  modules: ['torch.nn.MarginRankingLoss(margin=0.0, size_average=None, reduce=None, reduction="mean")(input1, input2, target)'],
+  lower(c) {
+    const x1 = c.float('input1');
+    const x2 = c.float('input2');
+    const t = c.tensor('target');
+    const [r1, r2, rt] = [x1.x.shape.length, x2.x.shape.length, t.x.shape.length];
+    if (r1 !== r2 || r1 !== rt) c.error(`margin_ranking_loss : All input tensors should have same dimension but got sizes: input1: [${x1.x.shape}], input2: [${x2.x.shape}], target: [${t.x.shape}]`);
+    const d = c.binop('-', x1, x2);
+    const v = c.binop('+', c.binop('*', c.binop('*', t, { t: 'num', v: -1, int: true }), d), { t: 'num', v: c.num('margin') ?? 0, int: false }) as CTensor;
+    return torchReduced(c, c.k.clamp(c.cast(v, 'float').x, 0, undefined));
+  },
+});
+
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, tensordot, addmm, normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss];

@@ -4,7 +4,7 @@
  */
 import { mk, unknown, type AbsValue } from '../../core/lattice';
 import { reducedLayout } from '../../core/layout';
-import { defineOp, type CVal, type LowerCtx, type Spelling } from '../api';
+import { defineOp, type CTensor, type CVal, type LowerCtx, type Spelling, type Tensor } from '../api';
 
 function reduceLower(c: LowerCtx, how: 'sum' | 'mean'): CVal {
   const x = c.tensor('input');
@@ -59,6 +59,47 @@ export const mean = defineOp({
   abstract: (c) => c.L.reduce(c.arg('input') ?? unknown(), c.arg('dim'), c.span, 'mean'),
   layout: reducedLayout,
   lower: (c) => reduceLower(c, 'mean'),
+});
+
+export const average = defineOp({
+  id: 'average',
+  summary: "numpy's average: a mean over axes, weighted when `weights` is given (sum(a * w) / sum(w)); `returned` adds the sum of the weights.",
+  spell: [
+    'jax.numpy.average(a->input, axis->dim=None, weights=None, returned=False, keepdims->keepdim=False)',
+    'numpy.average(a->input, axis->dim=None, weights=None, returned=False, *, keepdims->keepdim=False)',
+    'keras.ops.average(x->input, axis->dim=None, weights=None)',
+  ],
+  // Unweighted, it is a mean (and records what a mean does, algebra.ts `reduce`).
+  creating: true,
+  abstract: (c) => (c.arg('weights') && c.arg('weights')!.m !== 'none' ? unknown(c.span) : c.L.reduce(c.arg('input') ?? unknown(), c.arg('dim'), c.span, 'mean')),
+  layout: reducedLayout,
+  lower(c) {
+    const x = c.float('input');
+    const rank = x.x.shape.length;
+    const dims = c.dims('dim', rank);
+    const keep = c.flag('keepdim') ?? false;
+    const wv = c.value('weights');
+    let avg: Tensor;
+    let wsum: Tensor;
+    if (!wv || wv.t === 'none') {
+      avg = c.k.mean(x.x, dims, keep);
+      const count = (dims ?? x.x.shape.map((_, i) => i)).reduce((n, d) => n * x.x.shape[d], 1);
+      wsum = c.k.fill([...avg.shape], count, 'float');
+    } else {
+      let w = c.cast(c.toTensor(wv), 'float').x;
+      if (w.shape.join() !== x.x.shape.join()) {
+        const axis = dims?.length === 1 ? dims[0] : c.error(`${c.name}: axis must be specified when shapes of a and weights differ`);
+        if (w.shape.length !== 1) c.error(`${c.name}: 1D weights expected when shapes of a and weights differ`);
+        if (w.shape[0] !== x.x.shape[axis]) c.error(`${c.name}: length of weights not compatible with specified axis`);
+        w = c.k.broadcastTo(c.k.reshape(w, x.x.shape.map((n, i) => (i === axis ? n : 1))), [...x.x.shape]);
+      }
+      const xw = (c.binop('*', x, c.out(w)) as CTensor).x;
+      wsum = c.k.sum(w, dims, keep);
+      avg = (c.binop('/', c.out(c.k.sum(xw, dims, keep)), c.out(wsum)) as CTensor).x;
+    }
+    const out = c.out(avg);
+    return c.flag('returned') ? { t: 'list', items: [out, c.out(wsum.shape.join() === avg.shape.join() ? wsum : c.k.broadcastTo(wsum, [...avg.shape]))], tuple: true } : out;
+  },
 });
 
 /**
@@ -179,4 +220,4 @@ export const argmax = defineOp({
   },
 });
 
-export const REDUCTIONS = [sum, mean, max, min, argmax];
+export const REDUCTIONS = [sum, mean, average, max, min, argmax];

@@ -130,8 +130,124 @@ export const permute = defineOp({
   },
 });
 
+/** numpy's moveaxis: the axes in `source` go to the places in `destination`, the others keep their order. */
+export const moveaxis = defineOp({
+  id: 'moveaxis',
+  // No method spelling: `x.moveaxis(-1, 1)` is torch.moveaxis(x, -1, 1) to the numeric checker (eval.ts tensorMethod).
+  summary: 'Moves axes to new places (`x.moveaxis(-1, 1)`: a one-hot class axis to the channel place).',
+  spell: [
+    'torch.movedim(input, source, destination)',
+    'torch.moveaxis(input, source, destination)',
+    'keras.ops.moveaxis(x->input, source, destination)',
+    'jax.numpy.moveaxis(a->input, source, destination)',
+    'numpy.moveaxis(a->input, source, destination)',
+  ],
+  abstract: same,
+  layout: (_c, v) => withLayout(v, undefined),
+  lower(c) {
+    const x = c.tensor('input');
+    const rank = x.x.shape.length;
+    const src = c.dims('source', rank) ?? c.error(`${c.name}() needs source`);
+    const dst = c.dims('destination', rank) ?? c.error(`${c.name}() needs destination`);
+    if (src.length !== dst.length) c.error(`${c.name}: source and destination must have the same number of dimensions`);
+    if (new Set(src).size !== src.length || new Set(dst).size !== dst.length) c.error(`${c.name}: repeated dim in source or destination`);
+    const order = Array.from({ length: rank }, (_, i) => i).filter((i) => !src.includes(i));
+    for (const [d, s] of dst.map((d, i) => [d, src[i]]).sort((a, b) => a[0] - b[0])) order.splice(d, 0, s);
+    return c.out(c.k.transpose(x.x, order), x.dt);
+  },
+});
+
+/**
+ * One spatial axis of PyTorch's upsample kernels (ATen UpSample.h): for each output index the two
+ * source indices and the weight of the second (bilinear: `area_pixel_compute_source_index`, a
+ * negative source clamped to 0; nearest: floor(dst * in / out), weight 0).
+ */
+function resizeAxis(inSize: number, outSize: number, mode: 'bilinear' | 'nearest', align: boolean): { i0: number[]; i1: number[]; w1: number[] } {
+  const i0: number[] = [];
+  const i1: number[] = [];
+  const w1: number[] = [];
+  for (let d = 0; d < outSize; d++) {
+    if (mode === 'nearest') {
+      const s = Math.min(Math.floor(d * Math.fround(inSize / outSize)), inSize - 1);
+      i0.push(s);
+      i1.push(s);
+      w1.push(0);
+      continue;
+    }
+    const scale = align ? (outSize > 1 ? (inSize - 1) / (outSize - 1) : 0) : inSize / outSize;
+    const src = Math.max(0, align ? scale * d : scale * (d + 0.5) - 0.5);
+    const lo = Math.min(Math.floor(src), inSize - 1);
+    i0.push(lo);
+    i1.push(Math.min(lo + 1, inSize - 1));
+    w1.push(src - lo);
+  }
+  return { i0, i1, w1 };
+}
+
+/**
+ * PyTorch's interpolate of [N, C, H, W] input, bilinear or nearest, to a size given or to an integer
+ * multiple (a `scale_factor` whose output size is exact, so that in / out is the scale PyTorch uses):
+ * gathers of the source rows and columns and their weights (ATen's formulas; the gathers' gradient
+ * scatters back). Other modes and ranks are not modelled.
+ */
+export const interpolate = defineOp({
+  id: 'interpolate',
+  summary: 'Resizes the spatial axes of [N, C, H, W] input (logits to the label map\'s size): the meaning stays.',
+  spell: [
+    'torch.nn.functional.interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None, antialias=False)',
+    'torch.nn.functional.upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None)',
+  ],
+  modules: ['torch.nn.Upsample(size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None)(input)'],
+  abstract: same,
+  lower(c) {
+    const x = c.float('input');
+    const rank = x.x.shape.length;
+    const mode = c.str('mode') ?? 'nearest';
+    if (rank < 3 || rank > 5) c.error(`Input Error: Only 3D, 4D and 5D input Tensors supported (got ${rank}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ${mode})`);
+    const align = c.has('align_corners') && c.value('align_corners')?.t !== 'none' ? !!c.flag('align_corners') : undefined;
+    if (align !== undefined && mode !== 'linear' && mode !== 'bilinear' && mode !== 'bicubic' && mode !== 'trilinear') c.error('align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear');
+    if (mode === 'bilinear' && rank !== 4) c.error(`Got ${rank}D input, but bilinear mode needs 4D input`);
+    if (rank !== 4 || (mode !== 'bilinear' && mode !== 'nearest')) c.unsupported(`${c.name}(mode=${JSON.stringify(mode)}) of ${rank}D input`);
+    if (c.flag('antialias')) c.unsupported(`${c.name}(antialias=True)`);
+    const [h, w] = x.x.shape.slice(2);
+    const hasSize = c.has('size') && c.value('size')?.t !== 'none';
+    const hasScale = c.has('scale_factor') && c.value('scale_factor')?.t !== 'none';
+    if (hasSize === hasScale) c.error('only one of size or scale_factor should be defined');
+    let size: number[];
+    if (hasSize) {
+      size = c.shape('size');
+      if (size.length === 1) size = [size[0], size[0]];
+      if (size.length !== 2) c.error(`Input and output must have the same number of spatial dimensions, but got input with spatial dimensions of [${h}, ${w}] and output size of [${size}]`);
+    } else {
+      const v = c.value('scale_factor')!;
+      const scales = v.t === 'list' ? v.items.map((i) => (i.t === 'num' ? i.v : NaN)) : v.t === 'num' ? [v.v, v.v] : [NaN];
+      if (scales.length !== 2 || scales.some((s) => !Number.isFinite(s))) c.unsupported(`${c.name} with this scale_factor`);
+      size = [Math.floor(h * scales[0]), Math.floor(w * scales[1])];
+      if (size[0] !== h * scales[0] || size[1] !== w * scales[1]) c.unsupported(`${c.name} with a scale_factor that does not give a whole output size`);
+    }
+    if (size.some((n) => n <= 0)) c.error(`Input and output sizes should be greater than 0, but got output size [${size}]`);
+    let r = x.x;
+    for (const [axis, n] of [[2, size[0]], [3, size[1]]] as const) {
+      const inSize = r.shape[axis];
+      const { i0, i1, w1 } = resizeAxis(inSize, n, mode === 'bilinear' ? 'bilinear' : 'nearest', align ?? false);
+      const lo = c.k.take(r, c.k.fromData(i0, [n], 'int'), axis);
+      if (mode === 'nearest') {
+        r = lo;
+        continue;
+      }
+      const hi = c.k.take(r, c.k.fromData(i1, [n], 'int'), axis);
+      const wShape = [1, 1, 1, 1].map((one, i) => (i === axis ? n : one));
+      const w = c.out(c.k.fromData(w1, wShape, 'float'));
+      // lo + (hi - lo) * w, as (1 - w) * lo + w * hi
+      r = (c.binop('+', c.binop('*', c.out(lo), c.binop('-', { t: 'num', v: 1, int: true }, w)), c.binop('*', c.out(hi), w)) as CTensor).x;
+    }
+    return c.out(r);
+  },
+});
+
 export const transpose = defineOp({
   id: 'transpose',
+  inplace: true,
   summary: 'Swaps two axes (`x.t()`: a matrix transpose).',
   spell: ['torch.transpose(input, dim0, dim1)', 'torch.swapaxes(input, axis0->dim0, axis1->dim1)', 'Tensor.transpose(dim0, dim1)', 'Tensor.swapaxes(axis0->dim0, axis1->dim1)', 'Tensor.t()', 'jax.numpy.swapaxes(a->input, axis1->dim0, axis2->dim1)', 'numpy.swapaxes(a->input, axis1->dim0, axis2->dim1)'],
   abstract: same,
@@ -152,11 +268,11 @@ export const transpose = defineOp({
 
 export const squeeze = defineOp({
   id: 'squeeze',
+  inplace: true,
   summary: 'Removes axes of size 1.',
   spell: [
     'torch.squeeze(input, dim=None)',
     'Tensor.squeeze(dim=None)',
-    'Tensor.squeeze_(dim=None)',
     'tensorflow.squeeze(input, axis->dim=None, name=None)',
     'keras.backend.squeeze(x->input, axis->dim)',
     'keras.ops.squeeze(x->input, axis->dim=None)',
@@ -175,11 +291,11 @@ export const squeeze = defineOp({
 
 export const unsqueeze = defineOp({
   id: 'unsqueeze',
+  inplace: true,
   summary: 'Inserts an axis of size 1.',
   spell: [
     'torch.unsqueeze(input, dim)',
     'Tensor.unsqueeze(dim)',
-    'Tensor.unsqueeze_(dim)',
     'tensorflow.expand_dims(input, axis->dim, name=None)',
     'keras.backend.expand_dims(x->input, axis->dim=-1)',
     'keras.ops.expand_dims(x->input, axis->dim)',
@@ -312,4 +428,4 @@ export const cast = defineOp({
   },
 });
 
-export const SHAPE = [reshape, flatten, permute, transpose, squeeze, unsqueeze, expand, identity, detach, cast];
+export const SHAPE = [reshape, flatten, permute, moveaxis, interpolate, transpose, squeeze, unsqueeze, expand, identity, detach, cast];
