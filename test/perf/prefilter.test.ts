@@ -397,13 +397,23 @@ describe('prefilter', () => {
     expect(mayHaveFindings('def loss(y_true, y_pred):\n    return y_true * y_pred\n')).toBe(true);
     // Softmax and sigmoid written out (algebra.ts): found, and kept by the filter.
     const handWritten = [
-      ['def f(x, gamma=0.5):', '    p = x / x.sum(1, keepdim=True)', '    return (1 - p) ** gamma', ''],
+      ['def f(x, gamma=0.5):', '    p = x.sigmoid()', '    q = p / p.sum(1, keepdim=True)', '    return (1 - q) ** gamma', ''],
       ['def f(x, gamma=0.5):', '    e = x.exp()', '    p = e / e.sum(1, keepdim=True)', '    return (1 - p) ** gamma', ''],
       ['def f(x, gamma=0.5):', '    p = 1 / (1 + x.exp())', '    return (1 - p) ** gamma', ''],
     ].map((l) => l.join('\n'));
     for (const text of handWritten) {
       expect(analyze(ParsedDocument.parse(text), DEFAULT_SETTINGS).map((f) => f.code), text).toContain('LL103');
       expect(mayHaveFindings(text), text).toBe(true);
+    }
+    // A tensor of unknown sign over its own sum, or any tensor over its mean, is no distribution:
+    // nothing to find, and nothing to parse for.
+    const notNormalised = [
+      ['def f(x, gamma=0.5):', '    p = x / x.sum(1, keepdim=True)', '    return (1 - p) ** gamma', ''],
+      ['def f(x, gamma=0.5):', '    p = x / x.mean(1, keepdim=True)', '    return (1 - p) ** gamma', ''],
+    ].map((l) => l.join('\n'));
+    for (const text of notNormalised) {
+      expect(analyze(ParsedDocument.parse(text), DEFAULT_SETTINGS).map((f) => f.code), text).toEqual([]);
+      expect(mayHaveFindings(text), text).toBe(false);
     }
   });
 });

@@ -54,6 +54,13 @@ export function sliceStats(): SliceStats {
   return { ...lastStats };
 }
 
+/** Whether two sets share an element (the smaller one is walked; nothing is allocated). */
+function meets(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size > b.size) [a, b] = [b, a];
+  for (const x of a) if (b.has(x)) return true;
+  return false;
+}
+
 export function analyzeSliced(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOptions = {}): Finding[] {
   try {
     return run(doc, settings, options);
@@ -75,13 +82,13 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     changed = false;
     for (const u of units) {
       if (u.isDef || u.globals.every((g) => hot.has(g))) continue;
-      if (creates[u.index] || [...hot].some((h) => idents[u.index].has(h))) {
+      if (creates[u.index] || meets(hot, idents[u.index])) {
         for (const g of u.globals) hot.add(g);
         changed = true;
       }
     }
   }
-  const mentionsHot = units.map((u) => hot.size > 0 && [...hot].some((h) => idents[u.index].has(h)));
+  const mentionsHot = units.map((u) => hot.size > 0 && meets(hot, idents[u.index]));
 
   const definers = definersOf(units);
   // Names that other files or configs pass values to (project/): as if a hot statement called them.
@@ -141,13 +148,27 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   }
   const names = new Set<string>();
   for (const i of include) for (const d of units[i].defs) names.add(d);
-  if (names.size) for (const u of units) if (!include.has(u.index) && [...names].some((n) => idents[u.index].has(n))) include.add(u.index);
+  if (names.size) for (const u of units) if (!include.has(u.index) && meets(names, idents[u.index])) include.add(u.index);
   // A method body is built only when the method may be checked (its text may create or names a hot
   // global) or feeds a checked definition's parameters (it names one); `__init__` always. When a class's
   // `__init__` turns out hot, all its methods are (they read its attributes): that class is built again
   // in full.
-  const namesList = [...names];
-  const hotList = [...hot];
+  // The words and the creating test of a method's or a function's text, read once each (the module is
+  // assembled again while methods are added, and `isHot` asks again).
+  const idsMemo = new Map<string, Set<string>>();
+  const idsOf = (s: number, e: number): Set<string> => {
+    const key = `${s}:${e}`;
+    let v = idsMemo.get(key);
+    if (v === undefined) idsMemo.set(key, (v = identifiers(doc.text.slice(s, e))));
+    return v;
+  };
+  const createsMemo = new Map<string, boolean>();
+  const createsAt = (s: number, e: number): boolean => {
+    const key = `${s}:${e}`;
+    let v = createsMemo.get(key);
+    if (v === undefined) createsMemo.set(key, (v = statementMayCreate(doc.text.slice(s, e), plan.imports)));
+    return v;
+  };
   const full = new Set<number>();
   /** Methods built because a built method of their class is named in them (`self.helper(...)` returns what helper computes). */
   const forced = new Set<number>();
@@ -157,18 +178,16 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     while (unitAt < units.length && units[unitAt].e <= s) unitAt++;
     if (unitAt >= units.length || units[unitAt].s > s) unitAt = units.findIndex((u) => u.s <= s && s < u.e);
     if (unitAt >= 0 && full.has(unitAt)) return true;
-    const t = doc.text.slice(s, e);
-    if (statementMayCreate(t, plan.imports)) return true;
-    if (hotList.length === 0 && namesList.length === 0) return false;
-    const ids = identifiers(t);
-    return hotList.some((h) => ids.has(h)) || namesList.some((n) => ids.has(n));
+    if (createsAt(s, e)) return true;
+    if (hot.size === 0 && names.size === 0) return false;
+    const ids = idsOf(s, e);
+    return meets(hot, ids) || meets(names, ids);
   };
   let mod = plan.assemble((u) => include.has(u.index), keepBody);
   for (const cls of mod.classes.values()) {
     const init = cls.methods.get('__init__');
     if (!init || cls.name.includes('.')) continue;
-    const t = doc.text.slice(init.span.s, init.span.e);
-    const initHot = statementMayCreate(t, plan.imports) || hotList.some((h) => identifiers(t).has(h)) || calledHotNames().has(cls.name) || derivesFromLibraryModule(cls);
+    const initHot = createsAt(init.span.s, init.span.e) || meets(hot, idsOf(init.span.s, init.span.e)) || calledHotNames().has(cls.name) || derivesFromLibraryModule(cls);
     if (initHot) {
       const u = units.findIndex((x) => x.s <= cls.span.s && cls.span.s < x.e);
       if (u >= 0) full.add(u);
@@ -182,8 +201,8 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
       for (const [n, m] of cls.methods) if (m.body.length > 0) built.add(n);
       for (const m of cls.methods.values()) {
         if (m.body.length > 0 || forced.has(m.span.s)) continue;
-        const ids = identifiers(doc.text.slice(m.span.s, m.span.e));
-        if ([...built].some((n) => ids.has(n)) || [...producingNames].some((n) => ids.has(n))) {
+        const ids = idsOf(m.span.s, m.span.e);
+        if (meets(built, ids) || meets(producingNames, ids)) {
           forced.add(m.span.s);
           more = true;
         }
@@ -207,8 +226,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     let v = hotFn.get(fn);
     if (v !== undefined) return v;
     hotFn.set(fn, false); // cycles (none expected) end here
-    const t = doc.text.slice(fn.span.s, fn.span.e);
-    v = statementMayCreate(t, plan.imports) || (hot.size > 0 && [...hot].some((h) => identifiers(t).has(h)));
+    v = createsAt(fn.span.s, fn.span.e) || (hot.size > 0 && meets(hot, idsOf(fn.span.s, fn.span.e)));
     if (!v && !fn.parent && !fn.className && calledHot.has(fn.name)) v = true;
     // A method of a subclass of a library loss module: its `super()` builds and applies that module.
     if (!v && fn.className) {
@@ -217,7 +235,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     }
     // It calls a definition of the module, or a method of its class, that can hold meaning.
     if (!v) {
-      const ids = identifiers(t);
+      const ids = idsOf(fn.span.s, fn.span.e);
       if ([...producingNames].some((n) => ids.has(n) && n !== fn.name)) v = true;
       const cls = fn.className ? classOfFn.get(fn) : undefined;
       if (!v && cls) for (const [n, m] of cls.methods) if (m !== fn && ids.has(n) && isHot(m)) v = true;

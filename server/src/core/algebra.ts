@@ -519,7 +519,7 @@ function perClassOf(base: AbsValue): AbsValue['perClass'] {
 }
 
 export function div(a: AbsValue, b: AbsValue, span: Span): AbsValue {
-  // x / x.sum(-1), exp(z) / exp(z).sum(-1): normalised over the classes, a softmax probability.
+  // p / p.sum(-1), exp(z) / exp(z).sum(-1): a non-negative tensor normalised over the classes (`reduce`), a softmax probability.
   if (b.sumOf !== undefined && (b.sumOf === a.id || (b.sumExp && a.expOf !== undefined)) && (a.m === 'prob' || a.m === 'unknown')) {
     // A tensor clamped away from 0 (`h.clamp(eps)`) stays away from 0 once normalised: a guarded probability.
     const guarded = a.clamped || (a.range !== undefined && a.range.lo > 0);
@@ -574,6 +574,9 @@ export function reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 
   if (x.m === 'ce' || x.m === 'focal') return x;
   // A per-class factor summed or averaged over an axis: one number per sample that is no class's (1 - p_t) ** g.
   if (x.m === 'modulating' && x.perClass) return fresh(x, { perClass: undefined, misplaced: 'classes', src: span });
-  if (x.m === 'prob' || x.m === 'unknown') return mk('unknown', { sumOf: x.id, sumExp: !!x.expOf, src: span });
+  // A sum over an axis of a known non-negative tensor (probabilities, an exponential) is what `div`
+  // normalises it by into a distribution (x / x.sum(1)). Of any other tensor it normalises nothing
+  // (its terms may have either sign), and a mean never does (its quotient sums to the axis length).
+  if (how === 'sum' && (x.m === 'prob' || (x.m === 'unknown' && x.expOf !== undefined))) return mk('unknown', { sumOf: x.id, sumExp: !!x.expOf, src: span });
   return unknown(span);
 }

@@ -24,6 +24,8 @@ let lineStarts: number[] | undefined;
  */
 let bodyFilter: ((s: number, e: number) => boolean) | undefined;
 let stubbed = false;
+/** The filter's answers while a statement is built (method span and kept?): the same answers build the same IR. */
+let filterAnswers: [number, number, boolean][] = [];
 /** The text being built, when the caller gave it (enables the unit cache). */
 let currentText: string | undefined;
 /**
@@ -54,8 +56,13 @@ export interface UnitEffects {
   isDef: boolean;
   defs: string[];
   globalNames: string[];
-  /** Built with some method bodies left out (`bodyFilter`): never cached, never reused by another assemble. */
+  /**
+   * Built with some method bodies left out (`bodyFilter`): never cached, and reused by another assemble
+   * only when its filter gives the same answers (`filtered`) for every method it was asked about.
+   */
   stubbed?: boolean;
+  /** With `stubbed`: each method the filter was asked about (its span) and whether its body was kept. */
+  filtered?: [number, number, boolean][];
 }
 
 /**
@@ -242,6 +249,7 @@ function shiftEffects(fx: UnitEffects, dOff: number, dLine: number, s: number, l
     defs: fx.defs,
     globalNames: fx.globalNames,
     stubbed: fx.stubbed,
+    filtered: fx.filtered?.map(([a, b, keep]): [number, number, boolean] => [a + dOff, b + dOff, keep]),
   };
 }
 
@@ -659,12 +667,15 @@ class Builder {
       const built: UnitEffects = { stmt: undefined, functions: [], classes: [], globals: [], callSites: [], s: t.s, line, sig, col, isDef, defs: [], globalNames: [] };
       this.unit = built;
       stubbed = false;
+      filterAnswers = [];
       try {
         built.stmt = this.stmt(node(i), { scope: '' });
       } finally {
         this.unit = undefined;
       }
       built.stubbed = stubbed;
+      if (stubbed) built.filtered = filterAnswers;
+      filterAnswers = [];
       built.defs = [...built.functions.filter((f) => !f.className && !f.parent).map((f) => f.name), ...built.classes.filter(([q]) => !q.includes('.')).map(([q]) => q)];
       built.globalNames = built.globals.map(([g]) => g);
       // A statement with a syntax error is never cached: error recovery depends on the text around it.
@@ -723,7 +734,8 @@ class Builder {
         for (const u of units) {
           if (include && !include(u)) continue;
           let fx = effects[u.index];
-          if (!fx || fx.stubbed) {
+          // A statement built with bodies left out is built again unless this filter answers alike.
+          if (!fx || (fx.stubbed && !(keepBody && fx.filtered?.every(([a, b, keep]) => keepBody(a, b) === keep)))) {
             const saved = [lineStarts, currentText, bodyFilter] as const;
             lineStarts = starts;
             currentText = text;
@@ -765,8 +777,11 @@ class Builder {
       if (!meta) {
         meta = t.err || bypass ? undefined : unitMeta.get(t.text);
         if (!meta || meta.col !== t.col) {
-          const n = node(i);
-          meta = { col: t.col, imports: importsOf(n), noqa: noqaOf(n).map(([line, codes]) => [line - t.line, codes]) };
+          // Without the words `import` and `noqa` an error-free statement has neither (importNodes and
+          // noqaCandidates search for them): its node is not asked for.
+          const none = !t.err && !t.text.includes('import') && !/noqa/i.test(t.text);
+          const n = none ? undefined : node(i);
+          meta = n ? { col: t.col, imports: importsOf(n), noqa: noqaOf(n).map(([line, codes]) => [line - t.line, codes]) } : { col: t.col, imports: [], noqa: [] };
           if (!t.err && !t.fresh && !bypass) {
             unitMeta.delete(t.text);
             unitMeta.set(t.text, meta);
@@ -792,11 +807,14 @@ class Builder {
   /** The top-level statement being built: names made from positions are relative to it (the IR of a statement moves with it). */
   private topStart = 0;
   private topEnd = 0;
+  /** `shortHash` of the top-level statement's text, computed at its first lambda (a statement may hold thousands). */
+  private topHash: string | undefined;
 
   /** Builds one statement (a top-level one, from the plan or a whole-module build) through a tree cursor. */
   private stmt(n: SyntaxNode, ctx: Ctx): Stmt | undefined {
     this.topStart = n.startIndex;
     this.topEnd = n.endIndex;
+    this.topHash = undefined;
     return this.stmtFrom(n, ctx);
   }
 
@@ -1527,7 +1545,9 @@ class Builder {
         } else if (f === 'body' && !(seen & 4)) {
           seen |= 4;
           fn = register();
-          if (bodyFilter && ctx.className && name !== '__init__' && !bodyFilter(span.s, span.e)) stubbed = true;
+          const keep = !bodyFilter || !ctx.className || name === '__init__' || bodyFilter(span.s, span.e);
+          if (bodyFilter && ctx.className && name !== '__init__') filterAnswers.push([span.s, span.e, keep]);
+          if (!keep) stubbed = true;
           else {
             this.locals.push(new Set(params.map((p) => p.name)));
             const outerParent = this.lambdaParent;
@@ -1918,7 +1938,7 @@ class Builder {
     const fn: FunctionIR = {
       name: '<lambda>',
       // Unique per lambda of the module (its statement's text and its place in it), the same wherever the statement moves.
-      qualname: `${parent}.<lambda>@${shortHash(textOf(this.topStart, this.topEnd))}+${span.s - this.topStart}`,
+      qualname: `${parent}.<lambda>@${(this.topHash ??= shortHash(textOf(this.topStart, this.topEnd)))}+${span.s - this.topStart}`,
       params,
       body: body ? [{ k: 'return', value: body, span: body.span }] : [],
       span,

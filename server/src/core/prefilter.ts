@@ -9,7 +9,7 @@
  * ## Why a file without these words has no finding
  *
  * Creating ops (`isCreatingOp`): the ops marked `creating` in the op table (the activations, log,
- * clamp, exp, log-sum-exp, sum and mean), every loss (`loss` facts: the cross-entropies and the library
+ * clamp, exp, log-sum-exp), every loss (`loss` facts: the cross-entropies and the library
  * focal losses, functions and modules), and every op whose `expects` asks for a probability (interp.ts
  * `roles` makes the caller's parameter one). Being creating is a property of the op, whatever spelling
  * calls it. A *creating call* is an IR call (ir.ts) whose `op` is creating.

@@ -43,8 +43,8 @@ export const sum = defineOp({
   summary: 'Sum over axes (all of them when no axis is given).',
   spell: SUM,
   evidence: 'selection',
-  // Over an axis, of any tensor: x / x.sum(1) is read as a softmax (algebra.ts `div`, `sumOf`).
-  creating: true,
+  // Not creating: `sumOf` (what `div` reads as a softmax) is recorded only for a probability or an
+  // exponential (algebra.ts `reduce`), values outside the closed set already.
   abstract: (c) => c.L.reduce(c.arg('input') ?? unknown(), c.arg('dim'), c.span, 'sum'),
   layout: reducedLayout,
   lower: (c) => reduceLower(c, 'sum'),
@@ -54,8 +54,7 @@ export const mean = defineOp({
   id: 'mean',
   summary: 'Mean over axes (all of them when no axis is given).',
   spell: MEAN,
-  // Over an axis it records `sumOf` as a sum does (algebra.ts `reduce`), which `div` reads as a softmax.
-  creating: true,
+  // Not creating: a division by a mean normalises nothing to 1, so it records no `sumOf`.
   abstract: (c) => c.L.reduce(c.arg('input') ?? unknown(), c.arg('dim'), c.span, 'mean'),
   layout: reducedLayout,
   lower: (c) => reduceLower(c, 'mean'),
