@@ -574,9 +574,11 @@ export function reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 
   if (x.m === 'ce' || x.m === 'focal') return x;
   // A per-class factor summed or averaged over an axis: one number per sample that is no class's (1 - p_t) ** g.
   if (x.m === 'modulating' && x.perClass) return fresh(x, { perClass: undefined, misplaced: 'classes', src: span });
-  // A sum over an axis of a known non-negative tensor (probabilities, an exponential) is what `div`
+  // A sum over an axis of a known non-negative tensor (probabilities, an exponential, a positive clamp) is what `div`
   // normalises it by into a distribution (x / x.sum(1)). Of any other tensor it normalises nothing
   // (its terms may have either sign), and a mean never does (its quotient sums to the axis length).
-  if (how === 'sum' && (x.m === 'prob' || (x.m === 'unknown' && x.expOf !== undefined))) return mk('unknown', { sumOf: x.id, sumExp: !!x.expOf, src: span });
+  // A tensor clamped above 0 (`counts.clamp(eps)`) is one too.
+  const positive = x.m === 'unknown' && !!x.clamped && x.range !== undefined && x.range.lo > 0;
+  if (how === 'sum' && (x.m === 'prob' || (x.m === 'unknown' && x.expOf !== undefined) || positive)) return mk('unknown', { sumOf: x.id, sumExp: !!x.expOf, src: span });
   return unknown(span);
 }
