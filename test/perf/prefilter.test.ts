@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../server/src/analysis/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
 import { buildModule, walkExprs, type Call, type Expr, type Stmt } from '../../server/src/core/ir';
-import { CREATING_OPS, mayHaveFindings, statementMayCreate } from '../../server/src/core/prefilter';
+import { codeText, CREATING_OPS, mayHaveFindings, statementMayCreate } from '../../server/src/core/prefilter';
 import { analyzeSliced } from '../../server/src/analysis/slice';
 import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';
 import { rng } from '../robust/random';
@@ -415,5 +415,35 @@ describe('prefilter', () => {
       expect(analyze(ParsedDocument.parse(text), DEFAULT_SETTINGS).map((f) => f.code), text).toEqual([]);
       expect(mayHaveFindings(text), text).toBe(false);
     }
+  });
+});
+
+describe('codeText: comments and docstrings are not code', () => {
+  const blankOf = (s: string) => s.replace(/[^\r\n]/g, ' ');
+  it('blanks comments and bare string statements, keeping offsets and line breaks', () => {
+    const doc = '"""Uses torch.softmax(x)\nand log_softmax."""';
+    const text = `import torch\n${doc}\nx = 1  # F.softmax(y)\n`;
+    expect(codeText(text)).toBe(`import torch\n${blankOf(doc)}\nx = 1${blankOf('  # F.softmax(y)')}\n`);
+    expect(codeText(text).length).toBe(text.length);
+    expect(mayHaveFindings(text)).toBe(false);
+    expect(mayHaveFindings('import torch\nx = torch.softmax(y, 1)  # a softmax\n')).toBe(true);
+  });
+
+  it('keeps strings that are code: arguments, assignments, f-strings, a `#` inside a string, a string after a keyword', () => {
+    for (const text of [
+      'import torch\ny = f"{torch.softmax(z)}"\n',
+      'import torch\nf(\n    """torch.softmax"""\n)\n',
+      'x = "# torch.softmax(z)"\n',
+      'if"a#b"in s: pass\n',
+      'act = "softmax"  # layer\n',
+    ]) {
+      const out = codeText(text);
+      expect(out.length).toBe(text.length);
+      for (const s of text.match(/f?"[^"\n]*"|"""[\s\S]*?"""/g) ?? []) expect(out).toContain(s);
+    }
+  });
+
+  it('gives the text back unchanged when unsure: a string left open, a bracket closed that was not opened', () => {
+    for (const text of ['x = "open\n# torch.softmax\n', '"""never closed # torch.softmax\n', ')\n# F.softmax(x)\n']) expect(codeText(text)).toBe(text);
   });
 });

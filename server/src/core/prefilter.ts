@@ -75,6 +75,10 @@
  * whitespace, comments and, under error recovery, stray punctuation: `F$.softmax`). An alias string does something only when a Keras layer or `compile` reads
  * it, from a model built by a qualified call: a root is in the text then too.
  *
+ * Comments and bare string statements (docstrings) are not code: a word in them is neither a call,
+ * a name nor a string the IR reads, so the words are looked for in the code text (`codeText` blanks
+ * them; where its scan is unsure of a string's end it keeps the whole text).
+ *
  * So: no `y_pred`, no creating method name after a dot, and no root or else no creating function or
  * module name nor alias string => no creating call, no alias string => every value closed => no
  * finding. A new rule, a new seed in interp.ts or a new fact the algebra reads must keep Lemmas 1 and
@@ -305,8 +309,142 @@ function inImportLine(text: string, at: number): boolean {
   return true;
 }
 
-/** False only when the text provably yields no finding (see the proof above); true otherwise. */
-export function mayHaveFindings(text: string): boolean {
+/**
+ * The text with its comments and its bare string statements (docstrings; not f-strings, whose braces
+ * hold code) blanked: every character but line breaks replaced by a space, so offsets and lines stay.
+ * Neither is code: tree-sitter makes no call, name or string the IR reads of them (a bare string is an
+ * expression statement whose value nothing reads), so Lemma 3 holds of the code text as of the text.
+ * A scan that meets anything it is not sure of (a string left open at a line end or at the end, a
+ * closing bracket with none open) gives the text back unchanged.
+ */
+export function codeText(text: string): string {
+  if (text.indexOf('#') < 0 && text.indexOf('"""') < 0 && text.indexOf("'''") < 0) return text;
+  const blank: number[] = [];
+  const n = text.length;
+  let depth = 0;
+  // At the start of a logical line (only indentation so far, no open bracket, no continuation), and
+  // where the current word started (a string's prefix letters are the word just before its quote).
+  let lineStart = true;
+  let wordStart = -1;
+  let wordAtLineStart = false;
+  for (let i = 0; i < n; ) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 12 || c === 13) {
+      wordStart = -1;
+      i++;
+      continue;
+    }
+    if (c === 10) {
+      if (depth === 0) lineStart = true;
+      wordStart = -1;
+      i++;
+      continue;
+    }
+    if (c === 35) {
+      // '#': a comment to the end of the line.
+      let e = text.indexOf('\n', i);
+      if (e < 0) e = n;
+      blank.push(i, e);
+      wordStart = -1;
+      i = e;
+      continue;
+    }
+    if (c === 92) {
+      // A backslash continuation: the next line continues this one.
+      wordStart = -1;
+      i += text.charCodeAt(i + 1) === 13 ? 3 : 2;
+      continue;
+    }
+    if (c === 34 || c === 39) {
+      // A string; the word just before its quote is its prefix when it is one (r, b, u, f, two at most).
+      let prefixed = false;
+      let fString = false;
+      if (wordStart >= 0 && i - wordStart <= 2) {
+        prefixed = true;
+        for (let k = wordStart; k < i; k++) {
+          const p = text.charCodeAt(k) | 32;
+          if (p !== 114 && p !== 98 && p !== 117 && p !== 102) prefixed = false;
+          if (p === 102) fString = true;
+        }
+      }
+      const start = prefixed ? wordStart : i;
+      const first = prefixed ? wordAtLineStart : lineStart && wordStart < 0;
+      const triple = text.charCodeAt(i + 1) === c && text.charCodeAt(i + 2) === c;
+      let j = i + (triple ? 3 : 1);
+      let end = -1;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d === 92) {
+          j += 2;
+          continue;
+        }
+        if (d === c && (!triple || (text.charCodeAt(j + 1) === c && text.charCodeAt(j + 2) === c))) {
+          end = j + (triple ? 3 : 1);
+          break;
+        }
+        if (d === 10 && !triple) return text;
+        j++;
+      }
+      if (end < 0) return text;
+      // A bare string statement: it starts a logical line, and only a comment, `;` or the line's end follows.
+      if (first && depth === 0 && !fString) {
+        let k = end;
+        while (k < n && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9 || text.charCodeAt(k) === 13)) k++;
+        if (k >= n || text.charCodeAt(k) === 10 || text.charCodeAt(k) === 35 || text.charCodeAt(k) === 59) blank.push(start, end);
+      }
+      lineStart = false;
+      wordStart = -1;
+      i = end;
+      continue;
+    }
+    if (isWordCode(c)) {
+      if (wordStart < 0) {
+        wordStart = i;
+        wordAtLineStart = lineStart;
+      }
+    } else {
+      wordStart = -1;
+      if (c === 40 || c === 91 || c === 123) depth++;
+      else if (c === 41 || c === 93 || c === 125) {
+        if (depth === 0) return text;
+        depth--;
+      }
+    }
+    lineStart = false;
+    i++;
+  }
+  if (depth !== 0 || !blank.length) return text;
+  const parts: string[] = [];
+  let at = 0;
+  for (let b = 0; b < blank.length; b += 2) {
+    const x = blank[b];
+    const y = blank[b + 1];
+    parts.push(text.slice(at, x));
+    const seg = text.slice(x, y);
+    parts.push(seg.indexOf('\n') < 0 ? ' '.repeat(seg.length) : seg.replace(/[^\r\n]/g, ' '));
+    at = y;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
+}
+
+function isWordCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
+}
+
+
+/**
+ * False only when the text provably yields no finding (see the proof above); true otherwise. The
+ * words are looked for in the text, then, where they are found, in its code alone (`codeText`: a
+ * docstring that mentions `softmax` is no reason to parse a file).
+ */
+export function mayHaveFindings(source: string): boolean {
+  if (!wordsMayCreate(source)) return false;
+  const code = codeText(source);
+  return code === source || wordsMayCreate(code);
+}
+
+function wordsMayCreate(text: string): boolean {
   patterns ??= build();
   const p = patterns;
   // One pass over the text for every word list: a seed word, a creating method after a dot, or a
