@@ -480,3 +480,20 @@ def f(hist, scores, eps=1e-8):
     expect(q.clamped).toBeFalsy();
   });
 });
+
+describe('the complement of a side mask', () => {
+  it('1 - (t > 0).float() is the negatives mask', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(logits, target, gamma=2.0):
+    pos = (target > 0).float()
+    neg = 1.0 - pos
+    w = neg * torch.sigmoid(logits).pow(gamma)
+    return w
+`,
+      'f',
+    );
+    expect(at('1.0 - pos')).toMatchObject({ m: 'bool', maskNeg: true });
+    expect(at('neg * torch.sigmoid(logits).pow(gamma)').maskComplementOf).toBeDefined();
+  });
+});

@@ -206,6 +206,8 @@ export function sub(a: AbsValue, b: AbsValue, span: Span): AbsValue {
     // 1 - (1 - p_t) is p_t (mmdet's `pt`, which is 1 - p_t, complemented again).
     if (b.m === 'one_minus_pt' && !b.ungathered && !b.fromLogProb) return mk('pt', { act: b.act, reduced: b.reduced, binary: b.binary, range: complement(b.range), src: span, ...detachedFrom(b) });
     if (isTargetish(b)) return fresh(b, { complementOf: b.id, src: span });
+    // 1 - (t == 1).float(): the other side's mask (`1.0 - pos_mask` is the negatives).
+    if (b.m === 'bool' && !b.negated && b.of?.m === 'target') return fresh(b, { maskNeg: b.maskNeg ? undefined : true, src: span });
     // 1 - alpha of a hyperparameter nothing tells more about (a number, or per-class weights).
     if (b.m === 'unknown' && b.hyper) return mk('unknown', { hyper: true, complementOf: b.id, src: span });
     if (b.m === 'masked' && b.of?.m === 'logprob') return mk('one_minus_pt', { act: b.of.act, fromLogProb: true, src: span });

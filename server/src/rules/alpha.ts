@@ -69,6 +69,29 @@ function partialAlphas(ctx: RuleContext): Set<number> {
   return out;
 }
 
+/**
+ * Ids of alphas of a binary loss that weigh the negatives only: inside a term masked by the negatives
+ * (`(1 - pos_mask) * alpha * p ** g`, Varifocal Loss's weight of the negatives) and on no term of the
+ * positives. (On the positives only, a scalar alpha is the categorical form's one weight for every
+ * class, LL101; on both sides it is one scalar for every element.)
+ */
+function negativesOnlyAlphas(ctx: RuleContext): Set<number> {
+  // By the hyperparameter's name where it has one (each read of `self.alpha` is a value of its own).
+  const sides = new Map<string, { ids: number[]; sides: Set<string> }>();
+  for (const f of ctx.unitFunctions()) {
+    for (const v of f.values.values()) {
+      if (v.m !== 'masked' || v.of?.m !== 'focal' || v.of.focal?.alpha?.kind !== 'scalar') continue;
+      const alpha = v.of.focal.alpha.value;
+      const key = alpha.name ?? `#${alpha.id}`;
+      const e = sides.get(key) ?? { ids: [], sides: new Set<string>() };
+      e.ids.push(alpha.id);
+      e.sides.add(v.maskComplementOf !== undefined ? 'neg' : 'pos');
+      sides.set(key, e);
+    }
+  }
+  return new Set([...sides.values()].filter((e) => e.sides.size === 1 && e.sides.has('neg')).flatMap((e) => e.ids));
+}
+
 /** The statements of a body, nested blocks included. */
 /**
  * The two operands of an arithmetic operation written with the operator (`a * b`) or with a call of
@@ -123,7 +146,7 @@ export function* scalarAlphaProducts(ctx: RuleContext, act: 'softmax' | 'sigmoid
     if (focalAct !== act) continue;
     const alphaId = parts.alpha.value.id;
     if (done.has(alphaId)) continue;
-    consumed ??= new Set([...consumedAlphas(ctx), ...partialAlphas(ctx)]);
+    consumed ??= new Set([...consumedAlphas(ctx), ...partialAlphas(ctx), ...(act === 'sigmoid' ? negativesOnlyAlphas(ctx) : [])]);
     if (consumed.has(alphaId)) continue;
     const site = alphaSite(ctx, alphaId);
     if (!site) continue;
