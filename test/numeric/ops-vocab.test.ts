@@ -307,3 +307,69 @@ describe('a tensor method read without a call', () => {
     expect(fails(src, 'f', { x: [[1, 2]], t: { int: [0] } })).toMatch(/EvalError: .*the method \.log \(read without a call\)/);
   });
 });
+
+describe('pad (constant)', () => {
+  const x = [[1, 2, 3], [4, 5, 6]];
+  it("F.pad: pairs from the last axis backwards, the value 0 unless given (PyTorch's documented example layout)", () => {
+    const r = run(`${HDR}def f(x):\n    return F.pad(x, (1, 0, 0, 2))\n`, 'f', { x });
+    expect(r.shape).toEqual([4, 4]);
+    close(r.v, [0, 1, 2, 3, 0, 4, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const v = run(`${HDR}def f(x):\n    return F.pad(x, (1, 1), 'constant', 5)\n`, 'f', { x });
+    expect(v.shape).toEqual([2, 5]);
+    close(v.v, [5, 1, 2, 3, 5, 5, 4, 5, 6, 5]);
+    expect(fails(`${HDR}def f(x):\n    return F.pad(x, (1, 0, 1))\n`, 'f', { x })).toMatch(/EvalError: Padding length must be divisible by 2/);
+    expect(fails(`${HDR}def f(x):\n    return F.pad(x, (1, 1), mode='reflect')\n`, 'f', { x })).toMatch(/^Unsupported/);
+    expect(fails(`${HDR}def f(x):\n    return F.pad(x, (-1, 0))\n`, 'f', { x })).toMatch(/^Unsupported.*negative/);
+  });
+  it('tf.pad takes one [before, after] pair per axis from the first; numpy / jnp.pad also take the int and one-pair shorthands', () => {
+    const t = run(`${TF}def f(x):\n    return tf.pad(x, [[1, 0], [0, 1]], constant_values=-1)\n`, 'f', { x });
+    expect(t.shape).toEqual([3, 4]);
+    close(t.v, [-1, -1, -1, -1, 1, 2, 3, -1, 4, 5, 6, -1]);
+    const j = run(`${JAX}def f(x):\n    return jnp.pad(x, 1)\n`, 'f', { x });
+    expect(j.shape).toEqual([4, 5]);
+    close(j.v.slice(5, 10), [0, 1, 2, 3, 0]);
+    const k = run(`${JAX}def f(x):\n    return jnp.pad(x, (0, 2))\n`, 'f', { x });
+    expect(k.shape).toEqual([4, 5]);
+    close(k.v.slice(0, 5), [1, 2, 3, 0, 0]);
+    expect(fails(`${TF}def f(x):\n    return tf.pad(x, [[1, 0]])\n`, 'f', { x })).toMatch(/EvalError: .*pad widths/);
+  });
+  it('the gradient reaches the original elements only', () => {
+    const tf = E.tf;
+    const mod = moduleOf(`${HDR}def f(x):\n    y = F.pad(x, (1, 1, 1, 0), value=3.0)\n    return (y * y).sum()\n`);
+    const g = tf.grad((z: unknown) => {
+      const ev = new E.Evaluator(mod, { maxElements: 1 << 20 });
+      return ev.run(fn(mod, 'f'), { x: { t: 'tensor', x: z, dt: 'float' } }).x;
+    })(tf.tensor2d(x));
+    close(Array.from(g.dataSync()), [2, 4, 6, 8, 10, 12]);
+  });
+});
+
+describe('Keras 2 backend constants under keras.backend.common', () => {
+  it('K.common.epsilon(), floatx(), image_data_format(): the same constants as K.epsilon() (1e-7), float32, channels_last', () => {
+    const r = run(`${TF}def f(x):\n    return tf.clip_by_value(x, K.common.epsilon(), 1 - K.common.epsilon())\n`, 'f', { x: [0, 0.5, 1] });
+    close(r.v, [1e-7, 0.5, 1 - 1e-7]);
+    expect(run(`${TF}def f(x):\n    return K.common.floatx()\n`, 'f', { x: 0 }).v).toEqual(['float32']);
+    expect(run(`${TF}def f(x):\n    return K.common.image_data_format()\n`, 'f', { x: 0 }).v).toEqual(['channels_last']);
+  });
+});
+
+describe('take', () => {
+  const x = [[1, 2, 3], [4, 5, 6]];
+  it('torch.take / Tensor.take and jnp.take without an axis read the flattened input (their documented semantics)', () => {
+    close(run(`${HDR}def f(x, i):\n    return torch.take(x, i)\n`, 'f', { x, i: { int: [0, 5, -1] } }).v, [1, 6, 6]);
+    close(run(`${HDR}def f(x, i):\n    return x.take(i)\n`, 'f', { x, i: { int: [[4, 1]] } }).v, [5, 2]);
+    close(run(`${JAX}def f(x, i):\n    return jnp.take(x, i)\n`, 'f', { x, i: { int: [3] } }).v, [4]);
+    expect(fails(`${HDR}def f(x, i):\n    return torch.take(x, i)\n`, 'f', { x, i: { int: [6] } })).toMatch(/EvalError: out of range/);
+  });
+  it("an array's .take(i, axis=a) (numpy, JAX) reads along the axis; an integer index drops it", () => {
+    const r = run(`${JAX}def f(x):\n    return x.take(0, axis=-1)\n`, 'f', { x });
+    expect(r.shape).toEqual([2]);
+    close(r.v, [1, 4]);
+    const s = run(`${JAX}def f(x, i):\n    return x.take(i, axis=0)\n`, 'f', { x, i: { int: [1, 1] } });
+    expect(s.shape).toEqual([2, 3]);
+    close(s.v, [4, 5, 6, 4, 5, 6]);
+  });
+  it('tf.gather without an axis still reads rows', () => {
+    close(run(`${TF}def f(x, i):\n    return tf.gather(x, i)\n`, 'f', { x, i: { int: [1] } }).v, [4, 5, 6]);
+  });
+});

@@ -296,7 +296,7 @@ export const randn = defineOp({
 export const epsilon = defineOp({
   id: 'epsilon',
   summary: 'The Keras fuzz factor, 1e-7.',
-  spell: ['keras.backend.epsilon()', 'keras.config.epsilon()'],
+  spell: ['keras.backend.epsilon()', 'keras.config.epsilon()', 'keras.backend.common.epsilon()'],
   abstract: (c) => scalarOf([1e-7], { src: c.span }),
   lower: () => ({ t: 'num', v: 1e-7, int: false }),
 });
@@ -304,7 +304,7 @@ export const epsilon = defineOp({
 export const floatx = defineOp({
   id: 'floatx',
   summary: "The Keras default float type, 'float32'.",
-  spell: ['keras.backend.floatx()', 'keras.config.floatx()'],
+  spell: ['keras.backend.floatx()', 'keras.config.floatx()', 'keras.backend.common.floatx()'],
   abstract: (c) => mk('string', { str: 'float32', src: c.span }),
   lower: () => ({ t: 'str', v: 'float32' }),
 });
@@ -312,7 +312,7 @@ export const floatx = defineOp({
 export const imageDataFormat = defineOp({
   id: 'image_data_format',
   summary: "The Keras default image layout, 'channels_last'.",
-  spell: ['keras.backend.image_data_format()', 'keras.config.image_data_format()'],
+  spell: ['keras.backend.image_data_format()', 'keras.config.image_data_format()', 'keras.backend.common.image_data_format()'],
   abstract: (c) => mk('string', { str: 'channels_last', src: c.span }),
   lower: () => ({ t: 'str', v: 'channels_last' }),
 });

@@ -48,6 +48,10 @@ export const take = defineOp({
   spell: [
     'torch.index_select(input, dim, index, *, out=None)',
     'Tensor.index_select(dim, index)',
+    'torch.take(input, index)',
+    // PyTorch's method has no axis; numpy's and JAX's array method `a.take(indices, axis=None)` does:
+    // `axis=` binds to the hidden dim (signature.ts KEYWORD_FALLBACK). Without one, both flatten.
+    'Tensor.take(index, *, __dim->dim=None)',
     'tensorflow.gather(params->input, indices->index, validate_indices=None, axis->dim=None, batch_dims=0, name=None)',
     'keras.backend.gather(reference->input, indices->index)',
     'keras.ops.take(x->input, indices->index, axis->dim=None)',
@@ -81,7 +85,13 @@ export const take = defineOp({
     }
     let d = c.dim('dim', rank);
     if (d === undefined) {
-      if (c.spelling.framework === 'numpy' || c.spelling.name === 'keras.ops.take') return c.out(c.k.take(c.k.reshape(x.x, [-1]), idx.x, 0), x.dt);
+      // take without an axis (torch.take, Tensor.take, numpy / JAX / Keras take) reads the flattened input;
+      // tf.gather and keras.backend.gather read rows.
+      if (/(^|\.)take$/.test(c.spelling.name)) {
+        const size = x.x.size;
+        for (const q of Array.from(c.k.data(idx.x))) if (q < -size || q >= size) c.error(`out of range: tried to access index ${q} on a tensor of ${size} elements`);
+        return c.out(c.k.take(c.k.reshape(x.x, [-1]), idx.x, 0), x.dt);
+      }
       d = 0;
     }
     const size = x.x.shape[d];

@@ -245,6 +245,70 @@ export const interpolate = defineOp({
   },
 });
 
+/** Pad widths as (before, after) per axis from the first: one pair per axis, or (numpy, JAX) an int or one (before, after) for every axis. */
+function padPairs(c: LowerCtx, v: CVal, rank: number): [number, number][] {
+  const int = (x: CVal): number => (x.t === 'num' && x.int ? x.v : x.t === 'tensor' && x.x.size === 1 && x.dt === 'int' ? c.k.data(x.x)[0] : c.unsupported(`${c.name} with pad widths that are not integers`));
+  if (v.t === 'num' || v.t === 'tensor') {
+    const n = int(v);
+    return Array.from({ length: rank }, () => [n, n]);
+  }
+  if (v.t !== 'list') return c.unsupported(`${c.name} with these pad widths`);
+  const items = v.items.map((i) => (i.t === 'list' ? i.items.map(int) : [int(i)]));
+  const shorthand = c.spelling.framework === 'jax' || c.spelling.framework === 'numpy';
+  if (shorthand && items.length === 1 && items[0].length === 2) return Array.from({ length: rank }, () => [items[0][0], items[0][1]]);
+  if (shorthand && items.length === 1 && items[0].length === 1) return Array.from({ length: rank }, () => [items[0][0], items[0][0]]);
+  if (shorthand && items.length === 2 && items.every((i) => i.length === 1)) return Array.from({ length: rank }, () => [items[0][0], items[1][0]]);
+  if (items.length !== rank || items.some((i) => i.length !== 2)) c.error(`${c.name}: the pad widths [${items.map((i) => `[${i}]`)}] do not give (before, after) for each of the ${rank} axes`);
+  return items.map((i) => [i[0], i[1]]);
+}
+
+/**
+ * Constant padding: `F.pad(x, (left, right, top, bottom, ...))` (pairs from the last axis backwards),
+ * `tf.pad(x, [[before, after], ...])`, `jnp.pad` / `np.pad` (pairs from the first axis, numpy's
+ * shorthand forms): the value (0 by default) put before and after each axis, the gradient flowing to
+ * the original elements only. Other modes (reflect, replicate, circular, edge) and PyTorch's negative
+ * padding (a crop) are not modelled.
+ */
+export const pad = defineOp({
+  id: 'pad',
+  summary: 'Constant padding around the axes of a tensor (a border of zeros before a finite difference): the result holds no meaning of its own.',
+  spell: [
+    'torch.nn.functional.pad(input, pad, mode="constant", value=None)',
+    'tensorflow.pad(tensor->input, paddings->pad_width, mode="CONSTANT", constant_values->value=0, name=None)',
+    'keras.ops.pad(x->input, pad_width, mode="constant", constant_values->value=None)',
+    'jax.numpy.pad(array->input, pad_width, mode="constant", constant_values->value=0)',
+    'numpy.pad(array->input, pad_width, mode="constant", constant_values->value=0)',
+  ],
+  abstract: (c) => unknown(c.span),
+  lower(c) {
+    const x = c.tensor('input');
+    const rank = x.x.shape.length;
+    const mode = (c.str('mode') ?? 'constant').toLowerCase();
+    if (mode !== 'constant') c.unsupported(`${c.name}(mode=${JSON.stringify(c.str('mode'))})`);
+    const value = c.value('value');
+    if (value && value.t !== 'none' && value.t !== 'num' && value.t !== 'bool') c.unsupported(`${c.name} with a padding value that is not a number`);
+    const fillWith = value && (value.t === 'num' || value.t === 'bool') ? Number(value.v) : 0;
+    let pairs: [number, number][];
+    if (c.spelling.framework === 'torch') {
+      const p = c.shape('pad');
+      if (p.length % 2 !== 0) c.error('Padding length must be divisible by 2');
+      if (p.length / 2 > rank) c.error('Padding length should be less than or equal to two times the input dimension');
+      pairs = Array.from({ length: rank }, () => [0, 0] as [number, number]);
+      for (let i = 0; i < p.length / 2; i++) pairs[rank - 1 - i] = [p[2 * i], p[2 * i + 1]];
+    } else {
+      pairs = padPairs(c, c.value('pad_width') ?? c.error(`${c.name}() needs pad widths`), rank);
+    }
+    if (pairs.some(([a, b]) => a < 0 || b < 0)) c.unsupported(`${c.name} with a negative pad width (a crop)`);
+    let r = x.x;
+    pairs.forEach(([before, after], axis) => {
+      if (before === 0 && after === 0) return;
+      const side = (n: number) => c.k.fill(r.shape.map((s, i) => (i === axis ? n : s)), fillWith, x.dt);
+      r = c.k.concat([...(before ? [side(before)] : []), r, ...(after ? [side(after)] : [])], axis);
+    });
+    return c.out(r, x.dt);
+  },
+});
+
 export const transpose = defineOp({
   id: 'transpose',
   inplace: true,
@@ -428,4 +492,4 @@ export const cast = defineOp({
   },
 });
 
-export const SHAPE = [reshape, flatten, permute, moveaxis, interpolate, transpose, squeeze, unsqueeze, expand, identity, detach, cast];
+export const SHAPE = [reshape, flatten, permute, moveaxis, interpolate, pad, transpose, squeeze, unsqueeze, expand, identity, detach, cast];
