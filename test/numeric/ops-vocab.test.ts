@@ -373,3 +373,15 @@ describe('take', () => {
     close(run(`${TF}def f(x, i):\n    return tf.gather(x, i)\n`, 'f', { x, i: { int: [1] } }).v, [4, 5, 6]);
   });
 });
+
+describe('TensorFlow DataType enum numbers as dtypes', () => {
+  it('tf.ones(n, 1) is float32 (DT_FLOAT = 1), 3 is int32, 10 bool, as tf.as_dtype reads them; a number is no numpy dtype', () => {
+    const r = run(`${TF}def f(x):\n    return tf.ones(3, 1)\n`, 'f', { x: 0 });
+    expect(r.shape).toEqual([3]);
+    expect(r.dt).toBe('float');
+    expect(run(`${TF}def f(x):\n    return tf.zeros([2], 3)\n`, 'f', { x: 0 }).dt).toBe('int');
+    expect(run(`${TF}def f(x):\n    return tf.ones([2], dtype=10)\n`, 'f', { x: 0 }).dt).toBe('bool');
+    expect(fails(`${TF}def f(x):\n    return tf.ones([2], 7)\n`, 'f', { x: 0 })).toMatch(/^Unsupported/);
+    expect(fails(`${JAX}def f(x):\n    return jnp.ones([2], 1)\n`, 'f', { x: 0 })).toMatch(/^Unsupported/);
+  });
+});

@@ -13,8 +13,29 @@ function askedDtype(c: LowerCtx): DType | undefined {
   if (!v || v.t === 'none') return undefined;
   if (v.t === 'dtype') return v.dt;
   if (v.t === 'str') return dtypeClass(v.v) ?? c.unsupported(`dtype ${v.v}`);
+  // TensorFlow's tf.as_dtype also takes the DataType enum number of types.proto (`tf.ones(n, 1)`: DT_FLOAT).
+  if (v.t === 'num' && v.int && (c.spelling.framework === 'tf' || c.spelling.framework === 'keras')) {
+    return TF_DATATYPE_ENUM[v.v] ?? c.unsupported(`dtype ${v.v} (a TensorFlow DataType number the check does not model)`);
+  }
   return c.unsupported('dtype');
 }
+
+/** TensorFlow's DataType enum (tensorflow/core/framework/types.proto) for the real, integer and bool types. */
+const TF_DATATYPE_ENUM: Readonly<Record<number, DType>> = {
+  1: 'float', // DT_FLOAT
+  2: 'float', // DT_DOUBLE
+  3: 'int', // DT_INT32
+  4: 'int', // DT_UINT8
+  5: 'int', // DT_INT16
+  6: 'int', // DT_INT8
+  9: 'int', // DT_INT64
+  10: 'bool', // DT_BOOL
+  14: 'float', // DT_BFLOAT16
+  17: 'int', // DT_UINT16
+  19: 'float', // DT_HALF
+  22: 'int', // DT_UINT32
+  23: 'int', // DT_UINT64
+};
 
 /** Tensor data: numbers, booleans, nested lists, one-element tensors. */
 function fromData(c: LowerCtx, v: CVal, dt: DType | undefined): CVal {
