@@ -385,3 +385,16 @@ describe('TensorFlow DataType enum numbers as dtypes', () => {
     expect(fails(`${JAX}def f(x):\n    return jnp.ones([2], 1)\n`, 'f', { x: 0 })).toMatch(/^Unsupported/);
   });
 });
+
+describe('TensorFlow 1 names', () => {
+  it("tf.div: Python 2's division (true division of floats, floor division of integers)", () => {
+    close(run(`${TF}def f(x):\n    return tf.div(x, 2.0)\n`, 'f', { x: [1, -3] }).v, [0.5, -1.5]);
+    const i = run(`${TF}def f(x):\n    return tf.div(x, 2)\n`, 'f', { x: { int: [7, -3] } });
+    expect(i.dt).toBe('int');
+    close(i.v, [3, -2]);
+  });
+  it('tensorflow.compat.v1 context managers are the TF 2 ones (name_scope computes nothing)', () => {
+    const src = 'import tensorflow.compat.v1 as tf\ndef f(x):\n    with tf.name_scope("loss"):\n        return tf.reduce_sum(x)\n';
+    close(run(src, 'f', { x: [1, 2] }).v, [3]);
+  });
+});

@@ -1820,7 +1820,8 @@ export class Evaluator {
     const op = this.opByName(q, pos, kw, c, line);
     if (op) return op;
     const a0 = pos[0];
-    switch (q) {
+    // `import tensorflow.compat.v1 as tf`: tf.name_scope is tensorflow.name_scope (as ops/index.ts folds it).
+    switch (q.replace(/^tensorflow\.compat\.v[12]\./, 'tensorflow.')) {
       case 'torch.nn.Module.__init__':
         return NONE;
       case 'torch.numel':

@@ -63,6 +63,9 @@ function arith(id: string, op: '+' | '-' | '*' | '/', summary: string, spell: st
       if (c.has('rounding_mode') && c.str('rounding_mode') !== undefined) c.unsupported(`${c.name}(rounding_mode=)`);
       const a = c.value('input') ?? c.error(`${c.name}() missing an operand`);
       const b = c.value('other') ?? c.error(`${c.name}() missing an operand`);
+      // TF 1's tf.div has Python 2's division: floor division of integers, true division of floats.
+      const isInt = (v: typeof a) => (v.t === 'num' && v.int) || (v.t === 'tensor' && v.dt !== 'float');
+      if (c.spelling.name === 'tensorflow.div' && isInt(a) && isInt(b)) return c.binop('//', a, b);
       return c.binop(op, a, b);
     },
   });
@@ -425,6 +428,7 @@ export const ELEMENTWISE = [
     'Tensor.true_divide(other)',
     'tensorflow.divide(x->input, y->other, name=None)',
     'tensorflow.truediv(x->input, y->other, name=None)',
+    'tensorflow.div(x->input, y->other, name=None)',
     'keras.ops.divide(x1->input, x2->other)',
     'keras.ops.true_divide(x1->input, x2->other)',
     'jax.numpy.divide(x1->input, x2->other)',
