@@ -398,3 +398,12 @@ describe('TensorFlow 1 names', () => {
     close(run(src, 'f', { x: [1, 2] }).v, [3]);
   });
 });
+
+describe('torch.tensor of a list of tensors', () => {
+  it('one-element tensors become numbers; tensors of several elements raise as PyTorch does (ValueError)', () => {
+    const r = run(`${HDR}def f(x):\n    return torch.tensor([x.sum(), x.max()])\n`, 'f', { x: [1, 2] });
+    close(r.v, [3, 2]);
+    expect(fails(`${HDR}def f(x):\n    return torch.tensor([x, x])\n`, 'f', { x: [1, 2] })).toMatch(/EvalError: only one element tensors can be converted to Python scalars/);
+    expect(fails(`${JAX}def f(x):\n    return jnp.array([x, x])\n`, 'f', { x: [1, 2] })).toMatch(/^Unsupported/);
+  });
+});

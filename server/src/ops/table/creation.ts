@@ -71,6 +71,8 @@ function fromData(c: LowerCtx, v: CVal, dt: DType | undefined): CVal {
       allBool = false;
       return [];
     }
+    // torch.tensor([t1, t2]) of tensors of several elements: PyTorch converts each item to a Python scalar and raises.
+    if (x.t === 'tensor' && c.spelling.framework === 'torch') return c.error('only one element tensors can be converted to Python scalars');
     return c.unsupported(`tensor() of ${x.t}`);
   };
   const shape = walk(v);
