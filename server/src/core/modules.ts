@@ -3,8 +3,10 @@
  * `from <dots><module> import ...` written in file `from`, in the order Python's path would try them
  * for a project run from its own folders. Pure path logic, shared by the project index
  * (project/index.ts, which asks which candidate it has indexed) and the numeric checker's helpers
- * from other files (numeric/imported.ts, which asks the disk).
+ * from other files (numeric/imported.ts, which asks the disk); with the imports read from a file's text
+ * and the one reader of a small file from disk both use.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -103,4 +105,15 @@ export function importsFromText(text: string): ImportInfo[] {
     }
   }
   return out;
+}
+
+/** A file's text from disk when it is a regular file of at most 2 MB, else undefined (never throws). */
+export function readSmallFile(file: string): string | undefined {
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile() || st.size > 2_000_000) return undefined;
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }

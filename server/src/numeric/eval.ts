@@ -17,7 +17,7 @@
  * it with `Unsupported`, which no `try` catches.
  */
 import * as path from 'node:path';
-import { FLOAT_INFO, floatFormatOf } from '../core/floats';
+import { FINFO_CALLS, FLOAT_INFO, floatFormatOf } from '../core/floats';
 import type { Call, ClassIR, Comprehension, Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir';
 import { bindCall, bindModuleCall, resolveMethod, resolveQualified, type LowerCtx, type Spelling } from '../ops';
 import { matmulTensors } from '../ops/table/more';
@@ -1820,6 +1820,11 @@ export class Evaluator {
     const op = this.opByName(q, pos, kw, c, line);
     if (op) return op;
     const a0 = pos[0];
+    if (FINFO_CALLS.has(q)) {
+      if (a0 && a0.t === 'dtype' && a0.dt !== 'float') throw new Unsupported(`${q} of an integer type`, line);
+      // The format named (`np.float16`, `"float64"`), else float32 (the probes' dtype, PyTorch's default).
+      return { t: 'ns', name: `finfo:${floatFormatOf(c.args[0]?.k === 'attr' ? c.args[0].attr : c.args[0]?.k === 'str' ? c.args[0].value : undefined) ?? 'float32'}` };
+    }
     // `import tensorflow.compat.v1 as tf`: tf.name_scope is tensorflow.name_scope (as ops/index.ts folds it).
     switch (q.replace(/^tensorflow\.compat\.v[12]\./, 'tensorflow.')) {
       case 'torch.nn.Module.__init__':
@@ -1932,12 +1937,6 @@ export class Evaluator {
       case 'keras.config.dtype_policy':
         // Keras' default dtype policy, 'float32' (the probes run in float32).
         return { t: 'ns', name: 'policy:float32' };
-      case 'torch.finfo':
-      case 'numpy.finfo':
-      case 'jax.numpy.finfo':
-        if (a0 && a0.t === 'dtype' && a0.dt !== 'float') throw new Unsupported(`${q} of an integer type`, line);
-        // The format named (`np.float16`, `"float64"`), else float32 (the probes' dtype, PyTorch's default).
-        return { t: 'ns', name: `finfo:${floatFormatOf(c.args[0]?.k === 'attr' ? c.args[0].attr : c.args[0]?.k === 'str' ? c.args[0].value : undefined) ?? 'float32'}` };
       default:
         break;
     }

@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FunctionIR, ModuleIR } from '../core/ir';
-import { importsFromText, moduleCandidates, type ImportInfo } from '../core/modules';
+import { importsFromText, moduleCandidates, readSmallFile, type ImportInfo } from '../core/modules';
 import { moduleOf } from './module-of';
 
 /** A function of another project file, with the imports of that file (to resolve what it calls in turn). */
@@ -36,8 +36,6 @@ export interface ImportResolver {
   readonly read: ReadonlyMap<string, string>;
 }
 
-/** Files larger than this are not read (the CLI's own limit for a file it checks is larger; a helper module is small). */
-const MAX_BYTES = 2_000_000;
 /** Re-exports followed at most (a cycle of `from .a import f` / `from .b import f` ends here). */
 const MAX_HOPS = 8;
 
@@ -92,16 +90,6 @@ export function fileStamp(file: string): string {
   }
 }
 
-/** A regular file of at most MAX_BYTES, as text; undefined otherwise (never throws). */
-function readSmall(file: string): string | undefined {
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile() || st.size > MAX_BYTES) return undefined;
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 class FileResolver implements ImportResolver {
   constructor(
@@ -168,6 +156,6 @@ class FileResolver implements ImportResolver {
  * may differ from the disk: the editor's buffer); other files are read from disk. `roots`: the
  * folders the project was opened at (absolute imports are also tried from there).
  */
-export function importResolver(file: string, text?: string, roots: readonly string[] = [], readText: (file: string) => string | undefined = readSmall): ImportResolver {
+export function importResolver(file: string, text?: string, roots: readonly string[] = [], readText: (file: string) => string | undefined = readSmallFile): ImportResolver {
   return new FileResolver(new Modules(roots, readText), path.resolve(file), text !== undefined ? importsFromText(text) : undefined);
 }

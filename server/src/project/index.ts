@@ -15,7 +15,9 @@ import type { Expr } from '../core/ir';
 import type { ExternalValues } from '../core/interp';
 import type { Range } from '../core/types';
 import { hash } from '../analysis/incremental';
-import { moduleCandidates, packagedName } from '../core/modules';
+import { moduleCandidates, packagedName, readSmallFile } from '../core/modules';
+
+export { readSmallFile };
 import { resolveQualified, type Spelling } from '../ops';
 import { readConfig, type ConfigDoc } from './configs';
 import type { ArgValue, DefInfo, FileSummary, ImportInfo, UseInfo } from './summary';
@@ -369,16 +371,6 @@ export function moduleNameOf(file: string): string {
   }).name;
 }
 
-/** A file's text from disk when it is a regular file of at most 2 MB, else undefined (never throws). */
-export function readSmallFile(file: string): string | undefined {
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile() || st.size > 2_000_000) return undefined;
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 function sameRange(a: Range, b: Range): boolean {
   return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
