@@ -497,3 +497,24 @@ def f(logits, target, gamma=2.0):
     expect(at('neg * torch.sigmoid(logits).pow(gamma)').maskComplementOf).toBeDefined();
   });
 });
+
+describe('a per-side weight: the target on the positives, a focal factor on the negatives', () => {
+  it('t * pos + (1 - pos) * f keeps the negatives focal term; a target index or a plain tensor does not', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(logits, target, labels: torch.LongTensor, other, gamma=2.0):
+    p = torch.sigmoid(logits)
+    pos = (target > 0).float()
+    w = pos * target + (1.0 - pos) * 0.75 * p.pow(gamma)
+    u = other + (1.0 - pos) * 0.75 * p.pow(gamma)
+    return w
+`,
+      'f',
+    );
+    const w = at('pos * target + (1.0 - pos) * 0.75 * p.pow(gamma)');
+    expect(w).toMatchObject({ m: 'masked' });
+    expect(w.maskComplementOf).toBeDefined();
+    expect(w.of?.m).toBe('focal');
+    expect(at('other + (1.0 - pos) * 0.75 * p.pow(gamma)').m).toBe('unknown');
+  });
+});

@@ -255,6 +255,12 @@ export function add(a: AbsValue, b: AbsValue, span: Span): AbsValue {
     const s = smoothedTargets(b, undefined, span);
     if (s) return s;
   }
+  // t + (1 - t) * f of per-element targets and a focal term (varifocal's weight: the target's quality on
+  // the positives, a focal factor on the negatives): on the negatives the sum is f, so it keeps the
+  // negatives' focal term (the positives' weight is the target, which no rule reads as a factor).
+  const negFocal = (t: AbsValue, f: AbsValue): boolean => t.m === 'target' && f.m === 'masked' && f.maskComplementOf !== undefined && f.maskMeaning === 'target' && f.of?.m === 'focal' && !f.negated;
+  if (negFocal(a, b)) return fresh(b, { src: span });
+  if (negFocal(b, a)) return fresh(a, { src: span });
   // p*t + (1-p)*(1-t) -> pt; alpha*t + (1-alpha)*(1-t) -> alpha_t; t log p + (1-t) log(1-p) -> -BCE
   if (a.m === 'masked' && b.m === 'masked' && a.of && b.of) {
     const r = pair(a, b, span) ?? pair(b, a, span);
