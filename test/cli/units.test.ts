@@ -29,6 +29,13 @@ describe('decodeSource', () => {
     });
     expect(decodeSource(latin('x = 1\n# coding: latin-1\ny = "\xe9"\n'))).toEqual({ kind: 'error', reason: 'not valid UTF-8 text' });
     expect(decodeSource(latin('# coding: klingon\n'))).toEqual({ kind: 'error', reason: 'unknown encoding "klingon" in the coding declaration' });
+    // Python's codec aliases and normalisation: `utf - 8` declares "utf", an alias of UTF-8; latin-1
+    // maps every byte to its own code point (0x80 is U+0080, not cp1252's euro sign); ascii is strict.
+    expect(decodeSource(Buffer.from('# -*- coding: utf - 8 -*-\nx = "\u00e9"\n', 'utf8'))).toMatchObject({ kind: 'text', text: '# -*- coding: utf - 8 -*-\nx = "\u00e9"\n' });
+    expect(decodeSource(latin('# vim: set fileencoding=L1 :\nx = "\x80"\n'))).toMatchObject({ kind: 'text', text: '# vim: set fileencoding=L1 :\nx = "\u0080"\n' });
+    expect(decodeSource(latin('# coding: iso-latin-1-unix\nx = "\xe9"\n'))).toMatchObject({ kind: 'text', text: '# coding: iso-latin-1-unix\nx = "\u00e9"\n' });
+    expect(decodeSource(latin('# coding: US-ASCII\nx = 1\n'))).toMatchObject({ kind: 'text', text: '# coding: US-ASCII\nx = 1\n' });
+    expect(decodeSource(latin('# coding: ascii\nx = "\xe9"\n'))).toEqual({ kind: 'error', reason: 'not valid ascii text' });
   });
 
   it('skips binary files', () => {

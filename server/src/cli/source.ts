@@ -69,7 +69,16 @@ export function decodeSource(bytes: Uint8Array): Source {
   let encoding: string | undefined;
   const declared = bom ? undefined : codingDeclaration(bytes);
   try {
-    if (declared && !/^utf[-_]?8([-_]sig)?$/i.test(declared)) {
+    const family = declared ? pythonCodecFamily(declared) : undefined;
+    if (declared && family === 'latin-1') {
+      // Python's latin-1 maps each byte to the code point of its value (the WHATWG label is cp1252).
+      text = Buffer.from(bytes).toString('latin1');
+      encoding = declared;
+    } else if (declared && family === 'ascii') {
+      if (bytes.some((b) => b > 0x7f)) throw new TypeError('not ascii');
+      text = Buffer.from(bytes).toString('latin1');
+      encoding = declared;
+    } else if (declared && family !== 'utf-8') {
       text = decoderFor(declared).decode(bytes);
       encoding = declared;
     } else {
@@ -85,6 +94,27 @@ export function decodeSource(bytes: Uint8Array): Source {
     return { kind: 'skipped', reason: `${text.length.toLocaleString('en-US')} characters exceed the limit of ${MAX_SOURCE_CHARS.toLocaleString('en-US')}` };
   }
   return encoding ? { kind: 'text', text, bom, encoding } : { kind: 'text', text, bom };
+}
+
+/**
+ * Python's codec registry normalises a name (lower case, every run of other characters than letters,
+ * digits and dots one underscore) and reads its alias table (`encodings.aliases`): these are the
+ * names of the three codecs Python source is nearly always in. `# coding: utf - 8` names "utf", an
+ * alias of UTF-8.
+ */
+const PYTHON_CODECS: Record<string, 'utf-8' | 'latin-1' | 'ascii'> = Object.fromEntries([
+  ...['utf_8', 'utf8', 'u8', 'utf', 'utf8_ucs2', 'utf8_ucs4', 'cp65001', 'utf_8_sig', 'utf8_sig'].map((n) => [n, 'utf-8'] as const),
+  ...['latin_1', 'latin1', 'latin', 'l1', 'iso8859_1', 'iso_8859_1', 'iso_8859_1_1987', 'iso_ir_100', 'cp819', 'ibm819', 'csisolatin1', '8859', 'iso8859', 'iso_latin_1'].map((n) => [n, 'latin-1'] as const),
+  ...['ascii', '646', 'us_ascii', 'us', 'ansi_x3.4_1968', 'ansi_x3_4_1968', 'ansi_x3.4_1986', 'cp367', 'csascii', 'ibm367', 'iso646_us', 'iso_646.irv_1991', 'iso_ir_6'].map((n) => [n, 'ascii'] as const),
+]);
+
+/** The codec a declared name is, for UTF-8, latin-1 and ASCII (Python's normalisation and aliases). */
+export function pythonCodecFamily(name: string): 'utf-8' | 'latin-1' | 'ascii' | undefined {
+  const norm = name.toLowerCase().replace(/[^a-z0-9.]+/g, '_').replace(/^_+|_+$/g, '');
+  // The tokenizer's own shortcut: "utf-8-..." is UTF-8, "latin-1-..." / "iso-8859-1-..." latin-1.
+  if (/^utf_8_/.test(norm)) return 'utf-8';
+  if (/^(latin_1|iso_8859_1|iso_latin_1)_/.test(norm)) return 'latin-1';
+  return PYTHON_CODECS[norm];
 }
 
 /** A strict decoder for a Python codec name ("latin-1", "iso8859_15", "cp1252"). */
