@@ -95,37 +95,46 @@ export function coverageReason(notChecked: string): string {
 }
 
 /** Coverage of the loss functions in `files`: every planned function and every loss-named one the planner left out. */
-export async function probeCoverage(files: string[], opts: { backend: 'auto' | 'webgpu' | 'wasm' | 'cpu'; samples: number; onFile?: (file: string) => void }): Promise<CoverageEntry[]> {
+export async function probeCoverage(files: string[], opts: { backend: 'auto' | 'webgpu' | 'wasm' | 'cpu'; samples: number; onFile?: (file: string) => void; onError?: (file: string, message: string) => void }): Promise<CoverageEntry[]> {
   const out: CoverageEntry[] = [];
   for (const file of files) {
     opts.onFile?.(file);
-    let text: string;
+    // A failure inside one file's analysis is that file's error: the other files are still counted.
     try {
-      text = isNotebookPath(file) ? notebookModuleText(file) : fs.readFileSync(file, 'utf8');
-    } catch {
-      continue;
+      await coverageOfFile(file, opts, out);
+    } catch (error) {
+      opts.onError?.(file, (error as Error)?.message ?? String(error));
     }
-    const mod = moduleOf(text);
-    const skipped: PlanSkip[] = [];
-    let facts;
-    try {
-      facts = interpretModule(mod);
-    } catch {
-      facts = undefined;
-    }
-    const plans = planModule(mod, facts, undefined, skipped);
-    // The plan's framework where there is one (it knows a module injected by keyword).
-    const fw = (qualname: string): CoverageFramework => {
-      const planned = plans.find((p) => p.qualname === qualname)?.framework;
-      if (planned) return planned;
-      const fn = mod.functions.find((f) => f.qualname === qualname);
-      return fn ? frameworkOf(fn, mod) : 'other';
-    };
-    const reports = await checkDocumentNumerically(mod, { backend: opts.backend, samples: opts.samples, text, timeBudgetMs: 600_000, functionBudgetMs: 60_000, file: path.resolve(file), roots: [process.cwd()] });
-    for (const r of reports) out.push({ file, function: r.function, framework: fw(r.function), probed: !r.notChecked, ...(r.notChecked ? { reason: coverageReason(r.notChecked) } : {}) });
-    for (const s of skipped) out.push({ file, function: s.qualname, framework: fw(s.qualname), probed: false, reason: s.reason });
   }
   return out;
+}
+
+async function coverageOfFile(file: string, opts: { backend: 'auto' | 'webgpu' | 'wasm' | 'cpu'; samples: number }, out: CoverageEntry[]): Promise<void> {
+  let text: string;
+  try {
+    text = isNotebookPath(file) ? notebookModuleText(file) : fs.readFileSync(file, 'utf8');
+  } catch {
+    return;
+  }
+  const mod = moduleOf(text);
+  const skipped: PlanSkip[] = [];
+  let facts;
+  try {
+    facts = interpretModule(mod);
+  } catch {
+    facts = undefined;
+  }
+  const plans = planModule(mod, facts, undefined, skipped);
+  // The plan's framework where there is one (it knows a module injected by keyword).
+  const fw = (qualname: string): CoverageFramework => {
+    const planned = plans.find((p) => p.qualname === qualname)?.framework;
+    if (planned) return planned;
+    const fn = mod.functions.find((f) => f.qualname === qualname);
+    return fn ? frameworkOf(fn, mod) : 'other';
+  };
+  const reports = await checkDocumentNumerically(mod, { backend: opts.backend, samples: opts.samples, text, timeBudgetMs: 600_000, functionBudgetMs: 60_000, file: path.resolve(file), roots: [process.cwd()] });
+  for (const r of reports) out.push({ file, function: r.function, framework: fw(r.function), probed: !r.notChecked, ...(r.notChecked ? { reason: coverageReason(r.notChecked) } : {}) });
+  for (const s of skipped) out.push({ file, function: s.qualname, framework: fw(s.qualname), probed: false, reason: s.reason });
 }
 
 const FRAMEWORKS: CoverageFramework[] = ['torch', 'tf/keras', 'jax', 'numpy', 'other'];
@@ -166,9 +175,14 @@ async function coverageCommand(paths: string[], flags: { backend: 'auto' | 'webg
     process.stderr.write(`error: no Python files or notebooks found under ${paths.join(', ')}\n`);
     return setExitCode(2);
   }
-  const entries = await probeCoverage(walk.files, { backend: flags.backend, samples: flags.samples });
+  let failed = 0;
+  const onError = (file: string, message: string): void => {
+    failed++;
+    process.stderr.write(`error: ${path.relative(cwd, file)}: internal error, its functions are not counted: ${message}\n`);
+  };
+  const entries = await probeCoverage(walk.files, { backend: flags.backend, samples: flags.samples, onError });
   process.stdout.write(flags.format === 'json' ? `${JSON.stringify(entries, null, 2)}\n` : `${coverageText(entries, cwd, flags.verbose)}\n`);
-  setExitCode(walk.problems.length ? 2 : 0);
+  setExitCode(walk.problems.length || failed ? 2 : 0);
 }
 
 /** `losslint probe FILE::NAME`: the probe table of one function, or a PyTorch repro script; `--coverage PATH...`. */

@@ -86,7 +86,8 @@ export class ParamUses {
           return;
         }
         // `self.attr` as an assignment target is a store.
-        const stmt = parents.find((p) => (p as { k?: string; targets?: unknown }).targets !== undefined) as Extract<Stmt, { k: 'assign' }> | undefined;
+        // (Only an assignment statement: a call's keywords are a record, where `targets=` is an argument.)
+        const stmt = parents.find((p) => (p as { k?: string }).k === 'assign') as Extract<Stmt, { k: 'assign' }> | undefined;
         if (stmt && stmt.targets.includes(n as never)) return;
         if (skip.size && parents.some((p) => (p as { k?: string }).k === 'def' && skip.has((p as { fn: FunctionIR }).fn))) return;
         this.reads.push({ node: n as Expr, parents });
