@@ -186,6 +186,13 @@ describe('lowering of losses', () => {
     close(run(`${HDR}def f(x, t):\n    return F.binary_cross_entropy(torch.sigmoid(x), t, reduction="sum")\n`, 'f', { x: [0.5, -1], t: [1, 0] }).v, [bce(0.5, 1) + bce(-1, 0)]);
   });
 
+  it('tf.nn.weighted_cross_entropy_with_logits: labels (TF2) or targets (TF1) times pos_weight on the positives', () => {
+    const bce = (z: number, t: number, pw = 1) => -(pw * t * Math.log(1 / (1 + Math.exp(-z))) + (1 - t) * Math.log(1 - 1 / (1 + Math.exp(-z))));
+    const want = [bce(0.5, 1, 3), bce(-1, 0, 3)];
+    close(run('import tensorflow as tf\ndef f(x, t):\n    return tf.nn.weighted_cross_entropy_with_logits(labels=t, logits=x, pos_weight=3.0)\n', 'f', { x: [0.5, -1], t: [1, 0] }).v, want);
+    close(run('import tensorflow as tf\ndef f(x, t):\n    return tf.nn.weighted_cross_entropy_with_logits(targets=t, logits=x, pos_weight=3.0)\n', 'f', { x: [0.5, -1], t: [1, 0] }).v, want);
+  });
+
   it('torchvision.ops.sigmoid_focal_loss follows torchvision formula', () => {
     const src = 'from torchvision.ops import sigmoid_focal_loss\ndef f(x, t):\n    return sigmoid_focal_loss(x, t, alpha=0.25, gamma=2, reduction="sum")\n';
     const z = [2, -1];

@@ -298,7 +298,7 @@ export const bceWithLogits = defineOp({
   spell: [
     'torch.nn.functional.binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None)',
     'tensorflow.nn.sigmoid_cross_entropy_with_logits(labels->target=None, logits->input=None, name=None)',
-    'tensorflow.nn.weighted_cross_entropy_with_logits(labels->target, logits->input, pos_weight, name=None)',
+    'tensorflow.nn.weighted_cross_entropy_with_logits(labels|targets->target, logits->input, pos_weight, name=None)',
     'optax.sigmoid_binary_cross_entropy(logits->input, labels->target)',
   ],
   modules: ['torch.nn.BCEWithLogitsLoss(weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None)(input, target)'],
