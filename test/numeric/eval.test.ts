@@ -186,6 +186,11 @@ describe('lowering of losses', () => {
     close(run(`${HDR}def f(x, t):\n    return F.binary_cross_entropy(torch.sigmoid(x), t, reduction="sum")\n`, 'f', { x: [0.5, -1], t: [1, 0] }).v, [bce(0.5, 1) + bce(-1, 0)]);
   });
 
+  it('Keras backend shapes: K.shape a 1-D int tensor, K.int_shape a tuple of ints, K.ndim the rank', () => {
+    const src = 'from tensorflow.keras import backend as K\ndef f(y):\n    n = K.int_shape(y)[-1]\n    s = K.shape(y)[0]\n    return K.sum(y) * n + K.cast(s, "float32") * K.ndim(y)\n';
+    close(run(src, 'f', { y: [[1, 2, 3], [4, 5, 6]] }).v, [21 * 3 + 2 * 2]);
+  });
+
   it('tf.nn.weighted_cross_entropy_with_logits: labels (TF2) or targets (TF1) times pos_weight on the positives', () => {
     const bce = (z: number, t: number, pw = 1) => -(pw * t * Math.log(1 / (1 + Math.exp(-z))) + (1 - t) * Math.log(1 - 1 / (1 + Math.exp(-z))));
     const want = [bce(0.5, 1, 3), bce(-1, 0, 3)];

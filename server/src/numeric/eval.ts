@@ -1817,6 +1817,15 @@ export class Evaluator {
     const tail = q.replace(/^(tensorflow\.keras|keras|tensorflow\.python\.keras)\.(backend|backend_config)\./, 'K.');
     if (tail === 'K.epsilon') return num(1e-7, false);
     if (tail === 'K.floatx') return { t: 'str', v: 'float32' };
+    if (tail === 'K.shape' || tail === 'K.int_shape' || tail === 'K.ndim') {
+      const x = pos[0];
+      if (!x || !isTensor(x)) throw new EvalError(`${q}() of a non-tensor`, line);
+      // Keras 2's K.shape: a 1-D int32 tensor (tf.shape); K.int_shape: the static shape as a tuple of
+      // ints (eager execution's, where every dimension is known); K.ndim: the rank.
+      if (tail === 'K.shape') return { t: 'tensor', x: tf.tensor1d(x.x.shape, 'int32'), dt: 'int' };
+      if (tail === 'K.ndim') return num(x.x.shape.length, true);
+      return { t: 'list', items: x.x.shape.map((d) => num(d, true)), tuple: true };
+    }
     const op = this.opByName(q, pos, kw, c, line);
     if (op) return op;
     const a0 = pos[0];
