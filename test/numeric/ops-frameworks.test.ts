@@ -167,6 +167,19 @@ describe('TF and JAX ops: shapes, gathers, selections', () => {
     close(run('import jax\ndef f(x):\n    return jax.lax.cond(False, lambda v: v * 2, lambda v: v * 3, x)\n', 'f', { x: [1] }).v, [3]);
   });
 
+  it('jax.jit, partial(jax.jit, static_argnums=...) and jax.checkpoint evaluate the function they wrap; jit of a non-function is refused', () => {
+    const cls = 'import jax\nimport jax.numpy as jnp\nclass L:\n    def __init__(self, eps=0.5):\n        self.eps = eps\n        self.loss = jax.jit(self.loss)\n    def loss(self, p, t):\n        return -jnp.mean(t * jnp.log(p + self.eps))\n    def __call__(self, p, t):\n        return self.loss(p, t)\n';
+    close(run(cls, 'L.__call__', { p: [0.5, 1.5], t: [1, 1] }).v, [-(Math.log(1) + Math.log(2)) / 2]);
+    const st = 'import jax\nimport jax.numpy as jnp\nfrom functools import partial\ndef g(x, k):\n    return jnp.sum(x) * k\ndef f(x):\n    h = partial(jax.jit, static_argnums=(1,))(g)\n    return jax.checkpoint(h)(x, 3)\n';
+    close(run(st, 'f', { x: [1, 2] }).v, [9]);
+    expect(() => run('import jax\ndef f(x):\n    return jax.jit(2)(x)\n', 'f', { x: [1] })).toThrow(/unsupported `jax.jit of/);
+  });
+
+  it('a tensor compared with None by == or != is an identity test (a Python bool), as in PyTorch, TensorFlow and JAX', () => {
+    const src = 'import jax.numpy as jnp\ndef f(x, w):\n    l = x * 2\n    if w != None:\n        l = l * w\n    if x == None:\n        l = l * 0\n    return l\n';
+    close(run(src, 'f', { x: [1, 2], w: [3, 4] }).v, [6, 16]);
+  });
+
   it('a function given its own gradient (jax.custom_vjp) is not differentiated by the checker', () => {
     const src = 'import jax\nimport jax.numpy as jnp\n@jax.custom_vjp\ndef xent(logits, labels):\n    return -jnp.sum(labels * jax.nn.log_softmax(logits))\ndef fwd(logits, labels):\n    return xent(logits, labels), None\ndef bwd(res, g):\n    return g, g\nxent.defvjp(fwd, bwd)\n';
     expect(() => run(src, 'xent', { logits: [1, 2], labels: [0, 1] })).toThrow(/defines its own gradient/);

@@ -1124,6 +1124,9 @@ export class Evaluator {
       const same = (a: Val, b: Val): boolean => a === b || (a.t === 'none' && b.t === 'none') || (isTensor(a) && isTensor(b) && a.x === b.x);
       return { t: 'bool', v: e.ops.every((op, i) => same(vals[i], vals[i + 1]) === (op.replace(/\s+/g, ' ') === 'is')) };
     }
+    // `weights != None` with a tensor: PyTorch, TensorFlow and JAX answer by identity (a Python bool:
+    // False for ==, True for !=), not elementwise; the probes' tensors are those frameworks' own.
+    if (vals.length === 2 && vals.some(isTensor) && vals.some((v) => v.t === 'none') && /^[!=]=$/.test(e.ops[0])) return { t: 'bool', v: e.ops[0] === '!=' };
     if (vals.some(isTensor)) {
       if (vals.length !== 2) throw new Unsupported('chained comparison of tensors', line);
       return this.compareValues(e.ops[0], vals[0], vals[1], line);
@@ -1863,6 +1866,16 @@ export class Evaluator {
       case 'torch.autograd.variable.Variable':
         // Variable(x) is x since PyTorch 0.4.
         if (!a0) throw new EvalError('Variable() without data', line);
+        return a0;
+      case 'jax.jit':
+      case 'jax.checkpoint':
+      case 'jax.remat':
+      case 'jax.ad_checkpoint.checkpoint':
+      case 'jax.named_call':
+      case 'equinox.filter_jit':
+        // Compiling (static_argnums, donate_argnums, ...) and rematerialising change neither a
+        // function's values nor its gradients: the wrapped function is evaluated as it is.
+        if (!a0 || !['fn', 'bound', 'partial', 'builtin', 'module', 'self', 'ns'].includes(a0.t)) throw new Unsupported(`${q} of ${a0 ? this.what(a0) : 'nothing'}`, line);
         return a0;
       case 'functools.partial':
         if (!a0) throw new EvalError('partial() without a function', line);
