@@ -199,3 +199,47 @@ describe('Keras entry points', () => {
     expect(plan.gamma?.values).toEqual([2, 0.5]);
   });
 });
+
+describe('optax losses (their documented formulas)', () => {
+  const OX = 'import optax\nimport jax.numpy as jnp\n';
+  const soft = (z: number) => Math.log1p(Math.exp(z));
+
+  it('optax.sigmoid_focal_loss: ce (1 - p_t)^gamma, alpha_t only when alpha is given, soft labels, labels broadcast; finite gradient at gamma < 1 where p_t rounds to 1', () => {
+    const x = [2, -1, 0.5, 3];
+    const y = [1, 0, 0.3, 1];
+    const fl = (z: number, t: number, g: number, a?: number) => {
+      const p = sig(z);
+      const pt = p * t + (1 - p) * (1 - t);
+      const ce = t * soft(-z) + (1 - t) * soft(z);
+      const l = ce * (1 - pt) ** g;
+      return a === undefined ? l : (a * t + (1 - a) * (1 - t)) * l;
+    };
+    close(run(`${OX}def f(x, y):\n    return optax.sigmoid_focal_loss(x, y)\n`, 'f', { x, y }).v, x.map((z, i) => fl(z, y[i], 2)), 1e-4);
+    close(run(`${OX}def f(x, y):\n    return optax.losses.sigmoid_focal_loss(x, y, alpha=0.25, gamma=0.5)\n`, 'f', { x, y }).v, x.map((z, i) => fl(z, y[i], 0.5, 0.25)), 1e-4);
+    const b = run(`${OX}def f(x, y):\n    return optax.sigmoid_focal_loss(x, y, gamma=1.0)\n`, 'f', { x: [[1, -2], [0, 3]], y: [1, 0] });
+    expect(b.shape).toEqual([2, 2]);
+    close(b.v, [fl(1, 1, 1), fl(-2, 0, 1), fl(0, 1, 1), fl(3, 0, 1)], 1e-4);
+    const mod = moduleOf(`${OX}def f(x, y):\n    return optax.sigmoid_focal_loss(x, y, gamma=0.5).sum()\n`);
+    const tf = E.tf;
+    const g = tf.grad((z: unknown) => new E.Evaluator(mod, { maxElements: 1 << 20 }).run(fn(mod, 'f'), { x: { t: 'tensor', x: z, dt: 'float' }, y: val([1, 0]) }).x)(tf.tensor([40, -40]));
+    expect(Array.from(g.dataSync() as Float32Array).every(Number.isFinite)).toBe(true);
+  });
+
+  it('optax.sigmoid_binary_cross_entropy broadcasts labels; softmax_cross_entropy_with_integer_labels keeps leading axes; where= is refused', () => {
+    const r = run(`${OX}def f(x, y):\n    return optax.sigmoid_binary_cross_entropy(x, y)\n`, 'f', { x: [[1, -2], [0, 3]], y: [1, 0] });
+    close(r.v, [soft(-1), soft(-2), soft(0), soft(3)]);
+    const x = [[[1, 2, 3], [0, 0, 0]]];
+    const lse = (v: number[]) => Math.log(v.reduce((s, q) => s + Math.exp(q), 0));
+    const s = run(`${OX}def f(x, y):\n    return optax.softmax_cross_entropy_with_integer_labels(x, y)\n`, 'f', { x, y: { int: [[2, 1]] } });
+    expect(s.shape).toEqual([1, 2]);
+    close(s.v, [lse([1, 2, 3]) - 3, lse([0, 0, 0])]);
+    expect(() => run(`${OX}def f(x, y):\n    return optax.softmax_cross_entropy(x, y, where=y > 0)\n`, 'f', { x: [1, 2], y: [0, 1] })).toThrow(/unsupported `optax.softmax_cross_entropy\(where=\)`/);
+  });
+
+  it('optax.squared_error, l2_loss, huber_loss (targets optional) and smooth_labels', () => {
+    close(run(`${OX}def f(x, y):\n    return optax.squared_error(x, y)\n`, 'f', { x: [1, 3], y: [0, 1] }).v, [1, 4]);
+    close(run(`${OX}def f(x):\n    return optax.l2_loss(x)\n`, 'f', { x: [1, 3] }).v, [0.5, 4.5]);
+    close(run(`${OX}def f(x, y):\n    return optax.huber_loss(x, y, delta=2.0)\n`, 'f', { x: [1, 5, -4], y: [0, 0, 0] }).v, [0.5, 0.5 * 4 + 2 * 3, 0.5 * 4 + 2 * 2]);
+    close(run(`${OX}def f(y):\n    return optax.smooth_labels(y, 0.1)\n`, 'f', { y: [[0, 1, 0, 0]] }).v, [0.025, 0.925, 0.025, 0.025]);
+  });
+});

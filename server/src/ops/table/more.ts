@@ -456,6 +456,55 @@ export const smoothL1Loss = regression(
 );
 
 /**
+ * optax's regression losses (optax/losses/_regression.py, as documented): errors = predictions -
+ * targets (targets None: the predictions themselves), broadcast as jnp arithmetic; elementwise, no
+ * reduction. squared_error: errors^2; l2_loss: 0.5 errors^2; huber_loss: 0.5 q^2 + delta (|e| - q)
+ * with q = min(|e|, delta).
+ */
+function optaxRegression(id: string, summary: string, spell: string, f: (c: LowerCtx, e: CTensor) => CVal) {
+  return defineOp({
+    id,
+    summary,
+    spell: [spell],
+    lower(c) {
+      const x = c.float('input');
+      const t = c.value('target');
+      return f(c, !t || t.t === 'none' ? x : (c.binop('-', x, c.cast(c.toTensor(t), 'float')) as CTensor));
+    },
+  });
+}
+
+const half = { t: 'num', v: 0.5, int: false } as const;
+export const optaxSquaredError = optaxRegression('optax_squared_error', 'optax.squared_error: (predictions - targets)^2, elementwise.', 'optax.squared_error(predictions->input, targets->target=None)', (c, e) => c.binop('*', e, e));
+export const optaxL2Loss = optaxRegression('optax_l2_loss', 'optax.l2_loss: 0.5 (predictions - targets)^2, elementwise.', 'optax.l2_loss(predictions->input, targets->target=None)', (c, e) => c.binop('*', half, c.binop('*', e, e)));
+export const optaxHuberLoss = optaxRegression(
+  'optax_huber_loss',
+  'optax.huber_loss: 0.5 q^2 + delta (|e| - q), q = min(|e|, delta), elementwise.',
+  'optax.huber_loss(predictions->input, targets->target=None, delta=1.0)',
+  (c, e) => {
+    const delta = c.num('delta') ?? 1;
+    const a = c.out(c.k.abs(e.x)) as CTensor;
+    const q = c.out(c.k.clamp(a.x, undefined, delta)) as CTensor;
+    return c.binop('+', c.binop('*', half, c.binop('*', q, q)), c.binop('*', { t: 'num', v: delta, int: false }, c.binop('-', a, q)));
+  },
+);
+
+/** optax.smooth_labels(labels, alpha): (1 - alpha) labels + alpha / num_categories (the last axis's size). */
+export const optaxSmoothLabels = defineOp({
+  id: 'optax_smooth_labels',
+  summary: 'optax.smooth_labels: (1 - alpha) labels + alpha / K, K the size of the last axis.',
+  spell: ['optax.smooth_labels(labels->input, alpha)'],
+  lower(c) {
+    const y = c.float('input');
+    const alpha = c.value('alpha');
+    if (!alpha || alpha.t === 'none') return c.error(`${c.name}() missing required argument 'alpha'`);
+    const k = y.x.shape[y.x.shape.length - 1] ?? 1;
+    const a = alpha.t === 'num' ? ({ t: 'num', v: alpha.v, int: false } as const) : c.cast(c.toTensor(alpha), 'float');
+    return c.binop('+', c.binop('*', c.binop('-', { t: 'num', v: 1, int: false }, a), y), c.binop('/', a, { t: 'num', v: k, int: false }));
+  },
+});
+
+/**
  * `a @ b` with numpy's and PyTorch's rules: a 1-D operand is a row (left) or a column (right) whose
  * axis is dropped from the result, leading (batch) axes broadcast, the inner sizes must agree.
  * Also the `@` operator (numeric/eval.ts).
@@ -702,4 +751,4 @@ export const marginRankingLoss = defineOp({
   },
 });
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, tensordot, addmm, normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss];
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, tensordot, addmm, normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss, optaxSquaredError, optaxL2Loss, optaxHuberLoss, optaxSmoothLabels];
