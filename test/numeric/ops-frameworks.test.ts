@@ -17,7 +17,7 @@ beforeAll(async () => {
   await E.initBackend('wasm');
 });
 
-type Arg = number[] | number[][] | { int: number[] | number[][] } | number;
+type Arg = number[] | number[][] | number[][][] | { int: number[] | number[][] } | number;
 
 function val(a: Arg): unknown {
   const tf = E.tf;
@@ -180,9 +180,48 @@ describe('TF and JAX ops: shapes, gathers, selections', () => {
     close(run(src, 'f', { x: [1, 2], w: [3, 4] }).v, [6, 16]);
   });
 
-  it('a function given its own gradient (jax.custom_vjp) is not differentiated by the checker', () => {
-    const src = 'import jax\nimport jax.numpy as jnp\n@jax.custom_vjp\ndef xent(logits, labels):\n    return -jnp.sum(labels * jax.nn.log_softmax(logits))\ndef fwd(logits, labels):\n    return xent(logits, labels), None\ndef bwd(res, g):\n    return g, g\nxent.defvjp(fwd, bwd)\n';
-    expect(() => run(src, 'xent', { logits: [1, 2], labels: [0, 1] })).toThrow(/defines its own gradient/);
+  /** Values and gradient of sum(f(x, ...)) w.r.t. x. */
+  function vg(src: string, name: string, x: number[], args: Record<string, Arg> = {}): { v: number[]; g: number[] } {
+    const mod = moduleOf(src);
+    const tf = E.tf;
+    let v: number[] = [];
+    const g = tf.grad((z: unknown) => {
+      const out = new E.Evaluator(mod, { maxElements: 1 << 20 }).run(fn(mod, name), { x: { t: 'tensor', x: z, dt: 'float' }, ...Object.fromEntries(Object.entries(args).map(([k, a]) => [k, val(a)])) });
+      v = Array.from(out.x.dataSync() as Float32Array);
+      return tf.sum(out.x);
+    })(tf.tensor(x));
+    return { v, g: Array.from(g.dataSync() as Float32Array) };
+  }
+  const VJP = 'import jax\nimport jax.numpy as jnp\n@jax.custom_vjp\ndef f(x, k):\n    return x ** 2 * k\ndef f_fwd(x, k):\n    return f(x, k), (x * 1.0, k)\ndef f_bwd(res, g):\n    x, k = res\n    return (jnp.where(x > 5, jnp.nan, g * 10 * x), None)\nf.defvjp(f_fwd, f_bwd)\n';
+
+  it('jax.custom_vjp: the value is the primal function\'s, the gradient the user\'s bwd rule (a NaN it returns shows)', () => {
+    const r = vg(VJP, 'f', [1, 2, 10], { k: 3 });
+    close(r.v, [3, 12, 300]);
+    expect(r.g.slice(0, 2)).toEqual([10, 20]);
+    expect(r.g[2]).toBeNaN();
+    const caller = `${VJP}def loss(x):\n    return jnp.mean(f(x, 1.0))\n`;
+    close(vg(caller, 'loss', [1, 2]).g, [5, 10]);
+  });
+
+  it('jax.custom_vjp with a tuple output: bwd gets the cotangents as a tuple; an unused output\'s cotangent is zero', () => {
+    const src = 'import jax\nimport jax.numpy as jnp\n@jax.custom_vjp\ndef f(x):\n    return x * 2, jnp.sum(x)\ndef fwd(x):\n    return f(x), x\ndef bwd(x, g):\n    ga, gb = g\n    return (ga * 7 + gb * 100,)\nf.defvjp(fwd, bwd)\ndef loss(x):\n    a, b = f(x)\n    return a\n';
+    const r = vg(src, 'loss', [1, 2]);
+    close(r.v, [2, 4]);
+    close(r.g, [7, 7]);
+  });
+
+  it('jax.custom_jvp: the gradient is the transpose of the rule\'s tangent map; zero tangents of the other arguments add nothing', () => {
+    const src = 'import jax\nimport jax.numpy as jnp\n@jax.custom_jvp\ndef f(x, w):\n    return w * jax.nn.log_softmax(x)\ndef f_jvp(primals, tangents):\n    x, w = primals\n    x_dot, w_dot = tangents\n    y = f(x, w)\n    return y, 3.0 * w * x_dot + w_dot * jnp.log(w * 0.0)\nf.defjvp(f_jvp)\n';
+    const x = [1, 2];
+    const lse = Math.log(Math.exp(1) + Math.exp(2));
+    const r = vg(src, 'f', x, { w: [1, 0.5] });
+    close(r.v, [1 - lse, 0.5 * (2 - lse)]);
+    close(r.g, [3, 1.5]);
+  });
+
+  it('custom rules taking nondiff_argnums (more than two parameters) stay refused', () => {
+    const src = 'import jax\nfrom functools import partial\n@partial(jax.custom_vjp, nondiff_argnums=(1,))\ndef f(x, k):\n    return x * k\ndef fwd(x, k):\n    return f(x, k), None\ndef bwd(k, res, g):\n    return (g * k,)\nf.defvjp(fwd, bwd)\n';
+    expect(() => run(src, 'f', { x: [1, 2], k: 2 })).toThrow(/defines its own gradient \(jax.custom_vjp: a rule of 3 parameters\)/);
   });
 });
 
