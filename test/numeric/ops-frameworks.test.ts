@@ -282,3 +282,46 @@ describe('optax losses (their documented formulas)', () => {
     close(run(`${OX}def f(y):\n    return optax.smooth_labels(y, 0.1)\n`, 'f', { y: [[0, 1, 0, 0]] }).v, [0.025, 0.925, 0.025, 0.025]);
   });
 });
+
+describe('jax.image.resize', () => {
+  it('is the image itself at its own shape (any method), nearest-neighbour picks floor((i + 0.5) in / out) otherwise; antialiased methods to another shape are refused', () => {
+    const src = (shape: string, method: string) => `import jax\ndef f(x):\n    return jax.image.resize(x, shape=${shape}, method="${method}", antialias=True)\n`;
+    const x = [
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ];
+    expect(run(src('[2, 4]', 'linear'), 'f', { x }).v).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const down = run(src('(2, 2)', 'nearest'), 'f', { x });
+    expect(down.shape).toEqual([2, 2]);
+    expect(down.v).toEqual([2, 4, 6, 8]);
+    const up = run(src('[4, 4]', 'nearest'), 'f', { x });
+    expect(up.v).toEqual([1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8, 5, 6, 7, 8]);
+    expect(() => run(src('[2, 2]', 'bilinear'), 'f', { x })).toThrow(/unsupported `jax.image.resize\(method=bilinear\) to another shape`/);
+  });
+});
+
+describe('einsum', () => {
+  it('jnp.einsum: explicit and implicit outputs, batched products, transposes; ellipses and diagonals refused', () => {
+    const J = 'import jax.numpy as jnp\n';
+    const a = [
+      [1, 2],
+      [3, 4],
+    ];
+    const b = [
+      [5, 6],
+      [7, 8],
+    ];
+    expect(run(`${J}def f(x, y):\n    return jnp.einsum('ij,jk->ik', x, y)\n`, 'f', { x: a, y: b }).v).toEqual([19, 22, 43, 50]);
+    expect(run(`${J}def f(x, y):\n    return jnp.einsum('ij,jk', x, y)\n`, 'f', { x: a, y: b }).v).toEqual([19, 22, 43, 50]);
+    expect(run(`${J}def f(x):\n    return jnp.einsum('ij->ji', x)\n`, 'f', { x: a }).v).toEqual([1, 3, 2, 4]);
+    const bn = run(`${J}def f(x, y):\n    return jnp.einsum('bnp,bnp->bn', x, y)\n`, 'f', { x: [[[1, 2], [3, 4]]], y: [[[5, 6], [7, 8]]] });
+    expect(bn.shape).toEqual([1, 2]);
+    expect(bn.v).toEqual([17, 53]);
+    const pairs = run(`${J}def f(x, y):\n    return jnp.einsum('bnp,bkp->bnk', x, y)\n`, 'f', { x: [[[1, 2], [3, 4]]], y: [[[5, 6], [7, 8], [1, 0]]] });
+    expect(pairs.shape).toEqual([1, 2, 3]);
+    expect(pairs.v).toEqual([17, 23, 1, 39, 53, 3]);
+    expect(() => run(`${J}def f(x):\n    return jnp.einsum('ii->i', x)\n`, 'f', { x: a })).toThrow(/unsupported `jax.numpy.einsum with a repeated index/);
+    expect(() => run(`${J}def f(x):\n    return jnp.einsum('...i->...', x)\n`, 'f', { x: a })).toThrow(/ellipsis/);
+    expect(() => run(`${J}def f(x, y):\n    return jnp.einsum('ij,jk->ik', x, y)\n`, 'f', { x: a, y: [1, 2] })).toThrow(/rank/);
+  });
+});
