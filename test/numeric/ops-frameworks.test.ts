@@ -325,3 +325,10 @@ describe('einsum', () => {
     expect(() => run(`${J}def f(x, y):\n    return jnp.einsum('ij,jk->ik', x, y)\n`, 'f', { x: a, y: [1, 2] })).toThrow(/rank/);
   });
 });
+
+describe('closures that read nothing of their factories', () => {
+  it('are evaluated without running the factory (whose own statements may not be evaluable)', () => {
+    const src = 'import jax\nimport jax.numpy as jnp\ndef make(params, rng):\n    key = jax.random.split(rng)\n    def sq(x):\n        return jnp.sum(x * x)\n    return sq\n';
+    close(run(src, 'make.sq', { x: [1, 2] }).v, [5]);
+  });
+});

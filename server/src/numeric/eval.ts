@@ -27,7 +27,7 @@ import { tf } from './tf';
 import * as P from './torchops';
 import { cg } from './torchops';
 import { describe, type DType, ElementCap, EvalError, NONE, num, Unsupported, type Val } from './values';
-import { calleeName, forbiddenCall, lineOf, reachableFunctions as reachable } from './gate';
+import { calleeName, forbiddenCall, lineOf, reachableFunctions as reachable, selfContained } from './gate';
 import { customJvp, customVjp } from './custom-grad';
 import type { ImportedFunction, ImportResolver } from './imported';
 
@@ -243,7 +243,7 @@ export class Evaluator {
   }
 
   private entry(fn: FunctionIR): { self?: Val; env?: Map<string, Val> } {
-    if (fn.parent && fn.parent !== '<module>') {
+    if (fn.parent && fn.parent !== '<module>' && !selfContained(fn, this.mod)) {
       const factory = this.mod.functions.find((g) => g.qualname === fn.parent);
       if (!factory) throw new Unsupported(`the function enclosing ${fn.qualname}`, lineOf(fn));
       this.hyperFns?.add(factory);
