@@ -156,5 +156,10 @@ describe('closures that read nothing of their factories', () => {
     const r = plan(bound);
     expect(r.plans.map((p) => p.qualname)).not.toContain('make_step.step.xent');
     expect(r.skipped).toContainEqual({ qualname: 'make_step.step.xent', reason: expect.stringMatching(/required parameter `(params|batch|apply_fn|scale)` has no value/) });
+    // Its own parameter named as a factory's is its own; a default naming a factory local is read there.
+    const shadow = free.replace('def xent(*, logits, labels):', 'def xent(*, logits, labels, params=None):').replace('* labels, axis=1))', '* labels, axis=1)) + (0 if params is None else 1)');
+    expect(plan(shadow).plans.map((p) => p.qualname)).toContain('make_step.step.xent');
+    const dflt = free.replace('def xent(*, logits, labels):', 'def xent(*, logits, labels, s=scale):');
+    expect(plan(dflt).plans.map((p) => p.qualname)).not.toContain('make_step.step.xent');
   });
 });

@@ -172,9 +172,11 @@ export function forbiddenCall(fns: FunctionIR[], mod: ModuleIR, exprs: Expr[] = 
  */
 export function selfContained(fn: FunctionIR, mod: ModuleIR): boolean {
   if (!fn.parent || fn.parent === '<module>' || fn.className) return false;
+  // Its own parameters are its locals in its body; defaults are read in the enclosing scope.
+  const own = new Set(fn.params.map((p) => p.name));
   const reads = new Set<string>();
-  const exprs = [...fn.params.flatMap((p) => (p.default ? [p.default] : [])), ...stmtExprs(fn.body)];
-  for (const root of exprs) for (const e of allSubExprs(root)) if (e.k === 'name') reads.add(e.id);
+  for (const root of stmtExprs(fn.body)) for (const e of allSubExprs(root)) if (e.k === 'name' && !own.has(e.id)) reads.add(e.id);
+  for (const p of fn.params) if (p.default) for (const e of allSubExprs(p.default)) if (e.k === 'name') reads.add(e.id);
   for (let q: string | undefined = fn.parent; q && q !== '<module>'; ) {
     const g = mod.functions.find((x) => x.qualname === q);
     if (!g) return false;
