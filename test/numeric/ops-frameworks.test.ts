@@ -17,7 +17,7 @@ beforeAll(async () => {
   await E.initBackend('wasm');
 });
 
-type Arg = number[] | number[][] | { int: number[] | number[][] } | number;
+type Arg = number[] | number[][] | number[][][] | { int: number[] | number[][] } | number;
 
 function val(a: Arg): unknown {
   const tf = E.tf;
@@ -167,9 +167,61 @@ describe('TF and JAX ops: shapes, gathers, selections', () => {
     close(run('import jax\ndef f(x):\n    return jax.lax.cond(False, lambda v: v * 2, lambda v: v * 3, x)\n', 'f', { x: [1] }).v, [3]);
   });
 
-  it('a function given its own gradient (jax.custom_vjp) is not differentiated by the checker', () => {
-    const src = 'import jax\nimport jax.numpy as jnp\n@jax.custom_vjp\ndef xent(logits, labels):\n    return -jnp.sum(labels * jax.nn.log_softmax(logits))\ndef fwd(logits, labels):\n    return xent(logits, labels), None\ndef bwd(res, g):\n    return g, g\nxent.defvjp(fwd, bwd)\n';
-    expect(() => run(src, 'xent', { logits: [1, 2], labels: [0, 1] })).toThrow(/defines its own gradient/);
+  it('jax.jit, partial(jax.jit, static_argnums=...) and jax.checkpoint evaluate the function they wrap; jit of a non-function is refused', () => {
+    const cls = 'import jax\nimport jax.numpy as jnp\nclass L:\n    def __init__(self, eps=0.5):\n        self.eps = eps\n        self.loss = jax.jit(self.loss)\n    def loss(self, p, t):\n        return -jnp.mean(t * jnp.log(p + self.eps))\n    def __call__(self, p, t):\n        return self.loss(p, t)\n';
+    close(run(cls, 'L.__call__', { p: [0.5, 1.5], t: [1, 1] }).v, [-(Math.log(1) + Math.log(2)) / 2]);
+    const st = 'import jax\nimport jax.numpy as jnp\nfrom functools import partial\ndef g(x, k):\n    return jnp.sum(x) * k\ndef f(x):\n    h = partial(jax.jit, static_argnums=(1,))(g)\n    return jax.checkpoint(h)(x, 3)\n';
+    close(run(st, 'f', { x: [1, 2] }).v, [9]);
+    expect(() => run('import jax\ndef f(x):\n    return jax.jit(2)(x)\n', 'f', { x: [1] })).toThrow(/unsupported `jax.jit of/);
+  });
+
+  it('a tensor compared with None by == or != is an identity test (a Python bool), as in PyTorch, TensorFlow and JAX', () => {
+    const src = 'import jax.numpy as jnp\ndef f(x, w):\n    l = x * 2\n    if w != None:\n        l = l * w\n    if x == None:\n        l = l * 0\n    return l\n';
+    close(run(src, 'f', { x: [1, 2], w: [3, 4] }).v, [6, 16]);
+  });
+
+  /** Values and gradient of sum(f(x, ...)) w.r.t. x. */
+  function vg(src: string, name: string, x: number[], args: Record<string, Arg> = {}): { v: number[]; g: number[] } {
+    const mod = moduleOf(src);
+    const tf = E.tf;
+    let v: number[] = [];
+    const g = tf.grad((z: unknown) => {
+      const out = new E.Evaluator(mod, { maxElements: 1 << 20 }).run(fn(mod, name), { x: { t: 'tensor', x: z, dt: 'float' }, ...Object.fromEntries(Object.entries(args).map(([k, a]) => [k, val(a)])) });
+      v = Array.from(out.x.dataSync() as Float32Array);
+      return tf.sum(out.x);
+    })(tf.tensor(x));
+    return { v, g: Array.from(g.dataSync() as Float32Array) };
+  }
+  const VJP = 'import jax\nimport jax.numpy as jnp\n@jax.custom_vjp\ndef f(x, k):\n    return x ** 2 * k\ndef f_fwd(x, k):\n    return f(x, k), (x * 1.0, k)\ndef f_bwd(res, g):\n    x, k = res\n    return (jnp.where(x > 5, jnp.nan, g * 10 * x), None)\nf.defvjp(f_fwd, f_bwd)\n';
+
+  it('jax.custom_vjp: the value is the primal function\'s, the gradient the user\'s bwd rule (a NaN it returns shows)', () => {
+    const r = vg(VJP, 'f', [1, 2, 10], { k: 3 });
+    close(r.v, [3, 12, 300]);
+    expect(r.g.slice(0, 2)).toEqual([10, 20]);
+    expect(r.g[2]).toBeNaN();
+    const caller = `${VJP}def loss(x):\n    return jnp.mean(f(x, 1.0))\n`;
+    close(vg(caller, 'loss', [1, 2]).g, [5, 10]);
+  });
+
+  it('jax.custom_vjp with a tuple output: bwd gets the cotangents as a tuple; an unused output\'s cotangent is zero', () => {
+    const src = 'import jax\nimport jax.numpy as jnp\n@jax.custom_vjp\ndef f(x):\n    return x * 2, jnp.sum(x)\ndef fwd(x):\n    return f(x), x\ndef bwd(x, g):\n    ga, gb = g\n    return (ga * 7 + gb * 100,)\nf.defvjp(fwd, bwd)\ndef loss(x):\n    a, b = f(x)\n    return a\n';
+    const r = vg(src, 'loss', [1, 2]);
+    close(r.v, [2, 4]);
+    close(r.g, [7, 7]);
+  });
+
+  it('jax.custom_jvp: the gradient is the transpose of the rule\'s tangent map; zero tangents of the other arguments add nothing', () => {
+    const src = 'import jax\nimport jax.numpy as jnp\n@jax.custom_jvp\ndef f(x, w):\n    return w * jax.nn.log_softmax(x)\ndef f_jvp(primals, tangents):\n    x, w = primals\n    x_dot, w_dot = tangents\n    y = f(x, w)\n    return y, 3.0 * w * x_dot + w_dot * jnp.log(w * 0.0)\nf.defjvp(f_jvp)\n';
+    const x = [1, 2];
+    const lse = Math.log(Math.exp(1) + Math.exp(2));
+    const r = vg(src, 'f', x, { w: [1, 0.5] });
+    close(r.v, [1 - lse, 0.5 * (2 - lse)]);
+    close(r.g, [3, 1.5]);
+  });
+
+  it('custom rules taking nondiff_argnums (more than two parameters) stay refused', () => {
+    const src = 'import jax\nfrom functools import partial\n@partial(jax.custom_vjp, nondiff_argnums=(1,))\ndef f(x, k):\n    return x * k\ndef fwd(x, k):\n    return f(x, k), None\ndef bwd(k, res, g):\n    return (g * k,)\nf.defvjp(fwd, bwd)\n';
+    expect(() => run(src, 'f', { x: [1, 2], k: 2 })).toThrow(/defines its own gradient \(jax.custom_vjp: a rule of 3 parameters\)/);
   });
 });
 
@@ -184,5 +236,99 @@ describe('Keras entry points', () => {
     const plan = planModule(mod).find((p) => p.qualname === 'focal_loss.focal_loss_fixed')!;
     expect(plan.fill).toEqual({ alpha: { value: 0.25, why: 'typical' }, gamma: { value: 2, why: 'typical' } });
     expect(plan.gamma?.values).toEqual([2, 0.5]);
+  });
+});
+
+describe('optax losses (their documented formulas)', () => {
+  const OX = 'import optax\nimport jax.numpy as jnp\n';
+  const soft = (z: number) => Math.log1p(Math.exp(z));
+
+  it('optax.sigmoid_focal_loss: ce (1 - p_t)^gamma, alpha_t only when alpha is given, soft labels, labels broadcast; finite gradient at gamma < 1 where p_t rounds to 1', () => {
+    const x = [2, -1, 0.5, 3];
+    const y = [1, 0, 0.3, 1];
+    const fl = (z: number, t: number, g: number, a?: number) => {
+      const p = sig(z);
+      const pt = p * t + (1 - p) * (1 - t);
+      const ce = t * soft(-z) + (1 - t) * soft(z);
+      const l = ce * (1 - pt) ** g;
+      return a === undefined ? l : (a * t + (1 - a) * (1 - t)) * l;
+    };
+    close(run(`${OX}def f(x, y):\n    return optax.sigmoid_focal_loss(x, y)\n`, 'f', { x, y }).v, x.map((z, i) => fl(z, y[i], 2)), 1e-4);
+    close(run(`${OX}def f(x, y):\n    return optax.losses.sigmoid_focal_loss(x, y, alpha=0.25, gamma=0.5)\n`, 'f', { x, y }).v, x.map((z, i) => fl(z, y[i], 0.5, 0.25)), 1e-4);
+    const b = run(`${OX}def f(x, y):\n    return optax.sigmoid_focal_loss(x, y, gamma=1.0)\n`, 'f', { x: [[1, -2], [0, 3]], y: [1, 0] });
+    expect(b.shape).toEqual([2, 2]);
+    close(b.v, [fl(1, 1, 1), fl(-2, 0, 1), fl(0, 1, 1), fl(3, 0, 1)], 1e-4);
+    const mod = moduleOf(`${OX}def f(x, y):\n    return optax.sigmoid_focal_loss(x, y, gamma=0.5).sum()\n`);
+    const tf = E.tf;
+    const g = tf.grad((z: unknown) => new E.Evaluator(mod, { maxElements: 1 << 20 }).run(fn(mod, 'f'), { x: { t: 'tensor', x: z, dt: 'float' }, y: val([1, 0]) }).x)(tf.tensor([40, -40]));
+    expect(Array.from(g.dataSync() as Float32Array).every(Number.isFinite)).toBe(true);
+  });
+
+  it('optax.sigmoid_binary_cross_entropy broadcasts labels; softmax_cross_entropy_with_integer_labels keeps leading axes; where= is refused', () => {
+    const r = run(`${OX}def f(x, y):\n    return optax.sigmoid_binary_cross_entropy(x, y)\n`, 'f', { x: [[1, -2], [0, 3]], y: [1, 0] });
+    close(r.v, [soft(-1), soft(-2), soft(0), soft(3)]);
+    const x = [[[1, 2, 3], [0, 0, 0]]];
+    const lse = (v: number[]) => Math.log(v.reduce((s, q) => s + Math.exp(q), 0));
+    const s = run(`${OX}def f(x, y):\n    return optax.softmax_cross_entropy_with_integer_labels(x, y)\n`, 'f', { x, y: { int: [[2, 1]] } });
+    expect(s.shape).toEqual([1, 2]);
+    close(s.v, [lse([1, 2, 3]) - 3, lse([0, 0, 0])]);
+    expect(() => run(`${OX}def f(x, y):\n    return optax.softmax_cross_entropy(x, y, where=y > 0)\n`, 'f', { x: [1, 2], y: [0, 1] })).toThrow(/unsupported `optax.softmax_cross_entropy\(where=\)`/);
+  });
+
+  it('optax.squared_error, l2_loss, huber_loss (targets optional) and smooth_labels', () => {
+    close(run(`${OX}def f(x, y):\n    return optax.squared_error(x, y)\n`, 'f', { x: [1, 3], y: [0, 1] }).v, [1, 4]);
+    close(run(`${OX}def f(x):\n    return optax.l2_loss(x)\n`, 'f', { x: [1, 3] }).v, [0.5, 4.5]);
+    close(run(`${OX}def f(x, y):\n    return optax.huber_loss(x, y, delta=2.0)\n`, 'f', { x: [1, 5, -4], y: [0, 0, 0] }).v, [0.5, 0.5 * 4 + 2 * 3, 0.5 * 4 + 2 * 2]);
+    close(run(`${OX}def f(y):\n    return optax.smooth_labels(y, 0.1)\n`, 'f', { y: [[0, 1, 0, 0]] }).v, [0.025, 0.925, 0.025, 0.025]);
+  });
+});
+
+describe('jax.image.resize', () => {
+  it('is the image itself at its own shape (any method), nearest-neighbour picks floor((i + 0.5) in / out) otherwise; antialiased methods to another shape are refused', () => {
+    const src = (shape: string, method: string) => `import jax\ndef f(x):\n    return jax.image.resize(x, shape=${shape}, method="${method}", antialias=True)\n`;
+    const x = [
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ];
+    expect(run(src('[2, 4]', 'linear'), 'f', { x }).v).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const down = run(src('(2, 2)', 'nearest'), 'f', { x });
+    expect(down.shape).toEqual([2, 2]);
+    expect(down.v).toEqual([2, 4, 6, 8]);
+    const up = run(src('[4, 4]', 'nearest'), 'f', { x });
+    expect(up.v).toEqual([1, 2, 3, 4, 1, 2, 3, 4, 5, 6, 7, 8, 5, 6, 7, 8]);
+    expect(() => run(src('[2, 2]', 'bilinear'), 'f', { x })).toThrow(/unsupported `jax.image.resize\(method=bilinear\) to another shape`/);
+  });
+});
+
+describe('einsum', () => {
+  it('jnp.einsum: explicit and implicit outputs, batched products, transposes; ellipses and diagonals refused', () => {
+    const J = 'import jax.numpy as jnp\n';
+    const a = [
+      [1, 2],
+      [3, 4],
+    ];
+    const b = [
+      [5, 6],
+      [7, 8],
+    ];
+    expect(run(`${J}def f(x, y):\n    return jnp.einsum('ij,jk->ik', x, y)\n`, 'f', { x: a, y: b }).v).toEqual([19, 22, 43, 50]);
+    expect(run(`${J}def f(x, y):\n    return jnp.einsum('ij,jk', x, y)\n`, 'f', { x: a, y: b }).v).toEqual([19, 22, 43, 50]);
+    expect(run(`${J}def f(x):\n    return jnp.einsum('ij->ji', x)\n`, 'f', { x: a }).v).toEqual([1, 3, 2, 4]);
+    const bn = run(`${J}def f(x, y):\n    return jnp.einsum('bnp,bnp->bn', x, y)\n`, 'f', { x: [[[1, 2], [3, 4]]], y: [[[5, 6], [7, 8]]] });
+    expect(bn.shape).toEqual([1, 2]);
+    expect(bn.v).toEqual([17, 53]);
+    const pairs = run(`${J}def f(x, y):\n    return jnp.einsum('bnp,bkp->bnk', x, y)\n`, 'f', { x: [[[1, 2], [3, 4]]], y: [[[5, 6], [7, 8], [1, 0]]] });
+    expect(pairs.shape).toEqual([1, 2, 3]);
+    expect(pairs.v).toEqual([17, 23, 1, 39, 53, 3]);
+    expect(() => run(`${J}def f(x):\n    return jnp.einsum('ii->i', x)\n`, 'f', { x: a })).toThrow(/unsupported `jax.numpy.einsum with a repeated index/);
+    expect(() => run(`${J}def f(x):\n    return jnp.einsum('...i->...', x)\n`, 'f', { x: a })).toThrow(/ellipsis/);
+    expect(() => run(`${J}def f(x, y):\n    return jnp.einsum('ij,jk->ik', x, y)\n`, 'f', { x: a, y: [1, 2] })).toThrow(/rank/);
+  });
+});
+
+describe('closures that read nothing of their factories', () => {
+  it('are evaluated without running the factory (whose own statements may not be evaluable)', () => {
+    const src = 'import jax\nimport jax.numpy as jnp\ndef make(params, rng):\n    key = jax.random.split(rng)\n    def sq(x):\n        return jnp.sum(x * x)\n    return sq\n';
+    close(run(src, 'make.sq', { x: [1, 2] }).v, [5]);
   });
 });

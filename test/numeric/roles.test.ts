@@ -99,7 +99,9 @@ describe('values for required parameters, from what the function does with them'
     const src = `${TF}def mixed(frac):\n    def xent(y_true, y_pred):\n        return tf.reduce_mean(tf.keras.losses.categorical_crossentropy(y_true, y_pred))\n    def total(y_true, y_pred):\n        return frac * xent(y_true, y_pred)\n    return total\n`;
     const { plans } = plan(src);
     const x = plans.find((p) => p.qualname === 'mixed.xent');
-    expect(x?.fill).toEqual({ frac: { value: null, why: 'never read by the function: None' } });
+    // It reads nothing of the factory, which it runs without: `frac` needs no value at all.
+    expect(x).toBeDefined();
+    expect(x?.fill).toBeUndefined();
     // The closure that reads it: no value.
     expect(plans.find((p) => p.qualname === 'mixed.total')).toBeUndefined();
   });
@@ -142,3 +144,22 @@ describe("probe layouts from the function's operations", () => {
   });
 });
 
+
+describe('closures that read nothing of their factories', () => {
+  const J = 'import jax\nimport jax.numpy as jnp\n\n';
+  it('run without the factory (its required parameters need no value); one that reads a factory local still needs them', () => {
+    const free = `${J}def make_step(apply_fn, scale):\n    def step(params, batch):\n        key = jax.random.PRNGKey(0)\n        def xent(*, logits, labels):\n            return -jnp.mean(jnp.sum(jax.nn.log_softmax(logits) * labels, axis=1))\n        return xent\n    return step\n`;
+    const { plans } = plan(free);
+    expect(plans.map((p) => p.qualname)).toContain('make_step.step.xent');
+    expect(plans.find((p) => p.qualname === 'make_step.step.xent')).toMatchObject({ input: 'logits', target: 'labels' });
+    const bound = free.replace('* labels, axis=1))', '* labels, axis=1)) * scale');
+    const r = plan(bound);
+    expect(r.plans.map((p) => p.qualname)).not.toContain('make_step.step.xent');
+    expect(r.skipped).toContainEqual({ qualname: 'make_step.step.xent', reason: expect.stringMatching(/required parameter `(params|batch|apply_fn|scale)` has no value/) });
+    // Its own parameter named as a factory's is its own; a default naming a factory local is read there.
+    const shadow = free.replace('def xent(*, logits, labels):', 'def xent(*, logits, labels, params=None):').replace('* labels, axis=1))', '* labels, axis=1)) + (0 if params is None else 1)');
+    expect(plan(shadow).plans.map((p) => p.qualname)).toContain('make_step.step.xent');
+    const dflt = free.replace('def xent(*, logits, labels):', 'def xent(*, logits, labels, s=scale):');
+    expect(plan(dflt).plans.map((p) => p.qualname)).not.toContain('make_step.step.xent');
+  });
+});

@@ -27,7 +27,8 @@ import { tf } from './tf';
 import * as P from './torchops';
 import { cg } from './torchops';
 import { describe, type DType, ElementCap, EvalError, NONE, num, Unsupported, type Val } from './values';
-import { calleeName, forbiddenCall, lineOf, reachableFunctions as reachable } from './gate';
+import { calleeName, forbiddenCall, lineOf, reachableFunctions as reachable, selfContained } from './gate';
+import { customJvp, customVjp } from './custom-grad';
 import type { ImportedFunction, ImportResolver } from './imported';
 
 type T = tf.Tensor;
@@ -242,7 +243,7 @@ export class Evaluator {
   }
 
   private entry(fn: FunctionIR): { self?: Val; env?: Map<string, Val> } {
-    if (fn.parent && fn.parent !== '<module>') {
+    if (fn.parent && fn.parent !== '<module>' && !selfContained(fn, this.mod)) {
       const factory = this.mod.functions.find((g) => g.qualname === fn.parent);
       if (!factory) throw new Unsupported(`the function enclosing ${fn.qualname}`, lineOf(fn));
       this.hyperFns?.add(factory);
@@ -315,27 +316,67 @@ export class Evaluator {
     return self;
   }
 
-  /** Top-level functions given a gradient of their own (`f.defvjp(fwd, bwd)`: jax.custom_vjp), by name. */
-  private customGrad: Map<string, string> | undefined;
+  /** Top-level functions given a gradient of their own (`f.defvjp(fwd, bwd)`: jax.custom_vjp; `f.defjvp(jvp)`), by name: the call that gives it. */
+  private customGrad: Map<string, Call> | undefined;
+  /** True while a custom-gradient function's primal body or rules run (custom-grad.ts): there, as in JAX, such functions are evaluated as written (no gradient is taken through them). */
+  private inRule = false;
 
-  /** How `fn` defines its own gradient (`jax.custom_vjp`, `jax.custom_jvp`), if it does. */
-  private customGradient(fn: FunctionIR): string | undefined {
+  /** The `defvjp` / `defjvp` call that gives `fn` its own gradient, if one does. */
+  private customGradient(fn: FunctionIR): Call | undefined {
     if (!this.customGrad) {
       this.customGrad = new Map();
       for (const st of this.mod.body) {
         const e = st.k === 'expr' ? st.value : undefined;
-        if (e?.k === 'call' && e.func.k === 'attr' && ['defvjp', 'defjvp', 'defvjps', 'defjvps'].includes(e.func.attr) && e.func.obj.k === 'name') this.customGrad.set(e.func.obj.id, e.func.attr.startsWith('defjvp') ? 'jax.custom_jvp' : 'jax.custom_vjp');
+        if (e?.k === 'call' && e.func.k === 'attr' && ['defvjp', 'defjvp', 'defvjps', 'defjvps'].includes(e.func.attr) && e.func.obj.k === 'name') this.customGrad.set(e.func.obj.id, e);
       }
     }
-    return !fn.className && !fn.parent ? this.customGrad.get(fn.name) : undefined;
+    return !fn.className && !fn.parent && !this.inRule ? this.customGrad.get(fn.name) : undefined;
+  }
+
+  /** A call of a function that defines its own gradient: its value, with the user's rule as gradient (custom-grad.ts). */
+  private callCustom(fn: FunctionIR, def: Call, args: Val[], kwargs: Record<string, Val>): Val {
+    const line = lineOf(fn);
+    const attr = def.func.k === 'attr' ? def.func.attr : '';
+    const kind = attr.startsWith('defjvp') ? 'jax.custom_jvp' : 'jax.custom_vjp';
+    const refuse = (why: string): never => {
+      throw new Unsupported(`${fn.name}, which defines its own gradient (${kind}${why})`, line);
+    };
+    const rules = def.args.map((a) => (a.k === 'name' ? this.mod.functions.find((g) => g.name === a.id && !g.className && !g.parent) : undefined));
+    if ((attr !== 'defvjp' && attr !== 'defjvp') || def.splat || Object.keys(def.kwargs).length || rules.length !== (attr === 'defvjp' ? 2 : 1) || rules.some((g) => !g)) refuse(` with rules not written as functions of this module`);
+    // With nondiff_argnums the rules take those arguments first: not modelled.
+    const last = rules[rules.length - 1]!;
+    if (last.params.length !== 2 || last.params.some((q) => q.kind !== 'plain')) refuse(`: a rule of ${last.params.length} parameters`);
+    const bad = forbiddenCall(rules.flatMap((g) => reachable(this.mod, g!)), this.mod);
+    if (bad) throw bad;
+    // JAX binds the arguments by the primal's signature, then calls every rule positionally.
+    const top = this.hyperFns ? this.hyperFns.has(fn) : this.depth === 0;
+    const bound: Val[] = [];
+    fn.params.forEach((q, i) => {
+      if (q.kind !== 'plain') refuse(': *args or **kwargs');
+      const hyper = top && this.opts.hyper && q.name in this.opts.hyper ? this.opts.hyper[q.name] : undefined;
+      const v = i < args.length ? args[i] : q.name in kwargs ? kwargs[q.name] : (hyper ?? (q.default ? this.expr(q.default, { vars: new Map() }) : undefined));
+      if (!v) throw new EvalError(`missing argument \`${q.name}\` of ${fn.qualname}`, line, 'TypeError');
+      bound.push(v);
+    });
+    const plain = (g: FunctionIR, a: Val[]): Val => {
+      const saved = this.inRule;
+      this.inRule = true;
+      try {
+        return this.callFunction(g, a, {});
+      } finally {
+        this.inRule = saved;
+      }
+    };
+    const primal = (a: Val[]): Val => plain(fn, a);
+    if (kind === 'jax.custom_jvp') return customJvp(bound, primal, (p, t) => plain(rules[0]!, [p, t]), P.cut, line);
+    return customVjp(bound, primal, (a) => plain(rules[0]!, a), (res, g) => plain(rules[1]!, [res, g]), line);
   }
 
   callFunction(fn: FunctionIR, args: Val[], kwargs: Record<string, Val>, self?: Val, closure?: Map<string, Val>): Val {
     if (this.depth > 8) throw new Unsupported('recursion', lineOf(fn));
-    // Its gradient is the user's backward function, not the derivative of what it computes.
-    // (Neither is evaluated: a custom_jvp's rule is a forward-mode one, which reverse mode would have to transpose.)
+    // Its gradient is the user's rule, not the derivative of what it computes.
     const custom = this.customGradient(fn);
-    if (custom) throw new Unsupported(`${fn.name}, which defines its own gradient (${custom})`, lineOf(fn));
+    if (custom) return this.callCustom(fn, custom, args, kwargs);
     const frame: Frame = { vars: new Map(), self, parent: closure ? { vars: closure } : undefined };
     if (self?.t === 'self') frame.cls = self.cls;
     if (fn.className) frame.defCls = this.mod.classDefs.find((k) => k.methods.get(fn.name) === fn) ?? this.mod.classes.get(fn.className);
@@ -1124,6 +1165,9 @@ export class Evaluator {
       const same = (a: Val, b: Val): boolean => a === b || (a.t === 'none' && b.t === 'none') || (isTensor(a) && isTensor(b) && a.x === b.x);
       return { t: 'bool', v: e.ops.every((op, i) => same(vals[i], vals[i + 1]) === (op.replace(/\s+/g, ' ') === 'is')) };
     }
+    // `weights != None` with a tensor: PyTorch, TensorFlow and JAX answer by identity (a Python bool:
+    // False for ==, True for !=), not elementwise; the probes' tensors are those frameworks' own.
+    if (vals.length === 2 && vals.some(isTensor) && vals.some((v) => v.t === 'none') && /^[!=]=$/.test(e.ops[0])) return { t: 'bool', v: e.ops[0] === '!=' };
     if (vals.some(isTensor)) {
       if (vals.length !== 2) throw new Unsupported('chained comparison of tensors', line);
       return this.compareValues(e.ops[0], vals[0], vals[1], line);
@@ -1872,6 +1916,16 @@ export class Evaluator {
       case 'torch.autograd.variable.Variable':
         // Variable(x) is x since PyTorch 0.4.
         if (!a0) throw new EvalError('Variable() without data', line);
+        return a0;
+      case 'jax.jit':
+      case 'jax.checkpoint':
+      case 'jax.remat':
+      case 'jax.ad_checkpoint.checkpoint':
+      case 'jax.named_call':
+      case 'equinox.filter_jit':
+        // Compiling (static_argnums, donate_argnums, ...) and rematerialising change neither a
+        // function's values nor its gradients: the wrapped function is evaluated as it is.
+        if (!a0 || !['fn', 'bound', 'partial', 'builtin', 'module', 'self', 'ns'].includes(a0.t)) throw new Unsupported(`${q} of ${a0 ? this.what(a0) : 'nothing'}`, line);
         return a0;
       case 'functools.partial':
         if (!a0) throw new EvalError('partial() without a function', line);

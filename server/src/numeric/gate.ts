@@ -166,6 +166,49 @@ export function forbiddenCall(fns: FunctionIR[], mod: ModuleIR, exprs: Expr[] = 
 }
 
 /**
+ * Whether the closure `fn` reads no name its enclosing functions bind (their parameters, assigned
+ * names, loop / with / except targets, nested definitions, `:=` targets): it then computes the same
+ * whatever they were called with and runs without them, its free names being the module's.
+ */
+export function selfContained(fn: FunctionIR, mod: ModuleIR): boolean {
+  if (!fn.parent || fn.parent === '<module>' || fn.className) return false;
+  // Its own parameters are its locals in its body; defaults are read in the enclosing scope.
+  const own = new Set(fn.params.map((p) => p.name));
+  const reads = new Set<string>();
+  for (const root of stmtExprs(fn.body)) for (const e of allSubExprs(root)) if (e.k === 'name' && !own.has(e.id)) reads.add(e.id);
+  for (const p of fn.params) if (p.default) for (const e of allSubExprs(p.default)) if (e.k === 'name') reads.add(e.id);
+  for (let q: string | undefined = fn.parent; q && q !== '<module>'; ) {
+    const g = mod.functions.find((x) => x.qualname === q);
+    if (!g) return false;
+    const bound = new Set(g.params.map((p) => p.name));
+    const target = (t: Target): void => {
+      if (t.k === 'name') bound.add(t.id);
+      else if (t.k === 'tuple') t.items.forEach(target);
+    };
+    const walk = (ss: Stmt[]): void => {
+      for (const s of ss) {
+        if (s.k === 'assign') s.targets.forEach(target);
+        else if (s.k === 'def') bound.add(s.fn.name);
+        else if (s.k === 'if') {
+          walk(s.body);
+          walk(s.orelse);
+        } else if (s.k === 'other') {
+          if (s.target) target(s.target);
+          for (const it of s.items ?? []) if (it.target) target(it.target);
+          for (const h of s.handlers ?? []) if (h.name) bound.add(h.name);
+          walk(s.body);
+        }
+      }
+    };
+    walk(g.body);
+    for (const root of stmtExprs(g.body)) for (const e of allSubExprs(root)) if (e.k === 'unknown' && e.walrus) bound.add(e.walrus.name);
+    for (const n of reads) if (bound.has(n)) return false;
+    q = g.parent;
+  }
+  return true;
+}
+
+/**
  * `fn` and the top-level functions of `mod` it calls by name, transitively: what a call of `fn`
  * from another module can run of `mod` (callForeign in eval.ts scans them before the call).
  */

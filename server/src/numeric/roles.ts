@@ -13,6 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses } from './param-uses';
+import { selfContained } from './gate';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
 
@@ -144,6 +145,8 @@ function hyper(fn: FunctionIR, owners: (FunctionIR | undefined)[], re: RegExp, f
 /** The functions whose parameters a check's hyperparameters set: `__init__` of a method's class, the factories of a closure. */
 function owners(fn: FunctionIR, mod: ModuleIR): FunctionIR[] {
   const out: FunctionIR[] = [];
+  // A closure that reads nothing of its factories runs without them (gate.ts selfContained).
+  if (selfContained(fn, mod)) return out;
   let g: FunctionIR | undefined = fn;
   for (let guard = 0; g && guard < 8; guard++) {
     if (g.className) {

@@ -170,7 +170,7 @@ export const square = defineOp({
   id: 'square',
   inplace: true,
   summary: 'x ** 2.',
-  spell: ['torch.square(input, *, out=None)', 'Tensor.square()', 'tensorflow.square(x->input, name=None)', 'keras.backend.square(x->input)', 'keras.ops.square(x->input)', 'jax.numpy.square(x->input)', 'numpy.square(x->input)'],
+  spell: ['torch.square(input, *, out=None)', 'Tensor.square()', 'tensorflow.square(x->input, name=None)', 'keras.backend.square(x->input)', 'keras.ops.square(x->input)', 'jax.numpy.square(x->input)', 'jax.lax.square(x->input)', 'numpy.square(x->input)'],
   abstract: (c) => c.L.pow(c.arg('input') ?? unknown(), scalarOf([2]), c.span),
   layout: keepLayout,
   lower: (c) => c.binop('**', c.tensor('input'), { t: 'num', v: 2, int: true }),

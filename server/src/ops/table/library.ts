@@ -167,6 +167,38 @@ function tfaSigmoidFocal(c: LowerCtx): CVal {
   return kerasReduced(c, c.out(c.k.sum(lt.x, [lt.x.shape.length - 1], false)));
 }
 
+/**
+ * optax.sigmoid_focal_loss (optax >= 0.2.5, as its documentation writes it): ce = sigmoid BCE of the
+ * logits; log(1 - p_t) in log space, branching on y >= 0.5: y' = y or 1 - y, x' = -x or x,
+ * log(1 - p_t) = log_sigmoid(x') + log(y') + softplus(-x' + log1p(-y') - log(y')); loss = ce *
+ * exp(gamma log(1 - p_t)), times alpha_t = alpha y + (1 - alpha)(1 - y) when alpha is not None.
+ * Labels broadcast against the logits; no reduction.
+ */
+function optaxSigmoidFocal(c: LowerCtx): CVal {
+  const x = c.float('input');
+  const t = c.float('target');
+  let shape: number[];
+  try {
+    shape = c.k.broadcastShape(t.x.shape, x.x.shape);
+  } catch {
+    return c.error(`${c.name}: labels of shape [${t.x.shape}] do not broadcast with logits of shape [${x.x.shape}]`);
+  }
+  const xb = c.out(c.k.broadcastTo(x.x, shape)) as CTensor;
+  const tb = c.out(c.k.broadcastTo(t.x, shape)) as CTensor;
+  const gamma = hyper(c, 'gamma', 2)!;
+  const alpha = hyper(c, 'alpha');
+  const ce = c.out(c.k.bceWithLogits(xb.x, tb.x)) as CTensor;
+  const hi = (c.compare('>=', tb, { t: 'num', v: 0.5, int: false }) as CTensor).x;
+  const yp = c.out(c.k.where(hi, tb.x, (ar(c, '-', 1, tb) as CTensor).x)) as CTensor;
+  const xp = c.out(c.k.where(hi, c.k.neg(xb.x), xb.x)) as CTensor;
+  const logY = c.out(c.k.log(yp.x)) as CTensor;
+  const inner = ar(c, '-', ar(c, '+', ar(c, '-', 0, xp), c.out(c.k.log1p(c.k.neg(yp.x)))), logY) as CTensor;
+  const log1mPt = ar(c, '+', ar(c, '+', c.out(c.k.logsigmoid(xp.x)), logY), c.out(c.k.softplus(inner.x, 1, 20))) as CTensor;
+  const loss = ar(c, '*', ce, c.out(c.k.exp((ar(c, '*', gamma, log1mPt) as CTensor).x)));
+  if (alpha === undefined) return loss;
+  return ar(c, '*', ar(c, '+', ar(c, '*', alpha, tb), ar(c, '*', 1 - alpha, ar(c, '-', 1, tb))), loss);
+}
+
 export const LIBRARY: OpDef[] = [
   lib({
     id: 'torchvision_sigmoid_focal_loss',
@@ -259,8 +291,9 @@ export const LIBRARY: OpDef[] = [
   }),
   lib({
     id: 'optax_sigmoid_focal_loss',
-    summary: 'optax.sigmoid_focal_loss: alpha_t (off by default); 1 - p_t clamped in recent versions.',
+    summary: 'optax.sigmoid_focal_loss: alpha_t (off by default); (1 - p_t)^gamma computed in log space since optax 0.2.5.',
     spell: ['optax.sigmoid_focal_loss(logits->input, labels->target, alpha=None, gamma=2.0)'],
     loss: { act: 'sigmoid', input: 'logits', target: 'binary', focal: { alpha: 'alpha_t', gammaGuard: true } },
+    lower: optaxSigmoidFocal,
   }),
 ];

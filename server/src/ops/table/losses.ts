@@ -86,6 +86,22 @@ function sameShape(c: LowerCtx, x: Tensor, y: Tensor): void {
   if (x.shape.join() !== y.shape.join()) c.error(`${c.name}: target size [${y.shape}] must be the same as input size [${x.shape}]`);
 }
 
+/** optax's losses compute with jnp arithmetic: labels broadcast against the logits; the others want one shape. */
+function labelsLike(c: LowerCtx, x: Tensor, t: Tensor): [Tensor, Tensor] {
+  if (c.spelling.framework !== 'jax') {
+    sameShape(c, x, t);
+    return [x, t];
+  }
+  let shape: number[];
+  try {
+    shape = c.k.broadcastShape(x.shape, t.shape);
+  } catch {
+    return c.error(`${c.name}: labels of shape [${t.shape}] do not broadcast with logits of shape [${x.shape}]`);
+  }
+  const b = (v: Tensor) => (c.out(c.k.broadcastTo(v, shape)) as CTensor).x;
+  return [b(x), b(t)];
+}
+
 /**
  * PyTorch's reduction of a loss call: when `size_average` or `reduce` (the legacy arguments) is
  * given, they decide and `reduction` is ignored (torch.nn._reduction.legacy_get_string: both
@@ -276,9 +292,7 @@ export function floatTarget(c: LowerCtx): void {
 function bceLogitsLower(c: LowerCtx): CVal {
   weightWithoutGrad(c, 'binary_cross_entropy_with_logits');
   floatTarget(c);
-  const x = c.float('input').x;
-  const t = c.float('target').x;
-  sameShape(c, x, t);
+  const [x, t] = labelsLike(c, c.float('input').x, c.float('target').x);
   const pw = floatOpt(c, 'pos_weight');
   let pwShape: number[] | undefined;
   try {
@@ -309,6 +323,11 @@ export const bceWithLogits = defineOp({
   lower: bceLogitsLower,
 });
 
+/** optax's `where=` mask (which entries the log-softmax and the sum see) is not modelled: refused when passed. */
+function noWhere(c: LowerCtx): void {
+  if (c.has('where') && c.value('where')?.t !== 'none') c.unsupported(`${c.name}(where=)`);
+}
+
 export const tfSoftmaxCE = defineOp({
   id: 'softmax_ce_with_logits',
   summary: 'Softmax cross-entropy of logits against one-hot (or probability) labels.',
@@ -323,7 +342,8 @@ export const tfSoftmaxCE = defineOp({
   lower(c) {
     const t = c.float('target').x;
     const x = c.float('input').x;
-    sameShape(c, x, t);
+    labelsLike(c, x, t);
+    noWhere(c);
     const axis = c.dim('dim', x.shape.length) ?? x.shape.length - 1;
     return c.out(c.k.neg(c.k.sum(elementwise(c, '*', t, c.k.logSoftmax(x, axis)), [axis], false)));
   },
@@ -339,8 +359,16 @@ export const tfSparseSoftmaxCE = defineOp({
   lower(c) {
     const t = c.tensor('target');
     const x = c.float('input').x;
-    const lp = c.k.logSoftmax(x, x.shape.length - 1);
-    return c.out(c.k.neg(c.k.reshape(c.k.gatherDim(lp, 1, c.k.reshape(c.cast(t, 'int').x, [-1, 1])), [-1])));
+    const rank = x.shape.length;
+    if ((c.dim('dim', rank) ?? rank - 1) !== rank - 1) c.unsupported(`${c.name}(axis=) other than the last`);
+    noWhere(c);
+    // Labels hold the logits' shape without the class axis (optax's take_along_axis would broadcast: not modelled).
+    if (t.x.shape.join() !== x.shape.slice(0, -1).join()) {
+      if (c.spelling.framework === 'jax') c.unsupported(`${c.name} with labels of shape [${t.x.shape}] for logits of shape [${x.shape}]`);
+      c.error(`labels of shape [${t.x.shape}] must be the logits' shape [${x.shape}] without its last axis`);
+    }
+    const lp = c.k.reshape(c.k.logSoftmax(x, rank - 1), [-1, x.shape[rank - 1]]);
+    return c.out(c.k.neg(c.k.reshape(c.k.gatherDim(lp, 1, c.k.reshape(c.cast(t, 'int').x, [-1, 1])), t.x.shape)));
   },
 });
 

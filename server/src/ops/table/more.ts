@@ -456,6 +456,133 @@ export const smoothL1Loss = regression(
 );
 
 /**
+ * optax's regression losses (optax/losses/_regression.py, as documented): errors = predictions -
+ * targets (targets None: the predictions themselves), broadcast as jnp arithmetic; elementwise, no
+ * reduction. squared_error: errors^2; l2_loss: 0.5 errors^2; huber_loss: 0.5 q^2 + delta (|e| - q)
+ * with q = min(|e|, delta).
+ */
+function optaxRegression(id: string, summary: string, spell: string, f: (c: LowerCtx, e: CTensor) => CVal) {
+  return defineOp({
+    id,
+    summary,
+    spell: [spell],
+    lower(c) {
+      const x = c.float('input');
+      const t = c.value('target');
+      return f(c, !t || t.t === 'none' ? x : (c.binop('-', x, c.cast(c.toTensor(t), 'float')) as CTensor));
+    },
+  });
+}
+
+const half = { t: 'num', v: 0.5, int: false } as const;
+export const optaxSquaredError = optaxRegression('optax_squared_error', 'optax.squared_error: (predictions - targets)^2, elementwise.', 'optax.squared_error(predictions->input, targets->target=None)', (c, e) => c.binop('*', e, e));
+export const optaxL2Loss = optaxRegression('optax_l2_loss', 'optax.l2_loss: 0.5 (predictions - targets)^2, elementwise.', 'optax.l2_loss(predictions->input, targets->target=None)', (c, e) => c.binop('*', half, c.binop('*', e, e)));
+export const optaxHuberLoss = optaxRegression(
+  'optax_huber_loss',
+  'optax.huber_loss: 0.5 q^2 + delta (|e| - q), q = min(|e|, delta), elementwise.',
+  'optax.huber_loss(predictions->input, targets->target=None, delta=1.0)',
+  (c, e) => {
+    const delta = c.num('delta') ?? 1;
+    const a = c.out(c.k.abs(e.x)) as CTensor;
+    const q = c.out(c.k.clamp(a.x, undefined, delta)) as CTensor;
+    return c.binop('+', c.binop('*', half, c.binop('*', q, q)), c.binop('*', { t: 'num', v: delta, int: false }, c.binop('-', a, q)));
+  },
+);
+
+/** optax.smooth_labels(labels, alpha): (1 - alpha) labels + alpha / num_categories (the last axis's size). */
+export const optaxSmoothLabels = defineOp({
+  id: 'optax_smooth_labels',
+  summary: 'optax.smooth_labels: (1 - alpha) labels + alpha / K, K the size of the last axis.',
+  spell: ['optax.smooth_labels(labels->input, alpha)'],
+  lower(c) {
+    const y = c.float('input');
+    const alpha = c.value('alpha');
+    if (!alpha || alpha.t === 'none') return c.error(`${c.name}() missing required argument 'alpha'`);
+    const k = y.x.shape[y.x.shape.length - 1] ?? 1;
+    const a = alpha.t === 'num' ? ({ t: 'num', v: alpha.v, int: false } as const) : c.cast(c.toTensor(alpha), 'float');
+    return c.binop('+', c.binop('*', c.binop('-', { t: 'num', v: 1, int: false }, a), y), c.binop('/', a, { t: 'num', v: k, int: false }));
+  },
+});
+
+/**
+ * Einstein summation, as numpy defines it (explicit `->` output, or implicit: the letters seen once,
+ * sorted): each operand's axes laid out on the union of the letters (size-1 where absent), the
+ * product broadcast, the letters not in the output summed. Ellipses and a letter repeated within
+ * one operand (diagonals) are not modelled.
+ */
+export const einsum = defineOp({
+  id: 'einsum',
+  summary: 'Einstein summation: the product of the operands on the union of their indices, summed over those not in the output.',
+  spell: ['jax.numpy.einsum(subscripts->equation, *operands, out=None, optimize="auto", precision=None, preferred_element_type=None)', 'keras.ops.einsum(subscripts->equation, *operands)'],
+  lower(c) {
+    const eq = (c.str('equation') ?? c.unsupported(`${c.name} without a literal equation`)).replace(/\s+/g, '');
+    const ops = c.value('operands');
+    const xs = ops?.t === 'list' ? ops.items.map((v) => c.toTensor(v)) : [];
+    if (eq.includes('.')) c.unsupported(`${c.name} with an ellipsis`);
+    const [lhs, rhs] = eq.split('->');
+    const ins = lhs.split(',');
+    if (!/^[a-zA-Z,]*$/.test(lhs) || (rhs !== undefined && !/^[a-zA-Z]*$/.test(rhs))) c.error(`einsum: invalid subscripts '${eq}'`);
+    if (ins.length !== xs.length) c.error(`einsum: ${ins.length} operands in '${eq}', ${xs.length} given`);
+    const size = new Map<string, number>();
+    const count = new Map<string, number>();
+    ins.forEach((sub, k) => {
+      if (sub.length !== xs[k].x.shape.length) c.error(`einsum: operand ${k} has rank ${xs[k].x.shape.length}, its subscripts '${sub}' ${sub.length}`);
+      if (new Set(sub).size !== sub.length) c.unsupported(`${c.name} with a repeated index in one operand`);
+      [...sub].forEach((l, i) => {
+        const d = xs[k].x.shape[i];
+        if (size.has(l) && size.get(l) !== d) c.error(`einsum: index '${l}' has sizes ${size.get(l)} and ${d}`);
+        size.set(l, d);
+        count.set(l, (count.get(l) ?? 0) + 1);
+      });
+    });
+    const letters = [...size.keys()];
+    const out = rhs ?? letters.filter((l) => count.get(l) === 1).sort().join('');
+    if (new Set(out).size !== out.length || [...out].some((l) => !size.has(l))) c.error(`einsum: invalid output subscripts '${out}'`);
+    let prod: CVal | undefined;
+    ins.forEach((sub, k) => {
+      const have = letters.filter((l) => sub.includes(l));
+      const t = c.k.transpose(xs[k].x, have.map((l) => sub.indexOf(l)));
+      const full = c.out(c.k.reshape(t, letters.map((l) => (sub.includes(l) ? size.get(l)! : 1))), xs[k].dt);
+      prod = prod ? c.binop('*', prod, full) : full;
+    });
+    let r = c.toTensor(prod!);
+    const gone = letters.flatMap((l, i) => (out.includes(l) ? [] : [i]));
+    if (gone.length) r = c.out(c.k.sum(r.x, gone, false), r.dt) as CTensor;
+    const kept = letters.filter((l) => out.includes(l));
+    return c.out(c.k.transpose(r.x, [...out].map((l) => kept.indexOf(l))), r.dt);
+  },
+});
+
+/**
+ * jax.image.resize: to the image's own shape it is the image, whatever the method (each method's
+ * kernel is 1 at offset 0 and 0 at the other whole offsets); `nearest` to another shape picks, along
+ * each axis whose size changes, the input index floor((i + 0.5) * in / out) (jax/_src/image/scale.py).
+ * Other methods to another shape (antialiased kernels) are not modelled.
+ */
+export const jaxImageResize = defineOp({
+  id: 'jax_image_resize',
+  summary: 'jax.image.resize: the image itself to its own shape; nearest-neighbour gathers otherwise.',
+  spell: ['jax.image.resize(image->input, shape, method, antialias=True, precision=None)'],
+  lower(c) {
+    const x = c.tensor('input');
+    if (!c.has('shape') || !c.has('method')) c.error("resize() missing a required argument: 'shape' and 'method' are required");
+    const shape = c.shape('shape');
+    if (shape.length !== x.x.shape.length) c.error(`jax.image.resize: shape [${shape}] must have the rank of the image's [${x.x.shape}]`);
+    if (shape.every((d, i) => d === x.x.shape[i])) return x;
+    const method = c.str('method');
+    if (method !== 'nearest') c.unsupported(`jax.image.resize(method=${method ?? 'a non-string'}) to another shape`);
+    let y = x.x;
+    shape.forEach((out, axis) => {
+      const n = x.x.shape[axis];
+      if (out === n) return;
+      const idx = Array.from({ length: out }, (_, i) => Math.min(n - 1, Math.floor(Math.fround(Math.fround((i + 0.5) * n) / out))));
+      y = c.k.take(y, c.k.fromData(idx, [out], 'int'), axis);
+    });
+    return c.out(y, x.dt);
+  },
+});
+
+/**
  * `a @ b` with numpy's and PyTorch's rules: a 1-D operand is a row (left) or a column (right) whose
  * axis is dropped from the result, leading (batch) axes broadcast, the inner sizes must agree.
  * Also the `@` operator (numeric/eval.ts).
@@ -702,4 +829,4 @@ export const marginRankingLoss = defineOp({
   },
 });
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, tensordot, addmm, normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss];
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, tensordot, addmm, normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss, optaxSquaredError, optaxL2Loss, optaxHuberLoss, optaxSmoothLabels, jaxImageResize, einsum];
