@@ -444,3 +444,28 @@ describe('Python constructs: try, :=, super().forward of a library module, Pytho
     expect(String((err(`${HDR}def f(x):\n    return x * torch.randn(2)\n`, 'f', { x: [1] }) as Error).message)).toMatch(/^unsupported `torch.randn \(a random draw/);
   });
 });
+
+describe('decorated functions (numeric/decorators.ts)', () => {
+  it('a registry that returns the function, a staticmethod read from self and a property run as written', () => {
+    const reg = `${HDR}REG = {}\ndef keep(fn):\n    REG[fn.__name__] = fn\n    return fn\ndef keep_as(k):\n    def w(fn):\n        REG[k] = fn\n        return fn\n    return w\n@keep\ndef f(x):\n    return x * 2\n@keep_as("g")\ndef g(x):\n    return x * 3\n`;
+    close(run(reg, 'f', { x: [1, 2] }).v, [2, 4]);
+    close(run(reg, 'g', { x: [1, 2] }).v, [3, 6]);
+    const cls = `${HDR}class L(nn.Module):\n    def __init__(self, g=2.0):\n        super().__init__()\n        self.g = g\n    @staticmethod\n    def sq(v, p):\n        return v ** p\n    @property\n    def power(self):\n        return self.g + 1\n    def forward(self, x):\n        return self.sq(x, self.power)\n`;
+    close(run(cls, 'L.forward', { x: [2, 3] }).v, [8, 27]);
+  });
+
+  it('a decorator that changes what is computed, or is not known, refuses the function', () => {
+    expect(() => run('import jax\nimport jax.numpy as jnp\n@jax.vmap\ndef f(x):\n    return jnp.sum(x)\n', 'f', { x: [[1, 2], [3, 4]] })).toThrow(/unsupported `decorator @jax.vmap`/);
+    expect(() => run(`${HDR}from mmdet.models.losses.utils import weighted_loss\n@weighted_loss\ndef f(x):\n    return x * 2\n`, 'f', { x: [1] })).toThrow(/unsupported `decorator @mmdet.models.losses.utils.weighted_loss`/);
+    // A decorator of this module that does not return the function it is given.
+    expect(() => run(`${HDR}def twice(fn):\n    def w(x):\n        return 2 * fn(x)\n    return w\n@twice\ndef f(x):\n    return x\n`, 'f', { x: [1] })).toThrow(/unsupported `decorator @twice`/);
+    expect(() => run(`${HDR}import functools\nimport jax\n@functools.partial(jax.vmap, in_axes=0)\ndef f(x):\n    return x\n`, 'f', { x: [1] })).toThrow(/unsupported `decorator @partial\(jax.vmap\)`/);
+    close(run(`${HDR}import functools\nimport jax\n@functools.partial(jax.jit, static_argnums=(1,))\ndef f(x, k=2):\n    return x * k\n`, 'f', { x: [1] }).v, [2]);
+  });
+
+  it('@torch.no_grad() runs the body without gradient; @torch.enable_grad() with it', () => {
+    const src = `${HDR}@torch.no_grad()\ndef f(x):\n    return x * x\n@torch.enable_grad()\ndef g(x):\n    return x * x\n`;
+    expect(() => grad(src, 'f', [[1, 2]], {})).toThrow(/Cannot compute gradient/);
+    close(grad(src, 'g', [[1, 2]], {}), [2, 4]);
+  });
+});

@@ -149,6 +149,8 @@ export interface FunctionIR {
    * bound to a name or returned is a function like any other.
    */
   inline?: boolean;
+  /** The decorators' expressions, outermost first (`@jax.jit` is `jax.jit`), when it has any. */
+  decorators?: Expr[];
 }
 
 export interface ClassIR {

@@ -953,15 +953,18 @@ class Builder {
         return { k: 'pass', span: spanHere() };
       case 'decorated_definition': {
         let st: Stmt | undefined;
+        const decorators: Expr[] = [];
         if (c.gotoFirstChild()) {
           do {
             if (fieldHere() === 'definition') {
               st = this.stmtAt(ctx);
               break;
             }
+            if (typeNames[kindHere()] === 'decorator') decorators.push(this.decoratorHere());
           } while (c.gotoNextSibling());
           c.gotoParent();
         }
+        if (st?.k === 'def' && decorators.length) st.fn.decorators = decorators;
         return st;
       }
       case 'function_definition': {
@@ -1665,6 +1668,7 @@ class Builder {
       if (!typeNamed[k]) continue;
       let t = typeNames[k];
       let down = false;
+      const decorators: Expr[] = [];
       if (t === 'decorated_definition') {
         // Its `definition` child, when it has one.
         t = '';
@@ -1675,11 +1679,13 @@ class Builder {
               t = typeNames[kindHere()];
               break;
             }
+            if (typeNames[kindHere()] === 'decorator') decorators.push(this.decoratorHere());
           } while (c.gotoNextSibling());
         }
       }
       if (t === 'function_definition') {
         const fn = this.funcAt({ scope: qualname, className: qualname, fn: ctx.fn });
+        if (decorators.length) fn.decorators = decorators;
         cls.methods.set(fn.name, fn);
       } else if (t === 'class_definition') {
         this.klassAt({ scope: qualname, fn: ctx.fn });
@@ -1691,6 +1697,23 @@ class Builder {
       if (down) c.gotoParent();
     } while (c.gotoNextSibling());
     c.gotoParent();
+  }
+
+  /** The expression of the `decorator` node under the cursor (`@jax.jit` -> `jax.jit`). */
+  private decoratorHere(): Expr {
+    const c = cur!;
+    let e: Expr = { k: 'unknown', what: 'decorator', span: spanHere() };
+    if (c.gotoFirstChild()) {
+      do {
+        const k = kindHere();
+        if (typeNamed[k] && typeNames[k] !== 'comment') {
+          e = this.exprAt(k);
+          break;
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    return e;
   }
 
   /** `k`: the node's grammar symbol when the caller has read it already. */

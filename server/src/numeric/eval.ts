@@ -28,6 +28,7 @@ import * as P from './torchops';
 import { cg } from './torchops';
 import { describe, type DType, ElementCap, EvalError, NONE, num, Unsupported, type Val } from './values';
 import { calleeName, forbiddenCall, lineOf, reachableFunctions as reachable, selfContained } from './gate';
+import { decoratorEffect, dottedOf } from './decorators';
 import { customJvp, customVjp } from './custom-grad';
 import type { ImportedFunction, ImportResolver } from './imported';
 
@@ -376,7 +377,25 @@ export class Evaluator {
     if (this.depth > 8) throw new Unsupported('recursion', lineOf(fn));
     // Its gradient is the user's rule, not the derivative of what it computes.
     const custom = this.customGradient(fn);
+    if (fn.decorators) {
+      // Run as written only where the decorators keep what it computes (numeric/decorators.ts).
+      const effect = decoratorEffect(fn, this.mod, !!custom);
+      if (effect.refuse !== undefined) throw new Unsupported(effect.refuse, lineOf(fn));
+      if (effect.grad !== undefined && !custom) {
+        const saved = this.gradEnabled;
+        this.gradEnabled = effect.grad;
+        try {
+          return this.callUndecorated(fn, args, kwargs, self, closure);
+        } finally {
+          this.gradEnabled = saved;
+        }
+      }
+    }
     if (custom) return this.callCustom(fn, custom, args, kwargs);
+    return this.callUndecorated(fn, args, kwargs, self, closure);
+  }
+
+  private callUndecorated(fn: FunctionIR, args: Val[], kwargs: Record<string, Val>, self?: Val, closure?: Map<string, Val>): Val {
     const frame: Frame = { vars: new Map(), self, parent: closure ? { vars: closure } : undefined };
     if (self?.t === 'self') frame.cls = self.cls;
     if (fn.className) frame.defCls = this.mod.classDefs.find((k) => k.methods.get(fn.name) === fn) ?? this.mod.classes.get(fn.className);
@@ -1082,7 +1101,14 @@ export class Evaluator {
       const v = o.attrs.get(a);
       if (v) return v;
       const m = this.methodOf(o.cls, a);
-      if (m) return { t: 'bound', fn: m, self: o };
+      if (m) {
+        // A staticmethod read from an instance is the plain function; a property is its getter's value.
+        const kinds = m.decorators?.map((d) => dottedOf(d, this.mod));
+        if (kinds?.includes('staticmethod')) return { t: 'fn', fn: m };
+        if (kinds?.includes('property') || kinds?.includes('functools.cached_property')) return this.callFunction(m, [], {}, o);
+        if (kinds?.includes('classmethod')) throw new Unsupported('a classmethod called on an instance', line);
+        return { t: 'bound', fn: m, self: o };
+      }
       // AttributeError only where every base is a class of this module: a framework's base (nn.Module's
       // `training`) may set what is not modelled, so what catches the error is not known.
       const own = this.allBases(o.cls).every((b) => b === 'object' || this.mod.classes.has(b));

@@ -187,7 +187,17 @@ export class Prober {
         lossT = tf.keep(t.x);
         return P.sum(t.x) as tf.Scalar;
       };
-      const { value, grad } = tf.valueAndGrad(f)(z);
+      let value: tf.Scalar;
+      let grad: tf.Tensor;
+      try {
+        ({ value, grad } = tf.valueAndGrad(f)(z));
+      } catch (e) {
+        // tfjs finds no path from the logits to the loss: the loss has no gradient at all.
+        if (e instanceof Error && e.message.startsWith('Cannot compute gradient of y=f(x)')) {
+          throw new EvalError('the loss has no gradient with respect to the prediction (computed without gradient, e.g. under no_grad, or not from it): backward raises', s.fn.span.r.start.line + 1);
+        }
+        throw e;
+      }
       const lv = lossT!.dataSync();
       const gv = grad.dataSync() as Float32Array;
       let nan = 0;

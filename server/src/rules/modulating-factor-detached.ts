@@ -124,8 +124,10 @@ Detaching the factor is a legitimate choice in some losses: ASL exposes it as
 \`disable_torch_grad_focal_loss\`, RT-DETR's Varifocal loss detaches the predicted score that weights
 the negatives. That is why this rule is information, and why a detach behind a flag is not reported.
 A factor passed as \`weight=\` to PyTorch's \`binary_cross_entropy(_with_logits)\` must be detached
-(PyTorch does not differentiate that argument, pytorch#19254); LossLint does not report it there. To
-keep the paper's gradient, multiply the \`reduction="none"\` loss by the factor instead.
+(PyTorch does not differentiate that argument, pytorch#19254); LossLint does not report it there. A
+quality-weighted (varifocal) loss that multiplies the \`reduction="none"\` loss by a weight whose
+negatives' focal factor is detached (\`t * pos + (1 - pos) * alpha * p.detach() ** gamma\`) is
+reported: there nothing forces the detach. To keep the paper's gradient, multiply the \`reduction="none"\` loss by the factor instead.
 
 ## Example
 \`\`\`python
