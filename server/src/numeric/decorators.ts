@@ -25,6 +25,10 @@ const SAME_FUNCTION = new Set([
   'typing_extensions.final',
   'overrides.override',
   'functools.wraps',
+  // Run-time type checks: the function itself, or a TypeError on arguments of other types.
+  'typeguard.typechecked',
+  'beartype.beartype',
+  'jaxtyping.jaxtyped',
   'functools.lru_cache',
   'functools.cache',
   // Compilers: the same function, traced or compiled.
@@ -132,7 +136,7 @@ export function decoratorEffect(fn: FunctionIR, mod: ModuleIR, customGradient: b
   for (const d of fn.decorators ?? []) {
     const called = d.k === 'call';
     const head = d.k === 'call' ? d.func : d;
-    const q = (d.k === 'call' ? d.callee : undefined) ?? dottedOf(head, mod);
+    const q = d.k === 'call' && d.callee ? canonicalName(d.callee) : dottedOf(head, mod);
     const shown = q ?? 'an expression';
     if (q === undefined) return { refuse: `decorator @${shown}` };
     if (SAME_FUNCTION.has(q)) continue;

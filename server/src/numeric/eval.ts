@@ -378,8 +378,10 @@ export class Evaluator {
     // Its gradient is the user's rule, not the derivative of what it computes.
     const custom = this.customGradient(fn);
     if (fn.decorators) {
-      // Run as written only where the decorators keep what it computes (numeric/decorators.ts).
-      const effect = decoratorEffect(fn, this.mod, !!custom);
+      // Run as written only where the decorators keep what it computes (numeric/decorators.ts); a
+      // custom_vjp / custom_jvp function whose rule is defined runs as written inside its own rule.
+      const ruled = !!custom || (this.inRule && !fn.className && !fn.parent && !!this.customGrad?.has(fn.name));
+      const effect = decoratorEffect(fn, this.mod, ruled);
       if (effect.refuse !== undefined) throw new Unsupported(effect.refuse, lineOf(fn));
       if (effect.grad !== undefined && !custom) {
         const saved = this.gradEnabled;
