@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { coverageText, type CoverageEntry } from '../../server/src/cli/probe';
-import { probeTable } from '../../server/src/lsp/plot';
+import { lensTitle, probeTable } from '../../server/src/lsp/plot';
 import { derivativeArgError, derivativePrecision, derivativeWeights, EPS32, outputNames, outputsOk, outputsText, summarize } from '../../server/src/numeric/numpy';
 import { planModule, readsLabelsOnly, type PlanSkip } from '../../server/src/numeric/roles';
 import { moduleOf } from '../../server/src/numeric/runner';
@@ -135,6 +135,7 @@ describe('probes: values only', () => {
     const typical = r.probes.find((p) => p.probe === 'typical' && p.inputs.std === 1)!;
     expect(typical.ok).toBe(true);
     // The hover's table says so too.
+    expect(lensTitle(r)).toMatch(/^LossLint: \d+\/\d+ probes pass \(values only, float32, wasm, \d+ ms\)$/);
     const md = probeTable(r);
     expect(md).toContain("values only (numpy has no autograd; computed in float32, numpy's float64 not computed; gradient probes not checked)");
     expect(md).toMatch(/\| confident \| margin 30, .* \| not checked \| ✗ grad: finite \(\d+\); hess: \d+ <= 0 of \d+ \|/);

@@ -11,7 +11,9 @@ export function lensTitle(r: NumericReport): string {
   const ok = r.probes.filter((p) => p.ok).length;
   const where = [r.backend, r.cached ? 'cached' : `${r.ms} ms`].filter(Boolean).join(', ');
   const findings = r.findings.length ? ` · ${[...new Set(r.findings.map((f) => f.code))].join(', ')}` : '';
-  return `LossLint: ${ok}/${r.probes.length} probes pass (${where})${findings}`;
+  // numpy: values only (float32), the gradient probes not checked.
+  const values = r.valuesOnly ? `values only, ${r.valuesOnly.precision}, ` : '';
+  return `LossLint: ${ok}/${r.probes.length} probes pass (${values}${where})${findings}`;
 }
 
 function fmt(x: number | null): string {
