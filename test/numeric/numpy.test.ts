@@ -185,6 +185,30 @@ describe('probes: values only', () => {
   });
 });
 
+describe("numpy's memory order: reshape(order='F') and flatten('F')", () => {
+  const run = (body: string, x: number[][]): { v: number[]; shape: number[] } => {
+    const mod = moduleOf(`${NP}def f(x):\n    return ${body}\n`);
+    const out = new E.Evaluator(mod, { maxElements: 1 << 20, valuesOnly: true }).run(fn(mod, 'f'), { x: { t: 'tensor', x: E.tf.tensor2d(x), dt: 'float' } });
+    return { v: Array.from(out.x.dataSync() as Float32Array), shape: out.x.shape };
+  };
+  const x = [
+    [1, 2, 3],
+    [4, 5, 6],
+  ];
+  it('reshapes in Fortran order as numpy does (column-major reading and writing)', () => {
+    // np.arange(1, 7).reshape(2, 3).reshape(3, 2, order='F') == [[1, 5], [4, 3], [2, 6]]
+    expect(run("x.reshape(3, 2, order='F')", x)).toEqual({ v: [1, 5, 4, 3, 2, 6], shape: [3, 2] });
+    expect(run("np.reshape(x, (-1,), order='F')", x)).toEqual({ v: [1, 4, 2, 5, 3, 6], shape: [6] });
+    expect(run("x.reshape(3, 2, order='C')", x)).toEqual({ v: [1, 2, 3, 4, 5, 6], shape: [3, 2] });
+    expect(run("np.ravel(x, order='F')", x)).toEqual({ v: [1, 4, 2, 5, 3, 6], shape: [6] });
+  });
+  it("flattens in the order given (ndarray.flatten('F'); a string is no torch start_dim)", () => {
+    expect(run("x.flatten('F')", x)).toEqual({ v: [1, 4, 2, 5, 3, 6], shape: [6] });
+    expect(run('x.flatten()', x)).toEqual({ v: [1, 2, 3, 4, 5, 6], shape: [6] });
+    expect(() => run("x.reshape(3, 2, order='K')", x)).toThrow(/order/);
+  });
+});
+
 describe('coverage: values only is said apart', () => {
   it('counts values-only entries as probed and says how many of them are values only', () => {
     const es: CoverageEntry[] = [
