@@ -202,6 +202,12 @@ describe("numpy's memory order: reshape(order='F') and flatten('F')", () => {
     expect(run("x.reshape(3, 2, order='C')", x)).toEqual({ v: [1, 2, 3, 4, 5, 6], shape: [3, 2] });
     expect(run("np.ravel(x, order='F')", x)).toEqual({ v: [1, 4, 2, 5, 3, 6], shape: [6] });
   });
+  it("reads an array's method as numpy's in a values-only run (x.max(1) is an array, not torch's (values, indices))", () => {
+    expect(run('x - x.max(1)[:, None]', x)).toEqual({ v: [-2, -1, 0, -2, -1, 0], shape: [2, 3] });
+    expect(run('np.amin(x, axis=0)', x)).toEqual({ v: [1, 2, 3], shape: [3] });
+    expect(run('np.std(x, axis=1) ** 2', x).v.map((v) => +v.toFixed(5))).toEqual([0.66667, 0.66667]);
+    expect(run('np.sign(np.tanh(x - 2)) + np.floor(np.log2(x))', x)).toEqual({ v: [-1, 1, 2, 3, 3, 3], shape: [2, 3] });
+  });
   it("flattens in the order given (ndarray.flatten('F'); a string is no torch start_dim)", () => {
     expect(run("x.flatten('F')", x)).toEqual({ v: [1, 4, 2, 5, 3, 6], shape: [6] });
     expect(run('x.flatten()', x)).toEqual({ v: [1, 2, 3, 4, 5, 6], shape: [6] });

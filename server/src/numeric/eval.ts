@@ -2488,7 +2488,9 @@ export class Evaluator {
     const cx: LowerCtx = {
       k: KERNELS,
       call: c,
-      spelling: spell,
+      // In a numpy function probed for its values, an array's method is numpy's ndarray method
+      // (`x.max(1)` is an array, not PyTorch's (values, indices)): the lowering reads numpy's spelling.
+      spelling: this.opts.valuesOnly && spell.kind === 'method' ? { ...spell, framework: 'numpy' } : spell,
       name,
       line,
       has: (p) => args[p] !== undefined,
