@@ -108,6 +108,9 @@ describe('plans: numpy functions are probed for values only', () => {
       ['picked_loss', 'torch', false],
       ['leaky_loss', 'torch', false],
     ]);
+    // More numpy calls than torch ones, but a torch op: not values only (its gradient is torch's).
+    const mixed = `import numpy as np\nimport torch\nimport torch.nn.functional as F\n\ndef prior_ce_loss(logits, target, counts=(1, 2, 3)):\n    c = np.array(counts)\n    w = np.log(c / np.sum(c))\n    return F.cross_entropy(logits + torch.tensor(w, dtype=torch.float32), target)\n`;
+    expect(plans(mixed).plans.map((p) => p.valuesOnly ?? false)).toEqual([false]);
   });
 });
 

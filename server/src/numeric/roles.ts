@@ -386,6 +386,20 @@ function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): boo
 }
 
 
+/**
+ * Whether a function (and the helpers it calls) computes with no framework but numpy: none of its
+ * calls is an op of PyTorch, TensorFlow / Keras or JAX. A function mixing them is probed as its other
+ * framework's, and numpy is refused there on the probe's tensors.
+ */
+function onlyNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): boolean {
+  for (const e of callsOf(fn, byName)) {
+    const fw = e.spell ? (e.spell.framework === 'tf' || e.spell.framework === 'keras' ? 'tf/keras' : e.spell.framework === 'lib' ? undefined : e.spell.framework) : e.callee ? frameworkOfName(e.callee) : undefined;
+    // A tensor method (`x.sum()`, spelled as PyTorch's) is an ndarray method in numpy code.
+    if (fw && fw !== 'numpy' && !(e.spell?.kind === 'method')) return false;
+  }
+  return true;
+}
+
 interface KeywordReads {
   /** Keyword -> the attributes called on it, or undefined when it is also used otherwise. */
   keys: Map<string, Set<string> | undefined>;
@@ -673,10 +687,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         continue;
       }
     }
-    // numpy has no autograd: a function computing with numpy (most of its ops numpy's) is probed for
+    // numpy has no autograd: a function computing with numpy (no op of another framework) is probed for
     // its values only (`valuesOnly`); one of another framework that calls numpy is probed as usual,
     // and the evaluator refuses numpy on a tensor computed from the probe's inputs (eval.ts lowerOp).
-    const valuesOnly = usesNumpy(fn, callable) && frameworkOf(fn, mod, callable) === 'numpy';
+    const valuesOnly = usesNumpy(fn, callable) && onlyNumpy(fn, callable);
     const cls = fn.className ? mod.classes.get(fn.className) : undefined;
     const init = cls ? initOf(cls, mod) : undefined;
     const chain = owners(fn, mod);
