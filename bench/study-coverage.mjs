@@ -9,6 +9,8 @@
 // It runs `losslint probe --coverage --format json` on the labelled files and matches each label to
 // the coverage entry of the same qualname (a class name matches its forward / call / __call__).
 // A labelled entry with no coverage entry was neither planned nor named like a loss: "not planned".
+// An entry probed for its values only (numpy: no autograd) counts as probed only where the coverage
+// entry says `valuesOnly`; the tables give those in a column of their own.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -57,7 +59,12 @@ function score(cli) {
       // Labels spell closures as Python's __qualname__ (`outer.<locals>.inner`), the IR as `outer.inner`.
       const name = fn.name.replace(/\.<locals>\./g, '.');
       const e = es.find((x) => x.function === name) ?? es.find((x) => x.function.startsWith(`${name}.`) && /\.(forward|call|__call__)$/.test(x.function));
-      rows.push({ file: l.file, function: fn.name, kind: fn.kind, split: l.split, framework: fwName(l.framework), probed: !!e?.probed, reason: e ? e.reason : 'not planned (no loss-like name, not planned)' });
+      // numpy has no autograd: a numpy entry counts as probed only when probed for its values only.
+      const framework = fwName(l.framework);
+      const gradOnNumpy = framework === 'numpy' && !!e?.probed && !e.valuesOnly;
+      const probed = !!e?.probed && !gradOnNumpy;
+      const reason = gradOnNumpy ? 'numpy entry probed without the values-only mark' : e ? e.reason : 'not planned (no loss-like name, not planned)';
+      rows.push({ file: l.file, function: fn.name, kind: fn.kind, split: l.split, framework, probed, valuesOnly: probed && !!e.valuesOnly, reason });
     }
   }
   return rows;
@@ -66,8 +73,8 @@ function score(cli) {
 function summary(rows, title) {
   const lines = [`## ${title}`];
   const pct = (n, d) => (d ? `${((100 * n) / d).toFixed(1)} %` : '-');
-  const line = (label, rs) => `| ${label} | ${rs.length} | ${rs.filter((r) => r.probed).length} | ${pct(rs.filter((r) => r.probed).length, rs.length)} |`;
-  lines.push('| framework | loss entries | probed | % |', '|---|---|---|---|');
+  const line = (label, rs) => `| ${label} | ${rs.length} | ${rs.filter((r) => r.probed).length} | ${pct(rs.filter((r) => r.probed).length, rs.length)} | ${rs.filter((r) => r.valuesOnly).length} |`;
+  lines.push('| framework | loss entries | probed | % | of them values only |', '|---|---|---|---|---|');
   for (const fw of ['torch', 'tf/keras', 'jax', 'numpy']) {
     const rs = rows.filter((r) => r.framework === fw);
     if (!rs.length) continue;

@@ -43,8 +43,14 @@ setNumericRunner(runFiles);
 // --- losslint probe FILE::NAME [--repro] ------------------------------------------------------
 
 function table(r: NumericReport): string {
-  const rows = [`${r.function}: ${r.notChecked ?? `${r.formulation} focal loss, input \`${r.roles?.input}\`, target \`${r.roles?.target}\` (${r.roles?.encoding}), backend ${r.backend}, ${r.ms} ms`}`];
+  const rows = [`${r.function}: ${r.notChecked ?? `${r.valuesOnly ? 'values only' : `${r.formulation} focal loss`}, input \`${r.roles?.input}\`, target \`${r.roles?.target}\` (${r.roles?.encoding}), backend ${r.backend}, ${r.ms} ms`}`];
   for (const n of r.backendNotes ?? []) rows.push(`  note: ${n}`);
+  // numpy: values only, in float32; what was not checked is named.
+  if (r.valuesOnly) {
+    rows.push(`  values only (${r.valuesOnly.why}): computed in ${r.valuesOnly.precision}, numpy's float64 not computed; no finding is made of these values`);
+    rows.push(`  not checked: ${r.valuesOnly.notChecked.join(', ')}: ${r.valuesOnly.why}`);
+    if (r.valuesOnly.dataset) rows.push(`  dataset: ${r.valuesOnly.dataset}`);
+  }
   // Values the probes gave required parameters without a default, and why each (roles.ts fill).
   for (const [k, { value, why }] of Object.entries(r.supplied ?? {})) rows.push(`  given: ${k} = ${JSON.stringify(value)} (${why})`);
   if (r.probes.length) {
@@ -55,7 +61,7 @@ function table(r: NumericReport): string {
     r.probes.forEach((p, i) => {
       const inp = p.inputs.margin !== undefined ? `margin ${p.inputs.margin}, seed ${p.inputs.seed}` : `std ${p.inputs.std}, seed ${p.inputs.seed}`;
       const loss = p.loss === null ? '-' : Number.isFinite(p.loss) ? p.loss.toPrecision(6) : String(p.loss);
-      rows.push(`  ${p.probe.padEnd(15)} ${hypers[i].padEnd(w)} ${inp.padEnd(25)} ${loss.padEnd(13)} ${`${p.gradNaN}/${p.gradInf}`.padEnd(14)} ${p.samplesNonFinite}/${p.samples}${p.note ? `  ${p.note}` : ''}`);
+      rows.push(`  ${p.probe.padEnd(15)} ${hypers[i].padEnd(w)} ${inp.padEnd(25)} ${loss.padEnd(13)} ${(p.outputs ? '-' : `${p.gradNaN}/${p.gradInf}`).padEnd(14)} ${p.outputs ? '-' : `${p.samplesNonFinite}/${p.samples}`}${p.note ? `  ${p.note}` : ''}`);
     });
   }
   for (const f of r.findings) rows.push(`  ${f.code} ${f.name}: ${f.message}`);
@@ -70,6 +76,8 @@ export interface CoverageEntry {
   function: string;
   framework: CoverageFramework;
   probed: boolean;
+  /** Probed for its values only (numpy has no autograd: report.valuesOnly); only with `probed`. */
+  valuesOnly?: boolean;
   /** Why it was not probed, without line numbers (so that equal reasons group). */
   reason?: string;
 }
@@ -133,7 +141,7 @@ async function coverageOfFile(file: string, opts: { backend: 'auto' | 'webgpu' |
     return fn ? frameworkOf(fn, mod) : 'other';
   };
   const reports = await checkDocumentNumerically(mod, { backend: opts.backend, samples: opts.samples, text, timeBudgetMs: 600_000, functionBudgetMs: 60_000, file: path.resolve(file), roots: [process.cwd()] });
-  for (const r of reports) out.push({ file, function: r.function, framework: fw(r.function), probed: !r.notChecked, ...(r.notChecked ? { reason: coverageReason(r.notChecked) } : {}) });
+  for (const r of reports) out.push({ file, function: r.function, framework: fw(r.function), probed: !r.notChecked, ...(!r.notChecked && r.valuesOnly ? { valuesOnly: true } : {}), ...(r.notChecked ? { reason: coverageReason(r.notChecked) } : {}) });
   for (const s of skipped) out.push({ file, function: s.qualname, framework: fw(s.qualname), probed: false, reason: s.reason });
 }
 
@@ -147,12 +155,17 @@ function pct(n: number, d: number): string {
 export function coverageText(entries: CoverageEntry[], cwd: string, verbose = false): string {
   const rows: string[] = [];
   const probed = entries.filter((e) => e.probed).length;
-  rows.push(`loss functions: ${entries.length}, probed ${probed} (${pct(probed, entries.length)})`);
+  // Values only: probed without a gradient (numpy), said apart from the full probes.
+  const valuesOnly = (es: CoverageEntry[]): string => {
+    const v = es.filter((e) => e.probed && e.valuesOnly).length;
+    return v ? `, ${v} of them values only` : '';
+  };
+  rows.push(`loss functions: ${entries.length}, probed ${probed} (${pct(probed, entries.length)})${valuesOnly(entries)}`);
   for (const fw of FRAMEWORKS) {
     const of = entries.filter((e) => e.framework === fw);
     if (!of.length) continue;
     const p = of.filter((e) => e.probed).length;
-    rows.push(`  ${fw.padEnd(9)} ${String(of.length).padStart(5)}  probed ${String(p).padStart(5)} (${pct(p, of.length)})`);
+    rows.push(`  ${fw.padEnd(9)} ${String(of.length).padStart(5)}  probed ${String(p).padStart(5)} (${pct(p, of.length)})${valuesOnly(of)}`);
   }
   const reasons = new Map<string, CoverageEntry[]>();
   for (const e of entries) if (!e.probed) reasons.set(e.reason ?? '?', [...(reasons.get(e.reason ?? '?') ?? []), e]);
@@ -248,6 +261,11 @@ export function registerProbeCommand(program: Command, setExitCode: (code: numbe
         }
         if (r.notChecked && !r.roles) {
           process.stderr.write(`error: ${r.notChecked}\n`);
+          return setExitCode(2);
+        }
+        // The script reproduces gradient probes in PyTorch: a numpy function has none.
+        if (r.valuesOnly) {
+          process.stderr.write(`error: --repro writes a PyTorch script of the gradient probes; ${name} was probed for its values only (${r.valuesOnly.why})\n`);
           return setExitCode(2);
         }
         process.stdout.write(reproScript(path.resolve(file), r));

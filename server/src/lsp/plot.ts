@@ -11,7 +11,9 @@ export function lensTitle(r: NumericReport): string {
   const ok = r.probes.filter((p) => p.ok).length;
   const where = [r.backend, r.cached ? 'cached' : `${r.ms} ms`].filter(Boolean).join(', ');
   const findings = r.findings.length ? ` · ${[...new Set(r.findings.map((f) => f.code))].join(', ')}` : '';
-  return `LossLint: ${ok}/${r.probes.length} probes pass (${where})${findings}`;
+  // numpy: values only (float32), the gradient probes not checked.
+  const values = r.valuesOnly ? `values only, ${r.valuesOnly.precision}, ` : '';
+  return `LossLint: ${ok}/${r.probes.length} probes pass (${values}${where})${findings}`;
 }
 
 function fmt(x: number | null): string {
@@ -30,6 +32,8 @@ function inputsOf(p: ProbeResult): string {
 
 function verdict(p: ProbeResult): string {
   if (p.ok) return '✓ pass';
+  // A values-only probe (numpy): what its outputs hold.
+  if (p.outputs) return `✗ ${p.note?.replace(/^values only, float32: /, '') ?? 'fail'}`;
   const why: string[] = [];
   if (p.gradNaN + p.gradInf > 0) why.push(`${p.samplesNonFinite}/${p.samples} samples`);
   if (p.lossNonFinite > 0) why.push('loss not finite');
@@ -40,10 +44,10 @@ function verdict(p: ProbeResult): string {
 /** The Markdown probe table of one report (probe, inputs, loss, grad finite, verdict). */
 export function probeTable(r: NumericReport): string {
   if (r.notChecked) return `**LossLint numeric check of \`${r.function}\`**: ${r.notChecked}`;
-  const head = `**LossLint numeric check of \`${r.function}\`**: ${r.formulation ?? ''} loss, input \`${r.roles?.input}\`, target \`${r.roles?.target ?? '-'}\` (${r.roles?.encoding ?? '?'}), ${r.backend} backend, ${r.cached ? 'cached' : `${r.ms} ms`}`;
+  const head = `**LossLint numeric check of \`${r.function}\`**: ${r.valuesOnly ? `values only (${r.valuesOnly.why}; computed in ${r.valuesOnly.precision}, numpy's float64 not computed; gradient probes not checked)` : `${r.formulation ?? ''} loss`}, input \`${r.roles?.input}\`, target \`${r.roles?.target ?? '-'}\` (${r.roles?.encoding ?? '?'}), ${r.backend} backend, ${r.cached ? 'cached' : `${r.ms} ms`}`;
   const rows = ['| probe | inputs | loss | grad finite | verdict |', '|---|---|---|---|---|'];
   for (const p of r.probes) {
-    const grad = p.gradNaN + p.gradInf === 0 ? 'yes' : `no (${p.gradNaN} NaN, ${p.gradInf} inf)`;
+    const grad = p.outputs ? 'not checked' : p.gradNaN + p.gradInf === 0 ? 'yes' : `no (${p.gradNaN} NaN, ${p.gradInf} inf)`;
     rows.push(`| ${p.probe} | ${inputsOf(p)} | ${fmt(p.loss)} | ${grad} | ${verdict(p)} |`);
   }
   const findings = r.findings.map((f) => `* **${f.code}**: ${f.message}`);

@@ -31,6 +31,7 @@ import { calleeName, forbiddenCall, lineOf, reachableFunctions as reachable, sel
 import { decoratorEffect, dottedOf } from './decorators';
 import { customJvp, customVjp } from './custom-grad';
 import type { ImportedFunction, ImportResolver } from './imported';
+import { derivativeArgError, derivativePrecision, derivativeWeights } from './numpy';
 
 type T = tf.Tensor;
 
@@ -70,6 +71,11 @@ export interface EvalOptions {
   gradSource?: tf.Tensor;
   /** Functions of other project files, as this module's imports name them (imported.ts); none: such calls are unsupported. */
   imported?: ImportResolver;
+  /**
+   * A numpy function probed for its values only (roles.ts `valuesOnly`): numpy ops take the probe's
+   * tensors (float32 standing for numpy's float64) instead of being refused for lack of autograd.
+   */
+  valuesOnly?: boolean;
 }
 
 /** The most iterations one loop may run (a loop over the probe's 4096 samples is out of reach). */
@@ -1161,6 +1167,11 @@ export class Evaluator {
       if (a === 'is_signed') return { t: 'bool', v: o.dt !== 'bool' };
     }
     if (o.t === 'list' && o.tuple && a === 'rank') return num(o.items.length, true);
+    if (o.t === 'dataset') {
+      if (a === 'label') return o.label;
+      if (a === 'get_label') return { t: 'pymethod', recv: o, name: a };
+      throw new Unsupported(`.${a} of the probes' Dataset (only get_label() and .label are modelled)`, line);
+    }
     // A loss module's constructor argument (`loss_fcn.reduction`): the value it was built with, else its default.
     if (o.t === 'module') {
       const p = o.spell.sig.params.find((x) => x.name === a);
@@ -1861,6 +1872,56 @@ export class Evaluator {
     }
   }
 
+  /**
+   * scipy.misc.derivative(func, x0, dx=1.0, n=1, args=(), order=3) as scipy writes it: the weighted
+   * sum of func at x0 + (k - order // 2) * dx (every point, a zero weight's too), divided by dx ** n.
+   * Refused where float32 cannot stand for numpy's float64 result (numpy.ts derivativePrecision).
+   */
+  private derivative(pos: Val[], kw: Record<string, Val>, c: Call, line: number): Val {
+    const names = ['func', 'x0', 'dx', 'n', 'args', 'order'];
+    const a: Record<string, Val> = {};
+    pos.forEach((v, i) => {
+      if (i >= names.length) throw new EvalError('derivative() takes at most 6 arguments', line, 'TypeError');
+      a[names[i]] = v;
+    });
+    for (const [k, v] of Object.entries(kw)) {
+      if (!names.includes(k)) throw new EvalError(`derivative() got an unexpected keyword argument '${k}'`, line, 'TypeError');
+      a[k] = v;
+    }
+    if (!a.func || !a.x0) throw new EvalError('derivative() missing required argument', line, 'TypeError');
+    const number = (k: string, d: number): number => {
+      const v = a[k];
+      if (!v) return d;
+      const x = pyNumber(v);
+      if (x === undefined) throw new Unsupported(`scipy.misc.derivative with a non-number ${k}`, line);
+      return x;
+    };
+    const dx = number('dx', 1);
+    const n = number('n', 1);
+    const order = number('order', 3);
+    const extra = a.args ? this.iterate(a.args, line) : [];
+    const bad = derivativeArgError(n, order);
+    if (bad) throw new EvalError(bad, line, 'ValueError');
+    const w = derivativeWeights(n, order);
+    if (!w) throw new Unsupported(`scipy.misc.derivative with n=${n}, order=${order} (central_diff_weights)`, line);
+    const x0 = this.cast(this.toTensor(a.x0, line), 'float');
+    const ho = order >> 1;
+    const fs: Val[] = [];
+    let val: Val = num(0, false);
+    for (let k = 0; k < order; k++) {
+      const xk: Val = { t: 'tensor', x: tf.add(x0.x, tf.scalar((k - ho) * dx)), dt: 'float' };
+      const fk = this.applyValues(a.func, [xk, ...extra], {}, c, line, 'derivative func');
+      fs.push(fk);
+      val = this.binop('+', val, this.binop('*', num(w[k], false), fk, line), line);
+    }
+    const out = this.binop('/', val, num(dx ** n, false), line);
+    const flat = (v: Val): Float32Array => (isTensor(v) ? (this.cast(v, 'float').x.dataSync() as Float32Array) : Float32Array.of(pyNumber(v) ?? NaN));
+    const x0abs = flat(a.x0).reduce((m, x) => (Number.isFinite(x) ? Math.max(m, Math.abs(x)) : m), 0);
+    const why = derivativePrecision(w, fs.map(flat), dx, n, x0abs, flat(out));
+    if (why) throw new Unsupported(why, line);
+    return out;
+  }
+
   /** A call of an op by its qualified name, on evaluated arguments (a function kept in a variable: `self.bce = F.binary_cross_entropy_with_logits`). */
   private opByName(q: string, pos: Val[], kw: Record<string, Val>, c: Call, line: number): Val | undefined {
     const spell = resolveQualified(q);
@@ -1955,6 +2016,8 @@ export class Evaluator {
         // function's values nor its gradients: the wrapped function is evaluated as it is.
         if (!a0 || !['fn', 'bound', 'partial', 'builtin', 'module', 'self', 'ns'].includes(a0.t)) throw new Unsupported(`${q} of ${a0 ? this.what(a0) : 'nothing'}`, line);
         return a0;
+      case 'scipy.misc.derivative':
+        return this.derivative(pos, kw, c, line);
       case 'functools.partial':
         if (!a0) throw new EvalError('partial() without a function', line);
         return { t: 'partial', fn: a0, args: pos.slice(1), kwargs: kw };
@@ -2071,6 +2134,10 @@ export class Evaluator {
 
   private pyMethodValues(recv: Val, m: string, pos: Val[], kw: Record<string, Val>, line: number): Val {
     const a0 = pos[0];
+    if (recv.t === 'dataset') {
+      if (m === 'get_label' && !pos.length) return recv.label;
+      throw new Unsupported(`.${m}() of the probes' Dataset (only get_label() and .label are modelled)`, line);
+    }
     if (recv.t === 'list' && !recv.tuple) {
       switch (m) {
         case 'append':
@@ -2476,18 +2543,26 @@ export class Evaluator {
     return false;
   }
 
+  /** Whether a gradient is being taken (tfjs's tape is recording). */
+  private tapeActive(): boolean {
+    return !!this.opts.gradSource && !!(tf.engine() as unknown as { state: { activeTape?: unknown[] } }).state.activeTape;
+  }
+
   /** Runs an op's lowering (ops/) on its arguments; an op without one is unsupported. */
   private lowerOp(spell: Spelling, args: Record<string, () => Val>, c: Call, line: number): Val {
     const op = spell.op;
     const name = calleeName(c);
     if (!op.lower) throw new Unsupported(c.callee ?? spell.name.replace(/^Tensor\./, '.'), line);
     if (spell.framework === 'numpy' && !/^(jax|tensorflow|keras|torch)\./.test(c.callee ?? '')) {
-      // numpy has no autograd: on a shape or a Python list it computes a constant, on a tensor the
-      // framework would raise (PyTorch) or trace nothing (JAX).
-      for (const get of Object.values(args)) {
-        const v = get();
-        if (isTensor(v) && v.dt === 'float') throw new Unsupported(`${name} on a tensor (numpy has no autograd)`, line);
-      }
+      // numpy has no autograd: on a shape, a Python list or a constant array it computes a constant;
+      // on a tensor computed from the probe's inputs (any float tensor when no gradient is taken) the
+      // framework would raise (PyTorch) or trace nothing (JAX). A numpy function probed for its
+      // values only computes on the probe's tensors.
+      if (!this.opts.valuesOnly)
+        for (const get of Object.values(args)) {
+          const v = get();
+          if (isTensor(v) && v.dt === 'float' && (!this.tapeActive() || this.requiresGrad(v.x))) throw new Unsupported(`${name} on a tensor (numpy has no autograd)`, line);
+        }
     }
     const lit = (d: PyLiteral): Val => (d === null ? NONE : typeof d === 'number' ? num(d) : typeof d === 'boolean' ? { t: 'bool', v: d } : { t: 'str', v: d });
     const value = (p: string): Val | undefined => {
@@ -2504,7 +2579,9 @@ export class Evaluator {
     const cx: LowerCtx = {
       k: KERNELS,
       call: c,
-      spelling: spell,
+      // In a numpy function probed for its values, an array's method is numpy's ndarray method
+      // (`x.max(1)` is an array, not PyTorch's (values, indices)): the lowering reads numpy's spelling.
+      spelling: this.opts.valuesOnly && spell.kind === 'method' ? { ...spell, framework: 'numpy' } : spell,
       name,
       line,
       has: (p) => args[p] !== undefined,

@@ -16,7 +16,8 @@ import { LL301, LL302, LL303, LL304, LL305 } from './rules';
 import { runExtraProbes } from './probes-extra';
 import { tf } from './tf';
 import * as P from './torchops';
-import { layoutShape, type HyperValue, type NumericReport, type ProbeInputs, type ProbeResult } from './types';
+import { layoutShape, type HyperValue, type NumericReport, type OutputSummary, type ProbeInputs, type ProbeResult } from './types';
+import { outputNames, outputsOk, outputsText, summarize, VALUES_ONLY } from './numpy';
 import { ElementCap, EvalError, num, NONE, Unsupported, type Val } from './values';
 
 export interface ProbeOptions {
@@ -100,11 +101,34 @@ export interface RunOut {
   gradInf: number;
   samplesNonFinite: number;
   trace: Set<string>;
+  /** A values-only run (numpy): each output's summary. */
+  outputs?: OutputSummary[];
+}
+
+/**
+ * The outputs of a numpy function probed for its values (numpy.ts outputNames): a loss, a
+ * gradient-boosting objective's (grad, hess), a metric's (name, value, ...); float tensors and
+ * Python numbers are summarised, anything else is named as not a value.
+ */
+function valueOutputs(out: Val, dataset: boolean, line: number): OutputSummary[] {
+  const tuple = out.t === 'list';
+  const items = out.t === 'list' ? out.items : [out];
+  const kinds = items.map((v): 'float' | 'str' | 'other' => ((v.t === 'tensor' && v.dt === 'float') || (v.t === 'num' && !v.int) ? 'float' : v.t === 'str' ? 'str' : 'other'));
+  const names = outputNames(kinds, tuple, dataset);
+  const outs: OutputSummary[] = [];
+  items.forEach((v, i) => {
+    const name = names[i];
+    if (!name) return;
+    outs.push(summarize(name, v.t === 'tensor' ? (v.x.dataSync() as Float32Array) : [v.t === 'num' ? v.v : NaN]));
+  });
+  if (!outs.length) throw new EvalError(`the function returned ${out.t === 'none' ? 'None' : out.t === 'list' ? 'a tuple without a float array or number' : out.t}, not a float array or number`, line);
+  return outs;
 }
 
 /** The fields a probe result copies from one evaluation. */
-function runFields(out: RunOut, inp: ProbeInputs): Pick<ProbeResult, 'loss' | 'lossElements' | 'lossNonFinite' | 'gradNaN' | 'gradInf' | 'samplesNonFinite' | 'samples'> {
+function runFields(out: RunOut, inp: ProbeInputs): Pick<ProbeResult, 'loss' | 'lossElements' | 'lossNonFinite' | 'gradNaN' | 'gradInf' | 'samplesNonFinite' | 'samples' | 'outputs'> {
   return {
+    ...(out.outputs ? { outputs: out.outputs } : {}),
     loss: out.loss,
     lossElements: out.lossElements,
     lossNonFinite: out.lossNonFinite,
@@ -169,15 +193,38 @@ export class Prober {
         else if (typeof value === 'number') all[k] = num(value);
         else all[k] = hyperVal(value as HyperValue);
       }
-      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: { ...all, ...hyper }, gradSource: z, imported: this.opts.imported, ...extra });
+      const valuesOnly = !!s.plan.valuesOnly;
+      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: { ...all, ...hyper }, gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra });
       let lossT: tf.Tensor | undefined;
-      const f = (x: tf.Tensor): tf.Scalar => {
+      const call = (x: tf.Tensor): Val => {
         let xin = x;
         if (inp.activation) xin = inp.activation === 'softmax' ? P.softmax(x, 1) : P.sigmoid(x);
         if (inp.layout) xin = tf.reshape(xin, shapeOf(true));
         const args: Record<string, Val> = { ...passed, [s.plan.input]: { t: 'tensor', x: xin, dt: 'float' } };
-        if (s.plan.target) args[s.plan.target] = tgt;
-        const out = ev!.run(s.fn, args);
+        // A gradient-boosting dataset holds its labels as floats (LightGBM's and XGBoost's get_label()).
+        if (s.plan.target) args[s.plan.target] = s.plan.targetDataset ? { t: 'dataset', label: tgt.t === 'tensor' ? { t: 'tensor', x: tf.cast(tgt.x, 'float32'), dt: 'float' } : tgt } : tgt;
+        return ev!.run(s.fn, args);
+      };
+      if (valuesOnly) {
+        // numpy: the outputs' values on the probe's inputs, no gradient (numpy has none).
+        const outputs = valueOutputs(call(z), !!s.plan.targetDataset, s.fn.span.r.start.line + 1);
+        const main = outputs.find((o) => o.name === 'loss' || o.name === 'metric');
+        result = {
+          rows: N,
+          loss: main ? main.sum : null,
+          lossElements: main ? main.elements : 0,
+          lossNonFinite: outputs.reduce((a, o) => a + o.nan + o.inf, 0),
+          grad: new Float32Array(0),
+          gradNaN: 0,
+          gradInf: 0,
+          samplesNonFinite: 0,
+          trace: ev.trace,
+          outputs,
+        };
+        return;
+      }
+      const f = (x: tf.Tensor): tf.Scalar => {
+        const out = call(x);
         let t: Val = out;
         if (t.t === 'list' && t.items.length && t.items[0].t === 'tensor') t = t.items[0];
         if (t.t === 'num') throw new Unsupported('a loss returned as a Python number (no gradient)', s.fn.span.r.start.line + 1);
@@ -254,7 +301,8 @@ export class Prober {
     const sizes = new Set<number>();
     for (const e of first) {
       if (!/broadcast|must be the same|must match|size/.test(e)) continue;
-      for (const m of e.matchAll(/\[(?:\d+, ?)?(\d+)\]/g)) {
+      // `[N, C]`, and a reshape's `[-1, C]` (`x.reshape(-1, num_class)` with the function's own count).
+      for (const m of e.matchAll(/\[(?:-?\d+, ?)?(\d+)\]/g)) {
         const d = Number(m[1]);
         if (d >= 2 && d <= 1024 && d !== this.opts.classes && d !== SETUP_SAMPLES) sizes.add(d);
       }
@@ -378,9 +426,24 @@ export class Prober {
           report.supplied[k] = { value: v, why };
         }
       }
+      const configs: Record<string, Val>[] = gammaValues.length ? gammaValues.slice(0, 3).map((g) => ({ [plan.gamma!.name]: num(g, false) })) : [{}];
+      if (plan.valuesOnly) {
+        // numpy: the values of its outputs on typical and confident inputs (and the gamma sweep's),
+        // in float32; the gradient probes are not checked, and no finding is made of float32 values.
+        report.valuesOnly = { ...VALUES_ONLY, ...(plan.targetDataset ? { dataset: `\`${plan.target}\` is the probes' Dataset: get_label() and .label give the targets as float labels (LightGBM Dataset / XGBoost DMatrix)` } : {}) };
+        for (const h of configs) {
+          for (const std of [1, 5]) this.probe(report, setup, 'typical', this.inputsFor(setup, { std, seed: this.opts.seed + std }), h);
+          for (const m of MARGINS) this.probe(report, setup, 'confident', this.inputsFor(setup, { margin: m, seed: this.opts.seed + 100 + m }), h);
+        }
+        if (plan.gamma)
+          for (const g of GAMMA_SWEEP) {
+            if (gammaValues.includes(g)) continue;
+            for (const m of MARGINS) this.probe(report, setup, 'gamma-sweep', this.inputsFor(setup, { margin: m, seed: this.opts.seed + 100 + m }), { [plan.gamma.name]: num(g, false) });
+          }
+        return finish();
+      }
       // 0. LL306-LL309: samples mixed by broadcasting, ignored targets, anchor count, hard examples.
       runExtraProbes({ run: (x, inp, h, extra) => this.run(x, inp, h, extra), samples: this.opts.samples, seed: this.opts.seed }, this.mod, report, setup);
-      const configs: Record<string, Val>[] = gammaValues.length ? gammaValues.slice(0, 3).map((g) => ({ [plan.gamma!.name]: num(g, false) })) : [{}];
       // 1. typical and confident inputs at the function's own hyperparameters.
       for (const h of configs) {
         for (const std of [1, 5]) this.probe(report, setup, 'typical', this.inputsFor(setup, { std, seed: this.opts.seed + std }), h);
@@ -430,7 +493,8 @@ export class Prober {
       inputs: inp,
       hyper: this.hyperRecord(h),
       ...runFields(out, inp),
-      ok: out.gradNaN + out.gradInf + out.lossNonFinite === 0,
+      ok: out.outputs ? outputsOk(out.outputs) : out.gradNaN + out.gradInf + out.lossNonFinite === 0,
+      ...(out.outputs ? { note: `values only, float32: ${outputsText(out.outputs)}` } : {}),
       ms: Date.now() - t,
     });
     return out;
@@ -620,6 +684,8 @@ export class Prober {
   }
 
   private findings(report: NumericReport, s?: Setup): void {
+    // Values-only probes (numpy) computed float32 values where numpy computes float64: no finding.
+    if (report.valuesOnly) return;
     const where = (p: ProbeResult): string => (p.inputs.margin !== undefined ? (p.inputs.target === 'binary' ? `when every logit is at least ${p.inputs.margin} on its target's side` : `when the target logit leads by ${p.inputs.margin}`) : `on typical logits (std ${p.inputs.std})`);
     const hy = (p: ProbeResult): string => {
       const parts = Object.entries(p.hyper).map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : v}`);

@@ -50,6 +50,18 @@ export interface CheckPlan {
   plainCE?: boolean;
   /** The function squeezes the target's dim 1 (`target.squeeze(1)`): image targets with a channel of one ([N, 1, H, W]). */
   targetChannel?: boolean;
+  /**
+   * The function computes with numpy (no autograd): the probes evaluate its outputs' values only
+   * (NaN, inf, negative losses, a gradient-boosting objective's hessian <= 0), in float32, and say
+   * that the gradient probes are not checked.
+   */
+  valuesOnly?: boolean;
+  /**
+   * The target parameter is only read through `.get_label()` or `.label`: a gradient-boosting
+   * objective's or metric's dataset (LightGBM's `Dataset`, XGBoost's `DMatrix`); the probes pass a
+   * probe object holding the targets as float labels (`ProbeDataset` in eval.ts).
+   */
+  targetDataset?: boolean;
   /** Optional weight parameters (`weight=None`) the probes give ones when the function raises without them. */
   optionalWeights?: string[];
   /** Content hash of everything the check depends on. */
@@ -370,11 +382,26 @@ function callableByName(mod: ModuleIR): Map<string, FunctionIR> {
 function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): boolean {
   for (const e of callsOf(fn, byName)) {
     // numpy on shapes and constants (np.prod(x.shape)) computes no value of the loss; jax.scipy is JAX.
-    if (e.spell?.framework === 'numpy' && !/^(jax|tensorflow|keras|torch)\./.test(e.callee ?? '') && !shapeArithmetic(e)) return true;
+    // scipy's functions that are no op of the table (scipy.misc.derivative) compute with numpy too.
+    if ((e.spell?.framework === 'numpy' || (!e.spell && /^scipy\./.test(e.callee ?? ''))) && !/^(jax|tensorflow|keras|torch)\./.test(e.callee ?? '') && !shapeArithmetic(e)) return true;
   }
   return false;
 }
 
+
+/**
+ * Whether a function (and the helpers it calls) computes with no framework but numpy: none of its
+ * calls is an op of PyTorch, TensorFlow / Keras or JAX. A function mixing them is probed as its other
+ * framework's, and numpy is refused there on the probe's tensors.
+ */
+function onlyNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): boolean {
+  for (const e of callsOf(fn, byName)) {
+    const fw = e.spell ? (e.spell.framework === 'tf' || e.spell.framework === 'keras' ? 'tf/keras' : e.spell.framework === 'lib' ? undefined : e.spell.framework) : e.callee ? frameworkOfName(e.callee) : undefined;
+    // A tensor method (`x.sum()`, spelled as PyTorch's) is an ndarray method in numpy code.
+    if (fw && fw !== 'numpy' && !(e.spell?.kind === 'method')) return false;
+  }
+  return true;
+}
 
 interface KeywordReads {
   /** Keyword -> the attributes called on it, or undefined when it is also used otherwise. */
@@ -528,6 +555,23 @@ export function frameworkOf(fn: FunctionIR, mod: ModuleIR, byName: ReadonlyMap<s
   return 'other';
 }
 
+/**
+ * Whether a parameter is read only as a gradient-boosting dataset's labels: every use of it in the
+ * function is `p.get_label()` or `p.label` (LightGBM's Dataset, XGBoost's DMatrix), and there is one.
+ */
+export function readsLabelsOnly(fn: FunctionIR, name: string): boolean {
+  const labelRead = new Set<Expr>();
+  const names: Expr[] = [];
+  for (const s of stmtsOf(fn.body))
+    for (const r of stmtRoots(s))
+      for (const e of walkExprs(r)) {
+        if (e.k === 'attr' && e.obj.k === 'name' && e.obj.id === name && e.attr === 'label') labelRead.add(e.obj);
+        else if (e.k === 'call' && e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === name && e.func.attr === 'get_label' && e.args.length === 0) labelRead.add(e.func.obj);
+        else if (e.k === 'name' && e.id === name) names.push(e);
+      }
+  return labelRead.size > 0 && names.every((e) => labelRead.has(e));
+}
+
 /** Whether a call's arguments are shapes, sizes or literals only (`np.prod(t.shape[:-1])`, `np.log(2)`). */
 function shapeArithmetic(e: Extract<Expr, { k: 'call' }>): boolean {
   const ok = (x: Expr): boolean => {
@@ -646,11 +690,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         continue;
       }
     }
-    // numpy has no autograd: the probes' gradients would be the interpreter's own, not the user's.
-    if (usesNumpy(fn, callable)) {
-      skip('numpy (no autograd)');
-      continue;
-    }
+    // numpy has no autograd: a function computing with numpy (no op of another framework) is probed for
+    // its values only (`valuesOnly`); one of another framework that calls numpy is probed as usual,
+    // and the evaluator refuses numpy on a tensor computed from the probe's inputs (eval.ts lowerOp).
+    const valuesOnly = usesNumpy(fn, callable) && onlyNumpy(fn, callable);
     const cls = fn.className ? mod.classes.get(fn.className) : undefined;
     const init = cls ? initOf(cls, mod) : undefined;
     const chain = owners(fn, mod);
@@ -778,7 +821,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
     const plainCE = !gamma && rets.length > 0 && rets.every((r) => r.m === 'ce' || r.m === 'logprob') && ![...(ff?.values.values() ?? [])].some((v) => v.m === 'modulating' || v.m === 'focal');
     const targetChannel = squeezesChannel(fn, target);
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(plainCE ? { plainCE } : {}), ...(targetChannel ? { targetChannel } : {}), key });
+    const dataset = valuesOnly && readsLabelsOnly(fn, target);
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(plainCE ? { plainCE } : {}), ...(targetChannel ? { targetChannel } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), key });
   }
   return plans;
 }

@@ -96,12 +96,28 @@ export interface ProbeResult {
   gradInf: number;
   samplesNonFinite: number;
   samples: number;
+  /** A values-only probe (NumericReport.valuesOnly): each output's NaN, infinite, negative (and hessian <= 0) elements. */
+  outputs?: OutputSummary[];
   /** Comparisons (alpha effect, CE at gamma = 0, reference): max relative difference and scale. */
   maxRelDiff?: number;
   scale?: number;
   ok: boolean;
   note?: string;
   ms: number;
+}
+
+/** One output of a function probed for its values: its elements that are NaN, infinite, negative (and <= 0 for a hessian). */
+export interface OutputSummary {
+  /** What the output is: `loss`, `grad` and `hess` (a gradient-boosting objective), `metric` (an evaluation function's value), or `output i`. */
+  name: string;
+  elements: number;
+  nan: number;
+  inf: number;
+  negative: number;
+  /** hess only: elements <= 0 (a Newton step divides by them). */
+  nonPositive?: number;
+  /** The sum of the elements (NaN and infinities included). */
+  sum: number;
 }
 
 export interface NumericReport {
@@ -116,6 +132,12 @@ export interface NumericReport {
   backendNotes?: string[];
   formulation?: 'softmax' | 'sigmoid';
   roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean };
+  /**
+   * The function computes with numpy (no autograd): probed for its outputs' values only, computed in
+   * float32 (numpy's float64 is not computed), with the gradient probes not checked and no findings
+   * made of the values (a NaN in float32 may not be one in float64).
+   */
+  valuesOnly?: { why: string; precision: 'float32'; notChecked: string[]; dataset?: string };
   /** Values given to required parameters without a default, and where each came from (roles.ts `fill`). */
   supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'class_counts' | 'device'; why: string }>;
   /** How the function is reached: a method through its class, a closure through the factory that returns it. */

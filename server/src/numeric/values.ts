@@ -40,7 +40,13 @@ export type Val =
   /** A method of a Python value, taken without calling it (`xs.append`). */
   | { t: 'pymethod'; recv: Val; name: string }
   /** The exception an `except ... as e:` clause caught. */
-  | { t: 'exc'; err: EvalError };
+  | { t: 'exc'; err: EvalError }
+  /**
+   * The probes' dataset of a gradient-boosting objective or metric (roles.ts `targetDataset`): what
+   * LightGBM's `Dataset` and XGBoost's `DMatrix` give of their labels, `get_label()` and `.label`;
+   * nothing else of them is modelled.
+   */
+  | { t: 'dataset'; label: Val };
 
 export const NONE: Val = { t: 'none' };
 

@@ -43,7 +43,7 @@ export const relu = unaryOp(
   ['torch.nn.ReLU(inplace=False)(input)'],
 );
 
-export const tanh = unaryOp('tanh', 'Hyperbolic tangent.', ['torch.tanh(input, *, out=None)', 'tensorflow.tanh(x->input, name=None)', 'keras.activations.tanh(x->input)', 'keras.backend.tanh(x->input)', 'keras.ops.tanh(x->input)', 'jax.numpy.tanh(x->input)'], (c, x) =>
+export const tanh = unaryOp('tanh', 'Hyperbolic tangent.', ['torch.tanh(input, *, out=None)', 'tensorflow.tanh(x->input, name=None)', 'keras.activations.tanh(x->input)', 'keras.backend.tanh(x->input)', 'keras.ops.tanh(x->input)', 'jax.numpy.tanh(x->input)', 'numpy.tanh(x->input)'], (c, x) =>
   c.out(c.k.tanh(floatOf(c, x))),
 );
 
@@ -55,12 +55,12 @@ function stepOp(id: 'sign' | 'floor' | 'ceil' | 'round', spell: string[]) {
   });
 }
 
-export const sign = stepOp('sign', ['torch.sign(input, *, out=None)', 'tensorflow.sign(x->input, name=None)', 'keras.ops.sign(x->input)', 'jax.numpy.sign(x->input)']);
-export const floor = stepOp('floor', ['torch.floor(input, *, out=None)', 'tensorflow.floor(x->input, name=None)', 'keras.ops.floor(x->input)', 'jax.numpy.floor(x->input)']);
-export const ceil = stepOp('ceil', ['torch.ceil(input, *, out=None)', 'tensorflow.ceil(x->input, name=None)', 'keras.ops.ceil(x->input)', 'jax.numpy.ceil(x->input)']);
-export const round = stepOp('round', ['torch.round(input, *, decimals=0, out=None)', 'tensorflow.round(x->input, name=None)', 'keras.ops.round(x->input, decimals=0)', 'jax.numpy.round(a->input, decimals=0, out=None)']);
+export const sign = stepOp('sign', ['torch.sign(input, *, out=None)', 'tensorflow.sign(x->input, name=None)', 'keras.ops.sign(x->input)', 'jax.numpy.sign(x->input)', 'numpy.sign(x->input)']);
+export const floor = stepOp('floor', ['torch.floor(input, *, out=None)', 'tensorflow.floor(x->input, name=None)', 'keras.ops.floor(x->input)', 'jax.numpy.floor(x->input)', 'numpy.floor(x->input)']);
+export const ceil = stepOp('ceil', ['torch.ceil(input, *, out=None)', 'tensorflow.ceil(x->input, name=None)', 'keras.ops.ceil(x->input)', 'jax.numpy.ceil(x->input)', 'numpy.ceil(x->input)']);
+export const round = stepOp('round', ['torch.round(input, *, decimals=0, out=None)', 'tensorflow.round(x->input, name=None)', 'keras.ops.round(x->input, decimals=0)', 'jax.numpy.round(a->input, decimals=0, out=None)', 'numpy.round(a->input, decimals=0, out=None)']);
 
-export const reciprocal = unaryOp('reciprocal', '1 / x.', ['torch.reciprocal(input, *, out=None)', 'tensorflow.reciprocal(x->input, name=None)', 'jax.numpy.reciprocal(x->input)', 'keras.ops.reciprocal(x->input)'], (c, x) =>
+export const reciprocal = unaryOp('reciprocal', '1 / x.', ['torch.reciprocal(input, *, out=None)', 'tensorflow.reciprocal(x->input, name=None)', 'jax.numpy.reciprocal(x->input)', 'numpy.reciprocal(x->input)', 'keras.ops.reciprocal(x->input)'], (c, x) =>
   c.binop('/', { t: 'num', v: 1, int: false }, c.cast(x, 'float')),
 );
 
@@ -71,8 +71,8 @@ export const rsqrt = unaryOp('rsqrt', '1 / sqrt(x).', ['torch.rsqrt(input, *, ou
 function logBase(id: 'log2' | 'log10', base: number, spell: string[]) {
   return unaryOp(id, `Logarithm to base ${base}: log(x) / log(${base}).`, spell, (c, x) => c.binop('/', c.out(c.k.log(floatOf(c, x))), { t: 'num', v: Math.log(base), int: false }));
 }
-export const log2 = logBase('log2', 2, ['torch.log2(input, *, out=None)', 'jax.numpy.log2(x->input)', 'keras.ops.log2(x->input)']);
-export const log10 = logBase('log10', 10, ['torch.log10(input, *, out=None)', 'jax.numpy.log10(x->input)', 'keras.ops.log10(x->input)']);
+export const log2 = logBase('log2', 2, ['torch.log2(input, *, out=None)', 'jax.numpy.log2(x->input)', 'numpy.log2(x->input)', 'keras.ops.log2(x->input)']);
+export const log10 = logBase('log10', 10, ['torch.log10(input, *, out=None)', 'jax.numpy.log10(x->input)', 'numpy.log10(x->input)', 'keras.ops.log10(x->input)']);
 
 function test(id: 'isnan' | 'isinf' | 'isfinite', spell: string[]) {
   return unaryOp(id, `Elementwise ${id} (a boolean tensor).`, spell, (c, x) => {
@@ -80,9 +80,9 @@ function test(id: 'isnan' | 'isinf' | 'isfinite', spell: string[]) {
     return c.out(id === 'isnan' ? c.k.isnan(x.x) : id === 'isinf' ? c.k.isinf(x.x) : c.k.isfinite(x.x), 'bool');
   });
 }
-export const isnan = test('isnan', ['torch.isnan(input)', 'tensorflow.is_nan(x->input, name=None)', 'keras.ops.isnan(x->input)', 'jax.numpy.isnan(x->input)']);
-export const isinf = test('isinf', ['torch.isinf(input)', 'tensorflow.is_inf(x->input, name=None)', 'keras.ops.isinf(x->input)', 'jax.numpy.isinf(x->input)']);
-export const isfinite = test('isfinite', ['torch.isfinite(input)', 'tensorflow.is_finite(x->input, name=None)', 'keras.ops.isfinite(x->input)', 'jax.numpy.isfinite(x->input)']);
+export const isnan = test('isnan', ['torch.isnan(input)', 'tensorflow.is_nan(x->input, name=None)', 'keras.ops.isnan(x->input)', 'jax.numpy.isnan(x->input)', 'numpy.isnan(x->input)']);
+export const isinf = test('isinf', ['torch.isinf(input)', 'tensorflow.is_inf(x->input, name=None)', 'keras.ops.isinf(x->input)', 'jax.numpy.isinf(x->input)', 'numpy.isinf(x->input)']);
+export const isfinite = test('isfinite', ['torch.isfinite(input)', 'tensorflow.is_finite(x->input, name=None)', 'keras.ops.isfinite(x->input)', 'jax.numpy.isfinite(x->input)', 'numpy.isfinite(x->input)']);
 
 function logic(op: 'and' | 'or' | 'xor') {
   return defineOp({
@@ -106,7 +106,7 @@ function logic(op: 'and' | 'or' | 'xor') {
 export const logicalAnd = logic('and');
 export const logicalOr = logic('or');
 export const logicalXor = logic('xor');
-export const logicalNot = unaryOp('logical_not', 'Elementwise logical not (a boolean tensor).', ['torch.logical_not(input, *, out=None)', 'tensorflow.logical_not(x->input, name=None)', 'keras.ops.logical_not(x->input)', 'jax.numpy.logical_not(x->input)'], (c, x) =>
+export const logicalNot = unaryOp('logical_not', 'Elementwise logical not (a boolean tensor).', ['torch.logical_not(input, *, out=None)', 'tensorflow.logical_not(x->input, name=None)', 'keras.ops.logical_not(x->input)', 'jax.numpy.logical_not(x->input)', 'numpy.logical_not(x->input)'], (c, x) =>
   c.out(c.k.logicalNot(x.x), 'bool'),
 );
 
@@ -117,7 +117,7 @@ export const cumsum = defineOp({
     'torch.cumsum(input, dim, *, dtype=None, out=None)',
     'tensorflow.cumsum(x->input, axis->dim=0, exclusive=False, reverse=False, name=None)',
     'keras.ops.cumsum(x->input, axis->dim=None, dtype=None)',
-    'jax.numpy.cumsum(a->input, axis->dim=None, dtype=None, out=None)',
+    'jax.numpy.cumsum(a->input, axis->dim=None, dtype=None, out=None)', 'numpy.cumsum(a->input, axis->dim=None, dtype=None, out=None)',
   ],
   lower(c) {
     const x = c.tensor('input');
@@ -183,7 +183,7 @@ export const countNonzero = defineOp({
   spell: [
     'torch.count_nonzero(input, dim=None)',
     'tensorflow.count_nonzero(input, axis->dim=None, keepdims->keepdim=None, dtype="int64", name=None)',
-    'jax.numpy.count_nonzero(a->input, axis->dim=None, keepdims->keepdim=False)',
+    'jax.numpy.count_nonzero(a->input, axis->dim=None, keepdims->keepdim=False)', 'numpy.count_nonzero(a->input, axis->dim=None, keepdims->keepdim=False)',
   ],
   lower(c) {
     const x = c.tensor('input');
@@ -218,13 +218,13 @@ export const std = moments('std', [
   'torch.std(input, dim=None, unbiased=True, keepdim=False)',
   'tensorflow.reduce_std(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
   'keras.backend.std(x->input, axis->dim=None, keepdims->keepdim=False)',
-  'jax.numpy.std(a->input, axis->dim=None, dtype=None, out=None, ddof=0, keepdims->keepdim=False)',
+  'jax.numpy.std(a->input, axis->dim=None, dtype=None, out=None, ddof=0, keepdims->keepdim=False)', 'numpy.std(a->input, axis->dim=None, dtype=None, out=None, ddof=0, keepdims->keepdim=False)',
 ]);
 export const variance = moments('var', [
   'torch.var(input, dim=None, unbiased=True, keepdim=False)',
   'tensorflow.reduce_variance(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
   'keras.backend.var(x->input, axis->dim=None, keepdims->keepdim=False)',
-  'jax.numpy.var(a->input, axis->dim=None, dtype=None, out=None, ddof=0, keepdims->keepdim=False)',
+  'jax.numpy.var(a->input, axis->dim=None, dtype=None, out=None, ddof=0, keepdims->keepdim=False)', 'numpy.var(a->input, axis->dim=None, dtype=None, out=None, ddof=0, keepdims->keepdim=False)',
 ]);
 
 /** The order of each row's entries along the last axis (stable), as flat positions into `x`. */

@@ -193,6 +193,7 @@ export const min = extremumReduction('min', [
   'keras.ops.min(x->input, axis->dim=None, keepdims->keepdim=False, initial=None)',
   'jax.numpy.min(a->input, axis->dim=None, out=None, keepdims->keepdim=False, initial=None, where=None)',
   'numpy.min(a->input, axis->dim=None, out=None, keepdims->keepdim=False)',
+  'numpy.amin(a->input, axis->dim=None, out=None, keepdims->keepdim=False)',
 ]);
 
 export const argmax = defineOp({

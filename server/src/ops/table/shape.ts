@@ -46,13 +46,32 @@ export function withDtype(x: AbsValue, dt: DType, framework: string): AbsValue {
   return { ...x, dtype: dt };
 }
 
-function reshapeTo(c: LowerCtx, x: CTensor, shape: number[]): CVal {
+function reshapeTo(c: LowerCtx, x: CTensor, shape: number[], order: 'C' | 'F' = 'C'): CVal {
   const known = shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const free = shape.filter((d) => d === -1).length;
   if (free > 1 || (free === 0 && known !== x.x.size) || (free === 1 && (known === 0 || x.x.size % known !== 0))) {
     c.error(`shape [${shape}] is invalid for input of size ${x.x.size}`);
   }
+  if (order === 'F') {
+    // Column-major: the elements read with the first index fastest and written so: a reshape of
+    // the axes reversed, between two reversals (np.reshape(x, s, order='F') == reshape(x.T, s[::-1]).T).
+    const rev = (r: number) => Array.from({ length: r }, (_, i) => r - 1 - i);
+    const t = c.k.reshape(c.k.transpose(x.x, rev(x.x.shape.length)), [...shape].reverse());
+    return c.out(c.k.transpose(t, rev(shape.length)), x.dt);
+  }
   return c.out(c.k.reshape(x.x, shape), x.dt);
+}
+
+/**
+ * numpy's memory order of a reshape, ravel or flatten (`order=`): 'C' (row-major, the default) or
+ * 'F' (column-major); 'A' is 'C' for the probes' arrays (all C-contiguous); 'K' is refused as numpy
+ * refuses it for a reshape.
+ */
+function memoryOrder(c: LowerCtx, p = 'order'): 'C' | 'F' {
+  const o = c.has(p) ? c.str(p) : 'C';
+  if (o === 'C' || o === 'A' || o === undefined) return 'C';
+  if (o === 'F') return 'F';
+  return c.error(`order must be one of 'C', 'F', 'A' (got '${o}')`);
 }
 
 export const reshape = defineOp({
@@ -76,7 +95,8 @@ export const reshape = defineOp({
     const x = c.tensor('input');
     if (c.has('other')) return reshapeTo(c, x, [...c.tensor('other').x.shape]);
     const shape = c.has('shape') ? c.shape('shape') : c.has('newshape') ? c.shape('newshape') : c.error('reshape needs a shape');
-    return reshapeTo(c, x, shape);
+    // numpy's `order=` (a keyword of numpy.reshape and ndarray.reshape; torch has none).
+    return reshapeTo(c, x, shape, memoryOrder(c));
   },
 });
 
@@ -98,6 +118,10 @@ export const flatten = defineOp({
   lower(c) {
     const x = c.tensor('input');
     const rank = x.x.shape.length;
+    // numpy's ravel(order=) and ndarray.flatten(order): a string where torch has start_dim (torch
+    // raises on one) is numpy's memory order.
+    const numpyOrder = c.has('order') || c.value('start_dim')?.t === 'str';
+    if (numpyOrder) return reshapeTo(c, x, [-1], memoryOrder(c, c.has('order') ? 'order' : 'start_dim'));
     if (rank === 0) return c.out(c.k.reshape(x.x, [1]), x.dt);
     const s = c.dim('start_dim', rank) ?? 0;
     const e = c.dim('end_dim', rank) ?? rank - 1;
