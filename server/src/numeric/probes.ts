@@ -5,7 +5,7 @@
 import type { FunctionIR, ModuleIR } from '../core/ir';
 import type { Finding } from '../core/types';
 import { stmtsOf } from '../core/walk';
-import { Evaluator, type EvalOptions } from './eval';
+import { Evaluator, MAX_LOOP, type EvalOptions } from './eval';
 import type { ImportResolver } from './imported';
 import { forbiddenCall } from './gate';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
@@ -51,6 +51,8 @@ interface Setup {
   formulation: Formulation;
   classes: number;
   layout?: ProbeInputs['layout'];
+  /** Samples per probe when the function loops over its samples in Python (fewer than the option's, see `loopSamples`). */
+  samples?: number;
 }
 
 /** Whether an error on the flat [N, C] probe says the function wants image-shaped inputs. */
@@ -72,6 +74,22 @@ function opModule(v: OpModuleValue): Val {
   const kw: Record<string, Val> = {};
   for (const [k, x] of Object.entries(v.kwargs)) kw[k] = x === null ? NONE : typeof x === 'boolean' ? { t: 'bool', v: x } : typeof x === 'string' ? { t: 'str', v: x } : num(x);
   return { t: 'module', spell, args: bindCall(spell, [], kw, (items: Val[]): Val => ({ t: 'list', items, tuple: true })), line: 0 };
+}
+
+/**
+ * Samples per probe for a function that loops over its samples in Python (`for i in range(n)`): its
+ * longest loop grew with the samples between the two setup trials, so at the option's count it would
+ * pass the interpreter's loop cap (eval.ts MAX_LOOP). The probes then run at the count that keeps
+ * the loop within the cap with room for the probes that double the samples (LL307's background);
+ * undefined when no loop grows with the samples or the option's count already fits.
+ */
+export function loopSamples(first: Pick<RunOut, 'rows' | 'loops'>, second: Pick<RunOut, 'rows' | 'loops'>, samples: number): number | undefined {
+  const [a, b] = [first.loops ?? 0, second.loops ?? 0];
+  if (b <= a || second.rows <= first.rows) return undefined;
+  // Iterations per sample, from the growth between the trials.
+  const perSample = (b - a) / (second.rows - first.rows);
+  const fits = Math.floor((MAX_LOOP - (b - perSample * second.rows)) / (2 * perSample));
+  return fits < samples ? Math.max(fits, 1) : undefined;
 }
 
 class Budget extends Error {}
@@ -100,6 +118,8 @@ export interface RunOut {
   gradInf: number;
   samplesNonFinite: number;
   trace: Set<string>;
+  /** The most iterations one Python loop of the function ran (eval.ts `maxLoop`). */
+  loops?: number;
 }
 
 /** The fields a probe result copies from one evaluation. */
@@ -124,7 +144,7 @@ export class Prober {
   private inputsFor(s: Setup, extra: Partial<ProbeInputs>): ProbeInputs {
     const inp: ProbeInputs = {
       seed: this.opts.seed,
-      shape: [this.opts.samples, s.classes],
+      shape: [s.samples ?? this.opts.samples, s.classes],
       std: 1,
       target: s.encoding,
       generator: '',
@@ -177,6 +197,11 @@ export class Prober {
         if (inp.layout) xin = tf.reshape(xin, shapeOf(true));
         const args: Record<string, Val> = { ...passed, [s.plan.input]: { t: 'tensor', x: xin, dt: 'float' } };
         if (s.plan.target) args[s.plan.target] = tgt;
+        // A parameter read as a mapping (roles.ts `mapped`) gets a dict: its tensor at its key, ones at a weight's.
+        for (const [p, keys] of Object.entries(s.plan.mapped ?? {})) {
+          const v = args[p];
+          if (v) args[p] = { t: 'dict', entries: Object.entries(keys).map(([k, what]): [Val, Val] => [{ t: 'str', v: k }, what === 'tensor' ? v : { t: 'tensor', x: tf.ones(shapeOf(true)), dt: 'float' }]) };
+        }
         const out = ev!.run(s.fn, args);
         let t: Val = out;
         if (t.t === 'list' && t.items.length && t.items[0].t === 'tensor') t = t.items[0];
@@ -217,6 +242,7 @@ export class Prober {
         gradInf: inf,
         samplesNonFinite: bad.reduce((a, b) => a + b, 0),
         trace: ev!.trace,
+        loops: ev!.maxLoop,
       };
     });
     return result!;
@@ -260,6 +286,13 @@ export class Prober {
       const found = this.setup(fn, { ...plan, fill }, hyper);
       if (typeof found !== 'string') return found;
     }
+    // An alpha that defaults to None but that the function indexes by the targets (`self.alpha[target]`): one weight of 1 per class.
+    if (plan.optionalTables?.length && !plan.fill?.[plan.optionalTables[0]]) {
+      const fill = { ...plan.fill };
+      for (const w of plan.optionalTables) fill[w] = { value: { ones: 'classes' as const }, why: 'one weight of 1 per class (the function indexes it by the targets and raises on its default None)' };
+      const found = this.setup(fn, { ...plan, fill }, hyper);
+      if (typeof found !== 'string') return found;
+    }
     let why = errors.length ? errors : first;
     // Targets the function uses as class indices (a gather's or one_hot's index): the float
     // encodings' dtype errors say nothing of the function; the index encoding's error does.
@@ -278,7 +311,7 @@ export class Prober {
           const out = this.run(trial, inp, hyper);
           // Again at another sample count: a trial that passed by a coincidence of sizes (class
           // indices, a mask's count equal to the class count: `pred[t < 1] * w[t < 1]`) raises here.
-          this.run(trial, { ...inp, seed: 2, shape: [Math.min(RECHECK_SAMPLES, this.opts.samples), C] }, hyper);
+          const again = this.run(trial, { ...inp, seed: 2, shape: [Math.min(RECHECK_SAMPLES, this.opts.samples), C] }, hyper);
           const tr = out.trace;
           const softmaxOps = ['softmax', 'log_softmax', 'cross_entropy', 'nll_loss', 'tf_softmax_ce_with_logits', 'tf_sparse_softmax_ce_with_logits', 'keras_categorical_crossentropy', 'keras_sparse_categorical_crossentropy'];
           const sigmoidOps = ['sigmoid', 'logsigmoid', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'keras_binary_crossentropy', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss'];
@@ -290,7 +323,8 @@ export class Prober {
           // Sigmoid losses on one-hot targets are multi-label: probe them with background rows too.
           if (formulation === 'sigmoid' && enc === 'onehot') encoding = 'binary';
           if (formulation === 'softmax' && enc === 'binary') encoding = 'onehot';
-          const found: Setup = { fn, plan, encoding, formulation, classes: C, ...(layout ? { layout } : {}) };
+          const samples = loopSamples(out, again, this.opts.samples);
+          const found: Setup = { fn, plan, encoding, formulation, classes: C, ...(layout ? { layout } : {}), ...(samples ? { samples } : {}) };
           return this.maybeProbabilities(found);
         } catch (e) {
           if (e instanceof Unsupported || e instanceof Budget || e instanceof Cancelled) throw e;
@@ -359,7 +393,7 @@ export class Prober {
       const setup = this.setup(fn, plan, baseHyper);
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
@@ -369,7 +403,7 @@ export class Prober {
         }
       }
       // 0. LL306-LL309: samples mixed by broadcasting, ignored targets, anchor count, hard examples.
-      runExtraProbes({ run: (x, inp, h, extra) => this.run(x, inp, h, extra), samples: this.opts.samples, seed: this.opts.seed }, this.mod, report, setup);
+      runExtraProbes({ run: (x, inp, h, extra) => this.run(x, inp, h, extra), samples: setup.samples ?? this.opts.samples, seed: this.opts.seed }, this.mod, report, setup);
       const configs: Record<string, Val>[] = gammaValues.length ? gammaValues.slice(0, 3).map((g) => ({ [plan.gamma!.name]: num(g, false) })) : [{}];
       // 1. typical and confident inputs at the function's own hyperparameters.
       for (const h of configs) {

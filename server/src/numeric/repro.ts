@@ -157,7 +157,12 @@ export function reproScript(file: string, r: NumericReport): string {
     const extra = `{${[i.ignore ? `"ignore": (${i.ignore.value}, ${i.ignore.every}, ${i.ignore.drop ? 'True' : 'False'})` : '', i.background ? `"background": ${i.background}` : ''].filter(Boolean).join(', ')}}`;
     return `    (${JSON.stringify(p.probe)}, ${i.seed}, ${i.shape[0]}, ${i.shape[1]}, ${i.std}, ${JSON.stringify(i.target)}, ${i.margin ?? 'None'}, ${i.activation ? JSON.stringify(i.activation) : 'None'}, ${i.layout ? JSON.stringify(i.layout) : 'None'}, [${probeCalls(p).map(pyDict).join(', ')}], ${extra}),${ref}`;
   });
-  const args = `{${JSON.stringify(roles.input)}: x_in, ${JSON.stringify(roles.target ?? 'target')}: t}`;
+  // A parameter the function reads as a mapping gets the dict the checker passed (ones at a weight's key).
+  const arg = (p: string, v: string): string => {
+    const keys = roles.mapped?.[p];
+    return keys ? `{${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'tensor' ? v : 'torch.ones_like(x_in)'}`).join(', ')}}` : v;
+  };
+  const args = `{${JSON.stringify(roles.input)}: ${arg(roles.input, 'x_in')}, ${JSON.stringify(roles.target ?? 'target')}: ${arg(roles.target ?? 'target', 't')}}`;
   // A closure is reached through its factory (one level: `factory(**hyper).inner`), as the checker runs it.
   const factory = entry.kind === 'closure' ? entry.owner : undefined;
   const call = cls

@@ -115,7 +115,8 @@ export interface NumericReport {
   /** Backends that were asked for or tried and could not start, and why. */
   backendNotes?: string[];
   formulation?: 'softmax' | 'sigmoid';
-  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean };
+  /** `mapped`: a parameter passed as a dict (roles.ts `CheckPlan.mapped`): its keys, each holding the parameter's tensor or ones. */
+  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; mapped?: Record<string, Record<string, 'tensor' | 'ones'>> };
   /** Values given to required parameters without a default, and where each came from (roles.ts `fill`). */
   supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'class_counts' | 'device'; why: string }>;
   /** How the function is reached: a method through its class, a closure through the factory that returns it. */
