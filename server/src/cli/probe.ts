@@ -45,6 +45,7 @@ setNumericRunner(runFiles);
 function table(r: NumericReport): string {
   const rows = [`${r.function}: ${r.notChecked ?? `${r.formulation} focal loss, input \`${r.roles?.input}\`, target \`${r.roles?.target}\` (${r.roles?.encoding}), backend ${r.backend}, ${r.ms} ms`}`];
   for (const n of r.backendNotes ?? []) rows.push(`  note: ${n}`);
+  if (r.roles?.stateColumn) rows.push(`  given: ${r.roles.target} with one more trailing column: 1 where the sample has a positive class, else 0 (the function reads \`${r.roles.target}[..., :-1]\` and \`${r.roles.target}[..., -1]\`)`);
   // A parameter read as a mapping: the dict the probes passed it (roles.ts `mapped`).
   for (const [p, keys] of Object.entries(r.roles?.mapped ?? {})) rows.push(`  given: ${p} = {${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'ones' ? 'ones like the input' : p === r.roles!.input ? 'the prediction' : 'the target'}`).join(', ')}} (the function reads it as a mapping)`);
   // Values the probes gave required parameters without a default, and why each (roles.ts fill).

@@ -76,6 +76,20 @@ function opModule(v: OpModuleValue): Val {
   return { t: 'module', spell, args: bindCall(spell, [], kw, (items: Val[]): Val => ({ t: 'list', items, tuple: true })), line: 0 };
 }
 
+/** [N, C] float targets with one more column (roles.ts `stateColumn`): 1 where the row has a positive class, else 0. */
+export function withStateColumn(t: Float32Array, n: number, c: number): Float32Array {
+  const out = new Float32Array(n * (c + 1));
+  for (let i = 0; i < n; i++) {
+    let any = 0;
+    for (let j = 0; j < c; j++) {
+      out[i * (c + 1) + j] = t[i * c + j];
+      if (t[i * c + j] > 0) any = 1;
+    }
+    out[i * (c + 1) + c] = any;
+  }
+  return out;
+}
+
 /**
  * Samples per probe for a function that loops over its samples in Python (`for i in range(n)`): its
  * longest loop grew with the samples between the two setup trials, so at the option's count it would
@@ -172,6 +186,7 @@ export class Prober {
       const z = tf.tensor2d(g.logits, [N, C]);
       let tgt: Val;
       if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor(g.index, shapeOf(false), 'int32'), dt: 'int' };
+      else if (s.plan.stateColumn) tgt = { t: 'tensor', x: tf.tensor(withStateColumn(g.onehot, N, C), layoutShape(inp.layout, N, C + 1, true)), dt: 'float' };
       else tgt = { t: 'tensor', x: tf.tensor(g.onehot, shapeOf(true)), dt: 'float' };
       // Required parameters without a default (roles.ts fill), under the probe's own hyperparameters.
       const all: Record<string, Val> = {};
@@ -314,7 +329,7 @@ export class Prober {
           const again = this.run(trial, { ...inp, seed: 2, shape: [Math.min(RECHECK_SAMPLES, this.opts.samples), C] }, hyper);
           const tr = out.trace;
           const softmaxOps = ['softmax', 'log_softmax', 'cross_entropy', 'nll_loss', 'tf_softmax_ce_with_logits', 'tf_sparse_softmax_ce_with_logits', 'keras_categorical_crossentropy', 'keras_sparse_categorical_crossentropy'];
-          const sigmoidOps = ['sigmoid', 'logsigmoid', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'keras_binary_crossentropy', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss'];
+          const sigmoidOps = ['sigmoid', 'logsigmoid', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'keras_binary_crossentropy', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss', 'multilabel_soft_margin_loss'];
           let formulation: Formulation = plan.act ?? (softmaxOps.some((o) => tr.has(o)) ? 'softmax' : sigmoidOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax');
           // Probabilities whose activation the facts do not say: sigmoid when the function calls a
           // binary loss (K.binary_crossentropy), else softmax (Keras' categorical convention).
@@ -393,7 +408,7 @@ export class Prober {
       const setup = this.setup(fn, plan, baseHyper);
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}) };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {

@@ -63,6 +63,12 @@ export interface CheckPlan {
    * parameter's tensor, or ones like the input for a weight or mask key).
    */
   mapped?: Record<string, Record<string, 'tensor' | 'ones'>>;
+  /**
+   * The function splits the target's last axis into the labels (`y_true[..., :-1]`) and one trailing
+   * column (`y_true[..., -1]`, an anchor's state): the probes' float targets carry that column too,
+   * 1 where the sample has a positive class, else 0 (background).
+   */
+  stateColumn?: boolean;
   /** Content hash of everything the check depends on. */
   key: string;
 }
@@ -628,6 +634,22 @@ function mappedRoles(fn: FunctionIR, input: string, target: string): CheckPlan['
   return Object.keys(out).length ? out : undefined;
 }
 
+/** Whether `fn` reads `name`'s last axis as labels and one trailing column: `name[..., :-1]` and `name[..., -1]`. */
+export function slicesTrailingColumn(fn: FunctionIR, name: string): boolean {
+  const minusOne = (e: Expr | undefined): boolean => !!e && ((e.k === 'num' && e.value === -1) || (e.k === 'unary' && e.op === '-' && e.operand.k === 'num' && e.operand.value === 1));
+  let labels = false;
+  let column = false;
+  for (const s of stmtsOf(fn.body))
+    for (const r of stmtRoots(s))
+      for (const e of walkExprs(r)) {
+        if (e.k !== 'subscript' || e.obj.k !== 'name' || e.obj.id !== name || e.index.length < 2) continue;
+        const last = e.index[e.index.length - 1];
+        if (last.k === 'slice' && !last.lower && !last.step && minusOne(last.upper)) labels = true;
+        else if (minusOne(last)) column = true;
+      }
+  return labels && column;
+}
+
 /** Whether a function returns a function (a factory: `def focal(gamma): def loss(y, p): ...; return loss`). */
 function returnsFunction(fn: FunctionIR): boolean {
   const local = new Set<string>();
@@ -852,7 +874,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
     const plainCE = !gamma && rets.length > 0 && rets.every((r) => r.m === 'ce' || r.m === 'logprob') && ![...(ff?.values.values() ?? [])].some((v) => v.m === 'modulating' || v.m === 'focal');
     const targetChannel = squeezesChannel(fn, target);
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), key });
+    const stateColumn = slicesTrailingColumn(fn, target);
+    // Labels beside a state column are per-class floats: the float encodings first.
+    if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), key });
   }
   return plans;
 }

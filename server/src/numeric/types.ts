@@ -116,7 +116,8 @@ export interface NumericReport {
   backendNotes?: string[];
   formulation?: 'softmax' | 'sigmoid';
   /** `mapped`: a parameter passed as a dict (roles.ts `CheckPlan.mapped`): its keys, each holding the parameter's tensor or ones. */
-  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; mapped?: Record<string, Record<string, 'tensor' | 'ones'>> };
+  /** `stateColumn`: the float targets carry one more trailing column, 1 where the sample has a positive class, else 0 (roles.ts `CheckPlan.stateColumn`). */
+  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; mapped?: Record<string, Record<string, 'tensor' | 'ones'>>; stateColumn?: boolean };
   /** Values given to required parameters without a default, and where each came from (roles.ts `fill`). */
   supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'class_counts' | 'device'; why: string }>;
   /** How the function is reached: a method through its class, a closure through the factory that returns it. */
