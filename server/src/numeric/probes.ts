@@ -301,10 +301,10 @@ export class Prober {
       const found = this.setup(fn, { ...plan, fill }, hyper);
       if (typeof found !== 'string') return found;
     }
-    // An alpha that defaults to None but that the function indexes by the targets (`self.alpha[target]`): one weight of 1 per class.
+    // An alpha or class weight that defaults to None but that the function needs (`self.alpha[target]`): one weight of 1 per class.
     if (plan.optionalTables?.length && !plan.fill?.[plan.optionalTables[0]]) {
       const fill = { ...plan.fill };
-      for (const w of plan.optionalTables) fill[w] = { value: { ones: 'classes' as const }, why: 'one weight of 1 per class (the function indexes it by the targets and raises on its default None)' };
+      for (const w of plan.optionalTables) fill[w] = { value: { ones: 'classes' as const }, why: 'one weight of 1 per class (the function raises on its default None)' };
       const found = this.setup(fn, { ...plan, fill }, hyper);
       if (typeof found !== 'string') return found;
     }
@@ -349,7 +349,8 @@ export class Prober {
           // Targets out of a class count the function holds itself (`one_hot(labels, 2)`), or a mask of
           // the targets that does not fit the logits the function reshaped to its own count
           // (`x.view(-1, 2)[t == 1]`): the next count.
-          if (!(e instanceof EvalError && /out of bounds|Target|smaller than num_classes|does not match the shape of the indexed tensor/.test(e.message))) break;
+          // A class weight the function builds for its own count (`tensor([w0, w1])`) too.
+          if (!(e instanceof EvalError && /out of bounds|Target|smaller than num_classes|does not match the shape of the indexed tensor|defined either for all \d+ classes/.test(e.message))) break;
         }
       }
     }

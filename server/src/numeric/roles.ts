@@ -52,9 +52,10 @@ export interface CheckPlan {
   /** Optional weight parameters (`weight=None`) the probes give ones when the function raises without them. */
   optionalWeights?: string[];
   /**
-   * Optional alphas (`alpha=None`, of the function or its `__init__`) the function indexes by the
-   * targets without handling None (`self.alpha[target]`): the probes give one weight of 1 per class
-   * when it raises without them.
+   * Optional per-class tables the function does not handle None of: an alpha (`alpha=None`, of the
+   * function or its `__init__`) it indexes by the targets (`self.alpha[target]`), a weight of its
+   * `__init__` or factory (`pos_weight=self.weight`): the probes give one weight of 1 per class when
+   * it raises without them.
    */
   optionalTables?: string[];
   /**
@@ -865,9 +866,12 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const optionalWeights = params.filter((p) => p.default?.k === 'const' && p.default.value === null && WEIGHT_NAME.test(p.name)).map((p) => p.name);
     const optionalTables: string[] = [];
     for (const g of [fn, ...chain])
-      for (const p of g.params.filter((q) => q.kind === 'plain' && q.default?.k === 'const' && q.default.value === null && ALPHA_NAME.test(q.name))) {
+      for (const p of g.params.filter((q) => q.kind === 'plain' && q.default?.k === 'const' && q.default.value === null)) {
+        // An alpha table, or a weight of `__init__` or a factory (one weight per class, as a required one gets).
+        const table = ALPHA_NAME.test(p.name);
+        if (!table && !(g !== fn && /weight/i.test(p.name))) continue;
         const u = new ParamUses(p.name, g, mod);
-        if (u.tableIndexed && !u.noneHandled && !optionalTables.includes(p.name)) optionalTables.push(p.name);
+        if ((!table || u.tableIndexed) && !u.noneHandled && !optionalTables.includes(p.name)) optionalTables.push(p.name);
       }
     const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework]);
     // A cross-entropy with no modulating factor anywhere the facts see: its reference is the

@@ -151,6 +151,7 @@ function torchCE2(c: LowerCtx, fromLogits: boolean, x: CTensor, t: CTensor, red:
   }
   if (t.x.shape.length !== x.x.shape.length - 1 || t.x.shape[0] !== x.x.shape[0]) c.error(`${c.name}: expected target of shape [${[x.x.shape[0], ...x.x.shape.slice(2)]}], got [${t.x.shape}]`);
   const C = x.x.shape[1];
+  if (w && w.size !== C) c.error(`weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: [${w.shape}]`);
   const ii = c.num('ignore_index') ?? -100;
   let anyIgnored = false;
   for (const q of Array.from(c.k.data(t.x))) {
