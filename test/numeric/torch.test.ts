@@ -40,6 +40,10 @@ interface Case {
   hyper?: Record<string, unknown>;
   /** Values the checker gave required parameters ("__classes__", "__ones__", "__class_ones__", "__class_counts__", "__device__", ["__op__", name, keywords] or a value). */
   fill?: Record<string, unknown>;
+  /** Parameters passed as dicts (roles.ts `mapped`): per parameter, its keys, each holding the tensor or ones. */
+  mapped?: Record<string, Record<string, string>>;
+  /** The targets carry one more trailing column (roles.ts `stateColumn`). */
+  stateColumn?: boolean;
   /** How the function is reached (a method through its class, a closure through its factory). */
   entry?: { kind: string; owner?: string };
   /** Key of the case's probe inputs in the inputs table. */
@@ -146,7 +150,7 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
       const pr = prober(mod, N, C);
       for (const plan of planModule(mod)) {
         if (plan.framework !== 'torch') continue;
-        let setup: { encoding: ProbeInputs['target']; formulation: string; classes: number; layout?: ProbeInputs['layout']; plan: { inputIsProb: boolean; fill?: Record<string, { value: unknown }> } } | string;
+        let setup: { encoding: ProbeInputs['target']; formulation: string; classes: number; samples?: number; layout?: ProbeInputs['layout']; plan: { inputIsProb: boolean; fill?: Record<string, { value: unknown }> } } | string;
         try {
           setup = pr.setup(fn(mod, plan.qualname), plan, {});
         } catch {
@@ -170,13 +174,14 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
         );
         for (const h of hypers) {
           for (const extra of extras) {
-            const inp: ProbeInputs = { seed: 0, shape: [N, setup.classes], std: 1, target: setup.encoding, generator: '', ...extra, ...(setup.layout ? { layout: setup.layout } : {}) };
+            // A function looping over its samples runs at the checker's smaller count (probes.ts loopSamples).
+            const inp: ProbeInputs = { seed: 0, shape: [setup.samples ?? N, setup.classes], std: 1, target: setup.encoding, generator: '', ...extra, ...(setup.layout ? { layout: setup.layout } : {}) };
             if (setup.plan.inputIsProb) inp.activation = setup.formulation as 'softmax' | 'sigmoid';
             const hv = Object.fromEntries(Object.entries(h).map(([k, v]) => [k, { t: 'num', v, int: false }]));
             const id = `${name}::${plan.qualname}::${JSON.stringify(h)}::${JSON.stringify(extra)}`;
             const s = setup;
             runs.set(id, () => pr.run(s as never, inp, hv));
-            cases.push({ id, file, qualname: plan.qualname, input: plan.input, target: plan.target, hyper: h, fill, entry, inputs: inputsKey(inputs, inp) });
+            cases.push({ id, file, qualname: plan.qualname, input: plan.input, target: plan.target, hyper: h, fill, entry, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn ? { stateColumn: true } : {}), inputs: inputsKey(inputs, inp) });
           }
         }
       }

@@ -86,10 +86,13 @@ def run_case(case):
     elif act == "sigmoid":
         x = torch.sigmoid(logits)
     n, c = inp["shape"]
+    if case.get("stateColumn") and t.dim() == 2:
+        # One more trailing target column (roles.ts `stateColumn`): 1 where the sample has a positive class, else 0.
+        t = torch.cat([t, (t > 0).any(dim=1, keepdim=True).to(t.dtype)], 1)
     if inp.get("layout"):
         xs, ts = LAYOUTS[inp["layout"]](n, c)
         x = x.reshape(xs)
-        t = t.reshape(xs if t.dim() == 2 else ts)
+        t = t.reshape(LAYOUTS[inp["layout"]](n, t.shape[1])[0] if t.dim() == 2 else ts)
     mod = load(case["file"])
     fill = {}
     for k, v in (case.get("fill") or {}).items():
@@ -101,6 +104,10 @@ def run_case(case):
         fill[k] = [1] * c if v == "__class_counts__" else c if v == "__classes__" else torch.ones_like(x) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else torch.device("cpu") if v == "__device__" else v
     hyper = dict(fill, **(case.get("hyper") or {}))
     args = {case["input"]: x, case["target"]: t}
+    # Parameters the function reads as mappings: the dicts the checker passed (roles.ts `mapped`).
+    for p, keys in (case.get("mapped") or {}).items():
+        if p in args:
+            args[p] = {k: args[p] if w == "tensor" else torch.ones_like(x) for k, w in keys.items()}
     entry = case.get("entry") or {}
     parts = case["qualname"].split(".")
     if entry.get("kind") == "closure":

@@ -51,6 +51,9 @@ function table(r: NumericReport): string {
     rows.push(`  not checked: ${r.valuesOnly.notChecked.join(', ')}: ${r.valuesOnly.why}`);
     if (r.valuesOnly.dataset) rows.push(`  dataset: ${r.valuesOnly.dataset}`);
   }
+  if (r.roles?.stateColumn) rows.push(`  given: ${r.roles.target} with one more trailing column: 1 where the sample has a positive class, else 0 (the function reads \`${r.roles.target}[..., :-1]\` and \`${r.roles.target}[..., -1]\`)`);
+  // A parameter read as a mapping: the dict the probes passed it (roles.ts `mapped`).
+  for (const [p, keys] of Object.entries(r.roles?.mapped ?? {})) rows.push(`  given: ${p} = {${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'ones' ? 'ones like the input' : p === r.roles!.input ? 'the prediction' : 'the target'}`).join(', ')}} (the function reads it as a mapping)`);
   // Values the probes gave required parameters without a default, and why each (roles.ts fill).
   for (const [k, { value, why }] of Object.entries(r.supplied ?? {})) rows.push(`  given: ${k} = ${JSON.stringify(value)} (${why})`);
   if (r.probes.length) {

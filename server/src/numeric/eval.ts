@@ -229,6 +229,9 @@ export class Evaluator {
   /** Evaluators of other project files' modules this one called into (callForeign). */
   private readonly foreign = new Map<ModuleIR, Evaluator>();
 
+  /** The most iterations a `for` or `while` loop of this evaluator ran (the probes size their samples by it). */
+  maxLoop = 0;
+
   constructor(
     private readonly mod: ModuleIR,
     private readonly opts: EvalOptions,
@@ -467,6 +470,7 @@ export class Evaluator {
         if (!v.x.shape.length) throw new EvalError('iteration over a 0-d tensor', line, 'TypeError');
         const n = v.x.shape[0];
         if (n > MAX_LOOP) throw new Unsupported(`a loop of ${n} iterations (more than ${MAX_LOOP})`, line);
+        this.maxLoop = Math.max(this.maxLoop, n);
         const rows = tf.unstack(v.x, 0);
         return rows.map((x) => ({ t: 'tensor', x, dt: v.dt }));
       }
@@ -493,6 +497,7 @@ export class Evaluator {
       if (!s.iter || !s.target) throw new Unsupported('for', line);
       const items = this.iterate(this.expr(s.iter, f), line);
       if (items.length > MAX_LOOP) throw new Unsupported(`a loop of ${items.length} iterations (more than ${MAX_LOOP})`, line);
+      this.maxLoop = Math.max(this.maxLoop, items.length);
       for (const it of items) {
         this.assign(s.target, it, f);
         if (!once()) {
@@ -505,6 +510,7 @@ export class Evaluator {
       let n = 0;
       while (truthy(this.expr(s.test, f), line)) {
         if (++n > MAX_LOOP) throw new Unsupported(`a loop of more than ${MAX_LOOP} iterations`, line);
+        this.maxLoop = Math.max(this.maxLoop, n);
         if (!once()) {
           broke = true;
           break;

@@ -227,6 +227,18 @@ export class ParamUses {
       return p?.k === 'attr' && p.obj === r.node && (p.attr === 'gather' || p.attr === 'index_select');
     });
   }
+
+  /**
+   * Some read indexes it by a value, not a literal (`alpha[target]`, `self.alpha[labels]`): a table
+   * with an entry per class (`alpha[0]` or `alpha[:, 1]` say nothing of classes).
+   */
+  get tableIndexed(): boolean {
+    const literal = (e: Expr): boolean => e.k === 'num' || e.k === 'str' || e.k === 'const' || e.k === 'slice' || (e.k === 'unary' && literal(e.operand));
+    return this.reads.some((r) => {
+      const p = r.parents[0] as Expr | undefined;
+      return p?.k === 'subscript' && p.obj === r.node && p.index.length === 1 && !literal(p.index[0]);
+    });
+  }
 }
 
 /** The statements of a body, those of nested blocks and nested functions included (but `skip`'s). */

@@ -5,7 +5,7 @@
 import type { FunctionIR, ModuleIR } from '../core/ir';
 import type { Finding } from '../core/types';
 import { stmtsOf } from '../core/walk';
-import { Evaluator, type EvalOptions } from './eval';
+import { Evaluator, MAX_LOOP, type EvalOptions } from './eval';
 import type { ImportResolver } from './imported';
 import { forbiddenCall } from './gate';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
@@ -52,6 +52,8 @@ interface Setup {
   formulation: Formulation;
   classes: number;
   layout?: ProbeInputs['layout'];
+  /** Samples per probe when the function loops over its samples in Python (fewer than the option's, see `loopSamples`). */
+  samples?: number;
 }
 
 /** Whether an error on the flat [N, C] probe says the function wants image-shaped inputs. */
@@ -73,6 +75,36 @@ function opModule(v: OpModuleValue): Val {
   const kw: Record<string, Val> = {};
   for (const [k, x] of Object.entries(v.kwargs)) kw[k] = x === null ? NONE : typeof x === 'boolean' ? { t: 'bool', v: x } : typeof x === 'string' ? { t: 'str', v: x } : num(x);
   return { t: 'module', spell, args: bindCall(spell, [], kw, (items: Val[]): Val => ({ t: 'list', items, tuple: true })), line: 0 };
+}
+
+/** [N, C] float targets with one more column (roles.ts `stateColumn`): 1 where the row has a positive class, else 0. */
+export function withStateColumn(t: Float32Array, n: number, c: number): Float32Array {
+  const out = new Float32Array(n * (c + 1));
+  for (let i = 0; i < n; i++) {
+    let any = 0;
+    for (let j = 0; j < c; j++) {
+      out[i * (c + 1) + j] = t[i * c + j];
+      if (t[i * c + j] > 0) any = 1;
+    }
+    out[i * (c + 1) + c] = any;
+  }
+  return out;
+}
+
+/**
+ * Samples per probe for a function that loops over its samples in Python (`for i in range(n)`): its
+ * longest loop grew with the samples between the two setup trials, so at the option's count it would
+ * pass the interpreter's loop cap (eval.ts MAX_LOOP). The probes then run at the count that keeps
+ * the loop within the cap with room for the probes that double the samples (LL307's background);
+ * undefined when no loop grows with the samples or the option's count already fits.
+ */
+export function loopSamples(first: Pick<RunOut, 'rows' | 'loops'>, second: Pick<RunOut, 'rows' | 'loops'>, samples: number): number | undefined {
+  const [a, b] = [first.loops ?? 0, second.loops ?? 0];
+  if (b <= a || second.rows <= first.rows) return undefined;
+  // Iterations per sample, from the growth between the trials.
+  const perSample = (b - a) / (second.rows - first.rows);
+  const fits = Math.floor((MAX_LOOP - (b - perSample * second.rows)) / (2 * perSample));
+  return fits < samples ? Math.max(fits, 1) : undefined;
 }
 
 class Budget extends Error {}
@@ -103,6 +135,8 @@ export interface RunOut {
   trace: Set<string>;
   /** A values-only run (numpy): each output's summary. */
   outputs?: OutputSummary[];
+  /** The most iterations one Python loop of the function ran (eval.ts `maxLoop`). */
+  loops?: number;
 }
 
 /**
@@ -148,7 +182,7 @@ export class Prober {
   private inputsFor(s: Setup, extra: Partial<ProbeInputs>): ProbeInputs {
     const inp: ProbeInputs = {
       seed: this.opts.seed,
-      shape: [this.opts.samples, s.classes],
+      shape: [s.samples ?? this.opts.samples, s.classes],
       std: 1,
       target: s.encoding,
       generator: '',
@@ -176,6 +210,7 @@ export class Prober {
       const z = tf.tensor2d(g.logits, [N, C]);
       let tgt: Val;
       if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor(g.index, shapeOf(false), 'int32'), dt: 'int' };
+      else if (s.plan.stateColumn) tgt = { t: 'tensor', x: tf.tensor(withStateColumn(g.onehot, N, C), layoutShape(inp.layout, N, C + 1, true)), dt: 'float' };
       else tgt = { t: 'tensor', x: tf.tensor(g.onehot, shapeOf(true)), dt: 'float' };
       // Required parameters without a default (roles.ts fill), under the probe's own hyperparameters.
       const all: Record<string, Val> = {};
@@ -203,6 +238,11 @@ export class Prober {
         const args: Record<string, Val> = { ...passed, [s.plan.input]: { t: 'tensor', x: xin, dt: 'float' } };
         // A gradient-boosting dataset holds its labels as floats (LightGBM's and XGBoost's get_label()).
         if (s.plan.target) args[s.plan.target] = s.plan.targetDataset ? { t: 'dataset', label: tgt.t === 'tensor' ? { t: 'tensor', x: tf.cast(tgt.x, 'float32'), dt: 'float' } : tgt } : tgt;
+        // A parameter read as a mapping (roles.ts `mapped`) gets a dict: its tensor at its key, ones at a weight's.
+        for (const [p, keys] of Object.entries(s.plan.mapped ?? {})) {
+          const v = args[p];
+          if (v) args[p] = { t: 'dict', entries: Object.entries(keys).map(([k, what]): [Val, Val] => [{ t: 'str', v: k }, what === 'tensor' ? v : { t: 'tensor', x: tf.ones(shapeOf(true)), dt: 'float' }]) };
+        }
         return ev!.run(s.fn, args);
       };
       if (valuesOnly) {
@@ -274,6 +314,7 @@ export class Prober {
         gradInf: inf,
         samplesNonFinite: bad.reduce((a, b) => a + b, 0),
         trace: ev!.trace,
+        loops: ev!.maxLoop,
       };
     });
     return result!;
@@ -318,6 +359,13 @@ export class Prober {
       const found = this.setup(fn, { ...plan, fill }, hyper);
       if (typeof found !== 'string') return found;
     }
+    // An alpha or class weight that defaults to None but that the function needs (`self.alpha[target]`): one weight of 1 per class.
+    if (plan.optionalTables?.length && !plan.fill?.[plan.optionalTables[0]]) {
+      const fill = { ...plan.fill };
+      for (const w of plan.optionalTables) fill[w] = { value: { ones: 'classes' as const }, why: 'one weight of 1 per class (the function raises on its default None)' };
+      const found = this.setup(fn, { ...plan, fill }, hyper);
+      if (typeof found !== 'string') return found;
+    }
     let why = errors.length ? errors : first;
     // Targets the function uses as class indices (a gather's or one_hot's index): the float
     // encodings' dtype errors say nothing of the function; the index encoding's error does.
@@ -336,10 +384,10 @@ export class Prober {
           const out = this.run(trial, inp, hyper);
           // Again at another sample count: a trial that passed by a coincidence of sizes (class
           // indices, a mask's count equal to the class count: `pred[t < 1] * w[t < 1]`) raises here.
-          this.run(trial, { ...inp, seed: 2, shape: [Math.min(RECHECK_SAMPLES, this.opts.samples), C] }, hyper);
+          const again = this.run(trial, { ...inp, seed: 2, shape: [Math.min(RECHECK_SAMPLES, this.opts.samples), C] }, hyper);
           const tr = out.trace;
           const softmaxOps = ['softmax', 'log_softmax', 'cross_entropy', 'nll_loss', 'tf_softmax_ce_with_logits', 'tf_sparse_softmax_ce_with_logits', 'keras_categorical_crossentropy', 'keras_sparse_categorical_crossentropy'];
-          const sigmoidOps = ['sigmoid', 'logsigmoid', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'keras_binary_crossentropy', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss'];
+          const sigmoidOps = ['sigmoid', 'logsigmoid', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'keras_binary_crossentropy', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss', 'multilabel_soft_margin_loss'];
           let formulation: Formulation = plan.act ?? (softmaxOps.some((o) => tr.has(o)) ? 'softmax' : sigmoidOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax');
           // Probabilities whose activation the facts do not say: sigmoid when the function calls a
           // binary loss (K.binary_crossentropy), else softmax (Keras' categorical convention).
@@ -348,7 +396,8 @@ export class Prober {
           // Sigmoid losses on one-hot targets are multi-label: probe them with background rows too.
           if (formulation === 'sigmoid' && enc === 'onehot') encoding = 'binary';
           if (formulation === 'softmax' && enc === 'binary') encoding = 'onehot';
-          const found: Setup = { fn, plan, encoding, formulation, classes: C, ...(layout ? { layout } : {}) };
+          const samples = loopSamples(out, again, this.opts.samples);
+          const found: Setup = { fn, plan, encoding, formulation, classes: C, ...(layout ? { layout } : {}), ...(samples ? { samples } : {}) };
           return this.maybeProbabilities(found);
         } catch (e) {
           if (e instanceof Unsupported || e instanceof Budget || e instanceof Cancelled) throw e;
@@ -358,7 +407,8 @@ export class Prober {
           // Targets out of a class count the function holds itself (`one_hot(labels, 2)`), or a mask of
           // the targets that does not fit the logits the function reshaped to its own count
           // (`x.view(-1, 2)[t == 1]`): the next count.
-          if (!(e instanceof EvalError && /out of bounds|Target|smaller than num_classes|does not match the shape of the indexed tensor/.test(e.message))) break;
+          // A class weight the function builds for its own count (`tensor([w0, w1])`) too.
+          if (!(e instanceof EvalError && /out of bounds|Target|smaller than num_classes|does not match the shape of the indexed tensor|defined either for all \d+ classes/.test(e.message))) break;
         }
       }
     }
@@ -417,7 +467,7 @@ export class Prober {
       const setup = this.setup(fn, plan, baseHyper);
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
@@ -443,7 +493,7 @@ export class Prober {
         return finish();
       }
       // 0. LL306-LL309: samples mixed by broadcasting, ignored targets, anchor count, hard examples.
-      runExtraProbes({ run: (x, inp, h, extra) => this.run(x, inp, h, extra), samples: this.opts.samples, seed: this.opts.seed }, this.mod, report, setup);
+      runExtraProbes({ run: (x, inp, h, extra) => this.run(x, inp, h, extra), samples: setup.samples ?? this.opts.samples, seed: this.opts.seed }, this.mod, report, setup);
       // 1. typical and confident inputs at the function's own hyperparameters.
       for (const h of configs) {
         for (const std of [1, 5]) this.probe(report, setup, 'typical', this.inputsFor(setup, { std, seed: this.opts.seed + std }), h);

@@ -157,7 +157,12 @@ export function reproScript(file: string, r: NumericReport): string {
     const extra = `{${[i.ignore ? `"ignore": (${i.ignore.value}, ${i.ignore.every}, ${i.ignore.drop ? 'True' : 'False'})` : '', i.background ? `"background": ${i.background}` : ''].filter(Boolean).join(', ')}}`;
     return `    (${JSON.stringify(p.probe)}, ${i.seed}, ${i.shape[0]}, ${i.shape[1]}, ${i.std}, ${JSON.stringify(i.target)}, ${i.margin ?? 'None'}, ${i.activation ? JSON.stringify(i.activation) : 'None'}, ${i.layout ? JSON.stringify(i.layout) : 'None'}, [${probeCalls(p).map(pyDict).join(', ')}], ${extra}),${ref}`;
   });
-  const args = `{${JSON.stringify(roles.input)}: x_in, ${JSON.stringify(roles.target ?? 'target')}: t}`;
+  // A parameter the function reads as a mapping gets the dict the checker passed (ones at a weight's key).
+  const arg = (p: string, v: string): string => {
+    const keys = roles.mapped?.[p];
+    return keys ? `{${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'tensor' ? v : 'torch.ones_like(x_in)'}`).join(', ')}}` : v;
+  };
+  const args = `{${JSON.stringify(roles.input)}: ${arg(roles.input, 'x_in')}, ${JSON.stringify(roles.target ?? 'target')}: ${arg(roles.target ?? 'target', 't')}}`;
   // A closure is reached through its factory (one level: `factory(**hyper).inner`), as the checker runs it.
   const factory = entry.kind === 'closure' ? entry.owner : undefined;
   const call = cls
@@ -201,6 +206,9 @@ ${probes.join('\n')}
 # "__device__": the CPU; "__module__ NAME": that framework module, passed by keyword).
 SUPPLIED = ${suppliedDict(r)}
 
+# The function reads its targets' last axis as labels and one trailing column (\`t[..., :-1]\`, \`t[..., -1]\`).
+STATE_COLUMN = ${roles.stateColumn ? 'True' : 'False'}
+
 LAYOUTS = {"nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1))}
 
 
@@ -219,10 +227,13 @@ def run(seed, n, c, std, target, margin, activation, layout, hyper, extra):
         x_in = torch.softmax(x, 1)
     elif activation == "sigmoid":
         x_in = torch.sigmoid(x)
+    if STATE_COLUMN and t.dim() == 2:
+        # One more trailing target column: 1 where the sample has a positive class, else 0.
+        t = torch.cat([t, (t > 0).any(dim=1, keepdim=True).to(t.dtype)], 1)
     if layout is not None:
         xs, ts = LAYOUTS[layout](x.shape[0], c)
         x_in = x_in.reshape(xs)
-        t = t.reshape(xs if t.dim() == 2 else ts)
+        t = t.reshape(LAYOUTS[layout](x.shape[0], t.shape[1])[0] if t.dim() == 2 else ts)
     given = {}
     for k, v in SUPPLIED.items():
         given[k] = v[1]() if isinstance(v, tuple) and v[0] == "__op__" else c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v

@@ -64,6 +64,25 @@ export interface CheckPlan {
   targetDataset?: boolean;
   /** Optional weight parameters (`weight=None`) the probes give ones when the function raises without them. */
   optionalWeights?: string[];
+  /**
+   * Optional per-class tables the function does not handle None of: an alpha (`alpha=None`, of the
+   * function or its `__init__`) it indexes by the targets (`self.alpha[target]`), a weight of its
+   * `__init__` or factory (`pos_weight=self.weight`): the probes give one weight of 1 per class when
+   * it raises without them.
+   */
+  optionalTables?: string[];
+  /**
+   * The prediction or target parameter the function reads only as a mapping (`out["scores"]`,
+   * `batch["targets"]`): the dict the probes pass it, each key read with what it holds (the
+   * parameter's tensor, or ones like the input for a weight or mask key).
+   */
+  mapped?: Record<string, Record<string, 'tensor' | 'ones'>>;
+  /**
+   * The function splits the target's last axis into the labels (`y_true[..., :-1]`) and one trailing
+   * column (`y_true[..., -1]`, an anchor's state): the probes' float targets carry that column too,
+   * 1 where the sample has a positive class, else 0 (background).
+   */
+  stateColumn?: boolean;
   /** Content hash of everything the check depends on. */
   key: string;
 }
@@ -274,7 +293,13 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (g === fn && /weight/i.test(name) && u.onlyFactor) return { value: { ones: 'input' }, why: 'a weight only multiplied in: ones like the input' };
   if (CLASS_COUNTS_NAME.test(name) && u.sequence) return { value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class' };
   if (u.subscripted && u.noneHandled) return { value: null, why: 'a table indexed by the targets, whose None the function handles: None' };
+  if (u.tableIndexed && ALPHA_NAME.test(name)) return { value: { ones: 'classes' }, why: 'a per-class table indexed by the targets: one weight of 1 per class' };
   return undefined;
+}
+
+/** A fill of one weight per class (a table the targets index). */
+function isClassTable(v: FillValue | undefined): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && 'ones' in v && v.ones === 'classes';
 }
 
 function meaning(facts: ModuleFacts | undefined, fn: FunctionIR, name: string): AbsValue | undefined {
@@ -614,6 +639,65 @@ function squeezesChannel(fn: FunctionIR, target: string): boolean {
   return false;
 }
 
+/**
+ * The string keys a parameter is read at, when the function reads it only as a mapping
+ * (`out["scores"]`, `"targets" in batch`); undefined when some read uses it otherwise.
+ */
+export function mappingKeys(fn: FunctionIR, name: string): string[] | undefined {
+  const keys = new Set<string>();
+  let reads = 0;
+  let keyed = 0;
+  for (const s of stmtsOf(fn.body))
+    for (const r of stmtRoots(s))
+      for (const e of walkExprs(r)) {
+        if (e.k === 'name' && e.id === name) reads++;
+        else if (e.k === 'subscript' && e.obj.k === 'name' && e.obj.id === name && e.index.length === 1 && e.index[0].k === 'str') {
+          keys.add(e.index[0].value);
+          keyed++;
+        } else if (e.k === 'cmp' && e.ops.length === 1 && /^(not\s+)?in$/.test(e.ops[0]) && e.operands[1]?.k === 'name' && e.operands[1].id === name && e.operands[0].k === 'str') keyed++;
+      }
+  return keys.size > 0 && reads === keyed ? [...keys] : undefined;
+}
+
+/**
+ * The dicts the probes pass the prediction and target parameters the function reads as mappings: the
+ * key whose name says the role (or the only key) holds the tensor, a weight or mask key ones; a
+ * string when a key has no value the probes could give (the reason).
+ */
+function mappedRoles(fn: FunctionIR, input: string, target: string): CheckPlan['mapped'] | string | undefined {
+  const out: NonNullable<CheckPlan['mapped']> = {};
+  for (const [p, role, re] of [
+    [input, 'prediction', PRED_NAME],
+    [target, 'target', TARGET_NAME],
+  ] as const) {
+    const keys = mappingKeys(fn, p);
+    if (!keys) continue;
+    const named = keys.filter((k) => re.test(k));
+    const main = keys.length === 1 ? keys[0] : named.length === 1 ? named[0] : undefined;
+    if (!main) return `the ${role} \`${p}\` is a mapping read at ${keys.map((k) => JSON.stringify(k)).join(', ')}: none is its ${role} by name`;
+    const other = keys.find((k) => k !== main && !WEIGHT_NAME.test(k));
+    if (other) return `the ${role} \`${p}\` is a mapping also read at ${JSON.stringify(other)}, which the probes have no value for`;
+    out[p] = Object.fromEntries(keys.map((k) => [k, k === main ? 'tensor' : 'ones']));
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** Whether `fn` reads `name`'s last axis as labels and one trailing column: `name[..., :-1]` and `name[..., -1]`. */
+export function slicesTrailingColumn(fn: FunctionIR, name: string): boolean {
+  const minusOne = (e: Expr | undefined): boolean => !!e && ((e.k === 'num' && e.value === -1) || (e.k === 'unary' && e.op === '-' && e.operand.k === 'num' && e.operand.value === 1));
+  let labels = false;
+  let column = false;
+  for (const s of stmtsOf(fn.body))
+    for (const r of stmtRoots(s))
+      for (const e of walkExprs(r)) {
+        if (e.k !== 'subscript' || e.obj.k !== 'name' || e.obj.id !== name || e.index.length < 2) continue;
+        const last = e.index[e.index.length - 1];
+        if (last.k === 'slice' && !last.lower && !last.step && minusOne(last.upper)) labels = true;
+        else if (minusOne(last)) column = true;
+      }
+  return labels && column;
+}
+
 /** Whether a function returns a function (a factory: `def focal(gamma): def loss(y, p): ...; return loss`). */
 function returnsFunction(fn: FunctionIR): boolean {
   const local = new Set<string>();
@@ -712,6 +796,11 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     let target = required.find((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? ''))?.name;
     if (!input) input = required.find((p) => PRED_NAME.test(p.name) && p.name !== target)?.name;
     if (!target) target = required.find((p) => TARGET_NAME.test(p.name) && p.name !== input)?.name;
+    // Parameters read only as mappings (`model_output["scores"]`, `sample_list["targets"]`): the keys
+    // tell the roles the parameters' names do not.
+    const keysOf = new Map(required.map((p) => [p.name, mappingKeys(fn, p.name)] as const));
+    if (!input) input = required.find((p) => p.name !== target && keysOf.get(p.name)?.some((k) => PRED_NAME.test(k)))?.name;
+    if (!target) target = required.find((p) => p.name !== input && keysOf.get(p.name)?.some((k) => TARGET_NAME.test(k)))?.name;
     // Keras spells (y_true, y_pred): names decide; otherwise the first two required parameters.
     if (!input || !target) {
       if (required.length !== 2) {
@@ -739,7 +828,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         if (site !== null && typeof site === 'object' && 'op' in site) fill[p.name] = { value: site, why: `the ${site.op.split('.').pop()} a call site builds${site.dropped.length ? ` (${site.dropped.join(', ')} not a literal: the default)` : ''}` };
         else if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
         // A table indexed by the targets is no scalar alpha (`self.alpha[target]`).
-        else if (used && used.value === null && ALPHA_NAME.test(p.name)) fill[p.name] = used;
+        else if (used && (used.value === null || isClassTable(used.value)) && ALPHA_NAME.test(p.name)) fill[p.name] = used;
         else if (GAMMA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: 'typical' };
         else if (ALPHA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_ALPHA, why: 'typical' };
         else if (CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
@@ -767,6 +856,11 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     }
     if (missing) {
       skip(`required parameter \`${missing}\` has no value`);
+      continue;
+    }
+    const mapped = mappedRoles(fn, input, target);
+    if (typeof mapped === 'string') {
+      skip(mapped);
       continue;
     }
     if (missingKeyword) {
@@ -804,7 +898,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // A required gamma / alpha is set by the probes (gamma per config); the fill gives the first value.
     for (const h of [gamma, alpha]) if (h && fill[h.name] && typeof h.values[0] === 'number' && fill[h.name].why === 'typical') fill[h.name].value = h.values[0];
     // An alpha given None (a table, not a scalar): the probes set no alpha of their own.
-    if (alpha && fill[alpha.name]?.value === null) alpha.values = [null];
+    if (alpha && (fill[alpha.name]?.value === null || isClassTable(fill[alpha.name]?.value))) alpha.values = [null];
     // The key holds the top-level functions the check can reach, not all of them: editing one function
     // re-runs the checks that can call it, and a key costs the size of what it can run (keys holding
     // every function were quadratic: 7 s of the main thread for a 3,000-line file).
@@ -816,13 +910,25 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     moduleHash ??= contentKey([[...mod.globals], [...mod.imports]]);
     const hasFill = Object.keys(fill).length > 0;
     const optionalWeights = params.filter((p) => p.default?.k === 'const' && p.default.value === null && WEIGHT_NAME.test(p.name)).map((p) => p.name);
+    const optionalTables: string[] = [];
+    for (const g of [fn, ...chain])
+      for (const p of g.params.filter((q) => q.kind === 'plain' && q.default?.k === 'const' && q.default.value === null)) {
+        // An alpha table, or a weight of `__init__` or a factory (one weight per class, as a required one gets).
+        const table = ALPHA_NAME.test(p.name);
+        if (!table && !(g !== fn && /weight/i.test(p.name))) continue;
+        const u = new ParamUses(p.name, g, mod);
+        if ((!table || u.tableIndexed) && !u.noneHandled && !optionalTables.includes(p.name)) optionalTables.push(p.name);
+      }
     const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework]);
     // A cross-entropy with no modulating factor anywhere the facts see: its reference is the
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
     const plainCE = !gamma && rets.length > 0 && rets.every((r) => r.m === 'ce' || r.m === 'logprob') && ![...(ff?.values.values() ?? [])].some((v) => v.m === 'modulating' || v.m === 'focal');
     const targetChannel = squeezesChannel(fn, target);
     const dataset = valuesOnly && readsLabelsOnly(fn, target);
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(plainCE ? { plainCE } : {}), ...(targetChannel ? { targetChannel } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), key });
+    const stateColumn = slicesTrailingColumn(fn, target);
+    // Labels beside a state column are per-class floats: the float encodings first.
+    if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), key });
   }
   return plans;
 }

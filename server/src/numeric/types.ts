@@ -131,7 +131,9 @@ export interface NumericReport {
   /** Backends that were asked for or tried and could not start, and why. */
   backendNotes?: string[];
   formulation?: 'softmax' | 'sigmoid';
-  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean };
+  /** `mapped`: a parameter passed as a dict (roles.ts `CheckPlan.mapped`): its keys, each holding the parameter's tensor or ones. */
+  /** `stateColumn`: the float targets carry one more trailing column, 1 where the sample has a positive class, else 0 (roles.ts `CheckPlan.stateColumn`). */
+  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; mapped?: Record<string, Record<string, 'tensor' | 'ones'>>; stateColumn?: boolean };
   /**
    * The function computes with numpy (no autograd): probed for its outputs' values only, computed in
    * float32 (numpy's float64 is not computed), with the gradient probes not checked and no findings

@@ -73,6 +73,8 @@ function fromData(c: LowerCtx, v: CVal, dt: DType | undefined): CVal {
     }
     // torch.tensor([t1, t2]) of tensors of several elements: PyTorch converts each item to a Python scalar and raises.
     if (x.t === 'tensor' && c.spelling.framework === 'torch') return c.error('only one element tensors can be converted to Python scalars');
+    // torch.tensor(None) / as_tensor(None): PyTorch raises (a weight left at its default None).
+    if (x.t === 'none' && c.spelling.framework === 'torch') return c.error(dt ? 'must be real number, not NoneType' : 'Could not infer dtype of NoneType');
     return c.unsupported(`tensor() of ${x.t}`);
   };
   const shape = walk(v);

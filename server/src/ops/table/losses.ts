@@ -167,6 +167,7 @@ function torchCE2(c: LowerCtx, fromLogits: boolean, x: CTensor, t: CTensor, red:
   }
   if (t.x.shape.length !== x.x.shape.length - 1 || t.x.shape[0] !== x.x.shape[0]) c.error(`${c.name}: expected target of shape [${[x.x.shape[0], ...x.x.shape.slice(2)]}], got [${t.x.shape}]`);
   const C = x.x.shape[1];
+  if (w && w.size !== C) c.error(`weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: [${w.shape}]`);
   const ii = c.num('ignore_index') ?? -100;
   let anyIgnored = false;
   for (const q of Array.from(c.k.data(t.x))) {
@@ -530,4 +531,30 @@ export const tf1SparseLoss = defineOp({
   },
 });
 
-export const LOSSES = [crossEntropy, nllLoss, binaryCrossEntropy, bceWithLogits, tfSoftmaxCE, tfSparseSoftmaxCE, kerasBinaryCE, kerasCategoricalCE, kerasSparseCE, tf1Losses, tf1SigmoidLoss, tf1SparseLoss];
+/** PyTorch's multi-label soft margin loss (torch.nn.functional's composition of logsigmoid terms). */
+export const multilabelSoftMarginLoss = defineOp({
+  id: 'multilabel_soft_margin_loss',
+  summary: 'Per sample, the mean over the last axis of -(t * logsigmoid(x) + (1 - t) * logsigmoid(-x)), times an optional per-class weight; then the reduction.',
+  spell: ['torch.nn.functional.multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean")'],
+  modules: ['torch.nn.MultiLabelSoftMarginLoss(weight=None, size_average=None, reduce=None, reduction="mean")(input, target)'],
+  expects: { input: 'logits', target: 'target' },
+  loss: { act: 'sigmoid', input: 'logits', target: 'binary' },
+  abstract: (c) => ceValue(c, 'sigmoid'),
+  lower(c) {
+    const x = c.float('input');
+    const t = c.tensor('target');
+    const one: CVal = { t: 'num', v: 1, int: true };
+    const pos = c.binop('*', t, c.out(c.k.logsigmoid(x.x)));
+    const neg = c.binop('*', c.binop('-', one, t), c.out(c.k.logsigmoid(c.k.neg(x.x))));
+    let loss = c.binop('-', { t: 'num', v: 0, int: true }, c.binop('+', pos, neg)) as CTensor;
+    const w = c.value('weight');
+    if (w && w.t !== 'none') loss = c.binop('*', loss, w) as CTensor;
+    const axis = x.x.shape.length - 1;
+    if (axis < 0) c.error('multilabel_soft_margin_loss: the input has no class dimension');
+    const C = x.x.shape[axis];
+    const perSample = c.binop('/', c.out(c.k.sum(c.cast(loss, 'float').x, [axis], false)), { t: 'num', v: C, int: true }) as CTensor;
+    return c.out(reduce(c, perSample.x, torchReduction(c)));
+  },
+});
+
+export const LOSSES = [crossEntropy, nllLoss, binaryCrossEntropy, bceWithLogits, tfSoftmaxCE, tfSparseSoftmaxCE, kerasBinaryCE, kerasCategoricalCE, kerasSparseCE, tf1Losses, tf1SigmoidLoss, tf1SparseLoss, multilabelSoftMarginLoss];
