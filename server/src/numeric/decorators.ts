@@ -146,6 +146,8 @@ export function decoratorEffect(fn: FunctionIR, mod: ModuleIR, customGradient: b
       const first = d.args[0];
       const inner = first ? dottedOf(first, mod) : undefined;
       if (inner && SAME_FUNCTION.has(inner)) continue;
+      // `@partial(jax.custom_vjp, nondiff_argnums=...)`: the evaluator's custom-gradient path says what it models.
+      if ((inner === 'jax.custom_vjp' || inner === 'jax.custom_jvp') && customGradient) continue;
       return { refuse: `decorator @partial(${inner ?? '...'})` };
     }
     if (CONTEXT.has(q)) {
