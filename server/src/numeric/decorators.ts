@@ -2,10 +2,10 @@
  * What a function's decorators do to the values and gradients the numeric checker computes. The
  * evaluator runs a function's own body; that is exact only when each decorator returns a function
  * computing the same thing (a compiler, a registration, a type marker), or a change the evaluator
- * models (a context manager used as a decorator: `@torch.no_grad()` runs the body without gradient).
- * Any other decorator (`@jax.vmap`, mmdet's `@weighted_loss`, a decorator of a module the check does
- * not read) changes what is computed in ways not known here: the function is refused, never run as if
- * undecorated.
+ * models (a context manager used as a decorator: `@torch.no_grad()` runs the body without gradient;
+ * `@jax.vmap` maps the body over the examples, eval.ts `vmapApply`). Any other decorator (`@jax.pmap`,
+ * mmdet's `@weighted_loss`, a decorator of a module the check does not read) changes what is computed
+ * in ways not known here: the function is refused, never run as if undecorated.
  */
 import type { Expr, FunctionIR, ModuleIR, Stmt } from '../core/ir';
 import { canonicalName } from '../ops';
@@ -69,7 +69,7 @@ const CONTEXT: ReadonlyMap<string, boolean | undefined> = new Map([
 ]);
 
 /** What the decorators of a function do: run it as written (with a gradient mode), or refuse. */
-export type DecoratorEffect = { refuse?: undefined; grad?: boolean } | { refuse: string };
+export type DecoratorEffect = { refuse?: undefined; grad?: boolean; vmap?: { args: Expr[]; kwargs: Record<string, Expr> } } | { refuse: string };
 
 /** The dotted name an expression spells, its root resolved through the module's imports. */
 export function dottedOf(e: Expr, mod: ModuleIR): string | undefined {
@@ -133,6 +133,7 @@ function rebinds(body: readonly Stmt[], name: string): boolean {
  */
 export function decoratorEffect(fn: FunctionIR, mod: ModuleIR, customGradient: boolean): DecoratorEffect {
   let grad: boolean | undefined;
+  let vmap: { args: Expr[]; kwargs: Record<string, Expr> } | undefined;
   for (const d of fn.decorators ?? []) {
     const called = d.k === 'call';
     const head = d.k === 'call' ? d.func : d;
@@ -140,12 +141,21 @@ export function decoratorEffect(fn: FunctionIR, mod: ModuleIR, customGradient: b
     const shown = q ?? 'an expression';
     if (q === undefined) return { refuse: `decorator @${shown}` };
     if (SAME_FUNCTION.has(q)) continue;
+    // `@jax.vmap` / `@jax.vmap(in_axes=...)` (one of them): the evaluator maps the function itself.
+    if (q === 'jax.vmap' && !vmap) {
+      vmap = d.k === 'call' ? { args: d.args, kwargs: d.kwargs } : { args: [], kwargs: {} };
+      continue;
+    }
     if ((q === 'jax.custom_vjp' || q === 'jax.custom_jvp') && customGradient) continue;
     // `@partial(jax.jit, static_argnums=...)`: the partial of a compiler.
     if (called && (q === 'functools.partial' || q === 'partial') && d.k === 'call') {
       const first = d.args[0];
       const inner = first ? dottedOf(first, mod) : undefined;
       if (inner && SAME_FUNCTION.has(inner)) continue;
+      if (inner === 'jax.vmap' && !vmap && !d.splat) {
+        vmap = { args: d.args.slice(1), kwargs: d.kwargs };
+        continue;
+      }
       // `@partial(jax.custom_vjp, nondiff_argnums=...)`: the evaluator's custom-gradient path says what it models.
       if ((inner === 'jax.custom_vjp' || inner === 'jax.custom_jvp') && customGradient) continue;
       return { refuse: `decorator @partial(${inner ?? '...'})` };
@@ -160,5 +170,5 @@ export function decoratorEffect(fn: FunctionIR, mod: ModuleIR, customGradient: b
     if (local && identityDecorator(local, mod, called)) continue;
     return { refuse: `decorator @${q}` };
   }
-  return grad === undefined ? {} : { grad };
+  return { ...(grad === undefined ? {} : { grad }), ...(vmap ? { vmap } : {}) };
 }

@@ -81,6 +81,19 @@ export interface EvalOptions {
 /** The most iterations one loop may run (a loop over the probe's 4096 samples is out of reach). */
 export const MAX_LOOP = 256;
 
+/** jax.vmap's in_axes (an int, None, or a tuple of them per positional argument); out_axes other than 0 refused. */
+function vmapAxes(inAxes: Val | undefined, outAxes: Val | undefined, line: number): (number | null)[] | number | null {
+  if (outAxes && !(outAxes.t === 'num' && outAxes.v === 0)) throw new Unsupported('jax.vmap with out_axes other than 0', line);
+  const one = (v: Val): number | null => {
+    if (v.t === 'none') return null;
+    if (v.t === 'num' && v.int) return v.v;
+    throw new Unsupported(`jax.vmap in_axes of ${v.t}`, line);
+  };
+  if (!inAxes) return 0;
+  if (inAxes.t === 'list') return inAxes.items.map(one);
+  return one(inAxes);
+}
+
 class ReturnSignal {
   constructor(readonly value: Val) {}
 }
@@ -392,6 +405,21 @@ export class Evaluator {
       const ruled = !!custom || (this.inRule && !fn.className && !fn.parent && !!this.customGrad?.has(fn.name));
       const effect = decoratorEffect(fn, this.mod, ruled);
       if (effect.refuse !== undefined) throw new Unsupported(effect.refuse, lineOf(fn));
+      if (effect.vmap) {
+        const args0 = effect.vmap.args.map((e) => this.expr(e, { vars: new Map() }));
+        const kw0 = Object.fromEntries(Object.entries(effect.vmap.kwargs).map(([k, e]) => [k, this.expr(e, { vars: new Map() })]));
+        const axes = vmapAxes(kw0.in_axes ?? args0[0], kw0.out_axes ?? args0[1], lineOf(fn));
+        // Arguments passed by name to the function's leading parameters are its positional ones (the
+        // probes pass every argument by name; in_axes counts positions).
+        const pos = [...args];
+        const rest = { ...kwargs };
+        for (const p of fn.params.slice(self && fn.params[0]?.kind === 'plain' ? 1 + pos.length : pos.length)) {
+          if (p.kind !== 'plain' || !(p.name in rest)) break;
+          pos.push(rest[p.name]);
+          delete rest[p.name];
+        }
+        return this.vmapApply(axes, pos, rest, (p, k) => this.callUndecorated(fn, p, k, self, closure), lineOf(fn));
+      }
       if (effect.grad !== undefined && !custom) {
         const saved = this.gradEnabled;
         this.gradEnabled = effect.grad;
@@ -404,6 +432,52 @@ export class Evaluator {
     }
     if (custom) return this.callCustom(fn, custom, args, kwargs);
     return this.callUndecorated(fn, args, kwargs, self, closure);
+  }
+
+  /**
+   * `jax.vmap`: the function called once per example, each mapped argument sliced along its axis
+   * (keywords along axis 0), the outputs stacked along axis 0 (tuples, lists and dicts of them leaf by
+   * leaf). The examples count as the iterations of a loop (MAX_LOOP, `maxLoop`).
+   */
+  private vmapApply(inAxes: (number | null)[] | number | null, pos: Val[], kw: Record<string, Val>, call: (pos: Val[], kw: Record<string, Val>) => Val, line: number): Val {
+    if (Array.isArray(inAxes) && inAxes.length !== pos.length) throw new EvalError(`vmap in_axes must be an int, None, or a tuple of entries corresponding to the positional arguments passed to the function, but got len(in_axes)=${inAxes.length}, len(args)=${pos.length}`, line, 'ValueError');
+    let n: number | undefined;
+    const split = (v: Val, axis: number | null): ((i: number) => Val) => {
+      if (axis === null) return () => v;
+      if (v.t === 'list') {
+        const parts = v.items.map((x) => split(x, axis));
+        return (i) => ({ t: 'list', items: parts.map((p) => p(i)), tuple: v.tuple });
+      }
+      if (v.t === 'dict') {
+        const parts = v.entries.map(([k, x]) => [k, split(x, axis)] as const);
+        return (i) => ({ t: 'dict', entries: parts.map(([k, p]) => [k, p(i)]) });
+      }
+      if (v.t !== 'tensor') throw new EvalError(`vmap was requested to map its argument along axis ${axis}, which implies that its rank should be at least ${axis + 1}, but is only 0`, line, 'ValueError');
+      const rank = v.x.shape.length;
+      const ax = axis < 0 ? axis + rank : axis;
+      if (ax < 0 || ax >= rank) throw new EvalError(`vmap was requested to map its argument along axis ${axis}, which implies that its rank should be at least ${axis + 1}, but is only ${rank}`, line, 'ValueError');
+      const size = v.x.shape[ax];
+      if (n !== undefined && size !== n) throw new EvalError('vmap got inconsistent sizes for array axes to be mapped', line, 'ValueError');
+      n = size;
+      if (size > MAX_LOOP) throw new Unsupported(`jax.vmap over ${size} examples (more than ${MAX_LOOP})`, line);
+      const rows = tf.unstack(v.x, ax);
+      return (i) => ({ t: 'tensor', x: rows[i], dt: v.dt });
+    };
+    const posParts = pos.map((v, i) => split(v, Array.isArray(inAxes) ? inAxes[i] : inAxes));
+    const kwParts = Object.entries(kw).map(([k, v]) => [k, split(v, 0)] as const);
+    if (n === undefined) throw new EvalError('vmap must have at least one non-None value in in_axes', line, 'ValueError');
+    this.maxLoop = Math.max(this.maxLoop, n);
+    const outs: Val[] = [];
+    for (let i = 0; i < n; i++) outs.push(call(posParts.map((p) => p(i)), Object.fromEntries(kwParts.map(([k, p]) => [k, p(i)]))));
+    const stack = (vs: Val[]): Val => {
+      const v0 = vs[0];
+      if (v0.t === 'tensor') return { t: 'tensor', x: tf.stack(vs.map((v) => (v as Extract<Val, { t: 'tensor' }>).x), 0), dt: v0.dt };
+      if (v0.t === 'num') return { t: 'tensor', x: tf.tensor1d(vs.map((v) => (v as Extract<Val, { t: 'num' }>).v), v0.int ? 'int32' : 'float32'), dt: v0.int ? 'int' : 'float' };
+      if (v0.t === 'list') return { t: 'list', items: v0.items.map((_, j) => stack(vs.map((v) => (v as Extract<Val, { t: 'list' }>).items[j]))), tuple: v0.tuple };
+      if (v0.t === 'dict') return { t: 'dict', entries: v0.entries.map(([k], j) => [k, stack(vs.map((v) => (v as Extract<Val, { t: 'dict' }>).entries[j][1]))]) };
+      throw new Unsupported(`jax.vmap of a function returning ${v0.t}`, line);
+    };
+    return stack(outs);
   }
 
   private callUndecorated(fn: FunctionIR, args: Val[], kwargs: Record<string, Val>, self?: Val, closure?: Map<string, Val>): Val {
@@ -1856,6 +1930,8 @@ export class Evaluator {
         return this.typeCall(fv.name, pos, line);
       case 'partial':
         return this.applyValues(fv.fn, [...fv.args, ...pos], { ...fv.kwargs, ...kw }, c, line, name);
+      case 'vmap':
+        return this.vmapApply(fv.inAxes, pos, kw, (p, k) => this.applyValues(fv.fn, p, k, c, line, name), line);
       case 'pymethod':
         return this.pyMethodValues(fv.recv, fv.name, pos, kw, line);
       case 'self': {
@@ -2024,6 +2100,10 @@ export class Evaluator {
         return a0;
       case 'scipy.misc.derivative':
         return this.derivative(pos, kw, c, line);
+      case 'jax.vmap': {
+        if (!a0) throw new EvalError('vmap() without a function', line);
+        return { t: 'vmap', fn: a0, inAxes: vmapAxes(kw.in_axes ?? pos[1], kw.out_axes ?? pos[2], line) };
+      }
       case 'functools.partial':
         if (!a0) throw new EvalError('partial() without a function', line);
         return { t: 'partial', fn: a0, args: pos.slice(1), kwargs: kw };

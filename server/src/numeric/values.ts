@@ -35,6 +35,8 @@ export type Val =
   | { t: 'dict'; entries: [Val, Val][] }
   /** A context manager the interpreter knows: `torch.no_grad()` (grad off), `torch.enable_grad()`, one that changes nothing (autocast in float32, a GradientTape). */
   | { t: 'ctx'; grad?: boolean }
+  /** `jax.vmap(fn, in_axes)`: `fn` mapped over the axis of each positional argument (None: not mapped); keywords over axis 0. */
+  | { t: 'vmap'; fn: Val; inAxes: (number | null)[] | number | null }
   /** `functools.partial(fn, *args, **kwargs)`. */
   | { t: 'partial'; fn: Val; args: Val[]; kwargs: Record<string, Val> }
   /** A method of a Python value, taken without calling it (`xs.append`). */
