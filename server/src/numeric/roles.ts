@@ -12,7 +12,7 @@ import { injectedModule } from '../core/injected';
 import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
-import { ParamUses } from './param-uses';
+import { ParamUses, thresholdUse } from './param-uses';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
 
@@ -47,6 +47,12 @@ export interface CheckPlan {
   framework?: CoverageFramework;
   /** The facts see a cross-entropy and no modulating factor: the reference is the cross-entropy (gamma 0). */
   plainCE?: boolean;
+  /**
+   * The facts read every op the function applies (its own and its helpers') and see no cross-entropy
+   * and no focal factor (a dice, a squared error, a hinge): the probes of the focal formula (the
+   * reference, LL305; the hard examples, LL309) mean nothing for it and do not run.
+   */
+  notFocal?: boolean;
   /** The function squeezes the target's dim 1 (`target.squeeze(1)`): image targets with a channel of one ([N, 1, H, W]). */
   targetChannel?: boolean;
   /** Optional weight parameters (`weight=None`) the probes give ones when the function raises without them. */
@@ -59,7 +65,7 @@ export interface CheckPlan {
  * A value for a required parameter: a Python value, the probe's class count, ones shaped like the
  * input, or a framework module (`{ module: 'keras.backend' }`, passed by keyword: an injected backend).
  */
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { counts: 'classes' } | { device: true } | { module: string } | OpModuleValue;
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { counts: 'classes' } | { device: true } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -238,6 +244,14 @@ function callSitesOf(mod: ModuleIR): { site: Pick<CallSite, 'callee' | 'args' | 
   return out;
 }
 
+/** Two calls of the same op (`F.cross_entropy`), or of two modules held by `self` (`self.loss_a(...)`, `self.loss_b(...)`), with as many arguments. */
+function sameKind(a: Expr, b: Expr): boolean {
+  if (a.k !== 'call' || b.k !== 'call' || a.args.length !== b.args.length) return false;
+  if (a.op || b.op) return a.op === b.op;
+  const held = (e: Extract<Expr, { k: 'call' }>): boolean => e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self';
+  return held(a) && held(b);
+}
+
 /** A required parameter that counts samples per class (`cls_num_list`, `classes_num`, `class_counts`), by name. */
 const CLASS_COUNTS_NAME = /^(?=.*(cls|class))(?=.*(num|count|freq|samples)).*$/i;
 
@@ -248,7 +262,7 @@ const CLASS_COUNTS_NAME = /^(?=.*(cls|class))(?=.*(num|count|freq|samples)).*$/i
  * in (ones like the input); a per-class count list (one count of 1 per class); a table indexed
  * by the targets whose None the code handles itself (None). Undefined: its meaning is unknown.
  */
-function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: ModuleIR, name: string): { value: FillValue; why: string } | undefined {
+function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: ModuleIR, name: string, roles?: { input: string; target: string }): { value: FillValue; why: string } | undefined {
   // A factory's closures other than the probed one (and those on its way) do not run in the probe.
   const skip = new Set<FunctionIR>();
   if (g !== fn && g.name !== '__init__') for (const s of stmtsOf(g.body)) if (s.k === 'def' && s.fn !== fn && !chain.includes(s.fn)) skip.add(s.fn);
@@ -259,6 +273,26 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (g === fn && /weight/i.test(name) && u.onlyFactor) return { value: { ones: 'input' }, why: 'a weight only multiplied in: ones like the input' };
   if (CLASS_COUNTS_NAME.test(name) && u.sequence) return { value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class' };
   if (u.subscripted && u.noneHandled) return { value: null, why: 'a table indexed by the targets, whose None the function handles: None' };
+  if (u.mixingWeight) return { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed' };
+  if (thresholdUse(name, g, mod)) return { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed' };
+  if (u.onlyFraction) return { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed' };
+  if (u.onlyIndex) return { value: 1, why: 'an index or a count (a slice bound, an index, `range`, `topk`): 1, other values not probed' };
+  const strs = u.comparedStrings;
+  if (strs) return { value: strs[0], why: `a string the code compares with ${strs.map((x) => `'${x}'`).join(', ')}: the first, '${strs[0]}'; the others not probed` };
+  // A tensor passed where the prediction (or the target) is passed, to a call of as many arguments of
+  // the same op, or of two modules the class holds (`self.loss_b(logits_b, labels_b)` beside
+  // `self.loss_a(logits_a, labels_a)`): a second one of its kind.
+  if (g === fn && roles) {
+    const mine = u.argPositions;
+    const like = (role: string): boolean => {
+      const theirs = new ParamUses(role, g, mod, skip).argPositions;
+      return !!mine && !!theirs && mine.every((a) => theirs.some((b) => b.at === a.at && b.call !== a.call && sameKind(a.call, b.call)));
+    };
+    const asInput = like(roles.input);
+    const asTarget = like(roles.target);
+    if (asInput && !asTarget) return { value: { like: 'input' }, why: `passed where \`${roles.input}\` is: a second prediction, the probe's prediction values (not differentiated)` };
+    if (asTarget && !asInput) return { value: { like: 'target' }, why: `passed where \`${roles.target}\` is: a second target, the probe's targets` };
+  }
   return undefined;
 }
 
@@ -353,6 +387,39 @@ function* callsOf(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, seen 
     }
     stack.push(...nested(s).reverse());
   }
+}
+
+/** Meanings that say a cross-entropy or a focal loss (or a part of one). */
+const CE_FAMILY = new Set(['ce', 'logprob', 'focal', 'modulating', 'pt', 'one_minus_pt']);
+/** Python builtins that compute no loss value of their own. */
+const PLAIN_BUILTINS = /^(len|range|int|float|bool|str|abs|min|max|sum|isinstance|super|print|list|tuple|zip|enumerate|dict|round|getattr|hasattr)$/;
+
+/**
+ * Whether the facts see that a function is neither a cross-entropy nor a focal loss: every call it
+ * makes (and the module's functions it calls make) is an op of the table, a builtin or one of those
+ * functions, and no value of any of them means a cross-entropy, a log-probability, p_t or a
+ * modulating factor. A call the facts cannot read (an imported helper, a module held in an
+ * attribute) may compute one: then false.
+ */
+function seesNoFocal(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: ModuleFacts | undefined, own: ReturnType<ModuleFacts['functions']['get']>): boolean {
+  if (!facts || !own) return false;
+  const reached = new Set<FunctionIR>([fn]);
+  for (const e of callsOf(fn, byName)) {
+    if (e.op) continue;
+    const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
+    if (callee) {
+      reached.add(callee);
+      continue;
+    }
+    if (e.func.k === 'name' && PLAIN_BUILTINS.test(e.func.id)) continue;
+    return false;
+  }
+  for (const g of reached) {
+    const ff = g === fn ? own : facts.functions.get(g);
+    if (!ff) return false;
+    for (const v of [...ff.values.values(), ...ff.returns]) if (CE_FAMILY.has(v.m)) return false;
+  }
+  return true;
 }
 
 /** The module's functions by the name a call uses: top-level ones, and methods as `.name` (for `self.name(...)`). */
@@ -635,7 +702,11 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // Methods: forward / call / __call__, the public methods named as losses or of a class named as
     // one, and the others whose parameters name a prediction and a target (`error(self, y_true, y_pred)`).
     const otherMethod = !!fn.className && !['forward', '__call__', 'call'].includes(fn.name) && !(LOSS_NAME.test(fn.name) || LOSS_NAME.test(fn.className));
-    if (fn.className && fn.name.startsWith('_') && fn.name !== '__call__') continue;
+    if (fn.className && fn.name.startsWith('_') && fn.name !== '__call__') {
+      // A private helper named as a loss (`_label_loss`): its class's entry points are probed, and it is said why it is not.
+      if (!fn.name.startsWith('__') && LOSS_NAME.test(fn.name)) skip("a private method (its class's public methods are the entry points)");
+      continue;
+    }
     if (otherMethod) {
       const ps = fn.params.filter((p) => p.kind === 'plain' && !p.default).slice(1);
       if (!(ps.some((p) => PRED_NAME.test(p.name) && p.name !== 'x') && ps.some((p) => TARGET_NAME.test(p.name) && p.name !== 'y'))) {
@@ -689,7 +760,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       for (const p of ps) {
         if (p.default || (g === fn && (p.name === input || p.name === target)) || fill[p.name]) continue;
         const site = callSiteLiteral(mod, g, p.name);
-        const used = site === undefined ? fillFromUses(g, fn, chain, mod, p.name) : undefined;
+        const used = site === undefined ? fillFromUses(g, fn, chain, mod, p.name, { input, target }) : undefined;
         if (site !== null && typeof site === 'object' && 'op' in site) fill[p.name] = { value: site, why: `the ${site.op.split('.').pop()} a call site builds${site.dropped.length ? ` (${site.dropped.join(', ')} not a literal: the default)` : ''}` };
         else if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
         // A table indexed by the targets is no scalar alpha (`self.alpha[target]`).
@@ -748,7 +819,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     else if (modules.size && framework === 'tf/keras' && (!tv || tv.m === 'unknown' || tv.m === 'target')) encodings = ['onehot', 'binary', 'index'];
     // Only functions the facts see as a loss, or whose names say so, are worth the probes.
     const rets = ff?.returns ?? [];
-    const lossy = rets.some((r) => ['focal', 'ce', 'modulating', 'logprob', 'pt', 'unknown'].includes(r.m)) || rets.length === 0 || LOSS_NAME.test(fn.qualname);
+    // A function the facts see taking a prediction (logits or probabilities) and a target is one too,
+    // whatever it returns (`mean_false_error(y_true, y_pred)`, a squared error the facts call a scalar).
+    const predAndTarget = ['logits', 'prob'].includes(iv?.m ?? '') && ['target', 'target_index', 'target_onehot'].includes(tv?.m ?? '');
+    const lossy = rets.some((r) => ['focal', 'ce', 'modulating', 'logprob', 'pt', 'unknown'].includes(r.m)) || rets.length === 0 || LOSS_NAME.test(fn.qualname) || predAndTarget;
     if (!lossy) {
       skip('does not compute a loss');
       continue;
@@ -770,12 +844,13 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     moduleHash ??= contentKey([[...mod.globals], [...mod.imports]]);
     const hasFill = Object.keys(fill).length > 0;
     const optionalWeights = params.filter((p) => p.default?.k === 'const' && p.default.value === null && WEIGHT_NAME.test(p.name)).map((p) => p.name);
-    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework]);
+    const notFocal = !gamma && seesNoFocal(fn, callable, f, ff);
+    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal]);
     // A cross-entropy with no modulating factor anywhere the facts see: its reference is the
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
     const plainCE = !gamma && rets.length > 0 && rets.every((r) => r.m === 'ce' || r.m === 'logprob') && ![...(ff?.values.values() ?? [])].some((v) => v.m === 'modulating' || v.m === 'focal');
     const targetChannel = squeezesChannel(fn, target);
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(plainCE ? { plainCE } : {}), ...(targetChannel ? { targetChannel } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), key });
   }
   return plans;
 }
