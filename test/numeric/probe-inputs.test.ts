@@ -69,6 +69,9 @@ describe('required parameters given a value from their use', () => {
     expect(report(supplied, 'pos_weighted_bce').supplied?.pos_weight.value).toBe('ones');
     expect(report(supplied, 'MinedCE.forward').supplied?.keep_above.value).toBe(0.5);
     expect(report(supplied, 'smoothed_ce').supplied?.eps_ls.value).toBe(0.1);
+    expect(report(supplied, 'ClassAlphaFocal.forward').supplied).toEqual({ alpha: { value: 'class_ones', why: 'a table indexed by the targets (`alpha[targets]`): one weight of 1 per class' } });
+    // One weight of 1 per class is the canonical focal loss without alpha.
+    expect(report(supplied, 'ClassAlphaFocal.forward').probes.find((p) => p.probe === 'reference')?.ok).toBe(true);
   });
 
   it("a second head's prediction takes no part in the gradient: the probes see what a detached copy gives", () => {

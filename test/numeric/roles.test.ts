@@ -169,6 +169,15 @@ describe('more values from what the function does with a parameter', () => {
     expect(mix.plans[0].fill).toEqual({ eps_ls: { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed' } });
   });
 
+  it('a table indexed by the targets takes a weight of 1 per class; a required alpha so indexed too, with no scalar alpha probed', () => {
+    expect(plan(`${HDR}def table_loss(logits, target, class_w):\n    return (class_w[target] * F.cross_entropy(logits, target, reduction="none")).mean()\n`).plans[0].fill).toEqual({
+      class_w: { value: { ones: 'classes' }, why: 'a table indexed by the targets (`class_w[target]`): one weight of 1 per class' },
+    });
+    const a = plan(`${HDR}class AlphaTable(torch.nn.Module):\n    def __init__(self, alpha, gamma=2.0):\n        super().__init__()\n        self.alpha = alpha\n        self.gamma = gamma\n\n    def forward(self, logits, targets):\n        ce = F.cross_entropy(logits, targets, reduction="none")\n        pt = torch.exp(-ce)\n        return (self.alpha[targets] * (1 - pt) ** self.gamma * ce).mean()\n`).plans[0];
+    expect(a.fill?.alpha.value).toEqual({ ones: 'classes' });
+    expect(a.alpha?.values).toEqual([null]);
+  });
+
   it("a second head's tensors, passed where the prediction and target are, take the probe's prediction and targets", () => {
     const src = `${HDR}def two_heads(a_logits, b_logits, a_labels, b_labels):\n    return F.cross_entropy(a_logits, a_labels) + F.cross_entropy(b_logits, b_labels)\n`;
     const { plans } = plan(src);

@@ -309,6 +309,30 @@ export class ParamUses {
     return this.reads.length > 0 && ok && complement;
   }
 
+  /**
+   * Every read is a table indexed by `target` (`w[target]`, `w[target.view(-1)]`, `w.gather(0, target)`):
+   * one value per class.
+   */
+  indexedBy(target: string): boolean {
+    const mentions = (e: unknown): boolean => {
+      let found = false;
+      visit(e, (n) => {
+        if (n.k === 'name' && n.id === target) found = true;
+      });
+      return found;
+    };
+    return (
+      this.reads.length > 0 &&
+      this.reads.every((r) => {
+        const { node, parent } = this.outer(r);
+        const p = parent as Expr | undefined;
+        if (p?.k === 'subscript' && p.obj === node) return p.index.some(mentions);
+        const c = r.parents[r.parents.indexOf(p) + 1] as Expr | undefined;
+        return p?.k === 'attr' && p.obj === node && (p.attr === 'gather' || p.attr === 'index_select') && c?.k === 'call' && c.func === p && c.args.some(mentions);
+      })
+    );
+  }
+
   /** Some read compares it with None (`if alpha is None:`): the code handles None itself. */
   get noneHandled(): boolean {
     return this.reads.some((r) => {

@@ -244,6 +244,11 @@ function callSitesOf(mod: ModuleIR): { site: Pick<CallSite, 'callee' | 'args' | 
   return out;
 }
 
+/** A weight of 1 per class. */
+function isClassOnes(v: FillValue | undefined): boolean {
+  return typeof v === 'object' && v !== null && 'ones' in v && v.ones === 'classes';
+}
+
 /** Two calls of the same op (`F.cross_entropy`), or of two modules held by `self` (`self.loss_a(...)`, `self.loss_b(...)`), with as many arguments. */
 function sameKind(a: Expr, b: Expr): boolean {
   if (a.k !== 'call' || b.k !== 'call' || a.args.length !== b.args.length) return false;
@@ -273,6 +278,7 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (g === fn && /weight/i.test(name) && u.onlyFactor) return { value: { ones: 'input' }, why: 'a weight only multiplied in: ones like the input' };
   if (CLASS_COUNTS_NAME.test(name) && u.sequence) return { value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class' };
   if (u.subscripted && u.noneHandled) return { value: null, why: 'a table indexed by the targets, whose None the function handles: None' };
+  if (roles && u.indexedBy(roles.target)) return { value: { ones: 'classes' }, why: `a table indexed by the targets (\`${name}[${roles.target}]\`): one weight of 1 per class` };
   if (u.mixingWeight) return { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed' };
   if (thresholdUse(name, g, mod)) return { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed' };
   if (u.onlyFraction) return { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed' };
@@ -764,7 +770,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         if (site !== null && typeof site === 'object' && 'op' in site) fill[p.name] = { value: site, why: `the ${site.op.split('.').pop()} a call site builds${site.dropped.length ? ` (${site.dropped.join(', ')} not a literal: the default)` : ''}` };
         else if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
         // A table indexed by the targets is no scalar alpha (`self.alpha[target]`).
-        else if (used && used.value === null && ALPHA_NAME.test(p.name)) fill[p.name] = used;
+        else if (used && (used.value === null || isClassOnes(used.value)) && ALPHA_NAME.test(p.name)) fill[p.name] = used;
         else if (GAMMA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: 'typical' };
         else if (ALPHA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_ALPHA, why: 'typical' };
         else if (CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
@@ -832,7 +838,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // A required gamma / alpha is set by the probes (gamma per config); the fill gives the first value.
     for (const h of [gamma, alpha]) if (h && fill[h.name] && typeof h.values[0] === 'number' && fill[h.name].why === 'typical') fill[h.name].value = h.values[0];
     // An alpha given None (a table, not a scalar): the probes set no alpha of their own.
-    if (alpha && fill[alpha.name]?.value === null) alpha.values = [null];
+    // So does one given a weight of 1 per class (a table indexed by the targets): the canonical loss without alpha is the same.
+    if (alpha && (fill[alpha.name]?.value === null || isClassOnes(fill[alpha.name]?.value))) alpha.values = [null];
     // The key holds the top-level functions the check can reach, not all of them: editing one function
     // re-runs the checks that can call it, and a key costs the size of what it can run (keys holding
     // every function were quadratic: 7 s of the main thread for a 3,000-line file).
