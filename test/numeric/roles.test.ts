@@ -209,6 +209,13 @@ describe('the probes of the focal formula', () => {
     expect(skipped).toEqual([{ qualname: 'DetLoss._cls_loss', reason: "a private method (its class's public methods are the entry points)" }]);
   });
 
+  it('a Keras LossFunctionWrapper subclass (no call of its own) is named with the function it passes on', () => {
+    const src = 'import tensorflow as tf\nfrom mylib import LossFunctionWrapper\n\nclass BinaryFocalLoss(LossFunctionWrapper):\n    def __init__(self, gamma=2.0, name="bfl"):\n        super().__init__(binary_focal, name=name, gamma=gamma)\n\ndef binary_focal(y_true, y_pred, gamma=2.0):\n    p_t = y_true * y_pred + (1 - y_true) * (1 - y_pred)\n    return -tf.reduce_mean((1 - p_t) ** gamma * tf.math.log(p_t))\n';
+    const { plans, skipped } = plan(src);
+    expect(plans.map((p) => p.qualname)).toEqual(['binary_focal']);
+    expect(skipped).toEqual([{ qualname: 'BinaryFocalLoss', reason: "a Keras LossFunctionWrapper subclass: its call is the base's, `binary_focal` with the constructor's keywords (the function is probed on its own)" }]);
+  });
+
   it('a function the facts see taking a prediction and a target is planned whatever its name or return', () => {
     const { plans } = plan('import tensorflow as tf\n\nclass Errors(object):\n    def mean_false_error(self, y_true, y_pred):\n        y_pred = tf.nn.sigmoid(y_pred)\n        pos = tf.reduce_sum(y_true)\n        return tf.where(tf.equal(pos, 0.0), 0.0, tf.reduce_mean(tf.square(y_pred - y_true)))\n');
     expect(plans.map((p) => p.qualname)).toEqual(['Errors.mean_false_error']);

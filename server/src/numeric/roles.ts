@@ -859,5 +859,24 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const targetChannel = squeezesChannel(fn, target);
     plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), key });
   }
+  // A loss class with no method of its own to run: its call is its base's. A Keras
+  // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,
+  // ...)`): said so, with the function's name (probed on its own where it is planned).
+  if (skipped) {
+    for (const cls of mod.classes.values()) {
+      if (!LOSS_NAME.test(cls.name) || ['forward', '__call__', 'call'].some((m) => cls.methods.has(m))) continue;
+      if (!cls.bases.some((b) => /(^|\.)LossFunctionWrapper$/.test(b))) continue;
+      const init = cls.methods.get('__init__');
+      let fnName: string | undefined;
+      for (const st of init ? stmtsOf(init.body) : [])
+        for (const r of stmtRoots(st))
+          for (const e of walkExprs(r)) {
+            if (e.k !== 'call' || e.func.k !== 'attr' || e.func.attr !== '__init__' || e.func.obj.k !== 'call' || e.func.obj.func.k !== 'name' || e.func.obj.func.id !== 'super') continue;
+            const a = e.args[0] ?? e.kwargs.fn;
+            if (a?.k === 'name') fnName = a.id;
+          }
+      skipped.push({ qualname: cls.name, reason: `a Keras LossFunctionWrapper subclass: its call is the base's, ${fnName ? `\`${fnName}\` with the constructor's keywords (the function is probed on its own)` : 'of a function it passes on'}` });
+    }
+  }
   return plans;
 }
