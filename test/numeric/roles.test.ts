@@ -140,9 +140,9 @@ describe('more values from what the function does with a parameter', () => {
 
   it('a fraction of a count made an int takes 0.5; an index, a slice bound or a top-k count takes 1; each says so', () => {
     const frac = plan(`${HDR}def ohem(logits, targets, keep):\n    loss = F.binary_cross_entropy_with_logits(logits, targets, reduction="none").reshape(-1)\n    return loss.topk(int(keep * loss.shape[0]))[0].mean()\n`);
-    expect(frac.plans[0].fill).toEqual({ keep: { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed' } });
+    expect(frac.plans[0].fill).toEqual({ keep: { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed; no canonical comparison', assumed: true } });
     const idx = plan(`${HDR}def drop_one(logits, targets, k):\n    z = torch.cat([logits[:, :k], logits[:, k + 1:]], dim=1)\n    return F.binary_cross_entropy_with_logits(z, torch.cat([targets[:, :k], targets[:, k + 1:]], dim=1))\n`);
-    expect(idx.plans[0].fill?.k).toEqual({ value: 1, why: 'an index or a count (a slice bound, an index, `range`, `topk`): 1, other values not probed' });
+    expect(idx.plans[0].fill?.k).toEqual({ value: 1, why: 'an index or a count (a slice bound, an index, `range`, `topk`): 1, other values not probed; no canonical comparison', assumed: true });
     const topk = plan(`${HDR}def top_loss(logits, targets, n_hard):\n    loss = F.cross_entropy(logits, targets, reduction="none")\n    return torch.topk(loss, n_hard)[0].mean()\n`);
     expect(topk.plans[0].fill?.n_hard.value).toBe(1);
     // Also used in arithmetic: no value.
@@ -152,7 +152,7 @@ describe('more values from what the function does with a parameter', () => {
 
   it('a string compared only with literals (or a literal dict\'s key) takes the first literal, and names the others', () => {
     const src = `${HDR}class ModeLoss(torch.nn.Module):\n    def __init__(self, mode):\n        super().__init__()\n        self.mode = mode\n\n    def forward(self, logits, target):\n        loss = F.cross_entropy(logits, target, reduction="none")\n        if self.mode == "mean":\n            return loss.mean()\n        elif self.mode in ("sum", "total"):\n            return loss.sum()\n        raise ValueError(self.mode)\n`;
-    expect(plan(src).plans[0].fill?.mode).toEqual({ value: 'mean', why: "a string the code compares with 'mean', 'sum', 'total': the first, 'mean'; the others not probed" });
+    expect(plan(src).plans[0].fill?.mode).toEqual({ value: 'mean', why: "a string the code compares with 'mean', 'sum', 'total': the first, 'mean'; the others not probed; no canonical comparison", assumed: true });
     const dict = plan(`${HDR}def pick(logits, target, kind):\n    return {"ce": F.cross_entropy, "nll": F.nll_loss}[kind](logits, target)\n`);
     expect(dict.plans[0].fill?.kind.value).toBe('ce');
     // A string also used otherwise (its length taken): no value.
@@ -161,12 +161,12 @@ describe('more values from what the function does with a parameter', () => {
 
   it('a threshold tensors are compared with (through -log and a move) or clamped to takes 0.5; a mixing weight 0.1', () => {
     const src = `${HDR}class MinedCE(torch.nn.Module):\n    def __init__(self, cut):\n        super().__init__()\n        self.cut = -torch.log(torch.tensor(cut, dtype=torch.float))\n\n    def forward(self, logits, labels):\n        cut = self.cut.to(logits.device)\n        loss = F.cross_entropy(logits, labels, reduction="none")\n        return loss[loss > cut].mean()\n`;
-    expect(plan(src).plans[0].fill).toEqual({ cut: { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed' } });
+    expect(plan(src).plans[0].fill).toEqual({ cut: { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed; no canonical comparison', assumed: true } });
     expect(plan(`${HDR}def clamped_loss(logits, target, floor):\n    p = torch.sigmoid(logits).clamp(min=floor)\n    return -(target * p.log()).mean()\n`).plans[0].fill?.floor.value).toBe(0.5);
     // Compared with a number literal: a branch, not a threshold; no value.
     expect(plan(`${HDR}def branch_loss(logits, target, t1):\n    if t1 < 1.0:\n        return F.cross_entropy(logits, target)\n    return F.cross_entropy(logits * t1, target)\n`).skipped[0].reason).toBe('required parameter `t1` has no value');
     const mix = plan(`${HDR}def smooth_ce(logits, target, eps_ls):\n    y = F.one_hot(target, logits.shape[1]).float()\n    y = (1 - eps_ls) * y + eps_ls / logits.shape[1]\n    return -(y * F.log_softmax(logits, 1)).sum(1).mean()\n`);
-    expect(mix.plans[0].fill).toEqual({ eps_ls: { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed' } });
+    expect(mix.plans[0].fill).toEqual({ eps_ls: { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed; no canonical comparison', assumed: true } });
   });
 
   it('a table indexed by the targets takes a weight of 1 per class; a required alpha so indexed too, with no scalar alpha probed', () => {
@@ -199,6 +199,10 @@ describe('the probes of the focal formula', () => {
     expect(by('dice_loss').notFocal).toBe(true);
     expect(by('ce_via_helper').notFocal).toBeUndefined();
     expect(by('ce_loss').notFocal).toBeUndefined();
+    // A logarithm on an input the facts cannot read as a probability (a focal loss written out): the probes run.
+    expect(plan(`${HDR}def neg_loss(pred, gt):\n    t = pred * gt + (1 - pred) * (1 - gt)\n    return -(torch.log(t) * torch.pow(1 - t, 2)).mean()\n`).plans[0].notFocal).toBeUndefined();
+    // A function named as a cross-entropy keeps them (a log_softmax forgotten is worth the comparison).
+    expect(plan(`${HDR}def cross_entropy(logits, labels):\n    return -(F.one_hot(labels, 10) * logits).sum(-1).mean()\n`).plans[0].notFocal).toBeUndefined();
     // A call the facts cannot read (an imported helper) may compute one: the probes run.
     expect(plan(`${HDR}from mylib import soft_dice\n\ndef dice2_loss(logits, target):\n    return soft_dice(torch.sigmoid(logits), target)\n`).plans[0].notFocal).toBeUndefined();
   });

@@ -394,10 +394,12 @@ export class Prober {
       }
       // 3. alpha effect.
       if (plan.alpha && (typeof alphaDefault === 'number' || alphaDefault === undefined)) this.alphaEffect(report, setup);
-      // 4. CE at gamma = 0.
-      if (plan.gamma) this.ceAtGammaZero(report, setup);
-      // 5. reference (the focal formula's: not for a loss the facts see as neither focal nor a cross-entropy).
-      if (!plan.notFocal) this.reference(report, setup, gammaValues[0] ?? (plan.plainCE ? 0 : 2), alphaDefault);
+      // 4. CE at gamma = 0, and 5. the reference: not where a value the probes assumed (roles.ts Fill
+      // `assumed`) may make the loss differ from the canonical one; the reference (the focal formula's)
+      // not for a loss the facts see as neither focal nor a cross-entropy.
+      const assumed = Object.values(plan.fill ?? {}).some((f) => f.assumed);
+      if (plan.gamma && !assumed) this.ceAtGammaZero(report, setup);
+      if (!plan.notFocal && !assumed) this.reference(report, setup, gammaValues[0] ?? (plan.plainCE ? 0 : 2), alphaDefault);
       this.findings(report, setup);
       return finish();
     } catch (e) {

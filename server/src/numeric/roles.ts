@@ -42,7 +42,7 @@ export interface CheckPlan {
    * factory): a call-site literal, else a typical value (gamma 2, alpha 0.25), the probe's class
    * count, or ones shaped like the input (a weight or mask); `why` says which, for the probe table.
    */
-  fill?: Record<string, { value: FillValue; why: string }>;
+  fill?: Record<string, Fill>;
   /** The framework the function computes with (what an image-shaped probe's channels follow). */
   framework?: CoverageFramework;
   /** The facts see a cross-entropy and no modulating factor: the reference is the cross-entropy (gamma 0). */
@@ -65,6 +65,18 @@ export interface CheckPlan {
  * A value for a required parameter: a Python value, the probe's class count, ones shaped like the
  * input, or a framework module (`{ module: 'keras.backend' }`, passed by keyword: an injected backend).
  */
+/**
+ * A required parameter's value and why; `assumed`: one of several values the code runs differently
+ * with (a mixing weight, a threshold, a fraction, an index, one of the strings it compares with),
+ * which may change what the loss computes: the probes that compare it with a canonical formula
+ * (reference LL305, cross-entropy at gamma 0 LL304) do not run.
+ */
+export interface Fill {
+  value: FillValue;
+  why: string;
+  assumed?: true;
+}
+
 export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { counts: 'classes' } | { device: true } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
 
 /**
@@ -267,7 +279,7 @@ const CLASS_COUNTS_NAME = /^(?=.*(cls|class))(?=.*(num|count|freq|samples)).*$/i
  * in (ones like the input); a per-class count list (one count of 1 per class); a table indexed
  * by the targets whose None the code handles itself (None). Undefined: its meaning is unknown.
  */
-function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: ModuleIR, name: string, roles?: { input: string; target: string }): { value: FillValue; why: string } | undefined {
+function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: ModuleIR, name: string, roles?: { input: string; target: string }): Fill | undefined {
   // A factory's closures other than the probed one (and those on its way) do not run in the probe.
   const skip = new Set<FunctionIR>();
   if (g !== fn && g.name !== '__init__') for (const s of stmtsOf(g.body)) if (s.k === 'def' && s.fn !== fn && !chain.includes(s.fn)) skip.add(s.fn);
@@ -279,12 +291,12 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (CLASS_COUNTS_NAME.test(name) && u.sequence) return { value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class' };
   if (u.subscripted && u.noneHandled) return { value: null, why: 'a table indexed by the targets, whose None the function handles: None' };
   if (roles && u.indexedBy(roles.target)) return { value: { ones: 'classes' }, why: `a table indexed by the targets (\`${name}[${roles.target}]\`): one weight of 1 per class` };
-  if (u.mixingWeight) return { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed' };
-  if (thresholdUse(name, g, mod)) return { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed' };
-  if (u.onlyFraction) return { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed' };
-  if (u.onlyIndex) return { value: 1, why: 'an index or a count (a slice bound, an index, `range`, `topk`): 1, other values not probed' };
+  if (u.mixingWeight) return { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed; no canonical comparison', assumed: true };
+  if (thresholdUse(name, g, mod)) return { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed; no canonical comparison', assumed: true };
+  if (u.onlyFraction) return { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed; no canonical comparison', assumed: true };
+  if (u.onlyIndex) return { value: 1, why: 'an index or a count (a slice bound, an index, `range`, `topk`): 1, other values not probed; no canonical comparison', assumed: true };
   const strs = u.comparedStrings;
-  if (strs) return { value: strs[0], why: `a string the code compares with ${strs.map((x) => `'${x}'`).join(', ')}: the first, '${strs[0]}'; the others not probed` };
+  if (strs) return { value: strs[0], why: `a string the code compares with ${strs.map((x) => `'${x}'`).join(', ')}: the first, '${strs[0]}'; the others not probed; no canonical comparison`, assumed: true };
   // A tensor passed where the prediction (or the target) is passed, to a call of as many arguments of
   // the same op, or of two modules the class holds (`self.loss_b(logits_b, labels_b)` beside
   // `self.loss_a(logits_a, labels_a)`): a second one of its kind.
@@ -397,21 +409,30 @@ function* callsOf(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, seen 
 
 /** Meanings that say a cross-entropy or a focal loss (or a part of one). */
 const CE_FAMILY = new Set(['ce', 'logprob', 'focal', 'modulating', 'pt', 'one_minus_pt']);
+/** Ops that take a logarithm or compute a cross-entropy or focal loss (op ids: log, log_softmax, softplus, cross_entropy, ..._with_logits, kl_div, ...). */
+const LOG_OPS = /log|entropy|nll|focal|_ce_|kl_div|xlogy|softplus/;
+/** A name that says cross-entropy or focal loss. */
+const CE_NAME = /focal|entropy|xent|bce|nll|(^|[._])ce(_|$)/i;
 /** Python builtins that compute no loss value of their own. */
 const PLAIN_BUILTINS = /^(len|range|int|float|bool|str|abs|min|max|sum|isinstance|super|print|list|tuple|zip|enumerate|dict|round|getattr|hasattr)$/;
 
 /**
  * Whether the facts see that a function is neither a cross-entropy nor a focal loss: every call it
- * makes (and the module's functions it calls make) is an op of the table, a builtin or one of those
- * functions, and no value of any of them means a cross-entropy, a log-probability, p_t or a
- * modulating factor. A call the facts cannot read (an imported helper, a module held in an
- * attribute) may compute one: then false.
+ * makes (and the module's functions it calls make) is an op of the table that takes no logarithm, a
+ * builtin or one of those functions, and no value of any of them means a cross-entropy, a
+ * log-probability, p_t or a modulating factor (a dice, a squared error, a hinge). A call the facts
+ * cannot read (an imported helper, a module held in an attribute) may compute one: then false.
  */
 function seesNoFocal(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: ModuleFacts | undefined, own: ReturnType<ModuleFacts['functions']['get']>): boolean {
   if (!facts || !own) return false;
   const reached = new Set<FunctionIR>([fn]);
   for (const e of callsOf(fn, byName)) {
-    if (e.op) continue;
+    // A logarithm or a cross-entropy op may build one the facts do not see (`log(p) * (1 - p) ** 2` on
+    // an input the facts cannot read as a probability): only functions taking none are said to be neither.
+    if (e.op) {
+      if (LOG_OPS.test(e.op.id)) return false;
+      continue;
+    }
     const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
     if (callee) {
       reached.add(callee);
@@ -759,7 +780,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // Other required parameters (of the function, its __init__, its factories) take a value from a
     // call site, else one that means the same to every loss (a class count, unit weights, an unused
     // ignore label, a typical gamma or alpha), else the function cannot be probed.
-    const fill: Record<string, { value: FillValue; why: string }> = {};
+    const fill: Record<string, Fill> = {};
     let missing: string | undefined;
     for (const g of [fn, ...chain]) {
       const ps = g.params.filter((p) => p.kind === 'plain').slice(g.className ? 1 : 0);
@@ -851,7 +872,9 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     moduleHash ??= contentKey([[...mod.globals], [...mod.imports]]);
     const hasFill = Object.keys(fill).length > 0;
     const optionalWeights = params.filter((p) => p.default?.k === 'const' && p.default.value === null && WEIGHT_NAME.test(p.name)).map((p) => p.name);
-    const notFocal = !gamma && seesNoFocal(fn, callable, f, ff);
+    // A function named as a cross-entropy or a focal loss keeps them (`cross_entropy(logits, labels)`
+    // without a log is worth the comparison).
+    const notFocal = !gamma && !CE_NAME.test(fn.qualname) && seesNoFocal(fn, callable, f, ff);
     const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal]);
     // A cross-entropy with no modulating factor anywhere the facts see: its reference is the
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
