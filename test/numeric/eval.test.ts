@@ -110,6 +110,17 @@ describe('lowering of elementwise ops and arithmetic', () => {
   });
 });
 
+describe('reductions of nothing selected (torch: sum 0, mean NaN), on wasm too', () => {
+  it('sums an empty selection to 0 and means it to NaN, with an all-zero gradient', () => {
+    const src = `${HDR}def s(x):\n    return x[x > 1000.0].sum()\n\ndef m(x):\n    return x[x > 1000.0].mean()\n\ndef d(x):\n    return x[x > 1000.0].sum() / 0.0\n`;
+    const x = [[1, 2], [3, 4]];
+    expect(run(src, 's', { x }).v).toEqual([0]);
+    expect(run(src, 'm', { x }).v[0]).toBeNaN();
+    expect(run(src, 'd', { x }).v[0]).toBeNaN();
+    expect(grad(src, 's', x, {})).toEqual([0, 0, 0, 0]);
+  });
+});
+
 describe('lowering of indexing by target', () => {
   const x = [[1, 2, 3], [4, 5, 6]];
   it('x[range(N), t] and x[torch.arange(N), t]', () => {

@@ -57,6 +57,32 @@ describe('required parameters given a value from their use', () => {
     // function reads and sets its `reduction`.
     expect(report(supplied, 'WrappedFocal.forward').supplied).toEqual({ base: { value: 'op torch.nn.BCEWithLogitsLoss {}', why: 'the BCEWithLogitsLoss a call site builds (pos_weight not a literal: the default)' } });
     expect(report(supplied, 'TableFocalLoss.forward').supplied).toMatchObject({ alpha: { value: null, why: 'a table indexed by the targets, whose None the function handles: None' }, class_num: { value: 'classes' } });
+    // A second head's prediction (the probe's values, not differentiated) and targets; a fraction of a
+    // count; a slice bound; a mode string compared with literals; a weight under a sign.
+    expect(report(supplied, 'two_head_ce').supplied).toEqual({
+      b_logits: { value: 'like_input', why: "passed where `a_logits` is: a second prediction, the probe's prediction values (not differentiated)" },
+      b_labels: { value: 'like_target', why: "passed where `a_labels` is: a second target, the probe's targets" },
+    });
+    expect(report(supplied, 'hard_mined_bce').supplied).toEqual({ keep_frac: { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed; no canonical comparison' } });
+    expect(report(supplied, 'head_bce').supplied?.n_head.value).toBe(1);
+    expect(report(supplied, 'reduced_ce').supplied?.mode.value).toBe('mean');
+    expect(report(supplied, 'pos_weighted_bce').supplied?.pos_weight.value).toBe('ones');
+    expect(report(supplied, 'MinedCE.forward').supplied?.keep_above.value).toBe(0.5);
+    expect(report(supplied, 'smoothed_ce').supplied?.eps_ls.value).toBe(0.1);
+    // A value assumed among several the code runs differently with: no comparison with the canonical loss.
+    for (const f of ['hard_mined_bce', 'head_bce', 'reduced_ce', 'MinedCE.forward', 'smoothed_ce']) expect(report(supplied, f).probes.some((p) => p.probe === 'reference'), f).toBe(false);
+    expect(report(supplied, 'ClassAlphaFocal.forward').supplied).toEqual({ alpha: { value: 'class_ones', why: 'a table indexed by the targets (`alpha[targets]`): one weight of 1 per class' } });
+    // One weight of 1 per class is the canonical focal loss without alpha.
+    expect(report(supplied, 'ClassAlphaFocal.forward').probes.find((p) => p.probe === 'reference')?.ok).toBe(true);
+  });
+
+  it("a second head's prediction takes no part in the gradient: the probes see what a detached copy gives", () => {
+    const ref = (name: string) => report(supplied, name).probes.find((p) => p.probe === 'reference')!;
+    // 0.5 * CE(a) + 0.5 * CE(b), b the probe's values without a gradient: the loss and the gradient of
+    // 0.5 * CE(a) + 0.5 * CE(a.detach()).
+    expect(ref('two_head_ce').loss).toBe(ref('detached_head_ce').loss);
+    expect(ref('two_head_ce').scale).toBe(ref('detached_head_ce').scale);
+    expect(ref('two_head_ce').maxRelDiff).toBe(ref('detached_head_ce').maxRelDiff);
   });
 
   it('a [C, 1] table indexed by the targets pairs no samples (LL308 silent)', () => {

@@ -134,6 +134,100 @@ describe('values for required parameters, from what the function does with them'
   });
 });
 
+describe('more values from what the function does with a parameter', () => {
+  it('a weight multiplied in under a sign (`-w * t * log p`) is still only a factor', () => {
+    const { plans } = plan(`${HDR}def wbce(logits, targets, pos_weight):\n    return (-pos_weight * targets * F.logsigmoid(logits) - (1 - targets) * F.logsigmoid(-logits)).mean()\n`);
+    expect(plans[0].fill).toEqual({ pos_weight: { value: { ones: 'input' }, why: 'a weight only multiplied in: ones like the input' } });
+  });
+
+  it('a fraction of a count made an int takes 0.5; an index, a slice bound or a top-k count takes 1; each says so', () => {
+    const frac = plan(`${HDR}def ohem(logits, targets, keep):\n    loss = F.binary_cross_entropy_with_logits(logits, targets, reduction="none").reshape(-1)\n    return loss.topk(int(keep * loss.shape[0]))[0].mean()\n`);
+    expect(frac.plans[0].fill).toEqual({ keep: { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed; no canonical comparison', assumed: true } });
+    const idx = plan(`${HDR}def drop_one(logits, targets, k):\n    z = torch.cat([logits[:, :k], logits[:, k + 1:]], dim=1)\n    return F.binary_cross_entropy_with_logits(z, torch.cat([targets[:, :k], targets[:, k + 1:]], dim=1))\n`);
+    expect(idx.plans[0].fill?.k).toEqual({ value: 1, why: 'an index or a count (a slice bound, an index, `range`, `topk`): 1, other values not probed; no canonical comparison', assumed: true });
+    const topk = plan(`${HDR}def top_loss(logits, targets, n_hard):\n    loss = F.cross_entropy(logits, targets, reduction="none")\n    return torch.topk(loss, n_hard)[0].mean()\n`);
+    expect(topk.plans[0].fill?.n_hard.value).toBe(1);
+    // Also used in arithmetic: no value.
+    const mixed = plan(`${HDR}def odd_loss(logits, targets, k):\n    return F.cross_entropy(logits[:, :k], targets) * k\n`);
+    expect(mixed.skipped).toEqual([{ qualname: 'odd_loss', reason: 'required parameter `k` has no value' }]);
+  });
+
+  it('a string compared only with literals (or a literal dict\'s key) takes the first literal, and names the others', () => {
+    const src = `${HDR}class ModeLoss(torch.nn.Module):\n    def __init__(self, mode):\n        super().__init__()\n        self.mode = mode\n\n    def forward(self, logits, target):\n        loss = F.cross_entropy(logits, target, reduction="none")\n        if self.mode == "mean":\n            return loss.mean()\n        elif self.mode in ("sum", "total"):\n            return loss.sum()\n        raise ValueError(self.mode)\n`;
+    expect(plan(src).plans[0].fill?.mode).toEqual({ value: 'mean', why: "a string the code compares with 'mean', 'sum', 'total': the first, 'mean'; the others not probed; no canonical comparison", assumed: true });
+    const dict = plan(`${HDR}def pick(logits, target, kind):\n    return {"ce": F.cross_entropy, "nll": F.nll_loss}[kind](logits, target)\n`);
+    expect(dict.plans[0].fill?.kind.value).toBe('ce');
+    // A string also used otherwise (its length taken): no value.
+    expect(plan(`${HDR}def logged_loss(logits, target, tag):\n    if tag == "a":\n        return F.cross_entropy(logits, target)\n    return F.cross_entropy(logits, target) * len(tag)\n`).skipped[0].reason).toBe('required parameter `tag` has no value');
+  });
+
+  it('a threshold tensors are compared with (through -log and a move) or clamped to takes 0.5; a mixing weight 0.1', () => {
+    const src = `${HDR}class MinedCE(torch.nn.Module):\n    def __init__(self, cut):\n        super().__init__()\n        self.cut = -torch.log(torch.tensor(cut, dtype=torch.float))\n\n    def forward(self, logits, labels):\n        cut = self.cut.to(logits.device)\n        loss = F.cross_entropy(logits, labels, reduction="none")\n        return loss[loss > cut].mean()\n`;
+    expect(plan(src).plans[0].fill).toEqual({ cut: { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed; no canonical comparison', assumed: true } });
+    expect(plan(`${HDR}def clamped_loss(logits, target, floor):\n    p = torch.sigmoid(logits).clamp(min=floor)\n    return -(target * p.log()).mean()\n`).plans[0].fill?.floor.value).toBe(0.5);
+    // Compared with a number literal: a branch, not a threshold; no value.
+    expect(plan(`${HDR}def branch_loss(logits, target, t1):\n    if t1 < 1.0:\n        return F.cross_entropy(logits, target)\n    return F.cross_entropy(logits * t1, target)\n`).skipped[0].reason).toBe('required parameter `t1` has no value');
+    const mix = plan(`${HDR}def smooth_ce(logits, target, eps_ls):\n    y = F.one_hot(target, logits.shape[1]).float()\n    y = (1 - eps_ls) * y + eps_ls / logits.shape[1]\n    return -(y * F.log_softmax(logits, 1)).sum(1).mean()\n`);
+    expect(mix.plans[0].fill).toEqual({ eps_ls: { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed; no canonical comparison', assumed: true } });
+  });
+
+  it('a table indexed by the targets takes a weight of 1 per class; a required alpha so indexed too, with no scalar alpha probed', () => {
+    expect(plan(`${HDR}def table_loss(logits, target, class_w):\n    return (class_w[target] * F.cross_entropy(logits, target, reduction="none")).mean()\n`).plans[0].fill).toEqual({
+      class_w: { value: { ones: 'classes' }, why: 'a table indexed by the targets (`class_w[target]`): one weight of 1 per class' },
+    });
+    const a = plan(`${HDR}class AlphaTable(torch.nn.Module):\n    def __init__(self, alpha, gamma=2.0):\n        super().__init__()\n        self.alpha = alpha\n        self.gamma = gamma\n\n    def forward(self, logits, targets):\n        ce = F.cross_entropy(logits, targets, reduction="none")\n        pt = torch.exp(-ce)\n        return (self.alpha[targets] * (1 - pt) ** self.gamma * ce).mean()\n`).plans[0];
+    expect(a.fill?.alpha.value).toEqual({ ones: 'classes' });
+    expect(a.alpha?.values).toEqual([null]);
+  });
+
+  it("a second head's tensors, passed where the prediction and target are, take the probe's prediction and targets", () => {
+    const src = `${HDR}def two_heads(a_logits, b_logits, a_labels, b_labels):\n    return F.cross_entropy(a_logits, a_labels) + F.cross_entropy(b_logits, b_labels)\n`;
+    const { plans } = plan(src);
+    expect(plans[0]).toMatchObject({ input: 'a_logits', target: 'a_labels' });
+    expect(plans[0].fill).toEqual({
+      b_logits: { value: { like: 'input' }, why: "passed where `a_logits` is: a second prediction, the probe's prediction values (not differentiated)" },
+      b_labels: { value: { like: 'target' }, why: "passed where `a_labels` is: a second target, the probe's targets" },
+    });
+    // Passed where no prediction or target is (a regression's boxes): no value.
+    expect(plan(`${HDR}def det(logits, labels, boxes, box_targets):\n    return F.cross_entropy(logits, labels) + F.smooth_l1_loss(boxes, box_targets, beta=0.1)\n`).plans).toEqual([]);
+  });
+});
+
+describe('the probes of the focal formula', () => {
+  it('are not run where the facts read every op and see neither a focal factor nor a cross-entropy', () => {
+    const { plans } = plan(`${HDR}def mse_loss(pred, target):\n    return ((pred - target) ** 2).mean()\n\ndef dice_loss(logits, target):\n    p = torch.sigmoid(logits)\n    return 1 - 2 * (p * target).sum() / (p.sum() + target.sum() + 1)\n\ndef _helper(x):\n    return F.log_softmax(x, 1)\n\ndef ce_via_helper(logits, target):\n    return -(_helper(logits) * target).sum(1).mean()\n\ndef ce_loss(logits, target):\n    return F.cross_entropy(logits, target)\n`);
+    const by = (q: string) => plans.find((p) => p.qualname === q)!;
+    expect(by('mse_loss').notFocal).toBe(true);
+    expect(by('dice_loss').notFocal).toBe(true);
+    expect(by('ce_via_helper').notFocal).toBeUndefined();
+    expect(by('ce_loss').notFocal).toBeUndefined();
+    // A logarithm on an input the facts cannot read as a probability (a focal loss written out): the probes run.
+    expect(plan(`${HDR}def neg_loss(pred, gt):\n    t = pred * gt + (1 - pred) * (1 - gt)\n    return -(torch.log(t) * torch.pow(1 - t, 2)).mean()\n`).plans[0].notFocal).toBeUndefined();
+    // A function named as a cross-entropy keeps them (a log_softmax forgotten is worth the comparison).
+    expect(plan(`${HDR}def cross_entropy(logits, labels):\n    return -(F.one_hot(labels, 10) * logits).sum(-1).mean()\n`).plans[0].notFocal).toBeUndefined();
+    // A call the facts cannot read (an imported helper) may compute one: the probes run.
+    expect(plan(`${HDR}from mylib import soft_dice\n\ndef dice2_loss(logits, target):\n    return soft_dice(torch.sigmoid(logits), target)\n`).plans[0].notFocal).toBeUndefined();
+  });
+
+  it('a private method named as a loss is not planned, and says why; other private methods are not listed', () => {
+    const { plans, skipped } = plan(`${HDR}class DetLoss(torch.nn.Module):\n    def _cls_loss(self, logits, labels):\n        return F.cross_entropy(logits, labels)\n\n    def _weights(self, labels):\n        return labels.float()\n\n    def forward(self, logits, labels):\n        return self._cls_loss(logits, labels)\n`);
+    expect(plans.map((p) => p.qualname)).toEqual(['DetLoss.forward']);
+    expect(skipped).toEqual([{ qualname: 'DetLoss._cls_loss', reason: "a private method (its class's public methods are the entry points)" }]);
+  });
+
+  it('a Keras LossFunctionWrapper subclass (no call of its own) is named with the function it passes on', () => {
+    const src = 'import tensorflow as tf\nfrom mylib import LossFunctionWrapper\n\nclass BinaryFocalLoss(LossFunctionWrapper):\n    def __init__(self, gamma=2.0, name="bfl"):\n        super().__init__(binary_focal, name=name, gamma=gamma)\n\ndef binary_focal(y_true, y_pred, gamma=2.0):\n    p_t = y_true * y_pred + (1 - y_true) * (1 - y_pred)\n    return -tf.reduce_mean((1 - p_t) ** gamma * tf.math.log(p_t))\n';
+    const { plans, skipped } = plan(src);
+    expect(plans.map((p) => p.qualname)).toEqual(['binary_focal']);
+    expect(skipped).toEqual([{ qualname: 'BinaryFocalLoss', reason: "a Keras LossFunctionWrapper subclass: its call is the base's, `binary_focal` with the constructor's keywords (the function is probed on its own)" }]);
+  });
+
+  it('a function the facts see taking a prediction and a target is planned whatever its name or return', () => {
+    const { plans } = plan('import tensorflow as tf\n\nclass Errors(object):\n    def mean_false_error(self, y_true, y_pred):\n        y_pred = tf.nn.sigmoid(y_pred)\n        pos = tf.reduce_sum(y_true)\n        return tf.where(tf.equal(pos, 0.0), 0.0, tf.reduce_mean(tf.square(y_pred - y_true)))\n');
+    expect(plans.map((p) => p.qualname)).toEqual(['Errors.mean_false_error']);
+  });
+});
+
 describe("probe layouts from the function's operations", () => {
   it('a target squeezed at dim 1 asks for image targets with a channel of one', () => {
     expect(plan(`${HDR}def seg_loss(logits, target):\n    return F.cross_entropy(logits, target.long().squeeze(1))\n`).plans[0].targetChannel).toBe(true);

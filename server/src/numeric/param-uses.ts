@@ -137,12 +137,12 @@ export class ParamUses {
     return this.reads.length === 0;
   }
 
-  /** The read through pass-through calls: the node the quantity flows into, and its parent. */
+  /** The read through pass-through calls and signs (`-w`): the node the quantity flows into, and its parent. */
   private outer(r: Read): { node: unknown; parent: unknown } {
     let node: unknown = r.node;
     for (const p of r.parents) {
       const q = p as Expr;
-      if (q.k === 'call' && PASS_THROUGH.test(calleeName(q) ?? '') && q.args[0] === node) {
+      if ((q.k === 'call' && PASS_THROUGH.test(calleeName(q) ?? '') && q.args[0] === node) || (q.k === 'unary' && (q.op === '-' || q.op === '+') && q.operand === node)) {
         node = p;
         continue;
       }
@@ -211,6 +211,129 @@ export class ParamUses {
     );
   }
 
+  /**
+   * Every read is a fraction of a count: a factor of a product made an integer (`int(p * x.shape[0])`,
+   * `math.ceil(n * p)`), as a share of the samples kept.
+   */
+  get onlyFraction(): boolean {
+    return (
+      this.reads.length > 0 &&
+      this.reads.every((r) => {
+        const { node, parent } = this.outer(r);
+        const prod = parent as Expr | undefined;
+        if (prod?.k !== 'bin' || prod.op !== '*' || (prod.left !== node && prod.right !== node)) return false;
+        const i = r.parents.indexOf(prod);
+        const c = r.parents[i + 1] as Expr | undefined;
+        return c?.k === 'call' && /^(int|round|(math\.)?(ceil|floor))$/.test(calleeName(c) ?? '') && c.args[0] === prod;
+      })
+    );
+  }
+
+  /**
+   * Every read is an index or a count of elements: a slice bound (`x[:, :k]`, `x[k + 1:]`), an index
+   * (`w[k]`), `range`'s argument, `topk`'s k or `int(k)`, possibly shifted by a number literal.
+   */
+  get onlyIndex(): boolean {
+    return (
+      this.reads.length > 0 &&
+      this.reads.every((r) => {
+        let { node } = this.outer(r);
+        let i = r.parents.indexOf(this.outer(r).parent);
+        for (let p = r.parents[i] as Expr | undefined; p?.k === 'bin' && (p.op === '+' || p.op === '-') && (p.left.k === 'num' || p.right.k === 'num'); p = r.parents[++i] as Expr | undefined) node = p;
+        const p = r.parents[i] as Record<string, unknown> | undefined;
+        if (!p) return false;
+        if (p.k === 'slice') return true;
+        // A literal dict's key is no index (comparedStrings reads it).
+        if (p.k === 'subscript') return (p.obj as Expr).k !== 'dict' && (p.index as unknown[]).includes(node);
+        // `topk(k=n)`: the keyword sits in the call's kwargs record.
+        const c = (p.k === 'call' ? p : r.parents[i + 1]) as Expr | undefined;
+        if (c?.k !== 'call') return false;
+        const name = calleeName(c) ?? '';
+        if (c.kwargs === p) return /(^|\.)(topk|top_k)$/.test(name) && c.kwargs.k === node;
+        if (/^(range|int)$/.test(name)) return c.args.includes(node as Expr);
+        // `torch.topk(x, k)`, or the method `x.topk(k)`.
+        return /(^|\.)(topk|top_k)$/.test(name) && c.args[c.func.k === 'attr' && !c.callee ? 0 : 1] === node;
+      })
+    );
+  }
+
+  /**
+   * The string literals the reads compare it with (`== 'mean'`, `'ce' in name`, a literal dict's keys
+   * it subscripts), in source order; undefined when a read does anything else (a raise's message aside).
+   */
+  get comparedStrings(): string[] | undefined {
+    const out: string[] = [];
+    for (const r of this.reads) {
+      if (r.parents.some((p) => (p as { what?: string }).what === 'raise')) continue;
+      const p = r.parents[0] as Expr | undefined;
+      if (p?.k === 'cmp' && p.ops.every((o) => ['==', '!=', 'in', 'not in'].includes(o))) {
+        const others = p.operands.filter((o) => o !== r.node);
+        const strs = others.flatMap((o) => (o.k === 'str' ? [o.value] : o.k === 'tuple' && o.items.every((x) => x.k === 'str') ? o.items.map((x) => (x as { value: string }).value) : []));
+        if (!strs.length || strs.length < others.length) return undefined;
+        out.push(...strs.filter((x) => !out.includes(x)));
+        continue;
+      }
+      if (p?.k === 'subscript' && p.obj.k === 'dict' && p.index.length === 1 && p.index[0] === r.node && p.obj.keys.length && p.obj.keys.every((k) => k?.k === 'str')) {
+        for (const k of p.obj.keys) if (!out.includes((k as { value: string }).value)) out.push((k as { value: string }).value);
+        continue;
+      }
+      return undefined;
+    }
+    return out.length ? out : undefined;
+  }
+
+  /** The positional arguments it is passed as: each call (by its callee) and position; undefined when some read is no positional argument. */
+  get argPositions(): { call: Expr; at: number }[] | undefined {
+    const out: { call: Expr; at: number }[] = [];
+    for (const r of this.reads) {
+      const p = r.parents[0] as Expr | undefined;
+      if (p?.k !== 'call' || p.method) return undefined;
+      const at = p.args.indexOf(r.node);
+      if (at < 0) return undefined;
+      out.push({ call: p, at });
+    }
+    return out.length ? out : undefined;
+  }
+
+  /**
+   * A mixing weight: some read is the complement `1 - s`, and every other read a factor of a product
+   * or the numerator of a division (`(1 - s) * y + s / C`, `(1 - s) * a + s * b`).
+   */
+  get mixingWeight(): boolean {
+    let complement = false;
+    const ok = this.reads.every((r) => {
+      const { node, parent } = this.outer(r);
+      const p = parent as Expr | undefined;
+      if (p?.k === 'bin' && p.op === '-' && p.right === node && p.left.k === 'num' && p.left.value === 1) return (complement = true);
+      return p?.k === 'bin' && (p.op === '*' || (p.op === '/' && p.left === node));
+    });
+    return this.reads.length > 0 && ok && complement;
+  }
+
+  /**
+   * Every read is a table indexed by `target` (`w[target]`, `w[target.view(-1)]`, `w.gather(0, target)`):
+   * one value per class.
+   */
+  indexedBy(target: string): boolean {
+    const mentions = (e: unknown): boolean => {
+      let found = false;
+      visit(e, (n) => {
+        if (n.k === 'name' && n.id === target) found = true;
+      });
+      return found;
+    };
+    return (
+      this.reads.length > 0 &&
+      this.reads.every((r) => {
+        const { node, parent } = this.outer(r);
+        const p = parent as Expr | undefined;
+        if (p?.k === 'subscript' && p.obj === node) return p.index.some(mentions);
+        const c = r.parents[r.parents.indexOf(p) + 1] as Expr | undefined;
+        return p?.k === 'attr' && p.obj === node && (p.attr === 'gather' || p.attr === 'index_select') && c?.k === 'call' && c.func === p && c.args.some(mentions);
+      })
+    );
+  }
+
   /** Some read compares it with None (`if alpha is None:`): the code handles None itself. */
   get noneHandled(): boolean {
     return this.reads.some((r) => {
@@ -239,6 +362,89 @@ export class ParamUses {
       return p?.k === 'subscript' && p.obj === r.node && p.index.length === 1 && !literal(p.index[0]);
     });
   }
+}
+
+/** Elementwise monotone maps and moves a threshold keeps its meaning through (`-log(t)`, `torch.tensor(t)`, `t.cuda()`). */
+const CARRY = /(^|\.)(log|exp|sqrt|log1p|tensor|as_tensor|cast|float|double|constant|convert_to_tensor|cuda|to|cpu|detach|clone)$/;
+/** Calls whose bounds (arguments after the first, `min=` / `max=`) clamp a tensor. */
+const CLAMP = /(^|\.)(clamp|clip|clamp_min|clamp_max|clip_by_value)$/;
+
+/**
+ * Whether every use of parameter `name` of `g` (followed through locals, through `self.attr` into the
+ * class's other methods when `g` is `__init__`, and through monotone maps and moves: `-log(t)`,
+ * `t.cuda()`) is a threshold: compared by `<`, `>`, `<=`, `>=` with a tensor (not a number literal:
+ * that is a branch), or a clamp's bound. Its meaning is then a cut in (0, 1) or a loss value, and any
+ * value in (0, 1) runs the code the same way.
+ */
+export function thresholdUse(name: string, g: FunctionIR, mod: ModuleIR): boolean {
+  const fns: FunctionIR[] = [g];
+  if (g.name === '__init__' && g.className) for (const m of mod.classes.get(g.className)?.methods.values() ?? []) if (m !== g) fns.push(m);
+  const locals = new Map<FunctionIR, Set<string>>(fns.map((h) => [h, new Set(h === g ? [name] : [])]));
+  const attrs = new Set<string>();
+  const isSelfAttr = (e: Expr): e is Extract<Expr, { k: 'attr' }> => e.k === 'attr' && e.obj.k === 'name' && e.obj.id === 'self';
+  const atom = (e: Expr, names: ReadonlySet<string>): boolean => (e.k === 'name' && names.has(e.id)) || (isSelfAttr(e) && attrs.has(e.attr));
+  const carries = (e: Expr, names: ReadonlySet<string>): boolean => {
+    if (atom(e, names)) return true;
+    if (e.k === 'unary' && (e.op === '-' || e.op === '+')) return carries(e.operand, names);
+    if (e.k !== 'call' || !CARRY.test(calleeName(e) ?? '')) return false;
+    return (e.args.length > 0 && carries(e.args[0], names)) || (e.func.k === 'attr' && !e.callee && carries(e.func.obj, names));
+  };
+  for (let changed = true, guard = 0; changed && guard < 6; guard++) {
+    changed = false;
+    for (const h of fns) {
+      const names = locals.get(h)!;
+      for (const st of stmtsDeep(h.body, new Set())) {
+        if (st.k !== 'assign' || st.aug || st.targets.length !== 1 || !carries(st.value, names)) continue;
+        const t = st.targets[0];
+        if (t.k === 'name' && !names.has(t.id)) {
+          names.add(t.id);
+          changed = true;
+        } else if (t.k === 'attr' && t.obj.k === 'name' && t.obj.id === 'self' && !attrs.has(t.attr)) {
+          attrs.add(t.attr);
+          changed = true;
+        }
+      }
+    }
+  }
+  let cuts = 0;
+  let other = 0;
+  for (const h of fns) {
+    const names = locals.get(h)!;
+    visit(h.body, (n, parents) => {
+      const e = n as Expr;
+      if (!atom(e, names)) return;
+      // A name that is an assignment's target is a store.
+      if (parents.some((p) => (p as { targets?: unknown[] }).targets?.includes(e))) return;
+      // Up through the carrying wrappers.
+      let x: unknown = e;
+      let i = 0;
+      for (; i < parents.length; i++) {
+        const p = parents[i] as Expr;
+        if (p.k === 'unary' && (p.op === '-' || p.op === '+') && p.operand === x) x = p;
+        else if (p.k === 'call' && CARRY.test(calleeName(p) ?? '') && p.args[0] === x) x = p;
+        else if (p.k === 'attr' && p.obj === x && (parents[i + 1] as Expr | undefined)?.k === 'call' && (parents[i + 1] as Extract<Expr, { k: 'call' }>).func === p && CARRY.test(p.attr)) {
+          x = parents[i + 1];
+          i++;
+        } else break;
+      }
+      const p = parents[i] as Record<string, unknown> | undefined;
+      if (!p) return void other++;
+      // A binding (`self.t = -log(t)`, `t = self.t.cuda()`): its target's uses count.
+      if ((p as { targets?: unknown }).targets !== undefined && p.value === x && !p.aug) return;
+      if (p.k === 'cmp') {
+        const c = p as Extract<Expr, { k: 'cmp' }>;
+        if (c.ops.every((o) => ['<', '>', '<=', '>='].includes(o)) && c.operands.every((o) => o === x || (o.k !== 'num' && !(o.k === 'unary' && o.operand.k === 'num')))) return void cuts++;
+        return void other++;
+      }
+      const call = (p.k === 'call' ? p : parents[i + 1]) as Expr | undefined;
+      if (call?.k === 'call' && CLAMP.test(calleeName(call) ?? '')) {
+        const bound = call.kwargs === p ? call.kwargs.min === x || call.kwargs.max === x || call.kwargs.clip_value_min === x || call.kwargs.clip_value_max === x : call.args.indexOf(x as Expr) >= (call.func.k === 'attr' && !call.callee ? 0 : 1);
+        if (bound) return void cuts++;
+      }
+      other++;
+    });
+  }
+  return cuts > 0 && other === 0;
 }
 
 /** The statements of a body, those of nested blocks and nested functions included (but `skip`'s). */

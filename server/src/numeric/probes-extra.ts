@@ -234,5 +234,7 @@ export function runExtraProbes(host: ProbeHost, mod: ModuleIR, report: NumericRe
   const ii = ignoreIndexOf(facts);
   if (ii !== undefined) ignoreIndex(host, report, s, ii);
   anchorScaling(host, report, s, normalisesByPositives(facts));
-  hardExamples(host, report, s);
+  // A clamp of log(p) or of p_t is a cross-entropy's or a focal loss's: not probed on others (a dice or
+  // a squared error on sigmoid probabilities saturates in float32 with no clamp).
+  if (!s.plan.notFocal) hardExamples(host, report, s);
 }

@@ -222,7 +222,16 @@ export class Prober {
         else if (value !== null && typeof value === 'object' && 'device' in value) all[k] = { t: 'device' };
         else if (value !== null && typeof value === 'object' && 'op' in value) all[k] = opModule(value);
         else if (value !== null && typeof value === 'object' && 'counts' in value) all[k] = { t: 'list', items: Array.from({ length: C }, () => num(1, true)), tuple: false };
-        else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(value.ones === 'classes' ? [C] : shapeOf(true)), dt: 'float' };
+        else if (value !== null && typeof value === 'object' && 'like' in value) {
+          // A second prediction: the probe's values in a tensor of their own (no gradient flows through it); a second target: the probe's targets.
+          if (value.like === 'target') all[k] = tgt;
+          else {
+            let second: tf.Tensor = tf.tensor2d(g.logits, [N, C]);
+            if (inp.activation) second = inp.activation === 'softmax' ? P.softmax(second, 1) : P.sigmoid(second);
+            if (inp.layout) second = tf.reshape(second, shapeOf(true));
+            all[k] = { t: 'tensor', x: second, dt: 'float' };
+          }
+        } else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(value.ones === 'classes' ? [C] : shapeOf(true)), dt: 'float' };
         else if (typeof value === 'boolean') all[k] = { t: 'bool', v: value };
         // A call-site literal keeps its kind: `FocalLoss(num_classes=8)` passes an int (F.one_hot wants one).
         else if (typeof value === 'number') all[k] = num(value);
@@ -471,7 +480,7 @@ export class Prober {
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : value.ones === 'classes' ? 'class_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : value.ones === 'classes' ? 'class_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }
@@ -508,10 +517,12 @@ export class Prober {
       }
       // 3. alpha effect.
       if (plan.alpha && (typeof alphaDefault === 'number' || alphaDefault === undefined)) this.alphaEffect(report, setup);
-      // 4. CE at gamma = 0.
-      if (plan.gamma) this.ceAtGammaZero(report, setup);
-      // 5. reference.
-      this.reference(report, setup, gammaValues[0] ?? (plan.plainCE ? 0 : 2), alphaDefault);
+      // 4. CE at gamma = 0, and 5. the reference: not where a value the probes assumed (roles.ts Fill
+      // `assumed`) may make the loss differ from the canonical one; the reference (the focal formula's)
+      // not for a loss the facts see as neither focal nor a cross-entropy.
+      const assumed = Object.values(plan.fill ?? {}).some((f) => f.assumed);
+      if (plan.gamma && !assumed) this.ceAtGammaZero(report, setup);
+      if (!plan.notFocal && !assumed) this.reference(report, setup, gammaValues[0] ?? (plan.plainCE ? 0 : 2), alphaDefault);
       this.findings(report, setup);
       return finish();
     } catch (e) {

@@ -12,7 +12,7 @@ import { injectedModule } from '../core/injected';
 import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
-import { ParamUses } from './param-uses';
+import { ParamUses, thresholdUse } from './param-uses';
 import { selfContained } from './gate';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
@@ -43,11 +43,17 @@ export interface CheckPlan {
    * factory): a call-site literal, else a typical value (gamma 2, alpha 0.25), the probe's class
    * count, or ones shaped like the input (a weight or mask); `why` says which, for the probe table.
    */
-  fill?: Record<string, { value: FillValue; why: string }>;
+  fill?: Record<string, Fill>;
   /** The framework the function computes with (what an image-shaped probe's channels follow). */
   framework?: CoverageFramework;
   /** The facts see a cross-entropy and no modulating factor: the reference is the cross-entropy (gamma 0). */
   plainCE?: boolean;
+  /**
+   * The facts read every op the function applies (its own and its helpers') and see no cross-entropy
+   * and no focal factor (a dice, a squared error, a hinge): the probes of the focal formula (the
+   * reference, LL305; the hard examples, LL309) mean nothing for it and do not run.
+   */
+  notFocal?: boolean;
   /** The function squeezes the target's dim 1 (`target.squeeze(1)`): image targets with a channel of one ([N, 1, H, W]). */
   targetChannel?: boolean;
   /**
@@ -91,7 +97,19 @@ export interface CheckPlan {
  * A value for a required parameter: a Python value, the probe's class count, ones shaped like the
  * input, or a framework module (`{ module: 'keras.backend' }`, passed by keyword: an injected backend).
  */
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { counts: 'classes' } | { device: true } | { module: string } | OpModuleValue;
+/**
+ * A required parameter's value and why; `assumed`: one of several values the code runs differently
+ * with (a mixing weight, a threshold, a fraction, an index, one of the strings it compares with),
+ * which may change what the loss computes: the probes that compare it with a canonical formula
+ * (reference LL305, cross-entropy at gamma 0 LL304) do not run.
+ */
+export interface Fill {
+  value: FillValue;
+  why: string;
+  assumed?: true;
+}
+
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { counts: 'classes' } | { device: true } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -272,6 +290,19 @@ function callSitesOf(mod: ModuleIR): { site: Pick<CallSite, 'callee' | 'args' | 
   return out;
 }
 
+/** A weight of 1 per class. */
+function isClassOnes(v: FillValue | undefined): boolean {
+  return typeof v === 'object' && v !== null && 'ones' in v && v.ones === 'classes';
+}
+
+/** Two calls of the same op (`F.cross_entropy`), or of two modules held by `self` (`self.loss_a(...)`, `self.loss_b(...)`), with as many arguments. */
+function sameKind(a: Expr, b: Expr): boolean {
+  if (a.k !== 'call' || b.k !== 'call' || a.args.length !== b.args.length) return false;
+  if (a.op || b.op) return a.op === b.op;
+  const held = (e: Extract<Expr, { k: 'call' }>): boolean => e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self';
+  return held(a) && held(b);
+}
+
 /** A required parameter that counts samples per class (`cls_num_list`, `classes_num`, `class_counts`), by name. */
 const CLASS_COUNTS_NAME = /^(?=.*(cls|class))(?=.*(num|count|freq|samples)).*$/i;
 
@@ -282,7 +313,7 @@ const CLASS_COUNTS_NAME = /^(?=.*(cls|class))(?=.*(num|count|freq|samples)).*$/i
  * in (ones like the input); a per-class count list (one count of 1 per class); a table indexed
  * by the targets whose None the code handles itself (None). Undefined: its meaning is unknown.
  */
-function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: ModuleIR, name: string): { value: FillValue; why: string } | undefined {
+function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: ModuleIR, name: string, roles?: { input: string; target: string }): Fill | undefined {
   // A factory's closures other than the probed one (and those on its way) do not run in the probe.
   const skip = new Set<FunctionIR>();
   if (g !== fn && g.name !== '__init__') for (const s of stmtsOf(g.body)) if (s.k === 'def' && s.fn !== fn && !chain.includes(s.fn)) skip.add(s.fn);
@@ -294,12 +325,28 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (CLASS_COUNTS_NAME.test(name) && u.sequence) return { value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class' };
   if (u.subscripted && u.noneHandled) return { value: null, why: 'a table indexed by the targets, whose None the function handles: None' };
   if (u.tableIndexed && ALPHA_NAME.test(name)) return { value: { ones: 'classes' }, why: 'a per-class table indexed by the targets: one weight of 1 per class' };
+  if (roles && u.indexedBy(roles.target)) return { value: { ones: 'classes' }, why: `a table indexed by the targets (\`${name}[${roles.target}]\`): one weight of 1 per class` };
+  if (u.mixingWeight) return { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed; no canonical comparison', assumed: true };
+  if (thresholdUse(name, g, mod)) return { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed; no canonical comparison', assumed: true };
+  if (u.onlyFraction) return { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed; no canonical comparison', assumed: true };
+  if (u.onlyIndex) return { value: 1, why: 'an index or a count (a slice bound, an index, `range`, `topk`): 1, other values not probed; no canonical comparison', assumed: true };
+  const strs = u.comparedStrings;
+  if (strs) return { value: strs[0], why: `a string the code compares with ${strs.map((x) => `'${x}'`).join(', ')}: the first, '${strs[0]}'; the others not probed; no canonical comparison`, assumed: true };
+  // A tensor passed where the prediction (or the target) is passed, to a call of as many arguments of
+  // the same op, or of two modules the class holds (`self.loss_b(logits_b, labels_b)` beside
+  // `self.loss_a(logits_a, labels_a)`): a second one of its kind.
+  if (g === fn && roles) {
+    const mine = u.argPositions;
+    const like = (role: string): boolean => {
+      const theirs = new ParamUses(role, g, mod, skip).argPositions;
+      return !!mine && !!theirs && mine.every((a) => theirs.some((b) => b.at === a.at && b.call !== a.call && sameKind(a.call, b.call)));
+    };
+    const asInput = like(roles.input);
+    const asTarget = like(roles.target);
+    if (asInput && !asTarget) return { value: { like: 'input' }, why: `passed where \`${roles.input}\` is: a second prediction, the probe's prediction values (not differentiated)` };
+    if (asTarget && !asInput) return { value: { like: 'target' }, why: `passed where \`${roles.target}\` is: a second target, the probe's targets` };
+  }
   return undefined;
-}
-
-/** A fill of one weight per class (a table the targets index). */
-function isClassTable(v: FillValue | undefined): boolean {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && 'ones' in v && v.ones === 'classes';
 }
 
 function meaning(facts: ModuleFacts | undefined, fn: FunctionIR, name: string): AbsValue | undefined {
@@ -393,6 +440,48 @@ function* callsOf(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, seen 
     }
     stack.push(...nested(s).reverse());
   }
+}
+
+/** Meanings that say a cross-entropy or a focal loss (or a part of one). */
+const CE_FAMILY = new Set(['ce', 'logprob', 'focal', 'modulating', 'pt', 'one_minus_pt']);
+/** Ops that take a logarithm or compute a cross-entropy or focal loss (op ids: log, log_softmax, softplus, cross_entropy, ..._with_logits, kl_div, ...). */
+const LOG_OPS = /log|entropy|nll|focal|_ce_|kl_div|xlogy|softplus/;
+/** A name that says cross-entropy or focal loss. */
+const CE_NAME = /focal|entropy|xent|bce|nll|(^|[._])ce(_|$)/i;
+/** Python builtins that compute no loss value of their own. */
+const PLAIN_BUILTINS = /^(len|range|int|float|bool|str|abs|min|max|sum|isinstance|super|print|list|tuple|zip|enumerate|dict|round|getattr|hasattr)$/;
+
+/**
+ * Whether the facts see that a function is neither a cross-entropy nor a focal loss: every call it
+ * makes (and the module's functions it calls make) is an op of the table that takes no logarithm, a
+ * builtin or one of those functions, and no value of any of them means a cross-entropy, a
+ * log-probability, p_t or a modulating factor (a dice, a squared error, a hinge). A call the facts
+ * cannot read (an imported helper, a module held in an attribute) may compute one: then false.
+ */
+function seesNoFocal(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: ModuleFacts | undefined, own: ReturnType<ModuleFacts['functions']['get']>): boolean {
+  if (!facts || !own) return false;
+  const reached = new Set<FunctionIR>([fn]);
+  for (const e of callsOf(fn, byName)) {
+    // A logarithm or a cross-entropy op may build one the facts do not see (`log(p) * (1 - p) ** 2` on
+    // an input the facts cannot read as a probability): only functions taking none are said to be neither.
+    if (e.op) {
+      if (LOG_OPS.test(e.op.id)) return false;
+      continue;
+    }
+    const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
+    if (callee) {
+      reached.add(callee);
+      continue;
+    }
+    if (e.func.k === 'name' && PLAIN_BUILTINS.test(e.func.id)) continue;
+    return false;
+  }
+  for (const g of reached) {
+    const ff = g === fn ? own : facts.functions.get(g);
+    if (!ff) return false;
+    for (const v of [...ff.values.values(), ...ff.returns]) if (CE_FAMILY.has(v.m)) return false;
+  }
+  return true;
 }
 
 /** The module's functions by the name a call uses: top-level ones, and methods as `.name` (for `self.name(...)`). */
@@ -766,7 +855,11 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // Methods: forward / call / __call__, the public methods named as losses or of a class named as
     // one, and the others whose parameters name a prediction and a target (`error(self, y_true, y_pred)`).
     const otherMethod = !!fn.className && !['forward', '__call__', 'call'].includes(fn.name) && !(LOSS_NAME.test(fn.name) || LOSS_NAME.test(fn.className));
-    if (fn.className && fn.name.startsWith('_') && fn.name !== '__call__') continue;
+    if (fn.className && fn.name.startsWith('_') && fn.name !== '__call__') {
+      // A private helper named as a loss (`_label_loss`): its class's entry points are probed, and it is said why it is not.
+      if (!fn.name.startsWith('__') && LOSS_NAME.test(fn.name)) skip("a private method (its class's public methods are the entry points)");
+      continue;
+    }
     if (otherMethod) {
       const ps = fn.params.filter((p) => p.kind === 'plain' && !p.default).slice(1);
       if (!(ps.some((p) => PRED_NAME.test(p.name) && p.name !== 'x') && ps.some((p) => TARGET_NAME.test(p.name) && p.name !== 'y'))) {
@@ -817,18 +910,18 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // Other required parameters (of the function, its __init__, its factories) take a value from a
     // call site, else one that means the same to every loss (a class count, unit weights, an unused
     // ignore label, a typical gamma or alpha), else the function cannot be probed.
-    const fill: Record<string, { value: FillValue; why: string }> = {};
+    const fill: Record<string, Fill> = {};
     let missing: string | undefined;
     for (const g of [fn, ...chain]) {
       const ps = g.params.filter((p) => p.kind === 'plain').slice(g.className ? 1 : 0);
       for (const p of ps) {
         if (p.default || (g === fn && (p.name === input || p.name === target)) || fill[p.name]) continue;
         const site = callSiteLiteral(mod, g, p.name);
-        const used = site === undefined ? fillFromUses(g, fn, chain, mod, p.name) : undefined;
+        const used = site === undefined ? fillFromUses(g, fn, chain, mod, p.name, { input, target }) : undefined;
         if (site !== null && typeof site === 'object' && 'op' in site) fill[p.name] = { value: site, why: `the ${site.op.split('.').pop()} a call site builds${site.dropped.length ? ` (${site.dropped.join(', ')} not a literal: the default)` : ''}` };
         else if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
         // A table indexed by the targets is no scalar alpha (`self.alpha[target]`).
-        else if (used && (used.value === null || isClassTable(used.value)) && ALPHA_NAME.test(p.name)) fill[p.name] = used;
+        else if (used && (used.value === null || isClassOnes(used.value)) && ALPHA_NAME.test(p.name)) fill[p.name] = used;
         else if (GAMMA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: 'typical' };
         else if (ALPHA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_ALPHA, why: 'typical' };
         else if (CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
@@ -888,7 +981,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     else if (modules.size && framework === 'tf/keras' && (!tv || tv.m === 'unknown' || tv.m === 'target')) encodings = ['onehot', 'binary', 'index'];
     // Only functions the facts see as a loss, or whose names say so, are worth the probes.
     const rets = ff?.returns ?? [];
-    const lossy = rets.some((r) => ['focal', 'ce', 'modulating', 'logprob', 'pt', 'unknown'].includes(r.m)) || rets.length === 0 || LOSS_NAME.test(fn.qualname);
+    // A function the facts see taking a prediction (logits or probabilities) and a target is one too,
+    // whatever it returns (`mean_false_error(y_true, y_pred)`, a squared error the facts call a scalar).
+    const predAndTarget = ['logits', 'prob'].includes(iv?.m ?? '') && ['target', 'target_index', 'target_onehot'].includes(tv?.m ?? '');
+    const lossy = rets.some((r) => ['focal', 'ce', 'modulating', 'logprob', 'pt', 'unknown'].includes(r.m)) || rets.length === 0 || LOSS_NAME.test(fn.qualname) || predAndTarget;
     if (!lossy) {
       skip('does not compute a loss');
       continue;
@@ -898,7 +994,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // A required gamma / alpha is set by the probes (gamma per config); the fill gives the first value.
     for (const h of [gamma, alpha]) if (h && fill[h.name] && typeof h.values[0] === 'number' && fill[h.name].why === 'typical') fill[h.name].value = h.values[0];
     // An alpha given None (a table, not a scalar): the probes set no alpha of their own.
-    if (alpha && (fill[alpha.name]?.value === null || isClassTable(fill[alpha.name]?.value))) alpha.values = [null];
+    // So does one given a weight of 1 per class (a table indexed by the targets): the canonical loss without alpha is the same.
+    if (alpha && (fill[alpha.name]?.value === null || isClassOnes(fill[alpha.name]?.value))) alpha.values = [null];
     // The key holds the top-level functions the check can reach, not all of them: editing one function
     // re-runs the checks that can call it, and a key costs the size of what it can run (keys holding
     // every function were quadratic: 7 s of the main thread for a 3,000-line file).
@@ -919,7 +1016,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         const u = new ParamUses(p.name, g, mod);
         if ((!table || u.tableIndexed) && !u.noneHandled && !optionalTables.includes(p.name)) optionalTables.push(p.name);
       }
-    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework]);
+    // A function named as a cross-entropy or a focal loss keeps them (`cross_entropy(logits, labels)`
+    // without a log is worth the comparison).
+    const notFocal = !gamma && !CE_NAME.test(fn.qualname) && seesNoFocal(fn, callable, f, ff);
+    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal]);
     // A cross-entropy with no modulating factor anywhere the facts see: its reference is the
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
     const plainCE = !gamma && rets.length > 0 && rets.every((r) => r.m === 'ce' || r.m === 'logprob') && ![...(ff?.values.values() ?? [])].some((v) => v.m === 'modulating' || v.m === 'focal');
@@ -928,7 +1028,26 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const stateColumn = slicesTrailingColumn(fn, target);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), key });
+  }
+  // A loss class with no method of its own to run: its call is its base's. A Keras
+  // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,
+  // ...)`): said so, with the function's name (probed on its own where it is planned).
+  if (skipped) {
+    for (const cls of mod.classes.values()) {
+      if (!LOSS_NAME.test(cls.name) || ['forward', '__call__', 'call'].some((m) => cls.methods.has(m))) continue;
+      if (!cls.bases.some((b) => /(^|\.)LossFunctionWrapper$/.test(b))) continue;
+      const init = cls.methods.get('__init__');
+      let fnName: string | undefined;
+      for (const st of init ? stmtsOf(init.body) : [])
+        for (const r of stmtRoots(st))
+          for (const e of walkExprs(r)) {
+            if (e.k !== 'call' || e.func.k !== 'attr' || e.func.attr !== '__init__' || e.func.obj.k !== 'call' || e.func.obj.func.k !== 'name' || e.func.obj.func.id !== 'super') continue;
+            const a = e.args[0] ?? e.kwargs.fn;
+            if (a?.k === 'name') fnName = a.id;
+          }
+      skipped.push({ qualname: cls.name, reason: `a Keras LossFunctionWrapper subclass: its call is the base's, ${fnName ? `\`${fnName}\` with the constructor's keywords (the function is probed on its own)` : 'of a function it passes on'}` });
+    }
   }
   return plans;
 }

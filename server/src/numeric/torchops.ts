@@ -524,12 +524,25 @@ function reducedCount(shape: number[], axis?: number | number[]): number {
 }
 
 /**
+ * A reduction of no values (`x[mask].sum()` with nothing selected): torch's sum is 0 and its mean NaN
+ * (0 / 0), while tf.sum of an empty tensor on the wasm backend reads memory it never wrote (and its
+ * 0 / 0 gives Infinity). The output is `fill`, the gradient (of an empty input) empty.
+ */
+function emptyReduction(x: T, axis: number | number[] | undefined, keepDims: boolean, fill: number): T {
+  const axes = reductionAxes(x.shape.length, axis);
+  const out = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+  const f = cg((a: T) => ({ value: tf.fill(out, fill), gradFunc: () => tf.zerosLike(a) }));
+  return f(x) as T;
+}
+
+/**
  * torch.sum of a float tensor over `axis` (all axes by default) by cascade summation (sumForward):
  * as accurate as ATen's on any backend. Its gradient is tf.sum's (dy times ones). Integer and
  * boolean tensors and an empty axis list go to tf.sum unchanged (their sums are exact), and so does
  * a sum of at most 8 values per output (one native sum: what cascadeLast does there).
  */
 export function sum(x: T, axis?: number | number[], keepDims = false): T {
+  if (x.dtype === 'float32' && !(Array.isArray(axis) && axis.length === 0) && reducedCount(x.shape, axis) === 0) return emptyReduction(x, axis, keepDims, 0);
   if (x.dtype !== 'float32' || (Array.isArray(axis) && axis.length === 0) || reducedCount(x.shape, axis) <= LEAF) return tf.sum(x, axis, keepDims);
   const shape = x.shape;
   const kdShape = shape.map((d, i) => (reductionAxes(shape.length, axis).includes(i) ? 1 : d));
@@ -546,6 +559,7 @@ export function mean(x: T, axis?: number | number[], keepDims = false): T {
   if (x.dtype !== 'float32' || (Array.isArray(axis) && axis.length === 0)) return tf.mean(x, axis, keepDims);
   const shape = x.shape;
   const n = reducedCount(shape, axis);
+  if (n === 0) return emptyReduction(x, axis, keepDims, NaN);
   if (n <= LEAF) return tf.div(tf.sum(x, axis, keepDims), n);
   const kdShape = shape.map((d, i) => (reductionAxes(shape.length, axis).includes(i) ? 1 : d));
   const f = cg((a: T) => ({
