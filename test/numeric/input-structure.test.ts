@@ -90,7 +90,7 @@ describe('the plan reads the structure of the inputs from the code', () => {
   it('alpha tables and class weights: required ones filled per class, optional ones kept for the fallback', () => {
     const plans = planModule(moduleOf(SRC));
     const plan = (q: string) => plans.find((p) => p.qualname === q)!;
-    expect(plan('RequiredTableFocal.forward').fill).toEqual({ alpha: { value: { ones: 'classes' }, why: 'a per-class table indexed by the targets: one weight of 1 per class' } });
+    expect(plan('RequiredTableFocal.forward').fill).toEqual({ alpha: { value: { ones: 'classes' }, why: 'a table indexed by the targets (`alpha[target]`): one weight of 1 per class' } });
     // The probes set no alpha of their own on a table.
     expect(plan('RequiredTableFocal.forward').alpha?.values).toEqual([null]);
     expect(plan('OptionalTableFocal.forward').optionalTables).toEqual(['alpha']);
