@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../server/src/analysis/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
 import { buildModule, walkExprs, type Call, type Expr, type Stmt } from '../../server/src/core/ir';
-import { codeText, CREATING_OPS, mayHaveFindings, statementMayCreate } from '../../server/src/core/prefilter';
+import { codeText, CREATING_OPS, isAliasString, mayHaveFindings, statementMayCreate } from '../../server/src/core/prefilter';
 import { analyzeSliced } from '../../server/src/analysis/slice';
 import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';
 import { rng } from '../robust/random';
@@ -429,18 +429,35 @@ describe('codeText: comments and docstrings are not code', () => {
     expect(mayHaveFindings('import torch\nx = torch.softmax(y, 1)  # a softmax\n')).toBe(true);
   });
 
-  it('keeps strings that are code: arguments, assignments, f-strings, a `#` inside a string, a string after a keyword', () => {
+  it('keeps strings that may be code or an alias string: f-strings, names and dotted names, in arguments, assignments, after a keyword', () => {
     for (const text of [
       'import torch\ny = f"{torch.softmax(z)}"\n',
       'import torch\nf(\n    """torch.softmax"""\n)\n',
-      'x = "# torch.softmax(z)"\n',
-      'if"a#b"in s: pass\n',
       'act = "softmax"  # layer\n',
+      'if"softmax"in s: pass\n',
+      "model.compile(loss='categorical_crossentropy')\n",
     ]) {
       const out = codeText(text);
       expect(out.length).toBe(text.length);
-      for (const s of text.match(/f?"[^"\n]*"|"""[\s\S]*?"""/g) ?? []) expect(out).toContain(s);
+      for (const s of text.match(/f?"[^"\n]*"|"""[\s\S]*?"""|'[^'\n]*'/g) ?? []) expect(out).toContain(s);
     }
+  });
+
+  it('blanks the content of other strings, which is no alias string (a space, a bracket, a `#` in it), keeping their quotes', () => {
+    for (const [text, inner] of [
+      ['x = "# torch.softmax(z)"\n', '# torch.softmax(z)'],
+      ['if"a#b"in s: pass\n', 'a#b'],
+      ["import torch\nadd_doc(torch.abs, r'''\nExample: torch.softmax(x, 1)\n''')\n", '\nExample: torch.softmax(x, 1)\n'],
+      ['msg = b"log softmax"\n', 'log softmax'],
+    ] as const) {
+      const out = codeText(text);
+      expect(out.length).toBe(text.length);
+      expect(out).toBe(text.replace(inner, blankOf(inner)));
+      expect(isAliasString(inner)).toBe(false);
+    }
+    // A file whose creating words are only inside such strings is not parsed.
+    expect(mayHaveFindings('import torch\nmsg = "call torch.softmax(x, 1) first"\nprint(msg)\n')).toBe(false);
+    expect(mayHaveFindings('import torch\nact = "softmax"\nlayer = torch.nn.Linear(2, 2)\n')).toBe(true);
   });
 
   it('gives the text back unchanged when unsure: a string left open, a bracket closed that was not opened', () => {

@@ -34,7 +34,7 @@ import { definersOf, functionUnits, identifiers } from './incremental';
 import { interpretModule } from '../core/interp';
 import { planModule, type ClassIR, type FunctionIR } from '../core/ir';
 import { resolveQualified } from '../ops';
-import { statementMayCreate } from '../core/prefilter';
+import { codeText, statementMayCreate } from '../core/prefilter';
 import type { Finding, LintSettings } from '../core/types';
 
 /** Whether a class derives from a module of the op table (ir.ts `resolveBaseInit`). */
@@ -74,7 +74,10 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   const plan = planModule(doc.tree.rootNode, doc.text, { lazy: true, excluded: doc.excluded });
   const units = plan.units;
   const idents = units.map((u) => identifiers(u.text));
-  const creates = units.map((u) => statementMayCreate(u.text, plan.imports));
+  // The words are looked for in the code (prefilter.ts `codeText`: comments, docstrings and the
+  // contents of strings that are no alias string blanked, offsets kept).
+  const code = codeText(doc.text);
+  const creates = units.map((u) => statementMayCreate(code === doc.text ? u.text : code.slice(u.s, u.e), plan.imports));
 
   // Hot globals: assigned by module code that may create or that mentions a hot global (to a fixpoint).
   const hot = new Set<string>();
@@ -166,7 +169,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   const createsAt = (s: number, e: number): boolean => {
     const key = `${s}:${e}`;
     let v = createsMemo.get(key);
-    if (v === undefined) createsMemo.set(key, (v = statementMayCreate(doc.text.slice(s, e), plan.imports)));
+    if (v === undefined) createsMemo.set(key, (v = statementMayCreate(code.slice(s, e), plan.imports)));
     return v;
   };
   const full = new Set<number>();
