@@ -288,6 +288,58 @@ describe('prefilter', () => {
     }
   });
 
+  it('module code that can pass nothing to a checked statement is left out; what passes a value through module code is kept', () => {
+    const loss = [
+      'import argparse',
+      'import logging',
+      'import torch',
+      'import torch.nn.functional as F',
+      '',
+      'logger = logging.getLogger(__name__)',
+      'GAMMA = G0',
+      'print("loading the focal loss (gamma, alpha)")',
+      'unused = {"a": 1}',
+      'unused["b"] = 2',
+      '',
+      'class Focal(torch.nn.Module):',
+      '    def __init__(self, gamma=2.0):',
+      '        super().__init__()',
+      '        self.gamma = gamma',
+      '',
+      '    def forward(self, logits, targets):',
+      '        ce = F.cross_entropy(logits, targets, reduction="none")',
+      '        pt = torch.exp(-ce)',
+      '        return ((1 - pt) ** self.gamma * ce).mean()',
+      '',
+      'def focal(logits, targets, gamma=GAMMA):',
+      '    ce = F.cross_entropy(logits, targets, reduction="none")',
+      '    pt = torch.exp(-ce)',
+      '    return ((1 - pt) ** gamma * ce).mean()',
+      '',
+      'parser = argparse.ArgumentParser()',
+      'parser.add_argument("--gamma", type=float, default=G1)',
+      'args = parser.parse_args()',
+      'crit = Focal()',
+      'crit.gamma = G2',
+      'other = Focal(gamma=args.gamma)',
+      'xs = []',
+      'xs.append(3)',
+      '',
+    ].join('\n');
+    // Each variant passes gamma 0.5 through one of the module statements only.
+    for (let which = 0; which < 3; which++) {
+      let text = loss;
+      for (let g = 0; g < 3; g++) text = text.replace(`G${g}`, g === which ? '0.5' : '2.0');
+      const doc = ParsedDocument.parse(text);
+      let skipped: string[] = [];
+      const sliced = analyzeSliced(doc, DEFAULT_SETTINGS, { onSliced: (x) => (skipped = [...(x.skipped ?? [])].map((i) => x.plan.units[i].text.split(/[ =([.]/)[0])) });
+      const whole = analyze(doc, DEFAULT_SETTINGS);
+      expect(whole.map((f) => f.code), text).toContain('LL103');
+      expect(sliced).toEqual(whole);
+      expect(skipped.sort()).toEqual(['logger', 'print', 'unused', 'unused', 'xs', 'xs']);
+    }
+  });
+
   it('a statement with a creating framework call, a creating method, an alias string or y_pred may create; others may not', () => {
     const imports = new Map([['F', 'torch.nn.functional'], ['np', 'numpy'], ['sigmoid_focal_loss', 'torchvision.ops.sigmoid_focal_loss']]);
     expect(statementMayCreate('def f(x):\n    return F.softmax(x, 1)\n', imports)).toBe(true);

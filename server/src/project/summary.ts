@@ -183,7 +183,7 @@ export function summarize(doc: ParsedDocument, options: SummarizeOptions = {}): 
   const extra = new Set<number>();
   const pending = new Set<string>();
   for (const u of plan.units) {
-    if (built.has(u.index)) continue;
+    if (built.has(u.index) || sliced?.skipped?.has(u.index)) continue;
     if (VALUE_MARKERS.test(u.text)) {
       extra.add(u.index);
       continue;
@@ -206,15 +206,27 @@ export function summarize(doc: ParsedDocument, options: SummarizeOptions = {}): 
   }
   out.pending = [...pending];
   const reader = new UseReader(text, wanted, out, plan.imports, new Set(out.imports.map((i) => i.local)));
-  const read = (mod: ModuleIR): void => {
-    reader.stmts(mod.body);
+  const read = (mod: ModuleIR, body = mod.body): void => {
+    reader.stmts(body);
     for (const fn of mod.functions) {
       if (fn.isModule) continue;
       reader.fn(fn);
       reader.stmts(fn.body);
     }
   };
-  if (sliced) read(sliced.module);
+  if (sliced?.skipped?.size) {
+    // Module code the slice left out is read as if it had been built: in document order among the rest.
+    const skipped = sliced.skipped;
+    const left = plan.assemble((u) => skipped.has(u.index)).body;
+    const body: Stmt[] = [];
+    let k = 0;
+    for (const st of sliced.module.body) {
+      while (k < left.length && left[k].span.s < st.span.s) body.push(left[k++]);
+      body.push(st);
+    }
+    while (k < left.length) body.push(left[k++]);
+    read(sliced.module, body);
+  } else if (sliced) read(sliced.module);
   if (extra.size) {
     const mod = plan.assemble((u) => extra.has(u.index) && !built.has(u.index));
     read(mod);
