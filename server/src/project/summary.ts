@@ -27,7 +27,7 @@ import { importsFromText, type ImportInfo } from '../core/modules';
 
 export { importsFromText, type ImportInfo };
 import { identifiers } from '../analysis/incremental';
-import { mayHaveFindings } from '../core/prefilter';
+import { mayHaveFindings, sureCodeText } from '../core/prefilter';
 import { analyzeSliced } from '../analysis/slice';
 import { DEFAULT_SETTINGS, type Range } from '../core/types';
 import { allSpellings, resolveQualified } from '../ops';
@@ -106,7 +106,7 @@ export interface FileSummary {
 export const EMPTY_SUMMARY: FileSummary = { imports: [], defs: [], uses: [], typed: [], argparse: [], configs: [], namespaces: [], noqa: [], pending: [] };
 
 /** Roots of the frameworks the op table models: calls into them are never project calls. */
-const FRAMEWORKS: ReadonlySet<string> = new Set(['torch', 'tensorflow', 'keras', 'jax', 'numpy', 'scipy', 'optax', 'torchvision', 'fvcore', 'kornia', 'monai', 'mmcv', 'mmdet', 'segmentation_models_pytorch', 'tensorflow_addons']);
+export const FRAMEWORKS: ReadonlySet<string> = new Set(['torch', 'tensorflow', 'keras', 'jax', 'numpy', 'scipy', 'optax', 'torchvision', 'fvcore', 'kornia', 'monai', 'mmcv', 'mmdet', 'segmentation_models_pytorch', 'tensorflow_addons']);
 
 /** Text that may bind or read a config, an argparse default or an mmdet dict: such a file is summarized whatever names it mentions. */
 export const VALUE_MARKERS = /add_argument|parse_args|OmegaConf|hydra|safe_load|yaml\.load|json\.load|toml\.load|tomllib|\btype\s*=\s*['"]|['"]type['"]\s*:/;
@@ -496,4 +496,36 @@ function configFileOf(call: Call): string | undefined {
     return file && /\.(ya?ml|json|toml)$/i.test(file) ? file : undefined;
   }
   return undefined;
+}
+
+/**
+ * What a file's text says about the first names of the calls a second summary (`wanted`, `usesOnly`)
+ * could read as uses (`UseReader.call`), for `ProjectIndex.mayGainUses`. Undefined when unsure.
+ *   - `frameworkRoots`: names that every import binding them in the code binds to a framework module
+ *     (the IR's imports, `irImports`, whose calls are never uses). Sure only when every `import` word
+ *     of the code (comments and strings blanked, prefilter.ts `codeText`) starts an import line that
+ *     `importsFromText` reads (no `;` before it, no `try:` on its line, no continuation above).
+ *   - `mayCall(name)`: the name may be the first segment of a callee: in the code it is followed by
+ *     `(`, `.` or `)` (a parenthesized callee), over whitespace and line continuations.
+ */
+export function callRootFacts(text: string): { frameworkRoots: Set<string>; mayCall: (name: string) => boolean } | undefined {
+  const code = sureCodeText(text);
+  if (code === undefined) return undefined;
+  const word = /(?<![A-Za-z0-9_])import(?![A-Za-z0-9_])/g;
+  for (let m = word.exec(code); m; m = word.exec(code)) {
+    const ls = code.lastIndexOf('\n', m.index - 1) + 1;
+    if (!/^[ \t]*(?:from[ \t]+\.*[ \t]*[\w.]*[ \t]+)?$/.test(code.slice(ls, m.index))) return undefined;
+    if (ls > 0 && /\\\r?$/.test(code.slice(code.lastIndexOf('\n', ls - 2) + 1, ls - 1))) return undefined;
+  }
+  const fw = new Map<string, boolean>();
+  for (const b of importsFromText(code)) {
+    const root = b.level === 0 ? b.module.split('.')[0] : '';
+    fw.set(b.local, (fw.get(b.local) ?? true) && FRAMEWORKS.has(root));
+  }
+  const frameworkRoots = new Set<string>();
+  for (const [name, only] of fw) if (only) frameworkRoots.add(name);
+  return {
+    frameworkRoots,
+    mayCall: (name) => new RegExp(`(?<![A-Za-z0-9_.])${name.replace(/[^\w]/g, '\\$&')}(?:\\s|\\\\\\r?\\n|\\))*[.(]`).test(code),
+  };
 }
