@@ -77,13 +77,13 @@ export function analyzeSliced(doc: ParsedDocument, settings: LintSettings, optio
 }
 
 function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOptions): Finding[] {
-  const plan = planModule(doc.tree.rootNode, doc.text, { lazy: true, excluded: doc.excluded });
-  const units = plan.units;
-  const idents = units.map((u) => identifiers(u.text));
   // The words are looked for in the code (prefilter.ts `codeText`: comments, docstrings and the
   // contents of strings that are no alias string blanked, offsets kept).
   const sure = sureCodeText(doc.text);
   const code = sure ?? doc.text;
+  const plan = planModule(doc.tree.rootNode, doc.text, { lazy: true, excluded: doc.excluded });
+  const units = plan.units;
+  const idents = units.map((u) => identifiers(u.text));
   const creates = units.map((u) => statementMayCreate(code === doc.text ? u.text : code.slice(u.s, u.e), plan.imports));
 
   // Hot globals: assigned by module code that may create or that mentions a hot global (to a fixpoint).
@@ -149,56 +149,89 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   const keptCode = new Set<number>();
   for (const u of units) if (!u.isDef && !inert[u.index]) keptCode.add(u.index);
 
-  let check: Set<number>;
-  let include: Set<number>;
-  let names: Set<string>;
-  for (;;) {
-    check = new Set<number>();
-    for (const u of units) if (keptCode.has(u.index) || producing.has(u.index)) check.add(u.index);
-    // A definition called from a statement that mentions a hot global may receive it as a literal.
-    for (const u of units) {
-      if (!mentionsHot[u.index]) continue;
-      for (const id of idents[u.index]) for (const j of definers.get(id) ?? []) check.add(j);
-    }
-    for (const n of externalNames) for (const j of definers.get(n) ?? []) check.add(j);
-    for (const i of [...check]) for (const d of units[i].defs) for (const j of definers.get(d) ?? []) check.add(j);
+  const check = new Set<number>();
+  for (const u of units) if (keptCode.has(u.index) || producing.has(u.index)) check.add(u.index);
+  // A definition called from a statement that mentions a hot global may receive it as a literal.
+  for (const u of units) {
+    if (!mentionsHot[u.index]) continue;
+    for (const id of idents[u.index]) for (const j of definers.get(id) ?? []) check.add(j);
+  }
+  for (const n of externalNames) for (const j of definers.get(n) ?? []) check.add(j);
+  for (const i of [...check]) for (const d of units[i].defs) for (const j of definers.get(d) ?? []) check.add(j);
 
-    // The interpreter sees the checked statements, the module code kept, the definitions they name (a
-    // helper they call, a config class whose attributes they read) and the call sites feeding all of these.
-    include = new Set(check);
-    for (const i of [...include]) {
-      const stack = [i];
-      while (stack.length) {
-        const j = stack.pop()!;
-        for (const id of idents[j]) for (const d of definers.get(id) ?? []) if (!include.has(d)) {
-          include.add(d);
-          stack.push(d);
-        }
+  // The interpreter sees the checked statements, the module code kept, the definitions they name (a
+  // helper they call, a config class whose attributes they read: `closed` under naming) and the call
+  // sites feeding all of these (statements naming a definition of `closed`; for inert module code, the
+  // names of its code: a word in a string is no call). Inert module code is kept (and checked, like
+  // all module code) when it is such a call site, when a statement included reads a name it binds, or
+  // when it reads (and so may change: `crit.gamma = 0.5`) a global that kept module code binds; to a
+  // fixpoint, worked through from each statement added.
+  const closed = new Set<number>();
+  const include = new Set<number>();
+  const names = new Set<string>();
+  const wordsOf = (i: number): ReadonlySet<string> => inert.codeIds[i] ?? idents[i];
+  const index = (get: (i: number) => Iterable<string> | undefined): Map<string, number[]> => {
+    const m = new Map<string, number[]>();
+    for (const u of units) for (const w of get(u.index) ?? []) (m.get(w) ?? m.set(w, []).get(w)!).push(u.index);
+    return m;
+  };
+  const byBound = index((i) => (keptCode.has(i) ? undefined : inert.bound[i]));
+  const byTouched = index((i) => (keptCode.has(i) ? undefined : inert.touched[i]));
+  let byWord: Map<string, number[]> | undefined;
+  const read = new Set<string>();
+  const boundByKept = new Set<string>();
+  const queue: number[] = [];
+  const keep = (i: number): void => {
+    if (keptCode.has(i)) return;
+    keptCode.add(i);
+    queue.push(i);
+  };
+  const included = (i: number): void => {
+    if (include.has(i)) return;
+    include.add(i);
+    for (const id of idents[i]) {
+      if (read.has(id)) continue;
+      read.add(id);
+      for (const j of byBound.get(id) ?? []) keep(j);
+    }
+    if (!units[i].isDef && inert[i]) keep(i);
+  };
+  const addNames = (i: number): void => {
+    for (const d of units[i].defs) {
+      if (names.has(d)) continue;
+      names.add(d);
+      byWord ??= index(wordsOf);
+      for (const j of byWord.get(d) ?? []) included(j);
+    }
+  };
+  const expand = (start: number): void => {
+    if (closed.has(start)) return;
+    const stack = [start];
+    closed.add(start);
+    while (stack.length) {
+      const j = stack.pop()!;
+      included(j);
+      addNames(j);
+      for (const id of idents[j]) for (const d of definers.get(id) ?? []) if (!closed.has(d)) {
+        closed.add(d);
+        stack.push(d);
       }
     }
-    names = new Set<string>();
-    for (const i of include) for (const d of units[i].defs) names.add(d);
-    // (For inert module code, the names of its code: a word in a string is no call.)
-    if (names.size) for (const u of units) if (!include.has(u.index) && meets(names, inert.codeIds[u.index] ?? idents[u.index])) include.add(u.index);
-    // Inert module code is kept when it is a call site just added, when a statement included reads a
-    // name it binds, or when it reads (and so may change: `crit.gamma = 0.5`) a global that kept
-    // module code binds; kept, it is checked like all module code, to a fixpoint.
-    const read = new Set<string>();
-    const boundByKept = new Set<string>();
-    for (const i of include) {
-      for (const id of idents[i]) read.add(id);
-      if (keptCode.has(i)) for (const g of boundOf(i)) boundByKept.add(g);
+  };
+  const kept = (i: number): void => {
+    for (const g of boundOf(i)) {
+      if (boundByKept.has(g)) continue;
+      boundByKept.add(g);
+      for (const j of byTouched.get(g) ?? []) keep(j);
     }
-    let more = false;
-    for (const u of units) {
-      if (u.isDef || keptCode.has(u.index)) continue;
-      const bound = inert.bound[u.index]!;
-      if (include.has(u.index) || bound.some((g) => read.has(g)) || inert.touched[u.index]!.some((g) => boundByKept.has(g))) {
-        keptCode.add(u.index);
-        more = true;
-      }
-    }
-    if (!more) break;
+  };
+  for (const i of check) expand(i);
+  for (const i of keptCode) kept(i);
+  while (queue.length) {
+    const i = queue.pop()!;
+    check.add(i);
+    expand(i);
+    kept(i);
   }
   // A method body is built only when the method may be checked (its text may create or names a hot
   // global) or feeds a checked definition's parameters (it names one); `__init__` always. When a class's

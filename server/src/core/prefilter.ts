@@ -326,8 +326,18 @@ export function codeText(text: string): string {
   return sureCodeText(text) ?? text;
 }
 
+/** The last text `sureCodeText` read and its answer (the CLI asks for a file's twice: prefilter, then slice). */
+let lastCode: { text: string; code: string | undefined } | undefined;
+
 /** `codeText`, or undefined where its scan is unsure (it then keeps the whole text). */
 export function sureCodeText(text: string): string | undefined {
+  if (lastCode?.text === text) return lastCode.code;
+  const code = scanCode(text);
+  lastCode = { text, code };
+  return code;
+}
+
+function scanCode(text: string): string | undefined {
   if (text.indexOf('#') < 0 && text.indexOf('"') < 0 && text.indexOf("'") < 0) return text;
   const blank: number[] = [];
   const n = text.length;
