@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../server/src/analysis/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
 import { buildModule, walkExprs, type Call, type Expr, type Stmt } from '../../server/src/core/ir';
-import { codeText, CREATING_OPS, mayHaveFindings, statementMayCreate } from '../../server/src/core/prefilter';
+import { codeText, CREATING_OPS, isAliasString, mayHaveFindings, statementMayCreate } from '../../server/src/core/prefilter';
 import { analyzeSliced } from '../../server/src/analysis/slice';
 import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';
 import { rng } from '../robust/random';
@@ -288,6 +288,58 @@ describe('prefilter', () => {
     }
   });
 
+  it('module code that can pass nothing to a checked statement is left out; what passes a value through module code is kept', () => {
+    const loss = [
+      'import argparse',
+      'import logging',
+      'import torch',
+      'import torch.nn.functional as F',
+      '',
+      'logger = logging.getLogger(__name__)',
+      'GAMMA = G0',
+      'print("loading the focal loss (gamma, alpha)")',
+      'unused = {"a": 1}',
+      'unused["b"] = 2',
+      '',
+      'class Focal(torch.nn.Module):',
+      '    def __init__(self, gamma=2.0):',
+      '        super().__init__()',
+      '        self.gamma = gamma',
+      '',
+      '    def forward(self, logits, targets):',
+      '        ce = F.cross_entropy(logits, targets, reduction="none")',
+      '        pt = torch.exp(-ce)',
+      '        return ((1 - pt) ** self.gamma * ce).mean()',
+      '',
+      'def focal(logits, targets, gamma=GAMMA):',
+      '    ce = F.cross_entropy(logits, targets, reduction="none")',
+      '    pt = torch.exp(-ce)',
+      '    return ((1 - pt) ** gamma * ce).mean()',
+      '',
+      'parser = argparse.ArgumentParser()',
+      'parser.add_argument("--gamma", type=float, default=G1)',
+      'args = parser.parse_args()',
+      'crit = Focal()',
+      'crit.gamma = G2',
+      'other = Focal(gamma=args.gamma)',
+      'xs = []',
+      'xs.append(3)',
+      '',
+    ].join('\n');
+    // Each variant passes gamma 0.5 through one of the module statements only.
+    for (let which = 0; which < 3; which++) {
+      let text = loss;
+      for (let g = 0; g < 3; g++) text = text.replace(`G${g}`, g === which ? '0.5' : '2.0');
+      const doc = ParsedDocument.parse(text);
+      let skipped: string[] = [];
+      const sliced = analyzeSliced(doc, DEFAULT_SETTINGS, { onSliced: (x) => (skipped = [...(x.skipped ?? [])].map((i) => x.plan.units[i].text.split(/[ =([.]/)[0])) });
+      const whole = analyze(doc, DEFAULT_SETTINGS);
+      expect(whole.map((f) => f.code), text).toContain('LL103');
+      expect(sliced).toEqual(whole);
+      expect(skipped.sort()).toEqual(['logger', 'print', 'unused', 'unused', 'xs', 'xs']);
+    }
+  });
+
   it('a statement with a creating framework call, a creating method, an alias string or y_pred may create; others may not', () => {
     const imports = new Map([['F', 'torch.nn.functional'], ['np', 'numpy'], ['sigmoid_focal_loss', 'torchvision.ops.sigmoid_focal_loss']]);
     expect(statementMayCreate('def f(x):\n    return F.softmax(x, 1)\n', imports)).toBe(true);
@@ -429,18 +481,35 @@ describe('codeText: comments and docstrings are not code', () => {
     expect(mayHaveFindings('import torch\nx = torch.softmax(y, 1)  # a softmax\n')).toBe(true);
   });
 
-  it('keeps strings that are code: arguments, assignments, f-strings, a `#` inside a string, a string after a keyword', () => {
+  it('keeps strings that may be code or an alias string: f-strings, names and dotted names, in arguments, assignments, after a keyword', () => {
     for (const text of [
       'import torch\ny = f"{torch.softmax(z)}"\n',
       'import torch\nf(\n    """torch.softmax"""\n)\n',
-      'x = "# torch.softmax(z)"\n',
-      'if"a#b"in s: pass\n',
       'act = "softmax"  # layer\n',
+      'if"softmax"in s: pass\n',
+      "model.compile(loss='categorical_crossentropy')\n",
     ]) {
       const out = codeText(text);
       expect(out.length).toBe(text.length);
-      for (const s of text.match(/f?"[^"\n]*"|"""[\s\S]*?"""/g) ?? []) expect(out).toContain(s);
+      for (const s of text.match(/f?"[^"\n]*"|"""[\s\S]*?"""|'[^'\n]*'/g) ?? []) expect(out).toContain(s);
     }
+  });
+
+  it('blanks the content of other strings, which is no alias string (a space, a bracket, a `#` in it), keeping their quotes', () => {
+    for (const [text, inner] of [
+      ['x = "# torch.softmax(z)"\n', '# torch.softmax(z)'],
+      ['if"a#b"in s: pass\n', 'a#b'],
+      ["import torch\nadd_doc(torch.abs, r'''\nExample: torch.softmax(x, 1)\n''')\n", '\nExample: torch.softmax(x, 1)\n'],
+      ['msg = b"log softmax"\n', 'log softmax'],
+    ] as const) {
+      const out = codeText(text);
+      expect(out.length).toBe(text.length);
+      expect(out).toBe(text.replace(inner, blankOf(inner)));
+      expect(isAliasString(inner)).toBe(false);
+    }
+    // A file whose creating words are only inside such strings is not parsed.
+    expect(mayHaveFindings('import torch\nmsg = "call torch.softmax(x, 1) first"\nprint(msg)\n')).toBe(false);
+    expect(mayHaveFindings('import torch\nact = "softmax"\nlayer = torch.nn.Linear(2, 2)\n')).toBe(true);
   });
 
   it('gives the text back unchanged when unsure: a string left open, a bracket closed that was not opened', () => {

@@ -38,6 +38,8 @@ export interface SlicedModule {
   facts: ModuleFacts;
   /** Indexes of the statements assembled into `module`. */
   built: ReadonlySet<number>;
+  /** Module code left out of `module` (slice.ts: it can neither have a finding nor pass one a value). */
+  skipped?: ReadonlySet<number>;
 }
 
 /** The IR and lattice of one document, for callers that need more than findings (numeric checks, hovers). */

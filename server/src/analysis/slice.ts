@@ -23,9 +23,15 @@
  * and of those that name a built method of their class (`self.helper(...)`); the other methods get
  * empty bodies. A class whose `__init__` turns out hot is built again in full (its methods read its
  * attributes).
- * Module code is always checked. As in analysis/incremental.ts, the module given to the interpreter holds
- * the checked statements, all module code and the statements that call a checked definition, and only
- * the checked ones are interpreted. test/perf/prefilter.test.ts requires `analyzeSliced` to give
+ * Module code is checked, except a simple statement that can neither have a finding nor pass anything
+ * to one (`inertModuleCode`: it may not create, names no hot global nor a definition that can hold
+ * meaning) and that no statement kept needs: none reads a name it binds, it calls no definition
+ * included, and it changes no global that kept module code binds (to a fixpoint). The words are
+ * looked for in the code text (prefilter.ts `codeText`: comments, docstrings and the content of
+ * strings that are no alias string blanked). As in analysis/incremental.ts, the module given to the
+ * interpreter holds the checked statements, the module code kept and the statements that call a
+ * checked definition, and only the checked ones are interpreted; the module code left out is
+ * `SlicedModule.skipped` (the project summary reads its calls as before). test/perf/prefilter.test.ts requires `analyzeSliced` to give
  * exactly `analyze`'s findings on the fixtures, the examples and the standard library.
  */
 import { checkFunctions, collectInto, compareByPosition, summariesOver, type AnalyzeOptions } from './analyze';
@@ -34,7 +40,7 @@ import { definersOf, functionUnits, identifiers } from './incremental';
 import { interpretModule } from '../core/interp';
 import { planModule, type ClassIR, type FunctionIR } from '../core/ir';
 import { resolveQualified } from '../ops';
-import { statementMayCreate } from '../core/prefilter';
+import { sureCodeText, statementMayCreate } from '../core/prefilter';
 import type { Finding, LintSettings } from '../core/types';
 
 /** Whether a class derives from a module of the op table (ir.ts `resolveBaseInit`). */
@@ -71,10 +77,14 @@ export function analyzeSliced(doc: ParsedDocument, settings: LintSettings, optio
 }
 
 function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOptions): Finding[] {
+  // The words are looked for in the code (prefilter.ts `codeText`: comments, docstrings and the
+  // contents of strings that are no alias string blanked, offsets kept).
+  const sure = sureCodeText(doc.text);
+  const code = sure ?? doc.text;
   const plan = planModule(doc.tree.rootNode, doc.text, { lazy: true, excluded: doc.excluded });
   const units = plan.units;
   const idents = units.map((u) => identifiers(u.text));
-  const creates = units.map((u) => statementMayCreate(u.text, plan.imports));
+  const creates = units.map((u) => statementMayCreate(code === doc.text ? u.text : code.slice(u.s, u.e), plan.imports));
 
   // Hot globals: assigned by module code that may create or that mentions a hot global (to a fixpoint).
   const hot = new Set<string>();
@@ -123,8 +133,24 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     }
   }
 
+  // Module code that can neither have a finding nor pass anything to a statement that can (`inert`,
+  // below) is left out unless a statement kept reads or passes what it binds; the rest is kept.
+  const inert = inertModuleCode(units, sure === undefined ? undefined : code, creates, hot, producingNames);
+  // What kept module code may bind: its targets when it is a simple statement, else every name in it.
+  const boundMemo = new Map<number, string[]>();
+  const boundOf = (i: number): string[] => {
+    let b = boundMemo.get(i);
+    if (!b) {
+      const t = inert.bound[i] ?? (sure === undefined ? undefined : simpleTargets(code, units[i].s, units[i].e));
+      boundMemo.set(i, (b = t ? [...t, ...units[i].globals] : [...idents[i], ...units[i].globals]));
+    }
+    return b;
+  };
+  const keptCode = new Set<number>();
+  for (const u of units) if (!u.isDef && !inert[u.index]) keptCode.add(u.index);
+
   const check = new Set<number>();
-  for (const u of units) if (!u.isDef || producing.has(u.index)) check.add(u.index);
+  for (const u of units) if (keptCode.has(u.index) || producing.has(u.index)) check.add(u.index);
   // A definition called from a statement that mentions a hot global may receive it as a literal.
   for (const u of units) {
     if (!mentionsHot[u.index]) continue;
@@ -133,22 +159,80 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   for (const n of externalNames) for (const j of definers.get(n) ?? []) check.add(j);
   for (const i of [...check]) for (const d of units[i].defs) for (const j of definers.get(d) ?? []) check.add(j);
 
-  // The interpreter sees the checked statements, all module code, the definitions they name (a helper
-  // they call, a config class whose attributes they read) and the call sites feeding all of these.
-  const include = new Set(check);
-  for (const i of [...include]) {
-    const stack = [i];
+  // The interpreter sees the checked statements, the module code kept, the definitions they name (a
+  // helper they call, a config class whose attributes they read: `closed` under naming) and the call
+  // sites feeding all of these (statements naming a definition of `closed`; for inert module code, the
+  // names of its code: a word in a string is no call). Inert module code is kept (and checked, like
+  // all module code) when it is such a call site, when a statement included reads a name it binds, or
+  // when it reads (and so may change: `crit.gamma = 0.5`) a global that kept module code binds; to a
+  // fixpoint, worked through from each statement added.
+  const closed = new Set<number>();
+  const include = new Set<number>();
+  const names = new Set<string>();
+  const wordsOf = (i: number): ReadonlySet<string> => inert.codeIds[i] ?? idents[i];
+  const index = (get: (i: number) => Iterable<string> | undefined): Map<string, number[]> => {
+    const m = new Map<string, number[]>();
+    for (const u of units) for (const w of get(u.index) ?? []) (m.get(w) ?? m.set(w, []).get(w)!).push(u.index);
+    return m;
+  };
+  const byBound = index((i) => (keptCode.has(i) ? undefined : inert.bound[i]));
+  const byTouched = index((i) => (keptCode.has(i) ? undefined : inert.touched[i]));
+  let byWord: Map<string, number[]> | undefined;
+  const read = new Set<string>();
+  const boundByKept = new Set<string>();
+  const queue: number[] = [];
+  const keep = (i: number): void => {
+    if (keptCode.has(i)) return;
+    keptCode.add(i);
+    queue.push(i);
+  };
+  const included = (i: number): void => {
+    if (include.has(i)) return;
+    include.add(i);
+    for (const id of idents[i]) {
+      if (read.has(id)) continue;
+      read.add(id);
+      for (const j of byBound.get(id) ?? []) keep(j);
+    }
+    if (!units[i].isDef && inert[i]) keep(i);
+  };
+  const addNames = (i: number): void => {
+    for (const d of units[i].defs) {
+      if (names.has(d)) continue;
+      names.add(d);
+      byWord ??= index(wordsOf);
+      for (const j of byWord.get(d) ?? []) included(j);
+    }
+  };
+  const expand = (start: number): void => {
+    if (closed.has(start)) return;
+    const stack = [start];
+    closed.add(start);
     while (stack.length) {
       const j = stack.pop()!;
-      for (const id of idents[j]) for (const d of definers.get(id) ?? []) if (!include.has(d)) {
-        include.add(d);
+      included(j);
+      addNames(j);
+      for (const id of idents[j]) for (const d of definers.get(id) ?? []) if (!closed.has(d)) {
+        closed.add(d);
         stack.push(d);
       }
     }
+  };
+  const kept = (i: number): void => {
+    for (const g of boundOf(i)) {
+      if (boundByKept.has(g)) continue;
+      boundByKept.add(g);
+      for (const j of byTouched.get(g) ?? []) keep(j);
+    }
+  };
+  for (const i of check) expand(i);
+  for (const i of keptCode) kept(i);
+  while (queue.length) {
+    const i = queue.pop()!;
+    check.add(i);
+    expand(i);
+    kept(i);
   }
-  const names = new Set<string>();
-  for (const i of include) for (const d of units[i].defs) names.add(d);
-  if (names.size) for (const u of units) if (!include.has(u.index) && meets(names, idents[u.index])) include.add(u.index);
   // A method body is built only when the method may be checked (its text may create or names a hot
   // global) or feeds a checked definition's parameters (it names one); `__init__` always. When a class's
   // `__init__` turns out hot, all its methods are (they read its attributes): that class is built again
@@ -166,7 +250,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   const createsAt = (s: number, e: number): boolean => {
     const key = `${s}:${e}`;
     let v = createsMemo.get(key);
-    if (v === undefined) createsMemo.set(key, (v = statementMayCreate(doc.text.slice(s, e), plan.imports)));
+    if (v === undefined) createsMemo.set(key, (v = statementMayCreate(code.slice(s, e), plan.imports)));
     return v;
   };
   const full = new Set<number>();
@@ -265,9 +349,117 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   const facts = interpretModule(mod, checked, { external: options.external });
   for (const e of facts.errors) options.onRuleError?.('core', e.error);
   lastStats = { units: units.length, checked: check.size, built: include.size };
-  options.onSliced?.({ plan, module: mod, facts, built: include });
+  const skipped = new Set<number>();
+  for (const u of units) if (!u.isDef && !include.has(u.index)) skipped.add(u.index);
+  options.onSliced?.({ plan, module: mod, facts, built: include, skipped });
 
   const findings: Finding[] = [];
   checkFunctions({ module: mod, facts, settings, text: doc.text, anyFunction: summariesOver(facts) }, mod.functions.filter(checked), options, collectInto(findings, plan.noqa));
   return findings.sort(compareByPosition);
+}
+
+/** Statement keywords: a statement starting with one is never inert (it may bind names, branch or raise). */
+const KEYWORDS = new Set(['False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else', 'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield', 'match', 'case', 'type']);
+
+/**
+ * Module code that can contribute nothing by itself: a simple statement (an assignment or an
+ * expression, no keyword first, no `:=`, no syntax error) that defines no function or class, may
+ * make no creating call nor hold an alias string or a seed word (`statementMayCreate` false), names
+ * in its code (strings but f-strings blanked: a word in a string is no name) no hot global and no
+ * definition that can hold meaning, and holds no `add_argument` (argparse defaults are read from
+ * every call). By Lemma 1 and 2 of the prefilter every value it computes is
+ * closed and no rule reports on it; it matters to other statements only through the names it binds
+ * (`bound`: the identifiers left of its last `=` outside brackets, a superset of its targets; none
+ * for an expression), the objects it may change (`touched`: those, or the receiver of an expression
+ * statement's call, `model.add(...)`, `xs.append(...)`, an in-place method) and the calls it makes,
+ * which the caller checks (`codeIds`: the names in its code, strings but f-strings blanked). These
+ * are set for inert statements only. Without a sure code text (`code`
+ * undefined: a string or bracket the scan could not follow) nothing is inert.
+ */
+function inertModuleCode(
+  units: readonly { index: number; s: number; e: number; isDef: boolean; hasError: boolean; defs: string[]; text: string }[],
+  code: string | undefined,
+  creates: readonly boolean[],
+  hot: ReadonlySet<string>,
+  producingNames: ReadonlySet<string>,
+): boolean[] & { bound: (string[] | undefined)[]; touched: (string[] | undefined)[]; codeIds: (Set<string> | undefined)[] } {
+  const out = units.map(() => false) as boolean[] & { bound: (string[] | undefined)[]; touched: (string[] | undefined)[]; codeIds: (Set<string> | undefined)[] };
+  out.bound = units.map(() => undefined);
+  out.touched = units.map(() => undefined);
+  out.codeIds = units.map(() => undefined);
+  if (code === undefined) return out;
+  for (const u of units) {
+    if (u.isDef || u.hasError || u.defs.length || creates[u.index] || u.text.includes('add_argument')) continue;
+    const ids = identifiersIn(code, u.s, u.e);
+    if (meets(hot, ids) || meets(producingNames, ids)) continue;
+    const bound = simpleTargets(code, u.s, u.e);
+    if (!bound) continue;
+    out[u.index] = true;
+    out.bound[u.index] = bound;
+    out.codeIds[u.index] = ids;
+    out.touched[u.index] = bound.length ? bound : receivers(code, u.s, u.e, ids);
+  }
+  return out;
+}
+
+/**
+ * The names a simple statement at [s, e) of the code text may bind: the identifiers before its last
+ * `=` outside brackets that is no part of `==` (an assignment's targets, chained ones included, with
+ * some extra words: `x <= y` gives `x`); none for an expression. Undefined when the statement starts
+ * with a keyword or anything but a name, a bracket, a quote or `*`, or holds `:=`.
+ */
+function simpleTargets(code: string, s: number, e: number): string[] | undefined {
+  let i = s;
+  while (i < e && (code.charCodeAt(i) === 32 || code.charCodeAt(i) === 9)) i++;
+  const c0 = code.charCodeAt(i);
+  const identStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+  if (identStart(c0)) {
+    let j = i;
+    while (j < e && (identStart(code.charCodeAt(j)) || (code.charCodeAt(j) >= 48 && code.charCodeAt(j) <= 57))) j++;
+    if (j < e && code.charCodeAt(j) > 127) return undefined;
+    if (KEYWORDS.has(code.slice(i, j))) return undefined;
+  } else if (c0 !== 40 && c0 !== 91 && c0 !== 123 && c0 !== 34 && c0 !== 39 && c0 !== 42) return undefined;
+  let depth = 0;
+  let last = -1;
+  for (let k = i; k < e; k++) {
+    const c = code.charCodeAt(k);
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) depth--;
+    else if (c === 61) {
+      if (code.charCodeAt(k - 1) === 58) return undefined; // :=
+      if (code.charCodeAt(k + 1) === 61) {
+        k++;
+        continue;
+      }
+      if (depth === 0) last = k;
+    } else if (c > 127) return undefined;
+  }
+  if (depth !== 0) return undefined;
+  return last < 0 ? [] : [...identifiersIn(code, i, last)];
+}
+
+function identifiersIn(text: string, s: number, e: number): Set<string> {
+  return identifiers(text.slice(s, e));
+}
+
+/**
+ * The names an expression statement may change through its call (interp.ts, the statement's own
+ * call only: `model.add(layer)`, `xs.append(x)`, an in-place method of a name or of `name.attr`):
+ * the identifiers before its first bracket when a dot is among them (else its call, if it is one, is
+ * of a name or of something that is no name: it changes nothing); every name of it when it starts
+ * with a bracket or a quote.
+ */
+function receivers(code: string, s: number, e: number, ids: ReadonlySet<string>): string[] {
+  let i = s;
+  while (i < e && (code.charCodeAt(i) === 32 || code.charCodeAt(i) === 9)) i++;
+  let j = i;
+  while (j < e) {
+    const c = code.charCodeAt(j);
+    if (c === 40 || c === 91 || c === 123 || c === 34 || c === 39) break;
+    j++;
+  }
+  if (j === i) return [...ids];
+  // `f(...)`, `a[0].append(x)`, `f(x).add(y)`: no name is the receiver of the statement's call.
+  if (code.indexOf('.', i) < 0 || code.indexOf('.', i) >= j) return [];
+  return [...identifiersIn(code, i, j)];
 }

@@ -90,15 +90,22 @@ export function runProjectPass(roots: readonly string[], inputs: readonly Projec
   }
   // Second summaries: the files whose statements not read the first time call a name the project
   // defines (a file without a summary: its text calls one), read again with those names.
+  // A file whose second summary cannot change the resolution (`ProjectIndex.mayGainUses`) is not parsed.
   let reread = 0;
+  const settled = new Set<string>();
   for (let round = 0; round < 4 && wanted.size; round++) {
     const names = index.definedNames();
-    const files = index.unsettled();
-    if (!files.length) break;
-    reread += files.length;
-    for (const file of files) {
+    const files: [string, string][] = [];
+    for (const file of index.unsettled()) {
+      if (settled.has(file)) continue;
       const text = read(file);
       if (text === undefined) continue;
+      if (index.mayGainUses(file, text, names)) files.push([file, text]);
+      else settled.add(file);
+    }
+    if (!files.length) break;
+    reread += files.length;
+    for (const [file, text] of files) {
       const doc = ParsedDocument.parse(text);
       try {
         const uses = summarize(doc, { wanted: names, usesOnly: true });

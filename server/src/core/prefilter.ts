@@ -77,7 +77,10 @@
  *
  * Comments and bare string statements (docstrings) are not code: a word in them is neither a call,
  * a name nor a string the IR reads, so the words are looked for in the code text (`codeText` blanks
- * them; where its scan is unsure of a string's end it keeps the whole text).
+ * them; where its scan is unsure of a string's end it keeps the whole text). Nor is the content of any
+ * other string but an f-string (whose braces hold code): the IR reads it as one string value, which
+ * is closed unless it is an alias string, and an alias string is a name (letters, digits, `_`): a
+ * string with any other character than those and `.` is blanked between its quotes too.
  *
  * So: no `y_pred`, no creating method name after a dot, and no root or else no creating function or
  * module name nor alias string => no creating call, no alias string => every value closed => no
@@ -311,14 +314,31 @@ function inImportLine(text: string, at: number): boolean {
 
 /**
  * The text with its comments and its bare string statements (docstrings; not f-strings, whose braces
- * hold code) blanked: every character but line breaks replaced by a space, so offsets and lines stay.
+ * hold code) blanked, and the content of every other string but an f-string that is no name or
+ * dotted name (it is no alias string: `"call torch.softmax(x) first"`; its quotes stay): every
+ * character but line breaks replaced by a space, so offsets and lines stay.
  * Neither is code: tree-sitter makes no call, name or string the IR reads of them (a bare string is an
  * expression statement whose value nothing reads), so Lemma 3 holds of the code text as of the text.
  * A scan that meets anything it is not sure of (a string left open at a line end or at the end, a
  * closing bracket with none open) gives the text back unchanged.
  */
 export function codeText(text: string): string {
-  if (text.indexOf('#') < 0 && text.indexOf('"""') < 0 && text.indexOf("'''") < 0) return text;
+  return sureCodeText(text) ?? text;
+}
+
+/** The last text `sureCodeText` read and its answer (the CLI asks for a file's twice: prefilter, then slice). */
+let lastCode: { text: string; code: string | undefined } | undefined;
+
+/** `codeText`, or undefined where its scan is unsure (it then keeps the whole text). */
+export function sureCodeText(text: string): string | undefined {
+  if (lastCode?.text === text) return lastCode.code;
+  const code = scanCode(text);
+  lastCode = { text, code };
+  return code;
+}
+
+function scanCode(text: string): string | undefined {
+  if (text.indexOf('#') < 0 && text.indexOf('"') < 0 && text.indexOf("'") < 0) return text;
   const blank: number[] = [];
   const n = text.length;
   let depth = 0;
@@ -366,6 +386,8 @@ export function codeText(text: string): string {
           if (p !== 114 && p !== 98 && p !== 117 && p !== 102) prefixed = false;
           if (p === 102) fString = true;
         }
+        // `if"a"in s`: a keyword, not a prefix.
+        if (!prefixed) fString = false;
       }
       const start = prefixed ? wordStart : i;
       const first = prefixed ? wordAtLineStart : lineStart && wordStart < 0;
@@ -382,15 +404,36 @@ export function codeText(text: string): string {
           end = j + (triple ? 3 : 1);
           break;
         }
-        if (d === 10 && !triple) return text;
+        if (d === 10 && !triple) return undefined;
         j++;
       }
-      if (end < 0) return text;
+      if (end < 0) return undefined;
       // A bare string statement: it starts a logical line, and only a comment, `;` or the line's end follows.
       if (first && depth === 0 && !fString) {
         let k = end;
         while (k < n && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9 || text.charCodeAt(k) === 13)) k++;
-        if (k >= n || text.charCodeAt(k) === 10 || text.charCodeAt(k) === 35 || text.charCodeAt(k) === 59) blank.push(start, end);
+        if (k >= n || text.charCodeAt(k) === 10 || text.charCodeAt(k) === 35 || text.charCodeAt(k) === 59) {
+          blank.push(start, end);
+          lineStart = false;
+          wordStart = -1;
+          i = end;
+          continue;
+        }
+      }
+      // Any other string but an f-string: its content is a string constant, and one that is not a
+      // name (a character other than a letter, a digit, `_` or `.`) is no alias string: blanked
+      // between its quotes, which stay (a call with it still has an argument).
+      if (!fString) {
+        const q = triple ? 3 : 1;
+        const cs = i + q;
+        const ce = end - q;
+        for (let k = cs; k < ce; k++) {
+          const d = text.charCodeAt(k);
+          if (!((d >= 48 && d <= 57) || (d >= 65 && d <= 90) || (d >= 97 && d <= 122) || d === 95 || d === 46)) {
+            blank.push(cs, ce);
+            break;
+          }
+        }
       }
       lineStart = false;
       wordStart = -1;
@@ -406,14 +449,15 @@ export function codeText(text: string): string {
       wordStart = -1;
       if (c === 40 || c === 91 || c === 123) depth++;
       else if (c === 41 || c === 93 || c === 125) {
-        if (depth === 0) return text;
+        if (depth === 0) return undefined;
         depth--;
       }
     }
     lineStart = false;
     i++;
   }
-  if (depth !== 0 || !blank.length) return text;
+  if (depth !== 0) return undefined;
+  if (!blank.length) return text;
   const parts: string[] = [];
   let at = 0;
   for (let b = 0; b < blank.length; b += 2) {

@@ -20,7 +20,7 @@ import { moduleCandidates, packagedName, readSmallFile } from '../core/modules';
 export { readSmallFile };
 import { resolveQualified, type Spelling } from '../ops';
 import { readConfig, type ConfigDoc } from './configs';
-import type { ArgValue, DefInfo, FileSummary, ImportInfo, UseInfo } from './summary';
+import { callRootFacts, typedNames, type ArgValue, type DefInfo, type FileSummary, type ImportInfo, type UseInfo } from './summary';
 
 /** One value that reaches a parameter of a project function from elsewhere. */
 export interface ValueSource {
@@ -160,6 +160,40 @@ export class ProjectIndex {
     const out: string[] = [];
     for (const [file, e] of this.entries) if (e.summary.pending.some((n) => names.has(n))) out.push(file);
     return out;
+  }
+
+  /**
+   * Whether summarizing `file` (one `unsettled` names) again with `names` can change the resolution.
+   * The second summary differs from the first only in its uses (its config dicts, argparse defaults
+   * and config loads are read from the same statements, which hold a value marker, and count only
+   * through its uses), and a use counts only when its callee resolves through the file's imports to a
+   * definition of another file (`resolve`). So it cannot when: no config dict of the text names a
+   * project class, no use it has now resolves (the second summary replaces them), it has no star
+   * import of a project module, and no name its imports bind that resolves is a possible callee root
+   * (`callRootFacts`: followed by `(`, `.` or `)` in the code, and not bound to a framework module
+   * by every import in the code, whose calls are no uses). False answers only those; true otherwise.
+   */
+  mayGainUses(file: string, text: string, names: ReadonlySet<string>): boolean {
+    const s = this.entries.get(file)?.summary;
+    if (!s) return true;
+    if (typedNames(text).some((n) => names.has(n))) return true;
+    const own = new Set(s.defs.map((d) => d.name));
+    for (const use of s.uses) {
+      if (own.has(use.callee[0])) continue;
+      const r = this.resolveChain(file, use.callee);
+      if (r?.kind === 'def' && r.file !== file) return true;
+    }
+    const facts = callRootFacts(text);
+    if (!facts) return true;
+    for (const imp of s.imports) {
+      if (imp.name === '*') {
+        if (this.moduleFile(file, imp.module, imp.level)) return true;
+        continue;
+      }
+      if (imp.local.includes('.') || facts.frameworkRoots.has(imp.local)) continue;
+      if (this.resolveImported(file, imp.local, 0) && facts.mayCall(imp.local)) return true;
+    }
+    return false;
   }
 
   /** Every value that reaches a project function from elsewhere, and every library config dict. */

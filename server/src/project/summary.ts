@@ -27,7 +27,7 @@ import { importsFromText, type ImportInfo } from '../core/modules';
 
 export { importsFromText, type ImportInfo };
 import { identifiers } from '../analysis/incremental';
-import { mayHaveFindings } from '../core/prefilter';
+import { mayHaveFindings, sureCodeText } from '../core/prefilter';
 import { analyzeSliced } from '../analysis/slice';
 import { DEFAULT_SETTINGS, type Range } from '../core/types';
 import { allSpellings, resolveQualified } from '../ops';
@@ -106,7 +106,7 @@ export interface FileSummary {
 export const EMPTY_SUMMARY: FileSummary = { imports: [], defs: [], uses: [], typed: [], argparse: [], configs: [], namespaces: [], noqa: [], pending: [] };
 
 /** Roots of the frameworks the op table models: calls into them are never project calls. */
-const FRAMEWORKS: ReadonlySet<string> = new Set(['torch', 'tensorflow', 'keras', 'jax', 'numpy', 'scipy', 'optax', 'torchvision', 'fvcore', 'kornia', 'monai', 'mmcv', 'mmdet', 'segmentation_models_pytorch', 'tensorflow_addons']);
+export const FRAMEWORKS: ReadonlySet<string> = new Set(['torch', 'tensorflow', 'keras', 'jax', 'numpy', 'scipy', 'optax', 'torchvision', 'fvcore', 'kornia', 'monai', 'mmcv', 'mmdet', 'segmentation_models_pytorch', 'tensorflow_addons']);
 
 /** Text that may bind or read a config, an argparse default or an mmdet dict: such a file is summarized whatever names it mentions. */
 export const VALUE_MARKERS = /add_argument|parse_args|OmegaConf|hydra|safe_load|yaml\.load|json\.load|toml\.load|tomllib|\btype\s*=\s*['"]|['"]type['"]\s*:/;
@@ -183,7 +183,7 @@ export function summarize(doc: ParsedDocument, options: SummarizeOptions = {}): 
   const extra = new Set<number>();
   const pending = new Set<string>();
   for (const u of plan.units) {
-    if (built.has(u.index)) continue;
+    if (built.has(u.index) || sliced?.skipped?.has(u.index)) continue;
     if (VALUE_MARKERS.test(u.text)) {
       extra.add(u.index);
       continue;
@@ -206,15 +206,27 @@ export function summarize(doc: ParsedDocument, options: SummarizeOptions = {}): 
   }
   out.pending = [...pending];
   const reader = new UseReader(text, wanted, out, plan.imports, new Set(out.imports.map((i) => i.local)));
-  const read = (mod: ModuleIR): void => {
-    reader.stmts(mod.body);
+  const read = (mod: ModuleIR, body = mod.body): void => {
+    reader.stmts(body);
     for (const fn of mod.functions) {
       if (fn.isModule) continue;
       reader.fn(fn);
       reader.stmts(fn.body);
     }
   };
-  if (sliced) read(sliced.module);
+  if (sliced?.skipped?.size) {
+    // Module code the slice left out is read as if it had been built: in document order among the rest.
+    const skipped = sliced.skipped;
+    const left = plan.assemble((u) => skipped.has(u.index)).body;
+    const body: Stmt[] = [];
+    let k = 0;
+    for (const st of sliced.module.body) {
+      while (k < left.length && left[k].span.s < st.span.s) body.push(left[k++]);
+      body.push(st);
+    }
+    while (k < left.length) body.push(left[k++]);
+    read(sliced.module, body);
+  } else if (sliced) read(sliced.module);
   if (extra.size) {
     const mod = plan.assemble((u) => extra.has(u.index) && !built.has(u.index));
     read(mod);
@@ -484,4 +496,36 @@ function configFileOf(call: Call): string | undefined {
     return file && /\.(ya?ml|json|toml)$/i.test(file) ? file : undefined;
   }
   return undefined;
+}
+
+/**
+ * What a file's text says about the first names of the calls a second summary (`wanted`, `usesOnly`)
+ * could read as uses (`UseReader.call`), for `ProjectIndex.mayGainUses`. Undefined when unsure.
+ *   - `frameworkRoots`: names that every import binding them in the code binds to a framework module
+ *     (the IR's imports, `irImports`, whose calls are never uses). Sure only when every `import` word
+ *     of the code (comments and strings blanked, prefilter.ts `codeText`) starts an import line that
+ *     `importsFromText` reads (no `;` before it, no `try:` on its line, no continuation above).
+ *   - `mayCall(name)`: the name may be the first segment of a callee: in the code it is followed by
+ *     `(`, `.` or `)` (a parenthesized callee), over whitespace and line continuations.
+ */
+export function callRootFacts(text: string): { frameworkRoots: Set<string>; mayCall: (name: string) => boolean } | undefined {
+  const code = sureCodeText(text);
+  if (code === undefined) return undefined;
+  const word = /(?<![A-Za-z0-9_])import(?![A-Za-z0-9_])/g;
+  for (let m = word.exec(code); m; m = word.exec(code)) {
+    const ls = code.lastIndexOf('\n', m.index - 1) + 1;
+    if (!/^[ \t]*(?:from[ \t]+\.*[ \t]*[\w.]*[ \t]+)?$/.test(code.slice(ls, m.index))) return undefined;
+    if (ls > 0 && /\\\r?$/.test(code.slice(code.lastIndexOf('\n', ls - 2) + 1, ls - 1))) return undefined;
+  }
+  const fw = new Map<string, boolean>();
+  for (const b of importsFromText(code)) {
+    const root = b.level === 0 ? b.module.split('.')[0] : '';
+    fw.set(b.local, (fw.get(b.local) ?? true) && FRAMEWORKS.has(root));
+  }
+  const frameworkRoots = new Set<string>();
+  for (const [name, only] of fw) if (only) frameworkRoots.add(name);
+  return {
+    frameworkRoots,
+    mayCall: (name) => new RegExp(`(?<![A-Za-z0-9_.])${name.replace(/[^\w]/g, '\\$&')}(?:\\s|\\\\\\r?\\n|\\))*[.(]`).test(code),
+  };
 }
