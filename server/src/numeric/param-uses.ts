@@ -86,7 +86,8 @@ export class ParamUses {
           return;
         }
         // `self.attr` as an assignment target is a store.
-        // (Only an assignment statement: a call's keywords are a record, where `targets=` is an argument.)
+        // (Only an assignment statement, `k: 'assign'`: a call's keywords are a record, where `targets=` is an
+        // argument; every test of an assignment here reads `k`.)
         const stmt = parents.find((p) => (p as { k?: string }).k === 'assign') as Extract<Stmt, { k: 'assign' }> | undefined;
         if (stmt && stmt.targets.includes(n as never)) return;
         if (skip.size && parents.some((p) => (p as { k?: string }).k === 'def' && skip.has((p as { fn: FunctionIR }).fn))) return;
@@ -158,7 +159,7 @@ export class ParamUses {
       this.reads.every((r) => {
         const { node, parent } = this.outer(r);
         const p = parent as { k?: string; op?: string; right?: unknown; aug?: string; value?: unknown; targets?: unknown };
-        return (p?.k === 'bin' && p.op === '/' && p.right === node) || (p?.targets !== undefined && p.aug === '/' && p.value === node);
+        return (p?.k === 'bin' && p.op === '/' && p.right === node) || (p?.k === 'assign' && p.aug === '/' && p.value === node);
       })
     );
   }
@@ -170,7 +171,7 @@ export class ParamUses {
       this.reads.every((r) => {
         const { parent } = this.outer(r);
         const p = parent as { k?: string; op?: string; aug?: string; targets?: unknown };
-        return (p?.k === 'bin' && p.op === '*') || (p?.targets !== undefined && p.aug === '*');
+        return (p?.k === 'bin' && p.op === '*') || (p?.k === 'assign' && p.aug === '*');
       })
     );
   }
@@ -414,7 +415,7 @@ export function thresholdUse(name: string, g: FunctionIR, mod: ModuleIR): boolea
       const e = n as Expr;
       if (!atom(e, names)) return;
       // A name that is an assignment's target is a store.
-      if (parents.some((p) => (p as { targets?: unknown[] }).targets?.includes(e))) return;
+      if (parents.some((p) => (p as { k?: string }).k === 'assign' && (p as Extract<Stmt, { k: 'assign' }>).targets.includes(e as never))) return;
       // Up through the carrying wrappers.
       let x: unknown = e;
       let i = 0;
@@ -430,7 +431,7 @@ export function thresholdUse(name: string, g: FunctionIR, mod: ModuleIR): boolea
       const p = parents[i] as Record<string, unknown> | undefined;
       if (!p) return void other++;
       // A binding (`self.t = -log(t)`, `t = self.t.cuda()`): its target's uses count.
-      if ((p as { targets?: unknown }).targets !== undefined && p.value === x && !p.aug) return;
+      if (p.k === 'assign' && p.value === x && !p.aug) return;
       if (p.k === 'cmp') {
         const c = p as Extract<Expr, { k: 'cmp' }>;
         if (c.ops.every((o) => ['<', '>', '<=', '>='].includes(o)) && c.operands.every((o) => o === x || (o.k !== 'num' && !(o.k === 'unary' && o.operand.k === 'num')))) return void cuts++;
