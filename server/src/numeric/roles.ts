@@ -448,40 +448,32 @@ const CE_FAMILY = new Set(['ce', 'logprob', 'focal', 'modulating', 'pt', 'one_mi
 const LOG_OPS = /log|entropy|nll|focal|_ce_|kl_div|xlogy|softplus/;
 /** A name that says cross-entropy or focal loss. */
 const CE_NAME = /focal|entropy|xent|bce|nll|(^|[._])ce(_|$)/i;
-/** Python builtins that compute no loss value of their own. */
-const PLAIN_BUILTINS = /^(len|range|int|float|bool|str|abs|min|max|sum|isinstance|super|print|list|tuple|zip|enumerate|dict|round|getattr|hasattr)$/;
 
 /**
- * Whether the facts see that a function is neither a cross-entropy nor a focal loss: every call it
- * makes (and the module's functions it calls make) is an op of the table that takes no logarithm, a
- * builtin or one of those functions, and no value of any of them means a cross-entropy, a
- * log-probability, p_t or a modulating factor (a dice, a squared error, a hinge). A call the facts
- * cannot read (an imported helper, a module held in an attribute) may compute one: then false.
+ * Whether anything positively says a function computes a cross-entropy or a focal loss: a call of an
+ * op that takes a logarithm or computes one, a call of a function named as one (an imported
+ * `focal_loss`), or a value of it (or of the module's functions it calls) that means a cross-entropy,
+ * a log-probability, p_t or a modulating factor. The focal formula's probes (LL305, LL309) compare
+ * with a focal loss: on a loss nothing says is one (a dice, a triplet loss, a smooth L1, one built
+ * of calls the facts cannot read) they would report a difference that means nothing, so they need
+ * this evidence (precision first).
  */
-function seesNoFocal(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: ModuleFacts | undefined, own: ReturnType<ModuleFacts['functions']['get']>): boolean {
-  if (!facts || !own) return false;
+function seesFocalOrCE(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: ModuleFacts | undefined, own: ReturnType<ModuleFacts['functions']['get']>): boolean {
   const reached = new Set<FunctionIR>([fn]);
   for (const e of callsOf(fn, byName)) {
-    // A logarithm or a cross-entropy op may build one the facts do not see (`log(p) * (1 - p) ** 2` on
-    // an input the facts cannot read as a probability): only functions taking none are said to be neither.
     if (e.op) {
-      if (LOG_OPS.test(e.op.id)) return false;
+      if (LOG_OPS.test(e.op.id)) return true;
       continue;
     }
     const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
-    if (callee) {
-      reached.add(callee);
-      continue;
-    }
-    if (e.func.k === 'name' && PLAIN_BUILTINS.test(e.func.id)) continue;
-    return false;
+    if (callee) reached.add(callee);
+    else if (CE_NAME.test(e.callee ?? (e.func.k === 'name' ? e.func.id : e.func.k === 'attr' ? e.func.attr : ''))) return true;
   }
   for (const g of reached) {
-    const ff = g === fn ? own : facts.functions.get(g);
-    if (!ff) return false;
-    for (const v of [...ff.values.values(), ...ff.returns]) if (CE_FAMILY.has(v.m)) return false;
+    const ff = g === fn ? own : facts?.functions.get(g);
+    for (const v of [...(ff?.values.values() ?? []), ...(ff?.returns ?? [])]) if (CE_FAMILY.has(v.m)) return true;
   }
-  return true;
+  return false;
 }
 
 /** The module's functions by the name a call uses: top-level ones, and methods as `.name` (for `self.name(...)`). */
@@ -1018,7 +1010,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       }
     // A function named as a cross-entropy or a focal loss keeps them (`cross_entropy(logits, labels)`
     // without a log is worth the comparison).
-    const notFocal = !gamma && !CE_NAME.test(fn.qualname) && seesNoFocal(fn, callable, f, ff);
+    const notFocal = !gamma && !CE_NAME.test(fn.qualname) && !seesFocalOrCE(fn, callable, f, ff);
     const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal]);
     // A cross-entropy with no modulating factor anywhere the facts see: its reference is the
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
