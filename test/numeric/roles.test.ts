@@ -194,15 +194,19 @@ describe('more values from what the function does with a parameter', () => {
 });
 
 describe('the probes of the focal formula', () => {
-  it('run only where something says focal loss or cross-entropy (a log op, a name, a meaning the facts see)', () => {
+  it('run only where something says focal loss or cross-entropy (a loss op, a name, a meaning the facts see)', () => {
     const { plans } = plan(`${HDR}def mse_loss(pred, target):\n    return ((pred - target) ** 2).mean()\n\ndef dice_loss(logits, target):\n    p = torch.sigmoid(logits)\n    return 1 - 2 * (p * target).sum() / (p.sum() + target.sum() + 1)\n\ndef _helper(x):\n    return F.log_softmax(x, 1)\n\ndef ce_via_helper(logits, target):\n    return -(_helper(logits) * target).sum(1).mean()\n\ndef ce_loss(logits, target):\n    return F.cross_entropy(logits, target)\n`);
     const by = (q: string) => plans.find((p) => p.qualname === q)!;
     expect(by('mse_loss').notFocal).toBe(true);
     expect(by('dice_loss').notFocal).toBe(true);
     expect(by('ce_via_helper').notFocal).toBeUndefined();
     expect(by('ce_loss').notFocal).toBeUndefined();
-    // A logarithm on an input the facts cannot read as a probability (a focal loss written out): the probes run.
-    expect(plan(`${HDR}def neg_loss(pred, gt):\n    t = pred * gt + (1 - pred) * (1 - gt)\n    return -(torch.log(t) * torch.pow(1 - t, 2)).mean()\n`).plans[0].notFocal).toBeUndefined();
+    // A focal loss written out on a probability the facts see (p_t, its modulating factor): the probes
+    // run. On an input the facts cannot read as a probability a logarithm alone says nothing (a KL
+    // divergence takes one too): no comparison with a focal loss.
+    expect(plan(`${HDR}def neg_loss(logits, gt):\n    pred = torch.sigmoid(logits)\n    t = pred * gt + (1 - pred) * (1 - gt)\n    return -(torch.log(t) * torch.pow(1 - t, 2)).mean()\n`).plans[0].notFocal).toBeUndefined();
+    expect(plan(`${HDR}def neg_loss(pred, gt):\n    t = pred * gt + (1 - pred) * (1 - gt)\n    return -(torch.log(t) * torch.pow(1 - t, 2)).mean()\n`).plans[0].notFocal).toBe(true);
+    expect(plan(`${HDR}def distill_loss(logits, target_logits):\n    return F.kl_div(F.log_softmax(logits, -1), F.softmax(target_logits, -1), reduction="batchmean")\n`).plans[0]?.notFocal).toBe(true);
     // A function named as a cross-entropy keeps them (a log_softmax forgotten is worth the comparison).
     expect(plan(`${HDR}def cross_entropy(logits, labels):\n    return -(F.one_hot(labels, 10) * logits).sum(-1).mean()\n`).plans[0].notFocal).toBeUndefined();
     // A call the facts cannot read says nothing either way: without evidence of a focal loss or a
@@ -212,6 +216,14 @@ describe('the probes of the focal formula', () => {
     expect(plan(`${HDR}from mylib import sigmoid_focal\n\ndef det_loss(logits, target):\n    return sigmoid_focal(logits, target)\n`).plans[0].notFocal).toBeUndefined();
     // A triplet loss over a module held in an attribute: nothing says focal.
     expect(plan(`${HDR}from torch import nn\n\nclass Triplet(nn.Module):\n    def __init__(self, margin=0.3):\n        super().__init__()\n        self.rank = nn.MarginRankingLoss(margin=margin)\n    def forward(self, feats, labels):\n        d = torch.cdist(feats, feats)\n        same = labels[:, None] == labels[None, :]\n        ap = (d * same).max(1)[0]\n        an = (d + 1e6 * same).min(1)[0]\n        return self.rank(an, ap, torch.ones_like(an))\n`).plans.find((p) => p.qualname === 'Triplet.forward')?.notFocal).toBe(true);
+  });
+
+  it('compare with the cross-entropy (gamma 0) unless something says focal: a name, a focal op, a modulating factor', () => {
+    const { plans } = plan(`${HDR}def xent(logits, labels):\n    return -(F.log_softmax(logits, -1) * F.one_hot(labels, 8)).sum(-1).mean()\n\ndef focal_written(logits, labels):\n    return F.cross_entropy(logits, labels)\n\ndef modulated(logits, labels):\n    ce = F.cross_entropy(logits, labels, reduction="none")\n    return ((1 - torch.exp(-ce)) ** 2 * ce).mean()\n`);
+    const by = (q: string) => plans.find((p) => p.qualname === q)!;
+    expect(by('xent').plainCE).toBe(true);
+    expect(by('focal_written').plainCE).toBeUndefined();
+    expect(by('modulated').plainCE).toBeUndefined();
   });
 
   it('a private method named as a loss is not planned, and says why; other private methods are not listed', () => {

@@ -442,18 +442,18 @@ function* callsOf(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, seen 
   }
 }
 
-/** Meanings that say a cross-entropy or a focal loss (or a part of one). */
-const CE_FAMILY = new Set(['ce', 'logprob', 'focal', 'modulating', 'pt', 'one_minus_pt']);
-/** Ops that take a logarithm or compute a cross-entropy or focal loss (op ids: log, log_softmax, softplus, cross_entropy, ..._with_logits, kl_div, ...). */
-const LOG_OPS = /log|entropy|nll|focal|_ce_|kl_div|xlogy|softplus/;
+/** Ops that compute a cross-entropy or a focal loss (a logarithm alone, a log-softmax, says neither: a KL divergence takes one). */
+const LOSS_OPS = /entropy|nll|focal|_ce_|with_logits/;
+/** Meanings that say a cross-entropy or a focal loss is computed (a log-probability alone does not). */
+const LOSS_MEANINGS = new Set(['ce', 'focal', 'modulating', 'pt', 'one_minus_pt']);
 /** A name that says cross-entropy or focal loss. */
 const CE_NAME = /focal|entropy|xent|bce|nll|(^|[._])ce(_|$)/i;
 
 /**
  * Whether anything positively says a function computes a cross-entropy or a focal loss: a call of an
- * op that takes a logarithm or computes one, a call of a function named as one (an imported
+ * op that computes one, a call of a function named as one (an imported
  * `focal_loss`), or a value of it (or of the module's functions it calls) that means a cross-entropy,
- * a log-probability, p_t or a modulating factor. The focal formula's probes (LL305, LL309) compare
+ * p_t or a modulating factor (a log-probability alone does not: a KL divergence takes one). The focal formula's probes (LL305, LL309) compare
  * with a focal loss: on a loss nothing says is one (a dice, a triplet loss, a smooth L1, one built
  * of calls the facts cannot read) they would report a difference that means nothing, so they need
  * this evidence (precision first).
@@ -462,7 +462,7 @@ function seesFocalOrCE(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, 
   const reached = new Set<FunctionIR>([fn]);
   for (const e of callsOf(fn, byName)) {
     if (e.op) {
-      if (LOG_OPS.test(e.op.id)) return true;
+      if (LOSS_OPS.test(e.op.id)) return true;
       continue;
     }
     const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
@@ -471,7 +471,27 @@ function seesFocalOrCE(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, 
   }
   for (const g of reached) {
     const ff = g === fn ? own : facts?.functions.get(g);
-    for (const v of [...(ff?.values.values() ?? []), ...(ff?.returns ?? [])]) if (CE_FAMILY.has(v.m)) return true;
+    for (const v of [...(ff?.values.values() ?? []), ...(ff?.returns ?? [])]) if (LOSS_MEANINGS.has(v.m)) return true;
+  }
+  return false;
+}
+
+/** Whether anything says a function is a focal loss: its name, a focal op it calls, a modulating factor or focal product the facts see in it or the module's functions it calls. */
+function seesFocal(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: ModuleFacts | undefined, own: ReturnType<ModuleFacts['functions']['get']>): boolean {
+  if (/focal/i.test(fn.qualname)) return true;
+  const reached = new Set<FunctionIR>([fn]);
+  for (const e of callsOf(fn, byName)) {
+    if (e.op) {
+      if (/focal/.test(e.op.id)) return true;
+      continue;
+    }
+    const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
+    if (callee) reached.add(callee);
+    else if (/focal/i.test(e.callee ?? (e.func.k === 'name' ? e.func.id : e.func.k === 'attr' ? e.func.attr : ''))) return true;
+  }
+  for (const g of reached) {
+    const ff = g === fn ? own : facts?.functions.get(g);
+    for (const v of [...(ff?.values.values() ?? []), ...(ff?.returns ?? [])]) if (v.m === 'modulating' || v.m === 'focal') return true;
   }
   return false;
 }
@@ -1014,7 +1034,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal]);
     // A cross-entropy with no modulating factor anywhere the facts see: its reference is the
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
-    const plainCE = !gamma && rets.length > 0 && rets.every((r) => r.m === 'ce' || r.m === 'logprob') && ![...(ff?.values.values() ?? [])].some((v) => v.m === 'modulating' || v.m === 'focal');
+    // The reference of a loss with no gamma and nothing that says focal (a name, a focal op, a
+    // modulating factor the facts see) is the cross-entropy of its formulation (the focal loss at
+    // gamma 0), not a gamma = 2 focal loss.
+    const plainCE = !gamma && !seesFocal(fn, callable, f, ff);
     const targetChannel = squeezesChannel(fn, target);
     const dataset = valuesOnly && readsLabelsOnly(fn, target);
     const stateColumn = slicesTrailingColumn(fn, target);
