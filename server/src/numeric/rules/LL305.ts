@@ -14,9 +14,13 @@ formulation on the same probe inputs: for sigmoid losses the torchvision / fvcor
 (\`alpha_t * (1 - p_t) ** gamma * BCE-with-logits\`), for softmax losses
 \`-alpha[t] * (1 - p_t) ** gamma * log p_t\` with per-class alpha. It compares gradients with respect to
 the logits after fitting one positive scale factor (mean vs sum reductions), and reports the
-largest relative difference. A function without a gamma parameter is compared at gamma 2, unless the
-abstract facts see a cross-entropy and no modulating factor: then at gamma 0, the cross-entropy of its
-formulation.
+largest relative difference. A function without a gamma parameter is compared at gamma 2 when
+something says it is a focal loss (its name, a focal op it calls, a modulating factor the abstract
+facts see), else at gamma 0, the cross-entropy of its formulation. It runs only where something says
+the function computes a cross-entropy or a focal loss (a loss op, such a name, a meaning the facts
+see; a logarithm alone is none: a KL divergence takes one): a dice, a triplet or a smooth L1 loss is
+not compared with either, and neither is a loss whose probed value of a required parameter was
+assumed among several the code treats differently.
 
 ## Why is this bad?
 
