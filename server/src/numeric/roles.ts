@@ -446,52 +446,50 @@ function* callsOf(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, seen 
 const LOSS_OPS = /entropy|nll|focal|_ce_|with_logits/;
 /** Meanings that say a cross-entropy or a focal loss is computed (a log-probability alone does not). */
 const LOSS_MEANINGS = new Set(['ce', 'focal', 'modulating', 'pt', 'one_minus_pt']);
+/** Meanings that say a focal loss is computed. */
+const FOCAL_MEANINGS = new Set(['focal', 'modulating']);
+/** A name (or an op id) that says focal loss. */
+const FOCAL_NAME = /focal/i;
 /** A name that says cross-entropy or focal loss. */
 const CE_NAME = /focal|entropy|xent|bce|nll|(^|[._])ce(_|$)/i;
 
 /**
  * Whether anything positively says a function computes a cross-entropy or a focal loss: a call of an
- * op that computes one, a call of a function named as one (an imported
- * `focal_loss`), or a value of it (or of the module's functions it calls) that means a cross-entropy,
- * p_t or a modulating factor (a log-probability alone does not: a KL divergence takes one). The focal formula's probes (LL305, LL309) compare
- * with a focal loss: on a loss nothing says is one (a dice, a triplet loss, a smooth L1, one built
- * of calls the facts cannot read) they would report a difference that means nothing, so they need
- * this evidence (precision first).
+ * op that computes one, a call of a function named as one (an imported `focal_loss`), or a value of
+ * it (or of the module's functions it calls) that means a cross-entropy, p_t or a modulating factor
+ * (a log-probability alone does not: a KL divergence takes one). The focal formula's probes (LL305,
+ * LL309) compare with a focal loss: on a loss nothing says is one (a dice, a triplet loss, a smooth
+ * L1, one built of calls the facts cannot read) they would report a difference that means nothing,
+ * so they need this evidence (precision first).
  */
 function seesFocalOrCE(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: ModuleFacts | undefined, own: ReturnType<ModuleFacts['functions']['get']>): boolean {
-  const reached = new Set<FunctionIR>([fn]);
-  for (const e of callsOf(fn, byName)) {
-    if (e.op) {
-      if (LOSS_OPS.test(e.op.id)) return true;
-      continue;
-    }
-    const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
-    if (callee) reached.add(callee);
-    else if (CE_NAME.test(e.callee ?? (e.func.k === 'name' ? e.func.id : e.func.k === 'attr' ? e.func.attr : ''))) return true;
-  }
-  for (const g of reached) {
-    const ff = g === fn ? own : facts?.functions.get(g);
-    for (const v of [...(ff?.values.values() ?? []), ...(ff?.returns ?? [])]) if (LOSS_MEANINGS.has(v.m)) return true;
-  }
-  return false;
+  return sees(fn, byName, facts, own, { op: LOSS_OPS, name: CE_NAME, meanings: LOSS_MEANINGS });
 }
 
 /** Whether anything says a function is a focal loss: its name, a focal op it calls, a modulating factor or focal product the facts see in it or the module's functions it calls. */
 function seesFocal(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: ModuleFacts | undefined, own: ReturnType<ModuleFacts['functions']['get']>): boolean {
-  if (/focal/i.test(fn.qualname)) return true;
+  return FOCAL_NAME.test(fn.qualname) || sees(fn, byName, facts, own, { op: FOCAL_NAME, name: FOCAL_NAME, meanings: FOCAL_MEANINGS });
+}
+
+/**
+ * Evidence in a function and the module's functions it calls: an op whose id matches `op`, a call of
+ * a function the check does not read whose name matches `name`, a value the facts see with one of
+ * `meanings`.
+ */
+function sees(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: ModuleFacts | undefined, own: ReturnType<ModuleFacts['functions']['get']>, what: { op: RegExp; name: RegExp; meanings: ReadonlySet<string> }): boolean {
   const reached = new Set<FunctionIR>([fn]);
   for (const e of callsOf(fn, byName)) {
     if (e.op) {
-      if (/focal/.test(e.op.id)) return true;
+      if (what.op.test(e.op.id)) return true;
       continue;
     }
     const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
     if (callee) reached.add(callee);
-    else if (/focal/i.test(e.callee ?? (e.func.k === 'name' ? e.func.id : e.func.k === 'attr' ? e.func.attr : ''))) return true;
+    else if (what.name.test(e.callee ?? (e.func.k === 'name' ? e.func.id : e.func.k === 'attr' ? e.func.attr : ''))) return true;
   }
   for (const g of reached) {
     const ff = g === fn ? own : facts?.functions.get(g);
-    for (const v of [...(ff?.values.values() ?? []), ...(ff?.returns ?? [])]) if (v.m === 'modulating' || v.m === 'focal') return true;
+    for (const v of [...(ff?.values.values() ?? []), ...(ff?.returns ?? [])]) if (what.meanings.has(v.m)) return true;
   }
   return false;
 }
