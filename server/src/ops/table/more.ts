@@ -607,6 +607,18 @@ export function matmulTensors(k: Kernels, a: Tensor, b: Tensor, fail: (message: 
   return r;
 }
 
+/**
+ * The two operands of a product (`input`, `other`): PyTorch and TensorFlow refuse operands of two
+ * dtypes; numpy, JAX and Keras promote them.
+ */
+function productOperands(c: LowerCtx): [CTensor, CTensor] {
+  const a = c.tensor('input');
+  const b = c.tensor('other');
+  if (a.dt === b.dt) return [a, b];
+  if (c.spelling.framework === 'torch' || c.spelling.framework === 'tf') c.error(`${c.name}: expected both operands of one dtype, got ${a.dt} and ${b.dt}`);
+  return c.promote(a, b, true);
+}
+
 export const matmul = defineOp({
   id: 'matmul',
   summary: 'Matrix product (`tf.matmul(w * ce, alpha)`: a weighted sum over the classes).',
@@ -621,13 +633,8 @@ export const matmul = defineOp({
     'numpy.matmul(x1->input, x2->other)',
   ],
   lower(c) {
-    let a = c.tensor('input');
-    let b = c.tensor('other');
+    const [a, b] = productOperands(c);
     const fw = c.spelling.framework;
-    if (a.dt !== b.dt) {
-      if (fw === 'torch' || fw === 'tf') c.error(`${c.name}: expected both operands of one dtype, got ${a.dt} and ${b.dt}`);
-      [a, b] = c.promote(a, b, true);
-    }
     const strict2d = c.spelling.name === 'torch.mm' || fw === 'tf';
     if (strict2d && (a.x.shape.length < 2 || b.x.shape.length < 2)) c.error(`${c.name}: both operands must be matrices (rank >= 2)`);
     if (c.spelling.name === 'torch.mm' && (a.x.shape.length !== 2 || b.x.shape.length !== 2)) c.error('mm: both operands must be 2-D');
@@ -659,14 +666,9 @@ export const tensordot = defineOp({
     'numpy.tensordot(a->input, b->other, axes=2)',
   ],
   lower(c) {
-    let a = c.tensor('input');
-    let b = c.tensor('other');
     const n = c.value('axes');
     const k = n && n.t === 'num' && n.int ? n.v : c.unsupported(`${c.name} with axes given as lists`);
-    if (a.dt !== b.dt) {
-      if (c.spelling.framework === 'torch' || c.spelling.framework === 'tf') c.error(`${c.name}: expected both operands of one dtype, got ${a.dt} and ${b.dt}`);
-      [a, b] = c.promote(a, b, true);
-    }
+    const [a, b] = productOperands(c);
     const [sa, sb] = [a.x.shape, b.x.shape];
     if (k < 0 || k > sa.length || k > sb.length) c.error(`${c.name}: axes ${k} exceeds the rank of an operand`);
     const inner = sa.slice(sa.length - k);
