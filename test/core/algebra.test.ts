@@ -481,6 +481,25 @@ def f(hist, scores, eps=1e-8):
   });
 });
 
+describe('an exponential normalised by the sum of all its entries', () => {
+  it('is a probability (the softmax of one example); a full sum of a signed tensor normalises nothing', () => {
+    const { at } = valuesOf(
+      `import numpy as np
+def f(scores, w):
+    e = np.exp(scores)
+    p = e / np.sum(e)
+    q = e / e.sum()
+    r = w / w.sum()
+    return p, q, r
+`,
+      'f',
+    );
+    expect(at('e / np.sum(e)')).toMatchObject({ m: 'prob', act: 'softmax' });
+    expect(at('e / e.sum()').m).toBe('prob');
+    expect(at('w / w.sum()').m).not.toBe('prob');
+  });
+});
+
 describe('the complement of a side mask', () => {
   it('1 - (t > 0).float() is the negatives mask', () => {
     const { at } = valuesOf(

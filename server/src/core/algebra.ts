@@ -566,7 +566,9 @@ export function reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 
     }
     if (x.m === 'ce' || x.m === 'focal' || x.m === 'pt' || x.m === 'logprob') return fresh(x, { reduced: true, src: span });
     if (x.m === 'masked' && x.of && (x.of.m === 'focal' || ceLike(x.of))) return fresh(x.of, { reduced: true, act: x.of.act ?? 'softmax', src: span });
-    return unknown(span);
+    // A sum over every entry of a non-negative tensor normalises it too: `z / np.sum(z)` with `z = np.exp(x)` is the
+    // softmax of a single example's scores (and of a batch, a distribution over all its entries).
+    return sumNormaliser(x, how, span) ?? unknown(span);
   }
   if (x.m === 'masked' && x.of) {
     // sum over classes of onehot * v: v at the target
@@ -586,7 +588,12 @@ export function reduce(x: AbsValue, dim: AbsValue | undefined, span: Span, how: 
   // normalises it by into a distribution (x / x.sum(1)). Of any other tensor it normalises nothing
   // (its terms may have either sign), and a mean never does (its quotient sums to the axis length).
   // A tensor clamped above 0 (`counts.clamp(eps)`) is one too.
+  return sumNormaliser(x, how, span) ?? unknown(span);
+}
+
+/** The sum of a known non-negative tensor (probabilities, an exponential, a positive clamp): what `div` normalises it by. */
+function sumNormaliser(x: AbsValue, how: 'sum' | 'mean', span: Span): AbsValue | undefined {
   const positive = x.m === 'unknown' && !!x.clamped && x.range !== undefined && x.range.lo > 0;
   if (how === 'sum' && (x.m === 'prob' || (x.m === 'unknown' && x.expOf !== undefined) || positive)) return mk('unknown', { sumOf: x.id, sumExp: !!x.expOf, src: span });
-  return unknown(span);
+  return undefined;
 }
