@@ -62,9 +62,13 @@ function guarded(ctx: RuleContext, span: Span): boolean {
   return visit(ctx.fn.body);
 }
 
-/** A hyperparameter that is None at its default and in every call in this file. */
-function noneHyper(v: AbsValue | undefined): v is AbsValue {
-  return !!v && v.m === 'none' && !!v.name && !v.orNone;
+/**
+ * A hyperparameter that is None at its default and in every call in this file: one the constructor stores
+ * (`self.alpha`, `hyper`) or a parameter of a plain loss function. A parameter of a method (a module's
+ * `forward(pred, target, weights=None)`) is an input of each call, which its callers pass: not a default of the loss.
+ */
+function noneHyper(ctx: RuleContext, v: AbsValue | undefined): v is AbsValue {
+  return !!v && v.m === 'none' && !!v.name && !v.orNone && (!!v.hyper || !ctx.fn.className);
 }
 
 /** A tensor of two or more class weights. */
@@ -89,13 +93,13 @@ function appliesAlphaT(ctx: RuleContext, branch: readonly Stmt[], alpha: AbsValu
 
 /** The operation that uses a value as a tensor: indexing, arithmetic, a method, conversion to a tensor. */
 function tensorUseOfNone(ctx: RuleContext, e: Expr): { operand: Expr; how: string } | undefined {
-  if (e.k === 'subscript' && noneHyper(ctx.valueOf(e.obj))) return { operand: e.obj, how: 'indexed' };
+  if (e.k === 'subscript' && noneHyper(ctx, ctx.valueOf(e.obj))) return { operand: e.obj, how: 'indexed' };
   if (e.k === 'bin' && ['*', '+', '-', '/', '**'].includes(e.op)) {
-    if (noneHyper(ctx.valueOf(e.left))) return { operand: e.left, how: 'used in arithmetic' };
-    if (noneHyper(ctx.valueOf(e.right))) return { operand: e.right, how: 'used in arithmetic' };
+    if (noneHyper(ctx, ctx.valueOf(e.left))) return { operand: e.left, how: 'used in arithmetic' };
+    if (noneHyper(ctx, ctx.valueOf(e.right))) return { operand: e.right, how: 'used in arithmetic' };
   }
-  if (e.k === 'call' && e.method && e.func.k === 'attr' && noneHyper(ctx.valueOf(e.func.obj))) return { operand: e.func.obj, how: `used as a tensor (\`.${e.func.attr}()\`)` };
-  if (e.k === 'call' && e.op?.id === 'tensor' && e.bound?.data && noneHyper(ctx.valueOf(e.bound.data))) return { operand: e.bound.data, how: 'converted to a tensor' };
+  if (e.k === 'call' && e.method && e.func.k === 'attr' && noneHyper(ctx, ctx.valueOf(e.func.obj))) return { operand: e.func.obj, how: `used as a tensor (\`.${e.func.attr}()\`)` };
+  if (e.k === 'call' && e.op?.id === 'tensor' && e.bound?.data && noneHyper(ctx, ctx.valueOf(e.bound.data))) return { operand: e.bound.data, how: 'converted to a tensor' };
   return undefined;
 }
 
@@ -199,7 +203,9 @@ What it does not report: \`if alpha:\` on a scalar alpha that can be 0. torchvis
 as (0, 1), or -1 to ignore it, so 0 is not a value it accepts; an alpha_t that weighs the positives by 0
 would stop them from training at all, and reading 0 as "off" is the safer of the two readings, taken here
 as the author's convention. A None that a \`return\`/\`raise\` guards, an \`isinstance\` check skips, a call in the
-file sets, or an \`assert\` requires is not reported either.
+file sets, or an \`assert\` requires is not reported either, nor is a None default of a method's own parameter
+(\`forward(self, pred, target, weights=None)\`): that is an input of each call, which the callers pass, not a
+hyperparameter of the loss.
 
 ## Why is this bad?
 Each of these turns a documented value of alpha into a crash or a wrong loss. The -1 case is silent:
