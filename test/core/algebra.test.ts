@@ -500,6 +500,25 @@ def f(scores, w):
   });
 });
 
+describe('a normaliser given a new axis by indexing', () => {
+  it('still normalises: e / e.sum(axis=1)[:, np.newaxis] is a softmax; a picked column is not a normaliser', () => {
+    const { at } = valuesOf(
+      `import numpy as np
+def f(s):
+    e = np.exp(s)
+    p = e / e.sum(axis=1)[:, np.newaxis]
+    q = e / np.sum(e, axis=1)[:, None]
+    r = e / e.sum(axis=1)[0]
+    return p, q, r
+`,
+      'f',
+    );
+    expect(at('e / e.sum(axis=1)[:, np.newaxis]')).toMatchObject({ m: 'prob', act: 'softmax' });
+    expect(at('e / np.sum(e, axis=1)[:, None]').m).toBe('prob');
+    expect(at('e / e.sum(axis=1)[0]').m).not.toBe('prob');
+  });
+});
+
 describe('the complement of a side mask', () => {
   it('1 - (t > 0).float() is the negatives mask', () => {
     const { at } = valuesOf(

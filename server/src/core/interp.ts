@@ -937,7 +937,8 @@ class Interp {
     // t[:, None], ce[..., None]: a size-1 axis after the batch axis of a per-sample value.
     if (newAxisAfterBatch(e.index) && unsqueezed(obj)) return withLayout(obj, 'col');
     // Slicing, None-indexing and masks keep the meaning; a mask or an index picks a subset (`loss[valid]`).
-    if (obj.m === 'unknown') return unknown(e.span);
+    // An exponential or a normaliser reshaped (`np.sum(z, axis=1)[:, None]`) is still one: `z / it` stays a softmax.
+    if (obj.m === 'unknown') return (obj.sumOf !== undefined || obj.expOf !== undefined) && e.index.every(isLayoutIndex) ? obj : unknown(e.span);
     // probs[:, 0]: the probability of one class, which one not known here.
     const col = e.index.length >= 2 && e.index.slice(0, -1).every((i) => i.k === 'slice') ? constValue(idx[idx.length - 1]) : undefined;
     if (obj.m === 'prob' && !obj.gathered && col !== undefined && Number.isInteger(col)) return { ...obj, column: col, selected: true };
@@ -1335,13 +1336,17 @@ function newAxisAfterBatch(index: Expr[]): boolean {
   const items = index.length === 1 && index[0].k === 'tuple' ? index[0].items : index;
   if (items.length !== 2) return false;
   const [a, b] = items;
-  const isNone = b.k === 'const' && b.value === null;
-  return isNone && ((a.k === 'slice' && !a.lower && !a.upper && !a.step) || a.k === 'ellipsis');
+  return isNewAxis(b) && ((a.k === 'slice' && !a.lower && !a.upper && !a.step) || a.k === 'ellipsis');
+}
+
+/** `None` in an index, or its alias `np.newaxis` / `tf.newaxis`: a new axis of size 1. */
+function isNewAxis(i: Expr): boolean {
+  return (i.k === 'const' && i.value === null) || (i.k === 'attr' && /^(numpy|jax\.numpy|tensorflow)\.newaxis$/.test(i.qualified ?? ''));
 }
 
 function isLayoutIndex(i: Expr): boolean {
   if (i.k === 'tuple') return i.items.every(isLayoutIndex);
-  return (i.k === 'slice' && !i.lower && !i.upper && !i.step) || i.k === 'ellipsis' || (i.k === 'const' && i.value === null);
+  return (i.k === 'slice' && !i.lower && !i.upper && !i.step) || i.k === 'ellipsis' || isNewAxis(i);
 }
 
 /** The value an expectation gives a parameter: a prediction of a Keras or library loss knows its activation. */
