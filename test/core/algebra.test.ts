@@ -519,6 +519,23 @@ def f(s):
   });
 });
 
+describe('torch.tensor of a list literal', () => {
+  it('is a 1-D weight vector even of values not known here (PyTorch refuses multi-element items); numpy may stack arrays', () => {
+    const { at } = valuesOf(
+      `import torch
+import numpy as np
+def f(w, u):
+    a = torch.tensor([w, 1 - w])
+    b = np.array([w, u])
+    return a, b
+`,
+      'f',
+    );
+    expect(at('torch.tensor([w, 1 - w])')).toMatchObject({ m: 'class_weights', flat: true, count: 2 });
+    expect(at('np.array([w, u])').m).not.toBe('class_weights');
+  });
+});
+
 describe('the complement of a side mask', () => {
   it('1 - (t > 0).float() is the negatives mask', () => {
     const { at } = valuesOf(

@@ -117,6 +117,9 @@ export const tensor = defineOp({
     const pair = p && q && (q.complementOf === p.id ? { of: p, alphaAt: 0 as const } : p.complementOf === q.id ? { of: q, alphaAt: 1 as const } : undefined);
     if (d.m === 'tuple' && d.values) return mk('class_weights', { values: d.values, count, range: d.values.length ? { lo: Math.min(...d.values), hi: Math.max(...d.values) } : undefined, src: c.span, flat: true, ...pair });
     if (d.m === 'tuple' && d.items && d.items.length > 0 && d.items.every((x) => x.m === 'scalar')) return mk('class_weights', { count, src: c.span, flat: true, ...pair });
+    // PyTorch makes a list of one-element values (numbers, 0-d tensors: it refuses larger ones) into a 1-D
+    // tensor, whatever the numbers are (`torch.tensor([args.w, 1 - args.w])`). NumPy and TensorFlow would stack arrays.
+    if (c.spelling.framework === 'torch' && d.m === 'tuple' && d.items && d.items.length > 1 && !d.open && !d.entries && d.items.every((x) => x.m === 'scalar' || (x.m === 'unknown' && !x.expOf && !x.sumOf && !x.instanceOf && !x.classRef))) return mk('class_weights', { count, src: c.span, flat: true, ...pair });
     if (d.m === 'scalar') return { ...d };
     const dt = dtypeClass(c.str('dtype'));
     // convert_to_tensor(y_pred), torch.as_tensor(p): the same values.
