@@ -590,3 +590,25 @@ def f(x):
     expect(at('np.finfo(x.dtype).eps').values).toBeUndefined();
   });
 });
+
+describe('joins and partial interpretation', () => {
+  it("interprets every class's __init__ first even when only another statement is re-checked", async () => {
+    const { moduleOf } = await import('./helpers');
+    const { interpretModule } = await import('../../server/src/core/interp');
+    const mod = moduleOf(`import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.act = nn.Softmax(dim=1)
+    def forward(self, x):
+        return self.act(x)
+def step(x):
+    net = Net()
+    return net(x)
+`);
+    const only = (fn: { qualname: string }) => fn.qualname === 'step';
+    const facts = interpretModule(mod, only);
+    const step = [...facts.functions.values()].find((f) => f.fn.qualname === 'step')!;
+    expect(step.returns.map((r) => r.m)).toEqual(["prob"]);
+  });
+});

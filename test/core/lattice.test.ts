@@ -58,14 +58,6 @@ describe('join of values from two places', () => {
     expect(join(j, b).joinedFrom?.map((x) => x.s)).toEqual([0, 10]);
   });
 
-  it('a weight vector that is 1-D on one path stays 1-D: indexed by the targets it may be [N] there', () => {
-    const col = mk('class_weights', { count: 2 });
-    const flat = mk('class_weights', { count: 2, flat: true });
-    expect(join(col, flat).flat).toBe(true);
-    expect(join(flat, col).flat).toBe(true);
-    expect(join(col, mk('class_weights', { count: 2 })).flat).toBeFalsy();
-  });
-
   it('two meanings still join to unknown', () => {
     expect(join(mk('ce', { act: 'softmax' }), mk('prob', { act: 'softmax' })).m).toBe('unknown');
   });

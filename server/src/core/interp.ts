@@ -129,10 +129,12 @@ class Interp {
 
   run(only?: (fn: FunctionIR) => boolean): ModuleFacts {
     this.collectCallLiterals();
-    // Every class's `__init__` first: its methods read the attributes it sets.
+    // Every class's `__init__` first, also of a class whose statement is not re-checked (the incremental
+    // analysis): its methods, and those of the re-checked statements that use its instances, read the
+    // attributes it sets (`self.act = nn.Softmax(dim=1)` in `__init__`, `self.act(x)` in `forward`).
     for (const cls of this.mod.classDefs) {
       const init = cls.methods.get('__init__');
-      if (init && (!only || only(init))) this.guarded(init);
+      if (init) this.guarded(init);
     }
     for (const fn of this.mod.functions) {
       if ((!only || only(fn)) && !this.facts.functions.has(fn)) this.guarded(fn);
@@ -681,10 +683,13 @@ class Interp {
         // A branch that returns (or raises) does not reach the statements after the `if`.
         const [endA, endB] = [terminates(s.body), terminates(s.orelse)];
         const names = new Set([...a.vars.keys(), ...b.vars.keys()]);
+        // The path the loss takes at its defaults (`if self.weights is not None: ... else: ...` with weights None
+        // by default: the else) leads the join, so what the rules see of a value is what it is at the defaults.
+        const defaultsFirst = !!narrowed?.noneByDefault && narrowed.side === 'body';
         for (const n of names) {
           const va = endA && !endB ? b.vars.get(n) : a.vars.get(n);
           const vb = endB && !endA ? a.vars.get(n) : b.vars.get(n);
-          const v = va && vb ? (va === vb ? va : join(va, vb)) : (va ?? vb)!;
+          const v = va && vb ? (va === vb ? va : defaultsFirst ? join(vb, va) : join(va, vb)) : (va ?? vb)!;
           env.vars.set(n, v);
           // `self.alpha = None` on one branch of __init__, a tensor on the other: the attribute is either.
           if (n.startsWith('self.') && va !== vb && this.cur.fn.name === '__init__' && this.curClass) this.attrsOf.get(this.curClass)?.set(n.slice('self.'.length), v);
@@ -770,7 +775,7 @@ class Interp {
    * its default None, or a value joined with None) is not None, and its value there: `x is not None`
    * and `x` hold in the body, `x is None` and `not x` in the else branch.
    */
-  private notNoneSide(test: Expr, env: Env): { side: 'body' | 'orelse'; key: string; value: AbsValue; before?: AbsValue } | undefined {
+  private notNoneSide(test: Expr, env: Env): { side: 'body' | 'orelse'; key: string; value: AbsValue; before?: AbsValue; noneByDefault: boolean } | undefined {
     let side: 'body' | 'orelse' = 'body';
     let x = test;
     if (x.k === 'unary' && x.op === 'not') [x, side] = [x.operand, 'orelse'];
@@ -786,7 +791,7 @@ class Interp {
     if (!key || !v) return undefined;
     // Of a None default only that it is not None is known: no kind (a number or per-class weights), no hyperparameter the rules may judge.
     const value = A.noneByDefault(v) ? mk('unknown', { name: v.name }) : v.orNone ? { ...v, orNone: undefined } : undefined;
-    return value ? { side, key, value, before: env.vars.get(key) } : undefined;
+    return value ? { side, key, value, before: env.vars.get(key), noneByDefault: A.noneByDefault(v) } : undefined;
   }
 
   private attrValue(obj: Expr, attr: string, env: Env): AbsValue {

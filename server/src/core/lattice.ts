@@ -397,9 +397,6 @@ export function join(a: AbsValue, b: AbsValue): AbsValue {
     ignoreIndex: a.ignoreIndex ?? b.ignoreIndex,
     smoothed: a.smoothed ?? b.smoothed,
     layout: a.layout === b.layout ? a.layout : undefined,
-    // A 1-D weight vector on one path (`torch.tensor([a, 1 - a])`) and a [C, 1] column on the other: indexed by
-    // the targets it is [N] on that path, which is what meets an [N, 1] factor there (LL117 reports per path).
-    flat: a.flat || b.flat || undefined,
     selected: a.selected && b.selected,
   };
 }
