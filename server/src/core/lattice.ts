@@ -362,6 +362,31 @@ export function mayLieIn(v: AbsValue, lo: number, hi: number): boolean | undefin
 }
 
 /** Least upper bound of two values, used where control flow joins. */
+/**
+ * The places of two joined values, each once (by start and end), in order of first appearance. Linear:
+ * a parameter joined over hundreds of call sites (one string per `add_docstr(...)` call) keeps every
+ * call site's span, and each join adds one.
+ */
+export function joinPlaces(xs: readonly Span[], ys: readonly Span[]): Span[] {
+  const out: Span[] = [];
+  if (xs.length + ys.length <= 8) {
+    for (const x of xs) if (!out.some((y) => y.s === x.s && y.e === x.e)) out.push(x);
+    for (const x of ys) if (!out.some((y) => y.s === x.s && y.e === x.e)) out.push(x);
+    return out;
+  }
+  const seen = new Map<number, number[]>();
+  const add = (x: Span): void => {
+    const ends = seen.get(x.s);
+    if (ends === undefined) seen.set(x.s, [x.e]);
+    else if (ends.includes(x.e)) return;
+    else ends.push(x.e);
+    out.push(x);
+  };
+  for (const x of xs) add(x);
+  for (const x of ys) add(x);
+  return out;
+}
+
 export function join(a: AbsValue, b: AbsValue): AbsValue {
   // The same value (a detached copy keeps its id: it is detached only if both are).
   if (a.id === b.id) return !!a.detached === !!b.detached ? a : a.detached ? b : a;
@@ -380,7 +405,7 @@ export function join(a: AbsValue, b: AbsValue): AbsValue {
   // The same meaning from two activations (a sigmoid CE on one branch, a softmax CE on the other): that
   // meaning, of an activation not known here.
   const sameAct = a.act === b.act;
-  const places = [...(a.joinedFrom ?? (a.src ? [a.src] : [])), ...(b.joinedFrom ?? (b.src ? [b.src] : []))].filter((x, i, all) => all.findIndex((y) => y.s === x.s && y.e === x.e) === i);
+  const places = joinPlaces(a.joinedFrom ?? (a.src ? [a.src] : []), b.joinedFrom ?? (b.src ? [b.src] : []));
   return {
     ...a,
     id: nextId++,
