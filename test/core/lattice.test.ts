@@ -53,6 +53,11 @@ describe('join of values from two places', () => {
       const xs = list();
       const ys = list();
       expect(joinPlaces(xs, ys)).toEqual(old(xs, ys));
+      // A list it made, joined again (its known-unique path).
+      const made = joinPlaces(xs, ys);
+      const zs = list().slice(0, 1 + (round % 9));
+      expect(joinPlaces(made, zs)).toEqual(old(made, zs));
+      expect(joinPlaces(zs, made)).toEqual(old(zs, made));
     }
     // Hundreds of call sites joined one by one (one string literal each): every place once.
     let v = mk('string', { src: span(0, 1) });

@@ -362,28 +362,38 @@ export function mayLieIn(v: AbsValue, lo: number, hi: number): boolean | undefin
 }
 
 /** Least upper bound of two values, used where control flow joins. */
+/** Place lists `joinPlaces` made: each place in them once. */
+const dedupedPlaces = new WeakSet<readonly Span[]>();
+
 /**
- * The places of two joined values, each once (by start and end), in order of first appearance. Linear:
- * a parameter joined over hundreds of call sites (one string per `add_docstr(...)` call) keeps every
- * call site's span, and each join adds one.
+ * The places of two joined values, each once (by start and end), in order of first appearance. A
+ * parameter joined over hundreds of call sites (one string per `add_docstr(...)` call) keeps every
+ * call site's span and each join adds one: a list this function made is known to hold each place
+ * once, so only the new places are compared with it (no pass that is quadratic in the list).
  */
 export function joinPlaces(xs: readonly Span[], ys: readonly Span[]): Span[] {
-  const out: Span[] = [];
-  if (xs.length + ys.length <= 8) {
-    for (const x of xs) if (!out.some((y) => y.s === x.s && y.e === x.e)) out.push(x);
-    for (const x of ys) if (!out.some((y) => y.s === x.s && y.e === x.e)) out.push(x);
-    return out;
+  let out: Span[];
+  if (ys.length <= 8 && (xs.length <= 1 || dedupedPlaces.has(xs))) {
+    out = xs.slice();
+    for (const y of ys) {
+      let dup = false;
+      for (let i = 0; i < out.length && !dup; i++) dup = out[i].s === y.s && out[i].e === y.e;
+      if (!dup) out.push(y);
+    }
+  } else {
+    out = [];
+    const seen = new Map<number, number[]>();
+    const add = (x: Span): void => {
+      const ends = seen.get(x.s);
+      if (ends === undefined) seen.set(x.s, [x.e]);
+      else if (ends.includes(x.e)) return;
+      else ends.push(x.e);
+      out.push(x);
+    };
+    for (const x of xs) add(x);
+    for (const x of ys) add(x);
   }
-  const seen = new Map<number, number[]>();
-  const add = (x: Span): void => {
-    const ends = seen.get(x.s);
-    if (ends === undefined) seen.set(x.s, [x.e]);
-    else if (ends.includes(x.e)) return;
-    else ends.push(x.e);
-    out.push(x);
-  };
-  for (const x of xs) add(x);
-  for (const x of ys) add(x);
+  dedupedPlaces.add(out);
   return out;
 }
 
