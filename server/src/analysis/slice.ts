@@ -62,6 +62,13 @@ export function sliceStats(): SliceStats {
   return { ...lastStats };
 }
 
+/** Whether two sets share an element other than `but` (the smaller one is walked; nothing is allocated). */
+function meetsBut(a: ReadonlySet<string>, b: ReadonlySet<string>, but: string): boolean {
+  if (a.size > b.size) [a, b] = [b, a];
+  for (const x of a) if (x !== but && b.has(x)) return true;
+  return false;
+}
+
 /** Whether two sets share an element (the smaller one is walked; nothing is allocated). */
 function meets(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (a.size > b.size) [a, b] = [b, a];
@@ -345,7 +352,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     // It calls a definition of the module, or a method of its class, that can hold meaning.
     if (!v) {
       const ids = idsOf(fn.span.s, fn.span.e);
-      if ([...producingNames].some((n) => ids.has(n) && n !== fn.name)) v = true;
+      if (meetsBut(producingNames, ids, fn.name)) v = true;
       const cls = fn.className ? classOfFn.get(fn) : undefined;
       if (!v && cls) for (const [n, m] of cls.methods) if (m !== fn && ids.has(n) && isHot(m)) v = true;
     }
@@ -369,7 +376,9 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     if (isHot(fn)) return true;
     // `__init__` gives the other methods their `self.x` values (plain hyperparameters too).
     const cls = fn.className !== undefined && fn.name === '__init__' ? mod.classes.get(fn.className) : undefined;
-    return !!cls && cls.methods.get('__init__') === fn && [...cls.methods.values()].some((m) => m !== fn && isHot(m));
+    if (!cls || cls.methods.get('__init__') !== fn) return false;
+    for (const m of cls.methods.values()) if (m !== fn && isHot(m)) return true;
+    return false;
   };
   const facts = interpretModule(mod, checked, { external: options.external });
   for (const e of facts.errors) options.onRuleError?.('core', e.error);

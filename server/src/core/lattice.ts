@@ -393,7 +393,8 @@ export function joinPlaces(xs: readonly Span[], ys: readonly Span[]): Span[] {
     for (const x of xs) add(x);
     for (const x of ys) add(x);
   }
-  dedupedPlaces.add(out);
+  // A list of one place is never kept (`join` keeps two or more).
+  if (out.length > 1) dedupedPlaces.add(out);
   return out;
 }
 
