@@ -408,6 +408,10 @@ describe('prefilter', () => {
     const t = 'x = f(a, "helper", \'torch.nn\') + g (b) + functools.partial(h, 1)("s")\n';
     expect([...namesOutsideStrings(t, 0, t.length)].sort()).toEqual(['a', 'b', 'f', 'functools', 'g', 'h', 'partial', 'x']);
     expect([...calledIn(t, 0, t.length)].sort()).toEqual(['f', 'g', 'h', 'partial']);
+    // Python's names may be non-ASCII.
+    const u = 'y = größe(1) + partial(δ, 2)\n';
+    expect([...calledIn(u, 0, u.length)].sort()).toEqual(['größe', 'partial', 'δ']);
+    expect([...namesOutsideStrings(u, 0, u.length)].sort()).toEqual(['größe', 'partial', 'y', 'δ']);
   });
 
   it('a definition a hot statement names only in a string is not built, one it only writes as a value is not checked; sliced = whole', () => {

@@ -419,7 +419,7 @@ export function calledIn(text: string, s: number, e: number): Set<string> {
     let b = i;
     while (b > s && isGap(text.charCodeAt(b - 1))) b--;
     let a = b;
-    while (a > s && isIdentChar(text.charCodeAt(a - 1))) a--;
+    while (a > s && isWordChar(text.charCodeAt(a - 1))) a--;
     while (a < b && text.charCodeAt(a) >= 48 && text.charCodeAt(a) <= 57) a++;
     if (a === b) continue;
     const name = text.slice(a, b);
@@ -428,7 +428,7 @@ export function calledIn(text: string, s: number, e: number): Set<string> {
     let j = i + 1;
     while (j < e && isGap(text.charCodeAt(j))) j++;
     let k = j;
-    while (k < e && isIdentChar(text.charCodeAt(k))) k++;
+    while (k < e && isWordChar(text.charCodeAt(k))) k++;
     if (k > j) out.add(text.slice(j, k));
   }
   return out;

@@ -361,7 +361,6 @@ export function mayLieIn(v: AbsValue, lo: number, hi: number): boolean | undefin
   return undefined;
 }
 
-/** Least upper bound of two values, used where control flow joins. */
 /** Place lists `joinPlaces` made: each place in them once. */
 const dedupedPlaces = new WeakSet<readonly Span[]>();
 
@@ -398,6 +397,7 @@ export function joinPlaces(xs: readonly Span[], ys: readonly Span[]): Span[] {
   return out;
 }
 
+/** Least upper bound of two values, used where control flow joins. */
 export function join(a: AbsValue, b: AbsValue): AbsValue {
   // The same value (a detached copy keeps its id: it is detached only if both are).
   if (a.id === b.id) return !!a.detached === !!b.detached ? a : a.detached ? b : a;
