@@ -11,6 +11,12 @@
 //      from the didChange to the loss file's diagnostics that reflect it.
 //
 //   node bench/project.mjs [--only cli,index,config] [--repeat 3] [--cpus 0,1] [--config-edits 40]
+//                          [--baseline /tmp/base/dist/cli.js]
+//
+// A's figures are wall time and CPU time (user + system, all threads) with their ratios to the floor's,
+// and peak RSS. With --baseline, that build's check commands run too, taking turns with this build's
+// round by round (the order flips every round), so both see the same load: compare them, not runs
+// made at other times on this shared machine.
 //
 // Needs `npm run build` first. Trees are copied under /tmp/losslint-bench (Python files only).
 import { spawn, spawnSync } from 'node:child_process';
@@ -31,6 +37,7 @@ const ONLY = opt('--only', 'cli,index,config').split(',');
 const REPEAT = Math.max(1, Number(opt('--repeat', '1')));
 const CPUS = opt('--cpus', undefined);
 const CONFIG_EDITS = Number(opt('--config-edits', '40'));
+const BASELINE = opt('--baseline', undefined);
 const DIST = '/usr/lib/python3/dist-packages';
 const WORK = '/tmp/losslint-bench';
 
@@ -89,31 +96,43 @@ console.log(n + ' files parsed');
 `;
 
 function run(cmd) {
-  const full = ['/usr/bin/time', '-f', '%e %M', ...(CPUS ? ['taskset', '-c', CPUS] : []), ...cmd];
+  const full = ['/usr/bin/time', '-f', '%e %U %S %M', ...(CPUS ? ['taskset', '-c', CPUS] : []), ...cmd];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(full[0], full.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  const m = /([\d.]+) (\d+)\s*$/.exec((r.stderr ?? '').trim());
-  return { wall, rssMB: m ? Number(m[2]) / 1024 : NaN, status: r.status, tail: (r.stdout ?? '').trim().split('\n').pop()?.slice(0, 60) };
+  const m = /([\d.]+) ([\d.]+) ([\d.]+) (\d+)\s*$/.exec((r.stderr ?? '').trim());
+  return { wall, cpu: m ? Number(m[2]) + Number(m[3]) : NaN, rssMB: m ? Number(m[4]) / 1024 : NaN, status: r.status, tail: (r.stdout ?? '').trim().split('\n').pop()?.slice(0, 60) };
 }
 
 function cli(tree) {
   const node = process.execPath;
-  const check = (extra) => [node, path.join(ROOT, 'dist/cli.js'), 'check', tree.dir, '--exit-zero', ...extra];
-  const tools = [
-    { name: 'floor (parse, 1 thread)', cmd: [node, '-e', FLOOR, tree.dir] },
-    { name: 'check --no-project -j1', cmd: check(['--no-project', '-j', '1']) },
-    { name: 'check (project) -j1', cmd: check(['-j', '1']) },
-    { name: 'check (project) -j2', cmd: check(['-j', '2']) },
-  ];
+  const check = (bin, extra) => [node, bin, 'check', tree.dir, '--exit-zero', ...extra];
+  const builds = [['', path.join(ROOT, 'dist/cli.js')], ...(BASELINE ? [['baseline ', path.resolve(BASELINE)]] : [])];
+  const tools = [{ name: 'floor (parse, 1 thread)', cmd: [node, '-e', FLOOR, tree.dir] }];
+  for (const [label, bin] of builds) {
+    tools.push({ name: `${label}check --no-project -j1`, cmd: check(bin, ['--no-project', '-j', '1']) });
+    tools.push({ name: `${label}check (project) -j1`, cmd: check(bin, ['-j', '1']) });
+    tools.push({ name: `${label}check (project) -j2`, cmd: check(bin, ['-j', '2']) });
+  }
   const runs = tools.map(() => []);
-  for (let round = 0; round < REPEAT; round++) tools.forEach((t, i) => runs[i].push(run(t.cmd)));
-  console.log(`\n## A. CLI: ${tree.files} files, ${tree.lines.toLocaleString('en-US')} lines (${tree.dir}); median of ${REPEAT}, load average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  const loads = [os.loadavg()[0]];
+  for (let round = 0; round < REPEAT; round++) {
+    // The floor first, then the builds, in an order that flips every round.
+    const order = [0, ...builds.flatMap((_, b) => [1, 2, 3].map((k) => 1 + b * 3 + k - 1))];
+    if (round % 2 && builds.length > 1) order.splice(1, order.length - 1, ...order.slice(4), ...order.slice(1, 4));
+    for (const i of order) {
+      runs[i].push(run(tools[i].cmd));
+      loads.push(os.loadavg()[0]);
+    }
+  }
+  console.log(`\n## A. CLI: ${tree.files} files, ${tree.lines.toLocaleString('en-US')} lines (${tree.dir}); median of ${REPEAT}, load average (1 min) during: ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`);
   const floor = median(runs[0].map((r) => r.wall));
+  const floorCpu = median(runs[0].map((r) => r.cpu));
   tools.forEach((t, i) => {
     const wall = median(runs[i].map((r) => r.wall));
+    const cpu = median(runs[i].map((r) => r.cpu));
     const rss = Math.max(...runs[i].map((r) => r.rssMB));
-    console.log(`  ${t.name.padEnd(26)} ${wall.toFixed(2)} s  peak RSS ${rss.toFixed(0)} MB  ${(wall / floor).toFixed(2)}x the floor  exit ${runs[i].at(-1).status}  ${runs[i].at(-1).tail ?? ''}`);
+    console.log(`  ${t.name.padEnd(35)} ${wall.toFixed(2)} s  ${(wall / floor).toFixed(2)}x the floor  CPU ${cpu.toFixed(2)} s ${(cpu / floorCpu).toFixed(2)}x  peak RSS ${rss.toFixed(0)} MB  exit ${runs[i].at(-1).status}  ${runs[i].at(-1).tail ?? ''}`);
   });
 }
 

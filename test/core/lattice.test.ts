@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { combineValues, constValue, iClamp, iMul, join, mayLieIn, mk, scalarOf } from '../../server/src/core/lattice';
+import { combineValues, constValue, iClamp, iMul, join, joinPlaces, mayLieIn, mk, scalarOf } from '../../server/src/core/lattice';
+import { rng } from '../robust/random';
 
 describe('lattice', () => {
   it('keeps the finite value sets of scalars and their ranges', () => {
@@ -43,6 +44,27 @@ describe('lattice', () => {
 });
 
 describe('join of values from two places', () => {
+  it('keeps each place once, in order of first appearance, as the quadratic filter did (joinPlaces, random lists)', () => {
+    const random = rng(3);
+    const span = (s: number, e: number) => ({ s, e, r: { start: { line: 0, character: s }, end: { line: 0, character: e } } });
+    const old = (xs: ReturnType<typeof span>[], ys: ReturnType<typeof span>[]) => [...xs, ...ys].filter((x, i, all) => all.findIndex((y) => y.s === x.s && y.e === x.e) === i);
+    for (let round = 0; round < 500; round++) {
+      const list = () => Array.from({ length: Math.floor(random() * (round % 2 ? 6 : 40)) }, () => span(Math.floor(random() * 8), Math.floor(random() * 3) + 8));
+      const xs = list();
+      const ys = list();
+      expect(joinPlaces(xs, ys)).toEqual(old(xs, ys));
+      // A list it made, joined again (its known-unique path).
+      const made = joinPlaces(xs, ys);
+      const zs = list().slice(0, 1 + (round % 9));
+      expect(joinPlaces(made, zs)).toEqual(old(made, zs));
+      expect(joinPlaces(zs, made)).toEqual(old(zs, made));
+    }
+    // Hundreds of call sites joined one by one (one string literal each): every place once.
+    let v = mk('string', { src: span(0, 1) });
+    for (let i = 1; i < 600; i++) v = join(v, mk('string', { src: span(i * 10, i * 10 + 1) }));
+    expect(v.joinedFrom?.length).toBe(600);
+  });
+
   const at = (s: number) => ({ s, e: s + 5, r: { start: { line: 0, character: s }, end: { line: 0, character: s + 5 } } });
   it('keeps the meaning, drops an activation the sides disagree on, and remembers both places', () => {
     const a = mk('ce', { act: 'sigmoid', reduced: true, binary: true, src: at(0) });

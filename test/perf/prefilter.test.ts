@@ -18,9 +18,9 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../server/src/analysis/analyze';
 import { ParsedDocument } from '../../server/src/core/document';
-import { buildModule, walkExprs, type Call, type Expr, type Stmt } from '../../server/src/core/ir';
-import { codeText, CREATING_OPS, isAliasString, mayHaveFindings, statementMayCreate } from '../../server/src/core/prefilter';
-import { analyzeSliced } from '../../server/src/analysis/slice';
+import { buildModule, planModule, walkExprs, type Call, type Expr, type Stmt } from '../../server/src/core/ir';
+import { codeText, sureCodeText, CREATING_OPS, isAliasString, mayHaveFindings, statementMayCreate } from '../../server/src/core/prefilter';
+import { analyzeSliced, calledIn, namesOutsideStrings, sliceStats } from '../../server/src/analysis/slice';
 import { DEFAULT_SETTINGS, type LintSettings } from '../../server/src/core/types';
 import { rng } from '../robust/random';
 
@@ -338,6 +338,126 @@ describe('prefilter', () => {
       expect(sliced).toEqual(whole);
       expect(skipped.sort()).toEqual(['logger', 'print', 'unused', 'unused', 'xs', 'xs']);
     }
+  });
+
+  it('the names a statement refers to and calls (slice.ts namesOutsideStrings, calledIn) hold every name and named call of its IR, damaged texts included', { timeout: 600_000 }, () => {
+    const random = rng(17);
+    const missed: string[] = [];
+    let names = 0;
+    let calls = 0;
+    const check = (name: string, text: string): void => {
+      const code = sureCodeText(text);
+      // The slice reads every word of a text whose code is not sure, and of a statement with a syntax error.
+      if (code === undefined) return;
+      const doc = ParsedDocument.parse(text);
+      const units = planModule(doc.tree.rootNode, text, { lazy: true }).units.filter((u) => !u.hasError);
+      const mod = buildModule(doc.tree.rootNode, text);
+      const memo = new Map<number, { refs: Set<string>; called: Set<string> }>();
+      const at = (s: number): { refs: Set<string>; called: Set<string> } | undefined => {
+        const u = units.find((x) => x.s <= s && s < x.e);
+        if (!u) return undefined;
+        let v = memo.get(u.index);
+        if (!v) memo.set(u.index, (v = { refs: namesOutsideStrings(code, u.s, u.e), called: calledIn(code, u.s, u.e) }));
+        return v;
+      };
+      const seen = new Set<object>();
+      const visit = (x: unknown): void => {
+        if (!x || typeof x !== 'object' || seen.has(x)) return;
+        seen.add(x);
+        if (Array.isArray(x)) {
+          for (const y of x) visit(y);
+          return;
+        }
+        const e = x as Expr;
+        if (e.k === 'name' && typeof e.id === 'string' && e.span) {
+          const w = at(e.span.s);
+          names++;
+          if (w && !w.refs.has(e.id)) missed.push(`${name}: name ${e.id} at ${e.span.s}`);
+        }
+        if (e.k === 'call' && e.span) {
+          const w = at(e.span.s);
+          const callee = e.func.k === 'name' ? e.func.id : undefined;
+          const partial = e.callee === 'functools.partial' && e.args[0]?.k === 'name' ? e.args[0].id : undefined;
+          for (const c of [callee, partial]) {
+            if (c === undefined) continue;
+            calls++;
+            if (w && !w.called.has(c)) missed.push(`${name}: call of ${c} at ${e.span.s}`);
+          }
+        }
+        for (const [k, v] of Object.entries(x)) if (k !== 'parent' && k !== 'op' && k !== 'spell' && k !== 'bound') visit(v);
+      };
+      visit(mod.body);
+      for (const fn of mod.functions) visit(fn);
+      for (const cls of mod.classDefs) {
+        // A base class and a parameter's annotation are read as names of the module's classes (interp.ts).
+        const w = at(cls.span.s);
+        for (const b of cls.bases) if (w && /^[A-Za-z_]\w*$/.test(b) && !w.refs.has(b)) missed.push(`${name}: base ${b}`);
+      }
+      for (const fn of mod.functions) {
+        const w = at(fn.span.s);
+        for (const p of fn.params) if (w && p.annotation && /^[A-Za-z_]\w*$/.test(p.annotation) && !w.refs.has(p.annotation)) missed.push(`${name}: annotation ${p.annotation}`);
+      }
+    };
+    for (const { name, text } of FILES) check(name, text);
+    const seeds = FILES.filter((f) => !f.name.includes('python3'));
+    for (let round = 0; round < 3; round++) for (const { name, text } of seeds) check(`${name} (damaged, round ${round})`, damage(text, random));
+    expect(missed).toEqual([]);
+    expect(names).toBeGreaterThan(10_000);
+    expect(calls).toBeGreaterThan(1_000);
+    // The words of strings are no names; the words before `(` and partial's first argument are calls.
+    const t = 'x = f(a, "helper", \'torch.nn\') + g (b) + functools.partial(h, 1)("s")\n';
+    expect([...namesOutsideStrings(t, 0, t.length)].sort()).toEqual(['a', 'b', 'f', 'functools', 'g', 'h', 'partial', 'x']);
+    expect([...calledIn(t, 0, t.length)].sort()).toEqual(['f', 'g', 'h', 'partial']);
+    // Python's names may be non-ASCII.
+    const u = 'y = größe(1) + partial(δ, 2)\n';
+    expect([...calledIn(u, 0, u.length)].sort()).toEqual(['größe', 'partial', 'δ']);
+    expect([...namesOutsideStrings(u, 0, u.length)].sort()).toEqual(['größe', 'partial', 'y', 'δ']);
+  });
+
+  it('a definition a hot statement names only in a string is not built, one it only writes as a value is not checked; sliced = whole', () => {
+    const text = [
+      'import torch',
+      'import torch.nn.functional as F',
+      '',
+      'def helper(x):',
+      '    return x * 2',
+      '',
+      'def act(x):',
+      '    return x + 1',
+      '',
+      'def scale(x, k=3):',
+      '    return x * k',
+      '',
+      '__all__ = ["helper", "softmax"]',
+      'ACTIVATIONS = [F.softmax, act]',
+      'WEIGHT = scale(F.sigmoid(torch.zeros(3)))',
+      '',
+      'def focal(logits, targets, gamma=2.0):',
+      '    ce = F.cross_entropy(logits, targets, reduction="none")',
+      '    pt = torch.exp(-ce)',
+      '    return ((1 - pt) ** gamma * ce * WEIGHT).mean()',
+      '',
+      'def weak(logits, targets):',
+      '    return focal(logits, targets, gamma=0.5)',
+      '',
+    ].join('\n');
+    const doc = ParsedDocument.parse(text);
+    let built: string[] = [];
+    let interpreted: string[] = [];
+    const sliced = analyzeSliced(doc, DEFAULT_SETTINGS, {
+      onSliced: (x) => {
+        built = [...x.built].map((i) => /^def (\w+)/.exec(x.plan.units[i].text)?.[1] ?? '').filter((n) => n);
+        interpreted = [...x.facts.functions.keys()].map((f) => f.qualname);
+      },
+    });
+    const whole = analyze(doc, DEFAULT_SETTINGS);
+    expect(whole.map((f) => f.code)).toContain('LL103');
+    expect(sliced).toEqual(whole);
+    // `scale` is called with a hot value: built and checked; `act` is a value there: built (a call of
+    // the value would return what it computes), not checked; `helper` is only a word of a string.
+    expect(built.sort()).toEqual(['act', 'focal', 'scale', 'weak']);
+    expect(interpreted).toContain('scale');
+    expect(interpreted).not.toContain('act');
   });
 
   it('a statement with a creating framework call, a creating method, an alias string or y_pred may create; others may not', () => {

@@ -11,7 +11,8 @@
  *   - it mentions a "hot" global: one assigned by module code that may create, or that mentions a hot
  *     global itself (values flow into functions only through their own code, their own statement,
  *     globals and call-site literals, interp.ts), or
- *   - it is called from a statement that mentions a hot global (a global passed as a literal), or
+ *   - it is called from a statement that mentions a hot global (a global passed as a literal: a call
+ *     `name(`, or `partial(name, ...)`, `calledIn`; a name written as a value passes nothing), or
  *   - it defines the same name as a checked definition (their functions share `ctx.unitFunctions`), or
  *   - values from other files reach it (`AnalyzeOptions.external`: a call site elsewhere, as one here).
  * A class deriving from a library module (`class Focal(nn.CrossEntropyLoss)`) is built and checked in
@@ -29,8 +30,9 @@
  * included, and it changes no global that kept module code binds (to a fixpoint). The words are
  * looked for in the code text (prefilter.ts `codeText`: comments, docstrings and the content of
  * strings that are no alias string blanked). As in analysis/incremental.ts, the module given to the
- * interpreter holds the checked statements, the module code kept and the statements that call a
- * checked definition, and only the checked ones are interpreted; the module code left out is
+ * interpreter holds the checked statements, the module code kept, the definitions they name in
+ * their code (`namesOutsideStrings`: a word of a string names nothing the interpreter resolves) and
+ * the statements that call a checked definition, and only the checked ones are interpreted; the module code left out is
  * `SlicedModule.skipped` (the project summary reads its calls as before). test/perf/prefilter.test.ts requires `analyzeSliced` to give
  * exactly `analyze`'s findings on the fixtures, the examples and the standard library.
  */
@@ -58,6 +60,13 @@ let lastStats: SliceStats = { units: 0, checked: 0, built: 0 };
 
 export function sliceStats(): SliceStats {
   return { ...lastStats };
+}
+
+/** Whether two sets share an element other than `but` (the smaller one is walked; nothing is allocated). */
+function meetsBut(a: ReadonlySet<string>, b: ReadonlySet<string>, but: string): boolean {
+  if (a.size > b.size) [a, b] = [b, a];
+  for (const x of a) if (x !== but && b.has(x)) return true;
+  return false;
 }
 
 /** Whether two sets share an element (the smaller one is walked; nothing is allocated). */
@@ -104,12 +113,24 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   // Names that other files or configs pass values to (project/): as if a hot statement called them.
   const externalNames = new Set<string>();
   for (const q of options.external?.keys() ?? []) externalNames.add(q.split('.')[0]);
-  /** Top-level names that a statement naming a hot global also names: it may pass the global to them. */
+  /**
+   * The names a statement naming a hot global calls: only a call passes values to a definition's
+   * parameters (interp.ts `collectCallLiterals`: `f(...)`, `Cls(...)`, `functools.partial(f, ...)`),
+   * a name merely written there (`ops = [softmax_ref, helper]`, `__all__ = ["helper"]`) passes none.
+   */
+  const callsMemo = new Map<number, Set<string>>();
+  const callsOf = (i: number): Set<string> => {
+    let v = callsMemo.get(i);
+    // Error recovery may make a call of words the text does not write as one (`f $(x)`): every word then.
+    if (v === undefined) callsMemo.set(i, (v = units[i].hasError ? identifiers(units[i].text) : calledIn(code, units[i].s, units[i].e)));
+    return v;
+  };
+  /** Top-level names that a statement naming a hot global calls: it may pass the global to them. */
   let calledHotMemo: Set<string> | undefined;
   const calledHotNames = (): Set<string> => {
     if (calledHotMemo) return calledHotMemo;
     calledHotMemo = new Set<string>(externalNames);
-    for (const u of units) if (mentionsHot[u.index]) for (const id of idents[u.index]) if (definers.has(id)) calledHotMemo.add(id);
+    for (const u of units) if (mentionsHot[u.index]) for (const id of callsOf(u.index)) if (definers.has(id)) calledHotMemo.add(id);
     return calledHotMemo;
   };
 
@@ -154,7 +175,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   // A definition called from a statement that mentions a hot global may receive it as a literal.
   for (const u of units) {
     if (!mentionsHot[u.index]) continue;
-    for (const id of idents[u.index]) for (const j of definers.get(id) ?? []) check.add(j);
+    for (const id of callsOf(u.index)) for (const j of definers.get(id) ?? []) check.add(j);
   }
   for (const n of externalNames) for (const j of definers.get(n) ?? []) check.add(j);
   for (const i of [...check]) for (const d of units[i].defs) for (const j of definers.get(d) ?? []) check.add(j);
@@ -167,6 +188,17 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   // when it reads (and so may change: `crit.gamma = 0.5`) a global that kept module code binds; to a
   // fixpoint, worked through from each statement added.
   const closed = new Set<number>();
+  // The names a statement refers to: its code's identifiers but the content of strings (`__all__ =
+  // ["helper", ...]` names no definition: the interpreter resolves no string to one); all its words
+  // when the code text is not sure or the statement has a syntax error (error recovery may read a
+  // name anywhere).
+  const refsMemo = new Map<number, Set<string>>();
+  const refsOf = (i: number): ReadonlySet<string> => {
+    if (sure === undefined || units[i].hasError) return idents[i];
+    let v = refsMemo.get(i);
+    if (v === undefined) refsMemo.set(i, (v = namesOutsideStrings(code, units[i].s, units[i].e)));
+    return v;
+  };
   const include = new Set<number>();
   const names = new Set<string>();
   const wordsOf = (i: number): ReadonlySet<string> => inert.codeIds[i] ?? idents[i];
@@ -212,7 +244,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
       const j = stack.pop()!;
       included(j);
       addNames(j);
-      for (const id of idents[j]) for (const d of definers.get(id) ?? []) if (!closed.has(d)) {
+      for (const id of refsOf(j)) for (const d of definers.get(id) ?? []) if (!closed.has(d)) {
         closed.add(d);
         stack.push(d);
       }
@@ -320,7 +352,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     // It calls a definition of the module, or a method of its class, that can hold meaning.
     if (!v) {
       const ids = idsOf(fn.span.s, fn.span.e);
-      if ([...producingNames].some((n) => ids.has(n) && n !== fn.name)) v = true;
+      if (meetsBut(producingNames, ids, fn.name)) v = true;
       const cls = fn.className ? classOfFn.get(fn) : undefined;
       if (!v && cls) for (const [n, m] of cls.methods) if (m !== fn && ids.has(n) && isHot(m)) v = true;
     }
@@ -344,7 +376,9 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     if (isHot(fn)) return true;
     // `__init__` gives the other methods their `self.x` values (plain hyperparameters too).
     const cls = fn.className !== undefined && fn.name === '__init__' ? mod.classes.get(fn.className) : undefined;
-    return !!cls && cls.methods.get('__init__') === fn && [...cls.methods.values()].some((m) => m !== fn && isHot(m));
+    if (!cls || cls.methods.get('__init__') !== fn) return false;
+    for (const m of cls.methods.values()) if (m !== fn && isHot(m)) return true;
+    return false;
   };
   const facts = interpretModule(mod, checked, { external: options.external });
   for (const e of facts.errors) options.onRuleError?.('core', e.error);
@@ -356,6 +390,90 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   const findings: Finding[] = [];
   checkFunctions({ module: mod, facts, settings, text: doc.text, anyFunction: summariesOver(facts) }, mod.functions.filter(checked), options, collectInto(findings, plan.noqa));
   return findings.sort(compareByPosition);
+}
+
+function isIdentChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+/** A character of a word as `identifiers` reads them (non-ASCII ones included). */
+function isWordChar(c: number): boolean {
+  return isIdentChar(c) || c >= 0x80;
+}
+
+/** Whitespace, line breaks and a backslash (a line continuation): what may stand between a callee and its `(`. */
+function isGap(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 92;
+}
+
+/**
+ * The names the text at [s, e) may call: every identifier followed by `(` (over whitespace and line
+ * continuations; `f(x)`, `obj.f(x)`, `Cls (x)`), and the first argument of a call of `partial`
+ * (`functools.partial(f, gamma=0.5)` passes its arguments at every call of the partial). A superset
+ * of the callees interp.ts records call-site values for (`noteCall`: a call whose function is a name,
+ * or `functools.partial` of one); a word inside a string may count too (more calls, never fewer).
+ */
+export function calledIn(text: string, s: number, e: number): Set<string> {
+  const out = new Set<string>();
+  for (let i = text.indexOf('(', s); i >= 0 && i < e; i = text.indexOf('(', i + 1)) {
+    let b = i;
+    while (b > s && isGap(text.charCodeAt(b - 1))) b--;
+    let a = b;
+    while (a > s && isWordChar(text.charCodeAt(a - 1))) a--;
+    while (a < b && text.charCodeAt(a) >= 48 && text.charCodeAt(a) <= 57) a++;
+    if (a === b) continue;
+    const name = text.slice(a, b);
+    out.add(name);
+    if (name !== 'partial') continue;
+    let j = i + 1;
+    while (j < e && isGap(text.charCodeAt(j))) j++;
+    let k = j;
+    while (k < e && isWordChar(text.charCodeAt(k))) k++;
+    if (k > j) out.add(text.slice(j, k));
+  }
+  return out;
+}
+
+/**
+ * The identifiers of the code text at [s, e) (prefilter.ts `codeText`: comments and the content of
+ * strings that are no name blanked) but those of the strings it keeps: a run of name characters and
+ * dots with the same quote right before and right after it is a string's content (`"helper"`,
+ * `'torch.nn'`; in code a name is never directly between two quotes of the same kind). The same
+ * words as `identifiers` otherwise.
+ */
+export function namesOutsideStrings(code: string, s: number, e: number): Set<string> {
+  const out = new Set<string>();
+  let i = s;
+  while (i < e) {
+    const c = code.charCodeAt(i);
+    if (!isWordChar(c) && c !== 46) {
+      i++;
+      continue;
+    }
+    // A run of name characters and dots at [i, j).
+    let j = i + 1;
+    while (j < e && (isWordChar(code.charCodeAt(j)) || code.charCodeAt(j) === 46)) j++;
+    const q = i > s ? code.charCodeAt(i - 1) : 0;
+    if ((q === 34 || q === 39) && j < e && code.charCodeAt(j) === q) {
+      i = j;
+      continue;
+    }
+    // Its identifiers, as `identifiers` reads them (a word starts at a letter or `_`).
+    let k = i;
+    while (k < j) {
+      const d = code.charCodeAt(k);
+      if (d === 46 || (d >= 48 && d <= 57)) {
+        k++;
+        continue;
+      }
+      let m = k + 1;
+      while (m < j && code.charCodeAt(m) !== 46) m++;
+      out.add(code.slice(k, m));
+      k = m;
+    }
+    i = j;
+  }
+  return out;
 }
 
 /** Statement keywords: a statement starting with one is never inert (it may bind names, branch or raise). */

@@ -361,6 +361,42 @@ export function mayLieIn(v: AbsValue, lo: number, hi: number): boolean | undefin
   return undefined;
 }
 
+/** Place lists `joinPlaces` made: each place in them once. */
+const dedupedPlaces = new WeakSet<readonly Span[]>();
+
+/**
+ * The places of two joined values, each once (by start and end), in order of first appearance. A
+ * parameter joined over hundreds of call sites (one string per `add_docstr(...)` call) keeps every
+ * call site's span and each join adds one: a list this function made is known to hold each place
+ * once, so only the new places are compared with it (no pass that is quadratic in the list).
+ */
+export function joinPlaces(xs: readonly Span[], ys: readonly Span[]): Span[] {
+  let out: Span[];
+  if (ys.length <= 8 && (xs.length <= 1 || dedupedPlaces.has(xs))) {
+    out = xs.slice();
+    for (const y of ys) {
+      let dup = false;
+      for (let i = 0; i < out.length && !dup; i++) dup = out[i].s === y.s && out[i].e === y.e;
+      if (!dup) out.push(y);
+    }
+  } else {
+    out = [];
+    const seen = new Map<number, number[]>();
+    const add = (x: Span): void => {
+      const ends = seen.get(x.s);
+      if (ends === undefined) seen.set(x.s, [x.e]);
+      else if (ends.includes(x.e)) return;
+      else ends.push(x.e);
+      out.push(x);
+    };
+    for (const x of xs) add(x);
+    for (const x of ys) add(x);
+  }
+  // A list of one place is never kept (`join` keeps two or more).
+  if (out.length > 1) dedupedPlaces.add(out);
+  return out;
+}
+
 /** Least upper bound of two values, used where control flow joins. */
 export function join(a: AbsValue, b: AbsValue): AbsValue {
   // The same value (a detached copy keeps its id: it is detached only if both are).
@@ -380,7 +416,7 @@ export function join(a: AbsValue, b: AbsValue): AbsValue {
   // The same meaning from two activations (a sigmoid CE on one branch, a softmax CE on the other): that
   // meaning, of an activation not known here.
   const sameAct = a.act === b.act;
-  const places = [...(a.joinedFrom ?? (a.src ? [a.src] : [])), ...(b.joinedFrom ?? (b.src ? [b.src] : []))].filter((x, i, all) => all.findIndex((y) => y.s === x.s && y.e === x.e) === i);
+  const places = joinPlaces(a.joinedFrom ?? (a.src ? [a.src] : []), b.joinedFrom ?? (b.src ? [b.src] : []));
   return {
     ...a,
     id: nextId++,
