@@ -129,8 +129,10 @@ describe('values for required parameters, from what the function does with them'
   it('a loss module a call site builds and passes takes that module, its literal keywords kept', () => {
     const src = `${HDR}class WrapLoss(torch.nn.Module):\n    def __init__(self, loss_fn, gamma=2.0):\n        super().__init__()\n        self.loss_fn = loss_fn\n        self.gamma = gamma\n\n    def forward(self, pred, true):\n        return (self.loss_fn(pred, true) * self.gamma).mean()\n\ndef make(h):\n    crit = torch.nn.BCEWithLogitsLoss(reduction="none", pos_weight=h)\n    return WrapLoss(crit, 2.0)\n`;
     expect(plan(src).plans[0].fill?.loss_fn).toEqual({ value: { op: 'torch.nn.BCEWithLogitsLoss', kwargs: { reduction: 'none' }, dropped: ['pos_weight'] }, why: 'the BCEWithLogitsLoss a call site builds (pos_weight not a literal: the default)' });
-    // No call site builds one: its meaning is not invented.
-    expect(plan(src.replace(/\ndef make[\s\S]*$/, '\n')).skipped).toEqual([{ qualname: "WrapLoss.forward", reason: 'required parameter `loss_fn` has no value' }]);
+    // No call site builds one: a typical module (it is only called on the prediction and the target), said to be assumed.
+    const alone = plan(src.replace(/\ndef make[\s\S]*$/, '\n'));
+    expect(alone.skipped).toEqual([]);
+    expect(alone.plans[0].fill?.loss_fn).toMatchObject({ value: { op: 'torch.nn.CrossEntropyLoss', kwargs: {}, dropped: [] }, assumed: true });
   });
 });
 
