@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkDocumentNumerically, disposeNumericWorker, moduleOf } from '../../server/src/numeric/runner';
 import { loadEngine, WORKER } from './helpers';
-import { calledOnRoles, meetsClasses, moduleOnce, scalarArithmetic } from '../../server/src/numeric/entry-inputs';
+import { calledOnRoles, holdsBoxes, meetsClasses, moduleOnce, scalarArithmetic, unreadByMethod } from '../../server/src/numeric/entry-inputs';
 import { planModule, type PlanSkip } from '../../server/src/numeric/roles';
 import type { FunctionIR, ModuleIR } from '../../server/src/core/ir-types';
 
@@ -109,6 +109,37 @@ describe('module-level code', () => {
     expect(skipped).toEqual([{ qualname: '<module>', reason: 'module-level code computes the loss (a script): no function whose parameters the probes could give' }]);
     // A demo under `if __name__ == "__main__":` is not the file's loss.
     expect(plan(`${HDR}if __name__ == "__main__":\n    out = F.cross_entropy(torch.randn(4, 3), torch.tensor([0, 1, 2, 1]))\n`).skipped).toEqual([]);
+  });
+});
+
+describe('a detection loss: a parameter holding boxes', () => {
+  const DET = `${HDR}def iou(a, b):\n    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])\n    return area\n\nclass DetLoss(torch.nn.Module):\n    def forward(self, classifications, regressions, anchors, annotations):\n        anchor = anchors[0, :, :]\n        w = anchor[:, 2] - anchor[:, 0]\n        ann = annotations[0]\n        ann = ann[ann[:, 4] != -1]\n        overlap = iou(anchor, ann[:, :4])\n        return (classifications.sum() + regressions.sum()) * w.sum() * overlap.sum()\n`;
+  it('takes coordinate columns (a width `b[:, 2] - b[:, 0]`, the first four `[:, :4]`), through what is taken out of it and the helpers it is passed to', () => {
+    const mod = moduleOf(DET);
+    const f = fnOf(mod, 'DetLoss.forward');
+    expect(holdsBoxes('anchors', f, mod)).toBe(true);
+    expect(holdsBoxes('annotations', f, mod)).toBe(true);
+    expect(holdsBoxes('classifications', f, mod)).toBe(false);
+    expect(holdsBoxes('regressions', f, mod)).toBe(false);
+  });
+
+  it('the refusal names them instead of "cannot tell prediction and target"', () => {
+    expect(plan(DET).skipped).toEqual([{ qualname: 'DetLoss.forward', reason: 'a detection loss: `anchors`, `annotations` hold boxes (coordinate columns differenced or sliced `[:, :4]`), which the probes do not generate' }]);
+  });
+});
+
+describe('an __init__ parameter the probed method never reaches', () => {
+  const SRC = `${HDR}class Det:\n    def __init__(self, anchor, gamma=2.0):\n        self.anchor = anchor\n        self.gamma = gamma\n\n    def match(self, truth):\n        return self.anchor.get(truth)\n\n    def focal_loss(self, logits, target):\n        return F.cross_entropy(logits, target) * self.gamma\n\n    def total_loss(self, logits, target):\n        return self.focal_loss(logits, target) + self.match(target)\n`;
+  it('is None when __init__ only stores it and no method the probed one calls reads the attribute', () => {
+    const mod = moduleOf(SRC);
+    const init = fnOf(mod, 'Det.__init__');
+    expect(unreadByMethod('anchor', init, fnOf(mod, 'Det.focal_loss'), mod)).toBe(true);
+    // `total_loss` calls `match`, which reads it.
+    expect(unreadByMethod('anchor', init, fnOf(mod, 'Det.total_loss'), mod)).toBe(false);
+    // __init__ computing with it (it runs in every probe): no.
+    const computed = moduleOf(SRC.replace('self.anchor = anchor', 'self.anchor = anchor["boxes"]'));
+    expect(unreadByMethod('anchor', fnOf(computed, 'Det.__init__'), fnOf(computed, 'Det.focal_loss'), computed)).toBe(false);
+    expect(plan(SRC).plans.find((p) => p.qualname === 'Det.focal_loss')?.fill).toEqual({ anchor: { value: null, why: 'stored by __init__, read by no method `focal_loss` calls: None' } });
   });
 });
 

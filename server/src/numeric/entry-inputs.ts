@@ -397,19 +397,15 @@ export function unreadByMethod(name: string, init: FunctionIR, fn: FunctionIR, m
   if (!cls || fn.className !== init.className || fn === init) return false;
   const attrs = new Set<string>();
   const names = new Set([name]);
+  // `__init__` runs in every probe: it may only store the value as it is (`self.anchor = anchor`), and read none of those attributes.
   for (const s of deep(init.body)) {
     const reads = stmtRoots(s).some((r) => mentions(r, names, new Set()));
     if (!reads) continue;
-    // Only stores into `self.<attr>` (or a local later stored) read it.
-    if (s.k !== 'assign' || s.aug) return false;
-    for (const t of s.targets) {
-      if (t.k === 'attr' && isSelfAttr(t as Expr)) attrs.add(t.attr);
-      else if (t.k === 'name') names.add(t.id);
-      else return false;
-    }
+    if (s.k !== 'assign' || s.aug || s.value.k !== 'name' || s.value.id !== name || !s.targets.every((t) => t.k === 'attr' && isSelfAttr(t as Expr))) return false;
+    for (const t of s.targets) attrs.add((t as { attr: string }).attr);
   }
   const reached = new Set<FunctionIR>();
-  const stack = [fn];
+  const stack = [fn, init];
   let touched = false;
   while (stack.length && !touched) {
     const h = stack.pop()!;
