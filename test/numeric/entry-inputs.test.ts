@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkDocumentNumerically, disposeNumericWorker, moduleOf } from '../../server/src/numeric/runner';
 import { loadEngine, WORKER } from './helpers';
-import { calledOnRoles, holdsBoxes, meetsClasses, moduleOnce, scalarArithmetic, unreadByMethod } from '../../server/src/numeric/entry-inputs';
+import { calledOnRoles, holdsBoxes, indexesClasses, meetsClasses, moduleOnce, scalarArithmetic, unreadByMethod } from '../../server/src/numeric/entry-inputs';
 import { planModule, type PlanSkip } from '../../server/src/numeric/roles';
 import type { FunctionIR, ModuleIR } from '../../server/src/core/ir-types';
 
@@ -140,6 +140,23 @@ describe('an __init__ parameter the probed method never reaches', () => {
     const computed = moduleOf(SRC.replace('self.anchor = anchor', 'self.anchor = anchor["boxes"]'));
     expect(unreadByMethod('anchor', fnOf(computed, 'Det.__init__'), fnOf(computed, 'Det.focal_loss'), computed)).toBe(false);
     expect(plan(SRC).plans.find((p) => p.qualname === 'Det.focal_loss')?.fill).toEqual({ anchor: { value: null, why: 'stored by __init__, read by no method `focal_loss` calls: None' } });
+  });
+});
+
+describe('roles read from the use, over the annotation and a type written as a default', () => {
+  const NP = 'import numpy as np\n\n';
+  it('a parameter indexing the classes of each row (`onehot[np.arange(n), y] = 1`) is the targets, though annotated `int`', () => {
+    const src = `${NP}def sparse_ce_loss(y_predict: np.ndarray, y_true: int) -> float:\n    p = np.clip(y_predict, 1e-10, 1.0 - 1e-10)\n    onehot = np.zeros_like(p)\n    onehot[np.arange(len(p)), y_true] = 1\n    return -np.sum(onehot * np.log(p)) / len(p)\n`;
+    expect(indexesClasses('y_true', fnOf(moduleOf(src), 'sparse_ce_loss'))).toBe(true);
+    expect(indexesClasses('y_predict', fnOf(moduleOf(src), 'sparse_ce_loss'))).toBe(false);
+    expect(plan(src).plans[0]).toMatchObject({ input: 'y_predict', target: 'y_true', valuesOnly: true });
+    // A scalar int only counted stays no role.
+    expect(plan(src.replace('onehot[np.arange(len(p)), y_true] = 1', 'onehot[:, 0] = y_true')).skipped).toEqual([{ qualname: 'sparse_ce_loss', reason: 'no prediction and target parameters' }]);
+  });
+
+  it('a default that is an array type (`y_true=np.ndarray`, an annotation written with `=`) leaves the parameter required', () => {
+    const src = `${NP}def sparse_xent(y_predict: np.ndarray, y_true=np.ndarray):\n    e = np.exp(y_predict)\n    s = e / np.sum(e, axis=1, keepdims=True)\n    onehot = np.zeros_like(s)\n    onehot[np.arange(len(y_predict)), y_true] = 1\n    return -np.mean(np.sum(np.log(s) * onehot, axis=1))\n`;
+    expect(plan(src).plans[0]).toMatchObject({ input: 'y_predict', target: 'y_true' });
   });
 });
 

@@ -428,3 +428,22 @@ export function unreadByMethod(name: string, init: FunctionIR, fn: FunctionIR, m
   }
   return !touched;
 }
+
+/**
+ * Whether parameter `name` of `fn` is used as class indices: it is the second index of a subscript
+ * whose first is a range over the rows (`onehot[np.arange(len(p)), t] = 1`, `logp[torch.arange(n), y]`),
+ * read or written: one class per row. Such a parameter is the targets whatever its annotation says
+ * (`y_true: int`).
+ */
+export function indexesClasses(name: string, fn: FunctionIR): boolean {
+  let found = false;
+  const isRange = (e: Expr): boolean => e.k === 'call' && /(^|\.)(arange|range)$/.test(e.callee ?? (e.func.k === 'name' ? e.func.id : e.func.k === 'attr' ? e.func.attr : ''));
+  const check = (e: Expr): void => {
+    if (e.k === 'subscript' && e.index.length === 2 && isRange(e.index[0]) && e.index[1].k === 'name' && e.index[1].id === name) found = true;
+  };
+  for (const s of deep(fn.body)) {
+    for (const r of stmtRoots(s)) everyExpr(r, check);
+    if (s.k === 'assign') for (const t of s.targets) if (t.k === 'subscript') check(t as Expr);
+  }
+  return found;
+}

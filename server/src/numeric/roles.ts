@@ -13,7 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
-import { calledOnRoles, definedOnce, holdsBoxes, meetsClasses, moduleOnce, scalarArithmetic, unreadByMethod } from './entry-inputs';
+import { calledOnRoles, definedOnce, holdsBoxes, indexesClasses, meetsClasses, moduleOnce, scalarArithmetic, unreadByMethod } from './entry-inputs';
 import { selfContained } from './gate';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
@@ -161,6 +161,14 @@ function notRole(p: { name: string; annotation?: string }): boolean {
   if (ann && SCALAR_ANNOTATION.test(ann)) return true;
   if (ann && TENSOR_ANNOTATION.test(ann)) return false;
   return hyperish(p.name);
+}
+
+/**
+ * A default that is an array type, not a value (`y_true=np.ndarray`, an annotation written with `=`):
+ * no function computes with the class itself, so the parameter is one a caller always passes.
+ */
+function typeDefault(e: Expr): boolean {
+  return e.k === 'attr' && /^(numpy\.ndarray|torch\.Tensor|tensorflow\.Tensor|jax\.Array|jax\.numpy\.ndarray)$/.test(e.qualified ?? '');
 }
 
 function literalValue(e: Expr | undefined): number | number[] | null | undefined {
@@ -939,8 +947,9 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const init = cls ? initOf(cls, mod) : undefined;
     const chain = owners(fn, mod);
     const params = fn.params.filter((p) => p.kind === 'plain').slice(fn.className ? 1 : 0);
-    // The prediction and the target are among the required parameters that are not hyperparameters.
-    const required = params.filter((p) => !p.default && !notRole(p));
+    // The prediction and the target are among the required parameters that are not hyperparameters
+    // (a parameter used as class indices is a role whatever its annotation says: `y_true: int`).
+    const required = params.filter((p) => (!p.default || typeDefault(p.default)) && (!notRole(p) || indexesClasses(p.name, fn)));
     // Modules injected by keyword (`backend = kwargs['backend']`): the facts read their calls as the module's.
     const reads = readKeywords(fn, callable);
     const injected = new Map<string, ReturnType<typeof injectedModule>>();
