@@ -51,7 +51,7 @@ describe('a per-class vector: its values meet the classes of the prediction or t
 
   it('the planner gives it one count per class, read from the use (no name says so), and not to a scalar', () => {
     const { plans } = plan(CLS);
-    expect(plans[0].fill?.spec).toEqual({ value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class' });
+    expect(plans[0].fill?.spec).toEqual({ value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class, assumed; no canonical comparison', assumed: true });
     // The same code with the vector only counted: no value.
     const counted = plan(`${HDR}def head_loss(logits, target, heads):\n    return F.cross_entropy(logits, target) * len(heads)\n`);
     expect(counted.skipped).toEqual([{ qualname: 'head_loss', reason: 'required parameter `heads` has no value' }]);
@@ -64,7 +64,7 @@ describe('names a call site passes, bound once by the module or the caller', () 
     expect([...moduleOnce(moduleOf(SRC)).keys()]).toEqual(['per_cls', 'beta', 'loss']);
     const { plans } = plan(SRC);
     expect(plans[0].fill).toEqual({
-      per_cls: { value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class (a call site passes a list of 3)' },
+      per_cls: { value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class, assumed; no canonical comparison (a call site passes a list of 3)', assumed: true },
       beta: { value: 0.99, why: 'a call site' },
       num_classes: { value: { classes: true }, why: "the probe's classes (a call site passes 3)" },
     });
@@ -168,11 +168,13 @@ describe('end to end (the fixture entry_inputs.py; its torch agreement is repro.
     const rs = await checkDocumentNumerically(src, { backend: 'wasm', workerPath: WORKER, samples: 256, timeBudgetMs: 120_000 });
     const r = (name: string) => rs.find((x) => x.function === name)!;
     for (const name of ['MarginCE.forward', 'balanced_ce_loss', 'ScaledWrapper.forward']) expect(r(name).notChecked, name).toBeUndefined();
-    expect(r('MarginCE.forward').supplied).toEqual({ spec: { value: 'class_counts', why: 'a per-class count list: one count of 1 per class' } });
+    expect(r('MarginCE.forward').supplied).toEqual({ spec: { value: 'class_counts', why: 'a per-class count list: one count of 1 per class, assumed; no canonical comparison' } });
     expect(r('balanced_ce_loss').supplied).toMatchObject({ per_cls: { value: 'class_counts' }, beta: { value: 0.99, why: 'a call site' }, num_classes: { value: 'classes' } });
     expect(r('ScaledWrapper.forward').supplied?.loss_fcn.value).toBe('op torch.nn.BCEWithLogitsLoss {}');
-    // An assumed module: no comparison with a canonical loss.
+    // An assumed module, or per-class counts that shape the loss (margins): no comparison with a canonical loss.
     expect(r('ScaledWrapper.forward').probes.map((p) => p.probe)).not.toContain('reference');
+    expect(r('MarginCE.forward').probes.map((p) => p.probe)).not.toContain('reference');
+    expect(r('MarginCE.forward').findings ?? []).toEqual([]);
     expect(r('head_count_loss')).toBeUndefined();
   }, 180_000);
 });

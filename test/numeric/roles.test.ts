@@ -110,7 +110,7 @@ describe('values for required parameters, from what the function does with them'
     const w = plan(`${TF}def wloss(y_true, y_pred, positive_weights, negative_weights):\n    return tf.reduce_mean(-y_true * tf.math.log(y_pred) * positive_weights - (1.0 - y_true) * tf.math.log(1.0 - y_pred) * negative_weights)\n`);
     expect(w.plans[0].fill?.positive_weights).toEqual({ value: { ones: 'input' }, why: 'a weight only multiplied in: ones like the input' });
     const counts = plan(`${HDR}class CountLoss(torch.nn.Module):\n    def __init__(self, cls_num_list):\n        super().__init__()\n        n = torch.tensor(cls_num_list, dtype=torch.float)\n        self.w = n.sum() / n\n\n    def forward(self, logits, target):\n        return F.cross_entropy(logits, target, weight=self.w)\n`);
-    expect(counts.plans[0].fill?.cls_num_list).toEqual({ value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class' });
+    expect(counts.plans[0].fill?.cls_num_list).toEqual({ value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class, assumed; no canonical comparison', assumed: true });
   });
 
   it("a required alpha indexed by the targets, whose None the code handles, takes None (not a typical scalar)", () => {

@@ -322,7 +322,8 @@ function sameKind(a: Expr, b: Expr): boolean {
   return held(a) && held(b);
 }
 
-const PER_CLASS_WHY = 'a per-class count list: one count of 1 per class';
+/** The counts shape the loss (margins, class weights): assumed, so no comparison with a canonical loss. */
+const PER_CLASS_WHY = 'a per-class count list: one count of 1 per class, assumed; no canonical comparison';
 
 /**
  * A per-class vector (entry-inputs.ts): its values meet the classes of the prediction or the
@@ -370,7 +371,7 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (u.onlyName) return { value: fn.name, why: 'only names ops (`name=`): the function\'s name' };
   if (u.onlyDivisor) return { value: 1, why: 'a normaliser the loss is divided by: 1' };
   if (g === fn && /weight/i.test(name) && u.onlyFactor) return { value: { ones: 'input' }, why: 'a weight only multiplied in: ones like the input' };
-  if (roles && (u.sequence || u.sliced) && perClassVector(g, fn, mod, name, roles)) return { value: { counts: 'classes' }, why: PER_CLASS_WHY };
+  if (roles && (u.sequence || u.sliced) && perClassVector(g, fn, mod, name, roles)) return { value: { counts: 'classes' }, why: PER_CLASS_WHY, assumed: true };
   if (u.subscripted && u.noneHandled) return { value: null, why: 'a table indexed by the targets, whose None the function handles: None' };
   if (roles && u.indexedBy(roles.target)) return { value: { ones: 'classes' }, why: `a table indexed by the targets (\`${name}[${roles.target}]\`): one weight of 1 per class` };
   if (u.tableIndexed && ALPHA_NAME.test(name)) return { value: { ones: 'classes' }, why: 'a per-class table indexed by the targets: one weight of 1 per class' };
@@ -1000,7 +1001,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         // A list a call site passes whose values meet the classes: the probes' class count of entries, not the call site's.
         // A class count a call site gives takes the probe's too: it must match the inputs (as one with a default does).
         if (typeof site === 'number' && CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes (a call site passes " + site + ')' };
-        else if (Array.isArray(site) && perClassVector(g, fn, mod, p.name, { input, target })) fill[p.name] = { value: { counts: 'classes' }, why: `${PER_CLASS_WHY} (a call site passes a list of ${site.length})` };
+        else if (Array.isArray(site) && perClassVector(g, fn, mod, p.name, { input, target })) fill[p.name] = { value: { counts: 'classes' }, why: `${PER_CLASS_WHY} (a call site passes a list of ${site.length})`, assumed: true };
         else if (site !== null && typeof site === 'object' && 'op' in site) fill[p.name] = { value: site, why: `the ${site.op.split('.').pop()} a call site builds${site.dropped.length ? ` (${site.dropped.join(', ')} not a literal: the default)` : ''}` };
         else if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
         // A table indexed by the targets is no scalar alpha (`self.alpha[target]`).
