@@ -52,7 +52,7 @@ describe('required parameters given a value from their use', () => {
     for (const r of supplied) expect(r.notChecked, r.function).toBeUndefined();
     expect(report(supplied, 'normalised_bce').supplied).toEqual({ num_items: { value: 1, why: 'a normaliser the loss is divided by: 1' } });
     expect(report(supplied, 'ce_with_tag').supplied).toEqual({ tag: { value: null, why: 'never read by the function: None' } });
-    expect(report(supplied, 'CountWeightedLoss.forward').supplied).toEqual({ cls_num_list: { value: 'class_counts', why: 'a per-class count list: one count of 1 per class' } });
+    expect(report(supplied, 'CountWeightedLoss.forward').supplied).toEqual({ cls_num_list: { value: 'class_counts', why: 'a per-class count list: one count of 1 per class, assumed; no canonical comparison' } });
     // A loss module a call site builds, its non-literal keyword left at the default (and said so); the
     // function reads and sets its `reduction`.
     expect(report(supplied, 'WrappedFocal.forward').supplied).toEqual({ base: { value: 'op torch.nn.BCEWithLogitsLoss {}', why: 'the BCEWithLogitsLoss a call site builds (pos_weight not a literal: the default)' } });

@@ -110,7 +110,7 @@ describe('values for required parameters, from what the function does with them'
     const w = plan(`${TF}def wloss(y_true, y_pred, positive_weights, negative_weights):\n    return tf.reduce_mean(-y_true * tf.math.log(y_pred) * positive_weights - (1.0 - y_true) * tf.math.log(1.0 - y_pred) * negative_weights)\n`);
     expect(w.plans[0].fill?.positive_weights).toEqual({ value: { ones: 'input' }, why: 'a weight only multiplied in: ones like the input' });
     const counts = plan(`${HDR}class CountLoss(torch.nn.Module):\n    def __init__(self, cls_num_list):\n        super().__init__()\n        n = torch.tensor(cls_num_list, dtype=torch.float)\n        self.w = n.sum() / n\n\n    def forward(self, logits, target):\n        return F.cross_entropy(logits, target, weight=self.w)\n`);
-    expect(counts.plans[0].fill?.cls_num_list).toEqual({ value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class' });
+    expect(counts.plans[0].fill?.cls_num_list).toEqual({ value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class, assumed; no canonical comparison', assumed: true });
   });
 
   it("a required alpha indexed by the targets, whose None the code handles, takes None (not a typical scalar)", () => {
@@ -129,8 +129,10 @@ describe('values for required parameters, from what the function does with them'
   it('a loss module a call site builds and passes takes that module, its literal keywords kept', () => {
     const src = `${HDR}class WrapLoss(torch.nn.Module):\n    def __init__(self, loss_fn, gamma=2.0):\n        super().__init__()\n        self.loss_fn = loss_fn\n        self.gamma = gamma\n\n    def forward(self, pred, true):\n        return (self.loss_fn(pred, true) * self.gamma).mean()\n\ndef make(h):\n    crit = torch.nn.BCEWithLogitsLoss(reduction="none", pos_weight=h)\n    return WrapLoss(crit, 2.0)\n`;
     expect(plan(src).plans[0].fill?.loss_fn).toEqual({ value: { op: 'torch.nn.BCEWithLogitsLoss', kwargs: { reduction: 'none' }, dropped: ['pos_weight'] }, why: 'the BCEWithLogitsLoss a call site builds (pos_weight not a literal: the default)' });
-    // No call site builds one: its meaning is not invented.
-    expect(plan(src.replace(/\ndef make[\s\S]*$/, '\n')).skipped).toEqual([{ qualname: "WrapLoss.forward", reason: 'required parameter `loss_fn` has no value' }]);
+    // No call site builds one: a typical module (it is only called on the prediction and the target), said to be assumed.
+    const alone = plan(src.replace(/\ndef make[\s\S]*$/, '\n'));
+    expect(alone.skipped).toEqual([]);
+    expect(alone.plans[0].fill?.loss_fn).toMatchObject({ value: { op: 'torch.nn.CrossEntropyLoss', kwargs: {}, dropped: [] }, assumed: true });
   });
 });
 

@@ -2715,7 +2715,11 @@ export class Evaluator {
       toTensor: (v) => ev.toTensor(v as Val, line) as unknown as ReturnType<LowerCtx['tensor']>,
       cast: (v, dt) => ev.cast(v as unknown as Extract<Val, { t: 'tensor' }>, dt) as unknown as ReturnType<LowerCtx['tensor']>,
       promote: (a, b, arith) => ev.promote(a as unknown as Extract<Val, { t: 'tensor' }>, b as unknown as Extract<Val, { t: 'tensor' }>, arith) as unknown as ReturnType<LowerCtx['promote']>,
-      binop: (o, a, b) => ev.binop(o, a as Val, b as Val, line) as CVal,
+      // numpy's and jax.numpy's functions take a list as an array (`np.power(beta, counts)`); a Python operator does not.
+      binop: (o, a, b) => {
+        const arr = (v: Val): Val => ((spell.framework === 'numpy' || spell.framework === 'jax') && v.t === 'list' ? ev.toTensor(v, line) : v);
+        return ev.binop(o, arr(a as Val), arr(b as Val), line) as CVal;
+      },
       compare: (o, a, b) => ev.compareValues(o, a as Val, b as Val, line) as CVal,
       requiresGrad(p) {
         const v = value(p);

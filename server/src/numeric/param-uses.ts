@@ -15,9 +15,9 @@ interface Read {
 }
 
 /** Calls that pass their first argument through as the same quantity (a cast, a conversion to a tensor). */
-const PASS_THROUGH = /(^|\.)(cast|to_float|float|int|convert_to_tensor|as_tensor|tensor|asarray|array|constant|Variable|float32)$/;
+const PASS_THROUGH = /(^|\.)(cast|to_float|float|int|convert_to_tensor|as_tensor|tensor|asarray|array|constant|Variable|float32|FloatTensor|Tensor)$/;
 /** Calls that make a tensor of a Python value (a list becomes a vector). */
-const TO_TENSOR = /(^|\.)(convert_to_tensor|as_tensor|tensor|asarray|array|constant)$/;
+const TO_TENSOR = /(^|\.)(convert_to_tensor|as_tensor|tensor|asarray|array|constant|FloatTensor|Tensor)$/;
 
 function calleeName(e: Expr): string | undefined {
   if (e.k !== 'call') return undefined;
@@ -194,6 +194,14 @@ export class ParamUses {
       else if (p.k === 'bin' || p.k === 'unary') return false;
     }
     return seq;
+  }
+
+  /** Some read (or a read of what it was made into: `m = torch.tensor(p)`, `self.m = m`) is sliced (`m[None, :]`, `m[1:]`): it has an axis, no scalar. */
+  get sliced(): boolean {
+    return this.reads.some((r) => {
+      const p = r.parents[0] as Expr | undefined;
+      return p?.k === 'subscript' && p.obj === r.node && p.index.some((i) => i.k === 'slice');
+    });
   }
 
   /** Every read is the `name=` keyword of a call (`tf.div(a, b, name=name)`) or a name scope's argument: a label. */

@@ -515,12 +515,14 @@ export class Prober {
           for (const m of MARGINS) this.probe(report, setup, 'gamma-sweep', this.inputsFor(setup, { margin: m, seed: this.opts.seed + 100 + m }), { [plan.gamma.name]: num(g, false) });
         }
       }
-      // 3. alpha effect.
-      if (plan.alpha && (typeof alphaDefault === 'number' || alphaDefault === undefined)) this.alphaEffect(report, setup);
+      // 3. alpha effect: not where the probes assumed a loss module passed in (roles.ts typicalLossModule):
+      // the terms it weighs may then be alike where the real ones differ.
+      const assumed = Object.values(plan.fill ?? {}).some((f) => f.assumed);
+      const assumedModule = Object.values(plan.fill ?? {}).some((f) => f.assumed && f.value !== null && typeof f.value === 'object' && 'op' in f.value);
+      if (plan.alpha && (typeof alphaDefault === 'number' || alphaDefault === undefined) && !assumedModule) this.alphaEffect(report, setup);
       // 4. CE at gamma = 0, and 5. the reference: not where a value the probes assumed (roles.ts Fill
       // `assumed`) may make the loss differ from the canonical one; the reference (the focal formula's)
       // not for a loss the facts see as neither focal nor a cross-entropy.
-      const assumed = Object.values(plan.fill ?? {}).some((f) => f.assumed);
       if (plan.gamma && !assumed) this.ceAtGammaZero(report, setup);
       if (!plan.notFocal && !assumed) this.reference(report, setup, gammaValues[0] ?? (plan.plainCE ? 0 : 2), alphaDefault);
       this.findings(report, setup);

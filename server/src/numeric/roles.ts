@@ -13,6 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
+import { calledOnRoles, definedOnce, holdsBoxes, indexesClasses, meetsClasses, moduleOnce, scalarArithmetic, unreadByMethod } from './entry-inputs';
 import { selfContained } from './gate';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
@@ -162,6 +163,14 @@ function notRole(p: { name: string; annotation?: string }): boolean {
   return hyperish(p.name);
 }
 
+/**
+ * A default that is an array type, not a value (`y_true=np.ndarray`, an annotation written with `=`):
+ * no function computes with the class itself, so the parameter is one a caller always passes.
+ */
+function typeDefault(e: Expr): boolean {
+  return e.k === 'attr' && /^(numpy\.ndarray|torch\.Tensor|tensorflow\.Tensor|jax\.Array|jax\.numpy\.ndarray)$/.test(e.qualified ?? '');
+}
+
 function literalValue(e: Expr | undefined): number | number[] | null | undefined {
   if (!e) return undefined;
   if (e.k === 'num') return e.value;
@@ -246,6 +255,16 @@ function callSiteLiteral(mod: ModuleIR, g: FunctionIR, p: string): FillValue | u
       if (d?.k === 'str') return d.value;
       const dv = literalValue(d);
       if (dv !== undefined && dv !== null) return dv;
+      // A name the caller binds once to a literal, else (not the caller's own) one the module binds once
+      // (`samples_per_cls = [2, 3, 1]` under `if __name__ == "__main__":`).
+      if (!cp) {
+        const local = caller ? definedOnce(caller.body).get(e.id) : undefined;
+        const own = caller && [...stmtsOf(caller.body)].some((s) => s.k === 'assign' && s.targets.some((t) => t.k === 'name' && t.id === e.id));
+        const bound = local ?? (own ? undefined : moduleOnce(mod).get(e.id));
+        if (bound?.k === 'str') return bound.value;
+        const bv = literalValue(bound);
+        if (bv !== undefined && bv !== null) return bv;
+      }
     }
   }
   return undefined;
@@ -303,8 +322,37 @@ function sameKind(a: Expr, b: Expr): boolean {
   return held(a) && held(b);
 }
 
-/** A required parameter that counts samples per class (`cls_num_list`, `classes_num`, `class_counts`), by name. */
-const CLASS_COUNTS_NAME = /^(?=.*(cls|class))(?=.*(num|count|freq|samples)).*$/i;
+/** The counts shape the loss (margins, class weights): assumed, so no comparison with a canonical loss. */
+const PER_CLASS_WHY = 'a per-class count list: one count of 1 per class, assumed; no canonical comparison';
+
+/**
+ * A per-class vector (entry-inputs.ts): its values meet the classes of the prediction or the
+ * targets, and no read of it is Python scalar arithmetic (`1 - beta`). What says it is a sequence
+ * at all (a `len`, a slice, a tensor made of it, a list a call site passes) is the caller's.
+ */
+function perClassVector(g: FunctionIR, fn: FunctionIR, mod: ModuleIR, name: string, roles: { input: string; target: string }): boolean {
+  return !scalarArithmetic(name, g) && meetsClasses(name, g, fn, mod, roles);
+}
+
+/**
+ * A typical loss module for a parameter only called on the prediction and the target (a loss
+ * module passed in, `FocalLoss(loss_fcn)`), when no call site builds one: PyTorch's
+ * BCEWithLogitsLoss where the function applies a sigmoid to the prediction, else its
+ * CrossEntropyLoss; built by the op table, never by the user's code, and marked assumed.
+ */
+function typicalLossModule(g: FunctionIR, fn: FunctionIR, mod: ModuleIR, name: string, roles: { input: string; target: string }, framework: CoverageFramework): Fill | undefined {
+  if (framework !== 'torch' || !calledOnRoles(name, g, fn, mod, roles)) return undefined;
+  let sigmoid = false;
+  for (const s of stmtsOf(fn.body))
+    for (const r of stmtRoots(s))
+      for (const e of walkExprs(r)) if (e.k === 'call' && e.op?.id === 'sigmoid' && e.args.some((a) => a.k === 'name' && a.id === roles.input)) sigmoid = true;
+  const op = sigmoid ? 'torch.nn.BCEWithLogitsLoss' : 'torch.nn.CrossEntropyLoss';
+  return {
+    value: { op, kwargs: {}, dropped: [] },
+    why: `a loss module called on \`${roles.input}\` and \`${roles.target}\`, no call site builds one: a typical ${op.split('.').pop()}() (${sigmoid ? 'the function takes a sigmoid of the prediction' : 'no sigmoid of the prediction'}), assumed; no canonical comparison`,
+    assumed: true,
+  };
+}
 
 /**
  * A value for a required parameter that a call site does not give, chosen from what the function
@@ -319,10 +367,11 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (g !== fn && g.name !== '__init__') for (const s of stmtsOf(g.body)) if (s.k === 'def' && s.fn !== fn && !chain.includes(s.fn)) skip.add(s.fn);
   const u = new ParamUses(name, g, mod, skip);
   if (u.unread && !u.bindings.length) return { value: null, why: 'never read by the function: None' };
+  if (g.name === '__init__' && unreadByMethod(name, g, fn, mod)) return { value: null, why: `stored by __init__, read by no method \`${fn.name}\` calls: None` };
   if (u.onlyName) return { value: fn.name, why: 'only names ops (`name=`): the function\'s name' };
   if (u.onlyDivisor) return { value: 1, why: 'a normaliser the loss is divided by: 1' };
   if (g === fn && /weight/i.test(name) && u.onlyFactor) return { value: { ones: 'input' }, why: 'a weight only multiplied in: ones like the input' };
-  if (CLASS_COUNTS_NAME.test(name) && u.sequence) return { value: { counts: 'classes' }, why: 'a per-class count list: one count of 1 per class' };
+  if (roles && (u.sequence || u.sliced) && perClassVector(g, fn, mod, name, roles)) return { value: { counts: 'classes' }, why: PER_CLASS_WHY, assumed: true };
   if (u.subscripted && u.noneHandled) return { value: null, why: 'a table indexed by the targets, whose None the function handles: None' };
   if (roles && u.indexedBy(roles.target)) return { value: { ones: 'classes' }, why: `a table indexed by the targets (\`${name}[${roles.target}]\`): one weight of 1 per class` };
   if (u.tableIndexed && ALPHA_NAME.test(name)) return { value: { ones: 'classes' }, why: 'a per-class table indexed by the targets: one weight of 1 per class' };
@@ -797,6 +846,19 @@ export function slicesTrailingColumn(fn: FunctionIR, name: string): boolean {
   return labels && column;
 }
 
+/**
+ * Whether a module's own top-level statements (not those under an `if`, as `if __name__ ==
+ * "__main__":`'s demo, nor its functions) call an op that computes a cross-entropy or a focal loss:
+ * the loss is computed by the script itself, on values it makes, and `--coverage` says why it is not probed.
+ */
+function moduleComputesLoss(fn: FunctionIR): boolean {
+  for (const s of fn.body) {
+    if (s.k !== 'assign' && s.k !== 'expr') continue;
+    for (const r of stmtRoots(s)) for (const e of walkExprs(r)) if (e.k === 'call' && e.op && LOSS_OPS.test(e.op.id)) return true;
+  }
+  return false;
+}
+
 /** Whether a function returns a function (a factory: `def focal(gamma): def loss(y, p): ...; return loss`). */
 function returnsFunction(fn: FunctionIR): boolean {
   const local = new Set<string>();
@@ -853,6 +915,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
   };
   for (const fn of mod.functions) {
     check();
+    if (fn.isModule && skipped && moduleComputesLoss(fn)) skipped.push({ qualname: fn.qualname, reason: 'module-level code computes the loss (a script): no function whose parameters the probes could give' });
     if (fn.inline || fn.isModule) continue;
     // What --coverage counts: a function whose name says loss, unless it only builds one (a factory).
     const skip = (reason: string): void => {
@@ -885,8 +948,9 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const init = cls ? initOf(cls, mod) : undefined;
     const chain = owners(fn, mod);
     const params = fn.params.filter((p) => p.kind === 'plain').slice(fn.className ? 1 : 0);
-    // The prediction and the target are among the required parameters that are not hyperparameters.
-    const required = params.filter((p) => !p.default && !notRole(p));
+    // The prediction and the target are among the required parameters that are not hyperparameters
+    // (a parameter used as class indices is a role whatever its annotation says: `y_true: int`).
+    const required = params.filter((p) => (!p.default || typeDefault(p.default)) && (!notRole(p) || indexesClasses(p.name, fn)));
     // Modules injected by keyword (`backend = kwargs['backend']`): the facts read their calls as the module's.
     const reads = readKeywords(fn, callable);
     const injected = new Map<string, ReturnType<typeof injectedModule>>();
@@ -905,9 +969,14 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     if (!input) input = required.find((p) => p.name !== target && keysOf.get(p.name)?.some((k) => PRED_NAME.test(k)))?.name;
     if (!target) target = required.find((p) => p.name !== input && keysOf.get(p.name)?.some((k) => TARGET_NAME.test(k)))?.name;
     // Keras spells (y_true, y_pred): names decide; otherwise the first two required parameters.
+    // A detection loss (anchors, box annotations): its box inputs are no logits or class targets, and the probes make none.
+    const boxes = (): string | undefined => {
+      const held = [...required.map((p) => ({ g: fn, name: p.name })), ...chain.flatMap((g) => g.params.filter((p) => p.kind === 'plain' && !p.default).slice(g.className ? 1 : 0).map((p) => ({ g, name: p.name })))].filter((p) => holdsBoxes(p.name, p.g, mod));
+      return held.length ? `a detection loss: ${held.map((p) => `\`${p.name}\``).join(', ')} ${held.length > 1 ? 'hold' : 'holds'} boxes (coordinate columns differenced or sliced \`[:, :4]\`), which the probes do not generate` : undefined;
+    };
     if (!input || !target) {
       if (required.length !== 2) {
-        skip(required.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${required.length} required parameters`);
+        skip(boxes() ?? (required.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${required.length} required parameters`));
         continue;
       }
       input ??= required.find((p) => p.name !== target)?.name;
@@ -922,13 +991,18 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // ignore label, a typical gamma or alpha), else the function cannot be probed.
     const fill: Record<string, Fill> = {};
     let missing: string | undefined;
+    let typical: Fill | undefined;
     for (const g of [fn, ...chain]) {
       const ps = g.params.filter((p) => p.kind === 'plain').slice(g.className ? 1 : 0);
       for (const p of ps) {
         if (p.default || (g === fn && (p.name === input || p.name === target)) || fill[p.name]) continue;
         const site = callSiteLiteral(mod, g, p.name);
         const used = site === undefined ? fillFromUses(g, fn, chain, mod, p.name, { input, target }) : undefined;
-        if (site !== null && typeof site === 'object' && 'op' in site) fill[p.name] = { value: site, why: `the ${site.op.split('.').pop()} a call site builds${site.dropped.length ? ` (${site.dropped.join(', ')} not a literal: the default)` : ''}` };
+        // A list a call site passes whose values meet the classes: the probes' class count of entries, not the call site's.
+        // A class count a call site gives takes the probe's too: it must match the inputs (as one with a default does).
+        if (typeof site === 'number' && CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes (a call site passes " + site + ')' };
+        else if (Array.isArray(site) && perClassVector(g, fn, mod, p.name, { input, target })) fill[p.name] = { value: { counts: 'classes' }, why: `${PER_CLASS_WHY} (a call site passes a list of ${site.length})`, assumed: true };
+        else if (site !== null && typeof site === 'object' && 'op' in site) fill[p.name] = { value: site, why: `the ${site.op.split('.').pop()} a call site builds${site.dropped.length ? ` (${site.dropped.join(', ')} not a literal: the default)` : ''}` };
         else if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
         // A table indexed by the targets is no scalar alpha (`self.alpha[target]`).
         else if (used && (used.value === null || isClassOnes(used.value)) && ALPHA_NAME.test(p.name)) fill[p.name] = used;
@@ -942,6 +1016,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (p.annotation && /^bool$/.test(p.annotation.trim())) fill[p.name] = { value: true, why: 'a bool flag: True probed, False not' };
         else if (g !== fn && /weight/i.test(p.name)) fill[p.name] = { value: { ones: 'classes' }, why: 'one weight per class, all ones' };
         else if (used) fill[p.name] = used;
+        else if ((typical = typicalLossModule(g, fn, mod, p.name, { input, target }, frameworkOf(fn, mod, callable)))) fill[p.name] = typical;
         else if (!missing) missing = p.name;
       }
       // A class count with a default takes the probe's too: it must match the inputs (`n_class=5`).
@@ -958,7 +1033,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       else missingKeyword = attrs ? `keyword \`${key}\` of **kwargs is a module the probes cannot tell: ${m.why}` : `keyword \`${key}\` of **kwargs has no value`;
     }
     if (missing) {
-      skip(`required parameter \`${missing}\` has no value`);
+      skip(boxes() ?? `required parameter \`${missing}\` has no value`);
       continue;
     }
     const mapped = mappedRoles(fn, input, target);

@@ -418,6 +418,31 @@ export const expand = defineOp({
   },
 });
 
+export const repeatTile = defineOp({
+  id: 'repeat_tile',
+  summary: 'Tiles a tensor: each dim repeated whole (`x.repeat(n, 1)`); sizes beyond its rank add leading dims.',
+  spell: ['Tensor.repeat(*sizes->shape)'],
+  abstract: same,
+  layout: (_c, v) => withLayout(v, undefined),
+  lower(c) {
+    const x = c.tensor('input');
+    const reps = c.shape('shape');
+    if (reps.some((r) => !Number.isInteger(r) || r < 0)) c.error(`${c.name}: negative or fractional repeat counts [${reps}]`);
+    if (reps.length < x.x.shape.length)
+      c.error(`${c.name}: number of repeat dims [${reps}] can not be smaller than the number of the tensor's dims [${x.x.shape}]`);
+    // Leading dims of 1, then each dim d of size n tiled r times: [.., r, n, ..] broadcast, then merged to r * n.
+    const shape = [...Array(reps.length - x.x.shape.length).fill(1), ...x.x.shape];
+    let y = c.k.reshape(x.x, shape);
+    const wide: number[] = [];
+    for (let i = shape.length - 1; i >= 0; i--) {
+      y = c.k.expandDims(y, i);
+      wide.unshift(reps[i], shape[i]);
+    }
+    y = c.k.broadcastTo(y, wide);
+    return c.out(c.k.reshape(y, shape.map((n, i) => n * reps[i])), x.dt);
+  },
+});
+
 export const identity = defineOp({
   id: 'identity',
   summary: 'A copy or a move to another device: the same values and gradient.',
@@ -459,7 +484,7 @@ function castTarget(c: LowerCtx, x: CTensor): DType | undefined {
   // float16 / bfloat16: the checker computes in float32, whose results those formats do not reproduce (LL205).
   const e = c.call.bound?.dtype;
   const written = v.t === 'str' ? v.v : e?.k === 'attr' ? (e.qualified ?? e.attr) : '';
-  if (/(^|\.)(half|float16|bfloat16)$/.test(written)) c.unsupported(`cast to ${written.replace(/^.*\./, '')} (the checker computes in float32)`);
+  if (/(^|\.)(half|float16|bfloat16|HalfTensor|BFloat16Tensor)$/.test(written)) c.unsupported(`cast to ${written.replace(/^.*\./, '')} (the checker computes in float32)`);
   if (v.t === 'dtype') return v.dt;
   if (v.t === 'tensor') return v.dt;
   if (v.t === 'str') {
@@ -467,6 +492,8 @@ function castTarget(c: LowerCtx, x: CTensor): DType | undefined {
     const d = dtypeClass(v.v);
     if (d) return d;
   }
+  // A tensor type (`x.type(torch.cuda.FloatTensor)`): its dtype (HalfTensor refused above with the other 16-bit casts).
+  if ((v as { t: string }).t === 'ns' && /^torch\.(cuda\.)?(Float|Double|Long|Int|Short|Byte|Char|Bool)Tensor$/.test(written)) return dtypeClass(written);
   void x;
   return c.unsupported(`cast to ${v.t === 'str' ? v.v : v.t}`);
 }
@@ -516,4 +543,4 @@ export const cast = defineOp({
   },
 });
 
-export const SHAPE = [reshape, flatten, permute, moveaxis, interpolate, pad, transpose, squeeze, unsqueeze, expand, identity, detach, cast];
+export const SHAPE = [reshape, flatten, permute, moveaxis, interpolate, pad, transpose, squeeze, unsqueeze, expand, repeatTile, identity, detach, cast];

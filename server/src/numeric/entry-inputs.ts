@@ -1,0 +1,449 @@
+/**
+ * Inputs of a loss entry point that are neither its prediction nor its target, read from the IR
+ * (roles.ts asks these when no call site and no simpler use gives a required parameter a value):
+ *
+ * - a per-class vector (`cls_num_list`, `samples_per_cls`): a sequence whose values meet the class
+ *   axis of the prediction or the targets (`w * one_hot(t)`, `matmul(m[None, :], onehot.T)`,
+ *   `cross_entropy(x, t, weight=w)`), never a Python scalar;
+ * - a loss module passed in (`FocalLoss(loss_fcn)`): a parameter only called on the prediction and
+ *   the target (and its attributes read or set), for which the probes build a typical library loss
+ *   module through the op table (never the user's code) and say that it was assumed;
+ * - names a call site passes that the module binds once to a literal (`samples = [2, 3]; f(x, t,
+ *   samples)`).
+ *
+ * Pure IR reading; no values, no names decide.
+ */
+import type { Expr, FunctionIR, ModuleIR, Stmt } from '../core/ir-types';
+import { stmtRoots, stmtsOf } from '../core/walk';
+
+/** The statements of a body, nested blocks and nested definitions included. */
+function deep(body: readonly Stmt[]): Stmt[] {
+  const out: Stmt[] = [];
+  for (const s of stmtsOf(body)) {
+    out.push(s);
+    if (s.k === 'def') out.push(...deep(s.fn.body));
+  }
+  return out;
+}
+
+const isSelfAttr = (e: Expr): e is Extract<Expr, { k: 'attr' }> => e.k === 'attr' && e.obj.k === 'name' && e.obj.id === 'self';
+
+/** Reads that give a size, not values (`x.shape[0]`, `len(x)`, `x.size(1)`, `x.dtype`, `x.device`): no flow of the values. */
+function sizeRead(e: Expr): boolean {
+  if (e.k === 'attr' && /^(shape|dtype|device|ndim)$/.test(e.attr)) return true;
+  if (e.k === 'call' && e.func.k === 'name' && e.func.id === 'len') return true;
+  return e.k === 'call' && e.func.k === 'attr' && /^(size|dim|numel|get_shape)$/.test(e.func.attr) && !e.callee?.startsWith('torch.');
+}
+
+/** Whether `e` reads one of `names` or `self.<attr>` of `attrs` as values (size reads and lambdas aside). */
+function mentions(e: Expr, names: ReadonlySet<string>, attrs: ReadonlySet<string>): boolean {
+  if (sizeRead(e)) return false;
+  switch (e.k) {
+    case 'name':
+      return names.has(e.id);
+    case 'attr':
+      return (isSelfAttr(e) && attrs.has(e.attr)) || mentions(e.obj, names, attrs);
+    case 'call':
+      return mentions(e.func, names, attrs) || e.args.some((a) => mentions(a, names, attrs)) || Object.values(e.kwargs).some((a) => mentions(a, names, attrs));
+    case 'bin':
+    case 'bool':
+      return mentions(e.left, names, attrs) || mentions(e.right, names, attrs);
+    case 'unary':
+      return mentions(e.operand, names, attrs);
+    case 'cmp':
+      return e.operands.some((a) => mentions(a, names, attrs));
+    case 'subscript':
+      return mentions(e.obj, names, attrs) || e.index.some((a) => mentions(a, names, attrs));
+    case 'slice':
+      return [e.lower, e.upper, e.step].some((a) => !!a && mentions(a, names, attrs));
+    case 'tuple':
+      return e.items.some((a) => mentions(a, names, attrs));
+    case 'cond':
+      return mentions(e.body, names, attrs) || mentions(e.orelse, names, attrs);
+    case 'dict':
+      return e.values.some((a) => mentions(a, names, attrs));
+    case 'unknown':
+      // A comprehension (`[n / c for c in counts]`) reads its iterables and element; a bitwise operator its operands.
+      if (e.comp) return mentions(e.comp.elt, names, attrs) || (!!e.comp.key && mentions(e.comp.key, names, attrs)) || e.comp.gens.some((g) => mentions(g.iter, names, attrs));
+      return !!e.operands && e.operands.some((a) => mentions(a, names, attrs));
+    default:
+      return false;
+  }
+}
+
+/** The values an expression combines: a binary operator's operands, a call's arguments (its receiver included), a subscript's object and indices. */
+function operands(e: Expr): Expr[] | undefined {
+  if (e.k === 'bin') return [e.left, e.right];
+  if (e.k === 'subscript') return [e.obj, ...e.index];
+  if (e.k === 'call') return [...(e.func.k === 'attr' ? [e.func.obj] : []), ...e.args, ...Object.values(e.kwargs)];
+  return undefined;
+}
+
+function everyExpr(e: Expr, on: (x: Expr) => void): void {
+  on(e);
+  switch (e.k) {
+    case 'attr':
+      return everyExpr(e.obj, on);
+    case 'call':
+      everyExpr(e.func, on);
+      for (const a of e.args) everyExpr(a, on);
+      for (const a of Object.values(e.kwargs)) everyExpr(a, on);
+      return;
+    case 'bin':
+    case 'bool':
+      everyExpr(e.left, on);
+      return everyExpr(e.right, on);
+    case 'unary':
+      return everyExpr(e.operand, on);
+    case 'cmp':
+      for (const a of e.operands) everyExpr(a, on);
+      return;
+    case 'subscript':
+      everyExpr(e.obj, on);
+      for (const a of e.index) everyExpr(a, on);
+      return;
+    case 'tuple':
+      for (const a of e.items) everyExpr(a, on);
+      return;
+    case 'cond':
+      everyExpr(e.test, on);
+      everyExpr(e.body, on);
+      return everyExpr(e.orelse, on);
+    case 'dict':
+      for (const a of e.values) everyExpr(a, on);
+      return;
+    default:
+      return;
+  }
+}
+
+function targetNames(t: Extract<Stmt, { k: 'assign' }>['targets'][number], out: string[], attrs: string[]): void {
+  if (t.k === 'name') out.push(t.id);
+  else if (t.k === 'attr' && isSelfAttr(t as Expr)) attrs.push(t.attr);
+  else if (t.k === 'tuple') for (const i of t.items) targetNames(i, out, attrs);
+}
+
+/** A reduction of a whole array to one number: `x.sum()`, `np.sum(x)`, `torch.mean(x)`, `x.max().item()` (no axis). */
+function fullReduction(e: Expr): boolean {
+  if (e.k !== 'call' || Object.keys(e.kwargs).length) return false;
+  const name = e.func.k === 'attr' ? e.func.attr : e.func.k === 'name' ? e.func.id : '';
+  if (!/^(sum|mean|max|min|prod|item|norm|amax|amin|reduce_sum|reduce_mean|reduce_max|reduce_min)$/.test(name)) return false;
+  // A method (`x.sum()`) takes no argument; a function (`np.sum(x)`) only the array.
+  const method = e.func.k === 'attr' && !e.callee?.match(/^(numpy|torch|tensorflow|jax)\./);
+  return method ? e.args.length === 0 || (name === 'item' && e.args.length === 0) : e.args.length === 1;
+}
+
+/**
+ * The functions a parameter of `g` flows through: `g`, and when `g` is an `__init__` (or `fn` is a
+ * method of its class) every method of the class, through `self.<attr>`.
+ */
+function flowFunctions(g: FunctionIR, fn: FunctionIR, mod: ModuleIR): FunctionIR[] {
+  const fns = [g];
+  if (g !== fn) fns.push(fn);
+  const cls = g.className ? mod.classes.get(g.className) : undefined;
+  if (cls) for (const m of cls.methods.values()) if (!fns.includes(m)) fns.push(m);
+  return fns;
+}
+
+/**
+ * Forward taint of two sources through assignments (`a = f(src)`, tuple targets, `self.a = ...`,
+ * `self.register_buffer("a", src)`): per function the locals, across the class its attributes.
+ */
+class Flow {
+  readonly locals = new Map<FunctionIR, Set<string>>();
+  readonly attrs = new Set<string>();
+
+  /** `scalars`: a full reduction (`x.sum()`, `np.mean(x)`) makes a scalar, which carries no entry per class: not followed. */
+  constructor(fns: FunctionIR[], seed: Map<FunctionIR, string[]>, scalars = false) {
+    for (const h of fns) this.locals.set(h, new Set(seed.get(h) ?? []));
+    for (let changed = true, guard = 0; changed && guard < 8; guard++) {
+      changed = false;
+      for (const h of fns) {
+        const names = this.locals.get(h)!;
+        for (const s of deep(h.body)) {
+          const add = (ns: string[], as: string[]): void => {
+            for (const n of ns) if (!names.has(n)) (names.add(n), (changed = true));
+            for (const a of as) if (!this.attrs.has(a)) (this.attrs.add(a), (changed = true));
+          };
+          if (s.k === 'assign' && mentions(s.value, names, this.attrs) && !(scalars && fullReduction(s.value))) {
+            const ns: string[] = [];
+            const as: string[] = [];
+            for (const t of s.targets) targetNames(t, ns, as);
+            add(ns, as);
+          } else if (s.k === 'expr' && s.value.k === 'call' && s.value.func.k === 'attr') {
+            // `self.register_buffer("w", value)`: the attribute holds the value.
+            const c = s.value;
+            const f = c.func as Extract<Expr, { k: 'attr' }>;
+            if (f.obj.k === 'name' && f.obj.id === 'self' && /^register_(buffer|parameter)$/.test(f.attr) && c.args[0]?.k === 'str' && c.args[1] && mentions(c.args[1], names, this.attrs)) add([], [c.args[0].value]);
+          }
+        }
+      }
+    }
+  }
+
+  has(h: FunctionIR, e: Expr): boolean {
+    return mentions(e, this.locals.get(h) ?? new Set(), this.attrs);
+  }
+}
+
+/**
+ * Whether the values of parameter `name` of `g` meet the classes of the prediction or the targets
+ * of `fn` (`roles`): some operator, call or subscript in the class's methods combines a value
+ * computed from the parameter with one computed from the prediction or the target (sizes aside:
+ * `x.shape[0]`, `len(x)` carry no values). A vector that does so has one entry per class (or
+ * broadcasts to them); a count of its length (`len(counts)`) does not.
+ */
+export function meetsClasses(name: string, g: FunctionIR, fn: FunctionIR, mod: ModuleIR, roles: { input: string; target: string }): boolean {
+  const fns = flowFunctions(g, fn, mod);
+  // A factory's parameter is a free variable of the closure probed.
+  const seed = new Map([[g, [name]]]);
+  if (fn !== g && fn.parent && (fn.parent === g.qualname || fn.parent.startsWith(`${g.qualname}.`)) && !fn.params.some((p) => p.name === name)) seed.set(fn, [name]);
+  const param = new Flow(fns, seed, true);
+  const samples = new Flow(fns, new Map([[fn, [roles.input, roles.target]]]));
+  let meets = false;
+  for (const h of fns) {
+    for (const s of deep(h.body)) {
+      if (s.k === 'def') continue;
+      // `acc += v`: the value meets what the target held (the target's own taint from this statement aside).
+      if (s.k === 'assign' && s.aug && s.targets.length === 1 && s.targets[0].k !== 'tuple' && s.targets[0].k !== 'unknown') {
+        const t = s.targets[0] as Expr;
+        if (param.has(h, s.value) && !samples.has(h, s.value) && samples.has(h, t)) meets = true;
+      }
+      for (const r of stmtRoots(s))
+        everyExpr(r, (e) => {
+          if (meets) return;
+          const ops = operands(e);
+          if (!ops || ops.length < 2) return;
+          for (const a of ops)
+            for (const b of ops) if (a !== b && param.has(h, a) && !samples.has(h, a) && samples.has(h, b) && !param.has(h, b)) meets = true;
+        });
+    }
+  }
+  return meets;
+}
+
+/**
+ * Whether some read of parameter `name` of `g` is Python scalar arithmetic: an operand of an
+ * arithmetic operator or a comparison beside a number literal (`1.0 - beta`, `k > 0`), which a list
+ * is not.
+ */
+export function scalarArithmetic(name: string, g: FunctionIR): boolean {
+  let found = false;
+  const isNum = (e: Expr): boolean => e.k === 'num' || (e.k === 'unary' && e.operand.k === 'num');
+  for (const s of deep(g.body))
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (e.k === 'bin' && ((e.left.k === 'name' && e.left.id === name && isNum(e.right)) || (e.right.k === 'name' && e.right.id === name && isNum(e.left)))) found = true;
+        if (e.k === 'cmp' && e.operands.some((o) => o.k === 'name' && o.id === name) && e.operands.some(isNum)) found = true;
+      });
+  return found;
+}
+
+/**
+ * Whether parameter `name` of `g` is a loss module passed in: every read of it (through
+ * `self.<attr>` in the class's methods, and locals bound to it) is a call, the read of an attribute
+ * (`loss_fcn.reduction`) or the store of one (`self.loss_fcn.reduction = "none"`), and some call in
+ * `fn` passes it the prediction and the target (in that order).
+ */
+export function calledOnRoles(name: string, g: FunctionIR, fn: FunctionIR, mod: ModuleIR, roles: { input: string; target: string }): boolean {
+  const fns = flowFunctions(g, fn, mod);
+  // Pure aliases: `self.f = f`, `f = self.f`.
+  const names = new Map<FunctionIR, Set<string>>(fns.map((h) => [h, new Set(h === g ? [name] : [])]));
+  const attrs = new Set<string>();
+  const alias = (h: FunctionIR, e: Expr): boolean => (e.k === 'name' && names.get(h)!.has(e.id)) || (isSelfAttr(e) && attrs.has(e.attr));
+  for (let changed = true, guard = 0; changed && guard < 6; guard++) {
+    changed = false;
+    for (const h of fns)
+      for (const s of deep(h.body)) {
+        if (s.k !== 'assign' || s.aug || s.targets.length !== 1 || !alias(h, s.value)) continue;
+        const t = s.targets[0];
+        if (t.k === 'name' && !names.get(h)!.has(t.id)) (names.get(h)!.add(t.id), (changed = true));
+        else if (t.k === 'attr' && isSelfAttr(t as Expr) && !attrs.has(t.attr)) (attrs.add(t.attr), (changed = true));
+      }
+  }
+  let onRoles = false;
+  let other = false;
+  const isRole = (e: Expr | undefined, role: string): boolean => !!e && e.k === 'name' && e.id === role;
+  for (const h of fns) {
+    for (const s of deep(h.body)) {
+      if (s.k === 'def') continue;
+      // A pure alias binding is no use; a store into an attribute of it (`self.f.reduction = "none"`) is none either.
+      if (s.k === 'assign' && !s.aug && s.targets.length === 1 && alias(h, s.value)) continue;
+      const skipTargets = new Set<Expr>();
+      if (s.k === 'assign') for (const t of s.targets) if (t.k === 'attr' && alias(h, t.obj)) skipTargets.add(t.obj);
+      const used = new Set<Expr>();
+      for (const r of stmtRoots(s))
+        everyExpr(r, (e) => {
+          if (e.k === 'call' && alias(h, e.func)) {
+            used.add(e.func);
+            if (h === fn && isRole(e.args[0], roles.input) && isRole(e.args[1], roles.target)) onRoles = true;
+          } else if (e.k === 'attr' && alias(h, e.obj) && !(e.k === 'attr' && isSelfAttr(e) && attrs.has(e.attr))) used.add(e.obj);
+        });
+      for (const r of stmtRoots(s))
+        everyExpr(r, (e) => {
+          if (alias(h, e) && !used.has(e) && !skipTargets.has(e)) {
+            // `self.f` itself: its `obj` (self) is no read of the alias.
+            other = true;
+          }
+        });
+    }
+  }
+  return onRoles && !other;
+}
+
+/**
+ * Names bound once at module level, nested blocks included (`if __name__ == "__main__":`), to the
+ * expression they hold; a name bound twice, by unpacking, a loop or a `with` is not.
+ */
+export function moduleOnce(mod: ModuleIR): Map<string, Expr> {
+  return definedOnce(mod.body);
+}
+
+/** Local names of a body bound once (nested blocks included, not nested definitions). */
+export function definedOnce(body: readonly Stmt[]): Map<string, Expr> {
+  const seen = new Map<string, Expr | null>();
+  const rebind = (t: unknown): void => {
+    const x = t as { k?: string; id?: string; items?: unknown[] } | undefined;
+    if (x?.k === 'name') seen.set(x.id!, null);
+    else if (x?.k === 'tuple') x.items!.forEach(rebind);
+  };
+  for (const s of stmtsOf(body)) {
+    if (s.k === 'assign') {
+      for (const t of s.targets) {
+        if (t.k === 'tuple') rebind(t);
+        if (t.k !== 'name') continue;
+        seen.set(t.id, seen.has(t.id) || s.aug || s.targets.length > 1 ? null : s.value);
+      }
+    } else if (s.k === 'other') {
+      rebind(s.target);
+      for (const w of s.items ?? []) rebind(w.target);
+    } else if (s.k === 'def') seen.set(s.fn.name, null);
+  }
+  const out = new Map<string, Expr>();
+  for (const [k, v] of seen) if (v) out.set(k, v);
+  return out;
+}
+
+/**
+ * Whether parameter `name` of `fn` holds boxes: followed through what is taken out of it (`a =
+ * anchors[0, :, :]`, `b = batch["boxes"]`, `b = b[b[:, 4] != -1]`, `.cuda()`) and into the
+ * module's functions it is passed to (`iou(anchors, gt)`: their parameter), some read takes the
+ * coordinate columns of its last axis: the difference of two of them (`b[:, 2] - b[:, 0]`, a width
+ * or a height) or the first four as a slice (`b[:, :4]`). A detection loss's anchors and
+ * annotations are such tensors; the probes generate none (their inputs are logits and class
+ * targets), which the refusal says.
+ */
+export function holdsBoxes(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, seen = new Set<FunctionIR>()): boolean {
+  if (seen.has(fn) || depth > 2) return false;
+  seen.add(fn);
+  const names = new Set([name]);
+  const rooted = (e: Expr): boolean => {
+    if (e.k === 'name') return names.has(e.id);
+    if (e.k === 'subscript') return rooted(e.obj);
+    if (e.k === 'attr') return rooted(e.obj);
+    if (e.k === 'call' && e.func.k === 'attr' && !e.callee) return rooted(e.func.obj);
+    return false;
+  };
+  const stmts = deep(fn.body);
+  for (let changed = true, guard = 0; changed && guard < 6; guard++) {
+    changed = false;
+    for (const s of stmts) {
+      if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.targets[0].k === 'name' && rooted(s.value) && !names.has(s.targets[0].id)) {
+        names.add(s.targets[0].id);
+        changed = true;
+      }
+    }
+  }
+  const lastIndex = (e: Expr): Expr | undefined => (e.k === 'subscript' && rooted(e.obj) ? e.index[e.index.length - 1] : undefined);
+  const column = (e: Expr): number | undefined => {
+    const i = lastIndex(e);
+    return i?.k === 'num' && e.k === 'subscript' && e.index.length >= 2 ? i.value : undefined;
+  };
+  let found = false;
+  const byName = new Map<string, FunctionIR>();
+  for (const g of mod.functions) if (!g.parent && !byName.has(g.className ? `.${g.name}` : g.name)) byName.set(g.className ? `.${g.name}` : g.name, g);
+  for (const s of stmts)
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (found) return;
+        if (e.k === 'bin' && e.op === '-') {
+          const a = column(e.left);
+          const b = column(e.right);
+          if ((a === 2 && b === 0) || (a === 3 && b === 1)) found = true;
+        }
+        const i = e.k === 'subscript' && e.index.length >= 2 ? lastIndex(e) : undefined;
+        if (i?.k === 'slice' && (!i.lower || (i.lower.k === 'num' && i.lower.value === 0)) && i.upper?.k === 'num' && i.upper.value === 4 && !i.step) found = true;
+        // Passed on to one of the module's functions (or a method of `self`): that function's parameter.
+        if (e.k === 'call' && !e.op) {
+          const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
+          if (!callee) return;
+          const ps = callee.params.filter((p) => p.kind === 'plain').slice(callee.className && !callee.params[0]?.name.startsWith('cls') && callee.params[0]?.name === 'self' ? 1 : 0);
+          e.args.forEach((a, k) => {
+            if (!found && rooted(a) && ps[k] && holdsBoxes(ps[k].name, callee, mod, depth + 1, seen)) found = true;
+          });
+        }
+      });
+  return found;
+}
+
+/**
+ * Whether parameter `name` of a class's `__init__` is never read by the method `fn` probed: `__init__`
+ * only stores it on `self` (`self.anchor = anchor`, or a value computed from it), and neither `fn` nor
+ * the methods it calls through `self` (transitively) read those attributes, nor pass `self` on whole.
+ * Any value then runs `fn` the same way.
+ */
+export function unreadByMethod(name: string, init: FunctionIR, fn: FunctionIR, mod: ModuleIR): boolean {
+  const cls = init.className ? mod.classes.get(init.className) : undefined;
+  if (!cls || fn.className !== init.className || fn === init) return false;
+  const attrs = new Set<string>();
+  const names = new Set([name]);
+  // `__init__` runs in every probe: it may only store the value as it is (`self.anchor = anchor`), and read none of those attributes.
+  for (const s of deep(init.body)) {
+    const reads = stmtRoots(s).some((r) => mentions(r, names, new Set()));
+    if (!reads) continue;
+    if (s.k !== 'assign' || s.aug || s.value.k !== 'name' || s.value.id !== name || !s.targets.every((t) => t.k === 'attr' && isSelfAttr(t as Expr))) return false;
+    for (const t of s.targets) attrs.add((t as { attr: string }).attr);
+  }
+  const reached = new Set<FunctionIR>();
+  const stack = [fn, init];
+  let touched = false;
+  while (stack.length && !touched) {
+    const h = stack.pop()!;
+    if (reached.has(h)) continue;
+    reached.add(h);
+    for (const s of deep(h.body))
+      for (const r of stmtRoots(s))
+        everyExpr(r, (e) => {
+          if (e.k === 'attr' && isSelfAttr(e) && attrs.has(e.attr)) touched = true;
+          if (e.k === 'call') {
+            if (e.args.some((a) => a.k === 'name' && a.id === 'self') || Object.values(e.kwargs).some((a) => a.k === 'name' && a.id === 'self')) touched = true;
+            if (e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self') {
+              const m = cls.methods.get(e.func.attr);
+              if (m) stack.push(m);
+              // A method the class does not define (a base's): it may read anything.
+              else if (!/^(__init__)$/.test(e.func.attr)) touched = true;
+            }
+          }
+        });
+  }
+  return !touched;
+}
+
+/**
+ * Whether parameter `name` of `fn` is used as class indices: it is the second index of a subscript
+ * whose first is a range over the rows (`onehot[np.arange(len(p)), t] = 1`, `logp[torch.arange(n), y]`),
+ * read or written: one class per row. Such a parameter is the targets whatever its annotation says
+ * (`y_true: int`).
+ */
+export function indexesClasses(name: string, fn: FunctionIR): boolean {
+  let found = false;
+  const isRange = (e: Expr): boolean => e.k === 'call' && /(^|\.)(arange|range)$/.test(e.callee ?? (e.func.k === 'name' ? e.func.id : e.func.k === 'attr' ? e.func.attr : ''));
+  const check = (e: Expr): void => {
+    if (e.k === 'subscript' && e.index.length === 2 && isRange(e.index[0]) && e.index[1].k === 'name' && e.index[1].id === name) found = true;
+  };
+  for (const s of deep(fn.body)) {
+    for (const r of stmtRoots(s)) everyExpr(r, check);
+    if (s.k === 'assign') for (const t of s.targets) if (t.k === 'subscript') check(t as Expr);
+  }
+  return found;
+}
