@@ -1080,7 +1080,8 @@ export class Evaluator {
         return truthy(l, line) ? l : this.expr(e.right, f);
       }
       case 'tuple':
-        return { t: 'list', items: e.items.map((x) => this.expr(x, f)), tuple: !e.list };
+        // `*xs` items (`[*x.shape, 1]`) expand to the items of the iterable.
+        return { t: 'list', items: e.items.flatMap((x) => (x.k === 'unknown' && x.splat ? this.iterate(this.expr(x.splat, f), lineOf(x)) : [this.expr(x, f)])), tuple: !e.list };
       case 'cond':
         return truthy(this.expr(e.test, f), line) ? this.expr(e.body, f) : this.expr(e.orelse, f);
       case 'subscript':
