@@ -89,9 +89,14 @@ export interface CoverageEntry {
 export function coverageReason(notChecked: string): string {
   let why = notChecked.replace(/^not checked: /, '');
   // Every encoding failed: the error most of them met says why (the last one on a tie).
-  const every = /^the function raises on every target encoding tried \((.*)\)$/.exec(why);
+  const every = /^the function raises on every target encoding tried(?:, in layouts [^(]*)? \((.*)\)$/.exec(why);
   if (every) {
-    const errors = every[1].split(/; (?=(?:index|onehot|binary): )/).map((e) => e.replace(/^(index|onehot|binary): /, '').replace(/ \(line \d+\)/g, ''));
+    // `index, onehot: message; binary: message` (probes.ts groupedErrors): a message counts once per encoding.
+    const errors = every[1].split(/; (?=(?:(?:index|onehot|binary)(?:, )?)+: )/).flatMap((e) => {
+      const m = /^((?:(?:index|onehot|binary)(?:, )?)+): ([^]*)$/.exec(e);
+      const msg = (m ? m[2] : e).replace(/ \(line \d+\)/g, '');
+      return m ? m[1].split(', ').map(() => msg) : [msg];
+    });
     const counts = new Map<string, number>();
     for (const e of errors) counts.set(e, (counts.get(e) ?? 0) + 1);
     why = [...counts].reduce((best, cur) => (cur[1] >= best[1] ? cur : best))[0];

@@ -196,6 +196,9 @@ function rangeItems(r: Extract<Val, { t: 'range' }>): Val[] {
   return out;
 }
 
+/** Builtins of Python 2 that Python 3 removed: reading one is a NameError in Python 3. */
+const PY2_BUILTINS: ReadonlySet<string> = new Set(['long', 'unicode', 'basestring', 'xrange', 'unichr', 'raw_input', 'execfile', 'cmp', 'file', 'reload', 'buffer', 'apply', 'intern', 'coerce']);
+
 /** Python's built-in exception classes the interpreter raises or a handler may name, each with its base. */
 const EXC_BASE: Record<string, string | undefined> = {
   BaseException: undefined,
@@ -1004,6 +1007,9 @@ export class Evaluator {
         // A name a relative import binds (the IR leaves it unbound): a function of another project file.
         const foreign = this.opts.imported?.resolve(id);
         if (foreign) return { t: 'fn', fn: foreign.fn, foreign };
+        // Python 2's builtins are no names in Python 3: reading one raises NameError there (a
+        // `try: long / except NameError: long = int` shim catches it).
+        if (PY2_BUILTINS.has(id)) throw new EvalError(`NameError: name '${id}' is not defined (\`${id}\` is a Python 2 builtin; Python 3 raises here)`, line, 'NameError');
         throw new Unsupported(id, line);
       }
     }

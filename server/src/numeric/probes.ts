@@ -61,6 +61,17 @@ function wantsImages(message: string): boolean {
   return /values to unpack|out of range for a tensor of rank|too many indices|must match the size of tensor|rank|dimension|index out of range|expected target of shape|Incorrect shapes/.test(message);
 }
 
+/** `enc: message` errors with one message named once, after its encodings (`index, onehot: message`). */
+export function groupedErrors(errors: string[]): string {
+  const by = new Map<string, string[]>();
+  for (const e of errors) {
+    const m = /^(index|onehot|binary): ([^]*)$/.exec(e);
+    const [enc, msg] = m ? [m[1], m[2]] : ['', e];
+    by.set(msg, [...(by.get(msg) ?? []), enc]);
+  }
+  return [...by].map(([msg, encs]) => (encs.some((x) => x) ? `${encs.filter((x) => x).join(', ')}: ${msg}` : msg)).join('; ');
+}
+
 function hyperVal(v: HyperValue): Val {
   if (v === null) return NONE;
   if (typeof v === 'string') return { t: 'str', v };
@@ -339,9 +350,11 @@ export class Prober {
     // Targets whose channel the function squeezes (`target.squeeze(1)`): images with a channel of one.
     const layouts: ProbeInputs['layout'][] = [undefined, last ? 'nhwc' : plan.targetChannel ? 'nc1hw' : 'nchw', last ? 'nlc' : 'ncl'];
     const first: string[] = [];
+    const tried: string[] = [];
     for (const layout of layouts) {
       if (layout && !errors.some(wantsImages)) break;
       if (layout) errors.length = 0;
+      tried.push(`[${layoutShape(layout, 'N' as never, 'C' as never, true).join(', ')}]`);
       const found = this.trySetup(fn, plan, hyper, layout, errors, [this.opts.classes, 2]);
       if (found) return found;
       if (!layout) first.push(...errors);
@@ -380,7 +393,9 @@ export class Prober {
     // encodings' dtype errors say nothing of the function; the index encoding's error does.
     const floatIndex = /Expected dtype int64 for index|only applicable to index tensor/;
     if (why.some((e) => e.startsWith('index:'))) why = why.filter((e) => e.startsWith('index:') || !floatIndex.test(e));
-    return `the function raises on every target encoding tried (${why.join('; ') || 'no encoding'})`;
+    // The logits' layouts tried (the errors shown are the last one's), and the encodings that met one error named together.
+    const where = tried.length > 1 ? `, in layouts ${tried.join(', ')}` : '';
+    return `the function raises on every target encoding tried${where} (${groupedErrors(why) || 'no encoding'})`;
   }
 
   private trySetup(fn: FunctionIR, plan: CheckPlan, hyper: Record<string, Val>, layout: ProbeInputs['layout'], errors: string[], classCounts: number[]): Setup | undefined {

@@ -13,6 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
+import { assertsUnitInterval } from './input-facts';
 import { selfContained } from './gate';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
@@ -972,7 +973,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     }
     const iv = m(input);
     const tv = m(target);
-    const inputIsProb = iv?.m === 'prob' || (!iv && PROB_NAME.test(input));
+    // Probabilities: the facts', the name's, or the function's own assert (`assert (x >= 0).all() and (x <= 1).all()`).
+    const inputIsProb = iv?.m === 'prob' || (!iv && PROB_NAME.test(input)) || assertsUnitInterval(fn, input);
     // The activation: the prediction's, else the one of what the function returns (a focal or CE
     // value built from a binary two-term form is sigmoid's, from a sum over classes softmax's).
     const rets0 = ff?.returns ?? [];

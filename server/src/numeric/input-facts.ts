@@ -1,0 +1,68 @@
+/**
+ * What a function's own code says of the shape or range of the values the probes pass it, read from
+ * the IR (roles.ts builds the probe plan with these): a prediction asserted to lie in [0, 1]
+ * (`assert torch.all((x >= 0) & (x <= 1))`: probabilities, not logits). Pure IR reading; no values.
+ */
+import type { Expr, FunctionIR, Stmt } from '../core/ir';
+import { stmtsOf } from '../core/walk';
+
+/** Every expression node under `root` (IR objects and arrays; spans, ops and nested functions skipped). */
+function* nodes(root: unknown): Generator<Expr> {
+  if (typeof root !== 'object' || root === null || root instanceof Map) return;
+  if (Array.isArray(root)) {
+    for (const x of root) yield* nodes(x);
+    return;
+  }
+  const node = root as Record<string, unknown>;
+  if (typeof node.k === 'string') yield node as unknown as Expr;
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'span' || k === 'nameSpan' || k === 'paren' || k === 'op' || k === 'spell' || k === 'bound' || k === 'parent' || k === 'fn') continue;
+    yield* nodes(v);
+  }
+}
+
+/** What a tensor holds besides its values: `x.shape`, `x.dim()`, `len(x)` bound no value of it. */
+const NOT_VALUES = new Set(['shape', 'ndim', 'dim', 'size', 'numel', 'ndimension', 'dtype', 'device', 'nelement']);
+
+/** Whether `e` reads the values of the name `id` (`x`, `x.min()`, `torch.all(x >= 0)`'s operand; not `x.dim()`). */
+function readsValues(e: Expr, id: string): boolean {
+  let found = false;
+  for (const n of nodes(e)) {
+    if (n.k === 'attr' && NOT_VALUES.has(n.attr)) return false;
+    if (n.k === 'call' && n.func.k === 'name' && n.func.id === 'len') return false;
+    if (n.k === 'name' && n.id === id) found = true;
+  }
+  return found;
+}
+
+function literal(e: Expr): number | undefined {
+  if (e.k === 'num') return e.value;
+  if (e.k === 'unary' && e.op === '-' && e.operand.k === 'num') return -e.operand.value;
+  return undefined;
+}
+
+/**
+ * Whether an `assert` of `fn` bounds the parameter `name` below by 0 and above by 1 (`x >= 0` and
+ * `x <= 1`, `0 <= x <= 1`, `x.min() >= 0` and `x.max() <= 1`, in any boolean or bitwise
+ * combination): the function takes probabilities, and raises on logits.
+ */
+export function assertsUnitInterval(fn: FunctionIR, name: string): boolean {
+  let lower = false;
+  let upper = false;
+  for (const s of stmtsOf(fn.body) as Iterable<Stmt>) {
+    if (s.k !== 'other' || s.what !== 'assert' || !s.test) continue;
+    for (const n of nodes(s.test)) {
+      if (n.k !== 'cmp') continue;
+      for (let i = 0; i < n.ops.length; i++) {
+        const [l, r, op] = [n.operands[i], n.operands[i + 1], n.ops[i]];
+        // As `param OP bound`: a bound on the left flips the operator.
+        const flip: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+        const [bound, rel] = readsValues(l, name) && literal(r) !== undefined ? [literal(r)!, op] : readsValues(r, name) && literal(l) !== undefined ? [literal(l)!, flip[op]] : [undefined, undefined];
+        if (bound === undefined || !rel) continue;
+        if (bound === 0 && (rel === '>=' || rel === '>')) lower = true;
+        if (bound === 1 && (rel === '<=' || rel === '<')) upper = true;
+      }
+    }
+  }
+  return lower && upper;
+}

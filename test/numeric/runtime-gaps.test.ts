@@ -1,0 +1,88 @@
+/**
+ * Loss code that runs once the probes read what the function's own code says of its inputs, or once
+ * the interpreter models the construct it uses (fixtures/runtime_gaps.py; its torch agreement is
+ * torch.test.ts's): a prediction asserted to lie in [0, 1] is probed with probabilities; Python 2's
+ * builtins raise NameError as in Python 3 (a `try` shim catches it); a refusal for an error of the
+ * function names each message once, after the encodings that met it, and the layouts tried.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { moduleOf } from '../../server/src/numeric/runner';
+import { planModule } from '../../server/src/numeric/roles';
+import { assertsUnitInterval } from '../../server/src/numeric/input-facts';
+import { groupedErrors } from '../../server/src/numeric/probes';
+import { coverageReason } from '../../server/src/cli/probe';
+import { fn, loadEngine, prober } from './helpers';
+
+const SRC = fs.readFileSync(path.join(__dirname, 'fixtures', 'runtime_gaps.py'), 'utf8');
+const HDR = 'import torch\nimport torch.nn.functional as F\n\n';
+
+beforeAll(async () => {
+  await loadEngine().initBackend('wasm');
+});
+
+function check(src: string, qualname: string) {
+  const mod = moduleOf(src);
+  const plan = planModule(mod).find((p) => p.qualname === qualname);
+  expect(plan, qualname).toBeDefined();
+  return prober(mod).check(fn(mod, qualname), plan!);
+}
+
+describe('an assert that bounds the prediction by 0 and 1', () => {
+  it('is a fact of the IR: both bounds, in any combination, either side of the comparison', () => {
+    const f = (test: string) => assertsUnitInterval(fn(moduleOf(`${HDR}def f(x, t):\n    assert ${test}\n    return x\n`), 'f'), 'x');
+    expect(f('torch.all((x >= 0.0) & (x <= 1.0))')).toBe(true);
+    expect(f('(0 <= x).all() and (x <= 1).all()')).toBe(true);
+    expect(f('0 <= x.min() and x.max() < 1')).toBe(true);
+    expect(f('x.min() >= 0')).toBe(false);
+    expect(f('(x >= 0).all() and (t <= 1).all()')).toBe(false);
+    // Bounds on its rank or size are none on its values.
+    expect(f('x.dim() >= 0 and x.dim() <= 1')).toBe(false);
+    expect(f('len(x) >= 0 and x.shape[0] <= 1')).toBe(false);
+  });
+
+  it('makes the plan feed probabilities; the probes then run the function (they raised on logits)', () => {
+    const plan = planModule(moduleOf(SRC)).find((p) => p.qualname === 'AssertedProbFocal.forward')!;
+    expect(plan.inputIsProb).toBe(true);
+    const r = check(SRC, 'AssertedProbFocal.forward');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.probes.find((p) => p.probe === 'typical')?.inputs.activation).toBe('softmax');
+    // Without the assert the name says nothing: logits are tried, and the function computes on them.
+    const bare = planModule(moduleOf(SRC.replace(/ {8}assert .*\n/, ''))).find((p) => p.qualname === 'AssertedProbFocal.forward')!;
+    expect(bare.inputIsProb).toBe(false);
+  });
+});
+
+describe('torch.dot in a loss', () => {
+  it('runs (per-sample terms against per-sample weights)', () => {
+    const r = check(SRC, 'dot_class_weighted_ce');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.probes.find((p) => p.probe === 'typical')?.loss).toBeGreaterThan(0);
+  });
+});
+
+describe("Python 2's builtins", () => {
+  const PY2 = `${HDR}class Focal(torch.nn.Module):\n    def __init__(self, gamma=2, alpha=None):\n        super().__init__()\n        self.gamma = gamma\n        if isinstance(alpha, (float, int, long)):\n            alpha = [alpha, 1 - alpha]\n        self.alpha = alpha\n\n    def forward(self, x, t):\n        logpt = F.log_softmax(x, dim=1).gather(1, t.view(-1, 1)).view(-1)\n        return (-(1 - logpt.exp()) ** self.gamma * logpt).mean()\n`;
+
+  it('raise NameError as in Python 3, and the refusal says so once for every encoding', () => {
+    const r = check(PY2, 'Focal.forward');
+    expect(r.notChecked).toBe("not checked: the function raises on every target encoding tried (index, onehot, binary: NameError: name 'long' is not defined (`long` is a Python 2 builtin; Python 3 raises here) (line 8))");
+  });
+
+  it('a `try` / `except NameError` shim catches it (the Python 2/3 idiom runs)', () => {
+    const shim = PY2.replace('class Focal', 'try:\n    long\nexcept NameError:\n    long = int\n\nclass Focal');
+    expect(check(shim, 'Focal.forward').notChecked).toBeUndefined();
+  });
+});
+
+describe('a refusal for errors of the function on every encoding', () => {
+  it('names each message once, after the encodings that met it', () => {
+    expect(groupedErrors(['index: a (line 3)', 'onehot: b', 'binary: a (line 3)'])).toBe('index, binary: a (line 3); onehot: b');
+  });
+
+  it('groups in coverage by the message most encodings met, whatever the layouts tried', () => {
+    expect(coverageReason('not checked: the function raises on every target encoding tried, in layouts [N, C], [N, C, 1, 1] (index, binary: a (line 3); onehot: b)')).toBe('a');
+    expect(coverageReason('not checked: the function raises on every target encoding tried (index: b; onehot, binary: a (line 3))')).toBe('a');
+  });
+});
