@@ -62,6 +62,40 @@ describe('torch.dot in a loss', () => {
   });
 });
 
+describe('a hyperparameter the function subscripts (`gamma = gamma[0]`)', () => {
+  it('is passed as a one-item list of its value after the number raised, and the report says so', () => {
+    const r = check(SRC, 'boxed_sigmoid_focal');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.roles?.boxed).toEqual(['gamma', 'alpha']);
+    // The gamma sweep passes its values boxed too: gamma 0 is the cross-entropy (weighted by alpha).
+    expect(r.probes.filter((p) => p.probe === 'gamma-sweep').length).toBeGreaterThan(0);
+    expect(r.probes.every((p) => p.loss === null || Number.isFinite(p.loss))).toBe(true);
+  });
+
+  it('a default the function subscripts is not boxed: its own value raises, and the error stays', () => {
+    const src = `${HDR}def f(logits, target, gamma=2.0):\n    g = gamma[0]\n    return (F.cross_entropy(logits, target, reduction="none") * g).mean()\n`;
+    expect(check(src, 'f').notChecked).toMatch(/object is not subscriptable \(`gamma` is 2(\.0)?\)/);
+  });
+});
+
+describe("a required hyperparameter that the function's jax.vmap maps (`in_axes=(1, 1, 0)`)", () => {
+  const JAX = 'import jax\nimport jax.numpy as jnp\nimport optax\nfrom functools import partial\n\n';
+  const SRC_VMAP = `${JAX}@partial(jax.vmap, in_axes=(1, 1, 0))\ndef per_task_focal(logits, labels, alpha):\n    return optax.sigmoid_focal_loss(logits, labels, alpha=alpha).mean()\n`;
+
+  it('takes its number for every example (a rank-0 argument cannot be mapped), and the report says so', () => {
+    const r = check(SRC_VMAP, 'per_task_focal');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.roles?.perRow).toEqual(['alpha']);
+    // optax's sigmoid focal loss: the sigmoid formulation, and the canonical reference agrees.
+    expect(r.formulation).toBe('sigmoid');
+    expect(r.findings.map((f) => f.code)).not.toContain('LL305');
+  });
+
+  it('a default left out leaves in_axes longer than the arguments: JAX raises, so does the check', () => {
+    expect(check(SRC_VMAP.replace('alpha):', 'alpha=0.25):'), 'per_task_focal').notChecked).toMatch(/len\(in_axes\)=3, len\(args\)=2/);
+  });
+});
+
 describe("Python 2's builtins", () => {
   const PY2 = `${HDR}class Focal(torch.nn.Module):\n    def __init__(self, gamma=2, alpha=None):\n        super().__init__()\n        self.gamma = gamma\n        if isinstance(alpha, (float, int, long)):\n            alpha = [alpha, 1 - alpha]\n        self.alpha = alpha\n\n    def forward(self, x, t):\n        logpt = F.log_softmax(x, dim=1).gather(1, t.view(-1, 1)).view(-1)\n        return (-(1 - logpt.exp()) ** self.gamma * logpt).mean()\n`;
 

@@ -52,6 +52,8 @@ function table(r: NumericReport): string {
     if (r.valuesOnly.dataset) rows.push(`  dataset: ${r.valuesOnly.dataset}`);
   }
   if (r.roles?.stateColumn) rows.push(`  given: ${r.roles.target} with one more trailing column: 1 where the sample has a positive class, else 0 (the function reads \`${r.roles.target}[..., :-1]\` and \`${r.roles.target}[..., -1]\`)`);
+  for (const b of r.roles?.boxed ?? []) rows.push(`  given: ${b} passed as a one-item list of its value ([2.0] for 2.0): the function subscripts it (\`${b}[0]\`) and raised on the number`);
+  for (const b of r.roles?.perRow ?? []) rows.push(`  given: ${b}, a number, to every example of the function's jax.vmap (its in_axes maps ${b}: one value per example, all equal)`);
   // A parameter read as a mapping: the dict the probes passed it (roles.ts `mapped`).
   for (const [p, keys] of Object.entries(r.roles?.mapped ?? {})) rows.push(`  given: ${p} = {${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'ones' ? 'ones like the input' : p === r.roles!.input ? 'the prediction' : 'the target'}`).join(', ')}} (the function reads it as a mapping)`);
   // Values the probes gave required parameters without a default, and why each (roles.ts fill).

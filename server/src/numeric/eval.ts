@@ -76,6 +76,12 @@ export interface EvalOptions {
    * tensors (float32 standing for numpy's float64) instead of being refused for lack of autograd.
    */
   valuesOnly?: boolean;
+  /**
+   * Hyperparameters (of `hyper`) whose Python number stands for one value per example of a
+   * `jax.vmap` that maps them (in_axes not None; probes.ts `setup`): passed as that number repeated
+   * along the mapped axis, the size of the other mapped arguments' axes.
+   */
+  perRow?: string[];
 }
 
 /** The most iterations one loop may run (a loop over the probe's 4096 samples is out of reach). */
@@ -414,14 +420,19 @@ export class Evaluator {
         const axes = vmapAxes(kw0.in_axes ?? args0[0], kw0.out_axes ?? args0[1], lineOf(fn));
         // Arguments passed by name to the function's leading parameters are its positional ones (the
         // probes pass every argument by name; in_axes counts positions).
+        // So are the values the probes give the parameters (`hyper`), as they give them by name.
         const pos = [...args];
         const rest = { ...kwargs };
+        const top = this.hyperFns ? this.hyperFns.has(fn) : this.depth === 0;
+        const perRow = new Set<number>();
         for (const p of fn.params.slice(self && fn.params[0]?.kind === 'plain' ? 1 + pos.length : pos.length)) {
-          if (p.kind !== 'plain' || !(p.name in rest)) break;
-          pos.push(rest[p.name]);
+          const given = p.name in rest ? rest[p.name] : top && this.opts.hyper && p.name in this.opts.hyper ? this.opts.hyper[p.name] : undefined;
+          if (p.kind !== 'plain' || !given) break;
+          if (this.opts.perRow?.includes(p.name) && given.t === 'num') perRow.add(pos.length);
+          pos.push(given);
           delete rest[p.name];
         }
-        return this.vmapApply(axes, pos, rest, (p, k) => this.callUndecorated(fn, p, k, self, closure), lineOf(fn));
+        return this.vmapApply(axes, pos, rest, (p, k) => this.callUndecorated(fn, p, k, self, closure), lineOf(fn), perRow);
       }
       if (effect.grad !== undefined && !custom) {
         const saved = this.gradEnabled;
@@ -442,7 +453,7 @@ export class Evaluator {
    * (keywords along axis 0), the outputs stacked along axis 0 (tuples, lists and dicts of them leaf by
    * leaf). The examples count as the iterations of a loop (MAX_LOOP, `maxLoop`).
    */
-  private vmapApply(inAxes: (number | null)[] | number | null, pos: Val[], kw: Record<string, Val>, call: (pos: Val[], kw: Record<string, Val>) => Val, line: number): Val {
+  private vmapApply(inAxes: (number | null)[] | number | null, pos: Val[], kw: Record<string, Val>, call: (pos: Val[], kw: Record<string, Val>) => Val, line: number, perRow: ReadonlySet<number> = new Set()): Val {
     if (Array.isArray(inAxes) && inAxes.length !== pos.length) throw new EvalError(`vmap in_axes must be an int, None, or a tuple of entries corresponding to the positional arguments passed to the function, but got len(in_axes)=${inAxes.length}, len(args)=${pos.length}`, line, 'ValueError');
     let n: number | undefined;
     const split = (v: Val, axis: number | null): ((i: number) => Val) => {
@@ -466,7 +477,9 @@ export class Evaluator {
       const rows = tf.unstack(v.x, ax);
       return (i) => ({ t: 'tensor', x: rows[i], dt: v.dt });
     };
-    const posParts = pos.map((v, i) => split(v, Array.isArray(inAxes) ? inAxes[i] : inAxes));
+    const axisOf = (i: number): number | null => (Array.isArray(inAxes) ? inAxes[i] : inAxes);
+    // A probe's number for a mapped parameter (EvalOptions.perRow): the same value for every example.
+    const posParts = pos.map((v, i) => (perRow.has(i) && axisOf(i) !== null ? () => v : split(v, axisOf(i))));
     const kwParts = Object.entries(kw).map(([k, v]) => [k, split(v, 0)] as const);
     if (n === undefined) throw new EvalError('vmap must have at least one non-None value in in_axes', line, 'ValueError');
     this.maxLoop = Math.max(this.maxLoop, n);

@@ -11,7 +11,7 @@ import { forbiddenCall } from './gate';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
 import { describeGenerator, generate } from './gen';
 import type { CheckPlan, OpModuleValue, TargetEncoding } from './roles';
-import { bindCall, resolveQualified } from '../ops';
+import { bindCall, opById, resolveQualified } from '../ops';
 import { LL301, LL302, LL303, LL304, LL305 } from './rules';
 import { runExtraProbes } from './probes-extra';
 import { tf } from './tf';
@@ -59,6 +59,17 @@ interface Setup {
 /** Whether an error on the flat [N, C] probe says the function wants image-shaped inputs. */
 function wantsImages(message: string): boolean {
   return /values to unpack|out of range for a tensor of rank|too many indices|must match the size of tensor|rank|dimension|index out of range|expected target of shape|Incorrect shapes/.test(message);
+}
+
+/** The values of the `boxed` hyperparameters (CheckPlan.boxed) as one-item lists: `gamma=2` passes `[2.0]`. */
+function boxed(values: Record<string, Val>, names: readonly string[] | undefined): Record<string, Val> {
+  if (!names?.length) return values;
+  const out = { ...values };
+  for (const n of names) {
+    const v = out[n];
+    if (v && (v.t === 'num' || v.t === 'tensor')) out[n] = { t: 'list', items: [v], tuple: false };
+  }
+  return out;
 }
 
 /** `enc: message` errors with one message named once, after its encodings (`index, onehot: message`). */
@@ -249,7 +260,8 @@ export class Prober {
         else all[k] = hyperVal(value as HyperValue);
       }
       const valuesOnly = !!s.plan.valuesOnly;
-      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: { ...all, ...hyper }, gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra });
+      const given = boxed({ ...all, ...hyper }, s.plan.boxed);
+      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: given, ...(s.plan.perRow ? { perRow: s.plan.perRow } : {}), gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra });
       let lossT: tf.Tensor | undefined;
       const call = (x: tf.Tensor): Val => {
         let xin = x;
@@ -388,6 +400,21 @@ export class Prober {
       const found = this.setup(fn, { ...plan, fill }, hyper);
       if (typeof found !== 'string') return found;
     }
+    // A required hyperparameter the function subscripts (`gamma = gamma[0]`: TypeError on the number
+    // the probes chose for it): once more with each such value as a one-item list. Not a default
+    // (the function's own value raises: its error stays).
+    const sub = [...errors, ...first].map((e) => /object is not subscriptable \(`(?:self\.)?(\w+)` is /.exec(e)?.[1]).find((n) => n && !plan.boxed?.includes(n) && n in (plan.fill ?? {}));
+    if (sub) {
+      const found = this.setup(fn, { ...plan, boxed: [...(plan.boxed ?? []), sub] }, hyper);
+      if (typeof found !== 'string') return found;
+    }
+    // A number the probes chose for a parameter the function's jax.vmap maps (a rank-0 argument to
+    // map): once more with it as the same number for every example.
+    const scalars = Object.entries(plan.fill ?? {}).filter(([, f]) => typeof f.value === 'number').map(([k]) => k);
+    if (!plan.perRow && scalars.length && [...errors, ...first].some((e) => /vmap was requested to map its argument along axis -?\d+, which implies that its rank should be at least \d+, but is only 0/.test(e))) {
+      const found = this.setup(fn, { ...plan, perRow: scalars }, hyper);
+      if (typeof found !== 'string') return found;
+    }
     let why = errors.length ? errors : first;
     // Targets the function uses as class indices (a gather's or one_hot's index): the float
     // encodings' dtype errors say nothing of the function; the index encoding's error does.
@@ -412,10 +439,12 @@ export class Prober {
           const tr = out.trace;
           const softmaxOps = ['softmax', 'log_softmax', 'cross_entropy', 'nll_loss', 'tf_softmax_ce_with_logits', 'tf_sparse_softmax_ce_with_logits', 'keras_categorical_crossentropy', 'keras_sparse_categorical_crossentropy'];
           const sigmoidOps = ['sigmoid', 'logsigmoid', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'keras_binary_crossentropy', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss', 'multilabel_soft_margin_loss'];
-          let formulation: Formulation = plan.act ?? (softmaxOps.some((o) => tr.has(o)) ? 'softmax' : sigmoidOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax');
+          // And any loss of the table whose facts say sigmoid (optax.sigmoid_focal_loss).
+          const sigmoid = (o: string): boolean => sigmoidOps.includes(o) || opById(o)?.loss?.act === 'sigmoid';
+          let formulation: Formulation = plan.act ?? (softmaxOps.some((o) => tr.has(o)) ? 'softmax' : [...tr].some(sigmoid) ? 'sigmoid' : 'softmax');
           // Probabilities whose activation the facts do not say: sigmoid when the function calls a
           // binary loss (K.binary_crossentropy), else softmax (Keras' categorical convention).
-          if (plan.inputIsProb && !plan.act) formulation = sigmoidOps.some((o) => tr.has(o)) && !softmaxOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax';
+          if (plan.inputIsProb && !plan.act) formulation = [...tr].some(sigmoid) && !softmaxOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax';
           let encoding = enc;
           // Sigmoid losses on one-hot targets are multi-label: probe them with background rows too.
           if (formulation === 'sigmoid' && enc === 'onehot') encoding = 'binary';
@@ -491,7 +520,7 @@ export class Prober {
       const setup = this.setup(fn, plan, baseHyper);
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}) };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {

@@ -210,6 +210,9 @@ SUPPLIED = ${suppliedDict(r)}
 # The function reads its targets' last axis as labels and one trailing column (\`t[..., :-1]\`, \`t[..., -1]\`).
 STATE_COLUMN = ${roles.stateColumn ? 'True' : 'False'}
 
+# Hyperparameters passed as a one-item list of their value: the function subscripts them (\`gamma[0]\`).
+BOXED = ${JSON.stringify(roles.boxed ?? [])}
+
 LAYOUTS = {"nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1))}
 
 
@@ -239,6 +242,7 @@ def run(seed, n, c, std, target, margin, activation, layout, hyper, extra):
     for k, v in SUPPLIED.items():
         given[k] = v[1]() if isinstance(v, tuple) and v[0] == "__op__" else c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else x_in.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
     hyper = dict(given, **hyper)
+    hyper = {k: [v] if k in BOXED and isinstance(v, (int, float, torch.Tensor)) else v for k, v in hyper.items()}
 ${call}
     out = fn(**${args}, **named(fn, hyper))
     if isinstance(out, (tuple, list)):

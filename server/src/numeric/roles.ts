@@ -47,6 +47,16 @@ export interface CheckPlan {
   fill?: Record<string, Fill>;
   /** The framework the function computes with (what an image-shaped probe's channels follow). */
   framework?: CoverageFramework;
+  /**
+   * Required hyperparameters (`fill`) passed as a one-item list of their value (`[2.0]` for gamma 2):
+   * the function subscripts them (`gamma = gamma[0]`), and raised on the number (probes.ts `setup`).
+   */
+  boxed?: string[];
+  /**
+   * Required hyperparameters (`fill`) whose number the function's `jax.vmap` maps (in_axes not None):
+   * the same number for every example (eval.ts `EvalOptions.perRow`; probes.ts `setup`).
+   */
+  perRow?: string[];
   /** The facts see a cross-entropy and no modulating factor: the reference is the cross-entropy (gamma 0). */
   plainCE?: boolean;
   /**
