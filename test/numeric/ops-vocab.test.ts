@@ -439,3 +439,19 @@ describe("numpy's append and starred items of a display", () => {
     expect(fails(`${HDR}def f(x):\n    return [*x.shape.nope]\n`, 'f', { x: [1] })).toMatch(/nope/);
   });
 });
+
+describe('Keras sparse categorical cross-entropy over a sequence', () => {
+  it('takes labels of the predictions\' shape without the class axis ([N, L] of [N, L, C]), or with a trailing 1; others raise', () => {
+    const p = [
+      [
+        [0.5, 0.25, 0.25],
+        [0.1, 0.8, 0.1],
+      ],
+    ];
+    const r = run(`${TF}def f(p, t):\n    return K.sparse_categorical_crossentropy(t, p)\n`, 'f', { p, t: { int: [[0, 1]] } });
+    expect(r.shape).toEqual([1, 2]);
+    close(r.v, [-Math.log(0.5), -Math.log(0.8)]);
+    close(run(`${TF}def f(p, t):\n    return K.sparse_categorical_crossentropy(t, p)\n`, 'f', { p: p[0], t: [[1], [2]] }).v, [-Math.log(0.25), -Math.log(0.1)]);
+    expect(fails(`${TF}def f(p, t):\n    return K.sparse_categorical_crossentropy(t, p)\n`, 'f', { p: p[0], t: [[0, 1, 0], [1, 0, 0]] })).toMatch(/EvalError: .*labels of shape \[2,3\]/);
+  });
+});

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { moduleOf } from '../../server/src/numeric/runner';
 import { planModule } from '../../server/src/numeric/roles';
-import { assertsUnitInterval } from '../../server/src/numeric/input-facts';
+import { assertsUnitInterval, targetFields } from '../../server/src/numeric/input-facts';
 import { groupedErrors } from '../../server/src/numeric/probes';
 import { coverageReason } from '../../server/src/cli/probe';
 import { fn, loadEngine, prober } from './helpers';
@@ -93,6 +93,34 @@ describe("a required hyperparameter that the function's jax.vmap maps (`in_axes=
 
   it('a default left out leaves in_axes longer than the arguments: JAX raises, so does the check', () => {
     expect(check(SRC_VMAP.replace('alpha):', 'alpha=0.25):'), 'per_task_focal').notChecked).toMatch(/len\(in_axes\)=3, len\(args\)=2/);
+  });
+});
+
+describe('targets whose last axis the function reads field by field (`t[:, :, 0]` labels, `t[:, :, 1]` a mask)', () => {
+  it('is a fact of the IR: the fields read with constants after full slices; none with a slice of that axis', () => {
+    const k = (body: string) => {
+      const mod = moduleOf(`${HDR}def f(x, t):\n${body}    return x\n`);
+      return targetFields(fn(mod, 'f'), 't', mod);
+    };
+    expect(k('    a = t[:, :, 0]\n    b = t[:, :, 1]\n')).toBe(2);
+    expect(k('    t = t.reshape(-1, 4, 3)\n    a = t[..., 0] * t[..., 2]\n')).toBe(3);
+    expect(k('    a = t[:, :, 0]\n')).toBeUndefined();
+    expect(k('    a = t[..., :-1]\n    b = t[..., -1]\n    c = t[..., 0]\n')).toBeUndefined();
+  });
+
+  it('gets the targets then ones on a new last axis, where the plain targets fail; the report says so', () => {
+    const r = check(SRC, 'masked_pair_bce');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.roles?.targetFields).toBe(2);
+  });
+
+  it("a Keras loss that reshapes its targets to its own count of fields (`K.reshape(y_true, [-1, 4, 2])`) runs at that count", () => {
+    const KERAS = 'from tensorflow.keras import backend as K\n\n';
+    const src = `${KERAS}class MaskedBCE:\n    def __call__(self, y_true, y_pred):\n        y_true = K.reshape(y_true, [-1, 4, 2])\n        labels = y_true[:, :, 0]\n        mask = y_true[:, :, 1]\n        return K.sum(mask * K.binary_crossentropy(labels, y_pred), axis=-1) / (K.sum(mask, axis=-1) + 1e-6)\n`;
+    const r = check(src, 'MaskedBCE.__call__');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.roles?.targetFields).toBe(2);
+    expect(r.probes[0].inputs.shape[1]).toBe(4);
   });
 });
 

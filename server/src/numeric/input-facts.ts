@@ -1,10 +1,13 @@
 /**
  * What a function's own code says of the shape or range of the values the probes pass it, read from
- * the IR (roles.ts builds the probe plan with these): a prediction asserted to lie in [0, 1]
- * (`assert torch.all((x >= 0) & (x <= 1))`: probabilities, not logits). Pure IR reading; no values.
+ * the IR (roles.ts and probes.ts build the probe plan with these): a prediction asserted to lie in
+ * [0, 1] (`assert torch.all((x >= 0) & (x <= 1))`: probabilities, not logits); a target whose last
+ * axis holds fields read one by one (`y_true[:, :, 0]` the labels, `y_true[:, :, 1]` a mask). Pure IR
+ * reading; no values.
  */
-import type { Expr, FunctionIR, Stmt } from '../core/ir';
+import type { Expr, FunctionIR, ModuleIR, Stmt } from '../core/ir';
 import { stmtsOf } from '../core/walk';
+import { ParamUses } from './param-uses';
 
 /** Every expression node under `root` (IR objects and arrays; spans, ops and nested functions skipped). */
 function* nodes(root: unknown): Generator<Expr> {
@@ -65,4 +68,25 @@ export function assertsUnitInterval(fn: FunctionIR, name: string): boolean {
     }
   }
   return lower && upper;
+}
+
+/**
+ * The number of fields on the last axis of the parameter `name` of `fn`, when the function reads
+ * them one by one with constant indices after full slices (`t[:, :, 0]` and `t[:, :, 1]`, or
+ * `t[..., 0]` and `t[..., 1]`: the labels and a mask); undefined unless two fields or more are read
+ * so and no read of that shape takes a slice of the last axis. The probes try it (probes.ts setup)
+ * only where the plain targets fail: `t[:, 0]`, `t[:, 1]` are also the columns of a two-class target.
+ */
+export function targetFields(fn: FunctionIR, name: string, mod: ModuleIR): number | undefined {
+  const seen = new Set<number>();
+  for (const r of new ParamUses(name, fn, mod).reads) {
+    const p = r.parents[0] as Expr | undefined;
+    if (!p || p.k !== 'subscript' || p.obj !== r.node || p.index.length < 2) continue;
+    const lead = p.index.slice(0, -1);
+    if (!lead.every((i) => i.k === 'ellipsis' || (i.k === 'slice' && !i.lower && !i.upper && !i.step))) continue;
+    const last = p.index[p.index.length - 1];
+    if (last.k !== 'num' || !Number.isInteger(last.value) || last.value < 0) return undefined;
+    seen.add(last.value);
+  }
+  return seen.size >= 2 ? Math.max(...seen) + 1 : undefined;
 }

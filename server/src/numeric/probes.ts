@@ -8,6 +8,7 @@ import { stmtsOf } from '../core/walk';
 import { Evaluator, MAX_LOOP, type EvalOptions } from './eval';
 import type { ImportResolver } from './imported';
 import { forbiddenCall } from './gate';
+import { targetFields } from './input-facts';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
 import { describeGenerator, generate } from './gen';
 import type { CheckPlan, OpModuleValue, TargetEncoding } from './roles';
@@ -234,6 +235,12 @@ export class Prober {
       if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor(g.index, shapeOf(false), 'int32'), dt: 'int' };
       else if (s.plan.stateColumn) tgt = { t: 'tensor', x: tf.tensor(withStateColumn(g.onehot, N, C), layoutShape(inp.layout, N, C + 1, true)), dt: 'float' };
       else tgt = { t: 'tensor', x: tf.tensor(g.onehot, shapeOf(true)), dt: 'float' };
+      // Targets with fields (CheckPlan.targetFields): the targets, then all-ones fields, on a new last axis.
+      const fields = s.plan.targetFields;
+      if (fields && tgt.t === 'tensor') {
+        const labels = tf.cast(tgt.x, 'float32');
+        tgt = { t: 'tensor', x: tf.stack([labels, ...Array.from({ length: fields - 1 }, () => tf.onesLike(labels))], -1), dt: 'float' };
+      }
       // Required parameters without a default (roles.ts fill), under the probe's own hyperparameters.
       const all: Record<string, Val> = {};
       // A module injected by keyword is passed as one (it may be read from **kwargs).
@@ -381,6 +388,11 @@ export class Prober {
         const d = Number(m[1]);
         if (d >= 2 && d <= 1024 && d !== this.opts.classes && d !== SETUP_SAMPLES) sizes.add(d);
       }
+      // A reshape of the targets with fields to the function's own count (`reshape(t, [-1, 6, 2])`): its inner sizes.
+      if (plan.targetFields) {
+        const shape = /^\w+: shape \[(-?\d+(?:, ?-?\d+)+)\] is invalid for input of size/.exec(e);
+        for (const d of shape ? shape[1].split(/, ?/).slice(1, -1).map(Number) : []) if (d >= 2 && d <= 1024 && d !== this.opts.classes) sizes.add(d);
+      }
     }
     if (sizes.size) {
       const found = this.trySetup(fn, plan, hyper, undefined, [], [...sizes].slice(0, 2));
@@ -406,6 +418,13 @@ export class Prober {
     const sub = [...errors, ...first].map((e) => /object is not subscriptable \(`(?:self\.)?(\w+)` is /.exec(e)?.[1]).find((n) => n && !plan.boxed?.includes(n) && n in (plan.fill ?? {}));
     if (sub) {
       const found = this.setup(fn, { ...plan, boxed: [...(plan.boxed ?? []), sub] }, hyper);
+      if (typeof found !== 'string') return found;
+    }
+    // Targets whose last axis the function reads field by field (`y_true[:, :, 0]`, `y_true[:, :, 1]`):
+    // once more with the fields (input-facts.ts `targetFields`).
+    const fields = !plan.targetFields && plan.target ? targetFields(fn, plan.target, this.mod) : undefined;
+    if (fields) {
+      const found = this.setup(fn, { ...plan, targetFields: fields }, hyper);
       if (typeof found !== 'string') return found;
     }
     // A number the probes chose for a parameter the function's jax.vmap maps (a rank-0 argument to
@@ -520,7 +539,7 @@ export class Prober {
       const setup = this.setup(fn, plan, baseHyper);
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}) };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {

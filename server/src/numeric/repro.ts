@@ -213,6 +213,9 @@ STATE_COLUMN = ${roles.stateColumn ? 'True' : 'False'}
 # Hyperparameters passed as a one-item list of their value: the function subscripts them (\`gamma[0]\`).
 BOXED = ${JSON.stringify(roles.boxed ?? [])}
 
+# The function reads its targets' last axis field by field (\`t[..., 0]\`, \`t[..., 1]\`): this many fields, the targets then ones (0: none).
+TARGET_FIELDS = ${roles.targetFields ?? 0}
+
 LAYOUTS = {"nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1))}
 
 
@@ -238,6 +241,8 @@ def run(seed, n, c, std, target, margin, activation, layout, hyper, extra):
         xs, ts = LAYOUTS[layout](x.shape[0], c)
         x_in = x_in.reshape(xs)
         t = t.reshape(LAYOUTS[layout](x.shape[0], t.shape[1])[0] if t.dim() == 2 else ts)
+    if TARGET_FIELDS:
+        t = torch.stack([t.float()] + [torch.ones_like(t, dtype=torch.float32)] * (TARGET_FIELDS - 1), -1)
     given = {}
     for k, v in SUPPLIED.items():
         given[k] = v[1]() if isinstance(v, tuple) and v[0] == "__op__" else c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else x_in.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v

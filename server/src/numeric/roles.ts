@@ -57,6 +57,13 @@ export interface CheckPlan {
    * the same number for every example (eval.ts `EvalOptions.perRow`; probes.ts `setup`).
    */
   perRow?: string[];
+  /**
+   * The targets carry this many fields on a trailing axis, the function reading them one by one
+   * (`y_true[:, :, 0]` the labels, `y_true[:, :, 1]` a mask; input-facts.ts `targetFields`): field 0
+   * the probe's targets, the others ones (every element kept). Set by probes.ts `setup` where the
+   * plain targets fail.
+   */
+  targetFields?: number;
   /** The facts see a cross-entropy and no modulating factor: the reference is the cross-entropy (gamma 0). */
   plainCE?: boolean;
   /**
