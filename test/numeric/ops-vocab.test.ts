@@ -433,6 +433,12 @@ describe("numpy's append and starred items of a display", () => {
     expect(fails(`${JAX}def f(a, b):\n    return jnp.append(a, b, axis=0)\n`, 'f', { a: [[1, 2]], b: [3, 4] })).toMatch(/EvalError: .*same number of dimensions/);
   });
 
+  it('itertools.product: the tuples of the cartesian product, the last iterable fastest; `repeat`', () => {
+    const r = run(`import itertools\ndef f(x):\n    return [a * 10 + b for a, b in itertools.product(range(2), [5, 6])]\n`, 'f', { x: [1] });
+    expect(r.items!.map((i) => i.v[0])).toEqual([5, 6, 15, 16]);
+    expect(run(`import itertools\ndef f(x):\n    return len(list(itertools.product([0, 1], repeat=3)))\n`, 'f', { x: [1] }).v).toEqual([8]);
+  });
+
   it('`*xs` in a list or tuple display expands to the items (`[*x.shape][0]`, `(*x.shape[:1], 1)`)', () => {
     const r = run(`${HDR}def f(x):\n    return [*x.shape][0] + len((*x.shape[1:], 1, *[2, 3]))\n`, 'f', { x: [[1, 2, 3], [4, 5, 6]] });
     expect(r.v).toEqual([2 + 4]);

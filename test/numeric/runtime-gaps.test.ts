@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { moduleOf } from '../../server/src/numeric/runner';
 import { planModule } from '../../server/src/numeric/roles';
-import { assertsUnitInterval, targetFields } from '../../server/src/numeric/input-facts';
+import { assertsUnitInterval, readAsMapping, targetFields } from '../../server/src/numeric/input-facts';
 import { groupedErrors } from '../../server/src/numeric/probes';
 import { coverageReason } from '../../server/src/cli/probe';
 import { fn, loadEngine, prober } from './helpers';
@@ -121,6 +121,26 @@ describe('targets whose last axis the function reads field by field (`t[:, :, 0]
     expect(r.notChecked).toBeUndefined();
     expect(r.roles?.targetFields).toBe(2);
     expect(r.probes[0].inputs.shape[1]).toBe(4);
+  });
+});
+
+describe('a per-class weight the function reads as a mapping (`for c, w in weights.items()`)', () => {
+  const KERAS = 'import itertools\nimport numpy as np\nfrom tensorflow.keras import backend as K\n\n';
+  const SRC_MAP = `${KERAS}class PairWeightedCE:\n    def __init__(self, weights):\n        n = len(weights)\n        self.w = np.ones((n, n))\n        for c, cw in weights.items():\n            self.w[0][c] = cw\n\n    def __call__(self, y_true, y_pred):\n        n = len(self.w)\n        mask = K.zeros_like(y_pred[..., 0])\n        for cp, ct in itertools.product(range(n), range(n)):\n            mask += self.w[ct, cp] * y_pred[..., cp] * y_true[..., ct]\n        return K.categorical_crossentropy(y_true, y_pred) * mask\n`;
+
+  it('is a fact of the IR (`.items()`, `.keys()`, `.values()` called on it)', () => {
+    const mod = moduleOf(SRC_MAP);
+    expect(readAsMapping('weights', fn(mod, 'PairWeightedCE.__init__'), mod)).toBe(true);
+    const plain = moduleOf(`${HDR}def f(x, weights):\n    return x * weights[0]\n`);
+    expect(readAsMapping('weights', fn(plain, 'f'), plain)).toBe(false);
+  });
+
+  it('gets a dict of one weight of 1 per class, and the function runs (itertools.product included)', () => {
+    const plan = planModule(moduleOf(SRC_MAP)).find((p) => p.qualname === 'PairWeightedCE.__call__')!;
+    expect(plan.fill?.weights?.value).toEqual({ ones: 'class_map' });
+    const r = check(SRC_MAP, 'PairWeightedCE.__call__');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.supplied?.weights?.value).toBe('class_map');
   });
 });
 

@@ -104,7 +104,7 @@ def run_case(case):
             mod_name, _, cls_name = v[1].rpartition(".")
             fill[k] = getattr(importlib.import_module(mod_name), cls_name)(**v[2])
             continue
-        fill[k] = [1] * c if v == "__class_counts__" else c if v == "__classes__" else torch.ones_like(x) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else torch.device("cpu") if v == "__device__" else x.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else v
+        fill[k] = [1] * c if v == "__class_counts__" else c if v == "__classes__" else torch.ones_like(x) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else {i: 1.0 for i in range(c)} if v == "__class_map__" else torch.device("cpu") if v == "__device__" else x.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else v
     hyper = dict(fill, **(case.get("hyper") or {}))
     hyper = {k: [v] if k in (case.get("boxed") or []) and isinstance(v, (int, float, torch.Tensor)) else v for k, v in hyper.items()}
     args = {case["input"]: x, case["target"]: t}

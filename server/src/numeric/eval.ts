@@ -2124,6 +2124,17 @@ export class Evaluator {
         if (!a0) throw new EvalError('vmap() without a function', line);
         return { t: 'vmap', fn: a0, inAxes: vmapAxes(kw.in_axes ?? pos[1], kw.out_axes ?? pos[2], line) };
       }
+      case 'itertools.product': {
+        // The cartesian product of the iterables (`repeat` times over), as tuples, the last one fastest.
+        const r = kw.repeat ? pyNumber(kw.repeat) : 1;
+        if (r === undefined || !Number.isInteger(r) || r < 0) throw new EvalError('product() repeat must be a non-negative integer', line, 'TypeError');
+        const seqs = Array.from({ length: r }, () => pos.map((p) => this.iterate(p, line))).flat();
+        const size = seqs.reduce((n, q) => n * q.length, 1);
+        if (size > MAX_LOOP * MAX_LOOP) throw new Unsupported(`itertools.product of ${size} tuples`, line);
+        let out: Val[][] = [[]];
+        for (const q of seqs) out = out.flatMap((head) => q.map((x) => [...head, x]));
+        return { t: 'list', items: out.map((items) => ({ t: 'list', items, tuple: true }) as Val), tuple: false };
+      }
       case 'functools.partial':
         if (!a0) throw new EvalError('partial() without a function', line);
         return { t: 'partial', fn: a0, args: pos.slice(1), kwargs: kw };

@@ -90,3 +90,15 @@ export function targetFields(fn: FunctionIR, name: string, mod: ModuleIR): numbe
   }
   return seen.size >= 2 ? Math.max(...seen) + 1 : undefined;
 }
+
+/**
+ * Whether the function reads the parameter `name` of `g` as a mapping: it calls `.items()`,
+ * `.keys()` or `.values()` on it (a constructor's `{class: weight}` dict). A per-class weight the
+ * probes give it is then a dict of one weight per class (roles.ts).
+ */
+export function readAsMapping(name: string, g: FunctionIR, mod: ModuleIR): boolean {
+  return new ParamUses(name, g, mod).reads.some((r) => {
+    const [a, c] = r.parents as Expr[];
+    return a?.k === 'attr' && a.obj === r.node && ['items', 'keys', 'values'].includes(a.attr) && c?.k === 'call' && c.func === a && c.args.length === 0;
+  });
+}

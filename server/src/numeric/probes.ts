@@ -260,7 +260,8 @@ export class Prober {
             if (inp.layout) second = tf.reshape(second, shapeOf(true));
             all[k] = { t: 'tensor', x: second, dt: 'float' };
           }
-        } else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(value.ones === 'classes' ? [C] : shapeOf(true)), dt: 'float' };
+        } else if (value !== null && typeof value === 'object' && 'ones' in value && value.ones === 'class_map') all[k] = { t: 'dict', entries: Array.from({ length: C }, (_, i) => [num(i, true), num(1, false)] as [Val, Val]) };
+        else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(value.ones === 'classes' ? [C] : shapeOf(true)), dt: 'float' };
         else if (typeof value === 'boolean') all[k] = { t: 'bool', v: value };
         // A call-site literal keeps its kind: `FocalLoss(num_classes=8)` passes an int (F.one_hot wants one).
         else if (typeof value === 'number') all[k] = num(value);
@@ -543,7 +544,7 @@ export class Prober {
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : value.ones === 'classes' ? 'class_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

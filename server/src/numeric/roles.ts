@@ -13,7 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
-import { assertsUnitInterval } from './input-facts';
+import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
@@ -127,7 +127,7 @@ export interface Fill {
   assumed?: true;
 }
 
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { counts: 'classes' } | { device: true } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -962,6 +962,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (used) fill[p.name] = used;
         else if (!missing) missing = p.name;
       }
+      // One weight per class read as a mapping (`for c, w in weights.items()`): a dict of class -> 1.
+      for (const p of ps) if (isClassOnes(fill[p.name]?.value) && readAsMapping(p.name, g, mod)) fill[p.name] = { value: { ones: 'class_map' }, why: `one weight of 1 per class, as a dict {class: 1.0} (the function reads it as a mapping: \`${p.name}.items()\`)` };
       // A class count with a default takes the probe's too: it must match the inputs (`n_class=5`).
       for (const p of ps) if (p.default && CLASSES_NAME.test(p.name) && !fill[p.name] && literalValue(p.default) !== undefined && typeof literalValue(p.default) === 'number') fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
     }
