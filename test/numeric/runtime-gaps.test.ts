@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { moduleOf } from '../../server/src/numeric/runner';
 import { planModule } from '../../server/src/numeric/roles';
-import { assertsUnitInterval, readAsMapping, targetFields } from '../../server/src/numeric/input-facts';
+import { assertsUnitInterval, oneBasedLabels, readAsMapping, targetFields } from '../../server/src/numeric/input-facts';
 import { groupedErrors } from '../../server/src/numeric/probes';
 import { coverageReason } from '../../server/src/cli/probe';
 import { fn, loadEngine, prober } from './helpers';
@@ -141,6 +141,26 @@ describe('a per-class weight the function reads as a mapping (`for c, w in weigh
     const r = check(SRC_MAP, 'PairWeightedCE.__call__');
     expect(r.notChecked).toBeUndefined();
     expect(r.supplied?.weights?.value).toBe('class_map');
+  });
+});
+
+describe('class indices counted from 1 (`targets.unsqueeze(1) == arange(1, C + 1)`, 0 the background)', () => {
+  it('is a fact of the IR, through a local bound to the targets and through a function they are passed to', () => {
+    const mod = moduleOf(SRC);
+    expect(oneBasedLabels(fn(mod, 'background_zero_focal'), 'targets')).toBe(true);
+    expect(oneBasedLabels(fn(mod, 'BackgroundZeroFocal.forward'), 'targets', mod)).toBe(true);
+    expect(oneBasedLabels(fn(mod, 'BackgroundZeroFocal.forward'), 'targets')).toBe(false);
+    const zero = moduleOf(SRC.replace('torch.arange(1, num_classes + 1,', 'torch.arange(0, num_classes,'));
+    expect(oneBasedLabels(fn(zero, 'background_zero_focal'), 'targets')).toBe(false);
+  });
+
+  it('the probes pass their indices plus one: the canonical sigmoid focal loss then agrees (no LL304 / LL305)', () => {
+    for (const q of ['background_zero_focal', 'BackgroundZeroFocal.forward']) {
+      const r = check(SRC, q);
+      expect(r.notChecked).toBeUndefined();
+      expect(r.roles?.targetOffset).toBe(1);
+      expect(r.findings.map((f) => f.code)).toEqual([]);
+    }
   });
 });
 

@@ -44,6 +44,8 @@ interface Case {
   boxed?: string[];
   /** The targets carry this many fields on a new last axis (roles.ts `targetFields`). */
   targetFields?: number;
+  /** Class indices passed plus this (roles.ts `targetOffset`). */
+  targetOffset?: number;
   /** Parameters passed as dicts (roles.ts `mapped`): per parameter, its keys, each holding the tensor or ones. */
   mapped?: Record<string, Record<string, string>>;
   /** The targets carry one more trailing column (roles.ts `stateColumn`). */
@@ -154,7 +156,7 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
       const pr = prober(mod, N, C);
       for (const plan of planModule(mod)) {
         if (plan.framework !== 'torch') continue;
-        let setup: { encoding: ProbeInputs['target']; formulation: string; classes: number; samples?: number; layout?: ProbeInputs['layout']; plan: { inputIsProb: boolean; fill?: Record<string, { value: unknown }>; boxed?: string[]; targetFields?: number } } | string;
+        let setup: { encoding: ProbeInputs['target']; formulation: string; classes: number; samples?: number; layout?: ProbeInputs['layout']; plan: { inputIsProb: boolean; fill?: Record<string, { value: unknown }>; boxed?: string[]; targetFields?: number; targetOffset?: number } } | string;
         try {
           setup = pr.setup(fn(mod, plan.qualname), plan, {});
         } catch {
@@ -185,7 +187,7 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
             const id = `${name}::${plan.qualname}::${JSON.stringify(h)}::${JSON.stringify(extra)}`;
             const s = setup;
             runs.set(id, () => pr.run(s as never, inp, hv));
-            cases.push({ id, file, qualname: plan.qualname, input: plan.input, target: plan.target, hyper: h, fill, entry, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn ? { stateColumn: true } : {}), ...(s.plan.boxed ? { boxed: s.plan.boxed } : {}), ...(s.plan.targetFields ? { targetFields: s.plan.targetFields } : {}), inputs: inputsKey(inputs, inp) });
+            cases.push({ id, file, qualname: plan.qualname, input: plan.input, target: plan.target, hyper: h, fill, entry, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn ? { stateColumn: true } : {}), ...(s.plan.boxed ? { boxed: s.plan.boxed } : {}), ...(s.plan.targetFields ? { targetFields: s.plan.targetFields } : {}), ...(s.plan.targetOffset && s.encoding === 'index' ? { targetOffset: s.plan.targetOffset } : {}), inputs: inputsKey(inputs, inp) });
           }
         }
       }

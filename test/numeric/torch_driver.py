@@ -93,6 +93,8 @@ def run_case(case):
         xs, ts = LAYOUTS[inp["layout"]](n, c)
         x = x.reshape(xs)
         t = t.reshape(LAYOUTS[inp["layout"]](n, t.shape[1])[0] if t.dim() == 2 else ts)
+    if case.get("targetOffset") and inp["targetKind"] == "index":
+        t = t + case["targetOffset"]
     if case.get("targetFields"):
         # The targets, then all-ones fields, on a new last axis (roles.ts `targetFields`).
         t = torch.stack([t.float()] + [torch.ones_like(t, dtype=torch.float32)] * (case["targetFields"] - 1), -1)

@@ -102,3 +102,75 @@ export function readAsMapping(name: string, g: FunctionIR, mod: ModuleIR): boole
     return a?.k === 'attr' && a.obj === r.node && ['items', 'keys', 'values'].includes(a.attr) && c?.k === 'call' && c.func === a && c.args.length === 0;
   });
 }
+
+/** The name a method chain reads (`t.unsqueeze(1).long()` reads `t`), else undefined. */
+function chainRoot(e: Expr): string | undefined {
+  let x = e;
+  for (;;) {
+    if (x.k === 'name') return x.id;
+    if (x.k === 'call' && x.func.k === 'attr') x = x.func.obj;
+    else if (x.k === 'attr') x = x.obj;
+    else return undefined;
+  }
+}
+
+/** Whether `e` is `arange(1, ...)` (any framework), possibly under a method chain (`.unsqueeze(0)`, `.to(device)`). */
+function arangeFromOne(e: Expr): boolean {
+  let x = e;
+  while (x.k === 'call' && x.func.k === 'attr' && !/(^|\.)arange$/.test(x.callee ?? '')) x = x.func.obj;
+  return x.k === 'call' && /(^|\.)arange$/.test(x.callee ?? (x.func.k === 'attr' ? x.func.attr : '')) && x.args.length >= 2 && literal(x.args[0]) === 1;
+}
+
+/**
+ * Whether the function takes class indices counted from 1, 0 left for the background: it compares
+ * the target parameter `name` (or a local it binds to a method chain on it, `t = targets.unsqueeze(1)`)
+ * with `arange(1, C + 1)` (`t == class_range`, FCOS's sigmoid focal loss). The probes then pass
+ * their class indices plus one (probes.ts), so that class c is the function's column c.
+ */
+export function oneBasedLabels(fn: FunctionIR, name: string, mod?: ModuleIR, depth = 0): boolean {
+  const aliases = new Set([name]);
+  const ranges = new Set<string>();
+  const stmts = [...(stmtsOf(fn.body) as Iterable<Stmt>)];
+  for (const st of stmts) {
+    if (st.k !== 'assign' || st.targets.length !== 1 || st.targets[0].k !== 'name') continue;
+    const root = chainRoot(st.value);
+    if (root && aliases.has(root)) aliases.add(st.targets[0].id);
+    else if (arangeFromOne(st.value)) ranges.add(st.targets[0].id);
+  }
+  const isRange = (e: Expr): boolean => (e.k === 'name' && ranges.has(e.id)) || arangeFromOne(e);
+  const isTarget = (e: Expr): boolean => {
+    const r = chainRoot(e);
+    return !!r && aliases.has(r) && !(e.k === 'name' && ranges.has(e.id));
+  };
+  for (const st of stmts)
+    for (const n of nodes(st.k === 'def' ? [] : st)) {
+      if (n.k !== 'cmp') continue;
+      for (let i = 0; i < n.ops.length; i++) {
+        if (n.ops[i] !== '==' && n.ops[i] !== '!=') continue;
+        const [l, r] = [n.operands[i], n.operands[i + 1]];
+        if ((isTarget(l) && isRange(r)) || (isTarget(r) && isRange(l))) return true;
+      }
+    }
+  if (!mod || depth >= 2) return false;
+  // Passed on to a function of the module (directly, or through a local bound to one: `loss_func =
+  // sigmoid_focal_loss_cpu`): that function's parameter at the same position.
+  const moduleFn = (id: string): FunctionIR | undefined => mod.functions.find((g) => g.name === id && !g.className && !g.parent);
+  const bound = new Map<string, FunctionIR[]>();
+  for (const st of stmts) {
+    if (st.k !== 'assign' || st.targets.length !== 1 || st.targets[0].k !== 'name' || st.value.k !== 'name') continue;
+    const g = moduleFn(st.value.id);
+    if (g) bound.set(st.targets[0].id, [...(bound.get(st.targets[0].id) ?? []), g]);
+  }
+  for (const st of stmts)
+    for (const n of nodes(st)) {
+      if (n.k !== 'call' || n.func.k !== 'name') continue;
+      const at = n.args.findIndex((a) => a.k === 'name' && aliases.has(a.id));
+      if (at < 0) continue;
+      const callees = bound.get(n.func.id) ?? [moduleFn(n.func.id)].filter((g): g is FunctionIR => !!g);
+      for (const g of callees) {
+        const p = g.params.filter((q) => q.kind === 'plain')[at];
+        if (p && oneBasedLabels(g, p.name, mod, depth + 1)) return true;
+      }
+    }
+  return false;
+}

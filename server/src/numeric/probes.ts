@@ -8,7 +8,7 @@ import { stmtsOf } from '../core/walk';
 import { Evaluator, MAX_LOOP, type EvalOptions } from './eval';
 import type { ImportResolver } from './imported';
 import { forbiddenCall } from './gate';
-import { targetFields } from './input-facts';
+import { oneBasedLabels, targetFields } from './input-facts';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
 import { describeGenerator, generate } from './gen';
 import type { CheckPlan, OpModuleValue, TargetEncoding } from './roles';
@@ -232,7 +232,7 @@ export class Prober {
       const shapeOf = (classes: boolean): number[] => layoutShape(inp.layout, N, C, classes);
       const z = tf.tensor2d(g.logits, [N, C]);
       let tgt: Val;
-      if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor(g.index, shapeOf(false), 'int32'), dt: 'int' };
+      if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor(s.plan.targetOffset ? g.index.map((i) => i + s.plan.targetOffset!) : g.index, shapeOf(false), 'int32'), dt: 'int' };
       else if (s.plan.stateColumn) tgt = { t: 'tensor', x: tf.tensor(withStateColumn(g.onehot, N, C), layoutShape(inp.layout, N, C + 1, true)), dt: 'float' };
       else tgt = { t: 'tensor', x: tf.tensor(g.onehot, shapeOf(true)), dt: 'float' };
       // Targets with fields (CheckPlan.targetFields): the targets, then all-ones fields, on a new last axis.
@@ -361,7 +361,9 @@ export class Prober {
   }
 
   /** Finds an encoding (and class count) under which the function evaluates; Unsupported ends it. */
-  setup(fn: FunctionIR, plan: CheckPlan, hyper: Record<string, Val>): Setup | string {
+  setup(fn: FunctionIR, plan0: CheckPlan, hyper: Record<string, Val>): Setup | string {
+    // Class indices from 1 where the function counts them so (input-facts.ts oneBasedLabels).
+    const plan = plan0.targetOffset === undefined && plan0.target && oneBasedLabels(fn, plan0.target, this.mod) ? { ...plan0, targetOffset: 1 } : plan0;
     const errors: string[] = [];
     // Flat [N, C] inputs first; image-shaped ones (channels first for PyTorch, last elsewhere) when
     // the flat ones fail as a loss over images would.
@@ -540,7 +542,7 @@ export class Prober {
       const setup = this.setup(fn, plan, baseHyper);
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}) };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {

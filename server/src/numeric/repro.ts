@@ -214,6 +214,9 @@ STATE_COLUMN = ${roles.stateColumn ? 'True' : 'False'}
 # Hyperparameters passed as a one-item list of their value: the function subscripts them (\`gamma[0]\`).
 BOXED = ${JSON.stringify(roles.boxed ?? [])}
 
+# Class indices counted from this (1: 0 left for the background; the function compares them with arange(1, C + 1)).
+TARGET_OFFSET = ${roles.targetOffset ?? 0}
+
 # The function reads its targets' last axis field by field (\`t[..., 0]\`, \`t[..., 1]\`): this many fields, the targets then ones (0: none).
 TARGET_FIELDS = ${roles.targetFields ?? 0}
 
@@ -229,6 +232,8 @@ def named(f, hyper):
 
 def run(seed, n, c, std, target, margin, activation, layout, hyper, extra):
     x, t = probe_inputs(seed, n, c, std, target, margin, **extra)
+    if target == "index":
+        t = t + TARGET_OFFSET
     x.requires_grad_(True)
     x_in = x
     if activation == "softmax":

@@ -64,6 +64,12 @@ export interface CheckPlan {
    * plain targets fail.
    */
   targetFields?: number;
+  /**
+   * Class indices counted from 1, 0 left for the background: the function compares its targets with
+   * `arange(1, C + 1)` (input-facts.ts `oneBasedLabels`). The probes pass their indices plus one.
+   * Set by probes.ts `setup`.
+   */
+  targetOffset?: number;
   /** The facts see a cross-entropy and no modulating factor: the reference is the cross-entropy (gamma 0). */
   plainCE?: boolean;
   /**
