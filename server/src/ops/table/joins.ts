@@ -94,6 +94,8 @@ export const append = defineOp({
   id: 'append',
   summary: "numpy's append: without an axis both arrays flattened and joined; with one, joined along it (a concatenate).",
   spell: ['jax.numpy.append(arr->input, values->other, axis->dim=None)', 'numpy.append(arr->input, values->other, axis->dim=None)'],
+  // No meaning for the rules (as before it was spelled): `append(1 - p, p)` joins two meanings.
+  abstract: (c) => unknown(c.span),
   lower(c) {
     const [a, b] = c.promote(c.tensor('input'), c.tensor('other'));
     const axis = c.value('dim');
