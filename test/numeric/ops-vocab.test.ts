@@ -145,6 +145,18 @@ describe('matmul and @', () => {
     expect(fails(`${TF}def f(a, b):\n    return tf.tensordot(a, b, [[1], [0]])\n`, 'f', { a, b })).toMatch(/^Unsupported/);
   });
 
+  it("torch.dot: the sum of products of two 1-D tensors of one dtype and size (also `x.dot(y)`); PyTorch's errors otherwise", () => {
+    const r = run(`${HDR}def f(a, b):\n    return torch.dot(a, b)\n`, 'f', { a: [1, 2, 3], b: [4, 5, 6] });
+    expect(r.shape).toEqual([]);
+    close(r.v, [32]);
+    close(run(`${HDR}def f(a, b):\n    return a.dot(b)\n`, 'f', { a: [1, 2], b: [3, -1] }).v, [1]);
+    const i = run(`${HDR}def f(a, b):\n    return torch.dot(a, b)\n`, 'f', { a: { int: [1, 2] }, b: { int: [3, 4] } });
+    expect([i.v, i.dt]).toEqual([[11], 'int']);
+    expect(fails(`${HDR}def f(a, b):\n    return torch.dot(a, b)\n`, 'f', { a: [1, 2, 3], b: [[1], [2], [3]] })).toMatch(/EvalError: 1D tensors expected, but got 1D and 2D/);
+    expect(fails(`${HDR}def f(a, b):\n    return torch.dot(a, b)\n`, 'f', { a: [1, 2, 3], b: [1, 2] })).toMatch(/EvalError: inconsistent tensor size/);
+    expect(fails(`${HDR}def f(a, b):\n    return torch.dot(a, b)\n`, 'f', { a: [1, 2], b: { int: [1, 2] } })).toMatch(/EvalError: .*one dtype/);
+  });
+
   it('tf.matmul: rank >= 2, transpose_b; tf.scalar_mul(s, x) is s * x', () => {
     close(run(`${TF}def f(a):\n    return tf.matmul(a, a, transpose_b=True)\n`, 'f', { a }).v, [5, 11, 11, 25]);
     expect(fails(`${TF}def f(a, b):\n    return tf.matmul(a, b)\n`, 'f', { a, b: [1, 2] })).toMatch(/EvalError: .*rank >= 2/);
@@ -405,5 +417,47 @@ describe('torch.tensor of a list of tensors', () => {
     close(r.v, [3, 2]);
     expect(fails(`${HDR}def f(x):\n    return torch.tensor([x, x])\n`, 'f', { x: [1, 2] })).toMatch(/EvalError: only one element tensors can be converted to Python scalars/);
     expect(fails(`${JAX}def f(x):\n    return jnp.array([x, x])\n`, 'f', { x: [1, 2] })).toMatch(/^Unsupported/);
+  });
+});
+
+describe("numpy's append and starred items of a display", () => {
+  it('jnp.append: both flattened and joined without an axis; joined along the axis with one (same rank)', () => {
+    const flat = run(`${JAX}def f(a, b):\n    return jnp.append(1 - a, b)\n`, 'f', { a: [[1, 2]], b: [3] });
+    expect(flat.shape).toEqual([3]);
+    close(flat.v, [0, -1, 3]);
+    const rows = run(`${JAX}def f(a, b):\n    return jnp.append(a, b, axis=0)\n`, 'f', { a: [[1, 2]], b: [[3, 4]] });
+    expect(rows.shape).toEqual([2, 2]);
+    close(rows.v, [1, 2, 3, 4]);
+    const mixed = run(`${JAX}def f(a, b):\n    return jnp.append(a, b)\n`, 'f', { a: { int: [1] }, b: [0.5] });
+    expect([mixed.v, mixed.dt]).toEqual([[1, 0.5], 'float']);
+    expect(fails(`${JAX}def f(a, b):\n    return jnp.append(a, b, axis=0)\n`, 'f', { a: [[1, 2]], b: [3, 4] })).toMatch(/EvalError: .*same number of dimensions/);
+  });
+
+  it('itertools.product: the tuples of the cartesian product, the last iterable fastest; `repeat`', () => {
+    const r = run(`import itertools\ndef f(x):\n    return [a * 10 + b for a, b in itertools.product(range(2), [5, 6])]\n`, 'f', { x: [1] });
+    expect(r.items!.map((i) => i.v[0])).toEqual([5, 6, 15, 16]);
+    expect(run(`import itertools\ndef f(x):\n    return len(list(itertools.product([0, 1], repeat=3)))\n`, 'f', { x: [1] }).v).toEqual([8]);
+  });
+
+  it('`*xs` in a list or tuple display expands to the items (`[*x.shape][0]`, `(*x.shape[:1], 1)`)', () => {
+    const r = run(`${HDR}def f(x):\n    return [*x.shape][0] + len((*x.shape[1:], 1, *[2, 3]))\n`, 'f', { x: [[1, 2, 3], [4, 5, 6]] });
+    expect(r.v).toEqual([2 + 4]);
+    expect(fails(`${HDR}def f(x):\n    return [*x.shape.nope]\n`, 'f', { x: [1] })).toMatch(/nope/);
+  });
+});
+
+describe('Keras sparse categorical cross-entropy over a sequence', () => {
+  it('takes labels of the predictions\' shape without the class axis ([N, L] of [N, L, C]), or with a trailing 1; others raise', () => {
+    const p = [
+      [
+        [0.5, 0.25, 0.25],
+        [0.1, 0.8, 0.1],
+      ],
+    ];
+    const r = run(`${TF}def f(p, t):\n    return K.sparse_categorical_crossentropy(t, p)\n`, 'f', { p, t: { int: [[0, 1]] } });
+    expect(r.shape).toEqual([1, 2]);
+    close(r.v, [-Math.log(0.5), -Math.log(0.8)]);
+    close(run(`${TF}def f(p, t):\n    return K.sparse_categorical_crossentropy(t, p)\n`, 'f', { p: p[0], t: [[1], [2]] }).v, [-Math.log(0.25), -Math.log(0.1)]);
+    expect(fails(`${TF}def f(p, t):\n    return K.sparse_categorical_crossentropy(t, p)\n`, 'f', { p: p[0], t: [[0, 1, 0], [1, 0, 0]] })).toMatch(/EvalError: .*labels of shape \[2,3\]/);
   });
 });

@@ -40,6 +40,12 @@ interface Case {
   hyper?: Record<string, unknown>;
   /** Values the checker gave required parameters ("__classes__", "__ones__", "__class_ones__", "__class_counts__", "__device__", ["__op__", name, keywords] or a value). */
   fill?: Record<string, unknown>;
+  /** Hyperparameters passed as a one-item list (probes.ts: the function subscripts them). */
+  boxed?: string[];
+  /** The targets carry this many fields on a new last axis (roles.ts `targetFields`). */
+  targetFields?: number;
+  /** Class indices passed plus this (roles.ts `targetOffset`). */
+  targetOffset?: number;
   /** Parameters passed as dicts (roles.ts `mapped`): per parameter, its keys, each holding the tensor or ones. */
   mapped?: Record<string, Record<string, string>>;
   /** The targets carry one more trailing column (roles.ts `stateColumn`). */
@@ -150,7 +156,7 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
       const pr = prober(mod, N, C);
       for (const plan of planModule(mod)) {
         if (plan.framework !== 'torch') continue;
-        let setup: { encoding: ProbeInputs['target']; formulation: string; classes: number; samples?: number; layout?: ProbeInputs['layout']; plan: { inputIsProb: boolean; fill?: Record<string, { value: unknown }> } } | string;
+        let setup: { encoding: ProbeInputs['target']; formulation: string; classes: number; samples?: number; layout?: ProbeInputs['layout']; plan: { inputIsProb: boolean; fill?: Record<string, { value: unknown }>; boxed?: string[]; targetFields?: number; targetOffset?: number } } | string;
         try {
           setup = pr.setup(fn(mod, plan.qualname), plan, {});
         } catch {
@@ -169,7 +175,7 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
             const v = value as { classes?: true; ones?: string; device?: true; counts?: string; like?: string; op?: string; kwargs?: Record<string, unknown> } | null;
             // A loss module a call site builds: its name and literal keywords, made by the driver.
             if (v && typeof v === 'object' && v.op) return [k, ['__op__', v.op, v.kwargs ?? {}]];
-            return [k, v && typeof v === 'object' && !Array.isArray(v) ? (v.classes ? '__classes__' : v.device ? '__device__' : v.like ? `__like_${v.like}__` : v.counts ? '__class_counts__' : v.ones === 'classes' ? '__class_ones__' : '__ones__') : value];
+            return [k, v && typeof v === 'object' && !Array.isArray(v) ? (v.classes ? '__classes__' : v.device ? '__device__' : v.like ? `__like_${v.like}__` : v.counts ? '__class_counts__' : v.ones === 'classes' ? '__class_ones__' : v.ones === 'class_map' ? '__class_map__' : '__ones__') : value];
           }),
         );
         for (const h of hypers) {
@@ -181,7 +187,7 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
             const id = `${name}::${plan.qualname}::${JSON.stringify(h)}::${JSON.stringify(extra)}`;
             const s = setup;
             runs.set(id, () => pr.run(s as never, inp, hv));
-            cases.push({ id, file, qualname: plan.qualname, input: plan.input, target: plan.target, hyper: h, fill, entry, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn ? { stateColumn: true } : {}), inputs: inputsKey(inputs, inp) });
+            cases.push({ id, file, qualname: plan.qualname, input: plan.input, target: plan.target, hyper: h, fill, entry, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn ? { stateColumn: true } : {}), ...(s.plan.boxed ? { boxed: s.plan.boxed } : {}), ...(s.plan.targetFields ? { targetFields: s.plan.targetFields } : {}), ...(s.plan.targetOffset && s.encoding === 'index' ? { targetOffset: s.plan.targetOffset } : {}), inputs: inputsKey(inputs, inp) });
           }
         }
       }

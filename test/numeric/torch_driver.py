@@ -93,6 +93,11 @@ def run_case(case):
         xs, ts = LAYOUTS[inp["layout"]](n, c)
         x = x.reshape(xs)
         t = t.reshape(LAYOUTS[inp["layout"]](n, t.shape[1])[0] if t.dim() == 2 else ts)
+    if case.get("targetOffset") and inp["targetKind"] == "index":
+        t = t + case["targetOffset"]
+    if case.get("targetFields"):
+        # The targets, then all-ones fields, on a new last axis (roles.ts `targetFields`).
+        t = torch.stack([t.float()] + [torch.ones_like(t, dtype=torch.float32)] * (case["targetFields"] - 1), -1)
     mod = load(case["file"])
     fill = {}
     for k, v in (case.get("fill") or {}).items():
@@ -101,8 +106,9 @@ def run_case(case):
             mod_name, _, cls_name = v[1].rpartition(".")
             fill[k] = getattr(importlib.import_module(mod_name), cls_name)(**v[2])
             continue
-        fill[k] = [1] * c if v == "__class_counts__" else c if v == "__classes__" else torch.ones_like(x) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else torch.device("cpu") if v == "__device__" else x.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else v
+        fill[k] = [1] * c if v == "__class_counts__" else c if v == "__classes__" else torch.ones_like(x) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else {i: 1.0 for i in range(c)} if v == "__class_map__" else torch.device("cpu") if v == "__device__" else x.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else v
     hyper = dict(fill, **(case.get("hyper") or {}))
+    hyper = {k: [v] if k in (case.get("boxed") or []) and isinstance(v, (int, float, torch.Tensor)) else v for k, v in hyper.items()}
     args = {case["input"]: x, case["target"]: t}
     # Parameters the function reads as mappings: the dicts the checker passed (roles.ts `mapped`).
     for p, keys in (case.get("mapped") or {}).items():

@@ -52,6 +52,10 @@ function table(r: NumericReport): string {
     if (r.valuesOnly.dataset) rows.push(`  dataset: ${r.valuesOnly.dataset}`);
   }
   if (r.roles?.stateColumn) rows.push(`  given: ${r.roles.target} with one more trailing column: 1 where the sample has a positive class, else 0 (the function reads \`${r.roles.target}[..., :-1]\` and \`${r.roles.target}[..., -1]\`)`);
+  for (const b of r.roles?.boxed ?? []) rows.push(`  given: ${b} passed as a one-item list of its value ([v] for v): the function subscripts it (\`${b}[0]\`) and raised on the number`);
+  if (r.roles?.targetOffset) rows.push(`  given: ${r.roles.target} as class indices from ${r.roles.targetOffset} (0 left for the background): the function compares them with \`arange(1, C + 1)\``);
+  if (r.roles?.targetFields) rows.push(`  given: ${r.roles.target} with a last axis of ${r.roles.targetFields} fields: [..., 0] the target, ${Array.from({ length: r.roles.targetFields - 1 }, (_, i) => `[..., ${i + 1}]`).join(', ')} ones (the function reads them one by one: \`${r.roles.target}[..., k]\`; a mask or weight of ones keeps every element)`);
+  for (const b of r.roles?.perRow ?? []) rows.push(`  given: ${b}, a number, to every example of the function's jax.vmap (its in_axes maps ${b}: one value per example, all equal)`);
   // A parameter read as a mapping: the dict the probes passed it (roles.ts `mapped`).
   for (const [p, keys] of Object.entries(r.roles?.mapped ?? {})) rows.push(`  given: ${p} = {${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'ones' ? 'ones like the input' : p === r.roles!.input ? 'the prediction' : 'the target'}`).join(', ')}} (the function reads it as a mapping)`);
   // Values the probes gave required parameters without a default, and why each (roles.ts fill).
@@ -89,9 +93,14 @@ export interface CoverageEntry {
 export function coverageReason(notChecked: string): string {
   let why = notChecked.replace(/^not checked: /, '');
   // Every encoding failed: the error most of them met says why (the last one on a tie).
-  const every = /^the function raises on every target encoding tried \((.*)\)$/.exec(why);
+  const every = /^the function raises on every target encoding tried(?:, in layouts [^(]*)? \((.*)\)$/.exec(why);
   if (every) {
-    const errors = every[1].split(/; (?=(?:index|onehot|binary): )/).map((e) => e.replace(/^(index|onehot|binary): /, '').replace(/ \(line \d+\)/g, ''));
+    // `index, onehot: message; binary: message` (probes.ts groupedErrors): a message counts once per encoding.
+    const errors = every[1].split(/; (?=(?:(?:index|onehot|binary)(?:, )?)+: )/).flatMap((e) => {
+      const m = /^((?:(?:index|onehot|binary)(?:, )?)+): ([^]*)$/.exec(e);
+      const msg = (m ? m[2] : e).replace(/ \(line \d+\)/g, '');
+      return m ? m[1].split(', ').map(() => msg) : [msg];
+    });
     const counts = new Map<string, number>();
     for (const e of errors) counts.set(e, (counts.get(e) ?? 0) + 1);
     why = [...counts].reduce((best, cur) => (cur[1] >= best[1] ? cur : best))[0];

@@ -41,9 +41,10 @@ type ExprNode =
    * What the interpreters do not model. Two kinds carry their parts for the concrete interpreter
    * (numeric/eval.ts), which the abstract one leaves unknown: a comprehension (`comp`) and a bitwise
    * operator `| & ^ << >>` (`operands`, the operator in `what`: `operator |`); so does an
-   * assignment expression `name := value` (`walrus`).
+   * assignment expression `name := value` (`walrus`), and a starred item `*xs` of a list or tuple
+   * display (`splat`: `xs`).
    */
-  | { k: 'unknown'; what: string; span: Span; comp?: Comprehension; operands?: [Expr, Expr]; walrus?: { name: string; value: Expr } };
+  | { k: 'unknown'; what: string; span: Span; comp?: Comprehension; operands?: [Expr, Expr]; walrus?: { name: string; value: Expr }; splat?: Expr };
 
 /** `[elt for target in iter if cond ...]`, a set, a dict (`key: elt`) or a generator expression. */
 export interface Comprehension {

@@ -1771,6 +1771,13 @@ class Builder {
       case 'attribute': {
         const [obj, attr] = this.attributePartsAt();
         if (!obj || attr === undefined) return { k: 'unknown', what: 'attribute', span };
+        // tree-sitter-python reads `*x.shape` as `(*x).shape`; Python's star takes the whole `x.shape`.
+        if (obj.k === 'unknown' && obj.splat) {
+          const inner: Expr = { k: 'attr', obj: obj.splat, attr, span: { ...span, s: obj.splat.span.s, r: { start: obj.splat.span.r.start, end: span.r.end } } };
+          const q = this.qualify(inner);
+          if (q) inner.qualified = q;
+          return { k: 'unknown', what: 'list_splat', span, splat: inner };
+        }
         const e: Expr = { k: 'attr', obj, attr, span };
         const q = this.qualify(e);
         if (q) e.qualified = q;
@@ -1931,6 +1938,14 @@ class Builder {
         }
         if (parts.length < 3) return { k: 'unknown', what: 'conditional', span };
         return { k: 'cond', test: parts[1], body: parts[0], orelse: parts[2], span };
+      }
+      case 'list_splat': {
+        // `*xs` as an item of a list or tuple display (`[*x.shape]`): the evaluator expands it there.
+        const inner = gotoNamedChild(true);
+        if (inner < 0) return { k: 'unknown', what: type, span };
+        const splat = this.exprAt(inner);
+        c.gotoParent();
+        return { k: 'unknown', what: type, span, splat };
       }
       default:
         return { k: 'unknown', what: type, span };

@@ -76,6 +76,12 @@ export interface EvalOptions {
    * tensors (float32 standing for numpy's float64) instead of being refused for lack of autograd.
    */
   valuesOnly?: boolean;
+  /**
+   * Hyperparameters (of `hyper`) whose Python number stands for one value per example of a
+   * `jax.vmap` that maps them (in_axes not None; probes.ts `setup`): passed as that number repeated
+   * along the mapped axis, the size of the other mapped arguments' axes.
+   */
+  perRow?: string[];
 }
 
 /** The most iterations one loop may run (a loop over the probe's 4096 samples is out of reach). */
@@ -195,6 +201,9 @@ function rangeItems(r: Extract<Val, { t: 'range' }>): Val[] {
   else for (let i = r.start; i > r.stop; i += step) out.push(num(i, true));
   return out;
 }
+
+/** Builtins of Python 2 that Python 3 removed: reading one is a NameError in Python 3. */
+const PY2_BUILTINS: ReadonlySet<string> = new Set(['long', 'unicode', 'basestring', 'xrange', 'unichr', 'raw_input', 'execfile', 'cmp', 'file', 'reload', 'buffer', 'apply', 'intern', 'coerce']);
 
 /** Python's built-in exception classes the interpreter raises or a handler may name, each with its base. */
 const EXC_BASE: Record<string, string | undefined> = {
@@ -411,14 +420,19 @@ export class Evaluator {
         const axes = vmapAxes(kw0.in_axes ?? args0[0], kw0.out_axes ?? args0[1], lineOf(fn));
         // Arguments passed by name to the function's leading parameters are its positional ones (the
         // probes pass every argument by name; in_axes counts positions).
+        // So are the values the probes give the parameters (`hyper`), as they give them by name.
         const pos = [...args];
         const rest = { ...kwargs };
+        const top = this.hyperFns ? this.hyperFns.has(fn) : this.depth === 0;
+        const perRow = new Set<number>();
         for (const p of fn.params.slice(self && fn.params[0]?.kind === 'plain' ? 1 + pos.length : pos.length)) {
-          if (p.kind !== 'plain' || !(p.name in rest)) break;
-          pos.push(rest[p.name]);
+          const given = p.name in rest ? rest[p.name] : top && this.opts.hyper && p.name in this.opts.hyper ? this.opts.hyper[p.name] : undefined;
+          if (p.kind !== 'plain' || !given) break;
+          if (this.opts.perRow?.includes(p.name) && given.t === 'num') perRow.add(pos.length);
+          pos.push(given);
           delete rest[p.name];
         }
-        return this.vmapApply(axes, pos, rest, (p, k) => this.callUndecorated(fn, p, k, self, closure), lineOf(fn));
+        return this.vmapApply(axes, pos, rest, (p, k) => this.callUndecorated(fn, p, k, self, closure), lineOf(fn), perRow);
       }
       if (effect.grad !== undefined && !custom) {
         const saved = this.gradEnabled;
@@ -439,7 +453,7 @@ export class Evaluator {
    * (keywords along axis 0), the outputs stacked along axis 0 (tuples, lists and dicts of them leaf by
    * leaf). The examples count as the iterations of a loop (MAX_LOOP, `maxLoop`).
    */
-  private vmapApply(inAxes: (number | null)[] | number | null, pos: Val[], kw: Record<string, Val>, call: (pos: Val[], kw: Record<string, Val>) => Val, line: number): Val {
+  private vmapApply(inAxes: (number | null)[] | number | null, pos: Val[], kw: Record<string, Val>, call: (pos: Val[], kw: Record<string, Val>) => Val, line: number, perRow: ReadonlySet<number> = new Set()): Val {
     if (Array.isArray(inAxes) && inAxes.length !== pos.length) throw new EvalError(`vmap in_axes must be an int, None, or a tuple of entries corresponding to the positional arguments passed to the function, but got len(in_axes)=${inAxes.length}, len(args)=${pos.length}`, line, 'ValueError');
     let n: number | undefined;
     const split = (v: Val, axis: number | null): ((i: number) => Val) => {
@@ -463,7 +477,9 @@ export class Evaluator {
       const rows = tf.unstack(v.x, ax);
       return (i) => ({ t: 'tensor', x: rows[i], dt: v.dt });
     };
-    const posParts = pos.map((v, i) => split(v, Array.isArray(inAxes) ? inAxes[i] : inAxes));
+    const axisOf = (i: number): number | null => (Array.isArray(inAxes) ? inAxes[i] : inAxes);
+    // A probe's number for a mapped parameter (EvalOptions.perRow): the same value for every example.
+    const posParts = pos.map((v, i) => (perRow.has(i) && axisOf(i) !== null ? () => v : split(v, axisOf(i))));
     const kwParts = Object.entries(kw).map(([k, v]) => [k, split(v, 0)] as const);
     if (n === undefined) throw new EvalError('vmap must have at least one non-None value in in_axes', line, 'ValueError');
     this.maxLoop = Math.max(this.maxLoop, n);
@@ -1004,6 +1020,9 @@ export class Evaluator {
         // A name a relative import binds (the IR leaves it unbound): a function of another project file.
         const foreign = this.opts.imported?.resolve(id);
         if (foreign) return { t: 'fn', fn: foreign.fn, foreign };
+        // Python 2's builtins are no names in Python 3: reading one raises NameError there (a
+        // `try: long / except NameError: long = int` shim catches it).
+        if (PY2_BUILTINS.has(id)) throw new EvalError(`NameError: name '${id}' is not defined (\`${id}\` is a Python 2 builtin; Python 3 raises here)`, line, 'NameError');
         throw new Unsupported(id, line);
       }
     }
@@ -1080,7 +1099,8 @@ export class Evaluator {
         return truthy(l, line) ? l : this.expr(e.right, f);
       }
       case 'tuple':
-        return { t: 'list', items: e.items.map((x) => this.expr(x, f)), tuple: !e.list };
+        // `*xs` items (`[*x.shape, 1]`) expand to the items of the iterable.
+        return { t: 'list', items: e.items.flatMap((x) => (x.k === 'unknown' && x.splat ? this.iterate(this.expr(x.splat, f), lineOf(x)) : [this.expr(x, f)])), tuple: !e.list };
       case 'cond':
         return truthy(this.expr(e.test, f), line) ? this.expr(e.body, f) : this.expr(e.orelse, f);
       case 'subscript':
@@ -2103,6 +2123,17 @@ export class Evaluator {
       case 'jax.vmap': {
         if (!a0) throw new EvalError('vmap() without a function', line);
         return { t: 'vmap', fn: a0, inAxes: vmapAxes(kw.in_axes ?? pos[1], kw.out_axes ?? pos[2], line) };
+      }
+      case 'itertools.product': {
+        // The cartesian product of the iterables (`repeat` times over), as tuples, the last one fastest.
+        const r = kw.repeat ? pyNumber(kw.repeat) : 1;
+        if (r === undefined || !Number.isInteger(r) || r < 0) throw new EvalError('product() repeat must be a non-negative integer', line, 'TypeError');
+        const seqs = Array.from({ length: r }, () => pos.map((p) => this.iterate(p, line))).flat();
+        const size = seqs.reduce((n, q) => n * q.length, 1);
+        if (size > MAX_LOOP * MAX_LOOP) throw new Unsupported(`itertools.product of ${size} tuples`, line);
+        let out: Val[][] = [[]];
+        for (const q of seqs) out = out.flatMap((head) => q.map((x) => [...head, x]));
+        return { t: 'list', items: out.map((items) => ({ t: 'list', items, tuple: true }) as Val), tuple: false };
       }
       case 'functools.partial':
         if (!a0) throw new EvalError('partial() without a function', line);

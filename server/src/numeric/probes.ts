@@ -8,10 +8,11 @@ import { stmtsOf } from '../core/walk';
 import { Evaluator, MAX_LOOP, type EvalOptions } from './eval';
 import type { ImportResolver } from './imported';
 import { forbiddenCall } from './gate';
+import { oneBasedLabels, targetFields } from './input-facts';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
 import { describeGenerator, generate } from './gen';
 import type { CheckPlan, OpModuleValue, TargetEncoding } from './roles';
-import { bindCall, resolveQualified } from '../ops';
+import { bindCall, opById, resolveQualified } from '../ops';
 import { LL301, LL302, LL303, LL304, LL305 } from './rules';
 import { runExtraProbes } from './probes-extra';
 import { tf } from './tf';
@@ -59,6 +60,28 @@ interface Setup {
 /** Whether an error on the flat [N, C] probe says the function wants image-shaped inputs. */
 function wantsImages(message: string): boolean {
   return /values to unpack|out of range for a tensor of rank|too many indices|must match the size of tensor|rank|dimension|index out of range|expected target of shape|Incorrect shapes/.test(message);
+}
+
+/** The values of the `boxed` hyperparameters (CheckPlan.boxed) as one-item lists: `gamma=2` passes `[2.0]`. */
+function boxed(values: Record<string, Val>, names: readonly string[] | undefined): Record<string, Val> {
+  if (!names?.length) return values;
+  const out = { ...values };
+  for (const n of names) {
+    const v = out[n];
+    if (v && (v.t === 'num' || v.t === 'tensor')) out[n] = { t: 'list', items: [v], tuple: false };
+  }
+  return out;
+}
+
+/** `enc: message` errors with one message named once, after its encodings (`index, onehot: message`). */
+export function groupedErrors(errors: string[]): string {
+  const by = new Map<string, string[]>();
+  for (const e of errors) {
+    const m = /^(index|onehot|binary): ([^]*)$/.exec(e);
+    const [enc, msg] = m ? [m[1], m[2]] : ['', e];
+    by.set(msg, [...(by.get(msg) ?? []), enc]);
+  }
+  return [...by].map(([msg, encs]) => (encs.some((x) => x) ? `${encs.filter((x) => x).join(', ')}: ${msg}` : msg)).join('; ');
 }
 
 function hyperVal(v: HyperValue): Val {
@@ -209,9 +232,15 @@ export class Prober {
       const shapeOf = (classes: boolean): number[] => layoutShape(inp.layout, N, C, classes);
       const z = tf.tensor2d(g.logits, [N, C]);
       let tgt: Val;
-      if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor(g.index, shapeOf(false), 'int32'), dt: 'int' };
+      if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor(s.plan.targetOffset ? g.index.map((i) => i + s.plan.targetOffset!) : g.index, shapeOf(false), 'int32'), dt: 'int' };
       else if (s.plan.stateColumn) tgt = { t: 'tensor', x: tf.tensor(withStateColumn(g.onehot, N, C), layoutShape(inp.layout, N, C + 1, true)), dt: 'float' };
       else tgt = { t: 'tensor', x: tf.tensor(g.onehot, shapeOf(true)), dt: 'float' };
+      // Targets with fields (CheckPlan.targetFields): the targets, then all-ones fields, on a new last axis.
+      const fields = s.plan.targetFields;
+      if (fields && tgt.t === 'tensor') {
+        const labels = tf.cast(tgt.x, 'float32');
+        tgt = { t: 'tensor', x: tf.stack([labels, ...Array.from({ length: fields - 1 }, () => tf.onesLike(labels))], -1), dt: 'float' };
+      }
       // Required parameters without a default (roles.ts fill), under the probe's own hyperparameters.
       const all: Record<string, Val> = {};
       // A module injected by keyword is passed as one (it may be read from **kwargs).
@@ -231,14 +260,16 @@ export class Prober {
             if (inp.layout) second = tf.reshape(second, shapeOf(true));
             all[k] = { t: 'tensor', x: second, dt: 'float' };
           }
-        } else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(value.ones === 'classes' ? [C] : shapeOf(true)), dt: 'float' };
+        } else if (value !== null && typeof value === 'object' && 'ones' in value && value.ones === 'class_map') all[k] = { t: 'dict', entries: Array.from({ length: C }, (_, i) => [num(i, true), num(1, false)] as [Val, Val]) };
+        else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(value.ones === 'classes' ? [C] : shapeOf(true)), dt: 'float' };
         else if (typeof value === 'boolean') all[k] = { t: 'bool', v: value };
         // A call-site literal keeps its kind: `FocalLoss(num_classes=8)` passes an int (F.one_hot wants one).
         else if (typeof value === 'number') all[k] = num(value);
         else all[k] = hyperVal(value as HyperValue);
       }
       const valuesOnly = !!s.plan.valuesOnly;
-      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: { ...all, ...hyper }, gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra });
+      const given = boxed({ ...all, ...hyper }, s.plan.boxed);
+      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: given, ...(s.plan.perRow ? { perRow: s.plan.perRow } : {}), gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra });
       let lossT: tf.Tensor | undefined;
       const call = (x: tf.Tensor): Val => {
         let xin = x;
@@ -330,7 +361,9 @@ export class Prober {
   }
 
   /** Finds an encoding (and class count) under which the function evaluates; Unsupported ends it. */
-  setup(fn: FunctionIR, plan: CheckPlan, hyper: Record<string, Val>): Setup | string {
+  setup(fn: FunctionIR, plan0: CheckPlan, hyper: Record<string, Val>): Setup | string {
+    // Class indices from 1 where the function counts them so (input-facts.ts oneBasedLabels).
+    const plan = plan0.targetOffset === undefined && plan0.target && oneBasedLabels(fn, plan0.target, this.mod) ? { ...plan0, targetOffset: 1 } : plan0;
     const errors: string[] = [];
     // Flat [N, C] inputs first; image-shaped ones (channels first for PyTorch, last elsewhere) when
     // the flat ones fail as a loss over images would.
@@ -339,9 +372,11 @@ export class Prober {
     // Targets whose channel the function squeezes (`target.squeeze(1)`): images with a channel of one.
     const layouts: ProbeInputs['layout'][] = [undefined, last ? 'nhwc' : plan.targetChannel ? 'nc1hw' : 'nchw', last ? 'nlc' : 'ncl'];
     const first: string[] = [];
+    const tried: string[] = [];
     for (const layout of layouts) {
       if (layout && !errors.some(wantsImages)) break;
       if (layout) errors.length = 0;
+      tried.push(`[${layoutShape(layout, 'N' as never, 'C' as never, true).join(', ')}]`);
       const found = this.trySetup(fn, plan, hyper, layout, errors, [this.opts.classes, 2]);
       if (found) return found;
       if (!layout) first.push(...errors);
@@ -355,6 +390,11 @@ export class Prober {
       for (const m of e.matchAll(/\[(?:-?\d+, ?)?(\d+)\]/g)) {
         const d = Number(m[1]);
         if (d >= 2 && d <= 1024 && d !== this.opts.classes && d !== SETUP_SAMPLES) sizes.add(d);
+      }
+      // A reshape of the targets with fields to the function's own count (`reshape(t, [-1, 6, 2])`): its inner sizes.
+      if (plan.targetFields) {
+        const shape = /^\w+: shape \[(-?\d+(?:, ?-?\d+)+)\] is invalid for input of size/.exec(e);
+        for (const d of shape ? shape[1].split(/, ?/).slice(1, -1).map(Number) : []) if (d >= 2 && d <= 1024 && d !== this.opts.classes) sizes.add(d);
       }
     }
     if (sizes.size) {
@@ -375,12 +415,36 @@ export class Prober {
       const found = this.setup(fn, { ...plan, fill }, hyper);
       if (typeof found !== 'string') return found;
     }
+    // A required hyperparameter the function subscripts (`gamma = gamma[0]`: TypeError on the number
+    // the probes chose for it): once more with each such value as a one-item list. Not a default
+    // (the function's own value raises: its error stays).
+    const sub = [...errors, ...first].map((e) => /object is not subscriptable \(`(?:self\.)?(\w+)` is /.exec(e)?.[1]).find((n) => n && !plan.boxed?.includes(n) && n in (plan.fill ?? {}));
+    if (sub) {
+      const found = this.setup(fn, { ...plan, boxed: [...(plan.boxed ?? []), sub] }, hyper);
+      if (typeof found !== 'string') return found;
+    }
+    // Targets whose last axis the function reads field by field (`y_true[:, :, 0]`, `y_true[:, :, 1]`):
+    // once more with the fields (input-facts.ts `targetFields`).
+    const fields = !plan.targetFields && plan.target ? targetFields(fn, plan.target, this.mod) : undefined;
+    if (fields) {
+      const found = this.setup(fn, { ...plan, targetFields: fields }, hyper);
+      if (typeof found !== 'string') return found;
+    }
+    // A number the probes chose for a parameter the function's jax.vmap maps (a rank-0 argument to
+    // map): once more with it as the same number for every example.
+    const scalars = Object.entries(plan.fill ?? {}).filter(([, f]) => typeof f.value === 'number').map(([k]) => k);
+    if (!plan.perRow && scalars.length && [...errors, ...first].some((e) => /vmap was requested to map its argument along axis -?\d+, which implies that its rank should be at least \d+, but is only 0/.test(e))) {
+      const found = this.setup(fn, { ...plan, perRow: scalars }, hyper);
+      if (typeof found !== 'string') return found;
+    }
     let why = errors.length ? errors : first;
     // Targets the function uses as class indices (a gather's or one_hot's index): the float
     // encodings' dtype errors say nothing of the function; the index encoding's error does.
     const floatIndex = /Expected dtype int64 for index|only applicable to index tensor/;
     if (why.some((e) => e.startsWith('index:'))) why = why.filter((e) => e.startsWith('index:') || !floatIndex.test(e));
-    return `the function raises on every target encoding tried (${why.join('; ') || 'no encoding'})`;
+    // The logits' layouts tried (the errors shown are the last one's), and the encodings that met one error named together.
+    const where = tried.length > 1 ? `, in layouts ${tried.join(', ')}` : '';
+    return `the function raises on every target encoding tried${where} (${groupedErrors(why) || 'no encoding'})`;
   }
 
   private trySetup(fn: FunctionIR, plan: CheckPlan, hyper: Record<string, Val>, layout: ProbeInputs['layout'], errors: string[], classCounts: number[]): Setup | undefined {
@@ -397,10 +461,12 @@ export class Prober {
           const tr = out.trace;
           const softmaxOps = ['softmax', 'log_softmax', 'cross_entropy', 'nll_loss', 'tf_softmax_ce_with_logits', 'tf_sparse_softmax_ce_with_logits', 'keras_categorical_crossentropy', 'keras_sparse_categorical_crossentropy'];
           const sigmoidOps = ['sigmoid', 'logsigmoid', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'keras_binary_crossentropy', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss', 'multilabel_soft_margin_loss'];
-          let formulation: Formulation = plan.act ?? (softmaxOps.some((o) => tr.has(o)) ? 'softmax' : sigmoidOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax');
+          // And any loss of the table whose facts say sigmoid (optax.sigmoid_focal_loss).
+          const sigmoid = (o: string): boolean => sigmoidOps.includes(o) || opById(o)?.loss?.act === 'sigmoid';
+          let formulation: Formulation = plan.act ?? (softmaxOps.some((o) => tr.has(o)) ? 'softmax' : [...tr].some(sigmoid) ? 'sigmoid' : 'softmax');
           // Probabilities whose activation the facts do not say: sigmoid when the function calls a
           // binary loss (K.binary_crossentropy), else softmax (Keras' categorical convention).
-          if (plan.inputIsProb && !plan.act) formulation = sigmoidOps.some((o) => tr.has(o)) && !softmaxOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax';
+          if (plan.inputIsProb && !plan.act) formulation = [...tr].some(sigmoid) && !softmaxOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax';
           let encoding = enc;
           // Sigmoid losses on one-hot targets are multi-label: probe them with background rows too.
           if (formulation === 'sigmoid' && enc === 'onehot') encoding = 'binary';
@@ -476,11 +542,11 @@ export class Prober {
       const setup = this.setup(fn, plan, baseHyper);
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}) };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : value.ones === 'classes' ? 'class_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

@@ -122,7 +122,7 @@ function suppliedDict(r: NumericReport): string {
       const kw = Object.entries(JSON.parse(op[2]) as Record<string, HyperValue>).map(([n, x]) => `${n}=${typeof x === 'number' && Number.isInteger(x) ? String(x) : py(x)}`);
       return `${JSON.stringify(k)}: ("__op__", lambda: ${op[1]}(${kw.join(', ')}))`;
     }
-    const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'class_counts' ? '"__class_counts__"' : value === 'device' ? '"__device__"' : value === 'like_input' ? '"__like_input__"' : value === 'like_target' ? '"__like_target__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
+    const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'class_map' ? '"__class_map__"' : value === 'class_counts' ? '"__class_counts__"' : value === 'device' ? '"__device__"' : value === 'like_input' ? '"__like_input__"' : value === 'like_target' ? '"__like_target__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
     return `${JSON.stringify(k)}: ${v}`;
   });
   return `{${entries.join(', ')}}`;
@@ -201,6 +201,7 @@ ${probes.join('\n')}
 
 # Values LossLint gave required parameters without a default ("__classes__": the probe's class
 # count C; "__ones__": ones shaped like the input; "__class_ones__": one weight of 1 per class;
+# "__class_map__": a dict of one weight of 1.0 per class {0: 1.0, ...};
 # "__class_counts__": a list of one sample count of 1 per class; ("__op__", make): the loss module a
 # call site builds, made anew per call;
 # "__device__": the CPU; "__module__ NAME": that framework module, passed by keyword;
@@ -209,6 +210,15 @@ SUPPLIED = ${suppliedDict(r)}
 
 # The function reads its targets' last axis as labels and one trailing column (\`t[..., :-1]\`, \`t[..., -1]\`).
 STATE_COLUMN = ${roles.stateColumn ? 'True' : 'False'}
+
+# Hyperparameters passed as a one-item list of their value: the function subscripts them (\`gamma[0]\`).
+BOXED = ${JSON.stringify(roles.boxed ?? [])}
+
+# Class indices counted from this (1: 0 left for the background; the function compares them with arange(1, C + 1)).
+TARGET_OFFSET = ${roles.targetOffset ?? 0}
+
+# The function reads its targets' last axis field by field (\`t[..., 0]\`, \`t[..., 1]\`): this many fields, the targets then ones (0: none).
+TARGET_FIELDS = ${roles.targetFields ?? 0}
 
 LAYOUTS = {"nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1))}
 
@@ -222,6 +232,8 @@ def named(f, hyper):
 
 def run(seed, n, c, std, target, margin, activation, layout, hyper, extra):
     x, t = probe_inputs(seed, n, c, std, target, margin, **extra)
+    if target == "index":
+        t = t + TARGET_OFFSET
     x.requires_grad_(True)
     x_in = x
     if activation == "softmax":
@@ -235,10 +247,13 @@ def run(seed, n, c, std, target, margin, activation, layout, hyper, extra):
         xs, ts = LAYOUTS[layout](x.shape[0], c)
         x_in = x_in.reshape(xs)
         t = t.reshape(LAYOUTS[layout](x.shape[0], t.shape[1])[0] if t.dim() == 2 else ts)
+    if TARGET_FIELDS:
+        t = torch.stack([t.float()] + [torch.ones_like(t, dtype=torch.float32)] * (TARGET_FIELDS - 1), -1)
     given = {}
     for k, v in SUPPLIED.items():
-        given[k] = v[1]() if isinstance(v, tuple) and v[0] == "__op__" else c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else x_in.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
+        given[k] = v[1]() if isinstance(v, tuple) and v[0] == "__op__" else c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else {i: 1.0 for i in range(c)} if v == "__class_map__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else x_in.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
     hyper = dict(given, **hyper)
+    hyper = {k: [v] if k in BOXED and isinstance(v, (int, float, torch.Tensor)) else v for k, v in hyper.items()}
 ${call}
     out = fn(**${args}, **named(fn, hyper))
     if isinstance(out, (tuple, list)):

@@ -14,6 +14,7 @@ import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
 import { calledOnRoles, definedOnce, holdsBoxes, indexesClasses, meetsClasses, moduleOnce, scalarArithmetic, unreadByMethod } from './entry-inputs';
+import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
@@ -47,6 +48,29 @@ export interface CheckPlan {
   fill?: Record<string, Fill>;
   /** The framework the function computes with (what an image-shaped probe's channels follow). */
   framework?: CoverageFramework;
+  /**
+   * Required hyperparameters (`fill`) passed as a one-item list of their value (`[2.0]` for gamma 2):
+   * the function subscripts them (`gamma = gamma[0]`), and raised on the number (probes.ts `setup`).
+   */
+  boxed?: string[];
+  /**
+   * Required hyperparameters (`fill`) whose number the function's `jax.vmap` maps (in_axes not None):
+   * the same number for every example (eval.ts `EvalOptions.perRow`; probes.ts `setup`).
+   */
+  perRow?: string[];
+  /**
+   * The targets carry this many fields on a trailing axis, the function reading them one by one
+   * (`y_true[:, :, 0]` the labels, `y_true[:, :, 1]` a mask; input-facts.ts `targetFields`): field 0
+   * the probe's targets, the others ones (every element kept). Set by probes.ts `setup` where the
+   * plain targets fail.
+   */
+  targetFields?: number;
+  /**
+   * Class indices counted from 1, 0 left for the background: the function compares its targets with
+   * `arange(1, C + 1)` (input-facts.ts `oneBasedLabels`). The probes pass their indices plus one.
+   * Set by probes.ts `setup`.
+   */
+  targetOffset?: number;
   /** The facts see a cross-entropy and no modulating factor: the reference is the cross-entropy (gamma 0). */
   plainCE?: boolean;
   /**
@@ -110,7 +134,7 @@ export interface Fill {
   assumed?: true;
 }
 
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' } | { counts: 'classes' } | { device: true } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -1019,6 +1043,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if ((typical = typicalLossModule(g, fn, mod, p.name, { input, target }, frameworkOf(fn, mod, callable)))) fill[p.name] = typical;
         else if (!missing) missing = p.name;
       }
+      // One weight per class read as a mapping (`for c, w in weights.items()`): a dict of class -> 1.
+      for (const p of ps) if (isClassOnes(fill[p.name]?.value) && readAsMapping(p.name, g, mod)) fill[p.name] = { value: { ones: 'class_map' }, why: `one weight of 1 per class, as a dict {class: 1.0} (the function reads it as a mapping: \`${p.name}.items()\`)` };
       // A class count with a default takes the probe's too: it must match the inputs (`n_class=5`).
       for (const p of ps) if (p.default && CLASSES_NAME.test(p.name) && !fill[p.name] && literalValue(p.default) !== undefined && typeof literalValue(p.default) === 'number') fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
     }
@@ -1047,7 +1073,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     }
     const iv = m(input);
     const tv = m(target);
-    const inputIsProb = iv?.m === 'prob' || (!iv && PROB_NAME.test(input));
+    // Probabilities: the facts', the name's, or the function's own assert (`assert (x >= 0).all() and (x <= 1).all()`).
+    const inputIsProb = iv?.m === 'prob' || (!iv && PROB_NAME.test(input)) || assertsUnitInterval(fn, input);
     // The activation: the prediction's, else the one of what the function returns (a focal or CE
     // value built from a binary two-term form is sigmoid's, from a sum over classes softmax's).
     const rets0 = ff?.returns ?? [];

@@ -133,7 +133,11 @@ export interface NumericReport {
   formulation?: 'softmax' | 'sigmoid';
   /** `mapped`: a parameter passed as a dict (roles.ts `CheckPlan.mapped`): its keys, each holding the parameter's tensor or ones. */
   /** `stateColumn`: the float targets carry one more trailing column, 1 where the sample has a positive class, else 0 (roles.ts `CheckPlan.stateColumn`). */
-  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; mapped?: Record<string, Record<string, 'tensor' | 'ones'>>; stateColumn?: boolean };
+  /** `targetOffset`: class indices passed plus this (1: counted from 1, 0 the background; roles.ts `CheckPlan.targetOffset`). */
+  /** `targetFields`: the targets carry this many fields on a new last axis: the targets, then ones (roles.ts `CheckPlan.targetFields`). */
+  /** `perRow`: hyperparameters whose number is given to every example of the function's jax.vmap (roles.ts `CheckPlan.perRow`). */
+  /** `boxed`: hyperparameters passed as a one-item list of their value (roles.ts `CheckPlan.boxed`: the function subscripts them). */
+  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; mapped?: Record<string, Record<string, 'tensor' | 'ones'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; targetFields?: number; targetOffset?: number };
   /**
    * The function computes with numpy (no autograd): probed for its outputs' values only, computed in
    * float32 (numpy's float64 is not computed), with the gradient probes not checked and no findings
@@ -141,7 +145,7 @@ export interface NumericReport {
    */
   valuesOnly?: { why: string; precision: 'float32'; notChecked: string[]; dataset?: string };
   /** Values given to required parameters without a default, and where each came from (roles.ts `fill`). */
-  supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'class_counts' | 'device'; why: string }>;
+  supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'class_map' | 'class_counts' | 'device'; why: string }>;
   /** How the function is reached: a method through its class, a closure through the factory that returns it. */
   entry?: { kind: 'function' | 'method' | 'closure'; owner?: string };
   probes: ProbeResult[];

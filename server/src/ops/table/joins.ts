@@ -90,6 +90,24 @@ export const stack = defineOp({
   },
 });
 
+export const append = defineOp({
+  id: 'append',
+  summary: "numpy's append: without an axis both arrays flattened and joined; with one, joined along it (a concatenate).",
+  spell: ['jax.numpy.append(arr->input, values->other, axis->dim=None)', 'numpy.append(arr->input, values->other, axis->dim=None)'],
+  // No meaning for the rules (as before it was spelled): `append(1 - p, p)` joins two meanings.
+  abstract: (c) => unknown(c.span),
+  lower(c) {
+    const [a, b] = c.promote(c.tensor('input'), c.tensor('other'));
+    const axis = c.value('dim');
+    if (!axis || axis.t === 'none') return c.out(c.k.concat([c.k.reshape(a.x, [-1]), c.k.reshape(b.x, [-1])], 0), a.dt);
+    const rank = a.x.shape.length;
+    if (b.x.shape.length !== rank) c.error(`${c.name}: all the input arrays must have same number of dimensions, but the arrays have ${rank} and ${b.x.shape.length} dimension(s)`);
+    const d = c.dim('dim', rank)!;
+    if (b.x.shape.some((n, i) => i !== d && n !== a.x.shape[i])) c.error(`${c.name}: all the input array dimensions except for the concatenation axis must match exactly: [${a.x.shape}] and [${b.x.shape}]`);
+    return c.out(c.k.concat([a.x, b.x], d), a.dt);
+  },
+});
+
 export const gatherNd = defineOp({
   id: 'gather_nd',
   summary: 'Values read at n-d indices: a probability read at each row\'s target is p_t.',
@@ -117,4 +135,4 @@ export const gatherNd = defineOp({
   },
 });
 
-export const JOINS = [concat, stack, gatherNd];
+export const JOINS = [concat, stack, append, gatherNd];

@@ -400,8 +400,13 @@ function kerasCE(c: LowerCtx, kind: 'binary' | 'categorical' | 'sparse'): CVal {
   if (fromLogits) logp = c.k.logSoftmax(x, last);
   else logp = c.k.log(c.k.clamp(elementwise(c, '/', x, c.k.sum(x, [last], true)), KERAS_EPS, 1 - KERAS_EPS));
   if (kind === 'sparse') {
+    // Labels of the predictions' leading shape (or with a trailing 1): one value per leading position
+    // (`[N, L]` labels of `[N, L, C]` predictions: a sequence), as Keras.
+    const lead = x.shape.slice(0, -1);
+    const ts = t.x.shape;
+    if (ts.join() !== lead.join() && !(ts.length === lead.length + 1 && ts[ts.length - 1] === 1 && ts.slice(0, -1).join() === lead.join())) c.error(`${c.name}: labels of shape [${ts}] do not match the predictions' shape [${x.shape}] without its last axis`);
     const idx = c.k.reshape(c.cast(t, 'int').x, [-1, 1]);
-    return kerasReduce(c, c.k.neg(c.k.reshape(c.k.gatherDim(logp, 1, idx), [-1])));
+    return kerasReduce(c, c.k.neg(c.k.reshape(c.k.gatherDim(c.k.reshape(logp, [-1, x.shape[last]]), 1, idx), lead)));
   }
   const tt = c.cast(t, 'float').x;
   sameShape(c, x, tt);

@@ -655,6 +655,21 @@ export const matmul = defineOp({
   },
 });
 
+export const dot = defineOp({
+  id: 'dot',
+  summary: "PyTorch's dot product of two 1-D tensors of one dtype and size: sum(input * other).",
+  // No method spelling: `x.dot(y)` is torch.dot(x, y) to the numeric checker (eval.ts tensorMethod).
+  spell: ['torch.dot(input, other, *, out=None)'],
+  lower(c) {
+    const [a, b] = productOperands(c);
+    if (a.x.shape.length !== 1 || b.x.shape.length !== 1) c.error(`1D tensors expected, but got ${a.x.shape.length}D and ${b.x.shape.length}D tensors`);
+    if (a.x.shape[0] !== b.x.shape[0]) c.error(`inconsistent tensor size, expected tensor [${a.x.shape[0]}] and src [${b.x.shape[0]}] to have the same number of elements, but got ${a.x.shape[0]} and ${b.x.shape[0]} elements respectively`);
+    if (a.dt === 'bool') c.error('"dot" not implemented for \'Bool\'');
+    const prod = c.toTensor(c.binop('*', a, b));
+    return c.out(c.k.sum(prod.x, undefined, false), prod.dt);
+  },
+});
+
 export const tensordot = defineOp({
   id: 'tensordot',
   summary: 'Sum of products over the last `axes` axes of a and the first `axes` of b (axes = 1 of two vectors: their dot product).',
@@ -831,4 +846,4 @@ export const marginRankingLoss = defineOp({
   },
 });
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, tensordot, addmm, normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss, optaxSquaredError, optaxL2Loss, optaxHuberLoss, optaxSmoothLabels, jaxImageResize, einsum];
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, dot, tensordot, addmm, normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss, optaxSquaredError, optaxL2Loss, optaxHuberLoss, optaxSmoothLabels, jaxImageResize, einsum];
