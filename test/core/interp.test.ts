@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { valuesOf } from './helpers';
+import { moduleOf, valuesOf } from './helpers';
+import { interpretModule } from '../../server/src/core/interp';
 
 const SOFTMAX = `import torch
 import torch.nn.functional as F
@@ -592,9 +593,7 @@ def f(x):
 });
 
 describe('joins and partial interpretation', () => {
-  it("interprets every class's __init__ first even when only another statement is re-checked", async () => {
-    const { moduleOf } = await import('./helpers');
-    const { interpretModule } = await import('../../server/src/core/interp');
+  it("interprets every class's __init__ first even when only another statement is re-checked", () => {
     const mod = moduleOf(`import torch.nn as nn
 class Net(nn.Module):
     def __init__(self):
@@ -609,6 +608,6 @@ def step(x):
     const only = (fn: { qualname: string }) => fn.qualname === 'step';
     const facts = interpretModule(mod, only);
     const step = [...facts.functions.values()].find((f) => f.fn.qualname === 'step')!;
-    expect(step.returns.map((r) => r.m)).toEqual(["prob"]);
+    expect(step.returns.map((r) => r.m)).toEqual(['prob']);
   });
 });
