@@ -145,6 +145,27 @@ describe('matmul and @', () => {
     expect(fails(`${TF}def f(a, b):\n    return tf.tensordot(a, b, [[1], [0]])\n`, 'f', { a, b })).toMatch(/^Unsupported/);
   });
 
+  it("numpy / JAX / Keras-backend dot: scalars multiply, vectors give their inner product, otherwise a's last axis against b's second-to-last", () => {
+    const a = [
+      [1, 2],
+      [3, 4],
+    ];
+    close(run(`${JAX}def f(a, b):\n    return jnp.dot(a, b)\n`, 'f', { a: [1, 2, 3], b: [4, 5, 6] }).v, [32]);
+    const mv = run(`${JAX}def f(a, b):\n    return jnp.dot(a, b)\n`, 'f', { a, b: [1, 1] });
+    expect(mv.shape).toEqual([2]);
+    close(mv.v, [3, 7]);
+    close(run(`${JAX}def f(a):\n    return jnp.dot(a, a)\n`, 'f', { a }).v, [7, 10, 15, 22]);
+    close(run(`${JAX}def f(a):\n    return jnp.dot(a, 2.0)\n`, 'f', { a }).v, [2, 4, 6, 8]);
+    // [2, 2, 2] . [2, 2]: a's last axis against b's first (its second-to-last): numpy gives [[[1, 2], [3, 4]], [[1, 2], [3, 4]]] @ I.
+    const b3 = run(`${JAX}def f(a, b):\n    return jnp.dot(a, b)\n`, 'f', { a: [a, a], b: [[1, 0], [0, 1]] });
+    expect(b3.shape).toEqual([2, 2, 2]);
+    close(b3.v, [1, 2, 3, 4, 1, 2, 3, 4]);
+    // [2, 2] . [3, 2, 2]: the result is [2, 3, 2] (a's rows, then b's first and last axes).
+    expect(run(`${JAX}def f(a, b):\n    return jnp.dot(a, b)\n`, 'f', { a, b: [a, a, a] }).shape).toEqual([2, 3, 2]);
+    expect(fails(`${JAX}def f(a, b):\n    return jnp.dot(a, b)\n`, 'f', { a, b: [1, 2, 3] })).toMatch(/not aligned/);
+    expect(fails(`import keras.backend as K\n\ndef f(a, b):\n    return K.dot(a, b)\n`, 'f', { a: [1, 2], b: [3, 4] })).toMatch(/matrices/);
+  });
+
   it("torch.dot: the sum of products of two 1-D tensors of one dtype and size (also `x.dot(y)`); PyTorch's errors otherwise", () => {
     const r = run(`${HDR}def f(a, b):\n    return torch.dot(a, b)\n`, 'f', { a: [1, 2, 3], b: [4, 5, 6] });
     expect(r.shape).toEqual([]);

@@ -532,6 +532,14 @@ describe('prefilter', () => {
     expect(missed).toEqual([]);
   });
 
+  it('keeps a function handed a framework module by keyword (`backend = kwargs["backend"]`), with no import', () => {
+    const src = 'def f(gt, pr, **kwargs):\n    backend = kwargs["backend"]\n    return backend.mean(-gt * backend.log(pr))\n';
+    expect(mayHaveFindings(src)).toBe(true);
+    expect(mayHaveFindings(src.replace('kwargs["backend"]', 'kwargs.get("backend")'))).toBe(true);
+    // A power (`x ** k`) is no keyword parameter.
+    expect(mayHaveFindings('def f(x, k):\n    y = x ** k\n    return k[0] + y.mean()\n')).toBe(false);
+  });
+
   it('rejects ordinary Python and framework code without a creating op; keeps every import spelling of the frameworks with one', () => {
     expect(mayHaveFindings('import os\n\ndef f(x):\n    return os.path.join(x, "F")\n')).toBe(false);
     expect(mayHaveFindings('import math\nK = 3\nF = math.floor(2.5)\n')).toBe(false);

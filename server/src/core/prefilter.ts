@@ -505,6 +505,7 @@ function wordsMayCreate(text: string): boolean {
     if (!root && p.roots.has(w)) root = p.longRoots.has(w) || inImportLine(text, m.index);
     if (root && qualified) return true;
   }
+  if (!root && qualified && keywordModuleRead(text)) return true;
   if (!root) {
     p.conventional.lastIndex = 0;
     if (!p.conventional.test(text)) return false;
@@ -513,12 +514,24 @@ function wordsMayCreate(text: string): boolean {
 }
 
 /**
+ * Whether a function reads a value from its `**` parameter by keyword (`kwargs['backend']`,
+ * `kwargs.get('backend')`): that value may be a framework module handed in (core/injected.ts), whose
+ * functions the IR resolves with no import, so it counts as a root.
+ */
+function keywordModuleRead(text: string): boolean {
+  for (const m of text.matchAll(/[(,]\s*\*\*\s*([A-Za-z_]\w*)/g)) {
+    if (new RegExp(`\\b${m[1]}\\s*(?:\\[|\\.\\s*(?:get|pop)\\s*\\()`).test(text)) return true;
+  }
+  return false;
+}
+
+/**
  * The same test for one top-level statement of a module whose imports are known (`imports`: local
  * name -> canonical dotted name, from every import of the file). False proves that no call in the
  * statement is creating and that it holds no alias string nor seed word (Lemma 1): a creating method
  * is a name after a dot; a creating function or module is named by its last segment, in a statement
  * that holds a root (a long root, a conventional name with a dot, a local name an import binds to a
- * framework), or anywhere when the module star-imports a framework module. An alias string counts
+ * framework, a keyword read of a `**` parameter: a module handed in, core/injected.ts), or anywhere when the module star-imports a framework module. An alias string counts
  * wherever it is (a module-level constant carries it to the call that reads it). The statement can
  * still receive meaning from module-level names (globals), which the caller accounts for
  * (analysis/slice.ts).
@@ -544,6 +557,7 @@ export function statementMayCreate(text: string, imports: ReadonlyMap<string, st
     if (root && qualified) return true;
   }
   if (!qualified) return false;
+  if (keywordModuleRead(text)) return true;
   // One pattern per module's imports (the callers pass the same map for every statement of a module).
   let r = importedRoots.get(imports);
   if (r === undefined) {

@@ -21,6 +21,8 @@ const ALIASES: readonly [string, string][] = [
   ['tensorflow.compat.v2.', 'tensorflow.'],
   ['tensorflow.python.keras.', 'keras.'],
   ['tensorflow.keras.', 'keras.'],
+  // TF 2's tf.losses is tf.keras.losses (the TF 1 losses, tf.compat.v1.losses.*, are spelled as such and found first).
+  ['tensorflow.losses.', 'keras.losses.'],
   ['tensorflow.math.', 'tensorflow.'],
   ['tensorflow.dtypes.', 'tensorflow.'],
   ['keras.src.', 'keras.'],

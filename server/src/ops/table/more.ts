@@ -670,6 +670,34 @@ export const dot = defineOp({
   },
 });
 
+export const npDot = defineOp({
+  id: 'np_dot',
+  summary: "numpy's dot (also JAX's and the Keras backend's, Theano's rule): a product with a scalar, the inner product of two vectors, otherwise a sum over a's last axis and b's second-to-last (b's only one when it is a vector).",
+  spell: [
+    'numpy.dot(a->input, b->other, out=None)',
+    'jax.numpy.dot(a->input, b->other, *, precision=None, preferred_element_type=None)',
+    'keras.backend.dot(x->input, y->other)',
+  ],
+  lower(c) {
+    const [a, b] = productOperands(c);
+    const [sa, sb] = [a.x.shape, b.x.shape];
+    // The Keras backend takes tf.matmul for operands of rank 2 or less: matrices only.
+    if (c.spelling.framework === 'keras' && sa.length <= 2 && sb.length <= 2 && (sa.length < 2 || sb.length < 2)) c.error(`${c.name}: both operands must be matrices (rank >= 2)`);
+    if (sa.length === 0 || sb.length === 0) return c.binop('*', a, b);
+    const n = sa[sa.length - 1];
+    const axisB = sb.length === 1 ? 0 : sb.length - 2;
+    if (sb[axisB] !== n) c.error(`${c.name}: shapes [${sa}] and [${sb}] not aligned: ${n} (dim ${sa.length - 1}) != ${sb[axisB]} (dim ${axisB})`);
+    const size = (d: number[]) => d.reduce((p, q) => p * q, 1);
+    const f = (x: Tensor) => (a.dt === 'float' ? x : c.k.cast(x, 'float'));
+    // b with the contracted axis first, [n, rest...]; the result has a's other axes, then b's.
+    const order = [axisB, ...sb.map((_, i) => i).filter((i) => i !== axisB)];
+    const rest = order.slice(1).map((i) => sb[i]);
+    const m = c.k.matmul(c.k.reshape(f(a.x), [size(sa.slice(0, -1)), n]), c.k.reshape(c.k.transpose(f(b.x), order), [n, size(rest)]));
+    const r = c.k.reshape(m, [...sa.slice(0, -1), ...rest]);
+    return c.out(a.dt === 'float' ? r : c.k.cast(r, 'int'), a.dt === 'float' ? 'float' : 'int');
+  },
+});
+
 export const tensordot = defineOp({
   id: 'tensordot',
   summary: 'Sum of products over the last `axes` axes of a and the first `axes` of b (axes = 1 of two vectors: their dot product).',
@@ -846,4 +874,4 @@ export const marginRankingLoss = defineOp({
   },
 });
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, dot, tensordot, addmm, normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss, optaxSquaredError, optaxL2Loss, optaxHuberLoss, optaxSmoothLabels, jaxImageResize, einsum];
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, dot, npDot, tensordot, addmm, normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss, optaxSquaredError, optaxL2Loss, optaxHuberLoss, optaxSmoothLabels, jaxImageResize, einsum];
