@@ -498,3 +498,10 @@ describe('jax.vmap', () => {
     expect(() => run(`${J}def f(x):\n    return jax.vmap(jnp.sum, out_axes=1)(x)\n`, 'f', { x: [[1, 2]] })).toThrow(/unsupported `jax.vmap with out_axes other than 0`/);
   });
 });
+
+describe('devices', () => {
+  it('two tensors of the probes are on the same device (a loss that checks it runs on)', () => {
+    const src = `${HDR}def f(x, t):\n    if not x.device == t.device:\n        raise ValueError('devices differ')\n    return x * 2\n`;
+    expect(run(src, 'f', { x: [1, 2], t: [0, 1] }).v).toEqual([2, 4]);
+  });
+});

@@ -163,6 +163,9 @@ export function pyKey(v: Val): unknown {
       return `l:${v.tuple ? 't' : 'l'}[${v.items.map((x) => String(pyKey(x))).join(',')}]`;
     case 'ns':
       return `n:${v.name}`;
+    // Every tensor the probes make lives on one device: `input.device == target.device` holds.
+    case 'device':
+      return 'device';
     default:
       return v;
   }
