@@ -21,8 +21,6 @@ const ALIASES: readonly [string, string][] = [
   ['tensorflow.compat.v2.', 'tensorflow.'],
   ['tensorflow.python.keras.', 'keras.'],
   ['tensorflow.keras.', 'keras.'],
-  // TF 2's tf.losses is tf.keras.losses (the TF 1 losses, tf.compat.v1.losses.*, are spelled as such and found first).
-  ['tensorflow.losses.', 'keras.losses.'],
   ['tensorflow.math.', 'tensorflow.'],
   ['tensorflow.dtypes.', 'tensorflow.'],
   ['keras.src.', 'keras.'],
@@ -137,7 +135,11 @@ export function canonicalName(name: string): string {
 /** The spelling of a qualified callee (a function or a module class), if it is one. */
 export function resolveQualified(callee: string): Spelling | undefined {
   const r = reg();
-  return r.qualified.get(callee) ?? r.qualified.get(canonicalName(callee));
+  const direct = r.qualified.get(callee);
+  if (direct) return direct;
+  const canon = canonicalName(callee);
+  // TF 2's tf.losses is tf.keras.losses: its names, where TF 1's (tf.compat.v1.losses.*, spelled as such) have none.
+  return r.qualified.get(canon) ?? (canon.startsWith('tensorflow.losses.') ? r.qualified.get(`keras.losses.${canon.slice('tensorflow.losses.'.length)}`) : undefined);
 }
 
 /** The spelling of a tensor method by its name. */
