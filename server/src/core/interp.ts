@@ -776,14 +776,17 @@ class Interp {
    * and `x` hold in the body, `x is None` and `not x` in the else branch.
    */
   private notNoneSide(test: Expr, env: Env): { side: 'body' | 'orelse'; key: string; value: AbsValue; before?: AbsValue; noneByDefault: boolean } | undefined {
-    let side: 'body' | 'orelse' = 'body';
+    // Each `not` and an `is None` move the not-None side to the else branch: `not x`, `x is None`, and
+    // `not x is None` (which Python reads as `not (x is None)`) puts it back in the body.
+    let flipped = false;
     let x = test;
-    if (x.k === 'unary' && x.op === 'not') [x, side] = [x.operand, 'orelse'];
-    else if (x.k === 'cmp' && x.ops.length === 1 && x.operands.length === 2 && x.operands[1].k === 'const' && x.operands[1].value === null) {
-      if (x.ops[0] === 'is') side = 'orelse';
+    while (x.k === 'unary' && x.op === 'not') [x, flipped] = [x.operand, !flipped];
+    if (x.k === 'cmp' && x.ops.length === 1 && x.operands.length === 2 && x.operands[1].k === 'const' && x.operands[1].value === null) {
+      if (x.ops[0] === 'is') flipped = !flipped;
       else if (x.ops[0] !== 'is not' && x.ops[0] !== 'isnot') return undefined;
       x = x.operands[0];
     }
+    const side: 'body' | 'orelse' = flipped ? 'orelse' : 'body';
     let key: string | undefined;
     let v: AbsValue | undefined;
     if (x.k === 'name') [key, v] = [x.id, lookup(env, x.id)];
