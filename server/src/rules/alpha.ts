@@ -65,6 +65,25 @@ function partialAlphas(ctx: RuleContext): Set<number> {
     ]) {
       if (x?.m === 'focal' && !x.reduced && x.focal?.alpha?.kind === 'scalar' && other && other.m !== 'scalar' && other.m !== 'none') out.add(x.focal.alpha.value.id);
     }
+    // A scalar times a focal loss already reduced, added to another loss (`w * focal.mean() + dice`,
+    // `bce + delta * FocalLoss()(x, t)`): the weight of a whole loss in a combination of losses, not a
+    // factor of every element (alpha applied before the reduction, `(alpha * f).mean() + dice`, still is).
+    for (const [side, other] of [
+      [sides[0], r],
+      [sides[1], l],
+    ] as const) {
+      const prod = operands(side, '*');
+      const weighted = ctx.valueOf(side);
+      if (!prod || !other || other.m === 'scalar' || other.m === 'none' || weighted?.m !== 'focal' || weighted.focal?.alpha?.kind !== 'scalar') continue;
+      const alphaId = weighted.focal.alpha.value.id;
+      const [a, b] = prod.map((p) => ctx.valueOf(p));
+      for (const [w, loss] of [
+        [a, b],
+        [b, a],
+      ]) {
+        if (w?.id === alphaId && loss?.m === 'focal' && loss.reduced) out.add(alphaId);
+      }
+    }
   }
   return out;
 }
