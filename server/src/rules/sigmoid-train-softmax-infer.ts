@@ -6,6 +6,7 @@
 import type { FunctionFacts } from '../core/interp';
 import { defineRule } from '../core/rule';
 import { defineSummary } from '../core/summary';
+import { bindModuleCall } from '../ops';
 import { frameworkOf, localName, outerSpan, replace, torchName } from './fixes';
 
 const INFERENCE_NAME = /(predict|infer|inference|eval|evaluate|test|postprocess|post_process|decode|detect|demo)/i;
@@ -22,6 +23,32 @@ function trainsSigmoidFocal(f: FunctionFacts): boolean {
 /** Some function of the file trains with a sigmoid focal loss (the checked one never does: it returns early). */
 const TRAINS_SIGMOID = defineSummary('trains-sigmoid-focal', trainsSigmoidFocal);
 
+/**
+ * Whether a function trains on softmax probabilities too: a softmax loss (a cross-entropy, a softmax
+ * focal loss) or any loss fed a softmax output. Then the file's softmax readings may be that head's,
+ * or match how the model was trained (`bce(softmax(out)[:, 1], t)`): nothing says the classes were
+ * scored independently.
+ */
+function trainsSoftmax(f: FunctionFacts): boolean {
+  for (const [e, v] of f.values) {
+    if (e.k === 'call') {
+      // A loss op called, or applied through a module instance built earlier (`crit = nn.BCELoss()` ... `crit(p, t)`).
+      const held = f.values.get(e.func);
+      const spell = e.op && e.spell && e.bound ? (e.spell.kind === 'module' ? undefined : e.spell) : held?.m === 'module' ? held.module?.spell : undefined;
+      if (spell?.op.loss) {
+        if (spell.op.loss.act === 'softmax') return true;
+        const bound = spell === e.spell ? e.bound! : bindModuleCall(spell, e.args, e.kwargs, (items) => ({ k: 'tuple' as const, items, list: false, span: e.span }));
+        const input = bound.input ? f.values.get(bound.input) : undefined;
+        if (input?.m === 'prob' && input.act === 'softmax') return true;
+      }
+    }
+    if ((v.m === 'focal' || v.m === 'ce') && (v.focal?.ce?.act ?? v.focal?.modulating?.act ?? v.act) === 'softmax') return true;
+  }
+  return false;
+}
+
+const TRAINS_SOFTMAX = defineSummary('trains-softmax', trainsSoftmax);
+
 export default defineRule({
   meta: {
     code: 'LL107',
@@ -36,7 +63,7 @@ export default defineRule({
     let trains: boolean | undefined;
     for (const call of ctx.calls()) {
       if (call.op?.id !== 'softmax' || call.spell?.kind === 'module' || !call.bound?.input) continue;
-      trains ??= ctx.anyFunction(TRAINS_SIGMOID);
+      trains ??= ctx.anyFunction(TRAINS_SIGMOID) && !ctx.anyFunction(TRAINS_SOFTMAX);
       if (!trains) return;
       const input = ctx.text(outerSpan(call.bound.input));
       const fw = frameworkOf(ctx);
@@ -58,6 +85,9 @@ export default defineRule({
 In one file, when a function trains with a sigmoid focal loss (\`sigmoid_focal_loss\`, a hand-written
 focal loss on \`sigmoid\` probabilities, Keras \`BinaryFocalCrossentropy\`), flags \`softmax\` calls in the
 module's top-level code and in inference functions (\`predict\`, \`infer\`, \`evaluate\`, \`postprocess\`, ...).
+It stays silent when the file also trains on softmax probabilities (a cross-entropy, a softmax focal
+loss, or a loss fed a softmax output): the softmax may then belong to that head, or be how the model
+was trained.
 
 ## Why is this bad?
 The sigmoid focal loss of RetinaNet treats each class as an independent binary problem, scored by
