@@ -191,7 +191,7 @@ describe('incremental analysis equals a whole analysis', () => {
   });
 
   // The fixtures pasted into one file grow with every rule: the runs over them get their own timeout.
-  it('with values from other files and configs (project/) that change every few edits', { timeout: 120_000 }, () => {
+  it('with values from other files and configs (project/) that change every few edits', { timeout: 300_000 }, () => {
     const reused = runEdits(SEED + 7, genLossFile(300), 120, [DEFAULT_SETTINGS, STRICT], 0, true);
     if (process.env.INCREMENTAL_SEED === undefined) expect(reused).toBeGreaterThan(5);
     runEdits(SEED + 8, fixtureTexts().join('\n\n') + SNIPPETS.slice(-5).join(''), 80, [DEFAULT_SETTINGS], 0, true);
@@ -213,7 +213,7 @@ describe('incremental analysis equals a whole analysis', () => {
     runEdits(SEED + 1, genLossFile(300), 60, [DEFAULT_SETTINGS], 4);
   });
 
-  it('on every rule fixture pasted into one file, over 150 random edits', { timeout: 120_000 }, () => {
+  it('on every rule fixture pasted into one file, over 150 random edits', { timeout: 300_000 }, () => {
     const before = carriedRuns;
     runEdits(SEED + 1, fixtureTexts().join('\n\n'), 150, [DEFAULT_SETTINGS, STRICT]);
     // Most runs carried the previous plan's statements over (and each was checked against the tree).
@@ -225,7 +225,7 @@ describe('incremental analysis equals a whole analysis', () => {
     // recovery of that class (same text), and with it the literal it passes to `sigmoid_focal_loss`.
     runEdits(5, fixtureTexts().join('\n\n'), 40, [DEFAULT_SETTINGS, STRICT]);
     // Every fixture in one module, 40 edits, two settings: its time grows with the fixtures (a limit, not a measure).
-  }, 180_000);
+  }, 300_000);
 
   it('on each fixture alone, 10 random edits each', () => {
     fixtureTexts().forEach((t, i) => runEdits(SEED + 100 + i, t, 10, [DEFAULT_SETTINGS]));

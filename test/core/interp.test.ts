@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { moduleOf, valuesOf } from './helpers';
-import { interpretModule } from '../../server/src/core/interp';
+import { interpretModule, literalNumber } from '../../server/src/core/interp';
 
 const SOFTMAX = `import torch
 import torch.nn.functional as F
@@ -128,6 +128,30 @@ def f(x, t, gamma=0.5):
     expect(v.clamped).toBe(true);
     // The bound as the float32 tensor holds it.
     expect(v.range?.lo).toBe(Math.fround(1e-6));
+  });
+
+  it('reads a clamped parameter as a probability only when the bounds written lie in [0, 1]', () => {
+    const src = `import torch
+def f(scores, probs, eps_probs, bounded, lim=50):
+    a = torch.clamp(scores, -20, 20)
+    b = probs.clamp(min=1e-6, max=1 - 1e-6)
+    c = eps_probs.clamp(min=1e-7)
+    d = bounded.clamp(min=-1 * lim, max=lim)
+    return a + b + c + d
+`;
+    const { facts } = valuesOf(src, 'f');
+    expect(facts.params.get('scores')?.m).not.toBe('prob');
+    expect(facts.params.get('probs')?.m).toBe('prob');
+    expect(facts.params.get('eps_probs')?.m).toBe('prob');
+    // A bound made of a parameter's default: -1 * 50.
+    expect(facts.params.get('bounded')?.m).not.toBe('prob');
+  });
+
+  it('literalNumber folds literals, negations, products and numeric parameter defaults', () => {
+    const mod = moduleOf('x = -1 * lim + 2 - 0.5\ny = lim * other\n');
+    const [x, y] = mod.body.map((s) => (s.k === 'assign' ? s.value : undefined));
+    expect(literalNumber(x!, new Map([['lim', 50]]))).toBe(-48.5);
+    expect(literalNumber(y!, new Map([['lim', 50]]))).toBeUndefined();
   });
 
   it('recognises the log-space modulating factor exp(gamma * log(1 - pt))', () => {

@@ -86,6 +86,8 @@ class Interp {
   private readonly moduleEnv: Env = { vars: new Map() };
   private readonly globalsBusy = new Set<string>();
   private readonly callLiterals = new Map<string, Map<string, AbsValue[]>>();
+  /** The numeric literal defaults of the parameters of the function whose roles are being read (`max_ratio=50`). */
+  private paramDefaults: ReadonlyMap<string, number> = new Map();
   /** Call-site values `self.<attr>` waiting for the values of the `__init__` parameter stored there. */
   private readonly forwarded: { list: AbsValue[]; at: AbsValue; arg: Expr; self: string; stored: Map<string, { init: FunctionIR; param: Param }> }[] = [];
   private readonly onceIn = new Map<FunctionIR, Map<string, Expr>>();
@@ -489,6 +491,12 @@ class Interp {
   /** Infers what an un-defaulted parameter holds from how the body uses it. */
   private roles(fn: FunctionIR): Map<string, AbsValue> {
     const names = new Set(fn.params.filter((p) => p.kind === 'plain' && !p.default).map((p) => p.name));
+    const defaults = new Map<string, number>();
+    for (const p of fn.params) {
+      const n = p.default ? literalNumber(p.default, new Map()) : undefined;
+      if (n !== undefined) defaults.set(p.name, n);
+    }
+    this.paramDefaults = defaults;
     const out = new Map<string, AbsValue>();
     const defs = definedOnce(fn.body);
     const set = (e: Expr | undefined, v: () => AbsValue, strong = false): void => {
@@ -581,6 +589,14 @@ class Interp {
   /** What an `expects` entry asks of an argument in this call (a `from_logits` flag read from a literal or the default). */
   private expectation(spec: Expect, call: Call): { kind: ExpectKind; strong: boolean } | undefined {
     if (typeof spec === 'string') return { kind: spec, strong: false };
+    if ('within' in spec) {
+      for (const b of spec.bounds) {
+        const x = call.bound?.[b];
+        const n = x ? literalNumber(x, this.paramDefaults) : undefined;
+        if (n !== undefined && (n < spec.within[0] || n > spec.within[1])) return undefined;
+      }
+      return { kind: spec.kind, strong: false };
+    }
     if ('kind' in spec) return { kind: spec.kind, strong: true };
     const flag = call.bound?.[spec.flag];
     const d = call.spell?.defaults[spec.flag];
@@ -1300,6 +1316,25 @@ function isTargetMask(e: Expr): boolean {
  * The parameters a value used as a probability was made of, through the ops that carry that evidence
  * (`OpDef.evidence`), guard constants, indexing and the locals defined once on the way.
  */
+/**
+ * A number written in the source: a literal, its negation, sums, differences and products of them,
+ * and names of parameters whose defaults are such numbers (`-1 * max_ratio` with `max_ratio=50`).
+ */
+export function literalNumber(e: Expr, names: ReadonlyMap<string, number>): number | undefined {
+  if (e.k === 'num') return e.value;
+  if (e.k === 'name') return names.get(e.id);
+  if (e.k === 'unary' && (e.op === '-' || e.op === '+')) {
+    const x = literalNumber(e.operand, names);
+    return x === undefined ? undefined : e.op === '-' ? -x : x;
+  }
+  if (e.k === 'bin' && (e.op === '*' || e.op === '+' || e.op === '-')) {
+    const [a, b] = [literalNumber(e.left, names), literalNumber(e.right, names)];
+    if (a === undefined || b === undefined) return undefined;
+    return e.op === '*' ? a * b : e.op === '+' ? a + b : a - b;
+  }
+  return undefined;
+}
+
 function probabilitySources(e: Expr, defs: ReadonlyMap<string, Expr>, params: ReadonlySet<string>, depth: number): string[] {
   if (depth > 6) return [];
   const b = stripCasts(e);

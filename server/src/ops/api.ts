@@ -63,7 +63,12 @@ export interface Spelling {
  * `flag`: decided by a boolean argument (Keras `from_logits`): `yes` when true, `no` when false.
  */
 export type ExpectKind = 'logits' | 'prob' | 'target' | 'target_index' | 'target_onehot';
-export type Expect = ExpectKind | { kind: ExpectKind; strong: true } | { flag: string; yes: ExpectKind; no: ExpectKind };
+export type Expect =
+  | ExpectKind
+  | { kind: ExpectKind; strong: true }
+  | { flag: string; yes: ExpectKind; no: ExpectKind }
+  /** `kind`, unless a bound argument is a number known here outside `within` (a clamp to [-50, 50] is not of a probability). */
+  | { kind: ExpectKind; within: readonly [number, number]; bounds: readonly string[] };
 
 /** What the rules know of a loss op (a cross-entropy or a library focal loss). */
 export interface LossFacts {

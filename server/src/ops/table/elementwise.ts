@@ -241,7 +241,8 @@ export const clamp = defineOp({
     'jax.numpy.clip(a->input, a_min->min=None, a_max->max=None)',
     'numpy.clip(a->input, a_min->min, a_max->max)',
   ],
-  expects: { input: 'prob' },
+  // A clamp into [0, 1] (or one side of it) keeps a probability off its ends; a bound outside it (`logits.clamp(-50, 50)`) clamps something else.
+  expects: { input: { kind: 'prob', within: [0, 1], bounds: ['min', 'max'] } },
   evidence: 'input',
   creating: true,
   abstract(c) {
