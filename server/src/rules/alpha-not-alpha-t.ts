@@ -51,7 +51,10 @@ export default defineRule({
 
 ## What it does
 Flags a sigmoid (binary, per-element) focal loss that multiplies the whole loss by a scalar \`alpha\`,
-instead of weighting positives by \`alpha\` and negatives by \`1 - alpha\`.
+instead of weighting positives by \`alpha\` and negatives by \`1 - alpha\`. Not reported: a function
+where \`1 - alpha\` weighs another part too (alpha_t written on separately reduced positive and
+negative parts, or a mixing weight), and a weight on a whole focal loss already reduced and added to
+another loss (\`bce + w * focal.mean()\`: a weight in a combination of losses).
 
 ${VALUE_SOURCES}
 

@@ -111,6 +111,25 @@ function negativesOnlyAlphas(ctx: RuleContext): Set<number> {
   return new Set([...sides.values()].filter((e) => e.sides.size === 1 && e.sides.has('neg')).flatMap((e) => e.ids));
 }
 
+/**
+ * Alphas whose complement `1 - alpha` is also used in the function of a binary loss (`pos = alpha * pos.sum() / n`,
+ * `neg = (1 - alpha) * neg.sum() / n`; or `alpha * focal + (1 - alpha) * dice`): alpha is split
+ * between two parts, an alpha_t written on parts the algebra did not join or a mixing weight, not one
+ * scalar on every element. By the hyperparameter's name where it has one (each read of `self.alpha`
+ * is a value of its own).
+ */
+function complementedAlphas(ctx: RuleContext): Set<string> {
+  const names = new Map<number, string>();
+  const complemented: number[] = [];
+  for (const e of ctx.exprs()) {
+    const v = ctx.valueOf(e);
+    if (!v) continue;
+    if (v.name) names.set(v.id, v.name);
+    if (v.m === 'scalar' && v.complementOf !== undefined) complemented.push(v.complementOf);
+  }
+  return new Set(complemented.map((id) => names.get(id) ?? `#${id}`));
+}
+
 /** The statements of a body, nested blocks included. */
 /**
  * The two operands of an arithmetic operation written with the operator (`a * b`) or with a call of
@@ -155,6 +174,7 @@ function alphaSite(ctx: RuleContext, alphaId: number): Omit<ScalarAlpha, 'focal'
  */
 export function* scalarAlphaProducts(ctx: RuleContext, act: 'softmax' | 'sigmoid'): Generator<ScalarAlpha> {
   let consumed: Set<number> | undefined;
+  let complemented: Set<string> | undefined;
   const done = new Set<number>();
   for (const e of ctx.exprs()) {
     const v = ctx.valueOf(e);
@@ -167,6 +187,11 @@ export function* scalarAlphaProducts(ctx: RuleContext, act: 'softmax' | 'sigmoid
     if (done.has(alphaId)) continue;
     consumed ??= new Set([...consumedAlphas(ctx), ...partialAlphas(ctx), ...(act === 'sigmoid' ? negativesOnlyAlphas(ctx) : [])]);
     if (consumed.has(alphaId)) continue;
+    // (Binary losses only: in a softmax loss 1 - alpha on a sigmoid branch beside it splits nothing of the softmax one's.)
+    if (act === 'sigmoid') {
+      complemented ??= complementedAlphas(ctx);
+      if (complemented.has(parts.alpha.value.name ?? `#${alphaId}`)) continue;
+    }
     const site = alphaSite(ctx, alphaId);
     if (!site) continue;
     done.add(alphaId);
