@@ -120,14 +120,24 @@ function negativesOnlyAlphas(ctx: RuleContext): Set<number> {
  */
 function complementedAlphas(ctx: RuleContext): Set<string> {
   const names = new Map<number, string>();
-  const complemented: number[] = [];
+  const complements: AbsValue[] = [];
+  const reads = new Map<number, number>();
   for (const e of ctx.exprs()) {
     const v = ctx.valueOf(e);
     if (!v) continue;
     if (v.name) names.set(v.id, v.name);
-    if (v.m === 'scalar' && v.complementOf !== undefined) complemented.push(v.complementOf);
+    if (v.m === 'scalar' && v.complementOf !== undefined) complements.push(v);
+    if (v.m === 'scalar') reads.set(v.id, (reads.get(v.id) ?? 0) + 1);
   }
-  return new Set(complemented.map((id) => names.get(id) ?? `#${id}`));
+  const key = (id: number): string => names.get(id) ?? `#${id}`;
+  const out = new Set(complements.map((c) => key(c.complementOf!)));
+  // The complement as the factor (`(1 - a) * s ** g` beside `a * s2 ** g`, alpha_t written entry by entry):
+  // split too when alpha itself is read other than inside its complements.
+  const inside = new Map<number, number>();
+  // (`-(1 - a)` carries the complement's mark too: one read of `a` per complement written, not per negation of one.)
+  for (const c of complements) if (c.negOf === undefined) inside.set(c.complementOf!, (inside.get(c.complementOf!) ?? 0) + 1);
+  for (const c of complements) if ((reads.get(c.complementOf!) ?? 0) > (inside.get(c.complementOf!) ?? 0)) out.add(`#${c.id}`);
+  return out;
 }
 
 /** The statements of a body, nested blocks included. */
@@ -190,7 +200,8 @@ export function* scalarAlphaProducts(ctx: RuleContext, act: 'softmax' | 'sigmoid
     // (Binary losses only: in a softmax loss 1 - alpha on a sigmoid branch beside it splits nothing of the softmax one's.)
     if (act === 'sigmoid') {
       complemented ??= complementedAlphas(ctx);
-      if (complemented.has(parts.alpha.value.name ?? `#${alphaId}`)) continue;
+      const a = parts.alpha.value;
+      if (complemented.has(a.name ?? `#${alphaId}`) || (a.negOf !== undefined && complemented.has(`#${a.negOf}`))) continue;
     }
     const site = alphaSite(ctx, alphaId);
     if (!site) continue;
