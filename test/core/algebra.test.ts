@@ -130,6 +130,26 @@ def f(logits):
     expect(at('np.exp(logits) / np.sum(np.exp(logits), axis=1, keepdims=True)')).toMatchObject({ m: 'prob', act: 'softmax' });
   });
 
+  it('exp(z) times weights or a mask still normalises: z - log(sum(w * exp(z))) is a log-probability, a masked softmax a probability; times targets it is not', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(u, w, m, y):
+    norm = torch.exp(u).mul(w).sum(dim=1, keepdim=True)
+    lp = u - torch.log(norm)
+    e = torch.exp(u) * m
+    p = e / e.sum(dim=1, keepdim=True)
+    at_y = (torch.exp(u) * torch.nn.functional.one_hot(y, 5)).sum(dim=1, keepdim=True)
+    return lp, p, at_y
+`,
+      'f',
+    );
+    expect(at('torch.exp(u).mul(w)').expOf).toBeDefined();
+    expect(at('u - torch.log(norm)')).toMatchObject({ m: 'logprob', act: 'softmax' });
+    expect(at('e / e.sum(dim=1, keepdim=True)')).toMatchObject({ m: 'prob', act: 'softmax' });
+    // exp(u) masked by one-hot targets keeps one class's exponential: no normaliser.
+    expect(at('torch.exp(u) * torch.nn.functional.one_hot(y, 5)').expOf).toBeUndefined();
+  });
+
   it('x - logsumexp(x) is a log-softmax; logsumexp(x) - x[t] the cross-entropy', () => {
     const { at } = valuesOf(
       `import torch

@@ -371,6 +371,17 @@ export function mul(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   if (b.m === 'logprob' && (a.m === 'scalar' || a.hyper) && !b.gathered) return fresh(b, { scaledBy: a, src: span });
   if (a.m === 'logits' && b.m === 'scalar') return a;
   if (a.m === 'logits' && b.m === 'logits') return unknown(span);
+  // exp(x) times weights that are not targets or another exponential (`torch.exp(x).mul(w)`, a weighted
+  // or masked softmax's numerator): still an exponential of x to a normaliser, so the log of its sum is
+  // a (weighted) log-sum-exp and x minus it a log-probability.
+  for (const [e, w] of [
+    [a, b],
+    [b, a],
+  ]) {
+    if (e.m === 'unknown' && e.expOf && !w.expOf && (w.m === 'class_weights' || (w.m === 'scalar' && (w.range?.lo ?? -1) > 0) || (w.m === 'unknown' && w.sumOf === undefined))) {
+      return mk('unknown', { expOf: e.expOf, range: { lo: 0, hi: Infinity }, src: span });
+    }
+  }
   // Two values masked by the same targets: t * t is t for 0/1 targets, so the product keeps one mask
   // (`(alpha * t * (1 - p) ** g) * (-t * log p)`, the categorical focal loss written per class).
   if (a.m === 'masked' && a.of && b.m === 'masked' && b.of && a.mask === b.mask && a.maskComplementOf === b.maskComplementOf) {
