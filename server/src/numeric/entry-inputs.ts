@@ -447,3 +447,20 @@ export function indexesClasses(name: string, fn: FunctionIR): boolean {
   }
   return found;
 }
+
+/**
+ * Whether `name` is one example's class: the indices of a one-hot (`one_hot(label, n)`) or the single
+ * index of the prediction (`logits[label]`). With a Python number annotation (`label: int`) it is one
+ * class per call: a per-example loss (roles.ts `perExample`), where a batch loss's int parameter that
+ * fills a column (`onehot[:, 0] = y`) is none.
+ */
+export function classOfExample(name: string, fn: FunctionIR, input: string): boolean {
+  let found = false;
+  const isName = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
+  const check = (e: Expr): void => {
+    if (e.k === 'call' && e.op?.id === 'one_hot' && isName(e.args[0] ?? e.kwargs.x ?? e.kwargs.indices ?? e.kwargs.tensor)) found = true;
+    else if (e.k === 'subscript' && e.obj.k === 'name' && e.obj.id === input && e.index.length === 1 && isName(e.index[0])) found = true;
+  };
+  for (const s of deep(fn.body)) for (const r of stmtRoots(s)) everyExpr(r, check);
+  return found;
+}

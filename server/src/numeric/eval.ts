@@ -82,6 +82,12 @@ export interface EvalOptions {
    * along the mapped axis, the size of the other mapped arguments' axes.
    */
   perRow?: string[];
+  /**
+   * A per-example loss (roles.ts `CheckPlan.perExample`): `run` calls the function once per example,
+   * these arguments sliced along their first axis, the others given whole, and stacks the outputs
+   * along a new first axis, as `jax.vmap(fn)` with those in_axes would.
+   */
+  perExample?: string[];
 }
 
 /** The most iterations one loop may run (a loop over the probe's 4096 samples is out of reach). */
@@ -274,6 +280,12 @@ export class Evaluator {
   run(fn: FunctionIR, args: Record<string, Val>): Val {
     this.hyperFns = new Set([fn]);
     const { self, env } = this.entry(fn);
+    const mapped = this.opts.perExample;
+    if (mapped?.length) {
+      const each = Object.fromEntries(Object.entries(args).filter(([k]) => mapped.includes(k)));
+      const whole = Object.fromEntries(Object.entries(args).filter(([k]) => !mapped.includes(k)));
+      return this.vmapApply(null, [], each, (_, k) => this.callFunction(fn, [], { ...whole, ...k }, self, env), lineOf(fn));
+    }
     return this.callFunction(fn, [], args, self, env);
   }
 
@@ -2559,7 +2571,8 @@ export class Evaluator {
       default: {
         // x.op(...) is torch.op(x, ...) for the torch functions the table spells without a method
         // (ops/table/more.ts: a method spelling would also take over `self.op(...)` in the IR).
-        const spell = resolveQualified(`torch.${m}`);
+        // numpy code (values only): `a.dot(b)` is numpy.dot(a, b), a matrix product of matrices (torch's takes vectors only).
+        const spell = resolveQualified(m === 'dot' && this.opts.valuesOnly ? 'numpy.dot' : `torch.${m}`);
         if (spell && spell.kind === 'function' && spell.sig.params[0]?.canon === 'input') {
           this.trace.add(spell.op.id);
           const tuple = (items: Val[]): Val => ({ t: 'list', items, tuple: true });

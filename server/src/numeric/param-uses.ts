@@ -164,6 +164,50 @@ export class ParamUses {
     );
   }
 
+  /**
+   * Some read is the right operand of a matrix product whose left operand is `other` or a row of it
+   * (`other.dot(w)`, `other[i].dot(w)`, `np.dot(other, w)`, `other @ w`): a matrix `other`'s rows are
+   * multiplied by.
+   */
+  rightMatmulOf(other: string): boolean {
+    const isOther = (e: unknown): boolean => {
+      const x = e as Expr;
+      return (x?.k === 'name' && x.id === other) || (x?.k === 'subscript' && x.obj.k === 'name' && x.obj.id === other);
+    };
+    return this.reads.some((r) => {
+      const { node, parent } = this.outer(r);
+      const p = parent as Expr | undefined;
+      if (!p) return false;
+      if (p.k === 'bin' && p.op === '@') return p.right === node && isOther(p.left);
+      if (p.k !== 'call') return false;
+      if (p.func.k === 'attr' && p.func.attr === 'dot' && p.args.length === 1 && p.args[0] === node && isOther(p.func.obj)) return true;
+      return /(^|\.)(dot|matmul)$/.test(p.callee ?? '') && p.args.length === 2 && p.args[1] === node && isOther(p.args[0]);
+    });
+  }
+
+  /**
+   * Every read is a factor of a product that is added to (or subtracted from) something else
+   * (`loss += 0.5 * reg * np.sum(W * W)`, `ce + lam * penalty`): the coefficient of an added term,
+   * not of the whole loss.
+   */
+  get onlyAddedTermFactor(): boolean {
+    return (
+      this.reads.length > 0 &&
+      this.reads.every((r) => {
+        let { node, parent } = this.outer(r);
+        let factor = false;
+        let i = r.parents.indexOf(parent);
+        while ((parent as Expr | undefined)?.k === 'bin' && (parent as Extract<Expr, { k: 'bin' }>).op === '*') {
+          factor = true;
+          node = parent;
+          parent = r.parents[++i];
+        }
+        const p = parent as { k?: string; op?: string; aug?: string; value?: unknown };
+        return factor && ((p?.k === 'bin' && (p.op === '+' || p.op === '-')) || (p?.k === 'assign' && (p.aug === '+' || p.aug === '-') && p.value === node));
+      })
+    );
+  }
+
   /** Every read is a factor of a product (`-y * log(p) * w`): a weight. */
   get onlyFactor(): boolean {
     return (

@@ -13,7 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
-import { calledOnRoles, definedOnce, holdsBoxes, indexesClasses, meetsClasses, moduleOnce, scalarArithmetic, unreadByMethod } from './entry-inputs';
+import { calledOnRoles, definedOnce, holdsBoxes, classOfExample, indexesClasses, meetsClasses, moduleOnce, scalarArithmetic, unreadByMethod } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 
@@ -58,6 +58,17 @@ export interface CheckPlan {
    * the same number for every example (eval.ts `EvalOptions.perRow`; probes.ts `setup`).
    */
   perRow?: string[];
+  /**
+   * A per-example loss (its prediction or target annotated as one Python number, `label: int`): the
+   * probes call it once per example, these parameters (the prediction and the target) sliced along
+   * the batch axis and the outputs stacked, as `jax.vmap(loss)` would (eval.ts `EvalOptions.perExample`).
+   */
+  perExample?: string[];
+  /**
+   * The class counts the probes try (default: the option's, then 2). A per-example prediction annotated
+   * as one number (`logit: float`) is one logit per example: one column, binary targets.
+   */
+  classCounts?: number[];
   /**
    * The targets carry this many fields on a trailing axis, the function reading them one by one
    * (`y_true[:, :, 0]` the labels, `y_true[:, :, 1]` a mask; input-facts.ts `targetFields`): field 0
@@ -134,7 +145,7 @@ export interface Fill {
   assumed?: true;
 }
 
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -172,6 +183,8 @@ function hyperish(name: string): boolean {
 /** An annotation naming a Python scalar (`bool`, `int`, `float`, `str`, optionally `Optional[...]`): never a tensor. */
 const SCALAR_ANNOTATION = /^(?:(?:typing\.)?Optional\[\s*)?(bool|int|float|str)\s*\]?$/;
 /** An annotation naming a tensor type (`torch.Tensor`, `jnp.ndarray`, `tf.Tensor`, `chex.Array`, `jax.Array`). */
+/** An annotation naming one Python number (`int`, `float`): a per-example value where the prediction or the target has it. */
+const NUMBER_ANNOTATION = /^(int|float)$/;
 const TENSOR_ANNOTATION = /(?:^|\.)(Tensor|ndarray|Array|ArrayLike)$/;
 
 /**
@@ -399,12 +412,17 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (u.subscripted && u.noneHandled) return { value: null, why: 'a table indexed by the targets, whose None the function handles: None' };
   if (roles && u.indexedBy(roles.target)) return { value: { ones: 'classes' }, why: `a table indexed by the targets (\`${name}[${roles.target}]\`): one weight of 1 per class` };
   if (u.tableIndexed && ALPHA_NAME.test(name)) return { value: { ones: 'classes' }, why: 'a per-class table indexed by the targets: one weight of 1 per class' };
+  // A matrix the prediction's rows are multiplied by (`scores = X.dot(W)`, a linear classifier's
+  // weights): the identity of the probe's classes, so the scores are the probe's prediction.
+  if (roles && u.rightMatmulOf(roles.input)) return { value: { eye: 'classes' }, why: `a matrix \`${roles.input}\` is multiplied by (\`${roles.input}.dot(${name})\`): the C x C identity, so the scores are the probe's prediction; other matrices not probed; no canonical comparison`, assumed: true };
   if (u.mixingWeight) return { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed; no canonical comparison', assumed: true };
   if (thresholdUse(name, g, mod)) return { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed; no canonical comparison', assumed: true };
   if (u.onlyFraction) return { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed; no canonical comparison', assumed: true };
   if (u.onlyIndex) return { value: 1, why: 'an index or a count (a slice bound, an index, `range`, `topk`): 1, other values not probed; no canonical comparison', assumed: true };
   const strs = u.comparedStrings;
   if (strs) return { value: strs[0], why: `a string the code compares with ${strs.map((x) => `'${x}'`).join(', ')}: the first, '${strs[0]}'; the others not probed; no canonical comparison`, assumed: true };
+  // The coefficient of a term added to the loss (`loss += 0.5 * reg * np.sum(W * W)`): 1, the term as written.
+  if (u.onlyAddedTermFactor) return { value: 1, why: 'the coefficient of an added term (`a + c * term`, `loss += c * term`): 1, other values not probed; no canonical comparison', assumed: true };
   // A tensor passed where the prediction (or the target) is passed, to a call of as many arguments of
   // the same op, or of two modules the class holds (`self.loss_b(logits_b, labels_b)` beside
   // `self.loss_a(logits_a, labels_a)`): a second one of its kind.
@@ -998,6 +1016,29 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       const held = [...required.map((p) => ({ g: fn, name: p.name })), ...chain.flatMap((g) => g.params.filter((p) => p.kind === 'plain' && !p.default).slice(g.className ? 1 : 0).map((p) => ({ g, name: p.name })))].filter((p) => holdsBoxes(p.name, p.g, mod));
       return held.length ? `a detection loss: ${held.map((p) => `\`${p.name}\``).join(', ')} ${held.length > 1 ? 'hold' : 'holds'} boxes (coordinate columns differenced or sliced \`[:, :4]\`), which the probes do not generate` : undefined;
     };
+    // A per-example loss (`def loss(label: int, logit: float)`): its prediction or its target is
+    // annotated as one Python number, so neither is among the tensors the roles are chosen from. Its
+    // caller maps it over a batch (`jax.vmap(loss)(labels, logits)`): the probes do the same, the
+    // roles chosen among the required parameters with those annotations counted in.
+    let perExample: string[] | undefined;
+    let scalarPrediction = false;
+    if (!input || !target) {
+      const numbers = params.filter((p) => !p.default && NUMBER_ANNOTATION.test(p.annotation?.replace(/\s+/g, '') ?? '') && !hyperish(p.name));
+      const widened = params.filter((p) => required.includes(p) || numbers.includes(p));
+      if (numbers.length && widened.length === 2 && !fn.className && !fn.parent) {
+        const pi = widened.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? '') || PRED_NAME.test(p.name));
+        const ti = widened.find((p) => p !== pi && (['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? '') || TARGET_NAME.test(p.name)));
+        // One example each: both annotated as numbers (`label: int, logit: float`), or the target one
+        // example's class (`one_hot(label, n)`, `logits[label]`); a batch loss's int parameter is neither.
+        const each = pi && ti && numbers.includes(ti) && (numbers.includes(pi) || classOfExample(ti.name, fn, pi.name));
+        if (pi && ti && each) {
+          input = pi.name;
+          target = ti.name;
+          perExample = [input, target];
+          scalarPrediction = numbers.includes(pi);
+        }
+      }
+    }
     if (!input || !target) {
       if (required.length !== 2) {
         skip(boxes() ?? (required.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${required.length} required parameters`));
@@ -1078,7 +1119,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // The activation: the prediction's, else the one of what the function returns (a focal or CE
     // value built from a binary two-term form is sigmoid's, from a sum over classes softmax's).
     const rets0 = ff?.returns ?? [];
-    const act = iv?.act ?? (inputIsProb ? rets0.find((r) => r.act && ['focal', 'ce', 'modulating', 'logprob'].includes(r.m))?.act : undefined);
+    // One number per example as the prediction (`logit: float`): a Bernoulli's, sigmoid's (a softmax of one column is 1).
+    const act = iv?.act ?? (inputIsProb ? rets0.find((r) => r.act && ['focal', 'ce', 'modulating', 'logprob'].includes(r.m))?.act : undefined) ?? (scalarPrediction ? 'sigmoid' : undefined);
     // A function computing with an injected module computes with that module's framework (its calls
     // on the module read as tensor methods to the IR).
     const framework = (modules.size ? frameworkOfName([...modules.values()][0]) : undefined) ?? frameworkOf(fn, mod, callable);
@@ -1091,6 +1133,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // takes class indices without the facts saying so (a reshape of y_true) would be refused before
     // the index encoding is tried (an unsupported construct ends the search).
     else if (modules.size && framework === 'tf/keras' && (!tv || tv.m === 'unknown' || tv.m === 'target')) encodings = ['onehot', 'binary', 'index'];
+    // One number per example as the prediction: a binary loss of one logit (or probability) per example.
+    if (scalarPrediction) encodings = ['binary'];
     // Only functions the facts see as a loss, or whose names say so, are worth the probes.
     const rets = ff?.returns ?? [];
     // A function the facts see taking a prediction (logits or probabilities) and a target is one too,
@@ -1143,7 +1187,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const stateColumn = slicesTrailingColumn(fn, target);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), key });
   }
   // A loss class with no method of its own to run: its call is its base's. A Keras
   // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,

@@ -1,0 +1,100 @@
+/**
+ * Entry-point signatures the planner (roles.ts) reads from the use: a per-example loss (its
+ * prediction or target annotated as one Python number, mapped over the probe batch as jax.vmap
+ * would), a matrix the prediction is multiplied by (a linear classifier's weights: the identity),
+ * the coefficient of an added term (1), and the reasons of those that stay refused.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkDocumentNumerically, disposeNumericWorker, moduleOf } from '../../server/src/numeric/runner';
+import { loadEngine, WORKER } from './helpers';
+import { classOfExample } from '../../server/src/numeric/entry-inputs';
+import { ParamUses } from '../../server/src/numeric/param-uses';
+import { planModule, type PlanSkip } from '../../server/src/numeric/roles';
+import type { FunctionIR, ModuleIR } from '../../server/src/core/ir-types';
+
+const J = 'import jax\nimport jax.numpy as jnp\n\n';
+const NP = 'import numpy as np\n\n';
+const fnOf = (mod: ModuleIR, q: string): FunctionIR => mod.functions.find((f) => f.qualname === q)!;
+
+function plan(src: string): { plans: ReturnType<typeof planModule>; skipped: PlanSkip[] } {
+  const skipped: PlanSkip[] = [];
+  const plans = planModule(moduleOf(src), undefined, undefined, skipped);
+  return { plans, skipped };
+}
+
+describe('a per-example loss: its prediction or target annotated as one number', () => {
+  it('both numbers (`target: int, score: float`): mapped over the batch, one logit per example, binary targets, sigmoid', () => {
+    const { plans } = plan(`${J}def bern_loss(target: int, score: float) -> float:\n    return jax.nn.softplus(score) - target * score\n`);
+    expect(plans[0]).toMatchObject({ input: 'score', target: 'target', perExample: ['score', 'target'], classCounts: [1], encodings: ['binary'], act: 'sigmoid' });
+  });
+
+  it("an int target that is one example's class (`one_hot(label, n)`, `logits[label]`) beside a vector prediction", () => {
+    const src = `${J}def cat_loss(label: int, logits: jnp.ndarray) -> float:\n    return jax.scipy.special.logsumexp(logits) - jnp.dot(logits, jax.nn.one_hot(label, logits.shape[0]))\n`;
+    expect(classOfExample('label', fnOf(moduleOf(src), 'cat_loss'), 'logits')).toBe(true);
+    const p = plan(src).plans[0];
+    expect(p).toMatchObject({ input: 'logits', target: 'label', perExample: ['logits', 'label'] });
+    // The prediction is a vector: the probes' classes, any encoding.
+    expect(p.classCounts).toBeUndefined();
+    const indexed = `${J}def pick_loss(label: int, logits: jnp.ndarray) -> float:\n    return jax.scipy.special.logsumexp(logits) - logits[label]\n`;
+    expect(plan(indexed).plans[0]).toMatchObject({ perExample: ['logits', 'label'] });
+  });
+
+  it("a batch loss's int parameter that fills a column is no example's class: still no roles", () => {
+    const src = `${NP}def column_loss(preds: np.ndarray, labels: int) -> float:\n    t = np.zeros_like(preds)\n    t[:, 0] = labels\n    return float(np.mean((preds - t) ** 2))\n`;
+    expect(classOfExample('labels', fnOf(moduleOf(src), 'column_loss'), 'preds')).toBe(false);
+    expect(plan(src).skipped).toEqual([{ qualname: 'column_loss', reason: 'no prediction and target parameters' }]);
+    // A hyperparameter annotated as a number is no role either (`gamma: float`).
+    expect(plan(`${J}def g_loss(score: float, gamma: float) -> float:\n    return jax.nn.softplus(score) * gamma\n`).plans).toEqual([]);
+  });
+});
+
+describe('values read from the use: a matrix the prediction is multiplied by, a coefficient of an added term', () => {
+  const LIN = `${NP}def lin_loss(W, X, y, reg):\n    s = X.dot(W)\n    p = np.exp(s) / np.sum(np.exp(s), axis=1, keepdims=True)\n    loss = -np.mean(np.log(p[np.arange(X.shape[0]), y]))\n    loss += 0.5 * reg * np.sum(W * W)\n    return loss\n`;
+  it('the C x C identity for `X.dot(W)`, `X[i].dot(W)`, `np.dot(X, W)`, `X @ W`; not for `W.dot(X)`', () => {
+    for (const [expr, want] of [
+      ['X.dot(W)', true],
+      ['X[0].dot(W)', true],
+      ['np.dot(X, W)', true],
+      ['X @ W', true],
+      ['W.dot(X)', false],
+      ['np.dot(W, X)', false],
+    ] as const) {
+      const mod = moduleOf(`${NP}def f(W, X, y):\n    return ${expr}\n`);
+      expect(new ParamUses('W', fnOf(mod, 'f'), mod).rightMatmulOf('X'), expr).toBe(want);
+    }
+    const p = plan(LIN).plans[0];
+    expect(p.fill?.W).toMatchObject({ value: { eye: 'classes' }, assumed: true });
+  });
+
+  it('1 for the coefficient of an added term, assumed; none for a factor of the whole loss', () => {
+    expect(plan(LIN).plans[0].fill?.reg).toMatchObject({ value: 1, assumed: true });
+    const mod = moduleOf(`${NP}def f(a, b, c, d):\n    x = a + c * b\n    y = d * a\n    return x + y\n`);
+    const f = fnOf(mod, 'f');
+    expect(new ParamUses('c', f, mod).onlyAddedTermFactor).toBe(true);
+    expect(new ParamUses('d', f, mod).onlyAddedTermFactor).toBe(false);
+    expect(plan(`${NP}def scaled_loss(x, y, k):\n    return np.mean((x - y) ** 2) * k\n`).skipped).toEqual([{ qualname: 'scaled_loss', reason: 'required parameter `k` has no value' }]);
+  });
+});
+
+describe('the fixture on the engine', () => {
+  afterAll(() => disposeNumericWorker());
+  it('probes the per-example twins once per example (the naive ones raise LL301/LL302, the stable ones nothing) and the linear classifier with the identity', async () => {
+    loadEngine();
+    const src = fs.readFileSync(path.join(__dirname, 'fixtures', 'per_example.py'), 'utf8');
+    const rs = await checkDocumentNumerically(src, { backend: 'wasm', workerPath: WORKER, samples: 256, timeBudgetMs: 120_000 });
+    const r = (name: string) => rs.find((x) => x.function === name)!;
+    for (const name of ['bernoulli_nll_stable', 'bernoulli_nll_naive', 'categorical_nll_stable', 'categorical_nll_naive', 'linear_softmax_loss']) expect(r(name)?.notChecked, name).toBeUndefined();
+    expect(r('bernoulli_nll_stable').roles).toMatchObject({ perExample: ['score', 'target'], encoding: 'binary' });
+    const ids = (name: string) => (r(name).findings ?? []).map((f) => f.code).sort();
+    expect(ids('bernoulli_nll_stable')).toEqual([]);
+    expect(ids('categorical_nll_stable')).toEqual([]);
+    expect(ids('bernoulli_nll_naive')).toEqual(expect.arrayContaining(['LL302']));
+    expect(ids('categorical_nll_naive')).toEqual(expect.arrayContaining(['LL301', 'LL302']));
+    // The stable twins agree with the canonical losses (the reference probe compares their gradients).
+    expect(r('categorical_nll_stable').probes.map((p) => p.probe)).toContain('reference');
+    expect(r('linear_softmax_loss').supplied).toMatchObject({ W: { value: 'eye_classes' }, reg: { value: 1 } });
+    expect(r('batch_scores_loss')).toBeUndefined();
+  }, 180_000);
+});
