@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkDocumentNumerically, disposeNumericWorker, moduleOf } from '../../server/src/numeric/runner';
 import { loadEngine, WORKER } from './helpers';
-import { classOfExample } from '../../server/src/numeric/entry-inputs';
+import { classOfExample, elementwiseTensor } from '../../server/src/numeric/entry-inputs';
 import { ParamUses } from '../../server/src/numeric/param-uses';
 import { planModule, type PlanSkip } from '../../server/src/numeric/roles';
 import type { FunctionIR, ModuleIR } from '../../server/src/core/ir-types';
@@ -78,6 +78,30 @@ describe('values read from the use: a matrix the prediction is multiplied by, a 
   });
 });
 
+describe("a factory's tensor combined elementwise with the loss's terms, and a stabiliser", () => {
+  const K = 'import keras.backend as K\n\n';
+  const SRC = `${K}def weighted(mask, eps):\n    def loss(y_true, y_pred):\n        err = K.square(y_true - y_pred)\n        frac = K.mean(mask, axis=(1, 2, 3), keepdims=True)\n        w = mask / (frac + eps) + (1 - mask) / ((1 - frac) + eps)\n        return K.mean(err * w)\n    return loss\n`;
+  it('the tensor (read along its axes, its weights times the error) takes the targets, assumed; eps 1e-7', () => {
+    const mod = moduleOf(SRC);
+    const roles = { input: 'y_pred', target: 'y_true' };
+    expect(elementwiseTensor('mask', fnOf(mod, 'weighted'), fnOf(mod, 'weighted.loss'), roles)).toBe(true);
+    // eps is combined too, but never read along an axis: no tensor.
+    expect(elementwiseTensor('eps', fnOf(mod, 'weighted'), fnOf(mod, 'weighted.loss'), roles)).toBe(false);
+    const p = plan(SRC).plans.find((x) => x.qualname === 'weighted.loss')!;
+    expect(p.fill?.mask).toMatchObject({ value: { like: 'target' }, assumed: true });
+    expect(p.fill?.eps).toMatchObject({ value: 1e-7, assumed: true });
+  });
+
+  it('a tensor read along an axis that meets the terms in a product counts (a broadcast product); one that never meets them does not', () => {
+    const whole = `${K}def f(m):\n    def loss(y_true, y_pred):\n        return K.mean(K.square(y_true - y_pred)) * K.sum(m, axis=0)\n    return loss\n`;
+    const mod = moduleOf(whole);
+    expect(elementwiseTensor('m', fnOf(mod, 'f'), fnOf(mod, 'f.loss'), { input: 'y_pred', target: 'y_true' })).toBe(true);
+    const apart = `${K}def f(m):\n    def loss(y_true, y_pred):\n        s = K.sum(m, axis=0)\n        return K.mean(K.square(y_true - y_pred))\n    return loss\n`;
+    const mod2 = moduleOf(apart);
+    expect(elementwiseTensor('m', fnOf(mod2, 'f'), fnOf(mod2, 'f.loss'), { input: 'y_pred', target: 'y_true' })).toBe(false);
+  });
+});
+
 describe('the fixture on the engine', () => {
   afterAll(() => disposeNumericWorker());
   it('probes the per-example twins once per example (the naive ones raise LL301/LL302, the stable ones nothing) and the linear classifier with the identity', async () => {
@@ -96,5 +120,18 @@ describe('the fixture on the engine', () => {
     expect(r('categorical_nll_stable').probes.map((p) => p.probe)).toContain('reference');
     expect(r('linear_softmax_loss').supplied).toMatchObject({ W: { value: 'eye_classes' }, reg: { value: 1 } });
     expect(r('batch_scores_loss')).toBeUndefined();
+  }, 180_000);
+
+  it("probes the factories' masked twins with the targets as the mask (the unclipped one raises LL301/LL302, the clipped one nothing) and leaves the whole-loss scale refused", async () => {
+    loadEngine();
+    const src = fs.readFileSync(path.join(__dirname, 'fixtures', 'factory_tensor.py'), 'utf8');
+    const rs = await checkDocumentNumerically(src, { backend: 'wasm', workerPath: WORKER, samples: 256, timeBudgetMs: 120_000 });
+    const r = (name: string) => rs.find((x) => x.function === name)!;
+    for (const name of ['masked_bce_unclipped.loss', 'masked_bce_clipped.loss']) expect(r(name)?.notChecked, name).toBeUndefined();
+    expect(r('masked_bce_clipped.loss').supplied).toMatchObject({ mask: { value: 'like_target' }, eps: { value: 1e-7 } });
+    const ids = (name: string) => (r(name).findings ?? []).map((f) => f.code).sort();
+    expect(ids('masked_bce_clipped.loss')).toEqual([]);
+    expect(ids('masked_bce_unclipped.loss')).toEqual(expect.arrayContaining(['LL301', 'LL302']));
+    expect(r('scaled_bce.loss')).toBeUndefined();
   }, 180_000);
 });

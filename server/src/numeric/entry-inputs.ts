@@ -464,3 +464,59 @@ export function classOfExample(name: string, fn: FunctionIR, input: string): boo
   for (const s of deep(fn.body)) for (const r of stmtRoots(s)) everyExpr(r, check);
   return found;
 }
+
+/**
+ * Whether `name`, a parameter of `g` (a factory or the function itself), is a tensor shaped like the
+ * samples that `fn` combines elementwise with its per-element terms: it is read as a tensor (reduced
+ * along an axis, `x.mean(axis=...)`, `K.mean(x, axis=(1, 2, 3))`, or sliced), and a `*`, `+`, `-` or
+ * `/` of `fn` has a value computed from it on one side and one computed from the prediction or the
+ * target (and not from it) on the other (`err * weights`, `weights = x * w_pos + (1 - x) * w_neg`).
+ * Such a tensor (a ground-truth mask a factory closes over) has the targets' shape; a scalar
+ * (`eps`, only added to a divisor) is never read along an axis.
+ */
+export function elementwiseTensor(name: string, g: FunctionIR, fn: FunctionIR, roles: { input: string; target: string }): boolean {
+  const none = new Set<string>();
+  let tensorRead = false;
+  const isName = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
+  for (const s of deep(g.body).concat(g === fn ? [] : deep(fn.body)))
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (e.k === 'call' && ('axis' in e.kwargs || 'dim' in e.kwargs) && (isName(e.args[0]) || (e.func.k === 'attr' && isName(e.func.obj)))) tensorRead = true;
+        else if (e.k === 'subscript' && isName(e.obj) && e.index.some((i) => i.k === 'slice')) tensorRead = true;
+      });
+  if (!tensorRead) return false;
+  // Locals computed from the parameter, and from the prediction or the target, in `fn`.
+  const mine = new Set([name]);
+  const theirs = new Set([roles.input, roles.target]);
+  const stmts = deep(fn.body);
+  for (let changed = true, guard = 0; changed && guard < 6; guard++) {
+    changed = false;
+    for (const s of stmts) {
+      if (s.k !== 'assign') continue;
+      const targets: string[] = [];
+      for (const t of s.targets) {
+        if (t.k === 'name') targets.push(t.id);
+        else if (t.k === 'tuple') for (const x of t.items) if (x.k === 'name') targets.push(x.id);
+      }
+      for (const [set, src] of [
+        [mine, mentions(s.value, mine, none)],
+        [theirs, mentions(s.value, theirs, none)],
+      ] as const)
+        if (src) for (const t of targets) if (!set.has(t)) (set.add(t), (changed = true));
+    }
+  }
+  let found = false;
+  for (const s of stmts)
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (e.k !== 'bin' || !['*', '+', '-', '/'].includes(e.op)) return;
+        const side = (x: Expr): 'mine' | 'theirs' | undefined => {
+          const m = mentions(x, mine, none);
+          const t = mentions(x, theirs, none);
+          return m && !t ? 'mine' : t && !m ? 'theirs' : undefined;
+        };
+        const [a, b] = [side(e.left), side(e.right)];
+        if (a && b && a !== b) found = true;
+      });
+  return found;
+}

@@ -208,6 +208,24 @@ export class ParamUses {
     );
   }
 
+  /**
+   * Every read is added to a value that then divides or is a logarithm's argument (`1 / (p + eps)`,
+   * `log(p + eps)`): a stabiliser that keeps a divisor or a logarithm's argument off 0.
+   */
+  get onlyStabiliser(): boolean {
+    return (
+      this.reads.length > 0 &&
+      this.reads.every((r) => {
+        const { node, parent } = this.outer(r);
+        const sum = parent as Expr | undefined;
+        if (sum?.k !== 'bin' || sum.op !== '+' || (sum.left !== node && sum.right !== node)) return false;
+        const up = r.parents[r.parents.indexOf(parent) + 1] as Expr | undefined;
+        if (up?.k === 'bin' && up.op === '/' && up.right === sum) return true;
+        return up?.k === 'call' && /(^|\.)log$/.test(calleeName(up) ?? '') && up.args[0] === sum;
+      })
+    );
+  }
+
   /** Every read is a factor of a product (`-y * log(p) * w`): a weight. */
   get onlyFactor(): boolean {
     return (

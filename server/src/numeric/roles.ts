@@ -13,7 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
-import { calledOnRoles, definedOnce, holdsBoxes, classOfExample, indexesClasses, meetsClasses, moduleOnce, scalarArithmetic, unreadByMethod } from './entry-inputs';
+import { calledOnRoles, definedOnce, elementwiseTensor, holdsBoxes, classOfExample, indexesClasses, meetsClasses, moduleOnce, scalarArithmetic, unreadByMethod } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 
@@ -419,8 +419,13 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (thresholdUse(name, g, mod)) return { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed; no canonical comparison', assumed: true };
   if (u.onlyFraction) return { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed; no canonical comparison', assumed: true };
   if (u.onlyIndex) return { value: 1, why: 'an index or a count (a slice bound, an index, `range`, `topk`): 1, other values not probed; no canonical comparison', assumed: true };
+  // A tensor a factory closes over that the loss combines elementwise with its per-element terms (a
+  // ground-truth mask weighting them): the targets' shape; the probe's targets, assumed.
+  if (roles && g !== fn && elementwiseTensor(name, g, fn, roles)) return { value: { like: 'target' }, why: `a tensor read along its axes that \`${fn.name}\` combines elementwise with what it computes from \`${roles.input}\` and \`${roles.target}\`: shaped like the targets; the probe's targets, assumed; other tensors not probed; no canonical comparison`, assumed: true };
   const strs = u.comparedStrings;
   if (strs) return { value: strs[0], why: `a string the code compares with ${strs.map((x) => `'${x}'`).join(', ')}: the first, '${strs[0]}'; the others not probed; no canonical comparison`, assumed: true };
+  // A stabiliser added to a divisor or a logarithm's argument: Keras' epsilon, 1e-7.
+  if (u.onlyStabiliser) return { value: 1e-7, why: "a stabiliser added to a divisor or a logarithm's argument (`1 / (p + eps)`): 1e-7, Keras' epsilon; other values not probed", assumed: true };
   // The coefficient of a term added to the loss (`loss += 0.5 * reg * np.sum(W * W)`): 1, the term as written.
   if (u.onlyAddedTermFactor) return { value: 1, why: 'the coefficient of an added term (`a + c * term`, `loss += c * term`): 1, other values not probed; no canonical comparison', assumed: true };
   // A tensor passed where the prediction (or the target) is passed, to a call of as many arguments of
