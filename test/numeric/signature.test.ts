@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkDocumentNumerically, disposeNumericWorker, moduleOf } from '../../server/src/numeric/runner';
 import { loadEngine, WORKER } from './helpers';
-import { classOfExample, elementwiseTensor } from '../../server/src/numeric/entry-inputs';
+import { classOfExample, elementwiseTensor, modelParam, unsuppliedUse } from '../../server/src/numeric/entry-inputs';
 import { ParamUses } from '../../server/src/numeric/param-uses';
 import { planModule, type PlanSkip } from '../../server/src/numeric/roles';
 import type { FunctionIR, ModuleIR } from '../../server/src/core/ir-types';
@@ -102,6 +102,32 @@ describe("a factory's tensor combined elementwise with the loss's terms, and a s
   });
 });
 
+describe('refusals that say why: what the signature holds', () => {
+  const T = 'import tensorflow as tf\n\n';
+  it('a model the function runs on a batch (`model(x)`, `net.apply(params, ...)`): the probes give a prediction, never a model', () => {
+    const called = `${T}def step_loss(model, batch, train):\n    logits = model(batch["image"], train)\n    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=batch["label"], logits=logits))\n`;
+    expect(modelParam(fnOf(moduleOf(called), 'step_loss'), ['model', 'batch', 'train'])).toBe('`model` is called (`model(...)`)');
+    expect(plan(called).skipped[0].reason).toBe('the prediction comes from a model the function runs: `model` is called (`model(...)`); the probes give a prediction, never a model');
+    const applied = `${T}def elbo_loss(params, rng, batch):\n    logits = net.apply(params, rng, batch.image)\n    return -tf.reduce_mean(batch.image * logits)\n`;
+    expect(plan(applied).skipped[0].reason).toMatch(/`params` are a model's parameters \(`\.apply\(params, \.\.\.\)`\)/);
+  });
+
+  it('roles packed in `*targets`; several tensors none of which a use or name says is which, named', () => {
+    expect(plan(`${T}def packed_loss(output, *targets):\n    t, w = targets\n    return tf.reduce_mean(tf.square(output - t)) * w\n`).skipped[0].reason).toBe('the prediction or the target comes through `*targets` (unpacked in the body), which the probes do not fill');
+    expect(plan(`${T}def pair_loss(a, b, c):\n    return tf.reduce_mean(tf.square(a - b) * c)\n`).skipped[0].reason).toBe('cannot tell prediction and target among 3 required parameters (`a`, `b`, `c`): no use or name says which is which');
+  });
+
+  it('a parameter with no value: an object read at attributes, a mapping read at keys; a plain number keeps the short reason', () => {
+    const K = 'import keras.backend as K\nfrom keras.losses import Loss\n\n';
+    const attrs = `${K}class CfgLoss(Loss):\n    def __init__(self, opts):\n        super().__init__()\n        self.w = opts.pos_weight\n\n    def call(self, y_true, y_pred):\n        return K.mean(K.binary_crossentropy(y_true, y_pred)) * self.w\n`;
+    expect(unsuppliedUse('opts', fnOf(moduleOf(attrs), 'CfgLoss.__init__'))).toBe('an object read at its attributes (`opts.pos_weight`), which nothing in the file sets');
+    expect(plan(attrs).skipped[0].reason).toBe('required parameter `opts` has no value: an object read at its attributes (`opts.pos_weight`), which nothing in the file sets');
+    const keys = attrs.replace('opts.pos_weight', 'opts["pos_weight"]');
+    expect(plan(keys).skipped[0].reason).toBe('required parameter `opts` has no value: a mapping read at its keys (`opts["pos_weight"]`), which nothing in the file sets');
+    expect(unsuppliedUse('k', fnOf(moduleOf(`${T}def f(x, y, k):\n    return tf.reduce_mean(x - y) * k\n`), 'f'))).toBeUndefined();
+  });
+});
+
 describe('the fixture on the engine', () => {
   afterAll(() => disposeNumericWorker());
   it('probes the per-example twins once per example (the naive ones raise LL301/LL302, the stable ones nothing) and the linear classifier with the identity', async () => {
@@ -133,5 +159,16 @@ describe('the fixture on the engine', () => {
     expect(ids('masked_bce_clipped.loss')).toEqual([]);
     expect(ids('masked_bce_unclipped.loss')).toEqual(expect.arrayContaining(['LL301', 'LL302']));
     expect(r('scaled_bce.loss')).toBeUndefined();
+  }, 180_000);
+
+  it("passes a constructor's empty **kwargs on to the Keras base though another parameter holds a mapping (the unclipped twin raises LL302, the clipped one nothing)", async () => {
+    loadEngine();
+    const src = fs.readFileSync(path.join(__dirname, 'fixtures', 'kwargs_passthrough.py'), 'utf8');
+    const rs = await checkDocumentNumerically(src, { backend: 'wasm', workerPath: WORKER, samples: 256, timeBudgetMs: 120_000 });
+    const r = (name: string) => rs.find((x) => x.function === name)!;
+    for (const name of ['DictWeightedCEUnclipped.call', 'DictWeightedCEClipped.call']) expect(r(name)?.notChecked, name).toBeUndefined();
+    const ids = (name: string) => (r(name).findings ?? []).map((f) => f.code).sort();
+    expect(ids('DictWeightedCEClipped.call')).toEqual([]);
+    expect(ids('DictWeightedCEUnclipped.call')).toEqual(expect.arrayContaining(['LL302']));
   }, 180_000);
 });

@@ -520,3 +520,55 @@ export function elementwiseTensor(name: string, g: FunctionIR, fn: FunctionIR, r
       });
   return found;
 }
+
+/**
+ * What a parameter without a value is, read from its uses in `g` (and, for `__init__`, from its
+ * stores' reads): for a refusal's reason that says why no value could be given. An object read only
+ * at attributes (`args.w`), a mapping read only at string keys (`args['task']`), a callable (a model
+ * or a function passed in). Undefined when no such shape of use is seen.
+ */
+export function unsuppliedUse(name: string, g: FunctionIR): string | undefined {
+  const attrs = new Set<string>();
+  const keys = new Set<string>();
+  let reads = 0;
+  let attrReads = 0;
+  let keyReads = 0;
+  let called = false;
+  const isName = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
+  for (const s of deep(g.body)) {
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (isName(e)) reads++;
+        else if (e.k === 'attr' && isName(e.obj)) {
+          attrs.add(e.attr);
+          attrReads++;
+        } else if (e.k === 'subscript' && isName(e.obj) && e.index.length === 1 && e.index[0].k === 'str') {
+          keys.add(e.index[0].value);
+          keyReads++;
+        }
+        if (e.k === 'call' && isName(e.func)) called = true;
+      });
+  }
+  const list = (xs: Iterable<string>, fmt: (x: string) => string): string => [...xs].map(fmt).join(', ');
+  if (called) return `called (\`${name}(...)\`): a model or a function passed in, which the probes do not have`;
+  if (attrs.size && reads === attrReads) return `an object read at its attributes (${list(attrs, (a) => `\`${name}.${a}\``)}), which nothing in the file sets`;
+  if (keys.size && reads === keyReads) return `a mapping read at its keys (${list(keys, (k) => `\`${name}[${JSON.stringify(k)}]\``)}), which nothing in the file sets`;
+  return undefined;
+}
+
+/**
+ * The required parameter through which `fn` gets its prediction from a model it runs: one it calls
+ * (`model(batch["image"])`) or passes first to a model's `apply` (`net.apply(params, rng, x)`, haiku's
+ * and flax's spelling). The probes give a prediction, never a model.
+ */
+export function modelParam(fn: FunctionIR, required: readonly string[]): string | undefined {
+  let found: string | undefined;
+  for (const s of deep(fn.body))
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (found || e.k !== 'call') return;
+        if (e.func.k === 'name' && required.includes(e.func.id)) found = `\`${e.func.id}\` is called (\`${e.func.id}(...)\`)`;
+        else if (e.func.k === 'attr' && e.func.attr === 'apply' && e.args[0]?.k === 'name' && required.includes(e.args[0].id)) found = `\`${e.args[0].id}\` are a model's parameters (\`.apply(${e.args[0].id}, ...)\`)`;
+      });
+  return found;
+}

@@ -13,7 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
-import { calledOnRoles, definedOnce, elementwiseTensor, holdsBoxes, classOfExample, indexesClasses, meetsClasses, moduleOnce, scalarArithmetic, unreadByMethod } from './entry-inputs';
+import { calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, meetsClasses, modelParam, moduleOnce, scalarArithmetic, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 
@@ -1044,16 +1044,24 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         }
       }
     }
+    // Why no roles, where the signature says it: a model run on a batch, or roles packed in `*args`.
+    const unrolled = (): string | undefined => {
+      const model = modelParam(fn, required.map((p) => p.name));
+      if (model) return `the prediction comes from a model the function runs: ${model}; the probes give a prediction, never a model`;
+      const star = fn.params.find((p) => p.kind === 'star');
+      if (star && required.length < 2) return `the prediction or the target comes through \`*${star.name}\` (unpacked in the body), which the probes do not fill`;
+      return undefined;
+    };
     if (!input || !target) {
       if (required.length !== 2) {
-        skip(boxes() ?? (required.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${required.length} required parameters`));
+        skip(boxes() ?? unrolled() ?? (required.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${required.length} required parameters (${required.map((p) => `\`${p.name}\``).join(', ')}): no use or name says which is which`));
         continue;
       }
       input ??= required.find((p) => p.name !== target)?.name;
       target ??= required.find((p) => p.name !== input)?.name;
     }
     if (!input || !target) {
-      skip('no prediction and target parameters');
+      skip(unrolled() ?? 'no prediction and target parameters');
       continue;
     }
     // Other required parameters (of the function, its __init__, its factories) take a value from a
@@ -1105,7 +1113,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       else missingKeyword = attrs ? `keyword \`${key}\` of **kwargs is a module the probes cannot tell: ${m.why}` : `keyword \`${key}\` of **kwargs has no value`;
     }
     if (missing) {
-      skip(boxes() ?? `required parameter \`${missing}\` has no value`);
+      // What the parameter is, where its uses say (an object read at attributes, a mapping read at keys, a model called).
+      const owner = [fn, ...chain].find((g) => g.params.some((p) => p.kind === 'plain' && p.name === missing));
+      const what = owner ? unsuppliedUse(missing, owner) : undefined;
+      skip(boxes() ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
       continue;
     }
     const mapped = mappedRoles(fn, input, target);
