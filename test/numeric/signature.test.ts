@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkDocumentNumerically, disposeNumericWorker, moduleOf } from '../../server/src/numeric/runner';
 import { loadEngine, WORKER } from './helpers';
-import { classOfExample, elementwiseTensor, modelParam, unsuppliedUse } from '../../server/src/numeric/entry-inputs';
+import { attributesRead, classOfExample, elementwiseTensor, modelParam, unsuppliedUse } from '../../server/src/numeric/entry-inputs';
 import { ParamUses } from '../../server/src/numeric/param-uses';
 import { planModule, type PlanSkip } from '../../server/src/numeric/roles';
 import type { FunctionIR, ModuleIR } from '../../server/src/core/ir-types';
@@ -128,6 +128,23 @@ describe('refusals that say why: what the signature holds', () => {
   });
 });
 
+describe('an object of settings read only at attributes (`opts.w`)', () => {
+  const H = 'import torch\nimport torch.nn.functional as F\n\n';
+  const SRC = `${H}class WLoss(torch.nn.Module):\n    def __init__(self, opts):\n        super().__init__()\n        self.w = torch.tensor([opts.share, 1 - opts.share])\n\n    def forward(self, logits, labels):\n        return (F.cross_entropy(logits, labels, reduction="none") * self.w[labels]).mean()\n`;
+  it('each attribute takes the value its own uses give (a weight and its complement: 0.1), assumed', () => {
+    const mod = moduleOf(SRC);
+    expect(attributesRead('opts', fnOf(mod, 'WLoss.__init__'))).toEqual(['share']);
+    expect(new ParamUses('opts', fnOf(mod, 'WLoss.__init__'), mod, new Set(), 'share').mixingWeight).toBe(true);
+    expect(plan(SRC).plans[0].fill?.opts).toMatchObject({ value: { attrs: { share: 0.1 } }, assumed: true });
+  });
+
+  it('none when an attribute has no value from its uses, or the object is used otherwise (a method called, passed whole)', () => {
+    expect(plan(SRC.replace('1 - opts.share', 'opts.other')).skipped[0].reason).toBe('required parameter `opts` has no value: an object read at its attributes (`opts.share`, `opts.other`), which nothing in the file sets');
+    const mod = moduleOf(SRC.replace('self.w = torch.tensor([opts.share, 1 - opts.share])', 'self.w = torch.tensor([opts.get("share"), 1 - opts.share])'));
+    expect(attributesRead('opts', fnOf(mod, 'WLoss.__init__'))).toBeUndefined();
+  });
+});
+
 describe('the fixture on the engine', () => {
   afterAll(() => disposeNumericWorker());
   it('probes the per-example twins once per example (the naive ones raise LL301/LL302, the stable ones nothing) and the linear classifier with the identity', async () => {
@@ -159,6 +176,18 @@ describe('the fixture on the engine', () => {
     expect(ids('masked_bce_clipped.loss')).toEqual([]);
     expect(ids('masked_bce_unclipped.loss')).toEqual(expect.arrayContaining(['LL301', 'LL302']));
     expect(r('scaled_bce.loss')).toBeUndefined();
+  }, 180_000);
+
+  it('probes the settings-object twins: the [N] * [N, 1] weight mixes the samples (LL308), the per-row one does not', async () => {
+    loadEngine();
+    const src = fs.readFileSync(path.join(__dirname, 'fixtures', 'settings_object.py'), 'utf8');
+    const rs = await checkDocumentNumerically(src, { backend: 'wasm', workerPath: WORKER, samples: 256, timeBudgetMs: 120_000 });
+    const r = (name: string) => rs.find((x) => x.function === name)!;
+    for (const name of ['PairedWeightFocal.forward', 'RowWeightFocal.forward']) expect(r(name)?.notChecked, name).toBeUndefined();
+    expect(r('RowWeightFocal.forward').supplied?.opts.value).toBe('attrs {"pos_share":0.1}');
+    const ids = (name: string) => (r(name).findings ?? []).map((f) => f.code);
+    expect(ids('PairedWeightFocal.forward')).toContain('LL308');
+    expect(ids('RowWeightFocal.forward')).not.toContain('LL308');
   }, 180_000);
 
   it("passes a constructor's empty **kwargs on to the Keras base though another parameter holds a mapping (the unclipped twin raises LL302, the clipped one nothing)", async () => {

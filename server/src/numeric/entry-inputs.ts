@@ -572,3 +572,25 @@ export function modelParam(fn: FunctionIR, required: readonly string[]): string 
       });
   return found;
 }
+
+/**
+ * The attributes `name` is read at in `g` when it is read only so (`args.w`, never `args` alone nor
+ * called, nor a method of it called: `args.get(...)`): an object of settings. Undefined otherwise.
+ */
+export function attributesRead(name: string, g: FunctionIR): string[] | undefined {
+  const attrs = new Set<string>();
+  let bare = 0;
+  let asAttr = 0;
+  let method = false;
+  const isName = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
+  for (const s of deep(g.body))
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (isName(e)) bare++;
+        else if (e.k === 'attr' && isName(e.obj)) {
+          attrs.add(e.attr);
+          asAttr++;
+        } else if (e.k === 'call' && e.func.k === 'attr' && isName(e.func.obj)) method = true;
+      });
+  return attrs.size && bare === asAttr && !method ? [...attrs] : undefined;
+}

@@ -54,6 +54,8 @@ export class ParamUses {
     mod: ModuleIR,
     /** Nested functions of `g` whose reads do not count (a factory's closures other than the probed one). */
     skip: ReadonlySet<FunctionIR> = new Set(),
+    /** The uses of one attribute of the parameter (`args.w`), as if it were the parameter: an object of settings. */
+    readonly attr?: string,
   ) {
     const names = new Set([name]);
     const attrs = new Set<string>();
@@ -76,7 +78,8 @@ export class ParamUses {
       }
     }
     const isRead = (n: Record<string, unknown>): boolean =>
-      (n.k === 'name' && names.has(n.id as string)) || (n.k === 'attr' && attrs.has(n.attr as string) && (n.obj as Expr).k === 'name' && ((n.obj as { id?: string }).id === 'self'));
+      (n.k === 'name' && names.has(n.id as string) && (!attr || n.id !== name)) ||
+      (!!attr && n.k === 'attr' && n.attr === attr && (n.obj as Expr).k === 'name' && (n.obj as { id?: string }).id === name) || (n.k === 'attr' && attrs.has(n.attr as string) && (n.obj as Expr).k === 'name' && ((n.obj as { id?: string }).id === 'self'));
     const collect = (body: readonly Stmt[], skipBindings: boolean): void => {
       visit(body, (n, parents) => {
         if (!isRead(n)) return;
@@ -103,7 +106,8 @@ export class ParamUses {
 
   /** The parameter's (or an alias's) read in `e` when `e` passes it through (`n`, `tf.cast(n, f32)`, `torch.tensor(w)`). */
   private passed(e: Expr, names: ReadonlySet<string>): boolean {
-    if (e.k === 'name') return names.has(e.id);
+    if (this.attr && e.k === 'attr' && e.attr === this.attr && e.obj.k === 'name' && e.obj.id === this.name) return true;
+    if (e.k === 'name') return names.has(e.id) && !(this.attr && e.id === this.name);
     // `w if w is not None else default`: either branch.
     if (e.k === 'cond') return this.passed(e.body, names) || this.passed(e.orelse, names);
     if (e.k === 'call') {
@@ -376,6 +380,8 @@ export class ParamUses {
       const { node, parent } = this.outer(r);
       const p = parent as Expr | undefined;
       if (p?.k === 'bin' && p.op === '-' && p.right === node && p.left.k === 'num' && p.left.value === 1) return (complement = true);
+      // A sequence of the weight and its complement (`[w, 1 - w]`, one weight per class of two).
+      if (p?.k === 'tuple' && p.items.some((x) => x !== node && x.k === 'bin' && x.op === '-' && x.left.k === 'num' && x.left.value === 1)) return true;
       return p?.k === 'bin' && (p.op === '*' || (p.op === '/' && p.left === node));
     });
     return this.reads.length > 0 && ok && complement;

@@ -250,6 +250,8 @@ export class Prober {
         else if (value !== null && typeof value === 'object' && 'classes' in value) all[k] = num(C, true);
         else if (value !== null && typeof value === 'object' && 'device' in value) all[k] = { t: 'device' };
         else if (value !== null && typeof value === 'object' && 'eye' in value) all[k] = { t: 'tensor', x: tf.eye(C), dt: 'float' };
+        // An object of settings read at attributes (`args.w`): an instance holding them, of no class of the module.
+        else if (value !== null && typeof value === 'object' && 'attrs' in value) all[k] = { t: 'self', attrs: new Map(Object.entries(value.attrs).map(([a, v]): [string, Val] => [a, typeof v === 'number' ? num(v) : { t: 'str', v }])), cls: { name: 'SimpleNamespace', bases: ['object'], methods: new Map(), attrs: new Map(), span: s.fn.span } };
         else if (value !== null && typeof value === 'object' && 'op' in value) all[k] = opModule(value);
         else if (value !== null && typeof value === 'object' && 'counts' in value) all[k] = { t: 'list', items: Array.from({ length: C }, () => num(1, true)), tuple: false };
         else if (value !== null && typeof value === 'object' && 'like' in value) {
@@ -549,7 +551,7 @@ export class Prober {
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

@@ -122,7 +122,7 @@ function suppliedDict(r: NumericReport): string {
       const kw = Object.entries(JSON.parse(op[2]) as Record<string, HyperValue>).map(([n, x]) => `${n}=${typeof x === 'number' && Number.isInteger(x) ? String(x) : py(x)}`);
       return `${JSON.stringify(k)}: ("__op__", lambda: ${op[1]}(${kw.join(', ')}))`;
     }
-    const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'class_map' ? '"__class_map__"' : value === 'class_counts' ? '"__class_counts__"' : value === 'device' ? '"__device__"' : value === 'eye_classes' ? '"__eye_classes__"' : value === 'like_input' ? '"__like_input__"' : value === 'like_target' ? '"__like_target__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
+    const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : typeof value === 'string' && value.startsWith('attrs ') ? `types.SimpleNamespace(**${value.slice(6)})` : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'class_map' ? '"__class_map__"' : value === 'class_counts' ? '"__class_counts__"' : value === 'device' ? '"__device__"' : value === 'eye_classes' ? '"__eye_classes__"' : value === 'like_input' ? '"__like_input__"' : value === 'like_target' ? '"__like_target__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
     return `${JSON.stringify(k)}: ${v}`;
   });
   return `{${entries.join(', ')}}`;
@@ -184,6 +184,7 @@ import inspect
 import math
 import struct
 import sys
+import types
 
 import torch
 ${PY_GENERATOR}

@@ -13,7 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
-import { calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, meetsClasses, modelParam, moduleOnce, scalarArithmetic, unreadByMethod, unsuppliedUse } from './entry-inputs';
+import { attributesRead, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, meetsClasses, modelParam, moduleOnce, scalarArithmetic, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 
@@ -145,7 +145,7 @@ export interface Fill {
   assumed?: true;
 }
 
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -443,6 +443,35 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
     if (asTarget && !asInput) return { value: { like: 'target' }, why: `passed where \`${roles.target}\` is: a second target, the probe's targets` };
   }
   return undefined;
+}
+
+/**
+ * An object of settings (`args`, a parsed command line or a config) read only at attributes
+ * (`args.w`): each attribute takes the value its own uses give, as a parameter would (a mixing or
+ * complementary weight, a normaliser, an index, a string compared with literals, a stabiliser, the
+ * coefficient of an added term); undefined unless every attribute gets one.
+ */
+function settingsObject(g: FunctionIR, fn: FunctionIR, mod: ModuleIR, name: string): Fill | undefined {
+  const attrs = attributesRead(name, g);
+  if (!attrs?.length) return undefined;
+  const values: Record<string, number | string> = {};
+  const whys: string[] = [];
+  for (const a of attrs) {
+    const u = new ParamUses(name, g, mod, new Set(), a);
+    let f: Fill | undefined;
+    if (u.onlyDivisor) f = { value: 1, why: 'a normaliser: 1' };
+    else if (u.mixingWeight) f = { value: 0.1, why: 'a mixing or complementary weight (`[w, 1 - w]`, `(1 - s) * a + s * b`) in [0, 1]: 0.1' };
+    else if (u.onlyFraction) f = { value: 0.5, why: 'a fraction of a count: 0.5' };
+    else if (u.onlyIndex) f = { value: 1, why: 'an index or a count: 1' };
+    else if (u.comparedStrings) f = { value: u.comparedStrings[0], why: `a string compared with ${u.comparedStrings.map((x) => `'${x}'`).join(', ')}: '${u.comparedStrings[0]}'` };
+    else if (u.onlyStabiliser) f = { value: 1e-7, why: 'a stabiliser: 1e-7' };
+    else if (u.onlyAddedTermFactor) f = { value: 1, why: 'the coefficient of an added term: 1' };
+    if (!f || (typeof f.value !== 'number' && typeof f.value !== 'string')) return undefined;
+    values[a] = f.value;
+    whys.push(`\`${name}.${a}\` ${f.why}`);
+  }
+  void fn;
+  return { value: { attrs: values }, why: `an object of settings read only at its attributes: ${whys.join('; ')}; other values not probed; no canonical comparison`, assumed: true };
 }
 
 function meaning(facts: ModuleFacts | undefined, fn: FunctionIR, name: string): AbsValue | undefined {
@@ -1095,6 +1124,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (g !== fn && /weight/i.test(p.name)) fill[p.name] = { value: { ones: 'classes' }, why: 'one weight per class, all ones' };
         else if (used) fill[p.name] = used;
         else if ((typical = typicalLossModule(g, fn, mod, p.name, { input, target }, frameworkOf(fn, mod, callable)))) fill[p.name] = typical;
+        else if ((typical = settingsObject(g, fn, mod, p.name))) fill[p.name] = typical;
         else if (!missing) missing = p.name;
       }
       // One weight per class read as a mapping (`for c, w in weights.items()`): a dict of class -> 1.
