@@ -114,6 +114,7 @@ describe('refusals that say why: what the signature holds', () => {
 
   it('roles packed in `*targets`; several tensors none of which a use or name says is which, named', () => {
     expect(plan(`${T}def packed_loss(output, *targets):\n    t, w = targets\n    return tf.reduce_mean(tf.square(output - t)) * w\n`).skipped[0].reason).toBe('the prediction or the target comes through `*targets` (unpacked in the body), which the probes do not fill');
+    expect(plan(`${T}def tri_loss(a, labels, c):\n    return tf.reduce_mean(tf.square(a - labels) * c)\n`).skipped[0].reason).toBe('cannot tell prediction and target among 3 required parameters (`a`, `labels`, `c`): `labels` is the target; no use or name says which of the others is the prediction');
     expect(plan(`${T}def pair_loss(a, b, c):\n    return tf.reduce_mean(tf.square(a - b) * c)\n`).skipped[0].reason).toBe('cannot tell prediction and target among 3 required parameters (`a`, `b`, `c`): no use or name says which is which');
   });
 

@@ -182,9 +182,9 @@ function hyperish(name: string): boolean {
 
 /** An annotation naming a Python scalar (`bool`, `int`, `float`, `str`, optionally `Optional[...]`): never a tensor. */
 const SCALAR_ANNOTATION = /^(?:(?:typing\.)?Optional\[\s*)?(bool|int|float|str)\s*\]?$/;
-/** An annotation naming a tensor type (`torch.Tensor`, `jnp.ndarray`, `tf.Tensor`, `chex.Array`, `jax.Array`). */
 /** An annotation naming one Python number (`int`, `float`): a per-example value where the prediction or the target has it. */
 const NUMBER_ANNOTATION = /^(int|float)$/;
+/** An annotation naming a tensor type (`torch.Tensor`, `jnp.ndarray`, `tf.Tensor`, `chex.Array`, `jax.Array`). */
 const TENSOR_ANNOTATION = /(?:^|\.)(Tensor|ndarray|Array|ArrayLike)$/;
 
 /**
@@ -451,7 +451,7 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
  * complementary weight, a normaliser, an index, a string compared with literals, a stabiliser, the
  * coefficient of an added term); undefined unless every attribute gets one.
  */
-function settingsObject(g: FunctionIR, fn: FunctionIR, mod: ModuleIR, name: string): Fill | undefined {
+function settingsObject(g: FunctionIR, mod: ModuleIR, name: string): Fill | undefined {
   const attrs = attributesRead(name, g);
   if (!attrs?.length) return undefined;
   const values: Record<string, number | string> = {};
@@ -470,7 +470,6 @@ function settingsObject(g: FunctionIR, fn: FunctionIR, mod: ModuleIR, name: stri
     values[a] = f.value;
     whys.push(`\`${name}.${a}\` ${f.why}`);
   }
-  void fn;
   return { value: { attrs: values }, why: `an object of settings read only at its attributes: ${whys.join('; ')}; other values not probed; no canonical comparison`, assumed: true };
 }
 
@@ -1083,7 +1082,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     };
     if (!input || !target) {
       if (required.length !== 2) {
-        skip(boxes() ?? unrolled() ?? (required.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${required.length} required parameters (${required.map((p) => `\`${p.name}\``).join(', ')}): no use or name says which is which`));
+        skip(boxes() ?? unrolled() ?? (required.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${required.length} required parameters (${required.map((p) => `\`${p.name}\``).join(', ')}): ${target ? `\`${target}\` is the target; no use or name says which of the others is the prediction` : input ? `\`${input}\` is the prediction; no use or name says which of the others is the target` : 'no use or name says which is which'}`));
         continue;
       }
       input ??= required.find((p) => p.name !== target)?.name;
@@ -1124,7 +1123,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (g !== fn && /weight/i.test(p.name)) fill[p.name] = { value: { ones: 'classes' }, why: 'one weight per class, all ones' };
         else if (used) fill[p.name] = used;
         else if ((typical = typicalLossModule(g, fn, mod, p.name, { input, target }, frameworkOf(fn, mod, callable)))) fill[p.name] = typical;
-        else if ((typical = settingsObject(g, fn, mod, p.name))) fill[p.name] = typical;
+        else if ((typical = settingsObject(g, mod, p.name))) fill[p.name] = typical;
         else if (!missing) missing = p.name;
       }
       // One weight per class read as a mapping (`for c, w in weights.items()`): a dict of class -> 1.
