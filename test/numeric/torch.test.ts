@@ -175,6 +175,9 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
             const v = value as { classes?: true; ones?: string; device?: true; counts?: string; like?: string; op?: string; kwargs?: Record<string, unknown> } | null;
             // A loss module a call site builds: its name and literal keywords, made by the driver.
             if (v && typeof v === 'object' && v.op) return [k, ['__op__', v.op, v.kwargs ?? {}]];
+            // An object of settings read at attributes, and the identity matrix of the classes: made by the driver.
+            if (v && typeof v === 'object' && 'attrs' in v) return [k, ['__attrs__', (v as { attrs: Record<string, unknown> }).attrs]];
+            if (v && typeof v === 'object' && 'eye' in v) return [k, '__eye_classes__'];
             return [k, v && typeof v === 'object' && !Array.isArray(v) ? (v.classes ? '__classes__' : v.device ? '__device__' : v.like ? `__like_${v.like}__` : v.counts ? '__class_counts__' : v.ones === 'classes' ? '__class_ones__' : v.ones === 'class_map' ? '__class_map__' : '__ones__') : value];
           }),
         );

@@ -18,6 +18,7 @@ import inspect
 import json
 import math
 import sys
+import types
 
 import torch
 import torch.nn.functional as F
@@ -105,6 +106,13 @@ def run_case(case):
             # A loss module a call site builds (made anew per case: the function may set its attributes).
             mod_name, _, cls_name = v[1].rpartition(".")
             fill[k] = getattr(importlib.import_module(mod_name), cls_name)(**v[2])
+            continue
+        if isinstance(v, list) and len(v) == 2 and v[0] == "__attrs__":
+            # An object of settings read at attributes (`args.w`).
+            fill[k] = types.SimpleNamespace(**v[1])
+            continue
+        if v == "__eye_classes__":
+            fill[k] = torch.eye(c)
             continue
         fill[k] = [1] * c if v == "__class_counts__" else c if v == "__classes__" else torch.ones_like(x) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else {i: 1.0 for i in range(c)} if v == "__class_map__" else torch.device("cpu") if v == "__device__" else x.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else v
     hyper = dict(fill, **(case.get("hyper") or {}))

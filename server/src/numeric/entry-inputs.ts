@@ -447,3 +447,150 @@ export function indexesClasses(name: string, fn: FunctionIR): boolean {
   }
   return found;
 }
+
+/**
+ * Whether `name` is one example's class: the indices of a one-hot (`one_hot(label, n)`) or the single
+ * index of the prediction (`logits[label]`). With a Python number annotation (`label: int`) it is one
+ * class per call: a per-example loss (roles.ts `perExample`), where a batch loss's int parameter that
+ * fills a column (`onehot[:, 0] = y`) is none.
+ */
+export function classOfExample(name: string, fn: FunctionIR, input: string): boolean {
+  let found = false;
+  const isName = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
+  const check = (e: Expr): void => {
+    if (e.k === 'call' && e.op?.id === 'one_hot' && isName(e.args[0] ?? e.kwargs.x ?? e.kwargs.indices ?? e.kwargs.tensor)) found = true;
+    else if (e.k === 'subscript' && e.obj.k === 'name' && e.obj.id === input && e.index.length === 1 && isName(e.index[0])) found = true;
+  };
+  for (const s of deep(fn.body)) for (const r of stmtRoots(s)) everyExpr(r, check);
+  return found;
+}
+
+/**
+ * Whether `name`, a parameter of `g` (a factory or the function itself), is a tensor shaped like the
+ * samples that `fn` combines elementwise with its per-element terms: it is read as a tensor (reduced
+ * along an axis, `x.mean(axis=...)`, `K.mean(x, axis=(1, 2, 3))`, or sliced), and a `*`, `+`, `-` or
+ * `/` of `fn` has a value computed from it on one side and one computed from the prediction or the
+ * target (and not from it) on the other (`err * weights`, `weights = x * w_pos + (1 - x) * w_neg`).
+ * Such a tensor (a ground-truth mask a factory closes over) has the targets' shape; a scalar
+ * (`eps`, only added to a divisor) is never read along an axis.
+ */
+export function elementwiseTensor(name: string, g: FunctionIR, fn: FunctionIR, roles: { input: string; target: string }): boolean {
+  const none = new Set<string>();
+  let tensorRead = false;
+  const isName = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
+  for (const s of deep(g.body).concat(g === fn ? [] : deep(fn.body)))
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (e.k === 'call' && ('axis' in e.kwargs || 'dim' in e.kwargs) && (isName(e.args[0]) || (e.func.k === 'attr' && isName(e.func.obj)))) tensorRead = true;
+        else if (e.k === 'subscript' && isName(e.obj) && e.index.some((i) => i.k === 'slice')) tensorRead = true;
+      });
+  if (!tensorRead) return false;
+  // Locals computed from the parameter, and from the prediction or the target, in `fn`.
+  const mine = new Set([name]);
+  const theirs = new Set([roles.input, roles.target]);
+  const stmts = deep(fn.body);
+  for (let changed = true, guard = 0; changed && guard < 6; guard++) {
+    changed = false;
+    for (const s of stmts) {
+      if (s.k !== 'assign') continue;
+      const targets: string[] = [];
+      for (const t of s.targets) {
+        if (t.k === 'name') targets.push(t.id);
+        else if (t.k === 'tuple') for (const x of t.items) if (x.k === 'name') targets.push(x.id);
+      }
+      for (const [set, src] of [
+        [mine, mentions(s.value, mine, none)],
+        [theirs, mentions(s.value, theirs, none)],
+      ] as const)
+        if (src) for (const t of targets) if (!set.has(t)) (set.add(t), (changed = true));
+    }
+  }
+  let found = false;
+  for (const s of stmts)
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (e.k !== 'bin' || !['*', '+', '-', '/'].includes(e.op)) return;
+        const side = (x: Expr): 'mine' | 'theirs' | undefined => {
+          const m = mentions(x, mine, none);
+          const t = mentions(x, theirs, none);
+          return m && !t ? 'mine' : t && !m ? 'theirs' : undefined;
+        };
+        const [a, b] = [side(e.left), side(e.right)];
+        if (a && b && a !== b) found = true;
+      });
+  return found;
+}
+
+/**
+ * What a parameter without a value is, read from its uses in `g` (and, for `__init__`, from its
+ * stores' reads): for a refusal's reason that says why no value could be given. An object read only
+ * at attributes (`args.w`), a mapping read only at string keys (`args['task']`), a callable (a model
+ * or a function passed in). Undefined when no such shape of use is seen.
+ */
+export function unsuppliedUse(name: string, g: FunctionIR): string | undefined {
+  const attrs = new Set<string>();
+  const keys = new Set<string>();
+  let reads = 0;
+  let attrReads = 0;
+  let keyReads = 0;
+  let called = false;
+  const isName = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
+  for (const s of deep(g.body)) {
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (isName(e)) reads++;
+        else if (e.k === 'attr' && isName(e.obj)) {
+          attrs.add(e.attr);
+          attrReads++;
+        } else if (e.k === 'subscript' && isName(e.obj) && e.index.length === 1 && e.index[0].k === 'str') {
+          keys.add(e.index[0].value);
+          keyReads++;
+        }
+        if (e.k === 'call' && isName(e.func)) called = true;
+      });
+  }
+  const list = (xs: Iterable<string>, fmt: (x: string) => string): string => [...xs].map(fmt).join(', ');
+  if (called) return `called (\`${name}(...)\`): a model or a function passed in, which the probes do not have`;
+  if (attrs.size && reads === attrReads) return `an object read at its attributes (${list(attrs, (a) => `\`${name}.${a}\``)}), which nothing in the file sets`;
+  if (keys.size && reads === keyReads) return `a mapping read at its keys (${list(keys, (k) => `\`${name}[${JSON.stringify(k)}]\``)}), which nothing in the file sets`;
+  return undefined;
+}
+
+/**
+ * The required parameter through which `fn` gets its prediction from a model it runs: one it calls
+ * (`model(batch["image"])`) or passes first to a model's `apply` (`net.apply(params, rng, x)`, haiku's
+ * and flax's spelling). The probes give a prediction, never a model.
+ */
+export function modelParam(fn: FunctionIR, required: readonly string[]): string | undefined {
+  let found: string | undefined;
+  for (const s of deep(fn.body))
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (found || e.k !== 'call') return;
+        if (e.func.k === 'name' && required.includes(e.func.id)) found = `\`${e.func.id}\` is called (\`${e.func.id}(...)\`)`;
+        else if (e.func.k === 'attr' && e.func.attr === 'apply' && e.args[0]?.k === 'name' && required.includes(e.args[0].id)) found = `\`${e.args[0].id}\` are a model's parameters (\`.apply(${e.args[0].id}, ...)\`)`;
+      });
+  return found;
+}
+
+/**
+ * The attributes `name` is read at in `g` when it is read only so (`args.w`, never `args` alone nor
+ * called, nor a method of it called: `args.get(...)`): an object of settings. Undefined otherwise.
+ */
+export function attributesRead(name: string, g: FunctionIR): string[] | undefined {
+  const attrs = new Set<string>();
+  let bare = 0;
+  let asAttr = 0;
+  let method = false;
+  const isName = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
+  for (const s of deep(g.body))
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (isName(e)) bare++;
+        else if (e.k === 'attr' && isName(e.obj)) {
+          attrs.add(e.attr);
+          asAttr++;
+        } else if (e.k === 'call' && e.func.k === 'attr' && isName(e.func.obj)) method = true;
+      });
+  return attrs.size && bare === asAttr && !method ? [...attrs] : undefined;
+}

@@ -82,6 +82,12 @@ export interface EvalOptions {
    * along the mapped axis, the size of the other mapped arguments' axes.
    */
   perRow?: string[];
+  /**
+   * A per-example loss (roles.ts `CheckPlan.perExample`): `run` calls the function once per example,
+   * these arguments sliced along their first axis, the others given whole, and stacks the outputs
+   * along a new first axis, as `jax.vmap(fn)` with those in_axes would.
+   */
+  perExample?: string[];
 }
 
 /** The most iterations one loop may run (a loop over the probe's 4096 samples is out of reach). */
@@ -116,6 +122,8 @@ interface Frame {
   defCls?: ClassIR;
   /** A comprehension's scope: `:=` in it binds in the enclosing function's. */
   comp?: boolean;
+  /** The running function's `*args` / `**kwargs` parameters (what `f(*args, **kwargs)` passes on). */
+  varargs?: string[];
 }
 
 const TORCH_DTYPES: Record<string, DType> = {
@@ -274,6 +282,12 @@ export class Evaluator {
   run(fn: FunctionIR, args: Record<string, Val>): Val {
     this.hyperFns = new Set([fn]);
     const { self, env } = this.entry(fn);
+    const mapped = this.opts.perExample;
+    if (mapped?.length) {
+      const each = Object.fromEntries(Object.entries(args).filter(([k]) => mapped.includes(k)));
+      const whole = Object.fromEntries(Object.entries(args).filter(([k]) => !mapped.includes(k)));
+      return this.vmapApply(null, [], each, (_, k) => this.callFunction(fn, [], { ...whole, ...k }, self, env), lineOf(fn));
+    }
     return this.callFunction(fn, [], args, self, env);
   }
 
@@ -513,6 +527,7 @@ export class Evaluator {
     const used = new Set<string>();
     for (const p of params) {
       if (p.kind !== 'plain') {
+        (frame.varargs ??= []).push(p.name);
         if (p.kind === 'star') {
           frame.vars.set(p.name, { t: 'list', items: args.slice(i), tuple: true });
           // The parameters after *args are keyword-only: no positional argument is left for them.
@@ -1718,7 +1733,7 @@ export class Evaluator {
       if (c.func.attr === '__init__') {
         // A library module as the base (`class Focal(nn.CrossEntropyLoss)`): the IR bound its constructor's arguments.
         if (c.baseInit && c.spell?.kind === 'module' && c.bound && self.t === 'self') {
-          if (c.splat && !this.emptyVarargs(f)) throw new Unsupported('*args in a call', line);
+          if (c.splat && !this.emptyVarargs(f, c)) throw new Unsupported('*args in a call', line);
           self.base = { t: 'module', spell: c.spell, args: this.forceArgs(this.lazyArgs(c.bound, f)), line };
         }
         return this.frameworkInit(self, f.defCls, c, f);
@@ -1849,7 +1864,7 @@ export class Evaluator {
     if (!torchLoss && !kerasLoss) return NONE;
     // `super().__init__(**kwargs)`: the IR keeps no splatted expression; passing on the caller's own
     // *args / **kwargs is passing nothing when those are empty (the probes build with no arguments).
-    if (c.splat && !this.emptyVarargs(f)) throw new Unsupported('*args in a call', lineOf(c));
+    if (c.splat && !this.emptyVarargs(f, c)) throw new Unsupported('*args in a call', lineOf(c));
     const { pos, kw } = this.args(c, f);
     if (torchLoss) {
       const weighted = bases.some((b) => /_WeightedLoss$/.test(b));
@@ -1873,7 +1888,16 @@ export class Evaluator {
   }
 
   /** Whether the running function's *args and **kwargs (if any) are empty. */
-  private emptyVarargs(f: Frame): boolean {
+  private emptyVarargs(f: Frame, c?: Call): boolean {
+    // The running function's own *args / **kwargs, where known and the call passes its `**kwargs`
+    // (the only splat): another parameter holding a dict (a class-weight mapping the probes gave) is
+    // not what the call passes on.
+    if (f.varargs && c?.kwsplat?.k === 'name' && f.varargs.includes(c.kwsplat.id)) {
+      return f.varargs.every((n) => {
+        const v = f.vars.get(n);
+        return !v || (v.t === 'dict' && !v.entries.length) || (v.t === 'list' && !v.items.length);
+      });
+    }
     for (const v of f.vars.values()) {
       if (v.t === 'dict' && v.entries.length) return false;
     }
@@ -2559,7 +2583,8 @@ export class Evaluator {
       default: {
         // x.op(...) is torch.op(x, ...) for the torch functions the table spells without a method
         // (ops/table/more.ts: a method spelling would also take over `self.op(...)` in the IR).
-        const spell = resolveQualified(`torch.${m}`);
+        // numpy code (values only): `a.dot(b)` is numpy.dot(a, b), a matrix product of matrices (torch's takes vectors only).
+        const spell = resolveQualified(m === 'dot' && this.opts.valuesOnly ? 'numpy.dot' : `torch.${m}`);
         if (spell && spell.kind === 'function' && spell.sig.params[0]?.canon === 'input') {
           this.trace.add(spell.op.id);
           const tuple = (items: Val[]): Val => ({ t: 'list', items, tuple: true });

@@ -54,6 +54,8 @@ export class ParamUses {
     mod: ModuleIR,
     /** Nested functions of `g` whose reads do not count (a factory's closures other than the probed one). */
     skip: ReadonlySet<FunctionIR> = new Set(),
+    /** The uses of one attribute of the parameter (`args.w`), as if it were the parameter: an object of settings. */
+    readonly attr?: string,
   ) {
     const names = new Set([name]);
     const attrs = new Set<string>();
@@ -76,7 +78,8 @@ export class ParamUses {
       }
     }
     const isRead = (n: Record<string, unknown>): boolean =>
-      (n.k === 'name' && names.has(n.id as string)) || (n.k === 'attr' && attrs.has(n.attr as string) && (n.obj as Expr).k === 'name' && ((n.obj as { id?: string }).id === 'self'));
+      (n.k === 'name' && names.has(n.id as string) && (!attr || n.id !== name)) ||
+      (!!attr && n.k === 'attr' && n.attr === attr && (n.obj as Expr).k === 'name' && (n.obj as { id?: string }).id === name) || (n.k === 'attr' && attrs.has(n.attr as string) && (n.obj as Expr).k === 'name' && ((n.obj as { id?: string }).id === 'self'));
     const collect = (body: readonly Stmt[], skipBindings: boolean): void => {
       visit(body, (n, parents) => {
         if (!isRead(n)) return;
@@ -103,7 +106,8 @@ export class ParamUses {
 
   /** The parameter's (or an alias's) read in `e` when `e` passes it through (`n`, `tf.cast(n, f32)`, `torch.tensor(w)`). */
   private passed(e: Expr, names: ReadonlySet<string>): boolean {
-    if (e.k === 'name') return names.has(e.id);
+    if (this.attr && e.k === 'attr' && e.attr === this.attr && e.obj.k === 'name' && e.obj.id === this.name) return true;
+    if (e.k === 'name') return names.has(e.id) && !(this.attr && e.id === this.name);
     // `w if w is not None else default`: either branch.
     if (e.k === 'cond') return this.passed(e.body, names) || this.passed(e.orelse, names);
     if (e.k === 'call') {
@@ -160,6 +164,68 @@ export class ParamUses {
         const { node, parent } = this.outer(r);
         const p = parent as { k?: string; op?: string; right?: unknown; aug?: string; value?: unknown; targets?: unknown };
         return (p?.k === 'bin' && p.op === '/' && p.right === node) || (p?.k === 'assign' && p.aug === '/' && p.value === node);
+      })
+    );
+  }
+
+  /**
+   * Some read is the right operand of a matrix product whose left operand is `other` or a row of it
+   * (`other.dot(w)`, `other[i].dot(w)`, `np.dot(other, w)`, `other @ w`): a matrix `other`'s rows are
+   * multiplied by.
+   */
+  rightMatmulOf(other: string): boolean {
+    const isOther = (e: unknown): boolean => {
+      const x = e as Expr;
+      return (x?.k === 'name' && x.id === other) || (x?.k === 'subscript' && x.obj.k === 'name' && x.obj.id === other);
+    };
+    return this.reads.some((r) => {
+      const { node, parent } = this.outer(r);
+      const p = parent as Expr | undefined;
+      if (!p) return false;
+      if (p.k === 'bin' && p.op === '@') return p.right === node && isOther(p.left);
+      if (p.k !== 'call') return false;
+      if (p.func.k === 'attr' && p.func.attr === 'dot' && p.args.length === 1 && p.args[0] === node && isOther(p.func.obj)) return true;
+      return /(^|\.)(dot|matmul)$/.test(p.callee ?? '') && p.args.length === 2 && p.args[1] === node && isOther(p.args[0]);
+    });
+  }
+
+  /**
+   * Every read is a factor of a product that is added to (or subtracted from) something else
+   * (`loss += 0.5 * reg * np.sum(W * W)`, `ce + lam * penalty`): the coefficient of an added term,
+   * not of the whole loss.
+   */
+  get onlyAddedTermFactor(): boolean {
+    return (
+      this.reads.length > 0 &&
+      this.reads.every((r) => {
+        let { node, parent } = this.outer(r);
+        let factor = false;
+        let i = r.parents.indexOf(parent);
+        while ((parent as Expr | undefined)?.k === 'bin' && (parent as Extract<Expr, { k: 'bin' }>).op === '*') {
+          factor = true;
+          node = parent;
+          parent = r.parents[++i];
+        }
+        const p = parent as { k?: string; op?: string; aug?: string; value?: unknown };
+        return factor && ((p?.k === 'bin' && (p.op === '+' || p.op === '-')) || (p?.k === 'assign' && (p.aug === '+' || p.aug === '-') && p.value === node));
+      })
+    );
+  }
+
+  /**
+   * Every read is added to a value that then divides or is a logarithm's argument (`1 / (p + eps)`,
+   * `log(p + eps)`): a stabiliser that keeps a divisor or a logarithm's argument off 0.
+   */
+  get onlyStabiliser(): boolean {
+    return (
+      this.reads.length > 0 &&
+      this.reads.every((r) => {
+        const { node, parent } = this.outer(r);
+        const sum = parent as Expr | undefined;
+        if (sum?.k !== 'bin' || sum.op !== '+' || (sum.left !== node && sum.right !== node)) return false;
+        const up = r.parents[r.parents.indexOf(parent) + 1] as Expr | undefined;
+        if (up?.k === 'bin' && up.op === '/' && up.right === sum) return true;
+        return up?.k === 'call' && /(^|\.)log$/.test(calleeName(up) ?? '') && up.args[0] === sum;
       })
     );
   }
@@ -314,6 +380,8 @@ export class ParamUses {
       const { node, parent } = this.outer(r);
       const p = parent as Expr | undefined;
       if (p?.k === 'bin' && p.op === '-' && p.right === node && p.left.k === 'num' && p.left.value === 1) return (complement = true);
+      // A sequence of the weight and its complement (`[w, 1 - w]`, one weight per class of two).
+      if (p?.k === 'tuple' && p.items.some((x) => x !== node && x.k === 'bin' && x.op === '-' && x.left.k === 'num' && x.left.value === 1)) return true;
       return p?.k === 'bin' && (p.op === '*' || (p.op === '/' && p.left === node));
     });
     return this.reads.length > 0 && ok && complement;

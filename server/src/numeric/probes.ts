@@ -249,6 +249,9 @@ export class Prober {
         if (value !== null && typeof value === 'object' && 'module' in value) passed[k] = { t: 'ns', name: value.module };
         else if (value !== null && typeof value === 'object' && 'classes' in value) all[k] = num(C, true);
         else if (value !== null && typeof value === 'object' && 'device' in value) all[k] = { t: 'device' };
+        else if (value !== null && typeof value === 'object' && 'eye' in value) all[k] = { t: 'tensor', x: tf.eye(C), dt: 'float' };
+        // An object of settings read at attributes (`args.w`): an instance holding them, of no class of the module.
+        else if (value !== null && typeof value === 'object' && 'attrs' in value) all[k] = { t: 'self', attrs: new Map(Object.entries(value.attrs).map(([a, v]): [string, Val] => [a, typeof v === 'number' ? num(v) : { t: 'str', v }])), cls: { name: 'SimpleNamespace', bases: ['object'], methods: new Map(), attrs: new Map(), span: s.fn.span } };
         else if (value !== null && typeof value === 'object' && 'op' in value) all[k] = opModule(value);
         else if (value !== null && typeof value === 'object' && 'counts' in value) all[k] = { t: 'list', items: Array.from({ length: C }, () => num(1, true)), tuple: false };
         else if (value !== null && typeof value === 'object' && 'like' in value) {
@@ -269,7 +272,7 @@ export class Prober {
       }
       const valuesOnly = !!s.plan.valuesOnly;
       const given = boxed({ ...all, ...hyper }, s.plan.boxed);
-      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: given, ...(s.plan.perRow ? { perRow: s.plan.perRow } : {}), gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra });
+      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: given, ...(s.plan.perRow ? { perRow: s.plan.perRow } : {}), ...(s.plan.perExample ? { perExample: s.plan.perExample } : {}), gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra });
       let lossT: tf.Tensor | undefined;
       const call = (x: tf.Tensor): Val => {
         let xin = x;
@@ -299,6 +302,8 @@ export class Prober {
           gradInf: 0,
           samplesNonFinite: 0,
           trace: ev.trace,
+          // A loop over the samples: the probes' sample count is cut to what it may run (loopSamples).
+          loops: ev.maxLoop,
           outputs,
         };
         return;
@@ -377,7 +382,7 @@ export class Prober {
       if (layout && !errors.some(wantsImages)) break;
       if (layout) errors.length = 0;
       tried.push(`[${layoutShape(layout, 'N' as never, 'C' as never, true).join(', ')}]`);
-      const found = this.trySetup(fn, plan, hyper, layout, errors, [this.opts.classes, 2]);
+      const found = this.trySetup(fn, plan, hyper, layout, errors, plan.classCounts ?? [this.opts.classes, 2]);
       if (found) return found;
       if (!layout) first.push(...errors);
     }
@@ -542,11 +547,11 @@ export class Prober {
       const setup = this.setup(fn, plan, baseHyper);
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}) };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

@@ -122,7 +122,7 @@ function suppliedDict(r: NumericReport): string {
       const kw = Object.entries(JSON.parse(op[2]) as Record<string, HyperValue>).map(([n, x]) => `${n}=${typeof x === 'number' && Number.isInteger(x) ? String(x) : py(x)}`);
       return `${JSON.stringify(k)}: ("__op__", lambda: ${op[1]}(${kw.join(', ')}))`;
     }
-    const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'class_map' ? '"__class_map__"' : value === 'class_counts' ? '"__class_counts__"' : value === 'device' ? '"__device__"' : value === 'like_input' ? '"__like_input__"' : value === 'like_target' ? '"__like_target__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
+    const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : typeof value === 'string' && value.startsWith('attrs ') ? `types.SimpleNamespace(**${value.slice(6)})` : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'class_map' ? '"__class_map__"' : value === 'class_counts' ? '"__class_counts__"' : value === 'device' ? '"__device__"' : value === 'eye_classes' ? '"__eye_classes__"' : value === 'like_input' ? '"__like_input__"' : value === 'like_target' ? '"__like_target__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
     return `${JSON.stringify(k)}: ${v}`;
   });
   return `{${entries.join(', ')}}`;
@@ -184,6 +184,7 @@ import inspect
 import math
 import struct
 import sys
+import types
 
 import torch
 ${PY_GENERATOR}
@@ -205,7 +206,7 @@ ${probes.join('\n')}
 # "__class_counts__": a list of one sample count of 1 per class; ("__op__", make): the loss module a
 # call site builds, made anew per call;
 # "__device__": the CPU; "__module__ NAME": that framework module, passed by keyword;
-# "__like_input__": a copy of the input that no gradient flows through; "__like_target__": the targets).
+# "__eye_classes__": the C x C identity; "__like_input__": a copy of the input that no gradient flows through; "__like_target__": the targets).
 SUPPLIED = ${suppliedDict(r)}
 
 # The function reads its targets' last axis as labels and one trailing column (\`t[..., :-1]\`, \`t[..., -1]\`).
@@ -251,11 +252,13 @@ def run(seed, n, c, std, target, margin, activation, layout, hyper, extra):
         t = torch.stack([t.float()] + [torch.ones_like(t, dtype=torch.float32)] * (TARGET_FIELDS - 1), -1)
     given = {}
     for k, v in SUPPLIED.items():
-        given[k] = v[1]() if isinstance(v, tuple) and v[0] == "__op__" else c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else {i: 1.0 for i in range(c)} if v == "__class_map__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else x_in.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
+        given[k] = v[1]() if isinstance(v, tuple) and v[0] == "__op__" else c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else {i: 1.0 for i in range(c)} if v == "__class_map__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else torch.eye(c) if v == "__eye_classes__" else x_in.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
     hyper = dict(given, **hyper)
     hyper = {k: [v] if k in BOXED and isinstance(v, (int, float, torch.Tensor)) else v for k, v in hyper.items()}
 ${call}
-    out = fn(**${args}, **named(fn, hyper))
+${roles.perExample ? `    # A per-example loss: called once per example, ${roles.perExample.join(' and ')} sliced along the batch, the losses stacked (as jax.vmap would).
+    a = ${args}
+    out = torch.stack([torch.as_tensor(fn(**{k: (v[i] if k in ${JSON.stringify(roles.perExample)} else v) for k, v in a.items()}, **named(fn, hyper))) for i in range(x_in.shape[0])])` : `    out = fn(**${args}, **named(fn, hyper))`}
     if isinstance(out, (tuple, list)):
         out = out[0]
     out.sum().backward()

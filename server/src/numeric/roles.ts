@@ -13,7 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
-import { calledOnRoles, definedOnce, holdsBoxes, indexesClasses, meetsClasses, moduleOnce, scalarArithmetic, unreadByMethod } from './entry-inputs';
+import { attributesRead, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, meetsClasses, modelParam, moduleOnce, scalarArithmetic, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 
@@ -58,6 +58,17 @@ export interface CheckPlan {
    * the same number for every example (eval.ts `EvalOptions.perRow`; probes.ts `setup`).
    */
   perRow?: string[];
+  /**
+   * A per-example loss (its prediction or target annotated as one Python number, `label: int`): the
+   * probes call it once per example, these parameters (the prediction and the target) sliced along
+   * the batch axis and the outputs stacked, as `jax.vmap(loss)` would (eval.ts `EvalOptions.perExample`).
+   */
+  perExample?: string[];
+  /**
+   * The class counts the probes try (default: the option's, then 2). A per-example prediction annotated
+   * as one number (`logit: float`) is one logit per example: one column, binary targets.
+   */
+  classCounts?: number[];
   /**
    * The targets carry this many fields on a trailing axis, the function reading them one by one
    * (`y_true[:, :, 0]` the labels, `y_true[:, :, 1]` a mask; input-facts.ts `targetFields`): field 0
@@ -134,7 +145,7 @@ export interface Fill {
   assumed?: true;
 }
 
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -171,6 +182,8 @@ function hyperish(name: string): boolean {
 
 /** An annotation naming a Python scalar (`bool`, `int`, `float`, `str`, optionally `Optional[...]`): never a tensor. */
 const SCALAR_ANNOTATION = /^(?:(?:typing\.)?Optional\[\s*)?(bool|int|float|str)\s*\]?$/;
+/** An annotation naming one Python number (`int`, `float`): a per-example value where the prediction or the target has it. */
+const NUMBER_ANNOTATION = /^(int|float)$/;
 /** An annotation naming a tensor type (`torch.Tensor`, `jnp.ndarray`, `tf.Tensor`, `chex.Array`, `jax.Array`). */
 const TENSOR_ANNOTATION = /(?:^|\.)(Tensor|ndarray|Array|ArrayLike)$/;
 
@@ -399,12 +412,22 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (u.subscripted && u.noneHandled) return { value: null, why: 'a table indexed by the targets, whose None the function handles: None' };
   if (roles && u.indexedBy(roles.target)) return { value: { ones: 'classes' }, why: `a table indexed by the targets (\`${name}[${roles.target}]\`): one weight of 1 per class` };
   if (u.tableIndexed && ALPHA_NAME.test(name)) return { value: { ones: 'classes' }, why: 'a per-class table indexed by the targets: one weight of 1 per class' };
+  // A matrix the prediction's rows are multiplied by (`scores = X.dot(W)`, a linear classifier's
+  // weights): the identity of the probe's classes, so the scores are the probe's prediction.
+  if (roles && u.rightMatmulOf(roles.input)) return { value: { eye: 'classes' }, why: `a matrix \`${roles.input}\` is multiplied by (\`${roles.input}.dot(${name})\`): the C x C identity, so the scores are the probe's prediction; other matrices not probed; no canonical comparison`, assumed: true };
   if (u.mixingWeight) return { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed; no canonical comparison', assumed: true };
   if (thresholdUse(name, g, mod)) return { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed; no canonical comparison', assumed: true };
   if (u.onlyFraction) return { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed; no canonical comparison', assumed: true };
   if (u.onlyIndex) return { value: 1, why: 'an index or a count (a slice bound, an index, `range`, `topk`): 1, other values not probed; no canonical comparison', assumed: true };
+  // A tensor a factory closes over that the loss combines elementwise with its per-element terms (a
+  // ground-truth mask weighting them): the targets' shape; the probe's targets, assumed.
+  if (roles && g !== fn && elementwiseTensor(name, g, fn, roles)) return { value: { like: 'target' }, why: `a tensor read along its axes that \`${fn.name}\` combines elementwise with what it computes from \`${roles.input}\` and \`${roles.target}\`: shaped like the targets; the probe's targets, assumed; other tensors not probed; no canonical comparison`, assumed: true };
   const strs = u.comparedStrings;
   if (strs) return { value: strs[0], why: `a string the code compares with ${strs.map((x) => `'${x}'`).join(', ')}: the first, '${strs[0]}'; the others not probed; no canonical comparison`, assumed: true };
+  // A stabiliser added to a divisor or a logarithm's argument: Keras' epsilon, 1e-7.
+  if (u.onlyStabiliser) return { value: 1e-7, why: "a stabiliser added to a divisor or a logarithm's argument (`1 / (p + eps)`): 1e-7, Keras' epsilon; other values not probed", assumed: true };
+  // The coefficient of a term added to the loss (`loss += 0.5 * reg * np.sum(W * W)`): 1, the term as written.
+  if (u.onlyAddedTermFactor) return { value: 1, why: 'the coefficient of an added term (`a + c * term`, `loss += c * term`): 1, other values not probed; no canonical comparison', assumed: true };
   // A tensor passed where the prediction (or the target) is passed, to a call of as many arguments of
   // the same op, or of two modules the class holds (`self.loss_b(logits_b, labels_b)` beside
   // `self.loss_a(logits_a, labels_a)`): a second one of its kind.
@@ -420,6 +443,34 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
     if (asTarget && !asInput) return { value: { like: 'target' }, why: `passed where \`${roles.target}\` is: a second target, the probe's targets` };
   }
   return undefined;
+}
+
+/**
+ * An object of settings (`args`, a parsed command line or a config) read only at attributes
+ * (`args.w`): each attribute takes the value its own uses give, as a parameter would (a mixing or
+ * complementary weight, a normaliser, an index, a string compared with literals, a stabiliser, the
+ * coefficient of an added term); undefined unless every attribute gets one.
+ */
+function settingsObject(g: FunctionIR, mod: ModuleIR, name: string): Fill | undefined {
+  const attrs = attributesRead(name, g);
+  if (!attrs?.length) return undefined;
+  const values: Record<string, number | string> = {};
+  const whys: string[] = [];
+  for (const a of attrs) {
+    const u = new ParamUses(name, g, mod, new Set(), a);
+    let f: Fill | undefined;
+    if (u.onlyDivisor) f = { value: 1, why: 'a normaliser: 1' };
+    else if (u.mixingWeight) f = { value: 0.1, why: 'a mixing or complementary weight (`[w, 1 - w]`, `(1 - s) * a + s * b`) in [0, 1]: 0.1' };
+    else if (u.onlyFraction) f = { value: 0.5, why: 'a fraction of a count: 0.5' };
+    else if (u.onlyIndex) f = { value: 1, why: 'an index or a count: 1' };
+    else if (u.comparedStrings) f = { value: u.comparedStrings[0], why: `a string compared with ${u.comparedStrings.map((x) => `'${x}'`).join(', ')}: '${u.comparedStrings[0]}'` };
+    else if (u.onlyStabiliser) f = { value: 1e-7, why: 'a stabiliser: 1e-7' };
+    else if (u.onlyAddedTermFactor) f = { value: 1, why: 'the coefficient of an added term: 1' };
+    if (!f || (typeof f.value !== 'number' && typeof f.value !== 'string')) return undefined;
+    values[a] = f.value;
+    whys.push(`\`${name}.${a}\` ${f.why}`);
+  }
+  return { value: { attrs: values }, why: `an object of settings read only at its attributes: ${whys.join('; ')}; other values not probed; no canonical comparison`, assumed: true };
 }
 
 function meaning(facts: ModuleFacts | undefined, fn: FunctionIR, name: string): AbsValue | undefined {
@@ -998,16 +1049,47 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       const held = [...required.map((p) => ({ g: fn, name: p.name })), ...chain.flatMap((g) => g.params.filter((p) => p.kind === 'plain' && !p.default).slice(g.className ? 1 : 0).map((p) => ({ g, name: p.name })))].filter((p) => holdsBoxes(p.name, p.g, mod));
       return held.length ? `a detection loss: ${held.map((p) => `\`${p.name}\``).join(', ')} ${held.length > 1 ? 'hold' : 'holds'} boxes (coordinate columns differenced or sliced \`[:, :4]\`), which the probes do not generate` : undefined;
     };
+    // A per-example loss (`def loss(label: int, logit: float)`): its prediction or its target is
+    // annotated as one Python number, so neither is among the tensors the roles are chosen from. Its
+    // caller maps it over a batch (`jax.vmap(loss)(labels, logits)`): the probes do the same, the
+    // roles chosen among the required parameters with those annotations counted in.
+    let perExample: string[] | undefined;
+    let scalarPrediction = false;
+    if (!input || !target) {
+      const numbers = params.filter((p) => !p.default && NUMBER_ANNOTATION.test(p.annotation?.replace(/\s+/g, '') ?? '') && !hyperish(p.name));
+      const widened = params.filter((p) => required.includes(p) || numbers.includes(p));
+      if (numbers.length && widened.length === 2 && !fn.className && !fn.parent) {
+        const pi = widened.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? '') || PRED_NAME.test(p.name));
+        const ti = widened.find((p) => p !== pi && (['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? '') || TARGET_NAME.test(p.name)));
+        // One example each: both annotated as numbers (`label: int, logit: float`), or the target one
+        // example's class (`one_hot(label, n)`, `logits[label]`); a batch loss's int parameter is neither.
+        const each = pi && ti && numbers.includes(ti) && (numbers.includes(pi) || classOfExample(ti.name, fn, pi.name));
+        if (pi && ti && each) {
+          input = pi.name;
+          target = ti.name;
+          perExample = [input, target];
+          scalarPrediction = numbers.includes(pi);
+        }
+      }
+    }
+    // Why no roles, where the signature says it: a model run on a batch, or roles packed in `*args`.
+    const unrolled = (): string | undefined => {
+      const model = modelParam(fn, required.map((p) => p.name));
+      if (model) return `the prediction comes from a model the function runs: ${model}; the probes give a prediction, never a model`;
+      const star = fn.params.find((p) => p.kind === 'star');
+      if (star && required.length < 2) return `the prediction or the target comes through \`*${star.name}\` (unpacked in the body), which the probes do not fill`;
+      return undefined;
+    };
     if (!input || !target) {
       if (required.length !== 2) {
-        skip(boxes() ?? (required.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${required.length} required parameters`));
+        skip(boxes() ?? unrolled() ?? (required.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${required.length} required parameters (${required.map((p) => `\`${p.name}\``).join(', ')}): ${target ? `\`${target}\` is the target; no use or name says which of the others is the prediction` : input ? `\`${input}\` is the prediction; no use or name says which of the others is the target` : 'no use or name says which is which'}`));
         continue;
       }
       input ??= required.find((p) => p.name !== target)?.name;
       target ??= required.find((p) => p.name !== input)?.name;
     }
     if (!input || !target) {
-      skip('no prediction and target parameters');
+      skip(unrolled() ?? 'no prediction and target parameters');
       continue;
     }
     // Other required parameters (of the function, its __init__, its factories) take a value from a
@@ -1041,6 +1123,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (g !== fn && /weight/i.test(p.name)) fill[p.name] = { value: { ones: 'classes' }, why: 'one weight per class, all ones' };
         else if (used) fill[p.name] = used;
         else if ((typical = typicalLossModule(g, fn, mod, p.name, { input, target }, frameworkOf(fn, mod, callable)))) fill[p.name] = typical;
+        else if ((typical = settingsObject(g, mod, p.name))) fill[p.name] = typical;
         else if (!missing) missing = p.name;
       }
       // One weight per class read as a mapping (`for c, w in weights.items()`): a dict of class -> 1.
@@ -1059,7 +1142,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       else missingKeyword = attrs ? `keyword \`${key}\` of **kwargs is a module the probes cannot tell: ${m.why}` : `keyword \`${key}\` of **kwargs has no value`;
     }
     if (missing) {
-      skip(boxes() ?? `required parameter \`${missing}\` has no value`);
+      // What the parameter is, where its uses say (an object read at attributes, a mapping read at keys, a model called).
+      const owner = [fn, ...chain].find((g) => g.params.some((p) => p.kind === 'plain' && p.name === missing));
+      const what = owner ? unsuppliedUse(missing, owner) : undefined;
+      skip(boxes() ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
       continue;
     }
     const mapped = mappedRoles(fn, input, target);
@@ -1078,7 +1164,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // The activation: the prediction's, else the one of what the function returns (a focal or CE
     // value built from a binary two-term form is sigmoid's, from a sum over classes softmax's).
     const rets0 = ff?.returns ?? [];
-    const act = iv?.act ?? (inputIsProb ? rets0.find((r) => r.act && ['focal', 'ce', 'modulating', 'logprob'].includes(r.m))?.act : undefined);
+    // One number per example as the prediction (`logit: float`): a Bernoulli's, sigmoid's (a softmax of one column is 1).
+    const act = iv?.act ?? (inputIsProb ? rets0.find((r) => r.act && ['focal', 'ce', 'modulating', 'logprob'].includes(r.m))?.act : undefined) ?? (scalarPrediction ? 'sigmoid' : undefined);
     // A function computing with an injected module computes with that module's framework (its calls
     // on the module read as tensor methods to the IR).
     const framework = (modules.size ? frameworkOfName([...modules.values()][0]) : undefined) ?? frameworkOf(fn, mod, callable);
@@ -1091,6 +1178,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // takes class indices without the facts saying so (a reshape of y_true) would be refused before
     // the index encoding is tried (an unsupported construct ends the search).
     else if (modules.size && framework === 'tf/keras' && (!tv || tv.m === 'unknown' || tv.m === 'target')) encodings = ['onehot', 'binary', 'index'];
+    // One number per example as the prediction: a binary loss of one logit (or probability) per example.
+    if (scalarPrediction) encodings = ['binary'];
     // Only functions the facts see as a loss, or whose names say so, are worth the probes.
     const rets = ff?.returns ?? [];
     // A function the facts see taking a prediction (logits or probabilities) and a target is one too,
@@ -1143,7 +1232,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const stateColumn = slicesTrailingColumn(fn, target);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), key });
   }
   // A loss class with no method of its own to run: its call is its base's. A Keras
   // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,
