@@ -55,6 +55,7 @@ function table(r: NumericReport): string {
   for (const b of r.roles?.boxed ?? []) rows.push(`  given: ${b} passed as a one-item list of its value ([v] for v): the function subscripts it (\`${b}[0]\`) and raised on the number`);
   if (r.roles?.targetOffset) rows.push(`  given: ${r.roles.target} as class indices from ${r.roles.targetOffset} (0 left for the background): the function compares them with \`arange(1, C + 1)\``);
   if (r.roles?.targetFields) rows.push(`  given: ${r.roles.target} with a last axis of ${r.roles.targetFields} fields: [..., 0] the target, ${Array.from({ length: r.roles.targetFields - 1 }, (_, i) => `[..., ${i + 1}]`).join(', ')} ones (the function reads them one by one: \`${r.roles.target}[..., k]\`; a mask or weight of ones keeps every element)`);
+  if (r.roles?.vmapped) rows.push(`  given: the batch through the module's own jax.vmap of ${r.function} (the function is written for one example; the batched inputs fail)`);
   for (const b of r.roles?.perRow ?? []) rows.push(`  given: ${b}, a number, to every example of the function's jax.vmap (its in_axes maps ${b}: one value per example, all equal)`);
   // A parameter read as a mapping: the dict the probes passed it (roles.ts `mapped`).
   for (const [p, keys] of Object.entries(r.roles?.mapped ?? {})) rows.push(`  given: ${p} = {${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'ones' ? 'ones like the input' : p === r.roles!.input ? 'the prediction' : 'the target'}`).join(', ')}} (the function reads it as a mapping)`);

@@ -174,3 +174,32 @@ export function oneBasedLabels(fn: FunctionIR, name: string, mod?: ModuleIR, dep
     }
   return false;
 }
+
+/**
+ * The module's own `jax.vmap` of the top-level function `fn` (`batched = vmap(loss, in_axes=(0, 0))`):
+ * the function is written for one example and mapped over the batch by that assignment; the
+ * arguments of that vmap after the function (in_axes, out_axes). Undefined for a method, a closure,
+ * a decorated function (its decorators map it themselves) or a function no module-level vmap maps.
+ */
+export function moduleVmap(fn: FunctionIR, mod: ModuleIR): { args: Expr[]; kwargs: Record<string, Expr> } | undefined {
+  if (fn.className || (fn.parent && fn.parent !== '<module>') || fn.decorators?.length) return undefined;
+  for (const e of mod.globals.values()) {
+    if (e.k !== 'call' || e.callee !== 'jax.vmap' || e.splat) continue;
+    const f = e.args[0];
+    if (f?.k === 'name' && f.id === fn.name) return { args: e.args.slice(1), kwargs: e.kwargs };
+  }
+  return undefined;
+}
+
+/**
+ * Whether the function contracts the parameter `name` with another operand (`jnp.dot(log_probs, t)`,
+ * `t @ w`, matmul, inner, vdot, tensordot): the parameter carries an axis of its own to sum over, so
+ * as a target it holds one value per class (one-hot), not a class index.
+ */
+export function contracted(fn: FunctionIR, name: string, mod: ModuleIR): boolean {
+  return new ParamUses(name, fn, mod).reads.some((r) => {
+    const p = r.parents[0] as Expr | undefined;
+    if (p?.k === 'call') return (p.args as Expr[]).includes(r.node) && /(^|\.)(dot|matmul|inner|vdot|tensordot)$/.test(p.callee ?? '');
+    return p?.k === 'bin' && p.op === '@';
+  });
+}
