@@ -3,14 +3,15 @@
  * an axis the tensor lacks (IndexError, so the layout retries run, and a `try` catching IndexError
  * sees it); PyTorch sequences with the classes last ([N, L, C]) are tried after channels first; a
  * class column the loss never reads (a background class it drops) is left out of the canonical
- * comparisons, and the note says so; a weight annotated as a number is one number; a function the
- * module maps with its own `jax.vmap` is probed through it. The PyTorch fixture's agreement with
+ * comparisons, and the note says so; a weight annotated as a number is one number; targets whose
+ * field 0 a sparse loss takes as labels get fields first; a function the module maps with its own
+ * `jax.vmap` is probed through it. The PyTorch fixture's agreement with
  * real torch is repro.test.ts's (it runs every fixture of this folder).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contracted, moduleVmap } from '../../server/src/numeric/input-facts';
+import { contracted, labelField, moduleVmap } from '../../server/src/numeric/input-facts';
 import { checkDocumentNumerically, disposeNumericWorker, moduleOf } from '../../server/src/numeric/runner';
 import type { NumericReport } from '../../server/src/numeric/types';
 import { FIXTURES, fn, loadEngine, WORKER } from './helpers';
@@ -84,6 +85,24 @@ describe('a weight annotated as a number', () => {
     expect(r.notChecked).toBeUndefined();
     expect(r.supplied?.penalty_weight).toEqual({ value: 1, why: 'a weight annotated `float`: one number, 1, assumed; other weights not probed; no canonical comparison' });
     expect(r.probes.some((p) => p.probe === 'reference')).toBe(false);
+  });
+});
+
+describe('targets read field by field', () => {
+  it('whose field 0 a sparse loss takes as class indices: fields first (labels, then a mask of ones)', () => {
+    const r = report(keras, 'MaskedSparseCE.__call__');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.roles).toMatchObject({ encoding: 'index', targetFields: 2 });
+    const mod = moduleOf(KERAS);
+    expect(labelField(fn(mod, 'MaskedSparseCE.__call__'), 'y_true', mod)).toBe(true);
+  });
+
+  it('whose columns are per-class masks (no class index read): the plain one-hot targets', () => {
+    const r = report(keras, 'two_class_overlap');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.roles?.targetFields).toBeUndefined();
+    const mod = moduleOf(KERAS);
+    expect(labelField(fn(mod, 'two_class_overlap'), 'y_true', mod)).toBe(false);
   });
 });
 

@@ -203,3 +203,30 @@ export function contracted(fn: FunctionIR, name: string, mod: ModuleIR): boolean
     return p?.k === 'bin' && p.op === '@';
   });
 }
+
+/**
+ * Whether field 0 of the target `name` read field by field (`targetFields`) holds class indices: the
+ * read `t[:, :, 0]`, or a local bound to it, is the target of a loss taking class indices
+ * (`sparse_categorical_crossentropy(t[:, :, 0], p)`). A one-hot column is no class index: the last
+ * axis is then fields, and the probes try the targets with fields first (probes.ts `setup`).
+ */
+export function labelField(fn: FunctionIR, name: string, mod: ModuleIR): boolean {
+  const isField0 = (e: Expr): boolean =>
+    e.k === 'subscript' && e.obj.k === 'name' && e.obj.id === name && e.index.length >= 2 && e.index.slice(0, -1).every((i) => i.k === 'ellipsis' || (i.k === 'slice' && !i.lower && !i.upper && !i.step)) && literal(e.index[e.index.length - 1]) === 0;
+  const locals = new Set<string>();
+  for (const s of stmtsOf(fn.body)) if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.targets[0].k === 'name' && isField0(s.value)) locals.add(s.targets[0].id);
+  const labels = (e: Expr | undefined): boolean => !!e && (isField0(e) || (e.k === 'name' && locals.has(e.id)));
+  let found = false;
+  const visit = (x: unknown): void => {
+    if (found || typeof x !== 'object' || x === null) return;
+    if (Array.isArray(x)) return x.forEach(visit);
+    const n = x as Record<string, unknown>;
+    if (n.k === 'call') {
+      const c = n as unknown as Extract<Expr, { k: 'call' }>;
+      if (c.op?.loss?.target === 'index' && labels(c.bound?.target)) found = true;
+    }
+    for (const [k, v] of Object.entries(n)) if (k !== 'span' && k !== 'op' && k !== 'spell' && k !== 'parent') visit(v);
+  };
+  visit(fn.body);
+  return found;
+}

@@ -8,7 +8,7 @@ import { stmtsOf } from '../core/walk';
 import { Evaluator, MAX_LOOP, type EvalOptions } from './eval';
 import type { ImportResolver } from './imported';
 import { forbiddenCall } from './gate';
-import { contracted, moduleVmap, oneBasedLabels, targetFields } from './input-facts';
+import { contracted, labelField, moduleVmap, oneBasedLabels, targetFields } from './input-facts';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
 import { describeGenerator, generate } from './gen';
 import type { CheckPlan, OpModuleValue, TargetEncoding } from './roles';
@@ -365,6 +365,14 @@ export class Prober {
   setup(fn: FunctionIR, plan0: CheckPlan, hyper: Record<string, Val>): Setup | string {
     // Class indices from 1 where the function counts them so (input-facts.ts oneBasedLabels).
     const plan = plan0.targetOffset === undefined && plan0.target && oneBasedLabels(fn, plan0.target, this.mod) ? { ...plan0, targetOffset: 1 } : plan0;
+    // Targets read field by field whose field 0 a loss takes as class indices (`t[:, :, 0]` as the
+    // labels of a sparse cross-entropy): fields first, as a one-hot column is no class index (the plain
+    // targets may pass in a layout, their one-hot columns read as labels and mask).
+    if (!plan.targetFields && plan.target && labelField(fn, plan.target, this.mod)) {
+      const fields = targetFields(fn, plan.target, this.mod);
+      const found = fields ? this.setup(fn, { ...plan, targetFields: fields }, hyper) : undefined;
+      if (found && typeof found !== 'string') return found;
+    }
     const errors: string[] = [];
     // Flat [N, C] inputs first; image-shaped ones (channels first for PyTorch, last elsewhere) when
     // the flat ones fail as a loss over images would.
