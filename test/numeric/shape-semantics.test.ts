@@ -79,6 +79,14 @@ describe('PyTorch scores with the classes last, class 0 the background', () => {
   });
 });
 
+describe('targets used as indices', () => {
+  it("refuse with the index encoding's error (the code raises on its own default), not the float encodings' dtype error", () => {
+    const r = report(torch, 'picked_weight_loss');
+    expect(r.notChecked).toMatch(/index: TypeError: 'NoneType' object is not subscriptable \(`weight` is None\)/);
+    expect(r.notChecked).not.toMatch(/tensors used as indices must be long/);
+  });
+});
+
 describe('a weight annotated as a number', () => {
   it('is one number (1, assumed), not one weight per class', () => {
     const r = report(keras, 'EntropyPenalisedCE.__call__');

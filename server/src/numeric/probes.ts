@@ -460,7 +460,7 @@ export class Prober {
     let why = errors.length ? errors : first;
     // Targets the function uses as class indices (a gather's or one_hot's index): the float
     // encodings' dtype errors say nothing of the function; the index encoding's error does.
-    const floatIndex = /Expected dtype int64 for index|only applicable to index tensor/;
+    const floatIndex = /Expected dtype int64 for index|only applicable to index tensor|tensors used as indices must be long, int or bool/;
     if (why.some((e) => e.startsWith('index:'))) why = why.filter((e) => e.startsWith('index:') || !floatIndex.test(e));
     // The logits' layouts tried (the errors shown are the last one's), and the encodings that met one error named together.
     const where = tried.length > 1 ? `, in layouts ${tried.join(', ')}` : '';
