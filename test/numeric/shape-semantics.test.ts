@@ -21,6 +21,17 @@ const read = (f: string) => fs.readFileSync(path.join(FIXTURES, f), 'utf8');
 const TORCH = read('shape_semantics.py');
 const JAX = read('shape_semantics_jax.py');
 const KERAS = read('shape_semantics_keras.py');
+// Targets [N] gathered along the classes: PyTorch raises in every layout; the flat layout's error is the telling one.
+const GATHERED = [
+  'import torch.nn.functional as F',
+  '',
+  'def gathered_focal(logits, target):',
+  "    ce = F.cross_entropy(logits, target, reduction='none')",
+  '    pt = F.softmax(logits, dim=1).gather(1, target).view(-1)',
+  '    return ((1 - pt) ** 2 * ce).mean()',
+  '',
+].join('\n');
+let gathered: NumericReport[] = [];
 let torch: NumericReport[] = [];
 let jax: NumericReport[] = [];
 let keras: NumericReport[] = [];
@@ -32,6 +43,7 @@ beforeAll(async () => {
   torch = await checkDocumentNumerically(TORCH, opts);
   jax = await checkDocumentNumerically(JAX, opts);
   keras = await checkDocumentNumerically(KERAS, opts);
+  gathered = await checkDocumentNumerically(GATHERED, opts);
 }, 240_000);
 
 afterAll(() => disposeNumericWorker());
@@ -74,8 +86,15 @@ describe('PyTorch scores with the classes last, class 0 the background', () => {
     expect(report(torch, 'anchor_bce').findings).toEqual([]);
   });
 
-  it('the twin that leaves the weight on the graph stays refused with PyTorch\'s own error', () => {
+  it("the twin that leaves the weight on the graph stays refused with PyTorch's own error (from the layout where the rest fits)", () => {
     expect(report(torch, 'AnchorFocalGradWeight.__call__').notChecked).toMatch(/binary_cross_entropy_with_logits' is not differentiable with respect to argument 'weight'/);
+  });
+});
+
+describe('a refusal after every layout', () => {
+  it("names channels first's error where the classes-last layout fails on its shape too", () => {
+    const r = report(gathered, 'gathered_focal');
+    expect(r.notChecked).toMatch(/in layouts \[N, C\], \[N, C, 1, 1\], \[N, C, 1\], \[N, 1, C\] \(index: Index tensor must have the same number of dimensions as input tensor/);
   });
 });
 

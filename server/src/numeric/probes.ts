@@ -386,15 +386,15 @@ export class Prober {
     const tried: string[] = [];
     for (const [i, layout] of layouts.entries()) {
       if (layout && !errors.some(wantsImages)) break;
-      // PyTorch's classes-last sequences are its least usual reading: where they fail too, the errors
-      // shown stay channels first's.
+      // PyTorch's classes-last sequences are its least usual reading: where they fail too on their
+      // shape as well (an error that asks for another layout), the errors shown stay channels first's.
       const kept = !last && i === 3 ? [...errors] : undefined;
       if (layout) errors.length = 0;
       tried.push(`[${layoutShape(layout, 'N' as never, 'C' as never, true).join(', ')}]`);
       const found = this.trySetup(fn, plan, hyper, layout, errors, [this.opts.classes, 2]);
       if (found) return found;
       if (!layout) first.push(...errors);
-      if (kept) errors.splice(0, errors.length, ...kept);
+      if (kept && errors.some(wantsImages)) errors.splice(0, errors.length, ...kept);
     }
     // A class count the function holds itself (`one_hot(labels, 10)`, `ones(5) - y_pred`): the other
     // size in a shape mismatch on the flat probe is tried as the probe's class count.
