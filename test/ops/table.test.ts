@@ -81,6 +81,9 @@ describe('spellings', () => {
     expect(resolveQualified('optax.losses.sigmoid_focal_loss')?.op.id).toBe('optax_sigmoid_focal_loss');
     expect(resolveQualified('torchvision.ops.focal_loss.sigmoid_focal_loss')?.op.id).toBe('torchvision_sigmoid_focal_loss');
     expect(resolveQualified('jax.scipy.special.logsumexp')?.op.id).toBe('logsumexp');
+    // torch.functional re-exports torch.nn.functional as F (`from torch.functional import F`).
+    expect(resolveQualified('torch.functional.F.binary_cross_entropy_with_logits')).toBe(resolveQualified('torch.nn.functional.binary_cross_entropy_with_logits'));
+    expect(resolveQualified('torch.functional.norm')).toBeUndefined();
     // TF 2's tf.losses is tf.keras.losses; TF 1's losses keep their own spellings (tf.compat.v1.losses too).
     expect(resolveQualified('tensorflow.losses.binary_crossentropy')).toBe(resolveQualified('keras.losses.binary_crossentropy'));
     expect(resolveQualified('tensorflow.compat.v1.losses.sparse_softmax_cross_entropy')).toBe(resolveQualified('tensorflow.losses.sparse_softmax_cross_entropy'));

@@ -88,6 +88,11 @@ export interface EvalOptions {
    * along a new first axis, as `jax.vmap(fn)` with those in_axes would.
    */
   perExample?: string[];
+  /**
+   * The entry function called through the module's own `jax.vmap` of it (input-facts.ts `moduleVmap`:
+   * the function is written for one example): that vmap's arguments after the function.
+   */
+  vmapped?: { args: Expr[]; kwargs: Record<string, Expr> };
 }
 
 /** The most iterations one loop may run (a loop over the probe's 4096 samples is out of reach). */
@@ -288,6 +293,7 @@ export class Evaluator {
       const whole = Object.fromEntries(Object.entries(args).filter(([k]) => !mapped.includes(k)));
       return this.vmapApply(null, [], each, (_, k) => this.callFunction(fn, [], { ...whole, ...k }, self, env), lineOf(fn));
     }
+    if (this.opts.vmapped) return this.callMapped(fn, this.opts.vmapped, [], args, self, env);
     return this.callFunction(fn, [], args, self, env);
   }
 
@@ -421,6 +427,31 @@ export class Evaluator {
     return customVjp(bound, primal, (a) => plain(rules[0]!, a), (res, g) => plain(rules[1]!, [res, g]), line);
   }
 
+  /**
+   * The function mapped by a `jax.vmap` (its decorator, or the module's own `vmap(fn, ...)` of the
+   * entry function, EvalOptions.vmapped): `vm` holds that vmap's arguments after the function.
+   */
+  private callMapped(fn: FunctionIR, vm: { args: Expr[]; kwargs: Record<string, Expr> }, args: Val[], kwargs: Record<string, Val>, self?: Val, closure?: Map<string, Val>): Val {
+    const args0 = vm.args.map((e) => this.expr(e, { vars: new Map() }));
+    const kw0 = Object.fromEntries(Object.entries(vm.kwargs).map(([k, e]) => [k, this.expr(e, { vars: new Map() })]));
+    const axes = vmapAxes(kw0.in_axes ?? args0[0], kw0.out_axes ?? args0[1], lineOf(fn));
+    // Arguments passed by name to the function's leading parameters are its positional ones (the
+    // probes pass every argument by name; in_axes counts positions).
+    // So are the values the probes give the parameters (`hyper`), as they give them by name.
+    const pos = [...args];
+    const rest = { ...kwargs };
+    const top = this.hyperFns ? this.hyperFns.has(fn) : this.depth === 0;
+    const perRow = new Set<number>();
+    for (const p of fn.params.slice(self && fn.params[0]?.kind === 'plain' ? 1 + pos.length : pos.length)) {
+      const given = p.name in rest ? rest[p.name] : top && this.opts.hyper && p.name in this.opts.hyper ? this.opts.hyper[p.name] : undefined;
+      if (p.kind !== 'plain' || !given) break;
+      if (this.opts.perRow?.includes(p.name) && given.t === 'num') perRow.add(pos.length);
+      pos.push(given);
+      delete rest[p.name];
+    }
+      return this.vmapApply(axes, pos, rest, (p, k) => this.callUndecorated(fn, p, k, self, closure), lineOf(fn), perRow);
+  }
+
   callFunction(fn: FunctionIR, args: Val[], kwargs: Record<string, Val>, self?: Val, closure?: Map<string, Val>): Val {
     if (this.depth > 8) throw new Unsupported('recursion', lineOf(fn));
     // Its gradient is the user's rule, not the derivative of what it computes.
@@ -431,26 +462,7 @@ export class Evaluator {
       const ruled = !!custom || (this.inRule && !fn.className && !fn.parent && !!this.customGrad?.has(fn.name));
       const effect = decoratorEffect(fn, this.mod, ruled);
       if (effect.refuse !== undefined) throw new Unsupported(effect.refuse, lineOf(fn));
-      if (effect.vmap) {
-        const args0 = effect.vmap.args.map((e) => this.expr(e, { vars: new Map() }));
-        const kw0 = Object.fromEntries(Object.entries(effect.vmap.kwargs).map(([k, e]) => [k, this.expr(e, { vars: new Map() })]));
-        const axes = vmapAxes(kw0.in_axes ?? args0[0], kw0.out_axes ?? args0[1], lineOf(fn));
-        // Arguments passed by name to the function's leading parameters are its positional ones (the
-        // probes pass every argument by name; in_axes counts positions).
-        // So are the values the probes give the parameters (`hyper`), as they give them by name.
-        const pos = [...args];
-        const rest = { ...kwargs };
-        const top = this.hyperFns ? this.hyperFns.has(fn) : this.depth === 0;
-        const perRow = new Set<number>();
-        for (const p of fn.params.slice(self && fn.params[0]?.kind === 'plain' ? 1 + pos.length : pos.length)) {
-          const given = p.name in rest ? rest[p.name] : top && this.opts.hyper && p.name in this.opts.hyper ? this.opts.hyper[p.name] : undefined;
-          if (p.kind !== 'plain' || !given) break;
-          if (this.opts.perRow?.includes(p.name) && given.t === 'num') perRow.add(pos.length);
-          pos.push(given);
-          delete rest[p.name];
-        }
-        return this.vmapApply(axes, pos, rest, (p, k) => this.callUndecorated(fn, p, k, self, closure), lineOf(fn), perRow);
-      }
+      if (effect.vmap) return this.callMapped(fn, effect.vmap, args, kwargs, self, closure);
       if (effect.grad !== undefined && !custom) {
         const saved = this.gradEnabled;
         this.gradEnabled = effect.grad;
@@ -2541,8 +2553,13 @@ export class Evaluator {
       case 'size': {
         const d = pos[0] ?? kw.dim;
         if (d) {
-          const n = pyNumber(d)!;
-          return num(x.x.shape[n < 0 ? x.x.shape.length + n : n], true);
+          // PyTorch's dim check: an axis the tensor does not have raises IndexError (a layout retry may follow).
+          const n = pyNumber(d);
+          if (n === undefined || !Number.isInteger(n)) throw new Unsupported('Tensor.size of a non-integer dim', line);
+          const rank = x.x.shape.length;
+          const r = n < 0 ? rank + n : n;
+          if (r < 0 || r >= rank) throw new EvalError(`Dimension out of range (expected to be in range of [${-Math.max(rank, 1)}, ${Math.max(rank, 1) - 1}], but got ${n})`, line, 'IndexError');
+          return num(x.x.shape[r], true);
         }
         return { t: 'list', items: x.x.shape.map((n) => num(n, true)), tuple: true };
       }

@@ -174,3 +174,59 @@ export function oneBasedLabels(fn: FunctionIR, name: string, mod?: ModuleIR, dep
     }
   return false;
 }
+
+/**
+ * The module's own `jax.vmap` of the top-level function `fn` (`batched = vmap(loss, in_axes=(0, 0))`):
+ * the function is written for one example and mapped over the batch by that assignment; the
+ * arguments of that vmap after the function (in_axes, out_axes). Undefined for a method, a closure,
+ * a decorated function (its decorators map it themselves) or a function no module-level vmap maps.
+ */
+export function moduleVmap(fn: FunctionIR, mod: ModuleIR): { args: Expr[]; kwargs: Record<string, Expr> } | undefined {
+  if (fn.className || (fn.parent && fn.parent !== '<module>') || fn.decorators?.length) return undefined;
+  for (const e of mod.globals.values()) {
+    if (e.k !== 'call' || e.callee !== 'jax.vmap' || e.splat) continue;
+    const f = e.args[0];
+    if (f?.k === 'name' && f.id === fn.name) return { args: e.args.slice(1), kwargs: e.kwargs };
+  }
+  return undefined;
+}
+
+/**
+ * Whether the function contracts the parameter `name` with another operand (`jnp.dot(log_probs, t)`,
+ * `t @ w`, matmul, inner, vdot, tensordot): the parameter carries an axis of its own to sum over, so
+ * as a target it holds one value per class (one-hot), not a class index.
+ */
+export function contracted(fn: FunctionIR, name: string, mod: ModuleIR): boolean {
+  return new ParamUses(name, fn, mod).reads.some((r) => {
+    const p = r.parents[0] as Expr | undefined;
+    if (p?.k === 'call') return (p.args as Expr[]).includes(r.node) && /(^|\.)(dot|matmul|inner|vdot|tensordot)$/.test(p.callee ?? '');
+    return p?.k === 'bin' && p.op === '@';
+  });
+}
+
+/**
+ * Whether field 0 of the target `name` read field by field (`targetFields`) holds class indices: the
+ * read `t[:, :, 0]`, or a local bound to it, is the target of a loss taking class indices
+ * (`sparse_categorical_crossentropy(t[:, :, 0], p)`). A one-hot column is no class index: the last
+ * axis is then fields, and the probes try the targets with fields first (probes.ts `setup`).
+ */
+export function labelField(fn: FunctionIR, name: string, mod: ModuleIR): boolean {
+  const isField0 = (e: Expr): boolean =>
+    e.k === 'subscript' && e.obj.k === 'name' && e.obj.id === name && e.index.length >= 2 && e.index.slice(0, -1).every((i) => i.k === 'ellipsis' || (i.k === 'slice' && !i.lower && !i.upper && !i.step)) && literal(e.index[e.index.length - 1]) === 0;
+  const locals = new Set<string>();
+  for (const s of stmtsOf(fn.body)) if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.targets[0].k === 'name' && isField0(s.value)) locals.add(s.targets[0].id);
+  const labels = (e: Expr | undefined): boolean => !!e && (isField0(e) || (e.k === 'name' && locals.has(e.id)));
+  let found = false;
+  const visit = (x: unknown): void => {
+    if (found || typeof x !== 'object' || x === null) return;
+    if (Array.isArray(x)) return x.forEach(visit);
+    const n = x as Record<string, unknown>;
+    if (n.k === 'call') {
+      const c = n as unknown as Extract<Expr, { k: 'call' }>;
+      if (c.op?.loss?.target === 'index' && labels(c.bound?.target)) found = true;
+    }
+    for (const [k, v] of Object.entries(n)) if (k !== 'span' && k !== 'op' && k !== 'spell' && k !== 'parent') visit(v);
+  };
+  visit(fn.body);
+  return found;
+}

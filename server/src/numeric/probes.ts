@@ -8,7 +8,7 @@ import { stmtsOf } from '../core/walk';
 import { Evaluator, MAX_LOOP, type EvalOptions } from './eval';
 import type { ImportResolver } from './imported';
 import { forbiddenCall } from './gate';
-import { oneBasedLabels, targetFields } from './input-facts';
+import { contracted, labelField, moduleVmap, oneBasedLabels, targetFields } from './input-facts';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
 import { describeGenerator, generate } from './gen';
 import type { CheckPlan, OpModuleValue, TargetEncoding } from './roles';
@@ -59,7 +59,7 @@ interface Setup {
 
 /** Whether an error on the flat [N, C] probe says the function wants image-shaped inputs. */
 function wantsImages(message: string): boolean {
-  return /values to unpack|out of range for a tensor of rank|too many indices|must match the size of tensor|rank|dimension|index out of range|expected target of shape|Incorrect shapes/.test(message);
+  return /values to unpack|out of range for a tensor of rank|Dimension out of range|does not match the shape of the indexed tensor|too many indices|must match the size of tensor|rank|dimension|index out of range|expected target of shape|Incorrect shapes/.test(message);
 }
 
 /** The values of the `boxed` hyperparameters (CheckPlan.boxed) as one-item lists: `gamma=2` passes `[2.0]`. */
@@ -272,7 +272,8 @@ export class Prober {
       }
       const valuesOnly = !!s.plan.valuesOnly;
       const given = boxed({ ...all, ...hyper }, s.plan.boxed);
-      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: given, ...(s.plan.perRow ? { perRow: s.plan.perRow } : {}), ...(s.plan.perExample ? { perExample: s.plan.perExample } : {}), gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra });
+      const vmapped = s.plan.vmapped ? moduleVmap(s.fn, this.mod) : undefined;
+      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: given, ...(s.plan.perRow ? { perRow: s.plan.perRow } : {}), ...(s.plan.perExample ? { perExample: s.plan.perExample } : {}), ...(vmapped ? { vmapped } : {}), gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra });
       let lossT: tf.Tensor | undefined;
       const call = (x: tf.Tensor): Val => {
         let xin = x;
@@ -369,22 +370,36 @@ export class Prober {
   setup(fn: FunctionIR, plan0: CheckPlan, hyper: Record<string, Val>): Setup | string {
     // Class indices from 1 where the function counts them so (input-facts.ts oneBasedLabels).
     const plan = plan0.targetOffset === undefined && plan0.target && oneBasedLabels(fn, plan0.target, this.mod) ? { ...plan0, targetOffset: 1 } : plan0;
+    // Targets read field by field whose field 0 a loss takes as class indices (`t[:, :, 0]` as the
+    // labels of a sparse cross-entropy): fields first, as a one-hot column is no class index (the plain
+    // targets may pass in a layout, their one-hot columns read as labels and mask).
+    if (!plan.targetFields && plan.target && labelField(fn, plan.target, this.mod)) {
+      const fields = targetFields(fn, plan.target, this.mod);
+      const found = fields ? this.setup(fn, { ...plan, targetFields: fields }, hyper) : undefined;
+      if (found && typeof found !== 'string') return found;
+    }
     const errors: string[] = [];
     // Flat [N, C] inputs first; image-shaped ones (channels first for PyTorch, last elsewhere) when
     // the flat ones fail as a loss over images would.
     // Images, then sequences, channels first for PyTorch and last elsewhere.
     const last = plan.framework && plan.framework !== 'torch';
     // Targets whose channel the function squeezes (`target.squeeze(1)`): images with a channel of one.
-    const layouts: ProbeInputs['layout'][] = [undefined, last ? 'nhwc' : plan.targetChannel ? 'nc1hw' : 'nchw', last ? 'nlc' : 'ncl'];
+    // PyTorch's sequences with the classes last too ([N, L, C]: a detector's per-anchor scores, a token
+    // classifier's logits before its transpose) when channels first fail as well.
+    const layouts: ProbeInputs['layout'][] = [undefined, last ? 'nhwc' : plan.targetChannel ? 'nc1hw' : 'nchw', last ? 'nlc' : 'ncl', ...(last ? [] : ['nlc' as const])];
     const first: string[] = [];
     const tried: string[] = [];
-    for (const layout of layouts) {
+    for (const [i, layout] of layouts.entries()) {
       if (layout && !errors.some(wantsImages)) break;
+      // PyTorch's classes-last sequences are its least usual reading: where they fail too on their
+      // shape as well (an error that asks for another layout), the errors shown stay channels first's.
+      const kept = !last && i === 3 ? [...errors] : undefined;
       if (layout) errors.length = 0;
       tried.push(`[${layoutShape(layout, 'N' as never, 'C' as never, true).join(', ')}]`);
       const found = this.trySetup(fn, plan, hyper, layout, errors, plan.classCounts ?? [this.opts.classes, 2]);
       if (found) return found;
       if (!layout) first.push(...errors);
+      if (kept && errors.some(wantsImages)) errors.splice(0, errors.length, ...kept);
     }
     // A class count the function holds itself (`one_hot(labels, 10)`, `ones(5) - y_pred`): the other
     // size in a shape mismatch on the flat probe is tried as the probe's class count.
@@ -442,10 +457,19 @@ export class Prober {
       const found = this.setup(fn, { ...plan, perRow: scalars }, hyper);
       if (typeof found !== 'string') return found;
     }
+    // A function written for one example that the module maps over the batch itself
+    // (`batched = jax.vmap(loss, in_axes=(0, 0))`): once more through that vmap.
+    // Targets it contracts with the prediction (`jnp.dot(log_probs, t)`) hold one value per class: one-hot first.
+    if (!plan.vmapped && moduleVmap(fn, this.mod)) {
+      const onehotFirst = plan.target && contracted(fn, plan.target, this.mod);
+      const encodings = onehotFirst ? [...plan.encodings.filter((e) => e !== 'index'), ...plan.encodings.filter((e) => e === 'index')] : plan.encodings;
+      const found = this.setup(fn, { ...plan, vmapped: true, encodings }, hyper);
+      if (typeof found !== 'string') return found;
+    }
     let why = errors.length ? errors : first;
     // Targets the function uses as class indices (a gather's or one_hot's index): the float
     // encodings' dtype errors say nothing of the function; the index encoding's error does.
-    const floatIndex = /Expected dtype int64 for index|only applicable to index tensor/;
+    const floatIndex = /Expected dtype int64 for index|only applicable to index tensor|tensors used as indices must be long, int or bool/;
     if (why.some((e) => e.startsWith('index:'))) why = why.filter((e) => e.startsWith('index:') || !floatIndex.test(e));
     // The logits' layouts tried (the errors shown are the last one's), and the encodings that met one error named together.
     const where = tried.length > 1 ? `, in layouts ${tried.join(', ')}` : '';
@@ -547,7 +571,7 @@ export class Prober {
       const setup = this.setup(fn, plan, baseHyper);
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}) };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.vmapped ? { vmapped: true } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
@@ -639,12 +663,13 @@ export class Prober {
    * the largest relative deviation over significant entries. Groups absorb alpha weighting: per
    * target value for sigmoid losses (alpha_t), per target class for softmax ones (alpha[t]).
    */
-  private compare(g: Float32Array, r: Float32Array, groups?: Int32Array): { scale: number; scales: number[]; maxRel: number } {
+  private compare(g: Float32Array, r: Float32Array, groups?: Int32Array, unread: ReadonlySet<number> = new Set(), C = 1): { scale: number; scales: number[]; maxRel: number } {
     const K = groups ? Math.max(...groups) + 1 : 1;
     const gr = new Float64Array(K);
     const rr = new Float64Array(K);
     let rmax = 0;
     for (let i = 0; i < g.length; i++) {
+      if (unread.has(i % C)) continue;
       if (!Number.isFinite(g[i]) || !Number.isFinite(r[i])) continue;
       const k = groups ? groups[i] : 0;
       gr[k] += g[i] * r[i];
@@ -654,6 +679,7 @@ export class Prober {
     const scales = Array.from(gr, (x, k) => (rr[k] > 0 ? x / rr[k] : NaN));
     let maxRel = 0;
     for (let i = 0; i < g.length; i++) {
+      if (unread.has(i % C)) continue;
       if (!Number.isFinite(g[i]) || !Number.isFinite(r[i])) {
         if (Number.isFinite(g[i]) !== Number.isFinite(r[i])) maxRel = Infinity;
         continue;
@@ -667,6 +693,25 @@ export class Prober {
     const fitted = scales.filter((c) => !Number.isNaN(c));
     if (!fitted.length || fitted.some((c) => !(c > 0))) maxRel = Infinity;
     return { scale: fitted[0] ?? 0, scales, maxRel };
+  }
+
+  /**
+   * Class columns the loss never reads: its gradient is exactly 0 in that column on every row, while
+   * other columns have some (a background class it drops, `conf[..., 1:]`). The canonical
+   * comparisons cover the columns it reads; the note names the others.
+   */
+  private unreadColumns(g: Float32Array, C: number): Set<number> {
+    const read = new Uint8Array(C);
+    for (let i = 0; i < g.length; i++) if (g[i] !== 0) read[i % C] = 1;
+    const out = new Set<number>();
+    for (let c = 0; c < C; c++) if (!read[c]) out.add(c);
+    return out.size < C ? out : new Set();
+  }
+
+  private unreadNote(unread: ReadonlySet<number>): string {
+    if (!unread.size) return '';
+    const cols = [...unread].join(', ');
+    return `; class column${unread.size > 1 ? 's' : ''} ${cols} never read by the loss (gradient 0 on every row): compared on the others`;
   }
 
   /** Group of each gradient entry: its binary target (sigmoid) or its row's class (softmax). */
@@ -756,7 +801,8 @@ export class Prober {
       out = this.run(s, inp, h);
     }
     const ref = this.ceGrad(s, inp);
-    const { scale, scales, maxRel } = this.compare(out.grad, ref, this.groups(s, inp));
+    const unread = this.unreadColumns(out.grad, inp.shape[1]);
+    const { scale, scales, maxRel } = this.compare(out.grad, ref, this.groups(s, inp), unread, inp.shape[1]);
     report.probes.push({
       probe: 'ce-at-gamma-0',
       inputs: inp,
@@ -765,7 +811,7 @@ export class Prober {
       maxRelDiff: maxRel,
       scale,
       ok: maxRel <= REL_TOL,
-      note: `gradient vs ${s.formulation === 'softmax' ? 'softmax cross-entropy' : 'BCE with logits'}: scale ${scale.toPrecision(4)}, max relative difference ${fmtRel(maxRel)}${this.weightsNote(s, scales)}`,
+      note: `gradient vs ${s.formulation === 'softmax' ? 'softmax cross-entropy' : 'BCE with logits'}: scale ${scale.toPrecision(4)}, max relative difference ${fmtRel(maxRel)}${this.weightsNote(s, scales)}${this.unreadNote(unread)}`,
       ms: Date.now() - t,
     });
   }
@@ -788,7 +834,8 @@ export class Prober {
       };
       return Float32Array.from(tf.grad(f)(z).dataSync() as Float32Array);
     });
-    const { scale, scales, maxRel } = this.compare(out.grad, ref, this.groups(s, inp));
+    const unread = this.unreadColumns(out.grad, C);
+    const { scale, scales, maxRel } = this.compare(out.grad, ref, this.groups(s, inp), unread, C);
     const canon = s.formulation === 'sigmoid' ? `torchvision sigmoid_focal_loss(alpha=${typeof alpha === 'number' ? alpha : -1}, gamma=${gamma})` : `softmax focal loss (gamma=${gamma}${Array.isArray(alpha) ? ', per-class alpha' : ''})`;
     report.probes.push({
       probe: 'reference',
@@ -800,7 +847,7 @@ export class Prober {
       maxRelDiff: maxRel,
       scale,
       ok: maxRel <= REL_TOL,
-      note: `gradient vs ${canon}: scale ${scale.toPrecision(4)}, max relative difference ${fmtRel(maxRel)}${this.weightsNote(s, scales)}`,
+      note: `gradient vs ${canon}: scale ${scale.toPrecision(4)}, max relative difference ${fmtRel(maxRel)}${this.weightsNote(s, scales)}${this.unreadNote(unread)}`,
       ms: Date.now() - t,
     });
   }

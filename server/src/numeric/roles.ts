@@ -77,6 +77,12 @@ export interface CheckPlan {
    */
   targetFields?: number;
   /**
+   * Probed through the module's own `jax.vmap` of the function (`batched = vmap(loss, in_axes=(0, 0))`,
+   * input-facts.ts `moduleVmap`): the function is written for one example. Set by probes.ts `setup`
+   * where the batched inputs fail.
+   */
+  vmapped?: boolean;
+  /**
    * Class indices counted from 1, 0 left for the background: the function compares its targets with
    * `arange(1, C + 1)` (input-facts.ts `oneBasedLabels`). The probes pass their indices plus one.
    * Set by probes.ts `setup`.
@@ -1120,6 +1126,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (g === fn && WEIGHT_NAME.test(p.name)) fill[p.name] = { value: { ones: 'input' }, why: 'ones like the input' };
         // A flag annotated `bool`: the probes take True and say that False is not probed.
         else if (p.annotation && /^bool$/.test(p.annotation.trim())) fill[p.name] = { value: true, why: 'a bool flag: True probed, False not' };
+        // A weight annotated as a number (`penalty_weight: float`) is one number, not one per class: 1, assumed.
+        else if (g !== fn && /weight/i.test(p.name) && p.annotation && /^(float|int)$/.test(p.annotation.trim())) fill[p.name] = { value: 1, why: `a weight annotated \`${p.annotation.trim()}\`: one number, 1, assumed; other weights not probed; no canonical comparison`, assumed: true };
         else if (g !== fn && /weight/i.test(p.name)) fill[p.name] = { value: { ones: 'classes' }, why: 'one weight per class, all ones' };
         else if (used) fill[p.name] = used;
         else if ((typical = typicalLossModule(g, fn, mod, p.name, { input, target }, frameworkOf(fn, mod, callable)))) fill[p.name] = typical;

@@ -135,9 +135,10 @@ export interface NumericReport {
   /** `stateColumn`: the float targets carry one more trailing column, 1 where the sample has a positive class, else 0 (roles.ts `CheckPlan.stateColumn`). */
   /** `targetOffset`: class indices passed plus this (1: counted from 1, 0 the background; roles.ts `CheckPlan.targetOffset`). */
   /** `targetFields`: the targets carry this many fields on a new last axis: the targets, then ones (roles.ts `CheckPlan.targetFields`). */
+  /** `vmapped`: the function probed through the module's own jax.vmap of it (roles.ts `CheckPlan.vmapped`). */
   /** `perRow`: hyperparameters whose number is given to every example of the function's jax.vmap (roles.ts `CheckPlan.perRow`). */
   /** `boxed`: hyperparameters passed as a one-item list of their value (roles.ts `CheckPlan.boxed`: the function subscripts them). */
-  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; mapped?: Record<string, Record<string, 'tensor' | 'ones'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; perExample?: string[]; targetFields?: number; targetOffset?: number };
+  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; mapped?: Record<string, Record<string, 'tensor' | 'ones'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; perExample?: string[]; targetFields?: number; targetOffset?: number; vmapped?: boolean };
   /**
    * The function computes with numpy (no autograd): probed for its outputs' values only, computed in
    * float32 (numpy's float64 is not computed), with the gradient probes not checked and no findings

@@ -37,6 +37,8 @@ const ALIASES: readonly [string, string][] = [
   ['torch.nn.modules.linear.', 'torch.nn.'],
   ['torch.nn.modules.container.', 'torch.nn.'],
   ['torch.autograd.', 'torch.'],
+  // torch/functional.py imports torch.nn.functional as F: `from torch.functional import F` is it.
+  ['torch.functional.F.', 'torch.nn.functional.'],
   ['optax.losses.', 'optax.'],
   ['jax.scipy.special.', 'scipy.special.'],
   ['torchvision.ops.focal_loss.', 'torchvision.ops.'],
