@@ -26,9 +26,9 @@ function val(a: Arg): unknown {
   return { t: 'tensor', x: tf.tensor(a), dt: 'float' };
 }
 
-function run(src: string, name: string, args: Record<string, Arg>): { v: number[]; shape: number[] } {
+function run(src: string, name: string, args: Record<string, Arg>, valuesOnly = false): { v: number[]; shape: number[] } {
   const mod = moduleOf(src);
-  const ev = new E.Evaluator(mod, { maxElements: 1 << 20 });
+  const ev = new E.Evaluator(mod, { maxElements: 1 << 20, ...(valuesOnly ? { valuesOnly } : {}) });
   const out = ev.run(fn(mod, name), Object.fromEntries(Object.entries(args).map(([k, a]) => [k, val(a)])));
   if (out.t === 'num') return { v: [out.v], shape: [] };
   if (out.t === 'list') return { v: out.items.flatMap((i: { x: { dataSync(): ArrayLike<number> } }) => Array.from(i.x.dataSync())), shape: [out.items.length] };
@@ -330,5 +330,83 @@ describe('closures that read nothing of their factories', () => {
   it('are evaluated without running the factory (whose own statements may not be evaluable)', () => {
     const src = 'import jax\nimport jax.numpy as jnp\ndef make(params, rng):\n    key = jax.random.split(rng)\n    def sq(x):\n        return jnp.sum(x * x)\n    return sq\n';
     close(run(src, 'make.sq', { x: [1, 2] }).v, [5]);
+  });
+});
+
+describe('norms (numpy, JAX, PyTorch, TensorFlow) and TensorFlow l2_normalize, by their documented formulas', () => {
+  const x = [
+    [1, -2, 3],
+    [-4, 5, -6],
+  ];
+  const flat = x.flat();
+  const p = (v: number[], q: number) => Math.pow(v.reduce((s, a) => s + Math.pow(Math.abs(a), q), 0), 1 / q);
+  const rows = x;
+  const cols = [0, 1, 2].map((j) => x.map((r) => r[j]));
+
+  it('numpy / JAX: no order is the 2-norm of every entry; an order of a 2-D array with no axis a matrix norm; with an axis a vector norm', () => {
+    // numpy has no autograd: its code runs values only, as the checker runs it.
+    for (const [mod, vo] of [['import numpy as np\nla = np.linalg\n', true], ['import jax.numpy as np\nla = np.linalg\n', false]] as const) {
+      const src = `${mod}
+def fro(x):
+    return la.norm(x)
+def one(x):
+    return la.norm(x, 1)
+def inf(x):
+    return la.norm(x, np.inf)
+def rows2(x):
+    return la.norm(x, axis=1)
+def rows3(x):
+    return la.norm(x, 3, axis=1)
+def cols_min(x):
+    return la.norm(x, -np.inf, axis=0)
+`;
+      close(run(src, 'fro', { x }, vo).v, [p(flat, 2)]);
+      // The largest column sum of |x| and the largest row sum (not the vector norms of every entry).
+      close(run(src, 'one', { x }, vo).v, [Math.max(...cols.map((c) => p(c, 1)))]);
+      close(run(src, 'inf', { x }, vo).v, [Math.max(...rows.map((r) => p(r, 1)))]);
+      close(run(src, 'rows2', { x }, vo).v, rows.map((r) => p(r, 2)));
+      close(run(src, 'rows3', { x }, vo).v, rows.map((r) => p(r, 3)), 1e-4);
+      close(run(src, 'cols_min', { x }, vo).v, cols.map((c) => Math.min(...c.map(Math.abs))));
+    }
+  });
+
+  it('torch.norm and linalg.vector_norm are vector norms of the entries (p=1 sums every |x|); tf.norm too', () => {
+    const src = `import torch
+import tensorflow as tf
+def t_fro(x):
+    return torch.norm(x)
+def t_one(x):
+    return torch.norm(x, p=1)
+def t_rows(x):
+    return torch.norm(x, dim=1, keepdim=True)
+def t_inf(x):
+    return torch.linalg.vector_norm(x, ord=float("inf"))
+def tf_rows(x):
+    return tf.norm(x, axis=-1)
+def tf_one(x):
+    return tf.norm(x, ord=1)
+`;
+    close(run(src, 't_fro', { x }).v, [p(flat, 2)]);
+    close(run(src, 't_one', { x }).v, [p(flat, 1)]);
+    const r = run(src, 't_rows', { x });
+    expect(r.shape).toEqual([2, 1]);
+    close(r.v, rows.map((v) => p(v, 2)));
+    close(run(src, 't_inf', { x }).v, [6]);
+    close(run(src, 'tf_rows', { x }).v, rows.map((v) => p(v, 2)));
+    close(run(src, 'tf_one', { x }).v, [p(flat, 1)]);
+  });
+
+  it('tf.math.l2_normalize: x / sqrt(max(sum(x ** 2, axis), epsilon)), every entry without an axis', () => {
+    const src = `import tensorflow as tf
+def by_row(x):
+    return tf.math.l2_normalize(x, axis=1)
+def whole(x):
+    return tf.nn.l2_normalize(x)
+def tiny(x):
+    return tf.math.l2_normalize(x * 0.0, axis=1, epsilon=1e-4)
+`;
+    close(run(src, 'by_row', { x }).v, rows.flatMap((r) => r.map((a) => a / p(r, 2))));
+    close(run(src, 'whole', { x }).v, flat.map((a) => a / p(flat, 2)));
+    close(run(src, 'tiny', { x }).v, flat.map(() => 0));
   });
 });

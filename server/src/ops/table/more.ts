@@ -784,6 +784,99 @@ export const normalize = defineOp({
   },
 });
 
+/** The order of a norm: a number, or the name of one (`'fro'`, `'euclidean'` are 2; `np.inf` arrives as a number). */
+function normOrder(c: LowerCtx, p: string, fallback: number | string): number | string {
+  const v = c.value(p);
+  if (!v || v.t === 'none') return fallback;
+  if (v.t === 'num') return v.v;
+  if (v.t === 'str') return v.v;
+  return c.unsupported(`${c.name} with ${p} given as a ${v.t}`);
+}
+
+/** The vector p-norm of x over `dims` (all axes when undefined): (sum |x|^p)^(1/p), max |x| for p = inf. */
+function vectorNorm(c: LowerCtx, x: CTensor, p: number, dims: number[] | undefined, keep: boolean): Tensor {
+  const a = c.k.abs(x.x);
+  if (p === Infinity) return c.k.max(a, dims, keep);
+  if (p === -Infinity) return c.k.min(a, dims, keep);
+  if (p === 1) return c.k.sum(a, dims, keep);
+  if (p === 2) {
+    const sq = c.k.sum((c.binop('*', x, x) as CTensor).x, dims, keep);
+    // PyTorch's norm has a zero gradient at a zero vector; JAX's, TensorFlow's and numpy's sqrt do not mask it.
+    if (c.spelling.framework !== 'torch') return c.k.sqrt(sq);
+    const pos = (c.compare('>', c.out(sq), { t: 'num', v: 0, int: true }) as CTensor).x;
+    const safe = c.k.where(pos, sq, c.k.fill([...sq.shape], 1, 'float'));
+    return c.k.where(pos, c.k.sqrt(safe), c.k.fill([...sq.shape], 0, 'float'));
+  }
+  if (!(p > 0)) c.unsupported(`${c.name} of order ${p}`);
+  const powered = (c.binop('**', c.out(a), { t: 'num', v: p, int: false }) as CTensor).x;
+  return (c.binop('**', c.out(c.k.sum(powered, dims, keep)), { t: 'num', v: 1 / p, int: false }) as CTensor).x;
+}
+
+export const norm = defineOp({
+  id: 'norm',
+  summary:
+    "A norm over axes: the vector p-norm (sum |x|^p)^(1/p) (all entries when no axis is given, max |x| at inf); numpy's and JAX's matrix norms of a 2-D array given an order and no axis (1: the largest column sum of |x|, inf: the largest row sum, 'fro': the entries' 2-norm).",
+  spell: [
+    "torch.norm(input, p='fro', dim=None, keepdim=False, out=None, dtype=None)",
+    'torch.linalg.vector_norm(x->input, ord->p=2, dim=None, keepdim=False, *, dtype=None, out=None)',
+    "tensorflow.norm(tensor->input, ord->p='euclidean', axis->dim=None, keepdims->keepdim=None, name=None)",
+    "tensorflow.linalg.norm(tensor->input, ord->p='euclidean', axis->dim=None, keepdims->keepdim=None, name=None)",
+    'numpy.linalg.norm(x->input, ord->p=None, axis->dim=None, keepdims->keepdim=False)',
+    'jax.numpy.linalg.norm(x->input, ord->p=None, axis->dim=None, keepdims->keepdim=False)',
+  ],
+  lower(c) {
+    const x = c.float('input');
+    const rank = x.x.shape.length;
+    const dims = c.dims('dim', rank);
+    const keep = c.flag('keepdim') ?? false;
+    const fw = c.spelling.framework;
+    const order = normOrder(c, 'p', fw === 'torch' ? 'fro' : fw === 'tf' ? 'euclidean' : 'none');
+    if (order === 'nuc') c.unsupported(`${c.name}(ord='nuc')`);
+    const two = order === 'fro' || order === 'euclidean' || order === 'none';
+    if (typeof order === 'string' && !two) c.error(`${c.name}: invalid norm order ${order}`);
+    const matrix = (dims?.length === 2 && fw !== 'torch') || (fw === 'torch' && dims?.length === 2 && c.spelling.name === 'torch.norm');
+    // numpy / JAX: an order with no axis is a vector norm of a 1-D array, a matrix norm of a 2-D one, an error above.
+    const npMatrix = (fw === 'numpy' || fw === 'jax') && !dims && order !== 'none';
+    if (npMatrix && rank > 2) c.error('Improper number of dimensions to norm.');
+    if ((npMatrix && rank === 2) || matrix) {
+      const [r, k] = dims ?? [0, 1];
+      if (two) return c.out(vectorNorm(c, x, 2, [r, k], keep));
+      const p = order as number;
+      const a = c.k.abs(x.x);
+      // 1 / -1: the largest / smallest sum over rows (a column's); inf / -inf: over columns (a row's).
+      const extreme = (y: Tensor, axis: number): Tensor => (p > 0 ? c.k.max(y, [axis], true) : c.k.min(y, [axis], true));
+      if (Math.abs(p) === 1) return squeezeTo(c, extreme(c.k.sum(a, [r], true), k), [r, k], keep);
+      if (Math.abs(p) === Infinity) return squeezeTo(c, extreme(c.k.sum(a, [k], true), r), [r, k], keep);
+      return c.unsupported(`${c.name} of a matrix with order ${p}`);
+    }
+    return c.out(vectorNorm(c, x, two ? 2 : (order as number), dims, keep));
+  },
+});
+
+/** A result reduced with keepdim over `axes`, squeezed there unless `keep`. */
+function squeezeTo(c: LowerCtx, x: Tensor, axes: number[], keep: boolean): CVal {
+  if (keep) return c.out(x);
+  return c.out(c.k.reshape(x, x.shape.filter((_, i) => !axes.includes(i))));
+}
+
+export const l2Normalize = defineOp({
+  id: 'l2_normalize',
+  summary: "TensorFlow's l2_normalize: x / sqrt(max(sum(x ** 2, axis), epsilon)) (every entry when no axis is given).",
+  spell: [
+    'tensorflow.math.l2_normalize(x->input, axis->dim=None, epsilon=1e-12, name=None)',
+    'tensorflow.nn.l2_normalize(x->input, axis->dim=None, epsilon=1e-12, name=None)',
+    'tensorflow.linalg.l2_normalize(x->input, axis->dim=None, epsilon=1e-12, name=None)',
+    'keras.backend.l2_normalize(x->input, axis->dim=None)',
+  ],
+  lower(c) {
+    const x = c.float('input');
+    const dims = c.dims('dim', x.x.shape.length);
+    const eps = c.num('epsilon') ?? 1e-12;
+    const sq = c.k.sum((c.binop('*', x, x) as CTensor).x, dims, true);
+    return c.binop('/', x, c.out(c.k.sqrt(c.k.maximum(sq, c.k.fill([...sq.shape], eps, 'float')))));
+  },
+});
+
 /** A stride or dilation argument of tf.nn.conv2d (an int, or a list of 1, 2 or 4 ints in NHWC order) as [h, w]; undefined when it moves along N or C. */
 function hw(v: CVal | undefined, fallback: number): [number, number] | undefined {
   if (!v || v.t === 'none') return [fallback, fallback];
@@ -874,4 +967,4 @@ export const marginRankingLoss = defineOp({
   },
 });
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, dot, npDot, tensordot, addmm, normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss, optaxSquaredError, optaxL2Loss, optaxHuberLoss, optaxSmoothLabels, jaxImageResize, einsum];
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, dot, npDot, tensordot, addmm, normalize, norm, l2Normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss, optaxSquaredError, optaxL2Loss, optaxHuberLoss, optaxSmoothLabels, jaxImageResize, einsum];
