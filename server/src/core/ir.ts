@@ -807,6 +807,12 @@ class Builder {
   /** The top-level statement being built: names made from positions are relative to it (the IR of a statement moves with it). */
   private topStart = 0;
   private topEnd = 0;
+  /**
+   * Whether the top-level statement being built holds a syntax error: tree-sitter's `hasError` of a
+   * node covers its whole subtree, so a node under an error-free statement has none (funcAt asks a
+   * node object only under one that has).
+   */
+  private topHasError = true;
   /** `shortHash` of the top-level statement's text, computed at its first lambda (a statement may hold thousands). */
   private topHash: string | undefined;
 
@@ -814,6 +820,7 @@ class Builder {
   private stmt(n: SyntaxNode, ctx: Ctx): Stmt | undefined {
     this.topStart = n.startIndex;
     this.topEnd = n.endIndex;
+    this.topHasError = n.hasError;
     this.topHash = undefined;
     return this.stmtFrom(n, ctx);
   }
@@ -1521,7 +1528,7 @@ class Builder {
   private funcAt(ctx: Ctx): FunctionIR {
     const c = cur!;
     const span = spanHere();
-    const hasError = c.currentNode.hasError || overlapsExcluded(c.startIndex, c.endIndex);
+    const hasError = (this.topHasError && c.currentNode.hasError) || overlapsExcluded(span.s, span.e);
     let name = '<anonymous>';
     let nameSpan = span;
     let params: Param[] = [];
