@@ -851,7 +851,7 @@ class Builder {
       const conventional = CONVENTIONAL_MODULES.get(e.id);
       if (conventional) return conventional;
       // A name a star import brings: an op of that module (`from keras.backend import *` ... `log(p)`).
-      for (const [k, m] of this.mod.imports) if (k.startsWith('*') && resolveQualified(`${m}.${e.id}`)) return `${m}.${e.id}`;
+      for (const m of starModules(this.mod.imports)) if (resolveQualified(`${m}.${e.id}`)) return `${m}.${e.id}`;
       return undefined;
     }
     if (e.k === 'attr') {
@@ -2177,6 +2177,22 @@ export function walkExprs(e: Expr, out: Expr[] = []): Expr[] {
   }
   out.push(e);
   return out;
+}
+
+/**
+ * The modules a module's star imports name (`*keras.backend` -> keras.backend), in import order: read
+ * once per set of imports, not at every name `qualify` looks up. Imports are only added (a star
+ * import's key names its module), so the list is read again when their count changes.
+ */
+const starCache = new WeakMap<ReadonlyMap<string, string>, { size: number; stars: string[] }>();
+function starModules(imports: ReadonlyMap<string, string>): string[] {
+  let c = starCache.get(imports);
+  if (!c || c.size !== imports.size) {
+    const stars: string[] = [];
+    for (const [k, m] of imports) if (k.startsWith('*')) stars.push(m);
+    starCache.set(imports, (c = { size: imports.size, stars }));
+  }
+  return c.stars;
 }
 
 // ---- Reading the tree through a cursor (the Builder's `...At` methods) ---------------------------
