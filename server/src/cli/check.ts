@@ -23,7 +23,7 @@ import { type NumericFile, type NumericLog, type NumericOptions, numericRunner }
 import { type CheckReport, compareFindings, type FileResult, type Notice } from './report';
 import { readSource, type Source, writeSource } from './source';
 import { collectFiles } from './walk';
-import { checkFileProject, runProjectPass, type ProjectInput } from './project';
+import { checkFileProject, lightSummary, runProjectPass, type LightSummary, type ProjectInput } from './project';
 import type { FileSummary } from '../project/summary';
 import { needsParse } from '../project/summary';
 
@@ -101,6 +101,8 @@ interface Prepared {
   outcome?: JobOutcome;
   /** The prefilter rejected the text: no finding, nothing to parse. */
   nothingToFind?: boolean;
+  /** What the project pass reads of a file with no summary, taken before its text is dropped. */
+  light?: LightSummary;
 }
 
 /** Runs the whole check; never throws for bad input, reporting it as notices instead. */
@@ -171,7 +173,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
       runner ? p : { ...p, source: { ...source, text: '', notebook: found ? source.notebook : undefined } };
     const projectFile = project && !source.notebook;
     if (!mayHaveFindings(source.text) && !(projectFile && needsParse(source.text))) {
-      return done({ ...prepared, nothingToFind: true }, false);
+      return done({ ...prepared, nothingToFind: true, light: projectFile ? lightSummary(source.text) : undefined }, false);
     }
     checking++;
     return pool.check(prepared.file, source.text, prepared.settings, projectFile).then((outcome) => {
@@ -262,7 +264,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     }
   }
 
-  async function finishFile({ file, settings, source, outcome: pooled, nothingToFind }: Prepared): Promise<void> {
+  async function finishFile({ file, settings, source, outcome: pooled, nothingToFind, light }: Prepared): Promise<void> {
     const shown = displayPath(file, cwd);
     if (source.kind === 'error') {
       notify('error', file, `${shown}: ${source.reason}`);
@@ -362,7 +364,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     if (project) {
       if (notebook) return; // its result goes out with the others, after the project pass
       if (options.fix && !summary && text) summary = checkFileProject(file, text, settings).summary;
-      projectInputs.push({ file, settings, summary, findings });
+      projectInputs.push({ file, settings, summary, findings, light: summary ? undefined : (light ?? (text ? lightSummary(text) : undefined)) });
       return;
     }
     await sink.file(result);

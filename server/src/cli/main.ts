@@ -14,6 +14,7 @@ import { registeredCodes, type SettingsOverride, selectorProblem, normalizeSelec
 import { allRules } from '../analysis/registry';
 import { setIrCacheSize } from '../core/ir';
 import { runCheck } from './check';
+import { tuneJitForBatch } from './jit';
 import { defaultJobs, MAX_AUTO_JOBS } from './pool';
 import { createFormatter, FORMATS, type FormatName } from './formats';
 import { NUMERIC_BACKENDS, type NumericBackend } from './numeric';
@@ -192,6 +193,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // A batch run: V8 optimizes once type feedback has settled (./jit.ts).
+  tuneJitForBatch();
   // Each file is analysed once: the IR's unit cache (for editors) would only hold memory.
   setIrCacheSize(0);
   let exitCode = EXIT_CLEAN;

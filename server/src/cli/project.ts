@@ -51,6 +51,18 @@ export interface ProjectInput {
   summary?: FileSummary;
   /** This run's findings of the file (replaced for the files that receive values from elsewhere). */
   findings: Finding[];
+  /**
+   * For a file without a summary, what the pass reads of its text (`lightSummary`), taken while the
+   * text was at hand; absent, the pass reads the file again.
+   */
+  light?: LightSummary;
+}
+
+/** What the project pass reads of a file that has no summary: its imports and the names it calls or types. */
+export type LightSummary = Pick<FileSummary, 'imports' | 'pending'>;
+
+export function lightSummary(text: string): LightSummary {
+  return { imports: importsFromText(text), pending: pendingNames(text) };
 }
 
 export interface ProjectPassResult {
@@ -85,8 +97,12 @@ export function runProjectPass(roots: readonly string[], inputs: readonly Projec
   // one of those is a project definition (below).
   for (const i of inputs) {
     if (i.summary) continue;
-    const text = read(i.file);
-    if (text !== undefined) index.put(i.file, '', { ...EMPTY_SUMMARY, imports: importsFromText(text), pending: pendingNames(text) });
+    let light = i.light;
+    if (!light) {
+      const text = read(i.file);
+      if (text !== undefined) light = lightSummary(text);
+    }
+    if (light) index.put(i.file, '', { ...EMPTY_SUMMARY, ...light });
   }
   // Second summaries: the files whose statements not read the first time call a name the project
   // defines (a file without a summary: its text calls one), read again with those names.

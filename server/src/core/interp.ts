@@ -73,6 +73,24 @@ const TARGET_NAME = /^(y_?true|y|t|gt|gts|truth|targets?|labels?|label_ids?|gt_\
 const LOGITS_NAME = /(^|_)logits?$/i;
 const HYPER_NAME = /^(gamma|alpha|beta|eps|epsilon|smooth\w*|weight|gamma_\w+|alpha_\w+|\w+_gamma|\w+_alpha|focusing_param\w*|balance\w*)$/i;
 
+/** What a qualified attribute read as a value is (see `eval`), per qualified name (read once each). */
+const qualifiedValues = new Map<string, 'none' | 'dtype' | Spelling | undefined>();
+function qualifiedValue(q: string): 'none' | 'dtype' | Spelling | undefined {
+  if (qualifiedValues.has(q)) return qualifiedValues.get(q);
+  let v: 'none' | 'dtype' | Spelling | undefined;
+  if (/\.Reduction\.NONE$/.test(q)) v = 'none';
+  // A dtype (`torch.long`, `tf.float32`, `np.int64`): its name, which casts read.
+  else if (/^(torch|tensorflow|numpy|jax\.numpy|keras\.backend)\.(u?int\d*|long|short|float\d*|double|half|bfloat16|bool)$/.test(q)) v = 'dtype';
+  else {
+    // An op named as a value (`activation=tf.nn.softmax`).
+    const spell = resolveQualified(q);
+    if (spell && spell.kind !== 'method') v = spell;
+  }
+  if (qualifiedValues.size >= 20_000) qualifiedValues.clear();
+  qualifiedValues.set(q, v);
+  return v;
+}
+
 function lookup(env: Env | undefined, name: string): AbsValue | undefined {
   for (let e = env; e; e = e.parent) {
     const v = e.vars.get(name);
@@ -858,12 +876,10 @@ class Interp {
       case 'attr': {
         const obj = this.expr(e.obj, env);
         if (e.qualified) {
-          if (/\.Reduction\.NONE$/.test(e.qualified)) return mk('string', { str: 'none', src: e.span });
-          // A dtype (`torch.long`, `tf.float32`, `np.int64`): its name, which casts read.
-          if (/^(torch|tensorflow|numpy|jax\.numpy|keras\.backend)\.(u?int\d*|long|short|float\d*|double|half|bfloat16|bool)$/.test(e.qualified)) return mk('string', { str: e.attr, src: e.span });
-          // An op named as a value (`activation=tf.nn.softmax`).
-          const spell = resolveQualified(e.qualified);
-          if (spell && spell.kind !== 'method') return mk('function', { opRef: spell.op.id, opSpell: spell, src: e.span });
+          const q = qualifiedValue(e.qualified);
+          if (q === 'none') return mk('string', { str: 'none', src: e.span });
+          if (q === 'dtype') return mk('string', { str: e.attr, src: e.span });
+          if (q) return mk('function', { opRef: q.op.id, opSpell: q, src: e.span });
           return unknown(e.span);
         }
         if (obj.name === 'self') return this.attrValue(e.obj, e.attr, env);

@@ -807,6 +807,12 @@ class Builder {
   /** The top-level statement being built: names made from positions are relative to it (the IR of a statement moves with it). */
   private topStart = 0;
   private topEnd = 0;
+  /**
+   * Whether the top-level statement being built holds a syntax error: tree-sitter's `hasError` of a
+   * node covers its whole subtree, so a node under an error-free statement has none (funcAt asks a
+   * node object only under one that has).
+   */
+  private topHasError = true;
   /** `shortHash` of the top-level statement's text, computed at its first lambda (a statement may hold thousands). */
   private topHash: string | undefined;
 
@@ -814,6 +820,7 @@ class Builder {
   private stmt(n: SyntaxNode, ctx: Ctx): Stmt | undefined {
     this.topStart = n.startIndex;
     this.topEnd = n.endIndex;
+    this.topHasError = n.hasError;
     this.topHash = undefined;
     return this.stmtFrom(n, ctx);
   }
@@ -844,7 +851,7 @@ class Builder {
       const conventional = CONVENTIONAL_MODULES.get(e.id);
       if (conventional) return conventional;
       // A name a star import brings: an op of that module (`from keras.backend import *` ... `log(p)`).
-      for (const [k, m] of this.mod.imports) if (k.startsWith('*') && resolveQualified(`${m}.${e.id}`)) return `${m}.${e.id}`;
+      for (const m of starModules(this.mod.imports)) if (resolveQualified(`${m}.${e.id}`)) return `${m}.${e.id}`;
       return undefined;
     }
     if (e.k === 'attr') {
@@ -1521,7 +1528,7 @@ class Builder {
   private funcAt(ctx: Ctx): FunctionIR {
     const c = cur!;
     const span = spanHere();
-    const hasError = c.currentNode.hasError || overlapsExcluded(c.startIndex, c.endIndex);
+    const hasError = (this.topHasError && c.currentNode.hasError) || overlapsExcluded(span.s, span.e);
     let name = '<anonymous>';
     let nameSpan = span;
     let params: Param[] = [];
@@ -2170,6 +2177,22 @@ export function walkExprs(e: Expr, out: Expr[] = []): Expr[] {
   }
   out.push(e);
   return out;
+}
+
+/**
+ * The modules a module's star imports name (`*keras.backend` -> keras.backend), in import order: read
+ * once per set of imports, not at every name `qualify` looks up. Imports are only added (a star
+ * import's key names its module), so the list is read again when their count changes.
+ */
+const starCache = new WeakMap<ReadonlyMap<string, string>, { size: number; stars: string[] }>();
+function starModules(imports: ReadonlyMap<string, string>): string[] {
+  let c = starCache.get(imports);
+  if (!c || c.size !== imports.size) {
+    const stars: string[] = [];
+    for (const [k, m] of imports) if (k.startsWith('*')) stars.push(m);
+    starCache.set(imports, (c = { size: imports.size, stars }));
+  }
+  return c.stars;
 }
 
 // ---- Reading the tree through a cursor (the Builder's `...At` methods) ---------------------------

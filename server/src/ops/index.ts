@@ -134,14 +134,23 @@ export function canonicalName(name: string): string {
   return n;
 }
 
+/** `resolveQualified`'s answers for names that are no spelling as written. */
+const folded = new Map<string, Spelling | undefined>();
+
 /** The spelling of a qualified callee (a function or a module class), if it is one. */
 export function resolveQualified(callee: string): Spelling | undefined {
   const r = reg();
   const direct = r.qualified.get(callee);
   if (direct) return direct;
+  // A name that is no spelling as written (most are not: `torch.testing.x`, `self`-less helpers) is
+  // folded through the prefix aliases once; the answer is kept (the table never changes).
+  if (folded.has(callee)) return folded.get(callee);
   const canon = canonicalName(callee);
   // TF 2's tf.losses is tf.keras.losses: its names, where TF 1's (tf.compat.v1.losses.*, spelled as such) have none.
-  return r.qualified.get(canon) ?? (canon.startsWith('tensorflow.losses.') ? r.qualified.get(`keras.losses.${canon.slice('tensorflow.losses.'.length)}`) : undefined);
+  const v = r.qualified.get(canon) ?? (canon.startsWith('tensorflow.losses.') ? r.qualified.get(`keras.losses.${canon.slice('tensorflow.losses.'.length)}`) : undefined);
+  if (folded.size >= 20_000) folded.clear();
+  folded.set(callee, v);
+  return v;
 }
 
 /** The spelling of a tensor method by its name. */

@@ -48,7 +48,8 @@ export type ShowPath = (file: string) => string;
 export function attribute(file: string, sources: readonly ValueSource[], analyzeWith: (external: ExternalValues | undefined) => Finding[], show: ShowPath): ProjectFindings {
   const all = analyzeWith(toExternal(sources));
   const elsewhere = new Map<string, Finding[]>();
-  if (!sources.length) return { own: all, elsewhere };
+  // No finding with every value: none is fresh (the run without them is not needed to say so).
+  if (!sources.length || !all.length) return { own: all, elsewhere };
   const base = new Set(analyzeWith(undefined).map(key));
   const fresh = all.filter((f) => !base.has(key(f)));
   if (!fresh.length) return { own: all, elsewhere };
