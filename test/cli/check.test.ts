@@ -221,6 +221,28 @@ describe('paths and files that cannot be checked', () => {
     expect(r.code).toBe(2);
   });
 
+  it('warns where a file is not Python as parsed, keeps its other findings, and leaves the exit code to them', async () => {
+    // A statement tree-sitter cannot parse, after the loss; and a dedent Python refuses
+    // (IndentationError) that tree-sitter reads without error.
+    const broken = `${LL103_SAMPLE}\n\ndef helper(x:\n    return x\n`;
+    const dedent = 'import torch\n\n\nclass Loss(torch.nn.Module):\n  def forward(self, x):\n      """Doc."""\n    return torch.sigmoid(x)\n';
+    writeTree(root, { 'broken.py': broken, 'dedent.py': dedent, 'ok.py': CLEAN_SAMPLE });
+    for (const jobs of ['1', '2']) {
+      const r = await runCli(['check', '-j', jobs], root);
+      expect(lines(r.stderr), `-j ${jobs}`).toEqual([
+        expect.stringMatching(/^warning: broken\.py:11:\d+: could not parse this statement \(.*\); it was not analysed; the findings of this file may be incomplete$/),
+        'warning: dedent.py:7:1: unindent does not match any outer indentation level (Python raises IndentationError here); the findings of this file may be incomplete',
+      ]);
+      expect(r.stdout, `-j ${jobs}`).toMatch(/^broken\.py:8:13: LL103 /);
+      expect(r.code, `-j ${jobs}`).toBe(1);
+    }
+    // Only the warnings for a file with nothing else to report: exit 0, JSON output unchanged.
+    const json = await runCli(['check', '--format', 'json', 'dedent.py'], root);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual([]);
+    expect(json.stderr).toContain('dedent.py:7:1: unindent does not match');
+  });
+
   it('rejects usage errors with exit 2 and one line', async () => {
     for (const args of [['check', '--format', 'xml'], ['check', '--select', 'LL999'], ['check', '--backend', 'tpu'], ['check', '--bogus']]) {
       const r = await runCli(args, root);

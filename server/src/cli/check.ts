@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { ConfigLoader, describeConfigError, type SettingsOverride } from '../config';
 import { MAX_SOURCE_CHARS, ParsedDocument } from '../core/document';
 import { mayHaveFindings } from '../core/prefilter';
+import { PARSE_PROBLEM, reportParseProblems } from '../core/syntax';
 import { analyzeSliced } from '../analysis/slice';
 import { DEFAULT_SETTINGS, type Finding, type LintSettings } from '../core/types';
 import { fixUntilStable } from './fix';
@@ -37,6 +38,7 @@ export function checkFile(file: string, text: string, settings: LintSettings, on
   if (!mayHaveFindings(text)) return [];
   const doc = ParsedDocument.parse(text);
   try {
+    reportParseProblems(doc, onRuleError);
     return lintDocument(doc, settings, onRuleError);
   } finally {
     releaseDocument(doc);
@@ -279,6 +281,11 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
       // Once per rule and file: a rule that throws usually throws for every function.
       if (failedRules.has(code)) return;
       failedRules.add(code);
+      if (code === PARSE_PROBLEM) {
+        // A notebook's module text is its cells joined: its lines are not the file's.
+        if (!source.notebook) notify('warning', file, `${shown}:${error instanceof Error ? error.message : String(error)}; the findings of this file may be incomplete`);
+        return;
+      }
       notify('error', file, `${shown}: rule ${code} failed: ${error instanceof Error ? error.message : String(error)}`);
     };
 

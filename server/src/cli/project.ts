@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { analyzeSliced } from '../analysis/slice';
 import { ParsedDocument } from '../core/document';
 import { mayHaveFindings } from '../core/prefilter';
+import { reportParseProblems } from '../core/syntax';
 import { compareByPosition } from '../analysis/analyze';
 import type { Finding, LintSettings } from '../core/types';
 import { attribute, checkLibraryUses, withoutNoqa } from '../project/check';
@@ -30,6 +31,7 @@ export function checkFileProject(file: string, text: string, settings: LintSetti
   if (!may && !needsParse(text, undefined, false)) return { findings: [] };
   const doc = ParsedDocument.parse(text);
   try {
+    if (may) reportParseProblems(doc, onRuleError);
     let sliced: SlicedModule | undefined;
     const findings = may ? analyzeSliced(doc, settings, { onRuleError, onSliced: (x) => (sliced = x) }).sort(compareByPosition) : [];
     let summary: FileSummary | undefined;
