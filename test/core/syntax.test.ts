@@ -51,3 +51,23 @@ describe('parseProblems', () => {
     for (const p of found) expect(p).toMatch(/^\d+:\d+: /);
   });
 });
+
+describe('the numeric checker reads no function that Python would not compile', () => {
+  it('marks the functions of the top-level statement holding an indentation error, and only them', async () => {
+    const { moduleOf } = await import('../../server/src/numeric/module-of');
+    const text = src([
+      'import torch',
+      'def clean(x, y):',
+      '    return torch.nn.functional.cross_entropy(x, y)',
+      'class Loss(torch.nn.Module):',
+      '  def forward(self, x, y):',
+      '      """Doc."""',
+      '    return torch.nn.functional.cross_entropy(x, y)',
+    ]);
+    const marked = moduleOf(text).functions.filter((f) => !f.isModule).map((f) => [f.qualname, f.hasError]);
+    expect(marked).toEqual([['clean', false], ['Loss.forward', true]]);
+    // Fixed, nothing is marked.
+    const fixed = moduleOf(text.replace('      """Doc."""', '    """Doc."""')).functions.filter((f) => !f.isModule && f.hasError);
+    expect(fixed).toEqual([]);
+  });
+});

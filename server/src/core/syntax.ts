@@ -22,6 +22,8 @@ export interface ParseProblem {
   line: number;
   /** 0-based, in UTF-16 code units of the line. */
   character: number;
+  /** Offset in the text of the node concerned. */
+  offset: number;
   message: string;
 }
 
@@ -91,7 +93,7 @@ function indentationProblem(block: SyntaxNode, text: string, required?: Indent):
       continue;
     }
     if (indent.tab8 === first.tab8 && indent.tab1 === first.tab1) continue;
-    const at = { line: child.startPosition.row, character: 0 };
+    const at = { line: child.startPosition.row, character: 0, offset: child.startIndex };
     if ((indent.tab8 === first.tab8) !== (indent.tab1 === first.tab1)) {
       return { ...at, message: 'inconsistent use of tabs and spaces in indentation (Python raises TabError here)' };
     }
@@ -139,7 +141,7 @@ export function parseProblems(root: SyntaxNode, text: string): ParseProblem[] {
   if (root.hasError) {
     const node = firstErrorNode(root);
     if (node) {
-      const at = { line: node.startPosition.row, character: node.startIndex - lineStartOf(text, node.startIndex) };
+      const at = { line: node.startPosition.row, character: node.startIndex - lineStartOf(text, node.startIndex), offset: node.startIndex };
       problems.push(
         node.isMissing
           ? { ...at, message: `could not parse: \`${node.type}\` expected here; the statement was not analysed` }

@@ -5,6 +5,7 @@
  */
 import { ParsedDocument } from '../core/document';
 import { buildModule, type ModuleIR } from '../core/ir';
+import { parseProblems } from '../core/syntax';
 import { resolveMethod, resolveQualified, type Spelling } from '../ops';
 import { METHOD_RECEIVERS } from '../ops/signature';
 import type { ModuleOutline } from './types';
@@ -13,7 +14,17 @@ export function moduleOf(input: string | ModuleIR): ModuleIR {
   if (typeof input !== 'string') return input;
   const doc = ParsedDocument.parse(input);
   try {
-    return buildModule(doc.tree.rootNode);
+    const mod = buildModule(doc.tree.rootNode);
+    // Indentation Python refuses but tree-sitter reads (core/syntax.ts) puts statements in another
+    // block: the functions of that top-level statement are not what Python would run. tree-sitter's
+    // own errors already mark theirs (`hasError`).
+    const problem = doc.tree.rootNode.hasError ? undefined : parseProblems(doc.tree.rootNode, doc.text)[0];
+    if (!problem) return mod;
+    const top = doc.tree.rootNode.namedChildren.find((n) => n.startIndex <= problem.offset && problem.offset < n.endIndex);
+    const s = top ? top.startIndex : problem.offset;
+    const e = top ? top.endIndex : problem.offset + 1;
+    const broken = (f: ModuleIR['functions'][number]) => !f.isModule && f.span.s < e && f.span.e > s;
+    return mod.functions.some(broken) ? { ...mod, functions: mod.functions.map((f) => (broken(f) ? { ...f, hasError: true } : f)) } : mod;
   } finally {
     (doc.tree as { delete?: () => void }).delete?.();
   }

@@ -1002,10 +1002,6 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const skip = (reason: string): void => {
       if (skipped && LOSS_NAME.test(fn.qualname) && !returnsFunction(fn)) skipped.push({ qualname: fn.qualname, reason });
     };
-    if (fn.hasError) {
-      skip('syntax error');
-      continue;
-    }
     // Methods: forward / call / __call__, the public methods named as losses or of a class named as
     // one, and the others whose parameters name a prediction and a target (`error(self, y_true, y_pred)`).
     const otherMethod = !!fn.className && !['forward', '__call__', 'call'].includes(fn.name) && !(LOSS_NAME.test(fn.name) || LOSS_NAME.test(fn.className));
@@ -1020,6 +1016,11 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         skip('a method other than forward, call or __call__');
         continue;
       }
+    }
+    // After the filters above: a helper or `__init__` with a syntax error is no entry point either.
+    if (fn.hasError) {
+      skip('syntax error (the function does not parse as Python)');
+      continue;
     }
     // numpy has no autograd: a function computing with numpy (no op of another framework) is probed for
     // its values only (`valuesOnly`); one of another framework that calls numpy is probed as usual,
