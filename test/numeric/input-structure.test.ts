@@ -35,6 +35,12 @@ const KERAS = [
   '        return keras.backend.sum(loss) / keras.backend.maximum(1.0, n)',
   '    return _loss',
   '',
+  'def nested_class_weights(y_true, y_pred, weight=[1.0, 2.0, 5.0]):',
+  '    w = tf.constant([[[weight]]])',
+  '    per_pixel = tf.reduce_sum(w * y_true, axis=-1)',
+  '    ce = tf.nn.softmax_cross_entropy_with_logits(labels=y_true, logits=y_pred)',
+  '    return tf.reduce_mean(per_pixel * ce)',
+  '',
 ].join('\n');
 const REFUSED = [
   'import torch',
@@ -132,6 +138,10 @@ describe('probed end to end', () => {
     expect(report(reports, 'OptionalTableFocal.forward').supplied).toEqual({ alpha: { value: 'class_ones', why: 'one weight of 1 per class (the function raises on its default None)' } });
     expect(report(reports, 'ClassWeightedFocal.forward').supplied).toEqual({ weight: { value: 'class_ones', why: 'one weight of 1 per class (the function raises on its default None)' } });
     expect(report(reports, 'BatchBalancedCE.forward').probes.find((p) => p.probe === 'typical')!.inputs.shape[1]).toBe(2);
+    // Its own count in a weight table of a higher rank (`[[[w]]]`, [1, 1, 1, 3] for channels last).
+    const nested = report(keras, 'nested_class_weights');
+    expect(nested.notChecked).toBeUndefined();
+    expect(nested.probes.find((p) => p.probe === 'typical')!.inputs.shape).toEqual([512, 3]);
   });
 
   it('multi-label soft margin loss: a sigmoid loss, its reference the cross-entropy (no LL305)', () => {

@@ -406,8 +406,9 @@ export class Prober {
     const sizes = new Set<number>();
     for (const e of first) {
       if (!/broadcast|must be the same|must match|size/.test(e)) continue;
-      // `[N, C]`, and a reshape's `[-1, C]` (`x.reshape(-1, num_class)` with the function's own count).
-      for (const m of e.matchAll(/\[(?:-?\d+, ?)?(\d+)\]/g)) {
+      // `[N, C]`, a reshape's `[-1, C]` (`x.reshape(-1, num_class)` with the function's own count), and
+      // the last axis of a higher rank (`tf.constant([[[weights]]])`: [1, 1, 1, C] against channels last).
+      for (const m of e.matchAll(/\[(?:-?\d+, ?)*(\d+)\]/g)) {
         const d = Number(m[1]);
         if (d >= 2 && d <= 1024 && d !== this.opts.classes && d !== SETUP_SAMPLES) sizes.add(d);
       }
