@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { ParsedDocument } from '../../server/src/core/document';
 import { parseProblems } from '../../server/src/core/syntax';
+import { moduleOf } from '../../server/src/numeric/module-of';
 
 function problems(text: string): string[] {
   const doc = ParsedDocument.parse(text);
@@ -53,8 +54,7 @@ describe('parseProblems', () => {
 });
 
 describe('the numeric checker reads no function that Python would not compile', () => {
-  it('marks the functions of the top-level statement holding an indentation error, and only them', async () => {
-    const { moduleOf } = await import('../../server/src/numeric/module-of');
+  it('marks the functions of the top-level statement holding an indentation error, and only them', () => {
     const text = src([
       'import torch',
       'def clean(x, y):',

@@ -410,3 +410,62 @@ def tiny(x):
     close(run(src, 'tiny', { x }).v, flat.map(() => 0));
   });
 });
+
+describe('Keras regression losses and mapped functions (tf.map_fn, tf.vectorized_map, jax.lax.map)', () => {
+  const yp = [
+    [0.5, -1, 2],
+    [3, 0, -0.5],
+  ];
+  const yt = [
+    [0, 1, 2],
+    [1, 1, 4],
+  ];
+  const err = yp.map((r, i) => r.map((a, j) => a - yt[i][j]));
+  const mean = (v: number[]) => v.reduce((s, a) => s + a, 0) / v.length;
+  const huber = (e: number, d: number) => (Math.abs(e) <= d ? 0.5 * e * e : d * Math.abs(e) - 0.5 * d * d);
+
+  it('keras.losses: mean over the last axis per sample; the loss classes take the mean over the batch', () => {
+    const src = `${TF}
+def mse(y_true, y_pred):
+    return tf.keras.losses.mean_squared_error(y_true, y_pred)
+def mae_alias(y_true, y_pred):
+    return keras.losses.MAE(y_true, y_pred)
+def mse_class(y_true, y_pred):
+    return tf.keras.losses.MeanSquaredError()(y_true, y_pred)
+def huber_class(y_true, y_pred):
+    return keras.losses.Huber(delta=0.75)(y_true, y_pred)
+def tf2_alias(y_true, y_pred):
+    return tf.losses.MSE(y_true, y_pred)
+`;
+    const perMse = err.map((r) => mean(r.map((e) => e * e)));
+    const r = run(src, 'mse', { y_true: yt, y_pred: yp });
+    expect(r.shape).toEqual([2]);
+    close(r.v, perMse);
+    close(run(src, 'mae_alias', { y_true: yt, y_pred: yp }).v, err.map((r) => mean(r.map(Math.abs))));
+    close(run(src, 'mse_class', { y_true: yt, y_pred: yp }).v, [mean(perMse)]);
+    close(run(src, 'huber_class', { y_true: yt, y_pred: yp }).v, [mean(err.map((r) => mean(r.map((e) => huber(e, 0.75)))))]);
+    close(run(src, 'tf2_alias', { y_true: yt, y_pred: yp }).v, perMse);
+  });
+
+  it('tf.map_fn / tf.vectorized_map / jax.lax.map: the function on each slice along axis 0 (a tuple sliced leaf by leaf), the results stacked', () => {
+    const src = `${TF}
+import jax
+import jax.numpy as jnp
+def per_row(y_true, y_pred):
+    return tf.map_fn(lambda r: tf.reduce_sum(r * r), y_pred - y_true)
+def pairs(y_true, y_pred):
+    def one(args):
+        t, p = args
+        return tf.reduce_max(p - t)
+    return tf.map_fn(one, (y_true, y_pred), fn_output_signature=tf.float32)
+def vectorized(y_true, y_pred):
+    return tf.vectorized_map(lambda r: tf.reduce_mean(r), y_pred)
+def lax_map(y_true, y_pred):
+    return jax.lax.map(lambda r: jnp.sum(jnp.abs(r)), y_pred - y_true)
+`;
+    close(run(src, 'per_row', { y_true: yt, y_pred: yp }).v, err.map((r) => r.reduce((s, e) => s + e * e, 0)));
+    close(run(src, 'pairs', { y_true: yt, y_pred: yp }).v, err.map((r) => Math.max(...r)));
+    close(run(src, 'vectorized', { y_true: yt, y_pred: yp }).v, yp.map(mean));
+    close(run(src, 'lax_map', { y_true: yt, y_pred: yp }).v, err.map((r) => r.reduce((s, e) => s + Math.abs(e), 0)));
+  });
+});

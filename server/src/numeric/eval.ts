@@ -2163,6 +2163,18 @@ export class Evaluator {
         if (!a0) throw new EvalError('vmap() without a function', line);
         return { t: 'vmap', fn: a0, inAxes: vmapAxes(kw.in_axes ?? pos[1], kw.out_axes ?? pos[2], line) };
       }
+      case 'tensorflow.map_fn':
+      case 'tensorflow.vectorized_map':
+      case 'jax.lax.map': {
+        // fn applied to each slice of `elems` along axis 0 (a tuple or dict of tensors sliced leaf by
+        // leaf, handed to fn as one argument), the results stacked: jax.vmap's evaluation with one
+        // mapped argument. TF's output signature / dtype only describe that result.
+        const f = a0 ?? kw.fn ?? kw.f;
+        const elems = pos[1] ?? kw.elems ?? kw.xs;
+        if (!f || !elems) throw new EvalError(`${q.split('.').pop()}() missing a function or its elements`, line, 'TypeError');
+        if (q === 'jax.lax.map' && kw.batch_size && kw.batch_size.t !== 'none') throw new Unsupported('jax.lax.map(batch_size=)', line);
+        return this.vmapApply(0, [elems], {}, (p) => this.applyValues(f, p, {}, c, line, q), line);
+      }
       case 'itertools.product': {
         // The cartesian product of the iterables (`repeat` times over), as tuples, the last one fastest.
         const r = kw.repeat ? pyNumber(kw.repeat) : 1;

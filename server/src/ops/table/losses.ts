@@ -206,7 +206,7 @@ function elementwiseCmp(c: LowerCtx, op: string, a: Tensor, b: Tensor): Tensor {
 }
 
 /** Keras's reduction of a per-sample loss by a loss class (`sum_over_batch_size` by default). */
-function kerasReduce(c: LowerCtx, per: Tensor): CVal {
+export function kerasReduce(c: LowerCtx, per: Tensor): CVal {
   if (c.has('sample_weight') && c.value('sample_weight')?.t !== 'none') c.unsupported(`${c.name}(sample_weight=)`);
   if (c.spelling.kind !== 'module') return c.out(per);
   // Keras 3: reduction=None is no reduction.

@@ -11,6 +11,7 @@
  */
 import { unknown } from '../../core/lattice';
 import { dtypeClass } from './shape';
+import { kerasReduce } from './losses';
 import { defineOp as define, type CTensor, type CVal, type Kernels, type LowerCtx, type OpDef, type Tensor } from '../api';
 
 /** An op whose abstract meaning is unknown (what the abstract interpreter gave the call before it was spelled). */
@@ -487,6 +488,44 @@ export const optaxHuberLoss = optaxRegression(
     const q = c.out(c.k.clamp(a.x, undefined, delta)) as CTensor;
     return c.binop('+', c.binop('*', half, c.binop('*', q, q)), c.binop('*', { t: 'num', v: delta, int: false }, c.binop('-', a, q)));
   },
+);
+
+/**
+ * Keras's regression losses (keras.losses, as documented): y_true cast to y_pred's dtype, the error
+ * y_pred - y_true broadcast, an elementwise penalty averaged over the last axis (one value per
+ * sample); the loss classes reduce those with their `reduction` (`sum_over_batch_size`: the mean).
+ */
+function kerasRegression(id: string, summary: string, names: string[], cls: string, f: (c: LowerCtx, e: CTensor) => CVal, extra = '') {
+  const params = `y_true->target, y_pred->input${extra ? `, ${extra}` : ''}`;
+  return defineOp({
+    id,
+    summary,
+    spell: names.flatMap((n) => [`keras.losses.${n}(${params})`, `keras.metrics.${n}(${params})`]),
+    modules: [`keras.losses.${cls}(${extra ? `${extra}, ` : ''}reduction="sum_over_batch_size", name="${names[0]}")(y_true->target, y_pred->input, sample_weight=None)`],
+    lower(c) {
+      const x = c.float('input');
+      const e = c.binop('-', x, c.cast(c.tensor('target'), 'float')) as CTensor;
+      const per = c.toTensor(f(c, e));
+      const last = per.x.shape.length - 1;
+      return kerasReduce(c, last < 0 ? per.x : c.k.mean(per.x, [last], false));
+    },
+  });
+}
+
+export const kerasMeanSquaredError = kerasRegression('keras_mean_squared_error', 'Keras mean squared error: mean over the last axis of (y_pred - y_true)^2.', ['mean_squared_error', 'mse', 'MSE'], 'MeanSquaredError', (c, e) => c.binop('*', e, e));
+export const kerasMeanAbsoluteError = kerasRegression('keras_mean_absolute_error', 'Keras mean absolute error: mean over the last axis of |y_pred - y_true|.', ['mean_absolute_error', 'mae', 'MAE'], 'MeanAbsoluteError', (c, e) => c.out(c.k.abs(e.x)));
+export const kerasHuber = kerasRegression(
+  'keras_huber',
+  'Keras Huber loss: mean over the last axis of 0.5 e^2 where |e| <= delta, else delta |e| - 0.5 delta^2.',
+  ['huber'],
+  'Huber',
+  (c, e) => {
+    const delta = c.num('delta') ?? 1;
+    const a = c.out(c.k.abs(e.x)) as CTensor;
+    const q = c.out(c.k.clamp(a.x, undefined, delta)) as CTensor;
+    return c.binop('+', c.binop('*', half, c.binop('*', q, q)), c.binop('*', { t: 'num', v: delta, int: false }, c.binop('-', a, q)));
+  },
+  'delta=1.0',
 );
 
 /** optax.smooth_labels(labels, alpha): (1 - alpha) labels + alpha / num_categories (the last axis's size). */
@@ -967,4 +1006,4 @@ export const marginRankingLoss = defineOp({
   },
 });
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, dot, npDot, tensordot, addmm, normalize, norm, l2Normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss, optaxSquaredError, optaxL2Loss, optaxHuberLoss, optaxSmoothLabels, jaxImageResize, einsum];
+export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, dot, npDot, tensordot, addmm, normalize, norm, l2Normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss, optaxSquaredError, optaxL2Loss, optaxHuberLoss, kerasMeanSquaredError, kerasMeanAbsoluteError, kerasHuber, optaxSmoothLabels, jaxImageResize, einsum];
