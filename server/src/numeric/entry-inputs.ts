@@ -594,3 +594,118 @@ export function attributesRead(name: string, g: FunctionIR): string[] | undefine
       });
   return attrs.size && bare === asAttr && !method ? [...attrs] : undefined;
 }
+
+/**
+ * A model the function runs once, stood in by the probe's prediction (roles.ts `CheckPlan.model`).
+ * The checker judges a loss's math on the prediction: where the function's only use of the model is
+ * one run whose output is the prediction, the probes pass a stand-in whose run returns the probe's
+ * prediction, and the gradient is taken with respect to that prediction.
+ */
+export interface ModelStandIn {
+  /** The parameter the stand-in is passed as: the model called (`model(x)`), or the parameters a model's `apply` takes. */
+  param: string;
+  via: 'call' | 'apply';
+  /** The run as the report shows it: `model(...)`, `.apply(params, ...)`. */
+  shown: string;
+  /** Required parameters read only as the run's arguments (or the receiver of its `apply`): what only the model reads. */
+  inputs: string[];
+  /** Keys of parameters read only at keys, whose values only the run reads (`batch["image"]`). */
+  keys: Record<string, string[]>;
+}
+
+/** Every node of an IR subtree with its ancestors (the op table's references left out: `op`, `spell`, and `bound`, which repeats the arguments). */
+function walkIR(node: unknown, on: (n: { k: string }, up: readonly { k: string }[]) => void, up: { k: string }[] = []): void {
+  if (Array.isArray(node)) {
+    for (const x of node) walkIR(x, on, up);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  const isNode = typeof o.k === 'string';
+  if (isNode) on(o as { k: string }, up);
+  if (isNode) up.push(o as { k: string });
+  for (const [key, v] of Object.entries(o)) if (key !== 'op' && key !== 'spell' && key !== 'bound' && key !== 'span' && v && typeof v === 'object') walkIR(v, on, up);
+  if (isNode) up.pop();
+}
+
+/**
+ * Whether the function's model can be stood in by the probe's prediction, and what only the model
+ * reads: `undefined` when the function runs no model through a required parameter (modelParam), a
+ * reason when it runs one the stand-in would not be true to (run more than once or in a loop, its
+ * output unpacked or read at an attribute, the model read beyond its run), else the stand-in.
+ * `jax`: the function computes with JAX (a model's `.apply(params, ...)` is flax's and haiku's forward
+ * pass; PyTorch's `Module.apply(fn)` is no forward pass).
+ */
+export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: boolean): ModelStandIn | { param: string; refused: string } | undefined {
+  const isReq = (e: unknown): e is { k: 'name'; id: string } => !!e && (e as Expr).k === 'name' && required.includes((e as { id: string }).id);
+  // The parameters an `apply` runs the model with: `params`, or `{"params": params, ...}` (flax's variables).
+  const applyParams = (e: Expr | undefined): string | undefined => {
+    if (isReq(e)) return e.id;
+    if (e?.k === 'dict') {
+      const i = e.keys.findIndex((k) => k?.k === 'str' && k.value === 'params');
+      if (i >= 0 && isReq(e.values[i]) && e.values.every((v, j) => j === i || !v || v.k !== 'name' || !required.includes(v.id))) return (e.values[i] as { id: string }).id;
+    }
+    return undefined;
+  };
+  const runs: { call: Extract<Expr, { k: 'call' }>; param: string; via: 'call' | 'apply'; up: { k: string }[] }[] = [];
+  walkIR(fn.body, (n, up) => {
+    const e = n as Expr;
+    if (e.k !== 'call') return;
+    if (isReq(e.func)) runs.push({ call: e, param: e.func.id, via: 'call', up: [...up] });
+    else if (jax && e.func.k === 'attr' && /^apply(_fn)?$/.test(e.func.attr)) {
+      const p = applyParams(e.args[0]);
+      if (p) runs.push({ call: e, param: p, via: 'apply', up: [...up] });
+    }
+  });
+  if (!runs.length) return undefined;
+  const run = runs[0];
+  const shown = run.via === 'call' ? `\`${run.param}(...)\`` : `\`.${(run.call.func as { attr: string }).attr}(${run.call.args[0].k === 'dict' ? `{"params": ${run.param}}` : run.param}, ...)\``;
+  const refuse = (refused: string) => ({ param: run.param, refused });
+  if (runs.length > 1) return refuse(`the function runs its model ${runs.length} times (${shown}): the probes stand in one run by their prediction, not several`);
+  if (run.up.some((a) => (a.k === 'other' && /^(for|while)$/.test((a as unknown as { what: string }).what)) || a.k === 'lambda' || a.k === 'def' || (a.k === 'unknown' && 'comp' in a))) return refuse(`the function runs its model (${shown}) in a loop, a comprehension or a nested function: the probes stand in one run by their prediction`);
+  // The run's output is the prediction: bound to one name, passed on as an argument, or returned.
+  const parent = run.up[run.up.length - 1] as Stmt | Expr | undefined;
+  const whole = parent && ((parent.k === 'assign' && parent.value === run.call && !parent.aug && parent.targets.length === 1 && parent.targets[0].k === 'name') || (parent.k === 'call' && parent.func !== run.call && (parent.args.includes(run.call) || Object.values(parent.kwargs).includes(run.call))) || (parent.k === 'return' && parent.value === run.call));
+  if (!whole) {
+    const many = parent?.k === 'assign' && parent.targets.some((t) => t.k === 'tuple');
+    return refuse(many ? `the model's run (${shown}) returns several values, unpacked: the probes stand in only a model whose output is the prediction` : `the model's output (${shown}) is read in part (an attribute or an item of it): the probes stand in only a model whose output is the prediction`);
+  }
+  // Each read of a required parameter: the run's own (the model, its receiver, an argument of it) or another.
+  const argOfRun = new Set<unknown>([...run.call.args, ...Object.values(run.call.kwargs)]);
+  if (run.via === 'apply') {
+    const a0 = run.call.args[0];
+    if (a0.k === 'dict') for (const v of a0.values) argOfRun.add(v);
+    argOfRun.add((run.call.func as { obj: Expr }).obj);
+  }
+  const reads = new Map<string, { all: number; run: number; keys: Map<string, { all: number; run: number }>; keyed: number }>();
+  for (const r of required) reads.set(r, { all: 0, run: 0, keys: new Map(), keyed: 0 });
+  walkIR(fn.body, (n, up) => {
+    const e = n as Expr;
+    if (e.k !== 'name' || !reads.has(e.id)) return;
+    const r = reads.get(e.id)!;
+    r.all++;
+    const p = up[up.length - 1] as Expr | undefined;
+    if (e === run.call.func || argOfRun.has(e)) r.run++;
+    else if (p?.k === 'subscript' && p.obj === e && p.index.length === 1 && p.index[0].k === 'str') {
+      const k = p.index[0].value;
+      const kr = r.keys.get(k) ?? { all: 0, run: 0 };
+      kr.all++;
+      if (argOfRun.has(p)) kr.run++;
+      r.keys.set(k, kr);
+      r.keyed++;
+    }
+  });
+  const model = reads.get(run.param)!;
+  if (model.all !== model.run) return refuse(`the model${run.via === 'call' ? ` \`${run.param}\`` : `'s parameters \`${run.param}\``} ${run.via === 'call' ? 'is' : 'are'} read beyond its run (${shown}) (an attribute or another use): the probes stand in only the run`);
+  const inputs: string[] = [];
+  const keys: Record<string, string[]> = {};
+  for (const [name, r] of reads) {
+    if (name === run.param) continue;
+    if (r.all > 0 && r.all === r.run) inputs.push(name);
+    else if (r.all > 0 && r.keyed === r.all) {
+      const only = [...r.keys].filter(([, kr]) => kr.all === kr.run).map(([k]) => k);
+      if (only.length && only.length < r.keys.size) keys[name] = only;
+    }
+  }
+  return { param: run.param, via: run.via, shown, inputs, keys };
+}

@@ -13,7 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
-import { attributesRead, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, meetsClasses, modelParam, moduleOnce, scalarArithmetic, unreadByMethod, unsuppliedUse } from './entry-inputs';
+import { attributesRead, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, scalarArithmetic, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 
@@ -124,7 +124,16 @@ export interface CheckPlan {
    * `batch["targets"]`): the dict the probes pass it, each key read with what it holds (the
    * parameter's tensor, or ones like the input for a weight or mask key).
    */
-  mapped?: Record<string, Record<string, 'tensor' | 'ones'>>;
+  mapped?: Record<string, Record<string, 'tensor' | 'ones' | 'model_input'>>;
+  /**
+   * The function gets its prediction from a model it runs once (`logits = model(batch["image"])`,
+   * `net.apply(params, x)`; entry-inputs.ts `modelStandIn`): the model is stood in by the probe's
+   * prediction. `input` is the parameter the stand-in is passed as (the model, or the parameters its
+   * `apply` takes); its run returns the probe's prediction, which the gradient is taken with respect
+   * to. What only the run reads (its inputs, a flag passed to it) gets a value nothing else may read
+   * (fill `{ modelInput }`, a mapping's key `model_input`).
+   */
+  model?: { via: 'call' | 'apply'; shown: string };
   /**
    * The function splits the target's last axis into the labels (`y_true[..., :-1]`) and one trailing
    * column (`y_true[..., -1]`, an anchor's state): the probes' float targets carry that column too,
@@ -151,7 +160,7 @@ export interface Fill {
   assumed?: true;
 }
 
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { module: string } | { like: 'input' | 'target' } | { modelInput: true } | OpModuleValue;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -893,7 +902,7 @@ export function mappingKeys(fn: FunctionIR, name: string): string[] | undefined 
  * key whose name says the role (or the only key) holds the tensor, a weight or mask key ones; a
  * string when a key has no value the probes could give (the reason).
  */
-function mappedRoles(fn: FunctionIR, input: string, target: string): CheckPlan['mapped'] | string | undefined {
+function mappedRoles(fn: FunctionIR, input: string, target: string, modelKeys: Record<string, string[]> = {}): CheckPlan['mapped'] | string | undefined {
   const out: NonNullable<CheckPlan['mapped']> = {};
   for (const [p, role, re] of [
     [input, 'prediction', PRED_NAME],
@@ -904,9 +913,11 @@ function mappedRoles(fn: FunctionIR, input: string, target: string): CheckPlan['
     const named = keys.filter((k) => re.test(k));
     const main = keys.length === 1 ? keys[0] : named.length === 1 ? named[0] : undefined;
     if (!main) return `the ${role} \`${p}\` is a mapping read at ${keys.map((k) => JSON.stringify(k)).join(', ')}: none is its ${role} by name`;
-    const other = keys.find((k) => k !== main && !WEIGHT_NAME.test(k));
+    // A key only the model's run reads (`batch["image"]`, the stand-in's input) holds a value nothing else reads.
+    const forModel = modelKeys[p] ?? [];
+    const other = keys.find((k) => k !== main && !WEIGHT_NAME.test(k) && !forModel.includes(k));
     if (other) return `the ${role} \`${p}\` is a mapping also read at ${JSON.stringify(other)}, which the probes have no value for`;
-    out[p] = Object.fromEntries(keys.map((k) => [k, k === main ? 'tensor' : 'ones']));
+    out[p] = Object.fromEntries(keys.map((k) => [k, k === main ? 'tensor' : forModel.includes(k) ? 'model_input' : 'ones']));
   }
   return Object.keys(out).length ? out : undefined;
 }
@@ -1078,8 +1089,37 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         }
       }
     }
+    // A model the function runs once (`logits = model(batch["image"])`, `net.apply(params, x)`): the
+    // checker judges the loss's math on the prediction, so the model is stood in by the probe's
+    // prediction where its one run's output is the prediction and the loss reads the target itself
+    // (never given to the model: its output could then be the loss). Where the roles are found
+    // otherwise and the prediction is not only the model's input (a loss module called on the
+    // prediction and the target), nothing changes.
+    let standIn: ModelStandIn | undefined;
+    let standInWhy: string | undefined;
+    if (!perExample) {
+      const unset = params.filter((p) => !p.default);
+      // `.apply(params, x)` is a forward pass in JAX (flax, haiku), not PyTorch's `Module.apply(fn)`.
+      const imported = [...mod.imports.values()].map(frameworkOfName);
+      const jaxApply = frameworkOf(fn, mod, callable) === 'jax' || (imported.includes('jax') && !imported.includes('torch'));
+      const si = modelStandIn(fn, unset.map((p) => p.name), jaxApply);
+      if (si && 'refused' in si) standInWhy = si.refused;
+      else if (si && !(target && si.inputs.includes(target)) && (!input || !target || si.inputs.includes(input) || input === si.param)) {
+        const rest = required.filter((p) => p.name !== si.param && !si.inputs.includes(p.name));
+        let t = target && rest.some((p) => p.name === target) ? target : undefined;
+        t ??= rest.find((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? ''))?.name ?? rest.find((p) => TARGET_NAME.test(p.name))?.name ?? rest.find((p) => keysOf.get(p.name)?.some((k) => TARGET_NAME.test(k)))?.name;
+        if (!t && rest.length === 1) t = rest[0].name;
+        const given = t && si.keys[t]?.some((k) => TARGET_NAME.test(k));
+        if (t && !given) {
+          input = si.param;
+          target = t;
+          standIn = si;
+        } else standInWhy = given ? `the model's run (${si.shown}) is given the target (\`${t}\`): its output may be the loss, not a prediction the probes could stand in` : `the model's run (${si.shown}) could be stood in by the probe's prediction, but no parameter the loss reads is its target`;
+      } else if (si && target && si.inputs.includes(target) && !(input && !si.inputs.includes(input))) standInWhy = `the model's run (${si.shown}) is given the target (\`${target}\`): its output may be the loss, not a prediction the probes could stand in`;
+    }
     // Why no roles, where the signature says it: a model run on a batch, or roles packed in `*args`.
     const unrolled = (): string | undefined => {
+      if (standInWhy) return standInWhy;
       const model = modelParam(fn, required.map((p) => p.name));
       if (model) return `the prediction comes from a model the function runs: ${model}; the probes give a prediction, never a model`;
       const star = fn.params.find((p) => p.kind === 'star');
@@ -1108,6 +1148,11 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       const ps = g.params.filter((p) => p.kind === 'plain').slice(g.className ? 1 : 0);
       for (const p of ps) {
         if (p.default || (g === fn && (p.name === input || p.name === target)) || fill[p.name]) continue;
+        // Read only by the model's run, which the probe's prediction stands in for: no value is read.
+        if (g === fn && standIn?.inputs.includes(p.name)) {
+          fill[p.name] = { value: { modelInput: true }, why: `read only by the model's run (${standIn.shown}), which the probe's prediction stands in for` };
+          continue;
+        }
         const site = callSiteLiteral(mod, g, p.name);
         const used = site === undefined ? fillFromUses(g, fn, chain, mod, p.name, { input, target }) : undefined;
         // A list a call site passes whose values meet the classes: the probes' class count of entries, not the call site's.
@@ -1153,10 +1198,12 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       // What the parameter is, where its uses say (an object read at attributes, a mapping read at keys, a model called).
       const owner = [fn, ...chain].find((g) => g.params.some((p) => p.kind === 'plain' && p.name === missing));
       const what = owner ? unsuppliedUse(missing, owner) : undefined;
-      skip(boxes() ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
+      // The model the function runs, which the probes could not stand in: why not.
+      const model = standInWhy && modelParam(fn, [missing]) ? standInWhy : undefined;
+      skip(boxes() ?? model ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
       continue;
     }
-    const mapped = mappedRoles(fn, input, target);
+    const mapped = mappedRoles(fn, input, target, standIn?.keys);
     if (typeof mapped === 'string') {
       skip(mapped);
       continue;
@@ -1228,7 +1275,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // A function named as a cross-entropy or a focal loss keeps them (`cross_entropy(logits, labels)`
     // without a log is worth the comparison).
     const notFocal = !gamma && !CE_NAME.test(fn.qualname) && !seesFocalOrCE(fn, callable, f, ff);
-    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal]);
+    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal, standIn ?? null]);
     // A cross-entropy with no modulating factor anywhere the facts see: its reference is the
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
     // The reference of a loss with no gamma and nothing that says focal (a name, a focal op, a
@@ -1240,7 +1287,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const stateColumn = slicesTrailingColumn(fn, target);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown } } : {}), key });
   }
   // A loss class with no method of its own to run: its call is its base's. A Keras
   // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,
