@@ -665,7 +665,10 @@ export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: b
   if (run.up.some((a) => (a.k === 'other' && /^(for|while)$/.test((a as unknown as { what: string }).what)) || a.k === 'lambda' || a.k === 'def' || (a.k === 'unknown' && 'comp' in a))) return refuse(`the function runs its model (${shown}) in a loop, a comprehension or a nested function: the probes stand in one run by their prediction`);
   // The run's output is the prediction: bound to one name, passed on as an argument, or returned.
   const parent = run.up[run.up.length - 1] as Stmt | Expr | undefined;
-  const whole = parent && ((parent.k === 'assign' && parent.value === run.call && !parent.aug && parent.targets.length === 1 && parent.targets[0].k === 'name') || (parent.k === 'call' && parent.func !== run.call && (parent.args.includes(run.call) || Object.values(parent.kwargs).includes(run.call))) || (parent.k === 'return' && parent.value === run.call));
+  // A method called on it (`model(x).squeeze()`, `.float()`) reads it whole too, not a field of a model's output (`.logits`).
+  const grand = run.up[run.up.length - 2] as Expr | undefined;
+  const method = parent?.k === 'attr' && parent.obj === run.call && grand?.k === 'call' && grand.func === parent;
+  const whole = method || (parent && ((parent.k === 'assign' && parent.value === run.call && !parent.aug && parent.targets.length === 1 && parent.targets[0].k === 'name') || (parent.k === 'call' && parent.func !== run.call && (parent.args.includes(run.call) || Object.values(parent.kwargs).includes(run.call))) || (parent.k === 'return' && parent.value === run.call)));
   if (!whole) {
     const many = parent?.k === 'assign' && parent.targets.some((t) => t.k === 'tuple');
     return refuse(many ? `the model's run (${shown}) returns several values, unpacked: the probes stand in only a model whose output is the prediction` : `the model's output (${shown}) is read in part (an attribute or an item of it): the probes stand in only a model whose output is the prediction`);
