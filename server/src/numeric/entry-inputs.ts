@@ -712,3 +712,107 @@ export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: b
   }
   return { param: run.param, via: run.via, shown, inputs, keys };
 }
+
+/**
+ * Whether parameter `name` of `g` is a scalar hyperparameter, not a tensor role: some read of it is
+ * Python scalar arithmetic (an operand beside a number literal, `2.0 - t1`, or compared with one,
+ * `t == 1.0`), and no read is a tensor's (the receiver of a method or an attribute, subscripted, an
+ * item of a list or tuple display, an argument of a framework op). Reads passed to one of the
+ * module's own functions are that function's parameter's reads (three calls deep); a parameter
+ * `__init__` stores on `self` is read where the class's methods read that attribute. A temperature
+ * or an exponent (`log_t(u, t1)`, `x.pow(2.0 - t1)`) is one; a prediction or a target is not
+ * (`torch.stack([activations, ...])`, `labels.shape`). Reads into a call of something else
+ * (`Function.apply(x, t)`) say neither.
+ */
+export function scalarHyper(name: string, g: FunctionIR, mod: ModuleIR): boolean {
+  // The planner asks it of each required parameter, several times: kept per function (an IR is immutable).
+  let known = SCALAR_HYPER.get(g);
+  if (!known) SCALAR_HYPER.set(g, (known = new Map()));
+  let r = known.get(name);
+  if (r === undefined) {
+    const verdict = { scalar: false, tensor: false };
+    scalarReads(name, g, mod, 0, verdict);
+    known.set(name, (r = verdict.scalar && !verdict.tensor));
+  }
+  return r;
+}
+
+const SCALAR_HYPER = new WeakMap<FunctionIR, Map<string, boolean>>();
+
+function scalarReads(name: string, g: FunctionIR, mod: ModuleIR, depth: number, v: { scalar: boolean; tensor: boolean }): void {
+  const isNum = (e: Expr): boolean => e.k === 'num' || (e.k === 'unary' && e.operand.k === 'num');
+  const own = new Map<string, FunctionIR>();
+  for (const f of mod.functions) if (!f.className && !f.parent && !own.has(f.name)) own.set(f.name, f);
+  // The reads: the name itself, and for __init__ the attributes it stores the name at, read as `self.<attr>` in the class's methods.
+  const attrs = new Set<string>();
+  if (g.name === '__init__' && g.className)
+    for (const s of deep(g.body)) if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.value.k === 'name' && s.value.id === name && s.targets[0].k === 'attr' && isSelfAttr(s.targets[0] as Expr)) attrs.add((s.targets[0] as { attr: string }).attr);
+  const bodies: FunctionIR[] = [g];
+  if (attrs.size) for (const m of mod.classes.get(g.className!)?.methods.values() ?? []) if (m !== g) bodies.push(m);
+  const onRead = (e: Expr, up: readonly { k: string }[]): void => {
+    const p = up[up.length - 1] as Expr | Stmt | undefined;
+    if (!p) return;
+    // Only a Python number takes these places: the exponent of a power (through arithmetic beside
+    // number literals, `x.pow(2.0 - t)`, `u ** (1.0 - t)`), a comparison with a number literal that an
+    // `if` branches on (a tensor of several elements there raises).
+    if (p.k === 'bin' || p.k === 'cmp') {
+      if (p.k === 'bin' ? !isNum(p.left === e ? p.right : p.left) : !p.operands.some(isNum)) return;
+      let i = up.length - 1;
+      let at: unknown = e;
+      while (i >= 0 && (up[i] as Expr).k === 'bin' && (up[i] === p || isNum((up[i] as Extract<Expr, { k: 'bin' }>).left === at ? (up[i] as Extract<Expr, { k: 'bin' }>).right : (up[i] as Extract<Expr, { k: 'bin' }>).left))) at = up[i--];
+      const q = up[i] as Expr | Stmt | undefined;
+      const binAt = (up[i + 1] ?? e) as Expr;
+      if (p.k === 'cmp') {
+        const q = up[up.length - 2] as Expr | Stmt | undefined;
+        if (q && ((q.k === 'if' && q.test === p) || (q.k === 'cond' && q.test === p) || (q.k === 'bool' && up.slice(0, -1).some((a) => a.k === 'if' || a.k === 'cond')))) v.scalar = true;
+      } else if (binAt.k === 'bin' && ((q?.k === 'bin' && q.op === '**' && q.right === binAt) || (q?.k === 'call' && q.func.k === 'attr' && q.func.attr === 'pow' && q.args[0] === binAt) || (q?.k === 'call' && q.op?.id === 'pow' && q.args[1] === binAt))) v.scalar = true;
+    } else if (p.k === 'attr' || p.k === 'subscript' || p.k === 'tuple') v.tensor = true;
+    else if (p.k === 'call') {
+      if (p.func === e) return;
+      if (p.op) {
+        v.tensor = true;
+        return;
+      }
+      const callee = p.func.k === 'name' ? own.get(p.func.id) : undefined;
+      if (!callee || depth >= 3) return;
+      const at = p.args.indexOf(e);
+      const kw = Object.entries(p.kwargs).find(([, a]) => a === e)?.[0];
+      const plain = callee.params.filter((q) => q.kind === 'plain');
+      const param = at >= 0 ? plain[at]?.name : kw && plain.some((q) => q.name === kw) ? kw : undefined;
+      if (param) scalarReads(param, callee, mod, depth + 1, v);
+    }
+  };
+  for (const b of bodies)
+    walkIRExprs(b.body, (n, up) => {
+      const e = n as Expr;
+      if (b === g && e.k === 'name' && e.id === name) {
+        // A store on self is no read (`self.t1 = t1`).
+        const p = up[up.length - 1] as Stmt | undefined;
+        if (!(p?.k === 'assign' && p.value === e && attrs.size)) onRead(e, up);
+      } else if (attrs.size && e.k === 'attr' && isSelfAttr(e) && attrs.has(e.attr)) {
+        const p = up[up.length - 1] as Stmt | undefined;
+        if (!(p?.k === 'assign' && p.targets.includes(e as never))) onRead(e, up);
+      }
+    });
+}
+
+/** walkIR over the expressions of a body (nested definitions included). */
+function walkIRExprs(body: readonly Stmt[], on: (n: { k: string }, up: readonly { k: string }[]) => void): void {
+  walkIR(body, on);
+}
+
+/**
+ * Whether parameter `name` of `g` is the class count of a one-hot its body makes (`tf.one_hot(t,
+ * n)`, `F.one_hot(t, num_classes=n)`: the op's `num_classes` argument, however the framework names
+ * it): a dimension the targets' one-hot shares with the prediction, so the probe's class count.
+ */
+export function oneHotDepth(name: string, g: FunctionIR): boolean {
+  let found = false;
+  walkIR(g.body, (n) => {
+    const e = n as Expr;
+    if (found || e.k !== 'call' || e.op?.id !== 'one_hot') return;
+    const a = e.bound?.num_classes;
+    if (a?.k === 'name' && a.id === name) found = true;
+  });
+  return found;
+}

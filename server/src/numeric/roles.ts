@@ -13,7 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
-import { attributesRead, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, scalarArithmetic, unreadByMethod, unsuppliedUse } from './entry-inputs';
+import { attributesRead, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 
@@ -433,6 +433,9 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (u.mixingWeight) return { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed; no canonical comparison', assumed: true };
   if (thresholdUse(name, g, mod)) return { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed; no canonical comparison', assumed: true };
   if (u.onlyFraction) return { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed; no canonical comparison', assumed: true };
+  // A scalar hyperparameter read only in Python arithmetic beside number literals (`2.0 - t1`,
+  // `t == 1.0`), never as a tensor: 1, the exponent, temperature or factor that changes nothing.
+  if (scalarHyper(name, g, mod)) return { value: 1, why: 'a scalar hyperparameter (only Python arithmetic beside number literals or compared with one, `2.0 - t`, `t == 1.0`; never a tensor): 1 (a temperature or exponent of 1), assumed; other values not probed; no canonical comparison', assumed: true };
   if (u.onlyIndex) return { value: 1, why: 'an index or a count (a slice bound, an index, `range`, `topk`): 1, other values not probed; no canonical comparison', assumed: true };
   // A tensor a factory closes over that the loss combines elementwise with its per-element terms (a
   // ground-truth mask weighting them): the targets' shape; the probe's targets, assumed.
@@ -1051,10 +1054,13 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     for (const [key, r] of injected) if ('module' in r) modules.set(key, r.module);
     const ff = modules.size ? factsWithModules(mod, fn, reads, modules, stop ? check : undefined) : f?.functions.get(fn);
     const m = (n: string) => ff?.params.get(n);
-    let input = required.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? ''))?.name;
-    let target = required.find((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? ''))?.name;
-    if (!input) input = required.find((p) => PRED_NAME.test(p.name) && p.name !== target)?.name;
-    if (!target) target = required.find((p) => TARGET_NAME.test(p.name) && p.name !== input)?.name;
+    // A scalar hyperparameter by its use (`if t == 1.0:`, an exponent) is neither role, whatever the facts guess of `t == 1`.
+    let input = required.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? '') && !scalarHyper(p.name, fn, mod))?.name;
+    let target = required.find((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? '') && !scalarHyper(p.name, fn, mod))?.name;
+    // A name says a role only of a parameter its use does not make a scalar hyperparameter (`t` compared
+    // with 1.0 in an `if`, the exponent of a power: a temperature, not the targets).
+    if (!input) input = required.find((p) => PRED_NAME.test(p.name) && p.name !== target && !scalarHyper(p.name, fn, mod))?.name;
+    if (!target) target = required.find((p) => TARGET_NAME.test(p.name) && p.name !== input && !scalarHyper(p.name, fn, mod))?.name;
     // Parameters read only as mappings (`model_output["scores"]`, `sample_list["targets"]`): the keys
     // tell the roles the parameters' names do not.
     const keysOf = new Map(required.map((p) => [p.name, mappingKeys(fn, p.name)] as const));
@@ -1127,12 +1133,15 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       return undefined;
     };
     if (!input || !target) {
-      if (required.length !== 2) {
-        skip(boxes() ?? unrolled() ?? (required.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${required.length} required parameters (${required.map((p) => `\`${p.name}\``).join(', ')}): ${target ? `\`${target}\` is the target; no use or name says which of the others is the prediction` : input ? `\`${input}\` is the prediction; no use or name says which of the others is the target` : 'no use or name says which is which'}`));
+      // A scalar hyperparameter (only Python arithmetic beside number literals, `2.0 - t1`, a
+      // temperature compared with 1.0) is neither role: the roles are among the others.
+      const roleCands = required.filter((p) => p.name === input || p.name === target || !scalarHyper(p.name, fn, mod));
+      if (roleCands.length !== 2) {
+        skip(boxes() ?? unrolled() ?? (roleCands.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${roleCands.length} required parameters (${roleCands.map((p) => `\`${p.name}\``).join(', ')}): ${target ? `\`${target}\` is the target; no use or name says which of the others is the prediction` : input ? `\`${input}\` is the prediction; no use or name says which of the others is the target` : 'no use or name says which is which'}`));
         continue;
       }
-      input ??= required.find((p) => p.name !== target)?.name;
-      target ??= required.find((p) => p.name !== input)?.name;
+      input ??= roleCands.find((p) => p.name !== target)?.name;
+      target ??= roleCands.find((p) => p.name !== input)?.name;
     }
     if (!input || !target) {
       skip(unrolled() ?? 'no prediction and target parameters');
@@ -1166,6 +1175,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (GAMMA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: 'typical' };
         else if (ALPHA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_ALPHA, why: 'typical' };
         else if (CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
+        // The class count of a one-hot the function makes (`tf.one_hot(t, n)`): the probe's, whatever its name.
+        else if (oneHotDepth(p.name, g)) fill[p.name] = { value: { classes: true }, why: `the class count of a one-hot (\`one_hot(..., ${p.name})\`): the probe's classes` };
         else if (IGNORE_NAME.test(p.name)) fill[p.name] = { value: -100, why: 'no probe target takes it' };
         else if (DEVICE_NAME.test(p.name)) fill[p.name] = { value: { device: true }, why: "the probes' device" };
         else if (g === fn && WEIGHT_NAME.test(p.name)) fill[p.name] = { value: { ones: 'input' }, why: 'ones like the input' };
