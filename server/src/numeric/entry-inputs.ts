@@ -725,9 +725,12 @@ export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: b
  * (`Function.apply(x, t)`) say neither.
  */
 export function scalarHyper(name: string, g: FunctionIR, mod: ModuleIR): boolean {
-  // The planner asks it of each required parameter, several times: kept per function (an IR is immutable).
-  let known = SCALAR_HYPER.get(g);
-  if (!known) SCALAR_HYPER.set(g, (known = new Map()));
+  // The planner asks it of each required parameter, several times: kept per module and function (the
+  // answer reads the module's other functions; a function's IR may be reused in an edited module).
+  let inMod = SCALAR_HYPER.get(mod);
+  if (!inMod) SCALAR_HYPER.set(mod, (inMod = new WeakMap()));
+  let known = inMod.get(g);
+  if (!known) inMod.set(g, (known = new Map()));
   let r = known.get(name);
   if (r === undefined) {
     const verdict = { scalar: false, tensor: false };
@@ -737,7 +740,7 @@ export function scalarHyper(name: string, g: FunctionIR, mod: ModuleIR): boolean
   return r;
 }
 
-const SCALAR_HYPER = new WeakMap<FunctionIR, Map<string, boolean>>();
+const SCALAR_HYPER = new WeakMap<ModuleIR, WeakMap<FunctionIR, Map<string, boolean>>>();
 
 function scalarReads(name: string, g: FunctionIR, mod: ModuleIR, depth: number, v: { scalar: boolean; tensor: boolean }): void {
   const isNum = (e: Expr): boolean => e.k === 'num' || (e.k === 'unary' && e.operand.k === 'num');
