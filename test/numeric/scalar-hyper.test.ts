@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkDocumentNumerically, disposeNumericWorker, moduleOf } from '../../server/src/numeric/runner';
-import { oneHotDepth, scalarHyper } from '../../server/src/numeric/entry-inputs';
+import { contrastivePair, oneHotDepth, scalarHyper } from '../../server/src/numeric/entry-inputs';
 import { planModule, type PlanSkip } from '../../server/src/numeric/roles';
 import { loadEngine, WORKER } from './helpers';
 
@@ -64,6 +64,21 @@ describe('the class count of a one-hot', () => {
   it('takes the probe\'s classes', () => {
     const { plans } = plan(`${HDR}def depth_ce(logits, labels, depth):\n    onehot = F.one_hot(labels, depth).float()\n    return -(onehot * F.log_softmax(logits, dim=1)).sum(1).mean()\n`);
     expect(plans[0].fill).toEqual({ depth: { value: { classes: true }, why: "the class count of a one-hot (`one_hot(..., depth)`): the probe's classes" } });
+  });
+});
+
+describe('a contrastive pair: two embeddings compared with each other', () => {
+  it('both operands of one product of matrices, through a transpose (`@`, dot, matmul)', () => {
+    const fnOf = (src: string) => moduleOf(src).functions.find((g) => g.name === 'f')!;
+    expect(contrastivePair(fnOf(`${HDR}def f(a, b, s):\n    return (a @ b.T * s).sum()\n`), ['a', 'b', 's'])).toEqual(['a', 'b']);
+    expect(contrastivePair(fnOf(`${HDR}def f(a, b, s):\n    return torch.matmul(a, b.transpose(0, 1)).sum() * s\n`), ['a', 'b', 's'])).toEqual(['a', 'b']);
+    expect(contrastivePair(fnOf(`${HDR}def f(x, w, y):\n    return F.cross_entropy(x @ W, y)\n`), ['x', 'w', 'y'])).toBeUndefined();
+  });
+
+  it('is said in the refusal of a loss whose roles the other parameters do not tell', () => {
+    const { plans, skipped } = plan(`${HDR}def pair_loss(img, txt, scale):\n    logits = img @ txt.T * scale\n    d = torch.arange(logits.shape[0])\n    return F.cross_entropy(logits, d)\n`);
+    expect(plans).toEqual([]);
+    expect(skipped[0].reason).toMatch(/^a contrastive loss: `img` and `txt` are compared with each other/);
   });
 });
 

@@ -819,3 +819,30 @@ export function oneHotDepth(name: string, g: FunctionIR): boolean {
   });
   return found;
 }
+
+/**
+ * Two required parameters a contrastive loss compares with each other: both operands of one
+ * product of matrices (`jnp.dot(zimg, ztxt.T)`, `a @ b.T`, `torch.matmul(a, b.transpose(0, 1))`,
+ * an einsum of the two): embeddings whose pairs are their own targets, not a prediction and its
+ * targets. Undefined where no such product holds two of them.
+ */
+export function contrastivePair(fn: FunctionIR, required: readonly string[]): [string, string] | undefined {
+  // The parameter an operand is, through a transpose (`.T`, `.transpose(...)`, `.t()`).
+  const operand = (e: Expr | undefined): string | undefined => {
+    if (!e) return undefined;
+    if (e.k === 'name') return required.includes(e.id) ? e.id : undefined;
+    if (e.k === 'attr' && (e.attr === 'T' || e.attr === 'mT')) return operand(e.obj);
+    if (e.k === 'call' && e.func.k === 'attr' && /^(transpose|t|permute)$/.test(e.func.attr)) return operand(e.func.obj);
+    return undefined;
+  };
+  let found: [string, string] | undefined;
+  walkIR(fn.body, (n) => {
+    const e = n as Expr;
+    if (found) return;
+    let pair: (string | undefined)[] = [];
+    if (e.k === 'bin' && e.op === '@') pair = [operand(e.left), operand(e.right)];
+    else if (e.k === 'call' && e.op && /^(matmul|dot|np_dot|tensordot|einsum)$/.test(e.op.id)) pair = e.args.map(operand).filter((x) => x !== undefined);
+    if (pair.length === 2 && pair[0] && pair[1] && pair[0] !== pair[1]) found = [pair[0], pair[1]];
+  });
+  return found;
+}
