@@ -25,7 +25,8 @@ function plan(src: string): { plans: ReturnType<typeof planModule>; skipped: Pla
 }
 
 describe('a scalar hyperparameter: only a Python number takes its places, no read is a tensor\'s', () => {
-  it('compared with a number literal in an `if`, or the exponent of a power through arithmetic beside literals', () => {
+  it('special-cased at 1 in an `if` (`t == 1.0`), or the exponent of a power through arithmetic beside literals; an ordering (`t < 1.0`, a regime) is not', () => {
+    expect(fact(`${HDR}def f(x, y, k):\n    if k < 1.0:\n        return x.sum()\n    return (x * k).sum()\n`, 'f', 'k')).toBe(false);
     expect(fact(LOG_T, 'log_t', 't')).toBe(true);
     expect(fact(`${HDR}def f(x, y, k):\n    return (y * x.pow(2.0 - k)).sum()\n`, 'f', 'k')).toBe(true);
   });

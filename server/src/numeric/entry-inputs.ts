@@ -714,9 +714,10 @@ export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: b
 }
 
 /**
- * Whether parameter `name` of `g` is a scalar hyperparameter, not a tensor role: some read of it is
- * Python scalar arithmetic (an operand beside a number literal, `2.0 - t1`, or compared with one,
- * `t == 1.0`), and no read is a tensor's (the receiver of a method or an attribute, subscripted, an
+ * Whether parameter `name` of `g` is a scalar hyperparameter, not a tensor role: some read of it
+ * takes a place only a Python number takes (the exponent of a power through arithmetic beside
+ * number literals, `x.pow(2.0 - t1)`; the special case `if t == 1.0:` a formula's limit names), and
+ * no read is a tensor's (the receiver of a method or an attribute, subscripted, an
  * item of a list or tuple display, an argument of a framework op). Reads passed to one of the
  * module's own functions are that function's parameter's reads (three calls deep); a parameter
  * `__init__` stores on `self` is read where the class's methods read that attribute. A temperature
@@ -759,7 +760,11 @@ function scalarReads(name: string, g: FunctionIR, mod: ModuleIR, depth: number, 
     // number literals, `x.pow(2.0 - t)`, `u ** (1.0 - t)`), a comparison with a number literal that an
     // `if` branches on (a tensor of several elements there raises).
     if (p.k === 'bin' || p.k === 'cmp') {
-      if (p.k === 'bin' ? !isNum(p.left === e ? p.right : p.left) : !p.operands.some(isNum)) return;
+      // A comparison counts only as `== 1` (the value the code's own special case names, whose limit
+      // the general formula takes: `if t == 1.0: return log(u)`); an ordering (`t < 1.0`) switches
+      // regimes, and says no value.
+      const one = (x: Expr): boolean => x.k === 'num' && x.value === 1;
+      if (p.k === 'bin' ? !isNum(p.left === e ? p.right : p.left) : !(p.ops.length === 1 && p.ops[0] === '==' && p.operands.some(one))) return;
       let i = up.length - 1;
       let at: unknown = e;
       while (i >= 0 && (up[i] as Expr).k === 'bin' && (up[i] === p || isNum((up[i] as Extract<Expr, { k: 'bin' }>).left === at ? (up[i] as Extract<Expr, { k: 'bin' }>).right : (up[i] as Extract<Expr, { k: 'bin' }>).left))) at = up[i--];

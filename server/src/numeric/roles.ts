@@ -433,9 +433,9 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (u.mixingWeight) return { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed; no canonical comparison', assumed: true };
   if (thresholdUse(name, g, mod)) return { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed; no canonical comparison', assumed: true };
   if (u.onlyFraction) return { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed; no canonical comparison', assumed: true };
-  // A scalar hyperparameter read only in Python arithmetic beside number literals (`2.0 - t1`,
-  // `t == 1.0`), never as a tensor: 1, the exponent, temperature or factor that changes nothing.
-  if (scalarHyper(name, g, mod)) return { value: 1, why: 'a scalar hyperparameter (only Python arithmetic beside number literals or compared with one, `2.0 - t`, `t == 1.0`; never a tensor): 1 (a temperature or exponent of 1), assumed; other values not probed; no canonical comparison', assumed: true };
+  // A scalar hyperparameter (an exponent, `x.pow(2.0 - t1)`; special-cased at 1, `if t == 1.0:`),
+  // never read as a tensor: 1, the value its own code names.
+  if (scalarHyper(name, g, mod)) return { value: 1, why: 'a scalar hyperparameter (an exponent, `x.pow(2.0 - t)`, or special-cased at 1, `if t == 1.0:`; never a tensor): 1, assumed; other values not probed; no canonical comparison', assumed: true };
   if (u.onlyIndex) return { value: 1, why: 'an index or a count (a slice bound, an index, `range`, `topk`): 1, other values not probed; no canonical comparison', assumed: true };
   // A tensor a factory closes over that the loss combines elementwise with its per-element terms (a
   // ground-truth mask weighting them): the targets' shape; the probe's targets, assumed.
