@@ -104,10 +104,14 @@ describe("a factory's tensor combined elementwise with the loss's terms, and a s
 
 describe('refusals that say why: what the signature holds', () => {
   const T = 'import tensorflow as tf\n\n';
-  it('a model the function runs on a batch (`model(x)`, `net.apply(params, ...)`): the probes give a prediction, never a model', () => {
+  it('a model the function runs on a batch (`model(x)`, `net.apply(params, ...)`): the probes give a prediction, never a model (where the model cannot be stood in by it: model-standin.test.ts)', () => {
     const called = `${T}def step_loss(model, batch, train):\n    logits = model(batch["image"], train)\n    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=batch["label"], logits=logits))\n`;
     expect(modelParam(fnOf(moduleOf(called), 'step_loss'), ['model', 'batch', 'train'])).toBe('`model` is called (`model(...)`)');
-    expect(plan(called).skipped[0].reason).toBe('the prediction comes from a model the function runs: `model` is called (`model(...)`); the probes give a prediction, never a model');
+    // One run whose output is the prediction: stood in by the probe's prediction.
+    expect(plan(called).plans[0].model).toEqual({ via: 'call', shown: '`model(...)`' });
+    // Its output unpacked: no stand-in; the refusal says why.
+    const unpacked = `${T}def step_loss(model, batch, train):\n    logits, aux = model(batch["image"], train)\n    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=batch["label"], logits=logits)) + aux\n`;
+    expect(plan(unpacked).skipped[0].reason).toBe("the model's run (`model(...)`) returns several values, unpacked: the probes stand in only a model whose output is the prediction");
     const applied = `${T}def elbo_loss(params, rng, batch):\n    logits = net.apply(params, rng, batch.image)\n    return -tf.reduce_mean(batch.image * logits)\n`;
     expect(plan(applied).skipped[0].reason).toMatch(/`params` are a model's parameters \(`\.apply\(params, \.\.\.\)`\)/);
   });

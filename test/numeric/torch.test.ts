@@ -48,6 +48,8 @@ interface Case {
   targetOffset?: number;
   /** Parameters passed as dicts (roles.ts `mapped`): per parameter, its keys, each holding the tensor or ones. */
   mapped?: Record<string, Record<string, string>>;
+  /** The function runs a model, stood in by the prediction (roles.ts `model`). */
+  model?: boolean;
   /** The targets carry one more trailing column (roles.ts `stateColumn`). */
   stateColumn?: boolean;
   /** How the function is reached (a method through its class, a closure through its factory). */
@@ -178,6 +180,7 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
             // An object of settings read at attributes, and the identity matrix of the classes: made by the driver.
             if (v && typeof v === 'object' && 'attrs' in v) return [k, ['__attrs__', (v as { attrs: Record<string, unknown> }).attrs]];
             if (v && typeof v === 'object' && 'eye' in v) return [k, '__eye_classes__'];
+            if (v && typeof v === 'object' && 'modelInput' in v) return [k, '__model_input__'];
             return [k, v && typeof v === 'object' && !Array.isArray(v) ? (v.classes ? '__classes__' : v.device ? '__device__' : v.like ? `__like_${v.like}__` : v.counts ? '__class_counts__' : v.ones === 'classes' ? '__class_ones__' : v.ones === 'class_map' ? '__class_map__' : '__ones__') : value];
           }),
         );
@@ -190,7 +193,7 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
             const id = `${name}::${plan.qualname}::${JSON.stringify(h)}::${JSON.stringify(extra)}`;
             const s = setup;
             runs.set(id, () => pr.run(s as never, inp, hv));
-            cases.push({ id, file, qualname: plan.qualname, input: plan.input, target: plan.target, hyper: h, fill, entry, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn ? { stateColumn: true } : {}), ...(s.plan.boxed ? { boxed: s.plan.boxed } : {}), ...(s.plan.targetFields ? { targetFields: s.plan.targetFields } : {}), ...(s.plan.targetOffset && s.encoding === 'index' ? { targetOffset: s.plan.targetOffset } : {}), inputs: inputsKey(inputs, inp) });
+            cases.push({ id, file, qualname: plan.qualname, input: plan.input, target: plan.target, hyper: h, fill, entry, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.model ? { model: true } : {}), ...(plan.stateColumn ? { stateColumn: true } : {}), ...(s.plan.boxed ? { boxed: s.plan.boxed } : {}), ...(s.plan.targetFields ? { targetFields: s.plan.targetFields } : {}), ...(s.plan.targetOffset && s.encoding === 'index' ? { targetOffset: s.plan.targetOffset } : {}), inputs: inputsKey(inputs, inp) });
           }
         }
       }

@@ -77,6 +77,20 @@ def named(f, hyper):
     return {k: v for k, v in hyper.items() if k in params and params[k].kind in kinds}
 
 
+class StandIn:
+    """The model a function runs, stood in by the probe's prediction: its run returns it."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def __call__(self, *args, **kwargs):
+        return self.out
+
+
+# What only the stood-in model's run reads.
+MODEL_INPUT = object()
+
+
 def run_case(case):
     logits, t = inputs(case)
     x = logits
@@ -114,14 +128,19 @@ def run_case(case):
         if v == "__eye_classes__":
             fill[k] = torch.eye(c)
             continue
+        if v == "__model_input__":
+            # What only the stood-in model's run reads (roles.ts fill `modelInput`).
+            fill[k] = MODEL_INPUT
+            continue
         fill[k] = [1] * c if v == "__class_counts__" else c if v == "__classes__" else torch.ones_like(x) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else {i: 1.0 for i in range(c)} if v == "__class_map__" else torch.device("cpu") if v == "__device__" else x.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else v
     hyper = dict(fill, **(case.get("hyper") or {}))
     hyper = {k: [v] if k in (case.get("boxed") or []) and isinstance(v, (int, float, torch.Tensor)) else v for k, v in hyper.items()}
-    args = {case["input"]: x, case["target"]: t}
+    # A model the function runs is stood in by the prediction (roles.ts `model`): a callable returning it.
+    args = {case["input"]: StandIn(x) if case.get("model") else x, case["target"]: t}
     # Parameters the function reads as mappings: the dicts the checker passed (roles.ts `mapped`).
     for p, keys in (case.get("mapped") or {}).items():
         if p in args:
-            args[p] = {k: args[p] if w == "tensor" else torch.ones_like(x) for k, w in keys.items()}
+            args[p] = {k: args[p] if w == "tensor" else MODEL_INPUT if w == "model_input" else torch.ones_like(x) for k, w in keys.items()}
     entry = case.get("entry") or {}
     parts = case["qualname"].split(".")
     if entry.get("kind") == "closure":

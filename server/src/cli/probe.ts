@@ -51,6 +51,8 @@ function table(r: NumericReport): string {
     rows.push(`  not checked: ${r.valuesOnly.notChecked.join(', ')}: ${r.valuesOnly.why}`);
     if (r.valuesOnly.dataset) rows.push(`  dataset: ${r.valuesOnly.dataset}`);
   }
+  // A model the function runs: stood in by the probe's prediction (roles.ts `CheckPlan.model`).
+  if (r.roles?.model) rows.push(`  the model is stood in by the probe's prediction: ${r.roles.model.shown} returns the probe's ${r.roles.inputIsProb ? 'probabilities' : 'logits'} (\`${r.roles.input}\` is passed as the stand-in), and the gradient is taken with respect to that prediction; the model itself is not checked`);
   if (r.roles?.stateColumn) rows.push(`  given: ${r.roles.target} with one more trailing column: 1 where the sample has a positive class, else 0 (the function reads \`${r.roles.target}[..., :-1]\` and \`${r.roles.target}[..., -1]\`)`);
   for (const b of r.roles?.boxed ?? []) rows.push(`  given: ${b} passed as a one-item list of its value ([v] for v): the function subscripts it (\`${b}[0]\`) and raised on the number`);
   if (r.roles?.targetOffset) rows.push(`  given: ${r.roles.target} as class indices from ${r.roles.targetOffset} (0 left for the background): the function compares them with \`arange(1, C + 1)\``);
@@ -59,7 +61,7 @@ function table(r: NumericReport): string {
   if (r.roles?.vmapped) rows.push(`  given: the batch through the module's own jax.vmap of ${r.function} (the function is written for one example; the batched inputs fail)`);
   for (const b of r.roles?.perRow ?? []) rows.push(`  given: ${b}, a number, to every example of the function's jax.vmap (its in_axes maps ${b}: one value per example, all equal)`);
   // A parameter read as a mapping: the dict the probes passed it (roles.ts `mapped`).
-  for (const [p, keys] of Object.entries(r.roles?.mapped ?? {})) rows.push(`  given: ${p} = {${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'ones' ? 'ones like the input' : p === r.roles!.input ? 'the prediction' : 'the target'}`).join(', ')}} (the function reads it as a mapping)`);
+  for (const [p, keys] of Object.entries(r.roles?.mapped ?? {})) rows.push(`  given: ${p} = {${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'ones' ? 'ones like the input' : w === 'model_input' ? "a value only the stood-in model's run reads" : p === r.roles!.input ? 'the prediction' : 'the target'}`).join(', ')}} (the function reads it as a mapping)`);
   // Values the probes gave required parameters without a default, and why each (roles.ts fill).
   for (const [k, { value, why }] of Object.entries(r.supplied ?? {})) rows.push(`  given: ${k} = ${JSON.stringify(value)} (${why})`);
   if (r.probes.length) {
@@ -87,6 +89,8 @@ export interface CoverageEntry {
   probed: boolean;
   /** Probed for its values only (numpy has no autograd: report.valuesOnly); only with `probed`. */
   valuesOnly?: boolean;
+  /** Probed with the model it runs stood in by the probe's prediction (report.roles.model); only with `probed`. */
+  modelStoodIn?: boolean;
   /** Why it was not probed, without line numbers (so that equal reasons group). */
   reason?: string;
 }
@@ -155,7 +159,7 @@ async function coverageOfFile(file: string, opts: { backend: 'auto' | 'webgpu' |
     return fn ? frameworkOf(fn, mod) : 'other';
   };
   const reports = await checkDocumentNumerically(mod, { backend: opts.backend, samples: opts.samples, text, timeBudgetMs: 600_000, functionBudgetMs: 60_000, file: path.resolve(file), roots: [process.cwd()] });
-  for (const r of reports) out.push({ file, function: r.function, framework: fw(r.function), probed: !r.notChecked, ...(!r.notChecked && r.valuesOnly ? { valuesOnly: true } : {}), ...(r.notChecked ? { reason: coverageReason(r.notChecked) } : {}) });
+  for (const r of reports) out.push({ file, function: r.function, framework: fw(r.function), probed: !r.notChecked, ...(!r.notChecked && r.valuesOnly ? { valuesOnly: true } : {}), ...(!r.notChecked && r.roles?.model ? { modelStoodIn: true } : {}), ...(r.notChecked ? { reason: coverageReason(r.notChecked) } : {}) });
   for (const s of skipped) out.push({ file, function: s.qualname, framework: fw(s.qualname), probed: false, reason: s.reason });
 }
 
@@ -172,7 +176,8 @@ export function coverageText(entries: CoverageEntry[], cwd: string, verbose = fa
   // Values only: probed without a gradient (numpy), said apart from the full probes.
   const valuesOnly = (es: CoverageEntry[]): string => {
     const v = es.filter((e) => e.probed && e.valuesOnly).length;
-    return v ? `, ${v} of them values only` : '';
+    const m = es.filter((e) => e.probed && e.modelStoodIn).length;
+    return `${v ? `, ${v} of them values only` : ''}${m ? `, ${m} with the model stood in by the probe's prediction` : ''}`;
   };
   rows.push(`loss functions: ${entries.length}, probed ${probed} (${pct(probed, entries.length)})${valuesOnly(entries)}`);
   for (const fw of FRAMEWORKS) {

@@ -594,3 +594,260 @@ export function attributesRead(name: string, g: FunctionIR): string[] | undefine
       });
   return attrs.size && bare === asAttr && !method ? [...attrs] : undefined;
 }
+
+/**
+ * A model the function runs once, stood in by the probe's prediction (roles.ts `CheckPlan.model`).
+ * The checker judges a loss's math on the prediction: where the function's only use of the model is
+ * one run whose output is the prediction, the probes pass a stand-in whose run returns the probe's
+ * prediction, and the gradient is taken with respect to that prediction.
+ */
+export interface ModelStandIn {
+  /** The parameter the stand-in is passed as: the model called (`model(x)`), or the parameters a model's `apply` takes. */
+  param: string;
+  via: 'call' | 'apply';
+  /** The run as the report shows it: `model(...)`, `.apply(params, ...)`. */
+  shown: string;
+  /** Required parameters read only as the run's arguments (or the receiver of its `apply`): what only the model reads. */
+  inputs: string[];
+  /** Keys of parameters read only at keys, whose values only the run reads (`batch["image"]`). */
+  keys: Record<string, string[]>;
+}
+
+/** Every node of an IR subtree with its ancestors (the op table's references left out: `op`, `spell`, and `bound`, which repeats the arguments). */
+function walkIR(node: unknown, on: (n: { k: string }, up: readonly { k: string }[]) => void, up: { k: string }[] = []): void {
+  if (Array.isArray(node)) {
+    for (const x of node) walkIR(x, on, up);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const o = node as Record<string, unknown>;
+  const isNode = typeof o.k === 'string';
+  if (isNode) on(o as { k: string }, up);
+  if (isNode) up.push(o as { k: string });
+  for (const [key, v] of Object.entries(o)) if (key !== 'op' && key !== 'spell' && key !== 'bound' && key !== 'span' && v && typeof v === 'object') walkIR(v, on, up);
+  if (isNode) up.pop();
+}
+
+/**
+ * Whether the function's model can be stood in by the probe's prediction, and what only the model
+ * reads: `undefined` when the function runs no model through a required parameter (modelParam), a
+ * reason when it runs one the stand-in would not be true to (run more than once or in a loop, its
+ * output unpacked or read at an attribute, the model read beyond its run), else the stand-in.
+ * `jax`: the function computes with JAX (a model's `.apply(params, ...)` is flax's and haiku's forward
+ * pass; PyTorch's `Module.apply(fn)` is no forward pass).
+ */
+export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: boolean): ModelStandIn | { param: string; refused: string } | undefined {
+  const isReq = (e: unknown): e is { k: 'name'; id: string } => !!e && (e as Expr).k === 'name' && required.includes((e as { id: string }).id);
+  // The parameters an `apply` runs the model with: `params`, or `{"params": params, ...}` (flax's variables).
+  const applyParams = (e: Expr | undefined): string | undefined => {
+    if (isReq(e)) return e.id;
+    if (e?.k === 'dict') {
+      const i = e.keys.findIndex((k) => k?.k === 'str' && k.value === 'params');
+      if (i >= 0 && isReq(e.values[i]) && e.values.every((v, j) => j === i || !v || v.k !== 'name' || !required.includes(v.id))) return (e.values[i] as { id: string }).id;
+    }
+    return undefined;
+  };
+  const runs: { call: Extract<Expr, { k: 'call' }>; param: string; via: 'call' | 'apply'; up: { k: string }[] }[] = [];
+  walkIR(fn.body, (n, up) => {
+    const e = n as Expr;
+    if (e.k !== 'call') return;
+    if (isReq(e.func)) runs.push({ call: e, param: e.func.id, via: 'call', up: [...up] });
+    else if (jax && e.func.k === 'attr' && /^apply(_fn)?$/.test(e.func.attr)) {
+      const p = applyParams(e.args[0]);
+      if (p) runs.push({ call: e, param: p, via: 'apply', up: [...up] });
+    }
+  });
+  if (!runs.length) return undefined;
+  const run = runs[0];
+  const shown = run.via === 'call' ? `\`${run.param}(...)\`` : `\`.${(run.call.func as { attr: string }).attr}(${run.call.args[0].k === 'dict' ? `{"params": ${run.param}}` : run.param}, ...)\``;
+  const refuse = (refused: string) => ({ param: run.param, refused });
+  if (runs.length > 1) return refuse(`the function runs its model ${runs.length} times (${shown}): the probes stand in one run by their prediction, not several`);
+  if (run.up.some((a) => (a.k === 'other' && /^(for|while)$/.test((a as unknown as { what: string }).what)) || a.k === 'lambda' || a.k === 'def' || (a.k === 'unknown' && 'comp' in a))) return refuse(`the function runs its model (${shown}) in a loop, a comprehension or a nested function: the probes stand in one run by their prediction`);
+  // The run's output is the prediction: bound to one name, passed on as an argument, or returned.
+  const parent = run.up[run.up.length - 1] as Stmt | Expr | undefined;
+  // A method called on it (`model(x).squeeze()`, `.float()`) reads it whole too, not a field of a model's output (`.logits`).
+  const grand = run.up[run.up.length - 2] as Expr | undefined;
+  const method = parent?.k === 'attr' && parent.obj === run.call && grand?.k === 'call' && grand.func === parent;
+  const whole = method || (parent && ((parent.k === 'assign' && parent.value === run.call && !parent.aug && parent.targets.length === 1 && parent.targets[0].k === 'name') || (parent.k === 'call' && parent.func !== run.call && (parent.args.includes(run.call) || Object.values(parent.kwargs).includes(run.call))) || (parent.k === 'return' && parent.value === run.call)));
+  if (!whole) {
+    const many = parent?.k === 'assign' && parent.targets.some((t) => t.k === 'tuple');
+    return refuse(many ? `the model's run (${shown}) returns several values, unpacked: the probes stand in only a model whose output is the prediction` : `the model's output (${shown}) is read in part (an attribute or an item of it): the probes stand in only a model whose output is the prediction`);
+  }
+  // Each read of a required parameter: the run's own (the model, its receiver, an argument of it) or another.
+  const argOfRun = new Set<unknown>([...run.call.args, ...Object.values(run.call.kwargs)]);
+  if (run.via === 'apply') {
+    const a0 = run.call.args[0];
+    if (a0.k === 'dict') for (const v of a0.values) argOfRun.add(v);
+    argOfRun.add((run.call.func as { obj: Expr }).obj);
+  }
+  const reads = new Map<string, { all: number; run: number; keys: Map<string, { all: number; run: number }>; keyed: number }>();
+  for (const r of required) reads.set(r, { all: 0, run: 0, keys: new Map(), keyed: 0 });
+  walkIR(fn.body, (n, up) => {
+    const e = n as Expr;
+    if (e.k !== 'name' || !reads.has(e.id)) return;
+    const r = reads.get(e.id)!;
+    r.all++;
+    const p = up[up.length - 1] as Expr | undefined;
+    if (e === run.call.func || argOfRun.has(e)) r.run++;
+    else if (p?.k === 'subscript' && p.obj === e && p.index.length === 1 && p.index[0].k === 'str') {
+      const k = p.index[0].value;
+      const kr = r.keys.get(k) ?? { all: 0, run: 0 };
+      kr.all++;
+      if (argOfRun.has(p)) kr.run++;
+      r.keys.set(k, kr);
+      r.keyed++;
+    }
+  });
+  const model = reads.get(run.param)!;
+  if (model.all !== model.run) return refuse(`the model${run.via === 'call' ? ` \`${run.param}\`` : `'s parameters \`${run.param}\``} ${run.via === 'call' ? 'is' : 'are'} read beyond its run (${shown}) (an attribute or another use): the probes stand in only the run`);
+  const inputs: string[] = [];
+  const keys: Record<string, string[]> = {};
+  for (const [name, r] of reads) {
+    if (name === run.param) continue;
+    if (r.all > 0 && r.all === r.run) inputs.push(name);
+    else if (r.all > 0 && r.keyed === r.all) {
+      const only = [...r.keys].filter(([, kr]) => kr.all === kr.run).map(([k]) => k);
+      if (only.length && only.length < r.keys.size) keys[name] = only;
+    }
+  }
+  return { param: run.param, via: run.via, shown, inputs, keys };
+}
+
+/**
+ * Whether parameter `name` of `g` is a scalar hyperparameter, not a tensor role: some read of it
+ * takes a place only a Python number takes (the exponent of a power through arithmetic beside
+ * number literals, `x.pow(2.0 - t1)`; the special case `if t == 1.0:` a formula's limit names), and
+ * no read is a tensor's (the receiver of a method or an attribute, subscripted, an
+ * item of a list or tuple display, an argument of a framework op). Reads passed to one of the
+ * module's own functions are that function's parameter's reads (three calls deep); a parameter
+ * `__init__` stores on `self` is read where the class's methods read that attribute. A temperature
+ * or an exponent (`log_t(u, t1)`, `x.pow(2.0 - t1)`) is one; a prediction or a target is not
+ * (`torch.stack([activations, ...])`, `labels.shape`). Reads into a call of something else
+ * (`Function.apply(x, t)`) say neither.
+ */
+export function scalarHyper(name: string, g: FunctionIR, mod: ModuleIR): boolean {
+  // The planner asks it of each required parameter, several times: kept per module and function (the
+  // answer reads the module's other functions; a function's IR may be reused in an edited module).
+  let inMod = SCALAR_HYPER.get(mod);
+  if (!inMod) SCALAR_HYPER.set(mod, (inMod = new WeakMap()));
+  let known = inMod.get(g);
+  if (!known) inMod.set(g, (known = new Map()));
+  let r = known.get(name);
+  if (r === undefined) {
+    const verdict = { scalar: false, tensor: false };
+    scalarReads(name, g, mod, 0, verdict);
+    known.set(name, (r = verdict.scalar && !verdict.tensor));
+  }
+  return r;
+}
+
+const SCALAR_HYPER = new WeakMap<ModuleIR, WeakMap<FunctionIR, Map<string, boolean>>>();
+
+function scalarReads(name: string, g: FunctionIR, mod: ModuleIR, depth: number, v: { scalar: boolean; tensor: boolean }): void {
+  const isNum = (e: Expr): boolean => e.k === 'num' || (e.k === 'unary' && e.operand.k === 'num');
+  const own = new Map<string, FunctionIR>();
+  for (const f of mod.functions) if (!f.className && !f.parent && !own.has(f.name)) own.set(f.name, f);
+  // The reads: the name itself, and for __init__ the attributes it stores the name at, read as `self.<attr>` in the class's methods.
+  const attrs = new Set<string>();
+  if (g.name === '__init__' && g.className)
+    for (const s of deep(g.body)) if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.value.k === 'name' && s.value.id === name && s.targets[0].k === 'attr' && isSelfAttr(s.targets[0] as Expr)) attrs.add((s.targets[0] as { attr: string }).attr);
+  const bodies: FunctionIR[] = [g];
+  if (attrs.size) for (const m of mod.classes.get(g.className!)?.methods.values() ?? []) if (m !== g) bodies.push(m);
+  const onRead = (e: Expr, up: readonly { k: string }[]): void => {
+    const p = up[up.length - 1] as Expr | Stmt | undefined;
+    if (!p) return;
+    // Only a Python number takes these places: the exponent of a power (through arithmetic beside
+    // number literals, `x.pow(2.0 - t)`, `u ** (1.0 - t)`), a comparison with a number literal that an
+    // `if` branches on (a tensor of several elements there raises).
+    if (p.k === 'bin' || p.k === 'cmp') {
+      // A comparison counts only as `== 1` (the value the code's own special case names, whose limit
+      // the general formula takes: `if t == 1.0: return log(u)`); an ordering (`t < 1.0`) switches
+      // regimes, and says no value.
+      const one = (x: Expr): boolean => x.k === 'num' && x.value === 1;
+      if (p.k === 'bin' ? !isNum(p.left === e ? p.right : p.left) : !(p.ops.length === 1 && p.ops[0] === '==' && p.operands.some(one))) return;
+      let i = up.length - 1;
+      let at: unknown = e;
+      while (i >= 0 && (up[i] as Expr).k === 'bin' && (up[i] === p || isNum((up[i] as Extract<Expr, { k: 'bin' }>).left === at ? (up[i] as Extract<Expr, { k: 'bin' }>).right : (up[i] as Extract<Expr, { k: 'bin' }>).left))) at = up[i--];
+      const q = up[i] as Expr | Stmt | undefined;
+      const binAt = (up[i + 1] ?? e) as Expr;
+      if (p.k === 'cmp') {
+        const q = up[up.length - 2] as Expr | Stmt | undefined;
+        if (q && ((q.k === 'if' && q.test === p) || (q.k === 'cond' && q.test === p) || (q.k === 'bool' && up.slice(0, -1).some((a) => a.k === 'if' || a.k === 'cond')))) v.scalar = true;
+      } else if (binAt.k === 'bin' && ((q?.k === 'bin' && q.op === '**' && q.right === binAt) || (q?.k === 'call' && q.func.k === 'attr' && q.func.attr === 'pow' && q.args[0] === binAt) || (q?.k === 'call' && q.op?.id === 'pow' && q.args[1] === binAt))) v.scalar = true;
+    } else if (p.k === 'attr' || p.k === 'subscript' || p.k === 'tuple') v.tensor = true;
+    else if (p.k === 'call') {
+      if (p.func === e) return;
+      if (p.op) {
+        v.tensor = true;
+        return;
+      }
+      const callee = p.func.k === 'name' ? own.get(p.func.id) : undefined;
+      if (!callee || depth >= 3) return;
+      const at = p.args.indexOf(e);
+      const kw = Object.entries(p.kwargs).find(([, a]) => a === e)?.[0];
+      const plain = callee.params.filter((q) => q.kind === 'plain');
+      const param = at >= 0 ? plain[at]?.name : kw && plain.some((q) => q.name === kw) ? kw : undefined;
+      if (param) scalarReads(param, callee, mod, depth + 1, v);
+    }
+  };
+  for (const b of bodies)
+    walkIRExprs(b.body, (n, up) => {
+      const e = n as Expr;
+      if (b === g && e.k === 'name' && e.id === name) {
+        // A store on self is no read (`self.t1 = t1`).
+        const p = up[up.length - 1] as Stmt | undefined;
+        if (!(p?.k === 'assign' && p.value === e && attrs.size)) onRead(e, up);
+      } else if (attrs.size && e.k === 'attr' && isSelfAttr(e) && attrs.has(e.attr)) {
+        const p = up[up.length - 1] as Stmt | undefined;
+        if (!(p?.k === 'assign' && p.targets.includes(e as never))) onRead(e, up);
+      }
+    });
+}
+
+/** walkIR over the expressions of a body (nested definitions included). */
+function walkIRExprs(body: readonly Stmt[], on: (n: { k: string }, up: readonly { k: string }[]) => void): void {
+  walkIR(body, on);
+}
+
+/**
+ * Whether parameter `name` of `g` is the class count of a one-hot its body makes (`tf.one_hot(t,
+ * n)`, `F.one_hot(t, num_classes=n)`: the op's `num_classes` argument, however the framework names
+ * it): a dimension the targets' one-hot shares with the prediction, so the probe's class count.
+ */
+export function oneHotDepth(name: string, g: FunctionIR): boolean {
+  let found = false;
+  walkIR(g.body, (n) => {
+    const e = n as Expr;
+    if (found || e.k !== 'call' || e.op?.id !== 'one_hot') return;
+    const a = e.bound?.num_classes;
+    if (a?.k === 'name' && a.id === name) found = true;
+  });
+  return found;
+}
+
+/**
+ * Two required parameters a contrastive loss compares with each other: both operands of one
+ * product of matrices (`jnp.dot(zimg, ztxt.T)`, `a @ b.T`, `torch.matmul(a, b.transpose(0, 1))`,
+ * an einsum of the two): embeddings whose pairs are their own targets, not a prediction and its
+ * targets. Undefined where no such product holds two of them.
+ */
+export function contrastivePair(fn: FunctionIR, required: readonly string[]): [string, string] | undefined {
+  // The parameter an operand is, through a transpose (`.T`, `.transpose(...)`, `.t()`).
+  const operand = (e: Expr | undefined): string | undefined => {
+    if (!e) return undefined;
+    if (e.k === 'name') return required.includes(e.id) ? e.id : undefined;
+    if (e.k === 'attr' && (e.attr === 'T' || e.attr === 'mT')) return operand(e.obj);
+    if (e.k === 'call' && e.func.k === 'attr' && /^(transpose|t|permute)$/.test(e.func.attr)) return operand(e.func.obj);
+    return undefined;
+  };
+  let found: [string, string] | undefined;
+  walkIR(fn.body, (n) => {
+    const e = n as Expr;
+    if (found) return;
+    let pair: (string | undefined)[] = [];
+    if (e.k === 'bin' && e.op === '@') pair = [operand(e.left), operand(e.right)];
+    else if (e.k === 'call' && e.op && /^(matmul|dot|np_dot|tensordot|einsum)$/.test(e.op.id)) pair = e.args.map(operand).filter((x) => x !== undefined);
+    if (pair.length === 2 && pair[0] && pair[1] && pair[0] !== pair[1]) found = [pair[0], pair[1]];
+  });
+  return found;
+}

@@ -1732,6 +1732,17 @@ export class Evaluator {
     const name = calleeName(c);
     // Special forms before evaluating the callee.
     if (c.func.k === 'call' && c.func.func.k === 'name' && c.func.func.id === 'super') return NONE;
+    // A model's forward pass given the stand-in as its parameters (`net.apply(params, x)`,
+    // `state.apply_fn({"params": params}, x)`): the probe's prediction, the model itself never read.
+    if (c.func.k === 'attr' && /^apply(_fn)?$/.test(c.func.attr) && c.args[0]) {
+      const a0 = c.args[0];
+      const held = a0.k === 'name' ? [a0] : a0.k === 'dict' ? a0.values.filter((v, i) => { const k = a0.keys[i]; return k?.k === 'str' && k.value === 'params' && v.k === 'name'; }) : [];
+      for (const h of held) {
+        let v: Val | undefined;
+        for (let fr: Frame | undefined = f; fr && !v && h.k === 'name'; fr = fr.parent) v = fr.vars.get(h.id);
+        if (v?.t === 'standin') return v.out;
+      }
+    }
     if (c.func.k === 'attr' && c.func.obj.k === 'call' && c.func.obj.func.k === 'name' && c.func.obj.func.id === 'super') {
       // super().method(...): the method of a base class defined in this module; a framework base's
       // __init__ (nn.Module, keras Loss) sets nothing the probes read.
@@ -1983,6 +1994,9 @@ export class Evaluator {
         for (const [k, v] of Object.entries(fv.args)) if (!(k in args)) args[k] = () => v;
         return this.lowerOp(fv.spell, args, c, line);
       }
+      case 'standin':
+        // The model stood in by the probe's prediction: its run returns the prediction.
+        return fv.out;
       case 'builtin':
         return this.builtin(fv.name, pos, kw, line);
       case 'type':

@@ -247,6 +247,7 @@ export class Prober {
       const passed: Record<string, Val> = {};
       for (const [k, { value }] of Object.entries(s.plan.fill ?? {})) {
         if (value !== null && typeof value === 'object' && 'module' in value) passed[k] = { t: 'ns', name: value.module };
+        else if (value !== null && typeof value === 'object' && 'modelInput' in value) all[k] = { t: 'model_input' };
         else if (value !== null && typeof value === 'object' && 'classes' in value) all[k] = num(C, true);
         else if (value !== null && typeof value === 'object' && 'device' in value) all[k] = { t: 'device' };
         else if (value !== null && typeof value === 'object' && 'eye' in value) all[k] = { t: 'tensor', x: tf.eye(C), dt: 'float' };
@@ -279,13 +280,15 @@ export class Prober {
         let xin = x;
         if (inp.activation) xin = inp.activation === 'softmax' ? P.softmax(x, 1) : P.sigmoid(x);
         if (inp.layout) xin = tf.reshape(xin, shapeOf(true));
-        const args: Record<string, Val> = { ...passed, [s.plan.input]: { t: 'tensor', x: xin, dt: 'float' } };
+        const pred: Val = { t: 'tensor', x: xin, dt: 'float' };
+        // A model the function runs (roles.ts `model`): stood in by the probe's prediction.
+        const args: Record<string, Val> = { ...passed, [s.plan.input]: s.plan.model ? { t: 'standin', out: pred } : pred };
         // A gradient-boosting dataset holds its labels as floats (LightGBM's and XGBoost's get_label()).
         if (s.plan.target) args[s.plan.target] = s.plan.targetDataset ? { t: 'dataset', label: tgt.t === 'tensor' ? { t: 'tensor', x: tf.cast(tgt.x, 'float32'), dt: 'float' } : tgt } : tgt;
         // A parameter read as a mapping (roles.ts `mapped`) gets a dict: its tensor at its key, ones at a weight's.
         for (const [p, keys] of Object.entries(s.plan.mapped ?? {})) {
           const v = args[p];
-          if (v) args[p] = { t: 'dict', entries: Object.entries(keys).map(([k, what]): [Val, Val] => [{ t: 'str', v: k }, what === 'tensor' ? v : { t: 'tensor', x: tf.ones(shapeOf(true)), dt: 'float' }]) };
+          if (v) args[p] = { t: 'dict', entries: Object.entries(keys).map(([k, what]): [Val, Val] => [{ t: 'str', v: k }, what === 'tensor' ? v : what === 'model_input' ? { t: 'model_input' } : { t: 'tensor', x: tf.ones(shapeOf(true)), dt: 'float' }]) };
         }
         return ev!.run(s.fn, args);
       };
@@ -572,11 +575,11 @@ export class Prober {
       const setup = this.setup(fn, plan, baseHyper);
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.vmapped ? { vmapped: true } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}) };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.vmapped ? { vmapped: true } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}), ...(plan.model ? { model: plan.model } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : 'modelInput' in value ? 'model_input' : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

@@ -122,7 +122,7 @@ function suppliedDict(r: NumericReport): string {
       const kw = Object.entries(JSON.parse(op[2]) as Record<string, HyperValue>).map(([n, x]) => `${n}=${typeof x === 'number' && Number.isInteger(x) ? String(x) : py(x)}`);
       return `${JSON.stringify(k)}: ("__op__", lambda: ${op[1]}(${kw.join(', ')}))`;
     }
-    const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : typeof value === 'string' && value.startsWith('attrs ') ? `types.SimpleNamespace(**${value.slice(6)})` : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'class_map' ? '"__class_map__"' : value === 'class_counts' ? '"__class_counts__"' : value === 'device' ? '"__device__"' : value === 'eye_classes' ? '"__eye_classes__"' : value === 'like_input' ? '"__like_input__"' : value === 'like_target' ? '"__like_target__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
+    const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : typeof value === 'string' && value.startsWith('attrs ') ? `types.SimpleNamespace(**${value.slice(6)})` : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'class_map' ? '"__class_map__"' : value === 'class_counts' ? '"__class_counts__"' : value === 'device' ? '"__device__"' : value === 'eye_classes' ? '"__eye_classes__"' : value === 'like_input' ? '"__like_input__"' : value === 'like_target' ? '"__like_target__"' : value === 'model_input' ? '"__model_input__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
     return `${JSON.stringify(k)}: ${v}`;
   });
   return `{${entries.join(', ')}}`;
@@ -160,9 +160,10 @@ export function reproScript(file: string, r: NumericReport): string {
   // A parameter the function reads as a mapping gets the dict the checker passed (ones at a weight's key).
   const arg = (p: string, v: string): string => {
     const keys = roles.mapped?.[p];
-    return keys ? `{${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'tensor' ? v : 'torch.ones_like(x_in)'}`).join(', ')}}` : v;
+    return keys ? `{${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'tensor' ? v : w === 'model_input' ? '_MODEL_INPUT' : 'torch.ones_like(x_in)'}`).join(', ')}}` : v;
   };
-  const args = `{${JSON.stringify(roles.input)}: ${arg(roles.input, 'x_in')}, ${JSON.stringify(roles.target ?? 'target')}: ${arg(roles.target ?? 'target', 't')}}`;
+  // A model the function runs is stood in by the prediction (roles.model): a callable returning it.
+  const args = `{${JSON.stringify(roles.input)}: ${roles.model ? '_StandIn(x_in)' : arg(roles.input, 'x_in')}, ${JSON.stringify(roles.target ?? 'target')}: ${arg(roles.target ?? 'target', 't')}}`;
   // A closure is reached through its factory (one level: `factory(**hyper).inner`), as the checker runs it.
   const factory = entry.kind === 'closure' ? entry.owner : undefined;
   const call = cls
@@ -206,6 +207,7 @@ ${probes.join('\n')}
 # "__class_counts__": a list of one sample count of 1 per class; ("__op__", make): the loss module a
 # call site builds, made anew per call;
 # "__device__": the CPU; "__module__ NAME": that framework module, passed by keyword;
+# "__model_input__": a value only the stood-in model's run reads;
 # "__eye_classes__": the C x C identity; "__like_input__": a copy of the input that no gradient flows through; "__like_target__": the targets).
 SUPPLIED = ${suppliedDict(r)}
 
@@ -220,6 +222,19 @@ TARGET_OFFSET = ${roles.targetOffset ?? 0}
 
 # The function reads its targets' last axis field by field (\`t[..., 0]\`, \`t[..., 1]\`): this many fields, the targets then ones (0: none).
 TARGET_FIELDS = ${roles.targetFields ?? 0}
+
+class _StandIn:
+    """The model the function runs, stood in by the probe's prediction: its run returns it."""
+
+    def __init__(self, out):
+        self.out = out
+
+    def __call__(self, *args, **kwargs):
+        return self.out
+
+
+# What only the stood-in model's run reads (its input, a flag for it).
+_MODEL_INPUT = object()
 
 LAYOUTS = {"nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1))}
 
@@ -252,7 +267,7 @@ def run(seed, n, c, std, target, margin, activation, layout, hyper, extra):
         t = torch.stack([t.float()] + [torch.ones_like(t, dtype=torch.float32)] * (TARGET_FIELDS - 1), -1)
     given = {}
     for k, v in SUPPLIED.items():
-        given[k] = v[1]() if isinstance(v, tuple) and v[0] == "__op__" else c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else {i: 1.0 for i in range(c)} if v == "__class_map__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else torch.eye(c) if v == "__eye_classes__" else x_in.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
+        given[k] = v[1]() if isinstance(v, tuple) and v[0] == "__op__" else c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else {i: 1.0 for i in range(c)} if v == "__class_map__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else torch.eye(c) if v == "__eye_classes__" else x_in.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else _MODEL_INPUT if v == "__model_input__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
     hyper = dict(given, **hyper)
     hyper = {k: [v] if k in BOXED and isinstance(v, (int, float, torch.Tensor)) else v for k, v in hyper.items()}
 ${call}

@@ -13,7 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
-import { attributesRead, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, meetsClasses, modelParam, moduleOnce, scalarArithmetic, unreadByMethod, unsuppliedUse } from './entry-inputs';
+import { attributesRead, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 
@@ -124,7 +124,16 @@ export interface CheckPlan {
    * `batch["targets"]`): the dict the probes pass it, each key read with what it holds (the
    * parameter's tensor, or ones like the input for a weight or mask key).
    */
-  mapped?: Record<string, Record<string, 'tensor' | 'ones'>>;
+  mapped?: Record<string, Record<string, 'tensor' | 'ones' | 'model_input'>>;
+  /**
+   * The function gets its prediction from a model it runs once (`logits = model(batch["image"])`,
+   * `net.apply(params, x)`; entry-inputs.ts `modelStandIn`): the model is stood in by the probe's
+   * prediction. `input` is the parameter the stand-in is passed as (the model, or the parameters its
+   * `apply` takes); its run returns the probe's prediction, which the gradient is taken with respect
+   * to. What only the run reads (its inputs, a flag passed to it) gets a value nothing else may read
+   * (fill `{ modelInput }`, a mapping's key `model_input`).
+   */
+  model?: { via: 'call' | 'apply'; shown: string };
   /**
    * The function splits the target's last axis into the labels (`y_true[..., :-1]`) and one trailing
    * column (`y_true[..., -1]`, an anchor's state): the probes' float targets carry that column too,
@@ -151,7 +160,7 @@ export interface Fill {
   assumed?: true;
 }
 
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { module: string } | { like: 'input' | 'target' } | OpModuleValue;
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { module: string } | { like: 'input' | 'target' } | { modelInput: true } | OpModuleValue;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -424,6 +433,9 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (u.mixingWeight) return { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed; no canonical comparison', assumed: true };
   if (thresholdUse(name, g, mod)) return { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed; no canonical comparison', assumed: true };
   if (u.onlyFraction) return { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed; no canonical comparison', assumed: true };
+  // A scalar hyperparameter (an exponent, `x.pow(2.0 - t1)`; special-cased at 1, `if t == 1.0:`),
+  // never read as a tensor: 1, the value its own code names.
+  if (scalarHyper(name, g, mod)) return { value: 1, why: 'a scalar hyperparameter (an exponent, `x.pow(2.0 - t)`, or special-cased at 1, `if t == 1.0:`; never a tensor): 1, assumed; other values not probed; no canonical comparison', assumed: true };
   if (u.onlyIndex) return { value: 1, why: 'an index or a count (a slice bound, an index, `range`, `topk`): 1, other values not probed; no canonical comparison', assumed: true };
   // A tensor a factory closes over that the loss combines elementwise with its per-element terms (a
   // ground-truth mask weighting them): the targets' shape; the probe's targets, assumed.
@@ -893,7 +905,7 @@ export function mappingKeys(fn: FunctionIR, name: string): string[] | undefined 
  * key whose name says the role (or the only key) holds the tensor, a weight or mask key ones; a
  * string when a key has no value the probes could give (the reason).
  */
-function mappedRoles(fn: FunctionIR, input: string, target: string): CheckPlan['mapped'] | string | undefined {
+function mappedRoles(fn: FunctionIR, input: string, target: string, modelKeys: Record<string, string[]> = {}): CheckPlan['mapped'] | string | undefined {
   const out: NonNullable<CheckPlan['mapped']> = {};
   for (const [p, role, re] of [
     [input, 'prediction', PRED_NAME],
@@ -904,9 +916,11 @@ function mappedRoles(fn: FunctionIR, input: string, target: string): CheckPlan['
     const named = keys.filter((k) => re.test(k));
     const main = keys.length === 1 ? keys[0] : named.length === 1 ? named[0] : undefined;
     if (!main) return `the ${role} \`${p}\` is a mapping read at ${keys.map((k) => JSON.stringify(k)).join(', ')}: none is its ${role} by name`;
-    const other = keys.find((k) => k !== main && !WEIGHT_NAME.test(k));
+    // A key only the model's run reads (`batch["image"]`, the stand-in's input) holds a value nothing else reads.
+    const forModel = modelKeys[p] ?? [];
+    const other = keys.find((k) => k !== main && !WEIGHT_NAME.test(k) && !forModel.includes(k));
     if (other) return `the ${role} \`${p}\` is a mapping also read at ${JSON.stringify(other)}, which the probes have no value for`;
-    out[p] = Object.fromEntries(keys.map((k) => [k, k === main ? 'tensor' : 'ones']));
+    out[p] = Object.fromEntries(keys.map((k) => [k, k === main ? 'tensor' : forModel.includes(k) ? 'model_input' : 'ones']));
   }
   return Object.keys(out).length ? out : undefined;
 }
@@ -1041,10 +1055,13 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     for (const [key, r] of injected) if ('module' in r) modules.set(key, r.module);
     const ff = modules.size ? factsWithModules(mod, fn, reads, modules, stop ? check : undefined) : f?.functions.get(fn);
     const m = (n: string) => ff?.params.get(n);
-    let input = required.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? ''))?.name;
-    let target = required.find((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? ''))?.name;
-    if (!input) input = required.find((p) => PRED_NAME.test(p.name) && p.name !== target)?.name;
-    if (!target) target = required.find((p) => TARGET_NAME.test(p.name) && p.name !== input)?.name;
+    // A scalar hyperparameter by its use (`if t == 1.0:`, an exponent) is neither role, whatever the facts guess of `t == 1`.
+    let input = required.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? '') && !scalarHyper(p.name, fn, mod))?.name;
+    let target = required.find((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? '') && !scalarHyper(p.name, fn, mod))?.name;
+    // A name says a role only of a parameter its use does not make a scalar hyperparameter (`t` compared
+    // with 1.0 in an `if`, the exponent of a power: a temperature, not the targets).
+    if (!input) input = required.find((p) => PRED_NAME.test(p.name) && p.name !== target && !scalarHyper(p.name, fn, mod))?.name;
+    if (!target) target = required.find((p) => TARGET_NAME.test(p.name) && p.name !== input && !scalarHyper(p.name, fn, mod))?.name;
     // Parameters read only as mappings (`model_output["scores"]`, `sample_list["targets"]`): the keys
     // tell the roles the parameters' names do not.
     const keysOf = new Map(required.map((p) => [p.name, mappingKeys(fn, p.name)] as const));
@@ -1079,8 +1096,37 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         }
       }
     }
+    // A model the function runs once (`logits = model(batch["image"])`, `net.apply(params, x)`): the
+    // checker judges the loss's math on the prediction, so the model is stood in by the probe's
+    // prediction where its one run's output is the prediction and the loss reads the target itself
+    // (never given to the model: its output could then be the loss). Where the roles are found
+    // otherwise and the prediction is not only the model's input (a loss module called on the
+    // prediction and the target), nothing changes.
+    let standIn: ModelStandIn | undefined;
+    let standInWhy: string | undefined;
+    if (!perExample) {
+      const unset = params.filter((p) => !p.default);
+      // `.apply(params, x)` is a forward pass in JAX (flax, haiku), not PyTorch's `Module.apply(fn)`.
+      const imported = [...mod.imports.values()].map(frameworkOfName);
+      const jaxApply = frameworkOf(fn, mod, callable) === 'jax' || (imported.includes('jax') && !imported.includes('torch'));
+      const si = modelStandIn(fn, unset.map((p) => p.name), jaxApply);
+      if (si && 'refused' in si) standInWhy = si.refused;
+      else if (si && !(target && si.inputs.includes(target)) && (!input || !target || si.inputs.includes(input) || input === si.param)) {
+        const rest = required.filter((p) => p.name !== si.param && !si.inputs.includes(p.name));
+        let t = target && rest.some((p) => p.name === target) ? target : undefined;
+        t ??= rest.find((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? ''))?.name ?? rest.find((p) => TARGET_NAME.test(p.name))?.name ?? rest.find((p) => keysOf.get(p.name)?.some((k) => TARGET_NAME.test(k)))?.name;
+        if (!t && rest.length === 1) t = rest[0].name;
+        const given = t && si.keys[t]?.some((k) => TARGET_NAME.test(k));
+        if (t && !given) {
+          input = si.param;
+          target = t;
+          standIn = si;
+        } else standInWhy = given ? `the model's run (${si.shown}) is given the target (\`${t}\`): its output may be the loss, not a prediction the probes could stand in` : `the model's run (${si.shown}) could be stood in by the probe's prediction, but no parameter the loss reads is its target`;
+      } else if (si && target && si.inputs.includes(target) && !(input && !si.inputs.includes(input))) standInWhy = `the model's run (${si.shown}) is given the target (\`${target}\`): its output may be the loss, not a prediction the probes could stand in`;
+    }
     // Why no roles, where the signature says it: a model run on a batch, or roles packed in `*args`.
     const unrolled = (): string | undefined => {
+      if (standInWhy) return standInWhy;
       const model = modelParam(fn, required.map((p) => p.name));
       if (model) return `the prediction comes from a model the function runs: ${model}; the probes give a prediction, never a model`;
       const star = fn.params.find((p) => p.kind === 'star');
@@ -1088,12 +1134,18 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       return undefined;
     };
     if (!input || !target) {
-      if (required.length !== 2) {
-        skip(boxes() ?? unrolled() ?? (required.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${required.length} required parameters (${required.map((p) => `\`${p.name}\``).join(', ')}): ${target ? `\`${target}\` is the target; no use or name says which of the others is the prediction` : input ? `\`${input}\` is the prediction; no use or name says which of the others is the target` : 'no use or name says which is which'}`));
+      // A scalar hyperparameter (only Python arithmetic beside number literals, `2.0 - t1`, a
+      // temperature compared with 1.0) is neither role: the roles are among the others.
+      const roleCands = required.filter((p) => p.name === input || p.name === target || !scalarHyper(p.name, fn, mod));
+      if (roleCands.length !== 2) {
+        // Two embeddings compared with each other (`dot(zimg, ztxt.T)`): a contrastive loss, its pairs its targets.
+        const pair = roleCands.length > 2 ? contrastivePair(fn, roleCands.map((p) => p.name)) : undefined;
+        const contrastive = pair && `a contrastive loss: \`${pair[0]}\` and \`${pair[1]}\` are compared with each other (a product of the two), each pair its own target; the probes give a prediction and its targets, not two embeddings`;
+        skip(boxes() ?? unrolled() ?? contrastive ?? (roleCands.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${roleCands.length} required parameters (${roleCands.map((p) => `\`${p.name}\``).join(', ')}): ${target ? `\`${target}\` is the target; no use or name says which of the others is the prediction` : input ? `\`${input}\` is the prediction; no use or name says which of the others is the target` : 'no use or name says which is which'}`));
         continue;
       }
-      input ??= required.find((p) => p.name !== target)?.name;
-      target ??= required.find((p) => p.name !== input)?.name;
+      input ??= roleCands.find((p) => p.name !== target)?.name;
+      target ??= roleCands.find((p) => p.name !== input)?.name;
     }
     if (!input || !target) {
       skip(unrolled() ?? 'no prediction and target parameters');
@@ -1109,6 +1161,11 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       const ps = g.params.filter((p) => p.kind === 'plain').slice(g.className ? 1 : 0);
       for (const p of ps) {
         if (p.default || (g === fn && (p.name === input || p.name === target)) || fill[p.name]) continue;
+        // Read only by the model's run, which the probe's prediction stands in for: no value is read.
+        if (g === fn && standIn?.inputs.includes(p.name)) {
+          fill[p.name] = { value: { modelInput: true }, why: `read only by the model's run (${standIn.shown}), which the probe's prediction stands in for` };
+          continue;
+        }
         const site = callSiteLiteral(mod, g, p.name);
         const used = site === undefined ? fillFromUses(g, fn, chain, mod, p.name, { input, target }) : undefined;
         // A list a call site passes whose values meet the classes: the probes' class count of entries, not the call site's.
@@ -1122,6 +1179,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (GAMMA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: 'typical' };
         else if (ALPHA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_ALPHA, why: 'typical' };
         else if (CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
+        // The class count of a one-hot the function makes (`tf.one_hot(t, n)`): the probe's, whatever its name.
+        else if (oneHotDepth(p.name, g)) fill[p.name] = { value: { classes: true }, why: `the class count of a one-hot (\`one_hot(..., ${p.name})\`): the probe's classes` };
         else if (IGNORE_NAME.test(p.name)) fill[p.name] = { value: -100, why: 'no probe target takes it' };
         else if (DEVICE_NAME.test(p.name)) fill[p.name] = { value: { device: true }, why: "the probes' device" };
         else if (g === fn && WEIGHT_NAME.test(p.name)) fill[p.name] = { value: { ones: 'input' }, why: 'ones like the input' };
@@ -1154,10 +1213,12 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       // What the parameter is, where its uses say (an object read at attributes, a mapping read at keys, a model called).
       const owner = [fn, ...chain].find((g) => g.params.some((p) => p.kind === 'plain' && p.name === missing));
       const what = owner ? unsuppliedUse(missing, owner) : undefined;
-      skip(boxes() ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
+      // The model the function runs, which the probes could not stand in: why not.
+      const model = standInWhy && modelParam(fn, [missing]) ? standInWhy : undefined;
+      skip(boxes() ?? model ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
       continue;
     }
-    const mapped = mappedRoles(fn, input, target);
+    const mapped = mappedRoles(fn, input, target, standIn?.keys);
     if (typeof mapped === 'string') {
       skip(mapped);
       continue;
@@ -1229,7 +1290,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // A function named as a cross-entropy or a focal loss keeps them (`cross_entropy(logits, labels)`
     // without a log is worth the comparison).
     const notFocal = !gamma && !CE_NAME.test(fn.qualname) && !seesFocalOrCE(fn, callable, f, ff);
-    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal]);
+    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal, standIn ?? null]);
     // A cross-entropy with no modulating factor anywhere the facts see: its reference is the
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
     // The reference of a loss with no gamma and nothing that says focal (a name, a focal op, a
@@ -1241,7 +1302,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const stateColumn = slicesTrailingColumn(fn, target);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown } } : {}), key });
   }
   // A loss class with no method of its own to run: its call is its base's. A Keras
   // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,

@@ -138,7 +138,8 @@ export interface NumericReport {
   /** `vmapped`: the function probed through the module's own jax.vmap of it (roles.ts `CheckPlan.vmapped`). */
   /** `perRow`: hyperparameters whose number is given to every example of the function's jax.vmap (roles.ts `CheckPlan.perRow`). */
   /** `boxed`: hyperparameters passed as a one-item list of their value (roles.ts `CheckPlan.boxed`: the function subscripts them). */
-  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; mapped?: Record<string, Record<string, 'tensor' | 'ones'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; perExample?: string[]; targetFields?: number; targetOffset?: number; vmapped?: boolean };
+  /** `model`: the function runs a model, stood in by the probe's prediction (roles.ts `CheckPlan.model`): `input` is the parameter the stand-in is passed as. */
+  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; model?: { via: 'call' | 'apply'; shown: string }; mapped?: Record<string, Record<string, 'tensor' | 'ones' | 'model_input'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; perExample?: string[]; targetFields?: number; targetOffset?: number; vmapped?: boolean };
   /**
    * The function computes with numpy (no autograd): probed for its outputs' values only, computed in
    * float32 (numpy's float64 is not computed), with the gradient probes not checked and no findings
@@ -146,7 +147,7 @@ export interface NumericReport {
    */
   valuesOnly?: { why: string; precision: 'float32'; notChecked: string[]; dataset?: string };
   /** Values given to required parameters without a default, and where each came from (roles.ts `fill`). */
-  supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'class_map' | 'class_counts' | 'device'; why: string }>;
+  supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'class_map' | 'class_counts' | 'device' | 'model_input'; why: string }>;
   /** How the function is reached: a method through its class, a closure through the factory that returns it. */
   entry?: { kind: 'function' | 'method' | 'closure'; owner?: string };
   probes: ProbeResult[];

@@ -48,7 +48,14 @@ export type Val =
    * LightGBM's `Dataset` and XGBoost's `DMatrix` give of their labels, `get_label()` and `.label`;
    * nothing else of them is modelled.
    */
-  | { t: 'dataset'; label: Val };
+  | { t: 'dataset'; label: Val }
+  /**
+   * A model the function runs, stood in by the probe's prediction (roles.ts `CheckPlan.model`): its
+   * call, or a model's `.apply` / `.apply_fn` given it as the parameters, returns `out`.
+   */
+  | { t: 'standin'; out: Val }
+  /** What only the stood-in model's run reads (its input, a flag for it): nothing else reads it (roles.ts fill `modelInput`). */
+  | { t: 'model_input' };
 
 export const NONE: Val = { t: 'none' };
 

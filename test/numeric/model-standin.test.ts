@@ -1,0 +1,112 @@
+/**
+ * A model the loss runs, stood in by the probe's prediction (entry-inputs.ts `modelStandIn`, roles.ts
+ * `CheckPlan.model`): one fact per case, what the planner makes of it, and the fixtures end to end
+ * (their torch agreement is repro.test.ts's).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkDocumentNumerically, disposeNumericWorker, moduleOf } from '../../server/src/numeric/runner';
+import { modelStandIn } from '../../server/src/numeric/entry-inputs';
+import { planModule, type PlanSkip } from '../../server/src/numeric/roles';
+import { loadEngine, WORKER } from './helpers';
+
+const TORCH = 'import torch\nimport torch.nn.functional as F\n\n';
+const JAX = 'import jax\nimport jax.numpy as jnp\nimport optax\n\n';
+
+function standIn(src: string, name: string, jax = false): ReturnType<typeof modelStandIn> {
+  const fn = moduleOf(src).functions.find((f) => f.qualname === name)!;
+  return modelStandIn(fn, fn.params.filter((p) => p.kind === 'plain' && !p.default).map((p) => p.name), jax);
+}
+
+function plan(src: string): { plans: ReturnType<typeof planModule>; skipped: PlanSkip[] } {
+  const skipped: PlanSkip[] = [];
+  return { plans: planModule(moduleOf(src), undefined, undefined, skipped), skipped };
+}
+
+describe('the model run: one run whose output is the prediction', () => {
+  it('a called parameter; what only the run reads: parameters passed to it, keys of a mapping read only there', () => {
+    expect(standIn(`${TORCH}def f(model, batch, flag, y):\n    out = model(batch["x"], flag)\n    return F.cross_entropy(out, batch["y"])\n`, 'f')).toEqual({ param: 'model', via: 'call', shown: '`model(...)`', inputs: ['flag'], keys: { batch: ['x'] } });
+  });
+
+  it('its output passed on as an argument, or returned, is whole', () => {
+    expect(standIn(`${TORCH}def f(net, x, t):\n    return F.cross_entropy(net(x), t)\n`, 'f')).toMatchObject({ param: 'net', inputs: ['x'] });
+  });
+
+  it("in JAX, the parameters a model's apply takes, alone or as flax's variables, the receiver only read there", () => {
+    expect(standIn(`${JAX}def f(params, x, t):\n    z = net.apply(params, x)\n    return z.sum()\n`, 'f', true)).toMatchObject({ param: 'params', via: 'apply', inputs: ['x'] });
+    expect(standIn(`${JAX}def f(p, state, x, t):\n    z = state.apply_fn({"params": p}, x)\n    return z.sum()\n`, 'f', true)).toMatchObject({ param: 'p', via: 'apply', shown: '`.apply_fn({"params": p}, ...)`', inputs: ['state', 'x'] });
+  });
+
+  it("not PyTorch's Module.apply(fn), which is no forward pass", () => {
+    expect(standIn(`${TORCH}def f(fn, x, t):\n    z = net.apply(fn)\n    return z.sum()\n`, 'f', false)).toBeUndefined();
+  });
+
+  it('refused where one prediction cannot be true to it: two runs, a run in a loop, an unpacked or partly read output, the model read beyond its run', () => {
+    const why = (src: string, jax = false) => {
+      const r = standIn(src, 'f', jax);
+      return r && 'refused' in r ? r.refused : undefined;
+    };
+    expect(why(`${TORCH}def f(m, a, b, t):\n    return F.cross_entropy(m(a) - m(b), t)\n`)).toMatch(/runs its model 2 times/);
+    expect(why(`${TORCH}def f(m, xs, t):\n    s = 0\n    for x in xs:\n        s = s + m(x)\n    return s\n`)).toMatch(/in a loop/);
+    expect(why(`${TORCH}def f(m, x, t):\n    z, aux = m(x)\n    return F.cross_entropy(z, t) + aux\n`)).toMatch(/returns several values/);
+    expect(why(`${TORCH}def f(m, x, t):\n    z = m(x).logits\n    return F.cross_entropy(z, t)\n`)).toMatch(/read in part/);
+    expect(why(`${TORCH}def f(m, x, t):\n    return F.cross_entropy(m(x), t) * m.scale\n`)).toMatch(/`m` is read beyond its run/);
+    expect(why(`${JAX}def f(params, x, t):\n    z = net.apply(params, x)\n    return optax.softmax_cross_entropy_with_integer_labels(z, t).mean() + 0.1 * params["w"].sum()\n`, true)).toMatch(/parameters `params` are read beyond its run/);
+  });
+});
+
+describe('the planner', () => {
+  it('passes the stand-in as the prediction parameter, the target read by the loss itself, the run\'s inputs given a value only it reads', () => {
+    const { plans } = plan(`${TORCH}def step_loss(model, inputs, labels):\n    return F.cross_entropy(model(inputs), labels)\n`);
+    expect(plans[0]).toMatchObject({ input: 'model', target: 'labels', model: { via: 'call', shown: '`model(...)`' }, fill: { inputs: { value: { modelInput: true } } } });
+  });
+
+  it('a mapping: its target key the tensor, a key only the run reads a model input', () => {
+    const { plans } = plan(`${TORCH}def batch_loss(net, batch):\n    return F.cross_entropy(net(batch["image"]), batch["label"])\n`);
+    expect(plans[0]).toMatchObject({ input: 'net', target: 'batch', mapped: { batch: { image: 'model_input', label: 'tensor' } } });
+  });
+
+  it('a run given the target is no prediction (its output may be the loss): refused with that reason', () => {
+    const { plans, skipped } = plan(`${TORCH}def seq_loss(model, tokens, labels):\n    return model(tokens, labels).mean()\n`);
+    expect(plans).toEqual([]);
+    expect(skipped[0].reason).toMatch(/is given the target \(`labels`\)/);
+  });
+
+  it('a loss module called on the prediction and the target stays one (not a model)', () => {
+    const { plans } = plan(`${TORCH}def wrapped_loss(crit, logits, target):\n    return crit(logits, target) * 2\n`);
+    expect(plans[0]).toMatchObject({ input: 'logits', target: 'target' });
+    expect(plans[0].model).toBeUndefined();
+  });
+});
+
+describe('end to end (fixtures model_standin.py and model_standin_jax.py)', () => {
+  afterAll(() => disposeNumericWorker());
+  const run = async (file: string) => {
+    loadEngine();
+    const src = fs.readFileSync(path.join(__dirname, 'fixtures', file), 'utf8');
+    return checkDocumentNumerically(src, { backend: 'wasm', workerPath: WORKER, samples: 256, timeBudgetMs: 120_000 });
+  };
+  it('probes the loss on the stood-in prediction: the wrong twin\'s NaN gradient found, the right one clean, the refusals named', async () => {
+    const rs = await run('model_standin.py');
+    const r = (name: string) => rs.find((x) => x.function === name)!;
+    for (const n of ['step_loss', 'step_loss_naive', 'batch_loss']) {
+      expect(r(n).notChecked, n).toBeUndefined();
+      expect(r(n).roles?.model?.via).toBe('call');
+    }
+    expect(r('step_loss').findings.map((f) => f.code)).toEqual([]);
+    expect(r('step_loss_naive').findings.map((f) => f.code)).toContain('LL301');
+    expect(r('batch_loss').supplied).toEqual({ train: { value: 'model_input', why: "read only by the model's run (`net(...)`), which the probe's prediction stands in for" } });
+    for (const n of ['twice_loss', 'aux_loss', 'scaled_loss', 'seq_loss']) expect(rs.find((x) => x.function === n), n).toBeUndefined();
+  }, 180_000);
+
+  it('in JAX through apply and apply_fn; a weight decay on the parameters refused', async () => {
+    const rs = await run('model_standin_jax.py');
+    const r = (name: string) => rs.find((x) => x.function === name)!;
+    expect(r('params_loss').notChecked).toBeUndefined();
+    expect(r('params_loss').findings.map((f) => f.code)).toEqual([]);
+    expect(r('state_loss').roles?.model?.via).toBe('apply');
+    expect(r('state_loss').findings.map((f) => f.code)).toContain('LL301');
+    expect(rs.find((x) => x.function === 'decay_loss')).toBeUndefined();
+  }, 180_000);
+});
