@@ -1079,7 +1079,9 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       const pi = rest.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? '')) ?? rest.find((p) => PRED_NAME.test(p.name)) ?? (scores.length === 1 ? scores[0] : undefined);
       const rank = pi ? boxUse(pi.name, fn, mod).rank : undefined;
       const others = rest.filter((p) => p !== pi);
-      if (pi && (!others.length || (rank && others.every((p) => boxUse(p.name, fn, mod).rank === rank)))) {
+      // A parameter the facts or its name call a target is no box offsets: the refusal stays.
+      const targetLike = others.some((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? '') || TARGET_NAME.test(p.name));
+      if (pi && !targetLike && (!others.length || (rank && others.every((p) => boxUse(p.name, fn, mod).rank === rank)))) {
         detection = {};
         for (const p of required) {
           let spec: BoxFill | undefined;
