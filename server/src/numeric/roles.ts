@@ -1065,8 +1065,9 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       return held.length ? `a detection loss: ${held.map((p) => `\`${p.name}\``).join(', ')} ${held.length > 1 ? 'hold' : 'holds'} boxes (coordinate columns differenced or sliced \`[:, :4]\`), which the probes do not generate` : undefined;
     };
     // A detection loss: the required parameters whose uses show boxes get generated boxes (their
-    // layout read from their uses); the prediction is the one other parameter the facts or its name
-    // call one (per-anchor class scores); any further one read with the prediction's subscript rank
+    // layout read from their uses); the prediction is the other parameter the facts or its name call
+    // one, else the only one whose values reach a creating op (per-anchor class scores: clamped,
+    // logged, an activation's); any further one read with the prediction's subscript rank
     // (`regressions[j, :, :]` beside `classifications[j, :, :]`) gets box offsets. No parameter takes
     // the probes' targets: the function derives its own from the boxes. Boxes reaching `__init__` or a
     // factory, or a parameter read otherwise, keep the refusal.
