@@ -168,3 +168,11 @@ describe('probes of a detection loss, end to end', () => {
     expect(r.probes[0].inputs.layout).toBeUndefined();
   });
 });
+
+describe('a number a helper of boxes takes as a bound is no prediction', () => {
+  it('`clamp(min=floor)` reads `floor` as a bound, not as the clamp input: the IoU helper is no detection plan', () => {
+    const mod = moduleOf(FIXTURE);
+    expect(reachesCreatingOp('floor', fnOf(mod, 'pairwise_overlap'))).toBe(false);
+    expect(plan(FIXTURE).plans.find((p) => p.qualname === 'pairwise_overlap')).toBeUndefined();
+  });
+});

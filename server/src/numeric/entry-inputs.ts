@@ -460,8 +460,9 @@ export function boxUse(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, s
 /**
  * Whether the values of parameter `name` of `fn` (through what is taken out of it: subscripts,
  * methods, and the results of ops given it) reach a creating op (core/prefilter.ts `isCreatingOp`: a
- * log, an activation, a loss, a clamp to probabilities): the parameter is scores a loss is made of,
- * not box offsets only subtracted and compared.
+ * log, an activation, a loss, a clamp to probabilities) as that op's input (its first argument,
+ * `input=`, or the tensor a method is called on; a clamp's bound is none): the parameter is scores a
+ * loss is made of, not box offsets only subtracted and compared, nor a number passed as a bound.
  */
 export function reachesCreatingOp(name: string, fn: FunctionIR): boolean {
   const names = new Set([name]);
@@ -486,7 +487,10 @@ export function reachesCreatingOp(name: string, fn: FunctionIR): boolean {
   for (const s of stmts)
     for (const r of stmtRoots(s))
       everyExpr(r, (e) => {
-        if (!found && e.k === 'call' && e.op && isCreatingOp(e.op) && (e.args.some(rooted) || Object.values(e.kwargs).some(rooted) || (e.func.k === 'attr' && rooted(e.func.obj)))) found = true;
+        // The op's input: its first argument, `input=`, or the tensor a method is called on (`x.log()`); a clamp's bound is none.
+        if (found || e.k !== 'call' || !e.op || !isCreatingOp(e.op)) return;
+        const input = e.func.k === 'attr' && !e.callee ? e.func.obj : (e.args[0] ?? e.kwargs.input ?? e.kwargs.x);
+        if (input && rooted(input)) found = true;
       });
   return found;
 }
