@@ -15,6 +15,7 @@ import { BOX_IMAGE, BOX_PADDING, BOX_TRUTH, boxShape, generateBoxes, type BoxFil
 import { planModule, type PlanSkip } from '../../server/src/numeric/roles';
 import { checkDocumentNumerically, disposeNumericWorker, moduleOf } from '../../server/src/numeric/runner';
 import type { NumericReport } from '../../server/src/numeric/types';
+import { curveRequest } from '../../server/src/numeric/curve';
 import { loadEngine, WORKER } from './helpers';
 
 const FIXTURE = fs.readFileSync(path.join(__dirname, 'fixtures', 'detection_boxes.py'), 'utf8');
@@ -155,6 +156,8 @@ describe('probes of a detection loss, end to end', () => {
     expect(r.findings).toEqual([]);
     // No probe that changes the targets or compares with the canonical formula.
     expect(r.probes.map((p) => p.probe).filter((n) => !['typical', 'confident', 'gamma-sweep'].includes(n))).toEqual([]);
+    // No loss curve at the target's pt: the function takes no target.
+    expect(curveRequest(r, 'wasm')).toBeUndefined();
   });
   it('the unguarded twin: the log of a saturated sigmoid is not finite', () => {
     const r = get('UnguardedRetinaLoss.forward');
