@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModuleIR } from '../../server/src/core/ir';
+import { boxShape, generateBoxes, type BoxFill } from '../../server/src/numeric/gen';
 import { planModule } from '../../server/src/numeric/roles';
 import { moduleOf } from '../../server/src/numeric/runner';
 import type { ProbeInputs } from '../../server/src/numeric/types';
@@ -193,7 +194,11 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
             const id = `${name}::${plan.qualname}::${JSON.stringify(h)}::${JSON.stringify(extra)}`;
             const s = setup;
             runs.set(id, () => pr.run(s as never, inp, hv));
-            cases.push({ id, file, qualname: plan.qualname, input: plan.input, target: plan.target, hyper: h, fill, entry, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.model ? { model: true } : {}), ...(plan.stateColumn ? { stateColumn: true } : {}), ...(s.plan.boxed ? { boxed: s.plan.boxed } : {}), ...(s.plan.targetFields ? { targetFields: s.plan.targetFields } : {}), ...(s.plan.targetOffset && s.encoding === 'index' ? { targetOffset: s.plan.targetOffset } : {}), inputs: inputsKey(inputs, inp) });
+            // Boxes of a detection loss (roles.ts `CheckPlan.boxes`): drawn here for this case's seed and rows, as the checker draws them.
+            const boxSpecs = Object.entries(setup.plan.fill ?? {}).flatMap(([k, { value }]): [string, BoxFill][] => (value !== null && typeof value === 'object' && ('boxes' in value || 'offsets' in value) ? [[k, value as BoxFill]] : []));
+            const drawn = boxSpecs.length ? generateBoxes(inp.seed, inp.shape[0], inp.shape[1], boxSpecs).values : undefined;
+            const caseFill = drawn ? { ...fill, ...Object.fromEntries(boxSpecs.map(([k, spec]) => [k, ['__tensor__', b64(drawn.get(k)!.data), boxShape(spec, drawn.get(k)!.rows, drawn.get(k)!.columns, inp.layout, inp.shape[0], inp.shape[1])]])) } : fill;
+            cases.push({ id, file, qualname: plan.qualname, input: plan.input, target: plan.target, hyper: h, fill: caseFill, entry, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.model ? { model: true } : {}), ...(plan.stateColumn ? { stateColumn: true } : {}), ...(s.plan.boxed ? { boxed: s.plan.boxed } : {}), ...(s.plan.targetFields ? { targetFields: s.plan.targetFields } : {}), ...(s.plan.targetOffset && s.encoding === 'index' ? { targetOffset: s.plan.targetOffset } : {}), inputs: inputsKey(inputs, inp) });
           }
         }
       }

@@ -68,7 +68,7 @@ def inputs(case):
 
 
 # The checker's layouts of the [N, C] probe (numeric/types.ts layoutShape): logits, class indices.
-LAYOUTS = {"nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1))}
+LAYOUTS = {"1nc": lambda n, c: ((1, n, c), (1, n)), "nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1))}
 
 
 def named(f, hyper):
@@ -125,6 +125,10 @@ def run_case(case):
             # An object of settings read at attributes (`args.w`).
             fill[k] = types.SimpleNamespace(**v[1])
             continue
+        if isinstance(v, list) and len(v) == 3 and v[0] == "__tensor__":
+            # Boxes of a detection loss (roles.ts `CheckPlan.boxes`), drawn by the test with gen.ts generateBoxes.
+            fill[k] = from_b64(v[1], torch.float32).reshape(v[2])
+            continue
         if v == "__eye_classes__":
             fill[k] = torch.eye(c)
             continue
@@ -136,7 +140,9 @@ def run_case(case):
     hyper = dict(fill, **(case.get("hyper") or {}))
     hyper = {k: [v] if k in (case.get("boxed") or []) and isinstance(v, (int, float, torch.Tensor)) else v for k, v in hyper.items()}
     # A model the function runs is stood in by the prediction (roles.ts `model`): a callable returning it.
-    args = {case["input"]: StandIn(x) if case.get("model") else x, case["target"]: t}
+    # A detection loss given boxes has no target parameter.
+    xin = StandIn(x) if case.get("model") else x
+    args = {case["input"]: xin, case["target"]: t} if case.get("target") else {case["input"]: xin}
     # Parameters the function reads as mappings: the dicts the checker passed (roles.ts `mapped`).
     for p, keys in (case.get("mapped") or {}).items():
         if p in args:

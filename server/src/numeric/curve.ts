@@ -49,10 +49,12 @@ export interface CurveRequest {
 
 export const CURVE_PTS: number[] = Array.from({ length: 33 }, (_, i) => 0.01 + (0.98 * i) / 32);
 
-/** The request for a report's curve, or undefined when the report has no roles (not checked). */
+/** The request for a report's curve, or undefined when the report has no roles (not checked) or no target parameter (a detection loss given boxes). */
 export function curveRequest(r: NumericReport, backend: BackendChoice): CurveRequest | undefined {
   const p = r.probes.find((x) => x.probe === 'typical') ?? r.probes[0];
   if (!r.roles || !r.formulation || !p) return undefined;
+  // A detection loss given boxes takes no target: no curve at the target's pt.
+  if (r.roles.boxes) return undefined;
   const names = Object.keys(p.hyper);
   return {
     function: r.function,

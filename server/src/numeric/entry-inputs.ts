@@ -15,6 +15,7 @@
  */
 import type { Expr, FunctionIR, ModuleIR, Stmt } from '../core/ir-types';
 import { stmtRoots, stmtsOf } from '../core/walk';
+import { isCreatingOp } from '../core/prefilter';
 
 /** The statements of a body, nested blocks and nested definitions included. */
 function deep(body: readonly Stmt[]): Stmt[] {
@@ -382,6 +383,114 @@ export function holdsBoxes(name: string, fn: FunctionIR, mod: ModuleIR, depth = 
             if (!found && rooted(a) && ps[k] && holdsBoxes(ps[k].name, callee, mod, depth + 1, seen)) found = true;
           });
         }
+      });
+  return found;
+}
+
+/**
+ * What the uses of a parameter holding boxes (`holdsBoxes`) say of its layout, read the same way
+ * (through what is taken out of it, and the module's functions it is passed to):
+ * - `columns`: 4, or one more than the largest constant column its last axis is read at (`b[:, 4]`:
+ *   a fifth column, a box's class);
+ * - `padding`: some column is compared with -1 (`b[b[:, 4] != -1]`): rows of -1 pad the real boxes;
+ * - `rank`: the most indices a subscript of the parameter itself takes (`anchors[0, :, :]`: 3), when
+ *   at least 2 (`a[j]` says nothing of the rank of what it is taken from).
+ */
+export interface BoxUse {
+  columns: number;
+  padding: boolean;
+  rank?: number;
+}
+
+export function boxUse(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, seen = new Set<FunctionIR>()): BoxUse {
+  const out: BoxUse = { columns: 4, padding: false };
+  if (seen.has(fn) || depth > 2) return out;
+  seen.add(fn);
+  const names = new Set([name]);
+  const rooted = (e: Expr): boolean => {
+    if (e.k === 'name') return names.has(e.id);
+    if (e.k === 'subscript') return rooted(e.obj);
+    if (e.k === 'attr') return rooted(e.obj);
+    if (e.k === 'call' && e.func.k === 'attr' && !e.callee) return rooted(e.func.obj);
+    return false;
+  };
+  // The parameter itself, through methods that keep its values (`.cuda()`, `.float()`).
+  const itself = (e: Expr): boolean => (e.k === 'name' ? e.id === name : e.k === 'call' && e.func.k === 'attr' && !e.callee && e.args.length === 0 && itself(e.func.obj));
+  const stmts = deep(fn.body);
+  for (let changed = true, guard = 0; changed && guard < 6; guard++) {
+    changed = false;
+    for (const s of stmts) {
+      if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.targets[0].k === 'name' && rooted(s.value) && !names.has(s.targets[0].id)) {
+        names.add(s.targets[0].id);
+        changed = true;
+      }
+    }
+  }
+  const column = (e: Expr): number | undefined => {
+    if (e.k !== 'subscript' || e.index.length < 2 || !rooted(e.obj)) return undefined;
+    const i = e.index[e.index.length - 1];
+    return i.k === 'num' && Number.isInteger(i.value) && i.value >= 0 ? i.value : undefined;
+  };
+  const minusOne = (e: Expr): boolean => (e.k === 'num' && e.value === -1) || (e.k === 'unary' && e.op === '-' && e.operand.k === 'num' && e.operand.value === 1);
+  const byName = new Map<string, FunctionIR>();
+  for (const g of mod.functions) if (!g.parent && !byName.has(g.className ? `.${g.name}` : g.name)) byName.set(g.className ? `.${g.name}` : g.name, g);
+  for (const s of stmts)
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        const c = column(e);
+        if (c !== undefined && c < 16) out.columns = Math.max(out.columns, c + 1);
+        if (e.k === 'subscript' && itself(e.obj) && e.index.length >= 2) out.rank = Math.max(out.rank ?? 0, e.index.length);
+        if (e.k === 'cmp' && e.operands.length === 2 && e.operands.some((o) => column(o) !== undefined) && e.operands.some(minusOne)) out.padding = true;
+        if (e.k === 'call' && !e.op) {
+          const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
+          if (!callee) return;
+          const ps = callee.params.filter((p) => p.kind === 'plain').slice(callee.className && callee.params[0]?.name === 'self' ? 1 : 0);
+          e.args.forEach((a, k) => {
+            // What a helper reads of a slice of the boxes (`iou(anchor, ann[:, :4])`) is within those columns.
+            if (!rooted(a) || !ps[k]) return;
+            const u = boxUse(ps[k].name, callee, mod, depth + 1, seen);
+            out.columns = Math.max(out.columns, u.columns);
+            out.padding ||= u.padding;
+          });
+        }
+      });
+  return out;
+}
+
+/**
+ * Whether the values of parameter `name` of `fn` (through what is taken out of it: subscripts,
+ * methods, and the results of ops given it) reach a creating op (core/prefilter.ts `isCreatingOp`: a
+ * log, an activation, a loss, a clamp to probabilities) as that op's input (its first argument,
+ * `input=`, or the tensor a method is called on; a clamp's bound is none): the parameter is scores a
+ * loss is made of, not box offsets only subtracted and compared, nor a number passed as a bound.
+ */
+export function reachesCreatingOp(name: string, fn: FunctionIR): boolean {
+  const names = new Set([name]);
+  const rooted = (e: Expr): boolean => {
+    if (e.k === 'name') return names.has(e.id);
+    if (e.k === 'subscript' || e.k === 'attr') return rooted(e.obj);
+    if (e.k === 'call' && e.func.k === 'attr' && !e.callee) return rooted(e.func.obj);
+    if (e.k === 'call' && e.op) return e.args.some(rooted);
+    return false;
+  };
+  const stmts = deep(fn.body);
+  for (let changed = true, guard = 0; changed && guard < 6; guard++) {
+    changed = false;
+    for (const s of stmts) {
+      if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.targets[0].k === 'name' && rooted(s.value) && !names.has(s.targets[0].id)) {
+        names.add(s.targets[0].id);
+        changed = true;
+      }
+    }
+  }
+  let found = false;
+  for (const s of stmts)
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        // The op's input: its first argument, `input=`, or the tensor a method is called on (`x.log()`); a clamp's bound is none.
+        if (found || e.k !== 'call' || !e.op || !isCreatingOp(e.op)) return;
+        const input = e.func.k === 'attr' && !e.callee ? e.func.obj : (e.args[0] ?? e.kwargs.input ?? e.kwargs.x);
+        if (input && rooted(input)) found = true;
       });
   return found;
 }

@@ -112,3 +112,122 @@ export function describeGenerator(inp: ProbeInputs): string {
   const l = inp.layout ? `; laid out as [${layoutShape(inp.layout, 'N' as never, 'C' as never, true).join(', ')}] (class indices [${layoutShape(inp.layout, 'N' as never, 'C' as never, false).join(', ')}])` : '';
   return `${base}; targets ${t}${m}${a}${ig}${bg}${l}`;
 }
+
+/**
+ * Boxes for a detection loss (roles.ts `CheckPlan.boxes`), as its uses lay them out (entry-inputs.ts
+ * `boxUse`): corners (x1, y1, x2, y2) in a BOX_IMAGE x BOX_IMAGE image, x1 < x2 and y1 < y2.
+ * - `truth`: BOX_TRUTH ground-truth boxes, then, where the function drops rows of -1
+ *   (`padding`), BOX_PADDING rows of -1; a fifth column holds a class in [0, C), any further ones 1;
+ * - `rows`: one box per row of the prediction (an anchor): every fourth a ground-truth box moved and
+ *   resized by up to 5 % of its size, the next one by up to 25 %, the other two anywhere, so that an
+ *   IoU matching finds positive, ignored and negative anchors;
+ * - `offsets`: a prediction of 4 numbers per row of the prediction (box offsets), normal(0, 1).
+ */
+export type BoxFill = { boxes: 'truth' | 'rows'; columns: number; padding: boolean; rank?: number } | { offsets: 4 };
+
+export const BOX_IMAGE = 512;
+export const BOX_TRUTH = 4;
+export const BOX_PADDING = 2;
+
+/** The stream of the boxes: mulberry32 of the probe's seed plus this (mod 2^32), drawn after nothing else. */
+export const BOX_SEED_OFFSET = 0x9e3779b9;
+
+export interface GeneratedBoxes {
+  /** Per parameter: its values, row-major, and its rows and columns (before any leading axes of 1). */
+  values: Map<string, { data: Float32Array; rows: number; columns: number }>;
+}
+
+/**
+ * Draw order (the repro script follows it): the BOX_TRUTH ground-truth boxes (per box 4 uniforms:
+ * width 32 + 96u, height 32 + 96u, x1 (W - width)u, y1 (W - height)u), then per parameter in
+ * `specs` order: `truth`: per ground-truth box one uniform for its class floor(uC) when it has a
+ * fifth column; `rows`: per row i 4 uniforms: i % 4 == 0 or 1: the ground-truth box (i >> 2) % 4
+ * with its centre moved by (u - 0.5) s w (then h) and its width and height scaled by 1 + (u - 0.5) s,
+ * s = 0.1 or 0.5, clipped to the image; else a box as a ground-truth one is drawn but of width and
+ * height 16 + 112u; `offsets`: rows x 4 Box-Muller normals as gen's logits.
+ */
+export function generateBoxes(seed: number, rows: number, C: number, specs: readonly [string, BoxFill][]): GeneratedBoxes {
+  const rnd = mulberry32((seed + BOX_SEED_OFFSET) >>> 0);
+  const W = BOX_IMAGE;
+  const truth: number[][] = [];
+  for (let b = 0; b < BOX_TRUTH; b++) {
+    const w = 32 + 96 * rnd();
+    const h = 32 + 96 * rnd();
+    const x1 = (W - w) * rnd();
+    const y1 = (W - h) * rnd();
+    truth.push([x1, y1, x1 + w, y1 + h]);
+  }
+  const clip = (v: number): number => Math.min(Math.max(v, 0), W);
+  const values = new Map<string, { data: Float32Array; rows: number; columns: number }>();
+  for (const [name, spec] of specs) {
+    if ('offsets' in spec) {
+      const data = new Float32Array(rows * 4);
+      for (let i = 0; i < rows * 4; i++) {
+        const u1 = rnd();
+        const u2 = rnd();
+        data[i] = Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+      }
+      values.set(name, { data, rows, columns: 4 });
+      continue;
+    }
+    const K = spec.columns;
+    if (spec.boxes === 'truth') {
+      const n = BOX_TRUTH + (spec.padding ? BOX_PADDING : 0);
+      const data = new Float32Array(n * K).fill(-1);
+      for (let b = 0; b < BOX_TRUTH; b++) {
+        for (let j = 0; j < 4; j++) data[b * K + j] = truth[b][j];
+        if (K > 4) data[b * K + 4] = Math.min(C - 1, Math.floor(rnd() * C));
+        for (let j = 5; j < K; j++) data[b * K + j] = 1;
+      }
+      values.set(name, { data, rows: n, columns: K });
+      continue;
+    }
+    const data = new Float32Array(rows * K).fill(1);
+    for (let i = 0; i < rows; i++) {
+      const u1 = rnd();
+      const u2 = rnd();
+      const u3 = rnd();
+      const u4 = rnd();
+      let box: number[];
+      if (i % 4 < 2) {
+        const s = i % 4 === 0 ? 0.1 : 0.5;
+        const [x1, y1, x2, y2] = truth[(i >> 2) % BOX_TRUTH];
+        const w = x2 - x1;
+        const h = y2 - y1;
+        const cx = (x1 + x2) / 2 + (u1 - 0.5) * s * w;
+        const cy = (y1 + y2) / 2 + (u2 - 0.5) * s * h;
+        const nw = w * (1 + (u3 - 0.5) * s);
+        const nh = h * (1 + (u4 - 0.5) * s);
+        box = [clip(cx - nw / 2), clip(cy - nh / 2), clip(cx + nw / 2), clip(cy + nh / 2)];
+      } else {
+        const w = 16 + 112 * u1;
+        const h = 16 + 112 * u2;
+        const x1 = (W - w) * u3;
+        const y1 = (W - h) * u4;
+        box = [x1, y1, x1 + w, y1 + h];
+      }
+      for (let j = 0; j < 4; j++) data[i * K + j] = box[j];
+    }
+    values.set(name, { data, rows, columns: K });
+  }
+  return { values };
+}
+
+/** Words for a box parameter's values (the probe table's "supplied" and the generator's line). */
+export function describeBoxes(spec: BoxFill): string {
+  if ('offsets' in spec) return 'box offsets: 4 normal(0, 1) numbers per row of the prediction (no gradient flows through them)';
+  const cols = spec.columns > 4 ? `(x1, y1, x2, y2, class in [0, C)${spec.columns > 5 ? `, ${spec.columns - 5} more columns of 1` : ''})` : '(x1, y1, x2, y2)';
+  if (spec.boxes === 'truth') return `${BOX_TRUTH} ground-truth boxes ${cols} in a ${BOX_IMAGE} x ${BOX_IMAGE} image${spec.padding ? `, then ${BOX_PADDING} padding rows of -1` : ''}`;
+  return `one box ${cols} per row of the prediction (anchors) in a ${BOX_IMAGE} x ${BOX_IMAGE} image: every fourth a ground-truth box moved by up to 5 %, the next by up to 25 %, the others anywhere`;
+}
+
+/**
+ * The shape a box parameter is passed in: offsets shaped as the prediction with 4 columns; boxes as
+ * [rows, columns] under leading axes of 1 up to the rank their uses read (`anchors[0, :, :]`: 3),
+ * else the prediction's rank.
+ */
+export function boxShape(spec: BoxFill, rows: number, columns: number, layout: ProbeInputs['layout'], N: number, C: number): number[] {
+  if ('offsets' in spec) return layoutShape(layout, N, 4, true);
+  const r = spec.rank ?? layoutShape(layout, N, C, true).length;
+  return [...Array.from({ length: Math.max(0, r - 2) }, () => 1), rows, columns];
+}

@@ -10,7 +10,7 @@ import type { ImportResolver } from './imported';
 import { forbiddenCall } from './gate';
 import { contracted, labelField, moduleVmap, oneBasedLabels, targetFields } from './input-facts';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
-import { describeGenerator, generate } from './gen';
+import { boxShape, describeGenerator, generate, generateBoxes, type BoxFill } from './gen';
 import type { CheckPlan, OpModuleValue, TargetEncoding } from './roles';
 import { bindCall, opById, resolveQualified } from '../ops';
 import { LL301, LL302, LL303, LL304, LL305 } from './rules';
@@ -245,8 +245,14 @@ export class Prober {
       const all: Record<string, Val> = {};
       // A module injected by keyword is passed as one (it may be read from **kwargs).
       const passed: Record<string, Val> = {};
+      // Boxes of a detection loss (roles.ts `CheckPlan.boxes`): drawn for this probe's rows and seed.
+      const boxSpecs = Object.entries(s.plan.fill ?? {}).flatMap(([k, { value }]): [string, BoxFill][] => (value !== null && typeof value === 'object' && ('boxes' in value || 'offsets' in value) ? [[k, value]] : []));
+      const drawn = boxSpecs.length ? generateBoxes(inp.seed, N, C, boxSpecs).values : undefined;
       for (const [k, { value }] of Object.entries(s.plan.fill ?? {})) {
-        if (value !== null && typeof value === 'object' && 'module' in value) passed[k] = { t: 'ns', name: value.module };
+        if (value !== null && typeof value === 'object' && ('boxes' in value || 'offsets' in value)) {
+          const d = drawn!.get(k)!;
+          all[k] = { t: 'tensor', x: tf.tensor(d.data, boxShape(value, d.rows, d.columns, inp.layout, N, C)), dt: 'float' };
+        } else if (value !== null && typeof value === 'object' && 'module' in value) passed[k] = { t: 'ns', name: value.module };
         else if (value !== null && typeof value === 'object' && 'modelInput' in value) all[k] = { t: 'model_input' };
         else if (value !== null && typeof value === 'object' && 'classes' in value) all[k] = num(C, true);
         else if (value !== null && typeof value === 'object' && 'device' in value) all[k] = { t: 'device' };
@@ -389,11 +395,12 @@ export class Prober {
     // Targets whose channel the function squeezes (`target.squeeze(1)`): images with a channel of one.
     // PyTorch's sequences with the classes last too ([N, L, C]: a detector's per-anchor scores, a token
     // classifier's logits before its transpose) when channels first fail as well.
-    const layouts: ProbeInputs['layout'][] = [undefined, last ? 'nhwc' : plan.targetChannel ? 'nc1hw' : 'nchw', last ? 'nlc' : 'ncl', ...(last ? [] : ['nlc' as const])];
+    // A detection loss's class scores: one image of N anchors, else N rows (what the boxes' uses fit).
+    const layouts: ProbeInputs['layout'][] = plan.boxes ? ['1nc', undefined] : [undefined, last ? 'nhwc' : plan.targetChannel ? 'nc1hw' : 'nchw', last ? 'nlc' : 'ncl', ...(last ? [] : ['nlc' as const])];
     const first: string[] = [];
     const tried: string[] = [];
     for (const [i, layout] of layouts.entries()) {
-      if (layout && !errors.some(wantsImages)) break;
+      if (layout && !plan.boxes && !errors.some(wantsImages)) break;
       // PyTorch's classes-last sequences are its least usual reading: where they fail too on their
       // shape as well (an error that asks for another layout), the errors shown stay channels first's.
       const kept = !last && i === 3 ? [...errors] : undefined;
@@ -485,7 +492,7 @@ export class Prober {
       for (const C of classCounts) {
         const trial = { fn, plan, encoding: enc };
         const inp: ProbeInputs = { seed: 1, shape: [Math.min(SETUP_SAMPLES, this.opts.samples), C], std: 1, target: enc, generator: '', ...(layout ? { layout } : {}) };
-        if (plan.inputIsProb) inp.activation = plan.act ?? 'softmax';
+        if (plan.inputIsProb) inp.activation = plan.act ?? (plan.boxes ? 'sigmoid' : 'softmax');
         try {
           const out = this.run(trial, inp, hyper);
           // Again at another sample count: a trial that passed by a coincidence of sizes (class
@@ -496,10 +503,11 @@ export class Prober {
           const sigmoidOps = ['sigmoid', 'logsigmoid', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'tf_sigmoid_ce_with_logits', 'keras_binary_crossentropy', 'torchvision_sigmoid_focal_loss', 'fvcore_sigmoid_focal_loss', 'multilabel_soft_margin_loss'];
           // And any loss of the table whose facts say sigmoid (optax.sigmoid_focal_loss).
           const sigmoid = (o: string): boolean => sigmoidOps.includes(o) || opById(o)?.loss?.act === 'sigmoid';
-          let formulation: Formulation = plan.act ?? (softmaxOps.some((o) => tr.has(o)) ? 'softmax' : [...tr].some(sigmoid) ? 'sigmoid' : 'softmax');
+          // A detection loss's per-anchor class scores: sigmoid's (one binary term per class) unless it applies a softmax op.
+          let formulation: Formulation = plan.act ?? (softmaxOps.some((o) => tr.has(o)) ? 'softmax' : [...tr].some(sigmoid) || plan.boxes ? 'sigmoid' : 'softmax');
           // Probabilities whose activation the facts do not say: sigmoid when the function calls a
           // binary loss (K.binary_crossentropy), else softmax (Keras' categorical convention).
-          if (plan.inputIsProb && !plan.act) formulation = [...tr].some(sigmoid) && !softmaxOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax';
+          if (plan.inputIsProb && !plan.act) formulation = ([...tr].some(sigmoid) || plan.boxes) && !softmaxOps.some((o) => tr.has(o)) ? 'sigmoid' : 'softmax';
           let encoding = enc;
           // Sigmoid losses on one-hot targets are multi-label: probe them with background rows too.
           if (formulation === 'sigmoid' && enc === 'onehot') encoding = 'binary';
@@ -533,7 +541,7 @@ export class Prober {
     const inp = (activation?: Formulation): ProbeInputs => ({ seed: 7, shape: [64, s.classes], std: 1, target: s.encoding, generator: '', activation, ...(s.layout ? { layout: s.layout } : {}) });
     const onLogits = this.run(s, inp(), {});
     if (onLogits.lossNonFinite === 0) return s;
-    const act: Formulation = s.encoding === 'binary' ? 'sigmoid' : 'softmax';
+    const act: Formulation = s.encoding === 'binary' || (s.plan.boxes && s.formulation === 'sigmoid') ? 'sigmoid' : 'softmax';
     const plan = { ...s.plan, inputIsProb: true, act };
     try {
       const onProbs = this.run({ ...s, plan }, inp(act), {});
@@ -575,11 +583,11 @@ export class Prober {
       const setup = this.setup(fn, plan, baseHyper);
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.vmapped ? { vmapped: true } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}), ...(plan.model ? { model: plan.model } : {}) };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.vmapped ? { vmapped: true } : {}), ...(setup.plan.boxes ? { boxes: true as const } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}), ...(plan.model ? { model: plan.model } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : 'modelInput' in value ? 'model_input' : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : 'modelInput' in value ? 'model_input' : 'boxes' in value || 'offsets' in value ? `boxes ${JSON.stringify(value)}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }
@@ -601,7 +609,7 @@ export class Prober {
         return finish();
       }
       // 0. LL306-LL309: samples mixed by broadcasting, ignored targets, anchor count, hard examples.
-      runExtraProbes({ run: (x, inp, h, extra) => this.run(x, inp, h, extra), samples: setup.samples ?? this.opts.samples, seed: this.opts.seed }, this.mod, report, setup);
+      if (!plan.boxes) runExtraProbes({ run: (x, inp, h, extra) => this.run(x, inp, h, extra), samples: setup.samples ?? this.opts.samples, seed: this.opts.seed }, this.mod, report, setup);
       // 1. typical and confident inputs at the function's own hyperparameters.
       for (const h of configs) {
         for (const std of [1, 5]) this.probe(report, setup, 'typical', this.inputsFor(setup, { std, seed: this.opts.seed + std }), h);
@@ -618,7 +626,7 @@ export class Prober {
       // the terms it weighs may then be alike where the real ones differ.
       const assumed = Object.values(plan.fill ?? {}).some((f) => f.assumed);
       const assumedModule = Object.values(plan.fill ?? {}).some((f) => f.assumed && f.value !== null && typeof f.value === 'object' && 'op' in f.value);
-      if (plan.alpha && (typeof alphaDefault === 'number' || alphaDefault === undefined) && !assumedModule) this.alphaEffect(report, setup);
+      if (plan.alpha && (typeof alphaDefault === 'number' || alphaDefault === undefined) && !assumedModule && !plan.boxes) this.alphaEffect(report, setup);
       // 4. CE at gamma = 0, and 5. the reference: not where a value the probes assumed (roles.ts Fill
       // `assumed`) may make the loss differ from the canonical one; the reference (the focal formula's)
       // not for a loss the facts see as neither focal nor a cross-entropy.

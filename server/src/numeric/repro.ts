@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packagedName } from '../core/modules';
-import { BACKGROUND_LOGIT } from './gen';
+import { BACKGROUND_LOGIT, BOX_IMAGE, BOX_PADDING, BOX_SEED_OFFSET, BOX_TRUTH } from './gen';
 import type { HyperValue, NumericReport, ProbeResult } from './types';
 
 const PY_GENERATOR = `
@@ -83,6 +83,77 @@ def probe_inputs(seed, n, c, std, target, margin=None, ignore=None, background=0
     else:
         t = torch.tensor(onehot, dtype=torch.float32).reshape(n, c)
     return x, t
+
+
+def probe_boxes(seed, rows, c, specs):
+    """Boxes of a detection loss: same draws, in the same order, as LossLint's numeric/gen.ts generateBoxes."""
+    rnd = _mulberry32((seed + ${BOX_SEED_OFFSET}) & 0xFFFFFFFF)
+    W = float(${BOX_IMAGE})
+    truth = []
+    for _ in range(${BOX_TRUTH}):
+        w = 32 + 96 * rnd()
+        h = 32 + 96 * rnd()
+        x1 = (W - w) * rnd()
+        y1 = (W - h) * rnd()
+        truth.append([x1, y1, x1 + w, y1 + h])
+    clip = lambda v: min(max(v, 0.0), W)
+    out = {}
+    for name, spec in specs:
+        if "offsets" in spec:
+            data = []
+            for _ in range(rows * 4):
+                u1 = rnd()
+                u2 = rnd()
+                data.append(math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2))
+            out[name] = (data, rows, 4)
+            continue
+        k = spec["columns"]
+        if spec["boxes"] == "truth":
+            n = ${BOX_TRUTH} + (${BOX_PADDING} if spec["padding"] else 0)
+            data = [-1.0] * (n * k)
+            for b in range(${BOX_TRUTH}):
+                for j in range(4):
+                    data[b * k + j] = truth[b][j]
+                if k > 4:
+                    data[b * k + 4] = float(min(c - 1, int(math.floor(rnd() * c))))
+                for j in range(5, k):
+                    data[b * k + j] = 1.0
+            out[name] = (data, n, k)
+            continue
+        data = [1.0] * (rows * k)
+        for i in range(rows):
+            u1 = rnd()
+            u2 = rnd()
+            u3 = rnd()
+            u4 = rnd()
+            if i % 4 < 2:
+                s = 0.1 if i % 4 == 0 else 0.5
+                x1, y1, x2, y2 = truth[(i >> 2) % ${BOX_TRUTH}]
+                w = x2 - x1
+                h = y2 - y1
+                cx = (x1 + x2) / 2 + (u1 - 0.5) * s * w
+                cy = (y1 + y2) / 2 + (u2 - 0.5) * s * h
+                nw = w * (1 + (u3 - 0.5) * s)
+                nh = h * (1 + (u4 - 0.5) * s)
+                box = [clip(cx - nw / 2), clip(cy - nh / 2), clip(cx + nw / 2), clip(cy + nh / 2)]
+            else:
+                w = 16 + 112 * u1
+                h = 16 + 112 * u2
+                x1 = (W - w) * u3
+                y1 = (W - h) * u4
+                box = [x1, y1, x1 + w, y1 + h]
+            for j in range(4):
+                data[i * k + j] = box[j]
+        out[name] = (data, rows, k)
+    return out
+
+
+def box_shape(spec, rows, cols, layout, n, c):
+    """The shape a box parameter is passed in (gen.ts boxShape)."""
+    if "offsets" in spec:
+        return LAYOUTS[layout](n, 4)[0] if layout is not None else (n, 4)
+    r = spec.get("rank") or (len(LAYOUTS[layout](n, c)[0]) if layout is not None else 2)
+    return (1,) * max(0, r - 2) + (rows, cols)
 `;
 
 /**
@@ -122,6 +193,8 @@ function suppliedDict(r: NumericReport): string {
       const kw = Object.entries(JSON.parse(op[2]) as Record<string, HyperValue>).map(([n, x]) => `${n}=${typeof x === 'number' && Number.isInteger(x) ? String(x) : py(x)}`);
       return `${JSON.stringify(k)}: ("__op__", lambda: ${op[1]}(${kw.join(', ')}))`;
     }
+    // Boxes of a detection loss: drawn per probe by probe_boxes from their layout.
+    if (typeof value === 'string' && value.startsWith('boxes ')) return `${JSON.stringify(k)}: ("__boxes__", ${JSON.stringify(value.slice(6))})`;
     const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : typeof value === 'string' && value.startsWith('attrs ') ? `types.SimpleNamespace(**${value.slice(6)})` : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'class_map' ? '"__class_map__"' : value === 'class_counts' ? '"__class_counts__"' : value === 'device' ? '"__device__"' : value === 'eye_classes' ? '"__eye_classes__"' : value === 'like_input' ? '"__like_input__"' : value === 'like_target' ? '"__like_target__"' : value === 'model_input' ? '"__model_input__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
     return `${JSON.stringify(k)}: ${v}`;
   });
@@ -163,7 +236,9 @@ export function reproScript(file: string, r: NumericReport): string {
     return keys ? `{${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'tensor' ? v : w === 'model_input' ? '_MODEL_INPUT' : 'torch.ones_like(x_in)'}`).join(', ')}}` : v;
   };
   // A model the function runs is stood in by the prediction (roles.model): a callable returning it.
-  const args = `{${JSON.stringify(roles.input)}: ${roles.model ? '_StandIn(x_in)' : arg(roles.input, 'x_in')}, ${JSON.stringify(roles.target ?? 'target')}: ${arg(roles.target ?? 'target', 't')}}`;
+  // A detection loss given boxes has no target parameter: only the prediction is passed beside SUPPLIED.
+  const inputArg = roles.model ? '_StandIn(x_in)' : arg(roles.input, 'x_in');
+  const args = roles.boxes && roles.target === undefined ? `{${JSON.stringify(roles.input)}: ${inputArg}}` : `{${JSON.stringify(roles.input)}: ${inputArg}, ${JSON.stringify(roles.target ?? 'target')}: ${arg(roles.target ?? 'target', 't')}}`;
   // A closure is reached through its factory (one level: `factory(**hyper).inner`), as the checker runs it.
   const factory = entry.kind === 'closure' ? entry.owner : undefined;
   const call = cls
@@ -182,6 +257,7 @@ export function reproScript(file: string, r: NumericReport): string {
 # itself never executes this.
 import importlib.util
 import inspect
+import json
 import math
 import struct
 import sys
@@ -208,6 +284,7 @@ ${probes.join('\n')}
 # call site builds, made anew per call;
 # "__device__": the CPU; "__module__ NAME": that framework module, passed by keyword;
 # "__model_input__": a value only the stood-in model's run reads;
+# ("__boxes__", layout): boxes of a detection loss drawn by probe_boxes (or box offsets);
 # "__eye_classes__": the C x C identity; "__like_input__": a copy of the input that no gradient flows through; "__like_target__": the targets).
 SUPPLIED = ${suppliedDict(r)}
 
@@ -236,7 +313,7 @@ class _StandIn:
 # What only the stood-in model's run reads (its input, a flag for it).
 _MODEL_INPUT = object()
 
-LAYOUTS = {"nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1))}
+LAYOUTS = {"1nc": lambda n, c: ((1, n, c), (1, n)), "nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1))}
 
 
 def named(f, hyper):
@@ -266,7 +343,15 @@ def run(seed, n, c, std, target, margin, activation, layout, hyper, extra):
     if TARGET_FIELDS:
         t = torch.stack([t.float()] + [torch.ones_like(t, dtype=torch.float32)] * (TARGET_FIELDS - 1), -1)
     given = {}
+    # Boxes of a detection loss ("__boxes__", layout): drawn for this probe's seed and rows.
+    specs = [(k, json.loads(v[1])) for k, v in SUPPLIED.items() if isinstance(v, tuple) and v[0] == "__boxes__"]
+    drawn = probe_boxes(seed, x.shape[0], c, specs) if specs else {}
+    for k, spec in specs:
+        data, rows, cols = drawn[k]
+        given[k] = torch.tensor(data, dtype=torch.float32).reshape(box_shape(spec, rows, cols, layout, x.shape[0], c))
     for k, v in SUPPLIED.items():
+        if k in given:
+            continue
         given[k] = v[1]() if isinstance(v, tuple) and v[0] == "__op__" else c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else {i: 1.0 for i in range(c)} if v == "__class_map__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else torch.eye(c) if v == "__eye_classes__" else x_in.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else _MODEL_INPUT if v == "__model_input__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
     hyper = dict(given, **hyper)
     hyper = {k: [v] if k in BOXED and isinstance(v, (int, float, torch.Tensor)) else v for k, v in hyper.items()}

@@ -13,9 +13,10 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
-import { attributesRead, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
+import { attributesRead, boxUse, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
+import { describeBoxes, type BoxFill } from './gen';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
 
@@ -140,6 +141,14 @@ export interface CheckPlan {
    * 1 where the sample has a positive class, else 0 (background).
    */
   stateColumn?: boolean;
+  /**
+   * A detection loss: parameters whose uses show boxes (entry-inputs.ts `holdsBoxes`, `boxUse`) get
+   * generated boxes (gen.ts `generateBoxes`, in `fill`), the prediction is per-anchor class scores
+   * (one image of N anchors, layout `1nc`, or N rows), and no parameter takes the probes' targets
+   * (the function derives its own from the boxes): the probes that change or compare with the
+   * targets (LL306, LL307, alpha effect, reference) do not run.
+   */
+  boxes?: true;
   /** Content hash of everything the check depends on. */
   key: string;
 }
@@ -160,7 +169,7 @@ export interface Fill {
   assumed?: true;
 }
 
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { module: string } | { like: 'input' | 'target' } | { modelInput: true } | OpModuleValue;
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { module: string } | { like: 'input' | 'target' } | { modelInput: true } | OpModuleValue | BoxFill;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -1073,6 +1082,38 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       const held = [...required.map((p) => ({ g: fn, name: p.name })), ...chain.flatMap((g) => g.params.filter((p) => p.kind === 'plain' && !p.default).slice(g.className ? 1 : 0).map((p) => ({ g, name: p.name })))].filter((p) => holdsBoxes(p.name, p.g, mod));
       return held.length ? `a detection loss: ${held.map((p) => `\`${p.name}\``).join(', ')} ${held.length > 1 ? 'hold' : 'holds'} boxes (coordinate columns differenced or sliced \`[:, :4]\`), which the probes do not generate` : undefined;
     };
+    // A detection loss: the required parameters whose uses show boxes get generated boxes (their
+    // layout read from their uses); the prediction is the other parameter the facts or its name call
+    // one, else the only one whose values reach a creating op (per-anchor class scores: clamped,
+    // logged, an activation's); any further one read with the prediction's subscript rank
+    // (`regressions[j, :, :]` beside `classifications[j, :, :]`) gets box offsets. No parameter takes
+    // the probes' targets: the function derives its own from the boxes. Boxes reaching `__init__` or a
+    // factory, or a parameter read otherwise, keep the refusal.
+    let detection: Record<string, Fill> | undefined;
+    const boxParams = required.filter((p) => holdsBoxes(p.name, fn, mod));
+    const initBoxes = chain.some((g) => g.params.filter((p) => p.kind === 'plain' && !p.default).slice(g.className ? 1 : 0).some((p) => holdsBoxes(p.name, g, mod)));
+    if (boxParams.length && !initBoxes) {
+      const rest = required.filter((p) => !boxParams.includes(p));
+      const scores = rest.filter((p) => reachesCreatingOp(p.name, fn));
+      const pi = rest.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? '')) ?? rest.find((p) => PRED_NAME.test(p.name)) ?? (scores.length === 1 ? scores[0] : undefined);
+      const rank = pi ? boxUse(pi.name, fn, mod).rank : undefined;
+      const others = rest.filter((p) => p !== pi);
+      // A parameter the facts or its name call a target is no box offsets: the refusal stays.
+      const targetLike = others.some((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? '') || TARGET_NAME.test(p.name));
+      if (pi && !targetLike && (!others.length || (rank && others.every((p) => boxUse(p.name, fn, mod).rank === rank)))) {
+        detection = {};
+        for (const p of required) {
+          let spec: BoxFill | undefined;
+          if (boxParams.includes(p)) {
+            const u = boxUse(p.name, fn, mod);
+            spec = { boxes: u.columns > 4 || u.padding ? 'truth' : 'rows', columns: u.columns, padding: u.padding, ...(u.rank ? { rank: u.rank } : {}) };
+          } else if (p !== pi) spec = { offsets: 4 };
+          if (spec) detection[p.name] = { value: spec, why: `${describeBoxes(spec)}: generated, the function's uses read it as ${'offsets' in spec ? 'the prediction is read (a second per-anchor prediction)' : 'boxes'}; assumed, no canonical comparison`, assumed: true };
+        }
+        input = pi.name;
+        target = undefined;
+      }
+    }
     // A per-example loss (`def loss(label: int, logit: float)`): its prediction or its target is
     // annotated as one Python number, so neither is among the tensors the roles are chosen from. Its
     // caller maps it over a batch (`jax.vmap(loss)(labels, logits)`): the probes do the same, the
@@ -1133,7 +1174,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       if (star && required.length < 2) return `the prediction or the target comes through \`*${star.name}\` (unpacked in the body), which the probes do not fill`;
       return undefined;
     };
-    if (!input || !target) {
+    if (!detection && (!input || !target)) {
       // A scalar hyperparameter (only Python arithmetic beside number literals, `2.0 - t1`, a
       // temperature compared with 1.0) is neither role: the roles are among the others.
       const roleCands = required.filter((p) => p.name === input || p.name === target || !scalarHyper(p.name, fn, mod));
@@ -1147,14 +1188,16 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       input ??= roleCands.find((p) => p.name !== target)?.name;
       target ??= roleCands.find((p) => p.name !== input)?.name;
     }
-    if (!input || !target) {
+    if (!input || (!target && !detection)) {
       skip(unrolled() ?? 'no prediction and target parameters');
       continue;
     }
+    // A detection plan has no target parameter: the helpers that read the target's uses are given a name no parameter has.
+    const targetName = target ?? '';
     // Other required parameters (of the function, its __init__, its factories) take a value from a
     // call site, else one that means the same to every loss (a class count, unit weights, an unused
     // ignore label, a typical gamma or alpha), else the function cannot be probed.
-    const fill: Record<string, Fill> = {};
+    const fill: Record<string, Fill> = { ...detection };
     let missing: string | undefined;
     let typical: Fill | undefined;
     for (const g of [fn, ...chain]) {
@@ -1167,11 +1210,11 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
           continue;
         }
         const site = callSiteLiteral(mod, g, p.name);
-        const used = site === undefined ? fillFromUses(g, fn, chain, mod, p.name, { input, target }) : undefined;
+        const used = site === undefined ? fillFromUses(g, fn, chain, mod, p.name, { input, target: targetName }) : undefined;
         // A list a call site passes whose values meet the classes: the probes' class count of entries, not the call site's.
         // A class count a call site gives takes the probe's too: it must match the inputs (as one with a default does).
         if (typeof site === 'number' && CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes (a call site passes " + site + ')' };
-        else if (Array.isArray(site) && perClassVector(g, fn, mod, p.name, { input, target })) fill[p.name] = { value: { counts: 'classes' }, why: `${PER_CLASS_WHY} (a call site passes a list of ${site.length})`, assumed: true };
+        else if (Array.isArray(site) && perClassVector(g, fn, mod, p.name, { input, target: targetName })) fill[p.name] = { value: { counts: 'classes' }, why: `${PER_CLASS_WHY} (a call site passes a list of ${site.length})`, assumed: true };
         else if (site !== null && typeof site === 'object' && 'op' in site) fill[p.name] = { value: site, why: `the ${site.op.split('.').pop()} a call site builds${site.dropped.length ? ` (${site.dropped.join(', ')} not a literal: the default)` : ''}` };
         else if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
         // A table indexed by the targets is no scalar alpha (`self.alpha[target]`).
@@ -1190,7 +1233,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (g !== fn && /weight/i.test(p.name) && p.annotation && /^(float|int)$/.test(p.annotation.trim())) fill[p.name] = { value: 1, why: `a weight annotated \`${p.annotation.trim()}\`: one number, 1, assumed; other weights not probed; no canonical comparison`, assumed: true };
         else if (g !== fn && /weight/i.test(p.name)) fill[p.name] = { value: { ones: 'classes' }, why: 'one weight per class, all ones' };
         else if (used) fill[p.name] = used;
-        else if ((typical = typicalLossModule(g, fn, mod, p.name, { input, target }, frameworkOf(fn, mod, callable)))) fill[p.name] = typical;
+        else if ((typical = typicalLossModule(g, fn, mod, p.name, { input, target: targetName }, frameworkOf(fn, mod, callable)))) fill[p.name] = typical;
         else if ((typical = settingsObject(g, mod, p.name))) fill[p.name] = typical;
         else if (!missing) missing = p.name;
       }
@@ -1218,7 +1261,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       skip(boxes() ?? model ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
       continue;
     }
-    const mapped = mappedRoles(fn, input, target, standIn?.keys);
+    const mapped = mappedRoles(fn, input, targetName, standIn?.keys);
     if (typeof mapped === 'string') {
       skip(mapped);
       continue;
@@ -1228,21 +1271,22 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       continue;
     }
     const iv = m(input);
-    const tv = m(target);
+    const tv = m(targetName);
     // Probabilities: the facts', the name's, or the function's own assert (`assert (x >= 0).all() and (x <= 1).all()`).
     const inputIsProb = iv?.m === 'prob' || (!iv && PROB_NAME.test(input)) || assertsUnitInterval(fn, input);
     // The activation: the prediction's, else the one of what the function returns (a focal or CE
     // value built from a binary two-term form is sigmoid's, from a sum over classes softmax's).
     const rets0 = ff?.returns ?? [];
     // One number per example as the prediction (`logit: float`): a Bernoulli's, sigmoid's (a softmax of one column is 1).
-    const act = iv?.act ?? (inputIsProb ? rets0.find((r) => r.act && ['focal', 'ce', 'modulating', 'logprob'].includes(r.m))?.act : undefined) ?? (scalarPrediction ? 'sigmoid' : undefined);
+    // A detection loss's class scores: the activation of what it returns, whether or not the facts see them as probabilities.
+    const act = iv?.act ?? (inputIsProb || detection ? rets0.find((r) => r.act && ['focal', 'ce', 'modulating', 'logprob'].includes(r.m))?.act : undefined) ?? (scalarPrediction ? 'sigmoid' : undefined);
     // A function computing with an injected module computes with that module's framework (its calls
     // on the module read as tensor methods to the IR).
     const framework = (modules.size ? frameworkOfName([...modules.values()][0]) : undefined) ?? frameworkOf(fn, mod, callable);
     let encodings: TargetEncoding[] = ['index', 'onehot', 'binary'];
     if (tv?.m === 'target_onehot') encodings = act === 'sigmoid' ? ['binary', 'onehot', 'index'] : ['onehot', 'binary', 'index'];
     else if (tv?.m === 'target_index') encodings = ['index', 'onehot', 'binary'];
-    else if (act === 'sigmoid') encodings = ['binary', 'index', 'onehot'];
+    else if (act === 'sigmoid' || (detection && act !== 'softmax')) encodings = ['binary', 'index', 'onehot'];
     // A function computing with an injected Keras module, when nothing says otherwise: Keras' convention
     // (y_true has y_pred's shape). Only there: elsewhere the facts see the ops, and a Keras loss that
     // takes class indices without the facts saying so (a reshape of y_true) would be refused before
@@ -1297,12 +1341,12 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // modulating factor the facts see) is the cross-entropy of its formulation (the focal loss at
     // gamma 0), not a gamma = 2 focal loss.
     const plainCE = !gamma && !seesFocal(fn, callable, f, ff);
-    const targetChannel = squeezesChannel(fn, target);
-    const dataset = valuesOnly && readsLabelsOnly(fn, target);
-    const stateColumn = slicesTrailingColumn(fn, target);
+    const targetChannel = squeezesChannel(fn, targetName);
+    const dataset = valuesOnly && readsLabelsOnly(fn, targetName);
+    const stateColumn = slicesTrailingColumn(fn, targetName);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown } } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown } } : {}), key });
   }
   // A loss class with no method of its own to run: its call is its base's. A Keras
   // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,

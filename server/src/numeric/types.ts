@@ -49,9 +49,11 @@ export interface ProbeInputs {
  * How the probe's [N, C] logits are laid out for a loss that reads images or sequences: channels
  * first (`nchw` [N, C, 1, 1], `ncl` [N, C, 1]) or last (`nhwc` [N, 1, 1, C], `nlc` [N, 1, C]);
  * class indices [N, 1, 1] or [N, 1]; `nc1hw`: [N, C, 1, 1] with class indices of one channel,
- * [N, 1, 1, 1] (segmentation code that squeezes the target's channel: `target.squeeze(1)`).
+ * [N, 1, 1, 1] (segmentation code that squeezes the target's channel: `target.squeeze(1)`); `1nc`:
+ * one image of N anchors, [1, N, C], class indices [1, N] (a detection loss given boxes, roles.ts
+ * `CheckPlan.boxes`).
  */
-export type Layout = 'nchw' | 'nhwc' | 'ncl' | 'nlc' | 'nc1hw';
+export type Layout = 'nchw' | 'nhwc' | 'ncl' | 'nlc' | 'nc1hw' | '1nc';
 
 /** The shape of the logits (`classes`) or of the class indices in a layout. */
 export function layoutShape(layout: Layout | undefined, n: number, c: number, classes: boolean): number[] {
@@ -66,6 +68,8 @@ export function layoutShape(layout: Layout | undefined, n: number, c: number, cl
       return classes ? [n, c, 1] : [n, 1];
     case 'nlc':
       return classes ? [n, 1, c] : [n, 1];
+    case '1nc':
+      return classes ? [1, n, c] : [1, n];
     default:
       return classes ? [n, c] : [n];
   }
@@ -135,11 +139,12 @@ export interface NumericReport {
   /** `stateColumn`: the float targets carry one more trailing column, 1 where the sample has a positive class, else 0 (roles.ts `CheckPlan.stateColumn`). */
   /** `targetOffset`: class indices passed plus this (1: counted from 1, 0 the background; roles.ts `CheckPlan.targetOffset`). */
   /** `targetFields`: the targets carry this many fields on a new last axis: the targets, then ones (roles.ts `CheckPlan.targetFields`). */
+  /** `boxes`: a detection loss given generated boxes (roles.ts `CheckPlan.boxes`, gen.ts `generateBoxes`, in `supplied`); no target parameter. */
   /** `vmapped`: the function probed through the module's own jax.vmap of it (roles.ts `CheckPlan.vmapped`). */
   /** `perRow`: hyperparameters whose number is given to every example of the function's jax.vmap (roles.ts `CheckPlan.perRow`). */
   /** `boxed`: hyperparameters passed as a one-item list of their value (roles.ts `CheckPlan.boxed`: the function subscripts them). */
   /** `model`: the function runs a model, stood in by the probe's prediction (roles.ts `CheckPlan.model`): `input` is the parameter the stand-in is passed as. */
-  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; model?: { via: 'call' | 'apply'; shown: string }; mapped?: Record<string, Record<string, 'tensor' | 'ones' | 'model_input'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; perExample?: string[]; targetFields?: number; targetOffset?: number; vmapped?: boolean };
+  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; model?: { via: 'call' | 'apply'; shown: string }; mapped?: Record<string, Record<string, 'tensor' | 'ones' | 'model_input'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; perExample?: string[]; targetFields?: number; targetOffset?: number; vmapped?: boolean; boxes?: true };
   /**
    * The function computes with numpy (no autograd): probed for its outputs' values only, computed in
    * float32 (numpy's float64 is not computed), with the gradient probes not checked and no findings
