@@ -299,7 +299,9 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     const ids = idsOf(s, e);
     return meets(hot, ids) || meets(names, ids);
   };
-  let mod = plan.assemble((u) => include.has(u.index), keepBody);
+  // First the classes' outlines: every method but `__init__` left out (cheap), which is enough to find
+  // the classes built in full and the methods forced (below) before any method body is built.
+  let mod = plan.assemble((u) => include.has(u.index), () => false);
   for (const cls of mod.classes.values()) {
     const init = cls.methods.get('__init__');
     if (!init || cls.name.includes('.')) continue;
@@ -309,7 +311,29 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
       if (u >= 0) full.add(u);
     }
   }
-  // A method left out that names a built method of its class (or of the module) is built too, to a fixpoint.
+  // A method left out that names a built method of its class (or of the module) is built too, to a
+  // fixpoint. The fixpoint is first found on this build's classes without building anything (a method
+  // the filter keeps now, its class built in full or the method forced, counts as built), so that a
+  // class is built again once, not once per round; the rounds below then build what that reveals (a
+  // class inside a method now built) and check the guess on the bodies built.
+  const builtNow = (m: FunctionIR): boolean => (m.name === '__init__' ? m.body.length > 0 : keepBody(m.span.s, m.span.e));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const cls of mod.classDefs) {
+      const built = new Set<string>();
+      for (const [n, m] of cls.methods) if (builtNow(m)) built.add(n);
+      for (const m of cls.methods.values()) {
+        if (builtNow(m)) continue;
+        const ids = idsOf(m.span.s, m.span.e);
+        if (meets(built, ids) || meets(producingNames, ids)) {
+          forced.add(m.span.s);
+          changed = true;
+        }
+      }
+    }
+  }
+  unitAt = 0;
+  mod = plan.assemble((u) => include.has(u.index), keepBody);
   for (let round = 0; round < 8; round++) {
     let more = false;
     for (const cls of mod.classDefs) {
@@ -324,7 +348,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
         }
       }
     }
-    if (!more && (round > 0 || full.size === 0)) break;
+    if (!more) break;
     unitAt = 0;
     mod = plan.assemble((u) => include.has(u.index), keepBody);
   }
