@@ -13,7 +13,7 @@ import { FINFO_CALLS, FLOAT_INFO, floatFormatOf, type FloatInfo } from './floats
 import * as A from './algebra';
 import { binaryLayout, indexLayout, unsqueezed, withLayout } from './layout';
 import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Param, Stmt, Target } from './ir';
-import { forEachExpr, kerasLossSignature, walkExprs } from './ir';
+import { kerasLossSignature, walkExprs } from './ir';
 import { argparseOption, parsedNamespaces } from './argparse';
 import { stmtsOf } from './walk';
 import {
@@ -188,18 +188,18 @@ class Interp {
     for (const fn of this.mod.functions) if (!fn.className && !fn.parent) names.add(fn.name);
     for (const c of this.mod.classes.keys()) names.add(c);
     const visit = (e: Expr, from?: FunctionIR): void => {
-      forEachExpr(e, (x) => {
-        if (x.k !== 'call') return;
+      for (const x of walkExprs(e)) {
+        if (x.k !== 'call') continue;
         const option = argparseOption(x);
         if (option) this.argDefaults.set(option.dest, option.default);
         // functools.partial(f, gamma=0.5): the arguments it binds are passed at every call of the partial.
         if (x.callee === 'functools.partial' && x.args[0]?.k === 'name' && names.has(x.args[0].id)) {
           this.noteCall(x.args[0].id, { ...x, args: x.args.slice(1) }, from);
-          return;
+          continue;
         }
-        if (x.func.k !== 'name' || !names.has(x.func.id)) return;
+        if (x.func.k !== 'name' || !names.has(x.func.id)) continue;
         this.noteCall(x.func.id, x, from);
-      });
+      }
     };
     const stmts = (ss: Stmt[], from?: FunctionIR, instances = new Map<string, ClassIR>()): void => {
       for (const s of ss) {
@@ -571,8 +571,7 @@ class Interp {
    */
   private markRoots(roots: Expr[], path: NonNullable<AbsValue['branchPath']>, set: (e: Expr | undefined, v: () => AbsValue, strong?: boolean) => void): void {
     const mark = (v: () => AbsValue) => (path.length > 0 ? () => ({ ...v(), inBranch: true, branchPath: path }) : v);
-    const mark2 = (x: Expr | undefined, v: () => AbsValue, strong?: boolean): void => set(x, mark(v), strong);
-    for (const r of roots) forEachExpr(r, (e) => this.roleOf(e, mark2));
+    for (const r of roots) for (const e of walkExprs(r)) this.roleOf(e, (x, v, strong) => set(x, mark(v), strong));
   }
 
   /** In `env` (one side of `if` statement `stmt`), parameters whose role was learnt on `side` only get their value without it. */
