@@ -22,8 +22,10 @@
  * a big class gets the bodies of `__init__`, of the methods that may create or name a hot global, of
  * those that name a checked definition (their literals reach its parameters, its return value them)
  * and of those that name a built method of their class (`self.helper(...)`); the other methods get
- * empty bodies. A class whose `__init__` turns out hot is built again in full (its methods read its
- * attributes).
+ * empty bodies. A class whose `__init__` turns out hot is built in full (its methods read its
+ * attributes). Which classes are built in full and which methods are forced is found on the classes'
+ * outlines (no method body but `__init__`) before any other method body is built, so a class is
+ * built once with the bodies it needs.
  * Module code is checked, except a simple statement that can neither have a finding nor pass anything
  * to one (`inertModuleCode`: it may not create, names no hot global nor a definition that can hold
  * meaning) and that no statement kept needs: none reads a name it binds, it calls no definition
@@ -267,8 +269,8 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   }
   // A method body is built only when the method may be checked (its text may create or names a hot
   // global) or feeds a checked definition's parameters (it names one); `__init__` always. When a class's
-  // `__init__` turns out hot, all its methods are (they read its attributes): that class is built again
-  // in full.
+  // `__init__` turns out hot, all its methods are (they read its attributes): that class is built in
+  // full.
   // The words and the creating test of a method's or a function's text, read once each (the module is
   // assembled again while methods are added, and `isHot` asks again).
   const idsMemo = new Map<string, Set<string>>();
@@ -312,10 +314,10 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     }
   }
   // A method left out that names a built method of its class (or of the module) is built too, to a
-  // fixpoint. The fixpoint is first found on this build's classes without building anything (a method
-  // the filter keeps now, its class built in full or the method forced, counts as built), so that a
-  // class is built again once, not once per round; the rounds below then build what that reveals (a
-  // class inside a method now built) and check the guess on the bodies built.
+  // fixpoint. The fixpoint is first found on the outlines without building anything (a method the
+  // filter keeps, its class built in full or the method forced, counts as built), so that each class
+  // is built once, not once per round; the rounds below then build what that reveals (a class inside a
+  // method now built) and check the guess on the bodies built.
   const builtNow = (m: FunctionIR): boolean => (m.name === '__init__' ? m.body.length > 0 : keepBody(m.span.s, m.span.e));
   for (let changed = true; changed; ) {
     changed = false;
