@@ -22,8 +22,10 @@
  * a big class gets the bodies of `__init__`, of the methods that may create or name a hot global, of
  * those that name a checked definition (their literals reach its parameters, its return value them)
  * and of those that name a built method of their class (`self.helper(...)`); the other methods get
- * empty bodies. A class whose `__init__` turns out hot is built again in full (its methods read its
- * attributes).
+ * empty bodies. A class whose `__init__` turns out hot is built in full (its methods read its
+ * attributes). Which classes are built in full and which methods are forced is found on the classes'
+ * outlines (no method body but `__init__`) before any other method body is built, so a class is
+ * built once with the bodies it needs.
  * Module code is checked, except a simple statement that can neither have a finding nor pass anything
  * to one (`inertModuleCode`: it may not create, names no hot global nor a definition that can hold
  * meaning) and that no statement kept needs: none reads a name it binds, it calls no definition
@@ -267,8 +269,8 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
   }
   // A method body is built only when the method may be checked (its text may create or names a hot
   // global) or feeds a checked definition's parameters (it names one); `__init__` always. When a class's
-  // `__init__` turns out hot, all its methods are (they read its attributes): that class is built again
-  // in full.
+  // `__init__` turns out hot, all its methods are (they read its attributes): that class is built in
+  // full.
   // The words and the creating test of a method's or a function's text, read once each (the module is
   // assembled again while methods are added, and `isHot` asks again).
   const idsMemo = new Map<string, Set<string>>();
@@ -299,7 +301,9 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
     const ids = idsOf(s, e);
     return meets(hot, ids) || meets(names, ids);
   };
-  let mod = plan.assemble((u) => include.has(u.index), keepBody);
+  // First the classes' outlines: every method but `__init__` left out (cheap), which is enough to find
+  // the classes built in full and the methods forced (below) before any method body is built.
+  let mod = plan.assemble((u) => include.has(u.index), () => false);
   for (const cls of mod.classes.values()) {
     const init = cls.methods.get('__init__');
     if (!init || cls.name.includes('.')) continue;
@@ -309,7 +313,29 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
       if (u >= 0) full.add(u);
     }
   }
-  // A method left out that names a built method of its class (or of the module) is built too, to a fixpoint.
+  // A method left out that names a built method of its class (or of the module) is built too, to a
+  // fixpoint. The fixpoint is first found on the outlines without building anything (a method the
+  // filter keeps, its class built in full or the method forced, counts as built), so that each class
+  // is built once, not once per round; the rounds below then build what that reveals (a class inside a
+  // method now built) and check the guess on the bodies built.
+  const builtNow = (m: FunctionIR): boolean => (m.name === '__init__' ? m.body.length > 0 : keepBody(m.span.s, m.span.e));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const cls of mod.classDefs) {
+      const built = new Set<string>();
+      for (const [n, m] of cls.methods) if (builtNow(m)) built.add(n);
+      for (const m of cls.methods.values()) {
+        if (builtNow(m)) continue;
+        const ids = idsOf(m.span.s, m.span.e);
+        if (meets(built, ids) || meets(producingNames, ids)) {
+          forced.add(m.span.s);
+          changed = true;
+        }
+      }
+    }
+  }
+  unitAt = 0;
+  mod = plan.assemble((u) => include.has(u.index), keepBody);
   for (let round = 0; round < 8; round++) {
     let more = false;
     for (const cls of mod.classDefs) {
@@ -324,7 +350,7 @@ function run(doc: ParsedDocument, settings: LintSettings, options: AnalyzeOption
         }
       }
     }
-    if (!more && (round > 0 || full.size === 0)) break;
+    if (!more) break;
     unitAt = 0;
     mod = plan.assemble((u) => include.has(u.index), keepBody);
   }

@@ -2180,6 +2180,64 @@ export function walkExprs(e: Expr, out: Expr[] = []): Expr[] {
 }
 
 /**
+ * `walkExprs` without the array: `visit` is called on every expression under `e`, children before
+ * parents, in walkExprs's order (the hot scans of every function's expressions: call-site literals,
+ * roles, project summaries). `visit` must not change the tree it walks.
+ */
+export function forEachExpr(e: Expr, visit: (x: Expr) => void): void {
+  switch (e.k) {
+    case 'attr':
+      forEachExpr(e.obj, visit);
+      break;
+    case 'call':
+      forEachExpr(e.func, visit);
+      for (const a of e.args) forEachExpr(a, visit);
+      for (const k in e.kwargs) forEachExpr(e.kwargs[k], visit);
+      if (e.kwsplat) forEachExpr(e.kwsplat, visit);
+      break;
+    case 'bin':
+      forEachExpr(e.left, visit);
+      forEachExpr(e.right, visit);
+      break;
+    case 'unary':
+      forEachExpr(e.operand, visit);
+      break;
+    case 'cmp':
+      for (const a of e.operands) forEachExpr(a, visit);
+      break;
+    case 'bool':
+      forEachExpr(e.left, visit);
+      forEachExpr(e.right, visit);
+      break;
+    case 'subscript':
+      forEachExpr(e.obj, visit);
+      for (const a of e.index) forEachExpr(a, visit);
+      break;
+    case 'slice':
+      if (e.lower) forEachExpr(e.lower, visit);
+      if (e.upper) forEachExpr(e.upper, visit);
+      if (e.step) forEachExpr(e.step, visit);
+      break;
+    case 'tuple':
+      for (const a of e.items) forEachExpr(a, visit);
+      break;
+    case 'cond':
+      forEachExpr(e.test, visit);
+      forEachExpr(e.body, visit);
+      forEachExpr(e.orelse, visit);
+      break;
+    case 'dict':
+      for (const k of e.keys) if (k) forEachExpr(k, visit);
+      for (const v of e.values) forEachExpr(v, visit);
+      break;
+    default:
+      // A lambda's body is its own function's.
+      break;
+  }
+  visit(e);
+}
+
+/**
  * The modules a module's star imports name (`*keras.backend` -> keras.backend), in import order: read
  * once per set of imports, not at every name `qualify` looks up. Imports are only added (a star
  * import's key names its module), so the list is read again when their count changes.
@@ -2283,15 +2341,39 @@ function lineAt(offset: number, hint: number): number {
   return positionOf(offset).line;
 }
 
+/**
+ * The positions of the last span's start and end, shared by the next spans that start or end at the
+ * same offset (a call, its callee and the callee's object start together): fewer objects for the
+ * collector. Positions are never changed in place (shiftEffects copies them).
+ */
+let lastStart: { line: number; character: number } = { line: -1, character: -1 };
+let lastStartAt = -1;
+let lastEnd: { line: number; character: number } = { line: -1, character: -1 };
+let lastEndAt = -1;
+
+/** Whether `p` is the position of `offset` with these line starts (what lineAt would give). */
+function positionHolds(ls: readonly number[], p: { line: number; character: number }, offset: number): boolean {
+  const l = p.line;
+  return l >= 0 && l < ls.length && ls[l] <= offset && (l + 1 === ls.length || ls[l + 1] > offset) && p.character === offset - ls[l];
+}
+
 function spanHere(): Span {
   const c = cur!;
   const s = c.startIndex;
   const e = c.endIndex;
   if (lineStarts) {
     const ls = lineStarts;
-    const a = (lineHint = lineAt(s, lineHint));
-    const b = lineAt(e, a);
-    return { s, e, r: { start: { line: a, character: s - ls[a] }, end: { line: b, character: e - ls[b] } } };
+    if (s !== lastStartAt || !positionHolds(ls, lastStart, s)) {
+      const a = (lineHint = lineAt(s, lineHint));
+      lastStart = { line: a, character: s - ls[a] };
+      lastStartAt = s;
+    }
+    if (e !== lastEndAt || !positionHolds(ls, lastEnd, e)) {
+      const b = lineAt(e, lastStart.line);
+      lastEnd = { line: b, character: e - ls[b] };
+      lastEndAt = e;
+    }
+    return { s, e, r: { start: lastStart, end: lastEnd } };
   }
   const a = c.startPosition;
   const b = c.endPosition;

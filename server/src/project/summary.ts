@@ -21,7 +21,7 @@
 import type { SlicedModule } from '../analysis/analyze';
 import type { ParsedDocument } from '../core/document';
 import type { FunctionFacts } from '../core/interp';
-import { walkExprs, planModule, type Call, type Expr, type FunctionIR, type ModuleIR, type Stmt, type Target } from '../core/ir';
+import { forEachExpr, planModule, type Call, type Expr, type FunctionIR, type ModuleIR, type Stmt, type Target } from '../core/ir';
 import { argparseOption, calleeChain, parsedNamespaces } from '../core/argparse';
 import { importsFromText, type ImportInfo } from '../core/modules';
 
@@ -412,10 +412,10 @@ class UseReader {
   }
 
   private expr(root: Expr): void {
-    for (const e of walkExprs(root)) {
+    forEachExpr(root, (e) => {
       if (e.k === 'call') this.call(e);
       else if (e.k === 'dict') this.dictDisplay(e);
-    }
+    });
   }
 
   /** `{'type': 'FocalLoss', 'gamma': 0.5}`: an mmdet config dict written as a display. */
