@@ -210,7 +210,7 @@ describe('numeric checks of losses reading values of other project files', () =>
   it('probes them with the values written there: gamma 0.5 of the settings module gives LL301, its gamma 2 twin none', async () => {
     const rs = await reports(SEG, 'focal.py');
     const by = (f: string) => rs.find((x) => x.function === f)!;
-    for (const f of ['ConfiguredFocal.forward', 'focal_soft_gamma', 'focal_safe_gamma', 'focal_absolute_module', 'focal_module_helper']) expect(by(f).notChecked).toBeUndefined();
+    for (const f of ['ConfiguredFocal.forward', 'focal_soft_gamma', 'focal_safe_gamma', 'focal_absolute_module', 'focal_module_helper', 'focal_checked_gamma']) expect(by(f).notChecked).toBeUndefined();
     expect(by('focal_soft_gamma').findings.map((x) => x.code)).toContain('LL301');
     expect(by('focal_safe_gamma').findings.map((x) => x.code)).not.toContain('LL301');
     expect(Object.keys(by('ConfiguredFocal.forward').imported ?? {}).map((x) => path.relative(VALUES, x))).toEqual(expect.arrayContaining(['config.py', 'seglib/utils.py']));

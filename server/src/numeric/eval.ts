@@ -1032,6 +1032,7 @@ export class Evaluator {
       case 'abs':
       case 'print':
       case 'isinstance':
+      case 'callable':
       case 'super':
       case 'round':
       case 'sum':
@@ -2536,6 +2537,17 @@ export class Evaluator {
       }
       case 'print':
         return NONE;
+      case 'callable': {
+        // Python's callable(): functions, classes and types, loss modules; not numbers, strings, containers or tensors.
+        const v = pos[0];
+        if (!v) throw new EvalError('TypeError: callable() takes exactly one argument (0 given)', line, 'TypeError');
+        if (['fn', 'bound', 'builtin', 'type', 'partial', 'vmap', 'pymethod', 'module'].includes(v.t)) return { t: 'bool', v: true };
+        if (['num', 'bool', 'str', 'none', 'list', 'dict', 'tensor', 'range', 'dtype', 'device'].includes(v.t)) return { t: 'bool', v: false };
+        // A class of this module, an op of the table (`F.log_softmax`), a function of another project file.
+        if (v.t === 'ns' && (v.name.startsWith('class:') || resolveQualified(v.name) || this.opts.imported?.resolve(v.name))) return { t: 'bool', v: true };
+        if (v.t === 'self' && ['__call__', 'call', 'forward'].some((m) => this.methodOf(v.cls, m))) return { t: 'bool', v: true };
+        throw new Unsupported(`callable of ${this.what(v)}`, line);
+      }
       case 'isinstance': {
         const [v, ty] = pos;
         const types = ty?.t === 'list' ? ty.items : [ty];
