@@ -233,5 +233,6 @@ describe('numeric checks of losses reading values of other project files', () =>
     expect(why('focal_absent_value')).toMatch(/unsupported `BETA \(module \.\.absent not found: no \.\.[/\\]absent\.py or /);
     expect(why('focal_absent_helper')).toMatch(/unsupported `missing_utils \(module \.\.missing_utils not found/);
     expect(why('focal_unknown_reduction')).toMatch(/ValueError: average is not a valid value for reduction/);
+    expect(why('focal_reducer_class')).toMatch(/unsupported `Reducer \(a class of \.\.[/\\]utils\.py, which the check does not run from another file\)`/);
   }, 120_000);
 });

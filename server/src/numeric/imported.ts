@@ -49,8 +49,9 @@ export interface ImportResolver {
   /**
    * Why `name` (spelt as for `resolve`), bound by an import of a project module, names nothing runnable:
    * the module and the files looked for (`module ..ops.missing: no detlib/ops/missing.py or
-   * detlib/ops/missing/__init__.py`). Undefined where the import is not a project's (an absolute import
-   * whose first package the project does not hold: a library) or where the module is there.
+   * detlib/ops/missing/__init__.py`), or that it is a class of a project file (found, not run from
+   * another file). Undefined where the import is not a project's (an absolute import whose first
+   * package the project does not hold: a library) or where the module is there.
    */
   missing(name: string): string | undefined;
   /** Whether bare `name` is a project module bound by `from <dots>pkg import name` (a submodule: `from . import utils`). */
@@ -145,6 +146,9 @@ class FileResolver implements ImportResolver {
     let cands = moduleCandidates(this.file, module, w.level, this.modules.roots);
     const found = cands.find((c) => this.modules.load(c) !== undefined);
     if (found) {
+      // A class there: found, but not run from another file (its instances would need that module's evaluator).
+      const name = w.member ?? w.last;
+      if (name && this.modules.module(found)?.classes.has(name)) return `a class of ${path.relative(path.dirname(this.file), found)}, which the check does not run from another file`;
       // `from pkg import sub`: a name of the package, else its submodule (`pkg/sub.py`), as Python looks.
       if (!w.member || this.holds(found, w.member)) return undefined;
       module = module ? `${module}.${w.member}` : w.member;
