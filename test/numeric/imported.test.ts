@@ -109,7 +109,7 @@ describe('numeric checks of losses calling helpers of other files', () => {
   it('refuses a helper that reaches the system (the security scan of its module) and one that is not there', async () => {
     const rs = await reports('focal_refused.py');
     expect(rs.find((r) => r.function === 'sigmoid_focal_unsafe_helper')?.notChecked).toMatch(/unsupported `os\.system in unsafe\.py:5`/);
-    expect(rs.find((r) => r.function === 'sigmoid_focal_missing_helper')?.notChecked).toMatch(/unsupported `not_there`/);
+    expect(rs.find((r) => r.function === 'sigmoid_focal_missing_helper')?.notChecked).toMatch(/unsupported `not_there \(module \.\.ops\.missing not found: no \.\.[/\\]ops[/\\]missing\.py or /);
   }, 120_000);
 });
 
@@ -149,5 +149,90 @@ describe('the runner\'s cache and helpers of other files', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  }, 120_000);
+});
+
+/**
+ * Values, modules and missing modules of other project files (test/numeric/fixtures/project_values):
+ * a root `config` module read as `cfg.FOCAL_ALPHA` and `from config import NEG_WEIGHT`, a package's
+ * settings read by a relative import, a sibling module imported as a module (`from .. import utils`),
+ * PyTorch's reduction enum in a helper, and refusals that name the module and the files looked for.
+ */
+const VALUES = path.join(FIXTURES, 'project_values');
+const SEG = path.join(VALUES, 'seglib/losses');
+
+describe('numeric/imported: module-level values and modules of other project files', () => {
+  const r = importResolver(path.join(SEG, 'focal.py'), undefined, [VALUES]);
+
+  it('resolves a module value through an absolute module import, a from-import and a relative one', () => {
+    const rel = (g: { file: string } | undefined) => g && path.relative(VALUES, g.file);
+    expect(rel(r.resolveGlobal('config.FOCAL_ALPHA'))).toBe('config.py');
+    expect(r.resolveGlobal('config.NEG_WEIGHT')?.name).toBe('NEG_WEIGHT');
+    expect(rel(r.resolveGlobal('SOFT_GAMMA'))).toBe('seglib/settings.py');
+    expect(rel(r.resolveGlobal('seglib.settings.SAFE_GAMMA'))).toBe('seglib/settings.py');
+    // A function is no value here (resolve finds it), nor is a library's name or the module itself.
+    expect(r.resolveGlobal('scaled_reduce')).toBeUndefined();
+    expect(r.resolveGlobal('torch.float32')).toBeUndefined();
+    expect(r.resolveGlobal('config')).toBeUndefined();
+  });
+
+  it('knows a sibling module imported as a module, and resolves its functions', () => {
+    expect(r.isModule('utils')).toBe(true);
+    expect(r.isModule('scaled_reduce')).toBe(false);
+    expect(r.isModule('torch')).toBe(false);
+    expect(path.relative(VALUES, r.resolve('utils.scaled_reduce')!.file)).toBe('seglib/utils.py');
+  });
+
+  it('names the module and the files looked for where a project import finds nothing, and nothing for a library', () => {
+    const refused = importResolver(path.join(SEG, 'refused.py'), undefined, [VALUES]);
+    expect(refused.missing('BETA')).toBe(`module ..absent not found: no ${path.join('..', 'absent.py')} or ${path.join('..', 'absent', '__init__.py')}`);
+    expect(refused.missing('missing_utils')).toMatch(/^module \.\.missing_utils not found: no \.\.[/\\]missing_utils\.py/);
+    expect(refused.missing('missing_utils.reduce_mean')).toMatch(/^module \.\.missing_utils not found/);
+    expect(refused.missing('RUN_GAMMA')).toBeUndefined();
+    expect(r.missing('torch.nn.functional.sigmoid')).toBeUndefined();
+    expect(r.missing('config.FOCAL_ALPHA')).toBeUndefined();
+    // An absolute import whose first package the project holds, but not the module.
+    const abs = importResolver(path.join(SEG, 'focal.py'), 'from seglib.nowhere import f\nimport elsewhere.pkg\n', [VALUES]);
+    expect(abs.missing('seglib.nowhere.f')).toMatch(/^module seglib\.nowhere not found: no /);
+    expect(abs.missing('elsewhere.pkg.f')).toBeUndefined();
+  });
+});
+
+describe('numeric checks of losses reading values of other project files', () => {
+  async function reports(dir: string, name: string, withFile = true) {
+    const engine = loadEngine();
+    const file = path.join(dir, name);
+    const text = fs.readFileSync(file, 'utf8');
+    const mod = moduleOf(text);
+    return engine.checkPlans(mod, planModule(mod), { backend: 'wasm', samples: 128, classes: 8, maxElements: 1 << 22, seed: 0, deadline: Date.now() + 120_000, ...(withFile ? { file, text, roots: [VALUES] } : {}) });
+  }
+
+  it('probes them with the values written there: gamma 0.5 of the settings module gives LL301, its gamma 2 twin none', async () => {
+    const rs = await reports(SEG, 'focal.py');
+    const by = (f: string) => rs.find((x) => x.function === f)!;
+    for (const f of ['ConfiguredFocal.forward', 'focal_soft_gamma', 'focal_safe_gamma', 'focal_absolute_module', 'focal_module_helper', 'focal_checked_gamma']) expect(by(f).notChecked).toBeUndefined();
+    expect(by('focal_soft_gamma').findings.map((x) => x.code)).toContain('LL301');
+    expect(by('focal_safe_gamma').findings.map((x) => x.code)).not.toContain('LL301');
+    expect(Object.keys(by('ConfiguredFocal.forward').imported ?? {}).map((x) => path.relative(VALUES, x))).toEqual(expect.arrayContaining(['config.py', 'seglib/utils.py']));
+    // alpha 0.25 on the positives and 1 - 0.25 on the negatives, read from config.py: the canonical alpha-balanced focal loss.
+    expect(by('ConfiguredFocal.forward').findings.map((x) => x.code)).toEqual([]);
+    // PyTorch's reduction enum: the mean of the same terms is the sum over the 128 x 8 probe elements.
+    const typical = (f: string) => by(f).probes.find((p) => p.probe === 'typical')!.loss!;
+    expect(typical('focal_safe_gamma') / typical('focal_module_helper')).toBeCloseTo(128 * 8, 0);
+  }, 120_000);
+
+  it('alone (no path), a value of a module it cannot read stays refused as before', async () => {
+    const rs = await reports(SEG, 'focal.py', false);
+    expect(rs.find((x) => x.function === 'ConfiguredFocal.forward')?.notChecked).toMatch(/config\.FOCAL_ALPHA|config\.NEG_WEIGHT|scaled_reduce/);
+  }, 120_000);
+
+  it('refuses a value computed from the environment, and names the module and files of an absent one', async () => {
+    const rs = await reports(SEG, 'refused.py');
+    const why = (f: string) => rs.find((x) => x.function === f)?.notChecked;
+    expect(why('focal_environment_gamma')).toMatch(/unsupported `module-level RUN_GAMMA: os\.environ\.get in settings\.py`/);
+    expect(why('focal_absent_value')).toMatch(/unsupported `BETA \(module \.\.absent not found: no \.\.[/\\]absent\.py or /);
+    expect(why('focal_absent_helper')).toMatch(/unsupported `missing_utils \(module \.\.missing_utils not found/);
+    expect(why('focal_unknown_reduction')).toMatch(/ValueError: average is not a valid value for reduction/);
+    expect(why('focal_reducer_class')).toMatch(/unsupported `Reducer \(a class of \.\.[/\\]utils\.py, which the check does not run from another file\)`/);
   }, 120_000);
 });

@@ -188,3 +188,21 @@ describe('a refusal for errors of the function on every encoding', () => {
     expect(coverageReason('not checked: the function raises on every target encoding tried (index: b; onehot, binary: a (line 3))')).toBe('a');
   });
 });
+
+describe("Python's callable() and PyTorch's reduction enum", () => {
+  // A loss validating a converter before it uses it, and choosing its reduction by torch's enum (mmdetection's reduce_loss).
+  const SRC2 = `${HDR}import numbers\n\ndef _reduce(v, reduction):\n    code = F._Reduction.get_enum(reduction)\n    return v if code == 0 else v.mean() if code == 1 else v.sum()\n\ndef focal(x, t, gamma=2.0, convert=float, reduction="mean", probe=None):\n    if not callable(convert) or callable(gamma) or callable("s") or callable([1]) or callable(None) or callable(x):\n        raise ValueError("not callable")\n    if not (callable(_reduce) and callable(torch.nn.BCELoss()) and callable(F.log_softmax)):\n        raise ValueError("callable")\n    gamma = convert(gamma)\n    logpt = F.log_softmax(x, dim=1).gather(1, t.view(-1, 1)).view(-1)\n    return _reduce(-((1 - logpt.exp()) ** gamma) * logpt, reduction)\n`;
+
+  it('tells functions, types and modules from numbers, strings, containers, None and tensors', () => {
+    const r = check(SRC2, 'focal');
+    expect(r.notChecked).toBeUndefined();
+  });
+
+  it("maps 'none' / 'mean' / 'sum' as torch does, and raises torch's ValueError for another string", () => {
+    const typical = check(SRC2, 'focal').probes.find((p) => p.probe === 'typical')!;
+    const sum = check(SRC2.replace('reduction="mean"', 'reduction="sum"'), 'focal').probes.find((p) => p.probe === 'typical')!.loss!;
+    // The sum over the rows is their mean times the probe's row count.
+    expect(sum / typical.loss!).toBeCloseTo(typical.inputs.shape[0], 0);
+    expect(check(SRC2.replace('reduction="mean"', 'reduction="avg"'), 'focal').notChecked).toMatch(/ValueError: avg is not a valid value for reduction/);
+  });
+});

@@ -77,6 +77,9 @@ describe('spellings', () => {
     expect(canonicalName('tensorflow.keras.backend.epsilon')).toBe('keras.backend.epsilon');
     expect(resolveQualified('tensorflow.math.log')?.op.id).toBe('log');
     expect(resolveQualified('tensorflow.compat.v1.to_float')?.op.id).toBe('cast');
+    // tf.constant is defined in tensorflow/python/framework/constant_op.py (`from tensorflow.python.framework import constant_op`).
+    expect(resolveQualified('tensorflow.python.framework.constant_op.constant')?.op.id).toBe('tensor');
+    expect(resolveQualified('tensorflow.python.ops.clip_ops.clip_by_value')?.op.id).toBe(resolveQualified('tensorflow.clip_by_value')?.op.id);
     expect(resolveQualified('tensorflow.keras.losses.CategoricalCrossentropy')?.op.id).toBe('keras_categorical_crossentropy');
     expect(resolveQualified('optax.losses.sigmoid_focal_loss')?.op.id).toBe('optax_sigmoid_focal_loss');
     expect(resolveQualified('torchvision.ops.focal_loss.sigmoid_focal_loss')?.op.id).toBe('torchvision_sigmoid_focal_loss');

@@ -30,7 +30,7 @@ import { describe, type DType, ElementCap, EvalError, NONE, num, Unsupported, ty
 import { calleeName, forbiddenCall, lineOf, reachableFunctions as reachable, selfContained } from './gate';
 import { decoratorEffect, dottedOf } from './decorators';
 import { customJvp, customVjp } from './custom-grad';
-import type { ImportedFunction, ImportResolver } from './imported';
+import type { ImportedFunction, ImportedGlobal, ImportResolver } from './imported';
 import { derivativeArgError, derivativePrecision, derivativeWeights } from './numpy';
 
 type T = tf.Tensor;
@@ -220,6 +220,8 @@ function rangeItems(r: Extract<Val, { t: 'range' }>): Val[] {
 
 /** Builtins of Python 2 that Python 3 removed: reading one is a NameError in Python 3. */
 const PY2_BUILTINS: ReadonlySet<string> = new Set(['long', 'unicode', 'basestring', 'xrange', 'unichr', 'raw_input', 'execfile', 'cmp', 'file', 'reload', 'buffer', 'apply', 'intern', 'coerce']);
+/** torch.nn._reduction.get_enum: PyTorch's reduction strings as its enum. */
+const REDUCTION_ENUM: ReadonlyMap<string, number> = new Map([['none', 0], ['mean', 1], ['elementwise_mean', 1], ['sum', 2]]);
 
 /** Python's built-in exception classes the interpreter raises or a handler may name, each with its base. */
 const EXC_BASE: Record<string, string | undefined> = {
@@ -1012,7 +1014,12 @@ export class Evaluator {
     const g = this.global(id, line);
     if (g) return g;
     const imp = this.mod.imports.get(id);
-    if (imp) return { t: 'ns', name: imp };
+    if (imp) {
+      // `from config import ALPHA`: a value of another project file.
+      const g = this.opts.imported?.resolveGlobal(imp);
+      if (g) return this.foreignGlobal(g, line);
+      return { t: 'ns', name: imp };
+    }
     const fn = this.mod.functions.find((x) => x.name === id && !x.className && !x.parent);
     if (fn) return { t: 'fn', fn };
     const cls = this.mod.classes.get(id);
@@ -1025,6 +1032,7 @@ export class Evaluator {
       case 'abs':
       case 'print':
       case 'isinstance':
+      case 'callable':
       case 'super':
       case 'round':
       case 'sum':
@@ -1050,10 +1058,14 @@ export class Evaluator {
         // A name a relative import binds (the IR leaves it unbound): a function of another project file.
         const foreign = this.opts.imported?.resolve(id);
         if (foreign) return { t: 'fn', fn: foreign.fn, foreign };
+        const g = this.opts.imported?.resolveGlobal(id);
+        if (g) return this.foreignGlobal(g, line);
+        // `from . import utils`: a project module, read at its attributes (`utils.f(...)`).
+        if (this.opts.imported?.isModule(id)) return { t: 'ns', name: id };
         // Python 2's builtins are no names in Python 3: reading one raises NameError there (a
         // `try: long / except NameError: long = int` shim catches it).
         if (PY2_BUILTINS.has(id)) throw new EvalError(`NameError: name '${id}' is not defined (\`${id}\` is a Python 2 builtin; Python 3 raises here)`, line, 'NameError');
-        throw new Unsupported(id, line);
+        throw new Unsupported(this.unfound(id), line);
       }
     }
   }
@@ -1315,6 +1327,9 @@ export class Evaluator {
       const full = `${o.name}.${a}`;
       const q = this.qualifiedAttr(full);
       if (q) return q;
+      // `cfg.focal_loss_alpha` of `import config as cfg`: a value of another project file.
+      const g = o.name.startsWith('class:') ? undefined : this.opts.imported?.resolveGlobal(full);
+      if (g) return this.foreignGlobal(g, line);
       return { t: 'ns', name: full };
     }
     this.noAttribute(o, a, line);
@@ -1417,7 +1432,11 @@ export class Evaluator {
 
   /** A value for a message: a name read from a module is that name (`config.focal_loss_alpha`). */
   private what(v: Val): string {
-    if (v.t === 'ns') return v.name.startsWith('class:') ? `class ${v.name.slice(6)}` : `${v.name} (a value of a module the check does not read)`;
+    if (v.t === 'ns') {
+      if (v.name.startsWith('class:')) return `class ${v.name.slice(6)}`;
+      const why = this.opts.imported?.missing(v.name);
+      return `${v.name} (${why ?? 'a value of a module the check does not read'})`;
+    }
     return pyTypeName(v);
   }
 
@@ -2245,6 +2264,17 @@ export class Evaluator {
         const r = fn === 'log' ? (y !== undefined ? Math.log(x) / Math.log(y) : Math.log(x)) : fn === 'exp' ? Math.exp(x) : fn === 'sqrt' ? Math.sqrt(x) : fn === 'log1p' ? Math.log1p(x) : fn === 'expm1' ? Math.expm1(x) : fn === 'floor' ? Math.floor(x) : fn === 'ceil' ? Math.ceil(x) : fn === 'fabs' ? Math.abs(x) : fn === 'log2' ? Math.log2(x) : fn === 'log10' ? Math.log10(x) : x ** y;
         return num(r, fn === 'floor' || fn === 'ceil');
       }
+      case 'torch.nn.functional._Reduction.get_enum':
+      case 'torch.nn._reduction.get_enum': {
+        // PyTorch's reduction string as its enum (torch/nn/_reduction.py; mmdetection's reduce_loss reads it).
+        const r = pos[0] ?? kw.reduction;
+        const code = r?.t === 'str' ? REDUCTION_ENUM.get(r.v) : undefined;
+        if (code === undefined) {
+          if (r?.t === 'str') throw new EvalError(`ValueError: ${r.v} is not a valid value for reduction`, line, 'ValueError');
+          throw new Unsupported(`${q} of ${r ? this.what(r) : 'nothing'}`, line);
+        }
+        return num(code, true);
+      }
       case 'warnings.warn':
       case 'tensorflow.print':
         // Printing changes no value (tf.print returns None when eager).
@@ -2280,7 +2310,39 @@ export class Evaluator {
     if (/^(chex\.assert_|optax\._src\.utils\.check_|tensorflow\.debugging\.assert_|tensorflow\.assert_|jax\.debug\.|logging\.)/.test(q)) return NONE;
     const foreign = this.opts.imported?.resolve(q);
     if (foreign) return this.callForeign(foreign, pos, kw, line);
-    throw new Unsupported(q, line);
+    throw new Unsupported(this.unfound(q), line);
+  }
+
+  /** A name nothing here runs, for a refusal: with the module and the files looked for where a project import binds it (imported.ts `missing`). */
+  private unfound(name: string): string {
+    const why = this.opts.imported?.missing(name);
+    return why ? `${name} (${why})` : name;
+  }
+
+  /** The evaluator of another project module (its globals, its own helpers and imports), one per module, sharing this one's trace. */
+  private foreignEvaluator(mod: ModuleIR, imports: ImportResolver): Evaluator {
+    let ev = this.foreign.get(mod);
+    if (!ev) {
+      ev = new Evaluator(mod, { ...this.opts, hyper: undefined, imported: imports }, this.trace);
+      this.foreign.set(mod, ev);
+    }
+    return ev;
+  }
+
+  /** A module-level value of another project file, evaluated there (its own globals, the same whitelist and security scan). */
+  private foreignGlobal(g: ImportedGlobal, line: number): Val {
+    const ev = this.foreignEvaluator(g.mod, g.imports);
+    try {
+      return ev.moduleValue(g.name, line) ?? NONE;
+    } catch (err) {
+      if (err instanceof Unsupported) throw new Unsupported(`${err.what} in ${path.basename(g.file)}`, line);
+      throw err;
+    }
+  }
+
+  /** The module-level value `id` of this evaluator's module (for another module's evaluator). */
+  moduleValue(id: string, line: number): Val | undefined {
+    return this.global(id, line);
   }
 
   /**
@@ -2292,11 +2354,7 @@ export class Evaluator {
   private callForeign(g: ImportedFunction, pos: Val[], kw: Record<string, Val>, line: number): Val {
     const bad = forbiddenCall(reachable(g.mod, g.fn), g.mod);
     if (bad) throw new Unsupported(`${bad.what} in ${path.basename(g.file)}:${bad.line}`, line);
-    let ev = this.foreign.get(g.mod);
-    if (!ev) {
-      ev = new Evaluator(g.mod, { ...this.opts, hyper: undefined, imported: g.imports }, this.trace);
-      this.foreign.set(g.mod, ev);
-    }
+    const ev = this.foreignEvaluator(g.mod, g.imports);
     ev.gradEnabled = this.gradEnabled;
     ev.depth = this.depth + 1;
     try {
@@ -2505,6 +2563,17 @@ export class Evaluator {
       }
       case 'print':
         return NONE;
+      case 'callable': {
+        // Python's callable(): functions, classes and types, loss modules; not numbers, strings, containers or tensors.
+        const v = pos[0];
+        if (!v) throw new EvalError('TypeError: callable() takes exactly one argument (0 given)', line, 'TypeError');
+        if (['fn', 'bound', 'builtin', 'type', 'partial', 'vmap', 'pymethod', 'module'].includes(v.t)) return { t: 'bool', v: true };
+        if (['num', 'bool', 'str', 'none', 'list', 'dict', 'tensor', 'range', 'dtype', 'device'].includes(v.t)) return { t: 'bool', v: false };
+        // A class of this module, an op of the table (`F.log_softmax`), a function of another project file.
+        if (v.t === 'ns' && (v.name.startsWith('class:') || resolveQualified(v.name) || this.opts.imported?.resolve(v.name))) return { t: 'bool', v: true };
+        if (v.t === 'self' && ['__call__', 'call', 'forward'].some((m) => this.methodOf(v.cls, m))) return { t: 'bool', v: true };
+        throw new Unsupported(`callable of ${this.what(v)}`, line);
+      }
       case 'isinstance': {
         const [v, ty] = pos;
         const types = ty?.t === 'list' ? ty.items : [ty];

@@ -51,8 +51,11 @@ const ALIASES: readonly [string, string][] = [
   // flax.linen re-exports jax.nn's activations (nn.log_softmax, nn.sigmoid, nn.one_hot, ...).
   ['flax.linen.', 'jax.nn.'],
   ['tensorflow.python.framework.ops.', 'tensorflow.'],
+  // tf.constant is tensorflow/python/framework/constant_op.py's constant.
+  ['tensorflow.python.framework.constant_op.', 'tensorflow.'],
   ['tensorflow.python.ops.array_ops.', 'tensorflow.'],
   ['tensorflow.python.ops.math_ops.', 'tensorflow.'],
+  ['tensorflow.python.ops.clip_ops.', 'tensorflow.'],
   ['tensorflow.python.ops.nn.', 'tensorflow.nn.'],
 ];
 
