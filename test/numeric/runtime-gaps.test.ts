@@ -121,6 +121,10 @@ describe('targets whose last axis the function reads field by field (`t[:, :, 0]
     expect(r.notChecked).toBeUndefined();
     expect(r.roles?.targetFields).toBe(2);
     expect(r.probes[0].inputs.shape[1]).toBe(4);
+    // Six entries of two fields: the reshape's inner size is the count, not its last (fields) axis.
+    const six = check(src.replace('[-1, 4, 2]', '[-1, 6, 2]'), 'MaskedBCE.__call__');
+    expect(six.notChecked).toBeUndefined();
+    expect(six.probes[0].inputs.shape[1]).toBe(6);
   });
 });
 

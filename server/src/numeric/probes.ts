@@ -417,8 +417,11 @@ export class Prober {
     for (const e of first) {
       if (!/broadcast|must be the same|must match|size/.test(e)) continue;
       // `[N, C]`, a reshape's `[-1, C]` (`x.reshape(-1, num_class)` with the function's own count), and
-      // the last axis of a higher rank (`tf.constant([[[weights]]])`: [1, 1, 1, C] against channels last).
+      // in a broadcast, the last axis of a higher rank (`tf.constant([[[weights]]])`: [1, 1, 1, C]
+      // against channels last; a reshape's higher-rank shape is its fields', read below).
+      const broadcast = /broadcast/.test(e);
       for (const m of e.matchAll(/\[(?:-?\d+, ?)*(\d+)\]/g)) {
+        if (!broadcast && m[0].split(',').length > 2) continue;
         const d = Number(m[1]);
         if (d >= 2 && d <= 1024 && d !== this.opts.classes && d !== SETUP_SAMPLES) sizes.add(d);
       }
