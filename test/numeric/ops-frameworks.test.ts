@@ -469,3 +469,25 @@ def lax_map(y_true, y_pred):
     close(run(src, 'lax_map', { y_true: yt, y_pred: yp }).v, err.map((r) => r.reduce((s, e) => s + Math.abs(e), 0)));
   });
 });
+
+describe('operator.getitem', () => {
+  it('is subscription: per example under jax.vmap (each row at its label), and of a list', () => {
+    const src = `import jax
+import jax.numpy as jnp
+from operator import getitem
+import operator
+def picked(labels, logits):
+    return jax.vmap(getitem)(logits, labels)
+def second(labels, logits):
+    return operator.getitem([logits, labels], 0) * 2.0
+`;
+    const logits = [
+      [0.5, -1, 2],
+      [3, 0, -0.5],
+    ];
+    const r = run(src, 'picked', { labels: { int: [2, 0] }, logits });
+    expect(r.shape).toEqual([2]);
+    close(r.v, [2, 3]);
+    close(run(src, 'second', { labels: { int: [2, 0] }, logits }).v, logits.flat().map((x) => 2 * x));
+  });
+});

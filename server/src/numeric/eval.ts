@@ -2196,6 +2196,12 @@ export class Evaluator {
         if (!a0) throw new EvalError('vmap() without a function', line);
         return { t: 'vmap', fn: a0, inAxes: vmapAxes(kw.in_axes ?? pos[1], kw.out_axes ?? pos[2], line) };
       }
+      case 'operator.getitem': {
+        // getitem(a, b) is a[b], evaluated as the subscript of two names bound to the values.
+        if (pos.length !== 2) throw new EvalError(`getitem expected 2 arguments, got ${pos.length}`, line, 'TypeError');
+        const at = (id: string): Expr => ({ k: 'name', id, span: c.span });
+        return this.subscript(at('__getitem_a'), [at('__getitem_b')], { vars: new Map([['__getitem_a', pos[0]], ['__getitem_b', pos[1]]]) }, line);
+      }
       case 'tensorflow.map_fn':
       case 'tensorflow.vectorized_map':
       case 'jax.lax.map': {
