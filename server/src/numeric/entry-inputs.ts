@@ -325,6 +325,47 @@ export function definedOnce(body: readonly Stmt[]): Map<string, Expr> {
   return out;
 }
 
+/** Functions by the name a call uses: top-level ones, and methods as `.name` (for `self.name(...)`). */
+export function callableByName(mod: ModuleIR): Map<string, FunctionIR> {
+  const byName = new Map<string, FunctionIR>();
+  for (const g of mod.functions) if (!g.className && !g.parent && !byName.has(g.name)) byName.set(g.name, g);
+  for (const g of mod.functions) if (g.className && !byName.has(`.${g.name}`)) byName.set(`.${g.name}`, g);
+  return byName;
+}
+
+/** The module's function a call `f(...)` or `self.f(...)` reaches, and its plain parameters after `self`. */
+function calledParams(e: Extract<Expr, { k: 'call' }>, byName: ReadonlyMap<string, FunctionIR>): { callee: FunctionIR; params: FunctionIR['params'] } | undefined {
+  const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
+  if (!callee) return undefined;
+  return { callee, params: callee.params.filter((p) => p.kind === 'plain').slice(callee.className && callee.params[0]?.name === 'self' ? 1 : 0) };
+}
+
+/**
+ * Whether an expression holds the values of parameter `name` among `stmts`: the parameter, what is
+ * taken out of it (subscripts, attributes, methods called on it), the names assigned such values (to
+ * a fixpoint) and, with `throughOps`, the results of ops given them.
+ */
+function aliasesOf(name: string, stmts: Stmt[], throughOps = false): (e: Expr) => boolean {
+  const names = new Set([name]);
+  const rooted = (e: Expr): boolean => {
+    if (e.k === 'name') return names.has(e.id);
+    if (e.k === 'subscript' || e.k === 'attr') return rooted(e.obj);
+    if (e.k === 'call' && e.func.k === 'attr' && !e.callee) return rooted(e.func.obj);
+    if (throughOps && e.k === 'call' && e.op) return e.args.some(rooted);
+    return false;
+  };
+  for (let changed = true, guard = 0; changed && guard < 6; guard++) {
+    changed = false;
+    for (const s of stmts) {
+      if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.targets[0].k === 'name' && rooted(s.value) && !names.has(s.targets[0].id)) {
+        names.add(s.targets[0].id);
+        changed = true;
+      }
+    }
+  }
+  return rooted;
+}
+
 /**
  * Whether parameter `name` of `fn` holds boxes: followed through what is taken out of it (`a =
  * anchors[0, :, :]`, `b = batch["boxes"]`, `b = b[b[:, 4] != -1]`, `.cuda()`) and into the
@@ -337,32 +378,15 @@ export function definedOnce(body: readonly Stmt[]): Map<string, Expr> {
 export function holdsBoxes(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, seen = new Set<FunctionIR>()): boolean {
   if (seen.has(fn) || depth > 2) return false;
   seen.add(fn);
-  const names = new Set([name]);
-  const rooted = (e: Expr): boolean => {
-    if (e.k === 'name') return names.has(e.id);
-    if (e.k === 'subscript') return rooted(e.obj);
-    if (e.k === 'attr') return rooted(e.obj);
-    if (e.k === 'call' && e.func.k === 'attr' && !e.callee) return rooted(e.func.obj);
-    return false;
-  };
   const stmts = deep(fn.body);
-  for (let changed = true, guard = 0; changed && guard < 6; guard++) {
-    changed = false;
-    for (const s of stmts) {
-      if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.targets[0].k === 'name' && rooted(s.value) && !names.has(s.targets[0].id)) {
-        names.add(s.targets[0].id);
-        changed = true;
-      }
-    }
-  }
+  const rooted = aliasesOf(name, stmts);
   const lastIndex = (e: Expr): Expr | undefined => (e.k === 'subscript' && rooted(e.obj) ? e.index[e.index.length - 1] : undefined);
   const column = (e: Expr): number | undefined => {
     const i = lastIndex(e);
     return i?.k === 'num' && e.k === 'subscript' && e.index.length >= 2 ? i.value : undefined;
   };
   let found = false;
-  const byName = new Map<string, FunctionIR>();
-  for (const g of mod.functions) if (!g.parent && !byName.has(g.className ? `.${g.name}` : g.name)) byName.set(g.className ? `.${g.name}` : g.name, g);
+  const byName = callableByName(mod);
   for (const s of stmts)
     for (const r of stmtRoots(s))
       everyExpr(r, (e) => {
@@ -376,9 +400,9 @@ export function holdsBoxes(name: string, fn: FunctionIR, mod: ModuleIR, depth = 
         if (i?.k === 'slice' && (!i.lower || (i.lower.k === 'num' && i.lower.value === 0)) && i.upper?.k === 'num' && i.upper.value === 4 && !i.step) found = true;
         // Passed on to one of the module's functions (or a method of `self`): that function's parameter.
         if (e.k === 'call' && !e.op) {
-          const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
-          if (!callee) return;
-          const ps = callee.params.filter((p) => p.kind === 'plain').slice(callee.className && !callee.params[0]?.name.startsWith('cls') && callee.params[0]?.name === 'self' ? 1 : 0);
+          const called = calledParams(e, byName);
+          if (!called) return;
+          const { callee, params: ps } = called;
           e.args.forEach((a, k) => {
             if (!found && rooted(a) && ps[k] && holdsBoxes(ps[k].name, callee, mod, depth + 1, seen)) found = true;
           });
@@ -406,34 +430,17 @@ export function boxUse(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, s
   const out: BoxUse = { columns: 4, padding: false };
   if (seen.has(fn) || depth > 2) return out;
   seen.add(fn);
-  const names = new Set([name]);
-  const rooted = (e: Expr): boolean => {
-    if (e.k === 'name') return names.has(e.id);
-    if (e.k === 'subscript') return rooted(e.obj);
-    if (e.k === 'attr') return rooted(e.obj);
-    if (e.k === 'call' && e.func.k === 'attr' && !e.callee) return rooted(e.func.obj);
-    return false;
-  };
   // The parameter itself, through methods that keep its values (`.cuda()`, `.float()`).
   const itself = (e: Expr): boolean => (e.k === 'name' ? e.id === name : e.k === 'call' && e.func.k === 'attr' && !e.callee && e.args.length === 0 && itself(e.func.obj));
   const stmts = deep(fn.body);
-  for (let changed = true, guard = 0; changed && guard < 6; guard++) {
-    changed = false;
-    for (const s of stmts) {
-      if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.targets[0].k === 'name' && rooted(s.value) && !names.has(s.targets[0].id)) {
-        names.add(s.targets[0].id);
-        changed = true;
-      }
-    }
-  }
+  const rooted = aliasesOf(name, stmts);
   const column = (e: Expr): number | undefined => {
     if (e.k !== 'subscript' || e.index.length < 2 || !rooted(e.obj)) return undefined;
     const i = e.index[e.index.length - 1];
     return i.k === 'num' && Number.isInteger(i.value) && i.value >= 0 ? i.value : undefined;
   };
   const minusOne = (e: Expr): boolean => (e.k === 'num' && e.value === -1) || (e.k === 'unary' && e.op === '-' && e.operand.k === 'num' && e.operand.value === 1);
-  const byName = new Map<string, FunctionIR>();
-  for (const g of mod.functions) if (!g.parent && !byName.has(g.className ? `.${g.name}` : g.name)) byName.set(g.className ? `.${g.name}` : g.name, g);
+  const byName = callableByName(mod);
   for (const s of stmts)
     for (const r of stmtRoots(s))
       everyExpr(r, (e) => {
@@ -442,9 +449,9 @@ export function boxUse(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, s
         if (e.k === 'subscript' && itself(e.obj) && e.index.length >= 2) out.rank = Math.max(out.rank ?? 0, e.index.length);
         if (e.k === 'cmp' && e.operands.length === 2 && e.operands.some((o) => column(o) !== undefined) && e.operands.some(minusOne)) out.padding = true;
         if (e.k === 'call' && !e.op) {
-          const callee = e.func.k === 'name' ? byName.get(e.func.id) : e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' ? byName.get(`.${e.func.attr}`) : undefined;
-          if (!callee) return;
-          const ps = callee.params.filter((p) => p.kind === 'plain').slice(callee.className && callee.params[0]?.name === 'self' ? 1 : 0);
+          const called = calledParams(e, byName);
+          if (!called) return;
+          const { callee, params: ps } = called;
           e.args.forEach((a, k) => {
             // What a helper reads of a slice of the boxes (`iou(anchor, ann[:, :4])`) is within those columns.
             if (!rooted(a) || !ps[k]) return;
@@ -465,24 +472,8 @@ export function boxUse(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, s
  * loss is made of, not box offsets only subtracted and compared, nor a number passed as a bound.
  */
 export function reachesCreatingOp(name: string, fn: FunctionIR): boolean {
-  const names = new Set([name]);
-  const rooted = (e: Expr): boolean => {
-    if (e.k === 'name') return names.has(e.id);
-    if (e.k === 'subscript' || e.k === 'attr') return rooted(e.obj);
-    if (e.k === 'call' && e.func.k === 'attr' && !e.callee) return rooted(e.func.obj);
-    if (e.k === 'call' && e.op) return e.args.some(rooted);
-    return false;
-  };
   const stmts = deep(fn.body);
-  for (let changed = true, guard = 0; changed && guard < 6; guard++) {
-    changed = false;
-    for (const s of stmts) {
-      if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.targets[0].k === 'name' && rooted(s.value) && !names.has(s.targets[0].id)) {
-        names.add(s.targets[0].id);
-        changed = true;
-      }
-    }
-  }
+  const rooted = aliasesOf(name, stmts, true);
   let found = false;
   for (const s of stmts)
     for (const r of stmtRoots(s))

@@ -13,7 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
-import { attributesRead, boxUse, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
+import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 import { describeBoxes, type BoxFill } from './gen';
@@ -645,13 +645,6 @@ function sees(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: Mo
   return false;
 }
 
-/** The module's functions by the name a call uses: top-level ones, and methods as `.name` (for `self.name(...)`). */
-function callableByName(mod: ModuleIR): Map<string, FunctionIR> {
-  const byName = new Map<string, FunctionIR>();
-  for (const g of mod.functions) if (!g.className && !g.parent && !byName.has(g.name)) byName.set(g.name, g);
-  for (const g of mod.functions) if (g.className && !byName.has(`.${g.name}`)) byName.set(`.${g.name}`, g);
-  return byName;
-}
 
 /** Whether a function computes with numpy (or scipy) ops, itself or through the module's functions it calls. */
 function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): boolean {

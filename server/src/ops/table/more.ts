@@ -476,18 +476,21 @@ function optaxRegression(id: string, summary: string, spell: string, f: (c: Lowe
 }
 
 const half = { t: 'num', v: 0.5, int: false } as const;
+/** The Huber penalty of errors e, elementwise: 0.5 q^2 + delta (|e| - q) with q = min(|e|, delta) (optax's and Keras's formula). */
+function huber(c: LowerCtx, e: CTensor): CVal {
+  const delta = c.num('delta') ?? 1;
+  const a = c.out(c.k.abs(e.x)) as CTensor;
+  const q = c.out(c.k.clamp(a.x, undefined, delta)) as CTensor;
+  return c.binop('+', c.binop('*', half, c.binop('*', q, q)), c.binop('*', { t: 'num', v: delta, int: false }, c.binop('-', a, q)));
+}
+
 export const optaxSquaredError = optaxRegression('optax_squared_error', 'optax.squared_error: (predictions - targets)^2, elementwise.', 'optax.squared_error(predictions->input, targets->target=None)', (c, e) => c.binop('*', e, e));
 export const optaxL2Loss = optaxRegression('optax_l2_loss', 'optax.l2_loss: 0.5 (predictions - targets)^2, elementwise.', 'optax.l2_loss(predictions->input, targets->target=None)', (c, e) => c.binop('*', half, c.binop('*', e, e)));
 export const optaxHuberLoss = optaxRegression(
   'optax_huber_loss',
   'optax.huber_loss: 0.5 q^2 + delta (|e| - q), q = min(|e|, delta), elementwise.',
   'optax.huber_loss(predictions->input, targets->target=None, delta=1.0)',
-  (c, e) => {
-    const delta = c.num('delta') ?? 1;
-    const a = c.out(c.k.abs(e.x)) as CTensor;
-    const q = c.out(c.k.clamp(a.x, undefined, delta)) as CTensor;
-    return c.binop('+', c.binop('*', half, c.binop('*', q, q)), c.binop('*', { t: 'num', v: delta, int: false }, c.binop('-', a, q)));
-  },
+  huber,
 );
 
 /**
@@ -519,12 +522,7 @@ export const kerasHuber = kerasRegression(
   'Keras Huber loss: mean over the last axis of 0.5 e^2 where |e| <= delta, else delta |e| - 0.5 delta^2.',
   ['huber'],
   'Huber',
-  (c, e) => {
-    const delta = c.num('delta') ?? 1;
-    const a = c.out(c.k.abs(e.x)) as CTensor;
-    const q = c.out(c.k.clamp(a.x, undefined, delta)) as CTensor;
-    return c.binop('+', c.binop('*', half, c.binop('*', q, q)), c.binop('*', { t: 'num', v: delta, int: false }, c.binop('-', a, q)));
-  },
+  huber,
   'delta=1.0',
 );
 
