@@ -8,15 +8,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadCore } from './load-core.mjs';
+import { option, pythonFiles } from './files.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const ROOT = opt('--root', '/tmp/losslint-bench/torch-tree');
-const TOP = Number(opt('--top', '25'));
-const ROUNDS = Math.max(1, Number(opt('--rounds', '2')));
+const ROOT = option('--root', '/tmp/losslint-bench/torch-tree');
+const TOP = Number(option('--top', '25'));
+const ROUNDS = Math.max(1, Number(option('--rounds', '2')));
 
 const m = await loadCore('file-costs', [
   "export { ParsedDocument } from './server/src/core/document';",
@@ -26,14 +22,6 @@ const m = await loadCore('file-costs', [
   "export { summarize, needsParse } from './server/src/project/summary';",
 ]);
 
-function walk(dir, out = []) {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else if (e.name.endsWith('.py')) out.push(p);
-  }
-  return out.sort();
-}
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -42,7 +30,7 @@ const rows = new Map();
 let filterMs = 0;
 for (let round = 0; round < ROUNDS; round++) {
   filterMs = 0;
-  for (const f of walk(ROOT)) {
+  for (const f of pythonFiles(ROOT)) {
     const text = fs.readFileSync(f, 'utf8');
     let t = cpu();
     const may = m.mayHaveFindings(text);

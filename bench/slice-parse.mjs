@@ -16,16 +16,11 @@
 //
 // The torch tree is made by bench/project.mjs (Python files of Debian's torch and torchvision).
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { loadCore } from './load-core.mjs';
+import { option, pythonFiles } from './files.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const ROOT = opt('--root', '/tmp/losslint-bench/torch-tree');
-const ROUNDS = Math.max(1, Number(opt('--rounds', '3')));
+const ROOT = option('--root', '/tmp/losslint-bench/torch-tree');
+const ROUNDS = Math.max(1, Number(option('--rounds', '3')));
 
 const m = await loadCore('slice-parse', [
   "export { ParsedDocument, parser } from './server/src/core/document';",
@@ -34,14 +29,6 @@ const m = await loadCore('slice-parse', [
   "export { DEFAULT_SETTINGS } from './server/src/core/types';",
 ]);
 
-function walk(dir, out = []) {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
-    else if (e.name.endsWith('.py')) out.push(p);
-  }
-  return out;
-}
 
 /** Included ranges over `spans` ([s, e) UTF-16 offsets), merged, with their points. */
 function rangesOver(text, spans) {
@@ -84,7 +71,7 @@ function without(spans, holes) {
 
 const bytes = { total: 0, kept: 0, moduleCode: 0, defsBuilt: 0, defsLeftOut: 0, emptyMethods: 0 };
 const jobs = [];
-for (const file of walk(ROOT)) {
+for (const file of pythonFiles(ROOT)) {
   const text = fs.readFileSync(file, 'utf8');
   bytes.total += text.length;
   if (!m.mayHaveFindings(text)) continue;
