@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ParsedDocument, type Tree } from '../../server/src/core/document';
-import { DROPPED_TEXT_BUDGET, releaseTree, setCollectorForTesting } from '../../server/src/core/trees';
+import { DROPPED_TEXT_BUDGET, releaseTree, setCollectorForTesting, treeDropped } from '../../server/src/core/trees';
 
 type Call = { type?: string; execution?: string } | undefined;
 
@@ -47,5 +47,15 @@ describe('releaseTree', () => {
     const doc = ParsedDocument.parse('x = 1\n');
     expect(typeof (globalThis as { gc?: unknown }).gc).toBe('undefined');
     expect(releaseTree(doc.tree, DROPPED_TEXT_BUDGET)).toBe(true);
+  });
+});
+
+describe('treeDropped', () => {
+  it('counts a tree something else may still hold, never deleting it', () => {
+    const gc = recording();
+    setCollectorForTesting(gc.fn);
+    expect(treeDropped(DROPPED_TEXT_BUDGET - 1)).toBe(false);
+    expect(treeDropped(1)).toBe(true);
+    expect(gc.calls).toHaveLength(1);
   });
 });

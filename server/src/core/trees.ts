@@ -21,6 +21,7 @@ export const DROPPED_TEXT_BUDGET = 1_000_000;
 type Collect = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => unknown;
 
 let dropped = 0;
+let budget = DROPPED_TEXT_BUDGET;
 let collector: Collect | null | undefined;
 
 /**
@@ -41,9 +42,10 @@ function gcFunction(): Collect | null {
   return collector;
 }
 
-/** For tests: the collector to call instead of V8's (null: none), and the count reset. */
-export function setCollectorForTesting(fn: Collect | null | undefined): void {
+/** For tests: the collector to call instead of V8's (null: none; undefined: V8's), a budget, and the count reset. */
+export function setCollectorForTesting(fn: Collect | null | undefined, textBudget = DROPPED_TEXT_BUDGET): void {
   collector = fn;
+  budget = textBudget;
   dropped = 0;
 }
 
@@ -57,8 +59,17 @@ export function releaseTree(tree: Tree, textLength: number): boolean {
     own.call(tree);
     return false;
   }
+  return treeDropped(textLength);
+}
+
+/**
+ * A tree of a text of `textLength` characters was dropped where something else may still hold it
+ * (an editor's document closed or made dormant: an analysis in flight may still read it), so it is
+ * only counted, never deleted. Returns whether a collection was asked for.
+ */
+export function treeDropped(textLength: number): boolean {
   dropped += textLength;
-  if (dropped < DROPPED_TEXT_BUDGET) return false;
+  if (dropped < budget) return false;
   dropped = 0;
   const gc = gcFunction();
   if (!gc) return false;
