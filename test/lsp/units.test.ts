@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type Fix } from '../../server/src/core/types';
 import { DocumentStore, OpenDocument } from '../../server/src/lsp/documents';
 import { ParsedDocument } from '../../server/src/core/document';
+import { setCollectorForTesting } from '../../server/src/core/trees';
 import { noqaEdit, safeEdits } from '../../server/src/lsp/handlers/codeAction';
 import { readDiagnosticData, toDiagnostic } from '../../server/src/lsp/handlers/diagnostics';
 import { configPathOf, parseEditorSettings, resolveSettings } from '../../server/src/lsp/settings';
@@ -109,6 +110,25 @@ describe('diagnostic data', () => {
 });
 
 describe('open documents keep a tree only while recently used', () => {
+  it('counts the trees it drops (made dormant past its cap, or closed) towards a collection (core/trees.ts)', () => {
+    const calls: unknown[] = [];
+    const text = (i: number) => `import torch\n\ndef f${i}(x):\n    return torch.sigmoid(x)\n`;
+    setCollectorForTesting((o) => void calls.push(o), text(0).length * 3);
+    try {
+      const store = new DocumentStore(1);
+      store.open('file:///a.py', 1, text(0));
+      store.open('file:///b.py', 1, text(1)); // a.py made dormant: one tree dropped
+      store.open('file:///c.py', 1, text(2)); // b.py: two
+      expect(calls).toHaveLength(0);
+      store.close('file:///a.py'); // dormant already: nothing dropped
+      expect(calls).toHaveLength(0);
+      store.close('file:///c.py'); // three: a collection
+      expect(calls).toEqual([{ type: 'major', execution: 'async' }]);
+    } finally {
+      setCollectorForTesting(undefined);
+    }
+  });
+
   it('releases the least recently used trees and parses a released document again on its next use', () => {
     const store = new DocumentStore(3);
     const text = (i: number) => `import torch\n\ndef f${i}(x):\n    return torch.sigmoid(x)\n`;

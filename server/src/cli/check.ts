@@ -27,6 +27,7 @@ import { collectFiles } from './walk';
 import { checkFileProject, lightSummary, runProjectPass, type LightSummary, type ProjectInput } from './project';
 import type { FileSummary } from '../project/summary';
 import { needsParse } from '../project/summary';
+import { releaseTree } from '../core/trees';
 
 /** Called when a rule throws on a file; the other rules' findings are still returned. */
 export type RuleErrorHandler = (code: string, error: unknown) => void;
@@ -53,9 +54,9 @@ export function lintDocument(doc: ParsedDocument, settings: LintSettings, onRule
   return analyzeSliced(doc, settings, { onRuleError }).sort(compareFindings);
 }
 
-/** Frees a tree's native memory now where the binding allows it (web-tree-sitter does). */
+/** The document is dropped: its tree's native memory is freed now or soon (core/trees.ts). */
 function releaseDocument(doc: ParsedDocument): void {
-  (doc.tree as { delete?: () => void }).delete?.();
+  releaseTree(doc.tree, doc.text.length);
 }
 
 export interface CheckOptions {

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import { analyzeSliced } from '../analysis/slice';
 import { ParsedDocument } from '../core/document';
+import { releaseTree } from '../core/trees';
 import { mayHaveFindings } from '../core/prefilter';
 import { reportParseProblems } from '../core/syntax';
 import { compareByPosition } from '../analysis/analyze';
@@ -42,7 +43,7 @@ export function checkFileProject(file: string, text: string, settings: LintSetti
     }
     return { findings, summary };
   } finally {
-    (doc.tree as { delete?: () => void }).delete?.();
+    releaseTree(doc.tree, doc.text.length);
   }
 }
 
@@ -131,7 +132,7 @@ export function runProjectPass(roots: readonly string[], inputs: readonly Projec
       } catch (error) {
         onRuleError?.(file, 'project', error);
       } finally {
-        (doc.tree as { delete?: () => void }).delete?.();
+        releaseTree(doc.tree, doc.text.length);
       }
     }
   }
@@ -162,7 +163,7 @@ export function runProjectPass(roots: readonly string[], inputs: readonly Projec
       result.findings.set(file, [...run.own, ...extra].sort(compareByPosition));
       for (const [where, list] of run.elsewhere) add(where, list);
     } finally {
-      (doc.tree as { delete?: () => void }).delete?.();
+      releaseTree(doc.tree, doc.text.length);
     }
   }
   const settingsOf = (file: string): LintSettings => byFile.get(file)?.settings ?? inputs[0]?.settings;

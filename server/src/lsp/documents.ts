@@ -9,6 +9,7 @@
  */
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { MAX_SOURCE_CHARS, ParsedDocument, type ContentChange, type TextRange } from '../core/document';
+import { treeDropped } from '../core/trees';
 import type { Position } from '../core/types';
 
 /** An upper bound of the text length after `changes`, computed without applying them. */
@@ -58,6 +59,7 @@ export class OpenDocument {
   /** Drops the syntax tree, keeping the text; the next use parses it again. */
   release(): void {
     if (!this.parsed) return;
+    treeDropped(this.parsed.text.length);
     this.dormant = this.parsed.text;
     this.dormantExcluded = this.parsed.excluded;
     this.parsed = undefined;
@@ -169,7 +171,7 @@ export class DocumentStore {
 
   close(uri: string): void {
     const document = this.documents.get(uri);
-    if (document) this.parsed.delete(document);
+    if (document && this.parsed.delete(document)) treeDropped(document.text.length);
     this.documents.delete(uri);
   }
 

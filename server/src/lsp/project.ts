@@ -25,6 +25,7 @@ import type { Finding, LintSettings, RelatedLocation } from '../core/types';
 import { attribute, checkLibraryUses, withoutNoqa } from '../project/check';
 import { isConfigFile } from '../project/configs';
 import { moduleNameOf, ProjectIndex, readSmallFile, textHash, type ValueSource } from '../project/index';
+import { releaseTree } from '../core/trees';
 import { EMPTY_SUMMARY, importsFromText, needsParse, pendingNames, summarize, type FileSummary } from '../project/summary';
 import { withoutIrCache } from '../core/ir';
 import { IncrementalAnalyzer } from '../analysis/incremental';
@@ -160,7 +161,7 @@ export class ProjectService {
     const index = this.index;
     if (!index) return false;
     const open = this.deps.documents.get(pathToFileURL(file).href);
-    let doc: ParsedDocument | undefined = open?.parsedDocument;
+    const doc: ParsedDocument | undefined = open?.parsedDocument;
     let text = doc?.text;
     if (text === undefined) {
       try {
@@ -184,10 +185,15 @@ export class ProjectService {
         summary = { ...EMPTY_SUMMARY, imports: importsFromText(text), pending: pendingNames(text) };
       } else {
         // Statements of files nobody edits stay out of the IR caches (core/ir.ts withoutIrCache).
-        const d = (doc ??= ParsedDocument.parse(text));
-        summary = withoutIrCache(() =>
-          wanted && old ? { ...summarize(d, { wanted, usesOnly: true }), defs: old.defs } : summarize(d, { wanted: names, moduleName: moduleNameOf(file) }),
-        );
+        const d = doc ?? ParsedDocument.parse(text);
+        try {
+          summary = withoutIrCache(() =>
+            wanted && old ? { ...summarize(d, { wanted, usesOnly: true }), defs: old.defs } : summarize(d, { wanted: names, moduleName: moduleNameOf(file) }),
+          );
+        } finally {
+          // A file parsed only to be summarized: its tree goes (an open document keeps its own).
+          if (d !== doc) releaseTree(d.tree, text.length);
+        }
       }
     } catch (error) {
       this.deps.log.error(`LossLint: cannot index ${file}: ${describeError(error)}`);

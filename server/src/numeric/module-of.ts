@@ -4,6 +4,7 @@
  * (worker.ts), which builds its own copy from the text rather than receive a clone of the module.
  */
 import { ParsedDocument } from '../core/document';
+import { releaseTree } from '../core/trees';
 import { buildModule, type ModuleIR } from '../core/ir';
 import { parseProblems } from '../core/syntax';
 import { resolveMethod, resolveQualified, type Spelling } from '../ops';
@@ -26,7 +27,7 @@ export function moduleOf(input: string | ModuleIR): ModuleIR {
     const broken = (f: ModuleIR['functions'][number]) => !f.isModule && f.span.s < e && f.span.e > s;
     return mod.functions.some(broken) ? { ...mod, functions: mod.functions.map((f) => (broken(f) ? { ...f, hasError: true } : f)) } : mod;
   } finally {
-    (doc.tree as { delete?: () => void }).delete?.();
+    releaseTree(doc.tree, doc.text.length);
   }
 }
 
