@@ -169,14 +169,6 @@ function evictUnits(): void {
 let bypass = false;
 
 /**
- * Whether the unit caches are out of use: bypassed, or of size 0 (the CLI), where an entry written
- * would be evicted at once (and writing it hashes the statement's whole text).
- */
-function cachesOff(): boolean {
-  return bypass || unitCacheMax === 0;
-}
-
-/**
  * Runs `fn` without the unit caches: its statements' IR is neither looked up nor kept. For work
  * over many files that are not being edited (the language server's project index, project/), which
  * would otherwise push the open documents' statements out of the caches and hold the IR of
@@ -687,7 +679,7 @@ class Builder {
       built.defs = [...built.functions.filter((f) => !f.className && !f.parent).map((f) => f.name), ...built.classes.filter(([q]) => !q.includes('.')).map(([q]) => q)];
       built.globalNames = built.globals.map(([g]) => g);
       // A statement with a syntax error is never cached: error recovery depends on the text around it.
-      if (!t.err && !built.stubbed && !t.fresh && !cachesOff()) {
+      if (!t.err && !built.stubbed && !t.fresh && !bypass) {
         cacheUnit(t.text, built);
       }
       return built;
@@ -703,7 +695,7 @@ class Builder {
       let defs: string[];
       let globals: string[];
       if (!fx) {
-        fx = err || cachesOff() ? undefined : unitCache.get(unitText);
+        fx = err || bypass ? undefined : unitCache.get(unitText);
         if (fx && (fx.sig !== sig || fx.col !== pos.character)) fx = undefined;
         else if (fx) {
           // Most recently used last.
@@ -756,7 +748,7 @@ class Builder {
           }
           if (fx.s !== u.s || fx.line !== u.line) {
             const moved = shiftEffects(fx, u.s - fx.s, u.line - fx.line, u.s, u.line);
-            if (!cachesOff() && unitCache.get(u.text) === fx) unitCache.set(u.text, moved);
+            if (unitCache.get(u.text) === fx) unitCache.set(u.text, moved);
             effects[u.index] = fx = moved;
             stats.shifted++;
           }
@@ -783,14 +775,14 @@ class Builder {
       const t = tops[i];
       let meta = t.meta && t.meta.col === t.col ? t.meta : undefined;
       if (!meta) {
-        meta = t.err || cachesOff() ? undefined : unitMeta.get(t.text);
+        meta = t.err || bypass ? undefined : unitMeta.get(t.text);
         if (!meta || meta.col !== t.col) {
           // Without the words `import` and `noqa` an error-free statement has neither (importNodes and
           // noqaCandidates search for them): its node is not asked for.
           const none = !t.err && !t.text.includes('import') && !/noqa/i.test(t.text);
           const n = none ? undefined : node(i);
           meta = n ? { col: t.col, imports: importsOf(n), noqa: noqaOf(n).map(([line, codes]) => [line - t.line, codes]) } : { col: t.col, imports: [], noqa: [] };
-          if (!t.err && !t.fresh && !cachesOff()) {
+          if (!t.err && !t.fresh && !bypass) {
             unitMeta.delete(t.text);
             unitMeta.set(t.text, meta);
             if (unitMeta.size > unitCacheMax) unitMeta.delete(unitMeta.keys().next().value!);
