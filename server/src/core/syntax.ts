@@ -13,8 +13,12 @@
  *   own line must measure the same both ways.
  *
  * Reading the tree costs nothing when it has no error (`hasError` covers the subtree) apart from one
- * native query for the blocks and a look at each block's statements.
+ * walk of a tree cursor over the statements and the clauses of compound statements (never into an
+ * expression): no node objects, which the Node binding makes through several native calls each and
+ * registers with finalizers (`descendantsOfType('block')` and `nextNamedSibling` cost more here than
+ * the whole IR of most files).
  */
+import type Parser from 'tree-sitter';
 import type { ParsedDocument, SyntaxNode } from './document';
 
 export interface ParseProblem {
@@ -81,30 +85,112 @@ function previousStatementIndent(root: SyntaxNode, text: string, offset: number)
   }
 }
 
-/** The first statement of a block whose indentation differs from the block's first line-starting one. */
-function indentationProblem(block: SyntaxNode, text: string, required?: Indent): ParseProblem | undefined {
+/**
+ * Node kinds whose children may hold a `block` (tree-sitter-python's node-types.json: the compound
+ * statements and their clauses). Any other statement, and every expression, holds none.
+ */
+const HOLDS_BLOCK: ReadonlySet<string> = new Set([
+  'decorated_definition',
+  'class_definition',
+  'function_definition',
+  'if_statement',
+  'elif_clause',
+  'else_clause',
+  'for_statement',
+  'while_statement',
+  'try_statement',
+  'except_clause',
+  'except_group_clause',
+  'finally_clause',
+  'with_statement',
+  'match_statement',
+  'case_clause',
+]);
+
+/** Per grammar symbol of the language last read: its name and whether it is named (filled on first sight). */
+let kindNames: string[] = [];
+let kindNamed: boolean[] = [];
+let kindsLanguage: unknown;
+
+/** The cursor's node kind; `ERROR` (symbol 65535, kept out of the arrays so that they stay small) directly. */
+function kindOf(c: Parser.TreeCursor): string {
+  const id = c.nodeTypeId;
+  if (id === 0xffff) return 'ERROR';
+  let name = kindNames[id];
+  if (name === undefined) {
+    name = kindNames[id] = c.nodeType;
+    kindNamed[id] = c.nodeIsNamed;
+  }
+  return name;
+}
+
+/**
+ * The first statement of the block (or module) under the cursor whose indentation differs from the
+ * block's first line-starting one (`required`: the module's, column 0). The cursor is left where it was.
+ */
+function blockIndentationProblem(c: Parser.TreeCursor, root: SyntaxNode, text: string, required?: Indent): ParseProblem | undefined {
+  if (!c.gotoFirstChild()) return undefined;
   let first: Indent | undefined = required;
-  for (let child = block.firstNamedChild; child; child = child.nextNamedSibling) {
-    if (child.type === 'comment' || child.type === 'ERROR') continue;
-    const indent = indentBefore(text, child.startIndex);
-    if (!indent) continue;
-    if (!first) {
-      first = indent;
-      continue;
-    }
-    if (indent.tab8 === first.tab8 && indent.tab1 === first.tab1) continue;
-    const at = { line: child.startPosition.row, character: 0, offset: child.startIndex };
-    if ((indent.tab8 === first.tab8) !== (indent.tab1 === first.tab1)) {
-      return { ...at, message: 'inconsistent use of tabs and spaces in indentation (Python raises TabError here)' };
-    }
-    // Python compares with the logical line before: deeper is an unexpected indent, shallower a
-    // dedent to a level no enclosing block has.
-    const before = previousStatementIndent(block.tree.rootNode, text, child.startIndex) ?? first;
-    return indent.tab8 > before.tab8
-      ? { ...at, message: 'unexpected indent (Python raises IndentationError here)' }
-      : { ...at, message: 'unindent does not match any outer indentation level (Python raises IndentationError here)' };
+  try {
+    do {
+      const type = kindOf(c);
+      if (type === 'ERROR' || type === 'comment' || !kindNamed[c.nodeTypeId]) continue;
+      const offset = c.startIndex;
+      const indent = indentBefore(text, offset);
+      if (!indent) continue;
+      if (!first) {
+        first = indent;
+        continue;
+      }
+      if (indent.tab8 === first.tab8 && indent.tab1 === first.tab1) continue;
+      const at = { line: c.startPosition.row, character: 0, offset };
+      if ((indent.tab8 === first.tab8) !== (indent.tab1 === first.tab1)) {
+        return { ...at, message: 'inconsistent use of tabs and spaces in indentation (Python raises TabError here)' };
+      }
+      // Python compares with the logical line before: deeper is an unexpected indent, shallower a
+      // dedent to a level no enclosing block has.
+      const before = previousStatementIndent(root, text, offset) ?? first;
+      return indent.tab8 > before.tab8
+        ? { ...at, message: 'unexpected indent (Python raises IndentationError here)' }
+        : { ...at, message: 'unindent does not match any outer indentation level (Python raises IndentationError here)' };
+    } while (c.gotoNextSibling());
+  } finally {
+    c.gotoParent();
   }
   return undefined;
+}
+
+/**
+ * The first indentation problem of the blocks inside the children of the node under the cursor, in
+ * the order of the blocks' starts (each block's own statements before the blocks nested in them, as
+ * Python reports the first). The cursor is left where it was.
+ */
+function nestedIndentationProblem(c: Parser.TreeCursor, root: SyntaxNode, text: string): ParseProblem | undefined {
+  if (!c.gotoFirstChild()) return undefined;
+  try {
+    do {
+      const type = kindOf(c);
+      let found: ParseProblem | undefined;
+      if (type === 'block') found = blockIndentationProblem(c, root, text) ?? nestedIndentationProblem(c, root, text);
+      else if (HOLDS_BLOCK.has(type)) found = nestedIndentationProblem(c, root, text);
+      if (found) return found;
+    } while (c.gotoNextSibling());
+  } finally {
+    c.gotoParent();
+  }
+  return undefined;
+}
+
+/** The first indentation Python refuses in the module whose root is `root`, blocks in text order. */
+function indentationProblem(root: SyntaxNode, text: string): ParseProblem | undefined {
+  const language = (root.tree as unknown as { language?: unknown }).language;
+  if (language !== kindsLanguage) {
+    kindsLanguage = language;
+    kindNames = [];
+    kindNamed = [];
+  }
+  const c = root.walk();
+  return blockIndentationProblem(c, root, text, { tab8: 0, tab1: 0 }) ?? nestedIndentationProblem(c, root, text);
 }
 
 function lineStartOf(text: string, offset: number): number {
@@ -152,13 +238,7 @@ export function parseProblems(root: SyntaxNode, text: string): ParseProblem[] {
   // Past an error, tree-sitter's recovery places statements where it can: their indentation says
   // nothing more (Python stops at the first error too).
   if (problems.length > 0) return problems;
-  let indentation = indentationProblem(root, text, { tab8: 0, tab1: 0 });
-  if (!indentation) {
-    for (const block of root.descendantsOfType('block')) {
-      indentation = indentationProblem(block, text);
-      if (indentation) break;
-    }
-  }
+  const indentation = indentationProblem(root, text);
   if (indentation) problems.push(indentation);
   return problems.sort((a, b) => a.line - b.line || a.character - b.character);
 }
