@@ -16,6 +16,7 @@ import { ParamUses, thresholdUse } from './param-uses';
 import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
+import { alwaysUnbound } from './unbound';
 import { describeBoxes, type BoxFill } from './gen';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
@@ -1018,6 +1019,17 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const skip = (reason: string): void => {
       if (skipped && LOSS_NAME.test(fn.qualname) && !returnsFunction(fn)) skipped.push({ qualname: fn.qualname, reason });
     };
+    // A name nothing binds, read on every call (of the function, or of the `__init__` that builds its
+    // instance): Python raises NameError there whatever the arguments, which says more than a value
+    // the probes lack (unbound.ts).
+    const nameError = (): string | undefined => {
+      const c = fn.className ? mod.classes.get(fn.className) : undefined;
+      for (const g of [...(c ? [initOf(c, mod)] : []), fn]) {
+        const u = g && alwaysUnbound(g, mod);
+        if (u) return `${u.message} (line ${u.line + 1}${g !== fn ? `, in ${g.qualname}` : ''}): every call raises there, whatever its arguments`;
+      }
+      return undefined;
+    };
     // Methods: forward / call / __call__, the public methods named as losses or of a class named as
     // one, and the others whose parameters name a prediction and a target (`error(self, y_true, y_pred)`).
     const otherMethod = !!fn.className && !['forward', '__call__', 'call'].includes(fn.name) && !(LOSS_NAME.test(fn.name) || LOSS_NAME.test(fn.className));
@@ -1175,14 +1187,14 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         // Two embeddings compared with each other (`dot(zimg, ztxt.T)`): a contrastive loss, its pairs its targets.
         const pair = roleCands.length > 2 ? contrastivePair(fn, roleCands.map((p) => p.name)) : undefined;
         const contrastive = pair && `a contrastive loss: \`${pair[0]}\` and \`${pair[1]}\` are compared with each other (a product of the two), each pair its own target; the probes give a prediction and its targets, not two embeddings`;
-        skip(boxes() ?? unrolled() ?? contrastive ?? (roleCands.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${roleCands.length} required parameters (${roleCands.map((p) => `\`${p.name}\``).join(', ')}): ${target ? `\`${target}\` is the target; no use or name says which of the others is the prediction` : input ? `\`${input}\` is the prediction; no use or name says which of the others is the target` : 'no use or name says which is which'}`));
+        skip(nameError() ?? boxes() ?? unrolled() ?? contrastive ?? (roleCands.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${roleCands.length} required parameters (${roleCands.map((p) => `\`${p.name}\``).join(', ')}): ${target ? `\`${target}\` is the target; no use or name says which of the others is the prediction` : input ? `\`${input}\` is the prediction; no use or name says which of the others is the target` : 'no use or name says which is which'}`));
         continue;
       }
       input ??= roleCands.find((p) => p.name !== target)?.name;
       target ??= roleCands.find((p) => p.name !== input)?.name;
     }
     if (!input || (!target && !detection)) {
-      skip(unrolled() ?? 'no prediction and target parameters');
+      skip(nameError() ?? unrolled() ?? 'no prediction and target parameters');
       continue;
     }
     // A detection plan has no target parameter: the helpers that read the target's uses are given a name no parameter has.
@@ -1251,7 +1263,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       const what = owner ? unsuppliedUse(missing, owner) : undefined;
       // The model the function runs, which the probes could not stand in: why not.
       const model = standInWhy && modelParam(fn, [missing]) ? standInWhy : undefined;
-      skip(boxes() ?? model ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
+      skip(nameError() ?? boxes() ?? model ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
       continue;
     }
     const mapped = mappedRoles(fn, input, targetName, standIn?.keys);
