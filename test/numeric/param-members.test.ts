@@ -17,8 +17,10 @@ describe('a mapping of settings', () => {
   const mod = moduleOf(SRC);
 
   it('is a parameter read only at constant keys, through `self` too', () => {
-    expect(keysRead('cfg', fn(mod, 'ConfiguredSmoothingLoss.__init__'))).toEqual(['mode', 'smoothing']);
-    expect(keysRead('params', fn(mod, 'class_weighted_loss'))).toEqual(['weights']);
+    expect(keysRead('cfg', fn(mod, 'ConfiguredSmoothingLoss.__init__'))).toEqual({ keys: ['mode', 'smoothing'], optional: [] });
+    expect(keysRead('params', fn(mod, 'class_weighted_loss'))).toEqual({ keys: ['weights'], optional: [] });
+    // Tested for (`"gamma" in config`) or read with a default (`config.get("alpha", 0.25)`): the code's own default covers it.
+    expect(keysRead('config', fn(mod, 'GuardedConfigFocalLoss.__init__'))).toEqual({ keys: [], optional: ['gamma', 'alpha'] });
     // A key computed at run time: no constant keys say what the mapping holds.
     expect(keysRead('params', fn(mod, 'keyed_at_run_time_loss'))).toBeUndefined();
   });
@@ -51,7 +53,7 @@ describe('the probes', () => {
   });
 
   it('pass the dict and say each value is assumed', () => {
-    for (const q of ['ConfiguredSmoothingLoss.forward', 'class_weighted_loss.loss']) {
+    for (const q of ['ConfiguredSmoothingLoss.forward', 'class_weighted_loss.loss', 'GuardedConfigFocalLoss.forward']) {
       const mod = moduleOf(SRC);
       const plan = planModule(mod).find((p) => p.qualname === q)!;
       expect(plan, q).toBeDefined();

@@ -26,24 +26,36 @@ function deep(body: readonly Stmt[]): Stmt[] {
 
 /**
  * The constant string keys `name` is read at in `g` (its nested functions included) when it is read
- * only so: `args["task"]`, never `args` alone, called, or at a key computed at run time.
+ * only so: `args["task"]`, a membership test `"gamma" in cfg`, `cfg.get("gamma", 2.0)`; never `args`
+ * alone, called otherwise, stored into, or read at a key computed at run time. `keys`: those read by
+ * subscript and never tested nor read with a default (they need a value); `optional`: the others,
+ * which the code's own defaults cover when absent.
  */
-export function keysRead(name: string, g: FunctionIR): string[] | undefined {
+export function keysRead(name: string, g: FunctionIR): { keys: string[]; optional: string[] } | undefined {
   const keys = new Set<string>();
+  const optional = new Set<string>();
   let bare = 0;
   let keyed = 0;
+  const isName = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
   for (const s of deep(g.body))
     for (const r of stmtRoots(s))
       for (const e of walkExprs(r)) {
-        if (e.k === 'name' && e.id === name) bare++;
-        else if (e.k === 'subscript' && e.obj.k === 'name' && e.obj.id === name && e.index.length === 1 && e.index[0].k === 'str') {
+        if (isName(e)) bare++;
+        else if (e.k === 'subscript' && isName(e.obj) && e.index.length === 1 && e.index[0].k === 'str') {
           keys.add(e.index[0].value);
+          keyed++;
+        } else if (e.k === 'cmp' && e.ops.length === 1 && /^(not\s+)?in$/.test(e.ops[0]) && isName(e.operands[1]) && e.operands[0].k === 'str') {
+          optional.add(e.operands[0].value);
+          keyed++;
+        } else if (e.k === 'call' && e.func.k === 'attr' && e.func.attr === 'get' && isName(e.func.obj) && e.args[0]?.k === 'str' && e.args.length <= 2) {
+          optional.add(e.args[0].value);
           keyed++;
         }
       }
   // An assignment's target (`args["k"] = v`) is in stmtRoots as its object: a store, not a read of settings.
   for (const s of deep(g.body)) if (s.k === 'assign' && s.targets.some((t) => t.k === 'subscript' && t.obj.k === 'name' && t.obj.id === name)) return undefined;
-  return keys.size && bare === keyed ? [...keys] : undefined;
+  if (!(keys.size + optional.size) || bare !== keyed) return undefined;
+  return { keys: [...keys].filter((k) => !optional.has(k)), optional: [...optional] };
 }
 
 /** Names `fn` binds to values computed from the roles (`p = tf.clip_by_value(y_pred, ...)`), the roles included. */
@@ -124,11 +136,13 @@ function keyValue(u: ParamUses, fn: FunctionIR, roles: readonly string[] | undef
  * `roles` its prediction and target parameters.
  */
 export function settingsMapping(g: FunctionIR, fn: FunctionIR, mod: ModuleIR, name: string, roles?: readonly string[]): { value: { keys: Record<string, KeyValue> }; why: string; assumed: true } | undefined {
-  const keys = keysRead(name, g);
-  if (!keys?.length) return undefined;
+  const read = keysRead(name, g);
+  if (!read) return undefined;
   const values: Record<string, KeyValue> = {};
   const whys: string[] = [];
-  for (const k of keys) {
+  // A key the code tests for or reads with a default (`"gamma" in cfg`, `cfg.get("gamma", 2.0)`): left out, the code's own default.
+  if (read.optional.length) whys.push(`${read.optional.map((k) => `\`${name}[${JSON.stringify(k)}]\``).join(', ')} left out (the code tests for ${read.optional.length > 1 ? 'them' : 'it'} or reads ${read.optional.length > 1 ? 'them' : 'it'} with a default: its own default)`);
+  for (const k of read.keys) {
     const u = new ParamUses(name, g, mod, new Set(), undefined, k);
     const v = keyValue(u, fn, roles);
     if (!v) return undefined;
