@@ -10,6 +10,7 @@
 import type { Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir-types';
 import { stmtRoots, stmtsOf } from '../core/walk';
 import { walkExprs } from '../core/ir';
+import { isBuiltin } from './unbound';
 
 /** Expressions of every statement of a body (nested blocks included), with comprehension parts. */
 function exprsOf(body: readonly Stmt[]): Expr[] {
@@ -88,8 +89,12 @@ export function iteratedOnly(name: string, g: FunctionIR): string | undefined {
   for (const e of exprsOf(g.body)) {
     if (e.k === 'name' && e.id === name) reads++;
     if (e.k === 'call' && e.args.some((a) => a.k === 'name' && a.id === name)) {
+      const callee = e.func.k === 'name' ? e.func.id : '';
+      // Iterated (`zip(targets, pairs)`), or passed to a function of the code's own (no op, no builtin
+      // that reads it: `len(heads)` says it is counted).
+      if (/^(zip|enumerate|iter|reversed)$/.test(callee)) iterated = true;
+      else if (e.op || e.callee || isBuiltin(callee)) continue;
       uses.push(shown(e));
-      if (/^(zip|enumerate|iter|reversed)$/.test(e.func.k === 'name' ? e.func.id : '')) iterated = true;
       continue;
     }
     if (e.k === 'unknown' && e.comp?.gens.some((gen) => gen.iter.k === 'name' && gen.iter.id === name)) {

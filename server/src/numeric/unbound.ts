@@ -50,6 +50,11 @@ const BUILTINS: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
+/** Whether `id` is one of Python's builtins (or a name every module or notebook has). */
+export function isBuiltin(id: string): boolean {
+  return BUILTINS.has(id);
+}
+
 /** Calls that read or write a namespace by name: a module making one claims nothing. */
 const DYNAMIC = /^(globals|locals|vars|exec|eval|__import__|execfile)$/;
 
