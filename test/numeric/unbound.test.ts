@@ -85,3 +85,12 @@ describe('the probes', () => {
     for (const q of ['typo_focal_fixed', 'MaskedBCEFixed.forward', 'bound_everywhere']) expect(check(q).notChecked, q).toBeUndefined();
   });
 });
+
+describe('a notebook', () => {
+  it("whose masked IPython line may have bound names (`%run`, `%pylab`) claims nothing", () => {
+    // notebook/magics.ts masks `%pylab inline` as `0` padded to its length.
+    const masked = 'import torch\n0            \n\ndef f(x, t):\n    return exp(x) * t\n';
+    expect(unbound(masked, 'f', 'exp')).toBeUndefined();
+    expect(unbound(masked.replace('0            \n', ''), 'f', 'exp')).toMatch(/^NameError: name 'exp' is not defined/);
+  });
+});

@@ -20,7 +20,11 @@ const IMPORTED = '__importedNames';
 
 /** Records the names `text`'s imports bind for `mod`, built from it. */
 export function noteImports(mod: ModuleIR, text: string): void {
-  Object.defineProperty(mod, IMPORTED, { value: new Set(importsFromText(text).map((i) => i.local)), enumerable: false, configurable: true });
+  const names = new Set(importsFromText(text).map((i) => i.local));
+  // A notebook's masked IPython line (notebook/magics.ts: `0` padded with spaces) may have bound names
+  // (`%run other.py`, `%pylab`): as a star import, any name may be the module's.
+  if (/^[ \t]*0[ \t]+$/m.test(text)) names.add('*');
+  Object.defineProperty(mod, IMPORTED, { value: names, enumerable: false, configurable: true });
 }
 
 function importedNames(mod: ModuleIR): ReadonlySet<string> | undefined {
