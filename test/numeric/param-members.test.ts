@@ -63,4 +63,13 @@ describe('the probes', () => {
       expect(given.some((g) => typeof g.value === 'string' && g.value.startsWith('keys ') && /assumed|not probed/.test(g.why)), q).toBe(true);
     }
   });
+
+  it('pass a list a call site gives as a list (an array has a `keys` method: no mapping)', () => {
+    const mod = moduleOf(SRC);
+    const plan = planModule(mod).find((p) => p.qualname === 'count_normalised_loss')!;
+    const listed = { ...plan, fill: { ...plan.fill, group_sizes: { value: [2, 3], why: 'a call site' } } };
+    const r = prober(mod).check(fn(mod, 'count_normalised_loss'), listed);
+    expect(r.notChecked).toBeUndefined();
+    expect(r.supplied?.group_sizes?.value).toEqual([2, 3]);
+  });
 });

@@ -260,7 +260,7 @@ export class Prober {
         // An object of settings read at attributes (`args.w`): an instance holding them, of no class of the module.
         else if (value !== null && typeof value === 'object' && 'attrs' in value) all[k] = { t: 'self', attrs: new Map(Object.entries(value.attrs).map(([a, v]): [string, Val] => [a, typeof v === 'number' ? num(v) : { t: 'str', v }])), cls: { name: 'SimpleNamespace', bases: ['object'], methods: new Map(), attrs: new Map(), span: s.fn.span } };
         // A mapping of settings read at constant keys (`args["task"]`): a dict of them.
-        else if (value !== null && typeof value === 'object' && 'keys' in value) all[k] = { t: 'dict', entries: Object.entries(value.keys).map(([a, v]): [Val, Val] => [{ t: 'str', v: a }, typeof v === 'number' ? num(v) : typeof v === 'string' ? { t: 'str', v } : { t: 'tensor', x: tf.ones([C]), dt: 'float' }]) };
+        else if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'keys' in value) all[k] = { t: 'dict', entries: Object.entries(value.keys).map(([a, v]): [Val, Val] => [{ t: 'str', v: a }, typeof v === 'number' ? num(v) : typeof v === 'string' ? { t: 'str', v } : { t: 'tensor', x: tf.ones([C]), dt: 'float' }]) };
         else if (value !== null && typeof value === 'object' && 'op' in value) all[k] = opModule(value);
         else if (value !== null && typeof value === 'object' && 'counts' in value) all[k] = { t: 'list', items: Array.from({ length: C }, () => num(1, true)), tuple: false };
         else if (value !== null && typeof value === 'object' && 'like' in value) {
