@@ -34,6 +34,12 @@ describe('a mapping of settings', () => {
     expect(w?.assumed).toBe(true);
   });
 
+  it('a key named as a focal gamma or alpha takes the typical value, as a parameter so named (planned through roles.ts)', () => {
+    const plan = planModule(mod).find((p) => p.qualname === 'KeyedFocalLoss.forward');
+    expect(plan?.fill?.cfg?.value).toEqual({ keys: { focal_gamma: 2, focal_alpha: 0.25 } });
+    expect(plan?.fill?.cfg?.why).toMatch(/named as a focal gamma: the typical 2.*named as a focal alpha: the typical 0.25/);
+  });
+
   it('a weight multiplied into a reduced value is no per-class weight', () => {
     const src = 'import torch\nimport torch.nn.functional as F\n\ndef make(p):\n    w = p["w"]\n    def loss(x, t):\n        return (F.cross_entropy(x, t, reduction="none").sum() * w)\n    return loss\n';
     const m = moduleOf(src);
@@ -53,7 +59,7 @@ describe('the probes', () => {
   });
 
   it('pass the dict and say each value is assumed', () => {
-    for (const q of ['ConfiguredSmoothingLoss.forward', 'class_weighted_loss.loss', 'GuardedConfigFocalLoss.forward']) {
+    for (const q of ['ConfiguredSmoothingLoss.forward', 'class_weighted_loss.loss', 'GuardedConfigFocalLoss.forward', 'KeyedFocalLoss.forward']) {
       const mod = moduleOf(SRC);
       const plan = planModule(mod).find((p) => p.qualname === q)!;
       expect(plan, q).toBeDefined();

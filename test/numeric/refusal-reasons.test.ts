@@ -39,3 +39,10 @@ describe('a refusal says what the missing value is', () => {
     expect(r.get('generator_loss')).toBe('one tensor parameter `fake_scores`, its target built by the function (`torch.ones_like(fake_scores)`): no target parameter the probes could give');
   });
 });
+
+describe('one parameter read at a tensor attribute or method', () => {
+  it('is a tensor, no batch of fields', () => {
+    const src = 'import numpy as np\n\ndef hinge_loss(X):\n    n = X.shape[0]\n    return np.maximum(0, 1 - X.dot(np.ones(X.shape[1]))).sum() / n + X.T.sum()\n';
+    expect(reasons(src).get('hinge_loss') ?? '').not.toMatch(/come through one parameter/);
+  });
+});

@@ -3,7 +3,8 @@
  * settings. Each key's value is read from what the function does with it, as a parameter's would be
  * (param-uses.ts): a normaliser, a mixing weight, a fraction, an index, a string compared with
  * literals, a stabiliser, the coefficient of an added term, or a weight multiplied into the
- * per-class terms of the prediction and the targets (one weight of 1 per class). The probes pass a
+ * per-class terms of the prediction and the targets (one weight of 1 per class); a key named as a focal
+ * gamma or alpha takes the probe table's typical value first, as a parameter so named does. The probes pass a
  * dict of those keys; every value is assumed and said so. Pure IR reading.
  */
 import type { Expr, FunctionIR, ModuleIR, Stmt } from '../core/ir-types';
@@ -116,7 +117,10 @@ function classFactor(u: ParamUses, fn: FunctionIR, roles: readonly string[]): bo
 }
 
 /** The value one key's uses give, and why; undefined when its uses say none. */
-function keyValue(u: ParamUses, fn: FunctionIR, roles: readonly string[] | undefined): { value: KeyValue; why: string } | undefined {
+function keyValue(u: ParamUses, fn: FunctionIR, roles: readonly string[] | undefined, typical?: (key: string) => { value: number; why: string } | undefined): { value: KeyValue; why: string } | undefined {
+  // A key named as a focal loss's gamma or alpha (`cfg["focal_gamma"]`): the probe table's typical value, as a parameter so named takes.
+  const named = u.key !== undefined ? typical?.(u.key) : undefined;
+  if (named) return named;
   if (u.onlyDivisor) return { value: 1, why: 'a normaliser: 1' };
   if (u.mixingWeight) return { value: 0.1, why: 'a mixing or complementary weight (`[w, 1 - w]`, `(1 - s) * a + s * b`) in [0, 1]: 0.1' };
   if (u.onlyFraction) return { value: 0.5, why: 'a fraction of a count: 0.5' };
@@ -135,7 +139,7 @@ function keyValue(u: ParamUses, fn: FunctionIR, roles: readonly string[] | undef
  * given by its uses (`keyValue`); undefined unless every key gets one. `fn` is the probed function,
  * `roles` its prediction and target parameters.
  */
-export function settingsMapping(g: FunctionIR, fn: FunctionIR, mod: ModuleIR, name: string, roles?: readonly string[]): { value: { keys: Record<string, KeyValue> }; why: string; assumed: true } | undefined {
+export function settingsMapping(g: FunctionIR, fn: FunctionIR, mod: ModuleIR, name: string, roles?: readonly string[], typical?: (key: string) => { value: number; why: string } | undefined): { value: { keys: Record<string, KeyValue> }; why: string; assumed: true } | undefined {
   const read = keysRead(name, g);
   if (!read) return undefined;
   const values: Record<string, KeyValue> = {};
@@ -144,7 +148,7 @@ export function settingsMapping(g: FunctionIR, fn: FunctionIR, mod: ModuleIR, na
   if (read.optional.length) whys.push(`${read.optional.map((k) => `\`${name}[${JSON.stringify(k)}]\``).join(', ')} left out (the code tests for ${read.optional.length > 1 ? 'them' : 'it'} or reads ${read.optional.length > 1 ? 'them' : 'it'} with a default: its own default)`);
   for (const k of read.keys) {
     const u = new ParamUses(name, g, mod, new Set(), undefined, k);
-    const v = keyValue(u, fn, roles);
+    const v = keyValue(u, fn, roles, typical);
     if (!v) return undefined;
     values[k] = v.value;
     whys.push(`\`${name}[${JSON.stringify(k)}]\` ${v.why}`);

@@ -135,8 +135,11 @@ export function singleRole(name: string, fn: FunctionIR, mod: ModuleIR): string 
   const attrs = new Set<string>();
   const idx = new Set<string>();
   let member = 0;
+  // A method called on it (`X.dot(w)`) or a tensor's own attribute (`X.shape`, `X.T`): a tensor, no batch of fields.
+  const calledOn = new Set(exprsOf(fn.body).flatMap((e) => (e.k === 'call' && e.func.k === 'attr' ? [e.func] : [])));
   for (const e of exprsOf(fn.body)) {
     if (e.k === 'attr' && e.obj.k === 'name' && e.obj.id === name) {
+      if (calledOn.has(e) || /^(shape|T|mT|dtype|device|ndim|size|data|grad|real|imag|is_cuda)$/.test(e.attr)) return undefined;
       attrs.add(e.attr);
       member++;
     } else if (e.k === 'subscript' && e.obj.k === 'name' && e.obj.id === name && e.index.length === 1 && e.index[0].k === 'num') {

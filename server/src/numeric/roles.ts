@@ -386,6 +386,13 @@ function sameKind(a: Expr, b: Expr): boolean {
   return held(a) && held(b);
 }
 
+/** A settings key named as a focal gamma or alpha (`cfg["focal_gamma"]`): the typical value a parameter so named takes. */
+function typicalKey(key: string): { value: number; why: string } | undefined {
+  if (GAMMA_NAME.test(key)) return { value: TYPICAL_GAMMA[0], why: `named as a focal gamma: the typical ${TYPICAL_GAMMA[0]}` };
+  if (ALPHA_NAME.test(key)) return { value: TYPICAL_ALPHA, why: `named as a focal alpha: the typical ${TYPICAL_ALPHA}` };
+  return undefined;
+}
+
 /** The counts shape the loss (margins, class weights): assumed, so no comparison with a canonical loss. */
 const PER_CLASS_WHY = 'a per-class count list: one count of 1 per class, assumed; no canonical comparison';
 
@@ -1226,7 +1233,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (site !== null && typeof site === 'object' && 'op' in site) fill[p.name] = { value: site, why: `the ${site.op.split('.').pop()} a call site builds${site.dropped.length ? ` (${site.dropped.join(', ')} not a literal: the default)` : ''}` };
         else if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
         // Read only at constant keys (`args["task"]`): a dict of those keys, each valued by its uses (param-members.ts).
-        else if ((typical = settingsMapping(g, fn, mod, p.name, [input, targetName]))) fill[p.name] = typical;
+        else if ((typical = settingsMapping(g, fn, mod, p.name, [input, targetName], typicalKey))) fill[p.name] = typical;
         // A table indexed by the targets is no scalar alpha (`self.alpha[target]`).
         else if (used && (used.value === null || isClassOnes(used.value)) && ALPHA_NAME.test(p.name)) fill[p.name] = used;
         else if (GAMMA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: 'typical' };
