@@ -180,6 +180,8 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
             if (v && typeof v === 'object' && v.op) return [k, ['__op__', v.op, v.kwargs ?? {}]];
             // An object of settings read at attributes, and the identity matrix of the classes: made by the driver.
             if (v && typeof v === 'object' && 'attrs' in v) return [k, ['__attrs__', (v as { attrs: Record<string, unknown> }).attrs]];
+            // A mapping of settings read at constant keys: a dict, a per-class weight one of 1 per class.
+            if (v && typeof v === 'object' && !Array.isArray(v) && 'keys' in v) return [k, ['__keys__', Object.fromEntries(Object.entries((v as { keys: Record<string, unknown> }).keys).map(([a, x]) => [a, typeof x === 'object' ? '__class_ones__' : x]))]];
             if (v && typeof v === 'object' && 'eye' in v) return [k, '__eye_classes__'];
             if (v && typeof v === 'object' && 'modelInput' in v) return [k, '__model_input__'];
             return [k, v && typeof v === 'object' && !Array.isArray(v) ? (v.classes ? '__classes__' : v.device ? '__device__' : v.like ? `__like_${v.like}__` : v.counts ? '__class_counts__' : v.ones === 'classes' ? '__class_ones__' : v.ones === 'class_map' ? '__class_map__' : '__ones__') : value];

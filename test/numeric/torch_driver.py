@@ -125,6 +125,10 @@ def run_case(case):
             # An object of settings read at attributes (`args.w`).
             fill[k] = types.SimpleNamespace(**v[1])
             continue
+        if isinstance(v, list) and len(v) == 2 and v[0] == "__keys__":
+            # A mapping of settings read at constant keys (`cfg["mode"]`), a per-class weight one of 1 per class.
+            fill[k] = {a: torch.ones(c) if w == "__class_ones__" else w for a, w in v[1].items()}
+            continue
         if isinstance(v, list) and len(v) == 3 and v[0] == "__tensor__":
             # Boxes of a detection loss (roles.ts `CheckPlan.boxes`), drawn by the test with gen.ts generateBoxes.
             fill[k] = from_b64(v[1], torch.float32).reshape(v[2])

@@ -63,7 +63,9 @@ function table(r: NumericReport): string {
   // A parameter read as a mapping: the dict the probes passed it (roles.ts `mapped`).
   for (const [p, keys] of Object.entries(r.roles?.mapped ?? {})) rows.push(`  given: ${p} = {${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'ones' ? 'ones like the input' : w === 'model_input' ? "a value only the stood-in model's run reads" : p === r.roles!.input ? 'the prediction' : 'the target'}`).join(', ')}} (the function reads it as a mapping)`);
   // Values the probes gave required parameters without a default, and why each (roles.ts fill).
-  for (const [k, { value, why }] of Object.entries(r.supplied ?? {})) rows.push(`  given: ${k} = ${JSON.stringify(value)} (${why})`);
+  // A mapping of settings (`keys {...}`): shown as the dict passed, a per-class weight as ones(C).
+  const shown = (value: unknown): string => (typeof value === 'string' && value.startsWith('keys ') ? `{${Object.entries(JSON.parse(value.slice(5)) as Record<string, unknown>).map(([a, v]) => `${JSON.stringify(a)}: ${v === '__class_ones__' ? 'ones(C)' : JSON.stringify(v)}`).join(', ')}}` : JSON.stringify(value));
+  for (const [k, { value, why }] of Object.entries(r.supplied ?? {})) rows.push(`  given: ${k} = ${shown(value)} (${why})`);
   if (r.probes.length) {
     // hyper: what the function was called with (`defaults`); the reference probe adds the formula's.
     const hypers = r.probes.map((p) => probeHyperText(p));

@@ -32,6 +32,7 @@ import { decoratorEffect, dottedOf } from './decorators';
 import { customJvp, customVjp } from './custom-grad';
 import type { ImportedFunction, ImportedGlobal, ImportResolver } from './imported';
 import { derivativeArgError, derivativePrecision, derivativeWeights } from './numpy';
+import { unboundName } from './unbound';
 
 type T = tf.Tensor;
 
@@ -129,6 +130,8 @@ interface Frame {
   comp?: boolean;
   /** The running function's `*args` / `**kwargs` parameters (what `f(*args, **kwargs)` passes on). */
   varargs?: string[];
+  /** The function running in this frame (a comprehension's frame: its parent's). */
+  fn?: FunctionIR;
 }
 
 const TORCH_DTYPES: Record<string, DType> = {
@@ -528,7 +531,7 @@ export class Evaluator {
   }
 
   private callUndecorated(fn: FunctionIR, args: Val[], kwargs: Record<string, Val>, self?: Val, closure?: Map<string, Val>): Val {
-    const frame: Frame = { vars: new Map(), self, parent: closure ? { vars: closure } : undefined };
+    const frame: Frame = { vars: new Map(), self, parent: closure ? { vars: closure } : undefined, fn };
     if (self?.t === 'self') frame.cls = self.cls;
     if (fn.className) frame.defCls = this.mod.classDefs.find((k) => k.methods.get(fn.name) === fn) ?? this.mod.classes.get(fn.className);
     let params = fn.params;
@@ -1065,6 +1068,14 @@ export class Evaluator {
         // Python 2's builtins are no names in Python 3: reading one raises NameError there (a
         // `try: long / except NameError: long = int` shim catches it).
         if (PY2_BUILTINS.has(id)) throw new EvalError(`NameError: name '${id}' is not defined (\`${id}\` is a Python 2 builtin; Python 3 raises here)`, line, 'NameError');
+        // A name nothing binds (no local, enclosing or module name, no builtin): Python raises NameError
+        // reading it, in a function (a class body's or a default's names are read elsewhere).
+        let running: Frame | undefined = f;
+        while (running && !running.fn) running = running.parent;
+        const self = running?.self;
+        const selfHas = self?.t === 'self' ? (a: string): boolean => self.attrs.has(a) || self.cls.attrs.has(a) : undefined;
+        const unbound = running?.fn && !this.opts.imported?.missing(id) ? unboundName(id, running.fn, this.mod, selfHas) : undefined;
+        if (unbound) throw new EvalError(unbound.message, line, 'NameError');
         throw new Unsupported(this.unfound(id), line);
       }
     }

@@ -10,6 +10,7 @@ import { parseProblems } from '../core/syntax';
 import { resolveMethod, resolveQualified, type Spelling } from '../ops';
 import { METHOD_RECEIVERS } from '../ops/signature';
 import type { ModuleOutline } from './types';
+import { noteImports } from './unbound';
 
 export function moduleOf(input: string | ModuleIR): ModuleIR {
   if (typeof input !== 'string') return input;
@@ -20,12 +21,17 @@ export function moduleOf(input: string | ModuleIR): ModuleIR {
     // block: the functions of that top-level statement are not what Python would run. tree-sitter's
     // own errors already mark theirs (`hasError`).
     const problem = doc.tree.rootNode.hasError ? undefined : parseProblems(doc.tree.rootNode, doc.text)[0];
-    if (!problem) return mod;
+    if (!problem) {
+      noteImports(mod, input);
+      return mod;
+    }
     const top = doc.tree.rootNode.namedChildren.find((n) => n.startIndex <= problem.offset && problem.offset < n.endIndex);
     const s = top ? top.startIndex : problem.offset;
     const e = top ? top.endIndex : problem.offset + 1;
     const broken = (f: ModuleIR['functions'][number]) => !f.isModule && f.span.s < e && f.span.e > s;
-    return mod.functions.some(broken) ? { ...mod, functions: mod.functions.map((f) => (broken(f) ? { ...f, hasError: true } : f)) } : mod;
+    const out = mod.functions.some(broken) ? { ...mod, functions: mod.functions.map((f) => (broken(f) ? { ...f, hasError: true } : f)) } : mod;
+    noteImports(out, input);
+    return out;
   } finally {
     releaseTree(doc.tree, doc.text.length);
   }

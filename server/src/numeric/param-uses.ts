@@ -56,6 +56,8 @@ export class ParamUses {
     skip: ReadonlySet<FunctionIR> = new Set(),
     /** The uses of one attribute of the parameter (`args.w`), as if it were the parameter: an object of settings. */
     readonly attr?: string,
+    /** The uses of the value at one constant key of the parameter (`args["task"]`), as if it were the parameter: a mapping of settings. */
+    readonly key?: string,
   ) {
     const names = new Set([name]);
     const attrs = new Set<string>();
@@ -78,7 +80,8 @@ export class ParamUses {
       }
     }
     const isRead = (n: Record<string, unknown>): boolean =>
-      (n.k === 'name' && names.has(n.id as string) && (!attr || n.id !== name)) ||
+      (n.k === 'name' && names.has(n.id as string) && ((!attr && key === undefined) || n.id !== name)) ||
+      (key !== undefined && this.atKey(n as Expr)) ||
       (!!attr && n.k === 'attr' && n.attr === attr && (n.obj as Expr).k === 'name' && (n.obj as { id?: string }).id === name) || (n.k === 'attr' && attrs.has(n.attr as string) && (n.obj as Expr).k === 'name' && ((n.obj as { id?: string }).id === 'self'));
     const collect = (body: readonly Stmt[], skipBindings: boolean): void => {
       visit(body, (n, parents) => {
@@ -105,9 +108,15 @@ export class ParamUses {
   }
 
   /** The parameter's (or an alias's) read in `e` when `e` passes it through (`n`, `tf.cast(n, f32)`, `torch.tensor(w)`). */
+  /** `name["key"]`, the key this reads the uses of. */
+  private atKey(e: Expr): boolean {
+    return this.key !== undefined && e.k === 'subscript' && e.obj.k === 'name' && e.obj.id === this.name && e.index.length === 1 && e.index[0].k === 'str' && e.index[0].value === this.key;
+  }
+
   private passed(e: Expr, names: ReadonlySet<string>): boolean {
     if (this.attr && e.k === 'attr' && e.attr === this.attr && e.obj.k === 'name' && e.obj.id === this.name) return true;
-    if (e.k === 'name') return names.has(e.id) && !(this.attr && e.id === this.name);
+    if (this.atKey(e)) return true;
+    if (e.k === 'name') return names.has(e.id) && !((this.attr || this.key !== undefined) && e.id === this.name);
     // `w if w is not None else default`: either branch.
     if (e.k === 'cond') return this.passed(e.body, names) || this.passed(e.orelse, names);
     if (e.k === 'call') {

@@ -259,6 +259,8 @@ export class Prober {
         else if (value !== null && typeof value === 'object' && 'eye' in value) all[k] = { t: 'tensor', x: tf.eye(C), dt: 'float' };
         // An object of settings read at attributes (`args.w`): an instance holding them, of no class of the module.
         else if (value !== null && typeof value === 'object' && 'attrs' in value) all[k] = { t: 'self', attrs: new Map(Object.entries(value.attrs).map(([a, v]): [string, Val] => [a, typeof v === 'number' ? num(v) : { t: 'str', v }])), cls: { name: 'SimpleNamespace', bases: ['object'], methods: new Map(), attrs: new Map(), span: s.fn.span } };
+        // A mapping of settings read at constant keys (`args["task"]`): a dict of them.
+        else if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'keys' in value) all[k] = { t: 'dict', entries: Object.entries(value.keys).map(([a, v]): [Val, Val] => [{ t: 'str', v: a }, typeof v === 'number' ? num(v) : typeof v === 'string' ? { t: 'str', v } : { t: 'tensor', x: tf.ones([C]), dt: 'float' }]) };
         else if (value !== null && typeof value === 'object' && 'op' in value) all[k] = opModule(value);
         else if (value !== null && typeof value === 'object' && 'counts' in value) all[k] = { t: 'list', items: Array.from({ length: C }, () => num(1, true)), tuple: false };
         else if (value !== null && typeof value === 'object' && 'like' in value) {
@@ -590,7 +592,7 @@ export class Prober {
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : 'modelInput' in value ? 'model_input' : 'boxes' in value || 'offsets' in value ? `boxes ${JSON.stringify(value)}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'keys' in value ? `keys ${JSON.stringify(Object.fromEntries(Object.entries(value.keys).map(([a, v]) => [a, typeof v === 'object' ? '__class_ones__' : v])))}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : 'modelInput' in value ? 'model_input' : 'boxes' in value || 'offsets' in value ? `boxes ${JSON.stringify(value)}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

@@ -16,6 +16,9 @@ import { ParamUses, thresholdUse } from './param-uses';
 import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
+import { alwaysUnbound } from './unbound';
+import { settingsMapping, type KeyValue } from './param-members';
+import { itemsUnpacked, iteratedOnly, passedInLoss, singleRole } from './refusal-reasons';
 import { describeBoxes, type BoxFill } from './gen';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
@@ -169,7 +172,7 @@ export interface Fill {
   assumed?: true;
 }
 
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { module: string } | { like: 'input' | 'target' } | { modelInput: true } | OpModuleValue | BoxFill;
+export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { keys: Record<string, KeyValue> } | { module: string } | { like: 'input' | 'target' } | { modelInput: true } | OpModuleValue | BoxFill;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -383,6 +386,13 @@ function sameKind(a: Expr, b: Expr): boolean {
   return held(a) && held(b);
 }
 
+/** A settings key named as a focal gamma or alpha (`cfg["focal_gamma"]`): the typical value a parameter so named takes. */
+function typicalKey(key: string): { value: number; why: string } | undefined {
+  if (GAMMA_NAME.test(key)) return { value: TYPICAL_GAMMA[0], why: `named as a focal gamma: the typical ${TYPICAL_GAMMA[0]}` };
+  if (ALPHA_NAME.test(key)) return { value: TYPICAL_ALPHA, why: `named as a focal alpha: the typical ${TYPICAL_ALPHA}` };
+  return undefined;
+}
+
 /** The counts shape the loss (margins, class weights): assumed, so no comparison with a canonical loss. */
 const PER_CLASS_WHY = 'a per-class count list: one count of 1 per class, assumed; no canonical comparison';
 
@@ -432,7 +442,8 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (u.onlyName) return { value: fn.name, why: 'only names ops (`name=`): the function\'s name' };
   if (u.onlyDivisor) return { value: 1, why: 'a normaliser the loss is divided by: 1' };
   if (g === fn && /weight/i.test(name) && u.onlyFactor) return { value: { ones: 'input' }, why: 'a weight only multiplied in: ones like the input' };
-  if (roles && (u.sequence || u.sliced) && perClassVector(g, fn, mod, name, roles)) return { value: { counts: 'classes' }, why: PER_CLASS_WHY, assumed: true };
+  // A sequence whose items are unpacked (`for t, (_, j) in zip(targets, pairs)`) holds tuples, no per-class numbers.
+  if (roles && (u.sequence || u.sliced) && !itemsUnpacked(name, g) && perClassVector(g, fn, mod, name, roles)) return { value: { counts: 'classes' }, why: PER_CLASS_WHY, assumed: true };
   if (u.subscripted && u.noneHandled) return { value: null, why: 'a table indexed by the targets, whose None the function handles: None' };
   if (roles && u.indexedBy(roles.target)) return { value: { ones: 'classes' }, why: `a table indexed by the targets (\`${name}[${roles.target}]\`): one weight of 1 per class` };
   if (u.tableIndexed && ALPHA_NAME.test(name)) return { value: { ones: 'classes' }, why: 'a per-class table indexed by the targets: one weight of 1 per class' };
@@ -1018,6 +1029,17 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const skip = (reason: string): void => {
       if (skipped && LOSS_NAME.test(fn.qualname) && !returnsFunction(fn)) skipped.push({ qualname: fn.qualname, reason });
     };
+    // A name nothing binds, read on every call (of the function, or of the `__init__` that builds its
+    // instance): Python raises NameError there whatever the arguments, which says more than a value
+    // the probes lack (unbound.ts).
+    const nameError = (): string | undefined => {
+      const c = fn.className ? mod.classes.get(fn.className) : undefined;
+      for (const g of [...(c ? [initOf(c, mod)] : []), fn]) {
+        const u = g && alwaysUnbound(g, mod);
+        if (u) return `${u.message} (line ${u.line + 1}${g !== fn ? `, in ${g.qualname}` : ''}): every call raises there, whatever its arguments`;
+      }
+      return undefined;
+    };
     // Methods: forward / call / __call__, the public methods named as losses or of a class named as
     // one, and the others whose parameters name a prediction and a target (`error(self, y_true, y_pred)`).
     const otherMethod = !!fn.className && !['forward', '__call__', 'call'].includes(fn.name) && !(LOSS_NAME.test(fn.name) || LOSS_NAME.test(fn.className));
@@ -1175,14 +1197,14 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         // Two embeddings compared with each other (`dot(zimg, ztxt.T)`): a contrastive loss, its pairs its targets.
         const pair = roleCands.length > 2 ? contrastivePair(fn, roleCands.map((p) => p.name)) : undefined;
         const contrastive = pair && `a contrastive loss: \`${pair[0]}\` and \`${pair[1]}\` are compared with each other (a product of the two), each pair its own target; the probes give a prediction and its targets, not two embeddings`;
-        skip(boxes() ?? unrolled() ?? contrastive ?? (roleCands.length < 2 ? 'no prediction and target parameters' : `cannot tell prediction and target among ${roleCands.length} required parameters (${roleCands.map((p) => `\`${p.name}\``).join(', ')}): ${target ? `\`${target}\` is the target; no use or name says which of the others is the prediction` : input ? `\`${input}\` is the prediction; no use or name says which of the others is the target` : 'no use or name says which is which'}`));
+        skip(nameError() ?? boxes() ?? unrolled() ?? contrastive ?? (roleCands.length < 2 ? ((roleCands.length === 1 ? singleRole(roleCands[0].name, fn, mod) : undefined) ?? 'no prediction and target parameters') : `cannot tell prediction and target among ${roleCands.length} required parameters (${roleCands.map((p) => `\`${p.name}\``).join(', ')}): ${target ? `\`${target}\` is the target; no use or name says which of the others is the prediction` : input ? `\`${input}\` is the prediction; no use or name says which of the others is the target` : 'no use or name says which is which'}`));
         continue;
       }
       input ??= roleCands.find((p) => p.name !== target)?.name;
       target ??= roleCands.find((p) => p.name !== input)?.name;
     }
     if (!input || (!target && !detection)) {
-      skip(unrolled() ?? 'no prediction and target parameters');
+      skip(nameError() ?? unrolled() ?? 'no prediction and target parameters');
       continue;
     }
     // A detection plan has no target parameter: the helpers that read the target's uses are given a name no parameter has.
@@ -1210,6 +1232,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (Array.isArray(site) && perClassVector(g, fn, mod, p.name, { input, target: targetName })) fill[p.name] = { value: { counts: 'classes' }, why: `${PER_CLASS_WHY} (a call site passes a list of ${site.length})`, assumed: true };
         else if (site !== null && typeof site === 'object' && 'op' in site) fill[p.name] = { value: site, why: `the ${site.op.split('.').pop()} a call site builds${site.dropped.length ? ` (${site.dropped.join(', ')} not a literal: the default)` : ''}` };
         else if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
+        // Read only at constant keys (`args["task"]`): a dict of those keys, each valued by its uses (param-members.ts).
+        else if ((typical = settingsMapping(g, fn, mod, p.name, [input, targetName], typicalKey))) fill[p.name] = typical;
         // A table indexed by the targets is no scalar alpha (`self.alpha[target]`).
         else if (used && (used.value === null || isClassOnes(used.value)) && ALPHA_NAME.test(p.name)) fill[p.name] = used;
         else if (GAMMA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: 'typical' };
@@ -1248,10 +1272,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     if (missing) {
       // What the parameter is, where its uses say (an object read at attributes, a mapping read at keys, a model called).
       const owner = [fn, ...chain].find((g) => g.params.some((p) => p.kind === 'plain' && p.name === missing));
-      const what = owner ? unsuppliedUse(missing, owner) : undefined;
+      const what = owner ? (unsuppliedUse(missing, owner) ?? iteratedOnly(missing, owner)) : undefined;
       // The model the function runs, which the probes could not stand in: why not.
       const model = standInWhy && modelParam(fn, [missing]) ? standInWhy : undefined;
-      skip(boxes() ?? model ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
+      skip(nameError() ?? boxes() ?? model ?? passedInLoss(fn, chain, mod) ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
       continue;
     }
     const mapped = mappedRoles(fn, input, targetName, standIn?.keys);
