@@ -18,6 +18,7 @@ import { interpretModule } from '../core/interp';
 import type { Finding } from '../core/types';
 import { mergeFindings } from '../numeric/merge';
 import { reproScript } from '../numeric/repro';
+import { drawsText } from '../numeric/draws';
 import { frameworkOf, planModule, type CoverageFramework, type PlanSkip } from '../numeric/roles';
 import { checkDocumentNumerically, moduleOf } from '../numeric/runner';
 import { jsonNumbers, type NumericReport, probeHyperText } from '../numeric/types';
@@ -64,6 +65,9 @@ function table(r: NumericReport): string {
   for (const [p, keys] of Object.entries(r.roles?.mapped ?? {})) rows.push(`  given: ${p} = {${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'ones' ? 'ones like the input' : w === 'model_input' ? "a value only the stood-in model's run reads" : p === r.roles!.input ? 'the prediction' : 'the target'}`).join(', ')}} (the function reads it as a mapping)`);
   // Values the probes gave required parameters without a default, and why each (roles.ts fill).
   for (const [k, { value, why }] of Object.entries(r.supplied ?? {})) rows.push(`  given: ${k} = ${JSON.stringify(value)} (${why})`);
+  // Random draws inside the function (numeric/draws.ts): the probe's own stream, which --repro replays.
+  const drew = r.probes.find((p) => p.draws?.length);
+  if (drew) rows.push(`  random draws: ${drawsText(drew.draws!)} (${drew.probe} probe; each probe draws its own): from LossLint's seeded stream, started afresh for each call, not from the framework's generator; the results below hold for these draws, and the --repro script replays them in PyTorch`);
   if (r.probes.length) {
     // hyper: what the function was called with (`defaults`); the reference probe adds the formula's.
     const hypers = r.probes.map((p) => probeHyperText(p));
