@@ -455,6 +455,9 @@ export const identity = defineOp({
     'Tensor.requires_grad_(requires_grad=True)',
     'torch.autograd.Variable(data->input, requires_grad=False, volatile=False)',
     'tensorflow.identity(input, name=None)',
+    // numpy's and JAX's array copies (`d = probs.copy()`, then written into): the same values.
+    'Tensor.copy(order="C")',
+    'numpy.copy(a->input, order="K", subok=False)',
   ],
   abstract: same,
   layout: keepLayout,
