@@ -145,3 +145,51 @@ describe("refusals that are the code's own bugs say so", () => {
     expect(fails(src, 'f', { t: [[1, 0]], p: [[0.5, 0.5]] })).toMatch(/EvalError: keras\.backend\.binary_crossentropy: the flag `from_logits` is given a tensor \[1, 2\] \(a bug in the code: the argument in that place is the flag, not a weight\); TensorFlow raises/);
   });
 });
+
+describe('KL divergence', () => {
+  const T = 'import torch\nimport torch.nn.functional as F\nfrom torch import nn\n';
+
+  it("F.kl_div / nn.KLDivLoss: target * (log target - input), 0 where the target is 0, each reduction", () => {
+    const x = [
+      [-1.2, -0.4, -2.0],
+      [-0.1, -3.0, -1.0],
+    ];
+    const t = [
+      [0.2, 0.8, 0],
+      [0.5, 0, 0.5],
+    ];
+    const terms = x.flatMap((row, i) => row.map((v, j) => (t[i][j] === 0 ? 0 : t[i][j] * (Math.log(t[i][j]) - v))));
+    const sum = terms.reduce((a, b) => a + b, 0);
+    const close = (a: number[], b: number[]) => a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 5));
+    close(run(`${T}def f(x, t):\n    return F.kl_div(x, t, reduction="none")\n`, 'f', { x, t }).v, terms);
+    close(run(`${T}def f(x, t):\n    return F.kl_div(x, t)\n`, 'f', { x, t }).v, [sum / 6]);
+    close(run(`${T}def f(x, t):\n    return F.kl_div(x, t, reduction="batchmean")\n`, 'f', { x, t }).v, [sum / 2]);
+    close(run(`${T}def f(x, t):\n    return nn.KLDivLoss(reduction="sum")(x, t)\n`, 'f', { x, t }).v, [sum]);
+    close(run(`${T}def f(x, t):\n    return F.kl_div(x, t, size_average=False)\n`, 'f', { x, t }).v, [sum]);
+    // log_target: exp(t) * (t - x).
+    const lt = x.flatMap((row, i) => row.map((v, j) => Math.exp(x[1 - i][j]) * (x[1 - i][j] - v)));
+    close(run(`${T}def f(x, t):\n    return F.kl_div(x, t, reduction="none", log_target=True)\n`, 'f', { x, t: [x[1], x[0]] }).v, lt);
+  });
+
+  it("Keras' kl_divergence: clipped to [1e-7, 1], summed over the last axis", () => {
+    const p = [[0.7, 0.3, 0]];
+    const t = [[0.5, 0, 0.5]];
+    const want = t[0].reduce((s, v, j) => s + Math.max(v, 1e-7) * Math.log(Math.max(v, 1e-7) / Math.max(p[0][j], 1e-7)), 0);
+    expect(run('from tensorflow import keras\ndef f(p, t):\n    return keras.losses.kl_divergence(t, p)\n', 'f', { p, t }).v[0]).toBeCloseTo(want, 4);
+    expect(run('import tensorflow as tf\ndef f(p, t):\n    return tf.keras.losses.KLDivergence()(t, p)\n', 'f', { p, t }).v[0]).toBeCloseTo(want, 4);
+  });
+});
+
+describe('nonzero positions', () => {
+  it('[z, rank] in row-major order; one vector per axis with as_tuple and in numpy', () => {
+    const x = [
+      [0, 3, 0],
+      [5, 0, 1],
+    ];
+    const src = 'import torch\nimport numpy as np\n\ndef f(x):\n    return torch.nonzero(x)\n\ndef g(x):\n    return x.nonzero(as_tuple=True)[1]\n\ndef h(x):\n    return torch.argwhere(x)\n';
+    expect(run(src, 'f', { x })).toEqual({ v: [0, 1, 1, 0, 1, 2], shape: [3, 2], dt: 'int' });
+    expect(run(src, 'g', { x }).v).toEqual([1, 0, 2]);
+    expect(run(src, 'h', { x }).shape).toEqual([3, 2]);
+    expect(run('import numpy as np\n\ndef f(x):\n    return np.nonzero(x)[0]\n', 'f', { x }, { valuesOnly: true }).v).toEqual([0, 1, 1]);
+  });
+});
