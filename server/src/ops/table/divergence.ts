@@ -7,10 +7,14 @@
  * - Keras' `kl_divergence` / `KLDivergence`: both clipped to [1e-7, 1], `sum(y_true * log(y_true / y_pred))`
  *   over the last axis, then the class's reduction.
  */
-import { defineOp, type CTensor, type CVal, type LowerCtx } from '../api';
+import { mk } from '../../core/lattice';
+import { defineOp, type AbsCtx, type CTensor, type CVal, type LowerCtx } from '../api';
 import { kerasReduce, torchReduction } from './losses';
 
 const num = (v: number): CVal => ({ t: 'num', v, int: false });
+
+/** A divergence's value: a float the rules read nothing more of (no cross-entropy facts). */
+const divergence = (c: AbsCtx) => mk('unknown', { dtype: 'float', src: c.span });
 
 /** x * log(y) with 0 where x is 0 (the other branch's NaN kept out of the value and the gradient). */
 function xlogy(c: LowerCtx, x: CTensor, y: CTensor): CTensor {
@@ -27,6 +31,7 @@ export const klDiv = defineOp({
   summary: "PyTorch's KL divergence of a log-probability input from a target distribution: target * (log target - input), reduced.",
   spell: ['torch.nn.functional.kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False)'],
   modules: ['torch.nn.KLDivLoss(size_average=None, reduce=None, reduction="mean", log_target=False)(input, target)'],
+  abstract: divergence,
   lower(c) {
     const x = c.float('input');
     const t = c.float('target');
@@ -48,6 +53,7 @@ export const kerasKlDivergence = defineOp({
   summary: "Keras' KL divergence: both clipped to [1e-7, 1], sum over the last axis of y_true * log(y_true / y_pred).",
   spell: KERAS_NAMES.flatMap((n) => [`keras.losses.${n}(y_true->target, y_pred->input)`, `keras.metrics.${n}(y_true->target, y_pred->input)`]),
   modules: ['keras.losses.KLDivergence(reduction="sum_over_batch_size", name="kl_divergence")(y_true->target, y_pred->input, sample_weight=None)'],
+  abstract: divergence,
   lower(c) {
     const p = c.out(c.k.clamp(c.float('input').x, 1e-7, 1)) as CTensor;
     const t = c.out(c.k.clamp(c.float('target').x, 1e-7, 1)) as CTensor;
