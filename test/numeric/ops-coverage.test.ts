@@ -193,3 +193,17 @@ describe('nonzero positions', () => {
     expect(run('import numpy as np\n\ndef f(x):\n    return np.nonzero(x)[0]\n', 'f', { x }, { valuesOnly: true }).v).toEqual([0, 1, 1]);
   });
 });
+
+describe("a write into PyTorch's leaf input", () => {
+  it('raises as PyTorch does while autograd records; a copy or no_grad may be written', async () => {
+    const src = 'import torch\nimport torch.nn.functional as F\n\ndef written(logits, target):\n    logits[0, 0] = 0.0\n    return F.cross_entropy(logits, target)\n\ndef scaled(logits, target):\n    logits.mul_(2)\n    return F.cross_entropy(logits, target)\n\ndef copied(logits, target):\n    x = logits.clone()\n    x[0, 0] = 0.0\n    x += 1\n    return F.cross_entropy(x, target)\n\ndef unrecorded(logits, target):\n    with torch.no_grad():\n        logits[0, 0] = 0.0\n    return F.cross_entropy(logits, target)\n';
+    const mod = moduleOf(src);
+    const plans = planModule(mod);
+    const reports = await E.checkPlans(mod, plans, { backend: 'wasm', samples: 64, classes: 4, maxElements: 1 << 20, seed: 0, deadline: Date.now() + 60_000 });
+    const by = Object.fromEntries(reports.map((r) => [r.function, r.notChecked ?? 'probed']));
+    expect(by.written).toMatch(/RuntimeError: a leaf Variable that requires grad is being used in an in-place operation/);
+    expect(by.scaled).toMatch(/RuntimeError: a leaf Variable that requires grad is being used in an in-place operation/);
+    expect(by.copied).toBe('probed');
+    expect(by.unrecorded).toBe('probed');
+  });
+});

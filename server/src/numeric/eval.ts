@@ -100,6 +100,12 @@ export interface EvalOptions {
    * function), shared with the evaluators of other project files; none: a random draw is unsupported.
    */
   draws?: Draws;
+  /**
+   * PyTorch's leaf that requires grad among the probe's inputs (the logits passed as they are, `leaf`)
+   * or a view of it (reshaped to the probe's layout, `view`): a write into it with autograd on raises
+   * in PyTorch (writeIntoLeaf), so the checker raises too.
+   */
+  leaf?: { x: tf.Tensor; view: boolean };
 }
 
 /** The most iterations one loop may run (a loop over the probe's 4096 samples is out of reach). */
@@ -687,6 +693,7 @@ export class Evaluator {
         let value = this.expr(s.value, f);
         if (s.aug) {
           const cur = this.readTarget(s.targets[0], f);
+          if (isTensor(cur)) this.writeIntoLeaf(cur.x, lineOf(s));
           value = this.binop(s.aug, cur, value, lineOf(s));
         }
         // `y = x.mul_(a)`: x is changed too (a receiver that is a name, an attribute or an item).
@@ -941,6 +948,7 @@ export class Evaluator {
       return;
     }
     if (!isTensor(obj)) throw new Unsupported(`item assignment to ${obj.t}`, line);
+    this.writeIntoLeaf(obj.x, line);
     const x = obj.x;
     const positions = { t: 'tensor' as const, x: tf.reshape(tf.range(0, x.size, 1, 'int32'), x.shape), dt: 'int' as const };
     this.assignTo(t.obj, this.scatterInto(obj, this.indexTensor(positions, items, f, line).x, v, line), f);
@@ -2814,6 +2822,13 @@ export class Evaluator {
     return out;
   }
 
+  /** PyTorch refuses an in-place write into a leaf that requires grad, or into a view of one, while autograd records. */
+  private writeIntoLeaf(x: T, line: number): void {
+    const leaf = this.opts.leaf;
+    if (!leaf || x.id !== leaf.x.id || !this.gradEnabled || !this.tapeActive()) return;
+    throw new EvalError(`RuntimeError: ${leaf.view ? 'a view of a leaf Variable' : 'a leaf Variable'} that requires grad is being used in an in-place operation.`, line, 'RuntimeError');
+  }
+
   private drawing: boolean | undefined;
 
   /** Whether the module calls an op that draws random values. */
@@ -2978,6 +2993,10 @@ export class Evaluator {
         throw new EvalError(message, line);
       },
     };
+    if (spell.kind === 'method' && spell.name.endsWith('_')) {
+      const recv = value('input');
+      if (recv && isTensor(recv)) this.writeIntoLeaf(recv.x, line);
+    }
     const r = op.lower(cx) as Val;
     return spell.kind === 'method' && spell.name.endsWith('_') ? inplaceResult(value('input'), r, name, line) : r;
   }

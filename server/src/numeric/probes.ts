@@ -286,13 +286,16 @@ export class Prober {
       const vmapped = s.plan.vmapped ? moduleVmap(s.fn, this.mod) : undefined;
       // Random draws inside the function: the probe's own stream, afresh for each call (draws.ts).
       const draws = new Draws(inp.seed);
-      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, draws, hyper: given, ...(s.plan.perRow ? { perRow: s.plan.perRow } : {}), ...(s.plan.perExample ? { perExample: s.plan.perExample } : {}), ...(vmapped ? { vmapped } : {}), gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra });
+      const evOpts: EvalOptions = { maxElements: this.opts.maxElements, draws, hyper: given, ...(s.plan.perRow ? { perRow: s.plan.perRow } : {}), ...(s.plan.perExample ? { perExample: s.plan.perExample } : {}), ...(vmapped ? { vmapped } : {}), gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra };
+      ev = new Evaluator(this.mod, evOpts);
       let lossT: tf.Tensor | undefined;
       const call = (x: tf.Tensor): Val => {
         let xin = x;
         if (inp.activation) xin = inp.activation === 'softmax' ? P.softmax(x, 1) : P.sigmoid(x);
         if (inp.layout) xin = tf.reshape(xin, shapeOf(true));
         const pred: Val = { t: 'tensor', x: xin, dt: 'float' };
+        // PyTorch's logits passed as they are: a leaf requiring grad (a view of it in a layout); an in-place write into it raises.
+        if (s.plan.framework === 'torch' && !inp.activation && !s.plan.model) evOpts.leaf = { x: xin, view: xin !== x };
         // A model the function runs (roles.ts `model`): stood in by the probe's prediction.
         const args: Record<string, Val> = { ...passed, [s.plan.input]: s.plan.model ? { t: 'standin', out: pred } : pred };
         // A gradient-boosting dataset holds its labels as floats (LightGBM's and XGBoost's get_label()).

@@ -462,7 +462,12 @@ export const identity = defineOp({
   abstract: same,
   layout: keepLayout,
   // `Variable(None)` is an empty float tensor in PyTorch (what a later op then raises on, or not).
-  lower: (c) => (c.spelling.name === 'torch.autograd.Variable' && c.value('input')?.t === 'none' ? c.out(c.k.fill([0], 0, 'float')) : c.tensor('input')),
+  lower(c) {
+    if (c.spelling.name === 'torch.autograd.Variable' && c.value('input')?.t === 'none') return c.out(c.k.fill([0], 0, 'float'));
+    const x = c.tensor('input');
+    // A copy is a tensor of its own (a write into it is no write into the original: eval.ts writeIntoLeaf).
+    return /\.(clone|copy)$/.test(c.spelling.name) ? c.out(c.k.reshape(x.x, x.x.shape), x.dt) : x;
+  },
 });
 
 export const detach = defineOp({
