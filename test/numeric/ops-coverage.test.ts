@@ -171,6 +171,13 @@ describe('KL divergence', () => {
     close(run(`${T}def f(x, t):\n    return F.kl_div(x, t, reduction="none", log_target=True)\n`, 'f', { x, t: [x[1], x[0]] }).v, lt);
   });
 
+  it('is refused where the target has a gradient (PyTorch differentiates xlogy(t, t) as t / t: NaN at 0)', async () => {
+    const src = `${T}def two_way_kl_loss(p, q):\n    return F.kl_div(F.log_softmax(q, dim=-1), F.softmax(p, dim=-1), reduction="sum")\n`;
+    const mod = moduleOf(src);
+    const [r] = await E.checkPlans(mod, planModule(mod), { backend: 'wasm', samples: 32, classes: 4, maxElements: 1 << 20, seed: 0, deadline: Date.now() + 60_000 });
+    expect(r.notChecked).toMatch(/kl_div with a target computed from the prediction/);
+  });
+
   it("Keras' kl_divergence: clipped to [1e-7, 1], summed over the last axis", () => {
     const p = [[0.7, 0.3, 0]];
     const t = [[0.5, 0, 0.5]];

@@ -35,6 +35,8 @@ export const klDiv = defineOp({
   lower(c) {
     const x = c.float('input');
     const t = c.float('target');
+    // PyTorch differentiates xlogy(t, t) through t as x / y, NaN where a target that has a gradient is 0: not modelled.
+    if (!c.flag('log_target') && c.requiresGrad('target')) c.unsupported(`${c.name} with a target computed from the prediction (PyTorch's xlogy gradient, NaN at a target of 0, is not modelled)`);
     const pointwise = (c.flag('log_target') ? c.binop('*', c.out(c.k.exp(t.x)), c.binop('-', t, x)) : c.binop('-', xlogy(c, t, t), c.binop('*', t, x))) as CTensor;
     const given = (p: string): boolean => c.has(p) && c.value(p)?.t !== 'none';
     if (c.str('reduction') === 'batchmean' && !given('size_average') && !given('reduce')) {
