@@ -41,6 +41,9 @@ const UNSTATED: Readonly<Record<string, string>> = {
   'torch.cuda.LongTensor': 'legacy constructor',
   'Tensor.new': 'legacy constructor',
   'Tensor.astype': 'a numpy / JAX array method',
+  'Tensor.copy': 'a numpy / JAX array method',
+  'torch.nn.Parameter': 'a tensor subclass whose __new__(cls, data=None, requires_grad=True) torch states as (*args)',
+  'torch.nn.parameter.Parameter': 'a tensor subclass whose __new__(cls, data=None, requires_grad=True) torch states as (*args)',
   'torch.autograd.Variable': 'legacy wrapper (a builtin type; Variable(t) returns t since torch 0.4)',
 };
 if (!python) console.log(`[ops/torch-signatures] skipped: ${reason}`);

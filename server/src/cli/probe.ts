@@ -18,6 +18,7 @@ import { interpretModule } from '../core/interp';
 import type { Finding } from '../core/types';
 import { mergeFindings } from '../numeric/merge';
 import { reproScript } from '../numeric/repro';
+import { drawsText } from '../numeric/draws';
 import { frameworkOf, planModule, type CoverageFramework, type PlanSkip } from '../numeric/roles';
 import { checkDocumentNumerically, moduleOf } from '../numeric/runner';
 import { jsonNumbers, type NumericReport, probeHyperText } from '../numeric/types';
@@ -66,6 +67,9 @@ function table(r: NumericReport): string {
   // A mapping of settings (`keys {...}`): shown as the dict passed, a per-class weight as ones(C).
   const shown = (value: unknown): string => (typeof value === 'string' && value.startsWith('keys ') ? `{${Object.entries(JSON.parse(value.slice(5)) as Record<string, unknown>).map(([a, v]) => `${JSON.stringify(a)}: ${v === '__class_ones__' ? 'ones(C)' : JSON.stringify(v)}`).join(', ')}}` : JSON.stringify(value));
   for (const [k, { value, why }] of Object.entries(r.supplied ?? {})) rows.push(`  given: ${k} = ${shown(value)} (${why})`);
+  // Random draws inside the function (numeric/draws.ts): the probe's own stream, which --repro replays.
+  const drew = r.probes.find((p) => p.draws?.length);
+  if (drew) rows.push(`  random draws: ${drawsText(drew.draws!)} (${drew.probe} probe; each probe draws its own): from LossLint's seeded stream, started afresh for each call, not from the framework's generator; the results below hold for these draws, and the --repro script replays them in PyTorch`);
   if (r.probes.length) {
     // hyper: what the function was called with (`defaults`); the reference probe adds the formula's.
     const hypers = r.probes.map((p) => probeHyperText(p));

@@ -80,6 +80,12 @@ export interface Call {
   splat: boolean;
   /** The mapping passed as `**mapping` when it is the only splat (`f(x, **kwargs)`); `splat` is then true too. */
   kwsplat?: Expr;
+  /**
+   * The sequence passed as `*xs` when it is the only splat (`x.view(*shape)`, `f(a, *rest)`), and how
+   * many positional arguments (of `args`) come before it; `splat` is then true too. The binding
+   * (`bound`) is made without it: the concrete interpreter binds the call again with its items.
+   */
+  star?: { at: number; value: Expr };
   /** Canonical dotted name when the callee is an imported name or attribute chain. */
   callee?: string;
   /** The operation this call denotes, when known (ops/). For a module class (`nn.CrossEntropyLoss(...)`) it is the op its instances apply. */

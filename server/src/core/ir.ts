@@ -2005,6 +2005,8 @@ class Builder {
     let splat = false;
     // The mapping of a lone `**mapping` (no `*args`): the concrete interpreter reads its keywords.
     let kwsplat: Expr | undefined;
+    // The sequence of a lone `*xs` (no other splat) and how many positional arguments precede it.
+    let star: { at: number; value: Expr } | undefined;
     let stars = 0;
     let seen = 0;
     let noArgs = false;
@@ -2032,6 +2034,14 @@ class Builder {
               else if (t === 'list_splat' || t === 'dictionary_splat') {
                 splat = true;
                 stars++;
+                if (t === 'list_splat') {
+                  // A lone `*xs` among the positional arguments: kept with where it goes.
+                  const inner = gotoNamedChild(true);
+                  if (inner >= 0) {
+                    star = stars === 1 ? { at: args.length, value: this.exprAt(inner) } : undefined;
+                    c.gotoParent();
+                  }
+                } else star = undefined;
                 if (t === 'dictionary_splat' && stars === 1) {
                   const inner = gotoNamedChild(true);
                   if (inner >= 0) {
@@ -2048,7 +2058,7 @@ class Builder {
       c.gotoParent();
     }
     if (!func) return { k: 'unknown', what: 'call', span };
-    return this.resolveCall({ k: 'call', func, args, kwargs, splat, ...(kwsplat && stars === 1 ? { kwsplat } : {}), span }, noArgs);
+    return this.resolveCall({ k: 'call', func, args, kwargs, splat, ...(kwsplat && stars === 1 ? { kwsplat } : {}), ...(star && stars === 1 ? { star } : {}), span }, noArgs);
   }
 
   private keywordAt(kwargs: Record<string, Expr>): void {
@@ -2139,6 +2149,7 @@ export function walkExprs(e: Expr, out: Expr[] = []): Expr[] {
       for (const a of e.args) walkExprs(a, out);
       for (const k in e.kwargs) walkExprs(e.kwargs[k], out);
       if (e.kwsplat) walkExprs(e.kwsplat, out);
+      if (e.star) walkExprs(e.star.value, out);
       break;
     case 'bin':
       walkExprs(e.left, out);
@@ -2198,6 +2209,7 @@ export function forEachExpr(e: Expr, visit: (x: Expr) => void): void {
       for (const a of e.args) forEachExpr(a, visit);
       for (const k in e.kwargs) forEachExpr(e.kwargs[k], visit);
       if (e.kwsplat) forEachExpr(e.kwsplat, visit);
+      if (e.star) forEachExpr(e.star.value, visit);
       break;
     case 'bin':
       forEachExpr(e.left, visit);

@@ -18,7 +18,8 @@
  */
 import * as path from 'node:path';
 import { FINFO_CALLS, FLOAT_INFO, floatFormatOf } from '../core/floats';
-import type { Call, ClassIR, Comprehension, Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir';
+import { forEachExpr, type Call, type ClassIR, type Comprehension, type Expr, type FunctionIR, type ModuleIR, type Stmt, type Target } from '../core/ir';
+import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, bindModuleCall, resolveMethod, resolveQualified, type LowerCtx, type Spelling } from '../ops';
 import { matmulTensors } from '../ops/table/more';
 import type { CVal, PyLiteral } from '../ops/api';
@@ -31,6 +32,7 @@ import { calleeName, forbiddenCall, lineOf, reachableFunctions as reachable, sel
 import { decoratorEffect, dottedOf } from './decorators';
 import { customJvp, customVjp } from './custom-grad';
 import type { ImportedFunction, ImportedGlobal, ImportResolver } from './imported';
+import type { Draws } from './draws';
 import { derivativeArgError, derivativePrecision, derivativeWeights } from './numpy';
 import { unboundName } from './unbound';
 
@@ -94,6 +96,17 @@ export interface EvalOptions {
    * the function is written for one example): that vmap's arguments after the function.
    */
   vmapped?: { args: Expr[]; kwargs: Record<string, Expr> };
+  /**
+   * The stream random ops draw from (draws.ts: the probe's seed, started afresh for each call of the
+   * function), shared with the evaluators of other project files; none: a random draw is unsupported.
+   */
+  draws?: Draws;
+  /**
+   * PyTorch's leaf that requires grad among the probe's inputs (the logits passed as they are, `leaf`)
+   * or a view of it (reshaped to the probe's layout, `view`): a write into it with autograd on raises
+   * in PyTorch (writeIntoLeaf), so the checker raises too.
+   */
+  leaf?: { x: tf.Tensor; view: boolean };
 }
 
 /** The most iterations one loop may run (a loop over the probe's 4096 samples is out of reach). */
@@ -683,6 +696,7 @@ export class Evaluator {
         let value = this.expr(s.value, f);
         if (s.aug) {
           const cur = this.readTarget(s.targets[0], f);
+          if (isTensor(cur)) this.writeIntoLeaf(cur.x, lineOf(s));
           value = this.binop(s.aug, cur, value, lineOf(s));
         }
         // `y = x.mul_(a)`: x is changed too (a receiver that is a name, an attribute or an item).
@@ -937,6 +951,7 @@ export class Evaluator {
       return;
     }
     if (!isTensor(obj)) throw new Unsupported(`item assignment to ${obj.t}`, line);
+    this.writeIntoLeaf(obj.x, line);
     const x = obj.x;
     const positions = { t: 'tensor' as const, x: tf.reshape(tf.range(0, x.size, 1, 'int32'), x.shape), dt: 'int' as const };
     this.assignTo(t.obj, this.scatterInto(obj, this.indexTensor(positions, items, f, line).x, v, line), f);
@@ -1438,7 +1453,9 @@ export class Evaluator {
     if (v.t === 'list') return this.tensorFromData(v, undefined, line);
     // A value read from a module the interpreter does not know (`cfg.alpha` of `import config as cfg`).
     if (v.t === 'ns') throw new Unsupported(this.what(v), line);
-    throw new EvalError(v.t === 'pymethod' ? `expected a tensor, got the method .${v.name} (read without a call)` : `expected a tensor, got ${v.t}`, line);
+    // `p.log` for `p.log()`: the code's own bug, which Python passes on as a bound method and the op raises on.
+    if (v.t === 'pymethod') throw new EvalError(`TypeError: expected a tensor, got the method .${v.name} (read without a call: a bug in the code, \`.${v.name}()\` computes it; the framework raises here)`, line, 'TypeError');
+    throw new EvalError(`expected a tensor, got ${v.t}`, line);
   }
 
   /** A value for a message: a name read from a module is that name (`config.focal_loss_alpha`). */
@@ -1779,7 +1796,7 @@ export class Evaluator {
       const self = this.name('self', f, line);
       const m = f.defCls && this.baseMethod(f.defCls, c.func.attr);
       if (m && self.t === 'self') {
-        if (c.splat) throw new Unsupported('*args in a call', line);
+        if (c.splat && !c.star) throw new Unsupported('*args in a call', line);
         const { pos, kw } = this.args(c, f);
         return this.callFunction(m, pos, kw, self);
       }
@@ -1799,7 +1816,7 @@ export class Evaluator {
       const base = c.func.obj.k === 'name' ? this.mod.classes.get(c.func.obj.id) : undefined;
       const init = base && this.initOf(base);
       if (init && c.args.length) {
-        if (c.splat) throw new Unsupported('*args in a call', line);
+        if (c.splat && !c.star) throw new Unsupported('*args in a call', line);
         const { pos, kw } = this.args(c, f);
         return this.callFunction(init, pos.slice(1), kw, pos[0]);
       }
@@ -1817,12 +1834,14 @@ export class Evaluator {
     }
     // `f(x, **kwargs)` of a function of this module (not of an op: its binding is the IR's, made
     // without the mapping's keys) passes the mapping's keywords on (args()).
-    if (c.splat && !(c.kwsplat && !c.op)) throw new Unsupported('*args in a call', line);
+    // A lone `*xs` (`Call.star`): its items are spliced into the positional arguments (args()), and an
+    // op's binding, made without them, is made again (starBound).
+    if (c.splat && !c.star && !(c.kwsplat && !c.op)) throw new Unsupported('*args in a call', line);
     // torch.FloatTensor(N, C) (a legacy constructor given sizes): a tensor of that size. Its memory is
     // not initialised in PyTorch; here it is zeros (the code that builds one fills it: `.zero_()`).
     const legacy = c.spell?.op.id === 'tensor' && /^torch\.(cuda\.)?(Float|Long|Double|Int|Byte|Bool|Half)?Tensor$/.test(c.spell.name) ? /^torch\.(?:cuda\.)?(\w*)Tensor$/.exec(c.spell.name)![1] : undefined;
-    if (legacy !== undefined && c.args.length >= 1 && !Object.keys(c.kwargs).length) {
-      const sizes = c.args.map((a) => this.expr(a, f));
+    if (legacy !== undefined && (c.args.length >= 1 || c.star) && !Object.keys(c.kwargs).length) {
+      const sizes = this.args(c, f).pos;
       const flat = sizes.length === 1 && sizes[0].t === 'list' && sizes[0].tuple ? sizes[0].items : sizes;
       if (flat.every((v) => v.t === 'num' && v.int)) {
         const shape = flat.map((v) => (v as { v: number }).v);
@@ -1839,11 +1858,17 @@ export class Evaluator {
         if (recv.t === 'ns' && !recv.name.includes(':')) return this.nsCall(`${recv.name}.${c.func.attr}`, c, f, line);
         if (!isTensor(recv) && recv.t !== 'num' && recv.t !== 'bool') return this.pyMethod(recv, c.func.attr, c, f, line);
         this.trace.add(c.op.id);
+        if (c.star) return this.lowerOp(c.spell, this.starBound(c, f, line, recv), c, line);
         const args = this.lazyArgs(c.bound, f);
         args[c.spell.receiver ?? 'input'] = () => recv;
         return this.lowerOp(c.spell, args, c, line);
       }
       this.trace.add(c.op.id);
+      if (c.star) {
+        const bound = this.starBound(c, f, line);
+        if (c.spell.kind === 'module') return { t: 'module', spell: c.spell, args: this.forceArgs(bound), line };
+        return this.lowerOp(c.spell, bound, c, line);
+      }
       const args = this.lazyArgs(c.bound, f);
       if (c.spell.kind === 'module') return { t: 'module', spell: c.spell, args: this.forceArgs(args), line };
       return this.lowerOp(c.spell, args, c, line);
@@ -1989,6 +2014,8 @@ export class Evaluator {
 
   private args(c: Call, f: Frame): { pos: Val[]; kw: Record<string, Val> } {
     const pos = c.args.map((a) => this.expr(a, f));
+    // `*xs`: its items where it stands among the positional arguments (evaluated after those before it, as Python does).
+    if (c.star) pos.splice(c.star.at, 0, ...this.iterate(this.expr(c.star.value, f), lineOf(c)));
     const kw: Record<string, Val> = {};
     for (const [k, v] of Object.entries(c.kwargs)) kw[k] = this.expr(v, f);
     if (c.kwsplat) {
@@ -2001,6 +2028,25 @@ export class Evaluator {
       }
     }
     return { pos, kw };
+  }
+
+  /**
+   * An op's arguments bound again with the items of a `*xs` (`x.view(*shape)`, `torch.zeros(*size)`):
+   * the IR's binding is made without them. More positional arguments than the signature takes is
+   * Python's TypeError.
+   */
+  private starBound(c: Call, f: Frame, line: number, recv?: Val): Record<string, () => Val> {
+    const { pos, kw } = this.args(c, f);
+    const spell = c.spell!;
+    const sig = spell.sig.params;
+    if (!sig.some((p) => p.kind === 'varargs')) {
+      const room = sig.filter((p) => p.kind === 'positional' || p.kind === 'posonly').length;
+      if (pos.length > room) throw new EvalError(`TypeError: ${calleeName(c)}() takes ${room} positional arguments but ${pos.length} were given`, line, 'TypeError');
+    }
+    const bound = bindCall(spell, pos, kw, (items: Val[]): Val => ({ t: 'list', items, tuple: true }), recv);
+    const out: Record<string, () => Val> = {};
+    for (const [k, v] of Object.entries(bound)) out[k] = () => v;
+    return out;
   }
 
   private apply(fv: Val, c: Call, f: Frame, line: number, name: string): Val {
@@ -2121,7 +2167,7 @@ export class Evaluator {
   }
 
   private nsCall(q: string, c: Call, f: Frame, line: number): Val {
-    if (c.splat) throw new Unsupported('*args in a call', line);
+    if (c.splat && !c.star) throw new Unsupported('*args in a call', line);
     const { pos, kw } = this.args(c, f);
     return this.nsValues(q, pos, kw, c, line);
   }
@@ -2383,7 +2429,7 @@ export class Evaluator {
 
   /** Methods of Python values: lists, dicts, strings, module instances (`.cuda()` is the same module), a GradientTape's `watch`. */
   private pyMethod(recv: Val, m: string, c: Call, f: Frame, line: number): Val {
-    if (c.splat) throw new Unsupported('*args in a call', line);
+    if (c.splat && !c.star) throw new Unsupported('*args in a call', line);
     if (recv.t === 'self') return this.apply(this.attr(recv, m, line), c, f, line, `self.${m}`);
     const { pos, kw } = this.args(c, f);
     return this.pyMethodValues(recv, m, pos, kw, line);
@@ -2787,6 +2833,25 @@ export class Evaluator {
     return out;
   }
 
+  /** PyTorch refuses an in-place write into a leaf that requires grad, or into a view of one, while autograd records. */
+  private writeIntoLeaf(x: T, line: number): void {
+    const leaf = this.opts.leaf;
+    if (!leaf || x.id !== leaf.x.id || !this.gradEnabled || !this.tapeActive()) return;
+    throw new EvalError(`RuntimeError: ${leaf.view ? 'a view of a leaf Variable' : 'a leaf Variable'} that requires grad is being used in an in-place operation.`, line, 'RuntimeError');
+  }
+
+  private drawing: boolean | undefined;
+
+  /** Whether the module calls an op that draws random values. */
+  private modDraws(): boolean {
+    if (this.drawing === undefined) {
+      let found = false;
+      for (const fn of this.mod.functions) for (const s of stmtsOf(fn.body)) for (const r of stmtRoots(s)) if (!found) forEachExpr(r, (e) => void (found ||= e.k === 'call' && !!e.op?.draws));
+      this.drawing = found;
+    }
+    return this.drawing;
+  }
+
   private forceArgs(args: Record<string, () => Val>): Record<string, Val> {
     const out: Record<string, Val> = {};
     for (const [k, get] of Object.entries(args)) out[k] = get();
@@ -2827,6 +2892,13 @@ export class Evaluator {
     const op = spell.op;
     const name = calleeName(c);
     if (!op.lower) throw new Unsupported(c.callee ?? spell.name.replace(/^Tensor\./, '.'), line);
+    // In a module that draws random values, arguments holding a call are evaluated whole and in
+    // source order first (Python's order; a lowering reads them lazily, in its own order), so that
+    // the draws come in the order the repro script replays them.
+    const bound = c.bound;
+    if (bound && this.opts.draws && this.modDraws() && Object.values(bound).some(holdsCall)) {
+      for (const k of Object.keys(bound).sort((a, b) => bound[a].span.s - bound[b].span.s)) args[k]?.();
+    }
     if (spell.framework === 'numpy' && !/^(jax|tensorflow|keras|torch)\./.test(c.callee ?? '')) {
       // numpy has no autograd: on a shape, a Python list or a constant array it computes a constant;
       // on a tensor computed from the probe's inputs (any float tensor when no gradient is taken) the
@@ -2878,7 +2950,11 @@ export class Evaluator {
       flag(p) {
         const v = value(p);
         // A tensor passed where a flag goes (`binary_crossentropy(t, p, w)`: from_logits=w) is tested as Python tests it.
-        if (v && isTensor(v) && v.x.size !== 1) throw new EvalError(`${name}: the flag \`${p}\` is given a tensor [${v.x.shape.join(', ')}]: Boolean value of Tensor with more than one value is ambiguous`, line);
+        // The code's own bug (a weight passed in the flag's place: `binary_crossentropy(t, p, w)`); the framework raises on its truth value.
+        if (v && isTensor(v) && v.x.size !== 1) {
+          const raised = spell.framework === 'torch' ? 'PyTorch raises: Boolean value of Tensor with more than one value is ambiguous' : spell.framework === 'numpy' ? 'numpy raises: The truth value of an array with more than one element is ambiguous' : "TensorFlow raises on the tensor's truth value (eager: ambiguous for more than one element; in a graph, a tensor as a Python bool is not allowed)";
+          throw new EvalError(`${name}: the flag \`${p}\` is given a tensor [${v.x.shape.join(', ')}] (a bug in the code: the argument in that place is the flag, not a weight); ${raised}`, line);
+        }
         return v ? truthy(v, line) : undefined;
       },
       dim: (p, rank) => ev.dimArg(value(p), rank, line),
@@ -2916,6 +2992,11 @@ export class Evaluator {
       setGradEnabled(on) {
         ev.gradEnabled = on;
       },
+      draw(shape, d) {
+        if (!ev.opts.draws) throw new Unsupported(`${name} (a random draw outside a probe's seeded stream)`, line);
+        ev.checkSize(shape, line);
+        return ev.opts.draws.draw(spell.name, shape, d);
+      },
       unsupported(what) {
         throw new Unsupported(what, line);
       },
@@ -2923,12 +3004,23 @@ export class Evaluator {
         throw new EvalError(message, line);
       },
     };
+    if (spell.kind === 'method' && spell.name.endsWith('_')) {
+      const recv = value('input');
+      if (recv && isTensor(recv)) this.writeIntoLeaf(recv.x, line);
+    }
     const r = op.lower(cx) as Val;
     return spell.kind === 'method' && spell.name.endsWith('_') ? inplaceResult(value('input'), r, name, line) : r;
   }
 
 
 
+}
+
+/** Whether an expression holds a call (one that may draw random values). */
+function holdsCall(e: Expr): boolean {
+  let found = false;
+  forEachExpr(e, (x) => void (found ||= x.k === 'call'));
+  return found;
 }
 
 /** A module constructor's literal default as a value (`reduction='mean'`). */

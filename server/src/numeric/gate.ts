@@ -82,6 +82,7 @@ function* allSubExprs(e: Expr): Generator<Expr> {
       for (const a of e.args) yield* allSubExprs(a);
       for (const a of Object.values(e.kwargs)) yield* allSubExprs(a);
       if (e.kwsplat) yield* allSubExprs(e.kwsplat);
+      if (e.star) yield* allSubExprs(e.star.value);
       break;
     case 'bin':
       yield* allSubExprs(e.left);

@@ -76,6 +76,7 @@ function row(probe: string, inp: ProbeInputs, out: RunOut, ok: boolean, note: st
     gradInf: out.gradInf,
     samplesNonFinite: out.samplesNonFinite,
     samples: out.rows,
+    ...(out.draws?.length ? { draws: out.draws } : {}),
     ok,
     note,
     ms,

@@ -10,6 +10,7 @@ import type { ImportResolver } from './imported';
 import { forbiddenCall } from './gate';
 import { contracted, labelField, moduleVmap, oneBasedLabels, targetFields } from './input-facts';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
+import { Draws, type Draw } from './draws';
 import { boxShape, describeGenerator, generate, generateBoxes, type BoxFill } from './gen';
 import type { CheckPlan, OpModuleValue, TargetEncoding } from './roles';
 import { bindCall, opById, resolveQualified } from '../ops';
@@ -160,6 +161,8 @@ export interface RunOut {
   outputs?: OutputSummary[];
   /** The most iterations one Python loop of the function ran (eval.ts `maxLoop`). */
   loops?: number;
+  /** The random draws the function made (draws.ts), in call order. */
+  draws?: Draw[];
 }
 
 /**
@@ -183,9 +186,10 @@ function valueOutputs(out: Val, dataset: boolean, line: number): OutputSummary[]
 }
 
 /** The fields a probe result copies from one evaluation. */
-function runFields(out: RunOut, inp: ProbeInputs): Pick<ProbeResult, 'loss' | 'lossElements' | 'lossNonFinite' | 'gradNaN' | 'gradInf' | 'samplesNonFinite' | 'samples' | 'outputs'> {
+function runFields(out: RunOut, inp: ProbeInputs): Pick<ProbeResult, 'loss' | 'lossElements' | 'lossNonFinite' | 'gradNaN' | 'gradInf' | 'samplesNonFinite' | 'samples' | 'outputs' | 'draws'> {
   return {
     ...(out.outputs ? { outputs: out.outputs } : {}),
+    ...(out.draws?.length ? { draws: out.draws } : {}),
     loss: out.loss,
     lossElements: out.lossElements,
     lossNonFinite: out.lossNonFinite,
@@ -282,13 +286,18 @@ export class Prober {
       const valuesOnly = !!s.plan.valuesOnly;
       const given = boxed({ ...all, ...hyper }, s.plan.boxed);
       const vmapped = s.plan.vmapped ? moduleVmap(s.fn, this.mod) : undefined;
-      ev = new Evaluator(this.mod, { maxElements: this.opts.maxElements, hyper: given, ...(s.plan.perRow ? { perRow: s.plan.perRow } : {}), ...(s.plan.perExample ? { perExample: s.plan.perExample } : {}), ...(vmapped ? { vmapped } : {}), gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra });
+      // Random draws inside the function: the probe's own stream, afresh for each call (draws.ts).
+      const draws = new Draws(inp.seed);
+      const evOpts: EvalOptions = { maxElements: this.opts.maxElements, draws, hyper: given, ...(s.plan.perRow ? { perRow: s.plan.perRow } : {}), ...(s.plan.perExample ? { perExample: s.plan.perExample } : {}), ...(vmapped ? { vmapped } : {}), gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra };
+      ev = new Evaluator(this.mod, evOpts);
       let lossT: tf.Tensor | undefined;
       const call = (x: tf.Tensor): Val => {
         let xin = x;
         if (inp.activation) xin = inp.activation === 'softmax' ? P.softmax(x, 1) : P.sigmoid(x);
         if (inp.layout) xin = tf.reshape(xin, shapeOf(true));
         const pred: Val = { t: 'tensor', x: xin, dt: 'float' };
+        // PyTorch's logits passed as they are: a leaf requiring grad (a view of it in a layout); an in-place write into it raises.
+        if (s.plan.framework === 'torch' && !inp.activation && !s.plan.model) evOpts.leaf = { x: xin, view: xin !== x };
         // A model the function runs (roles.ts `model`): stood in by the probe's prediction.
         const args: Record<string, Val> = { ...passed, [s.plan.input]: s.plan.model ? { t: 'standin', out: pred } : pred };
         // A gradient-boosting dataset holds its labels as floats (LightGBM's and XGBoost's get_label()).
@@ -317,6 +326,7 @@ export class Prober {
           // A loop over the samples: the probes' sample count is cut to what it may run (loopSamples).
           loops: ev.maxLoop,
           outputs,
+          draws: draws.log,
         };
         return;
       }
@@ -372,6 +382,7 @@ export class Prober {
         samplesNonFinite: bad.reduce((a, b) => a + b, 0),
         trace: ev!.trace,
         loops: ev!.maxLoop,
+        draws: draws.log,
       };
     });
     return result!;

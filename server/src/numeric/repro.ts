@@ -11,10 +11,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packagedName } from '../core/modules';
+import { PY_DRAWS } from './draws';
 import { BACKGROUND_LOGIT, BOX_IMAGE, BOX_PADDING, BOX_SEED_OFFSET, BOX_TRUTH } from './gen';
 import type { HyperValue, NumericReport, ProbeResult } from './types';
 
-const PY_GENERATOR = `
+export const PY_GENERATOR = `
 def _mulberry32(seed):
     a = seed & 0xFFFFFFFF
 
@@ -227,7 +228,9 @@ export function reproScript(file: string, r: NumericReport): string {
     const i = p.inputs;
     // The reference probe compares the gradient with the canonical formula at these values.
     const ref = p.referenceHyper ? `  # vs the canonical formula at ${pyDict(p.referenceHyper)}` : '';
-    const extra = `{${[i.ignore ? `"ignore": (${i.ignore.value}, ${i.ignore.every}, ${i.ignore.drop ? 'True' : 'False'})` : '', i.background ? `"background": ${i.background}` : ''].filter(Boolean).join(', ')}}`;
+    // The random draws of the call reported (draws.ts), which the replay compares draw by draw.
+    const drawn = p.draws?.length ? `"draws": [${p.draws.map((d) => `(${JSON.stringify(d.op)}, [${d.shape.join(', ')}])`).join(', ')}]` : '';
+    const extra = `{${[i.ignore ? `"ignore": (${i.ignore.value}, ${i.ignore.every}, ${i.ignore.drop ? 'True' : 'False'})` : '', i.background ? `"background": ${i.background}` : '', drawn].filter(Boolean).join(', ')}}`;
     return `    (${JSON.stringify(p.probe)}, ${i.seed}, ${i.shape[0]}, ${i.shape[1]}, ${i.std}, ${JSON.stringify(i.target)}, ${i.margin ?? 'None'}, ${i.activation ? JSON.stringify(i.activation) : 'None'}, ${i.layout ? JSON.stringify(i.layout) : 'None'}, [${probeCalls(p).map(pyDict).join(', ')}], ${extra}),${ref}`;
   });
   // A parameter the function reads as a mapping gets the dict the checker passed (ones at a weight's key).
@@ -239,6 +242,9 @@ export function reproScript(file: string, r: NumericReport): string {
   // A detection loss given boxes has no target parameter: only the prediction is passed beside SUPPLIED.
   const inputArg = roles.model ? '_StandIn(x_in)' : arg(roles.input, 'x_in');
   const args = roles.boxes && roles.target === undefined ? `{${JSON.stringify(roles.input)}: ${inputArg}}` : `{${JSON.stringify(roles.input)}: ${inputArg}, ${JSON.stringify(roles.target ?? 'target')}: ${arg(roles.target ?? 'target', 't')}}`;
+  // Random draws inside the function: replayed from LossLint's stream (draws.ts PY_DRAWS).
+  const drawOps = [...new Set(r.probes.flatMap((p) => (p.draws ?? []).map((d) => d.op)))].sort();
+  const drawing = drawOps.length > 0;
   // A closure is reached through its factory (one level: `factory(**hyper).inner`), as the checker runs it.
   const factory = entry.kind === 'closure' ? entry.owner : undefined;
   const call = cls
@@ -268,7 +274,11 @@ ${PY_GENERATOR}
 
 FILE = ${JSON.stringify(file)}
 ${loadTarget(file, r)}
+${drawing ? `${PY_DRAWS}
 
+# The function draws random values: while it runs, these return LossLint's draws, in the same order.
+_replay_draws(mod, ${JSON.stringify(drawOps)})
+` : ''}
 # (probe, seed, N, C, std, target encoding, margin, activation fed to the function, layout of the
 #  inputs (None: [N, C]), the hyperparameters of each call, in order: the results printed are the
 #  last call's, and the input changes of LL306/LL307: ignored targets (value, every, dropped),
@@ -323,8 +333,8 @@ def named(f, hyper):
     return {k: v for k, v in hyper.items() if k in params and params[k].kind in kinds}
 
 
-def run(seed, n, c, std, target, margin, activation, layout, hyper, extra):
-    x, t = probe_inputs(seed, n, c, std, target, margin, **extra)
+def run(seed, n, c, std, target, margin, activation, layout, hyper, extra, last=True):
+    x, t = probe_inputs(seed, n, c, std, target, margin, **{k: v for k, v in extra.items() if k != "draws"})
     if target == "index":
         t = t + TARGET_OFFSET
     x.requires_grad_(True)
@@ -355,13 +365,16 @@ def run(seed, n, c, std, target, margin, activation, layout, hyper, extra):
         given[k] = v[1]() if isinstance(v, tuple) and v[0] == "__op__" else {a: torch.ones(c) if w == "__class_ones__" else w for a, w in v[1].items()} if isinstance(v, tuple) and v[0] == "__keys__" else c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else {i: 1.0 for i in range(c)} if v == "__class_map__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else torch.eye(c) if v == "__eye_classes__" else x_in.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else _MODEL_INPUT if v == "__model_input__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
     hyper = dict(given, **hyper)
     hyper = {k: [v] if k in BOXED and isinstance(v, (int, float, torch.Tensor)) else v for k, v in hyper.items()}
-${call}
+${drawing ? `    # Each call draws afresh from the probe's stream; the call reported is compared with the checker's draws.
+    _DRAWS.start(seed, extra.get("draws", []) if last else None)
+` : ''}${call}
 ${roles.perExample ? `    # A per-example loss: called once per example, ${roles.perExample.join(' and ')} sliced along the batch, the losses stacked (as jax.vmap would).
     a = ${args}
     out = torch.stack([torch.as_tensor(fn(**{k: (v[i] if k in ${JSON.stringify(roles.perExample)} else v) for k, v in a.items()}, **named(fn, hyper))) for i in range(x_in.shape[0])])` : `    out = fn(**${args}, **named(fn, hyper))`}
     if isinstance(out, (tuple, list)):
         out = out[0]
-    out.sum().backward()
+${drawing ? `    _DRAWS.finish()
+` : ''}    out.sum().backward()
     g = x.grad
     bad_rows = (~torch.isfinite(g)).any(dim=1).sum().item()
     loss = out.item() if out.numel() == 1 else out.sum().item()
@@ -375,8 +388,8 @@ def main():
         where = "std %s" % std if margin is None else "margin %s" % margin
         shown = calls[-1] if len(calls) == 1 else {key: [h.get(key) for h in calls] for key in calls[-1]}
         try:
-            for hyper in calls:
-                loss, nan, inf, rows, n = run(seed, n, c, std, target, margin, activation, layout, hyper, extra)
+            for i, hyper in enumerate(calls):
+                loss, nan, inf, rows, n = run(seed, n, c, std, target, margin, activation, layout, hyper, extra, i == len(calls) - 1)
         except Exception as e:  # the checker evaluated this call: say what torch did, and go on
             failed += 1
             print("%2d %-14s %-28s %-12s error: %s: %s" % (k, name, shown, where, type(e).__name__, e))

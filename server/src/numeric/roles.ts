@@ -264,6 +264,12 @@ function hyper(fn: FunctionIR, owners: (FunctionIR | undefined)[], re: RegExp, f
   return undefined;
 }
 
+/** A gamma hyperparameter, unless every read of it (in the function or the constructor, followed into its methods) is a factor of a product. */
+function slopeGamma(h: HyperInfo | undefined, owners: (FunctionIR | undefined)[], mod: ModuleIR): HyperInfo | undefined {
+  const g = h && owners.find((f) => f?.params.some((p) => p.kind === 'plain' && p.name === h.name));
+  return g && new ParamUses(h.name, g, mod).onlyFactor ? undefined : h;
+}
+
 /** The functions whose parameters a check's hyperparameters set: `__init__` of a method's class, the factories of a closure. */
 function owners(fn: FunctionIR, mod: ModuleIR): FunctionIR[] {
   const out: FunctionIR[] = [];
@@ -1321,7 +1327,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       skip('does not compute a loss');
       continue;
     }
-    const gamma = hyper(fn, chain, GAMMA_NAME, f, TYPICAL_GAMMA);
+    // A gamma only multiplied in (a slope: `(neg - pos) * self.gamma`) is no focal exponent.
+    const gamma = slopeGamma(hyper(fn, chain, GAMMA_NAME, f, TYPICAL_GAMMA), [fn, ...chain], mod);
     const alpha = hyper(fn, chain, ALPHA_NAME, f, [TYPICAL_ALPHA]);
     // A required gamma / alpha is set by the probes (gamma per config); the fill gives the first value.
     for (const h of [gamma, alpha]) if (h && fill[h.name] && typeof h.values[0] === 'number' && fill[h.name].why === 'typical') fill[h.name].value = h.values[0];

@@ -107,6 +107,11 @@ export interface ProbeResult {
   scale?: number;
   ok: boolean;
   note?: string;
+  /**
+   * Random draws the function made in the call reported (draws.ts), in call order: each from the
+   * probe's seeded stream, which the repro script replays; the results hold for these draws.
+   */
+  draws?: { op: string; shape: number[] }[];
   ms: number;
 }
 

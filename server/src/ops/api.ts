@@ -277,9 +277,28 @@ export interface LowerCtx {
   requiresGrad(p: string): boolean;
   /** Turns autograd on or off from here on (`torch.set_grad_enabled(False)` called as a statement; a `with` restores it after its body). */
   setGradEnabled(on: boolean): void;
+  /**
+   * The values of a random draw of `shape` (row-major) from the probe's seeded stream
+   * (numeric/draws.ts), recorded in call order under this call's spelling for the repro script;
+   * unsupported where no stream is given.
+   */
+  draw(shape: number[], d: RandomDraw): number[];
   unsupported(what: string): never;
   error(message: string): never;
 }
+
+/**
+ * What a random op draws (numeric/draws.ts holds the algorithms): uniform in [low, high), normal,
+ * normal truncated at 2 standard deviations, integers in [low, high), a permutation of
+ * range(shape[0]), 0/1 with probability p (one per element, or one for all).
+ */
+export type RandomDraw =
+  | { kind: 'uniform'; low: number; high: number }
+  | { kind: 'normal'; mean: number; std: number }
+  | { kind: 'truncated'; mean: number; std: number }
+  | { kind: 'int'; low: number; high: number }
+  | { kind: 'perm' }
+  | { kind: 'bernoulli'; p: ArrayLike<number> | number };
 
 export interface OpDef {
   readonly id: string;
@@ -319,6 +338,11 @@ export interface OpDef {
    * test/ops/torch-signatures.test.ts checks that torch has each of them.
    */
   readonly inplace?: boolean;
+  /**
+   * It draws random values (`LowerCtx.draw`): a call's arguments are evaluated in source order
+   * before it draws where the module draws at all, so that the draws come in Python's order.
+   */
+  readonly draws?: true;
   /** The abstract meaning (core/interp.ts). Without it the result is `unknown`. */
   abstract?(cx: AbsCtx): AbsValue;
   /**

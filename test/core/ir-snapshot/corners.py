@@ -48,6 +48,8 @@ walrus = (n := 10)
 aw = await thing
 star = f(*args, **kwargs)
 kw = f(1, key=2, *rest)
+viewed = x.view(*shape)
+mixed = f(a, *rest, b)
 chain = torch.nn.functional.cross_entropy(logits, target, reduction="none").mean().item()
 meth = x.sigmoid().pow(2).clamp(min=1e-6, max=1 - 1e-6)
 sub = x[..., 0][:, None]

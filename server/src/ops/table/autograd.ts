@@ -40,4 +40,19 @@ export const setGradEnabled = defineOp({
   },
 });
 
-export const AUTOGRAD = [noGrad, enableGrad, setGradEnabled];
+export const parameter = defineOp({
+  id: 'parameter',
+  summary: 'A learnable parameter made from a tensor (`nn.Parameter(t)`): the same values, a leaf of its own (no gradient flows back into `t`).',
+  spell: ['torch.nn.Parameter(data=None, requires_grad=True)', 'torch.nn.parameter.Parameter(data=None, requires_grad=True)'],
+  // Its value is the tensor's (a learnable alpha, a center's initial value); the lattice has no leaf to mark.
+  abstract: (c) => c.arg('data') ?? mk('unknown', { dtype: 'float', src: c.span }),
+  lower(c) {
+    const v = c.value('data');
+    // Parameter() / Parameter(None): an empty float tensor, as PyTorch makes.
+    if (!v || v.t === 'none') return c.out(c.k.fill([0], 0, 'float'));
+    const x = c.tensor('data');
+    return c.out(c.k.detach(x.x), x.dt);
+  },
+});
+
+export const AUTOGRAD = [noGrad, enableGrad, setGradEnabled, parameter];

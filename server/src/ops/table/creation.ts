@@ -1,14 +1,14 @@
 /**
  * Values made from data or shapes: tensors from lists (a list of numbers is a per-class weight
  * vector), filled tensors (zeros that a scatter makes one-hot), identity matrices (whose rows at the
- * targets are one-hot), ranges, random tensors (integers: class indices), and framework constants.
+ * targets are one-hot), ranges, and framework constants (random tensors: random.ts).
  */
 import { mk, scalarOf, unknown, type AbsValue } from '../../core/lattice';
 import { defineOp, type CVal, type DType, type LowerCtx } from '../api';
 import { dtypeClass, withDtype } from './shape';
 
 /** The dtype class a creation op asks for (`dtype=` or the spelling's own), if any. */
-function askedDtype(c: LowerCtx): DType | undefined {
+export function askedDtype(c: LowerCtx): DType | undefined {
   const v = c.value('dtype');
   if (!v || v.t === 'none') return undefined;
   if (v.t === 'dtype') return v.dt;
@@ -284,43 +284,6 @@ export const arange = defineOp({
   },
 });
 
-export const randint = defineOp({
-  id: 'randint',
-  summary: 'Random integers: class indices.',
-  spell: [
-    'torch.randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False)',
-    'numpy.random.randint(low, high=None, size=None, dtype="int64")',
-    'numpy.random.choice(a, size=None, replace=True, p=None)',
-  ],
-  abstract(c) {
-    // randint(0, C, (N,)) draws class indices; randint(0, 2, ...) draws 0/1 labels, which are binary
-    // labels as much as indices of two classes (fvcore's tests feed randint(0, 2, (N,)).float() to a
-    // sigmoid focal loss on [N] logits): labels, with no claim of class indices.
-    const high = c.num('high');
-    if (high === 2) return mk('target', { dtype: 'int', src: c.span });
-    return mk('target_index', { dtype: 'int', src: c.span });
-  },
-});
-
-export const randn = defineOp({
-  id: 'randn',
-  summary: 'Random floats (test data).',
-  spell: [
-    'torch.randn(*size->shape, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False)',
-    'torch.rand(*size->shape, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False)',
-    'torch.randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None)',
-    'torch.rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None)',
-    'numpy.random.randn(*d->shape)',
-    'numpy.random.rand(*d->shape)',
-    'tensorflow.random.normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None, name=None)',
-    'tensorflow.random.uniform(shape, minval=0, maxval=None, dtype="float32", seed=None, name=None)',
-  ],
-  abstract: (c) => mk('unknown', { dtype: 'float', src: c.span }),
-  // Not drawn: the loss would depend on the generator, and the --repro script (numeric/repro.ts) passes
-  // only the probe inputs, not values drawn inside the function.
-  lower: (c) => c.unsupported(`${c.name} (a random draw inside the function, which the probes' --repro script could not reproduce)`),
-});
-
 export const epsilon = defineOp({
   id: 'epsilon',
   summary: 'The Keras fuzz factor, 1e-7.',
@@ -345,4 +308,4 @@ export const imageDataFormat = defineOp({
   lower: () => ({ t: 'str', v: 'channels_last' }),
 });
 
-export const CREATION = [tensor, zeros, ones, full, zerosLike, onesLike, fullLike, fillInPlace, eye, arange, randint, randn, epsilon, floatx, imageDataFormat];
+export const CREATION = [tensor, zeros, ones, full, zerosLike, onesLike, fullLike, fillInPlace, eye, arange, epsilon, floatx, imageDataFormat];

@@ -7,13 +7,17 @@ import { ACTIVATIONS } from './activations';
 import { AUTOGRAD } from './autograd';
 import { CREATION } from './creation';
 import { ELEMENTWISE } from './elementwise';
+import { DIVERGENCE } from './divergence';
+import { IMAGE } from './image';
 import { INDEXING } from './indexing';
 import { LAYERS } from './layers';
 import { LIBRARY } from './library';
 import { JOINS } from './joins';
 import { LOSSES } from './losses';
 import { MORE } from './more';
+import { RANDOM } from './random';
+import { SELECTION } from './selection';
 import { REDUCTIONS } from './reductions';
 import { SHAPE } from './shape';
 
-export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...INDEXING, ...JOINS, ...LOSSES, ...LIBRARY, ...LAYERS, ...AUTOGRAD, ...MORE];
+export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...RANDOM, ...INDEXING, ...JOINS, ...LOSSES, ...LIBRARY, ...LAYERS, ...AUTOGRAD, ...MORE, ...IMAGE, ...DIVERGENCE, ...SELECTION];

@@ -455,11 +455,19 @@ export const identity = defineOp({
     'Tensor.requires_grad_(requires_grad=True)',
     'torch.autograd.Variable(data->input, requires_grad=False, volatile=False)',
     'tensorflow.identity(input, name=None)',
+    // numpy's and JAX's array copies (`d = probs.copy()`, then written into): the same values.
+    'Tensor.copy(order="C")',
+    'numpy.copy(a->input, order="K", subok=False)',
   ],
   abstract: same,
   layout: keepLayout,
   // `Variable(None)` is an empty float tensor in PyTorch (what a later op then raises on, or not).
-  lower: (c) => (c.spelling.name === 'torch.autograd.Variable' && c.value('input')?.t === 'none' ? c.out(c.k.fill([0], 0, 'float')) : c.tensor('input')),
+  lower(c) {
+    if (c.spelling.name === 'torch.autograd.Variable' && c.value('input')?.t === 'none') return c.out(c.k.fill([0], 0, 'float'));
+    const x = c.tensor('input');
+    // A copy is a tensor of its own (a write into it is no write into the original: eval.ts writeIntoLeaf).
+    return /\.(clone|copy)$/.test(c.spelling.name) ? c.out(c.k.reshape(x.x, x.x.shape), x.dt) : x;
+  },
 });
 
 export const detach = defineOp({
