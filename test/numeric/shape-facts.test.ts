@@ -57,6 +57,9 @@ describe('layouts the facts allow', () => {
   it('none where the flat [N, C] / [N] probe fits', () => {
     expect(factLayouts({ minRank: 2, squeezed: [] }, { minRank: 1, squeezed: [] }, true)).toEqual([]);
     expect(factLayouts(none, undefined, false)).toEqual([]);
+    // Targets summed over axis 1 without a squeeze: dense [N, C] targets, which the flat probe has
+    // (not class indices of one column, whose sum over the column divides each by itself).
+    expect(factLayouts({ minRank: 2, squeezed: [] }, { minRank: 2, squeezed: [] }, true)).toEqual([]);
   });
 
   it('targets squeezed at axis 1 beside flat logits: [N, 1] targets first, then images with a target channel', () => {

@@ -173,10 +173,12 @@ function fits(f: AxisFacts, shape: number[]): boolean {
  */
 export function factLayouts(pred: AxisFacts, target: AxisFacts | undefined, torch: boolean): Layout[] {
   const t: AxisFacts = target ?? { minRank: 0, squeezed: [] };
-  const flat = fits(pred, [2, 3]) && fits(t, [2]);
-  if (flat) return [];
+  // Targets fit a layout as class indices, or as dense targets of the logits' shape (one-hot,
+  // multi-label: `label.sum(dim=1)` reads no channel) unless the function squeezes a channel of them.
+  const targetFits = (l: Layout | undefined): boolean => fits(t, layoutShape(l, 2, 3, false)) || (!t.squeezed.length && fits(t, layoutShape(l, 2, 3, true)));
+  if (fits(pred, [2, 3]) && targetFits(undefined)) return [];
   const all: Layout[] = torch ? ['nc1', 'ncl', 'nlc', 'nchw', 'nc1hw', 'nhwc', 'nhwc1'] : ['nc1', 'nlc', 'ncl', 'nhwc', 'nhwc1', 'nchw', 'nc1hw'];
-  const ok = all.filter((l) => fits(pred, layoutShape(l, 2, 3, true)) && fits(t, layoutShape(l, 2, 3, false)));
+  const ok = all.filter((l) => fits(pred, layoutShape(l, 2, 3, true)) && targetFits(l));
   // A squeezed target: the layouts that give it its channel (as many axes as the logits) first.
   const channel = (l: Layout): number => (t.squeezed.length && ranks(l)[1] === ranks(l)[0] ? 0 : 1);
   return ok.sort((a, b) => channel(a) - channel(b) || ranks(a)[0] - ranks(b)[0] || all.indexOf(a) - all.indexOf(b));
