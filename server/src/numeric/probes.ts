@@ -419,8 +419,9 @@ export class Prober {
       if (found) return found;
       met.push([layout, [...errors]]);
       if (!layout) first.push(...errors);
-      // The errors shown: those of the layout the code's reads chose, where they chose one.
-      if (fact && !shown) shown = [...errors];
+      // The errors shown: those of the first layout the code's reads allow where the rest fits (no
+      // error asking for another shape), else of the first they allow.
+      if (fact && (!shown || (shown.some(wantsImages) && !errors.some(wantsImages)))) shown = [...errors];
       if (kept && errors.some(wantsImages)) errors.splice(0, errors.length, ...kept);
     }
     // A class count the function holds itself (`one_hot(labels, 10)`, `ones(5) - y_pred`): the other
