@@ -108,6 +108,12 @@ describe('lowering of elementwise ops and arithmetic', () => {
     expect(run(`${HDR}def f(t):\n    return F.one_hot(t, 3).float() * 0.5\n`, 'f', { t: { int: [1] } }).dt).toBe('float');
     expect(() => run(`${HDR}def f(t):\n    return t.mean()\n`, 'f', { t: { int: [1, 2] } })).toThrow(/floating point/);
   });
+
+  it("`x.type()` without a dtype is the tensor's type name, not a cast; with one it casts", () => {
+    const names = `${HDR}def f(x, t):\n    return 1.0 if (x.type() == 'torch.FloatTensor' and t.type() == 'torch.LongTensor' and x.type() != t.type()) else 0.0\n`;
+    expect(run(names, 'f', { x: [1, 2], t: { int: [1] } }).v).toEqual([1]);
+    expect(run(`${HDR}def f(t):\n    return t.type(torch.FloatTensor) * 0.5\n`, 'f', { t: { int: [3] } })).toEqual({ v: [1.5], shape: [1], dt: 'float' });
+  });
 });
 
 describe('reductions of nothing selected (torch: sum 0, mean NaN), on wasm too', () => {

@@ -33,7 +33,9 @@ const INDEX = [
   '',
 ].join('\n');
 const LAYOUTS = fs.readFileSync(path.join(__dirname, 'fixtures', 'target_layouts.py'), 'utf8');
+const KERAS_LAYOUTS = fs.readFileSync(path.join(__dirname, 'fixtures', 'target_layouts_keras.py'), 'utf8');
 let layouts: NumericReport[] = [];
+let kerasLayouts: NumericReport[] = [];
 let supplied: NumericReport[] = [];
 let index: NumericReport[] = [];
 const report = (rs: NumericReport[], name: string) => rs.find((r) => r.function === name)!;
@@ -43,7 +45,8 @@ beforeAll(async () => {
   supplied = await checkDocumentNumerically(SUPPLIED, opts);
   index = await checkDocumentNumerically(INDEX, opts);
   layouts = await checkDocumentNumerically(LAYOUTS, opts);
-}, 180_000);
+  kerasLayouts = await checkDocumentNumerically(KERAS_LAYOUTS, opts);
+}, 240_000);
 
 afterAll(() => disposeNumericWorker());
 
@@ -111,6 +114,40 @@ describe("input layouts from the function's operations", () => {
     const r = report(layouts, 'squeezed_overlap_loss');
     expect(r.notChecked).toBeUndefined();
     expect(r.probes[0].inputs.layout).toBe('nc1hw');
+  });
+
+  it('labels of one column squeezed at axis 1 beside [N, C] logits are [N, 1] (PyTorch and Keras)', () => {
+    for (const [rs, name] of [[layouts, 'column_label_ce'], [kerasLayouts, 'column_label_xent']] as const) {
+      const r = report(rs, name);
+      expect(r.notChecked, name).toBeUndefined();
+      expect(r.probes[0].inputs.layout, name).toBe('nc1');
+    }
+  });
+
+  it('a shape unpacked into four names is an image: channels first for PyTorch', () => {
+    const r = report(layouts, 'unpacked_pixel_ce');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.probes[0].inputs.layout).toBe('nchw');
+  });
+
+  it("Keras targets squeezed at axis 3 are [N, H, W, 1] beside channels-last scores, at the class count of the loss's own reshape", () => {
+    const r = report(kerasLayouts, 'pixel_focal.loss');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.probes[0].inputs.layout).toBe('nhwc1');
+    expect(r.probes[0].inputs.shape[1]).toBe(5);
+    // The canonical softmax focal loss, per pixel.
+    expect(r.probes.find((p) => p.probe === 'reference')?.ok).toBe(true);
+  });
+
+  it('per-pixel log of the probability: probed in its layout, the unclipped twin infinite, the clipped one not', () => {
+    const wrong = report(kerasLayouts, 'pixel_nll_unclipped');
+    const right = report(kerasLayouts, 'pixel_nll_clipped');
+    for (const r of [wrong, right]) {
+      expect(r.notChecked, r.function).toBeUndefined();
+      expect(r.probes[0].inputs.layout, r.function).toBe('nhwc1');
+    }
+    expect(wrong.findings.map((f) => f.code)).toContain('LL301');
+    expect(right.findings.map((f) => f.code)).not.toContain('LL301');
   });
 
   it('class indices that pass the setup by a coincidence of sizes and fail later: the dense targets are probed', () => {

@@ -147,7 +147,7 @@ describe('coverage', () => {
     // the iteration cap (MAX_LOOP) at the setup's 64 samples already; top-k mining is lowered. The
     // wrong twins of shape_semantics raise as the framework does (shape-semantics.test.ts).
     expect(unsupported).toEqual([
-      "shape_semantics.py::AnchorFocalGradWeight.__call__: not checked: the function raises on every target encoding tried, in layouts [N, C], [N, C, 1, 1], [N, C, 1], [N, 1, C] (index: The function 'binary_cross_entropy_with_logits' is not differentiable with respect to argument 'weight'. This input cannot have requires_grad True. (line 43))",
+      "shape_semantics.py::AnchorFocalGradWeight.__call__: not checked: the function raises on every target encoding tried, in layouts [N, C, 1], [N, 1, C], [N, C, 1, 1], [N, C, 1, 1] with class indices [N, 1, 1, 1], [N, 1, 1, C], [N, 1, 1, C] with class indices [N, 1, 1, 1], [N, C] (index: The function 'binary_cross_entropy_with_logits' is not differentiable with respect to argument 'weight'. This input cannot have requires_grad True. (line 43))",
       "shape_semantics.py::picked_weight_loss: not checked: the function raises on every target encoding tried (index: TypeError: 'NoneType' object is not subscriptable (`weight` is None) (line 58))",
       'shape_semantics_jax.py::unmapped_loss: not checked: the function raises on every target encoding tried (index: jax.numpy.dot: shapes [64,8] and [64] not aligned: 8 (dim 1) != 64 (dim 0) (line 14); onehot, binary: jax.numpy.dot: shapes [64,8] and [64,8] not aligned: 8 (dim 1) != 64 (dim 0) (line 14))',
       // A name nothing binds: Python's NameError, with its suggestion (unbound.test.ts).

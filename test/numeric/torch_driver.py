@@ -68,7 +68,7 @@ def inputs(case):
 
 
 # The checker's layouts of the [N, C] probe (numeric/types.ts layoutShape): logits, class indices.
-LAYOUTS = {"1nc": lambda n, c: ((1, n, c), (1, n)), "nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1))}
+LAYOUTS = {"1nc": lambda n, c: ((1, n, c), (1, n)), "nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1)), "nhwc1": lambda n, c: ((n, 1, 1, c), (n, 1, 1, 1)), "nc1": lambda n, c: ((n, c), (n, 1))}
 
 
 def named(f, hyper):

@@ -9,6 +9,7 @@ import { Evaluator, MAX_LOOP, type EvalOptions } from './eval';
 import type { ImportResolver } from './imported';
 import { forbiddenCall } from './gate';
 import { contracted, labelField, moduleVmap, oneBasedLabels, targetFields } from './input-facts';
+import { axisFacts, factLayouts } from './shape-facts';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
 import { Draws, type Draw } from './draws';
 import { boxShape, describeGenerator, generate, generateBoxes, type BoxFill } from './gen';
@@ -18,7 +19,7 @@ import { LL301, LL302, LL303, LL304, LL305 } from './rules';
 import { runExtraProbes } from './probes-extra';
 import { tf } from './tf';
 import * as P from './torchops';
-import { layoutShape, type HyperValue, type NumericReport, type OutputSummary, type ProbeInputs, type ProbeResult } from './types';
+import { layoutShape, type Layout, type HyperValue, type NumericReport, type OutputSummary, type ProbeInputs, type ProbeResult } from './types';
 import { outputNames, outputsOk, outputsText, summarize, VALUES_ONLY } from './numpy';
 import { ElementCap, EvalError, num, NONE, Unsupported, type Val } from './values';
 
@@ -409,45 +410,61 @@ export class Prober {
     // PyTorch's sequences with the classes last too ([N, L, C]: a detector's per-anchor scores, a token
     // classifier's logits before its transpose) when channels first fail as well.
     // A detection loss's class scores: one image of N anchors, else N rows (what the boxes' uses fit).
-    const layouts: ProbeInputs['layout'][] = plan.boxes ? ['1nc', undefined] : [undefined, last ? 'nhwc' : plan.targetChannel ? 'nc1hw' : 'nchw', last ? 'nlc' : 'ncl', ...(last ? [] : ['nlc' as const])];
+    const fixed: ProbeInputs['layout'][] = plan.boxes ? ['1nc', undefined] : [undefined, last ? 'nhwc' : plan.targetChannel ? 'nc1hw' : 'nchw', last ? 'nlc' : 'ncl', ...(last ? [] : ['nlc' as const])];
+    // The layouts the function's own axis reads allow (shape-facts.ts: `tf.squeeze(y_true, axis=3)`,
+    // `reduce_sum(p, axis=[1, 2])`, `n, c, h, w = x.size()`) first, each tried; the fixed order after them.
+    const facts = plan.boxes || plan.model || plan.perExample ? [] : factLayouts(axisFacts(fn, plan.input), plan.target ? axisFacts(fn, plan.target) : undefined, !last);
+    const layouts: ProbeInputs['layout'][] = [...facts, ...fixed.filter((l) => !facts.includes(l as Layout))];
     const first: string[] = [];
     const tried: string[] = [];
+    // Each layout's errors, for the class count retry below.
+    const met: [ProbeInputs['layout'], string[]][] = [];
+    let shown: string[] | undefined;
     for (const [i, layout] of layouts.entries()) {
-      if (layout && !plan.boxes && !errors.some(wantsImages)) break;
+      const fact = i < facts.length;
+      if (i > facts.length && layout && !plan.boxes && !errors.some(wantsImages)) break;
       // PyTorch's classes-last sequences are its least usual reading: where they fail too on their
       // shape as well (an error that asks for another layout), the errors shown stay channels first's.
-      const kept = !last && i === 3 ? [...errors] : undefined;
-      if (layout) errors.length = 0;
-      tried.push(`[${layoutShape(layout, 'N' as never, 'C' as never, true).join(', ')}]`);
+      const kept = !last && layout === 'nlc' && !fact && i === layouts.length - 1 ? [...errors] : undefined;
+      errors.length = 0;
+      tried.push(`[${layoutShape(layout, 'N' as never, 'C' as never, true).join(', ')}]${layout && layoutShape(layout, 1, 1, false).length === layoutShape(layout, 1, 1, true).length ? ` with class indices [${layoutShape(layout, 'N' as never, 'C' as never, false).join(', ')}]` : ''}`);
       const found = this.trySetup(fn, plan, hyper, layout, errors, plan.classCounts ?? [this.opts.classes, 2]);
       if (found) return found;
+      met.push([layout, [...errors]]);
       if (!layout) first.push(...errors);
+      // The errors shown: those of the first layout the code's reads allow where the rest fits (no
+      // error asking for another shape), else of the first they allow.
+      if (fact && (!shown || (shown.some(wantsImages) && !errors.some(wantsImages)))) shown = [...errors];
       if (kept && errors.some(wantsImages)) errors.splice(0, errors.length, ...kept);
     }
     // A class count the function holds itself (`one_hot(labels, 10)`, `ones(5) - y_pred`): the other
-    // size in a shape mismatch on the flat probe is tried as the probe's class count.
-    const sizes = new Set<number>();
-    for (const e of first) {
-      if (!/broadcast|must be the same|must match|size/.test(e)) continue;
-      // `[N, C]`, a reshape's `[-1, C]` (`x.reshape(-1, num_class)` with the function's own count), and
-      // in a broadcast, the last axis of a higher rank (`tf.constant([[[weights]]])`: [1, 1, 1, C]
-      // against channels last; a reshape's higher-rank shape is its fields', read below).
-      const broadcast = /broadcast/.test(e);
-      for (const m of e.matchAll(/\[(?:-?\d+, ?)*(\d+)\]/g)) {
-        if (!broadcast && m[0].split(',').length > 2) continue;
-        const d = Number(m[1]);
-        if (d >= 2 && d <= 1024 && d !== this.opts.classes && d !== SETUP_SAMPLES) sizes.add(d);
+    // size in a shape mismatch is tried as the probe's class count, in the layout that met it.
+    for (const [layout, errs] of met) {
+      if (layout && !facts.includes(layout)) continue;
+      const sizes = new Set<number>();
+      for (const e of errs) {
+        if (!/broadcast|must be the same|must match|size/.test(e)) continue;
+        // `[N, C]`, a reshape's `[-1, C]` (`x.reshape(-1, num_class)` with the function's own count), and
+        // in a broadcast, the last axis of a higher rank (`tf.constant([[[weights]]])`: [1, 1, 1, C]
+        // against channels last; a reshape's higher-rank shape is its fields', read below).
+        const broadcast = /broadcast/.test(e);
+        for (const m of e.matchAll(/\[(?:-?\d+, ?)*(\d+)\]/g)) {
+          if (!broadcast && m[0].split(',').length > 2) continue;
+          const d = Number(m[1]);
+          if (d >= 2 && d <= 1024 && d !== this.opts.classes && d !== SETUP_SAMPLES) sizes.add(d);
+        }
+        // A reshape of the targets with fields to the function's own count (`reshape(t, [-1, 6, 2])`): its inner sizes.
+        if (plan.targetFields) {
+          const shape = /^\w+: shape \[(-?\d+(?:, ?-?\d+)+)\] is invalid for input of size/.exec(e);
+          for (const d of shape ? shape[1].split(/, ?/).slice(1, -1).map(Number) : []) if (d >= 2 && d <= 1024 && d !== this.opts.classes) sizes.add(d);
+        }
       }
-      // A reshape of the targets with fields to the function's own count (`reshape(t, [-1, 6, 2])`): its inner sizes.
-      if (plan.targetFields) {
-        const shape = /^\w+: shape \[(-?\d+(?:, ?-?\d+)+)\] is invalid for input of size/.exec(e);
-        for (const d of shape ? shape[1].split(/, ?/).slice(1, -1).map(Number) : []) if (d >= 2 && d <= 1024 && d !== this.opts.classes) sizes.add(d);
+      if (sizes.size) {
+        const found = this.trySetup(fn, plan, hyper, layout, [], [...sizes].slice(0, 2));
+        if (found) return found;
       }
     }
-    if (sizes.size) {
-      const found = this.trySetup(fn, plan, hyper, undefined, [], [...sizes].slice(0, 2));
-      if (found) return found;
-    }
+    if (shown) errors.splice(0, errors.length, ...shown);
     // A weight that defaults to None but that the function needs (`pos = weight > 0`): ones.
     if (plan.optionalWeights?.length && !plan.fill?.[plan.optionalWeights[0]]) {
       const fill = { ...plan.fill };

@@ -323,7 +323,7 @@ class _StandIn:
 # What only the stood-in model's run reads (its input, a flag for it).
 _MODEL_INPUT = object()
 
-LAYOUTS = {"1nc": lambda n, c: ((1, n, c), (1, n)), "nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1))}
+LAYOUTS = {"1nc": lambda n, c: ((1, n, c), (1, n)), "nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1)), "nhwc1": lambda n, c: ((n, 1, 1, c), (n, 1, 1, 1)), "nc1": lambda n, c: ((n, c), (n, 1))}
 
 
 def named(f, hyper):

@@ -51,9 +51,11 @@ export interface ProbeInputs {
  * class indices [N, 1, 1] or [N, 1]; `nc1hw`: [N, C, 1, 1] with class indices of one channel,
  * [N, 1, 1, 1] (segmentation code that squeezes the target's channel: `target.squeeze(1)`); `1nc`:
  * one image of N anchors, [1, N, C], class indices [1, N] (a detection loss given boxes, roles.ts
- * `CheckPlan.boxes`).
+ * `CheckPlan.boxes`); `nc1`: [N, C] beside class indices of one channel, [N, 1]
+ * (`tf.squeeze(targets, axis=1)`); `nhwc1`: [N, 1, 1, C] beside [N, 1, 1, 1] (channels last,
+ * `tf.squeeze(y_true, axis=-1)`). Which ones a function's code allows: shape-facts.ts.
  */
-export type Layout = 'nchw' | 'nhwc' | 'ncl' | 'nlc' | 'nc1hw' | '1nc';
+export type Layout = 'nchw' | 'nhwc' | 'ncl' | 'nlc' | 'nc1hw' | '1nc' | 'nc1' | 'nhwc1';
 
 /** The shape of the logits (`classes`) or of the class indices in a layout. */
 export function layoutShape(layout: Layout | undefined, n: number, c: number, classes: boolean): number[] {
@@ -62,6 +64,10 @@ export function layoutShape(layout: Layout | undefined, n: number, c: number, cl
       return classes ? [n, c, 1, 1] : [n, 1, 1];
     case 'nc1hw':
       return classes ? [n, c, 1, 1] : [n, 1, 1, 1];
+    case 'nhwc1':
+      return classes ? [n, 1, 1, c] : [n, 1, 1, 1];
+    case 'nc1':
+      return classes ? [n, c] : [n, 1];
     case 'nhwc':
       return classes ? [n, 1, 1, c] : [n, 1, 1];
     case 'ncl':

@@ -546,9 +546,14 @@ export const cast = defineOp({
   layout: keepLayoutOnly,
   lower(c) {
     const x = c.tensor('input');
+    // `x.type()` without a dtype is no cast: PyTorch returns the tensor's type name (`'torch.FloatTensor'`).
+    if (c.spelling.name === 'Tensor.type' && !c.has('dtype')) return { t: 'str', v: TYPE_NAMES[x.dt] };
     const dt = castTarget(c, x);
     return dt ? c.cast(x, dt) : x;
   },
 });
+
+/** `Tensor.type()`'s answer for each dtype class the interpreter keeps (CPU tensors). */
+const TYPE_NAMES: Record<DType, string> = { float: 'torch.FloatTensor', int: 'torch.LongTensor', bool: 'torch.BoolTensor' };
 
 export const SHAPE = [reshape, flatten, permute, moveaxis, interpolate, pad, transpose, squeeze, unsqueeze, expand, repeatTile, identity, detach, cast];

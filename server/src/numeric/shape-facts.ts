@@ -1,0 +1,185 @@
+/**
+ * What rank and layout a function's own code reads its prediction and target at, from the IR (no
+ * values): the axes it reduces, softmaxes, squeezes or reads the size of (`x.sum(dim=(2, 3))`,
+ * `tf.reduce_sum(p, axis=[1, 2])`, `x.size(3)`, `x.shape[-1]`), the names it unpacks `.shape` into
+ * (`n, c, h, w = x.size()`: exactly rank 4), a target axis it squeezes (`target.squeeze(1)`,
+ * `tf.squeeze(y_true, axis=-1)`: the targets carry a channel of one there). probes.ts `setup` lays
+ * the probe's [N, C] logits out in the layouts these facts allow first (`factLayouts`), the fixed
+ * order of layouts after them as the fallback.
+ */
+import type { Expr, FunctionIR, Stmt } from '../core/ir';
+import { walkExprs } from '../core/ir';
+import { stmtRoots, stmtsOf } from '../core/walk';
+import { layoutShape, type Layout } from './types';
+
+export interface AxisFacts {
+  /** The smallest rank the reads need: the largest axis read plus one (`dim=3`: 4), a negative axis -k: k. */
+  minRank: number;
+  /** The rank `.shape` is unpacked at (`b, c, h, w = x.shape`), when it is. */
+  rank?: number;
+  /** Axes the function squeezes (`squeeze(1)`, `squeeze(axis=-1)`): of size one. */
+  squeezed: number[];
+}
+
+/** Ops whose `dim` is an axis of their `input` the function reads the parameter at. */
+const AXIS_OPS = new Set(['sum', 'mean', 'average', 'max', 'min', 'argmax', 'softmax', 'log_softmax', 'logsumexp', 'squeeze', 'norm', 'prod', 'cumsum', 'count_nonzero', 'normalize', 'l2_normalize']);
+/** Calls that keep the shape of their one tensor input, an alias of the parameter goes through (`y = tf.cast(y, tf.int64)`, `t = t.long()`, `p = softmax(p, -1)`). */
+const KEEPS_SHAPE = new Set(['cast', 'identity', 'detach', 'tensor', 'clamp', 'contiguous', 'sigmoid', 'softmax', 'log_softmax', 'logsigmoid', 'softplus', 'exp', 'log', 'log1p', 'neg', 'square']);
+
+function literal(e: Expr | undefined): number | undefined {
+  if (!e) return undefined;
+  if (e.k === 'num' && Number.isInteger(e.value)) return e.value;
+  if (e.k === 'unary' && e.op === '-' && e.operand.k === 'num' && Number.isInteger(e.operand.value)) return -e.operand.value;
+  return undefined;
+}
+
+/** Names bound once, in the function, to a literal axis or tuple of axes (`dims = (0, 2, 3)`). */
+function constants(stmts: Stmt[]): Map<string, Expr> {
+  const count = new Map<string, number>();
+  const value = new Map<string, Expr>();
+  for (const s of stmts) {
+    if (s.k !== 'assign') continue;
+    for (const t of s.targets) {
+      if (t.k !== 'name') continue;
+      count.set(t.id, (count.get(t.id) ?? 0) + 1);
+      value.set(t.id, s.value);
+    }
+  }
+  const out = new Map<string, Expr>();
+  for (const [id, n] of count) if (n === 1 && !(value.get(id)!.k === 'name')) out.set(id, value.get(id)!);
+  return out;
+}
+
+/** The axes an expression names: a literal, a tuple or list of literals, or a name bound once to one. */
+function axesOf(e: Expr | undefined, consts: Map<string, Expr>): number[] {
+  if (!e) return [];
+  if (e.k === 'name' && consts.has(e.id)) return axesOf(consts.get(e.id), new Map());
+  const one = literal(e);
+  if (one !== undefined) return [one];
+  if (e.k === 'tuple') {
+    const items = e.items.map(literal);
+    return items.every((x) => x !== undefined) ? (items as number[]) : [];
+  }
+  return [];
+}
+
+/** Statements of `fn`, those of its nested definitions included (a closure's `process()` reads the same names). */
+function deep(body: readonly Stmt[]): Stmt[] {
+  const out: Stmt[] = [];
+  for (const s of stmtsOf(body)) {
+    out.push(s);
+    if (s.k === 'def') out.push(...deep(s.fn.body));
+  }
+  return out;
+}
+
+/** The callee's last dotted part or method name (`tf.shape`, `x.size`: `shape`, `size`). */
+function calleeName(e: Expr): string | undefined {
+  if (e.k !== 'call') return undefined;
+  if (e.callee) return e.callee.split('.').pop();
+  return e.func.k === 'attr' ? e.func.attr : e.func.k === 'name' ? e.func.id : undefined;
+}
+
+/**
+ * The axis facts of parameter `name` of `fn`: its reads and those of the names bound to it as it is
+ * (or through a cast, `tf.convert_to_tensor`, `.long()`: the same shape), in the order of the
+ * statements, up to where a name is bound to something else (`x = x.view(n, c, -1)`: the reads of
+ * `x` after it are not the parameter's).
+ */
+export function axisFacts(fn: FunctionIR, name: string): AxisFacts {
+  const stmts = deep(fn.body);
+  const consts = constants(stmts);
+  const names = new Set([name]);
+  const rooted = (e: Expr): boolean => {
+    if (e.k === 'name') return names.has(e.id);
+    if (e.k !== 'call') return false;
+    // `t.long()`, `t.contiguous()`, `tf.cast(t, ...)`: a method or op that keeps the shape.
+    const id = e.op?.id ?? calleeName(e);
+    if (!id || !KEEPS_SHAPE.has(id)) return false;
+    if (e.method || (e.func.k === 'attr' && !e.callee)) return e.func.k === 'attr' && rooted(e.func.obj);
+    return !!e.args[0] && rooted(e.args[0]);
+  };
+  // Names bound to the parameter's shape (`shape = tf.shape(y)`, `s = y.shape`): their subscripts are axes.
+  const shapes = new Set<string>();
+  const shapeOf = (e: Expr): boolean =>
+    (e.k === 'attr' && e.attr === 'shape' && rooted(e.obj)) ||
+    (e.k === 'call' && /^(size|get_shape)$/.test(calleeName(e) ?? '') && e.func.k === 'attr' && rooted(e.func.obj) && e.args.length === 0) ||
+    (e.k === 'call' && calleeName(e) === 'shape' && !!e.callee && !!e.args[0] && rooted(e.args[0])) ||
+    (e.k === 'name' && shapes.has(e.id));
+
+  let minRank = 0;
+  let rank: number | undefined;
+  const squeezed = new Set<number>();
+  const axis = (d: number): void => {
+    minRank = Math.max(minRank, d >= 0 ? d + 1 : -d);
+  };
+  for (const s of stmts) {
+    // `n, c, h, w = x.shape`: exactly that rank (no starred name: the IR has none in a tuple target).
+    if (s.k === 'assign' && s.targets.length === 1 && s.targets[0].k === 'tuple' && shapeOf(s.value) && s.targets[0].items.every((t) => t.k === 'name')) rank = s.targets[0].items.length;
+    for (const r of stmtRoots(s))
+      for (const e of walkExprs(r)) {
+        if (e.k === 'subscript' && shapeOf(e.obj) && e.index.length === 1) {
+          const d = literal(e.index[0]);
+          if (d !== undefined) axis(d);
+          continue;
+        }
+        if (e.k !== 'call') continue;
+        const cn = calleeName(e);
+        // `x.size(2)`: a size read at an axis.
+        if (cn === 'size' && e.func.k === 'attr' && rooted(e.func.obj) && e.args.length === 1) {
+          const d = literal(e.args[0]);
+          if (d !== undefined) axis(d);
+          continue;
+        }
+        const id = e.op?.id;
+        if (!id || !AXIS_OPS.has(id) || !e.bound) continue;
+        const input = e.bound.input;
+        if (!input || !rooted(input)) continue;
+        const dims = axesOf(e.bound.dim ?? e.bound.axis, consts);
+        for (const d of dims) axis(d);
+        if (id === 'squeeze') for (const d of dims) squeezed.add(d);
+      }
+    // Then the names the statement binds: an alias of the parameter (or of its shape), or no more one.
+    if (s.k === 'assign' && s.targets.length === 1 && s.targets[0].k === 'name') {
+      const t = s.targets[0].id;
+      const alias = !s.aug && rooted(s.value);
+      const shape = !s.aug && shapeOf(s.value);
+      if (alias) names.add(t);
+      else names.delete(t);
+      if (shape) shapes.add(t);
+      else shapes.delete(t);
+    }
+  }
+  return { minRank, ...(rank !== undefined ? { rank } : {}), squeezed: [...squeezed] };
+}
+
+/** Ranks of the prediction and the class-index targets in a layout. */
+function ranks(layout: Layout | undefined): [number, number] {
+  return [layoutShape(layout, 1, 2, true).length, layoutShape(layout, 1, 2, false).length];
+}
+
+/** Whether the facts of a tensor allow it at this shape (its rank, and size one at each axis it squeezes). */
+function fits(f: AxisFacts, shape: number[]): boolean {
+  if (f.rank !== undefined && f.rank !== shape.length) return false;
+  if (f.minRank > shape.length) return false;
+  return f.squeezed.every((d) => shape[d < 0 ? shape.length + d : d] === 1);
+}
+
+/**
+ * The layouts the facts of the prediction and the target allow, best first, when they say more than
+ * the flat [N, C] / [N] probe fits (an axis it lacks, a target channel squeezed); empty otherwise.
+ * Targets the function squeezes keep their channel of one (`[N, 1]` beside [N, C] logits, `[N, 1, 1,
+ * 1]` beside images); channels first for PyTorch, last elsewhere; the lowest ranks first.
+ */
+export function factLayouts(pred: AxisFacts, target: AxisFacts | undefined, torch: boolean): Layout[] {
+  const t: AxisFacts = target ?? { minRank: 0, squeezed: [] };
+  // Targets fit a layout as class indices, or as dense targets of the logits' shape (one-hot,
+  // multi-label: `label.sum(dim=1)` reads no channel) unless the function squeezes a channel of them.
+  const targetFits = (l: Layout | undefined): boolean => fits(t, layoutShape(l, 2, 3, false)) || (!t.squeezed.length && fits(t, layoutShape(l, 2, 3, true)));
+  if (fits(pred, [2, 3]) && targetFits(undefined)) return [];
+  const all: Layout[] = torch ? ['nc1', 'ncl', 'nlc', 'nchw', 'nc1hw', 'nhwc', 'nhwc1'] : ['nc1', 'nlc', 'ncl', 'nhwc', 'nhwc1', 'nchw', 'nc1hw'];
+  const ok = all.filter((l) => fits(pred, layoutShape(l, 2, 3, true)) && targetFits(l));
+  // A squeezed target: the layouts that give it its channel (as many axes as the logits) first.
+  const channel = (l: Layout): number => (t.squeezed.length && ranks(l)[1] === ranks(l)[0] ? 0 : 1);
+  return ok.sort((a, b) => channel(a) - channel(b) || ranks(a)[0] - ranks(b)[0] || all.indexOf(a) - all.indexOf(b));
+}

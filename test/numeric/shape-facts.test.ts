@@ -1,0 +1,82 @@
+/**
+ * The rank and layout a function's own code reads its prediction and target at (numeric/shape-facts.ts):
+ * the axes it reduces, softmaxes, squeezes or reads the size of, `.shape` unpacked into names, a
+ * target channel it squeezes; and the probe layouts those facts allow first (`factLayouts`). Pure IR
+ * reading; the end-to-end probes of these idioms are probe-inputs.test.ts's.
+ */
+import { describe, expect, it } from 'vitest';
+import { moduleOf } from '../../server/src/numeric/runner';
+import { axisFacts, factLayouts, type AxisFacts } from '../../server/src/numeric/shape-facts';
+import { fn } from './helpers';
+
+const TORCH = 'import torch\nimport torch.nn.functional as F\n\n';
+const TF = 'import tensorflow as tf\n\n';
+const facts = (src: string, name: string, param: string): AxisFacts => {
+  const mod = moduleOf(src);
+  return axisFacts(fn(mod, name), param);
+};
+
+describe('axis facts of a parameter', () => {
+  it('a squeezed target channel, through a cast (tf.squeeze(y_true, axis=3), t.long().squeeze(1))', () => {
+    const tf = facts(`${TF}def f(y_true, y_pred):\n    y_true = tf.cast(y_true, tf.int64)\n    y = tf.squeeze(y_true, axis=3)\n    return tf.reduce_mean(y_pred)\n`, 'f', 'y_true');
+    expect(tf).toEqual({ minRank: 4, squeezed: [3] });
+    const torch = facts(`${TORCH}def f(x, t):\n    return F.cross_entropy(x, t.long().squeeze(1))\n`, 'f', 't');
+    expect(torch).toEqual({ minRank: 2, squeezed: [1] });
+    const last = facts(`${TF}def f(y_true, y_pred):\n    return tf.squeeze(y_true, axis=-1)\n`, 'f', 'y_true');
+    expect(last.squeezed).toEqual([-1]);
+  });
+
+  it('the largest axis reduced, through shape-keeping ops (clip, softmax) and a name bound to a tuple of axes', () => {
+    const src = `${TF}def f(y_true, y_pred):\n    y_pred = tf.clip_by_value(y_pred, -100.0, 100.0)\n    y_pred = tf.nn.softmax(y_pred, axis=-1)\n    return tf.reduce_sum(y_pred, axis=[1, 2])\n`;
+    expect(facts(src, 'f', 'y_pred').minRank).toBe(3);
+    const named = `${TORCH}def f(x, t):\n    dims = (0, 2, 3)\n    return x.sum(dims).mean()\n`;
+    expect(facts(named, 'f', 'x').minRank).toBe(4);
+  });
+
+  it('a reduction of a value computed from the parameter says nothing of it', () => {
+    const src = `${TF}def f(y_true, y_pred):\n    return tf.reduce_sum(y_true * y_pred, axis=[1, 2, 3])\n`;
+    expect(facts(src, 'f', 'y_pred')).toEqual({ minRank: 0, squeezed: [] });
+  });
+
+  it('`.shape` unpacked into names is that rank; its subscripts and size(d) are axes read', () => {
+    expect(facts(`${TORCH}def f(x, t):\n    n, c, h, w = x.size()\n    return x.mean()\n`, 'f', 'x')).toEqual({ minRank: 0, rank: 4, squeezed: [] });
+    expect(facts(`${TORCH}def f(x, t):\n    return x.sum() / x.size(2)\n`, 'f', 'x').minRank).toBe(3);
+    expect(facts(`${TF}def f(y_true, y_pred):\n    s = tf.shape(y_pred)\n    return tf.reduce_sum(y_pred) / tf.cast(s[-1], tf.float32)\n`, 'f', 'y_pred').minRank).toBe(1);
+  });
+
+  it('reads after the name is bound to a reshaped value are not the parameter\'s (x = x.view(n, c, -1); x.size(2))', () => {
+    const rebound = `${TORCH}def f(x, t):\n    x = x.view(x.size(0), x.size(1), -1)\n    return x.sum() / x.size(2)\n`;
+    expect(facts(rebound, 'f', 'x').minRank).toBe(2);
+    const kept = `${TORCH}def f(x, t):\n    y = x.view(x.size(0), x.size(1), -1)\n    return y.sum() / x.size(2)\n`;
+    expect(facts(kept, 'f', 'x').minRank).toBe(3);
+  });
+});
+
+describe('layouts the facts allow', () => {
+  const none: AxisFacts = { minRank: 0, squeezed: [] };
+  it('none where the flat [N, C] / [N] probe fits', () => {
+    expect(factLayouts({ minRank: 2, squeezed: [] }, { minRank: 1, squeezed: [] }, true)).toEqual([]);
+    expect(factLayouts(none, undefined, false)).toEqual([]);
+    // Targets summed over axis 1 without a squeeze: dense [N, C] targets, which the flat probe has
+    // (not class indices of one column, whose sum over the column divides each by itself).
+    expect(factLayouts({ minRank: 2, squeezed: [] }, { minRank: 2, squeezed: [] }, true)).toEqual([]);
+  });
+
+  it('targets squeezed at axis 1 beside flat logits: [N, 1] targets first, then images with a target channel', () => {
+    const ls = factLayouts({ minRank: 2, squeezed: [] }, { minRank: 2, squeezed: [1] }, true);
+    expect(ls[0]).toBe('nc1');
+    expect(ls.indexOf('nc1hw')).toBeLessThan(ls.indexOf('nchw'));
+  });
+
+  it('targets squeezed at axis 3 or -1 beside logits of rank 3 or more: channels last for Keras, first for PyTorch', () => {
+    expect(factLayouts(none, { minRank: 4, squeezed: [3] }, false)[0]).toBe('nhwc1');
+    expect(factLayouts({ minRank: 3, squeezed: [] }, { minRank: 1, squeezed: [-1] }, false)[0]).toBe('nhwc1');
+    expect(factLayouts({ minRank: 3, squeezed: [] }, { minRank: 1, squeezed: [-1] }, true)[0]).toBe('nc1hw');
+  });
+
+  it('a prediction of exactly rank 4: images only, channels first for PyTorch', () => {
+    const ls = factLayouts({ minRank: 0, rank: 4, squeezed: [] }, none, true);
+    expect(ls[0]).toBe('nchw');
+    expect(ls.every((l) => ['nchw', 'nc1hw', 'nhwc', 'nhwc1'].includes(l))).toBe(true);
+  });
+});
