@@ -259,3 +259,23 @@ def f(x, t):
     expect(at('a.float()').lowp).toBeUndefined();
   });
 });
+
+describe('random integer draws (ops/table/random.ts)', () => {
+  it('are class indices only where their dtype is int: a float tensor filled in place by random_ holds floats', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(n):
+    a = torch.randint(0, 5, (n,))
+    b = torch.empty(n).random_(2)
+    c = torch.empty(n).random_(5)
+    d = torch.randint(0, 2, (n,))
+    e = torch.randint(0, 5, (n,), dtype=torch.float32)
+    return a, b, c, d, e
+`, 'f');
+    expect(at('torch.randint(0, 5, (n,))')).toMatchObject({ m: 'target_index', dtype: 'int' });
+    expect(at('torch.empty(n).random_(2)')).toMatchObject({ m: 'target' });
+    expect(at('torch.empty(n).random_(2)').dtype).not.toBe('int');
+    expect(at('torch.empty(n).random_(5)').m).not.toBe('target_index');
+    expect(at('torch.randint(0, 2, (n,))')).toMatchObject({ m: 'target', dtype: 'int' });
+    expect(at('torch.randint(0, 5, (n,), dtype=torch.float32)')).toMatchObject({ m: 'unknown', dtype: 'float' });
+  });
+});

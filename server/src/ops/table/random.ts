@@ -8,6 +8,7 @@
 import { mk, type AbsValue } from '../../core/lattice';
 import { defineOp, type AbsCtx, type CVal, type CTensor, type DType, type LowerCtx, type RandomDraw } from '../api';
 import { askedDtype } from './creation';
+import { dtypeClass } from './shape';
 
 const floatValue = (c: AbsCtx): AbsValue => mk('unknown', { dtype: 'float', src: c.span });
 
@@ -115,11 +116,19 @@ export const truncatedNormal = defineOp({
   lower: (c) => drawn(c, drawShape(c), { kind: 'truncated', mean: bound(c, 'mean', 0), std: bound(c, 'std', 1) }, 'float'),
 });
 
-/** randint(0, C, (N,)) draws class indices; randint(0, 2, ...) 0/1 labels, binary labels as much as indices of two classes. */
+/**
+ * randint(0, C, (N,)) draws class indices; randint(0, 2, ...) 0/1 labels, binary labels as much as
+ * indices of two classes. The dtype is the one asked for, else the input's where there is one
+ * (`randint_like`, the in-place `random_`: a float tensor's `random_(2)` holds the floats 0. and 1.),
+ * else int; integers of another or an unknown dtype are no class indices.
+ */
 function intAbstract(c: AbsCtx): AbsValue {
   // (fvcore's tests feed randint(0, 2, (N,)).float() to a sigmoid focal loss on [N] logits: labels, with no claim of class indices.)
-  const high = c.num('high');
-  if (high === 2) return mk('target', { dtype: 'int', src: c.span });
+  // randint(high, size) / random_(to): one bound is the end (the lowering's reading too).
+  const high = c.num('high') ?? c.num('low');
+  const dtype = dtypeClass(c.str('dtype')) ?? (c.has('input') ? c.arg('input')?.dtype : 'int');
+  if (high === 2) return mk('target', { dtype, src: c.span });
+  if (dtype !== 'int') return mk('unknown', { dtype, src: c.span });
   return mk('target_index', { dtype: 'int', src: c.span });
 }
 
