@@ -20,8 +20,8 @@ describe('releaseTree', () => {
     const asked = [1, 2, 3, 4, 5, 6, 7, 8].map(() => releaseTree(doc.tree, step));
     expect(asked).toEqual([false, false, false, true, false, false, false, true]);
     expect(gc.calls).toEqual([
-      { type: 'major', execution: 'async' },
-      { type: 'major', execution: 'async' },
+      { execution: 'async' },
+      { execution: 'async' },
     ]);
   });
 

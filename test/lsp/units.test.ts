@@ -123,7 +123,7 @@ describe('open documents keep a tree only while recently used', () => {
       store.close('file:///a.py'); // dormant already: nothing dropped
       expect(calls).toHaveLength(0);
       store.close('file:///c.py'); // three: a collection
-      expect(calls).toEqual([{ type: 'major', execution: 'async' }]);
+      expect(calls).toEqual([{ execution: 'async' }]);
     } finally {
       setCollectorForTesting(undefined);
     }

@@ -12,6 +12,16 @@ export function* stmtsOf(ss: readonly Stmt[]): Generator<Stmt> {
   }
 }
 
+/** Statements of a body, nested blocks and nested definitions included (a closure reads the same names). */
+export function stmtsDeep(body: readonly Stmt[]): Stmt[] {
+  const out: Stmt[] = [];
+  for (const s of stmtsOf(body)) {
+    out.push(s);
+    if (s.k === 'def') out.push(...stmtsDeep(s.fn.body));
+  }
+  return out;
+}
+
 /** The expressions a statement holds at its own level (an assignment's target objects and indices included). */
 export function stmtRoots(s: Stmt): Expr[] {
   switch (s.k) {

@@ -10,7 +10,7 @@
  * server collects it then, as browsers do in idle time. Not in the CLI; LOSSLINT_IDLE_GC=0 turns it off.
  */
 import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
+import { v8Gc } from '../core/trees';
 
 /** V8's gc(): a full collection without options; `{ type: 'minor' }` for the young generation only (Node 20's V8 reads `{ type: 'major' }` as minor). */
 type Gc = (options?: { type: 'minor' }) => void;
@@ -18,20 +18,9 @@ type Gc = (options?: { type: 'minor' }) => void;
 /** The young generation's fill above which a publish is followed by a collection. */
 export const YOUNG_FILL = 0.5;
 
-let gcFunction: Gc | null | undefined;
-
-/** V8's gc(), exposed in a context of its own (as jest's leak detector does); null where that fails. */
+/** V8's gc() (core/trees.ts: exposed in a context of its own, as jest's leak detector does); null where that fails. */
 function gc(): Gc | null {
-  if (gcFunction === undefined) {
-    try {
-      v8.setFlagsFromString('--expose-gc');
-      const f = vm.runInNewContext('gc') as unknown;
-      gcFunction = typeof f === 'function' ? (f as Gc) : null;
-    } catch {
-      gcFunction = null;
-    }
-  }
-  return gcFunction;
+  return v8Gc();
 }
 
 /** How full the young generation's current semispace is, from 0 to 1. */

@@ -14,18 +14,9 @@
  * Pure IR reading; no values, no names decide.
  */
 import type { Expr, FunctionIR, ModuleIR, Stmt } from '../core/ir-types';
-import { stmtRoots, stmtsOf } from '../core/walk';
+import { stmtRoots, stmtsOf, stmtsDeep } from '../core/walk';
 import { isCreatingOp } from '../core/prefilter';
 
-/** The statements of a body, nested blocks and nested definitions included. */
-function deep(body: readonly Stmt[]): Stmt[] {
-  const out: Stmt[] = [];
-  for (const s of stmtsOf(body)) {
-    out.push(s);
-    if (s.k === 'def') out.push(...deep(s.fn.body));
-  }
-  return out;
-}
 
 const isSelfAttr = (e: Expr): e is Extract<Expr, { k: 'attr' }> => e.k === 'attr' && e.obj.k === 'name' && e.obj.id === 'self';
 
@@ -161,7 +152,7 @@ class Flow {
       changed = false;
       for (const h of fns) {
         const names = this.locals.get(h)!;
-        for (const s of deep(h.body)) {
+        for (const s of stmtsDeep(h.body)) {
           const add = (ns: string[], as: string[]): void => {
             for (const n of ns) if (!names.has(n)) (names.add(n), (changed = true));
             for (const a of as) if (!this.attrs.has(a)) (this.attrs.add(a), (changed = true));
@@ -203,7 +194,7 @@ export function meetsClasses(name: string, g: FunctionIR, fn: FunctionIR, mod: M
   const samples = new Flow(fns, new Map([[fn, [roles.input, roles.target]]]));
   let meets = false;
   for (const h of fns) {
-    for (const s of deep(h.body)) {
+    for (const s of stmtsDeep(h.body)) {
       if (s.k === 'def') continue;
       // `acc += v`: the value meets what the target held (the target's own taint from this statement aside).
       if (s.k === 'assign' && s.aug && s.targets.length === 1 && s.targets[0].k !== 'tuple' && s.targets[0].k !== 'unknown') {
@@ -231,7 +222,7 @@ export function meetsClasses(name: string, g: FunctionIR, fn: FunctionIR, mod: M
 export function scalarArithmetic(name: string, g: FunctionIR): boolean {
   let found = false;
   const isNum = (e: Expr): boolean => e.k === 'num' || (e.k === 'unary' && e.operand.k === 'num');
-  for (const s of deep(g.body))
+  for (const s of stmtsDeep(g.body))
     for (const r of stmtRoots(s))
       everyExpr(r, (e) => {
         if (e.k === 'bin' && ((e.left.k === 'name' && e.left.id === name && isNum(e.right)) || (e.right.k === 'name' && e.right.id === name && isNum(e.left)))) found = true;
@@ -255,7 +246,7 @@ export function calledOnRoles(name: string, g: FunctionIR, fn: FunctionIR, mod: 
   for (let changed = true, guard = 0; changed && guard < 6; guard++) {
     changed = false;
     for (const h of fns)
-      for (const s of deep(h.body)) {
+      for (const s of stmtsDeep(h.body)) {
         if (s.k !== 'assign' || s.aug || s.targets.length !== 1 || !alias(h, s.value)) continue;
         const t = s.targets[0];
         if (t.k === 'name' && !names.get(h)!.has(t.id)) (names.get(h)!.add(t.id), (changed = true));
@@ -266,7 +257,7 @@ export function calledOnRoles(name: string, g: FunctionIR, fn: FunctionIR, mod: 
   let other = false;
   const isRole = (e: Expr | undefined, role: string): boolean => !!e && e.k === 'name' && e.id === role;
   for (const h of fns) {
-    for (const s of deep(h.body)) {
+    for (const s of stmtsDeep(h.body)) {
       if (s.k === 'def') continue;
       // A pure alias binding is no use; a store into an attribute of it (`self.f.reduction = "none"`) is none either.
       if (s.k === 'assign' && !s.aug && s.targets.length === 1 && alias(h, s.value)) continue;
@@ -378,7 +369,7 @@ function aliasesOf(name: string, stmts: Stmt[], throughOps = false): (e: Expr) =
 export function holdsBoxes(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, seen = new Set<FunctionIR>()): boolean {
   if (seen.has(fn) || depth > 2) return false;
   seen.add(fn);
-  const stmts = deep(fn.body);
+  const stmts = stmtsDeep(fn.body);
   const rooted = aliasesOf(name, stmts);
   const lastIndex = (e: Expr): Expr | undefined => (e.k === 'subscript' && rooted(e.obj) ? e.index[e.index.length - 1] : undefined);
   const column = (e: Expr): number | undefined => {
@@ -432,7 +423,7 @@ export function boxUse(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, s
   seen.add(fn);
   // The parameter itself, through methods that keep its values (`.cuda()`, `.float()`).
   const itself = (e: Expr): boolean => (e.k === 'name' ? e.id === name : e.k === 'call' && e.func.k === 'attr' && !e.callee && e.args.length === 0 && itself(e.func.obj));
-  const stmts = deep(fn.body);
+  const stmts = stmtsDeep(fn.body);
   const rooted = aliasesOf(name, stmts);
   const column = (e: Expr): number | undefined => {
     if (e.k !== 'subscript' || e.index.length < 2 || !rooted(e.obj)) return undefined;
@@ -472,7 +463,7 @@ export function boxUse(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, s
  * loss is made of, not box offsets only subtracted and compared, nor a number passed as a bound.
  */
 export function reachesCreatingOp(name: string, fn: FunctionIR): boolean {
-  const stmts = deep(fn.body);
+  const stmts = stmtsDeep(fn.body);
   const rooted = aliasesOf(name, stmts, true);
   let found = false;
   for (const s of stmts)
@@ -498,7 +489,7 @@ export function unreadByMethod(name: string, init: FunctionIR, fn: FunctionIR, m
   const attrs = new Set<string>();
   const names = new Set([name]);
   // `__init__` runs in every probe: it may only store the value as it is (`self.anchor = anchor`), and read none of those attributes.
-  for (const s of deep(init.body)) {
+  for (const s of stmtsDeep(init.body)) {
     const reads = stmtRoots(s).some((r) => mentions(r, names, new Set()));
     if (!reads) continue;
     if (s.k !== 'assign' || s.aug || s.value.k !== 'name' || s.value.id !== name || !s.targets.every((t) => t.k === 'attr' && isSelfAttr(t as Expr))) return false;
@@ -511,7 +502,7 @@ export function unreadByMethod(name: string, init: FunctionIR, fn: FunctionIR, m
     const h = stack.pop()!;
     if (reached.has(h)) continue;
     reached.add(h);
-    for (const s of deep(h.body))
+    for (const s of stmtsDeep(h.body))
       for (const r of stmtRoots(s))
         everyExpr(r, (e) => {
           if (e.k === 'attr' && isSelfAttr(e) && attrs.has(e.attr)) touched = true;
@@ -541,7 +532,7 @@ export function indexesClasses(name: string, fn: FunctionIR): boolean {
   const check = (e: Expr): void => {
     if (e.k === 'subscript' && e.index.length === 2 && isRange(e.index[0]) && e.index[1].k === 'name' && e.index[1].id === name) found = true;
   };
-  for (const s of deep(fn.body)) {
+  for (const s of stmtsDeep(fn.body)) {
     for (const r of stmtRoots(s)) everyExpr(r, check);
     if (s.k === 'assign') for (const t of s.targets) if (t.k === 'subscript') check(t as Expr);
   }
@@ -561,7 +552,7 @@ export function classOfExample(name: string, fn: FunctionIR, input: string): boo
     if (e.k === 'call' && e.op?.id === 'one_hot' && isName(e.args[0] ?? e.kwargs.x ?? e.kwargs.indices ?? e.kwargs.tensor)) found = true;
     else if (e.k === 'subscript' && e.obj.k === 'name' && e.obj.id === input && e.index.length === 1 && isName(e.index[0])) found = true;
   };
-  for (const s of deep(fn.body)) for (const r of stmtRoots(s)) everyExpr(r, check);
+  for (const s of stmtsDeep(fn.body)) for (const r of stmtRoots(s)) everyExpr(r, check);
   return found;
 }
 
@@ -578,7 +569,7 @@ export function elementwiseTensor(name: string, g: FunctionIR, fn: FunctionIR, r
   const none = new Set<string>();
   let tensorRead = false;
   const isName = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
-  for (const s of deep(g.body).concat(g === fn ? [] : deep(fn.body)))
+  for (const s of stmtsDeep(g.body).concat(g === fn ? [] : stmtsDeep(fn.body)))
     for (const r of stmtRoots(s))
       everyExpr(r, (e) => {
         if (e.k === 'call' && ('axis' in e.kwargs || 'dim' in e.kwargs) && (isName(e.args[0]) || (e.func.k === 'attr' && isName(e.func.obj)))) tensorRead = true;
@@ -588,7 +579,7 @@ export function elementwiseTensor(name: string, g: FunctionIR, fn: FunctionIR, r
   // Locals computed from the parameter, and from the prediction or the target, in `fn`.
   const mine = new Set([name]);
   const theirs = new Set([roles.input, roles.target]);
-  const stmts = deep(fn.body);
+  const stmts = stmtsDeep(fn.body);
   for (let changed = true, guard = 0; changed && guard < 6; guard++) {
     changed = false;
     for (const s of stmts) {
@@ -635,7 +626,7 @@ export function unsuppliedUse(name: string, g: FunctionIR): string | undefined {
   let keyReads = 0;
   let called = false;
   const isName = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
-  for (const s of deep(g.body)) {
+  for (const s of stmtsDeep(g.body)) {
     for (const r of stmtRoots(s))
       everyExpr(r, (e) => {
         if (isName(e)) reads++;
@@ -663,7 +654,7 @@ export function unsuppliedUse(name: string, g: FunctionIR): string | undefined {
  */
 export function modelParam(fn: FunctionIR, required: readonly string[]): string | undefined {
   let found: string | undefined;
-  for (const s of deep(fn.body))
+  for (const s of stmtsDeep(fn.body))
     for (const r of stmtRoots(s))
       everyExpr(r, (e) => {
         if (found || e.k !== 'call') return;
@@ -683,7 +674,7 @@ export function attributesRead(name: string, g: FunctionIR): string[] | undefine
   let asAttr = 0;
   let method = false;
   const isName = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
-  for (const s of deep(g.body))
+  for (const s of stmtsDeep(g.body))
     for (const r of stmtRoots(s))
       everyExpr(r, (e) => {
         if (isName(e)) bare++;
@@ -850,7 +841,7 @@ function scalarReads(name: string, g: FunctionIR, mod: ModuleIR, depth: number, 
   // The reads: the name itself, and for __init__ the attributes it stores the name at, read as `self.<attr>` in the class's methods.
   const attrs = new Set<string>();
   if (g.name === '__init__' && g.className)
-    for (const s of deep(g.body)) if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.value.k === 'name' && s.value.id === name && s.targets[0].k === 'attr' && isSelfAttr(s.targets[0] as Expr)) attrs.add((s.targets[0] as { attr: string }).attr);
+    for (const s of stmtsDeep(g.body)) if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.value.k === 'name' && s.value.id === name && s.targets[0].k === 'attr' && isSelfAttr(s.targets[0] as Expr)) attrs.add((s.targets[0] as { attr: string }).attr);
   const bodies: FunctionIR[] = [g];
   if (attrs.size) for (const m of mod.classes.get(g.className!)?.methods.values() ?? []) if (m !== g) bodies.push(m);
   const onRead = (e: Expr, up: readonly { k: string }[]): void => {

@@ -8,22 +8,13 @@
  * dict of those keys; every value is assumed and said so. Pure IR reading.
  */
 import type { Expr, FunctionIR, ModuleIR, Stmt } from '../core/ir-types';
-import { stmtRoots, stmtsOf } from '../core/walk';
+import { stmtRoots, stmtsOf, stmtsDeep } from '../core/walk';
 import { walkExprs } from '../core/ir';
 import { ParamUses } from './param-uses';
 
 /** A value at one key: a number, a string, or one weight of 1 per class. */
 export type KeyValue = number | string | { ones: 'classes' };
 
-/** The statements of a body, nested blocks and nested definitions included. */
-function deep(body: readonly Stmt[]): Stmt[] {
-  const out: Stmt[] = [];
-  for (const s of stmtsOf(body)) {
-    out.push(s);
-    if (s.k === 'def') out.push(...deep(s.fn.body));
-  }
-  return out;
-}
 
 /**
  * The constant string keys `name` is read at in `g` (its nested functions included) when it is read
@@ -38,7 +29,7 @@ export function keysRead(name: string, g: FunctionIR): { keys: string[]; optiona
   let bare = 0;
   let keyed = 0;
   const isName = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
-  for (const s of deep(g.body))
+  for (const s of stmtsDeep(g.body))
     for (const r of stmtRoots(s))
       for (const e of walkExprs(r)) {
         if (isName(e)) bare++;
@@ -54,7 +45,7 @@ export function keysRead(name: string, g: FunctionIR): { keys: string[]; optiona
         }
       }
   // An assignment's target (`args["k"] = v`) is in stmtRoots as its object: a store, not a read of settings.
-  for (const s of deep(g.body)) if (s.k === 'assign' && s.targets.some((t) => t.k === 'subscript' && t.obj.k === 'name' && t.obj.id === name)) return undefined;
+  for (const s of stmtsDeep(g.body)) if (s.k === 'assign' && s.targets.some((t) => t.k === 'subscript' && t.obj.k === 'name' && t.obj.id === name)) return undefined;
   if (!(keys.size + optional.size) || bare !== keyed) return undefined;
   return { keys: [...keys].filter((k) => !optional.has(k)), optional: [...optional] };
 }

@@ -9,7 +9,7 @@
  */
 import type { Expr, FunctionIR, Stmt } from '../core/ir';
 import { walkExprs } from '../core/ir';
-import { stmtRoots, stmtsOf } from '../core/walk';
+import { stmtRoots, stmtsOf, stmtsDeep } from '../core/walk';
 import { layoutShape, type Layout } from './types';
 
 export interface AxisFacts {
@@ -63,15 +63,6 @@ function axesOf(e: Expr | undefined, consts: Map<string, Expr>): number[] {
   return [];
 }
 
-/** Statements of `fn`, those of its nested definitions included (a closure's `process()` reads the same names). */
-function deep(body: readonly Stmt[]): Stmt[] {
-  const out: Stmt[] = [];
-  for (const s of stmtsOf(body)) {
-    out.push(s);
-    if (s.k === 'def') out.push(...deep(s.fn.body));
-  }
-  return out;
-}
 
 /** The callee's last dotted part or method name (`tf.shape`, `x.size`: `shape`, `size`). */
 function calleeName(e: Expr): string | undefined {
@@ -87,7 +78,7 @@ function calleeName(e: Expr): string | undefined {
  * `x` after it are not the parameter's).
  */
 export function axisFacts(fn: FunctionIR, name: string): AxisFacts {
-  const stmts = deep(fn.body);
+  const stmts = stmtsDeep(fn.body);
   const consts = constants(stmts);
   const names = new Set([name]);
   const rooted = (e: Expr): boolean => {
