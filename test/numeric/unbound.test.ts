@@ -60,6 +60,12 @@ describe('a read every call reaches', () => {
     for (const q of ['a', 'b', 'c']) expect(alwaysUnbound(fn(cond, q), cond), q).toBeUndefined();
   });
 
+  it("reads a call's `*xs` and `**opts` as it reads its other arguments", () => {
+    const splat = moduleOf('def a(x, t):\n    return x.view(*shapes).mean()\n\ndef b(x, t):\n    return f(x, **opts)\n\ndef f(x, **kw):\n    return x.sum()\n');
+    expect(alwaysUnbound(fn(splat, 'a'), splat)?.id).toBe('shapes');
+    expect(alwaysUnbound(fn(splat, 'b'), splat)?.id).toBe('opts');
+  });
+
   it('ends the plan with the NameError where a required value is missing too', () => {
     const skipped: PlanSkip[] = [];
     planModule(moduleOf(SRC), undefined, undefined, skipped);

@@ -266,6 +266,9 @@ function unconditionalNames(e: Expr, out: Extract<Expr, { k: 'name' }>[]): void 
       unconditionalNames(e.func, out);
       e.args.forEach((a) => unconditionalNames(a, out));
       for (const k in e.kwargs) unconditionalNames(e.kwargs[k], out);
+      // `f(*xs)`, `f(**opts)`: the sequence and the mapping are read before the call, like any argument.
+      if (e.star) unconditionalNames(e.star.value, out);
+      if (e.kwsplat) unconditionalNames(e.kwsplat, out);
       return;
     case 'bin':
       unconditionalNames(e.left, out);
