@@ -69,7 +69,9 @@ function table(r: NumericReport): string {
   for (const [k, { value, why }] of Object.entries(r.supplied ?? {})) rows.push(`  given: ${k} = ${shown(value)} (${why})`);
   // Random draws inside the function (numeric/draws.ts): the probe's own stream, which --repro replays.
   const drew = r.probes.find((p) => p.draws?.length);
-  if (drew) rows.push(`  random draws: ${drawsText(drew.draws!)} (${drew.probe} probe; each probe draws its own): from LossLint's seeded stream, started afresh for each call, not from the framework's generator; the results below hold for these draws, and the --repro script replays them in PyTorch`);
+  // JAX keys (ops/table/random.ts): a key's draws are the stream's for that key, the same each time it is used; PyTorch has no keys to replay them with.
+  const keyed = !!drew?.draws!.some((d) => d.key);
+  if (drew) rows.push(`  random draws: ${drawsText(drew.draws!)} (${drew.probe} probe; each probe draws its own): from LossLint's seeded stream, started afresh for each call, not from the framework's generator${keyed ? "; a JAX key's draws come from the stream mixed with the key (one key draws the same values each time, split and fold_in make new keys from it)" : ''}; the results below hold for these draws${keyed ? '' : ', and the --repro script replays them in PyTorch'}`);
   if (r.probes.length) {
     // hyper: what the function was called with (`defaults`); the reference probe adds the formula's.
     const hypers = r.probes.map((p) => probeHyperText(p));

@@ -2992,10 +2992,10 @@ export class Evaluator {
       setGradEnabled(on) {
         ev.gradEnabled = on;
       },
-      draw(shape, d) {
+      draw(shape, d, key) {
         if (!ev.opts.draws) throw new Unsupported(`${name} (a random draw outside a probe's seeded stream)`, line);
         ev.checkSize(shape, line);
-        return ev.opts.draws.draw(spell.name, shape, d);
+        return ev.opts.draws.draw(spell.name, shape, d, key);
       },
       unsupported(what) {
         throw new Unsupported(what, line);

@@ -259,6 +259,8 @@ export class Prober {
           all[k] = { t: 'tensor', x: tf.tensor(d.data, boxShape(value, d.rows, d.columns, inp.layout, N, C)), dt: 'float' };
         } else if (value !== null && typeof value === 'object' && 'module' in value) passed[k] = { t: 'ns', name: value.module };
         else if (value !== null && typeof value === 'object' && 'modelInput' in value) all[k] = { t: 'model_input' };
+        // A JAX key: PRNGKey(0)'s words (ops/table/random.ts); its draws are the probe's seeded stream's.
+        else if (value !== null && typeof value === 'object' && 'prngKey' in value) all[k] = { t: 'tensor', x: tf.tensor([0, 0], [2], 'int32'), dt: 'int' };
         else if (value !== null && typeof value === 'object' && 'classes' in value) all[k] = num(C, true);
         else if (value !== null && typeof value === 'object' && 'device' in value) all[k] = { t: 'device' };
         else if (value !== null && typeof value === 'object' && 'eye' in value) all[k] = { t: 'tensor', x: tf.eye(C), dt: 'float' };
@@ -620,7 +622,7 @@ export class Prober {
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'keys' in value ? `keys ${JSON.stringify(Object.fromEntries(Object.entries(value.keys).map(([a, v]) => [a, typeof v === 'object' ? '__class_ones__' : v])))}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : 'modelInput' in value ? 'model_input' : 'boxes' in value || 'offsets' in value ? `boxes ${JSON.stringify(value)}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'keys' in value ? `keys ${JSON.stringify(Object.fromEntries(Object.entries(value.keys).map(([a, v]) => [a, typeof v === 'object' ? '__class_ones__' : v])))}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : 'modelInput' in value ? 'model_input' : 'prngKey' in value ? 'prng_key' : 'boxes' in value || 'offsets' in value ? `boxes ${JSON.stringify(value)}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

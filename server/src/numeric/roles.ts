@@ -13,6 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
+import { jaxKeyParam } from './jax-keys';
 import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
@@ -172,7 +173,7 @@ export interface Fill {
   assumed?: true;
 }
 
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { keys: Record<string, KeyValue> } | { module: string } | { like: 'input' | 'target' } | { modelInput: true } | OpModuleValue | BoxFill;
+export type FillValue = number | number[] | string | boolean | null | { prngKey: true } | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { keys: Record<string, KeyValue> } | { module: string } | { like: 'input' | 'target' } | { modelInput: true } | OpModuleValue | BoxFill;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -1076,7 +1077,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const params = fn.params.filter((p) => p.kind === 'plain').slice(fn.className ? 1 : 0);
     // The prediction and the target are among the required parameters that are not hyperparameters
     // (a parameter used as class indices is a role whatever its annotation says: `y_true: int`).
-    const required = params.filter((p) => (!p.default || typeDefault(p.default)) && (!notRole(p) || indexesClasses(p.name, fn)));
+    // A JAX key passed in (`rng`, only drawn with, split or given to a model's run as its `rngs`) is neither role (jax-keys.ts).
+    const required = params.filter((p) => (!p.default || typeDefault(p.default)) && (!notRole(p) || indexesClasses(p.name, fn)) && !jaxKeyParam(p.name, fn));
     // Modules injected by keyword (`backend = kwargs['backend']`): the facts read their calls as the module's.
     const reads = readKeywords(fn, callable);
     const injected = new Map<string, ReturnType<typeof injectedModule>>();
@@ -1228,6 +1230,11 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         // Read only by the model's run, which the probe's prediction stands in for: no value is read.
         if (g === fn && standIn?.inputs.includes(p.name)) {
           fill[p.name] = { value: { modelInput: true }, why: `read only by the model's run (${standIn.shown}), which the probe's prediction stands in for` };
+          continue;
+        }
+        // A JAX key (jax-keys.ts): PRNGKey(0), whose draws come from the probe's seeded stream.
+        if (jaxKeyParam(p.name, g)) {
+          fill[p.name] = { value: { prngKey: true }, why: "a JAX random key (only drawn with, split, or given to a model's run): PRNGKey(0), its draws the probe's own seeded stream" };
           continue;
         }
         const site = callSiteLiteral(mod, g, p.name);
