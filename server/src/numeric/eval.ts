@@ -1273,6 +1273,8 @@ export class Evaluator {
   }
 
   private attr(o: Val, a: string, line: number): Val {
+    // A value only the stood-in model's run reads (`state.batch_stats` in flax's variables): so is its attribute.
+    if (o.t === 'model_input') return o;
     if (o.t === 'self') {
       const v = o.attrs.get(a);
       if (v) return v;
@@ -1788,6 +1790,9 @@ export class Evaluator {
         let v: Val | undefined;
         for (let fr: Frame | undefined = f; fr && !v && h.k === 'name'; fr = fr.parent) v = fr.vars.get(h.id);
         if (v?.t === 'standin') return v.out;
+        // flax's variables built before the run (`variables = {"params": params, ...}`): the stand-in at "params".
+        const at = v?.t === 'dict' ? v.entries.find(([k]) => k.t === 'str' && k.v === 'params')?.[1] : undefined;
+        if (at?.t === 'standin') return at.out;
       }
     }
     if (c.func.k === 'attr' && c.func.obj.k === 'call' && c.func.obj.func.k === 'name' && c.func.obj.func.id === 'super') {
