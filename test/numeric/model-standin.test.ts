@@ -153,3 +153,25 @@ describe('a loss closure of a training step (flax): the batch from the enclosing
     expect(skipped.find((s) => s.qualname === 'train_step_aux.loss_fn')?.reason).toMatch(/computes with `logits`, `aux`/);
   }, 180_000);
 });
+
+describe("JAX runs without apply: the module's forward function given the weights, jax.vmap(model)", () => {
+  const src = fs.readFileSync(path.join(__dirname, 'fixtures', 'model_forward_jax.py'), 'utf8');
+  it('plans them as stand-ins, a helper reading a tensor not', () => {
+    const { plans } = plan(src);
+    const p = (n: string) => plans.find((x) => x.qualname === n)!;
+    expect(p('forward_loss').model).toMatchObject({ via: 'apply', shown: '`net(params, ...)`' });
+    expect(p('mapped_loss').model).toMatchObject({ via: 'call', shown: '`jax.vmap(model)(...)`' });
+    expect(p('helper_is_no_model').model).toBeUndefined();
+    expect(p('helper_is_no_model')).toMatchObject({ input: 'logits', target: 'labels' });
+  });
+
+  it('end to end: the naive softmax twin found, the log-sum-exp one clean', async () => {
+    loadEngine();
+    const rs = await checkDocumentNumerically(src, { backend: 'wasm', workerPath: WORKER, samples: 256, timeBudgetMs: 120_000 });
+    const r = (name: string) => rs.find((x) => x.function === name)!;
+    for (const n of ['forward_loss', 'forward_loss_naive', 'mapped_loss']) expect(r(n).notChecked, n).toBeUndefined();
+    expect(r('forward_loss').findings.map((f) => f.code)).not.toContain('LL301');
+    expect(r('forward_loss_naive').findings.map((f) => f.code)).toContain('LL301');
+    expect(r('mapped_loss').findings.map((f) => f.code)).not.toContain('LL301');
+  }, 180_000);
+});

@@ -786,6 +786,44 @@ export function outerParams(fn: FunctionIR, parent: FunctionIR | undefined): str
 }
 
 /**
+ * Whether every read of `name` in `g` takes it as a tree of weights (a forward function's parameters):
+ * subscripted (`params["w"]`, `params[0]`), unpacked (`*hidden, last = params`, `w, b = params`) or
+ * iterated (`for layer in params`), at least once, and some read at a string key (`params["w"]`,
+ * `layer["weights"]` of a layer it holds), which no tensor takes; never a tensor op's argument nor arithmetic.
+ */
+export function weightsOnly(name: string, g: FunctionIR): boolean {
+  // A tensor is never read at a string key: a tree of weights is (`layer["weights"]`), on the name or
+  // on names it is unpacked or iterated into (`*hidden, last = params`, `for layer in hidden`).
+  const derived = new Set([name]);
+  for (let round = 0; round < 3; round++)
+    walkIR(g.body, (n) => {
+      const st = n as unknown as { k: string; value?: Expr; iter?: Expr; targets?: unknown[]; target?: unknown };
+      const from = st.k === 'assign' ? st.value : st.k === 'other' ? st.iter : undefined;
+      if (from?.k !== 'name' || !derived.has(from.id)) return;
+      walkIR(st.k === 'assign' ? st.targets : st.target, (t) => void ((t as Expr).k === 'name' && derived.add((t as unknown as { id: string }).id)));
+    });
+  let keyed = false;
+  walkIR(g.body, (n) => {
+    const e = n as Expr;
+    if (e.k === 'subscript' && e.obj.k === 'name' && derived.has(e.obj.id) && e.index.length === 1 && e.index[0].k === 'str') keyed = true;
+  });
+  if (!keyed) return false;
+  let reads = 0;
+  let tree = 0;
+  walkIR(g.body, (n, up) => {
+    const e = n as Expr;
+    if (e.k !== 'name' || e.id !== name) return;
+    const p = up[up.length - 1] as (Expr | Stmt | { k: string; iter?: unknown; value?: unknown; targets?: unknown[] }) | undefined;
+    if (p && (p as { k: string }).k === 'assign' && (p as { targets: unknown[] }).targets.includes(e)) return;
+    reads++;
+    if (p?.k === 'subscript' && (p as { obj: unknown }).obj === e) tree++;
+    else if (p?.k === 'assign' && (p as { value: unknown }).value === e && (p as { targets: { k: string }[] }).targets.every((t) => t.k === 'tuple')) tree++;
+    else if (p?.k === 'other' && (p as { iter?: unknown }).iter === e) tree++;
+  });
+  return reads > 0 && reads === tree;
+}
+
+/**
  * Whether `parent` reads its parameter `name` only in top-level statements after the one defining
  * `fn` (and at least once): the closure defined before never sees it.
  */
@@ -815,7 +853,7 @@ export function readOnlyAfter(parent: FunctionIR, fn: FunctionIR, name: string):
  * `jax`: the function computes with JAX (a model's `.apply(params, ...)` is flax's and haiku's forward
  * pass; PyTorch's `Module.apply(fn)` is no forward pass).
  */
-export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: boolean, outer: readonly string[] = []): ModelStandIn | { param: string; refused: string } | undefined {
+export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: boolean, outer: readonly string[] = [], mod?: ModuleIR): ModelStandIn | { param: string; refused: string } | undefined {
   const isReq = (e: unknown): e is { k: 'name'; id: string } => !!e && (e as Expr).k === 'name' && required.includes((e as { id: string }).id);
   // The parameters an `apply` runs the model with: `params`, or `{"params": params, ...}` (flax's variables).
   const applyParams = (e: Expr | undefined): string | undefined => {
@@ -829,19 +867,31 @@ export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: b
     }
     return undefined;
   };
-  const runs: { call: Extract<Expr, { k: 'call' }>; param: string; via: 'call' | 'apply'; up: { k: string }[] }[] = [];
+  const runs: { call: Extract<Expr, { k: 'call' }>; param: string; via: 'call' | 'apply'; up: { k: string }[]; shown?: string }[] = [];
+  // The module's own forward functions (`def net(params, x)`, its first parameter read only as a tree of weights).
+  const forward = (id: string): boolean => {
+    const g = mod?.functions.find((f) => f.name === id && !f.className && !f.parent);
+    const first = g?.params[0];
+    return !!g && !!first && first.kind === 'plain' && g.params.length >= 2 && weightsOnly(first.name, g);
+  };
   walkIR(fn.body, (n, up) => {
     const e = n as Expr;
     if (e.k !== 'call') return;
     if (isReq(e.func)) runs.push({ call: e, param: e.func.id, via: 'call', up: [...up] });
+    // `jax.vmap(model)(x)`: the model called on each example, its outputs stacked: one run on the batch.
+    else if (jax && e.func.k === 'call' && e.func.callee === 'jax.vmap' && isReq(e.func.args[0]) && !Object.keys(e.func.kwargs).length && e.func.args.length === 1) runs.push({ call: e, param: (e.func.args[0] as { id: string }).id, via: 'call', up: [...up], shown: `\`jax.vmap(${(e.func.args[0] as { id: string }).id})(...)\`` });
     else if (jax && e.func.k === 'attr' && /^apply(_fn)?$/.test(e.func.attr)) {
       const p = applyParams(e.args[0]);
       if (p) runs.push({ call: e, param: p, via: 'apply', up: [...up] });
+    } else {
+      // `net(params, x)`: the module's forward function given the parameters.
+      const callee = e.func as Expr;
+      if (jax && callee.k === 'name' && !e.op && isReq(e.args[0]) && forward(callee.id)) runs.push({ call: e, param: (e.args[0] as { id: string }).id, via: 'apply', up: [...up], shown: `\`${callee.id}(${(e.args[0] as { id: string }).id}, ...)\`` });
     }
   });
   if (!runs.length) return undefined;
   const run = runs[0];
-  const shown = run.via === 'call' ? `\`${run.param}(...)\`` : `\`.${(run.call.func as { attr: string }).attr}(${run.call.args[0].k === 'dict' || (run.call.args[0].k === 'name' && run.call.args[0].id !== run.param) ? `{"params": ${run.param}}` : run.param}, ...)\``;
+  const shown = run.shown ?? (run.via === 'call' ? `\`${run.param}(...)\`` : `\`.${(run.call.func as { attr: string }).attr}(${run.call.args[0].k === 'dict' || (run.call.args[0].k === 'name' && run.call.args[0].id !== run.param) ? `{"params": ${run.param}}` : run.param}, ...)\``);
   const refuse = (refused: string) => ({ param: run.param, refused });
   if (runs.length > 1) return refuse(`the function runs its model ${runs.length} times (${shown}): the probes stand in one run by their prediction, not several`);
   if (run.up.some((a) => (a.k === 'other' && /^(for|while)$/.test((a as unknown as { what: string }).what)) || a.k === 'lambda' || a.k === 'def' || (a.k === 'unknown' && 'comp' in a))) return refuse(`the function runs its model (${shown}) in a loop, a comprehension or a nested function: the probes stand in one run by their prediction`);
@@ -862,11 +912,13 @@ export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: b
   }
   // Each read of a required parameter: the run's own (the model, its receiver, an argument of it) or another.
   const argOfRun = new Set<unknown>([...run.call.args, ...Object.values(run.call.kwargs)]);
+  // The model's name inside `jax.vmap(model)` is the run's own read.
+  if (run.call.func.k === 'call') argOfRun.add(run.call.func.args[0]);
   if (run.via === 'apply') {
     const a0 = run.call.args[0];
     const vars = a0.k === 'name' ? variablesDict(fn, a0.id) : a0;
     if (vars?.k === 'dict') for (const v of vars.values) argOfRun.add(v);
-    argOfRun.add((run.call.func as { obj: Expr }).obj);
+    if (run.call.func.k === 'attr') argOfRun.add(run.call.func.obj);
   }
   const reads = new Map<string, { all: number; run: number; keys: Map<string, { all: number; run: number }>; keyed: number }>();
   // The closure's free names that are its enclosing function's parameters (`batch` of `train_step(state, batch)`): read the same way.

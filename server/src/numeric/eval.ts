@@ -1783,6 +1783,14 @@ export class Evaluator {
     if (c.func.k === 'call' && c.func.func.k === 'name' && c.func.func.id === 'super') return NONE;
     // A model's forward pass given the stand-in as its parameters (`net.apply(params, x)`,
     // `state.apply_fn({"params": params}, x)`): the probe's prediction, the model itself never read.
+    // The model run through `jax.vmap(model)(x)`, or the module's forward function given the stand-in
+    // (`net(params, x)`; entry-inputs.ts modelStandIn): the probe's prediction for the whole batch.
+    const held0 = c.func.k === 'call' && c.func.callee === 'jax.vmap' ? c.func.args[0] : c.func.k === 'name' && !c.op ? c.args[0] : undefined;
+    if (held0?.k === 'name') {
+      let v: Val | undefined;
+      for (let fr: Frame | undefined = f; fr && !v; fr = fr.parent) v = fr.vars.get(held0.id);
+      if (v?.t === 'standin') return v.out;
+    }
     if (c.func.k === 'attr' && /^apply(_fn)?$/.test(c.func.attr) && c.args[0]) {
       const a0 = c.args[0];
       const held = a0.k === 'name' ? [a0] : a0.k === 'dict' ? a0.values.filter((v, i) => { const k = a0.keys[i]; return k?.k === 'str' && k.value === 'params' && v.k === 'name'; }) : [];

@@ -1186,7 +1186,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       // `.apply(params, x)` is a forward pass in JAX (flax, haiku), not PyTorch's `Module.apply(fn)`.
       const imported = [...mod.imports.values()].map(frameworkOfName);
       const jaxApply = frameworkOf(fn, mod, callable) === 'jax' || (imported.includes('jax') && !imported.includes('torch'));
-      const si = modelStandIn(fn, unset.map((p) => p.name), jaxApply, outer);
+      const si = modelStandIn(fn, unset.map((p) => p.name), jaxApply, outer, mod);
       if (si && 'refused' in si) standInWhy = si.refused;
       else if (si && !(target && si.inputs.includes(target)) && (!input || !target || si.inputs.includes(input) || input === si.param)) {
         const rest = required.filter((p) => p.name !== si.param && !si.inputs.includes(p.name));
