@@ -26,7 +26,7 @@ function plan(src: string): { plans: ReturnType<typeof planModule>; skipped: Pla
 
 describe('the model run: one run whose output is the prediction', () => {
   it('a called parameter; what only the run reads: parameters passed to it, keys of a mapping read only there', () => {
-    expect(standIn(`${TORCH}def f(model, batch, flag, y):\n    out = model(batch["x"], flag)\n    return F.cross_entropy(out, batch["y"])\n`, 'f')).toEqual({ param: 'model', via: 'call', shown: '`model(...)`', inputs: ['flag'], keys: { batch: ['x'] } });
+    expect(standIn(`${TORCH}def f(model, batch, flag, y):\n    out = model(batch["x"], flag)\n    return F.cross_entropy(out, batch["y"])\n`, 'f')).toEqual({ param: 'model', via: 'call', shown: '`model(...)`', inputs: ['flag'], keys: { batch: ['x'] }, passed: ['flag'] });
   });
 
   it('its output passed on as an argument, or returned, is whole', () => {
@@ -108,5 +108,70 @@ describe('end to end (fixtures model_standin.py and model_standin_jax.py)', () =
     expect(r('state_loss').roles?.model?.via).toBe('apply');
     expect(r('state_loss').findings.map((f) => f.code)).toContain('LL301');
     expect(rs.find((x) => x.function === 'decay_loss')).toBeUndefined();
+  }, 180_000);
+});
+
+describe('a loss closure of a training step (flax): the batch from the enclosing function, outputs unpacked', () => {
+  it("reads the enclosing function's parameters the closure reads, and the run's output unpacked into the prediction and values only returned", () => {
+    const src = `${JAX}def train_step(state, batch):\n    def loss_fn(params):\n        variables = {"params": params, "batch_stats": state.batch_stats}\n        logits, new_state = state.apply_fn(variables, batch["image"], mutable=["batch_stats"])\n        return optax.softmax_cross_entropy_with_integer_labels(logits, batch["label"]).mean(), (new_state, logits)\n    return loss_fn\n`;
+    const fn = moduleOf(src).functions.find((f) => f.qualname === 'train_step.loss_fn')!;
+    expect(modelStandIn(fn, ['params'], true, ['state', 'batch'])).toMatchObject({ param: 'params', via: 'apply', inputs: ['state'], keys: { batch: ['image'] }, unpacked: { n: 2, at: 0 } });
+  });
+
+  it('refuses outputs the loss computes with besides the prediction', () => {
+    const r = standIn(`${JAX}def f(params, x, t):\n    logits, aux = net.apply(params, x)\n    return optax.softmax_cross_entropy_with_integer_labels(logits, t).mean() + aux\n`, 'f', true);
+    expect(r && 'refused' in r ? r.refused : '').toMatch(/unpacked, and the function computes with `logits`, `aux`/);
+  });
+
+  it('plans the closure: the target a parameter of the enclosing function, a parameter read only after the def None', () => {
+    const src = `${JAX}def step(state, images, labels, lr_fn):\n    def loss_fn(params):\n        logits = state.apply_fn({"params": params}, images)\n        return optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()\n    lr = lr_fn(state.step)\n    return jax.grad(loss_fn)(state.params), lr\n`;
+    const p = plan(src).plans.find((x) => x.qualname === 'step.loss_fn')!;
+    expect(p).toMatchObject({ input: 'params', target: 'labels', outerTarget: 'step', model: { via: 'apply' } });
+    expect(p.fill?.images?.value).toEqual({ modelInput: true });
+    expect(p.fill?.state?.value).toEqual({ modelInput: true });
+    expect(p.fill?.lr_fn?.value).toBeNull();
+  });
+
+  it('a target the run is also given whole is not stood in (the output may be the loss)', () => {
+    const { plans } = plan(`${JAX}from model import net\n\ndef eval_loss(params, batch):\n    logits = net.apply(params, batch)\n    return optax.softmax_cross_entropy_with_integer_labels(logits, batch["labels"]).mean()\n`);
+    expect(plans.find((p) => p.qualname === 'eval_loss')?.model).toBeUndefined();
+  });
+
+  it('end to end (fixture model_closure_jax.py): probed through the enclosing function, the wrong twin found, the aux refusal named', async () => {
+    loadEngine();
+    const src = fs.readFileSync(path.join(__dirname, 'fixtures', 'model_closure_jax.py'), 'utf8');
+    const rs = await checkDocumentNumerically(src, { backend: 'wasm', workerPath: WORKER, samples: 256, timeBudgetMs: 120_000 });
+    const r = (name: string) => rs.find((x) => x.function === name)!;
+    expect(r('train_step.loss_fn').notChecked).toBeUndefined();
+    expect(r('train_step.loss_fn').roles).toMatchObject({ target: 'batch', outerTarget: 'train_step', model: { unpacked: { n: 2, at: 0 } } });
+    expect(r('train_step.loss_fn').findings.map((f) => f.code)).toEqual([]);
+    expect(r('train_step_naive.loss_fn').notChecked).toBeUndefined();
+    expect(r('train_step_naive.loss_fn').findings.map((f) => f.code)).toContain('LL301');
+    expect(rs.find((x) => x.function === 'train_step_aux.loss_fn')).toBeUndefined();
+    const skipped: PlanSkip[] = [];
+    planModule(moduleOf(src), undefined, undefined, skipped);
+    expect(skipped.find((s) => s.qualname === 'train_step_aux.loss_fn')?.reason).toMatch(/computes with `logits`, `aux`/);
+  }, 180_000);
+});
+
+describe("JAX runs without apply: the module's forward function given the weights, jax.vmap(model)", () => {
+  const src = fs.readFileSync(path.join(__dirname, 'fixtures', 'model_forward_jax.py'), 'utf8');
+  it('plans them as stand-ins, a helper reading a tensor not', () => {
+    const { plans } = plan(src);
+    const p = (n: string) => plans.find((x) => x.qualname === n)!;
+    expect(p('forward_loss').model).toMatchObject({ via: 'apply', shown: '`net(params, ...)`' });
+    expect(p('mapped_loss').model).toMatchObject({ via: 'call', shown: '`jax.vmap(model)(...)`' });
+    expect(p('helper_is_no_model').model).toBeUndefined();
+    expect(p('helper_is_no_model')).toMatchObject({ input: 'logits', target: 'labels' });
+  });
+
+  it('end to end: the naive softmax twin found, the log-sum-exp one clean', async () => {
+    loadEngine();
+    const rs = await checkDocumentNumerically(src, { backend: 'wasm', workerPath: WORKER, samples: 256, timeBudgetMs: 120_000 });
+    const r = (name: string) => rs.find((x) => x.function === name)!;
+    for (const n of ['forward_loss', 'forward_loss_naive', 'mapped_loss']) expect(r(n).notChecked, n).toBeUndefined();
+    expect(r('forward_loss').findings.map((f) => f.code)).not.toContain('LL301');
+    expect(r('forward_loss_naive').findings.map((f) => f.code)).toContain('LL301');
+    expect(r('mapped_loss').findings.map((f) => f.code)).not.toContain('LL301');
   }, 180_000);
 });

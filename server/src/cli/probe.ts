@@ -53,7 +53,7 @@ function table(r: NumericReport): string {
     if (r.valuesOnly.dataset) rows.push(`  dataset: ${r.valuesOnly.dataset}`);
   }
   // A model the function runs: stood in by the probe's prediction (roles.ts `CheckPlan.model`).
-  if (r.roles?.model) rows.push(`  the model is stood in by the probe's prediction: ${r.roles.model.shown} returns the probe's ${r.roles.inputIsProb ? 'probabilities' : 'logits'} (\`${r.roles.input}\` is passed as the stand-in), and the gradient is taken with respect to that prediction; the model itself is not checked`);
+  if (r.roles?.model) rows.push(`  the model is stood in by the probe's prediction: ${r.roles.model.shown} returns the probe's ${r.roles.inputIsProb ? 'probabilities' : 'logits'}${r.roles.model.unpacked ? ` as value ${r.roles.model.unpacked.at + 1} of the ${r.roles.model.unpacked.n} it unpacks (the others, only returned by the function, hold values nothing reads)` : ''} (\`${r.roles.input}\` is passed as the stand-in), and the gradient is taken with respect to that prediction; the model itself is not checked`);
   if (r.roles?.stateColumn) rows.push(`  given: ${r.roles.target} with one more trailing column: 1 where the sample has a positive class, else 0 (the function reads \`${r.roles.target}[..., :-1]\` and \`${r.roles.target}[..., -1]\`)`);
   for (const b of r.roles?.boxed ?? []) rows.push(`  given: ${b} passed as a one-item list of its value ([v] for v): the function subscripts it (\`${b}[0]\`) and raised on the number`);
   if (r.roles?.targetOffset) rows.push(`  given: ${r.roles.target} as class indices from ${r.roles.targetOffset} (0 left for the background): the function compares them with \`arange(1, C + 1)\``);
@@ -62,14 +62,17 @@ function table(r: NumericReport): string {
   if (r.roles?.vmapped) rows.push(`  given: the batch through the module's own jax.vmap of ${r.function} (the function is written for one example; the batched inputs fail)`);
   for (const b of r.roles?.perRow ?? []) rows.push(`  given: ${b}, a number, to every example of the function's jax.vmap (its in_axes maps ${b}: one value per example, all equal)`);
   // A parameter read as a mapping: the dict the probes passed it (roles.ts `mapped`).
-  for (const [p, keys] of Object.entries(r.roles?.mapped ?? {})) rows.push(`  given: ${p} = {${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'ones' ? 'ones like the input' : w === 'model_input' ? "a value only the stood-in model's run reads" : p === r.roles!.input ? 'the prediction' : 'the target'}`).join(', ')}} (the function reads it as a mapping)`);
+  for (const [p, keys] of Object.entries(r.roles?.mapped ?? {})) rows.push(`  given: ${p} = {${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'ones' ? 'ones like the input' : w === 'model_input' ? "a value only the stood-in model's run reads" : p === r.roles!.input ? 'the prediction' : 'the target'}`).join(', ')}} (the function reads it as a mapping${r.roles?.outerTarget && p === r.roles.target ? `; a parameter of \`${r.roles.outerTarget}\`, which defines the function and is given it` : ''})`);
+  if (r.roles?.outerTarget && !r.roles.mapped?.[r.roles.target ?? '']) rows.push(`  given: the target \`${r.roles.target}\` is a parameter of \`${r.roles.outerTarget}\`, which defines the function and is given it`);
   // Values the probes gave required parameters without a default, and why each (roles.ts fill).
   // A mapping of settings (`keys {...}`): shown as the dict passed, a per-class weight as ones(C).
   const shown = (value: unknown): string => (typeof value === 'string' && value.startsWith('keys ') ? `{${Object.entries(JSON.parse(value.slice(5)) as Record<string, unknown>).map(([a, v]) => `${JSON.stringify(a)}: ${v === '__class_ones__' ? 'ones(C)' : JSON.stringify(v)}`).join(', ')}}` : JSON.stringify(value));
   for (const [k, { value, why }] of Object.entries(r.supplied ?? {})) rows.push(`  given: ${k} = ${shown(value)} (${why})`);
   // Random draws inside the function (numeric/draws.ts): the probe's own stream, which --repro replays.
   const drew = r.probes.find((p) => p.draws?.length);
-  if (drew) rows.push(`  random draws: ${drawsText(drew.draws!)} (${drew.probe} probe; each probe draws its own): from LossLint's seeded stream, started afresh for each call, not from the framework's generator; the results below hold for these draws, and the --repro script replays them in PyTorch`);
+  // JAX keys (ops/table/random.ts): a key's draws are the stream's for that key, the same each time it is used; PyTorch has no keys to replay them with.
+  const keyed = !!drew?.draws!.some((d) => d.key);
+  if (drew) rows.push(`  random draws: ${drawsText(drew.draws!)} (${drew.probe} probe; each probe draws its own): from LossLint's seeded stream, started afresh for each call, not from the framework's generator${keyed ? "; a JAX key's draws come from the stream mixed with the key (one key draws the same values each time, split and fold_in make new keys from it)" : ''}; the results below hold for these draws${keyed ? '' : ', and the --repro script replays them in PyTorch'}`);
   if (r.probes.length) {
     // hyper: what the function was called with (`defaults`); the reference probe adds the formula's.
     const hypers = r.probes.map((p) => probeHyperText(p));

@@ -22,16 +22,23 @@
  * each value rounded to float32 where the result is a float.
  */
 import type { RandomDraw } from '../ops/api';
+import { mixWords } from '../ops/table/random';
 import { mulberry32 } from './gen';
 
 /** The stream of the draws: mulberry32 of the probe's seed plus this (mod 2^32). */
 export const DRAW_SEED_OFFSET = 0x2545f491;
 
 
-/** One recorded draw: the function called (as the op table spells it) and the shape drawn. */
+/** One recorded draw: the function called (as the op table spells it) and the shape drawn; `key`: the JAX key it drew with. */
 export interface Draw {
   op: string;
   shape: number[];
+  key?: number[];
+}
+
+/** The seed of a JAX key's own stream: the probe's draw seed and the key's words, mixed (`mixWords`). */
+export function keyStream(seed: number, key: readonly number[]): number {
+  return mixWords([(seed + DRAW_SEED_OFFSET) >>> 0, ...key]);
 }
 
 export class Draws {
@@ -42,11 +49,16 @@ export class Draws {
     this.rnd = mulberry32((seed + DRAW_SEED_OFFSET) >>> 0);
   }
 
-  /** The values of one draw of `shape` (row-major), recorded as `op`. `perm`: a permutation of range(shape[0]). */
-  draw(op: string, shape: readonly number[], d: RandomDraw): number[] {
+  /**
+   * The values of one draw of `shape` (row-major), recorded as `op`. `perm`: a permutation of
+   * range(shape[0]). `key`: a JAX key's words (ops/table/random.ts `PRNG_KEY`): the values come from
+   * a stream of their own, mulberry32 of the probe's seed mixed with the key (`keyStream`), so the
+   * same key draws the same values and the draws before it change nothing, as in JAX.
+   */
+  draw(op: string, shape: readonly number[], d: RandomDraw, key?: readonly number[]): number[] {
     const n = shape.reduce((a, b) => a * b, 1);
-    this.log.push({ op, shape: [...shape] });
-    const u = this.rnd;
+    this.log.push({ op, shape: [...shape], ...(key ? { key: [...key] } : {}) });
+    const u = key ? mulberry32(keyStream(this.seed, key)) : this.rnd;
     const out = new Array<number>(n);
     switch (d.kind) {
       case 'uniform':

@@ -702,6 +702,39 @@ export interface ModelStandIn {
   inputs: string[];
   /** Keys of parameters read only at keys, whose values only the run reads (`batch["image"]`). */
   keys: Record<string, string[]>;
+  /** Parameters the run reads whole (an argument of it), whatever else reads them: a target among them is given to the model. */
+  passed: string[];
+  /** The run's output unpacked into `n` names, the prediction the one at `at` (the others only returned as auxiliary values). */
+  unpacked?: { n: number; at: number };
+}
+
+/**
+ * Of a run's output unpacked into names (`logits, new_state = run(...)`), the one the function
+ * computes with: every other name is only returned, as an item of the returned tuple (`return loss,
+ * (new_state, logits)`), or never read. A reason where none or several are computed with, or a
+ * target is no plain name (a starred or nested one).
+ */
+function unpackedPrediction(fn: FunctionIR, a: Extract<Stmt, { k: 'assign' }>): { n: number; at: number } | { refused: string } | undefined {
+  if (a.aug || a.targets.length !== 1 || a.targets[0].k !== 'tuple') return undefined;
+  const items = (a.targets[0] as unknown as { items: Expr[] }).items;
+  if (!items?.length || !items.every((t) => t.k === 'name')) return undefined;
+  const names = items.map((t) => (t as { id: string }).id);
+  const computed = new Set<string>();
+  walkIR(fn.body, (n, up) => {
+    const e = n as Expr;
+    if (e.k !== 'name' || !names.includes(e.id)) return;
+    // A store (the unpacking itself, a later rebinding) is no read.
+    const i = up.findIndex((x) => x.k === 'assign');
+    if (i >= 0 && (up[i] as Extract<Stmt, { k: 'assign' }>).targets.includes((up[i + 1] ?? e) as never)) return;
+    // Only returned: the name itself, or an item of tuples the return statement returns.
+    let j = up.length - 1;
+    while (j >= 0 && (up[j].k === 'tuple' || up[j].k === 'list')) j--;
+    if (j >= 0 && up[j].k === 'return') return;
+    computed.add(e.id);
+  });
+  const used = names.map((x, at) => ({ x, at })).filter(({ x }) => computed.has(x));
+  if (used.length === 1) return { n: names.length, at: used[0].at };
+  return { refused: used.length ? `the function computes with ${used.map(({ x }) => `\`${x}\``).join(', ')}` : 'none of them is computed with' };
 }
 
 /** Every node of an IR subtree with its ancestors (the op table's references left out: `op`, `spell`, and `bound`, which repeats the arguments). */
@@ -720,6 +753,99 @@ function walkIR(node: unknown, on: (n: { k: string }, up: readonly { k: string }
 }
 
 /**
+ * The dict display a local of `fn` is bound to once, at its top level (`variables = {"params":
+ * params, "batch_stats": state.batch_stats}`, flax's variables for a run), else undefined.
+ */
+export function variablesDict(fn: FunctionIR, name: string): Extract<Expr, { k: 'dict' }> | undefined {
+  let found: Extract<Expr, { k: 'dict' }> | undefined;
+  let binds = 0;
+  for (const s of stmtsDeep(fn.body))
+    if (s.k === 'assign' && s.targets.some((t) => t.k === 'name' && t.id === name)) {
+      binds++;
+      if (!s.aug && s.targets.length === 1 && s.value.k === 'dict') found = s.value;
+    }
+  return binds === 1 && fn.body.some((s) => s.k === 'assign' && s.value === found) ? found : undefined;
+}
+
+/**
+ * The parameters of the function enclosing a closure that the closure reads (`batch` in
+ * `def train_step(state, batch): def loss_fn(params): ... batch["label"]`): names it neither takes
+ * nor binds. Empty for a function that is no closure.
+ */
+export function outerParams(fn: FunctionIR, parent: FunctionIR | undefined): string[] {
+  if (!parent || parent.className) return [];
+  const own = new Set(fn.params.map((p) => p.name));
+  for (const s of stmtsDeep(fn.body)) if (s.k === 'assign') for (const t of s.targets) walkIR(t, (n) => void ((n as Expr).k === 'name' && own.add((n as unknown as { id: string }).id)));
+  const theirs = parent.params.filter((p) => p.kind === 'plain').map((p) => p.name);
+  const out = new Set<string>();
+  walkIR(fn.body, (n) => {
+    const e = n as Expr;
+    if (e.k === 'name' && theirs.includes(e.id) && !own.has(e.id)) out.add(e.id);
+  });
+  return [...out];
+}
+
+/**
+ * Whether every read of `name` in `g` takes it as a tree of weights (a forward function's parameters):
+ * subscripted (`params["w"]`, `params[0]`), unpacked (`*hidden, last = params`, `w, b = params`) or
+ * iterated (`for layer in params`), at least once, and some read at a string key (`params["w"]`,
+ * `layer["weights"]` of a layer it holds), which no tensor takes; never a tensor op's argument nor arithmetic.
+ */
+export function weightsOnly(name: string, g: FunctionIR): boolean {
+  // A tensor is never read at a string key: a tree of weights is (`layer["weights"]`), on the name or
+  // on names it is unpacked or iterated into (`*hidden, last = params`, `for layer in hidden`).
+  const derived = new Set([name]);
+  for (let round = 0; round < 3; round++)
+    walkIR(g.body, (n) => {
+      const st = n as unknown as { k: string; value?: Expr; iter?: Expr; targets?: unknown[]; target?: unknown };
+      const from = st.k === 'assign' ? st.value : st.k === 'other' ? st.iter : undefined;
+      if (from?.k !== 'name' || !derived.has(from.id)) return;
+      walkIR(st.k === 'assign' ? st.targets : st.target, (t) => void ((t as Expr).k === 'name' && derived.add((t as unknown as { id: string }).id)));
+    });
+  let keyed = false;
+  walkIR(g.body, (n) => {
+    const e = n as Expr;
+    if (e.k === 'subscript' && e.obj.k === 'name' && derived.has(e.obj.id) && e.index.length === 1 && e.index[0].k === 'str') keyed = true;
+  });
+  if (!keyed) return false;
+  let reads = 0;
+  let tree = 0;
+  walkIR(g.body, (n, up) => {
+    const e = n as Expr;
+    if (e.k !== 'name' || e.id !== name) return;
+    const p = up[up.length - 1] as (Expr | Stmt | { k: string; iter?: unknown; value?: unknown; targets?: unknown[] }) | undefined;
+    if (p && (p as { k: string }).k === 'assign' && (p as { targets: unknown[] }).targets.includes(e)) return;
+    reads++;
+    if (p?.k === 'subscript' && (p as { obj: unknown }).obj === e) tree++;
+    else if (p?.k === 'assign' && (p as { value: unknown }).value === e && (p as { targets: { k: string }[] }).targets.every((t) => t.k === 'tuple')) tree++;
+    else if (p?.k === 'other' && (p as { iter?: unknown }).iter === e) tree++;
+  });
+  return reads > 0 && reads === tree;
+}
+
+/**
+ * Whether `parent` reads its parameter `name` only in top-level statements after the one defining
+ * `fn` (and at least once): the closure defined before never sees it.
+ */
+export function readOnlyAfter(parent: FunctionIR, fn: FunctionIR, name: string): boolean {
+  const at = parent.body.findIndex((s) => s.k === 'def' && s.fn === fn);
+  if (at < 0) return false;
+  let before = false;
+  let after = false;
+  // The closure's own reads are its own (its parameter may shadow the name): only the enclosing function's statements count.
+  parent.body.forEach((s, i) =>
+    i !== at && walkIR(s, (n) => {
+      const e = n as Expr;
+      if (e.k === 'name' && e.id === name) {
+        if (i > at) after = true;
+        else before = true;
+      }
+    }),
+  );
+  return after && !before;
+}
+
+/**
  * Whether the function's model can be stood in by the probe's prediction, and what only the model
  * reads: `undefined` when the function runs no model through a required parameter (modelParam), a
  * reason when it runs one the stand-in would not be true to (run more than once or in a loop, its
@@ -727,30 +853,45 @@ function walkIR(node: unknown, on: (n: { k: string }, up: readonly { k: string }
  * `jax`: the function computes with JAX (a model's `.apply(params, ...)` is flax's and haiku's forward
  * pass; PyTorch's `Module.apply(fn)` is no forward pass).
  */
-export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: boolean): ModelStandIn | { param: string; refused: string } | undefined {
+export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: boolean, outer: readonly string[] = [], mod?: ModuleIR): ModelStandIn | { param: string; refused: string } | undefined {
   const isReq = (e: unknown): e is { k: 'name'; id: string } => !!e && (e as Expr).k === 'name' && required.includes((e as { id: string }).id);
   // The parameters an `apply` runs the model with: `params`, or `{"params": params, ...}` (flax's variables).
   const applyParams = (e: Expr | undefined): string | undefined => {
     if (isReq(e)) return e.id;
+    // `variables = {"params": params, ...}` bound once, then `apply_fn(variables, x)`.
+    const local = e as Expr | undefined;
+    if (local?.k === 'name' && variablesDict(fn, local.id)) return applyParams(variablesDict(fn, local.id));
     if (e?.k === 'dict') {
       const i = e.keys.findIndex((k) => k?.k === 'str' && k.value === 'params');
       if (i >= 0 && isReq(e.values[i]) && e.values.every((v, j) => j === i || !v || v.k !== 'name' || !required.includes(v.id))) return (e.values[i] as { id: string }).id;
     }
     return undefined;
   };
-  const runs: { call: Extract<Expr, { k: 'call' }>; param: string; via: 'call' | 'apply'; up: { k: string }[] }[] = [];
+  const runs: { call: Extract<Expr, { k: 'call' }>; param: string; via: 'call' | 'apply'; up: { k: string }[]; shown?: string }[] = [];
+  // The module's own forward functions (`def net(params, x)`, its first parameter read only as a tree of weights).
+  const forward = (id: string): boolean => {
+    const g = mod?.functions.find((f) => f.name === id && !f.className && !f.parent);
+    const first = g?.params[0];
+    return !!g && !!first && first.kind === 'plain' && g.params.length >= 2 && weightsOnly(first.name, g);
+  };
   walkIR(fn.body, (n, up) => {
     const e = n as Expr;
     if (e.k !== 'call') return;
     if (isReq(e.func)) runs.push({ call: e, param: e.func.id, via: 'call', up: [...up] });
+    // `jax.vmap(model)(x)`: the model called on each example, its outputs stacked: one run on the batch.
+    else if (jax && e.func.k === 'call' && e.func.callee === 'jax.vmap' && isReq(e.func.args[0]) && !Object.keys(e.func.kwargs).length && e.func.args.length === 1) runs.push({ call: e, param: (e.func.args[0] as { id: string }).id, via: 'call', up: [...up], shown: `\`jax.vmap(${(e.func.args[0] as { id: string }).id})(...)\`` });
     else if (jax && e.func.k === 'attr' && /^apply(_fn)?$/.test(e.func.attr)) {
       const p = applyParams(e.args[0]);
       if (p) runs.push({ call: e, param: p, via: 'apply', up: [...up] });
+    } else {
+      // `net(params, x)`: the module's forward function given the parameters.
+      const callee = e.func as Expr;
+      if (jax && callee.k === 'name' && !e.op && isReq(e.args[0]) && forward(callee.id)) runs.push({ call: e, param: (e.args[0] as { id: string }).id, via: 'apply', up: [...up], shown: `\`${callee.id}(${(e.args[0] as { id: string }).id}, ...)\`` });
     }
   });
   if (!runs.length) return undefined;
   const run = runs[0];
-  const shown = run.via === 'call' ? `\`${run.param}(...)\`` : `\`.${(run.call.func as { attr: string }).attr}(${run.call.args[0].k === 'dict' ? `{"params": ${run.param}}` : run.param}, ...)\``;
+  const shown = run.shown ?? (run.via === 'call' ? `\`${run.param}(...)\`` : `\`.${(run.call.func as { attr: string }).attr}(${run.call.args[0].k === 'dict' || (run.call.args[0].k === 'name' && run.call.args[0].id !== run.param) ? `{"params": ${run.param}}` : run.param}, ...)\``);
   const refuse = (refused: string) => ({ param: run.param, refused });
   if (runs.length > 1) return refuse(`the function runs its model ${runs.length} times (${shown}): the probes stand in one run by their prediction, not several`);
   if (run.up.some((a) => (a.k === 'other' && /^(for|while)$/.test((a as unknown as { what: string }).what)) || a.k === 'lambda' || a.k === 'def' || (a.k === 'unknown' && 'comp' in a))) return refuse(`the function runs its model (${shown}) in a loop, a comprehension or a nested function: the probes stand in one run by their prediction`);
@@ -760,19 +901,30 @@ export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: b
   const grand = run.up[run.up.length - 2] as Expr | undefined;
   const method = parent?.k === 'attr' && parent.obj === run.call && grand?.k === 'call' && grand.func === parent;
   const whole = method || (parent && ((parent.k === 'assign' && parent.value === run.call && !parent.aug && parent.targets.length === 1 && parent.targets[0].k === 'name') || (parent.k === 'call' && parent.func !== run.call && (parent.args.includes(run.call) || Object.values(parent.kwargs).includes(run.call))) || (parent.k === 'return' && parent.value === run.call)));
-  if (!whole) {
+  // Several values unpacked (`logits, new_state = state.apply_fn(..., mutable=["batch_stats"])`): the
+  // prediction is the one the function computes with; the others only handed back in what it returns
+  // (`return loss, (new_state, logits)`, a transform's auxiliary output) or never read.
+  const unpacked = !whole && parent?.k === 'assign' && parent.value === run.call ? unpackedPrediction(fn, parent) : undefined;
+  if (unpacked && 'refused' in unpacked) return refuse(`the model's run (${shown}) returns several values, unpacked, and ${unpacked.refused}: the file does not say what ${unpacked.refused.startsWith('none') ? 'they hold' : 'the others hold'}, the probes stand in only the prediction`);
+  if (!whole && !unpacked) {
     const many = parent?.k === 'assign' && parent.targets.some((t) => t.k === 'tuple');
     return refuse(many ? `the model's run (${shown}) returns several values, unpacked: the probes stand in only a model whose output is the prediction` : `the model's output (${shown}) is read in part (an attribute or an item of it): the probes stand in only a model whose output is the prediction`);
   }
   // Each read of a required parameter: the run's own (the model, its receiver, an argument of it) or another.
   const argOfRun = new Set<unknown>([...run.call.args, ...Object.values(run.call.kwargs)]);
+  // The model's name inside `jax.vmap(model)` is the run's own read.
+  if (run.call.func.k === 'call') argOfRun.add(run.call.func.args[0]);
   if (run.via === 'apply') {
     const a0 = run.call.args[0];
-    if (a0.k === 'dict') for (const v of a0.values) argOfRun.add(v);
-    argOfRun.add((run.call.func as { obj: Expr }).obj);
+    const vars = a0.k === 'name' ? variablesDict(fn, a0.id) : a0;
+    if (vars?.k === 'dict') for (const v of vars.values) argOfRun.add(v);
+    if (run.call.func.k === 'attr') argOfRun.add(run.call.func.obj);
   }
   const reads = new Map<string, { all: number; run: number; keys: Map<string, { all: number; run: number }>; keyed: number }>();
-  for (const r of required) reads.set(r, { all: 0, run: 0, keys: new Map(), keyed: 0 });
+  // The closure's free names that are its enclosing function's parameters (`batch` of `train_step(state, batch)`): read the same way.
+  for (const r of [...required, ...outer]) reads.set(r, { all: 0, run: 0, keys: new Map(), keyed: 0 });
+  // Inside the run's arguments (`{"params": p, "batch_stats": state.batch_stats}`, `batch["image"] / 255`): what only the model reads.
+  const inRun = (up: readonly { k: string }[]): boolean => up.some((a) => argOfRun.has(a));
   walkIR(fn.body, (n, up) => {
     const e = n as Expr;
     if (e.k !== 'name' || !reads.has(e.id)) return;
@@ -784,10 +936,10 @@ export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: b
       const k = p.index[0].value;
       const kr = r.keys.get(k) ?? { all: 0, run: 0 };
       kr.all++;
-      if (argOfRun.has(p)) kr.run++;
+      if (argOfRun.has(p) || inRun(up.slice(0, -1))) kr.run++;
       r.keys.set(k, kr);
       r.keyed++;
-    }
+    } else if (outer.includes(e.id) && inRun(up)) r.run++;
   });
   const model = reads.get(run.param)!;
   if (model.all !== model.run) return refuse(`the model${run.via === 'call' ? ` \`${run.param}\`` : `'s parameters \`${run.param}\``} ${run.via === 'call' ? 'is' : 'are'} read beyond its run (${shown}) (an attribute or another use): the probes stand in only the run`);
@@ -801,7 +953,8 @@ export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: b
       if (only.length && only.length < r.keys.size) keys[name] = only;
     }
   }
-  return { param: run.param, via: run.via, shown, inputs, keys };
+  const passed = [...reads].filter(([name, r]) => name !== run.param && r.run > 0).map(([name]) => name);
+  return { param: run.param, via: run.via, shown, inputs, keys, passed, ...(unpacked ? { unpacked } : {}) };
 }
 
 /**

@@ -1273,6 +1273,8 @@ export class Evaluator {
   }
 
   private attr(o: Val, a: string, line: number): Val {
+    // A value only the stood-in model's run reads (`state.batch_stats` in flax's variables): so is its attribute.
+    if (o.t === 'model_input') return o;
     if (o.t === 'self') {
       const v = o.attrs.get(a);
       if (v) return v;
@@ -1781,6 +1783,14 @@ export class Evaluator {
     if (c.func.k === 'call' && c.func.func.k === 'name' && c.func.func.id === 'super') return NONE;
     // A model's forward pass given the stand-in as its parameters (`net.apply(params, x)`,
     // `state.apply_fn({"params": params}, x)`): the probe's prediction, the model itself never read.
+    // The model run through `jax.vmap(model)(x)`, or the module's forward function given the stand-in
+    // (`net(params, x)`; entry-inputs.ts modelStandIn): the probe's prediction for the whole batch.
+    const held0 = c.func.k === 'call' && c.func.callee === 'jax.vmap' ? c.func.args[0] : c.func.k === 'name' && !c.op ? c.args[0] : undefined;
+    if (held0?.k === 'name') {
+      let v: Val | undefined;
+      for (let fr: Frame | undefined = f; fr && !v; fr = fr.parent) v = fr.vars.get(held0.id);
+      if (v?.t === 'standin') return v.out;
+    }
     if (c.func.k === 'attr' && /^apply(_fn)?$/.test(c.func.attr) && c.args[0]) {
       const a0 = c.args[0];
       const held = a0.k === 'name' ? [a0] : a0.k === 'dict' ? a0.values.filter((v, i) => { const k = a0.keys[i]; return k?.k === 'str' && k.value === 'params' && v.k === 'name'; }) : [];
@@ -1788,6 +1798,9 @@ export class Evaluator {
         let v: Val | undefined;
         for (let fr: Frame | undefined = f; fr && !v && h.k === 'name'; fr = fr.parent) v = fr.vars.get(h.id);
         if (v?.t === 'standin') return v.out;
+        // flax's variables built before the run (`variables = {"params": params, ...}`): the stand-in at "params".
+        const at = v?.t === 'dict' ? v.entries.find(([k]) => k.t === 'str' && k.v === 'params')?.[1] : undefined;
+        if (at?.t === 'standin') return at.out;
       }
     }
     if (c.func.k === 'attr' && c.func.obj.k === 'call' && c.func.obj.func.k === 'name' && c.func.obj.func.id === 'super') {
@@ -2992,10 +3005,10 @@ export class Evaluator {
       setGradEnabled(on) {
         ev.gradEnabled = on;
       },
-      draw(shape, d) {
+      draw(shape, d, key) {
         if (!ev.opts.draws) throw new Unsupported(`${name} (a random draw outside a probe's seeded stream)`, line);
         ev.checkSize(shape, line);
-        return ev.opts.draws.draw(spell.name, shape, d);
+        return ev.opts.draws.draw(spell.name, shape, d, key);
       },
       unsupported(what) {
         throw new Unsupported(what, line);

@@ -259,6 +259,8 @@ export class Prober {
           all[k] = { t: 'tensor', x: tf.tensor(d.data, boxShape(value, d.rows, d.columns, inp.layout, N, C)), dt: 'float' };
         } else if (value !== null && typeof value === 'object' && 'module' in value) passed[k] = { t: 'ns', name: value.module };
         else if (value !== null && typeof value === 'object' && 'modelInput' in value) all[k] = { t: 'model_input' };
+        // A JAX key: PRNGKey(0)'s words (ops/table/random.ts); its draws are the probe's seeded stream's.
+        else if (value !== null && typeof value === 'object' && 'prngKey' in value) all[k] = { t: 'tensor', x: tf.tensor([0, 0], [2], 'int32'), dt: 'int' };
         else if (value !== null && typeof value === 'object' && 'classes' in value) all[k] = num(C, true);
         else if (value !== null && typeof value === 'object' && 'device' in value) all[k] = { t: 'device' };
         else if (value !== null && typeof value === 'object' && 'eye' in value) all[k] = { t: 'tensor', x: tf.eye(C), dt: 'float' };
@@ -300,13 +302,21 @@ export class Prober {
         // PyTorch's logits passed as they are: a leaf requiring grad (a view of it in a layout); an in-place write into it raises.
         if (s.plan.framework === 'torch' && !inp.activation && !s.plan.model) evOpts.leaf = { x: xin, view: xin !== x };
         // A model the function runs (roles.ts `model`): stood in by the probe's prediction.
-        const args: Record<string, Val> = { ...passed, [s.plan.input]: s.plan.model ? { t: 'standin', out: pred } : pred };
+        // Its output unpacked (`logits, new_state = run(...)`): the prediction at its place, values nothing reads at the others.
+        const many = s.plan.model?.unpacked;
+        const out: Val = many ? { t: 'list', tuple: true, items: Array.from({ length: many.n }, (_, i): Val => (i === many.at ? pred : { t: 'model_input' })) } : pred;
+        const args: Record<string, Val> = { ...passed, [s.plan.input]: s.plan.model ? { t: 'standin', out } : pred };
         // A gradient-boosting dataset holds its labels as floats (LightGBM's and XGBoost's get_label()).
         if (s.plan.target) args[s.plan.target] = s.plan.targetDataset ? { t: 'dataset', label: tgt.t === 'tensor' ? { t: 'tensor', x: tf.cast(tgt.x, 'float32'), dt: 'float' } : tgt } : tgt;
         // A parameter read as a mapping (roles.ts `mapped`) gets a dict: its tensor at its key, ones at a weight's.
         for (const [p, keys] of Object.entries(s.plan.mapped ?? {})) {
           const v = args[p];
           if (v) args[p] = { t: 'dict', entries: Object.entries(keys).map(([k, what]): [Val, Val] => [{ t: 'str', v: k }, what === 'tensor' ? v : what === 'model_input' ? { t: 'model_input' } : { t: 'tensor', x: tf.ones(shapeOf(true)), dt: 'float' }]) };
+        }
+        // A target of the enclosing function (roles.ts `outerTarget`): given to it, which defines the closure.
+        if (s.plan.outerTarget && s.plan.target) {
+          given[s.plan.target] = args[s.plan.target];
+          delete args[s.plan.target];
         }
         return ev!.run(s.fn, args);
       };
@@ -616,11 +626,11 @@ export class Prober {
       const setup = this.setup(fn, plan, baseHyper);
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.vmapped ? { vmapped: true } : {}), ...(setup.plan.boxes ? { boxes: true as const } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}), ...(plan.model ? { model: plan.model } : {}) };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.vmapped ? { vmapped: true } : {}), ...(setup.plan.boxes ? { boxes: true as const } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}), ...(plan.model ? { model: plan.model } : {}), ...(plan.outerTarget ? { outerTarget: plan.outerTarget } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'keys' in value ? `keys ${JSON.stringify(Object.fromEntries(Object.entries(value.keys).map(([a, v]) => [a, typeof v === 'object' ? '__class_ones__' : v])))}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : 'modelInput' in value ? 'model_input' : 'boxes' in value || 'offsets' in value ? `boxes ${JSON.stringify(value)}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'keys' in value ? `keys ${JSON.stringify(Object.fromEntries(Object.entries(value.keys).map(([a, v]) => [a, typeof v === 'object' ? '__class_ones__' : v])))}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : 'modelInput' in value ? 'model_input' : 'prngKey' in value ? 'prng_key' : 'boxes' in value || 'offsets' in value ? `boxes ${JSON.stringify(value)}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

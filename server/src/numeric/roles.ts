@@ -13,6 +13,8 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
+import { jaxKeyParam } from './jax-keys';
+import { outerParams, readOnlyAfter } from './entry-inputs';
 import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
@@ -137,7 +139,13 @@ export interface CheckPlan {
    * to. What only the run reads (its inputs, a flag passed to it) gets a value nothing else may read
    * (fill `{ modelInput }`, a mapping's key `model_input`).
    */
-  model?: { via: 'call' | 'apply'; shown: string };
+  model?: { via: 'call' | 'apply'; shown: string; unpacked?: { n: number; at: number } };
+  /**
+   * The target is a parameter of the function enclosing the checked closure (its qualname here), read
+   * by the closure (`batch["label"]` in flax's `train_step(state, batch)`'s `loss_fn(params)`): the
+   * probes give it to that function, which runs first and defines the closure (eval.ts `entry`).
+   */
+  outerTarget?: string;
   /**
    * The function splits the target's last axis into the labels (`y_true[..., :-1]`) and one trailing
    * column (`y_true[..., -1]`, an anchor's state): the probes' float targets carry that column too,
@@ -172,7 +180,7 @@ export interface Fill {
   assumed?: true;
 }
 
-export type FillValue = number | number[] | string | boolean | null | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { keys: Record<string, KeyValue> } | { module: string } | { like: 'input' | 'target' } | { modelInput: true } | OpModuleValue | BoxFill;
+export type FillValue = number | number[] | string | boolean | null | { prngKey: true } | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { keys: Record<string, KeyValue> } | { module: string } | { like: 'input' | 'target' } | { modelInput: true } | OpModuleValue | BoxFill;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -1076,7 +1084,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const params = fn.params.filter((p) => p.kind === 'plain').slice(fn.className ? 1 : 0);
     // The prediction and the target are among the required parameters that are not hyperparameters
     // (a parameter used as class indices is a role whatever its annotation says: `y_true: int`).
-    const required = params.filter((p) => (!p.default || typeDefault(p.default)) && (!notRole(p) || indexesClasses(p.name, fn)));
+    // A JAX key passed in (`rng`, only drawn with, split or given to a model's run as its `rngs`) is neither role (jax-keys.ts).
+    const required = params.filter((p) => (!p.default || typeDefault(p.default)) && (!notRole(p) || indexesClasses(p.name, fn)) && !jaxKeyParam(p.name, fn));
     // Modules injected by keyword (`backend = kwargs['backend']`): the facts read their calls as the module's.
     const reads = readKeywords(fn, callable);
     const injected = new Map<string, ReturnType<typeof injectedModule>>();
@@ -1166,23 +1175,37 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // prediction and the target), nothing changes.
     let standIn: ModelStandIn | undefined;
     let standInWhy: string | undefined;
+    // A closure whose target is its enclosing function's parameter (flax's `def train_step(state,
+    // batch): def loss_fn(params): logits = state.apply_fn({"params": params}, batch["image"]); ...
+    // batch["label"]`): the probes give the enclosing function that parameter (`CheckPlan.outerTarget`).
+    let outerTarget: string | undefined;
+    const enclosing = fn.parent && fn.parent !== '<module>' ? chain.find((g) => g.qualname === fn.parent && !g.className) : undefined;
+    const outer = enclosing ? outerParams(fn, enclosing).filter((o) => enclosing.params.some((p) => p.kind === 'plain' && p.name === o && !p.default)) : [];
     if (!perExample) {
       const unset = params.filter((p) => !p.default);
       // `.apply(params, x)` is a forward pass in JAX (flax, haiku), not PyTorch's `Module.apply(fn)`.
       const imported = [...mod.imports.values()].map(frameworkOfName);
       const jaxApply = frameworkOf(fn, mod, callable) === 'jax' || (imported.includes('jax') && !imported.includes('torch'));
-      const si = modelStandIn(fn, unset.map((p) => p.name), jaxApply);
+      const si = modelStandIn(fn, unset.map((p) => p.name), jaxApply, outer, mod);
       if (si && 'refused' in si) standInWhy = si.refused;
       else if (si && !(target && si.inputs.includes(target)) && (!input || !target || si.inputs.includes(input) || input === si.param)) {
         const rest = required.filter((p) => p.name !== si.param && !si.inputs.includes(p.name));
         let t = target && rest.some((p) => p.name === target) ? target : undefined;
         t ??= rest.find((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? ''))?.name ?? rest.find((p) => TARGET_NAME.test(p.name))?.name ?? rest.find((p) => keysOf.get(p.name)?.some((k) => TARGET_NAME.test(k)))?.name;
         if (!t && rest.length === 1) t = rest[0].name;
-        const given = t && si.keys[t]?.some((k) => TARGET_NAME.test(k));
+        // None of its own: the enclosing function's parameter the closure reads as its target (by its name, or a key's).
+        let fromOuter = false;
+        if (!t && !rest.length) {
+          const cands = outer.filter((o) => !si.inputs.includes(o));
+          t = cands.find((o) => TARGET_NAME.test(o)) ?? cands.find((o) => mappingKeys(fn, o)?.some((k) => TARGET_NAME.test(k)));
+          fromOuter = !!t;
+        }
+        const given = t && (si.keys[t]?.some((k) => TARGET_NAME.test(k)) || si.passed.includes(t));
         if (t && !given) {
           input = si.param;
           target = t;
           standIn = si;
+          if (fromOuter) outerTarget = enclosing!.qualname;
         } else standInWhy = given ? `the model's run (${si.shown}) is given the target (\`${t}\`): its output may be the loss, not a prediction the probes could stand in` : `the model's run (${si.shown}) could be stood in by the probe's prediction, but no parameter the loss reads is its target`;
       } else if (si && target && si.inputs.includes(target) && !(input && !si.inputs.includes(input))) standInWhy = `the model's run (${si.shown}) is given the target (\`${target}\`): its output may be the loss, not a prediction the probes could stand in`;
     }
@@ -1224,10 +1247,21 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     for (const g of [fn, ...chain]) {
       const ps = g.params.filter((p) => p.kind === 'plain').slice(g.className ? 1 : 0);
       for (const p of ps) {
-        if (p.default || (g === fn && (p.name === input || p.name === target)) || fill[p.name]) continue;
+        if (p.default || (g === fn && (p.name === input || p.name === target)) || (outerTarget && g === enclosing && p.name === target) || fill[p.name]) continue;
         // Read only by the model's run, which the probe's prediction stands in for: no value is read.
-        if (g === fn && standIn?.inputs.includes(p.name)) {
+        if ((g === fn || (g === enclosing && outer.includes(p.name))) && standIn?.inputs.includes(p.name)) {
           fill[p.name] = { value: { modelInput: true }, why: `read only by the model's run (${standIn.shown}), which the probe's prediction stands in for` };
+          continue;
+        }
+        // A JAX key (jax-keys.ts): PRNGKey(0), whose draws come from the probe's seeded stream.
+        if (jaxKeyParam(p.name, g)) {
+          fill[p.name] = { value: { prngKey: true }, why: "a JAX random key (only drawn with, split, or given to a model's run): PRNGKey(0), its draws the probe's own seeded stream" };
+          continue;
+        }
+        // A parameter of the enclosing function that the closure does not read and that function reads
+        // only after defining it (`lr = learning_rate_fn(step)` below `def loss_fn`): nothing the loss sees.
+        if (outerTarget && g === enclosing && !outer.includes(p.name) && readOnlyAfter(enclosing, fn, p.name)) {
+          fill[p.name] = { value: null, why: `read by \`${enclosing.name}\` only after it defines \`${fn.name}\`: no value the loss sees (None)` };
           continue;
         }
         const site = callSiteLiteral(mod, g, p.name);
@@ -1358,7 +1392,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // A function named as a cross-entropy or a focal loss keeps them (`cross_entropy(logits, labels)`
     // without a log is worth the comparison).
     const notFocal = !gamma && !CE_NAME.test(fn.qualname) && !seesFocalOrCE(fn, callable, f, ff);
-    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal, standIn ?? null]);
+    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal, standIn ?? null, outerTarget ?? null]);
     // A cross-entropy with no modulating factor anywhere the facts see: its reference is the
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
     // The reference of a loss with no gamma and nothing that says focal (a name, a focal op, a
@@ -1370,7 +1404,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const stateColumn = slicesTrailingColumn(fn, targetName);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown } } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), key });
   }
   // A loss class with no method of its own to run: its call is its base's. A Keras
   // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,

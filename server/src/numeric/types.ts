@@ -117,7 +117,7 @@ export interface ProbeResult {
    * Random draws the function made in the call reported (draws.ts), in call order: each from the
    * probe's seeded stream, which the repro script replays; the results hold for these draws.
    */
-  draws?: { op: string; shape: number[] }[];
+  draws?: { op: string; shape: number[]; key?: number[] }[];
   ms: number;
 }
 
@@ -155,7 +155,7 @@ export interface NumericReport {
   /** `perRow`: hyperparameters whose number is given to every example of the function's jax.vmap (roles.ts `CheckPlan.perRow`). */
   /** `boxed`: hyperparameters passed as a one-item list of their value (roles.ts `CheckPlan.boxed`: the function subscripts them). */
   /** `model`: the function runs a model, stood in by the probe's prediction (roles.ts `CheckPlan.model`): `input` is the parameter the stand-in is passed as. */
-  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; model?: { via: 'call' | 'apply'; shown: string }; mapped?: Record<string, Record<string, 'tensor' | 'ones' | 'model_input'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; perExample?: string[]; targetFields?: number; targetOffset?: number; vmapped?: boolean; boxes?: true };
+  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; model?: { via: 'call' | 'apply'; shown: string; unpacked?: { n: number; at: number } }; outerTarget?: string; mapped?: Record<string, Record<string, 'tensor' | 'ones' | 'model_input'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; perExample?: string[]; targetFields?: number; targetOffset?: number; vmapped?: boolean; boxes?: true };
   /**
    * The function computes with numpy (no autograd): probed for its outputs' values only, computed in
    * float32 (numpy's float64 is not computed), with the gradient probes not checked and no findings
@@ -163,7 +163,7 @@ export interface NumericReport {
    */
   valuesOnly?: { why: string; precision: 'float32'; notChecked: string[]; dataset?: string };
   /** Values given to required parameters without a default, and where each came from (roles.ts `fill`). */
-  supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'class_map' | 'class_counts' | 'device' | 'model_input'; why: string }>;
+  supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'class_map' | 'class_counts' | 'device' | 'model_input' | 'prng_key'; why: string }>;
   /** How the function is reached: a method through its class, a closure through the factory that returns it. */
   entry?: { kind: 'function' | 'method' | 'closure'; owner?: string };
   probes: ProbeResult[];

@@ -280,9 +280,10 @@ export interface LowerCtx {
   /**
    * The values of a random draw of `shape` (row-major) from the probe's seeded stream
    * (numeric/draws.ts), recorded in call order under this call's spelling for the repro script;
-   * unsupported where no stream is given.
+   * unsupported where no stream is given. `key`: a JAX key's words (`jax.random.normal(key, ...)`):
+   * the values then depend on the key alone (within the probe), as JAX's do, never on the draws before.
    */
-  draw(shape: number[], d: RandomDraw): number[];
+  draw(shape: number[], d: RandomDraw, key?: readonly number[]): number[];
   unsupported(what: string): never;
   error(message: string): never;
 }

@@ -18,12 +18,14 @@ function drawShape(c: LowerCtx): number[] | undefined {
   if (v && v.t !== 'none') return c.shape('shape');
   if (c.has('input')) return c.tensor('input').x.shape;
   if (c.spelling.framework === 'numpy') return undefined;
+  // jax.random's shape=(): one value, a 0-d array.
+  if (c.spelling.framework === 'jax') return [];
   return c.error(`${c.name}() needs a size`);
 }
 
 /** The draw as a tensor of `shape` (a Python number for numpy without a size), no gradient. */
 function drawn(c: LowerCtx, shape: number[] | undefined, d: RandomDraw, dt: DType): CVal {
-  const vals = c.draw(shape ?? [], d);
+  const vals = c.draw(shape ?? [], d, keyWords(c));
   if (!shape) return { t: 'num', v: vals[0], int: dt !== 'float' };
   return c.out(c.k.fromData(vals, shape, dt), dt);
 }
@@ -56,6 +58,7 @@ export const uniform = defineOp({
     'tensorflow.random.uniform(shape, minval->low=0, maxval->high=None, dtype="float32", seed=None, name=None)',
     'tensorflow.random_uniform(shape, minval->low=0, maxval->high=None, dtype="float32", seed=None, name=None)',
     'keras.backend.random_uniform(shape, minval->low=0.0, maxval->high=1.0, dtype=None, seed=None)',
+    'jax.random.uniform(key, shape=None, dtype=None, minval->low=0.0, maxval->high=1.0)',
   ],
   abstract: floatValue,
   lower(c) {
@@ -84,6 +87,7 @@ export const normal = defineOp({
     'tensorflow.random.normal(shape, mean=0.0, stddev->std=1.0, dtype="float32", seed=None, name=None)',
     'tensorflow.random_normal(shape, mean=0.0, stddev->std=1.0, dtype="float32", seed=None, name=None)',
     'keras.backend.random_normal(shape, mean=0.0, stddev->std=1.0, dtype=None, seed=None)',
+    'jax.random.normal(key, shape=None, dtype=None)',
   ],
   abstract: floatValue,
   lower(c) {
@@ -141,6 +145,7 @@ export const randint = defineOp({
     'torch.randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None)',
     'Tensor.random_(from->low=0, to->high=None)',
     'numpy.random.randint(low, high=None, size=None, dtype="int64")',
+    'jax.random.randint(key, shape->size, minval->low, maxval->high, dtype=None)',
   ],
   abstract: intAbstract,
   lower(c) {
@@ -167,10 +172,11 @@ export const choice = defineOp({
   id: 'choice',
   summary: 'Random picks from range(a) or from a sequence, with or without replacement.',
   draws: true,
-  spell: ['numpy.random.choice(a, size=None, replace=True, p=None)'],
+  spell: ['numpy.random.choice(a, size=None, replace=True, p=None)', 'jax.random.choice(key, a, shape->size=None, replace=True, p=None, axis=0)'],
   abstract: intAbstract,
   lower(c) {
     if (c.value('p') && c.value('p')!.t !== 'none') c.unsupported(`${c.name} with p`);
+    if ((c.num('axis') ?? 0) !== 0) c.unsupported(`${c.name} along an axis other than 0`);
     const a = c.value('a') ?? c.error(`${c.name}: missing a`);
     const pool: CTensor | undefined = a.t === 'num' ? undefined : c.toTensor(a);
     if (pool && pool.x.shape.length !== 1) c.error('a must be 1-dimensional');
@@ -193,9 +199,14 @@ export const permutation = defineOp({
   id: 'randperm',
   summary: 'A random permutation of range(n), or of an array along its first axis.',
   draws: true,
-  spell: ['torch.randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False)', 'numpy.random.permutation(x->n)'],
+  spell: [
+    'torch.randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False)',
+    'numpy.random.permutation(x->n)',
+    'jax.random.permutation(key, x->n, axis=0, independent=False)',
+  ],
   abstract: (c) => mk('unknown', { dtype: 'int', src: c.span }),
   lower(c) {
+    if ((c.num('axis') ?? 0) !== 0 || c.flag('independent')) c.unsupported(`${c.name} along an axis other than 0`);
     const v = c.value('n') ?? c.error(`${c.name}: missing n`);
     if (v.t === 'num') return c.out(c.k.fromData(c.draw([v.v], { kind: 'perm' }), [v.v], 'int'), askedDtype(c) ?? 'int');
     // numpy.random.permutation(array): a shuffled copy along the first axis.
@@ -209,9 +220,18 @@ export const bernoulli = defineOp({
   id: 'bernoulli',
   summary: 'Random 0/1 values, 1 with probability p (per element, or one p for all).',
   draws: true,
-  spell: ['torch.bernoulli(input, *, generator=None, out=None)', 'Tensor.bernoulli(*, generator=None)', 'Tensor.bernoulli_(p=0.5, *, generator=None)'],
+  spell: ['torch.bernoulli(input, *, generator=None, out=None)', 'Tensor.bernoulli(*, generator=None)', 'Tensor.bernoulli_(p=0.5, *, generator=None)', 'jax.random.bernoulli(key, p=0.5, shape=None)'],
   abstract: floatValue,
   lower(c) {
+    // jax.random.bernoulli(key, p, shape): booleans, True with probability p (a number, or one per element broadcast to shape).
+    if (c.has('key')) {
+      const pv = c.value('p');
+      const pt = pv && pv.t !== 'num' && pv.t !== 'none' ? c.cast(c.toTensor(pv), 'float') : undefined;
+      const sv = c.value('shape');
+      const shape = sv && sv.t !== 'none' ? c.shape('shape') : pt ? pt.x.shape : [];
+      const probs: number | ArrayLike<number> = pt ? c.k.data(c.k.broadcastTo(pt.x, shape)) : (c.num('p') ?? 0.5);
+      return drawn(c, shape, { kind: 'bernoulli', p: probs }, 'bool');
+    }
     const x = c.tensor('input');
     const p = c.value('p');
     // No gradient flows through a draw (PyTorch: bernoulli's derivative is zero).
@@ -221,4 +241,79 @@ export const bernoulli = defineOp({
   },
 });
 
-export const RANDOM = [uniform, normal, truncatedNormal, randint, choice, permutation, bernoulli];
+/**
+ * JAX keys. A key is a value (`jax.random.PRNGKey(0)`, passed in as `rng`): a draw with it
+ * (`jax.random.normal(key, shape)`) takes its values from a stream of its own, the probe's seed
+ * mixed with the key's words (numeric/draws.ts `keyStream`), so one key always draws the same values
+ * and `split` / `fold_in` make new keys deterministically from it, as JAX's do (the values are the
+ * probe's, not JAX's threefry bits: a verdict holds for those draws, as for torch's). A key is held
+ * as an integer array of two words (`PRNGKey`'s uint32[2], words under 2^31 here; a new-style
+ * `jax.random.key(seed)` too, whose shape JAX gives as ()).
+ */
+export const PRNG_KEY_WORDS = 2;
+
+/** Mixes words into one (murmur3's finaliser over a running hash): keys from keys, and a key's stream seed. */
+export function mixWords(words: readonly number[]): number {
+  let h = 0x9e3779b9;
+  for (const w of words) {
+    h = Math.imul(h ^ (w >>> 0), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  return h >>> 0;
+}
+
+/** The words of the key argument (`key`) of a keyed draw, else undefined (a draw of the probe's own stream). */
+function keyWords(c: LowerCtx): number[] | undefined {
+  if (!c.has('key')) return undefined;
+  const k = c.tensor('key');
+  if (k.dt !== 'int' || k.x.shape.length !== 1 || k.x.shape[0] !== PRNG_KEY_WORDS) return c.unsupported(`${c.name} with a key that is not one JAX key (int[${PRNG_KEY_WORDS}])`);
+  return Array.from(c.k.data(k.x));
+}
+
+const keyValue = (c: AbsCtx): AbsValue => mk('unknown', { dtype: 'int', src: c.span });
+
+export const prngKey = defineOp({
+  id: 'prng_key',
+  summary: "A JAX random key from a seed: the key's draws are the probe's, the same for the same key.",
+  spell: ['jax.random.PRNGKey(seed, impl=None)', 'jax.random.key(seed, *, impl=None)'],
+  abstract: keyValue,
+  lower(c) {
+    const seed = c.num('seed') ?? c.unsupported(`${c.name} of a seed that is not a Python number`);
+    if (!Number.isInteger(seed)) c.error(`${c.name}: the seed must be an integer`);
+    // PRNGKey(seed) is [0, seed] for a seed under 2^32 (JAX's threefry key); words kept under 2^31.
+    return c.out(c.k.fromData([0, (seed >>> 0) & 0x7fffffff], [PRNG_KEY_WORDS], 'int'), 'int');
+  },
+});
+
+export const prngSplit = defineOp({
+  id: 'prng_split',
+  summary: 'num new JAX keys made from one, deterministically ([num, 2]; unpacked as keys).',
+  spell: ['jax.random.split(key, num=2)'],
+  abstract: keyValue,
+  lower(c) {
+    const key = keyWords(c)!;
+    const num = c.num('num') ?? 2;
+    if (!Number.isInteger(num) || num < 0) c.error(`${c.name}: num must be a non-negative integer`);
+    const out: number[] = [];
+    for (let i = 0; i < num; i++) for (let w = 0; w < PRNG_KEY_WORDS; w++) out.push(mixWords([...key, i, w]) & 0x7fffffff);
+    return c.out(c.k.fromData(out, [num, PRNG_KEY_WORDS], 'int'), 'int');
+  },
+});
+
+export const prngFoldIn = defineOp({
+  id: 'prng_fold_in',
+  summary: 'A new JAX key made from a key and an integer, deterministically.',
+  spell: ['jax.random.fold_in(key, data)'],
+  abstract: keyValue,
+  lower(c) {
+    const key = keyWords(c)!;
+    const dv = c.value('data');
+    const data = dv?.t === 'num' ? dv.v : dv?.t === 'tensor' && dv.x.size === 1 && dv.dt === 'int' ? c.k.data(dv.x)[0] : c.unsupported(`${c.name} with data that is not one integer`);
+    const out = Array.from({ length: PRNG_KEY_WORDS }, (_, w) => mixWords([...key, 0x7fffffff, data >>> 0, w]) & 0x7fffffff);
+    return c.out(c.k.fromData(out, [PRNG_KEY_WORDS], 'int'), 'int');
+  },
+});
+
+export const RANDOM = [uniform, normal, truncatedNormal, randint, choice, permutation, bernoulli, prngKey, prngSplit, prngFoldIn];
