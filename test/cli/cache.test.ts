@@ -174,9 +174,11 @@ describe('losslint check with its cache', () => {
     }
   }
 
-  it('equals a run without it after random edits to files, configs, packages and settings', async () => {
-    const root = project();
-    const r = rng(20261207);
+  /** `[tool.losslint]` tables the settings edit goes through, in turn. */
+  const SETTINGS = ['ignore = ["LL103"]\n', 'strict = true\n', 'severity = { LL103 = "warning" }\n', 'per-file-ignores = { "scripts/*" = ["LL103"] }\n', 'select = ["LL1"]\n', 'strict = false\n'];
+
+  /** The edits of a project copy at `root`, each a change a user makes (every call changes something). */
+  function editsOf(root: string, r: () => number): [string, () => void][] {
     const read = (f: string): string => fs.readFileSync(path.join(root, f), 'utf8');
     const write = (f: string, t: string): void => writeTree(root, { [f]: t });
     /** Rewrites a file unless it is deleted now. */
@@ -184,18 +186,22 @@ describe('losslint check with its cache', () => {
       if (fs.existsSync(path.join(root, f))) write(f, how(read(f)));
     };
     const removed = new Map<string, string>();
-    const gamma = () => pick(r, ['0.3', '0.5', '0.7', '1.0', '2.0', '2']);
+    // Values below 1 make LL103 findings where they are written; each call gives a value not given before.
+    let n = 0;
+    const gamma = (): string => (r() < 0.25 ? '2.0' : `0.${++n % 9 || 9}${n}`);
     let added = 0;
-    const edits: [string, () => void][] = [
+    let settings = int(r, SETTINGS.length);
+    return [
       ['the loss file (callee) changes its gamma default', () => change('pkg/losses/focal.py', (t) => t.replace(/gamma=[\d.]+, reduction/, `gamma=${gamma()}, reduction`))],
-      ['the loss file clamps or unclamps', () => change('pkg/losses/focal.py', (t) => (t.includes('.clamp(') ? t.replace('(1 - pt).clamp(min=1e-6)', '(1 - pt)') : t.replace('loss = (1 - pt)', 'loss = (1 - pt).clamp(min=1e-6)')))],
+      ['the loss file clamps its base, or stops', () => change('pkg/losses/focal.py', (t) => (t.includes('.clamp(') ? t.replace('(1 - pt).clamp(min=1e-6)', '(1 - pt)') : t.replace('loss = (1 - pt)', 'loss = (1 - pt).clamp(min=1e-6)')))],
       ['a caller passes another argparse default', () => change('scripts/train.py', (t) => t.replace(/default=[\d.]+\)  # expect/, `default=${gamma()})  # expect`))],
       ['a config value changes', () => change('conf/loss/focal.yaml', (t) => t.replace(/gamma: [\d.]+/, `gamma: ${gamma()}`))],
+      ['another config value changes', () => change('conf/eval.yaml', (t) => t.replace(/gamma: [\d.]+/, `gamma: ${gamma()}`))],
       ['a comment is added (new content, same meaning)', () => change('pkg/models/detector.py', (t) => `${t}# ${int(r, 1000)}\n`)],
       [
         'a file is deleted or restored',
         () => {
-          const f = pick(r, ['scripts/train.py', 'pkg/models/detector.py', 'configs/retinanet_r50.py', 'conf/loss/focal.yaml', 'pkg/losses/__init__.py']);
+          const f = pick(r, ['scripts/train.py', 'pkg/models/detector.py', 'configs/retinanet_r50.py', 'conf/loss/focal.yaml', 'pkg/losses/__init__.py', 'pkg/__init__.py']);
           if (removed.has(f)) {
             write(f, removed.get(f)!);
             removed.delete(f);
@@ -210,34 +216,64 @@ describe('losslint check with its cache', () => {
         () => write(`scripts/extra_${added++}.py`, `from pkg.losses.focal import FocalLoss, focal_loss\n\ncrit = FocalLoss(gamma=${gamma()})\n\n\ndef run(x, t):\n    return focal_loss(x, t, ${gamma()})\n`),
       ],
       [
+        'a file gets a syntax error, or loses it',
+        () =>
+          change(pick(r, ['pkg/losses/focal.py', 'scripts/evaluate.py']), (t) => (t.includes('def broken(:') ? t.replace('\ndef broken(:\n    pass\n', '') : `${t}\ndef broken(:\n    pass\n`)),
+      ],
+      [
+        'a notebook is added or changed',
+        () => {
+          const cell = (src: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: src.split(/(?<=\n)/) });
+          const loss = `import torch\nimport torch.nn.functional as F\n\n\ndef focal(logits, targets, gamma=${gamma()}):\n    ce = F.cross_entropy(logits, targets, reduction="none")\n    pt = torch.exp(-ce)\n    return ((1 - pt) ** gamma * ce).mean()\n`;
+          write('notebooks/nb.ipynb', JSON.stringify({ cells: [cell('%matplotlib inline\n'), cell(loss)], metadata: {}, nbformat: 4, nbformat_minor: 5 }, null, 1));
+        },
+      ],
+      [
         'the settings change',
         () =>
           write(
             'pyproject.toml',
-            pick(r, [
-              '[project]\nname = "x"\n',
-              '[tool.losslint]\nignore = ["LL103"]\n',
-              '[tool.losslint]\nstrict = true\n',
-              '[tool.losslint]\nseverity = { LL103 = "warning" }\n',
-              '[tool.losslint]\nper-file-ignores = { "scripts/*" = ["LL103"] }\n',
-              '[tool.losslint]\nselect = ["LL1"]\n',
-            ]),
+            `[tool.losslint]\n${SETTINGS[settings++ % SETTINGS.length]}# ${++n}\n`,
           ),
       ],
     ];
-    let warmHits = 0;
-    for (let step = 0; step < 14; step++) {
-      const [what, edit] = pick(r, edits);
+  }
+
+  it('equals a run without it after each kind of edit, one after the other', async () => {
+    const root = project();
+    const r = rng(17);
+    await compare(root, ['-j', '1', '--format', 'json'], 'before');
+    const edits = editsOf(root, r);
+    // Each edit once, then every other settings table.
+    const settingsEdit = edits.find(([what]) => what === 'the settings change')!;
+    for (const [what, edit] of [...edits, ...SETTINGS.slice(1).map(() => settingsEdit)]) {
       edit();
-      const args = ['-j', pick(r, ['1', '2']), '--format', pick(r, ['text', 'json', 'sarif'])];
-      const s = await compare(root, args, `step ${step}: ${what} (${args.join(' ')})`);
+      for (const jobs of ['1', '2']) {
+        const s = await compare(root, ['-j', jobs, '--format', 'json'], `${what} (-j ${jobs})`);
+        if (jobs === '2') expect(s, `${what}: unchanged since`).toMatchObject({ misses: 0, bad: 0, written: 0 });
+      }
+    }
+  }, 120_000);
+
+  it('equals a run without it after random edits to files, configs, packages and settings', async () => {
+    const root = project();
+    const r = rng(20261207);
+    const edits = editsOf(root, r);
+    let warmHits = 0;
+    for (let step = 0; step < 24; step++) {
+      // One to three edits between runs.
+      const what: string[] = [];
+      for (let k = 1 + int(r, 3); k > 0; k--) {
+        const [name, edit] = pick(r, edits);
+        edit();
+        what.push(name);
+      }
+      const args = ['-j', pick(r, ['1', '2']), '--format', pick(r, ['text', 'json', 'sarif']), ...(r() < 0.2 ? ['--no-project'] : [])];
+      const s = await compare(root, args, `step ${step}: ${what.join(', ')} (${args.join(' ')})`);
       warmHits += s.hits;
-      // Unchanged since: every entry is read, nothing written.
-      const again = await compare(root, args, `step ${step} again`);
-      expect(again, `step ${step} again`).toMatchObject({ misses: 0, bad: 0, written: 0 });
     }
     expect(warmHits).toBeGreaterThan(0);
-  }, 120_000);
+  }, 180_000);
 
   it("reads its entries (a planted finding shows), and never another build's", async () => {
     const root = project();
