@@ -56,6 +56,9 @@ export interface CacheStats {
 export class CheckCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, bad: 0, written: 0 };
   private readonly made = new Set<string>();
+  /** Temporary files are `<entry>.<this>.<n>.tmp`: unique to this cache object (process, thread, random) and write. */
+  private readonly unique = `${process.pid}.${randomBytes(6).toString('hex')}`;
+  private writes = 0;
   private tagged = false;
   /** Set after a write fails: the rest of the run writes nothing. */
   private readOnly = false;
@@ -106,7 +109,7 @@ export class CheckCache {
         this.made.add(dir);
       }
       const bytes = encode(key, value);
-      tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+      tmp = `${file}.${this.unique}.${this.writes++}.tmp`;
       fs.writeFileSync(tmp, bytes);
       fs.renameSync(tmp, file);
       tmp = undefined;
@@ -134,7 +137,7 @@ export class CheckCache {
     ] as const) {
       const file = path.join(this.dir, name);
       if (fs.existsSync(file)) continue;
-      const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+      const tmp = `${file}.${this.unique}.${this.writes++}.tmp`;
       fs.writeFileSync(tmp, text);
       fs.renameSync(tmp, file);
     }
