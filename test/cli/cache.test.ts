@@ -54,7 +54,9 @@ function same(warm: RunResult, cold: RunResult, what: string): void {
   expect(warm.code, `${what}: exit code`).toBe(cold.code);
 }
 
-const STATS = { LOSSLINT_CACHE_STATS: '1' };
+/** The cache on (helpers.ts turns it off for the other tests), with its counts on stderr. */
+const ON = { LOSSLINT_NO_CACHE: '' };
+const STATS = { ...ON, LOSSLINT_CACHE_STATS: '1' };
 
 describe('the cache store', () => {
   it('gives back what was stored, Maps, NaN, -0 and undefined included', () => {
@@ -149,7 +151,7 @@ function project(): string {
 
 /** A check of `root` without the cache, and one with it (the default folder), compared. */
 async function compare(root: string, args: string[], what: string): Promise<ReturnType<typeof stats>> {
-  const cold = await runCli(['check', '.', ...args, '--no-cache'], root);
+  const cold = await runCli(['check', '.', ...args, '--no-cache'], root, ON);
   const warm = await runCli(['check', '.', ...args], root, STATS);
   same(warm, cold, what);
   return stats(warm.stderr);
@@ -174,8 +176,8 @@ describe('losslint check with its cache', () => {
     }
   }
 
-  /** `[tool.losslint]` tables the settings edit goes through, in turn. */
-  const SETTINGS = ['ignore = ["LL103"]\n', 'strict = true\n', 'severity = { LL103 = "warning" }\n', 'per-file-ignores = { "scripts/*" = ["LL103"] }\n', 'select = ["LL1"]\n', 'strict = false\n'];
+  /** `[tool.losslint]` tables the settings edit goes through, in turn (a broken one among them: defaults and a notice). */
+  const SETTINGS = ['ignore = ["LL103"]\n', 'strict = true\n', 'severity = { LL103 = "warning" }\n', 'per-file-ignores = { "scripts/*" = ["LL103"] }\n', 'select = ["LL1"]\n', 'strict = "yes"\n', 'strict = false\n'];
 
   /** The edits of a project copy at `root`, each a change a user makes (every call changes something). */
   function editsOf(root: string, r: () => number): [string, () => void][] {
@@ -277,8 +279,8 @@ describe('losslint check with its cache', () => {
 
   it("reads its entries (a planted finding shows), and never another build's", async () => {
     const root = project();
-    const cold = await runCli(['check', '.', '--format', 'json', '-j', '1', '--no-cache'], root);
-    await runCli(['check', '.', '--format', 'json', '-j', '1'], root);
+    const cold = await runCli(['check', '.', '--format', 'json', '-j', '1', '--no-cache'], root, ON);
+    await runCli(['check', '.', '--format', 'json', '-j', '1'], root, ON);
     const cache = path.join(root, '.losslint_cache');
     let planted = 0;
     for (const f of entries(cache)) {
@@ -291,19 +293,19 @@ describe('losslint check with its cache', () => {
       planted++;
     }
     expect(planted).toBeGreaterThan(0);
-    const trusted = await runCli(['check', '.', '--format', 'json', '-j', '1'], root);
+    const trusted = await runCli(['check', '.', '--format', 'json', '-j', '1'], root, ON);
     expect(trusted.stdout).toContain('PLANTED');
     // Another version of LossLint (another build folder) reads none of them.
     const [build] = fs.readdirSync(cache).filter((n) => fs.statSync(path.join(cache, n)).isDirectory());
     fs.renameSync(path.join(cache, build), path.join(cache, `${build}-older`));
-    same(await runCli(['check', '.', '--format', 'json', '-j', '1'], root), cold, 'another build');
+    same(await runCli(['check', '.', '--format', 'json', '-j', '1'], root, ON), cold, 'another build');
     expect(fs.existsSync(path.join(cache, build))).toBe(true);
   });
 
   it('ignores corrupt and unreadable entries, and replaces them', async () => {
     const root = project();
-    const cold = await runCli(['check', '.', '--format', 'json', '-j', '1', '--no-cache'], root);
-    await runCli(['check', '.', '--format', 'json', '-j', '1'], root);
+    const cold = await runCli(['check', '.', '--format', 'json', '-j', '1', '--no-cache'], root, ON);
+    await runCli(['check', '.', '--format', 'json', '-j', '1'], root, ON);
     const cache = path.join(root, '.losslint_cache');
     const all = entries(cache);
     const r = rng(99);
@@ -339,10 +341,10 @@ describe('losslint check with its cache', () => {
 
   it('two runs at once (-j 2 each) leave whole entries only', async () => {
     const root = project();
-    const cold = await runCli(['check', '.', '--format', 'sarif', '-j', '2', '--no-cache'], root);
+    const cold = await runCli(['check', '.', '--format', 'sarif', '-j', '2', '--no-cache'], root, ON);
     for (let round = 0; round < 3; round++) {
       fs.rmSync(path.join(root, '.losslint_cache'), { recursive: true, force: true });
-      const runs = await Promise.all([0, 1, 2].map(() => runCli(['check', '.', '--format', 'sarif', '-j', '2'], root)));
+      const runs = await Promise.all([0, 1, 2].map(() => runCli(['check', '.', '--format', 'sarif', '-j', '2'], root, ON)));
       for (const w of runs) same(w, cold, `round ${round}`);
       const files = entries(path.join(root, '.losslint_cache'));
       expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -356,27 +358,29 @@ describe('losslint check with its cache', () => {
     expect(stats(warm.stderr)).toMatchObject({ misses: 0, bad: 0 });
   });
 
-  it('is where --cache-dir, LOSSLINT_CACHE_DIR or cache-dir says, and nowhere with --no-cache or --fix', async () => {
+  it('is where --cache-dir, LOSSLINT_CACHE_DIR or cache-dir says, and nowhere with --no-cache, LOSSLINT_NO_CACHE or --fix', async () => {
     const root = project();
-    await runCli(['check', '.', '--no-cache'], root);
+    await runCli(['check', '.', '--no-cache'], root, ON);
     expect(fs.existsSync(path.join(root, '.losslint_cache'))).toBe(false);
-    await runCli(['check', '.', '--cache-dir', 'here'], root);
+    await runCli(['check', '.'], root, { LOSSLINT_NO_CACHE: '1' });
+    expect(fs.existsSync(path.join(root, '.losslint_cache'))).toBe(false);
+    await runCli(['check', '.', '--cache-dir', 'here'], root, ON);
     expect(entries(path.join(root, 'here')).length).toBeGreaterThan(0);
-    await runCli(['check', '.'], root, { LOSSLINT_CACHE_DIR: 'env' });
+    await runCli(['check', '.'], root, { ...ON, LOSSLINT_CACHE_DIR: 'env' });
     expect(entries(path.join(root, 'env')).length).toBeGreaterThan(0);
     writeTree(root, { 'pyproject.toml': '[tool.losslint]\ncache-dir = "build/ll"\n' });
     // From a subfolder: the project root is the configuration's folder.
-    await runCli(['check', '..'], path.join(root, 'scripts'));
+    await runCli(['check', '..'], path.join(root, 'scripts'), ON);
     expect(entries(path.join(root, 'build/ll')).length).toBeGreaterThan(0);
     expect(fs.existsSync(path.join(root, '.losslint_cache'))).toBe(false);
     fs.rmSync(path.join(root, 'pyproject.toml'));
     const fixed = tempDir('losslint-cache-fix-');
     writeTree(fixed, { 'x.py': 'import torch\n\ndef f(x):\n    return torch.log(torch.softmax(x, 1))\n' });
-    await runCli(['check', '.', '--fix'], fixed);
+    await runCli(['check', '.', '--fix'], fixed, ON);
     expect(fs.existsSync(path.join(fixed, '.losslint_cache'))).toBe(false);
-    const bad = await runCli(['check', '.'], root, {});
+    const bad = await runCli(['check', '.'], root, ON);
     expect(bad.stderr).toBe('');
     writeTree(root, { 'pyproject.toml': '[tool.losslint]\ncache-dir = 3\n' });
-    expect((await runCli(['check', '.'], root)).stderr).toMatch(/cache-dir: expected a folder path/);
+    expect((await runCli(['check', '.'], root, ON)).stderr).toMatch(/cache-dir: expected a folder path/);
   });
 });

@@ -88,7 +88,7 @@ export interface CheckOptions {
   project?: boolean;
   /**
    * The persistent cache (cli/cache.ts): false turns it off (`--no-cache`); a folder (`--cache-dir`)
-   * puts it there; else LOSSLINT_CACHE_DIR, the configuration's `cache-dir`, or `.losslint_cache` at
+   * puts it there (LOSSLINT_NO_CACHE=1 turns it off all the same); else LOSSLINT_CACHE_DIR, the configuration's `cache-dir`, or `.losslint_cache` at
    * the project root (the folder of the configuration that covers `cwd`, else `cwd`). Default off
    * (the command line turns it on); never used with `--fix`.
    */
@@ -124,10 +124,15 @@ interface Prepared {
 }
 
 /** The cache folder of a run (see `CheckOptions.cache`), or undefined when off. */
-export function cacheFolder(options: Pick<CheckOptions, 'cache' | 'cwd' | 'fix'>, loader: ConfigLoader): string | undefined {
+export function cacheFolder(options: Pick<CheckOptions, 'cache' | 'cwd' | 'fix' | 'configFile'>): string | undefined {
   if (options.fix || options.cache === false || options.cache === undefined) return undefined;
+  // As ruff's RUFF_NO_CACHE: the same as --no-cache (the CLI tests set it for the runs that are not about the cache).
+  const off = process.env.LOSSLINT_NO_CACHE;
+  if (off && !/^(0|false|no)$/i.test(off)) return undefined;
   if (typeof options.cache === 'string') return path.resolve(options.cwd, options.cache);
   if (process.env.LOSSLINT_CACHE_DIR) return path.resolve(options.cwd, process.env.LOSSLINT_CACHE_DIR);
+  // A loader of its own, which reports nothing: the run's loader reports a broken configuration where it always has.
+  const loader = new ConfigLoader({ configFile: options.configFile ? path.resolve(options.cwd, options.configFile) : undefined });
   const config = loader.forFile(path.join(options.cwd, 'x.py'));
   if (config.cacheDir) return config.cacheDir;
   return path.join(config.configPath && !config.error ? path.dirname(config.configPath) : options.cwd, DEFAULT_CACHE_DIR);
@@ -161,7 +166,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   }
 
   const project = options.project !== false;
-  const cacheDir = cacheFolder(options, loader);
+  const cacheDir = cacheFolder(options);
   const cache = cacheDir ? new CheckCache(cacheDir) : undefined;
   const projectInputs: ProjectInput[] = [];
   const runner = options.numeric.enabled ? numericRunner() : undefined;

@@ -176,7 +176,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         'pyproject.toml that covers the current directory, else the current directory), keyed by the',
         "file's content, the settings, the values other files pass it and the LossLint build, so a",
         'second run over an unchanged tree parses nothing. Elsewhere: --cache-dir, LOSSLINT_CACHE_DIR or',
-        'cache-dir; off: --no-cache. --fix never uses it. Delete the folder to clear it.',
+        'cache-dir; off: --no-cache or LOSSLINT_NO_CACHE=1. --fix never uses it. Delete the folder to clear it.',
         '',
         'Exit status: 0 no problems (or --exit-zero), 1 problems found, 2 usage error or a path,',
         'file or configuration that could not be read.',
