@@ -3,7 +3,9 @@
 //
 //   A. `losslint check` of torch's and torchvision's own sources (Debian's python3-torch and
 //      python3-torchvision) against the raw tree-sitter parse of the same files in one thread (the
-//      floor of bench/scan.mjs): --no-project -j1, the project check -j1 and -j2, with ratios.
+//      floor of bench/scan.mjs): --no-project -j1, the project check -j1 and -j2 (--no-cache), and
+//      with the persistent cache (.losslint_cache): cold (emptied before the run, every entry
+//      written) and warm (the tree unchanged since), -j1 and -j2, with ratios.
 //   B. The language server indexing the same tree as its workspace: time to the end of its
 //      `window/workDoneProgress` and its RSS then.
 //   C. A config edit reaching a loss file's diagnostics: the fixture project (test/fixtures/projects/
@@ -95,7 +97,8 @@ for (const f of walk(process.argv[1])) { const t = fs.readFileSync(f, 'utf8'); c
 console.log(n + ' files parsed');
 `;
 
-function run(cmd) {
+function run(cmd, before) {
+  before?.();
   const full = ['/usr/bin/time', '-f', '%e %U %S %M', ...(CPUS ? ['taskset', '-c', CPUS] : []), ...cmd];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(full[0], full.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
@@ -104,24 +107,41 @@ function run(cmd) {
   return { wall, cpu: m ? Number(m[2]) + Number(m[3]) : NaN, rssMB: m ? Number(m[4]) / 1024 : NaN, status: r.status, tail: (r.stdout ?? '').trim().split('\n').pop()?.slice(0, 60) };
 }
 
+/** Whether a build's `check` has the persistent cache (`--no-cache`, `--cache-dir`). */
+function hasCache(bin) {
+  const r = spawnSync(process.execPath, [bin, 'check', '--help'], { encoding: 'utf8' });
+  return /--cache-dir/.test(r.stdout ?? '');
+}
+
 function cli(tree) {
   const node = process.execPath;
   const check = (bin, extra) => [node, bin, 'check', tree.dir, '--exit-zero', ...extra];
   const builds = [['', path.join(ROOT, 'dist/cli.js')], ...(BASELINE ? [['baseline ', path.resolve(BASELINE)]] : [])];
   const tools = [{ name: 'floor (parse, 1 thread)', cmd: [node, '-e', FLOOR, tree.dir] }];
-  for (const [label, bin] of builds) {
-    tools.push({ name: `${label}check --no-project -j1`, cmd: check(bin, ['--no-project', '-j', '1']) });
-    tools.push({ name: `${label}check (project) -j1`, cmd: check(bin, ['-j', '1']) });
-    tools.push({ name: `${label}check (project) -j2`, cmd: check(bin, ['-j', '2']) });
-  }
+  // Per build, its rows: without the cache (--no-cache, as builds before it ran), then with a cache
+  // emptied before the run (cold: every entry written) and with the cache that run left (warm: the
+  // tree unchanged, nothing parsed), for -j1 and -j2.
+  const perBuild = builds.map(([label, bin], b) => {
+    const first = tools.length;
+    const cached = hasCache(bin);
+    const off = cached ? ['--no-cache'] : [];
+    tools.push({ name: `${label}check --no-project -j1`, cmd: check(bin, ['--no-project', '-j', '1', ...off]) });
+    for (const j of ['1', '2']) {
+      tools.push({ name: `${label}check (project) -j${j}`, cmd: check(bin, ['-j', j, ...off]) });
+      if (!cached) continue;
+      const dir = path.join(WORK, `cache-${b}-j${j}`);
+      tools.push({ name: `${label}  cache cold -j${j}`, cmd: check(bin, ['-j', j, '--cache-dir', dir]), before: () => fs.rmSync(dir, { recursive: true, force: true }) });
+      tools.push({ name: `${label}  cache warm -j${j}`, cmd: check(bin, ['-j', j, '--cache-dir', dir]) });
+    }
+    return Array.from({ length: tools.length - first }, (_, k) => first + k);
+  });
   const runs = tools.map(() => []);
   const loads = [os.loadavg()[0]];
   for (let round = 0; round < REPEAT; round++) {
-    // The floor first, then the builds, in an order that flips every round.
-    const order = [0, ...builds.flatMap((_, b) => [1, 2, 3].map((k) => 1 + b * 3 + k - 1))];
-    if (round % 2 && builds.length > 1) order.splice(1, order.length - 1, ...order.slice(4), ...order.slice(1, 4));
+    // The floor first, then the builds, in an order that flips every round (a warm row right after its cold one).
+    const order = [0, ...(round % 2 ? [...perBuild].reverse() : perBuild).flat()];
     for (const i of order) {
-      runs[i].push(run(tools[i].cmd));
+      runs[i].push(run(tools[i].cmd, tools[i].before));
       loads.push(os.loadavg()[0]);
     }
   }

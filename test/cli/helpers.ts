@@ -33,10 +33,15 @@ export interface RunResult {
   stderr: string;
 }
 
+/**
+ * Runs the CLI. Its persistent cache is off (LOSSLINT_NO_CACHE) unless `env` turns it on
+ * (`LOSSLINT_NO_CACHE: ''`, test/cli/cache.test.ts): a run that hits it never reaches the worker
+ * pool or the parser, which the other tests are about, and fixture folders stay as they are.
+ */
 export function runCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, LOSSLINT_NO_CACHE: '1', ...env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -17,8 +17,9 @@ function expected(root: string): string[] {
   const walk = (dir: string): void => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else
+      if (e.isDirectory()) {
+        if (!e.name.startsWith('.')) walk(p); // not the CLI's .losslint_cache
+      } else
         fs.readFileSync(p, 'utf8')
           .split('\n')
           .forEach((line, i) => {

@@ -20,8 +20,9 @@ function fixtureFiles(): Map<string, string> {
   const walk = (dir: string): void => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(path.join(ROOT, path.relative(FIXTURE, p)), fs.readFileSync(p, 'utf8'));
+      if (e.isDirectory()) {
+        if (!e.name.startsWith('.')) walk(p); // not the CLI's .losslint_cache
+      } else out.set(path.join(ROOT, path.relative(FIXTURE, p)), fs.readFileSync(p, 'utf8'));
     }
   };
   walk(FIXTURE);

@@ -28,6 +28,8 @@ import { checkFileProject, lightSummary, runProjectPass, type LightSummary, type
 import type { FileSummary } from '../project/summary';
 import { needsParse } from '../project/summary';
 import { releaseTree } from '../core/trees';
+import { CheckCache, type CheckMode, contentHash, lookupCheck, storeCheck } from './cache';
+import { DEFAULT_CACHE_DIR } from '../project/cache';
 
 /** Called when a rule throws on a file; the other rules' findings are still returned. */
 export type RuleErrorHandler = (code: string, error: unknown) => void;
@@ -84,6 +86,13 @@ export interface CheckOptions {
    * Notebooks take no part in it (their findings are placed in their cells).
    */
   project?: boolean;
+  /**
+   * The persistent cache (cli/cache.ts): false turns it off (`--no-cache`); a folder (`--cache-dir`)
+   * puts it there (LOSSLINT_NO_CACHE=1 turns it off all the same); else LOSSLINT_CACHE_DIR, the configuration's `cache-dir`, or `.losslint_cache` at
+   * the project root (the folder of the configuration that covers `cwd`, else `cwd`). Default off
+   * (the command line turns it on); never used with `--fix`.
+   */
+  cache?: boolean | string;
 }
 
 /** Receives results as the run produces them. */
@@ -106,6 +115,27 @@ interface Prepared {
   nothingToFind?: boolean;
   /** What the project pass reads of a file with no summary, taken before its text is dropped. */
   light?: LightSummary;
+  /** The text's content hash, when a cache is in use. */
+  hash?: string;
+  /** Whether the prefilter kept the text, when it ran in the main thread. */
+  may?: boolean;
+  /** The outcome came from the cache (nothing to store). */
+  cached?: boolean;
+}
+
+/** The cache folder of a run (see `CheckOptions.cache`), or undefined when off. */
+export function cacheFolder(options: Pick<CheckOptions, 'cache' | 'cwd' | 'fix' | 'configFile'>): string | undefined {
+  if (options.fix || options.cache === false || options.cache === undefined) return undefined;
+  // As ruff's RUFF_NO_CACHE: the same as --no-cache (the CLI tests set it for the runs that are not about the cache).
+  const off = process.env.LOSSLINT_NO_CACHE;
+  if (off && !/^(0|false|no)$/i.test(off)) return undefined;
+  if (typeof options.cache === 'string') return path.resolve(options.cwd, options.cache);
+  if (process.env.LOSSLINT_CACHE_DIR) return path.resolve(options.cwd, process.env.LOSSLINT_CACHE_DIR);
+  // A loader of its own, which reports nothing: the run's loader reports a broken configuration where it always has.
+  const loader = new ConfigLoader({ configFile: options.configFile ? path.resolve(options.cwd, options.configFile) : undefined });
+  const config = loader.forFile(path.join(options.cwd, 'x.py'));
+  if (config.cacheDir) return config.cacheDir;
+  return path.join(config.configPath && !config.error ? path.dirname(config.configPath) : options.cwd, DEFAULT_CACHE_DIR);
 }
 
 /** Runs the whole check; never throws for bad input, reporting it as notices instead. */
@@ -136,6 +166,8 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   }
 
   const project = options.project !== false;
+  const cacheDir = cacheFolder(options);
+  const cache = cacheDir ? new CheckCache(cacheDir) : undefined;
   const projectInputs: ProjectInput[] = [];
   const runner = options.numeric.enabled ? numericRunner() : undefined;
   if (options.numeric.enabled && !runner) notify('info', undefined, 'numeric checks: not available');
@@ -170,12 +202,25 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   let checking = 0;
   const dispatch = (prepared: Prepared): Promise<Prepared> | Prepared => {
     const { source } = prepared;
-    if (!pool || source.kind !== 'text') return prepared;
+    if (source.kind !== 'text') return prepared;
     // A notebook stays only while its findings need placing in its cells.
     const done = (p: Prepared, found: boolean): Prepared =>
       runner ? p : { ...p, source: { ...source, text: '', notebook: found ? source.notebook : undefined } };
     const projectFile = project && !source.notebook;
-    if (!mayHaveFindings(source.text) && !(projectFile && needsParse(source.text))) {
+    if (cache) {
+      // A file checked before with the same text (and settings, module name, build): nothing to parse.
+      const hash = contentHash(source.text);
+      const hit = lookupCheck(cache, prepared.file, hash, prepared.settings, projectFile ? 'project' : 'single');
+      if (hit) {
+        const p: Prepared = { ...prepared, hash, cached: true, light: hit.light, outcome: { kind: 'done', findings: hit.findings, ruleErrors: hit.ruleErrors, summary: hit.summary } };
+        return pool ? done(p, hit.findings.length > 0) : p;
+      }
+      prepared = { ...prepared, hash };
+    }
+    if (!pool) return prepared;
+    const may = mayHaveFindings(source.text);
+    prepared = { ...prepared, may };
+    if (!may && !(projectFile && needsParse(source.text, undefined, may))) {
       return done({ ...prepared, nothingToFind: true, light: projectFile ? lightSummary(source.text) : undefined }, false);
     }
     checking++;
@@ -229,6 +274,11 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     await pool?.close();
   }
   if (project && !sink.stopped?.()) await finishProject();
+  // LOSSLINT_CACHE_STATS=1: what the cache gave (tests, bench/project.mjs).
+  if (cache && process.env.LOSSLINT_CACHE_STATS) {
+    const st = cache.stats;
+    process.stderr.write(`cache: ${st.hits} hits, ${st.misses} misses, ${st.bad} ignored, ${st.written} written (${cache.dir})\n`);
+  }
   return report;
 
   /** The project pass (cli/project.ts), then every result to the sink in path order. */
@@ -243,8 +293,12 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     if (!roots.includes(cwd)) roots.push(cwd);
     let pass: ReturnType<typeof runProjectPass> | undefined;
     try {
-      pass = runProjectPass(roots, projectInputs, (f) => displayPath(f, cwd), (file, code, error) =>
-        notify('error', file, `${displayPath(file, cwd)}: ${code === 'project' ? 'project analysis' : `rule ${code}`} failed: ${error instanceof Error ? error.message : String(error)}`),
+      pass = runProjectPass(
+        roots,
+        projectInputs,
+        (f) => displayPath(f, cwd),
+        (file, code, error) => notify('error', file, `${displayPath(file, cwd)}: ${code === 'project' ? 'project analysis' : `rule ${code}`} failed: ${error instanceof Error ? error.message : String(error)}`),
+        cache,
       );
     } catch (error) {
       notify('error', undefined, `project analysis failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -267,7 +321,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     }
   }
 
-  async function finishFile({ file, settings, source, outcome: pooled, nothingToFind, light }: Prepared): Promise<void> {
+  async function finishFile({ file, settings, source, outcome: pooled, nothingToFind, light, hash, may: mayHere, cached }: Prepared): Promise<void> {
     const shown = displayPath(file, cwd);
     if (source.kind === 'error') {
       notify('error', file, `${shown}: ${source.reason}`);
@@ -278,7 +332,10 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
       return;
     }
     const failedRules = new Set<string>();
+    /** What the check reported, for the cache (a pooled outcome brings its own). */
+    const reported: { code: string; message: string }[] = [];
     const onRuleError: RuleErrorHandler = (code, error) => {
+      reported.push({ code, message: error instanceof Error ? error.message : String(error) });
       // Once per rule and file: a rule that throws usually throws for every function.
       if (failedRules.has(code)) return;
       failedRules.add(code);
@@ -292,6 +349,8 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
 
     let findings: Finding[];
     let summary: FileSummary | undefined;
+    /** How the findings were made, when they may be cached: the mode and whether the prefilter kept the text. */
+    let cacheAs: { mode: CheckMode; may: boolean } | undefined;
     let fixed = 0;
     let text = source.text;
     let notebook = source.notebook;
@@ -333,12 +392,19 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
       releaseDocument(outcome.doc);
     } else if (nothingToFind) {
       findings = [];
+      cacheAs = { mode: project && !notebook ? 'project' : 'single', may: false };
     } else if (pooled?.kind === 'done') {
       for (const failure of pooled.ruleErrors) onRuleError(failure.code, new Error(failure.message));
       findings = pooled.findings;
       summary = pooled.summary;
+      if (!cached && mayHere !== undefined) cacheAs = { mode: project && !notebook ? 'project' : 'single', may: mayHere };
     } else if (project && !pooled && !notebook) {
-      ({ findings, summary } = checkFileProject(file, text, settings, onRuleError));
+      let may: boolean;
+      ({ findings, summary, may } = checkFileProject(file, text, settings, onRuleError));
+      cacheAs = { mode: 'project', may };
+    } else if (!pooled) {
+      findings = checkFile(file, text, settings, onRuleError);
+      cacheAs = { mode: 'single', may: true };
     } else {
       if (pooled?.crashed) {
         notify('warning', file, `${shown}: ${pooled.reason}; checked in the main thread instead`);
@@ -348,6 +414,9 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
       }
       findings = checkFile(file, text, settings, onRuleError);
     }
+
+    const fileLight = project && !notebook && !summary ? (light ?? (text ? lightSummary(text) : undefined)) : undefined;
+    if (cache && hash && cacheAs) storeCheck(cache, file, hash, settings, cacheAs.mode, cacheAs.may, { findings, ruleErrors: reported, summary, light: fileLight }, PARSE_PROBLEM);
 
     // numeric: the one call site of the numeric runner (server/src/numeric/ registers it).
     if (runner) {
@@ -372,7 +441,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     if (project) {
       if (notebook) return; // its result goes out with the others, after the project pass
       if (options.fix && !summary && text) summary = checkFileProject(file, text, settings).summary;
-      projectInputs.push({ file, settings, summary, findings, light: summary ? undefined : (light ?? (text ? lightSummary(text) : undefined)) });
+      projectInputs.push({ file, settings, summary, findings, light: summary ? undefined : fileLight });
       return;
     }
     await sink.file(result);

@@ -44,6 +44,8 @@ interface CheckFlags {
   backend: NumericBackend;
   jobs: number | 'auto';
   project: boolean;
+  cache: boolean;
+  cacheDir?: string;
 }
 
 /** Parses `--jobs N` (N >= 1) or `--jobs auto`. */
@@ -97,6 +99,7 @@ async function check(paths: string[], flags: CheckFlags): Promise<number> {
       jobs: flags.jobs === 'auto' ? defaultJobs() : flags.jobs,
       fileLocations: flags.format === 'sarif',
       project: flags.project,
+      cache: flags.cache === false ? false : (flags.cacheDir ?? true),
     },
     { file: (result) => output.write(formatter.file(result)), notice: printNotice, stopped: () => output.isClosed },
   );
@@ -154,6 +157,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--force-exclude', 'apply exclude patterns to files named on the command line too')
     .option('--numeric', 'confirm findings with numeric probes')
     .option('--no-project', 'check each file alone: no values from other files, argparse defaults or config files')
+    .option('--no-cache', 'neither read nor write the cache of earlier results (.losslint_cache)')
+    .option('--cache-dir <dir>', 'keep the cache of earlier results in this folder (default: .losslint_cache at the project root)')
     .addOption(new Option('--backend <backend>', 'where numeric probes run').choices(NUMERIC_BACKENDS).default('auto'))
     .addOption(
       new Option('-j, --jobs <n>', 'worker threads that parse and analyse files; 1 checks in one thread (--fix always does)')
@@ -165,7 +170,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       [
         '',
         'Configuration: [tool.losslint] in the nearest pyproject.toml above each file (select, ignore,',
-        'severity, strict, exclude, extend-exclude, per-file-ignores, max-file-size); flags win.',
+        'severity, strict, exclude, extend-exclude, per-file-ignores, max-file-size, cache-dir); flags win.',
+        '',
+        'Cache: results are kept per file in .losslint_cache/ at the project root (the folder of the',
+        'pyproject.toml that covers the current directory, else the current directory), keyed by the',
+        "file's content, the settings, the values other files pass it and the LossLint build, so a",
+        'second run over an unchanged tree parses nothing. Elsewhere: --cache-dir, LOSSLINT_CACHE_DIR or',
+        'cache-dir; off: --no-cache or LOSSLINT_NO_CACHE=1. --fix never uses it. Delete the folder to clear it.',
         '',
         'Exit status: 0 no problems (or --exit-zero), 1 problems found, 2 usage error or a path,',
         'file or configuration that could not be read.',

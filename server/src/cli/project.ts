@@ -16,10 +16,14 @@ import type { Finding, LintSettings } from '../core/types';
 import { attribute, checkLibraryUses, withoutNoqa } from '../project/check';
 import { moduleNameOf, ProjectIndex, textHash } from '../project/index';
 import type { SlicedModule } from '../analysis/analyze';
+import type { CheckCache } from '../project/cache';
+import { contentHash, settingsKey, stableJson } from './cache';
 import { EMPTY_SUMMARY, importsFromText, needsParse, pendingNames, summarize, type FileSummary } from '../project/summary';
 
 export interface ProjectOutcome {
   findings: Finding[];
+  /** Whether the prefilter kept the text (else the findings are none, whatever the settings). */
+  may: boolean;
   /** Undefined when the file can neither hold a loss nor pass a value (nothing to index). */
   summary?: FileSummary;
 }
@@ -29,7 +33,7 @@ type OnRuleError = (code: string, error: unknown) => void;
 /** Check and summary of one file from one parse (the summary without `wanted` names: see runProjectPass). */
 export function checkFileProject(file: string, text: string, settings: LintSettings, onRuleError?: OnRuleError): ProjectOutcome {
   const may = mayHaveFindings(text);
-  if (!may && !needsParse(text, undefined, false)) return { findings: [] };
+  if (!may && !needsParse(text, undefined, false)) return { findings: [], may };
   const doc = ParsedDocument.parse(text);
   try {
     if (may) reportParseProblems(doc, onRuleError);
@@ -41,7 +45,7 @@ export function checkFileProject(file: string, text: string, settings: LintSetti
     } catch (error) {
       onRuleError?.('project', error);
     }
-    return { findings, summary };
+    return { findings, may, summary };
   } finally {
     releaseTree(doc.tree, doc.text.length);
   }
@@ -79,7 +83,14 @@ export interface ProjectPassResult {
  * Resolves the values that reach each loss from elsewhere and re-checks the files that get some.
  * Reads the files again from disk (only those that call a project definition or receive a value).
  */
-export function runProjectPass(roots: readonly string[], inputs: readonly ProjectInput[], show: (file: string) => string, onRuleError?: (file: string, code: string, error: unknown) => void): ProjectPassResult {
+export function runProjectPass(
+  roots: readonly string[],
+  inputs: readonly ProjectInput[],
+  show: (file: string) => string,
+  onRuleError?: (file: string, code: string, error: unknown) => void,
+  /** The persistent cache (cli/cache.ts says what each key holds): second summaries and re-checks with values. */
+  cache?: CheckCache,
+): ProjectPassResult {
   const index = new ProjectIndex(roots);
   const byFile = new Map(inputs.map((i) => [i.file, i]));
   for (const i of inputs) if (i.summary) index.put(i.file, '', i.summary);
@@ -124,10 +135,18 @@ export function runProjectPass(roots: readonly string[], inputs: readonly Projec
     }
     if (!files.length) break;
     reread += files.length;
+    const namesKey = cache ? [...names].sort().join('\u0000') : '';
     for (const [file, text] of files) {
+      const key = cache ? [contentHash(text), namesKey] : [];
+      const kept = cache?.get<FileSummary>('uses', key);
+      if (kept) {
+        index.put(file, textHash(text), { ...kept, defs: index.summaryOf(file)?.defs ?? [] });
+        continue;
+      }
       const doc = ParsedDocument.parse(text);
       try {
         const uses = summarize(doc, { wanted: names, usesOnly: true });
+        cache?.set('uses', key, uses);
         index.put(file, textHash(text), { ...uses, defs: index.summaryOf(file)?.defs ?? [] });
       } catch (error) {
         onRuleError?.(file, 'project', error);
@@ -154,16 +173,37 @@ export function runProjectPass(roots: readonly string[], inputs: readonly Projec
     if (!input) continue;
     const text = read(file);
     if (text === undefined) continue;
-    const doc = ParsedDocument.parse(text);
+    const key = cache ? [contentHash(text), settingsKey(input.settings), file, show(file), stableJson(sources)] : [];
+    const kept = cache?.get<{ own: Finding[]; elsewhere: [string, Finding[]][] }>('attribute', key);
+    let doc: ParsedDocument | undefined;
     try {
-      const run = attribute(file, sources, (external) => analyzeSliced(doc, input.settings, { external, onRuleError: (c, e) => onRuleError?.(file, c, e) }).sort(compareByPosition), show);
+      let run: { own: Finding[]; elsewhere: Map<string, Finding[]> | [string, Finding[]][] };
+      if (kept) run = kept;
+      else {
+        const parsed = (doc = ParsedDocument.parse(text));
+        let threw = false;
+        run = attribute(
+          file,
+          sources,
+          (external) =>
+            analyzeSliced(parsed, input.settings, {
+              external,
+              onRuleError: (c, e) => {
+                threw = true;
+                onRuleError?.(file, c, e);
+              },
+            }).sort(compareByPosition),
+          show,
+        );
+        if (!threw) cache?.set('attribute', key, { own: run.own, elsewhere: [...run.elsewhere] });
+      }
       // The file's own findings: replaced (they include its baseline), then what others add to it.
       const before = result.findings.get(file);
       const extra = before ? before.filter((f) => !input.findings.includes(f)) : [];
       result.findings.set(file, [...run.own, ...extra].sort(compareByPosition));
       for (const [where, list] of run.elsewhere) add(where, list);
     } finally {
-      releaseTree(doc.tree, doc.text.length);
+      if (doc) releaseTree(doc.tree, doc.text.length);
     }
   }
   const settingsOf = (file: string): LintSettings => byFile.get(file)?.settings ?? inputs[0]?.settings;

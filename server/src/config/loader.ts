@@ -34,6 +34,8 @@ export interface FileConfig {
   excluded: boolean;
   /** Files larger than this many bytes are skipped (`max-file-size`). */
   maxFileSize: number;
+  /** `cache-dir`, absolute (relative to the configuration file's folder), when set. */
+  cacheDir?: string;
   /** Set when the configuration file is broken; `settings` then hold the defaults. */
   error: ConfigError | undefined;
 }
@@ -58,6 +60,7 @@ interface LoadedConfig {
   /** `include` (or the default) and `extend-include` together; undefined: the default alone. */
   include: GlobSet | undefined;
   maxFileSize: number | undefined;
+  cacheDir?: string;
   perFileIgnores: { globs: GlobSet; codes: string[] }[];
   error: ConfigError | undefined;
 }
@@ -129,6 +132,7 @@ export class ConfigLoader {
       configPath: config.path,
       excluded: config.exclude?.matches(absolute, false) ?? false,
       maxFileSize: config.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+      cacheDir: config.cacheDir,
       error: config.error,
     };
   }
@@ -227,6 +231,7 @@ export class ConfigLoader {
       replacesDefaultExcludes: table.exclude !== undefined,
       include: includes ? new GlobSet(root, includes) : undefined,
       maxFileSize: table.maxFileSize,
+      cacheDir: table.cacheDir === undefined ? undefined : path.resolve(root, table.cacheDir),
       perFileIgnores: table.perFileIgnores.map((p) => ({ globs: new GlobSet(root, [p.pattern]), codes: p.codes })),
       error: undefined,
     };

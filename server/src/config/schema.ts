@@ -23,6 +23,8 @@ export interface LossLintTable {
   perFileIgnores: { pattern: string; codes: string[] }[];
   /** `max-file-size` in bytes, when set. */
   maxFileSize: number | undefined;
+  /** `cache-dir`: where `losslint check` keeps its cache, as written (relative to the file's folder). */
+  cacheDir: string | undefined;
 }
 
 export type TableResult = { ok: true; table: LossLintTable } | { ok: false; problems: string[] };
@@ -38,6 +40,7 @@ const KEYS = [
   'extend-exclude',
   'per-file-ignores',
   'max-file-size',
+  'cache-dir',
 ] as const;
 const LEVELS: readonly (Severity | 'off')[] = ['error', 'warning', 'info', 'hint', 'off'];
 
@@ -77,9 +80,14 @@ export function validateTable(value: unknown, knownCodes: readonly string[]): Ta
   const extendInclude = stringList(value['extend-include'], `${where}.extend-include`, problems) ?? [];
   const perFileIgnores = perFileTable(value['per-file-ignores'], `${where}.per-file-ignores`, knownCodes, problems);
   const maxFileSize = fileSize(value['max-file-size'], `${where}.max-file-size`, problems);
+  let cacheDir: string | undefined;
+  if (value['cache-dir'] !== undefined) {
+    if (typeof value['cache-dir'] === 'string' && value['cache-dir'].length > 0) cacheDir = value['cache-dir'];
+    else problems.push(`${where}.cache-dir: expected a folder path, found ${describe(value['cache-dir'])}`);
+  }
 
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, table: { settings, exclude, extendExclude, include, extendInclude, perFileIgnores, maxFileSize } };
+  return { ok: true, table: { settings, exclude, extendExclude, include, extendInclude, perFileIgnores, maxFileSize, cacheDir } };
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
