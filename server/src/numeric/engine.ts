@@ -51,6 +51,8 @@ export async function checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: Engine
       imported,
     });
   const out: NumericReport[] = [];
+  // A heap broken since the last batch (a curve, a batch cut short) is replaced before anything runs on it.
+  if (info.name === 'wasm' && !wasmHealthy()) await rebuildWasmBackend();
   let traps = wasmTraps();
   for (const plan of plans) {
     const fn = mod.functions.find((f) => f.qualname === plan.qualname);
