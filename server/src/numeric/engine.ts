@@ -7,7 +7,7 @@ import type { ModuleIR } from '../core/ir';
 import { importResolver } from './imported';
 import { Cancelled, cancelRequested, Prober } from './probes';
 import type { CheckPlan } from './roles';
-import { initBackend, tf } from './tf';
+import { initBackend, rebuildWasmBackend, tf, wasmHealthy, wasmTraps } from './tf';
 import type { BackendChoice, NumericReport } from './types';
 
 export interface EngineOptions {
@@ -51,6 +51,9 @@ export async function checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: Engine
       imported,
     });
   const out: NumericReport[] = [];
+  // A heap broken since the last batch (a curve, a batch cut short) is replaced before anything runs on it.
+  if (info.name === 'wasm' && !wasmHealthy()) await rebuildWasmBackend();
+  let traps = wasmTraps();
   for (const plan of plans) {
     const fn = mod.functions.find((f) => f.qualname === plan.qualname);
     if (!fn) continue;
@@ -59,7 +62,24 @@ export async function checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: Engine
       out.push({ function: plan.qualname, range: fn.nameSpan.r, notChecked: 'not checked: time budget exhausted', probes: [], findings: [], ms: 0, backend: info.name, backendNotes: info.notes });
       continue;
     }
-    const report = prober().check(fn, plan);
+    let report = prober().check(fn, plan);
+    // The wasm backend's heap (issue 16): a check that met a WebAssembly trap, or after which the
+    // heap check fails, may have computed on a corrupted heap (by this function or an earlier one).
+    // It runs again on a fresh backend; when that one breaks too, the function is refused.
+    if (info.name === 'wasm') {
+      const first = heapTrouble(traps);
+      if (first) {
+        await rebuildWasmBackend();
+        traps = wasmTraps();
+        const again = prober().check(fn, plan);
+        const second = heapTrouble(traps);
+        if (second) {
+          await rebuildWasmBackend();
+          report = { function: plan.qualname, range: fn.nameSpan.r, notChecked: `not checked: the wasm backend's memory was corrupted while probing this function (${second}), on a fresh backend as on the first run; nothing computed on it is trusted`, probes: [], findings: [], ms: report.ms + again.ms, backend: info.name, backendNotes: info.notes };
+        } else report = { ...again, backendNotes: [...(again.backendNotes ?? []), `probed again on a fresh wasm backend: the first run met ${first}`] };
+        traps = wasmTraps();
+      }
+    }
     // The files read so far in the batch (a superset of this function's: a cached report is dropped a little more often, never kept wrongly).
     if (imported?.read.size) report.imported = Object.fromEntries(imported.read);
     out.push(report);
@@ -68,3 +88,10 @@ export async function checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: Engine
 }
 
 export { Cancelled, initBackend, tf };
+
+/** Why the wasm heap is not trusted after a check: a trap since `traps` was read, or a failed heap check. */
+function heapTrouble(traps: number): string | undefined {
+  if (wasmTraps() > traps) return 'a WebAssembly trap';
+  if (!wasmHealthy()) return 'the heap check after it failed';
+  return undefined;
+}

@@ -98,8 +98,146 @@ async function tryWasm(): Promise<string | undefined> {
   const dir = wasmDir();
   if (!dir) return 'wasm: tfjs-backend-wasm.wasm not found';
   setWasmPaths(dir.endsWith(path.sep) ? dir : dir + path.sep);
+  guardWasmKernels();
   const ok = await tf.setBackend('wasm').catch(() => false);
   return ok ? undefined : 'wasm: the backend failed to start';
+}
+
+// --- the wasm backend's heap (issue 16) ------------------------------------------------------
+
+/**
+ * Kernels of tfjs-backend-wasm (4.22) that read and write some inputs as float32 whatever their
+ * dtype, and the inputs: a bool tensor (one byte an element) is read four times over and the bool
+ * output written four times past its end, which corrupts the module's heap (a later allocation or
+ * free traps: "memory access out of bounds", in this function or any later one) and gives wrong
+ * values (test/numeric/wasm-heap.test.ts). Their bool inputs are widened to int32 (four bytes, as
+ * the kernels read them) and the output cast back to bool.
+ */
+const BOOL_AS_INT32: Record<string, string[]> = { Select: ['t', 'e'], Reverse: ['x'] };
+
+/** WebAssembly traps met in the wasm backend's code (kernels, allocations, frees) since the start. */
+let traps = 0;
+
+/** How many WebAssembly traps the wasm backend has met so far: a function that adds one ran on a broken heap. */
+export function wasmTraps(): number {
+  return traps;
+}
+
+/** WebAssembly.RuntimeError (the typings of this project have no WebAssembly namespace). */
+const RuntimeError = (globalThis as { WebAssembly?: { RuntimeError?: new () => Error } }).WebAssembly?.RuntimeError;
+
+function isTrap(e: unknown): boolean {
+  return !!RuntimeError && e instanceof RuntimeError;
+}
+
+/** `f` with every WebAssembly trap it throws counted. */
+function counting<A extends unknown[], R>(f: (...a: A) => R): (...a: A) => R {
+  return (...a: A): R => {
+    try {
+      return f(...a);
+    } catch (e) {
+      if (isTrap(e)) traps++;
+      throw e;
+    }
+  };
+}
+
+let kernelsGuarded = false;
+
+/**
+ * Re-registers the wasm backend's kernels (once, before it starts): every kernel counts its traps,
+ * and the BOOL_AS_INT32 ones take bool inputs through int32.
+ */
+function guardWasmKernels(): void {
+  if (kernelsGuarded) return;
+  kernelsGuarded = true;
+  const castConfig = tf.getKernel('Cast', 'wasm');
+  for (const config of tf.getKernelsForBackend('wasm')) {
+    const run = config.kernelFunc;
+    const widen = BOOL_AS_INT32[config.kernelName];
+    const kernelFunc: tf.KernelFunc = widen && castConfig
+      ? (args) => {
+          const inputs = args.inputs as Record<string, tf.TensorInfo | undefined>;
+          if (!widen.some((k) => inputs[k]?.dtype === 'bool')) return run(args);
+          const cast = (x: tf.TensorInfo, dtype: tf.DataType): tf.TensorInfo => castConfig.kernelFunc({ inputs: { x }, attrs: { dtype }, backend: args.backend }) as tf.TensorInfo;
+          const wide: Record<string, tf.TensorInfo | undefined> = { ...inputs };
+          const temps: tf.TensorInfo[] = [];
+          for (const k of widen) {
+            const x = inputs[k];
+            if (x?.dtype !== 'bool') continue;
+            wide[k] = cast(x, 'int32');
+            temps.push(wide[k]!);
+          }
+          const out = run({ ...args, inputs: wide as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+          const back = cast(out, 'bool');
+          for (const t of [...temps, out]) (args.backend as tf.KernelBackend).disposeData(t.dataId);
+          return back;
+        }
+      : run;
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel({ ...config, kernelFunc: counting(kernelFunc) });
+  }
+}
+
+/** The wasm module under the backend: its allocator and the tensor memory in and out. */
+interface WasmModule {
+  _malloc(n: number): number;
+  _free(p: number): void;
+}
+
+/** Counts the traps of the backend's own calls into the module (allocation, upload, free). */
+function countBackendTraps(backend: tf.KernelBackend): void {
+  const b = backend as unknown as Record<string, unknown>;
+  for (const m of ['move', 'disposeData', 'readSync', 'read']) {
+    const f = b[m];
+    if (typeof f === 'function') b[m] = counting((f as (...a: unknown[]) => unknown).bind(backend));
+  }
+}
+
+/**
+ * A cheap check that the wasm backend's heap still works, run between functions: allocations and
+ * frees of several sizes through its allocator (a corrupted free list traps here), and a small
+ * computation with a known result. False when anything traps or the result is wrong.
+ */
+export function wasmHealthy(): boolean {
+  if (tf.getBackend() !== 'wasm') return true;
+  try {
+    const wasm = (tf.backend() as unknown as { wasm: WasmModule }).wasm;
+    const blocks = [16, 256, 4096, 1 << 16, 1 << 20].map((n) => wasm._malloc(n));
+    for (const p of blocks.reverse()) wasm._free(p);
+    const n = 1031;
+    const sum = tf.tidy(() => tf.sum(tf.where(tf.greater(tf.range(0, n, 1, 'int32'), n >> 1), tf.fill([n], 2, 'int32'), tf.fill([n], 1, 'int32'))).dataSync()[0]);
+    return sum === n + (n - (n >> 1) - 1);
+  } catch (e) {
+    if (isTrap(e)) traps++;
+    return false;
+  }
+}
+
+/**
+ * Replaces the wasm backend by a fresh one (a new module, a new heap): after a trap or a failed
+ * wasmHealthy, nothing computed on the old heap is trusted. The old module is dropped without its
+ * own dispose (which walks the corrupted heap). Tensors of the old backend must not be used after.
+ */
+export async function rebuildWasmBackend(): Promise<void> {
+  const factory = tf.findBackendFactory('wasm');
+  if (!factory) throw new Error('the wasm backend is not registered');
+  const engine = tf.engine() as unknown as { registry: Record<string, { dispose(): void } | undefined> };
+  const old = engine.registry.wasm;
+  if (old) old.dispose = () => {};
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', factory, 2);
+  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to start again');
+  await tf.ready();
+  countBackendTraps(tf.backend());
+  rebuilds++;
+}
+
+let rebuilds = 0;
+
+/** How many times the wasm backend was rebuilt (tests). */
+export function wasmRebuilds(): number {
+  return rebuilds;
 }
 
 let current: BackendInfo | undefined;
@@ -125,6 +263,7 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
   }
   if (!name) throw new Error(`no TensorFlow.js backend could start: ${notes.join('; ')}`);
   await tf.ready();
+  if (name === 'wasm') countBackendTraps(tf.backend());
   current = { name, notes };
   currentChoice = choice;
   return current;

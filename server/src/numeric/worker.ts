@@ -26,6 +26,7 @@ import { moduleOf, outlineOf, revivedModule } from './module-of';
 import { planModule, PlanStopped, type CheckPlan } from './roles';
 
 export { Cancelled, checkPlans, DEFAULT_ENGINE, initBackend, tf } from './engine';
+export { rebuildWasmBackend, wasmHealthy, wasmRebuilds, wasmTraps } from './tf';
 export { Evaluator } from './eval';
 export { forbiddenCall } from './gate';
 export { sigmoidFocalReference, softmaxFocalReference } from './reference';
