@@ -152,6 +152,11 @@ def loss(x):
     expect(() => vg(fn1('return g, None', 'A.apply(x, k=2.0)'), 'loss', [1, 1])).toThrow('apply() takes no keyword arguments');
   });
 
+  it("torch 2's form (forward without ctx, setup_context filling it) is not modelled: refused", () => {
+    const src = `${T}class S(torch.autograd.Function):\n    @staticmethod\n    def forward(x):\n        return x * 2\n\n    @staticmethod\n    def setup_context(ctx, inputs, output):\n        pass\n\n    @staticmethod\n    def backward(ctx, g):\n        return g\n\ndef loss(x):\n    return S.apply(x)\n`;
+    expect(() => vg(src, 'loss', [1])).toThrow(/unsupported `S.setup_context \(an autograd Function whose forward takes no ctx\)/);
+  });
+
   it('set_materialize_grads(False) (None for unused outputs) is not modelled: refused', () => {
     const src = `${T}class S(torch.autograd.Function):\n    @staticmethod\n    def forward(ctx, x):\n        ctx.set_materialize_grads(False)\n        return x * 2\n\n    @staticmethod\n    def backward(ctx, g):\n        return g\n\ndef loss(x):\n    return S.apply(x)\n`;
     expect(() => vg(src, 'loss', [1])).toThrow(/unsupported `ctx.set_materialize_grads\(False\)/);

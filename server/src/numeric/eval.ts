@@ -470,6 +470,8 @@ export class Evaluator {
     const fwd = this.methodOf(cls, 'forward');
     const bwd = this.methodOf(cls, 'backward') ?? this.methodOf(cls, 'vjp');
     if (!fwd) throw new EvalError(`NotImplementedError: You must implement the forward function for custom autograd.Function.`, line, 'NotImplementedError');
+    // torch 2's form: forward without ctx, ctx filled by setup_context(ctx, inputs, output). Not modelled.
+    if (this.methodOf(cls, 'setup_context')) throw new Unsupported(`${cls.name}.setup_context (an autograd Function whose forward takes no ctx)`, line);
     const bad = forbiddenCall([fwd, ...(bwd ? [bwd] : [])].flatMap((g) => reachable(this.mod, g)), this.mod);
     if (bad) throw bad;
     // torch runs both with gradient recording off.
