@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModuleIR } from '../../server/src/core/ir';
 import { boxShape, generateBoxes, type BoxFill } from '../../server/src/numeric/gen';
+import { appliedForward } from '../../server/src/numeric/autograd-fn';
 import { planModule } from '../../server/src/numeric/roles';
 import { moduleOf } from '../../server/src/numeric/runner';
 import type { ProbeInputs } from '../../server/src/numeric/types';
@@ -172,7 +173,7 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
         if (plan.gamma) hypers.push({ [plan.gamma.name]: 0.5 }, { [plan.gamma.name]: 0 });
         const extras: Partial<ProbeInputs>[] = [{ std: 1, seed: 1 }, { std: 5, seed: 2 }, { margin: 10, seed: 3 }, { margin: 30, seed: 4 }, { margin: 100, seed: 5 }];
         const fn0 = fn(mod, plan.qualname);
-        const entry = fn0.parent && fn0.parent !== '<module>' ? { kind: 'closure', owner: fn0.parent } : fn0.className ? { kind: 'method', owner: fn0.className } : { kind: 'function' };
+        const entry = fn0.parent && fn0.parent !== '<module>' ? { kind: 'closure', owner: fn0.parent } : fn0.className ? { kind: appliedForward(fn0, mod) ? 'apply' : 'method', owner: fn0.className } : { kind: 'function' };
         const fill = Object.fromEntries(
           Object.entries(setup.plan.fill ?? {}).map(([k, { value }]) => {
             const v = value as { classes?: true; ones?: string; device?: true; counts?: string; like?: string; op?: string; kwargs?: Record<string, unknown> } | null;

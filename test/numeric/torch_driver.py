@@ -157,6 +157,13 @@ def run_case(case):
         factory = getattr(mod, entry["owner"])
         fn = factory(**named(factory, hyper))
         out = fn(**args, **named(fn, hyper))
+    elif entry.get("kind") == "apply":
+        # A custom autograd Function's forward, called as torch calls it: Class.apply(*args).
+        cls = getattr(mod, entry["owner"])
+        sig = inspect.Signature(list(inspect.signature(cls.forward).parameters.values())[1:])
+        bound = sig.bind(**args, **{k: v for k, v in hyper.items() if k in sig.parameters and k not in args})
+        bound.apply_defaults()
+        out = cls.apply(*bound.args)
     elif len(parts) == 2:
         cls = getattr(mod, parts[0])
         obj = cls(**named(cls.__init__, hyper))

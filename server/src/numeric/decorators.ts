@@ -52,6 +52,8 @@ const SAME_FUNCTION = new Set([
   'torch.cuda.amp.custom_bwd',
   'torch.amp.custom_fwd',
   'torch.amp.custom_bwd',
+  // A custom autograd Function's backward run once, without recording (it runs so anyway: autograd-fn.ts).
+  'torch.function.once_differentiable', // torch.autograd.function.once_differentiable, canonical
   // Registrations that return the function they are given.
   'keras.utils.register_keras_serializable',
   'keras.saving.register_keras_serializable',

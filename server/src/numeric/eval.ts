@@ -31,6 +31,7 @@ import { describe, type DType, ElementCap, EvalError, NONE, num, Unsupported, ty
 import { calleeName, forbiddenCall, lineOf, reachableFunctions as reachable, selfContained } from './gate';
 import { decoratorEffect, dottedOf } from './decorators';
 import { customJvp, customVjp } from './custom-grad';
+import { appliedForward, applyFunction, ctxMethod, isAutogradFunction, isCtx } from './autograd-fn';
 import type { ImportedFunction, ImportedGlobal, ImportResolver } from './imported';
 import type { Draws } from './draws';
 import { derivativeArgError, derivativePrecision, derivativeWeights } from './numpy';
@@ -304,6 +305,9 @@ export class Evaluator {
    */
   run(fn: FunctionIR, args: Record<string, Val>): Val {
     this.hyperFns = new Set([fn]);
+    // The forward of a custom autograd Function runs as torch runs it: through `apply`, its backward the gradient.
+    const fcls = appliedForward(fn, this.mod);
+    if (fcls) return this.functionApply(fcls, this.positional(fn, fn.params.slice(1), args), {}, lineOf(fn));
     const { self, env } = this.entry(fn);
     const mapped = this.opts.perExample;
     if (mapped?.length) {
@@ -443,6 +447,54 @@ export class Evaluator {
     const primal = (a: Val[]): Val => plain(fn, a);
     if (kind === 'jax.custom_jvp') return customJvp(bound, primal, (p, t) => plain(rules[0]!, [p, t]), P.cut, line);
     return customVjp(bound, primal, (a) => plain(rules[0]!, a), (res, g) => plain(rules[1]!, [res, g]), line);
+  }
+
+  /** Whether `cls` derives from torch's autograd Function (through classes of this module too). */
+  private isAutogradFunction(cls: ClassIR): boolean {
+    return isAutogradFunction(cls, this.mod);
+  }
+
+  /** The values of `params` in order, for a positional call: given by name, else the probe's hyperparameter, else the default. */
+  private positional(fn: FunctionIR, params: FunctionIR['params'], args: Record<string, Val>): Val[] {
+    return params.map((q) => {
+      if (q.kind !== 'plain') throw new Unsupported(`*args or **kwargs of ${fn.qualname}`, lineOf(fn));
+      const v = q.name in args ? args[q.name] : this.opts.hyper && q.name in this.opts.hyper ? this.opts.hyper[q.name] : q.default ? this.expr(q.default, { vars: new Map() }) : undefined;
+      if (!v) throw new EvalError(`missing argument \`${q.name}\` of ${fn.qualname}`, lineOf(fn), 'TypeError');
+      return v;
+    });
+  }
+
+  /** `Cls.apply(*args)` of a custom autograd Function: the user's forward's value, its backward's gradient (autograd-fn.ts). */
+  private functionApply(cls: ClassIR, args: Val[], kw: Record<string, Val>, line: number): Val {
+    if (Object.keys(kw).length) throw new EvalError('TypeError: apply() takes no keyword arguments', line, 'TypeError');
+    const fwd = this.methodOf(cls, 'forward');
+    const bwd = this.methodOf(cls, 'backward') ?? this.methodOf(cls, 'vjp');
+    if (!fwd) throw new EvalError(`NotImplementedError: You must implement the forward function for custom autograd.Function.`, line, 'NotImplementedError');
+    // torch 2's form: forward without ctx, ctx filled by setup_context(ctx, inputs, output). Not modelled.
+    if (this.methodOf(cls, 'setup_context')) throw new Unsupported(`${cls.name}.setup_context (an autograd Function whose forward takes no ctx)`, line);
+    const bad = forbiddenCall([fwd, ...(bwd ? [bwd] : [])].flatMap((g) => reachable(this.mod, g)), this.mod);
+    if (bad) throw bad;
+    // torch runs both with gradient recording off.
+    const run = (g: FunctionIR, a: Val[]): Val => {
+      const saved = this.gradEnabled;
+      this.gradEnabled = false;
+      try {
+        return this.callFunction(g, a, {});
+      } finally {
+        this.gradEnabled = saved;
+      }
+    };
+    return applyFunction(args, {
+      name: cls.name,
+      forward: (ctx, a) => run(fwd, [ctx, ...a]),
+      backward: (ctx, g) => {
+        if (!bwd) throw new EvalError('NotImplementedError: You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD.', line, 'NotImplementedError');
+        return run(bwd, [ctx, ...g]);
+      },
+      requiresGrad: (x) => this.gradEnabled && this.requiresGrad(x),
+      cut: P.cut,
+      line,
+    });
   }
 
   /**
@@ -1897,6 +1949,10 @@ export class Evaluator {
         if (recv.name.startsWith('class:')) {
           // Class.method(...): a function of the class (a staticmethod, or an explicit self).
           const cls = this.mod.classes.get(recv.name.slice(6));
+          if (cls && c.func.attr === 'apply' && this.isAutogradFunction(cls)) {
+            const { pos, kw } = this.args(c, f);
+            return this.functionApply(cls, pos, kw, line);
+          }
           const m = cls && this.methodOf(cls, c.func.attr);
           if (m) {
             const { pos, kw } = this.args(c, f);
@@ -2108,6 +2164,10 @@ export class Evaluator {
         if (fv.name.startsWith('class:')) {
           const cls = this.mod.classes.get(fv.name.slice(6));
           if (cls) return this.instantiate(cls, kw, pos);
+          // `fn = MyFunction.apply` called later.
+          const applied = /^class:(.+)\.apply$/.exec(fv.name);
+          const fcls = applied ? this.mod.classes.get(applied[1]) : undefined;
+          if (fcls && this.isAutogradFunction(fcls)) return this.functionApply(fcls, pos, kw, line);
         }
         return this.nsValues(fv.name, pos, kw, c, line);
       }
@@ -2449,6 +2509,7 @@ export class Evaluator {
   }
 
   private pyMethodValues(recv: Val, m: string, pos: Val[], kw: Record<string, Val>, line: number): Val {
+    if (isCtx(recv)) return ctxMethod(recv, m, pos, kw, line);
     const a0 = pos[0];
     if (recv.t === 'dataset') {
       if (m === 'get_label' && !pos.length) return recv.label;

@@ -114,6 +114,7 @@ export const KERNELS: Kernels = {
   bceProbs: (p, tt) => P.bceProbs(t(p), t(tt)),
   relu: (x) => P.relu(t(x)),
   tanh: (x) => tf.tanh(t(x)),
+  trig: (x, fn) => tf[fn](t(x)),
   step(x, fn) {
     // Cut from the tape: these have a zero gradient in PyTorch, and tfjs's own is zero too or missing.
     const a = P.cut(t(x));

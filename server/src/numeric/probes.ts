@@ -22,6 +22,7 @@ import * as P from './torchops';
 import { layoutShape, type Layout, type HyperValue, type NumericReport, type OutputSummary, type ProbeInputs, type ProbeResult } from './types';
 import { outputNames, outputsOk, outputsText, summarize, VALUES_ONLY } from './numpy';
 import { ElementCap, EvalError, num, NONE, Unsupported, type Val } from './values';
+import { appliedForward } from './autograd-fn';
 
 export interface ProbeOptions {
   samples: number;
@@ -606,7 +607,7 @@ export class Prober {
     };
     const cls = fn.className ? this.mod.classes.get(fn.className) : undefined;
     const closure = fn.parent && fn.parent !== '<module>' ? fn.parent : undefined;
-    report.entry = closure ? { kind: 'closure', owner: closure } : cls ? { kind: 'method', owner: cls.name } : { kind: 'function' };
+    report.entry = closure ? { kind: 'closure', owner: closure } : cls ? { kind: appliedForward(fn, this.mod) ? 'apply' : 'method', owner: cls.name } : { kind: 'function' };
     // The pre-scan covers the function, its class and its factories (what runs beyond them is
     // evaluated by the same whitelist, which has no process, file or import API to reach).
     const init = cls?.methods.get('__init__');

@@ -224,6 +224,8 @@ export function reproScript(file: string, r: NumericReport): string {
   const entry = r.entry ?? (r.function.includes('.') ? { kind: 'method' as const, owner: r.function.split('.')[0] } : { kind: 'function' as const });
   const method = r.function.split('.').pop()!;
   const cls = entry.kind === 'method' ? entry.owner : undefined;
+  // A custom autograd Function's forward is called as torch calls it: `Class.apply(*args)`.
+  const applied = entry.kind === 'apply' ? entry.owner : undefined;
   const probes = r.probes.map((p) => {
     const i = p.inputs;
     // The reference probe compares the gradient with the canonical formula at these values.
@@ -247,7 +249,9 @@ export function reproScript(file: string, r: NumericReport): string {
   const drawing = drawOps.length > 0;
   // A closure is reached through its factory (one level: `factory(**hyper).inner`), as the checker runs it.
   const factory = entry.kind === 'closure' ? entry.owner : undefined;
-  const call = cls
+  const call = applied
+    ? `    fn = _applied(mod.${applied})`
+    : cls
     ? `    obj = mod.${cls}(**named(mod.${cls}.__init__, hyper))
     fn = obj.${method}`
     : factory && !factory.includes('.')
@@ -324,6 +328,19 @@ class _StandIn:
 _MODEL_INPUT = object()
 
 LAYOUTS = {"1nc": lambda n, c: ((1, n, c), (1, n)), "nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1)), "nhwc1": lambda n, c: ((n, 1, 1, c), (n, 1, 1, 1)), "nc1": lambda n, c: ((n, c), (n, 1))}
+
+
+def _applied(cls):
+    """cls.apply, called by the names of its forward's parameters after ctx (as LossLint binds them)."""
+    sig = inspect.Signature(list(inspect.signature(cls.forward).parameters.values())[1:])
+
+    def call(*args, **kwargs):
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return cls.apply(*bound.args)
+
+    call.__signature__ = sig
+    return call
 
 
 def named(f, hyper):

@@ -164,8 +164,8 @@ export interface NumericReport {
   valuesOnly?: { why: string; precision: 'float32'; notChecked: string[]; dataset?: string };
   /** Values given to required parameters without a default, and where each came from (roles.ts `fill`). */
   supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'class_map' | 'class_counts' | 'device' | 'model_input' | 'prng_key'; why: string }>;
-  /** How the function is reached: a method through its class, a closure through the factory that returns it. */
-  entry?: { kind: 'function' | 'method' | 'closure'; owner?: string };
+  /** How the function is reached: a method through its class, a closure through the factory that returns it, a custom autograd Function's forward through `Class.apply`. */
+  entry?: { kind: 'function' | 'method' | 'closure' | 'apply'; owner?: string };
   probes: ProbeResult[];
   findings: Finding[];
   ms: number;

@@ -218,6 +218,8 @@ export interface Kernels {
   /** `max(x, 0)` with PyTorch's backward (0 at x = 0). */
   relu(x: Tensor): Tensor;
   tanh(x: Tensor): Tensor;
+  /** Elementwise trigonometry (ops/table/pieces.ts), with the frameworks' gradients (asin's and acos's infinite at ±1). */
+  trig(x: Tensor, fn: 'sin' | 'cos' | 'tan' | 'asin' | 'acos' | 'atan'): Tensor;
   /** Elementwise math with PyTorch's (zero) gradients: `sign`, `floor`, `ceil`, `round` (half to even). */
   step(x: Tensor, fn: 'sign' | 'floor' | 'ceil' | 'round'): Tensor;
   /** Boolean tests of float values (no gradient flows through them). */

@@ -15,9 +15,10 @@ import { LIBRARY } from './library';
 import { JOINS } from './joins';
 import { LOSSES } from './losses';
 import { MORE } from './more';
+import { PIECES } from './pieces';
 import { RANDOM } from './random';
 import { SELECTION } from './selection';
 import { REDUCTIONS } from './reductions';
 import { SHAPE } from './shape';
 
-export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...RANDOM, ...INDEXING, ...JOINS, ...LOSSES, ...LIBRARY, ...LAYERS, ...AUTOGRAD, ...MORE, ...IMAGE, ...DIVERGENCE, ...SELECTION];
+export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...RANDOM, ...INDEXING, ...JOINS, ...LOSSES, ...LIBRARY, ...LAYERS, ...AUTOGRAD, ...MORE, ...IMAGE, ...DIVERGENCE, ...SELECTION, ...PIECES];
