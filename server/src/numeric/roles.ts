@@ -13,7 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
-import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
+import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, imageDicts, imageIndices, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 import { alwaysUnbound } from './unbound';
@@ -1115,21 +1115,28 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const initBoxes = chain.some((g) => g.params.filter((p) => p.kind === 'plain' && !p.default).slice(g.className ? 1 : 0).some((p) => holdsBoxes(p.name, g, mod)));
     if (boxParams.length && !initBoxes) {
       const rest = required.filter((p) => !boxParams.includes(p));
-      const scores = rest.filter((p) => reachesCreatingOp(p.name, fn));
+      const scores = rest.filter((p) => reachesCreatingOp(p.name, fn, mod));
       const pi = rest.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? '')) ?? rest.find((p) => PRED_NAME.test(p.name)) ?? (scores.length === 1 ? scores[0] : undefined);
       const rank = pi ? boxUse(pi.name, fn, mod).rank : undefined;
       const others = rest.filter((p) => p !== pi);
       // A parameter the facts or its name call a target is no box offsets: the refusal stays.
       const targetLike = others.some((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? '') || TARGET_NAME.test(p.name));
-      if (pi && !targetLike && (!others.length || (rank && others.every((p) => boxUse(p.name, fn, mod).rank === rank)))) {
+      // Read image by image beside the prediction (`regressions[j]` where `classifications[j]`): a second per-anchor prediction too.
+      const images = pi ? imageIndices(pi.name, fn, mod) : new Set<string>();
+      const besideScores = (p: FunctionIR['params'][number]): boolean => (!!rank && boxUse(p.name, fn, mod).rank === rank) || [...imageIndices(p.name, fn, mod)].some((i) => images.has(i));
+      // Targets as per-image dicts (`t["boxes"]`, `t["labels"]`): each key as its uses read it; a key read otherwise keeps the refusal.
+      const dicts = new Map(boxParams.map((p) => [p.name, imageDicts(p.name, fn, mod)] as const));
+      if (pi && !targetLike && others.every(besideScores) && ![...dicts.values()].includes(null)) {
         detection = {};
         for (const p of required) {
           let spec: BoxFill | undefined;
-          if (boxParams.includes(p)) {
+          const d = dicts.get(p.name);
+          if (d) spec = d;
+          else if (boxParams.includes(p)) {
             const u = boxUse(p.name, fn, mod);
             spec = { boxes: u.columns > 4 || u.padding ? 'truth' : 'rows', columns: u.columns, padding: u.padding, ...(u.rank ? { rank: u.rank } : {}) };
           } else if (p !== pi) spec = { offsets: 4 };
-          if (spec) detection[p.name] = { value: spec, why: `${describeBoxes(spec)}: generated, the function's uses read it as ${'offsets' in spec ? 'the prediction is read (a second per-anchor prediction)' : 'boxes'}; assumed, no canonical comparison`, assumed: true };
+          if (spec) detection[p.name] = { value: spec, why: `${describeBoxes(spec)}: generated, the function's uses read it as ${'offsets' in spec ? 'the prediction is read (a second per-anchor prediction)' : 'images' in spec ? 'a list of per-image dicts read at these keys' : 'boxes'}; assumed, no canonical comparison`, assumed: true };
         }
         input = pi.name;
         target = undefined;
