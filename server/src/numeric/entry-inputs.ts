@@ -16,7 +16,7 @@
 import type { Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir-types';
 import { stmtRoots, stmtsOf, stmtsDeep } from '../core/walk';
 import { isCreatingOp } from '../core/prefilter';
-import { BOX_PARAMS } from '../ops/table/boxes';
+import { BOX_PARAMS, BOX_SETS } from '../ops/table/boxes';
 import type { ImageDicts } from './gen';
 
 
@@ -513,6 +513,8 @@ export function boxUse(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, s
         const axes = e.k === 'subscript' ? e.index.filter((i) => !(i.k === 'const' && i.value === null)).length : 0;
         if (e.k === 'subscript' && itself(e.obj) && axes >= 2 && !e.index.some((i) => i.k === 'ellipsis')) out.rank = Math.max(out.rank ?? 0, axes);
         if (e.k === 'cmp' && e.operands.length === 2 && e.operands.some((o) => column(o) !== undefined) && e.operands.some(minusOne)) out.padding = true;
+        // Passed as it is where an op takes a set of boxes [N, 4] (`box_iou(anchors, gt)`): rank 2.
+        if (e.k === 'call' && e.op && BOX_SETS.has(e.op.id) && BOX_PARAMS[e.op.id].some((p) => e.bound?.[p] && itself(e.bound[p]))) out.rank = Math.max(out.rank ?? 0, 2);
         if (e.k === 'call' && !e.op) {
           const called = calledParams(e, byName);
           if (!called) return;
@@ -1048,29 +1050,42 @@ export function imageDicts(name: string, fn: FunctionIR, mod: ModuleIR, depth = 
     return (e.obj.k === 'name' && items.has(e.obj.id)) || perImage(e.obj) ? e.index[0].value : undefined;
   };
   const locals = new Map<string, string[]>();
-  let inline = false;
+  // Keys read inline (`box_iou(anchors, t["boxes"])`, `t["labels"][which]`): what that read says of them.
+  const inline = new Map<string, 'boxes' | 'labels' | undefined>();
+  const computed = (e: Expr): boolean => e.k === 'subscript' && e.index.length === 1 && !['num', 'str', 'slice'].includes(e.index[0].k);
   for (const s of stmts) {
     const bound = s.k === 'assign' && s.targets.length === 1 && s.targets[0].k === 'name' ? keyOf(s.value) : undefined;
     if (bound !== undefined && s.k === 'assign' && s.targets[0].k === 'name') {
       locals.set(bound, [...(locals.get(bound) ?? []), s.targets[0].id]);
       continue;
     }
+    const told = new Set<Expr>();
     for (const r of stmtRoots(s))
       everyExpr(r, (e) => {
-        const k = keyOf(e);
-        if (k !== undefined && !locals.has(k)) {
-          locals.set(k, []);
-          inline = true;
+        if (e.k === 'call' && e.op && BOX_PARAMS[e.op.id])
+          for (const p of BOX_PARAMS[e.op.id]) {
+            const a = e.bound?.[p];
+            const k = a ? keyOf(a) : undefined;
+            if (a && k !== undefined) {
+              told.add(a);
+              if (inline.get(k) !== 'labels') inline.set(k, 'boxes');
+            }
+          }
+        if (computed(e) && e.k === 'subscript' && keyOf(e.obj) !== undefined) {
+          told.add(e.obj);
+          const k = keyOf(e.obj)!;
+          if (inline.get(k) !== 'boxes') inline.set(k, 'labels');
         }
+        const k = keyOf(e);
+        if (k !== undefined && !told.has(e) && !inline.has(k)) inline.set(k, undefined);
       });
   }
-  if (!locals.size) {
+  if (!locals.size && !inline.size) {
     // Passed on as it is to one of the module's functions: what that function reads of it.
     if (depth >= 2) return undefined;
     const on = passedOn(fn, mod, (a) => a.k === 'name' && a.id === name).map((p) => imageDicts(p.param, p.callee, mod, depth + 1));
     return on.includes(null) ? null : on.find((d) => d);
   }
-  if (inline) return null;
   const keys: ImageDicts['keys'] = {};
   for (const [key, names] of locals) {
     const boxes = names.filter((n) => holdsBoxes(n, fn, mod));
@@ -1080,9 +1095,14 @@ export function imageDicts(name: string, fn: FunctionIR, mod: ModuleIR, depth = 
       continue;
     }
     // Taken at a computed index (`labels[argmax]`, `labels[pos]`): one value per box, its class.
-    const gathered = names.length > 0 && stmts.some((s) => stmtRoots(s).some((r) => { let f = false; everyExpr(r, (e) => { if (e.k === 'subscript' && e.obj.k === 'name' && names.includes(e.obj.id) && e.index.length === 1 && !['num', 'str', 'slice'].includes(e.index[0].k)) f = true; }); return f; }));
-    if (!gathered) return null;
-    keys[key] = { labels: true };
+    const gathered = names.length > 0 && stmts.some((s) => stmtRoots(s).some((r) => { let f = false; everyExpr(r, (e) => { if (computed(e) && e.k === 'subscript' && e.obj.k === 'name' && names.includes(e.obj.id)) f = true; }); return f; }));
+    if (gathered) keys[key] = { labels: true };
+    else if (inline.get(key) === undefined) return null;
+  }
+  for (const [key, kind] of inline) {
+    if (keys[key]) continue;
+    if (!kind) return null;
+    keys[key] = kind === 'boxes' ? { boxes: 'truth', columns: 4, padding: false } : { labels: true };
   }
   return { images: 'dicts', keys };
 }

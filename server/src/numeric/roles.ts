@@ -1101,6 +1101,9 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // A detection loss (anchors, box annotations): its box inputs are no logits or class targets, and the probes make none.
     const boxes = (): string | undefined => {
       const held = [...required.map((p) => ({ g: fn, name: p.name })), ...chain.flatMap((g) => g.params.filter((p) => p.kind === 'plain' && !p.default).slice(g.className ? 1 : 0).map((p) => ({ g, name: p.name })))].filter((p) => holdsBoxes(p.name, p.g, mod));
+      // A list of per-image dicts read at a key no use lays out (entry-inputs.ts `imageDicts`).
+      const opaque = held.find((p) => imageDicts(p.name, p.g, mod) === null);
+      if (opaque) return `a detection loss: \`${opaque.name}\` is a list of per-image dicts read at a key whose use tells neither boxes nor their classes (only \`t["boxes"]\`-style keys read as boxes, or taken at computed indices, are generated)`;
       return held.length ? `a detection loss: ${held.map((p) => `\`${p.name}\``).join(', ')} ${held.length > 1 ? 'hold' : 'holds'} boxes (coordinate columns differenced or sliced \`[:, :4]\`), which the probes do not generate` : undefined;
     };
     // A detection loss: the required parameters whose uses show boxes get generated boxes (their

@@ -131,4 +131,7 @@ export const BOX_PARAMS: Readonly<Record<string, readonly string[]>> = {
   box_convert: ['input'],
 };
 
+/** The ops whose boxes are a set [N, 4] (2-D, as torchvision indexes them); box_convert takes any leading axes. */
+export const BOX_SETS: ReadonlySet<string> = new Set(['box_area', 'box_iou', 'generalized_box_iou']);
+
 export const BOXES = [boxArea, boxIou, generalizedBoxIou, boxConvert];
