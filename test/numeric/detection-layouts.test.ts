@@ -122,6 +122,12 @@ describe('detection plans of other layouts', () => {
     expect(plan('WrappedLoss.forward')?.fill?.deltas.value).toEqual({ offsets: 4 });
     expect(plan('sliced_widths_loss')?.fill?.offsets.value).toEqual({ offsets: 4 });
   });
+  it('boxes read only through a function imported from another module: the refusal names it', () => {
+    const src = 'import torch\nimport torch.nn.functional as F\nfrom util.geometry import overlap\n\ndef det_loss(pred, b_boxes, labels):\n    losses = []\n    for i in range(pred.shape[0]):\n        boxes = b_boxes[i]\n        best, which = overlap(boxes).max(dim=1)\n        t = torch.zeros(pred[i].shape)\n        t[best >= 0.5, labels[i][which][best >= 0.5]] = 1.0\n        losses.append(F.binary_cross_entropy_with_logits(pred[i], t))\n    return torch.stack(losses).mean()\n';
+    const sk: PlanSkip[] = [];
+    planModule(moduleOf(src), undefined, undefined, sk);
+    expect(sk.find((x) => x.qualname === 'det_loss')?.reason).toMatch(/has no value: what it holds is read by `util\.geometry\.overlap`, code imported from another module/);
+  });
   it('a key no use lays out keeps the refusal, saying so', () => {
     expect(skipped.find((s) => s.qualname === 'opaque_keys_loss')?.reason).toMatch(/`targets` is a list of per-image dicts read at a key whose use tells neither boxes nor their classes/);
   });

@@ -174,3 +174,26 @@ export function itemsUnpacked(name: string, g: FunctionIR): boolean {
     return at >= (iter.func.id === 'enumerate' ? 1 : 0) && target.items[at]?.k === 'tuple';
   });
 }
+
+/**
+ * Why a parameter has no value where what tells its values is code of another module: it (or what is
+ * taken out of it: `boxes = b_boxes[i]`) is passed to a function imported from elsewhere that is no
+ * op of the table (`find_jaccard_overlap(priors, boxes)` of `from util.utils import ...`), and the
+ * function reads it no other way that says what it holds. A refusal only.
+ */
+export function readThroughImport(name: string, g: FunctionIR): string | undefined {
+  const names = new Set([name]);
+  const rooted = (e: Expr): boolean => (e.k === 'name' ? names.has(e.id) : e.k === 'subscript' || e.k === 'attr' ? rooted(e.obj) : e.k === 'call' && e.func.k === 'attr' && !e.callee ? rooted(e.func.obj) : false);
+  for (let changed = true, guard = 0; changed && guard < 6; guard++) {
+    changed = false;
+    for (const s of stmtsOf(g.body))
+      if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.targets[0].k === 'name' && !names.has(s.targets[0].id) && rooted(s.value)) {
+        names.add(s.targets[0].id);
+        changed = true;
+      }
+  }
+  const calls = exprsOf(g.body).filter((e): e is Extract<Expr, { k: 'call' }> => e.k === 'call' && !!e.callee && !e.op && e.func.k === 'name' && [...e.args, ...Object.values(e.kwargs)].some(rooted));
+  if (!calls.length) return undefined;
+  const which = [...new Set(calls.map((c) => `\`${c.callee}\``))].slice(0, 2).join(', ');
+  return `what it holds is read by ${which}, code imported from another module, and nothing in the file gives its values`;
+}

@@ -18,7 +18,7 @@ import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 import { alwaysUnbound } from './unbound';
 import { settingsMapping, type KeyValue } from './param-members';
-import { itemsUnpacked, iteratedOnly, passedInLoss, singleRole } from './refusal-reasons';
+import { itemsUnpacked, iteratedOnly, passedInLoss, readThroughImport, singleRole } from './refusal-reasons';
 import { describeBoxes, type BoxFill } from './gen';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
@@ -1288,7 +1288,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     if (missing) {
       // What the parameter is, where its uses say (an object read at attributes, a mapping read at keys, a model called).
       const owner = [fn, ...chain].find((g) => g.params.some((p) => p.kind === 'plain' && p.name === missing));
-      const what = owner ? (unsuppliedUse(missing, owner) ?? iteratedOnly(missing, owner)) : undefined;
+      const what = owner ? (unsuppliedUse(missing, owner) ?? iteratedOnly(missing, owner) ?? readThroughImport(missing, owner)) : undefined;
       // The model the function runs, which the probes could not stand in: why not.
       const model = standInWhy && modelParam(fn, [missing]) ? standInWhy : undefined;
       skip(nameError() ?? boxes() ?? model ?? passedInLoss(fn, chain, mod) ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
