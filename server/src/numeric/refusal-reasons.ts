@@ -183,7 +183,8 @@ export function itemsUnpacked(name: string, g: FunctionIR): boolean {
  */
 export function readThroughImport(name: string, g: FunctionIR): string | undefined {
   const names = new Set([name]);
-  const rooted = (e: Expr): boolean => (e.k === 'name' ? names.has(e.id) : e.k === 'subscript' || e.k === 'attr' ? rooted(e.obj) : e.k === 'call' && e.func.k === 'attr' && !e.callee ? rooted(e.func.obj) : false);
+  // Its values as they are or rows of them (`b_boxes[i]`), not a setting read off it (`model.hyp`).
+  const rooted = (e: Expr): boolean => (e.k === 'name' ? names.has(e.id) : e.k === 'subscript' ? rooted(e.obj) : false);
   for (let changed = true, guard = 0; changed && guard < 6; guard++) {
     changed = false;
     for (const s of stmtsOf(g.body))
