@@ -122,6 +122,14 @@ describe('detection plans of other layouts', () => {
     expect(plan('WrappedLoss.forward')?.fill?.deltas.value).toEqual({ offsets: 4 });
     expect(plan('sliced_widths_loss')?.fill?.offsets.value).toEqual({ offsets: 4 });
   });
+  it('boxes and their classes as two batched parameters: the ground truth [1, M, 4] and int64 labels [1, M]', () => {
+    const p = plan('per_image_labels_loss')!;
+    expect(p.input).toBe('cls_logits');
+    expect(p.fill?.gt_labels.value).toEqual({ labels: true, rank: 2 });
+    expect(p.fill?.gt_boxes.value).toEqual({ boxes: 'truth', columns: 4, padding: false });
+    expect(p.fill?.anchors.value).toEqual({ boxes: 'rows', columns: 4, padding: false, rank: 2 });
+    expect(boxShape({ labels: true, rank: 2 }, 4, 1, '1nc', 32, 3)).toEqual([1, 4]);
+  });
   it('boxes read only through a function imported from another module: the refusal names it', () => {
     const src = 'import torch\nimport torch.nn.functional as F\nfrom util.geometry import overlap\n\ndef det_loss(pred, b_boxes, labels):\n    losses = []\n    for i in range(pred.shape[0]):\n        boxes = b_boxes[i]\n        best, which = overlap(boxes).max(dim=1)\n        t = torch.zeros(pred[i].shape)\n        t[best >= 0.5, labels[i][which][best >= 0.5]] = 1.0\n        losses.append(F.binary_cross_entropy_with_logits(pred[i], t))\n    return torch.stack(losses).mean()\n';
     const sk: PlanSkip[] = [];
@@ -178,8 +186,8 @@ describe('probes of detection losses of other layouts, end to end', () => {
     expect(r.notChecked).toBeUndefined();
     expect(r.findings.map((f) => f.code)).toContain('LL301');
   });
-  it('the wrapper, the sliced widths and the inline keys run', () => {
-    for (const q of ['WrappedLoss.forward', 'sliced_widths_loss', 'inline_keys_loss']) {
+  it('the wrapper, the sliced widths, the inline keys and the per-image labels run', () => {
+    for (const q of ['WrappedLoss.forward', 'sliced_widths_loss', 'inline_keys_loss', 'per_image_labels_loss']) {
       expect(get(q).notChecked).toBeUndefined();
       expect(get(q).probes.every((p) => p.ok)).toBe(true);
     }

@@ -1106,3 +1106,39 @@ export function imageDicts(name: string, fn: FunctionIR, mod: ModuleIR, depth = 
   }
   return { images: 'dicts', keys };
 }
+
+/**
+ * Whether parameter `name` of `fn` holds the class of each ground-truth box: it, an image's row of it
+ * (`labels = gt_labels[i]`) or a loop's item is taken at a computed index (`labels[matched]`, the
+ * box each anchor is matched to), and read no way that makes it a prediction (it reaches no creating
+ * op). `perImage`: read image by image (`gt_labels[i]`: a batch axis before the boxes').
+ */
+export function boxLabels(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0): { perImage: boolean } | undefined {
+  const stmts = stmtsDeep(fn.body);
+  const isParam = (e: Expr): boolean => e.k === 'name' && e.id === name;
+  const perImage = (e: Expr): boolean => e.k === 'subscript' && isParam(e.obj) && e.index.length === 1 && ['name', 'num'].includes(e.index[0].k);
+  const rows = new Set<string>();
+  for (const s of stmts) {
+    if (s.k === 'other' && s.what === 'for' && s.iter && s.target) {
+      const it = loopItem(s.target, s.iter, isParam);
+      if (it) rows.add(it);
+    }
+    if (s.k === 'assign' && s.targets.length === 1 && s.targets[0].k === 'name' && perImage(s.value)) rows.add(s.targets[0].id);
+  }
+  const computed = (i: Expr): boolean => !['num', 'str', 'slice', 'const', 'ellipsis'].includes(i.k);
+  let gathered: { perImage: boolean } | undefined;
+  for (const s of stmts)
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (gathered || e.k !== 'subscript' || e.index.length !== 1 || !computed(e.index[0])) return;
+        // `labels[which]` of an image's row; `gt_labels[i][which]`; the parameter itself (one image) at a computed index that is no loop counter.
+        if ((e.obj.k === 'name' && rows.has(e.obj.id)) || perImage(e.obj)) gathered = { perImage: true };
+      });
+  if (gathered && !reachesCreatingOp(name, fn, mod)) return gathered;
+  if (depth >= 2) return undefined;
+  for (const p of passedOn(fn, mod, (a) => a.k === 'name' && a.id === name)) {
+    const on = boxLabels(p.param, p.callee, mod, depth + 1);
+    if (on) return on;
+  }
+  return undefined;
+}

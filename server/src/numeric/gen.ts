@@ -129,7 +129,7 @@ export type BoxFill = { boxes: 'truth' | 'rows'; columns: number; padding: boole
  * The class of each ground-truth box (`labels[iou_argmax]`): BOX_TRUTH int64 class indices in [0, C),
  * one uniform each, floor(uC), as a fifth column's.
  */
-export type BoxLabels = { labels: true };
+export type BoxLabels = { labels: true; rank?: number };
 
 /**
  * Targets as a list of per-image dicts (torchvision's detection models: `[{"boxes": [M, 4],
@@ -263,7 +263,7 @@ export function describeBoxes(spec: BoxFill): string {
  */
 export function boxShape(spec: BoxFill, rows: number, columns: number, layout: ProbeInputs['layout'], N: number, C: number): number[] {
   if ('images' in spec) return [];
-  if ('labels' in spec) return [rows];
+  if ('labels' in spec) return [...Array.from({ length: Math.max(0, (spec.rank ?? 1) - 1) }, () => 1), rows];
   if ('offsets' in spec) return layoutShape(layout, N, 4, true);
   const r = spec.rank ?? layoutShape(layout, N, C, true).length;
   return [...Array.from({ length: Math.max(0, r - 2) }, () => 1), rows, columns];

@@ -166,7 +166,7 @@ def probe_boxes(seed, rows, c, specs):
 def box_shape(spec, rows, cols, layout, n, c):
     """The shape a box parameter is passed in (gen.ts boxShape)."""
     if "labels" in spec:
-        return (rows,)
+        return (1,) * max(0, spec.get("rank", 1) - 1) + (rows,)
     if "offsets" in spec:
         return LAYOUTS[layout](n, 4)[0] if layout is not None else (n, 4)
     r = spec.get("rank") or (len(LAYOUTS[layout](n, c)[0]) if layout is not None else 2)

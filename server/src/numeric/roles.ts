@@ -13,7 +13,7 @@ import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
-import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, imageDicts, imageIndices, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
+import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, boxLabels, holdsBoxes, imageDicts, imageIndices, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 import { alwaysUnbound } from './unbound';
@@ -1121,7 +1121,9 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       const scores = rest.filter((p) => reachesCreatingOp(p.name, fn, mod));
       const pi = rest.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? '')) ?? rest.find((p) => PRED_NAME.test(p.name)) ?? (scores.length === 1 ? scores[0] : undefined);
       const rank = pi ? boxUse(pi.name, fn, mod).rank : undefined;
-      const others = rest.filter((p) => p !== pi);
+      // The class of each ground-truth box, image by image (`labels = gt_labels[i]`; `labels[matched]`): generated with the boxes.
+      const labelled = new Map(rest.filter((p) => p !== pi).map((p) => [p.name, boxLabels(p.name, fn, mod)] as const));
+      const others = rest.filter((p) => p !== pi && !labelled.get(p.name));
       // A parameter the facts or its name call a target is no box offsets: the refusal stays.
       const targetLike = others.some((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? '') || TARGET_NAME.test(p.name));
       // Read image by image beside the prediction (`regressions[j]` where `classifications[j]`): a second per-anchor prediction too.
@@ -1134,12 +1136,16 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         for (const p of required) {
           let spec: BoxFill | undefined;
           const d = dicts.get(p.name);
+          const lab = labelled.get(p.name);
           if (d) spec = d;
+          else if (lab) spec = { labels: true, ...(lab.perImage ? { rank: 2 } : {}) };
           else if (boxParams.includes(p)) {
             const u = boxUse(p.name, fn, mod);
-            spec = { boxes: u.columns > 4 || u.padding ? 'truth' : 'rows', columns: u.columns, padding: u.padding, ...(u.rank ? { rank: u.rank } : {}) };
+            // Beside their classes, the boxes read image by image are the ground truth (the anchors are every image's).
+            const truth = u.columns > 4 || u.padding || ([...labelled.values()].some(Boolean) && imageIndices(p.name, fn, mod).size > 0);
+            spec = { boxes: truth ? 'truth' : 'rows', columns: u.columns, padding: u.padding, ...(u.rank ? { rank: u.rank } : {}) };
           } else if (p !== pi) spec = { offsets: 4 };
-          if (spec) detection[p.name] = { value: spec, why: `${describeBoxes(spec)}: generated, the function's uses read it as ${'offsets' in spec ? 'the prediction is read (a second per-anchor prediction)' : 'images' in spec ? 'a list of per-image dicts read at these keys' : 'boxes'}; assumed, no canonical comparison`, assumed: true };
+          if (spec) detection[p.name] = { value: spec, why: `${describeBoxes(spec)}: generated, the function's uses read it as ${'offsets' in spec ? 'the prediction is read (a second per-anchor prediction)' : 'images' in spec ? 'a list of per-image dicts read at these keys' : 'labels' in spec ? 'the class of each box (taken at the box each anchor is matched to)' : 'boxes'}; assumed, no canonical comparison`, assumed: true };
         }
         input = pi.name;
         target = undefined;
