@@ -11,6 +11,7 @@ import type { Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir-types'
 import { stmtRoots, stmtsOf } from '../core/walk';
 import { walkExprs } from '../core/ir';
 import { isBuiltin } from './unbound';
+import { opSpellings } from '../ops';
 
 /** Expressions of every statement of a body (nested blocks included), with comprehension parts. */
 function exprsOf(body: readonly Stmt[]): Expr[] {
@@ -181,6 +182,8 @@ export function itemsUnpacked(name: string, g: FunctionIR): boolean {
  * op of the table (`find_jaccard_overlap(priors, boxes)` of `from util.utils import ...`), and the
  * function reads it no other way that says what it holds. A refusal only.
  */
+let FRAMEWORK_ROOTS: Set<string> | undefined;
+
 export function readThroughImport(name: string, g: FunctionIR): string | undefined {
   const names = new Set([name]);
   // Its values as they are or rows of them (`b_boxes[i]`), not a setting read off it (`model.hyp`).
@@ -193,7 +196,9 @@ export function readThroughImport(name: string, g: FunctionIR): string | undefin
         changed = true;
       }
   }
-  const calls = exprsOf(g.body).filter((e): e is Extract<Expr, { k: 'call' }> => e.k === 'call' && !!e.callee && !e.op && e.func.k === 'name' && [...e.args, ...Object.values(e.kwargs)].some(rooted));
+  // A framework the op table spells (scipy.misc.derivative is scipy's) is no other module's code.
+  const frameworks = (FRAMEWORK_ROOTS ??= new Set(opSpellings().qualified.map((q) => q.split('.')[0])));
+  const calls = exprsOf(g.body).filter((e): e is Extract<Expr, { k: 'call' }> => e.k === 'call' && !!e.callee && !e.op && e.func.k === 'name' && !frameworks.has(e.callee.split('.')[0]) && [...e.args, ...Object.values(e.kwargs)].some(rooted));
   if (!calls.length) return undefined;
   const which = [...new Set(calls.map((c) => `\`${c.callee}\``))].slice(0, 2).join(', ');
   return `what it holds is read by ${which}, code imported from another module, and nothing in the file gives its values`;
