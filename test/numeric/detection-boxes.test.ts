@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunctionIR, ModuleIR } from '../../server/src/core/ir-types';
 import { boxUse, holdsBoxes, reachesCreatingOp } from '../../server/src/numeric/entry-inputs';
-import { BOX_IMAGE, BOX_PADDING, BOX_TRUTH, boxShape, generateBoxes, type BoxFill } from '../../server/src/numeric/gen';
+import { BOX_IMAGE, BOX_PADDING, BOX_TRUTH, boxShape, generateBoxes, type BoxFill, type DrawnBox } from '../../server/src/numeric/gen';
 import { planModule, type PlanSkip } from '../../server/src/numeric/roles';
 import { checkDocumentNumerically, disposeNumericWorker, moduleOf } from '../../server/src/numeric/runner';
 import type { NumericReport } from '../../server/src/numeric/types';
@@ -96,7 +96,8 @@ describe('generated boxes', () => {
     ['anchors', { boxes: 'rows', columns: 4, padding: false }],
     ['gt', { boxes: 'truth', columns: 6, padding: true }],
   ];
-  const g = generateBoxes(3, 64, 5, specs).values;
+  const all = generateBoxes(3, 64, 5, specs).values;
+  const g = { get: (k: string) => all.get(k) as Extract<DrawnBox, { data: Float32Array }> | undefined };
   it('corners in the image with x1 < x2 and y1 < y2', () => {
     for (const name of ['anchors', 'gt']) {
       const { data, columns } = g.get(name)!;
@@ -125,8 +126,8 @@ describe('generated boxes', () => {
     for (let i = BOX_TRUTH; i < rows; i++) expect([...data.subarray(i * columns, (i + 1) * columns)]).toEqual(Array(columns).fill(-1));
   });
   it('the same seed draws the same values; another seed others', () => {
-    expect(generateBoxes(3, 64, 5, specs).values.get('anchors')!.data).toEqual(g.get('anchors')!.data);
-    expect(generateBoxes(4, 64, 5, specs).values.get('anchors')!.data).not.toEqual(g.get('anchors')!.data);
+    expect((generateBoxes(3, 64, 5, specs).values.get('anchors') as { data: Float32Array }).data).toEqual(g.get('anchors')!.data);
+    expect((generateBoxes(4, 64, 5, specs).values.get('anchors') as { data: Float32Array }).data).not.toEqual(g.get('anchors')!.data);
   });
   it('shapes: offsets as the prediction with 4 columns, boxes under leading axes of 1 up to their rank', () => {
     expect(boxShape({ offsets: 4 }, 64, 4, '1nc', 64, 5)).toEqual([1, 64, 4]);

@@ -16,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModuleIR } from '../../server/src/core/ir';
-import { boxShape, generateBoxes, type BoxFill } from '../../server/src/numeric/gen';
+import { boxShape, generateBoxes, isBoxFill, type BoxFill, type DrawnBox } from '../../server/src/numeric/gen';
 import { appliedForward } from '../../server/src/numeric/autograd-fn';
 import { planModule } from '../../server/src/numeric/roles';
 import { moduleOf } from '../../server/src/numeric/runner';
@@ -198,9 +198,11 @@ describe.skipIf(!python)('numeric checker vs real PyTorch', () => {
             const s = setup;
             runs.set(id, () => pr.run(s as never, inp, hv));
             // Boxes of a detection loss (roles.ts `CheckPlan.boxes`): drawn here for this case's seed and rows, as the checker draws them.
-            const boxSpecs = Object.entries(setup.plan.fill ?? {}).flatMap(([k, { value }]): [string, BoxFill][] => (value !== null && typeof value === 'object' && ('boxes' in value || 'offsets' in value) ? [[k, value as BoxFill]] : []));
+            const boxSpecs = Object.entries(setup.plan.fill ?? {}).flatMap(([k, { value }]): [string, BoxFill][] => (isBoxFill(value) ? [[k, value]] : []));
             const drawn = boxSpecs.length ? generateBoxes(inp.seed, inp.shape[0], inp.shape[1], boxSpecs).values : undefined;
-            const caseFill = drawn ? { ...fill, ...Object.fromEntries(boxSpecs.map(([k, spec]) => [k, ['__tensor__', b64(drawn.get(k)!.data), boxShape(spec, drawn.get(k)!.rows, drawn.get(k)!.columns, inp.layout, inp.shape[0], inp.shape[1])]])) } : fill;
+            // A tensor as ['__tensor__', b64, shape] (class indices: '__itensor__'), per-image dicts as ['__dicts__', [[[key, value], ...]]].
+            const enc = (d: DrawnBox, shape: number[] | undefined): unknown => ('dicts' in d ? ['__dicts__', d.dicts.map((es) => es.map(([key, v]) => [key, enc(v, undefined)]))] : [d.labels ? '__itensor__' : '__tensor__', b64(d.data), shape ?? (d.labels ? [d.rows] : [d.rows, d.columns])]);
+            const caseFill = drawn ? { ...fill, ...Object.fromEntries(boxSpecs.map(([k, spec]) => { const d = drawn.get(k)!; return [k, enc(d, 'dicts' in d ? undefined : boxShape(spec, d.rows, d.columns, inp.layout, inp.shape[0], inp.shape[1]))]; })) } : fill;
             cases.push({ id, file, qualname: plan.qualname, input: plan.input, target: plan.target, hyper: h, fill: caseFill, entry, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.model ? { model: true } : {}), ...(plan.stateColumn ? { stateColumn: true } : {}), ...(s.plan.boxed ? { boxed: s.plan.boxed } : {}), ...(s.plan.targetFields ? { targetFields: s.plan.targetFields } : {}), ...(s.plan.targetOffset && s.encoding === 'index' ? { targetOffset: s.plan.targetOffset } : {}), inputs: inputsKey(inputs, inp) });
           }
         }

@@ -129,9 +129,15 @@ def run_case(case):
             # A mapping of settings read at constant keys (`cfg["mode"]`), a per-class weight one of 1 per class.
             fill[k] = {a: torch.ones(c) if w == "__class_ones__" else w for a, w in v[1].items()}
             continue
-        if isinstance(v, list) and len(v) == 3 and v[0] == "__tensor__":
-            # Boxes of a detection loss (roles.ts `CheckPlan.boxes`), drawn by the test with gen.ts generateBoxes.
-            fill[k] = from_b64(v[1], torch.float32).reshape(v[2])
+        if isinstance(v, list) and len(v) in (2, 3) and v[0] in ("__tensor__", "__itensor__", "__dicts__"):
+            # Boxes of a detection loss (roles.ts `CheckPlan.boxes`), drawn by the test with gen.ts generateBoxes:
+            # a tensor (class indices int64), or a list of per-image dicts of them.
+            def box_value(e):
+                if e[0] == "__dicts__":
+                    return [{key: box_value(w) for key, w in entries} for entries in e[1]]
+                out = from_b64(e[1], torch.float32).reshape(e[2])
+                return out.long() if e[0] == "__itensor__" else out
+            fill[k] = box_value(v)
             continue
         if v == "__eye_classes__":
             fill[k] = torch.eye(c)

@@ -13,9 +13,11 @@
  *
  * Pure IR reading; no values, no names decide.
  */
-import type { Expr, FunctionIR, ModuleIR, Stmt } from '../core/ir-types';
+import type { Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir-types';
 import { stmtRoots, stmtsOf, stmtsDeep } from '../core/walk';
 import { isCreatingOp } from '../core/prefilter';
+import { BOX_PARAMS, BOX_SETS } from '../ops/table/boxes';
+import type { ImageDicts } from './gen';
 
 
 const isSelfAttr = (e: Expr): e is Extract<Expr, { k: 'attr' }> => e.k === 'attr' && e.obj.k === 'name' && e.obj.id === 'self';
@@ -332,6 +334,27 @@ function calledParams(e: Extract<Expr, { k: 'call' }>, byName: ReadonlyMap<strin
 }
 
 /**
+ * The parameters of the module's functions (and `self` methods) that calls in `fn` pass an argument
+ * `pass` holds to: by position or by keyword.
+ */
+function passedOn(fn: FunctionIR, mod: ModuleIR, pass: (a: Expr) => boolean): { callee: FunctionIR; param: string }[] {
+  const byName = callableByName(mod);
+  const out: { callee: FunctionIR; param: string }[] = [];
+  for (const s of stmtsDeep(fn.body))
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (e.k !== 'call' || e.op) return;
+        const called = calledParams(e, byName);
+        if (!called || called.callee === fn) return;
+        e.args.forEach((a, k) => {
+          if (called.params[k] && pass(a)) out.push({ callee: called.callee, param: called.params[k].name });
+        });
+        for (const [k, a] of Object.entries(e.kwargs)) if (called.params.some((p) => p.name === k) && pass(a)) out.push({ callee: called.callee, param: k });
+      });
+  return out;
+}
+
+/**
  * Whether an expression holds the values of parameter `name` among `stmts`: the parameter, what is
  * taken out of it (subscripts, attributes, methods called on it), the names assigned such values (to
  * a fixpoint) and, with `throughOps`, the results of ops given them.
@@ -352,9 +375,33 @@ function aliasesOf(name: string, stmts: Stmt[], throughOps = false): (e: Expr) =
         names.add(s.targets[0].id);
         changed = true;
       }
+      // An item of it a loop takes (`for t in targets`, `enumerate(targets)`, `zip(preds, targets)`).
+      if (s.k === 'other' && s.what === 'for' && s.iter && s.target) {
+        const item = loopItem(s.target, s.iter, rooted);
+        if (item && !names.has(item)) {
+          names.add(item);
+          changed = true;
+        }
+      }
     }
   }
   return rooted;
+}
+
+/**
+ * The name a `for` loop binds to an item of a sequence `rooted` holds: the whole target of `for t in
+ * xs`, the second of `for i, t in enumerate(xs)`, the one at its position of `for a, t in zip(ys, xs)`.
+ */
+export function loopItem(target: Target, iter: Expr, rooted: (e: Expr) => boolean): string | undefined {
+  if (rooted(iter)) return target.k === 'name' ? target.id : undefined;
+  if (iter.k !== 'call' || iter.func.k !== 'name' || iter.op) return undefined;
+  if (iter.func.id === 'enumerate' && iter.args.length >= 1 && rooted(iter.args[0]) && target.k === 'tuple' && target.items.length === 2 && target.items[1].k === 'name') return target.items[1].id;
+  if (iter.func.id === 'zip' && target.k === 'tuple' && target.items.length === iter.args.length) {
+    const k = iter.args.findIndex(rooted);
+    const t = k >= 0 ? target.items[k] : undefined;
+    return t?.k === 'name' ? t.id : undefined;
+  }
+  return undefined;
 }
 
 /**
@@ -387,8 +434,17 @@ export function holdsBoxes(name: string, fn: FunctionIR, mod: ModuleIR, depth = 
           const b = column(e.right);
           if ((a === 2 && b === 0) || (a === 3 && b === 1)) found = true;
         }
+        // The far corners less the near ones as slices (`b[:, 2:] - b[:, :2]`, `b[..., 2:4] - b[..., 0:2]`): widths and heights.
+        if (e.k === 'bin' && e.op === '-') {
+          const a = e.left.k === 'subscript' && e.left.index.length >= 2 ? lastIndex(e.left) : undefined;
+          const b = e.right.k === 'subscript' && e.right.index.length >= 2 ? lastIndex(e.right) : undefined;
+          const n = (x: Expr | undefined, v: number): boolean => x?.k === 'num' && x.value === v;
+          if (a?.k === 'slice' && b?.k === 'slice' && !a.step && !b.step && n(a.lower, 2) && (!a.upper || n(a.upper, 4)) && (!b.lower || n(b.lower, 0)) && n(b.upper, 2)) found = true;
+        }
         const i = e.k === 'subscript' && e.index.length >= 2 ? lastIndex(e) : undefined;
         if (i?.k === 'slice' && (!i.lower || (i.lower.k === 'num' && i.lower.value === 0)) && i.upper?.k === 'num' && i.upper.value === 4 && !i.step) found = true;
+        // Passed where an op takes boxes (`box_iou(anchors, gt[:, :4])`: ops/table/boxes.ts BOX_PARAMS).
+        if (e.k === 'call' && e.op && BOX_PARAMS[e.op.id] && BOX_PARAMS[e.op.id].some((p) => e.bound?.[p] && rooted(e.bound[p]))) found = true;
         // Passed on to one of the module's functions (or a method of `self`): that function's parameter.
         if (e.k === 'call' && !e.op) {
           const called = calledParams(e, byName);
@@ -417,6 +473,22 @@ export interface BoxUse {
   rank?: number;
 }
 
+/**
+ * The names a parameter itself is subscripted with alone (`classifications[j]`, `regressions[j]`): the
+ * index of one image of a batch, when two parameters share one (read image by image in one loop).
+ */
+export function imageIndices(name: string, fn: FunctionIR, mod?: ModuleIR, depth = 0): Set<string> {
+  const out = new Set<string>();
+  // Passed on as it is: the callee's reads, under the callee's names (`self.loss_fn(cls_preds, reg_preds)`).
+  if (mod && depth < 2) for (const p of passedOn(fn, mod, (a) => a.k === 'name' && a.id === name)) for (const i of imageIndices(p.param, p.callee, mod, depth + 1)) out.add(`${p.callee.qualname}:${i}`);
+  for (const s of stmtsDeep(fn.body))
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (e.k === 'subscript' && e.obj.k === 'name' && e.obj.id === name && e.index.length >= 1 && e.index[0].k === 'name' && e.index.slice(1).every((i) => i.k === 'slice' && !i.lower && !i.upper && !i.step)) out.add(e.index[0].id);
+      });
+  return out;
+}
+
 export function boxUse(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, seen = new Set<FunctionIR>()): BoxUse {
   const out: BoxUse = { columns: 4, padding: false };
   if (seen.has(fn) || depth > 2) return out;
@@ -437,8 +509,12 @@ export function boxUse(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, s
       everyExpr(r, (e) => {
         const c = column(e);
         if (c !== undefined && c < 16) out.columns = Math.max(out.columns, c + 1);
-        if (e.k === 'subscript' && itself(e.obj) && e.index.length >= 2) out.rank = Math.max(out.rank ?? 0, e.index.length);
+        // Its rank: the indices a subscript takes, a new axis (`b[:, None, 0]`) none.
+        const axes = e.k === 'subscript' ? e.index.filter((i) => !(i.k === 'const' && i.value === null)).length : 0;
+        if (e.k === 'subscript' && itself(e.obj) && axes >= 2 && !e.index.some((i) => i.k === 'ellipsis')) out.rank = Math.max(out.rank ?? 0, axes);
         if (e.k === 'cmp' && e.operands.length === 2 && e.operands.some((o) => column(o) !== undefined) && e.operands.some(minusOne)) out.padding = true;
+        // Passed as it is where an op takes a set of boxes [N, 4] (`box_iou(anchors, gt)`): rank 2.
+        if (e.k === 'call' && e.op && BOX_SETS.has(e.op.id) && BOX_PARAMS[e.op.id].some((p) => e.bound?.[p] && itself(e.bound[p]))) out.rank = Math.max(out.rank ?? 0, 2);
         if (e.k === 'call' && !e.op) {
           const called = calledParams(e, byName);
           if (!called) return;
@@ -449,6 +525,8 @@ export function boxUse(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, s
             const u = boxUse(ps[k].name, callee, mod, depth + 1, seen);
             out.columns = Math.max(out.columns, u.columns);
             out.padding ||= u.padding;
+            // Passed as it is: its rank is what the helper reads.
+            if (itself(a) && u.rank) out.rank = Math.max(out.rank ?? 0, u.rank);
           });
         }
       });
@@ -462,10 +540,12 @@ export function boxUse(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, s
  * `input=`, or the tensor a method is called on; a clamp's bound is none): the parameter is scores a
  * loss is made of, not box offsets only subtracted and compared, nor a number passed as a bound.
  */
-export function reachesCreatingOp(name: string, fn: FunctionIR): boolean {
+export function reachesCreatingOp(name: string, fn: FunctionIR, mod?: ModuleIR, depth = 0): boolean {
   const stmts = stmtsDeep(fn.body);
   const rooted = aliasesOf(name, stmts, true);
   let found = false;
+  // Passed on to one of the module's functions (`self.loss_fn(cls_preds, ...)`): what that function does with it.
+  if (mod && depth < 2 && passedOn(fn, mod, rooted).some((p) => reachesCreatingOp(p.param, p.callee, mod, depth + 1))) return true;
   for (const s of stmts)
     for (const r of stmtRoots(s))
       everyExpr(r, (e) => {
@@ -1094,4 +1174,124 @@ export function contrastivePair(fn: FunctionIR, required: readonly string[]): [s
     if (pair.length === 2 && pair[0] && pair[1] && pair[0] !== pair[1]) found = [pair[0], pair[1]];
   });
   return found;
+}
+
+/**
+ * Whether parameter `name` of `fn` is a list of per-image dicts of targets (torchvision's detection
+ * models take `[{"boxes": [M, 4], "labels": [M]}, ...]`): its items (a loop's, or `name[i]`) are read
+ * at constant string keys. Each key read is given what its uses read: boxes where they hold boxes
+ * (`holdsBoxes`, with the columns `boxUse` reads), else the class of each box where its values are
+ * taken at computed indices (`labels[iou_argmax]`). `undefined`: no key is read; `null`: a key is read
+ * otherwise (the layout is not known, the refusal stays).
+ */
+export function imageDicts(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0): ImageDicts | null | undefined {
+  const stmts = stmtsDeep(fn.body);
+  const items = new Set<string>();
+  const isParam = (e: Expr): boolean => e.k === 'name' && e.id === name;
+  const perImage = (e: Expr): boolean => e.k === 'subscript' && isParam(e.obj) && e.index.length === 1 && e.index[0].k !== 'str' && e.index[0].k !== 'slice';
+  for (const s of stmts) {
+    if (s.k === 'other' && s.what === 'for' && s.iter && s.target) {
+      const it = loopItem(s.target, s.iter, isParam);
+      if (it) items.add(it);
+    }
+    if (s.k === 'assign' && s.targets.length === 1 && s.targets[0].k === 'name' && perImage(s.value)) items.add(s.targets[0].id);
+  }
+  // `item["key"]` (or `name[i]["key"]`), through methods that keep its values (`.to(device)`).
+  const keyOf = (e: Expr): string | undefined => {
+    if (e.k === 'call' && e.func.k === 'attr' && !e.callee) return keyOf(e.func.obj);
+    if (e.k !== 'subscript' || e.index.length !== 1 || e.index[0].k !== 'str') return undefined;
+    return (e.obj.k === 'name' && items.has(e.obj.id)) || perImage(e.obj) ? e.index[0].value : undefined;
+  };
+  const locals = new Map<string, string[]>();
+  // Keys read inline (`box_iou(anchors, t["boxes"])`, `t["labels"][which]`): what that read says of them.
+  const inline = new Map<string, 'boxes' | 'labels' | undefined>();
+  const computed = (e: Expr): boolean => e.k === 'subscript' && e.index.length === 1 && !['num', 'str', 'slice'].includes(e.index[0].k);
+  for (const s of stmts) {
+    const bound = s.k === 'assign' && s.targets.length === 1 && s.targets[0].k === 'name' ? keyOf(s.value) : undefined;
+    if (bound !== undefined && s.k === 'assign' && s.targets[0].k === 'name') {
+      locals.set(bound, [...(locals.get(bound) ?? []), s.targets[0].id]);
+      continue;
+    }
+    const told = new Set<Expr>();
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (e.k === 'call' && e.op && BOX_PARAMS[e.op.id])
+          for (const p of BOX_PARAMS[e.op.id]) {
+            const a = e.bound?.[p];
+            const k = a ? keyOf(a) : undefined;
+            if (a && k !== undefined) {
+              told.add(a);
+              if (inline.get(k) !== 'labels') inline.set(k, 'boxes');
+            }
+          }
+        if (computed(e) && e.k === 'subscript' && keyOf(e.obj) !== undefined) {
+          told.add(e.obj);
+          const k = keyOf(e.obj)!;
+          if (inline.get(k) !== 'boxes') inline.set(k, 'labels');
+        }
+        const k = keyOf(e);
+        if (k !== undefined && !told.has(e) && !inline.has(k)) inline.set(k, undefined);
+      });
+  }
+  if (!locals.size && !inline.size) {
+    // Passed on as it is to one of the module's functions: what that function reads of it.
+    if (depth >= 2) return undefined;
+    const on = passedOn(fn, mod, (a) => a.k === 'name' && a.id === name).map((p) => imageDicts(p.param, p.callee, mod, depth + 1));
+    return on.includes(null) ? null : on.find((d) => d);
+  }
+  const keys: ImageDicts['keys'] = {};
+  for (const [key, names] of locals) {
+    const boxes = names.filter((n) => holdsBoxes(n, fn, mod));
+    if (boxes.length) {
+      const u = boxUse(boxes[0], fn, mod);
+      keys[key] = { boxes: 'truth', columns: u.columns, padding: u.padding };
+      continue;
+    }
+    // Taken at a computed index (`labels[argmax]`, `labels[pos]`): one value per box, its class.
+    const gathered = names.length > 0 && stmts.some((s) => stmtRoots(s).some((r) => { let f = false; everyExpr(r, (e) => { if (computed(e) && e.k === 'subscript' && e.obj.k === 'name' && names.includes(e.obj.id)) f = true; }); return f; }));
+    if (gathered) keys[key] = { labels: true };
+    else if (inline.get(key) === undefined) return null;
+  }
+  for (const [key, kind] of inline) {
+    if (keys[key]) continue;
+    if (!kind) return null;
+    keys[key] = kind === 'boxes' ? { boxes: 'truth', columns: 4, padding: false } : { labels: true };
+  }
+  return { images: 'dicts', keys };
+}
+
+/**
+ * Whether parameter `name` of `fn` holds the class of each ground-truth box: it, an image's row of it
+ * (`labels = gt_labels[i]`) or a loop's item is taken at a computed index (`labels[matched]`, the
+ * box each anchor is matched to), and read no way that makes it a prediction (it reaches no creating
+ * op). `perImage`: read image by image (`gt_labels[i]`: a batch axis before the boxes').
+ */
+export function boxLabels(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0): { perImage: boolean } | undefined {
+  const stmts = stmtsDeep(fn.body);
+  const isParam = (e: Expr): boolean => e.k === 'name' && e.id === name;
+  const perImage = (e: Expr): boolean => e.k === 'subscript' && isParam(e.obj) && e.index.length === 1 && ['name', 'num'].includes(e.index[0].k);
+  const rows = new Set<string>();
+  for (const s of stmts) {
+    if (s.k === 'other' && s.what === 'for' && s.iter && s.target) {
+      const it = loopItem(s.target, s.iter, isParam);
+      if (it) rows.add(it);
+    }
+    if (s.k === 'assign' && s.targets.length === 1 && s.targets[0].k === 'name' && perImage(s.value)) rows.add(s.targets[0].id);
+  }
+  const computed = (i: Expr): boolean => !['num', 'str', 'slice', 'const', 'ellipsis'].includes(i.k);
+  let gathered: { perImage: boolean } | undefined;
+  for (const s of stmts)
+    for (const r of stmtRoots(s))
+      everyExpr(r, (e) => {
+        if (gathered || e.k !== 'subscript' || e.index.length !== 1 || !computed(e.index[0])) return;
+        // `labels[which]` of an image's row; `gt_labels[i][which]`; the parameter itself (one image) at a computed index that is no loop counter.
+        if ((e.obj.k === 'name' && rows.has(e.obj.id)) || perImage(e.obj)) gathered = { perImage: true };
+      });
+  if (gathered && !reachesCreatingOp(name, fn, mod)) return gathered;
+  if (depth >= 2) return undefined;
+  for (const p of passedOn(fn, mod, (a) => a.k === 'name' && a.id === name)) {
+    const on = boxLabels(p.param, p.callee, mod, depth + 1);
+    if (on) return on;
+  }
+  return undefined;
 }

@@ -123,7 +123,23 @@ export function describeGenerator(inp: ProbeInputs): string {
  *   IoU matching finds positive, ignored and negative anchors;
  * - `offsets`: a prediction of 4 numbers per row of the prediction (box offsets), normal(0, 1).
  */
-export type BoxFill = { boxes: 'truth' | 'rows'; columns: number; padding: boolean; rank?: number } | { offsets: 4 };
+export type BoxFill = { boxes: 'truth' | 'rows'; columns: number; padding: boolean; rank?: number } | { offsets: 4 } | BoxLabels | ImageDicts;
+
+/**
+ * The class of each ground-truth box (`labels[iou_argmax]`): BOX_TRUTH int64 class indices in [0, C),
+ * one uniform each, floor(uC), as a fifth column's.
+ */
+export type BoxLabels = { labels: true; rank?: number };
+
+/**
+ * Targets as a list of per-image dicts (torchvision's detection models: `[{"boxes": [M, 4],
+ * "labels": [M]}, ...]`): one dict per image of the probe (one image), each key's value as its spec
+ * says (boxes of the truth without a leading axis, or their labels); keys drawn in their order.
+ */
+export type ImageDicts = { images: 'dicts'; keys: Record<string, { boxes: 'truth'; columns: number; padding: boolean } | BoxLabels> };
+
+/** What a box spec draws: a tensor's values (row-major, `labels`: int64 indices [rows]), or a list of per-image dicts. */
+export type DrawnBox = { data: Float32Array; rows: number; columns: number; labels?: true } | { dicts: [string, DrawnBox][][] };
 
 export const BOX_IMAGE = 512;
 export const BOX_TRUTH = 4;
@@ -134,7 +150,7 @@ export const BOX_SEED_OFFSET = 0x9e3779b9;
 
 export interface GeneratedBoxes {
   /** Per parameter: its values, row-major, and its rows and columns (before any leading axes of 1). */
-  values: Map<string, { data: Float32Array; rows: number; columns: number }>;
+  values: Map<string, DrawnBox>;
 }
 
 /**
@@ -158,8 +174,32 @@ export function generateBoxes(seed: number, rows: number, C: number, specs: read
     truth.push([x1, y1, x1 + w, y1 + h]);
   }
   const clip = (v: number): number => Math.min(Math.max(v, 0), W);
-  const values = new Map<string, { data: Float32Array; rows: number; columns: number }>();
+  const values = new Map<string, DrawnBox>();
+  const labels = (): DrawnBox => {
+    const data = new Float32Array(BOX_TRUTH);
+    for (let b = 0; b < BOX_TRUTH; b++) data[b] = Math.min(C - 1, Math.floor(rnd() * C));
+    return { data, rows: BOX_TRUTH, columns: 1, labels: true };
+  };
+  const truthRows = (K: number, padding: boolean): DrawnBox => {
+    const n = BOX_TRUTH + (padding ? BOX_PADDING : 0);
+    const data = new Float32Array(n * K).fill(-1);
+    for (let b = 0; b < BOX_TRUTH; b++) {
+      for (let j = 0; j < 4; j++) data[b * K + j] = truth[b][j];
+      if (K > 4) data[b * K + 4] = Math.min(C - 1, Math.floor(rnd() * C));
+      for (let j = 5; j < K; j++) data[b * K + j] = 1;
+    }
+    return { data, rows: n, columns: K };
+  };
   for (const [name, spec] of specs) {
+    if ('labels' in spec) {
+      values.set(name, labels());
+      continue;
+    }
+    if ('images' in spec) {
+      // One image: one dict, its keys drawn in order.
+      values.set(name, { dicts: [Object.entries(spec.keys).map(([key, v]): [string, DrawnBox] => [key, 'labels' in v ? labels() : truthRows(v.columns, v.padding)])] });
+      continue;
+    }
     if ('offsets' in spec) {
       const data = new Float32Array(rows * 4);
       for (let i = 0; i < rows * 4; i++) {
@@ -172,14 +212,7 @@ export function generateBoxes(seed: number, rows: number, C: number, specs: read
     }
     const K = spec.columns;
     if (spec.boxes === 'truth') {
-      const n = BOX_TRUTH + (spec.padding ? BOX_PADDING : 0);
-      const data = new Float32Array(n * K).fill(-1);
-      for (let b = 0; b < BOX_TRUTH; b++) {
-        for (let j = 0; j < 4; j++) data[b * K + j] = truth[b][j];
-        if (K > 4) data[b * K + 4] = Math.min(C - 1, Math.floor(rnd() * C));
-        for (let j = 5; j < K; j++) data[b * K + j] = 1;
-      }
-      values.set(name, { data, rows: n, columns: K });
+      values.set(name, truthRows(K, spec.padding));
       continue;
     }
     const data = new Float32Array(rows * K).fill(1);
@@ -215,6 +248,8 @@ export function generateBoxes(seed: number, rows: number, C: number, specs: read
 
 /** Words for a box parameter's values (the probe table's "supplied" and the generator's line). */
 export function describeBoxes(spec: BoxFill): string {
+  if ('labels' in spec) return `the class of each of the ${BOX_TRUTH} ground-truth boxes: int64 indices in [0, C)`;
+  if ('images' in spec) return `one image's targets as a list of one dict: ${Object.entries(spec.keys).map(([k, v]) => `${JSON.stringify(k)}: ${'labels' in v ? `the class of each of the ${BOX_TRUTH} ground-truth boxes, int64 [${BOX_TRUTH}]` : `${BOX_TRUTH} ground-truth boxes (x1, y1, x2, y2) [${BOX_TRUTH}, ${v.columns}]`}`).join(', ')} in a ${BOX_IMAGE} x ${BOX_IMAGE} image`;
   if ('offsets' in spec) return 'box offsets: 4 normal(0, 1) numbers per row of the prediction (no gradient flows through them)';
   const cols = spec.columns > 4 ? `(x1, y1, x2, y2, class in [0, C)${spec.columns > 5 ? `, ${spec.columns - 5} more columns of 1` : ''})` : '(x1, y1, x2, y2)';
   if (spec.boxes === 'truth') return `${BOX_TRUTH} ground-truth boxes ${cols} in a ${BOX_IMAGE} x ${BOX_IMAGE} image${spec.padding ? `, then ${BOX_PADDING} padding rows of -1` : ''}`;
@@ -227,7 +262,14 @@ export function describeBoxes(spec: BoxFill): string {
  * else the prediction's rank.
  */
 export function boxShape(spec: BoxFill, rows: number, columns: number, layout: ProbeInputs['layout'], N: number, C: number): number[] {
+  if ('images' in spec) return [];
+  if ('labels' in spec) return [...Array.from({ length: Math.max(0, (spec.rank ?? 1) - 1) }, () => 1), rows];
   if ('offsets' in spec) return layoutShape(layout, N, 4, true);
   const r = spec.rank ?? layoutShape(layout, N, C, true).length;
   return [...Array.from({ length: Math.max(0, r - 2) }, () => 1), rows, columns];
+}
+
+/** Whether a fill value is a box spec (roles.ts `CheckPlan.boxes`). */
+export function isBoxFill(v: unknown): v is BoxFill {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && ('boxes' in v || 'offsets' in v || 'labels' in v || 'images' in v);
 }

@@ -12,7 +12,7 @@ import { contracted, labelField, moduleVmap, oneBasedLabels, targetFields } from
 import { axisFacts, factLayouts } from './shape-facts';
 import { sigmoidFocalReference, softmaxFocalReference } from './reference';
 import { Draws, type Draw } from './draws';
-import { boxShape, describeGenerator, generate, generateBoxes, type BoxFill } from './gen';
+import { boxShape, describeGenerator, generate, generateBoxes, isBoxFill, type BoxFill, type DrawnBox } from './gen';
 import type { CheckPlan, OpModuleValue, TargetEncoding } from './roles';
 import { bindCall, opById, resolveQualified } from '../ops';
 import { LL301, LL302, LL303, LL304, LL305 } from './rules';
@@ -252,12 +252,15 @@ export class Prober {
       // A module injected by keyword is passed as one (it may be read from **kwargs).
       const passed: Record<string, Val> = {};
       // Boxes of a detection loss (roles.ts `CheckPlan.boxes`): drawn for this probe's rows and seed.
-      const boxSpecs = Object.entries(s.plan.fill ?? {}).flatMap(([k, { value }]): [string, BoxFill][] => (value !== null && typeof value === 'object' && ('boxes' in value || 'offsets' in value) ? [[k, value]] : []));
+      const boxSpecs = Object.entries(s.plan.fill ?? {}).flatMap(([k, { value }]): [string, BoxFill][] => (isBoxFill(value) ? [[k, value]] : []));
       const drawn = boxSpecs.length ? generateBoxes(inp.seed, N, C, boxSpecs).values : undefined;
+      // A drawn box value: a tensor (class indices int64), or a list of per-image dicts of them.
+      const boxVal = (d: DrawnBox, shape: number[] | undefined): Val =>
+        'dicts' in d ? { t: 'list', tuple: false, items: d.dicts.map((entries): Val => ({ t: 'dict', entries: entries.map(([key, v]): [Val, Val] => [{ t: 'str', v: key }, boxVal(v, undefined)]) })) } : d.labels ? { t: 'tensor', x: tf.tensor(Array.from(d.data), shape ?? [d.rows], 'int32'), dt: 'int' } : { t: 'tensor', x: tf.tensor(d.data, shape ?? [d.rows, d.columns]), dt: 'float' };
       for (const [k, { value }] of Object.entries(s.plan.fill ?? {})) {
-        if (value !== null && typeof value === 'object' && ('boxes' in value || 'offsets' in value)) {
+        if (isBoxFill(value)) {
           const d = drawn!.get(k)!;
-          all[k] = { t: 'tensor', x: tf.tensor(d.data, boxShape(value, d.rows, d.columns, inp.layout, N, C)), dt: 'float' };
+          all[k] = boxVal(d, 'dicts' in d ? undefined : boxShape(value, d.rows, d.columns, inp.layout, N, C));
         } else if (value !== null && typeof value === 'object' && 'module' in value) passed[k] = { t: 'ns', name: value.module };
         else if (value !== null && typeof value === 'object' && 'modelInput' in value) all[k] = { t: 'model_input' };
         // A JAX key: PRNGKey(0)'s words (ops/table/random.ts); its draws are the probe's seeded stream's.
@@ -631,7 +634,7 @@ export class Prober {
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'keys' in value ? `keys ${JSON.stringify(Object.fromEntries(Object.entries(value.keys).map(([a, v]) => [a, typeof v === 'object' ? '__class_ones__' : v])))}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : 'modelInput' in value ? 'model_input' : 'prngKey' in value ? 'prng_key' : 'boxes' in value || 'offsets' in value ? `boxes ${JSON.stringify(value)}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = isBoxFill(value) ? `boxes ${JSON.stringify(value)}` : value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'keys' in value ? `keys ${JSON.stringify(Object.fromEntries(Object.entries(value.keys).map(([a, v]) => [a, typeof v === 'object' ? '__class_ones__' : v])))}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : 'modelInput' in value ? 'model_input' : 'prngKey' in value ? 'prng_key' : 'boxes' in value || 'offsets' in value ? `boxes ${JSON.stringify(value)}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

@@ -11,6 +11,7 @@ import type { Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir-types'
 import { stmtRoots, stmtsOf } from '../core/walk';
 import { walkExprs } from '../core/ir';
 import { isBuiltin } from './unbound';
+import { opSpellings } from '../ops';
 
 /** Expressions of every statement of a body (nested blocks included), with comprehension parts. */
 function exprsOf(body: readonly Stmt[]): Expr[] {
@@ -173,4 +174,32 @@ export function itemsUnpacked(name: string, g: FunctionIR): boolean {
     const at = iter.args.findIndex((a) => a.k === 'name' && a.id === name) + (iter.func.id === 'enumerate' ? 1 : 0);
     return at >= (iter.func.id === 'enumerate' ? 1 : 0) && target.items[at]?.k === 'tuple';
   });
+}
+
+/**
+ * Why a parameter has no value where what tells its values is code of another module: it (or what is
+ * taken out of it: `boxes = b_boxes[i]`) is passed to a function imported from elsewhere that is no
+ * op of the table (`find_jaccard_overlap(priors, boxes)` of `from util.utils import ...`), and the
+ * function reads it no other way that says what it holds. A refusal only.
+ */
+let FRAMEWORK_ROOTS: Set<string> | undefined;
+
+export function readThroughImport(name: string, g: FunctionIR): string | undefined {
+  const names = new Set([name]);
+  // Its values as they are or rows of them (`b_boxes[i]`), not a setting read off it (`model.hyp`).
+  const rooted = (e: Expr): boolean => (e.k === 'name' ? names.has(e.id) : e.k === 'subscript' ? rooted(e.obj) : false);
+  for (let changed = true, guard = 0; changed && guard < 6; guard++) {
+    changed = false;
+    for (const s of stmtsOf(g.body))
+      if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.targets[0].k === 'name' && !names.has(s.targets[0].id) && rooted(s.value)) {
+        names.add(s.targets[0].id);
+        changed = true;
+      }
+  }
+  // A framework the op table spells (scipy.misc.derivative is scipy's) is no other module's code.
+  const frameworks = (FRAMEWORK_ROOTS ??= new Set(opSpellings().qualified.map((q) => q.split('.')[0])));
+  const calls = exprsOf(g.body).filter((e): e is Extract<Expr, { k: 'call' }> => e.k === 'call' && !!e.callee && !e.op && e.func.k === 'name' && !frameworks.has(e.callee.split('.')[0]) && [...e.args, ...Object.values(e.kwargs)].some(rooted));
+  if (!calls.length) return undefined;
+  const which = [...new Set(calls.map((c) => `\`${c.callee}\``))].slice(0, 2).join(', ');
+  return `what it holds is read by ${which}, code imported from another module, and nothing in the file gives its values`;
 }

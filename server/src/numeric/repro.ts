@@ -98,8 +98,31 @@ def probe_boxes(seed, rows, c, specs):
         y1 = (W - h) * rnd()
         truth.append([x1, y1, x1 + w, y1 + h])
     clip = lambda v: min(max(v, 0.0), W)
+
+    def labels():
+        return ([float(min(c - 1, int(math.floor(rnd() * c)))) for _ in range(${BOX_TRUTH})], ${BOX_TRUTH}, "labels")
+
+    def truth_rows(k, padding):
+        n = ${BOX_TRUTH} + (${BOX_PADDING} if padding else 0)
+        data = [-1.0] * (n * k)
+        for b in range(${BOX_TRUTH}):
+            for j in range(4):
+                data[b * k + j] = truth[b][j]
+            if k > 4:
+                data[b * k + 4] = float(min(c - 1, int(math.floor(rnd() * c))))
+            for j in range(5, k):
+                data[b * k + j] = 1.0
+        return (data, n, k)
+
     out = {}
     for name, spec in specs:
+        if "labels" in spec:
+            out[name] = labels()
+            continue
+        if "images" in spec:
+            # One image: one dict, its keys drawn in order.
+            out[name] = [{key: labels() if "labels" in v else truth_rows(v["columns"], v["padding"]) for key, v in spec["keys"].items()}]
+            continue
         if "offsets" in spec:
             data = []
             for _ in range(rows * 4):
@@ -110,16 +133,7 @@ def probe_boxes(seed, rows, c, specs):
             continue
         k = spec["columns"]
         if spec["boxes"] == "truth":
-            n = ${BOX_TRUTH} + (${BOX_PADDING} if spec["padding"] else 0)
-            data = [-1.0] * (n * k)
-            for b in range(${BOX_TRUTH}):
-                for j in range(4):
-                    data[b * k + j] = truth[b][j]
-                if k > 4:
-                    data[b * k + 4] = float(min(c - 1, int(math.floor(rnd() * c))))
-                for j in range(5, k):
-                    data[b * k + j] = 1.0
-            out[name] = (data, n, k)
+            out[name] = truth_rows(k, spec["padding"])
             continue
         data = [1.0] * (rows * k)
         for i in range(rows):
@@ -151,6 +165,8 @@ def probe_boxes(seed, rows, c, specs):
 
 def box_shape(spec, rows, cols, layout, n, c):
     """The shape a box parameter is passed in (gen.ts boxShape)."""
+    if "labels" in spec:
+        return (1,) * max(0, spec.get("rank", 1) - 1) + (rows,)
     if "offsets" in spec:
         return LAYOUTS[layout](n, 4)[0] if layout is not None else (n, 4)
     r = spec.get("rank") or (len(LAYOUTS[layout](n, c)[0]) if layout is not None else 2)
@@ -373,9 +389,18 @@ def run(seed, n, c, std, target, margin, activation, layout, hyper, extra, last=
     # Boxes of a detection loss ("__boxes__", layout): drawn for this probe's seed and rows.
     specs = [(k, json.loads(v[1])) for k, v in SUPPLIED.items() if isinstance(v, tuple) and v[0] == "__boxes__"]
     drawn = probe_boxes(seed, x.shape[0], c, specs) if specs else {}
+    def box_tensor(d, shape=None):
+        data, rows, cols = d
+        if cols == "labels":
+            return torch.tensor(data, dtype=torch.float32).reshape(shape or (rows,)).long()
+        return torch.tensor(data, dtype=torch.float32).reshape(shape or (rows, cols))
     for k, spec in specs:
+        if "images" in spec:
+            # Per-image dicts: one image.
+            given[k] = [{key: box_tensor(v) for key, v in d.items()} for d in drawn[k]]
+            continue
         data, rows, cols = drawn[k]
-        given[k] = torch.tensor(data, dtype=torch.float32).reshape(box_shape(spec, rows, cols, layout, x.shape[0], c))
+        given[k] = box_tensor(drawn[k], box_shape(spec, rows, cols, layout, x.shape[0], c))
     for k, v in SUPPLIED.items():
         if k in given:
             continue

@@ -15,12 +15,12 @@ import type { AbsValue } from '../core/lattice';
 import { ParamUses, thresholdUse } from './param-uses';
 import { jaxKeyParam } from './jax-keys';
 import { outerParams, readOnlyAfter } from './entry-inputs';
-import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
+import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, boxLabels, holdsBoxes, imageDicts, imageIndices, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 import { alwaysUnbound } from './unbound';
 import { settingsMapping, type KeyValue } from './param-members';
-import { itemsUnpacked, iteratedOnly, passedInLoss, singleRole } from './refusal-reasons';
+import { itemsUnpacked, iteratedOnly, passedInLoss, readThroughImport, singleRole } from './refusal-reasons';
 import { describeBoxes, type BoxFill } from './gen';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
@@ -1110,6 +1110,9 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // A detection loss (anchors, box annotations): its box inputs are no logits or class targets, and the probes make none.
     const boxes = (): string | undefined => {
       const held = [...required.map((p) => ({ g: fn, name: p.name })), ...chain.flatMap((g) => g.params.filter((p) => p.kind === 'plain' && !p.default).slice(g.className ? 1 : 0).map((p) => ({ g, name: p.name })))].filter((p) => holdsBoxes(p.name, p.g, mod));
+      // A list of per-image dicts read at a key no use lays out (entry-inputs.ts `imageDicts`).
+      const opaque = held.find((p) => imageDicts(p.name, p.g, mod) === null);
+      if (opaque) return `a detection loss: \`${opaque.name}\` is a list of per-image dicts read at a key whose use tells neither boxes nor their classes (only \`t["boxes"]\`-style keys read as boxes, or taken at computed indices, are generated)`;
       return held.length ? `a detection loss: ${held.map((p) => `\`${p.name}\``).join(', ')} ${held.length > 1 ? 'hold' : 'holds'} boxes (coordinate columns differenced or sliced \`[:, :4]\`), which the probes do not generate` : undefined;
     };
     // A detection loss: the required parameters whose uses show boxes get generated boxes (their
@@ -1124,21 +1127,34 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const initBoxes = chain.some((g) => g.params.filter((p) => p.kind === 'plain' && !p.default).slice(g.className ? 1 : 0).some((p) => holdsBoxes(p.name, g, mod)));
     if (boxParams.length && !initBoxes) {
       const rest = required.filter((p) => !boxParams.includes(p));
-      const scores = rest.filter((p) => reachesCreatingOp(p.name, fn));
+      const scores = rest.filter((p) => reachesCreatingOp(p.name, fn, mod));
       const pi = rest.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? '')) ?? rest.find((p) => PRED_NAME.test(p.name)) ?? (scores.length === 1 ? scores[0] : undefined);
       const rank = pi ? boxUse(pi.name, fn, mod).rank : undefined;
-      const others = rest.filter((p) => p !== pi);
+      // The class of each ground-truth box, image by image (`labels = gt_labels[i]`; `labels[matched]`): generated with the boxes.
+      const labelled = new Map(rest.filter((p) => p !== pi).map((p) => [p.name, boxLabels(p.name, fn, mod)] as const));
+      const others = rest.filter((p) => p !== pi && !labelled.get(p.name));
       // A parameter the facts or its name call a target is no box offsets: the refusal stays.
       const targetLike = others.some((p) => ['target', 'target_index', 'target_onehot'].includes(m(p.name)?.m ?? '') || TARGET_NAME.test(p.name));
-      if (pi && !targetLike && (!others.length || (rank && others.every((p) => boxUse(p.name, fn, mod).rank === rank)))) {
+      // Read image by image beside the prediction (`regressions[j]` where `classifications[j]`): a second per-anchor prediction too.
+      const images = pi ? imageIndices(pi.name, fn, mod) : new Set<string>();
+      const besideScores = (p: FunctionIR['params'][number]): boolean => (!!rank && boxUse(p.name, fn, mod).rank === rank) || [...imageIndices(p.name, fn, mod)].some((i) => images.has(i));
+      // Targets as per-image dicts (`t["boxes"]`, `t["labels"]`): each key as its uses read it; a key read otherwise keeps the refusal.
+      const dicts = new Map(boxParams.map((p) => [p.name, imageDicts(p.name, fn, mod)] as const));
+      if (pi && !targetLike && others.every(besideScores) && ![...dicts.values()].includes(null)) {
         detection = {};
         for (const p of required) {
           let spec: BoxFill | undefined;
-          if (boxParams.includes(p)) {
+          const d = dicts.get(p.name);
+          const lab = labelled.get(p.name);
+          if (d) spec = d;
+          else if (lab) spec = { labels: true, ...(lab.perImage ? { rank: 2 } : {}) };
+          else if (boxParams.includes(p)) {
             const u = boxUse(p.name, fn, mod);
-            spec = { boxes: u.columns > 4 || u.padding ? 'truth' : 'rows', columns: u.columns, padding: u.padding, ...(u.rank ? { rank: u.rank } : {}) };
+            // Beside their classes, the boxes read image by image are the ground truth (the anchors are every image's).
+            const truth = u.columns > 4 || u.padding || ([...labelled.values()].some(Boolean) && imageIndices(p.name, fn, mod).size > 0);
+            spec = { boxes: truth ? 'truth' : 'rows', columns: u.columns, padding: u.padding, ...(u.rank ? { rank: u.rank } : {}) };
           } else if (p !== pi) spec = { offsets: 4 };
-          if (spec) detection[p.name] = { value: spec, why: `${describeBoxes(spec)}: generated, the function's uses read it as ${'offsets' in spec ? 'the prediction is read (a second per-anchor prediction)' : 'boxes'}; assumed, no canonical comparison`, assumed: true };
+          if (spec) detection[p.name] = { value: spec, why: `${describeBoxes(spec)}: generated, the function's uses read it as ${'offsets' in spec ? 'the prediction is read (a second per-anchor prediction)' : 'images' in spec ? 'a list of per-image dicts read at these keys' : 'labels' in spec ? 'the class of each box (taken at the box each anchor is matched to)' : 'boxes'}; assumed, no canonical comparison`, assumed: true };
         }
         input = pi.name;
         target = undefined;
@@ -1312,7 +1328,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     if (missing) {
       // What the parameter is, where its uses say (an object read at attributes, a mapping read at keys, a model called).
       const owner = [fn, ...chain].find((g) => g.params.some((p) => p.kind === 'plain' && p.name === missing));
-      const what = owner ? (unsuppliedUse(missing, owner) ?? iteratedOnly(missing, owner)) : undefined;
+      const what = owner ? (unsuppliedUse(missing, owner) ?? iteratedOnly(missing, owner) ?? readThroughImport(missing, owner)) : undefined;
       // The model the function runs, which the probes could not stand in: why not.
       const model = standInWhy && modelParam(fn, [missing]) ? standInWhy : undefined;
       skip(nameError() ?? boxes() ?? model ?? passedInLoss(fn, chain, mod) ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);

@@ -5,6 +5,7 @@
 import type { OpDef } from '../api';
 import { ACTIVATIONS } from './activations';
 import { AUTOGRAD } from './autograd';
+import { BOXES } from './boxes';
 import { CREATION } from './creation';
 import { ELEMENTWISE } from './elementwise';
 import { DIVERGENCE } from './divergence';
@@ -21,4 +22,4 @@ import { SELECTION } from './selection';
 import { REDUCTIONS } from './reductions';
 import { SHAPE } from './shape';
 
-export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...RANDOM, ...INDEXING, ...JOINS, ...LOSSES, ...LIBRARY, ...LAYERS, ...AUTOGRAD, ...MORE, ...IMAGE, ...DIVERGENCE, ...SELECTION, ...PIECES];
+export const TABLE: readonly OpDef[] = [...ACTIVATIONS, ...ELEMENTWISE, ...REDUCTIONS, ...SHAPE, ...CREATION, ...RANDOM, ...INDEXING, ...JOINS, ...LOSSES, ...LIBRARY, ...LAYERS, ...AUTOGRAD, ...MORE, ...IMAGE, ...DIVERGENCE, ...SELECTION, ...PIECES, ...BOXES];
