@@ -20,6 +20,7 @@ import { alwaysUnbound } from './unbound';
 import { settingsMapping, type KeyValue } from './param-members';
 import { itemsUnpacked, iteratedOnly, passedInLoss, singleRole } from './refusal-reasons';
 import { describeBoxes, type BoxFill } from './gen';
+import { assumedModuleValues, type AssumedValue } from './absent-values';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
 
@@ -100,6 +101,12 @@ export interface CheckPlan {
    * reference, LL305; the hard examples, LL309) mean nothing for it and do not run.
    */
   notFocal?: boolean;
+  /**
+   * Values read from modules the check may not read (`cfg.focal_loss_alpha`), by qualified name, that
+   * the function's use makes a focal gamma, a focal alpha or Keras' float format
+   * (absent-values.ts): the probes take them where the module is not on disk, and say so.
+   */
+  assumed?: Record<string, AssumedValue>;
   /** The function squeezes the target's dim 1 (`target.squeeze(1)`): image targets with a channel of one ([N, 1, H, W]). */
   targetChannel?: boolean;
   /**
@@ -1358,7 +1365,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // A function named as a cross-entropy or a focal loss keeps them (`cross_entropy(logits, labels)`
     // without a log is worth the comparison).
     const notFocal = !gamma && !CE_NAME.test(fn.qualname) && !seesFocalOrCE(fn, callable, f, ff);
-    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal, standIn ?? null]);
+    // Values of modules the check may not read whose use gives them a typical value (absent-values.ts).
+    const assumed = assumedModuleValues([fn, ...chain, ...helpers.filter((h) => own.has(h))], mod, f, { gamma: TYPICAL_GAMMA[0], alpha: TYPICAL_ALPHA });
+    const hasAssumed = Object.keys(assumed).length > 0;
+    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal, standIn ?? null, assumed]);
     // A cross-entropy with no modulating factor anywhere the facts see: its reference is the
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
     // The reference of a loss with no gamma and nothing that says focal (a name, a focal op, a
@@ -1370,7 +1380,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const stateColumn = slicesTrailingColumn(fn, targetName);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown } } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(hasAssumed ? { assumed } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown } } : {}), key });
   }
   // A loss class with no method of its own to run: its call is its base's. A Keras
   // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,

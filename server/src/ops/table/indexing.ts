@@ -125,7 +125,11 @@ export const oneHot = defineOp({
     let k = c.num('num_classes') ?? -1;
     const flat = c.k.reshape(t.x, [-1]);
     if (k < 0) k = Math.max(-1, ...Array.from(c.k.data(flat))) + 1;
-    for (const q of Array.from(c.k.data(flat))) if (q >= k || (q < 0 && c.spelling.framework === 'torch')) c.error('Class values must be smaller than num_classes.');
+    // PyTorch and Keras' to_categorical (numpy indexing) raise on a class past the count; TensorFlow's
+    // one_hot (keras.backend's and keras.ops' too) and JAX's give an index outside [0, depth) a row of
+    // zeros, documented (tf.one_hot's example: index -1 is [0, 0, 0]), so a depth of 1 holds class 0 only.
+    const raises = c.spelling.framework === 'torch' || c.spelling.name === 'keras.utils.to_categorical';
+    if (raises) for (const q of Array.from(c.k.data(flat))) if (q >= k || (q < 0 && c.spelling.framework === 'torch')) c.error('Class values must be smaller than num_classes.');
     const dt = c.spelling.framework === 'torch' ? 'int' : 'float';
     return c.out(c.k.reshape(c.k.oneHot(flat, k, dt), [...t.x.shape, k]), dt);
   },
