@@ -9,7 +9,7 @@
  * The role comes from the abstract interpreter's facts (core/interp.ts), never from the name:
  * - a focal gamma: the exponent of a modulating factor (`pow(1 - p_t, cfg.gamma)`);
  * - a focal alpha: the hyperparameter of an alpha_t (`alpha * t + (1 - alpha) * (1 - t)`,
- *   `where(t == 1, a, 1 - a)`) or the scalar alpha of a focal product;
+ *   `where(t == 1, a, 1 - a)`); a value of unknown kind only multiplying a loss is not one (a scale);
  * - Keras' float format: a name the module passes to `keras.backend.set_floatx` (which takes only
  *   float formats), cast to by the loss: float32, the probes' own.
  * Any other role (a value passed on, a threshold, a count) stays refused with its module named.
@@ -28,20 +28,25 @@ export interface AssumedValue {
 /** Roots whose attributes are a framework's (the evaluator knows or refuses them itself): never a settings module. */
 const FRAMEWORK_ROOT = /^(torch|torchvision|tensorflow|keras|tf_keras|jax|flax|optax|haiku|numpy|scipy|math|builtins|os|sys)(\.|$)/;
 
-/** The module value `e` reads: `config.focal_loss_alpha` for `cfg.focal_loss_alpha`, `utils.GLOBAL_TYPE` for an imported name. */
-function moduleRead(e: Expr, mod: ModuleIR, shadowed: ReadonlySet<string>): string | undefined {
+/**
+ * The module value `e` reads (`config.focal_loss_alpha` for `cfg.focal_loss_alpha`, `utils.GLOBAL_TYPE`
+ * for an imported name) and what its import names (`config`, `utils.GLOBAL_TYPE`), for the reason.
+ */
+function moduleRead(e: Expr, mod: ModuleIR, shadowed: ReadonlySet<string>): { q: string; from: string } | undefined {
   let q: string | undefined;
+  let from: string | undefined;
   if (e.k === 'attr' && e.qualified) {
     let root: Expr = e;
     while (root.k === 'attr') root = root.obj;
     if (root.k !== 'name' || shadowed.has(root.id) || !mod.imports.has(root.id)) return undefined;
     q = e.qualified;
+    from = mod.imports.get(root.id);
   } else if (e.k === 'name' && !shadowed.has(e.id) && !mod.globals.has(e.id)) {
     const imp = mod.imports.get(e.id);
     // `from config import ALPHA`: the module and the name (a plain `import config` binds a module, no value).
-    if (imp && imp.includes('.') && imp !== e.id) q = imp;
+    if (imp && imp.includes('.') && imp !== e.id) q = from = imp;
   }
-  return q && !FRAMEWORK_ROOT.test(q) ? q : undefined;
+  return q && from && !FRAMEWORK_ROOT.test(q) ? { q, from } : undefined;
 }
 
 /** Names a function binds itself (parameters, assignments): those read are not the module's. */
@@ -66,7 +71,8 @@ function roleIds(values: Iterable<AbsValue>): { gamma: Set<number>; alpha: Set<n
   for (const v of values) {
     if (v.m === 'modulating' && v.exponent) gamma.add(v.exponent.id);
     if (v.m === 'alpha_t' && v.of) alpha.add(v.of.id);
-    if (v.focal?.alpha?.kind === 'scalar') alpha.add(v.focal.alpha.value.id);
+    // A scalar alpha of a focal product whose value the lattice knows as one (never a value of unknown kind: any hyperparameter multiplying a loss is that).
+    if (v.focal?.alpha?.kind === 'scalar' && !v.focal.alpha.unknownKind) alpha.add(v.focal.alpha.value.id);
   }
   return { gamma, alpha };
 }
@@ -84,24 +90,24 @@ export function assumedModuleValues(fns: readonly FunctionIR[], mod: ModuleIR, f
     if (!ff) continue;
     const roles = roleIds(ff.values.values());
     const own = ownNames(g);
-    const take = (q: string, id: number | undefined, where: string): void => {
+    const take = ({ q, from }: { q: string; from: string }, id: number | undefined, where: string): void => {
       if (id === undefined || out[q]) return;
-      const module = q.slice(0, q.lastIndexOf('.'));
-      if (roles.gamma.has(id)) out[q] = { value: typical.gamma, why: `a focal gamma (the exponent of the modulating factor${where}) read from module ${module}, which the check does not read: the typical ${typical.gamma}, assumed; no canonical comparison` };
-      else if (roles.alpha.has(id)) out[q] = { value: typical.alpha, why: `a focal alpha (weighing the positives against the negatives${where}) read from module ${module}, which the check does not read: the typical ${typical.alpha}, assumed; no canonical comparison` };
+      const module = `\`${from}\``;
+      if (roles.gamma.has(id)) out[q] = { value: typical.gamma, why: `a focal gamma (the exponent of the modulating factor${where}) read from ${module}, which the check does not read: the typical ${typical.gamma}, assumed; no canonical comparison` };
+      else if (roles.alpha.has(id)) out[q] = { value: typical.alpha, why: `a focal alpha (weighing the positives against the negatives${where}) read from ${module}, which the check does not read: the typical ${typical.alpha}, assumed; no canonical comparison` };
     };
     // A parameter's default (`alpha=config.TRAIN.ALPHA`): the role of the parameter's value.
     for (const p of g.params) {
-      const q = p.default && moduleRead(p.default, mod, new Set());
-      if (q) take(q, ff.params.get(p.name)?.id, `, as the default of \`${p.name}\``);
+      const r = p.default && moduleRead(p.default, mod, new Set());
+      if (r) take(r, ff.params.get(p.name)?.id, `, as the default of \`${p.name}\``);
     }
     for (const s of stmtsOf(g.body))
       for (const r of stmtRoots(s))
         forEachExpr(r, (e) => {
-          const q = moduleRead(e, mod, own);
-          if (!q) return;
-          take(q, ff.values.get(e)?.id, '');
-          if (!out[q] && floatx.has(q) && castDtype(r, e)) out[q] = { value: 'float32', why: `a float format (the module passes it to keras.backend.set_floatx) read from module ${q.slice(0, q.lastIndexOf('.'))}, which the check does not read: float32, the probes' own, assumed; no canonical comparison` };
+          const m = moduleRead(e, mod, own);
+          if (!m) return;
+          take(m, ff.values.get(e)?.id, '');
+          if (!out[m.q] && floatx.has(m.q) && castDtype(r, e)) out[m.q] = { value: 'float32', why: `a float format (the module passes it to keras.backend.set_floatx) read from \`${m.from}\`, which the check does not read: float32, the probes' own, assumed; no canonical comparison` };
         });
   }
   return out;
@@ -116,8 +122,8 @@ function floatxNames(mod: ModuleIR): Set<string> {
       forEachExpr(r, (e) => {
         if (e.k !== 'call' || !e.callee || !/(^|\.)backend\.set_floatx$/.test(e.callee)) return;
         const a = e.args[0];
-        const q = a && moduleRead(a, mod, new Set());
-        if (q) out.add(q);
+        const m = a && moduleRead(a, mod, new Set());
+        if (m) out.add(m.q);
       });
   return out;
 }

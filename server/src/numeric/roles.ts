@@ -12,7 +12,7 @@ import { injectedModule } from '../core/injected';
 import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
-import { ParamUses, thresholdUse } from './param-uses';
+import { defaultedWhenNone, ParamUses, thresholdUse } from './param-uses';
 import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, holdsBoxes, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
@@ -1228,6 +1228,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const fill: Record<string, Fill> = { ...detection };
     let missing: string | undefined;
     let typical: Fill | undefined;
+    let defaulted: Stmt | undefined;
     for (const g of [fn, ...chain]) {
       const ps = g.params.filter((p) => p.kind === 'plain').slice(g.className ? 1 : 0);
       for (const p of ps) {
@@ -1245,6 +1246,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (Array.isArray(site) && perClassVector(g, fn, mod, p.name, { input, target: targetName })) fill[p.name] = { value: { counts: 'classes' }, why: `${PER_CLASS_WHY} (a call site passes a list of ${site.length})`, assumed: true };
         else if (site !== null && typeof site === 'object' && 'op' in site) fill[p.name] = { value: site, why: `the ${site.op.split('.').pop()} a call site builds${site.dropped.length ? ` (${site.dropped.join(', ')} not a literal: the default)` : ''}` };
         else if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
+        // The function's own default where it is None or empty (`if not weights: weights = {...}`): None.
+        else if ((defaulted = defaultedWhenNone(p.name, g))) fill[p.name] = { value: null, why: `None: the function replaces it with its own default (\`if ${defaulted.k === 'if' && defaulted.test.k === 'unary' ? `not ${p.name}` : `${p.name} is None`}: ${p.name} = ...\`)` };
         // Read only at constant keys (`args["task"]`): a dict of those keys, each valued by its uses (param-members.ts).
         else if ((typical = settingsMapping(g, fn, mod, p.name, [input, targetName], typicalKey))) fill[p.name] = typical;
         // A table indexed by the targets is no scalar alpha (`self.alpha[target]`).
