@@ -125,7 +125,7 @@ class Interp {
   private readonly finalEnv = new Map<FunctionIR, Env>();
   private cur!: FunctionFacts;
   /** The value of each settings module name a function reads (`setting`). */
-  private readonly settings = new WeakMap<FunctionFacts, Map<string, AbsValue>>();
+  private readonly settings = new WeakMap<object, Map<string, AbsValue>>();
   private curClass?: ClassIR;
   private recordValues = true;
   /**
@@ -406,8 +406,10 @@ class Interp {
   }
 
   private setting(q: string, attr: string, span: Span): AbsValue {
-    let held = this.settings.get(this.cur);
-    if (!held) this.settings.set(this.cur, (held = new Map()));
+    // Module-level code (a global's value) has no function's facts: its environment keys its names.
+    const owner: object = this.cur ?? this.moduleEnv;
+    let held = this.settings.get(owner);
+    if (!held) this.settings.set(owner, (held = new Map()));
     let v = held.get(q);
     if (!v) held.set(q, (v = mk('unknown', { hyper: true, name: attr, src: span })));
     return v;

@@ -2632,6 +2632,8 @@ export class Evaluator {
         if (v?.t === 'str') return num(v.v.length, true);
         if (v?.t === 'dict') return num(v.entries.length, true);
         if (v?.t === 'range') return num(rangeItems(v).length, true);
+        // A value the interpreter does not read (a module's, an opaque text): its length is not known.
+        if (v?.t === 'ns') throw new Unsupported(`len() of ${this.what(v)}`, line);
         throw new EvalError('len() of an unsized value', line, 'TypeError');
       }
       case 'min':
