@@ -145,3 +145,18 @@ describe('a parameter the function replaces when None or empty', () => {
     expect(r.supplied?.weights).toEqual({ value: null, why: 'None: the function replaces it with its own default (`if not weights: weights = ...`)' });
   });
 });
+
+describe("Keras' losses_utils.reduce_weighted_loss", () => {
+  it('keeps, sums, or divides the sum by the count, as Keras reduces a Loss', () => {
+    const src = (r: string) => `from tensorflow.python.keras.utils import losses_utils\ndef f(x):\n    return losses_utils.reduce_weighted_loss(x${r})\n`;
+    const run = (s: string) => {
+      const mod = moduleOf(s);
+      const ev = new E.Evaluator(mod, { maxElements: 1 << 20 });
+      const out = ev.run(fn(mod, 'f'), { x: { t: 'tensor', x: E.tf.tensor2d([[1, 2], [3, 6]]), dt: 'float' } });
+      return Array.from(out.x.dataSync() as Float32Array);
+    };
+    expect(run(src(''))).toEqual([3]);
+    expect(run(src(', reduction=losses_utils.ReductionV2.SUM'))).toEqual([12]);
+    expect(run(src(', reduction=losses_utils.ReductionV2.NONE'))).toEqual([1, 2, 3, 6]);
+  });
+});

@@ -86,7 +86,7 @@ const qualifiedValues = new Map<string, 'none' | 'dtype' | Spelling | undefined>
 function qualifiedValue(q: string): 'none' | 'dtype' | Spelling | undefined {
   if (qualifiedValues.has(q)) return qualifiedValues.get(q);
   let v: 'none' | 'dtype' | Spelling | undefined;
-  if (/\.Reduction\.NONE$/.test(q)) v = 'none';
+  if (/\.Reduction(V2)?\.NONE$/.test(q)) v = 'none';
   // A dtype (`torch.long`, `tf.float32`, `np.int64`): its name, which casts read.
   else if (/^(torch|tensorflow|numpy|jax\.numpy|keras\.backend)\.(u?int\d*|long|short|float\d*|double|half|bfloat16|bool)$/.test(q)) v = 'dtype';
   else {

@@ -1307,7 +1307,7 @@ export class Evaluator {
     const c = /^(?:math|numpy|jax\.numpy|torch)\.(inf|pi|e|nan|newaxis)$/.exec(q);
     if (c) return c[1] === 'newaxis' ? NONE : num(c[1] === 'inf' ? Infinity : c[1] === 'pi' ? Math.PI : c[1] === 'e' ? Math.E : NaN, false);
     // Keras' reduction constants are their strings.
-    const r = /(?:^|\.)losses(?:\.loss)?\.Reduction\.(NONE|SUM|AUTO|SUM_OVER_BATCH_SIZE)$/.exec(q);
+    const r = /(?:^|\.)(?:losses(?:\.loss)?|losses_utils|loss_reduction)\.Reduction(?:V2)?\.(NONE|SUM|AUTO|SUM_OVER_BATCH_SIZE)$/.exec(q);
     if (r) return { t: 'str', v: r[1].toLowerCase() };
     return undefined;
   }
