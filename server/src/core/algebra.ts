@@ -351,6 +351,10 @@ export function mul(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   if (a.m === 'scalar' && b.m !== 'scalar') return mul(b, a, span);
   if (b.m === 'scalar' && isNum(b, -1) && !b.hyper) return neg(a, span);
   if (b.m === 'scalar' && isNum(b, 1) && !b.hyper) return a;
+  // A tensor of ones times a value (`torch.ones(t.shape) * alpha`, RetinaNet's alpha_factor): that
+  // value at every element, the same value to what reads it (`1 - alpha_factor` its complement).
+  if (a.m === 'unknown' && a.fill === 1 && !a.expOf && (b.m === 'scalar' || (b.m === 'unknown' && b.hyper))) return b;
+  if (b.m === 'unknown' && b.fill === 1 && !b.expOf && (a.m === 'scalar' || (a.m === 'unknown' && a.hyper))) return a;
   // Targets times a 0/1 mask (`t * (t != 255).long()`, `t * (t >= 0)`): still targets, the masked-out
   // ones set to 0 (class indices stay class indices).
   if (isTargetish(a) && b.m === 'bool' && !b.negated) return fresh(a, { src: span });

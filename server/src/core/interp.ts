@@ -12,7 +12,7 @@
 import { FINFO_CALLS, FLOAT_INFO, floatFormatOf, type FloatInfo } from './floats';
 import * as A from './algebra';
 import { binaryLayout, indexLayout, unsqueezed, withLayout } from './layout';
-import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Param, Stmt, Target } from './ir';
+import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Param, Span, Stmt, Target } from './ir';
 import { kerasLossSignature, walkExprs } from './ir';
 import { argparseOption, parsedNamespaces } from './argparse';
 import { stmtsOf } from './walk';
@@ -71,6 +71,14 @@ type Env = { vars: Map<string, AbsValue>; parent?: Env };
 const TARGET_NAME = /^(y_?true|y|t|gt|gts|truth|targets?|labels?|label_ids?|gt_\w+|\w+_targets?|\w+_labels?|target_\w+|one_?hot\w*)$/i;
 /** A variable named for logits (`logits`, `real_logits`, `cls_logit`). */
 const LOGITS_NAME = /(^|_)logits?$/i;
+/** Roots of qualified names that are a framework's or Python's own modules, never a project's settings. */
+const FRAMEWORK_ROOT = /^(torch|torchvision|tensorflow|keras|tf_keras|jax|flax|optax|haiku|numpy|scipy|math|builtins|os|sys)(\.|$)/;
+
+/** Whether qualified name `q` is a framework's or Python's (not a settings module's, `config.ALPHA`). */
+export function frameworkName(q: string): boolean {
+  return FRAMEWORK_ROOT.test(q);
+}
+
 const HYPER_NAME = /^(gamma|alpha|beta|eps|epsilon|smooth\w*|weight|gamma_\w+|alpha_\w+|\w+_gamma|\w+_alpha|focusing_param\w*|balance\w*)$/i;
 
 /** What a qualified attribute read as a value is (see `eval`), per qualified name (read once each). */
@@ -78,7 +86,7 @@ const qualifiedValues = new Map<string, 'none' | 'dtype' | Spelling | undefined>
 function qualifiedValue(q: string): 'none' | 'dtype' | Spelling | undefined {
   if (qualifiedValues.has(q)) return qualifiedValues.get(q);
   let v: 'none' | 'dtype' | Spelling | undefined;
-  if (/\.Reduction\.NONE$/.test(q)) v = 'none';
+  if (/\.Reduction(V2)?\.NONE$/.test(q)) v = 'none';
   // A dtype (`torch.long`, `tf.float32`, `np.int64`): its name, which casts read.
   else if (/^(torch|tensorflow|numpy|jax\.numpy|keras\.backend)\.(u?int\d*|long|short|float\d*|double|half|bfloat16|bool)$/.test(q)) v = 'dtype';
   else {
@@ -116,6 +124,8 @@ class Interp {
   private readonly initParams = new Map<ClassIR, Map<string, { init: FunctionIR; param: Param } | undefined>>();
   private readonly finalEnv = new Map<FunctionIR, Env>();
   private cur!: FunctionFacts;
+  /** The value of each settings module name a function reads (`setting`). */
+  private readonly settings = new WeakMap<object, Map<string, AbsValue>>();
   private curClass?: ClassIR;
   private recordValues = true;
   /**
@@ -381,6 +391,28 @@ class Interp {
     } finally {
       this.recordValues = saved;
     }
+  }
+
+  /**
+   * A module value read through an import of a settings module (`cfg.ALPHA` of `import config as
+   * cfg`, `config.TRAIN.GAMMA`), not a framework's: a hyperparameter whose value the file does not
+   * hold. Every read of one name in a function is the same value (`a * t + (1 - a) * (1 - t)` with
+   * `a` read twice is an alpha_t), as a parameter's reads are.
+   */
+  private settingRead(e: Extract<Expr, { k: 'attr' }>): boolean {
+    let root: Expr = e;
+    while (root.k === 'attr') root = root.obj;
+    return root.k === 'name' && this.mod.imports.has(root.id) && !!e.qualified && !frameworkName(e.qualified);
+  }
+
+  private setting(q: string, attr: string, span: Span): AbsValue {
+    // Module-level code (a global's value) has no function's facts: its environment keys its names.
+    const owner: object = this.cur ?? this.moduleEnv;
+    let held = this.settings.get(owner);
+    if (!held) this.settings.set(owner, (held = new Map()));
+    let v = held.get(q);
+    if (!v) held.set(q, (v = mk('unknown', { hyper: true, name: attr, src: span })));
+    return v;
   }
 
   private global(name: string): AbsValue {
@@ -880,6 +912,7 @@ class Interp {
           if (q === 'none') return mk('string', { str: 'none', src: e.span });
           if (q === 'dtype') return mk('string', { str: e.attr, src: e.span });
           if (q) return mk('function', { opRef: q.op.id, opSpell: q, src: e.span });
+          if (this.settingRead(e)) return this.setting(e.qualified, e.attr, e.span);
           return unknown(e.span);
         }
         if (obj.name === 'self') return this.attrValue(e.obj, e.attr, env);

@@ -44,7 +44,7 @@ type ExprNode =
    * assignment expression `name := value` (`walrus`), and a starred item `*xs` of a list or tuple
    * display (`splat`: `xs`).
    */
-  | { k: 'unknown'; what: string; span: Span; comp?: Comprehension; operands?: [Expr, Expr]; walrus?: { name: string; value: Expr }; splat?: Expr };
+  | { k: 'unknown'; what: string; span: Span; comp?: Comprehension; operands?: [Expr, Expr]; walrus?: { name: string; value: Expr }; splat?: Expr; fstr?: FStringPart[] };
 
 /** `[elt for target in iter if cond ...]`, a set, a dict (`key: elt`) or a generator expression. */
 export interface Comprehension {
@@ -124,6 +124,13 @@ export type Stmt =
    */
   | { k: 'other'; what: string; body: Stmt[]; span: Span; target?: Target; iter?: Expr; test?: Expr; items?: WithItem[]; elseAt?: number; handlers?: ExceptHandler[]; finallyAt?: number; exc?: Expr }
   | { k: 'pass'; span: Span };
+
+/**
+ * A piece of an f-string (`f"w_{i:.2f}"`, `what: 'f-string'`): its text (`{{` and `}}` read as braces,
+ * other escapes as written), or an interpolated expression with its conversion (`r`, `s`, `a`) and
+ * format spec as written after the colon.
+ */
+export type FStringPart = string | { expr: Expr; conv?: string; spec?: string };
 
 export interface Param {
   name: string;

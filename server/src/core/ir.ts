@@ -13,7 +13,7 @@ import type { SyntaxNode, TextRange, Tree } from './document';
 import { bindCall, emptyCallAfter, isNoArgumentMethod, resolveMethod, resolveQualified, type Spelling } from '../ops';
 
 export type * from './ir-types';
-import type { Call, ExceptHandler, Expr, FunctionIR, ModuleIR, Param, Span, Stmt, Target, WithItem, Comprehension, ClassIR, CallSite, BinOpName } from './ir-types';
+import type { Call, ExceptHandler, Expr, FunctionIR, ModuleIR, Param, Span, Stmt, Target, WithItem, Comprehension, ClassIR, CallSite, BinOpName, FStringPart } from './ir-types';
 import { resolveInjectedModules } from './injected';
 
 /** Offsets of line starts, to turn offsets into positions without asking the native tree. */
@@ -1724,6 +1724,30 @@ class Builder {
   }
 
   /** `k`: the node's grammar symbol when the caller has read it already. */
+  /** The interpolation under the cursor (`{x!r:>4}`): its expression, conversion and spec; undefined for one it cannot read (a nested replacement field in the spec). */
+  private interpolationHere(): FStringPart | undefined {
+    const c = cur!;
+    let expr: Expr | undefined;
+    let conv: string | undefined;
+    let spec: string | undefined;
+    let ok = true;
+    if (c.gotoFirstChild()) {
+      do {
+        const f = fieldHere();
+        // `f"{x=}"` writes the expression's text too: not read here.
+        if (typeNames[kindHere()] === '=') ok = false;
+        else if (f === 'expression' && !expr) expr = this.exprAt();
+        else if (f === 'type_conversion') conv = textHere().replace(/^!/, '');
+        else if (f === 'format_specifier') {
+          spec = textHere().replace(/^:/, '');
+          if (spec.includes('{')) ok = false;
+        }
+      } while (c.gotoNextSibling());
+      c.gotoParent();
+    }
+    return ok && expr ? { expr, ...(conv ? { conv } : {}), ...(spec !== undefined ? { spec } : {}) } : undefined;
+  }
+
   private exprAt(k = kindHere()): Expr {
     if (this.depth >= MAX_EXPR_DEPTH) return { k: 'unknown', what: 'nesting too deep', span: spanHere() };
     this.depth++;
@@ -1747,15 +1771,27 @@ class Builder {
       case 'string': {
         let content = '';
         let interp = false;
+        // An f-string's pieces: text, and each interpolation's expression, conversion and spec.
+        const parts: FStringPart[] = [];
+        let whole = true;
         if (c.gotoFirstChild()) {
           do {
             const t = typeNames[kindHere()];
-            if (t === 'string_content') content += textHere();
-            else if (t === 'interpolation') interp = true;
+            if (t === 'string_content') {
+              const text = textHere();
+              content += text;
+              parts.push(text.replace(/\{\{/g, '{').replace(/\}\}/g, '}'));
+            } else if (t === 'interpolation') {
+              interp = true;
+              const part = this.interpolationHere();
+              if (part) parts.push(part);
+              else whole = false;
+            }
           } while (c.gotoNextSibling());
           c.gotoParent();
         }
-        return interp ? { k: 'unknown', what: 'f-string', span } : { k: 'str', value: content, span };
+        if (!interp) return { k: 'str', value: content, span };
+        return whole ? { k: 'unknown', what: 'f-string', span, fstr: parts } : { k: 'unknown', what: 'f-string', span };
       }
       case 'concatenated_string':
         return { k: 'unknown', what: 'string', span };

@@ -18,7 +18,8 @@
  */
 import * as path from 'node:path';
 import { FINFO_CALLS, FLOAT_INFO, floatFormatOf } from '../core/floats';
-import { forEachExpr, type Call, type ClassIR, type Comprehension, type Expr, type FunctionIR, type ModuleIR, type Stmt, type Target } from '../core/ir';
+import { forEachExpr, type Call, type ClassIR, type Comprehension, type Expr, type FStringPart, type FunctionIR, type ModuleIR, type Stmt, type Target } from '../core/ir';
+import { pyFormat, pyRepr, pyStr } from './pyformat';
 import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, bindModuleCall, resolveMethod, resolveQualified, type LowerCtx, type Spelling } from '../ops';
 import { matmulTensors } from '../ops/table/more';
@@ -54,6 +55,12 @@ function inplaceReceiver(e: Expr): Expr | undefined {
   return root;
 }
 
+/** TensorBoard summary ops (`tf.summary.scalar(name, value)` and kin, TF1, TF2 and tf.contrib): logging only. */
+const SUMMARY_CALL = /^tensorflow\.(compat\.v[12]\.|contrib\.)?summary\.(scalar|histogram|image|audio|text|tensor_summary)$/;
+
+/** The dtype attributes of a Keras layer or loss (eval.ts `kerasDtypeBase`). */
+const KERAS_DTYPE_ATTRS = new Set(['dtype', 'compute_dtype', 'variable_dtype']);
+
 const DTYPE_RANK: Record<DType, number> = { bool: 0, int: 1, float: 2 };
 const DTYPE_NAME: Record<DType, string> = { bool: 'Bool', int: 'Long', float: 'Float' };
 
@@ -69,6 +76,8 @@ export interface EvalOptions {
   maxElements: number;
   /** Hyperparameter overrides by parameter name (of the checked function, of `__init__` and of the factory that returns it). */
   hyper?: Record<string, Val>;
+  /** Values assumed for reads of modules not on disk, by qualified name (`config.focal_loss_alpha`; roles.ts `CheckPlan.assumed`). */
+  assumed?: ReadonlyMap<string, Val>;
   /** Called with the operand shapes and the result shape of every broadcasting arithmetic operation (LL308). */
   onBroadcast?: (a: readonly number[], b: readonly number[], out: readonly number[], op: string, line: number) => void;
   /** The tensor gradients are taken with respect to (the probe's logits): what `requires_grad` means. */
@@ -1088,7 +1097,7 @@ export class Evaluator {
       // `from config import ALPHA`: a value of another project file.
       const g = this.opts.imported?.resolveGlobal(imp);
       if (g) return this.foreignGlobal(g, line);
-      return { t: 'ns', name: imp };
+      return this.opts.assumed?.get(imp) ?? { t: 'ns', name: imp };
     }
     const fn = this.mod.functions.find((x) => x.name === id && !x.className && !x.parent);
     if (fn) return { t: 'fn', fn };
@@ -1253,8 +1262,39 @@ export class Evaluator {
           return v;
         }
         if (e.operands) return this.bitwise(e.what.replace(/^operator /, ''), this.expr(e.operands[0], f), this.expr(e.operands[1], f), line);
+        if (e.fstr) return this.fstring(e.fstr, f, line);
         throw new Unsupported(e.what, line);
     }
+  }
+
+  /**
+   * An f-string: its pieces' text, each interpolation's value converted (`!r`, `!s`) and formatted by
+   * its spec as Python does for strings, numbers, booleans and None (pyformat.ts); a tensor or
+   * another value, or a spec not modelled, is refused.
+   */
+  private fstring(parts: FStringPart[], f: Frame, line: number): Val {
+    let out = '';
+    let tensorText = false;
+    for (const p of parts) {
+      if (typeof p === 'string') {
+        out += p;
+        continue;
+      }
+      let v = this.expr(p.expr, f);
+      // A one-element tensor under a number's spec (`f"{loss:.4f}"`) formats its number (PyTorch's and
+      // TensorFlow's __format__ do); any other tensor's text (its repr) is not modelled: the f-string
+      // is then opaque text, which printing or naming takes and computing with refuses.
+      if (isTensor(v)) {
+        if (!p.spec || p.conv || v.x.size !== 1) tensorText = true;
+        else v = num(v.x.dataSync()[0], v.dt !== 'float');
+        if (tensorText) continue;
+      }
+      const conv = p.conv === 'r' || p.conv === 'a' ? pyRepr(v) : p.conv === 's' ? pyStr(v) : undefined;
+      const text = conv !== undefined ? pyFormat({ t: 'str', v: conv }, p.spec ?? '') : pyFormat(v, p.spec ?? '');
+      if (text === undefined) throw new Unsupported(`f-string of ${this.what(v)}${p.spec ? ` with format spec '${p.spec}'` : ''}`, line);
+      out += text;
+    }
+    return tensorText ? { t: 'ns', name: 'the text of a tensor (an f-string)' } : { t: 'str', v: out };
   }
 
   private dictSet(d: Extract<Val, { t: 'dict' }>, k: Val, v: Val): void {
@@ -1319,7 +1359,7 @@ export class Evaluator {
     const c = /^(?:math|numpy|jax\.numpy|torch)\.(inf|pi|e|nan|newaxis)$/.exec(q);
     if (c) return c[1] === 'newaxis' ? NONE : num(c[1] === 'inf' ? Infinity : c[1] === 'pi' ? Math.PI : c[1] === 'e' ? Math.E : NaN, false);
     // Keras' reduction constants are their strings.
-    const r = /(?:^|\.)losses(?:\.loss)?\.Reduction\.(NONE|SUM|AUTO|SUM_OVER_BATCH_SIZE)$/.exec(q);
+    const r = /(?:^|\.)(?:losses(?:\.loss)?|losses_utils|loss_reduction)\.Reduction(?:V2)?\.(NONE|SUM|AUTO|SUM_OVER_BATCH_SIZE)$/.exec(q);
     if (r) return { t: 'str', v: r[1].toLowerCase() };
     return undefined;
   }
@@ -1339,6 +1379,10 @@ export class Evaluator {
         if (kinds?.includes('classmethod')) throw new Unsupported('a classmethod called on an instance', line);
         return { t: 'bound', fn: m, self: o };
       }
+      // A Keras layer's or loss's dtype (`tf.cast(x, self.dtype)`): its dtype policy's, Keras'
+      // default floatx 'float32' (the probes' dtype) where the constructor names none; Keras 3's Loss
+      // has `dtype` too (`Loss(dtype=None)` is floatx), a Layer `compute_dtype` and `variable_dtype`.
+      if (KERAS_DTYPE_ATTRS.has(a) && this.kerasDtypeBase(o.cls, a)) return { t: 'str', v: 'float32' };
       // AttributeError only where every base is a class of this module: a framework's base (nn.Module's
       // `training`) may set what is not modelled, so what catches the error is not known.
       const own = this.allBases(o.cls).every((b) => b === 'object' || this.mod.classes.has(b));
@@ -1410,7 +1454,8 @@ export class Evaluator {
       // `cfg.focal_loss_alpha` of `import config as cfg`: a value of another project file.
       const g = o.name.startsWith('class:') ? undefined : this.opts.imported?.resolveGlobal(full);
       if (g) return this.foreignGlobal(g, line);
-      return { t: 'ns', name: full };
+      // A value of a module the check cannot read whose role the probes assumed a typical value for (absent-values.ts).
+      return this.opts.assumed?.get(full) ?? { t: 'ns', name: full };
     }
     this.noAttribute(o, a, line);
     throw new Unsupported(`.${a}`, line);
@@ -1516,6 +1561,8 @@ export class Evaluator {
   private what(v: Val): string {
     if (v.t === 'ns') {
       if (v.name.startsWith('class:')) return `class ${v.name.slice(6)}`;
+      // An opaque value the interpreter names in words (a TensorBoard summary, a tensor's text), no module's.
+      if (/\s/.test(v.name)) return v.name;
       const why = this.opts.imported?.missing(v.name);
       return `${v.name} (${why ?? 'a value of a module the check does not read'})`;
     }
@@ -1990,6 +2037,24 @@ export class Evaluator {
     return this.applyValues({ ...base, args }, pos, kw, c, line, `super().forward`);
   }
 
+  /**
+   * Whether `cls` derives from a Keras class that holds dtype attribute `a`: a Layer (a Model is one)
+   * holds dtype, compute_dtype and variable_dtype, a Loss only dtype.
+   */
+  private kerasDtypeBase(cls: ClassIR, a: string): boolean {
+    const bases = this.allBases(cls).map((b) => this.qualifiedBase(b));
+    const keras = /^(tensorflow\.keras|keras|tf_keras|tensorflow\.python\.keras)(\.src)?\./;
+    const layer = bases.some((b) => keras.test(b) && /\.(layers\.(\w+\.)?Layer|engine\.base_layer\.Layer|Model|models\.Model)$/.test(b));
+    const loss = bases.some((b) => keras.test(b) && /\.losses(\.loss)?\.Loss$/.test(b));
+    if (!layer && !(loss && a === 'dtype')) return false;
+    // A dtype passed on by name (`super().__init__(dtype=...)`) is not modelled; `**kwargs` passed on
+    // are the probes' (none).
+    const init = this.methodOf(cls, '__init__');
+    let named = false;
+    for (const st of init ? stmtsOf(init.body) : []) for (const r of stmtRoots(st)) forEachExpr(r, (e) => void (named ||= e.k === 'call' && e.func.k === 'attr' && e.func.attr === '__init__' && 'dtype' in e.kwargs));
+    return !named;
+  }
+
   /** A base class name as its qualified name (`nn.Module` -> `torch.nn.Module`). */
   private qualifiedBase(b: string): string {
     const [head, ...rest] = b.split('.');
@@ -2442,6 +2507,11 @@ export class Evaluator {
       default:
         break;
     }
+    // A summary written for TensorBoard (TF1's tf.summary.scalar, TF2's, tf.contrib.summary) is a
+    // logging side effect: no value of the function depends on it. What it returns (TF1: the
+    // serialized Summary as a string tensor; TF2: whether a default writer took it) is opaque here,
+    // so code that goes on to compute with it is refused where it does.
+    if (SUMMARY_CALL.test(q)) return { t: 'ns', name: 'tensorboard summary' };
     // Assertions change no value (they raise only on input that is not valid).
     if (/^(chex\.assert_|optax\._src\.utils\.check_|tensorflow\.debugging\.assert_|tensorflow\.assert_|jax\.debug\.|logging\.)/.test(q)) return NONE;
     const foreign = this.opts.imported?.resolve(q);
@@ -2459,7 +2529,7 @@ export class Evaluator {
   private foreignEvaluator(mod: ModuleIR, imports: ImportResolver): Evaluator {
     let ev = this.foreign.get(mod);
     if (!ev) {
-      ev = new Evaluator(mod, { ...this.opts, hyper: undefined, imported: imports }, this.trace);
+      ev = new Evaluator(mod, { ...this.opts, hyper: undefined, assumed: undefined, imported: imports }, this.trace);
       this.foreign.set(mod, ev);
     }
     return ev;
@@ -2636,6 +2706,8 @@ export class Evaluator {
         if (v?.t === 'str') return num(v.v.length, true);
         if (v?.t === 'dict') return num(v.entries.length, true);
         if (v?.t === 'range') return num(rangeItems(v).length, true);
+        // A value the interpreter does not read (a module's, an opaque text): its length is not known.
+        if (v?.t === 'ns') throw new Unsupported(`len() of ${this.what(v)}`, line);
         throw new EvalError('len() of an unsized value', line, 'TypeError');
       }
       case 'min':

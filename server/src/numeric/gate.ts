@@ -124,6 +124,7 @@ function* allSubExprs(e: Expr): Generator<Expr> {
       if (e.operands) for (const a of e.operands) yield* allSubExprs(a);
       if (e.walrus) yield* allSubExprs(e.walrus.value);
       if (e.splat) yield* allSubExprs(e.splat);
+      if (e.fstr) for (const p of e.fstr) if (typeof p !== 'string') yield* allSubExprs(p.expr);
       if (e.comp) {
         yield* allSubExprs(e.comp.elt);
         if (e.comp.key) yield* allSubExprs(e.comp.key);

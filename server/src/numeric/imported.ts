@@ -54,6 +54,12 @@ export interface ImportResolver {
    * package the project does not hold: a library) or where the module is there.
    */
   missing(name: string): string | undefined;
+  /**
+   * Whether the module `name` (spelt as for `resolve`) is read from is a file on disk: the longest
+   * module its dotted parts spell that has one (`config.configs.config.TRAIN.ALPHA` is read from
+   * config/configs.py where that is there). False for a module the project does not hold.
+   */
+  located(name: string): boolean;
   /** Whether bare `name` is a project module bound by `from <dots>pkg import name` (a submodule: `from . import utils`). */
   isModule(name: string): boolean;
   /** The files read so far, with their sizes and modification times (fileStamp: what a cached result depends on). */
@@ -162,6 +168,14 @@ class FileResolver implements ImportResolver {
     const here = path.dirname(this.file);
     const shown = cands.slice(0, 2).map((c) => path.relative(here, c) || c);
     return `module ${'.'.repeat(w.level)}${module} not found: no ${shown.join(' or ')}`;
+  }
+
+  located(name: string): boolean {
+    const w = this.where(name);
+    if (!w) return false;
+    const parts = [...(w.module ? w.module.split('.') : []), ...(w.member ? [w.member] : [])];
+    for (let k = parts.length; k >= (w.level ? 0 : 1); k--) if (this.moduleFile(parts.slice(0, k).join('.'), w.level)) return true;
+    return false;
   }
 
   isModule(name: string): boolean {

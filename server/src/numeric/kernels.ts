@@ -89,7 +89,13 @@ export const KERNELS: Kernels = {
   },
   concat: (xs, axis) => tf.concat(xs.map(t), axis),
   stack: (xs, axis) => tf.stack(xs.map(t), axis),
-  oneHot: (index, depth, dt) => tf.cast(tf.oneHot(tf.cast(t(index), 'int32'), depth), tfDtype(dt)),
+  // tfjs's oneHot refuses a depth under 2, which TensorFlow allows: built from the indices' values
+  // there (a one-hot has no gradient); an index outside [0, depth) is a row of zeros, as tf.one_hot's.
+  oneHot: (index, depth, dt) => {
+    if (depth >= 2) return tf.cast(tf.oneHot(tf.cast(t(index), 'int32'), depth), tfDtype(dt));
+    const idx = Array.from(tf.cast(t(index), 'int32').dataSync());
+    return tf.tensor(idx.flatMap((i) => Array.from({ length: depth }, (_, j) => (i === j ? 1 : 0))), [idx.length, depth], tfDtype(dt));
+  },
   // Cascade sums as ATen's (torchops.ts): wasm's own sum is a float32 running sum.
   sum: (x, axes, keepdim) => P.sum(t(x), axes, keepdim),
   mean: (x, axes, keepdim) => P.mean(t(x), axes, keepdim),

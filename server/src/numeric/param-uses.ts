@@ -7,6 +7,8 @@
  * too. Pure IR reading; no values.
  */
 import type { Expr, FunctionIR, ModuleIR, Stmt } from '../core/ir';
+import { walkExprs } from '../core/ir';
+import { stmtRoots } from '../core/walk';
 
 /** One read of the parameter: the node read and its parents, nearest first (expressions and statements). */
 interface Read {
@@ -548,4 +550,26 @@ function stmtsDeep(body: readonly Stmt[], skip: ReadonlySet<FunctionIR>): Stmt[]
   };
   walk(body);
   return out;
+}
+
+/**
+ * The code of `g` that replaces parameter `name` when it is None or empty before reading it
+ * (`if not weights: weights = {...}`, `if alpha is None: alpha = 0.25`): a top-level `if` with no
+ * else, first among the statements that mention the name, whose test is only that and whose body
+ * binds the name outright. None then gives the function's own default, whatever its kind; the
+ * statement that does it, for the reason.
+ */
+export function defaultedWhenNone(name: string, g: FunctionIR): Stmt | undefined {
+  const isName = (e: Expr): boolean => e.k === 'name' && e.id === name;
+  const reads = (e: Expr): boolean => walkExprs(e).some(isName);
+  const mentions = (s: Stmt): boolean => stmtsDeep([s], new Set()).some((x) => stmtRoots(x).some(reads) || (x.k === 'assign' && x.targets.some((t) => t.k === 'name' && t.id === name)));
+  for (const s of g.body) {
+    if (s.k === 'def' || !mentions(s)) continue;
+    if (s.k !== 'if' || s.orelse.length) return undefined;
+    const t = s.test;
+    const noneTest = (t.k === 'unary' && t.op === 'not' && isName(t.operand)) || (t.k === 'cmp' && t.ops.length === 1 && (t.ops[0] === 'is' || t.ops[0] === '==') && isName(t.operands[0]) && t.operands[1].k === 'const' && t.operands[1].value === null);
+    const binds = s.body.some((b) => b.k === 'assign' && !b.aug && b.targets.length === 1 && b.targets[0].k === 'name' && b.targets[0].id === name && !reads(b.value));
+    return noneTest && binds ? s : undefined;
+  }
+  return undefined;
 }

@@ -14,6 +14,7 @@ import { sigmoidFocalReference, softmaxFocalReference } from './reference';
 import { Draws, type Draw } from './draws';
 import { boxShape, describeGenerator, generate, generateBoxes, isBoxFill, type BoxFill, type DrawnBox } from './gen';
 import type { CheckPlan, OpModuleValue, TargetEncoding } from './roles';
+import type { AssumedValue } from './absent-values';
 import { bindCall, opById, resolveQualified } from '../ops';
 import { LL301, LL302, LL303, LL304, LL305 } from './rules';
 import { runExtraProbes } from './probes-extra';
@@ -295,7 +296,8 @@ export class Prober {
       const vmapped = s.plan.vmapped ? moduleVmap(s.fn, this.mod) : undefined;
       // Random draws inside the function: the probe's own stream, afresh for each call (draws.ts).
       const draws = new Draws(inp.seed);
-      const evOpts: EvalOptions = { maxElements: this.opts.maxElements, draws, hyper: given, ...(s.plan.perRow ? { perRow: s.plan.perRow } : {}), ...(s.plan.perExample ? { perExample: s.plan.perExample } : {}), ...(vmapped ? { vmapped } : {}), gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra };
+      const assumed = this.assumedValues(s.plan);
+      const evOpts: EvalOptions = { maxElements: this.opts.maxElements, draws, hyper: given, ...(assumed.size ? { assumed: new Map([...assumed].map(([q, a]): [string, Val] => [q, typeof a.value === 'number' ? num(a.value) : { t: 'str', v: a.value }])) } : {}), ...(s.plan.perRow ? { perRow: s.plan.perRow } : {}), ...(s.plan.perExample ? { perExample: s.plan.perExample } : {}), ...(vmapped ? { vmapped } : {}), gradSource: z, imported: this.opts.imported, ...(valuesOnly ? { valuesOnly } : {}), ...extra };
       ev = new Evaluator(this.mod, evOpts);
       let lossT: tf.Tensor | undefined;
       const call = (x: tf.Tensor): Val => {
@@ -600,6 +602,11 @@ export class Prober {
     return s;
   }
 
+  /** The plan's assumed module values (roles.ts `CheckPlan.assumed`) whose module is not on disk: in-repo, a module there is read instead. */
+  private assumedValues(plan: CheckPlan): Map<string, AssumedValue> {
+    return new Map(Object.entries(plan.assumed ?? {}).filter(([q]) => !this.opts.imported?.located(q)));
+  }
+
   check(fn: FunctionIR, plan: CheckPlan): NumericReport {
     const t0 = Date.now();
     const report: NumericReport = { function: plan.qualname, range: fn.nameSpan.r, probes: [], findings: [], ms: 0, backend: this.opts.backend, backendNotes: this.opts.backendNotes };
@@ -639,6 +646,7 @@ export class Prober {
           report.supplied[k] = { value: v, why };
         }
       }
+      for (const [q, { value, why }] of this.assumedValues(plan)) (report.supplied ??= {})[q] = { value, why };
       const configs: Record<string, Val>[] = gammaValues.length ? gammaValues.slice(0, 3).map((g) => ({ [plan.gamma!.name]: num(g, false) })) : [{}];
       if (plan.valuesOnly) {
         // numpy: the values of its outputs on typical and confident inputs (and the gamma sweep's),
@@ -671,7 +679,7 @@ export class Prober {
       }
       // 3. alpha effect: not where the probes assumed a loss module passed in (roles.ts typicalLossModule):
       // the terms it weighs may then be alike where the real ones differ.
-      const assumed = Object.values(plan.fill ?? {}).some((f) => f.assumed);
+      const assumed = Object.values(plan.fill ?? {}).some((f) => f.assumed) || this.assumedValues(plan).size > 0;
       const assumedModule = Object.values(plan.fill ?? {}).some((f) => f.assumed && f.value !== null && typeof f.value === 'object' && 'op' in f.value);
       if (plan.alpha && (typeof alphaDefault === 'number' || alphaDefault === undefined) && !assumedModule && !plan.boxes) this.alphaEffect(report, setup);
       // 4. CE at gamma = 0, and 5. the reference: not where a value the probes assumed (roles.ts Fill

@@ -198,9 +198,36 @@ export function probeCalls(p: Pick<ProbeResult, 'hyper' | 'calls'>): Record<stri
   return p.calls ?? [p.hyper];
 }
 
+/**
+ * Values the checker assumed for modules it could not read (report.supplied under a dotted name,
+ * absent-values.ts): stand-in modules holding them, registered before the user's file is loaded, so
+ * that its imports (`import config as cfg`, `from config.configs import config`) find them.
+ */
+function assumedModules(r: NumericReport): string {
+  const assumed = Object.entries(r.supplied ?? {}).filter(([k]) => k.includes('.'));
+  if (!assumed.length) return '';
+  return `# Values LossLint assumed for modules it could not read (absent here): stand-in modules holding them.
+def _assume(path, value):
+    parts = path.split(".")
+    obj = sys.modules.setdefault(parts[0], types.ModuleType(parts[0]))
+    for i in range(1, len(parts) - 1):
+        name = ".".join(parts[: i + 1])
+        nxt = getattr(obj, parts[i], None)
+        if nxt is None:
+            nxt = sys.modules.setdefault(name, types.ModuleType(name))
+            setattr(obj, parts[i], nxt)
+        obj = nxt
+    setattr(obj, parts[-1], value)
+
+
+${assumed.map(([k, { value }]) => `_assume(${JSON.stringify(k)}, ${typeof value === 'string' ? JSON.stringify(value) : py(value as HyperValue)})`).join('\n')}
+`;
+}
+
 /** The values given to required parameters (report.supplied) as Python, resolved in `run` (c, the input's shape). */
 function suppliedDict(r: NumericReport): string {
-  const entries = Object.entries(r.supplied ?? {}).map(([k, { value }]) => {
+  // A dotted name is a module's value (assumedModules), no parameter.
+  const entries = Object.entries(r.supplied ?? {}).filter(([k]) => !k.includes('.')).map(([k, { value }]) => {
     // Supplied numbers keep their kind (an integer literal at a call site is an int).
     // A framework module (`module keras.backend`) is imported by the script when the probe runs.
     // A loss module a call site builds: made anew for each call (the function may set its attributes).
@@ -293,7 +320,7 @@ import torch
 ${PY_GENERATOR}
 
 FILE = ${JSON.stringify(file)}
-${loadTarget(file, r)}
+${assumedModules(r)}${loadTarget(file, r)}
 ${drawing ? `${PY_DRAWS}
 
 # The function draws random values: while it runs, these return LossLint's draws, in the same order.

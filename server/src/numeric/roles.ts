@@ -12,7 +12,7 @@ import { injectedModule } from '../core/injected';
 import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
-import { ParamUses, thresholdUse } from './param-uses';
+import { defaultedWhenNone, ParamUses, thresholdUse } from './param-uses';
 import { jaxKeyParam } from './jax-keys';
 import { outerParams, readOnlyAfter } from './entry-inputs';
 import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, boxLabels, holdsBoxes, imageDicts, imageIndices, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
@@ -22,6 +22,7 @@ import { alwaysUnbound } from './unbound';
 import { settingsMapping, type KeyValue } from './param-members';
 import { itemsUnpacked, iteratedOnly, passedInLoss, readThroughImport, singleRole } from './refusal-reasons';
 import { describeBoxes, type BoxFill } from './gen';
+import { assumedModuleValues, type AssumedValue } from './absent-values';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
 
@@ -102,6 +103,12 @@ export interface CheckPlan {
    * reference, LL305; the hard examples, LL309) mean nothing for it and do not run.
    */
   notFocal?: boolean;
+  /**
+   * Values read from modules the check may not read (`cfg.focal_loss_alpha`), by qualified name, that
+   * the function's use makes a focal gamma, a focal alpha or Keras' float format
+   * (absent-values.ts): the probes take them where the module is not on disk, and say so.
+   */
+  assumed?: Record<string, AssumedValue>;
   /** The function squeezes the target's dim 1 (`target.squeeze(1)`): image targets with a channel of one ([N, 1, H, W]). */
   targetChannel?: boolean;
   /**
@@ -1260,6 +1267,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const fill: Record<string, Fill> = { ...detection };
     let missing: string | undefined;
     let typical: Fill | undefined;
+    let defaulted: Stmt | undefined;
     for (const g of [fn, ...chain]) {
       const ps = g.params.filter((p) => p.kind === 'plain').slice(g.className ? 1 : 0);
       for (const p of ps) {
@@ -1288,6 +1296,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (Array.isArray(site) && perClassVector(g, fn, mod, p.name, { input, target: targetName })) fill[p.name] = { value: { counts: 'classes' }, why: `${PER_CLASS_WHY} (a call site passes a list of ${site.length})`, assumed: true };
         else if (site !== null && typeof site === 'object' && 'op' in site) fill[p.name] = { value: site, why: `the ${site.op.split('.').pop()} a call site builds${site.dropped.length ? ` (${site.dropped.join(', ')} not a literal: the default)` : ''}` };
         else if (site !== undefined) fill[p.name] = { value: site, why: 'a call site' };
+        // The function's own default where it is None or empty (`if not weights: weights = {...}`): None.
+        else if ((defaulted = defaultedWhenNone(p.name, g))) fill[p.name] = { value: null, why: `None: the function replaces it with its own default (\`if ${defaulted.k === 'if' && defaulted.test.k === 'unary' ? `not ${p.name}` : `${p.name} is None`}: ${p.name} = ...\`)` };
         // Read only at constant keys (`args["task"]`): a dict of those keys, each valued by its uses (param-members.ts).
         else if ((typical = settingsMapping(g, fn, mod, p.name, [input, targetName], typicalKey))) fill[p.name] = typical;
         // A table indexed by the targets is no scalar alpha (`self.alpha[target]`).
@@ -1408,7 +1418,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // A function named as a cross-entropy or a focal loss keeps them (`cross_entropy(logits, labels)`
     // without a log is worth the comparison).
     const notFocal = !gamma && !CE_NAME.test(fn.qualname) && !seesFocalOrCE(fn, callable, f, ff);
-    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal, standIn ?? null, outerTarget ?? null]);
+    // Values of modules the check may not read whose use gives them a typical value (absent-values.ts).
+    const assumed = assumedModuleValues([fn, ...chain, ...helpers.filter((h) => own.has(h))], mod, f, { gamma: TYPICAL_GAMMA[0], alpha: TYPICAL_ALPHA });
+    const hasAssumed = Object.keys(assumed).length > 0;
+    const key = contentKey([fn.body, fn.params, ...chain.map((g) => [g.body, g.params]), cls ? [...cls.attrs] : [], helpers.map(hashOf), moduleHash, input, target, encodings, inputIsProb, gamma, alpha, fill, framework, notFocal, standIn ?? null, outerTarget ?? null, assumed]);
     // A cross-entropy with no modulating factor anywhere the facts see: its reference is the
     // cross-entropy of its formulation (the focal loss at gamma 0), not a gamma = 2 focal loss.
     // The reference of a loss with no gamma and nothing that says focal (a name, a focal op, a
@@ -1420,7 +1433,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const stateColumn = slicesTrailingColumn(fn, targetName);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(hasAssumed ? { assumed } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), key });
   }
   // A loss class with no method of its own to run: its call is its base's. A Keras
   // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,

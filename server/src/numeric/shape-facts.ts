@@ -123,6 +123,8 @@ export function axisFacts(fn: FunctionIR, name: string): AxisFacts {
           continue;
         }
         const id = e.op?.id;
+        // An op that takes its input at one rank only (an image batch): the parameter has that rank.
+        if (e.op?.inputRank && e.bound?.input && rooted(e.bound.input)) rank = e.op.inputRank;
         if (!id || !AXIS_OPS.has(id) || !e.bound) continue;
         const input = e.bound.input;
         if (!input || !rooted(input)) continue;

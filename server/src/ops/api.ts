@@ -346,6 +346,8 @@ export interface OpDef {
    * before it draws where the module draws at all, so that the draws come in Python's order.
    */
   readonly draws?: true;
+  /** The rank its input must have, where the op takes no other (tf.image.sobel_edges: an image batch, 4); numeric/shape-facts.ts lays the probes out so. */
+  readonly inputRank?: number;
   /** The abstract meaning (core/interp.ts). Without it the result is `unknown`. */
   abstract?(cx: AbsCtx): AbsValue;
   /**

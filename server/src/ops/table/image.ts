@@ -35,6 +35,7 @@ export const sobelEdges = defineOp({
   id: 'sobel_edges',
   summary: 'Sobel edge maps per channel of an image batch, [dy, dx] on a new last axis (REFLECT padding).',
   spell: ['tensorflow.image.sobel_edges(image->input)'],
+  inputRank: 4,
   abstract: (c) => mk('unknown', { dtype: 'float', src: c.span }),
   lower(c) {
     const x = c.float('input');

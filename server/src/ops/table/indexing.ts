@@ -125,6 +125,11 @@ export const oneHot = defineOp({
     let k = c.num('num_classes') ?? -1;
     const flat = c.k.reshape(t.x, [-1]);
     if (k < 0) k = Math.max(-1, ...Array.from(c.k.data(flat))) + 1;
+    // A class past the count raises here in every framework: PyTorch and to_categorical do, and for
+    // TensorFlow's and JAX's one_hot (a row of zeros there) the error is what sends the probes' setup
+    // to the class count the function holds itself (probes.ts trySetup). A negative index is a row of
+    // zeros in TensorFlow and JAX (tf.one_hot's documented example: -1 is [0, 0, 0]); a depth of 1 is
+    // allowed, as TensorFlow allows it (the kernel builds it where tfjs's oneHot refuses).
     for (const q of Array.from(c.k.data(flat))) if (q >= k || (q < 0 && c.spelling.framework === 'torch')) c.error('Class values must be smaller than num_classes.');
     const dt = c.spelling.framework === 'torch' ? 'int' : 'float';
     return c.out(c.k.reshape(c.k.oneHot(flat, k, dt), [...t.x.shape, k]), dt);

@@ -220,4 +220,35 @@ export const argmax = defineOp({
   },
 });
 
-export const REDUCTIONS = [sum, mean, average, max, min, argmax];
+/**
+ * Keras' losses_utils.reduce_weighted_loss (what a Keras Loss's __call__ reduces with): 'none' keeps
+ * the losses; 'sum' sums them; 'sum_over_batch_size' (the default) and 'auto' divide that sum by
+ * their count, 0 where there are none (Keras' _safe_mean, a div_no_nan). Reduction constants read
+ * as their strings (eval.ts qualifiedAttr).
+ */
+export const reduceWeightedLoss = defineOp({
+  id: 'keras_reduce_weighted_loss',
+  summary: "Keras' reduction of weighted per-element losses: none, sum, or the sum over their count.",
+  spell: [
+    'tensorflow.python.keras.utils.losses_utils.reduce_weighted_loss(weighted_losses->input, reduction="sum_over_batch_size")',
+    'keras.utils.losses_utils.reduce_weighted_loss(weighted_losses->input, reduction="sum_over_batch_size")',
+    'keras.src.utils.losses_utils.reduce_weighted_loss(weighted_losses->input, reduction="sum_over_batch_size")',
+  ],
+  abstract(c) {
+    const r = c.str('reduction') ?? 'sum_over_batch_size';
+    const x = c.arg('input') ?? unknown();
+    // The sum is left unknown: a sum records what it normalises (creating, in the prefilter's proof); a mean does not.
+    return r === 'none' ? x : r === 'sum' ? unknown(c.span) : c.L.reduce(x, undefined, c.span, 'mean');
+  },
+  lower(c) {
+    const x = c.float('input');
+    const r = c.str('reduction') ?? 'sum_over_batch_size';
+    if (r === 'none') return x;
+    if (r !== 'sum' && r !== 'sum_over_batch_size' && r !== 'auto') c.error(`Invalid Reduction Key: ${r}`);
+    const total = c.out(c.k.sum(x.x, undefined, false), 'float');
+    if (r === 'sum') return total;
+    return x.x.size === 0 ? c.out(c.k.fill([], 0, 'float'), 'float') : c.binop('/', total, { t: 'num', v: x.x.size, int: true });
+  },
+});
+
+export const REDUCTIONS = [sum, mean, average, max, min, argmax, reduceWeightedLoss];

@@ -394,7 +394,8 @@ export const unsqueeze = defineOp({
   layout: (c, v) => withLayout(v, classAxis(c.arg('dim')) ? unsqueezed(c.arg('input')) : undefined),
   lower(c) {
     const x = c.tensor('input');
-    const d = c.dim('dim', x.x.shape.length + 1) ?? c.error('unsqueeze needs dim');
+    // Every spelling's axis is required (TF1's tf.expand_dims(x) raises "Must specify an axis argument").
+    const d = c.dim('dim', x.x.shape.length + 1) ?? c.error(`${c.name}() missing its required axis (the framework raises TypeError; a bug in the code)`);
     return c.out(c.k.expandDims(x.x, d), x.dt);
   },
 });
