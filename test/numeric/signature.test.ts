@@ -111,7 +111,7 @@ describe('refusals that say why: what the signature holds', () => {
     expect(plan(called).plans[0].model).toEqual({ via: 'call', shown: '`model(...)`' });
     // Its output unpacked: no stand-in; the refusal says why.
     const unpacked = `${T}def step_loss(model, batch, train):\n    logits, aux = model(batch["image"], train)\n    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=batch["label"], logits=logits)) + aux\n`;
-    expect(plan(unpacked).skipped[0].reason).toBe("the model's run (`model(...)`) returns several values, unpacked: the probes stand in only a model whose output is the prediction");
+    expect(plan(unpacked).skipped[0].reason).toBe("the model's run (`model(...)`) returns several values, unpacked, and the function computes with `logits`, `aux`: the file does not say what the others hold, the probes stand in only the prediction");
     // (`net` imported: a name nothing binds would be Python's NameError first, unbound.test.ts.)
     const applied = `${T}from model import net\n\ndef elbo_loss(params, rng, batch):\n    logits = net.apply(params, rng, batch.image)\n    return -tf.reduce_mean(batch.image * logits)\n`;
     expect(plan(applied).skipped[0].reason).toMatch(/`params` are a model's parameters \(`\.apply\(params, \.\.\.\)`\)/);
