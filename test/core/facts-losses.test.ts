@@ -174,6 +174,21 @@ def f(x, mask):
   });
 });
 
+describe('two scalars chosen element by element are no scalar (LL102)', () => {
+  it('where(built == 1, 0.25, 0.75) with a condition not read as the targets is not "scalar 0.25 or 0.75"', () => {
+    const { at } = valuesOf(`${HEAD}
+def f(x, labels):
+    built = torch.ones(x.shape) * -1
+    built[labels > 0, :] = 0
+    a_t = torch.where(built == 1, 0.25, 0.75)
+    w = torch.where(labels == 1, 0.25, 0.75)
+`, 'f');
+    expect(at('torch.where(built == 1, 0.25, 0.75)').m).toBe('unknown');
+    // On the targets themselves it is still alpha_t.
+    expect(at('torch.where(labels == 1, 0.25, 0.75)').m).not.toBe('scalar');
+  });
+});
+
 describe('per-sample layout (LL117)', () => {
   it('gather at t[:, None] keeps a size-1 class axis; an unreduced CE is [N]; their product is [N, N]', () => {
     const { at } = valuesOf(`${HEAD}

@@ -352,6 +352,10 @@ export const where = defineOp({
       if (terms) return terms;
       if (pos !== pos0 || neg !== neg0) return join(pos, neg);
     }
+    // Two scalars chosen element by element by a condition the facts do not read as the targets'
+    // (`where(built_targets == 1, 0.25, 0.75)`): one value or the other at each element, which is no
+    // scalar (a join would claim one scalar, "0.25 or 0.75", multiplying every element alike).
+    if (cond && given[0].m === 'scalar' && given[1].m === 'scalar') return unknown(c.span);
     return join(given[0], given[1]);
   },
   layout: combineLayout,
