@@ -9,6 +9,7 @@
  * indices and TensorFlow's a count: not spelled).
  */
 import { unknown } from '../../core/lattice';
+import { tiled } from './shape';
 import { defineOp as define, type CTensor, type CVal, type LowerCtx, type OpDef, type Tensor } from '../api';
 
 function defineOp(def: Omit<OpDef, 'abstract'>): OpDef {
@@ -181,16 +182,9 @@ export const tile = defineOp({
     let reps = c.shape('dims');
     if (c.spelling.framework === 'tf' && reps.length !== x.x.shape.length) c.error(`Expected multiples argument to be a vector of length ${x.x.shape.length} but got length ${reps.length}`);
     if (reps.some((r) => !Number.isInteger(r) || r < 0)) c.error(`${c.name}: negative or fractional repeat counts [${reps}]`);
-    const shape = [...Array(Math.max(0, reps.length - x.x.shape.length)).fill(1), ...x.x.shape];
-    reps = [...Array(shape.length - reps.length).fill(1), ...reps];
-    let y: Tensor = c.k.reshape(x.x, shape);
-    const wide: number[] = [];
-    for (let i = shape.length - 1; i >= 0; i--) {
-      y = c.k.expandDims(y, i);
-      wide.unshift(reps[i], shape[i]);
-    }
-    y = c.k.broadcastTo(y, wide);
-    return c.out(c.k.reshape(y, shape.map((n, i) => n * reps[i])), x.dt);
+    // Fewer repeats than dims: ones in front (more: leading dims of 1 on the tensor, as tiled adds).
+    reps = [...Array(Math.max(0, x.x.shape.length - reps.length)).fill(1), ...reps];
+    return c.out(tiled(c, x.x, reps), x.dt);
   },
 });
 

@@ -4,7 +4,7 @@
  */
 import { detachValue, unknown, type AbsValue } from '../../core/lattice';
 import { classAxis, indexLayout, keepLayout, keepLayoutOnly, squeezed, unsqueezed, withLayout } from '../../core/layout';
-import { defineOp, type AbsCtx, type CVal, type CTensor, type DType, type LowerCtx } from '../api';
+import { defineOp, type AbsCtx, type CVal, type CTensor, type DType, type LowerCtx, type Tensor } from '../api';
 
 /**
  * The per-sample layout after a reshape (LL117): `view(-1, 1)` / `reshape(N, 1)` of a [N] value is
@@ -431,18 +431,26 @@ export const repeatTile = defineOp({
     if (reps.some((r) => !Number.isInteger(r) || r < 0)) c.error(`${c.name}: negative or fractional repeat counts [${reps}]`);
     if (reps.length < x.x.shape.length)
       c.error(`${c.name}: number of repeat dims [${reps}] can not be smaller than the number of the tensor's dims [${x.x.shape}]`);
-    // Leading dims of 1, then each dim d of size n tiled r times: [.., r, n, ..] broadcast, then merged to r * n.
-    const shape = [...Array(reps.length - x.x.shape.length).fill(1), ...x.x.shape];
-    let y = c.k.reshape(x.x, shape);
-    const wide: number[] = [];
-    for (let i = shape.length - 1; i >= 0; i--) {
-      y = c.k.expandDims(y, i);
-      wide.unshift(reps[i], shape[i]);
-    }
-    y = c.k.broadcastTo(y, wide);
-    return c.out(c.k.reshape(y, shape.map((n, i) => n * reps[i])), x.dt);
+    return c.out(tiled(c, x.x, reps), x.dt);
   },
 });
+
+/**
+ * `x` tiled `reps[i]` times along each dim, `reps` as long as the result's rank (leading dims of 1
+ * added to `x`): each dim of size n becomes [r, n] broadcast, then merged to r * n. Shared by
+ * `Tensor.repeat` and `tile` (pieces.ts), which differ only in how they read short repeat lists.
+ */
+export function tiled(c: LowerCtx, x: Tensor, reps: number[]): Tensor {
+  const shape = [...Array(reps.length - x.shape.length).fill(1), ...x.shape];
+  let y = c.k.reshape(x, shape);
+  const wide: number[] = [];
+  for (let i = shape.length - 1; i >= 0; i--) {
+    y = c.k.expandDims(y, i);
+    wide.unshift(reps[i], shape[i]);
+  }
+  y = c.k.broadcastTo(y, wide);
+  return c.k.reshape(y, shape.map((n, i) => n * reps[i]));
+}
 
 export const identity = defineOp({
   id: 'identity',
