@@ -121,6 +121,14 @@ function flipOne(id: 'fliplr' | 'flipud', spell: string[]): OpDef {
 export const fliplr = flipOne('fliplr', ['torch.fliplr(input)', 'jax.numpy.fliplr(m->input)', 'numpy.fliplr(m->input)']);
 export const flipud = flipOne('flipud', ['torch.flipud(input)', 'jax.numpy.flipud(m->input)', 'numpy.flipud(m->input)']);
 
+/** Pieces of `size` along `axis`, the last one smaller (`split` by a size, `chunk`); an empty dim gives one empty piece. */
+function evenPieces(c: LowerCtx, x: CTensor, axis: number, size: number): CVal {
+  const n = x.x.shape[axis];
+  const sizes: number[] = [];
+  for (let at = 0; at < n; at += size) sizes.push(Math.min(size, n - at));
+  return pieces(c, x, axis, sizes.length ? sizes : [0]);
+}
+
 /** The pieces of `x` along `axis`, of the given sizes (which sum to its size there), as a tuple. */
 function pieces(c: LowerCtx, x: CTensor, axis: number, sizes: number[]): CVal {
   const items: CVal[] = [];
@@ -150,9 +158,7 @@ export const split = defineOp({
     const s = c.num('split_size_or_sections');
     if (s === undefined || !Number.isInteger(s)) return c.unsupported(`${c.name} with a non-integer size`);
     if (s <= 0) c.error(`split_size can only be 0 if dimension size is 0, but got dimension size of ${n}`);
-    const sizes: number[] = [];
-    for (let at = 0; at < n; at += s) sizes.push(Math.min(s, n - at));
-    return pieces(c, x, d, sizes.length ? sizes : [0]);
+    return evenPieces(c, x, d, s);
   },
 });
 
@@ -167,9 +173,7 @@ export const chunk = defineOp({
     const k = c.num('chunks');
     if (k === undefined || !Number.isInteger(k) || k <= 0) return c.error('chunk expects `chunks` to be greater than 0');
     const s = Math.ceil(n / k);
-    const sizes: number[] = [];
-    for (let at = 0; at < n; at += s) sizes.push(Math.min(s, n - at));
-    return pieces(c, x, d, sizes.length ? sizes : [0]);
+    return evenPieces(c, x, d, s);
   },
 });
 
