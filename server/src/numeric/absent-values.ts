@@ -18,6 +18,7 @@ import type { ModuleFacts } from '../core/interp';
 import type { AbsValue } from '../core/lattice';
 import { forEachExpr, type Expr, type FunctionIR, type ModuleIR } from '../core/ir';
 import { stmtRoots, stmtsOf } from '../core/walk';
+import type { Target } from '../core/ir-types';
 
 /** A value the probes assume for a read of a module they cannot read, and why. */
 export interface AssumedValue {
@@ -58,10 +59,9 @@ function ownNames(g: FunctionIR): Set<string> {
   return out;
 }
 
-function forEachTarget(t: unknown, visit: (id: string) => void): void {
-  const x = t as { k?: string; id?: string; items?: unknown[] };
-  if (x?.k === 'name' && x.id) visit(x.id);
-  else if (x?.items) for (const i of x.items) forEachTarget(i, visit);
+function forEachTarget(t: Target, visit: (id: string) => void): void {
+  if (t.k === 'name') visit(t.id);
+  else if (t.k === 'tuple') for (const i of t.items) forEachTarget(i, visit);
 }
 
 /** Ids of the lattice values that are a focal gamma (an exponent of a modulating factor) and a focal alpha, in one function's facts. */
