@@ -289,6 +289,113 @@ def f(a=None):
     expect(at('isinstance(a, type(None))').bool).toBeUndefined();
   });
 
+  it('isinstance of a Python number left at its default: no tensor, array or container; int or float as the literal is written', () => {
+    const { at } = valuesOf(
+      `import numbers
+import numpy as np
+import torch
+from torch import Tensor
+def f(a=1, b=0.25, c=-2, k="x"):
+    r = (
+        isinstance(a, torch.Tensor),
+        isinstance(a, Tensor),
+        isinstance(b, (list, np.ndarray)),
+        isinstance(a, float),
+        isinstance(a, (float, int)),
+        isinstance(b, float),
+        isinstance(b, numbers.Number),
+        isinstance(c, int),
+        isinstance(float(a), float),
+        isinstance(k, str),
+        isinstance(k, torch.Tensor),
+        not isinstance(a, torch.Tensor),
+    )
+    return r
+`,
+      'f',
+    );
+    const answer = (src: string): boolean | undefined => at(src).bool;
+    expect(answer('isinstance(a, torch.Tensor)')).toBe(false);
+    expect(answer('isinstance(a, Tensor)')).toBe(false);
+    expect(answer('isinstance(b, (list, np.ndarray))')).toBe(false);
+    // Python types `1` an int, `0.25` a float, `-2` an int: isinstance(1, float) is False.
+    expect(answer('isinstance(a, float)')).toBe(false);
+    expect(answer('isinstance(a, (float, int))')).toBe(true);
+    expect(answer('isinstance(b, float)')).toBe(true);
+    expect(answer('isinstance(b, numbers.Number)')).toBe(true);
+    expect(answer('isinstance(c, int)')).toBe(true);
+    expect(answer('isinstance(float(a), float)')).toBe(true);
+    expect(answer('isinstance(k, str)')).toBe(true);
+    expect(answer('isinstance(k, torch.Tensor)')).toBe(false);
+    expect(answer('not isinstance(a, torch.Tensor)')).toBe(true);
+  });
+
+  it('isinstance stays undecided where the value may be a tensor or the type cannot be named', () => {
+    const { at } = valuesOf(
+      `import torch
+class Weights:
+    pass
+def f(x, a=1, w=None, m=0.5):
+    if x.sum() > 0:
+        m = 1
+    r = (
+        isinstance(x, torch.Tensor),
+        isinstance(a, Weights),
+        isinstance(w, float),
+        isinstance(m, float),
+        isinstance(m, (int, float)),
+    )
+    return r
+`,
+      'f',
+    );
+    const answer = (src: string): boolean | undefined => at(src).bool;
+    expect(answer('isinstance(x, torch.Tensor)')).toBeUndefined();
+    expect(answer('isinstance(a, Weights)')).toBeUndefined();
+    // w is None here, so False; a None joined with a number (m below) would be undecided.
+    expect(answer('isinstance(w, float)')).toBe(false);
+    // m is 0.5 or 1: a float or an int.
+    expect(answer('isinstance(m, float)')).toBeUndefined();
+    expect(answer('isinstance(m, (int, float))')).toBe(true);
+  });
+
+  it('a call site passing a tensor, or a value not known, makes isinstance on the hyperparameter undecided', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(a=1):
+    return isinstance(a, torch.Tensor)
+def g(n):
+    return f(torch.ones(3)), f(n)
+`,
+      'f',
+    );
+    expect(at('isinstance(a, torch.Tensor)').bool).toBeUndefined();
+  });
+
+  it('the branch a hyperparameter at its default takes is the one read: a scalar alpha on the non-tensor path is a scalar alpha_t', () => {
+    const { at } = valuesOf(
+      `import torch
+import torch.nn.functional as F
+class L(torch.nn.Module):
+    def __init__(self, a=0.25, g=2):
+        super().__init__()
+        self.a = a
+        self.g = g
+    def forward(self, x, y):
+        c = F.cross_entropy(x, y, reduction="none")
+        q = torch.exp(-c)
+        if isinstance(self.a, torch.Tensor):
+            w = self.a[y]
+        else:
+            w = self.a
+        return w * (1 - q) ** self.g * c
+`,
+      'L.forward',
+    );
+    expect(at('w')).toMatchObject({ m: 'scalar', values: [0.25] });
+    expect(at('w * (1 - q) ** self.g * c').focal?.alpha?.kind).toBe('scalar');
+  });
+
   it('a tensor of class weights knows how many it holds, and so does the alpha taken from it at the target; one-hot rows know their class count', () => {
     const { at } = valuesOf(
       `import torch

@@ -166,7 +166,7 @@ export function scalarArith(op: string, a: AbsValue, b: AbsValue, span: Span): A
 
 export function neg(a: AbsValue, span: Span): AbsValue {
   if (a.m === 'scalar') {
-    const props = { hyper: a.hyper, name: a.name, negOf: a.negOf ?? a.id, complementOf: a.complementOf, src: span };
+    const props = { hyper: a.hyper, name: a.name, negOf: a.negOf ?? a.id, complementOf: a.complementOf, py: a.py, src: span };
     return a.values ? scalarOf(a.values.map((x) => -x), props) : mk('scalar', { ...props, range: a.range && iNeg(a.range) });
   }
   // -p: kept so that -p + 1 is recognised as 1 - p.

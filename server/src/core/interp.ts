@@ -26,6 +26,7 @@ import {
   iNeg,
   iAdd,
   join,
+  joinPy,
   mk,
   REALS,
   scalarOf,
@@ -33,6 +34,7 @@ import {
   unknown,
   type AbsValue,
   type FocalParts,
+  type PyNumber,
 } from './lattice';
 import { bindCall, bindModuleCall, resolveQualified, type AbsCtx, type Expect, type ExpectKind, type OpDef, type Spelling } from '../ops';
 import type { LatticeOps } from '../ops/api';
@@ -520,7 +522,7 @@ class Interp {
     if (lits) {
       for (const l of lits) {
         if (!v) v = l;
-        else if (v.m === 'scalar' && l.m === 'scalar' && v.values && l.values) v = scalarOf([...v.values, ...l.values], { hyper: true });
+        else if (v.m === 'scalar' && l.m === 'scalar' && v.values && l.values) v = scalarOf([...v.values, ...l.values], { hyper: true, py: joinPy(v.py, l.py) });
         else if (v.m === 'none' && l.m !== 'none') v = { ...l, orNone: true };
         else if (l.m !== 'none' || v.m !== 'none') v = join(v, l);
         // A call site passing something unknown makes the scalar's values unknown.
@@ -891,7 +893,7 @@ class Interp {
   private eval(e: Expr, env: Env): AbsValue {
     switch (e.k) {
       case 'num':
-        return scalarOf([e.value], { src: e.span });
+        return scalarOf([e.value], { src: e.span, py: e.int ? 'int' : 'float' });
       case 'str':
         return mk('string', { str: e.value, src: e.span });
       case 'const':
@@ -1041,10 +1043,13 @@ class Interp {
       const finfo = d === undefined ? (e.callee === 'torch.finfo' ? 'float32' : undefined) : d.m === 'string' ? floatFormatOf(d.str) : undefined;
       return finfo ? mk('unknown', { finfo, src: e.span }) : unknown(e.span);
     }
-    if (e.func.k === 'name' && (e.func.id === 'float' || e.func.id === 'int') && args[0]?.m === 'scalar') return args[0];
-    // isinstance(None, T) is False (for any T but NoneType): a hyperparameter left at None skips such a branch.
-    if (e.func.k === 'name' && e.func.id === 'isinstance' && !this.mod.globals.has('isinstance') && args[0]?.m === 'none' && !args[0].orNone && !mentionsNoneType(e.args[1])) {
-      return mk('bool', { bool: false, src: e.span });
+    // float(x), int(x): a Python number of that type (the same value otherwise: its id is what the rules follow).
+    if (e.func.k === 'name' && (e.func.id === 'float' || e.func.id === 'int') && !lookup(env, e.func.id) && !this.mod.globals.has(e.func.id) && args[0]?.m === 'scalar') {
+      return { ...args[0], py: e.func.id };
+    }
+    if (e.func.k === 'name' && e.func.id === 'isinstance' && !lookup(env, 'isinstance') && !this.mod.globals.has('isinstance') && args[0]) {
+      const known = this.isinstanceOf(args[0], e.args[1], env);
+      if (known !== undefined) return mk('bool', { bool: known, src: e.span });
     }
     // `x.size(1)`, `x.dim()`, `x.numel()`: non-negative integers.
     if (e.func.k === 'attr' && !e.op && SIZE_METHODS.has(e.func.attr) && e.args.length <= 1 && Object.keys(e.kwargs).length === 0) return mk('scalar', { range: { lo: 0, hi: Infinity }, src: e.span });
@@ -1087,6 +1092,35 @@ class Interp {
   private readonly busy = new Set<FunctionIR>();
 
   /** What a function of this module returns: the join of its `return` values, from its own analysis. */
+  /**
+   * What `isinstance(v, types)` answers where the value's Python type is known here: None (a
+   * hyperparameter left at None: False but for NoneType), a Python number (a literal, a default or a
+   * call site's literal: `int` or `float`), a string. A number is no tensor, array, container or
+   * string, so `isinstance(self.alpha, torch.Tensor)` is False for an alpha left at its default of 1
+   * and the loss's path at its defaults is the one read. A type this cannot name (a class of the
+   * user's, a name bound here), or `int` alone on a number that may be a float, leaves it undecided.
+   */
+  private isinstanceOf(v: AbsValue, types: Expr | undefined, env: Env): boolean | undefined {
+    if (!types || v.orNone) return undefined;
+    if (v.m === 'none') return mentionsNoneType(types) ? undefined : false;
+    const kind: PyKind | undefined = v.m === 'scalar' && v.py ? v.py : v.m === 'string' ? 'str' : undefined;
+    if (!kind) return undefined;
+    let undecided = false;
+    const named = new Set<string>();
+    const visit = (t: Expr): boolean => {
+      if (t.k === 'tuple') return t.items.some(visit);
+      const name = t.k === 'name' ? (lookup(env, t.id) || this.mod.globals.has(t.id) || this.mod.classes.has(t.id) ? undefined : (this.mod.imports.get(t.id) ?? `builtins.${t.id}`)) : t.k === 'attr' ? t.qualified : undefined;
+      if (name) named.add(name);
+      const holds = name === undefined ? undefined : pyTypeHolds(kind, name);
+      if (holds === undefined) undecided = true;
+      return holds === true;
+    };
+    if (visit(types)) return true;
+    // A number that may be an int or a float is one of `(int, float)`.
+    if (kind === 'number' && named.has('builtins.int') && named.has('builtins.float')) return true;
+    return undecided ? undefined : false;
+  }
+
   private returnOf(fn: FunctionIR, span: Expr['span']): AbsValue {
     if (this.busy.has(fn)) return unknown(span);
     let facts = this.facts.functions.get(fn);
@@ -1263,6 +1297,39 @@ const LATTICE_OPS: LatticeOps = {
     return applyOpAbstract(m.module.spell, { ...m.module.args, ...args }, call);
   },
 };
+
+/** The Python type of a value isinstance can be answered on: a number (lattice `py`) or a string. */
+type PyKind = PyNumber | 'str';
+
+/** Builtin types no number or string is an instance of. */
+const CONTAINER_TYPES: ReadonlySet<string> = new Set(['list', 'tuple', 'dict', 'set', 'frozenset', 'bytes', 'bytearray', 'complex', 'bool', 'type', 'range', 'slice']);
+/** Abstract collection types (typing, collections.abc) a number is never an instance of. */
+const COLLECTION_ABCS: ReadonlySet<string> = new Set(['Iterable', 'Iterator', 'Sequence', 'MutableSequence', 'Mapping', 'MutableMapping', 'Collection', 'Container', 'Sized', 'List', 'Tuple', 'Dict', 'Set']);
+/** Modules whose types (tensors, arrays, parameters, variables) no Python number or string is an instance of. */
+const TENSOR_MODULES = ['torch.', 'tensorflow.', 'keras.', 'numpy.', 'jax.', 'jaxlib.', 'mxnet.', 'paddle.', 'cupy.'];
+
+/**
+ * Whether a Python value of `kind` is an instance of the type named `name` (canonical: `builtins.int`,
+ * `torch.Tensor`, `numbers.Real`), or undefined where that cannot be told (`int` on a number that may
+ * be a float, a type of unknown origin).
+ */
+export function pyTypeHolds(kind: PyKind, name: string): boolean | undefined {
+  const number = kind !== 'str';
+  if (name.startsWith('builtins.')) {
+    const t = name.slice('builtins.'.length);
+    if (t === 'object') return true;
+    if (t === 'str') return !number;
+    if (t === 'int' || t === 'float') return !number ? false : kind === 'number' ? undefined : kind === t;
+    if (CONTAINER_TYPES.has(t)) return false;
+    return undefined;
+  }
+  if (name === 'numbers.Number' || name === 'numbers.Complex' || name === 'numbers.Real') return number;
+  if (name === 'numbers.Integral' || name === 'numbers.Rational') return !number ? false : kind === 'number' ? undefined : kind === 'int';
+  const [mod, last] = [name.slice(0, name.lastIndexOf('.')), name.slice(name.lastIndexOf('.') + 1)];
+  if ((mod === 'typing' || mod === 'collections.abc' || mod === 'collections') && COLLECTION_ABCS.has(last)) return number ? false : undefined;
+  if (TENSOR_MODULES.some((m) => name.startsWith(m))) return false;
+  return undefined;
+}
 
 /** Whether a type argument of isinstance names NoneType (`type(None)`, `types.NoneType`, `None`). */
 function mentionsNoneType(e: Expr | undefined): boolean {

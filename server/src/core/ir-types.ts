@@ -19,7 +19,8 @@ export type Expr = ExprNode & { paren?: Span };
 
 type ExprNode =
   | { k: 'name'; id: string; span: Span }
-  | { k: 'num'; value: number; span: Span }
+  /** A number literal; `int` when Python types it an int (`1`, `0x10`), not a float (`1.`, `1e3`). */
+  | { k: 'num'; value: number; int?: true; span: Span }
   | { k: 'str'; value: string; span: Span }
   | { k: 'const'; value: boolean | null; span: Span }
   | { k: 'attr'; obj: Expr; attr: string; span: Span; qualified?: string }

@@ -1767,7 +1767,7 @@ class Builder {
         return { k: 'name', id: textOf(span.s, span.e), span };
       case 'integer':
       case 'float':
-        return numberLiteral(textOf(span.s, span.e), span);
+        return numberLiteral(textOf(span.s, span.e), span, type === 'integer');
       case 'string': {
         let content = '';
         let interp = false;
@@ -2468,9 +2468,10 @@ const BIN_OPS: ReadonlySet<string> = new Set(['+', '-', '*', '/', '//', '%', '**
 /** Operators the IR keeps as `unknown` with their operands (numeric/eval.ts evaluates them on booleans and integers). */
 const BITWISE_OPS: ReadonlySet<string> = new Set(['|', '&', '^', '<<', '>>']);
 
-function numberLiteral(text: string, span: Span): Expr {
+function numberLiteral(text: string, span: Span, int: boolean): Expr {
   const t = text.replace(/_/g, '').toLowerCase();
   if (/[jl]$/.test(t)) return { k: 'unknown', what: 'complex literal', span };
   const v = t.startsWith('0x') || t.startsWith('0o') || t.startsWith('0b') ? Number(t) : parseFloat(t);
-  return Number.isNaN(v) ? { k: 'unknown', what: 'number', span } : { k: 'num', value: v, span };
+  if (Number.isNaN(v)) return { k: 'unknown', what: 'number', span };
+  return int ? { k: 'num', value: v, int: true, span } : { k: 'num', value: v, span };
 }

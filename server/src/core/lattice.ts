@@ -73,6 +73,9 @@ export interface FocalParts {
   library?: OpDef;
 }
 
+/** The Python type of a number: `number` when it may be an int or a float. */
+export type PyNumber = 'int' | 'float' | 'number';
+
 export interface AbsValue {
   m: Meaning;
   /** Unique per abstract value; patterns such as p*t + (1-p)*(1-t) compare ids, never text. */
@@ -96,6 +99,12 @@ export interface AbsValue {
   values?: number[];
   /** A scalar from a parameter or attribute (a hyperparameter), as opposed to a literal. */
   hyper?: boolean;
+  /**
+   * For scalars: a Python number, never a tensor (a literal, a default or a call site's literal, its
+   * negation, `float(x)`): `int` or `float` as Python types it, `number` when it may be either. What
+   * `isinstance` answers on it (interp.ts `isinstanceOf`).
+   */
+  py?: PyNumber;
   /** The value's elements were clamped or clipped. */
   clamped?: boolean;
   str?: string;
@@ -397,6 +406,11 @@ export function joinPlaces(xs: readonly Span[], ys: readonly Span[]): Span[] {
   return out;
 }
 
+/** The Python number type two values may have: the same type, else either. */
+export function joinPy(a: PyNumber | undefined, b: PyNumber | undefined): PyNumber | undefined {
+  return a && b ? (a === b ? a : 'number') : undefined;
+}
+
 /** Least upper bound of two values, used where control flow joins. */
 export function join(a: AbsValue, b: AbsValue): AbsValue {
   // The same value (a detached copy keeps its id: it is detached only if both are).
@@ -425,6 +439,7 @@ export function join(a: AbsValue, b: AbsValue): AbsValue {
     binary: sameAct ? a.binary : a.binary && b.binary,
     values,
     range,
+    py: joinPy(a.py, b.py),
     reduced: a.reduced || b.reduced,
     clamped: a.clamped && b.clamped,
     orNone: a.orNone || b.orNone,
