@@ -186,6 +186,16 @@ describe('probes: values only', () => {
     expect(check(src, 'PriorLoss.forward').notChecked).toBeUndefined();
     expect(check(src, 'leaky_loss').notChecked).toMatch(/unsupported `numpy\.log on a tensor \(numpy has no autograd\)`/);
   });
+
+  it('an array numpy made from float literals is a constant where no gradient is taken; the probe input is not', () => {
+    const mod = moduleOf(`${NP}def k(p):\n    w = np.tile(np.array([0.25, 0.75]), 2)\n    return np.exp(w), np.exp(p * w)\n`);
+    const p = { t: 'tensor', x: E.tf.tensor1d([1, 2, 3, 4]), dt: 'float' } as const;
+    // `0.25` is a Python float, so the array is float: numpy on it is still a constant, numpy on the probe's input is refused.
+    expect(() => new E.Evaluator(mod, { maxElements: 1 << 20 }).run(fn(mod, 'k'), { p })).toThrow('unsupported `numpy.exp on a tensor (numpy has no autograd)` at line 5');
+    const m2 = moduleOf(`${NP}def k(p):\n    w = np.tile(np.array([0.25, 0.75]), 2)\n    return p * np.exp(w)\n`);
+    const out = new E.Evaluator(m2, { maxElements: 1 << 20 }).run(fn(m2, 'k'), { p });
+    expect(Array.from(out.x.dataSync() as Float32Array).map((x) => +x.toFixed(4))).toEqual([1.284, 4.234, 3.8521, 8.468]);
+  });
 });
 
 describe("numpy's memory order: reshape(order='F') and flatten('F')", () => {

@@ -284,6 +284,8 @@ function pyTypeName(v: Val): string {
 
 export class Evaluator {
   private depth = 0;
+  /** Tensors numpy made from Python data alone (constants: numpy on them is no autograd break). */
+  private readonly numpyConstants = new WeakSet<object>();
   private readonly globalCache = new Map<string, Val>();
   /** The functions whose parameters take `opts.hyper` (the checked one, its `__init__`, its factories); by default the outermost call and `__init__`. */
   private hyperFns: Set<FunctionIR> | undefined;
@@ -1188,7 +1190,7 @@ export class Evaluator {
     const line = lineOf(e);
     switch (e.k) {
       case 'num':
-        return num(e.value);
+        return num(e.value, !!e.int);
       case 'str':
         return { t: 'str', v: e.value };
       case 'const':
@@ -3045,16 +3047,20 @@ export class Evaluator {
     if (bound && this.opts.draws && this.modDraws() && Object.values(bound).some(holdsCall)) {
       for (const k of Object.keys(bound).sort((a, b) => bound[a].span.s - bound[b].span.s)) args[k]?.();
     }
+    let numpyConst = false;
     if (spell.framework === 'numpy' && !/^(jax|tensorflow|keras|torch)\./.test(c.callee ?? '')) {
       // numpy has no autograd: on a shape, a Python list or a constant array it computes a constant;
       // on a tensor computed from the probe's inputs (any float tensor when no gradient is taken) the
       // framework would raise (PyTorch) or trace nothing (JAX). A numpy function probed for its
       // values only computes on the probe's tensors.
-      if (!this.opts.valuesOnly)
-        for (const get of Object.values(args)) {
-          const v = get();
-          if (isTensor(v) && v.dt === 'float' && (!this.tapeActive() || this.requiresGrad(v.x))) throw new Unsupported(`${name} on a tensor (numpy has no autograd)`, line);
-        }
+      // An array numpy made from Python data alone (`np.array([1.0, 2.0])`, `np.tile` of one) is a constant.
+      numpyConst = true;
+      for (const get of Object.values(args)) {
+        const v = get();
+        if (isTensor(v) && this.numpyConstants.has(v.x)) continue;
+        if (holdsTensor(v)) numpyConst = false;
+        if (!this.opts.valuesOnly && isTensor(v) && v.dt === 'float' && (!this.tapeActive() || this.requiresGrad(v.x))) throw new Unsupported(`${name} on a tensor (numpy has no autograd)`, line);
+      }
     }
     const lit = (d: PyLiteral): Val => (d === null ? NONE : typeof d === 'number' ? num(d) : typeof d === 'boolean' ? { t: 'bool', v: d } : { t: 'str', v: d });
     const value = (p: string): Val | undefined => {
@@ -3155,11 +3161,20 @@ export class Evaluator {
       if (recv && isTensor(recv)) this.writeIntoLeaf(recv.x, line);
     }
     const r = op.lower(cx) as Val;
+    if (numpyConst && isTensor(r)) this.numpyConstants.add(r.x);
     return spell.kind === 'method' && spell.name.endsWith('_') ? inplaceResult(value('input'), r, name, line) : r;
   }
 
 
 
+}
+
+/** Whether a value is or holds a tensor (in a list, tuple or dict). */
+function holdsTensor(v: Val): boolean {
+  if (isTensor(v)) return true;
+  if (v.t === 'list') return v.items.some(holdsTensor);
+  if (v.t === 'dict') return v.entries.some(([, x]) => holdsTensor(x));
+  return false;
 }
 
 /** Whether an expression holds a call (one that may draw random values). */
