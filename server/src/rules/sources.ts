@@ -11,4 +11,7 @@ the project (imports followed: absolute, relative, packages, \`__init__\` re-exp
 read through \`args.x\`, YAML/JSON/TOML config values read through \`cfg.a.b\` or \`cfg['a']['b']\`
 (\`OmegaConf.load\`, \`yaml.safe_load\`, \`json.load\`, \`tomllib.load\`, Hydra's \`@hydra.main\` and its
 config groups), and mmdetection / mmcv config dicts whose \`type=\` names a loss class (the project's own,
-or a library's from the op table). Nothing is executed: a value that is not a literal stays unknown.`;
+or a library's from the op table). Nothing is executed: a value that is not a literal stays unknown.
+Where the code branches on a value's type (\`if isinstance(self.alpha, torch.Tensor): ... else: ...\`),
+the branch a value read from a literal takes is the one checked: an alpha left at a number takes the
+\`else\`; a value a call site passes as a tensor, or one not known, leaves both branches read.`;
