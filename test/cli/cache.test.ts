@@ -381,6 +381,19 @@ describe('losslint check with its cache', () => {
     expect(fs.readFileSync(path.join(cache, 'notes/keep.txt'), 'utf8')).toBe('mine');
   });
 
+  it('`losslint clean` removes the folder check uses, and never a folder LossLint did not make', async () => {
+    const root = project();
+    await runCli(['check', '.', '-j', '1'], root, ON);
+    expect(fs.existsSync(path.join(root, '.losslint_cache'))).toBe(true);
+    const cleaned = await runCli(['clean'], root, {});
+    expect(cleaned.code).toBe(0);
+    expect(cleaned.stdout).toContain('.losslint_cache');
+    expect(fs.existsSync(path.join(root, '.losslint_cache'))).toBe(false);
+    writeTree(root, { 'mine/notes.txt': 'x' });
+    expect((await runCli(['clean', '--cache-dir', 'mine'], root, {})).code).toBe(0);
+    expect(fs.readFileSync(path.join(root, 'mine/notes.txt'), 'utf8')).toBe('x');
+  });
+
   it("reads its entries (a planted finding shows), and never another build's", async () => {
     const root = project();
     const cold = await runCli(['check', '.', '--format', 'json', '-j', '1', '--no-cache'], root, ON);

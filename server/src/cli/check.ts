@@ -124,10 +124,10 @@ interface Prepared {
 }
 
 /** The cache folder of a run (see `CheckOptions.cache`), or undefined when off. */
-export function cacheFolder(options: Pick<CheckOptions, 'cache' | 'cwd' | 'fix' | 'configFile'>): string | undefined {
+export function cacheFolder(options: Pick<CheckOptions, 'cache' | 'cwd' | 'fix' | 'configFile'>, evenIfOff = false): string | undefined {
   if (options.fix || options.cache === false || options.cache === undefined) return undefined;
   // As ruff's RUFF_NO_CACHE: the same as --no-cache (the CLI tests set it for the runs that are not about the cache).
-  if (cacheOffByEnv()) return undefined;
+  if (cacheOffByEnv() && !evenIfOff) return undefined;
   if (typeof options.cache === 'string') return path.resolve(options.cwd, options.cache);
   const env = cacheDirFromEnv(options.cwd);
   if (env) return env;

@@ -2,7 +2,7 @@
  * The persistent cache of `losslint check` (as ruff's `.ruff_cache`): what a check computed of a file,
  * kept on disk under a key of everything it depends on, so that a run over an unchanged tree parses
  * nothing. The CLI (cli/check.ts, cli/project.ts) decides what is cached under which key; this file
- * is only the store, free of any front end so that the language server may read it too.
+ * is only the store, free of any front end: the language server reads and writes it too (lsp/project.ts).
  *
  * Layout: `<dir>/CACHEDIR.TAG` and `<dir>/.gitignore` (`*`), as ruff writes them; entries under
  * `<dir>/<build>/<kind>/<k[0..2]>/<k>`, where `build` is the build's identity (the version and a hash
