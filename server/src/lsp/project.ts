@@ -224,18 +224,19 @@ export class ProjectService {
       const usesKey = content && wanted && old ? [content, [...wanted].sort().join('\u0000')] : undefined;
       const fileKey = content && !names ? [content, moduleNameOf(file)] : undefined;
       const kept = fileKey ? cache!.get<FileEntry>('file', fileKey) : undefined;
-      const keptUses = usesKey ? cache!.get<FileSummary>('uses', usesKey) : undefined;
-      const may = kept || keptUses ? false : mayHaveFindings(text);
+      const may = kept ? false : mayHaveFindings(text);
+      let keptUses: FileSummary | undefined;
       if (kept) {
         summary = kept.summary ?? { ...EMPTY_SUMMARY, ...kept.light };
         this.fromCache++;
-      }
-      else if (keptUses) summary = { ...keptUses, defs: old!.defs };
-      else if (!open && !needsParse(text, names, may)) {
+      } else if (!open && !needsParse(text, names, may)) {
         // Nothing to read in it but its imports (a package's re-exports) and the names it calls: not parsed.
         const light = { imports: importsFromText(text), pending: pendingNames(text) };
         summary = { ...EMPTY_SUMMARY, ...light };
         if (fileKey) cache!.set('file', fileKey, { may, light } satisfies FileEntry);
+      } else if (usesKey && (keptUses = cache!.get<FileSummary>('uses', usesKey))) {
+        // A second summary (a file that is parsed for it, as without the cache).
+        summary = { ...keptUses, defs: old!.defs };
       } else {
         // Statements of files nobody edits stay out of the IR caches (core/ir.ts withoutIrCache).
         const d = doc ?? ParsedDocument.parse(text);
