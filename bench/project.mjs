@@ -6,8 +6,9 @@
 //      floor of bench/scan.mjs): --no-project -j1, the project check -j1 and -j2 (--no-cache), and
 //      with the persistent cache (.losslint_cache): cold (emptied before the run, every entry
 //      written) and warm (the tree unchanged since), -j1 and -j2, with ratios.
-//   B. The language server indexing the same tree as its workspace: time to the end of its
-//      `window/workDoneProgress` and its RSS then.
+//   B. The language server indexing the same tree as its workspace: time from `initialized` to the
+//      end of its `window/workDoneProgress`, without the persistent cache, cold, warm and warm from
+//      a cache `losslint check` wrote, and its RSS.
 //   C. A config edit reaching a loss file's diagnostics: the fixture project (test/fixtures/projects/
 //      focal) open in the server, `gamma` in conf/loss/focal.yaml switched between 0.7 and 2.0, timed
 //      from the didChange to the loss file's diagnostics that reflect it.
@@ -174,7 +175,9 @@ function server(env = {}) {
     for (const l of listeners) l('$/progress', params);
   });
   conn.listen();
-  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  const status = (field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+  const rss = () => status('VmRSS');
+  const peak = () => status('VmHWM');
   const when = (pred) => new Promise((resolve) => {
     const l = (m, p) => {
       if (pred(m, p)) {
@@ -184,6 +187,7 @@ function server(env = {}) {
     };
     listeners.add(l);
   });
+  /** Resolves, once the index's progress ends, with the milliseconds from the `initialized` notification. */
   const init = async (folder) => {
     const done = when((m, p) => m === '$/progress' && p?.value?.kind === 'end');
     await conn.sendRequest('initialize', {
@@ -192,8 +196,10 @@ function server(env = {}) {
       workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'bench' }],
       capabilities: { window: { workDoneProgress: true }, workspace: { configuration: true }, textDocument: { publishDiagnostics: { versionSupport: true } } },
     });
+    const t0 = performance.now();
     conn.sendNotification('initialized', {});
-    return done;
+    await done;
+    return performance.now() - t0;
   };
   const stop = async () => {
     try {
@@ -202,30 +208,64 @@ function server(env = {}) {
     } catch {}
     setTimeout(() => proc.kill(), 1000).unref();
   };
-  return { conn, init, when, rss, stop };
+  return { conn, init, when, rss, peak, stop };
 }
 
+/**
+ * B: the server indexing the tree, from `initialized` to the end of its work done progress, with the
+ * persistent cache (project/cache.ts) off (LOSSLINT_NO_CACHE), cold (an empty folder: every summary
+ * written) and warm (the folder the cold run left: no summary computed), and warm from a cache that
+ * `losslint check` wrote; the rows take turns round by round. RSS when indexed and 3 s later (the
+ * server's idle GC), and the peak (VmHWM).
+ */
 async function indexing(tree) {
-  console.log(`\n## B. Language server indexing ${tree.files} files (${tree.dir})`);
+  const dir = path.join(WORK, 'server-cache');
+  const cliDir = path.join(WORK, 'server-cache-cli');
+  const rows = [
+    { name: 'no cache', env: { LOSSLINT_NO_CACHE: '1' } },
+    { name: 'cache cold', env: { LOSSLINT_NO_CACHE: '', LOSSLINT_CACHE_DIR: dir }, before: () => fs.rmSync(dir, { recursive: true, force: true }) },
+    { name: 'cache warm', env: { LOSSLINT_NO_CACHE: '', LOSSLINT_CACHE_DIR: dir } },
+    {
+      name: 'warm from the CLI',
+      env: { LOSSLINT_NO_CACHE: '', LOSSLINT_CACHE_DIR: cliDir },
+      before: () => {
+        fs.rmSync(cliDir, { recursive: true, force: true });
+        spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'check', tree.dir, '--exit-zero', '-j', '2', '--cache-dir', cliDir], { stdio: 'ignore' });
+      },
+    },
+  ];
+  const runs = rows.map(() => []);
+  const loads = [os.loadavg()[0]];
   for (let round = 0; round < REPEAT; round++) {
-    const s = server();
-    const t0 = performance.now();
-    const before = await new Promise((r) => setTimeout(() => r(s.rss()), 300));
-    await s.init(tree.dir);
-    const ms = performance.now() - t0;
-    const after = s.rss();
-    // What stays once the transient garbage of indexing is collected by the server's own idle GC.
-    await new Promise((r) => setTimeout(r, 3000));
-    console.log(`  round ${round + 1}: indexed in ${(ms / 1000).toFixed(2)} s; server RSS ${before.toFixed(0)} MB at start, ${after.toFixed(0)} MB when indexed, ${s.rss().toFixed(0)} MB 3 s later`);
-    await s.stop();
+    for (const i of rows.keys()) {
+      const row = rows[i];
+      row.before?.();
+      const s = server(row.env);
+      const start = await new Promise((r) => setTimeout(() => r(s.rss()), 300));
+      const ms = await s.init(tree.dir);
+      const indexed = s.rss();
+      // What stays once the transient garbage of indexing is collected by the server's own idle GC.
+      await new Promise((r) => setTimeout(r, 3000));
+      runs[i].push({ ms, start, indexed, later: s.rss(), peak: s.peak() });
+      loads.push(os.loadavg()[0]);
+      await s.stop();
+    }
   }
+  console.log(`\n## B. Language server indexing ${tree.files} files (${tree.dir}); median of ${REPEAT}, load average (1 min) during: ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`);
+  const base = median(runs[1].map((r) => r.ms));
+  rows.forEach((row, i) => {
+    const m = (k) => median(runs[i].map((r) => r[k]));
+    console.log(
+      `  ${row.name.padEnd(20)} initialized -> indexed ${(m('ms') / 1000).toFixed(2)} s  ${(m('ms') / base).toFixed(2)}x cache cold  RSS ${m('start').toFixed(0)} MB at start, ${m('indexed').toFixed(0)} MB indexed, ${m('later').toFixed(0)} MB 3 s later, peak ${Math.max(...runs[i].map((r) => r.peak)).toFixed(0)} MB  (per round: ${runs[i].map((r) => (r.ms / 1000).toFixed(2)).join(', ')} s)`,
+    );
+  });
 }
 
 async function configEdits() {
   const fixture = path.join(ROOT, 'test/fixtures/projects/focal');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslint-project-bench-'));
   fs.cpSync(fixture, dir, { recursive: true });
-  const s = server();
+  const s = server({ LOSSLINT_NO_CACHE: '1' });
   await s.init(dir);
   const loss = pathToFileURL(path.join(dir, 'pkg/losses/focal.py')).href;
   const yaml = pathToFileURL(path.join(dir, 'conf/loss/focal.yaml')).href;

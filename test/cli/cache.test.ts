@@ -4,14 +4,17 @@
  * project and after random edits (a file changed, a config changed, a callee in another file changed,
  * a file deleted or added, a package's `__init__.py` toggled, the settings changed), whatever the
  * jobs and the format; another build's entries are never read; a corrupt or unreadable entry is
- * ignored; concurrent runs leave no torn entry.
+ * ignored; concurrent runs leave no torn entry. Pruning: after each run the folder holds the entries
+ * of the last run of each scope (a command line), those a run without a cache would write, whatever
+ * the edits before; manifests beyond the last MAX_RUNS and builds beyond MAX_BUILDS are removed, a
+ * folder that is no build's never.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { deserialize } from 'node:v8';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CheckCache, decode, encode } from '../../server/src/project/cache';
+import { CheckCache, decode, encode, MAX_BUILDS, MAX_RUNS } from '../../server/src/project/cache';
 import { int, pick, rng } from '../robust/random';
 import { runCli, tempDir, writeTree, type RunResult } from './helpers';
 
@@ -32,10 +35,19 @@ function filesUnder(dir: string): string[] {
   return out.sort();
 }
 
-/** The entries of a cache folder (everything under its build folders). */
+/** The entries of a cache folder (everything under its build folders but the runs' manifests). */
 function entries(cacheDir: string): string[] {
-  return filesUnder(cacheDir).filter((f) => path.dirname(f) !== cacheDir);
+  return filesUnder(cacheDir).filter((f) => path.dirname(f) !== cacheDir && path.basename(path.dirname(f)) !== 'runs');
 }
+
+/** A cache folder's entries as `<kind>/<shard>/<name>`, build folder left out, sorted. */
+function entryNames(cacheDir: string): string[] {
+  return entries(cacheDir)
+    .map((f) => path.relative(cacheDir, f).split(path.sep).slice(1).join('/'))
+    .sort();
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** stderr without the LOSSLINT_CACHE_STATS line. */
 function noStats(stderr: string): string {
@@ -74,7 +86,7 @@ describe('the cache store', () => {
     expect(new CheckCache(path.join(dir, 'c'), 'b2').get('k', ['one', 'two'])).toBeUndefined();
     expect(fs.readFileSync(path.join(dir, 'c', 'CACHEDIR.TAG'), 'utf8')).toMatch(/^Signature: 8a477f597d28d172789f06886806bc55\n/);
     expect(fs.readFileSync(path.join(dir, 'c', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
-    expect(c.stats).toEqual({ hits: 1, misses: 2, bad: 0, written: 1 });
+    expect(c.stats).toEqual({ hits: 1, misses: 2, bad: 0, written: 1, removed: 0 });
     expect(filesUnder(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
@@ -129,6 +141,50 @@ describe('the cache store', () => {
     }
     expect(decode(encode('x', 1), 'x')).toEqual({ value: 1 });
     expect(filesUnder(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('keeps the entries of the last run of each of the last MAX_RUNS scopes, and of runs still going', async () => {
+    const dir = path.join(tempDir('losslint-cache-'), 'c');
+    const names = () => entryNames(dir);
+    // Scope s0 writes a, then b (a is no run's any more); a run read-only of entries writes no pruning.
+    const run = (scope: string, keys: string[]) => {
+      const c = new CheckCache(dir, 'b');
+      for (const k of keys) if (c.get('k', [k]) === undefined) c.set('k', [k], k);
+      c.finish(scope);
+      return c;
+    };
+    run('s0', ['a']);
+    const [a] = names();
+    run('s0', ['b']);
+    expect(names()).not.toContain(a);
+    expect(names()).toHaveLength(1);
+    // Other scopes' entries stay, up to MAX_RUNS scopes (the least recently run goes).
+    for (let i = 1; i <= MAX_RUNS; i++) {
+      await sleep(5);
+      run(`s${i}`, [`e${i}`, 'shared']);
+    }
+    expect(names()).toHaveLength(MAX_RUNS + 1);
+    expect(fs.readdirSync(path.join(dir, 'b', 'runs'))).toHaveLength(MAX_RUNS);
+    const first = new CheckCache(dir, 'b');
+    expect(first.get('k', ['b'])).toBeUndefined();
+    expect(first.get('k', ['e1'])).toBe('e1');
+    // A run going on while another prunes: what it wrote after the pruning run started stays until a later run prunes.
+    const pruning = new CheckCache(dir, 'b');
+    await sleep(5);
+    const going = new CheckCache(dir, 'b');
+    going.set('k', ['going'], 1);
+    pruning.set('k', ['p'], 1);
+    pruning.finish('s1');
+    expect(new CheckCache(dir, 'b').get('k', ['going'])).toBe(1);
+    await sleep(5);
+    run('s1', ['p2']);
+    expect(new CheckCache(dir, 'b').get('k', ['going'])).toBeUndefined();
+    expect(filesUnder(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // Empty shard folders go with their last entry.
+    for (const kind of fs.readdirSync(path.join(dir, 'b'))) {
+      if (kind === 'runs') continue;
+      for (const shard of fs.readdirSync(path.join(dir, 'b', kind))) expect(fs.readdirSync(path.join(dir, 'b', kind, shard)).length).toBeGreaterThan(0);
+    }
   });
 
   it('drops writes it cannot make, never throws', () => {
@@ -276,6 +332,67 @@ describe('losslint check with its cache', () => {
     }
     expect(warmHits).toBeGreaterThan(0);
   }, 180_000);
+
+  it('holds after each run what a run into an empty cache writes, over repeated runs with edits (bounded)', async () => {
+    const root = project();
+    const r = rng(41);
+    const edits = editsOf(root, r);
+    const cache = path.join(root, '.losslint_cache');
+    const fresh = async (args: string[]): Promise<string[]> => {
+      const dir = path.join(tempDir('losslint-cache-fresh-'), 'c');
+      await runCli([...args, '--cache-dir', dir], root, ON);
+      return entryNames(dir);
+    };
+    const args = ['check', '.', '-j', '1', '--format', 'json'];
+    await runCli(args, root, ON);
+    const sizes = [entries(cache).length];
+    for (let step = 0; step < 10; step++) {
+      for (let k = 1 + int(r, 2); k > 0; k--) pick(r, edits)[1]();
+      await runCli(args, root, ON);
+      expect(entryNames(cache), `step ${step}`).toEqual(await fresh(args));
+      sizes.push(entries(cache).length);
+    }
+    expect(Math.max(...sizes)).toBeLessThan(2 * Math.min(...sizes) + 10);
+    // Two scopes (another command line): the union of theirs.
+    const other = ['check', 'pkg', 'scripts', '-j', '1', '--select', 'LL1'];
+    await runCli(other, root, ON);
+    await runCli(args, root, ON);
+    expect(entryNames(cache)).toEqual([...new Set([...(await fresh(args)), ...(await fresh(other))])].sort());
+  }, 180_000);
+
+  it('removes the folders of all but the most recently used builds, and nothing else', async () => {
+    const root = project();
+    const cache = path.join(root, '.losslint_cache');
+    await runCli(['check', '.', '-j', '1'], root, ON);
+    const [current] = fs.readdirSync(cache).filter((n) => fs.statSync(path.join(cache, n)).isDirectory());
+    const now = Date.now() / 1000;
+    const older = [0, 1, 2, 3].map((i) => `0.0.${i}-0123456789abcdef`);
+    older.forEach((b, i) => {
+      writeTree(cache, { [`${b}/file/aa/${'0'.repeat(64)}`]: 'x' });
+      fs.utimesSync(path.join(cache, b), now - 1000 * (i + 1), now - 1000 * (i + 1));
+    });
+    writeTree(cache, { 'notes/keep.txt': 'mine', 'notes/sub/x': 'mine' });
+    fs.utimesSync(path.join(cache, 'notes'), now - 9000, now - 9000);
+    // A run that writes prunes: the current build and the MAX_BUILDS - 1 most recently used others stay.
+    writeTree(root, { 'scripts/new.py': 'from pkg.losses import FocalLoss\n\ncrit = FocalLoss(gamma=0.25)\n' });
+    await runCli(['check', '.', '-j', '1'], root, ON);
+    const left = fs.readdirSync(cache).filter((n) => fs.statSync(path.join(cache, n)).isDirectory()).sort();
+    expect(left).toEqual([current, ...older.slice(0, MAX_BUILDS - 1), 'notes'].sort());
+    expect(fs.readFileSync(path.join(cache, 'notes/keep.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('`losslint clean` removes the folder check uses, and never a folder LossLint did not make', async () => {
+    const root = project();
+    await runCli(['check', '.', '-j', '1'], root, ON);
+    expect(fs.existsSync(path.join(root, '.losslint_cache'))).toBe(true);
+    const cleaned = await runCli(['clean'], root, {});
+    expect(cleaned.code).toBe(0);
+    expect(cleaned.stdout).toContain('.losslint_cache');
+    expect(fs.existsSync(path.join(root, '.losslint_cache'))).toBe(false);
+    writeTree(root, { 'mine/notes.txt': 'x' });
+    expect((await runCli(['clean', '--cache-dir', 'mine'], root, {})).code).toBe(0);
+    expect(fs.readFileSync(path.join(root, 'mine/notes.txt'), 'utf8')).toBe('x');
+  });
 
   it("reads its entries (a planted finding shows), and never another build's", async () => {
     const root = project();

@@ -52,10 +52,10 @@ export class LspTestClient {
   private nextId = 1;
   readonly exited: Promise<number | null>;
 
-  /** Spawns `serverJs` (the built dist/server.js unless told otherwise) with --stdio. */
-  constructor(serverJs = SERVER_JS) {
+  /** Spawns `serverJs` (the built dist/server.js unless told otherwise) with --stdio, with `env` added to the environment. */
+  constructor(serverJs = SERVER_JS, env: Record<string, string> = {}) {
     if (serverJs === SERVER_JS) requireBuiltServer();
-    this.process = spawn(process.execPath, [serverJs, '--stdio'], { stdio: 'pipe' });
+    this.process = spawn(process.execPath, [serverJs, '--stdio'], { stdio: 'pipe', env: { ...process.env, ...env } });
     this.process.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => this.process.on('exit', (code) => resolve(code)));
     const reader = new StreamMessageReader(this.process.stdout);

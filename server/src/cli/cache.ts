@@ -7,7 +7,8 @@
  *     `checkFileProject` computes them from the text alone, but for the module name that leaves out
  *     definitions the op table models (`moduleNameOf`: which folders above it are packages); the
  *     sliced module the summary reads does not depend on the settings (analysis/slice.ts uses them
- *     only in `checkFunctions`).
+ *     only in `checkFunctions`). The language server reads and writes these too (lsp/project.ts),
+ *     and the `uses` entries below, when it indexes a workspace.
  *   - `findings` (content hash, mode, settings): the file's own findings and the parse problems its
  *     check reported. `checkFile` / `checkFileProject` compute them from the text and the settings
  *     (select, ignore, severities, strict: per file, the configuration's and the flags' together,
@@ -27,19 +28,13 @@
  * prints, byte for byte (test/cli/cache.test.ts).
  */
 import type { Finding, LintSettings } from '../core/types';
-import { CheckCache, contentHash } from '../project/cache';
+import { CheckCache, contentHash, type FileEntry } from '../project/cache';
 import { moduleNameOf } from '../project/index';
 import type { FileSummary } from '../project/summary';
 import type { RuleFailure } from './pool';
 
-export { CheckCache, contentHash };
+export { CheckCache, contentHash, type FileEntry };
 
-/** What the index keeps of a file. */
-export interface FileEntry {
-  may: boolean;
-  summary?: FileSummary;
-  light?: Pick<FileSummary, 'imports' | 'pending'>;
-}
 
 export interface FindingsEntry {
   findings: Finding[];

@@ -28,8 +28,8 @@ import { checkFileProject, lightSummary, runProjectPass, type LightSummary, type
 import type { FileSummary } from '../project/summary';
 import { needsParse } from '../project/summary';
 import { releaseTree } from '../core/trees';
-import { CheckCache, type CheckMode, contentHash, lookupCheck, storeCheck } from './cache';
-import { DEFAULT_CACHE_DIR } from '../project/cache';
+import { CheckCache, type CheckMode, contentHash, lookupCheck, stableJson, storeCheck } from './cache';
+import { cacheDirFromEnv, cacheOffByEnv, DEFAULT_CACHE_DIR } from '../project/cache';
 
 /** Called when a rule throws on a file; the other rules' findings are still returned. */
 export type RuleErrorHandler = (code: string, error: unknown) => void;
@@ -124,13 +124,13 @@ interface Prepared {
 }
 
 /** The cache folder of a run (see `CheckOptions.cache`), or undefined when off. */
-export function cacheFolder(options: Pick<CheckOptions, 'cache' | 'cwd' | 'fix' | 'configFile'>): string | undefined {
+export function cacheFolder(options: Pick<CheckOptions, 'cache' | 'cwd' | 'fix' | 'configFile'>, evenIfOff = false): string | undefined {
   if (options.fix || options.cache === false || options.cache === undefined) return undefined;
   // As ruff's RUFF_NO_CACHE: the same as --no-cache (the CLI tests set it for the runs that are not about the cache).
-  const off = process.env.LOSSLINT_NO_CACHE;
-  if (off && !/^(0|false|no)$/i.test(off)) return undefined;
+  if (cacheOffByEnv() && !evenIfOff) return undefined;
   if (typeof options.cache === 'string') return path.resolve(options.cwd, options.cache);
-  if (process.env.LOSSLINT_CACHE_DIR) return path.resolve(options.cwd, process.env.LOSSLINT_CACHE_DIR);
+  const env = cacheDirFromEnv(options.cwd);
+  if (env) return env;
   // A loader of its own, which reports nothing: the run's loader reports a broken configuration where it always has.
   const loader = new ConfigLoader({ configFile: options.configFile ? path.resolve(options.cwd, options.configFile) : undefined });
   const config = loader.forFile(path.join(options.cwd, 'x.py'));
@@ -274,10 +274,16 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     await pool?.close();
   }
   if (project && !sink.stopped?.()) await finishProject();
+  // The run's manifest, then pruning (project/cache.ts): a command line is a scope of its own, as
+  // ESLint's cache holds the files of its last run; a run cut short lists only part of what it covers.
+  if (cache && !sink.stopped?.()) {
+    const paths = options.paths.map((p) => path.resolve(cwd, p)).sort();
+    cache.finish(stableJson({ tool: 'check', cwd, paths, project, override: options.override ?? null, config: options.configFile ?? null, force: !!options.forceExclude }));
+  }
   // LOSSLINT_CACHE_STATS=1: what the cache gave (tests, bench/project.mjs).
   if (cache && process.env.LOSSLINT_CACHE_STATS) {
     const st = cache.stats;
-    process.stderr.write(`cache: ${st.hits} hits, ${st.misses} misses, ${st.bad} ignored, ${st.written} written (${cache.dir})\n`);
+    process.stderr.write(`cache: ${st.hits} hits, ${st.misses} misses, ${st.bad} ignored, ${st.written} written, ${st.removed} removed (${cache.dir})\n`);
   }
   return report;
 

@@ -4,6 +4,7 @@
  *   losslint check [paths...]   lint Python files (default: the current directory)
  *   losslint rule CODE          print a rule's documentation page
  *   losslint rules              list the rules (also `losslint rule --all`)
+ *   losslint clean              remove the cache folder `losslint check` uses here (as `ruff clean`)
  *
  * Exit codes, as ruff: 0 when no problems were found (or `--exit-zero`), 1 when some were, 2 on
  * a usage error or when something could not be checked (a missing path, an unreadable file,
@@ -13,7 +14,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { registeredCodes, type SettingsOverride, selectorProblem, normalizeSelector } from '../config';
 import { allRules } from '../analysis/registry';
 import { setIrCacheSize } from '../core/ir';
-import { runCheck } from './check';
+import { cacheFolder, runCheck } from './check';
+import { removeCacheFolder } from '../project/cache';
 import { tuneJitForBatch } from './jit';
 import { defaultJobs, MAX_AUTO_JOBS } from './pool';
 import { createFormatter, FORMATS, type FormatName } from './formats';
@@ -176,7 +178,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         'pyproject.toml that covers the current directory, else the current directory), keyed by the',
         "file's content, the settings, the values other files pass it and the LossLint build, so a",
         'second run over an unchanged tree parses nothing. Elsewhere: --cache-dir, LOSSLINT_CACHE_DIR or',
-        'cache-dir; off: --no-cache or LOSSLINT_NO_CACHE=1. --fix never uses it. Delete the folder to clear it.',
+        'cache-dir; off: --no-cache or LOSSLINT_NO_CACHE=1. --fix never uses it. Each run keeps what it used',
+        'and removes what no recent run uses (other files, older contents, older LossLint builds);',
+        '`losslint clean` removes the folder.',
         '',
         'Exit status: 0 no problems (or --exit-zero), 1 problems found, 2 usage error or a path,',
         'file or configuration that could not be read.',
@@ -197,6 +201,18 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('list every rule: code, name, whether it is fixable, summary')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((flags: { format: 'text' | 'json' }) => setExitCode(rule(undefined, { all: true, format: flags.format })));
+
+  program
+    .command('clean')
+    .description('remove the cache folder `losslint check` uses from the current directory (.losslint_cache at the project root)')
+    .option('--config <file>', 'the TOML file ([tool.losslint]) whose cache-dir to read')
+    .option('--cache-dir <dir>', 'remove this cache folder instead')
+    .action((flags: { config?: string; cacheDir?: string }) => {
+      const dir = cacheFolder({ cache: flags.cacheDir ?? true, cwd: process.cwd(), configFile: flags.config, fix: false }, true);
+      // Only a folder LossLint made (its CACHEDIR.TAG), never one --cache-dir names by mistake.
+      if (dir && removeCacheFolder(dir)) process.stdout.write(`Removing cache at: ${dir}\n`);
+      setExitCode(EXIT_CLEAN);
+    });
 
   registerProbeCommand(program, setExitCode); // numeric: `losslint probe FILE::NAME [--repro]`, `losslint probe --coverage PATH...`
 

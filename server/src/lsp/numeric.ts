@@ -54,6 +54,8 @@ export class NumericChecker {
   cancelled = 0;
   /** Where a document's diagnostics go when not to its own URI (a notebook's cells). */
   route: DiagnosticRoute | undefined;
+  /** Findings reported in a document because of values written there (lsp/project.ts `findingsIn`), published with its own as the static publish does. */
+  extraFindings: ((uri: string) => Finding[]) | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -194,7 +196,7 @@ export class NumericChecker {
       const findings = mergeFindings(checked.outline, lint.findings, reports, settings.lint);
       const result: NumericResult = { version, reports, findings, curves: new Map() };
       this.results.set(uri, result);
-      await publishFindings(this.connection, this.route, uri, version, findings);
+      await publishFindings(this.connection, this.route, uri, version, [...findings, ...(this.extraFindings?.(uri) ?? [])]);
       this.refreshCodeLenses();
       // The hover's curves, one function at a time, after the diagnostics are out.
       for (const r of reports) {

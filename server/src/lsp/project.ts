@@ -25,6 +25,8 @@ import type { Finding, LintSettings, RelatedLocation } from '../core/types';
 import { attribute, checkLibraryUses, withoutNoqa } from '../project/check';
 import { isConfigFile } from '../project/configs';
 import { moduleNameOf, ProjectIndex, readSmallFile, textHash, type ValueSource } from '../project/index';
+import { CheckCache, contentHash, type FileEntry } from '../project/cache';
+import { mayHaveFindings } from '../core/prefilter';
 import { releaseTree } from '../core/trees';
 import { EMPTY_SUMMARY, importsFromText, needsParse, pendingNames, summarize, type FileSummary } from '../project/summary';
 import { withoutIrCache } from '../core/ir';
@@ -56,6 +58,8 @@ export interface ProjectDeps {
   isExcluded(file: string, isDirectory: boolean): boolean;
   /** A progress reporter, when the client supports one. */
   progress(): Promise<ProjectProgress | undefined>;
+  /** The persistent cache folder of a workspace folder (as `losslint check` run there uses), or undefined for none. */
+  cacheDir?(folder: string): string | undefined;
 }
 
 const NEVER: CancellationToken = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose: () => undefined }) };
@@ -100,6 +104,13 @@ export class ProjectService {
   /** The external values handed out per file, with the key lint.ts caches by. */
   private externals = new Map<string, { generation: number; key: string; external: ExternalValues | undefined }>();
 
+  /** The persistent cache of each workspace folder (project/cache.ts), longest folder first. */
+  private caches: { folder: string; cache: CheckCache }[] = [];
+  /** Files whose first summary came from the cache. */
+  private fromCache = 0;
+  /** Python documents opened or edited while the first index runs. */
+  private readonly openedWhileIndexing = new Set<string>();
+
   private readonly analyzers = new Map<string, IncrementalAnalyzer>();
   /** The last attribution of each loss file, with what it depends on. */
   private readonly attributed = new Map<string, { key: string; found: ReturnType<typeof attribute> }>();
@@ -111,6 +122,12 @@ export class ProjectService {
     if (!folders.length || this.index) return;
     const index = new ProjectIndex(folders, (file) => this.readConfigText(file));
     this.index = index;
+    this.caches = [];
+    for (const folder of folders) {
+      const dir = this.deps.cacheDir?.(folder);
+      if (dir) this.caches.push({ folder, cache: new CheckCache(dir) });
+    }
+    this.caches.sort((a, b) => b.folder.length - a.folder.length);
     const progress = await this.deps.progress().catch(() => undefined);
     progress?.begin('LossLint: indexing the project', 0, 'collecting files');
     const started = Date.now();
@@ -122,9 +139,21 @@ export class ProjectService {
         await turn();
         this.summarizeFile(files[i]);
       }
+      // Documents opened or edited meanwhile: their text, not the file's, whenever the first pass read it.
       // Second pass: files whose other statements call a name the project defines.
-      await this.settle();
-      this.deps.log.log(`LossLint: project indexed: ${files.length} Python files in ${Date.now() - started} ms.`);
+      do {
+        const opened = [...this.openedWhileIndexing];
+        this.openedWhileIndexing.clear();
+        for (const file of opened) {
+          await turn();
+          this.summarizeFile(file);
+        }
+        await this.settle();
+      } while (this.openedWhileIndexing.size && !this.disposed);
+      // The index's manifest in each cache, and pruning (project/cache.ts): the server's workspace is a scope of its own.
+      const scope = JSON.stringify({ tool: 'server', folders: [...folders].sort() });
+      for (const { cache } of this.caches) for (const _ of cache.finishing(scope)) await turn();
+      this.deps.log.log(`LossLint: project indexed: ${files.length} Python files in ${Date.now() - started} ms${this.caches.length ? ` (${this.fromCache} from the cache)` : ''}.`);
     } catch (error) {
       this.deps.log.error(`LossLint: project indexing failed: ${describeError(error)}`);
     } finally {
@@ -132,6 +161,7 @@ export class ProjectService {
     }
     this.complete = true;
     await this.refresh();
+    this.deps.log.log('LossLint: project analysed.');
   }
 
   /** Summarizes again the files whose unread statements call a name the project defines (`ProjectIndex.unsettled`). */
@@ -154,6 +184,12 @@ export class ProjectService {
     this.disposed = true;
     for (const t of this.summaryTimers.values()) clearTimeout(t);
     this.summaryTimers.clear();
+  }
+
+  /** The cache of the workspace folder that holds `file`. */
+  private cacheOf(file: string): CheckCache | undefined {
+    for (const c of this.caches) if (file === c.folder || file.startsWith(c.folder.endsWith(path.sep) ? c.folder : c.folder + path.sep)) return c.cache;
+    return undefined;
   }
 
   /** Reads and summarizes one Python file (the open document's text when it is open). `wanted`: the second pass. */
@@ -180,16 +216,39 @@ export class ProjectService {
     let summary: FileSummary;
     try {
       const names = wanted ?? (this.complete ? index.definedNames() : undefined);
-      if (!open && !needsParse(text, names)) {
+      // The persistent cache (project/cache.ts), for a file read from disk: the first summary under the
+      // CLI's `file` key (cli/cache.ts: the same computation, `checkFileProject`'s) and the second under
+      // its `uses` key. An open document is summarized from its text, never from the cache.
+      const cache = open ? undefined : this.cacheOf(file);
+      const content = cache && (!names || (wanted && old)) ? contentHash(text) : undefined;
+      const usesKey = content && wanted && old ? [content, [...wanted].sort().join('\u0000')] : undefined;
+      const fileKey = content && !names ? [content, moduleNameOf(file)] : undefined;
+      const kept = fileKey ? cache!.get<FileEntry>('file', fileKey) : undefined;
+      const may = kept ? false : mayHaveFindings(text);
+      let keptUses: FileSummary | undefined;
+      if (kept) {
+        summary = kept.summary ?? { ...EMPTY_SUMMARY, ...kept.light };
+        this.fromCache++;
+      } else if (!open && !needsParse(text, names, may)) {
         // Nothing to read in it but its imports (a package's re-exports) and the names it calls: not parsed.
-        summary = { ...EMPTY_SUMMARY, imports: importsFromText(text), pending: pendingNames(text) };
+        const light = { imports: importsFromText(text), pending: pendingNames(text) };
+        summary = { ...EMPTY_SUMMARY, ...light };
+        if (fileKey) cache!.set('file', fileKey, { may, light } satisfies FileEntry);
+      } else if (usesKey && (keptUses = cache!.get<FileSummary>('uses', usesKey))) {
+        // A second summary (a file that is parsed for it, as without the cache).
+        summary = { ...keptUses, defs: old!.defs };
       } else {
         // Statements of files nobody edits stay out of the IR caches (core/ir.ts withoutIrCache).
         const d = doc ?? ParsedDocument.parse(text);
         try {
-          summary = withoutIrCache(() =>
-            wanted && old ? { ...summarize(d, { wanted, usesOnly: true }), defs: old.defs } : summarize(d, { wanted: names, moduleName: moduleNameOf(file) }),
-          );
+          if (wanted && old) {
+            const uses = withoutIrCache(() => summarize(d, { wanted, usesOnly: true }));
+            if (usesKey) cache!.set('uses', usesKey, uses);
+            summary = { ...uses, defs: old.defs };
+          } else {
+            summary = withoutIrCache(() => summarize(d, { wanted: names, moduleName: moduleNameOf(file) }));
+            if (fileKey) cache!.set('file', fileKey, { may, summary } satisfies FileEntry);
+          }
         } finally {
           // A file parsed only to be summarized: its tree goes (an open document keeps its own).
           if (d !== doc) releaseTree(d.tree, text.length);
@@ -207,7 +266,13 @@ export class ProjectService {
   /** An open Python document changed (or opened): its summary is rebuilt once it stays unchanged a while. */
   pythonChanged(uri: string): void {
     const file = uriToPath(uri);
-    if (!file || !this.index || !this.complete) return;
+    if (!file || !this.index) return;
+    // While the first index runs: summarized again from the document before it completes (the open
+    // document wins over the file on disk and over the cache, whenever the index read the file).
+    if (!this.complete) {
+      this.openedWhileIndexing.add(file);
+      return;
+    }
     clearTimeout(this.summaryTimers.get(file));
     this.summaryTimers.set(
       file,

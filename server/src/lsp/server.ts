@@ -7,6 +7,7 @@
  * ParsedDocument and LintSettings, nothing else.
  */
 import { fileURLToPath } from 'node:url';
+import * as path from 'node:path';
 import {
   CancellationTokenSource,
   createConnection,
@@ -39,6 +40,7 @@ import { SettingsStore } from './settings';
 import { Warmup, warmupEnabled } from './warmup';
 import { WorkspaceChecker } from './workspace';
 import { isConfigUri, ProjectService } from './project';
+import { cacheDirFromEnv, cacheOffByEnv, DEFAULT_CACHE_DIR } from '../project/cache';
 
 /** An explicit transport; without one, the connection reads --stdio / --node-ipc / --socket from the command line. */
 export interface Transport {
@@ -77,6 +79,15 @@ export function startServer(version: string, transport?: Transport): RunningServ
       return s.enable && !s.excluded ? s.lint : undefined;
     },
     isExcluded: (file, isDirectory) => settings.loader.isExcluded(file, isDirectory),
+    // Where `losslint check` run in the folder keeps its cache (cli/check.ts cacheFolder): the index reads and writes it too.
+    cacheDir: (folder) => {
+      if (cacheOffByEnv()) return undefined;
+      const env = cacheDirFromEnv(folder);
+      if (env) return env;
+      const config = settings.loader.forFile(path.join(folder, 'x.py'));
+      if (config.cacheDir) return config.cacheDir;
+      return path.join(config.configPath && !config.error ? path.dirname(config.configPath) : folder, DEFAULT_CACHE_DIR);
+    },
     progress: async () => {
       if (!workDoneProgress) return undefined;
       const p = await connection.window.createWorkDoneProgress();
@@ -94,6 +105,7 @@ export function startServer(version: string, transport?: Transport): RunningServ
 
   const sendStatus = (status: StatusParams) => void connection.sendNotification(STATUS_NOTIFICATION, status);
   const numeric = new NumericChecker(connection, documents, settings, linter, log, sendStatus);
+  numeric.extraFindings = (uri) => project.findingsIn(uri);
   // Idle-time work (ARCHITECTURE.md, invariant 8): the young-generation GC between keystrokes
   // (idle-gc.ts), settling fresh trees, and the warm-up of the keystroke path until the first edit
   // (warmup.ts), followed by one full GC.
