@@ -124,17 +124,17 @@ export const pool2d = defineOp({
   id: 'pool2d',
   summary: "2-D max or average pooling of an image batch (TensorFlow's: SAME pads without counting the padding in an average).",
   spell: [
-    'keras.backend.pool2d(x->input, pool_size->ksize, strides=(1, 1), padding="valid", data_format=None, pool_mode="max")',
+    'keras.backend.pool2d(x->input, pool_size->ksize, strides=1, padding="valid", data_format=None, pool_mode="max")',
     'tensorflow.nn.max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None, *, __mode->pool_mode="max")',
     'tensorflow.nn.avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None, *, __mode->pool_mode="avg")',
     'tensorflow.nn.max_pool(input, ksize, strides, padding, data_format=None, name=None, *, __mode->pool_mode="max")',
     'tensorflow.nn.avg_pool(input, ksize, strides, padding, data_format=None, name=None, *, __mode->pool_mode="avg")',
   ],
   modules: [
-    'keras.layers.MaxPooling2D(pool_size->ksize=(2, 2), strides=None, padding="valid", data_format=None, name=None, *, __mode->pool_mode="max")(inputs->input)',
-    'keras.layers.MaxPool2D(pool_size->ksize=(2, 2), strides=None, padding="valid", data_format=None, name=None, *, __mode->pool_mode="max")(inputs->input)',
-    'keras.layers.AveragePooling2D(pool_size->ksize=(2, 2), strides=None, padding="valid", data_format=None, name=None, *, __mode->pool_mode="avg")(inputs->input)',
-    'keras.layers.AvgPool2D(pool_size->ksize=(2, 2), strides=None, padding="valid", data_format=None, name=None, *, __mode->pool_mode="avg")(inputs->input)',
+    'keras.layers.MaxPooling2D(pool_size->ksize=2, strides=None, padding="valid", data_format=None, name=None, *, __mode->pool_mode="max")(inputs->input)',
+    'keras.layers.MaxPool2D(pool_size->ksize=2, strides=None, padding="valid", data_format=None, name=None, *, __mode->pool_mode="max")(inputs->input)',
+    'keras.layers.AveragePooling2D(pool_size->ksize=2, strides=None, padding="valid", data_format=None, name=None, *, __mode->pool_mode="avg")(inputs->input)',
+    'keras.layers.AvgPool2D(pool_size->ksize=2, strides=None, padding="valid", data_format=None, name=None, *, __mode->pool_mode="avg")(inputs->input)',
   ],
   inputRank: 4,
   abstract(c) {
@@ -159,7 +159,7 @@ export const pool2d = defineOp({
     const padding = (c.str('padding') ?? c.unsupported(`${c.name} with explicit paddings`)).toLowerCase();
     if (padding !== 'same' && padding !== 'valid') c.error(`${c.name}: padding must be SAME or VALID, got ${JSON.stringify(padding)}`);
     const ksize = windowHW(c.value('ksize'), [2, 2], channelsFirst) ?? c.unsupported(`${c.name} with this window size`);
-    // A Keras pooling layer's strides default to its window (None); K.pool2d's to 1.
+    // A Keras pooling layer's strides default to its window (None); K.pool2d's to 1 (its (1, 1), spelled 1: the same windows).
     const strides = windowHW(c.value('strides'), ksize, channelsFirst) ?? c.unsupported(`${c.name} with these strides`);
     const [ah, aw] = channelsFirst ? [2, 3] : [1, 2];
     const max = mode === 'max';
