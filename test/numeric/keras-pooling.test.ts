@@ -4,7 +4,8 @@
  * mean of its window; SAME pads ceil-wise, out = ceil(n / s), and its average does not count the
  * padding; VALID reads whole windows and raises where the window is wider than the image), checked
  * by hand and against tfjs' own pooling kernels (TensorFlow's semantics); tf.image.convert_image_dtype
- * (float to float a cast, integer pixels refused); and the probes of fixtures/keras_pooling.py.
+ * (float to float a cast, integer pixels refused); tf.unstack (the slices along an axis, that axis
+ * dropped); and the probes of fixtures/keras_pooling.py.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -117,6 +118,26 @@ describe('tf.image.convert_image_dtype', () => {
   it("refuses integer pixels (scaled by their integer type's maximum) and float to integer", () => {
     expect(fails('def f(x):\n    return tf.image.convert_image_dtype(tf.cast(x, tf.uint8), tf.float32)\n', { x: [[1, 2]] })).toMatch(/Unsupported: .*convert_image_dtype of an integer tensor/);
     expect(fails('def f(x):\n    return tf.image.convert_image_dtype(x, tf.uint8)\n', { x: [[0.5]] })).toMatch(/Unsupported: .*to an integer dtype/);
+  });
+});
+
+describe('tf.unstack', () => {
+  it('is the slices along the axis, that axis dropped, as a list', () => {
+    const x = [
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+    ]; // [1, 3, 2]
+    expect(run('def f(x):\n    a, b = tf.unstack(x, axis=-1)\n    return a * 10 + b\n', { x })).toEqual({ v: [12, 34, 56], shape: [1, 3] });
+    expect(run('def f(x):\n    rows = tf.unstack(x, num=3, axis=1)\n    return rows[2]\n', { x })).toEqual({ v: [5, 6], shape: [1, 2] });
+    expect(run('def f(x):\n    return tf.stack(tf.unstack(x), axis=0)\n', { x }).shape).toEqual([1, 3, 2]);
+  });
+
+  it('raises where num is not the axis size, or on a scalar', () => {
+    expect(fails('def f(x):\n    return tf.unstack(x, num=2, axis=1)[0]\n', { x: [[1, 2, 3]] })).toMatch(/EvalError: .*Cannot unstack 3 slices into num=2/);
+    expect(fails('def f(x):\n    return tf.unstack(tf.reduce_sum(x))[0]\n', { x: [[1, 2, 3]] })).toMatch(/EvalError: .*scalar/);
   });
 });
 
