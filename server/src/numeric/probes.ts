@@ -412,7 +412,7 @@ export class Prober {
     return result!;
   }
 
-  /** Finds an encoding (and class count) under which the function evaluates; Unsupported ends it. */
+  /** Finds an encoding (and class count) under which the function evaluates; an op met unlowered is the refusal only where no trial evaluates (`deferredUnsupported`). */
   setup(fn: FunctionIR, plan0: CheckPlan, hyper: Record<string, Val>): Setup | string {
     // Class indices from 1 where the function counts them so (input-facts.ts oneBasedLabels).
     const plan = plan0.targetOffset === undefined && plan0.target && oneBasedLabels(fn, plan0.target, this.mod) ? { ...plan0, targetOffset: 1 } : plan0;
