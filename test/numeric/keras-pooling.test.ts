@@ -5,7 +5,7 @@
  * padding; VALID reads whole windows and raises where the window is wider than the image), checked
  * by hand and against tfjs' own pooling kernels (TensorFlow's semantics); tf.image.convert_image_dtype
  * (float to float a cast, integer pixels refused); tf.unstack (the slices along an axis, that axis
- * dropped); and the probes of fixtures/keras_pooling.py.
+ * dropped); K.batch_flatten and the Flatten layer; and the probes of fixtures/keras_pooling.py.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -118,6 +118,20 @@ describe('tf.image.convert_image_dtype', () => {
   it("refuses integer pixels (scaled by their integer type's maximum) and float to integer", () => {
     expect(fails('def f(x):\n    return tf.image.convert_image_dtype(tf.cast(x, tf.uint8), tf.float32)\n', { x: [[1, 2]] })).toMatch(/Unsupported: .*convert_image_dtype of an integer tensor/);
     expect(fails('def f(x):\n    return tf.image.convert_image_dtype(x, tf.uint8)\n', { x: [[0.5]] })).toMatch(/Unsupported: .*to an integer dtype/);
+  });
+});
+
+describe("Keras' batch flattening", () => {
+  it('flattens every axis but the batch axis, a vector becoming one column (K.batch_flatten, the Flatten layer)', () => {
+    const x = image(2, 3, 2, 2);
+    expect(run('def f(x):\n    return K.batch_flatten(x)\n', { x })).toEqual({ v: Array.from(new Float32Array(x.flat(3))), shape: [2, 12] });
+    expect(run('def f(x):\n    return layers.Flatten()(x)\n', { x })).toEqual({ v: Array.from(new Float32Array(x.flat(3))), shape: [2, 12] });
+    expect(run('def f(x):\n    return K.batch_flatten(x)\n', { x: [1, 2, 3] })).toEqual({ v: [1, 2, 3], shape: [3, 1] });
+  });
+
+  it('refuses channels-first inputs of the Flatten layer (moved to channels last first), and raises on a scalar', () => {
+    expect(fails('def f(x):\n    return layers.Flatten(data_format="channels_first")(x)\n', { x: image(1, 2, 2, 2) })).toMatch(/Unsupported: .*channels_first/);
+    expect(fails('def f(x):\n    return K.batch_flatten(K.sum(x))\n', { x: [1, 2] })).toMatch(/EvalError: .*scalar/);
   });
 });
 
