@@ -2,6 +2,7 @@
  * The worker side of curve.ts: evaluates the lowered loss on 1-sample batches sweeping pt.
  */
 import type { ModuleIR } from '../core/ir';
+import { probedView } from './packed-args';
 import { CURVE_PTS, referenceFocal, type CurveRequest, type LossCurve } from './curve';
 import { Evaluator } from './eval';
 import { importResolver } from './imported';
@@ -22,7 +23,9 @@ const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 export async function computeLossCurve(mod: ModuleIR, req: CurveRequest, maxElements = 1 << 22): Promise<LossCurve> {
   const imported = req.file ? importResolver(req.file) : undefined;
   await initBackend(req.backend);
-  const fn = mod.functions.find((f) => f.qualname === req.function);
+  // Roles packed in one parameter: the unpacked view the probes ran (packed-args.ts).
+  const written = mod.functions.find((f) => f.qualname === req.function);
+  const fn = written && probedView(written);
   const g = req.gammaName ? req.hyper[req.gammaName] : undefined;
   const a = req.alphaName ? req.hyper[req.alphaName] : undefined;
   const gamma = typeof g === 'number' ? g : 2;

@@ -5,6 +5,7 @@
  */
 import type { ModuleIR } from '../core/ir';
 import { importResolver } from './imported';
+import { unpackedView } from './packed-args';
 import { Cancelled, cancelRequested, Prober } from './probes';
 import type { CheckPlan } from './roles';
 import { initBackend, rebuildWasmBackend, tf, wasmHealthy, wasmTraps } from './tf';
@@ -55,8 +56,10 @@ export async function checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: Engine
   if (info.name === 'wasm' && !wasmHealthy()) await rebuildWasmBackend();
   let traps = wasmTraps();
   for (const plan of plans) {
-    const fn = mod.functions.find((f) => f.qualname === plan.qualname);
-    if (!fn) continue;
+    const written = mod.functions.find((f) => f.qualname === plan.qualname);
+    if (!written) continue;
+    // A plan of roles packed in one parameter runs the unpacked view it was made of (packed-args.ts).
+    const fn = plan.packed ? unpackedView(written, plan.packed) : written;
     if (cancelRequested(opts.cancel)) throw new Cancelled();
     if (Date.now() > opts.deadline) {
       out.push({ function: plan.qualname, range: fn.nameSpan.r, notChecked: 'not checked: time budget exhausted', probes: [], findings: [], ms: 0, backend: info.name, backendNotes: info.notes });

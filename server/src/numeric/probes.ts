@@ -209,6 +209,13 @@ export class Prober {
     private readonly opts: ProbeOptions,
   ) {}
 
+  /**
+   * The first op the evaluator does not lower that a setup trial met (integer pixels through
+   * tf.image.convert_image_dtype under the class-index encoding): the other encodings, layouts and
+   * class counts are still tried, and where none evaluates, it is the refusal (`check`).
+   */
+  private deferredUnsupported: Unsupported | undefined;
+
   private inputsFor(s: Setup, extra: Partial<ProbeInputs>): ProbeInputs {
     const inp: ProbeInputs = {
       seed: this.opts.seed,
@@ -405,7 +412,7 @@ export class Prober {
     return result!;
   }
 
-  /** Finds an encoding (and class count) under which the function evaluates; Unsupported ends it. */
+  /** Finds an encoding (and class count) under which the function evaluates; an op met unlowered is the refusal only where no trial evaluates (`deferredUnsupported`). */
   setup(fn: FunctionIR, plan0: CheckPlan, hyper: Record<string, Val>): Setup | string {
     // Class indices from 1 where the function counts them so (input-facts.ts oneBasedLabels).
     const plan = plan0.targetOffset === undefined && plan0.target && oneBasedLabels(fn, plan0.target, this.mod) ? { ...plan0, targetOffset: 1 } : plan0;
@@ -469,6 +476,11 @@ export class Prober {
           const d = Number(m[1]);
           if (d >= 2 && d <= 1024 && d !== this.opts.classes && d !== SETUP_SAMPLES) sizes.add(d);
         }
+        // A list of the function's own per-class values reshaped to the probe's class count through a
+        // class-count parameter (`reshape(constant(weights), [1, 1, num_classes])`, `weights=[1, 150]`
+        // beside `num_classes=2`): the list's length.
+        const own = /shape \[((?:1, ?)+)(\d+)\] is invalid for input of size (\d+)/.exec(e);
+        if (own && Number(own[2]) === this.opts.classes && Number(own[3]) >= 2 && Number(own[3]) <= 1024) sizes.add(Number(own[3]));
         // A reshape of the targets with fields to the function's own count (`reshape(t, [-1, 6, 2])`): its inner sizes.
         if (plan.targetFields) {
           const shape = /^\w+: shape \[(-?\d+(?:, ?-?\d+)+)\] is invalid for input of size/.exec(e);
@@ -565,7 +577,11 @@ export class Prober {
           const found: Setup = { fn, plan, encoding, formulation, classes: C, ...(layout ? { layout } : {}), ...(samples ? { samples } : {}) };
           return this.maybeProbabilities(found);
         } catch (e) {
-          if (e instanceof Unsupported || e instanceof Budget || e instanceof Cancelled) throw e;
+          if (e instanceof Unsupported) {
+            this.deferredUnsupported ??= e;
+            break;
+          }
+          if (e instanceof Budget || e instanceof Cancelled) throw e;
           if (e instanceof ElementCap) throw e;
           errors.push(`${enc}: ${e instanceof Error ? e.message : String(e)}`);
           if (process.env.LOSSLINT_DEBUG) console.error(e);
@@ -634,10 +650,12 @@ export class Prober {
     const gammaValues = (plan.gamma?.values ?? []).filter((v): v is number => typeof v === 'number');
     const alphaDefault = plan.alpha?.values[0];
     try {
+      this.deferredUnsupported = undefined;
       const setup = this.setup(fn, plan, baseHyper);
+      if (typeof setup === 'string' && this.deferredUnsupported) throw this.deferredUnsupported;
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.vmapped ? { vmapped: true } : {}), ...(setup.plan.boxes ? { boxes: true as const } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}), ...(plan.model ? { model: plan.model } : {}), ...(plan.outerTarget ? { outerTarget: plan.outerTarget } : {}) };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.vmapped ? { vmapped: true } : {}), ...(setup.plan.boxes ? { boxes: true as const } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}), ...(plan.model ? { model: plan.model } : {}), ...(plan.outerTarget ? { outerTarget: plan.outerTarget } : {}), ...(plan.packed ? { packed: plan.packed } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {

@@ -287,6 +287,9 @@ export function reproScript(file: string, r: NumericReport): string {
   // A detection loss given boxes has no target parameter: only the prediction is passed beside SUPPLIED.
   const inputArg = roles.model ? '_StandIn(x_in)' : arg(roles.input, 'x_in');
   const args = roles.boxes && roles.target === undefined ? `{${JSON.stringify(roles.input)}: ${inputArg}}` : `{${JSON.stringify(roles.input)}: ${inputArg}, ${JSON.stringify(roles.target ?? 'target')}: ${arg(roles.target ?? 'target', 't')}}`;
+  // Roles packed in one parameter (packed-args.ts): passed as the function unpacks them, positionally or as one list.
+  const packedItems = roles.packed?.names.map((n) => (n === roles.input ? inputArg : n === roles.target ? arg(n, 't') : 'None')).join(', ');
+  const packedArgs = roles.packed ? `${roles.packed.star ? packedItems : `[${packedItems}]`}, **named(fn, hyper)` : '';
   // Random draws inside the function: replayed from LossLint's stream (draws.ts PY_DRAWS).
   const drawOps = [...new Set(r.probes.flatMap((p) => (p.draws ?? []).map((d) => d.op)))].sort();
   const drawing = drawOps.length > 0;
@@ -439,7 +442,8 @@ ${drawing ? `    # Each call draws afresh from the probe's stream; the call repo
 ` : ''}${call}
 ${roles.perExample ? `    # A per-example loss: called once per example, ${roles.perExample.join(' and ')} sliced along the batch, the losses stacked (as jax.vmap would).
     a = ${args}
-    out = torch.stack([torch.as_tensor(fn(**{k: (v[i] if k in ${JSON.stringify(roles.perExample)} else v) for k, v in a.items()}, **named(fn, hyper))) for i in range(x_in.shape[0])])` : `    out = fn(**${args}, **named(fn, hyper))`}
+    out = torch.stack([torch.as_tensor(fn(**{k: (v[i] if k in ${JSON.stringify(roles.perExample)} else v) for k, v in a.items()}, **named(fn, hyper))) for i in range(x_in.shape[0])])` : roles.packed ? `    # The prediction and the target come packed in \`${roles.packed.star ? '*' : ''}${roles.packed.param}\` (unpacked as ${roles.packed.names.join(', ')}).
+    out = fn(${packedArgs})` : `    out = fn(**${args}, **named(fn, hyper))`}
     if isinstance(out, (tuple, list)):
         out = out[0]
 ${drawing ? `    _DRAWS.finish()

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { interpretModule, type ModuleFacts } from '../core/interp';
 import { walkExprs, type CallSite, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
 import { injectedModule } from '../core/injected';
+import { packedArgs, unpackedView, type PackedArgs } from './packed-args';
 import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
@@ -97,6 +98,8 @@ export interface CheckPlan {
   targetOffset?: number;
   /** The facts see a cross-entropy and no modulating factor: the reference is the cross-entropy (gamma 0). */
   plainCE?: boolean;
+  /** The prediction and the target come packed in one parameter (packed-args.ts): the plan is of the unpacked view. */
+  packed?: PackedArgs;
   /**
    * The facts read every op the function applies (its own and its helpers') and see no cross-entropy
    * and no focal factor (a dice, a squared error, a hinge): the probes of the focal formula (the
@@ -1042,8 +1045,11 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     if (j === undefined) functionHash.set(h, (j = contentKey([h.name, h.params, h.body])));
     return j;
   };
-  for (const fn of mod.functions) {
+  for (const written of mod.functions) {
     check();
+    // Roles packed in one parameter (`def get_loss(args): y_pred, y_true = args`): planned on the unpacked view (packed-args.ts).
+    const packed = written.inline || written.isModule ? undefined : packedArgs(written);
+    const fn = packed ? unpackedView(written, packed) : written;
     if (fn.isModule && skipped && moduleComputesLoss(fn)) skipped.push({ qualname: fn.qualname, reason: 'module-level code computes the loss (a script): no function whose parameters the probes could give' });
     if (fn.inline || fn.isModule) continue;
     // What --coverage counts: a function whose name says loss, unless it only builds one (a factory).
@@ -1433,7 +1439,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const stateColumn = slicesTrailingColumn(fn, targetName);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(hasAssumed ? { assumed } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(hasAssumed ? { assumed } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), ...(packed ? { packed } : {}), key });
   }
   // A loss class with no method of its own to run: its call is its base's. A Keras
   // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,

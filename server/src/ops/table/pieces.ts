@@ -177,6 +177,28 @@ export const chunk = defineOp({
   },
 });
 
+/**
+ * tf.unstack: the slices of a tensor along an axis, that axis dropped, as a list (TensorFlow's
+ * documented `unstack(value, num=None, axis=0)`: `num` is inferred, and must equal the axis' size
+ * where given; a scalar cannot be unstacked).
+ */
+export const unstack = defineOp({
+  id: 'unstack',
+  summary: 'The slices of a tensor along an axis (that axis removed), as a list.',
+  spell: ['tensorflow.unstack(value->input, num=None, axis->dim=0, name="unstack")', 'keras.ops.unstack(x->input, num=None, axis->dim=0)'],
+  lower(c) {
+    const x = c.tensor('input');
+    const rank = x.x.shape.length;
+    if (!rank) c.error('Input shape must have rank at least 1 to be unstacked (a scalar)');
+    const d = c.dim('dim', rank) ?? 0;
+    const n = x.x.shape[d];
+    const num = c.num('num');
+    if (num !== undefined && num !== n) c.error(`Cannot unstack ${n} slices into num=${num} (axis ${d} of shape [${x.x.shape.join(', ')}])`);
+    const items = Array.from({ length: n }, (_, i) => c.out(c.k.squeeze(c.k.take(x.x, c.k.fromData([i], [1], 'int'), d), [d]), x.dt));
+    return { t: 'list', items, tuple: false } as CVal;
+  },
+});
+
 export const tile = defineOp({
   id: 'tile',
   summary: 'Tiles a tensor: each dim repeated whole; fewer repeats than dims count from the last dim (ones in front).',
@@ -227,4 +249,4 @@ export const repeatInterleave = defineOp({
   },
 });
 
-export const PIECES = [sin, cos, tan, asin, acos, atan, argmin, flip, fliplr, flipud, split, chunk, tile, repeatInterleave];
+export const PIECES = [sin, cos, tan, asin, acos, atan, argmin, flip, fliplr, flipud, split, chunk, unstack, tile, repeatInterleave];

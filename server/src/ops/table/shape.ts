@@ -131,6 +131,27 @@ export const flatten = defineOp({
   },
 });
 
+/**
+ * Keras' flattening of all axes but the batch axis: K.batch_flatten (`reshape(x, [-1, prod(shape[1:])])`,
+ * so a [N] tensor becomes [N, 1]) and the Flatten layer (the same; channels-first inputs are first
+ * moved to channels last, which is not lowered).
+ */
+export const batchFlatten = defineOp({
+  id: 'batch_flatten',
+  summary: 'Flattens every axis but the batch axis: [N, ...] -> [N, prod(...)] ([N] -> [N, 1]).',
+  spell: ['keras.backend.batch_flatten(x->input)'],
+  modules: ['keras.layers.Flatten(data_format=None)(inputs->input)'],
+  abstract: same,
+  lower(c) {
+    const x = c.tensor('input');
+    const shape = x.x.shape;
+    if (!shape.length) c.error(`${c.name}: a scalar has no batch axis to keep`);
+    const fmt = c.str('data_format');
+    if (fmt === 'channels_first' && shape.length >= 3) c.unsupported(`${c.name}(data_format="channels_first") (the axes are moved to channels last first)`);
+    return c.out(c.k.reshape(x.x, [shape[0], shape.slice(1).reduce((a, b) => a * b, 1)]), x.dt);
+  },
+});
+
 export const permute = defineOp({
   id: 'permute',
   summary: 'Reorders the axes.',
@@ -565,4 +586,4 @@ export const cast = defineOp({
 /** `Tensor.type()`'s answer for each dtype class the interpreter keeps (CPU tensors). */
 const TYPE_NAMES: Record<DType, string> = { float: 'torch.FloatTensor', int: 'torch.LongTensor', bool: 'torch.BoolTensor' };
 
-export const SHAPE = [reshape, flatten, permute, moveaxis, interpolate, pad, transpose, squeeze, unsqueeze, expand, repeatTile, identity, detach, cast];
+export const SHAPE = [reshape, flatten, batchFlatten, permute, moveaxis, interpolate, pad, transpose, squeeze, unsqueeze, expand, repeatTile, identity, detach, cast];
