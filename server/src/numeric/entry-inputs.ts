@@ -853,7 +853,7 @@ export function variablesDict(fn: FunctionIR, name: string): Extract<Expr, { k: 
  * nor binds. Empty for a function that is no closure.
  */
 export function outerParams(fn: FunctionIR, parent: FunctionIR | undefined): string[] {
-  if (!parent || parent.className) return [];
+  if (!parent) return [];
   const own = new Set(fn.params.map((p) => p.name));
   for (const s of stmtsDeep(fn.body)) if (s.k === 'assign') for (const t of s.targets) walkIR(t, (n) => void ((n as Expr).k === 'name' && own.add((n as unknown as { id: string }).id)));
   const theirs = parent.params.filter((p) => p.kind === 'plain').map((p) => p.name);

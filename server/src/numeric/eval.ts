@@ -344,7 +344,8 @@ export class Evaluator {
           if (!(e instanceof Unsupported) || !this.capture.env) throw e;
         }
         if (!this.capture.env) throw new Unsupported(`${factory.qualname} without defining ${fn.name}`, lineOf(fn));
-        return { self: outer.self, env: this.capture.env };
+        // A closure of a method reads the method's `self` from its environment; its own first parameter is its own.
+        return { env: this.capture.env };
       } finally {
         this.capture = saved;
       }
