@@ -430,7 +430,21 @@ const PER_CLASS_WHY = 'a per-class count list: one count of 1 per class, assumed
  * at all (a `len`, a slice, a tensor made of it, a list a call site passes) is the caller's.
  */
 function perClassVector(g: FunctionIR, fn: FunctionIR, mod: ModuleIR, name: string, roles: { input: string; target: string }): boolean {
-  return !scalarArithmetic(name, g) && meetsClasses(name, g, fn, mod, roles);
+  return !scalarArithmetic(name, g) && !multiIndexed(name, g) && meetsClasses(name, g, fn, mod, roles);
+}
+
+/** Whether `fn` passes parameter `name` itself as the input of a one-hot op. */
+function oneHotted(fn: FunctionIR, name: string): boolean {
+  for (const s of stmtsOf(fn.body))
+    for (const r of stmtRoots(s))
+      for (const e of walkExprs(r)) if (e.k === 'call' && (e.op?.id === 'one_hot' || e.op?.id === 'flax_onehot') && e.bound?.input?.k === 'name' && e.bound.input.id === name) return true;
+  return false;
+}
+
+/** Whether `g` subscripts `name` with two indices or more (`t[:, 25]`): a tensor of rank 2 at least, no list of numbers. */
+function multiIndexed(name: string, g: FunctionIR): boolean {
+  for (const s of stmtsOf(g.body)) for (const r of stmtRoots(s)) for (const e of walkExprs(r)) if (e.k === 'subscript' && e.obj.k === 'name' && e.obj.id === name && e.index.length > 1) return true;
+  return false;
 }
 
 /**
@@ -466,6 +480,7 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (g !== fn && g.name !== '__init__') for (const s of stmtsOf(g.body)) if (s.k === 'def' && s.fn !== fn && !chain.includes(s.fn)) skip.add(s.fn);
   const u = new ParamUses(name, g, mod, skip);
   if (u.unread && !u.bindings.length) return { value: null, why: 'never read by the function: None' };
+  if (g === fn && u.onlyReturned && !u.bindings.length) return { value: null, why: 'only returned as it is, after the loss (`return loss, ..., ' + name + '`): nothing the loss computes reads it (None)' };
   if (g.name === '__init__' && unreadByMethod(name, g, fn, mod)) return { value: null, why: `stored by __init__, read by no method \`${fn.name}\` calls: None` };
   if (u.onlyName) return { value: fn.name, why: 'only names ops (`name=`): the function\'s name' };
   if (u.onlyDivisor) return { value: 1, why: 'a normaliser the loss is divided by: 1' };
@@ -855,7 +870,10 @@ function frameworkOfName(name: string): CoverageFramework | undefined {
 export function frameworkOf(fn: FunctionIR, mod: ModuleIR, byName: ReadonlyMap<string, FunctionIR> = callableByName(mod)): CoverageFramework {
   const counts = new Map<CoverageFramework, number>();
   const classify = frameworkOfName;
+  // A tensor method (`x.sum(axis=...)`) is spelled once, as PyTorch's: it says PyTorch only in a module importing torch.
+  const torch = [...mod.imports.values()].some((q) => classify(q) === 'torch');
   for (const e of callsOf(fn, byName)) {
+    if (e.method && e.spell?.framework === 'torch' && !torch) continue;
     const fw = e.spell ? (e.spell.framework === 'tf' || e.spell.framework === 'keras' ? 'tf/keras' : e.spell.framework === 'lib' ? undefined : e.spell.framework) : e.callee ? classify(e.callee) : undefined;
     if (fw) counts.set(fw, (counts.get(fw) ?? 0) + 1);
   }
@@ -1210,6 +1228,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // prediction and the target), nothing changes.
     let standIn: ModelStandIn | undefined;
     let standInWhy: string | undefined;
+    // The parameter of a model run the probes could not stand in (its refusal, `standInWhy`, says why).
+    let refusedModel: string | undefined;
     // A closure whose target is its enclosing function's parameter (flax's `def train_step(state,
     // batch): def loss_fn(params): logits = state.apply_fn({"params": params}, batch["image"]); ...
     // batch["label"]`): the probes give the enclosing function that parameter (`CheckPlan.outerTarget`).
@@ -1222,7 +1242,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       const imported = [...mod.imports.values()].map(frameworkOfName);
       const jaxApply = frameworkOf(fn, mod, callable) === 'jax' || (imported.includes('jax') && !imported.includes('torch'));
       const si = modelStandIn(fn, unset.map((p) => p.name), jaxApply, outer, mod);
-      if (si && 'refused' in si) standInWhy = si.refused;
+      if (si && 'refused' in si) {
+        standInWhy = si.refused;
+        refusedModel = si.param;
+      }
       else if (si && !(target && si.inputs.includes(target)) && (!input || !target || si.inputs.includes(input) || input === si.param)) {
         const rest = required.filter((p) => p.name !== si.param && !si.inputs.includes(p.name));
         let t = target && rest.some((p) => p.name === target) ? target : undefined;
@@ -1372,7 +1395,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       const owner = [fn, ...chain].find((g) => g.params.some((p) => p.kind === 'plain' && p.name === missing));
       const what = owner ? (unsuppliedUse(missing, owner) ?? iteratedOnly(missing, owner) ?? readThroughImport(missing, owner)) : undefined;
       // The model the function runs, which the probes could not stand in: why not.
-      const model = standInWhy && modelParam(fn, [missing]) ? standInWhy : undefined;
+      const model = standInWhy && (modelParam(fn, [missing]) || refusedModel === missing) ? standInWhy : undefined;
       skip(nameError() ?? boxes() ?? model ?? passedInLoss(fn, chain, mod) ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
       continue;
     }
@@ -1409,6 +1432,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     else if (modules.size && framework === 'tf/keras' && (!tv || tv.m === 'unknown' || tv.m === 'target')) encodings = ['onehot', 'binary', 'index'];
     // One number per example as the prediction: a binary loss of one logit (or probability) per example.
     if (scalarPrediction) encodings = ['binary'];
+    // Targets the function one-hots itself (`one_hot(labels, C)`, flax's `common_utils.onehot`) are
+    // class indices (JAX's one-hot also takes floats, whose one-hot rows would pass silently; PyTorch's and
+    // TensorFlow's raise on them).
+    if (target && oneHotted(fn, target)) encodings = ['index'];
     // Only functions the facts see as a loss, or whose names say so, are worth the probes.
     const rets = ff?.returns ?? [];
     // A function the facts see taking a prediction (logits or probabilities) and a target is one too,
