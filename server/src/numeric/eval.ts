@@ -1890,6 +1890,17 @@ export class Evaluator {
       let v: Val | undefined;
       for (let fr: Frame | undefined = f; fr && !v; fr = fr.parent) v = fr.vars.get(held0.id);
       if (v?.t === 'standin') return v.out;
+      // A local bound to a model's apply (`forward = state.apply_fn`) given flax's variables built before it.
+      const at = v?.t === 'dict' ? v.entries.find(([k]) => k.t === 'str' && k.v === 'params')?.[1] : undefined;
+      if (at?.t === 'standin' && c.func.k === 'name') return at.out;
+    }
+    // The same local given `{"params": params}` written in the call.
+    if (c.func.k === 'name' && !c.op && held0?.k === 'dict') {
+      const i = held0.keys.findIndex((k) => k?.k === 'str' && k.value === 'params');
+      const h = i >= 0 ? held0.values[i] : undefined;
+      let v: Val | undefined;
+      for (let fr: Frame | undefined = f; fr && !v && h?.k === 'name'; fr = fr.parent) v = fr.vars.get(h.id);
+      if (v?.t === 'standin') return v.out;
     }
     if (c.func.k === 'attr' && /^apply(_fn)?$/.test(c.func.attr) && c.args[0]) {
       const a0 = c.args[0];

@@ -24,7 +24,7 @@ export interface LinearModel {
   biases: string[];
   /** The product's left operand: a parameter of the function, or a module-level value. */
   data: { param: string } | { global: string };
-  /** The product as the code writes it, for messages (`jnp.dot(inputs, W)`). */
+  /** The product as the code writes it, for messages (`X @ W`; through a function, `predict(W, b, inputs)`: `dot(inputs, W)`). */
   shown: string;
 }
 
@@ -85,7 +85,7 @@ function shownOf(l: Expr, r: Expr, how: string): string {
  * Reads `g` with `held`: what each of its names holds of the probed function's parameters (or of the
  * module's values); follows calls of the module's top-level functions one level down.
  */
-function scan(g: FunctionIR, mod: ModuleIR, held: Map<string, Held>, out: { weights: Set<string>; biases: Set<string>; data?: Held; shown?: string; conflict: boolean }, depth: number): void {
+function scan(g: FunctionIR, mod: ModuleIR, held: Map<string, Held>, out: { weights: Set<string>; biases: Set<string>; data?: Held; shown?: string; conflict: boolean }, depth: number, via = ''): void {
   const own = locals(g);
   const hold = (e: Expr): Held | undefined => {
     if (e.k !== 'name') return undefined;
@@ -110,7 +110,7 @@ function scan(g: FunctionIR, mod: ModuleIR, held: Map<string, Held>, out: { weig
         const same = out.data && JSON.stringify(out.data) === JSON.stringify(d);
         if (out.data && !same) out.conflict = true;
         out.data ??= d;
-        out.shown ??= shownOf(l, r, how);
+        out.shown ??= via + shownOf(l, r, how);
       }
     }
     if (e.k === 'bin' && e.op === '+') {
@@ -132,7 +132,8 @@ function scan(g: FunctionIR, mod: ModuleIR, held: Map<string, Held>, out: { weig
         const h = hold(a);
         if (h && ps.some((q) => q.name === k)) inner.set(k, h);
       }
-      if (inner.size) scan(callee, mod, inner, out, depth + 1);
+      const arg = (a: Expr): string => (a.k === 'name' ? a.id : '...');
+      if (inner.size) scan(callee, mod, inner, out, depth + 1, `${e.func.id}(${e.args.map(arg).join(', ')})\`: \``);
     }
     void up;
   });
