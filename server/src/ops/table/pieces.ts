@@ -1,6 +1,6 @@
 /**
  * Ops real loss code uses that the table lacked: trigonometry (angular and cosine-margin losses),
- * argmin, flips, a tensor cut into pieces (`torch.split` / `chunk`), tiles and `repeat_interleave`.
+ * argmin, flips, a tensor cut into pieces (`torch.split` / `chunk`), tiles, `repeat_interleave` and numpy's `delete`.
  * None of them makes a probability, a log-probability or a loss out of plain tensors: their abstract
  * meaning is unknown (what the abstract interpreter gave the call before it was spelled). Each
  * lowering follows its framework's documented semantics (the piece sizes of `split` and `chunk`,
