@@ -36,27 +36,25 @@ const PRODUCT = /(^|\.)(dot|matmul)$/;
 function product(e: Expr): [Expr, Expr, string] | undefined {
   if (e.k === 'bin' && e.op === '@') return [e.left, e.right, '@'];
   if (e.k !== 'call' || e.splat) return undefined;
-  if (e.func.k === 'attr' && e.func.attr === 'dot' && e.args.length === 1 && !(e.callee && /^(jax|numpy|torch|tensorflow)\b/.test(e.callee) && e.func.obj.k === 'name' && /^(jnp|np|numpy|torch|tf)$/.test(e.func.obj.id))) return [e.func.obj, e.args[0], '.dot'];
+  if (e.func.k === 'attr' && e.func.attr === 'dot' && e.args.length === 1) return [e.func.obj, e.args[0], '.dot'];
   if (PRODUCT.test(e.callee ?? '') && e.args.length === 2) return [e.args[0], e.args[1], e.callee!.split('.').pop()!];
   return undefined;
 }
 
-/** Every expression of a statement list with its parents (innermost last). */
-function eachExpr(body: readonly Stmt[], on: (e: Expr, up: readonly Expr[]) => void): void {
-  const walk = (node: unknown, up: Expr[]): void => {
+/** Every expression of a statement list (nested blocks included). */
+function eachExpr(body: readonly Stmt[], on: (e: Expr) => void): void {
+  const walk = (node: unknown): void => {
     if (Array.isArray(node)) {
-      for (const x of node) walk(x, up);
+      for (const x of node) walk(x);
       return;
     }
     if (!node || typeof node !== 'object') return;
     const o = node as Record<string, unknown>;
     if (typeof o.k !== 'string') return;
-    on(o as unknown as Expr, up);
-    up.push(o as unknown as Expr);
-    for (const [key, v] of Object.entries(o)) if (key !== 'op' && key !== 'spell' && key !== 'bound' && key !== 'span' && v && typeof v === 'object') walk(v, up);
-    up.pop();
+    on(o as unknown as Expr);
+    for (const [key, v] of Object.entries(o)) if (key !== 'op' && key !== 'spell' && key !== 'bound' && key !== 'span' && v && typeof v === 'object') walk(v);
   };
-  for (const s of stmtsDeep(body as Stmt[])) for (const r of stmtRoots(s)) walk(r, []);
+  for (const s of stmtsDeep(body as Stmt[])) for (const r of stmtRoots(s)) walk(r);
 }
 
 /** Names a body binds (assignment targets, loop targets, nested defs): locals, not the module's. */
@@ -99,7 +97,7 @@ function scan(g: FunctionIR, mod: ModuleIR, held: Map<string, Held>, out: { weig
   const isScores = (e: Expr): boolean => !!product(e) || (e.k === 'name' && scores.has(e.id));
   const byName = new Map<string, FunctionIR>();
   for (const f of mod.functions) if (!f.className && !f.parent && !byName.has(f.name)) byName.set(f.name, f);
-  eachExpr(g.body, (e, up) => {
+  eachExpr(g.body, (e) => {
     const p = product(e);
     if (p) {
       const [l, r, how] = p;
@@ -135,7 +133,6 @@ function scan(g: FunctionIR, mod: ModuleIR, held: Map<string, Held>, out: { weig
       const arg = (a: Expr): string => (a.k === 'name' ? a.id : '...');
       if (inner.size) scan(callee, mod, inner, out, depth + 1, `${e.func.id}(${e.args.map(arg).join(', ')})\`: \``);
     }
-    void up;
   });
 }
 
