@@ -301,7 +301,7 @@ describe('jax.image.resize', () => {
 });
 
 describe('einsum', () => {
-  it('jnp.einsum: explicit and implicit outputs, batched products, transposes; ellipses and diagonals refused', () => {
+  it('jnp.einsum: explicit and implicit outputs, batched products, transposes, ellipses; diagonals refused', () => {
     const J = 'import jax.numpy as jnp\n';
     const a = [
       [1, 2],
@@ -321,7 +321,15 @@ describe('einsum', () => {
     expect(pairs.shape).toEqual([1, 2, 3]);
     expect(pairs.v).toEqual([17, 23, 1, 39, 53, 3]);
     expect(() => run(`${J}def f(x):\n    return jnp.einsum('ii->i', x)\n`, 'f', { x: a })).toThrow(/unsupported `jax.numpy.einsum with a repeated index/);
-    expect(() => run(`${J}def f(x):\n    return jnp.einsum('...i->...', x)\n`, 'f', { x: a })).toThrow(/ellipsis/);
+    // An ellipsis: the axes the letters leave, broadcast between operands on the right, leading an implicit output.
+    const w = run(`${J}def f(x, y):\n    return jnp.einsum('...y,y->...', x, y)\n`, 'f', { x: [[[1, 0], [0, 1], [1, 1]]], y: [2, 3] });
+    expect(w).toEqual({ v: [2, 3, 5], shape: [1, 3] });
+    expect(run(`${J}def f(x, y):\n    return jnp.einsum('...y,y', x, y)\n`, 'f', { x: [[[1, 0], [0, 1], [1, 1]]], y: [2, 3] }).shape).toEqual([1, 3]);
+    const bm = run(`${J}def f(x, y):\n    return jnp.einsum('...ij,...jk->...ik', x, y)\n`, 'f', { x: [a, b], y: a });
+    expect(bm.shape).toEqual([2, 2, 2]);
+    expect(bm.v).toEqual([7, 10, 15, 22, 23, 34, 31, 46]);
+    expect(run(`${J}def f(x, y):\n    return jnp.einsum('i...,i...->...', x, y)\n`, 'f', { x: a, y: [[1], [2]] }).v).toEqual([7, 10]);
+    expect(() => run(`${J}def f(x):\n    return jnp.einsum('...i->i', x)\n`, 'f', { x: a })).toThrow(/unsupported `jax.numpy.einsum with an ellipsis its output leaves out/);
     expect(() => run(`${J}def f(x, y):\n    return jnp.einsum('ij,jk->ik', x, y)\n`, 'f', { x: a, y: [1, 2] })).toThrow(/rank/);
   });
 });

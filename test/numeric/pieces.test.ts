@@ -2,7 +2,7 @@
  * The ops of ops/table/pieces.ts on the evaluator, against PyTorch's documented semantics (values
  * checked with torch 1.13 by hand; fixtures/pieces_ops.py is compared with real torch in torch.test.ts):
  * piece sizes of split and chunk, tile's leading ones, repeat_interleave's counts and flattening,
- * flip's dims, argmin's first smallest, the trigonometric gradients at the edge of their domain.
+ * flip's dims, argmin's first smallest, numpy's delete, the trigonometric gradients at the edge of their domain.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { moduleOf } from '../../server/src/numeric/runner';
@@ -20,16 +20,16 @@ const T = 'import torch\nimport numpy as np\n';
 type Out = { v: number[]; shape: number[] }[];
 
 /** The function's output: each tensor of a tuple (or the one tensor), flattened with its shape. */
-function run(body: string, x: number[] | number[][]): Out {
-  const mod = moduleOf(`${T}def f(x):\n    return ${body}\n`);
+function run(body: string, x: number[] | number[][], head = T): Out {
+  const mod = moduleOf(`${head}def f(x):\n    return ${body}\n`);
   const out = new E.Evaluator(mod, { maxElements: 1 << 20 }).run(fn(mod, 'f'), { x: { t: 'tensor', x: E.tf.tensor(x), dt: 'float' } });
   const items = out.t === 'list' ? out.items : [out];
   return items.map((i: { x: { dataSync(): ArrayLike<number>; shape: number[] } }) => ({ v: Array.from(i.x.dataSync()), shape: i.x.shape }));
 }
 
 /** The gradient of sum(f(x)) w.r.t. x. */
-function grad(body: string, x: number[]): number[] {
-  const mod = moduleOf(`${T}def f(x):\n    return ${body}\n`);
+function grad(body: string, x: number[], head = T): number[] {
+  const mod = moduleOf(`${head}def f(x):\n    return ${body}\n`);
   const g = E.tf.grad((z: unknown) => E.tf.sum(new E.Evaluator(mod, { maxElements: 1 << 20 }).run(fn(mod, 'f'), { x: { t: 'tensor', x: z, dt: 'float' } }).x))(E.tf.tensor(x));
   return Array.from(g.dataSync() as Float32Array);
 }
@@ -80,6 +80,17 @@ describe('flips, tiles, repeats, argmin', () => {
     expect(run('torch.repeat_interleave(x, 2, dim=0)', [[1, 2], [3, 4]])[0]).toEqual({ v: [1, 2, 1, 2, 3, 4, 3, 4], shape: [4, 2] });
     expect(run('torch.repeat_interleave(x, torch.tensor([0, 3]), dim=1)', [[1, 2], [3, 4]])[0]).toEqual({ v: [2, 2, 2, 4, 4, 4], shape: [2, 3] });
     expect(() => run('torch.repeat_interleave(x, torch.tensor([1, 2, 3]), dim=1)', [[1, 2], [3, 4]])).toThrow('repeats must have the same size as input along dim');
+  });
+
+  it('delete (numpy, JAX): the entries at the indices left out, along an axis or of the flattened array', () => {
+    // Values as numpy 1.24 gives them: np.delete([[1, 2, 3], [4, 5, 6]], 1) is [1, 3, 4, 5, 6].
+    const J = 'import jax.numpy as jnp\n';
+    expect(run('jnp.delete(x, 1)', [[1, 2, 3], [4, 5, 6]], J)[0]).toEqual({ v: [1, 3, 4, 5, 6], shape: [5] });
+    expect(run('jnp.delete(x, [0, -1, 0], axis=1)', [[1, 2, 3], [4, 5, 6]], J)[0]).toEqual({ v: [2, 5], shape: [2, 1] });
+    expect(run('jnp.delete(x, 0, 0)', [[1, 2, 3], [4, 5, 6]], J)[0]).toEqual({ v: [4, 5, 6], shape: [1, 3] });
+    expect(() => run('jnp.delete(x, 3, axis=1)', [[1, 2, 3], [4, 5, 6]], J)).toThrow('index 3 is out of bounds for axis 1 with size 3');
+    expect(() => run('jnp.delete(x, x > 2)', [[1, 2, 3], [4, 5, 6]], J)).toThrow(/unsupported `jax.numpy.delete with a boolean mask/);
+    expect(grad('jnp.delete(x, 1) * 2', [1, 2, 3], J)).toEqual([2, 0, 2]);
   });
 
   it('argmin: the first smallest entry, of the flattened tensor without a dim', () => {

@@ -35,7 +35,8 @@ describe('axis facts of a parameter', () => {
 
   it('a reduction of a value computed from the parameter says nothing of it', () => {
     const src = `${TF}def f(y_true, y_pred):\n    return tf.reduce_sum(y_true * y_pred, axis=[1, 2, 3])\n`;
-    expect(facts(src, 'f', 'y_pred')).toEqual({ minRank: 0, squeezed: [] });
+    // No rank: only the axes reduced together are kept (a class axis a softmax reads is never among them).
+    expect(facts(src, 'f', 'y_pred')).toEqual({ minRank: 0, squeezed: [], together: [[1, 2, 3]] });
   });
 
   it('`.shape` unpacked into names is that rank; its subscripts and size(d) are axes read', () => {

@@ -17,6 +17,7 @@ import type { Expr, FunctionIR, ModuleIR, Stmt, Target } from '../core/ir-types'
 import { stmtRoots, stmtsOf, stmtsDeep } from '../core/walk';
 import { isCreatingOp } from '../core/prefilter';
 import { BOX_PARAMS, BOX_SETS } from '../ops/table/boxes';
+import { resolveMethod } from '../ops';
 import type { ImageDicts } from './gen';
 
 
@@ -705,6 +706,12 @@ export function unsuppliedUse(name: string, g: FunctionIR): string | undefined {
   let attrReads = 0;
   let keyReads = 0;
   let called = false;
+  // Constant columns of a tensor (`t[:, 25]`, `t[:, 0:3]`): fields of a layout the file does not set.
+  const columns: string[] = [];
+  let columnReads = 0;
+  const num = (i: Expr | undefined): boolean => !!i && (i.k === 'num' || (i.k === 'unary' && i.operand.k === 'num'));
+  const constant = (i: Expr): boolean => num(i) || (i.k === 'slice' && (num(i.lower) || num(i.upper)) && (!i.lower || num(i.lower)) && (!i.upper || num(i.upper)) && !i.step);
+  const text = (i: Expr): string => (i.k === 'num' ? String(i.value) : i.k === 'unary' && i.operand.k === 'num' ? `-${i.operand.value}` : i.k === 'slice' ? `${i.lower ? text(i.lower) : ''}:${i.upper ? text(i.upper) : ''}` : '...');
   const isName = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
   for (const s of stmtsDeep(g.body)) {
     for (const r of stmtRoots(s))
@@ -716,13 +723,20 @@ export function unsuppliedUse(name: string, g: FunctionIR): string | undefined {
         } else if (e.k === 'subscript' && isName(e.obj) && e.index.length === 1 && e.index[0].k === 'str') {
           keys.add(e.index[0].value);
           keyReads++;
+        } else if (e.k === 'subscript' && isName(e.obj) && e.index.length > 1 && e.index.slice(1).some(constant)) {
+          columnReads++;
+          if (columns.length < 3) columns.push(`${name}[${e.index.map(text).join(', ')}]`);
         }
         if (e.k === 'call' && isName(e.func)) called = true;
       });
   }
   const list = (xs: Iterable<string>, fmt: (x: string) => string): string => [...xs].map(fmt).join(', ');
   if (called) return `called (\`${name}(...)\`): a model or a function passed in, which the probes do not have`;
+  // Only tensor methods and attributes (`v.reshape(...)`, `v.shape`): a tensor, not an object of settings.
+  const TENSOR_ATTRS = /^(shape|ndim|dtype|size|T)$/;
+  if (attrs.size && reads === attrReads && [...attrs].every((a) => TENSOR_ATTRS.test(a) || resolveMethod(a))) return `a tensor (${list(attrs, (a) => `\`${name}.${a}\``)}) whose values and shape nothing in the file sets`;
   if (attrs.size && reads === attrReads) return `an object read at its attributes (${list(attrs, (a) => `\`${name}.${a}\``)}), which nothing in the file sets`;
+  if (columns.length && columnReads === reads) return `a tensor read at constant columns (${columns.map((c) => `\`${c}\``).join(', ')}${columnReads > columns.length ? ', ...' : ''}), whose layout nothing in the file sets`;
   if (keys.size && reads === keyReads) return `a mapping read at its keys (${list(keys, (k) => `\`${name}[${JSON.stringify(k)}]\``)}), which nothing in the file sets`;
   return undefined;
 }
@@ -853,7 +867,7 @@ export function variablesDict(fn: FunctionIR, name: string): Extract<Expr, { k: 
  * nor binds. Empty for a function that is no closure.
  */
 export function outerParams(fn: FunctionIR, parent: FunctionIR | undefined): string[] {
-  if (!parent || parent.className) return [];
+  if (!parent) return [];
   const own = new Set(fn.params.map((p) => p.name));
   for (const s of stmtsDeep(fn.body)) if (s.k === 'assign') for (const t of s.targets) walkIR(t, (n) => void ((n as Expr).k === 'name' && own.add((n as unknown as { id: string }).id)));
   const theirs = parent.params.filter((p) => p.kind === 'plain').map((p) => p.name);
@@ -954,10 +968,20 @@ export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: b
     const first = g?.params[0];
     return !!g && !!first && first.kind === 'plain' && g.params.length >= 2 && weightsOnly(first.name, g);
   };
+  // A local bound once to a model's apply (`forward_fn = state.apply_fn`), then called: that apply.
+  const once = jax ? definedOnce(fn.body) : new Map<string, Expr>();
+  const applyOf = (e: Expr): Extract<Expr, { k: 'attr' }> | undefined => {
+    const v = e.k === 'name' && !required.includes(e.id) ? once.get(e.id) : undefined;
+    return v?.k === 'attr' && /^apply(_fn)?$/.test(v.attr) && v.obj.k === 'name' ? v : undefined;
+  };
   walkIR(fn.body, (n, up) => {
     const e = n as Expr;
     if (e.k !== 'call') return;
-    if (isReq(e.func)) runs.push({ call: e, param: e.func.id, via: 'call', up: [...up] });
+    const alias = applyOf(e.func);
+    if (alias) {
+      const p = applyParams(e.args[0]);
+      if (p) runs.push({ call: e, param: p, via: 'apply', up: [...up], shown: `\`${(e.func as { id: string }).id}(${e.args[0].k === 'name' && e.args[0].id === p ? p : `{"params": ${p}}`}, ...)\` (\`${(e.func as { id: string }).id} = ${(alias.obj as { id: string }).id}.${alias.attr}\`)` });
+    } else if (isReq(e.func)) runs.push({ call: e, param: e.func.id, via: 'call', up: [...up] });
     // `jax.vmap(model)(x)`: the model called on each example, its outputs stacked: one run on the batch.
     else if (jax && e.func.k === 'call' && e.func.callee === 'jax.vmap' && isReq(e.func.args[0]) && !Object.keys(e.func.kwargs).length && e.func.args.length === 1) runs.push({ call: e, param: (e.func.args[0] as { id: string }).id, via: 'call', up: [...up], shown: `\`jax.vmap(${(e.func.args[0] as { id: string }).id})(...)\`` });
     else if (jax && e.func.k === 'attr' && /^apply(_fn)?$/.test(e.func.attr)) {
@@ -999,6 +1023,9 @@ export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: b
     const vars = a0.k === 'name' ? variablesDict(fn, a0.id) : a0;
     if (vars?.k === 'dict') for (const v of vars.values) argOfRun.add(v);
     if (run.call.func.k === 'attr') argOfRun.add(run.call.func.obj);
+    // Through a local bound to the apply: the model's receiver in that binding is the run's own read.
+    const alias = applyOf(run.call.func);
+    if (alias) argOfRun.add(alias.obj);
   }
   const reads = new Map<string, { all: number; run: number; keys: Map<string, { all: number; run: number }>; keyed: number }>();
   // The closure's free names that are its enclosing function's parameters (`batch` of `train_step(state, batch)`): read the same way.

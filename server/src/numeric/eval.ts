@@ -346,7 +346,8 @@ export class Evaluator {
           if (!(e instanceof Unsupported) || !this.capture.env) throw e;
         }
         if (!this.capture.env) throw new Unsupported(`${factory.qualname} without defining ${fn.name}`, lineOf(fn));
-        return { self: outer.self, env: this.capture.env };
+        // A closure of a method reads the method's `self` from its environment; its own first parameter is its own.
+        return { env: this.capture.env };
       } finally {
         this.capture = saved;
       }
@@ -1890,6 +1891,17 @@ export class Evaluator {
     if (held0?.k === 'name') {
       let v: Val | undefined;
       for (let fr: Frame | undefined = f; fr && !v; fr = fr.parent) v = fr.vars.get(held0.id);
+      if (v?.t === 'standin') return v.out;
+      // A local bound to a model's apply (`forward = state.apply_fn`) given flax's variables built before it.
+      const at = v?.t === 'dict' ? v.entries.find(([k]) => k.t === 'str' && k.v === 'params')?.[1] : undefined;
+      if (at?.t === 'standin' && c.func.k === 'name') return at.out;
+    }
+    // The same local given `{"params": params}` written in the call.
+    if (c.func.k === 'name' && !c.op && held0?.k === 'dict') {
+      const i = held0.keys.findIndex((k) => k?.k === 'str' && k.value === 'params');
+      const h = i >= 0 ? held0.values[i] : undefined;
+      let v: Val | undefined;
+      for (let fr: Frame | undefined = f; fr && !v && h?.k === 'name'; fr = fr.parent) v = fr.vars.get(h.id);
       if (v?.t === 'standin') return v.out;
     }
     if (c.func.k === 'attr' && /^apply(_fn)?$/.test(c.func.attr) && c.args[0]) {

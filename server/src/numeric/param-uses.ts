@@ -153,6 +153,21 @@ export class ParamUses {
     return this.reads.length === 0;
   }
 
+  /**
+   * Every read is returned as it is, alone or as an item of a returned tuple, never the first (`return
+   * loss, metrics, state`: a state the function hands back unchanged): nothing the loss computes reads it.
+   */
+  get onlyReturned(): boolean {
+    return (
+      this.reads.length > 0 &&
+      this.reads.every((r) => {
+        const p = r.parents[0] as Expr | Stmt | undefined;
+        const q = r.parents[1] as Stmt | undefined;
+        return p?.k === 'tuple' && !p.list && p.items.indexOf(r.node) > 0 && q?.k === 'return' && q.value === p;
+      })
+    );
+  }
+
   /** The read through pass-through calls and signs (`-w`): the node the quantity flows into, and its parent. */
   private outer(r: Read): { node: unknown; parent: unknown } {
     let node: unknown = r.node;

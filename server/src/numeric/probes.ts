@@ -704,7 +704,7 @@ export class Prober {
       // `assumed`) may make the loss differ from the canonical one; the reference (the focal formula's)
       // not for a loss the facts see as neither focal nor a cross-entropy.
       if (plan.gamma && !assumed) this.ceAtGammaZero(report, setup);
-      if (!plan.notFocal && !assumed) this.reference(report, setup, gammaValues[0] ?? (plan.plainCE ? 0 : 2), alphaDefault);
+      if (!plan.notFocal && !plan.smoothed && !assumed) this.reference(report, setup, gammaValues[0] ?? (plan.plainCE ? 0 : 2), alphaDefault);
       this.findings(report, setup);
       return finish();
     } catch (e) {
@@ -748,10 +748,11 @@ export class Prober {
    * the largest relative deviation over significant entries. Groups absorb alpha weighting: per
    * target value for sigmoid losses (alpha_t), per target class for softmax ones (alpha[t]).
    */
-  private compare(g: Float32Array, r: Float32Array, groups?: Int32Array, unread: ReadonlySet<number> = new Set(), C = 1): { scale: number; scales: number[]; maxRel: number } {
+  private compare(g: Float32Array, r: Float32Array, groups?: Int32Array, unread: ReadonlySet<number> = new Set(), C = 1, ignoredGroups = false): { scale: number; scales: number[]; maxRel: number; ignored: number[] } {
     const K = groups ? Math.max(...groups) + 1 : 1;
     const gr = new Float64Array(K);
     const rr = new Float64Array(K);
+    const moved = new Uint8Array(K);
     let rmax = 0;
     for (let i = 0; i < g.length; i++) {
       if (unread.has(i % C)) continue;
@@ -759,12 +760,18 @@ export class Prober {
       const k = groups ? groups[i] : 0;
       gr[k] += g[i] * r[i];
       rr[k] += r[i] * r[i];
+      if (g[i] !== 0) moved[k] = 1;
       rmax = Math.max(rmax, Math.abs(r[i]));
     }
-    const scales = Array.from(gr, (x, k) => (rr[k] > 0 ? x / rr[k] : NaN));
+    // Groups (target classes) whose every row has a gradient of exactly 0 while others have one: targets
+    // the loss ignores (an ignore label, a background class masked out), compared on the others.
+    const ignored: number[] = [];
+    if (ignoredGroups && moved.some((m) => m)) for (let k = 0; k < K; k++) if (!moved[k] && rr[k] > 0) ignored.push(k);
+    const skip = new Set(ignored);
+    const scales = Array.from(gr, (x, k) => (rr[k] > 0 && !skip.has(k) ? x / rr[k] : NaN));
     let maxRel = 0;
     for (let i = 0; i < g.length; i++) {
-      if (unread.has(i % C)) continue;
+      if (unread.has(i % C) || skip.has(groups ? groups[i] : 0)) continue;
       if (!Number.isFinite(g[i]) || !Number.isFinite(r[i])) {
         if (Number.isFinite(g[i]) !== Number.isFinite(r[i])) maxRel = Infinity;
         continue;
@@ -777,7 +784,12 @@ export class Prober {
     }
     const fitted = scales.filter((c) => !Number.isNaN(c));
     if (!fitted.length || fitted.some((c) => !(c > 0))) maxRel = Infinity;
-    return { scale: fitted[0] ?? 0, scales, maxRel };
+    return { scale: fitted[0] ?? 0, scales, maxRel, ignored };
+  }
+
+  private ignoredNote(ignored: readonly number[]): string {
+    if (!ignored.length) return '';
+    return `; targets of class${ignored.length > 1 ? 'es' : ''} ${ignored.join(', ')} ignored by the loss (gradient 0 on their rows): compared on the others`;
   }
 
   /**
@@ -887,7 +899,7 @@ export class Prober {
     }
     const ref = this.ceGrad(s, inp);
     const unread = this.unreadColumns(out.grad, inp.shape[1]);
-    const { scale, scales, maxRel } = this.compare(out.grad, ref, this.groups(s, inp), unread, inp.shape[1]);
+    const { scale, scales, maxRel, ignored } = this.compare(out.grad, ref, this.groups(s, inp), unread, inp.shape[1], s.formulation === 'softmax');
     report.probes.push({
       probe: 'ce-at-gamma-0',
       inputs: inp,
@@ -896,7 +908,7 @@ export class Prober {
       maxRelDiff: maxRel,
       scale,
       ok: maxRel <= REL_TOL,
-      note: `gradient vs ${s.formulation === 'softmax' ? 'softmax cross-entropy' : 'BCE with logits'}: scale ${scale.toPrecision(4)}, max relative difference ${fmtRel(maxRel)}${this.weightsNote(s, scales)}${this.unreadNote(unread)}`,
+      note: `gradient vs ${s.formulation === 'softmax' ? 'softmax cross-entropy' : 'BCE with logits'}: scale ${scale.toPrecision(4)}, max relative difference ${fmtRel(maxRel)}${this.weightsNote(s, scales)}${this.unreadNote(unread)}${this.ignoredNote(ignored)}`,
       ms: Date.now() - t,
     });
   }
@@ -920,7 +932,7 @@ export class Prober {
       return Float32Array.from(tf.grad(f)(z).dataSync() as Float32Array);
     });
     const unread = this.unreadColumns(out.grad, C);
-    const { scale, scales, maxRel } = this.compare(out.grad, ref, this.groups(s, inp), unread, C);
+    const { scale, scales, maxRel, ignored } = this.compare(out.grad, ref, this.groups(s, inp), unread, C, s.formulation === 'softmax');
     const canon = s.formulation === 'sigmoid' ? `torchvision sigmoid_focal_loss(alpha=${typeof alpha === 'number' ? alpha : -1}, gamma=${gamma})` : `softmax focal loss (gamma=${gamma}${Array.isArray(alpha) ? ', per-class alpha' : ''})`;
     report.probes.push({
       probe: 'reference',
@@ -932,7 +944,7 @@ export class Prober {
       maxRelDiff: maxRel,
       scale,
       ok: maxRel <= REL_TOL,
-      note: `gradient vs ${canon}: scale ${scale.toPrecision(4)}, max relative difference ${fmtRel(maxRel)}${this.weightsNote(s, scales)}${this.unreadNote(unread)}`,
+      note: `gradient vs ${canon}: scale ${scale.toPrecision(4)}, max relative difference ${fmtRel(maxRel)}${this.weightsNote(s, scales)}${this.unreadNote(unread)}${this.ignoredNote(ignored)}`,
       ms: Date.now() - t,
     });
   }

@@ -13,6 +13,7 @@ import { packedArgs, unpackedView, type PackedArgs } from './packed-args';
 import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
+import { linearModel } from './linear-model';
 import { defaultedWhenNone, ParamUses, thresholdUse } from './param-uses';
 import { jaxKeyParam } from './jax-keys';
 import { outerParams, readOnlyAfter } from './entry-inputs';
@@ -106,6 +107,12 @@ export interface CheckPlan {
    * reference, LL305; the hard examples, LL309) mean nothing for it and do not run.
    */
   notFocal?: boolean;
+  /**
+   * Label smoothing goes into the loss (a CE's `label_smoothing`, targets `t * (1 - e) + e / K`, in it
+   * or the module's functions it calls): the canonical loss differs from it by design, so the
+   * reference (LL305) does not run.
+   */
+  smoothed?: boolean;
   /**
    * Values read from modules the check may not read (`cfg.focal_loss_alpha`), by qualified name, that
    * the function's use makes a focal gamma, a focal alpha or Keras' float format
@@ -426,7 +433,21 @@ const PER_CLASS_WHY = 'a per-class count list: one count of 1 per class, assumed
  * at all (a `len`, a slice, a tensor made of it, a list a call site passes) is the caller's.
  */
 function perClassVector(g: FunctionIR, fn: FunctionIR, mod: ModuleIR, name: string, roles: { input: string; target: string }): boolean {
-  return !scalarArithmetic(name, g) && meetsClasses(name, g, fn, mod, roles);
+  return !scalarArithmetic(name, g) && !multiIndexed(name, g) && meetsClasses(name, g, fn, mod, roles);
+}
+
+/** Whether `fn` passes parameter `name` itself as the input of a one-hot op. */
+function oneHotted(fn: FunctionIR, name: string): boolean {
+  for (const s of stmtsOf(fn.body))
+    for (const r of stmtRoots(s))
+      for (const e of walkExprs(r)) if (e.k === 'call' && (e.op?.id === 'one_hot' || e.op?.id === 'flax_onehot') && e.bound?.input?.k === 'name' && e.bound.input.id === name) return true;
+  return false;
+}
+
+/** Whether `g` subscripts `name` with two indices or more (`t[:, 25]`): a tensor of rank 2 at least, no list of numbers. */
+function multiIndexed(name: string, g: FunctionIR): boolean {
+  for (const s of stmtsOf(g.body)) for (const r of stmtRoots(s)) for (const e of walkExprs(r)) if (e.k === 'subscript' && e.obj.k === 'name' && e.obj.id === name && e.index.length > 1) return true;
+  return false;
 }
 
 /**
@@ -462,6 +483,7 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (g !== fn && g.name !== '__init__') for (const s of stmtsOf(g.body)) if (s.k === 'def' && s.fn !== fn && !chain.includes(s.fn)) skip.add(s.fn);
   const u = new ParamUses(name, g, mod, skip);
   if (u.unread && !u.bindings.length) return { value: null, why: 'never read by the function: None' };
+  if (g === fn && u.onlyReturned && !u.bindings.length) return { value: null, why: 'only returned as it is, after the loss (`return loss, ..., ' + name + '`): nothing the loss computes reads it (None)' };
   if (g.name === '__init__' && unreadByMethod(name, g, fn, mod)) return { value: null, why: `stored by __init__, read by no method \`${fn.name}\` calls: None` };
   if (u.onlyName) return { value: fn.name, why: 'only names ops (`name=`): the function\'s name' };
   if (u.onlyDivisor) return { value: 1, why: 'a normaliser the loss is divided by: 1' };
@@ -652,6 +674,11 @@ function seesFocalOrCE(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, 
   return sees(fn, byName, facts, own, { op: LOSS_OPS, name: CE_NAME, meanings: LOSS_MEANINGS });
 }
 
+/** Whether label smoothing goes into a value the facts see in a function or the module's functions it calls. */
+function seesSmoothing(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: ModuleFacts | undefined, own: ReturnType<ModuleFacts['functions']['get']>): boolean {
+  return sees(fn, byName, facts, own, { op: /^$/, name: /^$/, meanings: new Set(), fact: (v) => !!v.smoothed && (v.smoothed.values === undefined || v.smoothed.values.some((x) => x !== 0)) });
+}
+
 /** Whether anything says a function is a focal loss: its name, a focal op it calls, a modulating factor or focal product the facts see in it or the module's functions it calls. */
 function seesFocal(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: ModuleFacts | undefined, own: ReturnType<ModuleFacts['functions']['get']>): boolean {
   return FOCAL_NAME.test(fn.qualname) || sees(fn, byName, facts, own, { op: FOCAL_NAME, name: FOCAL_NAME, meanings: FOCAL_MEANINGS });
@@ -662,7 +689,7 @@ function seesFocal(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, fact
  * a function the check does not read whose name matches `name`, a value the facts see with one of
  * `meanings`.
  */
-function sees(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: ModuleFacts | undefined, own: ReturnType<ModuleFacts['functions']['get']>, what: { op: RegExp; name: RegExp; meanings: ReadonlySet<string> }): boolean {
+function sees(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: ModuleFacts | undefined, own: ReturnType<ModuleFacts['functions']['get']>, what: { op: RegExp; name: RegExp; meanings: ReadonlySet<string>; fact?: (v: AbsValue) => boolean }): boolean {
   const reached = new Set<FunctionIR>([fn]);
   for (const e of callsOf(fn, byName)) {
     if (e.op) {
@@ -675,7 +702,7 @@ function sees(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: Mo
   }
   for (const g of reached) {
     const ff = g === fn ? own : facts?.functions.get(g);
-    for (const v of [...(ff?.values.values() ?? []), ...(ff?.returns ?? [])]) if (what.meanings.has(v.m)) return true;
+    for (const v of [...(ff?.values.values() ?? []), ...(ff?.returns ?? [])]) if (what.meanings.has(v.m) || what.fact?.(v)) return true;
   }
   return false;
 }
@@ -846,7 +873,10 @@ function frameworkOfName(name: string): CoverageFramework | undefined {
 export function frameworkOf(fn: FunctionIR, mod: ModuleIR, byName: ReadonlyMap<string, FunctionIR> = callableByName(mod)): CoverageFramework {
   const counts = new Map<CoverageFramework, number>();
   const classify = frameworkOfName;
+  // A tensor method (`x.sum(axis=...)`) is spelled once, as PyTorch's: it says PyTorch only in a module importing torch.
+  const torch = [...mod.imports.values()].some((q) => classify(q) === 'torch');
   for (const e of callsOf(fn, byName)) {
+    if (e.method && e.spell?.framework === 'torch' && !torch) continue;
     const fw = e.spell ? (e.spell.framework === 'tf' || e.spell.framework === 'keras' ? 'tf/keras' : e.spell.framework === 'lib' ? undefined : e.spell.framework) : e.callee ? classify(e.callee) : undefined;
     if (fw) counts.set(fw, (counts.get(fw) ?? 0) + 1);
   }
@@ -1204,11 +1234,13 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // prediction and the target), nothing changes.
     let standIn: ModelStandIn | undefined;
     let standInWhy: string | undefined;
+    // The parameter of a model run the probes could not stand in (its refusal, `standInWhy`, says why).
+    let refusedModel: string | undefined;
     // A closure whose target is its enclosing function's parameter (flax's `def train_step(state,
     // batch): def loss_fn(params): logits = state.apply_fn({"params": params}, batch["image"]); ...
     // batch["label"]`): the probes give the enclosing function that parameter (`CheckPlan.outerTarget`).
     let outerTarget: string | undefined;
-    const enclosing = fn.parent && fn.parent !== '<module>' ? chain.find((g) => g.qualname === fn.parent && !g.className) : undefined;
+    const enclosing = fn.parent && fn.parent !== "<module>" ? chain.find((g) => g.qualname === fn.parent) : undefined;
     const outer = enclosing ? outerParams(fn, enclosing).filter((o) => enclosing.params.some((p) => p.kind === 'plain' && p.name === o && !p.default)) : [];
     if (!perExample) {
       const unset = params.filter((p) => !p.default);
@@ -1216,7 +1248,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       const imported = [...mod.imports.values()].map(frameworkOfName);
       const jaxApply = frameworkOf(fn, mod, callable) === 'jax' || (imported.includes('jax') && !imported.includes('torch'));
       const si = modelStandIn(fn, unset.map((p) => p.name), jaxApply, outer, mod);
-      if (si && 'refused' in si) standInWhy = si.refused;
+      if (si && 'refused' in si) {
+        standInWhy = si.refused;
+        refusedModel = si.param;
+      }
       else if (si && !(target && si.inputs.includes(target)) && (!input || !target || si.inputs.includes(input) || input === si.param)) {
         const rest = required.filter((p) => p.name !== si.param && !si.inputs.includes(p.name));
         let t = target && rest.some((p) => p.name === target) ? target : undefined;
@@ -1247,10 +1282,23 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       if (star && required.length < 2) return `the prediction or the target comes through \`*${star.name}\` (unpacked in the body), which the probes do not fill`;
       return undefined;
     };
+    // A linear model's weights and biases taken as parameters (`jnp.dot(X, W) + b`; linear-model.ts):
+    // neither role. Over a parameter's data, that parameter is the prediction (the weights then the
+    // identity, the biases 0: its scores are the probe's prediction); over the module's own data, the
+    // file fixes the loss's inputs, and the probes, which give a prediction and targets, refuse it.
+    const lin = !detection && !perExample && !standIn ? linearModel(fn, mod, required.map((p) => p.name)) : undefined;
+    const linParams = new Set(lin ? [...lin.weights, ...lin.biases].filter((n) => n !== target) : []);
+    if (lin && 'param' in lin.data && lin.data.param !== target && (!input || linParams.has(input))) input = lin.data.param;
+    else if (lin && 'global' in lin.data && (!input || linParams.has(input)) && required.every((p) => linParams.has(p.name))) {
+      const ws = [...lin.weights, ...lin.biases].map((n) => `\`${n}\``).join(', ');
+      skip(nameError() ?? `the parameters (${ws}) are a linear model's weights over the module's own data (\`${lin.shown}\`, \`${lin.data.global}\` set at module level): the file fixes the loss's inputs and targets; the probes give a prediction and its targets, not a model's weights`);
+      continue;
+    }
+    if (lin && 'param' in lin.data) for (const n of linParams) if (n === input) linParams.delete(n);
     if (!detection && (!input || !target)) {
       // A scalar hyperparameter (only Python arithmetic beside number literals, `2.0 - t1`, a
       // temperature compared with 1.0) is neither role: the roles are among the others.
-      const roleCands = required.filter((p) => p.name === input || p.name === target || !scalarHyper(p.name, fn, mod));
+      const roleCands = required.filter((p) => p.name === input || p.name === target || (!scalarHyper(p.name, fn, mod) && !(lin && 'param' in lin.data && linParams.has(p.name))));
       if (roleCands.length !== 2) {
         // Two embeddings compared with each other (`dot(zimg, ztxt.T)`): a contrastive loss, its pairs its targets.
         const pair = roleCands.length > 2 ? contrastivePair(fn, roleCands.map((p) => p.name)) : undefined;
@@ -1281,6 +1329,13 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         // Read only by the model's run, which the probe's prediction stands in for: no value is read.
         if ((g === fn || (g === enclosing && outer.includes(p.name))) && standIn?.inputs.includes(p.name)) {
           fill[p.name] = { value: { modelInput: true }, why: `read only by the model's run (${standIn.shown}), which the probe's prediction stands in for` };
+          continue;
+        }
+        // A linear model's weights and biases over the prediction (linear-model.ts): the identity and 0.
+        if (g === fn && lin && 'param' in lin.data && lin.data.param === input && linParams.has(p.name)) {
+          fill[p.name] = lin.weights.includes(p.name)
+            ? { value: { eye: 'classes' }, why: `the weights of a linear model over \`${input}\` (\`${lin.shown}\`): the C x C identity, so the scores are the probe's prediction; other weights not probed; no canonical comparison`, assumed: true }
+            : { value: 0, why: `a bias added to the linear model's scores (\`${lin.shown} + ${p.name}\`): 0, so the scores are the probe's prediction; other biases not probed; no canonical comparison`, assumed: true };
           continue;
         }
         // A JAX key (jax-keys.ts): PRNGKey(0), whose draws come from the probe's seeded stream.
@@ -1346,7 +1401,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       const owner = [fn, ...chain].find((g) => g.params.some((p) => p.kind === 'plain' && p.name === missing));
       const what = owner ? (unsuppliedUse(missing, owner) ?? iteratedOnly(missing, owner) ?? readThroughImport(missing, owner)) : undefined;
       // The model the function runs, which the probes could not stand in: why not.
-      const model = standInWhy && modelParam(fn, [missing]) ? standInWhy : undefined;
+      const model = standInWhy && (modelParam(fn, [missing]) || refusedModel === missing) ? standInWhy : undefined;
       skip(nameError() ?? boxes() ?? model ?? passedInLoss(fn, chain, mod) ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
       continue;
     }
@@ -1383,6 +1438,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     else if (modules.size && framework === 'tf/keras' && (!tv || tv.m === 'unknown' || tv.m === 'target')) encodings = ['onehot', 'binary', 'index'];
     // One number per example as the prediction: a binary loss of one logit (or probability) per example.
     if (scalarPrediction) encodings = ['binary'];
+    // Targets the function one-hots itself (`one_hot(labels, C)`, flax's `common_utils.onehot`) are
+    // class indices (JAX's one-hot also takes floats, whose one-hot rows would pass silently; PyTorch's and
+    // TensorFlow's raise on them).
+    if (target && oneHotted(fn, target)) encodings = ['index'];
     // Only functions the facts see as a loss, or whose names say so, are worth the probes.
     const rets = ff?.returns ?? [];
     // A function the facts see taking a prediction (logits or probabilities) and a target is one too,
@@ -1434,12 +1493,13 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // modulating factor the facts see) is the cross-entropy of its formulation (the focal loss at
     // gamma 0), not a gamma = 2 focal loss.
     const plainCE = !gamma && !seesFocal(fn, callable, f, ff);
+    const smoothed = seesSmoothing(fn, callable, f, ff);
     const targetChannel = squeezesChannel(fn, targetName);
     const dataset = valuesOnly && readsLabelsOnly(fn, targetName);
     const stateColumn = slicesTrailingColumn(fn, targetName);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(hasAssumed ? { assumed } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), ...(packed ? { packed } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(smoothed ? { smoothed } : {}), ...(hasAssumed ? { assumed } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), ...(packed ? { packed } : {}), key });
   }
   // A loss class with no method of its own to run: its call is its base's. A Keras
   // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,

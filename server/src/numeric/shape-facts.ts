@@ -19,6 +19,10 @@ export interface AxisFacts {
   rank?: number;
   /** Axes the function squeezes (`squeeze(1)`, `squeeze(axis=-1)`): of size one. */
   squeezed: number[];
+  /** Axes a softmax or log-softmax of it normalises over: the classes. */
+  classes?: number[];
+  /** Axes reduced together (`sum(p * t, axis=(1, 2))`, two or more), of it or of an elementwise product or sum with it: no class axis among them. */
+  together?: number[][];
 }
 
 /** Ops whose `dim` is an axis of their `input` the function reads the parameter at. */
@@ -101,6 +105,10 @@ export function axisFacts(fn: FunctionIR, name: string): AxisFacts {
   let minRank = 0;
   let rank: number | undefined;
   const squeezed = new Set<number>();
+  const classes = new Set<number>();
+  const together: number[][] = [];
+  // An elementwise sum, difference, product or quotient with it (`p * onehot`): reduced together over its axes.
+  const withIt = (e: Expr): boolean => rooted(e) || (e.k === 'bin' && ['+', '-', '*', '/'].includes(e.op) && (withIt(e.left) || withIt(e.right)));
   const axis = (d: number): void => {
     minRank = Math.max(minRank, d >= 0 ? d + 1 : -d);
   };
@@ -127,8 +135,15 @@ export function axisFacts(fn: FunctionIR, name: string): AxisFacts {
         if (e.op?.inputRank && e.bound?.input && rooted(e.bound.input)) rank = e.op.inputRank;
         if (!id || !AXIS_OPS.has(id) || !e.bound) continue;
         const input = e.bound.input;
+        if (input && !rooted(input) && withIt(input) && (id === 'sum' || id === 'mean')) {
+          const dims = axesOf(e.bound.dim ?? e.bound.axis, consts);
+          if (dims.length > 1) together.push(dims);
+          continue;
+        }
         if (!input || !rooted(input)) continue;
         const dims = axesOf(e.bound.dim ?? e.bound.axis, consts);
+        if ((id === 'softmax' || id === 'log_softmax') && dims.length === 1) classes.add(dims[0]);
+        if ((id === 'sum' || id === 'mean') && dims.length > 1) together.push(dims);
         for (const d of dims) axis(d);
         if (id === 'squeeze') for (const d of dims) squeezed.add(d);
       }
@@ -143,7 +158,7 @@ export function axisFacts(fn: FunctionIR, name: string): AxisFacts {
       else shapes.delete(t);
     }
   }
-  return { minRank, ...(rank !== undefined ? { rank } : {}), squeezed: [...squeezed] };
+  return { minRank, ...(rank !== undefined ? { rank } : {}), squeezed: [...squeezed], ...(classes.size ? { classes: [...classes] } : {}), ...(together.length ? { together } : {}) };
 }
 
 /** Ranks of the prediction and the class-index targets in a layout. */
@@ -155,6 +170,10 @@ function ranks(layout: Layout | undefined): [number, number] {
 function fits(f: AxisFacts, shape: number[]): boolean {
   if (f.rank !== undefined && f.rank !== shape.length) return false;
   if (f.minRank > shape.length) return false;
+  // The class axis a softmax reads is no axis reduced together with others (`sum(axis=(1, 2))` of
+  // [N, 1, C] would sum the classes with the sequence: that code reads [N, H, W, C]).
+  const at = (d: number): number => (d < 0 ? shape.length + d : d);
+  if (f.classes?.length && f.together?.some((ds) => ds.some((d) => f.classes!.some((c) => at(c) === at(d))))) return false;
   return f.squeezed.every((d) => shape[d < 0 ? shape.length + d : d] === 1);
 }
 

@@ -544,8 +544,11 @@ export const optaxSmoothLabels = defineOp({
 /**
  * Einstein summation, as numpy defines it (explicit `->` output, or implicit: the letters seen once,
  * sorted): each operand's axes laid out on the union of the letters (size-1 where absent), the
- * product broadcast, the letters not in the output summed. Ellipses and a letter repeated within
- * one operand (diagonals) are not modelled.
+ * product broadcast, the letters not in the output summed. An ellipsis stands for an operand's axes
+ * its letters leave, broadcast between the operands aligned on the right (a size 1 meets any size), and
+ * they lead an implicit output; an explicit output must hold it too where it stands for any axis
+ * (numpy raises, JAX's behaviour is not modelled). A letter repeated within one operand (diagonals)
+ * is not modelled.
  */
 export const einsum = defineOp({
   id: 'einsum',
@@ -555,11 +558,20 @@ export const einsum = defineOp({
     const eq = (c.str('equation') ?? c.unsupported(`${c.name} without a literal equation`)).replace(/\s+/g, '');
     const ops = c.value('operands');
     const xs = ops?.t === 'list' ? ops.items.map((v) => c.toTensor(v)) : [];
-    if (eq.includes('.')) c.unsupported(`${c.name} with an ellipsis`);
-    const [lhs, rhs] = eq.split('->');
-    const ins = lhs.split(',');
-    if (!/^[a-zA-Z,]*$/.test(lhs) || (rhs !== undefined && !/^[a-zA-Z]*$/.test(rhs))) c.error(`einsum: invalid subscripts '${eq}'`);
-    if (ins.length !== xs.length) c.error(`einsum: ${ins.length} operands in '${eq}', ${xs.length} given`);
+    const [lhs, rhsRaw] = eq.split('->');
+    const insRaw = lhs.split(',');
+    const sub = /^(?:[a-zA-Z]*(?:\.\.\.)?[a-zA-Z]*)$/;
+    if (!insRaw.every((s) => sub.test(s)) || (rhsRaw !== undefined && !sub.test(rhsRaw))) c.error(`einsum: invalid subscripts '${eq}'`);
+    if (insRaw.length !== xs.length) c.error(`einsum: ${insRaw.length} operands in '${eq}', ${xs.length} given`);
+    // An ellipsis becomes letters of its own (code points past the Latin ones), right-aligned.
+    const ellRank = (s: string, k: number) => (s.includes('...') ? xs[k].x.shape.length - (s.length - 3) : 0);
+    const ranks = insRaw.map(ellRank);
+    if (ranks.some((r) => r < 0)) c.error(`einsum: an operand has fewer axes than its subscripts '${eq}'`);
+    const nEll = Math.max(0, ...ranks);
+    const ell = Array.from({ length: nEll }, (_, i) => String.fromCharCode(0x100 + i));
+    const ins = insRaw.map((s, k) => s.replace('...', ell.slice(nEll - ranks[k]).join('')));
+    if (rhsRaw !== undefined && nEll > 0 && !rhsRaw.includes('...')) c.unsupported(`${c.name} with an ellipsis its output leaves out`);
+    const rhs = rhsRaw?.replace('...', ell.join(''));
     const size = new Map<string, number>();
     const count = new Map<string, number>();
     ins.forEach((sub, k) => {
@@ -567,19 +579,21 @@ export const einsum = defineOp({
       if (new Set(sub).size !== sub.length) c.unsupported(`${c.name} with a repeated index in one operand`);
       [...sub].forEach((l, i) => {
         const d = xs[k].x.shape[i];
-        if (size.has(l) && size.get(l) !== d) c.error(`einsum: index '${l}' has sizes ${size.get(l)} and ${d}`);
-        size.set(l, d);
+        const was = size.get(l);
+        const broadcast = ell.includes(l) && (was === 1 || d === 1);
+        if (was !== undefined && was !== d && !broadcast) c.error(`einsum: index '${l}' has sizes ${was} and ${d}`);
+        size.set(l, was === undefined || d !== 1 ? d : was);
         count.set(l, (count.get(l) ?? 0) + 1);
       });
     });
-    const letters = [...size.keys()];
-    const out = rhs ?? letters.filter((l) => count.get(l) === 1).sort().join('');
+    const letters = [...size.keys()].sort((a, b) => Number(ell.includes(b)) - Number(ell.includes(a)) || (ell.includes(a) ? a.localeCompare(b) : 0));
+    const out = rhs ?? [...ell, ...letters.filter((l) => !ell.includes(l) && count.get(l) === 1).sort()].join('');
     if (new Set(out).size !== out.length || [...out].some((l) => !size.has(l))) c.error(`einsum: invalid output subscripts '${out}'`);
     let prod: CVal | undefined;
     ins.forEach((sub, k) => {
       const have = letters.filter((l) => sub.includes(l));
       const t = c.k.transpose(xs[k].x, have.map((l) => sub.indexOf(l)));
-      const full = c.out(c.k.reshape(t, letters.map((l) => (sub.includes(l) ? size.get(l)! : 1))), xs[k].dt);
+      const full = c.out(c.k.reshape(t, letters.map((l) => (sub.includes(l) ? xs[k].x.shape[sub.indexOf(l)] : 1))), xs[k].dt);
       prod = prod ? c.binop('*', prod, full) : full;
     });
     let r = c.toTensor(prod!);

@@ -1,6 +1,6 @@
 /**
  * Ops real loss code uses that the table lacked: trigonometry (angular and cosine-margin losses),
- * argmin, flips, a tensor cut into pieces (`torch.split` / `chunk`), tiles and `repeat_interleave`.
+ * argmin, flips, a tensor cut into pieces (`torch.split` / `chunk`), tiles, `repeat_interleave` and numpy's `delete`.
  * None of them makes a probability, a log-probability or a loss out of plain tensors: their abstract
  * meaning is unknown (what the abstract interpreter gave the call before it was spelled). Each
  * lowering follows its framework's documented semantics (the piece sizes of `split` and `chunk`,
@@ -249,4 +249,35 @@ export const repeatInterleave = defineOp({
   },
 });
 
-export const PIECES = [sin, cos, tan, asin, acos, atan, argmin, flip, fliplr, flipud, split, chunk, unstack, tile, repeatInterleave];
+/**
+ * numpy's and JAX's `delete`: the entries (slices along `axis`) at the given indices left out; without
+ * an axis, of the flattened array. Indices are an int or a sequence of ints (negative ones count from
+ * the end, repeats delete once); one out of range raises IndexError as numpy does. A slice or a
+ * boolean mask is not modelled.
+ */
+export const del = defineOp({
+  id: 'delete',
+  summary: 'The entries (or slices along an axis) at the given indices left out; without an axis, of the flattened array.',
+  spell: ['jax.numpy.delete(arr->input, obj->index, axis->dim=None, *, assume_unique_indices=False)', 'numpy.delete(arr->input, obj->index, axis->dim=None)'],
+  lower(c) {
+    let x = c.tensor('input');
+    let d = c.dim('dim', x.x.shape.length);
+    if (d === undefined) {
+      x = { ...x, x: c.k.reshape(x.x, [-1]) };
+      d = 0;
+    }
+    const n = x.x.shape[d];
+    const v = c.value('index');
+    if (!v || (v.t !== 'num' && v.t !== 'list' && v.t !== 'tensor')) return c.unsupported(`${c.name} of a slice or a non-integer index`);
+    const idx = v.t === 'num' ? [v.v] : Array.from(c.k.data(c.toTensor(v).x));
+    if (v.t !== 'num' && c.toTensor(v).dt === 'bool') return c.unsupported(`${c.name} with a boolean mask`);
+    if (idx.some((q) => !Number.isInteger(q))) return c.unsupported(`${c.name} of a non-integer index`);
+    const bad = idx.find((q) => q < -n || q >= n);
+    if (bad !== undefined) c.error(`index ${bad} is out of bounds for axis ${d} with size ${n}`);
+    const gone = new Set(idx.map((q) => (q < 0 ? q + n : q)));
+    const keep = Array.from({ length: n }, (_, i) => i).filter((i) => !gone.has(i));
+    return c.out(c.k.take(x.x, c.k.fromData(keep, [keep.length], 'int'), d), x.dt);
+  },
+});
+
+export const PIECES = [sin, cos, tan, asin, acos, atan, argmin, flip, fliplr, flipud, split, chunk, unstack, tile, repeatInterleave, del];
