@@ -429,7 +429,7 @@ export class Prober {
     const fixed: ProbeInputs['layout'][] = plan.boxes ? ['1nc', undefined] : [undefined, last ? 'nhwc' : plan.targetChannel ? 'nc1hw' : 'nchw', last ? 'nlc' : 'ncl', ...(last ? [] : ['nlc' as const])];
     // The layouts the function's own axis reads allow (shape-facts.ts: `tf.squeeze(y_true, axis=3)`,
     // `reduce_sum(p, axis=[1, 2])`, `n, c, h, w = x.size()`) first, each tried; the fixed order after them.
-    const facts = plan.boxes || plan.model || plan.perExample ? [] : factLayouts(axisFacts(fn, plan.input), plan.target ? axisFacts(fn, plan.target) : undefined, !last);
+    const facts = plan.boxes || plan.model || plan.perExample ? [] : factLayouts(axisFacts(fn, plan.input, this.mod), plan.target ? axisFacts(fn, plan.target, this.mod) : undefined, !last);
     const layouts: ProbeInputs['layout'][] = [...facts, ...fixed.filter((l) => !facts.includes(l as Layout))];
     const first: string[] = [];
     const tried: string[] = [];
