@@ -23,6 +23,7 @@ import { settingsMapping, type KeyValue } from './param-members';
 import { itemsUnpacked, iteratedOnly, passedInLoss, readThroughImport, singleRole } from './refusal-reasons';
 import { describeBoxes, type BoxFill } from './gen';
 import { assumedModuleValues, type AssumedValue } from './absent-values';
+import { focalRoleParams } from './role-params';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
 
@@ -262,10 +263,11 @@ function literalValue(e: Expr | undefined): number | number[] | null | undefined
   return undefined;
 }
 
-function hyper(fn: FunctionIR, owners: (FunctionIR | undefined)[], re: RegExp, facts: ModuleFacts | undefined, typical: number[]): HyperInfo | undefined {
+function hyper(fn: FunctionIR, owners: (FunctionIR | undefined)[], re: RegExp, facts: ModuleFacts | undefined, typical: number[], byRole: ReadonlySet<string> = new Set()): HyperInfo | undefined {
   for (const f of [fn, ...owners]) {
     if (!f) continue;
-    const p = f.params.find((x) => x.kind === 'plain' && re.test(x.name));
+    // Named so, else a required one whose role the facts make it (role-params.ts).
+    const p = f.params.find((x) => x.kind === 'plain' && re.test(x.name)) ?? f.params.find((x) => x.kind === 'plain' && !x.default && byRole.has(x.name));
     if (!p) continue;
     const values: (number | number[] | null)[] = [];
     const d = literalValue(p.default);
@@ -679,6 +681,12 @@ function sees(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: Mo
 
 
 /** Whether a function computes with numpy (or scipy) ops, itself or through the module's functions it calls. */
+/** Whether the module imports numpy (or HIPS autograd's numpy, or scipy) and no other framework. */
+function numpyModule(mod: ModuleIR): boolean {
+  const fws = new Set([...mod.imports.values()].map(frameworkOfName).filter((x) => x));
+  return fws.size === 1 && fws.has('numpy');
+}
+
 function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): boolean {
   for (const e of callsOf(fn, byName)) {
     // numpy on shapes and constants (np.prod(x.shape)) computes no value of the loss; jax.scipy is JAX.
@@ -833,7 +841,7 @@ export type CoverageFramework = 'torch' | 'tf/keras' | 'jax' | 'numpy' | 'other'
 
 /** The framework a qualified name belongs to (`keras.backend.mean` -> tf/keras). */
 function frameworkOfName(name: string): CoverageFramework | undefined {
-  return /^torch\b/.test(name) ? 'torch' : /^(tensorflow|keras|tf_keras)\b/.test(name) ? 'tf/keras' : /^(jax|flax|optax|haiku)\b/.test(name) ? 'jax' : /^(numpy|scipy)\b/.test(name) ? 'numpy' : undefined;
+  return /^torch\b/.test(name) ? 'torch' : /^(tensorflow|keras|tf_keras)\b/.test(name) ? 'tf/keras' : /^(jax|flax|optax|haiku)\b/.test(name) ? 'jax' : /^(numpy|scipy|autograd)\b/.test(name) ? 'numpy' : undefined;
 }
 
 /**
@@ -1084,7 +1092,9 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // numpy has no autograd: a function computing with numpy (no op of another framework) is probed for
     // its values only (`valuesOnly`); one of another framework that calls numpy is probed as usual,
     // and the evaluator refuses numpy on a tensor computed from the probe's inputs (eval.ts lowerOp).
-    const valuesOnly = usesNumpy(fn, callable) && onlyNumpy(fn, callable);
+    // So is one of a module whose only framework is numpy, that computes with operators and array
+    // methods alone (`((p - t) ** 2).mean()`): its arrays are numpy's.
+    const valuesOnly = (usesNumpy(fn, callable) || numpyModule(mod)) && onlyNumpy(fn, callable);
     const cls = fn.className ? mod.classes.get(fn.className) : undefined;
     const init = cls ? initOf(cls, mod) : undefined;
     const chain = owners(fn, mod);
@@ -1268,6 +1278,9 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     let missing: string | undefined;
     let typical: Fill | undefined;
     let defaulted: Stmt | undefined;
+    // Required parameters the facts read as a focal gamma or alpha, whatever their names (role-params.ts).
+    const byRole = focalRoleParams(fn, chain, f);
+    const roleWhy = (what: string, v: number): string => `typical: ${what} by its use, whatever its name: the typical ${v}, assumed`;
     for (const g of [fn, ...chain]) {
       const ps = g.params.filter((p) => p.kind === 'plain').slice(g.className ? 1 : 0);
       for (const p of ps) {
@@ -1304,6 +1317,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (used && (used.value === null || isClassOnes(used.value)) && ALPHA_NAME.test(p.name)) fill[p.name] = used;
         else if (GAMMA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: 'typical' };
         else if (ALPHA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_ALPHA, why: 'typical' };
+        else if (byRole.gamma.has(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: roleWhy('a focal gamma (the exponent of a modulating factor)', TYPICAL_GAMMA[0]) };
+        else if (byRole.alpha.has(p.name)) fill[p.name] = { value: TYPICAL_ALPHA, why: roleWhy('a focal alpha (weighing the positives against the negatives)', TYPICAL_ALPHA) };
         else if (CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
         // The class count of a one-hot the function makes (`tf.one_hot(t, n)`): the probe's, whatever its name.
         else if (oneHotDepth(p.name, g)) fill[p.name] = { value: { classes: true }, why: `the class count of a one-hot (\`one_hot(..., ${p.name})\`): the probe's classes` };
@@ -1388,10 +1403,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       continue;
     }
     // A gamma only multiplied in (a slope: `(neg - pos) * self.gamma`) is no focal exponent.
-    const gamma = slopeGamma(hyper(fn, chain, GAMMA_NAME, f, TYPICAL_GAMMA), [fn, ...chain], mod);
-    const alpha = hyper(fn, chain, ALPHA_NAME, f, [TYPICAL_ALPHA]);
+    const gamma = slopeGamma(hyper(fn, chain, GAMMA_NAME, f, TYPICAL_GAMMA, byRole.gamma), [fn, ...chain], mod);
+    const alpha = hyper(fn, chain, ALPHA_NAME, f, [TYPICAL_ALPHA], byRole.alpha);
     // A required gamma / alpha is set by the probes (gamma per config); the fill gives the first value.
-    for (const h of [gamma, alpha]) if (h && fill[h.name] && typeof h.values[0] === 'number' && fill[h.name].why === 'typical') fill[h.name].value = h.values[0];
+    for (const h of [gamma, alpha]) if (h && fill[h.name] && typeof h.values[0] === 'number' && fill[h.name].why.startsWith('typical')) fill[h.name].value = h.values[0];
     // An alpha given None (a table, not a scalar): the probes set no alpha of their own.
     // So does one given a weight of 1 per class (a table indexed by the targets): the canonical loss without alpha is the same.
     if (alpha && (fill[alpha.name]?.value === null || isClassOnes(fill[alpha.name]?.value))) alpha.values = [null];
