@@ -2873,6 +2873,9 @@ export class Evaluator {
       case 'numel':
       case 'nelement':
         return num(x.x.size, true);
+      // Its dtype's kind, as torch.is_floating_point(x) (below).
+      case 'is_floating_point':
+        return { t: 'bool', v: x.dt === 'float' };
       case 'item': {
         if (x.x.size !== 1) throw new EvalError('a Tensor with more than one element cannot be converted to a scalar', line);
         return num(x.x.dataSync()[0], x.dt !== 'float');
