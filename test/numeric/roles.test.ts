@@ -276,3 +276,29 @@ describe('closures that read nothing of their factories', () => {
     expect(plan(dflt).plans.map((p) => p.qualname)).not.toContain('make_step.step.xent');
   });
 });
+
+describe('a focal gamma or alpha by its use, whatever its name (role-params.ts)', () => {
+  const CLS = `${HDR}import torch.nn as nn\n\n`;
+  it("a required __init__ parameter that the facts make a modulating factor's exponent: typical 2 and 0.5, said assumed, swept", () => {
+    const src = `${CLS}class Focal(nn.Module):\n    def __init__(self, power):\n        super().__init__()\n        self.power = power\n\n    def forward(self, logits, labels):\n        p = F.softmax(logits, dim=-1)\n        return F.nll_loss(((1 - p) ** self.power) * torch.log(p), labels)\n`;
+    const { plans: ps, skipped } = plan(src);
+    expect(skipped).toEqual([]);
+    expect(ps[0].fill?.power).toMatchObject({ value: 2 });
+    expect(ps[0].fill?.power.why).toMatch(/a focal gamma .* by its use, whatever its name: the typical 2, assumed/);
+    expect(ps[0].gamma).toEqual({ name: 'power', values: [2, 0.5] });
+  });
+
+  it("a function's own required parameter too", () => {
+    const src = `${HDR}def focal(x, t, k):\n    p = torch.sigmoid(x)\n    pt = p * t + (1 - p) * (1 - t)\n    return (-(1 - pt) ** k * torch.log(pt)).mean()\n`;
+    const { plans: ps } = plan(src);
+    expect(ps[0].fill?.k?.value).toBe(2);
+    expect(ps[0].gamma?.name).toBe('k');
+  });
+
+  it('a required value only scaling the loss is no gamma or alpha (a factor, given as such)', () => {
+    const src = `${HDR}def scaled(x, t, k):\n    return F.cross_entropy(x, t) * k\n`;
+    const { plans: ps } = plan(src);
+    expect(ps[0]?.fill?.k?.why ?? '').not.toMatch(/focal/);
+    expect(ps[0]?.gamma).toBeUndefined();
+  });
+});
