@@ -42,6 +42,8 @@ describe('axis facts of a parameter', () => {
   it('`.shape` unpacked into names is that rank; its subscripts and size(d) are axes read', () => {
     expect(facts(`${TORCH}def f(x, t):\n    n, c, h, w = x.size()\n    return x.mean()\n`, 'f', 'x')).toEqual({ minRank: 0, rank: 4, squeezed: [] });
     expect(facts(`${TORCH}def f(x, t):\n    return x.sum() / x.size(2)\n`, 'f', 'x').minRank).toBe(3);
+    // A starred name takes any number of axes: at least the named ones, no exact rank.
+    expect(facts(`${TORCH}def f(x, t):\n    n, c, *rest = x.shape\n    return x.mean()\n`, 'f', 'x')).toEqual({ minRank: 2, squeezed: [] });
     expect(facts(`${TF}def f(y_true, y_pred):\n    s = tf.shape(y_pred)\n    return tf.reduce_sum(y_pred) / tf.cast(s[-1], tf.float32)\n`, 'f', 'y_pred').minRank).toBe(1);
   });
 

@@ -138,8 +138,12 @@ export function axisFacts(fn: FunctionIR, name: string, mod?: ModuleIR, depth = 
   for (const s of stmts) {
     if (s.k === 'if' && raises(s.body)) guard(s.test, false);
     if (s.k === 'other' && s.what === 'assert' && s.test) guard(s.test, true);
-    // `n, c, h, w = x.shape`: exactly that rank (no starred name: the IR has none in a tuple target).
-    if (s.k === 'assign' && s.targets.length === 1 && s.targets[0].k === 'tuple' && shapeOf(s.value) && s.targets[0].items.every((t) => t.k === 'name')) rank = s.targets[0].items.length;
+    // `n, c, h, w = x.shape`: exactly that rank; `n, c, *rest = x.shape` at least its named ones.
+    if (s.k === 'assign' && s.targets.length === 1 && s.targets[0].k === 'tuple' && shapeOf(s.value)) {
+      const t = s.targets[0];
+      if (t.starred) minRank = Math.max(minRank, t.items.length - 1);
+      else if (t.items.every((i) => i.k === 'name')) rank = t.items.length;
+    }
     for (const r of stmtRoots(s))
       for (const e of walkExprs(r)) {
         if (e.k === 'subscript' && shapeOf(e.obj) && e.index.length === 1) {
