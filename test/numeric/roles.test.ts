@@ -302,3 +302,22 @@ describe('a focal gamma or alpha by its use, whatever its name (role-params.ts)'
     expect(ps[0]?.gamma).toBeUndefined();
   });
 });
+
+describe('a loss of one input (CheckPlan.oneInput)', () => {
+  it('an entropy of its one tensor parameter, or a generator loss of log D(G(z)): the prediction only, no target', () => {
+    const ent = plan(`${HDR}def entropy_loss(logits):\n    p = F.softmax(logits, dim=1)\n    return -(p * F.log_softmax(logits, dim=1)).sum(dim=1).mean()\n`);
+    expect(ent.plans[0]).toMatchObject({ qualname: 'entropy_loss', input: 'logits', oneInput: true, encodings: ['index'] });
+    expect(ent.plans[0].target).toBeUndefined();
+    const gen = plan(`${HDR}def g_loss(d_fake):\n    return -torch.log2(d_fake).mean()\n`);
+    expect(gen.plans[0]).toMatchObject({ input: 'd_fake', oneInput: true });
+  });
+
+  it('not where the code says otherwise: its own target built, no loss name, a prediction returned, nothing non-finite reachable', () => {
+    const built = plan(`${HDR}def g_loss(d_fake):\n    return F.binary_cross_entropy(d_fake, torch.ones_like(d_fake))\n`);
+    expect(built.plans).toEqual([]);
+    expect(built.skipped[0].reason).toMatch(/its target built by the function/);
+    expect(plan(`${HDR}def head(x):\n    return -F.log_softmax(x, dim=1).mean()\n`).plans).toEqual([]);
+    expect(plan(`${HDR}def loss_head(x):\n    return F.log_softmax(x, dim=1)\n`).plans).toEqual([]);
+    expect(plan(`${HDR}def wgan_g_loss(d_fake):\n    return -d_fake.mean()\n`).plans).toEqual([]);
+  });
+});

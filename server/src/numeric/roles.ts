@@ -23,6 +23,7 @@ import { settingsMapping, type KeyValue } from './param-members';
 import { itemsUnpacked, iteratedOnly, passedInLoss, readThroughImport, singleRole } from './refusal-reasons';
 import { describeBoxes, type BoxFill } from './gen';
 import { assumedModuleValues, type AssumedValue } from './absent-values';
+import { isCreatingOp } from '../core/prefilter';
 import { focalRoleParams } from './role-params';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
@@ -168,6 +169,12 @@ export interface CheckPlan {
    * targets (LL306, LL307, alpha effect, reference) do not run.
    */
   boxes?: true;
+  /**
+   * A loss of one input (an entropy `-(p * log p).sum(1)`, a GAN generator's `-log(D(G(z)))`): no
+   * target parameter; the probes feed the prediction only and check its loss and gradient on typical
+   * and confident inputs (LL301, LL302); the probes that change or compare targets do not run.
+   */
+  oneInput?: true;
   /** Content hash of everything the check depends on. */
   key: string;
 }
@@ -681,6 +688,17 @@ function sees(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: Mo
 
 
 /** Whether a function computes with numpy (or scipy) ops, itself or through the module's functions it calls. */
+/** Whether a return of `fn` is an activation's output as it is (`return F.log_softmax(x, 1)`): a prediction, no loss. */
+function returnsActivation(fn: FunctionIR): boolean {
+  for (const s of stmtsOf(fn.body)) if (s.k === 'return' && s.value?.k === 'call' && /^(softmax|log_softmax|sigmoid|logsigmoid|log)$/.test(s.value.op?.id ?? '')) return true;
+  return false;
+}
+
+/** A creating op (a log, an exponential, an activation, a loss), or a logarithm to another base (`log2(p)`: an entropy in bits). */
+function logOrCreating(op: NonNullable<Extract<Expr, { k: 'call' }>['op']>): boolean {
+  return isCreatingOp(op) || op.id === 'log2' || op.id === 'log10';
+}
+
 /** Whether the module imports numpy (or HIPS autograd's numpy, or scipy) and no other framework. */
 function numpyModule(mod: ModuleIR): boolean {
   const fws = new Set([...mod.imports.values()].map(frameworkOfName).filter((x) => x));
@@ -1183,6 +1201,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // roles chosen among the required parameters with those annotations counted in.
     let perExample: string[] | undefined;
     let scalarPrediction = false;
+    let oneInput = false;
     if (!input || !target) {
       const numbers = params.filter((p) => !p.default && NUMBER_ANNOTATION.test(p.annotation?.replace(/\s+/g, '') ?? '') && !hyperish(p.name));
       const widened = params.filter((p) => required.includes(p) || numbers.includes(p));
@@ -1255,7 +1274,13 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       // A scalar hyperparameter (only Python arithmetic beside number literals, `2.0 - t1`, a
       // temperature compared with 1.0) is neither role: the roles are among the others.
       const roleCands = required.filter((p) => p.name === input || p.name === target || !scalarHyper(p.name, fn, mod));
-      if (roleCands.length !== 2) {
+      // One tensor parameter whose values reach a log, an exponential or an activation, in a function
+      // named as a loss that returns no prediction: a loss of one input (`CheckPlan.oneInput`), unless
+      // its code says it is a loss already computed, a batch of both, or builds its own target.
+      if (roleCands.length === 1 && LOSS_NAME.test(fn.qualname) && reachesCreatingOp(roleCands[0].name, fn, mod, 0, logOrCreating) && !singleRole(roleCands[0].name, fn, mod) && !(ff?.returns ?? []).some((r) => r.m === 'logits' || r.m === 'prob') && !returnsActivation(fn)) {
+        input = roleCands[0].name;
+        oneInput = true;
+      } else if (roleCands.length !== 2) {
         // Two embeddings compared with each other (`dot(zimg, ztxt.T)`): a contrastive loss, its pairs its targets.
         const pair = roleCands.length > 2 ? contrastivePair(fn, roleCands.map((p) => p.name)) : undefined;
         const contrastive = pair && `a contrastive loss: \`${pair[0]}\` and \`${pair[1]}\` are compared with each other (a product of the two), each pair its own target; the probes give a prediction and its targets, not two embeddings`;
@@ -1265,7 +1290,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       input ??= roleCands.find((p) => p.name !== target)?.name;
       target ??= roleCands.find((p) => p.name !== input)?.name;
     }
-    if (!input || (!target && !detection)) {
+    if (!input || (!target && !detection && !oneInput)) {
       skip(nameError() ?? unrolled() ?? 'no prediction and target parameters');
       continue;
     }
@@ -1392,6 +1417,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     else if (modules.size && framework === 'tf/keras' && (!tv || tv.m === 'unknown' || tv.m === 'target')) encodings = ['onehot', 'binary', 'index'];
     // One number per example as the prediction: a binary loss of one logit (or probability) per example.
     if (scalarPrediction) encodings = ['binary'];
+    // No target is passed: one encoding (its targets are drawn, never given).
+    if (oneInput) encodings = ['index'];
     // Only functions the facts see as a loss, or whose names say so, are worth the probes.
     const rets = ff?.returns ?? [];
     // A function the facts see taking a prediction (logits or probabilities) and a target is one too,
@@ -1448,7 +1475,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const stateColumn = slicesTrailingColumn(fn, targetName);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(hasAssumed ? { assumed } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(hasAssumed ? { assumed } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(oneInput ? { oneInput: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), key });
   }
   // A loss class with no method of its own to run: its call is its base's. A Keras
   // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,

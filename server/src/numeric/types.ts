@@ -155,7 +155,7 @@ export interface NumericReport {
   /** `perRow`: hyperparameters whose number is given to every example of the function's jax.vmap (roles.ts `CheckPlan.perRow`). */
   /** `boxed`: hyperparameters passed as a one-item list of their value (roles.ts `CheckPlan.boxed`: the function subscripts them). */
   /** `model`: the function runs a model, stood in by the probe's prediction (roles.ts `CheckPlan.model`): `input` is the parameter the stand-in is passed as. */
-  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; model?: { via: 'call' | 'apply'; shown: string; unpacked?: { n: number; at: number } }; outerTarget?: string; mapped?: Record<string, Record<string, 'tensor' | 'ones' | 'model_input'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; perExample?: string[]; targetFields?: number; targetOffset?: number; vmapped?: boolean; boxes?: true };
+  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; model?: { via: 'call' | 'apply'; shown: string; unpacked?: { n: number; at: number } }; outerTarget?: string; mapped?: Record<string, Record<string, 'tensor' | 'ones' | 'model_input'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; perExample?: string[]; targetFields?: number; targetOffset?: number; vmapped?: boolean; boxes?: true; oneInput?: true };
   /**
    * The function computes with numpy (no autograd): probed for its outputs' values only, computed in
    * float32 (numpy's float64 is not computed), with the gradient probes not checked and no findings
