@@ -1274,10 +1274,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       // A scalar hyperparameter (only Python arithmetic beside number literals, `2.0 - t1`, a
       // temperature compared with 1.0) is neither role: the roles are among the others.
       const roleCands = required.filter((p) => p.name === input || p.name === target || !scalarHyper(p.name, fn, mod));
-      // One tensor parameter whose values reach a log, an exponential or an activation, in a function
+      // One tensor parameter, the only required one, whose values reach a log, an exponential or an activation, in a function
       // named as a loss that returns no prediction: a loss of one input (`CheckPlan.oneInput`), unless
       // its code says it is a loss already computed, a batch of both, or builds its own target.
-      if (roleCands.length === 1 && LOSS_NAME.test(fn.qualname) && reachesCreatingOp(roleCands[0].name, fn, mod, 0, logOrCreating) && !singleRole(roleCands[0].name, fn, mod) && !(ff?.returns ?? []).some((r) => r.m === 'logits' || r.m === 'prob') && !returnsActivation(fn)) {
+      if (roleCands.length === 1 && params.filter((p) => !p.default).length === 1 && LOSS_NAME.test(fn.qualname) && reachesCreatingOp(roleCands[0].name, fn, mod, 0, logOrCreating) && !singleRole(roleCands[0].name, fn, mod) && !(ff?.returns ?? []).some((r) => r.m === 'logits' || r.m === 'prob') && !returnsActivation(fn)) {
         input = roleCands[0].name;
         oneInput = true;
       } else if (roleCands.length !== 2) {
@@ -1305,6 +1305,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     let defaulted: Stmt | undefined;
     // Required parameters the facts read as a focal gamma or alpha, whatever their names (role-params.ts).
     const byRole = focalRoleParams(fn, chain, f);
+    // The prediction and the target keep their roles (a parameter chosen as one is given the probe's tensor).
+    for (const set of [byRole.gamma, byRole.alpha]) for (const r of [input, target]) if (r) set.delete(r);
     const roleWhy = (what: string, v: number): string => `typical: ${what} by its use, whatever its name: the typical ${v}, assumed`;
     for (const g of [fn, ...chain]) {
       const ps = g.params.filter((p) => p.kind === 'plain').slice(g.className ? 1 : 0);
