@@ -44,3 +44,26 @@ describe('IR: a lone *xs in a call', () => {
     expect(callOf('y = f(*a, **kw)').splat).toBe(true);
   });
 });
+
+describe('IR: a starred assignment target (`a, *b = v`)', () => {
+  const targetOf = (src: string) => {
+    const m = moduleOf(`import torch\n${src}\n`);
+    const s = m.body[m.body.length - 1];
+    if (s.k !== 'assign') throw new Error('not an assignment');
+    return s.targets[0];
+  };
+  it('keeps an unknown item where the star is, and the starred target with its position beside', () => {
+    const t = targetOf('first, *rest, last = xs');
+    expect(t.k).toBe('tuple');
+    if (t.k !== 'tuple') return;
+    expect(t.items.map((i) => i.k)).toEqual(['name', 'unknown', 'name']);
+    expect(t.starred?.at).toBe(1);
+    expect(t.starred?.target).toMatchObject({ k: 'name', id: 'rest' });
+    const lead = targetOf('*lead, c = x.shape');
+    expect(lead.k === 'tuple' && lead.starred?.at).toBe(0);
+  });
+  it('a tuple without a star has none', () => {
+    const t = targetOf('a, b = xs');
+    expect(t.k === 'tuple' && t.starred).toBeUndefined();
+  });
+});

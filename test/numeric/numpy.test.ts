@@ -114,6 +114,25 @@ describe('plans: numpy functions are probed for values only', () => {
   });
 });
 
+describe('plans: numpy by the module and by its wrappers', () => {
+  it("a loss of operators and array methods only, in a module whose only framework is numpy, is values only; a torch module's is not", () => {
+    const src = `${NP}def squared_error(pred, target):\n    return ((pred - target) ** 2).mean()\n`;
+    expect(plans(src).plans.map((p) => [p.qualname, p.valuesOnly ?? false])).toEqual([['squared_error', true]]);
+    const torchToo = src.replace(NP, 'import numpy as np\nimport torch\n\n');
+    expect(plans(torchToo).plans.map((p) => [p.qualname, p.valuesOnly ?? false])).toEqual([['squared_error', false]]);
+  });
+
+  it("HIPS autograd's numpy (`import autograd.numpy as np`) is numpy: its ops resolve, the loss is values only", () => {
+    const src = `import autograd.numpy as np\n\ndef bce(y_hat, y):\n    return -np.mean(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))\n`;
+    const ps = plans(src).plans;
+    expect(ps.map((p) => [p.qualname, p.framework, p.valuesOnly ?? false])).toEqual([['bce', 'numpy', true]]);
+    const mod = moduleOf(src);
+    const r = prober(mod, 256, 4).check(fn(mod, 'bce'), ps[0]);
+    expect(r.notChecked).toBeUndefined();
+    expect(r.probes.length).toBeGreaterThan(0);
+  });
+});
+
 describe('probes: values only', () => {
   const check = (src: string, name: string) => {
     const mod = moduleOf(src);

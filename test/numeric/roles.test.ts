@@ -276,3 +276,48 @@ describe('closures that read nothing of their factories', () => {
     expect(plan(dflt).plans.map((p) => p.qualname)).not.toContain('make_step.step.xent');
   });
 });
+
+describe('a focal gamma or alpha by its use, whatever its name (role-params.ts)', () => {
+  const CLS = `${HDR}import torch.nn as nn\n\n`;
+  it("a required __init__ parameter that the facts make a modulating factor's exponent: typical 2 and 0.5, said assumed, swept", () => {
+    const src = `${CLS}class Focal(nn.Module):\n    def __init__(self, power):\n        super().__init__()\n        self.power = power\n\n    def forward(self, logits, labels):\n        p = F.softmax(logits, dim=-1)\n        return F.nll_loss(((1 - p) ** self.power) * torch.log(p), labels)\n`;
+    const { plans: ps, skipped } = plan(src);
+    expect(skipped).toEqual([]);
+    expect(ps[0].fill?.power).toMatchObject({ value: 2 });
+    expect(ps[0].fill?.power.why).toMatch(/a focal gamma .* by its use, whatever its name: the typical 2, assumed/);
+    expect(ps[0].gamma).toEqual({ name: 'power', values: [2, 0.5] });
+  });
+
+  it("a function's own required parameter too", () => {
+    const src = `${HDR}def focal(x, t, k):\n    p = torch.sigmoid(x)\n    pt = p * t + (1 - p) * (1 - t)\n    return (-(1 - pt) ** k * torch.log(pt)).mean()\n`;
+    const { plans: ps } = plan(src);
+    expect(ps[0].fill?.k?.value).toBe(2);
+    expect(ps[0].gamma?.name).toBe('k');
+  });
+
+  it('a required value only scaling the loss is no gamma or alpha (a factor, given as such)', () => {
+    const src = `${HDR}def scaled(x, t, k):\n    return F.cross_entropy(x, t) * k\n`;
+    const { plans: ps } = plan(src);
+    expect(ps[0]?.fill?.k?.why ?? '').not.toMatch(/focal/);
+    expect(ps[0]?.gamma).toBeUndefined();
+  });
+});
+
+describe('a loss of one input (CheckPlan.oneInput)', () => {
+  it('an entropy of its one tensor parameter, or a generator loss of log D(G(z)): the prediction only, no target', () => {
+    const ent = plan(`${HDR}def entropy_loss(logits):\n    p = F.softmax(logits, dim=1)\n    return -(p * F.log_softmax(logits, dim=1)).sum(dim=1).mean()\n`);
+    expect(ent.plans[0]).toMatchObject({ qualname: 'entropy_loss', input: 'logits', oneInput: true, encodings: ['index'] });
+    expect(ent.plans[0].target).toBeUndefined();
+    const gen = plan(`${HDR}def g_loss(d_fake):\n    return -torch.log2(d_fake).mean()\n`);
+    expect(gen.plans[0]).toMatchObject({ input: 'd_fake', oneInput: true });
+  });
+
+  it('not where the code says otherwise: its own target built, no loss name, a prediction returned, nothing non-finite reachable', () => {
+    const built = plan(`${HDR}def g_loss(d_fake):\n    return F.binary_cross_entropy(d_fake, torch.ones_like(d_fake))\n`);
+    expect(built.plans).toEqual([]);
+    expect(built.skipped[0].reason).toMatch(/its target built by the function/);
+    expect(plan(`${HDR}def head(x):\n    return -F.log_softmax(x, dim=1).mean()\n`).plans).toEqual([]);
+    expect(plan(`${HDR}def loss_head(x):\n    return F.log_softmax(x, dim=1)\n`).plans).toEqual([]);
+    expect(plan(`${HDR}def wgan_g_loss(d_fake):\n    return -d_fake.mean()\n`).plans).toEqual([]);
+  });
+});

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { moduleOf } from '../../server/src/numeric/runner';
+import type { ModuleIR } from '../../server/src/core/ir';
 import { axisFacts, factLayouts, type AxisFacts } from '../../server/src/numeric/shape-facts';
 import { fn } from './helpers';
 
@@ -42,6 +43,8 @@ describe('axis facts of a parameter', () => {
   it('`.shape` unpacked into names is that rank; its subscripts and size(d) are axes read', () => {
     expect(facts(`${TORCH}def f(x, t):\n    n, c, h, w = x.size()\n    return x.mean()\n`, 'f', 'x')).toEqual({ minRank: 0, rank: 4, squeezed: [] });
     expect(facts(`${TORCH}def f(x, t):\n    return x.sum() / x.size(2)\n`, 'f', 'x').minRank).toBe(3);
+    // A starred name takes any number of axes: at least the named ones, no exact rank.
+    expect(facts(`${TORCH}def f(x, t):\n    n, c, *rest = x.shape\n    return x.mean()\n`, 'f', 'x')).toEqual({ minRank: 2, squeezed: [] });
     expect(facts(`${TF}def f(y_true, y_pred):\n    s = tf.shape(y_pred)\n    return tf.reduce_sum(y_pred) / tf.cast(s[-1], tf.float32)\n`, 'f', 'y_pred').minRank).toBe(1);
   });
 
@@ -50,6 +53,84 @@ describe('axis facts of a parameter', () => {
     expect(facts(rebound, 'f', 'x').minRank).toBe(2);
     const kept = `${TORCH}def f(x, t):\n    y = x.view(x.size(0), x.size(1), -1)\n    return y.sum() / x.size(2)\n`;
     expect(facts(kept, 'f', 'x').minRank).toBe(3);
+  });
+});
+
+describe('rank guards (a raise reached only on another rank)', () => {
+  const withMod = (src: string, name: string, param: string): AxisFacts => {
+    const mod: ModuleIR = moduleOf(src);
+    return axisFacts(fn(mod, name), param, mod);
+  };
+  it('`if x.dim() != 4: raise`, `if not len(x.shape) == 4: raise`, `assert x.ndim == 4`: exactly that rank', () => {
+    const raise = (test: string) => facts(`${TORCH}def f(x, t):
+    if ${test}:
+        raise ValueError("rank")
+    return x.mean()
+`, 'f', 'x');
+    expect(raise('x.dim() != 4').rank).toBe(4);
+    expect(raise('not len(x.shape) == 4').rank).toBe(4);
+    expect(raise('len(x.size()) != 3 or t.dim() != 2').rank).toBe(3);
+    expect(raise('4 != x.ndimension()').rank).toBe(4);
+    // A lower bound: `if x.dim() < 3: raise`.
+    expect(raise('x.dim() < 3')).toEqual({ minRank: 3, squeezed: [] });
+    expect(facts(`${TORCH}def f(x, t):
+    assert x.ndim == 4, "images"
+    return x.mean()
+`, 'f', 'x').rank).toBe(4);
+  });
+
+  it('a test that does not raise, or raises at that rank, says nothing of it', () => {
+    const branch = `${TORCH}def f(x, t):
+    if x.dim() == 4:
+        x = x.flatten(2)
+    return x.mean()
+`;
+    expect(facts(branch, 'f', 'x')).toEqual({ minRank: 0, squeezed: [] });
+    const inverse = `${TORCH}def f(x, t):
+    if x.dim() == 4:
+        raise ValueError("no images")
+    return x.mean()
+`;
+    expect(facts(inverse, 'f', 'x')).toEqual({ minRank: 0, squeezed: [] });
+    // Another tensor's guard is not this one's.
+    const other = `${TORCH}def f(x, t):
+    if t.dim() != 3:
+        raise ValueError("labels")
+    return x.mean()
+`;
+    expect(facts(other, 'f', 'x')).toEqual({ minRank: 0, squeezed: [] });
+  });
+
+  it("a parameter passed on as it is to the module's function, method or class instance has its facts too", () => {
+    const guarded = `${TORCH}import torch.nn as nn
+
+class L(nn.Module):
+    def __init__(self, a):
+        super().__init__()
+        self.a = a
+
+    def forward(self, x, t):
+        if x.dim() != 4:
+            raise ValueError("images")
+        return x.mean()
+
+`;
+    expect(withMod(`${guarded}def wrap(x, t, a=1.0):
+    return L(a)(x, t)
+`, 'wrap', 'x').rank).toBe(4);
+    expect(withMod(`${guarded}def helper(p, q):
+    return L(1.0)(p, q)
+
+def wrap(x, t):
+    return helper(x, t)
+`, 'wrap', 'x').rank).toBe(4);
+    // Without the module, or passed something computed from it, nothing is followed.
+    expect(facts(`${guarded}def wrap(x, t):
+    return L(1.0)(x, t)
+`, 'wrap', 'x').rank).toBeUndefined();
+    expect(withMod(`${guarded}def wrap(x, t):
+    return L(1.0)(x.flatten(2), t)
+`, 'wrap', 'x').rank).toBeUndefined();
   });
 });
 

@@ -44,7 +44,7 @@ setNumericRunner(runFiles);
 // --- losslint probe FILE::NAME [--repro] ------------------------------------------------------
 
 function table(r: NumericReport): string {
-  const rows = [`${r.function}: ${r.notChecked ?? `${r.valuesOnly ? 'values only' : `${r.formulation} focal loss`}, input \`${r.roles?.input}\`, ${r.roles?.target === undefined && r.roles?.boxes ? 'no target parameter (the function derives its targets from the generated boxes)' : `target \`${r.roles?.target}\` (${r.roles?.encoding})`}, backend ${r.backend}, ${r.ms} ms`}`];
+  const rows = [`${r.function}: ${r.notChecked ?? `${r.valuesOnly ? 'values only' : `${r.formulation} focal loss`}, input \`${r.roles?.input}\`, ${r.roles?.target === undefined && r.roles?.boxes ? 'no target parameter (the function derives its targets from the generated boxes)' : r.roles?.target === undefined && r.roles?.oneInput ? 'no target parameter (a loss of one input: its loss and gradient on typical and confident inputs; the probes that change or compare targets do not run)' : `target \`${r.roles?.target}\` (${r.roles?.encoding})`}, backend ${r.backend}, ${r.ms} ms`}`];
   for (const n of r.backendNotes ?? []) rows.push(`  note: ${n}`);
   // numpy: values only, in float32; what was not checked is named.
   if (r.valuesOnly) {

@@ -106,7 +106,9 @@ export type Target =
   | { k: 'name'; id: string; span: Span }
   | { k: 'attr'; obj: Expr; attr: string; span: Span }
   | { k: 'subscript'; obj: Expr; index: Expr[]; span: Span }
-  | { k: 'tuple'; items: Target[]; span: Span }
+  // `a, *b = v`: the starred item is an `unknown` among `items` (what most readers need); `starred` is
+  // its position and its own target, for the concrete interpreter (it binds the rest as a list).
+  | { k: 'tuple'; items: Target[]; span: Span; starred?: { at: number; target: Target } }
   | { k: 'unknown'; span: Span };
 
 export type Stmt =

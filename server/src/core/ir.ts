@@ -1378,14 +1378,29 @@ class Builder {
       case 'tuple':
       case 'list': {
         const items: Target[] = [];
+        let starred: { at: number; target: Target } | undefined;
+        let stars = 0;
         if (c.gotoFirstChild()) {
           do {
             const k = kindHere();
-            if (typeNamed[k] && typeNames[k] !== 'comment') items.push(this.targetAt(k));
+            if (!typeNamed[k] || typeNames[k] === 'comment') continue;
+            // `*rest`: an unknown item, and (one star only, as Python allows) its own target beside.
+            if (typeNames[k] === 'list_splat_pattern') {
+              stars++;
+              const at = items.length;
+              items.push({ k: 'unknown', span: spanHere() });
+              const ik = gotoNamedChild();
+              if (ik >= 0) {
+                starred = { at, target: this.targetAt(ik) };
+                c.gotoParent();
+              }
+              continue;
+            }
+            items.push(this.targetAt(k));
           } while (c.gotoNextSibling());
           c.gotoParent();
         }
-        return { k: 'tuple', items, span };
+        return starred && stars === 1 ? { k: 'tuple', items, span, starred } : { k: 'tuple', items, span };
       }
       case 'parenthesized_expression': {
         const k = gotoNamedChild();

@@ -65,7 +65,7 @@ function forEachTarget(t: Target, visit: (id: string) => void): void {
 }
 
 /** Ids of the lattice values that are a focal gamma (an exponent of a modulating factor) and a focal alpha, in one function's facts. */
-function roleIds(values: Iterable<AbsValue>): { gamma: Set<number>; alpha: Set<number> } {
+export function roleIds(values: Iterable<AbsValue>): { gamma: Set<number>; alpha: Set<number> } {
   const gamma = new Set<number>();
   const alpha = new Set<number>();
   for (const v of values) {

@@ -541,17 +541,17 @@ export function boxUse(name: string, fn: FunctionIR, mod: ModuleIR, depth = 0, s
  * `input=`, or the tensor a method is called on; a clamp's bound is none): the parameter is scores a
  * loss is made of, not box offsets only subtracted and compared, nor a number passed as a bound.
  */
-export function reachesCreatingOp(name: string, fn: FunctionIR, mod?: ModuleIR, depth = 0): boolean {
+export function reachesCreatingOp(name: string, fn: FunctionIR, mod?: ModuleIR, depth = 0, creating: (op: NonNullable<Extract<Expr, { k: 'call' }>['op']>) => boolean = isCreatingOp): boolean {
   const stmts = stmtsDeep(fn.body);
   const rooted = aliasesOf(name, stmts, true);
   let found = false;
   // Passed on to one of the module's functions (`self.loss_fn(cls_preds, ...)`): what that function does with it.
-  if (mod && depth < 2 && passedOn(fn, mod, rooted).some((p) => reachesCreatingOp(p.param, p.callee, mod, depth + 1))) return true;
+  if (mod && depth < 2 && passedOn(fn, mod, rooted).some((p) => reachesCreatingOp(p.param, p.callee, mod, depth + 1, creating))) return true;
   for (const s of stmts)
     for (const r of stmtRoots(s))
       everyExpr(r, (e) => {
         // The op's input: its first argument, `input=`, or the tensor a method is called on (`x.log()`); a clamp's bound is none.
-        if (found || e.k !== 'call' || !e.op || !isCreatingOp(e.op)) return;
+        if (found || e.k !== 'call' || !e.op || !creating(e.op)) return;
         const input = e.func.k === 'attr' && !e.callee ? e.func.obj : (e.args[0] ?? e.kwargs.input ?? e.kwargs.x);
         if (input && rooted(input)) found = true;
       });

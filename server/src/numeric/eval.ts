@@ -1075,6 +1075,18 @@ export class Evaluator {
         else if (v.t === 'tensor' && v.x.shape.length) items = this.iterate(v, lineOf(t));
         else if (v.t === 'range' || v.t === 'dict' || v.t === 'str') items = this.iterate(v, lineOf(t));
         else throw new Unsupported(`tuple unpacking of ${v.t}`, lineOf(t));
+        // `a, *rest, z = v`: the starred target takes the items between as a list, as Python does.
+        if (t.starred) {
+          const { at, target } = t.starred;
+          const after = t.items.length - 1 - at;
+          if (items.length < t.items.length - 1) throw new EvalError(`not enough values to unpack (expected at least ${t.items.length - 1}, got ${items.length})`, lineOf(t), 'ValueError');
+          t.items.forEach((ti, i) => {
+            if (i < at) this.assign(ti, items[i], f);
+            else if (i > at) this.assign(ti, items[items.length - (t.items.length - i)], f);
+          });
+          this.assign(target, { t: 'list', items: items.slice(at, items.length - after), tuple: false }, f);
+          return;
+        }
         if (items.length !== t.items.length) throw new EvalError(`wrong number of values to unpack (expected ${t.items.length}, got ${items.length})`, lineOf(t), 'ValueError');
         t.items.forEach((ti, i) => this.assign(ti, items[i], f));
         return;
@@ -1759,6 +1771,20 @@ export class Evaluator {
    * result, or where they stand when they are next to each other.
    */
   private indexTensor(obj: Extract<Val, { t: 'tensor' }>, items: Expr[], f: Frame, line: number): Extract<Val, { t: 'tensor' }> {
+    // One list holding a tensor (`x[[rows, cols]]`, `mask = [a, arange(c), *b]; x[mask]`): PyTorch
+    // reads it as the tuple of its items (numpy's legacy rule, which torch keeps).
+    if (items.length === 1 && items[0].k !== 'slice' && items[0].k !== 'ellipsis' && !(items[0].k === 'const' && items[0].value === null)) {
+      const v = this.expr(items[0], f);
+      const asTuple = v.t === 'list' && !v.tuple && v.items.some(isTensor);
+      const vals = asTuple ? (v as Extract<Val, { t: 'list' }>).items : [v];
+      const frame: Frame = { vars: new Map(vals.map((val, i): [string, Val] => [`__idx${i}`, val])), parent: f };
+      const span = items[0].span;
+      return this.indexTensorOf(obj, vals.map((_, i): Expr => ({ k: 'name', id: `__idx${i}`, span })), frame, line);
+    }
+    return this.indexTensorOf(obj, items, f, line);
+  }
+
+  private indexTensorOf(obj: Extract<Val, { t: 'tensor' }>, items: Expr[], f: Frame, line: number): Extract<Val, { t: 'tensor' }> {
     type D = { k: 'ellipsis' } | { k: 'new' } | { k: 'slice'; e: Extract<Expr, { k: 'slice' }> } | { k: 'int'; n: number } | { k: 'adv'; t: T } | { k: 'mask'; t: T };
     const ds: D[] = items.map((it): D => {
       if (it.k === 'ellipsis') return { k: 'ellipsis' };
@@ -2887,6 +2913,9 @@ export class Evaluator {
       case 'numel':
       case 'nelement':
         return num(x.x.size, true);
+      // Its dtype's kind, as torch.is_floating_point(x) (below).
+      case 'is_floating_point':
+        return { t: 'bool', v: x.dt === 'float' };
       case 'item': {
         if (x.x.size !== 1) throw new EvalError('a Tensor with more than one element cannot be converted to a scalar', line);
         return num(x.x.dataSync()[0], x.dt !== 'float');

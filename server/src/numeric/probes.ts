@@ -436,7 +436,7 @@ export class Prober {
     const fixed: ProbeInputs['layout'][] = plan.boxes ? ['1nc', undefined] : [undefined, last ? 'nhwc' : plan.targetChannel ? 'nc1hw' : 'nchw', last ? 'nlc' : 'ncl', ...(last ? [] : ['nlc' as const])];
     // The layouts the function's own axis reads allow (shape-facts.ts: `tf.squeeze(y_true, axis=3)`,
     // `reduce_sum(p, axis=[1, 2])`, `n, c, h, w = x.size()`) first, each tried; the fixed order after them.
-    const facts = plan.boxes || plan.model || plan.perExample ? [] : factLayouts(axisFacts(fn, plan.input), plan.target ? axisFacts(fn, plan.target) : undefined, !last);
+    const facts = plan.boxes || plan.model || plan.perExample ? [] : factLayouts(axisFacts(fn, plan.input, this.mod), plan.target ? axisFacts(fn, plan.target, this.mod) : undefined, !last);
     const layouts: ProbeInputs['layout'][] = [...facts, ...fixed.filter((l) => !facts.includes(l as Layout))];
     const first: string[] = [];
     const tried: string[] = [];
@@ -655,7 +655,7 @@ export class Prober {
       if (typeof setup === 'string' && this.deferredUnsupported) throw this.deferredUnsupported;
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.vmapped ? { vmapped: true } : {}), ...(setup.plan.boxes ? { boxes: true as const } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}), ...(plan.model ? { model: plan.model } : {}), ...(plan.outerTarget ? { outerTarget: plan.outerTarget } : {}), ...(plan.packed ? { packed: plan.packed } : {}) };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.vmapped ? { vmapped: true } : {}), ...(setup.plan.boxes ? { boxes: true as const } : {}), ...(setup.plan.oneInput ? { oneInput: true as const } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}), ...(plan.model ? { model: plan.model } : {}), ...(plan.outerTarget ? { outerTarget: plan.outerTarget } : {}), ...(plan.packed ? { packed: plan.packed } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
@@ -682,7 +682,7 @@ export class Prober {
         return finish();
       }
       // 0. LL306-LL309: samples mixed by broadcasting, ignored targets, anchor count, hard examples.
-      if (!plan.boxes) runExtraProbes({ run: (x, inp, h, extra) => this.run(x, inp, h, extra), samples: setup.samples ?? this.opts.samples, seed: this.opts.seed }, this.mod, report, setup);
+      if (!plan.boxes && !plan.oneInput) runExtraProbes({ run: (x, inp, h, extra) => this.run(x, inp, h, extra), samples: setup.samples ?? this.opts.samples, seed: this.opts.seed }, this.mod, report, setup);
       // 1. typical and confident inputs at the function's own hyperparameters.
       for (const h of configs) {
         for (const std of [1, 5]) this.probe(report, setup, 'typical', this.inputsFor(setup, { std, seed: this.opts.seed + std }), h);
@@ -699,12 +699,13 @@ export class Prober {
       // the terms it weighs may then be alike where the real ones differ.
       const assumed = Object.values(plan.fill ?? {}).some((f) => f.assumed) || this.assumedValues(plan).size > 0;
       const assumedModule = Object.values(plan.fill ?? {}).some((f) => f.assumed && f.value !== null && typeof f.value === 'object' && 'op' in f.value);
-      if (plan.alpha && (typeof alphaDefault === 'number' || alphaDefault === undefined) && !assumedModule && !plan.boxes) this.alphaEffect(report, setup);
+      if (plan.alpha && (typeof alphaDefault === 'number' || alphaDefault === undefined) && !assumedModule && !plan.boxes && !plan.oneInput) this.alphaEffect(report, setup);
       // 4. CE at gamma = 0, and 5. the reference: not where a value the probes assumed (roles.ts Fill
       // `assumed`) may make the loss differ from the canonical one; the reference (the focal formula's)
       // not for a loss the facts see as neither focal nor a cross-entropy.
-      if (plan.gamma && !assumed) this.ceAtGammaZero(report, setup);
-      if (!plan.notFocal && !plan.smoothed && !assumed) this.reference(report, setup, gammaValues[0] ?? (plan.plainCE ? 0 : 2), alphaDefault);
+      // A loss of one input has no target to compare a cross-entropy or a focal loss at.
+      if (plan.gamma && !assumed && !plan.oneInput) this.ceAtGammaZero(report, setup);
+      if (!plan.notFocal && !plan.smoothed && !assumed && !plan.oneInput) this.reference(report, setup, gammaValues[0] ?? (plan.plainCE ? 0 : 2), alphaDefault);
       this.findings(report, setup);
       return finish();
     } catch (e) {

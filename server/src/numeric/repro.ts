@@ -284,9 +284,9 @@ export function reproScript(file: string, r: NumericReport): string {
     return keys ? `{${Object.entries(keys).map(([k, w]) => `${JSON.stringify(k)}: ${w === 'tensor' ? v : w === 'model_input' ? '_MODEL_INPUT' : 'torch.ones_like(x_in)'}`).join(', ')}}` : v;
   };
   // A model the function runs is stood in by the prediction (roles.model): a callable returning it.
-  // A detection loss given boxes has no target parameter: only the prediction is passed beside SUPPLIED.
+  // A detection loss given boxes, or a loss of one input, has no target parameter: only the prediction is passed beside SUPPLIED.
   const inputArg = roles.model ? '_StandIn(x_in)' : arg(roles.input, 'x_in');
-  const args = roles.boxes && roles.target === undefined ? `{${JSON.stringify(roles.input)}: ${inputArg}}` : `{${JSON.stringify(roles.input)}: ${inputArg}, ${JSON.stringify(roles.target ?? 'target')}: ${arg(roles.target ?? 'target', 't')}}`;
+  const args = (roles.boxes || roles.oneInput) && roles.target === undefined ? `{${JSON.stringify(roles.input)}: ${inputArg}}` : `{${JSON.stringify(roles.input)}: ${inputArg}, ${JSON.stringify(roles.target ?? 'target')}: ${arg(roles.target ?? 'target', 't')}}`;
   // Roles packed in one parameter (packed-args.ts): passed as the function unpacks them, positionally or as one list.
   const packedItems = roles.packed?.names.map((n) => (n === roles.input ? inputArg : n === roles.target ? arg(n, 't') : 'None')).join(', ');
   const packedArgs = roles.packed ? `${roles.packed.star ? packedItems : `[${packedItems}]`}, **named(fn, hyper)` : '';

@@ -25,6 +25,8 @@ import { settingsMapping, type KeyValue } from './param-members';
 import { itemsUnpacked, iteratedOnly, passedInLoss, readThroughImport, singleRole } from './refusal-reasons';
 import { describeBoxes, type BoxFill } from './gen';
 import { assumedModuleValues, type AssumedValue } from './absent-values';
+import { isCreatingOp } from '../core/prefilter';
+import { focalRoleParams } from './role-params';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
 
@@ -177,6 +179,12 @@ export interface CheckPlan {
    * targets (LL306, LL307, alpha effect, reference) do not run.
    */
   boxes?: true;
+  /**
+   * A loss of one input (an entropy `-(p * log p).sum(1)`, a GAN generator's `-log(D(G(z)))`): no
+   * target parameter; the probes feed the prediction only and check its loss and gradient on typical
+   * and confident inputs (LL301, LL302); the probes that change or compare targets do not run.
+   */
+  oneInput?: true;
   /** Content hash of everything the check depends on. */
   key: string;
 }
@@ -272,10 +280,11 @@ function literalValue(e: Expr | undefined): number | number[] | null | undefined
   return undefined;
 }
 
-function hyper(fn: FunctionIR, owners: (FunctionIR | undefined)[], re: RegExp, facts: ModuleFacts | undefined, typical: number[]): HyperInfo | undefined {
+function hyper(fn: FunctionIR, owners: (FunctionIR | undefined)[], re: RegExp, facts: ModuleFacts | undefined, typical: number[], byRole: ReadonlySet<string> = new Set()): HyperInfo | undefined {
   for (const f of [fn, ...owners]) {
     if (!f) continue;
-    const p = f.params.find((x) => x.kind === 'plain' && re.test(x.name));
+    // Named so, else a required one whose role the facts make it (role-params.ts).
+    const p = f.params.find((x) => x.kind === 'plain' && re.test(x.name)) ?? f.params.find((x) => x.kind === 'plain' && !x.default && byRole.has(x.name));
     if (!p) continue;
     const values: (number | number[] | null)[] = [];
     const d = literalValue(p.default);
@@ -709,6 +718,23 @@ function sees(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>, facts: Mo
 
 
 /** Whether a function computes with numpy (or scipy) ops, itself or through the module's functions it calls. */
+/** Whether a return of `fn` is an activation's output as it is (`return F.log_softmax(x, 1)`): a prediction, no loss. */
+function returnsActivation(fn: FunctionIR): boolean {
+  for (const s of stmtsOf(fn.body)) if (s.k === 'return' && s.value?.k === 'call' && /^(softmax|log_softmax|sigmoid|logsigmoid|log)$/.test(s.value.op?.id ?? '')) return true;
+  return false;
+}
+
+/** A creating op (a log, an exponential, an activation, a loss), or a logarithm to another base (`log2(p)`: an entropy in bits). */
+function logOrCreating(op: NonNullable<Extract<Expr, { k: 'call' }>['op']>): boolean {
+  return isCreatingOp(op) || op.id === 'log2' || op.id === 'log10';
+}
+
+/** Whether the module imports numpy (or HIPS autograd's numpy, or scipy) and no other framework. */
+function numpyModule(mod: ModuleIR): boolean {
+  const fws = new Set([...mod.imports.values()].map(frameworkOfName).filter((x) => x));
+  return fws.size === 1 && fws.has('numpy');
+}
+
 function usesNumpy(fn: FunctionIR, byName: ReadonlyMap<string, FunctionIR>): boolean {
   for (const e of callsOf(fn, byName)) {
     // numpy on shapes and constants (np.prod(x.shape)) computes no value of the loss; jax.scipy is JAX.
@@ -863,7 +889,7 @@ export type CoverageFramework = 'torch' | 'tf/keras' | 'jax' | 'numpy' | 'other'
 
 /** The framework a qualified name belongs to (`keras.backend.mean` -> tf/keras). */
 function frameworkOfName(name: string): CoverageFramework | undefined {
-  return /^torch\b/.test(name) ? 'torch' : /^(tensorflow|keras|tf_keras)\b/.test(name) ? 'tf/keras' : /^(jax|flax|optax|haiku)\b/.test(name) ? 'jax' : /^(numpy|scipy)\b/.test(name) ? 'numpy' : undefined;
+  return /^torch\b/.test(name) ? 'torch' : /^(tensorflow|keras|tf_keras)\b/.test(name) ? 'tf/keras' : /^(jax|flax|optax|haiku)\b/.test(name) ? 'jax' : /^(numpy|scipy|autograd)\b/.test(name) ? 'numpy' : undefined;
 }
 
 /**
@@ -1120,7 +1146,9 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // numpy has no autograd: a function computing with numpy (no op of another framework) is probed for
     // its values only (`valuesOnly`); one of another framework that calls numpy is probed as usual,
     // and the evaluator refuses numpy on a tensor computed from the probe's inputs (eval.ts lowerOp).
-    const valuesOnly = usesNumpy(fn, callable) && onlyNumpy(fn, callable);
+    // So is one of a module whose only framework is numpy, that computes with operators and array
+    // methods alone (`((p - t) ** 2).mean()`): its arrays are numpy's.
+    const valuesOnly = (usesNumpy(fn, callable) || numpyModule(mod)) && onlyNumpy(fn, callable);
     const cls = fn.className ? mod.classes.get(fn.className) : undefined;
     const init = cls ? initOf(cls, mod) : undefined;
     const chain = owners(fn, mod);
@@ -1209,6 +1237,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // roles chosen among the required parameters with those annotations counted in.
     let perExample: string[] | undefined;
     let scalarPrediction = false;
+    let oneInput = false;
     if (!input || !target) {
       const numbers = params.filter((p) => !p.default && NUMBER_ANNOTATION.test(p.annotation?.replace(/\s+/g, '') ?? '') && !hyperish(p.name));
       const widened = params.filter((p) => required.includes(p) || numbers.includes(p));
@@ -1299,7 +1328,13 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       // A scalar hyperparameter (only Python arithmetic beside number literals, `2.0 - t1`, a
       // temperature compared with 1.0) is neither role: the roles are among the others.
       const roleCands = required.filter((p) => p.name === input || p.name === target || (!scalarHyper(p.name, fn, mod) && !(lin && 'param' in lin.data && linParams.has(p.name))));
-      if (roleCands.length !== 2) {
+      // One tensor parameter, the only required one, whose values reach a log, an exponential or an activation, in a function
+      // named as a loss that returns no prediction: a loss of one input (`CheckPlan.oneInput`), unless
+      // its code says it is a loss already computed, a batch of both, or builds its own target.
+      if (roleCands.length === 1 && params.filter((p) => !p.default).length === 1 && LOSS_NAME.test(fn.qualname) && reachesCreatingOp(roleCands[0].name, fn, mod, 0, logOrCreating) && !singleRole(roleCands[0].name, fn, mod) && !(ff?.returns ?? []).some((r) => r.m === 'logits' || r.m === 'prob') && !returnsActivation(fn)) {
+        input = roleCands[0].name;
+        oneInput = true;
+      } else if (roleCands.length !== 2) {
         // Two embeddings compared with each other (`dot(zimg, ztxt.T)`): a contrastive loss, its pairs its targets.
         const pair = roleCands.length > 2 ? contrastivePair(fn, roleCands.map((p) => p.name)) : undefined;
         const contrastive = pair && `a contrastive loss: \`${pair[0]}\` and \`${pair[1]}\` are compared with each other (a product of the two), each pair its own target; the probes give a prediction and its targets, not two embeddings`;
@@ -1309,7 +1344,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       input ??= roleCands.find((p) => p.name !== target)?.name;
       target ??= roleCands.find((p) => p.name !== input)?.name;
     }
-    if (!input || (!target && !detection)) {
+    if (!input || (!target && !detection && !oneInput)) {
       skip(nameError() ?? unrolled() ?? 'no prediction and target parameters');
       continue;
     }
@@ -1322,6 +1357,11 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     let missing: string | undefined;
     let typical: Fill | undefined;
     let defaulted: Stmt | undefined;
+    // Required parameters the facts read as a focal gamma or alpha, whatever their names (role-params.ts).
+    const byRole = focalRoleParams(fn, chain, f);
+    // The prediction and the target keep their roles (a parameter chosen as one is given the probe's tensor).
+    for (const set of [byRole.gamma, byRole.alpha]) for (const r of [input, target]) if (r) set.delete(r);
+    const roleWhy = (what: string, v: number): string => `typical: ${what} by its use, whatever its name: the typical ${v}, assumed`;
     for (const g of [fn, ...chain]) {
       const ps = g.params.filter((p) => p.kind === 'plain').slice(g.className ? 1 : 0);
       for (const p of ps) {
@@ -1365,6 +1405,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (used && (used.value === null || isClassOnes(used.value)) && ALPHA_NAME.test(p.name)) fill[p.name] = used;
         else if (GAMMA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: 'typical' };
         else if (ALPHA_NAME.test(p.name)) fill[p.name] = { value: TYPICAL_ALPHA, why: 'typical' };
+        else if (byRole.gamma.has(p.name)) fill[p.name] = { value: TYPICAL_GAMMA[0], why: roleWhy('a focal gamma (the exponent of a modulating factor)', TYPICAL_GAMMA[0]) };
+        else if (byRole.alpha.has(p.name)) fill[p.name] = { value: TYPICAL_ALPHA, why: roleWhy('a focal alpha (weighing the positives against the negatives)', TYPICAL_ALPHA) };
         else if (CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
         // The class count of a one-hot the function makes (`tf.one_hot(t, n)`): the probe's, whatever its name.
         else if (oneHotDepth(p.name, g)) fill[p.name] = { value: { classes: true }, why: `the class count of a one-hot (\`one_hot(..., ${p.name})\`): the probe's classes` };
@@ -1442,6 +1484,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // class indices (JAX's one-hot also takes floats, whose one-hot rows would pass silently; PyTorch's and
     // TensorFlow's raise on them).
     if (target && oneHotted(fn, target)) encodings = ['index'];
+    // No target is passed: one encoding (its targets are drawn, never given).
+    if (oneInput) encodings = ['index'];
     // Only functions the facts see as a loss, or whose names say so, are worth the probes.
     const rets = ff?.returns ?? [];
     // A function the facts see taking a prediction (logits or probabilities) and a target is one too,
@@ -1453,10 +1497,10 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       continue;
     }
     // A gamma only multiplied in (a slope: `(neg - pos) * self.gamma`) is no focal exponent.
-    const gamma = slopeGamma(hyper(fn, chain, GAMMA_NAME, f, TYPICAL_GAMMA), [fn, ...chain], mod);
-    const alpha = hyper(fn, chain, ALPHA_NAME, f, [TYPICAL_ALPHA]);
+    const gamma = slopeGamma(hyper(fn, chain, GAMMA_NAME, f, TYPICAL_GAMMA, byRole.gamma), [fn, ...chain], mod);
+    const alpha = hyper(fn, chain, ALPHA_NAME, f, [TYPICAL_ALPHA], byRole.alpha);
     // A required gamma / alpha is set by the probes (gamma per config); the fill gives the first value.
-    for (const h of [gamma, alpha]) if (h && fill[h.name] && typeof h.values[0] === 'number' && fill[h.name].why === 'typical') fill[h.name].value = h.values[0];
+    for (const h of [gamma, alpha]) if (h && fill[h.name] && typeof h.values[0] === 'number' && fill[h.name].why.startsWith('typical')) fill[h.name].value = h.values[0];
     // An alpha given None (a table, not a scalar): the probes set no alpha of their own.
     // So does one given a weight of 1 per class (a table indexed by the targets): the canonical loss without alpha is the same.
     if (alpha && (fill[alpha.name]?.value === null || isClassOnes(fill[alpha.name]?.value))) alpha.values = [null];
@@ -1499,7 +1543,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const stateColumn = slicesTrailingColumn(fn, targetName);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(smoothed ? { smoothed } : {}), ...(hasAssumed ? { assumed } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), ...(packed ? { packed } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(smoothed ? { smoothed } : {}), ...(hasAssumed ? { assumed } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(oneInput ? { oneInput: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), ...(packed ? { packed } : {}), key });
   }
   // A loss class with no method of its own to run: its call is its base's. A Keras
   // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,

@@ -7,7 +7,7 @@
  * the probe's [N, C] logits out in the layouts these facts allow first (`factLayouts`), the fixed
  * order of layouts after them as the fallback.
  */
-import type { Expr, FunctionIR, Stmt } from '../core/ir';
+import type { Expr, FunctionIR, ModuleIR, Stmt } from '../core/ir';
 import { walkExprs } from '../core/ir';
 import { stmtRoots, stmtsOf, stmtsDeep } from '../core/walk';
 import { layoutShape, type Layout } from './types';
@@ -81,7 +81,7 @@ function calleeName(e: Expr): string | undefined {
  * statements, up to where a name is bound to something else (`x = x.view(n, c, -1)`: the reads of
  * `x` after it are not the parameter's).
  */
-export function axisFacts(fn: FunctionIR, name: string): AxisFacts {
+export function axisFacts(fn: FunctionIR, name: string, mod?: ModuleIR, depth = 0): AxisFacts {
   const stmts = stmtsDeep(fn.body);
   const consts = constants(stmts);
   const names = new Set([name]);
@@ -112,9 +112,46 @@ export function axisFacts(fn: FunctionIR, name: string): AxisFacts {
   const axis = (d: number): void => {
     minRank = Math.max(minRank, d >= 0 ? d + 1 : -d);
   };
+  // The rank of the parameter a guard reads (`len(x.shape)`, `len(x.size())`, `x.dim()`, `x.ndim`).
+  const rankOf = (e: Expr): boolean =>
+    (e.k === 'call' && e.func.k === 'name' && e.func.id === 'len' && e.args.length === 1 && shapeOf(e.args[0])) ||
+    (e.k === 'call' && /^(dim|ndimension)$/.test(calleeName(e) ?? '') && e.func.k === 'attr' && rooted(e.func.obj) && e.args.length === 0) ||
+    (e.k === 'attr' && e.attr === 'ndim' && rooted(e.obj));
+  // A guard on the rank (`if x.dim() != 4: raise ...`, `if not len(x.shape) == 4: raise`, `assert
+  // x.ndim == 4`): the code runs past it only at that rank, so the probe's input has it. `holds`: the
+  // test holds on the inputs the code runs on (an assert's), else it fails there (an `if` that raises).
+  const guard = (e: Expr, holds: boolean): void => {
+    if (e.k === 'unary' && e.op === 'not') return guard(e.operand, !holds);
+    // `a or b` fails only where both fail; `a and b` holds only where both hold.
+    if (e.k === 'bool' && (e.op === 'and') === holds) {
+      guard(e.left, holds);
+      guard(e.right, holds);
+      return;
+    }
+    if (e.k !== 'cmp' || e.ops.length !== 1) return;
+    let [l, r] = e.operands;
+    let op = e.ops[0];
+    const flip: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '==': '==', '!=': '!=' };
+    if (!rankOf(l) && rankOf(r) && flip[op]) [l, r, op] = [r, l, flip[op]];
+    const k = literal(r);
+    if (!rankOf(l) || k === undefined || k < 0) return;
+    // The comparison on the inputs the code runs on.
+    const negate: Record<string, string> = { '==': '!=', '!=': '==', '<': '>=', '>=': '<', '>': '<=', '<=': '>' };
+    const o = holds ? op : negate[op];
+    if (o === '==') rank = k;
+    else if (o === '>=') minRank = Math.max(minRank, k);
+    else if (o === '>') minRank = Math.max(minRank, k + 1);
+  };
+  const raises = (body: Stmt[]): boolean => body.length > 0 && body[body.length - 1].k === 'other' && (body[body.length - 1] as { what: string }).what === 'raise';
   for (const s of stmts) {
-    // `n, c, h, w = x.shape`: exactly that rank (no starred name: the IR has none in a tuple target).
-    if (s.k === 'assign' && s.targets.length === 1 && s.targets[0].k === 'tuple' && shapeOf(s.value) && s.targets[0].items.every((t) => t.k === 'name')) rank = s.targets[0].items.length;
+    if (s.k === 'if' && raises(s.body)) guard(s.test, false);
+    if (s.k === 'other' && s.what === 'assert' && s.test) guard(s.test, true);
+    // `n, c, h, w = x.shape`: exactly that rank; `n, c, *rest = x.shape` at least its named ones.
+    if (s.k === 'assign' && s.targets.length === 1 && s.targets[0].k === 'tuple' && shapeOf(s.value)) {
+      const t = s.targets[0];
+      if (t.starred) minRank = Math.max(minRank, t.items.length - 1);
+      else if (t.items.every((i) => i.k === 'name')) rank = t.items.length;
+    }
     for (const r of stmtRoots(s))
       for (const e of walkExprs(r)) {
         if (e.k === 'subscript' && shapeOf(e.obj) && e.index.length === 1) {
@@ -158,7 +195,47 @@ export function axisFacts(fn: FunctionIR, name: string): AxisFacts {
       else shapes.delete(t);
     }
   }
+  // Passed as it is to a function of the module (`focal_loss(input, target)`, `self._loss(x, y)`) or
+  // to an instance of the module's class built there (`FocalLoss(alpha)(input, target)`): that
+  // parameter's facts too (its guards and reads are the same tensor's).
+  if (mod && depth < 2)
+    for (const { callee, param } of passedTo(fn, mod, (e) => e.k === 'name' && names.has(e.id))) {
+      const f = axisFacts(callee, param, mod, depth + 1);
+      minRank = Math.max(minRank, f.minRank);
+      if (rank === undefined && f.rank !== undefined) rank = f.rank;
+      for (const d of f.squeezed) squeezed.add(d);
+    }
   return { minRank, ...(rank !== undefined ? { rank } : {}), squeezed: [...squeezed], ...(classes.size ? { classes: [...classes] } : {}), ...(together.length ? { together } : {}) };
+}
+
+/**
+ * The parameters of the module's functions that calls in `fn` pass an argument `pass` holds to, by
+ * position or keyword: `f(x)` of a top-level function, `self.f(x)` of a method of its class, and
+ * `Cls(...)(x)` of a class of the module (its `forward`, else `__call__`).
+ */
+function passedTo(fn: FunctionIR, mod: ModuleIR, pass: (a: Expr) => boolean): { callee: FunctionIR; param: string }[] {
+  const out: { callee: FunctionIR; param: string }[] = [];
+  const top = (id: string): FunctionIR | undefined => mod.functions.find((g) => g.name === id && !g.className && !g.parent);
+  const method = (cls: string, id: string): FunctionIR | undefined => mod.functions.find((g) => g.className === cls && g.name === id && !g.parent);
+  for (const s of stmtsDeep(fn.body))
+    for (const r of stmtRoots(s))
+      for (const e of walkExprs(r)) {
+        if (e.k !== 'call' || e.op) continue;
+        let callee: FunctionIR | undefined;
+        if (e.func.k === 'name') callee = top(e.func.id);
+        else if (e.func.k === 'attr' && e.func.obj.k === 'name' && e.func.obj.id === 'self' && fn.className) callee = method(fn.className, e.func.attr);
+        else if (e.func.k === 'call' && e.func.func.k === 'name' && mod.classes.has(e.func.func.id)) {
+          const cls = e.func.func.id;
+          callee = method(cls, 'forward') ?? method(cls, '__call__');
+        }
+        if (!callee || callee === fn) continue;
+        const params = callee.params.filter((p) => p.kind === 'plain').slice(callee.className && callee.params[0]?.name === 'self' ? 1 : 0);
+        e.args.forEach((a, k) => {
+          if (params[k] && pass(a)) out.push({ callee: callee!, param: params[k].name });
+        });
+        for (const [k, a] of Object.entries(e.kwargs)) if (params.some((p) => p.name === k) && pass(a)) out.push({ callee, param: k });
+      }
+  return out;
 }
 
 /** Ranks of the prediction and the class-index targets in a layout. */

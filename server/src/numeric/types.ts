@@ -156,7 +156,7 @@ export interface NumericReport {
   /** `boxed`: hyperparameters passed as a one-item list of their value (roles.ts `CheckPlan.boxed`: the function subscripts them). */
   /** `model`: the function runs a model, stood in by the probe's prediction (roles.ts `CheckPlan.model`): `input` is the parameter the stand-in is passed as. */
   /** `packed`: the prediction and the target come packed in one parameter, unpacked into `names` (roles.ts `CheckPlan.packed`, packed-args.ts). */
-  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; model?: { via: 'call' | 'apply'; shown: string; unpacked?: { n: number; at: number } }; outerTarget?: string; mapped?: Record<string, Record<string, 'tensor' | 'ones' | 'model_input'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; perExample?: string[]; targetFields?: number; targetOffset?: number; vmapped?: boolean; boxes?: true; packed?: { param: string; star: boolean; names: string[] } };
+  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; model?: { via: 'call' | 'apply'; shown: string; unpacked?: { n: number; at: number } }; outerTarget?: string; mapped?: Record<string, Record<string, 'tensor' | 'ones' | 'model_input'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; perExample?: string[]; targetFields?: number; targetOffset?: number; vmapped?: boolean; boxes?: true; oneInput?: true; packed?: { param: string; star: boolean; names: string[] } };
   /**
    * The function computes with numpy (no autograd): probed for its outputs' values only, computed in
    * float32 (numpy's float64 is not computed), with the gradient probes not checked and no findings

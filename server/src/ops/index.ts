@@ -41,6 +41,9 @@ const ALIASES: readonly [string, string][] = [
   ['torch.functional.F.', 'torch.nn.functional.'],
   ['optax.losses.', 'optax.'],
   ['jax.scipy.special.', 'scipy.special.'],
+  // HIPS autograd wraps numpy and scipy under the same names (its gradients are autograd.grad's, not the ops').
+  ['autograd.numpy.', 'numpy.'],
+  ['autograd.scipy.', 'scipy.'],
   ['torchvision.ops.focal_loss.', 'torchvision.ops.'],
   ['fvcore.nn.focal_loss.', 'fvcore.nn.'],
   ['kornia.losses.focal.', 'kornia.losses.'],
