@@ -53,9 +53,11 @@ afterEach(() => {
  * A server over `root` with `env`: `open` documents opened right after `initialized` (while the index
  * runs), then the state once the project is analysed and the diagnostics stay unchanged for a while.
  */
-async function session(root: string, env: Record<string, string>, open: Record<string, string> = {}, openAt?: RegExp): Promise<Session> {
+async function session(root: string, env: Record<string, string>, open: Record<string, string> = {}, openAt?: RegExp, editor?: Record<string, unknown>): Promise<Session> {
   const client = new LspTestClient(undefined, { LOSSLINT_DIAGNOSTICS_DELAY_MS: '0', LOSSLINT_WARMUP: '0', ...env });
   clients.push(client);
+  // The editor's `losslint` section, for every resource.
+  if (editor) client.configuration = (section) => (section === 'losslint' ? editor : null);
   await client.initialize({ workspace: { configuration: true }, window: { workDoneProgress: true } }, { workspaceFolders: [{ uri: pathToFileURL(root).href, name: 'p' }] });
   // With `openAt`: once the index reports a file whose path matches (the documents' files are read by then).
   if (openAt) await client.waitFor((m) => m.method === '$/progress' && openAt.test(m.params?.value?.message ?? ''), `progress at ${openAt}`, 60_000);
@@ -153,6 +155,25 @@ describe('the language server and the persistent cache', () => {
     expect(JSON.stringify(none.state['pkg/models/detector.py'])).toContain('gamma=0.5');
     expect(warm.state).toEqual(none.state);
     expect(late.state).toEqual(none.state);
+    fs.rmSync(root, { recursive: true, force: true });
+  }, 180_000);
+
+  it('neither reads nor writes the cache where the editor turns it off (losslint.cache.enable: false)', async () => {
+    const root = copyProject();
+    const off = { cache: { enable: false } };
+    const none = await session(root, CACHE, {}, undefined, off);
+    expect(none.indexed).not.toMatch(/from the cache/);
+    expect(fs.existsSync(path.join(root, '.losslint_cache'))).toBe(false);
+    // A cache the CLI wrote is not read either; the diagnostics are a cached server's.
+    expect((await runCli(['check', '.', '-j', '1', '--exit-zero'], root, CACHE)).code).toBe(0);
+    const written = entries(root);
+    const again = await session(root, CACHE, {}, undefined, off);
+    expect(again.indexed).not.toMatch(/from the cache/);
+    expect(entries(root)).toEqual(written);
+    const on = await session(root, CACHE, {}, undefined, { cache: { enable: true } });
+    expect(fromCache(on)).toBe(pythonFiles(root));
+    expect(again.state).toEqual(on.state);
+    expect(none.state).toEqual(on.state);
     fs.rmSync(root, { recursive: true, force: true });
   }, 180_000);
 

@@ -39,6 +39,10 @@ describe('editor settings', () => {
       numeric: { enable: true },
     });
     expect(parseEditorSettings('nonsense')).toEqual({});
+    // losslint.cache.enable arrives as a nested section.
+    expect(parseEditorSettings({ cache: { enable: false } }).cache).toBe(false);
+    expect(parseEditorSettings({ cache: { enable: 'no' } }).cache).toBeUndefined();
+    expect(parseEditorSettings({ cache: false }).cache).toBeUndefined();
   });
 
   it('falls back to the defaults without a project file', () => {

@@ -59,7 +59,7 @@ export interface ProjectDeps {
   /** A progress reporter, when the client supports one. */
   progress(): Promise<ProjectProgress | undefined>;
   /** The persistent cache folder of a workspace folder (as `losslint check` run there uses), or undefined for none. */
-  cacheDir?(folder: string): string | undefined;
+  cacheDir?(folder: string): string | undefined | Promise<string | undefined>;
 }
 
 const NEVER: CancellationToken = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose: () => undefined }) };
@@ -124,7 +124,7 @@ export class ProjectService {
     this.index = index;
     this.caches = [];
     for (const folder of folders) {
-      const dir = this.deps.cacheDir?.(folder);
+      const dir = await Promise.resolve(this.deps.cacheDir?.(folder)).catch(() => undefined);
       if (dir) this.caches.push({ folder, cache: new CheckCache(dir) });
     }
     this.caches.sort((a, b) => b.folder.length - a.folder.length);

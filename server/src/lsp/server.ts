@@ -6,7 +6,7 @@
  * Architecture invariant: this folder is the only part of LossLint that knows LSP. The core sees a
  * ParsedDocument and LintSettings, nothing else.
  */
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import {
   CancellationTokenSource,
@@ -36,7 +36,7 @@ import { Linter } from './lint';
 import { NOTEBOOK_SYNC, NotebookSync } from './notebooks';
 import { NumericChecker } from './numeric';
 import { SERVER_COMMANDS, ServerCommands, STATUS_NOTIFICATION, type ReproduceResult, type RerunNumericResult, type StatusParams, type UnavailableResult } from '../../../common/protocol';
-import { SettingsStore } from './settings';
+import { SettingsStore, type EditorSettings } from './settings';
 import { Warmup, warmupEnabled } from './warmup';
 import { WorkspaceChecker } from './workspace';
 import { isConfigUri, ProjectService } from './project';
@@ -80,8 +80,10 @@ export function startServer(version: string, transport?: Transport): RunningServ
     },
     isExcluded: (file, isDirectory) => settings.loader.isExcluded(file, isDirectory),
     // Where `losslint check` run in the folder keeps its cache (cli/check.ts cacheFolder): the index reads and writes it too.
-    cacheDir: (folder) => {
+    // Off with LOSSLINT_NO_CACHE or the editor's `losslint.cache.enable: false` for that folder.
+    cacheDir: async (folder) => {
       if (cacheOffByEnv()) return undefined;
+      if ((await settings.editorSettings(pathToFileURL(folder).href).catch(() => ({}) as EditorSettings)).cache === false) return undefined;
       const env = cacheDirFromEnv(folder);
       if (env) return env;
       const config = settings.loader.forFile(path.join(folder, 'x.py'));

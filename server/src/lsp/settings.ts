@@ -48,6 +48,8 @@ export interface EditorSettings {
   severity?: Record<string, Severity | 'off'>;
   strict?: boolean;
   numeric?: Partial<NumericSettings>;
+  /** `losslint.cache.enable`: false keeps the project index off the persistent cache (it neither reads nor writes `.losslint_cache`). */
+  cache?: boolean;
 }
 
 export const DEFAULT_NUMERIC: NumericSettings = { enable: true, backend: 'auto', timeBudgetMs: 2000 };
@@ -98,6 +100,7 @@ export function parseEditorSettings(raw: unknown): EditorSettings {
     severity: severityMap(raw.severity),
     strict: optionalBoolean(raw.strict),
     numeric: numericSettings(raw.numeric),
+    cache: isRecord(raw.cache) ? optionalBoolean(raw.cache.enable) : undefined,
   };
 }
 
