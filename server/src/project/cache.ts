@@ -98,13 +98,21 @@ export interface CacheStats {
   removed: number;
 }
 
+/** How far a file's mtime may read behind `Date.now()` (the kernel's coarse clock: a jiffy, 1-10 ms), with room. */
+export const CLOCK_SLACK_MS = 50;
+
 export class CheckCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, bad: 0, written: 0, removed: 0 };
   private readonly made = new Set<string>();
   /** The entries this run read or wrote, as `<kind>/<k[0..2]>/<k>` (its manifest). */
   private readonly used = new Set<string>();
-  /** When this cache object was made: entries written since are never pruned by it. */
-  private readonly started = Date.now();
+  /**
+   * When this cache object was made, less CLOCK_SLACK_MS: entries written since are never pruned by it.
+   * A file's mtime comes from the kernel's coarse clock, which may read some milliseconds behind
+   * `Date.now()`: without the slack, an entry a concurrent run writes just after this one started could
+   * look older than it and go.
+   */
+  private readonly started = Date.now() - CLOCK_SLACK_MS;
   /** Temporary files are `<entry>.<this>.<n>.tmp`: unique to this cache object (process, thread, random) and write. */
   private readonly unique = `${process.pid}.${randomBytes(6).toString('hex')}`;
   private writes = 0;
