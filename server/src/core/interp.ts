@@ -1091,7 +1091,6 @@ class Interp {
   /** The functions being analysed (a call into one of them while it is being analysed returns unknown). */
   private readonly busy = new Set<FunctionIR>();
 
-  /** What a function of this module returns: the join of its `return` values, from its own analysis. */
   /**
    * What `isinstance(v, types)` answers where the value's Python type is known here: None (a
    * hyperparameter left at None: False but for NoneType), a Python number (a literal, a default or a
@@ -1121,6 +1120,7 @@ class Interp {
     return undecided ? undefined : false;
   }
 
+  /** What a function of this module returns: the join of its `return` values, from its own analysis. */
   private returnOf(fn: FunctionIR, span: Expr['span']): AbsValue {
     if (this.busy.has(fn)) return unknown(span);
     let facts = this.facts.functions.get(fn);
