@@ -920,8 +920,9 @@ class Interp {
         if (obj.name === 'self') return this.attrValue(e.obj, e.attr, env);
         if (obj.instanceOf) return this.instanceAttr(obj.instanceOf, e.attr, e.span);
         if (obj.classRef) return this.classAttr(obj.classRef, e.attr, e.span);
-        // `.data`: the same values, cut from the graph.
-        if (e.attr === 'data') return obj.m === 'unknown' ? obj : detachValue(obj, e.span);
+        // `.data`: the same values (the same id), cut from the graph; of an unknown value only when it
+        // may be a tensor (not a hyperparameter, an instance or a class, whose `.data` is an attribute).
+        if (e.attr === 'data') return obj.m === 'unknown' && (obj.hyper || obj.instanceOf || obj.classRef) ? obj : detachValue(obj, e.span);
         if (obj.finfo && e.attr in FLOAT_INFO[obj.finfo]) return scalarOf([FLOAT_INFO[obj.finfo][e.attr as keyof FloatInfo]], { src: e.span });
         if (e.attr === 'T') return obj;
         // A tensor's sizes are non-negative integers (`x.shape[1]`: the class count).

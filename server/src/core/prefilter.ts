@@ -20,8 +20,8 @@
  * and: a string is no alias string (an activation name a Keras layer reads, `"softmax"` in any case,
  * or a loss name `compile(loss=...)` resolves: `isAliasString`); a function value is no creating op
  * (`opRef`); a module is one of an op that is not creating, with closed constructor arguments; it
- * carries no seed fact (`lse`, `expOf`, `onePlusExpOf`, `expSumOfLogits`, `sumExp`, `sumOf`, `keras`:
- * the facts algebra.ts turns into a probability or a log-probability) and every value it carries
+ * carries no seed fact (`lse`, `expOf`, `onePlusExpOf`, `expSumOfLogits`, `sumExp`, `sumOf`, `keras`,
+ * `expArg`, `expFocal`: the facts algebra.ts turns into a probability, a log-probability or a focal term) and every value it carries
  * (`of`, `items`, `entries`, `base`, `modelOutput`, ...) is closed. Every other value (prob, pt,
  * one_minus_pt, logprob, ce, modulating, focal, a loss or activation module, an alias string, a seed)
  * is *op-only*. In a module without creating calls, alias strings and a parameter named `y_pred`,
@@ -145,7 +145,7 @@ export function aliasWords(): { anyCase: readonly string[]; exact: readonly stri
 }
 
 /** Facts from which algebra.ts makes an op-only meaning (log-sum-exps, exponentials, sums to normalise by, Keras predictions). */
-const SEED_FACTS: readonly (keyof AbsValue)[] = ['lse', 'expOf', 'onePlusExpOf', 'expSumOfLogits', 'sumExp', 'sumOf', 'keras'];
+const SEED_FACTS: readonly (keyof AbsValue)[] = ['lse', 'expOf', 'onePlusExpOf', 'expSumOfLogits', 'sumExp', 'sumOf', 'keras', 'expArg', 'expFocal'];
 
 /** Nested values a value carries (what the algebra and the rules may read back). */
 const NESTED: readonly (keyof AbsValue)[] = ['of', 'base', 'exponent', 'classWeight', 'modelOutput', 'scaledBy', 'expOf', 'onePlusExpOf'];
