@@ -13,7 +13,7 @@ import { FINFO_CALLS, FLOAT_INFO, floatFormatOf, type FloatInfo } from './floats
 import * as A from './algebra';
 import { binaryLayout, indexLayout, unsqueezed, withLayout } from './layout';
 import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Param, Span, Stmt, Target } from './ir';
-import { kerasLossSignature, walkExprs } from './ir';
+import { callsIn, kerasLossSignature, walkExprs } from './ir';
 import { argparseOption, parsedNamespaces } from './argparse';
 import { stmtsOf } from './walk';
 import {
@@ -208,8 +208,7 @@ class Interp {
     for (const fn of this.mod.functions) if (!fn.className && !fn.parent) names.add(fn.name);
     for (const c of this.mod.classes.keys()) names.add(c);
     const visit = (e: Expr, from?: FunctionIR): void => {
-      for (const x of walkExprs(e)) {
-        if (x.k !== 'call') continue;
+      for (const x of callsIn(e)) {
         const option = argparseOption(x);
         if (option) this.argDefaults.set(option.dest, option.default);
         // functools.partial(f, gamma=0.5): the arguments it binds are passed at every call of the partial.

@@ -337,6 +337,19 @@ export function sureCodeText(text: string): string | undefined {
   return code;
 }
 
+/**
+ * What `sureCodeText` last read of `text`, if it did (`{ code }`, code undefined where its scan was
+ * unsure), else undefined: the CLI hands a worker the main thread's scan with the file it kept.
+ */
+export function knownCodeText(text: string): { code: string | undefined } | undefined {
+  return lastCode !== undefined && lastCode.text === text ? { code: lastCode.code } : undefined;
+}
+
+/** Makes `sureCodeText(text)` answer `code` (what `knownCodeText` gave for the same text in another thread). */
+export function rememberCodeText(text: string, code: string | undefined): void {
+  lastCode = { text, code };
+}
+
 function scanCode(text: string): string | undefined {
   if (text.indexOf('#') < 0 && text.indexOf('"') < 0 && text.indexOf("'") < 0) return text;
   const blank: number[] = [];
