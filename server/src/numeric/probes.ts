@@ -466,6 +466,10 @@ export class Prober {
       if (layout && !facts.includes(layout)) continue;
       const sizes = new Set<number>();
       for (const e of errs) {
+        // A product with a matrix of the function's own width (`x @ self.centers.t()`, centers of
+        // `feat_dim` columns): the operands' inner sizes, the probe's features that width.
+        for (const m of e.matchAll(/shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)/g))
+          for (const d of [Number(m[2]), Number(m[3])]) if (d >= 2 && d <= 1024 && d !== this.opts.classes && d !== SETUP_SAMPLES) sizes.add(d);
         if (!/broadcast|must be the same|must match|size/.test(e)) continue;
         // `[N, C]`, a reshape's `[-1, C]` (`x.reshape(-1, num_class)` with the function's own count), and
         // in a broadcast, the last axis of a higher rank (`tf.constant([[[weights]]])`: [1, 1, 1, C]
