@@ -20,7 +20,7 @@ import { LL301, LL302, LL303, LL304, LL305 } from './rules';
 import { runExtraProbes } from './probes-extra';
 import { tf } from './tf';
 import * as P from './torchops';
-import { layoutShape, type Layout, type HyperValue, type NumericReport, type OutputSummary, type ProbeInputs, type ProbeResult } from './types';
+import { layoutShape, TRANSPOSED, type Layout, type HyperValue, type NumericReport, type OutputSummary, type ProbeInputs, type ProbeResult } from './types';
 import { outputNames, outputsOk, outputsText, summarize, VALUES_ONLY } from './numpy';
 import { ElementCap, EvalError, num, NONE, Unsupported, type Val } from './values';
 import { appliedForward } from './autograd-fn';
@@ -244,11 +244,14 @@ export class Prober {
     tf.tidy(() => {
       // Images of 1 x 1 pixels: the N x C logits, channels first or last, and targets to match.
       const shapeOf = (classes: boolean): number[] => layoutShape(inp.layout, N, C, classes);
+      // [N, C] values in the layout: reshaped, or transposed where the cases are columns (types.ts TRANSPOSED).
+      const flip = inp.layout ? TRANSPOSED[inp.layout] : undefined;
+      const laid = (x: tf.Tensor, target: boolean): tf.Tensor => (flip ? (target && !flip.target ? x : tf.transpose(x)) : tf.reshape(x, shapeOf(true)));
       const z = tf.tensor2d(g.logits, [N, C]);
       let tgt: Val;
       if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor(s.plan.targetOffset ? g.index.map((i) => i + s.plan.targetOffset!) : g.index, shapeOf(false), 'int32'), dt: 'int' };
       else if (s.plan.stateColumn) tgt = { t: 'tensor', x: tf.tensor(withStateColumn(g.onehot, N, C), layoutShape(inp.layout, N, C + 1, true)), dt: 'float' };
-      else tgt = { t: 'tensor', x: tf.tensor(g.onehot, shapeOf(true)), dt: 'float' };
+      else tgt = { t: 'tensor', x: flip ? laid(tf.tensor2d(g.onehot, [N, C]), true) : tf.tensor(g.onehot, shapeOf(true)), dt: 'float' };
       // Targets with fields (CheckPlan.targetFields): the targets, then all-ones fields, on a new last axis.
       const fields = s.plan.targetFields;
       if (fields && tgt.t === 'tensor') {
@@ -288,7 +291,7 @@ export class Prober {
           else {
             let second: tf.Tensor = tf.tensor2d(g.logits, [N, C]);
             if (inp.activation) second = inp.activation === 'softmax' ? P.softmax(second, 1) : P.sigmoid(second);
-            if (inp.layout) second = tf.reshape(second, shapeOf(true));
+            if (inp.layout) second = laid(second, false);
             all[k] = { t: 'tensor', x: second, dt: 'float' };
           }
         } else if (value !== null && typeof value === 'object' && 'ones' in value && value.ones === 'class_map') all[k] = { t: 'dict', entries: Array.from({ length: C }, (_, i) => [num(i, true), num(1, false)] as [Val, Val]) };
@@ -310,7 +313,7 @@ export class Prober {
       const call = (x: tf.Tensor): Val => {
         let xin = x;
         if (inp.activation) xin = inp.activation === 'softmax' ? P.softmax(x, 1) : P.sigmoid(x);
-        if (inp.layout) xin = tf.reshape(xin, shapeOf(true));
+        if (inp.layout) xin = laid(xin, false);
         const pred: Val = { t: 'tensor', x: xin, dt: 'float' };
         // PyTorch's logits passed as they are: a leaf requiring grad (a view of it in a layout); an in-place write into it raises.
         if (s.plan.framework === 'torch' && !inp.activation && !s.plan.model) evOpts.leaf = { x: xin, view: xin !== x };
@@ -436,7 +439,12 @@ export class Prober {
     const fixed: ProbeInputs['layout'][] = plan.boxes ? ['1nc', undefined] : [undefined, last ? 'nhwc' : plan.targetChannel ? 'nc1hw' : 'nchw', last ? 'nlc' : 'ncl', ...(last ? [] : ['nlc' as const])];
     // The layouts the function's own axis reads allow (shape-facts.ts: `tf.squeeze(y_true, axis=3)`,
     // `reduce_sum(p, axis=[1, 2])`, `n, c, h, w = x.size()`) first, each tried; the fixed order after them.
-    const facts = plan.boxes || plan.model || plan.perExample ? [] : factLayouts(axisFacts(fn, plan.input, this.mod), plan.target ? axisFacts(fn, plan.target, this.mod) : undefined, !last);
+    const predFacts = axisFacts(fn, plan.input, this.mod);
+    const targetFacts = plan.target ? axisFacts(fn, plan.target, this.mod) : undefined;
+    // numpy whose count of cases is an axis-1 size (`m = Y.shape[1]`, `cost = np.sum(...) / m`):
+    // cases in columns, the targets so too or a case per row.
+    const columns: Layout[] = plan.valuesOnly && !plan.perExample && (predFacts.batchAxis === 1 || targetFacts?.batchAxis === 1) ? ['cn', 'cnt'] : [];
+    const facts = plan.boxes || plan.model || plan.perExample ? [] : [...columns, ...factLayouts(predFacts, targetFacts, !last)];
     const layouts: ProbeInputs['layout'][] = [...facts, ...fixed.filter((l) => !facts.includes(l as Layout))];
     const first: string[] = [];
     const tried: string[] = [];
@@ -540,6 +548,13 @@ export class Prober {
       const onehotFirst = plan.target && contracted(fn, plan.target, this.mod);
       const encodings = onehotFirst ? [...plan.encodings.filter((e) => e !== 'index'), ...plan.encodings.filter((e) => e === 'index')] : plan.encodings;
       const found = this.setup(fn, { ...plan, vmapped: true, encodings }, hyper);
+      if (typeof found !== 'string') return found;
+    }
+    // A target the function reshapes to a row of its own length (`labels.reshape(1, labels.shape[0])`):
+    // one example's vector, the function written for one example: once more per example, its one-hot first.
+    if (!plan.perExample && plan.target && targetFacts?.vector) {
+      const encodings = [...plan.encodings.filter((e) => e !== 'index'), ...plan.encodings.filter((e) => e === 'index')];
+      const found = this.setup(fn, { ...plan, perExample: [plan.input, plan.target], encodings }, hyper);
       if (typeof found !== 'string') return found;
     }
     let why = errors.length ? errors : first;
