@@ -20,6 +20,7 @@ import { LL301, LL302, LL303, LL304, LL305 } from './rules';
 import { runExtraProbes } from './probes-extra';
 import { tf } from './tf';
 import * as P from './torchops';
+import { explainRaise } from './raise-reasons';
 import { layoutShape, TRANSPOSED, type Layout, type HyperValue, type NumericReport, type OutputSummary, type ProbeInputs, type ProbeResult } from './types';
 import { outputNames, outputsOk, outputsText, summarize, VALUES_ONLY } from './numpy';
 import { ElementCap, EvalError, num, NONE, Unsupported, type Val } from './values';
@@ -557,7 +558,25 @@ export class Prober {
       const found = this.setup(fn, { ...plan, perExample: [plan.input, plan.target], encodings }, hyper);
       if (typeof found !== 'string') return found;
     }
-    let why = errors.length ? errors : first;
+    // Class indices a gather takes at the prediction's rank (`p.gather(1, target)`: Index tensor must
+    // have the same number of dimensions) where the flat ones were [N]: once more as [N, 1]; where
+    // those meet an error of their own (`cross_entropy(x, target)` takes [N]), the target's two uses
+    // want two ranks at once, and no input fits both.
+    const gathered = [...errors, ...first].find((e) => /^index: Index tensor must have the same number of dimensions as input tensor/.test(e));
+    if (gathered && plan.target && !layouts.includes('nc1') && !plan.valuesOnly && !plan.perExample) {
+      const errs: string[] = [];
+      const found = this.trySetup(fn, plan, hyper, 'nc1', errs, plan.classCounts ?? [this.opts.classes, 2]);
+      if (found) return found;
+      const other = errs.find((e) => e.startsWith('index: ') && !/Index tensor must have the same number of dimensions/.test(e));
+      if (other) return `the class indices \`${plan.target}\` are wanted at two ranks at once: [N] raise ${gathered.slice(7)}, [N, 1] raise ${other.slice(7)}: no input fits both of its uses (a bug in the code)`;
+    }
+    let why = (errors.length ? errors : first).map((e) => {
+      const m = /^(index|onehot|binary): ([^]*)$/.exec(e);
+      return m ? `${m[1]}: ${explainRaise(fn, m[2])}` : explainRaise(fn, e);
+    });
+    // A bug the function's own code names (a None default used before its own None test): the reason on its own.
+    const bug = why.map((e) => e.replace(/^(index|onehot|binary): /, '')).find((e) => /defaults to None and the function uses it/.test(e));
+    if (bug) return bug;
     // Targets the function uses as class indices (a gather's or one_hot's index): the float
     // encodings' dtype errors say nothing of the function; the index encoding's error does.
     const floatIndex = /Expected dtype int64 for index|only applicable to index tensor|tensors used as indices must be long, int or bool/;
