@@ -1,7 +1,7 @@
 /**
  * Probe shapes the function's own code fixes, end to end (worker, setup, report): the feature width
  * of a matrix the function multiplies the prediction with (`torch.mm(emb, self.protos.t())`, protos
- * of `dim` columns) is the probe's width; numpy networks that hold a case per column (`m =
+ * of `dim` columns, drawn by `torch.randn`: fixtures/random, whose draws only the repro script replays) is the probe's width; numpy networks that hold a case per column (`m =
  * Y.shape[1]`, `cost = np.sum(...) / m`; a vector of per-case values sized by `p.shape[1]` and
  * averaged) get their cases in columns, and a target reshaped to a row of its own length
  * (`y.reshape(1, y.shape[0])`) is one example's: called per example. The torch agreement of these
@@ -25,7 +25,7 @@ const report = (rs: NumericReport[], name: string) => rs.find((r) => r.function 
 
 beforeAll(async () => {
   loadEngine();
-  width = await checkDocumentNumerically(read('own_feature_width.py'), opts);
+  width = await checkDocumentNumerically(read('random/own_feature_width.py'), opts);
   columns = await checkDocumentNumerically(read('numpy_columns.py'), opts);
 }, 240_000);
 
