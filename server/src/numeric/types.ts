@@ -55,7 +55,15 @@ export interface ProbeInputs {
  * (`tf.squeeze(targets, axis=1)`); `nhwc1`: [N, 1, 1, C] beside [N, 1, 1, 1] (channels last,
  * `tf.squeeze(y_true, axis=-1)`). Which ones a function's code allows: shape-facts.ts.
  */
-export type Layout = 'nchw' | 'nhwc' | 'ncl' | 'nlc' | 'nc1hw' | '1nc' | 'nc1' | 'nhwc1';
+export type Layout = 'nchw' | 'nhwc' | 'ncl' | 'nlc' | 'nc1hw' | '1nc' | 'nc1' | 'nhwc1' | 'cn' | 'cnt';
+
+/**
+ * Cases in columns (numpy from-scratch networks: `m = Y.shape[1]`): the logits [N, C] transposed to
+ * [C, N], not reshaped; dense targets transposed too ('cn') or left [N, C] ('cnt': a target read a
+ * case per row, `t[i]` beside `p[:, i]`); class indices [N]. Probed for values only (numpy): the
+ * PyTorch repro script has no such layout.
+ */
+export const TRANSPOSED: Partial<Record<Layout, { target: boolean }>> = { cn: { target: true }, cnt: { target: false } };
 
 /** The shape of the logits (`classes`) or of the class indices in a layout. */
 export function layoutShape(layout: Layout | undefined, n: number, c: number, classes: boolean): number[] {
@@ -76,6 +84,9 @@ export function layoutShape(layout: Layout | undefined, n: number, c: number, cl
       return classes ? [n, 1, c] : [n, 1];
     case '1nc':
       return classes ? [1, n, c] : [1, n];
+    case 'cn':
+    case 'cnt':
+      return classes ? [c, n] : [n];
     default:
       return classes ? [n, c] : [n];
   }
