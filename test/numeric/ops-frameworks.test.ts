@@ -162,6 +162,16 @@ describe('TF and JAX ops: shapes, gathers, selections', () => {
     expect(() => run('import jax\nimport jax.numpy as jnp\ndef f(x):\n    return jax.lax.select(x > 1, x, 0.0)\n', 'f', { x })).toThrow();
   });
 
+  it('a cast to a Python type casts to that kind (`(y == 1.).astype(int)`, `.astype(float)`, `.astype(bool)`)', () => {
+    const x = [0.5, 1, 3];
+    // An int cast truncates, a bool cast is non-zero: `(x * 2).astype(int)` is [1, 2, 6], `(x - 1).astype(bool)` [True, False, True].
+    expect(run('import jax.numpy as jnp\ndef f(x):\n    return (x * 2).astype(int) + (x == 1.).astype(int)\n', 'f', { x }).v).toEqual([1, 3, 6]);
+    expect(run('import jax.numpy as jnp\ndef f(x):\n    return jnp.sum((x - 1).astype(bool).astype(float))\n', 'f', { x }).v).toEqual([2]);
+    expect(run('import numpy as np\ndef f(x):\n    return (x > 1).astype(float) * 2\n', 'f', { x }).v).toEqual([0, 0, 2]);
+    // A type that is no dtype stays refused.
+    expect(() => run('import jax.numpy as jnp\ndef f(x):\n    return x.astype(str)\n', 'f', { x })).toThrow(/cast to type/);
+  });
+
   it('tf.cond and jax.lax.cond take the branch their (known) predicate picks', () => {
     close(run(`${TF}def f(x, k=2):\n    return tf.cond(k > 1, lambda: x * 2, lambda: x * 3)\n`, 'f', { x: [1] }).v, [2]);
     close(run('import jax\ndef f(x):\n    return jax.lax.cond(False, lambda v: v * 2, lambda v: v * 3, x)\n', 'f', { x: [1] }).v, [3]);
