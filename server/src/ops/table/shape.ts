@@ -527,7 +527,8 @@ function castTarget(c: LowerCtx, x: CTensor): DType | undefined {
   if (v.t === 'tensor') return v.dt;
   // A Python type as the dtype (`(y == 1).astype(int)`, `mask.astype(float)`, `x.to(bool)`): NumPy's,
   // JAX's and PyTorch's default dtype of that kind (int64, float64, bool), of the class it names.
-  if (v.t === 'type' && (v.name === 'float' || v.name === 'int' || v.name === 'bool')) return v.name;
+  const ty = (v as { t: string; name?: string }).t === 'type' ? (v as { name?: string }).name : undefined;
+  if (ty === 'float' || ty === 'int' || ty === 'bool') return ty;
   if (v.t === 'str') {
     if (/^(cuda|cpu|mps)(:\d+)?$/.test(v.v)) return undefined;
     const d = dtypeClass(v.v);
