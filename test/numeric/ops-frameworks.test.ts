@@ -162,6 +162,15 @@ describe('TF and JAX ops: shapes, gathers, selections', () => {
     expect(() => run('import jax\nimport jax.numpy as jnp\ndef f(x):\n    return jax.lax.select(x > 1, x, 0.0)\n', 'f', { x })).toThrow();
   });
 
+  it("flax.nnx's activations are jax.nn's; jax.nn.gelu is the tanh approximation (approximate=False refused)", () => {
+    const x = [-2, 0, 1, 3];
+    // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), computed by hand.
+    close(run('from flax import nnx\ndef f(x):\n    return nnx.gelu(x)\n', 'f', { x }).v, [-0.0454023, 0, 0.841192, 2.9963626]);
+    const lse = Math.log(x.reduce((s, v) => s + Math.exp(v), 0));
+    close(run('from flax import nnx\ndef f(x):\n    return nnx.log_softmax(x)\n', 'f', { x }).v, x.map((v) => v - lse));
+    expect(() => run('import jax\ndef f(x):\n    return jax.nn.gelu(x, approximate=False)\n', 'f', { x })).toThrow(/approximate=False/);
+  });
+
   it('a cast to a Python type casts to that kind (`(y == 1.).astype(int)`, `.astype(float)`, `.astype(bool)`)', () => {
     const x = [0.5, 1, 3];
     // An int cast truncates, a bool cast is non-zero: `(x * 2).astype(int)` is [1, 2, 6], `(x - 1).astype(bool)` [True, False, True].

@@ -140,7 +140,10 @@ export function forwardOf(id: string, mod: ModuleIR): { fn: FunctionIR; vmapped:
   if (v?.k !== 'call' || v.callee !== 'jax.vmap' || v.args[0]?.k !== 'name') return undefined;
   const f = top(v.args[0].id);
   const axes = v.kwargs.in_axes ?? v.args[1];
-  const shared = axes?.k === 'tuple' && axes.items[0]?.k === 'const' && axes.items[0].value === null && axes.items.slice(1).every((a) => a.k === 'num' && a.value === 0);
+  // The weights shared (None), the examples mapped (0), further arguments either (`in_axes=(None, 0, None, None)`: a key, a flag).
+  const isNone = (a: Expr | undefined) => a?.k === 'const' && a.value === null;
+  const isZero = (a: Expr | undefined) => a?.k === 'num' && a.value === 0;
+  const shared = axes?.k === 'tuple' && isNone(axes.items[0]) && isZero(axes.items[1]) && axes.items.slice(2).every((a) => isNone(a) || isZero(a));
   return shared && isForward(f) && Object.keys(v.kwargs).every((k) => k === 'in_axes') && v.args.length <= 2 ? { fn: f, vmapped: true } : undefined;
 }
 
