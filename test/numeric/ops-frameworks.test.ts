@@ -7,6 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { planModule } from '../../server/src/numeric/roles';
+import { canonicalName } from '../../server/src/ops';
 import { moduleOf } from '../../server/src/numeric/runner';
 import { fn, loadEngine } from './helpers';
 
@@ -169,6 +170,9 @@ describe('TF and JAX ops: shapes, gathers, selections', () => {
     const lse = Math.log(x.reduce((s, v) => s + Math.exp(v), 0));
     close(run('from flax import nnx\ndef f(x):\n    return nnx.log_softmax(x)\n', 'f', { x }).v, x.map((v) => v - lse));
     expect(() => run('import jax\ndef f(x):\n    return jax.nn.gelu(x, approximate=False)\n', 'f', { x })).toThrow(/approximate=False/);
+    // nnx's own transforms are no jax.nn names: `@nnx.jit` stays nnx's (decorators.ts keeps it).
+    expect(canonicalName('flax.nnx.jit')).toBe('flax.nnx.jit');
+    expect(canonicalName('flax.nnx.gelu')).toBe('jax.nn.gelu');
   });
 
   it('a cast to a Python type casts to that kind (`(y == 1.).astype(int)`, `.astype(float)`, `.astype(bool)`)', () => {
