@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkDocumentNumerically, disposeNumericWorker, moduleOf } from '../../server/src/numeric/runner';
 import { modelStandIn } from '../../server/src/numeric/entry-inputs';
+import { forwardOf, forwardTail, weightTree } from '../../server/src/numeric/forward-fn';
 import { planModule, type PlanSkip } from '../../server/src/numeric/roles';
 import { loadEngine, WORKER } from './helpers';
 
@@ -174,4 +175,54 @@ describe("JAX runs without apply: the module's forward function given the weight
     expect(r('forward_loss_naive').findings.map((f) => f.code)).toContain('LL301');
     expect(r('mapped_loss').findings.map((f) => f.code)).not.toContain('LL301');
   }, 180_000);
+});
+
+describe("pure-JAX forward functions (forward-fn.ts): a tree of weights read at fields, items and in loops; what follows the last layer", () => {
+  const src = fs.readFileSync(path.join(__dirname, 'fixtures', 'forward_tree_jax.py'), 'utf8');
+  const mod = moduleOf(src);
+  const g = (n: string) => mod.functions.find((f) => f.qualname === n)!;
+
+  it('reads the weights as a tree where a part of it is a product operand (items, fields, loop items) and every read is a tree read', () => {
+    expect(weightTree('params', g('scores'))).toBe(true);
+    expect(weightTree('weights', g('mlp'))).toBe(true);
+    expect(weightTree('layers', g('binary_net'))).toBe(true);
+    // A tensor: its own attributes, a method of it, or the whole of it in a product are no tree's.
+    const t = moduleOf('import jax.numpy as jnp\ndef f(a, b):\n    return jnp.dot(a.T, b) + a.sum()\ndef h(a, b):\n    return (a @ b)[0]\n');
+    expect(weightTree('a', t.functions[0])).toBe(false);
+    expect(weightTree('a', t.functions[1])).toBe(false);
+  });
+
+  it("finds the module's vmap of a forward function with the weights shared, not one mapping them", () => {
+    expect(forwardOf('scores_batch', mod)).toMatchObject({ fn: { name: 'scores' }, vmapped: true });
+    expect(forwardOf('mlp', mod)).toMatchObject({ fn: { name: 'mlp' }, vmapped: false });
+    const m2 = moduleOf('import jax\nimport jax.numpy as jnp\ndef net(p, x):\n    return jnp.dot(p[0], x)\nb = jax.vmap(net, in_axes=(0, 0))\n');
+    expect(forwardOf('b', m2)).toBeUndefined();
+  });
+
+  it('keeps what follows the last layer (an activation, a log-softmax, the rest of a loop round); refuses a tail reading other values', () => {
+    expect(forwardTail(g('mlp'))).toEqual({ identity: true });
+    expect('fn' in forwardTail(g('scores'))).toBe(true);
+    expect('fn' in forwardTail(g('binary_net'))).toBe(true);
+    expect(forwardTail(g('residual_net'))).toMatchObject({ refused: expect.stringMatching(/after its last layer with `x`/) });
+  });
+
+  it('plans the losses with the model stood in, the activation the forward function\'s', () => {
+    const { plans, skipped } = plan(src);
+    const p = (n: string) => plans.find((x) => x.qualname === n)!;
+    expect(p('nll_of_scores')).toMatchObject({ input: 'params', target: 'onehot', inputIsProb: false });
+    expect(p('mlp_loss')).toMatchObject({ input: 'weights', target: 'labels', model: { shown: '`mlp(weights, ...)`' } });
+    expect(p('bce_of_net')).toMatchObject({ input: 'layers', target: 'y', inputIsProb: false, act: 'sigmoid' });
+    expect(skipped.find((s) => s.qualname === 'residual_loss')?.reason).toMatch(/forward function `residual_net` computes after its last layer with `x`/);
+  });
+
+  it('end to end: a log-softmax tail clean, a softmax then log found, a sigmoid tail under an unclamped BCE found', async () => {
+    loadEngine();
+    const rs = await checkDocumentNumerically(src, { backend: 'wasm', workerPath: WORKER, samples: 256, timeBudgetMs: 120_000 });
+    const r = (name: string) => rs.find((x) => x.function === name)!;
+    for (const n of ['nll_of_scores', 'nll_of_probs_naive', 'mlp_loss', 'bce_of_net']) expect(r(n).notChecked, n).toBeUndefined();
+    expect(r('nll_of_scores').findings.map((f) => f.code)).toEqual([]);
+    expect(r('mlp_loss').findings.map((f) => f.code)).toEqual([]);
+    expect(r('nll_of_probs_naive').findings.map((f) => f.code)).toContain('LL301');
+    expect(r('bce_of_net').findings.map((f) => f.code)).toContain('LL302');
+  }, 240_000);
 });

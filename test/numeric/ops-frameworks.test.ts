@@ -7,6 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { planModule } from '../../server/src/numeric/roles';
+import { canonicalName } from '../../server/src/ops';
 import { moduleOf } from '../../server/src/numeric/runner';
 import { fn, loadEngine } from './helpers';
 
@@ -160,6 +161,28 @@ describe('TF and JAX ops: shapes, gathers, selections', () => {
     close(run('from flax import linen as nn\ndef f(x):\n    return nn.log_softmax(x)\n', 'f', { x }).v, x.map((v) => v - lse));
     expect(run('import jax.numpy as jnp\ndef f(x):\n    return jnp.astype(x > 1, jnp.float32) * 2\n', 'f', { x }).v).toEqual([0, 2, 2]);
     expect(() => run('import jax\nimport jax.numpy as jnp\ndef f(x):\n    return jax.lax.select(x > 1, x, 0.0)\n', 'f', { x })).toThrow();
+  });
+
+  it("flax.nnx's activations are jax.nn's; jax.nn.gelu is the tanh approximation (approximate=False refused)", () => {
+    const x = [-2, 0, 1, 3];
+    // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), computed by hand.
+    close(run('from flax import nnx\ndef f(x):\n    return nnx.gelu(x)\n', 'f', { x }).v, [-0.0454023, 0, 0.841192, 2.9963626]);
+    const lse = Math.log(x.reduce((s, v) => s + Math.exp(v), 0));
+    close(run('from flax import nnx\ndef f(x):\n    return nnx.log_softmax(x)\n', 'f', { x }).v, x.map((v) => v - lse));
+    expect(() => run('import jax\ndef f(x):\n    return jax.nn.gelu(x, approximate=False)\n', 'f', { x })).toThrow(/approximate=False/);
+    // nnx's own transforms are no jax.nn names: `@nnx.jit` stays nnx's (decorators.ts keeps it).
+    expect(canonicalName('flax.nnx.jit')).toBe('flax.nnx.jit');
+    expect(canonicalName('flax.nnx.gelu')).toBe('jax.nn.gelu');
+  });
+
+  it('a cast to a Python type casts to that kind (`(y == 1.).astype(int)`, `.astype(float)`, `.astype(bool)`)', () => {
+    const x = [0.5, 1, 3];
+    // An int cast truncates, a bool cast is non-zero: `(x * 2).astype(int)` is [1, 2, 6], `(x - 1).astype(bool)` [True, False, True].
+    expect(run('import jax.numpy as jnp\ndef f(x):\n    return (x * 2).astype(int) + (x == 1.).astype(int)\n', 'f', { x }).v).toEqual([1, 3, 6]);
+    expect(run('import jax.numpy as jnp\ndef f(x):\n    return jnp.sum((x - 1).astype(bool).astype(float))\n', 'f', { x }).v).toEqual([2]);
+    expect(run('import numpy as np\ndef f(x):\n    return (x > 1).astype(float) * 2\n', 'f', { x }).v).toEqual([0, 0, 2]);
+    // A type that is no dtype stays refused.
+    expect(() => run('import jax.numpy as jnp\ndef f(x):\n    return x.astype(str)\n', 'f', { x })).toThrow(/cast to type/);
   });
 
   it('tf.cond and jax.lax.cond take the branch their (known) predicate picks', () => {

@@ -19,6 +19,7 @@ import { isCreatingOp } from '../core/prefilter';
 import { BOX_PARAMS, BOX_SETS } from '../ops/table/boxes';
 import { resolveMethod } from '../ops';
 import type { ImageDicts } from './gen';
+import { forwardOf, forwardTail } from './forward-fn';
 
 
 const isSelfAttr = (e: Expr): e is Extract<Expr, { k: 'attr' }> => e.k === 'attr' && e.obj.k === 'name' && e.obj.id === 'self';
@@ -800,6 +801,8 @@ export interface ModelStandIn {
   passed: string[];
   /** The run's output unpacked into `n` names, the prediction the one at `at` (the others only returned as auxiliary values). */
   unpacked?: { n: number; at: number };
+  /** The module's forward function computing after its last layer (forward-fn.ts): the stand-in is that layer's output, its activation the function's own. */
+  tail?: string;
 }
 
 /**
@@ -880,44 +883,6 @@ export function outerParams(fn: FunctionIR, parent: FunctionIR | undefined): str
 }
 
 /**
- * Whether every read of `name` in `g` takes it as a tree of weights (a forward function's parameters):
- * subscripted (`params["w"]`, `params[0]`), unpacked (`*hidden, last = params`, `w, b = params`) or
- * iterated (`for layer in params`), at least once, and some read at a string key (`params["w"]`,
- * `layer["weights"]` of a layer it holds), which no tensor takes; never a tensor op's argument nor arithmetic.
- */
-export function weightsOnly(name: string, g: FunctionIR): boolean {
-  // A tensor is never read at a string key: a tree of weights is (`layer["weights"]`), on the name or
-  // on names it is unpacked or iterated into (`*hidden, last = params`, `for layer in hidden`).
-  const derived = new Set([name]);
-  for (let round = 0; round < 3; round++)
-    walkIR(g.body, (n) => {
-      const st = n as unknown as { k: string; value?: Expr; iter?: Expr; targets?: unknown[]; target?: unknown };
-      const from = st.k === 'assign' ? st.value : st.k === 'other' ? st.iter : undefined;
-      if (from?.k !== 'name' || !derived.has(from.id)) return;
-      walkIR(st.k === 'assign' ? st.targets : st.target, (t) => void ((t as Expr).k === 'name' && derived.add((t as unknown as { id: string }).id)));
-    });
-  let keyed = false;
-  walkIR(g.body, (n) => {
-    const e = n as Expr;
-    if (e.k === 'subscript' && e.obj.k === 'name' && derived.has(e.obj.id) && e.index.length === 1 && e.index[0].k === 'str') keyed = true;
-  });
-  if (!keyed) return false;
-  let reads = 0;
-  let tree = 0;
-  walkIR(g.body, (n, up) => {
-    const e = n as Expr;
-    if (e.k !== 'name' || e.id !== name) return;
-    const p = up[up.length - 1] as (Expr | Stmt | { k: string; iter?: unknown; value?: unknown; targets?: unknown[] }) | undefined;
-    if (p && (p as { k: string }).k === 'assign' && (p as { targets: unknown[] }).targets.includes(e)) return;
-    reads++;
-    if (p?.k === 'subscript' && (p as { obj: unknown }).obj === e) tree++;
-    else if (p?.k === 'assign' && (p as { value: unknown }).value === e && (p as { targets: { k: string }[] }).targets.every((t) => t.k === 'tuple')) tree++;
-    else if (p?.k === 'other' && (p as { iter?: unknown }).iter === e) tree++;
-  });
-  return reads > 0 && reads === tree;
-}
-
-/**
  * Whether `parent` reads its parameter `name` only in top-level statements after the one defining
  * `fn` (and at least once): the closure defined before never sees it.
  */
@@ -961,13 +926,10 @@ export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: b
     }
     return undefined;
   };
-  const runs: { call: Extract<Expr, { k: 'call' }>; param: string; via: 'call' | 'apply'; up: { k: string }[]; shown?: string }[] = [];
-  // The module's own forward functions (`def net(params, x)`, its first parameter read only as a tree of weights).
-  const forward = (id: string): boolean => {
-    const g = mod?.functions.find((f) => f.name === id && !f.className && !f.parent);
-    const first = g?.params[0];
-    return !!g && !!first && first.kind === 'plain' && g.params.length >= 2 && weightsOnly(first.name, g);
-  };
+  const runs: { call: Extract<Expr, { k: 'call' }>; param: string; via: 'call' | 'apply'; up: { k: string }[]; shown?: string; tail?: string }[] = [];
+  // The module's own forward functions (`def net(params, x)`, its first parameter read only as a tree
+  // of weights; or the module's `vmap(net, in_axes=(None, 0))` of one): forward-fn.ts.
+  const forward = (id: string): boolean => !!mod && !!forwardOf(id, mod);
   // A local bound once to a model's apply (`forward_fn = state.apply_fn`), then called: that apply.
   const once = jax ? definedOnce(fn.body) : new Map<string, Expr>();
   const applyOf = (e: Expr): Extract<Expr, { k: 'attr' }> | undefined => {
@@ -990,13 +952,23 @@ export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: b
     } else {
       // `net(params, x)`: the module's forward function given the parameters.
       const callee = e.func as Expr;
-      if (jax && callee.k === 'name' && !e.op && isReq(e.args[0]) && forward(callee.id)) runs.push({ call: e, param: (e.args[0] as { id: string }).id, via: 'apply', up: [...up], shown: `\`${callee.id}(${(e.args[0] as { id: string }).id}, ...)\`` });
+      if (jax && callee.k === 'name' && !e.op && isReq(e.args[0]) && forward(callee.id)) {
+        const fwd = forwardOf(callee.id, mod!)!;
+        const run = `\`${callee.id}(${(e.args[0] as { id: string }).id}, ...)\``;
+        // What it computes after its last layer runs on the prediction (eval.ts forwardOut).
+        const tail = forwardTail(fwd.fn);
+        runs.push({ call: e, param: (e.args[0] as { id: string }).id, via: 'apply', up: [...up], ...('fn' in tail ? { tail: fwd.fn.name } : {}), shown: 'fn' in tail ? `the last layer of ${run} (what \`${fwd.fn.name}\` computes after it running on its output)` : run });
+      }
     }
   });
   if (!runs.length) return undefined;
   const run = runs[0];
   const shown = run.shown ?? (run.via === 'call' ? `\`${run.param}(...)\`` : `\`.${(run.call.func as { attr: string }).attr}(${run.call.args[0].k === 'dict' || (run.call.args[0].k === 'name' && run.call.args[0].id !== run.param) ? `{"params": ${run.param}}` : run.param}, ...)\``);
   const refuse = (refused: string) => ({ param: run.param, refused });
+  // A forward function that computes after its last layer with more than that layer's value: no stand-in is true to it.
+  const fwd = run.via === 'apply' && run.call.func.k === 'name' && mod ? forwardOf(run.call.func.id, mod) : undefined;
+  const tail = fwd && forwardTail(fwd.fn);
+  if (tail && 'refused' in tail) return refuse(tail.refused);
   if (runs.length > 1) return refuse(`the function runs its model ${runs.length} times (${shown}): the probes stand in one run by their prediction, not several`);
   if (run.up.some((a) => (a.k === 'other' && /^(for|while)$/.test((a as unknown as { what: string }).what)) || a.k === 'lambda' || a.k === 'def' || (a.k === 'unknown' && 'comp' in a))) return refuse(`the function runs its model (${shown}) in a loop, a comprehension or a nested function: the probes stand in one run by their prediction`);
   // The run's output is the prediction: bound to one name, passed on as an argument, or returned.
@@ -1061,7 +1033,7 @@ export function modelStandIn(fn: FunctionIR, required: readonly string[], jax: b
     }
   }
   const passed = [...reads].filter(([name, r]) => name !== run.param && r.run > 0).map(([name]) => name);
-  return { param: run.param, via: run.via, shown, inputs, keys, passed, ...(unpacked ? { unpacked } : {}) };
+  return { param: run.param, via: run.via, shown, inputs, keys, passed, ...(unpacked ? { unpacked } : {}), ...(run.tail ? { tail: run.tail } : {}) };
 }
 
 /**

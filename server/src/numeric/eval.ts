@@ -28,6 +28,7 @@ import { KERNELS, tfDtype } from './kernels';
 import { tf } from './tf';
 import * as P from './torchops';
 import { cg } from './torchops';
+import { forwardOf, forwardTail } from './forward-fn';
 import { describe, type DType, ElementCap, EvalError, NONE, num, Unsupported, type Val } from './values';
 import { calleeName, forbiddenCall, lineOf, reachableFunctions as reachable, selfContained } from './gate';
 import { decoratorEffect, dottedOf } from './decorators';
@@ -532,6 +533,21 @@ export class Evaluator {
       delete rest[p.name];
     }
       return this.vmapApply(axes, pos, rest, (p, k) => this.callUndecorated(fn, p, k, self, closure), lineOf(fn), perRow);
+  }
+
+  /**
+   * The output of the module's forward function `id` given the stand-in (forward-fn.ts): what it
+   * computes after its last layer, on the prediction at that layer's place (per example where the
+   * module maps it with `vmap(f, in_axes=(None, 0))`); the prediction itself where it computes nothing
+   * after, or where `id` is no forward function (a model's apply bound to a local).
+   */
+  private forwardOut(id: string, out: Val, line: number): Val {
+    const fwd = forwardOf(id, this.mod);
+    const tail = fwd && forwardTail(fwd.fn);
+    if (!fwd || !tail || 'identity' in tail) return out;
+    if ('refused' in tail) throw new Unsupported(tail.refused, line);
+    if (fwd.vmapped) return this.vmapApply(0, [out], {}, (p) => this.callUndecorated(tail.fn, p, {}), line);
+    return this.callUndecorated(tail.fn, [out], {});
   }
 
   callFunction(fn: FunctionIR, args: Val[], kwargs: Record<string, Val>, self?: Val, closure?: Map<string, Val>): Val {
@@ -1917,7 +1933,7 @@ export class Evaluator {
     if (held0?.k === 'name') {
       let v: Val | undefined;
       for (let fr: Frame | undefined = f; fr && !v; fr = fr.parent) v = fr.vars.get(held0.id);
-      if (v?.t === 'standin') return v.out;
+      if (v?.t === 'standin') return c.func.k === 'name' ? this.forwardOut(c.func.id, v.out, line) : v.out;
       // A local bound to a model's apply (`forward = state.apply_fn`) given flax's variables built before it.
       const at = v?.t === 'dict' ? v.entries.find(([k]) => k.t === 'str' && k.v === 'params')?.[1] : undefined;
       if (at?.t === 'standin' && c.func.k === 'name') return at.out;

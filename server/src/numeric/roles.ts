@@ -1460,13 +1460,17 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const iv = m(input);
     const tv = m(targetName);
     // Probabilities: the facts', the name's, or the function's own assert (`assert (x >= 0).all() and (x <= 1).all()`).
-    const inputIsProb = iv?.m === 'prob' || (!iv && PROB_NAME.test(input)) || assertsUnitInterval(fn, input);
+    // A forward function's activation after its last layer is its own (the stand-in is the layer's output: logits).
+    const inputIsProb = !standIn?.tail && (iv?.m === 'prob' || (!iv && PROB_NAME.test(input)) || assertsUnitInterval(fn, input));
     // The activation: the prediction's, else the one of what the function returns (a focal or CE
     // value built from a binary two-term form is sigmoid's, from a sum over classes softmax's).
     const rets0 = ff?.returns ?? [];
     // One number per example as the prediction (`logit: float`): a Bernoulli's, sigmoid's (a softmax of one column is 1).
     // A detection loss's class scores: the activation of what it returns, whether or not the facts see them as probabilities.
-    const act = iv?.act ?? (inputIsProb || detection ? rets0.find((r) => r.act && ['focal', 'ce', 'modulating', 'logprob'].includes(r.m))?.act : undefined) ?? (scalarPrediction ? 'sigmoid' : undefined);
+    // Where a forward function's tail makes the prediction's activation (`sigmoid(h @ w + b)`), the activation is what it returns.
+    const fwdTail = standIn?.tail ? mod.functions.find((g) => g.name === standIn!.tail && !g.className && !g.parent) : undefined;
+    const tailAct = fwdTail ? f?.functions.get(fwdTail)?.returns.find((r) => (r.m === 'prob' || r.m === 'logprob') && r.act)?.act : undefined;
+    const act = tailAct ?? iv?.act ?? (inputIsProb || detection ? rets0.find((r) => r.act && ['focal', 'ce', 'modulating', 'logprob'].includes(r.m))?.act : undefined) ?? (scalarPrediction ? 'sigmoid' : undefined);
     // A function computing with an injected module computes with that module's framework (its calls
     // on the module read as tensor methods to the IR).
     const framework = (modules.size ? frameworkOfName([...modules.values()][0]) : undefined) ?? frameworkOf(fn, mod, callable);

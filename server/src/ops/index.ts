@@ -53,6 +53,9 @@ const ALIASES: readonly [string, string][] = [
   ['tensorflow_addons.losses.focal_loss.', 'tensorflow_addons.losses.'],
   // flax.linen re-exports jax.nn's activations (nn.log_softmax, nn.sigmoid, nn.one_hot, ...).
   ['flax.linen.', 'jax.nn.'],
+  // So does flax.nnx (flax/nnx/nn/activations.py): those names only, as nnx's own transforms
+  // (`nnx.jit`, `nnx.vmap`) are no jax.nn names.
+  ...['gelu', 'log_sigmoid', 'log_softmax', 'logsumexp', 'one_hot', 'relu', 'sigmoid', 'softmax', 'softplus'].map((n): [string, string] => [`flax.nnx.${n}`, `jax.nn.${n}`]),
   ['tensorflow.python.framework.ops.', 'tensorflow.'],
   // tf.constant is tensorflow/python/framework/constant_op.py's constant.
   ['tensorflow.python.framework.constant_op.', 'tensorflow.'],

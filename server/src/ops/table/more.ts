@@ -44,6 +44,20 @@ export const relu = unaryOp(
   ['torch.nn.ReLU(inplace=False)(input)'],
 );
 
+export const gelu = unaryOp(
+  'gelu',
+  "GELU in JAX's default tanh approximation: 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).",
+  ['jax.nn.gelu(x->input, approximate=True)'],
+  (c, x) => {
+    if (c.flag('approximate') === false) c.unsupported(`${c.name}(approximate=False)`);
+    const f = (v: number): CVal => ({ t: 'num', v, int: false });
+    const v = c.out(floatOf(c, x));
+    const inner = c.binop('*', f(Math.sqrt(2 / Math.PI)), c.binop('+', v, c.binop('*', f(0.044715), c.binop('**', v, f(3)))));
+    if (inner.t !== 'tensor') return inner;
+    return c.binop('*', c.binop('*', f(0.5), v), c.binop('+', f(1), c.out(c.k.tanh(inner.x))));
+  },
+);
+
 export const tanh = unaryOp('tanh', 'Hyperbolic tangent.', ['torch.tanh(input, *, out=None)', 'tensorflow.tanh(x->input, name=None)', 'keras.activations.tanh(x->input)', 'keras.backend.tanh(x->input)', 'keras.ops.tanh(x->input)', 'jax.numpy.tanh(x->input)', 'numpy.tanh(x->input)'], (c, x) =>
   c.out(c.k.tanh(floatOf(c, x))),
 );
@@ -1018,4 +1032,4 @@ export const marginRankingLoss = defineOp({
   },
 });
 
-export const MORE = [relu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, dot, npDot, tensordot, addmm, normalize, norm, l2Normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss, optaxSquaredError, optaxL2Loss, optaxHuberLoss, kerasMeanSquaredError, kerasMeanAbsoluteError, kerasHuber, optaxSmoothLabels, jaxImageResize, einsum];
+export const MORE = [relu, gelu, tanh, sign, floor, ceil, round, reciprocal, rsqrt, log2, log10, isnan, isinf, isfinite, logicalAnd, logicalOr, logicalXor, logicalNot, cumsum, any, all, prod, countNonzero, std, variance, topk, sort, booleanMask, maskedSelect, laxSelect, jnpAstype, squaredDifference, atan2, divideNoNan, mseLoss, l1Loss, smoothL1Loss, matmul, dot, npDot, tensordot, addmm, normalize, norm, l2Normalize, conv2d, isTensor, cosineEmbeddingLoss, marginRankingLoss, optaxSquaredError, optaxL2Loss, optaxHuberLoss, kerasMeanSquaredError, kerasMeanAbsoluteError, kerasHuber, optaxSmoothLabels, jaxImageResize, einsum];

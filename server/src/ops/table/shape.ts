@@ -525,6 +525,10 @@ function castTarget(c: LowerCtx, x: CTensor): DType | undefined {
   if (/(^|\.)(half|float16|bfloat16|HalfTensor|BFloat16Tensor)$/.test(written)) c.unsupported(`cast to ${written.replace(/^.*\./, '')} (the checker computes in float32)`);
   if (v.t === 'dtype') return v.dt;
   if (v.t === 'tensor') return v.dt;
+  // A Python type as the dtype (`(y == 1).astype(int)`, `mask.astype(float)`, `x.to(bool)`): NumPy's,
+  // JAX's and PyTorch's default dtype of that kind (int64, float64, bool), of the class it names.
+  const ty = (v as { t: string; name?: string }).t === 'type' ? (v as { name?: string }).name : undefined;
+  if (ty === 'float' || ty === 'int' || ty === 'bool') return ty;
   if (v.t === 'str') {
     if (/^(cuda|cpu|mps)(:\d+)?$/.test(v.v)) return undefined;
     const d = dtypeClass(v.v);
