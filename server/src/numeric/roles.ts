@@ -10,6 +10,7 @@ import { interpretModule, type ModuleFacts } from '../core/interp';
 import { walkExprs, type CallSite, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
 import { injectedModule } from '../core/injected';
 import { packedArgs, unpackedView, type PackedArgs } from './packed-args';
+import { graphLoss } from './graph-loss';
 import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
@@ -103,6 +104,8 @@ export interface CheckPlan {
   plainCE?: boolean;
   /** The prediction and the target come packed in one parameter (packed-args.ts): the plan is of the unpacked view. */
   packed?: PackedArgs;
+  /** A TensorFlow graph-mode loss (graph-loss.ts): the plan is of its view, the model's output and the target its parameters. */
+  graph?: { loss: string; prediction: { name: string; shown: string }; target: { name: string; shown: string } };
   /**
    * The facts read every op the function applies (its own and its helpers') and see no cross-entropy
    * and no focal factor (a dice, a squared error, a hinge): the probes of the focal formula (the
@@ -1105,7 +1108,23 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     check();
     // Roles packed in one parameter (`def get_loss(args): y_pred, y_true = args`): planned on the unpacked view (packed-args.ts).
     const packed = written.inline || written.isModule ? undefined : packedArgs(written);
-    const fn = packed ? unpackedView(written, packed) : written;
+    // A TensorFlow graph-mode loss (placeholders, a model's output; graph-loss.ts): planned on its view.
+    const graphed = packed ? undefined : graphLoss(written, mod);
+    if (graphed && 'refused' in graphed) {
+      skipped?.push({ qualname: written.qualname, reason: graphed.refused });
+      continue;
+    }
+    const graph = graphed ? { loss: graphed.loss, prediction: graphed.prediction, target: graphed.target } : undefined;
+    const fn = packed ? unpackedView(written, packed) : graphed ? graphed.view : written;
+    // The view's facts: the module interpreted with it beside the functions it was read from.
+    let graphFacts: ReturnType<ModuleFacts['functions']['get']>;
+    if (graphed) {
+      try {
+        graphFacts = interpretModule({ ...mod, functions: [...mod.functions, graphed.view] }, stop ? check : undefined).functions.get(graphed.view);
+      } catch (e) {
+        if (e instanceof PlanStopped) throw e;
+      }
+    }
     if (fn.isModule && skipped && moduleComputesLoss(fn)) skipped.push({ qualname: fn.qualname, reason: 'module-level code computes the loss (a script): no function whose parameters the probes could give' });
     if (fn.inline || fn.isModule) continue;
     // What --coverage counts: a function whose name says loss, unless it only builds one (a factory).
@@ -1163,7 +1182,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     for (const [key, attrs] of reads.keys) injected.set(key, injectedModule(attrs));
     const modules = new Map<string, string>();
     for (const [key, r] of injected) if ('module' in r) modules.set(key, r.module);
-    const ff = modules.size ? factsWithModules(mod, fn, reads, modules, stop ? check : undefined) : f?.functions.get(fn);
+    const ff = graphed ? graphFacts : modules.size ? factsWithModules(mod, fn, reads, modules, stop ? check : undefined) : f?.functions.get(fn);
     const m = (n: string) => ff?.params.get(n);
     // A scalar hyperparameter by its use (`if t == 1.0:`, an exponent) is neither role, whatever the facts guess of `t == 1`.
     let input = required.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? '') && !scalarHyper(p.name, fn, mod))?.name;
@@ -1543,7 +1562,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const stateColumn = slicesTrailingColumn(fn, targetName);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(smoothed ? { smoothed } : {}), ...(hasAssumed ? { assumed } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(oneInput ? { oneInput: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), ...(packed ? { packed } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(smoothed ? { smoothed } : {}), ...(hasAssumed ? { assumed } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(oneInput ? { oneInput: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), ...(packed ? { packed } : {}), ...(graph ? { graph } : {}), key });
   }
   // A loss class with no method of its own to run: its call is its base's. A Keras
   // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,
