@@ -70,7 +70,7 @@ describe('graphLoss', () => {
 
   it('refuses weights read beyond the model output, and is none without trainable weights or with parameters', () => {
     const mod = moduleOf(SRC);
-    expect(graphLoss(fn(mod, 'fit_decayed'), mod)).toEqual({ refused: expect.stringContaining('reads the model beyond one output (`scores`, `kernel`') });
+    expect(graphLoss(fn(mod, 'decayed_loss'), mod)).toEqual({ refused: expect.stringContaining('reads the model beyond one output (`scores`, `kernel`') });
     expect(graphLoss(fn(mod, 'no_model'), mod)).toBeUndefined();
     const twins = moduleOf(TWINS);
     expect(graphLoss(fn(twins, 'summed'), twins)).toBeUndefined();
@@ -80,10 +80,10 @@ describe('graphLoss', () => {
     const plans = planModule(moduleOf(SRC));
     expect(plans.find((p) => p.qualname === 'Regression.unguarded')).toMatchObject({ input: 'probs', target: 'onehot', inputIsProb: true, graph: { loss: 'cost', prediction: { name: 'probs' } } });
     expect(plans.find((p) => p.qualname === 'fit_dense')).toMatchObject({ input: 'scores', target: 'labels', inputIsProb: false });
-    expect(plans.find((p) => p.qualname === 'fit_decayed')).toBeUndefined();
+    expect(plans.find((p) => p.qualname === 'decayed_loss')).toBeUndefined();
     const skipped: PlanSkip[] = [];
     planModule(moduleOf(SRC), undefined, undefined, skipped);
-    expect(skipped.find((s) => s.qualname === 'fit_decayed')?.reason).toMatch(/weight decay/);
+    expect(skipped.find((s) => s.qualname === 'decayed_loss')?.reason).toMatch(/weight decay/);
   });
 });
 

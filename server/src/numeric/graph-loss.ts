@@ -109,6 +109,33 @@ function nestedTargets(s: Stmt): string[] {
   return out;
 }
 
+/** Whether `self.<attr>` is read, in `e` and the values of the names it reads, only as the object of another attribute. */
+function readAtAttributes(e: Expr, attr: string, bound: (n: string) => Binding | undefined, seen = new Set<string>()): boolean {
+  let ok = true;
+  const visit = (x: Expr, parentAttr: boolean): void => {
+    if (isSelfAttr(x) && x.attr === attr) {
+      if (!parentAttr) ok = false;
+      return;
+    }
+    if (x.k === 'name' && !seen.has(x.id)) {
+      seen.add(x.id);
+      const b = bound(x.id);
+      if (b && typeof b !== 'string') visit(b.value, false);
+      return;
+    }
+    if (x.k === 'attr') {
+      visit(x.obj, true);
+      return;
+    }
+    for (const [k, v] of Object.entries(x)) {
+      if (k === 'op' || k === 'spell' || k === 'bound' || k === 'span') continue;
+      for (const c of Array.isArray(v) ? v : [v]) if (c && typeof c === 'object' && typeof (c as { k?: unknown }).k === 'string') visit(c as Expr, false);
+    }
+  };
+  visit(e, false);
+  return ok;
+}
+
 const isSelfAttr = (e: Expr): e is Extract<Expr, { k: 'attr' }> => e.k === 'attr' && e.obj.k === 'name' && e.obj.id === 'self';
 
 /** A copy of an IR value with each node `swap` answers for replaced (ops and spans shared). */
@@ -140,6 +167,8 @@ export function graphLoss(fn: FunctionIR, mod: ModuleIR): GraphLoss | { refused:
   if (fn.inline || fn.parent || fn.hasError) return undefined;
   if (fn.params.slice(fn.className ? 1 : 0).some((p) => p.kind === 'plain' && !p.default)) return undefined;
   const tensorflow = (e: Expr): boolean => e.k === 'call' && /^tensorflow\./.test(e.callee ?? '');
+  // A training step or a gradient made from the loss (`optimizer.minimize(loss)`, `tf.gradients`) is no loss.
+  const training = (e: Expr): boolean => e.k === 'call' && ((e.func.k === 'attr' && /^(minimize|compute_gradients|apply_gradients)$/.test(e.func.attr)) || /^tensorflow\.(compat\.v1\.)?(gradients|train\.)/.test(e.callee ?? ''));
   const own = new Map<string, Binding>();
   const order: Stmt[] = [];
   bindings(fn.body, !!fn.isModule, own, order);
@@ -190,7 +219,7 @@ export function graphLoss(fn: FunctionIR, mod: ModuleIR): GraphLoss | { refused:
   // The loss: names whose values hold a loss op or a log; the one no other reads, or the one `minimize` gets.
   const lossy = [...own.keys()].filter((n) => {
     const b = own.get(n)!;
-    return typeof b !== 'string' && closure(n).lossy && walkExprs(b.value).some(tensorflow);
+    return typeof b !== 'string' && closure(n).lossy && walkExprs(b.value).some(tensorflow) && !walkExprs(b.value).some(training);
   });
   if (!lossy.length) return undefined;
   const reads = (n: string): Set<string> => {
@@ -252,6 +281,9 @@ export function graphLoss(fn: FunctionIR, mod: ModuleIR): GraphLoss | { refused:
   if (why) return { refused: `a TensorFlow graph-mode loss (\`${loss}\`): ${why}; the probes stand in one model output` };
   if (!preds.size) return undefined;
   if (preds.size > 1) return { refused: `a TensorFlow graph-mode loss (\`${loss}\`) reads the model beyond one output (${[...preds.keys()].map((n) => `\`${n}\``).join(', ')}, as a weight decay reads the weights): the probes stand in one model output by their prediction` };
+  // An attribute read only at its own attributes (`self.config.num_classes`) is a settings object, no target.
+  const settings = [...targets.keys()].filter((k) => k.startsWith('self.') && readAtAttributes(lb.value, k.slice(5), (n) => bound(n)));
+  if (settings.length && targets.size - settings.length === 1) return { refused: `a TensorFlow graph-mode loss (\`${loss}\`) reads ${settings.map((k) => `\`${k}\``).join(', ')} at its attributes (settings \`__init__\` stores): the probes give the model's output and the target only` };
   if (targets.size !== 1) return targets.size ? { refused: `a TensorFlow graph-mode loss (\`${loss}\`) compares the model's output with ${targets.size} placeholders or attributes (${[...targets.keys()].map((n) => `\`${n}\``).join(', ')}): the probes give one target` } : undefined;
   const [[predName, predShown]] = [...preds];
   const [[targetShown, targetBase]] = [...targets];

@@ -18,7 +18,7 @@ import { linearModel } from './linear-model';
 import { defaultedWhenNone, ParamUses, thresholdUse } from './param-uses';
 import { jaxKeyParam } from './jax-keys';
 import { outerParams, readOnlyAfter } from './entry-inputs';
-import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, boxLabels, holdsBoxes, imageDicts, imageIndices, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
+import { attributesRead, boxUse, callableByName, classCountParam, expandsLastAxis, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, boxLabels, holdsBoxes, imageDicts, imageIndices, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 import { alwaysUnbound } from './unbound';
@@ -208,7 +208,7 @@ export interface Fill {
   assumed?: true;
 }
 
-export type FillValue = number | number[] | string | boolean | null | { prngKey: true } | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { keys: Record<string, KeyValue> } | { module: string } | { like: 'input' | 'target' } | { modelInput: true } | OpModuleValue | BoxFill;
+export type FillValue = number | number[] | string | boolean | null | { prngKey: true } | { classes: true } | { ones: 'input' | 'rows' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { keys: Record<string, KeyValue> } | { module: string } | { like: 'input' | 'target' } | { modelInput: true } | OpModuleValue | BoxFill;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -1111,7 +1111,8 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // A TensorFlow graph-mode loss (placeholders, a model's output; graph-loss.ts): planned on its view.
     const graphed = packed ? undefined : graphLoss(written, mod);
     if (graphed && 'refused' in graphed) {
-      skipped?.push({ qualname: written.qualname, reason: graphed.refused });
+      // Counted where the function would be (named as a loss), or the script's own code.
+      if (written.isModule || (LOSS_NAME.test(written.qualname) && !returnsFunction(written))) skipped?.push({ qualname: written.qualname, reason: graphed.refused });
       continue;
     }
     const graph = graphed ? { loss: graphed.loss, prediction: graphed.prediction, target: graphed.target } : undefined;
@@ -1346,7 +1347,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     if (!detection && (!input || !target)) {
       // A scalar hyperparameter (only Python arithmetic beside number literals, `2.0 - t1`, a
       // temperature compared with 1.0) is neither role: the roles are among the others.
-      const roleCands = required.filter((p) => p.name === input || p.name === target || (!scalarHyper(p.name, fn, mod) && !(lin && 'param' in lin.data && linParams.has(p.name))));
+      const roleCands = required.filter((p) => p.name === input || p.name === target || (!scalarHyper(p.name, fn, mod) && !classCountParam(p.name, fn) && !(lin && 'param' in lin.data && linParams.has(p.name))));
       // One tensor parameter, the only required one, whose values reach a log, an exponential or an activation, in a function
       // named as a loss that returns no prediction: a loss of one input (`CheckPlan.oneInput`), unless
       // its code says it is a loss already computed, a batch of both, or builds its own target.
@@ -1429,8 +1430,12 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
         // The class count of a one-hot the function makes (`tf.one_hot(t, n)`): the probe's, whatever its name.
         else if (oneHotDepth(p.name, g)) fill[p.name] = { value: { classes: true }, why: `the class count of a one-hot (\`one_hot(..., ${p.name})\`): the probe's classes` };
+        // An int the body sizes a tensor or a loop with (a shape's item, `range(n)`; entry-inputs.ts classCountParam): the probe's classes, assumed.
+        else if (g === fn && classCountParam(p.name, g)) fill[p.name] = { value: { classes: true }, why: `a count the function sizes with (\`${p.name}\` in a shape or a range): the probe's classes, assumed`, assumed: true };
         else if (IGNORE_NAME.test(p.name)) fill[p.name] = { value: -100, why: 'no probe target takes it' };
         else if (DEVICE_NAME.test(p.name)) fill[p.name] = { value: { device: true }, why: "the probes' device" };
+        // A weight given a last axis of one before it is used (`tf.expand_dims(w, -1)`): one per row of the prediction.
+        else if (g === fn && (WEIGHT_NAME.test(p.name) || /weight|mask/i.test(p.name)) && expandsLastAxis(p.name, g)) fill[p.name] = { value: { ones: 'rows' }, why: `ones, one per row of the prediction (the function gives \`${p.name}\` a last axis of one, broadcast over the classes)` };
         else if (g === fn && WEIGHT_NAME.test(p.name)) fill[p.name] = { value: { ones: 'input' }, why: 'ones like the input' };
         // A flag annotated `bool`: the probes take True and say that False is not probed.
         else if (p.annotation && /^bool$/.test(p.annotation.trim())) fill[p.name] = { value: true, why: 'a bool flag: True probed, False not' };
