@@ -67,3 +67,31 @@ describe('planned and probed', () => {
     expect(rep.supplied?.row_weights?.value).toBe('row_ones');
   });
 });
+
+describe("TensorFlow's static shape reads", () => {
+  const SHAPES = `import tensorflow as tf
+
+
+def shaped_ce(logits, labels):
+    n = logits.get_shape().as_list()[-1]
+    d = logits.shape[1].value
+    k = logits.get_shape().ndims
+    m = logits.shape.num_elements() // logits.shape.as_list()[0]
+    onehot = tf.one_hot(labels, n)
+    return tf.reduce_mean(-tf.reduce_sum(onehot * tf.nn.log_softmax(logits), axis=k - 1)) * (d / m)
+
+
+def plain_ce(logits, labels):
+    onehot = tf.one_hot(labels, 8)
+    return tf.reduce_mean(-tf.reduce_sum(onehot * tf.nn.log_softmax(logits), axis=1))
+`;
+
+  it('reads get_shape(), as_list(), ndims, num_elements() and a size as its TF1 Dimension value', () => {
+    const mod = moduleOf(SHAPES);
+    const plans = planModule(mod);
+    const r = prober(mod).check(fn(mod, 'shaped_ce'), plans.find((p) => p.qualname === 'shaped_ce')!);
+    expect(r.notChecked).toBeUndefined();
+    const t = prober(mod).check(fn(mod, 'plain_ce'), plans.find((p) => p.qualname === 'plain_ce')!);
+    expect(r.probes.filter((p) => p.probe === 'typical').map((p) => p.loss)).toEqual(t.probes.filter((p) => p.probe === 'typical').map((p) => p.loss));
+  });
+});
