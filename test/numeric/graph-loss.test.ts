@@ -63,6 +63,10 @@ describe('graphLoss', () => {
     const dense = graphOf(SRC, 'fit_dense');
     expect([dense.loss, dense.prediction.name, dense.target.name]).toEqual(['objective', 'scores', 'labels']);
     expect(dense.view.body).toHaveLength(3);
+    // Attributes the method sets (`self.loss = ...`, placeholders on `self`): locals of the view.
+    const built = graphOf(SRC, 'Built.build');
+    expect([built.loss, built.prediction.name, built.target]).toEqual(['self.loss', 'logits', { name: 'targets', shown: 'self.targets (a tf.placeholder)' }]);
+    expect(built.view.params.map((p) => p.name)).toEqual(['logits', 'targets']);
     // A script's `if __name__ == "__main__":` block.
     const script = graphOf(SCRIPT, '<module>');
     expect([script.loss, script.prediction.name, script.target.name]).toEqual(['xent', 'out', 'truth']);
@@ -117,5 +121,8 @@ describe('a graph-mode loss probed', () => {
     expect(run(SRC, 'Regression.clipped').findings.map((f) => f.code)).toEqual([]);
     expect(run(SRC, 'fit_dense').findings.map((f) => f.code)).toEqual([]);
     expect(run(SRC, 'Regression.layers').findings.map((f) => f.code)).toEqual([]);
+    const built = run(SRC, 'Built.build');
+    expect(built.notChecked).toBeUndefined();
+    expect(built.findings.map((f) => f.code)).toEqual([]);
   });
 });

@@ -62,6 +62,8 @@ function bindings(body: readonly Stmt[], module: boolean, out: Map<string, Bindi
       const x = t as { k?: string; id?: string; items?: unknown[] };
       if (x?.k === 'name' && x.id) names.push(x.id);
       else if (x?.k === 'tuple') for (const i of x.items ?? []) collect(i);
+      // An attribute the method sets (`self.loss = ...`) is bound as `self.loss`.
+      else if (isSelfAttr(x as Expr)) names.push(`self.${(x as { attr: string }).attr}`);
     };
     if (s.k === 'assign') for (const t of s.targets) collect(t);
     else if (s.k === 'def') names.push(s.fn.name);
@@ -73,7 +75,7 @@ function bindings(body: readonly Stmt[], module: boolean, out: Map<string, Bindi
     order.push(s);
     for (const n of names) {
       if (out.has(n)) out.set(n, 'several');
-      else if (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.targets[0].k === 'name') out.set(n, { stmt: s, value: s.value, module });
+      else if (s.k === 'assign' && !s.aug && s.targets.length === 1 && (s.targets[0].k === 'name' || isSelfAttr(s.targets[0] as Expr))) out.set(n, { stmt: s, value: s.value, module });
       else out.set(n, s.k === 'assign' && !s.aug ? 'unpacked' : 'several');
     }
   }
@@ -91,6 +93,7 @@ function nestedTargets(s: Stmt): string[] {
     const x = t as { k?: string; id?: string; items?: unknown[] };
     if (x?.k === 'name' && x.id) out.push(x.id);
     else if (x?.k === 'tuple') for (const i of x.items ?? []) collect(i);
+    else if (isSelfAttr(x as Expr)) out.push(`self.${(x as { attr: string }).attr}`);
   };
   const visit = (ss: readonly Stmt[]): void => {
     for (const t of ss) {
@@ -178,9 +181,8 @@ export function graphLoss(fn: FunctionIR, mod: ModuleIR): GraphLoss | { refused:
   if (top) bindings(top.body, true, global, globalOrder);
   const params = new Set(fn.params.map((p) => p.name));
   const bound = (n: string): Binding | undefined => (params.has(n) ? undefined : own.get(n) ?? (fn.isModule ? undefined : global.get(n)));
-  const selfBinds = new Set<string>();
-  if (fn.className)
-    for (const s of order) if (s.k === 'assign') for (const t of s.targets) if (t.k === 'attr' && t.obj.k === 'name' && t.obj.id === 'self') selfBinds.add(t.attr);
+  // What a name or an attribute of `self` reads, as the key of its binding (`self.loss`).
+  const keyOf = (e: Expr): string | undefined => (e.k === 'name' ? e.id : isSelfAttr(e) && fn.className ? `self.${e.attr}` : undefined);
   const ownFns = new Set(mod.functions.filter((g) => !g.parent && !g.isModule).map((g) => g.name));
   // Whether a name's value (followed through the names it reads) makes weights, and whether it holds a loss.
   const memo = new Map<string, { trains: boolean; lossy: boolean; placeholder: boolean }>();
@@ -200,8 +202,8 @@ export function graphLoss(fn: FunctionIR, mod: ModuleIR): GraphLoss | { refused:
           if (TRAINABLE.test(e.callee ?? '') || (e.func.k === 'name' && ownFns.has(e.func.id) && !e.op) || (e.func.k === 'attr' && isSelfAttr(e.func) && !e.op)) out.trains = true;
           if (e.op && LOSSY.test(e.op.id)) out.lossy = true;
           if (PLACEHOLDER.test(e.callee ?? '')) out.placeholder = true;
-        } else if (e.k === 'name' && e.id !== n) {
-          const c = closure(e.id, seen);
+        } else if (keyOf(e) && keyOf(e) !== n && (e.k !== 'name' || e.id !== 'self')) {
+          const c = closure(keyOf(e)!, seen);
           out.trains ||= c.trains;
           out.lossy ||= c.lossy;
         }
@@ -224,7 +226,7 @@ export function graphLoss(fn: FunctionIR, mod: ModuleIR): GraphLoss | { refused:
   if (!lossy.length) return undefined;
   const reads = (n: string): Set<string> => {
     const b = own.get(n)!;
-    return new Set(typeof b === 'string' ? [] : walkExprs(b.value).filter((e) => e.k === 'name').map((e) => (e as { id: string }).id));
+    return new Set(typeof b === 'string' ? [] : walkExprs(b.value).map(keyOf).filter((k): k is string => !!k));
   };
   const minimized = new Set<string>();
   for (const s of order)
@@ -232,7 +234,8 @@ export function graphLoss(fn: FunctionIR, mod: ModuleIR): GraphLoss | { refused:
       for (const e of walkExprs(r))
         if (e.k === 'call' && e.func.k === 'attr' && e.func.attr === 'minimize') {
           const a = e.args[0] ?? e.kwargs.loss;
-          if (a?.k === 'name') minimized.add(a.id);
+          const k = a && keyOf(a);
+          if (k) minimized.add(k);
         }
   // An optimizer's `minimize(cost)` names the loss; else the one loss no other reads.
   const given = lossy.filter((n) => minimized.has(n));
@@ -247,27 +250,27 @@ export function graphLoss(fn: FunctionIR, mod: ModuleIR): GraphLoss | { refused:
   let why: string | undefined;
   const visit = (e: Expr): void => {
     for (const x of walkExprs(e)) {
-      if (isSelfAttr(x) && fn.className) {
-        if (selfBinds.has(x.attr)) why ??= `the loss reads \`self.${x.attr}\`, which the method binds`;
-        else if (!ownFns.has(x.attr)) targets.set(`self.${x.attr}`, x.attr);
+      const key = keyOf(x);
+      if (!key || key === 'self' || visited.has(key)) continue;
+      visited.add(key);
+      const b = bound(key);
+      if (!b) {
+        // An attribute `__init__` stores (not a method's name): a target.
+        if (isSelfAttr(x) && !ownFns.has(x.attr)) targets.set(key, x.attr);
         continue;
       }
-      if (x.k !== 'name' || x.id === 'self' || visited.has(x.id)) continue;
-      visited.add(x.id);
-      const b = bound(x.id);
-      if (!b) continue;
       if (typeof b === 'string') {
-        if (b === 'several') why ??= `\`${x.id}\`, which the loss reads, is bound more than once`;
-        else preds.set(x.id, `unpacked from a call`);
+        if (b === 'several') why ??= `\`${key}\`, which the loss reads, is bound more than once`;
+        else preds.set(key, `unpacked from a call`);
         continue;
       }
-      if (isPlaceholder(x.id)) {
-        targets.set(x.id, x.id);
+      if (isPlaceholder(key)) {
+        targets.set(key, key.replace(/^self\./, ''));
         continue;
       }
-      const c = closure(x.id);
+      const c = closure(key);
       if (c.trains && !c.lossy) {
-        preds.set(x.id, shownOf(b.value));
+        preds.set(key, shownOf(b.value));
         continue;
       }
       inter.add(b.stmt);
@@ -285,12 +288,26 @@ export function graphLoss(fn: FunctionIR, mod: ModuleIR): GraphLoss | { refused:
   const settings = [...targets.keys()].filter((k) => k.startsWith('self.') && readAtAttributes(lb.value, k.slice(5), (n) => bound(n)));
   if (settings.length && targets.size - settings.length === 1) return { refused: `a TensorFlow graph-mode loss (\`${loss}\`) reads ${settings.map((k) => `\`${k}\``).join(', ')} at its attributes (settings \`__init__\` stores): the probes give the model's output and the target only` };
   if (targets.size !== 1) return targets.size ? { refused: `a TensorFlow graph-mode loss (\`${loss}\`) compares the model's output with ${targets.size} placeholders or attributes (${[...targets.keys()].map((n) => `\`${n}\``).join(', ')}): the probes give one target` } : undefined;
-  const [[predName, predShown]] = [...preds];
-  const [[targetShown, targetBase]] = [...targets];
+  const [[predKey, predShown]] = [...preds];
+  const [[targetShown]] = [...targets];
+  // Attributes of `self` in the view are locals: `self.loss` is `loss` (a name nothing else takes).
   const taken = new Set([...own.keys(), ...global.keys(), ...params]);
-  let targetName = targetBase;
-  if (targetShown.startsWith('self.')) while (taken.has(targetName)) targetName += '_';
-  const swap = (x: Expr): Expr | undefined => (isSelfAttr(x) && `self.${x.attr}` === targetShown ? { k: 'name', id: targetName, span: x.span } as Expr : undefined);
+  const local = new Map<string, string>();
+  const localOf = (key: string): string => {
+    if (!key.startsWith('self.')) return key;
+    let n = local.get(key);
+    if (!n) {
+      n = key.slice(5);
+      while (taken.has(n)) n += '_';
+      taken.add(n);
+      local.set(key, n);
+    }
+    return n;
+  };
+  const predName = localOf(predKey);
+  const targetName = localOf(targetShown);
+  const lossName = localOf(loss);
+  const swap = (x: Expr): Expr | undefined => (isSelfAttr(x) && fn.className ? { k: 'name', id: localOf(`self.${x.attr}`), span: x.span } as Expr : undefined);
   const stmts = [...globalOrder, ...order].filter((s) => inter.has(s)).map((s) => copyWith(s, swap));
   const span = fn.nameSpan;
   const view: FunctionIR = {
@@ -300,10 +317,10 @@ export function graphLoss(fn: FunctionIR, mod: ModuleIR): GraphLoss | { refused:
       { name: predName, kind: 'plain', span },
       { name: targetName, kind: 'plain', span },
     ],
-    body: [...stmts, { k: 'return', value: { k: 'name', id: loss, span } as Expr, span }],
+    body: [...stmts, { k: 'return', value: { k: 'name', id: lossName, span } as Expr, span }],
     span: fn.span,
     nameSpan: fn.nameSpan,
     hasError: false,
   };
-  return { view, loss, prediction: { name: predName, shown: predShown }, target: { name: targetName, shown: targetShown.startsWith('self.') ? targetShown : `${targetShown} (a tf.placeholder)` } };
+  return { view, loss, prediction: { name: predName, shown: predShown }, target: { name: targetName, shown: isPlaceholder(targetShown) ? `${targetShown} (a tf.placeholder)` : targetShown } };
 }
