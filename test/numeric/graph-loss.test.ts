@@ -76,6 +76,19 @@ describe('graphLoss', () => {
     const mod = moduleOf(SRC);
     expect(graphLoss(fn(mod, 'decayed_loss'), mod)).toEqual({ refused: expect.stringContaining('reads the model beyond one output (`scores`, `kernel`') });
     expect(graphLoss(fn(mod, 'no_model'), mod)).toBeUndefined();
+    // A learning-rate schedule's log of a step counter (`trainable=False`) over a setting is no loss.
+    const sched = moduleOf(`import tensorflow as tf
+
+
+class Trainer:
+    def __init__(self, config):
+        self.peak = config.peak
+
+    def schedule(self):
+        self.step = tf.get_variable("step", shape=[], dtype=tf.int32, trainable=False)
+        self.lr = tf.minimum(self.peak, 0.001 / tf.log(999.0) * tf.log(tf.cast(self.step, tf.float32) + 1))
+`);
+    expect(graphLoss(fn(sched, 'Trainer.schedule'), sched)).toBeUndefined();
     const twins = moduleOf(TWINS);
     expect(graphLoss(fn(twins, 'summed'), twins)).toBeUndefined();
   });

@@ -199,7 +199,9 @@ export function graphLoss(fn: FunctionIR, mod: ModuleIR): GraphLoss | { refused:
     } else {
       for (const e of walkExprs(b.value)) {
         if (e.k === 'call') {
-          if (TRAINABLE.test(e.callee ?? '') || (e.func.k === 'name' && ownFns.has(e.func.id) && !e.op) || (e.func.k === 'attr' && isSelfAttr(e.func) && !e.op)) out.trains = true;
+          // A variable made `trainable=False` (a step counter) holds no weights.
+          const frozen = e.kwargs.trainable?.k === 'const' && e.kwargs.trainable.value === false;
+          if ((TRAINABLE.test(e.callee ?? '') && !frozen) || (e.func.k === 'name' && ownFns.has(e.func.id) && !e.op) || (e.func.k === 'attr' && isSelfAttr(e.func) && !e.op)) out.trains = true;
           if (e.op && LOSSY.test(e.op.id)) out.lossy = true;
           if (PLACEHOLDER.test(e.callee ?? '')) out.placeholder = true;
         } else if (keyOf(e) && keyOf(e) !== n && (e.k !== 'name' || e.id !== 'self')) {
@@ -248,6 +250,16 @@ export function graphLoss(fn: FunctionIR, mod: ModuleIR): GraphLoss | { refused:
   const inter = new Set<Stmt>();
   const visited = new Set<string>();
   let why: string | undefined;
+  // Attributes the loss reads that neither the method binds nor `__init__` takes as an input.
+  const opaque = new Set<string>();
+  const init = fn.className ? mod.classes.get(fn.className)?.methods.get('__init__') : undefined;
+  const storedInput = (attr: string): boolean =>
+    !!init &&
+    init.body.some((st) => {
+      if (st.k !== 'assign' || st.targets.length !== 1 || !isSelfAttr(st.targets[0] as Expr) || (st.targets[0] as { attr: string }).attr !== attr) return false;
+      const v = st.value;
+      return (v.k === 'name' && init.params.some((q) => q.name === v.id)) || (v.k === 'call' && PLACEHOLDER.test(v.callee ?? ''));
+    });
   const visit = (e: Expr): void => {
     for (const x of walkExprs(e)) {
       const key = keyOf(x);
@@ -255,8 +267,12 @@ export function graphLoss(fn: FunctionIR, mod: ModuleIR): GraphLoss | { refused:
       visited.add(key);
       const b = bound(key);
       if (!b) {
-        // An attribute `__init__` stores (not a method's name): a target.
-        if (isSelfAttr(x) && !ownFns.has(x.attr)) targets.set(key, x.attr);
+        // An attribute `__init__` stores from one of its parameters or a placeholder: a target;
+        // another one (a setting, a value it computes) is not what the probes give.
+        if (isSelfAttr(x) && !ownFns.has(x.attr)) {
+          if (storedInput(x.attr)) targets.set(key, x.attr);
+          else opaque.add(key);
+        }
         continue;
       }
       if (typeof b === 'string') {
@@ -281,6 +297,7 @@ export function graphLoss(fn: FunctionIR, mod: ModuleIR): GraphLoss | { refused:
   inter.add(lb.stmt);
   visited.add(loss);
   visit(lb.value);
+  if (opaque.size) return undefined;
   if (why) return { refused: `a TensorFlow graph-mode loss (\`${loss}\`): ${why}; the probes stand in one model output` };
   if (!preds.size) return undefined;
   if (preds.size > 1) return { refused: `a TensorFlow graph-mode loss (\`${loss}\`) reads the model beyond one output (${[...preds.keys()].map((n) => `\`${n}\``).join(', ')}, as a weight decay reads the weights): the probes stand in one model output by their prediction` };
