@@ -413,3 +413,49 @@ def f(y, k=5):
     expect(at('F.one_hot(y, num_classes=k)')).toMatchObject({ m: 'target_onehot', classCounts: [5] });
   });
 });
+
+describe('the focal loss written in w = log p_t: (1 - exp(w)) ** g * w', () => {
+  it('is a focal product whatever w was known as; its factor is detached when read through .data, the other factor not', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(w, y, g=2.0):
+    q = w.data.exp()
+    u = -1 * (1 - q) ** g * w
+    r = torch.softmax(w, 1).gather(1, y)
+    s = (1 - r.detach().exp()) ** g * r
+    return u, s
+`,
+      'f',
+    );
+    const u = at('-1 * (1 - q) ** g * w');
+    expect(u.m).toBe('focal');
+    expect(u.focal?.modulating).toMatchObject({ m: 'modulating', detached: true });
+    expect(u.focal?.modulating?.exponent?.values).toEqual([2]);
+    expect(u.focal?.ce).toMatchObject({ m: 'logprob', gathered: true });
+    expect(u.focal?.ce?.detached).toBeFalsy();
+    // w a probability at the target (a softmax where a log-softmax was meant): still the form in w.
+    const s = at('(1 - r.detach().exp()) ** g * r');
+    expect(s.m).toBe('focal');
+    expect(s.focal?.modulating?.detached).toBe(true);
+  });
+
+  it('keeps a balancing weight that scales w first (w * a_t), and the factor stays unknown alone or beside another tensor', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(w, v, y, g=2.0, a=0.25):
+    k = torch.tensor([a, 1 - a]).gather(0, y)
+    m = (1 - torch.exp(w)) ** g
+    u = m * (w * k)
+    z = m * v
+    return u, z
+`,
+      'f',
+    );
+    const u = at('m * (w * k)');
+    expect(u.m).toBe('focal');
+    expect(u.focal?.alpha).toBeDefined();
+    expect(u.focal?.modulating?.detached).toBeFalsy();
+    expect(at('(1 - torch.exp(w)) ** g').m).toBe('unknown');
+    expect(at('m * v').m).toBe('unknown');
+  });
+});

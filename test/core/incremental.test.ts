@@ -180,7 +180,7 @@ const STRICT: LintSettings = { ...DEFAULT_SETTINGS, strict: true };
 const SOME: LintSettings = { ...DEFAULT_SETTINGS, ignore: ['LL103'], severity: { LL101: 'error' } };
 
 describe('incremental analysis equals a whole analysis', () => {
-  it('on a generated 400-line loss file, over 150 random edits, under three settings', () => {
+  it('on a generated 400-line loss file, over 150 random edits, under three settings', { timeout: 120_000 }, () => {
     const reused = runEdits(SEED, genLossFile(400), 150, [DEFAULT_SETTINGS, STRICT, SOME]);
     // Many runs did reuse findings (else this test would prove nothing about the cache); edits to
     // module code, imports and settings re-check everything, and the random edits make many of those.
@@ -227,7 +227,7 @@ describe('incremental analysis equals a whole analysis', () => {
     // Every fixture in one module, 40 edits, two settings: its time grows with the fixtures (a limit, not a measure).
   }, 300_000);
 
-  it('on each fixture alone, 10 random edits each', () => {
+  it('on each fixture alone, 10 random edits each', { timeout: 120_000 }, () => {
     fixtureTexts().forEach((t, i) => runEdits(SEED + 100 + i, t, 10, [DEFAULT_SETTINGS]));
   });
 
@@ -249,7 +249,7 @@ describe('incremental analysis equals a whole analysis', () => {
     expect(second.length).toBeGreaterThanOrEqual(first.length);
   });
 
-  it('carries plans over correctly with CRLF line ends and non-ASCII text (surrogate pairs included)', () => {
+  it('carries plans over correctly with CRLF line ends and non-ASCII text (surrogate pairs included)', { timeout: 120_000 }, () => {
     const base =
       'import torch\r\nimport torch.nn.functional as F\r\n\r\n# 焦点损失 🔥\r\ndef focal(logits, targets, gamma=0.5):\r\n    ce = F.cross_entropy(logits, targets, reduction="none")  # é\r\n    pt = torch.exp(-ce)\r\n    return ((1 - pt) ** gamma * ce).mean()\r\n\r\nx = "日本語 🎉"; y = 2\r\n';
     const doc = ParsedDocument.parse(Array.from({ length: 20 }, (_, i) => base.replace('def focal', `def focal${i}`)).join('\r\n'));

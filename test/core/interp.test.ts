@@ -436,6 +436,50 @@ def caller(a, b):
   });
 });
 
+describe('helpers that hand their arguments back, and parameters passed on', () => {
+  const PICK = (helper: string, call: string) => `import torch
+${helper}
+def loss(gt, pr, gamma=2.0, sel=None, **kw):
+    gt, pr = ${call}
+    p = torch.softmax(pr, 1)
+    return -(gt * (1 - p) ** gamma * torch.log(p)).sum(1).mean()
+`;
+  it('a parameter returned as it came in (alone, in a tuple, or as the tuple of *args) is the argument given at the call', () => {
+    for (const [helper, call] of [
+      ['def pick(a, b):\n    return a, b', 'pick(gt, pr)'],
+      ['def pick(*xs, idx=None):\n    return xs', 'pick(gt, pr, idx=sel)'],
+      ['def pick(*xs, idx=None, **kw):\n    if idx is None:\n        return xs\n    return [x[:, idx] for x in xs]', 'pick(gt, pr, idx=sel, **kw)'],
+    ]) {
+      const { at } = valuesOf(PICK(helper, call), 'loss');
+      expect(at('torch.softmax(pr, 1)').m, helper).toBe('prob');
+    }
+  });
+
+  it('not when the path the defaults take returns something else, or the helper computes a new value', () => {
+    for (const [helper, call] of [
+      ['def pick(*xs, idx=None):\n    if idx is not None:\n        return xs\n    return [x * 2 for x in xs]', 'pick(gt, pr, idx=sel)'],
+      ['def pick(a, b):\n    return a, b * 2', 'pick(gt, pr)'],
+    ]) {
+      const { at } = valuesOf(PICK(helper, call), 'loss');
+      expect(at('gt * (1 - p) ** gamma * torch.log(p)').m, helper).not.toBe('focal');
+    }
+  });
+
+  it('a parameter passed on carries its default and call-site values; arguments after *args bind by name only; a splat cannot repeat a named one', () => {
+    const src = `def inner(*xs, k=None, m=1.0):
+    return m
+def outer(x, kk=None, mm=0.5, **rest):
+    return inner(x, x, k=kk, m=mm, **rest)
+outer(1, mm=0.75)
+`;
+    const { facts } = valuesOf(src, 'inner');
+    expect(facts.params.get('k')?.m).toBe('none');
+    expect(facts.params.get('m')?.values).toEqual([0.5, 0.75, 1]);
+    const reassigned = valuesOf(src.replace('    return inner', '    mm = mm * 2\n    return inner'), 'inner');
+    expect(reassigned.facts.params.get('m')?.values).toBeUndefined();
+  });
+});
+
 describe('loss modules handed to a constructor', () => {
   it('a module built in the call is the parameter value, and a constructor parameter set on the instance changes it', () => {
     const src = (switchOn: string) => `import torch

@@ -11,7 +11,8 @@ When scipy is not installed, `scipy.misc.derivative` is this file's own central-
 Usage: python3 numpy_driver.py cases.json > results.json
 cases.json: {"file": path, "cases": [{id, qualname, input, target, dataset, hyper, shape,
 targetKind, logits, targets}]}, logits and targets as base64 of little-endian float32 (int32 for
-class indices) bytes.
+class indices) bytes; optional per case: activation ("softmax" / "sigmoid" over the classes),
+transpose / targetTranspose (cases in columns), perExample (one call per example, outputs stacked).
 """
 import base64
 import importlib.util
@@ -98,8 +99,25 @@ def main():
                 targets = np.frombuffer(base64.b64decode(case["targets"]), dtype="<f4").astype(np.float64).reshape(n, c)
             if case.get("dataset"):
                 targets = Dataset(targets.astype(np.float32))
+            # The probe's activation over the classes, then its layout: cases in columns transposes
+            # the logits (and the dense targets where "targetTranspose"), as the checker lays them out.
+            if case.get("activation") == "softmax":
+                e = np.exp(logits - logits.max(axis=1, keepdims=True))
+                logits = e / e.sum(axis=1, keepdims=True)
+            elif case.get("activation") == "sigmoid":
+                logits = 1 / (1 + np.exp(-logits))
+            if case.get("transpose"):
+                logits = logits.T
+            if case.get("targetTranspose") and targets.ndim == 2:
+                targets = targets.T
             fn = getattr(mod, case["qualname"])
-            out = fn(**{case["input"]: logits, case["target"]: targets}, **case.get("hyper", {}))
+            hyper = case.get("hyper", {})
+            if case.get("perExample"):
+                # Called once per example, each output stacked (the checker's per-example run).
+                outs = [fn(**{case["input"]: logits[i], case["target"]: targets[i]}, **hyper) for i in range(n)]
+                out = np.stack([np.asarray(o, dtype=np.float64) for o in outs])
+            else:
+                out = fn(**{case["input"]: logits, case["target"]: targets}, **hyper)
             items = list(out) if isinstance(out, tuple) else [out]
             results.append({"id": case["id"], "items": [summary(x) if not isinstance(x, (str, bool)) else None for x in items]})
     json.dump({"numpy": np.__version__, "scipy": scipy, "results": results}, sys.stdout)

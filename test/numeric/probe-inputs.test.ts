@@ -96,7 +96,8 @@ describe('required parameters given a value from their use', () => {
 describe('targets as class indices', () => {
   it("refuses with the index encoding's error, not the float encodings' dtype errors", () => {
     const r = report(index, 'gather_loss');
-    expect(r.notChecked).toMatch(/index: /);
+    // The class indices' errors: at [N] (gather) and at [N, 1] (cross_entropy), no float dtype error.
+    expect(r.notChecked).toMatch(/the class indices `t` are wanted at two ranks at once: \[N\] raise Index tensor/);
     expect(r.notChecked).not.toMatch(/Expected dtype int64|onehot: |binary: /);
   });
 

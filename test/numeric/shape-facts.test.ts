@@ -17,7 +17,31 @@ const facts = (src: string, name: string, param: string): AxisFacts => {
   return axisFacts(fn(mod, name), param);
 };
 
+const NP = 'import numpy as np\n\n';
+
 describe('axis facts of a parameter', () => {
+  it("the cases' axis: a size the loss is divided by, or that sizes per-case values averaged (numpy columns)", () => {
+    const div = `${NP}def cost(AL, Y):\n    m = Y.shape[1]\n    return np.squeeze(-1 / m * np.sum(Y * np.log(AL)))\n`;
+    expect(facts(div, 'cost', 'Y').batchAxis).toBe(1);
+    expect(facts(div, 'cost', 'AL').batchAxis).toBeUndefined();
+    const direct = `${NP}def cost(A, Y):\n    return np.sum((A - Y) ** 2) / Y.shape[0]\n`;
+    expect(facts(direct, 'cost', 'Y').batchAxis).toBe(0);
+    const loop = `${NP}def ce(p, t):\n    v = np.zeros(p.shape[1])\n    for i in range(p.shape[1]):\n        v[i] = -np.sum(t[i] * np.log(p[:, i]))\n    return v.mean()\n`;
+    expect(facts(loop, 'ce', 'p').batchAxis).toBe(1);
+    // A size read but neither divided by nor sizing averaged values: no fact.
+    const loopOnly = `${NP}def dice(p, t):\n    s = 0\n    for c in range(p.shape[1]):\n        s += np.sum(p[:, c] * t[:, c])\n    return s\n`;
+    expect(facts(loopOnly, 'dice', 'p').batchAxis).toBeUndefined();
+  });
+
+  it('a vector: reshaped to a row or column of its own length', () => {
+    const row = `${NP}def nll(p, y):\n    n = y.shape[0]\n    return -np.log(np.sum(y.reshape(1, n) * p))\n`;
+    expect(facts(row, 'nll', 'y').vector).toBe(true);
+    const col = `${NP}def nll(p, y):\n    return -np.log(np.sum(np.reshape(y, (len(y), 1)) * p))\n`;
+    expect(facts(col, 'nll', 'y').vector).toBe(true);
+    const other = `${NP}def nll(p, y):\n    return -np.log(np.sum(y.reshape(1, p.shape[0]) * p))\n`;
+    expect(facts(other, 'nll', 'y').vector).toBeUndefined();
+  });
+
   it('a squeezed target channel, through a cast (tf.squeeze(y_true, axis=3), t.long().squeeze(1))', () => {
     const tf = facts(`${TF}def f(y_true, y_pred):\n    y_true = tf.cast(y_true, tf.int64)\n    y = tf.squeeze(y_true, axis=3)\n    return tf.reduce_mean(y_pred)\n`, 'f', 'y_true');
     expect(tf).toEqual({ minRank: 4, squeezed: [3] });

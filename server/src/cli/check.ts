@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigLoader, describeConfigError, type SettingsOverride } from '../config';
 import { MAX_SOURCE_CHARS, ParsedDocument } from '../core/document';
-import { mayHaveFindings } from '../core/prefilter';
+import { knownCodeText, mayHaveFindings } from '../core/prefilter';
 import { PARSE_PROBLEM, reportParseProblems } from '../core/syntax';
 import { analyzeSliced } from '../analysis/slice';
 import { DEFAULT_SETTINGS, type Finding, type LintSettings } from '../core/types';
@@ -35,10 +35,11 @@ import { cacheDirFromEnv, cacheOffByEnv, DEFAULT_CACHE_DIR } from '../project/ca
 export type RuleErrorHandler = (code: string, error: unknown) => void;
 
 /** Parses and analyses one file's text; findings come back sorted by position, then code. */
-export function checkFile(file: string, text: string, settings: LintSettings, onRuleError?: RuleErrorHandler): Finding[] {
+export function checkFile(file: string, text: string, settings: LintSettings, onRuleError?: RuleErrorHandler, may?: boolean): Finding[] {
   void file; // Part of the contract for workers and error messages; the core needs only the text.
   // No framework import and no tensor method that makes a probability: nothing to find (core/prefilter.ts).
-  if (!mayHaveFindings(text)) return [];
+  // `may`: that answer, already read (a worker is handed the main thread's).
+  if (!(may ?? mayHaveFindings(text))) return [];
   const doc = ParsedDocument.parse(text);
   try {
     reportParseProblems(doc, onRuleError);
@@ -224,7 +225,9 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
       return done({ ...prepared, nothingToFind: true, light: projectFile ? lightSummary(source.text) : undefined }, false);
     }
     checking++;
-    return pool.check(prepared.file, source.text, prepared.settings, projectFile).then((outcome) => {
+    // The worker is handed what the prefilter read (its scan of the code text is the larger part).
+    const scan = may ? knownCodeText(source.text) : undefined;
+    return pool.check(prepared.file, source.text, prepared.settings, projectFile, { may, ...(scan ? { scan } : {}) }).then((outcome) => {
       checking--;
       return outcome.kind === 'done' ? done({ ...prepared, outcome }, outcome.findings.length > 0) : { ...prepared, outcome };
     });

@@ -24,6 +24,18 @@ export interface CheckJob {
   settings: LintSettings;
   /** Also summarize the file for the project index (cli/project.ts `checkFileProject`). */
   project?: boolean;
+  /**
+   * The prefilter's answer on `text` (core/prefilter.ts `mayHaveFindings`), which the main thread
+   * read before sending it, and the code text it scanned (`sureCodeText`; `code` undefined where the
+   * scan was unsure): the worker does not read them again.
+   */
+  prefiltered?: Prefiltered;
+}
+
+/** What the main thread's prefilter read of a file's text (see CheckJob). */
+export interface Prefiltered {
+  may: boolean;
+  scan?: { code: string | undefined };
 }
 
 /** A rule that threw in the worker: its code and the error's message. */
@@ -102,10 +114,10 @@ export class CheckPool {
   }
 
   /** Checks one file in a worker. Never rejects. */
-  check(file: string, text: string, settings: LintSettings, project = false): Promise<JobOutcome> {
+  check(file: string, text: string, settings: LintSettings, project = false, prefiltered?: Prefiltered): Promise<JobOutcome> {
     if (this.stopped || this.closed) return Promise.resolve({ kind: 'failed', reason: this.stopped ?? 'pool closed', crashed: false });
     return new Promise((resolve) => {
-      this.queue.push({ job: { id: this.nextId++, file, text, settings, project }, resolve });
+      this.queue.push({ job: { id: this.nextId++, file, text, settings, project, ...(prefiltered ? { prefiltered } : {}) }, resolve });
       this.pump();
     });
   }

@@ -31,8 +31,9 @@ export interface ProjectOutcome {
 type OnRuleError = (code: string, error: unknown) => void;
 
 /** Check and summary of one file from one parse (the summary without `wanted` names: see runProjectPass). */
-export function checkFileProject(file: string, text: string, settings: LintSettings, onRuleError?: OnRuleError): ProjectOutcome {
-  const may = mayHaveFindings(text);
+export function checkFileProject(file: string, text: string, settings: LintSettings, onRuleError?: OnRuleError, prefiltered?: boolean): ProjectOutcome {
+  // `prefiltered`: mayHaveFindings' answer, already read (a worker is handed the main thread's).
+  const may = prefiltered ?? mayHaveFindings(text);
   if (!may && !needsParse(text, undefined, false)) return { findings: [], may };
   const doc = ParsedDocument.parse(text);
   try {

@@ -178,6 +178,7 @@ export function neg(a: AbsValue, span: Span): AbsValue {
   if (a.m === 'logprob' && a.scaledBy) return fresh(a, { scaledBy: negScalar(a.scaledBy) });
   if (a.m === 'logprob') return fresh(a, { negated: !a.negated, src: span });
   if (a.m === 'masked') return fresh(a, { negated: !a.negated });
+  if (a.m === 'unknown' && a.expFocal?.exponent) return fresh(a, { src: span });
   if (a.m === 'focal' || a.m === 'modulating' || a.m === 'one_minus_pt') return fresh(a, { negated: !a.negated });
   // -softplus(z) is log sigmoid(-z): a log-probability.
   if (a.m === 'logits' && a.lse) return mk('logprob', { act: a.act ?? 'sigmoid', src: span });
@@ -211,6 +212,8 @@ export function sub(a: AbsValue, b: AbsValue, span: Span): AbsValue {
     // 1 - alpha of a hyperparameter nothing tells more about (a number, or per-class weights).
     if (b.m === 'unknown' && b.hyper) return mk('unknown', { hyper: true, complementOf: b.id, src: span });
     if (b.m === 'masked' && b.of?.m === 'logprob') return mk('one_minus_pt', { act: b.of.act, fromLogProb: true, src: span });
+    // 1 - exp(w): 1 - p_t if w is log p_t, which a product with w says (`mul`, `expFocal`).
+    if (b.m === 'unknown' && b.expArg && !b.expFocal) return mk('unknown', { expFocal: { arg: b.expArg }, src: span, ...detachedFrom(b) });
     return unknown(span);
   }
   // t - p and p - t of per-element targets and a sigmoid probability: a signed residual, |.| = 1 - p_t.
@@ -346,11 +349,34 @@ function pair(x: AbsValue, y: AbsValue, span: Span): AbsValue | undefined {
   return undefined;
 }
 
+/**
+ * The focal loss written in w = log p_t: `(1 - exp(w)) ** g` (`m.expFocal`) times w, or times w
+ * weighted by an alpha (`w * at`), is -(1 - p_t) ** g * log p_t up to its sign, whatever w was known
+ * as (a tensor parameter, or a probability named `logpt`). Detaching w for the factor (`w.data`,
+ * `w.detach()`) keeps its id, so the factor's detachment is the factor's own. A constant scale of the
+ * factor (`-1 * (1 - pt) ** g`) keeps the identity (`mul` by a scalar, `neg`). Undefined otherwise.
+ */
+function expFocalProduct(m: AbsValue, w: AbsValue, span: Span): AbsValue | undefined {
+  const f = m.m === 'unknown' ? m.expFocal : undefined;
+  if (!f?.exponent) return undefined;
+  if (w.m === 'scalar' && !w.hyper) return fresh(m, { src: span });
+  const other = w.m === 'unknown' && w.weightedOf ? w.weightedOf.value : w;
+  if (other.id !== f.arg.id) return undefined;
+  const logPt = mk('logprob', { gathered: true, src: other.src, ...detachedFrom(other) });
+  const pt = mk('pt', { of: logPt, range: UNIT, src: f.arg.src, ...detachedFrom(f.arg) });
+  const base = mk('one_minus_pt', { of: pt, range: UNIT, src: m.src, ...detachedFrom(pt) });
+  const modulating = mk('modulating', { base, exponent: f.exponent, range: UNIT, src: m.src, ...detachedFrom(m) });
+  const alpha = w.m === 'unknown' ? w.weightedOf?.alpha : undefined;
+  return mk('focal', { focal: { modulating, ce: logPt, alpha }, src: span });
+}
+
 export function mul(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   // Put the scalar on the right.
   if (a.m === 'scalar' && b.m !== 'scalar') return mul(b, a, span);
   if (b.m === 'scalar' && isNum(b, -1) && !b.hyper) return neg(a, span);
   if (b.m === 'scalar' && isNum(b, 1) && !b.hyper) return a;
+  const inW = expFocalProduct(a, b, span) ?? expFocalProduct(b, a, span);
+  if (inW) return inW;
   // A tensor of ones times a value (`torch.ones(t.shape) * alpha`, RetinaNet's alpha_factor): that
   // value at every element, the same value to what reads it (`1 - alpha_factor` its complement).
   if (a.m === 'unknown' && a.fill === 1 && !a.expOf && (b.m === 'scalar' || (b.m === 'unknown' && b.hyper))) return b;
@@ -401,8 +427,18 @@ export function mul(a: AbsValue, b: AbsValue, span: Span): AbsValue {
     if (merged && (merged.modulating || merged.ce)) return mk('focal', { focal: merged, act: a.act ?? b.act, reduced: a.reduced || b.reduced, src: span });
   }
   if (a.m === 'scalar' && b.m === 'scalar') return scalarArith('*', a, b, span);
+  // A tensor that is no factor times a balancing weight (`logpt * at`), kept for `expFocalProduct`.
+  for (const [x, wt] of [
+    [a, b],
+    [b, a],
+  ]) {
+    const alpha = factorParts(wt)?.alpha;
+    if (alpha && !factorParts(x) && !NOT_TENSOR.has(x.m) && !x.hyper) return mk('unknown', { weightedOf: { value: x, alpha }, src: span });
+  }
   return unknown(span);
 }
+
+const NOT_TENSOR: ReadonlySet<string> = new Set(['scalar', 'string', 'bool', 'none', 'module', 'function', 'tuple']);
 
 const ALPHA_NAME = /alpha|balanc/i;
 const SCALE_NAME = /(^|_)(loss_?weights?|weights?|scales?|lambdas?|lam|coefs?|coeffs?|coefficients?|factors?|multipliers?|mult|norm|beta|temperature|temp|ratio)$/i;
@@ -563,6 +599,10 @@ export function pow(base: AbsValue, exponent: AbsValue, span: Span): AbsValue {
     return mk('modulating', { base, exponent, act: base.act, range: UNIT, src: span, fromLogProb: base.fromLogProb, perClass: perClassOf(base), ...detachedFrom(base) });
   }
   if (base.m === 'scalar' && exponent.m === 'scalar') return scalarArith('**', base, exponent, span);
+  // (1 - exp(w)) ** g: the modulating factor if w is log p_t (`expFocal`).
+  if (base.m === 'unknown' && base.expFocal && !base.expFocal.exponent && isWeight(exponent)) {
+    return mk('unknown', { expFocal: { arg: base.expFocal.arg, exponent }, src: span, ...detachedFrom(base) });
+  }
   return unknown(span);
 }
 

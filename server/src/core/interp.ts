@@ -13,7 +13,7 @@ import { FINFO_CALLS, FLOAT_INFO, floatFormatOf, type FloatInfo } from './floats
 import * as A from './algebra';
 import { binaryLayout, indexLayout, unsqueezed, withLayout } from './layout';
 import type { Call, ClassIR, Expr, FunctionIR, ModuleIR, Param, Span, Stmt, Target } from './ir';
-import { kerasLossSignature, walkExprs } from './ir';
+import { callsIn, kerasLossSignature, walkExprs } from './ir';
 import { argparseOption, parsedNamespaces } from './argparse';
 import { stmtsOf } from './walk';
 import {
@@ -47,6 +47,12 @@ export interface FunctionFacts {
   params: Map<string, AbsValue>;
   /** The values of its `return` statements. */
   returns: AbsValue[];
+  /**
+   * The values of the `return` statements reached on the path the function takes at its defaults:
+   * none after a branch that the defaults decide and that returns (`if indexes is None: return xs`),
+   * or after a `return` or `raise` of the same block. `returns` holds them all.
+   */
+  returnsAtDefaults: AbsValue[];
   /** The root expressions of the body's statements (nested defs excluded), in order. */
   roots: Expr[];
 }
@@ -123,6 +129,8 @@ class Interp {
   private readonly argDefaults = new Map<string, Expr>();
   private readonly namespaces = new Set<string>();
   private readonly fromArgs: { list: AbsValue[]; at: AbsValue; arg: Expr }[] = [];
+  /** Call-site values that are a parameter of the calling function passed on (`helper(x, gamma)`), waiting for that parameter's values. */
+  private readonly passedOn: { list: AbsValue[]; at: AbsValue; from: FunctionIR; param: Param }[] = [];
   private readonly initParams = new Map<ClassIR, Map<string, { init: FunctionIR; param: Param } | undefined>>();
   private readonly finalEnv = new Map<FunctionIR, Env>();
   private cur!: FunctionFacts;
@@ -200,8 +208,7 @@ class Interp {
     for (const fn of this.mod.functions) if (!fn.className && !fn.parent) names.add(fn.name);
     for (const c of this.mod.classes.keys()) names.add(c);
     const visit = (e: Expr, from?: FunctionIR): void => {
-      for (const x of walkExprs(e)) {
-        if (x.k !== 'call') continue;
+      for (const x of callsIn(e)) {
         const option = argparseOption(x);
         if (option) this.argDefaults.set(option.dest, option.default);
         // functools.partial(f, gamma=0.5): the arguments it binds are passed at every call of the partial.
@@ -294,6 +301,24 @@ class Interp {
       }
     }
     this.forwarded.length = 0;
+    // A parameter of the calling function passed on (`gather(x, indexes=class_indexes)`): each of its
+    // values (its default, its own call sites' values) is one more value here; a chain of helpers is
+    // followed a few calls deep. One with no value known stays unknown.
+    for (let round = 0; round < 4 && this.passedOn.length; round++) {
+      const waiting = this.passedOn.splice(0);
+      for (const w of waiting) {
+        const i = w.list.indexOf(w.at);
+        if (i < 0) continue;
+        const own = this.callLiterals.get(w.from.qualname)?.get(w.param.name) ?? [];
+        if (own.some((x) => this.passedOn.some((o) => o.at === x) || waiting.some((o) => o.at === x && o !== w))) {
+          this.passedOn.push(w);
+          continue;
+        }
+        const values = [...(w.param.default ? [this.literal(w.param.default)] : []), ...own];
+        if (values.length > 0 && values.every((x) => x.m !== 'unknown')) w.list.splice(i, 1, ...values);
+      }
+    }
+    this.passedOn.length = 0;
   }
 
   /** `definedOnce` of a function's body, computed once per interpretation. */
@@ -367,12 +392,27 @@ class Interp {
       m!.set(name, list);
       if (stored.size > 0) this.forwarded.push({ list, at: v, arg, self: self!, stored });
       else if (arg.k === 'attr' && arg.obj.k === 'name') this.fromArgs.push({ list, at: v, arg });
+      else if (arg.k === 'name' && from) {
+        const param = from.params.find((p) => p.name === arg.id && p.kind === 'plain');
+        if (param && !assignedIn(from.body, arg.id)) this.passedOn.push({ list, at: v, from, param });
+      }
     };
+    // Positional arguments fill the parameters before a `*args` one (those after it are keyword-only).
+    const star = fn.params.findIndex((p) => p.kind === 'star');
+    const positional = star < 0 ? params : params.filter((p) => fn.params.indexOf(p) < star);
+    const bound = new Set<string>();
     call.args.forEach((a, i) => {
-      if (i < params.length) add(params[i].name, a);
+      if (i < positional.length && !(call.star && i >= call.star.at)) {
+        add(positional[i].name, a);
+        bound.add(positional[i].name);
+      }
     });
-    for (const [k, v] of Object.entries(call.kwargs)) add(k, v);
-    if (call.splat) for (const p of params) add(p.name, { k: 'unknown', what: 'splat', span: call.span });
+    for (const [k, v] of Object.entries(call.kwargs)) {
+      add(k, v);
+      bound.add(k);
+    }
+    // A splat may hold any other parameter (one already given, by position or by name, it cannot: Python raises).
+    if (call.splat) for (const p of params) if (!bound.has(p.name)) add(p.name, { k: 'unknown', what: 'splat', span: call.span });
   }
 
   /** Evaluates a literal expression (numbers, constants, lists of numbers, op calls) without any environment. */
@@ -449,7 +489,7 @@ class Interp {
   }
 
   private analyzeNew(fn: FunctionIR): FunctionFacts {
-    const facts: FunctionFacts = { fn, values: new Map(), params: new Map(), returns: [], roots: [] };
+    const facts: FunctionFacts = { fn, values: new Map(), params: new Map(), returns: [], returnsAtDefaults: [], roots: [] };
     this.facts.functions.set(fn, facts);
     let parentEnv: Env = this.moduleEnv;
     if (fn.parent) {
@@ -466,6 +506,8 @@ class Interp {
     const env: Env = { vars: new Map(), parent: parentEnv };
     const savedGrad = this.gradOff;
     this.gradOff = undefined;
+    const [savedUnreached, savedCut] = [this.unreached, this.cut];
+    [this.unreached, this.cut] = [false, false];
     const roles = this.roles(fn);
     const literals = this.callLiterals.get(fn.qualname);
     const savedUnroled = this.unroled;
@@ -498,6 +540,7 @@ class Interp {
       }
     });
     this.block(fn.body, env, true);
+    [this.unreached, this.cut] = [savedUnreached, savedCut];
     this.unroled = savedUnroled;
     this.gradOff = savedGrad;
     this.finalEnv.set(fn, env);
@@ -659,8 +702,19 @@ class Interp {
 
   // --- statements ----------------------------------------------------------------------------
 
+  /** Whether the statements being interpreted lie after a return of the path at the defaults (`returnsAtDefaults`). */
+  private unreached = false;
+  /** Set by a statement after which the rest of its block is not reached at the defaults. */
+  private cut = false;
+
   private block(stmts: Stmt[], env: Env, top = false): void {
-    for (const s of stmts) this.stmt(s, env, top);
+    const saved = this.unreached;
+    for (const s of stmts) {
+      this.stmt(s, env, top);
+      if (this.cut) this.unreached = true;
+      this.cut = false;
+    }
+    this.unreached = saved;
   }
 
   private root(e: Expr, env: Env, top: boolean): AbsValue {
@@ -684,6 +738,8 @@ class Interp {
       case 'return': {
         const v = s.value ? this.root(s.value, env, top) : mk('none');
         this.cur.returns.push(v);
+        if (!this.unreached) this.cur.returnsAtDefaults.push(v);
+        this.cut = true;
         return;
       }
       case 'expr': {
@@ -725,8 +781,12 @@ class Interp {
       case 'if': {
         const test = this.root(s.test, env, top);
         const known = truthy(test);
-        if (known === true) return this.block(s.body, env, top);
-        if (known === false) return this.block(s.orelse, env, top);
+        if (known !== undefined) {
+          const taken = known ? s.body : s.orelse;
+          this.block(taken, env, top);
+          this.cut = terminates(taken);
+          return;
+        }
         const a: Env = { vars: new Map(env.vars), parent: env.parent };
         const b: Env = { vars: new Map(env.vars), parent: env.parent };
         // A parameter's role learnt on one side only is not seen on the other.
@@ -736,11 +796,17 @@ class Interp {
         const narrowed = this.notNoneSide(s.test, env);
         const keep = narrowed ? (narrowed.side === 'body' ? a : b) : undefined;
         if (narrowed && keep) keep.vars.set(narrowed.key, narrowed.value);
+        // A hyperparameter None by default decides the path at the defaults: the side where it is None.
+        const defaultsSide = narrowed?.noneByDefault ? (narrowed.side === 'body' ? 'orelse' : 'body') : undefined;
+        const reachedBefore = this.unreached;
         const gradBefore = this.gradOff;
+        this.unreached = reachedBefore || defaultsSide === 'orelse';
         this.block(s.body, a, top);
         const gradA = this.gradOff;
         this.gradOff = gradBefore;
+        this.unreached = reachedBefore || defaultsSide === 'body';
         this.block(s.orelse, b, top);
+        this.unreached = reachedBefore;
         // The narrowing holds inside its branch only: a name it left untouched is what it was after the `if`.
         if (narrowed && keep && keep.vars.get(narrowed.key) === narrowed.value) {
           if (narrowed.before) keep.vars.set(narrowed.key, narrowed.before);
@@ -750,6 +816,7 @@ class Interp {
         if (!gradA) this.gradOff = undefined;
         // A branch that returns (or raises) does not reach the statements after the `if`.
         const [endA, endB] = [terminates(s.body), terminates(s.orelse)];
+        this.cut = (endA && endB) || (defaultsSide === 'body' && endA) || (defaultsSide === 'orelse' && endB);
         const names = new Set([...a.vars.keys(), ...b.vars.keys()]);
         // The path the loss takes at its defaults (`if self.weights is not None: ... else: ...` with weights None
         // by default: the else) leads the join, so what the rules see of a value is what it is at the defaults.
@@ -770,6 +837,8 @@ class Interp {
       case 'other': {
         if (!s.items?.length) {
           this.block(s.body, env, top);
+          // `raise`, `continue`, `break`: the rest of the block is not reached.
+          if (s.what === 'raise' || s.what === 'continue' || s.what === 'break') this.cut = true;
           return;
         }
         // `with torch.no_grad():` turns autograd off for its body; `with torch.enable_grad():` back on.
@@ -920,8 +989,9 @@ class Interp {
         if (obj.name === 'self') return this.attrValue(e.obj, e.attr, env);
         if (obj.instanceOf) return this.instanceAttr(obj.instanceOf, e.attr, e.span);
         if (obj.classRef) return this.classAttr(obj.classRef, e.attr, e.span);
-        // `.data`: the same values, cut from the graph.
-        if (e.attr === 'data') return obj.m === 'unknown' ? obj : detachValue(obj, e.span);
+        // `.data`: the same values (the same id), cut from the graph; of an unknown value only when it
+        // may be a tensor (not a hyperparameter, an instance or a class, whose `.data` is an attribute).
+        if (e.attr === 'data') return obj.m === 'unknown' && (obj.hyper || obj.instanceOf || obj.classRef) ? obj : detachValue(obj, e.span);
         if (obj.finfo && e.attr in FLOAT_INFO[obj.finfo]) return scalarOf([FLOAT_INFO[obj.finfo][e.attr as keyof FloatInfo]], { src: e.span });
         if (e.attr === 'T') return obj;
         // A tensor's sizes are non-negative integers (`x.shape[1]`: the class count).
@@ -1058,8 +1128,9 @@ class Interp {
       const tuple = (items: Expr[]): Expr => ({ k: 'tuple', items, list: false, span: e.span });
       return this.applyOp(fv.opSpell, this.boundValues(bindCall(fv.opSpell, e.args, e.kwargs, tuple), env), e);
     }
-    // Functions and classes of this module: what they return (their own analysis, context-free).
-    if (fv?.m === 'function' && fv.fn) return this.returnOf(fv.fn, e.span);
+    // Functions and classes of this module: what they return (their own analysis, context-free; a
+    // parameter returned as it came in is the argument given: `passThrough`).
+    if (fv?.m === 'function' && fv.fn) return this.passThrough(fv.fn, this.returnOf(fv.fn, e.span), e, args, env, false);
     if (fv?.classRef) return mk('unknown', { instanceOf: fv.classRef, src: e.span });
     // `self(x)` in a method (a Lightning training_step): the class's own forward.
     if (fv?.name === 'self' && fv.m === 'unknown' && !fv.instanceOf && this.curClass && e.func.k === 'name') {
@@ -1078,7 +1149,7 @@ class Interp {
       const owner = rv.name === 'self' && this.curClass ? this.curClass : rv.instanceOf ? this.mod.classes.get(rv.instanceOf) : undefined;
       const isSuper = recv.k === 'call' && recv.func.k === 'name' && recv.func.id === 'super';
       const m = isSuper && this.curClass ? this.baseMethod(this.curClass, e.func.attr) : owner ? this.method(owner, e.func.attr) : undefined;
-      if (m) return this.returnOf(m, e.span);
+      if (m) return this.passThrough(m, this.returnOf(m, e.span), e, args, env, true);
       // super().forward(x, t) in a subclass of a library module: that module applied.
       const lib = isSuper && this.curClass && MODULE_APPLY.has(e.func.attr) ? this.baseModule(this.curClass) : undefined;
       if (lib?.module) return this.applyModule(lib.module, e, env);
@@ -1138,6 +1209,50 @@ class Interp {
     let v = facts.returns[0];
     for (const r of facts.returns.slice(1)) v = join(v, r);
     return v.m === 'none' ? unknown(span) : v;
+  }
+
+  /**
+   * A helper that returns a parameter as it came in (`return x`, `return a, b`, `return xs` of `*xs`,
+   * as shape checks and channel pickers do when given no indexes) returns, at a call, the argument
+   * given there: the context-free return `v` is the parameter's seeded value (the same id), which the
+   * call's argument replaces, item by item in a returned tuple. Calls with a splat (`**kwargs` aside)
+   * or a parameter bound twice keep `v`. `self` is skipped for methods called on an object.
+   */
+  private passThrough(fn: FunctionIR, v: AbsValue, e: Call, args: AbsValue[], env: Env, bound: boolean): AbsValue {
+    const facts = this.facts.functions.get(fn);
+    if (!facts || e.star || (e.splat && !e.kwsplat)) return v;
+    const params = bound && fn.className && (fn.params[0]?.name === 'self' || fn.params[0]?.name === 'cls') ? fn.params.slice(1) : fn.params;
+    const byId = new Map<number, AbsValue>();
+    let i = 0;
+    for (const p of params) {
+      const seed = facts.params.get(p.name);
+      if (!seed) continue;
+      if (p.kind === 'star') {
+        byId.set(seed.id, mk('tuple', { items: args.slice(i), src: e.span }));
+        i = args.length;
+        continue;
+      }
+      if (p.kind !== 'plain') continue;
+      const kw = e.kwargs[p.name];
+      if (i < args.length && kw) return v;
+      const given = i < args.length ? args[i++] : kw ? (this.cur?.values.get(kw) ?? this.exprQuiet(kw, env)) : undefined;
+      if (given) byId.set(seed.id, given);
+    }
+    if (!byId.size) return v;
+    // The returns the path at the defaults reaches (a call passing other values is joined into the
+    // defaults' path by the call-site literals, which leave the deciding test undecided).
+    const reached = facts.returnsAtDefaults.length ? facts.returnsAtDefaults.reduce((a, b) => join(a, b)) : v;
+    const swap = (x: AbsValue, depth: number): AbsValue => {
+      const hit = byId.get(x.id);
+      if (hit) return hit;
+      if (depth < 2 && x.m === 'tuple' && x.items && !x.entries) {
+        const items = x.items.map((it) => swap(it, depth + 1));
+        return items.some((it, k) => it !== x.items![k]) ? { ...x, items, id: mk('unknown').id } : x;
+      }
+      return x;
+    };
+    const out = swap(reached, 0);
+    return out === reached ? v : out;
   }
 
   /** A method of a class definition, looked up through its bases (by name, as Python resolves them) in this module. */
@@ -1384,6 +1499,36 @@ function truthy(v: AbsValue): boolean | undefined {
 }
 
 /** Local names assigned exactly once in a body (nested blocks included), with the expression they hold. */
+const boundNamesOf = new WeakMap<Stmt[], Set<string>>();
+
+/** Whether `name` is bound anywhere in `body` (an assignment, an unpacking, a loop or `with` target), nested defs aside. */
+function assignedIn(body: Stmt[], name: string): boolean {
+  let names = boundNamesOf.get(body);
+  if (!names) {
+    const out = new Set<string>();
+    const bind = (t: Target | undefined): void => {
+      if (t?.k === 'name') out.add(t.id);
+      else if (t?.k === 'tuple') t.items.forEach(bind);
+    };
+    const visit = (ss: Stmt[]): void => {
+      for (const s of ss) {
+        if (s.k === 'assign') s.targets.forEach(bind);
+        else if (s.k === 'if') {
+          visit(s.body);
+          visit(s.orelse);
+        } else if (s.k === 'other') {
+          bind(s.target);
+          for (const w of s.items ?? []) bind(w.target);
+          visit(s.body);
+        }
+      }
+    };
+    visit(body);
+    boundNamesOf.set(body, (names = out));
+  }
+  return names.has(name);
+}
+
 function definedOnce(body: Stmt[]): Map<string, Expr> {
   const seen = new Map<string, Expr | null>();
   // A name bound by unpacking, a loop or a `with` is not bound once to one expression.

@@ -2246,6 +2246,66 @@ export function walkExprs(e: Expr, out: Expr[] = []): Expr[] {
 }
 
 /**
+ * The calls under `e`, in `walkExprs`'s order (children before parents), appended to `out`: what the
+ * interpreter's scan for call-site literals reads of every statement of a module, without an array of
+ * all the expressions (a call is one expression in five or six).
+ */
+export function callsIn(e: Expr, out: Call[] = []): Call[] {
+  switch (e.k) {
+    case 'attr':
+      callsIn(e.obj, out);
+      break;
+    case 'call':
+      callsIn(e.func, out);
+      for (const a of e.args) callsIn(a, out);
+      for (const k in e.kwargs) callsIn(e.kwargs[k], out);
+      if (e.kwsplat) callsIn(e.kwsplat, out);
+      if (e.star) callsIn(e.star.value, out);
+      out.push(e);
+      break;
+    case 'bin':
+      callsIn(e.left, out);
+      callsIn(e.right, out);
+      break;
+    case 'unary':
+      callsIn(e.operand, out);
+      break;
+    case 'cmp':
+      for (const a of e.operands) callsIn(a, out);
+      break;
+    case 'bool':
+      callsIn(e.left, out);
+      callsIn(e.right, out);
+      break;
+    case 'subscript':
+      callsIn(e.obj, out);
+      for (const a of e.index) callsIn(a, out);
+      break;
+    case 'slice':
+      if (e.lower) callsIn(e.lower, out);
+      if (e.upper) callsIn(e.upper, out);
+      if (e.step) callsIn(e.step, out);
+      break;
+    case 'tuple':
+      for (const a of e.items) callsIn(a, out);
+      break;
+    case 'cond':
+      callsIn(e.test, out);
+      callsIn(e.body, out);
+      callsIn(e.orelse, out);
+      break;
+    case 'dict':
+      for (const k of e.keys) if (k) callsIn(k, out);
+      for (const v of e.values) callsIn(v, out);
+      break;
+    default:
+      // A lambda's body is its own function's.
+      break;
+  }
+  return out;
+}
+
+/**
  * `walkExprs` without the array: `visit` is called on every expression under `e`, children before
  * parents, in walkExprs's order (the hot scans of every function's expressions: call-site literals,
  * roles, project summaries). `visit` must not change the tree it walks.

@@ -193,6 +193,20 @@ export interface AbsValue {
   expOf?: AbsValue;
   /** 1 + exp(z): the exponent's value (log of it is softplus(z)). */
   onePlusExpOf?: AbsValue;
+  /**
+   * exp(w) of a tensor, whatever w means: w. Kept apart from `expOf` (which makes activations) for one
+   * identity: (1 - exp(w)) ** g * w is the focal loss written in w = log p_t (`expFocal`).
+   */
+  expArg?: AbsValue;
+  /**
+   * For unknown: 1 - exp(w) (no exponent yet) or (1 - exp(w)) ** g, possibly scaled by a constant.
+   * Multiplied by w itself (a detached copy included: `.data`/`.detach()` keep the id), or by w
+   * times a balancing weight (`weightedOf`), it is the focal loss -(1 - p_t) ** g * log p_t with
+   * p_t = exp(w) (algebra.ts `mul`), whatever the lattice knew of w before.
+   */
+  expFocal?: { arg: AbsValue; exponent?: AbsValue };
+  /** For unknown: a tensor that is no focal factor, times a balancing weight (`logpt * at`): that tensor and the weight's part. */
+  weightedOf?: { value: AbsValue; alpha: NonNullable<FocalParts['alpha']> };
   /** exp(a) + exp(b) of logits (log of it is a log-sum-exp). */
   expSumOfLogits?: boolean;
   /** For logits: an affine combination that involves a target (`x - x * t`): with a softplus added, a BCE with logits. */

@@ -20,8 +20,8 @@
  * and: a string is no alias string (an activation name a Keras layer reads, `"softmax"` in any case,
  * or a loss name `compile(loss=...)` resolves: `isAliasString`); a function value is no creating op
  * (`opRef`); a module is one of an op that is not creating, with closed constructor arguments; it
- * carries no seed fact (`lse`, `expOf`, `onePlusExpOf`, `expSumOfLogits`, `sumExp`, `sumOf`, `keras`:
- * the facts algebra.ts turns into a probability or a log-probability) and every value it carries
+ * carries no seed fact (`lse`, `expOf`, `onePlusExpOf`, `expSumOfLogits`, `sumExp`, `sumOf`, `keras`,
+ * `expArg`, `expFocal`: the facts algebra.ts turns into a probability, a log-probability or a focal term) and every value it carries
  * (`of`, `items`, `entries`, `base`, `modelOutput`, ...) is closed. Every other value (prob, pt,
  * one_minus_pt, logprob, ce, modulating, focal, a loss or activation module, an alias string, a seed)
  * is *op-only*. In a module without creating calls, alias strings and a parameter named `y_pred`,
@@ -145,7 +145,7 @@ export function aliasWords(): { anyCase: readonly string[]; exact: readonly stri
 }
 
 /** Facts from which algebra.ts makes an op-only meaning (log-sum-exps, exponentials, sums to normalise by, Keras predictions). */
-const SEED_FACTS: readonly (keyof AbsValue)[] = ['lse', 'expOf', 'onePlusExpOf', 'expSumOfLogits', 'sumExp', 'sumOf', 'keras'];
+const SEED_FACTS: readonly (keyof AbsValue)[] = ['lse', 'expOf', 'onePlusExpOf', 'expSumOfLogits', 'sumExp', 'sumOf', 'keras', 'expArg', 'expFocal'];
 
 /** Nested values a value carries (what the algebra and the rules may read back). */
 const NESTED: readonly (keyof AbsValue)[] = ['of', 'base', 'exponent', 'classWeight', 'modelOutput', 'scaledBy', 'expOf', 'onePlusExpOf'];
@@ -335,6 +335,19 @@ export function sureCodeText(text: string): string | undefined {
   const code = scanCode(text);
   lastCode = { text, code };
   return code;
+}
+
+/**
+ * What `sureCodeText` last read of `text`, if it did (`{ code }`, code undefined where its scan was
+ * unsure), else undefined: the CLI hands a worker the main thread's scan with the file it kept.
+ */
+export function knownCodeText(text: string): { code: string | undefined } | undefined {
+  return lastCode !== undefined && lastCode.text === text ? { code: lastCode.code } : undefined;
+}
+
+/** Makes `sureCodeText(text)` answer `code` (what `knownCodeText` gave for the same text in another thread). */
+export function rememberCodeText(text: string, code: string | undefined): void {
+  lastCode = { text, code };
 }
 
 function scanCode(text: string): string | undefined {

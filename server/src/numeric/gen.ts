@@ -109,7 +109,7 @@ export function describeGenerator(inp: ProbeInputs): string {
   const a = inp.activation ? `; fed ${inp.activation}(logits)` : '';
   const ig = inp.ignore ? (inp.ignore.drop ? `; every ${inp.ignore.every}th sample left out` : `; every ${inp.ignore.every}th target set to ${inp.ignore.value}`) : '';
   const bg = inp.background ? `; ${inp.background} background samples appended (logits ${BACKGROUND_LOGIT}, targets 0)` : '';
-  const l = inp.layout ? `; laid out as [${layoutShape(inp.layout, 'N' as never, 'C' as never, true).join(', ')}] (class indices [${layoutShape(inp.layout, 'N' as never, 'C' as never, false).join(', ')}])` : '';
+  const l = inp.layout === 'cnt' ? '; logits laid out as [C, N] (cases in columns), one-hot targets [N, C], class indices [N]' : inp.layout ? `; laid out as [${layoutShape(inp.layout, 'N' as never, 'C' as never, true).join(', ')}] (class indices [${layoutShape(inp.layout, 'N' as never, 'C' as never, false).join(', ')}])` : '';
   return `${base}; targets ${t}${m}${a}${ig}${bg}${l}`;
 }
 

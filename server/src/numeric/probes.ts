@@ -20,7 +20,8 @@ import { LL301, LL302, LL303, LL304, LL305 } from './rules';
 import { runExtraProbes } from './probes-extra';
 import { tf } from './tf';
 import * as P from './torchops';
-import { layoutShape, type Layout, type HyperValue, type NumericReport, type OutputSummary, type ProbeInputs, type ProbeResult } from './types';
+import { explainRaise } from './raise-reasons';
+import { layoutShape, TRANSPOSED, type Layout, type HyperValue, type NumericReport, type OutputSummary, type ProbeInputs, type ProbeResult } from './types';
 import { outputNames, outputsOk, outputsText, summarize, VALUES_ONLY } from './numpy';
 import { ElementCap, EvalError, num, NONE, Unsupported, type Val } from './values';
 import { appliedForward } from './autograd-fn';
@@ -249,11 +250,14 @@ export class Prober {
     tf.tidy(() => {
       // Images of 1 x 1 pixels: the N x C logits, channels first or last, and targets to match.
       const shapeOf = (classes: boolean): number[] => layoutShape(inp.layout, N, C, classes);
+      // [N, C] values in the layout: reshaped, or transposed where the cases are columns (types.ts TRANSPOSED).
+      const flip = inp.layout ? TRANSPOSED[inp.layout] : undefined;
+      const laid = (x: tf.Tensor, target: boolean): tf.Tensor => (flip ? (target && !flip.target ? x : tf.transpose(x)) : tf.reshape(x, shapeOf(true)));
       const z = tf.tensor2d(g.logits, [N, C]);
       let tgt: Val;
       if (inp.target === 'index') tgt = { t: 'tensor', x: tf.tensor(s.plan.targetOffset ? g.index.map((i) => i + s.plan.targetOffset!) : g.index, shapeOf(false), 'int32'), dt: 'int' };
       else if (s.plan.stateColumn) tgt = { t: 'tensor', x: tf.tensor(withStateColumn(g.onehot, N, C), layoutShape(inp.layout, N, C + 1, true)), dt: 'float' };
-      else tgt = { t: 'tensor', x: tf.tensor(g.onehot, shapeOf(true)), dt: 'float' };
+      else tgt = { t: 'tensor', x: flip ? laid(tf.tensor2d(g.onehot, [N, C]), true) : tf.tensor(g.onehot, shapeOf(true)), dt: 'float' };
       // Targets with fields (CheckPlan.targetFields): the targets, then all-ones fields, on a new last axis.
       const fields = s.plan.targetFields;
       if (fields && tgt.t === 'tensor') {
@@ -293,7 +297,7 @@ export class Prober {
           else {
             let second: tf.Tensor = tf.tensor2d(g.logits, [N, C]);
             if (inp.activation) second = inp.activation === 'softmax' ? P.softmax(second, 1) : P.sigmoid(second);
-            if (inp.layout) second = tf.reshape(second, shapeOf(true));
+            if (inp.layout) second = laid(second, false);
             all[k] = { t: 'tensor', x: second, dt: 'float' };
           }
         } else if (value !== null && typeof value === 'object' && 'ones' in value && value.ones === 'class_map') all[k] = { t: 'dict', entries: Array.from({ length: C }, (_, i) => [num(i, true), num(1, false)] as [Val, Val]) };
@@ -315,7 +319,7 @@ export class Prober {
       const call = (x: tf.Tensor): Val => {
         let xin = x;
         if (inp.activation) xin = inp.activation === 'softmax' ? P.softmax(x, 1) : P.sigmoid(x);
-        if (inp.layout) xin = tf.reshape(xin, shapeOf(true));
+        if (inp.layout) xin = laid(xin, false);
         const pred: Val = { t: 'tensor', x: xin, dt: 'float' };
         // PyTorch's logits passed as they are: a leaf requiring grad (a view of it in a layout); an in-place write into it raises.
         if (s.plan.framework === 'torch' && !inp.activation && !s.plan.model) evOpts.leaf = { x: xin, view: xin !== x };
@@ -441,7 +445,12 @@ export class Prober {
     const fixed: ProbeInputs['layout'][] = plan.boxes ? ['1nc', undefined] : [undefined, last ? 'nhwc' : plan.targetChannel ? 'nc1hw' : 'nchw', last ? 'nlc' : 'ncl', ...(last ? [] : ['nlc' as const])];
     // The layouts the function's own axis reads allow (shape-facts.ts: `tf.squeeze(y_true, axis=3)`,
     // `reduce_sum(p, axis=[1, 2])`, `n, c, h, w = x.size()`) first, each tried; the fixed order after them.
-    const facts = plan.boxes || plan.model || plan.perExample ? [] : factLayouts(axisFacts(fn, plan.input, this.mod), plan.target ? axisFacts(fn, plan.target, this.mod) : undefined, !last);
+    const predFacts = axisFacts(fn, plan.input, this.mod);
+    const targetFacts = plan.target ? axisFacts(fn, plan.target, this.mod) : undefined;
+    // numpy whose count of cases is an axis-1 size (`m = Y.shape[1]`, `cost = np.sum(...) / m`):
+    // cases in columns, the targets so too or a case per row.
+    const columns: Layout[] = plan.valuesOnly && !plan.perExample && (predFacts.batchAxis === 1 || targetFacts?.batchAxis === 1) ? ['cn', 'cnt'] : [];
+    const facts = plan.boxes || plan.model || plan.perExample ? [] : [...columns, ...factLayouts(predFacts, targetFacts, !last)];
     const layouts: ProbeInputs['layout'][] = [...facts, ...fixed.filter((l) => !facts.includes(l as Layout))];
     const first: string[] = [];
     const tried: string[] = [];
@@ -482,6 +491,10 @@ export class Prober {
       if (layout && !facts.includes(layout) && layout !== 'nhwc44' && layout !== 'nhwc441') continue;
       const sizes = new Set<number>();
       for (const e of errs) {
+        // A product with a matrix of the function's own width (`x @ self.centers.t()`, centers of
+        // `feat_dim` columns): the operands' inner sizes, the probe's features that width.
+        for (const m of e.matchAll(/shapes cannot be multiplied \((\d+)x(\d+) and (\d+)x(\d+)\)/g))
+          for (const d of [Number(m[2]), Number(m[3])]) if (d >= 2 && d <= 1024 && d !== this.opts.classes && d !== SETUP_SAMPLES) sizes.add(d);
         if (!/broadcast|must be the same|must match|size/.test(e)) continue;
         // `[N, C]`, a reshape's `[-1, C]` (`x.reshape(-1, num_class)` with the function's own count), and
         // in a broadcast, the last axis of a higher rank (`tf.constant([[[weights]]])`: [1, 1, 1, C]
@@ -554,7 +567,32 @@ export class Prober {
       const found = this.setup(fn, { ...plan, vmapped: true, encodings }, hyper);
       if (typeof found !== 'string') return found;
     }
-    let why = errors.length ? errors : first;
+    // A target the function reshapes to a row of its own length (`labels.reshape(1, labels.shape[0])`):
+    // one example's vector, the function written for one example: once more per example, its one-hot first.
+    if (!plan.perExample && plan.target && targetFacts?.vector) {
+      const encodings = [...plan.encodings.filter((e) => e !== 'index'), ...plan.encodings.filter((e) => e === 'index')];
+      const found = this.setup(fn, { ...plan, perExample: [plan.input, plan.target], encodings }, hyper);
+      if (typeof found !== 'string') return found;
+    }
+    // Class indices a gather takes at the prediction's rank (`p.gather(1, target)`: Index tensor must
+    // have the same number of dimensions) where the flat ones were [N]: once more as [N, 1]; where
+    // those meet an error of their own (`cross_entropy(x, target)` takes [N]), the target's two uses
+    // want two ranks at once, and no input fits both.
+    const gathered = [...errors, ...first].find((e) => /^index: Index tensor must have the same number of dimensions as input tensor/.test(e));
+    if (gathered && plan.target && !layouts.includes('nc1') && !plan.valuesOnly && !plan.perExample) {
+      const errs: string[] = [];
+      const found = this.trySetup(fn, plan, hyper, 'nc1', errs, plan.classCounts ?? [this.opts.classes, 2]);
+      if (found) return found;
+      const other = errs.find((e) => e.startsWith('index: ') && !/Index tensor must have the same number of dimensions/.test(e));
+      if (other) return `the class indices \`${plan.target}\` are wanted at two ranks at once: [N] raise ${gathered.slice(7)}, [N, 1] raise ${other.slice(7)}: no input fits both of its uses (a bug in the code)`;
+    }
+    let why = (errors.length ? errors : first).map((e) => {
+      const m = /^(index|onehot|binary): ([^]*)$/.exec(e);
+      return m ? `${m[1]}: ${explainRaise(fn, m[2])}` : explainRaise(fn, e);
+    });
+    // A bug the function's own code names (a None default used before its own None test): the reason on its own.
+    const bug = why.map((e) => e.replace(/^(index|onehot|binary): /, '')).find((e) => /defaults to None and the function uses it/.test(e));
+    if (bug) return bug;
     // Targets the function uses as class indices (a gather's or one_hot's index): the float
     // encodings' dtype errors say nothing of the function; the index encoding's error does.
     const floatIndex = /Expected dtype int64 for index|only applicable to index tensor|tensors used as indices must be long, int or bool/;

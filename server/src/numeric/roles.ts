@@ -5,6 +5,7 @@
  * knows, from parameter names otherwise. Pure data; no tensors here, so the main thread can plan
  * and hash checks without loading TensorFlow.js.
  */
+import { multiTaskReason } from './multi-task';
 import { createHash } from 'node:crypto';
 import { interpretModule, type ModuleFacts } from '../core/interp';
 import { walkExprs, type CallSite, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
@@ -1358,7 +1359,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         // Two embeddings compared with each other (`dot(zimg, ztxt.T)`): a contrastive loss, its pairs its targets.
         const pair = roleCands.length > 2 ? contrastivePair(fn, roleCands.map((p) => p.name)) : undefined;
         const contrastive = pair && `a contrastive loss: \`${pair[0]}\` and \`${pair[1]}\` are compared with each other (a product of the two), each pair its own target; the probes give a prediction and its targets, not two embeddings`;
-        skip(nameError() ?? boxes() ?? unrolled() ?? contrastive ?? (roleCands.length < 2 ? ((roleCands.length === 1 ? singleRole(roleCands[0].name, fn, mod) : undefined) ?? 'no prediction and target parameters') : `cannot tell prediction and target among ${roleCands.length} required parameters (${roleCands.map((p) => `\`${p.name}\``).join(', ')}): ${target ? `\`${target}\` is the target; no use or name says which of the others is the prediction` : input ? `\`${input}\` is the prediction; no use or name says which of the others is the target` : 'no use or name says which is which'}`));
+        skip(nameError() ?? boxes() ?? multiTaskReason(fn, mod, required.map((p) => p.name)) ?? unrolled() ?? contrastive ?? (roleCands.length < 2 ? ((roleCands.length === 1 ? singleRole(roleCands[0].name, fn, mod) : undefined) ?? 'no prediction and target parameters') : `cannot tell prediction and target among ${roleCands.length} required parameters (${roleCands.map((p) => `\`${p.name}\``).join(', ')}): ${target ? `\`${target}\` is the target; no use or name says which of the others is the prediction` : input ? `\`${input}\` is the prediction; no use or name says which of the others is the target` : 'no use or name says which is which'}`));
         continue;
       }
       input ??= roleCands.find((p) => p.name !== target)?.name;
@@ -1468,7 +1469,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
       const what = owner ? (unsuppliedUse(missing, owner) ?? iteratedOnly(missing, owner) ?? readThroughImport(missing, owner)) : undefined;
       // The model the function runs, which the probes could not stand in: why not.
       const model = standInWhy && (modelParam(fn, [missing]) || refusedModel === missing) ? standInWhy : undefined;
-      skip(nameError() ?? boxes() ?? model ?? passedInLoss(fn, chain, mod) ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
+      skip(nameError() ?? boxes() ?? multiTaskReason(fn, mod, required.map((p) => p.name)) ?? model ?? passedInLoss(fn, chain, mod) ?? `required parameter \`${missing}\` has no value${what ? `: ${what}` : ''}`);
       continue;
     }
     const mapped = mappedRoles(fn, input, targetName, standIn?.keys);

@@ -23,6 +23,14 @@ export interface AxisFacts {
   classes?: number[];
   /** Axes reduced together (`sum(p * t, axis=(1, 2))`, two or more), of it or of an elementwise product or sum with it: no class axis among them. */
   together?: number[][];
+  /**
+   * The axis the function reads as its count of cases: a size of it the loss is divided by (`m =
+   * Y.shape[1]`, `cost = -np.sum(...) / m`), or that sizes a vector of per-case values it averages
+   * (`v = np.zeros(p.shape[1])`, `v.mean()`). Axis 1: the cases are its columns ([C, N]).
+   */
+  batchAxis?: number;
+  /** Reshaped to a row or column of its own length (`y.reshape(1, y.shape[0])`): a vector, one example's. */
+  vector?: boolean;
 }
 
 /** Ops whose `dim` is an axis of their `input` the function reads the parameter at. */
@@ -142,6 +150,19 @@ export function axisFacts(fn: FunctionIR, name: string, mod?: ModuleIR, depth = 
     else if (o === '>=') minRank = Math.max(minRank, k);
     else if (o === '>') minRank = Math.max(minRank, k + 1);
   };
+  // Names bound to a size of it (`m = Y.shape[1]`): the axis; and to a vector that size sizes (`v = np.zeros(p.shape[1])`).
+  const sizes = new Map<string, number>();
+  const perCase = new Map<string, number>();
+  let batchAxis: number | undefined;
+  let vector = false;
+  // The axis a size read names (`Y.shape[1]`, `m` bound to it, `len(Y)`: 0).
+  const sizeAxis = (e: Expr | undefined): number | undefined => {
+    if (!e) return undefined;
+    if (e.k === 'name') return sizes.get(e.id);
+    if (e.k === 'subscript' && e.index.length === 1 && shapeOf(e.obj)) return literal(e.index[0]);
+    if (e.k === 'call' && e.func.k === 'name' && e.func.id === 'len' && e.args.length === 1 && rooted(e.args[0])) return 0;
+    return undefined;
+  };
   const raises = (body: Stmt[]): boolean => body.length > 0 && body[body.length - 1].k === 'other' && (body[body.length - 1] as { what: string }).what === 'raise';
   for (const s of stmts) {
     if (s.k === 'if' && raises(s.body)) guard(s.test, false);
@@ -159,8 +180,24 @@ export function axisFacts(fn: FunctionIR, name: string, mod?: ModuleIR, depth = 
           if (d !== undefined) axis(d);
           continue;
         }
+        // Divided by a count it reads (`/ m`, `1 / Y.shape[1]`): the cases' axis.
+        if (e.k === 'bin' && e.op === '/' && sizeAxis(e.right) !== undefined) {
+          batchAxis ??= sizeAxis(e.right);
+          continue;
+        }
         if (e.k !== 'call') continue;
         const cn = calleeName(e);
+        // The mean of a vector of per-case values (`loss_vector.mean()`, `np.mean(v)`): the axis that sized it.
+        if (cn === 'mean' && !e.kwargs.axis && !e.kwargs.dim) {
+          const v = e.func.k === 'attr' && !e.callee && e.args.length === 0 ? e.func.obj : e.args.length === 1 ? e.args[0] : undefined;
+          if (v?.k === 'name' && perCase.has(v.id)) batchAxis ??= perCase.get(v.id);
+        }
+        // `y.reshape(1, y.shape[0])`, `np.reshape(y, (n, 1))`: every size 1 but its own first axis's.
+        if (cn === 'reshape') {
+          const own = e.func.k === 'attr' && !e.callee && rooted(e.func.obj);
+          const shape = own ? (e.args.length === 1 && e.args[0].k === 'tuple' ? e.args[0].items : e.args) : e.args.length === 2 && rooted(e.args[0]) && e.args[1].k === 'tuple' ? e.args[1].items : [];
+          if (shape.length >= 2 && shape.filter((d) => literal(d) === 1).length === shape.length - 1 && shape.some((d) => sizeAxis(d) === 0)) vector = true;
+        }
         // `x.size(2)`: a size read at an axis.
         if (cn === 'size' && e.func.k === 'attr' && rooted(e.func.obj) && e.args.length === 1) {
           const d = literal(e.args[0]);
@@ -191,6 +228,12 @@ export function axisFacts(fn: FunctionIR, name: string, mod?: ModuleIR, depth = 
       const shape = !s.aug && shapeOf(s.value);
       if (alias) names.add(t);
       else names.delete(t);
+      const size = s.aug ? undefined : sizeAxis(s.value);
+      if (size !== undefined && s.value.k !== 'name') sizes.set(t, size);
+      else sizes.delete(t);
+      const sized = !s.aug && s.value.k === 'call' && /^(zeros|empty|ones)$/.test(calleeName(s.value) ?? '') && s.value.args.length === 1 ? sizeAxis(s.value.args[0]) : undefined;
+      if (sized !== undefined) perCase.set(t, sized);
+      else perCase.delete(t);
       if (shape) shapes.add(t);
       else shapes.delete(t);
     }
@@ -205,7 +248,7 @@ export function axisFacts(fn: FunctionIR, name: string, mod?: ModuleIR, depth = 
       if (rank === undefined && f.rank !== undefined) rank = f.rank;
       for (const d of f.squeezed) squeezed.add(d);
     }
-  return { minRank, ...(rank !== undefined ? { rank } : {}), squeezed: [...squeezed], ...(classes.size ? { classes: [...classes] } : {}), ...(together.length ? { together } : {}) };
+  return { minRank, ...(rank !== undefined ? { rank } : {}), squeezed: [...squeezed], ...(classes.size ? { classes: [...classes] } : {}), ...(together.length ? { together } : {}), ...(batchAxis !== undefined ? { batchAxis } : {}), ...(vector ? { vector } : {}) };
 }
 
 /**

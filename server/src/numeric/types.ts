@@ -59,7 +59,15 @@ export interface ProbeInputs {
  * Sobel edges pad by reflection: on 2 x 2 images they are 0 everywhere); a sample count that fills
  * no whole images keeps images of 1 x 1.
  */
-export type Layout = 'nchw' | 'nhwc' | 'ncl' | 'nlc' | 'nc1hw' | '1nc' | 'nc1' | 'nhwc1' | 'nhwc44' | 'nhwc441';
+export type Layout = 'nchw' | 'nhwc' | 'ncl' | 'nlc' | 'nc1hw' | '1nc' | 'nc1' | 'nhwc1' | 'nhwc44' | 'nhwc441' | 'cn' | 'cnt';
+
+/**
+ * Cases in columns (numpy from-scratch networks: `m = Y.shape[1]`): the logits [N, C] transposed to
+ * [C, N], not reshaped; dense targets transposed too ('cn') or left [N, C] ('cnt': a target read a
+ * case per row, `t[i]` beside `p[:, i]`); class indices [N]. Probed for values only (numpy): the
+ * PyTorch repro script has no such layout.
+ */
+export const TRANSPOSED: Partial<Record<Layout, { target: boolean }>> = { cn: { target: true }, cnt: { target: false } };
 
 /** The shape of the logits (`classes`) or of the class indices in a layout. */
 export function layoutShape(layout: Layout | undefined, n: number, c: number, classes: boolean): number[] {
@@ -87,6 +95,9 @@ export function layoutShape(layout: Layout | undefined, n: number, c: number, cl
       const [m, h] = n % 16 === 0 ? [n / 16, 4] : [n, 1];
       return classes ? [m, h, h, c] : layout === 'nhwc441' ? [m, h, h, 1] : [m, h, h];
     }
+    case 'cn':
+    case 'cnt':
+      return classes ? [c, n] : [n];
     default:
       return classes ? [n, c] : [n];
   }

@@ -100,9 +100,11 @@ export default defineRule({
 Reports (as information) a focal loss whose modulating factor $(1-p_t)^\\gamma$ is computed without
 gradient: from \`.data\` (\`pt = Variable(logpt.data.exp())\`, the widely copied form), through
 \`.detach()\` or \`tf.stop_gradient\`, inside a \`with torch.no_grad():\` block, or after
-\`torch.set_grad_enabled(False)\`. It stays silent when the cross-entropy factor has no gradient either
-(that loss does not train at all, a different mistake), when the detachment happens on one path only,
-and when a switch decides it (\`if self.disable_torch_grad_focal_loss:\`), which is an explicit choice.
+\`torch.set_grad_enabled(False)\`. The factor is known by what it computes: \`(1 - exp(w)) ** gamma *
+w\` is the focal loss in $w = \\log p_t$ whatever else is known of $w$ (a log-probability the caller gathered, or a
+probability where a log-softmax was meant), the weight gathered by the target included. It stays
+silent when the cross-entropy factor has no gradient either (that loss does not train at all, a
+different mistake), when the detachment happens on one path only, and when a switch decides it (\`if self.disable_torch_grad_focal_loss:\`), which is an explicit choice.
 With gamma fixed at 0 the factor is 1 and nothing is lost; a gamma *hyperparameter* whose default is 0
 is still reported (a no-op at its default, the wrong gradient for every gamma a caller passes), as
 LL101 reports an alpha whose default is 1.

@@ -14,4 +14,7 @@ config groups), and mmdetection / mmcv config dicts whose \`type=\` names a loss
 or a library's from the op table). Nothing is executed: a value that is not a literal stays unknown.
 Where the code branches on a value's type (\`if isinstance(self.alpha, torch.Tensor): ... else: ...\`),
 the branch a value read from a literal takes is the one checked: an alpha left at a number takes the
-\`else\`; a value a call site passes as a tensor, or one not known, leaves both branches read.`;
+\`else\`; a value a call site passes as a tensor, or one not known, leaves both branches read. A parameter
+passed on to a helper (\`helper(x, gamma)\`) gives the helper its default and its call sites' values, and a
+helper that hands its arguments back unchanged on the path its defaults take (\`if indexes is None:
+return xs\`) gives back what it was given.`;

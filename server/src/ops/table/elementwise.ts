@@ -41,9 +41,15 @@ function expOf(c: AbsCtx): AbsValue {
   if (x.m === 'logprob' && x.gathered) return mk('pt', { act: x.act, reduced: x.reduced, range: UNIT, src: c.span, of: x, keras: x.keras, classWeight: x.classWeight, ...detachedFrom(x) });
   if (x.m === 'logprob') return mk('prob', { act: x.act, range: UNIT, src: c.span, fromLogProb: true, ...detachedFrom(x) });
   // exp of logits (or of a tensor not known to be anything else): 1 / (1 + exp(-x)) and exp(x) / sum(exp(x)) are activations whatever x is called.
-  if (x.m === 'logits' || (x.m === 'unknown' && !x.hyper && !x.expOf)) return mk('unknown', { expOf: x, range: { lo: 0, hi: Infinity }, src: c.span });
+  if (x.m === 'logits' || (x.m === 'unknown' && !x.hyper && !x.expOf)) return mk('unknown', { expOf: x, expArg: x, range: { lo: 0, hi: Infinity }, src: c.span, ...detachedFrom(x) });
+  // exp of any other tensor (a probability named as a log-probability, `exp(p)`): its argument, for the
+  // identity (1 - exp(w)) ** g * w of the focal loss in w (algebra.ts `mul`).
+  if (!NOT_TENSOR_MEANINGS.has(x.m) && !x.hyper) return mk('unknown', { expArg: x, range: { lo: 0, hi: Infinity }, src: c.span, ...detachedFrom(x) });
   return unknown(c.span);
 }
+
+/** Meanings that are no tensor of a loss's computation (exp of them carries nothing). */
+const NOT_TENSOR_MEANINGS: ReadonlySet<string> = new Set(['scalar', 'string', 'bool', 'none', 'module', 'function', 'tuple', 'focal', 'ce', 'modulating']);
 
 /** An op that spells a binary operator: `torch.mul(a, b)` is `a * b`. */
 function arith(id: string, op: '+' | '-' | '*' | '/', summary: string, spell: string[]) {
