@@ -3,6 +3,7 @@
  */
 import type { ModuleIR } from '../core/ir';
 import { probedView } from './packed-args';
+import { graphLoss } from './graph-loss';
 import { CURVE_PTS, referenceFocal, type CurveRequest, type LossCurve } from './curve';
 import { Evaluator } from './eval';
 import { importResolver } from './imported';
@@ -25,7 +26,10 @@ export async function computeLossCurve(mod: ModuleIR, req: CurveRequest, maxElem
   await initBackend(req.backend);
   // Roles packed in one parameter: the unpacked view the probes ran (packed-args.ts).
   const written = mod.functions.find((f) => f.qualname === req.function);
-  const fn = written && probedView(written);
+  const packed = written && probedView(written);
+  // A TensorFlow graph-mode loss: the view the probes ran (graph-loss.ts).
+  const graphed = written && packed === written ? graphLoss(written, mod) : undefined;
+  const fn = graphed && 'view' in graphed ? graphed.view : packed;
   const g = req.gammaName ? req.hyper[req.gammaName] : undefined;
   const a = req.alphaName ? req.hyper[req.alphaName] : undefined;
   const gamma = typeof g === 'number' ? g : 2;

@@ -6,6 +6,7 @@
 import type { ModuleIR } from '../core/ir';
 import { importResolver } from './imported';
 import { unpackedView } from './packed-args';
+import { graphLoss } from './graph-loss';
 import { Cancelled, cancelRequested, Prober } from './probes';
 import type { CheckPlan } from './roles';
 import { initBackend, rebuildWasmBackend, tf, wasmHealthy, wasmTraps } from './tf';
@@ -59,7 +60,9 @@ export async function checkPlans(mod: ModuleIR, plans: CheckPlan[], opts: Engine
     const written = mod.functions.find((f) => f.qualname === plan.qualname);
     if (!written) continue;
     // A plan of roles packed in one parameter runs the unpacked view it was made of (packed-args.ts).
-    const fn = plan.packed ? unpackedView(written, plan.packed) : written;
+    // A TensorFlow graph-mode loss runs its view (graph-loss.ts).
+    const graphed = plan.graph ? graphLoss(written, mod) : undefined;
+    const fn = plan.packed ? unpackedView(written, plan.packed) : graphed && 'view' in graphed ? graphed.view : written;
     if (cancelRequested(opts.cancel)) throw new Cancelled();
     if (Date.now() > opts.deadline) {
       out.push({ function: plan.qualname, range: fn.nameSpan.r, notChecked: 'not checked: time budget exhausted', probes: [], findings: [], ms: 0, backend: info.name, backendNotes: info.notes });

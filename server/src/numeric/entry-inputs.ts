@@ -1149,6 +1149,46 @@ export function oneHotDepth(name: string, g: FunctionIR): boolean {
 }
 
 /**
+ * Whether parameter `name` of `g` gets a last axis of one before it is used (`tf.expand_dims(w, -1)`,
+ * `w.unsqueeze(-1)`, `w[..., None]`, `w[:, None]`): one value per row of the prediction, broadcast
+ * over its classes (a per-anchor or per-sample weight), not a tensor shaped like the prediction.
+ */
+export function expandsLastAxis(name: string, g: FunctionIR): boolean {
+  const isIt = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
+  const minusOne = (e: Expr | undefined): boolean => (e?.k === 'unary' && e.operand.k === 'num' && e.operand.value === 1) || (e?.k === 'num' && e.value === -1);
+  let found = false;
+  walkIR(g.body, (n) => {
+    const e = n as Expr;
+    if (found) return;
+    if (e.k === 'call' && e.op?.id === 'unsqueeze' && isIt(e.bound?.input) && minusOne(e.bound?.dim)) found = true;
+    else if (e.k === 'subscript' && isIt(e.obj) && e.index.length === 2 && e.index[1].k === 'const' && e.index[1].value === null && (e.index[0].k === 'slice' || e.index[0].k === 'ellipsis')) found = true;
+  });
+  return found;
+}
+
+/**
+ * Whether parameter `name` of `g` is a class count by its use, an int and never a tensor of the
+ * roles: the depth of a one-hot (`oneHotDepth`), an item of a shape the body creates a tensor or a
+ * variable with (`tf.get_variable(shape=(d, n))`, `tf.zeros([d, n])`, `tf.reshape(x, [-1, n])`), or
+ * the bound of a `range(n)`. Such a parameter takes the probe's classes, so the prediction and the
+ * target are among the others (`cal_loss(embeddings, labels, n_classes)`).
+ */
+export function classCountParam(name: string, g: FunctionIR): boolean {
+  if (oneHotDepth(name, g)) return true;
+  const isIt = (e: Expr | undefined): boolean => e?.k === 'name' && e.id === name;
+  const inShape = (e: Expr | undefined): boolean => e?.k === 'tuple' && e.items.some(isIt);
+  let found = false;
+  walkIR(g.body, (n) => {
+    const e = n as Expr;
+    if (found || e.k !== 'call') return;
+    if (inShape(e.kwargs.shape) || inShape(e.bound?.shape) || inShape(e.bound?.size)) found = true;
+    else if (e.func.k === 'name' && e.func.id === 'range' && e.args.some(isIt)) found = true;
+    else if (e.op?.id === 'reshape' && Object.values(e.bound ?? {}).some((a) => a !== e.bound?.input && inShape(a as Expr))) found = true;
+  });
+  return found;
+}
+
+/**
  * Two required parameters a contrastive loss compares with each other: both operands of one
  * product of matrices (`jnp.dot(zimg, ztxt.T)`, `a @ b.T`, `torch.matmul(a, b.transpose(0, 1))`,
  * an einsum of the two): embeddings whose pairs are their own targets, not a prediction and its

@@ -1464,6 +1464,11 @@ export class Evaluator {
       if (a === 'is_signed') return { t: 'bool', v: o.dt !== 'bool' };
     }
     if (o.t === 'list' && o.tuple && a === 'rank') return num(o.items.length, true);
+    // A TensorFlow TensorShape read as a tuple of its sizes: `.ndims` is its rank, `.dims` its sizes; a
+    // size's `.value` is TensorFlow 1's Dimension read as the int it holds.
+    if (o.t === 'list' && o.tuple && a === 'ndims' && o.items.every((d) => d.t === 'num' && d.int)) return num(o.items.length, true);
+    if (o.t === 'list' && o.tuple && a === 'dims' && o.items.every((d) => d.t === 'num' && d.int)) return o;
+    if (o.t === 'num' && o.int && a === 'value') return o;
     if (o.t === 'dataset') {
       if (a === 'label') return o.label;
       if (a === 'get_label') return { t: 'pymethod', recv: o, name: a };
@@ -2641,6 +2646,11 @@ export class Evaluator {
       if (m === 'get_label' && !pos.length) return recv.label;
       throw new Unsupported(`.${m}() of the probes' Dataset (only get_label() and .label are modelled)`, line);
     }
+    // A TensorShape (a tensor's `.shape` / `.get_shape()`, a tuple of ints): `as_list()` its sizes as a list, `num_elements()` their product.
+    if (recv.t === 'list' && recv.tuple && !pos.length && recv.items.every((d) => d.t === 'num' && d.int)) {
+      if (m === 'as_list') return { t: 'list', items: [...recv.items], tuple: false };
+      if (m === 'num_elements') return num(recv.items.reduce((p, d) => p * (d as { v: number }).v, 1), true);
+    }
     if (recv.t === 'list' && !recv.tuple) {
       switch (m) {
         case 'append':
@@ -2910,6 +2920,10 @@ export class Evaluator {
   private tensorMethod(x: Extract<Val, { t: 'tensor' }>, m: string, c: Call, f: Frame, line: number): Val {
     const { pos, kw } = this.args(c, f);
     switch (m) {
+      // TensorFlow's static shape: the sizes, as `.shape` reads them.
+      case 'get_shape':
+        if (!pos.length && !Object.keys(kw).length) return { t: 'list', items: x.x.shape.map((d) => num(d, true)), tuple: true };
+        throw new EvalError('get_shape() takes no arguments', line, 'TypeError');
       case 'size': {
         const d = pos[0] ?? kw.dim;
         if (d) {

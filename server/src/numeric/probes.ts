@@ -63,6 +63,11 @@ interface Setup {
 }
 
 /** Whether an error on the flat [N, C] probe says the function wants image-shaped inputs. */
+/** An error of an image op that a 1 x 1 image cannot pass (a reflection pad, a window larger than the image). */
+function needsPixels(message: string): boolean {
+  return /needs a height and width of at least|computed output size would be negative/.test(message);
+}
+
 function wantsImages(message: string): boolean {
   return /values to unpack|out of range for a tensor of rank|Dimension out of range|does not match the shape of the indexed tensor|too many indices|must match the size of tensor|rank|dimension|index out of range|expected target of shape|Incorrect shapes/.test(message);
 }
@@ -296,7 +301,7 @@ export class Prober {
             all[k] = { t: 'tensor', x: second, dt: 'float' };
           }
         } else if (value !== null && typeof value === 'object' && 'ones' in value && value.ones === 'class_map') all[k] = { t: 'dict', entries: Array.from({ length: C }, (_, i) => [num(i, true), num(1, false)] as [Val, Val]) };
-        else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(value.ones === 'classes' ? [C] : shapeOf(true)), dt: 'float' };
+        else if (value !== null && typeof value === 'object' && 'ones' in value) all[k] = { t: 'tensor', x: tf.ones(value.ones === 'classes' ? [C] : value.ones === 'rows' ? shapeOf(true).slice(0, -1) : shapeOf(true)), dt: 'float' };
         else if (typeof value === 'boolean') all[k] = { t: 'bool', v: value };
         // A call-site literal keeps its kind: `FocalLoss(num_classes=8)` passes an int (F.one_hot wants one).
         else if (typeof value === 'number') all[k] = num(value);
@@ -469,10 +474,21 @@ export class Prober {
       if (fact && (!shown || (shown.some(wantsImages) && !errors.some(wantsImages)))) shown = [...errors];
       if (kept && errors.some(wantsImages)) errors.splice(0, errors.length, ...kept);
     }
+    // An op that needs a real height and width (TensorFlow's Sobel edges pad by reflection; a pooling
+    // window over 1 x 1 images): the samples as the pixels of 4 x 4 images, channels last.
+    if (last && met.some(([, errs]) => errs.some(needsPixels))) {
+      for (const layout of ['nhwc44', 'nhwc441'] as const) {
+        errors.length = 0;
+        tried.push(`[${layoutShape(layout, 'N' as never, 'C' as never, true).join(', ')}] with class indices [${layoutShape(layout, 'N' as never, 'C' as never, false).join(', ')}]`);
+        const found = this.trySetup(fn, plan, hyper, layout, errors, plan.classCounts ?? [this.opts.classes, 2]);
+        if (found) return found;
+        met.push([layout, [...errors]]);
+      }
+    }
     // A class count the function holds itself (`one_hot(labels, 10)`, `ones(5) - y_pred`): the other
     // size in a shape mismatch is tried as the probe's class count, in the layout that met it.
     for (const [layout, errs] of met) {
-      if (layout && !facts.includes(layout)) continue;
+      if (layout && !facts.includes(layout) && layout !== 'nhwc44' && layout !== 'nhwc441') continue;
       const sizes = new Set<number>();
       for (const e of errs) {
         // A product with a matrix of the function's own width (`x @ self.centers.t()`, centers of
@@ -693,11 +709,11 @@ export class Prober {
       if (typeof setup === 'string' && this.deferredUnsupported) throw this.deferredUnsupported;
       if (typeof setup === 'string') return finish(setup);
       report.formulation = setup.formulation;
-      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.vmapped ? { vmapped: true } : {}), ...(setup.plan.boxes ? { boxes: true as const } : {}), ...(setup.plan.oneInput ? { oneInput: true as const } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}), ...(plan.model ? { model: plan.model } : {}), ...(plan.outerTarget ? { outerTarget: plan.outerTarget } : {}), ...(plan.packed ? { packed: plan.packed } : {}) };
+      report.roles = { input: plan.input, target: plan.target, encoding: setup.encoding, inputIsProb: setup.plan.inputIsProb, ...(plan.mapped ? { mapped: plan.mapped } : {}), ...(plan.stateColumn && setup.encoding !== 'index' ? { stateColumn: true } : {}), ...(setup.plan.boxed ? { boxed: setup.plan.boxed } : {}), ...(setup.plan.perRow ? { perRow: setup.plan.perRow } : {}), ...(setup.plan.perExample ? { perExample: setup.plan.perExample } : {}), ...(setup.plan.targetFields ? { targetFields: setup.plan.targetFields } : {}), ...(setup.plan.vmapped ? { vmapped: true } : {}), ...(setup.plan.boxes ? { boxes: true as const } : {}), ...(setup.plan.oneInput ? { oneInput: true as const } : {}), ...(setup.plan.targetOffset && setup.encoding === 'index' ? { targetOffset: setup.plan.targetOffset } : {}), ...(plan.model ? { model: plan.model } : {}), ...(plan.outerTarget ? { outerTarget: plan.outerTarget } : {}), ...(plan.packed ? { packed: plan.packed } : {}), ...(plan.graph ? { graph: plan.graph } : {}) };
       if (setup.plan.fill) {
         report.supplied = {};
         for (const [k, { value, why }] of Object.entries(setup.plan.fill)) {
-          const v = isBoxFill(value) ? `boxes ${JSON.stringify(value)}` : value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'keys' in value ? `keys ${JSON.stringify(Object.fromEntries(Object.entries(value.keys).map(([a, v]) => [a, typeof v === 'object' ? '__class_ones__' : v])))}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : 'modelInput' in value ? 'model_input' : 'prngKey' in value ? 'prng_key' : 'boxes' in value || 'offsets' in value ? `boxes ${JSON.stringify(value)}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : 'ones') : typeof value === 'boolean' ? String(value) : value;
+          const v = isBoxFill(value) ? `boxes ${JSON.stringify(value)}` : value !== null && typeof value === 'object' && !Array.isArray(value) ? ('module' in value ? `module ${value.module}` : 'classes' in value ? 'classes' : 'device' in value ? 'device' : 'eye' in value ? 'eye_classes' : 'attrs' in value ? `attrs ${JSON.stringify(value.attrs)}` : 'keys' in value ? `keys ${JSON.stringify(Object.fromEntries(Object.entries(value.keys).map(([a, v]) => [a, typeof v === 'object' ? '__class_ones__' : v])))}` : 'op' in value ? `op ${value.op} ${JSON.stringify(value.kwargs)}` : 'counts' in value ? 'class_counts' : 'like' in value ? `like_${value.like}` : 'modelInput' in value ? 'model_input' : 'prngKey' in value ? 'prng_key' : 'boxes' in value || 'offsets' in value ? `boxes ${JSON.stringify(value)}` : value.ones === 'classes' ? 'class_ones' : value.ones === 'class_map' ? 'class_map' : value.ones === 'rows' ? 'row_ones' : 'ones') : typeof value === 'boolean' ? String(value) : value;
           // A gamma set per probe is in each probe's hyper: only its first value is "supplied".
           report.supplied[k] = { value: v, why };
         }

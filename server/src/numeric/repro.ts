@@ -239,7 +239,7 @@ function suppliedDict(r: NumericReport): string {
     }
     // Boxes of a detection loss: drawn per probe by probe_boxes from their layout.
     if (typeof value === 'string' && value.startsWith('boxes ')) return `${JSON.stringify(k)}: ("__boxes__", ${JSON.stringify(value.slice(6))})`;
-    const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : typeof value === 'string' && value.startsWith('attrs ') ? `types.SimpleNamespace(**${value.slice(6)})` : typeof value === 'string' && value.startsWith('keys ') ? `("__keys__", ${value.slice(5)})` : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'class_map' ? '"__class_map__"' : value === 'class_counts' ? '"__class_counts__"' : value === 'device' ? '"__device__"' : value === 'eye_classes' ? '"__eye_classes__"' : value === 'like_input' ? '"__like_input__"' : value === 'like_target' ? '"__like_target__"' : value === 'model_input' ? '"__model_input__"' : value === 'prng_key' ? '"__prng_key__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
+    const v = typeof value === 'string' && value.startsWith('module ') ? JSON.stringify(`__module__ ${value.slice(7)}`) : typeof value === 'string' && value.startsWith('attrs ') ? `types.SimpleNamespace(**${value.slice(6)})` : typeof value === 'string' && value.startsWith('keys ') ? `("__keys__", ${value.slice(5)})` : value === 'classes' ? '"__classes__"' : value === 'ones' ? '"__ones__"' : value === 'row_ones' ? '"__row_ones__"' : value === 'class_ones' ? '"__class_ones__"' : value === 'class_map' ? '"__class_map__"' : value === 'class_counts' ? '"__class_counts__"' : value === 'device' ? '"__device__"' : value === 'eye_classes' ? '"__eye_classes__"' : value === 'like_input' ? '"__like_input__"' : value === 'like_target' ? '"__like_target__"' : value === 'model_input' ? '"__model_input__"' : value === 'prng_key' ? '"__prng_key__"' : typeof value === 'number' && Number.isInteger(value) ? String(value) : py(value as HyperValue);
     return `${JSON.stringify(k)}: ${v}`;
   });
   return `{${entries.join(', ')}}`;
@@ -338,7 +338,7 @@ ${probes.join('\n')}
 ]
 
 # Values LossLint gave required parameters without a default ("__classes__": the probe's class
-# count C; "__ones__": ones shaped like the input; "__class_ones__": one weight of 1 per class;
+# count C; "__ones__": ones shaped like the input; "__row_ones__": ones shaped like the input less its last axis (one per row); "__class_ones__": one weight of 1 per class;
 # "__class_map__": a dict of one weight of 1.0 per class {0: 1.0, ...};
 # "__class_counts__": a list of one sample count of 1 per class; ("__op__", make): the loss module a
 # call site builds, made anew per call;
@@ -373,7 +373,7 @@ class _StandIn:
 # What only the stood-in model's run reads (its input, a flag for it).
 _MODEL_INPUT = object()
 
-LAYOUTS = {"1nc": lambda n, c: ((1, n, c), (1, n)), "nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1)), "nhwc1": lambda n, c: ((n, 1, 1, c), (n, 1, 1, 1)), "nc1": lambda n, c: ((n, c), (n, 1))}
+LAYOUTS = {"1nc": lambda n, c: ((1, n, c), (1, n)), "nchw": lambda n, c: ((n, c, 1, 1), (n, 1, 1)), "nhwc": lambda n, c: ((n, 1, 1, c), (n, 1, 1)), "ncl": lambda n, c: ((n, c, 1), (n, 1)), "nlc": lambda n, c: ((n, 1, c), (n, 1)), "nc1hw": lambda n, c: ((n, c, 1, 1), (n, 1, 1, 1)), "nhwc1": lambda n, c: ((n, 1, 1, c), (n, 1, 1, 1)), "nc1": lambda n, c: ((n, c), (n, 1)), "nhwc44": lambda n, c: ((n // 16, 4, 4, c), (n // 16, 4, 4)) if n % 16 == 0 else ((n, 1, 1, c), (n, 1, 1)), "nhwc441": lambda n, c: ((n // 16, 4, 4, c), (n // 16, 4, 4, 1)) if n % 16 == 0 else ((n, 1, 1, c), (n, 1, 1, 1))}
 
 
 def _applied(cls):
@@ -434,7 +434,7 @@ def run(seed, n, c, std, target, margin, activation, layout, hyper, extra, last=
     for k, v in SUPPLIED.items():
         if k in given:
             continue
-        given[k] = v[1]() if isinstance(v, tuple) and v[0] == "__op__" else {a: torch.ones(c) if w == "__class_ones__" else w for a, w in v[1].items()} if isinstance(v, tuple) and v[0] == "__keys__" else c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(c) if v == "__class_ones__" else {i: 1.0 for i in range(c)} if v == "__class_map__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else torch.eye(c) if v == "__eye_classes__" else x_in.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else _MODEL_INPUT if v == "__model_input__" else importlib.import_module("jax").random.PRNGKey(0) if v == "__prng_key__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
+        given[k] = v[1]() if isinstance(v, tuple) and v[0] == "__op__" else {a: torch.ones(c) if w == "__class_ones__" else w for a, w in v[1].items()} if isinstance(v, tuple) and v[0] == "__keys__" else c if v == "__classes__" else torch.ones_like(x_in) if v == "__ones__" else torch.ones(x_in.shape[:-1]) if v == "__row_ones__" else torch.ones(c) if v == "__class_ones__" else {i: 1.0 for i in range(c)} if v == "__class_map__" else [1] * c if v == "__class_counts__" else torch.device("cpu") if v == "__device__" else torch.eye(c) if v == "__eye_classes__" else x_in.detach().clone() if v == "__like_input__" else t if v == "__like_target__" else _MODEL_INPUT if v == "__model_input__" else importlib.import_module("jax").random.PRNGKey(0) if v == "__prng_key__" else importlib.import_module(v[11:]) if isinstance(v, str) and v.startswith("__module__ ") else v
     hyper = dict(given, **hyper)
     hyper = {k: [v] if k in BOXED and isinstance(v, (int, float, torch.Tensor)) else v for k, v in hyper.items()}
 ${drawing ? `    # Each call draws afresh from the probe's stream; the call reported is compared with the checker's draws.

@@ -11,6 +11,7 @@ import { interpretModule, type ModuleFacts } from '../core/interp';
 import { walkExprs, type CallSite, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
 import { injectedModule } from '../core/injected';
 import { packedArgs, unpackedView, type PackedArgs } from './packed-args';
+import { graphLoss } from './graph-loss';
 import { stmtRoots, stmtsOf } from '../core/walk';
 import { bindCall, resolveQualified } from '../ops';
 import type { AbsValue } from '../core/lattice';
@@ -18,7 +19,7 @@ import { linearModel } from './linear-model';
 import { defaultedWhenNone, ParamUses, thresholdUse } from './param-uses';
 import { jaxKeyParam } from './jax-keys';
 import { outerParams, readOnlyAfter } from './entry-inputs';
-import { attributesRead, boxUse, callableByName, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, boxLabels, holdsBoxes, imageDicts, imageIndices, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
+import { attributesRead, boxUse, callableByName, classCountParam, expandsLastAxis, calledOnRoles, classOfExample, definedOnce, elementwiseTensor, boxLabels, holdsBoxes, imageDicts, imageIndices, indexesClasses, reachesCreatingOp, meetsClasses, modelParam, modelStandIn, type ModelStandIn, moduleOnce, contrastivePair, oneHotDepth, scalarArithmetic, scalarHyper, unreadByMethod, unsuppliedUse } from './entry-inputs';
 import { assertsUnitInterval, readAsMapping } from './input-facts';
 import { selfContained } from './gate';
 import { alwaysUnbound } from './unbound';
@@ -104,6 +105,8 @@ export interface CheckPlan {
   plainCE?: boolean;
   /** The prediction and the target come packed in one parameter (packed-args.ts): the plan is of the unpacked view. */
   packed?: PackedArgs;
+  /** A TensorFlow graph-mode loss (graph-loss.ts): the plan is of its view, the model's output and the target its parameters. */
+  graph?: { loss: string; prediction: { name: string; shown: string }; target: { name: string; shown: string } };
   /**
    * The facts read every op the function applies (its own and its helpers') and see no cross-entropy
    * and no focal factor (a dice, a squared error, a hinge): the probes of the focal formula (the
@@ -206,7 +209,7 @@ export interface Fill {
   assumed?: true;
 }
 
-export type FillValue = number | number[] | string | boolean | null | { prngKey: true } | { classes: true } | { ones: 'input' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { keys: Record<string, KeyValue> } | { module: string } | { like: 'input' | 'target' } | { modelInput: true } | OpModuleValue | BoxFill;
+export type FillValue = number | number[] | string | boolean | null | { prngKey: true } | { classes: true } | { ones: 'input' | 'rows' | 'classes' | 'class_map' } | { counts: 'classes' } | { device: true } | { eye: 'classes' } | { attrs: Record<string, number | string> } | { keys: Record<string, KeyValue> } | { module: string } | { like: 'input' | 'target' } | { modelInput: true } | OpModuleValue | BoxFill;
 
 /**
  * A loss module a call site builds and passes (`FocalLoss(nn.BCEWithLogitsLoss(), g)`): its op's
@@ -1106,7 +1109,24 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     check();
     // Roles packed in one parameter (`def get_loss(args): y_pred, y_true = args`): planned on the unpacked view (packed-args.ts).
     const packed = written.inline || written.isModule ? undefined : packedArgs(written);
-    const fn = packed ? unpackedView(written, packed) : written;
+    // A TensorFlow graph-mode loss (placeholders, a model's output; graph-loss.ts): planned on its view.
+    const graphed = packed ? undefined : graphLoss(written, mod);
+    if (graphed && 'refused' in graphed) {
+      // Counted where the function would be (named as a loss), or the script's own code.
+      if (written.isModule || (LOSS_NAME.test(written.qualname) && !returnsFunction(written))) skipped?.push({ qualname: written.qualname, reason: graphed.refused });
+      continue;
+    }
+    const graph = graphed ? { loss: graphed.loss, prediction: graphed.prediction, target: graphed.target } : undefined;
+    const fn = packed ? unpackedView(written, packed) : graphed ? graphed.view : written;
+    // The view's facts: the module interpreted with it beside the functions it was read from.
+    let graphFacts: ReturnType<ModuleFacts['functions']['get']>;
+    if (graphed) {
+      try {
+        graphFacts = interpretModule({ ...mod, functions: [...mod.functions, graphed.view] }, stop ? check : undefined).functions.get(graphed.view);
+      } catch (e) {
+        if (e instanceof PlanStopped) throw e;
+      }
+    }
     if (fn.isModule && skipped && moduleComputesLoss(fn)) skipped.push({ qualname: fn.qualname, reason: 'module-level code computes the loss (a script): no function whose parameters the probes could give' });
     if (fn.inline || fn.isModule) continue;
     // What --coverage counts: a function whose name says loss, unless it only builds one (a factory).
@@ -1164,7 +1184,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     for (const [key, attrs] of reads.keys) injected.set(key, injectedModule(attrs));
     const modules = new Map<string, string>();
     for (const [key, r] of injected) if ('module' in r) modules.set(key, r.module);
-    const ff = modules.size ? factsWithModules(mod, fn, reads, modules, stop ? check : undefined) : f?.functions.get(fn);
+    const ff = graphed ? graphFacts : modules.size ? factsWithModules(mod, fn, reads, modules, stop ? check : undefined) : f?.functions.get(fn);
     const m = (n: string) => ff?.params.get(n);
     // A scalar hyperparameter by its use (`if t == 1.0:`, an exponent) is neither role, whatever the facts guess of `t == 1`.
     let input = required.find((p) => ['logits', 'prob'].includes(m(p.name)?.m ?? '') && !scalarHyper(p.name, fn, mod))?.name;
@@ -1328,7 +1348,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     if (!detection && (!input || !target)) {
       // A scalar hyperparameter (only Python arithmetic beside number literals, `2.0 - t1`, a
       // temperature compared with 1.0) is neither role: the roles are among the others.
-      const roleCands = required.filter((p) => p.name === input || p.name === target || (!scalarHyper(p.name, fn, mod) && !(lin && 'param' in lin.data && linParams.has(p.name))));
+      const roleCands = required.filter((p) => p.name === input || p.name === target || (!scalarHyper(p.name, fn, mod) && !classCountParam(p.name, fn) && !(lin && 'param' in lin.data && linParams.has(p.name))));
       // One tensor parameter, the only required one, whose values reach a log, an exponential or an activation, in a function
       // named as a loss that returns no prediction: a loss of one input (`CheckPlan.oneInput`), unless
       // its code says it is a loss already computed, a batch of both, or builds its own target.
@@ -1411,8 +1431,12 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
         else if (CLASSES_NAME.test(p.name)) fill[p.name] = { value: { classes: true }, why: "the probe's classes" };
         // The class count of a one-hot the function makes (`tf.one_hot(t, n)`): the probe's, whatever its name.
         else if (oneHotDepth(p.name, g)) fill[p.name] = { value: { classes: true }, why: `the class count of a one-hot (\`one_hot(..., ${p.name})\`): the probe's classes` };
+        // An int the body sizes a tensor or a loop with (a shape's item, `range(n)`; entry-inputs.ts classCountParam): the probe's classes, assumed.
+        else if (g === fn && classCountParam(p.name, g)) fill[p.name] = { value: { classes: true }, why: `a count the function sizes with (\`${p.name}\` in a shape or a range): the probe's classes, assumed`, assumed: true };
         else if (IGNORE_NAME.test(p.name)) fill[p.name] = { value: -100, why: 'no probe target takes it' };
         else if (DEVICE_NAME.test(p.name)) fill[p.name] = { value: { device: true }, why: "the probes' device" };
+        // A weight given a last axis of one before it is used (`tf.expand_dims(w, -1)`): one per row of the prediction.
+        else if (g === fn && (WEIGHT_NAME.test(p.name) || /weight|mask/i.test(p.name)) && expandsLastAxis(p.name, g)) fill[p.name] = { value: { ones: 'rows' }, why: `ones, one per row of the prediction (the function gives \`${p.name}\` a last axis of one, broadcast over the classes)` };
         else if (g === fn && WEIGHT_NAME.test(p.name)) fill[p.name] = { value: { ones: 'input' }, why: 'ones like the input' };
         // A flag annotated `bool`: the probes take True and say that False is not probed.
         else if (p.annotation && /^bool$/.test(p.annotation.trim())) fill[p.name] = { value: true, why: 'a bool flag: True probed, False not' };
@@ -1548,7 +1572,7 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     const stateColumn = slicesTrailingColumn(fn, targetName);
     // Labels beside a state column are per-class floats: the float encodings first.
     if (stateColumn) encodings = [...encodings.filter((e) => e !== 'index'), 'index'];
-    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(smoothed ? { smoothed } : {}), ...(hasAssumed ? { assumed } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(oneInput ? { oneInput: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), ...(packed ? { packed } : {}), key });
+    plans.push({ qualname: fn.qualname, input, target, encodings, inputIsProb, act, gamma, alpha, ...(hasFill ? { fill } : {}), framework, ...(optionalWeights.length ? { optionalWeights } : {}), ...(optionalTables.length ? { optionalTables } : {}), ...(plainCE ? { plainCE } : {}), ...(notFocal ? { notFocal } : {}), ...(smoothed ? { smoothed } : {}), ...(hasAssumed ? { assumed } : {}), ...(targetChannel ? { targetChannel } : {}), ...(mapped ? { mapped } : {}), ...(stateColumn ? { stateColumn } : {}), ...(valuesOnly ? { valuesOnly } : {}), ...(dataset ? { targetDataset: dataset } : {}), ...(perExample ? { perExample } : {}), ...(detection ? { boxes: true as const } : {}), ...(oneInput ? { oneInput: true as const } : {}), ...(scalarPrediction ? { classCounts: [1] } : {}), ...(standIn ? { model: { via: standIn.via, shown: standIn.shown, ...(standIn.unpacked ? { unpacked: standIn.unpacked } : {}) } } : {}), ...(outerTarget ? { outerTarget } : {}), ...(packed ? { packed } : {}), ...(graph ? { graph } : {}), key });
   }
   // A loss class with no method of its own to run: its call is its base's. A Keras
   // LossFunctionWrapper subclass calls the function its constructor passes on (`super().__init__(fn,

@@ -53,9 +53,13 @@ export interface ProbeInputs {
  * one image of N anchors, [1, N, C], class indices [1, N] (a detection loss given boxes, roles.ts
  * `CheckPlan.boxes`); `nc1`: [N, C] beside class indices of one channel, [N, 1]
  * (`tf.squeeze(targets, axis=1)`); `nhwc1`: [N, 1, 1, C] beside [N, 1, 1, 1] (channels last,
- * `tf.squeeze(y_true, axis=-1)`). Which ones a function's code allows: shape-facts.ts.
+ * `tf.squeeze(y_true, axis=-1)`). Which ones a function's code allows: shape-facts.ts. `nhwc44` and
+ * `nhwc441`: the samples as the pixels of 4 x 4 images, channels last, [N/16, 4, 4, C] beside class
+ * indices [N/16, 4, 4] or [N/16, 4, 4, 1], for ops that need a real height and width (TensorFlow's
+ * Sobel edges pad by reflection: on 2 x 2 images they are 0 everywhere); a sample count that fills
+ * no whole images keeps images of 1 x 1.
  */
-export type Layout = 'nchw' | 'nhwc' | 'ncl' | 'nlc' | 'nc1hw' | '1nc' | 'nc1' | 'nhwc1' | 'cn' | 'cnt';
+export type Layout = 'nchw' | 'nhwc' | 'ncl' | 'nlc' | 'nc1hw' | '1nc' | 'nc1' | 'nhwc1' | 'nhwc44' | 'nhwc441' | 'cn' | 'cnt';
 
 /**
  * Cases in columns (numpy from-scratch networks: `m = Y.shape[1]`): the logits [N, C] transposed to
@@ -84,6 +88,13 @@ export function layoutShape(layout: Layout | undefined, n: number, c: number, cl
       return classes ? [n, 1, c] : [n, 1];
     case '1nc':
       return classes ? [1, n, c] : [1, n];
+    case 'nhwc44':
+    case 'nhwc441': {
+      // For messages the sizes are letters (`N/16`); a count that fills no whole 4 x 4 images keeps 1 x 1 ones.
+      if (typeof n !== 'number') return classes ? [`${n}/16` as never, 4, 4, c] : [`${n}/16` as never, 4, 4, ...(layout === 'nhwc441' ? [1] : [])];
+      const [m, h] = n % 16 === 0 ? [n / 16, 4] : [n, 1];
+      return classes ? [m, h, h, c] : layout === 'nhwc441' ? [m, h, h, 1] : [m, h, h];
+    }
     case 'cn':
     case 'cnt':
       return classes ? [c, n] : [n];
@@ -167,7 +178,7 @@ export interface NumericReport {
   /** `boxed`: hyperparameters passed as a one-item list of their value (roles.ts `CheckPlan.boxed`: the function subscripts them). */
   /** `model`: the function runs a model, stood in by the probe's prediction (roles.ts `CheckPlan.model`): `input` is the parameter the stand-in is passed as. */
   /** `packed`: the prediction and the target come packed in one parameter, unpacked into `names` (roles.ts `CheckPlan.packed`, packed-args.ts). */
-  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; model?: { via: 'call' | 'apply'; shown: string; unpacked?: { n: number; at: number } }; outerTarget?: string; mapped?: Record<string, Record<string, 'tensor' | 'ones' | 'model_input'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; perExample?: string[]; targetFields?: number; targetOffset?: number; vmapped?: boolean; boxes?: true; oneInput?: true; packed?: { param: string; star: boolean; names: string[] } };
+  roles?: { input: string; target?: string; encoding: string; inputIsProb: boolean; model?: { via: 'call' | 'apply'; shown: string; unpacked?: { n: number; at: number } }; outerTarget?: string; mapped?: Record<string, Record<string, 'tensor' | 'ones' | 'model_input'>>; stateColumn?: boolean; boxed?: string[]; perRow?: string[]; perExample?: string[]; targetFields?: number; targetOffset?: number; vmapped?: boolean; boxes?: true; oneInput?: true; packed?: { param: string; star: boolean; names: string[] }; graph?: { loss: string; prediction: { name: string; shown: string }; target: { name: string; shown: string } } };
   /**
    * The function computes with numpy (no autograd): probed for its outputs' values only, computed in
    * float32 (numpy's float64 is not computed), with the gradient probes not checked and no findings
@@ -175,7 +186,7 @@ export interface NumericReport {
    */
   valuesOnly?: { why: string; precision: 'float32'; notChecked: string[]; dataset?: string };
   /** Values given to required parameters without a default, and where each came from (roles.ts `fill`). */
-  supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'class_ones' | 'class_map' | 'class_counts' | 'device' | 'model_input' | 'prng_key'; why: string }>;
+  supplied?: Record<string, { value: HyperValue | 'classes' | 'ones' | 'row_ones' | 'class_ones' | 'class_map' | 'class_counts' | 'device' | 'model_input' | 'prng_key'; why: string }>;
   /** How the function is reached: a method through its class, a closure through the factory that returns it, a custom autograd Function's forward through `Class.apply`. */
   entry?: { kind: 'function' | 'method' | 'closure' | 'apply'; owner?: string };
   probes: ProbeResult[];

@@ -154,7 +154,7 @@ export const logsumexp = defineOp({
     'torch.logsumexp(input, dim, keepdim=False, *, out=None)',
     'torch.special.logsumexp(input, dim, keepdim=False, *, out=None)',
     'Tensor.logsumexp(dim, keepdim=False)',
-    'tensorflow.reduce_logsumexp(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+    'tensorflow.reduce_logsumexp(input_tensor->input, axis|reduction_indices->dim=None, keepdims|keep_dims->keepdim=False, name=None)',
     'keras.backend.logsumexp(x->input, axis->dim=None, keepdims->keepdim=False)',
     'keras.ops.logsumexp(x->input, axis->dim=None, keepdims->keepdim=False)',
     'jax.nn.logsumexp(a->input, axis->dim=None, b=None, keepdims->keepdim=False, return_sign=False, where=None)',

@@ -163,13 +163,13 @@ function boolReduce(id: 'any' | 'all', spell: string[]) {
 }
 export const any = boolReduce('any', [
   'torch.any(input, dim=None, keepdim=False, *, out=None)',
-  'tensorflow.reduce_any(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+  'tensorflow.reduce_any(input_tensor->input, axis|reduction_indices->dim=None, keepdims|keep_dims->keepdim=False, name=None)',
   'keras.ops.any(x->input, axis->dim=None, keepdims->keepdim=False)',
   'jax.numpy.any(a->input, axis->dim=None, out=None, keepdims->keepdim=False, where=None)',
 ]);
 export const all = boolReduce('all', [
   'torch.all(input, dim=None, keepdim=False, *, out=None)',
-  'tensorflow.reduce_all(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+  'tensorflow.reduce_all(input_tensor->input, axis|reduction_indices->dim=None, keepdims|keep_dims->keepdim=False, name=None)',
   'keras.ops.all(x->input, axis->dim=None, keepdims->keepdim=False)',
   'jax.numpy.all(a->input, axis->dim=None, out=None, keepdims->keepdim=False, where=None)',
 ]);
@@ -179,7 +179,7 @@ export const prod = defineOp({
   summary: 'Product over axes (all of them when no axis is given).',
   spell: [
     'torch.prod(input, dim=None, keepdim=False, *, dtype=None)',
-    'tensorflow.reduce_prod(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+    'tensorflow.reduce_prod(input_tensor->input, axis|reduction_indices->dim=None, keepdims|keep_dims->keepdim=False, name=None)',
     'keras.backend.prod(x->input, axis->dim=None, keepdims->keepdim=False)',
     'keras.ops.prod(x->input, axis->dim=None, keepdims->keepdim=False, dtype=None)',
     'jax.numpy.prod(a->input, axis->dim=None, dtype=None, out=None, keepdims->keepdim=False, initial=None, where=None)',
@@ -231,13 +231,13 @@ function moments(id: 'std' | 'var', spell: string[]) {
 }
 export const std = moments('std', [
   'torch.std(input, dim=None, unbiased=True, keepdim=False)',
-  'tensorflow.reduce_std(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+  'tensorflow.reduce_std(input_tensor->input, axis|reduction_indices->dim=None, keepdims|keep_dims->keepdim=False, name=None)',
   'keras.backend.std(x->input, axis->dim=None, keepdims->keepdim=False)',
   'jax.numpy.std(a->input, axis->dim=None, dtype=None, out=None, ddof=0, keepdims->keepdim=False)', 'numpy.std(a->input, axis->dim=None, dtype=None, out=None, ddof=0, keepdims->keepdim=False)',
 ]);
 export const variance = moments('var', [
   'torch.var(input, dim=None, unbiased=True, keepdim=False)',
-  'tensorflow.reduce_variance(input_tensor->input, axis->dim=None, keepdims->keepdim=False, name=None)',
+  'tensorflow.reduce_variance(input_tensor->input, axis|reduction_indices->dim=None, keepdims|keep_dims->keepdim=False, name=None)',
   'keras.backend.var(x->input, axis->dim=None, keepdims->keepdim=False)',
   'jax.numpy.var(a->input, axis->dim=None, dtype=None, out=None, ddof=0, keepdims->keepdim=False)', 'numpy.var(a->input, axis->dim=None, dtype=None, out=None, ddof=0, keepdims->keepdim=False)',
 ]);
