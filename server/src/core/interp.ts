@@ -1499,6 +1499,27 @@ function truthy(v: AbsValue): boolean | undefined {
 }
 
 /** Local names assigned exactly once in a body (nested blocks included), with the expression they hold. */
+/**
+ * The bindings of a body, nested defs aside: `assign` for each assignment statement, `other` for each
+ * target a loop or a `with` binds (nested blocks visited).
+ */
+function forEachBinding(body: Stmt[], assign: (s: Stmt & { k: 'assign' }) => void, other: (t: Target | undefined) => void): void {
+  const visit = (ss: Stmt[]): void => {
+    for (const s of ss) {
+      if (s.k === 'assign') assign(s);
+      else if (s.k === 'if') {
+        visit(s.body);
+        visit(s.orelse);
+      } else if (s.k === 'other') {
+        other(s.target);
+        for (const w of s.items ?? []) other(w.target);
+        visit(s.body);
+      }
+    }
+  };
+  visit(body);
+}
+
 const boundNamesOf = new WeakMap<Stmt[], Set<string>>();
 
 /** Whether `name` is bound anywhere in `body` (an assignment, an unpacking, a loop or `with` target), nested defs aside. */
@@ -1510,20 +1531,7 @@ function assignedIn(body: Stmt[], name: string): boolean {
       if (t?.k === 'name') out.add(t.id);
       else if (t?.k === 'tuple') t.items.forEach(bind);
     };
-    const visit = (ss: Stmt[]): void => {
-      for (const s of ss) {
-        if (s.k === 'assign') s.targets.forEach(bind);
-        else if (s.k === 'if') {
-          visit(s.body);
-          visit(s.orelse);
-        } else if (s.k === 'other') {
-          bind(s.target);
-          for (const w of s.items ?? []) bind(w.target);
-          visit(s.body);
-        }
-      }
-    };
-    visit(body);
+    forEachBinding(body, (s) => s.targets.forEach(bind), bind);
     boundNamesOf.set(body, (names = out));
   }
   return names.has(name);
@@ -1536,25 +1544,17 @@ function definedOnce(body: Stmt[]): Map<string, Expr> {
     if (t?.k === 'name') seen.set(t.id, null);
     else if (t?.k === 'tuple') t.items.forEach(rebind);
   };
-  const visit = (ss: Stmt[]): void => {
-    for (const s of ss) {
-      if (s.k === 'assign') {
-        for (const t of s.targets) {
-          if (t.k === 'tuple') rebind(t);
-          if (t.k !== 'name') continue;
-          seen.set(t.id, seen.has(t.id) || s.aug || s.targets.length > 1 ? null : s.value);
-        }
-      } else if (s.k === 'if') {
-        visit(s.body);
-        visit(s.orelse);
-      } else if (s.k === 'other') {
-        rebind(s.target);
-        for (const w of s.items ?? []) rebind(w.target);
-        visit(s.body);
+  forEachBinding(
+    body,
+    (s) => {
+      for (const t of s.targets) {
+        if (t.k === 'tuple') rebind(t);
+        if (t.k !== 'name') continue;
+        seen.set(t.id, seen.has(t.id) || s.aug || s.targets.length > 1 ? null : s.value);
       }
-    }
-  };
-  visit(body);
+    },
+    rebind,
+  );
   const out = new Map<string, Expr>();
   for (const [k, v] of seen) if (v) out.set(k, v);
   return out;

@@ -20,6 +20,7 @@ import { BOX_PARAMS, BOX_SETS } from '../ops/table/boxes';
 import { resolveMethod } from '../ops';
 import type { ImageDicts } from './gen';
 import { forwardOf, forwardTail } from './forward-fn';
+import { walkIR } from './ir-walk';
 
 
 const isSelfAttr = (e: Expr): e is Extract<Expr, { k: 'attr' }> => e.k === 'attr' && e.obj.k === 'name' && e.obj.id === 'self';
@@ -834,20 +835,6 @@ function unpackedPrediction(fn: FunctionIR, a: Extract<Stmt, { k: 'assign' }>): 
   return { refused: used.length ? `the function computes with ${used.map(({ x }) => `\`${x}\``).join(', ')}` : 'none of them is computed with' };
 }
 
-/** Every node of an IR subtree with its ancestors (the op table's references left out: `op`, `spell`, and `bound`, which repeats the arguments). */
-function walkIR(node: unknown, on: (n: { k: string }, up: readonly { k: string }[]) => void, up: { k: string }[] = []): void {
-  if (Array.isArray(node)) {
-    for (const x of node) walkIR(x, on, up);
-    return;
-  }
-  if (!node || typeof node !== 'object') return;
-  const o = node as Record<string, unknown>;
-  const isNode = typeof o.k === 'string';
-  if (isNode) on(o as { k: string }, up);
-  if (isNode) up.push(o as { k: string });
-  for (const [key, v] of Object.entries(o)) if (key !== 'op' && key !== 'spell' && key !== 'bound' && key !== 'span' && v && typeof v === 'object') walkIR(v, on, up);
-  if (isNode) up.pop();
-}
 
 /**
  * The dict display a local of `fn` is bound to once, at its top level (`variables = {"params":

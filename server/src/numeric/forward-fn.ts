@@ -25,23 +25,14 @@
  * anything else of the function (its input, another layer's output), no tail is true to it: refused.
  */
 import type { Expr, FunctionIR, ModuleIR, Stmt } from '../core/ir-types';
+import { walkIR } from './ir-walk';
 
 /** The name the stand-in takes in a tail (no Python name starts so). */
 export const HOLE = '$standin';
 
-function walk(node: unknown, on: (n: { k: string }, up: readonly { k: string }[]) => void, up: { k: string }[] = []): void {
-  if (Array.isArray(node)) {
-    for (const x of node) walk(x, on, up);
-    return;
-  }
-  if (!node || typeof node !== 'object') return;
-  const o = node as Record<string, unknown>;
-  const isNode = typeof o.k === 'string';
-  if (isNode) on(o as { k: string }, up);
-  if (isNode) up.push(o as { k: string });
-  // A nested definition's body is its own (its parameters may shadow the names).
-  for (const [key, v] of Object.entries(o)) if (key !== 'op' && key !== 'spell' && key !== 'bound' && key !== 'span' && key !== 'fn' && v && typeof v === 'object') walk(v, on, up);
-  if (isNode) up.pop();
+/** A walk of the body that leaves nested definitions out (their parameters may shadow the names). */
+function walk(node: unknown, on: (n: { k: string }, up: readonly { k: string }[]) => void): void {
+  walkIR(node, on, [], false);
 }
 
 const PRODUCT = /(^|\.)(dot|matmul|inner)$/;
