@@ -446,14 +446,19 @@ def f(w, v, y, g=2.0, a=0.25):
     k = torch.tensor([a, 1 - a]).gather(0, y)
     m = (1 - torch.exp(w)) ** g
     u = m * (w * k)
+    h = a * m * w
     z = m * v
-    return u, z
+    return u, h, z
 `,
       'f',
     );
     const u = at('m * (w * k)');
     expect(u.m).toBe('focal');
     expect(u.focal?.alpha).toBeDefined();
+    // The weight on the factor's side instead: a scalar alpha times the factor, then w.
+    const h = at('a * m * w');
+    expect(h.m).toBe('focal');
+    expect(h.focal?.alpha?.kind).toBe('scalar');
     expect(u.focal?.modulating?.detached).toBeFalsy();
     expect(at('(1 - torch.exp(w)) ** g').m).toBe('unknown');
     expect(at('m * v').m).toBe('unknown');

@@ -12,7 +12,7 @@
  * change what the rules read).
  */
 import type { Span } from './ir';
-import { combineValues, constValue, detachedFrom, iAdd, iHull, iMul, iNeg, isWeight, mk, scalarOf, unknown, UNIT, type AbsValue, type FocalParts, type Interval } from './lattice';
+import { combineValues, constValue, detachedFrom, iAdd, iHull, iMul, iNeg, isWeight, mk, NOT_TENSOR, scalarOf, unknown, UNIT, type AbsValue, type FocalParts, type Interval } from './lattice';
 
 export function isTargetish(v: AbsValue): boolean {
   return v.m === 'target' || v.m === 'target_index' || v.m === 'target_onehot';
@@ -350,23 +350,25 @@ function pair(x: AbsValue, y: AbsValue, span: Span): AbsValue | undefined {
 }
 
 /**
- * The focal loss written in w = log p_t: `(1 - exp(w)) ** g` (`m.expFocal`) times w, or times w
- * weighted by an alpha (`w * at`), is -(1 - p_t) ** g * log p_t up to its sign, whatever w was known
- * as (a tensor parameter, or a probability named `logpt`). Detaching w for the factor (`w.data`,
- * `w.detach()`) keeps its id, so the factor's detachment is the factor's own. A constant scale of the
- * factor (`-1 * (1 - pt) ** g`) keeps the identity (`mul` by a scalar, `neg`). Undefined otherwise.
+ * The focal loss written in w = log p_t: `(1 - exp(w)) ** g` (`m.expFocal`) times w, is
+ * -(1 - p_t) ** g * log p_t up to its sign, whatever w was known as (a tensor parameter, or a
+ * probability named `logpt`). A balancing weight on either side (`w * at`, `alpha * (1 - pt) ** g`:
+ * `weightedOf`) is the product's alpha. Detaching w for the factor (`w.data`, `w.detach()`) keeps its
+ * id, so the factor's detachment is the factor's own. A constant scale of the factor (`-1 * (1 - pt)
+ * ** g`) keeps the identity (`mul` by a scalar, `neg`). Undefined otherwise.
  */
 function expFocalProduct(m: AbsValue, w: AbsValue, span: Span): AbsValue | undefined {
-  const f = m.m === 'unknown' ? m.expFocal : undefined;
+  const factor = m.m === 'unknown' && m.weightedOf ? m.weightedOf.value : m;
+  const f = factor.m === 'unknown' ? factor.expFocal : undefined;
   if (!f?.exponent) return undefined;
   if (w.m === 'scalar' && !w.hyper) return fresh(m, { src: span });
   const other = w.m === 'unknown' && w.weightedOf ? w.weightedOf.value : w;
   if (other.id !== f.arg.id) return undefined;
   const logPt = mk('logprob', { gathered: true, src: other.src, ...detachedFrom(other) });
   const pt = mk('pt', { of: logPt, range: UNIT, src: f.arg.src, ...detachedFrom(f.arg) });
-  const base = mk('one_minus_pt', { of: pt, range: UNIT, src: m.src, ...detachedFrom(pt) });
-  const modulating = mk('modulating', { base, exponent: f.exponent, range: UNIT, src: m.src, ...detachedFrom(m) });
-  const alpha = w.m === 'unknown' ? w.weightedOf?.alpha : undefined;
+  const base = mk('one_minus_pt', { of: pt, range: UNIT, src: factor.src, ...detachedFrom(pt) });
+  const modulating = mk('modulating', { base, exponent: f.exponent, range: UNIT, src: factor.src, ...detachedFrom(factor) });
+  const alpha = (m.m === 'unknown' ? m.weightedOf?.alpha : undefined) ?? (w.m === 'unknown' ? w.weightedOf?.alpha : undefined);
   return mk('focal', { focal: { modulating, ce: logPt, alpha }, src: span });
 }
 
@@ -437,8 +439,6 @@ export function mul(a: AbsValue, b: AbsValue, span: Span): AbsValue {
   }
   return unknown(span);
 }
-
-const NOT_TENSOR: ReadonlySet<string> = new Set(['scalar', 'string', 'bool', 'none', 'module', 'function', 'tuple']);
 
 const ALPHA_NAME = /alpha|balanc/i;
 const SCALE_NAME = /(^|_)(loss_?weights?|weights?|scales?|lambdas?|lam|coefs?|coeffs?|coefficients?|factors?|multipliers?|mult|norm|beta|temperature|temp|ratio)$/i;

@@ -20,6 +20,7 @@ import {
   combineValues,
   constValue,
   detachValue,
+  NOT_TENSOR,
   iClamp,
   iHull,
   iMul,
@@ -1458,7 +1459,6 @@ function mentionsNoneType(e: Expr | undefined): boolean {
 }
 
 /** Meanings that are not tensors (nothing to detach). */
-const NOT_TENSOR: ReadonlySet<AbsValue['m']> = new Set(['scalar', 'string', 'bool', 'none', 'module', 'function', 'tuple']);
 
 /** A value bound while autograd is off (`with torch.no_grad():`): the same values, detached at `where`. */
 function detachedUnder(v: AbsValue, where: Expr['span']): AbsValue {

@@ -304,6 +304,9 @@ export function mk(m: Meaning, props: Partial<AbsValue> = {}): AbsValue {
   return { ...props, m, id: nextId++ };
 }
 
+/** Meanings that are no tensor: nothing to detach, to exponentiate or to weigh element by element. */
+export const NOT_TENSOR: ReadonlySet<Meaning> = new Set<Meaning>(['scalar', 'string', 'bool', 'none', 'module', 'function', 'tuple']);
+
 export const UNIT: Interval = { lo: 0, hi: 1 };
 export const REALS: Interval = { lo: -Infinity, hi: Infinity };
 

@@ -3,7 +3,7 @@
  * the arithmetic and comparison functions that spell an operator (`torch.mul`, `tf.equal`).
  */
 import type { Span } from '../../core/ir-types';
-import { constValue, detachedFrom, iClamp, iHull, isWeight, join, mk, REALS, scalarOf, unknown, UNIT, type AbsValue } from '../../core/lattice';
+import { constValue, detachedFrom, iClamp, iHull, isWeight, join, mk, NOT_TENSOR, REALS, scalarOf, unknown, UNIT, type AbsValue } from '../../core/lattice';
 import { defineOp, type AbsCtx, type CVal, type LowerCtx } from '../api';
 import { combineLayout, keepLayout } from '../../core/layout';
 
@@ -44,12 +44,9 @@ function expOf(c: AbsCtx): AbsValue {
   if (x.m === 'logits' || (x.m === 'unknown' && !x.hyper && !x.expOf)) return mk('unknown', { expOf: x, expArg: x, range: { lo: 0, hi: Infinity }, src: c.span, ...detachedFrom(x) });
   // exp of any other tensor (a probability named as a log-probability, `exp(p)`): its argument, for the
   // identity (1 - exp(w)) ** g * w of the focal loss in w (algebra.ts `mul`).
-  if (!NOT_TENSOR_MEANINGS.has(x.m) && !x.hyper) return mk('unknown', { expArg: x, range: { lo: 0, hi: Infinity }, src: c.span, ...detachedFrom(x) });
+  if (!NOT_TENSOR.has(x.m) && x.m !== 'focal' && x.m !== 'ce' && x.m !== 'modulating' && !x.hyper) return mk('unknown', { expArg: x, range: { lo: 0, hi: Infinity }, src: c.span, ...detachedFrom(x) });
   return unknown(c.span);
 }
-
-/** Meanings that are no tensor of a loss's computation (exp of them carries nothing). */
-const NOT_TENSOR_MEANINGS: ReadonlySet<string> = new Set(['scalar', 'string', 'bool', 'none', 'module', 'function', 'tuple', 'focal', 'ce', 'modulating']);
 
 /** An op that spells a binary operator: `torch.mul(a, b)` is `a * b`. */
 function arith(id: string, op: '+' | '-' | '*' | '/', summary: string, spell: string[]) {
