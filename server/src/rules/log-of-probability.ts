@@ -3,7 +3,9 @@
  * and no eps: -inf (and NaN gradients) as soon as a probability underflows to 0.
  */
 import type { RuleContext } from '../core/context';
-import type { Expr } from '../core/ir';
+import type { Expr, Target } from '../core/ir';
+import { walkExprs } from '../core/ir';
+import { stmtRoots, stmtsDeep } from '../core/walk';
 import { constValue, type AbsValue } from '../core/lattice';
 import { defineRule } from '../core/rule';
 import { atomText, frameworkOf, functionalName, localName, outerSpan, replace } from './fixes';
@@ -17,6 +19,32 @@ function unguarded(v: AbsValue | undefined): boolean {
   if (v.m === 'pt') return !!v.binary || (v.act !== undefined && !v.of);
   if (v.m === 'one_minus_pt') return !v.fromLogProb && v.act !== undefined;
   return false;
+}
+
+/** Whether an op only samples from its input as logits: a -inf there is a class never drawn, and no gradient flows back. */
+const samples = (e: Expr): boolean => e.k === 'call' && e.op?.id === 'categorical_sample';
+
+/**
+ * Whether the log's value goes only to a sampler's logits (`jax.random.categorical(key, jnp.log(p))`,
+ * or a local assigned once from the log and read nowhere else, closures included): log(0) = -inf is
+ * then a class of probability 0, never drawn, and nothing is differentiated through it.
+ */
+function onlySampled(ctx: RuleContext, log: Expr): boolean {
+  const stmts = stmtsDeep(ctx.fn.body);
+  const all = stmts.flatMap((s) => stmtRoots(s).flatMap((r) => walkExprs(r)));
+  const sampled = new Set<Expr>();
+  for (const e of all) if (samples(e) && e.k === 'call' && e.bound?.input) sampled.add(e.bound.input);
+  if (!sampled.size) return false;
+  if (sampled.has(log)) return true;
+  // `lp = log(p)` once, every read of `lp` a sampler's logits.
+  const binding = stmts.filter((s) => s.k === 'assign' && s.value === log && s.targets.length === 1 && s.targets[0].k === 'name');
+  if (binding.length !== 1 || binding[0].k !== 'assign' || binding[0].aug) return false;
+  const name = (binding[0].targets[0] as Extract<Expr, { k: 'name' }>).id;
+  const bound = (t: Target): boolean => (t.k === 'name' && t.id === name) || (t.k === 'tuple' && t.items.some(bound));
+  const assigns = stmts.filter((s) => (s.k === 'assign' && s.targets.some(bound)) || (s.k === 'other' && s.target !== undefined && bound(s.target)));
+  if (assigns.length !== 1) return false;
+  const reads = all.filter((e) => e.k === 'name' && e.id === name);
+  return reads.length > 0 && reads.every((r) => sampled.has(r));
 }
 
 /** The framework a log call is written in: its spelling's, else the file's. */
@@ -78,7 +106,7 @@ export default defineRule({
       // The probability whose log this is: the argument of `log`, 1 + the argument of `log1p` (`log1p(-p)` is log(1 - p)).
       const lp = ctx.valueOf(call);
       const v = call.op.id === 'log' ? ctx.valueOf(arg) : lp?.m === 'logprob' ? lp.of : undefined;
-      if (!unguarded(v)) continue;
+      if (!unguarded(v) || onlySampled(ctx, call)) continue;
       const fix = call.op.id === 'log' ? fixFor(ctx, call, arg) : undefined;
       // A clamp whose floor is not above 0 (`clamp(p, np.finfo(np.float32).min)`) keeps nothing from 0.
       const floor = arg.k === 'call' && arg.op?.id === 'clamp' && arg.bound?.min ? constValue(ctx.valueOf(arg.bound.min)) : undefined;
@@ -105,6 +133,11 @@ softmax probability (directly or through a variable, including a binary \`p_t\`)
 keeps it away from 0. Every spelling of the op table: PyTorch, \`tf.math.log\`, \`K.log\`, \`np.log\`,
 \`jnp.log\`; probabilities from an activation op or written by hand (\`1 / (1 + np.exp(-x))\`,
 \`np.exp(z) / np.exp(z).sum(axis=1)\`).
+
+It does not report a log whose value goes only to a sampler's logits (\`jax.random.categorical(key,
+jnp.log(p))\`, \`tf.random.categorical\`, directly or through a local read nowhere else): a class whose
+probability underflowed is then -inf, never drawn, and nothing is differentiated through the draw. The
+same log also used in a loss is reported.
 
 ## Why is this bad?
 Probabilities underflow: in float32 $\\sigma(x) = 0$ for $x < -88$ (or $1 - \\sigma(x) = 0$ for $x > 17$), and

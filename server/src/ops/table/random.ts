@@ -316,4 +316,24 @@ export const prngFoldIn = defineOp({
   },
 });
 
-export const RANDOM = [uniform, normal, truncatedNormal, randint, choice, permutation, bernoulli, prngKey, prngSplit, prngFoldIn];
+/**
+ * A draw of class indices from the categorical distribution whose unnormalised log-probabilities are
+ * `input` (the Gumbel-max trick in JAX; TensorFlow's multinomial sampler). An entry of -inf is a class
+ * of probability 0, never drawn; the draw is an integer with no gradient, so a log-probability of 0
+ * here is harmless (LL202 reads it: rules/log-of-probability.ts). No lowering: a loss does not sample,
+ * and the numeric check says it does not run this.
+ */
+export const categoricalSample = defineOp({
+  id: 'categorical_sample',
+  summary: 'Class indices drawn from a categorical distribution given by its logits (unnormalised log-probabilities).',
+  draws: true,
+  spell: [
+    'jax.random.categorical(key, logits->input, axis=-1, shape=None, replace=True)',
+    'tensorflow.random.categorical(logits->input, num_samples, dtype=None, seed=None, name=None)',
+    'tensorflow.multinomial(logits->input, num_samples, seed=None, name=None, output_dtype=None)',
+  ],
+  expects: { input: 'logits' },
+  abstract: (c) => mk('unknown', { dtype: 'int', src: c.span }),
+});
+
+export const RANDOM = [uniform, normal, truncatedNormal, randint, choice, permutation, bernoulli, prngKey, prngSplit, prngFoldIn, categoricalSample];
