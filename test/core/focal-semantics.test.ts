@@ -256,6 +256,29 @@ def f(a, b, g=2.0):
     expect(at('m.mean(dim=1)')).toMatchObject({ m: 'modulating', misplaced: 'classes' });
   });
 
+  it('a factor beside one side\'s log-likelihood is judged against that side, whichever target selects the term', () => {
+    const { at } = valuesOf(
+      `import torch
+def f(a, y, g=2.0):
+    q = torch.sigmoid(a)
+    k = 1 - q
+    r = y * (torch.log(k) * q ** g)
+    s = (1 - y) * (torch.log(q) * k ** g)
+    u = y * (torch.log(k) * k ** g)
+    v = (1 - y) * (torch.log(q) * q ** g)
+    return r + s, u + v
+`,
+      'f',
+    );
+    // log(1 - q) scores class 0 and p ** g is its (1 - p_t) ** g, though the term sits on y = 1 (the
+    // file's label convention); log(q) with (1 - q) ** g likewise on y = 0.
+    expect(at('y * (torch.log(k) * q ** g)').of?.focal?.modulating?.misplaced).toBeUndefined();
+    expect(at('(1 - y) * (torch.log(q) * k ** g)').of?.focal?.modulating?.misplaced).toBeUndefined();
+    // The factor of the other side beside a log: misplaced, whichever target selects it.
+    expect(at('y * (torch.log(k) * k ** g)').of?.focal?.modulating?.misplaced).toBe('negatives');
+    expect(at('(1 - y) * (torch.log(q) * q ** g)').of?.focal?.modulating?.misplaced).toBe('positives');
+  });
+
   it('a binary cross-entropy against constant targets is one side\'s loss', () => {
     const { at } = valuesOf(
       `import torch

@@ -679,3 +679,27 @@ def step(x):
     expect(step.returns.map((r) => r.m)).toEqual(['prob']);
   });
 });
+
+describe('a one-expression function defined in the body that calls it', () => {
+  it('is read at the call with the call\'s arguments and the body\'s free names (a clip or log lambda)', () => {
+    const { at } = valuesOf(
+      `import tensorflow as tf
+def outer(eps=1e-7):
+    def loss(y_true, y_pred):
+        clip = lambda x: tf.clip_by_value(x, eps, 1 - eps)
+        log = lambda x: tf.math.log(x)
+        p = tf.sigmoid(y_pred)
+        a = clip(p)
+        b = log(a)
+        c = log(p)
+        return b, c
+    return loss
+`,
+      'outer.loss',
+    );
+    expect(at('clip(p)')).toMatchObject({ m: 'prob', act: 'sigmoid', clamped: true });
+    expect(at('log(a)')).toMatchObject({ m: 'logprob', act: 'sigmoid', clamped: true });
+    expect(at('log(p)')).toMatchObject({ m: 'logprob', act: 'sigmoid' });
+    expect(at('log(p)').clamped).toBeFalsy();
+  });
+});

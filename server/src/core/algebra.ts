@@ -563,11 +563,23 @@ function maskSide(m: AbsValue): 'pos' | 'neg' {
  * focal product holding it, or anything else (returned as it is).
  */
 export function placeOn(x: AbsValue, side: 'pos' | 'neg' | 'target'): AbsValue {
-  if (x.m === 'focal' && x.focal?.modulating?.perClass) return fresh(x, { focal: { ...x.focal, modulating: placeOn(x.focal.modulating, side) } });
+  // A factor beside one side's log-likelihood is judged against that side, whichever target selects
+  // the term: `t * log(1 - p) * p ** g` scores class 0 where t = 1 (the file's own label convention)
+  // and its factor is (1 - p_t) ** g there.
+  if (x.m === 'focal' && x.focal?.modulating?.perClass) return fresh(x, { focal: { ...x.focal, modulating: placeOn(x.focal.modulating, logSide(x.focal.ce) ?? side) } });
   if (x.m !== 'modulating' || !x.perClass) return x;
   const binary = x.act !== 'softmax';
   const wrong = side === 'pos' && x.perClass === 'p' && binary ? 'positives' : side === 'neg' && x.perClass === 'one_minus_p' && binary ? 'negatives' : undefined;
   return fresh(x, { perClass: undefined, misplaced: wrong });
+}
+
+/** The side a binary log-likelihood term scores: log p the positives (class 1), log(1 - p) the negatives. */
+function logSide(ce: AbsValue | undefined): 'pos' | 'neg' | undefined {
+  if (ce?.m !== 'logprob' || ce.act === 'softmax' || ce.gathered || ce.binary || !ce.of) return undefined;
+  const p = ce.of;
+  if (p.m === 'one_minus_pt' && p.ungathered) return 'neg';
+  if (p.m !== 'prob' || p.gathered || p.column !== undefined) return undefined;
+  return p.complementOf !== undefined ? 'neg' : 'pos';
 }
 
 /** What a modulating factor's base makes of it: per class (`1 - p`, `p` not taken at the target) or not. */

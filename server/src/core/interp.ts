@@ -1131,7 +1131,7 @@ class Interp {
     }
     // Functions and classes of this module: what they return (their own analysis, context-free; a
     // parameter returned as it came in is the argument given: `passThrough`).
-    if (fv?.m === 'function' && fv.fn) return this.passThrough(fv.fn, this.returnOf(fv.fn, e.span), e, args, env, false);
+    if (fv?.m === 'function' && fv.fn) return this.oneExpression(fv.fn, e, args, env) ?? this.passThrough(fv.fn, this.returnOf(fv.fn, e.span), e, args, env, false);
     if (fv?.classRef) return mk('unknown', { instanceOf: fv.classRef, src: e.span });
     // `self(x)` in a method (a Lightning training_step): the class's own forward.
     if (fv?.name === 'self' && fv.m === 'unknown' && !fv.instanceOf && this.curClass && e.func.k === 'name') {
@@ -1210,6 +1210,26 @@ class Interp {
     let v = facts.returns[0];
     for (const r of facts.returns.slice(1)) v = join(v, r);
     return v.m === 'none' ? unknown(span) : v;
+  }
+
+  /**
+   * A one-expression function defined in the body that calls it (`clip = lambda x: tf.clip_by_value(x,
+   * eps, 1 - eps)`, `log = lambda x: tf.math.log(x)`) is read at the call: its expression with the
+   * call's arguments for its parameters, its free names those of the body (the closure's own). Only
+   * plain positional calls that give every parameter; anything else is read context-free.
+   */
+  private oneExpression(fn: FunctionIR, e: Call, args: AbsValue[], env: Env): AbsValue | undefined {
+    const ret = fn.body.length === 1 && fn.body[0].k === 'return' ? fn.body[0].value : undefined;
+    if (!ret || fn.parent === undefined || fn.parent !== this.cur?.fn.qualname || this.busy.has(fn)) return undefined;
+    if (e.star || e.splat || Object.keys(e.kwargs).length || args.length !== fn.params.length || fn.params.some((p) => p.kind !== 'plain')) return undefined;
+    const vars = new Map<string, AbsValue>();
+    fn.params.forEach((p, i) => vars.set(p.name, args[i]));
+    this.busy.add(fn);
+    try {
+      return this.exprQuiet(ret, { vars, parent: env });
+    } finally {
+      this.busy.delete(fn);
+    }
   }
 
   /**

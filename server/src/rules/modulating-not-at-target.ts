@@ -146,6 +146,9 @@ It stays silent on \`p_t = p * t + (1 - p) * (1 - t)\` and \`where(t == 1, p, 1 
 per term (\`(1 - p) ** g\` on the positives, \`p ** g\` on the negatives), on \`exp(-ce)\`, on softmax
 probabilities gathered at the target, and on per-class factors that a one-hot mask, a gather or
 \`nll_loss\` takes at the target before they are reduced (\`nll_loss((1 - softmax(x)) ** g * log_softmax(x), t)\`).
+A factor beside one side's log-likelihood is judged against that side, whichever target selects the
+term: \`t * log(1 - p) * p ** g\` is right where the file's labels make t = 1 mark class 0 (a pair loss
+whose output is the probability that the pair differs), and \`t * log(1 - p) * (1 - p) ** g\` is not.
 
 ## Why is this bad?
 The modulating factor is $(1-p_t)^\\gamma$ with $p_t = p$ for a positive and $p_t = 1-p$ for a negative
