@@ -302,6 +302,22 @@ describe('incremental analysis equals a whole analysis', () => {
     expect(got.map((f) => f.code)).toContain('LL103');
   });
 
+  it('re-checks a helper when a caller of its caller changes the value passed on to it', () => {
+    const helper =
+      'import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\ndef focal(logits, targets, gamma):\n    ce = F.cross_entropy(logits, targets, reduction="none")\n    pt = torch.exp(-ce)\n    return ((1 - pt) ** gamma * ce).mean()\n\n';
+    const cls =
+      'class Focal(nn.Module):\n    def __init__(self, gamma):\n        super().__init__()\n        self.gamma = gamma\n\n    def forward(self, x, y):\n        return focal(x, y, self.gamma)\n\n';
+    const doc = ParsedDocument.parse(`${helper}${cls}def build():\n    return Focal(gamma=2.0)\n`);
+    const inc = new IncrementalAnalyzer();
+    expect(inc.analyze(doc, DEFAULT_SETTINGS).map((f) => f.code)).not.toContain('LL103');
+    // `build` mentions only `Focal`; the value reaches `focal` through Focal.forward's `self.gamma`.
+    const at = doc.text.indexOf('gamma=2.0');
+    doc.applyChanges([{ range: { start: doc.positionAt(at + 6), end: doc.positionAt(at + 9) }, text: '0.5' }]);
+    const got = inc.analyze(doc, DEFAULT_SETTINGS);
+    expect(got).toEqual(analyze(ParsedDocument.parse(doc.text), DEFAULT_SETTINGS));
+    expect(got.map((f) => f.code)).toContain('LL103');
+  });
+
   it('re-checks a reused statement when a module summary it read changes (LL107)', () => {
     const head = 'import torch\nimport torch.nn.functional as F\n\n';
     const predict = 'def predict(logits):\n    return torch.softmax(logits, dim=-1)\n\n';

@@ -703,3 +703,39 @@ def outer(eps=1e-7):
     expect(at('log(p)').clamped).toBeFalsy();
   });
 });
+
+describe('a call of an instance of a class of the module', () => {
+  it('passes its arguments to forward, __call__ or call, as a call of a function passes them to it', () => {
+    const src = `import torch.nn as nn
+import torch.nn.functional as F
+class Crit(nn.Module):
+    def forward(self, s, t):
+        return F.cross_entropy(s, t)
+class Other:
+    def __call__(self, s):
+        return s
+def step(out, y):
+    crit = Crit()
+    other = Other()
+    a = crit(F.softmax(out, dim=1), y)
+    b = other(F.sigmoid(out))
+    return a, b
+`;
+    expect(valuesOf(src, 'Crit.forward').facts.params.get('s')).toMatchObject({ m: 'prob', act: 'softmax' });
+    expect(valuesOf(src, 'Other.__call__').facts.params.get('s')).toMatchObject({ m: 'prob', act: 'sigmoid' });
+  });
+
+  it('passes nothing when the name is bound to something else before the call', () => {
+    const src = `import torch.nn as nn
+import torch.nn.functional as F
+class Crit(nn.Module):
+    def forward(self, s, t):
+        return F.cross_entropy(s, t)
+def step(out, y, other):
+    crit = Crit()
+    crit = other
+    return crit(F.softmax(out, dim=1), y)
+`;
+    expect(valuesOf(src, 'Crit.forward').facts.params.get('s')?.act).toBeUndefined();
+  });
+});

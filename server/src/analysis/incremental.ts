@@ -10,7 +10,8 @@
  *   1. its own text (closures, `self.x` through its own `__init__`, nested functions),
  *   2. the module's imports, wherever they are (they decide what every name resolves to),
  *   3. the module code, i.e. every statement that is not a definition (globals, module-level calls),
- *   4. the literals that call sites pass to it: the statements that mention one of its names,
+ *   4. the literals that call sites pass to it: the statements that mention one of its names, and
+ *      those that mention theirs in turn (a caller passes on its own parameters' values),
  *   5. what the file's own functions it calls return (interp.ts `returnOf`): the definitions whose names
  *      it mentions, theirs in turn, and the call sites that feed those,
  *   6. which definition of each of its names is the last one (a class defined twice),
@@ -21,7 +22,7 @@
  * (`ctx.anyFunction`, summary.ts), whose answers are kept with the findings.
  *
  * So the cache key of a definition is: settings, imports, the text of all module code, its column and
- * text, and the texts of the statements that mention a name it defines, of the definitions it calls
+ * text, and the texts of the statements that mention a name it defines (transitively), of the definitions it calls
  * (transitively) and their callers, and of the other definitions of its names. A statement with a syntax
  * error counts by its IR instead of its text: tree-sitter's error recovery depends on the text around
  * it, so the same text can be read differently after an edit elsewhere. A definition whose key is new
@@ -384,15 +385,31 @@ export class IncrementalAnalyzer {
      * callees' callers, and the other definitions of its own names (a class defined twice: which one
      * is last decides what its name means, and an edit elsewhere can add or remove one).
      */
+    /**
+     * The statements that mention one of `names`, and those that mention a name these define, in
+     * turn: a value a caller passes travels on through its own parameters (`helper(x, self.alpha)`,
+     * interp.ts `passedOn` and the values `__init__` stored), so the callers of callers feed it too.
+     */
+    const callersOf = (names: Iterable<string>, self: number): readonly number[] => {
+      const out = new Set<number>();
+      const stack = [...mentioners(names, self)];
+      while (stack.length) {
+        const j = stack.pop()!;
+        if (out.has(j)) continue;
+        out.add(j);
+        if (units[j].isDef) for (const k of mentioners(units[j].defs, self)) if (!out.has(k)) stack.push(k);
+      }
+      return out.size ? [...out].sort((a, b) => a - b) : NO_UNITS;
+    };
     const dependencies = (i: number): readonly number[] => {
       const u = units[i];
       const cs = callees(i);
       let siblings = false;
       for (const d of u.defs) if ((definers.get(d)?.length ?? 0) > 1) siblings = true;
-      if (cs.length === 0 && !siblings) return mentioners(u.defs, i);
+      if (cs.length === 0 && !siblings) return callersOf(u.defs, i);
       const names = new Set(u.defs);
       for (const c of cs) for (const d of units[c].defs) names.add(d);
-      const out = new Set<number>([...mentioners(names, i), ...cs]);
+      const out = new Set<number>([...callersOf(names, i), ...cs]);
       for (const d of u.defs) for (const j of definers.get(d) ?? NO_UNITS) out.add(j);
       out.delete(i);
       return [...out].sort((a, b) => a - b);

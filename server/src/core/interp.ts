@@ -208,8 +208,16 @@ class Interp {
     const names = new Set<string>();
     for (const fn of this.mod.functions) if (!fn.className && !fn.parent) names.add(fn.name);
     for (const c of this.mod.classes.keys()) names.add(c);
-    const visit = (e: Expr, from?: FunctionIR): void => {
+    const visit = (e: Expr, from?: FunctionIR, instances?: Map<string, ClassIR>): void => {
       for (const x of callsIn(e)) {
+        // `crit = Focal()` then `crit(p, t)`: the instance's call passes its arguments to the class's
+        // forward (nn.Module), `__call__` or Keras `call`, as a call of a function passes them to it.
+        const cls = x.func.k === 'name' ? instances?.get(x.func.id) : undefined;
+        const method = cls && (cls.methods.get('forward') ?? cls.methods.get('__call__') ?? cls.methods.get('call'));
+        if (method) {
+          this.noteCallOf(method, true, x, from);
+          continue;
+        }
         const option = argparseOption(x);
         if (option) this.argDefaults.set(option.dest, option.default);
         // functools.partial(f, gamma=0.5): the arguments it binds are passed at every call of the partial.
@@ -223,10 +231,10 @@ class Interp {
     };
     const stmts = (ss: Stmt[], from?: FunctionIR, instances = new Map<string, ClassIR>()): void => {
       for (const s of ss) {
-        if (s.k === 'assign' || s.k === 'expr') visit(s.value, from);
-        else if (s.k === 'return' && s.value) visit(s.value, from);
+        if (s.k === 'assign' || s.k === 'expr') visit(s.value, from, instances);
+        else if (s.k === 'return' && s.value) visit(s.value, from, instances);
         else if (s.k === 'if') {
-          visit(s.test, from);
+          visit(s.test, from, instances);
           stmts(s.body, from, instances);
           stmts(s.orelse, from, instances);
         } else if (s.k === 'other') stmts(s.body, from, instances);
@@ -366,8 +374,12 @@ class Interp {
   private noteCall(callee: string, call: Call, from?: FunctionIR): void {
     const cls = this.mod.classes.get(callee);
     const fn = cls ? cls.methods.get('__init__') : this.topLevel.get(callee);
-    if (!fn) return;
-    const params = fn.params.filter((p) => p.kind === 'plain').slice(cls ? 1 : 0);
+    if (fn) this.noteCallOf(fn, !!cls, call, from);
+  }
+
+  /** The values a call passes to `fn`'s parameters (`bound`: a method, called on an instance: `self` is not passed). */
+  private noteCallOf(fn: FunctionIR, bound_: boolean, call: Call, from?: FunctionIR): void {
+    const params = fn.params.filter((p) => p.kind === 'plain').slice(bound_ ? 1 : 0);
     let m = this.callLiterals.get(fn.qualname);
     if (!m) this.callLiterals.set(fn.qualname, (m = new Map()));
     const owner = from?.className && from.name !== '__init__' ? this.classOf.get(from) : undefined;

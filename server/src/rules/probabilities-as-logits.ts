@@ -25,11 +25,25 @@ function dropActivation(ctx: RuleContext, arg: Expr): { title: string; edits: Re
   return undefined;
 }
 
-function report(ctx: RuleContext, arg: Expr, what: string, fix?: { title: string; edits: ReturnType<typeof replace>[] }): void {
+/**
+ * Where a value came from when it was computed outside the function (`crit(F.softmax(out, 1), y)`
+ * seeds the parameter `forward` reads; a model's forward returns a softmax): the text of that
+ * expression, for the message. The fix is there, not at the loss line the finding is on.
+ */
+function passedAt(ctx: RuleContext, v: AbsValue | undefined): string {
+  const src = v?.src;
+  if (!src || (src.s >= ctx.fn.span.s && src.e <= ctx.fn.span.e) || ctx.fn.isModule) return '';
+  // No line number: a finding kept from an earlier analysis moves with its own statement, not with this one.
+  const text = ctx.code(src);
+  return text.length <= 60 ? ` (\`${text}\`, from elsewhere in the file)` : ' (from elsewhere in the file)';
+}
+
+/** `what` is the message, given where the value was passed when a call elsewhere passed it (`passedAt`). */
+function report(ctx: RuleContext, arg: Expr, what: string | ((from: string) => string), fix?: { title: string; edits: ReturnType<typeof replace>[] }): void {
   const v = ctx.valueOf(arg);
   ctx.report({
     span: arg.span,
-    message: what,
+    message: typeof what === 'string' ? what : what(passedAt(ctx, v)),
     explanation: [
       v?.m === 'prob'
         ? `This value is already a ${v.act} probability in [0, 1]; the loss applies ${v.act === 'softmax' ? 'log_softmax' : 'a sigmoid'} to it again. Probabilities squeezed into [0, 1] give nearly uniform second activations: the loss barely changes with the prediction and gradients shrink by a large factor.`
@@ -50,10 +64,10 @@ function checkFlagged(ctx: RuleContext, a: Applied): void {
   if (fl === true && isActivated(pv)) {
     const drop = dropActivation(ctx, pred);
     const fix = drop ?? (flag ? { title: 'Set from_logits=False', edits: [replace(flag.span, 'False')] } : undefined);
-    report(ctx, pred, `a ${pv!.act} probability is passed to a loss built with from_logits=True`, fix);
+    report(ctx, pred, (from) => `a ${pv!.act} probability${from} is passed to a loss built with from_logits=True`, fix);
   } else if (fl === false && pv?.m === 'logits') {
     const fix = a.viaModule ? undefined : { title: 'Set from_logits=True', edits: [setKeyword(ctx, a.call, 'from_logits', 'True')] };
-    report(ctx, pred, 'logits are passed to a loss that expects probabilities (from_logits=False)', fix);
+    report(ctx, pred, (from) => `logits${from} are passed to a loss that expects probabilities (from_logits=False)`, fix);
   }
 }
 
@@ -102,7 +116,7 @@ export default defineRule({
       const arg = a.exprs.input;
       if (loss.input === 'flag') checkFlagged(ctx, a);
       else if (loss.input === 'logits') {
-        if (arg && isActivated(ctx.valueOf(arg))) report(ctx, arg, `a ${ctx.valueOf(arg)!.act} probability is passed to \`${a.name}\`, which expects logits`, dropActivation(ctx, arg));
+        if (arg && isActivated(ctx.valueOf(arg))) report(ctx, arg, (from) => `a ${ctx.valueOf(arg)!.act} probability${from} is passed to \`${a.name}\`, which expects logits`, dropActivation(ctx, arg));
       } else if (loss.input === 'logprob') {
         if (arg && ctx.valueOf(arg)?.m === 'logits') {
           const F = functionalName(ctx);
@@ -122,6 +136,11 @@ Flags a sigmoid or softmax output passed to an operation that expects logits
 \`tf.nn.*_cross_entropy_with_logits\`, \`torchvision.ops.sigmoid_focal_loss\`, fvcore, kornia, mmcv, and Keras
 losses with \`from_logits=True\`), and logits passed where probabilities are expected (Keras losses left at
 \`from_logits=False\` on a value known to be logits, \`F.nll_loss\` on raw scores).
+
+The value may come from elsewhere in the file: a call of the loss function, or of an instance of the
+loss class (\`criterion = FocalLoss()\` then \`criterion(F.softmax(out, 1), y)\`, which passes its arguments to
+\`forward\`, \`__call__\` or Keras \`call\`), or a model's \`forward\` that ends in an activation. The finding is
+on the loss op that receives it, and its message quotes the expression the value came from, where the fix is.
 
 ${VALUE_SOURCES}
 
