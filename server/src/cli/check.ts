@@ -216,7 +216,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   // One worker pool per run, only when there is more than one file and --fix is off (fixes are
   // applied and re-checked in this thread). A pool that cannot start leaves everything to this thread.
   // This thread is one of the `--jobs` N: N - 1 workers, and it checks a file itself when every
-  // worker has one in hand and one queued (`runCheckJob`, as a worker does): one thread fewer warms
+  // worker has one in hand and its next (`runCheckJob`, as a worker does): one thread fewer warms
   // its JIT, and the project pass runs in a thread that ran the analysis. A worker bundle named by
   // LOSSLINT_CHECK_WORKER (tests, diagnosis) runs every check: N workers, as that bundle is what is tried.
   const jobs = Math.min(Math.max(1, Math.floor(options.jobs ?? 1)), walk.files.length);
@@ -298,7 +298,7 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   // Files are started in path order and finished (output) in path order. Without a pool, at most
   // `readAhead` files are read ahead of the one being checked. With a pool, reading goes on while the
   // output waits for a slow file, up to WINDOW files ahead, as long as every worker has at most two
-  // files in hand (one checked, one queued) or this thread has none waiting: that bounds the texts
+  // files in hand (one checked, one next) or this thread has none waiting: that bounds the texts
   // held to about 2 x jobs, and those read ahead (`readAhead`).
   const readAhead = Math.max(1, options.readAhead ?? 16);
   const window = pool ? Math.max(readAhead, 64 * jobs) : readAhead;
