@@ -201,4 +201,20 @@ describe('CheckPool', () => {
       await pool.close();
     }
   });
+
+  it('with a depth of 2, a worker that dies fails only the job it was checking; the one it held next is checked by the next worker', async () => {
+    const pool = new CheckPool(1, faulty, 2);
+    try {
+      const [a, b, c] = await Promise.all([
+        pool.check('a.py', `${LL103_SAMPLE}# pool-test: exit\n`, settings),
+        pool.check('b.py', LL103_SAMPLE, settings),
+        pool.check('c.py', CLEAN_SAMPLE, settings),
+      ]);
+      expect(a).toEqual({ kind: 'failed', reason: 'worker exited with code 7', crashed: true });
+      expect(b).toEqual({ kind: 'done', findings: checkFile('b.py', LL103_SAMPLE, settings), ruleErrors: [] });
+      expect(c).toEqual({ kind: 'done', findings: [], ruleErrors: [] });
+    } finally {
+      await pool.close();
+    }
+  });
 });

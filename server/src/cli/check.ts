@@ -12,13 +12,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigLoader, describeConfigError, type SettingsOverride } from '../config';
 import { MAX_SOURCE_CHARS, ParsedDocument } from '../core/document';
-import { knownCodeText, mayHaveFindings } from '../core/prefilter';
+import { knownCodeText, mayHaveFindings, rememberCodeText } from '../core/prefilter';
 import { PARSE_PROBLEM, reportParseProblems } from '../core/syntax';
 import { analyzeSliced } from '../analysis/slice';
 import { DEFAULT_SETTINGS, type Finding, type LintSettings } from '../core/types';
 import { fixUntilStable } from './fix';
 import { isNotebookPath, locateFindings, NotebookFixer, readNotebookSource } from './notebook';
-import { CheckPool, type JobOutcome, resolveCheckWorker } from './pool';
+import { type CheckJob, CheckPool, type JobOutcome, resolveCheckWorker, type RuleFailure, type WorkerReply } from './pool';
 import { displayPath } from './formats/location';
 import { type NumericFile, type NumericLog, type NumericOptions, numericRunner } from './numeric';
 import { type CheckReport, compareFindings, type FileResult, type Notice } from './report';
@@ -46,6 +46,33 @@ export function checkFile(file: string, text: string, settings: LintSettings, on
     return lintDocument(doc, settings, onRuleError);
   } finally {
     releaseDocument(doc);
+  }
+}
+
+/**
+ * One job of `--jobs`: what a worker thread (check-worker.ts) does with a file, and what the main
+ * thread does with the files it takes itself (`runCheck`), so that both give the same answer. A rule
+ * that fails is reported once per code; a throw of the check itself comes back as `error`.
+ */
+export function runCheckJob(job: CheckJob): WorkerReply {
+  try {
+    const ruleErrors: RuleFailure[] = [];
+    const seen = new Set<string>();
+    const onRuleError = (code: string, error: unknown): void => {
+      if (seen.has(code)) return; // The main thread reports a rule once per file anyway.
+      seen.add(code);
+      ruleErrors.push({ code, message: error instanceof Error ? error.message : String(error) });
+    };
+    // What the main thread's prefilter read of the text: not read again here.
+    const pre = job.prefiltered;
+    if (pre?.scan) rememberCodeText(job.text, pre.scan.code);
+    if (job.project) {
+      const { findings, summary } = checkFileProject(job.file, job.text, job.settings, onRuleError, pre?.may);
+      return { id: job.id, findings, ruleErrors, summary };
+    }
+    return { id: job.id, findings: checkFile(job.file, job.text, job.settings, onRuleError, pre?.may), ruleErrors };
+  } catch (error) {
+    return { id: job.id, error: error instanceof Error ? error.message : String(error) };
   }
 }
 
@@ -188,11 +215,18 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   };
   // One worker pool per run, only when there is more than one file and --fix is off (fixes are
   // applied and re-checked in this thread). A pool that cannot start leaves everything to this thread.
+  // This thread is one of the `--jobs` N: N - 1 workers, and it checks a file itself when every
+  // worker has one in hand and its next (`runCheckJob`, as a worker does): one thread fewer warms
+  // its JIT, and the project pass runs in a thread that ran the analysis. A worker bundle named by
+  // LOSSLINT_CHECK_WORKER (tests, diagnosis) runs every check: N workers, as that bundle is what is tried.
   const jobs = Math.min(Math.max(1, Math.floor(options.jobs ?? 1)), walk.files.length);
+  const takesPart = !process.env.LOSSLINT_CHECK_WORKER;
   let pool: CheckPool | undefined;
   if (jobs > 1 && !options.fix) {
     try {
-      pool = new CheckPool(jobs, resolveCheckWorker());
+      // Each worker holds its next file (depth 2) when this thread checks files too: it may be busy
+      // with one when a worker answers.
+      pool = takesPart ? new CheckPool(jobs - 1, resolveCheckWorker(), 2) : new CheckPool(jobs, resolveCheckWorker());
     } catch (error) {
       notify('warning', undefined, `worker pool not available (${error instanceof Error ? error.message : String(error)}); checking in one thread`);
     }
@@ -201,6 +235,8 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
   // worker. A text is dropped once nothing needs it any more (its findings are known and the numeric
   // runner, which reads it, is off), so what the window holds is mostly small results.
   let checking = 0;
+  /** Files in the workers' hands (one checked, one next) past which this thread takes the next. */
+  const maxPooled = 2 * (takesPart ? jobs - 1 : jobs);
   const dispatch = (prepared: Prepared): Promise<Prepared> | Prepared => {
     const { source } = prepared;
     if (source.kind !== 'text') return prepared;
@@ -224,28 +260,53 @@ export async function runCheck(options: CheckOptions, sink: CheckSink): Promise<
     if (!may && !(projectFile && needsParse(source.text, undefined, may))) {
       return done({ ...prepared, nothingToFind: true, light: projectFile ? lightSummary(source.text) : undefined }, false);
     }
-    checking++;
     // The worker is handed what the prefilter read (its scan of the code text is the larger part).
     const scan = may ? knownCodeText(source.text) : undefined;
-    return pool.check(prepared.file, source.text, prepared.settings, projectFile, { may, ...(scan ? { scan } : {}) }).then((outcome) => {
-      checking--;
-      return outcome.kind === 'done' ? done({ ...prepared, outcome }, outcome.findings.length > 0) : { ...prepared, outcome };
+    const prefiltered = { may, ...(scan ? { scan } : {}) };
+    const kept = prepared;
+    const toPool = (): Promise<Prepared> => {
+      checking++;
+      return pool!.check(kept.file, source.text, kept.settings, projectFile, prefiltered).then((outcome) => {
+        checking--;
+        return outcome.kind === 'done' ? done({ ...kept, outcome }, outcome.findings.length > 0) : { ...kept, outcome };
+      });
+    };
+    if (!takesPart || checking < maxPooled) return toPool();
+    // Every worker is busy: this thread takes the file, unless one is free by its turn (below).
+    return new Promise<Prepared>((resolve) => {
+      local.push(() => {
+        if (checking < maxPooled) return void toPool().then(resolve);
+        const reply = runCheckJob({ id: -1, file: kept.file, text: source.text, settings: kept.settings, project: projectFile, prefiltered });
+        // A check that threw is done again in finishFile, as with one job (the same error then).
+        resolve('error' in reply ? kept : done({ ...kept, outcome: { kind: 'done', findings: reply.findings, ruleErrors: reply.ruleErrors, summary: reply.summary } }, reply.findings.length > 0));
+      });
+      if (local.length === 1) setImmediate(runLocal);
     });
+  };
+  /**
+   * The files this thread takes, checked one per turn of the event loop: a worker's answer is handled
+   * (and the worker given its next file) between two of them.
+   */
+  const local: (() => void)[] = [];
+  const runLocal = (): void => {
+    local[0]?.();
+    local.shift();
+    if (local.length) setImmediate(runLocal);
   };
   let poolStopNoticed = false;
 
   // Files are started in path order and finished (output) in path order. Without a pool, at most
   // `readAhead` files are read ahead of the one being checked. With a pool, reading goes on while the
   // output waits for a slow file, up to WINDOW files ahead, as long as every worker has at most two
-  // files in hand (one checked, one queued): that bounds the texts held to about 2 x jobs.
+  // files in hand (one checked, one next) or this thread has none waiting: that bounds the texts
+  // held to about 2 x jobs, and those read ahead (`readAhead`).
   const readAhead = Math.max(1, options.readAhead ?? 16);
   const window = pool ? Math.max(readAhead, 64 * jobs) : readAhead;
-  const maxChecking = 2 * jobs;
   const started: Promise<Prepared>[] = [];
   let reading = 0;
   let finished = 0;
   const fill = (): void => {
-    while (started.length < walk.files.length && started.length - finished < window && reading < readAhead && (!pool || checking < maxChecking)) {
+    while (started.length < walk.files.length && started.length - finished < window && reading < readAhead && (!pool || checking < maxPooled || (takesPart && local.length === 0))) {
       reading++;
       started.push(
         prepare(walk.files[started.length]).then((prepared) => {

@@ -163,7 +163,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--cache-dir <dir>', 'keep the cache of earlier results in this folder (default: .losslint_cache at the project root)')
     .addOption(new Option('--backend <backend>', 'where numeric probes run').choices(NUMERIC_BACKENDS).default('auto'))
     .addOption(
-      new Option('-j, --jobs <n>', 'worker threads that parse and analyse files; 1 checks in one thread (--fix always does)')
+      new Option('-j, --jobs <n>', 'threads that parse and analyse files (the main thread and N - 1 workers); 1 checks in one thread (--fix always does)')
         .argParser(jobCount)
         .default('auto', `"auto": one per core, at most ${MAX_AUTO_JOBS}`),
     )

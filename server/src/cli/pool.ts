@@ -1,10 +1,11 @@
 /**
  * The worker pool of `losslint check --jobs N`: runs `checkFile` (parse, analyse, sort) in worker
- * threads (dist/check-worker.js), one file per worker at a time. `runCheck` keeps the IO, the
- * prefilter, the ordering and every notice; the pool only turns a job into its findings.
+ * threads (dist/check-worker.js), one file per worker at a time (the next one or more already in its
+ * hand with a `depth` past 1). `runCheck` keeps the IO, the prefilter, the ordering and every notice;
+ * the pool only turns a job into its findings.
  *
  * It never rejects and never leaves a job pending: a worker that throws, exits or cannot start fails
- * the one job it held (`failed`, `crashed: true`; the caller checks that file in process) and is
+ * the one job it was checking (`failed`, `crashed: true`; the caller checks that file in process) and is
  * replaced by a fresh one. After MAX_CRASHES crashes in a row the pool stops: every job still queued
  * or asked for later fails with `crashed: false`, and `stopReason` says why.
  */
@@ -88,7 +89,11 @@ interface Waiting {
 
 interface Slot {
   worker: Worker;
-  current: Waiting | undefined;
+  /**
+   * The jobs posted to it, oldest first: the first is the one it checks, the others wait in its
+   * message queue (at most `depth` in all).
+   */
+  hand: Waiting[];
   /** The uncaught error that is about to end this worker, if any. */
   error: Error | undefined;
   dead: boolean;
@@ -102,10 +107,16 @@ export class CheckPool {
   private stopped: string | undefined;
   private closed = false;
 
-  /** `size` workers at most, started as jobs arrive. */
+  /**
+   * `size` workers at most, started as jobs arrive. `depth`: how many jobs a worker is given at once;
+   * past 1, a worker starts its next file without waiting for this thread to handle its answer (the
+   * CLI's main thread checks files too and may be busy then). A worker that dies fails only the job
+   * it was checking; the others it held go back to the head of the queue.
+   */
   constructor(
     private readonly size: number,
     private readonly workerFile: string,
+    private readonly depth = 1,
   ) {}
 
   /** Why the pool stopped taking jobs, once it has. */
@@ -129,27 +140,28 @@ export class CheckPool {
     const slots = this.slots.splice(0);
     for (const s of slots) {
       s.dead = true;
-      s.current?.resolve({ kind: 'failed', reason: 'pool closed', crashed: false });
-      s.current = undefined;
+      for (const waiting of s.hand.splice(0)) waiting.resolve({ kind: 'failed', reason: 'pool closed', crashed: false });
     }
     await Promise.all(slots.map((s) => s.worker.terminate().catch(() => undefined)));
   }
 
   private pump(): void {
     while (this.queue.length > 0 && !this.stopped && !this.closed) {
-      let slot = this.slots.find((s) => !s.current && !s.dead);
-      if (!slot) {
-        if (this.slots.length >= this.size) return;
+      // An idle worker first, then a new one, then one with room in its hand.
+      let slot = this.slots.find((s) => s.hand.length === 0 && !s.dead);
+      if (!slot && this.slots.length < this.size) {
         slot = this.spawn();
         if (!slot) return;
       }
+      slot ??= this.slots.find((s) => s.hand.length < this.depth && !s.dead);
+      if (!slot) return;
       const waiting = this.queue.shift()!;
-      slot.current = waiting;
+      slot.hand.push(waiting);
       try {
         slot.worker.postMessage(waiting.job);
       } catch (error) {
         // A job that cannot be cloned (it always can: strings and plain settings) fails alone.
-        slot.current = undefined;
+        slot.hand.pop();
         waiting.resolve({ kind: 'failed', reason: `cannot send the file to a worker: ${message(error)}`, crashed: true });
       }
     }
@@ -163,12 +175,12 @@ export class CheckPool {
       this.stop(`cannot start a worker: ${message(error)}`);
       return undefined;
     }
-    const slot: Slot = { worker, current: undefined, error: undefined, dead: false };
+    const slot: Slot = { worker, hand: [], error: undefined, dead: false };
     this.slots.push(slot);
     worker.on('message', (reply: WorkerReply) => {
-      const waiting = slot.current;
+      const waiting = slot.hand[0];
       if (!waiting || reply.id !== waiting.job.id) return;
-      slot.current = undefined;
+      slot.hand.shift();
       if ('error' in reply) {
         waiting.resolve({ kind: 'failed', reason: `the check threw in a worker: ${reply.error}`, crashed: true });
       } else {
@@ -191,8 +203,9 @@ export class CheckPool {
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
       const why = slot.error ? `worker crashed: ${slot.error.message}` : `worker exited with code ${code}`;
-      const waiting = slot.current;
-      slot.current = undefined;
+      // The job it was checking fails; those it had not started yet are given to the next worker.
+      const [waiting, ...unstarted] = slot.hand.splice(0);
+      this.queue.unshift(...unstarted);
       this.crashesInARow++;
       if (this.crashesInARow >= MAX_CRASHES) this.stop(`${MAX_CRASHES} workers crashed in a row (last: ${why})`);
       waiting?.resolve({ kind: 'failed', reason: why, crashed: true });
