@@ -1,0 +1,73 @@
+/**
+ * Metrics beside losses (fixtures/metrics_private.py): a function whose output reaches the prediction
+ * only through comparisons, argmax or rounding is refused as a metric, naming those operations; a
+ * comparison of argmax indices weighing a term with a gradient is a loss and runs. Private loss
+ * methods: the public method that calls one is the entry; one no public method calls is an entry
+ * itself. An `__init__` framework call left unlowered refuses only where the loss reads its attribute.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { moduleOf } from '../../server/src/numeric/runner';
+import { planModule } from '../../server/src/numeric/roles';
+import { stepOpsIn } from '../../server/src/numeric/no-gradient';
+import { publicCallers } from '../../server/src/numeric/private-entry';
+import { FIXTURES, fn, loadEngine, prober } from './helpers';
+
+const SRC = fs.readFileSync(path.join(FIXTURES, 'metrics_private.py'), 'utf8');
+let E: ReturnType<typeof loadEngine>;
+
+beforeAll(async () => {
+  E = loadEngine();
+  await E.initBackend('wasm');
+});
+
+function check(qualname: string) {
+  const mod = moduleOf(SRC);
+  const plan = planModule(mod).find((p) => p.qualname === qualname);
+  expect(plan, qualname).toBeDefined();
+  return prober(mod).check(fn(mod, qualname), plan!);
+}
+
+describe('metrics: no gradient path', () => {
+  it('an accuracy of argmax indices is refused as a metric, naming the ops', () => {
+    const r = check('match_rate');
+    expect(r.notChecked).toMatch(/no gradient with respect to the prediction: it is computed through `tensorflow\.equal`, `tensorflow\.argmax`, which have no gradient \(a metric, not a loss/);
+  });
+  it('a comparison of argmax indices weighing a term with a gradient runs (the comparison cuts the tape)', () => {
+    const r = check('wrong_confidence_loss');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.probes.length).toBeGreaterThan(0);
+  });
+  it('Keras backend round, all and equal lower; an F-score of rounded predictions is a metric', () => {
+    expect(check('rounded_f_score').notChecked).toMatch(/computed through `keras\.backend\.round`, which has no gradient/);
+    expect(check('rounded_agreement').notChecked).toMatch(/`keras\.backend\.all`, `keras\.backend\.equal`, `keras\.backend\.round`/);
+  });
+  it('names the step ops of the module functions it calls', () => {
+    const mod = moduleOf('import tensorflow as tf\n\ndef iou(t, p):\n    return tf.cast(tf.equal(tf.argmax(t, -1), tf.argmax(p, -1)), tf.float32)\n\ndef iou_metric(y_true, y_pred):\n    return tf.reduce_mean(iou(y_true, y_pred))\n');
+    expect(stepOpsIn(fn(mod, 'iou_metric'), mod)).toEqual(['tensorflow.equal', 'tensorflow.argmax']);
+  });
+});
+
+describe('private loss methods', () => {
+  it('one no public method calls is an entry, probed; its unread optimizer in __init__ does not refuse it', () => {
+    const mod = moduleOf(SRC);
+    expect(publicCallers(fn(mod, 'Trainer._loss_fn'), mod)).toEqual([]);
+    const r = check('Trainer._loss_fn');
+    expect(r.notChecked).toBeUndefined();
+    // The dice branch runs (mode "dice"): no logarithm, so no focal reference is compared with.
+    expect(r.probes.some((p) => p.probe === 'reference')).toBe(false);
+    expect(r.findings.filter((f) => f.code === 'LL305' || f.code === 'LL309')).toEqual([]);
+  });
+  it('one a public method calls is refused naming that method, the entry', () => {
+    const mod = moduleOf(SRC);
+    expect(publicCallers(fn(mod, 'Wrapped._loss_fn'), mod)).toEqual(['loss']);
+    const skipped: { qualname: string; reason: string }[] = [];
+    expect(planModule(mod, undefined, undefined, skipped).map((p) => p.qualname)).not.toContain('Wrapped._loss_fn');
+    expect(skipped).toContainEqual({ qualname: 'Wrapped._loss_fn', reason: 'a private method: `loss` of its class calls it and is the entry point' });
+    expect(check('Wrapped.loss').notChecked).toBeUndefined();
+  });
+  it('an __init__ value the loss reads keeps its refusal', () => {
+    expect(check('ReadsOptimizer.loss').notChecked).toMatch(/unsupported `optax\.adam`/);
+  });
+});
