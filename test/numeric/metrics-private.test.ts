@@ -71,3 +71,9 @@ describe('private loss methods', () => {
     expect(check('ReadsOptimizer.loss').notChecked).toMatch(/unsupported `optax\.adam`/);
   });
 });
+
+describe('a parameter unpacked into names', () => {
+  it('the refusal names the unpacking, a tuple the probes do not build', () => {
+    expect(check('NormalizedFocal.call').notChecked).toMatch(/`y_true` is unpacked into 2 values \(`normalizer, y_true = y_true`, line \d+\): a tuple of 2 the function takes there, which the probes \(one tensor\) do not build/);
+  });
+});
