@@ -1552,6 +1552,8 @@ export class Evaluator {
     }
     this.checkSize(shape, line);
     // A comparison ends the graph in PyTorch; tfjs would try to differentiate it (torchops.ts cut).
+    // Traced as `cmp:<op>` (a refusal for a loss with no gradient names it, no-gradient.ts).
+    this.trace.add(`cmp:${op}`);
     return { t: 'tensor', x: fn(P.cut(x.x), P.cut(y.x)), dt: 'bool' };
   }
 

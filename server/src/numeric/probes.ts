@@ -385,7 +385,7 @@ export class Prober {
       } catch (e) {
         // tfjs finds no path from the logits to the loss: the loss has no gradient at all.
         if (e instanceof Error && e.message.startsWith('Cannot compute gradient of y=f(x)')) {
-          throw new EvalError(noGradientReason(s.fn, this.mod), s.fn.span.r.start.line + 1);
+          throw new EvalError(noGradientReason(s.fn, this.mod, ev?.trace ?? new Set()), s.fn.span.r.start.line + 1);
         }
         throw e;
       }
