@@ -81,3 +81,23 @@ describe('a parameter unpacked into names', () => {
     expect(check('NormalizedFocal.call').notChecked).toMatch(/`y_true` is unpacked into 2 values \(`normalizer, y_true = y_true`, line \d+\): a tuple of 2 the function takes there, which the probes \(one tensor\) do not build/);
   });
 });
+
+describe('keras.backend round, sign, all, any (their documented formulas; TensorFlow does not install here)', () => {
+  const SRC_K = 'import keras.backend as K\n\ndef r(x):\n    return K.round(x)\n\ndef s(x):\n    return K.sign(x)\n\ndef a(x):\n    return K.cast(K.all(x, axis=-1), "float32")\n\ndef n(x):\n    return K.cast(K.any(x, axis=0, keepdims=True), "float32")\n';
+  function run(name: string, x: number[][]): { v: number[]; shape: number[] } {
+    const mod = moduleOf(SRC_K);
+    const ev = new E.Evaluator(mod, { maxElements: 1 << 20 });
+    const out = ev.run(fn(mod, name), { x: { t: 'tensor', x: E.tf.tensor(x), dt: 'float' } });
+    return { v: Array.from(out.x.dataSync() as Float32Array), shape: out.x.shape };
+  }
+  it('round: to the closest integer, ties half to even', () => {
+    expect(run('r', [[0.5, 1.5, 2.5, -0.5, -1.5, 0.4, 2.6]]).v).toEqual([0, 2, 2, -0, -2, 0, 3]);
+  });
+  it('sign: -1, 0 or 1', () => {
+    expect(run('s', [[-3, 0, 0.2]]).v).toEqual([-1, 0, 1]);
+  });
+  it('all and any: the input cast to bool (non-zero), reduced over the axis, keepdims kept', () => {
+    expect(run('a', [[1, 2, 0], [1, -1, 3]])).toEqual({ v: [0, 1], shape: [2] });
+    expect(run('n', [[0, 2, 0], [0, 0, 3]])).toEqual({ v: [0, 1, 1], shape: [1, 3] });
+  });
+});

@@ -776,16 +776,18 @@ export class Evaluator {
         // `__init__` building what the probed method may never read (`self.optimizer = optax.adam(lr)`,
         // a layer, an initializer): a framework call left unlowered there binds nothing, and the
         // attribute raises that refusal where it is read (framework constructors change no other value).
+        let value: Val;
         if (f.fn?.name === '__init__' && f.self?.t === 'self' && s.targets.length === 1 && !s.aug && initAttr(s.targets[0], f.fn) && frameworkCall(s.value)) {
           try {
-            this.assign(s.targets[0], this.expr(s.value, f), f);
+            value = this.expr(s.value, f);
           } catch (e) {
             if (!(e instanceof Unsupported)) throw e;
-            (f.self.unset ??= new Map()).set(initAttr(s.targets[0], f.fn)!, e);
+            const attr = initAttr(s.targets[0], f.fn)!;
+            f.self.attrs.delete(attr);
+            (f.self.unset ??= new Map()).set(attr, e);
+            return;
           }
-          return;
-        }
-        let value = this.expr(s.value, f);
+        } else value = this.expr(s.value, f);
         if (s.aug) {
           const cur = this.readTarget(s.targets[0], f);
           if (isTensor(cur)) this.writeIntoLeaf(cur.x, lineOf(s));
