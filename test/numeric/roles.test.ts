@@ -231,7 +231,7 @@ describe('the probes of the focal formula', () => {
   it('a private method named as a loss is not planned, and says why; other private methods are not listed', () => {
     const { plans, skipped } = plan(`${HDR}class DetLoss(torch.nn.Module):\n    def _cls_loss(self, logits, labels):\n        return F.cross_entropy(logits, labels)\n\n    def _weights(self, labels):\n        return labels.float()\n\n    def forward(self, logits, labels):\n        return self._cls_loss(logits, labels)\n`);
     expect(plans.map((p) => p.qualname)).toEqual(['DetLoss.forward']);
-    expect(skipped).toEqual([{ qualname: 'DetLoss._cls_loss', reason: "a private method (its class's public methods are the entry points)" }]);
+    expect(skipped).toEqual([{ qualname: 'DetLoss._cls_loss', reason: 'a private method: `forward` of its class calls it and is the entry point' }]);
   });
 
   it('a Keras LossFunctionWrapper subclass (no call of its own) is named with the function it passes on', () => {

@@ -773,7 +773,21 @@ export class Evaluator {
       case 'return':
         throw new ReturnSignal(s.value ? this.expr(s.value, f) : NONE);
       case 'assign': {
-        let value = this.expr(s.value, f);
+        // `__init__` building what the probed method may never read (`self.optimizer = optax.adam(lr)`,
+        // a layer, an initializer): a framework call left unlowered there binds nothing, and the
+        // attribute raises that refusal where it is read (framework constructors change no other value).
+        let value: Val;
+        if (f.fn?.name === '__init__' && f.self?.t === 'self' && s.targets.length === 1 && !s.aug && initAttr(s.targets[0], f.fn) && frameworkCall(s.value)) {
+          try {
+            value = this.expr(s.value, f);
+          } catch (e) {
+            if (!(e instanceof Unsupported)) throw e;
+            const attr = initAttr(s.targets[0], f.fn)!;
+            f.self.attrs.delete(attr);
+            (f.self.unset ??= new Map()).set(attr, e);
+            return;
+          }
+        } else value = this.expr(s.value, f);
         if (s.aug) {
           const cur = this.readTarget(s.targets[0], f);
           if (isTensor(cur)) this.writeIntoLeaf(cur.x, lineOf(s));
@@ -1401,6 +1415,8 @@ export class Evaluator {
     if (o.t === 'self') {
       const v = o.attrs.get(a);
       if (v) return v;
+      const unset = o.unset?.get(a);
+      if (unset) throw unset;
       const m = this.methodOf(o.cls, a);
       if (m) {
         // A staticmethod read from an instance is the plain function; a property is its getter's value.
@@ -1538,6 +1554,8 @@ export class Evaluator {
     }
     this.checkSize(shape, line);
     // A comparison ends the graph in PyTorch; tfjs would try to differentiate it (torchops.ts cut).
+    // Traced as `cmp:<op>` (a refusal for a loss with no gradient names it, no-gradient.ts).
+    this.trace.add(`cmp:${op}`);
     return { t: 'tensor', x: fn(P.cut(x.x), P.cut(y.x)), dt: 'bool' };
   }
 
@@ -3258,4 +3276,15 @@ function holdsCall(e: Expr): boolean {
 /** A module constructor's literal default as a value (`reduction='mean'`). */
 function moduleDefault(d: PyLiteral): Val {
   return d === null ? NONE : typeof d === 'number' ? num(d) : typeof d === 'boolean' ? { t: 'bool', v: d } : { t: 'str', v: d };
+}
+
+/** The attribute an `__init__` assigns to `self.<attr>` (its first parameter's), else undefined. */
+function initAttr(t: Target, init: FunctionIR): string | undefined {
+  const self = init.params[0]?.name;
+  return t.k === 'attr' && t.obj.k === 'name' && t.obj.id === self ? t.attr : undefined;
+}
+
+/** A call of a framework's API (optax, TensorFlow, Keras, JAX, flax, haiku, PyTorch): no effect on other values. */
+function frameworkCall(e: Expr): boolean {
+  return e.k === 'call' && !!e.callee && /^(optax|tensorflow|keras|jax|flax|haiku|torch|tf_keras)\./.test(e.callee);
 }

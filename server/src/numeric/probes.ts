@@ -21,6 +21,7 @@ import { runExtraProbes } from './probes-extra';
 import { tf } from './tf';
 import * as P from './torchops';
 import { explainRaise } from './raise-reasons';
+import { noGradientReason } from './no-gradient';
 import { layoutShape, TRANSPOSED, type Layout, type HyperValue, type NumericReport, type OutputSummary, type ProbeInputs, type ProbeResult } from './types';
 import { outputNames, outputsOk, outputsText, summarize, VALUES_ONLY } from './numpy';
 import { ElementCap, EvalError, num, NONE, Unsupported, type Val } from './values';
@@ -143,6 +144,9 @@ export function loopSamples(first: Pick<RunOut, 'rows' | 'loops'>, second: Pick<
 class Budget extends Error {}
 
 /** The run was cancelled (ProbeOptions.cancel): nothing of it is reported. */
+/** Ops that take a logarithm (a focal loss or a cross-entropy computes one, or calls a loss of the table). */
+const LOG_OPS = new Set(['log', 'log1p', 'log2', 'log10', 'log_softmax', 'logsigmoid', 'logsumexp', 'softplus', 'xlogy']);
+
 export class Cancelled extends Error {
   constructor() {
     super('numeric check cancelled');
@@ -381,7 +385,7 @@ export class Prober {
       } catch (e) {
         // tfjs finds no path from the logits to the loss: the loss has no gradient at all.
         if (e instanceof Error && e.message.startsWith('Cannot compute gradient of y=f(x)')) {
-          throw new EvalError('the loss has no gradient with respect to the prediction (computed without gradient, e.g. under no_grad, or not from it): backward raises', s.fn.span.r.start.line + 1);
+          throw new EvalError(noGradientReason(s.fn, this.mod, ev?.trace ?? new Set()), s.fn.span.r.start.line + 1);
         }
         throw e;
       }
@@ -628,7 +632,10 @@ export class Prober {
           if (formulation === 'sigmoid' && enc === 'onehot') encoding = 'binary';
           if (formulation === 'softmax' && enc === 'binary') encoding = 'onehot';
           const samples = loopSamples(out, again, this.opts.samples);
-          const found: Setup = { fn, plan, encoding, formulation, classes: C, ...(layout ? { layout } : {}), ...(samples ? { samples } : {}) };
+          // A run that took no logarithm and no loss of the table (a branch the facts join with
+          // focal ones, `if self.loss_type == "dice"`): no focal or cross-entropy formula to compare with.
+          const noLog = ![...tr].some((o) => LOG_OPS.has(o) || !!opById(o)?.loss);
+          const found: Setup = { fn, plan: noLog && !plan.notFocal ? { ...plan, notFocal: true } : plan, encoding, formulation, classes: C, ...(layout ? { layout } : {}), ...(samples ? { samples } : {}) };
           return this.maybeProbabilities(found);
         } catch (e) {
           if (e instanceof Unsupported) {
@@ -759,7 +766,7 @@ export class Prober {
       // not for a loss the facts see as neither focal nor a cross-entropy.
       // A loss of one input has no target to compare a cross-entropy or a focal loss at.
       if (plan.gamma && !assumed && !plan.oneInput) this.ceAtGammaZero(report, setup);
-      if (!plan.notFocal && !plan.smoothed && !assumed && !plan.oneInput) this.reference(report, setup, gammaValues[0] ?? (plan.plainCE ? 0 : 2), alphaDefault);
+      if (!setup.plan.notFocal && !plan.smoothed && !assumed && !plan.oneInput) this.reference(report, setup, gammaValues[0] ?? (plan.plainCE ? 0 : 2), alphaDefault);
       this.findings(report, setup);
       return finish();
     } catch (e) {

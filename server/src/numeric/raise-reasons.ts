@@ -78,6 +78,18 @@ export function explainRaise(fn: FunctionIR, message: string): string {
     const test = assertAt(fn, Number(assert[1]));
     return test ? `an assert fails on the probe inputs: \`assert ${test}\` (line ${assert[1]})` : message;
   }
+  // A parameter unpacked into names (`normalizer, y_true = y_true`): the function takes a tuple
+  // there, which the probes (one tensor, whose rows the unpacking iterates) do not build.
+  const unpack = /^wrong number of values to unpack \(expected (\d+), got (\d+)\) \(line (\d+)\)$/.exec(message);
+  if (unpack) {
+    const line = Number(unpack[3]);
+    const s = stmtsDeep(fn.body).find((x): x is Stmt & { k: 'assign' } => x.k === 'assign' && lineOf(x) === line && x.targets.length === 1 && x.targets[0].k === 'tuple' && x.value.k === 'name');
+    const name = s && s.value.k === 'name' ? s.value.id : undefined;
+    if (s && name && fn.params.some((p) => p.name === name)) {
+      const names = s.targets[0].k === 'tuple' ? s.targets[0].items.map((t) => (t.k === 'name' ? t.id : '_')).join(', ') : '';
+      return `\`${name}\` is unpacked into ${unpack[1]} values (\`${names} = ${name}\`, line ${line}): a tuple of ${unpack[1]} the function takes there, which the probes (one tensor) do not build`;
+    }
+  }
   const none = /^TypeError: ('NoneType' object is not subscriptable|'NoneType' object is not iterable|unsupported operand type\(s\) for [^:]+: [^(]*NoneType[^(]*)(?: \(`(\w+)` is None\))? \(line (\d+)\)$/.exec(message);
   const name = none?.[2];
   if (none && name) {

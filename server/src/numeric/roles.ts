@@ -29,6 +29,7 @@ import { describeBoxes, type BoxFill } from './gen';
 import { assumedModuleValues, type AssumedValue } from './absent-values';
 import { isCreatingOp } from '../core/prefilter';
 import { focalRoleParams } from './role-params';
+import { publicCallers } from './private-entry';
 
 export type TargetEncoding = 'index' | 'onehot' | 'binary';
 
@@ -1147,9 +1148,21 @@ export function planModule(mod: ModuleIR, facts?: ModuleFacts, stop?: () => bool
     // Methods: forward / call / __call__, the public methods named as losses or of a class named as
     // one, and the others whose parameters name a prediction and a target (`error(self, y_true, y_pred)`).
     const otherMethod = !!fn.className && !['forward', '__call__', 'call'].includes(fn.name) && !(LOSS_NAME.test(fn.name) || LOSS_NAME.test(fn.className));
-    if (fn.className && fn.name.startsWith('_') && fn.name !== '__call__') {
-      // A private helper named as a loss (`_label_loss`): its class's entry points are probed, and it is said why it is not.
-      if (!fn.name.startsWith('__') && LOSS_NAME.test(fn.name)) skip("a private method (its class's public methods are the entry points)");
+    /** Whether the method's required parameters (after `self`) name a prediction and a target. */
+    const namesRoles = (g: FunctionIR): boolean => {
+      const ps = g.params.filter((p) => p.kind === 'plain' && !p.default).slice(1);
+      return ps.some((p) => PRED_NAME.test(p.name) && p.name !== 'x') && ps.some((p) => TARGET_NAME.test(p.name) && p.name !== 'y');
+    };
+    // A private helper named as a loss (`_label_loss`): its class's public methods that call it are
+    // probed, and it is said why it is not; one that names a prediction and a target and that no
+    // public method calls (`_loss_function(self, logits, labels)`, run from private training steps)
+    // is where the loss is computed, and an entry itself (private-entry.ts).
+    const privateEntry = !!fn.className && /^_[^_]/.test(fn.name) && LOSS_NAME.test(fn.name) && namesRoles(fn) && !publicCallers(fn, mod).length;
+    if (fn.className && fn.name.startsWith('_') && fn.name !== '__call__' && !privateEntry) {
+      if (!fn.name.startsWith('__') && LOSS_NAME.test(fn.name)) {
+        const callers = publicCallers(fn, mod);
+        skip(callers.length ? `a private method: ${callers.map((c) => `\`${c}\``).join(', ')} of its class call${callers.length > 1 ? '' : 's'} it and ${callers.length > 1 ? 'are the entry points' : 'is the entry point'}` : "a private method (its class's public methods are the entry points)");
+      }
       continue;
     }
     if (otherMethod) {

@@ -243,7 +243,12 @@ export function extremum(a: T, b: T, max: boolean): T {
  * the graph. A copy of the data is what a comparison, a boolean test or a rounding reads.
  */
 export function cut(x: T): T {
-  return x.dtype === 'float32' ? tf.tensor(x.dataSync() as Float32Array, x.shape, 'float32') : x;
+  // Integers and booleans too: an argmax's indices are on the tape (tfjs gives ArgMax a zero
+  // gradient), and a comparison of them would be differentiated (`tf.equal(argmax(t), argmax(p))`).
+  if (x.dtype === 'float32') return tf.tensor(x.dataSync() as Float32Array, x.shape, 'float32');
+  if (x.dtype === 'int32') return tf.tensor(x.dataSync() as Int32Array, x.shape, 'int32');
+  if (x.dtype === 'bool') return tf.tensor(x.dataSync() as Uint8Array, x.shape, 'bool');
+  return x;
 }
 
 /** max(x, 0); PyTorch's threshold_backward: the gradient passes where x > 0 (not at 0). */

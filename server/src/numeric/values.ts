@@ -23,7 +23,7 @@ export type Val =
   | { t: 'device' }
   | { t: 'module'; spell: Spelling; args: Record<string, Val>; line: number }
   /** An instance of a class of the module; `base`: the library module its class derives from, as `super().__init__(...)` built it. */
-  | { t: 'self'; attrs: Map<string, Val>; cls: ClassIR; base?: Extract<Val, { t: 'module' }> }
+  | { t: 'self'; attrs: Map<string, Val>; cls: ClassIR; base?: Extract<Val, { t: 'module' }>; unset?: Map<string, Unsupported> }
   /** A function; `foreign` when another project file defines it (numeric/imported.ts): it runs in an evaluator of that module. */
   | { t: 'fn'; fn: FunctionIR; env?: Map<string, Val>; foreign?: ImportedFunction }
   | { t: 'bound'; fn: FunctionIR; self: Val }

@@ -70,10 +70,10 @@ function stepOp(id: 'sign' | 'floor' | 'ceil' | 'round', spell: string[]) {
   });
 }
 
-export const sign = stepOp('sign', ['torch.sign(input, *, out=None)', 'tensorflow.sign(x->input, name=None)', 'keras.ops.sign(x->input)', 'jax.numpy.sign(x->input)', 'numpy.sign(x->input)']);
+export const sign = stepOp('sign', ['torch.sign(input, *, out=None)', 'tensorflow.sign(x->input, name=None)', 'keras.backend.sign(x->input)', 'keras.ops.sign(x->input)', 'jax.numpy.sign(x->input)', 'numpy.sign(x->input)']);
 export const floor = stepOp('floor', ['torch.floor(input, *, out=None)', 'tensorflow.floor(x->input, name=None)', 'keras.ops.floor(x->input)', 'jax.numpy.floor(x->input)', 'numpy.floor(x->input)']);
 export const ceil = stepOp('ceil', ['torch.ceil(input, *, out=None)', 'tensorflow.ceil(x->input, name=None)', 'keras.ops.ceil(x->input)', 'jax.numpy.ceil(x->input)', 'numpy.ceil(x->input)']);
-export const round = stepOp('round', ['torch.round(input, *, decimals=0, out=None)', 'tensorflow.round(x->input, name=None)', 'keras.ops.round(x->input, decimals=0)', 'jax.numpy.round(a->input, decimals=0, out=None)', 'numpy.round(a->input, decimals=0, out=None)']);
+export const round = stepOp('round', ['torch.round(input, *, decimals=0, out=None)', 'tensorflow.round(x->input, name=None)', 'keras.backend.round(x->input)', 'keras.ops.round(x->input, decimals=0)', 'jax.numpy.round(a->input, decimals=0, out=None)', 'numpy.round(a->input, decimals=0, out=None)']);
 
 export const reciprocal = unaryOp('reciprocal', '1 / x.', ['torch.reciprocal(input, *, out=None)', 'tensorflow.reciprocal(x->input, name=None)', 'jax.numpy.reciprocal(x->input)', 'numpy.reciprocal(x->input)', 'keras.ops.reciprocal(x->input)'], (c, x) =>
   c.binop('/', { t: 'num', v: 1, int: false }, c.cast(x, 'float')),
@@ -164,12 +164,14 @@ function boolReduce(id: 'any' | 'all', spell: string[]) {
 export const any = boolReduce('any', [
   'torch.any(input, dim=None, keepdim=False, *, out=None)',
   'tensorflow.reduce_any(input_tensor->input, axis|reduction_indices->dim=None, keepdims|keep_dims->keepdim=False, name=None)',
+  'keras.backend.any(x->input, axis->dim=None, keepdims->keepdim=False)',
   'keras.ops.any(x->input, axis->dim=None, keepdims->keepdim=False)',
   'jax.numpy.any(a->input, axis->dim=None, out=None, keepdims->keepdim=False, where=None)',
 ]);
 export const all = boolReduce('all', [
   'torch.all(input, dim=None, keepdim=False, *, out=None)',
   'tensorflow.reduce_all(input_tensor->input, axis|reduction_indices->dim=None, keepdims|keep_dims->keepdim=False, name=None)',
+  'keras.backend.all(x->input, axis->dim=None, keepdims->keepdim=False)',
   'keras.ops.all(x->input, axis->dim=None, keepdims->keepdim=False)',
   'jax.numpy.all(a->input, axis->dim=None, out=None, keepdims->keepdim=False, where=None)',
 ]);
