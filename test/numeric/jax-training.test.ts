@@ -152,4 +152,12 @@ describe('what the canonical comparisons leave out', () => {
     expect(r.probes.some((p) => p.probe === 'reference')).toBe(false);
     expect(codes(r)).toEqual([]);
   });
+
+  it('no cross-entropy comparison at gamma = 0 for a focal loss on label-smoothed targets', () => {
+    const r = report(ref, 'focal_label_smoothed');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.probes.some((p) => p.probe === 'ce-at-gamma-0' || p.probe === 'reference')).toBe(false);
+    expect(r.probes.some((p) => p.probe === 'gamma-sweep')).toBe(true);
+    expect(codes(r)).not.toContain('LL304');
+  });
 });

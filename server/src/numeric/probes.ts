@@ -764,8 +764,9 @@ export class Prober {
       // 4. CE at gamma = 0, and 5. the reference: not where a value the probes assumed (roles.ts Fill
       // `assumed`) may make the loss differ from the canonical one; the reference (the focal formula's)
       // not for a loss the facts see as neither focal nor a cross-entropy.
-      // A loss of one input has no target to compare a cross-entropy or a focal loss at.
-      if (plan.gamma && !assumed && !plan.oneInput) this.ceAtGammaZero(report, setup);
+      // A loss of one input has no target to compare a cross-entropy or a focal loss at; a
+      // label-smoothed one is smoothed cross-entropy at gamma = 0, by design.
+      if (plan.gamma && !assumed && !plan.oneInput && !plan.smoothed) this.ceAtGammaZero(report, setup);
       if (!setup.plan.notFocal && !plan.smoothed && !assumed && !plan.oneInput) this.reference(report, setup, gammaValues[0] ?? (plan.plainCE ? 0 : 2), alphaDefault);
       this.findings(report, setup);
       return finish();

@@ -117,7 +117,7 @@ export interface CheckPlan {
   /**
    * Label smoothing goes into the loss (a CE's `label_smoothing`, targets `t * (1 - e) + e / K`, in it
    * or the module's functions it calls): the canonical loss differs from it by design, so the
-   * reference (LL305) does not run.
+   * reference (LL305) and the cross-entropy at gamma = 0 (LL304) do not run.
    */
   smoothed?: boolean;
   /**
