@@ -12,8 +12,11 @@ import { ParamUses } from './param-uses';
 import { walkExprs } from '../core/ir';
 import { stmtRoots, stmtsDeep } from '../core/walk';
 
-/** Elementwise array functions (numpy's, torch's, JAX's) a count list goes through. */
-const ELEMENTWISE = /^(numpy|torch|jax\.numpy)\.(sqrt|power|pow|log|log1p|exp|reciprocal|float_power|array|asarray)$/;
+/**
+ * Elementwise array functions a count list goes through: numpy's and JAX's, which take a list as an
+ * array (torch's raise TypeError on a list, `torch.pow(beta, [..])`: the probes' list would not run).
+ */
+const ELEMENTWISE = /^(numpy|jax\.numpy)\.(sqrt|power|log|log1p|exp|reciprocal|float_power|array|asarray)$/;
 /** Reductions and conversions that read a value as a sequence. */
 const SEQ_CALLS = /^(len|list|sorted|numpy\.(sum|max|min|mean|array|asarray)|torch\.(tensor|as_tensor|FloatTensor|Tensor|cuda\.FloatTensor|from_numpy)|jax\.numpy\.(sum|array|asarray))$/;
 const SEQ_METHODS = new Set(['tolist', 'sum', 'max', 'min', 'mean']);
