@@ -51,19 +51,28 @@ describe('uninitialised memory (legacy constructors given sizes, torch.empty, x.
     expect(verdict('w = torch.empty(3, 4)\nw[:] = x\nreturn w')).toBe('filled');
     expect(verdict('w = torch.empty(3, 4)\nw[...] = 0\nreturn w')).toBe('filled');
     expect(verdict('w = x.new(3, 4)\nw.data.zero_()\nreturn w')).toBe('filled');
+    // In-place methods chained after the fill.
+    expect(verdict('w = torch.Tensor(3, 4)\nw.data.uniform_(-1, 1).renorm_(2, 1, 1e-5).mul_(1e5)\nreturn w')).toBe('filled');
+    // Pieces along one axis covering it from 0 to its end.
+    expect(verdict('w = torch.empty(3, 4)\nw[:, 0] = x\nw[:, 1:] = t\nreturn w')).toBe('filled');
+    expect(verdict('w = torch.empty(3, 4)\nw[2:] = x\nw[0] = t\nw[1] = t\nreturn w')).toBe('filled');
   });
 
   it('is refused when read first, written one index at a time, or only partly', () => {
     expect(verdict('w = torch.FloatTensor(3)\nreturn x * w')).toMatch(/^torch\.FloatTensor read before every entry is written: PyTorch leaves its memory uninitialised/);
     expect(verdict('w = torch.Tensor(3)\nfor i in range(2):\n    w[i] = 1.0\nreturn w')).toMatch(/read before every entry is written/);
     expect(verdict('w = torch.empty(3, 4)\nw[0] = x\nreturn w')).toMatch(/read before every entry is written/);
+    // A gap (index 1), a bound not known, or pieces along two axes: not shown to cover.
+    expect(verdict('w = torch.empty(3, 4)\nw[0] = x\nw[2:] = t\nreturn w')).toMatch(/read before every entry is written/);
+    expect(verdict('k = 2\nw = torch.empty(3, 4)\nw[:k] = x\nw[k:] = t\nreturn w')).toMatch(/read before every entry is written/);
+    expect(verdict('w = torch.empty(3, 4)\nw[:, 0] = x\nw[1:] = t\nreturn w')).toMatch(/read before every entry is written/);
     // The whole-tensor write reads the tensor itself: not a fill.
     expect(verdict('w = torch.empty(3, 4)\nw[:] = w + 1\nreturn w')).toMatch(/read before every entry is written/);
     expect(verdict('return torch.empty(3) + x')).toMatch(/read before every entry is written/);
   });
 
   it('probes the filled fixtures and refuses the others with the reason', () => {
-    for (const q of ['onehot_zeroed_focal', 'onehot_filled_next', 'buffer_sliced', 'new_filled']) expect(check(UNINIT, q).report.notChecked, q).toBeUndefined();
+    for (const q of ['onehot_zeroed_focal', 'onehot_filled_next', 'buffer_sliced', 'new_filled', 'scores_by_columns']) expect(check(UNINIT, q).report.notChecked, q).toBeUndefined();
     expect(check(UNINIT, 'counts_partly_set').report.notChecked).toMatch(/torch\.FloatTensor\(sizes\) read before every entry is written/);
     expect(check(UNINIT, 'labels_copied_by_index').report.notChecked).toMatch(/torch\.Tensor\(sizes\) read before every entry is written/);
     expect(check(UNINIT, 'empty_weight_unset').report.notChecked).toMatch(/torch\.empty read before every entry is written/);
@@ -98,7 +107,7 @@ describe('required hyperparameters read by their use', () => {
   });
 
   it('a clamp of a tensor bound beside a number raises TypeError, as PyTorch does', () => {
-    expect(check(USES, 'MixedBoundsClamp.forward').report.notChecked).toMatch(/torch\.clamp\(\) received an invalid combination of arguments: a tensor bound beside a number/);
+    expect(check(USES, 'MixedBoundsClamp.forward').report.notChecked).toMatch(/clamp\(\) received an invalid combination of arguments: a tensor bound beside a number/);
   });
 });
 

@@ -11,6 +11,7 @@
 import type { Expr, FunctionIR, ModuleIR, Stmt } from '../core/ir-types';
 import { walkExprs } from '../core/ir';
 import { stmtRoots, stmtsDeep } from '../core/walk';
+import { reachesCreatingOp } from './entry-inputs';
 
 /** Regression losses between a prediction and its target (the op table's ids). */
 const REGRESSION = new Set(['smooth_l1_loss', 'l1_loss', 'mse_loss']);
@@ -117,6 +118,9 @@ export function multiTaskReason(fn: FunctionIR, mod: ModuleIR, required: string[
   if (!pair) return undefined;
   const others = [...names.keys()].filter((n) => n !== pair.input && n !== pair.target);
   if (others.length < 2) return undefined;
+  // A regression written out is one task of several only where some other input is scores a loss is
+  // made of (a log, an activation, a loss: the class scores), not a mask or a weight beside it.
+  if (!REGRESSION.has(pair.op) && !others.some((o) => reachesCreatingOp(o, fn, mod))) return undefined;
   const how = packed.length >= 2 ? ` (${packed.map((x) => `\`${x.names!.join(', ')} = ${x.p}\``).join('; ')})` : '';
   return `a multi-task loss: \`${pair.input}\` and \`${pair.target}\` are a regression pair (\`${pair.op}\`) beside ${others.map((o) => `\`${o}\``).join(', ')}${how}: the probes give one prediction and its targets, and generate no regression targets (a detection loss's box offsets)`;
 }

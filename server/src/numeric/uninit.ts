@@ -94,13 +94,16 @@ function mentions(root: unknown, place: Expr): boolean {
 /** Whether statement `s` writes every entry of `place` (a fill method, an initialiser, `place[:] = v`). */
 function fillsAll(s: Stmt, place: Expr): boolean {
   if (s.k === 'expr' || (s.k === 'assign' && !s.aug && s.targets.length === 1 && s.targets[0].k !== 'subscript')) {
-    const v = s.value;
+    let v = s.value;
     if (v.k !== 'call') return false;
     if (isInit(v)) return !!v.args[0] && samePlace(v.args[0], place);
-    if (v.func.k !== 'attr' || !FILLS.has(v.func.attr)) return false;
-    const recv = v.func.obj;
-    // `t.zero_()`, `t.data.zero_()`.
-    return samePlace(recv, place) || (recv.k === 'attr' && recv.attr === 'data' && samePlace(recv.obj, place));
+    // `t.zero_()`, `t.data.zero_()`, and in-place methods chained after the fill (`t.data.uniform_(-1, 1).renorm_(2, 1, 1e-5)`).
+    for (;;) {
+      if (v.k !== 'call' || v.func.k !== 'attr') return false;
+      const recv: Expr = v.func.obj;
+      if (FILLS.has(v.func.attr) && (samePlace(recv, place) || (recv.k === 'attr' && recv.attr === 'data' && samePlace(recv.obj, place)))) return true;
+      v = recv;
+    }
   }
   if (s.k === 'assign' && !s.aug && s.targets.length === 1) {
     const t = s.targets[0];
@@ -164,6 +167,8 @@ function decide(body: readonly Stmt[], call: Expr, what: string): string | undef
       const n = block[j];
       if (n.k === 'def') continue;
       if (fillsAll(n, place)) return undefined;
+      const run = coveringRun(block, j, place);
+      if (run) return undefined;
       if (mentions(n, place)) return fallback;
     }
   }
@@ -190,4 +195,48 @@ function locate(body: readonly Stmt[], call: Expr): { block: readonly Stmt[]; at
     }
   }
   return undefined;
+}
+
+/** A literal integer index (`0`, `-1` is none: it counts from the end). */
+function intOf(e: Expr | undefined): number | undefined {
+  return e?.k === 'num' && Number.isInteger(e.value) && e.value >= 0 ? e.value : undefined;
+}
+
+/**
+ * Consecutive assignments from block[j] on that write `place` along one axis in pieces covering it
+ * from 0 to its end, every other index a full slice (`t[:, 0] = a` then `t[:, 1:] = b`; `t[:k] = a`
+ * is none: `k` is not known): the whole tensor written before any read.
+ */
+function coveringRun(block: readonly Stmt[], j: number, place: Expr): boolean {
+  const full = (i: Expr): boolean => i.k === 'slice' && !i.lower && !i.upper && !i.step;
+  const pieces: [number, number][] = [];
+  let axis = -1;
+  let rank = -1;
+  for (let k = j; k < block.length; k++) {
+    const s = block[k];
+    if (s.k !== 'assign' || s.aug || s.targets.length !== 1) break;
+    const t = s.targets[0];
+    if (t.k !== 'subscript' || !samePlace(t.obj as Expr, place) || mentions(s.value, place)) break;
+    const at = t.index.findIndex((i) => !full(i));
+    if (at < 0 || t.index.some((i, n) => n !== at && !full(i))) break;
+    if (axis >= 0 && (at !== axis || t.index.length !== rank)) break;
+    axis = at;
+    rank = t.index.length;
+    const i = t.index[at];
+    const n = intOf(i);
+    if (n !== undefined) pieces.push([n, n + 1]);
+    else if (i.k === 'slice' && !i.step) {
+      const lo = i.lower ? intOf(i.lower) : 0;
+      const hi = i.upper ? intOf(i.upper) : Infinity;
+      if (lo === undefined || hi === undefined) break;
+      pieces.push([lo, hi]);
+    } else break;
+  }
+  pieces.sort((a, b) => a[0] - b[0]);
+  let end = 0;
+  for (const [lo, hi] of pieces) {
+    if (lo > end) return false;
+    end = Math.max(end, hi);
+  }
+  return pieces.length > 0 && end === Infinity;
 }
