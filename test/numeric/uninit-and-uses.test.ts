@@ -78,7 +78,9 @@ describe('uninitialised memory (legacy constructors given sizes, torch.empty, x.
     expect(check(UNINIT, 'empty_weight_unset').report.notChecked).toMatch(/torch\.empty read before every entry is written/);
   });
 
-  it('keeps a legacy constructor given data (a list of weights) running', () => {
+  it('keeps a tensor of no entries (`torch.empty(0)`) and a legacy constructor given data running', () => {
+    const empty = `${HDR}def f(logits, target):\n    acc = torch.empty(0)\n    acc = torch.cat([acc, F.cross_entropy(logits, target, reduction="none")])\n    return acc.mean()\n`;
+    expect(check(empty, 'f').report.notChecked).toBeUndefined();
     const src = `${HDR}def f(logits, target):\n    w = torch.FloatTensor([1.0] * 8)\n    return F.cross_entropy(logits, target, weight=w)\n`;
     expect(check(src, 'f').report.notChecked).toBeUndefined();
   });

@@ -27,6 +27,9 @@ const INIT = /^torch\.nn\.init\.\w+_$/;
 export function uninitialisedCreation(c: Extract<Expr, { k: 'call' }>, legacySizes: boolean): string | undefined {
   const name = c.spell?.name;
   if (!name) return undefined;
+  // A size of 0 (`torch.empty(0)`): no entries, nothing left unset.
+  const zero = (e: Expr): boolean => (e.k === 'num' && e.value === 0) || (e.k === 'tuple' && e.items.some(zero));
+  if (c.args.some(zero)) return undefined;
   if (legacySizes) return `${name}(sizes)`;
   if (name === 'torch.empty' || name === 'torch.empty_like' || name === 'Tensor.new_empty' || name === 'Tensor.new' || name === 'numpy.empty') return name;
   return undefined;
