@@ -104,6 +104,13 @@ describe('required hyperparameters read by their use', () => {
     const g = (body: string) => fn(moduleOf(`${HDR}def f(n, beta=0.99):\n${body.replace(/^/gm, '    ')}\n`), 'f');
     expect(elementwiseCountList('n', g('e = 1.0 - np.power(beta, n)\nw = (1 - beta) / e\nreturn w / np.sum(w)'))).toBe(true);
     expect(elementwiseCountList('n', g('m = 1.0 / np.sqrt(np.sqrt(n))\nm = m / np.max(m)\nreturn torch.tensor(m)'))).toBe(true);
+    // Through torch's math the counts are a tensor (torch.sqrt of a list raises): torch.ones(C).
+    const t = check(USES, 'MarginFromCounts.forward');
+    expect(t.plan.fill?.counts?.value).toEqual({ ones: 'classes' });
+    expect(t.plan.fill?.counts?.why).toMatch(/per-class counts read by torch's elementwise math .* torch\.ones\(C\), assumed/);
+    expect(t.report.notChecked).toBeUndefined();
+    expect(elementwiseCountList('n', g('m = 1.0 / torch.sqrt(n)\nreturn m / torch.max(m)'), 'tensor')).toBe(true);
+    expect(elementwiseCountList('n', g('m = 1.0 / torch.sqrt(n)\nreturn m / torch.max(m)'))).toBe(false);
     // A number through the same math: nothing sums, counts or lists the result.
     expect(elementwiseCountList('n', g('s = np.sqrt(n)\nreturn s * 2'))).toBe(false);
   });

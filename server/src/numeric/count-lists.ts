@@ -14,11 +14,16 @@ import { stmtRoots, stmtsDeep } from '../core/walk';
 
 /**
  * Elementwise array functions a count list goes through: numpy's and JAX's, which take a list as an
- * array (torch's raise TypeError on a list, `torch.pow(beta, [..])`: the probes' list would not run).
+ * array; torch's raise TypeError on a list (`torch.pow(beta, [..])`), so there the counts are a tensor.
  */
-const ELEMENTWISE = /^(numpy|jax\.numpy)\.(sqrt|power|log|log1p|exp|reciprocal|float_power|array|asarray)$/;
+const ELEMENTWISE = {
+  list: /^(numpy|jax\.numpy)\.(sqrt|power|log|log1p|exp|reciprocal|float_power|array|asarray)$/,
+  tensor: /^torch\.(sqrt|rsqrt|pow|float_power|log|log1p|exp|reciprocal)$/,
+};
+/** How the counts are given: a list of numbers (numpy's math), or a tensor (torch's). */
+export type CountsAs = keyof typeof ELEMENTWISE;
 /** Reductions and conversions that read a value as a sequence. */
-const SEQ_CALLS = /^(len|list|sorted|numpy\.(sum|max|min|mean|array|asarray)|torch\.(tensor|as_tensor|FloatTensor|Tensor|cuda\.FloatTensor|from_numpy)|jax\.numpy\.(sum|array|asarray))$/;
+const SEQ_CALLS = /^(len|list|sorted|numpy\.(sum|max|min|mean|array|asarray)|torch\.(sum|max|min|mean|tensor|as_tensor|FloatTensor|Tensor|cuda\.FloatTensor|from_numpy)|jax\.numpy\.(sum|array|asarray))$/;
 const SEQ_METHODS = new Set(['tolist', 'sum', 'max', 'min', 'mean']);
 
 function mentions(e: Expr, names: ReadonlySet<string>): boolean {
@@ -26,9 +31,9 @@ function mentions(e: Expr, names: ReadonlySet<string>): boolean {
 }
 
 /** Whether `g` passes parameter `name` to elementwise array math and reads what that makes as a sequence. */
-export function elementwiseCountList(name: string, g: FunctionIR): boolean {
+export function elementwiseCountList(name: string, g: FunctionIR, as: CountsAs = 'list'): boolean {
   const stmts: Stmt[] = stmtsDeep(g.body).filter((s) => s.k !== 'def');
-  const made = madeFrom(name, g);
+  const made = madeFrom(name, g, as);
   if (!made.size) return false;
   for (const s of stmts)
     for (const r of stmtRoots(s))
@@ -46,9 +51,9 @@ export function elementwiseCountList(name: string, g: FunctionIR): boolean {
  * (`alpha[target]`) or gathered (`self.alpha.gather(0, targets)`) in that class's methods
  * (`FocalLoss(alpha=weights.tolist())`, the class-balanced weights of a focal loss).
  */
-export function countListIntoClassTable(name: string, g: FunctionIR, mod: ModuleIR): boolean {
-  if (!elementwiseCountList(name, g)) return false;
-  const made = madeFrom(name, g);
+export function countListIntoClassTable(name: string, g: FunctionIR, mod: ModuleIR, as: CountsAs = 'list'): boolean {
+  if (!elementwiseCountList(name, g, as)) return false;
+  const made = madeFrom(name, g, as);
   for (const s of stmtsDeep(g.body))
     for (const r of stmtRoots(s))
       for (const e of walkExprs(r)) {
@@ -68,11 +73,11 @@ export function countListIntoClassTable(name: string, g: FunctionIR, mod: Module
 }
 
 /** The locals `g` computes from parameter `name` through elementwise array math, and from those. */
-function madeFrom(name: string, g: FunctionIR): Set<string> {
+function madeFrom(name: string, g: FunctionIR, as: CountsAs): Set<string> {
   const made = new Set<string>();
   for (const s of stmtsDeep(g.body)) {
     if (s.k !== 'assign' || s.targets.length !== 1 || s.targets[0].k !== 'name') continue;
-    const direct = walkExprs(s.value).some((e) => e.k === 'call' && ELEMENTWISE.test(e.callee ?? '') && e.args.some((a) => a.k === 'name' && a.id === name));
+    const direct = walkExprs(s.value).some((e) => e.k === 'call' && ELEMENTWISE[as].test(e.callee ?? '') && e.args.some((a) => a.k === 'name' && a.id === name));
     if (direct || (made.size && mentions(s.value, made))) made.add(s.targets[0].id);
   }
   return made;

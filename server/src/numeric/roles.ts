@@ -504,6 +504,8 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (g === fn && /weight/i.test(name) && u.onlyFactor) return { value: { ones: 'input' }, why: 'a weight only multiplied in: ones like the input' };
   // A sequence whose items are unpacked (`for t, (_, j) in zip(targets, pairs)`) holds tuples, no per-class numbers.
   if (roles && (u.sequence || u.sliced || elementwiseCountList(name, g)) && !itemsUnpacked(name, g) && (perClassVector(g, fn, mod, name, roles) || countListIntoClassTable(name, g, mod))) return { value: { counts: 'classes' }, why: PER_CLASS_WHY, assumed: true };
+  // Counts read by torch's elementwise math (`torch.sqrt(cls_num_list)`), which takes no list: a tensor of them.
+  if (roles && elementwiseCountList(name, g, 'tensor') && (perClassVector(g, fn, mod, name, roles) || countListIntoClassTable(name, g, mod, 'tensor'))) return { value: { ones: 'classes' }, why: "per-class counts read by torch's elementwise math (which takes a tensor, no list): one count of 1 per class, torch.ones(C), assumed; no canonical comparison", assumed: true };
   if (u.subscripted && u.noneHandled) return { value: null, why: 'a table indexed by the targets, whose None the function handles: None' };
   if (roles && u.indexedBy(roles.target)) return { value: { ones: 'classes' }, why: `a table indexed by the targets (\`${name}[${roles.target}]\`): one weight of 1 per class` };
   if (u.tableIndexed && ALPHA_NAME.test(name)) return { value: { ones: 'classes' }, why: 'a per-class table indexed by the targets: one weight of 1 per class' };
