@@ -13,7 +13,7 @@ import { walkExprs } from '../../server/src/core/ir';
 import { stmtRoots, stmtsOf } from '../../server/src/core/walk';
 import { moduleOf } from '../../server/src/numeric/runner';
 import { planModule } from '../../server/src/numeric/roles';
-import { unfilledReason } from '../../server/src/numeric/uninit';
+import { unfilledReason, uninitialisedCreation } from '../../server/src/numeric/uninit';
 import { elementwiseCountList } from '../../server/src/numeric/count-lists';
 import { multiTaskReason } from '../../server/src/numeric/multi-task';
 import { FIXTURES, fn, loadEngine, prober } from './helpers';
@@ -56,6 +56,20 @@ describe('uninitialised memory (legacy constructors given sizes, torch.empty, x.
     // Pieces along one axis covering it from 0 to its end.
     expect(verdict('w = torch.empty(3, 4)\nw[:, 0] = x\nw[:, 1:] = t\nreturn w')).toBe('filled');
     expect(verdict('w = torch.empty(3, 4)\nw[2:] = x\nw[0] = t\nw[1] = t\nreturn w')).toBe('filled');
+  });
+
+  it('is a creation of sizes, not of data or of no entries', () => {
+    const first = (expr: string, legacy = false) => {
+      const g = fn(moduleOf(`${HDR}def f(x):\n    return ${expr}\n`), 'f');
+      const c = walkExprs((g.body[0] as unknown as { value: Parameters<typeof walkExprs>[0] }).value).find((e) => e.k === 'call' && !!e.spell);
+      return uninitialisedCreation(c as never, legacy);
+    };
+    expect(first('torch.empty(3, 4)')).toBe('torch.empty');
+    expect(first('x.new(3, 4)')).toBe('Tensor.new');
+    expect(first('x.new([0.25, 0.75])')).toBeUndefined();
+    expect(first('torch.empty(0)')).toBeUndefined();
+    expect(first('torch.empty((0, 4))')).toBeUndefined();
+    expect(first('torch.zeros(3, 4)')).toBeUndefined();
   });
 
   it('is refused when read first, written one index at a time, or only partly', () => {

@@ -31,6 +31,8 @@ export function uninitialisedCreation(c: Extract<Expr, { k: 'call' }>, legacySiz
   const zero = (e: Expr): boolean => (e.k === 'num' && e.value === 0) || (e.k === 'tuple' && e.items.some(zero));
   if (c.args.some(zero)) return undefined;
   if (legacySizes) return `${name}(sizes)`;
+  // `x.new([0.25, 0.75])` is made of data, not sizes.
+  if (name === 'Tensor.new' && c.args.some((a) => a.k === 'tuple' && a.list)) return undefined;
   if (name === 'torch.empty' || name === 'torch.empty_like' || name === 'Tensor.new_empty' || name === 'Tensor.new' || name === 'numpy.empty') return name;
   return undefined;
 }
