@@ -38,6 +38,7 @@ import type { ImportedFunction, ImportedGlobal, ImportResolver } from './importe
 import type { Draws } from './draws';
 import { derivativeArgError, derivativePrecision, derivativeWeights } from './numpy';
 import { unboundName } from './unbound';
+import { unfilledReason, uninitialisedCreation } from './uninit';
 
 type T = tf.Tensor;
 
@@ -2035,6 +2036,7 @@ export class Evaluator {
       const sizes = this.args(c, f).pos;
       const flat = sizes.length === 1 && sizes[0].t === 'list' && sizes[0].tuple ? sizes[0].items : sizes;
       if (flat.every((v) => v.t === 'num' && v.int)) {
+        this.uninitialised(c, f, line, true);
         const shape = flat.map((v) => (v as { v: number }).v);
         this.checkSize(shape, line);
         const dt: DType = legacy === 'Long' || legacy === 'Int' || legacy === 'Byte' ? 'int' : legacy === 'Bool' ? 'bool' : 'float';
@@ -2042,6 +2044,7 @@ export class Evaluator {
       }
     }
     if (c.op && c.spell && c.bound && !(c.method && c.func.k === 'attr' && this.isSelfCallable(c.func.obj, c.func.attr, f))) {
+      if (c.op.id === 'zeros' || c.op.id === 'zeros_like') this.uninitialised(c, f, line, false);
       if (c.method && c.func.k === 'attr') {
         // A method spelled like a tensor op applies only to a tensor (`xs.sort()` of a list does not).
         const recv = this.expr(c.func.obj, f);
@@ -3125,6 +3128,18 @@ export class Evaluator {
   }
 
   /** Runs an op's lowering (ops/) on its arguments; an op without one is unsupported. */
+  /**
+   * A tensor PyTorch leaves uninitialised (a legacy constructor given sizes, `torch.empty`, `x.new(N, C)`)
+   * runs as zeros only where the code writes every entry before reading any (uninit.ts); else refused.
+   */
+  private uninitialised(c: Call, f: Frame, line: number, legacySizes: boolean): void {
+    const what = uninitialisedCreation(c, legacySizes);
+    if (!what) return;
+    const fn = f.fn;
+    const why = fn ? unfilledReason(fn, c, what) : `${what} read before every entry is written: PyTorch leaves its memory uninitialised`;
+    if (why) throw new Unsupported(why, line);
+  }
+
   private lowerOp(spell: Spelling, args: Record<string, () => Val>, c: Call, line: number): Val {
     const op = spell.op;
     const name = calleeName(c);

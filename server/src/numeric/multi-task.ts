@@ -11,9 +11,12 @@
 import type { Expr, FunctionIR, ModuleIR, Stmt } from '../core/ir-types';
 import { walkExprs } from '../core/ir';
 import { stmtRoots, stmtsDeep } from '../core/walk';
+import { reachesCreatingOp } from './entry-inputs';
 
 /** Regression losses between a prediction and its target (the op table's ids). */
 const REGRESSION = new Set(['smooth_l1_loss', 'l1_loss', 'mse_loss']);
+/** Ops a regression written out applies to the difference of a prediction and its target. */
+const WRITTEN = new Set(['abs', 'square', 'pow']);
 
 /** The parameter an expression reads, through subscripts, attributes and method calls on it (`loc[mask].view(-1, 4)`). */
 function rootOf(e: Expr, alias: Map<string, string>): string | undefined {
@@ -21,6 +24,13 @@ function rootOf(e: Expr, alias: Map<string, string>): string | undefined {
   if (e.k === 'subscript' || e.k === 'attr') return rootOf(e.obj, alias);
   if (e.k === 'call' && e.func.k === 'attr' && !e.callee) return rootOf(e.func.obj, alias);
   return undefined;
+}
+
+/** The difference an absolute value, a square or a power takes (`torch.abs(a - b)`, `(a - b).pow(2)`). */
+function writtenRegression(e: Extract<Expr, { k: 'call' }>): Extract<Expr, { k: 'bin' }> | undefined {
+  if (!e.op || !WRITTEN.has(e.op.id)) return undefined;
+  const x = e.bound?.input;
+  return x?.k === 'bin' && x.op === '-' ? x : undefined;
 }
 
 /** The names unpacked from a parameter by a statement of the body (`a, b = p`), in order. */
@@ -41,11 +51,26 @@ function regressionPairs(fn: FunctionIR, mod: ModuleIR, names: Map<string, strin
   for (const s of stmts) {
     for (const r of stmtRoots(s))
       for (const e of walkExprs(r)) {
+        if (e.k === 'bin' && e.op === '**' && e.left.k === 'bin' && e.left.op === '-') {
+          const a = rootOf(e.left.left, alias);
+          const b = rootOf(e.left.right, alias);
+          if (a && b && a !== b) out.push({ input: a, target: b, op: `(${a} - ${b}) ** ...` });
+          continue;
+        }
         if (e.k !== 'call') continue;
         if (e.op && REGRESSION.has(e.op.id) && e.bound?.input && e.bound.target) {
           const a = rootOf(e.bound.input, alias);
           const b = rootOf(e.bound.target, alias);
           if (a && b && a !== b) out.push({ input: a, target: b, op: e.op.id });
+          continue;
+        }
+        // A regression written out: the absolute or squared difference of the two (`torch.abs(loc_pred -
+        // loc_target)`, `(p - t).pow(2)`, a smooth L1 built on it).
+        const diff = writtenRegression(e);
+        if (diff) {
+          const a = rootOf(diff.left, alias);
+          const b = rootOf(diff.right, alias);
+          if (a && b && a !== b) out.push({ input: a, target: b, op: `${e.op!.id}(${a} - ${b})` });
           continue;
         }
         if (e.op || depth >= 1) continue;
@@ -93,6 +118,9 @@ export function multiTaskReason(fn: FunctionIR, mod: ModuleIR, required: string[
   if (!pair) return undefined;
   const others = [...names.keys()].filter((n) => n !== pair.input && n !== pair.target);
   if (others.length < 2) return undefined;
+  // A regression written out is one task of several only where some other input is scores a loss is
+  // made of (a log, an activation, a loss: the class scores), not a mask or a weight beside it.
+  if (!REGRESSION.has(pair.op) && !others.some((o) => reachesCreatingOp(o, fn, mod))) return undefined;
   const how = packed.length >= 2 ? ` (${packed.map((x) => `\`${x.names!.join(', ')} = ${x.p}\``).join('; ')})` : '';
   return `a multi-task loss: \`${pair.input}\` and \`${pair.target}\` are a regression pair (\`${pair.op}\`) beside ${others.map((o) => `\`${o}\``).join(', ')}${how}: the probes give one prediction and its targets, and generate no regression targets (a detection loss's box offsets)`;
 }

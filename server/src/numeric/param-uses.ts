@@ -182,6 +182,28 @@ export class ParamUses {
     return { node, parent: undefined };
   }
 
+  /**
+   * Every read is the exponent of a complement (`(1 - p) ** g`, `torch.pow(1 - p, g)`,
+   * `(1 - p).pow(g)`): a modulating factor's exponent, a focal gamma by its use.
+   */
+  get onlyComplementExponent(): boolean {
+    const complement = (e: Expr | undefined): boolean => e?.k === 'bin' && e.op === '-' && e.left.k === 'num' && e.left.value === 1;
+    return (
+      this.reads.length > 0 &&
+      this.reads.every((r) => {
+        const { node, parent } = this.outer(r);
+        const p = parent as Expr | undefined;
+        if (p?.k === 'bin' && p.op === '**' && p.right === node) return complement(p.left);
+        if (p?.k !== 'call') return false;
+        const name = calleeName(p) ?? '';
+        if (!/(^|\.)(pow|power)$/.test(name)) return false;
+        // `(1 - p).pow(g)`: the receiver is the base; `torch.pow(1 - p, g)`: the first argument.
+        if (p.func.k === 'attr' && !p.callee) return p.args[0] === node && complement(p.func.obj);
+        return p.args[1] === node && complement(p.args[0]);
+      })
+    );
+  }
+
   /** Every read divides (`loss.sum() / n`, `(1 / n) * x`, `loss /= n`): a normaliser. */
   get onlyDivisor(): boolean {
     return (

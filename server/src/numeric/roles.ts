@@ -6,6 +6,7 @@
  * and hash checks without loading TensorFlow.js.
  */
 import { multiTaskReason } from './multi-task';
+import { countListIntoClassTable, elementwiseCountList } from './count-lists';
 import { createHash } from 'node:crypto';
 import { interpretModule, type ModuleFacts } from '../core/interp';
 import { walkExprs, type CallSite, type Expr, type FunctionIR, type ModuleIR, type Stmt } from '../core/ir';
@@ -503,7 +504,9 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (u.onlyDivisor) return { value: 1, why: 'a normaliser the loss is divided by: 1' };
   if (g === fn && /weight/i.test(name) && u.onlyFactor) return { value: { ones: 'input' }, why: 'a weight only multiplied in: ones like the input' };
   // A sequence whose items are unpacked (`for t, (_, j) in zip(targets, pairs)`) holds tuples, no per-class numbers.
-  if (roles && (u.sequence || u.sliced) && !itemsUnpacked(name, g) && perClassVector(g, fn, mod, name, roles)) return { value: { counts: 'classes' }, why: PER_CLASS_WHY, assumed: true };
+  if (roles && (u.sequence || u.sliced || elementwiseCountList(name, g)) && !itemsUnpacked(name, g) && (perClassVector(g, fn, mod, name, roles) || countListIntoClassTable(name, g, mod))) return { value: { counts: 'classes' }, why: PER_CLASS_WHY, assumed: true };
+  // Counts read by torch's elementwise math (`torch.sqrt(cls_num_list)`), which takes no list: a tensor of them.
+  if (roles && elementwiseCountList(name, g, 'tensor') && (perClassVector(g, fn, mod, name, roles) || countListIntoClassTable(name, g, mod, 'tensor'))) return { value: { ones: 'classes' }, why: "per-class counts read by torch's elementwise math (which takes a tensor, no list): one count of 1 per class, torch.ones(C), assumed; no canonical comparison", assumed: true };
   if (u.subscripted && u.noneHandled) return { value: null, why: 'a table indexed by the targets, whose None the function handles: None' };
   if (roles && u.indexedBy(roles.target)) return { value: { ones: 'classes' }, why: `a table indexed by the targets (\`${name}[${roles.target}]\`): one weight of 1 per class` };
   if (u.tableIndexed && ALPHA_NAME.test(name)) return { value: { ones: 'classes' }, why: 'a per-class table indexed by the targets: one weight of 1 per class' };
@@ -513,6 +516,8 @@ function fillFromUses(g: FunctionIR, fn: FunctionIR, chain: FunctionIR[], mod: M
   if (u.mixingWeight) return { value: 0.1, why: 'a mixing weight (`(1 - s) * a + s * b`) in [0, 1]: 0.1, other weights not probed; no canonical comparison', assumed: true };
   if (thresholdUse(name, g, mod)) return { value: 0.5, why: 'a threshold tensors are compared with or clamped to (`x > t`): 0.5, in (0, 1); other values not probed; no canonical comparison', assumed: true };
   if (u.onlyFraction) return { value: 0.5, why: 'a fraction of a count (`int(p * n)`): 0.5, other fractions not probed; no canonical comparison', assumed: true };
+  // The exponent of a complement, `(1 - p) ** g`: a modulating factor's, the typical focal gamma.
+  if (u.onlyComplementExponent) return { value: TYPICAL_GAMMA[0], why: `the exponent of a complement (\`(1 - p) ** ${name}\`, a modulating factor): the typical focal gamma ${TYPICAL_GAMMA[0]}, assumed; other values not probed; no canonical comparison`, assumed: true };
   // A scalar hyperparameter (an exponent, `x.pow(2.0 - t1)`; special-cased at 1, `if t == 1.0:`),
   // never read as a tensor: 1, the value its own code names.
   if (scalarHyper(name, g, mod)) return { value: 1, why: 'a scalar hyperparameter (an exponent, `x.pow(2.0 - t)`, or special-cased at 1, `if t == 1.0:`; never a tensor): 1, assumed; other values not probed; no canonical comparison', assumed: true };

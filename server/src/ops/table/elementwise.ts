@@ -261,6 +261,9 @@ export const clamp = defineOp({
     const lo = c.value('min');
     const hi = c.value('max');
     if ((lo && lo.t === 'tensor') || (hi && hi.t === 'tensor')) {
+      // PyTorch takes both bounds as tensors or both as numbers: a tensor beside a number raises TypeError.
+      const number = (v: typeof lo): boolean => !!v && (v.t === 'num' || v.t === 'bool');
+      if (c.spelling.framework === 'torch' && (number(lo) || number(hi))) c.error('clamp() received an invalid combination of arguments: a tensor bound beside a number (PyTorch raises TypeError; a bug in the code)');
       const xf = c.cast(x, 'float');
       return c.out(c.k.clampTensor(xf.x, lo?.t === 'tensor' ? c.cast(lo, 'float').x : undefined, hi?.t === 'tensor' ? c.cast(hi, 'float').x : undefined));
     }
