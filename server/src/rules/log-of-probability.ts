@@ -26,14 +26,23 @@ const samples = (e: Expr): boolean => e.k === 'call' && e.op?.id === 'categorica
 
 /**
  * Whether the log's value goes only to a sampler's logits (`jax.random.categorical(key, jnp.log(p))`,
- * or a local assigned once from the log and read nowhere else, closures included): log(0) = -inf is
+ * through a temperature or a shift by a number, or a local assigned once from the log and read nowhere
+ * else, closures included): log(0) = -inf is
  * then a class of probability 0, never drawn, and nothing is differentiated through it.
  */
 function onlySampled(ctx: RuleContext, log: Expr): boolean {
   const stmts = stmtsDeep(ctx.fn.body);
   const all = stmts.flatMap((s) => stmtRoots(s).flatMap((r) => walkExprs(r)));
   const sampled = new Set<Expr>();
-  for (const e of all) if (samples(e) && e.k === 'call' && e.bound?.input) sampled.add(e.bound.input);
+  // Through a temperature or a shift by a number (`log(p) / t`, `log(p) + c`): -inf stays -inf.
+  const scalar = (e: Expr): boolean => ctx.valueOf(e)?.m === 'scalar';
+  const add = (e: Expr): void => {
+    sampled.add(e);
+    if (e.k !== 'bin' || !['/', '*', '+', '-'].includes(e.op)) return;
+    if (scalar(e.right)) add(e.left);
+    else if (e.op !== '/' && e.op !== '-' && scalar(e.left)) add(e.right);
+  };
+  for (const e of all) if (samples(e) && e.k === 'call' && e.bound?.input) add(e.bound.input);
   if (!sampled.size) return false;
   if (sampled.has(log)) return true;
   // `lp = log(p)` once, every read of `lp` a sampler's logits.
@@ -135,7 +144,8 @@ keeps it away from 0. Every spelling of the op table: PyTorch, \`tf.math.log\`, 
 \`np.exp(z) / np.exp(z).sum(axis=1)\`).
 
 It does not report a log whose value goes only to a sampler's logits (\`jax.random.categorical(key,
-jnp.log(p))\`, \`tf.random.categorical\`, directly or through a local read nowhere else): a class whose
+jnp.log(p))\`, \`tf.random.categorical\`, directly, divided by a temperature, or through a local read nowhere
+else): a class whose
 probability underflowed is then -inf, never drawn, and nothing is differentiated through the draw. The
 same log also used in a loss is reported.
 
