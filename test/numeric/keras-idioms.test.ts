@@ -159,3 +159,21 @@ describe("Keras' losses_utils.reduce_weighted_loss", () => {
     expect(run(src(', reduction=losses_utils.ReductionV2.NONE'))).toEqual([1, 2, 3, 6]);
   });
 });
+
+describe("a per-class table of the function's own class count", () => {
+  it('gathered by the labels is what sets the probe\'s class count (tf.gather\'s out-of-range is retried with it)', () => {
+    const r = check('sparse_focal_two_weights');
+    expect(r.notChecked).toBeUndefined();
+    expect(r.probes.find((p) => p.probe === 'typical')?.inputs.shape[1]).toBe(2);
+  });
+  it('written with arithmetic of numbers (`[1 - 0.3, 0.3]`) is its values: the reference compares with that per-class alpha', () => {
+    const r = check('sparse_focal_alpha_arithmetic');
+    expect(r.notChecked).toBeUndefined();
+    const ref = r.probes.find((p) => p.probe === 'reference');
+    expect(ref?.ok).toBe(true);
+    expect(ref?.note).toMatch(/per-class alpha/);
+  });
+  it('gathered from a number raises as TensorFlow does, with its reason', () => {
+    expect(check('gather_from_number').notChecked).toMatch(/params must be at least 1 dimensional/);
+  });
+});

@@ -649,8 +649,9 @@ export class Prober {
           // Targets out of a class count the function holds itself (`one_hot(labels, 2)`), or a mask of
           // the targets that does not fit the logits the function reshaped to its own count
           // (`x.view(-1, 2)[t == 1]`): the next count.
-          // A class weight the function builds for its own count (`tensor([w0, w1])`) too.
-          if (!(e instanceof EvalError && /out of bounds|Target|smaller than num_classes|does not match the shape of the indexed tensor|defined either for all \d+ classes/.test(e.message))) break;
+          // A class weight the function builds for its own count (`tensor([w0, w1])`, a list of two
+          // gathered by the labels: `tf.gather(weights, labels)`) too.
+          if (!(e instanceof EvalError && /out of bounds|out of range for dimension|Target|smaller than num_classes|does not match the shape of the indexed tensor|defined either for all \d+ classes/.test(e.message))) break;
         }
       }
     }
@@ -989,7 +990,7 @@ export class Prober {
           const a = typeof alpha === 'number' ? alpha : -1;
           return tf.sum(sigmoidFocalReference(x, tf.tensor2d(g.onehot, [N, C]), a, gamma, 'none')) as tf.Scalar;
         }
-        const a = Array.isArray(alpha) && alpha.length === C ? alpha : undefined;
+        const a = Array.isArray(alpha) && alpha.length === C && alpha.every((x) => typeof x === 'number' && Number.isFinite(x)) ? alpha : undefined;
         return tf.sum(softmaxFocalReference(x, tf.tensor1d(g.index, 'int32'), a, gamma, 'none')) as tf.Scalar;
       };
       return Float32Array.from(tf.grad(f)(z).dataSync() as Float32Array);

@@ -279,6 +279,12 @@ function literalValue(e: Expr | undefined): number | number[] | null | undefined
   if (e.k === 'num') return e.value;
   if (e.k === 'const' && e.value === null) return null;
   if (e.k === 'unary' && e.op === '-' && e.operand.k === 'num') return -e.operand.value;
+  // Arithmetic of numbers (`[1 - 0.25, 0.25]`): its value.
+  if (e.k === 'bin' && (e.op === '+' || e.op === '-' || e.op === '*' || e.op === '/')) {
+    const [a, b] = [literalValue(e.left), literalValue(e.right)];
+    if (typeof a !== 'number' || typeof b !== 'number' || (e.op === '/' && b === 0)) return undefined;
+    return e.op === '+' ? a + b : e.op === '-' ? a - b : e.op === '*' ? a * b : a / b;
+  }
   if (e.k === 'tuple') {
     const xs = e.items.map(literalValue);
     return xs.every((x) => typeof x === 'number') ? (xs as number[]) : undefined;

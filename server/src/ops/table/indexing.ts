@@ -83,6 +83,8 @@ export const take = defineOp({
       const g = c.k.gatherDim(x.x, 1, rows ? c.k.reshape(idx.x, [-1, 1]) : idx.x);
       return c.out(rows ? c.k.reshape(g, [-1]) : g, x.dt);
     }
+    // A 0-d tensor has no axis to gather along (TensorFlow: "params must be at least 1 dimensional").
+    if (rank === 0 && !/(^|\.)take$/.test(c.spelling.name)) c.error(`${c.name}: params must be at least 1 dimensional, got a 0-d tensor`);
     let d = c.dim('dim', rank);
     if (d === undefined) {
       // take without an axis (torch.take, Tensor.take, numpy / JAX / Keras take) reads the flattened input;
