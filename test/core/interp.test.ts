@@ -725,26 +725,6 @@ def step(out, y):
     expect(valuesOf(src, 'Other.__call__').facts.params.get('s')).toMatchObject({ m: 'prob', act: 'sigmoid' });
   });
 
-  it('also when __init__ stores the instance in self.<attr> and another method calls it', () => {
-    const src = `import torch.nn as nn
-import torch.nn.functional as F
-class Crit(nn.Module):
-    def forward(self, s, t):
-        return F.cross_entropy(s, t)
-class Runner:
-    def __init__(self):
-        self.crit = Crit()
-        self.other = Crit()
-        self.other = None
-    def step(self, out, y):
-        a = self.crit(F.softmax(out, dim=1), y)
-        b = self.other(F.sigmoid(out), y)
-        return a, b
-`;
-    // self.other is assigned twice: no instance is known there, and its call passes nothing.
-    expect(valuesOf(src, 'Crit.forward').facts.params.get('s')).toMatchObject({ m: 'prob', act: 'softmax' });
-  });
-
   it('passes nothing when the name is bound to something else before the call', () => {
     const src = `import torch.nn as nn
 import torch.nn.functional as F

@@ -212,10 +212,7 @@ class Interp {
       for (const x of callsIn(e)) {
         // `crit = Focal()` then `crit(p, t)`: the instance's call passes its arguments to the class's
         // forward (nn.Module), `__call__` or Keras `call`, as a call of a function passes them to it.
-        // `self.crit = Focal()` in `__init__` then `self.crit(p, t)` in another method: the same.
-        const owner = from?.className ? this.classOf.get(from) : undefined;
-        const selfCall = owner && x.func.k === 'attr' && x.func.obj.k === 'name' && x.func.obj.id === from!.params[0]?.name ? this.initInstanceOf(owner, x.func.attr) : undefined;
-        const cls = x.func.k === 'name' ? instances?.get(x.func.id) : selfCall;
+        const cls = x.func.k === 'name' ? instances?.get(x.func.id) : undefined;
         const method = cls && (cls.methods.get('forward') ?? cls.methods.get('__call__') ?? cls.methods.get('call'));
         if (method) {
           this.noteCallOf(method, true, x, from);
@@ -359,15 +356,7 @@ class Interp {
     return known.get(attr);
   }
 
-  /** The class of the module `__init__` stores an instance of in `self.<attr>` (`self.crit = Focal()`), when that is the attribute's only assignment there. */
-  private initInstanceOf(cls: ClassIR, attr: string): ClassIR | undefined {
-    const sets = this.initAssignments(cls, attr);
-    const v = sets?.length === 1 ? sets[0] : undefined;
-    return v?.k === 'call' && v.func.k === 'name' ? this.mod.classes.get(v.func.id) : undefined;
-  }
-
-  /** What `__init__` assigns to `self.<attr>` (an augmented assignment as an unknown), in order; undefined without an `__init__`. */
-  private initAssignments(cls: ClassIR, attr: string): Expr[] | undefined {
+  private findInitParam(cls: ClassIR, attr: string): { init: FunctionIR; param: Param } | undefined {
     const init = cls.methods.get('__init__');
     const self = init?.params[0]?.name;
     if (!init || !self) return undefined;
@@ -376,13 +365,7 @@ class Interp {
       if (s.k !== 'assign') continue;
       for (const t of s.targets) if (t.k === 'attr' && t.attr === attr && t.obj.k === 'name' && t.obj.id === self) sets.push(s.aug ? { k: 'unknown', what: 'augmented', span: s.span } : s.value);
     }
-    return sets;
-  }
-
-  private findInitParam(cls: ClassIR, attr: string): { init: FunctionIR; param: Param } | undefined {
-    const init = cls.methods.get('__init__');
-    const sets = this.initAssignments(cls, attr);
-    if (!init || sets?.length !== 1 || sets[0].k !== 'name') return undefined;
+    if (sets.length !== 1 || sets[0].k !== 'name') return undefined;
     const id = sets[0].id;
     const param = init.params.find((p, i) => i > 0 && p.kind === 'plain' && p.name === id);
     return param ? { init, param } : undefined;
